@@ -1,0 +1,49 @@
+"""The per-frame expression track: the one timeline both tracks are generated from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .expression import N_EXPRESSION, check_expression
+
+
+@dataclass(frozen=True)
+class ExpressionTrack:
+    """Per-frame expression analysis of a source.
+
+    Attributes:
+        fps: frames per second of the source (> 0).
+        expressions: (N, 8) float32 in [0, 1], order of ``EXPRESSION_NAMES``.
+        head: (N, 3) float32 head yaw, pitch, roll in degrees.
+        valid: (N,) bool; False where no face was found (values there were filled by the
+            caller's policy, never silently zero).
+    """
+
+    fps: float
+    expressions: NDArray[np.float32]
+    head: NDArray[np.float32]
+    valid: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def __post_init__(self) -> None:
+        if not np.isfinite(self.fps) or self.fps <= 0:
+            raise ValueError(f"fps must be positive, got {self.fps}")
+        expr = check_expression(self.expressions)
+        if expr.ndim != 2:
+            raise ValueError(f"expressions must be (N, {N_EXPRESSION}), got {expr.shape}")
+        head = np.asarray(self.head, dtype=np.float32)
+        if head.shape != (expr.shape[0], 3) or not np.all(np.isfinite(head)):
+            raise ValueError(f"head must be finite (N, 3) with N={expr.shape[0]}, got {head.shape}")
+        valid = np.asarray(self.valid, dtype=bool)
+        if valid.size == 0:
+            valid = np.ones(expr.shape[0], dtype=bool)
+        if valid.shape != (expr.shape[0],):
+            raise ValueError(f"valid must be (N,), got {valid.shape}")
+        object.__setattr__(self, "expressions", expr)
+        object.__setattr__(self, "head", head)
+        object.__setattr__(self, "valid", valid)
+
+    def __len__(self) -> int:
+        return int(self.expressions.shape[0])
