@@ -7,6 +7,7 @@ order of :data:`EXPRESSION_NAMES`. Head angles travel separately, in degrees.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,7 +37,7 @@ def expression_vector(**values: float) -> NDArray[np.float32]:
     return check_expression(vec)
 
 
-def check_expression(vec: NDArray[np.floating] | list[float]) -> NDArray[np.float32]:
+def check_expression(vec: NDArray[np.floating[Any]] | list[float]) -> NDArray[np.float32]:
     """Validate shape (..., 8), finiteness and range [0, 1]; return float32."""
     arr = np.asarray(vec, dtype=np.float32)
     if arr.shape[-1:] != (N_EXPRESSION,):

@@ -36,4 +36,5 @@ def to_float(img: NDArray[np.generic]) -> FloatImage:
 
 def to_uint8(img: FloatImage) -> ByteImage:
     """float32 [0, 1] → uint8 with round-half-to-even, deterministic on every platform."""
-    return np.clip(np.rint(img * np.float32(255.0)), 0, 255).astype(np.uint8)
+    out: ByteImage = np.clip(np.rint(img * np.float32(255.0)), 0, 255).astype(np.uint8)
+    return out
