@@ -1,0 +1,79 @@
+"""The two converted MediaPipe networks: where their weights live and how they are loaded.
+
+Weights are verified (size + sha256) by :func:`moodrig.core.weights.load_weights` before
+use; a module is built once per process and cached. Torch threads are left to the caller.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ..paths import weights_dir
+from ..weights import load_weights
+from .tflite_net import TfliteNet, build
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One converted network."""
+
+    name: str
+    """File stem under ``weights/face/``."""
+    model: str
+    """Model name recorded in (and checked against) the manifest."""
+    version: int
+    """Manifest model version this code expects."""
+    wheel_member: str
+    """Path of the ``.tflite`` inside the mediapipe wheel."""
+    input_size: int
+    """Square input side in pixels."""
+    input_range: tuple[float, float]
+    """Value range the network expects for RGB input (MediaPipe's graph settings)."""
+
+
+DETECTOR = ModelSpec(
+    name="face_detector",
+    model="mediapipe_face_detection_short_range",
+    version=1,
+    wheel_member="mediapipe/modules/face_detection/face_detection_short_range.tflite",
+    input_size=128,
+    input_range=(-1.0, 1.0),
+)
+MESH = ModelSpec(
+    name="face_mesh",
+    model="mediapipe_face_landmark",
+    version=1,
+    wheel_member="mediapipe/modules/face_landmark/face_landmark.tflite",
+    input_size=192,
+    input_range=(0.0, 1.0),
+)
+
+
+def manifest_path(spec: ModelSpec, folder: Path | None = None) -> Path:
+    return (folder or weights_dir() / "face") / f"{spec.name}.manifest.json"
+
+
+def load_net(spec: ModelSpec, folder: Path | None = None) -> TfliteNet:
+    """Verified load of one network (raises ``WeightsError`` with a fix on any problem)."""
+    tensors, manifest = load_weights(manifest_path(spec, folder), model=spec.model, model_version=spec.version)
+    net = build(manifest["architecture"], tensors)
+    for p in net.parameters():
+        p.requires_grad_(False)
+    return net
+
+
+@functools.lru_cache(maxsize=4)
+def cached_net(spec: ModelSpec) -> TfliteNet:
+    return load_net(spec)
+
+
+def traced(net: TfliteNet, spec: ModelSpec) -> torch.jit.ScriptModule:
+    """TorchScript-traced + frozen copy for fast inference (same numbers as ``net``)."""
+    example = torch.zeros(1, 3, spec.input_size, spec.input_size)
+    with torch.inference_mode():
+        mod = torch.jit.trace(net, example, check_trace=False)
+        return torch.jit.freeze(mod.eval())

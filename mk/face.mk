@@ -1,0 +1,24 @@
+# Face analysis (issue #5): the throwaway parity venv and the MediaPipe weight converter.
+# .venv-parity holds tflite + ai-edge-litert only; moodrig's .venv never imports them.
+PARITY_VENV := .venv-parity
+PARITY_PY := $(PARITY_VENV)/bin/python
+PARITY_STAMP := $(PARITY_VENV)/.moodrig-parity-installed
+
+.PHONY: parity-venv face-weights face-eval
+
+parity-venv: $(PARITY_STAMP)
+
+$(PARITY_STAMP): mk/face.mk
+	@test -x $(PARITY_PY) || $(PY) -m venv $(PARITY_VENV)
+	$(PARITY_PY) -m pip install -q --upgrade pip
+	$(PARITY_PY) -m pip install -q 'numpy==1.26.4' 'tflite==2.18.0' 'ai-edge-litert==2.3.0' 'opencv-python-headless==4.11.0.86'
+	@mkdir -p build/mediapipe
+	@ls build/mediapipe/mediapipe-0.10.21-*.whl >/dev/null 2>&1 || \
+	  $(PARITY_PY) -m pip download -q --no-deps 'mediapipe==0.10.21' -d build/mediapipe
+	@touch $(PARITY_STAMP)
+
+face-weights: venv parity-venv
+	$(VPY) -m moodrig.weights_tools.convert_mediapipe --parity-python $(PARITY_PY)
+
+face-eval: venv
+	$(VPY) -m moodrig.core.face.evaluate --out docs/face_eval.md
