@@ -1,0 +1,124 @@
+"""The add-on against the real bpy: registration round trip, demo character, save and reload."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bpy_runner import run_bpy
+
+pytestmark = pytest.mark.blender
+
+ROUND_TRIP = """
+import bpy, moodrig
+def ours():
+    return sorted(n for n in dir(bpy.types) if n.startswith(('MOODRIG_', 'VIEW3D_PT_moodrig')))
+before = ours()
+moodrig.register()
+registered = ours()
+has_prop = hasattr(bpy.types.Scene, 'moodrig')
+moodrig.unregister()
+after = ours()
+prop_after = hasattr(bpy.types.Scene, 'moodrig')
+moodrig.register()
+again = ours()
+op_ok = hasattr(bpy.ops.moodrig, 'add_demo_character')
+moodrig.unregister()
+report(dict(before=before, registered=registered, has_prop=has_prop, after=after,
+            prop_after=prop_after, again=again, op_ok=op_ok))
+"""
+
+
+def test_register_unregister_register_leaves_nothing_behind() -> None:
+    r = run_bpy(ROUND_TRIP)
+    assert r["before"] == [] and r["after"] == []
+    assert "MOODRIG_OT_add_demo_character" in r["registered"]
+    assert "VIEW3D_PT_moodrig_main" in r["registered"]
+    assert r["registered"] == r["again"]
+    assert r["has_prop"] and not r["prop_after"]
+    assert r["op_ok"]
+
+
+BUILD_SAVE = """
+import bpy, moodrig, sys
+path = sys.argv[-1] if False else {path!r}
+bpy.ops.wm.read_factory_settings(use_empty=True)
+moodrig.register()
+user_mat = bpy.data.materials.new('UserMaterial'); user_mat.use_fake_user = True
+user_img = bpy.data.images.new('UserImage', 8, 8); user_img.use_fake_user = True
+res = bpy.ops.moodrig.add_demo_character(texture_size=128)
+res2 = bpy.ops.moodrig.add_demo_character(texture_size=64)
+bpy.ops.wm.save_as_mainfile(filepath=path)
+report(dict(res=list(res), res2=list(res2)))
+"""
+
+RELOAD = """
+import bpy, numpy as np
+bpy.ops.wm.open_mainfile(filepath={path!r})
+rig = bpy.data.objects['moodrig_DemoRig']
+face = bpy.data.objects['moodrig_DemoFace']
+body = bpy.data.objects['moodrig_DemoBody']
+mat = face.active_material
+tex = mat.node_tree.nodes['moodrig_face_texture']
+img = tex.image
+px = np.empty(img.size[0] * img.size[1] * 4, dtype=np.float32)
+img.pixels.foreach_get(px)
+uv = face.data.uv_layers['moodrig_face_uv']
+uvs = np.empty(len(uv.data) * 2, dtype=np.float32)
+uv.data.foreach_get('uv', uvs)
+report(dict(
+    bones=sorted(b.name for b in rig.data.bones),
+    parent_head=rig.data.bones['head'].parent.name,
+    mods=[(m.type, m.object.name) for m in body.modifiers],
+    groups=sorted(g.name for g in body.vertex_groups),
+    face_groups=[g.name for g in face.vertex_groups],
+    uv_range=[float(uvs.min()), float(uvs.max())],
+    n_uv=len(uv.data), n_loops=len(face.data.loops),
+    image=[img.name, list(img.size), img.packed_file is not None, float(px.std())],
+    tag=img.get('moodrig_generated'), rig_tag=rig.get('moodrig_generated'),
+    user=[bpy.data.materials.get('UserMaterial') is not None, bpy.data.images.get('UserImage') is not None,
+          bpy.data.materials['UserMaterial'].get('moodrig_generated')],
+    rigs=sorted(o.name for o in bpy.data.objects if o.type == 'ARMATURE'),
+))
+"""
+
+
+def test_demo_character_survives_save_and_reload(tmp_path: Path) -> None:
+    blend = str(tmp_path / "demo.blend")
+    r = run_bpy(BUILD_SAVE.format(path=blend))
+    assert r["res"] == ["FINISHED"] and r["res2"] == ["FINISHED"]
+    r = run_bpy(RELOAD.format(path=blend))
+    from moodrig.core.rig import BONE_ROLES
+
+    assert r["bones"] == sorted(BONE_ROLES)
+    assert r["parent_head"] == "neck"
+    assert r["mods"] == [["ARMATURE", "moodrig_DemoRig"]]
+    assert set(r["groups"]) == set(BONE_ROLES)
+    assert r["face_groups"] == ["head"]
+    assert r["n_uv"] == r["n_loops"] > 0 and 0.0 <= r["uv_range"][0] and r["uv_range"][1] <= 1.0
+    name, size, packed, std = r["image"]
+    assert size == [128, 128] and packed and std > 0.05
+    assert r["tag"] == "demo_face_texture" and r["rig_tag"] == "demo_armature"
+    # The user's own datablocks are untouched and untagged; a second character is a new one.
+    assert r["user"] == [True, True, None]
+    assert r["rigs"] == ["moodrig_DemoRig", "moodrig_DemoRig.001"]
+
+
+PIXELS = """
+import bpy, moodrig, numpy as np
+from moodrig.core.painter import paint_face, DEFAULT_STYLE
+bpy.ops.wm.read_factory_settings(use_empty=True)
+moodrig.register()
+bpy.ops.moodrig.add_demo_character(texture_size=64)
+img = bpy.data.objects['moodrig_DemoFace'].active_material.node_tree.nodes['moodrig_face_texture'].image
+px = np.empty(64 * 64 * 4, dtype=np.float32)
+img.pixels.foreach_get(px)
+ref = paint_face(DEFAULT_STYLE, np.zeros(8), 64)[::-1].ravel()
+report(dict(maxdiff=float(np.abs(px - ref).max())))
+"""
+
+
+def test_face_texture_is_the_painters_neutral_face() -> None:
+    r = run_bpy(PIXELS)
+    assert r["maxdiff"] <= 1.0 / 255 + 1e-6  # byte image: exact up to 8-bit quantisation
