@@ -1,0 +1,325 @@
+"""Sample a BPFA into a timeline of behavior segments.
+
+One ``numpy.random.Generator`` per automaton instance, seeded by the caller; the only draws
+are ``Generator.random()`` doubles (PCG64), so a seed gives the same timeline on every run and
+platform. Events are processed in timestamp order (ties keep their given order); an event
+queued behind a non-interruptible behavior is dropped once past its expiry. Composites and
+sub-automata are expanded into actions when their behavior is entered; each action draws
+its outcome.
+
+Two speeds: :func:`sample_timeline` follows the full semantics (segments, queues, expiry);
+:func:`sample_steps` / :func:`sample_steps_batch` run only the transition chain over
+pre-resolved integer tables, for throughput.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..errors import DefinitionError
+from .model import ANY, DONE_EVENT, Automaton, Bpfa, Event, Segment, Timeline
+
+MAX_EXPANSION = 10_000
+"""Actions one behavior body may expand to before it is declared runaway."""
+
+
+@dataclass(frozen=True)
+class _Planned:
+    action: str
+    outcome: str
+    scale: float
+    frames: int
+
+
+def _cdf(ps: Sequence[float]) -> list[float]:
+    """Cumulative sums with the last entry forced to exactly 1 (rows are validated to 1e-9)."""
+    acc = 0.0
+    out: list[float] = []
+    for p in ps:
+        acc += p
+        out.append(acc)
+    out[-1] = 1.0
+    return out
+
+
+def _draw(rng: np.random.Generator, cdf: list[float]) -> int:
+    """Index i with probability p_i: first cumulative value strictly above u ∈ [0, 1)."""
+    return min(bisect.bisect_right(cdf, float(rng.random())), len(cdf) - 1)
+
+
+class _Expander:
+    """Turns a body id into a list of planned actions, drawing choices and outcomes."""
+
+    def __init__(self, bpfa: Bpfa, fps: float, rng: np.random.Generator) -> None:
+        self.bpfa = bpfa
+        self.fps = fps
+        self.rng = rng
+        self.action_cdf = {a.id: _cdf([o.p for o in a.outcomes]) for a in bpfa.actions.values()}
+        self.choice_cdf = {c.id: _cdf(c.weights) for c in bpfa.composites.values() if c.kind == "choice"}
+        self.rows = {
+            aut.name: {(t.behavior, t.event): (t.targets, _cdf(t.probs)) for t in aut.transitions}
+            for aut in bpfa.subautomata.values()
+        }
+
+    def expand(self, body: str) -> list[_Planned]:
+        out: list[_Planned] = []
+        self._expand(body, out)
+        return out
+
+    def _expand(self, body: str, out: list[_Planned]) -> None:
+        if len(out) > MAX_EXPANSION:
+            raise DefinitionError(self.bpfa.source, f"$ (body {body!r})", f"a body expanded to more than {MAX_EXPANSION} actions", "make sub-automata reach a final behavior sooner")
+        b = self.bpfa
+        if body in b.actions:
+            act = b.actions[body]
+            o = act.outcomes[_draw(self.rng, self.action_cdf[body])]
+            out.append(_Planned(body, o.name, o.scale, max(1, round(o.duration * self.fps))))
+        elif body in b.composites:
+            comp = b.composites[body]
+            if comp.kind == "sequence":
+                for child in comp.children:
+                    self._expand(child, out)
+            else:
+                self._expand(comp.children[_draw(self.rng, self.choice_cdf[body])], out)
+        else:
+            self._run_sub(b.subautomata[body], out)
+
+    def _run_sub(self, aut: Automaton, out: list[_Planned]) -> None:
+        rows = self.rows[aut.name]
+        bodies = {bb.id: bb.body for bb in aut.behaviors}
+        cur = aut.initial
+        while True:
+            self._expand(bodies[cur], out)
+            if cur in aut.finals:
+                return
+            row = rows.get((cur, DONE_EVENT))
+            if row is None:
+                if self.bpfa.missing == "error":
+                    raise DefinitionError(self.bpfa.source, f"$.automata.{aut.name}", f"no row for ({cur!r}, 'done')", "add the row")
+                continue  # ignore / stay: the behavior plays again
+            cur = row[0][_draw(self.rng, row[1])]
+
+
+def _frame(seconds: float, fps: float) -> int:
+    return math.floor(seconds * fps + 0.5)
+
+
+def sample_timeline(
+    bpfa: Bpfa,
+    events: Iterable[Event],
+    n_frames: int,
+    fps: float,
+    seed: int | np.random.Generator,
+) -> Timeline:
+    """Run the automaton over ``n_frames`` frames at ``fps`` and return its segments.
+
+    Events addressed to another receiver, or whose content is not in the alphabet, are not
+    letters of this automaton and are skipped. ``seed`` may be a Generator (used as is).
+    """
+    if n_frames <= 0 or not math.isfinite(fps) or fps <= 0:
+        raise ValueError(f"need n_frames > 0 and fps > 0, got {n_frames}, {fps}")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    aut = bpfa.automaton
+    alphabet = set(bpfa.alphabet)
+    evs = sorted(
+        (e for e in (*bpfa.script, *events) if e.receiver in (ANY, bpfa.name) and e.content in alphabet),
+        key=lambda e: e.timestamp,
+    )
+    rows = {(t.behavior, t.event): (t.targets, _cdf(t.probs)) for t in aut.transitions}
+    behaviors = {b.id: b for b in aut.behaviors}
+    exp = _Expander(bpfa, fps, rng)
+    segments: list[Segment] = []
+
+    cur = aut.initial
+    plan = exp.expand(behaviors[cur].body)
+    k = 0  # index of the playing action in plan
+    t = 0  # frame the playing action started (or resumes, for ignored events)
+    planned_start = 0
+    queue: list[Event] = []
+    ei = 0
+    finished = False
+
+    def emit(end: int) -> None:
+        if end > t:
+            p = plan[k]
+            segments.append(Segment(t, end, cur, p.action, p.outcome, p.scale, p.frames))
+
+    def decide(state: str, content: str) -> str | None:
+        """Next behavior for ``content`` in ``state`` (None = keep playing)."""
+        row = rows.get((state, content))
+        if row is not None:
+            return row[0][_draw(rng, row[1])]
+        if bpfa.missing == "stay":
+            return state
+        if bpfa.missing == "error":
+            raise DefinitionError(bpfa.source, "$.transitions", f"no row for ({state!r}, {content!r})", f"add a row from {state} on {content}")
+        return None
+
+    while t < n_frames and not finished:
+        end = planned_start + plan[k].frames
+        interruptible = behaviors[cur].interruptible
+        if ei < len(evs) and _frame(evs[ei].timestamp, fps) < min(end, n_frames):
+            ev = evs[ei]
+            ei += 1
+            fe = max(_frame(ev.timestamp, fps), t)
+            if not interruptible:
+                queue.append(ev)
+                continue
+            nxt = decide(cur, ev.content)
+            if nxt is None:
+                continue
+            emit(fe)
+            cur, plan, k, t, planned_start = nxt, exp.expand(behaviors[nxt].body), 0, fe, fe
+            continue
+        # The playing action runs to its planned end.
+        emit(min(end, n_frames))
+        if end >= n_frames:
+            break
+        if k + 1 < len(plan):
+            k, t, planned_start = k + 1, end, end
+            continue
+        # Body finished: queued events first (expired ones dropped), then the internal 'done'.
+        nxt: str | None = None
+        for ev in queue:
+            if ev.expiry * fps < end:
+                continue
+            cand = decide(cur if nxt is None else nxt, ev.content)
+            if cand is not None:
+                nxt = cand
+        queue = []
+        if nxt is None:
+            if cur in aut.finals:
+                # A final behavior that has played out holds its last pose to the end.
+                finished = True
+                if segments:
+                    last = segments.pop()
+                    segments.append(Segment(last.start_frame, n_frames, last.behavior, last.action, last.outcome, last.scale, last.planned_frames))
+                break
+            nxt = decide(cur, DONE_EVENT)
+            if nxt is None:
+                nxt = cur  # 'ignore' on done: the body plays again
+        cur, plan, k, t, planned_start = nxt, exp.expand(behaviors[nxt].body), 0, end, end
+    return Timeline(fps=fps, n_frames=n_frames, segments=tuple(segments))
+
+
+
+# --------------------------------------------------------------------------- fast chain
+
+
+@dataclass(frozen=True)
+class CompiledChain:
+    """Integer tables of the top automaton's transition rows.
+
+    Attributes:
+        behaviors: behavior ids, index = state code.
+        events: alphabet, index = event code.
+        row_of: (n_behaviors * n_events,) int64 row id, or -1 where no row.
+        offsets: (n_rows + 1,) int64 start of each row in ``cdf``/``targets``.
+        cdf: flattened cumulative probabilities; the last entry of a row is exactly 1.
+        targets: flattened target state codes.
+        keyed_cdf: ``cdf + row id`` (monotone overall), for one searchsorted over all rows.
+        missing: the definition's missing-row policy.
+    """
+
+    behaviors: tuple[str, ...]
+    events: tuple[str, ...]
+    row_of: NDArray[np.int64]
+    offsets: NDArray[np.int64]
+    cdf: NDArray[np.float64]
+    targets: NDArray[np.int64]
+    keyed_cdf: NDArray[np.float64]
+    missing: str
+
+
+def compile_chain(bpfa: Bpfa) -> CompiledChain:
+    """Pre-resolve the top automaton into integer tables (missing rows: self-loop unless 'error')."""
+    aut = bpfa.automaton
+    bidx = {b.id: i for i, b in enumerate(aut.behaviors)}
+    eidx = {e: i for i, e in enumerate(bpfa.alphabet)}
+    nb, ne = len(bidx), len(eidx)
+    row_of = np.full(nb * ne, -1, dtype=np.int64)
+    offsets = [0]
+    cdf: list[float] = []
+    targets: list[int] = []
+    keyed: list[float] = []
+    rows = {(t.behavior, t.event): t for t in aut.transitions}
+    for b, bi in bidx.items():
+        for e, ej in eidx.items():
+            t = rows.get((b, e))
+            if t is None:
+                if bpfa.missing == "error":
+                    continue
+                tg, c = [bi], [1.0]
+            else:
+                tg, c = [bidx[x] for x in t.targets], _cdf(t.probs)
+            r = len(offsets) - 1
+            row_of[bi * ne + ej] = r
+            cdf.extend(c)
+            targets.extend(tg)
+            keyed.extend(r + x for x in c)
+            offsets.append(len(cdf))
+    return CompiledChain(
+        behaviors=tuple(bidx),
+        events=tuple(eidx),
+        row_of=row_of,
+        offsets=np.asarray(offsets, dtype=np.int64),
+        cdf=np.asarray(cdf, dtype=np.float64),
+        targets=np.asarray(targets, dtype=np.int64),
+        keyed_cdf=np.asarray(keyed, dtype=np.float64),
+        missing=bpfa.missing,
+    )
+
+
+def sample_steps(chain: CompiledChain, event_codes: NDArray[np.integer], start: int, rng: np.random.Generator) -> NDArray[np.int64]:
+    """States after each event of ``event_codes`` (one chain); one uniform per step.
+
+    A tight loop over pre-resolved Python lists (numpy per-element access is slower).
+    """
+    ne = len(chain.events)
+    row_of = chain.row_of.tolist()
+    offsets = chain.offsets.tolist()
+    cdf = chain.cdf.tolist()
+    targets = chain.targets.tolist()
+    us = rng.random(len(event_codes)).tolist()
+    evs = np.asarray(event_codes, dtype=np.int64).tolist()
+    out = [0] * len(evs)
+    s = start
+    for i, (e, u) in enumerate(zip(evs, us, strict=True)):
+        r = row_of[s * ne + e]
+        if r < 0:
+            raise DefinitionError(None, "$.transitions", f"no row for ({chain.behaviors[s]!r}, {chain.events[e]!r})", "add the row")
+        j = offsets[r]
+        while cdf[j] <= u:
+            j += 1
+        s = targets[j]
+        out[i] = s
+    return np.asarray(out, dtype=np.int64)
+
+
+def sample_steps_batch(chain: CompiledChain, event_codes: NDArray[np.integer], start: int, rngs: Sequence[np.random.Generator]) -> NDArray[np.int64]:
+    """(K, T) states of K automaton instances (one generator each) fed the same events.
+
+    Uniforms are drawn per instance from its own generator, so row k equals
+    :func:`sample_steps` with ``rngs[k]``; the step is vectorised across instances with one
+    ``searchsorted`` over the flattened, row-keyed CDF.
+    """
+    ev = np.asarray(event_codes, dtype=np.int64)
+    k, n = len(rngs), len(ev)
+    us = np.stack([g.random(n) for g in rngs]) if k else np.zeros((0, n))
+    ne = len(chain.events)
+    state = np.full(k, start, dtype=np.int64)
+    out = np.empty((k, n), dtype=np.int64)
+    for i in range(n):
+        r = chain.row_of[state * ne + ev[i]]
+        if np.any(r < 0):
+            raise DefinitionError(None, "$.transitions", "an instance reached a (behavior, event) pair with no row", "add the row")
+        j = np.searchsorted(chain.keyed_cdf, r + us[:, i], side="right")
+        state = chain.targets[j]
+        out[:, i] = state
+    return out
