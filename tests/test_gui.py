@@ -1,0 +1,53 @@
+"""A real Blender window (Debian's 3.4 under Xvfb) shows the moodrig sidebar tab."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gui_runner import require_gui_tools, run_blender_gui
+
+pytestmark = pytest.mark.gui
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "artifacts" / "gui"
+
+
+def _read_png(path: Path) -> np.ndarray:
+    import cv2
+
+    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    assert img is not None, f"{path} is not a readable PNG"
+    return img
+
+
+def test_sidebar_tab_is_drawn_in_a_real_window(tmp_path: Path) -> None:
+    require_gui_tools()
+    proc = subprocess.run([sys.executable, str(REPO / "build_addon.py"), "--out", str(tmp_path / "dist")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    (zip_path,) = (tmp_path / "dist").glob("moodrig-*.zip")
+    out = tmp_path / "shots"
+    out.mkdir()
+    run = run_blender_gui(REPO / "tests" / "gui" / "sidebar_in_blender.py", [str(zip_path), str(out)], tmp_path)
+    result_file = out / "result.json"
+    assert result_file.is_file(), f"Blender wrote no result\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    result = json.loads(result_file.read_text())
+    assert result["errors"] == [], result["errors"]
+    assert result["registered"]
+    assert result["drawn"], f"moodrig's panel was never drawn after clicking {result['clicks']}"
+
+    before, after = _read_png(out / "sidebar_before.png"), _read_png(out / "sidebar.png")
+    x, y, w, h = result["region"]
+    win_h = result["window"][1]
+    rows = slice(win_h - (y + h), win_h - y)
+    cols = slice(x, x + w)
+    changed = np.any(before[rows, cols] != after[rows, cols], axis=-1).mean()
+    assert changed > 0.01, "the sidebar looks the same before and after opening the moodrig tab"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(out / "sidebar.png", ARTIFACTS / "sidebar.png")
