@@ -39,7 +39,7 @@ lint: venv
 typecheck: venv
 	$(VPY) -m mypy core
 
-test: venv system-deps
+test: venv system-deps parity-venv
 	$(VPY) -m ruff check .
 	$(VPY) -m mypy core
 	$(VPY) build_addon.py
