@@ -1,0 +1,157 @@
+"""Timeline → per-bone rotation curves (METHOD.md §5).
+
+Each channel of a behavior's motion reads its angle table at the head angle (the
+"expression angle", Table 2), interpolates start and end rotations, adds a uniform jitter
+drawn from the seeded generator, and shapes the curve over the segment (``ease``, ``pulse``,
+``oscillate``, ``track``, ``cycle``). Segments blend: over the behavior's ``blend`` time the
+pose moves with smoothstep weight from the previous motion — continued from the pose
+actually rendered, so nothing ever jumps — to the new one. Joint limits are enforced last.
+
+Output: role → (n_frames, 3) float32 Euler XYZ radians, every role of ``BONE_ROLES``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..rig import BONE_ROLES
+from ..track import ExpressionTrack
+from .limits import clamp_to_limits
+from .model import Bpfa, Channel, Segment, Timeline
+
+ROLE_INDEX = {r: i for i, r in enumerate(BONE_ROLES)}
+N_CHANNELS = 3 * len(BONE_ROLES)
+SOURCE_INDEX = {"yaw": 0, "pitch": 1, "roll": 2}
+FOLLOW_SOFT_DEG = 2.0
+"""Below this |angle| a ``follow`` channel's sign fades linearly, so crossing 0° never pops."""
+
+
+def smoothstep(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """3x² − 2x³ on x clipped to [0, 1]: zero slope at both ends."""
+    c = np.clip(x, 0.0, 1.0)
+    return c * c * (3.0 - 2.0 * c)
+
+
+def channel_values(
+    ch: Channel,
+    frames: NDArray[np.int64],
+    start_frame: int,
+    planned_frames: int,
+    angles: NDArray[np.float64],
+    fps: float,
+    scale: float,
+    table_index: int,
+    jitter: tuple[float, float],
+) -> NDArray[np.float64]:
+    """Rotation (radians) of one channel at ``frames`` for a segment starting at ``start_frame``.
+
+    ``angles`` are the source head angles (degrees) at ``frames``; non-``track`` shapes use
+    the angle at the segment start (the first entry whose frame is the start, else the
+    first entry).
+    """
+    table = ch.tables[table_index]
+    u = np.clip((frames - start_frame) / float(max(planned_frames, 1)), 0.0, 1.0)
+    if ch.source == "none":
+        ang = np.zeros(len(frames))
+    elif ch.shape == "track":
+        ang = angles
+    else:
+        at = np.flatnonzero(frames == start_frame)
+        ang = np.full(len(frames), angles[at[0]] if at.size else angles[0])
+    mag = np.abs(ang)
+    s = np.interp(mag, table.angles, table.starts) + jitter[0]
+    e = np.interp(mag, table.angles, table.ends) + jitter[1]
+    k = ch.gain * scale
+    if ch.shape in ("ease", "track"):
+        v = s + (e - s) * smoothstep(u)
+    else:
+        amp = s + (e - s) * u
+        if ch.shape == "pulse":
+            v = amp * (1.0 - np.cos(2.0 * math.pi * ch.cycles * u)) / 2.0
+        elif ch.shape == "oscillate":
+            v = amp * np.sin(2.0 * math.pi * ch.cycles * u)
+        else:  # cycle: absolute time, phase continuous across segments
+            v = amp * np.sin(2.0 * math.pi * ch.hz * frames / fps)
+    if ch.follow:
+        v = v * np.clip(ang / FOLLOW_SOFT_DEG, -1.0, 1.0)
+    return np.asarray(k * v, dtype=np.float64)
+
+
+class _SegmentCurve:
+    """A segment's motion with its variation drawn once, evaluable at any frames."""
+
+    def __init__(self, bpfa: Bpfa, seg: Segment, head: NDArray[np.float64], fps: float, rng: np.random.Generator) -> None:
+        self.seg = seg
+        self.head = head
+        self.fps = fps
+        self.channels = bpfa.motions[bpfa.actions[seg.action].motion].channels
+        self.draws: list[tuple[int, tuple[float, float]]] = []
+        for ch in self.channels:
+            ti = int(rng.integers(len(ch.tables))) if len(ch.tables) > 1 else 0
+            j = (float(rng.uniform(-ch.variation, ch.variation)), float(rng.uniform(-ch.variation, ch.variation))) if ch.variation > 0 else (0.0, 0.0)
+            self.draws.append((ti, j))
+
+    def __call__(self, frames: NDArray[np.int64]) -> NDArray[np.float64]:
+        out = np.zeros((len(frames), N_CHANNELS))
+        idx = np.clip(frames, 0, len(self.head) - 1)
+        for ch, (ti, j) in zip(self.channels, self.draws, strict=True):
+            src = SOURCE_INDEX.get(ch.source)
+            ang = self.head[idx, src] if src is not None else np.zeros(len(frames))
+            col = 3 * ROLE_INDEX[ch.role] + ch.axis
+            out[:, col] += channel_values(ch, frames, self.seg.start_frame, self.seg.planned_frames, ang, self.fps, self.seg.scale, ti, j)
+        return out
+
+
+def _head_angles(track: ExpressionTrack | None, n_frames: int) -> NDArray[np.float64]:
+    if track is None:
+        return np.zeros((n_frames, 3))
+    if len(track) != n_frames:
+        raise ValueError(f"track has {len(track)} frames but the timeline {n_frames}")
+    return track.head.astype(np.float64)
+
+
+def joint_curves(
+    timeline: Timeline,
+    track: ExpressionTrack | None,
+    bpfa: Bpfa,
+    seed: int | np.random.Generator,
+) -> dict[str, NDArray[np.float32]]:
+    """Per bone role, (n_frames, 3) float32 Euler XYZ radians; rest (0) where nothing moves."""
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    n = timeline.n_frames
+    fps = timeline.fps
+    head = _head_angles(track, n)
+    behaviors = {b.id: b for b in bpfa.automaton.behaviors}
+    pose = np.zeros((n, N_CHANNELS))
+    prev: _SegmentCurve | None = None
+    for seg in timeline.segments:
+        cur = _SegmentCurve(bpfa, seg, head, fps, rng)
+        a, e = seg.start_frame, seg.end_frame
+        frames = np.arange(a, e, dtype=np.int64)
+        target = cur(frames)
+        blend = max(1, round(behaviors[seg.behavior].blend * fps))
+        w = smoothstep((frames - a) / blend)[:, None]
+        if prev is None:
+            base = np.zeros_like(target)  # the rest pose precedes the first segment
+        else:
+            anchor = np.array([a - 1], dtype=np.int64)
+            base = pose[a - 1] + (prev(frames) - prev(anchor))
+        pose[a:e] = (1.0 - w) * base + w * target
+        prev = cur
+    out: dict[str, NDArray[np.float32]] = {}
+    for role, i in ROLE_INDEX.items():
+        out[role] = clamp_to_limits(role, pose[:, 3 * i : 3 * i + 3])
+    return out
+
+
+def stack_curves(curves: dict[str, NDArray[np.floating]]) -> NDArray[np.float64]:
+    """(n_frames, 57) matrix of all channels in ``BONE_ROLES`` order (role-major, X Y Z)."""
+    return np.concatenate([np.asarray(curves[r], dtype=np.float64) for r in BONE_ROLES], axis=1)
+
+
+def channel_name(col: int) -> str:
+    """``head.y`` style name of a stacked column."""
+    return f"{BONE_ROLES[col // 3]}.{'xyz'[col % 3]}"

@@ -1,0 +1,448 @@
+"""Expression–behavior synchronization, measured from the joint curves (METHOD.md §6).
+
+Nothing here reads the sampler's log. From the curves and the definition alone:
+
+* **Behavior onsets**: a channel departs from rest when |angle| rises above ``theta`` after
+  at least ``quiet_frames`` frames at or below it; the onset is walked back to the frame
+  where the rise began (per-frame increase > ``rise_eps``), and onsets of several channels
+  within ``merge_frames`` are one onset (the earliest). Idle breathing stays below
+  ``theta`` by design of the library.
+* **Per-frame behavior**: each behavior's *signature* — the (channel, sign) pairs its motions
+  drive beyond ``theta`` — is computed from the definition; a frame's active pairs (within
+  ± ``activity_window_s``) are matched to the signature with the highest Jaccard index
+  (no active pair: the initial behavior).
+* **Reference**: frames of expression events whose content has a row leading to a
+  behavior with a non-empty signature (a visible gesture).
+
+Metrics: onset F1 with one-to-one matching within ± tolerance (precision, recall, median
+offset, a sweep over tolerances); the fraction of frames whose decoded behavior is allowed
+for the expression state; the peak normalised cross-correlation (and its lag) between head
+yaw and the sum of the look-toward channels. The chance baseline recomputes each metric with
+the expression track circularly shifted against the curves (``n_shifts`` shifts of at least
+``min_shift_s``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..track import ExpressionTrack
+from .events import EventConfig, expression_states
+from .model import ANY, DONE_EVENT, EXPRESSION_STATES, Bpfa, Event
+from .motion import N_CHANNELS, ROLE_INDEX, channel_values, stack_curves
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    """Parameters of :func:`sync_metrics`.
+
+    Attributes:
+        tolerance: onset matching tolerance in frames (± this).
+        sweep: tolerances (frames) for the F1 sweep.
+        theta: radians above which a channel counts as away from rest.
+        quiet_frames: frames at or below ``theta`` required before a departure.
+        rise_eps: radians per frame above which a channel counts as rising (walk-back).
+        merge_frames: channel departures this close (frames) are one onset.
+        activity_window_s: half-width (seconds) of the window a pair stays active.
+        xcorr_max_lag_s: largest lag (seconds) searched for the yaw cross-correlation.
+        n_shifts: circular shifts for the chance baseline (≥ 1000 for reporting).
+        min_shift_s: smallest circular shift (seconds), so a shift is never near-aligned.
+        seed: seed of the generator that picks the shifts.
+    """
+
+    tolerance: int = 2
+    sweep: tuple[int, ...] = (1, 2, 4, 6)
+    theta: float = 0.035
+    quiet_frames: int = 4
+    rise_eps: float = 1e-3
+    merge_frames: int = 3
+    activity_window_s: float = 0.2
+    xcorr_max_lag_s: float = 1.0
+    n_shifts: int = 1000
+    min_shift_s: float = 2.0
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """Synchronization of one character's curves with its expression track.
+
+    Attributes:
+        onset_f1: F1 of behavior onsets vs reference event frames at ± ``tolerance``.
+        precision: matched onsets / detected onsets.
+        recall: matched references / reference events.
+        median_offset: median (onset − event) frames over matches (nan if none).
+        f1_sweep: (tolerance, F1) for each sweep tolerance.
+        allowed_fraction: frames whose decoded behavior is allowed for the expression state.
+        xcorr_peak: peak normalised cross-correlation of head yaw and look-toward joints.
+        xcorr_lag: lag (frames, joints after yaw > 0) of that peak.
+        baseline_f1: mean onset F1 over circular shifts (chance).
+        baseline_f1_p95: 95th percentile of the shifted F1s.
+        baseline_allowed_fraction: mean allowed fraction over shifts.
+        baseline_xcorr_peak: mean peak cross-correlation over shifts.
+        n_reference: reference events.
+        n_detected: detected onsets.
+    """
+
+    onset_f1: float
+    precision: float
+    recall: float
+    median_offset: float
+    f1_sweep: tuple[tuple[int, float], ...]
+    allowed_fraction: float
+    xcorr_peak: float
+    xcorr_lag: int
+    baseline_f1: float
+    baseline_f1_p95: float
+    baseline_allowed_fraction: float
+    baseline_xcorr_peak: float
+    n_reference: int
+    n_detected: int
+
+
+# --------------------------------------------------------------------------- onsets
+
+
+def detect_onsets(x: NDArray[np.floating], cfg: SyncConfig | None = None) -> NDArray[np.int64]:
+    """Behavior-onset frames of stacked curves ``x`` (n_frames, channels)."""
+    c = cfg or SyncConfig()
+    a = np.abs(np.asarray(x, dtype=np.float64))
+    n = a.shape[0]
+    found: list[int] = []
+    above = a > c.theta
+    for col in np.flatnonzero(above.any(axis=0)):
+        ab = above[:, col]
+        ac = a[:, col]
+        rises = np.flatnonzero(ab[1:] & ~ab[:-1]) + 1
+        if ab[0]:
+            rises = np.concatenate(([0], rises))
+        for t in rises.tolist():
+            if ab[max(0, t - c.quiet_frames) : t].any():
+                continue
+            tau = t
+            while tau > 0 and ac[tau] - ac[tau - 1] > c.rise_eps:
+                tau -= 1
+            found.append(tau)
+    found.sort()
+    onsets: list[int] = []
+    for f in found:
+        if not onsets or f > onsets[-1] + c.merge_frames:
+            onsets.append(f)
+    del n
+    return np.asarray(onsets, dtype=np.int64)
+
+
+def match_onsets(reference: NDArray[np.integer], detected: NDArray[np.integer], tolerance: int) -> list[tuple[int, int]]:
+    """One-to-one (reference, detected) pairs within ± ``tolerance``.
+
+    Two pointers over both sorted lists: the greedy earliest match maximises the number of
+    pairs for interval tolerance in one dimension.
+    """
+    r = np.sort(np.asarray(reference, dtype=np.int64)).tolist()
+    d = np.sort(np.asarray(detected, dtype=np.int64)).tolist()
+    pairs: list[tuple[int, int]] = []
+    i = j = 0
+    while i < len(r) and j < len(d):
+        if abs(d[j] - r[i]) <= tolerance:
+            pairs.append((r[i], d[j]))
+            i += 1
+            j += 1
+        elif d[j] < r[i]:
+            j += 1
+        else:
+            i += 1
+    return pairs
+
+
+def f1_score(n_match: int, n_ref: int, n_det: int) -> tuple[float, float, float]:
+    """(F1, precision, recall); empty sets count as perfect only when both are empty."""
+    if n_ref == 0 and n_det == 0:
+        return 1.0, 1.0, 1.0
+    p = n_match / n_det if n_det else 0.0
+    r = n_match / n_ref if n_ref else 0.0
+    f = 2 * p * r / (p + r) if p + r > 0 else 0.0
+    return f, p, r
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _actions_of(bpfa: Bpfa, body: str, seen: set[str] | None = None) -> set[str]:
+    seen = set() if seen is None else seen
+    if body in seen:
+        return set()
+    seen.add(body)
+    if body in bpfa.actions:
+        return {body}
+    if body in bpfa.composites:
+        out: set[str] = set()
+        for ch in bpfa.composites[body].children:
+            out |= _actions_of(bpfa, ch, seen)
+        return out
+    out = set()
+    for b in bpfa.subautomata[body].behaviors:
+        out |= _actions_of(bpfa, b.body, seen)
+    return out
+
+
+def behavior_signatures(bpfa: Bpfa, theta: float, probe_deg: Sequence[float] = (-40.0, -20.0, 20.0, 40.0)) -> dict[str, NDArray[np.bool_]]:
+    """Behavior → (2·channels,) bool: (column, sign) pairs its motions drive beyond ``theta``.
+
+    Evaluated from the definition (scale 1, no jitter, every table, head angles at
+    ``probe_deg`` on every axis); column 2k is channel k negative, 2k+1 positive.
+    """
+    frames = np.arange(0, 61, dtype=np.int64)
+    out: dict[str, NDArray[np.bool_]] = {}
+    for b in bpfa.automaton.behaviors:
+        sig = np.zeros(2 * N_CHANNELS, dtype=bool)
+        for aid in _actions_of(bpfa, b.body):
+            for ch in bpfa.motions[bpfa.actions[aid].motion].channels:
+                col = 3 * ROLE_INDEX[ch.role] + ch.axis
+                for deg in probe_deg:
+                    for ti in range(len(ch.tables)):
+                        v = channel_values(ch, frames, 0, 60, np.full(len(frames), deg), 30.0, 1.0, ti, (0.0, 0.0))
+                        sig[2 * col] |= bool((v < -theta).any())
+                        sig[2 * col + 1] |= bool((v > theta).any())
+        out[b.id] = sig
+    return out
+
+
+def active_pairs(x: NDArray[np.floating], theta: float, window: int) -> NDArray[np.bool_]:
+    """(n, 2·channels) bool: pair active if beyond ``theta`` within ± ``window`` frames."""
+    xx = np.asarray(x, dtype=np.float64)
+    act = np.empty((xx.shape[0], 2 * xx.shape[1]), dtype=bool)
+    act[:, 0::2] = xx < -theta
+    act[:, 1::2] = xx > theta
+    out = act.copy()
+    for k in range(1, window + 1):
+        out[k:] |= act[:-k]
+        out[:-k] |= act[k:]
+    return out
+
+
+def decode_behaviors(x: NDArray[np.floating], bpfa: Bpfa, fps: float, cfg: SyncConfig | None = None) -> NDArray[np.int64]:
+    """Per frame, index (in ``bpfa.automaton.behaviors``) of the behavior the curves show."""
+    c = cfg or SyncConfig()
+    sigs = behavior_signatures(bpfa, c.theta)
+    ids = [b.id for b in bpfa.automaton.behaviors]
+    s = np.stack([sigs[i] for i in ids]).astype(np.float64)
+    k = active_pairs(x, c.theta, max(0, round(c.activity_window_s * fps))).astype(np.float64)
+    inter = k @ s.T
+    union = k.sum(axis=1, keepdims=True) + s.sum(axis=1)[None, :] - inter
+    score = np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+    labels = np.argmax(score, axis=1).astype(np.int64)
+    labels[k.sum(axis=1) == 0] = ids.index(bpfa.automaton.initial)
+    return labels
+
+
+def allowed_table(bpfa: Bpfa) -> NDArray[np.bool_]:
+    """(n_behaviors, 64) bool: behavior allowed under each bitmask of ``EXPRESSION_STATES``."""
+    bs = bpfa.automaton.behaviors
+    tbl = np.zeros((len(bs), 1 << len(EXPRESSION_STATES)), dtype=bool)
+    for i, b in enumerate(bs):
+        if ANY in b.allowed_when:
+            tbl[i] = True
+            continue
+        bits = sum(1 << EXPRESSION_STATES.index(s) for s in b.allowed_when)
+        tbl[i] = (np.arange(tbl.shape[1]) & bits) != 0
+    return tbl
+
+
+def state_masks(states: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """(N,) bitmask per frame of an ``expression_states`` matrix."""
+    return (states.astype(np.int64) << np.arange(states.shape[1])).sum(axis=1)
+
+
+# --------------------------------------------------------------------------- reference
+
+
+def driving_events(bpfa: Bpfa, theta: float = SyncConfig.theta) -> set[str]:
+    """Event contents with a row leading to a behavior that visibly moves (non-empty signature)."""
+    sigs = behavior_signatures(bpfa, theta)
+    return {
+        t.event
+        for t in bpfa.automaton.transitions
+        if t.event != DONE_EVENT and any(sigs[x].any() for x in t.targets)
+    }
+
+
+def reference_frames(events: Iterable[Event], bpfa: Bpfa, fps: float, n_frames: int, theta: float = SyncConfig.theta) -> NDArray[np.int64]:
+    """Sorted unique frames of driving expression events inside the track."""
+    drive = driving_events(bpfa, theta)
+    frames = {math.floor(e.timestamp * fps + 0.5) for e in events if e.content in drive}
+    return np.asarray(sorted(f for f in frames if 0 <= f < n_frames), dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- xcorr
+
+
+def look_columns(bpfa: Bpfa) -> list[int]:
+    """Stacked columns driven by a ``track`` channel on head yaw (the look-toward joints)."""
+    cols = {
+        3 * ROLE_INDEX[ch.role] + ch.axis
+        for m in bpfa.motions.values()
+        for ch in m.channels
+        if ch.shape == "track" and ch.source == "yaw"
+    }
+    return sorted(cols)
+
+
+def _zscore(v: NDArray[np.float64]) -> NDArray[np.float64] | None:
+    sd = float(v.std())
+    if sd < 1e-9:
+        return None
+    return (v - v.mean()) / sd
+
+
+def xcorr_peak(yaw: NDArray[np.floating], joints: NDArray[np.floating], max_lag: int) -> tuple[float, int]:
+    """(peak normalised correlation, lag) over |lag| ≤ max_lag; joints[t + lag] vs yaw[t]."""
+    y = _zscore(np.asarray(yaw, dtype=np.float64))
+    j = _zscore(np.asarray(joints, dtype=np.float64))
+    if y is None or j is None:
+        return float("nan"), 0
+    n = len(y)
+    best, best_lag = -np.inf, 0
+    for lag in range(-max_lag, max_lag + 1):
+        if lag >= 0:
+            r = float(np.dot(y[: n - lag], j[lag:]) / max(n - lag, 1))
+        else:
+            r = float(np.dot(y[-lag:], j[: n + lag]) / max(n + lag, 1))
+        if r > best:
+            best, best_lag = r, lag
+    return best, best_lag
+
+
+def _circular_xcorr(yaw: NDArray[np.float64], joints: NDArray[np.float64]) -> NDArray[np.float64] | None:
+    """c[k] = mean_t z(yaw)[t] · z(joints)[(t + k) mod n]."""
+    y = _zscore(yaw)
+    j = _zscore(joints)
+    if y is None or j is None:
+        return None
+    return np.fft.irfft(np.conj(np.fft.rfft(y)) * np.fft.rfft(j), n=len(y)) / len(y)
+
+
+# --------------------------------------------------------------------------- report
+
+
+def sync_metrics(
+    track: ExpressionTrack,
+    curves: dict[str, NDArray[np.floating]],
+    bpfa: Bpfa,
+    events: Sequence[Event],
+    config: SyncConfig | None = None,
+    event_config: EventConfig | None = None,
+) -> SyncReport:
+    """Synchronization of ``curves`` (from :func:`joint_curves`) with ``track`` and its events."""
+    c = config or SyncConfig()
+    fps = track.fps
+    x = stack_curves(curves)
+    n = x.shape[0]
+    if n != len(track):
+        raise ValueError(f"curves have {n} frames but the track {len(track)}")
+    ref = reference_frames(events, bpfa, fps, n, c.theta)
+    det = detect_onsets(x, c)
+    pairs = match_onsets(ref, det, c.tolerance)
+    f1, prec, rec = f1_score(len(pairs), len(ref), len(det))
+    offsets = [d - r for r, d in pairs]
+    median = float(np.median(offsets)) if offsets else float("nan")
+    sweep = tuple((tol, f1_score(len(match_onsets(ref, det, tol)), len(ref), len(det))[0]) for tol in c.sweep)
+
+    labels = decode_behaviors(x, bpfa, fps, c)
+    masks = state_masks(expression_states(track, event_config))
+    tbl = allowed_table(bpfa)
+    allowed = float(tbl[labels, masks].mean())
+
+    cols = look_columns(bpfa)
+    joints = x[:, cols].sum(axis=1) if cols else np.zeros(n)
+    yaw = track.head[:, 0].astype(np.float64)
+    max_lag = max(1, round(c.xcorr_max_lag_s * fps))
+    peak, lag = xcorr_peak(yaw, joints, max_lag)
+
+    rng = np.random.default_rng(c.seed)
+    lo = min(round(c.min_shift_s * fps), n // 2)
+    shifts = rng.integers(lo, max(lo + 1, n - lo), size=c.n_shifts) if n > 1 else np.zeros(c.n_shifts, dtype=np.int64)
+    base_f1 = np.empty(c.n_shifts)
+    base_allowed = np.empty(c.n_shifts)
+    base_peak = np.full(c.n_shifts, np.nan)
+    circ = _circular_xcorr(yaw, joints)
+    lags = np.arange(-max_lag, max_lag + 1)
+    for i, s in enumerate(shifts.tolist()):
+        shifted_ref = np.sort((ref + s) % n)
+        m = len(match_onsets(shifted_ref, det, c.tolerance))
+        base_f1[i] = f1_score(m, len(ref), len(det))[0]
+        base_allowed[i] = tbl[labels, np.roll(masks, s)].mean()
+        if circ is not None:
+            base_peak[i] = circ[(s + lags) % n].max()
+    return SyncReport(
+        onset_f1=f1,
+        precision=prec,
+        recall=rec,
+        median_offset=median,
+        f1_sweep=sweep,
+        allowed_fraction=allowed,
+        xcorr_peak=peak,
+        xcorr_lag=lag,
+        baseline_f1=float(base_f1.mean()),
+        baseline_f1_p95=float(np.percentile(base_f1, 95)),
+        baseline_allowed_fraction=float(base_allowed.mean()),
+        baseline_xcorr_peak=float(np.nanmean(base_peak)) if circ is not None else float("nan"),
+        n_reference=len(ref),
+        n_detected=len(det),
+    )
+
+
+# --------------------------------------------------------------------------- many seeds
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Mean over seeds with a 95% confidence interval of the mean (Student t).
+
+    Attributes:
+        mean: sample mean (nan values ignored).
+        lo: lower end of the 95% interval.
+        hi: upper end of the 95% interval.
+        n: number of finite values.
+    """
+
+    mean: float
+    lo: float
+    hi: float
+    n: int
+
+
+def _t975(dof: int) -> float:
+    """Student t 0.975 quantile (Cornish–Fisher expansion; < 0.2% error for dof ≥ 5)."""
+    z = 1.959963984540054
+    v = float(max(dof, 1))
+    return z + (z**3 + z) / (4 * v) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * v**2) + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * v**3)
+
+
+def estimate(values: Iterable[float]) -> Estimate:
+    """Mean and t-based 95% interval of the finite ``values``."""
+    v = np.asarray([x for x in values if math.isfinite(x)], dtype=np.float64)
+    if v.size == 0:
+        return Estimate(float("nan"), float("nan"), float("nan"), 0)
+    m = float(v.mean())
+    if v.size == 1:
+        return Estimate(m, m, m, 1)
+    h = _t975(v.size - 1) * float(v.std(ddof=1)) / math.sqrt(v.size)
+    return Estimate(m, m - h, m + h, int(v.size))
+
+
+def summarize(reports: Sequence[SyncReport]) -> dict[str, Estimate]:
+    """Estimate of every scalar field of the reports, plus ``f1@<tol>`` for the sweep."""
+    keys = [
+        "onset_f1", "precision", "recall", "median_offset", "allowed_fraction", "xcorr_peak",
+        "xcorr_lag", "baseline_f1", "baseline_f1_p95", "baseline_allowed_fraction", "baseline_xcorr_peak",
+    ]
+    out = {k: estimate(float(getattr(r, k)) for r in reports) for k in keys}
+    if reports:
+        for i, (tol, _) in enumerate(reports[0].f1_sweep):
+            out[f"f1@{tol}"] = estimate(r.f1_sweep[i][1] for r in reports)
+    return out
