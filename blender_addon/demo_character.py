@@ -13,9 +13,9 @@ import bpy
 import numpy as np
 
 from .core import demo_body
-from .core.rig import ROLE_PARENT
 from .core.expression import N_EXPRESSION
 from .core.painter import DEFAULT_STYLE, FaceStyle, paint_face
+from .core.rig import ROLE_PARENT
 from .tags import tag
 
 FACE_TEXTURE_NODE = "moodrig_face_texture"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from bpy_runner import run_bpy
 
 pytestmark = pytest.mark.blender
@@ -96,8 +95,9 @@ def test_demo_character_survives_save_and_reload(tmp_path: Path) -> None:
     assert r["mods"] == [["ARMATURE", "moodrig_DemoRig"]]
     assert set(r["groups"]) == set(BONE_ROLES)
     assert r["face_groups"] == ["head"]
-    assert r["n_uv"] == r["n_loops"] > 0 and 0.0 <= r["uv_range"][0] and r["uv_range"][1] <= 1.0
+    assert r["n_uv"] == r["n_loops"] > 0 and r["uv_range"][0] >= 0.0 and r["uv_range"][1] <= 1.0
     name, size, packed, std = r["image"]
+    assert name == "moodrig_DemoFace_neutral"
     assert size == [128, 128] and packed and std > 0.05
     assert r["tag"] == "demo_face_texture" and r["rig_tag"] == "demo_armature"
     # The user's own datablocks are untouched and untagged; a second character is a new one.

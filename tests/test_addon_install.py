@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from bpy_runner import run_bpy
 
 pytestmark = pytest.mark.blender

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from gui_runner import require_gui_tools, run_blender_gui
 
 pytestmark = pytest.mark.gui

@@ -59,7 +59,7 @@ def install():
 
         cls.draw = counting_draw
         state["registered"] = hasattr(bpy.types, "VIEW3D_PT_moodrig_main")
-    win, area, region = view3d()
+    _win, area, _region = view3d()
     area.spaces.active.show_region_ui = True
     area.tag_redraw()
     # Close the splash as a user would.
@@ -69,7 +69,7 @@ def install():
 @step
 def before():
     screenshot("sidebar_before.png")
-    win, area, region = view3d()
+    win, _area, region = view3d()
     state["window"] = [win.width, win.height]
     state["region"] = [region.x, region.y, region.width, region.height]
     state["draws_before_click"] = state["draws"]
@@ -77,7 +77,7 @@ def before():
 
 
 def click_next_tab():
-    win, area, region = view3d()
+    win, _area, region = view3d()
     x = region.x + region.width - 10
     top = win.height - (region.y + region.height)
     y = top + 12 + state["next_y"]

@@ -1,0 +1,109 @@
+"""Bulk keyframe writing and reading across Blender's animation APIs.
+
+- 3.4 – 4.3: ``action.fcurves`` (one implicit set of curves per action).
+- 4.4 – 5.0: slotted (layered) actions: ``action.slots`` + ``layers → strips → channelbag``;
+  5.0 removed ``action.fcurves`` entirely.
+
+Keys are written with ``keyframe_points.add(n)`` + ``foreach_set`` (never one
+``keyframe_insert`` per key), with an explicit interpolation for every key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import bpy
+import numpy as np
+
+from .tags import tag
+
+SLOTTED = bpy.app.version >= (4, 4, 0)
+INTERPOLATION = {"CONSTANT": 0, "LINEAR": 1, "BEZIER": 2}
+
+
+def new_action(obj: Any, name: str, role: str) -> tuple[Any, Any]:
+    """Create a new tagged action assigned to ``obj``; returns (action, curve container)."""
+    action = tag(bpy.data.actions.new(name), role)
+    if obj.animation_data is None:
+        obj.animation_data_create()
+    if SLOTTED:
+        slot = action.slots.new(id_type="OBJECT", name=obj.name)
+        obj.animation_data.action = action
+        obj.animation_data.action_slot = slot
+        layer = action.layers.new("moodrig")
+        strip = layer.strips.new(type="KEYFRAME")
+        return action, strip.channelbag(slot, ensure=True)
+    obj.animation_data.action = action
+    return action, action
+
+
+def curve_container(obj: Any, action: Any) -> Any | None:
+    """Where the F-curves of ``action`` live for ``obj`` (channelbag or the action itself)."""
+    if not SLOTTED:
+        return action
+    slot = obj.animation_data.action_slot if obj.animation_data else None
+    if slot is None:
+        return None
+    for layer in action.layers:
+        for strip in layer.strips:
+            bag = strip.channelbag(slot)
+            if bag is not None:
+                return bag
+    return None
+
+
+def _group(container: Any, name: str) -> Any:
+    group = container.groups.get(name)
+    return group if group is not None else container.groups.new(name)
+
+
+def write_rotation_curves(
+    container: Any,
+    curves: Mapping[str, np.ndarray],
+    frame_start: int,
+    interpolation: str = "LINEAR",
+) -> int:
+    """Write per-bone (n_frames, 3) Euler XYZ arrays as pose-bone F-curves; returns keys written."""
+    ipo = INTERPOLATION[interpolation]
+    written = 0
+    for bone, values in curves.items():
+        arr = np.asarray(values, dtype=np.float32)
+        if arr.ndim != 2 or arr.shape[1] != 3:
+            raise ValueError(f"curve for bone '{bone}' must be (n_frames, 3), got {arr.shape}")
+        n = arr.shape[0]
+        frames = np.arange(frame_start, frame_start + n, dtype=np.float32)
+        group = _group(container, bone)
+        path = f'pose.bones["{bone}"].rotation_euler'
+        for axis in range(3):
+            fc = container.fcurves.new(path, index=axis)
+            fc.group = group
+            points = fc.keyframe_points
+            points.add(n)
+            co = np.empty(2 * n, dtype=np.float32)
+            co[0::2] = frames
+            co[1::2] = arr[:, axis]
+            points.foreach_set("co", co)
+            points.foreach_set("interpolation", np.full(n, ipo, dtype=np.int32))
+            fc.update()
+            written += n
+    return written
+
+
+def read_rotation_curves(container: Any, bones: list[str]) -> dict[str, np.ndarray]:
+    """Read back (n_frames, 3) arrays written by :func:`write_rotation_curves` (missing axes: 0)."""
+    out: dict[str, np.ndarray] = {}
+    for bone in bones:
+        path = f'pose.bones["{bone}"].rotation_euler'
+        cols: list[np.ndarray | None] = []
+        for axis in range(3):
+            fc = container.fcurves.find(path, index=axis)
+            if fc is None:
+                cols.append(None)
+                continue
+            co = np.empty(2 * len(fc.keyframe_points), dtype=np.float32)
+            fc.keyframe_points.foreach_get("co", co)
+            cols.append(co[1::2])
+        n = max((len(c) for c in cols if c is not None), default=0)
+        out[bone] = np.stack([c if c is not None else np.zeros(n, np.float32) for c in cols], axis=1)
+    return out
