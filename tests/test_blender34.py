@@ -1,0 +1,70 @@
+"""Debian's Blender 3.4 (the oldest supported) runs the built add-on headless: install, demo
+character, bulk keyframes through the pre-4.4 ``action.fcurves`` path, save and reload."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import site
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import require_component
+
+pytestmark = pytest.mark.gui
+REPO = Path(__file__).resolve().parent.parent
+
+SCRIPT = r'''
+import bpy, addon_utils, json, sys, numpy as np
+zip_path, blend, out = sys.argv[sys.argv.index("--") + 1:]
+bpy.ops.preferences.addon_install(filepath=zip_path)
+addon_utils.enable("moodrig", default_set=True)
+import moodrig
+from moodrig import anim_compat
+from moodrig.core.rig import BONE_ROLES
+res = bpy.ops.moodrig.add_demo_character(texture_size=64)
+rig = bpy.data.objects["moodrig_DemoRig"]
+curves = {b: (np.arange(30 * 3, dtype=np.float32).reshape(30, 3) * 0.01 + i * 0.001) for i, b in enumerate(BONE_ROLES)}
+action, bag = anim_compat.new_action(rig, "moodrig_Behavior", "behavior_action")
+written = anim_compat.write_rotation_curves(bag, curves, 1)
+bpy.ops.wm.save_as_mainfile(filepath=blend)
+bpy.ops.wm.open_mainfile(filepath=blend)
+rig = bpy.data.objects["moodrig_DemoRig"]
+back = anim_compat.read_rotation_curves(anim_compat.curve_container(rig, rig.animation_data.action), list(BONE_ROLES))
+err = max(float(np.abs(back[b] - curves[b]).max()) for b in BONE_ROLES)
+img = bpy.data.objects["moodrig_DemoFace"].active_material.node_tree.nodes["moodrig_face_texture"].image
+with open(out, "w") as fh:
+    json.dump(dict(version=list(bpy.app.version), res=list(res), written=written, err=err,
+                   slotted=anim_compat.SLOTTED, packed=img.packed_file is not None,
+                   origin=moodrig.__file__), fh)
+'''
+
+
+def test_addon_in_blender_3_4(tmp_path: Path) -> None:
+    require_component(shutil.which("blender") is not None, "Debian's blender (`make system-deps`)")
+    build = subprocess.run([sys.executable, str(REPO / "build_addon.py"), "--out", str(tmp_path / "dist")],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    (zip_path,) = (tmp_path / "dist").glob("moodrig-*.zip")
+    script = tmp_path / "script.py"
+    script.write_text(SCRIPT)
+    out = tmp_path / "result.json"
+    env = {**os.environ, "BLENDER_USER_SCRIPTS": str(tmp_path / "scripts"), "BLENDER_USER_CONFIG": str(tmp_path / "config")}
+    # Debian's Blender has no numpy of its own: give it moodrig's venv packages, as a user's
+    # dependency install would (numpy/cv2 only; torch is never imported by this script).
+    env["PYTHONPATH"] = site.getsitepackages()[0]
+    proc = subprocess.run(
+        ["blender", "-b", "--factory-startup", "--python-exit-code", "1", "--python", str(script), "--",
+         str(zip_path), str(tmp_path / "t.blend"), str(out)],
+        capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
+    )
+    assert proc.returncode == 0 and out.is_file(), proc.stdout[-3000:] + proc.stderr[-3000:]
+    r = json.loads(out.read_text())
+    assert r["version"][:2] == [3, 4]
+    assert r["res"] == ["FINISHED"] and r["packed"]
+    assert r["written"] == 19 * 3 * 30 and r["err"] == 0.0 and not r["slotted"]
+    assert str(tmp_path / "scripts") in r["origin"]
