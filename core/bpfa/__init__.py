@@ -1,0 +1,85 @@
+"""BPFA behavior track: definitions, sampler, expression events, joint curves, sync metric.
+
+Pure Python + numpy; never imports bpy. The add-on calls :func:`behavior_track`.
+See ``docs/bpfa.md`` and METHOD.md §4–§5.
+"""
+
+from __future__ import annotations
+
+from .api import BehaviorResult, behavior_track, sync_over_seeds, sync_report
+from .diagram import to_dot, to_mermaid
+from .events import EventConfig, events_from_track, expression_states
+from .limits import JOINT_LIMITS
+from .loader import (
+    DefinitionWarning,
+    default_library_path,
+    example_user_path,
+    load_default_library,
+    load_definition,
+    load_definition_checked,
+    parse_definition,
+    validate,
+)
+from .model import (
+    Action,
+    AngleTable,
+    Automaton,
+    Behavior,
+    Bpfa,
+    Channel,
+    Composite,
+    Event,
+    Motion,
+    Outcome,
+    Segment,
+    Timeline,
+    Transition,
+)
+from .motion import joint_curves
+from .sampler import compile_chain, sample_steps, sample_steps_batch, sample_timeline
+from .sync import Estimate, SyncConfig, SyncReport, estimate, summarize, sync_metrics
+
+__all__ = [
+    "JOINT_LIMITS",
+    "Action",
+    "AngleTable",
+    "Automaton",
+    "Behavior",
+    "BehaviorResult",
+    "Bpfa",
+    "Channel",
+    "Composite",
+    "DefinitionWarning",
+    "Estimate",
+    "Event",
+    "EventConfig",
+    "Motion",
+    "Outcome",
+    "Segment",
+    "SyncConfig",
+    "SyncReport",
+    "Timeline",
+    "Transition",
+    "behavior_track",
+    "compile_chain",
+    "default_library_path",
+    "estimate",
+    "events_from_track",
+    "example_user_path",
+    "expression_states",
+    "joint_curves",
+    "load_default_library",
+    "load_definition",
+    "load_definition_checked",
+    "parse_definition",
+    "sample_steps",
+    "sample_steps_batch",
+    "sample_timeline",
+    "summarize",
+    "sync_metrics",
+    "sync_over_seeds",
+    "sync_report",
+    "to_dot",
+    "to_mermaid",
+    "validate",
+]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..expression import INDEX, N_EXPRESSION
 from ..track import ExpressionTrack
@@ -52,13 +53,13 @@ DEMO_CHARACTERS: tuple[DemoCharacter, ...] = (
 )
 
 
-def _ramp(n: int, a: int, b: int, ramp: int) -> np.ndarray:
+def _ramp(n: int, a: int, b: int, ramp: int) -> NDArray[np.float64]:
     """0→1 over ``ramp`` frames from a, 1 until b, 1→0 over ``ramp`` frames (half-cosine)."""
     t = np.arange(n, dtype=np.float64)
     up = np.clip((t - a) / ramp, 0.0, 1.0)
     down = np.clip((b - t) / ramp, 0.0, 1.0)
     x = np.minimum(up, down)
-    return 0.5 - 0.5 * np.cos(np.pi * x)
+    return np.asarray(0.5 - 0.5 * np.cos(np.pi * x), dtype=np.float64)
 
 
 def demo_track(character: DemoCharacter, seconds: float = 60.0, seed: int = 0) -> ExpressionTrack:

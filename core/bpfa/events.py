@@ -17,7 +17,9 @@ when the last active state ends. Timestamps are the frame where the change happe
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -66,7 +68,7 @@ class EventConfig:
     sender: str = "face"
 
 
-def schmitt(signal: NDArray[np.floating], on: float, off: float, valid: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
+def schmitt(signal: NDArray[np.floating[Any]], on: float, off: float, valid: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
     """Hysteresis: True from a frame ≥ ``on`` until a frame ≤ ``off``; invalid frames hold."""
     if not off < on:
         raise ValueError(f"hysteresis needs off < on, got off={off}, on={on}")
@@ -96,7 +98,7 @@ def debounce(state: NDArray[np.bool_], min_on: int, min_off: int) -> NDArray[np.
     """Bridge interior off-gaps shorter than ``min_off`` frames, then drop on-runs shorter than ``min_on``."""
     s = state.copy()
     runs = _runs(s)
-    for (_, e0), (s1, _) in zip(runs, runs[1:], strict=False):
+    for (_, e0), (s1, _) in itertools.pairwise(runs):
         if s1 - e0 < min_off:
             s[e0:s1] = True
     for a, b in _runs(s):

@@ -9,6 +9,7 @@ legs down. Limits are deliberately modest: the behaviors are upper-body gestures
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -50,7 +51,7 @@ forearm Z bends forward (negative on the left, positive on the right)."""
 assert set(JOINT_LIMITS) == set(BONE_ROLES)
 
 
-def clamp_to_limits(role: str, angles: NDArray[np.floating]) -> NDArray[np.float32]:
+def clamp_to_limits(role: str, angles: NDArray[np.floating[Any]]) -> NDArray[np.float32]:
     """Clip (n, 3) Euler angles of ``role`` into its limits; returns float32."""
     lim = JOINT_LIMITS[role]
     return np.clip(angles, lim[:, 0], lim[:, 1]).astype(np.float32)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import yaml
 
@@ -108,7 +108,7 @@ def validate(data: object | str | Path, path: str | Path | None = None) -> list[
 # --------------------------------------------------------------------------- reading
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(yaml.SafeLoader):  # type: ignore[misc]
     """SafeLoader that refuses duplicate mapping keys instead of keeping the last one."""
 
 
@@ -121,12 +121,12 @@ def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) 
                 None, None, f"duplicate key {key!r}", key_node.start_mark
             )
         seen.add(key)
-    return loader.construct_mapping(node)
+    return cast(dict[Any, Any], loader.construct_mapping(node))
 
 
 _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_unique_mapping,  # type: ignore[arg-type]
+    _construct_unique_mapping,
 )
 
 
@@ -150,7 +150,7 @@ def read_raw(path: str | Path) -> object:
         if suffix == ".json":
             return json.loads(text, object_pairs_hook=_json_pairs)
         if suffix in (".yaml", ".yml"):
-            return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+            return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except (ValueError, yaml.YAMLError) as exc:
         raise DefinitionError(p, "", f"not valid {suffix[1:].upper()}: {exc}", "fix the syntax") from exc
     raise DefinitionError(p, "", f"unknown file type {suffix!r}", "use .json, .yaml or .yml")
@@ -602,7 +602,7 @@ def parse_definition(data: object, path: str | Path | None = None) -> tuple[Bpfa
         for ch, wh in zip(children, wheres, strict=True):
             if ch not in bodies:
                 raise ctx.fail(wh, f"unknown id {ch!r}", "name an action, composite or sub-automaton defined in this file")
-        composites[cid] = Composite(cid, kind, children, weights)
+        composites[cid] = Composite(cid, cast(Literal["sequence", "choice"], kind), children, weights)
         edges[cid] = list(zip(children, wheres, strict=True))
 
     subautomata: dict[str, Automaton] = {}

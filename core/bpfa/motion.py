@@ -13,6 +13,7 @@ Output: role → (n_frames, 3) float32 Euler XYZ radians, every role of ``BONE_R
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -147,7 +148,7 @@ def joint_curves(
     return out
 
 
-def stack_curves(curves: dict[str, NDArray[np.floating]]) -> NDArray[np.float64]:
+def stack_curves(curves: dict[str, NDArray[np.floating[Any]]]) -> NDArray[np.float64]:
     """(n_frames, 57) matrix of all channels in ``BONE_ROLES`` order (role-major, X Y Z)."""
     return np.concatenate([np.asarray(curves[r], dtype=np.float64) for r in BONE_ROLES], axis=1)
 

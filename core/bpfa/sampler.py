@@ -18,6 +18,7 @@ import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -171,11 +172,11 @@ def sample_timeline(
             if not interruptible:
                 queue.append(ev)
                 continue
-            nxt = decide(cur, ev.content)
-            if nxt is None:
+            jump = decide(cur, ev.content)
+            if jump is None:
                 continue
             emit(fe)
-            cur, plan, k, t, planned_start = nxt, exp.expand(behaviors[nxt].body), 0, fe, fe
+            cur, plan, k, t, planned_start = jump, exp.expand(behaviors[jump].body), 0, fe, fe
             continue
         # The playing action runs to its planned end.
         emit(min(end, n_frames))
@@ -276,7 +277,7 @@ def compile_chain(bpfa: Bpfa) -> CompiledChain:
     )
 
 
-def sample_steps(chain: CompiledChain, event_codes: NDArray[np.integer], start: int, rng: np.random.Generator) -> NDArray[np.int64]:
+def sample_steps(chain: CompiledChain, event_codes: NDArray[np.integer[Any]], start: int, rng: np.random.Generator) -> NDArray[np.int64]:
     """States after each event of ``event_codes`` (one chain); one uniform per step.
 
     A tight loop over pre-resolved Python lists (numpy per-element access is slower).
@@ -302,7 +303,7 @@ def sample_steps(chain: CompiledChain, event_codes: NDArray[np.integer], start: 
     return np.asarray(out, dtype=np.int64)
 
 
-def sample_steps_batch(chain: CompiledChain, event_codes: NDArray[np.integer], start: int, rngs: Sequence[np.random.Generator]) -> NDArray[np.int64]:
+def sample_steps_batch(chain: CompiledChain, event_codes: NDArray[np.integer[Any]], start: int, rngs: Sequence[np.random.Generator]) -> NDArray[np.int64]:
     """(K, T) states of K automaton instances (one generator each) fed the same events.
 
     Uniforms are drawn per instance from its own generator, so row k equals

@@ -3,9 +3,10 @@
 Nothing here reads the sampler's log. From the curves and the definition alone:
 
 * **Behavior onsets**: a channel departs from rest when |angle| rises above ``theta`` after
-  at least ``quiet_frames`` frames at or below it; the onset is walked back to the frame
-  where the rise began (per-frame increase > ``rise_eps``), and onsets of several channels
-  within ``merge_frames`` are one onset (the earliest). Idle breathing stays below
+  at least ``quiet_s`` seconds at or below it; the onset is walked back to the frame
+  where the rise began (per-frame increase above the channel's own step size during the
+  quiet stretch), and onsets of several channels
+  within ``merge_s`` are one onset (the earliest). Idle breathing stays below
   ``theta`` by design of the library.
 * **Per-frame behavior**: each behavior's *signature* — the (channel, sign) pairs its motions
   drive beyond ``theta`` — is computed from the definition; a frame's active pairs (within
@@ -27,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,9 +47,11 @@ class SyncConfig:
         tolerance: onset matching tolerance in frames (± this).
         sweep: tolerances (frames) for the F1 sweep.
         theta: radians above which a channel counts as away from rest.
-        quiet_frames: frames at or below ``theta`` required before a departure.
-        rise_eps: radians per frame above which a channel counts as rising (walk-back).
-        merge_frames: channel departures this close (frames) are one onset.
+        quiet_s: seconds at or below ``theta`` required before a departure (longer than
+            half a period of any gesture's oscillation).
+        rise_eps: radians per frame counted as rising when no quiet stretch precedes the
+            departure (the start of the track); elsewhere the channel's own floor is used.
+        merge_s: channel departures this close (seconds) are one onset.
         activity_window_s: half-width (seconds) of the window a pair stays active.
         xcorr_max_lag_s: largest lag (seconds) searched for the yaw cross-correlation.
         n_shifts: circular shifts for the chance baseline (≥ 1000 for reporting).
@@ -58,9 +62,9 @@ class SyncConfig:
     tolerance: int = 2
     sweep: tuple[int, ...] = (1, 2, 4, 6)
     theta: float = 0.035
-    quiet_frames: int = 4
+    quiet_s: float = 0.5
     rise_eps: float = 1e-3
-    merge_frames: int = 3
+    merge_s: float = 0.25
     activity_window_s: float = 0.2
     xcorr_max_lag_s: float = 1.0
     n_shifts: int = 1000
@@ -108,11 +112,12 @@ class SyncReport:
 # --------------------------------------------------------------------------- onsets
 
 
-def detect_onsets(x: NDArray[np.floating], cfg: SyncConfig | None = None) -> NDArray[np.int64]:
-    """Behavior-onset frames of stacked curves ``x`` (n_frames, channels)."""
+def detect_onsets(x: NDArray[np.floating[Any]], fps: float, cfg: SyncConfig | None = None) -> NDArray[np.int64]:
+    """Behavior-onset frames of stacked curves ``x`` (n_frames, channels) at ``fps``."""
     c = cfg or SyncConfig()
     a = np.abs(np.asarray(x, dtype=np.float64))
-    n = a.shape[0]
+    quiet = max(1, round(c.quiet_s * fps))
+    merge = max(1, round(c.merge_s * fps))
     found: list[int] = []
     above = a > c.theta
     for col in np.flatnonzero(above.any(axis=0)):
@@ -122,22 +127,27 @@ def detect_onsets(x: NDArray[np.floating], cfg: SyncConfig | None = None) -> NDA
         if ab[0]:
             rises = np.concatenate(([0], rises))
         for t in rises.tolist():
-            if ab[max(0, t - c.quiet_frames) : t].any():
+            if ab[max(0, t - quiet) : t].any():
                 continue
+            # Walk back to where the rise began: increments above the channel's own noise
+            # floor (1.5 × its largest step early in the quiet stretch; 0 for a channel at rest).
+            # Only the first 40% of the stretch: the rise itself may start inside it.
+            q0 = max(0, t - quiet)
+            q1 = q0 + max(2, (t - q0) * 2 // 5)
+            floor = 1.5 * float(np.abs(np.diff(ac[q0:q1])).max()) if t - q0 >= 3 else c.rise_eps
             tau = t
-            while tau > 0 and ac[tau] - ac[tau - 1] > c.rise_eps:
+            while tau > 0 and ac[tau] - ac[tau - 1] > floor:
                 tau -= 1
             found.append(tau)
     found.sort()
     onsets: list[int] = []
     for f in found:
-        if not onsets or f > onsets[-1] + c.merge_frames:
+        if not onsets or f > onsets[-1] + merge:
             onsets.append(f)
-    del n
     return np.asarray(onsets, dtype=np.int64)
 
 
-def match_onsets(reference: NDArray[np.integer], detected: NDArray[np.integer], tolerance: int) -> list[tuple[int, int]]:
+def match_onsets(reference: NDArray[np.integer[Any]], detected: NDArray[np.integer[Any]], tolerance: int) -> list[tuple[int, int]]:
     """One-to-one (reference, detected) pairs within ± ``tolerance``.
 
     Two pointers over both sorted lists: the greedy earliest match maximises the number of
@@ -212,7 +222,7 @@ def behavior_signatures(bpfa: Bpfa, theta: float, probe_deg: Sequence[float] = (
     return out
 
 
-def active_pairs(x: NDArray[np.floating], theta: float, window: int) -> NDArray[np.bool_]:
+def active_pairs(x: NDArray[np.floating[Any]], theta: float, window: int) -> NDArray[np.bool_]:
     """(n, 2·channels) bool: pair active if beyond ``theta`` within ± ``window`` frames."""
     xx = np.asarray(x, dtype=np.float64)
     act = np.empty((xx.shape[0], 2 * xx.shape[1]), dtype=bool)
@@ -225,7 +235,7 @@ def active_pairs(x: NDArray[np.floating], theta: float, window: int) -> NDArray[
     return out
 
 
-def decode_behaviors(x: NDArray[np.floating], bpfa: Bpfa, fps: float, cfg: SyncConfig | None = None) -> NDArray[np.int64]:
+def decode_behaviors(x: NDArray[np.floating[Any]], bpfa: Bpfa, fps: float, cfg: SyncConfig | None = None) -> NDArray[np.int64]:
     """Per frame, index (in ``bpfa.automaton.behaviors``) of the behavior the curves show."""
     c = cfg or SyncConfig()
     sigs = behavior_signatures(bpfa, c.theta)
@@ -235,7 +245,7 @@ def decode_behaviors(x: NDArray[np.floating], bpfa: Bpfa, fps: float, cfg: SyncC
     inter = k @ s.T
     union = k.sum(axis=1, keepdims=True) + s.sum(axis=1)[None, :] - inter
     score = np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
-    labels = np.argmax(score, axis=1).astype(np.int64)
+    labels: NDArray[np.int64] = np.argmax(score, axis=1).astype(np.int64)
     labels[k.sum(axis=1) == 0] = ids.index(bpfa.automaton.initial)
     return labels
 
@@ -255,7 +265,7 @@ def allowed_table(bpfa: Bpfa) -> NDArray[np.bool_]:
 
 def state_masks(states: NDArray[np.bool_]) -> NDArray[np.int64]:
     """(N,) bitmask per frame of an ``expression_states`` matrix."""
-    return (states.astype(np.int64) << np.arange(states.shape[1])).sum(axis=1)
+    return np.asarray((states.astype(np.int64) << np.arange(states.shape[1])).sum(axis=1), dtype=np.int64)
 
 
 # --------------------------------------------------------------------------- reference
@@ -296,10 +306,10 @@ def _zscore(v: NDArray[np.float64]) -> NDArray[np.float64] | None:
     sd = float(v.std())
     if sd < 1e-9:
         return None
-    return (v - v.mean()) / sd
+    return np.asarray((v - v.mean()) / sd, dtype=np.float64)
 
 
-def xcorr_peak(yaw: NDArray[np.floating], joints: NDArray[np.floating], max_lag: int) -> tuple[float, int]:
+def xcorr_peak(yaw: NDArray[np.floating[Any]], joints: NDArray[np.floating[Any]], max_lag: int) -> tuple[float, int]:
     """(peak normalised correlation, lag) over |lag| ≤ max_lag; joints[t + lag] vs yaw[t]."""
     y = _zscore(np.asarray(yaw, dtype=np.float64))
     j = _zscore(np.asarray(joints, dtype=np.float64))
@@ -331,7 +341,7 @@ def _circular_xcorr(yaw: NDArray[np.float64], joints: NDArray[np.float64]) -> ND
 
 def sync_metrics(
     track: ExpressionTrack,
-    curves: dict[str, NDArray[np.floating]],
+    curves: dict[str, NDArray[np.floating[Any]]],
     bpfa: Bpfa,
     events: Sequence[Event],
     config: SyncConfig | None = None,
@@ -345,7 +355,7 @@ def sync_metrics(
     if n != len(track):
         raise ValueError(f"curves have {n} frames but the track {len(track)}")
     ref = reference_frames(events, bpfa, fps, n, c.theta)
-    det = detect_onsets(x, c)
+    det = detect_onsets(x, fps, c)
     pairs = match_onsets(ref, det, c.tolerance)
     f1, prec, rec = f1_score(len(pairs), len(ref), len(det))
     offsets = [d - r for r, d in pairs]
