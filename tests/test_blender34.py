@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import require_component
 
 pytestmark = pytest.mark.gui

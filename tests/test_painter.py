@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from moodrig.core.expression import N_EXPRESSION, expression_vector
 from moodrig.core.painter import (
     DEFAULT_STYLE,

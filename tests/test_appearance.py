@@ -1,0 +1,90 @@
+"""Appearance track on disk: distinct-expression cache, hard-linked sequence, safe paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from moodrig.core.appearance import (
+    TextureCache,
+    bake_context,
+    decode_png,
+    disk_usage,
+    plan_appearance,
+    sequence_name,
+)
+from moodrig.core.expression import expression_vector
+from moodrig.core.painter import DEFAULT_STYLE, paint_face
+from moodrig.core.paths import contained_path, safe_folder_name
+
+
+def _track() -> np.ndarray:
+    neutral, smile = expression_vector(), expression_vector(smile=0.8)
+    noisy = smile + np.float32(0.004)  # within one quantisation step of the smile
+    return np.stack([neutral] * 10 + [smile] * 20 + [noisy] * 5 + [neutral] * 10)
+
+
+def test_plan_lists_distinct_expressions_in_first_seen_order() -> None:
+    plan = plan_appearance(_track())
+    assert len(plan.levels) == 2
+    assert plan.frame_to_key.tolist() == [0] * 10 + [1] * 25 + [0] * 10
+    assert np.allclose(plan.vectors[1], expression_vector(smile=0.8))
+
+
+def test_cache_generates_each_distinct_expression_once_and_links_frames(tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    def generate(vectors: np.ndarray) -> np.ndarray:
+        calls.append(len(vectors))
+        return np.stack([paint_face(DEFAULT_STYLE, v, 32) for v in vectors])
+
+    plan = plan_appearance(_track())
+    base = paint_face(DEFAULT_STYLE, expression_vector(), 32)
+    cache = TextureCache(tmp_path / "out", bake_context("painter", base, 32, plan.step))
+    report = cache.ensure(plan, generate)
+    assert sum(calls) == 2 and report.generated == 2 and report.reused == 0
+    frames = cache.write_sequence(plan, tmp_path / "out" / "seq")
+    assert [f.name for f in frames[:2]] == [sequence_name(1), sequence_name(2)]
+    assert len(frames) == 45
+    # Disk grows with distinct expressions, not frames.
+    assert disk_usage(frames) == report.bytes_on_disk
+    img = decode_png(frames[15])
+    assert img.shape == (32, 32, 4)
+    assert np.abs(img - paint_face(DEFAULT_STYLE, plan.vectors[1], 32)).max() <= 0.5 / 255 + 1e-6
+    # A second run (resume) regenerates nothing and rewrites identical bytes.
+    again = cache.ensure(plan, generate)
+    assert sum(calls) == 2 and again.reused == 2
+    before = frames[20].read_bytes()
+    cache.write_sequence(plan, tmp_path / "out" / "seq")
+    assert frames[20].read_bytes() == before
+    assert not list((tmp_path / "out").rglob("*.part"))
+
+
+def test_cancel_between_batches_leaves_only_whole_files(tmp_path: Path) -> None:
+    track = np.stack([expression_vector(jaw_open=i / 40) for i in range(40)])
+    plan = plan_appearance(track, step=0.025)
+    state = {"n": 0}
+
+    def generate(vectors: np.ndarray) -> np.ndarray:
+        state["n"] += 1
+        return np.stack([paint_face(DEFAULT_STYLE, v, 16) for v in vectors])
+
+    cache = TextureCache(tmp_path, "ctx")
+    with pytest.raises(InterruptedError):
+        cache.ensure(plan, generate, batch=8, cancelled=lambda: state["n"] >= 2)
+    written = sorted(cache.cache.glob("*.png"))
+    assert len(written) == 16
+    assert all(decode_png(p).shape == (16, 16, 4) for p in written)
+    cache.ensure(plan, generate, batch=8)
+    assert state["n"] == 2 + 3  # resumed: only the remaining 24 textures, in 3 batches
+
+
+@pytest.mark.parametrize("name", ["../../etc", "/abs/path", "..", ".", "CON", "nul.txt", "a/b\\c", "", "Fäce:01"])
+def test_folder_names_cannot_escape(tmp_path: Path, name: str) -> None:
+    safe = safe_folder_name(name)
+    assert "/" not in safe and "\\" not in safe and safe not in {".", ".."} and not safe.startswith(".")
+    assert safe.split(".")[0].upper() not in {"CON", "NUL"}
+    path = contained_path(tmp_path, "moodrig", name)
+    assert tmp_path.resolve() in path.parents
