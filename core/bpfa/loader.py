@@ -177,7 +177,7 @@ class _Ctx:
             raise self.fail(where, f"expected an object, got {type(value).__name__}", "write a mapping of key: value")
         for k in value:
             if not isinstance(k, str):
-                raise self.fail(where, f"key {k!r} is not a string", "use string keys")
+                raise self.fail(where, f"key {k!r} is not a string", "use string keys (YAML reads bare on/off/yes/no as booleans: quote them)")
         return dict(value)
 
     def keys(self, obj: Mapping[str, Any], where: str, required: Iterable[str], optional: Iterable[str]) -> None:
@@ -407,21 +407,21 @@ def _parse_automaton(
     # Transitions: explicit rows first, then wildcard rows fill the pairs left empty.
     rows_raw = obj.get("transitions", [])
     if not isinstance(rows_raw, list):
-        raise ctx.fail(f"{where}.transitions", "expected a list of rows", "write transitions: [{from, on, to}, ...]")
+        raise ctx.fail(f"{where}.transitions", "expected a list of rows", "write transitions: [{from, event, to}, ...]")
     explicit: dict[tuple[str, str], Transition] = {}
     wildcard: dict[str, tuple[str, Transition]] = {}
     for i, rv in enumerate(rows_raw):
         w = f"{where}.transitions[{i}]"
         r = ctx.mapping(rv, w)
-        ctx.keys(r, w, ("from", "on", "to"), ())
+        ctx.keys(r, w, ("from", "event", "to"), ())
         src = ctx.string(r["from"], f"{w}.from")
         if src != ANY and src not in idset:
             raise ctx.fail(f"{w}.from", f"unknown behavior {src!r}", f"use one of {ids} or '*'")
-        ev = ctx.string(r["on"], f"{w}.on")
+        ev = ctx.string(r["event"], f"{w}.event")
         if ev not in alphabet:
-            raise ctx.fail(f"{w}.on", f"unknown event {ev!r}", f"declare it in $.events (known: {sorted(alphabet)})")
+            raise ctx.fail(f"{w}.event", f"unknown event {ev!r}", f"declare it in $.events (known: {sorted(alphabet)})")
         if is_sub and ev != DONE_EVENT:
-            raise ctx.fail(f"{w}.on", f"sub-automata run on internal events only, got {ev!r}", f"use on: {DONE_EVENT}")
+            raise ctx.fail(f"{w}.event", f"sub-automata run on internal events only, got {ev!r}", f"use event: {DONE_EVENT}")
         targets, probs = ctx.distribution(r["to"], f"{w}.to", "target behavior")
         for t in targets:
             if t not in idset:
