@@ -124,7 +124,7 @@ class TfliteNet(nn.Module):
             self.plan.append((op, name, ins, out, arg))
         self.layers = nn.ModuleDict(modules)
 
-    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         env: dict[int, torch.Tensor] = {self.input_id: x}
         # 4-D tensors live as NCHW; after a RESHAPE they are plain TFLite-order tensors.
         for op, name, ins, out, arg in self.plan:
@@ -150,7 +150,7 @@ class TfliteNet(nn.Module):
             if t.dim() == 4 and len(shape) == 4:
                 t = t.permute(0, 2, 3, 1)
             outs.append(t.reshape([t.shape[0], *shape[1:]]))
-        return outs
+        return tuple(outs)
 
 
 def build(architecture: Mapping[str, Any], tensors: Mapping[str, torch.Tensor]) -> TfliteNet:

@@ -1,0 +1,165 @@
+"""One face per image or frame: detect → crop → Face Mesh → expression and head angles.
+
+Photos: BlazeFace finds the face (the Haar cascade is the fallback), Face Mesh reads the
+rotated crop, then reads it again from the crop its own landmarks define (MediaPipe's
+tracking ROI), which centres and levels the face. Video: the previous frame's landmarks give
+the next crop, so the detector only runs when tracking is lost (face presence below
+``min_presence``), as MediaPipe's Face Mesh graph does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..expression import HeadPose
+from . import calibration as calib
+from .cascade import CascadeConfig, detect_faces
+from .detector import DetectorConfig, FaceDetector
+from .expressions import analyse_landmarks
+from .lbp import LbpConfig, features
+from .mesh import FaceMesh, MeshResult
+from .roi import Roi, crop, roi_from_box, roi_from_landmarks, rotation_from
+
+VIEW_LBP = LbpConfig(size=96, grid=6)
+
+
+@dataclass(frozen=True)
+class AnalyzerConfig:
+    """Face analysis settings."""
+
+    detector: DetectorConfig = field(default_factory=DetectorConfig)
+    """BlazeFace thresholds."""
+    cascade: CascadeConfig | None = field(default_factory=CascadeConfig)
+    """Fallback cascade detector; None disables it."""
+    min_presence: float = 0.5
+    """Face Mesh presence below this counts as no face (tracking lost)."""
+    view_check_yaw: float = 25.0
+    """Run the LBP view classifier when |yaw| exceeds this (degrees); it overrides yaw with ±90
+    for profiles, where Face Mesh is not valid. 0 = always, 180 = never."""
+    refine: bool = True
+    """Photos: second Face Mesh pass on the crop its own landmarks define."""
+    jit: bool = True
+    """Use TorchScript-traced networks (same numbers, faster)."""
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    """One analysed face."""
+
+    landmarks: NDArray[np.float32]
+    """(468, 3) Face Mesh points: x, y in image px, z relative depth in px."""
+    box: tuple[float, float, float, float]
+    """x0, y0, x1, y1 of the landmarks (image px)."""
+    score: float
+    """Face Mesh face-presence probability in [0, 1]."""
+    expression: NDArray[np.float32]
+    """(8,) in [0, 1], order of ``EXPRESSION_NAMES``."""
+    head: HeadPose
+    """Head yaw, pitch, roll in degrees (yaw < 0: turned toward image left)."""
+    view: str
+    """Nearest of ``calibration.VIEWS`` (from yaw, or the LBP classifier where it ran)."""
+    roi: Roi
+    """Crop the landmarks were read from (also the next frame's tracking crop seed)."""
+    detected_by: str
+    """"blazeface", "cascade" or "tracking"."""
+
+
+def nearest_view(yaw: float) -> str:
+    i = int(np.argmin([abs(yaw - v) for v in calib.VIEW_YAW]))
+    return calib.VIEWS[i]
+
+
+class FaceAnalyzer:
+    """Stateless per call except for the loaded networks; one per thread."""
+
+    def __init__(self, config: AnalyzerConfig = AnalyzerConfig(), calibration: calib.Calibration | None = None) -> None:
+        self.config = config
+        self.detector = FaceDetector(config.detector, jit=config.jit)
+        self.mesh = FaceMesh(jit=config.jit)
+        self._cal = calibration
+
+    @property
+    def calibration(self) -> calib.Calibration:
+        if self._cal is None:
+            self._cal = calib.cached()
+        return self._cal
+
+    # -------------------------------------------------------------- landmarks
+    def candidate_rois(self, image: NDArray[np.uint8]) -> list[tuple[Roi, str]]:
+        """Crops to try, best first: BlazeFace detections, else cascade boxes."""
+        out: list[tuple[Roi, str]] = []
+        for d in self.detector.detect(image):
+            x0, y0, x1, y1 = d.box
+            rot = rotation_from(d.keypoints[0], d.keypoints[1])
+            out.append((roi_from_box((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0, rot), "blazeface"))
+        if not out and self.config.cascade is not None:
+            for x0, y0, x1, y1 in detect_faces(image, self.config.cascade):
+                out.append((roi_from_box((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0, 0.0, scale=1.7), "cascade"))
+        return out
+
+    def locate(self, image: NDArray[np.uint8]) -> tuple[MeshResult, str] | None:
+        """Landmarks of the most confident face in a photo, or None."""
+        best: tuple[MeshResult, str] | None = None
+        for roi, how in self.candidate_rois(image)[:3]:
+            res = self.locate_in(image, roi, trusted=how == "blazeface")
+            if res is not None and (best is None or res.score > best[0].score):
+                best = (res, how)
+            if best is not None and best[0].score > 0.9:
+                break
+        return best
+
+    def locate_in(self, image: NDArray[np.uint8], roi: Roi, *, trusted: bool = False) -> MeshResult | None:
+        """Face Mesh on ``roi``; low presence rejects it unless the detector vouched (``trusted``:
+        BlazeFace found a face there, e.g. a profile, which Face Mesh scores low)."""
+        res = self.mesh.run(image, roi)
+        if res.score < self.config.min_presence and not trusted:
+            return None
+        if self.config.refine and res.score >= self.config.min_presence:
+            again = self.mesh.run(image, roi_from_landmarks(res.landmarks))
+            if again.score >= self.config.min_presence:
+                res = again
+        return res
+
+    # -------------------------------------------------------------- description
+    def view_of(self, image: NDArray[np.uint8], landmarks: NDArray[np.float32]) -> str:
+        """LBP block-histogram view classifier on the landmark-box crop."""
+        xy = landmarks[:, :2].astype(np.float64)
+        lo, hi = xy.min(axis=0), xy.max(axis=0)
+        c = (lo + hi) / 2
+        patch, _ = crop(image, Roi(float(c[0]), float(c[1]), 1.2 * float(max(hi - lo)), 0.0), VIEW_LBP.size)
+        cal = self.calibration
+        f = np.sqrt(features(patch, VIEW_LBP).astype(np.float64))
+        scores = (f - cal.view_mu) @ cal.view_w + cal.view_b
+        return calib.VIEWS[int(np.argmax(scores))]
+
+    def describe(self, image: NDArray[np.uint8], mesh: MeshResult, how: str) -> FaceResult:
+        fe = analyse_landmarks(mesh.landmarks, self.calibration)
+        head = fe.head
+        view = nearest_view(head.yaw)
+        if abs(head.yaw) > self.config.view_check_yaw:
+            lbp_view = self.view_of(image, mesh.landmarks)
+            if lbp_view.endswith("profile"):
+                view = lbp_view
+                head = HeadPose(yaw=calib.VIEW_YAW[calib.VIEWS.index(lbp_view)], pitch=head.pitch, roll=head.roll)
+        xy = mesh.landmarks[:, :2]
+        box = (float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max()))
+        return FaceResult(
+            landmarks=mesh.landmarks, box=box, score=mesh.score, expression=fe.expression, head=head,
+            view=view, roi=mesh.roi, detected_by=how,
+        )
+
+    def analyze(self, image: NDArray[np.uint8]) -> FaceResult | None:
+        """The most confident face in a photo (HWC uint8 RGB), or None."""
+        found = self.locate(image)
+        return None if found is None else self.describe(image, *found)
+
+    def track(self, image: NDArray[np.uint8], previous: FaceResult | None) -> FaceResult | None:
+        """Video step: follow ``previous`` (one Face Mesh call), re-detect when lost."""
+        if previous is not None:
+            res = self.mesh.run(image, roi_from_landmarks(previous.landmarks))
+            if res.score >= self.config.min_presence:
+                return self.describe(image, res, "tracking")
+        return self.analyze(image)

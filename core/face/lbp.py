@@ -1,0 +1,94 @@
+"""The paper's appearance features (METHOD.md §1): block histograms of uniform LBP codes.
+
+Pipeline for one face crop: grayscale → nearest-neighbour resize to twice the working size →
+Lanczos (antialiasing) resize down to the working size → normalisation (zero mean, unit
+standard deviation, then clipped to ±3 σ and rescaled to [0, 255]) → uniform LBP code
+per pixel (8 neighbours at radius 1; 58 uniform patterns + 1 bin for all others) → the face
+is divided into a grid of cells A_i and, for each cell, the histogram
+g_ij = Σ_{(x,y) ∈ A_i} [code(x, y) = j] / |A_i| (eq. 1, normalised to sum 1) → the
+concatenation G_A = (g_1, …, g_n) is the feature vector.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+N_BINS = 59
+
+
+def _uniform_table() -> NDArray[np.int64]:
+    table = np.full(256, N_BINS - 1, dtype=np.int64)
+    nxt = 0
+    for code in range(256):
+        bits = [(code >> k) & 1 for k in range(8)]
+        transitions = sum(bits[k] != bits[(k + 1) % 8] for k in range(8))
+        if transitions <= 2:
+            table[code] = nxt
+            nxt += 1
+    assert nxt == N_BINS - 1
+    return table
+
+
+UNIFORM = _uniform_table()
+
+
+@dataclass(frozen=True)
+class LbpConfig:
+    """Block-histogram feature settings."""
+
+    size: int = 96
+    """Working size (px) of the square face crop after resizing."""
+    grid: int = 6
+    """Cells per side; the feature has grid² × 59 values."""
+
+    @property
+    def length(self) -> int:
+        return self.grid * self.grid * N_BINS
+
+
+def preprocess(gray_or_rgb: NDArray[np.uint8], size: int) -> NDArray[np.uint8]:
+    """Grayscale, nearest-neighbour resize (×2), Lanczos antialias to ``size``, normalise."""
+    img = gray_or_rgb if gray_or_rgb.ndim == 2 else cv2.cvtColor(gray_or_rgb, cv2.COLOR_RGB2GRAY)
+    big = cv2.resize(img, (2 * size, 2 * size), interpolation=cv2.INTER_NEAREST)
+    small = cv2.resize(big, (size, size), interpolation=cv2.INTER_LANCZOS4).astype(np.float32)
+    std = float(small.std())
+    z = (small - float(small.mean())) / (std if std > 1e-6 else 1.0)
+    return np.rint((np.clip(z, -3.0, 3.0) + 3.0) * (255.0 / 6.0)).astype(np.uint8)
+
+
+def lbp_codes(gray: NDArray[np.uint8]) -> NDArray[np.int64]:
+    """Uniform LBP bin (0..58) of every interior pixel: shape (H-2, W-2)."""
+    g = gray.astype(np.int16)
+    c = g[1:-1, 1:-1]
+    h, w = c.shape
+    offsets = ((-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1))
+    code = np.zeros(c.shape, dtype=np.int64)
+    for bit, (dy, dx) in enumerate(offsets):
+        nb = g[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
+        code |= (nb >= c).astype(np.int64) << bit
+    return UNIFORM[code]
+
+
+def block_histograms(codes: NDArray[np.int64], grid: int) -> NDArray[np.float32]:
+    """Eq. 1: per-cell normalised histograms of LBP bins, concatenated (grid²·59,)."""
+    h, w = codes.shape
+    ys = np.linspace(0, h, grid + 1).astype(int)
+    xs = np.linspace(0, w, grid + 1).astype(int)
+    out = np.zeros((grid, grid, N_BINS), dtype=np.float32)
+    for i in range(grid):
+        for j in range(grid):
+            cell = codes[ys[i] : ys[i + 1], xs[j] : xs[j + 1]]
+            hist = np.bincount(cell.ravel(), minlength=N_BINS).astype(np.float32)
+            out[i, j] = hist / max(cell.size, 1)
+    return out.reshape(-1)
+
+
+def features(face: NDArray[np.uint8], config: LbpConfig = LbpConfig()) -> NDArray[np.float32]:
+    """G_A for an aligned face crop (HWC RGB or HW gray, uint8)."""
+    if face.ndim not in (2, 3) or face.shape[0] < 3 or face.shape[1] < 3:
+        raise ValueError(f"face crop must be an image of at least 3×3 pixels, got shape {face.shape}")
+    return block_histograms(lbp_codes(preprocess(face, config.size)), config.grid)
