@@ -1,0 +1,130 @@
+"""Synchronization metric: computed from the curves, one-to-one matching, chance baseline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from moodrig.core.bpfa import (
+    SyncConfig,
+    behavior_track,
+    estimate,
+    load_default_library,
+    summarize,
+    sync_metrics,
+    to_dot,
+    to_mermaid,
+)
+from moodrig.core.bpfa.demo import DEMO_CHARACTERS, demo_track
+from moodrig.core.bpfa.motion import stack_curves
+from moodrig.core.bpfa.sync import (
+    decode_behaviors,
+    detect_onsets,
+    f1_score,
+    match_onsets,
+    reference_frames,
+)
+from moodrig.core.rig import BONE_ROLES
+
+LIB = load_default_library()
+FAST = SyncConfig(n_shifts=200)
+
+
+def test_matching_is_one_to_one_within_tolerance() -> None:
+    assert match_onsets(np.array([10]), np.array([9, 11]), 2) == [(10, 9)]
+    assert match_onsets(np.array([10, 12]), np.array([11]), 2) == [(10, 11)]
+    assert match_onsets(np.array([10, 20]), np.array([13, 20]), 2) == [(20, 20)]
+    assert match_onsets(np.array([10, 20]), np.array([12, 18]), 2) == [(10, 12), (20, 18)]
+    assert f1_score(0, 0, 0) == (1.0, 1.0, 1.0)
+    assert f1_score(0, 3, 0)[0] == 0.0
+    f, p, r = f1_score(2, 4, 2)
+    assert (p, r) == (1.0, 0.5) and f == pytest.approx(2 / 3)
+
+
+def test_onset_detection_walks_back_to_the_start_of_the_rise() -> None:
+    n = 200
+    x = np.zeros((n, 4))
+    t = np.arange(n)
+    x[:, 0] = 0.01 * np.sin(2 * np.pi * 0.25 * t / 30)  # breathing below theta
+    ramp = np.clip((t - 60) / 9, 0, 1)
+    x[:, 1] = 0.3 * ramp * ramp * (3 - 2 * ramp)  # a gesture easing in from frame 60
+    x[:, 2] = np.where(t >= 130, 0.2 * np.sin(2 * np.pi * 3 * (t - 130) / 45), 0)  # an oscillation from 130
+    got = detect_onsets(x, 30.0)
+    assert got.tolist() == [60, 130]
+
+
+def _run(ci: int, seed: int, seconds: float = 40.0):  # type: ignore[no-untyped-def]
+    tr = demo_track(DEMO_CHARACTERS[ci], seconds, 0)
+    res = behavior_track(tr, LIB, seed)
+    return tr, res
+
+
+def test_demo_character_is_synchronized_and_beats_chance() -> None:
+    tr, res = _run(0, 0)
+    rep = sync_metrics(tr, res.curves, LIB, res.events, FAST)
+    assert rep.n_reference >= 5
+    assert rep.onset_f1 >= 0.9
+    assert rep.baseline_f1 < 0.3
+    assert rep.allowed_fraction >= 0.97 > rep.baseline_allowed_fraction
+    assert rep.xcorr_peak > 0.8 > rep.baseline_xcorr_peak
+    assert abs(rep.xcorr_lag) <= 6
+    assert [tol for tol, _ in rep.f1_sweep] == [1, 2, 4, 6]
+    assert all(a <= b + 1e-12 for (_, a), (_, b) in zip(rep.f1_sweep, rep.f1_sweep[1:], strict=False))
+
+
+def test_metric_reads_the_curves_not_the_log() -> None:
+    tr, res = _run(2, 1)
+    still = {r: np.zeros_like(c) for r, c in res.curves.items()}
+    rep = sync_metrics(tr, still, LIB, res.events, FAST)
+    assert rep.n_detected == 0 and rep.onset_f1 == 0.0
+    late = {r: np.roll(c, 10, axis=0) for r, c in res.curves.items()}
+    rep_late = sync_metrics(tr, late, LIB, res.events, FAST)
+    assert rep_late.onset_f1 < 0.3
+    assert rep_late.median_offset != rep_late.median_offset or rep_late.median_offset == pytest.approx(10, abs=2)
+    assert dict(rep_late.f1_sweep)[6] < 0.3
+
+
+def test_decoded_behaviors_agree_with_the_sampled_ones() -> None:
+    tr, res = _run(3, 2)
+    labels = decode_behaviors(stack_curves(res.curves), LIB, tr.fps)
+    ids = [b.id for b in LIB.automaton.behaviors]
+    truth = res.timeline.behavior_per_frame()
+    agree = np.mean([ids[k] == g for k, g in zip(labels.tolist(), truth, strict=True)])
+    assert agree > 0.8
+
+
+def test_reference_uses_only_events_that_move_the_body() -> None:
+    tr, res = _run(1, 0, 20.0)
+    ref = reference_frames(res.events, LIB, tr.fps, len(tr))
+    blinks = {round(e.timestamp * tr.fps) for e in res.events if e.content == "blink"}
+    ons = {round(e.timestamp * tr.fps) for e in res.events if e.content.endswith("_on") or (e.content.startswith("turn_") and e.content != "turn_off")}
+    assert set(ref.tolist()) == ons
+    assert not (blinks - ons) & set(ref.tolist())
+
+
+def test_estimates_over_seeds() -> None:
+    e = estimate([1.0, 1.0, 1.0])
+    assert (e.mean, e.lo, e.hi, e.n) == (1.0, 1.0, 1.0, 3)
+    rng = np.random.default_rng(0)
+    vals = rng.normal(5.0, 1.0, 30)
+    e = estimate(vals.tolist())
+    half = 2.0452 * vals.std(ddof=1) / np.sqrt(30)  # t(0.975, 29)
+    assert e.lo == pytest.approx(vals.mean() - half, rel=1e-3) and e.hi == pytest.approx(vals.mean() + half, rel=1e-3)
+    tr, res = _run(4, 0, 20.0)
+    reps = [sync_metrics(tr, behavior_track(tr, LIB, s).curves, LIB, res.events, SyncConfig(n_shifts=50)) for s in range(3)]
+    summ = summarize(reps)
+    assert summ["onset_f1"].n == 3 and "f1@6" in summ
+
+
+def test_diagrams_show_every_behavior_and_edge_labels() -> None:
+    mer = to_mermaid(LIB)
+    dot = to_dot(LIB)
+    assert mer.startswith("stateDiagram-v2")
+    assert dot.startswith('digraph "humanoid_default" {') and dot.rstrip().endswith("}")
+    for b in LIB.automaton.behaviors:
+        assert f'"{b.id}"' in dot and f"b_{b.id}" in mer
+    assert "smile_on / 0.55" in mer and "smile_on / 0.55" in dot
+    assert "[*] --> b_idle" in mer and '"__start" -> "idle"' in dot
+    n_edges = len({(t.behavior, x) for t in LIB.automaton.transitions for x in t.targets})
+    assert dot.count(" -> ") == n_edges + 1
+    assert len(BONE_ROLES) == 19
