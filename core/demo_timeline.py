@@ -1,0 +1,74 @@
+"""The demo's scripted expression timeline: what the sample face "does" over the clip.
+
+A photo holds one expression; the demo needs a performance. This script lays keyed beats
+(smile, surprise, look left/right, frown, laugh, blinks) over a baseline (the expression
+and head pose measured on the sample face), with smooth ramps so onsets are clean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .expression import INDEX, N_EXPRESSION
+from .track import ExpressionTrack
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One scripted beat: parameters (and head angles) held from ``start`` to ``end`` seconds."""
+
+    start: float
+    end: float
+    values: tuple[tuple[str, float], ...] = ()
+    yaw: float = 0.0
+    pitch: float = 0.0
+    ramp: float = 0.2
+    """Seconds to ease in and out."""
+
+
+DEMO_BEATS: tuple[Beat, ...] = (
+    Beat(1.0, 2.4, (("smile", 0.9),)),
+    Beat(3.0, 4.0, (("brow_raise", 1.0), ("eye_wide", 0.9), ("jaw_open", 0.7))),
+    Beat(4.6, 5.9, (), yaw=-40.0),
+    Beat(6.3, 7.4, (("frown", 0.85), ("brow_furrow", 0.9))),
+    Beat(7.8, 8.8, (), yaw=35.0, pitch=-8.0),
+    Beat(9.0, 9.8, (("smile", 1.0), ("jaw_open", 0.6))),
+    Beat(2.7, 2.85, (("eye_close_l", 1.0), ("eye_close_r", 1.0)), ramp=0.05),
+    Beat(6.0, 6.15, (("eye_close_l", 1.0), ("eye_close_r", 1.0)), ramp=0.05),
+)
+
+
+def _envelope(t: NDArray[np.float64], beat: Beat) -> NDArray[np.float64]:
+    """0 outside the beat, 1 inside, smoothstep ramps at both ends."""
+    up = np.clip((t - beat.start) / beat.ramp, 0.0, 1.0)
+    down = np.clip((beat.end - t) / beat.ramp, 0.0, 1.0)
+    x = np.minimum(up, down)
+    out: NDArray[np.float64] = x * x * (3.0 - 2.0 * x)
+    return out
+
+
+def scripted_track(
+    fps: float = 24.0,
+    seconds: float = 10.0,
+    baseline: NDArray[np.floating[Any]] | None = None,
+    baseline_head: tuple[float, float, float] = (0.0, 0.0, 0.0),
+    beats: tuple[Beat, ...] = DEMO_BEATS,
+) -> ExpressionTrack:
+    """Per-frame track: baseline expression + beats, clipped to [0, 1]."""
+    n = round(seconds * fps)
+    t = np.arange(n, dtype=np.float64) / fps
+    base = np.zeros(N_EXPRESSION) if baseline is None else np.asarray(baseline, dtype=np.float64)
+    expr = np.tile(base, (n, 1))
+    head = np.tile(np.asarray(baseline_head, dtype=np.float64), (n, 1))
+    for beat in beats:
+        env = _envelope(t, beat)
+        for name, value in beat.values:
+            i = INDEX[name]
+            expr[:, i] = expr[:, i] * (1.0 - env) + value * env
+        head[:, 0] += beat.yaw * env
+        head[:, 1] += beat.pitch * env
+    return ExpressionTrack(fps, np.clip(expr, 0.0, 1.0).astype(np.float32), head.astype(np.float32))
