@@ -108,7 +108,7 @@ def validate(data: object | str | Path, path: str | Path | None = None) -> list[
 # --------------------------------------------------------------------------- reading
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):  # type: ignore[misc]
+class _UniqueKeyLoader(yaml.SafeLoader):  # type: ignore[misc,unused-ignore]
     """SafeLoader that refuses duplicate mapping keys instead of keeping the last one."""
 
 

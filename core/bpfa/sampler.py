@@ -226,6 +226,8 @@ class CompiledChain:
         targets: flattened target state codes.
         keyed_cdf: ``cdf + row id`` (monotone overall), for one searchsorted over all rows.
         missing: the definition's missing-row policy.
+        py_rows: the same rows as Python tuples, ``py_rows[state][event] = (cdf, targets)``
+            or None, for the single-chain loop (one C-level ``bisect`` per step).
     """
 
     behaviors: tuple[str, ...]
@@ -236,6 +238,7 @@ class CompiledChain:
     targets: NDArray[np.int64]
     keyed_cdf: NDArray[np.float64]
     missing: str
+    py_rows: tuple[tuple[tuple[tuple[float, ...], tuple[int, ...]] | None, ...], ...]
 
 
 def compile_chain(bpfa: Bpfa) -> CompiledChain:
@@ -250,21 +253,26 @@ def compile_chain(bpfa: Bpfa) -> CompiledChain:
     targets: list[int] = []
     keyed: list[float] = []
     rows = {(t.behavior, t.event): t for t in aut.transitions}
+    py_rows: list[tuple[tuple[tuple[float, ...], tuple[int, ...]] | None, ...]] = []
     for b, bi in bidx.items():
+        per_event: list[tuple[tuple[float, ...], tuple[int, ...]] | None] = []
         for e, ej in eidx.items():
             t = rows.get((b, e))
             if t is None:
                 if bpfa.missing == "error":
+                    per_event.append(None)
                     continue
                 tg, c = [bi], [1.0]
             else:
                 tg, c = [bidx[x] for x in t.targets], _cdf(t.probs)
+            per_event.append((tuple(c), tuple(tg)))
             r = len(offsets) - 1
             row_of[bi * ne + ej] = r
             cdf.extend(c)
             targets.extend(tg)
             keyed.extend(r + x for x in c)
             offsets.append(len(cdf))
+        py_rows.append(tuple(per_event))
     return CompiledChain(
         behaviors=tuple(bidx),
         events=tuple(eidx),
@@ -274,32 +282,31 @@ def compile_chain(bpfa: Bpfa) -> CompiledChain:
         targets=np.asarray(targets, dtype=np.int64),
         keyed_cdf=np.asarray(keyed, dtype=np.float64),
         missing=bpfa.missing,
+        py_rows=tuple(py_rows),
     )
 
 
 def sample_steps(chain: CompiledChain, event_codes: NDArray[np.integer[Any]], start: int, rng: np.random.Generator) -> NDArray[np.int64]:
     """States after each event of ``event_codes`` (one chain); one uniform per step.
 
-    A tight loop over pre-resolved Python lists (numpy per-element access is slower).
+    A tight loop over pre-resolved Python tuples: per step one row lookup and one C-level
+    ``bisect`` (numpy per-element access would be slower).
     """
-    ne = len(chain.events)
-    row_of = chain.row_of.tolist()
-    offsets = chain.offsets.tolist()
-    cdf = chain.cdf.tolist()
-    targets = chain.targets.tolist()
+    rows = chain.py_rows
     us = rng.random(len(event_codes)).tolist()
     evs = np.asarray(event_codes, dtype=np.int64).tolist()
-    out = [0] * len(evs)
+    out: list[int] = []
+    append = out.append
+    draw = bisect.bisect_right
     s = start
-    for i, (e, u) in enumerate(zip(evs, us, strict=True)):
-        r = row_of[s * ne + e]
-        if r < 0:
-            raise DefinitionError(None, "$.transitions", f"no row for ({chain.behaviors[s]!r}, {chain.events[e]!r})", "add the row")
-        j = offsets[r]
-        while cdf[j] <= u:
-            j += 1
-        s = targets[j]
-        out[i] = s
+    try:
+        for e, u in zip(evs, us, strict=True):
+            cdf, targets = rows[s][e]  # type: ignore[misc,unused-ignore]
+            s = targets[draw(cdf, u)]
+            append(s)
+    except TypeError:
+        e = evs[len(out)]
+        raise DefinitionError(None, "$.transitions", f"no row for ({chain.behaviors[s]!r}, {chain.events[e]!r})", "add the row") from None
     return np.asarray(out, dtype=np.int64)
 
 
