@@ -116,7 +116,7 @@ def owned_name(object_name: str, what: str) -> str:
     return f"moodrig_{stem}_{what}"
 
 
-def _remove_previous(armature: Any, face: Any) -> None:
+def remove_previous(armature: Any, face: Any) -> None:
     """Drop moodrig's own datablocks from a previous bake of these objects (never the user's)."""
     if armature.animation_data and armature.animation_data.action is not None:
         action = armature.animation_data.action
@@ -185,7 +185,7 @@ def apply(scene: Any, targets: SceneTargets, curves: Mapping[str, np.ndarray], f
     previous_slots = [s.material for s in face.material_slots]
     previous_action = armature.animation_data.action if armature.animation_data else None
     try:
-        _remove_previous(armature, face)
+        remove_previous(armature, face)
         action = write_behavior(armature, curves, targets.bone_map, frame_start)
         created.append((bpy.data.actions, action))
         material, image = write_appearance(face, frames, frame_start)

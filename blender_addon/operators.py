@@ -1,12 +1,91 @@
-"""Operators: thin adapters from properties to one call, errors reported, never raised at the user."""
+"""Operators: thin adapters from properties to one call; errors reported, never raised at the user."""
 
 from __future__ import annotations
 
+import json
 import traceback
+from pathlib import Path
+from typing import Any
 
 import bpy
+import numpy as np
 
 from .core.errors import MoodrigError
+from .tags import tag
+
+TRACK_TEXT = "moodrig_track"
+PREVIEW_IMAGE = "moodrig_source_preview"
+
+
+def _report_error(op: Any, exc: BaseException) -> set[str]:
+    if isinstance(exc, MoodrigError):
+        op.report({"ERROR"}, str(exc))
+    else:
+        traceback.print_exc()
+        op.report({"ERROR"}, f"moodrig: unexpected error: {exc}")
+    return {"CANCELLED"}
+
+
+# ----------------------------------------------------------------------------- stored analysis
+
+
+def store_track(track: Any, source: str) -> Any:
+    """Keep the analysed track in a tagged text datablock (saved with the .blend)."""
+    text = bpy.data.texts.get(TRACK_TEXT)
+    if text is None or not text.get("moodrig_generated"):
+        text = tag(bpy.data.texts.new(TRACK_TEXT), "analysis")
+    text.clear()
+    text.write(json.dumps({
+        "source": source, "fps": track.fps, "expressions": np.round(track.expressions, 5).tolist(),
+        "head": np.round(track.head, 3).tolist(), "valid": track.valid.tolist(),
+    }))
+    _TRACK_CACHE.clear()
+    return text
+
+
+_TRACK_CACHE: dict[int, Any] = {}
+
+
+def stored_track(source: str | None = None) -> Any:
+    """The analysed track (for ``source`` if given), or None."""
+    from .core.track import ExpressionTrack
+
+    text = bpy.data.texts.get(TRACK_TEXT)
+    if text is None:
+        return None
+    body = text.as_string()
+    key = hash(body)
+    if key not in _TRACK_CACHE:
+        try:
+            data = json.loads(body)
+            _TRACK_CACHE[key] = (data["source"], ExpressionTrack(
+                float(data["fps"]), np.asarray(data["expressions"], np.float32),
+                np.asarray(data["head"], np.float32), np.asarray(data["valid"], bool)))
+        except (ValueError, KeyError, TypeError):
+            return None
+    stored_source, track = _TRACK_CACHE[key]
+    if source is not None and bpy.path.abspath(stored_source) != bpy.path.abspath(source):
+        return None
+    return track
+
+
+def _preview_image(rgb: np.ndarray) -> Any:
+    h, w = rgb.shape[:2]
+    image = bpy.data.images.get(PREVIEW_IMAGE)
+    if image is not None and (tuple(image.size) != (w, h) or not image.get("moodrig_generated")):
+        if image.get("moodrig_generated"):
+            bpy.data.images.remove(image)
+        image = None
+    if image is None:
+        image = tag(bpy.data.images.new(PREVIEW_IMAGE, w, h, alpha=True), "preview")
+    rgba = np.concatenate([rgb.astype(np.float32) / 255.0, np.ones((h, w, 1), np.float32)], axis=2)
+    image.pixels.foreach_set(np.ascontiguousarray(rgba[::-1]).ravel())
+    image.update()
+    image.preview_ensure()
+    return image
+
+
+# ----------------------------------------------------------------------------- operators
 
 
 class MOODRIG_OT_add_demo_character(bpy.types.Operator):
@@ -24,23 +103,268 @@ class MOODRIG_OT_add_demo_character(bpy.types.Operator):
     def execute(self, context: bpy.types.Context) -> set[str]:
         from . import demo_character
 
-        size = self.texture_size or context.scene.moodrig.texture_size
+        settings = context.scene.moodrig
+        size = self.texture_size or settings.texture_size
         try:
             character = demo_character.build(context.scene, texture_size=size, location=tuple(context.scene.cursor.location))
-        except MoodrigError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        except Exception as exc:  # a bug: keep the traceback for the report
-            traceback.print_exc()
-            self.report({"ERROR"}, f"moodrig: unexpected error: {exc}")
-            return {"CANCELLED"}
+        except Exception as exc:
+            return _report_error(self, exc)
         for obj in context.view_layer.objects:
             obj.select_set(False)
         character.armature.select_set(True)
         context.view_layer.objects.active = character.armature
+        settings.face = character.face
+        settings.armature = character.armature
+        settings.bone_map = "demo"
         self.report({"INFO"}, f"Added {character.armature.name}")
         return {"FINISHED"}
 
 
-_classes = (MOODRIG_OT_add_demo_character,)
+class MOODRIG_OT_analyze_source(bpy.types.Operator):
+    """Read the face in the source (photo, image sequence or video): expressions and head angles per frame"""
+
+    bl_idname = "moodrig.analyze_source"
+    bl_label = "Analyse"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        settings = context.scene.moodrig
+        if not settings.source_path:
+            self.report({"ERROR"}, "Choose a source file first")
+            return {"CANCELLED"}
+        try:
+            from .api import analyze_source
+            from .core.face import analyze_image, draw_overlay, read_image
+
+            fps = context.scene.render.fps / context.scene.render.fps_base
+            track = analyze_source(settings.source_path, fps, settings.hold_frames)
+            store_track(track, settings.source_path)
+            path = Path(bpy.path.abspath(settings.source_path))
+            if path.suffix.lower() in {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".bmp", ".webp"}:
+                image = read_image(path)
+                _preview_image(draw_overlay(image, analyze_image(image)))
+        except Exception as exc:
+            return _report_error(self, exc)
+        missing = int((~track.valid).sum())
+        note = f", no face in {missing} frame(s)" if missing else ""
+        self.report({"INFO"}, f"Analysed {len(track)} frame(s){note}")
+        return {"FINISHED"}
+
+
+class MOODRIG_OT_check_mapping(bpy.types.Operator):
+    """List the bone roles whose bone is missing from the armature"""
+
+    bl_idname = "moodrig.check_mapping"
+    bl_label = "Check Mapping"
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        from .api import resolve_bone_map
+        from .bake import check_bone_map
+
+        settings = context.scene.moodrig
+        missing = check_bone_map(settings.armature, resolve_bone_map(settings.bone_map))
+        settings.missing_bones = ", ".join(missing)
+        if missing:
+            self.report({"WARNING"}, f"Missing bones for: {settings.missing_bones}")
+        else:
+            self.report({"INFO"}, "Every bone role is mapped")
+        return {"FINISHED"}
+
+
+class MOODRIG_OT_behavior_diagram(bpy.types.Operator):
+    """Write the behavior automaton as Mermaid and Graphviz DOT text blocks"""
+
+    bl_idname = "moodrig.behavior_diagram"
+    bl_label = "Diagram"
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        try:
+            from .core.bpfa import to_dot, to_mermaid
+
+            bpfa = _behaviors(context.scene.moodrig)
+            for name, body in (("moodrig_behavior.mmd", to_mermaid(bpfa)), ("moodrig_behavior.dot", to_dot(bpfa))):
+                text = bpy.data.texts.get(name) or tag(bpy.data.texts.new(name), "diagram")
+                text.clear()
+                text.write(body)
+        except Exception as exc:
+            return _report_error(self, exc)
+        self.report({"INFO"}, "Wrote text blocks moodrig_behavior.mmd and moodrig_behavior.dot")
+        return {"FINISHED"}
+
+
+def _behaviors(settings: Any) -> Any:
+    from .core.bpfa import load_default_library, load_definition
+
+    if settings.behavior_source == "FILE":
+        return load_definition(bpy.path.abspath(settings.behavior_file))
+    return load_default_library()
+
+
+def bake_options(context: bpy.types.Context) -> dict[str, Any]:
+    """Panel settings → keyword arguments of :func:`moodrig.api.bake_steps`."""
+    settings = context.scene.moodrig
+    prefs = context.preferences.addons[__package__].preferences if __package__ in context.preferences.addons else None
+    track = stored_track(settings.source_path) if settings.source_path else None
+    options: dict[str, Any] = dict(
+        face=settings.face, armature=settings.armature, seed=settings.seed, bone_map=settings.bone_map,
+        frame_start=settings.frame_start, hold_frames=settings.hold_frames, quant_step=settings.quant_step,
+        device=prefs.device if prefs is not None else "auto",
+    )
+    if track is not None:
+        options["track"] = track
+    elif settings.source_path:
+        options["source"] = settings.source_path
+    if settings.output_folder:
+        options["out"] = bpy.path.abspath(settings.output_folder)
+    if settings.behavior_source == "FILE":
+        options["behaviors"] = settings.behavior_file
+    if settings.weights_path:
+        options["weights"] = settings.weights_path
+    return options
+
+
+class MOODRIG_OT_bake(bpy.types.Operator):
+    """Generate expression textures and body behavior, synchronized, and write them into the scene"""
+
+    bl_idname = "moodrig.bake"
+    bl_label = "Bake"
+    bl_options = {"REGISTER", "UNDO"}
+
+    _timer: Any = None
+    _steps: Any = None
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        s = context.scene.moodrig
+        return s.face is not None and s.armature is not None
+
+    def _start(self, context: bpy.types.Context) -> None:
+        from .api import bake_steps
+
+        self._steps = bake_steps(context.scene, **bake_options(context))
+
+    def _finish(self, context: bpy.types.Context, result: Any) -> None:
+        settings = context.scene.moodrig
+        settings.progress = 1.0
+        settings.status = (f"{result.n_frames} frames, {result.distinct_textures} textures "
+                           f"({result.generated_textures} new), onset F1 {result.sync.get('onset_f1', 0):.2f}")
+        self.report({"INFO"}, f"moodrig: baked {settings.status}")
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        """Synchronous (headless, scripts): run every step now."""
+        try:
+            self._start(context)
+            while True:
+                try:
+                    next(self._steps)
+                except StopIteration as stop:
+                    self._finish(context, stop.value)
+                    return {"FINISHED"}
+        except Exception as exc:
+            return _report_error(self, exc)
+
+    def invoke(self, context: bpy.types.Context, event: Any) -> set[str]:
+        if bpy.app.background:
+            return self.execute(context)
+        try:
+            self._start(context)
+        except Exception as exc:
+            return _report_error(self, exc)
+        wm = context.window_manager
+        self._timer = wm.event_timer_add(0.05, window=context.window)
+        wm.modal_handler_add(self)
+        wm.progress_begin(0, 100)
+        return {"RUNNING_MODAL"}
+
+    def _end(self, context: bpy.types.Context) -> None:
+        wm = context.window_manager
+        if self._timer is not None:
+            wm.event_timer_remove(self._timer)
+        wm.progress_end()
+        context.workspace.status_text_set(None)
+
+    def modal(self, context: bpy.types.Context, event: Any) -> set[str]:
+        settings = context.scene.moodrig
+        if event.type == "ESC":
+            self._steps.close()  # nothing has been written yet: scene writes are the last step
+            self._end(context)
+            settings.status = "Cancelled"
+            settings.progress = 0.0
+            self.report({"WARNING"}, "moodrig: bake cancelled, the scene is unchanged")
+            return {"CANCELLED"}
+        if event.type != "TIMER":
+            return {"PASS_THROUGH"}
+        try:
+            step = next(self._steps)
+        except StopIteration as stop:
+            self._end(context)
+            self._finish(context, stop.value)
+            return {"FINISHED"}
+        except Exception as exc:
+            self._end(context)
+            settings.status = "Failed"
+            return _report_error(self, exc)
+        settings.progress = step.fraction
+        settings.status = step.stage
+        context.window_manager.progress_update(int(step.fraction * 100))
+        context.workspace.status_text_set(f"moodrig: {step.stage} ({step.fraction:.0%}) - Esc to cancel")
+        for area in context.screen.areas:
+            if area.type == "VIEW_3D":
+                area.tag_redraw()
+        return {"RUNNING_MODAL"}
+
+
+class MOODRIG_OT_remove_bake(bpy.types.Operator):
+    """Remove moodrig's baked action, textures and material copy; the original material comes back"""
+
+    bl_idname = "moodrig.remove_bake"
+    bl_label = "Remove Bake"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        from .bake import remove_previous
+
+        s = context.scene.moodrig
+        if s.face is None or s.armature is None:
+            self.report({"ERROR"}, "Choose the face mesh and the armature")
+            return {"CANCELLED"}
+        remove_previous(s.armature, s.face)
+        return {"FINISHED"}
+
+
+class MOODRIG_OT_finetune(bpy.types.Operator):
+    """Adapt AMEE-GAN to this character from its labelled expression sheet (a few minutes on CPU)"""
+
+    bl_idname = "moodrig.finetune"
+    bl_label = "Fine-tune on My Expression Sheet"
+    bl_options = {"REGISTER"}
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        from .bake import base_texture, output_folder
+
+        s = context.scene.moodrig
+        if s.face is None or not s.finetune_sheet:
+            self.report({"ERROR"}, "Choose the face mesh and an expression sheet (JSON)")
+            return {"CANCELLED"}
+        try:
+            from .core.amee.finetune import finetune_from_sheet
+
+            folder = output_folder(s.face.name, bpy.data.filepath, Path(bpy.app.tempdir)) / "finetuned"
+            manifest = finetune_from_sheet(Path(bpy.path.abspath(s.finetune_sheet)), base_texture(s.face), folder)
+        except Exception as exc:
+            return _report_error(self, exc)
+        s.weights_path = bpy.path.relpath(str(manifest)) if bpy.data.filepath else str(manifest)
+        self.report({"INFO"}, f"Fine-tuned weights saved: {s.weights_path}")
+        return {"FINISHED"}
+
+
+_classes = (
+    MOODRIG_OT_add_demo_character,
+    MOODRIG_OT_analyze_source,
+    MOODRIG_OT_check_mapping,
+    MOODRIG_OT_behavior_diagram,
+    MOODRIG_OT_bake,
+    MOODRIG_OT_remove_bake,
+    MOODRIG_OT_finetune,
+)
 register, unregister = bpy.utils.register_classes_factory(_classes)

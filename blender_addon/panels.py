@@ -1,16 +1,24 @@
-"""Sidebar tab "moodrig" in the 3D viewport."""
+"""Sidebar tab "moodrig" in the 3D viewport: Source → Character → Expressions → Behavior → Bake."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import bpy
 
+from .core.expression import EXPRESSION_NAMES
 
-class VIEW3D_PT_moodrig_main(bpy.types.Panel):
-    bl_label = "moodrig"
-    bl_idname = "VIEW3D_PT_moodrig_main"
+
+class _MoodrigPanel:
     bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
     bl_category = "moodrig"
+
+
+class VIEW3D_PT_moodrig_main(_MoodrigPanel, bpy.types.Panel):
+    bl_label = "moodrig"
+    bl_idname = "VIEW3D_PT_moodrig_main"
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
@@ -21,5 +29,139 @@ class VIEW3D_PT_moodrig_main(bpy.types.Panel):
         col.operator("moodrig.add_demo_character", icon="ADD")
 
 
-_classes = (VIEW3D_PT_moodrig_main,)
+class VIEW3D_PT_moodrig_source(_MoodrigPanel, bpy.types.Panel):
+    bl_label = "Source"
+    bl_idname = "VIEW3D_PT_moodrig_source"
+    bl_parent_id = "VIEW3D_PT_moodrig_main"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        from .operators import PREVIEW_IMAGE, stored_track
+
+        layout = self.layout
+        s = context.scene.moodrig
+        layout.prop(s, "source_path", text="")
+        row = layout.row(align=True)
+        row.prop(s, "hold_frames")
+        row.operator("moodrig.analyze_source", icon="VIEWZOOM")
+        preview = bpy.data.images.get(PREVIEW_IMAGE)
+        if preview is not None and preview.preview is not None:
+            layout.template_icon(icon_value=preview.preview.icon_id, scale=7.0)
+        track = stored_track(s.source_path) if s.source_path else None
+        if track is None:
+            layout.label(text="Not analysed yet", icon="INFO")
+            return
+        i = min(max(context.scene.frame_current - s.frame_start, 0), len(track) - 1)
+        box = layout.box()
+        state = "face" if track.valid[i] else "no face (filled)"
+        box.label(text=f"Frame {i + 1}/{len(track)}: {state}")
+        col = box.column(align=True)
+        for name, value in zip(EXPRESSION_NAMES, track.expressions[i], strict=True):
+            row = col.row(align=True)
+            split = row.split(factor=0.45)
+            split.label(text=name)
+            split.label(text="█" * round(float(value) * 12) + f" {value:.2f}")
+        yaw, pitch, roll = (float(v) for v in track.head[i])
+        box.label(text=f"Head yaw {yaw:+.0f}°  pitch {pitch:+.0f}°  roll {roll:+.0f}°")
+
+
+class VIEW3D_PT_moodrig_character(_MoodrigPanel, bpy.types.Panel):
+    bl_label = "Character"
+    bl_idname = "VIEW3D_PT_moodrig_character"
+    bl_parent_id = "VIEW3D_PT_moodrig_main"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        s = context.scene.moodrig
+        layout.prop(s, "face")
+        layout.prop(s, "armature")
+        row = layout.row(align=True)
+        row.prop(s, "bone_map")
+        row.operator("moodrig.check_mapping", text="", icon="CHECKMARK")
+        if s.missing_bones:
+            layout.label(text=f"Missing: {s.missing_bones}", icon="ERROR")
+
+
+class VIEW3D_PT_moodrig_expressions(_MoodrigPanel, bpy.types.Panel):
+    bl_label = "Expressions"
+    bl_idname = "VIEW3D_PT_moodrig_expressions"
+    bl_parent_id = "VIEW3D_PT_moodrig_main"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        s = context.scene.moodrig
+        layout.prop(s, "frame_start")
+        layout.prop(s, "quant_step")
+        layout.prop(s, "output_folder")
+        prefs = context.preferences.addons.get(__package__)
+        if prefs is not None:
+            layout.prop(prefs.preferences, "device")
+        box = layout.box()
+        box.prop(s, "finetune_sheet")
+        box.operator("moodrig.finetune", icon="MODIFIER")
+        box.prop(s, "weights_path")
+
+
+class VIEW3D_PT_moodrig_behavior(_MoodrigPanel, bpy.types.Panel):
+    bl_label = "Behavior"
+    bl_idname = "VIEW3D_PT_moodrig_behavior"
+    bl_parent_id = "VIEW3D_PT_moodrig_main"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        s = context.scene.moodrig
+        layout.prop(s, "behavior_source", text="")
+        if s.behavior_source == "FILE":
+            layout.prop(s, "behavior_file", text="")
+        row = layout.row(align=True)
+        row.prop(s, "seed")
+        row.operator("moodrig.behavior_diagram", icon="NODETREE")
+
+
+class VIEW3D_PT_moodrig_bake(_MoodrigPanel, bpy.types.Panel):
+    bl_label = "Bake"
+    bl_idname = "VIEW3D_PT_moodrig_bake"
+    bl_parent_id = "VIEW3D_PT_moodrig_main"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        s = context.scene.moodrig
+        row = layout.row(align=True)
+        row.scale_y = 1.4
+        row.operator("moodrig.bake", icon="RENDER_ANIMATION")
+        row.operator("moodrig.remove_bake", text="", icon="TRASH")
+        if s.status:
+            layout.prop(s, "progress", text=s.status)
+        sync = _sync(context.scene)
+        if sync:
+            box = layout.box()
+            box.label(text="Synchronization (from the keyframes)", icon="GRAPH")
+            box.label(text=f"Onset F1 ±2 f: {_f(sync.get('onset_f1'))}  (chance {_f(sync.get('baseline_f1'))})")
+            box.label(text=f"Precision {_f(sync.get('precision'))}  recall {_f(sync.get('recall'))}")
+            box.label(text=f"Allowed behavior: {_f(sync.get('allowed_fraction'))} of frames")
+            box.label(text=f"Yaw → look lag: {sync.get('xcorr_lag')} f  (r = {_f(sync.get('xcorr_peak'))})")
+
+
+def _f(value: Any) -> str:
+    return "–" if value is None else f"{float(value):.2f}"
+
+
+def _sync(scene: Any) -> dict[str, Any] | None:
+    raw = scene.get("moodrig_sync")
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+_classes = (
+    VIEW3D_PT_moodrig_main,
+    VIEW3D_PT_moodrig_source,
+    VIEW3D_PT_moodrig_character,
+    VIEW3D_PT_moodrig_expressions,
+    VIEW3D_PT_moodrig_behavior,
+    VIEW3D_PT_moodrig_bake,
+)
 register, unregister = bpy.utils.register_classes_factory(_classes)

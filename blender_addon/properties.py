@@ -1,18 +1,67 @@
-"""Scene-level settings, one PropertyGroup removed again in ``unregister``."""
+"""Scene-level settings, one PropertyGroup (``scene.moodrig``) removed again in ``unregister``."""
 
 from __future__ import annotations
 
 import bpy
 
+from .core.rig import BONE_MAP_PRESETS
+
+
+def _is_mesh(_self: object, obj: bpy.types.Object) -> bool:
+    return obj.type == "MESH"
+
+
+def _is_armature(_self: object, obj: bpy.types.Object) -> bool:
+    return obj.type == "ARMATURE"
+
 
 class MoodrigSceneSettings(bpy.types.PropertyGroup):
+    # Demo
     texture_size: bpy.props.IntProperty(  # type: ignore[valid-type]
-        name="Texture size",
-        description="Resolution of the demo face texture, in pixels",
-        default=512,
-        min=64,
-        max=4096,
-    )
+        name="Texture size", description="Resolution of the demo face texture, in pixels",
+        default=512, min=64, max=4096)
+    # Source
+    source_path: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Source", subtype="FILE_PATH",
+        description="A photo, the first file of a numbered image sequence, or a video of a real face")
+    hold_frames: bpy.props.IntProperty(  # type: ignore[valid-type]
+        name="Photo frames", default=48, min=1, max=100000,
+        description="How many frames a single photo's expression is held for")
+    # Character
+    face: bpy.props.PointerProperty(  # type: ignore[valid-type]
+        name="Face mesh", type=bpy.types.Object, poll=_is_mesh,
+        description="Mesh whose material carries the face texture (an Image Texture node)")
+    armature: bpy.props.PointerProperty(  # type: ignore[valid-type]
+        name="Armature", type=bpy.types.Object, poll=_is_armature, description="The character's rig")
+    bone_map: bpy.props.EnumProperty(  # type: ignore[valid-type]
+        name="Bone names",
+        items=[(k, k.capitalize(), f"Bone names of the {k} rig") for k in BONE_MAP_PRESETS],
+        default="demo", description="Which rig's bone names to key")
+    missing_bones: bpy.props.StringProperty(name="Missing bones", default="")  # type: ignore[valid-type]
+    # Expressions
+    quant_step: bpy.props.FloatProperty(  # type: ignore[valid-type]
+        name="Expression step", default=0.05, min=0.01, max=0.5,
+        description="Expressions closer than this share one texture (fewer textures, less disk)")
+    frame_start: bpy.props.IntProperty(name="Start frame", default=1)  # type: ignore[valid-type]
+    output_folder: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Output", subtype="DIR_PATH", default="",
+        description="Folder for expression textures (empty: //moodrig/<face object>/ beside the .blend)")
+    finetune_sheet: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Expression sheet", subtype="FILE_PATH",
+        description="JSON listing 3–8 labelled expression textures of this character (see README)")
+    weights_path: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Fine-tuned weights", subtype="FILE_PATH", default="",
+        description="Manifest of this character's fine-tuned AMEE-GAN (empty: shipped weights)")
+    # Behavior
+    behavior_source: bpy.props.EnumProperty(  # type: ignore[valid-type]
+        name="Behaviors", items=[("BUILTIN", "Built-in humanoid", "The shipped behavior library"),
+                                 ("FILE", "Definition file", "Your own JSON/YAML definition")],
+        default="BUILTIN")
+    behavior_file: bpy.props.StringProperty(name="Definition", subtype="FILE_PATH")  # type: ignore[valid-type]
+    seed: bpy.props.IntProperty(name="Seed", default=0, min=0, description="Same seed → identical keyframes")  # type: ignore[valid-type]
+    # Bake status
+    progress: bpy.props.FloatProperty(name="Progress", default=0.0, min=0.0, max=1.0, subtype="FACTOR")  # type: ignore[valid-type]
+    status: bpy.props.StringProperty(name="Status", default="")  # type: ignore[valid-type]
 
 
 _classes = (MoodrigSceneSettings,)
