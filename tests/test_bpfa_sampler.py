@@ -250,3 +250,17 @@ def test_final_behavior_holds_and_sub_automaton_expands() -> None:
         ("busy", "act", 10, 30),
         ("busy", "act", 30, 100),  # the final behavior holds its last action's end pose
     ]
+
+
+def test_fast_samplers_refuse_a_missing_row_under_error_policy() -> None:
+    bpfa = parse_definition(base())[0]
+    strict = type(bpfa)(**{**bpfa.__dict__, "missing": "error"})
+    chain = compile_chain(strict)
+    calm = chain.events.index("calm")
+    with pytest.raises(DefinitionError, match="no row for \\('idle', 'calm'\\)"):
+        sample_steps(chain, np.array([calm]), 0, np.random.default_rng(0))
+    with pytest.raises(DefinitionError):
+        sample_steps_batch(chain, np.array([calm]), 0, [np.random.default_rng(0)])
+    # under 'ignore' the same pair is a self-loop
+    lax = compile_chain(bpfa)
+    assert sample_steps(lax, np.array([calm, calm]), 0, np.random.default_rng(0)).tolist() == [0, 0]

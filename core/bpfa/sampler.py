@@ -224,8 +224,9 @@ class CompiledChain:
         offsets: (n_rows + 1,) int64 start of each row in ``cdf``/``targets``.
         cdf: flattened cumulative probabilities; the last entry of a row is exactly 1.
         targets: flattened target state codes.
-        keyed_cdf: ``cdf + row id`` (monotone overall), for one searchsorted over all rows.
         missing: the definition's missing-row policy.
+        cdf_pad: (n_rows, max_row_len) CDF rows padded with 2.0 (never ≤ a uniform).
+        targets_pad: (n_rows, max_row_len) targets padded with the row's last target.
         py_rows: the same rows as Python tuples, ``py_rows[state][event] = (cdf, targets)``
             or None, for the single-chain loop (one C-level ``bisect`` per step).
     """
@@ -236,8 +237,9 @@ class CompiledChain:
     offsets: NDArray[np.int64]
     cdf: NDArray[np.float64]
     targets: NDArray[np.int64]
-    keyed_cdf: NDArray[np.float64]
     missing: str
+    cdf_pad: NDArray[np.float64]
+    targets_pad: NDArray[np.int64]
     py_rows: tuple[tuple[tuple[tuple[float, ...], tuple[int, ...]] | None, ...], ...]
 
 
@@ -251,7 +253,6 @@ def compile_chain(bpfa: Bpfa) -> CompiledChain:
     offsets = [0]
     cdf: list[float] = []
     targets: list[int] = []
-    keyed: list[float] = []
     rows = {(t.behavior, t.event): t for t in aut.transitions}
     py_rows: list[tuple[tuple[tuple[float, ...], tuple[int, ...]] | None, ...]] = []
     for b, bi in bidx.items():
@@ -270,9 +271,17 @@ def compile_chain(bpfa: Bpfa) -> CompiledChain:
             row_of[bi * ne + ej] = r
             cdf.extend(c)
             targets.extend(tg)
-            keyed.extend(r + x for x in c)
             offsets.append(len(cdf))
         py_rows.append(tuple(per_event))
+    n_rows = len(offsets) - 1
+    width = max((offsets[i + 1] - offsets[i] for i in range(n_rows)), default=1)
+    cdf_pad = np.full((n_rows, width), 2.0)
+    targets_pad = np.zeros((n_rows, width), dtype=np.int64)
+    for i in range(n_rows):
+        lo, hi = offsets[i], offsets[i + 1]
+        cdf_pad[i, : hi - lo] = cdf[lo:hi]
+        targets_pad[i, : hi - lo] = targets[lo:hi]
+        targets_pad[i, hi - lo :] = targets[hi - 1]
     return CompiledChain(
         behaviors=tuple(bidx),
         events=tuple(eidx),
@@ -280,8 +289,9 @@ def compile_chain(bpfa: Bpfa) -> CompiledChain:
         offsets=np.asarray(offsets, dtype=np.int64),
         cdf=np.asarray(cdf, dtype=np.float64),
         targets=np.asarray(targets, dtype=np.int64),
-        keyed_cdf=np.asarray(keyed, dtype=np.float64),
         missing=bpfa.missing,
+        cdf_pad=cdf_pad,
+        targets_pad=targets_pad,
         py_rows=tuple(py_rows),
     )
 
@@ -314,20 +324,20 @@ def sample_steps_batch(chain: CompiledChain, event_codes: NDArray[np.integer[Any
     """(K, T) states of K automaton instances (one generator each) fed the same events.
 
     Uniforms are drawn per instance from its own generator, so row k equals
-    :func:`sample_steps` with ``rngs[k]``; the step is vectorised across instances with one
-    ``searchsorted`` over the flattened, row-keyed CDF.
+    :func:`sample_steps` with ``rngs[k]``; each step is vectorised across instances: gather
+    every instance's padded CDF row and count the entries ≤ its uniform.
     """
     ev = np.asarray(event_codes, dtype=np.int64)
     k, n = len(rngs), len(ev)
-    us = np.stack([g.random(n) for g in rngs]) if k else np.zeros((0, n))
+    us = np.stack([g.random(n) for g in rngs], axis=1) if k else np.zeros((n, 0))
     ne = len(chain.events)
     state = np.full(k, start, dtype=np.int64)
-    out = np.empty((k, n), dtype=np.int64)
+    out = np.empty((n, k), dtype=np.int64)
     for i in range(n):
         r = chain.row_of[state * ne + ev[i]]
         if np.any(r < 0):
             raise DefinitionError(None, "$.transitions", "an instance reached a (behavior, event) pair with no row", "add the row")
-        j = np.searchsorted(chain.keyed_cdf, r + us[:, i], side="right")
-        state = chain.targets[j]
-        out[:, i] = state
-    return out
+        j = (chain.cdf_pad[r] <= us[i][:, None]).sum(axis=1)
+        state = chain.targets_pad[r, j]
+        out[i] = state
+    return np.ascontiguousarray(out.T)
