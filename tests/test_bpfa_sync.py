@@ -128,3 +128,21 @@ def test_diagrams_show_every_behavior_and_edge_labels() -> None:
     n_edges = len({(t.behavior, x) for t in LIB.automaton.transitions for x in t.targets})
     assert dot.count(" -> ") == n_edges + 1
     assert len(BONE_ROLES) == 19
+
+
+def test_allowed_fraction_catches_a_library_that_reacts_wrongly() -> None:
+    import json
+
+    from moodrig.core.bpfa import default_library_path, parse_definition
+
+    raw = json.loads(default_library_path().read_text())
+    for row in raw["transitions"]:
+        if row["event"] == "frown_on":
+            row["to"] = {"laugh": 1.0}  # laughing at a frown: not allowed while frowning
+    wrong, _ = parse_definition(raw)
+    tr = demo_track(DEMO_CHARACTERS[1], 40.0, 0)  # the grumpy character frowns a lot
+    good = sync_metrics(tr, behavior_track(tr, LIB, 0).curves, LIB, behavior_track(tr, LIB, 0).events, FAST)
+    res = behavior_track(tr, wrong, 0)
+    bad = sync_metrics(tr, res.curves, wrong, res.events, FAST)
+    assert good.allowed_fraction >= 0.99
+    assert bad.allowed_fraction < 0.9
