@@ -1,0 +1,233 @@
+"""The bake in the real bpy: keyframes land where the joint curves say, textures and material
+are wired, nothing of the user's is touched, failures and cancels leave the scene unchanged,
+re-runs are idempotent, and save/reload keeps everything.
+
+These tests drive the scene writer with a test double for AMEE-GAN (the painter, which is the
+exact ground truth), so they check the Blender side independently of the trained weights;
+``test_pipeline_blender.py`` runs the shipped model end to end.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from bpy_runner import run_bpy
+
+pytestmark = pytest.mark.blender
+
+SETUP = """
+import bpy, moodrig, numpy as np, json, hashlib
+from pathlib import Path
+from moodrig import api, bake as scene_bake
+from moodrig.core.painter import paint_face, DEFAULT_STYLE
+from moodrig.core.demo_timeline import scripted_track
+from moodrig.core.rig import BONE_ROLES
+
+class PainterEditor:
+    model_id = "painter-ground-truth"
+    def edit(self, textures, vectors):
+        return np.stack([paint_face(DEFAULT_STYLE, v, textures.shape[1]) for v in vectors])
+
+def fresh(folder):
+    if hasattr(bpy.types, "MOODRIG_OT_bake"):
+        moodrig.unregister()
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    moodrig.register()
+    bpy.ops.moodrig.add_demo_character(texture_size=64)
+    user_action = bpy.data.actions.new("UserAction"); user_action.use_fake_user = True
+    bpy.ops.wm.save_as_mainfile(filepath=str(Path(folder) / "scene.blend"))
+
+def snapshot():
+    face = bpy.data.objects["moodrig_DemoFace"]
+    rig = bpy.data.objects["moodrig_DemoRig"]
+    return dict(
+        actions=sorted(a.name for a in bpy.data.actions),
+        materials=sorted(m.name for m in bpy.data.materials),
+        images=sorted(i.name for i in bpy.data.images),
+        slots=[s.material.name if s.material else None for s in face.material_slots],
+        rig_action=rig.animation_data.action.name if rig.animation_data and rig.animation_data.action else None,
+    )
+
+TRACK = scripted_track(fps=24.0, seconds=4.0)
+"""
+
+
+BAKE_AND_CHECK = SETUP + """
+folder = {folder!r}
+fresh(folder)
+orig_mat = bpy.data.materials["moodrig_DemoFace"]
+orig_img = orig_mat.node_tree.nodes["moodrig_face_texture"].image.name
+res = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=TRACK, seed=5, editor=PainterEditor())
+rig = bpy.data.objects["moodrig_DemoRig"]
+face = bpy.data.objects["moodrig_DemoFace"]
+# Keyframes == the BPFA curves of the same track and seed (read back from the action).
+from moodrig.core.bpfa import behavior_track, load_default_library
+expected = behavior_track(TRACK, load_default_library(), seed=5).curves
+back = scene_bake.read_back_curves(rig, res.action, {{r: r for r in BONE_ROLES}}, len(TRACK))
+key_err = max(float(np.abs(back[r] - np.unwrap(expected[r], axis=0)).max()) for r in BONE_ROLES)
+# Evaluated pose at a frame equals the curve value there.
+bpy.context.scene.frame_set(res.frame_start + 30)
+pose = list(rig.pose.bones["head"].rotation_euler)
+slots = len(res.action.slots) if hasattr(res.action, "slots") else None
+tex = res.material.node_tree.nodes["moodrig_face_texture"]
+frames = sorted(p.name for p in (Path(res.folder) / "sequence").glob("frame_*.png"))
+digests = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in (Path(res.folder) / "cache").glob("*.png"))
+first = snapshot()
+action_tag = res.action.get("moodrig_generated")
+image_source, image_path = res.image.source, res.image.filepath
+frame_duration, auto_refresh = tex.image_user.frame_duration, tex.image_user.use_auto_refresh
+mat_tag = res.material.get("moodrig_generated")
+bpy.ops.wm.save_as_mainfile(filepath=str(Path(folder) / "scene.blend"))
+res2 = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=TRACK, seed=5, editor=PainterEditor())
+back2 = scene_bake.read_back_curves(rig, res2.action, {{r: r for r in BONE_ROLES}}, len(TRACK))
+same_keys = all(np.array_equal(back[r], back2[r]) for r in BONE_ROLES)
+digests2 = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in (Path(res2.folder) / "cache").glob("*.png"))
+report(dict(
+    key_err=key_err, pose=pose, expected_pose=np.unwrap(expected["head"], axis=0)[30].tolist(),
+    slots=slots, version=list(bpy.app.version), action_tag=action_tag,
+    image_source=image_source, image_path=image_path, frame_duration=frame_duration,
+    auto_refresh=auto_refresh, frames=len(frames), n_frames=res.n_frames,
+    distinct=res.distinct_textures, generated2=res2.generated_textures,
+    slot_material=face.material_slots[0].material.name, mat_tag=mat_tag,
+    orig_mat_image=orig_mat.node_tree.nodes["moodrig_face_texture"].image.name, orig_img=orig_img,
+    user_action=bpy.data.actions.get("UserAction") is not None,
+    sync=res.sync, first=first, second=snapshot(), same_keys=same_keys, same_bytes=digests == digests2,
+    folder=str(res.folder),
+))
+"""
+
+
+def test_bake_writes_both_tracks_and_rebake_is_idempotent(tmp_path: Path) -> None:
+    r = run_bpy(BAKE_AND_CHECK.format(folder=str(tmp_path)))
+    assert r["key_err"] < 1e-6
+    assert r["pose"] == pytest.approx(r["expected_pose"], abs=1e-5)
+    if tuple(r["version"][:2]) >= (4, 4):
+        assert r["slots"] == 1, "slotted action path on 4.4+/5.0"
+    assert r["action_tag"] == "behavior_action"
+    assert r["image_source"] == "SEQUENCE" and r["image_path"].startswith("//moodrig/")
+    assert r["frame_duration"] == r["n_frames"] == r["frames"] == 96
+    assert r["auto_refresh"]
+    assert r["distinct"] < r["n_frames"] / 2, "held expressions must not cost new textures"
+    assert r["generated2"] == 0, "a re-bake reuses every cached texture"
+    assert r["slot_material"] == "moodrig_DemoFace_face" and r["mat_tag"] == "face_material"
+    assert r["orig_mat_image"] == r["orig_img"], "the user's material is never modified"
+    assert r["user_action"]
+    assert r["first"] == r["second"], "re-running replaces moodrig's own datablocks, nothing piles up"
+    assert r["same_keys"] and r["same_bytes"]
+    assert r["sync"]["onset_f1"] is not None and 0.0 <= r["sync"]["allowed_fraction"] <= 1.0
+    assert Path(r["folder"]) == (tmp_path / "moodrig" / "moodrig_DemoFace").resolve()
+
+
+RELOAD = """
+import bpy, json
+bpy.ops.wm.open_mainfile(filepath={path!r})
+rig = bpy.data.objects["moodrig_DemoRig"]
+face = bpy.data.objects["moodrig_DemoFace"]
+mat = face.material_slots[0].material
+img = mat.node_tree.nodes["moodrig_face_texture"].image
+report(dict(action=rig.animation_data.action.name, mat=mat.name, src=img.source,
+            exists=__import__("os").path.isfile(bpy.path.abspath(img.filepath)),
+            sync=json.loads(bpy.context.scene["moodrig_sync"])["onset_f1"]))
+"""
+
+
+def test_baked_scene_survives_save_and_reload(tmp_path: Path) -> None:
+    run_bpy(SETUP + f"""
+folder = {str(tmp_path)!r}
+fresh(folder)
+api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=TRACK, seed=1, editor=PainterEditor())
+bpy.ops.wm.save_mainfile()
+report(1)
+""")
+    r = run_bpy(RELOAD.format(path=str(tmp_path / "scene.blend")))
+    assert r["action"] == "moodrig_DemoRig_behavior" and r["mat"] == "moodrig_DemoFace_face"
+    assert r["src"] == "SEQUENCE" and r["exists"] and r["sync"] is not None
+
+
+FAULTS = SETUP + """
+folder = {folder!r}
+outcomes = {{}}
+import moodrig.bake as sb
+real_write_appearance, real_write_behavior = sb.write_appearance, sb.write_behavior
+def boom(*a, **k):
+    raise RuntimeError("injected")
+for stage in ("analysis", "behavior", "textures", "write_behavior", "write_appearance", "cancel"):
+    fresh(folder)
+    before = snapshot()
+    sb.write_appearance, sb.write_behavior = real_write_appearance, real_write_behavior
+    kwargs = dict(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=TRACK, seed=2, editor=PainterEditor())
+    if stage == "analysis":
+        kwargs.pop("track"); kwargs["source"] = str(Path(folder) / "missing.mp4")
+    elif stage == "behavior":
+        kwargs["behaviors"] = str(Path(folder) / "missing.json")
+    elif stage == "textures":
+        class Broken(PainterEditor):
+            def edit(self, t, v): raise RuntimeError("injected")
+        kwargs["editor"] = Broken()
+    elif stage == "write_behavior":
+        sb.write_behavior = boom
+    elif stage == "write_appearance":
+        sb.write_appearance = boom
+    try:
+        if stage == "cancel":
+            api.bake(cancelled=lambda: True, **kwargs)
+        else:
+            api.bake(**kwargs)
+        outcomes[stage] = "no error"
+    except Exception as exc:
+        outcomes[stage] = [type(exc).__name__, snapshot() == before, snapshot(), before]
+report(outcomes)
+"""
+
+
+def test_every_failing_stage_leaves_the_scene_unchanged(tmp_path: Path) -> None:
+    r = run_bpy(FAULTS.format(folder=str(tmp_path)))
+    for stage, outcome in r.items():
+        assert outcome != "no error", stage
+        _name, unchanged, after, before = outcome
+        assert unchanged, f"{stage}: scene changed ({before} → {after})"
+    assert r["analysis"][0] == "InputError"
+    assert r["cancel"][0] == "InterruptedError"
+
+
+OPERATORS = SETUP + """
+folder = {folder!r}
+fresh(folder)
+s = bpy.context.scene.moodrig
+res = {{}}
+res["check"] = list(bpy.ops.moodrig.check_mapping())
+res["missing"] = s.missing_bones
+s.bone_map = "mixamo"
+bpy.ops.moodrig.check_mapping()
+res["missing_mixamo"] = len(s.missing_bones.split(", "))
+s.bone_map = "demo"
+res["diagram"] = list(bpy.ops.moodrig.behavior_diagram())
+res["mermaid"] = bpy.data.texts["moodrig_behavior.mmd"].as_string()[:40]
+# Bake through the operator with the real settings path, using the painter double.
+import moodrig.core.amee.infer as infer
+infer.AmeeEditor.load = classmethod(lambda cls, **k: PainterEditor())
+from moodrig.operators import store_track
+store_track(TRACK, "//clip.mp4")
+s.source_path = "//clip.mp4"
+res["bake"] = list(bpy.ops.moodrig.bake())
+res["status"] = s.status
+rig = bpy.data.objects["moodrig_DemoRig"]
+res["action"] = rig.animation_data.action.name
+res["remove"] = list(bpy.ops.moodrig.remove_bake())
+res["after_remove"] = snapshot()
+report(res)
+"""
+
+
+def test_operators(tmp_path: Path) -> None:
+    r = run_bpy(OPERATORS.format(folder=str(tmp_path)))
+    assert r["check"] == ["FINISHED"] and r["missing"] == ""
+    assert r["missing_mixamo"] == 19
+    assert r["diagram"] == ["FINISHED"] and r["mermaid"].startswith(("flowchart", "graph", "stateDiagram"))
+    assert r["bake"] == ["FINISHED"] and "96 frames" in r["status"]
+    assert r["action"] == "moodrig_DemoRig_behavior"
+    assert r["remove"] == ["FINISHED"]
+    assert r["after_remove"]["slots"] == ["moodrig_DemoFace"]
+    assert r["after_remove"]["rig_action"] is None
+    assert "moodrig_DemoRig_behavior" not in r["after_remove"]["actions"]
