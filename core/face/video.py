@@ -1,0 +1,139 @@
+"""Per-frame analysis of a video, image sequence or single image into an ExpressionTrack.
+
+Frames stream through one at a time (bounded memory: only per-frame numbers are kept).
+Face Mesh follows the face from frame to frame; the detector runs only on the first frame
+and whenever tracking is lost. Values are smoothed with a One Euro filter (reset after a
+gap); frames without a face are marked invalid and filled by the caller's policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..errors import InputError
+from ..expression import N_EXPRESSION
+from ..track import ExpressionTrack
+from .analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult
+from .io import FrameSource, ReadLimits
+from .smoothing import FillPolicy, OneEuro, OneEuroConfig, fill_missing
+
+Progress = Callable[[int, int | None], object]
+
+
+@dataclass(frozen=True)
+class VideoConfig:
+    """Video analysis settings."""
+
+    analyzer: AnalyzerConfig = field(default_factory=AnalyzerConfig)
+    """Per-frame analysis settings."""
+    smooth_expression: OneEuroConfig | None = field(default_factory=lambda: OneEuroConfig(min_cutoff=1.5, beta=2.0))
+    """One Euro filter for the 8 expression values (units/s); None = no smoothing."""
+    smooth_head: OneEuroConfig | None = field(default_factory=lambda: OneEuroConfig(min_cutoff=1.5, beta=0.05))
+    """One Euro filter for yaw/pitch/roll (degrees/s); None = no smoothing."""
+    default_fps: float = 25.0
+    """Frame rate given to image sequences and single images."""
+    limits: ReadLimits = field(default_factory=ReadLimits)
+    """Input size limits."""
+
+
+@dataclass(frozen=True)
+class FrameRecord:
+    """Raw (unsmoothed) per-frame result, for callers that want landmarks too."""
+
+    index: int
+    face: FaceResult | None
+
+
+def track_frames(frames: Iterator[NDArray[np.uint8]] | list[NDArray[np.uint8]], analyzer: FaceAnalyzer) -> Iterator[FrameRecord]:
+    """Follow one face through frames (HWC uint8 RGB)."""
+    prev: FaceResult | None = None
+    for i, frame in enumerate(frames):
+        prev = analyzer.track(frame, prev)
+        yield FrameRecord(i, prev)
+
+
+def analyze_frames(
+    frames: Iterator[NDArray[np.uint8]] | list[NDArray[np.uint8]],
+    fps: float,
+    *,
+    fill: FillPolicy = "hold",
+    config: VideoConfig | None = None,
+    analyzer: FaceAnalyzer | None = None,
+    max_frames: int | None = None,
+    total: int | None = None,
+    progress: Progress | None = None,
+    on_frame: Callable[[FrameRecord], object] | None = None,
+    source: str | Path | None = None,
+) -> ExpressionTrack:
+    """Frames → smoothed, filled ExpressionTrack (see module docs)."""
+    if fill not in ("hold", "interpolate"):
+        raise ValueError(f"fill must be 'hold' or 'interpolate', got {fill!r}")
+    if max_frames is not None and max_frames < 1:
+        raise ValueError(f"max_frames must be at least 1, got {max_frames}")
+    cfg = config or VideoConfig()
+    an = analyzer or FaceAnalyzer(cfg.analyzer)
+    f_expr = OneEuro(cfg.smooth_expression, fps) if cfg.smooth_expression else None
+    f_head = OneEuro(cfg.smooth_head, fps) if cfg.smooth_head else None
+    expr: list[NDArray[np.float64]] = []
+    head: list[NDArray[np.float64]] = []
+    valid: list[bool] = []
+    for rec in track_frames(iter(frames), an):
+        if on_frame is not None:
+            on_frame(rec)
+        face = rec.face
+        if face is None:
+            expr.append(np.zeros(N_EXPRESSION))
+            head.append(np.zeros(3))
+            valid.append(False)
+            for f in (f_expr, f_head):
+                if f is not None:
+                    f.reset()
+        else:
+            e = face.expression.astype(np.float64)
+            h = np.array([face.head.yaw, face.head.pitch, face.head.roll])
+            expr.append(f_expr(e) if f_expr else e)
+            head.append(f_head(h) if f_head else h)
+            valid.append(True)
+        if progress is not None:
+            progress(rec.index + 1, total)
+        if max_frames is not None and rec.index + 1 >= max_frames:
+            break
+    if not valid:
+        raise InputError(source, "contains no frames")
+    ok = np.array(valid)
+    if not ok.any():
+        raise InputError(source, f"no face found in any of its {len(valid)} frame(s)")
+    e_arr = np.clip(fill_missing(np.array(expr), ok, fill), 0.0, 1.0).astype(np.float32)
+    h_arr = fill_missing(np.array(head), ok, fill).astype(np.float32)
+    return ExpressionTrack(fps=float(fps), expressions=e_arr, head=h_arr, valid=ok)
+
+
+def analyze_video(
+    path: str | Path,
+    *,
+    fill: FillPolicy = "hold",
+    max_frames: int | None = None,
+    progress: Progress | None = None,
+    config: VideoConfig | None = None,
+    on_frame: Callable[[FrameRecord], object] | None = None,
+) -> ExpressionTrack:
+    """Analyse a video file, a numbered image sequence (folder or ``name_%04d.png``) or a
+    single image. ``progress(done, total_or_None)`` is called after every frame;
+    ``on_frame`` receives each raw :class:`FrameRecord` (landmarks, unsmoothed values)."""
+    cfg = config or VideoConfig()
+    src = FrameSource(path, default_fps=cfg.default_fps, limits=cfg.limits)
+    try:
+        total = src.info.frame_count
+        if max_frames is not None and total is not None:
+            total = min(total, max_frames)
+        return analyze_frames(
+            iter(src), src.info.fps, fill=fill, config=cfg, max_frames=max_frames, total=total,
+            progress=progress, on_frame=on_frame, source=path,
+        )
+    finally:
+        src.close()

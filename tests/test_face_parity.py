@@ -1,0 +1,101 @@
+"""The torch networks match MediaPipe's .tflite files run by the LiteRT interpreter.
+
+LiteRT runs in the separate ``.venv-parity`` (``make parity-venv``) through a subprocess, so
+moodrig's environment never imports it. Inputs are real photos: letterboxed whole images for
+the detector, the pipeline's own face crops for Face Mesh. Skips locally when the parity venv
+or the mediapipe wheel is missing; fails under CI=true.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from moodrig.core.face.analyzer import FaceAnalyzer
+from moodrig.core.face.detector import letterbox, to_tensor
+from moodrig.core.face.io import read_image
+from moodrig.core.face.models import DETECTOR, MESH, ModelSpec, load_net
+from moodrig.core.face.roi import crop, roi_from_landmarks
+from tests.conftest import REPO, require_component
+
+PARITY_PY = REPO / ".venv-parity" / "bin" / "python"
+RUNNER = REPO / "weights_tools" / "mediapipe_litert_run.py"
+PHOTOS = ["london_faces_dev/images/001_03.jpg", "london_faces_dev/images/003_08.jpg", "cc0_selfies/lisa3.jpg", "dlib_faces/2008_001322.jpg"]
+
+
+def _wheel() -> Path | None:
+    found = sorted((REPO / "build" / "mediapipe").glob("mediapipe-0.10.21-*.whl"))
+    return found[0] if found else None
+
+
+@pytest.fixture(scope="module")
+def tflite_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    require_component(PARITY_PY.exists(), f"parity venv {PARITY_PY} (make parity-venv)")
+    wheel = _wheel()
+    require_component(wheel is not None, "mediapipe 0.10.21 wheel in build/mediapipe (make parity-venv)")
+    assert wheel is not None
+    out = tmp_path_factory.mktemp("tflite")
+    with zipfile.ZipFile(wheel) as zf:
+        for spec in (DETECTOR, MESH):
+            (out / Path(spec.wheel_member).name).write_bytes(zf.read(spec.wheel_member))
+    return out
+
+
+def _litert(model: Path, x_nhwc: np.ndarray, tmp: Path) -> list[np.ndarray]:
+    np.save(tmp / "in.npy", x_nhwc.astype(np.float32))
+    subprocess.run([str(PARITY_PY), str(RUNNER), str(model), str(tmp / "in.npy"), str(tmp / "out.npz")], check=True, capture_output=True)
+    with np.load(tmp / "out.npz") as z:
+        return [z[f"out{k}"] for k in range(2)]
+
+
+def _torch(spec: ModelSpec, x_nchw: torch.Tensor) -> list[np.ndarray]:
+    net = load_net(spec)
+    with torch.inference_mode():
+        return [o.numpy() for o in net(x_nchw)]
+
+
+def test_moodrig_env_has_no_mediapipe() -> None:
+    for mod in ("mediapipe", "ai_edge_litert", "tflite", "tensorflow"):
+        assert mod not in sys.modules
+
+
+@pytest.mark.shared
+def test_detector_parity(shared_data: Path, tflite_dir: Path, tmp_path: Path) -> None:
+    xs = [to_tensor(letterbox(read_image(shared_data / p), 128)[0], *DETECTOR.input_range) for p in PHOTOS]
+    x = torch.cat(xs)
+    ref = _litert(tflite_dir / "face_detection_short_range.tflite", x.permute(0, 2, 3, 1).numpy(), tmp_path)
+    got = [np.concatenate(o) for o in zip(*[_torch(DETECTOR, xi) for xi in xs], strict=True)]
+    assert got[0].shape == ref[0].shape == (len(PHOTOS), 896, 16)
+    # regressors are in 128-px input units: within 0.01 px
+    assert np.abs(got[0] - ref[0]).max() < 0.01
+    s_got = 1 / (1 + np.exp(-got[1].astype(np.float64)))
+    s_ref = 1 / (1 + np.exp(-ref[1].astype(np.float64)))
+    assert np.abs(s_got - s_ref).max() < 1e-4
+    assert s_ref.max() > 0.9  # real faces are in these photos
+
+
+@pytest.mark.shared
+def test_face_mesh_parity(shared_data: Path, tflite_dir: Path, tmp_path: Path) -> None:
+    analyzer = FaceAnalyzer()
+    crops = []
+    for p in PHOTOS:
+        img = read_image(shared_data / p)
+        hit = analyzer.locate(img)
+        assert hit is not None, p
+        patch, _ = crop(img, roi_from_landmarks(hit[0].landmarks), 192)
+        crops.append(to_tensor(patch, *MESH.input_range))
+    ref = _litert(tflite_dir / "face_landmark.tflite", torch.cat(crops).permute(0, 2, 3, 1).numpy(), tmp_path)
+    outs = [_torch(MESH, c) for c in crops]
+    lm = np.concatenate([o[0] for o in outs]).reshape(len(PHOTOS), 468, 3)
+    lm_ref = ref[0].reshape(len(PHOTOS), 468, 3)
+    assert np.abs(lm - lm_ref).max() < 0.01  # 192-px input pixels (x, y and z)
+    sc = 1 / (1 + np.exp(-np.concatenate([o[1] for o in outs]).reshape(-1).astype(np.float64)))
+    sc_ref = 1 / (1 + np.exp(-ref[1].reshape(-1).astype(np.float64)))
+    assert np.abs(sc - sc_ref).max() < 1e-4
+    assert sc_ref.min() > 0.5
