@@ -264,3 +264,25 @@ def test_fast_samplers_refuse_a_missing_row_under_error_policy() -> None:
     # under 'ignore' the same pair is a self-loop
     lax = compile_chain(bpfa)
     assert sample_steps(lax, np.array([calm, calm]), 0, np.random.default_rng(0)).tolist() == [0, 0]
+
+
+def test_runtime_events_refuse_expiry_before_timestamp() -> None:
+    with pytest.raises(ValueError, match="expiry"):
+        Event("x", "caller", "*", "poke", 2.0, 1.0)
+    with pytest.raises(ValueError, match="finite"):
+        Event("x", "caller", "*", "poke", float("nan"), 1.0)
+
+
+def test_timeline_transition_frequencies_match_the_row() -> None:
+    d = base(
+        behaviors={"idle": {"body": "rest"}, "a": {"body": "act"}, "b": {"body": "act"}, "c": {"body": "act"}},
+        transitions=[{"from": "*", "event": "poke", "to": {"a": 0.5, "b": 0.3, "c": 0.2}}],
+    )
+    d["actions"]["act"]["outcomes"]["x"]["duration"] = 100.0
+    bpfa = parse_definition(d)[0]
+    events = [ev("poke", float(i), i=i) for i in range(1, 6001)]
+    tl = sample_timeline(bpfa, events, 6002, 1.0, 77)
+    names = [s.behavior for s in tl.segments[1:]]
+    assert len(names) == 6000
+    counts = np.array([names.count(x) for x in "abc"], dtype=float)
+    assert chi2(counts, np.array([0.5, 0.3, 0.2])) < chi2_critical(2)

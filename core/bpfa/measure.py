@@ -24,8 +24,9 @@ from .loader import load_default_library, load_definition, parse_definition
 from .sampler import compile_chain, sample_steps, sample_steps_batch, sample_timeline
 from .sync import Estimate, SyncConfig
 
-STRESS = DemoCharacter("crowded (stress)", 30.0, (1, 1, 1, 1, 1), 0.8, (0.6, 1.5), (0.2, 0.6), (18, 40))
-"""Not one of the six: episodes packed so tightly that gestures interrupt each other."""
+STRESS = DemoCharacter("crowded (stress)", 30.0, (1, 1, 1, 1, 1), 0.8, (0.6, 1.5), (-0.6, 0.4), (18, 40))
+"""Not one of the six: short episodes that often overlap (negative gaps), so gestures
+interrupt each other and expressions mix."""
 
 
 @dataclass(frozen=True)

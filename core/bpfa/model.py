@@ -16,6 +16,7 @@ Vocabulary:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -188,6 +189,12 @@ class Event:
     content: str
     timestamp: float
     expiry: float
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.timestamp) and math.isfinite(self.expiry)):
+            raise ValueError(f"event {self.id!r}: timestamp and expiry must be finite")
+        if self.expiry < self.timestamp:
+            raise ValueError(f"event {self.id!r}: expiry {self.expiry} is before timestamp {self.timestamp}")
 
 
 @dataclass(frozen=True)
