@@ -1,0 +1,61 @@
+"""Architecture configuration of AMEE-GAN, stored in every weights manifest."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from ..expression import N_EXPRESSION
+
+
+@dataclass(frozen=True)
+class AmeeConfig:
+    """Generator / discriminator shape. Everything needed to rebuild the modules from a manifest."""
+
+    resolution: int = 64
+    """Side of the square image the model works at, pixels; a multiple of 16 (4 stride-2 stages)."""
+    enc_channels: tuple[int, ...] = (16, 32, 64, 96, 128)
+    """Output channels of the 5 encoder convs (first: 3x3 stride 1; the others: 4x4 stride 2)."""
+    n_residual: int = 3
+    """Residual blocks between encoder and decoder, at resolution / 16."""
+    skips: bool = True
+    """AttGAN-style skip connections: decoder layer k also sees encoder features of its size."""
+    inject: bool = True
+    """Also concatenate the tiled expression vector to every decoder input (AttGAN inject layers);
+    it is always concatenated to the latent (paper eq. 9)."""
+    use_mask: bool = True
+    """Foreground-mask head (final = M*I_m + (1-M)*I). False: M = 1 (ablation)."""
+    disc_channels: tuple[int, ...] = (32, 64, 128, 128)
+    """Discriminator trunk: 4x4 stride-2 convs with these output channels."""
+    magnitude_head: bool = True
+    """Discriminator's expression-magnitude regression head. False: real/fake head only (ablation)."""
+    n_expression: int = N_EXPRESSION
+    """Length of the expression vector (the shared vocabulary, core/expression.py)."""
+
+    def __post_init__(self) -> None:
+        if self.resolution < 16 or self.resolution % 16:
+            raise ValueError(f"AmeeConfig.resolution must be a multiple of 16, got {self.resolution}")
+        if len(self.enc_channels) != 5 or min(self.enc_channels) < 1:
+            raise ValueError("AmeeConfig.enc_channels must hold 5 positive widths")
+        if len(self.disc_channels) < 2 or min(self.disc_channels) < 1:
+            raise ValueError("AmeeConfig.disc_channels must hold at least 2 positive widths")
+        if self.n_residual < 0:
+            raise ValueError("AmeeConfig.n_residual must be >= 0")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["enc_channels"] = list(self.enc_channels)
+        d["disc_channels"] = list(self.disc_channels)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> AmeeConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown AmeeConfig field(s) {sorted(unknown)}")
+        kw = dict(d)
+        for key in ("enc_channels", "disc_channels"):
+            if key in kw:
+                kw[key] = tuple(int(c) for c in kw[key])
+        return cls(**kw)

@@ -1,0 +1,132 @@
+"""AMEE-GAN networks: generator with foreground-mask head, and the two-headed discriminator.
+
+Tensor layouts: images NCHW float32 in [-1, 1] (core/image.py), expression vectors (N, 8) in
+[0, 1], masks (N, 1, H, W) in [0, 1]. H = W = ``AmeeConfig.resolution``.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .config import AmeeConfig
+
+_SLOPE = 0.2
+
+
+def _tile(a: Tensor, like: Tensor) -> Tensor:
+    """(N, E) → (N, E, h, w) matching ``like``'s spatial size."""
+    return a[:, :, None, None].expand(-1, -1, like.shape[2], like.shape[3])
+
+
+class ResidualBlock(nn.Module):
+    """conv3x3-BN-LeakyReLU-conv3x3-BN plus identity."""
+
+    def __init__(self, ch: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(ch, ch, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(ch),
+            nn.LeakyReLU(_SLOPE),
+            nn.Conv2d(ch, ch, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(ch),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.leaky_relu(x + self.body(x), _SLOPE)
+
+
+def _enc_layer(cin: int, cout: int, first: bool) -> nn.Sequential:
+    conv = nn.Conv2d(cin, cout, 3, 1, 1, bias=False) if first else nn.Conv2d(cin, cout, 4, 2, 1, bias=False)
+    return nn.Sequential(conv, nn.BatchNorm2d(cout), nn.LeakyReLU(_SLOPE))
+
+
+def _dec_layer(cin: int, cout: int) -> nn.Sequential:
+    return nn.Sequential(nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.LeakyReLU(_SLOPE))
+
+
+class Generator(nn.Module):
+    """G(I, a) → (I_m, M): 5-conv encoder, latent ⊕ a, residual blocks, 5-layer transposed decoder.
+
+    Encoder resolutions (R = resolution): R, R/2, R/4, R/8, R/16. Decoder: four stride-2
+    transposed convs back to R, then a stride-1 transposed conv with Tanh gives I_m; the mask
+    head (3x3 conv + sigmoid) reads the same last features.
+    """
+
+    def __init__(self, cfg: AmeeConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        c = cfg.enc_channels
+        e = cfg.n_expression
+        self.encoder = nn.ModuleList(_enc_layer(3 if i == 0 else c[i - 1], c[i], i == 0) for i in range(5))
+        self.fuse = nn.Sequential(nn.Conv2d(c[4] + e, c[4], 1, bias=False), nn.BatchNorm2d(c[4]), nn.LeakyReLU(_SLOPE))
+        self.residual = nn.Sequential(*(ResidualBlock(c[4]) for _ in range(cfg.n_residual)))
+        inj = e if cfg.inject else 0
+        dec: list[nn.Module] = []
+        cin = c[4]
+        for k in range(4):  # R/16 → R/8 → R/4 → R/2 → R
+            skip = c[4 - k] if (cfg.skips and k > 0) else 0
+            cout = c[3 - k]
+            dec.append(_dec_layer(cin + skip + inj, cout))
+            cin = cout
+        self.decoder = nn.ModuleList(dec)
+        last_in = c[0] + (c[0] if cfg.skips else 0) + inj
+        self.to_image = nn.Sequential(nn.ConvTranspose2d(last_in, 3, 3, 1, 1), nn.Tanh())
+        self.mask_head = nn.Conv2d(last_in, 1, 3, 1, 1) if cfg.use_mask else None
+
+    def forward(self, x: Tensor, a: Tensor) -> tuple[Tensor, Tensor]:
+        """x: (N, 3, R, R) in [-1, 1]; a: (N, E). Returns I_m (N, 3, R, R), M (N, 1, R, R)."""
+        feats: list[Tensor] = []
+        h = x
+        for layer in self.encoder:
+            h = layer(h)
+            feats.append(h)
+        h = self.fuse(torch.cat([h, _tile(a, h)], 1))
+        h = self.residual(h)
+        for k, layer in enumerate(self.decoder):
+            parts = [h]
+            if self.cfg.skips and k > 0:
+                parts.append(feats[4 - k])
+            if self.cfg.inject:
+                parts.append(_tile(a, h))
+            h = layer(torch.cat(parts, 1) if len(parts) > 1 else h)
+        parts = [h]
+        if self.cfg.skips:
+            parts.append(feats[0])
+        if self.cfg.inject:
+            parts.append(_tile(a, h))
+        h = torch.cat(parts, 1) if len(parts) > 1 else h
+        image = self.to_image(h)
+        if self.mask_head is None:
+            mask = torch.ones_like(image[:, :1])
+        else:
+            mask = torch.sigmoid(self.mask_head(h))
+        return image, mask
+
+
+def compose(x: Tensor, image: Tensor, mask: Tensor) -> Tensor:
+    """final = M·I_m + (1 − M)·I (all at model resolution)."""
+    return mask * image + (1.0 - mask) * x
+
+
+class Discriminator(nn.Module):
+    """Shared conv trunk; heads: real/fake patch logits and expression-magnitude regression."""
+
+    def __init__(self, cfg: AmeeConfig) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        cin = 3
+        for cout in cfg.disc_channels:
+            layers += [nn.Conv2d(cin, cout, 4, 2, 1), nn.LeakyReLU(_SLOPE)]
+            cin = cout
+        self.trunk = nn.Sequential(*layers)
+        self.adv_head = nn.Conv2d(cin, 1, 3, 1, 1)
+        self.mag_head = nn.Linear(cin, cfg.n_expression) if cfg.magnitude_head else None
+
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
+        """x: (N, 3, R, R) → (real/fake logits (N, 1, h, w), expression estimate (N, E) or None)."""
+        h = self.trunk(x)
+        adv = self.adv_head(h)
+        mag = None if self.mag_head is None else torch.sigmoid(self.mag_head(h.mean(dim=(2, 3))))
+        return adv, mag

@@ -1,0 +1,111 @@
+"""AMEE-GAN training / evaluation data from the toon-face painter.
+
+Every style gets ``per_style`` expression renders: index 0 is neutral (all zeros), the others
+are random expression vectors, every other one scaled by α ~ U(0, 1) (METHOD.md §3). Any
+ordered pair (i, j) of renders of one style is a training pair with the exact ground truth
+for target j. Splits draw styles from disjoint random streams, so held-out styles never appear
+in training: ``train`` = 0, ``eval`` = 1, ``regressor`` = 2 (the independent expression
+regressor), ``finetune`` = 3.
+
+Cache layout (.npz under runs/): ``images`` uint8 (S, P, R, R, 3), ``expressions`` float32
+(S, P, 8), plus ``resolution``, ``seed``, ``split``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from moodrig.core.expression import N_EXPRESSION
+from moodrig.core.image import to_uint8
+from moodrig.core.painter import FaceStyle, paint_face, random_style
+
+SPLITS = {"train": 0, "eval": 1, "regressor": 2, "finetune": 3}
+
+
+def style_rng(seed: int, split: str, index: int) -> np.random.Generator:
+    """Independent generator for style ``index`` of ``split``."""
+    return np.random.default_rng([seed, SPLITS[split], index])
+
+
+def sample_expression(rng: np.random.Generator, *, scale: bool) -> NDArray[np.float32]:
+    """Each entry is 0 with probability 0.35, else U(0, 1); optionally the whole vector × α."""
+    vec = rng.uniform(0.0, 1.0, N_EXPRESSION) * (rng.uniform(0.0, 1.0, N_EXPRESSION) >= 0.35)
+    if scale:
+        vec = vec * rng.uniform(0.0, 1.0)
+    return vec.astype(np.float32)
+
+
+def style_and_expressions(seed: int, split: str, index: int, per_style: int) -> tuple[FaceStyle, NDArray[np.float32]]:
+    """The style and its (per_style, 8) expression vectors; row 0 is neutral."""
+    rng = style_rng(seed, split, index)
+    style = random_style(rng)
+    exprs = np.zeros((per_style, N_EXPRESSION), dtype=np.float32)
+    for k in range(1, per_style):
+        exprs[k] = sample_expression(rng, scale=k % 2 == 0)
+    return style, exprs
+
+
+def render_split(seed: int, split: str, n_styles: int, per_style: int, size: int,
+                 progress: bool = False) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """Float32 RGB renders (S, P, size, size, 3) in [0, 1] and expressions (S, P, 8)."""
+    images = np.empty((n_styles, per_style, size, size, 3), dtype=np.float32)
+    exprs = np.empty((n_styles, per_style, N_EXPRESSION), dtype=np.float32)
+    t0 = time.time()
+    for s in range(n_styles):
+        style, ex = style_and_expressions(seed, split, s, per_style)
+        exprs[s] = ex
+        for k in range(per_style):
+            images[s, k] = paint_face(style, ex[k], size)[..., :3]
+        if progress and (s + 1) % 250 == 0:
+            print(f"  {split}: {s + 1}/{n_styles} styles, {time.time() - t0:.0f} s", flush=True)
+    return images, exprs
+
+
+def build_cache(path: Path, *, seed: int, split: str, n_styles: int, per_style: int, size: int) -> Path:
+    """Render once and store as uint8 .npz (quantisation error ≤ 1/510, far below model error)."""
+    images, exprs = render_split(seed, split, n_styles, per_style, size, progress=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part.npz")
+    np.savez(tmp, images=to_uint8(images), expressions=exprs, resolution=size, seed=seed, split=SPLITS[split])
+    tmp.replace(path)
+    return path
+
+
+def load_cache(path: Path, *, seed: int, split: str, size: int) -> tuple[NDArray[np.uint8], NDArray[np.float32]]:
+    """Load a cache and check it was built for this seed / split / size."""
+    with np.load(path) as z:
+        if int(z["resolution"]) != size or int(z["seed"]) != seed or int(z["split"]) != SPLITS[split]:
+            raise ValueError(f"{path} was built for another resolution/seed/split; delete it to rebuild")
+        return z["images"], z["expressions"]
+
+
+def ensure_cache(path: Path, *, seed: int, split: str, n_styles: int, per_style: int, size: int) -> tuple[NDArray[np.uint8], NDArray[np.float32]]:
+    """Build the cache when missing or of the wrong shape, then load it."""
+    if path.is_file():
+        imgs, ex = load_cache(path, seed=seed, split=split, size=size)
+        if imgs.shape[:2] == (n_styles, per_style):
+            return imgs, ex
+    build_cache(path, seed=seed, split=split, n_styles=n_styles, per_style=per_style, size=size)
+    return load_cache(path, seed=seed, split=split, size=size)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description="Pre-render an AMEE-GAN painter cache.")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--split", choices=sorted(SPLITS), default="train")
+    p.add_argument("--styles", type=int, default=3000)
+    p.add_argument("--per-style", type=int, default=8)
+    p.add_argument("--size", type=int, default=64)
+    a = p.parse_args(argv)
+    build_cache(a.out, seed=a.seed, split=a.split, n_styles=a.styles, per_style=a.per_style, size=a.size)
+    print(f"wrote {a.out}")
+
+
+if __name__ == "__main__":
+    main()

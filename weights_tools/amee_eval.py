@@ -1,0 +1,289 @@
+"""Evaluate AMEE-GAN and write the committed report (docs/amee_eval.md).
+
+    python -m moodrig.weights_tools.amee_eval --out docs/amee_eval.md \
+        --ablation "full@2000=runs/amee/full/export/amee_gan_step002000.manifest.json" \
+        --ablation "no mask@2000=runs/amee/no_mask/export/amee_gan_step002000.manifest.json" ...
+
+Held-out styles come from the painter's 'eval' split (never seen in training). For each style:
+8 renders (index 0 neutral); pairs = neutral → each of the 7 others, and 7 non-neutral
+source → different target. Metrics at the model resolution R (painter renders at R) and, for
+the full model, through the full-resolution path (``editor.edit`` on 256² renders):
+PSNR / SSIM vs the painter's ground truth, expression MAE read back by the independent
+regressor (given the character's neutral texture; its own MAE on the ground-truth images is
+the floor), PSNR outside the mask
+(inf = bit-identical) and the fraction of outside-mask pixels that are bit-identical, mean
+mask, and PSNR outside the painter's expression region.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from moodrig.core.amee.finetune import FinetuneConfig, finetune
+from moodrig.core.amee.infer import AmeeEditor
+from moodrig.core.amee.weights_io import shipped_manifest
+from moodrig.core.fileio import atomic_write_text
+from moodrig.core.painter import expression_region, paint_face
+
+from .amee_data import sample_expression, style_and_expressions, style_rng
+from .amee_metrics import psnr, ssim
+from .amee_regressor import load_regressor
+
+F32 = NDArray[np.float32]
+
+
+def eval_pairs(per_style: int) -> list[tuple[int, int]]:
+    pairs = [(0, k) for k in range(1, per_style)]
+    pairs += [(k, k % (per_style - 1) + 1) for k in range(1, per_style)]
+    return pairs
+
+
+def heldout_set(seed: int, n_styles: int, size: int, per_style: int = 8) -> list[dict[str, Any]]:
+    """Renders (float32 RGBA) of held-out styles with their expressions and expression regions."""
+    out = []
+    for s in range(n_styles):
+        style, ex = style_and_expressions(seed, "eval", s, per_style)
+        out.append({"images": np.stack([paint_face(style, e, size) for e in ex]), "exprs": ex,
+                    "region": expression_region(style, size)})
+    return out
+
+
+def _reg_input(images: F32, resolution: int) -> torch.Tensor:
+    x = torch.from_numpy(np.ascontiguousarray(images[..., :3])).permute(0, 3, 1, 2)
+    if x.shape[2] != resolution:
+        x = torch.nn.functional.interpolate(x, size=(resolution, resolution), mode="bilinear", antialias=True, align_corners=False)
+    return x * 2 - 1
+
+
+def regress(reg: torch.nn.Module, images: F32, neutral: F32, resolution: int) -> F32:
+    """Expression estimates for (N, H, W, 3|4) images of the character whose neutral texture
+    is ``neutral`` (H, W, 3|4); resized to the regressor's resolution."""
+    x = _reg_input(images, resolution)
+    n = _reg_input(neutral[None], resolution).expand_as(x)
+    with torch.inference_mode():
+        out: F32 = reg(n, x).numpy()
+    return out
+
+
+def evaluate_editor(editor: AmeeEditor, data: list[dict[str, Any]], reg: torch.nn.Module, reg_res: int,
+                    pairs: list[tuple[int, int]]) -> dict[str, float]:
+    """Mean metrics over all (style, pair)."""
+    vals: dict[str, list[float]] = {k: [] for k in ("psnr", "ssim", "psnr_identity", "psnr_out_mask", "identical_out_mask",
+                                                    "mean_mask", "psnr_out_region", "expr_mae", "expr_mae_gt")}
+    for item in data:
+        imgs, ex, region = item["images"], item["exprs"], item["region"]
+        src = np.stack([imgs[i] for i, _ in pairs])
+        tgt = np.stack([imgs[j] for _, j in pairs])
+        a = np.stack([ex[j] for _, j in pairs])
+        out = editor.edit(src, a)
+        mask = editor.mask(src, a)
+        est = regress(reg, out, imgs[0], reg_res)
+        est_gt = regress(reg, tgt, imgs[0], reg_res)
+        for n in range(len(pairs)):
+            o, t, s_, m = out[n, ..., :3], tgt[n, ..., :3], src[n, ..., :3], mask[n]
+            vals["psnr"].append(psnr(o, t))
+            vals["ssim"].append(ssim(o, t))
+            vals["psnr_identity"].append(psnr(s_, t))
+            outside = m == 0
+            if outside.any():
+                vals["psnr_out_mask"].append(psnr(o, s_, outside))
+                vals["identical_out_mask"].append(float(np.all(o[outside] == s_[outside])))
+            vals["mean_mask"].append(float(m.mean()))
+            vals["psnr_out_region"].append(psnr(o, t, ~region))
+            vals["expr_mae"].append(float(np.abs(est[n] - a[n]).mean()))
+            vals["expr_mae_gt"].append(float(np.abs(est_gt[n] - a[n]).mean()))
+    res: dict[str, float] = {}
+    for k, v in vals.items():
+        if not v:
+            res[k] = float("nan")
+        elif k.startswith("psnr"):
+            finite = [x for x in v if np.isfinite(x)]
+            # mean over images; an all-identical set reports inf
+            res[k] = float(np.mean(finite)) if len(finite) == len(v) else (float("inf") if not finite else float(np.mean(finite)))
+            res[k + "_n_inf"] = float(len(v) - len(finite))
+        else:
+            res[k] = float(np.mean(v))
+    return res
+
+
+def finetune_eval(base: AmeeEditor, reg: torch.nn.Module, reg_res: int, *, seed: int, styles: int, k: int,
+                  heldout: int, size: int, cfg: FinetuneConfig) -> list[dict[str, Any]]:
+    """Per held-out style (split 'finetune'): neutral + k labelled textures for training,
+    ``heldout`` other expressions to measure, source = neutral; before vs after."""
+    rows = []
+    for s in range(styles):
+        style, _ = style_and_expressions(seed, "finetune", s, 1)
+        rng = style_rng(seed, "finetune", 10_000 + s)
+        exprs = [sample_expression(rng, scale=i % 2 == 1) for i in range(k + heldout)]
+        neutral = paint_face(style, np.zeros(8, np.float32), size)
+        train_ex = [(paint_face(style, e, size), e) for e in exprs[:k]]
+        test_e = np.stack(exprs[k:])
+        test_t = np.stack([paint_face(style, e, size) for e in test_e])
+        region = expression_region(style, size)
+        data = [{"images": np.concatenate([neutral[None], test_t]), "exprs": np.concatenate([np.zeros((1, 8), np.float32), test_e]),
+                 "region": region}]
+        pairs = [(0, j) for j in range(1, heldout + 1)]
+        before = evaluate_editor(base, data, reg, reg_res, pairs)
+        t0 = time.time()
+        tuned = finetune(base, neutral, train_ex, cfg)
+        secs = time.time() - t0
+        after = evaluate_editor(tuned, data, reg, reg_res, pairs)
+        rows.append({"style": s, "before": before, "after": after, "seconds": secs})
+    return rows
+
+
+def speed(editor: AmeeEditor, threads: int) -> dict[str, float]:
+    """Textures/s at 128 px (batch 1, 16) and ms per 1024² / 2048² edit, full path (resize,
+    generator, mask, upsample, composite)."""
+    torch.set_num_threads(threads)
+    rng = np.random.default_rng(0)
+    res: dict[str, float] = {}
+
+    def bench(fn: Callable[[], object], repeats: int) -> float:
+        fn()
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times)
+
+    for b in (1, 16):
+        tex = rng.uniform(0, 1, (b, 128, 128, 4)).astype(np.float32)
+        ex = rng.uniform(0, 1, (b, 8)).astype(np.float32)
+        t = bench(lambda tex=tex, ex=ex: editor.edit(tex, ex), 30 if b == 1 else 15)
+        res[f"tex_per_s_128_b{b}"] = b / t
+    for side in (1024, 2048):
+        tex = rng.uniform(0, 1, (1, side, side, 4)).astype(np.float32)
+        ex = rng.uniform(0, 1, (1, 8)).astype(np.float32)
+        res[f"ms_{side}"] = 1000 * bench(lambda tex=tex, ex=ex: editor.edit(tex, ex), 7)
+    return res
+
+
+def fmt(x: float, nd: int = 2) -> str:
+    if x != x:
+        return "n/a"
+    if x == float("inf"):
+        return "inf"
+    return f"{x:.{nd}f}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description="Evaluate AMEE-GAN; writes the markdown report.")
+    p.add_argument("--weights", type=Path, default=None, help="manifest (default: shipped weights)")
+    p.add_argument("--regressor", type=Path, default=Path("weights/amee/expression_regressor.manifest.json"))
+    p.add_argument("--ablation", action="append", default=[], help="NAME=MANIFEST, compared at model resolution")
+    p.add_argument("--styles", type=int, default=48)
+    p.add_argument("--full-res", type=int, default=256, help="texture side for the full-resolution path")
+    p.add_argument("--ft-styles", type=int, default=3)
+    p.add_argument("--ft-k", type=int, default=4)
+    p.add_argument("--ft-heldout", type=int, default=12)
+    p.add_argument("--ft-steps", type=int, default=FinetuneConfig.steps)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path, default=Path("docs/amee_eval.md"))
+    p.add_argument("--json", type=Path, default=None, help="also write raw numbers here")
+    a = p.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    t_start = time.time()
+    manifest = a.weights or shipped_manifest()
+    editor = AmeeEditor.load(manifest, device="cpu")
+    reg = load_regressor(a.regressor)
+    reg_res = int(json.loads(a.regressor.read_text())["architecture"]["resolution"])
+    r = editor.resolution
+    pairs = eval_pairs(8)
+    data_r = heldout_set(a.seed, a.styles, r)
+    results: dict[str, Any] = {"model": evaluate_editor(editor, data_r, reg, reg_res, pairs)}
+    data_f = heldout_set(a.seed, a.styles, a.full_res)
+    results["full_res"] = evaluate_editor(editor, data_f, reg, reg_res, pairs)
+    ed_bf16 = AmeeEditor.load(manifest, device="cpu", dtype=torch.bfloat16)
+    results["bf16"] = evaluate_editor(ed_bf16, data_r[: max(1, a.styles // 4)], reg, reg_res, pairs)
+    results["fp32_same_subset"] = evaluate_editor(editor, data_r[: max(1, a.styles // 4)], reg, reg_res, pairs)
+    abl = {}
+    for spec in a.ablation:
+        name, path = spec.split("=", 1)
+        abl[name] = evaluate_editor(AmeeEditor.load(path, device="cpu"), data_r, reg, reg_res, pairs)
+    results["ablations"] = abl
+    ft_cfg = FinetuneConfig(steps=a.ft_steps, threads=a.threads)
+    results["finetune"] = finetune_eval(editor, reg, reg_res, seed=a.seed, styles=a.ft_styles, k=a.ft_k,
+                                        heldout=a.ft_heldout, size=r, cfg=ft_cfg)
+    results["speed"] = speed(editor, a.threads)
+    results["eval_seconds"] = time.time() - t_start
+    if a.json:
+        atomic_write_text(a.json, json.dumps(results, indent=2, default=float))
+    atomic_write_text(a.out, report(results, editor, a, str(manifest)))
+    print(a.out.read_text())
+
+
+def report(res: dict[str, Any], editor: AmeeEditor, a: argparse.Namespace, manifest: str) -> str:
+    m, f = res["model"], res["full_res"]
+    tr = editor.manifest.get("training", {})
+    L = ["# AMEE-GAN evaluation", "",
+         "Generated by `make amee-eval` (`python -m moodrig.weights_tools.amee_eval`); do not edit by hand.", "",
+         f"- Weights: `{Path(manifest).name}`, model_id `{editor.model_id}`, resolution {editor.resolution} px, "
+         f"trained {tr.get('trained_steps', '?')} steps x batch {tr.get('batch', '?')} (seed {tr.get('seed', '?')}).",
+         f"- Held-out styles: {a.styles} (painter split 'eval', seed {a.seed}), {len(eval_pairs(8))} pairs each "
+         "(neutral → 7 targets, 7 non-neutral → other target).",
+         f"- Machine: {platform.machine()}, torch {torch.__version__}, {a.threads} threads; CPU shared with other jobs, so speeds are lower bounds of an idle machine.",
+         "", "## Held-out styles", "",
+         f"| metric | model resolution ({editor.resolution} px) | full-res path ({a.full_res} px texture) |",
+         "|---|---|---|"]
+    rows = [("PSNR vs ground truth (dB)", "psnr", 2), ("SSIM vs ground truth", "ssim", 4),
+            ("PSNR of the unedited input vs ground truth (baseline, dB)", "psnr_identity", 2),
+            ("expression MAE (independent regressor)", "expr_mae", 4),
+            ("regressor MAE on the ground-truth images (floor)", "expr_mae_gt", 4),
+            ("PSNR outside the mask vs input (dB; inf = bit-identical)", "psnr_out_mask", 2),
+            ("fraction of images bit-identical outside the mask", "identical_out_mask", 4),
+            ("mean mask", "mean_mask", 4),
+            ("PSNR outside the painter's expression region (dB)", "psnr_out_region", 2)]
+    for label, key, nd in rows:
+        L.append(f"| {label} | {fmt(m[key], nd)} | {fmt(f[key], nd)} |")
+    b, ref = res["bf16"], res["fp32_same_subset"]
+    L += ["", f"bfloat16 on CPU (first {max(1, a.styles // 4)} styles): PSNR {fmt(b['psnr'])} dB vs float32 {fmt(ref['psnr'])} dB, "
+          f"expression MAE {fmt(b['expr_mae'], 4)} vs {fmt(ref['expr_mae'], 4)}.", ""]
+    if res["ablations"]:
+        L += ["## Ablations (model resolution, same held-out pairs)", "",
+              "| model | PSNR | SSIM | expr MAE | PSNR outside mask | mean mask | PSNR outside expr. region |",
+              "|---|---|---|---|---|---|---|"]
+        for name, v in res["ablations"].items():
+            L.append(f"| {name} | {fmt(v['psnr'])} | {fmt(v['ssim'], 4)} | {fmt(v['expr_mae'], 4)} | "
+                     f"{fmt(v['psnr_out_mask'])} | {fmt(v['mean_mask'], 4)} | {fmt(v['psnr_out_region'])} |")
+        L += ["", "Without the mask head M = 1 everywhere, so there is no outside-the-mask region (n/a).", ""]
+    ft = res["finetune"]
+    L += ["## Per-character fine-tuning", "",
+          f"K = {a.ft_k} labelled textures + neutral, {a.ft_steps} steps; measured on {a.ft_heldout} held-out "
+          "expressions of each held-out style (split 'finetune'), source = neutral, model resolution.", "",
+          "| style | PSNR before → after | SSIM before → after | expr MAE before → after | fine-tune seconds |",
+          "|---|---|---|---|---|"]
+    for row in ft:
+        bb, aa = row["before"], row["after"]
+        L.append(f"| {row['style']} | {fmt(bb['psnr'])} → {fmt(aa['psnr'])} | {fmt(bb['ssim'], 4)} → {fmt(aa['ssim'], 4)} | "
+                 f"{fmt(bb['expr_mae'], 4)} → {fmt(aa['expr_mae'], 4)} | {row['seconds']:.1f} |")
+    def mean_of(part: str, key: str) -> float:
+        return float(np.mean([row[part][key] for row in ft]))
+    L.append(f"| mean | {fmt(mean_of('before', 'psnr'))} → {fmt(mean_of('after', 'psnr'))} | "
+             f"{fmt(mean_of('before', 'ssim'), 4)} → {fmt(mean_of('after', 'ssim'), 4)} | "
+             f"{fmt(mean_of('before', 'expr_mae'), 4)} → {fmt(mean_of('after', 'expr_mae'), 4)} | "
+             f"{np.mean([row['seconds'] for row in ft]):.1f} |")
+    s = res["speed"]
+    L += ["", "## Speed (CPU, full `editor.edit` path: resize, generator, mask, upsample, composite)", "",
+          f"- 128 px textures, batch 1: {s['tex_per_s_128_b1']:.1f} textures/s",
+          f"- 128 px textures, batch 16: {s['tex_per_s_128_b16']:.1f} textures/s",
+          f"- one 1024² texture: {s['ms_1024']:.1f} ms; one 2048² texture: {s['ms_2048']:.1f} ms",
+          "", f"Evaluation took {res['eval_seconds']:.0f} s.", ""]
+    return "\n".join(L)
+
+
+if __name__ == "__main__":
+    main()

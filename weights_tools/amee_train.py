@@ -1,0 +1,311 @@
+"""Train AMEE-GAN on painter expression sheets (CPU-friendly, resumable, seeded).
+
+    python -m moodrig.weights_tools.amee_train --out runs/amee/full --steps 6000
+    python -m moodrig.weights_tools.amee_train --out runs/amee/no_mask --no-mask ...   # ablation
+    python -m moodrig.weights_tools.amee_train --out runs/amee/no_mag --no-magnitude ...  # ablation
+
+The run folder gets ``config.json`` (resolved config), ``log.jsonl`` (losses, mean mask),
+``samples/step_XXXXXX.png`` (rows: input | output | ground truth | mask), ``ckpt.*`` (resume:
+rerun the same command) and ``export/amee_gan_stepXXXXXX.{safetensors,manifest.json}``.
+
+Losses (METHOD.md §3 "Our choice" plus a paired term): generator
+  λ_adv·LSGAN + λ_mag·MSE(D_mag(final), a_tgt) + λ_rec·L1(final, ground truth)
+  + λ_cyc·L1(G(final, a_src), I_src) + λ_mask·mean(M) + λ_tv·TV(M) + λ_msup·BCE(M, changed),
+where ``changed`` marks the pixels (dilated by 1) where source and ground truth differ: the
+painter tells us exactly which pixels an edit must touch. Discriminator: LSGAN on real
+(source and target renders) vs fake, plus λ_mag·MSE of its magnitude head on real images.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from numpy.typing import NDArray
+from PIL import Image
+
+from moodrig.core.amee.config import AmeeConfig
+from moodrig.core.amee.model import Discriminator, Generator, compose
+from moodrig.core.amee.weights_io import export_generator, storage_round_trip
+from moodrig.core.fileio import atomic_write_text
+
+from .amee_ckpt import load_checkpoint, save_checkpoint
+from .amee_data import ensure_cache
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything a run depends on; saved as config.json next to the run."""
+
+    out: str = "runs/amee/full"
+    """Run folder (created; rerunning resumes from its checkpoint)."""
+    seed: int = 0
+    """Seeds the data stream (styles), the pair sampler and weight init."""
+    steps: int = 6000
+    """Optimiser steps in total."""
+    batch: int = 16
+    """Pairs per step."""
+    lr_g: float = 2e-4
+    """Adam learning rate of the generator."""
+    lr_d: float = 2e-4
+    """Adam learning rate of the discriminator."""
+    beta1: float = 0.5
+    """Adam β1."""
+    beta2: float = 0.999
+    """Adam β2."""
+    lr_decay_from: float = 0.6
+    """Fraction of ``steps`` after which both learning rates decay linearly to 0."""
+    lambda_adv: float = 1.0
+    """Adversarial (LSGAN) weight."""
+    lambda_mag: float = 160.0
+    """Expression-magnitude regression weight (per-element MSE), for G and D."""
+    lambda_rec: float = 100.0
+    """Paired L1 reconstruction against the painter's ground truth (images in [-1, 1])."""
+    lambda_cyc: float = 10.0
+    """Cycle L1: G(G(I, a_tgt), a_src) ≈ I."""
+    lambda_mask: float = 0.1
+    """Mask sparsity: λ·mean(M)."""
+    lambda_tv: float = 1e-3
+    """Total variation of the mask."""
+    lambda_mask_sup: float = 1.0
+    """BCE of M against the painter's exact change map (0 disables)."""
+    identity_prob: float = 0.1
+    """Probability that a pair's target expression is its source expression."""
+    styles: int = 3000
+    """Training styles (split 'train'); held-out evaluation styles come from split 'eval'."""
+    per_style: int = 8
+    """Expression renders per style (index 0 neutral)."""
+    resolution: int = 64
+    """Model resolution, pixels."""
+    enc_channels: tuple[int, ...] = (16, 32, 64, 96, 128)
+    """Generator encoder widths (AmeeConfig.enc_channels)."""
+    use_mask: bool = True
+    """False: ablation without the mask head (M = 1)."""
+    magnitude_head: bool = True
+    """False: ablation without the discriminator's magnitude head (λ_mag unused)."""
+    threads: int = 2
+    """torch.set_num_threads."""
+    log_every: int = 50
+    """Steps between log lines."""
+    sample_every: int = 500
+    """Steps between sample grids."""
+    ckpt_every: int = 250
+    """Steps between resumable checkpoints."""
+    export_at: tuple[int, ...] = ()
+    """Extra steps at which to export weights (the final step is always exported)."""
+    stop_at: int = 0
+    """Stop (and export) at this step while keeping the schedule of ``steps`` (0: run to ``steps``);
+    used to compare ablations with the full model at an equal step count."""
+    cache_dir: str = "runs/amee/cache"
+    """Where the pre-rendered painter cache lives."""
+
+    def arch(self) -> AmeeConfig:
+        return AmeeConfig(resolution=self.resolution, enc_channels=self.enc_channels,
+                          use_mask=self.use_mask, magnitude_head=self.magnitude_head)
+
+
+def changed_map(src: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
+    """(N,1,H,W) float: 1 where source and target differ by more than 1/255 (range [-1,1]), dilated 1 px."""
+    diff = ((src - tgt).abs().amax(dim=1, keepdim=True) > (2.0 / 255.0)).float()
+    return F.max_pool2d(diff, 3, 1, 1)
+
+
+def total_variation(m: torch.Tensor) -> torch.Tensor:
+    return (m[:, :, 1:, :] - m[:, :, :-1, :]).abs().mean() + (m[:, :, :, 1:] - m[:, :, :, :-1]).abs().mean()
+
+
+class PairSampler:
+    """Draws (source, target) render pairs of the same style from the uint8 cache."""
+
+    def __init__(self, images: NDArray[np.uint8], exprs: NDArray[np.float32], identity_prob: float) -> None:
+        self.images = images
+        self.exprs = exprs
+        self.identity_prob = identity_prob
+
+    def sample(self, rng: np.random.Generator, n: int) -> tuple[torch.Tensor, ...]:
+        s_count, p = self.images.shape[:2]
+        s = rng.integers(0, s_count, n)
+        i = rng.integers(0, p, n)
+        j = rng.integers(0, p, n)
+        same = rng.uniform(size=n) < self.identity_prob
+        j = np.where(same, i, j)
+        def img(idx: NDArray[np.int64]) -> torch.Tensor:
+            arr = self.images[s, idx].astype(np.float32) / 127.5 - 1.0
+            return torch.from_numpy(arr).permute(0, 3, 1, 2).contiguous()
+        return img(i), torch.from_numpy(self.exprs[s, i]), img(j), torch.from_numpy(self.exprs[s, j])
+
+
+def save_grid(path: Path, rows: list[torch.Tensor]) -> None:
+    """rows: list of (N, C, H, W) in [-1, 1] (C = 3) or [0, 1] masks (C = 1) → one PNG."""
+    cols = []
+    for t in rows:
+        t = t.detach().float()
+        if t.shape[1] == 1:
+            t = t.expand(-1, 3, -1, -1) * 2 - 1
+        cols.append(torch.cat(list(t), dim=2))  # (3, H, N*W)
+    grid = torch.cat(cols, dim=1)
+    arr = ((grid.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(arr).save(path)
+
+
+def lr_factor(cfg: TrainConfig, step: int) -> float:
+    start = int(cfg.lr_decay_from * cfg.steps)
+    if step < start:
+        return 1.0
+    return max(0.0, 1.0 - (step - start) / max(1, cfg.steps - start))
+
+
+def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
+    """Run (or resume) training; returns the manifest of the final export."""
+    torch.set_num_threads(cfg.threads)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    cfg_dict = asdict(cfg)
+    cfg_path = out / "config.json"
+    if cfg_path.is_file():
+        old = json.loads(cfg_path.read_text())
+        changed = {k for k in cfg_dict if k not in ("steps", "threads", "export_at", "stop_at") and json.dumps(old.get(k)) != json.dumps(cfg_dict[k])}
+        if changed:
+            raise SystemExit(f"{cfg_path} exists with different settings {sorted(changed)}; use a new --out")
+    atomic_write_text(cfg_path, json.dumps(cfg_dict, indent=2) + "\n")
+
+    images, exprs = ensure_cache(Path(cfg.cache_dir) / f"train_s{cfg.seed}_{cfg.styles}x{cfg.per_style}_{cfg.resolution}.npz",
+                                 seed=cfg.seed, split="train", n_styles=cfg.styles, per_style=cfg.per_style, size=cfg.resolution)
+    sampler = PairSampler(images, exprs, cfg.identity_prob)
+    arch = cfg.arch()
+    torch.manual_seed(cfg.seed)  # weight init only; training randomness uses the generators below
+    gen, disc = Generator(arch), Discriminator(arch)
+    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
+    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
+    rng = np.random.default_rng([cfg.seed, 100])
+    tgen = torch.Generator().manual_seed(cfg.seed)
+    step = load_checkpoint(out, gen=gen, disc=disc, opt_g=opt_g, opt_d=opt_d, np_rng=rng, torch_gen=tgen)
+    fixed = sampler.sample(np.random.default_rng([cfg.seed, 200]), 6)
+    log = (out / "log.jsonl").open("a")
+    t0, t_last = time.time(), time.time()
+    last = cfg.stop_at if 0 < cfg.stop_at < cfg.steps else cfg.steps
+    manifest = out / "export" / f"amee_gan_step{last:06d}.manifest.json"
+    while step < last:
+        f = lr_factor(cfg, step)
+        for g in opt_g.param_groups:
+            g["lr"] = cfg.lr_g * f
+        for g in opt_d.param_groups:
+            g["lr"] = cfg.lr_d * f
+        gen.train()
+        src, a_src, tgt, a_tgt = sampler.sample(rng, cfg.batch)
+        image, mask = gen(src, a_tgt)
+        final = compose(src, image, mask)
+
+        # --- discriminator
+        real = torch.cat([src, tgt])
+        a_real = torch.cat([a_src, a_tgt])
+        d_real, m_real = disc(real)
+        d_fake, _ = disc(final.detach())
+        loss_d = cfg.lambda_adv * (((d_real - 1) ** 2).mean() + (d_fake**2).mean())
+        if m_real is not None:
+            loss_d = loss_d + cfg.lambda_mag * F.mse_loss(m_real, a_real)
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+
+        # --- generator
+        g_fake, m_fake = disc(final)
+        l_adv = ((g_fake - 1) ** 2).mean()
+        l_mag = F.mse_loss(m_fake, a_tgt) if m_fake is not None else torch.zeros(())
+        l_rec = (final - tgt).abs().mean()
+        loss_g = cfg.lambda_adv * l_adv + cfg.lambda_mag * l_mag + cfg.lambda_rec * l_rec
+        l_cyc = torch.zeros(())
+        if cfg.lambda_cyc > 0:
+            image2, mask2 = gen(final, a_src)
+            l_cyc = (compose(final, image2, mask2) - src).abs().mean()
+            loss_g = loss_g + cfg.lambda_cyc * l_cyc
+        l_msup = torch.zeros(())
+        if arch.use_mask:
+            loss_g = loss_g + cfg.lambda_mask * mask.mean() + cfg.lambda_tv * total_variation(mask)
+            if cfg.lambda_mask_sup > 0:
+                l_msup = F.binary_cross_entropy(mask.clamp(1e-6, 1 - 1e-6), changed_map(src, tgt))
+                loss_g = loss_g + cfg.lambda_mask_sup * l_msup
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+        step += 1
+
+        if step % cfg.log_every == 0 or step == last:
+            with torch.no_grad():
+                psnr = (10 * torch.log10(4.0 / ((final - tgt) ** 2).mean().clamp_min(1e-10))).item()
+            rec = {"step": step, "loss_d": loss_d.item(), "loss_g": loss_g.item(), "adv": l_adv.item(),
+                   "mag": l_mag.item(), "rec_l1": l_rec.item(), "cyc_l1": l_cyc.item(), "mask_bce": l_msup.item(),
+                   "mean_mask": mask.mean().item(), "mask_zero_frac": (mask < 0.01).float().mean().item(),
+                   "train_psnr": psnr, "lr_factor": f, "s_per_step": (time.time() - t_last) / cfg.log_every,
+                   "elapsed_s": time.time() - t0}
+            t_last = time.time()
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+            if not quiet:
+                print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in rec.items()), flush=True)
+        if step % cfg.sample_every == 0 or step == last:
+            gen.eval()
+            with torch.no_grad():
+                im, mk = gen(fixed[0], fixed[3])
+                save_grid(out / "samples" / f"step_{step:06d}.png", [fixed[0], compose(fixed[0], im, mk), fixed[2], mk])
+        if step % cfg.ckpt_every == 0 or step == last:
+            save_checkpoint(out, step=step, gen=gen, disc=disc, opt_g=opt_g, opt_d=opt_d, np_rng=rng, torch_gen=tgen)
+        if step in cfg.export_at or step == last:
+            manifest = export_snapshot(cfg, gen, step)
+    log.close()
+    return manifest
+
+
+def export_snapshot(cfg: TrainConfig, gen: Generator, step: int) -> Path:
+    """Export the generator at ``step`` (eval-mode BN statistics, float16 storage)."""
+    snap = Generator(gen.cfg)
+    snap.load_state_dict(gen.state_dict())
+    storage_round_trip(snap)
+    training = {k: v for k, v in asdict(cfg).items() if k not in ("out", "cache_dir", "threads", "stop_at")}
+    training["trained_steps"] = step
+    return export_generator(Path(cfg.out) / "export" / f"amee_gan_step{step:06d}.safetensors", snap, training=training)
+
+
+def parse_args(argv: list[str] | None = None) -> TrainConfig:
+    p = argparse.ArgumentParser(description="Train AMEE-GAN on painter expression sheets.")
+    defaults = TrainConfig()
+    for f in fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        val = getattr(defaults, f.name)
+        if f.name in ("use_mask", "magnitude_head"):
+            continue
+        if isinstance(val, tuple):
+            p.add_argument(flag, type=int, nargs="*", default=list(val))
+        else:
+            p.add_argument(flag, type=type(val), default=val)
+    p.add_argument("--no-mask", action="store_true", help="ablation: no mask head (M = 1)")
+    p.add_argument("--no-magnitude", action="store_true", help="ablation: no magnitude head")
+    p.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
+    a = vars(p.parse_args(argv))
+    dry = a.pop("dry_run")
+    kw: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in a.items() if k not in ("no_mask", "no_magnitude")}
+    kw["use_mask"] = not a["no_mask"]
+    kw["magnitude_head"] = not a["no_magnitude"]
+    cfg = TrainConfig(**kw)
+    if dry:
+        print(json.dumps(asdict(cfg), indent=2))
+        raise SystemExit(0)
+    return cfg
+
+
+def main(argv: list[str] | None = None) -> None:
+    cfg = parse_args(argv)
+    manifest = train(cfg)
+    print(f"exported {manifest}")
+
+
+if __name__ == "__main__":
+    main()
