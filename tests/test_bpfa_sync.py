@@ -146,3 +146,12 @@ def test_allowed_fraction_catches_a_library_that_reacts_wrongly() -> None:
     bad = sync_metrics(tr, res.curves, wrong, res.events, FAST)
     assert good.allowed_fraction >= 0.99
     assert bad.allowed_fraction < 0.9
+
+
+def test_curves_read_back_from_a_partial_rig_are_accepted() -> None:
+    tr, res = _run(0, 0, 20.0)
+    partial = {r: c for r, c in res.curves.items() if not r.startswith(("thigh", "shin", "foot"))}
+    full = sync_metrics(tr, res.curves, LIB, res.events, FAST)
+    assert sync_metrics(tr, partial, LIB, res.events, FAST) == full
+    with pytest.raises(ValueError, match="unknown bone role"):
+        sync_metrics(tr, {**res.curves, "tail": res.curves["head"]}, LIB, res.events, FAST)

@@ -13,6 +13,7 @@ Output: role → (n_frames, 3) float32 Euler XYZ radians, every role of ``BONE_R
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -148,9 +149,26 @@ def joint_curves(
     return out
 
 
-def stack_curves(curves: dict[str, NDArray[np.floating[Any]]]) -> NDArray[np.float64]:
-    """(n_frames, 57) matrix of all channels in ``BONE_ROLES`` order (role-major, X Y Z)."""
-    return np.concatenate([np.asarray(curves[r], dtype=np.float64) for r in BONE_ROLES], axis=1)
+def stack_curves(curves: Mapping[str, NDArray[np.floating[Any]]]) -> NDArray[np.float64]:
+    """(n_frames, 57) matrix of all channels in ``BONE_ROLES`` order (role-major, X Y Z).
+
+    A role missing from ``curves`` (e.g. a rig without that bone, read back from keyframes)
+    is at rest; roles outside ``BONE_ROLES`` are an error.
+    """
+    unknown = set(curves) - set(BONE_ROLES)
+    if unknown:
+        raise ValueError(f"unknown bone role(s) {sorted(unknown)}; known: {list(BONE_ROLES)}")
+    if not curves:
+        raise ValueError("no curves given")
+    n = len(next(iter(curves.values())))
+    out = np.zeros((n, N_CHANNELS))
+    for role, i in ROLE_INDEX.items():
+        if role in curves:
+            c = np.asarray(curves[role], dtype=np.float64)
+            if c.shape != (n, 3):
+                raise ValueError(f"curve of {role!r} has shape {c.shape}, expected ({n}, 3)")
+            out[:, 3 * i : 3 * i + 3] = c
+    return out
 
 
 def channel_name(col: int) -> str:

@@ -26,7 +26,7 @@ the expression track circularly shifted against the curves (``n_shifts`` shifts 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -372,7 +372,7 @@ def _circular_xcorr(yaw: NDArray[np.float64], joints: NDArray[np.float64]) -> ND
 
 def sync_metrics(
     track: ExpressionTrack,
-    curves: dict[str, NDArray[np.floating[Any]]],
+    curves: Mapping[str, NDArray[np.floating[Any]]],
     bpfa: Bpfa,
     events: Sequence[Event],
     config: SyncConfig | None = None,
