@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 
 from moodrig.core.errors import InputError
-from moodrig.core.face.io import FrameSource, ReadLimits, as_rgb8, decode_image, read_image, sequence_files
+from moodrig.core.face.io import (
+    FrameSource,
+    ReadLimits,
+    as_rgb8,
+    decode_image,
+    read_image,
+    sequence_files,
+)
 
 
 def _gradient(h: int = 40, w: int = 60) -> np.ndarray:

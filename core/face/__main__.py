@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
+from numpy.typing import NDArray
 
 from ..errors import MoodrigError
 from ..expression import EXPRESSION_NAMES
@@ -37,7 +38,7 @@ def _face_json(r: FaceResult) -> dict[str, object]:
     }
 
 
-def _write_png(path: Path, rgb: np.ndarray) -> None:
+def _write_png(path: Path, rgb: NDArray[np.uint8]) -> None:
     ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     if not ok:
         raise MoodrigError(f"{path}: could not encode the overlay")
@@ -57,12 +58,11 @@ def analyze(args: argparse.Namespace) -> int:
         overlay_img = draw_overlay(image, result) if args.overlay else None
     else:
         vcfg = VideoConfig(analyzer=acfg)
-        first: dict[str, FaceResult] = {}
+        first: list[FrameRecord] = []
 
         def keep_first(rec: FrameRecord) -> None:
-            if rec.face is not None and "face" not in first:
-                first["face"] = rec.face
-                first["index"] = rec.index  # type: ignore[assignment]
+            if rec.face is not None and not first:
+                first.append(rec)
 
         track = analyze_video(args.input, fill=args.fill, max_frames=args.max_frames, config=vcfg, on_frame=keep_first)
         doc["fps"] = track.fps
@@ -78,7 +78,7 @@ def analyze(args: argparse.Namespace) -> int:
         doc["settings"] = {"video": asdict(vcfg)}
         overlay_img = None
         if args.overlay:
-            idx = int(first.get("index", 0))  # type: ignore[call-overload]
+            idx = first[0].index if first else 0
             src = FrameSource(args.input)
             frame = None
             for k, f in enumerate(src):
@@ -86,15 +86,16 @@ def analyze(args: argparse.Namespace) -> int:
                     frame = f
                     break
             src.close()
-            overlay_img = draw_overlay(frame, first.get("face")) if frame is not None else None
+            overlay_img = draw_overlay(frame, first[0].face if first else None) if frame is not None else None
     if args.json:
         atomic_write_text(args.json, json.dumps(doc, indent=1, default=str) + "\n")
     else:
         print(json.dumps(doc, indent=1, default=str))
     if args.overlay and overlay_img is not None:
         _write_png(args.overlay, overlay_img)
-    n_valid = sum(1 for f in doc["frames"] if f["valid"])  # type: ignore[union-attr, index]
-    print(f"{args.input}: {n_valid}/{len(doc['frames'])} frame(s) with a face", file=sys.stderr)  # type: ignore[arg-type]
+    frames_out: list[dict[str, object]] = doc["frames"]  # type: ignore[assignment]
+    n_valid = sum(1 for f in frames_out if f["valid"])
+    print(f"{args.input}: {n_valid}/{len(frames_out)} frame(s) with a face", file=sys.stderr)
     return 0
 
 

@@ -9,6 +9,7 @@ the next crop, so the detector only runs when tracking is lost (face presence be
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,6 +73,32 @@ def nearest_view(yaw: float) -> str:
     return calib.VIEWS[i]
 
 
+def face_lbp(image: NDArray[np.uint8], landmarks: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Paper features (``lbp.py``) of the axis-aligned square crop around the landmarks (×1.2)."""
+    xy = landmarks[:, :2].astype(np.float64)
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    c = (lo + hi) / 2
+    patch, _ = crop(image, Roi(float(c[0]), float(c[1]), 1.2 * float(max(hi - lo)), 0.0), VIEW_LBP.size)
+    return features(patch, VIEW_LBP)
+
+
+def classify_view(lbp: NDArray[np.float32], cal: calib.Calibration) -> str:
+    """LBP view classifier (ridge, one score per view)."""
+    f = np.sqrt(lbp.astype(np.float64))
+    return calib.VIEWS[int(np.argmax((f - cal.view_mu) @ cal.view_w + cal.view_b))]
+
+
+def resolve_view(head: HeadPose, lbp: Callable[[], NDArray[np.float32]], cal: calib.Calibration, check_yaw: float) -> tuple[HeadPose, str]:
+    """Face Mesh yaw, unless the LBP classifier (run only when |yaw| > check_yaw) says profile:
+    then yaw = ±90 (Face Mesh is not valid on profiles)."""
+    view = nearest_view(head.yaw)
+    if abs(head.yaw) > check_yaw:
+        lbp_view = classify_view(lbp(), cal)
+        if lbp_view.endswith("profile"):
+            return HeadPose(yaw=calib.VIEW_YAW[calib.VIEWS.index(lbp_view)], pitch=head.pitch, roll=head.roll), lbp_view
+    return head, view
+
+
 class FaceAnalyzer:
     """Stateless per call except for the loaded networks; one per thread."""
 
@@ -124,26 +151,13 @@ class FaceAnalyzer:
         return res
 
     # -------------------------------------------------------------- description
-    def view_of(self, image: NDArray[np.uint8], landmarks: NDArray[np.float32]) -> str:
-        """LBP block-histogram view classifier on the landmark-box crop."""
-        xy = landmarks[:, :2].astype(np.float64)
-        lo, hi = xy.min(axis=0), xy.max(axis=0)
-        c = (lo + hi) / 2
-        patch, _ = crop(image, Roi(float(c[0]), float(c[1]), 1.2 * float(max(hi - lo)), 0.0), VIEW_LBP.size)
-        cal = self.calibration
-        f = np.sqrt(features(patch, VIEW_LBP).astype(np.float64))
-        scores = (f - cal.view_mu) @ cal.view_w + cal.view_b
-        return calib.VIEWS[int(np.argmax(scores))]
+    def view_features(self, image: NDArray[np.uint8], landmarks: NDArray[np.float32]) -> NDArray[np.float32]:
+        """LBP block histograms of the square landmark-box crop (the view classifier's input)."""
+        return face_lbp(image, landmarks)
 
     def describe(self, image: NDArray[np.uint8], mesh: MeshResult, how: str) -> FaceResult:
         fe = analyse_landmarks(mesh.landmarks, self.calibration)
-        head = fe.head
-        view = nearest_view(head.yaw)
-        if abs(head.yaw) > self.config.view_check_yaw:
-            lbp_view = self.view_of(image, mesh.landmarks)
-            if lbp_view.endswith("profile"):
-                view = lbp_view
-                head = HeadPose(yaw=calib.VIEW_YAW[calib.VIEWS.index(lbp_view)], pitch=head.pitch, roll=head.roll)
+        head, view = resolve_view(fe.head, lambda: self.view_features(image, mesh.landmarks), self.calibration, self.config.view_check_yaw)
         xy = mesh.landmarks[:, :2]
         box = (float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max()))
         return FaceResult(

@@ -16,6 +16,7 @@ import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -24,12 +25,10 @@ from numpy.typing import NDArray
 from ..paths import weights_dir
 from ..weights import export_weights
 from . import calibration as calib
-from .analyzer import VIEW_LBP, AnalyzerConfig, FaceAnalyzer
-from .geometry import L_EYE_OUT, R_EYE_OUT, fit_rotation, frontalise, normalise
+from .analyzer import VIEW_LBP, AnalyzerConfig, FaceAnalyzer, face_lbp
+from .geometry import L_EYE_OUT, R_EYE_OUT, euler_from_rotation, fit_rotation, frontalise, normalise
 from .io import read_image
-from .lbp import features
 from .measures import measures
-from .roi import Roi, crop
 
 SMILE_RIDGE = 10.0
 VIEW_RIDGE = 1.0
@@ -73,11 +72,7 @@ def observe(data: Path, samples: Sequence[Sample], analyzer: FaceAnalyzer) -> Ob
             continue
         lm = hit[0].landmarks
         lms[i], found[i] = lm, True
-        xy = lm[:, :2].astype(np.float64)
-        lo, hi = xy.min(axis=0), xy.max(axis=0)
-        c = (lo + hi) / 2
-        patch, _ = crop(img, Roi(float(c[0]), float(c[1]), 1.2 * float(max(hi - lo)), 0.0), VIEW_LBP.size)
-        lbp[i] = features(patch, VIEW_LBP)
+        lbp[i] = face_lbp(img, lm)
     return Observed(lms, lbp, found)
 
 
@@ -89,7 +84,7 @@ def _ridge(x: NDArray[np.float64], y: NDArray[np.float64], lam: float, standardi
     return mu, sd, w, np.atleast_1d(y.mean(axis=0))
 
 
-def canonical_face(landmarks: Sequence[NDArray[np.floating]]) -> NDArray[np.float64]:
+def canonical_face(landmarks: Sequence[NDArray[np.floating[Any]]]) -> NDArray[np.float64]:
     """Mean neutral frontal face, refined by three rounds of rotation fitting."""
     levelled = []
     for lm in landmarks:
@@ -123,8 +118,6 @@ def fit(samples: Sequence[Sample], obs: Observed, train: NDArray[np.bool_]) -> c
     z = ((x - mu) / sd) @ w + b
     anchor = (float(z[y == 0].mean()), float(z[y == 1].mean()))
     # yaw gain: front + 3/4
-    from .geometry import euler_from_rotation
-
     est = np.array([euler_from_rotation(rots[i]).yaw for i in sm])
     nom = np.array([samples[i].yaw for i in sm])
     gain = float((est * nom).sum() / max((est * est).sum(), 1e-9))

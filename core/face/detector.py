@@ -96,7 +96,8 @@ def _iou(a: NDArray[np.float32], b: NDArray[np.float32]) -> NDArray[np.float32]:
     y1 = np.minimum(a[3], b[:, 3])
     inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
     area = (a[2] - a[0]) * (a[3] - a[1]) + (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) - inter
-    return (inter / np.maximum(area, 1e-9)).astype(np.float32)
+    out: NDArray[np.float32] = (inter / np.maximum(area, 1e-9)).astype(np.float32)
+    return out
 
 
 def weighted_nms(dets: NDArray[np.float32], scores: NDArray[np.float32], iou: float) -> list[tuple[NDArray[np.float32], float]]:

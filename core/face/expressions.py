@@ -21,6 +21,7 @@ The full-scale constants (0.40, 0.06, 0.15, 0.05, 0.15) are anatomical spans in 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,7 +63,7 @@ class FaceExpression:
     """Linear smile score z (> 0: smiling)."""
 
 
-def analyse_landmarks(landmarks: NDArray[np.floating], cal: Calibration) -> FaceExpression:
+def analyse_landmarks(landmarks: NDArray[np.floating[Any]], cal: Calibration) -> FaceExpression:
     pose, rot = head_pose(landmarks, cal.canonical)
     q = frontalise(landmarks, rot)
     m = measures(q)

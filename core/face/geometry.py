@@ -18,6 +18,7 @@ by ``python -m moodrig.core.face.calibrate`` into ``weights/face/face_calibratio
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,16 +36,17 @@ STABLE = np.array(
 R_EYE_OUT, L_EYE_OUT = 33, 263  # subject's right eye outer corner (image left), left eye outer
 
 
-def normalise(points: NDArray[np.floating]) -> NDArray[np.float64]:
+def normalise(points: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
     """Centre on the stable points' mean and scale to unit outer-eye distance."""
     p = np.asarray(points, dtype=np.float64)
     c = p[STABLE].mean(axis=0)
     d = float(np.linalg.norm(p[L_EYE_OUT, :2] - p[R_EYE_OUT, :2]))
     d3 = float(np.linalg.norm(p[L_EYE_OUT] - p[R_EYE_OUT]))
-    return (p - c) / max(d3, d, 1e-6)
+    out: NDArray[np.float64] = (p - c) / max(d3, d, 1e-6)
+    return out
 
 
-def fit_rotation(points: NDArray[np.floating], canonical: NDArray[np.floating]) -> tuple[NDArray[np.float64], float]:
+def fit_rotation(points: NDArray[np.floating[Any]], canonical: NDArray[np.floating[Any]]) -> tuple[NDArray[np.float64], float]:
     """Rotation R (3×3, det +1) and scale s with s·R·canonical ≈ points on the stable set."""
     p = np.asarray(points, dtype=np.float64)[STABLE]
     q = np.asarray(canonical, dtype=np.float64)[STABLE]
@@ -69,16 +71,17 @@ def euler_from_rotation(r: NDArray[np.float64]) -> HeadPose:
     return HeadPose(yaw=-math.degrees(b), pitch=math.degrees(a), roll=math.degrees(c))
 
 
-def head_pose(points: NDArray[np.floating], canonical: NDArray[np.floating]) -> tuple[HeadPose, NDArray[np.float64]]:
+def head_pose(points: NDArray[np.floating[Any]], canonical: NDArray[np.floating[Any]]) -> tuple[HeadPose, NDArray[np.float64]]:
     """HeadPose and the rotation matrix for one face's (468, 3) landmarks."""
     r, _ = fit_rotation(points, canonical)
     return euler_from_rotation(r), r
 
 
-def frontalise(points: NDArray[np.floating], rotation: NDArray[np.float64]) -> NDArray[np.float64]:
+def frontalise(points: NDArray[np.floating[Any]], rotation: NDArray[np.float64]) -> NDArray[np.float64]:
     """Undo the head rotation: landmarks in the head's own frame, unit outer-eye distance."""
     p = np.asarray(points, dtype=np.float64)
     c = p[STABLE].mean(axis=0)
     q = (p - c) @ rotation  # R^T applied to each row
     d = float(np.linalg.norm(q[L_EYE_OUT] - q[R_EYE_OUT]))
-    return q / max(d, 1e-6)
+    out: NDArray[np.float64] = q / max(d, 1e-6)
+    return out

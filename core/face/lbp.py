@@ -57,7 +57,8 @@ def preprocess(gray_or_rgb: NDArray[np.uint8], size: int) -> NDArray[np.uint8]:
     small = cv2.resize(big, (size, size), interpolation=cv2.INTER_LANCZOS4).astype(np.float32)
     std = float(small.std())
     z = (small - float(small.mean())) / (std if std > 1e-6 else 1.0)
-    return np.rint((np.clip(z, -3.0, 3.0) + 3.0) * (255.0 / 6.0)).astype(np.uint8)
+    out: NDArray[np.uint8] = np.rint((np.clip(z, -3.0, 3.0) + 3.0) * (255.0 / 6.0)).astype(np.uint8)
+    return out
 
 
 def lbp_codes(gray: NDArray[np.uint8]) -> NDArray[np.int64]:

@@ -29,7 +29,7 @@ def draw_overlay(image: NDArray[np.generic], result: FaceResult | None) -> NDArr
     for x, y in result.landmarks[:, :2]:
         if 0 <= x < w and 0 <= y < h:
             cv2.circle(out, (int(x), int(y)), r, (60, 255, 60), -1, cv2.LINE_AA)
-    x0, y0, x1, y1 = (int(round(v)) for v in result.box)
+    x0, y0, x1, y1 = (round(v) for v in result.box)
     cv2.rectangle(out, (x0, y0), (x1, y1), (255, 200, 0), th)
     line = int(22 * max(min(scale, 2.0), 0.8))
     y = line

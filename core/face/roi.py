@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -47,7 +48,7 @@ def normalize_radians(a: float) -> float:
     return a - 2 * math.pi * math.floor((a + math.pi) / (2 * math.pi))
 
 
-def rotation_from(p_start: NDArray[np.floating], p_end: NDArray[np.floating], target: float = 0.0) -> float:
+def rotation_from(p_start: NDArray[np.floating[Any]], p_end: NDArray[np.floating[Any]], target: float = 0.0) -> float:
     """MediaPipe's ComputeRotation: angle that levels the line start→end."""
     return normalize_radians(target - math.atan2(-(float(p_end[1]) - float(p_start[1])), float(p_end[0]) - float(p_start[0])))
 
@@ -57,7 +58,7 @@ def roi_from_box(cx: float, cy: float, w: float, h: float, rotation: float, scal
     return Roi(cx, cy, scale * max(w, h), rotation)
 
 
-def roi_from_landmarks(points: NDArray[np.floating], scale: float = 1.5) -> Roi:
+def roi_from_landmarks(points: NDArray[np.floating[Any]], scale: float = 1.5) -> Roi:
     """Face Mesh tracking ROI: landmark bounding box, rotation from landmarks 33 → 263."""
     xy = np.asarray(points, dtype=np.float64)[:, :2]
     lo, hi = xy.min(axis=0), xy.max(axis=0)
@@ -69,7 +70,7 @@ def crop(image: NDArray[np.uint8], roi: Roi, out_size: int) -> tuple[NDArray[np.
     """Affine crop (bilinear, replicated border) and the 2×3 image→crop matrix."""
     m = roi.crop_matrix(out_size)
     patch = cv2.warpAffine(image, m, (out_size, out_size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return patch, m
+    return np.asarray(patch, dtype=np.uint8), m
 
 
 def invert_affine(m: NDArray[np.float64]) -> NDArray[np.float64]:

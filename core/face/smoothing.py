@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -50,7 +50,7 @@ class OneEuro:
         self.x = None
         self.dx = None
 
-    def __call__(self, value: NDArray[np.floating]) -> NDArray[np.float64]:
+    def __call__(self, value: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
         v = np.asarray(value, dtype=np.float64)
         if self.x is None or self.dx is None:
             self.x, self.dx = v.copy(), np.zeros_like(v)
@@ -66,7 +66,7 @@ class OneEuro:
         return self.x.copy()
 
 
-def fill_missing(values: NDArray[np.floating], valid: NDArray[np.bool_], policy: FillPolicy) -> NDArray[np.float64]:
+def fill_missing(values: NDArray[np.floating[Any]], valid: NDArray[np.bool_], policy: FillPolicy) -> NDArray[np.float64]:
     """Fill rows where ``valid`` is False. ``hold``: last valid row (leading gap: first valid
     row); ``interpolate``: linear between the valid neighbours (edges held).
     Raises ValueError when no row is valid (there is nothing to fill from)."""
@@ -80,7 +80,8 @@ def fill_missing(values: NDArray[np.floating], valid: NDArray[np.bool_], policy:
     if policy == "hold":
         last = np.maximum.accumulate(np.where(ok, np.arange(len(ok)), -1))
         src = np.where(last >= 0, last, idx[0])
-        return v[src]
+        held: NDArray[np.float64] = v[src]
+        return held
     if policy == "interpolate":
         t = np.arange(len(ok))
         for k in range(v.shape[1]):

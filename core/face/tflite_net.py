@@ -53,8 +53,8 @@ class _Conv(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.pre_pad is not None:
             x = F.pad(x, self.pre_pad)
-        x = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, 1, self.groups)
-        return F.relu(x) if self.relu else x
+        y: torch.Tensor = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, 1, self.groups)
+        return F.relu(y) if self.relu else y
 
 
 class _PReLU(nn.Module):
@@ -63,7 +63,8 @@ class _PReLU(nn.Module):
         self.weight = nn.Parameter(torch.zeros(channels))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.prelu(x, self.weight)
+        out: torch.Tensor = F.prelu(x, self.weight)
+        return out
 
 
 class _MaxPool(nn.Module):
@@ -84,7 +85,8 @@ class _MaxPool(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.needs_pad:
             x = F.pad(x, self.pad, value=float("-inf"))
-        return self.pool(x)
+        y: torch.Tensor = self.pool(x)
+        return y
 
 
 class TfliteNet(nn.Module):

@@ -1,0 +1,367 @@
+"""Measure the face analysis on ``../shared/data`` and write a report (``docs/face_eval.md``).
+
+    python -m moodrig.core.face.evaluate [--data ../shared/data] [--out docs/face_eval.md] [--speed-frames 150]
+
+* Landmark NME: London neutral frontal faces (12 closely corresponding points, mapping in
+  ``../shared/data/README.md``, normalised by the outer-eye distance) with the full pipeline
+  (detection included); dlib example faces (same 12 iBUG points, dlib's own pseudo ground
+  truth) with Face Mesh started from the annotated box, plus detector recall.
+* Smile and view/yaw: 5-fold cross-validation by person (the calibration is refitted on the
+  other 4/5 of the people each time), so every figure is on people the calibration never saw.
+  The shipped calibration's figures on all 41 people (resubstitution) are listed separately.
+* Speed on 640×480 frames (made from the CC0 selfies, moving): detection, Face Mesh, whole
+  per-frame analysis in tracking mode; LiteRT running the same .tflite (from .venv-parity) for
+  comparison. The CPU is shared, so medians and 10th percentiles are both reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import platform
+import subprocess
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from ..fileio import atomic_write_text
+from . import calibration as calib
+from .analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult, resolve_view
+from .calibrate import Observed, Sample, fit, observe, read_labels
+from .detector import Detection, to_tensor
+from .expressions import analyse_landmarks
+from .io import read_image
+from .models import MESH
+from .roi import crop, roi_from_box, roi_from_landmarks
+from .smoothing import OneEuro, OneEuroConfig
+
+REPO = Path(__file__).resolve().parents[1].parent
+# London template index → Face Mesh index, for the 12 close correspondences (iBUG in comments).
+LONDON_TO_MESH = {129: 152, 55: 2, 18: 33, 22: 133, 23: 362, 27: 263, 87: 61, 93: 291, 90: 0, 106: 17, 96: 13, 101: 14}
+# iBUG-68 index → Face Mesh index (same 12 points).
+IBUG_TO_MESH = {8: 152, 33: 2, 36: 33, 39: 133, 42: 362, 45: 263, 48: 61, 54: 291, 51: 0, 57: 17, 62: 13, 66: 14}
+FOLDS = 5
+
+
+def nme(pred: NDArray[np.floating[Any]], gt: NDArray[np.floating[Any]], norm: float) -> float:
+    return float(np.linalg.norm(np.asarray(pred)[:, :2] - np.asarray(gt), axis=1).mean() / norm)
+
+
+def london_nme(data: Path, samples: list[Sample], obs: Observed) -> dict[str, float]:
+    vals = []
+    missed = 0
+    for i, s in enumerate(samples):
+        if s.view != "front" or s.expression != "neutral":
+            continue
+        tpl = np.array(json.loads((data / "london_faces_dev" / s.file.replace(".jpg", ".landmarks189.json")).read_text()))
+        if not obs.found[i]:
+            missed += 1
+            continue
+        gt = tpl[list(LONDON_TO_MESH)]
+        pred = obs.landmarks[i][list(LONDON_TO_MESH.values())]
+        vals.append(nme(pred, gt, float(np.linalg.norm(tpl[18] - tpl[27]))))
+    v = np.array(vals)
+    return {"n": len(v), "missed": missed, "mean": float(v.mean()), "median": float(np.median(v)), "max": float(v.max()), "frac_le_0.05": float((v <= 0.05).mean())}
+
+
+def dlib_faces(data: Path) -> list[tuple[str, tuple[int, int, int, int], NDArray[np.float64]]]:
+    out = []
+    for xml in ("training_with_face_landmarks.xml", "testing_with_face_landmarks.xml"):
+        root = ET.parse(data / "dlib_faces" / xml).getroot()
+        for im in root.iter("image"):
+            for box in im.iter("box"):
+                pts = {int(p.get("name", "0")): (float(p.get("x", 0)), float(p.get("y", 0))) for p in box.iter("part")}
+                if len(pts) < 68:
+                    continue
+                b = tuple(int(box.get(k, 0)) for k in ("left", "top", "width", "height"))
+                out.append((str(im.get("file")), (b[0], b[1], b[2], b[3]), np.array([pts[k] for k in range(68)])))
+    return out
+
+
+def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter + 1e-9)
+
+
+def dlib_eval(data: Path, analyzer: FaceAnalyzer) -> dict[str, float]:
+    faces = dlib_faces(data)
+    vals = []
+    by_file: dict[str, list[tuple[float, float, float, float]]] = defaultdict(list)
+    for file, (x, y, w, h), pts in faces:
+        img = read_image(data / "dlib_faces" / file)
+        res = analyzer.mesh.run(img, roi_from_box(x + w / 2, y + h / 2, w, h, 0.0, scale=1.6))
+        res = analyzer.mesh.run(img, roi_from_landmarks(res.landmarks))
+        gt = pts[list(IBUG_TO_MESH)]
+        vals.append(nme(res.landmarks[list(IBUG_TO_MESH.values())], gt, float(np.linalg.norm(pts[36] - pts[45]))))
+        by_file[file].append((x, y, x + w, y + h))
+    hits_bf = hits_any = total = 0
+    for file, boxes in by_file.items():
+        img = read_image(data / "dlib_faces" / file)
+        bf = [d.box for d in analyzer.detector.detect(img)]
+        from .cascade import detect_faces
+
+        cas = detect_faces(img)
+        for b in boxes:
+            total += 1
+            hit_bf = any(_iou(b, d) > 0.3 for d in bf)
+            hits_bf += hit_bf
+            hits_any += hit_bf or any(_iou(b, d) > 0.3 for d in cas)
+    v = np.array(vals)
+    return {"n": len(v), "mean": float(v.mean()), "median": float(np.median(v)), "frac_le_0.05": float((v <= 0.05).mean()),
+            "recall_blazeface": hits_bf / total, "recall_blazeface_or_cascade": hits_any / total, "faces": total}
+
+
+def cross_validate(samples: list[Sample], obs: Observed, check_yaw: float) -> dict[str, object]:
+    pid = np.array([int(s.face_id) for s in samples])
+    folds = np.searchsorted(np.unique(pid), pid) % FOLDS
+    smile_val = np.full(len(samples), np.nan)
+    yaw = np.full(len(samples), np.nan)
+    lbp_smile = np.full(len(samples), np.nan)
+    for k in range(FOLDS):
+        train = folds != k
+        cal = fit(samples, obs, train)
+        # LBP "fallback" smile estimate, to measure what the paper features are worth for it
+        tr = [i for i in range(len(samples)) if train[i] and obs.found[i] and not samples[i].view.endswith("profile")]
+        x = np.sqrt(obs.lbp[tr].astype(np.float64))
+        y = np.array([1.0 if samples[i].expression == "smiling" else 0.0 for i in tr])
+        mu = x.mean(axis=0)
+        w = np.linalg.solve((x - mu).T @ (x - mu) + 1.0 * np.eye(x.shape[1]), (x - mu).T @ (y - y.mean()))
+        for i in np.flatnonzero(~train):
+            if not obs.found[i]:
+                continue
+            fe = analyse_landmarks(obs.landmarks[i], cal)
+            smile_val[i] = fe.expression[1]
+            feats = obs.lbp[i]
+            head, _ = resolve_view(fe.head, functools.partial(np.asarray, feats), cal, check_yaw)
+            yaw[i] = head.yaw
+            lbp_smile[i] = (np.sqrt(obs.lbp[i].astype(np.float64)) - mu) @ w + y.mean()
+    return {"smile": smile_val, "yaw": yaw, "lbp_smile": lbp_smile}
+
+
+def smile_table(samples: list[Sample], smile: NDArray[np.float64], thr: float = 0.5) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    groups = {"front": ("front",), "3/4": ("left_3quarter", "right_3quarter"), "profile": ("left_profile", "right_profile")}
+    for name, views in groups.items():
+        idx = [i for i, s in enumerate(samples) if s.view in views and np.isfinite(smile[i])]
+        correct = [(smile[i] > thr) == (samples[i].expression == "smiling") for i in idx]
+        pairs: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+        for i in idx:
+            pairs[(samples[i].face_id, samples[i].view)][samples[i].expression] = smile[i]
+        paired = [p["smiling"] > p["neutral"] for p in pairs.values() if len(p) == 2]
+        out[name] = {"n": len(idx), "accuracy": float(np.mean(correct)), "paired": float(np.mean(paired)), "pairs": len(paired)}
+    return out
+
+
+def yaw_table(samples: list[Sample], yaw: NDArray[np.float64]) -> dict[str, dict[str, float]]:
+    bins = np.array([-90.0, -45.0, 0.0, 45.0, 90.0])
+    out: dict[str, dict[str, float]] = {}
+    for view in calib.VIEWS:
+        idx = [i for i, s in enumerate(samples) if s.view == view]
+        nominal = samples[idx[0]].yaw
+        est = yaw[idx]
+        ok = np.isfinite(est)
+        b = bins[np.argmin(np.abs(est[ok, None] - bins[None]), axis=1)]
+        sign = float(np.mean(np.sign(est[ok]) == np.sign(nominal))) if nominal != 0 else float("nan")
+        out[view] = {"n": len(idx), "found": int(ok.sum()), "mean_yaw": float(est[ok].mean()), "sd": float(est[ok].std()),
+                     "sign": sign, "bin": float(np.mean(b == nominal) * ok.mean())}
+    return out
+
+
+def _timeit(fn: Callable[[], object], n: int) -> tuple[float, float]:
+    ts = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t)
+    a = np.sort(np.array(ts))
+    return float(np.median(a)), float(a[len(a) // 10])
+
+
+def speed_frames(data: Path, n: int) -> list[NDArray[np.uint8]]:
+    photos = [read_image(data / "cc0_selfies" / f"lisa{k}.jpg") for k in (1, 2, 3, 4)]
+    frames = []
+    for i in range(n):
+        src = photos[(i // 40) % 4]
+        s = 420 / src.shape[0]
+        small = cv2.resize(src, (round(src.shape[1] * s), 420), interpolation=cv2.INTER_AREA)[:, :400]
+        f = np.full((480, 640, 3), 50, np.uint8)
+        x = 100 + int(100 * np.sin(i / 15.0))
+        f[30:450, x : x + small.shape[1]] = small
+        frames.append(f)
+    return frames
+
+
+def speed(data: Path, n: int, threads: int) -> dict[str, object]:
+    torch.set_num_threads(threads)
+    an = FaceAnalyzer(AnalyzerConfig())
+    frames = speed_frames(data, n)
+    for f in frames[:10]:  # warm-up (TorchScript profiling runs)
+        an.analyze(f)
+    it = iter(range(10**9))
+    det = _timeit(lambda: an.detector.detect(frames[next(it) % n]), n)
+    # landmarks: one Face Mesh call per frame on the tracking crop of the previous result
+    prev: list[FaceResult | None] = [an.analyze(frames[0])]
+    rois = []
+    for f in frames:
+        r = an.track(f, prev[0])
+        prev[0] = r
+        rois.append(roi_from_landmarks(r.landmarks) if r is not None else None)
+    it2 = iter(range(10**9))
+
+    def mesh_once() -> None:
+        k = next(it2) % n
+        roi = rois[k - 1] if rois[k - 1] is not None else rois[0]
+        assert roi is not None
+        an.mesh.run(frames[k], roi)
+
+    lm = _timeit(mesh_once, n)
+    filt = OneEuro(OneEuroConfig(), 30.0)
+    state: list[FaceResult | None] = [None]
+    detector_calls = [0]
+    real_detect = an.detector.detect
+
+    def counting(img: NDArray[np.uint8]) -> list[Detection]:
+        detector_calls[0] += 1
+        return real_detect(img)
+
+    an.detector.detect = counting  # type: ignore[method-assign, assignment]
+    it3 = iter(range(10**9))
+
+    def whole() -> None:
+        r = an.track(frames[next(it3) % n], state[0])
+        state[0] = r
+        if r is not None:
+            filt(np.concatenate([r.expression, [r.head.yaw, r.head.pitch, r.head.roll]]))
+
+    tot = _timeit(whole, n)
+    an.detector.detect = real_detect  # type: ignore[method-assign]
+    out: dict[str, object] = {"frames": n, "threads": threads, "detect": det, "mesh": lm, "whole": tot, "detector_calls": detector_calls[0]}
+    parity_py = REPO / ".venv-parity" / "bin" / "python"
+    wheel = sorted((REPO / "build" / "mediapipe").glob("mediapipe-0.10.21-*.whl"))
+    if parity_py.exists() and wheel:
+        import zipfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            t = Path(tmp)
+            with zipfile.ZipFile(wheel[0]) as zf:
+                (t / "m.tflite").write_bytes(zf.read(MESH.wheel_member))
+            xs = []
+            for k, f in enumerate(frames[:50]):
+                roi = rois[k] or rois[0]
+                assert roi is not None
+                xs.append(to_tensor(crop(f, roi, 192)[0], *MESH.input_range).permute(0, 2, 3, 1).numpy())
+            np.save(t / "x.npy", np.concatenate(xs))
+            subprocess.run([str(parity_py), str(REPO / "weights_tools" / "mediapipe_litert_run.py"), str(t / "m.tflite"),
+                            str(t / "x.npy"), str(t / "o.npz"), "--repeat", "5", "--threads", str(threads)], check=True, capture_output=True)
+            with np.load(t / "o.npz") as z:
+                out["litert_mesh_s"] = float(z["seconds_per_call"])
+    return out
+
+
+def _fps(t: tuple[float, float]) -> str:
+    return f"{1 / t[0]:.0f} (best decile {1 / t[1]:.0f})"
+
+
+def report(data: Path, speed_n: int, threads: int) -> str:
+    torch.set_num_threads(threads)
+    t0 = time.time()
+    samples = read_labels(data)
+    an = FaceAnalyzer(AnalyzerConfig())
+    obs = observe(data, samples, an)
+    ln = london_nme(data, samples, obs)
+    dl = dlib_eval(data, an)
+    cv = cross_validate(samples, obs, an.config.view_check_yaw)
+    sm = smile_table(samples, cv["smile"])  # type: ignore[arg-type]
+    lbp_sm = smile_table(samples, cv["lbp_smile"])  # type: ignore[arg-type]
+    yw = yaw_table(samples, cv["yaw"])  # type: ignore[arg-type]
+    shipped = calib.cached()
+    res_smile = np.array([analyse_landmarks(obs.landmarks[i], shipped).expression[1] if obs.found[i] else np.nan for i in range(len(samples))])
+    sm_res = smile_table(samples, res_smile)
+    sp = speed(data, speed_n, threads)
+    load = os.getloadavg()
+    L = [
+        "# Face analysis: measured figures",
+        "",
+        f"Produced by `.venv/bin/python -m moodrig.core.face.evaluate --out docs/face_eval.md` "
+        f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.machine()}, torch {torch.__version__}, "
+        f"{threads} torch threads, load average at the end {load[0]:.1f}/{load[1]:.1f}; total {time.time() - t0:.0f} s).",
+        "",
+        "## Landmarks (NME, 12 points, normalised by the outer-eye distance)",
+        "",
+        "| set | faces | mean NME | median | share ≤ 0.05 | notes |",
+        "|---|---|---|---|---|---|",
+        f"| London neutral front (full pipeline) | {ln['n']} (missed {ln['missed']}) | {ln['mean']:.4f} | {ln['median']:.4f} | {ln['frac_le_0.05']:.0%} | hand-placed template; max {ln['max']:.4f} |",
+        f"| dlib example faces (Face Mesh from the annotated box) | {dl['n']} | {dl['mean']:.4f} | {dl['median']:.4f} | {dl['frac_le_0.05']:.0%} | dlib-model pseudo ground truth, small faces |",
+        "",
+        f"Detector recall on the {dl['faces']} dlib faces (IoU > 0.3): BlazeFace short-range {dl['recall_blazeface']:.0%}, "
+        f"BlazeFace or Haar cascade {dl['recall_blazeface_or_cascade']:.0%}.",
+        "",
+        "## Smiling vs neutral (smile > 0.5), 5-fold cross-validation by person",
+        "",
+        "| views | photos | accuracy | paired (smiling photo scores higher than the same person's neutral) | LBP-only estimate accuracy | shipped calibration, resubstitution |",
+        "|---|---|---|---|---|---|",
+    ]
+    for g in ("front", "3/4", "profile"):
+        L.append(f"| {g} | {sm[g]['n']} | {sm[g]['accuracy']:.1%} | {sm[g]['paired']:.1%} ({sm[g]['pairs']:.0f} pairs) | {lbp_sm[g]['accuracy']:.1%} | {sm_res[g]['accuracy']:.1%} |")
+    L += [
+        "",
+        "Profiles are outside Face Mesh's range (its landmarks there are not valid); they are listed for completeness.",
+        "",
+        "## Head yaw per view, 5-fold cross-validation by person",
+        "",
+        "| view | nominal | photos | mean estimate | SD | sign correct | bin (0/±45/±90) correct |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for v in calib.VIEWS:
+        y = yw[v]
+        sign = "n/a" if np.isnan(y["sign"]) else f"{y['sign']:.0%}"
+        L.append(f"| {v} | {calib.VIEW_YAW[calib.VIEWS.index(v)]:+.0f} | {y['n']:.0f} | {y['mean_yaw']:+.1f} | {y['sd']:.1f} | {sign} | {y['bin']:.0%} |")
+    L += [
+        "",
+        f"## Speed on 640×480 frames ({sp['frames']} frames, {threads} torch threads)",
+        "",
+        "| stage | frames/s (median) |",
+        "|---|---|",
+        f"| detection (letterbox + BlazeFace + decode) | {_fps(sp['detect'])} |",  # type: ignore[arg-type]
+        f"| landmarks (crop + Face Mesh + back-projection) | {_fps(sp['mesh'])} |",  # type: ignore[arg-type]
+        f"| whole per-frame analysis, tracking mode (mesh + pose + expressions + view check + One Euro) | {_fps(sp['whole'])} |",  # type: ignore[arg-type]
+    ]
+    if "litert_mesh_s" in sp:
+        L.append(f"| LiteRT interpreter, same face_landmark.tflite, same crops ({threads} threads, .venv-parity) | {1 / float(sp['litert_mesh_s']):.0f} (mean of the median pass) |")  # type: ignore[arg-type]
+    L += [
+        "",
+        f"Detector calls during the {sp['frames']} tracked frames: {sp['detector_calls']} (re-detection only when tracking is lost).",
+        "The machine's 2 cores are shared with other jobs; figures vary with the load.",
+        "",
+    ]
+    return "\n".join(L)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--out", type=Path, default=REPO / "docs" / "face_eval.md")
+    ap.add_argument("--speed-frames", type=int, default=150)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args(argv)
+    text = report(args.data, args.speed_frames, args.threads)
+    atomic_write_text(args.out, text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
