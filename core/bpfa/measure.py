@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import tempfile
@@ -53,7 +54,7 @@ class MeasureOptions:
     steps: int = 1_000_000
     batch: int = 4096
     batch_steps: int = 5_000
-    repeats: int = 3
+    repeats: int = 7
     seeds: int = 30
     seconds: float = 60.0
     shifts: int = 1000
@@ -160,7 +161,7 @@ def report(speed: dict[str, float], sync: dict[str, dict[str, Estimate]], o: Mea
     lines = [
         "# BPFA measurements",
         "",
-        f"Python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, {platform.processor() or 'cpu'}",
+        f"Python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end",
         "",
         f"## Speed ({o.behaviors} behaviors, {o.events + 1} events, {int(speed['rows'])} rows, best of {o.repeats})",
         "",
