@@ -120,6 +120,7 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("bad angle", _set("motions/m/channels/0/table", [[0, "tau/2", 0]]), "$.motions.m.channels[0].table[0][1]", "cannot read angle"),
     ("negative duration", _set("actions/rest/outcomes/a/duration", -1), "$.actions.rest.outcomes.a.duration", "must be > 0"),
     ("shared id", lambda d: d["composites"].update({"rest": {"sequence": ["jump"]}}), "$.composites.rest", "also used in $.actions"),
+    ("automaton in its own body", lambda d: d.update({"automata": {"loop": {"behaviors": {"a": {"body": "wrap"}}, "initial": "a", "final": ["a"], "transitions": []}}, "composites": {**d["composites"], "wrap": {"sequence": ["rest", "loop"]}}}), "$.", "composite cycle"),
     ("sub never finishes", lambda d: d.update({"automata": {"loop": {"behaviors": {"a": {"body": "rest"}, "z": {"body": "rest"}}, "initial": "a", "final": ["z"], "transitions": [{"from": "a", "event": "done", "to": {"a": 1.0}}]}}}), "$.automata.loop", "can never reach a final behavior"),
     ("sub external event", lambda d: d.update({"automata": {"s": {"behaviors": {"a": {"body": "rest"}}, "initial": "a", "final": ["a"], "transitions": [{"from": "a", "event": "poke", "to": {"a": 1.0}}]}}}), "$.automata.s.transitions[0].event", "internal events only"),
 ]
