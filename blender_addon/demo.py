@@ -1,18 +1,26 @@
-"""``python -m moodrig.demo --out out``: the demo job, headless through the ``bpy`` module.
+"""``python -m moodrig.demo --out out``: the whole job, headless through the ``bpy`` module.
 
-Builds the demo character in a fresh scene, renders a preview and saves ``out/demo.blend``.
+Demo character + the bundled sample face (NASA's public-domain astronaut portrait) read by the
+face analysis, with a scripted expression timeline on top → AMEE-GAN expression textures +
+BPFA behavior keyframes → ``out/demo.blend``, a preview still, a preview GIF, a contact sheet
+of frames and a plot of the expression parameters against the main joint angles.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import bpy
 import mathutils
+import numpy as np
+
+SAMPLE_FACE_NAME = "sample_face.jpg"
 
 
 def look_at(obj: Any, target: tuple[float, float, float]) -> None:
@@ -20,15 +28,21 @@ def look_at(obj: Any, target: tuple[float, float, float]) -> None:
     obj.rotation_euler = direction.to_track_quat("-Z", "Y").to_euler()
 
 
+def _camera(scene: Any, name: str, location: tuple[float, float, float], target: tuple[float, float, float], lens: float) -> Any:
+    data = bpy.data.cameras.new(name)
+    data.lens = lens
+    cam = bpy.data.objects.new(name, data)
+    scene.collection.objects.link(cam)
+    cam.location = location
+    look_at(cam, target)
+    return cam
+
+
 def setup_stage(scene: Any, *, width: int = 640, height: int = 800, target: tuple[float, float, float] = (0.0, 0.0, 1.05),
                 distance: float = 3.9, engine: str = "BLENDER_WORKBENCH") -> Any:
     """Camera framing the whole character, a sun and a Workbench/Cycles setup that shows textures."""
-    cam_data = bpy.data.cameras.new("moodrig_Camera")
-    cam_data.lens = 50
-    cam = bpy.data.objects.new("moodrig_Camera", cam_data)
-    scene.collection.objects.link(cam)
-    cam.location = (0.35 * distance * math.sin(math.radians(15)), -distance, target[2] + 0.25)
-    look_at(cam, target)
+    cam = _camera(scene, "moodrig_Camera", (0.35 * distance * math.sin(math.radians(15)), -distance, target[2] + 0.25),
+                  target, 50)
     scene.camera = cam
     sun_data = bpy.data.lights.new("moodrig_Sun", "SUN")
     sun_data.energy = 3.0
@@ -59,28 +73,175 @@ def render_still(scene: Any, path: Path) -> Path:
     return path
 
 
+def _render_array(scene: Any, path: Path) -> np.ndarray:
+    import cv2
+
+    render_still(scene, path)
+    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+
+
+def _label(img: np.ndarray, text: str) -> np.ndarray:
+    import cv2
+
+    out = img.copy()
+    cv2.putText(out, text, (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (255, 255, 255), 1, cv2.LINE_AA)
+    return out
+
+
+def render_views(scene: Any, body_cam: Any, face_cam: Any, frame: int, tmp: Path, scale: float = 1.0) -> np.ndarray:
+    """Full body and face close-up side by side, at ``frame``."""
+    import cv2
+
+    scene.frame_set(frame)
+    views = []
+    for cam in (body_cam, face_cam):
+        scene.camera = cam
+        views.append(_render_array(scene, tmp / f"view_{cam.name}.png"))
+    scene.camera = body_cam
+    row = np.concatenate(views, axis=1)
+    if scale != 1.0:
+        row = cv2.resize(row, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return row
+
+
+def plot_tracks(track: Any, curves: dict[str, np.ndarray], events: Any, path: Path) -> Path:
+    """Expression parameters and head yaw against the main joint angles, over time."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .core.expression import EXPRESSION_NAMES
+
+    t = np.arange(len(track)) / track.fps
+    fig, axes = plt.subplots(3, 1, figsize=(11, 8), sharex=True)
+    for i, name in enumerate(EXPRESSION_NAMES):
+        axes[0].plot(t, track.expressions[:, i], label=name, lw=1.3)
+    axes[0].set_ylabel("expression [0, 1]")
+    axes[0].legend(ncol=4, fontsize=8, loc="upper left")
+    axes[1].plot(t, track.head[:, 0], label="head yaw (source)", color="k", lw=1.5)
+    axes[1].plot(t, np.degrees(curves["head"][:, 1]), label="head bone twist (Y)", lw=1.2)
+    axes[1].plot(t, np.degrees(curves["neck"][:, 1]), label="neck twist (Y)", lw=1.2)
+    axes[1].set_ylabel("degrees")
+    axes[1].legend(fontsize=8, loc="upper left")
+    for role, axis, label in (("spine", 0, "spine X"), ("chest", 0, "chest X"), ("head", 0, "head X (nod)"),
+                              ("upper_arm.L", 1, "upper_arm.L Y"), ("upper_arm.R", 1, "upper_arm.R Y"),
+                              ("forearm.R", 0, "forearm.R X")):
+        axes[2].plot(t, np.degrees(curves[role][:, axis]), label=label, lw=1.1)
+    axes[2].set_ylabel("joint angle (deg)")
+    axes[2].set_xlabel("time (s)")
+    axes[2].legend(ncol=3, fontsize=8, loc="upper left")
+    for ev in events:
+        for ax in axes:
+            ax.axvline(ev.timestamp, color="0.6", lw=0.6, ls=":")
+    axes[0].set_title("moodrig demo: expression track (top), head yaw vs head/neck (middle), body joints (bottom); dotted: events")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m moodrig.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m moodrig.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("out"), help="output folder (created)")
     parser.add_argument("--texture-size", type=int, default=512)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--gif-step", type=int, default=2, help="render every Nth frame into the preview GIF")
     args = parser.parse_args(argv)
 
-    from . import demo_character, register
+    import cv2
 
+    from . import api, demo_character, register
+    from .core.bpfa import events_from_track
+    from .core.demo_timeline import scripted_track
+    from .core.face import analyze_image, draw_overlay, read_image
+    from .core.paths import data_dir
+
+    t_start = time.perf_counter()
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
+    tmp = out / "frames"
+    tmp.mkdir(exist_ok=True)
     bpy.ops.wm.read_factory_settings(use_empty=True)
     register()
     scene = bpy.context.scene
+    scene.render.fps = 24
     character = demo_character.build(scene, texture_size=args.texture_size)
-    setup_stage(scene)
-    preview = render_still(scene, out / "demo_preview.png")
+
+    # The real face: its measured expression and head pose are the baseline of the performance.
+    photo = read_image(data_dir() / SAMPLE_FACE_NAME)
+    face = analyze_image(photo)
+    cv2.imwrite(str(out / "demo_sample_face.png"), cv2.cvtColor(draw_overlay(photo, face), cv2.COLOR_RGB2BGR))
+    # The photo's expression at half strength is the performer's resting face.
+    track = scripted_track(fps=24.0, seconds=args.seconds, baseline=0.5 * face.expression,
+                           baseline_head=(face.head.yaw, face.head.pitch, face.head.roll))
+
     blend = out / "demo.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(blend))  # //moodrig/ now resolves beside out/demo.blend
+    result = api.bake(scene, face=character.face, armature=character.armature, track=track, seed=args.seed,
+                      device=args.device, frame_start=1,
+                      progress=lambda p: print(f"moodrig demo: {p.fraction:5.1%} {p.stage}", file=sys.stderr, flush=True))
+
+    body_cam = setup_stage(scene, width=400, height=500)
+    face_cam = _camera(scene, "moodrig_FaceCamera", (0.25, -1.25, 1.78), (0.0, 0.0, 1.74), 70)
+    scene.camera = body_cam
+    mid = 1 + int(1.7 * track.fps)  # inside the smile beat
+    preview = render_views(scene, body_cam, face_cam, mid, tmp)
+    cv2.imwrite(str(out / "demo_preview.png"), cv2.cvtColor(preview, cv2.COLOR_RGB2BGR))
+
+    sheet_times = (0.5, 1.7, 3.5, 5.2, 6.9, 8.3, 9.4)
+    tiles = [_label(render_views(scene, body_cam, face_cam, 1 + int(s * track.fps), tmp, 0.5), f"t = {s:.1f} s")
+             for s in sheet_times if s < args.seconds]
+    cols = 4
+    while len(tiles) % cols:
+        # Fill the last row with the analysed sample face (landmarks and parameter bars).
+        overlay = cv2.imread(str(out / "demo_sample_face.png"))[..., ::-1]
+        h, w = tiles[0].shape[:2]
+        scale = min(h / overlay.shape[0], w / overlay.shape[1])
+        small = cv2.resize(overlay, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        tile = np.zeros_like(tiles[0])
+        tile[: small.shape[0], : small.shape[1]] = small
+        tiles.append(_label(tile, "source: sample face"))
+    sheet = np.concatenate([np.concatenate(tiles[i:i + cols], axis=1) for i in range(0, len(tiles), cols)], axis=0)
+    cv2.imwrite(str(out / "demo_contact_sheet.png"), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+
+    from PIL import Image
+
+    gif_frames = [Image.fromarray(render_views(scene, body_cam, face_cam, f, tmp, 0.5))
+                  for f in range(1, result.n_frames + 1, args.gif_step)]
+    gif_frames[0].save(out / "demo_preview.gif", save_all=True, append_images=gif_frames[1:],
+                       duration=int(1000 * args.gif_step / track.fps), loop=0)
+
+    plot_tracks(track, _curves(result), events_from_track(track), out / "demo_plot.png")
+    scene.frame_set(mid)
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))
-    print(f"moodrig demo: character '{character.armature.name}' with {len(character.armature.data.bones)} bones")
-    print(f"moodrig demo: preview  {preview}")
-    print(f"moodrig demo: scene    {blend}")
+    summary = {
+        "frames": result.n_frames, "seconds": args.seconds, "distinct_textures": result.distinct_textures,
+        "generated_textures": result.generated_textures, "texture_bytes": result.texture_bytes,
+        "sequence_files": result.n_frames, "timings_s": result.timings, "sync": result.sync,
+        "sample_face": {"expression": [round(float(v), 3) for v in face.expression],
+                        "yaw": face.head.yaw, "pitch": face.head.pitch, "roll": face.head.roll},
+        "wall_s": time.perf_counter() - t_start,
+    }
+    (out / "demo_summary.json").write_text(json.dumps(summary, indent=2))
+    print(f"moodrig demo: {result.n_frames} frames, {result.distinct_textures} distinct textures "
+          f"({result.texture_bytes / 1e6:.2f} MB on disk for {result.n_frames} sequence frames), "
+          f"onset F1 {result.sync.get('onset_f1')}, allowed {result.sync.get('allowed_fraction')}")
+    for name in ("demo.blend", "demo_preview.png", "demo_preview.gif", "demo_contact_sheet.png", "demo_plot.png",
+                 "demo_sample_face.png", "demo_summary.json"):
+        print(f"moodrig demo: {out / name}")
     return 0
+
+
+def _curves(result: Any) -> dict[str, np.ndarray]:
+    from . import bake as scene_bake
+    from .core.rig import BONE_ROLES
+
+    rig = bpy.data.objects[result.action[scene_bake.TARGET]]
+    return scene_bake.read_back_curves(rig, result.action, {r: r for r in BONE_ROLES}, result.n_frames)
 
 
 if __name__ == "__main__":

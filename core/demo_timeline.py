@@ -32,9 +32,9 @@ class Beat:
 
 DEMO_BEATS: tuple[Beat, ...] = (
     Beat(1.0, 2.4, (("smile", 0.9),)),
-    Beat(3.0, 4.0, (("brow_raise", 1.0), ("eye_wide", 0.9), ("jaw_open", 0.7))),
+    Beat(3.0, 4.0, (("brow_raise", 1.0), ("eye_wide", 0.9), ("jaw_open", 0.7), ("smile", 0.0))),
     Beat(4.6, 5.9, (), yaw=-40.0),
-    Beat(6.3, 7.4, (("frown", 0.85), ("brow_furrow", 0.9))),
+    Beat(6.3, 7.4, (("frown", 0.85), ("brow_furrow", 0.9), ("smile", 0.0), ("jaw_open", 0.0))),
     Beat(7.8, 8.8, (), yaw=35.0, pitch=-8.0),
     Beat(9.0, 9.8, (("smile", 1.0), ("jaw_open", 0.6))),
     Beat(2.7, 2.85, (("eye_close_l", 1.0), ("eye_close_r", 1.0)), ramp=0.05),
@@ -58,7 +58,11 @@ def scripted_track(
     baseline_head: tuple[float, float, float] = (0.0, 0.0, 0.0),
     beats: tuple[Beat, ...] = DEMO_BEATS,
 ) -> ExpressionTrack:
-    """Per-frame track: baseline expression + beats, clipped to [0, 1]."""
+    """Per-frame track: baseline expression + beats, clipped to [0, 1].
+
+    Each beat blends its parameters from the baseline toward its values (a frown beat also
+    relaxes the smile), and adds its head angles.
+    """
     n = round(seconds * fps)
     t = np.arange(n, dtype=np.float64) / fps
     base = np.zeros(N_EXPRESSION) if baseline is None else np.asarray(baseline, dtype=np.float64)
