@@ -248,6 +248,13 @@ class _Ctx:
         return tuple(ids), tuple(ps)
 
 
+def _known(ids: Iterable[str], limit: int = 12) -> str:
+    """``known: a, b, c`` (at most ``limit`` names) for a fix message."""
+    names = sorted(ids)
+    more = f", ... ({len(names) - limit} more)" if len(names) > limit else ""
+    return "known: " + ", ".join(names[:limit]) + more
+
+
 def _check_sum(ctx: _Ctx, ps: list[float], where: str) -> None:
     total = math.fsum(ps)
     if abs(total - 1.0) > SUM_TOLERANCE:
@@ -374,7 +381,7 @@ def _parse_automaton(
         ctx.keys(b, w, ("body",), ("allowed_when", "interruptible", "blend"))
         body = ctx.string(b["body"], f"{w}.body")
         if body not in bodies:
-            raise ctx.fail(f"{w}.body", f"unknown body {body!r}", "name an action, composite or sub-automaton defined in this file")
+            raise ctx.fail(f"{w}.body", f"unknown body {body!r}", f"name an action, composite or sub-automaton defined in this file ({_known(bodies)})")
         allowed = b.get("allowed_when", [ANY])
         if not isinstance(allowed, list) or not allowed:
             raise ctx.fail(f"{w}.allowed_when", "expected a non-empty list of expression states", f"use states from {list(EXPRESSION_STATES)} or '*'")
@@ -601,7 +608,7 @@ def parse_definition(data: object, path: str | Path | None = None) -> tuple[Bpfa
             wheres = [f"{w}.choice.{x}" for x in children]
         for ch, wh in zip(children, wheres, strict=True):
             if ch not in bodies:
-                raise ctx.fail(wh, f"unknown id {ch!r}", "name an action, composite or sub-automaton defined in this file")
+                raise ctx.fail(wh, f"unknown id {ch!r}", f"name an action, composite or sub-automaton defined in this file ({_known(bodies)})")
         composites[cid] = Composite(cid, cast(Literal["sequence", "choice"], kind), children, weights)
         edges[cid] = list(zip(children, wheres, strict=True))
 
