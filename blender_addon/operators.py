@@ -1,4 +1,8 @@
-"""Operators: thin adapters from properties to one call; errors reported, never raised at the user."""
+"""Operators: thin adapters from properties to one call; errors reported, never raised at the user.
+
+Nothing here imports numpy, OpenCV or torch at module level: the add-on must register in a
+Blender that lacks them, so the user can reach the dependency installer in the preferences.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import bpy
-import numpy as np
 
 from .core.errors import MoodrigError
 from .tags import tag
@@ -18,7 +21,9 @@ PREVIEW_IMAGE = "moodrig_source_preview"
 
 
 def _report_error(op: Any, exc: BaseException) -> set[str]:
-    if isinstance(exc, MoodrigError):
+    if isinstance(exc, ImportError) and exc.name:
+        op.report({"ERROR"}, f"moodrig needs '{exc.name}': Preferences → Add-ons → moodrig → Install Dependencies")
+    elif isinstance(exc, MoodrigError):
         op.report({"ERROR"}, str(exc))
     else:
         traceback.print_exc()
@@ -31,6 +36,8 @@ def _report_error(op: Any, exc: BaseException) -> set[str]:
 
 def store_track(track: Any, source: str) -> Any:
     """Keep the analysed track in a tagged text datablock (saved with the .blend)."""
+    import numpy as np
+
     text = bpy.data.texts.get(TRACK_TEXT)
     if text is None or not text.get("moodrig_generated"):
         text = tag(bpy.data.texts.new(TRACK_TEXT), "analysis")
@@ -48,6 +55,8 @@ _TRACK_CACHE: dict[int, Any] = {}
 
 def stored_track(source: str | None = None) -> Any:
     """The analysed track (for ``source`` if given), or None."""
+    import numpy as np
+
     from .core.track import ExpressionTrack
 
     text = bpy.data.texts.get(TRACK_TEXT)
@@ -69,7 +78,9 @@ def stored_track(source: str | None = None) -> Any:
     return track
 
 
-def _preview_image(rgb: np.ndarray) -> Any:
+def _preview_image(rgb: Any) -> Any:
+    import numpy as np
+
     h, w = rgb.shape[:2]
     image = bpy.data.images.get(PREVIEW_IMAGE)
     if image is not None and (tuple(image.size) != (w, h) or not image.get("moodrig_generated")):
@@ -101,11 +112,11 @@ class MOODRIG_OT_add_demo_character(bpy.types.Operator):
     )
 
     def execute(self, context: bpy.types.Context) -> set[str]:
-        from . import demo_character
-
         settings = context.scene.moodrig
         size = self.texture_size or settings.texture_size
         try:
+            from . import demo_character
+
             character = demo_character.build(context.scene, texture_size=size, location=tuple(context.scene.cursor.location))
         except Exception as exc:
             return _report_error(self, exc)

@@ -7,7 +7,7 @@ from typing import Any
 
 import bpy
 
-from .core.expression import EXPRESSION_NAMES
+from . import deps
 
 
 class _MoodrigPanel:
@@ -27,6 +27,11 @@ class VIEW3D_PT_moodrig_main(_MoodrigPanel, bpy.types.Panel):
         col.label(text="Demo character", icon="ARMATURE_DATA")
         col.prop(settings, "texture_size")
         col.operator("moodrig.add_demo_character", icon="ADD")
+        missing = [deps.MODULES[m] for m, ok in deps.status().items() if not ok]
+        if missing:
+            box = layout.box()
+            box.label(text="Missing: " + ", ".join(missing), icon="ERROR")
+            box.label(text="Preferences → Add-ons → moodrig → Install Dependencies")
 
 
 class VIEW3D_PT_moodrig_source(_MoodrigPanel, bpy.types.Panel):
@@ -36,6 +41,11 @@ class VIEW3D_PT_moodrig_source(_MoodrigPanel, bpy.types.Panel):
 
     def draw(self, context: bpy.types.Context) -> None:
         from .operators import PREVIEW_IMAGE, stored_track
+
+        if not all(deps.status().values()):
+            self.layout.label(text="Install the dependencies first", icon="ERROR")
+            return
+        from .core.expression import EXPRESSION_NAMES
 
         layout = self.layout
         s = context.scene.moodrig
