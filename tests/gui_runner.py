@@ -39,7 +39,8 @@ def xvfb() -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def run_blender_gui(script: Path, args: list[str], workdir: Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+def run_blender_gui(script: Path, args: list[str], workdir: Path, timeout: float = 240,
+                    extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``blender --python script -- args`` in a window, with a throwaway user profile."""
     with xvfb() as display:
         env = {
@@ -47,6 +48,7 @@ def run_blender_gui(script: Path, args: list[str], workdir: Path, timeout: float
             "DISPLAY": display,
             "BLENDER_USER_SCRIPTS": str(workdir / "user_scripts"),
             "BLENDER_USER_CONFIG": str(workdir / "user_config"),
+            **(extra_env or {}),
         }
         return subprocess.run(
             ["blender", "--factory-startup", "--window-geometry", "0", "0", str(WIDTH), str(HEIGHT),

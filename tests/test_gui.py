@@ -25,12 +25,17 @@ def _read_png(path: Path) -> np.ndarray:
     return img
 
 
-def test_sidebar_tab_is_drawn_in_a_real_window(tmp_path: Path) -> None:
-    require_gui_tools()
+def _build(tmp_path: Path) -> Path:
     proc = subprocess.run([sys.executable, str(REPO / "build_addon.py"), "--out", str(tmp_path / "dist")],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     (zip_path,) = (tmp_path / "dist").glob("moodrig-*.zip")
+    return zip_path
+
+
+def test_sidebar_tab_is_drawn_in_a_real_window(tmp_path: Path) -> None:
+    require_gui_tools()
+    zip_path = _build(tmp_path)
     out = tmp_path / "shots"
     out.mkdir()
     run = run_blender_gui(REPO / "tests" / "gui" / "sidebar_in_blender.py", [str(zip_path), str(out)], tmp_path)
@@ -50,3 +55,26 @@ def test_sidebar_tab_is_drawn_in_a_real_window(tmp_path: Path) -> None:
     assert changed > 0.01, "the sidebar looks the same before and after opening the moodrig tab"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy2(out / "sidebar.png", ARTIFACTS / "sidebar.png")
+
+
+def test_baked_demo_mid_clip_with_panels_open(tmp_path: Path) -> None:
+    """The whole product in a real window: analyse, bake (torch inside Blender 3.4), panels."""
+    import site
+
+    require_gui_tools()
+    zip_path = _build(tmp_path)
+    out = tmp_path / "shots"
+    out.mkdir()
+    run = run_blender_gui(REPO / "tests" / "gui" / "baked_demo_in_blender.py", [str(zip_path), str(out)], tmp_path,
+                          extra_env={"PYTHONPATH": site.getsitepackages()[0]}, timeout=480)
+    result_file = out / "result.json"
+    assert result_file.is_file(), f"Blender wrote no result\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    result = json.loads(result_file.read_text())
+    assert result["errors"] == [], result["errors"]
+    assert result["analyse"] == ["FINISHED"]
+    assert result["bake"] == ["FINISHED"], run.stdout[-3000:]
+    assert result["action"] == "moodrig_DemoRig_behavior"
+    assert "96 frames" in result["status"]
+    assert result["drawn"], "the Bake panel (with the sync figures) was never drawn"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(out / "baked_demo.png", ARTIFACTS / "baked_demo.png")
