@@ -122,3 +122,32 @@ report(dict(maxdiff=float(np.abs(px - ref).max())))
 def test_face_texture_is_the_painters_neutral_face() -> None:
     r = run_bpy(PIXELS)
     assert r["maxdiff"] <= 1.0 / 255 + 1e-6  # byte image: exact up to 8-bit quantisation
+
+
+DEPS = """
+import bpy, sys, moodrig
+from moodrig import deps
+moodrig.register()
+folder = str(deps.deps_folder())
+cmd = deps.install_command(deps.deps_folder())
+status = deps.status()
+online = deps.online_access_allowed()
+try:
+    deps.start_install() if not online else None
+    refused = False
+except PermissionError as exc:
+    refused = str(exc)
+report(dict(folder=folder, cmd=cmd, status=status, online=online, refused=refused,
+            exe=sys.executable, blender_dir=bpy.utils.resource_path("LOCAL")))
+"""
+
+
+def test_dependency_installer_targets_moodrigs_own_folder(tmp_path: Path) -> None:
+    r = run_bpy(DEPS, env={"BLENDER_USER_RESOURCES": str(tmp_path / "user")}, cwd=tmp_path)
+    assert r["folder"].startswith(str(tmp_path / "user")), "never Blender's own installation"
+    assert r["cmd"][:4] == [r["exe"], "-m", "pip", "install"]
+    assert r["cmd"][r["cmd"].index("--target") + 1] == r["folder"]
+    assert any(req.startswith("torch") for req in r["cmd"])
+    assert r["status"] == {"numpy": True, "cv2": True, "torch": True, "safetensors": True, "yaml": True}
+    if not r["online"]:
+        assert "Online access is disabled" in r["refused"]
