@@ -183,8 +183,8 @@ def face_patch(grid: int = 24, width: float = 0.21, height: float = 0.26, lift: 
             y = -ry * math.sqrt(inside) - lift
             verts.append((cx + x, cy + y, cz + z))
             uv_of_vert.append((u, 1.0 - v_img))
-    faces = []
-    uvs = []
+    faces: list[tuple[int, int, int, int]] = []
+    uvs: list[tuple[float, float]] = []
     row = grid + 1
     for i in range(grid):
         for j in range(grid):

@@ -156,8 +156,9 @@ class _Canvas:
         patch[:] = patch * (1.0 - a) + np.asarray(color, dtype=np.float64) * a
 
 
-def _coverage(signed_dist_px: F64) -> F64:
-    return np.clip(0.5 - signed_dist_px, 0.0, 1.0)
+def _coverage(signed_dist_px: NDArray[Any]) -> F64:
+    out: F64 = np.clip(0.5 - signed_dist_px.astype(np.float64, copy=False), 0.0, 1.0)
+    return out
 
 
 def _bezier(p0: tuple[float, float], p1: tuple[float, float], p2: tuple[float, float], n: int = 24) -> F64:
