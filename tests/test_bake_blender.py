@@ -204,6 +204,14 @@ res["missing_mixamo"] = len(s.missing_bones.split(", "))
 s.bone_map = "demo"
 res["diagram"] = list(bpy.ops.moodrig.behavior_diagram())
 res["mermaid"] = bpy.data.texts["moodrig_behavior.mmd"].as_string()[:40]
+from moodrig.core.paths import data_dir
+s.source_path = str(data_dir() / "sample_face.jpg")
+s.hold_frames = 12
+res["analyse"] = list(bpy.ops.moodrig.analyze_source())
+from moodrig.operators import stored_track, PREVIEW_IMAGE
+t = stored_track(s.source_path)
+res["analysed"] = [len(t), bool(t.valid.all()), float(t.expressions[0][1])]
+res["preview"] = list(bpy.data.images[PREVIEW_IMAGE].size)
 # Bake through the operator with the real settings path, using the painter double.
 import moodrig.core.amee.infer as infer
 infer.AmeeEditor.load = classmethod(lambda cls, **k: PainterEditor())
@@ -224,6 +232,10 @@ def test_operators(tmp_path: Path) -> None:
     r = run_bpy(OPERATORS.format(folder=str(tmp_path)))
     assert r["check"] == ["FINISHED"] and r["missing"] == ""
     assert r["missing_mixamo"] == 19
+    assert r["analyse"] == ["FINISHED"]
+    n, valid, smile = r["analysed"]
+    assert n == 12 and valid and smile > 0.5, "the astronaut smiles"
+    assert r["preview"][0] > 0
     assert r["diagram"] == ["FINISHED"] and r["mermaid"].startswith(("flowchart", "graph", "stateDiagram"))
     assert r["bake"] == ["FINISHED"] and "96 frames" in r["status"]
     assert r["action"] == "moodrig_DemoRig_behavior"
