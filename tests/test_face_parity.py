@@ -8,6 +8,7 @@ or the mediapipe wheel is missing; fails under CI=true.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import zipfile
@@ -99,3 +100,20 @@ def test_face_mesh_parity(shared_data: Path, tflite_dir: Path, tmp_path: Path) -
     sc_ref = 1 / (1 + np.exp(-ref[1].reshape(-1).astype(np.float64)))
     assert np.abs(sc - sc_ref).max() < 1e-4
     assert sc_ref.min() > 0.5
+
+
+def test_committed_weights_are_the_converted_tflite(tflite_dir: Path, tmp_path: Path) -> None:
+    """Re-running the converter's reader on the wheel's .tflite gives exactly the shipped tensors."""
+    from moodrig.core.face.models import manifest_path
+    from moodrig.core.weights import load_weights
+
+    for spec, name in ((DETECTOR, "face_detection_short_range"), (MESH, "face_landmark")):
+        prefix = tmp_path / name
+        subprocess.run([str(PARITY_PY), str(REPO / "weights_tools" / "mediapipe_tflite_reader.py"), str(tflite_dir / f"{name}.tflite"), str(prefix)],
+                       check=True, capture_output=True)
+        tensors, manifest = load_weights(manifest_path(spec), model=spec.model, model_version=spec.version)
+        with np.load(prefix.with_suffix(".npz")) as z:
+            assert set(z.files) == set(tensors)
+            for k in z.files:
+                assert np.array_equal(z[k], tensors[k].numpy()), k
+        assert json.loads(prefix.with_suffix(".json").read_text()) == manifest["architecture"]

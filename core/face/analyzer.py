@@ -38,8 +38,12 @@ class AnalyzerConfig:
     min_presence: float = 0.5
     """Face Mesh presence below this counts as no face (tracking lost)."""
     view_check_yaw: float = 25.0
-    """Run the LBP view classifier when |yaw| exceeds this (degrees); it overrides yaw with ±90
-    for profiles, where Face Mesh is not valid. 0 = always, 180 = never."""
+    """Run the LBP view classifier when |yaw| exceeds this (degrees) or the Face Mesh presence
+    is below ``view_check_score``; it overrides yaw with ±90 for profiles, where Face Mesh is
+    not valid. 0 = always, 180 (with score 0) = never."""
+    view_check_score: float = 0.95
+    """Face Mesh presence below which the view classifier runs whatever the yaw (profiles
+    score low and can read any yaw)."""
     refine: bool = True
     """Photos: second Face Mesh pass on the crop its own landmarks define."""
     jit: bool = True
@@ -88,11 +92,13 @@ def classify_view(lbp: NDArray[np.float32], cal: calib.Calibration) -> str:
     return calib.VIEWS[int(np.argmax((f - cal.view_mu) @ cal.view_w + cal.view_b))]
 
 
-def resolve_view(head: HeadPose, lbp: Callable[[], NDArray[np.float32]], cal: calib.Calibration, check_yaw: float) -> tuple[HeadPose, str]:
-    """Face Mesh yaw, unless the LBP classifier (run only when |yaw| > check_yaw) says profile:
-    then yaw = ±90 (Face Mesh is not valid on profiles)."""
+def resolve_view(
+    head: HeadPose, score: float, lbp: Callable[[], NDArray[np.float32]], cal: calib.Calibration, config: AnalyzerConfig
+) -> tuple[HeadPose, str]:
+    """Face Mesh yaw, unless the LBP classifier (run only when |yaw| > view_check_yaw or the
+    presence score < view_check_score) says profile: then yaw = ±90."""
     view = nearest_view(head.yaw)
-    if abs(head.yaw) > check_yaw:
+    if abs(head.yaw) > config.view_check_yaw or score < config.view_check_score:
         lbp_view = classify_view(lbp(), cal)
         if lbp_view.endswith("profile"):
             return HeadPose(yaw=calib.VIEW_YAW[calib.VIEWS.index(lbp_view)], pitch=head.pitch, roll=head.roll), lbp_view
@@ -157,7 +163,7 @@ class FaceAnalyzer:
 
     def describe(self, image: NDArray[np.uint8], mesh: MeshResult, how: str) -> FaceResult:
         fe = analyse_landmarks(mesh.landmarks, self.calibration)
-        head, view = resolve_view(fe.head, lambda: self.view_features(image, mesh.landmarks), self.calibration, self.config.view_check_yaw)
+        head, view = resolve_view(fe.head, mesh.score, lambda: self.view_features(image, mesh.landmarks), self.calibration, self.config)
         xy = mesh.landmarks[:, :2]
         box = (float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max()))
         return FaceResult(

@@ -50,6 +50,7 @@ class Observed:
     landmarks: NDArray[np.float32]  # (N, 468, 3)
     lbp: NDArray[np.float32]  # (N, F)
     found: NDArray[np.bool_]  # (N,)
+    scores: NDArray[np.float64]  # (N,) Face Mesh presence
 
 
 def read_labels(data: Path) -> list[Sample]:
@@ -65,15 +66,16 @@ def observe(data: Path, samples: Sequence[Sample], analyzer: FaceAnalyzer) -> Ob
     lms = np.full((n, 468, 3), np.nan, dtype=np.float32)
     lbp = np.zeros((n, VIEW_LBP.length), dtype=np.float32)
     found = np.zeros(n, dtype=bool)
+    scores = np.zeros(n, dtype=np.float64)
     for i, s in enumerate(samples):
         img = read_image(data / "london_faces_dev" / s.file)
         hit = analyzer.locate(img)
         if hit is None:
             continue
         lm = hit[0].landmarks
-        lms[i], found[i] = lm, True
+        lms[i], found[i], scores[i] = lm, True, hit[0].score
         lbp[i] = face_lbp(img, lm)
-    return Observed(lms, lbp, found)
+    return Observed(lms, lbp, found, scores)
 
 
 def _ridge(x: NDArray[np.float64], y: NDArray[np.float64], lam: float, standardise: bool) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
