@@ -22,3 +22,11 @@ face-weights: venv parity-venv
 
 face-eval: venv
 	$(VPY) -m moodrig.core.face.evaluate --out docs/face_eval.md
+
+# Throwaway venv with mediapipe itself, only to time its own Face Mesh next to moodrig's
+# (docs/face_eval.md). Never a dependency of moodrig; `make face-eval` uses it when present.
+MP_VENV := .venv-mp
+.PHONY: mediapipe-bench-venv
+mediapipe-bench-venv:
+	@test -x $(MP_VENV)/bin/python || $(PY) -m venv $(MP_VENV)
+	$(MP_VENV)/bin/python -m pip install -q 'mediapipe==0.10.21'
