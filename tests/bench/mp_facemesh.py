@@ -1,0 +1,47 @@
+"""Worker for the throwaway venv .venv-bench-mp: MediaPipe 0.10.21 Face Mesh (solutions API,
+tracking mode: static_image_mode=False, one face, no iris refinement) on the same RGB frames.
+
+    .venv-bench-mp/bin/python tests/bench/mp_facemesh.py FRAMES.npy --repeats 5
+
+Each pass uses a fresh FaceMesh graph (so each pass starts by detecting, like moodrig's);
+the first pass is a warm-up and is dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+
+import numpy as np
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("frames")
+    ap.add_argument("--repeats", type=int, default=5)
+    a = ap.parse_args()
+    import mediapipe as mp
+
+    frames = np.load(a.frames)
+    times, found = [], 0
+    for r in range(a.repeats + 1):
+        with mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1, refine_landmarks=False) as fm:
+            n = 0
+            t0 = time.perf_counter()
+            for f in frames:
+                res = fm.process(f)
+                n += res.multi_face_landmarks is not None
+            dt = time.perf_counter() - t0
+        if r > 0:
+            times.append(dt)
+            found = n
+    print("BENCH_RESULT:" + json.dumps({
+        "seconds": times, "frames": int(len(frames)), "faces_found_last_pass": found,
+        "mediapipe": mp.__version__, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }), flush=True)
+
+
+if __name__ == "__main__":
+    main()
