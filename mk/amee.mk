@@ -3,7 +3,7 @@
 # `make amee-eval` regenerates docs/amee_eval.md from the shipped weights, the committed
 # regressor and the ablation exports (trained first when missing: runs/ is not committed).
 AMEE_STEPS ?= 1800
-AMEE_ABL_STEPS ?= 500
+AMEE_ABL_STEPS ?= 600
 AMEE_FULL := runs/amee/full/export/amee_gan_step$(shell printf %06d $(AMEE_STEPS)).manifest.json
 AMEE_FULL_ABL := runs/amee/full/export/amee_gan_step$(shell printf %06d $(AMEE_ABL_STEPS)).manifest.json
 AMEE_NO_MASK := runs/amee/no_mask/export/amee_gan_step$(shell printf %06d $(AMEE_ABL_STEPS)).manifest.json
@@ -16,10 +16,10 @@ $(AMEE_FULL) $(AMEE_FULL_ABL):
 	$(VPY) -m moodrig.weights_tools.amee_train --out runs/amee/full --steps $(AMEE_STEPS) --export-at $(AMEE_ABL_STEPS) --threads 1
 
 $(AMEE_NO_MASK):
-	$(VPY) -m moodrig.weights_tools.amee_train --out runs/amee/no_mask --no-mask --steps 2500 --stop-at $(AMEE_ABL_STEPS) --threads 1
+	$(VPY) -m moodrig.weights_tools.amee_train --out runs/amee/no_mask --no-mask --steps $(AMEE_STEPS) --stop-at $(AMEE_ABL_STEPS) --threads 1
 
 $(AMEE_NO_MAG):
-	$(VPY) -m moodrig.weights_tools.amee_train --out runs/amee/no_mag --no-magnitude --steps 2500 --stop-at $(AMEE_ABL_STEPS) --threads 1
+	$(VPY) -m moodrig.weights_tools.amee_train --out runs/amee/no_mag --no-magnitude --steps $(AMEE_STEPS) --stop-at $(AMEE_ABL_STEPS) --threads 1
 
 amee-regressor: venv
 	$(VPY) -m moodrig.weights_tools.amee_regressor --out weights/amee/expression_regressor
