@@ -1,0 +1,151 @@
+"""`make bench`: run the benchmark workers (each in its own process), write bench/results.json
+and the table bench/RESULTS.md.
+
+    python tests/bench/run_all.py                     # everything, default repeats
+    python tests/bench/run_all.py --quick             # smoke test: tiny repeat counts
+    python tests/bench/run_all.py --only amee bpfa    # re-run some sections, keep the others
+    python tests/bench/run_all.py --render            # only rebuild RESULTS.md from results.json
+
+Sections: face, cascade, amee, bpfa, keyframes, e2e, scaling. Each section is stored with the
+time it ran, its settings, the load average and the training processes seen on the machine,
+so a table merged from several runs says when and under what load every figure was taken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from common import CACHE, REPO, machine_info, other_load, run_worker
+
+OUT_JSON = REPO / "bench" / "results.json"
+OUT_MD = REPO / "bench" / "RESULTS.md"
+MP_VENV = REPO / ".venv-bench-mp"
+MP_PY = MP_VENV / "bin" / "python"
+SECTIONS = ["face", "cascade", "amee", "bpfa", "keyframes", "e2e", "scaling"]
+
+SETTINGS = {
+    "full": {"face_frames": 240, "face_repeats": 5, "cascade_frames": 96, "cascade_repeats": 5, "amee_repeats": 7,
+             "bpfa_repeats": 7, "bpfa_steps": 200_000, "kf_repeats": 5, "kf_insert_repeats": 3,
+             "e2e_repeats": 3, "scaling": [[60, 1], [300, 1]]},
+    "quick": {"face_frames": 24, "face_repeats": 2, "cascade_frames": 12, "cascade_repeats": 2, "amee_repeats": 1,
+              "bpfa_repeats": 2, "bpfa_steps": 20_000, "kf_repeats": 2, "kf_insert_repeats": 1,
+              "e2e_repeats": 1, "scaling": [[10, 1]]},
+}
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def ensure_mp_venv() -> str:
+    """The throwaway venv with mediapipe 0.10.21 (never moodrig's .venv)."""
+    ok = MP_PY.exists() and subprocess.run([str(MP_PY), "-c", "import mediapipe"], capture_output=True).returncode == 0
+    if not ok:
+        print("bench: creating .venv-bench-mp with mediapipe==0.10.21", flush=True)
+        subprocess.run(["python3.11", "-m", "venv", str(MP_VENV)], check=True)
+        extra = ["--find-links", str(REPO / "build" / "mediapipe")] if (REPO / "build" / "mediapipe").is_dir() else []
+        subprocess.run([str(MP_PY), "-m", "pip", "install", "-q", *extra, "mediapipe==0.10.21", "numpy<2"], check=True)
+    return str(MP_PY)
+
+
+def med(d: dict[str, Any]) -> float:
+    return float(d["median"])
+
+
+def section_face(s: dict[str, Any]) -> dict[str, Any]:
+    frames = CACHE / "face_frames.npy"
+    ours = run_worker(["tests/bench/bench_face.py", "--what", "landmarks", "--frames", str(s["face_frames"]),
+                       "--repeats", str(s["face_repeats"]), "--dump", str(frames)])
+    mp = run_worker(["tests/bench/mp_facemesh.py", str(frames), "--repeats", str(s["face_repeats"])], python=ensure_mp_venv())
+    n = mp["frames"]
+    mp["fps"] = _rate(mp["seconds"], n)
+    ours2 = run_worker(["tests/bench/bench_face.py", "--what", "landmarks", "--frames", str(s["face_frames"]),
+                        "--repeats", str(s["face_repeats"])]) if s.get("face_twice") else None
+    return {"moodrig": ours, "mediapipe": mp, "moodrig_again": ours2, "ratio": med(ours["fps"]) / med(mp["fps"])}
+
+
+def _rate(seconds: list[float], units: float) -> dict[str, Any]:
+    from common import rate_stats
+
+    return rate_stats(seconds, units)
+
+
+def section_cascade(s: dict[str, Any]) -> dict[str, Any]:
+    return run_worker(["tests/bench/bench_face.py", "--what", "cascade", "--frames", str(s["cascade_frames"]),
+                       "--repeats", str(s["cascade_repeats"])])
+
+
+def section_amee(s: dict[str, Any]) -> dict[str, Any]:
+    return run_worker(["tests/bench/bench_amee.py", "--repeats", str(s["amee_repeats"])])
+
+
+def section_bpfa(s: dict[str, Any]) -> dict[str, Any]:
+    return run_worker(["tests/bench/bench_bpfa.py", "--repeats", str(s["bpfa_repeats"]), "--steps", str(s["bpfa_steps"])])
+
+
+def section_keyframes(s: dict[str, Any]) -> dict[str, Any]:
+    return run_worker(["tests/bench/bench_keyframes.py", "--frames", "240", "2400", "--repeats", str(s["kf_repeats"]),
+                       "--insert-repeats", str(s["kf_insert_repeats"])])
+
+
+def section_e2e(s: dict[str, Any]) -> dict[str, Any]:
+    runs = [run_worker(["tests/bench/bench_e2e.py", "--seconds", "10"]) for _ in range(s["e2e_repeats"])]
+    return {"runs": runs}
+
+
+def section_scaling(s: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for seconds, reps in s["scaling"]:
+        out[str(seconds)] = [run_worker(["tests/bench/bench_e2e.py", "--seconds", str(seconds)], timeout=4 * 3600)
+                             for _ in range(reps)]
+    return out
+
+
+RUNNERS = {"face": section_face, "cascade": section_cascade, "amee": section_amee, "bpfa": section_bpfa,
+           "keyframes": section_keyframes, "e2e": section_e2e, "scaling": section_scaling}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", nargs="+", choices=SECTIONS, default=None)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--render", action="store_true")
+    ap.add_argument("--json", default=str(OUT_JSON))
+    ap.add_argument("--md", default=str(OUT_MD))
+    a = ap.parse_args()
+    jpath, mpath = Path(a.json), Path(a.md)
+    data: dict[str, Any] = json.loads(jpath.read_text()) if jpath.is_file() else {"sections": {}}
+    if not a.render:
+        from make_clips import make_clip
+
+        settings = SETTINGS["quick" if a.quick else "full"]
+        make_clip(10)
+        data["machine"] = machine_info()
+        for name in a.only or SECTIONS:
+            load = other_load()
+            print(f"bench: {name} ({now()}, load {load['loadavg'][0]:.1f}, "
+                  f"{len(load['training_processes'])} training processes)", flush=True)
+            started = now()
+            result = RUNNERS[name](settings)
+            data["sections"][name] = {"started": started, "finished": now(), "mode": "quick" if a.quick else "full",
+                                      "settings": settings, "load_before": load, "load_after": other_load(), "result": result}
+            jpath.parent.mkdir(parents=True, exist_ok=True)
+            jpath.write_text(json.dumps(data, indent=1))
+            print(f"bench: {name} done ({now()})", flush=True)
+    from report import render
+
+    mpath.write_text(render(data))
+    print(f"bench: wrote {jpath.relative_to(REPO) if jpath.is_relative_to(REPO) else jpath} and {mpath}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    os.chdir(REPO)
+    main()
