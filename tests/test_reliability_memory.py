@@ -1,0 +1,199 @@
+"""Long runs in bounded memory (issue #8, item 6), measured in child processes (peak RSS).
+
+Analysis: a synthetic 640×480 25 fps video — the sample face photo drifting over a grey
+canvas — is streamed. Two measurements per video length:
+
+* ``real``: ``analyze_video`` with the real face models on the first N frames (this CPU runs
+  them at 0.1–3 s a frame, so a 30-minute video cannot be analysed whole here); RSS is
+  sampled every few frames to show it does not grow with frames.
+* ``stream``: *every* frame of the file decoded by the real ``FrameSource`` and fed through
+  the real ``analyze_frames`` (smoothing, bookkeeping, gap filling), with the per-frame
+  network call replaced by the face result of the first frame (a stated stand-in: the
+  networks' memory is fixed and is what ``real`` measures).
+
+Bake: ``moodrig.api.bake`` in the real bpy for a 1- and 5-minute track with the painter test
+double standing in for AMEE-GAN (the pipeline's memory: behavior, texture cache, image
+sequence, keyframes); the texture count on disk is sampled at every progress step to show
+textures are flushed as they are made.
+
+    python tests/test_reliability_memory.py            # 1/10/30-min analysis, 1/5-min bake
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE / "data" / "bad"))
+sys.path.insert(0, str(HERE))
+
+VIDEO_MAKER = """
+import sys, cv2, numpy as np
+sys.path.insert(0, {bad!r})
+from make_corpus import face_rgb
+path, seconds, fps = sys.argv[1], float(sys.argv[2]), 25.0
+face = cv2.resize(face_rgb(), (300, 300), interpolation=cv2.INTER_AREA)[:, :, ::-1].copy()
+w = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"mp4v"), fps, (640, 480))
+canvas = np.full((480, 640, 3), 96, np.uint8)
+for i in range(int(seconds * fps)):
+    frame = canvas.copy()
+    x = int(170 + 136 * np.sin(i / 37.0)); y = int(90 + 72 * np.sin(i / 53.0))
+    frame[y:y + 300, x:x + 300] = face
+    w.write(frame)
+w.release()
+"""
+
+ANALYSIS = """
+import json, resource, sys, time
+import numpy as np
+from moodrig.core.face import analyze_video
+from moodrig.core.face.analyzer import AnalyzerConfig, FaceAnalyzer
+from moodrig.core.face.io import FrameSource
+from moodrig.core.face.video import analyze_frames
+path, mode, max_frames = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def current_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+samples = []
+def progress(done, total):
+    if done % 10 == 0:
+        samples.append([done, round(current_mb(), 1)])
+t0 = time.perf_counter()
+if mode == "real":
+    track = analyze_video(path, max_frames=max_frames, progress=progress)
+else:
+    real = FaceAnalyzer(AnalyzerConfig())
+    src = FrameSource(path)
+    first = None
+    class FirstFrameResult:
+        # The networks' per-frame call replaced by the first frame's real result.
+        def track(self, frame, prev):
+            global first
+            if first is None:
+                first = real.track(frame, None)
+            return first
+    track = analyze_frames(iter(src), src.info.fps, analyzer=FirstFrameResult(), total=src.info.frame_count,
+                           progress=lambda d, t: progress(d, t) if d % 250 == 0 else None)
+print(json.dumps(dict(frames=len(track), valid=int(track.valid.sum()), peak_rss_mb=round(rss_mb(), 1),
+                      samples=samples, seconds=round(time.perf_counter() - t0, 1))))
+"""
+
+
+def make_video(path: Path, seconds: float) -> Path:
+    if not path.exists():
+        subprocess.run([sys.executable, "-c", VIDEO_MAKER.format(bad=str(HERE / "data" / "bad")), str(path), str(seconds)],
+                       check=True, timeout=1800)
+    return path
+
+
+def measure_analysis(path: Path, mode: str, max_frames: int = 0, timeout: float = 1800) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, "-c", ANALYSIS, str(path), mode, str(max_frames)],
+                          capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return out
+
+
+BAKE = """
+import bpy, moodrig, numpy as np, resource, time
+from pathlib import Path
+from moodrig import api
+from moodrig.core.painter import paint_face, DEFAULT_STYLE
+from moodrig.core.demo_timeline import scripted_track
+
+class PainterEditor:
+    model_id = "painter-ground-truth"
+    def edit(self, textures, vectors):
+        return np.stack([paint_face(DEFAULT_STYLE, v, textures.shape[1]) for v in vectors])
+
+folder = Path({folder!r})
+bpy.ops.wm.read_factory_settings(use_empty=True)
+moodrig.register()
+bpy.ops.moodrig.add_demo_character(texture_size={size})
+bpy.ops.wm.save_as_mainfile(filepath=str(folder / "scene.blend"))
+track = scripted_track(fps=24.0, seconds={seconds})
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+on_disk = []
+def progress(p):
+    on_disk.append([p.stage, len(list((folder / "moodrig" / "moodrig_DemoFace" / "cache").glob("*.png")))])
+t0 = time.perf_counter()
+res = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=track, seed=1,
+               editor=PainterEditor(), progress=progress)
+wall = time.perf_counter() - t0
+bpy.ops.wm.save_mainfile()
+report(dict(frames=res.n_frames, distinct=res.distinct_textures, texture_bytes=res.texture_bytes,
+            peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            rss_before_bake_mb=round(base, 1), seconds=round(wall, 1), on_disk=on_disk,
+            blend_mb=round((folder / "scene.blend").stat().st_size / 2**20, 1)))
+"""
+
+
+def measure_bake(folder: Path, seconds: float, size: int = 128) -> dict[str, Any]:
+    from bpy_runner import run_bpy
+
+    out: dict[str, Any] = run_bpy(BAKE.format(folder=str(folder), seconds=seconds, size=size), timeout=1800)
+    return out
+
+
+@pytest.mark.slow
+def test_one_minute_of_video_streams_through_analysis_in_bounded_memory(tmp_path: Path) -> None:
+    video = make_video(tmp_path / "one_minute.mp4", 60)
+    real = measure_analysis(video, "real", max_frames=40)
+    assert real["frames"] == 40 and real["valid"] == 40
+    (_, first), (_, last) = real["samples"][0], real["samples"][-1]
+    assert last - first < 40, f"RSS grew {last - first:.0f} MB over {real['samples']}"
+    stream = measure_analysis(video, "stream")
+    assert stream["frames"] == 1500 and stream["valid"] == 1500
+    assert stream["peak_rss_mb"] < real["peak_rss_mb"] + 100, (stream, real)
+    print(json.dumps(dict(real=real, stream=stream)))
+
+
+@pytest.mark.blender
+@pytest.mark.slow
+def test_one_minute_bake_flushes_textures_as_it_goes_in_bounded_memory(tmp_path: Path) -> None:
+    r = measure_bake(tmp_path, 60, size=64)
+    assert r["frames"] == 60 * 24
+    counts = [n for stage, n in r["on_disk"] if stage.startswith("textures")]
+    assert len(counts) >= 3 and counts == sorted(counts) and counts[0] < counts[-1] == r["distinct"], \
+        "textures land on disk batch by batch, not at the end"
+    assert r["peak_rss_mb"] - r["rss_before_bake_mb"] < 512, r
+    print(json.dumps({k: v for k, v in r.items() if k != "on_disk"}))
+
+
+def main() -> None:
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="moodrig-memory-"))
+    results: dict[str, Any] = {}
+    for minutes, real_frames in ((1, 60), (10, 60), (30, 60)):
+        t0 = time.perf_counter()
+        video = make_video(work / f"{minutes}min.mp4", minutes * 60)
+        made = time.perf_counter() - t0
+        results[f"analysis_{minutes}min"] = dict(
+            file_mb=round(video.stat().st_size / 2**20, 1), make_s=round(made, 1),
+            real=measure_analysis(video, "real", max_frames=real_frames),
+            stream=measure_analysis(video, "stream"),
+        )
+        print(json.dumps({f"analysis_{minutes}min": results[f"analysis_{minutes}min"]}), flush=True)
+    for minutes in (1, 5):
+        folder = work / f"bake_{minutes}"
+        folder.mkdir()
+        r = measure_bake(folder, minutes * 60, size=128)
+        r["on_disk"] = r["on_disk"][:: max(1, len(r["on_disk"]) // 12)]
+        results[f"bake_{minutes}min"] = r
+        print(json.dumps({f"bake_{minutes}min": r}), flush=True)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
