@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
 import re
 import subprocess
 import sys
@@ -35,7 +36,8 @@ from moodrig.core.bpfa.model import Bpfa
 from moodrig.core.errors import DefinitionError
 
 TIME_BOUND_S = 5.0
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+"""Per input. MOODRIG_FUZZ_EXAMPLES=N runs N examples per property (default 150)."""
+FUZZ = settings(max_examples=int(os.environ.get("MOODRIG_FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
 def minimal() -> dict[str, Any]:
