@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from ..errors import InputError
 from .analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult
 from .io import ReadLimits, as_rgb8, read_image
+from .models import torch_threads
 from .overlay import draw_overlay
 from .video import VideoConfig, analyze_video
 
@@ -55,7 +56,9 @@ def analyze_image(path_or_array: str | Path | NDArray[np.generic], *, config: An
     else:
         image = as_rgb8(path_or_array)
         source = None
-    result = _analyzer(config or AnalyzerConfig()).analyze(image)
+    cfg = config or AnalyzerConfig()
+    with torch_threads(cfg.threads):
+        result = _analyzer(cfg).analyze(image)
     if result is None:
         raise InputError(source, "no face found in the image")
     return result

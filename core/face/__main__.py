@@ -47,7 +47,7 @@ def _write_png(path: Path, rgb: NDArray[np.uint8]) -> None:
 
 def analyze(args: argparse.Namespace) -> int:
     torch.set_num_threads(args.threads)
-    acfg = AnalyzerConfig()
+    acfg = AnalyzerConfig(threads=args.threads)
     kind = classify(args.input)
     doc: dict[str, object] = {"input": str(args.input), "kind": kind, "expression_names": list(EXPRESSION_NAMES)}
     if kind == "image":
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--overlay", type=Path, help="write an overlay PNG here")
     a.add_argument("--fill", choices=("hold", "interpolate"), default="hold", help="policy for frames without a face")
     a.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
-    a.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    a.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is fastest for these small networks)")
     args = ap.parse_args(argv)
     try:
         return analyze(args)

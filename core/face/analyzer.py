@@ -48,6 +48,8 @@ class AnalyzerConfig:
     """Photos: second Face Mesh pass on the crop its own landmarks define."""
     jit: bool = True
     """Use TorchScript-traced networks (same numbers, faster)."""
+    threads: int | None = 1
+    """Torch CPU threads while analysing (restored afterwards); None leaves the setting alone."""
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,10 @@ use; a module is built once per process and cached. Torch threads are left to th
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,3 +84,22 @@ def traced(net: TfliteNet, spec: ModelSpec) -> torch.jit.ScriptModule:
         mod = torch.jit.trace(net, example, check_trace=False)  # type: ignore[no-untyped-call]
         frozen: torch.jit.ScriptModule = torch.jit.freeze(mod.eval())
     return frozen
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run the block with ``n`` torch CPU threads (None: leave as is), then restore.
+
+    These networks are small: one thread avoids OpenMP synchronisation, which on a busy
+    2-core machine costs more than the second thread gains (docs/face_eval.md)."""
+    if n is None:
+        yield
+        return
+    if n < 1:
+        raise ValueError(f"torch threads must be at least 1, got {n}")
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

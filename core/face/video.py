@@ -20,6 +20,7 @@ from ..expression import N_EXPRESSION
 from ..track import ExpressionTrack
 from .analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult
 from .io import FrameSource, ReadLimits
+from .models import torch_threads
 from .smoothing import FillPolicy, OneEuro, OneEuroConfig, fill_missing
 
 Progress = Callable[[int, int | None], object]
@@ -57,6 +58,42 @@ def track_frames(frames: Iterator[NDArray[np.uint8]] | list[NDArray[np.uint8]], 
         yield FrameRecord(i, prev)
 
 
+def _run(
+    frames: Iterator[NDArray[np.uint8]] | list[NDArray[np.uint8]],
+    an: FaceAnalyzer,
+    f_expr: OneEuro | None,
+    f_head: OneEuro | None,
+    expr: list[NDArray[np.float64]],
+    head: list[NDArray[np.float64]],
+    valid: list[bool],
+    max_frames: int | None,
+    total: int | None,
+    progress: Progress | None,
+    on_frame: Callable[[FrameRecord], object] | None,
+) -> None:
+    for rec in track_frames(iter(frames), an):
+        if on_frame is not None:
+            on_frame(rec)
+        face = rec.face
+        if face is None:
+            expr.append(np.zeros(N_EXPRESSION))
+            head.append(np.zeros(3))
+            valid.append(False)
+            for f in (f_expr, f_head):
+                if f is not None:
+                    f.reset()
+        else:
+            e = face.expression.astype(np.float64)
+            h = np.array([face.head.yaw, face.head.pitch, face.head.roll])
+            expr.append(f_expr(e) if f_expr else e)
+            head.append(f_head(h) if f_head else h)
+            valid.append(True)
+        if progress is not None:
+            progress(rec.index + 1, total)
+        if max_frames is not None and rec.index + 1 >= max_frames:
+            break
+
+
 def analyze_frames(
     frames: Iterator[NDArray[np.uint8]] | list[NDArray[np.uint8]],
     fps: float,
@@ -82,28 +119,10 @@ def analyze_frames(
     expr: list[NDArray[np.float64]] = []
     head: list[NDArray[np.float64]] = []
     valid: list[bool] = []
-    for rec in track_frames(iter(frames), an):
-        if on_frame is not None:
-            on_frame(rec)
-        face = rec.face
-        if face is None:
-            expr.append(np.zeros(N_EXPRESSION))
-            head.append(np.zeros(3))
-            valid.append(False)
-            for f in (f_expr, f_head):
-                if f is not None:
-                    f.reset()
-        else:
-            e = face.expression.astype(np.float64)
-            h = np.array([face.head.yaw, face.head.pitch, face.head.roll])
-            expr.append(f_expr(e) if f_expr else e)
-            head.append(f_head(h) if f_head else h)
-            valid.append(True)
-        if progress is not None:
-            progress(rec.index + 1, total)
-        if max_frames is not None and rec.index + 1 >= max_frames:
-            break
+    with torch_threads(an.config.threads):
+        _run(frames, an, f_expr, f_head, expr, head, valid, max_frames, total, progress, on_frame)
     if not valid:
+
         raise InputError(source, "contains no frames")
     ok = np.array(valid)
     if not ok.any():
