@@ -41,7 +41,7 @@ class AnalyzerConfig:
     """Run the LBP view classifier when |yaw| exceeds this (degrees) or the Face Mesh presence
     is below ``view_check_score``; it overrides yaw with ±90 for profiles, where Face Mesh is
     not valid. 0 = always, 180 (with score 0) = never."""
-    view_check_score: float = 0.95
+    view_check_score: float = 0.99
     """Face Mesh presence below which the view classifier runs whatever the yaw (profiles
     score low and can read any yaw)."""
     refine: bool = True
