@@ -506,7 +506,20 @@ def report(rows: list[dict[str, object]]) -> str:
     classes: dict[str, list[dict[str, object]]] = {}
     for r in rows:
         classes.setdefault(str(r["class"]), []).append(r)
+    summary = ["| class | inputs | how it is handled |", "|---|---:|---|"]
+    for cls, rs in classes.items():
+        kinds: dict[str, int] = {}
+        for r in rs:
+            if r["outcome"] == "track":
+                key = "analysed" + (" (missing frames reported)" if r["missing"] else "")
+            else:
+                key = f"{r['outcome']}: “{str(r.get('message', '')).replace('<file>: ', '')[:60]}”"
+            kinds[key] = kinds.get(key, 0) + 1
+        how = "; ".join(f"{k} ×{n}" if n > 1 else k for k, n in kinds.items())
+        summary.append(f"| {cls} | {len(rs)} | {how.replace('|', '/')} |")
     lines = [
+        *summary,
+        "",
         f"{len(rows)} inputs in {len(classes)} classes; "
         f"{sum(1 for r in rows if not r['problem'])} handled as specified. "
         f"Slowest {max(float(r['seconds']) for r in rows):.1f} s (bound {TIME_BOUND_S:.0f} s); "  # type: ignore[arg-type]
@@ -536,8 +549,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help="run every input through analysis (JSON lines)")
     ap.add_argument("--report", action="store_true", help="--check, then write the table into docs/security.md")
     ap.add_argument("--no-generate", action="store_true", help="use the files already in generated/")
+    ap.add_argument("--rows", type=Path, help="--report from the JSON lines of an earlier --check instead of rerunning")
     ap.add_argument("names", nargs="*", help="only these cases")
     args = ap.parse_args(argv)
+    if args.rows:
+        rows = [json.loads(line) for line in args.rows.read_text().splitlines() if '"name"' in line]
+        write_report(report(rows))
+        return 1 if any(r["problem"] for r in rows) else 0
     if not args.no_generate:
         generate()
     if args.check or args.report:
