@@ -28,15 +28,15 @@ OUT_JSON = REPO / "bench" / "results.json"
 OUT_MD = REPO / "bench" / "RESULTS.md"
 MP_VENV = REPO / ".venv-bench-mp"
 MP_PY = MP_VENV / "bin" / "python"
-SECTIONS = ["face", "cascade", "amee", "bpfa", "keyframes", "e2e", "scaling"]
+SECTIONS = ["face", "cascade", "amee", "bpfa", "keyframes", "profile", "e2e", "scaling"]
 
 SETTINGS = {
     "full": {"face_frames": 240, "face_repeats": 5, "cascade_frames": 96, "cascade_repeats": 5, "amee_repeats": 7,
              "bpfa_repeats": 7, "bpfa_steps": 200_000, "kf_repeats": 5, "kf_insert_repeats": 3,
-             "e2e_repeats": 3, "scaling": [[60, 1], [300, 1]]},
+             "e2e_repeats": 3, "scaling": [[60, 1], [300, 1]], "profile_frames": 48},
     "quick": {"face_frames": 24, "face_repeats": 2, "cascade_frames": 12, "cascade_repeats": 2, "amee_repeats": 1,
               "bpfa_repeats": 2, "bpfa_steps": 20_000, "kf_repeats": 2, "kf_insert_repeats": 1,
-              "e2e_repeats": 1, "scaling": [[10, 1]]},
+              "e2e_repeats": 1, "scaling": [[10, 1]], "profile_frames": 12},
 }
 
 
@@ -105,10 +105,36 @@ def section_scaling(s: dict[str, Any]) -> dict[str, Any]:
     for seconds, reps in s["scaling"]:
         out[str(seconds)] = [run_worker(["tests/bench/bench_e2e.py", "--seconds", str(seconds)], timeout=4 * 3600)
                              for _ in range(reps)]
+        print(f"bench: scaling {seconds} s clip done ({now()})", flush=True)
     return out
 
 
-RUNNERS = {"face": section_face, "cascade": section_cascade, "amee": section_amee, "bpfa": section_bpfa,
+def save_section(jpath: Path, name: str, entry: dict[str, Any], machine: dict[str, Any]) -> dict[str, Any]:
+    """Merge one section into the file as it is on disk now (several runs may add sections).
+    Scaling results merge per clip length, so 60 s and 300 s can be measured in separate runs."""
+    data: dict[str, Any] = json.loads(jpath.read_text()) if jpath.is_file() else {"sections": {}}
+    data["machine"] = machine
+    old = data["sections"].get(name)
+    if name == "scaling" and old is not None:
+        merged = {**old["result"], **entry["result"]}
+        runs_info = {**old.get("runs_info", {old["started"]: old["load_before"]}), entry["started"]: entry["load_before"]}
+        entry = {**entry, "result": merged, "runs_info": runs_info,
+                 "started": min(old["started"], entry["started"]), "load_before": old["load_before"] if old["load_before"]["training_processes"] else entry["load_before"]}
+    data["sections"][name] = entry
+    jpath.parent.mkdir(parents=True, exist_ok=True)
+    tmp = jpath.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    tmp.replace(jpath)
+    return data
+
+
+def section_profile(s: dict[str, Any]) -> dict[str, Any]:
+    """Where the misses spend their time (face tracking pass, AMEE-GAN 128 px batch 16)."""
+    return {"face": run_worker(["tests/bench/profile_face.py", "--frames", str(s["profile_frames"])]),
+            "amee": run_worker(["tests/bench/profile_amee.py"])}
+
+
+RUNNERS = {"profile": section_profile, "face": section_face, "cascade": section_cascade, "amee": section_amee, "bpfa": section_bpfa,
            "keyframes": section_keyframes, "e2e": section_e2e, "scaling": section_scaling}
 
 
@@ -119,13 +145,16 @@ def main() -> None:
     ap.add_argument("--render", action="store_true")
     ap.add_argument("--json", default=str(OUT_JSON))
     ap.add_argument("--md", default=str(OUT_MD))
+    ap.add_argument("--scaling-seconds", type=int, nargs="+", default=None, help="clip lengths of the scaling section")
     a = ap.parse_args()
     jpath, mpath = Path(a.json), Path(a.md)
     data: dict[str, Any] = json.loads(jpath.read_text()) if jpath.is_file() else {"sections": {}}
     if not a.render:
         from make_clips import make_clip
 
-        settings = SETTINGS["quick" if a.quick else "full"]
+        settings = dict(SETTINGS["quick" if a.quick else "full"])
+        if a.scaling_seconds:
+            settings["scaling"] = [[x, 1] for x in a.scaling_seconds]
         make_clip(10)
         data["machine"] = machine_info()
         for name in a.only or SECTIONS:
@@ -134,10 +163,9 @@ def main() -> None:
                   f"{len(load['training_processes'])} training processes)", flush=True)
             started = now()
             result = RUNNERS[name](settings)
-            data["sections"][name] = {"started": started, "finished": now(), "mode": "quick" if a.quick else "full",
-                                      "settings": settings, "load_before": load, "load_after": other_load(), "result": result}
-            jpath.parent.mkdir(parents=True, exist_ok=True)
-            jpath.write_text(json.dumps(data, indent=1))
+            entry = {"started": started, "finished": now(), "mode": "quick" if a.quick else "full",
+                     "settings": settings, "load_before": load, "load_after": other_load(), "result": result}
+            data = save_section(jpath, name, entry, data["machine"])
             print(f"bench: {name} done ({now()})", flush=True)
     from report import render
 
