@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-
 from common import emit, rate_stats, stats, time_repeats
 
 

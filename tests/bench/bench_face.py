@@ -17,7 +17,6 @@ import time
 import cv2
 import numpy as np
 import torch
-
 from common import CACHE, emit, rate_stats, time_repeats
 from make_clips import clip_path, make_clip, read_frames
 
@@ -81,13 +80,14 @@ def cascade(frames: list[np.ndarray], repeats: int) -> dict[str, object]:
         hits["opencv"] = sum(len(clf.detectMultiScale(g)) > 0 for g in grays)
 
     ts_o, ts_t = [], []
-    ours(); theirs()  # warm-up
+    ours()  # warm-up
+    theirs()
     for _ in range(repeats):  # interleaved, so both see the same machine load
         ts_o.extend(time_repeats(ours, 1, warmup=0))
         ts_t.extend(time_repeats(theirs, 1, warmup=0))
     return {"moodrig_fps": rate_stats(ts_o, len(frames)), "opencv_fps": rate_stats(ts_t, len(frames)),
             "frames": len(frames), "frames_with_face": hits,
-            "ratio": rate_stats([t / o for o, t in zip(ts_o, ts_t)], 1.0)}
+            "ratio": rate_stats([t / o for o, t in zip(ts_o, ts_t, strict=True)], 1.0)}
 
 
 def main() -> None:

@@ -15,7 +15,6 @@ import tempfile
 import time
 
 import numpy as np
-
 from common import emit, rate_stats
 
 
@@ -73,7 +72,7 @@ def main() -> None:
                 vals = [curves[b].tolist() for b in bones]
                 t0 = time.perf_counter()
                 for f in range(n):
-                    for pb, v in zip(pbs, vals):
+                    for pb, v in zip(pbs, vals, strict=True):
                         pb.rotation_euler = v[f]
                         pb.keyframe_insert("rotation_euler", frame=1 + f, group=pb.name)
                 dt = time.perf_counter() - t0

@@ -51,7 +51,7 @@ def clip_path(seconds: int) -> Path:
 
 def make_clip(seconds: int, force: bool = False) -> Path:
     path = clip_path(seconds)
-    n = int(round(seconds * FPS))
+    n = round(seconds * FPS)
     if path.is_file() and not force:
         cap = cv2.VideoCapture(str(path))
         ok = cap.isOpened() and int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == n

@@ -38,7 +38,7 @@ def main() -> None:
             times.append(dt)
             found = n
     print("BENCH_RESULT:" + json.dumps({
-        "seconds": times, "frames": int(len(frames)), "faces_found_last_pass": found,
+        "seconds": times, "frames": len(frames), "faces_found_last_pass": found,
         "mediapipe": mp.__version__, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }), flush=True)
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 import time
 
 import torch
-from torch.profiler import ProfilerActivity, profile
-
 from common import emit
+from torch.profiler import ProfilerActivity, profile
 
 
 def main() -> None:

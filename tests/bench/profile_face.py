@@ -16,10 +16,9 @@ import pstats
 import time
 
 import torch
-from torch.profiler import ProfilerActivity, profile
-
 from common import emit
 from make_clips import make_clip, read_frames
+from torch.profiler import ProfilerActivity, profile
 
 
 def main() -> None:
