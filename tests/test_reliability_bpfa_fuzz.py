@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from moodrig.core.bpfa import load_definition, parse_definition
@@ -203,6 +203,9 @@ ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 
 @FUZZ
 @given(new_id=st.text(min_size=0, max_size=12), suffix=st.sampled_from([".json", ".yaml"]))
+@example(new_id="maybe\n", suffix=".json")  # `$` in the id pattern also matches before a final newline
+@example(new_id="caf\u00e9", suffix=".yaml")
+@example(new_id="*", suffix=".json")
 def test_ids_are_accepted_iff_plain_ascii_identifiers(tmp_path_factory: pytest.TempPathFactory, new_id: str, suffix: str) -> None:
     """A behavior renamed consistently (definition, transition target) to any unicode string."""
     if new_id in ("idle", "hop", "maybe"):
