@@ -231,3 +231,42 @@ def test_the_users_own_rig_action_survives_bake_save_and_reload(tmp_path: Path) 
         "the artist's action was unassigned by the bake and, with no user left, dropped on save "
         f"(users after bake: {r['users_after_bake']})"
     )
+
+
+OPERATOR_BAD_SOURCES = SETUP + """
+folder = {folder!r}
+fresh(folder)
+import moodrig.core.amee.infer as infer
+infer.AmeeEditor.load = classmethod(lambda cls, **k: PainterEditor())
+s = bpy.context.scene.moodrig
+out = {{}}
+for path in {paths!r}:
+    before = snapshot()
+    s.source_path = path
+    try:
+        out[Path(path).name] = dict(result=list(bpy.ops.moodrig.bake()))
+    except RuntimeError as exc:   # bpy raises the operator's ERROR report
+        out[Path(path).name] = dict(message=str(exc), same=snapshot() == before)
+report(out)
+"""
+
+
+def test_operator_refuses_bad_sources_with_the_core_message(tmp_path: Path) -> None:
+    """Corpus inputs through ``bpy.ops.moodrig.bake()``: an error report carrying the
+    InputError text (never 'unexpected error'), and the scene unchanged."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "data" / "bad"))
+    import make_corpus
+
+    make_corpus.generate()
+    cases = {"truncated_50pct.mp4": "cannot be opened", "bomb_50000x50000.png": "more than the limit",
+             "text.png": "not a readable image", "fifo.png": "not a file"}
+    paths = [str(make_corpus.OUT / name) for name in cases]
+    r = run_bpy(OPERATOR_BAD_SOURCES.format(folder=str(tmp_path), paths=paths))
+    for name, phrase in cases.items():
+        got = r[name]
+        assert "message" in got, f"{name}: the bake did not fail: {got}"
+        assert phrase in got["message"] and "unexpected" not in got["message"], got["message"]
+        assert name in got["message"], "the message names the file"
+        assert got["same"], f"{name}: scene changed"
