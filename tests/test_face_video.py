@@ -8,6 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import torch
 
 from moodrig.core.errors import InputError
 from moodrig.core.face.__main__ import main as cli_main
@@ -89,7 +90,9 @@ def test_video_file_sequence_and_cli(shared_data: Path, tmp_path: Path) -> None:
         vw.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
     vw.release()
     seen: list[tuple[int, int | None]] = []
+    threads_before = torch.get_num_threads()
     track = analyze_video(video, progress=lambda d, t: seen.append((d, t)))
+    assert torch.get_num_threads() == threads_before  # the analysis' own thread setting is restored
     assert len(track) == 8 and abs(track.fps - 24) < 1e-6 and track.valid.all()
     assert seen[-1][0] == 8
     assert len(analyze_video(video, max_frames=3)) == 3
