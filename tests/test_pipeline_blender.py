@@ -138,7 +138,6 @@ def test_readme_example_three_characters(tmp_path: Path) -> None:
 import bpy, numpy as np
 bpy.ops.wm.open_mainfile(filepath={str(tmp_path / 'crowd.blend')!r})
 from moodrig.core.rig import BONE_ROLES
-rigs = sorted(o for o in bpy.data.objects if o.type == "ARMATURE")
 curves = []
 for rig in sorted((o for o in bpy.data.objects if o.type == "ARMATURE"), key=lambda o: o.name):
     act = rig.animation_data.action
