@@ -117,3 +117,20 @@ def test_committed_weights_are_the_converted_tflite(tflite_dir: Path, tmp_path: 
             for k in z.files:
                 assert np.array_equal(z[k], tensors[k].numpy()), k
         assert json.loads(prefix.with_suffix(".json").read_text()) == manifest["architecture"]
+
+
+@pytest.mark.shared
+def test_runtime_traced_networks_match_the_parity_checked_modules(shared_data: Path) -> None:
+    """The TorchScript channels-last copies used at run time give the eager modules' numbers."""
+    from moodrig.core.face.models import traced
+
+    img = read_image(shared_data / "london_faces_dev" / "images" / "001_03.jpg")
+    for spec in (DETECTOR, MESH):
+        net = load_net(spec)
+        x = to_tensor(letterbox(img, spec.input_size)[0], *spec.input_range)
+        with torch.inference_mode():
+            eager = net(x.contiguous())
+            fast = traced(net, spec)(x)
+        for a, b in zip(eager, fast, strict=True):
+            assert a.shape == b.shape
+            assert float((a - b).abs().max()) < 1e-3

@@ -7,6 +7,7 @@ use; a module is built once per process and cached. Torch threads are left to th
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import warnings
 from collections.abc import Iterator
@@ -75,8 +76,11 @@ def cached_net(spec: ModelSpec) -> TfliteNet:
 
 
 def traced(net: TfliteNet, spec: ModelSpec) -> torch.jit.ScriptModule:
-    """TorchScript-traced + frozen copy for fast inference (same numbers as ``net``)."""
-    example = torch.zeros(1, 3, spec.input_size, spec.input_size)
+    """TorchScript-traced + frozen channels-last copy for fast inference (same numbers as
+    ``net`` within float rounding; ``net`` itself is not modified). Feed it channels-last
+    input (``x.contiguous(memory_format=torch.channels_last)``); NCHW works too, slower."""
+    net = copy.deepcopy(net).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    example = torch.zeros(1, 3, spec.input_size, spec.input_size).contiguous(memory_format=torch.channels_last)
     # torch 2.13 marks the TorchScript API deprecated; it still gives the fastest CPU inference
     # for these small networks (measured in docs/face_eval.md), so the warnings are muted here.
     with warnings.catch_warnings(), torch.inference_mode():
