@@ -51,6 +51,7 @@ def install_and_bake():
     import mathutils
 
     r3d.view_rotation = mathutils.Euler((1.45, 0.0, 0.25)).to_quaternion()
+    bpy.context.preferences.view.ui_scale = 0.8  # room for all five panels in the window
     g.open_sidebar()
 
 
