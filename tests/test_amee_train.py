@@ -41,7 +41,14 @@ def test_train_export_load_infer(tmp_path: Path) -> None:
     assert all(np.isfinite(r["loss_g"]) and 0 <= r["mean_mask"] <= 1 for r in log)
     man = json.loads(manifest.read_text())
     assert man["resolution"] == 32 and man["training"]["trained_steps"] == 3 and len(man["expression_names"]) == 8
-    editor = AmeeEditor.load(manifest, device="cpu")
+    # stage 2 starts from the stage-1 export with the change-weighted losses
+    stage2 = train(TrainConfig(**{**_cfg(tmp_path, "stage2", 1).__dict__, "init_from": str(manifest),
+                                  "changed_weight": 10.0, "mask_pos_weight": 5.0}), quiet=True)
+    assert json.loads(stage2.read_text())["training"]["init_from"] == str(manifest)
+    with pytest.raises(SystemExit, match="architecture"):
+        train(TrainConfig(**{**_cfg(tmp_path, "bad", 1).__dict__, "init_from": str(manifest), "enc_channels": (4, 8, 8, 16, 32)}),
+              quiet=True)
+    editor = AmeeEditor.load(stage2, device="cpu")
     tex = paint_face(DEFAULT_STYLE, np.zeros(8, np.float32), 80)[None]
     out = editor.edit(tex, expression_vector(smile=1.0)[None])
     assert out.shape == tex.shape and np.isfinite(out).all()

@@ -33,7 +33,7 @@ from PIL import Image
 
 from moodrig.core.amee.config import AmeeConfig
 from moodrig.core.amee.model import Discriminator, Generator, compose
-from moodrig.core.amee.weights_io import export_generator, storage_round_trip
+from moodrig.core.amee.weights_io import export_generator, load_generator, storage_round_trip
 from moodrig.core.fileio import atomic_write_text
 
 from .amee_ckpt import load_checkpoint, save_checkpoint
@@ -82,6 +82,14 @@ class TrainConfig:
     mask_bias_init: float = -5.0
     """Initial bias of the mask head's conv (sigmoid(-5) ≈ 0.007, below the 0.01 threshold):
     the mask starts closed and opens only where the losses ask for an edit."""
+    changed_weight: float = 0.0
+    """Extra weight of the paired L1 on pixels the edit must change (the change map): the L1 is
+    averaged with per-pixel weights 1 + changed_weight·changed. 0: plain mean."""
+    mask_pos_weight: float = 1.0
+    """Weight of the changed pixels in the mask BCE (they are ~5 % of the image)."""
+    init_from: str = ""
+    """Generator manifest to start from (a previous stage's export); "" = random init.
+    The discriminator and the optimisers start fresh."""
     identity_prob: float = 0.1
     """Probability that a pair's target expression is its source expression."""
     styles: int = 3000
@@ -192,6 +200,11 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     if gen.mask_head is not None:
         with torch.no_grad():
             gen.mask_head.bias.fill_(cfg.mask_bias_init)
+    if cfg.init_from:
+        init, _ = load_generator(cfg.init_from)
+        if init.cfg != arch:
+            raise SystemExit(f"{cfg.init_from}: architecture {init.cfg} differs from this run's {arch}")
+        gen.load_state_dict(init.state_dict())
     opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
     opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
     rng = np.random.default_rng([cfg.seed, 100])
@@ -229,7 +242,12 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         g_fake, m_fake = disc(final)
         l_adv = ((g_fake - 1) ** 2).mean()
         l_mag = F.mse_loss(m_fake, a_tgt) if m_fake is not None else torch.zeros(())
-        l_rec = (final - tgt).abs().mean()
+        changed = changed_map(src, tgt)
+        if cfg.changed_weight > 0:
+            w = 1.0 + cfg.changed_weight * changed
+            l_rec = ((final - tgt).abs() * w).sum() / (w.sum() * final.shape[1])
+        else:
+            l_rec = (final - tgt).abs().mean()
         loss_g = cfg.lambda_adv * l_adv + cfg.lambda_mag * l_mag + cfg.lambda_rec * l_rec
         l_cyc = torch.zeros(())
         if cfg.lambda_cyc > 0:
@@ -240,7 +258,8 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         if arch.use_mask:
             loss_g = loss_g + cfg.lambda_mask * mask.mean() + cfg.lambda_tv * total_variation(mask)
             if cfg.lambda_mask_sup > 0:
-                l_msup = F.binary_cross_entropy(mask.clamp(1e-6, 1 - 1e-6), changed_map(src, tgt))
+                l_msup = F.binary_cross_entropy(mask.clamp(1e-6, 1 - 1e-6), changed,
+                                                weight=1.0 + (cfg.mask_pos_weight - 1.0) * changed)
                 loss_g = loss_g + cfg.lambda_mask_sup * l_msup
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
