@@ -350,6 +350,9 @@ class MOODRIG_OT_finetune(bpy.types.Operator):
     bl_label = "Fine-tune on My Expression Sheet"
     bl_options = {"REGISTER"}
 
+    steps: bpy.props.IntProperty(name="Steps", default=300, min=1, max=5000,  # type: ignore[valid-type]
+                                 description="Training steps (300 takes a few minutes on a CPU)")
+
     def execute(self, context: bpy.types.Context) -> set[str]:
         from .bake import base_texture, output_folder
 
@@ -358,10 +361,12 @@ class MOODRIG_OT_finetune(bpy.types.Operator):
             self.report({"ERROR"}, "Choose the face mesh and an expression sheet (JSON)")
             return {"CANCELLED"}
         try:
-            from .core.amee.finetune import finetune_from_sheet
+            from .core.amee.finetune import FinetuneConfig
+            from .core.amee.sheet import finetune_from_sheet
 
             folder = output_folder(s.face.name, bpy.data.filepath, Path(bpy.app.tempdir)) / "finetuned"
-            manifest = finetune_from_sheet(Path(bpy.path.abspath(s.finetune_sheet)), base_texture(s.face), folder)
+            manifest = finetune_from_sheet(Path(bpy.path.abspath(s.finetune_sheet)), base_texture(s.face), folder,
+                                           config=FinetuneConfig(steps=self.steps))
         except Exception as exc:
             return _report_error(self, exc)
         s.weights_path = bpy.path.relpath(str(manifest)) if bpy.data.filepath else str(manifest)

@@ -146,3 +146,52 @@ for rig in sorted((o for o in bpy.data.objects if o.type == "ARMATURE"), key=lam
 report(dict(n=len(curves), differ=curves[0] != curves[1] and curves[1] != curves[2]))
 """)
     assert r == {"n": 3, "differ": True}
+
+
+FINETUNE = """
+import bpy, moodrig, json, cv2, numpy as np
+from pathlib import Path
+from moodrig.core.painter import paint_face, DEFAULT_STYLE
+from moodrig.core.expression import expression_vector
+folder = Path({folder!r})
+bpy.ops.wm.read_factory_settings(use_empty=True)
+moodrig.register()
+bpy.ops.moodrig.add_demo_character(texture_size=128)
+bpy.ops.wm.save_as_mainfile(filepath=str(folder / "scene.blend"))
+entries = []
+for name, values in (("smile", dict(smile=0.9)), ("open", dict(jaw_open=0.8)), ("frown", dict(frown=0.8, brow_furrow=0.7))):
+    img = paint_face(DEFAULT_STYLE, expression_vector(**values), 128)
+    cv2.imwrite(str(folder / f"{{name}}.png"), cv2.cvtColor((img * 255).round().astype(np.uint8), cv2.COLOR_RGBA2BGRA))
+    entries.append(dict(image=f"{{name}}.png", expression=values))
+(folder / "sheet.json").write_text(json.dumps(entries))
+s = bpy.context.scene.moodrig
+s.finetune_sheet = str(folder / "sheet.json")
+res = list(bpy.ops.moodrig.finetune(steps=3))
+weights = bpy.path.abspath(s.weights_path)
+from moodrig.core.weights import verify_file
+manifest, _ = verify_file(weights)
+# The bake then uses the character's weights.
+from moodrig import api
+from moodrig.core.demo_timeline import scripted_track
+r = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=scripted_track(seconds=1.0),
+             weights=weights, device="cpu")
+(folder / "bad.json").write_text("[{{}}]")
+s.finetune_sheet = str(folder / "bad.json")
+try:
+    bpy.ops.moodrig.finetune(steps=1)
+    bad = "no error"
+except RuntimeError as exc:
+    bad = str(exc)
+report(dict(res=res, weights=s.weights_path, finetuned_from=manifest.get("finetuned_from"),
+            bake_frames=r.n_frames, bad=bad))
+"""
+
+
+def test_finetune_operator_saves_beside_the_blend_and_bake_uses_it(tmp_path: Path) -> None:
+    _require_bpy()
+    r = run_bpy(FINETUNE.format(folder=str(tmp_path)))
+    assert r["res"] == ["FINISHED"]
+    assert r["weights"].startswith("//moodrig/moodrig_DemoFace/finetuned/")
+    assert r["finetuned_from"]
+    assert r["bake_frames"] == 24
+    assert "bad.json" in r["bad"] and "entry 0" in r["bad"]

@@ -19,51 +19,11 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
-from PIL import Image
-
 from moodrig.core.amee.finetune import FinetuneConfig, finetune
 from moodrig.core.amee.infer import AmeeEditor
-from moodrig.core.errors import InputError
-from moodrig.core.expression import expression_vector
+from moodrig.core.amee.sheet import read_sheet
+from moodrig.core.amee.sheet import read_texture as read_image
 from moodrig.core.fileio import atomic_write_text
-from moodrig.core.image import to_float
-
-
-def read_image(path: Path) -> NDArray[np.float32]:
-    if not path.is_file():
-        raise InputError(path, "image file not found")
-    try:
-        with Image.open(path) as im:
-            arr = np.asarray(im.convert("RGBA" if im.mode in ("RGBA", "LA", "P") else "RGB"))
-    except OSError as exc:
-        raise InputError(path, f"cannot read image ({exc})") from exc
-    return to_float(arr)
-
-
-def read_sheet(sheet: Path) -> list[tuple[NDArray[np.float32], NDArray[np.float32]]]:
-    try:
-        entries = json.loads(sheet.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(sheet, f"cannot read the label sheet ({exc})") from exc
-    if not isinstance(entries, list) or not entries:
-        raise InputError(sheet, "the label sheet must be a non-empty JSON list")
-    out = []
-    for k, e in enumerate(entries):
-        if not isinstance(e, dict) or "image" not in e:
-            raise InputError(sheet, f"entry {k} needs an 'image' field")
-        try:
-            if "vector" in e:
-                vec = np.asarray(e["vector"], dtype=np.float32)
-                if vec.shape != (8,):
-                    raise ValueError("'vector' must hold 8 numbers")
-            else:
-                vec = expression_vector(**{str(n): float(v) for n, v in dict(e.get("expression", {})).items()})
-        except (ValueError, TypeError) as exc:
-            raise InputError(sheet, f"entry {k}: {exc}") from exc
-        out.append((read_image(sheet.parent / str(e["image"])), vec))
-    return out
 
 
 def main(argv: list[str] | None = None) -> None:
