@@ -154,7 +154,7 @@ def test_killed_bake_resumes_without_redoing_finished_textures(tmp_path: Path) -
     assert clean["generated"] == clean["distinct"] > 12
 
     folder = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-c", BAKER, str(folder), "0.15"], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", BAKER, str(folder), "0.3"], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     import json
 
