@@ -392,6 +392,7 @@ CASES: list[Case] = [
     Case("upside_down.png", "content: extreme yaw", lambda p: write_cv(p, face_rgb()[::-1, ::-1]), "defined"),
     # File-system oddities that can hang naive readers.
     Case("fifo.png", "file-system oddity", _fifo, "error", "not a file"),
+    Case("fifo.mp4", "file-system oddity", _fifo, "error", "empty"),
     Case("dev_zero.png", "file-system oddity", _symlink("/dev/zero"), "error", "not a file"),
     Case("dev_zero.mp4", "file-system oddity", _symlink("/dev/zero"), "error", "empty"),
     Case("dangling.jpg", "file-system oddity", _symlink("/nonexistent/moodrig/x.jpg"), "error", "does not exist"),
