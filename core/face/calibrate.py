@@ -129,7 +129,7 @@ def fit(samples: Sequence[Sample], obs: Observed, train: NDArray[np.bool_]) -> c
     yv = np.eye(len(calib.VIEWS))[[calib.VIEWS.index(samples[i].view) for i in vi]]
     vmu, _, vw, vb = _ridge(xv, yv, VIEW_RIDGE, standardise=False)
     return calib.Calibration(
-        canonical=can, neutral=neutral, smile_mu=mu, smile_sd=sd, smile_w=w[:, None].reshape(-1) if w.ndim == 1 else w[:, 0],
+        canonical=can, neutral=neutral, smile_mu=mu, smile_sd=sd, smile_w=w,
         smile_b=b, smile_anchor=anchor, yaw_gain=gain, view_mu=vmu, view_w=vw, view_b=vb,
     )
 
