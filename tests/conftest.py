@@ -2,7 +2,7 @@
 
 * ``shared_data``: path to ``../shared/data``. Absent → skip, unless MOODRIG_REQUIRE_SHARED=1,
   then fail (CI must never silently skip the real-photo tests).
-* ``require_component``: skip when an external component (Debian's blender, xvfb) is missing,
+* ``components.require_component``: skip when an external component (Debian's blender, xvfb) is missing,
   but fail under CI=true, where .ci/run has installed everything.
 """
 
@@ -12,22 +12,10 @@ import os
 from pathlib import Path
 
 import pytest
+from components import truthy as _truthy
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("MOODRIG_SHARED_DATA", REPO.parent / "shared" / "data"))
-
-
-def _truthy(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes"}
-
-
-def require_component(ok: bool, what: str) -> None:
-    """Skip (locally) or fail (CI=true) when a component the test needs is missing."""
-    if ok:
-        return
-    if _truthy("CI"):
-        pytest.fail(f"{what} is missing under CI=true; .ci/run must install it")
-    pytest.skip(f"{what} is not available")
 
 
 @pytest.fixture(scope="session")

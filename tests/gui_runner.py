@@ -9,7 +9,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-from conftest import require_component
+from components import require_component
 
 WIDTH, HEIGHT = 1280, 800
 

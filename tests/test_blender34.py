@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import require_component
+from components import require_component
 
 pytestmark = pytest.mark.gui
 REPO = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from bpy_runner import bpy_available, run_bpy
-from conftest import require_component
+from components import require_component
 
 pytestmark = pytest.mark.blender
 REPO = Path(__file__).resolve().parent.parent
