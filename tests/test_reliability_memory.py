@@ -51,7 +51,7 @@ w.release()
 """
 
 ANALYSIS = """
-import json, resource, sys, time
+import json, sys, time
 import numpy as np
 from moodrig.core.face import analyze_video
 from moodrig.core.face.analyzer import AnalyzerConfig, FaceAnalyzer
@@ -59,7 +59,8 @@ from moodrig.core.face.io import FrameSource
 from moodrig.core.face.video import analyze_frames
 path, mode, max_frames = sys.argv[1], sys.argv[2], int(sys.argv[3])
 def rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM (peak RSS of this process image): ru_maxrss would carry the parent's peak over exec.
+    return int(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1]) / 1024
 def current_mb():
     for line in open("/proc/self/status"):
         if line.startswith("VmRSS"):
@@ -106,7 +107,7 @@ def measure_analysis(path: Path, mode: str, max_frames: int = 0, timeout: float 
 
 
 BAKE = """
-import bpy, moodrig, numpy as np, resource, time
+import bpy, moodrig, numpy as np, time
 from pathlib import Path
 from moodrig import api
 from moodrig.core.painter import paint_face, DEFAULT_STYLE
@@ -131,7 +132,9 @@ if {varied}:
     walk = np.cumsum(rng.normal(0.0, 0.03, (len(track), 8)), axis=0)
     expr = (0.5 + 0.45 * np.sin(walk)).astype(np.float32)
     track = ExpressionTrack(track.fps, expr, track.head, track.valid)
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def hwm_mb():
+    return int(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1]) / 1024
+base = hwm_mb()
 on_disk = []
 def progress(p):
     on_disk.append([p.stage, len(list((folder / "moodrig" / "moodrig_DemoFace" / "cache").glob("*.png")))])
@@ -141,7 +144,7 @@ res = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=track,
 wall = time.perf_counter() - t0
 bpy.ops.wm.save_mainfile()
 report(dict(frames=res.n_frames, distinct=res.distinct_textures, texture_bytes=res.texture_bytes,
-            peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            peak_rss_mb=round(hwm_mb(), 1),
             rss_before_bake_mb=round(base, 1), seconds=round(wall, 1), on_disk=on_disk,
             blend_mb=round((folder / "scene.blend").stat().st_size / 2**20, 1)))
 """

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import struct
 import sys
@@ -142,6 +141,14 @@ def jpeg_bomb(path: Path, side: int = 65_000) -> None:
     i = data.index(b"\xff\xc0")
     struct.pack_into(">HH", data, i + 5, side, side)
     path.write_bytes(bytes(data))
+
+
+def tiff_bomb(path: Path, side: int = 16_000) -> None:
+    """256 MP of zeros, deflate-compressed to under 1 MB. TIFF (like EXR and WebP) has no
+    header check in the reader: only OpenCV's own 2^28-pixel cap stands before the decode."""
+    zeros = np.zeros((side, side), np.uint8)
+    if not cv2.imwrite(str(path), zeros, [cv2.IMWRITE_TIFF_COMPRESSION, 8]):
+        raise RuntimeError("cv2 could not write the TIFF bomb")
 
 
 def exr(path: Path, half: bool, poison: bool = False) -> None:
@@ -362,6 +369,7 @@ CASES: list[Case] = [
     Case("bomb_header_100000x100000.png", "decompression bomb", lambda p: png_header_only_bomb(p, 100_000, 100_000), "error", "more than the limit"),
     Case("bomb_1x4000000000.png", "decompression bomb", lambda p: png_header_only_bomb(p, 1, 4_000_000_000), "error", "more than the limit"),
     Case("bomb_65000x65000.jpg", "decompression bomb", jpeg_bomb, "error", "more than the limit"),
+    Case("bomb_16000x16000.tif", "decompression bomb", tiff_bomb, "error", "more than the limit"),
     Case("zero_size_0x0.png", "decompression bomb", lambda p: png_header_only_bomb(p, 0, 0), "error", "empty image"),
     # Deep pixel formats.
     Case("float32.exr", "16-bit and float", lambda p: exr(p, half=False), "face"),
@@ -437,6 +445,13 @@ def _frames(ranges: str) -> set[int]:
     return out
 
 
+def peak_rss_mb() -> float:
+    """VmHWM of this process. Not ru_maxrss: Linux carries that over fork+exec from the parent
+    (a test process that has decoded large images would hide this process's own peak)."""
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM")) / 1024
+
+
 def check_one(path: Path) -> dict[str, object]:
     """Run one input through analysis (as the bake does); the outcome and its cost."""
     from moodrig.core.errors import MoodrigError
@@ -452,7 +467,7 @@ def check_one(path: Path) -> dict[str, object]:
     except Exception as exc:  # recorded: anything else is a bug the test reports
         result = {"outcome": "CRASH " + type(exc).__name__, "message": str(exc)[:300]}
     result["seconds"] = round(time.perf_counter() - t0, 2)
-    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["peak_rss_mb"] = round(peak_rss_mb(), 1)
     return result
 
 

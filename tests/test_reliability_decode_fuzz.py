@@ -1,0 +1,98 @@
+"""Mutation fuzzing of the image decoder (``core.face.io.decode_image``) in a child process.
+
+Valid PNG, JPEG, TIFF, EXR (half and float) and WebP files of the sample face are mutated —
+random byte flips, overwritten runs, inserted and deleted spans, patched header fields — and
+decoded. Contract: an RGB uint8 image within the pixel limit, or an ``InputError``; nothing
+else escapes, no input takes long, and the process survives (the codecs are C libraries: a
+crash would kill a test run in-process, so the child's exit status is checked).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+WORKER = r"""
+import json, os, sys, time
+os.environ.setdefault("OPENCV_IO_ENABLE_OPENEXR", "1")
+import cv2, numpy as np
+from moodrig.core.face.io import decode_image, ReadLimits
+from moodrig.core.errors import InputError
+
+n_per_format, seed = int(sys.argv[1]), int(sys.argv[2])
+rng = np.random.default_rng(seed)
+face = cv2.resize(cv2.imread(sys.argv[3]), (96, 96), interpolation=cv2.INTER_AREA)
+lin = (face.astype(np.float32) / 255.0) ** 2.2
+seeds = {
+    "png": cv2.imencode(".png", face)[1].tobytes(),
+    "jpg": cv2.imencode(".jpg", face, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes(),
+    "tif": cv2.imencode(".tif", face)[1].tobytes(),
+    "exr_half": cv2.imencode(".exr", lin, [cv2.IMWRITE_EXR_TYPE, cv2.IMWRITE_EXR_TYPE_HALF])[1].tobytes(),
+    "exr_float": cv2.imencode(".exr", lin, [cv2.IMWRITE_EXR_TYPE, cv2.IMWRITE_EXR_TYPE_FLOAT])[1].tobytes(),
+    "webp": cv2.imencode(".webp", face)[1].tobytes(),
+    "png16": cv2.imencode(".png", face.astype(np.uint16) * 257)[1].tobytes(),
+}
+limits = ReadLimits(max_pixels=4_000_000)
+
+def mutate(data):
+    b = bytearray(data)
+    for _ in range(int(rng.integers(1, 4))):
+        kind = int(rng.integers(0, 6))
+        i = int(rng.integers(0, len(b)))
+        if kind == 0:                      # flip bits of a few bytes
+            for j in rng.integers(0, len(b), int(rng.integers(1, 9))):
+                b[int(j)] ^= int(rng.integers(1, 256))
+        elif kind == 1:                    # overwrite a run with random bytes
+            n = int(rng.integers(1, 256))
+            b[i:i + n] = rng.integers(0, 256, len(b[i:i + n]), dtype=np.uint8).tobytes()
+        elif kind == 2:                    # insert a span
+            b[i:i] = rng.integers(0, 256, int(rng.integers(1, 64)), dtype=np.uint8).tobytes()
+        elif kind == 3:                    # delete a span (keeps the end marker most of the time)
+            del b[i:i + int(rng.integers(1, 64))]
+        elif kind == 4:                    # a header field set to an extreme value
+            j = int(rng.integers(0, min(64, len(b) - 4)))
+            b[j:j + 4] = bytes(rng.choice([b"\xff\xff\xff\xff", b"\x00\x00\x00\x00", b"\x7f\xff\xff\xff", b"\x80\x00\x00\x00"]))
+        else:                              # duplicate a span (repeated chunks/markers)
+            n = int(rng.integers(1, 512))
+            b[i:i] = b[i:i + n]
+    return bytes(b)
+
+counts, slowest, bad = {}, 0.0, []
+for fmt, data in seeds.items():
+    for k in range(n_per_format):
+        m = mutate(data)
+        t0 = time.perf_counter()
+        try:
+            img = decode_image(m, source=f"{fmt}#{k}", limits=limits)
+            assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3, img.shape
+            assert img.shape[0] * img.shape[1] <= limits.max_pixels
+            out = "image"
+        except InputError:
+            out = "InputError"
+        except Exception as exc:
+            out = "ESCAPED " + type(exc).__name__
+            bad.append([fmt, k, f"{type(exc).__name__}: {exc}"[:200]])
+        slowest = max(slowest, time.perf_counter() - t0)
+        counts[f"{fmt}:{out}"] = counts.get(f"{fmt}:{out}", 0) + 1
+print(json.dumps(dict(counts=counts, slowest_s=round(slowest, 3), bad=bad[:10])))
+"""
+
+
+def test_mutated_images_decode_or_fail_cleanly_and_never_crash(repo_root: Path) -> None:
+    n = 120
+    proc = subprocess.run(
+        [sys.executable, "-c", WORKER, str(n), "20261124", str(repo_root / "core" / "data" / "sample_face.jpg")],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, f"decoder process died (exit {proc.returncode}): {proc.stderr[-2000:]}"
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(r)
+    assert r["bad"] == [], r["bad"]
+    assert sum(r["counts"].values()) == 7 * n
+    assert r["slowest_s"] < 5.0
+    # The mutations must exercise both paths for every format, or the fuzzing is toothless.
+    for fmt in ("png", "jpg", "tif", "exr_half", "webp"):
+        assert r["counts"].get(f"{fmt}:InputError", 0) > 0, fmt
+    assert sum(v for k, v in r["counts"].items() if k.endswith(":image")) > 0
