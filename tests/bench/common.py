@@ -109,7 +109,15 @@ def other_load() -> dict[str, Any]:
         procs = [ln for ln in out.splitlines() if ln and not ln.startswith(me + " ") and "pgrep" not in ln]
     except OSError:
         pass
-    return {"loadavg": list(os.getloadavg()), "training_processes": procs}
+    others = []
+    try:
+        out = subprocess.run(["pgrep", "-af", "python"], capture_output=True, text=True).stdout
+        others = [ln[:200] for ln in out.splitlines()
+                  if ln and "tests/bench/" not in ln and "pgrep" not in ln and ln not in procs
+                  and ("moodrig" in ln or "pytest" in ln)]
+    except OSError:
+        pass
+    return {"loadavg": list(os.getloadavg()), "training_processes": procs, "other_processes": others}
 
 
 def machine_info() -> dict[str, Any]:

@@ -46,6 +46,9 @@ def _load_note(sec: dict[str, Any]) -> str:
     lb, la = sec["load_before"], sec["load_after"]
     tr = max(len(lb["training_processes"]), len(la["training_processes"]))
     t = f"{tr} training process(es) running" if tr else "no training running"
+    ot = max(len(lb.get("other_processes", [])), len(la.get("other_processes", [])))
+    if ot:
+        t += f", {ot} other moodrig/pytest process(es)"
     return f"{sec['started']} → {sec['finished'][11:]}, load avg {lb['loadavg'][0]:.1f}→{la['loadavg'][0]:.1f}, {t}, {sec['mode']}"
 
 
