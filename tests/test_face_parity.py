@@ -17,13 +17,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from components import require_component
 
 from moodrig.core.face.analyzer import FaceAnalyzer
 from moodrig.core.face.detector import letterbox, to_tensor
 from moodrig.core.face.io import read_image
 from moodrig.core.face.models import DETECTOR, MESH, ModelSpec, load_net
 from moodrig.core.face.roi import crop, roi_from_landmarks
-from tests.conftest import REPO, require_component
+
+REPO = Path(__file__).resolve().parent.parent
 
 PARITY_PY = REPO / ".venv-parity" / "bin" / "python"
 RUNNER = REPO / "weights_tools" / "mediapipe_litert_run.py"
