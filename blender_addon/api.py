@@ -133,9 +133,13 @@ def bake_steps(
             output: BakeOutput = stop.value
             break
     targets = scene_bake.SceneTargets(face_obj, arm_obj, mapping, None, "moodrig_face_texture")
-    action, material, image = scene_bake.apply(scene, targets, output.curves, output.frames, start, None)
-    sync = _sync_from_keyframes(arm_obj, action, mapping, output)
-    action[scene_bake.SYNC_PROP] = _json(sync)
+    sync: dict[str, Any] = {}
+
+    def record_sync(action: Any) -> None:
+        sync.update(_sync_from_keyframes(arm_obj, action, mapping, output))
+        action[scene_bake.SYNC_PROP] = _json(sync)
+
+    action, material, image = scene_bake.apply(scene, targets, output.curves, output.frames, start, record_sync)
     scene[scene_bake.SYNC_PROP] = _json(sync)
     if set_frame_range:
         scene.frame_start = start

@@ -11,8 +11,7 @@ half-baked.
 from __future__ import annotations
 
 import contextlib
-import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,9 @@ from .tags import is_moodrig, role_of, tag
 ORIGINAL_MATERIAL = "moodrig_original_material"
 TARGET = "moodrig_target"
 SYNC_PROP = "moodrig_sync"
+REPLACED_ACTION = "moodrig_replaced_action"
+"""On moodrig's action: the name of the user's action it replaced on the rig (kept with a fake
+user so saving never drops it; *Remove Bake* assigns it again)."""
 
 
 @dataclass
@@ -116,24 +118,43 @@ def owned_name(object_name: str, what: str) -> str:
     return f"moodrig_{stem}_{what}"
 
 
+def original_material(mat: Any) -> Any:
+    """The user's material behind moodrig's copy (or ``mat`` itself when it is the user's)."""
+    if role_of(mat) != "face_material":
+        return mat
+    original = bpy.data.materials.get(mat.get(ORIGINAL_MATERIAL, ""))
+    if original is None:
+        raise InputError(None, f"the original material of '{mat.name}' is gone; assign the face material again")
+    return original
+
+
+def _drop_if_unused(block: Any, collection: Any) -> None:
+    if block is not None and is_moodrig(block) and block.users == 0:
+        collection.remove(block)
+
+
+def _drop_face_material(mat: Any) -> None:
+    """Remove an unused moodrig face-material copy and its unused image sequence."""
+    if mat is None or role_of(mat) != "face_material" or mat.users != 0:
+        return
+    node = mat.node_tree.nodes.get("moodrig_face_texture")
+    image = node.image if node is not None else None
+    bpy.data.materials.remove(mat)
+    _drop_if_unused(image, bpy.data.images)
+
+
 def remove_previous(armature: Any, face: Any) -> None:
-    """Drop moodrig's own datablocks from a previous bake of these objects (never the user's)."""
+    """Undo a bake: the user's own action and material come back; moodrig's datablocks go."""
     if armature.animation_data and armature.animation_data.action is not None:
         action = armature.animation_data.action
         if role_of(action) == "behavior_action":
-            armature.animation_data.action = None
-            if action.users == 0:
-                bpy.data.actions.remove(action)
+            armature.animation_data.action = bpy.data.actions.get(action.get(REPLACED_ACTION, ""))
+            _drop_if_unused(action, bpy.data.actions)
     for slot in face.material_slots:
         mat = slot.material
         if mat is not None and role_of(mat) == "face_material" and mat.get(TARGET) == face.name:
-            original = bpy.data.materials.get(mat.get(ORIGINAL_MATERIAL, ""))
-            slot.material = original
-            image = mat.node_tree.nodes.get("moodrig_face_texture").image if mat.node_tree.nodes.get("moodrig_face_texture") else None
-            if mat.users == 0:
-                bpy.data.materials.remove(mat)
-            if image is not None and role_of(image) == "expression_sequence" and image.users == 0:
-                bpy.data.images.remove(image)
+            slot.material = bpy.data.materials.get(mat.get(ORIGINAL_MATERIAL, ""))
+            _drop_face_material(mat)
 
 
 def write_behavior(armature: Any, curves: Mapping[str, np.ndarray], bone_map: Mapping[str, str], frame_start: int) -> Any:
@@ -151,6 +172,8 @@ def write_appearance(face: Any, frames: list[Path], frame_start: int) -> tuple[A
     """Tagged image sequence + tagged copy of the face material showing it, in the face's slot."""
     mat, node = find_face_texture(face)
     slot_index = next(i for i, s in enumerate(face.material_slots) if s.material == mat)
+    mat = original_material(mat)
+    node = find_face_texture_in(mat)
     first = frames[0]
     image = tag(bpy.data.images.load(str(first), check_existing=False), "expression_sequence")
     image.name = owned_name(face.name, "expressions")
@@ -178,31 +201,56 @@ def write_appearance(face: Any, frames: list[Path], frame_start: int) -> tuple[A
 
 
 def apply(scene: Any, targets: SceneTargets, curves: Mapping[str, np.ndarray], frames: list[Path],
-          frame_start: int, sync: Mapping[str, Any] | None) -> tuple[Any, Any, Any]:
-    """Write both tracks; on any failure remove what this call created and re-raise."""
-    created: list[tuple[Any, Any]] = []
+          frame_start: int, after_write: Callable[[Any], None] | None = None) -> tuple[Any, Any, Any]:
+    """Write both tracks as one transaction.
+
+    New datablocks are created and assigned first; ``after_write(action)`` (e.g. the sync
+    figures read back from the keys) runs inside the transaction. Only when everything has
+    succeeded are the previous bake's datablocks dropped; on any failure the new ones are
+    removed and the previous assignments (an earlier bake included) come back untouched.
+    """
     face, armature = targets.face, targets.armature
+    collections = (bpy.data.actions, bpy.data.materials, bpy.data.images)
+    existing = [set(c.keys()) for c in collections]
+    rotation_modes = {b.name: b.rotation_mode for b in armature.pose.bones}
     previous_slots = [s.material for s in face.material_slots]
     previous_action = armature.animation_data.action if armature.animation_data else None
+    previous_fake = previous_action.use_fake_user if previous_action is not None else False
     try:
-        remove_previous(armature, face)
         action = write_behavior(armature, curves, targets.bone_map, frame_start)
-        created.append((bpy.data.actions, action))
+        if previous_action is not None:
+            if role_of(previous_action) == "behavior_action":
+                action[REPLACED_ACTION] = previous_action.get(REPLACED_ACTION, "")
+            else:
+                action[REPLACED_ACTION] = previous_action.name
+                previous_action.use_fake_user = True  # the user's action must survive saving
         material, image = write_appearance(face, frames, frame_start)
-        created += [(bpy.data.materials, material), (bpy.data.images, image)]
-        if sync is not None:
-            action[SYNC_PROP] = json.dumps(sync)
-            scene[SYNC_PROP] = json.dumps(sync)
-        return action, material, image
+        if after_write is not None:
+            after_write(action)
     except BaseException:
-        for collection, block in reversed(created):
-            with contextlib.suppress(ReferenceError, RuntimeError):
-                collection.remove(block)
         for slot, mat in zip(face.material_slots, previous_slots, strict=False):
             slot.material = mat
         if armature.animation_data is not None:
             armature.animation_data.action = previous_action
+        if previous_action is not None:
+            previous_action.use_fake_user = previous_fake
+        for bone, mode in rotation_modes.items():
+            armature.pose.bones[bone].rotation_mode = mode
+        # Remove whatever this call created, including a half-written action.
+        for collection, names in zip(collections, existing, strict=True):
+            for block in [b for b in collection if b.name not in names and is_moodrig(b)]:
+                with contextlib.suppress(ReferenceError, RuntimeError):
+                    collection.remove(block)
         raise
+    # Commit: the previous bake's datablocks are no longer used; take their names over.
+    for old in previous_slots:
+        _drop_face_material(old)
+    if previous_action is not None and role_of(previous_action) == "behavior_action":
+        _drop_if_unused(previous_action, bpy.data.actions)
+    action.name = owned_name(armature.name, "behavior")
+    material.name = owned_name(face.name, "face")
+    image.name = owned_name(face.name, "expressions")
+    return action, material, image
 
 
 def read_back_curves(armature: Any, action: Any, bone_map: Mapping[str, str], n_frames: int) -> dict[str, np.ndarray]:

@@ -7,6 +7,7 @@ Built add-on: ``moodrig/core/`` and ``moodrig/weights/`` are siblings inside the
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -35,9 +36,13 @@ def safe_folder_name(name: str, fallback: str = "object") -> str:
     never climb out of (or point outside) the folder it is joined to.
     """
     cleaned = "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_" for c in name)
-    cleaned = cleaned.strip(". ")[:64] or fallback
+    cleaned = cleaned.strip(". ") or fallback
     if cleaned.split(".")[0].upper() in _WINDOWS_RESERVED:
         cleaned = f"_{cleaned}"
+    if cleaned != name or len(cleaned) > 65:
+        # Two names that clean to the same text ('Face L', 'Face_L') must not share a folder;
+        # an already-safe name comes back unchanged, so the function is idempotent.
+        cleaned = f"{cleaned[:56]}-{hashlib.sha256(name.encode('utf-8')).hexdigest()[:8]}"
     return cleaned
 
 

@@ -48,7 +48,9 @@ def export_weights(
     if path.suffix != ".safetensors":
         raise ValueError(f"{path}: weights must be written as .safetensors")
     contiguous = {k: v.detach().cpu().contiguous() for k, v in sorted(tensors.items())}
-    blob = st_save(contiguous, metadata={"model": model, "model_version": str(model_version)})
+    # One metadata key: safetensors keeps metadata in a hash map, so several keys would be
+    # written in a random order and the file would not be byte-reproducible.
+    blob = st_save(contiguous, metadata={"moodrig": f"{model}@{model_version}"})
     atomic_write_bytes(path, blob)
     manifest = {
         "format_version": MANIFEST_FORMAT,
@@ -93,9 +95,10 @@ def verify_file(manifest_path: str | Path) -> tuple[dict[str, Any], bytes]:
     """Check size and sha256 of the tensor file against its manifest; return (manifest, bytes)."""
     mpath = Path(manifest_path)
     manifest = read_manifest(mpath)
-    wpath = mpath.with_name(str(manifest["file"]))
-    if wpath.name != manifest["file"] or "/" in str(manifest["file"]) or "\\" in str(manifest["file"]):
+    name = str(manifest["file"])
+    if not name or name in {".", ".."} or "/" in name or "\\" in name or Path(name).name != name:
         raise WeightsError(mpath, "manifest names a weights file outside its own folder", REEXPORT_FIX)
+    wpath = mpath.with_name(name)
     if not wpath.is_file():
         raise WeightsError(wpath, "weights file is missing", REEXPORT_FIX)
     blob = wpath.read_bytes()

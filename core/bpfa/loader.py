@@ -51,7 +51,9 @@ _AXES = {"x": 0, "y": 1, "z": 2}
 _SHAPES = ("ease", "pulse", "oscillate", "track", "cycle")
 _SOURCES = ("none", "yaw", "pitch", "roll")
 _POLICIES = ("ignore", "stay", "error")
-_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*\Z")  # \Z: '$' would accept a trailing newline
+MAX_DEFINITION_BYTES = 1_000_000
+"""Definition files above this size are refused (realistic libraries are a few tens of kB)."""
 _PI = re.compile(r"^\s*([+-]?\d*\.?\d*)\s*\*?\s*pi\s*(?:/\s*(\d+\.?\d*))?\s*$")
 
 
@@ -144,13 +146,22 @@ def read_raw(path: str | Path) -> object:
     p = Path(path)
     if not p.is_file():
         raise DefinitionError(p, "", "file not found", "check the path")
-    text = p.read_text(encoding="utf-8")
+    size = p.stat().st_size
+    if size > MAX_DEFINITION_BYTES:
+        raise DefinitionError(p, "", f"file is {size:,} bytes, more than the {MAX_DEFINITION_BYTES:,} a definition may have",
+                              "split it or remove generated bulk")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DefinitionError(p, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})", "save the file as UTF-8") from exc
     suffix = p.suffix.lower()
     try:
         if suffix == ".json":
             return json.loads(text, object_pairs_hook=_json_pairs)
         if suffix in (".yaml", ".yml"):
             return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+    except RecursionError as exc:
+        raise DefinitionError(p, "", "nested too deeply to read", "flatten the structure") from exc
     except (ValueError, yaml.YAMLError) as exc:
         raise DefinitionError(p, "", f"not valid {suffix[1:].upper()}: {exc}", "fix the syntax") from exc
     raise DefinitionError(p, "", f"unknown file type {suffix!r}", "use .json, .yaml or .yml")
