@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from .models import DETECTOR, cached_net, traced
+from .models import DETECTOR, cached_net, cached_traced
 
 
 @dataclass(frozen=True)
@@ -125,8 +125,7 @@ class FaceDetector:
 
     def __init__(self, config: DetectorConfig = DetectorConfig(), *, jit: bool = True) -> None:
         self.config = config
-        net = cached_net(DETECTOR)
-        self.net: torch.nn.Module = traced(net, DETECTOR) if jit else net
+        self.net: torch.nn.Module = cached_traced(DETECTOR) if jit else cached_net(DETECTOR)
 
     def raw(self, x: torch.Tensor) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Network outputs for a (1,3,128,128) tensor in [-1,1]: regressors (896,16), logits (896,)."""

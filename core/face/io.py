@@ -50,7 +50,7 @@ DEFAULT_LIMITS = ReadLimits()
 
 
 def _header_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from a PNG or JPEG header without decoding; None if unknown."""
+    """(width, height) from a PNG, JPEG or TIFF header without decoding; None if unknown."""
     if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
         w, h = struct.unpack(">II", data[16:24])
         return int(w), int(h)
@@ -69,6 +69,29 @@ def _header_size(data: bytes) -> tuple[int, int] | None:
                 h, w = struct.unpack(">HH", data[i + 5 : i + 9])
                 return int(w), int(h)
             i += 2 + seg
+    if data[:4] in (b"II*\x00", b"MM\x00*") and len(data) >= 8:
+        return _tiff_size(data)
+    return None
+
+
+def _tiff_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a TIFF's first image from its IFD (tags 256, 257)."""
+    end = "<" if data[:2] == b"II" else ">"
+    (ifd,) = struct.unpack(end + "I", data[4:8])
+    if ifd + 2 > len(data):
+        return None
+    (count,) = struct.unpack(end + "H", data[ifd : ifd + 2])
+    dims: dict[int, int] = {}
+    for k in range(count):
+        entry = data[ifd + 2 + 12 * k : ifd + 14 + 12 * k]
+        if len(entry) < 12:
+            break
+        tag, typ = struct.unpack(end + "HH", entry[:4])
+        if tag in (256, 257):
+            value = struct.unpack(end + ("H" if typ == 3 else "I"), entry[8:10] if typ == 3 else entry[8:12])[0]
+            dims[tag] = int(value)
+    if 256 in dims and 257 in dims:
+        return dims[256], dims[257]
     return None
 
 

@@ -16,7 +16,7 @@ import torch
 from numpy.typing import NDArray
 
 from .detector import to_tensor
-from .models import MESH, cached_net, traced
+from .models import MESH, cached_net, cached_traced
 from .roi import Roi, crop, invert_affine
 
 
@@ -36,8 +36,7 @@ class FaceMesh:
     """Runs Face Mesh on image crops. Not thread-safe (one per worker)."""
 
     def __init__(self, *, jit: bool = True) -> None:
-        net = cached_net(MESH)
-        self.net: torch.nn.Module = traced(net, MESH) if jit else net
+        self.net: torch.nn.Module = cached_traced(MESH) if jit else cached_net(MESH)
 
     def raw(self, x: torch.Tensor) -> tuple[NDArray[np.float32], float]:
         """(N,3,192,192) in [0,1] → landmarks (N, 468, 3) in crop px, logits of the first."""

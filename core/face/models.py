@@ -75,6 +75,13 @@ def cached_net(spec: ModelSpec) -> TfliteNet:
     return load_net(spec)
 
 
+@functools.lru_cache(maxsize=4)
+def cached_traced(spec: ModelSpec) -> torch.jit.ScriptModule:
+    """One traced copy per network per process: tracing again for every analyser left ~10 MB
+    resident per call in long-running pipelines (tests/test_reliability_memory.py)."""
+    return traced(cached_net(spec), spec)
+
+
 def traced(net: TfliteNet, spec: ModelSpec) -> torch.jit.ScriptModule:
     """TorchScript-traced + frozen channels-last copy for fast inference (same numbers as
     ``net`` within float rounding; ``net`` itself is not modified). Feed it channels-last
