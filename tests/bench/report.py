@@ -215,8 +215,8 @@ def auto_notes(data: dict[str, Any]) -> str:
                   f"The Face Mesh network alone manages {r['moodrig']['facemesh_calls_per_s']['median']:.1f} calls/s, so the "
                   f"converted torch graph (one 192×192 image per call, NCHW convs with explicit pad ops, per-op dispatch) "
                   f"is the bottleneck, not the Python around it; mediapipe runs the same weights through TFLite/XNNPACK. "
-                  f"The first pass took {p['first_pass_s']:.1f} s vs {p['steady_pass_s']:.1f} s steady "
-                  f"(TorchScript profiling warm-up), a cost every bake pays once.")
+                  f"The first pass (with TorchScript's warm-up) took {p['first_pass_s']:.1f} s, a steady pass "
+                  f"{p['steady_pass_s']:.1f} s.")
         out.append(s)
     if "amee" in S:
         r = S["amee"]["result"]
@@ -247,7 +247,8 @@ def auto_notes(data: dict[str, Any]) -> str:
         fr = runs[0]["frames"]
         out.append(f"- **End to end, {runs[0]['seconds']} s clip: {'met' if rtf < 1 else 'missed'}** — real-time factor {rtf:.2f} "
                    f"({wall:.1f} s for {runs[0]['seconds']} s). Face analysis takes {an:.1f} s = {100 * an / wall:.0f} % of the wall "
-                   f"({fr / an:.1f} frames/s including the one-off TorchScript warm-up); AMEE-GAN textures {ap:.1f} s "
+                   f"({fr / an:.1f} frames/s, first frames and network warm-up included); AMEE-GAN stage (weights load, "
+                   f"generation and PNG encoding of the distinct textures) {ap:.1f} s "
                    f"({100 * ap / wall:.0f} %); BPFA, keyframes, material and the .blend save the rest. "
                    "The landmark analysis speed above is the measured reason.")
     if "keyframes" in S:
