@@ -100,13 +100,19 @@ def cpu_flags() -> list[str]:
     return []
 
 
+def is_not_training(line: str) -> bool:
+    """pgrep matches on 'train' that are no training run (e.g. `pip install -e .[dev,train]`)."""
+    return "pip install" in line
+
+
 def other_load() -> dict[str, Any]:
     """What else is running: load average and training processes (the machine is shared)."""
     procs = []
     try:
         out = subprocess.run(["pgrep", "-af", "amee_train|train|amee_regressor"], capture_output=True, text=True).stdout
         me = str(os.getpid())
-        procs = [ln for ln in out.splitlines() if ln and not ln.startswith(me + " ") and "pgrep" not in ln]
+        procs = [ln for ln in out.splitlines() if ln and not ln.startswith(me + " ") and "pgrep" not in ln
+                 and not is_not_training(ln)]
     except OSError:
         pass
     others = []

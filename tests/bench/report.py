@@ -42,9 +42,15 @@ def met(ok: bool | None) -> str:
     return "–" if ok is None else ("**met**" if ok else "**missed**")
 
 
+def _training(load: dict[str, Any]) -> list[str]:
+    from common import is_not_training
+
+    return [p for p in load["training_processes"] if not is_not_training(p)]
+
+
 def _load_note(sec: dict[str, Any]) -> str:
     lb, la = sec["load_before"], sec["load_after"]
-    tr = max(len(lb["training_processes"]), len(la["training_processes"]))
+    tr = max(len(_training(lb)), len(_training(la)))
     t = f"{tr} training process(es) running" if tr else "no training running"
     ot = max(len(lb.get("other_processes", [])), len(la.get("other_processes", [])))
     if ot:
@@ -60,11 +66,16 @@ def render(data: dict[str, Any]) -> str:
     L.append("Regenerate with `make bench` (tests/bench/run_all.py). Every figure is the median over repeats, "
              "with the interquartile range [q1–q3] (or min–max for n ≤ 3) and n; every baseline was measured "
              "in the same run, on the same frames/inputs. Raw samples: `bench/results.json`.\n")
-    trained = [k for k, v in S.items() if v["load_before"]["training_processes"] or v["load_after"]["training_processes"]]
+    trained = [k for k, v in S.items() if _training(v["load_before"]) or _training(v["load_after"])]
+    busy = [k for k, v in S.items() if v["load_before"].get("other_processes") or v["load_after"].get("other_processes")]
     if trained:
         L.append(f"> **Measured while other engineers' training was running on this 2-core machine** "
                  f"(sections: {', '.join(trained)}). Absolute speeds are depressed by CPU contention; "
                  "ratios to baselines measured in the same run are the figures to compare.\n")
+    elif busy:
+        L.append("> No training was running, but **other engineers' tests and evaluations were** (other moodrig/pytest "
+                 f"processes during: {', '.join(busy)}; see the load per section below). On this shared 2-core machine "
+                 "absolute speeds vary run to run; the baselines beside each figure were measured in the same window.\n")
     L.append("## Machine\n")
     L.append("| | |\n|---|---|")
     for k, label in (("cpu", "CPU"), ("cpu_flags", "SIMD"), ("cores", "cores (os.cpu_count)"), ("ram_gib", "RAM GiB"),
@@ -171,6 +182,20 @@ def render(data: dict[str, Any]) -> str:
             bl = f"10 s clip: {base[0] * 1000:.0f} ms/frame, peak {base[1]:.0f} MiB" if base else ""
             L.append(f"| scaling: {sec} s clip ({fr} frames), wall s / ms per frame / peak RSS MiB | {spread(wall)} / {per:.0f} / "
                      f"{spread(rss)} | {bl} | RTF {wall['median'] / sec:.2f}; analysis {an:.0f} s | time linear, memory flat | |")
+        pts = [(fr, wall["median"]) for _, fr, wall, _, _ in rows]
+        if "e2e" in S:
+            e2 = S["e2e"]["result"]["runs"]
+            pts.insert(0, (e2[0]["frames"], statistics.median(x["wall_s"] for x in e2)))
+        if len(pts) >= 3:
+            n = len(pts)
+            mx = sum(p[0] for p in pts) / n
+            my = sum(p[1] for p in pts) / n
+            b = sum((p[0] - mx) * (p[1] - my) for p in pts) / sum((p[0] - mx) ** 2 for p in pts)
+            a0 = my - b * mx
+            worst = max(abs(p[1] - (a0 + b * p[0])) / p[1] for p in pts)
+            L.append(f"| scaling: least-squares line wall = fixed + per-frame × frames over {n} clip lengths "
+                     f"({', '.join(str(p[0]) for p in pts)} frames) | fixed {a0:.1f} s + {1000 * b:.1f} ms/frame | "
+                     f"largest residual {100 * worst:.0f} % of a wall time | | time linear | |")
         if len(rows) >= 2:
             (s1, f1, w1, m1, _), (s2, f2, w2, m2, _) = rows[-2], rows[-1]
             lin = (w2["median"] / f2) / (w1["median"] / f1)
