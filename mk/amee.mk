@@ -40,7 +40,7 @@ amee-train: venv amee-ship amee-ablations
 amee-ablations: venv $(AMEE_STAGE1) $(AMEE_NO_MASK) $(AMEE_NO_MAG)
 
 amee-eval: venv amee-ablations
-	$(VPY) -m moodrig.weights_tools.amee_eval --out docs/amee_eval.md --json runs/amee/eval.json --ft-styles 2 \
+	$(VPY) -m moodrig.weights_tools.amee_eval --out docs/amee_eval.md --json runs/amee/eval.json --styles 32 --ft-styles 2 --ft-steps 200 --threads 1 \
 	  --ablation "full model, stage 1 @$(AMEE_ABL_STEPS) steps=$(AMEE_STAGE1)" \
 	  --ablation "no mask @$(AMEE_ABL_STEPS) steps=$(AMEE_NO_MASK)" \
 	  --ablation "no magnitude head @$(AMEE_ABL_STEPS) steps=$(AMEE_NO_MAG)"
