@@ -88,3 +88,16 @@ def test_folder_names_cannot_escape(tmp_path: Path, name: str) -> None:
     assert safe.split(".")[0].upper() not in {"CON", "NUL"}
     path = contained_path(tmp_path, "moodrig", name)
     assert tmp_path.resolve() in path.parents
+
+
+def test_written_files_have_ordinary_permissions(tmp_path: Path) -> None:
+    import os
+
+    from moodrig.core.fileio import atomic_write_bytes
+
+    umask = os.umask(0o022)
+    try:
+        path = atomic_write_bytes(tmp_path / "t.png", b"x")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644

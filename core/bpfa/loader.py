@@ -52,8 +52,9 @@ _SHAPES = ("ease", "pulse", "oscillate", "track", "cycle")
 _SOURCES = ("none", "yaw", "pitch", "roll")
 _POLICIES = ("ignore", "stay", "error")
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*\Z")  # \Z: '$' would accept a trailing newline
-MAX_DEFINITION_BYTES = 1_000_000
-"""Definition files above this size are refused (realistic libraries are a few tens of kB)."""
+MAX_DEFINITION_BYTES = 16_000_000
+"""Definition files above this size are refused (the shipped library is a few tens of kB; a
+1,000-behavior automaton is about 3 MB)."""
 _PI = re.compile(r"^\s*([+-]?\d*\.?\d*)\s*\*?\s*pi\s*(?:/\s*(\d+\.?\d*))?\s*$")
 
 
@@ -538,14 +539,16 @@ def parse_definition(data: object, path: str | Path | None = None) -> tuple[Bpfa
     if not isinstance(events_raw, list):
         raise ctx.fail("$.events", "expected a list of event names", "write events: [smile_on, ...]")
     alphabet: list[str] = [DONE_EVENT]
+    seen = {DONE_EVENT}  # a set: checking duplicates in the list was quadratic in the event count
     for i, e in enumerate(events_raw):
         ctx.ident(e, f"$.events[{i}]")
-        if e in alphabet:
+        if e in seen:
             if e == DONE_EVENT:
                 raise ctx.fail(f"$.events[{i}]", f"{DONE_EVENT!r} is the built-in internal event", "remove it from the list")
             raise ctx.fail(f"$.events[{i}]", f"duplicate event {e!r}", "list each event once")
         alphabet.append(e)
-    alpha = set(alphabet)
+        seen.add(e)
+    alpha = seen
 
     tables: dict[str, AngleTable] = {}
     for tname, tval in ctx.mapping(top.get("tables", {}), "$.tables").items():
