@@ -242,6 +242,12 @@ def auto_notes(data: dict[str, Any]) -> str:
                   f"is the bottleneck, not the Python around it; mediapipe runs the same weights through TFLite/XNNPACK. "
                   f"The first pass (with TorchScript's warm-up) took {p['first_pass_s']:.1f} s, a steady pass "
                   f"{p['steady_pass_s']:.1f} s.")
+        if "e2e" in S:
+            e2 = S["e2e"]["result"]["runs"]
+            afps = statistics.median(x["frames"] / x["timings"]["analysis_s"] for x in e2)
+            s += (f" Machine load moves this figure a lot (its quartiles above; the same analysis ran at {afps:.1f} frames/s "
+                  f"inside the end-to-end bakes, measured in another window): even that is "
+                  f"{afps / r['mediapipe']['fps']['median']:.2f}× mediapipe and {'above' if afps >= 60 else 'below'} 60 frames/s.")
         out.append(s)
     if "amee" in S:
         r = S["amee"]["result"]
