@@ -115,7 +115,7 @@ def save_section(jpath: Path, name: str, entry: dict[str, Any], machine: dict[st
     data: dict[str, Any] = json.loads(jpath.read_text()) if jpath.is_file() else {"sections": {}}
     data["machine"] = machine
     old = data["sections"].get(name)
-    if name == "scaling" and old is not None:
+    if name == "scaling" and old is not None and not set(old["result"]) <= set(entry["result"]):
         merged = {**old["result"], **entry["result"]}
         runs_info = {**old.get("runs_info", {old["started"]: old["load_before"]}), entry["started"]: entry["load_before"]}
         entry = {**entry, "result": merged, "runs_info": runs_info,
