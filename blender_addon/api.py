@@ -18,7 +18,15 @@ import bpy
 
 from . import bake as scene_bake
 from .core.errors import InputError
-from .core.pipeline import BakeConfig, BakeOutput, Progress, hold_track, resample_track, run_bake
+from .core.pipeline import (
+    BakeConfig,
+    BakeOutput,
+    Progress,
+    drive,
+    hold_track,
+    resample_track,
+    run_bake,
+)
 from .core.rig import BONE_MAP_PRESETS
 from .core.track import ExpressionTrack
 
@@ -125,13 +133,7 @@ def bake_steps(
         behaviors=None if behaviors is None else Path(bpy.path.abspath(str(behaviors))),
         weights=None if weights is None else Path(bpy.path.abspath(str(weights))),
     )
-    steps = run_bake(track, base, config, editor)
-    while True:
-        try:
-            yield next(steps)
-        except StopIteration as stop:
-            output: BakeOutput = stop.value
-            break
+    output: BakeOutput = yield from run_bake(track, base, config, editor)
     targets = scene_bake.SceneTargets(face_obj, arm_obj, mapping, None, "moodrig_face_texture")
     sync: dict[str, Any] = {}
 
@@ -190,14 +192,4 @@ def bake(
     """
     steps = bake_steps(scene, face=face, armature=armature, source=source, track=track, seed=seed,
                        bone_map=bone_map, **options)
-    while True:
-        try:
-            step = next(steps)
-        except StopIteration as stop:
-            result: BakeResult = stop.value
-            return result
-        if progress is not None:
-            progress(step)
-        if cancelled is not None and cancelled():
-            steps.close()
-            raise InterruptedError("bake cancelled")
+    return drive(steps, progress, cancelled)

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,6 +23,8 @@ from numpy.typing import NDArray
 from .appearance import AppearancePlan, CacheReport, TextureCache, bake_context, plan_appearance
 from .image import check_image
 from .track import ExpressionTrack
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,26 @@ def run_bake(
     return BakeOutput(track, behavior.curves, behavior, bpfa, plan, report, frames, editor.model_id, timings)
 
 
+def drive(
+    steps: Generator[Progress, None, T],
+    progress: Callable[[Progress], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> T:
+    """Run a stepwise job to the end (headless), reporting progress and honouring cancel
+    between steps; returns the generator's result."""
+    while True:
+        try:
+            step = next(steps)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+        if progress is not None:
+            progress(step)
+        if cancelled is not None and cancelled():
+            steps.close()
+            raise InterruptedError("bake cancelled")
+
+
 def run_bake_sync(
     track: ExpressionTrack,
     base_texture: NDArray[np.float32],
@@ -139,18 +161,7 @@ def run_bake_sync(
     cancelled: Callable[[], bool] | None = None,
 ) -> BakeOutput:
     """Run :func:`run_bake` to the end (headless), reporting progress and honouring cancel."""
-    steps = run_bake(track, base_texture, config, editor)
-    while True:
-        try:
-            step = next(steps)
-        except StopIteration as stop:
-            result: BakeOutput = stop.value
-            return result
-        if progress is not None:
-            progress(step)
-        if cancelled is not None and cancelled():
-            steps.close()
-            raise InterruptedError("bake cancelled")
+    return drive(run_bake(track, base_texture, config, editor), progress, cancelled)
 
 
 def hold_track(track: ExpressionTrack, n_frames: int) -> ExpressionTrack:
