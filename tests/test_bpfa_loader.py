@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from bpfa_definitions import minimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,29 +25,6 @@ from moodrig.core.bpfa import (
 )
 from moodrig.core.bpfa.loader import definition_keys
 from moodrig.core.errors import DefinitionError
-
-
-def minimal() -> dict[str, Any]:
-    """A small valid definition every invalid case below mutates."""
-    return {
-        "format": "moodrig.bpfa/1",
-        "name": "mini",
-        "missing_transition": "ignore",
-        "events": ["poke", "calm"],
-        "motions": {"m": {"channels": [{"role": "head", "axis": "x", "table": [[0, 0.1, 0.2]]}]}},
-        "actions": {
-            "rest": {"motion": "m", "outcomes": {"a": {"p": 1.0, "duration": 1.0}}},
-            "jump": {"motion": "m", "outcomes": {"lo": {"p": 0.25, "duration": 0.5}, "hi": {"p": 0.75, "duration": 0.5}}},
-        },
-        "composites": {"both": {"sequence": ["rest", "jump"]}, "pick": {"choice": {"rest": 0.5, "jump": 0.5}}},
-        "behaviors": {"idle": {"body": "rest"}, "hop": {"body": "both"}, "maybe": {"body": "pick"}},
-        "initial": "idle",
-        "transitions": [
-            {"from": "idle", "event": "poke", "to": {"hop": 0.4, "maybe": 0.6}},
-            {"from": "*", "event": "calm", "to": {"idle": 1.0}},
-            {"from": "*", "event": "done", "to": {"idle": 1.0}},
-        ],
-    }
 
 
 def write(tmp_path: Path, data: object, name: str = "def.json") -> Path:

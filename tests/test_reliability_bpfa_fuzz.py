@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 import yaml
+from bpfa_definitions import minimal
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -38,29 +39,6 @@ from moodrig.core.errors import DefinitionError
 TIME_BOUND_S = 5.0
 """Per input. MOODRIG_FUZZ_EXAMPLES=N runs N examples per property (default 150)."""
 FUZZ = settings(max_examples=int(os.environ.get("MOODRIG_FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-
-
-def minimal() -> dict[str, Any]:
-    """Same shape as tests/test_bpfa_loader.py's minimal definition (copied: tests stay independent)."""
-    return {
-        "format": "moodrig.bpfa/1",
-        "name": "mini",
-        "missing_transition": "ignore",
-        "events": ["poke", "calm"],
-        "motions": {"m": {"channels": [{"role": "head", "axis": "x", "table": [[0, 0.1, 0.2]]}]}},
-        "actions": {
-            "rest": {"motion": "m", "outcomes": {"a": {"p": 1.0, "duration": 1.0}}},
-            "jump": {"motion": "m", "outcomes": {"lo": {"p": 0.25, "duration": 0.5}, "hi": {"p": 0.75, "duration": 0.5}}},
-        },
-        "composites": {"both": {"sequence": ["rest", "jump"]}, "pick": {"choice": {"rest": 0.5, "jump": 0.5}}},
-        "behaviors": {"idle": {"body": "rest"}, "hop": {"body": "both"}, "maybe": {"body": "pick"}},
-        "initial": "idle",
-        "transitions": [
-            {"from": "idle", "event": "poke", "to": {"hop": 0.4, "maybe": 0.6}},
-            {"from": "*", "event": "calm", "to": {"idle": 1.0}},
-            {"from": "*", "event": "done", "to": {"idle": 1.0}},
-        ],
-    }
 
 
 def dump(data: object, suffix: str) -> str:
