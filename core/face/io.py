@@ -19,6 +19,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # OpenCV reads these once, when its codecs are first used: set them before importing cv2.
 os.environ.setdefault("OPENCV_IO_ENABLE_OPENEXR", "1")
@@ -29,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import InputError
+from .container import display_rotation
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".bmp", ".webp"})
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg"})
@@ -204,6 +206,9 @@ class SourceInfo:
     """Frames per second (the video's own, or the caller's default for images/sequences)."""
     frame_count: int | None
     """Number of frames if known in advance."""
+    rotation: int = 0
+    """Clockwise turn (0/90/180/270 degrees) applied to a video's frames to show them upright,
+    from the container's display matrix (phones' portrait videos)."""
 
 
 _NUM = re.compile(r"(\d+)")
@@ -256,17 +261,26 @@ def classify(path: str | Path) -> str:
     raise InputError(p, f"unknown file type '{suffix}': expected an image ({', '.join(sorted(IMAGE_SUFFIXES))}) or a video ({', '.join(sorted(VIDEO_SUFFIXES))})")
 
 
+_ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+
+
 class FrameSource:
     """Streams frames (HWC uint8 RGB) from an image, a numbered sequence or a video.
 
     Bounded memory: only the current frame is held. Use as an iterator; ``info`` describes it.
+    Videos are turned upright by their container's display rotation (``info.rotation``).
+    ``reuse_buffers=True``: a video's frames are decoded into the same few arrays every time
+    (the yielded frame is overwritten by the next one), so a long video makes no per-frame
+    allocation; for consumers that do not keep frames, such as the analysis.
     """
 
-    def __init__(self, path: str | Path, *, default_fps: float = 25.0, limits: ReadLimits = DEFAULT_LIMITS) -> None:
+    def __init__(self, path: str | Path, *, default_fps: float = 25.0, limits: ReadLimits = DEFAULT_LIMITS,
+                 reuse_buffers: bool = False) -> None:
         if not (math.isfinite(default_fps) and default_fps > 0):
             raise ValueError(f"default_fps must be positive, got {default_fps}")
         self.path = Path(path)
         self.limits = limits
+        self.reuse_buffers = reuse_buffers
         kind = classify(path)
         self._files: list[Path] = []
         self._cap: cv2.VideoCapture | None = None
@@ -283,10 +297,13 @@ class FrameSource:
             if not cap.isOpened():
                 cap.release()
                 raise InputError(self.path, "cannot be opened as a video (unknown codec or corrupt file)")
+            # moodrig applies the container's rotation itself; OpenCV must never add its own.
+            cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
             fps = float(cap.get(cv2.CAP_PROP_FPS))
             count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
             self._cap = cap
-            self.info = SourceInfo("video", fps if math.isfinite(fps) and 0 < fps < 1000 else default_fps, count if count > 0 else None)
+            self.info = SourceInfo("video", fps if math.isfinite(fps) and 0 < fps < 1000 else default_fps,
+                                   count if count > 0 else None, display_rotation(self.path))
 
     def __iter__(self) -> Iterator[NDArray[np.uint8]]:
         if self._cap is None:
@@ -295,16 +312,30 @@ class FrameSource:
             return
         cap = self._cap
         n = 0
+        # Any: OpenCV's stubs type buffers as Mat | ndarray; these hold uint8 HWC frames.
+        decoded: Any = None
+        rgb: Any = None
+        upright: Any = None
+        turn = _ROTATE.get(self.info.rotation)
         try:
             while n < self.limits.max_frames:
-                ok, frame = cap.read()
-                if not ok or frame is None:
+                ok, decoded = cap.read(decoded if self.reuse_buffers else None)
+                if not ok or decoded is None:
                     break
-                h, w = frame.shape[:2]
+                h, w = decoded.shape[:2]
                 if w * h > self.limits.max_pixels:
                     raise InputError(self.path, f"video frames are {w}x{h}, more than the limit of {self.limits.max_pixels} pixels")
                 n += 1
-                yield to_rgb8(frame, source=self.path)
+                # OpenCV writes into a given dst of the right shape and allocates otherwise.
+                if self.reuse_buffers and decoded.dtype == np.uint8 and decoded.ndim == 3 and decoded.shape[2] == 3:
+                    rgb = cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB, dst=rgb)
+                else:
+                    rgb = to_rgb8(decoded, source=self.path)
+                if turn is None:
+                    yield rgb
+                else:
+                    upright = cv2.rotate(rgb, turn, dst=upright if self.reuse_buffers else None)
+                    yield upright
         finally:
             cap.release()
             self._cap = None

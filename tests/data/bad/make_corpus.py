@@ -263,6 +263,13 @@ def rotate_mp4(path: Path, degrees: int = 90) -> None:
     path.write_bytes(bytes(data))
 
 
+def rotated_video(path: Path, degrees: int, n: int = 4) -> None:
+    """What a phone records: upright frames turned counter-clockwise by ``degrees``, with the
+    display matrix saying "turn clockwise by ``degrees`` to show"."""
+    write_video(path, [np.ascontiguousarray(np.rot90(f, degrees // 90)) for f in video_frames(n)])
+    rotate_mp4(path, degrees)
+
+
 def vfr_mp4(path: Path) -> None:
     """Variable frame rate: rewrite the sample durations (stts) so the first half of the frames
     last half as long and the second half 1.5× as long (same total duration). The moov box
@@ -387,8 +394,10 @@ CASES: list[Case] = [
     Case("zero_frames.mp4", "video: zero frames", lambda p: write_video(p, []), "error", ""),
     Case("header_only.mp4", "video: zero frames", _w(lambda: _clip()[:36]), "error", "cannot be opened"),
     Case("vfr.mp4", "video: variable frame rate", lambda p: (write_video(p, video_frames(6)), vfr_mp4(p)), "face"),
-    Case("rotated_90.mp4", "video: rotated metadata", lambda p: (write_video(p, [np.ascontiguousarray(np.rot90(f, -1)) for f in video_frames(4)]), rotate_mp4(p, 90)), "defined"),
-    Case("rotated_180.mp4", "video: rotated metadata", lambda p: (write_video(p, [np.ascontiguousarray(f[::-1, ::-1]) for f in video_frames(4)]), rotate_mp4(p, 180)), "defined"),
+    # Phone-style: the coded frames are the scene turned against the display rotation.
+    Case("rotated_90.mp4", "video: rotated metadata", lambda p: rotated_video(p, 90), "face"),
+    Case("rotated_180.mp4", "video: rotated metadata", lambda p: rotated_video(p, 180), "face"),
+    Case("rotated_270.mp4", "video: rotated metadata", lambda p: rotated_video(p, 270), "face"),
     Case("gap_frames_3-4.mp4", "video: face lost mid-clip", lambda p: write_video(p, video_frames(7, range(2, 4))), "gaps", "3–4"),
     Case("no_face.mp4", "video: face lost mid-clip", lambda p: write_video(p, [np.full((480, 640, 3), 96, np.uint8)] * 4), "error", "no face found in any of its 4 frame"),
     # Content.
