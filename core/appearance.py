@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from .errors import InputError
 from .expression import check_expression
-from .fileio import atomic_write_bytes
+from .fileio import atomic_write_bytes, remove_stale_parts
 
 SEQUENCE_PREFIX = "frame_"
 SEQUENCE_DIGITS = 5
@@ -125,8 +125,10 @@ class TextureCache:
         progress: Callable[[int, int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> CacheReport:
-        """Generate the plan's missing textures in batches; existing ones are reused."""
+        """Generate the plan's missing textures in batches; existing ones are reused (and
+        temporary files a killed earlier run left behind are removed)."""
         self.cache.mkdir(parents=True, exist_ok=True)
+        remove_stale_parts(self.cache)
         missing = [k for k in range(len(plan.levels)) if not self.path(plan.levels[k]).is_file()]
         vectors = plan.vectors
         done = 0
@@ -147,6 +149,7 @@ class TextureCache:
         """One file per frame (``frame_00001.png`` …), hard-linked to the cached texture."""
         seq = Path(sequence_folder)
         seq.mkdir(parents=True, exist_ok=True)
+        remove_stale_parts(seq)
         paths = []
         for frame, key in enumerate(plan.frame_to_key, start=1):
             target = seq / sequence_name(frame)

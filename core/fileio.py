@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -32,3 +33,29 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Text (UTF-8) counterpart of :func:`atomic_write_bytes`."""
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+STALE_PART_SECONDS = 300.0
+"""A temporary ``.*.part`` file untouched this long belongs to a killed writer (a texture is
+written in well under a second), so the next run may delete it."""
+
+
+def remove_stale_parts(folder: str | Path, *, older_than: float = STALE_PART_SECONDS) -> list[Path]:
+    """Delete the temporary files that killed atomic writes left in ``folder``; return them.
+
+    Only moodrig's own names (``.<name>.<anything>.part``) are touched, and only when they are
+    older than ``older_than`` seconds, so a writer still running beside this one keeps its file.
+    """
+    base = Path(folder)
+    if not base.is_dir():
+        return []
+    now = time.time()
+    removed = []
+    for p in base.glob(".*.part"):
+        try:
+            if p.is_file() and not p.is_symlink() and now - p.stat().st_mtime > older_than:
+                p.unlink()
+                removed.append(p)
+        except FileNotFoundError:
+            continue  # another cleaner or the writer itself got there first
+    return removed

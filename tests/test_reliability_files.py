@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from moodrig.core.appearance import decode_png
-from moodrig.core.fileio import atomic_write_bytes
+from moodrig.core.fileio import STALE_PART_SECONDS, atomic_write_bytes, remove_stale_parts
 from moodrig.core.paths import contained_path, safe_folder_name
 
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
@@ -66,7 +66,7 @@ def test_distinct_object_names_get_distinct_folders() -> None:
 
 WRITER = """
 import sys, os
-from moodrig.core.fileio import atomic_write_bytes
+from moodrig.core.fileio import STALE_PART_SECONDS, atomic_write_bytes, remove_stale_parts
 target, n = sys.argv[1], int(sys.argv[2])
 blobs = [bytes([i]) * n for i in range(1, 4)]
 print("ready", flush=True)
@@ -176,3 +176,35 @@ def test_killed_bake_resumes_without_redoing_finished_textures(tmp_path: Path) -
     assert _digests(folder, "cache") == _digests(tmp_path / "clean", "cache")
     assert _digests(folder, "sequence") == _digests(tmp_path / "clean", "sequence")
     assert not [p for p in (folder / "cache").iterdir() if p.suffix == ".png" and p.name.startswith(".")]
+
+
+def test_a_resumed_bake_removes_what_a_killed_one_left_half_written(tmp_path: Path) -> None:
+    """A SIGKILL between mkstemp and rename orphans a ``.*.part`` file; the next bake of that
+    folder deletes it once it is older than any live write, and nothing else."""
+    folder = tmp_path / "bake"
+    for sub in ("cache", "sequence"):
+        (folder / sub).mkdir(parents=True)
+    old = time.time() - 2 * STALE_PART_SECONDS
+    orphans = [folder / "cache" / ".0123abcd.png.k3j2_x.part", folder / "sequence" / ".frame_00007.png.part"]
+    live = folder / "cache" / ".fedc.png.new.part"  # a concurrent writer's, seconds old
+    keep = [folder / "cache" / "notes.part", folder / "cache" / ".hidden.txt"]  # not moodrig temporaries
+    for p in [*orphans, live, *keep]:
+        p.write_bytes(b"half a png")
+    for p in [*orphans, *keep]:
+        os.utime(p, (old, old))
+    out = _run_baker(folder, 0.0)
+    assert out["generated"] == out["distinct"]
+    assert not any(p.exists() for p in orphans)
+    assert live.exists() and all(p.exists() for p in keep)
+
+
+def test_remove_stale_parts_ignores_missing_folders_and_symlinks(tmp_path: Path) -> None:
+    assert remove_stale_parts(tmp_path / "nope") == []
+    target = tmp_path / "outside.bin"
+    target.write_bytes(b"user data")
+    link = tmp_path / ".link.part"
+    link.symlink_to(target)
+    old = time.time() - 2 * STALE_PART_SECONDS
+    os.utime(link, (old, old), follow_symlinks=False)
+    assert remove_stale_parts(tmp_path, older_than=0) == []
+    assert link.is_symlink() and target.read_bytes() == b"user data"
