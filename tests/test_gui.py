@@ -78,3 +78,30 @@ def test_baked_demo_mid_clip_with_panels_open(tmp_path: Path) -> None:
     assert result["drawn"], "the Bake panel (with the sync figures) was never drawn"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy2(out / "baked_demo.png", ARTIFACTS / "baked_demo.png")
+
+
+def test_esc_cancels_a_running_bake_and_leaves_the_scene_unchanged(tmp_path: Path) -> None:
+    """The modal bake, started from the UI in a real window, cancelled with Esc mid-way."""
+    import site
+
+    require_gui_tools()
+    zip_path = _build(tmp_path)
+    out = tmp_path / "shots"
+    out.mkdir()
+    run = run_blender_gui(REPO / "tests" / "gui" / "cancel_bake_in_blender.py", [str(zip_path), str(out)], tmp_path,
+                          extra_env={"PYTHONPATH": site.getsitepackages()[0]}, timeout=600)
+    result_file = out / "result.json"
+    assert result_file.is_file(), f"Blender wrote no result\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    r = json.loads(result_file.read_text())
+    assert r["errors"] == [], r["errors"]
+    assert r["invoke"] == ["RUNNING_MODAL"]
+    assert "textures" in r["status_at_esc"]
+    assert r["after_cancel"] == r["before"], "Esc left the scene changed"
+    assert r["after_cancel"]["rig_action"] is None
+    # Textures finished before Esc stay in the cache, and the next bake reuses them.
+    assert r["cached_after_cancel"] >= r["cached_at_esc"] >= 16
+    assert r["rebake"] == ["FINISHED"], r.get("status_after_rebake")
+    assert r["after_rebake"]["rig_action"] == "moodrig_DemoRig_behavior"
+    new = int(r["status_after_rebake"].split("(")[1].split(" new")[0])
+    distinct = int(r["status_after_rebake"].split(" textures")[0].split(", ")[-1])
+    assert new == distinct - r["cached_after_cancel"], r["status_after_rebake"]
