@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -33,16 +34,28 @@ def _build(tmp_path: Path) -> Path:
     return zip_path
 
 
-def test_sidebar_tab_is_drawn_in_a_real_window(tmp_path: Path) -> None:
+def _run_in_window(tmp_path: Path, script: str, *, with_deps: bool, timeout: float = 240) -> tuple[dict[str, Any], Path, str]:
+    """Build the zip, run ``tests/gui/<script>`` in Blender 3.4 under Xvfb; its result.json,
+    the folder it wrote to, and Blender's stdout. ``with_deps``: moodrig's dependencies
+    (torch, OpenCV) from this venv on PYTHONPATH, as a user's dependency install provides."""
+    import site
+
     require_gui_tools()
     zip_path = _build(tmp_path)
     out = tmp_path / "shots"
     out.mkdir()
-    run = run_blender_gui(REPO / "tests" / "gui" / "sidebar_in_blender.py", [str(zip_path), str(out)], tmp_path)
+    env = {"PYTHONPATH": site.getsitepackages()[0]} if with_deps else None
+    run = run_blender_gui(REPO / "tests" / "gui" / script, [str(zip_path), str(out)], tmp_path,
+                          extra_env=env, timeout=timeout)
     result_file = out / "result.json"
     assert result_file.is_file(), f"Blender wrote no result\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
-    result = json.loads(result_file.read_text())
+    result: dict[str, Any] = json.loads(result_file.read_text())
     assert result["errors"] == [], result["errors"]
+    return result, out, run.stdout
+
+
+def test_sidebar_tab_is_drawn_in_a_real_window(tmp_path: Path) -> None:
+    result, out, _ = _run_in_window(tmp_path, "sidebar_in_blender.py", with_deps=False)
     assert result["registered"]
     assert result["drawn"], f"moodrig's panel was never drawn after clicking {result['clicks']}"
 
@@ -59,20 +72,9 @@ def test_sidebar_tab_is_drawn_in_a_real_window(tmp_path: Path) -> None:
 
 def test_baked_demo_mid_clip_with_panels_open(tmp_path: Path) -> None:
     """The whole product in a real window: analyse, bake (torch inside Blender 3.4), panels."""
-    import site
-
-    require_gui_tools()
-    zip_path = _build(tmp_path)
-    out = tmp_path / "shots"
-    out.mkdir()
-    run = run_blender_gui(REPO / "tests" / "gui" / "baked_demo_in_blender.py", [str(zip_path), str(out)], tmp_path,
-                          extra_env={"PYTHONPATH": site.getsitepackages()[0]}, timeout=480)
-    result_file = out / "result.json"
-    assert result_file.is_file(), f"Blender wrote no result\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
-    result = json.loads(result_file.read_text())
-    assert result["errors"] == [], result["errors"]
+    result, out, stdout = _run_in_window(tmp_path, "baked_demo_in_blender.py", with_deps=True, timeout=480)
     assert result["analyse"] == ["FINISHED"]
-    assert result["bake"] == ["FINISHED"], run.stdout[-3000:]
+    assert result["bake"] == ["FINISHED"], stdout[-3000:]
     assert result["action"] == "moodrig_DemoRig_behavior"
     assert "96 frames" in result["status"]
     assert result["drawn"], "the Bake panel (with the sync figures) was never drawn"
@@ -82,18 +84,7 @@ def test_baked_demo_mid_clip_with_panels_open(tmp_path: Path) -> None:
 
 def test_esc_cancels_a_running_bake_and_leaves_the_scene_unchanged(tmp_path: Path) -> None:
     """The modal bake, started from the UI in a real window, cancelled with Esc mid-way."""
-    import site
-
-    require_gui_tools()
-    zip_path = _build(tmp_path)
-    out = tmp_path / "shots"
-    out.mkdir()
-    run = run_blender_gui(REPO / "tests" / "gui" / "cancel_bake_in_blender.py", [str(zip_path), str(out)], tmp_path,
-                          extra_env={"PYTHONPATH": site.getsitepackages()[0]}, timeout=600)
-    result_file = out / "result.json"
-    assert result_file.is_file(), f"Blender wrote no result\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
-    r = json.loads(result_file.read_text())
-    assert r["errors"] == [], r["errors"]
+    r, _, _ = _run_in_window(tmp_path, "cancel_bake_in_blender.py", with_deps=True, timeout=600)
     assert r["invoke"] == ["RUNNING_MODAL"]
     assert "textures" in r["status_at_esc"]
     assert r["after_cancel"] == r["before"], "Esc left the scene changed"
