@@ -125,15 +125,15 @@ def mouth_patch(
     h, w = image.shape[:2]
     lo = np.clip(np.floor(corners.min(axis=1)).astype(int) - 2, 0, [w - 1, h - 1])
     hi = np.clip(np.ceil(corners.max(axis=1)).astype(int) + 2, lo + 1, [w, h])
-    sub = image[lo[1] : hi[1], lo[0] : hi[0]]
+    sub: NDArray[np.uint8] = image[lo[1] : hi[1], lo[0] : hi[0]]
     if sub.ndim == 3:
-        sub = cv2.cvtColor(sub, cv2.COLOR_RGB2GRAY)
+        sub = np.asarray(cv2.cvtColor(sub, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
     m[:, 2] -= lo
     step = float(np.sqrt(abs(np.linalg.det(m[:, :2]))))  # image px per patch px
     if step > 1.5:
         sw, sh = max(1, round(sub.shape[1] / step)), max(1, round(sub.shape[0] / step))
         m *= np.array([[sw / sub.shape[1]], [sh / sub.shape[0]]])
-        sub = cv2.resize(sub, (sw, sh), interpolation=cv2.INTER_AREA)
+        sub = np.asarray(cv2.resize(sub, (sw, sh), interpolation=cv2.INTER_AREA), dtype=np.uint8)
     out = cv2.warpAffine(sub, m, (size, size), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
     return np.asarray(out, dtype=np.uint8)
 
