@@ -171,6 +171,8 @@ def smile_table(samples: list[Sample], smile: NDArray[np.float64], thr: float = 
     groups = {"front": ("front",), "3/4": ("left_3quarter", "right_3quarter"), "profile": ("left_profile", "right_profile")}
     for name, views in groups.items():
         idx = [i for i, s in enumerate(samples) if s.view in views and np.isfinite(smile[i])]
+        if not idx:
+            continue
         correct = [(smile[i] > thr) == (samples[i].expression == "smiling") for i in idx]
         pairs: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
         for i in idx:
