@@ -74,3 +74,30 @@ def test_cascade_finds_the_frontal_face(shared_data: Path) -> None:
     x0, y0, x1, y1 = boxes[0]
     assert x0 < 330 < x1 and y0 < 380 < y1  # around the nose of this 675-px photo
     assert not detect_faces(np.full((200, 200, 3), 128, np.uint8))
+
+
+def _reference_histograms(gray: np.ndarray, grid: int) -> np.ndarray:
+    """Eq. 1 written out plainly (one neighbour comparison and one histogram per cell)."""
+    g = gray.astype(np.int64)
+    h, w = g.shape[0] - 2, g.shape[1] - 2
+    offsets = ((-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1))
+    codes = np.zeros((h, w), np.int64)
+    for y in range(h):
+        for x in range(w):
+            c = g[y + 1, x + 1]
+            codes[y, x] = UNIFORM[sum(int(g[y + 1 + dy, x + 1 + dx] >= c) << b for b, (dy, dx) in enumerate(offsets))]
+    ys = np.linspace(0, h, grid + 1).astype(int)
+    xs = np.linspace(0, w, grid + 1).astype(int)
+    cells = [codes[ys[i] : ys[i + 1], xs[j] : xs[j + 1]] for i in range(grid) for j in range(grid)]
+    return np.concatenate([np.bincount(c.ravel(), minlength=N_BINS) / max(c.size, 1) for c in cells])
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(5, 40), st.integers(5, 40), st.integers(1, 4), st.booleans())
+def test_vectorised_lbp_matches_the_plain_definition(seed: int, h: int, w: int, grid: int, coarse: bool) -> None:
+    rng = np.random.default_rng(seed)
+    img = rng.integers(0, 256, size=(h, w)).astype(np.uint8)
+    if coarse:  # many equal neighbours: exercises the >= comparison
+        img = (img // 85 * 85).astype(np.uint8)
+    got = block_histograms(lbp_codes(img), grid)
+    assert np.allclose(got, _reference_histograms(img, grid), atol=1e-7)

@@ -22,6 +22,7 @@ from ..errors import MoodrigError
 from ..expression import EXPRESSION_NAMES
 from ..fileio import atomic_write_bytes, atomic_write_text
 from .analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult
+from .baseline import BaselineConfig
 from .io import FrameSource, classify, read_image
 from .overlay import draw_overlay
 from .video import FrameRecord, VideoConfig, analyze_video
@@ -47,7 +48,7 @@ def _write_png(path: Path, rgb: NDArray[np.uint8]) -> None:
 
 def analyze(args: argparse.Namespace) -> int:
     torch.set_num_threads(args.threads)
-    acfg = AnalyzerConfig(threads=args.threads)
+    acfg = AnalyzerConfig(threads=args.threads, person_baseline=BaselineConfig() if args.person_baseline else None)
     kind = classify(args.input)
     doc: dict[str, object] = {"input": str(args.input), "kind": kind, "expression_names": list(EXPRESSION_NAMES)}
     if kind == "image":
@@ -109,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--fill", choices=("hold", "interpolate"), default="hold", help="policy for frames without a face")
     a.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
     a.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is fastest for these small networks)")
+    a.add_argument("--person-baseline", action="store_true",
+                   help="video: make the values relative to the person's own neutral, learnt over the clip")
     args = ap.parse_args(argv)
     try:
         return analyze(args)

@@ -2,10 +2,13 @@
 
     python -m moodrig.core.face.calibrate [--data ../shared/data] [--out weights/face]
 
-Fitted quantities (see ``calibration.py``): the canonical neutral face, neutral measure means,
-the smile score (ridge regression of smiling=1 / neutral=0 on the frontalised mouth/cheek
-shape of front and 3/4 views), the yaw gain (least squares, front and 3/4 views), and the
-LBP view classifier (one-vs-rest ridge on sqrt LBP block histograms, all views).
+Fitted quantities (see ``calibration.py``): the canonical neutral face, neutral measure means
+and between-person SDs, the smile scores on front and 3/4 views (``smile.py``: logistic
+regression on the geometric measures, ridge regression on the mouth-region LBP histograms;
+their relative scale, the anchors of the smile value and the neutral spread come from
+held-out scores of a 5-fold split by person *inside* the training people, so they describe
+unseen faces, not the fitted ones), the yaw gain (least squares, front and 3/4 views), and
+the LBP view classifier (one-vs-rest ridge on sqrt LBP block histograms, all views).
 The London photos are research data: only these fitted numbers are shipped, never images.
 """
 
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,9 +32,25 @@ from .analyzer import VIEW_LBP, AnalyzerConfig, FaceAnalyzer, face_lbp
 from .geometry import L_EYE_OUT, R_EYE_OUT, euler_from_rotation, fit_rotation, frontalise, normalise
 from .io import read_image
 from .measures import measures
+from .smile import (
+    GEOMETRY_NAMES,
+    MOUTH_LBP,
+    MOUTH_REGION,
+    appearance_features,
+    fit_logistic,
+    fit_ridge,
+    geometry_features,
+)
 
-SMILE_RIDGE = 10.0
+GEO_PENALTY = 10.0
+"""L2 penalty of the geometric logistic regression (standardised measures, ~200 photos)."""
+APP_RIDGE = 1000.0
+"""Ridge penalty of the appearance score (944 standardised LBP values)."""
+INNER_FOLDS = 5
 VIEW_RIDGE = 1.0
+
+ImageLoader = Callable[[int], NDArray[np.uint8]]
+"""Sample index → its photo (HWC uint8 RGB)."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +120,20 @@ def canonical_face(landmarks: Sequence[NDArray[np.floating[Any]]]) -> NDArray[np
     return np.asarray(can, dtype=np.float64)
 
 
-def fit(samples: Sequence[Sample], obs: Observed, train: NDArray[np.bool_]) -> calib.Calibration:
+def image_loader(data: Path, samples: Sequence[Sample]) -> ImageLoader:
+    def load(i: int) -> NDArray[np.uint8]:
+        return read_image(data / "london_faces_dev" / samples[i].file)
+
+    return load
+
+
+def person_folds(face_ids: Sequence[str], k: int) -> NDArray[np.int64]:
+    """Fold of each sample, by person (people in sorted order, dealt round-robin)."""
+    pid = np.array([int(f) for f in face_ids])
+    return np.asarray(np.searchsorted(np.unique(pid), pid) % k, dtype=np.int64)
+
+
+def fit(samples: Sequence[Sample], obs: Observed, train: NDArray[np.bool_], load_image: ImageLoader) -> calib.Calibration:
     """Fit every calibrated quantity on the ``train`` subset of found faces."""
     ok = train & obs.found
     front_neutral = [i for i, s in enumerate(samples) if ok[i] and s.view == "front" and s.expression == "neutral"]
@@ -110,15 +142,24 @@ def fit(samples: Sequence[Sample], obs: Observed, train: NDArray[np.bool_]) -> c
     can = canonical_face([obs.landmarks[i] for i in front_neutral])
     rots = {i: fit_rotation(obs.landmarks[i], can)[0] for i in range(len(samples)) if ok[i]}
     qs = {i: frontalise(obs.landmarks[i], r) for i, r in rots.items()}
-    neutral = np.mean([measures(qs[i]) for i in front_neutral], axis=0)
-    # smile: front and 3/4 views
+    nm = np.array([measures(qs[i]) for i in front_neutral])
+    neutral, neutral_sd = nm.mean(axis=0), nm.std(axis=0)
+    # smile: front and 3/4 views; held-out scores from an inner split by person
     sm = [i for i in qs if not samples[i].view.endswith("profile")]
-    x = np.array([qs[i][list(calib.SMILE_POINTS), :2].reshape(-1) for i in sm])
+    xg = np.array([geometry_features(qs[i]) for i in sm])
+    xa = np.array([appearance_features(load_image(i), obs.landmarks[i], can) for i in sm])
     y = np.array([1.0 if samples[i].expression == "smiling" else 0.0 for i in sm])
-    mu, sd, w, ym = _ridge(x, y, SMILE_RIDGE, standardise=True)
-    b = float(ym[0]) - 0.5  # score z = (x-mu)/sd·w + ym − 0.5 : z > 0 ⇔ regression > 0.5
-    z = ((x - mu) / sd) @ w + b
+    inner = person_folds([samples[i].face_id for i in sm], INNER_FOLDS)
+    held = np.zeros((len(sm), 2))
+    for k in range(INNER_FOLDS):
+        a, t = inner != k, inner == k
+        held[t, 0] = fit_logistic(xg[a], y[a], GEO_PENALTY)(xg[t])
+        held[t, 1] = fit_ridge(xa[a], y[a], APP_RIDGE)(xa[t])
+    scale = held.std(axis=0)
+    z = held[:, 0] / scale[0] + held[:, 1] / scale[1]
+    zg = held[:, 0] / scale[0]
     anchor = (float(z[y == 0].mean()), float(z[y == 1].mean()))
+    anchor_geo = (float(zg[y == 0].mean()), float(zg[y == 1].mean()))
     # yaw gain: front + 3/4
     est = np.array([euler_from_rotation(rots[i]).yaw for i in sm])
     nom = np.array([samples[i].yaw for i in sm])
@@ -129,8 +170,10 @@ def fit(samples: Sequence[Sample], obs: Observed, train: NDArray[np.bool_]) -> c
     yv = np.eye(len(calib.VIEWS))[[calib.VIEWS.index(samples[i].view) for i in vi]]
     vmu, _, vw, vb = _ridge(xv, yv, VIEW_RIDGE, standardise=False)
     return calib.Calibration(
-        canonical=can, neutral=neutral, smile_mu=mu, smile_sd=sd, smile_w=w,
-        smile_b=b, smile_anchor=anchor, yaw_gain=gain, view_mu=vmu, view_w=vw, view_b=vb,
+        canonical=can, neutral=neutral, neutral_sd=neutral_sd,
+        geo=fit_logistic(xg, y, GEO_PENALTY), app=fit_ridge(xa, y, APP_RIDGE),
+        smile_scale=(float(scale[0]), float(scale[1])), smile_anchor=anchor, smile_anchor_geo=anchor_geo,
+        smile_neutral_sd=float(z[y == 0].std()), yaw_gain=gain, view_mu=vmu, view_w=vw, view_b=vb,
     )
 
 
@@ -140,8 +183,15 @@ def save(cal: calib.Calibration, folder: Path, n_photos: int) -> Path:
         {k: torch.from_numpy(v) for k, v in cal.tensors().items()},
         model=calib.MODEL,
         model_version=calib.VERSION,
-        architecture={"landmarks": 468, "smile_points": list(calib.SMILE_POINTS), "views": list(calib.VIEWS), "view_lbp": {"size": VIEW_LBP.size, "grid": VIEW_LBP.grid}},
-        training={"data": "london_faces_dev (Face Research Lab London Set, CC BY 4.0)", "photos": n_photos, "smile_ridge": SMILE_RIDGE, "view_ridge": VIEW_RIDGE},
+        architecture={
+            "landmarks": 468, "geometry_features": list(GEOMETRY_NAMES), "mouth_region": list(MOUTH_REGION),
+            "mouth_lbp": {"size": MOUTH_LBP.size, "grid": MOUTH_LBP.grid}, "views": list(calib.VIEWS),
+            "view_lbp": {"size": VIEW_LBP.size, "grid": VIEW_LBP.grid},
+        },
+        training={
+            "data": "london_faces_dev (Face Research Lab London Set, CC BY 4.0)", "photos": n_photos,
+            "geo_penalty": GEO_PENALTY, "app_ridge": APP_RIDGE, "inner_folds": INNER_FOLDS, "view_ridge": VIEW_RIDGE,
+        },
     )
 
 
@@ -150,11 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2].parent / "shared" / "data")
     ap.add_argument("--out", type=Path, default=weights_dir() / "face")
     args = ap.parse_args(argv)
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     samples = read_labels(args.data)
     analyzer = FaceAnalyzer(AnalyzerConfig())
     obs = observe(args.data, samples, analyzer)
-    cal = fit(samples, obs, np.ones(len(samples), dtype=bool))
+    cal = fit(samples, obs, np.ones(len(samples), dtype=bool), image_loader(args.data, samples))
     print(f"wrote {save(cal, args.out, int(obs.found.sum()))} (faces found {int(obs.found.sum())}/{len(samples)})")
     return 0
 

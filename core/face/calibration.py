@@ -3,10 +3,20 @@
 Written by ``python -m moodrig.core.face.calibrate`` to ``weights/face/face_calibration``:
 
 * ``canonical`` (468, 3): neutral frontal face (mean Face Mesh output, head frame, unit
-  outer-eye distance) — the reference for head rotation (``geometry.py``);
-* ``neutral`` (7,): mean raw measures (``measures.MEASURE_NAMES``) of neutral frontal faces;
-* ``smile_mu``, ``smile_sd``, ``smile_w`` (130,), ``smile_b``, ``smile_anchor`` (2,): the linear
-  smile score on the frontalised mouth/cheek shape and its neutral/smiling mean scores;
+  outer-eye distance) — the reference for head rotation (``geometry.py``) and for the mouth
+  crop of the appearance score (``smile.py``);
+* ``neutral`` (7,), ``neutral_sd`` (7,): mean and between-person SD of the raw measures
+  (``measures.MEASURE_NAMES``) of neutral frontal faces;
+* ``geo_mu``, ``geo_sd``, ``geo_w`` (38,), ``geo_b``: logistic smile score on the geometric
+  measures (``smile.GEOMETRY_NAMES``);
+* ``app_mu``, ``app_sd``, ``app_w`` (944,), ``app_b``: ridge smile score on the mouth-region
+  LBP histograms (``smile.appearance_features``);
+* ``smile_scale`` (2,): spread of the held-out geometric and appearance scores (the combined
+  score is z = z_geo / s_geo + z_app / s_app);
+* ``smile_anchor`` (2,), ``smile_anchor_geo`` (2,): mean held-out combined (geometric-only)
+  score of the neutral and of the smiling photos — the 0 and 1 of ``smile_value``;
+* ``smile_neutral_sd`` (1,): between-photo SD of the held-out combined score of neutral
+  photos (bounds the per-person baseline shift, ``baseline.py``);
 * ``yaw_gain`` (1,): multiplies the fitted yaw (Face Mesh's depth is flattened, it reads 3/4
   views at about 39° instead of 45°);
 * ``view_mu``, ``view_w`` (2124, 5), ``view_b`` (5,): ridge classifier of the view (left
@@ -17,7 +27,7 @@ Written by ``python -m moodrig.core.face.calibrate`` to ``weights/face/face_cali
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -25,18 +35,12 @@ from numpy.typing import NDArray
 
 from ..paths import weights_dir
 from ..weights import load_weights
+from .smile import LinearScore
 
 MODEL = "moodrig_face_calibration"
-VERSION = 1
+VERSION = 2
 NAME = "face_calibration"
 
-# Frontalised mouth and lower-cheek landmarks the smile score reads (x, y of each).
-SMILE_POINTS: tuple[int, ...] = (
-    61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 185, 40, 39, 37, 0, 267, 269, 270, 409,
-    78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 191, 80, 81, 82, 13, 312, 311, 310, 415,
-    205, 425, 50, 280, 187, 411, 216, 436, 212, 432, 57, 287, 43, 273, 106, 335, 182, 406, 83,
-    313, 18, 200, 199, 175, 152,
-)
 VIEWS: tuple[str, ...] = ("left_profile", "left_3quarter", "front", "right_3quarter", "right_profile")
 VIEW_YAW: tuple[float, ...] = (-90.0, -45.0, 0.0, 45.0, 90.0)
 
@@ -45,11 +49,13 @@ VIEW_YAW: tuple[float, ...] = (-90.0, -45.0, 0.0, 45.0, 90.0)
 class Calibration:
     canonical: NDArray[np.float64]
     neutral: NDArray[np.float64]
-    smile_mu: NDArray[np.float64]
-    smile_sd: NDArray[np.float64]
-    smile_w: NDArray[np.float64]
-    smile_b: float
+    neutral_sd: NDArray[np.float64]
+    geo: LinearScore
+    app: LinearScore
+    smile_scale: tuple[float, float]
     smile_anchor: tuple[float, float]
+    smile_anchor_geo: tuple[float, float]
+    smile_neutral_sd: float
     yaw_gain: float
     view_mu: NDArray[np.float64]
     view_w: NDArray[np.float64]
@@ -57,13 +63,16 @@ class Calibration:
 
     def tensors(self) -> dict[str, NDArray[np.float32]]:
         f = np.float32
-        return {
-            "canonical": self.canonical.astype(f), "neutral": self.neutral.astype(f),
-            "smile_mu": self.smile_mu.astype(f), "smile_sd": self.smile_sd.astype(f),
-            "smile_w": self.smile_w.astype(f), "smile_b": np.array([self.smile_b], f),
-            "smile_anchor": np.array(self.smile_anchor, f), "yaw_gain": np.array([self.yaw_gain], f),
-            "view_mu": self.view_mu.astype(f), "view_w": self.view_w.astype(f), "view_b": self.view_b.astype(f),
-        }
+        out: dict[str, NDArray[np.float32]] = {}
+        for fld in fields(self):
+            v = getattr(self, fld.name)
+            if isinstance(v, LinearScore):
+                for part in ("mu", "sd", "w"):
+                    out[f"{fld.name}_{part}"] = np.asarray(getattr(v, part), f)
+                out[f"{fld.name}_b"] = np.array([v.b], f)
+            else:
+                out[fld.name] = np.atleast_1d(np.asarray(v, f))
+        return out
 
 
 def manifest_path(folder: Path | None = None) -> Path:
@@ -73,11 +82,18 @@ def manifest_path(folder: Path | None = None) -> Path:
 def load(folder: Path | None = None) -> Calibration:
     tensors, _ = load_weights(manifest_path(folder), model=MODEL, model_version=VERSION)
     t = {k: v.double().numpy() for k, v in tensors.items()}
+
+    def lin(name: str) -> LinearScore:
+        return LinearScore(t[f"{name}_mu"], t[f"{name}_sd"], t[f"{name}_w"], float(t[f"{name}_b"][0]))
+
+    def pair(name: str) -> tuple[float, float]:
+        return float(t[name][0]), float(t[name][1])
+
     return Calibration(
-        canonical=t["canonical"], neutral=t["neutral"], smile_mu=t["smile_mu"], smile_sd=t["smile_sd"],
-        smile_w=t["smile_w"], smile_b=float(t["smile_b"][0]),
-        smile_anchor=(float(t["smile_anchor"][0]), float(t["smile_anchor"][1])),
-        yaw_gain=float(t["yaw_gain"][0]), view_mu=t["view_mu"], view_w=t["view_w"], view_b=t["view_b"],
+        canonical=t["canonical"], neutral=t["neutral"], neutral_sd=t["neutral_sd"], geo=lin("geo"), app=lin("app"),
+        smile_scale=pair("smile_scale"), smile_anchor=pair("smile_anchor"), smile_anchor_geo=pair("smile_anchor_geo"),
+        smile_neutral_sd=float(t["smile_neutral_sd"][0]), yaw_gain=float(t["yaw_gain"][0]),
+        view_mu=t["view_mu"], view_w=t["view_w"], view_b=t["view_b"],
     )
 
 

@@ -63,14 +63,14 @@ def preprocess(gray_or_rgb: NDArray[np.uint8], size: int) -> NDArray[np.uint8]:
 
 def lbp_codes(gray: NDArray[np.uint8]) -> NDArray[np.int64]:
     """Uniform LBP bin (0..58) of every interior pixel: shape (H-2, W-2)."""
-    g = gray.astype(np.int16)
+    g = np.asarray(gray)
     c = g[1:-1, 1:-1]
     h, w = c.shape
     offsets = ((-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1))
-    code = np.zeros(c.shape, dtype=np.int64)
+    code = np.zeros(c.shape, dtype=np.uint8)  # 8 bits fit a byte: 4x less memory traffic than int64
     for bit, (dy, dx) in enumerate(offsets):
         nb = g[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
-        code |= (nb >= c).astype(np.int64) << bit
+        code |= (nb >= c).view(np.uint8) << np.uint8(bit)
     return UNIFORM[code]
 
 
@@ -79,13 +79,14 @@ def block_histograms(codes: NDArray[np.int64], grid: int) -> NDArray[np.float32]
     h, w = codes.shape
     ys = np.linspace(0, h, grid + 1).astype(int)
     xs = np.linspace(0, w, grid + 1).astype(int)
-    out = np.zeros((grid, grid, N_BINS), dtype=np.float32)
-    for i in range(grid):
-        for j in range(grid):
-            cell = codes[ys[i] : ys[i + 1], xs[j] : xs[j + 1]]
-            hist = np.bincount(cell.ravel(), minlength=N_BINS).astype(np.float32)
-            out[i, j] = hist / max(cell.size, 1)
-    return out.reshape(-1)
+    # one bincount over (cell, bin) pairs instead of one per cell
+    row = np.repeat(np.arange(grid), np.diff(ys))
+    col = np.repeat(np.arange(grid), np.diff(xs))
+    cell = (row[:, None] * grid + col[None, :]) * N_BINS
+    counts = np.bincount((cell + codes).ravel(), minlength=grid * grid * N_BINS).reshape(grid * grid, N_BINS)
+    sizes = (np.diff(ys)[:, None] * np.diff(xs)[None, :]).reshape(-1, 1)
+    out: NDArray[np.float32] = (counts / np.maximum(sizes, 1)).astype(np.float32).reshape(-1)
+    return out
 
 
 def features(face: NDArray[np.uint8], config: LbpConfig = LbpConfig()) -> NDArray[np.float32]:
