@@ -16,8 +16,9 @@ double standing in for AMEE-GAN (the pipeline's memory: behavior, texture cache,
 sequence, keyframes); the texture count on disk is sampled at every progress step to show
 textures are flushed as they are made.
 
-    python tests/test_reliability_memory.py            # 1/10/30-min analysis, 1/5-min bake
-    python tests/test_reliability_memory.py --whole    # plus every frame of each video analysed for real
+    python tests/test_reliability_memory.py              # 1/10/30-min analysis, 1/5-min bake
+    python tests/test_reliability_memory.py --whole      # and every frame of each video analysed for real
+    python tests/test_reliability_memory.py --bake-video # 1/5-min videos through the whole real bake
 """
 
 from __future__ import annotations
@@ -141,8 +142,13 @@ on_disk = []
 def progress(p):
     on_disk.append([p.stage, len(list((folder / "moodrig" / "moodrig_DemoFace" / "cache").glob("*.png")))])
 t0 = time.perf_counter()
-res = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=track, seed=1,
-               editor=PainterEditor(), progress=progress)
+source = {source!r}
+if source:  # the whole job: the video analysed, the shipped AMEE-GAN, the behavior, the writes
+    res = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", source=source, seed=1,
+                   device="cpu", progress=progress)
+else:
+    res = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=track, seed=1,
+                   editor=PainterEditor(), progress=progress)
 wall = time.perf_counter() - t0
 bpy.ops.wm.save_mainfile()
 report(dict(frames=res.n_frames, distinct=res.distinct_textures, texture_bytes=res.texture_bytes,
@@ -152,10 +158,14 @@ report(dict(frames=res.n_frames, distinct=res.distinct_textures, texture_bytes=r
 """
 
 
-def measure_bake(folder: Path, seconds: float, size: int = 128, varied: bool = False) -> dict[str, Any]:
+def measure_bake(folder: Path, seconds: float, size: int = 128, varied: bool = False,
+                 source: Path | None = None) -> dict[str, Any]:
+    """Peak RSS of a bake in bpy: a scripted track with the painter double, or (``source``) a
+    video through the whole real job."""
     from bpy_runner import run_bpy
 
-    out: dict[str, Any] = run_bpy(BAKE.format(folder=str(folder), seconds=seconds, size=size, varied=varied), timeout=1800)
+    script = BAKE.format(folder=str(folder), seconds=seconds, size=size, varied=varied, source=str(source or ""))
+    out: dict[str, Any] = run_bpy(script, timeout=4 * 3600)
     return out
 
 
@@ -218,33 +228,38 @@ def test_one_minute_bake_flushes_textures_as_it_goes_in_bounded_memory(tmp_path:
 
 
 def main() -> None:
+    """Sections by flag: analysis (default; ``--whole`` adds every frame analysed for real),
+    ``--bake`` (painter-double bakes), ``--bake-video`` (1/5-min videos, whole real bake)."""
     import tempfile
 
     work = Path(tempfile.mkdtemp(prefix="moodrig-memory-"))
     results: dict[str, Any] = {}
-    only_bake = "--bake" in sys.argv
-    whole = "--whole" in sys.argv
-    for minutes, real_frames in () if only_bake else ((1, 60), (10, 60), (30, 60)):
-        t0 = time.perf_counter()
-        video = make_video(work / f"{minutes}min.mp4", minutes * 60)
-        made = time.perf_counter() - t0
-        results[f"analysis_{minutes}min"] = dict(
-            file_mb=round(video.stat().st_size / 2**20, 1), make_s=round(made, 1),
-            real=measure_analysis(video, "real", max_frames=real_frames),
-            stream=measure_analysis(video, "stream"),
-        )
-        if whole:
-            r = measure_analysis(video, "real", timeout=4 * 3600)
-            results[f"analysis_{minutes}min"]["whole"] = r
-        print(json.dumps({f"analysis_{minutes}min": results[f"analysis_{minutes}min"]}), flush=True)
-    for minutes, varied in ((1, False), (5, False), (1, True), (5, True)):
-        key = f"bake_{minutes}min" + ("_varied" if varied else "")
-        folder = work / key
-        folder.mkdir()
-        r = measure_bake(folder, minutes * 60, size=128, varied=varied)
-        r["on_disk"] = r["on_disk"][:: max(1, len(r["on_disk"]) // 12)]
+    flags = set(sys.argv[1:])
+    sections = flags & {"--bake", "--bake-video"} or {"--analysis", "--bake"}
+
+    def record(key: str, r: dict[str, Any]) -> None:
+        if "on_disk" in r:
+            r["on_disk"] = r["on_disk"][:: max(1, len(r["on_disk"]) // 12)]
         results[key] = r
         print(json.dumps({key: r}), flush=True)
+
+    for minutes in (1, 10, 30) if "--analysis" in sections else ():
+        t0 = time.perf_counter()
+        video = make_video(work / f"{minutes}min.mp4", minutes * 60)
+        r = dict(file_mb=round(video.stat().st_size / 2**20, 1), make_s=round(time.perf_counter() - t0, 1),
+                 real=measure_analysis(video, "real", max_frames=60), stream=measure_analysis(video, "stream"))
+        if "--whole" in flags:
+            r["whole"] = measure_analysis(video, "real", timeout=4 * 3600)
+        record(f"analysis_{minutes}min", r)
+    for minutes, varied in ((1, False), (5, False), (1, True), (5, True)) if "--bake" in sections else ():
+        folder = work / (f"bake_{minutes}min" + ("_varied" if varied else ""))
+        folder.mkdir()
+        record(folder.name, measure_bake(folder, minutes * 60, size=128, varied=varied))
+    for minutes in (1, 5) if "--bake-video" in sections else ():
+        folder = work / f"bake_video_{minutes}min"
+        folder.mkdir()
+        video = make_video(work / f"{minutes}min.mp4", minutes * 60)
+        record(folder.name, measure_bake(folder, minutes * 60, size=256, source=video))
     print(json.dumps(results))
 
 
