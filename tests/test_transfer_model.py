@@ -156,3 +156,18 @@ def test_shipped_weights_load_and_keep_the_outside_of_the_region() -> None:
     assert changed.any()
     # The mask may spill a little past the painter's region (one model pixel), never far.
     assert changed[~region].mean() < 0.02
+
+
+def test_the_built_addon_ships_the_transfer_weights(tmp_path: Path) -> None:
+    import sys
+    import zipfile
+
+    repo = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(repo))
+    import build_addon
+
+    names = zipfile.ZipFile(build_addon.build(repo, tmp_path)).namelist()
+    for name in ("moodrig/weights/transfer/style_transfer.safetensors", "moodrig/weights/transfer/style_transfer.manifest.json",
+                 "moodrig/core/transfer/infer.py", "moodrig/core/detail.py"):
+        assert name in names, name
+    assert not any("detail_regressor" in n for n in names), "the evaluation regressor does not ship"
