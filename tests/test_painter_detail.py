@@ -19,7 +19,13 @@ from moodrig.core.detail import (
     expression_from_detail,
 )
 from moodrig.core.expression import N_EXPRESSION
-from moodrig.core.painter import DEFAULT_STYLE, expression_region, paint_detail, paint_face, random_style
+from moodrig.core.painter import (
+    DEFAULT_STYLE,
+    expression_region,
+    paint_detail,
+    paint_face,
+    random_style,
+)
 
 
 def _frozen_paint(style: object, e: np.ndarray, size: int) -> np.ndarray:

@@ -68,11 +68,11 @@ def test_eval_cli_writes_report(tmp_path: Path) -> None:
 def test_london_geometry_is_calibrated(shared_data: Path) -> None:
     """On the London front photos, the analysed smile rises from neutral to smiling and the
     measured per-side differences stay small at rest (the shipped neutral offsets hold)."""
+    import csv
+
     from moodrig.core.face import analyze_image
     from moodrig.core.transfer.geometry import detail_from_face
     from moodrig.weights_tools.transfer_eval import mouth_brow_asymmetry
-
-    import csv
 
     root = shared_data / "london_faces_dev"
     with (root / "labels.csv").open(newline="", encoding="utf-8") as fh:

@@ -16,7 +16,12 @@ from moodrig.core.transfer.config import LossWeights, TransferConfig
 from moodrig.core.transfer.infer import TransferEditor
 from moodrig.core.transfer.losses import Batch, generator_loss, lsgan_discriminator, lsgan_generator
 from moodrig.core.transfer.model import TransferModel, TwoScaleDiscriminator
-from moodrig.core.transfer.weights_io import export_model, load_model, shipped_manifest, storage_round_trip
+from moodrig.core.transfer.weights_io import (
+    export_model,
+    load_model,
+    shipped_manifest,
+    storage_round_trip,
+)
 
 SMALL = TransferConfig(resolution=32, channels=(8, 8, 16), n_residual=1, mlp_dim=16, disc_channels=(8, 16))
 
@@ -48,7 +53,7 @@ def test_shapes(spatial: bool) -> None:
     image, mask = m(x, x)
     assert image.shape == (3, 3, 32, 32) and mask.shape == (3, 1, 32, 32)
     image, mask = image.detach(), mask.detach()
-    assert float(image.abs().max()) <= 1.0 and 0.0 <= float(mask.min()) and float(mask.max()) <= 1.0
+    assert float(image.abs().max()) <= 1.0 and float(mask.min()) >= 0.0 and float(mask.max()) <= 1.0
     z1, z2 = TwoScaleDiscriminator(cfg)(x)
     assert z1.shape[-1] == 2 * z2.shape[-1]
 
@@ -112,7 +117,7 @@ def test_bad_inputs_are_refused() -> None:
 def test_weights_round_trip_and_content_id(tmp_path: Path) -> None:
     m = _model(mask_bias=0.0)
     mpath = export_model(tmp_path / "t.safetensors", m, training={"steps": 1})
-    loaded, manifest = load_model(mpath)
+    _, manifest = load_model(mpath)
     assert manifest["detail_names"][1] == "smile_l" and manifest["resolution"] == 32
     a = TransferEditor.from_model(m, manifest, device="cpu")
     b = TransferEditor.load(mpath, device="cpu")

@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 
 from moodrig.core.appearance import plan_details
-from moodrig.core.detail import N_DETAIL, detail_from_expression, detail_vector, expression_from_detail
+from moodrig.core.detail import (
+    N_DETAIL,
+    detail_from_expression,
+    detail_vector,
+    expression_from_detail,
+)
 from moodrig.core.errors import InputError
 from moodrig.core.painter import DEFAULT_STYLE, paint_detail, paint_face
 from moodrig.core.pipeline import BakeConfig, hold_track, resample_track, run_bake_sync

@@ -14,7 +14,11 @@ from moodrig.core.detail import detail_vector
 from moodrig.core.errors import InputError
 from moodrig.core.expression import expression_vector
 from moodrig.core.painter import paint_face, random_style
-from moodrig.core.transfer.finetune import TransferFinetuneConfig, finetune_transfer, finetune_transfer_from_sheet
+from moodrig.core.transfer.finetune import (
+    TransferFinetuneConfig,
+    finetune_transfer,
+    finetune_transfer_from_sheet,
+)
 from moodrig.core.transfer.infer import TransferEditor
 from moodrig.weights_tools import transfer_finetune
 from moodrig.weights_tools.transfer_train import TrainConfig, parse_args, train
