@@ -40,6 +40,8 @@ par = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=track,
 after_par = cache_files()
 det2 = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=track, seed=3,
                 appearance_mode="detailed", device="cpu")
+det2_duration = det2.material.node_tree.nodes["moodrig_face_texture"].image_user.frame_duration
+det2_source = det2.image.source
 again = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=track, seed=3,
                  appearance_mode="detailed", device="cpu", out=str(Path(folder) / "again"))
 same_bytes = digests(Path(folder) / "again" / "cache") == d1 and cache_files(Path(folder) / "again" / "cache") == after_det
@@ -53,14 +55,13 @@ try:
     api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=track, appearance_mode="bogus")
 except InputError as exc:
     bad = str(exc)
-tex = det2.material.node_tree.nodes["moodrig_face_texture"]
 report(dict(
     det_distinct=det.distinct_textures, det_generated=det.generated_textures,
     par_generated=par.generated_textures, par_distinct=par.distinct_textures,
     det2_generated=det2.generated_textures, same_bytes=same_bytes, again_generated=again.generated_textures,
     after_det=len(after_det), after_par=len(after_par), overlap=len(set(after_det) & (set(after_par) - set(after_det))),
-    frames=len(list(seq.glob("frame_*.png"))), image_source=det2.image.source,
-    frame_duration=tex.image_user.frame_duration, last_shape=list(last_det.shape), bad=bad,
+    frames=len(list(seq.glob("frame_*.png"))), image_source=det2_source,
+    frame_duration=det2_duration, last_shape=list(last_det.shape), bad=bad,
 ))
 """
 
@@ -100,3 +101,55 @@ def test_cli_bakes_a_video_in_detailed_mode(tmp_path: Path) -> None:
                            "--appearance", "detailed", "--transfer-weights", str(tmp_path / "missing.manifest.json")],
                           capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert proc.returncode == 1 and "missing.manifest.json" in proc.stderr and "missing" in proc.stderr
+
+
+OPERATORS = BAKE_PRELUDE + """
+import bpy, json
+folder = {folder!r}
+fresh(folder)
+s = bpy.context.scene.moodrig
+res = {{}}
+from moodrig.core.paths import data_dir
+from moodrig.operators import stored_track, store_track
+s.source_path = str(data_dir() / "sample_face.jpg")
+s.hold_frames = 6
+res["analyse"] = list(bpy.ops.moodrig.analyze_source())
+t = stored_track(s.source_path)
+res["details"] = None if t.details is None else list(t.details.shape)
+# An analysis stored before per-side values existed still loads (details absent).
+text = bpy.data.texts["moodrig_track"]
+body = json.loads(text.as_string()); body.pop("details")
+text.clear(); text.write(json.dumps(body))
+res["old_details"] = stored_track(s.source_path).details is None
+s.appearance_mode = "detailed"
+res["bake"] = list(bpy.ops.moodrig.bake())
+res["status"] = s.status
+cache = Path(folder) / "moodrig" / "moodrig_DemoFace" / "cache"
+res["textures"] = len(list(cache.glob("*.png")))
+# Fine-tune the selected (detailed) model on a painter sheet of the demo character's style.
+from moodrig.core.painter import paint_face, DEFAULT_STYLE
+from moodrig.core.appearance import encode_png
+entries = []
+for k, (name, value) in enumerate((("smile", 0.9), ("jaw_open", 0.7), ("brow_raise", 1.0))):
+    e = np.zeros(8, np.float32); e[["jaw_open", "smile", "frown", "brow_raise"].index(name)] = value
+    (Path(folder) / f"e{{k}}.png").write_bytes(encode_png(paint_face(DEFAULT_STYLE, e, 64)))
+    entries.append({{"image": f"e{{k}}.png", "vector": e.tolist()}})
+(Path(folder) / "labels.json").write_text(json.dumps(entries))
+s.finetune_sheet = str(Path(folder) / "labels.json")
+res["finetune"] = list(bpy.ops.moodrig.finetune(steps=2))
+res["transfer_weights"] = s.transfer_weights_path
+res["amee_weights"] = s.weights_path
+res["bake2"] = list(bpy.ops.moodrig.bake())
+res["textures2"] = len(list(cache.glob("*.png")))
+report(res)
+"""
+
+
+def test_operators_in_detailed_mode(tmp_path: Path) -> None:
+    r = run_bpy(OPERATORS.format(folder=str(tmp_path)), timeout=600)
+    assert r["analyse"] == ["FINISHED"] and r["details"] == [6, 11]
+    assert r["old_details"]
+    assert r["bake"] == ["FINISHED"] and "6 frames" in r["status"] and r["textures"] >= 1
+    assert r["finetune"] == ["FINISHED"]
+    assert r["transfer_weights"].endswith("style_transfer_character.manifest.json") and r["amee_weights"] == ""
+    assert r["bake2"] == ["FINISHED"] and r["textures2"] > r["textures"], "fine-tuned weights get their own cache keys"
