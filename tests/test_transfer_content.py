@@ -108,3 +108,20 @@ def test_bad_landmarks_are_refused() -> None:
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="finite"):
         geo.detail_from_face(np.zeros(8, np.float32), bad)
+
+
+def test_analysed_photo_carries_per_side_details() -> None:
+    """analyze_detailed = analyze_video's track plus details whose symmetric part is the 8 values."""
+    from moodrig.core.face import analyze_video
+    from moodrig.core.paths import data_dir
+    from moodrig.core.transfer.track import analyze_detailed
+
+    photo = data_dir() / "sample_face.jpg"
+    plain = analyze_video(photo)
+    track = analyze_detailed(photo)
+    assert np.array_equal(track.expressions, plain.expressions) and np.array_equal(track.head, plain.head)
+    assert track.details is not None and track.details.shape == (1, N_DETAIL)
+    sym = expression_from_detail(track.details)
+    assert np.allclose(sym, track.expressions, atol=0.1)  # equal unless one side hit 0 or 1
+    for i in (0, 4, 5, 6, 7):  # unsided entries are copied as they are
+        assert sym[0, i] == track.expressions[0, i]
