@@ -68,7 +68,7 @@ def test_losses_are_the_method_terms() -> None:
     _, terms, _ = generator_loss(m, batch, LossWeights(), d)
     assert {"gan", "L1", "L2", "style", "content", "pair", "mask_bce", "mask_mean"} <= set(terms)
     _, terms0, _ = generator_loss(m, batch, LossWeights(alpha_gan=0, alpha_1=0, alpha_2=0, alpha_style=0, alpha_content=0))
-    assert set(terms0) == {"pair", "mask_mean", "mask_bce", "total"}
+    assert set(terms0) == {"pair", "raw_pair", "mask_mean", "mask_bce", "total"}
 
 
 def test_same_input_same_bits_and_any_texture_size() -> None:

@@ -87,6 +87,10 @@ class LossWeights:
     """‖K_t(ff) − K_t(x)‖₁: the output keeps the drawing's content code (MUNIT's content term)."""
     pair: float = 100.0
     """Paired L1 of the final texture against the painter's ground truth for the same geometry."""
+    raw_pair: float = 20.0
+    """The same paired L1 on J's image before the mask. Without it a closed mask starves J of
+    gradient (the composite then ignores J) and stays closed: measured, the first run's mask
+    collapsed to mean 1e-4 by step 400."""
     changed_weight: float = 5.0
     """Per-pixel weight 1 + changed_weight·changed in the paired L1 (changed ≈ 5 % of pixels)."""
     mask: float = 0.1

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -66,8 +67,12 @@ class Outputs:
 
     final: Tensor
     """ff composited onto the reference (N, 3, R, R)."""
+    image: Tensor
+    """J's image before the mask (N, 3, R, R)."""
     mask: Tensor
     """M (N, 1, R, R)."""
+    mask_logits: Tensor | None
+    """M's logits (None without a mask head)."""
     style: Style
     """K_s(y)."""
     content_code: Tensor
@@ -78,8 +83,9 @@ def transfer(model: TransferModel, content: Tensor, reference: Tensor) -> Output
     """ff = M·J(K_t(x), K_s(y)) + (1 − M)·y."""
     c = model.content_encoder(content)
     s = model.style_encoder(reference)
-    image, mask = model.decoder(c, s)
-    return Outputs(compose(reference, image, mask), mask, s, c)
+    image, logits = model.decoder.decode(c, s)
+    mask = torch.ones_like(image[:, :1]) if logits is None else torch.sigmoid(logits)
+    return Outputs(compose(reference, image, mask), image, mask, logits, s, c)
 
 
 def generator_loss(model: TransferModel, batch: Batch, w: LossWeights,
@@ -117,16 +123,19 @@ def generator_loss(model: TransferModel, batch: Batch, w: LossWeights,
         terms["style"] = (model.style_encoder(ffr).code - sr.detach()).abs().mean()
         total = total + w.alpha_style * terms["style"]
     changed = changed_map(y, gt)
+    weight = 1.0 + w.changed_weight * changed
     if w.pair > 0:
-        weight = 1.0 + w.changed_weight * changed
         terms["pair"] = ((ff - gt).abs() * weight).sum() / (weight.sum() * ff.shape[1])
         total = total + w.pair * terms["pair"]
-    if model.cfg.use_mask:
+    if w.raw_pair > 0:
+        terms["raw_pair"] = ((out.image - gt).abs() * weight).sum() / (weight.sum() * ff.shape[1])
+        total = total + w.raw_pair * terms["raw_pair"]
+    if model.cfg.use_mask and out.mask_logits is not None:
         terms["mask_mean"] = mask.mean()
         total = total + w.mask * terms["mask_mean"] + w.mask_tv * total_variation(mask)
         if w.mask_sup > 0:
-            terms["mask_bce"] = F.binary_cross_entropy(mask.clamp(1e-6, 1 - 1e-6), changed,
-                                                       weight=1.0 + (w.mask_pos_weight - 1.0) * changed)
+            terms["mask_bce"] = F.binary_cross_entropy_with_logits(
+                out.mask_logits, changed, weight=1.0 + (w.mask_pos_weight - 1.0) * changed)
             total = total + w.mask_sup * terms["mask_bce"]
     logged = {k: float(v.detach()) for k, v in terms.items()}
     logged["total"] = float(total.detach())

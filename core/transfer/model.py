@@ -153,6 +153,13 @@ class Decoder(nn.Module):
         self.mask_head = nn.Conv2d(c0, 1, 3, 1, 1) if cfg.use_mask else None
 
     def forward(self, content: Tensor, style: Style) -> tuple[Tensor, Tensor]:
+        image, logits = self.decode(content, style)
+        mask = torch.ones_like(image[:, :1]) if logits is None else torch.sigmoid(logits)
+        return image, mask
+
+    def decode(self, content: Tensor, style: Style) -> tuple[Tensor, Tensor | None]:
+        """(image, mask logits or None without a mask head): the losses take the logits, so the
+        mask BCE keeps its gradient however closed the mask is."""
         maps = style.maps
         h = content if maps is None else torch.cat([content, maps[2]], 1)
         h = self.fuse(h)
@@ -165,8 +172,7 @@ class Decoder(nn.Module):
         h = F.interpolate(h, scale_factor=2.0, mode="nearest")
         h = self.up2(h if maps is None else torch.cat([h, maps[0]], 1))
         image = self.to_image(h)
-        mask = torch.ones_like(image[:, :1]) if self.mask_head is None else torch.sigmoid(self.mask_head(h))
-        return image, mask
+        return image, None if self.mask_head is None else self.mask_head(h)
 
 
 def compose(reference: Tensor, image: Tensor, mask: Tensor) -> Tensor:
