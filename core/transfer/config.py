@@ -82,7 +82,8 @@ class LossWeights:
     alpha_2: float = 10.0
     """α₂: L_2 = ‖x − J(K_t(ff), K_s(z))‖₁, the drawing recovered from the generated texture (eq. 5, 6)."""
     alpha_style: float = 1.0
-    """‖K_s(ff) − K_s(y)‖₁: the output keeps the reference's style code (MUNIT's style term)."""
+    """‖K_s(ff) − K_s(ground truth)‖₁: the output has the style code of the character's true
+    expression render (MUNIT's style term; the reference's own code would reward copying it)."""
     alpha_content: float = 1.0
     """‖K_t(ff) − K_t(x)‖₁: the output keeps the drawing's content code (MUNIT's content term)."""
     pair: float = 100.0

@@ -99,7 +99,7 @@ def generator_loss(model: TransferModel, batch: Batch, w: LossWeights,
     out = transfer(model, x, y)
     ff, mask = out.final, out.mask
     r = x.shape[0] if recon_n <= 0 else min(recon_n, x.shape[0])
-    xr, ffr, cr, sr = x[:r], ff[:r], out.content_code[:r], out.style.code[:r]
+    xr, ffr, cr = x[:r], ff[:r], out.content_code[:r]
     zero = ff.new_zeros(())
     terms: dict[str, Tensor] = {}
     total = zero
@@ -120,7 +120,16 @@ def generator_loss(model: TransferModel, batch: Batch, w: LossWeights,
         terms["content"] = (ff_content - cr.detach()).abs().mean()
         total = total + w.alpha_content * terms["content"]
     if w.alpha_style > 0:
-        terms["style"] = (model.style_encoder(ffr).code - sr.detach()).abs().mean()
+        # Against the ground truth's code, not the reference's: the reference's code rewards
+        # copying the reference (measured: it drove the mask closed within 400 steps).
+        # K_s's own weights take no gradient from this term (functional call with detached
+        # parameters): it shapes the output only; otherwise K_s satisfies it by making every
+        # code the same (measured: the term fell to 0 within 50 steps).
+        with torch.no_grad():
+            s_gt = model.style_encoder(gt[:r]).code
+        frozen = {k: v.detach() for k, v in model.style_encoder.named_parameters()}
+        s_ff = torch.func.functional_call(model.style_encoder, frozen, (ffr,)).code
+        terms["style"] = (s_ff - s_gt).abs().mean()
         total = total + w.alpha_style * terms["style"]
     changed = changed_map(y, gt)
     weight = 1.0 + w.changed_weight * changed

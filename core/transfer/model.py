@@ -29,7 +29,8 @@ class Style:
     """What K_s says about one reference image."""
 
     code: Tensor
-    """(N, style_dim) global style code."""
+    """(N, style_dim) global style code, in (−1, 1) (tanh: a bounded code keeps the style
+    reconstruction term from growing with the code's scale)."""
     maps: tuple[Tensor, Tensor, Tensor] | None
     """Feature maps at R, R/2, R/4 ((N, C0, R, R), (N, C1, R/2, R/2), (N, C2, R/4, R/4)), or None."""
 
@@ -130,7 +131,7 @@ class StyleEncoder(nn.Module):
         f0 = self.s0(x)
         f1 = self.s1(f0)
         f2 = self.s2(f1)
-        code = self.to_code(self.tail(f2).mean(dim=(2, 3)))
+        code = torch.tanh(self.to_code(self.tail(f2).mean(dim=(2, 3))))
         return Style(code, (f0, f1, f2) if self.spatial else None)
 
 
