@@ -58,7 +58,7 @@ def test_pixels_outside_the_expression_region_never_change(values: list[float], 
     neutral = paint_face(style, np.zeros(N_EXPRESSION), 128)
     img = paint_face(style, np.asarray(values), 128)
     assert np.array_equal(img[~region], neutral[~region])
-    assert region.mean() < 0.35
+    assert region.mean() < 0.36  # random_style(seed 720) reaches 0.352 (same before per-side details)
 
 
 def test_any_resolution() -> None:
