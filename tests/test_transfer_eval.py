@@ -52,11 +52,13 @@ def test_eval_cli_writes_report(tmp_path: Path) -> None:
     transfer_eval.main(["--model", str(weights), "--regressor", str(reg_m), "--ckpt", str(tmp_path / "none"),
                         "--faces", str(_faces(tmp_path / "faces.npz")), "--styles", "1", "--full-res-styles", "1",
                         "--face-styles", "1", "--ft-styles", "1", "--ft-steps", "1", "--ablation", f"same={weights}",
-                        "--speed-repeats", "1", "--out", str(out), "--json", str(tmp_path / "r.json")])
+                        "--speed-repeats", "1", "--out", str(out), "--json", str(tmp_path / "r.json"),
+                        "--figure", str(tmp_path / "fig.png")])
     text = out.read_text()
     for heading in ("## Targets", "## 1. Held-out painter styles", "## 2. Real faces", "## 3. Ablations",
                     "### METHOD eq. 2–7 terms", "## Per-character fine-tuning", "AMEE-GAN"):
         assert heading in text, heading
+    assert (tmp_path / "fig.png").stat().st_size > 0 and "![examples](fig.png)" in text
     raw = json.loads((tmp_path / "r.json").read_text())
     assert raw["ablations"][0]["result"]["psnr"] == raw["painter"]["psnr"]  # same weights → same numbers
     assert raw["london"]["readings"] == 4 and np.isfinite(raw["london"]["mae_out"])

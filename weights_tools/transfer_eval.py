@@ -377,6 +377,47 @@ def speed(editor: TransferEditor, repeats: int) -> dict[str, float]:
     return res
 
 
+# ----------------------------------------------------------------------------- figure
+
+
+def figure(editor: TransferEditor, amee: AmeeEditor | None, data: list[dict[str, Any]], faces: Path | None,
+           seed: int, path: Path, size: int = 128) -> None:
+    """Rows of held-out painter examples: content | reference | transfer | ground truth | AMEE-GAN;
+    then London-measured geometry (the drawing only, never the photo) on two held-out characters."""
+    from moodrig.core.appearance import encode_png
+
+    tiles: list[list[F32]] = []
+    for item in data[:4]:
+        d = item["details"][:1]
+        neutral = paint_detail(item["style"], np.zeros(N_DETAIL, np.float32), size)
+        out = editor.edit(neutral[None], d)[0]
+        row = [draw_contents(d, size)[0], neutral[..., :3], out[..., :3], paint_detail(item["style"], d[0], size)[..., :3]]
+        if amee is not None:
+            row.append(amee.edit(neutral[None], expression_from_detail(d))[0][..., :3])
+        tiles.append(row)
+    if faces is not None and faces.is_file():
+        z = np.load(faces)
+        picks = [i for i in range(len(z["photo"])) if z["view"][i] == "front"]
+        det = [geo.detail_from_face(z["expression"][i], z["landmarks"][i]) for i in picks]
+        order = np.argsort([-abs(float(mouth_brow_asymmetry(x[None])[0, 0])) for x in det])[:2]
+        styles = [style_and_details(seed, "eval", 100 + s, 1)[0] for s in range(2)]
+        for k in order:
+            d = det[int(k)][None]
+            row = [draw_contents(d, size)[0]]
+            for st in styles:
+                neutral = paint_detail(st, np.zeros(N_DETAIL, np.float32), size)
+                row.append(editor.edit(neutral[None], d)[0][..., :3])
+                if amee is not None:
+                    row.append(amee.edit(neutral[None], expression_from_detail(d))[0][..., :3])
+            tiles.append(row)
+    width = max(len(r) for r in tiles)
+    blank = np.ones((size, size, 3), np.float32)
+    grid = np.concatenate([np.concatenate(r + [blank] * (width - len(r)), 1) for r in tiles], 0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_bytes = encode_png(np.clip(grid, 0, 1).astype(np.float32))
+    path.write_bytes(atomic_bytes)
+
+
 # ----------------------------------------------------------------------------- report
 
 
@@ -468,6 +509,11 @@ def report(res: dict[str, Any], a: argparse.Namespace) -> str:
         for row in ft:
             L.append(f"| {row['style']} | {fmt(row['psnr_before'])} | {fmt(row['psnr_after'])} | {fmt(row['seconds'], 0)} |")
         L.append("")
+    if res.get("figure"):
+        L.append(f"![examples]({Path(res['figure']).relative_to(a.out.parent) if Path(res['figure']).is_relative_to(a.out.parent) else res['figure']})\n")
+        L.append("Rows 1–4 (held-out characters): content drawing | reference (neutral) | transfer | painter ground truth | AMEE-GAN "
+                 "(8-value average). Rows 5–6: the geometry measured on the two most lopsided London front photos (the drawing; "
+                 "photos are not reproduced), transferred onto two held-out characters, transfer | AMEE-GAN for each.\n")
     sp = res["speed"]
     L.append("## Speed (CPU, one thread, shared machine; full path: drawing, resize, model, mask upsample, composite)\n")
     L.append(f"{fmt(sp['tex_per_s_128_b1'], 1)} textures/s at 128 px batch 1, {fmt(sp['tex_per_s_128_b8'], 1)} at batch 8; "
@@ -494,6 +540,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", type=Path, default=Path("docs/transfer_eval.md"))
     p.add_argument("--json", type=Path, default=Path("runs/transfer/eval.json"))
+    p.add_argument("--figure", type=Path, default=None, help="example grid PNG (e.g. docs/images/transfer_examples.png)")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     t0 = time.time()
@@ -527,6 +574,9 @@ def main(argv: list[str] | None = None) -> None:
         res["ablations"].append({"label": label, "manifest": path, "result": painter_eval(ed, None, reg, data)})
     res["finetune"] = finetune_eval(editor, seed=a.seed, styles=a.ft_styles, steps=a.ft_steps) if a.ft_styles > 0 else []
     res["speed"] = speed(editor, a.speed_repeats)
+    if a.figure is not None:
+        figure(editor, amee, data, a.faces, a.seed, a.figure)
+        res["figure"] = str(a.figure)
     res["seconds"] = time.time() - t0
     a.json.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(a.json, json.dumps(res, indent=2, default=float) + "\n")
