@@ -44,6 +44,6 @@ transfer-ship: venv $(TRANSFER_FULL)
 transfer-eval: venv transfer-ablations $(TRANSFER_REG) $(TRANSFER_FACES)
 	$(TRANSFER_RUN).transfer_eval --out docs/transfer_eval.md --json runs/transfer/eval.json \
 	  --regressor $(TRANSFER_REG) --ckpt runs/transfer/full --faces $(TRANSFER_FACES) --data $(TRANSFER_DATA) \
-	  --styles 32 --face-styles 8 --ft-styles 2 --ft-steps 200 --threads 1 \
+	  --styles 32 --face-styles 8 --ft-styles 2 --ft-steps 200 --threads 1 --figure docs/images/transfer_examples.png \
 	  --ablation "full model @$(TRANSFER_ABL_STEPS) steps=$(TRANSFER_FULL_ABL)" \
 	  --ablation "global 8-d style code only @$(TRANSFER_ABL_STEPS) steps=$(TRANSFER_GLOBAL)"
