@@ -457,7 +457,7 @@ def report(res: dict[str, Any], a: argparse.Namespace) -> str:
     for key, label in (("gan", "φ, generator LSGAN (eq. 2)"), ("disc_phi_s", "φ_s, discriminator (eq. 3)"),
                        ("L1", "L_1 = ‖x − rec_x1‖₁ (eq. 4, 6)"), ("L2", "L_2 = ‖x − rec_x2‖₁ (eq. 5, 6)"),
                        ("L_prime", f"L' = α₁L_1 + α₂L_2 (eq. 7, α₁ = {fmt(lt['alpha_1'], 0)}, α₂ = {fmt(lt['alpha_2'], 0)})"),
-                       ("style", "style code reconstruction ‖K_s(ff) − K_s(y)‖₁"), ("content", "content code reconstruction ‖K_t(ff) − K_t(x)‖₁"),
+                       ("style", "style code reconstruction ‖K_s(ff) − K_s(ground truth)‖₁"), ("content", "content code reconstruction ‖K_t(ff) − K_t(x)‖₁"),
                        ("pair", "paired L1 vs ground truth (changed-pixel weighted)"), ("mask_bce", "mask BCE vs change map"),
                        ("mask_mean", "mean mask")):
         if key in lt:
