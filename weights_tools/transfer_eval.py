@@ -477,8 +477,10 @@ def report(res: dict[str, Any], a: argparse.Namespace) -> str:
         L.append(f"| … mouth corners | {fmt(lo['asym_corr_out_mouth'])} | {fmt(lo.get('asym_corr_amee_mouth', float('nan')))} | {fmt(lo['asym_corr_gt_mouth'])} |")
         L.append(f"| … brows | {fmt(lo['asym_corr_out_brow'])} | {fmt(lo.get('asym_corr_amee_brow', float('nan')))} | {fmt(lo['asym_corr_gt_brow'])} |")
         L.append("")
-        L.append(f"The photos are nearly symmetric: the measured left − right difference has a standard deviation of "
-                 f"{fmt(lo['photo_asym_sd_mouth'], 3)} (mouth) and {fmt(lo['photo_asym_sd_brow'], 3)} (brows) in parameter units.\n")
+        L.append(f"Spread of what is to be preserved: the left − right differences measured on the photos have a standard "
+                 f"deviation of {fmt(lo['photo_asym_sd_mouth'], 3)} (mouth corners) and {fmt(lo['photo_asym_sd_brow'], 3)} (brows) "
+                 "in parameter units. The model never sees the photo: its content is the drawing of the measured values, so these "
+                 "rows measure the geometry path (landmarks → detail vector → drawing) and the transfer together.\n")
         per = lo["mae_out_per_entry"]
         L.append("Per entry (transfer): " + ", ".join(f"{n} {fmt(v, 3)}" for n, v in per.items()) + "\n")
         g = res["geometry_fit"]
@@ -541,7 +543,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, default=Path("docs/transfer_eval.md"))
     p.add_argument("--json", type=Path, default=Path("runs/transfer/eval.json"))
     p.add_argument("--figure", type=Path, default=None, help="example grid PNG (e.g. docs/images/transfer_examples.png)")
+    p.add_argument("--from-json", type=Path, default=None, help="only re-render the report from a saved --json result")
     a = p.parse_args(argv)
+    if a.from_json is not None:
+        atomic_write_text(a.out, report(json.loads(a.from_json.read_text()), a))
+        print(f"wrote {a.out} from {a.from_json}")
+        return
     torch.set_num_threads(a.threads)
     t0 = time.time()
     editor = TransferEditor.load(a.model, device="cpu")
