@@ -178,7 +178,8 @@ def painter_eval(editor: TransferEditor, amee: AmeeEditor | None, reg: Reader, d
         finite = [x for x in v if np.isfinite(x)]
         res[k] = float(np.mean(finite)) if finite else (float("inf") if v else float("nan"))
     c = np.stack(codes)
-    res["style_dist_between_characters"] = float(np.mean([np.abs(c[i] - c[j]).mean() for i in range(len(c)) for j in range(len(c)) if i != j]))
+    between = [np.abs(c[i] - c[j]).mean() for i in range(len(c)) for j in range(len(c)) if i != j]
+    res["style_dist_between_characters"] = float(np.mean(between)) if between else float("nan")  # one style: none
     tgt = np.concatenate(asym["target"])
     for name in ("out", "amee", "gt"):
         if asym[name]:
