@@ -65,13 +65,14 @@ def resolve_bone_map(bone_map: str | Mapping[str, str]) -> dict[str, str]:
 
 
 def analyze_source(source: str | Path, fps: float, hold_frames: int, progress: Callable[[float], None] | None = None) -> ExpressionTrack:
-    """Photo, image sequence or video → per-frame track at the scene's frame rate."""
-    from .core.face import analyze_video
+    """Photo, image sequence or video → per-frame track at the scene's frame rate, with the
+    per-side detail vectors the detailed appearance mode uses."""
+    from .core.transfer.track import analyze_detailed
 
     path = Path(bpy.path.abspath(str(source)))
-    track = analyze_video(path, fill="hold")
+    track = analyze_detailed(path, fill="hold")
     if len(track) == 1:  # a photo: hold its expression
-        return hold_track(ExpressionTrack(fps, track.expressions, track.head, track.valid), hold_frames)
+        return hold_track(ExpressionTrack(fps, track.expressions, track.head, track.valid, track.details), hold_frames)
     return resample_track(track, fps)
 
 
@@ -103,6 +104,8 @@ def bake_steps(
     quant_step: float = 0.05,
     set_frame_range: bool = True,
     editor: Any = None,
+    appearance_mode: str = "parameters",
+    transfer_weights: str | Path | None = None,
 ) -> Generator[Progress, None, BakeResult]:
     """The bake as steps (for a modal operator); see :func:`bake`."""
     scene = scene or bpy.context.scene
@@ -132,6 +135,8 @@ def bake_steps(
         out_folder=folder.resolve(), seed=seed, quant_step=quant_step, device=device,
         behaviors=None if behaviors is None else Path(bpy.path.abspath(str(behaviors))),
         weights=None if weights is None else Path(bpy.path.abspath(str(weights))),
+        appearance_mode=appearance_mode,
+        transfer_weights=None if transfer_weights is None else Path(bpy.path.abspath(str(transfer_weights))),
     )
     output: BakeOutput = yield from run_bake(track, base, config, editor)
     targets = scene_bake.SceneTargets(face_obj, arm_obj, mapping, None, "moodrig_face_texture")
@@ -187,7 +192,10 @@ def bake(
     the face texture, ``armature`` the rig, ``bone_map`` a preset name (``demo``, ``rigify``,
     ``mixamo``) or a role → bone dict. Options: ``frame_start``, ``hold_frames`` (photo),
     ``out`` (texture folder; default ``//moodrig/<face>/``), ``device``, ``behaviors``
-    (definition file), ``weights`` (fine-tuned manifest), ``quant_step``, ``set_frame_range``.
+    (definition file), ``weights`` (fine-tuned AMEE-GAN manifest), ``quant_step``,
+    ``set_frame_range``, ``appearance_mode`` (``"parameters"``: AMEE-GAN from the 8 values, the
+    default; ``"detailed"``: the style-transfer model from the per-side detail vectors) and
+    ``transfer_weights`` (fine-tuned transfer-model manifest).
     Same inputs and seed → identical keyframes and texture bytes.
     """
     steps = bake_steps(scene, face=face, armature=armature, source=source, track=track, seed=seed,

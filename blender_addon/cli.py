@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     bake.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     bake.add_argument("--behaviors", type=Path, default=None, help="behavior definition file (JSON/YAML)")
     bake.add_argument("--weights", type=Path, default=None, help="fine-tuned AMEE-GAN manifest")
+    bake.add_argument("--appearance", default="parameters", choices=["parameters", "detailed"],
+                      help="parameters: AMEE-GAN from the 8 expression values; detailed: the style-transfer "
+                           "model from per-side values (lopsided smiles, one raised brow)")
+    bake.add_argument("--transfer-weights", type=Path, default=None, help="fine-tuned transfer-model manifest (detailed)")
     bake.add_argument("--textures", type=Path, default=None, help="texture folder (default //moodrig/<face>/)")
     return parser
 
@@ -72,7 +76,10 @@ def run(argv: list[str], package: Any) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         if not bpy.data.filepath:
             bpy.ops.wm.save_as_mainfile(filepath=str(out))  # so //moodrig/ resolves beside the output
-        options: dict[str, Any] = dict(device=args.device, hold_frames=args.hold_frames, frame_start=args.frame_start)
+        options: dict[str, Any] = dict(device=args.device, hold_frames=args.hold_frames, frame_start=args.frame_start,
+                                       appearance_mode=args.appearance)
+        if args.transfer_weights:
+            options["transfer_weights"] = args.transfer_weights.resolve()
         if args.behaviors:
             options["behaviors"] = args.behaviors.resolve()
         if args.weights:

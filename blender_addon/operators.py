@@ -42,10 +42,13 @@ def store_track(track: Any, source: str) -> Any:
     if text is None or not text.get("moodrig_generated"):
         text = tag(bpy.data.texts.new(TRACK_TEXT), "analysis")
     text.clear()
-    text.write(json.dumps({
+    body: dict[str, Any] = {
         "source": source, "fps": track.fps, "expressions": np.round(track.expressions, 5).tolist(),
         "head": np.round(track.head, 3).tolist(), "valid": track.valid.tolist(),
-    }))
+    }
+    if track.details is not None:
+        body["details"] = np.round(track.details, 5).tolist()
+    text.write(json.dumps(body))
     _TRACK_CACHE.clear()
     return text
 
@@ -67,9 +70,11 @@ def stored_track(source: str | None = None) -> Any:
     if key not in _TRACK_CACHE:
         try:
             data = json.loads(body)
+            details = data.get("details")  # absent in tracks stored before per-side analysis
             _TRACK_CACHE[key] = (data["source"], ExpressionTrack(
                 float(data["fps"]), np.asarray(data["expressions"], np.float32),
-                np.asarray(data["head"], np.float32), np.asarray(data["valid"], bool)))
+                np.asarray(data["head"], np.float32), np.asarray(data["valid"], bool),
+                None if details is None else np.asarray(details, np.float32)))
         except (ValueError, KeyError, TypeError):
             return None
     stored_source, track = _TRACK_CACHE[key]
@@ -231,6 +236,9 @@ def bake_options(context: bpy.types.Context) -> dict[str, Any]:
         options["behaviors"] = settings.behavior_file
     if settings.weights_path:
         options["weights"] = settings.weights_path
+    options["appearance_mode"] = settings.appearance_mode
+    if settings.transfer_weights_path:
+        options["transfer_weights"] = settings.transfer_weights_path
     return options
 
 
@@ -344,7 +352,7 @@ class MOODRIG_OT_remove_bake(bpy.types.Operator):
 
 
 class MOODRIG_OT_finetune(bpy.types.Operator):
-    """Adapt AMEE-GAN to this character from its labelled expression sheet (a few minutes on CPU)"""
+    """Adapt the selected appearance model (AMEE-GAN, or the detailed transfer model) to this character from its labelled expression sheet (a few minutes on CPU)"""
 
     bl_idname = "moodrig.finetune"
     bl_label = "Fine-tune on My Expression Sheet"
@@ -360,17 +368,31 @@ class MOODRIG_OT_finetune(bpy.types.Operator):
         if s.face is None or not s.finetune_sheet:
             self.report({"ERROR"}, "Choose the face mesh and an expression sheet (JSON)")
             return {"CANCELLED"}
+        detailed = s.appearance_mode == "detailed"
         try:
-            from .core.amee.finetune import FinetuneConfig
-            from .core.amee.sheet import finetune_from_sheet
-
             folder = output_folder(s.face.name, bpy.data.filepath, Path(bpy.app.tempdir)) / "finetuned"
-            manifest = finetune_from_sheet(Path(bpy.path.abspath(s.finetune_sheet)), base_texture(s.face), folder,
-                                           config=FinetuneConfig(steps=self.steps))
+            sheet = Path(bpy.path.abspath(s.finetune_sheet))
+            if detailed:
+                from .core.transfer.finetune import (
+                    TransferFinetuneConfig,
+                    finetune_transfer_from_sheet,
+                )
+
+                manifest = finetune_transfer_from_sheet(sheet, base_texture(s.face), folder,
+                                                        config=TransferFinetuneConfig(steps=self.steps))
+            else:
+                from .core.amee.finetune import FinetuneConfig
+                from .core.amee.sheet import finetune_from_sheet
+
+                manifest = finetune_from_sheet(sheet, base_texture(s.face), folder, config=FinetuneConfig(steps=self.steps))
         except Exception as exc:
             return _report_error(self, exc)
-        s.weights_path = bpy.path.relpath(str(manifest)) if bpy.data.filepath else str(manifest)
-        self.report({"INFO"}, f"Fine-tuned weights saved: {s.weights_path}")
+        rel = bpy.path.relpath(str(manifest)) if bpy.data.filepath else str(manifest)
+        if detailed:
+            s.transfer_weights_path = rel
+        else:
+            s.weights_path = rel
+        self.report({"INFO"}, f"Fine-tuned weights saved: {rel}")
         return {"FINISHED"}
 
 

@@ -99,6 +99,7 @@ class VIEW3D_PT_moodrig_expressions(_MoodrigPanel, bpy.types.Panel):
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
         s = context.scene.moodrig
+        layout.prop(s, "appearance_mode")
         layout.prop(s, "frame_start")
         layout.prop(s, "quant_step")
         layout.prop(s, "output_folder")
@@ -108,7 +109,7 @@ class VIEW3D_PT_moodrig_expressions(_MoodrigPanel, bpy.types.Panel):
         box = layout.box()
         box.prop(s, "finetune_sheet")
         box.operator("moodrig.finetune", icon="MODIFIER")
-        box.prop(s, "weights_path")
+        box.prop(s, "transfer_weights_path" if s.appearance_mode == "detailed" else "weights_path")
 
 
 class VIEW3D_PT_moodrig_behavior(_MoodrigPanel, bpy.types.Panel):

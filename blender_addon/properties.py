@@ -46,6 +46,15 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
     output_folder: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Output", subtype="DIR_PATH", default="",
         description="Folder for expression textures (empty: //moodrig/<face object>/ beside the .blend)")
+    appearance_mode: bpy.props.EnumProperty(  # type: ignore[valid-type]
+        name="Appearance",
+        items=[("parameters", "Parameters (AMEE-GAN)", "Repaint the face from the 8 expression values"),
+               ("detailed", "Detailed transfer", "Redraw the detailed expression (lopsided smile, one raised brow) "
+                                                 "in the character's style with the content/style model")],
+        default="parameters", description="How the expression textures are generated")
+    transfer_weights_path: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Fine-tuned transfer", subtype="FILE_PATH", default="",
+        description="Manifest of this character's fine-tuned transfer model (empty: shipped weights)")
     finetune_sheet: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Expression sheet", subtype="FILE_PATH",
         description="JSON listing 3–8 labelled expression textures of this character (see README)")

@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from .detail import check_detail
 from .errors import InputError
 from .expression import check_expression
 from .fileio import atomic_write_bytes, remove_stale_parts
@@ -30,7 +31,8 @@ SEQUENCE_PREFIX = "frame_"
 SEQUENCE_DIGITS = 5
 
 Generate = Callable[[NDArray[np.float32]], NDArray[np.float32]]
-"""Batch generator: (B, 8) expression vectors → (B, H, W, 3|4) float32 textures in [0, 1]."""
+"""Batch generator: (B, 8) expression vectors (detailed mode: (B, 11) detail vectors) →
+(B, H, W, 3|4) float32 textures in [0, 1]."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class AppearancePlan:
     """Which distinct expression each frame shows."""
 
     levels: NDArray[np.int16]
-    """(K, 8) distinct quantised expressions, as integer levels."""
+    """(K, 8) distinct quantised expressions (detailed mode: (K, 11) detail vectors), as integer levels."""
     frame_to_key: NDArray[np.int32]
     """(N,) index into ``levels`` for every frame."""
     step: float
@@ -57,7 +59,22 @@ def plan_appearance(expressions: NDArray[np.floating[Any]], step: float = 0.05) 
     expr = check_expression(np.asarray(expressions))
     if expr.ndim != 2 or expr.shape[0] == 0:
         raise ValueError("an appearance plan needs a non-empty (N, 8) expression track")
-    levels = np.rint(expr / step).astype(np.int16)
+    return _plan(expr, step)
+
+
+def plan_details(details: NDArray[np.floating[Any]], step: float = 0.05) -> AppearancePlan:
+    """The same for a (N, 11) per-side detail track (the detailed appearance mode); its
+    ``levels`` are (K, 11)."""
+    if not 0.0 < step <= 0.5:
+        raise ValueError(f"quantisation step must be in (0, 0.5], got {step}")
+    d = check_detail(np.asarray(details))
+    if d.ndim != 2 or d.shape[0] == 0:
+        raise ValueError("an appearance plan needs a non-empty (N, 11) detail track")
+    return _plan(d, step)
+
+
+def _plan(values: NDArray[np.float32], step: float) -> AppearancePlan:
+    levels = np.rint(values / step).astype(np.int16)
     uniq, first, inverse = np.unique(levels, axis=0, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")
     rank = np.empty_like(order)

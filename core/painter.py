@@ -10,6 +10,13 @@ eye (``eye_close_l``) is drawn on the image's right half. Everything outside the
 region (eyes, brows, mouth, cheeks, furrow) is independent of the expression vector: pixels
 there are bit-identical for any expression, which is what AMEE-GAN's mask must learn.
 
+Per-side detail: :func:`paint_detail` paints from an 11-entry detail vector (``core/detail.py``)
+whose smile, frown and brow raise have a left and a right value (a lopsided smile lifts one
+mouth corner, one brow can rise alone). :func:`paint_face` paints the symmetric detail vector of
+an 8-entry expression and runs exactly the arithmetic it always did: every per-side quantity is
+built so that equal sides reproduce the old value bit for bit (``0.5 * (a + a) == a``,
+``c + 0.5 * (a - a) == c``).
+
 Antialiasing: each shape's coverage is ``clip(0.5 - d, 0, 1)`` of its signed distance ``d`` in
 pixels, so edges are one pixel wide at any resolution.
 """
@@ -23,7 +30,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .expression import INDEX, check_expression
+from .detail import DETAIL_INDEX, check_detail, detail_from_expression
+from .expression import check_expression
 
 Color = tuple[float, float, float]
 F64 = NDArray[np.float64]
@@ -297,22 +305,34 @@ def _brow(cv: _Canvas, s: FaceStyle, side: float, raise_: float, furrow: float) 
     _stroke(cv, pts, thick, s.brow)
 
 
-def _mouth(cv: _Canvas, s: FaceStyle, jaw: float, smile: float, frown: float) -> None:
+def _mouth(cv: _Canvas, s: FaceStyle, jaw: float, smile: tuple[float, float], frown: tuple[float, float]) -> None:
+    """smile, frown: (character's right = image left, character's left = image right)."""
     lw = s.line_weight / 2
-    cx, my = 0.5, s.mouth_y
-    half_w = s.mouth_width * (1.0 + 0.25 * smile - 0.1 * frown)
-    corner_dy = -0.035 * smile + 0.030 * frown
+    my = s.mouth_y
+    # Per-side half widths and corner heights; the centre moves toward the wider side.
+    w_r = s.mouth_width * (1.0 + 0.25 * smile[0] - 0.1 * frown[0])
+    w_l = s.mouth_width * (1.0 + 0.25 * smile[1] - 0.1 * frown[1])
+    half_w = 0.5 * (w_l + w_r)
+    cx = 0.5 + 0.5 * (w_l - w_r)
+    dy_r = -0.035 * smile[0] + 0.030 * frown[0]
+    dy_l = -0.035 * smile[1] + 0.030 * frown[1]
+    corner_dy = 0.5 * (dy_l + dy_r)
+    """Mean corner height: the middle control points bow against it."""
+    slope = 0.5 * (dy_l - dy_r)
+    """Left-right tilt of the corners (0 for a symmetric mouth)."""
     open_h = 0.075 * jaw
     x0, x1 = cx - half_w, cx + half_w
     # The upper line bows with the corners; the opening hangs below it.
-    upper = _bezier((x0, my + corner_dy), (cx, my - corner_dy), (x1, my + corner_dy))
+    upper = _bezier((x0, my + dy_r), (cx, my - corner_dy), (x1, my + dy_l))
     if open_h > 0.0:
-        win = cv.window(x0, my - abs(corner_dy), x1, my + abs(corner_dy) + open_h * 1.2)
+        reach = max(abs(dy_l), abs(dy_r))
+        win = cv.window(x0, my - reach, x1, my + reach + open_h * 1.2)
         if win is not None:
             rows, cols, xs, ys = win
             n = cv.size
             tx = np.clip((xs / n - cx) / half_w, -1.0, 1.0)
-            line = my + corner_dy * (2 * tx * tx - 1)  # the Bézier above, in closed form
+            dy = corner_dy + slope * tx  # corner height seen from this column (exactly corner_dy when symmetric)
+            line = my + dy * (2 * tx * tx - 1)
             bottom = line + open_h * (1.0 - tx * tx)
             y = ys / n
             dist = np.maximum(np.maximum(line - y, y - bottom), np.abs(xs / n - cx) - half_w) * n
@@ -323,46 +343,63 @@ def _mouth(cv: _Canvas, s: FaceStyle, jaw: float, smile: float, frown: float) ->
             tongue_r = 0.45 * open_h
             _ellipse(cv, cx, my + open_h * 0.95, half_w * 0.55, tongue_r, (0.85, 0.40, 0.42),
                      clip=inside, clip_win=(rows, cols))
-    lower_lip = _bezier((x0 + 0.2 * half_w, my + open_h + 0.018 + 0.5 * corner_dy),
+    lower_lip = _bezier((x0 + 0.2 * half_w, my + open_h + 0.018 + 0.5 * dy_r),
                         (cx, my + open_h * 1.15 + 0.032 - 0.3 * corner_dy),
-                        (x1 - 0.2 * half_w, my + open_h + 0.018 + 0.5 * corner_dy))
+                        (x1 - 0.2 * half_w, my + open_h + 0.018 + 0.5 * dy_l))
     _stroke(cv, lower_lip, 0.010, s.lip, opacity=0.8)
-    lower = _bezier((x0, my + corner_dy), (cx, my + 2.0 * open_h - corner_dy), (x1, my + corner_dy))
+    lower = _bezier((x0, my + dy_r), (cx, my + 2.0 * open_h - corner_dy), (x1, my + dy_l))
     if open_h > 0.0:
         _stroke(cv, lower, lw * 0.8, s.line)
     _stroke(cv, upper, lw * (0.7 + 0.5 * np.sin(np.linspace(0.2, math.pi - 0.2, upper.shape[0]))), s.line)
 
 
-def paint_face(style: FaceStyle, expression: NDArray[np.floating[Any]] | list[float], size: int) -> NDArray[np.float32]:
-    """Paint one face texture: float32 RGBA (size, size, 4) in [0, 1], alpha = 1."""
+def _check_size(size: int) -> None:
     if not isinstance(size, int) or size < 16 or size > 8192:
         raise ValueError(f"size must be an int in [16, 8192], got {size!r}")
+
+
+def paint_face(style: FaceStyle, expression: NDArray[np.floating[Any]] | list[float], size: int) -> NDArray[np.float32]:
+    """Paint one face texture: float32 RGBA (size, size, 4) in [0, 1], alpha = 1."""
+    _check_size(size)
     e = check_expression(expression)
     if e.shape != (8,):
         raise ValueError(f"paint_face takes one expression vector of 8 values, got shape {e.shape}")
-    ev = {name: float(e[i]) for name, i in INDEX.items()}
+    return _paint(style, detail_from_expression(e), size)
+
+
+def paint_detail(style: FaceStyle, detail: NDArray[np.floating[Any]] | list[float], size: int) -> NDArray[np.float32]:
+    """Paint from a per-side detail vector (11 values, ``core/detail.py``): float32 RGBA, alpha = 1."""
+    _check_size(size)
+    d = check_detail(detail)
+    if d.shape != (len(DETAIL_INDEX),):
+        raise ValueError(f"paint_detail takes one detail vector of {len(DETAIL_INDEX)} values, got shape {d.shape}")
+    return _paint(style, d, size)
+
+
+def _paint(style: FaceStyle, d: NDArray[np.float32], size: int) -> NDArray[np.float32]:
+    dv = {name: float(d[i]) for name, i in DETAIL_INDEX.items()}
     s = style
     cv = _Canvas(size, s.skin)
     _hair(cv, s)
     # Nose: static.
     nose = _bezier((0.5 - 0.004, 0.58), (0.5 + 0.012, 0.58 + s.nose_size * 0.8), (0.5 - 0.012, 0.58 + s.nose_size))
     _stroke(cv, nose, s.line_weight * 0.3, s.line, opacity=0.7)
-    # Cheeks: blush rises and grows with the smile.
-    for side in (-1.0, 1.0):
-        _ellipse(cv, 0.5 + side * (s.eye_spacing + 0.02), s.eye_y + 0.13 - 0.025 * ev["smile"],
-                 0.055 * (1 + 0.2 * ev["smile"]), 0.03 * (1 + 0.2 * ev["smile"]), (0.95, 0.45, 0.45),
-                 opacity=s.blush * (0.35 + 0.65 * ev["smile"]))
+    # Cheeks: blush rises and grows with that side's smile (side -1: image left = character's right).
+    for side, smile in ((-1.0, dv["smile_r"]), (1.0, dv["smile_l"])):
+        _ellipse(cv, 0.5 + side * (s.eye_spacing + 0.02), s.eye_y + 0.13 - 0.025 * smile,
+                 0.055 * (1 + 0.2 * smile), 0.03 * (1 + 0.2 * smile), (0.95, 0.45, 0.45),
+                 opacity=s.blush * (0.35 + 0.65 * smile))
     # Furrow between the brows.
-    if ev["brow_furrow"] > 0.0:
+    if dv["brow_furrow"] > 0.0:
         top = s.eye_y - s.eye_height - s.brow_gap - 0.005
         for dx in (-0.012, 0.012):
             _stroke(cv, _bezier((0.5 + dx, top), (0.5 + 1.6 * dx, top + 0.02), (0.5 + dx, top + 0.04), 8),
-                    s.line_weight * 0.22, s.line, opacity=0.8 * ev["brow_furrow"])
-    _eye(cv, s, 0.5 - s.eye_spacing, ev["eye_close_r"], ev["eye_wide"], ev["smile"])
-    _eye(cv, s, 0.5 + s.eye_spacing, ev["eye_close_l"], ev["eye_wide"], ev["smile"])
-    _brow(cv, s, -1.0, ev["brow_raise"], ev["brow_furrow"])
-    _brow(cv, s, 1.0, ev["brow_raise"], ev["brow_furrow"])
-    _mouth(cv, s, ev["jaw_open"], ev["smile"], ev["frown"])
+                    s.line_weight * 0.22, s.line, opacity=0.8 * dv["brow_furrow"])
+    _eye(cv, s, 0.5 - s.eye_spacing, dv["eye_close_r"], dv["eye_wide"], dv["smile_r"])
+    _eye(cv, s, 0.5 + s.eye_spacing, dv["eye_close_l"], dv["eye_wide"], dv["smile_l"])
+    _brow(cv, s, -1.0, dv["brow_raise_r"], dv["brow_furrow"])
+    _brow(cv, s, 1.0, dv["brow_raise_l"], dv["brow_furrow"])
+    _mouth(cv, s, dv["jaw_open"], (dv["smile_r"], dv["smile_l"]), (dv["frown_r"], dv["frown_l"]))
     out = np.ones((size, size, 4), dtype=np.float32)
     out[..., :3] = np.clip(cv.rgb, 0.0, 1.0)
     return out
@@ -370,6 +407,9 @@ def paint_face(style: FaceStyle, expression: NDArray[np.floating[Any]] | list[fl
 
 def expression_region(style: FaceStyle, size: int) -> NDArray[np.bool_]:
     """Pixels that some expression can change: boxes bounding every expression-driven shape.
+
+    It bounds detail vectors too: each side's shapes (eye, brow, cheek, mouth corner) depend on
+    that side's values only, and each box below covers its side's whole range independently.
 
     Each box bounds its shapes over the whole parameter range (control points are multilinear in
     the parameters, so their extremes lie at the corners used below), padded by the stroke

@@ -20,11 +20,27 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from .appearance import AppearancePlan, CacheReport, TextureCache, bake_context, plan_appearance
+from .appearance import (
+    AppearancePlan,
+    CacheReport,
+    TextureCache,
+    bake_context,
+    plan_appearance,
+    plan_details,
+)
+from .errors import InputError
 from .image import check_image
 from .track import ExpressionTrack
 
 T = TypeVar("T")
+
+APPEARANCE_MODES: tuple[str, ...] = ("parameters", "detailed")
+"""How the expression textures are generated: ``parameters`` = AMEE-GAN from the 8 shared
+values; ``detailed`` = the style-consistent transfer model (``core/transfer``) from the per-side
+detail vectors (a lopsided smile, one raised brow)."""
+DETAILED_CACHE_PREFIX = "detailed"
+"""Texture-cache contexts of the detailed mode start with this, so the two modes never share a
+cache entry (parameter-mode keys are unchanged)."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +60,16 @@ class BakeConfig:
     weights: Path | None = None
     """Manifest of fine-tuned AMEE-GAN weights; None: the shipped weights."""
     batch: int = 8
-    """Textures generated per AMEE-GAN call."""
+    """Textures generated per model call."""
+    appearance_mode: str = "parameters"
+    """``parameters`` (AMEE-GAN, 8 values) or ``detailed`` (style transfer, 11 per-side values);
+    see :data:`APPEARANCE_MODES`."""
+    transfer_weights: Path | None = None
+    """Manifest of fine-tuned transfer-model weights (detailed mode); None: the shipped weights."""
+
+    def __post_init__(self) -> None:
+        if self.appearance_mode not in APPEARANCE_MODES:
+            raise InputError(None, f"unknown appearance mode {self.appearance_mode!r}; use one of {', '.join(APPEARANCE_MODES)}")
 
 
 @dataclass(frozen=True)
@@ -84,8 +109,9 @@ def run_bake(
 ) -> Generator[Progress, None, BakeOutput]:
     """Generate both tracks; yields progress, returns the :class:`BakeOutput`.
 
-    ``editor`` is an AMEE-GAN editor (``core.amee.infer.AmeeEditor``); None loads the shipped
-    or configured weights. Nothing outside ``config.out_folder`` is written.
+    ``editor`` is an AMEE-GAN editor (``core.amee.infer.AmeeEditor``), or in the detailed mode
+    a transfer editor (``core.transfer.infer.TransferEditor``); None loads the shipped or
+    configured weights. Nothing outside ``config.out_folder`` is written.
     """
     from .bpfa import behavior_track
 
@@ -97,15 +123,26 @@ def run_bake(
     behavior = behavior_track(track, bpfa, seed=config.seed)
     timings["behavior_s"] = time.perf_counter() - t0
 
-    yield Progress("loading AMEE-GAN", 0.1)
+    detailed = config.appearance_mode == "detailed"
+    yield Progress("loading the transfer model" if detailed else "loading AMEE-GAN", 0.1)
     t1 = time.perf_counter()
     if editor is None:
-        from .amee.infer import AmeeEditor
+        if detailed:
+            from .transfer.infer import TransferEditor
 
-        editor = AmeeEditor.load(manifest_path=config.weights, device=config.device)
-    plan = plan_appearance(track.expressions, config.quant_step)
+            editor = TransferEditor.load(manifest_path=config.transfer_weights, device=config.device)
+        else:
+            from .amee.infer import AmeeEditor
+
+            editor = AmeeEditor.load(manifest_path=config.weights, device=config.device)
+    if detailed:
+        plan = plan_details(track.detail_vectors(), config.quant_step)
+        model_key = f"{DETAILED_CACHE_PREFIX}:{editor.model_id}"
+    else:
+        plan = plan_appearance(track.expressions, config.quant_step)
+        model_key = editor.model_id
     size = int(base_texture.shape[0])
-    cache = TextureCache(config.out_folder, bake_context(editor.model_id, base_texture, size, config.quant_step))
+    cache = TextureCache(config.out_folder, bake_context(model_key, base_texture, size, config.quant_step))
     base = np.ascontiguousarray(base_texture, dtype=np.float32)
 
     def generate(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -173,13 +210,14 @@ def hold_track(track: ExpressionTrack, n_frames: int) -> ExpressionTrack:
         np.repeat(track.expressions, n_frames, axis=0),
         np.repeat(track.head, n_frames, axis=0),
         np.repeat(track.valid, n_frames, axis=0),
+        None if track.details is None else np.repeat(track.details, n_frames, axis=0),
     )
 
 
 def resample_track(track: ExpressionTrack, fps: float) -> ExpressionTrack:
     """Resample to the scene's frame rate (linear in values, nearest for validity)."""
     if abs(track.fps - fps) < 1e-9 or len(track) < 2:
-        return ExpressionTrack(fps, track.expressions, track.head, track.valid)
+        return ExpressionTrack(fps, track.expressions, track.head, track.valid, track.details)
     duration = (len(track) - 1) / track.fps
     n = int(np.floor(duration * fps + 1e-9)) + 1
     t_src = np.arange(len(track)) / track.fps
@@ -187,4 +225,9 @@ def resample_track(track: ExpressionTrack, fps: float) -> ExpressionTrack:
     expr = np.stack([np.interp(t_dst, t_src, track.expressions[:, i]) for i in range(track.expressions.shape[1])], 1)
     head = np.stack([np.interp(t_dst, t_src, track.head[:, i]) for i in range(3)], 1)
     nearest = np.clip(np.rint(t_dst * track.fps).astype(int), 0, len(track) - 1)
-    return ExpressionTrack(fps, np.clip(expr, 0.0, 1.0).astype(np.float32), head.astype(np.float32), track.valid[nearest])
+    details = None
+    if track.details is not None:
+        d = np.stack([np.interp(t_dst, t_src, track.details[:, i]) for i in range(track.details.shape[1])], 1)
+        details = np.clip(d, 0.0, 1.0).astype(np.float32)
+    return ExpressionTrack(fps, np.clip(expr, 0.0, 1.0).astype(np.float32), head.astype(np.float32), track.valid[nearest],
+                           details)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from .detail import N_DETAIL, check_detail, detail_from_expression
 from .expression import N_EXPRESSION, check_expression
 
 
@@ -20,12 +21,17 @@ class ExpressionTrack:
         head: (N, 3) float32 head yaw, pitch, roll in degrees.
         valid: (N,) bool; False where no face was found (values there were filled by the
             caller's policy, never silently zero).
+        details: optional (N, 11) float32 per-side detail vectors (``core/detail.py``), for the
+            detailed appearance mode; None where the source gave none (a scripted timeline, a
+            track saved before per-side analysis): that mode then uses the symmetric details
+            of ``expressions``.
     """
 
     fps: float
     expressions: NDArray[np.float32]
     head: NDArray[np.float32]
     valid: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    details: NDArray[np.float32] | None = None
 
     def __post_init__(self) -> None:
         if not np.isfinite(self.fps) or self.fps <= 0:
@@ -41,9 +47,20 @@ class ExpressionTrack:
             valid = np.ones(expr.shape[0], dtype=bool)
         if valid.shape != (expr.shape[0],):
             raise ValueError(f"valid must be (N,), got {valid.shape}")
+        if self.details is not None:
+            details = check_detail(self.details)
+            if details.shape != (expr.shape[0], N_DETAIL):
+                raise ValueError(f"details must be (N, {N_DETAIL}) with N={expr.shape[0]}, got {details.shape}")
+            object.__setattr__(self, "details", details)
         object.__setattr__(self, "expressions", expr)
         object.__setattr__(self, "head", head)
         object.__setattr__(self, "valid", valid)
 
     def __len__(self) -> int:
         return int(self.expressions.shape[0])
+
+    def detail_vectors(self) -> NDArray[np.float32]:
+        """(N, 11) per-side details: the analysed ones, else the symmetric ones of ``expressions``."""
+        if self.details is not None:
+            return self.details
+        return detail_from_expression(self.expressions)

@@ -1,0 +1,16 @@
+"""Style-consistent expression transfer (issue #9, METHOD.md §2): content and style encoders.
+
+A real face's detailed geometry (``core/detail.py``: per-side smile, frown and brow raise) is
+drawn as a domain-neutral line drawing (``content.py``), encoded by K_t, and decoded by J in the
+style K_s reads from the character's own neutral texture. Layout:
+
+* ``config.py``: architecture and loss weights;
+* ``model.py``: K_t, K_s, J, the two-scale discriminator;
+* ``losses.py``: METHOD eqs. 2–7 plus the paired and mask terms;
+* ``content.py``: the canonical line drawing of a detail vector;
+* ``geometry.py``: per-side measurements of real faces → detail vectors;
+* ``weights_io.py``, ``infer.py``: verified weights and the inference API;
+* ``finetune.py``: per-character adaptation from an expression sheet.
+
+Never imports bpy.
+"""
