@@ -64,13 +64,23 @@ def resolve_bone_map(bone_map: str | Mapping[str, str]) -> dict[str, str]:
     return dict(bone_map)
 
 
-def analyze_source(source: str | Path, fps: float, hold_frames: int, progress: Callable[[float], None] | None = None) -> ExpressionTrack:
+def analyze_source(source: str | Path, fps: float, hold_frames: int, progress: Callable[[float], None] | None = None,
+                   person_baseline: bool = False) -> ExpressionTrack:
     """Photo, image sequence or video → per-frame track at the scene's frame rate, with the
-    per-side detail vectors the detailed appearance mode uses."""
+    per-side detail vectors the detailed appearance mode uses. ``person_baseline``: learn the
+    person's own neutral face from the video's frames (docs/face.md), for people whose resting
+    face reads as slightly smiling or frowning against the population's neutral."""
+    from .core.face import AnalyzerConfig, VideoConfig
+    from .core.face.baseline import BaselineConfig
     from .core.transfer.track import analyze_detailed
 
     path = Path(bpy.path.abspath(str(source)))
-    track = analyze_detailed(path, fill="hold")
+    config = VideoConfig(analyzer=AnalyzerConfig(person_baseline=BaselineConfig() if person_baseline else None))
+    def frames_done(done: int, total: int | None) -> None:
+        if progress is not None and total:
+            progress(done / total)
+
+    track = analyze_detailed(path, fill="hold", config=config, progress=frames_done)
     if len(track) == 1:  # a photo: hold its expression
         return hold_track(ExpressionTrack(fps, track.expressions, track.head, track.valid, track.details), hold_frames)
     return resample_track(track, fps)
@@ -106,6 +116,7 @@ def bake_steps(
     editor: Any = None,
     appearance_mode: str = "parameters",
     transfer_weights: str | Path | None = None,
+    person_baseline: bool = False,
 ) -> Generator[Progress, None, BakeResult]:
     """The bake as steps (for a modal operator); see :func:`bake`."""
     scene = scene or bpy.context.scene
@@ -124,7 +135,7 @@ def bake_steps(
         if source is None:
             raise InputError(None, "give a source (photo, image sequence or video) or an expression track")
         yield Progress("analysing the source", 0.0)
-        track = analyze_source(source, fps, hold_frames)
+        track = analyze_source(source, fps, hold_frames, person_baseline=person_baseline)
     elif abs(track.fps - fps) > 1e-6:
         track = resample_track(track, fps)
     analysis_s = time.perf_counter() - t0
@@ -195,7 +206,8 @@ def bake(
     (definition file), ``weights`` (fine-tuned AMEE-GAN manifest), ``quant_step``,
     ``set_frame_range``, ``appearance_mode`` (``"parameters"``: AMEE-GAN from the 8 values, the
     default; ``"detailed"``: the style-transfer model from the per-side detail vectors) and
-    ``transfer_weights`` (fine-tuned transfer-model manifest).
+    ``transfer_weights`` (fine-tuned transfer-model manifest) and ``person_baseline`` (analyse a
+    video against the person's own neutral face).
     Same inputs and seed → identical keyframes and texture bytes.
     """
     steps = bake_steps(scene, face=face, armature=armature, source=source, track=track, seed=seed,

@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     bake.add_argument("--bone-map", default="demo", help="demo, rigify or mixamo")
     bake.add_argument("--frame-start", type=int, default=None)
     bake.add_argument("--hold-frames", type=int, default=48, help="frames a single photo is held for")
+    bake.add_argument("--person-baseline", action="store_true",
+                      help="video: read expressions against the person's own neutral face (docs/face.md)")
     bake.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     bake.add_argument("--behaviors", type=Path, default=None, help="behavior definition file (JSON/YAML)")
     bake.add_argument("--weights", type=Path, default=None, help="fine-tuned AMEE-GAN manifest")
@@ -77,7 +79,7 @@ def run(argv: list[str], package: Any) -> int:
         if not bpy.data.filepath:
             bpy.ops.wm.save_as_mainfile(filepath=str(out))  # so //moodrig/ resolves beside the output
         options: dict[str, Any] = dict(device=args.device, hold_frames=args.hold_frames, frame_start=args.frame_start,
-                                       appearance_mode=args.appearance)
+                                       appearance_mode=args.appearance, person_baseline=args.person_baseline)
         if args.transfer_weights:
             options["transfer_weights"] = args.transfer_weights.resolve()
         if args.behaviors:

@@ -34,7 +34,7 @@ def _report_error(op: Any, exc: BaseException) -> set[str]:
 # ----------------------------------------------------------------------------- stored analysis
 
 
-def store_track(track: Any, source: str) -> Any:
+def store_track(track: Any, source: str, person_baseline: bool = False) -> Any:
     """Keep the analysed track in a tagged text datablock (saved with the .blend)."""
     import numpy as np
 
@@ -45,6 +45,7 @@ def store_track(track: Any, source: str) -> Any:
     body: dict[str, Any] = {
         "source": source, "fps": track.fps, "expressions": np.round(track.expressions, 5).tolist(),
         "head": np.round(track.head, 3).tolist(), "valid": track.valid.tolist(),
+        "person_baseline": bool(person_baseline),
     }
     if track.details is not None:
         body["details"] = np.round(track.details, 5).tolist()
@@ -56,8 +57,9 @@ def store_track(track: Any, source: str) -> Any:
 _TRACK_CACHE: dict[int, Any] = {}
 
 
-def stored_track(source: str | None = None) -> Any:
-    """The analysed track (for ``source`` if given), or None."""
+def stored_track(source: str | None = None, person_baseline: bool | None = None) -> Any:
+    """The analysed track (for ``source`` and the ``person_baseline`` setting, if given), or None:
+    a track analysed with other settings is not reused."""
     import numpy as np
 
     from .core.track import ExpressionTrack
@@ -71,14 +73,16 @@ def stored_track(source: str | None = None) -> Any:
         try:
             data = json.loads(body)
             details = data.get("details")  # absent in tracks stored before per-side analysis
-            _TRACK_CACHE[key] = (data["source"], ExpressionTrack(
+            _TRACK_CACHE[key] = (data["source"], bool(data.get("person_baseline", False)), ExpressionTrack(
                 float(data["fps"]), np.asarray(data["expressions"], np.float32),
                 np.asarray(data["head"], np.float32), np.asarray(data["valid"], bool),
                 None if details is None else np.asarray(details, np.float32)))
         except (ValueError, KeyError, TypeError):
             return None
-    stored_source, track = _TRACK_CACHE[key]
+    stored_source, stored_baseline, track = _TRACK_CACHE[key]
     if source is not None and bpy.path.abspath(stored_source) != bpy.path.abspath(source):
+        return None
+    if person_baseline is not None and stored_baseline != person_baseline:
         return None
     return track
 
@@ -153,8 +157,9 @@ class MOODRIG_OT_analyze_source(bpy.types.Operator):
             from .core.face import analyze_image, draw_overlay, read_image
 
             fps = context.scene.render.fps / context.scene.render.fps_base
-            track = analyze_source(settings.source_path, fps, settings.hold_frames)
-            store_track(track, settings.source_path)
+            track = analyze_source(settings.source_path, fps, settings.hold_frames,
+                                   person_baseline=settings.person_baseline)
+            store_track(track, settings.source_path, settings.person_baseline)
             path = Path(bpy.path.abspath(settings.source_path))
             if path.suffix.lower() in {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".bmp", ".webp"}:
                 image = read_image(path)
@@ -220,7 +225,7 @@ def bake_options(context: bpy.types.Context) -> dict[str, Any]:
     """Panel settings → keyword arguments of :func:`moodrig.api.bake_steps`."""
     settings = context.scene.moodrig
     prefs = context.preferences.addons[__package__].preferences if __package__ in context.preferences.addons else None
-    track = stored_track(settings.source_path) if settings.source_path else None
+    track = stored_track(settings.source_path, settings.person_baseline) if settings.source_path else None
     options: dict[str, Any] = dict(
         face=settings.face, armature=settings.armature, seed=settings.seed, bone_map=settings.bone_map,
         frame_start=settings.frame_start, hold_frames=settings.hold_frames, quant_step=settings.quant_step,
@@ -230,6 +235,7 @@ def bake_options(context: bpy.types.Context) -> dict[str, Any]:
         options["track"] = track
     elif settings.source_path:
         options["source"] = settings.source_path
+        options["person_baseline"] = settings.person_baseline
     if settings.output_folder:
         options["out"] = bpy.path.abspath(settings.output_folder)
     if settings.behavior_source == "FILE":

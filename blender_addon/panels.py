@@ -53,10 +53,11 @@ class VIEW3D_PT_moodrig_source(_MoodrigPanel, bpy.types.Panel):
         row = layout.row(align=True)
         row.prop(s, "hold_frames")
         row.operator("moodrig.analyze_source", icon="VIEWZOOM")
+        layout.prop(s, "person_baseline")
         preview = bpy.data.images.get(PREVIEW_IMAGE)
         if preview is not None and preview.preview is not None:
             layout.template_icon(icon_value=preview.preview.icon_id, scale=7.0)
-        track = stored_track(s.source_path) if s.source_path else None
+        track = stored_track(s.source_path, s.person_baseline) if s.source_path else None
         if track is None:
             layout.label(text="Not analysed yet", icon="INFO")
             return

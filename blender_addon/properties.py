@@ -27,6 +27,10 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
     hold_frames: bpy.props.IntProperty(  # type: ignore[valid-type]
         name="Photo frames", default=48, min=1, max=100000,
         description="How many frames a single photo's expression is held for")
+    person_baseline: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="Learn this person's neutral", default=False,
+        description="Video: read expressions against the person's own resting face, learnt from the frames "
+                    "seen so far (for a face that rests slightly smiling or frowning). Re-analyse after changing")
     # Character
     face: bpy.props.PointerProperty(  # type: ignore[valid-type]
         name="Face mesh", type=bpy.types.Object, poll=_is_mesh,

@@ -193,6 +193,12 @@ from moodrig.operators import stored_track, PREVIEW_IMAGE
 t = stored_track(s.source_path)
 res["analysed"] = [len(t), bool(t.valid.all()), float(t.expressions[0][1])]
 res["preview"] = list(bpy.data.images[PREVIEW_IMAGE].size)
+# A track analysed without the person's own neutral is not reused once the option is on.
+s.person_baseline = True
+res["stale_for_baseline"] = stored_track(s.source_path, True) is None
+res["analyse_baseline"] = list(bpy.ops.moodrig.analyze_source())
+res["baseline_stored"] = [stored_track(s.source_path, True) is not None, stored_track(s.source_path, False) is None]
+s.person_baseline = False
 # Bake through the operator with the real settings path, using the painter double.
 import moodrig.core.amee.infer as infer
 infer.AmeeEditor.load = classmethod(lambda cls, **k: PainterEditor())
@@ -217,6 +223,8 @@ def test_operators(tmp_path: Path) -> None:
     n, valid, smile = r["analysed"]
     assert n == 12 and valid and smile > 0.5, "the astronaut smiles"
     assert r["preview"][0] > 0
+    assert r["stale_for_baseline"] and r["analyse_baseline"] == ["FINISHED"]
+    assert r["baseline_stored"] == [True, True]
     assert r["diagram"] == ["FINISHED"] and r["mermaid"].startswith(("flowchart", "graph", "stateDiagram"))
     assert r["bake"] == ["FINISHED"] and "96 frames" in r["status"]
     assert r["action"] == "moodrig_DemoRig_behavior"
