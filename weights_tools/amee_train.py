@@ -9,7 +9,7 @@ The run folder gets ``config.json`` (resolved config), ``log.jsonl`` (losses, me
 rerun the same command) and ``export/amee_gan_stepXXXXXX.{safetensors,manifest.json}``.
 
 Losses (METHOD.md §3 "Our choice" plus paired terms): generator
-  r(t)·(λ_adv·LSGAN + λ_mag·MSE(D_mag(final), a_tgt)) + λ_rec·L1_w(final, ground truth)
+  r(t)·(λ_adv·LSGAN + λ_mag_g·MSE(D_mag(final), a_tgt)) + λ_rec·L1_w(final, ground truth)
   + λ_int·L1_w(I_m, ground truth) + λ_cyc·L1(G(final, a_src), I_src)
   + λ_mask·mean(M) + λ_tv·TV(M) + λ_msup·BCE(M, changed),
 where ``changed`` marks the pixels (dilated by 1) where source and ground truth differ: the
@@ -71,7 +71,13 @@ class TrainConfig:
     lambda_adv: float = 1.0
     """Adversarial (LSGAN) weight."""
     lambda_mag: float = 160.0
-    """Expression-magnitude regression weight (per-element MSE), for G and D."""
+    """Expression-magnitude regression weight (per-element MSE) of the discriminator's head on
+    real images (METHOD: 160)."""
+    lambda_mag_g: float = 10.0
+    """Weight of the generator's magnitude term, MSE(D_mag(final), a_tgt). METHOD's 160 (stage 1
+    of ``make amee-train``) made it the largest term of the generator loss, and by 1500 steps
+    the generator had learned to paint bright dots around the face that move D's magnitude
+    estimate (docs/amee.md); with the exact paired ground truth 10 keeps the term a regulariser."""
     lambda_rec: float = 100.0
     """Paired L1 reconstruction of the final image against the painter's ground truth (images in [-1, 1])."""
     lambda_int: float = 50.0
@@ -300,7 +306,7 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         changed = changed_map(src, tgt)
         w = 1.0 + cfg.changed_weight * changed if cfg.changed_weight > 0 else None
         l_rec = weighted_l1(final, tgt, w)
-        loss_g = r * (cfg.lambda_adv * l_adv + cfg.lambda_mag * l_mag) + cfg.lambda_rec * l_rec
+        loss_g = r * (cfg.lambda_adv * l_adv + cfg.lambda_mag_g * l_mag) + cfg.lambda_rec * l_rec
         l_int = torch.zeros(())
         if cfg.lambda_int > 0 and arch.use_mask:
             l_int = weighted_l1(image, tgt, w)
