@@ -50,7 +50,12 @@ def test_eval_cli_writes_report(tmp_path: Path) -> None:
 
 
 def test_regressor_trains_exports_and_reloads(tmp_path: Path) -> None:
-    from moodrig.weights_tools.amee_regressor import RegressorConfig, load_regressor, lr_factor, train
+    from moodrig.weights_tools.amee_regressor import (
+        RegressorConfig,
+        load_regressor,
+        lr_factor,
+        train,
+    )
 
     cfg = RegressorConfig(styles=3, per_style=3, resolution=32, steps=6, batch=4, warmup=2, width=4,
                           cache_dir=str(tmp_path / "cache"))
