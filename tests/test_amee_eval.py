@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 from moodrig.core.amee.config import AmeeConfig
 from moodrig.core.amee.model import Generator
@@ -36,9 +37,34 @@ def test_eval_cli_writes_report(tmp_path: Path) -> None:
     out = tmp_path / "report.md"
     amee_eval.main(["--weights", str(weights), "--regressor", str(reg_m), "--styles", "1", "--full-res", "48",
                     "--ablation", f"same={weights}", "--ft-styles", "1", "--ft-heldout", "2", "--ft-steps", "2",
-                    "--threads", "1", "--speed-repeats", "1", "--out", str(out), "--json", str(tmp_path / "r.json")])
+                    "--threads", "1", "--speed-threads", "1", "--speed-repeats", "1", "--out", str(out),
+                    "--json", str(tmp_path / "r.json"), "--sheet", str(tmp_path / "sheet.png"), "--sheet-styles", "2"])
     text = out.read_text()
     assert "## Held-out styles" in text and "## Ablations" in text and "## Per-character fine-tuning" in text
     raw = json.loads((tmp_path / "r.json").read_text())
     assert raw["ablations"]["same"]["psnr"] == raw["model"]["psnr"]  # same weights → same numbers
-    assert raw["speed"]["tex_per_s_128_b16"] > 0
+    assert raw["speed"]["tex_per_s_128_b16"] > 0 and raw["speed"]["threads"] == 1
+    sheet = np.asarray(Image.open(tmp_path / "sheet.png"))
+    assert sheet.shape == (2 * 32 * 2, (1 + 3 * len(amee_eval.SHEET_TARGETS)) * 32 * 2, 3)
+    assert "sheet.png" in text and "per entry" in text
+
+
+def test_regressor_trains_exports_and_reloads(tmp_path: Path) -> None:
+    from moodrig.weights_tools.amee_regressor import (
+        RegressorConfig,
+        load_regressor,
+        lr_factor,
+        train,
+    )
+
+    cfg = RegressorConfig(styles=3, per_style=3, resolution=32, steps=6, batch=4, warmup=2, width=4,
+                          cache_dir=str(tmp_path / "cache"))
+    assert lr_factor(cfg, 0) == 0.5 and lr_factor(cfg, 2) == 1.0 and lr_factor(cfg, 6) == 0.0
+    manifest = train(cfg, tmp_path / "reg")
+    man = json.loads(manifest.read_text())
+    assert man["architecture"] == {"resolution": 32, "width": 4} and 0 <= man["heldout_painter_mae"] <= 1
+    reg = load_regressor(manifest)
+    x = torch.rand(2, 3, 32, 32) * 2 - 1
+    with torch.no_grad():
+        y = reg(x, x)
+    assert y.shape == (2, 8) and bool(((y > 0) & (y < 1)).all())

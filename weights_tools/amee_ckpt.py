@@ -1,7 +1,7 @@
 """Resumable AMEE-GAN training checkpoints without pickle: safetensors + JSON.
 
-Tensors (generator, discriminator, Adam moments, torch RNG state) go to ``ckpt.safetensors``;
-scalars (step, Adam step counts, numpy RNG state) to ``ckpt.json``.
+Tensors (generator, its EMA copy when the run keeps one, discriminator, Adam moments, torch RNG
+state) go to ``ckpt.safetensors``; scalars (step, Adam step counts, numpy RNG state) to ``ckpt.json``.
 """
 
 from __future__ import annotations
@@ -45,8 +45,11 @@ def _opt_load(prefix: str, opt: torch.optim.Optimizer, tensors: dict[str, torch.
 
 def save_checkpoint(folder: Path, *, step: int, gen: torch.nn.Module, disc: torch.nn.Module,
                     opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
-                    np_rng: np.random.Generator, torch_gen: torch.Generator) -> None:
+                    np_rng: np.random.Generator, torch_gen: torch.Generator,
+                    ema: torch.nn.Module | None = None) -> None:
     tensors = {f"G.{k}": v.contiguous() for k, v in gen.state_dict().items()}
+    if ema is not None:
+        tensors.update({f"E.{k}": v.contiguous() for k, v in ema.state_dict().items()})
     tensors.update({f"D.{k}": v.contiguous() for k, v in disc.state_dict().items()})
     tg, sg = _opt_tensors("optG", opt_g)
     td, sd = _opt_tensors("optD", opt_d)
@@ -62,7 +65,8 @@ def save_checkpoint(folder: Path, *, step: int, gen: torch.nn.Module, disc: torc
 
 def load_checkpoint(folder: Path, *, gen: torch.nn.Module, disc: torch.nn.Module,
                     opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
-                    np_rng: np.random.Generator, torch_gen: torch.Generator) -> int:
+                    np_rng: np.random.Generator, torch_gen: torch.Generator,
+                    ema: torch.nn.Module | None = None) -> int:
     """Restore everything; returns the step to continue from (0 when there is no checkpoint)."""
     if not (folder / "ckpt.json").is_file():
         return 0
@@ -70,6 +74,8 @@ def load_checkpoint(folder: Path, *, gen: torch.nn.Module, disc: torch.nn.Module
     tensors = load_file(str(folder / "ckpt.safetensors"))
     gen.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("G.")})
     disc.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("D.")})
+    if ema is not None:
+        ema.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("E.")})
     _opt_load("optG", opt_g, tensors, meta["opt_steps"])
     _opt_load("optD", opt_d, tensors, meta["opt_steps"])
     torch_gen.set_state(tensors["torch_rng"])

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import time
@@ -29,11 +30,14 @@ from typing import Any
 import numpy as np
 import torch
 from numpy.typing import NDArray
+from PIL import Image
 
 from moodrig.core.amee.finetune import FinetuneConfig, finetune
 from moodrig.core.amee.infer import AmeeEditor
 from moodrig.core.amee.weights_io import shipped_manifest
+from moodrig.core.expression import EXPRESSION_NAMES, expression_vector
 from moodrig.core.fileio import atomic_write_text
+from moodrig.core.image import to_uint8
 from moodrig.core.painter import expression_region, paint_face
 
 from .amee_data import sample_expression, style_and_expressions, style_rng
@@ -79,22 +83,27 @@ def regress(reg: torch.nn.Module, images: F32, neutral: F32, resolution: int) ->
 def evaluate_editor(editor: AmeeEditor, data: list[dict[str, Any]], reg: torch.nn.Module, reg_res: int,
                     pairs: list[tuple[int, int]]) -> dict[str, float]:
     """Mean metrics over all (style, pair)."""
-    vals: dict[str, list[float]] = {k: [] for k in ("psnr", "ssim", "psnr_identity", "psnr_out_mask", "identical_out_mask",
-                                                    "mean_mask", "psnr_out_region", "expr_mae", "expr_mae_gt")}
+    vals: dict[str, list[float]] = {k: [] for k in ("psnr", "ssim", "psnr_identity", "ssim_identity", "psnr_out_mask",
+                                                    "identical_out_mask", "mean_mask", "psnr_out_region", "expr_mae",
+                                                    "expr_mae_gt", "expr_mae_identity")}
+    per_entry: dict[str, list[NDArray[np.float32]]] = {"expr_mae": [], "expr_mae_gt": []}
     for item in data:
         imgs, ex, region = item["images"], item["exprs"], item["region"]
         src = np.stack([imgs[i] for i, _ in pairs])
         tgt = np.stack([imgs[j] for _, j in pairs])
         a = np.stack([ex[j] for _, j in pairs])
-        out = editor.edit(src, a)
-        mask = editor.mask(src, a)
+        out, mask = editor.edit_with_mask(src, a)
         est = regress(reg, out, imgs[0], reg_res)
         est_gt = regress(reg, tgt, imgs[0], reg_res)
+        est_src = regress(reg, src, imgs[0], reg_res)
+        per_entry["expr_mae"].append(np.abs(est - a))
+        per_entry["expr_mae_gt"].append(np.abs(est_gt - a))
         for n in range(len(pairs)):
             o, t, s_, m = out[n, ..., :3], tgt[n, ..., :3], src[n, ..., :3], mask[n]
             vals["psnr"].append(psnr(o, t))
             vals["ssim"].append(ssim(o, t))
             vals["psnr_identity"].append(psnr(s_, t))
+            vals["ssim_identity"].append(ssim(s_, t))
             outside = m == 0
             if outside.any():
                 vals["psnr_out_mask"].append(psnr(o, s_, outside))
@@ -103,7 +112,11 @@ def evaluate_editor(editor: AmeeEditor, data: list[dict[str, Any]], reg: torch.n
             vals["psnr_out_region"].append(psnr(o, t, ~region))
             vals["expr_mae"].append(float(np.abs(est[n] - a[n]).mean()))
             vals["expr_mae_gt"].append(float(np.abs(est_gt[n] - a[n]).mean()))
+            vals["expr_mae_identity"].append(float(np.abs(est_src[n] - a[n]).mean()))
     res: dict[str, float] = {}
+    for k, rows in per_entry.items():
+        for name, v in zip(EXPRESSION_NAMES, np.concatenate(rows).mean(0), strict=True):
+            res[f"{k}_{name}"] = float(v)
     for k, v in vals.items():
         if not v:
             res[k] = float("nan")
@@ -143,12 +156,39 @@ def finetune_eval(base: AmeeEditor, reg: torch.nn.Module, reg_res: int, *, seed:
     return rows
 
 
+SHEET_TARGETS = (("smile 1", expression_vector(smile=1.0)), ("jaw_open 0.9", expression_vector(jaw_open=0.9)),
+                 ("eyes closed", expression_vector(eye_close_l=1.0, eye_close_r=1.0)),
+                 ("brow_raise + eye_wide", expression_vector(brow_raise=1.0, eye_wide=1.0)),
+                 ("frown + furrow", expression_vector(frown=1.0, brow_furrow=1.0)))
+
+
+def sample_sheet(editor: AmeeEditor, seed: int, n_styles: int, path: Path, zoom: int = 2) -> None:
+    """PNG of held-out styles (rows; split 'eval'): the neutral input, then per target
+    expression (SHEET_TARGETS) the output, the painter's ground truth and the mask."""
+    r = editor.resolution
+    rows = []
+    for s in range(n_styles):
+        style, _ = style_and_expressions(seed, "eval", s, 1)
+        neutral = paint_face(style, np.zeros(8, np.float32), r)
+        ex = np.stack([e for _, e in SHEET_TARGETS])
+        out, mask = editor.edit_with_mask(np.stack([neutral] * len(ex)), ex)
+        tiles = [neutral[..., :3]]
+        for k, e in enumerate(ex):
+            tiles += [out[k, ..., :3], paint_face(style, e, r)[..., :3], np.repeat(mask[k][..., None], 3, axis=2)]
+        rows.append(np.concatenate(tiles, axis=1))
+    sheet = to_uint8(np.concatenate(rows, axis=0))
+    sheet = np.repeat(np.repeat(sheet, zoom, axis=0), zoom, axis=1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(sheet).save(path)
+
+
 def speed(editor: AmeeEditor, threads: int, repeats: int = 15) -> dict[str, float]:
     """Textures/s at 128 px (batch 1, 16) and ms per 1024² / 2048² edit, full path (resize,
-    generator, mask, upsample, composite)."""
+    generator, mask, upsample, composite); with the 1-minute load average before and after."""
+    old_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
     rng = np.random.default_rng(0)
-    res: dict[str, float] = {}
+    res: dict[str, float] = {"threads": float(threads), "load_before": os.getloadavg()[0]}
 
     def bench(fn: Callable[[], object], repeats: int) -> float:
         fn()
@@ -168,6 +208,8 @@ def speed(editor: AmeeEditor, threads: int, repeats: int = 15) -> dict[str, floa
         tex = rng.uniform(0, 1, (1, side, side, 4)).astype(np.float32)
         ex = rng.uniform(0, 1, (1, 8)).astype(np.float32)
         res[f"ms_{side}"] = 1000 * bench(lambda tex=tex, ex=ex: editor.edit(tex, ex), max(1, repeats // 2))
+    res["load_after"] = os.getloadavg()[0]
+    torch.set_num_threads(old_threads)
     return res
 
 
@@ -190,7 +232,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--ft-k", type=int, default=4)
     p.add_argument("--ft-heldout", type=int, default=12)
     p.add_argument("--ft-steps", type=int, default=FinetuneConfig.steps)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=2, help="torch threads for the quality and fine-tuning parts")
+    p.add_argument("--speed-threads", type=int, default=2, help="torch threads for the speed figures")
+    p.add_argument("--sheet", type=Path, default=None, help="also write a sample sheet PNG (held-out styles) here")
+    p.add_argument("--sheet-styles", type=int, default=4)
     p.add_argument("--speed-repeats", type=int, default=15, help="timed runs per speed figure (median)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=Path("docs/amee_eval.md"))
@@ -219,7 +264,9 @@ def main(argv: list[str] | None = None) -> None:
     ft_cfg = FinetuneConfig(steps=a.ft_steps, threads=a.threads)
     results["finetune"] = finetune_eval(editor, reg, reg_res, seed=a.seed, styles=a.ft_styles, k=a.ft_k,
                                         heldout=a.ft_heldout, size=r, cfg=ft_cfg)
-    results["speed"] = speed(editor, a.threads, a.speed_repeats)
+    if a.sheet is not None:
+        sample_sheet(editor, a.seed, a.sheet_styles, a.sheet)
+    results["speed"] = speed(editor, a.speed_threads, a.speed_repeats)
     results["eval_seconds"] = time.time() - t_start
     if a.json:
         atomic_write_text(a.json, json.dumps(results, indent=2, default=float))
@@ -236,20 +283,30 @@ def report(res: dict[str, Any], editor: AmeeEditor, a: argparse.Namespace, manif
          f"trained {tr.get('trained_steps', '?')} steps x batch {tr.get('batch', '?')} (seed {tr.get('seed', '?')}).",
          f"- Held-out styles: {a.styles} (painter split 'eval', seed {a.seed}), {len(eval_pairs(8))} pairs each "
          "(neutral → 7 targets, 7 non-neutral → other target).",
-         f"- Machine: {platform.machine()}, torch {torch.__version__}, {a.threads} threads; CPU shared with other jobs, so speeds are lower bounds of an idle machine.",
+         f"- Machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}; quality and fine-tuning with "
+         f"{a.threads} thread(s), speed with {a.speed_threads}. The CPU is shared with other jobs, so speeds are lower "
+         "bounds of an idle machine (the load average is given with them).",
          "", "## Held-out styles", "",
          f"| metric | model resolution ({editor.resolution} px) | full-res path ({a.full_res} px texture) |",
          "|---|---|---|"]
     rows = [("PSNR vs ground truth (dB)", "psnr", 2), ("SSIM vs ground truth", "ssim", 4),
             ("PSNR of the unedited input vs ground truth (baseline, dB)", "psnr_identity", 2),
+            ("SSIM of the unedited input vs ground truth (baseline)", "ssim_identity", 4),
             ("expression MAE (independent regressor)", "expr_mae", 4),
             ("regressor MAE on the ground-truth images (floor)", "expr_mae_gt", 4),
+            ("expression MAE of the unedited input (baseline)", "expr_mae_identity", 4),
             ("PSNR outside the mask vs input (dB; inf = bit-identical)", "psnr_out_mask", 2),
             ("fraction of images bit-identical outside the mask", "identical_out_mask", 4),
             ("mean mask", "mean_mask", 4),
             ("PSNR outside the painter's expression region (dB)", "psnr_out_region", 2)]
     for label, key, nd in rows:
         L.append(f"| {label} | {fmt(m[key], nd)} | {fmt(f[key], nd)} |")
+    L += ["", "Expression MAE per entry at model resolution (model / regressor floor on ground truth):", "",
+          "| " + " | ".join(EXPRESSION_NAMES) + " |", "|" + "---|" * len(EXPRESSION_NAMES),
+          "| " + " | ".join(f"{m['expr_mae_' + n]:.3f} / {m['expr_mae_gt_' + n]:.3f}" for n in EXPRESSION_NAMES) + " |"]
+    if a.sheet is not None:
+        L += ["", f"Sample sheet: [`{a.sheet.name}`](images/{a.sheet.name}) — per held-out style: neutral input, then for "
+              + ", ".join(n for n, _ in SHEET_TARGETS) + ": output | ground truth | mask."]
     b, ref = res["bf16"], res["fp32_same_subset"]
     L += ["", f"bfloat16 on CPU (first {max(1, a.styles // 4)} styles): PSNR {fmt(b['psnr'])} dB vs float32 {fmt(ref['psnr'])} dB, "
           f"expression MAE {fmt(b['expr_mae'], 4)} vs {fmt(ref['expr_mae'], 4)}.", ""]
@@ -279,6 +336,8 @@ def report(res: dict[str, Any], editor: AmeeEditor, a: argparse.Namespace, manif
              f"{np.mean([row['seconds'] for row in ft]):.1f} |")
     s = res["speed"]
     L += ["", "## Speed (CPU, full `editor.edit` path: resize, generator, mask, upsample, composite)", "",
+          f"{int(s['threads'])} torch thread(s); 1-minute load average {s['load_before']:.2f} before, {s['load_after']:.2f} after "
+          f"(on {os.cpu_count()} CPUs).", "",
           f"- 128 px textures, batch 1: {s['tex_per_s_128_b1']:.1f} textures/s",
           f"- 128 px textures, batch 16: {s['tex_per_s_128_b16']:.1f} textures/s",
           f"- one 1024² texture: {s['ms_1024']:.1f} ms; one 2048² texture: {s['ms_2048']:.1f} ms",

@@ -8,17 +8,22 @@ The run folder gets ``config.json`` (resolved config), ``log.jsonl`` (losses, me
 ``samples/step_XXXXXX.png`` (rows: input | output | ground truth | mask), ``ckpt.*`` (resume:
 rerun the same command) and ``export/amee_gan_stepXXXXXX.{safetensors,manifest.json}``.
 
-Losses (METHOD.md §3 "Our choice" plus a paired term): generator
-  λ_adv·LSGAN + λ_mag·MSE(D_mag(final), a_tgt) + λ_rec·L1(final, ground truth)
-  + λ_cyc·L1(G(final, a_src), I_src) + λ_mask·mean(M) + λ_tv·TV(M) + λ_msup·BCE(M, changed),
+Losses (METHOD.md §3 "Our choice" plus paired terms): generator
+  r(t)·(λ_adv·LSGAN + λ_mag_g·MSE(D_mag(final), a_tgt)) + λ_rec·L1_w(final, ground truth)
+  + λ_int·L1_w(I_m, ground truth) + λ_cyc·L1(G(final, a_src), I_src)
+  + λ_mask·mean(M) + λ_tv·TV(M) + λ_msup·BCE(M, changed),
 where ``changed`` marks the pixels (dilated by 1) where source and ground truth differ: the
-painter tells us exactly which pixels an edit must touch. Discriminator: LSGAN on real
-(source and target renders) vs fake, plus λ_mag·MSE of its magnitude head on real images.
+painter tells us exactly which pixels an edit must touch. L1_w weights each pixel by
+1 + changed_weight·changed. r(t) ramps the adversarial and magnitude terms in linearly over
+the first ``adv_ramp`` steps, so the exact paired supervision dominates early. Discriminator:
+LSGAN on real (source and target renders) vs fake, plus λ_mag·MSE of its magnitude head on
+real images. The exported generator is an exponential moving average of the trained one.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import time
 from dataclasses import asdict, dataclass, fields
@@ -54,21 +59,37 @@ class TrainConfig:
     """Pairs per step."""
     lr_g: float = 5e-4
     """Adam learning rate of the generator (above METHOD's 1e-4..2e-4: the CPU budget allows
-    only a couple of thousand steps, and the paired L1 term keeps it stable)."""
+    only some ten thousand steps, and the paired L1 terms keep it stable)."""
     lr_d: float = 2e-4
     """Adam learning rate of the discriminator."""
     beta1: float = 0.5
     """Adam β1."""
     beta2: float = 0.999
     """Adam β2."""
-    lr_decay_from: float = 0.6
+    lr_decay_from: float = 0.5
     """Fraction of ``steps`` after which both learning rates decay linearly to 0."""
     lambda_adv: float = 1.0
     """Adversarial (LSGAN) weight."""
     lambda_mag: float = 160.0
-    """Expression-magnitude regression weight (per-element MSE), for G and D."""
+    """Expression-magnitude regression weight (per-element MSE) of the discriminator's head on
+    real images (METHOD: 160)."""
+    lambda_mag_g: float = 10.0
+    """Weight of the generator's magnitude term, MSE(D_mag(final), a_tgt). METHOD's 160 (stage 1
+    of ``make amee-train``) made it the largest term of the generator loss, and by 1500 steps
+    the generator had learned to paint bright dots around the face that move D's magnitude
+    estimate (docs/amee.md); with the exact paired ground truth 10 keeps the term a regulariser."""
     lambda_rec: float = 100.0
-    """Paired L1 reconstruction against the painter's ground truth (images in [-1, 1])."""
+    """Paired L1 reconstruction of the final image against the painter's ground truth (images in [-1, 1])."""
+    lambda_int: float = 50.0
+    """Paired L1 of the intermediate image I_m against the ground truth (same pixel weights).
+    Through the final image I_m only gets gradient in proportion to M, and the mask starts
+    closed, so without this term the decoder learns to paint only as fast as the mask opens."""
+    adv_ramp: int = 2000
+    """Steps over which the generator's adversarial and magnitude terms ramp linearly from 0 to
+    their full weights (0: full from the start). The discriminator trains from step 0."""
+    ema: float = 0.999
+    """Decay of the exponential moving average of the generator's parameters (BatchNorm
+    statistics are copied); the EMA is what gets exported and sampled. 0: export the raw weights."""
     lambda_cyc: float = 0.0
     """Cycle L1: G(G(I, a_tgt), a_src) ≈ I. Off by default: the paired L1 against the exact
     ground truth is the reconstruction term, and the cycle's second generator pass costs ~35 %
@@ -82,17 +103,18 @@ class TrainConfig:
     mask_bias_init: float = -5.0
     """Initial bias of the mask head's conv (sigmoid(-5) ≈ 0.007, below the 0.01 threshold):
     the mask starts closed and opens only where the losses ask for an edit."""
-    changed_weight: float = 0.0
-    """Extra weight of the paired L1 on pixels the edit must change (the change map): the L1 is
-    averaged with per-pixel weights 1 + changed_weight·changed. 0: plain mean."""
-    mask_pos_weight: float = 1.0
+    changed_weight: float = 10.0
+    """Extra weight of the paired L1 terms on pixels the edit must change (the change map): the
+    L1 is averaged with per-pixel weights 1 + changed_weight·changed (the changed pixels are
+    ~5 % of the image; unweighted, the model learned to copy the input). 0: plain mean."""
+    mask_pos_weight: float = 5.0
     """Weight of the changed pixels in the mask BCE (they are ~5 % of the image)."""
     init_from: str = ""
     """Generator manifest to start from (a previous stage's export); "" = random init.
     The discriminator and the optimisers start fresh."""
     identity_prob: float = 0.1
     """Probability that a pair's target expression is its source expression."""
-    styles: int = 3000
+    styles: int = 4000
     """Training styles (split 'train'); held-out evaluation styles come from split 'eval'."""
     per_style: int = 8
     """Expression renders per style (index 0 neutral)."""
@@ -100,12 +122,19 @@ class TrainConfig:
     """Model resolution, pixels."""
     enc_channels: tuple[int, ...] = (16, 32, 64, 96, 128)
     """Generator encoder widths (AmeeConfig.enc_channels)."""
+    disc_channels: tuple[int, ...] = (16, 32, 64, 128)
+    """Discriminator trunk widths (AmeeConfig.disc_channels). Narrower than the generator: the
+    paired L1 terms carry most of the signal and D's step was a third of the CPU time at
+    (32, 64, 128, 128)."""
     use_mask: bool = True
     """False: ablation without the mask head (M = 1)."""
     magnitude_head: bool = True
     """False: ablation without the discriminator's magnitude head (λ_mag unused)."""
     threads: int = 2
     """torch.set_num_threads."""
+    channels_last: bool = True
+    """Run the networks in channels-last memory format (faster transposed convs on CPU; the
+    weights and results do not depend on it beyond float rounding)."""
     log_every: int = 50
     """Steps between log lines."""
     sample_every: int = 500
@@ -121,7 +150,7 @@ class TrainConfig:
     """Where the pre-rendered painter cache lives."""
 
     def arch(self) -> AmeeConfig:
-        return AmeeConfig(resolution=self.resolution, enc_channels=self.enc_channels,
+        return AmeeConfig(resolution=self.resolution, enc_channels=self.enc_channels, disc_channels=self.disc_channels,
                           use_mask=self.use_mask, magnitude_head=self.magnitude_head)
 
 
@@ -177,6 +206,31 @@ def lr_factor(cfg: TrainConfig, step: int) -> float:
     return max(0.0, 1.0 - (step - start) / max(1, cfg.steps - start))
 
 
+def adv_factor(cfg: TrainConfig, step: int) -> float:
+    """Ramp of the generator's adversarial and magnitude terms: 0 → 1 over ``adv_ramp`` steps."""
+    return 1.0 if cfg.adv_ramp <= 0 else min(1.0, step / cfg.adv_ramp)
+
+
+def weighted_l1(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None) -> torch.Tensor:
+    """Mean |x − y| with per-pixel weights w (N, 1, H, W), or the plain mean when w is None."""
+    if w is None:
+        return (x - y).abs().mean()
+    return ((x - y).abs() * w).sum() / (w.sum() * x.shape[1])
+
+
+@torch.no_grad()
+def ema_update(ema: Generator, gen: Generator, decay: float) -> None:
+    """ema ← decay·ema + (1 − decay)·gen for parameters; buffers (BN statistics) are copied."""
+    for pe, pg in zip(ema.parameters(), gen.parameters(), strict=True):
+        pe.lerp_(pg, 1.0 - decay)
+    for be, bg in zip(ema.buffers(), gen.buffers(), strict=True):
+        be.copy_(bg)
+
+
+def _fmt(t: torch.Tensor) -> torch.Tensor:
+    return t.contiguous(memory_format=torch.channels_last)
+
+
 def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     """Run (or resume) training; returns the manifest of the final export."""
     torch.set_num_threads(cfg.threads)
@@ -186,7 +240,7 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     cfg_path = out / "config.json"
     if cfg_path.is_file():
         old = json.loads(cfg_path.read_text())
-        changed = {k for k in cfg_dict if k not in ("steps", "threads", "export_at", "stop_at") and json.dumps(old.get(k)) != json.dumps(cfg_dict[k])}
+        changed = {k for k in cfg_dict if k not in _RUNTIME_FIELDS and json.dumps(old.get(k)) != json.dumps(cfg_dict[k])}
         if changed:
             raise SystemExit(f"{cfg_path} exists with different settings {sorted(changed)}; use a new --out")
     atomic_write_text(cfg_path, json.dumps(cfg_dict, indent=2) + "\n")
@@ -205,11 +259,15 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         if init.cfg != arch:
             raise SystemExit(f"{cfg.init_from}: architecture {init.cfg} differs from this run's {arch}")
         gen.load_state_dict(init.state_dict())
+    ema = copy.deepcopy(gen).eval() if cfg.ema > 0 else None
+    if cfg.channels_last:
+        gen, disc = gen.to(memory_format=torch.channels_last), disc.to(memory_format=torch.channels_last)
+        ema = ema.to(memory_format=torch.channels_last) if ema is not None else None
     opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
     opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
     rng = np.random.default_rng([cfg.seed, 100])
     tgen = torch.Generator().manual_seed(cfg.seed)
-    step = load_checkpoint(out, gen=gen, disc=disc, opt_g=opt_g, opt_d=opt_d, np_rng=rng, torch_gen=tgen)
+    step = load_checkpoint(out, gen=gen, disc=disc, opt_g=opt_g, opt_d=opt_d, np_rng=rng, torch_gen=tgen, ema=ema)
     fixed = sampler.sample(np.random.default_rng([cfg.seed, 200]), 6)
     log = (out / "log.jsonl").open("a")
     t0, t_last = time.time(), time.time()
@@ -217,18 +275,21 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     manifest = out / "export" / f"amee_gan_step{last:06d}.manifest.json"
     while step < last:
         f = lr_factor(cfg, step)
+        r = adv_factor(cfg, step)
         for g in opt_g.param_groups:
             g["lr"] = cfg.lr_g * f
         for g in opt_d.param_groups:
             g["lr"] = cfg.lr_d * f
         gen.train()
         src, a_src, tgt, a_tgt = sampler.sample(rng, cfg.batch)
+        if cfg.channels_last:
+            src, tgt = _fmt(src), _fmt(tgt)
         image, mask = gen(src, a_tgt)
         final = compose(src, image, mask)
 
-        # --- discriminator
-        real = torch.cat([src, tgt])
-        a_real = torch.cat([a_src, a_tgt])
+        # --- discriminator (real = the target renders: the same distribution as the sources,
+        # and half the images of real = sources + targets)
+        real, a_real = tgt, a_tgt
         d_real, m_real = disc(real)
         d_fake, _ = disc(final.detach())
         loss_d = cfg.lambda_adv * (((d_real - 1) ** 2).mean() + (d_fake**2).mean())
@@ -243,12 +304,13 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         l_adv = ((g_fake - 1) ** 2).mean()
         l_mag = F.mse_loss(m_fake, a_tgt) if m_fake is not None else torch.zeros(())
         changed = changed_map(src, tgt)
-        if cfg.changed_weight > 0:
-            w = 1.0 + cfg.changed_weight * changed
-            l_rec = ((final - tgt).abs() * w).sum() / (w.sum() * final.shape[1])
-        else:
-            l_rec = (final - tgt).abs().mean()
-        loss_g = cfg.lambda_adv * l_adv + cfg.lambda_mag * l_mag + cfg.lambda_rec * l_rec
+        w = 1.0 + cfg.changed_weight * changed if cfg.changed_weight > 0 else None
+        l_rec = weighted_l1(final, tgt, w)
+        loss_g = r * (cfg.lambda_adv * l_adv + cfg.lambda_mag_g * l_mag) + cfg.lambda_rec * l_rec
+        l_int = torch.zeros(())
+        if cfg.lambda_int > 0 and arch.use_mask:
+            l_int = weighted_l1(image, tgt, w)
+            loss_g = loss_g + cfg.lambda_int * l_int
         l_cyc = torch.zeros(())
         if cfg.lambda_cyc > 0:
             image2, mask2 = gen(final, a_src)
@@ -265,39 +327,46 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         loss_g.backward()
         opt_g.step()
         step += 1
+        if ema is not None:
+            ema_update(ema, gen, min(cfg.ema, (1.0 + step) / (10.0 + step)))
 
         if step % cfg.log_every == 0 or step == last:
             with torch.no_grad():
                 psnr = (10 * torch.log10(4.0 / ((final - tgt) ** 2).mean().clamp_min(1e-10))).item()
             rec = {"step": step, "loss_d": loss_d.item(), "loss_g": loss_g.item(), "adv": l_adv.item(),
-                   "mag": l_mag.item(), "rec_l1": l_rec.item(), "cyc_l1": l_cyc.item(), "mask_bce": l_msup.item(),
-                   "mean_mask": mask.mean().item(), "mask_zero_frac": (mask < 0.01).float().mean().item(),
-                   "train_psnr": psnr, "lr_factor": f, "s_per_step": (time.time() - t_last) / cfg.log_every,
-                   "elapsed_s": time.time() - t0}
+                   "mag": l_mag.item(), "rec_l1": l_rec.item(), "int_l1": l_int.item(), "cyc_l1": l_cyc.item(),
+                   "mask_bce": l_msup.item(), "mean_mask": mask.mean().item(),
+                   "mask_zero_frac": (mask < 0.01).float().mean().item(), "train_psnr": psnr, "lr_factor": f,
+                   "adv_factor": r, "s_per_step": (time.time() - t_last) / cfg.log_every, "elapsed_s": time.time() - t0}
             t_last = time.time()
             log.write(json.dumps(rec) + "\n")
             log.flush()
             if not quiet:
                 print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in rec.items()), flush=True)
+        shown = ema if ema is not None else gen
         if step % cfg.sample_every == 0 or step == last:
-            gen.eval()
+            shown.eval()
             with torch.no_grad():
-                im, mk = gen(fixed[0], fixed[3])
+                im, mk = shown(fixed[0], fixed[3])
                 save_grid(out / "samples" / f"step_{step:06d}.png", [fixed[0], compose(fixed[0], im, mk), fixed[2], mk])
         if step % cfg.ckpt_every == 0 or step == last:
-            save_checkpoint(out, step=step, gen=gen, disc=disc, opt_g=opt_g, opt_d=opt_d, np_rng=rng, torch_gen=tgen)
+            save_checkpoint(out, step=step, gen=gen, disc=disc, opt_g=opt_g, opt_d=opt_d, np_rng=rng, torch_gen=tgen, ema=ema)
         if step in cfg.export_at or step == last:
-            manifest = export_snapshot(cfg, gen, step)
+            manifest = export_snapshot(cfg, shown, step)
     log.close()
     return manifest
+
+
+_RUNTIME_FIELDS = ("steps", "threads", "export_at", "stop_at", "channels_last", "log_every", "sample_every", "ckpt_every")
+"""Settings that may differ when a run is resumed: they do not change what is trained."""
 
 
 def export_snapshot(cfg: TrainConfig, gen: Generator, step: int) -> Path:
     """Export the generator at ``step`` (eval-mode BN statistics, float16 storage)."""
     snap = Generator(gen.cfg)
-    snap.load_state_dict(gen.state_dict())
+    snap.load_state_dict({k: v.contiguous() for k, v in gen.state_dict().items()})
     storage_round_trip(snap)
-    training = {k: v for k, v in asdict(cfg).items() if k not in ("out", "cache_dir", "threads", "stop_at")}
+    training = {k: v for k, v in asdict(cfg).items() if k not in ("out", "cache_dir", "threads", "stop_at", "channels_last")}
     training["trained_steps"] = step
     return export_generator(Path(cfg.out) / "export" / f"amee_gan_step{step:06d}.safetensors", snap, training=training)
 
@@ -310,7 +379,9 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         val = getattr(defaults, f.name)
         if f.name in ("use_mask", "magnitude_head"):
             continue
-        if isinstance(val, tuple):
+        if isinstance(val, bool):
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=val)
+        elif isinstance(val, tuple):
             p.add_argument(flag, type=int, nargs="*", default=list(val))
         else:
             p.add_argument(flag, type=type(val), default=val)

@@ -3,7 +3,8 @@
 Given the character's neutral texture and K (3–8) labelled expression textures of the same
 character, every ordered pair (i, j) of those K + 1 images is a supervised example "repaint
 image i to expression j" with ground truth image j. The generator is trained on them with the
-paired L1 loss and the mask terms of training (no discriminator: the labels are exact).
+paired losses of training (no discriminator: the labels are exact): the L1 of the final and of
+the intermediate image, weighted toward the pixels the edit must change, and the mask terms.
 BatchNorm statistics stay frozen (eval mode), so a handful of images cannot skew them.
 The result is a new :class:`AmeeEditor`; the shipped weights are never touched. Save it
 beside the .blend with ``editor.save(folder)``.
@@ -41,11 +42,17 @@ class FinetuneConfig:
     lr: float = 5e-5
     """Adam learning rate, constant."""
     lambda_rec: float = 100.0
-    """Paired L1 weight (images in [-1, 1])."""
+    """Paired L1 weight of the final image (images in [-1, 1])."""
+    lambda_int: float = 50.0
+    """Paired L1 weight of the intermediate image I_m (as in training)."""
+    changed_weight: float = 10.0
+    """Per-pixel L1 weights 1 + changed_weight·changed (as in training; 0: plain mean)."""
     lambda_mask: float = 0.1
     """Mask sparsity weight (mean of M)."""
     lambda_mask_sup: float = 1.0
     """BCE of M against the change map between the pair's two images."""
+    mask_pos_weight: float = 5.0
+    """Weight of the changed pixels in the mask BCE (as in training)."""
     seed: int = 0
     """Seeds pair sampling."""
     threads: int = 0
@@ -82,6 +89,11 @@ def _stack(editor: AmeeEditor, neutral: NDArray[np.float32], examples: Sequence[
     return torch.stack(imgs) * 2.0 - 1.0, torch.from_numpy(np.stack(exprs))
 
 
+def _weighted_l1(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """Mean |x − y| with per-pixel weights w (N, 1, H, W)."""
+    return ((x - y).abs() * w).sum() / (w.sum() * x.shape[1])
+
+
 def finetune(editor: AmeeEditor, neutral: NDArray[np.float32], examples: Sequence[Example],
              config: FinetuneConfig | None = None, progress: Progress | None = None) -> AmeeEditor:
     """Return a new editor adapted to this character (runs on CPU, float32)."""
@@ -104,11 +116,14 @@ def finetune(editor: AmeeEditor, neutral: NDArray[np.float32], examples: Sequenc
                 src, tgt = x[pick[:, 0]], x[pick[:, 1]]
                 image, mask = gen(src, a[pick[:, 1]])
                 final = compose(src, image, mask)
-                loss = cfg.lambda_rec * (final - tgt).abs().mean()
+                changed = F.max_pool2d(((src - tgt).abs().amax(1, keepdim=True) > 2.0 / 255.0).float(), 3, 1, 1)
+                w = 1.0 + cfg.changed_weight * changed
+                loss = cfg.lambda_rec * _weighted_l1(final, tgt, w)
                 if gen.cfg.use_mask:
-                    changed = F.max_pool2d(((src - tgt).abs().amax(1, keepdim=True) > 2.0 / 255.0).float(), 3, 1, 1)
+                    loss = loss + cfg.lambda_int * _weighted_l1(image, tgt, w)
                     loss = loss + cfg.lambda_mask * mask.mean()
-                    loss = loss + cfg.lambda_mask_sup * F.binary_cross_entropy(mask.clamp(1e-6, 1 - 1e-6), changed)
+                    loss = loss + cfg.lambda_mask_sup * F.binary_cross_entropy(
+                        mask.clamp(1e-6, 1 - 1e-6), changed, weight=1.0 + (cfg.mask_pos_weight - 1.0) * changed)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()  # type: ignore[no-untyped-call]
                 opt.step()

@@ -16,7 +16,7 @@ Non-square textures are squashed to R x R for the model; the composite keeps the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from ..errors import InputError
 from ..expression import N_EXPRESSION, check_expression
 from .composite import composite, threshold_mask, to_model_resolution, upsample
 from .config import AmeeConfig
+from .fold import folded_generator
 from .model import Generator
 from .weights_io import (
     MASK_THRESHOLD,
@@ -66,7 +67,9 @@ def check_batch(textures: Any, expressions: Any) -> tuple[NDArray[np.float32], N
         raise InputError(None, "textures must be a float32 numpy array (B, H, W, 3|4) in [0, 1]")
     if textures.ndim != 4 or textures.shape[3] not in (3, 4) or min(textures.shape[:3]) < 1:
         raise InputError(None, f"textures must have shape (B, H, W, 3|4), got {textures.shape}")
-    if not np.all(np.isfinite(textures)) or textures.min() < 0.0 or textures.max() > 1.0:
+    # min / max propagate NaN and ±inf fails the range test, so two passes check finiteness too.
+    lo, hi = float(textures.min()), float(textures.max())
+    if not (lo >= 0.0 and hi <= 1.0):
         raise InputError(None, "texture values must be finite and lie in [0, 1]")
     try:
         ex = check_expression(expressions)
@@ -75,6 +78,14 @@ def check_batch(textures: Any, expressions: Any) -> tuple[NDArray[np.float32], N
     if ex.shape != (textures.shape[0], N_EXPRESSION):
         raise InputError(None, f"expressions must have shape ({textures.shape[0]}, {N_EXPRESSION}), got {ex.shape}")
     return textures, ex
+
+
+def _channels_last(module: torch.nn.Module) -> None:
+    """4-D weights to channels-last memory format in place (oneDNN's fast CPU layout)."""
+    with torch.no_grad():
+        for p in module.parameters():
+            if p.dim() == 4:
+                p.data = p.data.contiguous(memory_format=torch.channels_last)
 
 
 @dataclass
@@ -92,6 +103,10 @@ class AmeeEditor:
     model_id: str
     """Content id of the weights (weights_io.weights_id): the same for a generator, its export
     and its reload, so fine-tuned weights get their id before they are saved. Cache key."""
+    runner: Generator | None = field(default=None, repr=False, compare=False)
+    """What ``edit`` runs: a copy of ``generator`` with its BatchNorms folded into the convs
+    (fold.py) and, on CPU, channels-last weights. Built by ``from_generator``; None: run
+    ``generator`` itself."""
 
     @classmethod
     def load(cls, manifest_path: str | Path | None = None, device: str = "auto",
@@ -112,8 +127,11 @@ class AmeeEditor:
             raise InputError(None, f"dtype must be float32, float16 or bfloat16, got {dtype}")
         generator = generator.eval()
         mid = model_id if model_id is not None else weights_id(generator)
+        runner = folded_generator(generator).to(device=dev, dtype=dtype)
+        if dev.type == "cpu":
+            _channels_last(runner)
         generator = generator.to(device=dev, dtype=dtype)
-        return cls(generator=generator, manifest=manifest, device=dev, dtype=dtype, model_id=mid)
+        return cls(generator=generator, manifest=manifest, device=dev, dtype=dtype, model_id=mid, runner=runner)
 
     @property
     def config(self) -> AmeeConfig:
@@ -123,28 +141,47 @@ class AmeeEditor:
     def resolution(self) -> int:
         return self.generator.cfg.resolution
 
-    def _run(self, textures: NDArray[np.float32], expressions: NDArray[np.float32]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Returns full-res (rgb input, upsampled edit in [0,1], upsampled thresholded mask), float32 CPU."""
+    def _model_pass(self, textures: NDArray[np.float32], expressions: NDArray[np.float32]
+                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Returns (full-res RGB input as an NCHW view of ``textures``, model-resolution edit in
+        [0, 1], model-resolution thresholded mask), float32 on CPU."""
         textures, ex = check_batch(textures, expressions)
-        h, w = textures.shape[1:3]
-        rgb = torch.from_numpy(np.ascontiguousarray(textures[..., :3])).permute(0, 3, 1, 2)
-        small = to_model_resolution(rgb, self.resolution)
+        # (B, H, W, C) → NCHW view with channels-last strides: no copy of the full-res texture.
+        rgb = torch.from_numpy(textures)[..., :3].permute(0, 3, 1, 2)
+        net = self.runner if self.runner is not None else self.generator
         with torch.inference_mode():
+            small = to_model_resolution(rgb, self.resolution)
             x = (small * 2.0 - 1.0).to(self.device, self.dtype)
+            if self.device.type == "cpu":
+                x = x.contiguous(memory_format=torch.channels_last)
             a = torch.from_numpy(ex).to(self.device, self.dtype)
-            image, mask = self.generator(x, a)
+            image, mask = net(x, a)
             image = ((image.float() + 1.0) * 0.5).clamp(0.0, 1.0).cpu()
             mask = threshold_mask(mask.float().cpu(), MASK_THRESHOLD)
+        return rgb, image, mask
+
+    def _run(self, textures: NDArray[np.float32], expressions: NDArray[np.float32]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Returns full-res (rgb input, upsampled edit in [0,1], upsampled thresholded mask), float32 CPU."""
+        rgb, image, mask = self._model_pass(textures, expressions)
+        h, w = rgb.shape[2:]
+        with torch.inference_mode():
             return rgb, upsample(image, h, w), upsample(mask, h, w)
 
     def edit(self, textures: NDArray[np.float32], expressions: NDArray[np.float32]) -> NDArray[np.float32]:
         """Repaint the expression: (B, H, W, 3|4) float32 [0, 1] → same shape; alpha untouched."""
-        rgb, image, mask = self._run(textures, expressions)
-        with torch.inference_mode():
-            final = composite(rgb, image, mask).permute(0, 2, 3, 1).numpy()
-        out = textures.copy()
-        out[..., :3] = final
+        out, _ = self.edit_with_mask(textures, expressions)
         return out
+
+    def edit_with_mask(self, textures: NDArray[np.float32], expressions: NDArray[np.float32]
+                       ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """``edit`` and ``mask`` from one generator pass: ((B, H, W, 3|4), (B, H, W))."""
+        rgb, image, mask = self._run(textures, expressions)
+        out = textures.copy()
+        with torch.inference_mode():
+            final = composite(rgb, image, mask)  # (B, 3, H, W), channels-last strides
+            torch.from_numpy(out)[..., :3].copy_(final.permute(0, 2, 3, 1))
+        m: NDArray[np.float32] = mask[:, 0].numpy()
+        return out, m
 
     def mask(self, textures: NDArray[np.float32], expressions: NDArray[np.float32]) -> NDArray[np.float32]:
         """The full-resolution mask the composite uses: (B, H, W) float32 in [0, 1]."""
