@@ -137,3 +137,51 @@ def load_weights(
         if list(tensor.shape) != list(declared[name]["shape"]):
             raise WeightsError(mpath, f"tensor '{name}' has shape {list(tensor.shape)}, manifest says {declared[name]['shape']}", REEXPORT_FIX)
     return tensors, manifest
+
+
+def half_storage_tensors(module: torch.nn.Module, dtype: torch.dtype = torch.float16) -> dict[str, torch.Tensor]:
+    """A module's state dict as it is stored: float tensors in ``dtype`` (small files), BatchNorm
+    step counters dropped (training bookkeeping, not part of the model)."""
+    out: dict[str, torch.Tensor] = {}
+    for name, t in module.state_dict().items():
+        if name.endswith("num_batches_tracked"):
+            continue
+        t = t.detach().cpu()
+        out[name] = t.to(dtype) if t.is_floating_point() else t
+    return out
+
+
+def round_to_storage(module: torch.nn.Module, dtype: torch.dtype = torch.float16) -> None:
+    """Round the module's float tensors to the storage precision in place, so what is evaluated
+    in memory is exactly what is (or will be) on disk."""
+    with torch.no_grad():
+        for t in list(module.parameters()) + list(module.buffers()):
+            if t.is_floating_point():
+                t.copy_(t.to(dtype).to(t.dtype))
+
+
+def content_id(architecture: Mapping[str, Any], tensors: Mapping[str, torch.Tensor], *salt: str) -> str:
+    """sha256[:12] over the architecture, ``salt`` and the tensors (sorted names, dtype, shape,
+    bytes): the tensors themselves, not the file, because safetensors does not fix the order of
+    its header, so two exports of one model can differ in bytes."""
+    h = hashlib.sha256(json.dumps(dict(architecture), sort_keys=True).encode())
+    for part in salt:
+        h.update(part.encode())
+    for name, t in sorted(tensors.items()):
+        h.update(f"{name}|{t.dtype}|{list(t.shape)}|".encode())
+        h.update(t.contiguous().numpy().tobytes())
+    return h.hexdigest()[:12]
+
+
+def load_stored_state(module: torch.nn.Module, tensors: Mapping[str, torch.Tensor], manifest_path: Path) -> None:
+    """Load stored tensors (:func:`half_storage_tensors`) into ``module`` as float32, after checking
+    that names and shapes are exactly the architecture's."""
+    expected = half_storage_tensors(module)
+    if set(expected) != set(tensors):
+        differ = sorted(set(expected) ^ set(tensors))[:3]
+        raise WeightsError(manifest_path, f"tensors do not match the architecture (e.g. {differ})", REEXPORT_FIX)
+    for name, t in tensors.items():
+        if t.shape != expected[name].shape:
+            raise WeightsError(manifest_path, f"tensor '{name}' has shape {list(t.shape)}, architecture needs "
+                               f"{list(expected[name].shape)}", REEXPORT_FIX)
+    module.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in tensors.items()}, strict=False)

@@ -10,8 +10,6 @@ exports of the same tensors can differ in bytes (and file sha256) while holding 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,15 @@ import torch
 from ..errors import WeightsError
 from ..expression import EXPRESSION_NAMES
 from ..paths import weights_dir
-from ..weights import REEXPORT_FIX, export_weights, load_weights
+from ..weights import (
+    REEXPORT_FIX,
+    content_id,
+    export_weights,
+    half_storage_tensors,
+    load_stored_state,
+    load_weights,
+    round_to_storage,
+)
 from .config import AmeeConfig
 from .model import Generator
 
@@ -39,31 +45,18 @@ def shipped_manifest() -> Path:
 
 def storage_tensors(generator: Generator) -> dict[str, torch.Tensor]:
     """State dict as stored: float tensors in float16, BN step counters dropped."""
-    out: dict[str, torch.Tensor] = {}
-    for name, t in generator.state_dict().items():
-        if name.endswith("num_batches_tracked"):
-            continue
-        t = t.detach().cpu()
-        out[name] = t.to(STORAGE_DTYPE) if t.is_floating_point() else t
-    return out
+    return half_storage_tensors(generator, STORAGE_DTYPE)
 
 
 def storage_round_trip(generator: Generator) -> None:
     """Round the generator's float tensors to the storage precision, in place."""
-    with torch.no_grad():
-        for t in list(generator.parameters()) + list(generator.buffers()):
-            if t.is_floating_point():
-                t.copy_(t.to(STORAGE_DTYPE).to(t.dtype))
+    round_to_storage(generator, STORAGE_DTYPE)
 
 
 def weights_id(generator: Generator) -> str:
-    """Content id: sha256[:12] over the stored tensors (sorted names, dtype, shape, bytes)
-    plus the architecture; equal for a generator and its export/reload."""
-    h = hashlib.sha256(json.dumps(generator.cfg.to_dict(), sort_keys=True).encode())
-    for name, t in sorted(storage_tensors(generator).items()):
-        h.update(f"{name}|{t.dtype}|{list(t.shape)}|".encode())
-        h.update(t.contiguous().numpy().tobytes())
-    return h.hexdigest()[:12]
+    """Content id of the stored tensors plus the architecture; equal for a generator and its
+    export/reload."""
+    return content_id(generator.cfg.to_dict(), storage_tensors(generator))
 
 
 def export_generator(path: str | Path, generator: Generator, *, training: dict[str, Any] | None = None,
@@ -93,14 +86,6 @@ def load_generator(manifest_path: str | Path) -> tuple[Generator, dict[str, Any]
     if list(manifest.get("expression_names", [])) != list(EXPRESSION_NAMES):
         raise WeightsError(mpath, "weights were trained for another expression vocabulary", REEXPORT_FIX)
     gen = Generator(cfg)
-    expected = storage_tensors(gen)
-    if set(expected) != set(tensors):
-        missing = sorted(set(expected) - set(tensors))[:3]
-        raise WeightsError(mpath, f"tensors do not match the architecture (e.g. missing {missing})", REEXPORT_FIX)
-    for name, t in tensors.items():
-        if t.shape != expected[name].shape:
-            raise WeightsError(mpath, f"tensor '{name}' has shape {list(t.shape)}, architecture needs {list(expected[name].shape)}", REEXPORT_FIX)
-    state = {k: (v.float() if v.is_floating_point() else v) for k, v in tensors.items()}
-    gen.load_state_dict(state, strict=False)
+    load_stored_state(gen, tensors, mpath)
     gen.eval()
     return gen, manifest

@@ -7,8 +7,6 @@ is evaluated is what ships). ``weights_id`` hashes the stored tensors and the ar
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,15 @@ import torch
 from ..detail import DETAIL_NAMES
 from ..errors import WeightsError
 from ..paths import weights_dir
-from ..weights import REEXPORT_FIX, export_weights, load_weights
+from ..weights import (
+    REEXPORT_FIX,
+    content_id,
+    export_weights,
+    half_storage_tensors,
+    load_stored_state,
+    load_weights,
+    round_to_storage,
+)
 from .config import TransferConfig
 from .content import LAYOUT_VERSION
 from .model import TransferModel
@@ -37,29 +43,17 @@ def shipped_manifest() -> Path:
 
 def storage_tensors(model: TransferModel) -> dict[str, torch.Tensor]:
     """State dict as stored: float tensors in float16."""
-    out: dict[str, torch.Tensor] = {}
-    for name, t in model.state_dict().items():
-        t = t.detach().cpu()
-        out[name] = t.to(STORAGE_DTYPE) if t.is_floating_point() else t
-    return out
+    return half_storage_tensors(model, STORAGE_DTYPE)
 
 
 def storage_round_trip(model: TransferModel) -> None:
     """Round the model's float tensors to the storage precision, in place."""
-    with torch.no_grad():
-        for t in list(model.parameters()) + list(model.buffers()):
-            if t.is_floating_point():
-                t.copy_(t.to(STORAGE_DTYPE).to(t.dtype))
+    round_to_storage(model, STORAGE_DTYPE)
 
 
 def weights_id(model: TransferModel) -> str:
-    """sha256[:12] over the stored tensors (sorted names, dtype, shape, bytes) and the architecture."""
-    h = hashlib.sha256(json.dumps(model.cfg.to_dict(), sort_keys=True).encode())
-    h.update(f"content-layout-{LAYOUT_VERSION}".encode())
-    for name, t in sorted(storage_tensors(model).items()):
-        h.update(f"{name}|{t.dtype}|{list(t.shape)}|".encode())
-        h.update(t.contiguous().numpy().tobytes())
-    return h.hexdigest()[:12]
+    """Content id of the stored tensors, the architecture and the content-drawing layout."""
+    return content_id(model.cfg.to_dict(), storage_tensors(model), f"content-layout-{LAYOUT_VERSION}")
 
 
 def export_model(path: str | Path, model: TransferModel, *, training: dict[str, Any] | None = None,
@@ -93,13 +87,6 @@ def load_model(manifest_path: str | Path) -> tuple[TransferModel, dict[str, Any]
         raise WeightsError(mpath, f"weights were trained on content drawings of layout version "
                            f"{manifest.get('content_layout_version')!r}, this moodrig draws version {LAYOUT_VERSION}", REEXPORT_FIX)
     model = TransferModel(cfg)
-    expected = storage_tensors(model)
-    if set(expected) != set(tensors):
-        missing = sorted(set(expected) ^ set(tensors))[:3]
-        raise WeightsError(mpath, f"tensors do not match the architecture (e.g. {missing})", REEXPORT_FIX)
-    for name, t in tensors.items():
-        if t.shape != expected[name].shape:
-            raise WeightsError(mpath, f"tensor '{name}' has shape {list(t.shape)}, architecture needs {list(expected[name].shape)}", REEXPORT_FIX)
-    model.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in tensors.items()})
+    load_stored_state(model, tensors, mpath)
     model.eval()
     return model, manifest
