@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 from moodrig.core.amee.regressor import REGRESSOR_NAME, REGRESSOR_VERSION, ExpressionRegressor
 from moodrig.core.expression import EXPRESSION_NAMES
-from moodrig.core.weights import export_weights, load_weights
+from moodrig.core.weights import export_weights, load_stored_state, load_weights
 
 from .amee_data import ensure_cache, render_split
 
@@ -129,7 +129,7 @@ def load_regressor(manifest: Path) -> ExpressionRegressor:
     tensors, man = load_weights(manifest, model=REGRESSOR_NAME, model_version=REGRESSOR_VERSION)
     arch = man["architecture"]
     model = ExpressionRegressor(int(arch["resolution"]), int(arch["width"]))
-    model.load_state_dict(tensors, strict=False)
+    load_stored_state(model, tensors, manifest)  # every layer present with its shape, or refused
     return model.eval()
 
 

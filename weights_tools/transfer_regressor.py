@@ -23,13 +23,14 @@ import torch.nn.functional as F
 
 from moodrig.core.amee.regressor import ExpressionRegressor
 from moodrig.core.detail import DETAIL_NAMES, N_DETAIL
-from moodrig.core.weights import export_weights, load_weights
+from moodrig.core.weights import export_weights, load_stored_state, load_weights
 
 from .amee_regressor import augment
 from .transfer_data import ensure_cache, render_split
 
 NAME = "transfer-detail-regressor"
-VERSION = 1
+VERSION = 2
+"""2: the v3 regressor architecture (neutral, image and their difference as input)."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def train(cfg: RegressorConfig, out: Path) -> Path:
     for step in range(1, cfg.steps + 1):
         s = rng.integers(0, images.shape[0], cfg.batch)
         k = rng.integers(0, images.shape[1], cfg.batch)
-        loss = F.mse_loss(model(_images(images[s, 0]), augment(_images(images[s, k]), tgen)), torch.from_numpy(details[s, k]))
+        loss = F.mse_loss(model(_images(images[s, 0]), augment(_images(images[s, k]), tgen, 0.5)), torch.from_numpy(details[s, k]))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -98,7 +99,7 @@ def load_regressor(manifest: Path) -> ExpressionRegressor:
     tensors, man = load_weights(manifest, model=NAME, model_version=VERSION)
     arch = man["architecture"]
     model = ExpressionRegressor(int(arch["resolution"]), int(arch["width"]), int(arch["outputs"]))
-    model.load_state_dict(tensors, strict=False)
+    load_stored_state(model, tensors, manifest)  # every layer present with its shape, or refused
     return model.eval()
 
 
