@@ -117,6 +117,10 @@ def test_finetune_cli(tmp_path: Path) -> None:
     tuned = AmeeEditor.load(out / "amee_gan_character.manifest.json", device="cpu")
     assert tuned.manifest["finetuned_from"] == base.model_id
     assert json.loads((out / "finetune_config.json").read_text())["config"]["steps"] == 5
+    (tmp_path / "two.json").write_text(json.dumps(sheet[:2]))
+    with pytest.raises(InputError, match=r"two\.json.*3 to 8"):
+        amee_finetune.main(["--neutral", str(tmp_path / "neutral.png"), "--sheet", str(tmp_path / "two.json"),
+                            "--out", str(out), "--weights", str(tmp_path / "base.manifest.json")])
     (tmp_path / "bad.json").write_text(json.dumps([{"image": "ex0.png", "expression": {"grin": 1}}]))
     with pytest.raises(InputError):
         amee_finetune.main(["--neutral", str(tmp_path / "neutral.png"), "--sheet", str(tmp_path / "bad.json"),

@@ -13,50 +13,15 @@ The work is done by ``core.transfer.finetune.finetune_transfer``, which the add-
 
 from __future__ import annotations
 
-import argparse
-import json
-import time
-from dataclasses import asdict, fields
-from pathlib import Path
-from typing import Any
-
-from moodrig.core.amee.sheet import MAX_EXAMPLES, MIN_EXAMPLES, read_sheet
-from moodrig.core.amee.sheet import read_texture as read_image
-from moodrig.core.fileio import atomic_write_text
 from moodrig.core.transfer.finetune import TransferFinetuneConfig, finetune_transfer
 from moodrig.core.transfer.infer import TransferEditor
+from moodrig.weights_tools.finetune_cli import run_finetune_cli
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description="Fine-tune the style-transfer model to one character.")
-    p.add_argument("--neutral", type=Path, required=True)
-    p.add_argument("--sheet", type=Path, required=True)
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--weights", type=Path, default=None, help="base manifest (default: shipped)")
-    p.add_argument("--stem", default="style_transfer_character")
-    defaults = TransferFinetuneConfig()
-    for f in fields(TransferFinetuneConfig):
-        p.add_argument("--" + f.name.replace("_", "-"), type=type(getattr(defaults, f.name)),
-                       default=getattr(defaults, f.name), help=f"TransferFinetuneConfig.{f.name}")
-    a = p.parse_args(argv)
-    cfg = TransferFinetuneConfig(**{f.name: getattr(a, f.name) for f in fields(TransferFinetuneConfig)})
-    neutral = read_image(a.neutral)
-    examples = read_sheet(a.sheet)
-    if not MIN_EXAMPLES <= len(examples) <= MAX_EXAMPLES:
-        raise SystemExit(f"{a.sheet}: give {MIN_EXAMPLES} to {MAX_EXAMPLES} labelled textures (got {len(examples)})")
-    base = TransferEditor.load(a.weights, device="cpu")
-    t0 = time.time()
-
-    def progress(step: int, total: int, loss: float) -> None:
-        if step % 50 == 0 or step == total:
-            print(f"step {step}/{total} loss {loss:.4f} {time.time() - t0:.0f} s", flush=True)
-
-    tuned = finetune_transfer(base, neutral, examples, cfg, progress)
-    info: dict[str, Any] = {"neutral": str(a.neutral), "sheet": str(a.sheet), "base_model_id": base.model_id,
-                            "config": asdict(cfg)}
-    manifest = tuned.save(a.out, a.stem, training=info, extra={"finetuned_from": base.model_id})
-    atomic_write_text(a.out / "finetune_config.json", json.dumps(info, indent=2) + "\n")
-    print(f"wrote {manifest} (model_id {tuned.model_id}) in {time.time() - t0:.0f} s")
+    run_finetune_cli(argv, description="Fine-tune the style-transfer model to one character.",
+                     config_cls=TransferFinetuneConfig, default_stem="style_transfer_character",
+                     load_base=lambda w: TransferEditor.load(w, device="cpu"), tune=finetune_transfer)
 
 
 if __name__ == "__main__":
