@@ -9,11 +9,14 @@
 #  stage 2 = from stage 1's export (fresh discriminator, optimisers and EMA), generator magnitude
 #            weight 10, AMEE_STEPS steps (constant, then linear decay over the second half);
 #  stage 3 = the same recipe again from stage 2's export, AMEE_S3_STEPS steps (the CPU had time
-#            left once stage 2's schedule was fixed). Shipped.
+#            left once stage 2's schedule was fixed);
+#  stage 4 = from stage 3's export, generator magnitude weight 30 (stage 3 under-drew strong
+#            expressions), AMEE_S4_STEPS steps. Shipped.
 # `make amee-eval` regenerates docs/amee_eval.md (runs/ is not committed: missing exports are
 # trained first).
 AMEE_STEPS ?= 4500
 AMEE_S3_STEPS ?= 3000
+AMEE_S4_STEPS ?= 3000
 AMEE_S1_STEPS ?= 1500
 AMEE_S1_SCHEDULE ?= 5000
 AMEE_TRAIN := $(VPY) -m moodrig.weights_tools.amee_train --threads 1
@@ -22,6 +25,7 @@ pad6 = $(shell printf %06d $(1))
 AMEE_STAGE1 := runs/amee/full/export/amee_gan_step$(call pad6,$(AMEE_S1_STEPS)).manifest.json
 AMEE_STAGE2 := runs/amee/full_stage2/export/amee_gan_step$(call pad6,$(AMEE_STEPS)).manifest.json
 AMEE_STAGE3 := runs/amee/full_stage3/export/amee_gan_step$(call pad6,$(AMEE_S3_STEPS)).manifest.json
+AMEE_STAGE4 := runs/amee/full_stage4/export/amee_gan_step$(call pad6,$(AMEE_S4_STEPS)).manifest.json
 AMEE_NO_MASK := runs/amee/no_mask/export/amee_gan_step$(call pad6,$(AMEE_S1_STEPS)).manifest.json
 AMEE_NO_MAG := runs/amee/no_mag/export/amee_gan_step$(call pad6,$(AMEE_S1_STEPS)).manifest.json
 AMEE_REGRESSOR := weights/amee/expression_regressor
@@ -37,6 +41,10 @@ $(AMEE_STAGE2): $(AMEE_STAGE1)
 $(AMEE_STAGE3): $(AMEE_STAGE2)
 	$(AMEE_TRAIN) --out runs/amee/full_stage3 --init-from $(AMEE_STAGE2) --steps $(AMEE_S3_STEPS) --adv-ramp 1000
 
+$(AMEE_STAGE4): $(AMEE_STAGE3)
+	$(AMEE_TRAIN) --out runs/amee/full_stage4 --init-from $(AMEE_STAGE3) --steps $(AMEE_S4_STEPS) --adv-ramp 1000 \
+	  --lambda-mag-g 30
+
 $(AMEE_NO_MASK):
 	$(AMEE_TRAIN) --out runs/amee/no_mask --no-mask $(AMEE_S1)
 
@@ -48,8 +56,8 @@ $(AMEE_NO_MAG):
 amee-regressor: venv
 	$(VPY) -m moodrig.weights_tools.amee_regressor --out $(AMEE_REGRESSOR) --steps 5000 --threads 1
 
-amee-ship: venv $(AMEE_STAGE3)
-	$(VPY) -m moodrig.weights_tools.amee_ship --from $(AMEE_STAGE3)
+amee-ship: venv $(AMEE_STAGE4)
+	$(VPY) -m moodrig.weights_tools.amee_ship --from $(AMEE_STAGE4)
 
 amee-train: venv amee-ship amee-ablations
 
