@@ -76,6 +76,7 @@ def analyze_source(source: str | Path, fps: float, hold_frames: int, progress: C
 
     path = Path(bpy.path.abspath(str(source)))
     config = VideoConfig(analyzer=AnalyzerConfig(person_baseline=BaselineConfig() if person_baseline else None))
+
     def frames_done(done: int, total: int | None) -> None:
         if progress is not None and total:
             progress(done / total)

@@ -174,14 +174,14 @@ def content_id(architecture: Mapping[str, Any], tensors: Mapping[str, torch.Tens
 
 
 def load_stored_state(module: torch.nn.Module, tensors: Mapping[str, torch.Tensor], manifest_path: Path) -> None:
-    """Load stored tensors (:func:`half_storage_tensors`) into ``module`` as float32, after checking
-    that names and shapes are exactly the architecture's."""
-    expected = half_storage_tensors(module)
+    """Load stored tensors into ``module`` as float32, after checking that names and shapes are
+    exactly the architecture's (BatchNorm step counters are not stored)."""
+    expected = {name: t.shape for name, t in module.state_dict().items() if not name.endswith("num_batches_tracked")}
     if set(expected) != set(tensors):
         differ = sorted(set(expected) ^ set(tensors))[:3]
         raise WeightsError(manifest_path, f"tensors do not match the architecture (e.g. {differ})", REEXPORT_FIX)
     for name, t in tensors.items():
-        if t.shape != expected[name].shape:
+        if t.shape != expected[name]:
             raise WeightsError(manifest_path, f"tensor '{name}' has shape {list(t.shape)}, architecture needs "
-                               f"{list(expected[name].shape)}", REEXPORT_FIX)
+                               f"{list(expected[name])}", REEXPORT_FIX)
     module.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in tensors.items()}, strict=False)
