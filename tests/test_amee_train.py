@@ -45,8 +45,12 @@ def test_train_export_load_infer(tmp_path: Path) -> None:
     stage2 = train(TrainConfig(**{**_cfg(tmp_path, "stage2", 1).__dict__, "init_from": str(manifest),
                                   "changed_weight": 10.0, "mask_pos_weight": 5.0}), quiet=True)
     assert json.loads(stage2.read_text())["training"]["init_from"] == str(manifest)
+    # a wider run widens the export; a narrower one is refused
+    wide = train(TrainConfig(**{**_cfg(tmp_path, "wide", 1).__dict__, "init_from": str(manifest), "enc_channels": (8, 8, 8, 16, 16)}),
+                 quiet=True)
+    assert json.loads(wide.read_text())["architecture"]["enc_channels"] == [8, 8, 8, 16, 16]
     with pytest.raises(SystemExit, match="architecture"):
-        train(TrainConfig(**{**_cfg(tmp_path, "bad", 1).__dict__, "init_from": str(manifest), "enc_channels": (4, 8, 8, 16, 32)}),
+        train(TrainConfig(**{**_cfg(tmp_path, "bad", 1).__dict__, "init_from": str(manifest), "enc_channels": (4, 8, 8, 16, 8)}),
               quiet=True)
     editor = AmeeEditor.load(stage2, device="cpu")
     tex = paint_face(DEFAULT_STYLE, np.zeros(8, np.float32), 80)[None]

@@ -43,6 +43,7 @@ from moodrig.core.fileio import atomic_write_text
 
 from .amee_ckpt import load_checkpoint, save_checkpoint
 from .amee_data import ensure_cache
+from .amee_widen import widen_generator
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ class TrainConfig:
     """Weight of the changed pixels in the mask BCE (they are ~5 % of the image)."""
     init_from: str = ""
     """Generator manifest to start from (a previous stage's export); "" = random init.
-    The discriminator and the optimisers start fresh."""
+    The discriminator and the optimisers start fresh. An export with narrower
+    ``enc_channels`` is widened first without changing its output (``amee_widen.py``)."""
     identity_prob: float = 0.1
     """Probability that a pair's target expression is its source expression."""
     styles: int = 4000
@@ -257,7 +259,10 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     if cfg.init_from:
         init, _ = load_generator(cfg.init_from)
         if init.cfg != arch:
-            raise SystemExit(f"{cfg.init_from}: architecture {init.cfg} differs from this run's {arch}")
+            try:  # a wider run from a narrower export: widen it without changing its output
+                init = widen_generator(init, arch, seed=cfg.seed)
+            except ValueError as exc:
+                raise SystemExit(f"{cfg.init_from}: architecture {init.cfg} cannot start this run's {arch}: {exc}") from exc
         gen.load_state_dict(init.state_dict())
     ema = copy.deepcopy(gen).eval() if cfg.ema > 0 else None
     if cfg.channels_last:
