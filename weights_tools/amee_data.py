@@ -24,6 +24,8 @@ from moodrig.core.expression import N_EXPRESSION
 from moodrig.core.image import to_uint8
 from moodrig.core.painter import FaceStyle, paint_face, random_style
 
+from .painter_cache import Arrays, cached, write_cache
+
 SPLITS = {"train": 0, "eval": 1, "regressor": 2, "finetune": 3}
 
 
@@ -66,32 +68,24 @@ def render_split(seed: int, split: str, n_styles: int, per_style: int, size: int
     return images, exprs
 
 
+CACHE_ARRAYS = ("images", "expressions")
+
+
 def build_cache(path: Path, *, seed: int, split: str, n_styles: int, per_style: int, size: int) -> Path:
     """Render once and store as uint8 .npz (quantisation error ≤ 1/510, far below model error)."""
+    return write_cache(path, _render_arrays(seed, split, n_styles, per_style, size), seed=seed, split=SPLITS[split], size=size)
+
+
+def _render_arrays(seed: int, split: str, n_styles: int, per_style: int, size: int) -> Arrays:
     images, exprs = render_split(seed, split, n_styles, per_style, size, progress=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part.npz")
-    np.savez(tmp, images=to_uint8(images), expressions=exprs, resolution=size, seed=seed, split=SPLITS[split])
-    tmp.replace(path)
-    return path
-
-
-def load_cache(path: Path, *, seed: int, split: str, size: int) -> tuple[NDArray[np.uint8], NDArray[np.float32]]:
-    """Load a cache and check it was built for this seed / split / size."""
-    with np.load(path) as z:
-        if int(z["resolution"]) != size or int(z["seed"]) != seed or int(z["split"]) != SPLITS[split]:
-            raise ValueError(f"{path} was built for another resolution/seed/split; delete it to rebuild")
-        return z["images"], z["expressions"]
+    return {"images": to_uint8(images), "expressions": exprs}
 
 
 def ensure_cache(path: Path, *, seed: int, split: str, n_styles: int, per_style: int, size: int) -> tuple[NDArray[np.uint8], NDArray[np.float32]]:
-    """Build the cache when missing or of the wrong shape, then load it."""
-    if path.is_file():
-        imgs, ex = load_cache(path, seed=seed, split=split, size=size)
-        if imgs.shape[:2] == (n_styles, per_style):
-            return imgs, ex
-    build_cache(path, seed=seed, split=split, n_styles=n_styles, per_style=per_style, size=size)
-    return load_cache(path, seed=seed, split=split, size=size)
+    """Build the cache when missing or of the wrong shape, then load it: (images, expressions)."""
+    images, exprs = cached(path, CACHE_ARRAYS, lambda: _render_arrays(seed, split, n_styles, per_style, size),
+                           seed=seed, split=SPLITS[split], size=size, n_styles=n_styles, per_style=per_style)
+    return images.astype(np.uint8, copy=False), exprs.astype(np.float32, copy=False)
 
 
 def main(argv: list[str] | None = None) -> None:

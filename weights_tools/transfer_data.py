@@ -27,6 +27,7 @@ from moodrig.core.painter import FaceStyle, paint_detail, random_style
 from moodrig.core.transfer.content import draw_content
 
 from .amee_data import SPLITS, style_rng
+from .painter_cache import Arrays, cached, write_cache
 
 DETAIL_STREAM = 11
 """Second seed word of the detail-vector stream (style streams use the split's number)."""
@@ -80,33 +81,23 @@ def render_split(seed: int, split: str, n_styles: int, per_style: int, size: int
 
 
 Cache = tuple[NDArray[np.uint8], NDArray[np.uint8], NDArray[np.float32]]
+CACHE_ARRAYS = ("images", "drawings", "details")
+
+
+def _render_arrays(seed: int, split: str, n_styles: int, per_style: int, size: int) -> Arrays:
+    images, drawings, details = render_split(seed, split, n_styles, per_style, size, progress=True)
+    return {"images": to_uint8(images), "drawings": to_uint8(drawings), "details": details}
 
 
 def build_cache(path: Path, *, seed: int, split: str, n_styles: int, per_style: int, size: int) -> Path:
-    images, drawings, details = render_split(seed, split, n_styles, per_style, size, progress=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part.npz")
-    np.savez(tmp, images=to_uint8(images), drawings=to_uint8(drawings), details=details,
-             resolution=size, seed=seed, split=SPLITS[split])
-    tmp.replace(path)
-    return path
-
-
-def load_cache(path: Path, *, seed: int, split: str, size: int) -> Cache:
-    with np.load(path) as z:
-        if int(z["resolution"]) != size or int(z["seed"]) != seed or int(z["split"]) != SPLITS[split]:
-            raise ValueError(f"{path} was built for another resolution/seed/split; delete it to rebuild")
-        return z["images"], z["drawings"], z["details"]
+    return write_cache(path, _render_arrays(seed, split, n_styles, per_style, size), seed=seed, split=SPLITS[split], size=size)
 
 
 def ensure_cache(path: Path, *, seed: int, split: str, n_styles: int, per_style: int, size: int) -> Cache:
-    """Build the cache when missing or of the wrong shape, then load it."""
-    if path.is_file():
-        cache = load_cache(path, seed=seed, split=split, size=size)
-        if cache[0].shape[:2] == (n_styles, per_style):
-            return cache
-    build_cache(path, seed=seed, split=split, n_styles=n_styles, per_style=per_style, size=size)
-    return load_cache(path, seed=seed, split=split, size=size)
+    """Build the cache when missing or of the wrong shape, then load it: (images, drawings, details)."""
+    images, drawings, details = cached(path, CACHE_ARRAYS, lambda: _render_arrays(seed, split, n_styles, per_style, size),
+                                       seed=seed, split=SPLITS[split], size=size, n_styles=n_styles, per_style=per_style)
+    return images.astype(np.uint8, copy=False), drawings.astype(np.uint8, copy=False), details.astype(np.float32, copy=False)
 
 
 def main(argv: list[str] | None = None) -> None:
