@@ -11,12 +11,23 @@
 #  stage 3 = the same recipe again from stage 2's export, AMEE_S3_STEPS steps (the CPU had time
 #            left once stage 2's schedule was fixed);
 #  stage 4 = from stage 3's export, generator magnitude weight 30 (stage 3 under-drew strong
-#            expressions), AMEE_S4_STEPS steps. Shipped.
+#            expressions), AMEE_S4_STEPS steps;
+#  stage 5 = the stage-4 recipe again from stage 4's export, AMEE_S5_STEPS steps;
+#  stage 6 = from stage 5's export widened to AMEE_WIDE encoder/decoder channels (the new
+#            channels start with zero output weights, so the wide net starts as the narrow one;
+#            weights_tools/amee_widen.py), AMEE_S6_STEPS steps;
+#  stage 7 = the same again from stage 6's export, AMEE_S7_STEPS steps;
+#  stage 8 = the same again from stage 7's export, AMEE_S8_STEPS steps. Shipped.
 # `make amee-eval` regenerates docs/amee_eval.md (runs/ is not committed: missing exports are
 # trained first).
 AMEE_STEPS ?= 4500
 AMEE_S3_STEPS ?= 3000
 AMEE_S4_STEPS ?= 3000
+AMEE_S5_STEPS ?= 3000
+AMEE_S6_STEPS ?= 6000
+AMEE_S7_STEPS ?= 10000
+AMEE_S8_STEPS ?= 8000
+AMEE_WIDE ?= 32 48 64 96 128
 AMEE_S1_STEPS ?= 1500
 AMEE_S1_SCHEDULE ?= 5000
 AMEE_TRAIN := $(VPY) -m moodrig.weights_tools.amee_train --threads 1
@@ -26,6 +37,10 @@ AMEE_STAGE1 := runs/amee/full/export/amee_gan_step$(call pad6,$(AMEE_S1_STEPS)).
 AMEE_STAGE2 := runs/amee/full_stage2/export/amee_gan_step$(call pad6,$(AMEE_STEPS)).manifest.json
 AMEE_STAGE3 := runs/amee/full_stage3/export/amee_gan_step$(call pad6,$(AMEE_S3_STEPS)).manifest.json
 AMEE_STAGE4 := runs/amee/full_stage4/export/amee_gan_step$(call pad6,$(AMEE_S4_STEPS)).manifest.json
+AMEE_STAGE5 := runs/amee/full_stage5/export/amee_gan_step$(call pad6,$(AMEE_S5_STEPS)).manifest.json
+AMEE_STAGE6 := runs/amee/full_stage6/export/amee_gan_step$(call pad6,$(AMEE_S6_STEPS)).manifest.json
+AMEE_STAGE7 := runs/amee/full_stage7/export/amee_gan_step$(call pad6,$(AMEE_S7_STEPS)).manifest.json
+AMEE_STAGE8 := runs/amee/full_stage8/export/amee_gan_step$(call pad6,$(AMEE_S8_STEPS)).manifest.json
 AMEE_NO_MASK := runs/amee/no_mask/export/amee_gan_step$(call pad6,$(AMEE_S1_STEPS)).manifest.json
 AMEE_NO_MAG := runs/amee/no_mag/export/amee_gan_step$(call pad6,$(AMEE_S1_STEPS)).manifest.json
 AMEE_REGRESSOR := weights/amee/expression_regressor
@@ -45,6 +60,22 @@ $(AMEE_STAGE4): $(AMEE_STAGE3)
 	$(AMEE_TRAIN) --out runs/amee/full_stage4 --init-from $(AMEE_STAGE3) --steps $(AMEE_S4_STEPS) --adv-ramp 1000 \
 	  --lambda-mag-g 30
 
+$(AMEE_STAGE5): $(AMEE_STAGE4)
+	$(AMEE_TRAIN) --out runs/amee/full_stage5 --init-from $(AMEE_STAGE4) --steps $(AMEE_S5_STEPS) --adv-ramp 1000 \
+	  --lambda-mag-g 30
+
+$(AMEE_STAGE6): $(AMEE_STAGE5)
+	$(AMEE_TRAIN) --out runs/amee/full_stage6 --init-from $(AMEE_STAGE5) --steps $(AMEE_S6_STEPS) --adv-ramp 1000 \
+	  --lambda-mag-g 30 --enc-channels $(AMEE_WIDE)
+
+$(AMEE_STAGE7): $(AMEE_STAGE6)
+	$(AMEE_TRAIN) --out runs/amee/full_stage7 --init-from $(AMEE_STAGE6) --steps $(AMEE_S7_STEPS) --adv-ramp 1000 \
+	  --lambda-mag-g 30 --enc-channels $(AMEE_WIDE)
+
+$(AMEE_STAGE8): $(AMEE_STAGE7)
+	$(AMEE_TRAIN) --out runs/amee/full_stage8 --init-from $(AMEE_STAGE7) --steps $(AMEE_S8_STEPS) --adv-ramp 1000 \
+	  --lambda-mag-g 30 --enc-channels $(AMEE_WIDE)
+
 $(AMEE_NO_MASK):
 	$(AMEE_TRAIN) --out runs/amee/no_mask --no-mask $(AMEE_S1)
 
@@ -56,8 +87,8 @@ $(AMEE_NO_MAG):
 amee-regressor: venv
 	$(VPY) -m moodrig.weights_tools.amee_regressor --out $(AMEE_REGRESSOR) --steps 5000 --threads 1
 
-amee-ship: venv $(AMEE_STAGE4)
-	$(VPY) -m moodrig.weights_tools.amee_ship --from $(AMEE_STAGE4)
+amee-ship: venv $(AMEE_STAGE8)
+	$(VPY) -m moodrig.weights_tools.amee_ship --from $(AMEE_STAGE8)
 
 amee-train: venv amee-ship amee-ablations
 
