@@ -45,7 +45,7 @@ def test_widened_generator_computes_the_same(wide_ch: tuple[int, ...], skips: bo
 
 def test_new_channels_learn() -> None:
     wide = widen_generator(_trained_like(NARROW), AmeeConfig(**{**NARROW.to_dict(), "enc_channels": (8, 8, 8, 16, 16)}))
-    w = wide.decoder[3][0].weight  # ConvTranspose2d (in, out, kh, kw): its outputs 4..7 are new
+    w = wide.decoder[3][0].weight  # the last stride-2 layer, whose outputs 4..7 are new
     x, a = torch.rand(2, 3, 32, 32) * 2 - 1, torch.rand(2, 8)
     image, mask = wide(x, a)
     compose(x, image, mask).abs().mean().backward()

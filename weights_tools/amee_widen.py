@@ -8,7 +8,7 @@ CPU time; widening in place keeps them.
 Every weight of the source is copied into the leading slice of its channel group in the wider
 network. The new channels keep the wider network's fresh initialisation for their *inputs*
 and get zero weights on their *outputs*, so at step 0 the wide generator's image and mask are
-those of the source (BatchNorm in eval mode: new channels never reach an output). Training
+those of the source (in eval and in train mode: new channels never reach an output). Training
 then grows the outgoing weights from their non-zero gradients.
 """
 

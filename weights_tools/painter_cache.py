@@ -40,5 +40,6 @@ def cached(path: Path, names: tuple[str, ...], render: Callable[[], Arrays], *, 
         arrays = read_cache(path, names, seed=seed, split=split, size=size)
         if arrays[0].shape[:2] == (n_styles, per_style):
             return arrays
-    write_cache(path, render(), seed=seed, split=split, size=size)
-    return read_cache(path, names, seed=seed, split=split, size=size)
+    fresh = render()
+    write_cache(path, fresh, seed=seed, split=split, size=size)
+    return tuple(fresh[n] for n in names)
