@@ -110,14 +110,16 @@ def canonical_to_image(landmarks: NDArray[np.floating[Any]], canonical: NDArray[
 
 
 def mouth_patch(
-    image: NDArray[np.uint8], landmarks: NDArray[np.floating[Any]], canonical: NDArray[np.float64], size: int = MOUTH_LBP.size
+    image: NDArray[np.uint8], landmarks: NDArray[np.floating[Any]], canonical: NDArray[np.float64], size: int = MOUTH_LBP.size,
+    region: tuple[float, float, float, float] = MOUTH_REGION,
 ) -> NDArray[np.uint8]:
-    """The mouth region (``MOUTH_REGION``) resampled to ``size`` × ``size`` gray pixels.
+    """The mouth region (``MOUTH_REGION`` unless another canonical-face ``region`` is given)
+    resampled to ``size`` × ``size`` gray pixels.
 
     Only the region's bounding box is converted to gray; large faces are first reduced with
     area averaging to about the patch's resolution, so the patch does not alias and looks
     alike whatever the face size in the photo."""
-    x0, x1, y0, y1 = MOUTH_REGION
+    x0, x1, y0, y1 = region
     a = canonical_to_image(landmarks, canonical)
     # patch px (u, v) -> canonical (x0 + u·sx, y0 + v·sy) -> image px
     m = a @ np.array([[(x1 - x0) / size, 0.0, x0], [0.0, (y1 - y0) / size, y0], [0.0, 0.0, 1.0]])

@@ -1,0 +1,113 @@
+"""Smile-score variants on London, scored like ``make face-eval`` (docs/face.md, "Variants tried").
+
+    python -m moodrig.weights_tools.smile_variants [--data ../shared/data]
+
+Every variant is fitted and scored with the 5-fold split by person of ``core/face/evaluate.py``
+(the canonical face refitted per fold, the two scores' scale from an inner 5-fold split, as in
+``calibrate.fit``) and printed as front / 3/4 accuracy of the combined score z > 0. Research
+data: nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+import moodrig.core.face.smile as smile
+from moodrig.core.face.analyzer import AnalyzerConfig, FaceAnalyzer
+from moodrig.core.face.calibrate import (
+    APP_RIDGE,
+    GEO_PENALTY,
+    INNER_FOLDS,
+    canonical_face,
+    image_loader,
+    observe,
+    person_folds,
+    read_labels,
+)
+from moodrig.core.face.evaluate import FOLDS
+from moodrig.core.face.geometry import fit_rotation, frontalise
+from moodrig.core.face.lbp import LbpConfig, features
+
+F64 = NDArray[np.float64]
+
+
+def _mouth_lbp(region: tuple[float, float, float, float], cfg: LbpConfig) -> Callable[[NDArray[np.uint8], F64, F64], F64]:
+    def fn(image: NDArray[np.uint8], landmarks: F64, can: F64) -> F64:
+        return np.sqrt(features(smile.mouth_patch(image, landmarks, can, cfg.size, region), cfg).astype(np.float64))
+    return fn
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    samples = read_labels(args.data)
+    obs = observe(args.data, samples, FaceAnalyzer(AnalyzerConfig()))
+    load = image_loader(args.data, samples)
+    sm = [i for i, s in enumerate(samples) if not s.view.endswith("profile") and obs.found[i]]
+    y = np.array([1.0 if samples[i].expression == "smiling" else 0.0 for i in sm])
+    front = np.array([samples[i].view == "front" for i in sm])
+    pid = [samples[i].face_id for i in sm]
+    outer = person_folds(pid, FOLDS)
+    images = {i: load(i) for i in sm}
+    cans = []
+    for k in range(FOLDS):
+        neutral = [sm[j] for j in np.flatnonzero(outer != k) if samples[sm[j]].view == "front" and samples[sm[j]].expression == "neutral"]
+        cans.append(canonical_face([obs.landmarks[i] for i in neutral]))
+    geo = [np.array([smile.geometry_features(frontalise(obs.landmarks[i], fit_rotation(obs.landmarks[i], c)[0])) for i in sm]) for c in cans]
+
+    def appearance(fn: Callable[[NDArray[np.uint8], F64, F64], F64]) -> list[F64]:
+        return [np.array([fn(images[i], obs.landmarks[i], c) for i in sm]) for c in cans]
+
+    def score(app: list[F64], gp: float = GEO_PENALTY, ar: float = APP_RIDGE, combine: str = "sum") -> str:
+        z = np.zeros(len(sm))
+        for k in range(FOLDS):
+            tr, te = outer != k, outer == k
+            xg, xa, yt = geo[k][tr], app[k][tr], y[tr]
+            inner = person_folds([pid[j] for j in np.flatnonzero(tr)], INNER_FOLDS)
+            held = np.zeros((len(yt), 2))
+            for kk in range(INNER_FOLDS):
+                a, t = inner != kk, inner == kk
+                held[t, 0] = smile.fit_logistic(xg[a], yt[a], gp)(xg[t])
+                held[t, 1] = smile.fit_ridge(xa[a], yt[a], ar)(xa[t])
+            s = held.std(axis=0)
+            both = np.stack([smile.fit_logistic(xg, yt, gp)(geo[k][te]), smile.fit_ridge(xa, yt, ar)(app[k][te])], 1) / s
+            if combine == "sum":
+                z[te] = both.sum(1)
+            elif combine == "threshold":  # the inner folds' most accurate threshold on the sum
+                zi = (held / s).sum(1)
+                cands = np.sort(zi)
+                z[te] = both.sum(1) - cands[int(np.argmax([((zi > c) == (yt > 0)).mean() for c in cands]))]
+            else:  # "stack": logistic fit of the two inner-fold scores
+                z[te] = smile.fit_logistic(held / s, yt, 1e-3)(both)
+        acc = [100 * float(((z[m] > 0) == (y[m] > 0)).mean()) for m in (front, ~front)]
+        return f"{acc[0]:.1f} / {acc[1]:.1f}"
+
+    shipped = appearance(smile.appearance_features)
+    wide = (-0.9, 0.9, 0.1, 1.0)
+    rows: list[tuple[str, Callable[[], str]]] = [("shipped", lambda: score(shipped))]
+    rows += [(f"geometric penalty {gp}", lambda gp=gp: score(shipped, gp=gp)) for gp in (1.0, 3.0, 30.0, 100.0)]
+    rows += [(f"appearance ridge {ar}", lambda ar=ar: score(shipped, ar=ar)) for ar in (100.0, 300.0, 3000.0, 10000.0)]
+    rows += [
+        ("mouth LBP 8 x 8 cells", lambda: score(appearance(_mouth_lbp(smile.MOUTH_REGION, LbpConfig(size=64, grid=8))))),
+        ("mouth LBP 96 px, 6 x 6 cells", lambda: score(appearance(_mouth_lbp(smile.MOUTH_REGION, LbpConfig(size=96, grid=6))))),
+        ("wider region with the cheeks, 4 x 4", lambda: score(appearance(_mouth_lbp(wide, LbpConfig(size=64, grid=4))))),
+        ("wider region with the cheeks, 96 px 6 x 6", lambda: score(appearance(_mouth_lbp(wide, LbpConfig(size=96, grid=6))))),
+        ("decision threshold tuned on the inner folds", lambda: score(shipped, combine="threshold")),
+        ("the two scores stacked by a logistic fit on the inner folds", lambda: score(shipped, combine="stack")),
+    ]
+    print("| variant | front / 3/4 accuracy (%) |\n|---|---|")
+    for name, run in rows:
+        print(f"| {name} | {run()} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
