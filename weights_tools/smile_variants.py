@@ -14,6 +14,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from numpy.typing import NDArray
@@ -43,6 +44,15 @@ def _mouth_lbp(region: tuple[float, float, float, float], cfg: LbpConfig) -> Cal
     return fn
 
 
+def _mouth_hog(size: int, cell: int) -> Callable[[NDArray[np.uint8], F64, F64], F64]:
+    """Histograms of oriented gradients (9 bins, 2 x 2-cell blocks) of the mouth patch."""
+    hog = cv2.HOGDescriptor((size, size), (2 * cell, 2 * cell), (cell, cell), (cell, cell), 9)
+
+    def fn(image: NDArray[np.uint8], landmarks: F64, can: F64) -> F64:
+        return np.asarray(hog.compute(smile.mouth_patch(image, landmarks, can, size)), dtype=np.float64).ravel()
+    return fn
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data")
@@ -66,26 +76,33 @@ def main(argv: list[str] | None = None) -> int:
     def appearance(fn: Callable[[NDArray[np.uint8], F64, F64], F64]) -> list[F64]:
         return [np.array([fn(images[i], obs.landmarks[i], c) for i in sm]) for c in cans]
 
-    def score(app: list[F64], gp: float = GEO_PENALTY, ar: float = APP_RIDGE, combine: str = "sum") -> str:
+    def score(app: list[F64], extra: tuple[list[F64], ...] = (), gp: float = GEO_PENALTY, ar: float = APP_RIDGE,
+              combine: str = "sum") -> str:
+        """Front / 3/4 accuracy of z = the sum of the geometric, appearance and any ``extra``
+        ridge scores, each divided by its inner-fold spread (or thresholded / stacked)."""
         z = np.zeros(len(sm))
         for k in range(FOLDS):
             tr, te = outer != k, outer == k
-            xg, xa, yt = geo[k][tr], app[k][tr], y[tr]
+            xs = [geo[k], app[k], *(e[k] for e in extra)]
+
+            def fit(c: int, x: F64, t: F64) -> smile.LinearScore:  # score 0 is the geometric one
+                return smile.fit_logistic(x, t, gp) if c == 0 else smile.fit_ridge(x, t, ar)
+            yt = y[tr]
             inner = person_folds([pid[j] for j in np.flatnonzero(tr)], INNER_FOLDS)
-            held = np.zeros((len(yt), 2))
+            held = np.zeros((len(yt), len(xs)))
             for kk in range(INNER_FOLDS):
                 a, t = inner != kk, inner == kk
-                held[t, 0] = smile.fit_logistic(xg[a], yt[a], gp)(xg[t])
-                held[t, 1] = smile.fit_ridge(xa[a], yt[a], ar)(xa[t])
+                for c, x in enumerate(xs):
+                    held[t, c] = fit(c, x[tr][a], yt[a])(x[tr][t])
             s = held.std(axis=0)
-            both = np.stack([smile.fit_logistic(xg, yt, gp)(geo[k][te]), smile.fit_ridge(xa, yt, ar)(app[k][te])], 1) / s
+            both = np.stack([fit(c, x[tr], yt)(x[te]) for c, x in enumerate(xs)], 1) / s
             if combine == "sum":
                 z[te] = both.sum(1)
             elif combine == "threshold":  # the inner folds' most accurate threshold on the sum
                 zi = (held / s).sum(1)
                 cands = np.sort(zi)
                 z[te] = both.sum(1) - cands[int(np.argmax([((zi > c) == (yt > 0)).mean() for c in cands]))]
-            else:  # "stack": logistic fit of the two inner-fold scores
+            else:  # "stack": logistic fit of the inner-fold scores
                 z[te] = smile.fit_logistic(held / s, yt, 1e-3)(both)
         acc = [100 * float(((z[m] > 0) == (y[m] > 0)).mean()) for m in (front, ~front)]
         return f"{acc[0]:.1f} / {acc[1]:.1f}"
@@ -102,6 +119,12 @@ def main(argv: list[str] | None = None) -> int:
         ("wider region with the cheeks, 96 px 6 x 6", lambda: score(appearance(_mouth_lbp(wide, LbpConfig(size=96, grid=6))))),
         ("decision threshold tuned on the inner folds", lambda: score(shipped, combine="threshold")),
         ("the two scores stacked by a logistic fit on the inner folds", lambda: score(shipped, combine="stack")),
+        ("+ eye-region LBP (x ± 0.95, y -0.65-0.05: lids, crow's feet) as a third score",
+         lambda: score(shipped, (appearance(_mouth_lbp((-0.95, 0.95, -0.65, 0.05), LbpConfig(size=64, grid=4))),))),
+        ("+ cheek-region LBP (x ± 0.95, y -0.05-0.6) as a third score",
+         lambda: score(shipped, (appearance(_mouth_lbp((-0.95, 0.95, -0.05, 0.6), LbpConfig(size=64, grid=4))),))),
+        ("+ mouth HOG (8-px cells, 9 bins) as a third score", lambda: score(shipped, (appearance(_mouth_hog(64, 8)),))),
+        ("mouth HOG instead of the mouth LBP", lambda: score(appearance(_mouth_hog(64, 8)))),
     ]
     print("| variant | front / 3/4 accuracy (%) |\n|---|---|")
     for name, run in rows:
