@@ -43,6 +43,9 @@ def test_eval_cli_writes_report(tmp_path: Path) -> None:
     assert "## Held-out styles" in text and "## Ablations" in text and "## Per-character fine-tuning" in text
     raw = json.loads((tmp_path / "r.json").read_text())
     assert raw["ablations"]["same"]["psnr"] == raw["model"]["psnr"]  # same weights → same numbers
+    m = raw["model"]  # 7 pairs from the neutral, 7 from non-neutral renders: the halves average to the whole
+    assert abs(m["expr_mae"] - (m["expr_mae_neutral_src"] + m["expr_mae_expressive_src"]) / 2) < 1e-9
+    assert m["expr_mae_neutral_src"] != m["expr_mae_expressive_src"] and "from the neutral texture" in text
     assert raw["speed"]["tex_per_s_128_b16"] > 0 and raw["speed"]["threads"] == 1
     sheet = np.asarray(Image.open(tmp_path / "sheet.png"))
     assert sheet.shape == (2 * 32 * 2, (1 + 3 * len(amee_eval.SHEET_TARGETS)) * 32 * 2, 3)

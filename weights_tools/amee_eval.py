@@ -85,7 +85,8 @@ def evaluate_editor(editor: AmeeEditor, data: list[dict[str, Any]], reg: torch.n
     """Mean metrics over all (style, pair)."""
     vals: dict[str, list[float]] = {k: [] for k in ("psnr", "ssim", "psnr_identity", "ssim_identity", "psnr_out_mask",
                                                     "identical_out_mask", "mean_mask", "psnr_out_region", "expr_mae",
-                                                    "expr_mae_gt", "expr_mae_identity")}
+                                                    "expr_mae_gt", "expr_mae_identity", "expr_mae_neutral_src",
+                                                    "expr_mae_expressive_src")}
     per_entry: dict[str, list[NDArray[np.float32]]] = {"expr_mae": [], "expr_mae_gt": []}
     for item in data:
         imgs, ex, region = item["images"], item["exprs"], item["region"]
@@ -111,6 +112,7 @@ def evaluate_editor(editor: AmeeEditor, data: list[dict[str, Any]], reg: torch.n
             vals["mean_mask"].append(float(m.mean()))
             vals["psnr_out_region"].append(psnr(o, t, ~region))
             vals["expr_mae"].append(float(np.abs(est[n] - a[n]).mean()))
+            vals["expr_mae_neutral_src" if pairs[n][0] == 0 else "expr_mae_expressive_src"].append(vals["expr_mae"][-1])
             vals["expr_mae_gt"].append(float(np.abs(est_gt[n] - a[n]).mean()))
             vals["expr_mae_identity"].append(float(np.abs(est_src[n] - a[n]).mean()))
     res: dict[str, float] = {}
@@ -293,6 +295,8 @@ def report(res: dict[str, Any], editor: AmeeEditor, a: argparse.Namespace, manif
             ("PSNR of the unedited input vs ground truth (baseline, dB)", "psnr_identity", 2),
             ("SSIM of the unedited input vs ground truth (baseline)", "ssim_identity", 4),
             ("expression MAE (independent regressor)", "expr_mae", 4),
+            ("… from the neutral texture (the add-on's case: it edits the base texture)", "expr_mae_neutral_src", 4),
+            ("… from a non-neutral texture (its expression unknown to the model)", "expr_mae_expressive_src", 4),
             ("regressor MAE on the ground-truth images (floor)", "expr_mae_gt", 4),
             ("expression MAE of the unedited input (baseline)", "expr_mae_identity", 4),
             ("PSNR outside the mask vs input (dB; inf = bit-identical)", "psnr_out_mask", 2),
