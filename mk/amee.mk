@@ -17,7 +17,10 @@
 #            channels start with zero output weights, so the wide net starts as the narrow one;
 #            weights_tools/amee_widen.py), AMEE_S6_STEPS steps;
 #  stage 7 = the same again from stage 6's export, AMEE_S7_STEPS steps;
-#  stage 8 = the same again from stage 7's export, AMEE_S8_STEPS steps. Shipped.
+#  stage 8 = the same again from stage 7's export, AMEE_S8_STEPS steps;
+#  stage 9 = from stage 8's export, changed-pixel weight AMEE_CHANGED_WEIGHT in the paired L1
+#            (default 10; the expression is in the few changed pixels), AMEE_S9_STEPS steps;
+#  stage 10 = the same again from stage 9's export, AMEE_S10_STEPS steps. Shipped.
 # `make amee-eval` regenerates docs/amee_eval.md (runs/ is not committed: missing exports are
 # trained first).
 AMEE_STEPS ?= 4500
@@ -27,6 +30,9 @@ AMEE_S5_STEPS ?= 3000
 AMEE_S6_STEPS ?= 6000
 AMEE_S7_STEPS ?= 10000
 AMEE_S8_STEPS ?= 8000
+AMEE_S9_STEPS ?= 10000
+AMEE_S10_STEPS ?= 8000
+AMEE_CHANGED_WEIGHT ?= 30
 AMEE_WIDE ?= 32 48 64 96 128
 AMEE_S1_STEPS ?= 1500
 AMEE_S1_SCHEDULE ?= 5000
@@ -41,6 +47,8 @@ AMEE_STAGE5 := runs/amee/full_stage5/export/amee_gan_step$(call pad6,$(AMEE_S5_S
 AMEE_STAGE6 := runs/amee/full_stage6/export/amee_gan_step$(call pad6,$(AMEE_S6_STEPS)).manifest.json
 AMEE_STAGE7 := runs/amee/full_stage7/export/amee_gan_step$(call pad6,$(AMEE_S7_STEPS)).manifest.json
 AMEE_STAGE8 := runs/amee/full_stage8/export/amee_gan_step$(call pad6,$(AMEE_S8_STEPS)).manifest.json
+AMEE_STAGE9 := runs/amee/full_stage9/export/amee_gan_step$(call pad6,$(AMEE_S9_STEPS)).manifest.json
+AMEE_STAGE10 := runs/amee/full_stage10/export/amee_gan_step$(call pad6,$(AMEE_S10_STEPS)).manifest.json
 AMEE_NO_MASK := runs/amee/no_mask/export/amee_gan_step$(call pad6,$(AMEE_S1_STEPS)).manifest.json
 AMEE_NO_MAG := runs/amee/no_mag/export/amee_gan_step$(call pad6,$(AMEE_S1_STEPS)).manifest.json
 AMEE_REGRESSOR := weights/amee/expression_regressor
@@ -76,6 +84,14 @@ $(AMEE_STAGE8): $(AMEE_STAGE7)
 	$(AMEE_TRAIN) --out runs/amee/full_stage8 --init-from $(AMEE_STAGE7) --steps $(AMEE_S8_STEPS) --adv-ramp 1000 \
 	  --lambda-mag-g 30 --enc-channels $(AMEE_WIDE)
 
+$(AMEE_STAGE9): $(AMEE_STAGE8)
+	$(AMEE_TRAIN) --out runs/amee/full_stage9 --init-from $(AMEE_STAGE8) --steps $(AMEE_S9_STEPS) --adv-ramp 1000 \
+	  --lambda-mag-g 30 --changed-weight $(AMEE_CHANGED_WEIGHT) --enc-channels $(AMEE_WIDE)
+
+$(AMEE_STAGE10): $(AMEE_STAGE9)
+	$(AMEE_TRAIN) --out runs/amee/full_stage10 --init-from $(AMEE_STAGE9) --steps $(AMEE_S10_STEPS) --adv-ramp 1000 \
+	  --lambda-mag-g 30 --changed-weight $(AMEE_CHANGED_WEIGHT) --enc-channels $(AMEE_WIDE)
+
 $(AMEE_NO_MASK):
 	$(AMEE_TRAIN) --out runs/amee/no_mask --no-mask $(AMEE_S1)
 
@@ -87,8 +103,8 @@ $(AMEE_NO_MAG):
 amee-regressor: venv
 	$(VPY) -m moodrig.weights_tools.amee_regressor --out $(AMEE_REGRESSOR) --steps 5000 --threads 1
 
-amee-ship: venv $(AMEE_STAGE8)
-	$(VPY) -m moodrig.weights_tools.amee_ship --from $(AMEE_STAGE8)
+amee-ship: venv $(AMEE_STAGE10)
+	$(VPY) -m moodrig.weights_tools.amee_ship --from $(AMEE_STAGE10)
 
 amee-train: venv amee-ship amee-ablations
 
