@@ -34,7 +34,8 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
     # Character
     face: bpy.props.PointerProperty(  # type: ignore[valid-type]
         name="Face mesh", type=bpy.types.Object, poll=_is_mesh,
-        description="Mesh whose material carries the face texture (an Image Texture node)")
+        description="Mesh whose material carries the face texture (an Image Texture node), painted "
+                    "with a neutral expression: every expression is edited from it")
     armature: bpy.props.PointerProperty(  # type: ignore[valid-type]
         name="Armature", type=bpy.types.Object, poll=_is_armature, description="The character's rig")
     bone_map: bpy.props.EnumProperty(  # type: ignore[valid-type]
