@@ -1,0 +1,41 @@
+"""The diagnosis CLI end to end on a tiny untrained generator and regressor (plumbing and counts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from moodrig.core.amee.config import AmeeConfig
+from moodrig.core.amee.model import Generator
+from moodrig.core.amee.regressor import REGRESSOR_NAME, REGRESSOR_VERSION, ExpressionRegressor
+from moodrig.core.amee.weights_io import export_generator
+from moodrig.core.expression import EXPRESSION_NAMES
+from moodrig.core.weights import export_weights
+from moodrig.weights_tools import amee_diagnose
+from moodrig.weights_tools.amee_data import style_and_expressions
+from moodrig.weights_tools.amee_eval import eval_pairs
+
+
+def test_diagnose_prints_every_entry_with_the_removal_pairs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    torch.manual_seed(0)
+    gen = Generator(AmeeConfig(resolution=32, enc_channels=(4, 8, 8, 16, 16), n_residual=1)).eval()
+    weights = export_generator(tmp_path / "g.safetensors", gen, training={"trained_steps": 0})
+    reg = ExpressionRegressor(32, 4).eval()
+    reg_m = export_weights(tmp_path / "r.safetensors", {k: v for k, v in reg.state_dict().items() if "num_batches" not in k},
+                           model=REGRESSOR_NAME, model_version=REGRESSOR_VERSION, architecture={"resolution": 32, "width": 4})
+    amee_diagnose.main(["--weights", str(weights), "--regressor", str(reg_m), "--styles", "2"])
+    rows = {line.split("|")[1].strip(): line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")}
+    pairs = eval_pairs(8)
+    for k, name in enumerate(EXPRESSION_NAMES):
+        # removal pairs: target 0, source above 0.3, counted here from the same held-out styles
+        n = 0
+        for s in range(2):
+            ex = style_and_expressions(0, "eval", s, 8)[1]
+            n += sum(1 for i, j in pairs if ex[j][k] == 0 and ex[i][k] > 0.3)
+        cells = [c.strip() for c in rows[name].split("|")[2:-1]]
+        assert len(cells) == 6
+        assert cells[4] == "-" if n == 0 else cells[4].endswith(f"({n})")
+        assert all(np.isfinite(float(c.split()[0])) for c in cells if c != "-")
