@@ -6,26 +6,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
+from amee_tiny import tiny_exports
 
-from moodrig.core.amee.config import AmeeConfig
-from moodrig.core.amee.model import Generator
-from moodrig.core.amee.regressor import REGRESSOR_NAME, REGRESSOR_VERSION, ExpressionRegressor
-from moodrig.core.amee.weights_io import export_generator
 from moodrig.core.expression import EXPRESSION_NAMES
-from moodrig.core.weights import export_weights
 from moodrig.weights_tools import amee_diagnose
 from moodrig.weights_tools.amee_data import style_and_expressions
 from moodrig.weights_tools.amee_eval import eval_pairs
 
 
 def test_diagnose_prints_every_entry_with_the_removal_pairs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    torch.manual_seed(0)
-    gen = Generator(AmeeConfig(resolution=32, enc_channels=(4, 8, 8, 16, 16), n_residual=1)).eval()
-    weights = export_generator(tmp_path / "g.safetensors", gen, training={"trained_steps": 0})
-    reg = ExpressionRegressor(32, 4).eval()
-    reg_m = export_weights(tmp_path / "r.safetensors", {k: v for k, v in reg.state_dict().items() if "num_batches" not in k},
-                           model=REGRESSOR_NAME, model_version=REGRESSOR_VERSION, architecture={"resolution": 32, "width": 4})
+    weights, reg_m = tiny_exports(tmp_path)
     amee_diagnose.main(["--weights", str(weights), "--regressor", str(reg_m), "--styles", "2"])
     rows = {line.split("|")[1].strip(): line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")}
     pairs = eval_pairs(8)

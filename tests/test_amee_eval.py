@@ -7,13 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from amee_tiny import tiny_exports
 from PIL import Image
 
-from moodrig.core.amee.config import AmeeConfig
-from moodrig.core.amee.model import Generator
-from moodrig.core.amee.regressor import REGRESSOR_NAME, REGRESSOR_VERSION, ExpressionRegressor
-from moodrig.core.amee.weights_io import export_generator
-from moodrig.core.weights import export_weights
 from moodrig.weights_tools import amee_eval
 from moodrig.weights_tools.amee_metrics import psnr, ssim
 
@@ -28,12 +24,7 @@ def test_metrics_behave() -> None:
 
 
 def test_eval_cli_writes_report(tmp_path: Path) -> None:
-    torch.manual_seed(0)
-    gen = Generator(AmeeConfig(resolution=32, enc_channels=(4, 8, 8, 16, 16), n_residual=1)).eval()
-    weights = export_generator(tmp_path / "g.safetensors", gen, training={"trained_steps": 0})
-    reg = ExpressionRegressor(32, 4).eval()
-    reg_m = export_weights(tmp_path / "r.safetensors", {k: v for k, v in reg.state_dict().items() if "num_batches" not in k},
-                           model=REGRESSOR_NAME, model_version=REGRESSOR_VERSION, architecture={"resolution": 32, "width": 4})
+    weights, reg_m = tiny_exports(tmp_path)
     out = tmp_path / "report.md"
     amee_eval.main(["--weights", str(weights), "--regressor", str(reg_m), "--styles", "1", "--full-res", "48",
                     "--ablation", f"same={weights}", "--ft-styles", "1", "--ft-heldout", "2", "--ft-steps", "2",

@@ -1,0 +1,25 @@
+"""Tiny untrained AMEE-GAN generator and expression regressor exports for CLI plumbing tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from moodrig.core.amee.config import AmeeConfig
+from moodrig.core.amee.model import Generator
+from moodrig.core.amee.regressor import REGRESSOR_NAME, REGRESSOR_VERSION, ExpressionRegressor
+from moodrig.core.amee.weights_io import export_generator
+from moodrig.core.weights import export_weights
+
+
+def tiny_exports(folder: Path, resolution: int = 32) -> tuple[Path, Path]:
+    """(generator manifest, regressor manifest), both seeded, at ``resolution`` px."""
+    torch.manual_seed(0)
+    gen = Generator(AmeeConfig(resolution=resolution, enc_channels=(4, 8, 8, 16, 16), n_residual=1)).eval()
+    weights = export_generator(folder / "g.safetensors", gen, training={"trained_steps": 0})
+    reg = ExpressionRegressor(resolution, 4).eval()
+    reg_m = export_weights(folder / "r.safetensors", {k: v for k, v in reg.state_dict().items() if "num_batches" not in k},
+                           model=REGRESSOR_NAME, model_version=REGRESSOR_VERSION,
+                           architecture={"resolution": resolution, "width": 4})
+    return weights, reg_m
