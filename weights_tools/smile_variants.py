@@ -80,13 +80,13 @@ def main(argv: list[str] | None = None) -> int:
               combine: str = "sum") -> str:
         """Front / 3/4 accuracy of z = the sum of the geometric, appearance and any ``extra``
         ridge scores, each divided by its inner-fold spread (or thresholded / stacked)."""
+        def fit(c: int, x: F64, t: F64) -> smile.LinearScore:  # score 0 is the geometric one
+            return smile.fit_logistic(x, t, gp) if c == 0 else smile.fit_ridge(x, t, ar)
+
         z = np.zeros(len(sm))
         for k in range(FOLDS):
             tr, te = outer != k, outer == k
             xs = [geo[k], app[k], *(e[k] for e in extra)]
-
-            def fit(c: int, x: F64, t: F64) -> smile.LinearScore:  # score 0 is the geometric one
-                return smile.fit_logistic(x, t, gp) if c == 0 else smile.fit_ridge(x, t, ar)
             yt = y[tr]
             inner = person_folds([pid[j] for j in np.flatnonzero(tr)], INNER_FOLDS)
             held = np.zeros((len(yt), len(xs)))
