@@ -14,16 +14,20 @@ from moodrig.weights_tools.amee_data import style_and_expressions
 from moodrig.weights_tools.amee_eval import eval_pairs
 
 
-def test_diagnose_prints_every_entry_with_the_removal_pairs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("split", ["eval", "train"])
+def test_diagnose_prints_every_entry_with_the_removal_pairs(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                            split: str) -> None:
     weights, reg_m = tiny_exports(tmp_path)
-    amee_diagnose.main(["--weights", str(weights), "--regressor", str(reg_m), "--styles", "2"])
-    rows = {line.split("|")[1].strip(): line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")}
+    amee_diagnose.main(["--weights", str(weights), "--regressor", str(reg_m), "--styles", "2", "--split", split])
+    out = capsys.readouterr().out
+    assert f"2 styles of split '{split}'" in out
+    rows = {line.split("|")[1].strip(): line for line in out.splitlines() if line.startswith("| ")}
     pairs = eval_pairs(8)
     for k, name in enumerate(EXPRESSION_NAMES):
-        # removal pairs: target 0, source above 0.3, counted here from the same held-out styles
+        # removal pairs: target 0, source above 0.3, counted here from the same styles
         n = 0
         for s in range(2):
-            ex = style_and_expressions(0, "eval", s, 8)[1]
+            ex = style_and_expressions(0, split, s, 8)[1]
             n += sum(1 for i, j in pairs if ex[j][k] == 0 and ex[i][k] > 0.3)
         cells = [c.strip() for c in rows[name].split("|")[2:-1]]
         assert len(cells) == 6

@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--regressor", type=Path, default=Path("weights/amee/expression_regressor.manifest.json"))
     p.add_argument("--styles", type=int, default=32)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--split", choices=("eval", "train"), default="eval",
+                   help="painter split of the styles: eval = held out; train = the first training styles (generalisation gap)")
     a = p.parse_args(argv)
     torch.set_num_threads(1)
     gen, _ = load_generator(a.weights)
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     masks = {"soft (as trained)": lambda m: m, "hard (M > 0.5)": lambda m: (m > 0.5).float(), "none (M = 1)": torch.ones_like}
     est: dict[str, list[np.ndarray]] = {k: [] for k in masks}
     est_gt, targets, sources, soft, opened = [], [], [], 0, 0
-    for item in heldout_set(a.seed, a.styles, gen.cfg.resolution):
+    for item in heldout_set(a.seed, a.styles, gen.cfg.resolution, split=a.split):
         imgs, ex = item["images"], item["exprs"]
         src = np.stack([imgs[i][..., :3] for i, _ in pairs])
         tgt = np.stack([imgs[j][..., :3] for _, j in pairs])
@@ -60,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     t, sa = np.concatenate(targets), np.concatenate(sources)
     e = np.concatenate(est["soft (as trained)"])
     g = np.concatenate(est_gt)
-    print(f"{a.weights}: {a.styles} held-out styles x {len(pairs)} pairs")
+    print(f"{a.weights}: {a.styles} styles of split '{a.split}' x {len(pairs)} pairs")
     print("| entry | output - target, target > 0.5 | ground truth - target, target > 0.5 | output read where target = 0 "
           "| ground truth read there | output read where target = 0, source > 0.3 (pairs) | ground truth read there |")
     print("|---|---|---|---|---|---|---|")

@@ -53,11 +53,13 @@ def eval_pairs(per_style: int) -> list[tuple[int, int]]:
     return pairs
 
 
-def heldout_set(seed: int, n_styles: int, size: int, per_style: int = 8) -> list[dict[str, Any]]:
-    """Renders (float32 RGBA) of held-out styles with their expressions and expression regions."""
+def heldout_set(seed: int, n_styles: int, size: int, per_style: int = 8, split: str = "eval") -> list[dict[str, Any]]:
+    """Renders (float32 RGBA) of held-out styles (painter split ``split``; "train" gives the
+    first training styles instead, for the generalisation gap) with their expressions and
+    expression regions."""
     out = []
     for s in range(n_styles):
-        style, ex = style_and_expressions(seed, "eval", s, per_style)
+        style, ex = style_and_expressions(seed, split, s, per_style)
         out.append({"images": np.stack([paint_face(style, e, size) for e in ex]), "exprs": ex,
                     "region": expression_region(style, size)})
     return out
