@@ -118,6 +118,7 @@ def bake_steps(
     appearance_mode: str = "parameters",
     transfer_weights: str | Path | None = None,
     person_baseline: bool = False,
+    base_neutral: bool = True,
 ) -> Generator[Progress, None, BakeResult]:
     """The bake as steps (for a modal operator); see :func:`bake`."""
     scene = scene or bpy.context.scene
@@ -149,6 +150,7 @@ def bake_steps(
         weights=None if weights is None else Path(bpy.path.abspath(str(weights))),
         appearance_mode=appearance_mode,
         transfer_weights=None if transfer_weights is None else Path(bpy.path.abspath(str(transfer_weights))),
+        base_neutral=base_neutral,
     )
     output: BakeOutput = yield from run_bake(track, base, config, editor)
     targets = scene_bake.SceneTargets(face_obj, arm_obj, mapping, None, "moodrig_face_texture")
@@ -207,8 +209,9 @@ def bake(
     (definition file), ``weights`` (fine-tuned AMEE-GAN manifest), ``quant_step``,
     ``set_frame_range``, ``appearance_mode`` (``"parameters"``: AMEE-GAN from the 8 values, the
     default; ``"detailed"``: the style-transfer model from the per-side detail vectors) and
-    ``transfer_weights`` (fine-tuned transfer-model manifest) and ``person_baseline`` (analyse a
-    video against the person's own neutral face).
+    ``transfer_weights`` (fine-tuned transfer-model manifest), ``person_baseline`` (analyse a
+    video against the person's own neutral face) and ``base_neutral`` (default True: the face
+    texture is neutral and AMEE-GAN is told so; False when it shows an expression).
     Same inputs and seed → identical keyframes and texture bytes.
     """
     steps = bake_steps(scene, face=face, armature=armature, source=source, track=track, seed=seed,

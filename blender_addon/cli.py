@@ -45,9 +45,23 @@ def build_parser() -> argparse.ArgumentParser:
     bake.add_argument("--appearance", default="parameters", choices=["parameters", "detailed"],
                       help="parameters: AMEE-GAN from the 8 expression values; detailed: the style-transfer "
                            "model from per-side values (lopsided smiles, one raised brow)")
+    bake.add_argument("--base-not-neutral", action="store_true",
+                      help="the face texture shows an expression (default: neutral, and AMEE-GAN is told so)")
     bake.add_argument("--transfer-weights", type=Path, default=None, help="fine-tuned transfer-model manifest (detailed)")
     bake.add_argument("--textures", type=Path, default=None, help="texture folder (default //moodrig/<face>/)")
     return parser
+
+
+def bake_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Parsed ``bake`` flags → the keyword options of ``api.bake`` (paths made absolute)."""
+    options: dict[str, Any] = dict(device=args.device, hold_frames=args.hold_frames, frame_start=args.frame_start,
+                                   appearance_mode=args.appearance, person_baseline=args.person_baseline,
+                                   base_neutral=not args.base_not_neutral)
+    for flag, key in (("transfer_weights", "transfer_weights"), ("behaviors", "behaviors"), ("weights", "weights"),
+                      ("textures", "out")):
+        if getattr(args, flag):
+            options[key] = getattr(args, flag).resolve()
+    return options
 
 
 def _progress(step: Any) -> None:
@@ -78,16 +92,7 @@ def run(argv: list[str], package: Any) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         if not bpy.data.filepath:
             bpy.ops.wm.save_as_mainfile(filepath=str(out))  # so //moodrig/ resolves beside the output
-        options: dict[str, Any] = dict(device=args.device, hold_frames=args.hold_frames, frame_start=args.frame_start,
-                                       appearance_mode=args.appearance, person_baseline=args.person_baseline)
-        if args.transfer_weights:
-            options["transfer_weights"] = args.transfer_weights.resolve()
-        if args.behaviors:
-            options["behaviors"] = args.behaviors.resolve()
-        if args.weights:
-            options["weights"] = args.weights.resolve()
-        if args.textures:
-            options["out"] = args.textures.resolve()
+        options = bake_options(args)
         result = api.bake(bpy.context.scene, face=args.face, armature=args.armature, source=args.source, track=track,
                           seed=args.seed, bone_map=args.bone_map, progress=_progress, **options)
         bpy.ops.wm.save_as_mainfile(filepath=str(out))

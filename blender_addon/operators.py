@@ -243,6 +243,7 @@ def bake_options(context: bpy.types.Context) -> dict[str, Any]:
     if settings.weights_path:
         options["weights"] = settings.weights_path
     options["appearance_mode"] = settings.appearance_mode
+    options["base_neutral"] = settings.base_neutral
     if settings.transfer_weights_path:
         options["transfer_weights"] = settings.transfer_weights_path
     return options

@@ -101,6 +101,8 @@ class VIEW3D_PT_moodrig_expressions(_MoodrigPanel, bpy.types.Panel):
         layout = self.layout
         s = context.scene.moodrig
         layout.prop(s, "appearance_mode")
+        if s.appearance_mode == "parameters":
+            layout.prop(s, "base_neutral")
         layout.prop(s, "frame_start")
         layout.prop(s, "quant_step")
         layout.prop(s, "output_folder")

@@ -57,6 +57,10 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
                ("detailed", "Detailed transfer", "Redraw the detailed expression (lopsided smile, one raised brow) "
                                                  "in the character's style with the content/style model")],
         default="parameters", description="How the expression textures are generated")
+    base_neutral: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="Neutral base texture", default=True,
+        description="The face texture shows the character's neutral face, and AMEE-GAN is told so (more exact "
+                    "edits). Untick when it shows an expression: the model then judges it from the image")
     transfer_weights_path: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Fine-tuned transfer", subtype="FILE_PATH", default="",
         description="Manifest of this character's fine-tuned transfer model (empty: shipped weights)")

@@ -38,6 +38,9 @@ APPEARANCE_MODES: tuple[str, ...] = ("parameters", "detailed")
 """How the expression textures are generated: ``parameters`` = AMEE-GAN from the 8 shared
 values; ``detailed`` = the style-consistent transfer model (``core/transfer``) from the per-side
 detail vectors (a lopsided smile, one raised brow)."""
+NEUTRAL_SOURCE_KEY = "neutral-source"
+"""Suffix of a parameter-mode cache context when AMEE-GAN is told the base texture is neutral
+(weights with the source input), so textures made either way never share a cache entry."""
 DETAILED_CACHE_PREFIX = "detailed"
 """Texture-cache contexts of the detailed mode start with this, so the two modes never share a
 cache entry (parameter-mode keys are unchanged)."""
@@ -66,6 +69,10 @@ class BakeConfig:
     see :data:`APPEARANCE_MODES`."""
     transfer_weights: Path | None = None
     """Manifest of fine-tuned transfer-model weights (detailed mode); None: the shipped weights."""
+    base_neutral: bool = True
+    """The base texture shows the character's neutral face (what the README asks for), and
+    AMEE-GAN is told so: from a known source its edits are more exact. False: the base texture
+    shows some expression, and the model judges it from the image."""
 
     def __post_init__(self) -> None:
         if self.appearance_mode not in APPEARANCE_MODES:
@@ -141,13 +148,20 @@ def run_bake(
     else:
         plan = plan_appearance(track.expressions, config.quant_step)
         model_key = editor.model_id
+    # Weights with the source input are told the base texture is neutral (AmeeEditor.takes_source).
+    tell_neutral = not detailed and config.base_neutral and bool(getattr(editor, "takes_source", False))
+    if tell_neutral:
+        model_key = f"{model_key}:{NEUTRAL_SOURCE_KEY}"
     size = int(base_texture.shape[0])
     cache = TextureCache(config.out_folder, bake_context(model_key, base_texture, size, config.quant_step))
     base = np.ascontiguousarray(base_texture, dtype=np.float32)
 
     def generate(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
-        batch = np.broadcast_to(base, (len(vectors), *base.shape))
-        out: NDArray[np.float32] = editor.edit(np.ascontiguousarray(batch), vectors)
+        batch = np.ascontiguousarray(np.broadcast_to(base, (len(vectors), *base.shape)))
+        if tell_neutral:
+            out: NDArray[np.float32] = editor.edit(batch, vectors, np.zeros_like(vectors))
+        else:
+            out = editor.edit(batch, vectors)
         return out
 
     missing = [k for k in range(len(plan.levels)) if not cache.path(plan.levels[k]).is_file()]

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from amee_tiny import tiny_exports
 from PIL import Image
@@ -23,8 +24,9 @@ def test_metrics_behave() -> None:
     assert abs(psnr(a, a + 0.01) - 40.0) < 1e-3
 
 
-def test_eval_cli_writes_report(tmp_path: Path) -> None:
-    weights, reg_m = tiny_exports(tmp_path)
+@pytest.mark.parametrize("source_input", [False, True])
+def test_eval_cli_writes_report(tmp_path: Path, source_input: bool) -> None:
+    weights, reg_m = tiny_exports(tmp_path, source_input=source_input)
     out = tmp_path / "report.md"
     amee_eval.main(["--weights", str(weights), "--regressor", str(reg_m), "--styles", "1", "--full-res", "48",
                     "--ablation", f"same={weights}", "--ft-styles", "1", "--ft-heldout", "2", "--ft-steps", "2",
@@ -41,6 +43,10 @@ def test_eval_cli_writes_report(tmp_path: Path) -> None:
     sheet = np.asarray(Image.open(tmp_path / "sheet.png"))
     assert sheet.shape == (2 * 32 * 2, (1 + 3 * len(amee_eval.SHEET_TARGETS)) * 32 * 2, 3)
     assert "sheet.png" in text and "per entry" in text
+    # weights with the source input are also measured without it, in their own column
+    assert ("source_unknown" in raw) == source_input and ("source not given" in text) == source_input
+    if source_input:
+        assert raw["source_unknown"]["expr_mae"] != m["expr_mae"]
 
 
 def test_regressor_trains_exports_and_reloads(tmp_path: Path) -> None:

@@ -207,6 +207,11 @@ store_track(TRACK, "//clip.mp4")
 s.source_path = "//clip.mp4"
 res["bake"] = list(bpy.ops.moodrig.bake())
 res["status"] = s.status
+from moodrig.operators import bake_options
+res["base_neutral"] = [bake_options(bpy.context)["base_neutral"]]
+s.base_neutral = False
+res["base_neutral"].append(bake_options(bpy.context)["base_neutral"])
+s.base_neutral = True
 rig = bpy.data.objects["moodrig_DemoRig"]
 res["action"] = rig.animation_data.action.name
 res["remove"] = list(bpy.ops.moodrig.remove_bake())
@@ -227,6 +232,7 @@ def test_operators(tmp_path: Path) -> None:
     assert r["baseline_stored"] == [True, True]
     assert r["diagram"] == ["FINISHED"] and r["mermaid"].startswith(("flowchart", "graph", "stateDiagram"))
     assert r["bake"] == ["FINISHED"] and "96 frames" in r["status"]
+    assert r["base_neutral"] == [True, False]  # the panel's tick box reaches the bake
     assert r["action"] == "moodrig_DemoRig_behavior"
     assert r["remove"] == ["FINISHED"]
     assert r["after_remove"]["slots"] == ["moodrig_DemoFace"]

@@ -8,7 +8,8 @@ ground truth, and what the regressor reads where the target is 0 (in all such pa
 those whose source shows the entry above 0.3, so the edit must remove it); the share of mask pixels
 (M > 0.01) that are soft (0.1 < M < 0.9); and the expression MAE when the same generator
 outputs are composited through a hard mask (M > 0.5) or through none (M = 1). A diagnosis,
-not a recipe: the shipped composite is the trained soft mask.
+not a recipe: the shipped composite is the trained soft mask. Weights with the source input
+are told each pair's source expression unless ``--source unknown``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--split", choices=("eval", "train"), default="eval",
                    help="painter split of the styles: eval = held out; train = the first training styles (generalisation gap)")
+    p.add_argument("--source", choices=("given", "unknown"), default="given",
+                   help="tell weights with the source input each pair's source expression, or not")
     a = p.parse_args(argv)
     torch.set_num_threads(1)
     gen, _ = load_generator(a.weights)
@@ -47,22 +50,24 @@ def main(argv: list[str] | None = None) -> None:
         src = np.stack([imgs[i][..., :3] for i, _ in pairs])
         tgt = np.stack([imgs[j][..., :3] for _, j in pairs])
         target = np.stack([ex[j] for _, j in pairs])
+        source = np.stack([ex[i] for i, _ in pairs])
         x = torch.from_numpy(src).permute(0, 3, 1, 2) * 2 - 1
         with torch.inference_mode():
-            image, m = gen(x, torch.from_numpy(target))
+            image, m = gen(x, torch.from_numpy(target), torch.from_numpy(source) if a.source == "given" else None)
         for name, fn in masks.items():
             out = ((compose(x, image, fn(m)).permute(0, 2, 3, 1).numpy() + 1) / 2).clip(0, 1)
             est[name].append(regress(reg, out, imgs[0], gen.cfg.resolution))
         est_gt.append(regress(reg, tgt, imgs[0], gen.cfg.resolution))
         targets.append(target)
-        sources.append(np.stack([ex[i] for i, _ in pairs]))
+        sources.append(source)
         mv = m[m > 0.01]
         soft += int(((mv > 0.1) & (mv < 0.9)).sum())
         opened += int(mv.numel())
     t, sa = np.concatenate(targets), np.concatenate(sources)
     e = np.concatenate(est["soft (as trained)"])
     g = np.concatenate(est_gt)
-    print(f"{a.weights}: {a.styles} styles of split '{a.split}' x {len(pairs)} pairs")
+    told = f", source {a.source}" if gen.cfg.source_input else ""
+    print(f"{a.weights}: {a.styles} styles of split '{a.split}' x {len(pairs)} pairs{told}")
     print("| entry | output - target, target > 0.5 | ground truth - target, target > 0.5 | output read where target = 0 "
           "| ground truth read there | output read where target = 0, source > 0.3 (pairs) | ground truth read there |")
     print("|---|---|---|---|---|---|---|")

@@ -12,7 +12,9 @@ PSNR / SSIM vs the painter's ground truth, expression MAE read back by the indep
 regressor (given the character's neutral texture; its own MAE on the ground-truth images is
 the floor), PSNR outside the mask
 (inf = bit-identical) and the fraction of outside-mask pixels that are bit-identical, mean
-mask, and PSNR outside the painter's expression region.
+mask, and PSNR outside the painter's expression region. Weights with the source input are
+told each pair's source expression (as the add-on tells them the base texture is neutral), and
+are measured a second time without it (the unknown-source case the same weights keep).
 """
 
 from __future__ import annotations
@@ -83,8 +85,9 @@ def regress(reg: torch.nn.Module, images: F32, neutral: F32, resolution: int) ->
 
 
 def evaluate_editor(editor: AmeeEditor, data: list[dict[str, Any]], reg: torch.nn.Module, reg_res: int,
-                    pairs: list[tuple[int, int]]) -> dict[str, float]:
-    """Mean metrics over all (style, pair)."""
+                    pairs: list[tuple[int, int]], give_source: bool = True) -> dict[str, float]:
+    """Mean metrics over all (style, pair); ``give_source``: tell the editor each pair's source
+    expression (used only by weights with the source input)."""
     vals: dict[str, list[float]] = {k: [] for k in ("psnr", "ssim", "psnr_identity", "ssim_identity", "psnr_out_mask",
                                                     "identical_out_mask", "mean_mask", "psnr_out_region", "expr_mae",
                                                     "expr_mae_gt", "expr_mae_identity", "expr_mae_neutral_src",
@@ -95,7 +98,7 @@ def evaluate_editor(editor: AmeeEditor, data: list[dict[str, Any]], reg: torch.n
         src = np.stack([imgs[i] for i, _ in pairs])
         tgt = np.stack([imgs[j] for _, j in pairs])
         a = np.stack([ex[j] for _, j in pairs])
-        out, mask = editor.edit_with_mask(src, a)
+        out, mask = editor.edit_with_mask(src, a, np.stack([ex[i] for i, _ in pairs]) if give_source else None)
         est = regress(reg, out, imgs[0], reg_res)
         est_gt = regress(reg, tgt, imgs[0], reg_res)
         est_src = regress(reg, src, imgs[0], reg_res)
@@ -175,7 +178,7 @@ def sample_sheet(editor: AmeeEditor, seed: int, n_styles: int, path: Path, zoom:
         style, _ = style_and_expressions(seed, "eval", s, 1)
         neutral = paint_face(style, np.zeros(8, np.float32), r)
         ex = np.stack([e for _, e in SHEET_TARGETS])
-        out, mask = editor.edit_with_mask(np.stack([neutral] * len(ex)), ex)
+        out, mask = editor.edit_with_mask(np.stack([neutral] * len(ex)), ex, np.zeros_like(ex))
         tiles = [neutral[..., :3]]
         for k, e in enumerate(ex):
             tiles += [out[k, ..., :3], paint_face(style, e, r)[..., :3], np.repeat(mask[k][..., None], 3, axis=2)]
@@ -255,6 +258,8 @@ def main(argv: list[str] | None = None) -> None:
     pairs = eval_pairs(8)
     data_r = heldout_set(a.seed, a.styles, r)
     results: dict[str, Any] = {"model": evaluate_editor(editor, data_r, reg, reg_res, pairs)}
+    if editor.takes_source:
+        results["source_unknown"] = evaluate_editor(editor, data_r, reg, reg_res, pairs, give_source=False)
     data_f = heldout_set(a.seed, a.styles, a.full_res)
     results["full_res"] = evaluate_editor(editor, data_f, reg, reg_res, pairs)
     ed_bf16 = AmeeEditor.load(manifest, device="cpu", dtype=torch.bfloat16)
@@ -290,15 +295,23 @@ def report(res: dict[str, Any], editor: AmeeEditor, a: argparse.Namespace, manif
          f"- Machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}; quality and fine-tuning with "
          f"{a.threads} thread(s), speed with {a.speed_threads}. The CPU is shared with other jobs, so speeds are lower "
          "bounds of an idle machine (the load average is given with them).",
-         "", "## Held-out styles", "",
-         f"| metric | model resolution ({editor.resolution} px) | full-res path ({a.full_res} px texture) |",
-         "|---|---|---|"]
+         "", "## Held-out styles", ""]
+    u = res.get("source_unknown")
+    cols = [m] if u is None else [m, u]
+    heads = [f"model resolution ({editor.resolution} px)"]
+    if u is not None:
+        L += ["The model is told each pair's source expression (the add-on tells it the base texture is neutral); "
+              "the second column measures the same weights without it.", ""]
+        heads = [f"model resolution ({editor.resolution} px), source given", f"{editor.resolution} px, source not given"]
+    cols.append(f)
+    heads.append(f"full-res path ({a.full_res} px texture)" + (", source given" if u is not None else ""))
+    L += ["| metric | " + " | ".join(heads) + " |", "|---|" + "---|" * len(heads)]
     rows = [("PSNR vs ground truth (dB)", "psnr", 2), ("SSIM vs ground truth", "ssim", 4),
             ("PSNR of the unedited input vs ground truth (baseline, dB)", "psnr_identity", 2),
             ("SSIM of the unedited input vs ground truth (baseline)", "ssim_identity", 4),
             ("expression MAE (independent regressor)", "expr_mae", 4),
             ("… from the neutral texture (the add-on's case: it edits the base texture)", "expr_mae_neutral_src", 4),
-            ("… from a non-neutral texture (its expression unknown to the model)", "expr_mae_expressive_src", 4),
+            ("… from a non-neutral texture", "expr_mae_expressive_src", 4),
             ("regressor MAE on the ground-truth images (floor)", "expr_mae_gt", 4),
             ("expression MAE of the unedited input (baseline)", "expr_mae_identity", 4),
             ("PSNR outside the mask vs input (dB; inf = bit-identical)", "psnr_out_mask", 2),
@@ -306,7 +319,7 @@ def report(res: dict[str, Any], editor: AmeeEditor, a: argparse.Namespace, manif
             ("mean mask", "mean_mask", 4),
             ("PSNR outside the painter's expression region (dB)", "psnr_out_region", 2)]
     for label, key, nd in rows:
-        L.append(f"| {label} | {fmt(m[key], nd)} | {fmt(f[key], nd)} |")
+        L.append(f"| {label} | " + " | ".join(fmt(c[key], nd) for c in cols) + " |")
     L += ["", "Expression MAE per entry at model resolution (model / regressor floor on ground truth):", "",
           "| " + " | ".join(EXPRESSION_NAMES) + " |", "|" + "---|" * len(EXPRESSION_NAMES),
           "| " + " | ".join(f"{m['expr_mae_' + n]:.3f} / {m['expr_mae_gt_' + n]:.3f}" for n in EXPRESSION_NAMES) + " |"]

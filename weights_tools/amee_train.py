@@ -132,6 +132,12 @@ class TrainConfig:
     """False: ablation without the mask head (M = 1)."""
     magnitude_head: bool = True
     """False: ablation without the discriminator's magnitude head (λ_mag unused)."""
+    source_input: bool = False
+    """Give the generator the source's expression too (AmeeConfig.source_input). An export
+    without it (``init_from``) gets the input with zero weights, so it starts as it was."""
+    source_known_prob: float = 0.5
+    """With ``source_input``: probability that a pair's source expression is given (known = 1);
+    the others train the unknown-source case (known = 0), which the same weights must keep."""
     threads: int = 2
     """torch.set_num_threads."""
     channels_last: bool = True
@@ -153,7 +159,7 @@ class TrainConfig:
 
     def arch(self) -> AmeeConfig:
         return AmeeConfig(resolution=self.resolution, enc_channels=self.enc_channels, disc_channels=self.disc_channels,
-                          use_mask=self.use_mask, magnitude_head=self.magnitude_head)
+                          use_mask=self.use_mask, magnitude_head=self.magnitude_head, source_input=self.source_input)
 
 
 def changed_map(src: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
@@ -287,9 +293,12 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
             g["lr"] = cfg.lr_d * f
         gen.train()
         src, a_src, tgt, a_tgt = sampler.sample(rng, cfg.batch)
+        known = None  # drawn only with the source input, so other runs keep their random stream
+        if cfg.source_input:
+            known = torch.from_numpy((rng.uniform(size=cfg.batch) < cfg.source_known_prob).astype(np.float32))
         if cfg.channels_last:
             src, tgt = _fmt(src), _fmt(tgt)
-        image, mask = gen(src, a_tgt)
+        image, mask = gen(src, a_tgt, a_src, known)
         final = compose(src, image, mask)
 
         # --- discriminator (real = the target renders: the same distribution as the sources,
@@ -318,7 +327,7 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
             loss_g = loss_g + cfg.lambda_int * l_int
         l_cyc = torch.zeros(())
         if cfg.lambda_cyc > 0:
-            image2, mask2 = gen(final, a_src)
+            image2, mask2 = gen(final, a_src, a_tgt, known)
             l_cyc = (compose(final, image2, mask2) - src).abs().mean()
             loss_g = loss_g + cfg.lambda_cyc * l_cyc
         l_msup = torch.zeros(())
@@ -352,7 +361,7 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         if step % cfg.sample_every == 0 or step == last:
             shown.eval()
             with torch.no_grad():
-                im, mk = shown(fixed[0], fixed[3])
+                im, mk = shown(fixed[0], fixed[3], fixed[1])
                 save_grid(out / "samples" / f"step_{step:06d}.png", [fixed[0], compose(fixed[0], im, mk), fixed[2], mk])
         if step % cfg.ckpt_every == 0 or step == last:
             save_checkpoint(out, step=step, gen=gen, disc=disc, opt_g=opt_g, opt_d=opt_d, np_rng=rng, torch_gen=tgen, ema=ema)

@@ -1,5 +1,9 @@
 """Widen a trained AMEE-GAN generator without changing what it computes.
 
+Widening means more encoder / decoder channels, or the source-expression input
+(``AmeeConfig.source_input``): its condition [a_tgt, known·a_src, known] starts with a_tgt, so
+the old condition channels are its leading slice and the new ones start with zero weights.
+
 Why: at 64 px the shipped generator's training loss had flattened at the same figure as its
 held-out loss (underfitting, not overfitting), and its full-resolution layers are the narrowest
 (16 channels at 64²). Training a wider network from scratch would throw away 12000 steps of
@@ -23,7 +27,7 @@ from moodrig.core.amee.model import Generator
 
 def _parts(cfg: AmeeConfig) -> dict[str, tuple[list[int], list[int]]]:
     """Module prefix → (input channel groups, output channel groups) of each conv / BN."""
-    c, e = cfg.enc_channels, cfg.n_expression
+    c, e = cfg.enc_channels, cfg.condition_dim
     inj = [e] if cfg.inject else []
     p: dict[str, tuple[list[int], list[int]]] = {}
     for i in range(5):
@@ -63,8 +67,11 @@ def widen_generator(src: Generator, cfg: AmeeConfig, *, seed: int = 0) -> Genera
     """A generator of architecture ``cfg`` (same as ``src.cfg`` but for wider ``enc_channels``)
     that computes what ``src`` computes; see the module docstring."""
     old_cfg = src.cfg
-    if {**old_cfg.to_dict(), "enc_channels": None} != {**cfg.to_dict(), "enc_channels": None}:
-        raise ValueError(f"only enc_channels may differ: {old_cfg} vs {cfg}")
+    free = {"enc_channels": None, "source_input": None}
+    if {**old_cfg.to_dict(), **free} != {**cfg.to_dict(), **free}:
+        raise ValueError(f"only enc_channels and source_input may differ: {old_cfg} vs {cfg}")
+    if old_cfg.source_input and not cfg.source_input:
+        raise ValueError("cannot drop the source-expression input of a generator that has one")
     torch.manual_seed(seed)
     wide = Generator(cfg)
     old_parts, new_parts = _parts(old_cfg), _parts(cfg)

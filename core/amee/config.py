@@ -31,6 +31,17 @@ class AmeeConfig:
     """Discriminator's expression-magnitude regression head. False: real/fake head only (ablation)."""
     n_expression: int = N_EXPRESSION
     """Length of the expression vector (the shared vocabulary, core/expression.py)."""
+    source_input: bool = False
+    """The generator is also told the source texture's expression when it is known: the
+    condition is [a_tgt, known·a_src, known] instead of a_tgt. Without it the generator must
+    judge from the image how far the source is from the character's rest, which was most of
+    the expression error on non-neutral sources (docs/amee.md). Unknown sources (known = 0)
+    stay supported by the same weights."""
+
+    @property
+    def condition_dim(self) -> int:
+        """Channels of the generator's condition vector (tiled into the latent and decoder)."""
+        return 2 * self.n_expression + 1 if self.source_input else self.n_expression
 
     def __post_init__(self) -> None:
         if self.resolution < 16 or self.resolution % 16:
@@ -46,6 +57,8 @@ class AmeeConfig:
         d = asdict(self)
         d["enc_channels"] = list(self.enc_channels)
         d["disc_channels"] = list(self.disc_channels)
+        if not self.source_input:  # as manifests wrote it before the field existed: same content ids
+            del d["source_input"]
         return d
 
     @classmethod

@@ -6,6 +6,8 @@ image i to expression j" with ground truth image j. The generator is trained on 
 paired losses of training (no discriminator: the labels are exact): the L1 of the final and of
 the intermediate image, weighted toward the pixels the edit must change, and the mask terms.
 BatchNorm statistics stay frozen (eval mode), so a handful of images cannot skew them.
+Weights with the source input (``AmeeConfig.source_input``) are told each pair's source
+expression: the sheet's labels are exact, and the add-on edits the known neutral texture.
 The result is a new :class:`AmeeEditor`; the shipped weights are never touched. Save it
 beside the .blend with ``editor.save(folder)``.
 """
@@ -114,7 +116,7 @@ def finetune(editor: AmeeEditor, neutral: NDArray[np.float32], examples: Sequenc
             for step in range(1, cfg.steps + 1):
                 pick = pairs[rng.integers(0, len(pairs), cfg.batch)]
                 src, tgt = x[pick[:, 0]], x[pick[:, 1]]
-                image, mask = gen(src, a[pick[:, 1]])
+                image, mask = gen(src, a[pick[:, 1]], a[pick[:, 0]])  # the sheet's labels: source known
                 final = compose(src, image, mask)
                 changed = F.max_pool2d(((src - tgt).abs().amax(1, keepdim=True) > 2.0 / 255.0).float(), 3, 1, 1)
                 w = 1.0 + cfg.changed_weight * changed

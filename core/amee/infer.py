@@ -4,8 +4,14 @@ Public API used by the Blender add-on::
 
     editor = AmeeEditor.load()                 # shipped weights, sha256-verified
     out = editor.edit(textures, expressions)   # (B, H, W, 3|4) float32 [0, 1], (B, 8)
+    out = editor.edit(textures, expressions, source_expressions=np.zeros((B, 8), np.float32))
+                                               # ... telling the model the textures are neutral
     m = editor.mask(textures, expressions)     # (B, H, W) float32, the mask actually used
     editor.model_id                            # cache key: sha256[:12] of the weights
+
+``source_expressions`` is what each input texture already shows. Weights trained with the
+source input (``editor.takes_source``) use it: from a known source the edit is more exact than
+when the model must judge the source from the image. Older weights ignore it.
 
 The model runs at its training resolution R (manifest ``resolution``); textures of any size
 are downsampled (antialiased bilinear) to R x R, edited, and the edit is composited onto the
@@ -80,6 +86,19 @@ def check_batch(textures: Any, expressions: Any) -> tuple[NDArray[np.float32], N
     return textures, ex
 
 
+def check_sources(source_expressions: Any, batch: int) -> NDArray[np.float32] | None:
+    """None, or validate (B, 8) in [0, 1] like the target expressions; raise InputError."""
+    if source_expressions is None:
+        return None
+    try:
+        src = check_expression(source_expressions)
+    except ValueError as exc:
+        raise InputError(None, f"source expressions: {exc}") from exc
+    if src.shape != (batch, N_EXPRESSION):
+        raise InputError(None, f"source expressions must have shape ({batch}, {N_EXPRESSION}), got {src.shape}")
+    return src
+
+
 def _channels_last(module: torch.nn.Module) -> None:
     """4-D weights to channels-last memory format in place (oneDNN's fast CPU layout)."""
     with torch.no_grad():
@@ -141,11 +160,18 @@ class AmeeEditor:
     def resolution(self) -> int:
         return self.generator.cfg.resolution
 
-    def _model_pass(self, textures: NDArray[np.float32], expressions: NDArray[np.float32]
+    @property
+    def takes_source(self) -> bool:
+        """Whether the weights read ``source_expressions`` (AmeeConfig.source_input)."""
+        return self.generator.cfg.source_input
+
+    def _model_pass(self, textures: NDArray[np.float32], expressions: NDArray[np.float32],
+                    source_expressions: NDArray[np.float32] | None = None
                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Returns (full-res RGB input as an NCHW view of ``textures``, model-resolution edit in
         [0, 1], model-resolution thresholded mask), float32 on CPU."""
         textures, ex = check_batch(textures, expressions)
+        src = check_sources(source_expressions, len(ex))
         # (B, H, W, C) → NCHW view with channels-last strides: no copy of the full-res texture.
         rgb = torch.from_numpy(textures)[..., :3].permute(0, 3, 1, 2)
         net = self.runner if self.runner is not None else self.generator
@@ -155,27 +181,32 @@ class AmeeEditor:
             if self.device.type == "cpu":
                 x = x.contiguous(memory_format=torch.channels_last)
             a = torch.from_numpy(ex).to(self.device, self.dtype)
-            image, mask = net(x, a)
+            a_src = None if src is None else torch.from_numpy(src).to(self.device, self.dtype)
+            image, mask = net(x, a, a_src)
             image = ((image.float() + 1.0) * 0.5).clamp(0.0, 1.0).cpu()
             mask = threshold_mask(mask.float().cpu(), MASK_THRESHOLD)
         return rgb, image, mask
 
-    def _run(self, textures: NDArray[np.float32], expressions: NDArray[np.float32]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _run(self, textures: NDArray[np.float32], expressions: NDArray[np.float32],
+             source_expressions: NDArray[np.float32] | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Returns full-res (rgb input, upsampled edit in [0,1], upsampled thresholded mask), float32 CPU."""
-        rgb, image, mask = self._model_pass(textures, expressions)
+        rgb, image, mask = self._model_pass(textures, expressions, source_expressions)
         h, w = rgb.shape[2:]
         with torch.inference_mode():
             return rgb, upsample(image, h, w), upsample(mask, h, w)
 
-    def edit(self, textures: NDArray[np.float32], expressions: NDArray[np.float32]) -> NDArray[np.float32]:
-        """Repaint the expression: (B, H, W, 3|4) float32 [0, 1] → same shape; alpha untouched."""
-        out, _ = self.edit_with_mask(textures, expressions)
+    def edit(self, textures: NDArray[np.float32], expressions: NDArray[np.float32],
+             source_expressions: NDArray[np.float32] | None = None) -> NDArray[np.float32]:
+        """Repaint the expression: (B, H, W, 3|4) float32 [0, 1] → same shape; alpha untouched.
+        ``source_expressions`` (B, 8): what the textures show now, when known (None: unknown)."""
+        out, _ = self.edit_with_mask(textures, expressions, source_expressions)
         return out
 
-    def edit_with_mask(self, textures: NDArray[np.float32], expressions: NDArray[np.float32]
+    def edit_with_mask(self, textures: NDArray[np.float32], expressions: NDArray[np.float32],
+                       source_expressions: NDArray[np.float32] | None = None
                        ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """``edit`` and ``mask`` from one generator pass: ((B, H, W, 3|4), (B, H, W))."""
-        rgb, image, mask = self._run(textures, expressions)
+        rgb, image, mask = self._run(textures, expressions, source_expressions)
         out = textures.copy()
         with torch.inference_mode():
             final = composite(rgb, image, mask)  # (B, 3, H, W), channels-last strides
@@ -183,9 +214,10 @@ class AmeeEditor:
         m: NDArray[np.float32] = mask[:, 0].numpy()
         return out, m
 
-    def mask(self, textures: NDArray[np.float32], expressions: NDArray[np.float32]) -> NDArray[np.float32]:
+    def mask(self, textures: NDArray[np.float32], expressions: NDArray[np.float32],
+             source_expressions: NDArray[np.float32] | None = None) -> NDArray[np.float32]:
         """The full-resolution mask the composite uses: (B, H, W) float32 in [0, 1]."""
-        _, _, mask = self._run(textures, expressions)
+        _, _, mask = self._run(textures, expressions, source_expressions)
         out: NDArray[np.float32] = mask[:, 0].numpy().astype(np.float32)
         return out
 

@@ -1,7 +1,8 @@
 """AMEE-GAN networks: generator with foreground-mask head, and the two-headed discriminator.
 
 Tensor layouts: images NCHW float32 in [-1, 1] (core/image.py), expression vectors (N, 8) in
-[0, 1], masks (N, 1, H, W) in [0, 1]. H = W = ``AmeeConfig.resolution``.
+[0, 1], masks (N, 1, H, W) in [0, 1]. H = W = ``AmeeConfig.resolution``. A generator built
+with ``source_input`` also takes the source's expression (N, 8) and a known flag (N,).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class Generator(nn.Module):
         super().__init__()
         self.cfg = cfg
         c = cfg.enc_channels
-        e = cfg.n_expression
+        e = cfg.condition_dim
         self.encoder = nn.ModuleList(_enc_layer(3 if i == 0 else c[i - 1], c[i], i == 0) for i in range(5))
         self.fuse = nn.Sequential(nn.Conv2d(c[4] + e, c[4], 1, bias=False), nn.BatchNorm2d(c[4]), nn.LeakyReLU(_SLOPE))
         self.residual = nn.Sequential(*(ResidualBlock(c[4]) for _ in range(cfg.n_residual)))
@@ -75,8 +76,12 @@ class Generator(nn.Module):
         self.to_image = nn.Sequential(nn.ConvTranspose2d(last_in, 3, 3, 1, 1), nn.Tanh())
         self.mask_head = nn.Conv2d(last_in, 1, 3, 1, 1) if cfg.use_mask else None
 
-    def forward(self, x: Tensor, a: Tensor) -> tuple[Tensor, Tensor]:
-        """x: (N, 3, R, R) in [-1, 1]; a: (N, E). Returns I_m (N, 3, R, R), M (N, 1, R, R)."""
+    def forward(self, x: Tensor, a: Tensor, a_src: Tensor | None = None,
+                known: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """x: (N, 3, R, R) in [-1, 1]; a: (N, E) target expression; a_src: (N, E) source
+        expression and known: (N,) 1 where a_src is known (both only read with
+        ``source_input``; None: unknown). Returns I_m (N, 3, R, R), M (N, 1, R, R)."""
+        a = self.condition(a, a_src, known)
         feats: list[Tensor] = []
         h = x
         for layer in self.encoder:
@@ -102,6 +107,15 @@ class Generator(nn.Module):
             return image, torch.ones_like(image[:, :1])
         out = self._image_and_mask_logits(h)
         return torch.tanh(out[:, :3]), torch.sigmoid(out[:, 3:])
+
+    def condition(self, a: Tensor, a_src: Tensor | None = None, known: Tensor | None = None) -> Tensor:
+        """The condition vector: ``a``, or with ``source_input`` [a, known·a_src, known]."""
+        if not self.cfg.source_input:
+            return a
+        if a_src is None:
+            return torch.cat([a, torch.zeros_like(a), a.new_zeros(a.shape[0], 1)], 1)
+        k = a.new_ones(a.shape[0], 1) if known is None else known.reshape(-1, 1).to(a.dtype)
+        return torch.cat([a, a_src * k, k], 1)
 
     def _image_and_mask_logits(self, h: Tensor) -> Tensor:
         """The last transposed conv (before Tanh) and the mask head's conv in one conv2d pass.
