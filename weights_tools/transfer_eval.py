@@ -86,6 +86,14 @@ class Reader:
         return out
 
 
+def amee_from_neutral(amee: AmeeEditor, neutral: F32, details: F32) -> F32:
+    """AMEE-GAN's edit of neutral textures to the 8-value reading of ``details``, told that the
+    source is neutral as the add-on tells it (weights without the source input ignore that)."""
+    ex = expression_from_detail(details)
+    out: F32 = amee.edit(neutral, ex, np.zeros_like(ex))
+    return out
+
+
 def mouth_brow_asymmetry(d: F32) -> F32:
     """(N, 2): mouth-corner asymmetry (smile_l − smile_r) − (frown_l − frown_r), brow raise l − r."""
     i = DETAIL_INDEX
@@ -150,7 +158,7 @@ def painter_eval(editor: TransferEditor, amee: AmeeEditor | None, reg: Reader, d
         c_ref = editor.style_code(item["neutral"][None])
         codes.append(c_ref[0])
         if amee is not None:
-            a_out = amee.edit(src, expression_from_detail(d))
+            a_out = amee_from_neutral(amee, src, d)
             est_a = reg(a_out, item["neutral"])
             asym["amee"].append(mouth_brow_asymmetry(est_a))
         for k in range(n):
@@ -234,7 +242,7 @@ def full_res_eval(editor: TransferEditor, amee: AmeeEditor | None, seed: int, n_
         d = item["details"]
         src = np.broadcast_to(item["neutral"], (len(d), *item["neutral"].shape)).copy()
         out, mask = editor.edit(src, d), editor.mask(src, d)
-        a_out = amee.edit(src, expression_from_detail(d)) if amee is not None else None
+        a_out = amee_from_neutral(amee, src, d) if amee is not None else None
         for k in range(len(d)):
             o, t, s_ = out[k, ..., :3], item["targets"][k, ..., :3], src[k, ..., :3]
             vals["psnr"].append(psnr(o, t))
@@ -274,7 +282,7 @@ def london_eval(editor: TransferEditor, amee: AmeeEditor | None, reg: Reader, fa
         gt = np.stack([paint_detail(style, d, 64) for d in details])
         rows["gt"].append(reg(gt, neutral))
         if amee is not None:
-            rows["amee"].append(reg(amee.edit(src, expression_from_detail(details)), neutral))
+            rows["amee"].append(reg(amee_from_neutral(amee, src, details), neutral))
         rows["photo"].append(details)
         view_of += [str(v) for v in views]
     photo = np.concatenate(rows["photo"])
@@ -321,7 +329,7 @@ def synthetic_lopsided(editor: TransferEditor, amee: AmeeEditor | None, reg: Rea
         got["out"].append(reg(editor.edit(src, d), neutral))
         got["gt"].append(reg(np.stack([paint_detail(style, v, 64) for v in d]), neutral))
         if amee is not None:
-            got["amee"].append(reg(amee.edit(src, expression_from_detail(d)), neutral))
+            got["amee"].append(reg(amee_from_neutral(amee, src, d), neutral))
     target = np.concatenate([d] * n_styles)
     res: dict[str, float] = {}
     for name, v in got.items():
@@ -403,7 +411,7 @@ def figure(editor: TransferEditor, amee: AmeeEditor | None, data: list[dict[str,
         out = editor.edit(neutral[None], d)[0]
         row = [draw_contents(d, size)[0], neutral[..., :3], out[..., :3], paint_detail(item["style"], d[0], size)[..., :3]]
         if amee is not None:
-            row.append(amee.edit(neutral[None], expression_from_detail(d))[0][..., :3])
+            row.append(amee_from_neutral(amee, neutral[None], d)[0][..., :3])
         tiles.append(row)
     if faces is not None and faces.is_file():
         z = np.load(faces)
@@ -418,7 +426,7 @@ def figure(editor: TransferEditor, amee: AmeeEditor | None, data: list[dict[str,
                 neutral = paint_detail(st, np.zeros(N_DETAIL, np.float32), size)
                 row.append(editor.edit(neutral[None], d)[0][..., :3])
                 if amee is not None:
-                    row.append(amee.edit(neutral[None], expression_from_detail(d))[0][..., :3])
+                    row.append(amee_from_neutral(amee, neutral[None], d)[0][..., :3])
             tiles.append(row)
     width = max(len(r) for r in tiles)
     blank = np.ones((size, size, 3), np.float32)
