@@ -20,7 +20,12 @@
 #  stage 8 = the same again from stage 7's export, AMEE_S8_STEPS steps;
 #  stage 9 = from stage 8's export, changed-pixel weight AMEE_CHANGED_WEIGHT in the paired L1
 #            (default 10; the expression is in the few changed pixels), AMEE_S9_STEPS steps;
-#  stage 10 = the same again from stage 9's export, AMEE_S10_STEPS steps. Shipped.
+#  stage 10 = the same again from stage 9's export, AMEE_S10_STEPS steps;
+#  stage 11 = from stage 10's export given the source-expression input (AmeeConfig.source_input;
+#            the new input starts with zero weights, so the net starts as stage 10), the source
+#            told for a share AMEE_SOURCE_KNOWN of the pairs, AMEE_S11_STEPS steps;
+#  stage 12 = from stage 11's export, the source told for a share AMEE_S12_SOURCE_KNOWN,
+#            AMEE_S12_STEPS steps. Shipped.
 # `make amee-eval` regenerates docs/amee_eval.md (runs/ is not committed: missing exports are
 # trained first).
 AMEE_STEPS ?= 4500
@@ -32,6 +37,10 @@ AMEE_S7_STEPS ?= 10000
 AMEE_S8_STEPS ?= 8000
 AMEE_S9_STEPS ?= 10000
 AMEE_S10_STEPS ?= 8000
+AMEE_S11_STEPS ?= 15000
+AMEE_SOURCE_KNOWN ?= 0.75
+AMEE_S12_STEPS ?= 4000
+AMEE_S12_SOURCE_KNOWN ?= 0.9
 AMEE_CHANGED_WEIGHT ?= 30
 AMEE_WIDE ?= 32 48 64 96 128
 AMEE_S1_STEPS ?= 1500
@@ -49,6 +58,8 @@ AMEE_STAGE7 := runs/amee/full_stage7/export/amee_gan_step$(call pad6,$(AMEE_S7_S
 AMEE_STAGE8 := runs/amee/full_stage8/export/amee_gan_step$(call pad6,$(AMEE_S8_STEPS)).manifest.json
 AMEE_STAGE9 := runs/amee/full_stage9/export/amee_gan_step$(call pad6,$(AMEE_S9_STEPS)).manifest.json
 AMEE_STAGE10 := runs/amee/full_stage10/export/amee_gan_step$(call pad6,$(AMEE_S10_STEPS)).manifest.json
+AMEE_STAGE11 := runs/amee/full_stage11/export/amee_gan_step$(call pad6,$(AMEE_S11_STEPS)).manifest.json
+AMEE_STAGE12 := runs/amee/full_stage12/export/amee_gan_step$(call pad6,$(AMEE_S12_STEPS)).manifest.json
 AMEE_NO_MASK := runs/amee/no_mask/export/amee_gan_step$(call pad6,$(AMEE_S1_STEPS)).manifest.json
 AMEE_NO_MAG := runs/amee/no_mag/export/amee_gan_step$(call pad6,$(AMEE_S1_STEPS)).manifest.json
 AMEE_REGRESSOR := weights/amee/expression_regressor
@@ -92,6 +103,16 @@ $(AMEE_STAGE10): $(AMEE_STAGE9)
 	$(AMEE_TRAIN) --out runs/amee/full_stage10 --init-from $(AMEE_STAGE9) --steps $(AMEE_S10_STEPS) --adv-ramp 1000 \
 	  --lambda-mag-g 30 --changed-weight $(AMEE_CHANGED_WEIGHT) --enc-channels $(AMEE_WIDE)
 
+$(AMEE_STAGE11): $(AMEE_STAGE10)
+	$(AMEE_TRAIN) --out runs/amee/full_stage11 --init-from $(AMEE_STAGE10) --steps $(AMEE_S11_STEPS) --adv-ramp 1000 \
+	  --lambda-mag-g 30 --changed-weight $(AMEE_CHANGED_WEIGHT) --enc-channels $(AMEE_WIDE) \
+	  --source-input --source-known-prob $(AMEE_SOURCE_KNOWN)
+
+$(AMEE_STAGE12): $(AMEE_STAGE11)
+	$(AMEE_TRAIN) --out runs/amee/full_stage12 --init-from $(AMEE_STAGE11) --steps $(AMEE_S12_STEPS) --adv-ramp 1000 \
+	  --lambda-mag-g 30 --changed-weight $(AMEE_CHANGED_WEIGHT) --enc-channels $(AMEE_WIDE) \
+	  --source-input --source-known-prob $(AMEE_S12_SOURCE_KNOWN)
+
 $(AMEE_NO_MASK):
 	$(AMEE_TRAIN) --out runs/amee/no_mask --no-mask $(AMEE_S1)
 
@@ -103,8 +124,8 @@ $(AMEE_NO_MAG):
 amee-regressor: venv
 	$(VPY) -m moodrig.weights_tools.amee_regressor --out $(AMEE_REGRESSOR) --steps 5000 --threads 1
 
-amee-ship: venv $(AMEE_STAGE10)
-	$(VPY) -m moodrig.weights_tools.amee_ship --from $(AMEE_STAGE10)
+amee-ship: venv $(AMEE_STAGE12)
+	$(VPY) -m moodrig.weights_tools.amee_ship --from $(AMEE_STAGE12)
 
 amee-train: venv amee-ship amee-ablations
 
