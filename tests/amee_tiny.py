@@ -24,3 +24,18 @@ def tiny_exports(folder: Path, resolution: int = 32, source_input: bool = False)
                            model=REGRESSOR_NAME, model_version=REGRESSOR_VERSION,
                            architecture={"resolution": resolution, "width": 4})
     return weights, reg_m
+
+
+def trained_like(cfg: AmeeConfig, seed: int = 1) -> Generator:
+    """A generator with non-trivial BatchNorm statistics and affine parameters (train mode), so
+    function-preserving edits are tested on more than a fresh initialisation."""
+    torch.manual_seed(seed)
+    g = Generator(cfg)
+    with torch.no_grad():
+        for m in g.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.3, 0.3)
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+    return g

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from amee_tiny import trained_like
 
 from moodrig.core.amee.config import AmeeConfig
 from moodrig.core.amee.infer import AmeeEditor
-from moodrig.core.amee.model import Generator
 from moodrig.core.amee.weights_io import export_generator, weights_id
 from moodrig.core.errors import InputError
 from moodrig.core.painter import DEFAULT_STYLE, paint_face
@@ -25,23 +25,9 @@ TINY_SRC = AmeeConfig(**{**TINY.to_dict(), "enc_channels": TINY.enc_channels, "d
                          "source_input": True})
 
 
-def _trained_like(cfg: AmeeConfig, seed: int = 0) -> Generator:
-    """Non-trivial BatchNorm statistics and affine parameters, so widening is tested on more than init."""
-    torch.manual_seed(seed)
-    gen = Generator(cfg)
-    with torch.no_grad():
-        for m in gen.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.uniform_(-0.3, 0.3)
-                m.running_mean.uniform_(-0.5, 0.5)
-                m.running_var.uniform_(0.5, 2.0)
-    return gen.eval()
-
-
 def test_condition_layout_and_unknown_source() -> None:
     assert TINY.condition_dim == 8 and TINY_SRC.condition_dim == 17
-    gen = _trained_like(TINY_SRC)
+    gen = trained_like(TINY_SRC, seed=0).eval()
     a, s = torch.rand(3, 8), torch.rand(3, 8)
     cond = gen.condition(a, s, torch.tensor([1.0, 0.0, 1.0]))
     assert torch.equal(cond[:, :8], a) and torch.equal(cond[:, 16], torch.tensor([1.0, 0.0, 1.0]))
@@ -58,14 +44,14 @@ def test_condition_layout_and_unknown_source() -> None:
 def test_config_round_trip_keeps_old_content_ids() -> None:
     assert "source_input" not in TINY.to_dict()  # as written before the field existed
     assert AmeeConfig.from_dict(TINY_SRC.to_dict()) == TINY_SRC and TINY_SRC.to_dict()["source_input"] is True
-    gen = _trained_like(TINY)
+    gen = trained_like(TINY)
     wide = widen_generator(gen, TINY_SRC)
     assert weights_id(wide) != weights_id(gen)
 
 
 def test_editor_uses_and_checks_source_expressions(tmp_path: Path) -> None:
     torch.manual_seed(0)
-    gen = _trained_like(TINY_SRC)
+    gen = trained_like(TINY_SRC)
     with torch.no_grad():
         assert gen.mask_head is not None
         gen.mask_head.bias.fill_(2.0)  # an open mask, so the edit shows
@@ -82,13 +68,13 @@ def test_editor_uses_and_checks_source_expressions(tmp_path: Path) -> None:
         editor.edit(tex, ex, neutral[:1])
     with pytest.raises(InputError, match="source expressions"):
         editor.edit(tex, ex, neutral + 2.0)
-    plain = AmeeEditor.load(export_generator(tmp_path / "plain.safetensors", _trained_like(TINY)), device="cpu")
+    plain = AmeeEditor.load(export_generator(tmp_path / "plain.safetensors", trained_like(TINY)), device="cpu")
     assert not plain.takes_source and np.array_equal(plain.edit(tex, ex, neutral), plain.edit(tex, ex))
 
 
 @pytest.mark.parametrize("channels", [TINY.enc_channels, (8, 8, 12, 16, 24)])
 def test_adding_the_source_input_keeps_the_output(channels: tuple[int, ...]) -> None:
-    src = _trained_like(TINY)
+    src = trained_like(TINY)
     target = AmeeConfig(**{**TINY_SRC.to_dict(), "enc_channels": channels, "disc_channels": TINY.disc_channels})
     wide = widen_generator(src, target)
     x, a, s = torch.rand(4, 3, 32, 32) * 2 - 1, torch.rand(4, 8), torch.rand(4, 8)
@@ -102,13 +88,13 @@ def test_adding_the_source_input_keeps_the_output(channels: tuple[int, ...]) -> 
                 torch.testing.assert_close(i1, i0, atol=1e-6, rtol=0)
                 torch.testing.assert_close(m1, m0, atol=1e-6, rtol=0)
     with pytest.raises(ValueError, match="cannot drop"):
-        widen_generator(_trained_like(TINY_SRC), TINY)
+        widen_generator(trained_like(TINY_SRC), TINY)
 
 
 def test_training_adds_the_source_input_to_an_export(tmp_path: Path) -> None:
     narrow = AmeeConfig(**{**TINY.to_dict(), "enc_channels": TINY.enc_channels, "disc_channels": TINY.disc_channels,
                            "n_residual": 3})  # the training CLI's residual depth
-    base = export_generator(tmp_path / "base.safetensors", _trained_like(narrow))
+    base = export_generator(tmp_path / "base.safetensors", trained_like(narrow))
     cfg = TrainConfig(out=str(tmp_path / "run"), steps=2, batch=4, styles=4, per_style=3, resolution=32,
                       enc_channels=TINY.enc_channels, disc_channels=TINY.disc_channels, threads=1, log_every=1,
                       sample_every=2, ckpt_every=1, cache_dir=str(tmp_path / "cache"), init_from=str(base),

@@ -4,33 +4,20 @@ from __future__ import annotations
 
 import pytest
 import torch
+from amee_tiny import trained_like
 
 from moodrig.core.amee.config import AmeeConfig
-from moodrig.core.amee.model import Generator, compose
+from moodrig.core.amee.model import compose
 from moodrig.weights_tools.amee_widen import widen_generator
 
 NARROW = AmeeConfig(resolution=32, enc_channels=(4, 8, 8, 16, 16), disc_channels=(8, 16))
-
-
-def _trained_like(cfg: AmeeConfig) -> Generator:
-    """A generator with non-trivial BatchNorm statistics and affine parameters."""
-    torch.manual_seed(1)
-    g = Generator(cfg)
-    with torch.no_grad():
-        for m in g.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.uniform_(-0.3, 0.3)
-                m.running_mean.uniform_(-0.5, 0.5)
-                m.running_var.uniform_(0.5, 2.0)
-    return g
 
 
 @pytest.mark.parametrize("wide_ch", [(8, 12, 8, 16, 16), (4, 8, 12, 24, 32), (6, 10, 12, 20, 24)])
 @pytest.mark.parametrize("skips,inject", [(True, True), (False, False), (True, False)])
 def test_widened_generator_computes_the_same(wide_ch: tuple[int, ...], skips: bool, inject: bool) -> None:
     narrow_cfg = AmeeConfig(**{**NARROW.to_dict(), "skips": skips, "inject": inject, "enc_channels": NARROW.enc_channels})
-    src = _trained_like(narrow_cfg)
+    src = trained_like(narrow_cfg)
     wide = widen_generator(src, AmeeConfig(**{**narrow_cfg.to_dict(), "enc_channels": wide_ch}))
     assert sum(p.numel() for p in wide.parameters()) > sum(p.numel() for p in src.parameters())
     x, a = torch.rand(3, 3, 32, 32) * 2 - 1, torch.rand(3, 8)
@@ -44,7 +31,7 @@ def test_widened_generator_computes_the_same(wide_ch: tuple[int, ...], skips: bo
 
 
 def test_new_channels_learn() -> None:
-    wide = widen_generator(_trained_like(NARROW), AmeeConfig(**{**NARROW.to_dict(), "enc_channels": (8, 8, 8, 16, 16)}))
+    wide = widen_generator(trained_like(NARROW), AmeeConfig(**{**NARROW.to_dict(), "enc_channels": (8, 8, 8, 16, 16)}))
     w = wide.decoder[3][0].weight  # the last stride-2 layer, whose outputs 4..7 are new
     x, a = torch.rand(2, 3, 32, 32) * 2 - 1, torch.rand(2, 8)
     image, mask = wide(x, a)
@@ -55,7 +42,7 @@ def test_new_channels_learn() -> None:
 
 
 def test_only_wider_encoder_channels() -> None:
-    src = _trained_like(NARROW)
+    src = trained_like(NARROW)
     with pytest.raises(ValueError, match="cannot widen"):
         widen_generator(src, AmeeConfig(**{**NARROW.to_dict(), "enc_channels": (4, 8, 8, 16, 8)}))
     with pytest.raises(ValueError, match="only enc_channels"):
