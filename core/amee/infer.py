@@ -77,26 +77,23 @@ def check_batch(textures: Any, expressions: Any) -> tuple[NDArray[np.float32], N
     lo, hi = float(textures.min()), float(textures.max())
     if not (lo >= 0.0 and hi <= 1.0):
         raise InputError(None, "texture values must be finite and lie in [0, 1]")
-    try:
-        ex = check_expression(expressions)
-    except ValueError as exc:
-        raise InputError(None, str(exc)) from exc
-    if ex.shape != (textures.shape[0], N_EXPRESSION):
-        raise InputError(None, f"expressions must have shape ({textures.shape[0]}, {N_EXPRESSION}), got {ex.shape}")
-    return textures, ex
+    return textures, _check_vectors(expressions, textures.shape[0], "expressions")
 
 
 def check_sources(source_expressions: Any, batch: int) -> NDArray[np.float32] | None:
     """None, or validate (B, 8) in [0, 1] like the target expressions; raise InputError."""
-    if source_expressions is None:
-        return None
+    return None if source_expressions is None else _check_vectors(source_expressions, batch, "source expressions")
+
+
+def _check_vectors(vectors: Any, batch: int, name: str) -> NDArray[np.float32]:
+    """(batch, 8) expression vectors in [0, 1]; the InputError names ``name``."""
     try:
-        src = check_expression(source_expressions)
+        ex = check_expression(vectors)
     except ValueError as exc:
-        raise InputError(None, f"source expressions: {exc}") from exc
-    if src.shape != (batch, N_EXPRESSION):
-        raise InputError(None, f"source expressions must have shape ({batch}, {N_EXPRESSION}), got {src.shape}")
-    return src
+        raise InputError(None, f"{name}: {exc}") from exc
+    if ex.shape != (batch, N_EXPRESSION):
+        raise InputError(None, f"{name} must have shape ({batch}, {N_EXPRESSION}), got {ex.shape}")
+    return ex
 
 
 def _channels_last(module: torch.nn.Module) -> None:
