@@ -25,7 +25,9 @@
 #            the new input starts with zero weights, so the net starts as stage 10), the source
 #            told for a share AMEE_SOURCE_KNOWN of the pairs, AMEE_S11_STEPS steps;
 #  stage 12 = from stage 11's export, the source told for a share AMEE_S12_SOURCE_KNOWN,
-#            AMEE_S12_STEPS steps. Shipped.
+#            AMEE_S12_STEPS steps;
+#  stage 13 = from stage 12's export, the source told for a share AMEE_S13_SOURCE_KNOWN,
+#            AMEE_S13_STEPS steps. Shipped.
 # `make amee-eval` regenerates docs/amee_eval.md (runs/ is not committed: missing exports are
 # trained first).
 AMEE_STEPS ?= 4500
@@ -41,6 +43,8 @@ AMEE_S11_STEPS ?= 15000
 AMEE_SOURCE_KNOWN ?= 0.75
 AMEE_S12_STEPS ?= 4000
 AMEE_S12_SOURCE_KNOWN ?= 0.9
+AMEE_S13_STEPS ?= 4000
+AMEE_S13_SOURCE_KNOWN ?= 0.95
 AMEE_CHANGED_WEIGHT ?= 30
 AMEE_WIDE ?= 32 48 64 96 128
 AMEE_S1_STEPS ?= 1500
@@ -60,6 +64,7 @@ AMEE_STAGE9 := runs/amee/full_stage9/export/amee_gan_step$(call pad6,$(AMEE_S9_S
 AMEE_STAGE10 := runs/amee/full_stage10/export/amee_gan_step$(call pad6,$(AMEE_S10_STEPS)).manifest.json
 AMEE_STAGE11 := runs/amee/full_stage11/export/amee_gan_step$(call pad6,$(AMEE_S11_STEPS)).manifest.json
 AMEE_STAGE12 := runs/amee/full_stage12/export/amee_gan_step$(call pad6,$(AMEE_S12_STEPS)).manifest.json
+AMEE_STAGE13 := runs/amee/full_stage13/export/amee_gan_step$(call pad6,$(AMEE_S13_STEPS)).manifest.json
 AMEE_NO_MASK := runs/amee/no_mask/export/amee_gan_step$(call pad6,$(AMEE_S1_STEPS)).manifest.json
 AMEE_NO_MAG := runs/amee/no_mag/export/amee_gan_step$(call pad6,$(AMEE_S1_STEPS)).manifest.json
 AMEE_REGRESSOR := weights/amee/expression_regressor
@@ -113,6 +118,11 @@ $(AMEE_STAGE12): $(AMEE_STAGE11)
 	  --lambda-mag-g 30 --changed-weight $(AMEE_CHANGED_WEIGHT) --enc-channels $(AMEE_WIDE) \
 	  --source-input --source-known-prob $(AMEE_S12_SOURCE_KNOWN)
 
+$(AMEE_STAGE13): $(AMEE_STAGE12)
+	$(AMEE_TRAIN) --out runs/amee/full_stage13 --init-from $(AMEE_STAGE12) --steps $(AMEE_S13_STEPS) --adv-ramp 1000 \
+	  --lambda-mag-g 30 --changed-weight $(AMEE_CHANGED_WEIGHT) --enc-channels $(AMEE_WIDE) \
+	  --source-input --source-known-prob $(AMEE_S13_SOURCE_KNOWN)
+
 $(AMEE_NO_MASK):
 	$(AMEE_TRAIN) --out runs/amee/no_mask --no-mask $(AMEE_S1)
 
@@ -124,8 +134,8 @@ $(AMEE_NO_MAG):
 amee-regressor: venv
 	$(VPY) -m moodrig.weights_tools.amee_regressor --out $(AMEE_REGRESSOR) --steps 5000 --threads 1
 
-amee-ship: venv $(AMEE_STAGE12)
-	$(VPY) -m moodrig.weights_tools.amee_ship --from $(AMEE_STAGE12)
+amee-ship: venv $(AMEE_STAGE13)
+	$(VPY) -m moodrig.weights_tools.amee_ship --from $(AMEE_STAGE13)
 
 amee-train: venv amee-ship amee-ablations
 
