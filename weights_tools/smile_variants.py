@@ -53,6 +53,25 @@ def _mouth_hog(size: int, cell: int) -> Callable[[NDArray[np.uint8], F64, F64], 
     return fn
 
 
+def _smile_cascade(region: tuple[float, float, float, float], width: int, height: int) -> Callable[[NDArray[np.uint8], F64, F64], F64]:
+    """OpenCV's own smile cascade (haarcascade_smile.xml, trained on other faces) run on the
+    equalised lower face: raw detection count (no neighbour merging), its log, and the best and
+    top-5 mean stage weights."""
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_smile.xml")  # type: ignore[attr-defined]
+    x0, x1, y0, y1 = region
+
+    def fn(image: NDArray[np.uint8], landmarks: F64, can: F64) -> F64:
+        m = smile.canonical_to_image(landmarks, can) @ np.array([[(x1 - x0) / width, 0, x0], [0, (y1 - y0) / height, y0], [0, 0, 1.0]])
+        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        patch = cv2.equalizeHist(cv2.warpAffine(gray, m, (width, height), flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
+                                                borderMode=cv2.BORDER_REPLICATE))
+        _, _, weights = cascade.detectMultiScale3(patch, scaleFactor=1.05, minNeighbors=0, minSize=(36, 18), outputRejectLevels=True)
+        w = np.sort(np.asarray(weights, dtype=np.float64).ravel())
+        n = len(w)
+        return np.array([n, np.log1p(n), w[-1] if n else -5.0, w[-5:].mean() if n else -5.0])
+    return fn
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data")
@@ -67,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
     pid = [samples[i].face_id for i in sm]
     outer = person_folds(pid, FOLDS)
     images = {i: load(i) for i in sm}
+    analyzer = FaceAnalyzer(AnalyzerConfig())
+    mirrored = {i: np.ascontiguousarray(images[i][:, ::-1]) for i in sm}
+    mirror_hits = {i: analyzer.locate(mirrored[i]) for i in sm}
+    mirror_lm = {i: h[0].landmarks for i, h in mirror_hits.items() if h is not None}
     cans = []
     for k in range(FOLDS):
         neutral = [sm[j] for j in np.flatnonzero(outer != k) if samples[sm[j]].view == "front" and samples[sm[j]].expression == "neutral"]
@@ -76,10 +99,19 @@ def main(argv: list[str] | None = None) -> int:
     def appearance(fn: Callable[[NDArray[np.uint8], F64, F64], F64]) -> list[F64]:
         return [np.array([fn(images[i], obs.landmarks[i], c) for i in sm]) for c in cans]
 
+    def mirror_rows(k: int) -> tuple[F64, F64, F64, list[str]]:
+        """Geometry, appearance, labels and people of the mirrored photos of fold k's training people."""
+        keep = [j for j in np.flatnonzero(outer != k) if sm[j] in mirror_lm]
+        lms = [mirror_lm[sm[j]] for j in keep]
+        g = np.array([smile.geometry_features(frontalise(lm, fit_rotation(lm, cans[k])[0])) for lm in lms])
+        a = np.array([smile.appearance_features(mirrored[sm[j]], lm, cans[k]) for j, lm in zip(keep, lms, strict=True)])
+        return g, a, y[keep], [pid[j] for j in keep]
+
     def score(app: list[F64], extra: tuple[list[F64], ...] = (), gp: float = GEO_PENALTY, ar: float = APP_RIDGE,
-              combine: str = "sum") -> str:
+              combine: str = "sum", mirror: bool = False) -> str:
         """Front / 3/4 accuracy of z = the sum of the geometric, appearance and any ``extra``
-        ridge scores, each divided by its inner-fold spread (or thresholded / stacked)."""
+        ridge scores, each divided by its inner-fold spread (or thresholded / stacked);
+        ``mirror`` adds the training people's mirrored photos to the fits (shipped appearance only)."""
         def fit(c: int, x: F64, t: F64) -> smile.LinearScore:  # score 0 is the geometric one
             return smile.fit_logistic(x, t, gp) if c == 0 else smile.fit_ridge(x, t, ar)
 
@@ -87,15 +119,21 @@ def main(argv: list[str] | None = None) -> int:
         for k in range(FOLDS):
             tr, te = outer != k, outer == k
             xs = [geo[k], app[k], *(e[k] for e in extra)]
+            train_x = [x[tr] for x in xs]
             yt = y[tr]
-            inner = person_folds([pid[j] for j in np.flatnonzero(tr)], INNER_FOLDS)
+            people = [pid[j] for j in np.flatnonzero(tr)]
+            if mirror:
+                mg, ma, my, mp = mirror_rows(k)
+                train_x = [np.vstack([train_x[0], mg]), np.vstack([train_x[1], ma])]
+                yt, people = np.concatenate([yt, my]), people + mp
+            inner = person_folds(people, INNER_FOLDS)
             held = np.zeros((len(yt), len(xs)))
             for kk in range(INNER_FOLDS):
                 a, t = inner != kk, inner == kk
-                for c, x in enumerate(xs):
-                    held[t, c] = fit(c, x[tr][a], yt[a])(x[tr][t])
+                for c, x in enumerate(train_x):
+                    held[t, c] = fit(c, x[a], yt[a])(x[t])
             s = held.std(axis=0)
-            both = np.stack([fit(c, x[tr], yt)(x[te]) for c, x in enumerate(xs)], 1) / s
+            both = np.stack([fit(c, x, yt)(xs[c][te]) for c, x in enumerate(train_x)], 1) / s
             if combine == "sum":
                 z[te] = both.sum(1)
             elif combine == "threshold":  # the inner folds' most accurate threshold on the sum
@@ -125,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
          lambda: score(shipped, (appearance(_mouth_lbp((-0.95, 0.95, -0.05, 0.6), LbpConfig(size=64, grid=4))),))),
         ("+ mouth HOG (8-px cells, 9 bins) as a third score", lambda: score(shipped, (appearance(_mouth_hog(64, 8)),))),
         ("mouth HOG instead of the mouth LBP", lambda: score(appearance(_mouth_hog(64, 8)))),
+        ("+ OpenCV smile cascade (lower face 128 x 72) as a third score",
+         lambda: score(shipped, (appearance(_smile_cascade((-0.8, 0.8, 0.2, 1.1), 128, 72)),))),
+        ("+ the training people's mirrored photos in the fits", lambda: score(shipped, mirror=True)),
     ]
     print("| variant | front / 3/4 accuracy (%) |\n|---|---|")
     for name, run in rows:
