@@ -86,6 +86,10 @@ def test_mouth_patch_reads_the_mouth_region_of_any_size() -> None:
         dark = int(np.argmin(rows))
         assert abs(dark - (0.68 - 0.35) / 0.65 * 64) <= 3, (scale, dark)
         assert rows[0] > 150 and rows[-1] > 150
+        wide = mouth_patch(img, face, calib.cached().canonical, 96, height=40)  # size wide x height high
+        assert wide.shape == (40, 96)
+        assert abs(int(np.argmin(wide.mean(axis=1))) - (0.68 - 0.35) / 0.65 * 40) <= 2, scale
+        assert np.array_equal(mouth_patch(img, face, calib.cached().canonical, 64, height=64), p)
 
 
 def test_baseline_corrects_a_smiley_resting_face_but_not_a_constant_smile() -> None:

@@ -11,6 +11,7 @@ data: nothing is written.
 from __future__ import annotations
 
 import argparse
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -55,16 +56,12 @@ def _mouth_hog(size: int, cell: int) -> Callable[[NDArray[np.uint8], F64, F64], 
 
 def _smile_cascade(region: tuple[float, float, float, float], width: int, height: int) -> Callable[[NDArray[np.uint8], F64, F64], F64]:
     """OpenCV's own smile cascade (haarcascade_smile.xml, trained on other faces) run on the
-    equalised lower face: raw detection count (no neighbour merging), its log, and the best and
-    top-5 mean stage weights."""
+    equalised lower face (``smile.mouth_patch`` of ``region``, ``width`` × ``height``): raw
+    detection count (no neighbour merging), its log, and the best and top-5 mean stage weights."""
     cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_smile.xml")  # type: ignore[attr-defined]
-    x0, x1, y0, y1 = region
 
     def fn(image: NDArray[np.uint8], landmarks: F64, can: F64) -> F64:
-        m = smile.canonical_to_image(landmarks, can) @ np.array([[(x1 - x0) / width, 0, x0], [0, (y1 - y0) / height, y0], [0, 0, 1.0]])
-        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-        patch = cv2.equalizeHist(cv2.warpAffine(gray, m, (width, height), flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
-                                                borderMode=cv2.BORDER_REPLICATE))
+        patch = cv2.equalizeHist(smile.mouth_patch(image, landmarks, can, width, region, height))
         _, _, weights = cascade.detectMultiScale3(patch, scaleFactor=1.05, minNeighbors=0, minSize=(36, 18), outputRejectLevels=True)
         w = np.sort(np.asarray(weights, dtype=np.float64).ravel())
         n = len(w)
@@ -86,10 +83,6 @@ def main(argv: list[str] | None = None) -> int:
     pid = [samples[i].face_id for i in sm]
     outer = person_folds(pid, FOLDS)
     images = {i: load(i) for i in sm}
-    analyzer = FaceAnalyzer(AnalyzerConfig())
-    mirrored = {i: np.ascontiguousarray(images[i][:, ::-1]) for i in sm}
-    mirror_hits = {i: analyzer.locate(mirrored[i]) for i in sm}
-    mirror_lm = {i: h[0].landmarks for i, h in mirror_hits.items() if h is not None}
     cans = []
     for k in range(FOLDS):
         neutral = [sm[j] for j in np.flatnonzero(outer != k) if samples[sm[j]].view == "front" and samples[sm[j]].expression == "neutral"]
@@ -99,12 +92,22 @@ def main(argv: list[str] | None = None) -> int:
     def appearance(fn: Callable[[NDArray[np.uint8], F64, F64], F64]) -> list[F64]:
         return [np.array([fn(images[i], obs.landmarks[i], c) for i in sm]) for c in cans]
 
+    @functools.cache
+    def mirrored() -> dict[int, tuple[NDArray[np.uint8], F64]]:
+        """Each photo flipped left-right with its landmarks found again (photos without a face
+        left out); computed once, on the first row that asks."""
+        analyzer = FaceAnalyzer(AnalyzerConfig())
+        flipped = {i: np.ascontiguousarray(images[i][:, ::-1]) for i in sm}
+        hits = {i: analyzer.locate(im) for i, im in flipped.items()}
+        return {i: (flipped[i], h[0].landmarks) for i, h in hits.items() if h is not None}
+
     def mirror_rows(k: int) -> tuple[F64, F64, F64, list[str]]:
         """Geometry, appearance, labels and people of the mirrored photos of fold k's training people."""
-        keep = [j for j in np.flatnonzero(outer != k) if sm[j] in mirror_lm]
-        lms = [mirror_lm[sm[j]] for j in keep]
-        g = np.array([smile.geometry_features(frontalise(lm, fit_rotation(lm, cans[k])[0])) for lm in lms])
-        a = np.array([smile.appearance_features(mirrored[sm[j]], lm, cans[k]) for j, lm in zip(keep, lms, strict=True)])
+        flips = mirrored()
+        keep = [j for j in np.flatnonzero(outer != k) if sm[j] in flips]
+        pairs = [flips[sm[j]] for j in keep]
+        g = np.array([smile.geometry_features(frontalise(lm, fit_rotation(lm, cans[k])[0])) for _, lm in pairs])
+        a = np.array([smile.appearance_features(im, lm, cans[k]) for im, lm in pairs])
         return g, a, y[keep], [pid[j] for j in keep]
 
     def score(app: list[F64], extra: tuple[list[F64], ...] = (), gp: float = GEO_PENALTY, ar: float = APP_RIDGE,
@@ -112,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         """Front / 3/4 accuracy of z = the sum of the geometric, appearance and any ``extra``
         ridge scores, each divided by its inner-fold spread (or thresholded / stacked);
         ``mirror`` adds the training people's mirrored photos to the fits (shipped appearance only)."""
+        if mirror and extra:
+            raise ValueError("mirror=True adds mirrored rows to the geometric and appearance scores only")
         def fit(c: int, x: F64, t: F64) -> smile.LinearScore:  # score 0 is the geometric one
             return smile.fit_logistic(x, t, gp) if c == 0 else smile.fit_ridge(x, t, ar)
 

@@ -111,19 +111,20 @@ def canonical_to_image(landmarks: NDArray[np.floating[Any]], canonical: NDArray[
 
 def mouth_patch(
     image: NDArray[np.uint8], landmarks: NDArray[np.floating[Any]], canonical: NDArray[np.float64], size: int = MOUTH_LBP.size,
-    region: tuple[float, float, float, float] = MOUTH_REGION,
+    region: tuple[float, float, float, float] = MOUTH_REGION, height: int | None = None,
 ) -> NDArray[np.uint8]:
     """The mouth region (``MOUTH_REGION`` unless another canonical-face ``region`` is given)
-    resampled to ``size`` × ``size`` gray pixels.
+    resampled to ``size`` × ``size`` gray pixels (``size`` wide × ``height`` high if given).
 
     Only the region's bounding box is converted to gray; large faces are first reduced with
     area averaging to about the patch's resolution, so the patch does not alias and looks
     alike whatever the face size in the photo."""
     x0, x1, y0, y1 = region
+    h_out = size if height is None else height
     a = canonical_to_image(landmarks, canonical)
     # patch px (u, v) -> canonical (x0 + u·sx, y0 + v·sy) -> image px
-    m = a @ np.array([[(x1 - x0) / size, 0.0, x0], [0.0, (y1 - y0) / size, y0], [0.0, 0.0, 1.0]])
-    corners = m @ np.array([[0, size, 0, size], [0, 0, size, size], [1, 1, 1, 1]], dtype=np.float64)
+    m = a @ np.array([[(x1 - x0) / size, 0.0, x0], [0.0, (y1 - y0) / h_out, y0], [0.0, 0.0, 1.0]])
+    corners = m @ np.array([[0, size, 0, size], [0, 0, h_out, h_out], [1, 1, 1, 1]], dtype=np.float64)
     h, w = image.shape[:2]
     lo = np.clip(np.floor(corners.min(axis=1)).astype(int) - 2, 0, [w - 1, h - 1])
     hi = np.clip(np.ceil(corners.max(axis=1)).astype(int) + 2, lo + 1, [w, h])
@@ -136,7 +137,7 @@ def mouth_patch(
         sw, sh = max(1, round(sub.shape[1] / step)), max(1, round(sub.shape[0] / step))
         m *= np.array([[sw / sub.shape[1]], [sh / sub.shape[0]]])
         sub = np.asarray(cv2.resize(sub, (sw, sh), interpolation=cv2.INTER_AREA), dtype=np.uint8)
-    out = cv2.warpAffine(sub, m, (size, size), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+    out = cv2.warpAffine(sub, m, (size, h_out), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
     return np.asarray(out, dtype=np.uint8)
 
 
