@@ -32,9 +32,12 @@ from moodrig.core.face.calibrate import (
     person_folds,
     read_labels,
 )
+from moodrig.core.face.detector import to_tensor
 from moodrig.core.face.evaluate import FOLDS
 from moodrig.core.face.geometry import fit_rotation, frontalise
 from moodrig.core.face.lbp import LbpConfig, features
+from moodrig.core.face.models import MESH, cached_net
+from moodrig.core.face.roi import crop, roi_from_landmarks
 
 F64 = NDArray[np.float64]
 
@@ -69,9 +72,30 @@ def _smile_cascade(region: tuple[float, float, float, float], width: int, height
     return fn
 
 
+MESH_BACKBONE = 141
+"""Face Mesh's 6 x 6 x 128 backbone output, the input of both its heads (TFLite tensor id)."""
+MESH_LANDMARK_HEAD = 207
+"""The landmark head's last 3 x 3 x 32 features (the 1404 landmark values are linear in them)."""
+
+
+def _mesh_features(tensor_id: int) -> Callable[[NDArray[np.uint8], F64], F64]:
+    """Face Mesh's own internal features of the photo: the network run on the crop its final
+    landmarks define (as the analyser's second pass does), one intermediate tensor flattened.
+    Learned from far more faces than London has; sees teeth and creases as well as shape."""
+    net = cached_net(MESH)
+
+    def fn(image: NDArray[np.uint8], landmarks: F64) -> F64:
+        patch, _ = crop(image, roi_from_landmarks(landmarks), MESH.input_size)
+        with torch.inference_mode():
+            t = net.run_graph(to_tensor(patch, *MESH.input_range))[tensor_id]
+        return t.reshape(-1).numpy().astype(np.float64)
+    return fn
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data")
+    ap.add_argument("--only", default="", help="run only the rows whose name contains this text (and the shipped row)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     samples = read_labels(args.data)
@@ -91,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
 
     def appearance(fn: Callable[[NDArray[np.uint8], F64, F64], F64]) -> list[F64]:
         return [np.array([fn(images[i], obs.landmarks[i], c) for i in sm]) for c in cans]
+
+    def per_photo(fn: Callable[[NDArray[np.uint8], F64], F64]) -> list[F64]:
+        """Features that do not depend on the fold's canonical face: computed once."""
+        x = np.array([fn(images[i], obs.landmarks[i]) for i in sm])
+        return [x] * FOLDS
 
     @functools.cache
     def mirrored() -> dict[int, tuple[NDArray[np.uint8], F64]]:
@@ -171,9 +200,16 @@ def main(argv: list[str] | None = None) -> int:
         ("+ OpenCV smile cascade (lower face 128 x 72) as a third score",
          lambda: score(shipped, (appearance(_smile_cascade((-0.8, 0.8, 0.2, 1.1), 128, 72)),))),
         ("+ the training people's mirrored photos in the fits", lambda: score(shipped, mirror=True)),
+        ("Face Mesh backbone features (6 x 6 x 128) instead of the mouth LBP", lambda: score(per_photo(_mesh_features(MESH_BACKBONE)))),
+        ("+ Face Mesh backbone features (6 x 6 x 128) as a third score",
+         lambda: score(shipped, (per_photo(_mesh_features(MESH_BACKBONE)),))),
+        ("+ Face Mesh landmark-head features (3 x 3 x 32) as a third score",
+         lambda: score(shipped, (per_photo(_mesh_features(MESH_LANDMARK_HEAD)),))),
     ]
     print("| variant | front / 3/4 accuracy (%) |\n|---|---|")
     for name, run in rows:
+        if args.only and args.only not in name and name != "shipped":
+            continue
         print(f"| {name} | {run()} |", flush=True)
     return 0
 
