@@ -27,7 +27,10 @@
 #  stage 12 = from stage 11's export, the source told for a share AMEE_S12_SOURCE_KNOWN,
 #            AMEE_S12_STEPS steps;
 #  stage 13 = from stage 12's export, the source told for a share AMEE_S13_SOURCE_KNOWN,
-#            AMEE_S13_STEPS steps. Shipped.
+#            AMEE_S13_STEPS steps;
+#  stage 14 = from stage 13's export, AMEE_S14_STYLES training styles (the 4000 of the earlier
+#            stages and new ones: the model generalised worse than it fitted), learning rates
+#            halved (AMEE_S14_LR_G, AMEE_S14_LR_D), AMEE_S14_STEPS steps. Shipped.
 # `make amee-eval` regenerates docs/amee_eval.md (runs/ is not committed: missing exports are
 # trained first).
 AMEE_STEPS ?= 4500
@@ -45,6 +48,10 @@ AMEE_S12_STEPS ?= 4000
 AMEE_S12_SOURCE_KNOWN ?= 0.9
 AMEE_S13_STEPS ?= 4000
 AMEE_S13_SOURCE_KNOWN ?= 0.95
+AMEE_S14_STEPS ?= 7000
+AMEE_S14_STYLES ?= 16000
+AMEE_S14_LR_G ?= 2.5e-4
+AMEE_S14_LR_D ?= 1e-4
 AMEE_CHANGED_WEIGHT ?= 30
 AMEE_WIDE ?= 32 48 64 96 128
 AMEE_S1_STEPS ?= 1500
@@ -65,6 +72,7 @@ AMEE_STAGE10 := runs/amee/full_stage10/export/amee_gan_step$(call pad6,$(AMEE_S1
 AMEE_STAGE11 := runs/amee/full_stage11/export/amee_gan_step$(call pad6,$(AMEE_S11_STEPS)).manifest.json
 AMEE_STAGE12 := runs/amee/full_stage12/export/amee_gan_step$(call pad6,$(AMEE_S12_STEPS)).manifest.json
 AMEE_STAGE13 := runs/amee/full_stage13/export/amee_gan_step$(call pad6,$(AMEE_S13_STEPS)).manifest.json
+AMEE_STAGE14 := runs/amee/full_stage14/export/amee_gan_step$(call pad6,$(AMEE_S14_STEPS)).manifest.json
 AMEE_NO_MASK := runs/amee/no_mask/export/amee_gan_step$(call pad6,$(AMEE_S1_STEPS)).manifest.json
 AMEE_NO_MAG := runs/amee/no_mag/export/amee_gan_step$(call pad6,$(AMEE_S1_STEPS)).manifest.json
 AMEE_REGRESSOR := weights/amee/expression_regressor
@@ -123,6 +131,12 @@ $(AMEE_STAGE13): $(AMEE_STAGE12)
 	  --lambda-mag-g 30 --changed-weight $(AMEE_CHANGED_WEIGHT) --enc-channels $(AMEE_WIDE) \
 	  --source-input --source-known-prob $(AMEE_S13_SOURCE_KNOWN)
 
+$(AMEE_STAGE14): $(AMEE_STAGE13)
+	$(AMEE_TRAIN) --out runs/amee/full_stage14 --init-from $(AMEE_STAGE13) --steps $(AMEE_S14_STEPS) --adv-ramp 1000 \
+	  --lambda-mag-g 30 --changed-weight $(AMEE_CHANGED_WEIGHT) --enc-channels $(AMEE_WIDE) \
+	  --source-input --source-known-prob $(AMEE_S13_SOURCE_KNOWN) --styles $(AMEE_S14_STYLES) \
+	  --lr-g $(AMEE_S14_LR_G) --lr-d $(AMEE_S14_LR_D)
+
 $(AMEE_NO_MASK):
 	$(AMEE_TRAIN) --out runs/amee/no_mask --no-mask $(AMEE_S1)
 
@@ -134,15 +148,15 @@ $(AMEE_NO_MAG):
 amee-regressor: venv
 	$(VPY) -m moodrig.weights_tools.amee_regressor --out $(AMEE_REGRESSOR) --steps 5000 --threads 1
 
-amee-ship: venv $(AMEE_STAGE13)
-	$(VPY) -m moodrig.weights_tools.amee_ship --from $(AMEE_STAGE13)
+amee-ship: venv $(AMEE_STAGE14)
+	$(VPY) -m moodrig.weights_tools.amee_ship --from $(AMEE_STAGE14)
 
 amee-train: venv amee-ship amee-ablations
 
 amee-ablations: venv $(AMEE_STAGE1) $(AMEE_NO_MASK) $(AMEE_NO_MAG)
 
 amee-eval: venv amee-ablations
-	$(VPY) -m moodrig.weights_tools.amee_eval --out docs/amee_eval.md --json runs/amee/eval.json --styles 32 --ft-styles 2 \
+	$(VPY) -m moodrig.weights_tools.amee_eval --out docs/amee_eval.md --json runs/amee/eval.json --styles 96 --ft-styles 2 \
 	  --ft-steps 200 --threads 1 --speed-threads 2 --sheet docs/images/amee_samples.png \
 	  --regressor $(AMEE_REGRESSOR).manifest.json \
 	  --ablation "full model, stage 1 @$(AMEE_S1_STEPS) steps=$(AMEE_STAGE1)" \
