@@ -150,4 +150,7 @@ def test_run_graph_exposes_every_tensor_and_the_outputs_forward_returns() -> Non
     for oid, out in zip(net.output_ids, outs, strict=True):
         t = env[oid].permute(0, 2, 3, 1) if env[oid].dim() == 4 else env[oid]  # NCHW -> TFLite's NHWC
         assert torch.equal(t.reshape(out.shape), out)
-    assert env[141].shape == (1, 128, 6, 6)  # the backbone output both heads read
+    from moodrig.weights_tools.smile_variants import MESH_BACKBONE, MESH_LANDMARK_HEAD
+
+    assert env[MESH_BACKBONE].shape == (1, 128, 6, 6)  # the backbone output both heads read
+    assert env[MESH_LANDMARK_HEAD].shape == (1, 32, 3, 3)
