@@ -116,10 +116,12 @@ def main(argv: list[str] | None = None) -> int:
     def appearance(fn: Callable[[NDArray[np.uint8], F64, F64], F64]) -> list[F64]:
         return [np.array([fn(images[i], obs.landmarks[i], c) for i in sm]) for c in cans]
 
-    def per_photo(fn: Callable[[NDArray[np.uint8], F64], F64]) -> list[F64]:
-        """Features that do not depend on the fold's canonical face: computed once."""
-        x = np.array([fn(images[i], obs.landmarks[i]) for i in sm])
-        return [x] * FOLDS
+    @functools.cache
+    def mesh_features(tensor_id: int) -> list[F64]:
+        """Face Mesh's intermediate tensor ``tensor_id`` of every photo, once per tensor (rows
+        share it); it does not depend on the fold's canonical face, so every fold gets the same."""
+        fn = _mesh_features(tensor_id)
+        return [np.array([fn(images[i], obs.landmarks[i]) for i in sm])] * FOLDS
 
     @functools.cache
     def mirrored() -> dict[int, tuple[NDArray[np.uint8], F64]]:
@@ -200,11 +202,11 @@ def main(argv: list[str] | None = None) -> int:
         ("+ OpenCV smile cascade (lower face 128 x 72) as a third score",
          lambda: score(shipped, (appearance(_smile_cascade((-0.8, 0.8, 0.2, 1.1), 128, 72)),))),
         ("+ the training people's mirrored photos in the fits", lambda: score(shipped, mirror=True)),
-        ("Face Mesh backbone features (6 x 6 x 128) instead of the mouth LBP", lambda: score(per_photo(_mesh_features(MESH_BACKBONE)))),
+        ("Face Mesh backbone features (6 x 6 x 128) instead of the mouth LBP", lambda: score(mesh_features(MESH_BACKBONE))),
         ("+ Face Mesh backbone features (6 x 6 x 128) as a third score",
-         lambda: score(shipped, (per_photo(_mesh_features(MESH_BACKBONE)),))),
+         lambda: score(shipped, (mesh_features(MESH_BACKBONE),))),
         ("+ Face Mesh landmark-head features (3 x 3 x 32) as a third score",
-         lambda: score(shipped, (per_photo(_mesh_features(MESH_LANDMARK_HEAD)),))),
+         lambda: score(shipped, (mesh_features(MESH_LANDMARK_HEAD),))),
     ]
     print("| variant | front / 3/4 accuracy (%) |\n|---|---|")
     for name, run in rows:
