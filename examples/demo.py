@@ -145,7 +145,8 @@ def plot_tracks(track: Any, curves: dict[str, np.ndarray], events: Any, path: Pa
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python examples/demo.py", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python examples/demo.py",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("out"), help="output folder (created)")
     parser.add_argument("--texture-size", type=int, default=512)
     parser.add_argument("--seconds", type=float, default=10.0)

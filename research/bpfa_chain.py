@@ -53,7 +53,8 @@ class CompiledChain:
 
 
 def compile_chain(bpfa: Bpfa) -> CompiledChain:
-    """Pre-resolve the top automaton into integer tables (missing rows: self-loop unless 'error')."""
+    """Pre-resolve the top automaton into integer tables (missing rows: self-loop unless
+    the policy is 'error')."""
     aut = bpfa.automaton
     bidx = {b.id: i for i, b in enumerate(aut.behaviors)}
     eidx = {e: i for i, e in enumerate(bpfa.alphabet)}
@@ -105,7 +106,12 @@ def compile_chain(bpfa: Bpfa) -> CompiledChain:
     )
 
 
-def sample_steps(chain: CompiledChain, event_codes: NDArray[np.integer[Any]], start: int, rng: np.random.Generator) -> NDArray[np.int64]:
+def sample_steps(
+    chain: CompiledChain,
+    event_codes: NDArray[np.integer[Any]],
+    start: int,
+    rng: np.random.Generator,
+) -> NDArray[np.int64]:
     """States after each event of ``event_codes`` (one chain); one uniform per step.
 
     A tight loop over pre-resolved Python tuples: per step one row lookup and one C-level
@@ -125,11 +131,21 @@ def sample_steps(chain: CompiledChain, event_codes: NDArray[np.integer[Any]], st
             append(s)
     except TypeError:
         e = evs[len(out)]
-        raise DefinitionError(None, "$.transitions", f"no row for ({chain.behaviors[s]!r}, {chain.events[e]!r})", "add the row") from None
+        raise DefinitionError(
+            None,
+            "$.transitions",
+            f"no row for ({chain.behaviors[s]!r}, {chain.events[e]!r})",
+            "add the row",
+        ) from None
     return np.asarray(out, dtype=np.int64)
 
 
-def sample_steps_batch(chain: CompiledChain, event_codes: NDArray[np.integer[Any]], start: int, rngs: Sequence[np.random.Generator]) -> NDArray[np.int64]:
+def sample_steps_batch(
+    chain: CompiledChain,
+    event_codes: NDArray[np.integer[Any]],
+    start: int,
+    rngs: Sequence[np.random.Generator],
+) -> NDArray[np.int64]:
     """(K, T) states of K automaton instances (one generator each) fed the same events.
 
     Uniforms are drawn per instance from its own generator, so row k equals
@@ -145,7 +161,12 @@ def sample_steps_batch(chain: CompiledChain, event_codes: NDArray[np.integer[Any
     for i in range(n):
         r = chain.row_of[state * ne + ev[i]]
         if np.any(r < 0):
-            raise DefinitionError(None, "$.transitions", "an instance reached a (behavior, event) pair with no row", "add the row")
+            raise DefinitionError(
+                None,
+                "$.transitions",
+                "an instance reached a (behavior, event) pair with no row",
+                "add the row",
+            )
         j = (chain.cdf_pad[r] <= us[i][:, None]).sum(axis=1)
         state = chain.targets_pad[r, j]
         out[i] = state

@@ -43,7 +43,12 @@ def _t975(dof: int) -> float:
     """Student t 0.975 quantile (Cornish–Fisher expansion; < 0.2% error for dof ≥ 5)."""
     z = 1.959963984540054
     v = float(max(dof, 1))
-    return z + (z**3 + z) / (4 * v) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * v**2) + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * v**3)
+    return (
+        z
+        + (z**3 + z) / (4 * v)
+        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * v**2)
+        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * v**3)
+    )
 
 
 def estimate(values: Iterable[float]) -> Estimate:
@@ -61,8 +66,17 @@ def estimate(values: Iterable[float]) -> Estimate:
 def summarize(reports: Sequence[SyncReport]) -> dict[str, Estimate]:
     """Estimate of every scalar field of the reports, plus ``f1@<tol>`` for the sweep."""
     keys = [
-        "onset_f1", "precision", "recall", "median_offset", "allowed_fraction", "xcorr_peak",
-        "xcorr_lag", "baseline_f1", "baseline_f1_p95", "baseline_allowed_fraction", "baseline_xcorr_peak",
+        "onset_f1",
+        "precision",
+        "recall",
+        "median_offset",
+        "allowed_fraction",
+        "xcorr_peak",
+        "xcorr_lag",
+        "baseline_f1",
+        "baseline_f1_p95",
+        "baseline_allowed_fraction",
+        "baseline_xcorr_peak",
     ]
     out = {k: estimate(float(getattr(r, k)) for r in reports) for k in keys}
     if reports:
@@ -71,7 +85,12 @@ def summarize(reports: Sequence[SyncReport]) -> dict[str, Estimate]:
     return out
 
 
-def sync_report(track: ExpressionTrack, bpfa: Bpfa | None = None, seed: int = 0, config: SyncConfig | None = None) -> SyncReport:
+def sync_report(
+    track: ExpressionTrack,
+    bpfa: Bpfa | None = None,
+    seed: int = 0,
+    config: SyncConfig | None = None,
+) -> SyncReport:
     """Generate with ``seed`` and measure synchronization from the produced curves."""
     lib = bpfa if bpfa is not None else load_default_library()
     res = behavior_track(track, lib, seed)

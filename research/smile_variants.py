@@ -45,18 +45,22 @@ from moodrig.weights_tools.face_eval import FOLDS
 F64 = NDArray[np.float64]
 
 
-def region_patch(image: NDArray[np.uint8], landmarks: F64, can: F64, region: tuple[float, float, float, float],
-                 width: int, height: int) -> NDArray[np.uint8]:
+def region_patch(
+    image: NDArray[np.uint8], landmarks: F64, can: F64, region: tuple[float, float, float, float],
+    width: int, height: int,
+) -> NDArray[np.uint8]:
     """A canonical-face ``region`` (x0, x1, y0, y1) resampled to ``width`` x ``height`` gray
     pixels, the way ``smile.mouth_patch`` resamples the mouth region."""
     x0, x1, y0, y1 = region
     grid = np.array([[(x1 - x0) / width, 0.0, x0], [0.0, (y1 - y0) / height, y0], [0.0, 0.0, 1.0]])
-    return smile.resample_patch(image, smile.canonical_to_image(landmarks, can) @ grid, (width, height))
+    to_image = smile.canonical_to_image(landmarks, can) @ grid
+    return smile.resample_patch(image, to_image, (width, height))
 
 
 def _mouth_lbp(region: tuple[float, float, float, float], cfg: LbpConfig) -> Callable[[NDArray[np.uint8], F64, F64], F64]:
     def fn(image: NDArray[np.uint8], landmarks: F64, can: F64) -> F64:
-        return np.sqrt(features(region_patch(image, landmarks, can, region, cfg.size, cfg.size), cfg).astype(np.float64))
+        patch = region_patch(image, landmarks, can, region, cfg.size, cfg.size)
+        return np.sqrt(features(patch, cfg).astype(np.float64))
     return fn
 
 
@@ -90,7 +94,9 @@ MESH_LANDMARK_HEAD = 207
 """The landmark head's last 3 x 3 x 32 features (the 1404 landmark values are linear in them)."""
 
 
-def layer_outputs(net: TfliteNet, x: torch.Tensor, tensor_ids: Sequence[int]) -> dict[int, torch.Tensor]:
+def layer_outputs(
+    net: TfliteNet, x: torch.Tensor, tensor_ids: Sequence[int]
+) -> dict[int, torch.Tensor]:
     """Intermediate tensors (NCHW, by TFLite tensor id) of ``net`` run on ``x``, recorded by
     forward hooks on the layers that produce them, so the network runs as ``forward`` does."""
     producers = {out: name for _, name, _, out, _ in net.plan if name in net.layers}

@@ -74,7 +74,8 @@ def foreign_imports(source: str, package: str) -> list[str]:
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            parts = package.split(".")
+            base = parts[: len(parts) - node.level + 1] if node.level else []
             module = ".".join([*base, *([node.module] if node.module else [])])
             names += [module] + [f"{module}.{alias.name}" for alias in node.names]
         elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
@@ -114,7 +115,7 @@ def test_the_zip_holds_the_product_only(tmp_path: Path) -> None:
         names = zf.namelist()
         unlisted, missing = unlisted_and_missing(names)
         assert not unlisted, f"not product code or weights, keep it out of the add-on: {unlisted}"
-        assert not missing, f"listed in PRODUCT_FILES but no longer built; update the list: {missing}"
+        assert not missing, f"in PRODUCT_FILES but no longer built; update the list: {missing}"
         for name in names:
             if name.endswith(".py"):
                 module = name.removesuffix(".py").replace("/", ".")

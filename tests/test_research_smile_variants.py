@@ -17,7 +17,8 @@ def test_layer_outputs_records_the_tensors_forward_computes() -> None:
     ``forward`` returns, the feature tensors have the shapes the script expects, and no hook
     is left behind."""
     net = load_net(MESH)
-    x = torch.rand(1, 3, MESH.input_size, MESH.input_size, generator=torch.Generator().manual_seed(0))
+    seeded = torch.Generator().manual_seed(0)
+    x = torch.rand(1, 3, MESH.input_size, MESH.input_size, generator=seeded)
     with torch.inference_mode():
         got = layer_outputs(net, x, [*net.output_ids, MESH_BACKBONE, MESH_LANDMARK_HEAD])
         outs = net(x)
@@ -37,5 +38,6 @@ def test_region_patch_of_the_mouth_region_is_the_product_mouth_patch() -> None:
     img = rng.integers(0, 256, (480, 640, 3), dtype=np.uint8)
     face = (can * 180 + np.array([320.0, 200.0, 0.0])).astype(np.float32)
     for size in (64, 96):
-        assert np.array_equal(region_patch(img, face, can, MOUTH_REGION, size, size), mouth_patch(img, face, can, size))
+        square = region_patch(img, face, can, MOUTH_REGION, size, size)
+        assert np.array_equal(square, mouth_patch(img, face, can, size))
     assert region_patch(img, face, can, (-0.8, 0.8, 0.2, 1.1), 128, 72).shape == (72, 128)

@@ -2,13 +2,14 @@
 
     python -m moodrig.weights_tools.face_calibrate [--data ../shared/data] [--out weights/face]
 
-Fitted quantities (see ``core/face/calibration.py``): the canonical neutral face, neutral measure means
-and between-person SDs, the smile scores on front and 3/4 views (``smile.py``: logistic
-regression on the geometric measures, ridge regression on the mouth-region LBP histograms;
-their relative scale, the anchors of the smile value and the neutral spread come from
-held-out scores of a 5-fold split by person *inside* the training people, so they describe
-unseen faces, not the fitted ones), the yaw gain (least squares, front and 3/4 views), and
-the LBP view classifier (one-vs-rest ridge on sqrt LBP block histograms, all views).
+Fitted quantities (see ``core/face/calibration.py``): the canonical neutral face, neutral
+measure means and between-person SDs, the smile scores on front and 3/4 views
+(``core/face/smile.py``: logistic regression on the geometric measures, ridge regression on the
+mouth-region LBP histograms; their relative scale, the anchors of the smile value and the
+neutral spread come from held-out scores of a 5-fold split by person *inside* the training
+people, so they describe unseen faces, not the fitted ones), the yaw gain (least squares, front
+and 3/4 views), and the LBP view classifier (one-vs-rest ridge on sqrt LBP block histograms,
+all views).
 The London photos are research data: only these fitted numbers are shipped, never images.
 """
 
@@ -232,7 +233,8 @@ def save(cal: calib.Calibration, folder: Path, n_photos: int) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data")
+    shared = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    ap.add_argument("--data", type=Path, default=shared)
     ap.add_argument("--out", type=Path, default=weights_dir() / "face")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)

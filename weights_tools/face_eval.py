@@ -1,6 +1,7 @@
 """Measure the face analysis on ``../shared/data`` and write a report (``docs/face_eval.md``).
 
-    python -m moodrig.weights_tools.face_eval [--data ../shared/data] [--out docs/face_eval.md] [--speed-frames 150]
+    python -m moodrig.weights_tools.face_eval [--data ../shared/data] [--out docs/face_eval.md]
+        [--speed-frames 150]
 
 * Landmark NME: London neutral frontal faces (12 closely corresponding points, mapping in
   ``../shared/data/README.md``, normalised by the outer-eye distance) with the full pipeline
@@ -347,7 +348,8 @@ def report(data: Path, speed_n: int, threads: int, cache: Path | None = None) ->
     L = [
         "# Face analysis: measured figures",
         "",
-        f"Produced by `.venv/bin/python -m moodrig.weights_tools.face_eval --out docs/face_eval.md` "
+        "Produced by `.venv/bin/python -m moodrig.weights_tools.face_eval "
+        "--out docs/face_eval.md` "
         f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.machine()}, torch {torch.__version__}, "
         f"{threads} torch threads, load average at the end {load[0]:.1f}/{load[1]:.1f}; total {time.time() - t0:.0f} s).",
         "",

@@ -133,7 +133,8 @@ def resample_patch(
     alike whatever the face size in the photo."""
     w_out, h_out = size
     m = np.array(patch_to_image, dtype=np.float64)
-    corners = m @ np.array([[0, w_out, 0, w_out], [0, 0, h_out, h_out], [1, 1, 1, 1]], dtype=np.float64)
+    box = np.array([[0, w_out, 0, w_out], [0, 0, h_out, h_out], [1, 1, 1, 1]], dtype=np.float64)
+    corners = m @ box
     h, w = image.shape[:2]
     lo = np.clip(np.floor(corners.min(axis=1)).astype(int) - 2, 0, [w - 1, h - 1])
     hi = np.clip(np.ceil(corners.max(axis=1)).astype(int) + 2, lo + 1, [w, h])
