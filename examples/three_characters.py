@@ -25,6 +25,6 @@ for i, seed in enumerate((1, 2, 3)):
     bpy.ops.moodrig.add_demo_character(texture_size=256)
     rig = bpy.context.view_layer.objects.active
     face = next(c for c in rig.children if c.name.startswith("moodrig_DemoFace"))
-    result = api.bake(bpy.context.scene, face=face, armature=rig, track=track, seed=seed)
+    result = api.bake(bpy.context.scene, face, rig, api.BakeRequest(seed=seed), track=track)
     print(rig.name, result.action.name, result.distinct_textures, result.sync["onset_f1"])
 bpy.ops.wm.save_mainfile()
