@@ -26,6 +26,7 @@ from .detail import check_detail
 from .errors import InputError
 from .expression import check_expression
 from .fileio import atomic_write_bytes, remove_stale_parts
+from .steps import drive
 
 SEQUENCE_PREFIX = "frame_"
 SEQUENCE_DIGITS = 5
@@ -161,20 +162,10 @@ class TextureCache:
         progress: Callable[[int, int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> CacheReport:
-        """:meth:`fill` run to the end: ``progress(done, missing)`` after each batch, and
-        ``cancelled()`` asked before each batch (True raises InterruptedError)."""
-        steps = self.fill(plan, generate, batch)
-        while True:
-            if cancelled is not None and cancelled():
-                steps.close()
-                raise InterruptedError("bake cancelled")
-            try:
-                done, total = next(steps)
-            except StopIteration as stop:
-                report: CacheReport = stop.value
-                return report
-            if progress is not None:
-                progress(done, total)
+        """:meth:`fill` run to the end: ``progress(done, missing)`` after each batch, then
+        ``cancelled()`` (True raises InterruptedError, only whole files left on disk)."""
+        counts = None if progress is None else (lambda c: progress(*c))
+        return drive(self.fill(plan, generate, batch), counts, cancelled)
 
     def write_sequence(self, plan: AppearancePlan, sequence_folder: str | Path) -> list[Path]:
         """One file per frame (``frame_00001.png`` …), hard-linked to the cached texture."""

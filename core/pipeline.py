@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,13 +33,11 @@ from .appearance import (
 from .editor import Editor
 from .image import check_image
 from .request import BakeRequest
+from .steps import drive, map_steps
 from .track import ExpressionTrack
 
 __all__ = ["BakeOutput", "BakeRequest", "Progress", "drive", "run_bake", "run_bake_sync"]
 
-S = TypeVar("S")
-T = TypeVar("T")
-U = TypeVar("U")
 
 NEUTRAL_SOURCE_KEY = "neutral-source"
 """Suffix of a parameter-mode cache context when AMEE-GAN is told the base texture is neutral
@@ -158,41 +156,6 @@ def _load_editor(request: BakeRequest) -> Editor:
 def _texture_progress(counts: tuple[int, int]) -> Progress:
     done, missing = counts
     return Progress(f"textures {done}/{missing}", 0.15 + 0.75 * done / missing)
-
-
-def map_steps(steps: Generator[S, None, T], step: Callable[[S], U]) -> Generator[U, None, T]:
-    """Re-yield each of ``steps``' values as ``step(value)``; return ``steps``' result. Closing
-    the mapped generator closes ``steps``."""
-    try:
-        while True:
-            try:
-                value = next(steps)
-            except StopIteration as stop:
-                result: T = stop.value
-                return result
-            yield step(value)
-    finally:
-        steps.close()
-
-
-def drive(
-    steps: Generator[Progress, None, T],
-    progress: Callable[[Progress], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
-) -> T:
-    """Run a stepwise job to the end (headless), reporting progress and honouring cancel
-    between steps; returns the generator's result."""
-    while True:
-        try:
-            step = next(steps)
-        except StopIteration as stop:
-            result: T = stop.value
-            return result
-        if progress is not None:
-            progress(step)
-        if cancelled is not None and cancelled():
-            steps.close()
-            raise InterruptedError("bake cancelled")
 
 
 def run_bake_sync(
