@@ -64,6 +64,17 @@ def test_every_field_has_a_cli_flag_and_every_flag_a_field() -> None:
     assert flags["quant_step"] == "--quant-step" and flags["texture_folder"] == "--textures"
 
 
+def test_the_readme_documents_every_flag() -> None:
+    from moodrig.cli import PLUMBING
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("## Headless and scripted"):readme.index("## Layout")]
+    for option in request_options():
+        assert f"| `{option.flag}" in section and f"`{option.name}" in section, option.flag
+    for name in PLUMBING:
+        assert f"`--{name.replace('_', '-')}`" in section, name
+
+
 def test_cli_flags_reach_the_request(tmp_path: Path) -> None:
     from moodrig.cli import bake_request, build_parser
 
