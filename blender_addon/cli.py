@@ -40,8 +40,8 @@ def _request_module() -> Any:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="moodrig",
-                                     description="Synchronized expression textures and body behavior.")
+    parser = argparse.ArgumentParser(
+        prog="moodrig", description="Synchronized expression textures and body behavior.")
     sub = parser.add_subparsers(dest="command", required=True)
     bake = sub.add_parser("bake", help="analyse a source and bake both tracks onto a character")
     bake.add_argument("--scene", type=Path,
@@ -56,8 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
             action = "store_false" if option.default else "store_true"
             bake.add_argument(option.flag, dest=option.name, action=action, help=option.help)
         else:
-            bake.add_argument(option.flag, dest=option.name, type=option.parse, default=option.default,
-                              choices=option.choices, metavar=option.metavar, help=option.help)
+            bake.add_argument(option.flag, dest=option.name, type=option.parse,
+                              default=option.default, choices=option.choices,
+                              metavar=option.metavar, help=option.help)
     return parser
 
 

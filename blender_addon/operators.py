@@ -232,7 +232,8 @@ def bake_request(context: bpy.types.Context) -> BakeRequest:
         return Path(bpy.path.abspath(value)) if value else None
 
     if s.behavior_source == "FILE" and not s.behavior_file:
-        raise InputError(None, "choose a behavior definition file, or the built-in humanoid library")
+        raise InputError(None, "choose a behavior definition file, or the built-in humanoid "
+                               "library")
     return BakeRequest(
         source=path(s.source_path), hold_frames=s.hold_frames, person_baseline=s.person_baseline,
         bone_map=s.bone_map, frame_start=s.frame_start, set_frame_range=s.set_frame_range,

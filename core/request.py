@@ -126,7 +126,8 @@ class BakeRequest:
         _check_bool("base_neutral", self.base_neutral)
         step = self.quant_step
         if isinstance(step, bool) or not isinstance(step, (int, float)) or not 0.0 < step <= 0.5:
-            raise InputError(None, f"the expression step must be a number in (0, 0.5], got {step!r}")
+            raise InputError(None, f"the expression step must be a number in (0, 0.5], "
+                                   f"got {step!r}")
         _check_choice("device", self.device, DEVICES)
         _check_int("batch", self.batch, low=1)
 

@@ -144,5 +144,6 @@ def test_cli_flag_reaches_the_bake_request(tmp_path: Path) -> None:
 
     base = ["bake", "--face", "F", "--armature", "R", "--out", str(tmp_path / "o.blend")]
     assert bake_request(build_parser().parse_args(base)).base_neutral is True
-    opts = bake_request(build_parser().parse_args([*base, "--base-not-neutral", "--weights", "w.manifest.json"]))
+    args = [*base, "--base-not-neutral", "--weights", "w.manifest.json"]
+    opts = bake_request(build_parser().parse_args(args))
     assert opts.base_neutral is False and opts.weights.is_absolute()

@@ -108,10 +108,12 @@ def test_bake_progress_and_cancel_land_between_texture_batches(tmp_path: Path) -
     seen: list[str] = []
     first = _Painter()
     with pytest.raises(InterruptedError):
-        run_bake_sync(track, base, request, tmp_path, first, progress=lambda p: seen.append(p.stage),
+        run_bake_sync(track, base, request, tmp_path, first,
+                      progress=lambda p: seen.append(p.stage),
                       cancelled=lambda: seen[-1] == "textures 16/40")
     assert first.calls == 2 and seen[-2:] == ["textures 8/40", "textures 16/40"]
-    assert len(list((tmp_path / "cache").glob("*.png"))) == 16 and not (tmp_path / "sequence").exists()
+    assert len(list((tmp_path / "cache").glob("*.png"))) == 16
+    assert not (tmp_path / "sequence").exists()
     resumed = _Painter()
     out = run_bake_sync(track, base, request, tmp_path, resumed)
     assert resumed.calls == 3 and (out.cache.generated, out.cache.reused) == (24, 16)

@@ -157,7 +157,8 @@ for stage in ("analysis", "behavior", "textures", "write_behavior", "write_appea
     try:
         request = BakeRequest(**options)
         if stage == "cancel":
-            api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", request, cancelled=lambda: True, **kwargs)
+            api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", request, cancelled=lambda: True,
+                     **kwargs)
         else:
             api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", request, **kwargs)
         outcomes[stage] = "no error"

@@ -134,7 +134,8 @@ for stage in STAGES:
     rig = bpy.data.objects["moodrig_DemoRig"]
     rig.pose.bones["head"].rotation_mode = "QUATERNION"   # the user's choice, must survive a failure
     restore()
-    api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", BakeRequest(seed=1), track=TRACK, editor=PainterEditor())
+    api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", BakeRequest(seed=1), track=TRACK,
+             editor=PainterEditor())
     rig.pose.bones["neck"].rotation_mode = "QUATERNION"
     before = snapshot()
     # Another quantisation step: the re-bake needs new textures (none come from the cache).
@@ -165,8 +166,8 @@ for stage in STAGES:
         def cancelled():
             return seen[-1] == "done"   # everything computed, nothing written yet
     try:
-        api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", BakeRequest(**options), cancelled=cancelled,
-                 **kwargs)
+        api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", BakeRequest(**options),
+                 cancelled=cancelled, **kwargs)
         outcomes[stage] = dict(error=None, stages=seen)
     except Exception as exc:
         after = snapshot()
@@ -198,7 +199,8 @@ rig.animation_data_create()
 rig.animation_data.action = mine
 rig.keyframe_insert("location", frame=1)
 out = dict(users_before=mine.users, fake=mine.use_fake_user)
-api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", BakeRequest(seed=1), track=TRACK, editor=PainterEditor())
+api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", BakeRequest(seed=1), track=TRACK,
+         editor=PainterEditor())
 out["users_after_bake"] = bpy.data.actions["MyRigAnimation"].users
 bpy.ops.wm.save_mainfile()
 bpy.ops.wm.open_mainfile(filepath=str(Path(folder) / "scene.blend"))

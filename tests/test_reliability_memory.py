@@ -149,8 +149,8 @@ if source:  # the whole job: the video analysed, the shipped AMEE-GAN, the behav
     res = api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig",
                    api.BakeRequest(source=source, seed=1, device="cpu"), progress=progress)
 else:
-    res = api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", api.BakeRequest(seed=1), track=track,
-                   editor=PainterEditor(), progress=progress)
+    res = api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", api.BakeRequest(seed=1),
+                   track=track, editor=PainterEditor(), progress=progress)
 wall = time.perf_counter() - t0
 bpy.ops.wm.save_mainfile()
 report(dict(frames=res.n_frames, distinct=res.distinct_textures, texture_bytes=res.texture_bytes,

@@ -20,7 +20,8 @@ FIELDS = [f.name for f in dataclasses.fields(BakeRequest)]
 def test_defaults_and_paths() -> None:
     r = BakeRequest(source="clip.mp4", weights="//w.manifest.json", bone_map={"head": "Head"})
     assert FromPipeline is BakeRequest
-    assert r.source == Path("clip.mp4") and r.quant_step == 0.05 and r.appearance_mode == "parameters"
+    assert r.source == Path("clip.mp4") and r.quant_step == 0.05
+    assert r.appearance_mode == "parameters"
     with pytest.raises(TypeError):
         r.bone_map["neck"] = "Neck"  # type: ignore[index]
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -81,10 +82,11 @@ def test_cli_flags_reach_the_request(tmp_path: Path) -> None:
     base = ["bake", "--face", "F", "--armature", "R", "--out", str(tmp_path / "o.blend")]
     assert bake_request(build_parser().parse_args(base)) == BakeRequest()
     args = build_parser().parse_args([
-        *base, "--source", "clip.mp4", "--hold-frames", "7", "--person-baseline", "--bone-map", "rigify",
-        "--frame-start", "5", "--keep-frame-range", "--seed", "9", "--behaviors", "b.yaml",
-        "--appearance", "detailed", "--base-not-neutral", "--quant-step", "0.1", "--weights", "w.json",
-        "--transfer-weights", "//t.json", "--textures", "tex", "--device", "cpu", "--batch", "3"])
+        *base, "--source", "clip.mp4", "--hold-frames", "7", "--person-baseline",
+        "--bone-map", "rigify", "--frame-start", "5", "--keep-frame-range", "--seed", "9",
+        "--behaviors", "b.yaml", "--appearance", "detailed", "--base-not-neutral",
+        "--quant-step", "0.1", "--weights", "w.json", "--transfer-weights", "//t.json",
+        "--textures", "tex", "--device", "cpu", "--batch", "3"])
     request = bake_request(args)
     default = BakeRequest()
     assert [n for n in FIELDS if getattr(request, n) == getattr(default, n)] == []
@@ -109,11 +111,13 @@ s.source_path = "/tmp/clip.mp4"; s.hold_frames = 7; s.person_baseline = True; s.
 s.frame_start = 5; s.set_frame_range = False; s.seed = 9
 s.behavior_source = "FILE"; s.behavior_file = "/tmp/b.yaml"
 s.appearance_mode = "detailed"; s.base_neutral = False; s.quant_step = 0.1
-s.weights_path = "/tmp/w.json"; s.transfer_weights_path = "/tmp/t.json"; s.output_folder = "/tmp/tex"
+s.weights_path = "/tmp/w.json"; s.transfer_weights_path = "/tmp/t.json"
+s.output_folder = "/tmp/tex"
 s.batch = 3
 request = bake_request(bpy.context)
 default = BakeRequest()
-unreached = [f.name for f in dataclasses.fields(BakeRequest) if getattr(request, f.name) == getattr(default, f.name)]
+unreached = [f.name for f in dataclasses.fields(BakeRequest)
+             if getattr(request, f.name) == getattr(default, f.name)]
 
 class Reads:
     # the scene settings, recording which of them bake_request reads
@@ -122,7 +126,8 @@ class Reads:
         self._seen.add(name)
         return getattr(self._real, name)
 read = set()
-bake_request(SimpleNamespace(scene=SimpleNamespace(moodrig=Reads(s, read)), preferences=bpy.context.preferences))
+bake_request(SimpleNamespace(scene=SimpleNamespace(moodrig=Reads(s, read)),
+                             preferences=bpy.context.preferences))
 
 class Layout:
     # records the properties a panel draws; every other layout call returns another layout

@@ -32,16 +32,19 @@ def cache_files(cache=main_cache):
 def digests(cache=main_cache):
     return sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in cache.glob("*.png"))
 FACE, RIG = "moodrig_DemoFace", "moodrig_DemoRig"
-det = api.bake(None, FACE, RIG, BakeRequest(seed=3, appearance_mode="detailed", device="cpu"), track=track)
+import dataclasses
+DETAILED_REQUEST = BakeRequest(seed=3, appearance_mode="detailed", device="cpu")
+det = api.bake(None, FACE, RIG, DETAILED_REQUEST, track=track)
 after_det = cache_files()
 d1 = digests()
-par = api.bake(None, FACE, RIG, BakeRequest(seed=3, appearance_mode="parameters", device="cpu"), track=track)
+par_request = dataclasses.replace(DETAILED_REQUEST, appearance_mode="parameters")
+par = api.bake(None, FACE, RIG, par_request, track=track)
 after_par = cache_files()
-det2 = api.bake(None, FACE, RIG, BakeRequest(seed=3, appearance_mode="detailed", device="cpu"), track=track)
+det2 = api.bake(None, FACE, RIG, DETAILED_REQUEST, track=track)
 det2_duration = det2.material.node_tree.nodes["moodrig_face_texture"].image_user.frame_duration
 det2_source = det2.image.source
-again = api.bake(None, FACE, RIG, BakeRequest(seed=3, appearance_mode="detailed", device="cpu",
-                                             texture_folder=str(Path(folder) / "again")), track=track)
+again_request = dataclasses.replace(DETAILED_REQUEST, texture_folder=Path(folder) / "again")
+again = api.bake(None, FACE, RIG, again_request, track=track)
 same_bytes = digests(Path(folder) / "again" / "cache") == d1 and cache_files(Path(folder) / "again" / "cache") == after_det
 # The last frame shows a lopsided face: left smile and right brow raised; the texture differs
 # from the parameter mode's (which sees only the averages).

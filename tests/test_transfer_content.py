@@ -111,7 +111,8 @@ def test_bad_landmarks_are_refused() -> None:
 
 
 def test_analysed_photo_carries_per_side_details() -> None:
-    """track_from_source = analyze_video's track plus details whose symmetric part is the 8 values."""
+    """track_from_source = analyze_video's track plus details whose symmetric part is the 8
+    values."""
     from moodrig.core.face import analyze_video
     from moodrig.core.face.source import track_from_source
     from moodrig.core.paths import data_dir
