@@ -120,7 +120,7 @@ def run_bake(
     context = bake_context(model_key, base_texture, size, request.quant_step)
     cache = TextureCache(out_folder, context)
     base = np.ascontiguousarray(base_texture, dtype=np.float32)
-    model = editor
+    model: Editor = editor  # narrowed from Optional, for the closure below
 
     def generate(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
         batch = np.ascontiguousarray(np.broadcast_to(base, (len(vectors), *base.shape)))

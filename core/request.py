@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import numbers
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
@@ -109,10 +110,12 @@ class BakeRequest:
     """Textures generated per model call (≥ 1); progress and cancel land between calls."""
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, str) and f.name in _path_fields():
-                object.__setattr__(self, f.name, Path(value))
+        for name in _path_fields():
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, Path(value))
+            elif value is not None and not isinstance(value, Path):
+                raise InputError(None, f"{name} must be a path, got {value!r}")
         _check_int("hold_frames", self.hold_frames, low=1)
         _check_bool("person_baseline", self.person_baseline)
         _check_bone_map(self.bone_map)
@@ -125,7 +128,7 @@ class BakeRequest:
         _check_choice("appearance mode", self.appearance_mode, APPEARANCE_MODES)
         _check_bool("base_neutral", self.base_neutral)
         step = self.quant_step
-        if isinstance(step, bool) or not isinstance(step, (int, float)) or not 0.0 < step <= 0.5:
+        if isinstance(step, bool) or not isinstance(step, numbers.Real) or not 0.0 < step <= 0.5:
             raise InputError(None, f"the expression step must be a number in (0, 0.5], "
                                    f"got {step!r}")
         _check_choice("device", self.device, DEVICES)
@@ -186,7 +189,8 @@ def _path_fields() -> frozenset[str]:
 
 
 def _check_int(name: str, value: Any, low: int | None = None) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or (low is not None and value < low):
+    whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not whole or (low is not None and value < low):
         bound = "" if low is None else f" ≥ {low}"
         raise InputError(None, f"{name} must be a whole number{bound}, got {value!r}")
 

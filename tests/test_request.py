@@ -7,6 +7,7 @@ import argparse
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pytest
 from bpy_runner import run_bpy
 
@@ -29,6 +30,7 @@ def test_defaults_and_paths() -> None:
     moved = r.with_paths(lambda p: Path("/abs") / p.name)
     assert moved.source == Path("/abs/clip.mp4") and moved.weights == Path("/abs/w.manifest.json")
     assert moved.behaviors is None and moved.seed == r.seed
+    assert BakeRequest(seed=np.int64(4), quant_step=np.float64(0.1)).seed == 4
 
 
 @pytest.mark.parametrize(("options", "words"), [
@@ -44,6 +46,7 @@ def test_defaults_and_paths() -> None:
     (dict(quant_step=0.6), ["expression step"]),
     (dict(frame_start="1"), ["frame_start"]),
     (dict(base_neutral=1), ["base_neutral", "True or False"]),
+    (dict(weights=3), ["weights", "path"]),
 ])
 def test_bad_options_get_one_clear_line(options: dict[str, object], words: list[str]) -> None:
     with pytest.raises(InputError) as err:
