@@ -184,9 +184,10 @@ def main(argv: list[str] | None = None) -> int:
 
     blend = out / "demo.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))  # //moodrig/ now resolves beside out/demo.blend
-    result = api.bake(scene, face=character.face, armature=character.armature, track=track, seed=args.seed,
-                      device=args.device, frame_start=1,
-                      progress=lambda p: print(f"moodrig demo: {p.fraction:5.1%} {p.stage}", file=sys.stderr, flush=True))
+    request = api.BakeRequest(seed=args.seed, device=args.device, frame_start=1)
+    result = api.bake(scene, character.face, character.armature, request, track=track,
+                      progress=lambda p: print(f"moodrig demo: {p.fraction:5.1%} {p.stage}", file=sys.stderr,
+                                               flush=True))
 
     body_cam = setup_stage(scene, width=400, height=500)
     face_cam = _camera(scene, "moodrig_FaceCamera", (0.25, -1.25, 1.78), (0.0, 0.0, 1.74), 70)
