@@ -26,6 +26,7 @@ from .base import FaceSample, Size, boxes_mask, check_one_expression, compose, p
 from .base import points_array as _points_array
 from .palette import (
     darker,
+    darker_than,
     hsv,
     lip_color,
     random_background,
@@ -152,13 +153,13 @@ def random_style(rng: np.random.Generator) -> PainterlyStyle:
         lid=darker(mix((1.0, 1.0, 1.0), hsv(rng.uniform(), 0.5, 0.8), float(rng.uniform(0.0, 0.2))),
                    0.95),
         lash=hsv(rng.uniform(0.0, 0.1), rng.uniform(0.2, 0.6), rng.uniform(0.05, 0.2)),
-        brow=darker(random_hair(rng), float(rng.uniform(0.5, 0.85))),
+        brow=darker_than(darker(random_hair(rng), float(rng.uniform(0.5, 0.85))), skin, 0.55),
         brow_w=float(rng.uniform(0.012, 0.022)),
         brow_gap=float(rng.uniform(0.055, 0.075)),
         brow_seed=int(rng.integers(0, 2**31)),
         mouth_y=float(rng.uniform(0.19, 0.25)),
         mouth_w=float(rng.uniform(0.055, 0.078)),
-        lip_up=darker(lip, 0.82),
+        lip_up=darker_than(darker(lip, 0.82), skin, 0.75),
         lip_low=mix(lip, (1.0, 0.85, 0.85), 0.12),
         lip_h=float(rng.uniform(0.010, 0.018)),
         lower_k=float(rng.uniform(1.3, 1.6)),

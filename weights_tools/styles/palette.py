@@ -76,3 +76,15 @@ def lip_color(rng: np.random.Generator, skin: Color) -> Color:
     k = rng.uniform(0.75, 0.95)
     red = (0.78, 0.28, 0.32)
     return tuple(float((s + (r - s) * t) * k) for s, r in zip(skin, red, strict=True))  # type: ignore[return-value]
+
+
+def luminance(c: Color) -> float:
+    """Relative luminance (Rec. 709 weights) of an RGB colour."""
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+
+def darker_than(c: Color, against: Color, ratio: float) -> Color:
+    """``c`` darkened, if needed, until its luminance is at most ``ratio`` × that of
+    ``against`` (keeps brows, lashes and lips visible on any skin)."""
+    lum, limit = luminance(c), ratio * luminance(against)
+    return c if lum <= limit or lum <= 0.0 else darker(c, limit / lum)

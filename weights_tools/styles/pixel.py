@@ -210,10 +210,11 @@ def _layout(s: PixelStyle, gw: int, gh: int) -> _Layout:
     inner = max(1, _q(s.eye_gap * lg))
     eye_c0 = _q(gw / 2 - inner - eye_w)
     eye_c0 = max(1, min(eye_c0, gw // 2 - 1 - eye_w))
+    # Brows never meet: at least one free column between them.
     brow_c0 = max(0, eye_c0 - s.brow_out)
-    brow_c1 = min(gw // 2, eye_c0 + eye_w + s.brow_in)
+    brow_c1 = min((gw - 1) // 2, eye_c0 + eye_w + s.brow_in)
     if brow_c1 - brow_c0 < 2:
-        brow_c1 = min(gw // 2, brow_c0 + 2)
+        brow_c0 = max(0, brow_c1 - 2)
     mouth_w = max(2, _q(s.mouth_w * lg))
     if (mouth_w - gw) % 2:
         mouth_w += 1
