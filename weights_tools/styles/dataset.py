@@ -97,7 +97,8 @@ def sample_atlas(rng: np.random.Generator, family: str | None = None,
         family = "pixel" if min(atlas_size) <= TINY else random_family(rng)
     style = get_family(family).random_style(rng)
     if expressions is None:
-        targets = np.stack([random_expression(rng) for _ in range(n_targets)])
+        targets = np.array([random_expression(rng) for _ in range(n_targets)],
+                           dtype=np.float32).reshape(n_targets, N_EXPRESSION)
     else:
         targets = np.asarray(expressions, dtype=np.float32).reshape(-1, N_EXPRESSION)
     exprs = np.concatenate([np.zeros((1, N_EXPRESSION), dtype=np.float32), targets])

@@ -357,7 +357,8 @@ def _mouth(rgb: F64, s: PixelStyle, lay: _Layout, jaw: float, smile: float, frow
     for k in range(n):
         edge = min(k, n - 1 - k)  # 0 at the corners
         # The outermost pixel moves most, the next one (on wide mouths) half as much.
-        dy = 0 if edge >= lay.smile_max else _q(lift * (lay.smile_max - edge))
+        step = abs(lift) * (lay.smile_max - edge)
+        dy = 0 if edge >= lay.smile_max else int(math.copysign(_q(step), lift))
         if h > 0 and dy == 0 and ((k > 0 and k < n - 1) or n < 4):
             continue  # the open block replaces the line
         rgb[r - dy, c0 + k] = s.mouth
