@@ -123,8 +123,9 @@ def test_eye_close_sides_are_independent(family: str) -> None:
         style = _style(family, 400 + seed)
         neutral = fam.render(style, ZERO, (96, 88)).image
         for name, half in (("eye_close_r", slice(0, 48)), ("eye_close_l", slice(48, 96))):
-            diff = np.abs(fam.render(style, expression_vector(**{name: 1.0}), (96, 88)).image
-                          - neutral).sum(axis=-1)
+            diff = np.abs(
+                fam.render(style, expression_vector(**{name: 1.0}), (96, 88)).image - neutral
+            ).sum(axis=-1)
             other = np.ones(96, dtype=bool)
             other[half] = False
             assert diff[:, half].sum() > 0 and diff[:, other].sum() == 0, name
@@ -189,15 +190,19 @@ def test_uv_convention_is_v_from_the_bottom() -> None:
     assert uv_to_px((0.0, 0.9, 0.1, 1.0), 100, 50) == (0, 0, 10, 5)
 
 
-@pytest.mark.parametrize(("family", "atlas", "face"), [
-    ("painterly", (1024, 512), (180, 150)),
-    ("anime", (512, 512), (120, 140)),
-    ("flat", (256, 512), (60, 72)),
-    ("painter", (512, 256), (64, 64)),
-    ("pixel", (64, 32), (8, 8)),
-])
-def test_atlas_region_points_and_invariance(family: str, atlas: tuple[int, int],
-                                            face: tuple[int, int]) -> None:
+@pytest.mark.parametrize(
+    ("family", "atlas", "face"),
+    [
+        ("painterly", (1024, 512), (180, 150)),
+        ("anime", (512, 512), (120, 140)),
+        ("flat", (256, 512), (60, 72)),
+        ("painter", (512, 256), (64, 64)),
+        ("pixel", (64, 32), (8, 8)),
+    ],
+)
+def test_atlas_region_points_and_invariance(
+    family: str, atlas: tuple[int, int], face: tuple[int, int]
+) -> None:
     rng = np.random.default_rng(7)
     style = _style(family, 700)
     exprs = np.stack([ZERO, expression_vector(smile=1.0, jaw_open=0.5), ONES])
@@ -261,5 +266,11 @@ def test_bad_input_is_refused_clearly() -> None:
     with pytest.raises(ValueError, match="expression"):
         get_family("flat").render(_style("flat", 1), np.zeros(7), 64)
     with pytest.raises(ValueError, match="does not fit"):
-        synthesize_atlas(np.random.default_rng(0), "flat", _style("flat", 1), [ZERO], (64, 64),
-                         face_size=(80, 80))
+        synthesize_atlas(
+            np.random.default_rng(0),
+            "flat",
+            _style("flat", 1),
+            [ZERO],
+            (64, 64),
+            face_size=(80, 80),
+        )

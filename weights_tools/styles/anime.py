@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .base import FaceSample, Size, boxes_mask, check_one_expression, compose, parse_size
-from .base import points_array as _points_array
+from .drawn import CanvasFamily
 from .palette import (
     darker,
     hsv,
@@ -177,8 +175,9 @@ FROWN = 0.022
 """Mouth-corner drop at frown = 1."""
 
 
-def _eye_curves(s: AnimeStyle, f: Frame, side: float, win: Window, close: float, wide: float,
-                smile: float) -> tuple[F64, F64, F64, float, float]:
+def _eye_curves(
+    s: AnimeStyle, f: Frame, side: float, win: Window, close: float, wide: float, smile: float
+) -> tuple[F64, F64, F64, float, float]:
     """(top, bottom, open_top) lid curves on the window's columns, the eye's centre x and half
     width in pixels. side = -1: image-left eye (character's right)."""
     cx = f.x(side * s.eye_dx)
@@ -193,15 +192,20 @@ def _eye_curves(s: AnimeStyle, f: Frame, side: float, win: Window, close: float,
     return top, bottom, open_top, cx, hw
 
 
-def _eye(cv: Canvas, s: AnimeStyle, f: Frame, side: float, close: float, wide: float,
-         smile: float) -> None:
+def _eye(
+    cv: Canvas, s: AnimeStyle, f: Frame, side: float, close: float, wide: float, smile: float
+) -> None:
     cx = f.x(side * s.eye_dx)
     hw = f.len(s.eye_w)
     ey = f.y(s.eye_y)
     up = f.len(s.eye_up * (1.0 + WIDE))
     lw = f.len(s.lash_w)
-    win = cv.window(cx - hw - 2 * lw, ey - up - 2 * lw, cx + hw + 2 * lw,
-                    ey + f.len(s.eye_down * 1.15 + abs(s.tilt)) + 2 * lw)
+    win = cv.window(
+        cx - hw - 2 * lw,
+        ey - up - 2 * lw,
+        cx + hw + 2 * lw,
+        ey + f.len(s.eye_down * 1.15 + abs(s.tilt)) + 2 * lw,
+    )
     if win is None:
         return
     top, bottom, _, _, _ = _eye_curves(s, f, side, win, close, wide, smile)
@@ -215,8 +219,10 @@ def _eye(cv: Canvas, s: AnimeStyle, f: Frame, side: float, close: float, wide: f
         icy = ey - f.len(s.eye_up) * 0.38
         gy = np.clip((win.y - (icy - iry)) / (2 * iry), 0.0, 1.0)
         light = mix(s.iris, (1.0, 1.0, 1.0), 0.45)
-        col = np.asarray(darker(s.iris, 0.55))[None, None, :] * (1 - gy[..., None]) + np.asarray(
-            light)[None, None, :] * gy[..., None]
+        col = (
+            np.asarray(darker(s.iris, 0.55))[None, None, :] * (1 - gy[..., None])
+            + np.asarray(light)[None, None, :] * gy[..., None]
+        )
         iris = cover(sd_ellipse(win, cx, icy, irx, iry), soft) * white
         cv.over(win, np.broadcast_to(col, (*iris.shape, 3)), iris)
         pupil = cover(sd_ellipse(win, cx, icy - 0.1 * iry, irx * 0.45, iry * 0.5), soft) * white
@@ -224,11 +230,15 @@ def _eye(cv: Canvas, s: AnimeStyle, f: Frame, side: float, close: float, wide: f
         # Shadow of the lash on the eye white and iris.
         shadow = cover(win.y - (top + 0.18 * f.len(s.eye_up)), 0.35 * f.len(s.eye_up)) * white
         cv.over(win, darker(s.iris, 0.35), shadow, 0.35)
-        hl = cover(sd_ellipse(win, cx - 0.35 * irx, icy - 0.35 * iry, 0.33 * irx, 0.25 * iry),
-                   soft) * white
+        hl = (
+            cover(sd_ellipse(win, cx - 0.35 * irx, icy - 0.35 * iry, 0.33 * irx, 0.25 * iry), soft)
+            * white
+        )
         cv.over(win, WHITE, hl)
-        hl2 = cover(sd_ellipse(win, cx + 0.35 * irx, icy + 0.5 * iry, 0.14 * irx, 0.12 * irx),
-                    soft) * white
+        hl2 = (
+            cover(sd_ellipse(win, cx + 0.35 * irx, icy + 0.5 * iry, 0.14 * irx, 0.12 * irx), soft)
+            * white
+        )
         cv.over(win, WHITE, hl2, 0.9)
     # Lash line along the lid, thick at the outer end; a flick past the outer corner.
     n = 22
@@ -241,8 +251,12 @@ def _eye(cv: Canvas, s: AnimeStyle, f: Frame, side: float, close: float, wide: f
     rad = lw * 0.5 * (0.35 + 0.65 * outer) * (1.0 - 0.25 * close)
     stroke(cv, np.stack([xs, ptop], axis=1), rad, s.lash)
     base_out = ey + f.len(s.tilt)
-    flick = np.array([[cx + side * hw * 0.92, base_out - lw * 0.2],
-                      [cx + side * (hw + lw * 1.1), base_out - lw * 1.1]])
+    flick = np.array(
+        [
+            [cx + side * hw * 0.92, base_out - lw * 0.2],
+            [cx + side * (hw + lw * 1.1), base_out - lw * 1.1],
+        ]
+    )
     stroke(cv, flick, np.array([lw * 0.42, lw * 0.12]), s.lash)
     # Lower lash: a thin line on the outer half of the lower lid.
     low = outer > 0.45
@@ -258,8 +272,11 @@ def _brow_points(s: AnimeStyle, f: Frame, side: float, raise_: float, furrow: fl
     outer = (cx + side * s.eye_w * 1.1, top + 0.012 - 0.015 * furrow - 0.6 * RAISE * raise_)
     mid = (cx + side * 0.1 * s.eye_w, top - 0.022 - 0.012 * raise_ - RAISE * raise_ + 0.01 * furrow)
     t = np.linspace(0.0, 1.0, 16)[:, None]
-    pts = (1 - t) ** 2 * np.asarray(inner) + 2 * (1 - t) * t * np.asarray(mid) + t * t * np.asarray(
-        outer)
+    pts = (
+        (1 - t) ** 2 * np.asarray(inner)
+        + 2 * (1 - t) * t * np.asarray(mid)
+        + t * t * np.asarray(outer)
+    )
     return np.stack([f.x(0.0) + pts[:, 0] * f.unit, f.y(0.0) + pts[:, 1] * f.unit], axis=1)
 
 
@@ -269,8 +286,9 @@ def _brow(cv: Canvas, s: AnimeStyle, f: Frame, side: float, raise_: float, furro
     stroke(cv, pts, f.len(s.brow_w) * 0.5 * (0.4 + 0.6 * taper) + 0.3, s.brow)
 
 
-def _mouth_curves(s: AnimeStyle, f: Frame, win: Window, jaw: float, smile: float, frown: float
-                  ) -> tuple[F64, F64, float, float]:
+def _mouth_curves(
+    s: AnimeStyle, f: Frame, win: Window, jaw: float, smile: float, frown: float
+) -> tuple[F64, F64, float, float]:
     hw = f.len(s.mouth_w * (1.0 + 0.45 * smile - 0.1 * frown + 0.35 * jaw))
     cx = f.x(0.0)
     t = np.clip((win.x - cx) / hw, -1.0, 1.0)
@@ -284,8 +302,12 @@ def _mouth(cv: Canvas, s: AnimeStyle, f: Frame, jaw: float, smile: float, frown:
     hw_max = f.len(s.mouth_w * 1.8)
     my = f.y(s.mouth_y)
     lw = f.len(s.line)
-    win = cv.window(f.x(0.0) - hw_max - lw, my - f.len(SMILE) - lw, f.x(0.0) + hw_max + lw,
-                    my + f.len(OPEN + FROWN) + lw)
+    win = cv.window(
+        f.x(0.0) - hw_max - lw,
+        my - f.len(SMILE) - lw,
+        f.x(0.0) + hw_max + lw,
+        my + f.len(OPEN + FROWN) + lw,
+    )
     if win is None:
         return
     upper, lower, cx, hw = _mouth_curves(s, f, win, jaw, smile, frown)
@@ -293,8 +315,18 @@ def _mouth(cv: Canvas, s: AnimeStyle, f: Frame, jaw: float, smile: float, frown:
         inside = cover(sd_between(win, cx, hw, upper, lower))
         cv.over(win, s.inside, inside)
         depth = f.len(OPEN * jaw)
-        tongue = cover(sd_ellipse(win, cx + 0.1 * hw, f.y(s.mouth_y) + depth * 0.95 + 0.1 * depth,
-                                  hw * 0.6, depth * 0.45)) * inside
+        tongue = (
+            cover(
+                sd_ellipse(
+                    win,
+                    cx + 0.1 * hw,
+                    f.y(s.mouth_y) + depth * 0.95 + 0.1 * depth,
+                    hw * 0.6,
+                    depth * 0.45,
+                )
+            )
+            * inside
+        )
         cv.over(win, s.tongue, tongue)
     n = 16
     xs = cx + np.linspace(-1.0, 1.0, n) * hw
@@ -302,7 +334,13 @@ def _mouth(cv: Canvas, s: AnimeStyle, f: Frame, jaw: float, smile: float, frown:
     pu, pl, _, _ = _mouth_curves(s, f, pw, jaw, smile, frown)
     stroke(cv, np.stack([xs, pu[0]], axis=1), lw * 0.5 * 0.9 + 0.25, s.ink)
     if jaw > 0.0:
-        stroke(cv, np.stack([xs, pl[0]], axis=1), lw * 0.5 * 0.6 + 0.2, s.ink, opacity=min(1.0, 4 * jaw))
+        stroke(
+            cv,
+            np.stack([xs, pl[0]], axis=1),
+            lw * 0.5 * 0.6 + 0.2,
+            s.ink,
+            opacity=min(1.0, 4 * jaw),
+        )
 
 
 # ----------------------------------------------------------------------------- static parts
@@ -313,7 +351,7 @@ def _head_rx(s: AnimeStyle, f: Frame, y: F64) -> F64:
     cheek = s.mouth_y - 0.12
     dome = np.sqrt(np.clip(1.0 - ((v - cheek) / (cheek - top)) ** 2, 0.0, 1.0))
     below = np.clip((v - cheek) / (s.chin - cheek), 0.0, 1.0)
-    jaw = (1.0 - below ** 1.6) ** 0.9 * (1.0 - 0.12 * below)
+    jaw = (1.0 - below**1.6) ** 0.9 * (1.0 - 0.12 * below)
     rx = np.where(v < cheek, dome, jaw) * s.head_w
     out: F64 = rx * f.unit
     return out
@@ -335,15 +373,19 @@ def _fringe_edge(s: AnimeStyle, f: Frame, win: Window) -> F64:
     tooth = 1.0 - np.abs(2.0 * (phase - np.floor(phase)) - 1.0)
     tip = s.eye_y - s.eye_up * (1.0 + WIDE) - s.brow_gap - RAISE - 0.05
     depth = max(tip - s.fringe, 0.02)
-    edge = s.fringe + depth * tooth ** 0.7 + 0.08 * (2.0 * u / span) ** 2
+    edge = s.fringe + depth * tooth**0.7 + 0.08 * (2.0 * u / span) ** 2
     out: F64 = f.y(0.0) + edge * f.unit
     return out
 
 
 def _static(s: AnimeStyle, f: Frame) -> Canvas:
     mode = s.background
-    cv = Canvas(f.width, f.height, s.bg if mode == "color" else s.skin,
-                0.0 if mode == "transparent" else 1.0)
+    cv = Canvas(
+        f.width,
+        f.height,
+        s.bg if mode == "color" else s.skin,
+        0.0 if mode == "transparent" else 1.0,
+    )
     full = cv.full()
     lw = f.len(s.line)
     hair = np.zeros((1, 1))
@@ -383,33 +425,60 @@ def _static(s: AnimeStyle, f: Frame) -> Canvas:
                 hair = np.maximum(hair, lock)
         # A wavy highlight band across the hair.
         band = f.y(s.fringe - 0.03) + f.len(0.012) * np.sin(full.x / f.unit * 40.0)
-        cv.over(full, mix(s.hair, (1.0, 1.0, 1.0), 0.35),
-                cover(np.abs(full.y - band) - f.len(0.008)) * hair)
+        cv.over(
+            full,
+            mix(s.hair, (1.0, 1.0, 1.0), 0.35),
+            cover(np.abs(full.y - band) - f.len(0.008)) * hair,
+        )
     # Nose.
     ny = f.y(0.5 * (s.eye_y + s.mouth_y) + 0.03)
     nx = f.x(0.0)
     if s.nose == 0:
         ellipse(cv, nx, ny, lw * 0.6 + 0.5, lw * 0.6 + 0.5, s.ink)
     elif s.nose == 1:
-        stroke(cv, np.array([[nx - f.len(0.005), ny - f.len(0.02)], [nx + f.len(0.004), ny]]),
-               lw * 0.35 + 0.3, s.ink, opacity=0.8)
+        stroke(
+            cv,
+            np.array([[nx - f.len(0.005), ny - f.len(0.02)], [nx + f.len(0.004), ny]]),
+            lw * 0.35 + 0.3,
+            s.ink,
+            opacity=0.8,
+        )
     else:
         win = cv.window(nx - f.len(0.03), ny - f.len(0.05), nx + f.len(0.01), ny + f.len(0.01))
         if win is not None:
-            wedge = np.maximum(np.maximum(win.x - nx, (ny - win.y) * 0.35 - (win.x - nx) - f.len(0.012)),
-                               win.y - ny)
+            wedge = np.maximum(
+                np.maximum(win.x - nx, (ny - win.y) * 0.35 - (win.x - nx) - f.len(0.012)),
+                win.y - ny,
+            )
             cv.over(win, darker(s.skin, 0.8), cover(wedge), 0.8)
     if s.blush > 0.0:
         for side in (-1.0, 1.0):
             bx = f.x(side * (s.eye_dx + 0.01))
             by = f.y(s.eye_y + s.eye_down + 0.075)
-            ellipse(cv, bx, by, f.len(0.06), f.len(0.025), (0.96, 0.45, 0.5), soft=f.len(0.02),
-                    opacity=s.blush)
+            ellipse(
+                cv,
+                bx,
+                by,
+                f.len(0.06),
+                f.len(0.025),
+                (0.96, 0.45, 0.5),
+                soft=f.len(0.02),
+                opacity=s.blush,
+            )
             for k in (-1, 0, 1):
                 x0 = bx + k * f.len(0.022)
-                stroke(cv, np.array([[x0 + f.len(0.006), by - f.len(0.01)],
-                                     [x0 - f.len(0.006), by + f.len(0.01)]]),
-                       lw * 0.25 + 0.3, darker((0.96, 0.45, 0.5), 0.8), opacity=s.blush)
+                stroke(
+                    cv,
+                    np.array(
+                        [
+                            [x0 + f.len(0.006), by - f.len(0.01)],
+                            [x0 - f.len(0.006), by + f.len(0.01)],
+                        ]
+                    ),
+                    lw * 0.25 + 0.3,
+                    darker((0.96, 0.45, 0.5), 0.8),
+                    opacity=s.blush,
+                )
     return cv
 
 
@@ -422,58 +491,42 @@ def _boxes(s: AnimeStyle, f: Frame) -> list[tuple[float, float, float, float]]:
         cx = f.x(side * s.eye_dx)
         hw = f.len(s.eye_w)
         ey = f.y(s.eye_y)
-        out.append((cx - hw - 2 * lw - pad, ey - f.len(s.eye_up * (1 + WIDE)) - lw - pad,
-                    cx + hw + 2 * lw + pad,
-                    ey + f.len(s.eye_down * 1.15 + max(s.tilt, 0.0)) + lw + pad))
-        pts = np.concatenate([_brow_points(s, f, side, r, u) for r in (0.0, 1.0) for u in (0.0, 1.0)])
+        out.append(
+            (
+                cx - hw - 2 * lw - pad,
+                ey - f.len(s.eye_up * (1 + WIDE)) - lw - pad,
+                cx + hw + 2 * lw + pad,
+                ey + f.len(s.eye_down * 1.15 + max(s.tilt, 0.0)) + lw + pad,
+            )
+        )
+        pts = np.concatenate(
+            [_brow_points(s, f, side, r, u) for r in (0.0, 1.0) for u in (0.0, 1.0)]
+        )
         bw = f.len(s.brow_w)
-        out.append((pts[:, 0].min() - bw - pad, pts[:, 1].min() - bw - pad,
-                    pts[:, 0].max() + bw + pad, pts[:, 1].max() + bw + pad))
+        out.append(
+            (
+                pts[:, 0].min() - bw - pad,
+                pts[:, 1].min() - bw - pad,
+                pts[:, 0].max() + bw + pad,
+                pts[:, 1].max() + bw + pad,
+            )
+        )
     hw = f.len(s.mouth_w * 1.8)
     lwm = f.len(s.line)
     my = f.y(s.mouth_y)
-    out.append((f.x(0.0) - hw - lwm - pad, my - f.len(SMILE) - lwm - pad,
-                f.x(0.0) + hw + lwm + pad, my + f.len(OPEN + FROWN) + lwm + pad))
+    out.append(
+        (
+            f.x(0.0) - hw - lwm - pad,
+            my - f.len(SMILE) - lwm - pad,
+            f.x(0.0) + hw + lwm + pad,
+            my + f.len(OPEN + FROWN) + lwm + pad,
+        )
+    )
     return out
 
 
-def _draw(style: AnimeStyle, e: F64, width: int, height: int) -> tuple[F64, F64]:
-    f = Frame(width, height)
-    cv = _static(style, f)
-    static = cv.rgba()
-    jaw, smile, frown, raise_, furrow, close_l, close_r, wide = (float(v) for v in e)
-    _eye(cv, style, f, -1.0, close_r, wide, smile)
-    _eye(cv, style, f, 1.0, close_l, wide, smile)
-    _brow(cv, style, f, -1.0, raise_, furrow)
-    _brow(cv, style, f, 1.0, raise_, furrow)
-    _mouth(cv, style, f, jaw, smile, frown)
-    return static, cv.rgba()
-
-
-def region(style: AnimeStyle, size: Size) -> NDArray[np.bool_]:
-    """(H, W) bool: the pixels some expression can change."""
-    width, height = parse_size(size, MIN_SIZE)
-    return boxes_mask(_boxes(style, Frame(width, height)), width, height)
-
-
-def layers(style: AnimeStyle, expression: Any, size: Size) -> tuple[F64, F64]:
-    """(static, drawn) before the region is applied."""
-    width, height = parse_size(size, MIN_SIZE)
-    return _draw(style, check_one_expression(expression), width, height)
-
-
-def render(style: AnimeStyle, expression: Any, size: Size) -> FaceSample:
-    """Render one face: (H, W, 4) float32 RGBA and its neutral feature points."""
-    width, height = parse_size(size, MIN_SIZE)
-    static, drawn = _draw(style, check_one_expression(expression), width, height)
-    image = compose(static, drawn, region(style, (width, height))).astype(np.float32)
-    return FaceSample(image=image, points=feature_points(style, (width, height)))
-
-
-def feature_points(style: AnimeStyle, size: Size) -> NDArray[np.float32]:
-    """(7, 2) neutral feature points in image pixels."""
-    width, height = parse_size(size, MIN_SIZE)
-    f = Frame(width, height)
+def _points(style: AnimeStyle, f: Frame) -> dict[str, tuple[float, float]]:
+    """The neutral feature points in pixels."""
     s = style
     eye_cy = s.eye_y + 0.5 * s.tilt + 0.5 * (s.eye_down - s.eye_up)
     pts: dict[str, tuple[float, float]] = {}
@@ -484,5 +537,14 @@ def feature_points(style: AnimeStyle, size: Size) -> NDArray[np.float32]:
         pts[f"brow_{name}"] = (float(mid[0]), float(mid[1]))
         pts[f"mouth_{name}"] = f.pt(side * s.mouth_w, s.mouth_y)
     pts["mouth_c"] = f.pt(0.0, s.mouth_y)
-    return _points_array(pts)
+    return pts
 
+
+FAMILY: CanvasFamily[AnimeStyle] = CanvasFamily(
+    _static, _eye, _brow, _mouth, _boxes, _points, MIN_SIZE
+)
+"""This family's render / region / layers / feature points."""
+render = FAMILY.render
+region = FAMILY.region
+layers = FAMILY.layers
+feature_points = FAMILY.feature_points

@@ -74,8 +74,12 @@ def px_to_uv(rect: Rect, width: int, height: int) -> tuple[float, float, float, 
 def uv_to_px(uv: tuple[float, float, float, float], width: int, height: int) -> Rect:
     """UV rectangle (v up) → the pixel rectangle (y down) it covers, rounded to whole pixels."""
     u0, v0, u1, v1 = uv
-    return (round(u0 * width), round((1.0 - v1) * height), round(u1 * width),
-            round((1.0 - v0) * height))
+    return (
+        round(u0 * width),
+        round((1.0 - v1) * height),
+        round(u1 * width),
+        round((1.0 - v0) * height),
+    )
 
 
 # ----------------------------------------------------------------------------- filler
@@ -84,7 +88,9 @@ def _color(rng: np.random.Generator) -> Color:
 
 
 def _overlaps(a: Rect, b: Rect, gap: int) -> bool:
-    return not (a[2] + gap <= b[0] or b[2] + gap <= a[0] or a[3] + gap <= b[1] or b[3] + gap <= a[1])
+    return not (
+        a[2] + gap <= b[0] or b[2] + gap <= a[0] or a[3] + gap <= b[1] or b[3] + gap <= a[1]
+    )
 
 
 def _swatches(cv: Canvas, rng: np.random.Generator, rect: Rect) -> None:
@@ -95,8 +101,8 @@ def _swatches(cv: Canvas, rng: np.random.Generator, rect: Rect) -> None:
     for i in range(ny):
         for j in range(nx):
             if ys[i + 1] > ys[i] and xs[j + 1] > xs[j]:
-                cv.rgb[ys[i]:ys[i + 1], xs[j]:xs[j + 1]] = _color(rng)
-                cv.a[ys[i]:ys[i + 1], xs[j]:xs[j + 1]] = 1.0
+                cv.rgb[ys[i] : ys[i + 1], xs[j] : xs[j + 1]] = _color(rng)
+                cv.a[ys[i] : ys[i + 1], xs[j] : xs[j + 1]] = 1.0
 
 
 def _patch(cv: Canvas, rng: np.random.Generator, rect: Rect, base: Color) -> None:
@@ -116,8 +122,9 @@ def _patch(cv: Canvas, rng: np.random.Generator, rect: Rect, base: Color) -> Non
     if rng.uniform() < 0.5:
         shape = np.ones((1, 1))
     else:
-        shape = cover(sd_ellipse(win, 0.5 * (x0 + x1), 0.5 * (y0 + y1), 0.5 * (x1 - x0),
-                                 0.5 * (y1 - y0)))
+        shape = cover(
+            sd_ellipse(win, 0.5 * (x0 + x1), 0.5 * (y0 + y1), 0.5 * (x1 - x0), 0.5 * (y1 - y0))
+        )
     cv.over(win, np.clip(col, 0.0, 1.0), shape)
 
 
@@ -198,14 +205,15 @@ def _tiny_content(rng: np.random.Generator, width: int, height: int) -> F64:
         y = int(rng.integers(0, max(1, (height - h) // step + 1))) * step
         col = np.asarray(_color(rng) if rng.uniform() < 0.6 else random_skin(rng))
         jitter = 1.0 + rng.uniform(0.0, 0.12) * rng.integers(-1, 2, size=(h, w))
-        block = rgba[y:y + h, x:x + w]
+        block = rgba[y : y + h, x : x + w]
         block[..., :3] = np.clip(col * jitter[: block.shape[0], : block.shape[1], None], 0.0, 1.0)
         block[..., 3] = 1.0
     return rgba
 
 
-def atlas_content(rng: np.random.Generator, width: int, height: int, skin: Color,
-                  keep_out: Rect | None = None) -> NDArray[np.float32]:
+def atlas_content(
+    rng: np.random.Generator, width: int, height: int, skin: Color, keep_out: Rect | None = None
+) -> NDArray[np.float32]:
     """Filler for an atlas of width × height: (H, W, 4) float32 RGBA. Islands avoid
     ``keep_out`` (the face's rectangle) with a small gap; ``skin`` colours body-part islands."""
     if min(width, height) <= TINY:
@@ -220,7 +228,7 @@ def atlas_content(rng: np.random.Generator, width: int, height: int, skin: Color
         step_x, step_y = max(1, width // cells), max(1, height // cells)
         for y in range(0, height, step_y):
             for x in range(0, width, step_x):
-                cv.rgb[y:y + step_y, x:x + step_x] = _color(rng)
+                cv.rgb[y : y + step_y, x : x + step_x] = _color(rng)
     side = min(width, height)
     gap = max(2, side // 128)
     placed: list[Rect] = []
@@ -254,8 +262,9 @@ def atlas_content(rng: np.random.Generator, width: int, height: int, skin: Color
 
 
 # ----------------------------------------------------------------------------- placement
-def _face_size(rng: np.random.Generator, family: str, style: Any, width: int, height: int
-               ) -> tuple[int, int]:
+def _face_size(
+    rng: np.random.Generator, family: str, style: Any, width: int, height: int
+) -> tuple[int, int]:
     side = min(width, height)
     min_size = get_family(family).min_size
     if side <= TINY:
@@ -277,8 +286,9 @@ def _face_size(rng: np.random.Generator, family: str, style: Any, width: int, he
     return fw, fh
 
 
-def _region_rect(rng: np.random.Generator, face: Rect, mask: NDArray[np.bool_],
-                 points: NDArray[np.float32]) -> Rect:
+def _region_rect(
+    rng: np.random.Generator, face: Rect, mask: NDArray[np.bool_], points: NDArray[np.float32]
+) -> Rect:
     """The face rectangle itself, or a random rectangle between it and the box around the
     expression region and the feature points (a region drawn by hand around the face)."""
     if rng.uniform() < 0.5:
@@ -292,8 +302,12 @@ def _region_rect(rng: np.random.Generator, face: Rect, mask: NDArray[np.bool_],
     by1 = max(int(rows[-1]) + 1, math.ceil(points[:, 1].max()) + 1)
     bx0, by0 = max(bx0 + fx0, fx0), max(by0 + fy0, fy0)
     bx1, by1 = min(bx1 + fx0, fx1), min(by1 + fy0, fy1)
-    return (int(rng.integers(fx0, bx0 + 1)), int(rng.integers(fy0, by0 + 1)),
-            int(rng.integers(bx1, fx1 + 1)), int(rng.integers(by1, fy1 + 1)))
+    return (
+        int(rng.integers(fx0, bx0 + 1)),
+        int(rng.integers(fy0, by0 + 1)),
+        int(rng.integers(bx1, fx1 + 1)),
+        int(rng.integers(by1, fy1 + 1)),
+    )
 
 
 def _face_skin(face: FaceSample, mask: NDArray[np.bool_]) -> Color:
@@ -307,10 +321,14 @@ def _face_skin(face: FaceSample, mask: NDArray[np.bool_]) -> Color:
     return (float(med[0]), float(med[1]), float(med[2]))
 
 
-def synthesize_atlas(rng: np.random.Generator, family: str, style: Any,
-                     expressions: NDArray[np.floating[Any]] | list[list[float]],
-                     atlas_size: tuple[int, int], face_size: tuple[int, int] | None = None
-                     ) -> AtlasSample:
+def synthesize_atlas(
+    rng: np.random.Generator,
+    family: str,
+    style: Any,
+    expressions: NDArray[np.floating[Any]] | list[list[float]],
+    atlas_size: tuple[int, int],
+    face_size: tuple[int, int] | None = None,
+) -> AtlasSample:
     """Render ``style`` for each expression and place it, at one random position and scale,
     in an atlas of ``atlas_size`` = (width, height) filled with other content.
 
@@ -342,10 +360,10 @@ def synthesize_atlas(rng: np.random.Generator, family: str, style: Any,
     images = []
     for face in faces:
         img = content.copy()
-        img[y0:y0 + fh, x0:x0 + fw] = face.image
+        img[y0 : y0 + fh, x0 : x0 + fw] = face.image
         images.append(img)
     mask = np.zeros((height, width), dtype=bool)
-    mask[y0:y0 + fh, x0:x0 + fw] = mask_face
+    mask[y0 : y0 + fh, x0 : x0 + fw] = mask_face
     shifted = (points + np.array([x0, y0], dtype=np.float32)).astype(np.float32)
     return AtlasSample(
         images=tuple(images),
@@ -358,4 +376,3 @@ def synthesize_atlas(rng: np.random.Generator, family: str, style: Any,
         family=family,
         style=style,
     )
-

@@ -75,7 +75,9 @@ class Family:
     """(style, size) → (H, W) bool: the pixels some expression can change."""
     min_size: int
     """Smallest width or height the family renders."""
-    layers: Callable[[Any, NDArray[np.floating[Any]], Size], tuple[NDArray[Any], NDArray[Any]]] | None
+    layers: (
+        Callable[[Any, NDArray[np.floating[Any]], Size], tuple[NDArray[Any], NDArray[Any]]] | None
+    )
     """(style, expression, size) → (static, drawn): the canvas before and after the expression
     shapes were drawn, before the region is applied (None for a family that has no such split).
     ``drawn`` equals ``static`` outside the region when the region bounds every shape."""
@@ -85,8 +87,10 @@ def parse_size(size: Size, min_size: int = 8) -> tuple[int, int]:
     """(width, height) of a size given as an int or a pair; ValueError when out of range."""
     if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
         w = h = int(size)
-    elif isinstance(size, tuple) and len(size) == 2 and all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in size
+    elif (
+        isinstance(size, tuple)
+        and len(size) == 2
+        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in size)
     ):
         w, h = int(size[0]), int(size[1])
     else:
@@ -96,12 +100,17 @@ def parse_size(size: Size, min_size: int = 8) -> tuple[int, int]:
     return w, h
 
 
-def check_one_expression(expression: NDArray[np.floating[Any]] | list[float]) -> NDArray[np.float64]:
+def check_one_expression(
+    expression: NDArray[np.floating[Any]] | list[float],
+) -> NDArray[np.float64]:
     """One validated expression vector (8,) as float64."""
     e = check_expression(expression)
     if e.shape != (N_EXPRESSION,):
-        raise ValueError(f"one expression vector of {N_EXPRESSION} values expected, got shape {e.shape}")
-    return e.astype(np.float64)
+        raise ValueError(
+            f"one expression vector of {N_EXPRESSION} values expected, got shape {e.shape}"
+        )
+    out: NDArray[np.float64] = e.astype(np.float64)
+    return out
 
 
 def points_array(points: dict[str, tuple[float, float]]) -> NDArray[np.float32]:
@@ -112,8 +121,9 @@ def points_array(points: dict[str, tuple[float, float]]) -> NDArray[np.float32]:
     return np.array([points[n] for n in FEATURE_NAMES], dtype=np.float32)
 
 
-def boxes_mask(boxes: list[tuple[float, float, float, float]], width: int, height: int
-               ) -> NDArray[np.bool_]:
+def boxes_mask(
+    boxes: list[tuple[float, float, float, float]], width: int, height: int
+) -> NDArray[np.bool_]:
     """(H, W) bool mask of the union of pixel boxes (x0, y0, x1, y1), rounded outward."""
     mask = np.zeros((height, width), dtype=bool)
     for x0, y0, x1, y1 in boxes:
@@ -126,8 +136,9 @@ def boxes_mask(boxes: list[tuple[float, float, float, float]], width: int, heigh
     return mask
 
 
-def compose(static: NDArray[np.float64], drawn: NDArray[np.float64], region: NDArray[np.bool_]
-            ) -> NDArray[np.float64]:
+def compose(
+    static: NDArray[np.float64], drawn: NDArray[np.float64], region: NDArray[np.bool_]
+) -> NDArray[np.float64]:
     """``drawn`` inside the region, ``static`` (the canvas before any expression shape) outside:
     this makes the outside bit-identical for every expression by construction."""
     out: NDArray[np.float64] = np.where(region[..., None], drawn, static)

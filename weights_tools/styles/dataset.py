@@ -19,7 +19,12 @@ from .base import FaceSample, Size, parse_size
 from .families import FAMILY_NAMES, get_family
 
 ATLAS_SIZES: tuple[tuple[int, int], ...] = (
-    (1024, 1024), (2048, 2048), (2048, 1024), (1024, 2048), (512, 512), (64, 32),
+    (1024, 1024),
+    (2048, 2048),
+    (2048, 1024),
+    (1024, 2048),
+    (512, 512),
+    (64, 32),
 )
 """Atlas sizes (width, height) :func:`sample_atlas` draws from."""
 ATLAS_WEIGHTS: tuple[float, ...] = (0.3, 0.15, 0.15, 0.1, 0.15, 0.15)
@@ -66,9 +71,13 @@ def random_face_size(rng: np.random.Generator, side: int) -> tuple[int, int]:
     return max(8, round(side * math.sqrt(aspect))), max(8, round(side / math.sqrt(aspect)))
 
 
-def sample_pair(rng: np.random.Generator, family: str | None = None, size: Size = 128,
-                expression: NDArray[np.floating[Any]] | None = None,
-                random_aspect: bool = False) -> FacePair:
+def sample_pair(
+    rng: np.random.Generator,
+    family: str | None = None,
+    size: Size = 128,
+    expression: NDArray[np.floating[Any]] | None = None,
+    random_aspect: bool = False,
+) -> FacePair:
     """A random style of ``family`` (any family when None) rendered neutral and with
     ``expression`` (a random sparse one when None) at ``size``; with ``random_aspect`` the
     size becomes a random width:height in [0.75, 1.33] of about the same area."""
@@ -84,9 +93,13 @@ def sample_pair(rng: np.random.Generator, family: str | None = None, size: Size 
     return FacePair(neutral, target, e, fam.region(style, (width, height)), name, style)
 
 
-def sample_atlas(rng: np.random.Generator, family: str | None = None,
-                 atlas_size: tuple[int, int] | None = None, n_targets: int = 1,
-                 expressions: NDArray[np.floating[Any]] | None = None) -> AtlasSample:
+def sample_atlas(
+    rng: np.random.Generator,
+    family: str | None = None,
+    atlas_size: tuple[int, int] | None = None,
+    n_targets: int = 1,
+    expressions: NDArray[np.floating[Any]] | None = None,
+) -> AtlasSample:
     """A random style placed in a random atlas. ``images[0]`` is neutral, the others carry
     ``expressions`` ((n, 8); by default ``n_targets`` random sparse ones). Atlas sizes come
     from :data:`ATLAS_SIZES`; a tiny atlas (a 64×32 game skin) gets a pixel-art face unless
@@ -97,8 +110,9 @@ def sample_atlas(rng: np.random.Generator, family: str | None = None,
         family = "pixel" if min(atlas_size) <= TINY else random_family(rng)
     style = get_family(family).random_style(rng)
     if expressions is None:
-        targets = np.array([random_expression(rng) for _ in range(n_targets)],
-                           dtype=np.float32).reshape(n_targets, N_EXPRESSION)
+        targets = np.array(
+            [random_expression(rng) for _ in range(n_targets)], dtype=np.float32
+        ).reshape(n_targets, N_EXPRESSION)
     else:
         targets = np.asarray(expressions, dtype=np.float32).reshape(-1, N_EXPRESSION)
     exprs = np.concatenate([np.zeros((1, N_EXPRESSION), dtype=np.float32), targets])

@@ -12,13 +12,11 @@ their pupils shrink; the mouth arc bends up (smile) or down (frown); brows rise 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .base import FaceSample, Size, boxes_mask, check_one_expression, compose, parse_size
-from .base import points_array as _points_array
+from .drawn import CanvasFamily
 from .palette import (
     darker,
     hsv,
@@ -184,8 +182,12 @@ def _head_sd(s: FlatStyle, f: Frame, win: Window) -> F64:
 
 def _static(s: FlatStyle, f: Frame) -> Canvas:
     mode = s.background
-    cv = Canvas(f.width, f.height, s.bg if mode == "color" else s.skin,
-                0.0 if mode == "transparent" else 1.0)
+    cv = Canvas(
+        f.width,
+        f.height,
+        s.bg if mode == "color" else s.skin,
+        0.0 if mode == "transparent" else 1.0,
+    )
     full = cv.full()
     lw = f.len(s.line)
     if mode != "skin":
@@ -220,8 +222,12 @@ def _static(s: FlatStyle, f: Frame) -> Canvas:
             cx, cy, r = f.x(side * (s.eye_dx + 0.06)), f.y(s.mouth_y - 0.05), f.len(0.04)
             win = cv.window(cx - r, cy - r, cx + r, cy + r)
             if win is not None:
-                cv.over(win, mix(s.skin, (0.98, 0.45, 0.5), 0.6), cover(sd_ellipse(win, cx, cy, r, r)),
-                        s.cheeks)
+                cv.over(
+                    win,
+                    mix(s.skin, (0.98, 0.45, 0.5), 0.6),
+                    cover(sd_ellipse(win, cx, cy, r, r)),
+                    s.cheeks,
+                )
     ny = f.y(0.5 * (s.eye_y + s.mouth_y) + 0.01)
     nx = f.x(0.0)
     r = f.len(0.028)
@@ -230,14 +236,21 @@ def _static(s: FlatStyle, f: Frame) -> Canvas:
         if s.nose == 1:
             d = sd_ellipse(win, nx, ny, r, r * 0.8)
         else:
-            d = np.maximum(np.maximum(win.y - (ny + 0.6 * r), (ny - win.y) * 0.5 - (win.x - nx)),
-                           (ny - win.y) * 0.5 + (win.x - nx)) - r * 0.35
+            d = (
+                np.maximum(
+                    np.maximum(win.y - (ny + 0.6 * r), (ny - win.y) * 0.5 - (win.x - nx)),
+                    (ny - win.y) * 0.5 + (win.x - nx),
+                )
+                - r * 0.35
+            )
         cv.over(win, s.nose_color, cover(d))
         cv.over(win, s.ink, cover(np.abs(d) - lw * 0.35))
     return cv
 
 
-def _eye(cv: Canvas, s: FlatStyle, f: Frame, side: float, close: float, wide: float) -> None:
+def _eye(
+    cv: Canvas, s: FlatStyle, f: Frame, side: float, close: float, wide: float, smile: float
+) -> None:
     cx, cy = f.x(side * s.eye_dx), f.y(s.eye_y)
     lw = f.len(s.line)
     r = f.len(s.eye_r) * (1.0 + WIDE * wide)
@@ -251,25 +264,36 @@ def _eye(cv: Canvas, s: FlatStyle, f: Frame, side: float, close: float, wide: fl
         cv.over(win, (0.98, 0.98, 0.97), inside)
         pr = r * s.pupil_r * (1.0 - 0.3 * wide)
         cv.over(win, s.pupil, cover(sd_ellipse(win, cx, cy + 0.15 * r, pr, pr)) * inside)
-        # Lid: skin above a curve that sweeps down and bends into a "U" as the eye closes.
+        # Lids (skin over the whole antialiased disc): the upper one sweeps down and bends
+        # into a "U" as the eye closes; a smile pushes a lower one up.
+        covered = cover(disc - 1.0)
         t = np.clip((win.x - cx) / r, -1.0, 1.0)
         lid_y = cy - r - lw + close * (1.4 * r + lw) + close * 0.35 * r * (1.0 - t * t)
-        lid = cover(win.y - lid_y) * inside
-        cv.over(win, s.skin, lid)
-        cv.over(win, s.ink, cover(np.abs(disc) - lw / 2), float(np.clip((1.0 - close) * 4.0, 0.0, 1.0)))
+        cv.over(win, s.skin, cover(win.y - lid_y) * covered)
+        low_y = cy + r + lw - smile * (0.6 * r + lw) * (1.0 - 0.4 * t * t)
+        cv.over(win, s.skin, cover(low_y - win.y) * covered)
+        cv.over(
+            win, s.ink, cover(np.abs(disc) - lw / 2), float(np.clip((1.0 - close) * 4.0, 0.0, 1.0))
+        )
         if close > 0.0:
             edge = np.maximum(np.abs(win.y - lid_y) - lw / 2, disc - lw / 2)
             cv.over(win, s.ink, cover(edge))
+        if smile > 0.0:
+            edge = np.maximum(np.abs(win.y - low_y) - lw / 2, disc - lw / 2)
+            cv.over(win, s.ink, cover(edge), min(1.0, 3.0 * smile))
     else:
         rx = r * (1.0 + 0.1 * wide)
-        ry_open = r * s.eye_aspect
+        ry_open = r * s.eye_aspect * (1.0 - 0.3 * smile)
         ry = ry_open * (1.0 - close) + (lw * 0.5) * close
         cv.over(win, s.pupil, cover(sd_ellipse(win, cx, cy, rx, max(ry, lw * 0.5))))
         if close < 0.5:
             hr = 0.28 * rx
-            cv.over(win, (1.0, 1.0, 1.0),
-                    cover(sd_ellipse(win, cx - 0.3 * rx, cy - 0.35 * ry, hr, hr * min(1.0, ry / rx))),
-                    1.0 - 2.0 * close)
+            cv.over(
+                win,
+                (1.0, 1.0, 1.0),
+                cover(sd_ellipse(win, cx - 0.3 * rx, cy - 0.35 * ry, hr, hr * min(1.0, ry / rx))),
+                1.0 - 2.0 * close,
+            )
 
 
 def _brow_pts(s: FlatStyle, f: Frame, side: float, raise_: float, furrow: float) -> F64:
@@ -280,14 +304,20 @@ def _brow_pts(s: FlatStyle, f: Frame, side: float, raise_: float, furrow: float)
     outer = (cx + side * s.brow_len, y - 0.01 * furrow)
     mid = (cx, y - 0.012 - 0.01 * raise_)
     t = np.linspace(0.0, 1.0, 10)[:, None]
-    p = (1 - t) ** 2 * np.asarray(inner) + 2 * (1 - t) * t * np.asarray(mid) + t * t * np.asarray(outer)
+    p = (
+        (1 - t) ** 2 * np.asarray(inner)
+        + 2 * (1 - t) * t * np.asarray(mid)
+        + t * t * np.asarray(outer)
+    )
     return np.stack([f.x(0.0) + p[:, 0] * f.unit, f.y(0.0) + p[:, 1] * f.unit], axis=1)
 
 
 def _brow(cv: Canvas, s: FlatStyle, f: Frame, side: float, raise_: float, furrow: float) -> None:
     pts = _brow_pts(s, f, side, raise_, furrow)
     r = f.len(s.line) * 0.75 + 0.5
-    win = cv.window(pts[:, 0].min() - r, pts[:, 1].min() - r, pts[:, 0].max() + r, pts[:, 1].max() + r)
+    win = cv.window(
+        pts[:, 0].min() - r, pts[:, 1].min() - r, pts[:, 0].max() + r, pts[:, 1].max() + r
+    )
     if win is not None:
         cv.over(win, s.brow, cover(sd_polyline(win, pts, r)))
 
@@ -297,7 +327,9 @@ def _mouth(cv: Canvas, s: FlatStyle, f: Frame, jaw: float, smile: float, frown: 
     cx, my = f.x(0.0), f.y(s.mouth_y)
     hw = f.len(s.mouth_w * (1.0 + 0.25 * smile - 0.1 * frown))
     ext = f.len(s.mouth_w * 1.3) + lw
-    win = cv.window(cx - ext, my - f.len(SMILE) - lw, cx + ext, my + f.len(OPEN + FROWN + 0.03) + lw)
+    win = cv.window(
+        cx - ext, my - f.len(SMILE) - lw, cx + ext, my + f.len(OPEN + FROWN + 0.03) + lw
+    )
     if win is None:
         return
     n = 20
@@ -333,52 +365,24 @@ def _boxes(s: FlatStyle, f: Frame) -> list[tuple[float, float, float, float]]:
         out.append((cx - ext, cy - ext, cx + ext, cy + ext))
         pts = np.concatenate([_brow_pts(s, f, side, r, u) for r in (0.0, 1.0) for u in (0.0, 1.0)])
         r = lw * 0.75 + 0.5 + pad
-        out.append((pts[:, 0].min() - r, pts[:, 1].min() - r, pts[:, 0].max() + r,
-                    pts[:, 1].max() + r))
+        out.append(
+            (pts[:, 0].min() - r, pts[:, 1].min() - r, pts[:, 0].max() + r, pts[:, 1].max() + r)
+        )
     cx, my = f.x(0.0), f.y(s.mouth_y)
     ext = f.len(s.mouth_w * 1.3) + lw + pad
-    out.append((cx - ext, my - f.len(SMILE) - lw - pad, cx + ext,
-                my + f.len(OPEN + FROWN + 0.03) + lw + pad))
+    out.append(
+        (
+            cx - ext,
+            my - f.len(SMILE) - lw - pad,
+            cx + ext,
+            my + f.len(OPEN + FROWN + 0.03) + lw + pad,
+        )
+    )
     return out
 
 
-def _draw(style: FlatStyle, e: F64, width: int, height: int) -> tuple[F64, F64]:
-    f = Frame(width, height)
-    cv = _static(style, f)
-    static = cv.rgba()
-    jaw, smile, frown, raise_, furrow, close_l, close_r, wide = (float(v) for v in e)
-    _eye(cv, style, f, -1.0, close_r, wide)
-    _eye(cv, style, f, 1.0, close_l, wide)
-    _brow(cv, style, f, -1.0, raise_, furrow)
-    _brow(cv, style, f, 1.0, raise_, furrow)
-    _mouth(cv, style, f, jaw, smile, frown)
-    return static, cv.rgba()
-
-
-def region(style: FlatStyle, size: Size) -> NDArray[np.bool_]:
-    """(H, W) bool: the pixels some expression can change."""
-    width, height = parse_size(size, MIN_SIZE)
-    return boxes_mask(_boxes(style, Frame(width, height)), width, height)
-
-
-def layers(style: FlatStyle, expression: Any, size: Size) -> tuple[F64, F64]:
-    """(static, drawn) before the region is applied."""
-    width, height = parse_size(size, MIN_SIZE)
-    return _draw(style, check_one_expression(expression), width, height)
-
-
-def render(style: FlatStyle, expression: Any, size: Size) -> FaceSample:
-    """Render one face: (H, W, 4) float32 RGBA and its neutral feature points."""
-    width, height = parse_size(size, MIN_SIZE)
-    static, drawn = _draw(style, check_one_expression(expression), width, height)
-    image = compose(static, drawn, region(style, (width, height))).astype(np.float32)
-    return FaceSample(image=image, points=feature_points(style, (width, height)))
-
-
-def feature_points(style: FlatStyle, size: Size) -> NDArray[np.float32]:
-    """(7, 2) neutral feature points in image pixels."""
-    width, height = parse_size(size, MIN_SIZE)
-    f = Frame(width, height)
+def _points(style: FlatStyle, f: Frame) -> dict[str, tuple[float, float]]:
+    """The neutral feature points in pixels."""
     s = style
     pts: dict[str, tuple[float, float]] = {}
     for name, side in (("r", -1.0), ("l", 1.0)):
@@ -388,4 +392,14 @@ def feature_points(style: FlatStyle, size: Size) -> NDArray[np.float32]:
         pts[f"brow_{name}"] = (float(mid[0]), float(mid[1]))
         pts[f"mouth_{name}"] = f.pt(side * s.mouth_w, s.mouth_y)
     pts["mouth_c"] = f.pt(0.0, s.mouth_y + 0.012)
-    return _points_array(pts)
+    return pts
+
+
+FAMILY: CanvasFamily[FlatStyle] = CanvasFamily(
+    _static, _eye, _brow, _mouth, _boxes, _points, MIN_SIZE
+)
+"""This family's render / region / layers / feature points."""
+render = FAMILY.render
+region = FAMILY.region
+layers = FAMILY.layers
+feature_points = FAMILY.feature_points

@@ -51,8 +51,9 @@ def region(style: FaceStyle, size: Size) -> NDArray[np.bool_]:
     width, height = parse_size(size, MIN_SIZE)
     side, ox, oy = _placement(width, height)
     inner = expression_region(style, side)
-    out: NDArray[np.bool_] = np.pad(inner, ((oy, height - side - oy), (ox, width - side - ox)),
-                                    mode="edge")
+    out: NDArray[np.bool_] = np.pad(
+        inner, ((oy, height - side - oy), (ox, width - side - ox)), mode="edge"
+    )
     return out
 
 
@@ -76,8 +77,10 @@ def feature_points(style: FaceStyle, size: Size) -> NDArray[np.float32]:
         inner = (cx - sgn * s.eye_width * 0.95, base)
         mid = (cx + sgn * 0.01, base - 0.02)
         outer = (cx + sgn * s.eye_width * 1.05, base + 0.012)
-        pts[f"brow_{name}"] = px(0.25 * inner[0] + 0.5 * mid[0] + 0.25 * outer[0],
-                                 0.25 * inner[1] + 0.5 * mid[1] + 0.25 * outer[1])
+        pts[f"brow_{name}"] = px(
+            0.25 * inner[0] + 0.5 * mid[0] + 0.25 * outer[0],
+            0.25 * inner[1] + 0.5 * mid[1] + 0.25 * outer[1],
+        )
         pts[f"mouth_{name}"] = px(0.5 + sgn * s.mouth_width, s.mouth_y)
     pts["mouth_c"] = px(0.5, s.mouth_y)
     return _points_array(pts)

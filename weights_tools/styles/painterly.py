@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .base import FaceSample, Size, boxes_mask, check_one_expression, compose, parse_size
-from .base import points_array as _points_array
+from .drawn import CanvasFamily
 from .palette import (
     darker,
     darker_than,
@@ -150,8 +148,9 @@ def random_style(rng: np.random.Generator) -> PainterlyStyle:
         eye_down=float(rng.uniform(0.25, 0.38)) * eye_w,
         iris=random_iris(rng),
         iris_r=float(rng.uniform(0.38, 0.5)),
-        lid=darker(mix((1.0, 1.0, 1.0), hsv(rng.uniform(), 0.5, 0.8), float(rng.uniform(0.0, 0.2))),
-                   0.95),
+        lid=darker(
+            mix((1.0, 1.0, 1.0), hsv(rng.uniform(), 0.5, 0.8), float(rng.uniform(0.0, 0.2))), 0.95
+        ),
         lash=hsv(rng.uniform(0.0, 0.1), rng.uniform(0.2, 0.6), rng.uniform(0.05, 0.2)),
         brow=darker_than(darker(random_hair(rng), float(rng.uniform(0.5, 0.85))), skin, 0.55),
         brow_w=float(rng.uniform(0.012, 0.022)),
@@ -209,8 +208,11 @@ def _static(s: PainterlyStyle, f: Frame) -> Canvas:
     v = (full.y - f.y(0.0)) / f.unit
     if mode == "color":
         g = np.clip(v + 0.5, 0.0, 1.0)
-        cv.over(full, np.broadcast_to(np.asarray(s.bg), (f.height, f.width, 3))
-                * (1.0 - 0.35 * g)[..., None], np.ones((1, 1)))
+        cv.over(
+            full,
+            np.broadcast_to(np.asarray(s.bg), (f.height, f.width, 3)) * (1.0 - 0.35 * g)[..., None],
+            np.ones((1, 1)),
+        )
     if mode == "skin":
         head = np.broadcast_to((np.abs(u) - 0.42) * f.unit, (f.height, f.width))
         face = np.ones((1, 1))
@@ -241,33 +243,65 @@ def _static(s: PainterlyStyle, f: Frame) -> Canvas:
         ridge = np.maximum(np.abs(win.x - side_x) - f.len(0.006), f.y(s.eye_y + 0.03) - win.y)
         ridge = np.maximum(ridge, win.y - ny)
         cv.over(win, s.shadow, cover(ridge, f.len(0.014)), 0.35)
-        cv.over(win, s.shadow, cover(sd_ellipse(win, nx, ny + f.len(0.012), f.len(0.04),
-                                                f.len(0.014)), f.len(0.01)), 0.35)
+        cv.over(
+            win,
+            s.shadow,
+            cover(sd_ellipse(win, nx, ny + f.len(0.012), f.len(0.04), f.len(0.014)), f.len(0.01)),
+            0.35,
+        )
         for k in (-1.0, 1.0):
-            cv.over(win, darker(s.shadow, 0.6),
-                    cover(sd_ellipse(win, nx + k * f.len(0.016), ny + f.len(0.008), f.len(0.009),
-                                     f.len(0.005)), sw * 1.5), 0.8)
-        cv.over(win, mix(s.skin, (1.0, 1.0, 1.0), 0.3),
-                cover(sd_ellipse(win, nx + s.light * f.len(0.006), ny - f.len(0.012), f.len(0.01),
-                                 f.len(0.008)), f.len(0.008)), 0.5)
+            cv.over(
+                win,
+                darker(s.shadow, 0.6),
+                cover(
+                    sd_ellipse(
+                        win, nx + k * f.len(0.016), ny + f.len(0.008), f.len(0.009), f.len(0.005)
+                    ),
+                    sw * 1.5,
+                ),
+                0.8,
+            )
+        cv.over(
+            win,
+            mix(s.skin, (1.0, 1.0, 1.0), 0.3),
+            cover(
+                sd_ellipse(
+                    win, nx + s.light * f.len(0.006), ny - f.len(0.012), f.len(0.01), f.len(0.008)
+                ),
+                f.len(0.008),
+            ),
+            0.5,
+        )
     # Cheeks: a warm glow.
     for sx in (-1.0, 1.0):
         cx, cy = f.x(sx * (s.eye_dx + 0.03)), f.y(s.eye_y + 0.12)
         win = cv.window(cx - f.len(0.1), cy - f.len(0.07), cx + f.len(0.1), cy + f.len(0.07))
         if win is not None:
-            cv.over(win, mix(s.skin, (0.9, 0.35, 0.35), 0.5),
-                    cover(sd_ellipse(win, cx, cy, f.len(0.07), f.len(0.045)), f.len(0.06)), 0.25)
+            cv.over(
+                win,
+                mix(s.skin, (0.9, 0.35, 0.35), 0.5),
+                cover(sd_ellipse(win, cx, cy, f.len(0.07), f.len(0.045)), f.len(0.06)),
+                0.25,
+            )
     if s.hair_on:
         # Hair: a mass above the hairline, wider than the head, with strands.
         line = f.y(s.hairline) + f.len(0.09) * (u / 0.4) ** 2 - f.len(0.012) * np.cos(u * 9.0)
         d = full.y - line
         if mode != "skin":
-            crown = sd_ellipse(full, f.x(0.0), f.y(-0.05), f.len(s.head_w + 0.04), f.len(s.head_h + 0.02))
+            crown = sd_ellipse(
+                full, f.x(0.0), f.y(-0.05), f.len(s.head_w + 0.04), f.len(s.head_h + 0.02)
+            )
             d = np.maximum(d, crown)
-            inward = np.clip((f.len(s.head_w + 0.04) - np.abs(full.x - f.x(0.0))) / f.len(0.06),
-                             0.0, 1.0)
-            sides = np.maximum(crown, np.maximum(f.len(s.head_w - 0.02) - np.abs(full.x - f.x(0.0)),
-                                                 full.y - f.y(s.eye_y + 0.04) + f.len(0.12) * inward ** 2))
+            inward = np.clip(
+                (f.len(s.head_w + 0.04) - np.abs(full.x - f.x(0.0))) / f.len(0.06), 0.0, 1.0
+            )
+            sides = np.maximum(
+                crown,
+                np.maximum(
+                    f.len(s.head_w - 0.02) - np.abs(full.x - f.x(0.0)),
+                    full.y - f.y(s.eye_y + 0.04) + f.len(0.12) * inward**2,
+                ),
+            )
             d = np.minimum(d, sides)
         hair = cover(d, sw * 2.0)
         rot = s.stroke_angle + 0.8
@@ -280,8 +314,9 @@ def _static(s: PainterlyStyle, f: Frame) -> Canvas:
     return cv
 
 
-def _eye_curves(s: PainterlyStyle, f: Frame, side: float, x: F64, close: float, wide: float,
-                smile: float) -> tuple[F64, F64, F64]:
+def _eye_curves(
+    s: PainterlyStyle, f: Frame, side: float, x: F64, close: float, wide: float, smile: float
+) -> tuple[F64, F64, F64]:
     """(top, bottom, open top) lid curves at pixel columns ``x``."""
     cx = f.x(side * s.eye_dx)
     hw = f.len(s.eye_w)
@@ -289,19 +324,24 @@ def _eye_curves(s: PainterlyStyle, f: Frame, side: float, x: F64, close: float, 
     # The upper lid peaks a little toward the inner corner, as real lids do.
     shape = (1.0 - t * t) * (1.0 - 0.18 * side * t)
     base = f.y(s.eye_y) - f.len(0.004) * (1.0 + side * t)
-    open_top = base - f.len(s.eye_up * (1.0 + WIDE * wide)) * shape ** 0.85
+    open_top = base - f.len(s.eye_up * (1.0 + WIDE * wide)) * shape**0.85
     bottom = base + f.len(s.eye_down * (1.0 - 0.35 * smile + 0.1 * wide)) * (1.0 - t * t)
     top = open_top + (bottom - open_top) * close
     return top, bottom, open_top
 
 
-def _eye(cv: Canvas, s: PainterlyStyle, f: Frame, side: float, close: float, wide: float,
-         smile: float) -> None:
+def _eye(
+    cv: Canvas, s: PainterlyStyle, f: Frame, side: float, close: float, wide: float, smile: float
+) -> None:
     cx, ey = f.x(side * s.eye_dx), f.y(s.eye_y)
     hw = f.len(s.eye_w)
     up = f.len(s.eye_up * (1.0 + WIDE))
-    win = cv.window(cx - hw * 1.25, ey - up - f.len(0.035), cx + hw * 1.25,
-                    ey + f.len(s.eye_down * 1.1) + f.len(0.02))
+    win = cv.window(
+        cx - hw * 1.25,
+        ey - up - f.len(0.035),
+        cx + hw * 1.25,
+        ey + f.len(s.eye_down * 1.1) + f.len(0.02),
+    )
     if win is None:
         return
     sw = _soft(s, f)
@@ -314,7 +354,11 @@ def _eye(cv: Canvas, s: PainterlyStyle, f: Frame, side: float, close: float, wid
     cv.over(win, s.shadow, cover(cd, sw * 1.5), 0.45)
     # Lid: between the crease and the lid edge, shaded darker toward the lashes.
     g = np.clip((win.y - crease) / np.maximum(top - crease, 1.0), 0.0, 1.0)
-    lid = cover(sd_between(win, cx, hw * 1.05, crease, top), sw * 3.0) * (1.0 - t**4) * (0.2 + 0.8 * g)
+    lid = (
+        cover(sd_between(win, cx, hw * 1.05, crease, top), sw * 3.0)
+        * (1.0 - t**4)
+        * (0.2 + 0.8 * g)
+    )
     cv.multiply(win, s.lid, lid)
     eye = cover(sd_between(win, cx, hw, top, bottom), sw * 0.8)
     if close < 1.0:
@@ -324,8 +368,10 @@ def _eye(cv: Canvas, s: PainterlyStyle, f: Frame, side: float, close: float, wid
         ir = f.len(s.eye_w * s.iris_r) * (1.0 - 0.12 * wide)
         icy = ey - f.len(s.eye_up) * 0.25
         rr = np.sqrt((win.x - cx) ** 2 + (win.y - icy) ** 2) / ir
-        iris_col = (np.asarray(s.iris)[None, None, :]
-                    * (0.55 + 0.55 * np.clip(1.0 - rr, 0.0, 1.0) ** 0.5)[..., None])
+        iris_col = (
+            np.asarray(s.iris)[None, None, :]
+            * (0.55 + 0.55 * np.clip(1.0 - rr, 0.0, 1.0) ** 0.5)[..., None]
+        )
         iris = cover((rr - 1.0) * ir, sw * 0.8) * eye
         cv.over(win, np.clip(iris_col, 0.0, 1.0), iris)
         cv.over(win, (0.03, 0.02, 0.02), cover((rr - 0.42) * ir, sw * 0.8) * eye)
@@ -333,36 +379,50 @@ def _eye(cv: Canvas, s: PainterlyStyle, f: Frame, side: float, close: float, wid
         cast = np.clip(1.0 - (win.y - top) / f.len(s.eye_up * 0.6), 0.0, 1.0) * eye
         cv.over(win, s.shadow, cast, 0.45)
         hx = cx - s.light * -0.3 * ir
-        cv.over(win, (1.0, 1.0, 1.0), cover(sd_ellipse(win, hx, icy - 0.35 * ir, 0.2 * ir, 0.18 * ir),
-                                            sw * 0.7) * eye, 0.9)
+        cv.over(
+            win,
+            (1.0, 1.0, 1.0),
+            cover(sd_ellipse(win, hx, icy - 0.35 * ir, 0.2 * ir, 0.18 * ir), sw * 0.7) * eye,
+            0.9,
+        )
     # Lash line along the lid edge, heavier toward the outer corner; a faint lower line.
     xs = cx + np.linspace(-1.0, 1.0, 18) * hw
     ptop, pbot, _ = _eye_curves(s, f, side, xs, close, wide, smile)
     outer = 0.5 * (1.0 + side * np.linspace(-1.0, 1.0, 18))
     rad = f.len(0.0035) * (0.6 + 0.8 * outer) + 0.3
     cv.over(win, s.lash, cover(sd_polyline(win, np.stack([xs, ptop], axis=1), rad), sw * 0.6))
-    cv.over(win, s.shadow, cover(sd_polyline(win, np.stack([xs, pbot], axis=1), rad * 0.5), sw),
-            0.5)
+    cv.over(
+        win, s.shadow, cover(sd_polyline(win, np.stack([xs, pbot], axis=1), rad * 0.5), sw), 0.5
+    )
 
 
 def _brow_pts(s: PainterlyStyle, f: Frame, side: float, raise_: float, furrow: float) -> F64:
     cx = side * s.eye_dx
     y = s.eye_y - s.eye_up - s.brow_gap
-    inner = (cx - side * s.eye_w * (1.0 - 0.25 * furrow), y + 0.012 + FURROW * furrow - RAISE * raise_)
+    inner = (
+        cx - side * s.eye_w * (1.0 - 0.25 * furrow),
+        y + 0.012 + FURROW * furrow - RAISE * raise_,
+    )
     mid = (cx + side * s.eye_w * 0.2, y - 0.014 - RAISE * raise_ * 1.15 + 0.006 * furrow)
     outer = (cx + side * s.eye_w * 1.3, y + 0.008 - RAISE * raise_ * 0.6)
     t = np.linspace(0.0, 1.0, 16)[:, None]
-    p = (1 - t) ** 2 * np.asarray(inner) + 2 * (1 - t) * t * np.asarray(mid) + t * t * np.asarray(outer)
+    p = (
+        (1 - t) ** 2 * np.asarray(inner)
+        + 2 * (1 - t) * t * np.asarray(mid)
+        + t * t * np.asarray(outer)
+    )
     return np.stack([f.x(0.0) + p[:, 0] * f.unit, f.y(0.0) + p[:, 1] * f.unit], axis=1)
 
 
-def _brow(cv: Canvas, s: PainterlyStyle, f: Frame, side: float, raise_: float, furrow: float
-          ) -> None:
+def _brow(
+    cv: Canvas, s: PainterlyStyle, f: Frame, side: float, raise_: float, furrow: float
+) -> None:
     pts = _brow_pts(s, f, side, raise_, furrow)
     r = f.len(s.brow_w) * 0.5 * np.linspace(1.0, 0.3, pts.shape[0]) + 0.3
     pad = float(r.max()) + 3.0
-    win = cv.window(pts[:, 0].min() - pad, pts[:, 1].min() - pad, pts[:, 0].max() + pad,
-                    pts[:, 1].max() + pad)
+    win = cv.window(
+        pts[:, 0].min() - pad, pts[:, 1].min() - pad, pts[:, 0].max() + pad, pts[:, 1].max() + pad
+    )
     if win is None:
         return
     sw = _soft(s, f)
@@ -380,12 +440,17 @@ def _brow(cv: Canvas, s: PainterlyStyle, f: Frame, side: float, raise_: float, f
             crease = np.array([[x0, top], [x0 + k * f.len(0.003), top + f.len(0.035)]])
             cwin = cv.window(x0 - f.len(0.01), top - 2, x0 + f.len(0.01), top + f.len(0.04))
             if cwin is not None:
-                cv.over(cwin, s.shadow, cover(sd_polyline(cwin, crease, f.len(0.002) + 0.3), sw),
-                        0.7 * furrow)
+                cv.over(
+                    cwin,
+                    s.shadow,
+                    cover(sd_polyline(cwin, crease, f.len(0.002) + 0.3), sw),
+                    0.7 * furrow,
+                )
 
 
-def _mouth_curves(s: PainterlyStyle, f: Frame, x: F64, jaw: float, smile: float, frown: float
-                  ) -> tuple[F64, F64, F64, F64, float]:
+def _mouth_curves(
+    s: PainterlyStyle, f: Frame, x: F64, jaw: float, smile: float, frown: float
+) -> tuple[F64, F64, F64, F64, float]:
     """(upper lip top, upper lip bottom, lower lip top, lower lip bottom) at columns x, and the
     mouth's half width in pixels."""
     hw = f.len(s.mouth_w * (1.0 + 0.22 * smile - 0.05 * frown + 0.08 * jaw))
@@ -393,10 +458,10 @@ def _mouth_curves(s: PainterlyStyle, f: Frame, x: F64, jaw: float, smile: float,
     bump = 1.0 - t * t
     corner = f.len(-SMILE * smile + FROWN * frown)
     seam = f.y(s.mouth_y) + corner * t * t - 0.25 * corner * bump
-    opening = f.len(OPEN * jaw) * bump ** 0.7
+    opening = f.len(OPEN * jaw) * bump**0.7
     bow = 1.0 - 0.35 * np.exp(-((t / 0.18) ** 2))  # Cupid's bow
     up_h = f.len(s.lip_h * (1.0 - 0.25 * smile)) * np.sqrt(bump) * bow
-    low_h = f.len(s.lip_h * s.lower_k * (1.0 - 0.2 * smile + 0.15 * frown)) * bump ** 0.6
+    low_h = f.len(s.lip_h * s.lower_k * (1.0 - 0.2 * smile + 0.15 * frown)) * bump**0.6
     lower_top = seam + opening
     return seam - up_h, seam, lower_top, lower_top + low_h, hw
 
@@ -404,8 +469,12 @@ def _mouth_curves(s: PainterlyStyle, f: Frame, x: F64, jaw: float, smile: float,
 def _mouth(cv: Canvas, s: PainterlyStyle, f: Frame, jaw: float, smile: float, frown: float) -> None:
     mx, my = f.x(0.0), f.y(s.mouth_y)
     ext = f.len(s.mouth_w * 1.35) + f.len(0.03)
-    win = cv.window(mx - ext, my - f.len(SMILE + s.lip_h + 0.02),
-                    mx + ext, my + f.len(OPEN + FROWN + s.lip_h * 1.7 + 0.02))
+    win = cv.window(
+        mx - ext,
+        my - f.len(SMILE + s.lip_h + 0.02),
+        mx + ext,
+        my + f.len(OPEN + FROWN + s.lip_h * 1.7 + 0.02),
+    )
     if win is None:
         return
     sw = _soft(s, f)
@@ -424,25 +493,40 @@ def _mouth(cv: Canvas, s: PainterlyStyle, f: Frame, jaw: float, smile: float, fr
     low = cover(sd_between(win, mx, hw * 0.96, low_t - 0.5, low_b), sw)
     cv.over(win, s.lip_low, low)
     hl_y = 0.5 * (low_t + low_b) - 0.15 * (low_b - low_t)
-    hl = cover(np.maximum(np.abs(win.y - hl_y) - 0.18 * (low_b - low_t),
-                          np.abs(win.x - mx - 0.15 * hw) - 0.35 * hw), sw * 2.0) * low
+    hl = (
+        cover(
+            np.maximum(
+                np.abs(win.y - hl_y) - 0.18 * (low_b - low_t),
+                np.abs(win.x - mx - 0.15 * hw) - 0.35 * hw,
+            ),
+            sw * 2.0,
+        )
+        * low
+    )
     cv.over(win, mix(s.lip_low, (1.0, 1.0, 1.0), 0.35), hl, 0.6)
     seam_pts_x = mx + np.linspace(-1.0, 1.0, 18) * hw
     _, seam_y, _, _, _ = _mouth_curves(s, f, seam_pts_x, jaw, smile, frown)
     seam = np.stack([seam_pts_x, seam_y], axis=1)
-    cv.over(win, darker(s.lip_up, 0.45), cover(sd_polyline(win, seam, f.len(0.002) + 0.3), sw),
-            0.85)
+    cv.over(
+        win, darker(s.lip_up, 0.45), cover(sd_polyline(win, seam, f.len(0.002) + 0.3), sw), 0.85
+    )
     for k in (-1.0, 1.0):
         cx, cy = mx + k * hw, float(seam_y[0 if k < 0 else -1])
-        cv.over(win, s.shadow, cover(sd_ellipse(win, cx, cy, f.len(0.008), f.len(0.006)), sw * 2),
-                0.6)
+        cv.over(
+            win, s.shadow, cover(sd_ellipse(win, cx, cy, f.len(0.008), f.len(0.006)), sw * 2), 0.6
+        )
         # Smile folds beside the corners.
         if smile > 0.0:
-            fold = np.array([[cx + k * f.len(0.012), cy - f.len(0.025)],
-                             [cx + k * f.len(0.02), cy - f.len(0.005)],
-                             [cx + k * f.len(0.014), cy + f.len(0.015)]])
-            cv.over(win, s.shadow, cover(sd_polyline(win, fold, f.len(0.003)), sw * 2.5),
-                    0.55 * smile)
+            fold = np.array(
+                [
+                    [cx + k * f.len(0.012), cy - f.len(0.025)],
+                    [cx + k * f.len(0.02), cy - f.len(0.005)],
+                    [cx + k * f.len(0.014), cy + f.len(0.015)],
+                ]
+            )
+            cv.over(
+                win, s.shadow, cover(sd_polyline(win, fold, f.len(0.003)), sw * 2.5), 0.55 * smile
+            )
 
 
 def _boxes(s: PainterlyStyle, f: Frame) -> list[tuple[float, float, float, float]]:
@@ -452,18 +536,36 @@ def _boxes(s: PainterlyStyle, f: Frame) -> list[tuple[float, float, float, float
         cx, ey = f.x(side * s.eye_dx), f.y(s.eye_y)
         hw = f.len(s.eye_w)
         up = f.len(s.eye_up * (1.0 + WIDE))
-        out.append((cx - hw * 1.1 - pad, ey - up - f.len(0.03) - pad, cx + hw * 1.1 + pad,
-                    ey + f.len(s.eye_down * 1.1) + pad + 2.0 * _soft(s, f)))
+        out.append(
+            (
+                cx - hw * 1.1 - pad,
+                ey - up - f.len(0.03) - pad,
+                cx + hw * 1.1 + pad,
+                ey + f.len(s.eye_down * 1.1) + pad + 2.0 * _soft(s, f),
+            )
+        )
         pts = np.concatenate([_brow_pts(s, f, side, r, u) for r in (0.0, 1.0) for u in (0.0, 1.0)])
         rpad = f.len(s.brow_w) * 0.5 + 0.3 + 2.0 * _soft(s, f) + pad
-        out.append((pts[:, 0].min() - rpad, pts[:, 1].min() - rpad, pts[:, 0].max() + rpad,
-                    pts[:, 1].max() + rpad))
+        out.append(
+            (
+                pts[:, 0].min() - rpad,
+                pts[:, 1].min() - rpad,
+                pts[:, 0].max() + rpad,
+                pts[:, 1].max() + rpad,
+            )
+        )
     top = f.y(s.eye_y - s.eye_up - s.brow_gap - 0.01)
     out.append((f.x(-0.025) - pad, top - pad, f.x(0.025) + pad, top + f.len(0.04) + pad))
     mx, my = f.x(0.0), f.y(s.mouth_y)
     ext = f.len(s.mouth_w * 1.35) + f.len(0.03) + pad
-    out.append((mx - ext, my - f.len(SMILE + s.lip_h + 0.02) - pad, mx + ext,
-                my + f.len(OPEN + FROWN + s.lip_h * 1.7 + 0.02) + pad))
+    out.append(
+        (
+            mx - ext,
+            my - f.len(SMILE + s.lip_h + 0.02) - pad,
+            mx + ext,
+            my + f.len(OPEN + FROWN + s.lip_h * 1.7 + 0.02) + pad,
+        )
+    )
     return out
 
 
@@ -485,48 +587,12 @@ def _brush(s: PainterlyStyle, f: Frame, rgba: F64) -> F64:
     warm = value_noise(s.noise_seed + 11, u * 5.0, v * 5.0) * s.noise * 0.4
     out[..., 0] = np.clip(out[..., 0] + warm, 0.0, 1.0)
     out[..., 2] = np.clip(out[..., 2] - warm, 0.0, 1.0)
-    out[..., :3] *= (rgba[..., 3:] > 0.0)
+    out[..., :3] *= rgba[..., 3:] > 0.0
     return out
 
 
-def _draw(style: PainterlyStyle, e: F64, width: int, height: int) -> tuple[F64, F64]:
-    f = Frame(width, height)
-    cv = _static(style, f)
-    static = cv.rgba()
-    jaw, smile, frown, raise_, furrow, close_l, close_r, wide = (float(v) for v in e)
-    _eye(cv, style, f, -1.0, close_r, wide, smile)
-    _eye(cv, style, f, 1.0, close_l, wide, smile)
-    _brow(cv, style, f, -1.0, raise_, furrow)
-    _brow(cv, style, f, 1.0, raise_, furrow)
-    _mouth(cv, style, f, jaw, smile, frown)
-    return static, cv.rgba()
-
-
-def region(style: PainterlyStyle, size: Size) -> NDArray[np.bool_]:
-    """(H, W) bool: the pixels some expression can change."""
-    width, height = parse_size(size, MIN_SIZE)
-    return boxes_mask(_boxes(style, Frame(width, height)), width, height)
-
-
-def layers(style: PainterlyStyle, expression: Any, size: Size) -> tuple[F64, F64]:
-    """(static, drawn) before the region and the brush texture are applied."""
-    width, height = parse_size(size, MIN_SIZE)
-    return _draw(style, check_one_expression(expression), width, height)
-
-
-def render(style: PainterlyStyle, expression: Any, size: Size) -> FaceSample:
-    """Render one face: (H, W, 4) float32 RGBA and its neutral feature points."""
-    width, height = parse_size(size, MIN_SIZE)
-    f = Frame(width, height)
-    static, drawn = _draw(style, check_one_expression(expression), width, height)
-    image = _brush(style, f, compose(static, drawn, region(style, (width, height))))
-    return FaceSample(image=image.astype(np.float32), points=feature_points(style, (width, height)))
-
-
-def feature_points(style: PainterlyStyle, size: Size) -> NDArray[np.float32]:
-    """(7, 2) neutral feature points in image pixels."""
-    width, height = parse_size(size, MIN_SIZE)
-    f = Frame(width, height)
+def _points(style: PainterlyStyle, f: Frame) -> dict[str, tuple[float, float]]:
+    """The neutral feature points in pixels."""
     s = style
     pts: dict[str, tuple[float, float]] = {}
     for name, side in (("r", -1.0), ("l", 1.0)):
@@ -536,4 +602,14 @@ def feature_points(style: PainterlyStyle, size: Size) -> NDArray[np.float32]:
         pts[f"brow_{name}"] = (float(mid[0]), float(mid[1]))
         pts[f"mouth_{name}"] = f.pt(side * s.mouth_w, s.mouth_y)
     pts["mouth_c"] = f.pt(0.0, s.mouth_y)
-    return _points_array(pts)
+    return pts
+
+
+FAMILY: CanvasFamily[PainterlyStyle] = CanvasFamily(
+    _static, _eye, _brow, _mouth, _boxes, _points, MIN_SIZE, post=_brush
+)
+"""This family's render / region / layers / feature points."""
+render = FAMILY.render
+region = FAMILY.region
+layers = FAMILY.layers
+feature_points = FAMILY.feature_points

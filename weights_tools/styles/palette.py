@@ -10,7 +10,7 @@ import colorsys
 
 import numpy as np
 
-from .raster import Color
+from .raster import Color, mix
 
 BACKGROUNDS: tuple[str, ...] = ("skin", "color", "transparent")
 """How the image around the head is filled: ``skin`` (the face fills the image to its border),
@@ -55,8 +55,9 @@ def random_ink(rng: np.random.Generator) -> Color:
     return hsv(rng.uniform(), rng.uniform(0.0, 0.7), rng.uniform(0.02, 0.3))
 
 
-def random_background(rng: np.random.Generator, weights: tuple[float, float, float] = (0.4, 0.35, 0.25)
-                      ) -> tuple[str, Color]:
+def random_background(
+    rng: np.random.Generator, weights: tuple[float, float, float] = (0.4, 0.35, 0.25)
+) -> tuple[str, Color]:
     """(mode from :data:`BACKGROUNDS`, colour used when the mode is ``color``)."""
     p = np.asarray(weights, dtype=np.float64)
     mode = BACKGROUNDS[int(rng.choice(len(BACKGROUNDS), p=p / p.sum()))]
@@ -74,8 +75,7 @@ def lip_color(rng: np.random.Generator, skin: Color) -> Color:
         return hsv(rng.uniform(), rng.uniform(0.4, 0.8), rng.uniform(0.4, 0.8))
     t = rng.uniform(0.35, 0.7)
     k = rng.uniform(0.75, 0.95)
-    red = (0.78, 0.28, 0.32)
-    return tuple(float((s + (r - s) * t) * k) for s, r in zip(skin, red, strict=True))  # type: ignore[return-value]
+    return darker(mix(skin, (0.78, 0.28, 0.32), float(t)), float(k))
 
 
 def luminance(c: Color) -> float:

@@ -227,8 +227,26 @@ def _layout(s: PixelStyle, gw: int, gh: int) -> _Layout:
     mouth_row = min(mouth_row, gh - 1 - max(jaw_max, smile_max))
     m = _q(s.margin * lg)
     head = (m, max(0, oy - (gh - lg) // 2), gw - m, gh)
-    return _Layout(gw, gh, eye_w, eye_h, eye_top, eye_c0, brow_row, brow_c0, brow_c1, mouth_row, mouth_c0,
-                   mouth_c0 + mouth_w, wide_max, raise_max, furrow_max, smile_max, jaw_max, head)
+    return _Layout(
+        gw,
+        gh,
+        eye_w,
+        eye_h,
+        eye_top,
+        eye_c0,
+        brow_row,
+        brow_c0,
+        brow_c1,
+        mouth_row,
+        mouth_c0,
+        mouth_c0 + mouth_w,
+        wide_max,
+        raise_max,
+        furrow_max,
+        smile_max,
+        jaw_max,
+        head,
+    )
 
 
 def _mirror(c0: int, c1: int, gw: int) -> tuple[int, int]:
@@ -284,20 +302,33 @@ def _static(s: PixelStyle, lay: _Layout) -> tuple[F64, F64]:
         r = lay.eye_top + lay.eye_h + 1
         if r < lay.mouth_row - lay.smile_max - 1:
             pink = mix(s.skin, (0.95, 0.45, 0.5), s.blush)
-            for a, b in ((lay.eye_c0 - 1, lay.eye_c0 + 1), _mirror(lay.eye_c0 - 1, lay.eye_c0 + 1, gw)):
+            for a, b in (
+                (lay.eye_c0 - 1, lay.eye_c0 + 1),
+                _mirror(lay.eye_c0 - 1, lay.eye_c0 + 1, gw),
+            ):
                 rgb[r, max(a, 0) : min(b, gw)] = pink
     if s.outline and s.background != "skin":
         inside = head.copy()
         edge = inside & ~(
-            np.pad(inside, 1)[2:, 1:-1] & np.pad(inside, 1)[:-2, 1:-1]
-            & np.pad(inside, 1)[1:-1, 2:] & np.pad(inside, 1)[1:-1, :-2]
+            np.pad(inside, 1)[2:, 1:-1]
+            & np.pad(inside, 1)[:-2, 1:-1]
+            & np.pad(inside, 1)[1:-1, 2:]
+            & np.pad(inside, 1)[1:-1, :-2]
         )
         rgb[edge] = s.ink
     return rgb, alpha
 
 
-def _eye(rgb: F64, s: PixelStyle, lay: _Layout, c0: int, c1: int, close: float, wide: float,
-         iris_first: bool) -> None:
+def _eye(
+    rgb: F64,
+    s: PixelStyle,
+    lay: _Layout,
+    c0: int,
+    c1: int,
+    close: float,
+    wide: float,
+    iris_first: bool,
+) -> None:
     ew = c1 - c0
     eh = lay.eye_h
     extra = _q(wide * lay.wide_max)
@@ -330,8 +361,16 @@ def _eye(rgb: F64, s: PixelStyle, lay: _Layout, c0: int, c1: int, close: float, 
         rgb[top, c0:c1] = (0.96, 0.96, 0.94)
 
 
-def _brow(rgb: F64, s: PixelStyle, lay: _Layout, c0: int, c1: int, raise_: float, furrow: float,
-          inner_right: bool) -> None:
+def _brow(
+    rgb: F64,
+    s: PixelStyle,
+    lay: _Layout,
+    c0: int,
+    c1: int,
+    raise_: float,
+    furrow: float,
+    inner_right: bool,
+) -> None:
     up = _q(raise_ * lay.raise_max)
     n = c1 - c0
     for k in range(n):
@@ -364,8 +403,9 @@ def _mouth(rgb: F64, s: PixelStyle, lay: _Layout, jaw: float, smile: float, frow
         rgb[r - dy, c0 + k] = s.mouth
 
 
-def _draw(style: PixelStyle, expression: F64, width: int, height: int
-          ) -> tuple[_Layout, F64, F64, F64]:
+def _draw(
+    style: PixelStyle, expression: F64, width: int, height: int
+) -> tuple[_Layout, F64, F64, F64]:
     gw, gh = _grid(style, width, height)
     lay = _layout(style, gw, gh)
     rgb, alpha = _static(style, lay)
@@ -388,11 +428,18 @@ def _art_region(style: PixelStyle, lay: _Layout) -> NDArray[np.bool_]:
     for c0, c1 in ((lay.eye_c0, lay.eye_c0 + ew), _mirror(lay.eye_c0, lay.eye_c0 + ew, lay.gw)):
         boxes.append((c0 - 2, lay.eye_top - lay.wide_max - 1, c1 + 2, lay.eye_top + eh + 1))
     for c0, c1 in ((lay.brow_c0, lay.brow_c1), _mirror(lay.brow_c0, lay.brow_c1, lay.gw)):
-        boxes.append((c0 - 1, lay.brow_row - lay.raise_max - 1, c1 + 1,
-                      lay.brow_row + lay.furrow_max + 2))
+        boxes.append(
+            (c0 - 1, lay.brow_row - lay.raise_max - 1, c1 + 1, lay.brow_row + lay.furrow_max + 2)
+        )
     down = max(lay.jaw_max, lay.smile_max)
-    boxes.append((lay.mouth_c0 - 1, lay.mouth_row - lay.smile_max - 1, lay.mouth_c1 + 1,
-                  lay.mouth_row + down + 2))
+    boxes.append(
+        (
+            lay.mouth_c0 - 1,
+            lay.mouth_row - lay.smile_max - 1,
+            lay.mouth_c1 + 1,
+            lay.mouth_row + down + 2,
+        )
+    )
     return boxes_mask(boxes, lay.gw, lay.gh)
 
 
@@ -453,12 +500,14 @@ def feature_points(style: PixelStyle, size: Size) -> NDArray[np.float32]:
     mouth_y = (lay.mouth_row + 0.5) * sy
     el = lay.eye_c0 + ew / 2
     bl = (lay.brow_c0 + lay.brow_c1) / 2
-    return _points_array({
-        "eye_r": (el * sx, eye_y),
-        "eye_l": ((gw - el) * sx, eye_y),
-        "brow_r": (bl * sx, brow_y),
-        "brow_l": ((gw - bl) * sx, brow_y),
-        "mouth_r": (lay.mouth_c0 * sx, mouth_y),
-        "mouth_l": (lay.mouth_c1 * sx, mouth_y),
-        "mouth_c": ((lay.mouth_c0 + lay.mouth_c1) / 2 * sx, mouth_y),
-    })
+    return _points_array(
+        {
+            "eye_r": (el * sx, eye_y),
+            "eye_l": ((gw - el) * sx, eye_y),
+            "brow_r": (bl * sx, brow_y),
+            "brow_l": ((gw - bl) * sx, brow_y),
+            "mouth_r": (lay.mouth_c0 * sx, mouth_y),
+            "mouth_l": (lay.mouth_c1 * sx, mouth_y),
+            "mouth_c": ((lay.mouth_c0 + lay.mouth_c1) / 2 * sx, mouth_y),
+        }
+    )

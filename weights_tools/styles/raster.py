@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 F64 = NDArray[np.float64]
+G = TypeVar("G", bound=np.generic)
 Color = tuple[float, float, float]
 
 
@@ -188,8 +190,9 @@ def sd_between(win: Window, cx: float, half_w: float, top: F64, bottom: F64) -> 
     return d
 
 
-def bezier(p0: tuple[float, float], p1: tuple[float, float], p2: tuple[float, float],
-           n: int = 20) -> F64:
+def bezier(
+    p0: tuple[float, float], p1: tuple[float, float], p2: tuple[float, float], n: int = 20
+) -> F64:
     """n points on a quadratic Bézier curve (pixel coordinates)."""
     t = np.linspace(0.0, 1.0, n)[:, None]
     a, b, c = (np.asarray(p, dtype=np.float64) for p in (p0, p1, p2))
@@ -199,12 +202,17 @@ def bezier(p0: tuple[float, float], p1: tuple[float, float], p2: tuple[float, fl
 
 def bbox(pts: F64, pad: float) -> tuple[float, float, float, float]:
     """(x0, y0, x1, y1) of points grown by ``pad``."""
-    return (float(pts[:, 0].min() - pad), float(pts[:, 1].min() - pad),
-            float(pts[:, 0].max() + pad), float(pts[:, 1].max() + pad))
+    return (
+        float(pts[:, 0].min() - pad),
+        float(pts[:, 1].min() - pad),
+        float(pts[:, 0].max() + pad),
+        float(pts[:, 1].max() + pad),
+    )
 
 
-def stroke(cv: Canvas, pts: F64, radius: F64 | float, color: Color, soft: float = 1.0,
-           opacity: float = 1.0) -> None:
+def stroke(
+    cv: Canvas, pts: F64, radius: F64 | float, color: Color, soft: float = 1.0, opacity: float = 1.0
+) -> None:
     """Draw a polyline of pixel points with per-point radius."""
     rmax = float(np.max(radius))
     win = cv.window(*bbox(pts, rmax + soft))
@@ -212,8 +220,16 @@ def stroke(cv: Canvas, pts: F64, radius: F64 | float, color: Color, soft: float 
         cv.over(win, color, cover(sd_polyline(win, pts, radius), soft), opacity)
 
 
-def ellipse(cv: Canvas, cx: float, cy: float, rx: float, ry: float, color: Color,
-            soft: float = 1.0, opacity: float = 1.0) -> None:
+def ellipse(
+    cv: Canvas,
+    cx: float,
+    cy: float,
+    rx: float,
+    ry: float,
+    color: Color,
+    soft: float = 1.0,
+    opacity: float = 1.0,
+) -> None:
     win = cv.window(cx - rx - soft, cy - ry - soft, cx + rx + soft, cy + ry + soft)
     if win is not None:
         cv.over(win, color, cover(sd_ellipse(win, cx, cy, rx, ry), soft), opacity)
@@ -254,18 +270,21 @@ def nearest_index(n_out: int, n_in: int) -> NDArray[np.int64]:
     return out
 
 
-def upscale_nearest(art: NDArray[np.generic], width: int, height: int) -> NDArray[np.generic]:
+def upscale_nearest(art: NDArray[G], width: int, height: int) -> NDArray[G]:
     """Scale an (h, w, ...) array to (height, width, ...) with nearest neighbour."""
     rows = nearest_index(height, art.shape[0])
     cols = nearest_index(width, art.shape[1])
-    out: NDArray[np.generic] = art[rows[:, None], cols[None, :]]
+    out: NDArray[G] = art[rows[:, None], cols[None, :]]
     return out
 
 
 def shade(color: Color, k: float) -> Color:
     """``color`` scaled by ``k`` and clipped to [0, 1]."""
-    return (min(1.0, max(0.0, color[0] * k)), min(1.0, max(0.0, color[1] * k)),
-            min(1.0, max(0.0, color[2] * k)))
+    return (
+        min(1.0, max(0.0, color[0] * k)),
+        min(1.0, max(0.0, color[1] * k)),
+        min(1.0, max(0.0, color[2] * k)),
+    )
 
 
 def mix(a: Color, b: Color, t: float) -> Color:

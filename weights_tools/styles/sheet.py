@@ -23,8 +23,13 @@ from .base import FEATURE_NAMES
 from .families import FAMILY_NAMES, get_family
 
 F32 = NDArray[np.float32]
-POINT_COLORS = {"eye": (0, 230, 255), "brow": (255, 220, 0), "mouth_r": (255, 0, 255),
-                "mouth_l": (255, 0, 255), "mouth_c": (0, 220, 0)}
+POINT_COLORS = {
+    "eye": (0, 230, 255),
+    "brow": (255, 220, 0),
+    "mouth_r": (255, 0, 255),
+    "mouth_l": (255, 0, 255),
+    "mouth_c": (0, 220, 0),
+}
 LABEL_H = 18
 
 
@@ -38,8 +43,14 @@ def _flatten(img: F32, check: int = 8) -> NDArray[np.uint8]:
     return out
 
 
-def _mark(draw: ImageDraw.ImageDraw, points: F32, dx: float = 0.0, dy: float = 0.0,
-          scale: float = 1.0, r: int = 3) -> None:
+def _mark(
+    draw: ImageDraw.ImageDraw,
+    points: F32,
+    dx: float = 0.0,
+    dy: float = 0.0,
+    scale: float = 1.0,
+    r: int = 3,
+) -> None:
     for name, (x, y) in zip(FEATURE_NAMES, points, strict=True):
         key = name.split("_")[0] if name.startswith(("eye", "brow")) else name
         c = POINT_COLORS[key]
@@ -108,11 +119,13 @@ def _atlas_row(atlas: AtlasSample, height: int, label: str) -> Image.Image:
         zoom = max(1, height // max(crop.shape[0], 1))
         tile = Image.fromarray(_flatten(crop, check=max(2, 8 // zoom)))
         if zoom > 1:
-            tile = tile.resize((crop.shape[1] * zoom, crop.shape[0] * zoom),
-                               Image.Resampling.NEAREST)
+            tile = tile.resize(
+                (crop.shape[1] * zoom, crop.shape[0] * zoom), Image.Resampling.NEAREST
+            )
         elif tile.height > height:
-            tile = tile.resize((max(1, tile.width * height // tile.height), height),
-                               Image.Resampling.BOX)
+            tile = tile.resize(
+                (max(1, tile.width * height // tile.height), height), Image.Resampling.BOX
+            )
         pts = atlas.points - np.array([x0, y0], dtype=np.float32)
         _mark(ImageDraw.Draw(tile), pts, scale=tile.height / crop.shape[0], r=2)
         tiles.append(tile)
@@ -128,8 +141,11 @@ def _atlas_row(atlas: AtlasSample, height: int, label: str) -> Image.Image:
 
 def atlas_rows(height: int, seed: int) -> list[Image.Image]:
     out = []
-    specs = (("anime", (2048, 1024), (300, 330)), ("painterly", (1024, 1024), (230, 200)),
-             ("pixel", (64, 32), (8, 8)))
+    specs = (
+        ("anime", (2048, 1024), (300, 330)),
+        ("painterly", (1024, 1024), (230, 200)),
+        ("pixel", (64, 32), (8, 8)),
+    )
     for i, (family, size, face) in enumerate(specs):
         rng = np.random.default_rng([seed, 100 + i])
         style = get_family(family).random_style(rng)
@@ -138,14 +154,17 @@ def atlas_rows(height: int, seed: int) -> list[Image.Image]:
         e[1, 0] = 0.6  # jaw_open
         atlas = synthesize_atlas(rng, family, style, e, size, face_size=face)
         u0, v0, u1, v1 = atlas.region_uv
-        label = (f"{family} face in a {size[0]}x{size[1]} atlas: neutral, smile + jaw_open 0.6, "
-                 f"the region (u0 {u0:.3f} v0 {v0:.3f} u1 {u1:.3f} v1 {v1:.3f}, v from the bottom)")
+        label = (
+            f"{family} face in a {size[0]}x{size[1]} atlas: neutral, smile + jaw_open 0.6, "
+            f"the region (u0 {u0:.3f} v0 {v0:.3f} u1 {u1:.3f} v1 {v1:.3f}, v from the bottom)"
+        )
         out.append(_atlas_row(atlas, height, label))
     return out
 
 
-def make_sheet(size: int = 256, styles: int = 3, seed: int = 0, atlas_height: int = 256
-               ) -> Image.Image:
+def make_sheet(
+    size: int = 256, styles: int = 3, seed: int = 0, atlas_height: int = 256
+) -> Image.Image:
     """The whole contact sheet as a PIL image."""
     parts = [family_rows(size, styles, seed), *atlas_rows(atlas_height, seed)]
     width = max(p.width for p in parts)
@@ -164,13 +183,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--styles", type=int, default=3, help="random styles per family")
     ap.add_argument("--seed", type=int, default=0, help="seed of the styles and atlases")
     ap.add_argument("--atlas-height", type=int, default=256, help="height of the atlas tiles")
-    ap.add_argument("--colors", type=int, default=0,
-                    help="quantise to this many colours (0: full colour) to keep the file small")
+    ap.add_argument(
+        "--colors",
+        type=int,
+        default=0,
+        help="quantise to this many colours (0: full colour) to keep the file small",
+    )
     args = ap.parse_args(argv)
     sheet = make_sheet(args.size, args.styles, args.seed, args.atlas_height)
     if args.colors:
-        sheet = sheet.quantize(colors=args.colors, method=Image.Quantize.MEDIANCUT,
-                               dither=Image.Dither.NONE)
+        sheet = sheet.quantize(
+            colors=args.colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(args.out, optimize=True)
     print(f"wrote {args.out} ({sheet.width}x{sheet.height})")
