@@ -15,7 +15,7 @@ from moodrig.core.detail import N_DETAIL
 from moodrig.core.face import calibration as calib
 from moodrig.core.transfer.config import TransferConfig
 from moodrig.core.transfer.model import TransferModel
-from moodrig.core.transfer.weights_io import export_model
+from moodrig.core.transfer.weights_io import TRANSFER_WEIGHTS
 from moodrig.core.weights import export_weights
 from moodrig.weights_tools import transfer_eval
 from moodrig.weights_tools.transfer_regressor import NAME, VERSION
@@ -43,7 +43,7 @@ def _faces(path: Path) -> Path:
 def test_eval_cli_writes_report(tmp_path: Path) -> None:
     torch.manual_seed(0)
     model = TransferModel(TransferConfig(resolution=32, channels=(4, 4, 8), n_residual=1, mlp_dim=8)).eval()
-    weights = export_model(tmp_path / "t.safetensors", model, training={"trained_steps": 0})
+    weights = TRANSFER_WEIGHTS.export(tmp_path / "t.safetensors", model, training={"trained_steps": 0})
     reg = ExpressionRegressor(32, 4, N_DETAIL).eval()
     reg_m = export_weights(tmp_path / "r.safetensors", {k: v for k, v in reg.state_dict().items() if "num_batches" not in k},
                            model=NAME, model_version=VERSION, architecture={"resolution": 32, "width": 4, "outputs": N_DETAIL},

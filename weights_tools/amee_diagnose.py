@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from moodrig.core.amee.model import compose
-from moodrig.core.amee.weights_io import load_generator
+from moodrig.core.amee.weights_io import AMEE_WEIGHTS
+from moodrig.core.editing.losses import compose
 from moodrig.core.expression import EXPRESSION_NAMES
 
 from .amee_eval import eval_pairs, heldout_set, load_regressor, regress
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
                    help="tell weights with the source input each pair's source expression, or not")
     a = p.parse_args(argv)
     torch.set_num_threads(1)
-    gen, _ = load_generator(a.weights)
+    gen, _ = AMEE_WEIGHTS.load(a.weights)
     reg = load_regressor(a.regressor)
     pairs = eval_pairs(8)
     masks = {"soft (as trained)": lambda m: m, "hard (M > 0.5)": lambda m: (m > 0.5).float(), "none (M = 1)": torch.ones_like}

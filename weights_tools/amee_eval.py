@@ -36,7 +36,7 @@ from PIL import Image
 
 from moodrig.core.amee.finetune import FinetuneConfig, finetune
 from moodrig.core.amee.infer import AmeeEditor
-from moodrig.core.amee.weights_io import shipped_manifest
+from moodrig.core.amee.weights_io import AMEE_WEIGHTS
 from moodrig.core.expression import EXPRESSION_NAMES, expression_vector
 from moodrig.core.fileio import atomic_write_text
 from moodrig.core.image import to_uint8
@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     t_start = time.time()
-    manifest = a.weights or shipped_manifest()
+    manifest = a.weights or AMEE_WEIGHTS.shipped_manifest()
     editor = AmeeEditor.load(manifest, device="cpu")
     reg = load_regressor(a.regressor)
     reg_res = int(json.loads(a.regressor.read_text())["architecture"]["resolution"])

@@ -37,8 +37,9 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from moodrig.core.amee.config import AmeeConfig
-from moodrig.core.amee.model import Discriminator, Generator, compose
-from moodrig.core.amee.weights_io import export_generator, load_generator, storage_round_trip
+from moodrig.core.amee.model import Discriminator, Generator
+from moodrig.core.amee.weights_io import AMEE_WEIGHTS
+from moodrig.core.editing.losses import changed_map, compose, total_variation, weighted_l1
 from moodrig.core.fileio import atomic_write_text
 
 from .amee_ckpt import load_checkpoint, save_checkpoint
@@ -162,16 +163,6 @@ class TrainConfig:
                           use_mask=self.use_mask, magnitude_head=self.magnitude_head, source_input=self.source_input)
 
 
-def changed_map(src: torch.Tensor, tgt: torch.Tensor) -> torch.Tensor:
-    """(N,1,H,W) float: 1 where source and target differ by more than 1/255 (range [-1,1]), dilated 1 px."""
-    diff = ((src - tgt).abs().amax(dim=1, keepdim=True) > (2.0 / 255.0)).float()
-    return F.max_pool2d(diff, 3, 1, 1)
-
-
-def total_variation(m: torch.Tensor) -> torch.Tensor:
-    return (m[:, :, 1:, :] - m[:, :, :-1, :]).abs().mean() + (m[:, :, :, 1:] - m[:, :, :, :-1]).abs().mean()
-
-
 class PairSampler:
     """Draws (source, target) render pairs of the same style from the uint8 cache."""
 
@@ -219,13 +210,6 @@ def adv_factor(cfg: TrainConfig, step: int) -> float:
     return 1.0 if cfg.adv_ramp <= 0 else min(1.0, step / cfg.adv_ramp)
 
 
-def weighted_l1(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None) -> torch.Tensor:
-    """Mean |x − y| with per-pixel weights w (N, 1, H, W), or the plain mean when w is None."""
-    if w is None:
-        return (x - y).abs().mean()
-    return ((x - y).abs() * w).sum() / (w.sum() * x.shape[1])
-
-
 @torch.no_grad()
 def ema_update(ema: Generator, gen: Generator, decay: float) -> None:
     """ema ← decay·ema + (1 − decay)·gen for parameters; buffers (BN statistics) are copied."""
@@ -263,7 +247,7 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         with torch.no_grad():
             gen.mask_head.bias.fill_(cfg.mask_bias_init)
     if cfg.init_from:
-        init, _ = load_generator(cfg.init_from)
+        init, _ = AMEE_WEIGHTS.load(cfg.init_from)
         if init.cfg != arch:
             try:  # a wider run from a narrower export: widen it without changing its output
                 init = widen_generator(init, arch, seed=cfg.seed)
@@ -379,10 +363,10 @@ def export_snapshot(cfg: TrainConfig, gen: Generator, step: int) -> Path:
     """Export the generator at ``step`` (eval-mode BN statistics, float16 storage)."""
     snap = Generator(gen.cfg)
     snap.load_state_dict({k: v.contiguous() for k, v in gen.state_dict().items()})
-    storage_round_trip(snap)
+    AMEE_WEIGHTS.storage_round_trip(snap)
     training = {k: v for k, v in asdict(cfg).items() if k not in ("out", "cache_dir", "threads", "stop_at", "channels_last")}
     training["trained_steps"] = step
-    return export_generator(Path(cfg.out) / "export" / f"amee_gan_step{step:06d}.safetensors", snap, training=training)
+    return AMEE_WEIGHTS.export(Path(cfg.out) / "export" / f"amee_gan_step{step:06d}.safetensors", snap, training=training)
 
 
 def parse_args(argv: list[str] | None = None) -> TrainConfig:

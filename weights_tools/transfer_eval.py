@@ -215,7 +215,7 @@ def loss_terms(editor: TransferEditor, ckpt: Path | None, seed: int, n_styles: i
     w = LossWeights(**cfg["weights"]) if "weights" in cfg else LossWeights()
     z = torch.from_numpy(draw_contents(np.zeros((1, N_DETAIL), np.float32), r)).permute(0, 3, 1, 2) * 2 - 1
     sums: dict[str, list[float]] = {}
-    model = editor.model.float().cpu()
+    model = editor.network.float().cpu()
     for item in data:
         d = item["details"]
         x = torch.from_numpy(draw_contents(d, r)).permute(0, 3, 1, 2) * 2 - 1

@@ -32,7 +32,7 @@ from moodrig.core.fileio import atomic_write_text
 from moodrig.core.transfer.config import LossWeights, TransferConfig
 from moodrig.core.transfer.losses import Batch, discriminator_loss, generator_loss, transfer
 from moodrig.core.transfer.model import TransferModel, TwoScaleDiscriminator
-from moodrig.core.transfer.weights_io import export_model, load_model, storage_round_trip
+from moodrig.core.transfer.weights_io import TRANSFER_WEIGHTS
 
 from .amee_ckpt import load_checkpoint, save_checkpoint
 from .amee_train import save_grid
@@ -164,7 +164,7 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         with torch.no_grad():
             model.decoder.mask_head.bias.fill_(cfg.mask_bias_init)
     if cfg.init_from:
-        init, _ = load_model(cfg.init_from)
+        init, _ = TRANSFER_WEIGHTS.load(cfg.init_from)
         if init.cfg != arch:
             raise SystemExit(f"{cfg.init_from}: architecture {init.cfg} differs from this run's {arch}")
         model.load_state_dict(init.state_dict())
@@ -226,10 +226,10 @@ def export_snapshot(cfg: TrainConfig, model: TransferModel, step: int) -> Path:
     """Export K_t, K_s, J at ``step`` (float16 storage)."""
     snap = TransferModel(model.cfg)
     snap.load_state_dict(model.state_dict())
-    storage_round_trip(snap)
+    TRANSFER_WEIGHTS.storage_round_trip(snap)
     training = {k: v for k, v in config_dict(cfg).items() if k not in ("out", "cache_dir", "threads", "stop_at")}
     training["trained_steps"] = step
-    return export_model(Path(cfg.out) / "export" / f"style_transfer_step{step:06d}.safetensors", snap, training=training)
+    return TRANSFER_WEIGHTS.export(Path(cfg.out) / "export" / f"style_transfer_step{step:06d}.safetensors", snap, training=training)
 
 
 def parse_args(argv: list[str] | None = None) -> TrainConfig:
