@@ -20,18 +20,9 @@ import torch
 import torch.nn.functional as F
 from numpy.typing import NDArray
 
-from ..editing.batch import EXPRESSIONS
-from ..editing.finetune import (
-    Example,
-    Progress,
-    SheetTraining,
-    check_label,
-    sheet_images,
-    train_on_sheet,
-)
+from ..editing.finetune import Example, Progress, SheetTraining, sheet_batch, train_on_sheet
 from ..editing.losses import changed_map, compose, weighted_l1
 from ..editing.sheet import tune_from_sheet
-from ..expression import N_EXPRESSION
 from .infer import AmeeEditor
 from .model import Generator
 
@@ -58,10 +49,8 @@ def finetune(editor: AmeeEditor, neutral: NDArray[np.float32], examples: Sequenc
              config: FinetuneConfig | None = None, progress: Progress | None = None) -> AmeeEditor:
     """Return a new editor adapted to this character (float32, on the editor's device)."""
     cfg = config or FinetuneConfig()
-    x = sheet_images(editor, neutral, examples).to(editor.device)
-    labels = [np.zeros(N_EXPRESSION, np.float32)]
-    labels += [check_label(EXPRESSIONS, ex, k) for k, (_, ex) in enumerate(examples)]
-    a = torch.from_numpy(np.stack(labels)).to(editor.device)
+    x, labels = sheet_batch(editor, neutral, examples)
+    a = torch.from_numpy(labels).to(editor.device)
     n = x.shape[0]
     pairs = np.array([(i, j) for i in range(n) for j in range(n)], dtype=np.int64)
 

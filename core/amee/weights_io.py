@@ -5,22 +5,10 @@ Only the generator ships; the discriminator exists for training.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from ..editing.batch import EXPRESSIONS
 from ..editing.weights_io import WeightsFormat
 from .config import AmeeConfig
 from .model import Generator
-
-
-def _build(architecture: Mapping[str, Any]) -> Generator:
-    return Generator(AmeeConfig.from_dict(dict(architecture)))
-
-
-def _architecture(generator: Generator) -> dict[str, Any]:
-    return generator.cfg.to_dict()
-
 
 AMEE_WEIGHTS: WeightsFormat[Generator] = WeightsFormat(
     model="amee-gan",
@@ -28,6 +16,6 @@ AMEE_WEIGHTS: WeightsFormat[Generator] = WeightsFormat(
     vocabulary=EXPRESSIONS,
     shipped="amee/amee_gan",
     normalisation="RGB NCHW float32 in [-1, 1] = 2 * texture - 1",
-    build=_build,
-    architecture=_architecture,
+    build=lambda arch: Generator(AmeeConfig.from_dict(dict(arch))),
+    architecture=lambda generator: generator.cfg.to_dict(),
 )

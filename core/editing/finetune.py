@@ -32,6 +32,8 @@ Example = tuple[NDArray[np.float32], NDArray[np.float32]]
 """(texture (H, W, 3|4) float32 in [0, 1], its label: a vector of the model's vocabulary)."""
 Progress = Callable[[int, int, float], None]
 """progress(step, total_steps, loss)."""
+Label = Callable[[NDArray[np.float32], int], NDArray[np.float32]]
+"""label(value, k): example k's label read as a vector of the model's vocabulary."""
 Loss = Callable[[Any, NDArray[np.int64]], torch.Tensor]
 """loss(network, indices of this step's training examples)."""
 
@@ -56,23 +58,6 @@ class SheetTraining:
             raise ValueError(f"{type(self).__name__}: steps, batch and lr must be positive")
 
 
-def sheet_images(editor: ModelEditor[Any], neutral: NDArray[np.float32],
-                 examples: Sequence[Example]) -> torch.Tensor:
-    """The neutral texture, then each example's, at model resolution: (K + 1, 3, R, R) in
-    [-1, 1] on CPU."""
-    if len(examples) < 1:
-        raise InputError(None, "fine-tuning needs at least one labelled expression texture "
-                         "besides the neutral one")
-    imgs: list[torch.Tensor] = []
-    for k, tex in enumerate([neutral] + [t for t, _ in examples]):
-        if not isinstance(tex, np.ndarray) or tex.ndim != 3:
-            raise InputError(None, f"fine-tuning texture {k} must be an (H, W, 3|4) float32 array")
-        check_textures(tex[None])
-        rgb = torch.from_numpy(np.ascontiguousarray(tex[..., :3])).permute(2, 0, 1)[None]
-        imgs.append(to_model_resolution(rgb, editor.resolution)[0])
-    return torch.stack(imgs) * 2.0 - 1.0
-
-
 def check_label(vocabulary: Vocabulary, label: NDArray[np.float32], k: int) -> NDArray[np.float32]:
     """One example's label as a float32 vector of ``vocabulary``, or an InputError naming it."""
     arr = np.asarray(label, dtype=np.float32)
@@ -81,6 +66,28 @@ def check_label(vocabulary: Vocabulary, label: NDArray[np.float32], k: int) -> N
     except InputError as exc:
         raise InputError(None, f"label of example {k}: {exc}") from exc
     return out
+
+
+def sheet_batch(editor: ModelEditor[Any], neutral: NDArray[np.float32], examples: Sequence[Example],
+                label: Label | None = None) -> tuple[torch.Tensor, NDArray[np.float32]]:
+    """The sheet as training data: images (K + 1, 3, R, R) in [-1, 1] on the editor's device,
+    the neutral texture first, and their labels (K + 1, n) float32 in the editor's vocabulary,
+    the neutral one zeros. ``label(value, k)`` reads example k's label (default: a vector of
+    the vocabulary, checked)."""
+    if len(examples) < 1:
+        raise InputError(None, "fine-tuning needs at least one labelled expression texture "
+                         "besides the neutral one")
+    vocab = editor.weights.vocabulary
+    read = label or (lambda value, k: check_label(vocab, value, k))
+    imgs: list[torch.Tensor] = []
+    for k, tex in enumerate([neutral] + [t for t, _ in examples]):
+        if not isinstance(tex, np.ndarray) or tex.ndim != 3:
+            raise InputError(None, f"fine-tuning texture {k} must be an (H, W, 3|4) float32 array")
+        check_textures(tex[None])
+        rgb = torch.from_numpy(np.ascontiguousarray(tex[..., :3])).permute(2, 0, 1)[None]
+        imgs.append(to_model_resolution(rgb, editor.resolution)[0])
+    labels = [np.zeros(vocab.size, np.float32)] + [read(value, k) for k, (_, value) in enumerate(examples)]
+    return (torch.stack(imgs) * 2.0 - 1.0).to(editor.device), np.stack(labels)
 
 
 def train_on_sheet(editor: E, config: SheetTraining, *, choices: int, salt: int, loss: Loss,

@@ -26,7 +26,7 @@ from ..editing.finetune import (
     Progress,
     SheetTraining,
     check_label,
-    sheet_images,
+    sheet_batch,
     train_on_sheet,
 )
 from ..editing.sheet import tune_from_sheet
@@ -80,8 +80,7 @@ def finetune_transfer(editor: TransferEditor, neutral: NDArray[np.float32], exam
                       progress: Progress | None = None) -> TransferEditor:
     """Return a new editor adapted to this character (float32, on the editor's device)."""
     cfg = config or TransferFinetuneConfig()
-    targets = sheet_images(editor, neutral, examples).to(editor.device)
-    labels = np.stack([np.zeros(N_DETAIL, np.float32)] + [_label(d, k) for k, (_, d) in enumerate(examples)])
+    targets, labels = sheet_batch(editor, neutral, examples, _label)
     drawings = torch.from_numpy(draw_contents(labels, editor.resolution)).permute(0, 3, 1, 2)
     drawings = (drawings * 2.0 - 1.0).to(editor.device)
     ref = targets[:1].expand(cfg.batch, -1, -1, -1)

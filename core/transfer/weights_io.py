@@ -8,23 +8,11 @@ is part of the content id.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from ..editing.batch import DETAILS
 from ..editing.weights_io import WeightsFormat
 from .config import TransferConfig
 from .content import LAYOUT_VERSION
 from .model import TransferModel
-
-
-def _build(architecture: Mapping[str, Any]) -> TransferModel:
-    return TransferModel(TransferConfig.from_dict(dict(architecture)))
-
-
-def _architecture(model: TransferModel) -> dict[str, Any]:
-    return model.cfg.to_dict()
-
 
 TRANSFER_WEIGHTS: WeightsFormat[TransferModel] = WeightsFormat(
     model="moodrig-style-transfer",
@@ -32,8 +20,8 @@ TRANSFER_WEIGHTS: WeightsFormat[TransferModel] = WeightsFormat(
     vocabulary=DETAILS,
     shipped="transfer/style_transfer",
     normalisation="RGB NCHW float32 in [-1, 1] = 2 * image - 1 (content drawings and textures)",
-    build=_build,
-    architecture=_architecture,
+    build=lambda arch: TransferModel(TransferConfig.from_dict(dict(arch))),
+    architecture=lambda model: model.cfg.to_dict(),
     fixed={"content_layout_version": LAYOUT_VERSION},
     salt=(f"content-layout-{LAYOUT_VERSION}",),
 )
