@@ -244,7 +244,7 @@ def test_shipped_weights_edit_held_out_styles_toward_the_ground_truth() -> None:
     """The shipped model on held-out painter styles: closer to the ground truth than the unedited
     input (a generator that copies its input, or an untrained one, fails this)."""
     from moodrig.weights_tools.amee_data import render_split
-    from moodrig.weights_tools.amee_metrics import psnr
+    from moodrig.weights_tools.metrics import psnr
 
     editor = AmeeEditor.load(device="cpu")
     images, exprs = render_split(0, "eval", 4, 4, editor.resolution)

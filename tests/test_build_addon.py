@@ -40,6 +40,7 @@ def test_layout(tree: Path, tmp_path: Path) -> None:
     assert any(n.startswith("moodrig/weights/") and n.endswith(".safetensors") for n in names)
     assert not any("__pycache__" in n or n.endswith(".pyc") or "tests/" in n or "weights_tools" in n for n in names)
     assert not any(n.startswith("core/") for n in names), "no top-level core on Blender's path"
+    assert not any("regressor" in n for n in names), "the evaluation regressors do not ship"
 
 
 def test_two_builds_are_byte_identical(tree: Path, tmp_path: Path) -> None:

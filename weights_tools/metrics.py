@@ -1,8 +1,11 @@
-"""Image metrics for AMEE-GAN evaluation (HWC float32/64 RGB in [0, 1])."""
+"""Evaluation metrics of both editors: image quality (HWC float32/64 RGB in [0, 1]) and speed."""
 
 from __future__ import annotations
 
 import math
+import statistics
+import time
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -38,3 +41,14 @@ def ssim(a: NDArray[np.floating], b: NDArray[np.floating]) -> float:
         m = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sxx + syy + c2))
         vals.append(float(m.mean()))
     return float(np.mean(vals))
+
+
+def median_seconds(fn: Callable[[], object], repeats: int) -> float:
+    """Median wall time of ``repeats`` calls of ``fn`` after one untimed warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
