@@ -40,8 +40,9 @@ from moodrig.core.fileio import atomic_write_text
 from moodrig.core.image import to_uint8
 from moodrig.core.painter import expression_region, paint_face
 
-from .amee_data import sample_expression, style_and_expressions, style_rng
+from .amee_data import sample_expression, style_and_expressions
 from .metrics import median_seconds, psnr, ssim
+from .painter_cache import style_rng
 from .regressor import EXPRESSION_REGRESSOR, Reader
 
 F32 = NDArray[np.float32]

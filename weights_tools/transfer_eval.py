@@ -47,8 +47,8 @@ from moodrig.core.transfer.infer import TransferEditor
 from moodrig.core.transfer.losses import Batch, discriminator_loss, generator_loss
 from moodrig.core.transfer.model import TwoScaleDiscriminator
 
-from .amee_data import style_rng
 from .metrics import median_seconds, psnr, ssim
+from .painter_cache import style_rng
 from .regressor import Reader, model_input
 from .transfer_data import sample_detail, style_and_details
 from .transfer_geometry_fit import fit as fit_geometry
