@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from torch import nn
 
 from ..editing.editor import ModelEditor
+from ..editor import Editor
 from .config import AmeeConfig
 from .fold import folded_generator
 from .model import Generator
@@ -68,3 +69,6 @@ class AmeeEditor(ModelEditor[Generator]):
         a_src = None if sources is None else torch.from_numpy(sources).to(self.device, self.dtype)
         image, mask = net(x, a, a_src)
         return image, mask
+
+
+_editor: type[Editor] = AmeeEditor  # mypy: the class meets the bake's Editor protocol

@@ -20,6 +20,7 @@ from torch import nn
 from ..editing.batch import check_textures
 from ..editing.composite import to_model_resolution
 from ..editing.editor import ModelEditor
+from ..editor import Editor
 from .config import TransferConfig
 from .content import draw_contents
 from .model import TransferModel
@@ -52,3 +53,6 @@ class TransferEditor(ModelEditor[TransferModel]):
             y = (to_model_resolution(rgb, self.resolution) * 2.0 - 1.0).to(self.device, self.dtype)
             out: NDArray[np.float32] = self.network.style_encoder(y).code.float().cpu().numpy()
         return out
+
+
+_editor: type[Editor] = TransferEditor  # mypy: the class meets the bake's Editor protocol
