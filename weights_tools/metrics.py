@@ -43,12 +43,18 @@ def ssim(a: NDArray[np.floating], b: NDArray[np.floating]) -> float:
     return float(np.mean(vals))
 
 
-def median_seconds(fn: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``repeats`` calls of ``fn`` after one untimed warm-up call."""
-    fn()
-    times = []
+def time_repeats(fn: Callable[[], object], repeats: int, warmup: int = 1) -> list[float]:
+    """Wall times of ``repeats`` calls of ``fn``, seconds, after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        fn()
+    out = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def median_seconds(fn: Callable[[], object], repeats: int) -> float:
+    """Median wall time of ``repeats`` calls of ``fn`` after one untimed warm-up call."""
+    return statistics.median(time_repeats(fn, repeats))

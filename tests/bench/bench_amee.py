@@ -19,8 +19,10 @@ import time
 
 import numpy as np
 import torch
-from common import emit, rate_stats, stats, time_repeats
+from common import emit, rate_stats, stats
 from torch.utils.flop_counter import FlopCounterMode
+
+from moodrig.weights_tools.metrics import time_repeats
 
 
 def editor_for(res: int) -> tuple[object, str]:
