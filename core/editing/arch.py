@@ -4,7 +4,9 @@ appear (weights made by a newer moodrig)."""
 from __future__ import annotations
 
 from dataclasses import asdict, fields
-from typing import Any, Self
+from typing import Any, TypeVar
+
+C = TypeVar("C", bound="ArchitectureConfig")
 
 
 class ArchitectureConfig:
@@ -16,7 +18,7 @@ class ArchitectureConfig:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Self:
+    def from_dict(cls: type[C], d: dict[str, Any]) -> C:
         """Inverse of ``to_dict``; ValueError on unknown fields (missing ones take defaults)."""
         known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
         unknown = set(d) - known

@@ -20,7 +20,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Generic, Protocol, Self
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import numpy as np
 import torch
@@ -40,6 +40,11 @@ class NetworkConfig(Protocol):
     def resolution(self) -> int:
         """Side of the square images the network works at, pixels."""
         ...
+
+
+Self = TypeVar("Self", bound="ModelEditor[Any]")
+"""The editor class a classmethod was called on (typing.Self needs Python 3.11; Blender 3.x
+embeds 3.10)."""
 
 
 @dataclass
@@ -68,7 +73,7 @@ class ModelEditor(ABC, Generic[Net]):
     """File stem ``save`` uses by default."""
 
     @classmethod
-    def load(cls, manifest_path: str | Path | None = None, device: str = "auto",
+    def load(cls: type[Self], manifest_path: str | Path | None = None, device: str = "auto",
              dtype: torch.dtype | None = None) -> Self:
         """Load verified weights (default: the shipped ones). dtype None: float32 on CPU,
         float16 on CUDA / MPS."""
@@ -77,7 +82,7 @@ class ModelEditor(ABC, Generic[Net]):
         return cls.from_network(network, manifest, device=device, dtype=dtype)
 
     @classmethod
-    def from_network(cls, network: Net, manifest: dict[str, Any], *, device: str = "auto",
+    def from_network(cls: type[Self], network: Net, manifest: dict[str, Any], *, device: str = "auto",
                      dtype: torch.dtype | None = None, model_id: str | None = None) -> Self:
         """Wrap a network (eval mode from here on); ``model_id`` None: its content id."""
         dev = pick_device(device)
