@@ -27,7 +27,9 @@ class Canvas:
         self.rgb = np.empty((size, size, 3), dtype=np.float64)
         self.rgb[:] = background
 
-    def window(self, u0: float, v0: float, u1: float, v1: float) -> tuple[slice, slice, F64, F64] | None:
+    def window(
+        self, u0: float, v0: float, u1: float, v1: float
+    ) -> tuple[slice, slice, F64, F64] | None:
         """Pixel slices and pixel-unit coordinates (x, y) covering a normalised box (+2 px)."""
         n = self.size
         c0 = max(0, (math.floor(u0 * n)) - 2)
@@ -51,7 +53,9 @@ def coverage(signed_dist_px: NDArray[Any]) -> F64:
     return out
 
 
-def bezier(p0: tuple[float, float], p1: tuple[float, float], p2: tuple[float, float], n: int = 24) -> F64:
+def bezier(
+    p0: tuple[float, float], p1: tuple[float, float], p2: tuple[float, float], n: int = 24
+) -> F64:
     """``n`` points of the quadratic Bézier p0 → p2 with control point p1: (n, 2)."""
     t = np.linspace(0.0, 1.0, n)[:, None]
     a, b, c = (np.asarray(p, dtype=np.float64) for p in (p0, p1, p2))
@@ -66,7 +70,9 @@ def stroke(cv: Canvas, pts: F64, radius: F64 | float, color: Color, opacity: flo
     n = cv.size
     rad = np.broadcast_to(np.asarray(radius, dtype=np.float64), (pts.shape[0],)) * n
     pad = float(rad.max()) / n
-    win = cv.window(pts[:, 0].min() - pad, pts[:, 1].min() - pad, pts[:, 0].max() + pad, pts[:, 1].max() + pad)
+    win = cv.window(
+        pts[:, 0].min() - pad, pts[:, 1].min() - pad, pts[:, 0].max() + pad, pts[:, 1].max() + pad
+    )
     if win is None:
         return
     rows, cols, xs, ys = win
@@ -84,8 +90,17 @@ def stroke(cv: Canvas, pts: F64, radius: F64 | float, color: Color, opacity: flo
     cv.over(rows, cols, color, coverage(dist.min(axis=-1)) * opacity)
 
 
-def ellipse(cv: Canvas, cx: float, cy: float, rx: float, ry: float, color: Color, opacity: float = 1.0,
-            clip: F64 | None = None, clip_win: tuple[slice, slice] | None = None) -> None:
+def ellipse(
+    cv: Canvas,
+    cx: float,
+    cy: float,
+    rx: float,
+    ry: float,
+    color: Color,
+    opacity: float = 1.0,
+    clip: F64 | None = None,
+    clip_win: tuple[slice, slice] | None = None,
+) -> None:
     """Filled ellipse (approximate signed distance, exact on the axes), optionally multiplied by
     the coverage ``clip`` defined on the pixel window ``clip_win``."""
     if opacity <= 0.0 or rx <= 0.0 or ry <= 0.0:
@@ -113,15 +128,23 @@ def crop(mask: F64, mask_win: tuple[slice, slice], win: tuple[slice, slice]) -> 
     c0 = max(win[1].start, mask_win[1].start)
     c1 = min(win[1].stop, mask_win[1].stop)
     if r0 < r1 and c0 < c1:
-        out[r0 - win[0].start : r1 - win[0].start, c0 - win[1].start : c1 - win[1].start] = mask[
-            r0 - mask_win[0].start : r1 - mask_win[0].start, c0 - mask_win[1].start : c1 - mask_win[1].start
-        ]
+        dst = (
+            slice(r0 - win[0].start, r1 - win[0].start),
+            slice(c0 - win[1].start, c1 - win[1].start),
+        )
+        src = (
+            slice(r0 - mask_win[0].start, r1 - mask_win[0].start),
+            slice(c0 - mask_win[1].start, c1 - mask_win[1].start),
+        )
+        out[dst] = mask[src]
     return out
 
 
-def lens(cv: Canvas, cx: float, cy: float, half_w: float, up: float, down: float, color: Color
-         ) -> tuple[F64, tuple[slice, slice]] | None:
-    """Fill the region between two parabolic lids through (cx ± half_w, cy); returns its coverage."""
+def lens(
+    cv: Canvas, cx: float, cy: float, half_w: float, up: float, down: float, color: Color
+) -> tuple[F64, tuple[slice, slice]] | None:
+    """Fill the region between two parabolic lids through (cx ± half_w, cy); returns its
+    coverage."""
     win = cv.window(cx - half_w, cy - max(up, 0.0), cx + half_w, cy + max(down, 0.0))
     if win is None:
         return None

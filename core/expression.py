@@ -43,7 +43,8 @@ def check_vector(vec: NDArray[np.floating[Any]] | list[float], names: tuple[str,
     return arr
 
 
-def named_vector(names: tuple[str, ...], kind: str, values: dict[str, float]) -> NDArray[np.float32]:
+def named_vector(names: tuple[str, ...], kind: str, values: dict[str, float]
+                 ) -> NDArray[np.float32]:
     """A ``kind`` vector of the vocabulary ``names`` from keyword values; unnamed entries are 0."""
     unknown = set(values) - set(names)
     if unknown:

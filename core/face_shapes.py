@@ -93,7 +93,9 @@ class Mouth:
     """Contour under the lower lip (24, 2)."""
 
 
-def mouth(s: FaceStyle, jaw: float, smile: tuple[float, float], frown: tuple[float, float]) -> Mouth:
+def mouth(
+    s: FaceStyle, jaw: float, smile: tuple[float, float], frown: tuple[float, float]
+) -> Mouth:
     """smile, frown: (character's right = image left, character's left = image right). Built so
     that equal sides give exactly the symmetric mouth (``0.5 * (a + a) == a``)."""
     my = s.mouth_y
@@ -110,9 +112,11 @@ def mouth(s: FaceStyle, jaw: float, smile: tuple[float, float], frown: tuple[flo
     x0, x1 = cx - half_w, cx + half_w
     upper = bezier((x0, my + dy_r), (cx, my - corner_dy), (x1, my + dy_l))
     lower = bezier((x0, my + dy_r), (cx, my + 2.0 * open_h - corner_dy), (x1, my + dy_l))
-    lower_lip = bezier((x0 + 0.2 * half_w, my + open_h + 0.018 + 0.5 * dy_r),
-                       (cx, my + open_h * 1.15 + 0.032 - 0.3 * corner_dy),
-                       (x1 - 0.2 * half_w, my + open_h + 0.018 + 0.5 * dy_l))
+    lower_lip = bezier(
+        (x0 + 0.2 * half_w, my + open_h + 0.018 + 0.5 * dy_r),
+        (cx, my + open_h * 1.15 + 0.032 - 0.3 * corner_dy),
+        (x1 - 0.2 * half_w, my + open_h + 0.018 + 0.5 * dy_l),
+    )
     return Mouth(cx, my, half_w, dy_r, dy_l, corner_dy, slope, open_h, upper, lower, lower_lip)
 
 

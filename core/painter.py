@@ -160,8 +160,10 @@ def _eye(cv: Canvas, s: FaceStyle, cx: float, close: float, wide: float, smile: 
         iris_r = s.eye_height * s.iris_size * (1.0 - 0.2 * wide)
         iris_cy = cy - 0.15 * up
         ellipse(cv, cx, iris_cy, iris_r, iris_r, s.iris, clip=cover, clip_win=win)
-        ellipse(cv, cx, iris_cy, iris_r * 0.45, iris_r * 0.45, (0.03, 0.03, 0.04), clip=cover, clip_win=win)
-        ellipse(cv, cx + iris_r * 0.35, iris_cy - iris_r * 0.35, iris_r * 0.2, iris_r * 0.2, (1.0, 1.0, 1.0),
+        pupil = iris_r * 0.45
+        ellipse(cv, cx, iris_cy, pupil, pupil, (0.03, 0.03, 0.04), clip=cover, clip_win=win)
+        glint = iris_r * 0.2
+        ellipse(cv, cx + iris_r * 0.35, iris_cy - iris_r * 0.35, glint, glint, (1.0, 1.0, 1.0),
                 opacity=0.9, clip=cover, clip_win=win)
     taper = np.sin(np.linspace(0.15, math.pi - 0.15, lid.upper.shape[0]))
     stroke(cv, lid.upper, lw * (0.6 + 0.9 * taper), s.line)
@@ -175,7 +177,8 @@ def _brow(cv: Canvas, s: FaceStyle, side: float, raise_: float, furrow: float) -
     stroke(cv, pts, thick, s.brow)
 
 
-def _mouth(cv: Canvas, s: FaceStyle, jaw: float, smile: tuple[float, float], frown: tuple[float, float]) -> None:
+def _mouth(cv: Canvas, s: FaceStyle, jaw: float, smile: tuple[float, float],
+           frown: tuple[float, float]) -> None:
     """smile, frown: (character's right = image left, character's left = image right)."""
     lw = s.line_weight / 2
     m = face_shapes.mouth(s, jaw, smile, frown)
@@ -193,7 +196,8 @@ def _mouth(cv: Canvas, s: FaceStyle, jaw: float, smile: tuple[float, float], fro
     stroke(cv, m.lower_lip, 0.010, s.lip, opacity=0.8)
     if m.open_h > 0.0:
         stroke(cv, m.lower, lw * 0.8, s.line)
-    stroke(cv, m.upper, lw * (0.7 + 0.5 * np.sin(np.linspace(0.2, math.pi - 0.2, m.upper.shape[0]))), s.line)
+    taper = np.sin(np.linspace(0.2, math.pi - 0.2, m.upper.shape[0]))
+    stroke(cv, m.upper, lw * (0.7 + 0.5 * taper), s.line)
 
 
 def _check_size(size: int) -> None:
@@ -225,19 +229,20 @@ def _paint(style: FaceStyle, d: NDArray[np.float32], size: int) -> NDArray[np.fl
     cv = Canvas(size, s.skin)
     _hair(cv, s)
     # Nose: static.
-    nose = bezier((0.5 - 0.004, 0.58), (0.5 + 0.012, 0.58 + s.nose_size * 0.8), (0.5 - 0.012, 0.58 + s.nose_size))
+    nose = bezier((0.5 - 0.004, 0.58), (0.5 + 0.012, 0.58 + s.nose_size * 0.8),
+                  (0.5 - 0.012, 0.58 + s.nose_size))
     stroke(cv, nose, s.line_weight * 0.3, s.line, opacity=0.7)
     # Cheeks: blush rises and grows with that side's smile (side -1: image left = character's right).
     for side, smile in ((-1.0, dv["smile_r"]), (1.0, dv["smile_l"])):
         ellipse(cv, 0.5 + side * (s.eye_spacing + 0.02), s.eye_y + 0.13 - 0.025 * smile,
-                 0.055 * (1 + 0.2 * smile), 0.03 * (1 + 0.2 * smile), (0.95, 0.45, 0.45),
-                 opacity=s.blush * (0.35 + 0.65 * smile))
+                0.055 * (1 + 0.2 * smile), 0.03 * (1 + 0.2 * smile), (0.95, 0.45, 0.45),
+                opacity=s.blush * (0.35 + 0.65 * smile))
     # Furrow between the brows.
     if dv["brow_furrow"] > 0.0:
         top = s.eye_y - s.eye_height - s.brow_gap - 0.005
         for dx in (-0.012, 0.012):
-            stroke(cv, bezier((0.5 + dx, top), (0.5 + 1.6 * dx, top + 0.02), (0.5 + dx, top + 0.04), 8),
-                    s.line_weight * 0.22, s.line, opacity=0.8 * dv["brow_furrow"])
+            line = bezier((0.5 + dx, top), (0.5 + 1.6 * dx, top + 0.02), (0.5 + dx, top + 0.04), 8)
+            stroke(cv, line, s.line_weight * 0.22, s.line, opacity=0.8 * dv["brow_furrow"])
     _eye(cv, s, 0.5 - s.eye_spacing, dv["eye_close_r"], dv["eye_wide"], dv["smile_r"])
     _eye(cv, s, 0.5 + s.eye_spacing, dv["eye_close_l"], dv["eye_wide"], dv["smile_l"])
     _brow(cv, s, -1.0, dv["brow_raise_r"], dv["brow_furrow"])

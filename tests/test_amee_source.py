@@ -68,7 +68,8 @@ def test_editor_uses_and_checks_source_expressions(tmp_path: Path) -> None:
         editor.edit(tex, ex, neutral[:1])
     with pytest.raises(InputError, match="source expressions"):
         editor.edit(tex, ex, neutral + 2.0)
-    plain = AmeeEditor.load(AMEE_WEIGHTS.export(tmp_path / "plain.safetensors", trained_like(TINY)), device="cpu")
+    plain_weights = AMEE_WEIGHTS.export(tmp_path / "plain.safetensors", trained_like(TINY))
+    plain = AmeeEditor.load(plain_weights, device="cpu")
     assert not plain.takes_source and np.array_equal(plain.edit(tex, ex, neutral), plain.edit(tex, ex))
 
 

@@ -93,7 +93,8 @@ def test_finetune_fits_the_character_and_saves(tmp_path: Path) -> None:
     tuned = finetune(base, neutral, examples, FinetuneConfig(steps=60, batch=4, lr=2e-3, threads=1))
     err_after = np.abs(tuned.edit(src, ex) - tgt).mean()
     assert err_after < 0.7 * err_before
-    assert all(torch.equal(a, b) for a, b in zip(before_params, base.network.parameters(), strict=True))
+    after_params = base.network.parameters()
+    assert all(torch.equal(a, b) for a, b in zip(before_params, after_params, strict=True))
     assert tuned.model_id != base.model_id and tuned.manifest["finetuned_from"] == base.model_id
     manifest = tuned.save(tmp_path / "beside_blend")
     reloaded = AmeeEditor.load(manifest, device="cpu")

@@ -2,9 +2,10 @@
 
 Both shipped models edit painter textures at 256 px on CPU with one thread, and are fine-tuned
 for three steps on a painter sheet; the sha256 of every output (edited texture and mask) and
-the tuned weights' content ids are compared with values recorded from the editors as they are. Float32 convolutions round differently per instruction set (oneDNN picks its
-kernels per CPU) and per thread count, so digests are kept per ATen CPU capability; the model
-ids (content hashes of the stored tensors) are the same everywhere.
+the tuned weights' content ids are compared with values recorded from the editors as they
+are. Float32 convolutions round differently per instruction set (oneDNN picks its kernels per
+CPU) and per thread count, so digests are kept per ATen CPU capability; the model ids (content
+hashes of the stored tensors) are the same everywhere.
 """
 
 from __future__ import annotations
@@ -66,7 +67,12 @@ def _digest(*arrays: np.ndarray) -> str:
 def outputs() -> dict[str, str]:
     """Every case's digest, as the shipped editors compute it now."""
     tex = _textures()
-    ex = np.stack([expression_vector(smile=0.8), expression_vector(jaw_open=0.6, brow_raise=0.7, eye_wide=0.3)])
+    ex = np.stack(
+        [
+            expression_vector(smile=0.8),
+            expression_vector(jaw_open=0.6, brow_raise=0.7, eye_wide=0.3),
+        ]
+    )
     amee = AmeeEditor.load(device="cpu")
     out = {
         "amee": _digest(*amee.edit_with_mask(tex, ex)),
@@ -74,7 +80,9 @@ def outputs() -> dict[str, str]:
         "amee_rgb": _digest(amee.edit(tex[..., :3].copy(), ex)),
     }
     transfer = TransferEditor.load(device="cpu")
-    d = np.stack([detail_vector(smile_l=0.9, jaw_open=0.3), detail_vector(brow_raise_r=0.8, frown_l=0.5)])
+    d = np.stack(
+        [detail_vector(smile_l=0.9, jaw_open=0.3), detail_vector(brow_raise_r=0.8, frown_l=0.5)]
+    )
     out["transfer"] = _digest(transfer.edit(tex, d), transfer.mask(tex, d))
     out["transfer_rgb"] = _digest(transfer.edit(tex[..., :3].copy(), d))
     # A few fine-tuning steps on a painter sheet: the tuned weights' content id hashes them all.

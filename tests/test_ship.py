@@ -26,5 +26,13 @@ def test_a_model_refuses_the_other_models_weights(tmp_path: Path) -> None:
     from moodrig.core.errors import WeightsError
 
     with pytest.raises(WeightsError, match="not 'amee-gan'"):
-        ship.main(["--model", "amee", "--from", str(ship.MODELS["transfer"].shipped_manifest()),
-                   "--to", str(tmp_path / "x.manifest.json")])
+        ship.main(
+            [
+                "--model",
+                "amee",
+                "--from",
+                str(ship.MODELS["transfer"].shipped_manifest()),
+                "--to",
+                str(tmp_path / "x.manifest.json"),
+            ]
+        )

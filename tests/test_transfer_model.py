@@ -84,7 +84,8 @@ def test_pixels_outside_the_mask_are_bit_identical() -> None:
     d = np.random.default_rng(1).uniform(0, 1, (3, N_DETAIL)).astype(np.float32)
     tried = 0
     for bias in np.linspace(-2.0, -8.0, 25):  # a bias where the mask is partly below the threshold
-        editor = TransferEditor.from_network(_model(mask_bias=float(bias), seed=3), {}, device="cpu")
+        model = _model(mask_bias=float(bias), seed=3)
+        editor = TransferEditor.from_network(model, {}, device="cpu")
         mask = editor.mask(tex, d)
         zero = mask == 0
         if zero.mean() < 0.2 or zero.mean() > 0.8:
@@ -146,7 +147,8 @@ def test_tampered_missing_and_foreign_weights_are_refused(tmp_path: Path) -> Non
 
 def test_shipped_weights_load_and_keep_the_outside_of_the_region() -> None:
     if not TRANSFER_WEIGHTS.shipped_manifest().is_file():
-        pytest.fail(f"{TRANSFER_WEIGHTS.shipped_manifest()} is missing: the trained transfer weights must be committed")
+        pytest.fail(f"{TRANSFER_WEIGHTS.shipped_manifest()} is missing: the trained transfer "
+                    "weights must be committed")
     editor = TransferEditor.load(device="cpu")
     assert editor.manifest["storage_dtype"] == "float16"
     tex = paint_face(DEFAULT_STYLE, np.zeros(8), 256)[None]

@@ -79,7 +79,8 @@ def ensure_cache(path: Path, *, seed: int, split: str, n_styles: int, per_style:
 
 
 def main(argv: list[str] | None = None) -> None:
-    cache_main(argv, description="Pre-render an AMEE-GAN painter cache.", build=build_cache, styles=3000, per_style=8)
+    cache_main(argv, description="Pre-render an AMEE-GAN painter cache.", build=build_cache,
+               styles=3000, per_style=8)
 
 
 if __name__ == "__main__":

@@ -182,12 +182,14 @@ def speed(editor: AmeeEditor, threads: int, repeats: int = 15) -> dict[str, floa
     for b in (1, 16):
         tex = rng.uniform(0, 1, (b, 128, 128, 4)).astype(np.float32)
         ex = rng.uniform(0, 1, (b, 8)).astype(np.float32)
-        t = median_seconds(lambda tex=tex, ex=ex: editor.edit(tex, ex), 2 * repeats if b == 1 else repeats)
+        n = 2 * repeats if b == 1 else repeats
+        t = median_seconds(lambda tex=tex, ex=ex: editor.edit(tex, ex), n)
         res[f"tex_per_s_128_b{b}"] = b / t
     for side in (1024, 2048):
         tex = rng.uniform(0, 1, (1, side, side, 4)).astype(np.float32)
         ex = rng.uniform(0, 1, (1, 8)).astype(np.float32)
-        res[f"ms_{side}"] = 1000 * median_seconds(lambda tex=tex, ex=ex: editor.edit(tex, ex), max(1, repeats // 2))
+        t = median_seconds(lambda tex=tex, ex=ex: editor.edit(tex, ex), max(1, repeats // 2))
+        res[f"ms_{side}"] = 1000 * t
     res["load_after"] = os.getloadavg()[0]
     torch.set_num_threads(old_threads)
     return res
@@ -236,7 +238,8 @@ def main(argv: list[str] | None = None) -> None:
     results["full_res"] = evaluate_editor(editor, data_f, reg, pairs)
     ed_bf16 = AmeeEditor.load(manifest, device="cpu", dtype=torch.bfloat16)
     results["bf16"] = evaluate_editor(ed_bf16, data_r[: max(1, a.styles // 4)], reg, pairs)
-    results["fp32_same_subset"] = evaluate_editor(editor, data_r[: max(1, a.styles // 4)], reg, pairs)
+    subset = data_r[: max(1, a.styles // 4)]
+    results["fp32_same_subset"] = evaluate_editor(editor, subset, reg, pairs)
     abl = {}
     for spec in a.ablation:
         name, path = spec.split("=", 1)

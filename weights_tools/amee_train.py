@@ -195,7 +195,8 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         src, a_src, tgt, a_tgt = sampler.sample(run.rng, cfg.batch)
         known = None  # drawn only with the source input, so other runs keep their random stream
         if cfg.source_input:
-            known = torch.from_numpy((run.rng.uniform(size=cfg.batch) < cfg.source_known_prob).astype(np.float32))
+            given = run.rng.uniform(size=cfg.batch) < cfg.source_known_prob
+            known = torch.from_numpy(given.astype(np.float32))
         if cfg.channels_last:
             src, tgt = _fmt(src), _fmt(tgt)
         image, mask = gen(src, a_tgt, a_src, known)
@@ -247,10 +248,11 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         def terms() -> dict[str, Any]:
             with torch.no_grad():
                 psnr = (10 * torch.log10(4.0 / ((final - tgt) ** 2).mean().clamp_min(1e-10))).item()
-            return {"loss_d": loss_d.item(), "loss_g": loss_g.item(), "adv": l_adv.item(), "mag": l_mag.item(),
-                    "rec_l1": l_rec.item(), "int_l1": l_int.item(), "cyc_l1": l_cyc.item(),
-                    "mask_bce": l_msup.item(), "mean_mask": mask.mean().item(),
-                    "mask_zero_frac": (mask < 0.01).float().mean().item(), "train_psnr": psnr, "adv_factor": r}
+            return {"loss_d": loss_d.item(), "loss_g": loss_g.item(), "adv": l_adv.item(),
+                    "mag": l_mag.item(), "rec_l1": l_rec.item(), "int_l1": l_int.item(),
+                    "cyc_l1": l_cyc.item(), "mask_bce": l_msup.item(),
+                    "mean_mask": mask.mean().item(), "mask_zero_frac": (mask < 0.01).float().mean().item(), "train_psnr": psnr,
+                    "adv_factor": r}
         return terms
 
     def sample(net: Generator, png: Path) -> None:
@@ -262,7 +264,8 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
 
 def parse_args(argv: list[str] | None = None) -> TrainConfig:
     ablations = {**ABLATIONS, "no_magnitude": ("magnitude_head", "ablation: no magnitude head")}
-    p = config_parser(TrainConfig, "Train AMEE-GAN on painter expression sheets.", ablations=ablations)
+    p = config_parser(TrainConfig, "Train AMEE-GAN on painter expression sheets.",
+                      ablations=ablations)
     return parse_config(TrainConfig, p, argv, ablations=ablations)
 
 

@@ -35,7 +35,8 @@ def run_finetune_cli(
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--weights", type=Path, default=None, help="base manifest (default: shipped)")
     p.add_argument("--stem", default=default_stem)
-    p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
+    p.add_argument("--device", default="auto",
+                   help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
     defaults = config_cls()
     for f in fields(config_cls):
         p.add_argument("--" + f.name.replace("_", "-"), type=type(getattr(defaults, f.name)),

@@ -46,7 +46,9 @@ from . import amee_data, transfer_data
 
 F32 = NDArray[np.float32]
 
-EXPRESSION_REGRESSOR = Path(__file__).resolve().parent / "weights" / "expression_regressor.manifest.json"
+EXPRESSION_REGRESSOR = (
+    Path(__file__).resolve().parent / "weights" / "expression_regressor.manifest.json"
+)
 """AMEE-GAN's evaluation regressor (``make amee-regressor``)."""
 
 CONVS_PER_STAGE = (1, 1, 2, 2)
@@ -72,12 +74,18 @@ class ExpressionRegressor(nn.Module):
             layers.append(nn.MaxPool2d(2))
         self.features = nn.Sequential(*layers)
         side = resolution // 16
-        self.head = nn.Sequential(nn.Flatten(), nn.Linear(chans[-1] * side * side, 256), nn.ReLU(),
-                                  nn.Linear(256, n_expression))
+        self.head = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(chans[-1] * side * side, 256),
+            nn.ReLU(),
+            nn.Linear(256, n_expression),
+        )
 
     def forward(self, neutral: Tensor, image: Tensor) -> Tensor:
         """neutral, image: (N, 3, R, R) in [-1, 1] → (N, n) in [0, 1]."""
-        return torch.sigmoid(self.head(self.features(torch.cat([neutral, image, image - neutral], 1))))
+        return torch.sigmoid(
+            self.head(self.features(torch.cat([neutral, image, image - neutral], 1)))
+        )
 
 
 @dataclass(frozen=True)
@@ -163,19 +171,52 @@ def _detail_cache(path: Path, **kw: Any) -> tuple[NDArray[np.uint8], F32]:
     return images, details
 
 
-def _detail_render(seed: int, split: str, n_styles: int, per_style: int, size: int) -> tuple[F32, F32]:
+def _detail_render(
+    seed: int, split: str, n_styles: int, per_style: int, size: int
+) -> tuple[F32, F32]:
     images, _, details = transfer_data.render_split(seed, split, n_styles, per_style, size)
     return images, details
 
 
-EXPRESSION = Target("amee-expression-regressor", 3, "expression", EXPRESSION_NAMES, amee_data.ensure_cache,
-                    amee_data.render_split, F.l1_loss, 300, False, 8, True, RegressorConfig())
+EXPRESSION = Target(
+    "amee-expression-regressor",
+    3,
+    "expression",
+    EXPRESSION_NAMES,
+    amee_data.ensure_cache,
+    amee_data.render_split,
+    F.l1_loss,
+    300,
+    False,
+    8,
+    True,
+    RegressorConfig(),
+)
 """Reads AMEE-GAN's 8 expression values; L1 (the measured quantity is an MAE). Version 3: the
 neutral, the image and their difference as input."""
-DETAIL = Target("transfer-detail-regressor", 2, "detail", DETAIL_NAMES, _detail_cache, _detail_render,
-                F.mse_loss, 301, True, 6, False,
-                RegressorConfig(target="detail", styles=1500, per_style=6, steps=3000, lr=1e-3, warmup=0,
-                                weight_decay=0.0, cache_dir="runs/transfer/cache"))
+DETAIL = Target(
+    "transfer-detail-regressor",
+    2,
+    "detail",
+    DETAIL_NAMES,
+    _detail_cache,
+    _detail_render,
+    F.mse_loss,
+    301,
+    True,
+    6,
+    False,
+    RegressorConfig(
+        target="detail",
+        styles=1500,
+        per_style=6,
+        steps=3000,
+        lr=1e-3,
+        warmup=0,
+        weight_decay=0.0,
+        cache_dir="runs/transfer/cache",
+    ),
+)
 """Reads the transfer model's 11 per-side detail values, asymmetric ones included. Version 2:
 the version-3 expression regressor's architecture."""
 TARGETS = {t.kind: t for t in (EXPRESSION, DETAIL)}
@@ -190,7 +231,9 @@ def augment(x: Tensor, gen: torch.Generator, frac: float) -> Tensor:
     on = (torch.rand(n, 1, 1, 1, generator=gen) < frac).float()
     w = torch.rand(n, 1, 1, 1, generator=gen) * on
     x = x * (1 - w) + blurred * w
-    return x + torch.randn(x.shape, generator=gen) * 0.04 * torch.rand(n, 1, 1, 1, generator=gen) * on
+    return (
+        x + torch.randn(x.shape, generator=gen) * 0.04 * torch.rand(n, 1, 1, 1, generator=gen) * on
+    )
 
 
 def lr_factor(cfg: RegressorConfig, step: int) -> float:
@@ -215,16 +258,26 @@ def heldout_error(model: ExpressionRegressor, target: Target, cfg: RegressorConf
         x = torch.from_numpy(images * 2 - 1).permute(0, 1, 4, 2, 3)[:, first:]  # (S, P, 3, R, R)
         neutral = torch.from_numpy(images[:, :1] * 2 - 1).permute(0, 1, 4, 2, 3).expand_as(x)
         pred = model(neutral.reshape(-1, 3, r, r), x.reshape(-1, 3, r, r))
-        return (pred - torch.from_numpy(values[:, first:].reshape(-1, len(target.names)))).abs().mean(0)
+        return (
+            (pred - torch.from_numpy(values[:, first:].reshape(-1, len(target.names))))
+            .abs()
+            .mean(0)
+        )
 
 
 def train(cfg: RegressorConfig, out: Path) -> Path:
-    """Train, check on held-out styles and export ``out`` + ``.safetensors`` / ``.manifest.json``."""
+    """Train, check on held-out styles, export ``out`` + ``.safetensors`` / ``.manifest.json``."""
     target = TARGETS[cfg.target]
     torch.set_num_threads(cfg.threads)
     images, values = target.cache(
-        Path(cfg.cache_dir) / f"regressor_s{cfg.seed}_{cfg.styles}x{cfg.per_style}_{cfg.resolution}.npz",
-        seed=cfg.seed, split="regressor", n_styles=cfg.styles, per_style=cfg.per_style, size=cfg.resolution)
+        Path(cfg.cache_dir)
+        / f"regressor_s{cfg.seed}_{cfg.styles}x{cfg.per_style}_{cfg.resolution}.npz",
+        seed=cfg.seed,
+        split="regressor",
+        n_styles=cfg.styles,
+        per_style=cfg.per_style,
+        size=cfg.resolution,
+    )
     torch.manual_seed(cfg.seed)
     n_out = len(target.names)
     model = ExpressionRegressor(cfg.resolution, cfg.width, n_out)
@@ -248,17 +301,28 @@ def train(cfg: RegressorConfig, out: Path) -> Path:
     model.eval()
     per_dim = heldout_error(model, target, cfg)
     mae = float(per_dim.mean())
-    print(f"{target.kind} regressor MAE on held-out painter images: {mae:.4f} "
-          f"per entry {[round(float(v), 3) for v in per_dim]}")
+    print(
+        f"{target.kind} regressor MAE on held-out painter images: {mae:.4f} "
+        f"per entry {[round(float(v), 3) for v in per_dim]}"
+    )
     tensors = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
     arch: dict[str, int] = {"resolution": cfg.resolution, "width": cfg.width}
     if n_out != len(EXPRESSION_NAMES):
         arch["outputs"] = n_out  # absent: the expression head (as its manifests always were)
-    return export_weights(out.with_suffix(".safetensors"), tensors, model=target.model,
-                          model_version=target.version, architecture=arch, training=asdict(cfg),
-                          extra={f"{target.kind}_names": list(target.names), "heldout_painter_mae": mae,
-                                 "heldout_painter_mae_per_entry": [float(v) for v in per_dim],
-                                 "train_seconds": round(time.time() - t0)})
+    return export_weights(
+        out.with_suffix(".safetensors"),
+        tensors,
+        model=target.model,
+        model_version=target.version,
+        architecture=arch,
+        training=asdict(cfg),
+        extra={
+            f"{target.kind}_names": list(target.names),
+            "heldout_painter_mae": mae,
+            "heldout_painter_mae_per_entry": [float(v) for v in per_dim],
+            "train_seconds": round(time.time() - t0),
+        },
+    )
 
 
 def load_regressor(manifest: Path) -> ExpressionRegressor:
@@ -267,10 +331,14 @@ def load_regressor(manifest: Path) -> ExpressionRegressor:
     name = read_manifest(manifest)["model"]
     target = next((t for t in TARGETS.values() if t.model == name), None)
     if target is None:
-        raise ValueError(f"{manifest}: '{name}' is not a regressor ({[t.model for t in TARGETS.values()]})")
+        raise ValueError(
+            f"{manifest}: '{name}' is not a regressor ({[t.model for t in TARGETS.values()]})"
+        )
     tensors, man = load_weights(manifest, model=target.model, model_version=target.version)
     arch = man["architecture"]
-    model = ExpressionRegressor(int(arch["resolution"]), int(arch["width"]), int(arch.get("outputs", 8)))
+    model = ExpressionRegressor(
+        int(arch["resolution"]), int(arch["width"]), int(arch.get("outputs", 8))
+    )
     load_stored_state(model, tensors, manifest)
     return model.eval()
 
@@ -279,7 +347,9 @@ def model_input(images: F32, resolution: int) -> Tensor:
     """(N, H, W, 3|4) in [0, 1] → (N, 3, R, R) in [-1, 1], antialiased when resized."""
     x = torch.from_numpy(np.ascontiguousarray(images[..., :3])).permute(0, 3, 1, 2)
     if x.shape[2] != resolution:
-        x = F.interpolate(x, size=(resolution, resolution), mode="bilinear", antialias=True, align_corners=False)
+        x = F.interpolate(
+            x, size=(resolution, resolution), mode="bilinear", antialias=True, align_corners=False
+        )
     return x * 2 - 1
 
 
@@ -307,9 +377,13 @@ class Reader:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Train an independent evaluation regressor.")
     p.add_argument("--target", choices=sorted(TARGETS), default="expression")
-    p.add_argument("--out", type=Path, default=None,
-                   help="output stem (default: weights_tools/weights/expression_regressor for "
-                        "'expression', runs/transfer/detail_regressor for 'detail')")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output stem (default: weights_tools/weights/expression_regressor for "
+        "'expression', runs/transfer/detail_regressor for 'detail')",
+    )
     for f in fields(RegressorConfig):
         if f.name != "target":
             p.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=None)
@@ -317,8 +391,11 @@ def main(argv: list[str] | None = None) -> None:
     target, out = a.pop("target"), a.pop("out")
     cfg = RegressorConfig.for_target(target, **{k: v for k, v in a.items() if v is not None})
     if out is None:
-        out = EXPRESSION_REGRESSOR.with_name("expression_regressor") if target == "expression" \
+        out = (
+            EXPRESSION_REGRESSOR.with_name("expression_regressor")
+            if target == "expression"
             else Path("runs/transfer/detail_regressor")
+        )
     print(json.dumps(asdict(cfg)))
     print(f"wrote {train(cfg, out)}")
 

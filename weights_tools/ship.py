@@ -29,15 +29,21 @@ def ship(fmt: WeightsFormat[Any], source: Path, target_manifest: Path) -> Path:
     net, manifest = fmt.load(source)
     extra = {k: manifest[k] for k in fmt.meta(net) if k in manifest}
     stem = target_manifest.name.removesuffix(".manifest.json")
-    return fmt.export(target_manifest.with_name(stem + ".safetensors"), net,
-                      training=dict(manifest.get("training", {})), extra=extra)
+    return fmt.export(
+        target_manifest.with_name(stem + ".safetensors"),
+        net,
+        training=dict(manifest.get("training", {})),
+        extra=extra,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Ship a run's export as the add-on's weights.")
     p.add_argument("--model", choices=sorted(MODELS), required=True)
     p.add_argument("--from", dest="source", type=Path, required=True, help="exported manifest")
-    p.add_argument("--to", type=Path, default=None, help="target manifest (default: the shipped one)")
+    p.add_argument(
+        "--to", type=Path, default=None, help="target manifest (default: the shipped one)"
+    )
     a = p.parse_args(argv)
     fmt = MODELS[a.model]
     print(f"wrote {ship(fmt, a.source, a.to or fmt.shipped_manifest())}")

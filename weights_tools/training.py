@@ -84,8 +84,15 @@ class RunConfig:
     cache_dir: str = "runs/transfer/cache"
     """Where the pre-rendered painter cache lives."""
 
-    RUNTIME: ClassVar[tuple[str, ...]] = ("steps", "threads", "export_at", "stop_at", "log_every",
-                                          "sample_every", "ckpt_every")
+    RUNTIME: ClassVar[tuple[str, ...]] = (
+        "steps",
+        "threads",
+        "export_at",
+        "stop_at",
+        "log_every",
+        "sample_every",
+        "ckpt_every",
+    )
     """Settings that may differ when a run is resumed: they do not change what is trained."""
     UNRECORDED: ClassVar[tuple[str, ...]] = ("out", "cache_dir", "threads", "stop_at")
     """Settings left out of an export's training record."""
@@ -127,7 +134,9 @@ Step = Callable[[int, float], Terms]
 class Run:
     """One training run in its folder: settings, optimisers, schedule, log, checkpoints, exports."""
 
-    def __init__(self, cfg: RunConfig, weights: WeightsFormat[Any], stem: str, *, quiet: bool = False) -> None:
+    def __init__(
+        self, cfg: RunConfig, weights: WeightsFormat[Any], stem: str, *, quiet: bool = False
+    ) -> None:
         """Check the settings against an existing run's ``config.json`` (refusing others) and
         write them; the data is loaded only after that."""
         torch.set_num_threads(cfg.threads)
@@ -138,10 +147,15 @@ class Run:
         cfg_path = self.out / "config.json"
         if cfg_path.is_file():
             old = json.loads(cfg_path.read_text())
-            changed = {k for k in cfg_dict
-                       if k not in cfg.RUNTIME and json.dumps(old.get(k)) != json.dumps(cfg_dict[k])}
+            changed = {
+                k
+                for k in cfg_dict
+                if k not in cfg.RUNTIME and json.dumps(old.get(k)) != json.dumps(cfg_dict[k])
+            }
             if changed:
-                raise SystemExit(f"{cfg_path} exists with different settings {sorted(changed)}; use a new --out")
+                raise SystemExit(
+                    f"{cfg_path} exists with different settings {sorted(changed)}; use a new --out"
+                )
         atomic_write_text(cfg_path, json.dumps(cfg_dict, indent=2) + "\n")
 
     def start(self, gen: nn.Module, disc: nn.Module, ema: nn.Module | None = None) -> None:
@@ -155,8 +169,16 @@ class Run:
         """Samples the training data."""
         self.tgen = torch.Generator().manual_seed(cfg.seed)
         """Torch-side training randomness."""
-        self.step = load_checkpoint(self.out, gen=gen, disc=disc, opt_g=self.opt_g, opt_d=self.opt_d,
-                                    np_rng=self.rng, torch_gen=self.tgen, ema=ema)
+        self.step = load_checkpoint(
+            self.out,
+            gen=gen,
+            disc=disc,
+            opt_g=self.opt_g,
+            opt_d=self.opt_d,
+            np_rng=self.rng,
+            torch_gen=self.tgen,
+            ema=ema,
+        )
         """Optimisation steps done."""
 
     def export_path(self, step: int) -> Path:
@@ -193,21 +215,40 @@ class Run:
                 self.step += 1
                 k = self.step
                 if k % cfg.log_every == 0 or k == last:
-                    rec = {"step": k, **terms(), "lr_factor": f, "s_per_step": (time.time() - t_last) / cfg.log_every,
-                           "elapsed_s": time.time() - t0}
+                    rec = {
+                        "step": k,
+                        **terms(),
+                        "lr_factor": f,
+                        "s_per_step": (time.time() - t_last) / cfg.log_every,
+                        "elapsed_s": time.time() - t0,
+                    }
                     t_last = time.time()
                     log.write(json.dumps(rec) + "\n")
                     log.flush()
                     if not self.quiet:
-                        print(" ".join(f"{n}={v:.4g}" if isinstance(v, float) else f"{n}={v}" for n, v in rec.items()),
-                              flush=True)
+                        print(
+                            " ".join(
+                                f"{n}={v:.4g}" if isinstance(v, float) else f"{n}={v}"
+                                for n, v in rec.items()
+                            ),
+                            flush=True,
+                        )
                 if k % cfg.sample_every == 0 or k == last:
                     shown.eval()
                     with torch.no_grad():
                         sample(shown, self.out / "samples" / f"step_{k:06d}.png")
                 if k % cfg.ckpt_every == 0 or k == last:
-                    save_checkpoint(self.out, step=k, gen=self.gen, disc=self.disc, opt_g=self.opt_g, opt_d=self.opt_d,
-                                    np_rng=self.rng, torch_gen=self.tgen, ema=self.ema)
+                    save_checkpoint(
+                        self.out,
+                        step=k,
+                        gen=self.gen,
+                        disc=self.disc,
+                        opt_g=self.opt_g,
+                        opt_d=self.opt_d,
+                        np_rng=self.rng,
+                        torch_gen=self.tgen,
+                        ema=self.ema,
+                    )
                 if k in cfg.export_at or k == last:
                     manifest = self.export(shown, k)
         return manifest
@@ -215,12 +256,19 @@ class Run:
 
 C = TypeVar("C", bound=RunConfig)
 
-ABLATIONS: Mapping[str, tuple[str, str]] = {"no_mask": ("use_mask", "ablation: no mask head (M = 1)")}
+ABLATIONS: Mapping[str, tuple[str, str]] = {
+    "no_mask": ("use_mask", "ablation: no mask head (M = 1)")
+}
 """Flag → (boolean setting it turns off, help)."""
 
 
-def config_parser(cls: type[RunConfig], description: str, *, skip: Collection[str] = (),
-                  ablations: Mapping[str, tuple[str, str]] = ABLATIONS) -> argparse.ArgumentParser:
+def config_parser(
+    cls: type[RunConfig],
+    description: str,
+    *,
+    skip: Collection[str] = (),
+    ablations: Mapping[str, tuple[str, str]] = ABLATIONS,
+) -> argparse.ArgumentParser:
     """Every setting of ``cls`` as a flag (booleans: --x / --no-x; tuples: lists of ints) except
     ``skip`` and the settings that ``ablations`` turn off, those flags, and --dry-run."""
     p = argparse.ArgumentParser(description=description)
@@ -243,14 +291,21 @@ def config_parser(cls: type[RunConfig], description: str, *, skip: Collection[st
     return p
 
 
-def parse_config(cls: type[C], p: argparse.ArgumentParser, argv: list[str] | None, *,
-                 ablations: Mapping[str, tuple[str, str]] = ABLATIONS,
-                 adapt: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> C:
+def parse_config(
+    cls: type[C],
+    p: argparse.ArgumentParser,
+    argv: list[str] | None,
+    *,
+    ablations: Mapping[str, tuple[str, str]] = ABLATIONS,
+    adapt: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> C:
     """Parse ``argv`` with ``config_parser``'s parser into ``cls`` (``adapt`` may rewrite the
     keyword arguments first); --dry-run prints the resolved config and exits."""
     a = vars(p.parse_args(argv))
     dry = a.pop("dry_run")
-    kw: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in a.items() if k not in ablations}
+    kw: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in a.items() if k not in ablations
+    }
     for flag, (name, _) in ablations.items():
         kw[name] = not a[flag]
     cfg = cls(**(adapt(kw) if adapt else kw))

@@ -98,8 +98,8 @@ def ensure_cache(path: Path, *, seed: int, split: str, n_styles: int, per_style:
 
 
 def main(argv: list[str] | None = None) -> None:
-    cache_main(argv, description="Pre-render a transfer-model painter cache.", build=build_cache, styles=2000,
-               per_style=6)
+    cache_main(argv, description="Pre-render a transfer-model painter cache.", build=build_cache,
+               styles=2000, per_style=6)
 
 
 if __name__ == "__main__":

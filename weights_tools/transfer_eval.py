@@ -192,7 +192,8 @@ def loss_terms(editor: TransferEditor, ckpt: Path | None, seed: int, n_styles: i
     for item in data:
         d = item["details"]
         x = torch.from_numpy(draw_contents(d, r)).permute(0, 3, 1, 2) * 2 - 1
-        y = model_input(np.broadcast_to(item["neutral"], (len(d), *item["neutral"].shape)).copy(), r)
+        neutral = np.broadcast_to(item["neutral"], (len(d), *item["neutral"].shape)).copy()
+        y = model_input(neutral, r)
         t = model_input(item["targets"], r)
         with torch.no_grad():
             _, terms, outs = generator_loss(model, Batch(x, y, t, z), w, disc)
@@ -352,7 +353,8 @@ def speed(editor: TransferEditor, repeats: int) -> dict[str, float]:
     for b in (1, 8):
         tex = rng.uniform(0, 1, (b, 128, 128, 4)).astype(np.float32)
         d = rng.uniform(0, 1, (b, N_DETAIL)).astype(np.float32)
-        res[f"tex_per_s_128_b{b}"] = b / median_seconds(lambda tex=tex, d=d: editor.edit(tex, d), repeats)
+        t = median_seconds(lambda tex=tex, d=d: editor.edit(tex, d), repeats)
+        res[f"tex_per_s_128_b{b}"] = b / t
     tex = rng.uniform(0, 1, (1, 1024, 1024, 4)).astype(np.float32)
     d = rng.uniform(0, 1, (1, N_DETAIL)).astype(np.float32)
     res["ms_1024"] = 1000 * median_seconds(lambda: editor.edit(tex, d), repeats)

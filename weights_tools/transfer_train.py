@@ -128,9 +128,10 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
 
 
 def parse_args(argv: list[str] | None = None) -> TrainConfig:
-    ablations = {**ABLATIONS, "no_spatial_style": ("spatial_style", "ablation: global 8-d style code only")}
-    p = config_parser(TrainConfig, "Train the style-consistent transfer model on painter data.", skip={"weights"},
-                      ablations=ablations)
+    ablations = {**ABLATIONS,
+                 "no_spatial_style": ("spatial_style", "ablation: global 8-d style code only")}
+    p = config_parser(TrainConfig, "Train the style-consistent transfer model on painter data.",
+                      skip={"weights"}, ablations=ablations)
     for f in fields(LossWeights):
         p.add_argument("--w-" + f.name.replace("_", "-"), dest="w_" + f.name, type=float, default=getattr(LossWeights(), f.name),
                        help=f"LossWeights.{f.name}")

@@ -65,12 +65,13 @@ def finetune(editor: AmeeEditor, neutral: NDArray[np.float32], examples: Sequenc
         if editor.config.use_mask:
             total = total + cfg.lambda_int * weighted_l1(image, tgt, w)
             total = total + cfg.lambda_mask * mask.mean()
+            weight = 1.0 + (cfg.mask_pos_weight - 1.0) * changed
             total = total + cfg.lambda_mask_sup * F.binary_cross_entropy(
-                mask.clamp(1e-6, 1 - 1e-6), changed, weight=1.0 + (cfg.mask_pos_weight - 1.0) * changed)
+                mask.clamp(1e-6, 1 - 1e-6), changed, weight=weight)
         return total
 
-    return train_on_sheet(editor, cfg, choices=len(pairs), salt=400, loss=loss, examples=len(examples),
-                          progress=progress)
+    return train_on_sheet(editor, cfg, choices=len(pairs), salt=400, loss=loss,
+                          examples=len(examples), progress=progress)
 
 
 def finetune_from_sheet(sheet: Path, neutral: NDArray[np.float32], out_folder: Path, *,

@@ -24,5 +24,7 @@ class ArchitectureConfig:
         unknown = set(d) - known
         if unknown:
             raise ValueError(f"unknown {cls.__name__} field(s) {sorted(unknown)}")
-        kw = {k: tuple(int(c) for c in v) if isinstance(v, (list, tuple)) else v for k, v in d.items()}
+        kw = {
+            k: tuple(int(c) for c in v) if isinstance(v, (list, tuple)) else v for k, v in d.items()
+        }
         return cls(**kw)

@@ -41,7 +41,9 @@ class Vocabulary:
         """Manifest field holding ``names``: ``expression_names`` or ``detail_names``."""
         return f"{self.kind}_names"
 
-    def check_batch(self, vectors: Any, batch: int, label: str | None = None) -> NDArray[np.float32]:
+    def check_batch(
+        self, vectors: Any, batch: int, label: str | None = None
+    ) -> NDArray[np.float32]:
         """(batch, size) in [0, 1] as float32, or an InputError that names ``label``."""
         name = label or self.label
         try:
@@ -49,7 +51,9 @@ class Vocabulary:
         except ValueError as exc:
             raise InputError(None, f"{name}: {exc}") from exc
         if out.shape != (batch, self.size):
-            raise InputError(None, f"{name} must have shape ({batch}, {self.size}), got {out.shape}")
+            raise InputError(
+                None, f"{name} must have shape ({batch}, {self.size}), got {out.shape}"
+            )
         return out
 
 

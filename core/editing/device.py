@@ -11,7 +11,7 @@ DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 
 
 def pick_device(device: str = "auto") -> torch.device:
-    """"auto": CUDA, then MPS, then CPU; or the named device (error when unavailable)."""
+    """ "auto": CUDA, then MPS, then CPU; or the named device (error when unavailable)."""
     if device == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")

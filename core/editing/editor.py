@@ -73,8 +73,12 @@ class ModelEditor(ABC, Generic[Net]):
     """File stem ``save`` uses by default."""
 
     @classmethod
-    def load(cls: type[Self], manifest_path: str | Path | None = None, device: str = "auto",
-             dtype: torch.dtype | None = None) -> Self:
+    def load(
+        cls: type[Self],
+        manifest_path: str | Path | None = None,
+        device: str = "auto",
+        dtype: torch.dtype | None = None,
+    ) -> Self:
         """Load verified weights (default: the shipped ones). dtype None: float32 on CPU,
         float16 on CUDA / MPS."""
         mpath = Path(manifest_path) if manifest_path is not None else cls.weights.shipped_manifest()
@@ -82,8 +86,15 @@ class ModelEditor(ABC, Generic[Net]):
         return cls.from_network(network, manifest, device=device, dtype=dtype)
 
     @classmethod
-    def from_network(cls: type[Self], network: Net, manifest: dict[str, Any], *, device: str = "auto",
-                     dtype: torch.dtype | None = None, model_id: str | None = None) -> Self:
+    def from_network(
+        cls: type[Self],
+        network: Net,
+        manifest: dict[str, Any],
+        *,
+        device: str = "auto",
+        dtype: torch.dtype | None = None,
+        model_id: str | None = None,
+    ) -> Self:
         """Wrap a network (eval mode from here on); ``model_id`` None: its content id."""
         dev = pick_device(device)
         dt = pick_dtype(dev, dtype)
@@ -91,7 +102,9 @@ class ModelEditor(ABC, Generic[Net]):
         mid = model_id if model_id is not None else cls.weights.weights_id(network)
         runner = cls._runner(network, dev, dt)
         network = network.to(device=dev, dtype=dt)
-        return cls(network=network, manifest=manifest, device=dev, dtype=dt, model_id=mid, runner=runner)
+        return cls(
+            network=network, manifest=manifest, device=dev, dtype=dt, model_id=mid, runner=runner
+        )
 
     @classmethod
     def _runner(cls, network: Net, device: torch.device, dtype: torch.dtype) -> nn.Module | None:
@@ -114,21 +127,32 @@ class ModelEditor(ABC, Generic[Net]):
         return False
 
     @abstractmethod
-    def _forward(self, net: nn.Module, small: torch.Tensor, vectors: NDArray[np.float32],
-                 sources: NDArray[np.float32] | None) -> tuple[torch.Tensor, torch.Tensor]:
+    def _forward(
+        self,
+        net: nn.Module,
+        small: torch.Tensor,
+        vectors: NDArray[np.float32],
+        sources: NDArray[np.float32] | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """One network pass: ``small`` (B, 3, R, R) in [0, 1] on CPU → (image in [-1, 1],
         mask in [0, 1]) on ``device``."""
 
-    def _model_pass(self, textures: NDArray[np.float32], vectors: NDArray[np.float32],
-                    source_vectors: NDArray[np.float32] | None = None
-                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _model_pass(
+        self,
+        textures: NDArray[np.float32],
+        vectors: NDArray[np.float32],
+        source_vectors: NDArray[np.float32] | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Returns (full-res RGB input as an NCHW view of ``textures``, model-resolution edit in
         [0, 1], model-resolution thresholded mask), float32 on CPU."""
         textures = check_textures(textures)
         vocab = self.weights.vocabulary
         vec = vocab.check_batch(vectors, textures.shape[0])
-        src = None if source_vectors is None else vocab.check_batch(
-            source_vectors, len(vec), f"source {vocab.label}")
+        src = (
+            None
+            if source_vectors is None
+            else vocab.check_batch(source_vectors, len(vec), f"source {vocab.label}")
+        )
         # (B, H, W, C) → NCHW view with channels-last strides: no copy of the full-res texture.
         rgb = torch.from_numpy(textures)[..., :3].permute(0, 3, 1, 2)
         net = self.runner if self.runner is not None else self.network
@@ -139,25 +163,36 @@ class ModelEditor(ABC, Generic[Net]):
             mask = threshold_mask(mask.float().cpu(), self.weights.mask_threshold)
         return rgb, image, mask
 
-    def _run(self, textures: NDArray[np.float32], vectors: NDArray[np.float32],
-             source_vectors: NDArray[np.float32] | None = None
-             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Full-res (rgb input, upsampled edit in [0, 1], upsampled thresholded mask), float32 CPU."""
+    def _run(
+        self,
+        textures: NDArray[np.float32],
+        vectors: NDArray[np.float32],
+        source_vectors: NDArray[np.float32] | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Full-res (rgb input, upsampled edit in [0, 1], upsampled thresholded mask), float32
+        on CPU."""
         rgb, image, mask = self._model_pass(textures, vectors, source_vectors)
         h, w = rgb.shape[2:]
         with torch.inference_mode():
             return rgb, upsample(image, h, w), upsample(mask, h, w)
 
-    def edit(self, textures: NDArray[np.float32], vectors: NDArray[np.float32],
-             source_vectors: NDArray[np.float32] | None = None) -> NDArray[np.float32]:
+    def edit(
+        self,
+        textures: NDArray[np.float32],
+        vectors: NDArray[np.float32],
+        source_vectors: NDArray[np.float32] | None = None,
+    ) -> NDArray[np.float32]:
         """Repaint: (B, H, W, 3|4) float32 [0, 1] → same shape; alpha untouched.
         ``source_vectors`` (B, n): what the textures show now, when known (None: unknown)."""
         out, _ = self.edit_with_mask(textures, vectors, source_vectors)
         return out
 
-    def edit_with_mask(self, textures: NDArray[np.float32], vectors: NDArray[np.float32],
-                       source_vectors: NDArray[np.float32] | None = None
-                       ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    def edit_with_mask(
+        self,
+        textures: NDArray[np.float32],
+        vectors: NDArray[np.float32],
+        source_vectors: NDArray[np.float32] | None = None,
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """``edit`` and ``mask`` from one network pass: ((B, H, W, 3|4), (B, H, W))."""
         rgb, image, mask = self._run(textures, vectors, source_vectors)
         out = textures.copy()
@@ -167,19 +202,30 @@ class ModelEditor(ABC, Generic[Net]):
         m: NDArray[np.float32] = mask[:, 0].numpy()
         return out, m
 
-    def mask(self, textures: NDArray[np.float32], vectors: NDArray[np.float32],
-             source_vectors: NDArray[np.float32] | None = None) -> NDArray[np.float32]:
+    def mask(
+        self,
+        textures: NDArray[np.float32],
+        vectors: NDArray[np.float32],
+        source_vectors: NDArray[np.float32] | None = None,
+    ) -> NDArray[np.float32]:
         """The full-resolution mask the composite uses: (B, H, W) float32 in [0, 1]."""
         _, _, mask = self._run(textures, vectors, source_vectors)
         out: NDArray[np.float32] = mask[:, 0].numpy().astype(np.float32)
         return out
 
-    def save(self, folder: str | Path, stem: str | None = None, *,
-             training: dict[str, Any] | None = None, extra: dict[str, Any] | None = None) -> Path:
+    def save(
+        self,
+        folder: str | Path,
+        stem: str | None = None,
+        *,
+        training: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> Path:
         """Export the network (e.g. fine-tuned weights beside a .blend) as
         ``folder/<stem>.safetensors`` + manifest; returns the manifest path."""
         fmt = self.weights
         net = fmt.build(fmt.architecture(self.network))
-        net.load_state_dict({k: v.detach().float().cpu() for k, v in self.network.state_dict().items()})
+        state = self.network.state_dict()
+        net.load_state_dict({k: v.detach().float().cpu() for k, v in state.items()})
         path = Path(folder) / f"{stem or self.save_stem}.safetensors"
         return fmt.export(path, net, training=training, extra=extra)

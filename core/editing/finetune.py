@@ -68,15 +68,21 @@ def check_label(vocabulary: Vocabulary, label: NDArray[np.float32], k: int) -> N
     return out
 
 
-def sheet_batch(editor: ModelEditor[Any], neutral: NDArray[np.float32], examples: Sequence[Example],
-                label: Label | None = None) -> tuple[torch.Tensor, NDArray[np.float32]]:
+def sheet_batch(
+    editor: ModelEditor[Any],
+    neutral: NDArray[np.float32],
+    examples: Sequence[Example],
+    label: Label | None = None,
+) -> tuple[torch.Tensor, NDArray[np.float32]]:
     """The sheet as training data: images (K + 1, 3, R, R) in [-1, 1] on the editor's device,
     the neutral texture first, and their labels (K + 1, n) float32 in the editor's vocabulary,
     the neutral one zeros. ``label(value, k)`` reads example k's label (default: a vector of
     the vocabulary, checked)."""
     if len(examples) < 1:
-        raise InputError(None, "fine-tuning needs at least one labelled expression texture "
-                         "besides the neutral one")
+        raise InputError(
+            None,
+            "fine-tuning needs at least one labelled expression texture besides the neutral one",
+        )
     vocab = editor.weights.vocabulary
     read = label or (lambda value, k: check_label(vocab, value, k))
     imgs: list[torch.Tensor] = []
@@ -86,12 +92,21 @@ def sheet_batch(editor: ModelEditor[Any], neutral: NDArray[np.float32], examples
         check_textures(tex[None])
         rgb = torch.from_numpy(np.ascontiguousarray(tex[..., :3])).permute(2, 0, 1)[None]
         imgs.append(to_model_resolution(rgb, editor.resolution)[0])
-    labels = [np.zeros(vocab.size, np.float32)] + [read(value, k) for k, (_, value) in enumerate(examples)]
+    labels = [np.zeros(vocab.size, np.float32)]
+    labels += [read(value, k) for k, (_, value) in enumerate(examples)]
     return (torch.stack(imgs) * 2.0 - 1.0).to(editor.device), np.stack(labels)
 
 
-def train_on_sheet(editor: E, config: SheetTraining, *, choices: int, salt: int, loss: Loss,
-                   examples: int, progress: Progress | None = None) -> E:
+def train_on_sheet(
+    editor: E,
+    config: SheetTraining,
+    *,
+    choices: int,
+    salt: int,
+    loss: Loss,
+    examples: int,
+    progress: Progress | None = None,
+) -> E:
     """Fine-tune a copy of ``editor``'s network and return it as a new editor of its class.
 
     Each step draws ``config.batch`` indices in [0, ``choices``) (numpy generator seeded with
@@ -122,7 +137,15 @@ def train_on_sheet(editor: E, config: SheetTraining, *, choices: int, salt: int,
     fmt.storage_round_trip(net)
     manifest: dict[str, Any] = dict(editor.manifest)
     manifest["finetuned_from"] = editor.model_id
-    manifest["finetune"] = {**asdict(config), "examples": examples,
-                            "seconds": round(time.time() - t0, 1)}
-    return type(editor).from_network(net, manifest, device=str(editor.device.type), dtype=editor.dtype,
-                                     model_id=fmt.weights_id(net))
+    manifest["finetune"] = {
+        **asdict(config),
+        "examples": examples,
+        "seconds": round(time.time() - t0, 1),
+    }
+    return type(editor).from_network(
+        net,
+        manifest,
+        device=str(editor.device.type),
+        dtype=editor.dtype,
+        model_id=fmt.weights_id(net),
+    )

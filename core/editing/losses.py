@@ -30,4 +30,5 @@ def weighted_l1(x: Tensor, y: Tensor, w: Tensor | None) -> Tensor:
 
 def total_variation(m: Tensor) -> Tensor:
     """Mean absolute difference of vertically and of horizontally adjacent mask values."""
-    return (m[:, :, 1:, :] - m[:, :, :-1, :]).abs().mean() + (m[:, :, :, 1:] - m[:, :, :, :-1]).abs().mean()
+    vertical = (m[:, :, 1:, :] - m[:, :, :-1, :]).abs().mean()
+    return vertical + (m[:, :, :, 1:] - m[:, :, :, :-1]).abs().mean()

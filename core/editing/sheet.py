@@ -35,7 +35,9 @@ def read_texture(path: Path) -> NDArray[np.float32]:
     if data.ndim == 2:
         data = cv2.cvtColor(data, cv2.COLOR_GRAY2BGR)
     code = cv2.COLOR_BGRA2RGBA if data.shape[2] == 4 else cv2.COLOR_BGR2RGB
-    out: NDArray[np.float32] = (cv2.cvtColor(data, code).astype(np.float32) / np.float32(scale)).clip(0.0, 1.0)
+    out: NDArray[np.float32] = (
+        cv2.cvtColor(data, code).astype(np.float32) / np.float32(scale)
+    ).clip(0.0, 1.0)
     return out
 
 
@@ -83,8 +85,14 @@ def tune_from_sheet(
     manifest."""
     examples = read_sheet(sheet)
     if not MIN_EXAMPLES <= len(examples) <= MAX_EXAMPLES:
-        raise InputError(sheet, f"give {MIN_EXAMPLES} to {MAX_EXAMPLES} labelled textures (got {len(examples)})")
+        raise InputError(
+            sheet, f"give {MIN_EXAMPLES} to {MAX_EXAMPLES} labelled textures (got {len(examples)})"
+        )
     base = load(weights, device)
     tuned = tune(base, neutral, examples, config, progress)
-    info: dict[str, Any] = {"sheet": str(sheet), "base_model_id": base.model_id, "examples": len(examples)}
+    info: dict[str, Any] = {
+        "sheet": str(sheet),
+        "base_model_id": base.model_id,
+        "examples": len(examples),
+    }
     return tuned.save(out_folder, training=info, extra={"finetuned_from": base.model_id})

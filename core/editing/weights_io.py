@@ -90,14 +90,26 @@ class WeightsFormat(Generic[Net]):
             "storage_dtype": str(self.storage_dtype).removeprefix("torch."),
         }
 
-    def export(self, path: str | Path, net: Net, *, training: Mapping[str, Any] | None = None,
-               extra: Mapping[str, Any] | None = None) -> Path:
+    def export(
+        self,
+        path: str | Path,
+        net: Net,
+        *,
+        training: Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Path:
         """Write ``<stem>.safetensors`` + ``<stem>.manifest.json``; returns the manifest path.
         ``extra`` adds (or replaces) manifest fields."""
         meta = {**self.meta(net), **(extra or {})}
-        return export_weights(path, self.storage_tensors(net), model=self.model,
-                              model_version=self.version, architecture=self.architecture(net),
-                              training=training, extra=meta)
+        return export_weights(
+            path,
+            self.storage_tensors(net),
+            model=self.model,
+            model_version=self.version,
+            architecture=self.architecture(net),
+            training=training,
+            extra=meta,
+        )
 
     def load(self, manifest_path: str | Path) -> tuple[Net, dict[str, Any]]:
         """Verify (sha256, size, version, vocabulary, shapes) and build the network in eval
@@ -107,15 +119,22 @@ class WeightsFormat(Generic[Net]):
         try:
             net = self.build(dict(manifest.get("architecture", {})))
         except (TypeError, ValueError) as exc:
-            raise WeightsError(mpath, f"architecture config is invalid ({exc})", REEXPORT_FIX) from exc
+            raise WeightsError(
+                mpath, f"architecture config is invalid ({exc})", REEXPORT_FIX
+            ) from exc
         vocab = self.vocabulary
         if list(manifest.get(vocab.manifest_key, [])) != list(vocab.names):
-            raise WeightsError(mpath, f"weights were trained for another {vocab.kind} vocabulary",
-                               REEXPORT_FIX)
+            raise WeightsError(
+                mpath, f"weights were trained for another {vocab.kind} vocabulary", REEXPORT_FIX
+            )
         for key, want in self.fixed.items():
             if manifest.get(key) != want:
-                raise WeightsError(mpath, f"weights were made with {key} {manifest.get(key)!r}, "
-                                   f"this moodrig has {want!r}", REEXPORT_FIX)
+                raise WeightsError(
+                    mpath,
+                    f"weights were made with {key} {manifest.get(key)!r}, "
+                    f"this moodrig has {want!r}",
+                    REEXPORT_FIX,
+                )
         load_stored_state(net, tensors, mpath)
         net.eval()
         return net, manifest

@@ -47,7 +47,8 @@ def _lids(cv: Canvas, s: FaceStyle, cx: float, close: float, wide: float, smile:
     stroke(cv, lid.lower, LINE_RADIUS * 0.7, INK)
 
 
-def _lips(cv: Canvas, s: FaceStyle, jaw: float, smile: tuple[float, float], frown: tuple[float, float]) -> None:
+def _lips(cv: Canvas, s: FaceStyle, jaw: float, smile: tuple[float, float],
+          frown: tuple[float, float]) -> None:
     m = face_shapes.mouth(s, jaw, smile, frown)
     hole = face_shapes.opening(cv, m)
     if hole is not None:

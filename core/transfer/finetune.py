@@ -58,7 +58,8 @@ class TransferFinetuneConfig(SheetTraining):
 
     def weights(self) -> LossWeights:
         return LossWeights(alpha_gan=0.0, alpha_1=self.alpha_1, alpha_2=0.0, alpha_style=0.0,
-                           alpha_content=0.0, pair=self.pair, mask=self.mask, mask_sup=self.mask_sup)
+                           alpha_content=0.0, pair=self.pair, mask=self.mask,
+                           mask_sup=self.mask_sup)
 
 
 def _label(label: NDArray[np.float32], k: int) -> NDArray[np.float32]:
@@ -87,7 +88,8 @@ def finetune_transfer(editor: TransferEditor, neutral: NDArray[np.float32], exam
     w = cfg.weights()
 
     def loss(model: TransferModel, pick: NDArray[np.int64]) -> torch.Tensor:
-        total, _, _ = generator_loss(model, Batch(drawings[pick], ref, targets[pick], drawings[:1]), w)
+        batch = Batch(drawings[pick], ref, targets[pick], drawings[:1])
+        total, _, _ = generator_loss(model, batch, w)
         return total
 
     return train_on_sheet(editor, cfg, choices=targets.shape[0], salt=401, loss=loss,
@@ -95,7 +97,8 @@ def finetune_transfer(editor: TransferEditor, neutral: NDArray[np.float32], exam
 
 
 def finetune_transfer_from_sheet(sheet: Path, neutral: NDArray[np.float32], out_folder: Path, *,
-                                 weights: Path | None = None, config: TransferFinetuneConfig | None = None,
+                                 weights: Path | None = None,
+                                 config: TransferFinetuneConfig | None = None,
                                  progress: Progress | None = None, device: str = "auto") -> Path:
     """Fine-tune the shipped (or given) transfer weights on an expression sheet (sheet.py) on
     ``device``; save beside the .blend; return the manifest."""

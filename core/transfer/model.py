@@ -188,7 +188,8 @@ class TransferModel(nn.Module):
 
     def forward(self, content: Tensor, reference: Tensor) -> tuple[Tensor, Tensor]:
         """content: drawings (N, 3, R, R); reference: the character's textures (N, 3, R, R), both
-        in [-1, 1]. Returns J's image and the mask (composite with ``core/editing/losses.compose``)."""
+        in [-1, 1]. Returns J's image and the mask (composite with
+        ``core/editing/losses.compose``)."""
         image, mask = self.decoder(self.content_encoder(content), self.style_encoder(reference))
         return image, mask
 

@@ -40,7 +40,9 @@ def editor_for(res: int) -> tuple[object, str]:
         print(f"shipped weights unusable: {exc}")
     torch.manual_seed(0)
     gen = Generator(AmeeConfig(resolution=res))
-    return AmeeEditor.from_network(gen, {"random_init": True}, device="cpu", model_id=f"random-{res}"), "random init"
+    editor = AmeeEditor.from_network(gen, {"random_init": True}, device="cpu",
+                                     model_id=f"random-{res}")
+    return editor, "random init"
 
 
 def model_flops(ed: object, res: int) -> int:

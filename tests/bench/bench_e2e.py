@@ -55,7 +55,8 @@ def main() -> None:
         from moodrig.core.amee.model import Generator
 
         torch.manual_seed(0)
-        editor = AmeeEditor.from_network(Generator(AmeeConfig()), {"random_init": True}, device="cpu", model_id="random-init")
+        editor = AmeeEditor.from_network(Generator(AmeeConfig()), {"random_init": True},
+                                         device="cpu", model_id="random-init")
         weights = "random init (no shipped weights)"
     tmp = Path(tempfile.mkdtemp(prefix="moodrig-e2e-"))
     try:
