@@ -97,7 +97,8 @@ def other_load() -> dict[str, Any]:
     """What else is running: load average and training processes (the machine is shared)."""
     procs = []
     try:
-        out = subprocess.run(["pgrep", "-af", "amee_train|train|regressor"], capture_output=True, text=True).stdout
+        out = subprocess.run(["pgrep", "-af", "amee_train|train|regressor"], capture_output=True,
+                             text=True).stdout
         me = str(os.getpid())
         procs = [ln for ln in out.splitlines() if ln and not ln.startswith(me + " ") and "pgrep" not in ln
                  and not is_not_training(ln)]
