@@ -4,17 +4,22 @@ Both shipped models edit painter textures at 256 px on CPU with one thread, and 
 for three steps on a painter sheet; the sha256 of every output (edited texture and mask) and
 the tuned weights' content ids are compared with values recorded from the editors as they
 are. Float32 convolutions round differently per instruction set (oneDNN picks its kernels per
-CPU) and per thread count, so digests are kept per ATen CPU capability; the model ids (content
-hashes of the stored tensors) are the same everywhere.
+CPU) and per thread count, so the digests are computed in a child process pinned to one thread
+and to AVX2 kernels (``ATEN_CPU_CAPABILITY``, ``ONEDNN_MAX_CPU_ISA``), which every supported
+x86-64 development and CI machine has; the model ids (content hashes of the stored tensors)
+are the same everywhere.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 
 from moodrig.core.amee.finetune import FinetuneConfig, finetune
@@ -28,7 +33,17 @@ from moodrig.core.transfer.infer import TransferEditor
 AMEE_ID = "649323549c1f"
 TRANSFER_ID = "fb8f8e75428c"
 
+PINNED_ENV = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "OMP_NUM_THREADS": "1"}
 DIGESTS: dict[str, dict[str, str]] = {
+    "AVX2": {
+        "amee": "dc5293ed651631b31e7687df2ffb80329746789812f1e4ad2069f8d851951d9c",
+        "amee_neutral_source": "3fbac3534267c1b02a9db9e2fb7c677df0f677ddbcd52f6ab3a4eb3e3e786662",
+        "amee_rgb": "eda77d1940d67fc1bd40eff611b024b87d7c6a04517006dc773636f900f3e373",
+        "transfer": "c5bccf2b969f7f27bd3834e72081198d4f2d427961bee92520ccc6ae542c4fe3",
+        "transfer_rgb": "1e6ffd9c1ae0e04d1e7bb0e1c4aee6aa1d12df0506ee16002212e474fd3b9c73",
+        "amee_finetune": "04efc33d5913",
+        "transfer_finetune": "1032f91d9ccc",
+    },
     "AVX512": {
         "amee": "17609d54232c93aab3253fb9de99402ae7b26ffeb134dcbf790f5b01d21db894",
         "amee_neutral_source": "d5c1b2c3d1bce8ef8c3e660c61dacc8816fc00eb6a6ed563218a5a4c56f5f95c",
@@ -39,16 +54,9 @@ DIGESTS: dict[str, dict[str, str]] = {
         "transfer_finetune": "ba25148f8b35",
     },
 }
-"""ATen CPU capability → case → sha256 of the case's outputs (AVX512: recorded on an AVX-512
-Xeon). To add a capability, run this file with Python on a commit whose outputs are trusted."""
-
-
-@pytest.fixture(scope="module")
-def one_thread() -> Iterator[None]:
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+"""ATen CPU capability → case → sha256 of the case's outputs (recorded on an AVX-512 Xeon,
+natively and pinned to AVX2). The test compares the pinned AVX2 run; to record, run this file
+with Python (and the ``PINNED_ENV`` variables) on a commit whose outputs are trusted."""
 
 
 def _textures() -> np.ndarray:
@@ -99,15 +107,15 @@ def test_shipped_model_ids() -> None:
     assert TransferEditor.load(device="cpu").model_id == TRANSFER_ID
 
 
-def test_shipped_editors_outputs_are_unchanged(one_thread: None) -> None:
-    cap = torch.backends.cpu.get_cpu_capability()
-    if cap not in DIGESTS:
-        pytest.skip(f"no digests recorded for CPU capability {cap} (recorded: {sorted(DIGESTS)})")
-    assert outputs() == DIGESTS[cap]
+def test_shipped_editors_outputs_are_unchanged() -> None:
+    proc = subprocess.run([sys.executable, str(Path(__file__))], capture_output=True, text=True,
+                          env={**os.environ, **PINNED_ENV}, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout)
+    assert list(got) == ["AVX2"], f"AVX2 kernels could not be pinned on this CPU: {list(got)}"
+    assert got["AVX2"] == DIGESTS["AVX2"]
 
 
 if __name__ == "__main__":
-    import json
-
     torch.set_num_threads(1)
     print(json.dumps({torch.backends.cpu.get_cpu_capability(): outputs()}, indent=4))
