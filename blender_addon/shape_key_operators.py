@@ -41,7 +41,7 @@ def current_mapping(context: bpy.types.Context) -> Any:
 
 
 class MOODRIG_OT_fill_shape_keys(_NeedsFace, bpy.types.Operator):
-    """Fill the face's shape-key rows from the chosen convention (Detect: the one its key names follow), replacing the rows it has"""
+    """Replace the face's shape-key rows with the chosen convention's (Detect: its names')"""
 
     bl_idname = "moodrig.fill_shape_keys"
     bl_label = "Fill Rows"
@@ -127,7 +127,8 @@ class MOODRIG_OT_save_shape_key_map(_NeedsFace, bpy.types.Operator, ExportHelper
     bl_idname = "moodrig.save_shape_key_map"
     bl_label = "Save Mapping"
     filename_ext = ".json"
-    filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})  # type: ignore[valid-type]
+    filter_glob: bpy.props.StringProperty(  # type: ignore[valid-type]
+        default="*.json", options={"HIDDEN"})
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         from .core.shapekeys import ShapeKeyMap, save_map
@@ -155,7 +156,8 @@ class MOODRIG_OT_load_shape_key_map(_NeedsFace, bpy.types.Operator, ImportHelper
     bl_label = "Load Mapping"
     bl_options = {"REGISTER", "UNDO"}
     filename_ext = ".json"
-    filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})  # type: ignore[valid-type]
+    filter_glob: bpy.props.StringProperty(  # type: ignore[valid-type]
+        default="*.json", options={"HIDDEN"})
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         from .core.shapekeys import load_map, resolve

@@ -148,7 +148,8 @@ class Convention:
 
 
 def _sided(stem: str, entry_l: str, entry_r: str, weight: float = 1.0) -> tuple[KeySpec, ...]:
-    return (KeySpec(f"{stem}Left", ((entry_l, weight),)), KeySpec(f"{stem}Right", ((entry_r, weight),)))
+    return (KeySpec(f"{stem}Left", ((entry_l, weight),)),
+            KeySpec(f"{stem}Right", ((entry_r, weight),)))
 
 
 _ARKIT_UNDRIVEN = (
@@ -274,7 +275,8 @@ def _score(key: str, wanted: str, aliases: Sequence[str]) -> tuple[int, int, int
     return best
 
 
-def match_keys(mesh_keys: Sequence[str], wanted: Sequence[tuple[str, Sequence[str]]]) -> dict[str, str]:
+def match_keys(mesh_keys: Sequence[str],
+               wanted: Sequence[tuple[str, Sequence[str]]]) -> dict[str, str]:
     """Wanted name → the mesh key that stands for it (exact names first, then the longest
     name or alias matched, then the shortest prefix); each mesh key serves one wanted name."""
     scored = []
@@ -344,12 +346,14 @@ def resolve(mapping: ShapeKeyMap, mesh_keys: Sequence[str]) -> ResolvedMap:
     rest = [n for n in names if n not in exact]
     free = [k for k in mesh_keys if k not in exact.values()]
     found = {**exact, **match_keys(free, [(n, ()) for n in rest])}
-    rows = tuple(ShapeKeyRow(found[r.key], r.entry, r.weight) for r in mapping.rows if r.key in found)
+    rows = tuple(ShapeKeyRow(found[r.key], r.entry, r.weight)
+                 for r in mapping.rows if r.key in found)
     missing = tuple(n for n in names if n not in found)
     return ResolvedMap(mapping.convention, rows, missing)
 
 
-def choose_mapping(mesh_keys: Sequence[str], requested: ShapeKeyMap | str | None) -> ResolvedMap | None:
+def choose_mapping(mesh_keys: Sequence[str],
+                   requested: ShapeKeyMap | str | None) -> ResolvedMap | None:
     """The mapping a bake uses: ``requested`` (a map, or a convention name) matched to the mesh;
     None requested: the detected convention's, or None when the mesh has none."""
     if isinstance(requested, ShapeKeyMap):
@@ -401,7 +405,8 @@ def entry_values(track: ExpressionTrack) -> NDArray[np.float64]:
     return out
 
 
-def key_curves(rows: Sequence[ShapeKeyRow], values: NDArray[np.float64]) -> dict[str, NDArray[np.float32]]:
+def key_curves(rows: Sequence[ShapeKeyRow],
+               values: NDArray[np.float64]) -> dict[str, NDArray[np.float32]]:
     """Per keyed shape key, its (N,) values: clamp(Σ weight · entry, 0, 1)."""
     import numpy as np
 
@@ -413,20 +418,44 @@ def key_curves(rows: Sequence[ShapeKeyRow], values: NDArray[np.float64]) -> dict
     return {k: np.clip(v, 0.0, 1.0).astype(np.float32) for k, v in sums.items()}
 
 
-def shape_key_curves(rows: Sequence[ShapeKeyRow], track: ExpressionTrack) -> dict[str, NDArray[np.float32]]:
+def shape_key_curves(rows: Sequence[ShapeKeyRow],
+                     track: ExpressionTrack) -> dict[str, NDArray[np.float32]]:
     """The shape-key curves of a track under a mapping's rows."""
     return key_curves(rows, entry_values(track))
+
+
+def lag_peak(reference: NDArray[np.floating[Any]], signal: NDArray[np.floating[Any]],
+             max_lag: int) -> tuple[float, int]:
+    """(peak correlation, lag) over |lag| ≤ ``max_lag``: the Pearson correlation of
+    ``signal[t + lag]`` with ``reference[t]`` over their overlap (each overlap normalised on
+    its own, so a smooth curve does not favour a shifted copy of itself); ties go to the
+    smaller lag. NaN when either curve is flat."""
+    import numpy as np
+
+    ref = np.asarray(reference, dtype=np.float64)
+    sig = np.asarray(signal, dtype=np.float64)
+    n = min(len(ref), len(sig))
+    best, best_lag = -math.inf, 0
+    for lag in sorted(range(-max_lag, max_lag + 1), key=abs):
+        a = ref[: n - lag] if lag >= 0 else ref[-lag:n]
+        b = sig[lag:n] if lag >= 0 else sig[: n + lag]
+        if len(a) < 3 or a.std() < 1e-9 or b.std() < 1e-9:
+            continue
+        r = float(np.mean((a - a.mean()) * (b - b.mean())) / (a.std() * b.std()))
+        if r > best + 1e-9:
+            best, best_lag = r, lag
+    return (best, best_lag) if math.isfinite(best) else (math.nan, 0)
 
 
 def shape_key_sync(expected: Mapping[str, NDArray[np.floating[Any]]],
                    written: Mapping[str, NDArray[np.floating[Any]]], fps: float,
                    max_lag_s: float = 1.0) -> dict[str, Any]:
-    """How the written curves follow the track: per key, the cross-correlation peak and its
-    lag (frames, written after expected > 0) against the values the track asks for, as for the
-    body's yaw → look lag. Flat keys have no lag to measure and count only in the error."""
+    """How the written curves follow the track: per key, the correlation peak and its lag
+    (frames; > 0: the keys come late) against the values the track asks for
+    (:func:`lag_peak`), read from the keys as written, as the body's yaw → look lag is. The
+    figures: the worst lag, the lowest peak, the largest value error (None: a curve of the
+    wrong length); flat keys have no lag to measure and count only in the error."""
     import numpy as np
-
-    from .bpfa.sync import xcorr_peak
 
     max_lag = max(1, round(max_lag_s * fps))
     lags: list[int] = []
@@ -439,13 +468,12 @@ def shape_key_sync(expected: Mapping[str, NDArray[np.floating[Any]]],
             error = math.inf
             continue
         error = max(error, float(np.abs(got - want).max(initial=0.0)))
-        peak, lag = xcorr_peak(want, got, max_lag)
+        peak, lag = lag_peak(want, got, max_lag)
         if math.isfinite(peak):
             lags.append(lag)
             peaks.append(peak)
-    worst = max(lags, key=abs) if lags else None
     return {
-        "shape_key_lag": worst,
+        "shape_key_lag": max(lags, key=abs) if lags else None,
         "shape_key_xcorr_peak": min(peaks) if peaks else None,
         "shape_key_max_error": error if math.isfinite(error) else None,
         "shape_keys_keyed": len(expected),

@@ -19,13 +19,10 @@ from pathlib import Path
 import pytest
 from bake_snippets import BAKE_PRELUDE
 from bpy_runner import bpy_available, run_bpy
+from shapekey_names import ARKIT52, VRM0, VRM1, VROID
 
 pytestmark = pytest.mark.blender
 
-ARKIT52 = ["eyeBlinkLeft", "eyeLookDownLeft", "eyeLookInLeft", "eyeLookOutLeft", "eyeLookUpLeft", "eyeSquintLeft", "eyeWideLeft", "eyeBlinkRight", "eyeLookDownRight", "eyeLookInRight", "eyeLookOutRight", "eyeLookUpRight", "eyeSquintRight", "eyeWideRight", "jawForward", "jawLeft", "jawRight", "jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "mouthLeft", "mouthRight", "mouthSmileLeft", "mouthSmileRight", "mouthFrownLeft", "mouthFrownRight", "mouthDimpleLeft", "mouthDimpleRight", "mouthStretchLeft", "mouthStretchRight", "mouthRollLower", "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper", "mouthPressLeft", "mouthPressRight", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft", "mouthUpperUpRight", "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight", "cheekPuff", "cheekSquintLeft", "cheekSquintRight", "noseSneerLeft", "noseSneerRight", "tongueOut"]
-VRM0 = ["A", "I", "U", "E", "O", "Blink", "Blink_L", "Blink_R", "Joy", "Angry", "Sorrow", "Fun", "Surprised"]
-VROID = ["Face.M_F00_000_00_Fcl_" + n for n in ["ALL_Neutral", "ALL_Angry", "ALL_Fun", "ALL_Joy", "ALL_Sorrow", "ALL_Surprised", "BRW_Angry", "BRW_Fun", "BRW_Joy", "BRW_Sorrow", "BRW_Surprised", "EYE_Natural", "EYE_Angry", "EYE_Close", "EYE_Close_R", "EYE_Close_L", "EYE_Joy", "EYE_Surprised", "EYE_Spread", "MTH_Close", "MTH_Up", "MTH_Down", "MTH_Angry", "MTH_Joy", "MTH_Fun", "MTH_A", "MTH_I", "MTH_U", "MTH_E", "MTH_O"]]
-VRM1 = ["aa", "ih", "ou", "ee", "oh", "blink", "blinkLeft", "blinkRight", "happy", "angry", "sad", "relaxed", "surprised"]
 
 # Key → {entry: weight}; the value is clamp(Σ weight · entry, 0, 1). Entries ending in _l/_r
 # are per side (the demo clip has none: both sides take the shared value).
@@ -163,7 +160,8 @@ for name, keys in heads.items():
                                               if k.startswith("shape_key")}},
         during_fake=during_fake and mine.pop("assigned"), **mine,
         before=before, after=after,
-        leftover=[a.name for a in bpy.data.actions if a.get("moodrig_generated") == "shape_key_action"])
+        leftover=[a.name for a in bpy.data.actions
+                  if a.get("moodrig_generated") == "shape_key_action"])
     # Keep the head from the next bake's way: the rig is shared.
     bpy.data.objects.remove(obj)
 report(out)
@@ -224,7 +222,8 @@ result = list(bpy.ops.moodrig.remove_bake())
 after = state(obj)
 bpy.ops.wm.save_mainfile()
 bpy.ops.wm.open_mainfile(filepath={path!r})
-report(dict(reopened=reopened, result=result, after=after, saved_again=state(bpy.data.objects["Head"]),
+report(dict(reopened=reopened, result=result, after=after,
+            saved_again=state(bpy.data.objects["Head"]),
             moodrig=[a.name for a in bpy.data.actions if a.get("moodrig_generated")]))
 """
 
@@ -278,7 +277,8 @@ for label, target, request in (
     except Exception as exc:
         errors[label] = [type(exc).__name__, str(exc)]
 report(dict(failed=failed, before=before, after_failure=after_failure, errors=errors,
-            moodrig=[a.name for a in bpy.data.actions if a.get("moodrig_generated") == "shape_key_action"]))
+            moodrig=[a.name for a in bpy.data.actions
+                     if a.get("moodrig_generated") == "shape_key_action"]))
 """
 
 
@@ -337,9 +337,10 @@ s.face = other
 out["load"] = list(bpy.ops.moodrig.load_shape_key_map(filepath=path))
 out["loaded"] = [(r.key, r.entry, r.weight) for r in other.moodrig_shape_keys.rows]
 out["loaded_missing"] = other.moodrig_shape_keys.missing
-Path(folder, "bad.json").write_text('{{"format": "moodrig-shape-key-map", "version": 9, "rows": []}}')
+bad = Path(folder, "bad.json")
+bad.write_text('{{"format": "moodrig-shape-key-map", "version": 9, "rows": []}}')
 try:
-    out["load_bad"] = list(bpy.ops.moodrig.load_shape_key_map(filepath=str(Path(folder, "bad.json"))))
+    out["load_bad"] = list(bpy.ops.moodrig.load_shape_key_map(filepath=str(bad)))
 except RuntimeError as exc:  # bpy.ops raises what the operator reported as an error
     out["load_bad"] = str(exc)
 bpy.ops.wm.save_mainfile()
@@ -464,7 +465,8 @@ baked = sk.baked_action(head)
 track = scripted_track(fps=bpy.context.scene.render.fps / bpy.context.scene.render.fps_base)
 got = sk.read_back(head, ["eyeBlinkLeft", "eyeBlinkRight", "browInnerUp"])
 e = track.expressions
-err = max(float(abs(got["eyeBlinkLeft"] - e[:, 5]).max()), float(abs(got["eyeBlinkRight"] - e[:, 6]).max()),
+err = max(float(abs(got["eyeBlinkLeft"] - e[:, 5]).max()),
+          float(abs(got["eyeBlinkRight"] - e[:, 6]).max()),
           float(abs(got["browInnerUp"] - e[:, 3]).max()))
 during = dict(shape_key_action=baked.name if baked else None, err=err,
               rig_action=rig.animation_data.action.get("moodrig_generated"),
@@ -506,7 +508,7 @@ def test_the_knight_bakes_shape_keys_from_the_command_line_and_keeps_its_actions
     assert during["shape_key_action"] == "moodrig_Knight_Head_shape_keys"
     assert during["err"] <= 1e-6
     assert during["rig_action"] == "behavior_action"
-    assert during["materials"] == ["knight_texture"], "no texture output: the material is the knight's"
+    assert during["materials"] == ["knight_texture"], "no texture output: the knight's material"
     assert during["sync"]["shape_key_lag"] == 0
     assert r["removed"] == ["FINISHED"] and r["moodrig"] == []
     assert r["n_actions"] == 76
