@@ -128,7 +128,7 @@ class VIEW3D_PT_moodrig_face(_MoodrigPanel, bpy.types.Panel):
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
         s = context.scene.moodrig
-        layout.prop(s, "face_output", expand=True)
+        layout.prop(s, "face_output")
         row = layout.row(align=True)
         row.prop(s, "shape_key_convention", text="")
         row.operator("moodrig.fill_shape_keys", icon="FILE_REFRESH")
