@@ -13,10 +13,9 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import time
 
 import numpy as np
-from common import emit, rate_stats
+from common import bulk_vs_insert, emit
 
 
 def main() -> None:
@@ -59,39 +58,20 @@ def main() -> None:
         bag = anim_compat.curve_container(key, key.animation_data.action)
         return sum(len(fc.keyframe_points) for fc in bag.fcurves)
 
+    blocks = [key.key_blocks[k] for k in names]
     for n in a.frames:
         curves = {k: rng.random(n).astype(np.float32) for k in names}
-        t_bulk, t_ins, keys = [], [], {}
-        reps_ins = a.insert_repeats or a.repeats
-        for r in range(max(a.repeats, reps_ins) + 1):  # the first round is a warm-up
-            if r <= a.repeats:
-                clear()
-                t0 = time.perf_counter()
-                shape_keys.write(face, curves, 1, "bench_bulk")
-                dt = time.perf_counter() - t0
-                keys["bulk"] = count_keys()
-                assert keys["bulk"] == len(names) * n, keys
-                if r:
-                    t_bulk.append(dt)
-            if r <= reps_ins:
-                clear()
-                blocks = [key.key_blocks[k] for k in names]
-                vals = [curves[k].tolist() for k in names]
-                t0 = time.perf_counter()
-                for f in range(n):
-                    for kb, v in zip(blocks, vals, strict=True):
-                        kb.value = v[f]
-                        kb.keyframe_insert("value", frame=1 + f)
-                dt = time.perf_counter() - t0
-                keys["keyframe_insert"] = count_keys()
-                if r:
-                    t_ins.append(dt)
-        nk = len(names) * n
-        out[str(n)] = {
-            "frames": n, "keys": nk, "keys_counted": keys,
-            "bulk_keys_per_s": rate_stats(t_bulk, nk), "insert_keys_per_s": rate_stats(t_ins, nk),
-            "bulk_s": [*t_bulk], "insert_s": [*t_ins],
-        }
+        values = [curves[k].tolist() for k in names]
+
+        def insert(n: int = n, values: list[list[float]] = values) -> None:
+            for f in range(n):
+                for kb, v in zip(blocks, values, strict=True):
+                    kb.value = v[f]
+                    kb.keyframe_insert("value", frame=1 + f)
+
+        out[str(n)] = {"frames": n, **bulk_vs_insert(
+            lambda curves=curves: shape_keys.write(face, curves, 1, "bench_bulk"), insert, clear,
+            count_keys, len(names) * n, a.repeats, a.insert_repeats)}
     clear()
     emit(out)
 
