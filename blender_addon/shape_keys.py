@@ -35,6 +35,8 @@ from .core.shapekeys import (
 from .tags import role_of
 
 ROLE = "shape_key_action"
+TARGET = "moodrig_target"
+"""On moodrig's action: the face object it was made for (the key ``bake.TARGET`` names)."""
 REPLACED_ACTION = "moodrig_replaced_action"
 REPLACED_SLOT = "moodrig_replaced_slot"
 REPLACED_FAKE_USER = "moodrig_replaced_fake_user"
@@ -216,7 +218,7 @@ def write(face: Any, curves: dict[str, np.ndarray], frame_start: int, name: str)
         if previous is not None:
             previous.use_fake_user = True  # the user's action must survive saving
     action, container = anim_compat.new_action(key, name, ROLE, id_type="KEY")
-    action["moodrig_target"] = face.name
+    action[TARGET] = face.name
     for prop, value in origin.items():
         action[prop] = value
     anim_compat.write_value_curves(container, {data_path(k): v for k, v in curves.items()},

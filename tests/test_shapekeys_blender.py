@@ -308,6 +308,24 @@ out["fill"] = list(bpy.ops.moodrig.fill_shape_keys())
 rows = obj.moodrig_shape_keys.rows
 out["rows"] = [(r.key, r.entry, r.weight) for r in rows]
 out["missing"] = obj.moodrig_shape_keys.missing
+
+class Layout:
+    # records what the panel draws; every other layout call returns another layout
+    def __init__(self, seen): self.seen = seen
+    def label(self, text="", **kw): self.seen.append(("label", text))
+    def prop(self, data, name, **kw): self.seen.append(("prop", name))
+    def prop_search(self, data, name, search, coll, **kw): self.seen.append(("search", name, coll))
+    def template_list(self, cls, _id, data, coll, *a, **kw): self.seen.append(("list", cls, coll))
+    def operator(self, name, **kw): self.seen.append(("operator", name))
+    def __getattr__(self, name): return lambda *a, **k: Layout(self.seen)
+from types import SimpleNamespace
+from moodrig import panels
+seen = []
+panels.VIEW3D_PT_moodrig_face.draw(SimpleNamespace(layout=Layout(seen)), bpy.context)
+for i, item in enumerate(rows):
+    panels.MOODRIG_UL_shape_keys.draw_item(None, bpy.context, Layout(seen), None, item, 0, None,
+                                           "", i)
+out["panel"] = seen
 # Edit: the smile drives the jaw too, half as much; a bake follows the stored rows.
 r = rows.add(); r.key, r.entry, r.weight = "Face.M_F00_000_00_Fcl_MTH_A", "smile", 0.5
 path = str(Path(folder) / "vroid.json")
@@ -363,6 +381,11 @@ def test_shape_key_rows_fill_edit_save_load_and_bake(tmp_path: Path) -> None:
         (prefix + "MTH_A", "jaw_open", 1.0), (prefix + "EYE_Close_L", "eye_close_l", 1.0),
         (prefix + "EYE_Close_R", "eye_close_r", 1.0), (prefix + "ALL_Joy", "smile", 1.0)]
     assert r["missing"] == "Angry, Sorrow, Surprised"
+    panel = [tuple(x) for x in r["panel"]]
+    assert ("prop", "face_output") in panel and ("label", "Detected: VRM 0.x (4 keys)") in panel
+    assert ("list", "MOODRIG_UL_shape_keys", "rows") in panel
+    assert ("label", "Not found: Angry, Sorrow, Surprised") in panel
+    assert panel.count(("search", "key", "key_blocks")) == 4 and ("prop", "weight") in panel
     assert r["save"] == ["FINISHED"]
     assert r["file"]["format"] == "moodrig-shape-key-map" and r["file"]["version"] == 1
     assert len(r["file"]["rows"]) == 5 and r["request_rows"] == 5
