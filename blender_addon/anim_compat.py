@@ -22,13 +22,14 @@ SLOTTED = bpy.app.version >= (4, 4, 0)
 INTERPOLATION = {"CONSTANT": 0, "LINEAR": 1, "BEZIER": 2}
 
 
-def new_action(obj: Any, name: str, role: str) -> tuple[Any, Any]:
-    """Create a new tagged action assigned to ``obj``; returns (action, curve container)."""
+def new_action(obj: Any, name: str, role: str, id_type: str = "OBJECT") -> tuple[Any, Any]:
+    """Create a new tagged action assigned to ``obj`` (an ID of type ``id_type``: an object,
+    or a mesh's shape-key datablock, ``"KEY"``); returns (action, curve container)."""
     action = tag(bpy.data.actions.new(name), role)
     if obj.animation_data is None:
         obj.animation_data_create()
     if SLOTTED:
-        slot = action.slots.new(id_type="OBJECT", name=obj.name)
+        slot = action.slots.new(id_type=id_type, name=obj.name)
         obj.animation_data.action = action
         obj.animation_data.action_slot = slot
         layer = action.layers.new("moodrig")
@@ -78,16 +79,62 @@ def write_rotation_curves(
         for axis in range(3):
             fc = container.fcurves.new(path, index=axis)
             fc.group = group
-            points = fc.keyframe_points
-            points.add(n)
-            co = np.empty(2 * n, dtype=np.float32)
-            co[0::2] = frames
-            co[1::2] = arr[:, axis]
-            points.foreach_set("co", co)
-            points.foreach_set("interpolation", np.full(n, ipo, dtype=np.int32))
-            fc.update()
-            written += n
+            written += _fill(fc, frames, arr[:, axis], ipo)
     return written
+
+
+def _fill(fc: Any, frames: np.ndarray, values: np.ndarray, ipo: int) -> int:
+    """One F-curve's keys in bulk: ``keyframe_points.add`` + ``foreach_set``."""
+    n = len(values)
+    points = fc.keyframe_points
+    points.add(n)
+    co = np.empty(2 * n, dtype=np.float32)
+    co[0::2] = frames
+    co[1::2] = values
+    points.foreach_set("co", co)
+    points.foreach_set("interpolation", np.full(n, ipo, dtype=np.int32))
+    fc.update()
+    return n
+
+
+def write_value_curves(
+    container: Any,
+    curves: Mapping[str, np.ndarray],
+    frame_start: int,
+    group: str | None = None,
+    interpolation: str = "LINEAR",
+) -> int:
+    """Write one (n_frames,) array per data path (e.g. ``key_blocks["jawOpen"].value``) as
+    an F-curve, keys on consecutive frames from ``frame_start``; returns keys written."""
+    ipo = INTERPOLATION[interpolation]
+    bag = _group(container, group) if group else None
+    written = 0
+    for path, values in curves.items():
+        arr = np.asarray(values, dtype=np.float32)
+        if arr.ndim != 1:
+            raise ValueError(f"curve for '{path}' must be (n_frames,), got {arr.shape}")
+        fc = container.fcurves.new(path, index=0)
+        if bag is not None:
+            fc.group = bag
+        frames = np.arange(frame_start, frame_start + len(arr), dtype=np.float32)
+        written += _fill(fc, frames, arr, ipo)
+    return written
+
+
+def read_value_curves(container: Any, paths: list[str]) -> dict[str, np.ndarray]:
+    """The key values of each data path's F-curve (paths without a curve are left out)."""
+    out: dict[str, np.ndarray] = {}
+    for path in paths:
+        fc = container.fcurves.find(path, index=0) if container is not None else None
+        if fc is not None:
+            out[path] = _key_values(fc)
+    return out
+
+
+def _key_values(fc: Any) -> np.ndarray:
+    co = np.empty(2 * len(fc.keyframe_points), dtype=np.float32)
+    fc.keyframe_points.foreach_get("co", co)
+    return co[1::2]
 
 
 def read_rotation_curves(container: Any, bones: list[str]) -> dict[str, np.ndarray]:
@@ -98,12 +145,7 @@ def read_rotation_curves(container: Any, bones: list[str]) -> dict[str, np.ndarr
         cols: list[np.ndarray | None] = []
         for axis in range(3):
             fc = container.fcurves.find(path, index=axis)
-            if fc is None:
-                cols.append(None)
-                continue
-            co = np.empty(2 * len(fc.keyframe_points), dtype=np.float32)
-            fc.keyframe_points.foreach_get("co", co)
-            cols.append(co[1::2])
+            cols.append(None if fc is None else _key_values(fc))
         n = max((len(c) for c in cols if c is not None), default=0)
         out[bone] = np.stack([c if c is not None else np.zeros(n, np.float32) for c in cols], axis=1)
     return out

@@ -19,11 +19,13 @@ from typing import Any
 import bpy
 
 from . import bake as scene_bake
+from . import shape_keys
 from .core.editor import Editor
 from .core.errors import InputError
 from .core.pipeline import BakeOutput, Progress, drive, run_bake
 from .core.request import BakeRequest
 from .core.rig import BONE_MAP_PRESETS
+from .core.shapekeys import shape_key_sync
 from .core.track import ExpressionTrack, resample_track
 
 __all__ = ["BakeRequest", "BakeResult", "bake", "bake_steps", "resolve_bone_map"]
@@ -31,11 +33,13 @@ __all__ = ["BakeRequest", "BakeResult", "bake", "bake_steps", "resolve_bone_map"
 
 @dataclass
 class BakeResult:
-    """What a bake wrote, and how well the two tracks agree."""
+    """What a bake wrote, and how well the tracks agree."""
 
     action: Any
     material: Any
+    """moodrig's copy of the face material; None without the texture output."""
     image: Any
+    """The expression image sequence; None without the texture output."""
     folder: Path
     n_frames: int
     frame_start: int
@@ -45,6 +49,15 @@ class BakeResult:
     sync: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
     missing_bones: list[str] = field(default_factory=list)
+    face_outputs: tuple[str, ...] = ("texture",)
+    """What the face got: ``texture`` and/or ``shapekeys`` (``BakeRequest.face_output``)."""
+    shape_key_action: Any = None
+    """moodrig's action on the face mesh's shape keys; None without the shape-key output."""
+    shape_key_convention: str | None = None
+    """Where the mapping came from: a convention name, or that of a stored or loaded map."""
+    keyed_shape_keys: list[str] = field(default_factory=list)
+    missing_shape_keys: list[str] = field(default_factory=list)
+    """Keys of the mapping the face mesh does not have (not keyed)."""
 
 
 def _object(value: Any, kind: str) -> Any:
@@ -113,27 +126,36 @@ def bake_steps(
     elif abs(track.fps - fps) > 1e-6:
         track = resample_track(track, fps)
     analysis_s = time.perf_counter() - t0
-    base = scene_bake.base_texture(face_obj)
+    face = shape_keys.plan(face_obj, request)
+    base = scene_bake.base_texture(face_obj) if face.texture else None
     folder = request.texture_folder or scene_bake.output_folder(
         face_obj.name, bpy.data.filepath, Path(tempfile.gettempdir()))
-    output: BakeOutput = yield from run_bake(track, base, request, folder.resolve(), editor)
+    rows = face.mapping.rows if face.mapping is not None else None
+    output: BakeOutput = yield from run_bake(track, base, request, folder.resolve(), editor, rows)
     targets = scene_bake.SceneTargets(face_obj, arm_obj, mapping, None, "moodrig_face_texture")
     sync: dict[str, Any] = {}
 
     def record_sync(action: Any) -> None:
         sync.update(_sync_from_keyframes(arm_obj, action, mapping, output))
+        if output.shape_keys is not None:
+            written = shape_keys.read_back(face_obj, list(output.shape_keys))
+            sync.update(shape_key_sync(output.shape_keys, written, output.track.fps))
         action[scene_bake.SYNC_PROP] = _json(sync)
 
     action, material, image = scene_bake.apply(scene, targets, output.curves, output.frames, start,
-                                               record_sync)
+                                               record_sync, output.shape_keys)
     scene[scene_bake.SYNC_PROP] = _json(sync)
     if request.set_frame_range:
         scene.frame_start = start
         scene.frame_end = start + len(output.track) - 1
     timings = {"analysis_s": analysis_s, **output.timings, "wall_s": time.perf_counter() - t0}
+    resolved = face.mapping
     return BakeResult(action, material, image, folder, len(output.track), start,
                       output.cache.distinct, output.cache.generated, output.cache.bytes_on_disk,
-                      sync, timings, missing)
+                      sync, timings, missing, face.outputs, shape_keys.baked_action(face_obj),
+                      resolved.convention if resolved else None,
+                      list(resolved.keys()) if resolved else [],
+                      list(resolved.missing) if resolved else [])
 
 
 def _json(value: Any) -> str:
@@ -166,7 +188,8 @@ def bake(
     """Generate both tracks for one character, synchronized, and write them into ``scene``.
 
     ``scene``: the scene to write into (None: the current one). ``face``: the face mesh (object
-    or name) whose material has the face texture; ``armature``: the rig. ``request``: every
+    or name) whose material has the face texture and/or whose shape keys are keyed
+    (``request.face_output``); ``armature``: the rig. ``request``: every
     option of the bake (:class:`BakeRequest`: source, seed, bone map, appearance mode, …);
     its ``//``-relative paths are read against the open .blend. ``track``: an analysed
     :class:`ExpressionTrack` to bake instead of ``request.source``. ``editor``: an appearance

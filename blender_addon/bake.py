@@ -2,7 +2,9 @@
 
 Nothing the user made is modified: the behavior goes into a new, tagged action; the expression
 textures go into a tagged image sequence and a tagged *copy* of the face material, which takes
-the face's material slot (the original material is kept, and is put back by "Remove bake").
+the face's material slot (the original material is kept, and is put back by "Remove bake");
+shape keys are keyed in a new, tagged action on the face mesh's shape keys (``shape_keys.py``:
+the user's own shape-key action and values come back on "Remove bake").
 Re-running replaces only these moodrig datablocks. All computing happens before the first
 write, and a failure while writing removes what was created, so the scene is never left
 half-baked.
@@ -19,7 +21,7 @@ from typing import Any
 import bpy
 import numpy as np
 
-from . import anim_compat
+from . import anim_compat, shape_keys
 from .core.appearance import sequence_name
 from .core.errors import InputError
 from .core.paths import contained_path
@@ -144,21 +146,32 @@ def _drop_face_material(mat: Any) -> None:
 
 
 def remove_previous(armature: Any, face: Any) -> None:
-    """Undo a bake: the user's own action and material come back; moodrig's datablocks go."""
+    """Undo a bake: the user's own action, material and shape keys come back; moodrig's
+    datablocks go."""
     if armature.animation_data and armature.animation_data.action is not None:
         action = armature.animation_data.action
         if role_of(action) == "behavior_action":
             armature.animation_data.action = bpy.data.actions.get(action.get(REPLACED_ACTION, ""))
             _drop_if_unused(action, bpy.data.actions)
+    for mat in release_face_material(face):
+        _drop_face_material(mat)
+    shape_keys.remove(face)
+
+
+def release_face_material(face: Any) -> list[Any]:
+    """Put the user's material back in every slot that shows moodrig's copy; returns the copies
+    (dropped by the caller once nothing uses them)."""
+    released = []
     for slot in face.material_slots:
         mat = slot.material
         if mat is not None and role_of(mat) == "face_material" and mat.get(TARGET) == face.name:
             slot.material = bpy.data.materials.get(mat.get(ORIGINAL_MATERIAL, ""))
-            _drop_face_material(mat)
+            released.append(mat)
+    return released
 
 
 def write_behavior(armature: Any, curves: Mapping[str, np.ndarray], bone_map: Mapping[str, str], frame_start: int) -> Any:
-    by_bone = {bone_map[role]: curves[role] for role in BONE_ROLES if bone_map.get(role) in armature.pose.bones}
+    by_bone = {bone_map[role]: curves[role] for role in BONE_ROLES if bone_map.get(role, "") in armature.pose.bones}
     for bone in by_bone:
         armature.pose.bones[bone].rotation_mode = "XYZ"
     action, container = anim_compat.new_action(armature, owned_name(armature.name, "behavior"), "behavior_action")
@@ -201,15 +214,21 @@ def write_appearance(face: Any, frames: list[Path], frame_start: int) -> tuple[A
 
 
 def apply(scene: Any, targets: SceneTargets, curves: Mapping[str, np.ndarray], frames: list[Path],
-          frame_start: int, after_write: Callable[[Any], None] | None = None) -> tuple[Any, Any, Any]:
+          frame_start: int, after_write: Callable[[Any], None] | None = None,
+          key_curves: dict[str, np.ndarray] | None = None) -> tuple[Any, Any, Any]:
     """Write both tracks as one transaction.
 
     New datablocks are created and assigned first; ``after_write(action)`` (e.g. the sync
     figures read back from the keys) runs inside the transaction. Only when everything has
     succeeded are the previous bake's datablocks dropped; on any failure the new ones are
     removed and the previous assignments (an earlier bake included) come back untouched.
+    ``frames`` empty: no textures (an earlier bake's material copy gives way to the user's
+    material); ``key_curves``: shape-key name → values for the face mesh (None: an earlier
+    bake's shape-key action gives way to the user's). Material and image are None without
+    textures.
     """
     face, armature = targets.face, targets.armature
+    keys_before = shape_keys.capture(face)
     collections = (bpy.data.actions, bpy.data.materials, bpy.data.images)
     existing = [set(c.keys()) for c in collections]
     rotation_modes = {b.name: b.rotation_mode for b in armature.pose.bones}
@@ -224,10 +243,19 @@ def apply(scene: Any, targets: SceneTargets, curves: Mapping[str, np.ndarray], f
             else:
                 action[REPLACED_ACTION] = previous_action.name
                 previous_action.use_fake_user = True  # the user's action must survive saving
-        material, image = write_appearance(face, frames, frame_start)
+        material = image = None
+        if frames:
+            material, image = write_appearance(face, frames, frame_start)
+        else:
+            release_face_material(face)
+        if key_curves is not None:
+            shape_keys.write(face, key_curves, frame_start, owned_name(face.name, "shape_keys"))
+        else:
+            shape_keys.release(face)
         if after_write is not None:
             after_write(action)
     except BaseException:
+        shape_keys.rollback(keys_before)
         for slot, mat in zip(face.material_slots, previous_slots, strict=False):
             slot.material = mat
         if armature.animation_data is not None:
@@ -247,16 +275,21 @@ def apply(scene: Any, targets: SceneTargets, curves: Mapping[str, np.ndarray], f
         _drop_face_material(old)
     if previous_action is not None and role_of(previous_action) == "behavior_action":
         _drop_if_unused(previous_action, bpy.data.actions)
+    shape_keys.commit(keys_before)
     action.name = owned_name(armature.name, "behavior")
-    material.name = owned_name(face.name, "face")
-    image.name = owned_name(face.name, "expressions")
+    if material is not None:
+        material.name = owned_name(face.name, "face")
+        image.name = owned_name(face.name, "expressions")
+    key_action = shape_keys.baked_action(face)
+    if key_action is not None:
+        key_action.name = owned_name(face.name, "shape_keys")
     return action, material, image
 
 
 def read_back_curves(armature: Any, action: Any, bone_map: Mapping[str, str], n_frames: int) -> dict[str, np.ndarray]:
     """The keyframes as written, per bone role (roles without a bone: zeros)."""
     container = anim_compat.curve_container(armature, action)
-    bones = [bone_map[r] for r in BONE_ROLES if bone_map.get(r) in armature.pose.bones]
+    bones = [bone_map[r] for r in BONE_ROLES if bone_map.get(r, "") in armature.pose.bones]
     by_bone = anim_compat.read_rotation_curves(container, bones)
     out = {}
     for role in BONE_ROLES:

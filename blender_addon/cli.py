@@ -107,8 +107,20 @@ def run(argv: list[str], package: Any) -> int:
         print(f"moodrig: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     sync = result.sync
-    print(f"moodrig: baked {result.n_frames} frames, {result.distinct_textures} distinct textures "
-          f"({result.generated_textures} generated, {result.texture_bytes / 1e6:.1f} MB), onset F1 "
+    face = []
+    if "texture" in result.face_outputs:
+        face.append(f"{result.distinct_textures} distinct textures ({result.generated_textures} "
+                    f"generated, {result.texture_bytes / 1e6:.1f} MB)")
+    if "shapekeys" in result.face_outputs:
+        conventions = importlib.import_module(f"{from_module}.core.shapekeys").CONVENTIONS
+        source = result.shape_key_convention
+        label = conventions[source].label if source in conventions else f"{source} mapping"
+        face.append(f"{len(result.keyed_shape_keys)} shape keys ({label}, lag "
+                    f"{sync.get('shape_key_lag')} f)")
+        if result.missing_shape_keys:
+            print(f"moodrig: warning: mapped shape keys not on '{args.face}' (not keyed): "
+                  f"{', '.join(result.missing_shape_keys)}", file=sys.stderr)
+    print(f"moodrig: baked {result.n_frames} frames, {', '.join(face)}, onset F1 "
           f"{sync.get('onset_f1')}, saved {out}", file=sys.stderr)
     return 0
 

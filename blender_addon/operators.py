@@ -242,8 +242,18 @@ def bake_request(context: bpy.types.Context) -> BakeRequest:
         weights=path(s.weights_path), transfer_weights=path(s.transfer_weights_path),
         texture_folder=path(s.output_folder),
         device=addon.preferences.device if addon is not None else BakeRequest.device,
-        batch=s.batch,
+        batch=s.batch, face_output=s.face_output, shape_key_map=_shape_key_map(s),
     )
+
+
+def _shape_key_map(s: Any) -> Any:
+    """The face's stored rows when it has any, else the chosen convention (None: detect)."""
+    from .shape_keys import stored_map
+
+    stored = stored_map(s.face) if s.face is not None else None
+    if stored is not None:
+        return stored
+    return None if s.shape_key_convention == "auto" else s.shape_key_convention
 
 
 class MOODRIG_OT_bake(bpy.types.Operator):
@@ -272,8 +282,14 @@ class MOODRIG_OT_bake(bpy.types.Operator):
     def _finish(self, context: bpy.types.Context, result: Any) -> None:
         settings = context.scene.moodrig
         settings.progress = 1.0
-        settings.status = (f"{result.n_frames} frames, {result.distinct_textures} textures "
-                           f"({result.generated_textures} new), onset F1 {result.sync.get('onset_f1', 0):.2f}")
+        face = []
+        if "texture" in result.face_outputs:
+            face.append(f"{result.distinct_textures} textures ({result.generated_textures} new)")
+        if "shapekeys" in result.face_outputs:
+            face.append(f"{len(result.keyed_shape_keys)} shape keys")
+            settings.face.moodrig_shape_keys.missing = ", ".join(result.missing_shape_keys)
+        settings.status = (f"{result.n_frames} frames, {', '.join(face)}, "
+                           f"onset F1 {result.sync.get('onset_f1', 0):.2f}")
         self.report({"INFO"}, f"moodrig: baked {settings.status}")
 
     def execute(self, context: bpy.types.Context) -> set[str]:
@@ -341,7 +357,7 @@ class MOODRIG_OT_bake(bpy.types.Operator):
 
 
 class MOODRIG_OT_remove_bake(bpy.types.Operator):
-    """Remove moodrig's baked action, textures and material copy; the original material comes back"""
+    """Remove moodrig's baked actions, textures and material copy; the original material, and the face's own shape-key action and values, come back"""
 
     bl_idname = "moodrig.remove_bake"
     bl_label = "Remove Bake"

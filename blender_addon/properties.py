@@ -1,4 +1,5 @@
-"""Scene-level settings, one PropertyGroup (``scene.moodrig``) removed again in ``unregister``.
+"""Scene-level settings, one PropertyGroup (``scene.moodrig``) removed again in ``unregister``,
+and the face object's shape-key mapping (``object.moodrig_shape_keys``, saved with the .blend).
 
 The bake options mirror :class:`~moodrig.core.request.BakeRequest` (their defaults are read from
 it); ``operators.bake_request`` turns them into one. The device is an add-on preference.
@@ -10,6 +11,7 @@ import bpy
 
 from .core.request import BakeRequest
 from .core.rig import BONE_MAP_PRESETS
+from .core.shapekeys import CONVENTIONS, ENTRIES, WEIGHT_LIMIT
 
 _REQUEST = BakeRequest()
 
@@ -20,6 +22,40 @@ def _is_mesh(_self: object, obj: bpy.types.Object) -> bool:
 
 def _is_armature(_self: object, obj: bpy.types.Object) -> bool:
     return obj.type == "ARMATURE"
+
+
+_OUTPUT_ITEMS = [
+    ("auto", "Auto", "Shape keys when the face mesh has a recognised set (ARKit-52, VRM, or a "
+                     "mapping of its own), else the texture"),
+    ("texture", "Texture", "Repaint the face texture per expression"),
+    ("shapekeys", "Shape keys", "Key the face mesh's shape keys (no textures are made)"),
+    ("both", "Both", "Repaint the texture and key the shape keys"),
+]
+
+
+class MoodrigShapeKeyRow(bpy.types.PropertyGroup):
+    """One row of a face's shape-key mapping: key value += weight × expression entry."""
+
+    key: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Shape key", description="Shape key of the face mesh")
+    entry: bpy.props.EnumProperty(  # type: ignore[valid-type]
+        name="Entry", items=[(e, e, f"The track's {e} value (0–1)") for e in ENTRIES],
+        description="Expression value that drives the key (_l/_r: the character's own side)")
+    weight: bpy.props.FloatProperty(  # type: ignore[valid-type]
+        name="Weight", default=1.0, min=-WEIGHT_LIMIT, max=WEIGHT_LIMIT, soft_min=-2.0,
+        soft_max=2.0, description="Factor; a key's value is clamp(Σ weight × entry, 0, 1)")
+
+
+class MoodrigShapeKeySettings(bpy.types.PropertyGroup):
+    """A face object's shape-key mapping, stored in the .blend (empty: the detected
+    convention's table is used)."""
+
+    rows: bpy.props.CollectionProperty(type=MoodrigShapeKeyRow)  # type: ignore[valid-type]
+    active: bpy.props.IntProperty(name="Row", default=0)  # type: ignore[valid-type]
+    convention: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="From", default="", description="Where the rows came from")
+    missing: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Not found", default="", description="Mapped keys the mesh does not have")
 
 
 class MoodrigSceneSettings(bpy.types.PropertyGroup):
@@ -50,6 +86,17 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
         items=[(k, k.capitalize(), f"Bone names of the {k} rig") for k in BONE_MAP_PRESETS],
         default=_REQUEST.bone_map, description="Which rig's bone names to key")
     missing_bones: bpy.props.StringProperty(name="Missing bones", default="")  # type: ignore[valid-type]
+    # Face outputs
+    face_output: bpy.props.EnumProperty(  # type: ignore[valid-type]
+        name="Outputs", items=_OUTPUT_ITEMS, default=_REQUEST.face_output,
+        description="Where the expressions show on the face")
+    shape_key_convention: bpy.props.EnumProperty(  # type: ignore[valid-type]
+        name="Convention",
+        items=[("auto", "Detect", "The convention the mesh's key names follow")]
+              + [(c.name, c.label, f"{c.label} shape-key names") for c in CONVENTIONS.values()],
+        default="auto",
+        description="Shape-key names to map when the face has no rows of its own (Fill shows "
+                    "them as rows to edit)")
     # Expressions
     quant_step: bpy.props.FloatProperty(  # type: ignore[valid-type]
         name="Expression step", default=_REQUEST.quant_step, min=0.01, max=0.5,
@@ -97,15 +144,17 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
     status: bpy.props.StringProperty(name="Status", default="")  # type: ignore[valid-type]
 
 
-_classes = (MoodrigSceneSettings,)
+_classes = (MoodrigShapeKeyRow, MoodrigShapeKeySettings, MoodrigSceneSettings)
 _register, _unregister = bpy.utils.register_classes_factory(_classes)
 
 
 def register() -> None:
     _register()
     bpy.types.Scene.moodrig = bpy.props.PointerProperty(type=MoodrigSceneSettings)
+    bpy.types.Object.moodrig_shape_keys = bpy.props.PointerProperty(type=MoodrigShapeKeySettings)
 
 
 def unregister() -> None:
+    del bpy.types.Object.moodrig_shape_keys
     del bpy.types.Scene.moodrig
     _unregister()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from types import ModuleType
 
-from . import operators, panels, preferences, properties
+from . import operators, panels, preferences, properties, shape_key_operators
 
-MODULES: tuple[ModuleType, ...] = (preferences, properties, operators, panels)
+MODULES: tuple[ModuleType, ...] = (preferences, properties, operators, shape_key_operators, panels)
 _ALIAS = "moodrig"
 
 

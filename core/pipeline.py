@@ -1,6 +1,7 @@
-"""The bake, Blender-free: one expression track → behavior curves + expression textures on disk.
+"""The bake, Blender-free: one expression track → behavior curves + expression textures on disk
+and/or shape-key curves for the face mesh.
 
-Both tracks are generated from the same per-frame :class:`ExpressionTrack`, frame for frame,
+Every output is generated from the same per-frame :class:`ExpressionTrack`, frame for frame,
 so they are synchronized by construction. What the user asked for is one
 :class:`~core.request.BakeRequest` (re-exported here). The Blender side
 (``blender_addon/api.py``, ``bake.py``) only reads inputs out of the scene, calls
@@ -14,7 +15,7 @@ to the end for headless use.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from .appearance import (
 from .editor import Editor
 from .image import check_image
 from .request import BakeRequest
+from .shapekeys import ShapeKeyRow, shape_key_curves
 from .steps import drive, map_steps
 from .track import ExpressionTrack
 
@@ -63,11 +65,18 @@ class BakeOutput:
     behavior: Any
     """``core.bpfa.BehaviorResult``: events, timeline, curves."""
     bpfa: Any
-    plan: AppearancePlan
+    plan: AppearancePlan | None
+    """None when no textures were asked for."""
     cache: CacheReport
     frames: list[Path]
+    """The image sequence, one file per frame (empty without textures)."""
     model_id: str
     timings: dict[str, float] = field(default_factory=dict)
+    shape_keys: dict[str, NDArray[np.float32]] | None = None
+    """Per keyed shape key (the mesh's own name), its (N,) values; None: no shape keys."""
+
+
+NO_TEXTURES = CacheReport(distinct=0, generated=0, reused=0, bytes_on_disk=0)
 
 
 def _load_bpfa(path: Path | None) -> Any:
@@ -78,28 +87,40 @@ def _load_bpfa(path: Path | None) -> Any:
 
 def run_bake(
     track: ExpressionTrack,
-    base_texture: NDArray[np.float32],
+    base_texture: NDArray[np.float32] | None,
     request: BakeRequest,
     out_folder: Path,
     editor: Editor | None = None,
+    shape_keys: Sequence[ShapeKeyRow] | None = None,
 ) -> Generator[Progress, None, BakeOutput]:
-    """Generate both tracks; yields progress, returns the :class:`BakeOutput`.
+    """Generate the tracks; yields progress, returns the :class:`BakeOutput`.
 
     ``request``'s paths must already be absolute; ``out_folder`` is the absolute folder for
     this character's textures (``request.texture_folder`` or the default the caller chose).
+    ``base_texture`` None: no textures (a shape-key face), nothing is loaded or written.
     ``editor`` is the appearance model (``core.editor.Editor``): AMEE-GAN, or in the detailed
-    mode the transfer model; None loads the shipped or requested weights. Nothing outside
+    mode the transfer model; None loads the shipped or requested weights. ``shape_keys``: the
+    rows of a mapping matched to the face mesh (``core.shapekeys``); their curves come from
+    the same track. Which outputs a face gets (``request.face_output``) is the caller's
+    decision, made from the mesh (``core.shapekeys.face_outputs``). Nothing outside
     ``out_folder`` is written.
     """
     from .bpfa import behavior_track
 
-    check_image(base_texture, name="base texture")
+    if base_texture is not None:
+        check_image(base_texture, name="base texture")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     yield Progress("behavior", 0.0)
     bpfa = _load_bpfa(request.behaviors)
     behavior = behavior_track(track, bpfa, seed=request.seed)
     timings["behavior_s"] = time.perf_counter() - t0
+    key_curves = None if shape_keys is None else shape_key_curves(shape_keys, track)
+    if base_texture is None:
+        timings["total_s"] = time.perf_counter() - t0
+        yield Progress("done", 1.0)
+        return BakeOutput(track, behavior.curves, behavior, bpfa, None, NO_TEXTURES, [], "",
+                          timings, key_curves)
 
     detailed = request.appearance_mode == "detailed"
     yield Progress("loading the transfer model" if detailed else "loading AMEE-GAN", 0.1)
@@ -136,7 +157,7 @@ def run_bake(
     timings["total_s"] = time.perf_counter() - t0
     yield Progress("done", 1.0)
     return BakeOutput(track, behavior.curves, behavior, bpfa, plan, report, frames,
-                      editor.model_id, timings)
+                      editor.model_id, timings, key_curves)
 
 
 def _load_editor(request: BakeRequest) -> Editor:
@@ -160,13 +181,15 @@ def _texture_progress(counts: tuple[int, int]) -> Progress:
 
 def run_bake_sync(
     track: ExpressionTrack,
-    base_texture: NDArray[np.float32],
+    base_texture: NDArray[np.float32] | None,
     request: BakeRequest,
     out_folder: Path,
     editor: Editor | None = None,
     progress: Callable[[Progress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    shape_keys: Sequence[ShapeKeyRow] | None = None,
 ) -> BakeOutput:
     """Run :func:`run_bake` to the end (headless), reporting progress and honouring cancel."""
-    return drive(run_bake(track, base_texture, request, out_folder, editor), progress, cancelled)
+    return drive(run_bake(track, base_texture, request, out_folder, editor, shape_keys),
+                 progress, cancelled)
 

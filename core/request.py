@@ -24,6 +24,7 @@ from typing import Any
 
 from .errors import InputError
 from .rig import BONE_MAP_PRESETS
+from .shapekeys import CONVENTIONS, FACE_OUTPUTS, ShapeKeyMap
 
 APPEARANCE_MODES: tuple[str, ...] = ("parameters", "detailed")
 """How the expression textures are generated: ``parameters`` = AMEE-GAN from the 8 shared
@@ -108,6 +109,24 @@ class BakeRequest:
     batch: int = field(default=8, metadata=_cli(
         "textures generated per model call (more: faster on a GPU)"))
     """Textures generated per model call (≥ 1); progress and cancel land between calls."""
+    face_output: str = field(default="auto", metadata=_cli(
+        "where the expressions show: the face texture, the face mesh's shape keys, or both "
+        "(auto: shape keys when the mesh has a recognised set, else the texture)",
+        choices=FACE_OUTPUTS))
+    """Where the expression track shows on the face, one of :data:`FACE_OUTPUTS`:
+    ``texture`` repaints the face texture; ``shapekeys`` keys the face mesh's shape keys
+    (ARKit-52, VRM 0.x/VRoid, VRM 1.0 or a mapping of its own, docs/shapekeys.md), and makes
+    no textures; ``both``; ``auto`` keys the shape keys when the mesh has a recognised set (a
+    mapping of its own, or at least ``core.shapekeys.RECOGNISED_MIN`` keys of a convention)
+    and repaints the texture otherwise."""
+    shape_key_map: str | Path | ShapeKeyMap | None = field(default=None, metadata=_cli(
+        f"shape-key mapping: a JSON mapping file, or a convention ({', '.join(CONVENTIONS)}) "
+        "(default: the face's stored mapping, else the detected convention)",
+        metavar="FILE|CONVENTION"))
+    """Which shape keys the track keys, and how: a convention name
+    (``core.shapekeys.CONVENTIONS``), a mapping file (JSON, ``core.shapekeys.load_map``) or a
+    :class:`~core.shapekeys.ShapeKeyMap`; None: the mapping stored on the face object (the
+    sidebar's rows), else the convention detected from the mesh's key names."""
 
     def __post_init__(self) -> None:
         for name in _path_fields():
@@ -133,6 +152,8 @@ class BakeRequest:
                                    f"got {step!r}")
         _check_choice("device", self.device, DEVICES)
         _check_int("batch", self.batch, low=1)
+        _check_choice("face output", self.face_output, FACE_OUTPUTS)
+        object.__setattr__(self, "shape_key_map", _shape_key_map(self.shape_key_map))
 
     def with_paths(self, resolve: Callable[[Path], Path]) -> BakeRequest:
         """The same request with every path passed through ``resolve`` (e.g. Blender's
@@ -184,8 +205,10 @@ def _parser(hint: Any) -> Callable[[str], Any] | None:
 @functools.cache
 def _path_fields() -> frozenset[str]:
     hints = typing.get_type_hints(BakeRequest)
+    # A field that also takes a plain string (a name or a path) decides for itself.
     return frozenset(f.name for f in fields(BakeRequest)
-                     if hints[f.name] is Path or Path in typing.get_args(hints[f.name]))
+                     if hints[f.name] is Path or (Path in typing.get_args(hints[f.name])
+                                                  and str not in typing.get_args(hints[f.name])))
 
 
 def _check_int(name: str, value: Any, low: int | None = None) -> None:
@@ -215,3 +238,13 @@ def _check_bone_map(bone_map: Any) -> None:
             isinstance(k, str) and isinstance(v, str) for k, v in bone_map.items()):
         raise InputError(None, "the bone map must be a preset name or a role → bone-name "
                                f"mapping of strings, got {bone_map!r}")
+
+
+def _shape_key_map(value: Any) -> str | Path | ShapeKeyMap | None:
+    """A convention name stays a name; any other string is a mapping file's path."""
+    if value is None or isinstance(value, (Path, ShapeKeyMap)):
+        return value
+    if isinstance(value, str) and value.strip():
+        return value if value in CONVENTIONS else Path(value)
+    raise InputError(None, f"shape_key_map must be a convention ({', '.join(CONVENTIONS)}), a "
+                           f"mapping file or a ShapeKeyMap, got {value!r}")

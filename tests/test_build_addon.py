@@ -24,13 +24,14 @@ PRODUCT_FILES = frozenset({
     # blender_addon/: the add-on itself
     "__init__.py", "__main__.py", "anim_compat.py", "api.py", "bake.py", "blender_manifest.toml",
     "cli.py", "demo_character.py", "deps.py", "operators.py", "panels.py", "preferences.py",
-    "properties.py", "registration.py", "tags.py",
+    "properties.py", "registration.py", "shape_key_operators.py", "shape_keys.py", "tags.py",
     "LICENSE", "THIRD_PARTY_NOTICES.md",
     # core/
     "core/__init__.py", "core/appearance.py", "core/demo_body.py", "core/demo_timeline.py",
     "core/detail.py", "core/errors.py", "core/expression.py", "core/fileio.py", "core/image.py",
-    "core/canvas.py", "core/editor.py", "core/face_shapes.py", "core/painter.py", "core/paths.py", "core/pipeline.py", "core/request.py",
-    "core/rig.py", "core/steps.py", "core/track.py", "core/weights.py",
+    "core/canvas.py", "core/editor.py", "core/face_shapes.py", "core/painter.py",
+    "core/paths.py", "core/pipeline.py", "core/request.py", "core/rig.py", "core/shapekeys.py",
+    "core/steps.py", "core/track.py", "core/weights.py",
     "core/amee/__init__.py", "core/amee/config.py",
     "core/amee/finetune.py", "core/amee/fold.py", "core/amee/infer.py", "core/amee/model.py",
     "core/amee/weights_io.py",

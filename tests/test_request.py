@@ -47,6 +47,9 @@ def test_defaults_and_paths() -> None:
     (dict(frame_start="1"), ["frame_start"]),
     (dict(base_neutral=1), ["base_neutral", "True or False"]),
     (dict(weights=3), ["weights", "path"]),
+    (dict(face_output="mesh"), ["'mesh'", "shapekeys"]),
+    (dict(shape_key_map=3), ["shape_key_map", "vrm0"]),
+    (dict(shape_key_map=""), ["shape_key_map"]),
 ])
 def test_bad_options_get_one_clear_line(options: dict[str, object], words: list[str]) -> None:
     with pytest.raises(InputError) as err:
@@ -89,12 +92,16 @@ def test_cli_flags_reach_the_request(tmp_path: Path) -> None:
         "--bone-map", "rigify", "--frame-start", "5", "--keep-frame-range", "--seed", "9",
         "--behaviors", "b.yaml", "--appearance", "detailed", "--base-not-neutral",
         "--quant-step", "0.1", "--weights", "w.json", "--transfer-weights", "//t.json",
-        "--textures", "tex", "--device", "cpu", "--batch", "3"])
+        "--textures", "tex", "--device", "cpu", "--batch", "3", "--face-output", "shapekeys",
+        "--shape-key-map", "face.json"])
     request = bake_request(args)
     default = BakeRequest()
     assert [n for n in FIELDS if getattr(request, n) == getattr(default, n)] == []
     assert request.quant_step == 0.1 and request.source == (Path.cwd() / "clip.mp4")
     assert request.transfer_weights == Path("//t.json"), "//-relative paths are left for the .blend"
+    assert request.shape_key_map == Path.cwd() / "face.json"
+    convention = bake_request(build_parser().parse_args([*base, "--shape-key-map", "vrm1"]))
+    assert convention.shape_key_map == "vrm1", "a convention name stays a name"
     with pytest.raises(SystemExit):
         build_parser().parse_args([*base, "--device", "tpu"])
 
@@ -117,6 +124,7 @@ s.appearance_mode = "detailed"; s.base_neutral = False; s.quant_step = 0.1
 s.weights_path = "/tmp/w.json"; s.transfer_weights_path = "/tmp/t.json"
 s.output_folder = "/tmp/tex"
 s.batch = 3
+s.face_output = "both"; s.shape_key_convention = "arkit"
 request = bake_request(bpy.context)
 default = BakeRequest()
 unreached = [f.name for f in dataclasses.fields(BakeRequest)

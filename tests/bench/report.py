@@ -89,7 +89,8 @@ def render(data: dict[str, Any]) -> str:
     L.append("## When each section ran\n")
     L.append("| section | when, load, training | settings |\n|---|---|---|")
     keys = {"face": ("face_frames", "face_repeats"), "cascade": ("cascade_frames", "cascade_repeats"), "amee": ("amee_repeats",),
-            "bpfa": ("bpfa_repeats", "bpfa_steps"), "keyframes": ("kf_repeats", "kf_insert_repeats"), "e2e": ("e2e_repeats",),
+            "bpfa": ("bpfa_repeats", "bpfa_steps"), "keyframes": ("kf_repeats", "kf_insert_repeats"),
+            "shapekeys": ("sk_repeats", "sk_insert_repeats"), "e2e": ("e2e_repeats",),
             "scaling": ("scaling",)}
     for name, sec in S.items():
         st = ", ".join(f"{k}={sec['settings'][k]}" for k in keys.get(name, ()))
@@ -151,6 +152,14 @@ def render(data: dict[str, Any]) -> str:
             L.append(f"| keyframes/s, bulk path, {r['bones']} bones × 3 channels × {n} frames ({k['keys']} keys) | "
                      f"{spread(k['bulk_keys_per_s'])} | keyframe_insert: {spread(k['insert_keys_per_s'])} | {ratio:.0f}× | ≥ {tgt}× | "
                      f"{met(ratio >= tgt)} |")
+    if "shapekeys" in S:
+        r = S["shapekeys"]["result"]
+        for n, k in ((n, r[n]) for n in ("240",) if n in r):
+            bulk = k["bulk_keys_per_s"]["median"]
+            ratio = bulk / k["insert_keys_per_s"]["median"]
+            L.append(f"| shape-key keys/s, bulk path (the bake's writer), {r['shape_keys']} ARKit keys × {n} frames "
+                     f"({k['keys']} keys) | {spread(k['bulk_keys_per_s'])} | keyframe_insert: "
+                     f"{spread(k['insert_keys_per_s'])} | {ratio:.0f}× | ≥ 1 M keys/s | {met(bulk >= 1e6)} |")
     if "e2e" in S:
         runs = S["e2e"]["result"]["runs"]
         wall = _stats([x["wall_s"] for x in runs])
@@ -289,6 +298,11 @@ def auto_notes(data: dict[str, Any]) -> str:
         parts = [f"{n} frames {r[n]['bulk_keys_per_s']['median'] / r[n]['insert_keys_per_s']['median']:.0f}×"
                  for n in ("240", "2400") if n in r]
         out.append(f"- Bulk keyframing vs `keyframe_insert`: {', '.join(parts)} (targets 25× / 200×).")
+    if "shapekeys" in S and "240" in S["shapekeys"]["result"]:
+        k = S["shapekeys"]["result"]["240"]
+        bulk = k["bulk_keys_per_s"]["median"]
+        out.append(f"- Shape keys, 52 × 240 frames: {_f(bulk)} keys/s bulk, "
+                   f"{bulk / k['insert_keys_per_s']['median']:.0f}× `keyframe_insert` (target ≥ 1 M keys/s).")
     if "scaling" in S:
         r = S["scaling"]["result"]
         lens = sorted(r, key=int)

@@ -6,7 +6,7 @@ and the table bench/RESULTS.md.
     python tests/bench/run_all.py --only amee bpfa    # re-run some sections, keep the others
     python tests/bench/run_all.py --render            # only rebuild RESULTS.md from results.json
 
-Sections: face, cascade, amee, bpfa, keyframes, e2e, scaling. Each section is stored with the
+Sections: face, cascade, amee, bpfa, keyframes, shapekeys, e2e, scaling. Each section is stored with the
 time it ran, its settings, the load average and the training processes seen on the machine,
 so a table merged from several runs says when and under what load every figure was taken.
 """
@@ -28,15 +28,16 @@ OUT_JSON = REPO / "bench" / "results.json"
 OUT_MD = REPO / "bench" / "RESULTS.md"
 MP_VENV = REPO / ".venv-bench-mp"
 MP_PY = MP_VENV / "bin" / "python"
-SECTIONS = ["face", "cascade", "amee", "bpfa", "keyframes", "profile", "e2e", "scaling"]
+SECTIONS = ["face", "cascade", "amee", "bpfa", "keyframes", "shapekeys", "profile", "e2e",
+            "scaling"]
 
 SETTINGS = {
     "full": {"face_frames": 240, "face_repeats": 5, "cascade_frames": 96, "cascade_repeats": 5, "amee_repeats": 7,
              "bpfa_repeats": 7, "bpfa_steps": 200_000, "kf_repeats": 5, "kf_insert_repeats": 3,
-             "e2e_repeats": 3, "scaling": [[60, 1], [300, 1]], "profile_frames": 48},
+             "sk_repeats": 5, "sk_insert_repeats": 3, "e2e_repeats": 3, "scaling": [[60, 1], [300, 1]], "profile_frames": 48},
     "quick": {"face_frames": 24, "face_repeats": 2, "cascade_frames": 12, "cascade_repeats": 2, "amee_repeats": 1,
               "bpfa_repeats": 2, "bpfa_steps": 20_000, "kf_repeats": 2, "kf_insert_repeats": 1,
-              "e2e_repeats": 1, "scaling": [[10, 1]], "profile_frames": 12},
+              "sk_repeats": 2, "sk_insert_repeats": 1, "e2e_repeats": 1, "scaling": [[10, 1]], "profile_frames": 12},
 }
 
 
@@ -95,6 +96,12 @@ def section_keyframes(s: dict[str, Any]) -> dict[str, Any]:
                        "--insert-repeats", str(s["kf_insert_repeats"])])
 
 
+def section_shapekeys(s: dict[str, Any]) -> dict[str, Any]:
+    return run_worker(["tests/bench/bench_shapekeys.py", "--frames", "240",
+                       "--repeats", str(s["sk_repeats"]),
+                       "--insert-repeats", str(s["sk_insert_repeats"])])
+
+
 def section_e2e(s: dict[str, Any]) -> dict[str, Any]:
     runs = [run_worker(["tests/bench/bench_e2e.py", "--seconds", "10"]) for _ in range(s["e2e_repeats"])]
     return {"runs": runs}
@@ -135,7 +142,8 @@ def section_profile(s: dict[str, Any]) -> dict[str, Any]:
 
 
 RUNNERS = {"profile": section_profile, "face": section_face, "cascade": section_cascade, "amee": section_amee, "bpfa": section_bpfa,
-           "keyframes": section_keyframes, "e2e": section_e2e, "scaling": section_scaling}
+           "keyframes": section_keyframes, "shapekeys": section_shapekeys, "e2e": section_e2e,
+           "scaling": section_scaling}
 
 
 def main() -> None:
