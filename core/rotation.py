@@ -242,22 +242,29 @@ def axis_angle_to_matrix(v: Any) -> F64:
 
 def matrix_to_axis_angle(mats: Any, previous: Any = None) -> F64:
     """(n, 4) (angle, x, y, z) with unit axes, continuous: each frame keeps its axis on the
-    previous frame's side (a negative angle rather than a flipped axis), and a frame without
-    rotation keeps the previous axis (the first: ``previous``'s, else +Y as Blender's default)."""
+    previous frame's side (a negative angle rather than a flipped axis). Frames without
+    rotation take the axis of the nearest rotated frame before them, else after them (else
+    ``previous``'s, else +Y as Blender's default), so a joint leaving rest does not snap its
+    axis."""
     q = matrix_to_quaternion(mats)
+    s = np.linalg.norm(q[:, 1:], axis=1)
+    moving = s > 1e-9
+    axes = np.where(moving[:, None], q[:, 1:] / np.maximum(s, 1e-300)[:, None], 0.0)
+    angles = 2.0 * np.arctan2(s, q[:, 0])
+    ref = np.array([0.0, 1.0, 0.0]) if previous is None else _f64(previous)[1:]
+    idx = np.flatnonzero(moving)
+    if previous is None and idx.size:
+        ref = axes[idx[0]]
     out = np.empty_like(q)
-    ref = np.array([0.0, 0.0, 1.0, 0.0]) if previous is None else _f64(previous)
     for t in range(len(q)):
-        s = float(np.linalg.norm(q[t, 1:]))
-        if s < 1e-12:
-            out[t] = (0.0, *ref[1:])
-        else:
-            axis = q[t, 1:] / s
-            angle = 2.0 * math.atan2(s, float(q[t, 0]))
-            if float(axis @ ref[1:]) < 0.0:
+        if moving[t]:
+            axis, angle = axes[t], float(angles[t])
+            if float(axis @ ref) < 0.0:
                 axis, angle = -axis, -angle
-            out[t] = (angle, *axis)
-        ref = out[t]
+            ref = axis
+        else:
+            angle = 0.0
+        out[t] = (angle, *ref)
     return out
 
 
