@@ -63,16 +63,77 @@ for _base, _names in {
     for _rank, _stem in enumerate(_names):
         _STEMS[_stem] = (_base, _rank)
 
-_REJECT = frozenset({
-    "ik", "pole", "target", "tweak", "twist", "roll", "end", "tip", "top", "nub", "helper",
-    "mch", "control", "socket", "slot", "jiggle", "parent", "offset", "pivot", "aim", "lookat",
-    "dummy", "null", "driver", "corrective", "vis", "wgt", "ref", "scale", "stretch", "bbone",
-    "index", "middle", "ring", "pinky", "thumb", "finger", "toe", "ball", "heel", "eye", "jaw",
-    "ear", "hair", "breast", "tail", "prop", "weapon", "shield",
-})
+_REJECT = frozenset(
+    {
+        "ik",
+        "pole",
+        "target",
+        "tweak",
+        "twist",
+        "roll",
+        "end",
+        "tip",
+        "top",
+        "nub",
+        "helper",
+        "mch",
+        "control",
+        "socket",
+        "slot",
+        "jiggle",
+        "parent",
+        "offset",
+        "pivot",
+        "aim",
+        "lookat",
+        "dummy",
+        "null",
+        "driver",
+        "corrective",
+        "vis",
+        "wgt",
+        "ref",
+        "scale",
+        "stretch",
+        "bbone",
+        "index",
+        "middle",
+        "ring",
+        "pinky",
+        "thumb",
+        "finger",
+        "toe",
+        "ball",
+        "heel",
+        "eye",
+        "jaw",
+        "ear",
+        "hair",
+        "breast",
+        "tail",
+        "prop",
+        "weapon",
+        "shield",
+    }
+)
 """Words that mark a helper, IK, twist, end or finger bone: never a role."""
-_DROP = frozenset({"fk", "bone", "bn", "jnt", "joint", "ctrl", "ctl", "def", "org", "bend",
-                   "deform", "mixamorig", "c"})
+_DROP = frozenset(
+    {
+        "fk",
+        "bone",
+        "bn",
+        "jnt",
+        "joint",
+        "ctrl",
+        "ctl",
+        "def",
+        "org",
+        "bend",
+        "deform",
+        "mixamorig",
+        "c",
+    }
+)
 """Words that qualify a name without changing the body part it names."""
 _PREFIX = re.compile(r"^(?:mixamorig\d*|bip\d+|character\d*|cc_base|rig)[ _:.\-]+", re.I)
 _VRM = re.compile(r"^J_(Bip|Adj|Sec|Opt)_([CLR])_(.+)$", re.I)
@@ -128,7 +189,7 @@ def parse_name(name: str) -> ParsedName:
     if rig:
         prefix = rig.group(1).lower()
         rejected |= prefix in ("mch", "vis", "wgt")
-        rest = rest[rig.end():]
+        rest = rest[rig.end() :]
     rest = _PREFIX.sub("", rest)
     words = [w.lower() for part in re.split(r"[\s._\-:|]+", rest) for w in _WORDS.findall(part)]
     sides = {_SIDE_WORDS[w] for w in words if w in _SIDE_WORDS}
@@ -205,8 +266,12 @@ class BoneMapReport:
 class _Rig:
     """Names, parents and optional heads, with the hierarchy queries the mapper needs."""
 
-    def __init__(self, names: Sequence[str], parents: Mapping[str, str | None],
-                 heads: Mapping[str, Any] | None) -> None:
+    def __init__(
+        self,
+        names: Sequence[str],
+        parents: Mapping[str, str | None],
+        heads: Mapping[str, Any] | None,
+    ) -> None:
         self.names = list(names)
         self.parent = {n: parents.get(n) for n in self.names}
         self.heads = {k: np.asarray(v, dtype=np.float64) for k, v in (heads or {}).items()}
@@ -300,7 +365,9 @@ class _Mapper:
             if base in _CENTRE:
                 side = None
             idx = -1 if p.index is None else p.index
-            self.cands.setdefault(base, {}).setdefault(side, []).append((_priority(p, rank), idx, n))
+            self.cands.setdefault(base, {}).setdefault(side, []).append(
+                (_priority(p, rank), idx, n)
+            )
 
     def pool(self, base: str, side: str | None = None) -> list[str]:
         """Candidates of a role base, best first (priority, then index, then depth)."""
@@ -318,14 +385,17 @@ class _Mapper:
         low = min(t[1] for t in tied)
         tied = [t for t in tied if t[1] == low]
         return sorted((b for _, _, b in tied), key=lambda b: (self.rig.depth(b), b)), self.pool(
-            base, side)
+            base, side
+        )
 
     def fix(self, role: str, bone: str, reason: str) -> None:
         """Settle ``role`` for good (a preset's bone): later rules leave it alone."""
         self.found[role] = RoleMatch(role, bone, AUTO, reason)
         self.fixed.add(role)
 
-    def set(self, role: str, bone: str, status: str, reason: str, cands: Sequence[str] = ()) -> None:
+    def set(
+        self, role: str, bone: str, status: str, reason: str, cands: Sequence[str] = ()
+    ) -> None:
         if role in self.fixed:
             return
         others = tuple(c for c in cands if c != bone)
@@ -353,10 +423,15 @@ class _Mapper:
                 roles = [f"{b}.{side}" for b in chain if f"{b}.{side}" in self.found]
                 for a, b in itertools.pairwise(roles):
                     ma, mb = self.found[a], self.found[b]
-                    if (ma.bone and mb.bone and b not in self.fixed
-                            and not rig.is_ancestor(ma.bone, mb.bone)):
-                        self.found[b] = RoleMatch(b, mb.bone, DOUBTFUL,
-                                                  f"not below {a} ({ma.bone})", mb.candidates)
+                    if (
+                        ma.bone
+                        and mb.bone
+                        and b not in self.fixed
+                        and not rig.is_ancestor(ma.bone, mb.bone)
+                    ):
+                        self.found[b] = RoleMatch(
+                            b, mb.bone, DOUBTFUL, f"not below {a} ({ma.bone})", mb.candidates
+                        )
 
     def _limb(self, base: str, side: str) -> None:
         role = f"{base}.{side}"
@@ -374,8 +449,12 @@ class _Mapper:
                 tied, allc = self._best_of(below), below
         if base == "thigh":
             shins = self.pool("shin", side)
-            legs_above = [b for b in allc if self.rig.parsed[b].stem == "leg"
-                          and any(self.rig.is_ancestor(b, s) for s in shins)]
+            legs_above = [
+                b
+                for b in allc
+                if self.rig.parsed[b].stem == "leg"
+                and any(self.rig.is_ancestor(b, s) for s in shins)
+            ]
             thighs = [b for b in allc if self.rig.parsed[b].stem != "leg"]
             if thighs:
                 allc = [b for b in allc if self.rig.parsed[b].stem != "leg" or b in legs_above]
@@ -396,9 +475,13 @@ class _Mapper:
         self.set(role, tied[0], AUTO, "name", allc)
 
     def _best_of(self, bones: Sequence[str]) -> list[str]:
-        key = {b: (_priority(self.rig.parsed[b], _STEMS[self.rig.parsed[b].stem][1]),
-                   -1 if self.rig.parsed[b].index is None else self.rig.parsed[b].index)
-               for b in bones}
+        key = {
+            b: (
+                _priority(self.rig.parsed[b], _STEMS[self.rig.parsed[b].stem][1]),
+                -1 if self.rig.parsed[b].index is None else self.rig.parsed[b].index,
+            )
+            for b in bones
+        }
         top = min(key.values())
         return sorted((b for b in bones if key[b] == top), key=lambda b: (self.rig.depth(b), b))
 
@@ -407,8 +490,11 @@ class _Mapper:
         th, sh = self.found.get(f"thigh.{side}"), self.found.get(f"shin.{side}")
         if th is None or sh is not None or th.bone is None:
             return
-        below = [b for b in self.pool("thigh", side)
-                 if self.rig.parsed[b].stem == "leg" and self.rig.is_ancestor(th.bone, b)]
+        below = [
+            b
+            for b in self.pool("thigh", side)
+            if self.rig.parsed[b].stem == "leg" and self.rig.is_ancestor(th.bone, b)
+        ]
         if below:
             self.set(f"shin.{side}", below[0], AUTO, "leg below the thigh", below)
 
@@ -417,11 +503,13 @@ class _Mapper:
         m = self.found.get(f"hand.{side}")
         if m is None or m.bone is None:
             return
-        wrists = [b for b in self.pool("hand", side) if self.rig.parsed[b].stem == "wrist"
-                  and self.rig.is_ancestor(b, m.bone)]
+        wrists = [
+            b
+            for b in self.pool("hand", side)
+            if self.rig.parsed[b].stem == "wrist" and self.rig.is_ancestor(b, m.bone)
+        ]
         if wrists:
-            self.set(f"hand.{side}", wrists[-1], AUTO, f"wrist above {m.bone}",
-                     [m.bone, *wrists])
+            self.set(f"hand.{side}", wrists[-1], AUTO, f"wrist above {m.bone}", [m.bone, *wrists])
 
     def _fill_chain(self, side: str, chain: Sequence[str]) -> None:
         """A role missing between two mapped ones is the bone between them; a missing last one
@@ -432,7 +520,7 @@ class _Mapper:
             if role in self.found:
                 continue
             above = next((self.found[r].bone for r in reversed(roles[:i]) if r in self.found), None)
-            below = next((self.found[r].bone for r in roles[i + 1:] if r in self.found), None)
+            below = next((self.found[r].bone for r in roles[i + 1 :] if r in self.found), None)
             if above is None or i == 0:
                 continue
             if below is not None:
@@ -441,7 +529,7 @@ class _Mapper:
                 if len(between) == 1:
                     self.set(role, between[0], DOUBTFUL, "the bone between its neighbours")
                 continue
-            if i == len(roles) - 1 or not any(r in self.found for r in roles[i + 1:]):
+            if i == len(roles) - 1 or not any(r in self.found for r in roles[i + 1 :]):
                 kids = [c for c in rig.children.get(above, []) if not rig.parsed[c].rejected]
                 if len(kids) == 1 and i == len(roles) - 1:
                     self.set(role, kids[0], DOUBTFUL, f"the bone below {above}")
@@ -451,17 +539,29 @@ class _Mapper:
     def centre(self) -> None:
         rig = self.rig
         thighs = [b for b in (self.bone("thigh.L"), self.bone("thigh.R")) if b is not None]
-        arms = [b for b in (self.bone(r) for r in ("shoulder.L", "shoulder.R", "upper_arm.L",
-                                                    "upper_arm.R")) if b is not None]
+        arms = [
+            b
+            for b in (
+                self.bone(r) for r in ("shoulder.L", "shoulder.R", "upper_arm.L", "upper_arm.R")
+            )
+            if b is not None
+        ]
         head_t, head_all = self.best("head")
-        head = self.bone("head") if "head" in self.fixed else self._pick_one(
-            "head", head_t, head_all)
+        head = (
+            self.bone("head") if "head" in self.fixed else self._pick_one("head", head_t, head_all)
+        )
         # Where the arms attach: the chest by structure.
         attach: str | None = None
         tops = []
         for s in ("L", "R"):
-            top = next((self.found[f"{b}.{s}"].bone for b in ("shoulder", "upper_arm")
-                        if f"{b}.{s}" in self.found), None)
+            top = next(
+                (
+                    self.found[f"{b}.{s}"].bone
+                    for b in ("shoulder", "upper_arm")
+                    if f"{b}.{s}" in self.found
+                ),
+                None,
+            )
             if top is not None:
                 tops.append(top)
         if tops:
@@ -472,8 +572,12 @@ class _Mapper:
         hips_cands = self.pool("hips")
         upper = head or attach
         hips: str | None = self.bone("hips") if "hips" in self.fixed else None
-        good = [b for b in hips_cands if all(rig.is_ancestor(b, t) for t in thighs)
-                and (upper is None or rig.is_ancestor(b, upper))]
+        good = [
+            b
+            for b in hips_cands
+            if all(rig.is_ancestor(b, t) for t in thighs)
+            and (upper is None or rig.is_ancestor(b, upper))
+        ]
         if hips is not None:
             pass
         elif good:
@@ -498,8 +602,9 @@ class _Mapper:
                     self._pick_one(base, *self.best(base))
             return
         chain = [b for b in chain if not rig.parsed[b].rejected]
-        named = {base: [b for b in self.pool(base) if b in chain] for base in ("spine", "chest",
-                                                                               "neck")}
+        named = {
+            base: [b for b in self.pool(base) if b in chain] for base in ("spine", "chest", "neck")
+        }
         chest = None
         exact = [b for b in named["chest"] if rig.parsed[b].stem == "chest"]
         if exact or named["chest"]:
@@ -515,7 +620,7 @@ class _Mapper:
         chest = self.bone("chest") if "chest" in self.fixed else chest
         cut = chain.index(chest) if chest in chain else None
         lower = chain[:cut] if cut is not None else []
-        upper_part = chain[cut + 1:] if cut is not None else []
+        upper_part = chain[cut + 1 :] if cut is not None else []
         spines = [b for b in named["spine"] if b in lower] if cut is not None else named["spine"]
         if spines:
             self.set("spine", spines[0], AUTO, "name", spines)
@@ -529,8 +634,9 @@ class _Mapper:
         elif len(upper_part) == 1:
             self.set("neck", upper_part[0], AUTO, "the bone between chest and head")
         elif upper_part:
-            self.set("neck", upper_part[0], DOUBTFUL, "lowest bone between chest and head",
-                     upper_part)
+            self.set(
+                "neck", upper_part[0], DOUBTFUL, "lowest bone between chest and head", upper_part
+            )
 
     def _pick_one(self, role: str, tied: list[str], allc: list[str]) -> str | None:
         if role in self.fixed:
@@ -551,8 +657,12 @@ class _Mapper:
         chain: list[str] = []
         cur = start
         while len(chain) < 64:
-            kids = [c for c in rig.children.get(cur, []) if not rig.parsed[c].rejected
-                    and not any(c == a or rig.is_ancestor(c, a) for a in arms)]
+            kids = [
+                c
+                for c in rig.children.get(cur, [])
+                if not rig.parsed[c].rejected
+                and not any(c == a or rig.is_ancestor(c, a) for a in arms)
+            ]
             if len(kids) != 1:
                 break
             cur = kids[0]
@@ -642,8 +752,7 @@ class MapProblems:
     @property
     def ok(self) -> bool:
         """True when nothing is wrong."""
-        return not (self.unknown_roles or self.missing_bones or self.duplicates
-                    or self.not_strings)
+        return not (self.unknown_roles or self.missing_bones or self.duplicates or self.not_strings)
 
     def message(self) -> str:
         """One line naming every problem (empty when ``ok``)."""
@@ -653,11 +762,15 @@ class MapProblems:
         if self.not_strings:
             parts.append(f"role(s) {list(self.not_strings)} need a bone name (a string)")
         if self.missing_bones:
-            parts.append("bone(s) not in the rig: "
-                         + ", ".join(f"{r} → {b!r}" for r, b in self.missing_bones))
+            parts.append(
+                "bone(s) not in the rig: "
+                + ", ".join(f"{r} → {b!r}" for r, b in self.missing_bones)
+            )
         if self.duplicates:
-            parts.append("bone(s) given to several roles: "
-                         + ", ".join(f"{b!r} ({', '.join(rs)})" for b, rs in self.duplicates))
+            parts.append(
+                "bone(s) given to several roles: "
+                + ", ".join(f"{b!r} ({', '.join(rs)})" for b, rs in self.duplicates)
+            )
         return "; ".join(parts)
 
 
@@ -666,8 +779,11 @@ def validate_bone_map(bone_map: Mapping[str, Any], bone_names: Iterable[str]) ->
     names = set(bone_names)
     unknown = tuple(sorted(str(r) for r in bone_map if r not in BONE_ROLES))
     not_str = tuple(r for r in BONE_ROLES if r in bone_map and not isinstance(bone_map[r], str))
-    missing = tuple((r, bone_map[r]) for r in BONE_ROLES
-                    if r in bone_map and isinstance(bone_map[r], str) and bone_map[r] not in names)
+    missing = tuple(
+        (r, bone_map[r])
+        for r in BONE_ROLES
+        if r in bone_map and isinstance(bone_map[r], str) and bone_map[r] not in names
+    )
     by_bone: dict[str, list[str]] = {}
     for r in BONE_ROLES:
         b = bone_map.get(r)
@@ -687,8 +803,9 @@ def check_bake_coverage(bone_map: Mapping[str, str]) -> None:
     """Refuse a bake that maps fewer than the head plus one other role (BoneMapError)."""
     roles = [r for r in BONE_ROLES if bone_map.get(r)]
     if "head" not in roles or len(roles) < 2:
-        raise BoneMapError(None, MIN_ROLES_MESSAGE.format(n=len(roles),
-                                                          roles=", ".join(roles) or "none"))
+        raise BoneMapError(
+            None, MIN_ROLES_MESSAGE.format(n=len(roles), roles=", ".join(roles) or "none")
+        )
 
 
 def user_report(bone_map: Mapping[str, str], bone_names: Iterable[str]) -> BoneMapReport:
@@ -698,8 +815,12 @@ def user_report(bone_map: Mapping[str, str], bone_names: Iterable[str]) -> BoneM
     if not problems.ok:
         raise BoneMapError(None, problems.message())
     return BoneMapReport(
-        tuple(RoleMatch(r, bone_map[r], MANUAL, "given") if bone_map.get(r)
-              else RoleMatch(r, None, UNMAPPED) for r in BONE_ROLES),
+        tuple(
+            RoleMatch(r, bone_map[r], MANUAL, "given")
+            if bone_map.get(r)
+            else RoleMatch(r, None, UNMAPPED)
+            for r in BONE_ROLES
+        ),
         "user",
     )
 
@@ -728,8 +849,9 @@ def read_bone_map(path: str | Path) -> dict[str, str]:
     try:
         data = json.loads(text, object_pairs_hook=no_dups)
     except json.JSONDecodeError as exc:
-        raise BoneMapError(p, f"not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                              f"{exc.msg})") from None
+        raise BoneMapError(
+            p, f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
     if not isinstance(data, dict):
         raise BoneMapError(p, "a bone map is a JSON object with 'format' and 'bones'")
     fmt = data.get("format")
@@ -776,13 +898,20 @@ def resolve_bone_map(
     if spec in BONE_MAP_PRESETS:
         preset = BONE_MAP_PRESETS[spec]
         return BoneMapReport(
-            tuple(RoleMatch(r, preset[r], AUTO, f"{spec} names") if preset[r] in present
-                  else RoleMatch(r, None, UNMAPPED, f"no bone {preset[r]!r}") for r in BONE_ROLES),
+            tuple(
+                RoleMatch(r, preset[r], AUTO, f"{spec} names")
+                if preset[r] in present
+                else RoleMatch(r, None, UNMAPPED, f"no bone {preset[r]!r}")
+                for r in BONE_ROLES
+            ),
             spec,
         )
     if not spec.lower().endswith(".json"):
-        raise BoneMapError(None, f"unknown bone map {spec!r}; use auto, "
-                                 f"{', '.join(sorted(BONE_MAP_PRESETS))} or a .json file")
+        raise BoneMapError(
+            None,
+            f"unknown bone map {spec!r}; use auto, "
+            f"{', '.join(sorted(BONE_MAP_PRESETS))} or a .json file",
+        )
     bone_map = read_bone_map(spec)
     problems = validate_bone_map(bone_map, names)
     if not problems.ok:

@@ -10,7 +10,7 @@ The math. Blender poses a bone as ``matrix = parent.matrix · (parent.rest⁻¹ 
 With B_b the rest orientation (``Bone.matrix_local``, 3×3) and L_b the pose rotation, the
 bone's change from rest in armature space, Δ_b = W_b · B_b⁻¹ (W: posed orientation), obeys
 
-    Δ_b = Δ_parent · D_b,    D_b = B_b · L_b · B_b⁻¹,    so    L_b = B_b⁻¹ · Δ_parent⁻¹ · Δ_b · B_b.
+    Δ_b = Δ_parent · D_b,   D_b = B_b · L_b · B_b⁻¹,   so   L_b = B_b⁻¹ · Δ_parent⁻¹ · Δ_b · B_b.
 
 So a pose is fully described by the armature-space deltas Δ, whatever the bone axes. The
 canonical motion gives Δ_canon,r for every role r by the same product down ``ROLE_PARENT``.
@@ -85,10 +85,20 @@ A_POSE_MAX_DEG = 75.0
 """Upper arms between ``T_POSE_MAX_DEG`` and this angle below horizontal read as an A-pose."""
 
 _CHILD_ROLE = {
-    "upper_arm.L": "forearm.L", "forearm.L": "hand.L", "upper_arm.R": "forearm.R",
-    "forearm.R": "hand.R", "thigh.L": "shin.L", "shin.L": "foot.L", "thigh.R": "shin.R",
-    "shin.R": "foot.R", "shoulder.L": "upper_arm.L", "shoulder.R": "upper_arm.R",
-    "hips": "spine", "spine": "chest", "chest": "neck", "neck": "head",
+    "upper_arm.L": "forearm.L",
+    "forearm.L": "hand.L",
+    "upper_arm.R": "forearm.R",
+    "forearm.R": "hand.R",
+    "thigh.L": "shin.L",
+    "shin.L": "foot.L",
+    "thigh.R": "shin.R",
+    "shin.R": "foot.R",
+    "shoulder.L": "upper_arm.L",
+    "shoulder.R": "upper_arm.R",
+    "hips": "spine",
+    "spine": "chest",
+    "chest": "neck",
+    "neck": "head",
 }
 """Role whose joint ends a role's segment (its direction is joint to joint where both exist)."""
 
@@ -151,8 +161,10 @@ def rest_rig(
         raise ValueError(f"duplicate bone names {dup}")
     h, t = np.asarray(heads, dtype=np.float64), np.asarray(tails, dtype=np.float64)
     if h.shape != (n, 3) or t.shape != (n, 3) or len(parents) != n:
-        raise ValueError(f"need {n} parents, heads (n, 3) and tails (n, 3); got "
-                         f"{len(parents)}, {h.shape}, {t.shape}")
+        raise ValueError(
+            f"need {n} parents, heads (n, 3) and tails (n, 3); got "
+            f"{len(parents)}, {h.shape}, {t.shape}"
+        )
     if matrices is not None:
         m = np.asarray(matrices, dtype=np.float64)[:, :3, :3]
         rest = orthonormal(m)
@@ -181,9 +193,13 @@ def rest_rig(
     for i in range(n):
         visit(i)
     new = {old: k for k, old in enumerate(order)}
+
+    def parent_index(i: int) -> int:
+        p = parents[i]
+        return -1 if p is None else new[pos[p]]
     return RestRig(
         names=tuple(names[i] for i in order),
-        parents=tuple(-1 if parents[i] is None else new[pos[parents[i]]] for i in order),  # type: ignore[index]
+        parents=tuple(parent_index(i) for i in order),
         heads=h[order],
         tails=t[order],
         rest=rest[order],
@@ -194,8 +210,10 @@ def canonical_rig() -> RestRig:
     """The canonical rig: the demo rig's bones (named after the roles), every roll 0."""
     roles = list(BONE_ROLES)
     return rest_rig(
-        roles, [ROLE_PARENT[r] for r in roles],
-        [DEMO_BONES[r][0] for r in roles], [DEMO_BONES[r][1] for r in roles],
+        roles,
+        [ROLE_PARENT[r] for r in roles],
+        [DEMO_BONES[r][0] for r in roles],
+        [DEMO_BONES[r][1] for r in roles],
     )
 
 
@@ -295,16 +313,17 @@ def character_frame(rig: RestRig, bone_map: Mapping[str, str]) -> F64:
     tilt the motion). Identity (Z up, facing −Y) when the map gives too little to measure.
     """
     centre = [r for r in ("hips", "spine", "chest", "neck", "head") if r in bone_map]
-    pairs = [r for r in BONE_ROLES if r.endswith(".L") and r in bone_map
-             and r[:-1] + "R" in bone_map]
+    pairs = [
+        r for r in BONE_ROLES if r.endswith(".L") and r in bone_map and r[:-1] + "R" in bone_map
+    ]
     if len(centre) < 2 or not pairs:
         return np.eye(3)
-    up = normalize(rig.heads[rig.index(bone_map[centre[-1]])]
-                   - rig.heads[rig.index(bone_map[centre[0]])])
+    up = normalize(
+        rig.heads[rig.index(bone_map[centre[-1]])] - rig.heads[rig.index(bone_map[centre[0]])]
+    )
     left = np.zeros(3)
     for r in pairs:
-        left += (rig.heads[rig.index(bone_map[r])]
-                 - rig.heads[rig.index(bone_map[r[:-1] + "R"])])
+        left += rig.heads[rig.index(bone_map[r])] - rig.heads[rig.index(bone_map[r[:-1] + "R"])]
     left = left - (left @ up) * up
     if np.linalg.norm(left) < 1e-9 or np.linalg.norm(up) < 1e-9:
         return np.eye(3)
@@ -387,7 +406,9 @@ def plan_retarget(
     return RetargetPlan(rig, bmap, a, rest, corr, parent, tuple(legs) if cfg.plant_feet else ())
 
 
-def canonical_deltas(curves: Mapping[str, Any], zero: frozenset[str] = frozenset()) -> dict[str, F64]:
+def canonical_deltas(
+    curves: Mapping[str, Any], zero: frozenset[str] = frozenset()
+) -> dict[str, F64]:
     """Role → (n, 3, 3) armature-space deltas Δ of the canonical rig posed by ``curves``
     (Euler XYZ per role; a missing role, or one in ``zero``, is at rest)."""
     if not curves:
@@ -458,8 +479,12 @@ def _target_world(plan: RetargetPlan, canon: Mapping[str, F64]) -> dict[str, F64
     return {b: a @ canon[r] @ a.T @ plan.corrections[b] for r, b in plan.bone_map.items()}
 
 
-def _solve_leg(plan: RetargetPlan, world: dict[str, F64], ref: Mapping[str, F64],
-               leg: tuple[str, str, str | None]) -> None:
+def _solve_leg(
+    plan: RetargetPlan,
+    world: dict[str, F64],
+    ref: Mapping[str, F64],
+    leg: tuple[str, str, str | None],
+) -> None:
     """Two-bone IK of one leg in place: ankle and foot orientation as in ``ref``."""
     rig = plan.rig
     thigh, shin, foot = leg
@@ -475,8 +500,11 @@ def _solve_leg(plan: RetargetPlan, world: dict[str, F64], ref: Mapping[str, F64]
     ref_all = world_deltas(plan, _local(plan, ref))
     ref_heads, _ = pose_positions(rig, ref_all)
     ref_knee = ref_heads[:, ish]
-    target = ref_heads[:, rig.index(foot)] if foot is not None else (
-        ref_knee + ref_all[shin] @ (f0 - k0))
+    target = (
+        ref_heads[:, rig.index(foot)]
+        if foot is not None
+        else (ref_knee + ref_all[shin] @ (f0 - k0))
+    )
     ref_hip = ref_heads[:, it]
     # Bend plane: the reference knee's side of the hip → ankle line, else the character front.
     u_ref = normalize(target - ref_hip)

@@ -142,8 +142,11 @@ def _euler_pair(m: F64, order: str) -> tuple[F64, F64]:
     sign = 1.0 if (j - i) % 3 == 1 else -1.0  # even permutation of XYZ
     cy = np.hypot(m[..., i, i], m[..., j, i])
     regular = cy > 1e-7
-    a1 = np.where(regular, np.arctan2(sign * m[..., k, j], m[..., k, k]),
-                  np.arctan2(-sign * m[..., j, k], m[..., j, j]))
+    a1 = np.where(
+        regular,
+        np.arctan2(sign * m[..., k, j], m[..., k, k]),
+        np.arctan2(-sign * m[..., j, k], m[..., j, j]),
+    )
     b1 = np.arctan2(-sign * m[..., k, i], cy)
     c1 = np.where(regular, np.arctan2(sign * m[..., j, i], m[..., i, i]), 0.0)
     first = np.zeros((*m.shape[:-2], 3))
@@ -203,16 +206,47 @@ def quaternion_to_matrix(q: Any) -> F64:
 def _quaternions(m: F64) -> F64:
     """Unit (w, x, y, z) of rotation matrices, any sign (largest-component method)."""
     tr = np.trace(m, axis1=-2, axis2=-1)
-    cand = np.stack([
-        np.stack([1 + tr, m[..., 2, 1] - m[..., 1, 2], m[..., 0, 2] - m[..., 2, 0],
-                  m[..., 1, 0] - m[..., 0, 1]], -1),
-        np.stack([m[..., 2, 1] - m[..., 1, 2], 1 + 2 * m[..., 0, 0] - tr,
-                  m[..., 0, 1] + m[..., 1, 0], m[..., 0, 2] + m[..., 2, 0]], -1),
-        np.stack([m[..., 0, 2] - m[..., 2, 0], m[..., 0, 1] + m[..., 1, 0],
-                  1 + 2 * m[..., 1, 1] - tr, m[..., 1, 2] + m[..., 2, 1]], -1),
-        np.stack([m[..., 1, 0] - m[..., 0, 1], m[..., 0, 2] + m[..., 2, 0],
-                  m[..., 1, 2] + m[..., 2, 1], 1 + 2 * m[..., 2, 2] - tr], -1),
-    ], -2)
+    cand = np.stack(
+        [
+            np.stack(
+                [
+                    1 + tr,
+                    m[..., 2, 1] - m[..., 1, 2],
+                    m[..., 0, 2] - m[..., 2, 0],
+                    m[..., 1, 0] - m[..., 0, 1],
+                ],
+                -1,
+            ),
+            np.stack(
+                [
+                    m[..., 2, 1] - m[..., 1, 2],
+                    1 + 2 * m[..., 0, 0] - tr,
+                    m[..., 0, 1] + m[..., 1, 0],
+                    m[..., 0, 2] + m[..., 2, 0],
+                ],
+                -1,
+            ),
+            np.stack(
+                [
+                    m[..., 0, 2] - m[..., 2, 0],
+                    m[..., 0, 1] + m[..., 1, 0],
+                    1 + 2 * m[..., 1, 1] - tr,
+                    m[..., 1, 2] + m[..., 2, 1],
+                ],
+                -1,
+            ),
+            np.stack(
+                [
+                    m[..., 1, 0] - m[..., 0, 1],
+                    m[..., 0, 2] + m[..., 2, 0],
+                    m[..., 1, 2] + m[..., 2, 1],
+                    1 + 2 * m[..., 2, 2] - tr,
+                ],
+                -1,
+            ),
+        ],
+        -2,
+    )
     diag = np.stack([tr, m[..., 0, 0], m[..., 1, 1], m[..., 2, 2]], -1)
     best = np.argmax(diag, axis=-1)
     q = np.take_along_axis(cand, best[..., None, None], axis=-2)[..., 0, :]
@@ -294,8 +328,20 @@ def rotation_angle(mats: Any) -> F64:
     """Angle (radians, [0, π]) of each rotation (..., 3, 3)."""
     m = _f64(mats)
     cos = (np.trace(m, axis1=-2, axis2=-1) - 1.0) / 2.0
-    sin = np.linalg.norm(np.stack([m[..., 2, 1] - m[..., 1, 2], m[..., 0, 2] - m[..., 2, 0],
-                                   m[..., 1, 0] - m[..., 0, 1]], -1), axis=-1) / 2.0
+    sin = (
+        np.linalg.norm(
+            np.stack(
+                [
+                    m[..., 2, 1] - m[..., 1, 2],
+                    m[..., 0, 2] - m[..., 2, 0],
+                    m[..., 1, 0] - m[..., 0, 1],
+                ],
+                -1,
+            ),
+            axis=-1,
+        )
+        / 2.0
+    )
     return np.asarray(np.arctan2(sin, cos), dtype=np.float64)  # precise near 0, unlike arccos
 
 

@@ -25,12 +25,15 @@ def main() -> None:
     ap.add_argument("--tolerance-deg", type=float, default=0.5)
     ap.add_argument("--mode", choices=ROTATION_MODES, default="XYZ")
     args = ap.parse_args()
-    curves = behavior_track(scripted_track(args.fps, args.seconds), load_default_library(),
-                            seed=args.seed).curves
-    values = {r: to_mode(euler_to_matrix(c.astype(float), "XYZ"), args.mode)
-              for r, c in curves.items()}
-    summary = sparse_summary(values, dict.fromkeys(values, args.mode),
-                             math.radians(args.tolerance_deg))
+    curves = behavior_track(
+        scripted_track(args.fps, args.seconds), load_default_library(), seed=args.seed
+    ).curves
+    values = {
+        r: to_mode(euler_to_matrix(c.astype(float), "XYZ"), args.mode) for r, c in curves.items()
+    }
+    summary = sparse_summary(
+        values, dict.fromkeys(values, args.mode), math.radians(args.tolerance_deg)
+    )
     print(f"demo clip, {args.fps:g} fps, {args.seconds:g} s, seed {args.seed}, {args.mode}:")
     print(summary.line())
 

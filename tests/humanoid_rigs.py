@@ -35,7 +35,9 @@ class TestRig:
     rolls: list[float] = field(default_factory=list)
     expected: dict[str, str] = field(default_factory=dict)
 
-    def add(self, name: str, parent: str | None, head: object, tail: object, role: str | None = None) -> None:
+    def add(
+        self, name: str, parent: str | None, head: object, tail: object, role: str | None = None
+    ) -> None:
         self.names.append(name)
         self.parents.append(parent)
         self.heads.append(tuple(float(x) for x in np.asarray(head)))  # type: ignore[arg-type]
@@ -94,9 +96,21 @@ def demo(arm_down_deg: float = 50.0) -> TestRig:
     for role, p in parent.items():
         r.add(role, p, *g[role], role=role)
     for s, _, _ in SIDES:
-        for role, p in (("shoulder", "chest"), ("upper_arm", "shoulder"), ("forearm", "upper_arm"),
-                        ("hand", "forearm"), ("thigh", "hips"), ("shin", "thigh"), ("foot", "shin")):
-            r.add(f"{role}.{s}", p if p in parent else f"{p}.{s}", *g[f"{role}.{s}"], role=f"{role}.{s}")
+        for role, p in (
+            ("shoulder", "chest"),
+            ("upper_arm", "shoulder"),
+            ("forearm", "upper_arm"),
+            ("hand", "forearm"),
+            ("thigh", "hips"),
+            ("shin", "thigh"),
+            ("foot", "shin"),
+        ):
+            r.add(
+                f"{role}.{s}",
+                p if p in parent else f"{p}.{s}",
+                *g[f"{role}.{s}"],
+                role=f"{role}.{s}",
+            )
     return r
 
 
@@ -119,13 +133,27 @@ def mixamo(prefix: str = "mixamorig:", arm_down_deg: float = 0.0) -> TestRig:
         r.add(f"{P}{side}Hand", f"{P}{side}ForeArm", *g[f"hand.{s}"], role=f"hand.{s}")
         tip = g[f"hand.{s}"][1]
         for k, finger in enumerate(("Thumb", "Index", "Middle")):
-            r.add(f"{P}{side}Hand{finger}1", f"{P}{side}Hand", tip, tip + np.array([0, -0.01 * k, -0.03]))
+            r.add(
+                f"{P}{side}Hand{finger}1",
+                f"{P}{side}Hand",
+                tip,
+                tip + np.array([0, -0.01 * k, -0.03]),
+            )
         r.add(f"{P}{side}UpLeg", P + "Hips", *g[f"thigh.{s}"], role=f"thigh.{s}")
         r.add(f"{P}{side}Leg", f"{P}{side}UpLeg", *g[f"shin.{s}"], role=f"shin.{s}")
         r.add(f"{P}{side}Foot", f"{P}{side}Leg", *g[f"foot.{s}"], role=f"foot.{s}")
-        r.add(f"{P}{side}ToeBase", f"{P}{side}Foot", g[f"foot.{s}"][1], g[f"foot.{s}"][1] + [0, -0.05, 0])
-        r.add(f"{P}{side}Toe_End", f"{P}{side}ToeBase", g[f"foot.{s}"][1] + [0, -0.05, 0],
-              g[f"foot.{s}"][1] + [0, -0.08, 0])
+        r.add(
+            f"{P}{side}ToeBase",
+            f"{P}{side}Foot",
+            g[f"foot.{s}"][1],
+            g[f"foot.{s}"][1] + [0, -0.05, 0],
+        )
+        r.add(
+            f"{P}{side}Toe_End",
+            f"{P}{side}ToeBase",
+            g[f"foot.{s}"][1] + [0, -0.05, 0],
+            g[f"foot.{s}"][1] + [0, -0.08, 0],
+        )
     return r
 
 
@@ -143,15 +171,32 @@ def vrm(arm_down_deg: float = 0.0) -> TestRig:
     r.add("J_Sec_Hair1_01", "J_Bip_C_Head", g["head"][1], _up(g["head"][1]))
     r.add("J_Adj_L_FaceEye", "J_Bip_C_Head", [0.03, -0.1, 1.8], [0.03, -0.12, 1.8])
     for s, _, _ in SIDES:
-        r.add(f"J_Bip_{s}_Shoulder", "J_Bip_C_UpperChest", *g[f"shoulder.{s}"], role=f"shoulder.{s}")
-        r.add(f"J_Bip_{s}_UpperArm", f"J_Bip_{s}_Shoulder", *g[f"upper_arm.{s}"], role=f"upper_arm.{s}")
+        r.add(
+            f"J_Bip_{s}_Shoulder", "J_Bip_C_UpperChest", *g[f"shoulder.{s}"], role=f"shoulder.{s}"
+        )
+        r.add(
+            f"J_Bip_{s}_UpperArm",
+            f"J_Bip_{s}_Shoulder",
+            *g[f"upper_arm.{s}"],
+            role=f"upper_arm.{s}",
+        )
         r.add(f"J_Bip_{s}_LowerArm", f"J_Bip_{s}_UpperArm", *g[f"forearm.{s}"], role=f"forearm.{s}")
         r.add(f"J_Bip_{s}_Hand", f"J_Bip_{s}_LowerArm", *g[f"hand.{s}"], role=f"hand.{s}")
-        r.add(f"J_Bip_{s}_Index1", f"J_Bip_{s}_Hand", g[f"hand.{s}"][1], g[f"hand.{s}"][1] + [0, 0, -0.03])
+        r.add(
+            f"J_Bip_{s}_Index1",
+            f"J_Bip_{s}_Hand",
+            g[f"hand.{s}"][1],
+            g[f"hand.{s}"][1] + [0, 0, -0.03],
+        )
         r.add(f"J_Bip_{s}_UpperLeg", "J_Bip_C_Hips", *g[f"thigh.{s}"], role=f"thigh.{s}")
         r.add(f"J_Bip_{s}_LowerLeg", f"J_Bip_{s}_UpperLeg", *g[f"shin.{s}"], role=f"shin.{s}")
         r.add(f"J_Bip_{s}_Foot", f"J_Bip_{s}_LowerLeg", *g[f"foot.{s}"], role=f"foot.{s}")
-        r.add(f"J_Bip_{s}_ToeBase", f"J_Bip_{s}_Foot", g[f"foot.{s}"][1], g[f"foot.{s}"][1] + [0, -0.05, 0])
+        r.add(
+            f"J_Bip_{s}_ToeBase",
+            f"J_Bip_{s}_Foot",
+            g[f"foot.{s}"][1],
+            g[f"foot.{s}"][1] + [0, -0.05, 0],
+        )
     return r
 
 
@@ -171,9 +216,16 @@ def unreal(arm_down_deg: float = 0.0) -> TestRig:
         x = s.lower()
         r.add(f"clavicle_{x}", "spine_03", *g[f"shoulder.{s}"], role=f"shoulder.{s}")
         r.add(f"upperarm_{x}", f"clavicle_{x}", *g[f"upper_arm.{s}"], role=f"upper_arm.{s}")
-        r.add(f"upperarm_twist_01_{x}", f"upperarm_{x}", _mid(g[f"upper_arm.{s}"]), g[f"upper_arm.{s}"][1])
+        r.add(
+            f"upperarm_twist_01_{x}",
+            f"upperarm_{x}",
+            _mid(g[f"upper_arm.{s}"]),
+            g[f"upper_arm.{s}"][1],
+        )
         r.add(f"lowerarm_{x}", f"upperarm_{x}", *g[f"forearm.{s}"], role=f"forearm.{s}")
-        r.add(f"lowerarm_twist_01_{x}", f"lowerarm_{x}", _mid(g[f"forearm.{s}"]), g[f"forearm.{s}"][1])
+        r.add(
+            f"lowerarm_twist_01_{x}", f"lowerarm_{x}", _mid(g[f"forearm.{s}"]), g[f"forearm.{s}"][1]
+        )
         r.add(f"hand_{x}", f"lowerarm_{x}", *g[f"hand.{s}"], role=f"hand.{s}")
         r.add(f"index_01_{x}", f"hand_{x}", g[f"hand.{s}"][1], g[f"hand.{s}"][1] + [0, 0, -0.03])
         r.add(f"thigh_{x}", "pelvis", *g[f"thigh.{s}"], role=f"thigh.{s}")
@@ -234,13 +286,23 @@ def biped(arm_down_deg: float = 0.0) -> TestRig:
     r.add("Bip01 HeadNub", "Bip01 Head", g["head"][1], _up(g["head"][1]))
     for s, _, _ in SIDES:
         r.add(f"Bip01 {s} Clavicle", "Bip01 Neck", *g[f"shoulder.{s}"], role=f"shoulder.{s}")
-        r.add(f"Bip01 {s} UpperArm", f"Bip01 {s} Clavicle", *g[f"upper_arm.{s}"], role=f"upper_arm.{s}")
+        r.add(
+            f"Bip01 {s} UpperArm",
+            f"Bip01 {s} Clavicle",
+            *g[f"upper_arm.{s}"],
+            role=f"upper_arm.{s}",
+        )
         r.add(f"Bip01 {s} Forearm", f"Bip01 {s} UpperArm", *g[f"forearm.{s}"], role=f"forearm.{s}")
         r.add(f"Bip01 {s} Hand", f"Bip01 {s} Forearm", *g[f"hand.{s}"], role=f"hand.{s}")
         r.add(f"Bip01 {s} Thigh", "Bip01 Spine", *g[f"thigh.{s}"], role=f"thigh.{s}")
         r.add(f"Bip01 {s} Calf", f"Bip01 {s} Thigh", *g[f"shin.{s}"], role=f"shin.{s}")
         r.add(f"Bip01 {s} Foot", f"Bip01 {s} Calf", *g[f"foot.{s}"], role=f"foot.{s}")
-        r.add(f"Bip01 {s} Toe0", f"Bip01 {s} Foot", g[f"foot.{s}"][1], g[f"foot.{s}"][1] + [0, -0.05, 0])
+        r.add(
+            f"Bip01 {s} Toe0",
+            f"Bip01 {s} Foot",
+            g[f"foot.{s}"][1],
+            g[f"foot.{s}"][1] + [0, -0.05, 0],
+        )
     return r
 
 
@@ -249,29 +311,56 @@ def plain(style: str, arm_down_deg: float = 0.0) -> TestRig:
     ``prefix`` (L_Thigh, Left_UpperArm)."""
     g = skeleton(arm_down_deg)
     names = {
-        "suffix": {"upper_arm": "UpperArm.{S}", "forearm": "Forearm.{S}", "hand": "Hand.{S}",
-                   "shoulder": "Shoulder.{S}", "thigh": "Thigh.{S}", "shin": "Shin.{S}",
-                   "foot": "Foot.{S}"},
-        "underscore": {"upper_arm": "arm_{s}", "forearm": "forearm_{s}", "hand": "hand_{s}",
-                       "shoulder": "clavicle_{s}", "thigh": "upperleg_{s}", "shin": "lowerleg_{s}",
-                       "foot": "foot_{s}"},
-        "camel": {"upper_arm": "{Side}Arm", "forearm": "{Side}ForeArm", "hand": "{Side}Hand",
-                  "shoulder": "{Side}Shoulder", "thigh": "{Side}Thigh", "shin": "{Side}Calf",
-                  "foot": "{Side}Foot"},
-        "prefix": {"upper_arm": "{Side}_UpperArm", "forearm": "{Side}_LowerArm", "hand": "{S}_Hand",
-                   "shoulder": "{S}_Collar", "thigh": "{S}_Thigh", "shin": "{S}_Knee",
-                   "foot": "{S}-Foot"},
+        "suffix": {
+            "upper_arm": "UpperArm.{S}",
+            "forearm": "Forearm.{S}",
+            "hand": "Hand.{S}",
+            "shoulder": "Shoulder.{S}",
+            "thigh": "Thigh.{S}",
+            "shin": "Shin.{S}",
+            "foot": "Foot.{S}",
+        },
+        "underscore": {
+            "upper_arm": "arm_{s}",
+            "forearm": "forearm_{s}",
+            "hand": "hand_{s}",
+            "shoulder": "clavicle_{s}",
+            "thigh": "upperleg_{s}",
+            "shin": "lowerleg_{s}",
+            "foot": "foot_{s}",
+        },
+        "camel": {
+            "upper_arm": "{Side}Arm",
+            "forearm": "{Side}ForeArm",
+            "hand": "{Side}Hand",
+            "shoulder": "{Side}Shoulder",
+            "thigh": "{Side}Thigh",
+            "shin": "{Side}Calf",
+            "foot": "{Side}Foot",
+        },
+        "prefix": {
+            "upper_arm": "{Side}_UpperArm",
+            "forearm": "{Side}_LowerArm",
+            "hand": "{S}_Hand",
+            "shoulder": "{S}_Collar",
+            "thigh": "{S}_Thigh",
+            "shin": "{S}_Knee",
+            "foot": "{S}-Foot",
+        },
     }[style]
-    centre = {"suffix": ("Hips", "Spine", "Chest", "Neck", "Head"),
-              "underscore": ("pelvis", "spine", "chest", "neck", "head"),
-              "camel": ("Hips", "Spine", "Chest", "Neck", "Head"),
-              "prefix": ("Pelvis", "Spine", "Chest", "Neck", "Head")}[style]
+    centre = {
+        "suffix": ("Hips", "Spine", "Chest", "Neck", "Head"),
+        "underscore": ("pelvis", "spine", "chest", "neck", "head"),
+        "camel": ("Hips", "Spine", "Chest", "Neck", "Head"),
+        "prefix": ("Pelvis", "Spine", "Chest", "Neck", "Head"),
+    }[style]
     r = TestRig(f"plain[{style}]")
     prev = None
     for role, n in zip(("hips", "spine", "chest", "neck", "head"), centre, strict=True):
         r.add(n, prev, *g[role], role=role)
         prev = n
     for s, side, _ in SIDES:
+
         def nm(role: str, s: str = s, side: str = side) -> str:
             return names[role].format(S=s, s=s.lower(), Side=side)
 
@@ -292,7 +381,9 @@ def six_bones() -> TestRig:
     r.add("Body", None, g["hips"][0], g["chest"][1], role="hips")
     r.add("Head", "Body", *g["head"], role="head")
     for s, _, _ in SIDES:
-        r.add(f"Arm.{s}", "Body", g[f"upper_arm.{s}"][0], g[f"forearm.{s}"][1], role=f"upper_arm.{s}")
+        r.add(
+            f"Arm.{s}", "Body", g[f"upper_arm.{s}"][0], g[f"forearm.{s}"][1], role=f"upper_arm.{s}"
+        )
         r.add(f"Leg.{s}", "Body", g[f"thigh.{s}"][0], g[f"shin.{s}"][1], role=f"thigh.{s}")
     return r
 
@@ -302,8 +393,14 @@ def unnamed_sides() -> TestRig:
     r = TestRig("unnamed_sides")
     src = plain("suffix", 0.0)
     for n, p, h, t in zip(src.names, src.parents, src.heads, src.tails, strict=True):
-        strip = {f"{x}.L": f"{x}" for x in ("UpperArm", "Forearm", "Hand", "Shoulder", "Thigh", "Shin", "Foot")}
-        strip |= {f"{x}.R": f"{x}.001" for x in ("UpperArm", "Forearm", "Hand", "Shoulder", "Thigh", "Shin", "Foot")}
+        strip = {
+            f"{x}.L": f"{x}"
+            for x in ("UpperArm", "Forearm", "Hand", "Shoulder", "Thigh", "Shin", "Foot")
+        }
+        strip |= {
+            f"{x}.R": f"{x}.001"
+            for x in ("UpperArm", "Forearm", "Hand", "Shoulder", "Thigh", "Shin", "Foot")
+        }
         role = next((k for k, v in src.expected.items() if v == n), None)
         r.add(strip.get(n, n), None if p is None else strip.get(p, p), h, t, role=role)
     return r
@@ -340,11 +437,13 @@ def gltf_rig(path: Path) -> TestRig:
         n = nodes[i]
         m = np.eye(4)
         x, y, z, w = n.get("rotation", [0, 0, 0, 1])
-        m[:3, :3] = np.array([
-            [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-            [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-            [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
-        ]) * np.asarray(n.get("scale", [1, 1, 1]))
+        m[:3, :3] = np.array(
+            [
+                [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+                [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+                [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
+            ]
+        ) * np.asarray(n.get("scale", [1, 1, 1]))
         m[:3, 3] = n.get("translation", [0, 0, 0])
         world[i] = (matrix(parent[i]) if i in parent else np.eye(4)) @ m
         return world[i]

@@ -57,8 +57,11 @@ def test_each_convention_maps_every_role_it_has(rig: H.TestRig, doubtful: tuple[
 
 def test_parents_and_heads_may_be_given_as_mappings() -> None:
     rig = H.unreal()
-    rep = auto_map(rig.names, dict(zip(rig.names, rig.parents, strict=True)),
-                   dict(zip(rig.names, rig.heads, strict=True)))
+    rep = auto_map(
+        rig.names,
+        dict(zip(rig.names, rig.parents, strict=True)),
+        dict(zip(rig.names, rig.heads, strict=True)),
+    )
     assert rep.bone_map == rig.expected and rep.convention == "unreal"
 
 
@@ -66,26 +69,47 @@ def test_helper_twist_ik_and_finger_bones_never_play_a_role() -> None:
     for rig in (H.unreal(), H.mixamo(), H.vrm(), H.metarig()):
         chosen = set(auto_map(rig.names, rig.parents).bone_map.values())
         for bone in chosen:
-            assert not any(w in bone.lower() for w in ("twist", "ik_", "index", "end", "toe", "sec")), bone
+            assert not any(
+                w in bone.lower() for w in ("twist", "ik_", "index", "end", "toe", "sec")
+            ), bone
 
 
 def test_names_are_read_case_and_separator_insensitively() -> None:
     for name, stem, side in [
-        ("mixamorig:LeftForeArm", "forearm", "L"), ("mixamorig1:RightUpLeg", "upleg", "R"),
-        ("J_Bip_L_UpperArm", "upperarm", "L"), ("upperarm_l", "upperarm", "L"),
-        ("UpperArm_L", "upperarm", "L"), ("Left_UpperArm", "upperarm", "L"),
-        ("L_Thigh", "thigh", "L"), ("arm.R", "arm", "R"), ("ARM-r", "arm", "R"),
-        ("Bip01 R Forearm", "forearm", "R"), ("upper_arm_fk.L", "upperarm", "L"),
-        ("DEF-upper_arm.L.001", "upperarm", "L"), ("Head", "head", None), ("neck_01", "neck", None),
+        ("mixamorig:LeftForeArm", "forearm", "L"),
+        ("mixamorig1:RightUpLeg", "upleg", "R"),
+        ("J_Bip_L_UpperArm", "upperarm", "L"),
+        ("upperarm_l", "upperarm", "L"),
+        ("UpperArm_L", "upperarm", "L"),
+        ("Left_UpperArm", "upperarm", "L"),
+        ("L_Thigh", "thigh", "L"),
+        ("arm.R", "arm", "R"),
+        ("ARM-r", "arm", "R"),
+        ("Bip01 R Forearm", "forearm", "R"),
+        ("upper_arm_fk.L", "upperarm", "L"),
+        ("DEF-upper_arm.L.001", "upperarm", "L"),
+        ("Head", "head", None),
+        ("neck_01", "neck", None),
     ]:
         p = parse_name(name)
         assert (p.stem, p.side) == (stem, side), name
         assert not p.rejected, name
     assert parse_name("spine.003").index == 3 and parse_name("Spine2").index == 2
     assert parse_name("upper_arm_fk.L").fk and parse_name("ORG-hand.L").prefix == "org"
-    for name in ("MCH-hand_fk.L", "upperarm_twist_01_l", "mixamorig:HeadTop_End", "IK-foot.l",
-                 "kneeIK.l", "J_Sec_Hair1_01", "J_Adj_L_FaceEye", "hand_ik.L", "thumb_01_l",
-                 "upper_arm_tweak.L", "control-heel-roll.l", "mixamorig:LeftHandIndex1"):
+    for name in (
+        "MCH-hand_fk.L",
+        "upperarm_twist_01_l",
+        "mixamorig:HeadTop_End",
+        "IK-foot.l",
+        "kneeIK.l",
+        "J_Sec_Hair1_01",
+        "J_Adj_L_FaceEye",
+        "hand_ik.L",
+        "thumb_01_l",
+        "upper_arm_tweak.L",
+        "control-heel-roll.l",
+        "mixamorig:LeftHandIndex1",
+    ):
         assert parse_name(name).rejected, name
 
 
@@ -94,11 +118,22 @@ def test_knight_glb_maps_its_own_convention(shared_data: Path) -> None:
     assert len(rig.names) == 41
     rep = auto_map(rig.names, rig.parents, rig.heads)
     assert rep.bone_map == {
-        "hips": "hips", "spine": "spine", "chest": "chest", "head": "head",
-        "upper_arm.L": "upperarm.l", "forearm.L": "lowerarm.l", "hand.L": "wrist.l",
-        "upper_arm.R": "upperarm.r", "forearm.R": "lowerarm.r", "hand.R": "wrist.r",
-        "thigh.L": "upperleg.l", "shin.L": "lowerleg.l", "foot.L": "foot.l",
-        "thigh.R": "upperleg.r", "shin.R": "lowerleg.r", "foot.R": "foot.r",
+        "hips": "hips",
+        "spine": "spine",
+        "chest": "chest",
+        "head": "head",
+        "upper_arm.L": "upperarm.l",
+        "forearm.L": "lowerarm.l",
+        "hand.L": "wrist.l",
+        "upper_arm.R": "upperarm.r",
+        "forearm.R": "lowerarm.r",
+        "hand.R": "wrist.r",
+        "thigh.L": "upperleg.l",
+        "shin.L": "lowerleg.l",
+        "foot.L": "foot.l",
+        "thigh.R": "upperleg.r",
+        "shin.R": "lowerleg.r",
+        "foot.R": "foot.r",
     }
     assert set(rep.roles(UNMAPPED)) == {"neck", "shoulder.L", "shoulder.R"}
     assert rep.roles(DOUBTFUL) == ()
@@ -108,8 +143,12 @@ def test_knight_glb_maps_its_own_convention(shared_data: Path) -> None:
 
 def _rigify() -> tuple[list[str], list[str | None], list[str], list[str | None]]:
     d = json.loads((DATA / "rigify_bones.json").read_text())
-    return ([n for n, _ in d["rig"]], [p for _, p in d["rig"]],
-            [n for n, _ in d["metarig"]], [p for _, p in d["metarig"]])
+    return (
+        [n for n, _ in d["rig"]],
+        [p for _, p in d["rig"]],
+        [n for n, _ in d["metarig"]],
+        [p for _, p in d["metarig"]],
+    )
 
 
 def test_a_generated_rigify_rig_keys_its_fk_controls() -> None:
@@ -121,7 +160,9 @@ def test_a_generated_rigify_rig_keys_its_fk_controls() -> None:
     rep = auto_map([names[i] for i in keep], [parents[i] for i in keep])
     assert rep.convention == "rigify"
     assert rep.bone_map["forearm.L"] == "forearm_fk.L" and rep.bone_map["chest"] == "chest"
-    assert rep.bone_map["hand.L"] not in ("hand_ik.L",) and not rep.bone_map["hand.L"].startswith("MCH")
+    assert rep.bone_map["hand.L"] not in ("hand_ik.L",) and not rep.bone_map["hand.L"].startswith(
+        "MCH"
+    )
     assert rep.bone_map.get("spine", "").startswith(("spine_fk", "DEF-spine", "ORG-spine"))
     # Blender's own Human metarig.
     meta = auto_map(meta_names, meta_parents)
@@ -162,8 +203,9 @@ def test_order_mistakes_are_doubtful() -> None:
 def test_user_maps_are_validated_against_the_rig() -> None:
     names = ["Hips", "Head", "Neck"]
     assert validate_bone_map({"head": "Head", "neck": "Neck"}, names).ok
-    bad = validate_bone_map({"head": "Head", "neck": "Head", "tail": "Hips", "hips": "Pelvis",
-                             "chest": 3}, names)
+    bad = validate_bone_map(
+        {"head": "Head", "neck": "Head", "tail": "Hips", "hips": "Pelvis", "chest": 3}, names
+    )
     assert bad.unknown_roles == ("tail",)
     assert bad.missing_bones == (("hips", "Pelvis"),)
     assert bad.duplicates == (("Head", ("neck", "head")),)
@@ -190,15 +232,22 @@ def test_bone_map_files_round_trip_and_name_the_file_on_errors(tmp_path: Path) -
     assert read_bone_map(path) == rig.expected
     cases = {
         "missing.json": (None, "no such bone map file"),
-        "syntax.json": ("{\"format\": ", "not valid JSON"),
+        "syntax.json": ('{"format": ', "not valid JSON"),
         "list.json": ("[]", "JSON object"),
-        "format.json": ('{"format": "moodrig.bonemap/9", "bones": {}}', "expected 'moodrig.bonemap/1'"),
+        "format.json": (
+            '{"format": "moodrig.bonemap/9", "bones": {}}',
+            "expected 'moodrig.bonemap/1'",
+        ),
         "key.json": ('{"format": "moodrig.bonemap/1", "bones": {}, "extra": 1}', "unknown key"),
         "role.json": ('{"format": "moodrig.bonemap/1", "bones": {"tail": "x"}}', "unknown role"),
-        "dup.json": ('{"format": "moodrig.bonemap/1", "bones": {"head": "a", "head": "b"}}',
-                     "duplicate key"),
-        "twice.json": ('{"format": "moodrig.bonemap/1", "bones": {"head": "a", "neck": "a"}}',
-                       "several roles"),
+        "dup.json": (
+            '{"format": "moodrig.bonemap/1", "bones": {"head": "a", "head": "b"}}',
+            "duplicate key",
+        ),
+        "twice.json": (
+            '{"format": "moodrig.bonemap/1", "bones": {"head": "a", "neck": "a"}}',
+            "several roles",
+        ),
         "type.json": ('{"format": "moodrig.bonemap/1", "bones": {"head": 1}}', "bone name"),
         "bones.json": ('{"format": "moodrig.bonemap/1", "bones": []}', "'bones' must be"),
     }

@@ -80,8 +80,11 @@ def test_fit_stays_within_the_tolerance_and_keeps_the_shape() -> None:
         np.testing.assert_allclose(keys.frames[1:] - keys.left[1:, 0], gap / 3)
         d_left = keys.values - keys.left[:, 1]
         d_right = keys.right[:, 1] - keys.values
-        np.testing.assert_allclose(d_left / (keys.frames - keys.left[:, 0]),
-                                   d_right / (keys.right[:, 0] - keys.frames), atol=1e-12)
+        np.testing.assert_allclose(
+            d_left / (keys.frames - keys.left[:, 0]),
+            d_right / (keys.right[:, 0] - keys.frames),
+            atol=1e-12,
+        )
     # Between frames the curve does not overshoot like a wild polynomial.
     keys = fit_curve(smooth, TOL)
     fine = evaluate(keys, np.linspace(0, 239, 2000))
@@ -117,10 +120,15 @@ def test_demo_clip_key_count_drops_by_80_percent() -> None:
 
 
 def test_episodes_merge_consecutive_segments_of_one_behavior() -> None:
-    segs = (Segment(0, 10, "idle", "breathe", "calm", 1.0, 10),
-            Segment(10, 20, "idle", "breathe", "calm", 1.0, 10),
-            Segment(20, 35, "laugh", "laugh_burst", "x", 1.0, 15),
-            Segment(35, 40, "laugh", "laugh_settle", "x", 1.0, 5),
-            Segment(40, 60, "idle", "breathe", "calm", 1.0, 20))
+    segs = (
+        Segment(0, 10, "idle", "breathe", "calm", 1.0, 10),
+        Segment(10, 20, "idle", "breathe", "calm", 1.0, 10),
+        Segment(20, 35, "laugh", "laugh_burst", "x", 1.0, 15),
+        Segment(35, 40, "laugh", "laugh_settle", "x", 1.0, 5),
+        Segment(40, 60, "idle", "breathe", "calm", 1.0, 20),
+    )
     assert episode_ranges(Timeline(24.0, 60, segs)) == (
-        Episode("idle", 0, 20), Episode("laugh", 20, 40), Episode("idle", 40, 60))
+        Episode("idle", 0, 20),
+        Episode("laugh", 20, 40),
+        Episode("idle", 40, 60),
+    )

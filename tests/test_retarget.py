@@ -69,11 +69,17 @@ def forward_raise(side: str, angle: float = 1.2) -> np.ndarray:
     canon = canonical_rig()
     b = canon.rest[canon.index(f"upper_arm.{side}")]
     return matrix_to_euler((b.T @ axis_angle_matrix([-1.0, 0, 0], angle) @ b)[None], "XYZ")[0]
+
+
 IDS = [r.name for r in RIGS]
 
 
-def pose(rig: RestRig, plan_map: dict[str, str], curves: dict[str, np.ndarray],
-         config: RetargetConfig | None = None) -> tuple[np.ndarray, np.ndarray, object]:
+def pose(
+    rig: RestRig,
+    plan_map: dict[str, str],
+    curves: dict[str, np.ndarray],
+    config: RetargetConfig | None = None,
+) -> tuple[np.ndarray, np.ndarray, object]:
     plan = plan_retarget(rig, plan_map, config)
     local = retarget(curves, plan)
     heads, tails = pose_positions(rig, world_deltas(plan, local))
@@ -84,10 +90,23 @@ def joint(rig: RestRig, heads: np.ndarray, bone: str) -> np.ndarray:
     return heads[:, rig.index(bone)]
 
 
-SEGMENTS = [("hips", "spine"), ("spine", "chest"), ("chest", "neck"), ("neck", "head"),
-            *((f"{a}.{s}", f"{b}.{s}") for s in "LR" for a, b in
-              (("shoulder", "upper_arm"), ("upper_arm", "forearm"), ("forearm", "hand"),
-               ("thigh", "shin"), ("shin", "foot")))]
+SEGMENTS = [
+    ("hips", "spine"),
+    ("spine", "chest"),
+    ("chest", "neck"),
+    ("neck", "head"),
+    *(
+        (f"{a}.{s}", f"{b}.{s}")
+        for s in "LR"
+        for a, b in (
+            ("shoulder", "upper_arm"),
+            ("upper_arm", "forearm"),
+            ("forearm", "hand"),
+            ("thigh", "shin"),
+            ("shin", "foot"),
+        )
+    ),
+]
 
 
 @pytest.mark.parametrize("rig", RIGS, ids=IDS)
@@ -122,7 +141,9 @@ def test_same_look_on_every_rig(rig: H.TestRig) -> None:
 def test_raise_arm_lifts_the_hand_and_head_turn_follows_yaw(rig: H.TestRig) -> None:
     rest = rig.rest()
     for side in "LR":
-        heads, _, plan = pose(rest, rig.expected, still(**{f"upper_arm__{side}": forward_raise(side)}))
+        heads, _, plan = pose(
+            rest, rig.expected, still(**{f"upper_arm__{side}": forward_raise(side)})
+        )
         hand = joint(rest, heads, rig.expected[f"hand.{side}"])
         assert hand[-1, 2] - hand[0, 2] > 0.15, (side, hand[-1] - hand[0])  # up by > 15 cm
         assert hand[-1, 1] - hand[0, 1] < -0.15  # and forward (−Y), not backward
@@ -154,21 +175,25 @@ def test_feet_stay_planted_while_the_hips_move(rig: H.TestRig) -> None:
     rest = rig.rest()
     feet = [rig.expected[f"foot.{s}"] for s in "LR"]
     # Hips yaw and pitch (and a whole upper body moving): both feet stay.
-    heads, tails, _ = pose(rest, rig.expected, still(hips=(0.12, 0.15, 0.0), chest=(0.2, 0.1, 0.1),
-                                                      neck=(0.1, 0, 0.1)))
+    heads, tails, _ = pose(
+        rest, rig.expected, still(hips=(0.12, 0.15, 0.0), chest=(0.2, 0.1, 0.1), neck=(0.1, 0, 0.1))
+    )
     # Straight rest legs cannot reach a thigh head moved sideways: the shortfall is
     # δ²/2L, 0.13 mm for the 15 mm the hips yaw moves it here.
     for f in feet:
         assert np.abs(joint(rest, heads, f) - joint(rest, heads, f)[0]).max() < 2e-4
         assert np.abs(tails[:, rest.index(f)] - tails[0, rest.index(f)]).max() < 2e-4
     # Without planting, the same hips swing the feet by centimetres.
-    loose, _, _ = pose(rest, rig.expected, still(hips=(0.12, 0.15, 0.0)),
-                       RetargetConfig(plant_feet=False))
+    loose, _, _ = pose(
+        rest, rig.expected, still(hips=(0.12, 0.15, 0.0)), RetargetConfig(plant_feet=False)
+    )
     assert max(np.abs(joint(rest, loose, f) - joint(rest, loose, f)[0]).max() for f in feet) > 0.01
     # A sideways hip tilt lifts one thigh: that foot rises by at most the lift, the other stays.
     tilt = 0.03
     heads, _, _ = pose(rest, rig.expected, still(hips=(0, 0, tilt)))
-    moved = sorted(float(np.abs(joint(rest, heads, f) - joint(rest, heads, f)[0]).max()) for f in feet)
+    moved = sorted(
+        float(np.abs(joint(rest, heads, f) - joint(rest, heads, f)[0]).max()) for f in feet
+    )
     assert moved[0] < 1e-6 and moved[1] < 0.12 * math.sin(tilt) + 1e-6
     # A behavior that moves a leg moves its foot as on the demo rig.
     canon = canonical_rig()
@@ -176,7 +201,9 @@ def test_feet_stay_planted_while_the_hips_move(rig: H.TestRig) -> None:
     ch, _, _ = pose(canon, {r: r for r in BONE_ROLES}, kick)
     th, _, _ = pose(rest, rig.expected, kick)
     moved_c = joint(canon, ch, "foot.L")[-1] - joint(canon, ch, "foot.L")[0]
-    moved_t = joint(rest, th, rig.expected["foot.L"])[-1] - joint(rest, th, rig.expected["foot.L"])[0]
+    moved_t = (
+        joint(rest, th, rig.expected["foot.L"])[-1] - joint(rest, th, rig.expected["foot.L"])[0]
+    )
     np.testing.assert_allclose(moved_t, moved_c, atol=1e-6)
 
 
@@ -188,12 +215,18 @@ def test_demo_clip_feet_on_every_rig() -> None:
         heads, _, _ = pose(rest, rig.expected, CLIP)
         for s in "LR":
             f = joint(rest, heads, rig.expected[f"foot.{s}"])
-            assert np.abs(f - rest.heads[rest.index(rig.expected[f"foot.{s}"])]).max() < 0.003, rig.name
+            assert np.abs(f - rest.heads[rest.index(rig.expected[f"foot.{s}"])]).max() < 0.003, (
+                rig.name
+            )
 
 
 def test_rest_pose_is_detected_and_can_be_overridden() -> None:
-    for rig, kind, deg in ((H.demo(), "a-pose", 50), (H.mixamo(), "t-pose", 0),
-                           (H.vrm(30.0), "a-pose", 30), (H.unreal(-60.0), "other", -60)):
+    for rig, kind, deg in (
+        (H.demo(), "a-pose", 50),
+        (H.mixamo(), "t-pose", 0),
+        (H.vrm(30.0), "a-pose", 30),
+        (H.unreal(-60.0), "other", -60),
+    ):
         rest = rig.rest()
         got = detect_rest_pose(rest, rig.expected)
         assert got.kind == kind and got.arm_angle_deg["L"] == pytest.approx(deg, abs=1e-6)
@@ -264,16 +297,22 @@ def test_missing_roles_are_absorbed_by_the_bones_below() -> None:
     dc = ct[-1, canon.index("head")] - ct[0, canon.index("head")]
     dt = tails[-1, rest.index("Head")] - tails[0, rest.index("Head")]
     np.testing.assert_allclose(dt, dc, atol=1e-9)
-    back = canonical_curves(retarget_values(still(neck=(0, 0.4, 0), head=(0.1, 0.3, 0)), plan,
-                                            dict.fromkeys(rig.expected.values(), "QUATERNION")),
-                            plan, dict.fromkeys(rig.expected.values(), "QUATERNION"))
+    back = canonical_curves(
+        retarget_values(
+            still(neck=(0, 0.4, 0), head=(0.1, 0.3, 0)),
+            plan,
+            dict.fromkeys(rig.expected.values(), "QUATERNION"),
+        ),
+        plan,
+        dict.fromkeys(rig.expected.values(), "QUATERNION"),
+    )
     assert "neck" not in back and abs(float(back["head"][-1, 1])) > 0.6  # the neck's turn too
 
 
 def test_a_y_up_armature_is_detected() -> None:
     """Armature space with Y up (an FBX import under a rotated object): the motion turns with it."""
     rig = H.quarter_rolls(H.mixamo("mixamorig:", 0.0))
-    turn = axis_angle_matrix([1.0, 0.0, 0.0], math.pi / 2)  # Z up → Y up, −Y front → −Z front
+    turn = axis_angle_matrix([1.0, 0.0, 0.0], math.pi / 2)  # Z up → Y up, front −Y → −Z
     heads = np.asarray(rig.heads) @ turn.T
     tails = np.asarray(rig.tails) @ turn.T
     from moodrig.core.retarget import rest_rig

@@ -40,7 +40,14 @@ def test_euler_orders_apply_the_first_letter_first() -> None:
         a, b, c = (by_axis[k] for k in order)
         np.testing.assert_allclose(euler_to_matrix([x, y, z], order), c @ b @ a, atol=1e-12)
     # Blender's eul_to_mat3, written out for XYZ.
-    ci, cj, ch, si, sj, sh = math.cos(x), math.cos(y), math.cos(z), math.sin(x), math.sin(y), math.sin(z)
+    ci, cj, ch, si, sj, sh = (
+        math.cos(x),
+        math.cos(y),
+        math.cos(z),
+        math.sin(x),
+        math.sin(y),
+        math.sin(z),
+    )
     m = euler_to_matrix([x, y, z], "XYZ")
     assert m[0, 0] == pytest.approx(cj * ch) and m[2, 0] == pytest.approx(-sj)
     assert m[0, 1] == pytest.approx(sj * si * ch - ci * sh) and m[2, 2] == pytest.approx(cj * ci)
@@ -50,7 +57,9 @@ def test_euler_orders_apply_the_first_letter_first() -> None:
 def test_euler_round_trip_and_continuity(order: str) -> None:
     angles = RNG.uniform(-1.4, 1.4, (50, 3))
     for a in angles:  # unrelated frames one by one: Blender's own pick, the smaller angles
-        np.testing.assert_allclose(matrix_to_euler(euler_to_matrix(a[None], order), order)[0], a, atol=1e-9)
+        np.testing.assert_allclose(
+            matrix_to_euler(euler_to_matrix(a[None], order), order)[0], a, atol=1e-9
+        )
     # A turn that winds past ±π stays continuous (no 2π jumps) and means the same rotation.
     t = np.linspace(0, 1, 200)
     path = np.stack([0.2 * np.sin(3 * t), 0.4 * t, 5.0 * t], axis=1)
@@ -91,10 +100,16 @@ def test_bone_rest_frames_follow_blenders_rule() -> None:
     dirs = RNG.normal(size=(30, 3))
     rolls = RNG.uniform(-3, 3, 30)
     m = vec_roll_to_mat3(dirs, rolls)
-    np.testing.assert_allclose(m @ np.swapaxes(m, 1, 2), np.broadcast_to(np.eye(3), m.shape), atol=1e-12)
-    np.testing.assert_allclose(m[:, :, 1], dirs / np.linalg.norm(dirs, axis=1, keepdims=True), atol=1e-12)
+    np.testing.assert_allclose(
+        m @ np.swapaxes(m, 1, 2), np.broadcast_to(np.eye(3), m.shape), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        m[:, :, 1], dirs / np.linalg.norm(dirs, axis=1, keepdims=True), atol=1e-12
+    )
     back = bone_roll(dirs, m)
-    np.testing.assert_allclose(np.remainder(back - rolls + np.pi, 2 * np.pi) - np.pi, 0.0, atol=1e-9)
+    np.testing.assert_allclose(
+        np.remainder(back - rolls + np.pi, 2 * np.pi) - np.pi, 0.0, atol=1e-9
+    )
     down = vec_roll_to_mat3([0, -1, 0], 0.0)  # the singular direction uses Blender's fallback
     np.testing.assert_allclose(down, np.diag([-1.0, -1.0, 1.0]))
 
@@ -107,13 +122,23 @@ def test_minimal_rotation_and_orthonormal() -> None:
     flip = minimal_rotation([1.0, 0, 0], [-1.0, 0, 0])
     np.testing.assert_allclose(flip @ [1.0, 0, 0], [-1.0, 0, 0], atol=1e-12)
     scaled = 2.5 * euler_to_matrix([0.1, 0.2, 0.3], "XYZ")
-    np.testing.assert_allclose(orthonormal(scaled), euler_to_matrix([0.1, 0.2, 0.3], "XYZ"), atol=1e-12)
+    np.testing.assert_allclose(
+        orthonormal(scaled), euler_to_matrix([0.1, 0.2, 0.3], "XYZ"), atol=1e-12
+    )
 
 
 def test_matches_blender_itself() -> None:
     """Bone rest matrices from head/tail/roll and every rotation mode, against bpy 5.0.1."""
-    dirs = [[0, 0, 1], [0, 0, -1], [1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, -1, 1e-5],
-            *RNG.normal(size=(12, 3)).tolist()]
+    dirs = [
+        [0, 0, 1],
+        [0, 0, -1],
+        [1, 0, 0],
+        [-1, 0, 0],
+        [0, 1, 0],
+        [0, -1, 0],
+        [0, -1, 1e-5],
+        *RNG.normal(size=(12, 3)).tolist(),
+    ]
     rolls = RNG.uniform(-3, 3, len(dirs)).tolist()
     angles = RNG.uniform(-3, 3, (6, 3)).tolist()
     res = run_bpy(f"""
@@ -128,7 +153,8 @@ def test_matches_blender_itself() -> None:
             b = arm.edit_bones.new(f"b{{i}}")
             b.head, b.tail, b.roll = (0, 0, 0), d, r
         bpy.ops.object.mode_set(mode="OBJECT")
-        rest = [[list(row) for row in arm.bones[f"b{{i}}"].matrix_local.to_3x3()] for i in range(len(dirs))]
+        rest = [[list(row) for row in arm.bones[f"b{{i}}"].matrix_local.to_3x3()]
+                for i in range(len(dirs))]
         orders = {{o: [[list(r) for r in mathutils.Euler(a, o).to_matrix()] for a in angles]
                   for o in ("XYZ", "XZY", "YXZ", "YZX", "ZXY", "ZYX")}}
         quats = [list(mathutils.Euler(a, "XYZ").to_quaternion()) for a in angles]
