@@ -184,7 +184,7 @@ def channel_tolerances(values: Any, mode: str, tolerance: float) -> F64:
         return np.full(c, tolerance)
     if mode == "QUATERNION":
         return np.full(c, tolerance / 2.0)
-    big = max(float(np.abs(v[:, 0]).max()), 1.0)
+    big = max(float(np.abs(v[:, 0]).max()), tolerance)
     return np.array([tolerance / 2.0, *([tolerance / (2.0 * big)] * 3)])
 
 
@@ -201,8 +201,10 @@ def reduce_rotation(
     dense = from_mode(v, mode)
     frames = first_frame + np.arange(len(v), dtype=np.float64)
     for _ in range(4 * len(v)):
-        fits = [fit_curve(v[:, c], float(tols[c]), first_frame, sorted(extra[c]))
-                for c in range(v.shape[1])]
+        fits = [
+            fit_curve(v[:, c], float(tols[c]), first_frame, sorted(extra[c]))
+            for c in range(v.shape[1])
+        ]
         keyed = np.stack([evaluate(k, frames) for k in fits], 1)
         err = angle_between(from_mode(keyed, mode), dense)
         worst = int(np.argmax(err))
@@ -249,11 +251,13 @@ class SparseSummary:
     def line(self) -> str:
         """One line for a summary."""
         moving = 1.0 - self.moving_sparse_keys / max(self.moving_dense_keys, 1)
-        return (f"keys: {self.sparse_keys} of {self.dense_keys} dense "
-                f"(-{100 * self.reduction:.1f} %; the {self.moving_channels} moving channels "
-                f"{self.moving_sparse_keys} of {self.moving_dense_keys}, -{100 * moving:.1f} %), "
-                f"max deviation {math.degrees(self.max_rotation_error):.3f}° "
-                f"(tolerance {math.degrees(self.tolerance):.2f}°)")
+        return (
+            f"keys: {self.sparse_keys} of {self.dense_keys} dense "
+            f"(-{100 * self.reduction:.1f} %; the {self.moving_channels} moving channels "
+            f"{self.moving_sparse_keys} of {self.moving_dense_keys}, -{100 * moving:.1f} %), "
+            f"max deviation {math.degrees(self.max_rotation_error):.3f}° "
+            f"(tolerance {math.degrees(self.tolerance):.2f}°)"
+        )
 
 
 def reduce_curves(
@@ -263,8 +267,10 @@ def reduce_curves(
     first_frame: float = 0.0,
 ) -> dict[str, list[FCurveKeys]]:
     """Bone (or role) → keys per channel; ``modes``: each curve's rotation mode (XYZ if None)."""
-    return {name: reduce_rotation(v, (modes or {}).get(name, "XYZ"), tolerance, first_frame)
-            for name, v in curves.items()}
+    return {
+        name: reduce_rotation(v, (modes or {}).get(name, "XYZ"), tolerance, first_frame)
+        for name, v in curves.items()
+    }
 
 
 def sparse_summary(
@@ -285,13 +291,26 @@ def sparse_summary(
         sparse += sum(len(k) for k in keys)
         for k in keys:
             if len(k) > 1:
-                moving, moving_dense, moving_sparse = (moving + 1, moving_dense + len(v),
-                                                       moving_sparse + len(k))
+                moving, moving_dense, moving_sparse = (
+                    moving + 1,
+                    moving_dense + len(v),
+                    moving_sparse + len(k),
+                )
         worst_ch = max(worst_ch, float(np.abs(keyed - v).max()))
-        worst_rot = max(worst_rot, float(angle_between(from_mode(keyed, mode),
-                                                       from_mode(v, mode)).max()))
-    return SparseSummary(dense, sparse, 1.0 - sparse / max(dense, 1), worst_rot, worst_ch,
-                         tolerance, moving, moving_dense, moving_sparse)
+        worst_rot = max(
+            worst_rot, float(angle_between(from_mode(keyed, mode), from_mode(v, mode)).max())
+        )
+    return SparseSummary(
+        dense,
+        sparse,
+        1.0 - sparse / max(dense, 1),
+        worst_rot,
+        worst_ch,
+        tolerance,
+        moving,
+        moving_dense,
+        moving_sparse,
+    )
 
 
 @dataclass(frozen=True)
