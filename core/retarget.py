@@ -21,7 +21,8 @@ A target bone b playing role r gets
 where A maps canonical axes to the target's armature axes (its character frame: left, back,
 up; identity for a Z-up rig facing −Y) and K_b is the rest correction (below). Its pose value
 is then L_b = B_b⁻¹ · Δ_a⁻¹ · Δ_b · B_b with a the nearest *mapped* ancestor of b (bones
-between them are unmapped and stay at rest, so they carry Δ_a unchanged). The world look of
+between them are unmapped and stay at rest, so they carry Δ_a unchanged; a bone that does not
+inherit its parent's rotation, ``use_inherit_rotation`` off, takes Δ_a = I). The world look of
 every mapped bone therefore equals the canonical rig's, whatever the rolls, and a role the rig
 lacks (no neck) is absorbed by its mapped descendants (the head still turns as far).
 
@@ -30,9 +31,10 @@ first brings each arm bone to the canonical rest direction: K_b = C_b · K_a, wi
 minimal rotation that takes the bone's rest direction, already moved by its ancestors'
 correction (K_a · d_b), to the canonical direction A · d_canon,r. Only the arm chain (upper
 arm, forearm, hand) is corrected: the spine, legs and feet keep their own rest so the
-character keeps standing as modelled. Written out per bone, D_b = (K_a⁻¹ Δ^m_r K_a) · C'_b
-with Δ^m the canonical motion's relative rotation and C'_b = K_a⁻¹ C_b K_a: the brief form
-"D_b = D_motion,b · C_b" is the case K_a = I.
+character keeps standing as modelled. Written out per bone, D_b = (K_a⁻¹ D^m_r K_a) · C'_b
+with D^m_r the canonical motion's own relative rotation at the joint and C'_b = K_a⁻¹ C_b K_a
+the correction seen from the parent; where the parent is not corrected (K_a = I) this is
+simply D_b = D^m_r · C_b.
 
 Planted feet. Hips motion moves the thighs; with ``plant_feet`` each leg (thigh, shin and,
 when mapped, foot) is solved by two-bone IK so the ankle stays where the legs' own motion puts
@@ -114,6 +116,8 @@ class RestRig:
         tails: (n, 3) rest tail positions (``Bone.tail_local``).
         rest: (n, 3, 3) rest orientations (rotation of ``Bone.matrix_local``): columns are the
             bone's local X, Y, Z axes in armature space.
+        inherit: per bone, whether it follows its parent's rotation (``Bone.use_inherit_rotation``);
+            empty means every bone does.
     """
 
     names: tuple[str, ...]
@@ -121,6 +125,11 @@ class RestRig:
     heads: F64
     tails: F64
     rest: F64
+    inherit: tuple[bool, ...] = ()
+
+    def follows(self, i: int) -> bool:
+        """True if bone ``i`` has a parent whose rotation it inherits."""
+        return self.parents[i] >= 0 and (not self.inherit or self.inherit[i])
 
     def index(self, name: str) -> int:
         """Position of bone ``name`` (ValueError naming the bone if the rig lacks it)."""
@@ -147,12 +156,14 @@ def rest_rig(
     *,
     rolls: Any = None,
     matrices: Any = None,
+    inherit_rotation: Sequence[bool] | None = None,
 ) -> RestRig:
     """A :class:`RestRig` from per-bone data in any order.
 
     ``parents``: the parent's name or None. Orientation from ``matrices`` ((n, 3, 3) or
     (n, 4, 4) ``Bone.matrix_local``; scale and shear are removed) if given, else from
     ``rolls`` (radians, the edit bone's roll; 0 when omitted) with Blender's rule.
+    ``inherit_rotation``: ``Bone.use_inherit_rotation`` per bone (all True when omitted).
     """
     names = list(names)
     n = len(names)
@@ -197,12 +208,14 @@ def rest_rig(
     def parent_index(i: int) -> int:
         p = parents[i]
         return -1 if p is None else new[pos[p]]
+
     return RestRig(
         names=tuple(names[i] for i in order),
         parents=tuple(parent_index(i) for i in order),
         heads=h[order],
         tails=t[order],
         rest=rest[order],
+        inherit=() if inherit_rotation is None else tuple(bool(inherit_rotation[i]) for i in order),
     )
 
 
@@ -265,7 +278,6 @@ class RetargetPlan:
         frame: 3×3, canonical axes → the rig's armature axes (A above).
         rest_pose: the detected rest pose.
         corrections: bone → 3×3 rest correction K_b in armature space.
-        mapped_parent: bone → its nearest mapped ancestor (None at the top).
         legs: (thigh, shin, foot or None) bone names of each leg solved to keep its foot.
     """
 
@@ -274,7 +286,6 @@ class RetargetPlan:
     frame: F64
     rest_pose: RestPose
     corrections: dict[str, F64]
-    mapped_parent: dict[str, str | None]
     legs: tuple[tuple[str, str, str | None], ...]
 
 
@@ -354,15 +365,6 @@ def detect_rest_pose(rig: RestRig, bone_map: Mapping[str, str], frame: Any = Non
     return RestPose(kind, angles)
 
 
-def _nearest_mapped(rig: RestRig, bone: str, mapped: set[str]) -> str | None:
-    i = rig.parents[rig.index(bone)]
-    while i >= 0:
-        if rig.names[i] in mapped:
-            return rig.names[i]
-        i = rig.parents[i]
-    return None
-
-
 def plan_retarget(
     rig: RestRig, bone_map: Mapping[str, str], config: RetargetConfig | None = None
 ) -> RetargetPlan:
@@ -380,30 +382,27 @@ def plan_retarget(
         raise ValueError("a bone is mapped to more than one role")
     a = character_frame(rig, bmap) if cfg.frame is None else orthonormal(np.asarray(cfg.frame))
     rest = detect_rest_pose(rig, bmap, a)
-    mapped = set(bmap.values())
     role_of = {b: r for r, b in bmap.items()}
-    parent = {b: _nearest_mapped(rig, b, mapped) for b in mapped}
     corr: dict[str, F64] = {}
-    for i in range(len(rig.names)):  # parents first
-        b = rig.names[i]
-        if b not in mapped:
-            continue
-        p = parent[b]
-        k = corr[p] if p is not None else np.eye(3)
-        r = role_of[b]
+    carried: list[F64] = []  # per bone (parents first): the correction it is carried by
+    for i, b in enumerate(rig.names):
+        k = carried[rig.parents[i]] if rig.follows(i) else np.eye(3)
+        r = role_of.get(b)
         if r in CORRECTED_ROLES and cfg.rest_pose in ("auto", "t-pose"):
             if cfg.rest_pose == "t-pose":  # the whole arm taken as horizontal, outward
                 d = a @ np.array([1.0 if r.endswith(".L") else -1.0, 0.0, 0.0])
             else:
                 d = _segment(rig, bmap, r)
             k = minimal_rotation(k @ d, a @ _CANON_DIR[r]) @ k
-        corr[b] = k
+        if r is not None:
+            corr[b] = k
+        carried.append(k)
     legs = []
     for s in ("L", "R"):
         th, sh, ft = (bmap.get(f"{x}.{s}") for x in ("thigh", "shin", "foot"))
         if th and sh and rig.is_ancestor(th, sh):
             legs.append((th, sh, ft if ft and rig.is_ancestor(sh, ft) else None))
-    return RetargetPlan(rig, bmap, a, rest, corr, parent, tuple(legs) if cfg.plant_feet else ())
+    return RetargetPlan(rig, bmap, a, rest, corr, tuple(legs) if cfg.plant_feet else ())
 
 
 def canonical_deltas(
@@ -429,14 +428,28 @@ def canonical_deltas(
     return out
 
 
+def _parent_deltas(rig: RestRig, world: Mapping[str, F64], n: int) -> dict[str, F64]:
+    """Bone → the delta it inherits: its parent's (a bone not in ``world`` is at rest and
+    passes its own inherited delta on), identity for a root or a bone that does not inherit
+    rotation."""
+    eye = np.broadcast_to(np.eye(3), (n, 3, 3))
+    own: list[F64] = []
+    out: dict[str, F64] = {}
+    for i, b in enumerate(rig.names):
+        inherited = own[rig.parents[i]] if rig.follows(i) else eye
+        out[b] = inherited
+        own.append(np.asarray(world[b]) if b in world else inherited)
+    return out
+
+
 def _local(plan: RetargetPlan, world: Mapping[str, F64]) -> dict[str, F64]:
-    """Pose-bone rotations L_b = B_b⁻¹ Δ_a⁻¹ Δ_b B_b of every mapped bone."""
+    """Pose-bone rotations L_b = B_b⁻¹ Δ_parent⁻¹ Δ_b B_b of every bone in ``world``."""
+    n = len(next(iter(world.values())))
+    inherited = _parent_deltas(plan.rig, world, n)
     out: dict[str, F64] = {}
     for b, d in world.items():
         rest = plan.rig.rest[plan.rig.index(b)]
-        p = plan.mapped_parent[b]
-        rel = d if p is None else np.swapaxes(world[p], -1, -2) @ d
-        out[b] = rest.T @ rel @ rest
+        out[b] = rest.T @ np.swapaxes(inherited[b], -1, -2) @ d @ rest
     return out
 
 
@@ -445,10 +458,10 @@ def world_deltas(plan: RetargetPlan, local: Mapping[str, Any]) -> dict[str, F64]
     (pose rotations per bone; any bone not given is at rest)."""
     rig = plan.rig
     n = len(next(iter(local.values())))
+    eye = np.broadcast_to(np.eye(3), (n, 3, 3))
     out: dict[str, F64] = {}
     for i, b in enumerate(rig.names):
-        p = rig.parents[i]
-        base = out[rig.names[p]] if p >= 0 else np.broadcast_to(np.eye(3), (n, 3, 3))
+        base = out[rig.names[rig.parents[i]]] if rig.follows(i) else eye
         if b in local:
             rest = rig.rest[i]
             out[b] = base @ (rest @ np.asarray(local[b], dtype=np.float64) @ rest.T)
@@ -570,13 +583,7 @@ def canonical_curves(
     if not local:
         raise ValueError("none of the mapped bones has values")
     n = len(next(iter(local.values())))
-    world: dict[str, F64] = {}
-    for b in plan.rig.names:  # parents first
-        if b in local:
-            p = plan.mapped_parent[b]
-            base = world[p] if p is not None else np.broadcast_to(np.eye(3), (n, 3, 3))
-            rest = plan.rig.rest[plan.rig.index(b)]
-            world[b] = base @ (rest @ local[b] @ rest.T)
+    world = world_deltas(plan, local)
     a = plan.frame
     canon: dict[str, F64] = {}
     out: dict[str, NDArray[np.float32]] = {}
@@ -584,7 +591,7 @@ def canonical_curves(
         p = ROLE_PARENT[role]
         base = canon[p] if p is not None else np.broadcast_to(np.eye(3), (n, 3, 3))
         bone = plan.bone_map.get(role)
-        if bone is None or bone not in world:
+        if bone is None or bone not in local:
             canon[role] = np.array(base)
             continue
         canon[role] = a.T @ world[bone] @ plan.corrections[bone].T @ a

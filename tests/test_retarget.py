@@ -22,6 +22,7 @@ from moodrig.core.retarget import (
     detect_rest_pose,
     plan_retarget,
     pose_positions,
+    rest_rig,
     retarget,
     retarget_values,
     world_deltas,
@@ -109,13 +110,17 @@ SEGMENTS = [
 ]
 
 
-@pytest.mark.parametrize("rig", RIGS, ids=IDS)
-def test_same_look_on_every_rig(rig: H.TestRig) -> None:
-    """Every joint-to-joint segment of the demo clip points the same way as on the demo rig."""
+def _angle_deg(dc: np.ndarray, dt: np.ndarray) -> float:
+    cos = np.sum(dc * dt, 1) / np.linalg.norm(dc, axis=1) / np.linalg.norm(dt, axis=1)
+    return float(np.degrees(np.arccos(np.clip(cos, -1, 1))).max())
+
+
+def worst_direction_error(rig: H.TestRig, rest: RestRig) -> float:
+    """Largest angle (degrees) between a segment of the demo clip on ``rest`` and on the demo
+    rig: joint to joint, and the hand bones themselves (no joint below them)."""
     canon = canonical_rig()
-    ch, _, _ = pose(canon, {r: r for r in BONE_ROLES}, CLIP)
-    rest = rig.rest()
-    th, _, _plan = pose(rest, rig.expected, CLIP)
+    ch, tc, _ = pose(canon, {r: r for r in BONE_ROLES}, CLIP)
+    th, tt, _ = pose(rest, rig.expected, CLIP)
     worst = 0.0
     for a, b in SEGMENTS:
         if rig.name == "biped" and a.startswith(("thigh", "shin")):
@@ -123,18 +128,39 @@ def test_same_look_on_every_rig(rig: H.TestRig) -> None:
         if a in rig.expected and b in rig.expected:
             dc = joint(canon, ch, b) - joint(canon, ch, a)
             dt = joint(rest, th, rig.expected[b]) - joint(rest, th, rig.expected[a])
-            cos = np.sum(dc * dt, 1) / np.linalg.norm(dc, axis=1) / np.linalg.norm(dt, axis=1)
-            worst = max(worst, float(np.degrees(np.arccos(np.clip(cos, -1, 1))).max()))
-    assert worst < 0.05, worst
-    # The hand bones themselves (no joint below them) also point the same way.
-    _, tc, _ = pose(canon, {r: r for r in BONE_ROLES}, CLIP)
-    _, tt, _ = pose(rest, rig.expected, CLIP)
+            worst = max(worst, _angle_deg(dc, dt))
     for s in "LR":
         if f"hand.{s}" in rig.expected:
             i, k = canon.index(f"hand.{s}"), rest.index(rig.expected[f"hand.{s}"])
-            dc, dt = tc[:, i] - ch[:, i], tt[:, k] - th[:, k]
-            cos = np.sum(dc * dt, 1) / np.linalg.norm(dc, axis=1) / np.linalg.norm(dt, axis=1)
-            assert np.degrees(np.arccos(np.clip(cos, -1, 1))).max() < 0.05
+            worst = max(worst, _angle_deg(tc[:, i] - ch[:, i], tt[:, k] - th[:, k]))
+    return worst
+
+
+@pytest.mark.parametrize("rig", RIGS, ids=IDS)
+def test_same_look_on_every_rig(rig: H.TestRig) -> None:
+    """Every segment of the demo clip points the same way as on the demo rig."""
+    assert worst_direction_error(rig, rig.rest()) < 0.05
+
+
+def test_bones_that_do_not_inherit_rotation() -> None:
+    """``use_inherit_rotation`` off on the head, a forearm and a thigh: the same look, planted
+    feet, and the values read back."""
+    rig = H.random_rolls(H.mixamo("", 0.0), 3)
+    off = {"Head", "LeftForeArm", "RightUpLeg"}
+    rest = rest_rig(
+        rig.names,
+        rig.parents,
+        rig.heads,
+        rig.tails,
+        rolls=rig.rolls,
+        inherit_rotation=[n not in off for n in rig.names],
+    )
+    assert worst_direction_error(rig, rest) < 0.05
+    plan = plan_retarget(rest, rig.expected)
+    modes = dict.fromkeys(rig.expected.values(), "QUATERNION")
+    back = canonical_curves(retarget_values(CLIP, plan, modes), plan, modes)
+    for role in ("head", "chest", "forearm.L", "hand.L"):
+        np.testing.assert_allclose(back[role], CLIP[role], atol=2e-5, err_msg=role)
 
 
 @pytest.mark.parametrize("rig", RIGS, ids=IDS)
@@ -315,8 +341,6 @@ def test_a_y_up_armature_is_detected() -> None:
     turn = axis_angle_matrix([1.0, 0.0, 0.0], math.pi / 2)  # Z up → Y up, front −Y → −Z
     heads = np.asarray(rig.heads) @ turn.T
     tails = np.asarray(rig.tails) @ turn.T
-    from moodrig.core.retarget import rest_rig
-
     up = rest_rig(rig.names, rig.parents, heads, tails, rolls=rig.rolls)
     frame = character_frame(up, rig.expected)
     np.testing.assert_allclose(frame, turn, atol=1e-12)
