@@ -48,7 +48,7 @@ SUM_TOLERANCE = 1e-9
 """A probability row must sum to 1 within this (``math.fsum``)."""
 
 _AXES = {"x": 0, "y": 1, "z": 2}
-_SHAPES = ("ease", "pulse", "oscillate", "track", "cycle")
+_SHAPES = ("ease", "pulse", "oscillate", "track", "cycle", "sway")
 _SOURCES = ("none", "yaw", "pitch", "roll")
 _POLICIES = ("ignore", "stay", "error")
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*\Z")  # \Z: '$' would accept a trailing newline

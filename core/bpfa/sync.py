@@ -4,9 +4,9 @@ Nothing here reads the sampler's log. From the curves and the definition alone:
 
 * **Behavior onsets**: a channel departs from rest when |angle| rises above ``theta`` after
   at least ``quiet_s`` seconds at or below it; the onset is walked back to the frame
-  where the rise began (per-frame increase above the channel's own step size during the
-  quiet stretch), and onsets of several channels
-  within ``merge_s`` are one onset (the earliest). Idle breathing stays below
+  where the rise began (per-frame increase above the channel's own step size while it was
+  quiet, so idle motion is not mistaken for the rise), and onsets of several channels
+  within ``merge_s`` are one onset (the earliest). Idle breathing and sway stay below
   ``theta`` by design of the library.
 * **Per-frame behavior**: each behavior's *signature* — the (channel, sign) pairs its motions
   drive beyond ``theta`` — is computed from the definition; a frame's active pairs (within
@@ -146,6 +146,12 @@ def detect_onsets(x: NDArray[np.floating[Any]], fps: float, cfg: SyncConfig | No
             q0 = max(0, t - quiet)
             q1 = q0 + max(2, (t - q0) * 2 // 5)
             floor = 1.5 * float(np.abs(np.diff(ac[q0:q1])).max()) if t - q0 >= 3 else c.rise_eps
+            # Idle motion: also its steps over the second before, where the joint stayed quiet.
+            w0 = max(0, q1 - round(fps))
+            steps = np.abs(np.diff(ac[w0:q1]))
+            calm = ~ab[w0 + 1 : q1] & ~ab[w0 : q1 - 1]
+            if calm.any():
+                floor = max(floor, 1.5 * float(steps[calm].max()))
             tau = t
             while tau > 0 and ac[tau] - ac[tau - 1] > floor:
                 tau -= 1
