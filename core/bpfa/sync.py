@@ -193,21 +193,21 @@ def f1_score(n_match: int, n_ref: int, n_det: int) -> tuple[float, float, float]
 # --------------------------------------------------------------------------- decoding
 
 
-def _actions_of(bpfa: Bpfa, body: str, seen: set[str] | None = None) -> set[str]:
-    seen = set() if seen is None else seen
-    if body in seen:
-        return set()
-    seen.add(body)
-    if body in bpfa.actions:
-        return {body}
-    if body in bpfa.composites:
-        out: set[str] = set()
-        for ch in bpfa.composites[body].children:
-            out |= _actions_of(bpfa, ch, seen)
-        return out
-    out = set()
-    for b in bpfa.subautomata[body].behaviors:
-        out |= _actions_of(bpfa, b.body, seen)
+def _actions_of(bpfa: Bpfa, body: str) -> set[str]:
+    """Every action ``body`` can play (an explicit stack: composites may nest thousands deep)."""
+    seen = {body}
+    stack = [body]
+    out: set[str] = set()
+    while stack:
+        b = stack.pop()
+        if b in bpfa.actions:
+            out.add(b)
+            continue
+        children = bpfa.composites[b].children if b in bpfa.composites else [x.body for x in bpfa.subautomata[b].behaviors]
+        for ch in children:
+            if ch not in seen:
+                seen.add(ch)
+                stack.append(ch)
     return out
 
 
