@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import math
 import struct
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from .headers import jpeg_size
 
 BMFF_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".3gp"})
 MAX_MOOV_BYTES = 64 * 1024 * 1024
@@ -121,3 +124,174 @@ def display_rotation(path: str | Path) -> int:
         ts, te = children[b"tkhd"]
         return _matrix_rotation(moov[ts:te])
     return 0
+
+
+# --------------------------------------------------------------------------- frame size and count
+
+MAX_HEADER_BYTES = 4 * 1024 * 1024
+"""AVI and Matroska headers are looked for in the file's first 4 MB (they come before the
+frames in every file these formats' muxers write)."""
+
+
+@dataclass(frozen=True)
+class VideoHeader:
+    """What a video's container says about its first video track, read without decoding.
+
+    Attributes:
+        width: largest frame width any header field claims, pixels.
+        height: largest frame height any header field claims, pixels.
+        frames: number of frames the container indexes, or None when it does not say
+            (Matroska, fragmented MP4).
+        container: "mp4", "avi" or "mkv".
+    """
+
+    width: int
+    height: int
+    frames: int | None
+    container: str
+
+
+def video_header(path: str | Path) -> VideoHeader | None:
+    """The frame size (and count) an MP4/MOV, AVI or Matroska/WebM header declares, by the
+    file's magic bytes (not its name); None for other formats or unreadable headers."""
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(16)
+            if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+                fh.seek(0)
+                return _avi_header(fh.read(MAX_HEADER_BYTES))
+            if head[:4] == b"\x1a\x45\xdf\xa3":
+                fh.seek(0)
+                return _mkv_header(fh.read(MAX_HEADER_BYTES))
+            if head[4:8] in (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip"):
+                moov = _read_moov(fh, p.stat().st_size)
+                return None if moov is None else _bmff_header(moov)
+    except (OSError, struct.error, IndexError):
+        return None
+    return None
+
+
+def _bmff_header(moov: bytes) -> VideoHeader | None:
+    for kind, start, end in _boxes(moov, 0, len(moov)):
+        if kind != b"trak":
+            continue
+        children = {k: (s, e) for k, s, e in _boxes(moov, start, end)}
+        if b"tkhd" not in children or b"mdia" not in children:
+            continue
+        mdia = {k: (s, e) for k, s, e in _boxes(moov, *children[b"mdia"])}
+        if b"hdlr" not in mdia or moov[mdia[b"hdlr"][0] + 8 : mdia[b"hdlr"][0] + 12] != b"vide":
+            continue
+        w = h = 0
+        ts, te = children[b"tkhd"]
+        tkhd = moov[ts:te]
+        at = 4 + (32 if tkhd[:1] == b"\x01" else 20) + 16 + 36  # width, height after the matrix
+        if len(tkhd) >= at + 8:
+            tw, th = struct.unpack(">II", tkhd[at : at + 8])
+            w, h = tw >> 16, th >> 16
+        frames = None
+        if b"minf" in mdia:
+            stbl = {k: (s, e) for k, s, e in _boxes(moov, *mdia[b"minf"])}.get(b"stbl")
+            table = {} if stbl is None else {k: (s, e) for k, s, e in _boxes(moov, *stbl)}
+            if b"stsd" in table:
+                s, e = table[b"stsd"]
+                entry = s + 8  # version/flags, entry_count; then the first sample entry
+                if e >= entry + 36:
+                    sw, sh = struct.unpack(">HH", moov[entry + 32 : entry + 36])
+                    w, h = max(w, sw), max(h, sh)
+            if b"stsz" in table and table[b"stsz"][1] >= table[b"stsz"][0] + 12:
+                (count,) = struct.unpack(">I", moov[table[b"stsz"][0] + 8 : table[b"stsz"][0] + 12])
+                frames = count or None
+        return VideoHeader(w, h, frames, "mp4")
+    return None
+
+
+def _riff_chunks(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
+    """(id, payload start, payload end) of the RIFF chunks in ``data[start:end]``; a LIST's
+    id is its list type (``hdrl``, ``strl``) and its payload starts after that type."""
+    out = []
+    i = start
+    while i + 8 <= min(end, len(data)):
+        cid, size = struct.unpack("<4sI", data[i : i + 8])
+        body = i + 8
+        if cid == b"LIST" and body + 4 <= len(data):
+            out.append((data[body : body + 4], body + 4, min(body + size, len(data))))
+        else:
+            out.append((cid, body, min(body + size, len(data))))
+        i = body + size + (size & 1)
+    return out
+
+
+def _avi_header(data: bytes) -> VideoHeader | None:
+    top = {k: (s, e) for k, s, e in reversed(_riff_chunks(data, 12, len(data)))}
+    hdrl = top.get(b"hdrl")
+    if hdrl is None:
+        return None
+    w = h = 0
+    frames: int | None = None
+    for kind, s, e in _riff_chunks(data, *hdrl):
+        if kind == b"avih" and e - s >= 40:
+            total, = struct.unpack("<I", data[s + 16 : s + 20])
+            aw, ah = struct.unpack("<II", data[s + 32 : s + 40])
+            w, h = max(w, aw), max(h, ah)
+            frames = total or None
+        elif kind == b"strl":
+            parts = {k: (a, b) for k, a, b in _riff_chunks(data, s, e)}
+            strh = parts.get(b"strh")
+            if strh is None or data[strh[0] : strh[0] + 4] != b"vids":
+                continue
+            if strh[1] - strh[0] >= 36:
+                length, = struct.unpack("<I", data[strh[0] + 32 : strh[0] + 36])
+                frames = length or frames
+            strf = parts.get(b"strf")
+            if strf is not None and strf[1] - strf[0] >= 12:
+                bw, bh = struct.unpack("<ii", data[strf[0] + 4 : strf[0] + 12])
+                w, h = max(w, abs(bw)), max(h, abs(bh))
+    if b"movi" in top:  # MJPEG: the first frame's own JPEG header (what the decoder allocates)
+        first = next(((a, b) for k, a, b in _riff_chunks(data, *top[b"movi"]) if k[2:] in (b"dc", b"db")), None)
+        if first is not None and data[first[0] : first[0] + 2] == b"\xff\xd8":
+            size = jpeg_size(data[first[0] : first[1]])
+            if size is not None:
+                w, h = max(w, size[0]), max(h, size[1])
+    return VideoHeader(w, h, frames, "avi")
+
+
+def _vint(data: bytes, i: int, keep_marker: bool) -> tuple[int, int]:
+    """An EBML variable-length integer at ``i``: (value, next index); value -1 = unknown size."""
+    first = data[i]
+    length = 9 - first.bit_length() if first else 9
+    if length > 8:
+        raise IndexError("bad EBML integer")
+    value = int.from_bytes(data[i : i + length], "big")
+    if not keep_marker:
+        value &= (1 << (7 * length)) - 1
+        if value == (1 << (7 * length)) - 1:
+            value = -1
+    return value, i + length
+
+
+_EBML_CONTAINERS = {0x18538067, 0x1654AE6B, 0xAE, 0xE0}
+"""Segment, Tracks, TrackEntry, Video: the path down to the pixel size."""
+_CLUSTER = 0x1F43B675
+
+
+def _mkv_header(data: bytes) -> VideoHeader | None:
+    w = h = 0
+    i = 0
+    while i < len(data):  # containers on the path are entered, every other element skipped
+        eid, i = _vint(data, i, keep_marker=True)
+        size, i = _vint(data, i, keep_marker=False)
+        if eid == _CLUSTER:
+            break  # frames begin: the tracks were before them
+        if eid in _EBML_CONTAINERS:
+            continue
+        if size < 0:
+            break
+        if eid in (0xB0, 0xBA, 0x54B0, 0x54BA) and 0 < size <= 8:  # PixelWidth/Height, DisplayWidth/Height
+            v = int.from_bytes(data[i : i + size], "big")
+            if eid in (0xB0, 0x54B0):
+                w = max(w, v)
+            else:
+                h = max(h, v)
+        i += size
+    return VideoHeader(w, h, None, "mkv") if w or h else None
