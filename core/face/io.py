@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 # OpenCV reads these once, when its codecs are first used: set them before importing cv2.
 os.environ.setdefault("OPENCV_IO_ENABLE_OPENEXR", "1")
@@ -230,10 +230,10 @@ class ReadStats:
     read: int = 0
     """Frames decoded and handed on."""
     skipped: int = 0
-    """Frames that could not be decoded and were passed over (a damaged stretch)."""
+    """Frames that could not be decoded between frames that were (a damaged stretch)."""
     missing: int = 0
-    """Frames the container indexes that were never reached (damage the decoder could not get
-    past, or a cut-off end); 0 when the container does not say how many frames it holds."""
+    """Frames the container indexes after the last frame decoded (undecodable or cut off);
+    0 when the container does not say how many frames it holds."""
     declared: int | None = None
     """Frames the container indexes (MP4/MOV, AVI), or None when it does not say."""
     retimed: int = 0
@@ -300,6 +300,8 @@ class FrameSource:
         self.limits = limits
         self.reuse_buffers = reuse_buffers
         self.stats = ReadStats()
+        self._rgb: Any = None  # frame buffers reused across frames (reuse_buffers)
+        self._upright: Any = None
         kind = classify(path)
         self._files: list[Path] = []
         self._cap: cv2.VideoCapture | None = None
@@ -357,77 +359,69 @@ class FrameSource:
         yield from self._timed_video(self._cap)
 
     def _refuse_if_too_damaged(self) -> None:
+        """Refuse once more than ``max_bad_fraction`` of the frames are known to be bad: of
+        those seen at the end, or already of the declared count while reading."""
         st = self.stats
-        total = st.read + st.bad()
+        total = st.read + st.bad() if st.finished or st.declared is None else st.declared
         if st.bad() > self.limits.max_bad_fraction * total:
+            some = "" if st.finished else "at least "
             raise InputError(
                 self.path,
-                f"{st.bad()} of {total} video frames cannot be decoded ({st.skipped} damaged, {st.missing} missing), "
+                f"{some}{st.bad()} of {total} video frames cannot be decoded ({st.skipped} damaged, {st.missing} missing), "
                 f"more than the {self.limits.max_bad_fraction:.0%} allowed: the file is damaged; re-export or repair it",
             )
 
     def _timed_video(self, cap: cv2.VideoCapture) -> Iterator[TimedFrame]:
+        """Decoded frames with their timestamps. A failed read is not the end: the next read
+        starts at the next packet, and after :data:`RETRY_GRABS` failures in a row a seek
+        jumps 1, 2, 4, ... frames past the damage (at most :data:`MAX_SEEKS` times)."""
         st, lim = self.stats, self.limits
         period = 1.0 / self.info.fps
-        # Any: OpenCV's stubs type buffers as Mat | ndarray; these hold uint8 HWC frames.
-        decoded: Any = None
-        rgb: Any = None
-        upright: Any = None
-        turn = _ROTATE.get(self.info.rotation)
-        fails = seeks = 0
+        last_index = (st.declared or self.info.frame_count or 0) - 1
+        decoded: Any = None  # OpenCV's stubs type buffers as Mat | ndarray: uint8 HWC here
+        pending = run = seeks = damage_seeks = 0  # failed reads since the last frame / in a row
         t0: float | None = None
         last_t = 0.0
-        gap = after_seek = False
         try:
             while st.read < lim.max_frames:
-                if not cap.grab():
-                    fails += 1
-                    if fails < RETRY_GRABS:
-                        continue  # the next read starts at the next packet
-                    past = st.read + st.skipped + 1  # the frame after the first undecodable one
-                    if seeks >= MAX_SEEKS or past >= (st.declared or self.info.frame_count or 0):
-                        break  # the end, or damage no seek gets past: the rest counts as missing
-                    st.skipped += fails
-                    fails, gap, after_seek = 0, True, True
-                    seeks += 1
-                    cap.set(cv2.CAP_PROP_POS_FRAMES, past)
-                    continue
-                jumped = fails
-                if fails:
-                    st.skipped += fails
-                    fails, gap = 0, True
-                ms = float(cap.get(cv2.CAP_PROP_POS_MSEC))
-                ok, decoded = cap.retrieve(decoded if self.reuse_buffers else None)
+                ok = cap.grab()
+                if ok:
+                    ms = float(cap.get(cv2.CAP_PROP_POS_MSEC))
+                    ok, decoded = cap.retrieve(decoded if self.reuse_buffers else None)
                 if not ok or decoded is None:
-                    st.skipped += 1
-                    gap = True
+                    pending += 1
+                    run += 1
+                    if run < RETRY_GRABS:
+                        continue
+                    target = st.read + st.skipped + (1 << damage_seeks)
+                    if seeks >= MAX_SEEKS or target > last_index:
+                        break  # the end, or damage no seek gets past: the rest is missing
+                    seeks += 1
+                    damage_seeks += 1
+                    run = 0
+                    cap.set(cv2.CAP_PROP_POS_FRAMES, target)
                     continue
-                h, w = decoded.shape[:2]
-                self._check_size(w, h, "")
+                self._check_size(decoded.shape[1], decoded.shape[0], "")
                 if t0 is None:
                     t0 = ms / 1000.0 if math.isfinite(ms) else 0.0
                 t = ms / 1000.0 - t0
-                if after_seek and st.read and t <= last_t:
-                    continue  # a seek lands before the damage: these frames were handed on already
-                after_seek = False
-                if st.read and not (last_t < t <= last_t + max(MAX_TIMESTAMP_JUMP_S, 2 * (jumped + 1) * period)):
-                    t = last_t + period  # no usable timestamp (or none at all: OpenCV says 0)
+                if damage_seeks and st.read and t <= last_t:
+                    continue  # a seek landed before the damage: this frame was handed on already
+                if st.read and not last_t < t <= last_t + max(MAX_TIMESTAMP_JUMP_S, 2 * (pending + 1) * period):
+                    t = last_t + period  # no usable timestamp (OpenCV says 0 when there is none)
                     st.retimed += 1
                 elif not st.read:
                     t = 0.0
+                if pending and damage_seeks:  # failed reads overcount what a seek jumped over
+                    pending = min(pending, max(0, round((t - last_t) / period) - 1))
+                st.skipped += pending
+                gap = pending > 0
+                pending = run = damage_seeks = 0
                 last_t = t
                 st.read += 1
                 if st.declared is not None and st.skipped > lim.max_bad_fraction * st.declared:
                     self._refuse_if_too_damaged()
-                # OpenCV writes into a given dst of the right shape and allocates otherwise.
-                if self.reuse_buffers and decoded.dtype == np.uint8 and decoded.ndim == 3 and decoded.shape[2] == 3:
-                    rgb = cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB, dst=rgb)
-                else:
-                    rgb = to_rgb8(decoded, source=self.path)
-                if turn is not None:
-                    upright = cv2.rotate(rgb, turn, dst=upright if self.reuse_buffers else None)
-                yield TimedFrame(t, rgb if turn is None else upright, gap)
-                gap = False
+                yield TimedFrame(t, self._upright_rgb(decoded), gap)
             else:
                 return  # stopped at max_frames: what follows is unknown, not missing
             st.finished = True
@@ -441,6 +435,20 @@ class FrameSource:
         if st.read == 0:
             raise InputError(self.path, "video contains no decodable frame")
         self._refuse_if_too_damaged()
+
+    def _upright_rgb(self, decoded: Any) -> NDArray[np.uint8]:
+        """A decoded BGR frame as upright RGB (into the reused buffers when asked)."""
+        reuse = self.reuse_buffers
+        if reuse and decoded.dtype == np.uint8 and decoded.ndim == 3 and decoded.shape[2] == 3:
+            # OpenCV writes into a given dst of the right shape and allocates otherwise.
+            self._rgb = cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB, dst=self._rgb if reuse else None)
+        else:
+            self._rgb = to_rgb8(decoded, source=self.path)
+        turn = _ROTATE.get(self.info.rotation)
+        if turn is None:
+            return cast(NDArray[np.uint8], self._rgb)
+        self._upright = cv2.rotate(self._rgb, turn, dst=self._upright if reuse else None)
+        return cast(NDArray[np.uint8], self._upright)
 
     def close(self) -> None:
         if self._cap is not None:

@@ -41,6 +41,9 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from numpy.typing import NDArray  # noqa: E402
 
+sys.path.insert(0, str(HERE))
+import media  # noqa: E402
+
 
 @dataclass(frozen=True)
 class Case:
@@ -53,6 +56,10 @@ class Case:
     """'error', 'face', 'gaps' or 'defined'."""
     phrase: str = ""
     """For 'error': text the InputError message must contain; for 'gaps': the missing ranges."""
+    reading: str = ""
+    """For a track: text the reading counts must contain ("8 frames read, 2 skipped")."""
+    max_frames: int | None = MAX_VIDEO_FRAMES
+    """Frames analysed (None: all of them, for short damaged videos read to their end)."""
 
 
 # --------------------------------------------------------------------------- pictures
@@ -310,6 +317,59 @@ def _video_bytes(tmp: Path, frames: list[NDArray[np.uint8]]) -> bytes:
     return data
 
 
+# --------------------------------------------------------------------------- damaged, timed and oversized videos
+
+
+def damaged_avi(n: int, damaged: set[int], cut_after: int | None = None) -> Callable[[Path], None]:
+    """An MJPEG AVI of ``n`` face frames; frames in ``damaged`` (0-based) are garbage; with
+    ``cut_after`` the file ends before that frame (its index and later frames lost)."""
+    def make(path: Path) -> None:
+        jpegs = [media.garbage(900, i) if i in damaged else media.jpeg(face_frame(i)) for i in range(n)]
+        data = media.mjpeg_avi(jpegs, 25.0, 640, 480)
+        if cut_after is not None:
+            data = data[: data.index(jpegs[cut_after])]
+        path.write_bytes(data)
+    return make
+
+
+def damaged_mp4(path: Path, n: int = 14) -> None:
+    """mp4v face clip with 3 kB of random bytes in the middle of its frame data."""
+    write_video(path, video_frames(n))
+    data = bytearray(path.read_bytes())
+    mdat = next(b for b in _boxes(data, 0, len(data)) if b[2] == b"mdat")
+    at = mdat[0] + mdat[1] // 2
+    data[at : at + 3000] = np.random.default_rng(9).integers(0, 256, 3000, dtype=np.uint8).tobytes()
+    path.write_bytes(bytes(data))
+
+
+def retimed_video(path: Path, durations_ms: list[int]) -> None:
+    """Face frames with the given durations (variable frame rate)."""
+    n = len(durations_ms)
+    write_video(path, video_frames(n), fps=n / (sum(durations_ms) / 1000))
+    media.retime_mp4(path, durations_ms)
+
+
+def huge_avi(header_side: int) -> Callable[[Path], None]:
+    """Two real 16000×16000 gray JPEG frames in an AVI whose headers say header_side²."""
+    def make(path: Path) -> None:
+        j = media.big_gray_jpeg(16_000)
+        path.write_bytes(media.mjpeg_avi([j, j], 25.0, header_side, header_side))
+    return make
+
+
+def claimed_mp4(path: Path) -> None:
+    write_video(path, video_frames(2))
+    media.claim_mp4_size(path, 16_000, 16_000)
+
+
+def claimed_mkv(path: Path) -> None:
+    wr = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (320, 256))
+    for f in video_frames(2):
+        wr.write(_bgr(cv2.resize(f, (320, 256))))
+    wr.release()
+    media.claim_mkv_size(path, 16_000, 16_000)
+
+
 # --------------------------------------------------------------------------- the corpus
 
 
@@ -377,6 +437,10 @@ CASES: list[Case] = [
     Case("bomb_1x4000000000.png", "decompression bomb", lambda p: png_header_only_bomb(p, 1, 4_000_000_000), "error", "more than the limit"),
     Case("bomb_65000x65000.jpg", "decompression bomb", jpeg_bomb, "error", "more than the limit"),
     Case("bomb_16000x16000.tif", "decompression bomb", tiff_bomb, "error", "more than the limit"),
+    Case("bomb_16000x16000.bmp", "decompression bomb", _w(media.bmp_bomb), "error", "more than the limit"),
+    Case("bomb_16000x16000.webp", "decompression bomb", _w(media.webp_bomb), "error", "more than the limit"),
+    Case("bomb_16000x16000.exr", "decompression bomb", _w(media.exr_bomb), "error", "more than the limit"),
+    Case("bomb_ppm_named.png", "decompression bomb", _w(media.ppm_bomb), "error", "not a readable image"),
     Case("zero_size_0x0.png", "decompression bomb", lambda p: png_header_only_bomb(p, 0, 0), "error", "empty image"),
     # Deep pixel formats.
     Case("float32.exr", "16-bit and float", lambda p: exr(p, half=False), "face"),
@@ -398,6 +462,18 @@ CASES: list[Case] = [
     Case("rotated_90.mp4", "video: rotated metadata", lambda p: rotated_video(p, 90), "face"),
     Case("rotated_180.mp4", "video: rotated metadata", lambda p: rotated_video(p, 180), "face"),
     Case("rotated_270.mp4", "video: rotated metadata", lambda p: rotated_video(p, 270), "face"),
+    Case("vfr_fast_then_slow.mp4", "video: variable frame rate", lambda p: retimed_video(p, [10] * 12 + [120] * 5), "face", max_frames=None),
+    # Damaged frames: skipped, counted, and the reading goes on; too many refuse the video.
+    Case("damaged_frames_3-4.avi", "video: damaged frames", damaged_avi(10, {2, 3}), "gaps", "3–4", reading="8 frames read, 2 skipped", max_frames=None),
+    Case("damaged_last_2.avi", "video: damaged frames", damaged_avi(10, {8, 9}), "face", reading="8 frames read, 0 skipped (undecodable), 2 missing", max_frames=None),
+    Case("damaged_mdat.mp4", "video: damaged frames", damaged_mp4, "defined", max_frames=None),
+    Case("damaged_half.avi", "video: damaged frames", damaged_avi(10, {2, 3, 4, 5, 6}), "error", "cannot be decoded"),
+    Case("cut_off_after_6.avi", "video: damaged frames", damaged_avi(10, set(), cut_after=6), "error", "4 missing"),
+    # Oversized frames: refused from the container header, before a frame is decoded.
+    Case("huge_16000x16000.avi", "video: oversized frames", huge_avi(16_000), "error", "more than the limit"),
+    Case("huge_jpeg_small_header.avi", "video: oversized frames", huge_avi(64), "error", "more than the limit"),
+    Case("huge_header.mp4", "video: oversized frames", claimed_mp4, "error", "more than the limit"),
+    Case("huge_header.mkv", "video: oversized frames", claimed_mkv, "error", "more than the limit"),
     Case("gap_frames_3-4.mp4", "video: face lost mid-clip", lambda p: write_video(p, video_frames(7, range(2, 4))), "gaps", "3–4"),
     Case("no_face.mp4", "video: face lost mid-clip", lambda p: write_video(p, [np.full((480, 640, 3), 96, np.uint8)] * 4), "error", "no face found in any of its 4 frame"),
     # Content.
@@ -461,16 +537,18 @@ def peak_rss_mb() -> float:
         return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM")) / 1024
 
 
-def check_one(path: Path) -> dict[str, object]:
+def check_one(path: Path, max_frames: int | None = MAX_VIDEO_FRAMES) -> dict[str, object]:
     """Run one input through analysis (as the bake does); the outcome and its cost."""
     from moodrig.core.errors import MoodrigError
     from moodrig.core.face import analyze_video
 
     t0 = time.perf_counter()
+    reading: list[str] = []
     try:
-        track = analyze_video(path, fill="hold", max_frames=MAX_VIDEO_FRAMES)
+        track = analyze_video(path, fill="hold", max_frames=max_frames, on_read=lambda st: reading.append(st.summary()))
         missing = [i + 1 for i, ok in enumerate(track.valid.tolist()) if not ok]
-        result: dict[str, object] = {"outcome": "track", "frames": len(track), "missing": _ranges(missing)}
+        result: dict[str, object] = {"outcome": "track", "frames": len(track), "missing": _ranges(missing),
+                                     "reading": reading[0] if reading else ""}
     except MoodrigError as exc:
         result = {"outcome": type(exc).__name__, "message": str(exc).replace(str(path), "<file>")}
     except Exception as exc:  # recorded: anything else is a bug the test reports
@@ -504,6 +582,8 @@ def verdict(case: Case, got: dict[str, object]) -> str:
             return f"expected missing frames {case.phrase} (+1 to reacquire), got {got}"
     elif case.expect == "defined" and outcome not in ("track", "InputError"):
         return f"expected a track or an InputError, got {outcome}"
+    if case.reading and case.reading not in str(got.get("reading", "")):
+        return f"reading counts lack {case.reading!r}: {got.get('reading')}"
     return ""
 
 
@@ -513,7 +593,7 @@ def check_all(names: list[str] | None = None) -> list[dict[str, object]]:
         if names and case.name not in names:
             continue
         print(json.dumps({"start": case.name}), flush=True)
-        got = check_one(OUT / case.name)
+        got = check_one(OUT / case.name, case.max_frames)
         row = {"name": case.name, "class": case.cls, "expect": case.expect, **got, "problem": verdict(case, got)}
         print(json.dumps(row), flush=True)
         rows.append(row)
@@ -522,7 +602,10 @@ def check_all(names: list[str] | None = None) -> list[dict[str, object]]:
 
 def _handled(row: dict[str, object]) -> str:
     if row["outcome"] == "track":
-        return f"track of {row['frames']} frame(s)" + (f", no face in frames {row['missing']}" if row["missing"] else "")
+        reading = str(row.get("reading", ""))
+        damaged = reading and not (" 0 skipped" in reading and " 0 missing" in reading)
+        return (f"track of {row['frames']} frame(s)" + (f", no face in frames {row['missing']}" if row["missing"] else "")
+                + (f"; {reading}" if damaged else ""))
     msg = str(row.get("message", "")).replace("<file>: ", "")
     return f"{row['outcome']}: {msg[:90]}"
 
