@@ -62,6 +62,11 @@ def _truncation(data: bytes) -> str | None:
     return None
 
 
+def _cv_message(exc: cv2.error) -> str:
+    """The last line of an OpenCV error, without its source path."""
+    return str(exc).strip().splitlines()[-1].split(") ")[-1][:200]
+
+
 def to_rgb8(img: NDArray[np.generic], *, source: str | Path | None = None) -> NDArray[np.uint8]:
     """Any decoded OpenCV image (BGR/BGRA/gray, uint8/uint16/float) → HWC uint8 RGB."""
     if img.ndim == 2:
@@ -321,7 +326,10 @@ class FrameSource:
         if header is not None:
             self._check_size(header.width, header.height, "the container header says ")
             self.stats.declared = header.frames
-        cap = cv2.VideoCapture(str(self.path))
+        try:  # FFmpeg everywhere: the same decoder, with timestamps, on every platform
+            cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
+        except cv2.error as exc:
+            raise InputError(self.path, f"cannot be opened as a video ({_cv_message(exc)})") from exc
         if not cap.isOpened():
             cap.release()
             raise InputError(self.path, "cannot be opened as a video (unknown codec or corrupt file)")
@@ -384,10 +392,13 @@ class FrameSource:
         last_t = 0.0
         try:
             while st.read < lim.max_frames:
-                ok = cap.grab()
-                if ok:
-                    ms = float(cap.get(cv2.CAP_PROP_POS_MSEC))
-                    ok, decoded = cap.retrieve(decoded if self.reuse_buffers else None)
+                try:
+                    ok = cap.grab()
+                    if ok:
+                        ms = float(cap.get(cv2.CAP_PROP_POS_MSEC))
+                        ok, decoded = cap.retrieve(decoded if self.reuse_buffers else None)
+                except cv2.error:
+                    ok = False  # a decoder's own assertion on damaged data: a failed read
                 if not ok or decoded is None:
                     pending += 1
                     run += 1
@@ -399,7 +410,10 @@ class FrameSource:
                     seeks += 1
                     damage_seeks += 1
                     run = 0
-                    cap.set(cv2.CAP_PROP_POS_FRAMES, target)
+                    try:
+                        cap.set(cv2.CAP_PROP_POS_FRAMES, target)
+                    except cv2.error:
+                        break
                     continue
                 self._check_size(decoded.shape[1], decoded.shape[0], "")
                 if t0 is None:
