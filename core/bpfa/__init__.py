@@ -35,7 +35,7 @@ from .model import (
     Timeline,
     Transition,
 )
-from .motion import joint_curves
+from .motion import check_curves, joint_curves
 from .sampler import compile_chain, sample_steps, sample_steps_batch, sample_timeline
 from .sync import Estimate, SyncConfig, SyncReport, estimate, summarize, sync_metrics
 
@@ -61,6 +61,7 @@ __all__ = [
     "Timeline",
     "Transition",
     "behavior_track",
+    "check_curves",
     "compile_chain",
     "default_library_path",
     "estimate",

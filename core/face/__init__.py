@@ -3,7 +3,7 @@
 Public API (what the Blender integration calls)::
 
     analyze_image(path_or_array) -> FaceResult     # raises InputError if no face
-    analyze_video(path, *, fill="hold"|"interpolate", max_frames=None, progress=None) -> ExpressionTrack
+    analyze_video(path, *, fill="hold"|"interpolate", max_frames=None, progress=None, on_read=None) -> ExpressionTrack
     read_image(path) -> HWC uint8 RGB              # size limits, clear InputError
     draw_overlay(image, result) -> HWC uint8 RGB
 
@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from ..errors import InputError
 from .analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult
-from .io import ReadLimits, as_rgb8, read_image
+from .io import ReadLimits, ReadStats, as_rgb8, read_image
 from .models import torch_threads
 from .overlay import draw_overlay
 from .video import VideoConfig, analyze_video
@@ -33,6 +33,7 @@ __all__ = [
     "FaceAnalyzer",
     "FaceResult",
     "ReadLimits",
+    "ReadStats",
     "VideoConfig",
     "analyze_image",
     "analyze_video",

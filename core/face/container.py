@@ -108,21 +108,30 @@ def display_rotation(path: str | Path) -> int:
         return 0
     if moov is None:
         return 0
+    track = _video_track(moov)
+    if track is None:
+        return 0
+    ts, te = track[0][b"tkhd"]
+    return _matrix_rotation(moov[ts:te])
+
+
+Boxes = dict[bytes, tuple[int, int]]
+"""Box type → (payload start, payload end) of the boxes inside one box."""
+
+
+def _video_track(moov: bytes) -> tuple[Boxes, Boxes] | None:
+    """The boxes of the first video ``trak`` (those inside it, those inside its ``mdia``)."""
     for kind, start, end in _boxes(moov, 0, len(moov)):
         if kind != b"trak":
             continue
         children = {k: (s, e) for k, s, e in _boxes(moov, start, end)}
         if b"tkhd" not in children or b"mdia" not in children:
             continue
-        ms, me = children[b"mdia"]
-        mdia = {k: (s, e) for k, s, e in _boxes(moov, ms, me)}
-        if b"hdlr" not in mdia:
-            continue
-        hs, _ = mdia[b"hdlr"]
-        if moov[hs + 8 : hs + 12] != b"vide":  # version/flags 4, pre_defined 4, handler_type 4
-            continue
-        ts, te = children[b"tkhd"]
-        return _matrix_rotation(moov[ts:te])
+        mdia = {k: (s, e) for k, s, e in _boxes(moov, *children[b"mdia"])}
+        hdlr = mdia.get(b"hdlr")
+        if hdlr is not None and moov[hdlr[0] + 8 : hdlr[0] + 12] == b"vide":  # version/flags, pre_defined, type
+            return children, mdia
+    return None
     return 0
 
 
@@ -138,8 +147,10 @@ class VideoHeader:
     """What a video's container says about its first video track, read without decoding.
 
     Attributes:
-        width: largest frame width any header field claims, pixels.
-        height: largest frame height any header field claims, pixels.
+        width: frame width the header declares for decoding, pixels (MP4: the sample
+            description, else the track header; AVI: the largest of its headers and its first
+            MJPEG frame; Matroska: the largest of pixel and display width).
+        height: frame height, likewise.
         frames: number of frames the container indexes, or None when it does not say
             (Matroska, fragmented MP4).
         container: "mp4", "avi" or "mkv".
@@ -173,37 +184,29 @@ def video_header(path: str | Path) -> VideoHeader | None:
 
 
 def _bmff_header(moov: bytes) -> VideoHeader | None:
-    for kind, start, end in _boxes(moov, 0, len(moov)):
-        if kind != b"trak":
-            continue
-        children = {k: (s, e) for k, s, e in _boxes(moov, start, end)}
-        if b"tkhd" not in children or b"mdia" not in children:
-            continue
-        mdia = {k: (s, e) for k, s, e in _boxes(moov, *children[b"mdia"])}
-        if b"hdlr" not in mdia or moov[mdia[b"hdlr"][0] + 8 : mdia[b"hdlr"][0] + 12] != b"vide":
-            continue
-        w = h = 0
-        ts, te = children[b"tkhd"]
-        tkhd = moov[ts:te]
-        at = 4 + (32 if tkhd[:1] == b"\x01" else 20) + 16 + 36  # width, height after the matrix
-        if len(tkhd) >= at + 8:
-            tw, th = struct.unpack(">II", tkhd[at : at + 8])
-            w, h = tw >> 16, th >> 16
-        frames = None
-        if b"minf" in mdia:
-            stbl = {k: (s, e) for k, s, e in _boxes(moov, *mdia[b"minf"])}.get(b"stbl")
-            table = {} if stbl is None else {k: (s, e) for k, s, e in _boxes(moov, *stbl)}
-            if b"stsd" in table:
-                s, e = table[b"stsd"]
-                entry = s + 8  # version/flags, entry_count; then the first sample entry
-                if e >= entry + 36:
-                    sw, sh = struct.unpack(">HH", moov[entry + 32 : entry + 36])
-                    w, h = max(w, sw), max(h, sh)
-            if b"stsz" in table and table[b"stsz"][1] >= table[b"stsz"][0] + 12:
-                (count,) = struct.unpack(">I", moov[table[b"stsz"][0] + 8 : table[b"stsz"][0] + 12])
-                frames = count or None
-        return VideoHeader(w, h, frames, "mp4")
-    return None
+    track = _video_track(moov)
+    if track is None:
+        return None
+    children, mdia = track
+    w = h = 0
+    ts, te = children[b"tkhd"]
+    tkhd = moov[ts:te]
+    at = 4 + (32 if tkhd[:1] == b"\x01" else 20) + 16 + 36  # width, height after the matrix
+    if len(tkhd) >= at + 8:
+        tw, th = struct.unpack(">II", tkhd[at : at + 8])
+        w, h = tw >> 16, th >> 16
+    frames = None
+    stbl = {k: (s, e) for k, s, e in _boxes(moov, *mdia[b"minf"])}.get(b"stbl") if b"minf" in mdia else None
+    table = {} if stbl is None else {k: (s, e) for k, s, e in _boxes(moov, *stbl)}
+    if b"stsd" in table:
+        s, e = table[b"stsd"]
+        entry = s + 8  # version/flags, entry_count; then the first sample entry
+        if e >= entry + 36:  # the coded size, what a decoder allocates: it wins over tkhd's
+            w, h = struct.unpack(">HH", moov[entry + 32 : entry + 36])
+    if b"stsz" in table and table[b"stsz"][1] >= table[b"stsz"][0] + 12:
+        (count,) = struct.unpack(">I", moov[table[b"stsz"][0] + 8 : table[b"stsz"][0] + 12])
+        frames = count or None
+    return VideoHeader(w, h, frames, "mp4")
 
 
 def _riff_chunks(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:

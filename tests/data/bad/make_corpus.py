@@ -234,35 +234,10 @@ def write_video(path: Path, frames: list[NDArray[np.uint8]], fps: float = 25.0) 
     wr.release()
 
 
-def _boxes(data: bytes | bytearray, start: int, end: int) -> list[tuple[int, int, bytes]]:
-    out = []
-    i = start
-    while i + 8 <= end:
-        size, kind = struct.unpack(">I4s", data[i : i + 8])
-        if size < 8:
-            break
-        out.append((i, size, kind))
-        i += size
-    return out
-
-
-def _find(data: bytes | bytearray, path: list[bytes]) -> list[tuple[int, int]]:
-    """(offset, size) chain of boxes along ``path`` (first match at every level)."""
-    chain = []
-    start, end = 0, len(data)
-    for kind in path:
-        hit = next((b for b in _boxes(data, start, end) if b[2] == kind), None)
-        if hit is None:
-            raise ValueError(f"no {kind!r} box")
-        chain.append((hit[0], hit[1]))
-        start, end = hit[0] + 8, hit[0] + hit[1]
-    return chain
-
-
 def rotate_mp4(path: Path, degrees: int = 90) -> None:
     """Set the track header's display matrix (what phones write for portrait video)."""
     data = bytearray(path.read_bytes())
-    off, _ = _find(data, [b"moov", b"trak", b"tkhd"])[-1]
+    off, _ = media.find_box(data, [b"moov", b"trak", b"tkhd"])[-1]
     assert data[off + 8] == 0, "tkhd version 0 expected"
     one, neg = 0x00010000, 0xFFFF0000
     m = {90: (0, one, 0, neg, 0, 0), 180: (neg, 0, 0, neg, 0, 0), 270: (0, neg, 0, one, 0, 0)}[degrees]
@@ -282,8 +257,8 @@ def vfr_mp4(path: Path) -> None:
     last half as long and the second half 1.5× as long (same total duration). The moov box
     follows mdat in OpenCV's files, so growing it moves no sample data."""
     data = bytearray(path.read_bytes())
-    chain = _find(data, [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stts"])
-    mdat = next(b for b in _boxes(data, 0, len(data)) if b[2] == b"mdat")
+    chain = media.find_box(data, [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stts"])
+    mdat = next(b for b in media.boxes(data, 0, len(data)) if b[2] == b"mdat")
     assert mdat[0] < chain[0][0], "moov must follow mdat"
     off, size = chain[-1]
     count, delta = struct.unpack(">II", data[off + 16 : off + 24])
@@ -336,7 +311,7 @@ def damaged_mp4(path: Path, n: int = 14) -> None:
     """mp4v face clip with 3 kB of random bytes in the middle of its frame data."""
     write_video(path, video_frames(n))
     data = bytearray(path.read_bytes())
-    mdat = next(b for b in _boxes(data, 0, len(data)) if b[2] == b"mdat")
+    mdat = next(b for b in media.boxes(data, 0, len(data)) if b[2] == b"mdat")
     at = mdat[0] + mdat[1] // 2
     data[at : at + 3000] = np.random.default_rng(9).integers(0, 256, 3000, dtype=np.uint8).tobytes()
     path.write_bytes(bytes(data))

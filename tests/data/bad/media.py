@@ -81,7 +81,8 @@ def big_gray_jpeg(side: int) -> bytes:
 # --------------------------------------------------------------------------- ISO BMFF
 
 
-def _boxes(data: bytes | bytearray, start: int, end: int) -> list[tuple[int, int, bytes]]:
+def boxes(data: bytes | bytearray, start: int, end: int) -> list[tuple[int, int, bytes]]:
+    """(offset, size, type) of the ISO BMFF boxes in ``data[start:end]``."""
     out = []
     i = start
     while i + 8 <= end:
@@ -98,7 +99,7 @@ def find_box(data: bytes | bytearray, path: list[bytes]) -> list[tuple[int, int]
     chain = []
     start, end = 0, len(data)
     for kind in path:
-        hit = next((b for b in _boxes(data, start, end) if b[2] == kind), None)
+        hit = next((b for b in boxes(data, start, end) if b[2] == kind), None)
         if hit is None:
             raise ValueError(f"no {kind!r} box")
         chain.append((hit[0], hit[1]))
@@ -113,7 +114,7 @@ def retime_mp4(path: Path, durations_ms: list[int]) -> None:
     data = bytearray(path.read_bytes())
     stbl = [b"moov", b"trak", b"mdia", b"minf", b"stbl"]
     chain = find_box(data, [*stbl, b"stts"])
-    mdat = next(b for b in _boxes(data, 0, len(data)) if b[2] == b"mdat")
+    mdat = next(b for b in boxes(data, 0, len(data)) if b[2] == b"mdat")
     assert mdat[0] < chain[0][0], "moov must follow mdat (growing it then moves no sample data)"
     mdhd, _ = find_box(data, [b"moov", b"trak", b"mdia", b"mdhd"])[-1]
     assert data[mdhd + 8] == 0, "mdhd version 0 expected"
