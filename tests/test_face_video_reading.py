@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -243,3 +244,16 @@ def test_a_smile_at_two_seconds_of_a_variable_rate_video_is_at_two_seconds(share
     assert smiling - neutral > 0.15, (neutral, smiling)
     first = int(np.argmax(smile > (neutral + smiling) / 2))  # the onset: halfway up
     assert abs(first / track.fps - 2.0) <= 1.5 / track.fps, (first, track.fps)
+
+
+def test_an_avi_header_frame_count_is_checked_against_its_index(tmp_path: Path) -> None:
+    """Headers claiming 4,294,967,280 frames around an index of 30: the index is what counts,
+    so nothing is reported missing (and the video is not refused as damaged)."""
+    data = bytearray(_avi(tmp_path / "x.avi", 30, set()).read_bytes())
+    for chunk, at in ((b"avih", 16), (b"strh", 32)):
+        struct.pack_into("<I", data, data.index(chunk) + 8 + at, 0xFFFFFFF0)
+    lying = tmp_path / "lying.avi"
+    lying.write_bytes(bytes(data))
+    assert int(cv2.VideoCapture(str(lying), cv2.CAP_FFMPEG).get(cv2.CAP_PROP_FRAME_COUNT)) == 0xFFFFFFF0
+    got, src = _read(lying)
+    assert len(got) == 30 and (src.stats.declared, src.stats.missing) == (30, 0)

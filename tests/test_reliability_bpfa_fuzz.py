@@ -638,3 +638,32 @@ def test_yaml_exponent_without_dot_gets_a_hint(tmp_path: Path) -> None:
     p.write_text(_yaml_minimal().replace("duration: 1.0", "duration: 1e308"), encoding="utf-8")
     with pytest.raises(DefinitionError, match=r"got '1e308'.*dot and a sign"):
         load_definition(p)
+
+
+SAMPLE_AND_MESSAGE = """
+import time
+from moodrig.core.bpfa import load_definition, sample_timeline
+from moodrig.core.errors import DefinitionError
+bpfa = load_definition({path!r})
+t0 = time.perf_counter()
+try:
+    sample_timeline(bpfa, [], {frames}, 24.0, 0); print("ok", time.perf_counter() - t0)
+except DefinitionError as e:
+    print(str(e))
+"""
+
+
+@pytest.mark.slow
+def test_deep_chains_under_millisecond_actions_are_refused_not_sampled_for_minutes(tmp_path: Path) -> None:
+    """10,000 nested single choices (each draws, so none can be skipped) above a 1 ms action,
+    entered once per frame for an hour: sampling stops at its step budget with a message."""
+    d = _chain(10_000, "choice")
+    d["actions"]["rest"]["outcomes"]["a"]["duration"] = 0.001
+    d["behaviors"]["idle"]["body"] = "c9999"
+    p = tmp_path / "deep.json"
+    p.write_text(json.dumps(d), encoding="utf-8")
+    got, elapsed = _in_subprocess(SAMPLE_AND_MESSAGE.format(path=str(p), frames=24 * 3600), timeout=120)
+    assert got.startswith(str(p)) and "took more than 5,000,000 steps" in got, got
+    assert elapsed < 60, elapsed
+    ok, _ = _in_subprocess(SAMPLE_AND_MESSAGE.format(path=str(p), frames=24 * 10), timeout=120)
+    assert ok.startswith("ok"), ok  # ten seconds of it sample fine

@@ -28,8 +28,10 @@ from .model import ANY, DONE_EVENT, Automaton, Bpfa, Event, Segment, Timeline
 
 MAX_EXPANSION = 10_000
 """Actions one behavior body may expand to before it is declared runaway."""
-MAX_EXPANSION_STEPS = 1_000_000
-"""Composites, sub-automaton steps and actions visited while expanding one body."""
+MAX_EXPANSION_STEPS = 5_000_000
+"""Composites, sub-automaton steps and actions visited while expanding the bodies of one
+timeline (a few seconds of work): deep chains under very short actions are refused, not
+sampled for minutes."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class _Expander:
         }
         self.bodies = {aut.name: {bb.id: bb.body for bb in aut.behaviors} for aut in bpfa.subautomata.values()}
         self.through: dict[str, str] = {}
+        self.steps = 0
 
     def _through(self, body: str) -> str:
         """``body`` with its chain of one-child sequences skipped."""
@@ -109,14 +112,16 @@ class _Expander:
         out: list[_Planned] = []
         b = self.bpfa
         stack: list[str | _SubStep] = [body]
-        steps = 0
         while stack:
             item = stack.pop()
-            steps += 1
-            if len(out) > MAX_EXPANSION or steps > MAX_EXPANSION_STEPS:
+            self.steps += 1
+            if len(out) > MAX_EXPANSION:
+                raise DefinitionError(b.source, f"$ (body {body!r})", f"a body expanded to more than {MAX_EXPANSION:,} actions",
+                                      "make sub-automata reach a final behavior sooner")
+            if self.steps > MAX_EXPANSION_STEPS:
                 raise DefinitionError(b.source, f"$ (body {body!r})",
-                                      f"a body expanded to more than {MAX_EXPANSION:,} actions or {MAX_EXPANSION_STEPS:,} steps",
-                                      "make sub-automata reach a final behavior sooner, or nest composites less")
+                                      f"expanding the behaviors of this timeline took more than {MAX_EXPANSION_STEPS:,} steps",
+                                      "nest composites less deeply, or give their actions longer durations")
             if isinstance(item, _SubStep):
                 self._after_sub_body(item, stack)
                 continue

@@ -171,7 +171,11 @@ def video_header(path: str | Path) -> VideoHeader | None:
             head = fh.read(16)
             if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
                 fh.seek(0)
-                return _avi_header(fh.read(MAX_HEADER_BYTES))
+                found = _avi_header(fh.read(MAX_HEADER_BYTES))
+                indexed = _avi_index_count(fh, p.stat().st_size)
+                if found is not None and indexed:  # the index lists the frames; headers may lie
+                    found = VideoHeader(found.width, found.height, indexed, found.container)
+                return found
             if head[:4] == b"\x1a\x45\xdf\xa3":
                 fh.seek(0)
                 return _mkv_header(fh.read(MAX_HEADER_BYTES))
@@ -204,8 +208,10 @@ def _bmff_header(moov: bytes) -> VideoHeader | None:
         if e >= entry + 36:  # the coded size, what a decoder allocates: it wins over tkhd's
             w, h = struct.unpack(">HH", moov[entry + 32 : entry + 36])
     if b"stsz" in table and table[b"stsz"][1] >= table[b"stsz"][0] + 12:
-        (count,) = struct.unpack(">I", moov[table[b"stsz"][0] + 8 : table[b"stsz"][0] + 12])
-        frames = count or None
+        s, e = table[b"stsz"]
+        size, count = struct.unpack(">II", moov[s + 4 : s + 12])  # after version/flags
+        if size or e - s >= 12 + 4 * count:  # a count its own table holds (else it lies)
+            frames = count or None
     return VideoHeader(w, h, frames, "mp4")
 
 
@@ -257,6 +263,31 @@ def _avi_header(data: bytes) -> VideoHeader | None:
             if size is not None:
                 w, h = max(w, size[0]), max(h, size[1])
     return VideoHeader(w, h, frames, "avi")
+
+
+MAX_INDEX_BYTES = 64 * 1024 * 1024
+"""Largest AVI ``idx1`` index read (16 bytes a frame: 4 million frames)."""
+
+
+def _avi_index_count(fh: BinaryIO, file_size: int) -> int | None:
+    """Frames (non-empty video chunks) listed in an AVI's ``idx1`` index, found by seeking
+    from one top-level chunk header to the next; None when there is no index."""
+    pos = 12
+    for _ in range(MAX_TOP_LEVEL_BOXES):
+        if pos + 8 > file_size:
+            return None
+        fh.seek(pos)
+        head = fh.read(8)
+        if len(head) < 8:
+            return None
+        cid, size = struct.unpack("<4sI", head)
+        if cid == b"idx1":
+            if size > MAX_INDEX_BYTES:
+                return None
+            entries = fh.read(size - size % 16)
+            return sum(1 for ck, _, _, n in struct.iter_unpack("<4sIII", entries) if ck[2:] in (b"dc", b"db") and n > 0)
+        pos += 8 + size + (size & 1)
+    return None
 
 
 def _vint(data: bytes, i: int, keep_marker: bool) -> tuple[int, int]:
