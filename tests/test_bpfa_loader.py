@@ -222,11 +222,16 @@ def test_numeric_limits_are_documented_and_in_the_schema(repo_root: Path) -> Non
     schema = json.loads((repo_root / "core/data/behaviors/bpfa.schema.json").read_text())
     d = schema["$defs"]
     props = {
-        "duration": d["outcome"]["properties"]["duration"], "scale": d["outcome"]["properties"]["scale"],
-        "blend": d["behavior"]["properties"]["blend"], "timestamp": d["event"]["properties"]["timestamp"],
-        "expiry": d["event"]["properties"]["expiry"], "gain": d["channel"]["properties"]["gain"],
-        "cycles": d["channel"]["properties"]["cycles"], "hz": d["channel"]["properties"]["hz"],
-        "variation": d["channel"]["properties"]["variation"], "angle": d["angle"]["oneOf"][0],
+        "duration": d["outcome"]["properties"]["duration"],
+        "scale": d["outcome"]["properties"]["scale"],
+        "blend": d["behavior"]["properties"]["blend"],
+        "timestamp": d["event"]["properties"]["timestamp"],
+        "expiry": d["event"]["properties"]["expiry"],
+        "gain": d["channel"]["properties"]["gain"],
+        "cycles": d["channel"]["properties"]["cycles"],
+        "hz": d["channel"]["properties"]["hz"],
+        "variation": d["channel"]["properties"]["variation"],
+        "angle": d["angle"]["oneOf"][0],
     }
     for b in BOUNDS:
         p = props[b.what]

@@ -139,7 +139,8 @@ def _with_channel(**changes: object) -> object:
 
     mid, motion = next(iter(LIB.motions.items()))
     ch = dataclasses.replace(motion.channels[0], **changes)  # type: ignore[arg-type]
-    return mid, dataclasses.replace(LIB, motions={**LIB.motions, mid: dataclasses.replace(motion, channels=(ch, *motion.channels[1:]))})
+    changed = dataclasses.replace(motion, channels=(ch, *motion.channels[1:]))
+    return mid, dataclasses.replace(LIB, motions={**LIB.motions, mid: changed})
 
 
 def test_a_motion_that_gives_nan_is_refused_not_keyed() -> None:
@@ -153,7 +154,10 @@ def test_a_motion_that_gives_nan_is_refused_not_keyed() -> None:
     tl = sample_timeline(lib, [], len(tr), tr.fps, 0)  # type: ignore[arg-type]
     if not users & {s.action for s in tl.segments}:
         pytest.skip("the seed never plays that motion")
-    with pytest.raises(DefinitionError, match=r"non-finite rotation") as info, np.errstate(invalid="ignore"):
+    with (
+        pytest.raises(DefinitionError, match=r"non-finite rotation") as info,
+        np.errstate(invalid="ignore"),
+    ):
         joint_curves(tl, tr, lib, 0)  # type: ignore[arg-type]
     assert info.value.where == f"$.motions.{mid}"
 

@@ -299,7 +299,8 @@ def test_times_far_beyond_the_timeline_never_overflow() -> None:
     assert tl.segments[0].start_frame == 0 and tl.segments[-1].end_frame == 100
     assert {s.behavior for s in tl.segments} == {"idle"}
     rest = bpfa.actions["rest"]
-    long_rest = dataclasses.replace(rest, outcomes=(dataclasses.replace(rest.outcomes[0], duration=1e308),))
+    forever = dataclasses.replace(rest.outcomes[0], duration=1e308)
+    long_rest = dataclasses.replace(rest, outcomes=(forever,))
     huge = dataclasses.replace(bpfa, actions={**bpfa.actions, "rest": long_rest})
     tl = sample_timeline(huge, [], 50, 24.0, 0)
     assert [(s.start_frame, s.end_frame) for s in tl.segments] == [(0, 50)]
@@ -315,7 +316,9 @@ def test_a_deep_chain_expands_without_recursion() -> None:
     for i in range(5000):
         comps[f"s{i}"] = {"sequence": [prev]} if i % 2 else {"choice": {prev: 1.0}}
         prev = f"s{i}"
-    bpfa = parse_definition(base(composites=comps, behaviors={"idle": {"body": "rest"}, "busy": {"body": prev}}))[0]
+    bpfa = parse_definition(
+        base(composites=comps, behaviors={"idle": {"body": "rest"}, "busy": {"body": prev}})
+    )[0]
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(200)
     try:

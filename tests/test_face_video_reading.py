@@ -43,7 +43,11 @@ def _gray(i: int, size: tuple[int, int] = (160, 120)) -> np.ndarray:
 
 def _index(frame: np.ndarray) -> int:
     w = frame.shape[1]
-    return sum(1 << b for b in range(BITS) if frame[:, b * w // BITS + 4 : (b + 1) * w // BITS - 4].mean() > 128)
+    return sum(
+        1 << b
+        for b in range(BITS)
+        if frame[:, b * w // BITS + 4 : (b + 1) * w // BITS - 4].mean() > 128
+    )
 
 
 def _avi(path: Path, n: int, damaged: set[int], fps: float = 25.0) -> Path:
@@ -77,25 +81,41 @@ def test_damage_at_the_end_is_skipped_and_a_cut_off_end_is_missing(tmp_path: Pat
     assert (src.stats.read, src.stats.skipped, src.stats.missing) == (27, 0, 3)
     whole = _avi(tmp_path / "whole.avi", 30, set()).read_bytes()
     cut = tmp_path / "cut.avi"
-    cut.write_bytes(whole[: whole.index(media.jpeg(_gray(20)))])  # the index and frames 20-29 are gone
+    cut.write_bytes(
+        whole[: whole.index(media.jpeg(_gray(20)))]
+    )  # the index and frames 20-29 are gone
     got, src = _read(cut, limits=ReadLimits(max_bad_fraction=0.5))
     assert [i for _, i, _ in got] == list(range(20))
-    assert (src.stats.read, src.stats.skipped, src.stats.missing, src.stats.declared) == (20, 0, 10, 30)
-    with pytest.raises(InputError, match=r"10 of 30 video frames cannot be decoded \(0 damaged, 10 missing\)"):
+    assert (src.stats.read, src.stats.skipped, src.stats.missing, src.stats.declared) == (
+        20,
+        0,
+        10,
+        30,
+    )
+    with pytest.raises(
+        InputError, match=r"10 of 30 video frames cannot be decoded \(0 damaged, 10 missing\)"
+    ):
         _read(cut)
 
 
 def test_too_much_damage_refuses_the_video_and_the_fraction_is_configurable(tmp_path: Path) -> None:
     path = _avi(tmp_path / "ruined.avi", 30, set(range(5, 15)))
-    with pytest.raises(InputError, match=r"at least 10 of 30 video frames cannot be decoded .* more than the 20% allowed") as info:
+    with pytest.raises(
+        InputError,
+        match=r"at least 10 of 30 video frames cannot be decoded .* more than the 20% allowed",
+    ) as info:
         _read(path)
     assert str(info.value).startswith(str(path)) and "\n" not in str(info.value)
     got, src = _read(path, limits=ReadLimits(max_bad_fraction=0.5))
     assert len(got) == 20 and src.stats.skipped == 10
 
 
-@pytest.mark.parametrize(("fourcc", "suffix"), [("mp4v", ".mp4"), ("MJPG", ".avi"), ("MJPG", ".mp4")])
-def test_random_bytes_mid_file_no_longer_end_the_video(tmp_path: Path, fourcc: str, suffix: str) -> None:
+@pytest.mark.parametrize(
+    ("fourcc", "suffix"), [("mp4v", ".mp4"), ("MJPG", ".avi"), ("MJPG", ".mp4")]
+)
+def test_random_bytes_mid_file_no_longer_end_the_video(
+    tmp_path: Path, fourcc: str, suffix: str
+) -> None:
     """95 frames with 20 kB of random bytes at 45% of the file: OpenCV's reader stops at the
     first undecodable frame (44 of 95 for MJPEG in MP4); every frame after the damage must be
     read, and the damage counted."""
@@ -108,7 +128,9 @@ def test_random_bytes_mid_file_no_longer_end_the_video(tmp_path: Path, fourcc: s
     wr.release()
     data = bytearray(clean.read_bytes())
     at = int(len(data) * 0.45)
-    data[at : at + 20000] = np.random.default_rng(3).integers(0, 256, 20000, dtype=np.uint8).tobytes()
+    data[at : at + 20000] = (
+        np.random.default_rng(3).integers(0, 256, 20000, dtype=np.uint8).tobytes()
+    )
     bad = tmp_path / f"bad{suffix}"
     bad.write_bytes(bytes(data))
     src = FrameSource(bad, limits=ReadLimits(max_bad_fraction=0.5))
@@ -146,7 +168,9 @@ def test_variable_frame_rate_frames_keep_their_timestamps_on_the_grid(tmp_path: 
     assert 56 / fps - 2.0 > 0.25  # what frame counting would have said
     shown = [_index(s) for s in slots if not isinstance(s, NoFrame)]
     assert shown == sorted(shown) and shown[-1] == 60
-    assert all(s is not NoFrame.GAP for s in slots), "a slow stretch holds its picture, it is not a gap"
+    assert all(s is not NoFrame.GAP for s in slots), (
+        "a slow stretch holds its picture, it is not a gap"
+    )
 
 
 OVERSIZED = """
@@ -154,7 +178,8 @@ import json, sys
 from moodrig.core.face.io import FrameSource
 from moodrig.core.errors import InputError
 def hwm():
-    return int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]) / 1024
+    status = open("/proc/self/status").read().splitlines()
+    return int(next(l for l in status if l.startswith("VmHWM")).split()[1]) / 1024
 base = hwm()
 out = {}
 for path in sys.argv[1:]:
@@ -187,13 +212,20 @@ def test_oversized_frames_are_refused_from_the_header_before_decoding(tmp_path: 
         wr.write(_gray(i, (320, 256)))
     wr.release()
     media.claim_mkv_size(mkv, 16000, 16000)
-    paths = [str(tmp_path / n) for n in ("honest.avi", "small_header.avi", "claims.mp4", "claims.mkv")]
-    proc = subprocess.run([sys.executable, "-c", OVERSIZED, *paths], capture_output=True, text=True, timeout=120)
+    paths = [
+        str(tmp_path / n) for n in ("honest.avi", "small_header.avi", "claims.mp4", "claims.mkv")
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-c", OVERSIZED, *paths], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     r = json.loads(proc.stdout.strip().splitlines()[-1])
     for p in paths:
-        assert r[p] == f"{p}: the container header says video frames are 16000x16000 = 256000000 pixels, " \
-                       "more than the limit of 64000000", r[p]
+        assert (
+            r[p]
+            == f"{p}: the container header says video frames are 16000x16000 = 256000000 pixels, "
+            "more than the limit of 64000000"
+        ), r[p]
     assert r["growth_mb"] < 64, r
 
 
@@ -204,27 +236,48 @@ def test_the_face_cli_reports_read_skipped_and_missing(tmp_path: Path, repo_root
     video = tmp_path / "damaged.avi"
     video.write_bytes(media.mjpeg_avi(jpegs, 25.0, 640, 480))
     out = tmp_path / "out.json"
-    proc = subprocess.run([sys.executable, "-m", "moodrig.core.face", "analyze", str(video), "--json", str(out)],
-                          capture_output=True, text=True, timeout=600, cwd=repo_root)
+    proc = subprocess.run(
+        [sys.executable, "-m", "moodrig.core.face", "analyze", str(video), "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=repo_root,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert f"{video}: 8 frames read, 2 skipped (undecodable), 0 missing of 10 indexed" in proc.stderr.splitlines()
+    assert (
+        f"{video}: 8 frames read, 2 skipped (undecodable), 0 missing of 10 indexed"
+        in proc.stderr.splitlines()
+    )
     doc = json.loads(out.read_text())
-    assert {k: doc["reading"][k] for k in ("read", "skipped", "missing", "declared")} == \
-        {"read": 8, "skipped": 2, "missing": 0, "declared": 10}
+    assert {k: doc["reading"][k] for k in ("read", "skipped", "missing", "declared")} == {
+        "read": 8,
+        "skipped": 2,
+        "missing": 0,
+        "declared": 10,
+    }
     valid = [f["valid"] for f in doc["frames"]]
-    assert valid == [True, True, False, False, True, True, True, True, True, True], "no face where frames were skipped"
+    assert valid == [True, True, False, False, True, True, True, True, True, True], (
+        "no face where frames were skipped"
+    )
 
 
 @pytest.mark.shared
-def test_a_smile_at_two_seconds_of_a_variable_rate_video_is_at_two_seconds(shared_data: Path, tmp_path: Path) -> None:
+def test_a_smile_at_two_seconds_of_a_variable_rate_video_is_at_two_seconds(
+    shared_data: Path, tmp_path: Path
+) -> None:
     """A neutral face, smiling from 2.00 s, in a video whose first 0.4 s run at 100 fps and
     the rest at 10 fps. The track's first smiling frame is at 2.00 s (within one frame)."""
     from moodrig.core.expression import INDEX
     from moodrig.core.face import analyze_video
     from moodrig.core.face.io import read_image
 
-    faces = [read_image(shared_data / "london_faces_dev" / "images" / f"003_0{k}.jpg") for k in (3, 8)]
-    faces = [np.ascontiguousarray(cv2.resize(f, (480, 480), interpolation=cv2.INTER_AREA)[:, :, ::-1]) for f in faces]
+    faces = [
+        read_image(shared_data / "london_faces_dev" / "images" / f"003_0{k}.jpg") for k in (3, 8)
+    ]
+    faces = [
+        np.ascontiguousarray(cv2.resize(f, (480, 480), interpolation=cv2.INTER_AREA)[:, :, ::-1])
+        for f in faces
+    ]
 
     def frame(i: int) -> np.ndarray:
         canvas = np.full((480, 640, 3), 90, np.uint8)
@@ -233,7 +286,9 @@ def test_a_smile_at_two_seconds_of_a_variable_rate_video_is_at_two_seconds(share
 
     durations = [10] * 40 + [100] * 21
     path = tmp_path / "vfr_smile.mp4"
-    wr = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 61 / (sum(durations) / 1000), (640, 480))
+    wr = cv2.VideoWriter(
+        str(path), cv2.VideoWriter_fourcc(*"mp4v"), 61 / (sum(durations) / 1000), (640, 480)
+    )
     for i in range(61):
         wr.write(frame(i))
     wr.release()
@@ -254,6 +309,9 @@ def test_an_avi_header_frame_count_is_checked_against_its_index(tmp_path: Path) 
         struct.pack_into("<I", data, data.index(chunk) + 8 + at, 0xFFFFFFF0)
     lying = tmp_path / "lying.avi"
     lying.write_bytes(bytes(data))
-    assert int(cv2.VideoCapture(str(lying), cv2.CAP_FFMPEG).get(cv2.CAP_PROP_FRAME_COUNT)) == 0xFFFFFFF0
+    assert (
+        int(cv2.VideoCapture(str(lying), cv2.CAP_FFMPEG).get(cv2.CAP_PROP_FRAME_COUNT))
+        == 0xFFFFFFF0
+    )
     got, src = _read(lying)
     assert len(got) == 30 and (src.stats.declared, src.stats.missing) == (30, 0)

@@ -343,7 +343,8 @@ import json, sys, time
 from moodrig.core.bpfa import load_definition
 from moodrig.core.errors import DefinitionError
 def hwm():
-    return int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]) / 1024
+    status = open("/proc/self/status").read().splitlines()
+    return int(next(l for l in status if l.startswith("VmHWM")).split()[1]) / 1024
 base = hwm()
 out = {}
 for path in sys.argv[1:]:
@@ -362,7 +363,9 @@ def _yaml_minimal() -> str:
     return yaml.safe_dump(minimal(), sort_keys=False)
 
 
-def test_yaml_alias_bomb_used_as_a_value_is_refused_quickly_in_bounded_memory(tmp_path: Path) -> None:
+def test_yaml_alias_bomb_used_as_a_value_is_refused_quickly_in_bounded_memory(
+    tmp_path: Path,
+) -> None:
     """The bomb sits in accepted fields (no unknown key is refused first): it must be refused
     while it is being read, never expanded by a check or an error message."""
     base = _yaml_minimal()
@@ -372,7 +375,9 @@ def test_yaml_alias_bomb_used_as_a_value_is_refused_quickly_in_bounded_memory(tm
         p = tmp_path / f"bomb_{place.replace(' ', '_')}.yaml"
         p.write_text(base.replace(old, new.format(v=BOMB_VALUE)), encoding="utf-8")
         paths.append(str(p))
-    proc = subprocess.run([sys.executable, "-c", BOMB_CHILD, *paths], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", BOMB_CHILD, *paths], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     r = json.loads(proc.stdout.strip().splitlines()[-1])
     for p in paths:
@@ -403,8 +408,12 @@ def test_recursive_yaml_alias_is_refused(tmp_path: Path) -> None:
 def test_yaml_node_count_is_bounded(tmp_path: Path) -> None:
     """1.2 million plain scalars (no alias): refused at the node cap, in bounded memory."""
     p = tmp_path / "many.yaml"
-    p.write_text(_yaml_minimal().replace("events:\n", "events:\n" + "- a\n" * 1_200_000, 1), encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-c", BOMB_CHILD, str(p)], capture_output=True, text=True, timeout=120)
+    p.write_text(
+        _yaml_minimal().replace("events:\n", "events:\n" + "- a\n" * 1_200_000, 1), encoding="utf-8"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", BOMB_CHILD, str(p)], capture_output=True, text=True, timeout=120
+    )
     r = json.loads(proc.stdout.strip().splitlines()[-1])
     assert "1,000,000 YAML nodes" in r[str(p)][0]
     assert r["growth_mb"] < 700, r
@@ -423,7 +432,9 @@ def test_yaml_node_count_is_bounded(tmp_path: Path) -> None:
         ("trailing.json", '{"a": 1,}', "line 1, column 9"),
     ],
 )
-def test_syntax_errors_are_one_line_naming_file_line_and_column(tmp_path: Path, name: str, text: str, where: str) -> None:
+def test_syntax_errors_are_one_line_naming_file_line_and_column(
+    tmp_path: Path, name: str, text: str, where: str
+) -> None:
     p = tmp_path / name
     p.write_text(text, encoding="utf-8")
     with pytest.raises(DefinitionError) as info:
@@ -450,7 +461,9 @@ def test_non_files_are_refused_without_blocking(tmp_path: Path, kind: str) -> No
         p.mkdir()
     else:
         os.mkfifo(p)
-    with pytest.raises(DefinitionError, match="folder" if kind == "folder" else "not a regular file"):
+    with pytest.raises(
+        DefinitionError, match="folder" if kind == "folder" else "not a regular file"
+    ):
         load_definition(p)
 
 
@@ -469,7 +482,12 @@ def _chain(n: int, kind: str) -> dict[str, Any]:
         elif kind == "pair":
             d["composites"][f"c{i}"] = {"sequence": [prev, "jump"] if i % 100 == 0 else [prev]}
         else:
-            d.setdefault("automata", {})[f"c{i}"] = {"behaviors": {"s": {"body": prev}}, "initial": "s", "final": ["s"], "transitions": []}
+            d.setdefault("automata", {})[f"c{i}"] = {
+                "behaviors": {"s": {"body": prev}},
+                "initial": "s",
+                "final": ["s"],
+                "transitions": [],
+            }
         prev = f"c{i}"
     d["behaviors"]["hop"]["body"] = prev
     d["transitions"][0]["to"] = {"hop": 1.0}
@@ -493,7 +511,9 @@ def test_a_chain_of_1500_nested_composites_loads_and_plays(tmp_path: Path, kind:
 
 
 @pytest.mark.parametrize("kind", ["sequence", "choice", "automaton"])
-def test_a_chain_of_100000_nested_composites_is_refused_with_the_limit(tmp_path: Path, kind: str) -> None:
+def test_a_chain_of_100000_nested_composites_is_refused_with_the_limit(
+    tmp_path: Path, kind: str
+) -> None:
     p = tmp_path / f"chain_{kind}.json"
     p.write_text(json.dumps(_chain(100_000, kind)), encoding="utf-8")
     got, elapsed = _in_subprocess(LOAD_AND_MESSAGE.format(path=str(p)), timeout=60)
@@ -516,17 +536,32 @@ except BaseException as e:
 # ------------------------------------------------------------------ numeric extremes
 
 NUMERIC_FIELDS: dict[str, tuple[tuple[Any, ...], str]] = {
-    "duration": (("actions", "rest", "outcomes", "a", "duration"), "$.actions.rest.outcomes.a.duration"),
+    "duration": (
+        ("actions", "rest", "outcomes", "a", "duration"),
+        "$.actions.rest.outcomes.a.duration",
+    ),
     "scale": (("actions", "jump", "outcomes", "hi", "scale"), "$.actions.jump.outcomes.hi.scale"),
     "p": (("actions", "rest", "outcomes", "a", "p"), "$.actions.rest.outcomes"),
     "blend": (("behaviors", "hop", "blend"), "$.behaviors.hop.blend"),
     "cycles": (("motions", "m", "channels", 0, "cycles"), "$.motions.m.channels[0].cycles"),
     "hz": (("motions", "m", "channels", 0, "hz"), "$.motions.m.channels[0].hz"),
     "gain": (("motions", "m", "channels", 0, "gain"), "$.motions.m.channels[0].gain"),
-    "variation": (("motions", "m", "channels", 0, "variation"), "$.motions.m.channels[0].variation"),
-    "table angle": (("motions", "m", "channels", 0, "table", 0, 0), "$.motions.m.channels[0].table[0][0]"),
-    "table start": (("motions", "m", "channels", 0, "table", 0, 1), "$.motions.m.channels[0].table[0][1]"),
-    "table end": (("motions", "m", "channels", 0, "table", 0, 2), "$.motions.m.channels[0].table[0][2]"),
+    "variation": (
+        ("motions", "m", "channels", 0, "variation"),
+        "$.motions.m.channels[0].variation",
+    ),
+    "table angle": (
+        ("motions", "m", "channels", 0, "table", 0, 0),
+        "$.motions.m.channels[0].table[0][0]",
+    ),
+    "table start": (
+        ("motions", "m", "channels", 0, "table", 0, 1),
+        "$.motions.m.channels[0].table[0][1]",
+    ),
+    "table end": (
+        ("motions", "m", "channels", 0, "table", 0, 2),
+        "$.motions.m.channels[0].table[0][2]",
+    ),
     "timestamp": (("script", 0, "timestamp"), "$.script[0].timestamp"),
     "expiry": (("script", 0, "expiry"), "$.script[0].expiry"),
     "choice": (("composites", "pick", "choice", "rest"), "$.composites.pick.choice"),
@@ -534,17 +569,47 @@ NUMERIC_FIELDS: dict[str, tuple[tuple[Any, ...], str]] = {
 }
 
 EXTREMES = [
-    1e308, -1e308, math.inf, -math.inf, math.nan, -0.0, 0.0, 5e-324, -5e-324, 2.2250738585072014e-308,
-    1e-310, 1.7976931348623157e308, 10**400, -(10**400), 2**63, 1e-3, 0.999999, 12.0, 12.000001, 3600.0,
-    3600.0001, 86400.0, 100.0, 100.5, -10.0, 10.0, 10.01, math.pi, 7.0, -7.0,
+    1e308,
+    -1e308,
+    math.inf,
+    -math.inf,
+    math.nan,
+    -0.0,
+    0.0,
+    5e-324,
+    -5e-324,
+    2.2250738585072014e-308,
+    1e-310,
+    1.7976931348623157e308,
+    10**400,
+    -(10**400),
+    2**63,
+    1e-3,
+    0.999999,
+    12.0,
+    12.000001,
+    3600.0,
+    3600.0001,
+    86400.0,
+    100.0,
+    100.5,
+    -10.0,
+    10.0,
+    10.01,
+    math.pi,
+    7.0,
+    -7.0,
 ]
 """Floats at and beyond every limit, subnormals, signed zeros, non-finite values, huge ints."""
 
 
 def _with_value(field: str, value: Any) -> dict[str, Any]:
     d = minimal()
-    d["script"] = [{"id": "cue", "content": "poke", "timestamp": 1.0} if field == "timestamp" else
-                   {"id": "cue", "content": "poke", "timestamp": 0.0, "expiry": 1.5}]
+    d["script"] = [
+        {"id": "cue", "content": "poke", "timestamp": 1.0}
+        if field == "timestamp"
+        else {"id": "cue", "content": "poke", "timestamp": 0.0, "expiry": 1.5}
+    ]
     d["motions"]["m"]["channels"][0]["shape"] = "cycle" if field == "hz" else "oscillate"
     keys, _ = NUMERIC_FIELDS[field]
     node: Any = d
@@ -567,8 +632,11 @@ def _play_short(bpfa: Bpfa) -> None:
 
 
 @FUZZ
-@given(field=st.sampled_from(sorted(NUMERIC_FIELDS)), value=st.sampled_from(EXTREMES) | st.floats(allow_nan=True, allow_infinity=True),
-       suffix=st.sampled_from([".json", ".yaml"]))
+@given(
+    field=st.sampled_from(sorted(NUMERIC_FIELDS)),
+    value=st.sampled_from(EXTREMES) | st.floats(allow_nan=True, allow_infinity=True),
+    suffix=st.sampled_from([".json", ".yaml"]),
+)
 @example(field="duration", value=1e308, suffix=".json")
 @example(field="timestamp", value=1e308, suffix=".yaml")
 @example(field="cycles", value=1e308, suffix=".json")
@@ -577,7 +645,9 @@ def _play_short(bpfa: Bpfa) -> None:
 @example(field="blend", value=1e308, suffix=".json")
 @example(field="duration", value=5e-324, suffix=".yaml")
 @example(field="scale", value=-0.0, suffix=".json")
-def test_numeric_extremes_are_refused_at_their_path_or_play_finite(tmp_path_factory: pytest.TempPathFactory, field: str, value: Any, suffix: str) -> None:
+def test_numeric_extremes_are_refused_at_their_path_or_play_finite(
+    tmp_path_factory: pytest.TempPathFactory, field: str, value: Any, suffix: str
+) -> None:
     """Every number of a definition, set to extremes: a DefinitionError at that number's path
     (one line, naming the file), or a definition whose curves are finite."""
     p = tmp_path_factory.mktemp("num") / f"def{suffix}"
@@ -592,7 +662,11 @@ def test_numeric_extremes_are_refused_at_their_path_or_play_finite(tmp_path_fact
     except DefinitionError as exc:
         msg = str(exc)
         assert msg.startswith(str(p)) and "\n" not in msg, msg
-        assert exc.where.startswith(NUMERIC_FIELDS[field][1]) or exc.where.startswith("line "), (field, value, exc.where)
+        assert exc.where.startswith(NUMERIC_FIELDS[field][1]) or exc.where.startswith("line "), (
+            field,
+            value,
+            exc.where,
+        )
         return
     finally:
         assert time.perf_counter() - t0 < TIME_BOUND_S
@@ -623,7 +697,9 @@ def test_numeric_extremes_are_refused_at_their_path_or_play_finite(tmp_path_fact
         ("duration", 10**400, "expected a finite number"),
     ],
 )
-def test_numbers_beyond_their_range_name_the_range(tmp_path: Path, field: str, value: Any, problem: str) -> None:
+def test_numbers_beyond_their_range_name_the_range(
+    tmp_path: Path, field: str, value: Any, problem: str
+) -> None:
     p = tmp_path / "def.json"
     p.write_text(json.dumps(_with_value(field, value)), encoding="utf-8")
     with pytest.raises(DefinitionError) as info:
@@ -654,7 +730,9 @@ except DefinitionError as e:
 
 
 @pytest.mark.slow
-def test_deep_chains_under_millisecond_actions_are_refused_not_sampled_for_minutes(tmp_path: Path) -> None:
+def test_deep_chains_under_millisecond_actions_are_refused_not_sampled_for_minutes(
+    tmp_path: Path,
+) -> None:
     """10,000 nested single choices (each draws, so none can be skipped) above a 1 ms action,
     entered once per frame for an hour: sampling stops at its step budget with a message."""
     d = _chain(10_000, "choice")
@@ -662,7 +740,9 @@ def test_deep_chains_under_millisecond_actions_are_refused_not_sampled_for_minut
     d["behaviors"]["idle"]["body"] = "c9999"
     p = tmp_path / "deep.json"
     p.write_text(json.dumps(d), encoding="utf-8")
-    got, elapsed = _in_subprocess(SAMPLE_AND_MESSAGE.format(path=str(p), frames=24 * 3600), timeout=120)
+    got, elapsed = _in_subprocess(
+        SAMPLE_AND_MESSAGE.format(path=str(p), frames=24 * 3600), timeout=120
+    )
     assert got.startswith(str(p)) and "took more than 5,000,000 steps" in got, got
     assert elapsed < 60, elapsed
     ok, _ = _in_subprocess(SAMPLE_AND_MESSAGE.format(path=str(p), frames=24 * 10), timeout=120)

@@ -148,17 +148,23 @@ for name in {videos!r}:
         out[name] = "read"
     except InputError as e:
         out[name] = "refused" if "container header" in str(e) else str(e)
-out["growth_mb"] = (int(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1]) - base) / 1024
+status = open("/proc/self/status").read().splitlines()
+out["growth_mb"] = (int(next(x for x in status if x.startswith("VmHWM")).split()[1]) - base) / 1024
 print(json.dumps(out))
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     r = json.loads(proc.stdout.strip().splitlines()[-1])
     assert len(videos) >= 4 and all(r[v] == "refused" for v in videos), r
-    assert r["growth_mb"] < 64, f"peak RSS grew {r['growth_mb']:.0f} MB while refusing oversized videos"
+    assert r["growth_mb"] < 64, (
+        f"peak RSS grew {r['growth_mb']:.0f} MB while refusing oversized videos"
+    )
 
 
-@pytest.mark.parametrize("case", [c for c in corpus.CASES if c.cls == "video: damaged frames" and c.expect != "error"],
-                         ids=lambda c: c.name)
+@pytest.mark.parametrize(
+    "case",
+    [c for c in corpus.CASES if c.cls == "video: damaged frames" and c.expect != "error"],
+    ids=lambda c: c.name,
+)
 def test_damaged_videos_are_read_to_their_end(generated: Path, case: object) -> None:
     """Undecodable frames are skipped and counted, never the silent end of the video."""
     src = FrameSource(generated / case.name)  # type: ignore[attr-defined]
@@ -168,5 +174,10 @@ def test_damaged_videos_are_read_to_their_end(generated: Path, case: object) -> 
         assert "cannot be decoded" in str(exc), exc
         return
     st = src.stats
-    assert st.finished and st.declared is not None and n == st.read and st.read + st.bad() == st.declared, st
+    assert (
+        st.finished
+        and st.declared is not None
+        and n == st.read
+        and st.read + st.bad() == st.declared
+    ), st
     assert st.bad() > 0

@@ -38,7 +38,8 @@ def mutate_with(data, rng, kinds, run, head, span, extreme):
             del b[i:i + int(rng.integers(1, span))]
         elif kind == "header":
             j = int(rng.integers(0, min(head, len(b) - 4)))
-            b[j:j + 4] = bytes(rng.choice([b"\xff\xff\xff\xff", b"\x00\x00\x00\x00", b"\x7f\xff\xff\xff", extreme]))
+            choices = [b"\xff\xff\xff\xff", b"\x00\x00\x00\x00", b"\x7f\xff\xff\xff", extreme]
+            b[j:j + 4] = bytes(rng.choice(choices))
         elif kind == "duplicate":
             n = int(rng.integers(1, 512))
             b[i:i] = b[i:i + n]
@@ -64,13 +65,16 @@ def run_case(fmt, k, fn, counts, bad, name=None):
     return time.perf_counter() - t0
 """
 
-WORKER = r"""
+WORKER = (
+    r"""
 import json, os, sys, time
 os.environ.setdefault("OPENCV_IO_ENABLE_OPENEXR", "1")
 import cv2, numpy as np
 from moodrig.core.face.io import decode_image, ReadLimits
 from moodrig.core.errors import InputError
-""" + MUTATE + r"""
+"""
+    + MUTATE
+    + r"""
 n_per_format, seed = int(sys.argv[1]), int(sys.argv[2])
 rng = np.random.default_rng(seed)
 face = cv2.resize(cv2.imread(sys.argv[3]), (96, 96), interpolation=cv2.INTER_AREA)
@@ -103,15 +107,27 @@ for fmt, data in seeds.items():
         slowest = max(slowest, run_case(fmt, k, lambda: decode(m, f"{fmt}#{k}"), counts, bad))
 print(json.dumps(dict(counts=counts, slowest_s=round(slowest, 3), bad=bad[:10])))
 """
+)
 
 
 def test_mutated_images_decode_or_fail_cleanly_and_never_crash(repo_root: Path) -> None:
     n = 100
     proc = subprocess.run(
-        [sys.executable, "-c", WORKER, str(n), "20261124", str(repo_root / "core" / "data" / "sample_face.jpg")],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-c",
+            WORKER,
+            str(n),
+            "20261124",
+            str(repo_root / "core" / "data" / "sample_face.jpg"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
-    assert proc.returncode == 0, f"decoder process died (exit {proc.returncode}): {proc.stderr[-2000:]}"
+    assert proc.returncode == 0, (
+        f"decoder process died (exit {proc.returncode}): {proc.stderr[-2000:]}"
+    )
     r = json.loads(proc.stdout.strip().splitlines()[-1])
     print(r)
     assert r["bad"] == [], r["bad"]
@@ -125,7 +141,8 @@ def test_mutated_images_decode_or_fail_cleanly_and_never_crash(repo_root: Path) 
     assert sum(v for k, v in r["counts"].items() if k.endswith(":image")) > 0
 
 
-VIDEO_WORKER = r"""
+VIDEO_WORKER = (
+    r"""
 import json, os, sys, time
 import cv2, numpy as np
 sys.path.insert(0, sys.argv[4])
@@ -133,7 +150,9 @@ import media
 from moodrig.core.face.io import FrameSource, ReadLimits
 from moodrig.core.face.timing import on_grid
 from moodrig.core.errors import InputError
-""" + MUTATE + r"""
+"""
+    + MUTATE
+    + r"""
 n_per_format, seed, work = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 rng = np.random.default_rng(seed)
 def frames(k):
@@ -167,7 +186,8 @@ def read(p):
     src = FrameSource(p, limits=limits)
     slots = sum(1 for _ in on_grid(src.timed(), src.info.fps, limits.max_frames))
     st = src.stats
-    assert st.read > 0 and slots >= 1 and (st.declared is None or st.read + st.bad() == st.declared), st
+    assert st.read > 0 and slots >= 1, st
+    assert st.declared is None or st.read + st.bad() == st.declared, st
     return "frames"
 
 counts, slowest, bad = {}, 0.0, []
@@ -178,21 +198,38 @@ for fmt, data in seeds.items():
         slowest = max(slowest, run_case(fmt, k, lambda: read(p), counts, bad, name=p))
         os.unlink(p)
 hwm = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]) / 1024
-print(json.dumps(dict(counts=counts, slowest_s=round(slowest, 3), bad=bad[:10], peak_rss_mb=round(hwm))))
+out = dict(counts=counts, slowest_s=round(slowest, 3), bad=bad[:10], peak_rss_mb=round(hwm))
+print(json.dumps(out))
 """
+)
 
 
-def test_mutated_videos_read_or_fail_cleanly_and_never_crash(repo_root: Path, tmp_path: Path) -> None:
+def test_mutated_videos_read_or_fail_cleanly_and_never_crash(
+    repo_root: Path, tmp_path: Path
+) -> None:
     """MJPEG AVI (hand-made and OpenCV's), mp4v MP4 and MJPEG Matroska files mutated — bit
     flips, random runs, header fields set to extremes, deleted spans, cut ends — and read to
     their end on the time grid: frames whose counts add up, or one InputError line naming the
     file. Nothing escapes, nothing hangs, memory stays bounded, the process survives."""
     n = 40
     proc = subprocess.run(
-        [sys.executable, "-c", VIDEO_WORKER, str(n), "20261125", str(tmp_path), str(repo_root / "tests" / "data" / "bad")],
-        capture_output=True, text=True, errors="replace", timeout=900,  # FFmpeg logs raw bytes
+        [
+            sys.executable,
+            "-c",
+            VIDEO_WORKER,
+            str(n),
+            "20261125",
+            str(tmp_path),
+            str(repo_root / "tests" / "data" / "bad"),
+        ],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=900,  # FFmpeg logs raw bytes
     )
-    assert proc.returncode == 0, f"reader process died (exit {proc.returncode}): {proc.stderr[-2000:]}"
+    assert proc.returncode == 0, (
+        f"reader process died (exit {proc.returncode}): {proc.stderr[-2000:]}"
+    )
     r = json.loads(proc.stdout.strip().splitlines()[-1])
     print(r)
     assert r["bad"] == [], r["bad"]

@@ -91,7 +91,8 @@ else:
             return first
     # As analyze_video does: frames placed on the time grid by their timestamps.
     slots = on_grid(src.timed(), src.info.fps, src.limits.max_frames)
-    track = analyze_frames(slots, src.info.fps, analyzer=FirstFrameResult(), total=src.info.frame_count,
+    track = analyze_frames(slots, src.info.fps, analyzer=FirstFrameResult(),
+                           total=src.info.frame_count,
                            progress=lambda d, t: progress(d, t) if d % 250 == 0 else None)
 print(json.dumps(dict(frames=len(track), valid=int(track.valid.sum()), peak_rss_mb=round(rss_mb(), 1),
                       samples=samples, seconds=round(time.perf_counter() - t0, 1))))

@@ -204,28 +204,42 @@ class _Ctx:
             raise self.fail(where, f"expected an object, got {type(value).__name__}", "write a mapping of key: value")
         for k in value:
             if not isinstance(k, str):
-                raise self.fail(where, f"key {_show(k)} is not a string", "use string keys (YAML reads bare on/off/yes/no as booleans: quote them)")
+                raise self.fail(
+                    where,
+                    f"key {_show(k)} is not a string",
+                    "use string keys (YAML reads bare on/off/yes/no as booleans: quote them)",
+                )
         return dict(value)
 
-    def keys(self, obj: Mapping[str, Any], where: str, required: Iterable[str], optional: Iterable[str]) -> None:
+    def keys(
+        self, obj: Mapping[str, Any], where: str, required: Iterable[str], optional: Iterable[str]
+    ) -> None:
         req = tuple(required)
         known = set(req) | set(optional)
         for k in obj:
             if k not in known:
-                raise self.fail(f"{where}.{k}", f"unknown key {_show(k)}", f"known keys here: {sorted(known)}")
+                raise self.fail(
+                    f"{where}.{k}", f"unknown key {_show(k)}", f"known keys here: {sorted(known)}"
+                )
         for k in req:
             if k not in obj:
                 raise self.fail(where, f"missing required key {k!r}", f"add {k!r}")
 
     def string(self, value: object, where: str) -> str:
         if not isinstance(value, str) or not value:
-            raise self.fail(where, f"expected a non-empty string, got {_show(value)}", "write a string")
+            raise self.fail(
+                where, f"expected a non-empty string, got {_show(value)}", "write a string"
+            )
         return value
 
     def ident(self, value: object, where: str) -> str:
         s = self.string(value, where)
         if not _ID.match(s):
-            raise self.fail(where, f"{_show(s)} is not a valid id", "use letters, digits, '_', '.', '-' (not starting with a digit)")
+            raise self.fail(
+                where,
+                f"{_show(s)} is not a valid id",
+                "use letters, digits, '_', '.', '-' (not starting with a digit)",
+            )
         return s
 
     def number(self, value: object, where: str) -> float:
@@ -233,14 +247,19 @@ class _Ctx:
         if isinstance(value, bool) or not isinstance(value, int | float):
             hint = "write a number"
             if isinstance(value, str) and _NUMBER_TEXT.match(value):
-                hint = "YAML reads an exponent only with a dot and a sign (1.0e+3), else as text: write it so or without exponent"
+                hint = (
+                    "YAML reads an exponent only with a dot and a sign (1.0e+3), else as text: "
+                    "write it so or without exponent"
+                )
             raise self.fail(where, f"expected a finite number, got {_show(value)}", hint)
         try:
             x = float(value)
         except OverflowError:
             x = math.inf
         if not math.isfinite(x):
-            raise self.fail(where, f"expected a finite number, got {_show(value)}", "write a number")
+            raise self.fail(
+                where, f"expected a finite number, got {_show(value)}", "write a number"
+            )
         return x + 0.0
 
     def bounded(self, value: object, where: str, bound: Bound) -> float:
@@ -250,12 +269,22 @@ class _Ctx:
         if lo_ok and x <= bound.hi:
             return x
         if x <= 0 and (bound.lo > 0 or (bound.lo_open and bound.lo == 0)):
-            raise self.fail(where, f"{bound.what} must be > 0, got {x:g}", f"use a positive value up to {bound.range_text()}")
-        raise self.fail(where, f"{bound.what} {x:g} is outside {bound.range_text()}", f"use a value in {bound.range_text()}")
+            raise self.fail(
+                where,
+                f"{bound.what} must be > 0, got {x:g}",
+                f"use a positive value up to {bound.range_text()}",
+            )
+        raise self.fail(
+            where,
+            f"{bound.what} {x:g} is outside {bound.range_text()}",
+            f"use a value in {bound.range_text()}",
+        )
 
     def boolean(self, value: object, where: str) -> bool:
         if not isinstance(value, bool):
-            raise self.fail(where, f"expected true or false, got {_show(value)}", "write true or false")
+            raise self.fail(
+                where, f"expected true or false, got {_show(value)}", "write true or false"
+            )
         return value
 
     def angle(self, value: object, where: str) -> float:
@@ -270,23 +299,37 @@ class _Ctx:
                 coef = 1.0 if num in ("", "+") else -1.0 if num == "-" else float(num)
                 den = float(m.group(2)) if m.group(2) else 1.0
             except ValueError:
-                raise self.fail(where, f"cannot read angle {_show(value)}", "write radians as a number or like 'pi/18', '2*pi/9'") from None
+                raise self.fail(
+                    where,
+                    f"cannot read angle {_show(value)}",
+                    "write radians as a number or like 'pi/18', '2*pi/9'",
+                ) from None
             if den == 0:
-                raise self.fail(where, f"division by zero in {_show(value)}", "use a non-zero denominator")
+                raise self.fail(
+                    where, f"division by zero in {_show(value)}", "use a non-zero denominator"
+                )
             value = coef * math.pi / den
         return self.bounded(value, where, ANGLE)
 
-    def distribution(self, value: object, where: str, what: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    def distribution(
+        self, value: object, where: str, what: str
+    ) -> tuple[tuple[str, ...], tuple[float, ...]]:
         """An object ``{id: p}`` with every p in (0, 1] and fsum == 1 within 1e-9."""
         obj = self.mapping(value, where)
         if not obj:
-            raise self.fail(where, f"empty {what}", f"list at least one {what} with its probability")
+            raise self.fail(
+                where, f"empty {what}", f"list at least one {what} with its probability"
+            )
         ids: list[str] = []
         ps: list[float] = []
         for k, v in obj.items():
             p = self.number(v, f"{where}.{k}")
             if not 0.0 < p <= 1.0:
-                raise self.fail(f"{where}.{k}", f"probability {p} is outside (0, 1]", "use a probability in (0, 1]; remove entries that never happen")
+                raise self.fail(
+                    f"{where}.{k}",
+                    f"probability {p} is outside (0, 1]",
+                    "use a probability in (0, 1]; remove entries that never happen",
+                )
             ids.append(k)
             ps.append(p)
         _check_sum(self, ps, where)
@@ -315,19 +358,35 @@ def _check_sum(ctx: _Ctx, ps: list[float], where: str) -> None:
 
 def _parse_table(ctx: _Ctx, value: object, where: str) -> AngleTable:
     if not isinstance(value, list) or not value:
-        raise ctx.fail(where, "an angle table must be a non-empty list of [angle_deg, start, end] rows", "write rows like [10, 'pi/9', 'pi/9']")
+        raise ctx.fail(
+            where,
+            "an angle table must be a non-empty list of [angle_deg, start, end] rows",
+            "write rows like [10, 'pi/9', 'pi/9']",
+        )
     angles: list[float] = []
     starts: list[float] = []
     ends: list[float] = []
     for i, row in enumerate(value):
         w = f"{where}[{i}]"
         if not isinstance(row, list) or len(row) != 3:
-            raise ctx.fail(w, f"expected [angle_deg, start, end], got {_show(row)}", "write three values per row")
+            raise ctx.fail(
+                w,
+                f"expected [angle_deg, start, end], got {_show(row)}",
+                "write three values per row",
+            )
         a = ctx.number(row[0], f"{w}[0]")
         if not 0.0 <= a <= 90.0:
-            raise ctx.fail(f"{w}[0]", f"expression angle {a} is outside [0, 90] degrees", "use the absolute angle in degrees")
+            raise ctx.fail(
+                f"{w}[0]",
+                f"expression angle {a} is outside [0, 90] degrees",
+                "use the absolute angle in degrees",
+            )
         if angles and a <= angles[-1]:
-            raise ctx.fail(f"{w}[0]", f"angles must increase strictly ({a} after {angles[-1]})", "sort the rows by angle, without repeats")
+            raise ctx.fail(
+                f"{w}[0]",
+                f"angles must increase strictly ({a} after {angles[-1]})",
+                "sort the rows by angle, without repeats",
+            )
         angles.append(a)
         starts.append(ctx.angle(row[1], f"{w}[1]"))
         ends.append(ctx.angle(row[2], f"{w}[2]"))
@@ -336,35 +395,60 @@ def _parse_table(ctx: _Ctx, value: object, where: str) -> AngleTable:
 
 def _parse_channel(ctx: _Ctx, value: object, where: str, tables: dict[str, AngleTable]) -> Channel:
     obj = ctx.mapping(value, where)
-    ctx.keys(obj, where, ("role", "axis", "table"), ("source", "follow", "shape", "cycles", "hz", "gain", "variation"))
+    ctx.keys(
+        obj,
+        where,
+        ("role", "axis", "table"),
+        ("source", "follow", "shape", "cycles", "hz", "gain", "variation"),
+    )
     role = ctx.string(obj["role"], f"{where}.role")
     if role not in BONE_ROLES:
-        raise ctx.fail(f"{where}.role", f"unknown bone role {_show(role)}", f"use one of {list(BONE_ROLES)}")
+        raise ctx.fail(
+            f"{where}.role", f"unknown bone role {_show(role)}", f"use one of {list(BONE_ROLES)}"
+        )
     axis_s = ctx.string(obj["axis"], f"{where}.axis").lower()
     if axis_s not in _AXES:
         raise ctx.fail(f"{where}.axis", f"unknown axis {_show(axis_s)}", "use 'x', 'y' or 'z'")
     raw_t = obj["table"]
     chosen: list[AngleTable] = []
-    if isinstance(raw_t, str) or (isinstance(raw_t, list) and raw_t and all(isinstance(t, str) for t in raw_t)):
+    if isinstance(raw_t, str) or (
+        isinstance(raw_t, list) and raw_t and all(isinstance(t, str) for t in raw_t)
+    ):
         names = [raw_t] if isinstance(raw_t, str) else list(raw_t)
         for j, n in enumerate(names):
             if n not in tables:
                 w = f"{where}.table" if isinstance(raw_t, str) else f"{where}.table[{j}]"
-                raise ctx.fail(w, f"unknown table {_show(n)}", f"define it under $.tables ({_known(tables)}) or write the rows inline")
+                raise ctx.fail(
+                    w,
+                    f"unknown table {_show(n)}",
+                    f"define it under $.tables ({_known(tables)}) or write the rows inline",
+                )
             chosen.append(tables[n])
     else:
         chosen.append(_parse_table(ctx, raw_t, f"{where}.table"))
     source = obj.get("source", "none")
     if source not in _SOURCES:
-        raise ctx.fail(f"{where}.source", f"unknown source {_show(source)}", f"use one of {list(_SOURCES)}")
+        raise ctx.fail(
+            f"{where}.source", f"unknown source {_show(source)}", f"use one of {list(_SOURCES)}"
+        )
     shape = obj.get("shape", "ease")
     if shape not in _SHAPES:
-        raise ctx.fail(f"{where}.shape", f"unknown shape {_show(shape)}", f"use one of {list(_SHAPES)}")
+        raise ctx.fail(
+            f"{where}.shape", f"unknown shape {_show(shape)}", f"use one of {list(_SHAPES)}"
+        )
     follow = ctx.boolean(obj.get("follow", False), f"{where}.follow")
     if follow and source == "none":
-        raise ctx.fail(f"{where}.follow", "follow needs a source angle", "set source to yaw, pitch or roll, or drop follow")
+        raise ctx.fail(
+            f"{where}.follow",
+            "follow needs a source angle",
+            "set source to yaw, pitch or roll, or drop follow",
+        )
     if shape == "track" and source == "none":
-        raise ctx.fail(f"{where}.shape", "shape 'track' follows a head angle but source is 'none'", "set source to yaw, pitch or roll")
+        raise ctx.fail(
+            f"{where}.shape",
+            "shape 'track' follows a head angle but source is 'none'",
+            "set source to yaw, pitch or roll",
+        )
     variation = ctx.bounded(obj.get("variation", 0.0), f"{where}.variation", VARIATION)
     return Channel(
         role=role,
@@ -385,11 +469,19 @@ def _parse_event(ctx: _Ctx, value: object, where: str, alphabet: set[str]) -> Ev
     ctx.keys(obj, where, ("id", "content", "timestamp"), ("sender", "receiver", "expiry"))
     content = ctx.string(obj["content"], f"{where}.content")
     if content not in alphabet:
-        raise ctx.fail(f"{where}.content", f"unknown event {_show(content)}", f"declare it in $.events ({_known(alphabet)})")
+        raise ctx.fail(
+            f"{where}.content",
+            f"unknown event {_show(content)}",
+            f"declare it in $.events ({_known(alphabet)})",
+        )
     ts = ctx.bounded(obj["timestamp"], f"{where}.timestamp", TIMESTAMP)
     expiry = ctx.bounded(obj.get("expiry", ts), f"{where}.expiry", EXPIRY)
     if expiry < ts:
-        raise ctx.fail(f"{where}.expiry", f"expiry {expiry} is before timestamp {ts}", "set expiry ≥ timestamp (seconds)")
+        raise ctx.fail(
+            f"{where}.expiry",
+            f"expiry {expiry} is before timestamp {ts}",
+            "set expiry ≥ timestamp (seconds)",
+        )
     return Event(
         id=ctx.string(obj["id"], f"{where}.id"),
         sender=ctx.string(obj.get("sender", "script"), f"{where}.sender"),
@@ -422,13 +514,25 @@ def _parse_automaton(
         ctx.keys(b, w, ("body",), ("allowed_when", "interruptible", "blend"))
         body = ctx.string(b["body"], f"{w}.body")
         if body not in bodies:
-            raise ctx.fail(f"{w}.body", f"unknown body {_show(body)}", f"name an action, composite or sub-automaton defined in this file ({_known(bodies)})")
+            raise ctx.fail(
+                f"{w}.body",
+                f"unknown body {_show(body)}",
+                f"name an action, composite or sub-automaton of this file ({_known(bodies)})",
+            )
         allowed = b.get("allowed_when", [ANY])
         if not isinstance(allowed, list) or not allowed:
-            raise ctx.fail(f"{w}.allowed_when", "expected a non-empty list of expression states", f"use states from {list(EXPRESSION_STATES)} or '*'")
+            raise ctx.fail(
+                f"{w}.allowed_when",
+                "expected a non-empty list of expression states",
+                f"use states from {list(EXPRESSION_STATES)} or '*'",
+            )
         for j, s in enumerate(allowed):
             if s != ANY and s not in EXPRESSION_STATES:
-                raise ctx.fail(f"{w}.allowed_when[{j}]", f"unknown expression state {_show(s)}", f"use one of {list(EXPRESSION_STATES)} or '*'")
+                raise ctx.fail(
+                    f"{w}.allowed_when[{j}]",
+                    f"unknown expression state {_show(s)}",
+                    f"use one of {list(EXPRESSION_STATES)} or '*'",
+                )
         behaviors.append(
             Behavior(
                 id=bid,
@@ -442,20 +546,34 @@ def _parse_automaton(
     idset = set(ids)
     initial = ctx.string(obj["initial"], f"{where}.initial")
     if initial not in idset:
-        raise ctx.fail(f"{where}.initial", f"unknown behavior {_show(initial)}", f"use a behavior of this automaton ({_known(ids)})")
+        raise ctx.fail(
+            f"{where}.initial",
+            f"unknown behavior {_show(initial)}",
+            f"use a behavior of this automaton ({_known(ids)})",
+        )
     finals_raw = obj.get("final", [])
     if not isinstance(finals_raw, list):
-        raise ctx.fail(f"{where}.final", "expected a list of behavior ids", "write final: [id, ...]")
+        raise ctx.fail(
+            f"{where}.final", "expected a list of behavior ids", "write final: [id, ...]"
+        )
     finals: list[str] = []
     for j, f in enumerate(finals_raw):
         if f not in idset:
-            raise ctx.fail(f"{where}.final[{j}]", f"unknown behavior {_show(f)}", f"use a behavior of this automaton ({_known(ids)})")
+            raise ctx.fail(
+                f"{where}.final[{j}]",
+                f"unknown behavior {_show(f)}",
+                f"use a behavior of this automaton ({_known(ids)})",
+            )
         finals.append(f)
 
     # Transitions: explicit rows first, then wildcard rows fill the pairs left empty.
     rows_raw = obj.get("transitions", [])
     if not isinstance(rows_raw, list):
-        raise ctx.fail(f"{where}.transitions", "expected a list of rows", "write transitions: [{from, event, to}, ...]")
+        raise ctx.fail(
+            f"{where}.transitions",
+            "expected a list of rows",
+            "write transitions: [{from, event, to}, ...]",
+        )
     explicit: dict[tuple[str, str], Transition] = {}
     wildcard: dict[str, tuple[str, Transition]] = {}
     for i, rv in enumerate(rows_raw):
@@ -464,24 +582,48 @@ def _parse_automaton(
         ctx.keys(r, w, ("from", "event", "to"), ())
         src = ctx.string(r["from"], f"{w}.from")
         if src != ANY and src not in idset:
-            raise ctx.fail(f"{w}.from", f"unknown behavior {_show(src)}", f"use '*' or a behavior of this automaton ({_known(ids)})")
+            raise ctx.fail(
+                f"{w}.from",
+                f"unknown behavior {_show(src)}",
+                f"use '*' or a behavior of this automaton ({_known(ids)})",
+            )
         ev = ctx.string(r["event"], f"{w}.event")
         if ev not in alphabet:
-            raise ctx.fail(f"{w}.event", f"unknown event {_show(ev)}", f"declare it in $.events ({_known(alphabet)})")
+            raise ctx.fail(
+                f"{w}.event",
+                f"unknown event {_show(ev)}",
+                f"declare it in $.events ({_known(alphabet)})",
+            )
         if is_sub and ev != DONE_EVENT:
-            raise ctx.fail(f"{w}.event", f"sub-automata run on internal events only, got {_show(ev)}", f"use event: {DONE_EVENT}")
+            raise ctx.fail(
+                f"{w}.event",
+                f"sub-automata run on internal events only, got {_show(ev)}",
+                f"use event: {DONE_EVENT}",
+            )
         targets, probs = ctx.distribution(r["to"], f"{w}.to", "target behavior")
         for t in targets:
             if t not in idset:
-                raise ctx.fail(f"{w}.to.{t}", f"unknown behavior {_show(t)}", f"use a behavior of this automaton ({_known(ids)})")
+                raise ctx.fail(
+                    f"{w}.to.{t}",
+                    f"unknown behavior {_show(t)}",
+                    f"use a behavior of this automaton ({_known(ids)})",
+                )
         if src == ANY:
             if ev in wildcard:
-                raise ctx.fail(w, f"duplicate transition ('*', {_show(ev)}); first at {wildcard[ev][0]}", "merge the two rows into one")
+                raise ctx.fail(
+                    w,
+                    f"duplicate transition ('*', {_show(ev)}); first at {wildcard[ev][0]}",
+                    "merge the two rows into one",
+                )
             wildcard[ev] = (w, Transition(ANY, ev, targets, probs))
         else:
             key = (src, ev)
             if key in explicit:
-                raise ctx.fail(w, f"duplicate transition ({_show(src)}, {_show(ev)})", "merge the two rows into one distribution")
+                raise ctx.fail(
+                    w,
+                    f"duplicate transition ({_show(src)}, {_show(ev)})",
+                    "merge the two rows into one distribution",
+                )
             explicit[key] = Transition(src, ev, targets, probs)
     transitions = list(explicit.values())
     for ev, (_, row) in wildcard.items():
@@ -496,11 +638,18 @@ def _parse_automaton(
                 if (bid, ev) not in have and not (ev == DONE_EVENT and bid in finals):
                     raise ctx.fail(
                         f"{where}.transitions",
-                        f"no row for ({_show(bid)}, {_show(ev)}) while missing_transition is 'error'",
+                        f"no row for ({_show(bid)}, {_show(ev)}) "
+                        "while missing_transition is 'error'",
                         f"add a row from {bid} on {ev}, or set missing_transition to 'ignore' or 'stay'",
                     )
 
-    aut = Automaton(name=name, behaviors=tuple(behaviors), transitions=tuple(transitions), initial=initial, finals=tuple(finals))
+    aut = Automaton(
+        name=name,
+        behaviors=tuple(behaviors),
+        transitions=tuple(transitions),
+        initial=initial,
+        finals=tuple(finals),
+    )
     _graph_warnings(ctx, aut, w_b, is_sub)
     return aut
 
@@ -518,16 +667,30 @@ def _graph_warnings(ctx: _Ctx, aut: Automaton, w_b: str, is_sub: bool) -> None:
                 stack.append(n)
     for b in aut.behaviors:
         if b.id not in seen:
-            ctx.warn(f"{w_b}.{b.id}", f"behavior {_show(b.id)} is unreachable from the initial behavior {_show(aut.initial)}")
+            ctx.warn(
+                f"{w_b}.{b.id}",
+                f"behavior {_show(b.id)} is unreachable from the initial behavior "
+                f"{_show(aut.initial)}",
+            )
         elif b.id not in aut.finals and not (succ[b.id] - {b.id}):
-            ctx.warn(f"{w_b}.{b.id}", f"behavior {_show(b.id)} is a dead end: no transition leaves it and it is not final")
+            ctx.warn(
+                f"{w_b}.{b.id}",
+                f"behavior {_show(b.id)} is a dead end: "
+                "no transition leaves it and it is not final",
+            )
     if is_sub:
         finals = set(aut.finals)
         if not finals & seen:
-            raise ctx.fail(w_b.rsplit(".", 1)[0], f"sub-automaton {_show(aut.name)} can never reach a final behavior", "declare a reachable final behavior")
+            raise ctx.fail(
+                w_b.rsplit(".", 1)[0],
+                f"sub-automaton {_show(aut.name)} can never reach a final behavior",
+                "declare a reachable final behavior",
+            )
 
 
-def _check_acyclic(ctx: _Ctx, edges: dict[str, list[tuple[str, str]]], places: dict[str, str]) -> None:
+def _check_acyclic(
+    ctx: _Ctx, edges: dict[str, list[tuple[str, str]]], places: dict[str, str]
+) -> None:
     """Composites and sub-automata form a DAG no deeper than :data:`MAX_NESTING`.
 
     ``edges[n]`` = [(child, where)]; ``places[n]`` is n's own path in the file. An explicit
@@ -548,8 +711,12 @@ def _check_acyclic(ctx: _Ctx, edges: dict[str, list[tuple[str, str]]], places: d
                     continue
                 seen = state.get(child)
                 if seen == 1:
-                    cyc = [*path[path.index(child):], child]
-                    raise ctx.fail(where, f"composite cycle {' -> '.join(cyc)}", "composites must form a tree/DAG; remove one of these references")
+                    cyc = [*path[path.index(child) :], child]
+                    raise ctx.fail(
+                        where,
+                        f"composite cycle {' -> '.join(cyc)}",
+                        "composites must form a tree/DAG; remove one of these references",
+                    )
                 if seen is None:
                     state[child] = 1
                     path.append(child)
@@ -563,34 +730,49 @@ def _check_acyclic(ctx: _Ctx, edges: dict[str, list[tuple[str, str]]], places: d
                 if depth[n] > MAX_NESTING:
                     raise ctx.fail(
                         places[n],
-                        f"composites and sub-automata nest more than {MAX_NESTING:,} levels deep below {_show(n)}",
+                        f"composites and sub-automata nest more than {MAX_NESTING:,} levels "
+                        f"deep below {_show(n)}",
                         "flatten the chain: a sequence may list many children",
                     )
 
 
-def parse_definition(data: object, path: str | Path | None = None) -> tuple[Bpfa, list[DefinitionWarning]]:
+def parse_definition(
+    data: object, path: str | Path | None = None
+) -> tuple[Bpfa, list[DefinitionWarning]]:
     """Validate parsed JSON/YAML data and build the :class:`Bpfa`; raise on the first error."""
     ctx = _Ctx(path)
     top = ctx.mapping(data, "$")
     ctx.keys(top, "$", *definition_keys())
     if top["format"] != FORMAT:
-        raise ctx.fail("$.format", f"unsupported format {_show(top['format'])}", f"set format to {FORMAT!r}")
+        raise ctx.fail(
+            "$.format", f"unsupported format {_show(top['format'])}", f"set format to {FORMAT!r}"
+        )
     name = ctx.ident(top["name"], "$.name")
     missing = top["missing_transition"]
     if missing not in _POLICIES:
-        raise ctx.fail("$.missing_transition", f"unknown policy {_show(missing)}", f"use one of {list(_POLICIES)}")
+        raise ctx.fail(
+            "$.missing_transition",
+            f"unknown policy {_show(missing)}",
+            f"use one of {list(_POLICIES)}",
+        )
     missing = cast(MissingPolicy, missing)
 
     events_raw = top["events"]
     if not isinstance(events_raw, list):
-        raise ctx.fail("$.events", "expected a list of event names", "write events: [smile_on, ...]")
+        raise ctx.fail(
+            "$.events", "expected a list of event names", "write events: [smile_on, ...]"
+        )
     alphabet: list[str] = [DONE_EVENT]
     seen = {DONE_EVENT}  # a set: checking duplicates in the list was quadratic in the event count
     for i, e in enumerate(events_raw):
         ctx.ident(e, f"$.events[{i}]")
         if e in seen:
             if e == DONE_EVENT:
-                raise ctx.fail(f"$.events[{i}]", f"{DONE_EVENT!r} is the built-in internal event", "remove it from the list")
+                raise ctx.fail(
+                    f"$.events[{i}]",
+                    f"{DONE_EVENT!r} is the built-in internal event",
+                    "remove it from the list",
+                )
             raise ctx.fail(f"$.events[{i}]", f"duplicate event {_show(e)}", "list each event once")
         alphabet.append(e)
         seen.add(e)
@@ -609,8 +791,17 @@ def parse_definition(data: object, path: str | Path | None = None) -> tuple[Bpfa
         ctx.keys(m, w, ("channels",), ())
         chans = m["channels"]
         if not isinstance(chans, list):
-            raise ctx.fail(f"{w}.channels", "expected a list of channels", "write channels: [{role, axis, table, ...}]")
-        motions[mid] = Motion(mid, tuple(_parse_channel(ctx, c, f"{w}.channels[{i}]", tables) for i, c in enumerate(chans)))
+            raise ctx.fail(
+                f"{w}.channels",
+                "expected a list of channels",
+                "write channels: [{role, axis, table, ...}]",
+            )
+        motions[mid] = Motion(
+            mid,
+            tuple(
+                _parse_channel(ctx, c, f"{w}.channels[{i}]", tables) for i, c in enumerate(chans)
+            ),
+        )
 
     actions: dict[str, Action] = {}
     for aid, aval in ctx.mapping(top.get("actions", {}), "$.actions").items():
@@ -620,10 +811,16 @@ def parse_definition(data: object, path: str | Path | None = None) -> tuple[Bpfa
         ctx.keys(a, w, ("motion", "outcomes"), ())
         motion = ctx.string(a["motion"], f"{w}.motion")
         if motion not in motions:
-            raise ctx.fail(f"{w}.motion", f"unknown motion {_show(motion)}", f"define it under $.motions ({_known(motions)})")
+            raise ctx.fail(
+                f"{w}.motion",
+                f"unknown motion {_show(motion)}",
+                f"define it under $.motions ({_known(motions)})",
+            )
         outs_raw = ctx.mapping(a["outcomes"], f"{w}.outcomes")
         if not outs_raw:
-            raise ctx.fail(f"{w}.outcomes", "an action needs at least one outcome", "add an outcome with p: 1")
+            raise ctx.fail(
+                f"{w}.outcomes", "an action needs at least one outcome", "add an outcome with p: 1"
+            )
         outcomes: list[Outcome] = []
         for oname, oval in outs_raw.items():
             wo = f"{w}.outcomes.{oname}"
@@ -632,19 +829,31 @@ def parse_definition(data: object, path: str | Path | None = None) -> tuple[Bpfa
             ctx.keys(o, wo, ("p", "duration"), ("scale",))
             p = ctx.number(o["p"], f"{wo}.p")
             if not 0.0 < p <= 1.0:
-                raise ctx.fail(f"{wo}.p", f"probability {p} is outside (0, 1]", "use a probability in (0, 1]")
+                raise ctx.fail(
+                    f"{wo}.p", f"probability {p} is outside (0, 1]", "use a probability in (0, 1]"
+                )
             duration = ctx.bounded(o["duration"], f"{wo}.duration", DURATION)
-            outcomes.append(Outcome(oname, p, duration, ctx.bounded(o.get("scale", 1.0), f"{wo}.scale", SCALE)))
+            outcomes.append(
+                Outcome(oname, p, duration, ctx.bounded(o.get("scale", 1.0), f"{wo}.scale", SCALE))
+            )
         _check_sum(ctx, [o.p for o in outcomes], f"{w}.outcomes")
         actions[aid] = Action(aid, motion, tuple(outcomes))
 
     composites_raw = ctx.mapping(top.get("composites", {}), "$.composites")
     automata_raw = ctx.mapping(top.get("automata", {}), "$.automata")
     namespaces: dict[str, str] = {}
-    for section, keys in (("actions", actions), ("composites", composites_raw), ("automata", automata_raw)):
+    for section, keys in (
+        ("actions", actions),
+        ("composites", composites_raw),
+        ("automata", automata_raw),
+    ):
         for k in keys:
             if k in namespaces:
-                raise ctx.fail(f"$.{section}.{k}", f"id {_show(k)} is also used in $.{namespaces[k]}", "actions, composites and automata share one namespace; rename one")
+                raise ctx.fail(
+                    f"$.{section}.{k}",
+                    f"id {_show(k)} is also used in $.{namespaces[k]}",
+                    "actions, composites and automata share one namespace; rename one",
+                )
             namespaces[k] = section
     bodies = set(namespaces)
 
@@ -655,12 +864,18 @@ def parse_definition(data: object, path: str | Path | None = None) -> tuple[Bpfa
         ctx.ident(cid, w)
         c = ctx.mapping(cval, w)
         if len(c) != 1 or next(iter(c)) not in ("sequence", "choice"):
-            raise ctx.fail(w, f"a composite has exactly one key, 'sequence' or 'choice'; got {sorted(c)}", "write {sequence: [a, b]} or {choice: {a: 0.5, b: 0.5}}")
+            raise ctx.fail(
+                w,
+                f"a composite has exactly one key, 'sequence' or 'choice'; got {sorted(c)}",
+                "write {sequence: [a, b]} or {choice: {a: 0.5, b: 0.5}}",
+            )
         kind = next(iter(c))
         if kind == "sequence":
             seq = c["sequence"]
             if not isinstance(seq, list) or not seq:
-                raise ctx.fail(f"{w}.sequence", "expected a non-empty list of ids", "write sequence: [a, b]")
+                raise ctx.fail(
+                    f"{w}.sequence", "expected a non-empty list of ids", "write sequence: [a, b]"
+                )
             children = tuple(ctx.string(x, f"{w}.sequence[{i}]") for i, x in enumerate(seq))
             wheres = [f"{w}.sequence[{i}]" for i in range(len(children))]
             weights: tuple[float, ...] = ()
@@ -669,8 +884,14 @@ def parse_definition(data: object, path: str | Path | None = None) -> tuple[Bpfa
             wheres = [f"{w}.choice.{x}" for x in children]
         for ch, wh in zip(children, wheres, strict=True):
             if ch not in bodies:
-                raise ctx.fail(wh, f"unknown id {_show(ch)}", f"name an action, composite or sub-automaton defined in this file ({_known(bodies)})")
-        composites[cid] = Composite(cid, cast(Literal["sequence", "choice"], kind), children, weights)
+                raise ctx.fail(
+                    wh,
+                    f"unknown id {_show(ch)}",
+                    f"name an action, composite or sub-automaton of this file ({_known(bodies)})",
+                )
+        composites[cid] = Composite(
+            cid, cast(Literal["sequence", "choice"], kind), children, weights
+        )
         edges[cid] = list(zip(children, wheres, strict=True))
 
     subautomata: dict[str, Automaton] = {}
@@ -682,7 +903,9 @@ def parse_definition(data: object, path: str | Path | None = None) -> tuple[Bpfa
         sub = _parse_automaton(ctx, s, w, sid, bodies, alpha, missing, is_sub=True)
         subautomata[sid] = sub
         edges[sid] = [(b.body, f"{w}.behaviors.{b.id}.body") for b in sub.behaviors]
-    places = {c: f"$.composites.{c}" for c in composites} | {a: f"$.automata.{a}" for a in subautomata}
+    places = {c: f"$.composites.{c}" for c in composites} | {
+        a: f"$.automata.{a}" for a in subautomata
+    }
     _check_acyclic(ctx, edges, places)
 
     automaton = _parse_automaton(ctx, top, "$", name, bodies, alpha, missing, is_sub=False)
@@ -690,7 +913,11 @@ def parse_definition(data: object, path: str | Path | None = None) -> tuple[Bpfa
     script: list[Event] = []
     script_raw = top.get("script", [])
     if not isinstance(script_raw, list):
-        raise ctx.fail("$.script", "expected a list of events", "write script: [{id, content, timestamp, expiry}]")
+        raise ctx.fail(
+            "$.script",
+            "expected a list of events",
+            "write script: [{id, content, timestamp, expiry}]",
+        )
     for i, ev in enumerate(script_raw):
         script.append(_parse_event(ctx, ev, f"$.script[{i}]", alpha))
 
@@ -717,6 +944,14 @@ def definition_keys() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(required, optional) top-level keys; the JSON Schema is tested against these."""
     return (
         ("format", "name", "missing_transition", "events", "behaviors", "initial", "transitions"),
-        ("description", "tables", "motions", "actions", "composites", "automata", "final", "script"),
+        (
+            "description",
+            "tables",
+            "motions",
+            "actions",
+            "composites",
+            "automata",
+            "final",
+            "script",
+        ),
     )
-

@@ -164,34 +164,45 @@ MAX_ROTATION = 2.0 * math.pi
 """Largest |rotation| (radians) a joint curve may hold; the joint limits are far tighter."""
 
 
-def _not_finite(bpfa: Bpfa, seg: Segment, target: NDArray[np.float64], frames: NDArray[np.int64]) -> DefinitionError:
+def _not_finite(
+    bpfa: Bpfa, seg: Segment, target: NDArray[np.float64], frames: NDArray[np.int64]
+) -> DefinitionError:
     """Which motion, bone and frame produced a NaN or infinite rotation, as a DefinitionError."""
     row, col = (int(v[0]) for v in np.nonzero(~np.isfinite(target)))
     motion = bpfa.actions[seg.action].motion
     return DefinitionError(
         bpfa.source,
         f"$.motions.{motion}",
-        f"motion {motion!r} gives {channel_name(col)} a non-finite rotation ({target[row, col]}) at frame "
-        f"{int(frames[row])} (behavior {seg.behavior!r}, action {seg.action!r}, outcome {seg.outcome!r})",
+        f"motion {motion!r} gives {channel_name(col)} a non-finite rotation "
+        f"({target[row, col]}) at frame {int(frames[row])} (behavior {seg.behavior!r}, "
+        f"action {seg.action!r}, outcome {seg.outcome!r})",
         "check its channels' cycles, hz, gain and variation and the outcome's scale",
     )
 
 
-def check_curves(curves: Mapping[str, NDArray[np.floating[Any]]], source: str | Path | None = None) -> None:
+def check_curves(
+    curves: Mapping[str, NDArray[np.floating[Any]]], source: str | Path | None = None
+) -> None:
     """Refuse joint curves that are not safe to key: every value finite, |value| ≤
     :data:`MAX_ROTATION`, every role of ``BONE_ROLES`` known. Raises a DefinitionError naming
     ``source`` (the definition file), the bone, axis and first bad frame."""
     for role, values in curves.items():
         arr = np.asarray(values)
         if role not in ROLE_INDEX or arr.ndim != 2 or arr.shape[1] != 3:
-            raise DefinitionError(source, f"curves[{role!r}]", f"not an (n, 3) curve of a known bone role (shape {arr.shape})",
-                                  "this is a bug in the caller: report it")
+            raise DefinitionError(
+                source,
+                f"curves[{role!r}]",
+                f"not an (n, 3) curve of a known bone role (shape {arr.shape})",
+                "this is a bug in the caller: report it",
+            )
         bad = ~(np.abs(arr) <= MAX_ROTATION)  # NaN compares False: bad too
         if bad.any():
             frame, axis = (int(v[0]) for v in np.nonzero(bad))
             raise DefinitionError(
-                source, f"curves[{role!r}]",
-                f"rotation of {role}.{'xyz'[axis]} at frame {frame} is {float(arr[frame, axis])}, not a finite angle within "
+                source,
+                f"curves[{role!r}]",
+                f"rotation of {role}.{'xyz'[axis]} at frame {frame} is "
+                f"{float(arr[frame, axis])}, not a finite angle within "
                 f"±{MAX_ROTATION:.4g} rad; refusing to key it",
                 "check the definition's cycles, hz, gain, variation and scale values",
             )

@@ -74,7 +74,8 @@ class _BoundedComposer(Composer):  # type: ignore[misc,unused-ignore]
         self._expanded += n
         if self._expanded > MAX_YAML_NODES:
             raise yaml.composer.ComposerError(
-                None, None,
+                None,
+                None,
                 f"the document expands to more than {MAX_YAML_NODES:,} YAML nodes "
                 "(aliases count as the whole structure they repeat)",
                 mark,
@@ -88,7 +89,9 @@ class _BoundedComposer(Composer):  # type: ignore[misc,unused-ignore]
             size = self._sizes.get(id(node))
             if size is None:
                 raise yaml.composer.ComposerError(
-                    None, None, f"alias *{event.anchor} refers to a structure that contains it",
+                    None,
+                    None,
+                    f"alias *{event.anchor} refers to a structure that contains it",
                     event.start_mark,
                 )
             self._add(size, event.start_mark)
@@ -110,9 +113,13 @@ def _construct_unique_mapping(loader: Any, node: yaml.MappingNode) -> dict[Any, 
     for key_node, _ in node.value:
         key = loader.construct_object(key_node)
         if not isinstance(key, Hashable):
-            raise ConstructorError(None, None, "a list or mapping used as a key", key_node.start_mark)
+            raise ConstructorError(
+                None, None, "a list or mapping used as a key", key_node.start_mark
+            )
         if key in seen:
-            raise ConstructorError(None, None, f"duplicate key {_one_line(repr(key), 60)}", key_node.start_mark)
+            raise ConstructorError(
+                None, None, f"duplicate key {_one_line(repr(key), 60)}", key_node.start_mark
+            )
         seen.add(key)
     return cast(dict[Any, Any], loader.construct_mapping(node))
 
@@ -128,7 +135,9 @@ def _construct_bounded_int(loader: Any, node: yaml.ScalarNode) -> Any:
 try:  # libyaml's scanner and parser; composition stays in Python (it is where aliases are counted)
     from yaml._yaml import CParser
 
-    class _Loader(_BoundedComposer, SafeConstructor, Resolver, CParser):  # type: ignore[misc,unused-ignore]
+    class _Loader(  # type: ignore[misc,unused-ignore]
+        _BoundedComposer, SafeConstructor, Resolver, CParser
+    ):
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
             _BoundedComposer.__init__(self)
@@ -140,7 +149,9 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml.reader import Reader
     from yaml.scanner import Scanner
 
-    class _Loader(Reader, Scanner, Parser, _BoundedComposer, SafeConstructor, Resolver):  # type: ignore[misc,no-redef,unused-ignore]
+    class _Loader(  # type: ignore[misc,no-redef,unused-ignore]
+        Reader, Scanner, Parser, _BoundedComposer, SafeConstructor, Resolver
+    ):
         def __init__(self, stream: str) -> None:
             Reader.__init__(self, stream)
             Scanner.__init__(self)
@@ -150,8 +161,10 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
             Resolver.__init__(self)
 
 
-for _tag, _fn in ((BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping),
-                 ("tag:yaml.org,2002:int", _construct_bounded_int)):
+for _tag, _fn in (
+    (BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping),
+    ("tag:yaml.org,2002:int", _construct_bounded_int),
+):
     cast(Any, _Loader).add_constructor(_tag, _fn)
 
 
@@ -166,7 +179,9 @@ def _yaml_error(path: Path, exc: yaml.YAMLError) -> DefinitionError:
         problem = exc.problem or exc.context or problem
         if exc.context and exc.problem and "while" not in exc.context:
             problem = f"{exc.context}: {exc.problem}"
-    return DefinitionError(path, where, f"not valid YAML: {_one_line(problem)}", "fix the file at that place")
+    return DefinitionError(
+        path, where, f"not valid YAML: {_one_line(problem)}", "fix the file at that place"
+    )
 
 
 def _parse_yaml(path: Path, text: str) -> object:
@@ -198,8 +213,12 @@ def _parse_json(path: Path, text: str) -> object:
     try:
         return json.loads(text, object_pairs_hook=_json_pairs, parse_int=_json_int)
     except json.JSONDecodeError as exc:
-        raise DefinitionError(path, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {_one_line(exc.msg)}",
-                              "fix the file at that place") from exc
+        raise DefinitionError(
+            path,
+            f"line {exc.lineno}, column {exc.colno}",
+            f"not valid JSON: {_one_line(exc.msg)}",
+            "fix the file at that place",
+        ) from exc
 
 
 # --------------------------------------------------------------------------- entry point
@@ -211,27 +230,42 @@ def read_raw(path: str | Path) -> object:
     if not p.exists():
         raise DefinitionError(p, "", "file not found", "check the path")
     if p.is_dir():
-        raise DefinitionError(p, "", "is a folder, not a definition file", "choose a .json, .yaml or .yml file")
+        raise DefinitionError(
+            p, "", "is a folder, not a definition file", "choose a .json, .yaml or .yml file"
+        )
     if not p.is_file():
-        raise DefinitionError(p, "", "is not a regular file (a pipe or a device?)", "choose a .json, .yaml or .yml file")
+        raise DefinitionError(
+            p,
+            "",
+            "is not a regular file (a pipe or a device?)",
+            "choose a .json, .yaml or .yml file",
+        )
     suffix = p.suffix.lower()
     if suffix not in (".json", ".yaml", ".yml"):
         raise DefinitionError(p, "", f"unknown file type {suffix!r}", "use .json, .yaml or .yml")
-    too_big = DefinitionError(p, "", f"file is more than the {MAX_DEFINITION_BYTES:,} bytes a definition may have",
-                              "split it or remove generated bulk")
+    too_big = DefinitionError(
+        p,
+        "",
+        f"file is more than the {MAX_DEFINITION_BYTES:,} bytes a definition may have",
+        "split it or remove generated bulk",
+    )
     if p.stat().st_size > MAX_DEFINITION_BYTES:
         raise too_big
     try:
         with p.open("rb") as fh:
             data = fh.read(MAX_DEFINITION_BYTES + 1)  # the file may have grown since stat()
     except OSError as exc:
-        raise DefinitionError(p, "", f"cannot be read ({exc.strerror})", "check the file's permissions") from exc
+        raise DefinitionError(
+            p, "", f"cannot be read ({exc.strerror})", "check the file's permissions"
+        ) from exc
     if len(data) > MAX_DEFINITION_BYTES:
         raise too_big
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DefinitionError(p, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})", "save the file as UTF-8") from exc
+        raise DefinitionError(
+            p, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})", "save the file as UTF-8"
+        ) from exc
     try:
         if suffix == ".json":
             return _parse_json(p, text)
@@ -241,4 +275,6 @@ def read_raw(path: str | Path) -> object:
     except yaml.YAMLError as exc:
         raise _yaml_error(p, exc) from exc
     except ValueError as exc:  # duplicate JSON keys; YAML values its constructors cannot build
-        raise DefinitionError(p, "", f"not valid {suffix[1:].upper()}: {_one_line(str(exc))}", "fix the syntax") from exc
+        raise DefinitionError(
+            p, "", f"not valid {suffix[1:].upper()}: {_one_line(str(exc))}", "fix the syntax"
+        ) from exc

@@ -85,7 +85,9 @@ class _Expander:
             aut.name: {(t.behavior, t.event): (t.targets, _cdf(t.probs)) for t in aut.transitions}
             for aut in bpfa.subautomata.values()
         }
-        self.bodies = {aut.name: {bb.id: bb.body for bb in aut.behaviors} for aut in bpfa.subautomata.values()}
+        self.bodies = {
+            aut.name: {bb.id: bb.body for bb in aut.behaviors} for aut in bpfa.subautomata.values()
+        }
         self.through: dict[str, str] = {}
         self.steps = 0
 
@@ -116,12 +118,20 @@ class _Expander:
             item = stack.pop()
             self.steps += 1
             if len(out) > MAX_EXPANSION:
-                raise DefinitionError(b.source, f"$ (body {body!r})", f"a body expanded to more than {MAX_EXPANSION:,} actions",
-                                      "make sub-automata reach a final behavior sooner")
+                raise DefinitionError(
+                    b.source,
+                    f"$ (body {body!r})",
+                    f"a body expanded to more than {MAX_EXPANSION:,} actions",
+                    "make sub-automata reach a final behavior sooner",
+                )
             if self.steps > MAX_EXPANSION_STEPS:
-                raise DefinitionError(b.source, f"$ (body {body!r})",
-                                      f"expanding the behaviors of this timeline took more than {MAX_EXPANSION_STEPS:,} steps",
-                                      "nest composites less deeply, or give their actions longer durations")
+                raise DefinitionError(
+                    b.source,
+                    f"$ (body {body!r})",
+                    "expanding the behaviors of this timeline took more than "
+                    f"{MAX_EXPANSION_STEPS:,} steps",
+                    "nest composites less deeply, or give their actions longer durations",
+                )
             if isinstance(item, _SubStep):
                 self._after_sub_body(item, stack)
                 continue
@@ -150,7 +160,12 @@ class _Expander:
         row = self.rows[aut.name].get((cur, DONE_EVENT))
         if row is None:
             if self.bpfa.missing == "error":
-                raise DefinitionError(self.bpfa.source, f"$.automata.{aut.name}", f"no row for ({cur!r}, 'done')", "add the row")
+                raise DefinitionError(
+                    self.bpfa.source,
+                    f"$.automata.{aut.name}",
+                    f"no row for ({cur!r}, 'done')",
+                    "add the row",
+                )
             nxt = cur  # ignore / stay: the behavior plays again
         else:
             nxt = row[0][_draw(self.rng, row[1])]
@@ -196,7 +211,11 @@ def sample_timeline(
     aut = bpfa.automaton
     alphabet = set(bpfa.alphabet)
     evs = sorted(
-        (e for e in (*bpfa.script, *events) if e.receiver in (ANY, bpfa.name) and e.content in alphabet),
+        (
+            e
+            for e in (*bpfa.script, *events)
+            if e.receiver in (ANY, bpfa.name) and e.content in alphabet
+        ),
         key=lambda e: e.timestamp,
     )
     rows = {(t.behavior, t.event): (t.targets, _cdf(t.probs)) for t in aut.transitions}
@@ -226,7 +245,12 @@ def sample_timeline(
         if bpfa.missing == "stay":
             return state
         if bpfa.missing == "error":
-            raise DefinitionError(bpfa.source, "$.transitions", f"no row for ({state!r}, {content!r})", f"add a row from {state} on {content}")
+            raise DefinitionError(
+                bpfa.source,
+                "$.transitions",
+                f"no row for ({state!r}, {content!r})",
+                f"add a row from {state} on {content}",
+            )
         return None
 
     while t < n_frames and not finished:
@@ -267,14 +291,23 @@ def sample_timeline(
                 finished = True
                 if segments:
                     last = segments.pop()
-                    segments.append(Segment(last.start_frame, n_frames, last.behavior, last.action, last.outcome, last.scale, last.planned_frames))
+                    segments.append(
+                        Segment(
+                            last.start_frame,
+                            n_frames,
+                            last.behavior,
+                            last.action,
+                            last.outcome,
+                            last.scale,
+                            last.planned_frames,
+                        )
+                    )
                 break
             nxt = decide(cur, DONE_EVENT)
             if nxt is None:
                 nxt = cur  # 'ignore' on done: the body plays again
         cur, plan, k, t, planned_start = nxt, exp.expand(behaviors[nxt].body), 0, end, end
     return Timeline(fps=fps, n_frames=n_frames, segments=tuple(segments))
-
 
 
 # --------------------------------------------------------------------------- fast chain
@@ -363,7 +396,12 @@ def compile_chain(bpfa: Bpfa) -> CompiledChain:
     )
 
 
-def sample_steps(chain: CompiledChain, event_codes: NDArray[np.integer[Any]], start: int, rng: np.random.Generator) -> NDArray[np.int64]:
+def sample_steps(
+    chain: CompiledChain,
+    event_codes: NDArray[np.integer[Any]],
+    start: int,
+    rng: np.random.Generator,
+) -> NDArray[np.int64]:
     """States after each event of ``event_codes`` (one chain); one uniform per step.
 
     A tight loop over pre-resolved Python tuples: per step one row lookup and one C-level
@@ -383,11 +421,21 @@ def sample_steps(chain: CompiledChain, event_codes: NDArray[np.integer[Any]], st
             append(s)
     except TypeError:
         e = evs[len(out)]
-        raise DefinitionError(None, "$.transitions", f"no row for ({chain.behaviors[s]!r}, {chain.events[e]!r})", "add the row") from None
+        raise DefinitionError(
+            None,
+            "$.transitions",
+            f"no row for ({chain.behaviors[s]!r}, {chain.events[e]!r})",
+            "add the row",
+        ) from None
     return np.asarray(out, dtype=np.int64)
 
 
-def sample_steps_batch(chain: CompiledChain, event_codes: NDArray[np.integer[Any]], start: int, rngs: Sequence[np.random.Generator]) -> NDArray[np.int64]:
+def sample_steps_batch(
+    chain: CompiledChain,
+    event_codes: NDArray[np.integer[Any]],
+    start: int,
+    rngs: Sequence[np.random.Generator],
+) -> NDArray[np.int64]:
     """(K, T) states of K automaton instances (one generator each) fed the same events.
 
     Uniforms are drawn per instance from its own generator, so row k equals
@@ -403,7 +451,12 @@ def sample_steps_batch(chain: CompiledChain, event_codes: NDArray[np.integer[Any
     for i in range(n):
         r = chain.row_of[state * ne + ev[i]]
         if np.any(r < 0):
-            raise DefinitionError(None, "$.transitions", "an instance reached a (behavior, event) pair with no row", "add the row")
+            raise DefinitionError(
+                None,
+                "$.transitions",
+                "an instance reached a (behavior, event) pair with no row",
+                "add the row",
+            )
         j = (chain.cdf_pad[r] <= us[i][:, None]).sum(axis=1)
         state = chain.targets_pad[r, j]
         out[i] = state

@@ -68,17 +68,33 @@ def analyze(args: argparse.Namespace) -> int:
                 first.append(rec)
 
         reading: list[ReadStats] = []
-        track = analyze_video(args.input, fill=args.fill, max_frames=args.max_frames, config=vcfg, on_frame=keep_first,
-                              on_read=reading.append)
+        track = analyze_video(
+            args.input,
+            fill=args.fill,
+            max_frames=args.max_frames,
+            config=vcfg,
+            on_frame=keep_first,
+            on_read=reading.append,
+        )
         doc["fps"] = track.fps
         doc["reading"] = reading[0].as_dict()
         print(f"{args.input}: {reading[0].summary()}", file=sys.stderr)
         doc["fill"] = args.fill
         doc["frames"] = [
             {
-                "index": i, "valid": bool(track.valid[i]),
-                "expression": {n: round(float(v), 5) for n, v in zip(EXPRESSION_NAMES, track.expressions[i], strict=True)},
-                "head": dict(zip(("yaw", "pitch", "roll"), (round(float(v), 3) for v in track.head[i]), strict=True)),
+                "index": i,
+                "valid": bool(track.valid[i]),
+                "expression": {
+                    n: round(float(v), 5)
+                    for n, v in zip(EXPRESSION_NAMES, track.expressions[i], strict=True)
+                },
+                "head": dict(
+                    zip(
+                        ("yaw", "pitch", "roll"),
+                        (round(float(v), 3) for v in track.head[i]),
+                        strict=True,
+                    )
+                ),
             }
             for i in range(len(track))
         ]
@@ -86,7 +102,9 @@ def analyze(args: argparse.Namespace) -> int:
         overlay_img = None
         if args.overlay:
             frame = frame_at(args.input, first[0].index if first else 0, vcfg)
-            overlay_img = draw_overlay(frame, first[0].face if first else None) if frame is not None else None
+            overlay_img = (
+                draw_overlay(frame, first[0].face if first else None) if frame is not None else None
+            )
     if args.json:
         atomic_write_text(args.json, json.dumps(doc, indent=1, default=str) + "\n")
     else:
@@ -100,17 +118,36 @@ def analyze(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m moodrig.core.face", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m moodrig.core.face",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = ap.add_subparsers(dest="command", required=True)
     a = sub.add_parser("analyze", help="analyse a photo, video or numbered image sequence")
-    a.add_argument("input", help="image, video, folder of images or printf pattern (frame_%%04d.png)")
+    a.add_argument(
+        "input", help="image, video, folder of images or printf pattern (frame_%%04d.png)"
+    )
     a.add_argument("--json", type=Path, help="write per-frame parameters here (default: stdout)")
     a.add_argument("--overlay", type=Path, help="write an overlay PNG here")
-    a.add_argument("--fill", choices=("hold", "interpolate"), default="hold", help="policy for frames without a face")
+    a.add_argument(
+        "--fill",
+        choices=("hold", "interpolate"),
+        default="hold",
+        help="policy for frames without a face",
+    )
     a.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
-    a.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is fastest for these small networks)")
-    a.add_argument("--person-baseline", action="store_true",
-                   help="video: make the values relative to the person's own neutral, learnt over the clip")
+    a.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads (1 is fastest for these small networks)",
+    )
+    a.add_argument(
+        "--person-baseline",
+        action="store_true",
+        help="video: make the values relative to the person's own neutral, learnt over the clip",
+    )
     args = ap.parse_args(argv)
     try:
         return analyze(args)

@@ -129,7 +129,8 @@ def _video_track(moov: bytes) -> tuple[Boxes, Boxes] | None:
             continue
         mdia = {k: (s, e) for k, s, e in _boxes(moov, *children[b"mdia"])}
         hdlr = mdia.get(b"hdlr")
-        if hdlr is not None and moov[hdlr[0] + 8 : hdlr[0] + 12] == b"vide":  # version/flags, pre_defined, type
+        # hdlr payload: version/flags 4, pre_defined 4, handler type 4
+        if hdlr is not None and moov[hdlr[0] + 8 : hdlr[0] + 12] == b"vide":
             return children, mdia
     return None
     return 0
@@ -200,7 +201,11 @@ def _bmff_header(moov: bytes) -> VideoHeader | None:
         tw, th = struct.unpack(">II", tkhd[at : at + 8])
         w, h = tw >> 16, th >> 16
     frames = None
-    stbl = {k: (s, e) for k, s, e in _boxes(moov, *mdia[b"minf"])}.get(b"stbl") if b"minf" in mdia else None
+    stbl = (
+        {k: (s, e) for k, s, e in _boxes(moov, *mdia[b"minf"])}.get(b"stbl")
+        if b"minf" in mdia
+        else None
+    )
     table = {} if stbl is None else {k: (s, e) for k, s, e in _boxes(moov, *stbl)}
     if b"stsd" in table:
         s, e = table[b"stsd"]
@@ -240,7 +245,7 @@ def _avi_header(data: bytes) -> VideoHeader | None:
     frames: int | None = None
     for kind, s, e in _riff_chunks(data, *hdrl):
         if kind == b"avih" and e - s >= 40:
-            total, = struct.unpack("<I", data[s + 16 : s + 20])
+            (total,) = struct.unpack("<I", data[s + 16 : s + 20])
             aw, ah = struct.unpack("<II", data[s + 32 : s + 40])
             w, h = max(w, aw), max(h, ah)
             frames = total or None
@@ -250,14 +255,17 @@ def _avi_header(data: bytes) -> VideoHeader | None:
             if strh is None or data[strh[0] : strh[0] + 4] != b"vids":
                 continue
             if strh[1] - strh[0] >= 36:
-                length, = struct.unpack("<I", data[strh[0] + 32 : strh[0] + 36])
+                (length,) = struct.unpack("<I", data[strh[0] + 32 : strh[0] + 36])
                 frames = length or frames
             strf = parts.get(b"strf")
             if strf is not None and strf[1] - strf[0] >= 12:
                 bw, bh = struct.unpack("<ii", data[strf[0] + 4 : strf[0] + 12])
                 w, h = max(w, abs(bw)), max(h, abs(bh))
     if b"movi" in top:  # MJPEG: the first frame's own JPEG header (what the decoder allocates)
-        first = next(((a, b) for k, a, b in _riff_chunks(data, *top[b"movi"]) if k[2:] in (b"dc", b"db")), None)
+        first = next(
+            ((a, b) for k, a, b in _riff_chunks(data, *top[b"movi"]) if k[2:] in (b"dc", b"db")),
+            None,
+        )
         if first is not None and data[first[0] : first[0] + 2] == b"\xff\xd8":
             size = jpeg_size(data[first[0] : first[1]])
             if size is not None:
@@ -285,7 +293,11 @@ def _avi_index_count(fh: BinaryIO, file_size: int) -> int | None:
             if size > MAX_INDEX_BYTES:
                 return None
             entries = fh.read(size - size % 16)
-            return sum(1 for ck, _, _, n in struct.iter_unpack("<4sIII", entries) if ck[2:] in (b"dc", b"db") and n > 0)
+            return sum(
+                1
+                for ck, _, _, n in struct.iter_unpack("<4sIII", entries)
+                if ck[2:] in (b"dc", b"db") and n > 0
+            )
         pos += 8 + size + (size & 1)
     return None
 
@@ -321,7 +333,9 @@ def _mkv_header(data: bytes) -> VideoHeader | None:
             continue
         if size < 0:
             break
-        if eid in (0xB0, 0xBA, 0x54B0, 0x54BA) and 0 < size <= 8:  # PixelWidth/Height, DisplayWidth/Height
+        if (
+            eid in (0xB0, 0xBA, 0x54B0, 0x54BA) and 0 < size <= 8
+        ):  # PixelWidth/Height, DisplayWidth/Height
             v = int.from_bytes(data[i : i + size], "big")
             if eid in (0xB0, 0x54B0):
                 w = max(w, v)

@@ -91,7 +91,11 @@ def _exr_size(data: bytes) -> Size | None:
         type_end = data.index(b"\x00", name_end + 1)
         (size,) = struct.unpack("<i", data[type_end + 1 : type_end + 5])
         value = type_end + 5
-        if data[i:name_end] == b"dataWindow" and data[name_end + 1 : type_end] == b"box2i" and size == 16:
+        if (
+            data[i:name_end] == b"dataWindow"
+            and data[name_end + 1 : type_end] == b"box2i"
+            and size == 16
+        ):
             x0, y0, x1, y1 = struct.unpack("<4i", data[value : value + 16])
             return max(0, x1 - x0 + 1), max(0, y1 - y0 + 1)
         if size < 0:

@@ -96,12 +96,17 @@ def decode_image(data: bytes, *, source: str | Path | None = None, limits: ReadL
         raise InputError(source, f"file is {len(data)} bytes, more than the limit of {limits.max_bytes}")
     size = image_size(data)  # every accepted format declares its size: checked before decoding
     if size is None:
-        raise InputError(source, _truncation(data) or "is not a readable image (unknown format or corrupt header)")
+        raise InputError(
+            source,
+            _truncation(data) or "is not a readable image (unknown format or corrupt header)",
+        )
     w, h = size
     if w == 0 or h == 0:
         raise InputError(source, f"image header declares an empty image ({w}x{h})")
     if w * h > limits.max_pixels:
-        raise InputError(source, f"image is {w}x{h} = {w * h} pixels, more than the limit of {limits.max_pixels}")
+        raise InputError(
+            source, f"image is {w}x{h} = {w * h} pixels, more than the limit of {limits.max_pixels}"
+        )
     problem = _truncation(data)
     if problem:
         raise InputError(source, problem)
@@ -110,12 +115,16 @@ def decode_image(data: bytes, *, source: str | Path | None = None, limits: ReadL
         # ANYCOLOR|ANYDEPTH keeps 16-bit/float and honours EXIF orientation (UNCHANGED would not).
         img = cv2.imdecode(buf, cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH)
     except cv2.error as exc:
-        raise InputError(source, f"cannot be decoded as an image ({str(exc).strip().splitlines()[-1]})") from exc
+        raise InputError(
+            source, f"cannot be decoded as an image ({str(exc).strip().splitlines()[-1]})"
+        ) from exc
     if img is None:
         raise InputError(source, "is not a readable image (unknown format or corrupt data)")
     h, w = img.shape[:2]
     if w * h > limits.max_pixels:
-        raise InputError(source, f"image is {w}x{h} = {w * h} pixels, more than the limit of {limits.max_pixels}")
+        raise InputError(
+            source, f"image is {w}x{h} = {w * h} pixels, more than the limit of {limits.max_pixels}"
+        )
     return to_rgb8(img, source=source)
 
 
@@ -186,19 +195,26 @@ def sequence_files(spec: str | Path) -> list[Path]:
     s = str(spec)
     p = Path(s)
     if p.is_dir():
-        files = sorted((f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES), key=_natural_key)
+        files = sorted(
+            (f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES),
+            key=_natural_key,
+        )
         if not files:
             raise InputError(p, "folder holds no image files (.png, .jpg, .tif, .exr, ...)")
         return files
     m = re.search(r"%0?(\d*)d", s)
     if not m:
-        raise InputError(p, "is neither a folder of images nor a printf pattern such as frame_%04d.png")
+        raise InputError(
+            p, "is neither a folder of images nor a printf pattern such as frame_%04d.png"
+        )
     folder = p.parent
     if not folder.is_dir():
         raise InputError(folder, "folder of the image sequence does not exist")
     pre, post = Path(s[: m.start()]).name, s[m.end() :]
     width = m.group(1)
-    rx = re.compile(re.escape(pre) + (rf"(\d{{{int(width)}}})" if width else r"(\d+)") + re.escape(post) + "$")
+    rx = re.compile(
+        re.escape(pre) + (rf"(\d{{{int(width)}}})" if width else r"(\d+)") + re.escape(post) + "$"
+    )
     numbered = sorted(
         ((int(mm.group(1)), f) for f in folder.iterdir() if (mm := rx.match(f.name))),
         key=lambda t: t[0],
@@ -221,7 +237,11 @@ def classify(path: str | Path) -> str:
         return "image"
     if suffix in VIDEO_SUFFIXES:
         return "video"
-    raise InputError(p, f"unknown file type '{suffix}': expected an image ({', '.join(sorted(IMAGE_SUFFIXES))}) or a video ({', '.join(sorted(VIDEO_SUFFIXES))})")
+    raise InputError(
+        p,
+        f"unknown file type '{suffix}': expected an image ({', '.join(sorted(IMAGE_SUFFIXES))}) "
+        f"or a video ({', '.join(sorted(VIDEO_SUFFIXES))})",
+    )
 
 
 _ROTATE = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
@@ -255,7 +275,11 @@ class ReadStats:
         """``92 frames read, 3 skipped (undecodable), 0 missing`` (+ the declared count)."""
         of = f" of {self.declared} indexed" if self.declared is not None else ""
         extra = f", {self.retimed} with repaired timestamps" if self.retimed else ""
-        return f"{self.read} frames read, {self.skipped} skipped (undecodable), {self.missing} missing{of}{extra}"
+        stop = "" if self.finished else " (stopped before the end)"
+        return (
+            f"{self.read} frames read, {self.skipped} skipped (undecodable), "
+            f"{self.missing} missing{of}{extra}{stop}"
+        )
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -297,8 +321,14 @@ class FrameSource:
     allocation; for consumers that do not keep frames, such as the analysis.
     """
 
-    def __init__(self, path: str | Path, *, default_fps: float = 25.0, limits: ReadLimits = DEFAULT_LIMITS,
-                 reuse_buffers: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        default_fps: float = 25.0,
+        limits: ReadLimits = DEFAULT_LIMITS,
+        reuse_buffers: bool = False,
+    ) -> None:
         if not (math.isfinite(default_fps) and default_fps > 0):
             raise ValueError(f"default_fps must be positive, got {default_fps}")
         self.path = Path(path)
@@ -329,12 +359,18 @@ class FrameSource:
         try:  # FFmpeg everywhere: the same decoder, with timestamps, on every platform
             cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
         except cv2.error as exc:
-            raise InputError(self.path, f"cannot be opened as a video ({_cv_message(exc)})") from exc
+            raise InputError(
+                self.path, f"cannot be opened as a video ({_cv_message(exc)})"
+            ) from exc
         if not cap.isOpened():
             cap.release()
-            raise InputError(self.path, "cannot be opened as a video (unknown codec or corrupt file)")
+            raise InputError(
+                self.path, "cannot be opened as a video (unknown codec or corrupt file)"
+            )
         try:
-            self._check_size(int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)), "")
+            self._check_size(
+                int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)), ""
+            )
         except InputError:
             cap.release()
             raise
@@ -343,13 +379,20 @@ class FrameSource:
         fps = float(cap.get(cv2.CAP_PROP_FPS))
         count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
         self._cap = cap
-        self.info = SourceInfo("video", fps if math.isfinite(fps) and 0 < fps < 1000 else default_fps,
-                               count if count > 0 else None, display_rotation(self.path))
+        self.info = SourceInfo(
+            "video",
+            fps if math.isfinite(fps) and 0 < fps < 1000 else default_fps,
+            count if count > 0 else None,
+            display_rotation(self.path),
+        )
 
     def _check_size(self, w: int, h: int, where: str) -> None:
         if w * h > self.limits.max_pixels:
-            raise InputError(self.path, f"{where}video frames are {w}x{h} = {w * h} pixels, "
-                                        f"more than the limit of {self.limits.max_pixels}")
+            raise InputError(
+                self.path,
+                f"{where}video frames are {w}x{h} = {w * h} pixels, "
+                f"more than the limit of {self.limits.max_pixels}",
+            )
 
     def __iter__(self) -> Iterator[NDArray[np.uint8]]:
         for item in self.timed():
@@ -375,8 +418,10 @@ class FrameSource:
             some = "" if st.finished else "at least "
             raise InputError(
                 self.path,
-                f"{some}{st.bad()} of {total} video frames cannot be decoded ({st.skipped} damaged, {st.missing} missing), "
-                f"more than the {self.limits.max_bad_fraction:.0%} allowed: the file is damaged; re-export or repair it",
+                f"{some}{st.bad()} of {total} video frames cannot be decoded "
+                f"({st.skipped} damaged, {st.missing} missing), more than the "
+                f"{self.limits.max_bad_fraction:.0%} allowed: the file is damaged; "
+                "re-export or repair it",
             )
 
     def _timed_video(self, cap: cv2.VideoCapture) -> Iterator[TimedFrame]:
@@ -421,7 +466,9 @@ class FrameSource:
                 t = ms / 1000.0 - t0
                 if damage_seeks and st.read and t <= last_t:
                     continue  # a seek landed before the damage: this frame was handed on already
-                if st.read and not last_t < t <= last_t + max(MAX_TIMESTAMP_JUMP_S, 2 * (pending + 1) * period):
+                if st.read and not last_t < t <= last_t + max(
+                    MAX_TIMESTAMP_JUMP_S, 2 * (pending + 1) * period
+                ):
                     t = last_t + period  # no usable timestamp (OpenCV says 0 when there is none)
                     st.retimed += 1
                 elif not st.read:

@@ -191,7 +191,9 @@ def analyze_video(
     return track
 
 
-def frame_at(path: str | Path, index: int, config: VideoConfig | None = None) -> NDArray[np.uint8] | None:
+def frame_at(
+    path: str | Path, index: int, config: VideoConfig | None = None
+) -> NDArray[np.uint8] | None:
     """The picture shown at grid slot ``index`` of :func:`analyze_video` (a held slot shows the
     last decoded picture); None for a gap or past the end."""
     cfg = config or VideoConfig()

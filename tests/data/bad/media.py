@@ -34,12 +34,37 @@ def mjpeg_avi(jpegs: list[bytes], fps: float, width: int, height: int) -> bytes:
     """A minimal AVI 1.0 (avih, strh, strf, movi, idx1) holding the given JPEG frames."""
     n = len(jpegs)
     biggest = max(map(len, jpegs))
-    avih = struct.pack("<14I", round(1e6 / fps), 0, 0, 0x10, n, 0, 1, biggest, width, height, 0, 0, 0, 0)
-    strh = b"vids" + b"MJPG" + struct.pack("<IHHIIIIIIIIhhhh", 0, 0, 0, 0, 1000, round(fps * 1000), 0, n, biggest,
-                                           0xFFFFFFFF, 0, 0, 0, min(width, 32767), min(height, 32767))
+    avih = struct.pack(
+        "<14I", round(1e6 / fps), 0, 0, 0x10, n, 0, 1, biggest, width, height, 0, 0, 0, 0
+    )
+    strh = (
+        b"vids"
+        + b"MJPG"
+        + struct.pack(
+            "<IHHIIIIIIIIhhhh",
+            0,
+            0,
+            0,
+            0,
+            1000,
+            round(fps * 1000),
+            0,
+            n,
+            biggest,
+            0xFFFFFFFF,
+            0,
+            0,
+            0,
+            min(width, 32767),
+            min(height, 32767),
+        )
+    )
     image_bytes = width * height * 3 if width * height * 3 < 2**32 else 0
     strf = struct.pack("<IiiHH4sIiiII", 40, width, height, 1, 24, b"MJPG", image_bytes, 0, 0, 0, 0)
-    hdrl = _list(b"hdrl", _chunk(b"avih", avih) + _list(b"strl", _chunk(b"strh", strh) + _chunk(b"strf", strf)))
+    hdrl = _list(
+        b"hdrl",
+        _chunk(b"avih", avih) + _list(b"strl", _chunk(b"strh", strh) + _chunk(b"strf", strf)),
+    )
     movi = b""
     index = b""
     for j in jpegs:
@@ -50,7 +75,9 @@ def mjpeg_avi(jpegs: list[bytes], fps: float, width: int, height: int) -> bytes:
 
 
 def jpeg(rgb: np.ndarray, quality: int = 90) -> bytes:
-    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(rgb[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    ok, buf = cv2.imencode(
+        ".jpg", np.ascontiguousarray(rgb[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, quality]
+    )
     assert ok
     return buf.tobytes()
 
@@ -171,7 +198,9 @@ def webp_bomb(side: int = 16_000) -> bytes:
     ok, buf = cv2.imencode(".webp", np.zeros((8, 8, 3), np.uint8))
     assert ok
     inner = buf.tobytes()[12:]  # the VP8 chunk of a tiny lossy WebP
-    vp8x = struct.pack("<I", 0) + (side - 1).to_bytes(3, "little") + (side - 1).to_bytes(3, "little")
+    vp8x = (
+        struct.pack("<I", 0) + (side - 1).to_bytes(3, "little") + (side - 1).to_bytes(3, "little")
+    )
     body = b"WEBP" + _chunk(b"VP8X", vp8x) + inner
     return b"RIFF" + struct.pack("<I", len(body)) + body
 
