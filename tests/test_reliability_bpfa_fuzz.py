@@ -32,6 +32,7 @@ import yaml
 from bpfa_definitions import minimal
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from peak_rss import outcomes_in_child
 
 from moodrig.core.bpfa import load_definition, parse_definition
 from moodrig.core.bpfa.model import Bpfa, Event
@@ -338,24 +339,9 @@ BOMB_PLACES = {
     "script": ("initial: idle", "initial: idle\nscript: {v}"),
 }
 
-BOMB_CHILD = """
-import json, sys, time
-from moodrig.core.bpfa import load_definition
+LOAD_DEFINITION = """
+from moodrig.core.bpfa import load_definition as load
 from moodrig.core.errors import DefinitionError
-def hwm():
-    status = open("/proc/self/status").read().splitlines()
-    return int(next(l for l in status if l.startswith("VmHWM")).split()[1]) / 1024
-base = hwm()
-out = {}
-for path in sys.argv[1:]:
-    t0 = time.perf_counter()
-    try:
-        load_definition(path); got = "ok"
-    except DefinitionError as e:
-        got = str(e)
-    out[path] = [got, time.perf_counter() - t0]
-out["growth_mb"] = hwm() - base
-print(json.dumps(out))
 """
 
 
@@ -375,11 +361,7 @@ def test_yaml_alias_bomb_used_as_a_value_is_refused_quickly_in_bounded_memory(
         p = tmp_path / f"bomb_{place.replace(' ', '_')}.yaml"
         p.write_text(base.replace(old, new.format(v=BOMB_VALUE)), encoding="utf-8")
         paths.append(str(p))
-    proc = subprocess.run(
-        [sys.executable, "-c", BOMB_CHILD, *paths], capture_output=True, text=True, timeout=120
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    r = outcomes_in_child(LOAD_DEFINITION, "DefinitionError", paths)
     for p in paths:
         msg, seconds = r[p]
         assert msg.startswith(p) and "1,000,000 YAML nodes" in msg and "\n" not in msg, msg
@@ -411,10 +393,7 @@ def test_yaml_node_count_is_bounded(tmp_path: Path) -> None:
     p.write_text(
         _yaml_minimal().replace("events:\n", "events:\n" + "- a\n" * 1_200_000, 1), encoding="utf-8"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", BOMB_CHILD, str(p)], capture_output=True, text=True, timeout=120
-    )
-    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    r = outcomes_in_child(LOAD_DEFINITION, "DefinitionError", [str(p)])
     assert "1,000,000 YAML nodes" in r[str(p)][0]
     assert r["growth_mb"] < 700, r
 

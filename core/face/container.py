@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -45,33 +46,63 @@ def _boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
     return out
 
 
-def _read_moov(fh: BinaryIO, file_size: int) -> bytes | None:
-    """The payload of the top-level ``moov`` box, found by seeking from header to header."""
-    pos = 0
+ChunkHeader = Callable[[bytes, int], tuple[bytes, int, int] | None]
+"""Reads one header: (first 16 bytes, bytes left in the file) → (type, header length, size)."""
+
+
+def _seek_chunks(
+    fh: BinaryIO, file_size: int, start: int, parse: ChunkHeader
+) -> Iterator[tuple[bytes, int, int, int]]:
+    """(type, offset, header length, size) of a file's top-level boxes or chunks, found by
+    seeking from one header to the next (payloads are never read); ``parse(head, room)``
+    reads one header (at most 16 bytes, ``room`` bytes left in the file). At most
+    :data:`MAX_TOP_LEVEL_BOXES`, so a file of tiny boxes cannot make a long loop."""
+    pos = start
     for _ in range(MAX_TOP_LEVEL_BOXES):
         if pos + 8 > file_size:
-            return None
+            return
         fh.seek(pos)
-        head = fh.read(16)
-        if len(head) < 8:
+        parsed = parse(fh.read(16), file_size - pos)
+        if parsed is None:
+            return
+        kind, hlen, size = parsed
+        yield kind, pos, hlen, size
+        pos += size
+
+
+def _bmff_box(head: bytes, room: int) -> tuple[bytes, int, int] | None:
+    """An ISO BMFF box header: 32-bit size and type, 64-bit size when the size is 1, the rest
+    of the file when it is 0."""
+    if len(head) < 8:
+        return None
+    size, kind = struct.unpack(">I4s", head[:8])
+    hlen = 8
+    if size == 1:
+        if len(head) < 16:
             return None
-        size, kind = struct.unpack(">I4s", head[:8])
-        hlen = 8
-        if size == 1:
-            if len(head) < 16:
-                return None
-            (size,) = struct.unpack(">Q", head[8:16])
-            hlen = 16
-        elif size == 0:
-            size = file_size - pos
-        if size < hlen:
-            return None
+        (size,) = struct.unpack(">Q", head[8:16])
+        hlen = 16
+    elif size == 0:
+        size = room
+    return None if size < hlen else (kind, hlen, size)
+
+
+def _riff_chunk(head: bytes, room: int) -> tuple[bytes, int, int] | None:
+    """A RIFF chunk header: id and little-endian size; payloads are padded to even length."""
+    if len(head) < 8:
+        return None
+    cid, size = struct.unpack("<4sI", head[:8])
+    return cid, 8, 8 + size + (size & 1)
+
+
+def _read_moov(fh: BinaryIO, file_size: int) -> bytes | None:
+    """The payload of the top-level ``moov`` box, found by seeking from header to header."""
+    for kind, pos, hlen, size in _seek_chunks(fh, file_size, 0, _bmff_box):
         if kind == b"moov":
             if size - hlen > MAX_MOOV_BYTES:
                 return None
             fh.seek(pos + hlen)
             return fh.read(size - hlen)
-        pos += size
     return None
 
 
@@ -278,27 +309,19 @@ MAX_INDEX_BYTES = 64 * 1024 * 1024
 
 
 def _avi_index_count(fh: BinaryIO, file_size: int) -> int | None:
-    """Frames (non-empty video chunks) listed in an AVI's ``idx1`` index, found by seeking
-    from one top-level chunk header to the next; None when there is no index."""
-    pos = 12
-    for _ in range(MAX_TOP_LEVEL_BOXES):
-        if pos + 8 > file_size:
-            return None
-        fh.seek(pos)
-        head = fh.read(8)
-        if len(head) < 8:
-            return None
-        cid, size = struct.unpack("<4sI", head)
+    """Frames (non-empty video chunks) listed in an AVI's ``idx1`` index; None without one."""
+    for cid, pos, hlen, size in _seek_chunks(fh, file_size, 12, _riff_chunk):
         if cid == b"idx1":
-            if size > MAX_INDEX_BYTES:
+            body = size - hlen
+            if body > MAX_INDEX_BYTES:
                 return None
-            entries = fh.read(size - size % 16)
+            fh.seek(pos + hlen)
+            entries = fh.read(body - body % 16)
             return sum(
                 1
                 for ck, _, _, n in struct.iter_unpack("<4sIII", entries)
                 if ck[2:] in (b"dc", b"db") and n > 0
             )
-        pos += 8 + size + (size & 1)
     return None
 
 
