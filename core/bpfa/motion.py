@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ..errors import DefinitionError
 from ..rig import BONE_ROLES
 from ..track import ExpressionTrack
 from .limits import clamp_to_limits
@@ -133,6 +135,12 @@ class _SegmentCurve:
         return out
 
 
+def _blend_frames(seconds: float, fps: float, n_frames: int) -> int:
+    """A blend time in frames, 1 to ``n_frames`` (a huge or NaN blend never overflows)."""
+    x = seconds * fps
+    return max(1, round(x)) if x < n_frames else max(1, n_frames)
+
+
 def _head_angles(track: ExpressionTrack | None, n_frames: int) -> NDArray[np.float64]:
     if track is None:
         return np.zeros((n_frames, 3))
@@ -161,7 +169,9 @@ def joint_curves(
         a, e = seg.start_frame, seg.end_frame
         frames = np.arange(a, e, dtype=np.int64)
         target = cur(frames)
-        blend = max(1, round(behaviors[seg.behavior].blend * fps))
+        if not np.isfinite(target).all():
+            raise _not_finite(bpfa, seg, target, frames)
+        blend = _blend_frames(behaviors[seg.behavior].blend, fps, n)
         w = smoothstep((frames - a) / blend)[:, None]
         if prev is None:
             base = np.zeros_like(target)  # the rest pose precedes the first segment
@@ -173,7 +183,56 @@ def joint_curves(
     out: dict[str, NDArray[np.float32]] = {}
     for role, i in ROLE_INDEX.items():
         out[role] = clamp_to_limits(role, pose[:, 3 * i : 3 * i + 3])
+    check_curves(out, bpfa.source)
     return out
+
+
+MAX_ROTATION = 2.0 * math.pi
+"""Largest |rotation| (radians) a joint curve may hold; the joint limits are far tighter."""
+
+
+def _not_finite(
+    bpfa: Bpfa, seg: Segment, target: NDArray[np.float64], frames: NDArray[np.int64]
+) -> DefinitionError:
+    """Which motion, bone and frame produced a NaN or infinite rotation, as a DefinitionError."""
+    row, col = (int(v[0]) for v in np.nonzero(~np.isfinite(target)))
+    motion = bpfa.actions[seg.action].motion
+    return DefinitionError(
+        bpfa.source,
+        f"$.motions.{motion}",
+        f"motion {motion!r} gives {channel_name(col)} a non-finite rotation "
+        f"({target[row, col]}) at frame {int(frames[row])} (behavior {seg.behavior!r}, "
+        f"action {seg.action!r}, outcome {seg.outcome!r})",
+        "check its channels' cycles, hz, gain and variation and the outcome's scale",
+    )
+
+
+def check_curves(
+    curves: Mapping[str, NDArray[np.floating[Any]]], source: str | Path | None = None
+) -> None:
+    """Refuse joint curves that are not safe to key: every value finite, |value| ≤
+    :data:`MAX_ROTATION`, every role of ``BONE_ROLES`` known. Raises a DefinitionError naming
+    ``source`` (the definition file), the bone, axis and first bad frame."""
+    for role, values in curves.items():
+        arr = np.asarray(values)
+        if role not in ROLE_INDEX or arr.ndim != 2 or arr.shape[1] != 3:
+            raise DefinitionError(
+                source,
+                f"curves[{role!r}]",
+                f"not an (n, 3) curve of a known bone role (shape {arr.shape})",
+                "this is a bug in the caller: report it",
+            )
+        bad = ~(np.abs(arr) <= MAX_ROTATION)  # NaN compares False: bad too
+        if bad.any():
+            frame, axis = (int(v[0]) for v in np.nonzero(bad))
+            raise DefinitionError(
+                source,
+                f"curves[{role!r}]",
+                f"rotation of {role}.{'xyz'[axis]} at frame {frame} is "
+                f"{float(arr[frame, axis])}, not a finite angle within "
+                f"±{MAX_ROTATION:.4g} rad; refusing to key it",
+                "check the definition's cycles, hz, gain, variation and scale values",
+            )
 
 
 def stack_curves(curves: Mapping[str, NDArray[np.floating[Any]]]) -> NDArray[np.float64]:

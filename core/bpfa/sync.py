@@ -199,25 +199,30 @@ def f1_score(n_match: int, n_ref: int, n_det: int) -> tuple[float, float, float]
 # --------------------------------------------------------------------------- decoding
 
 
-def _actions_of(bpfa: Bpfa, body: str, seen: set[str] | None = None) -> set[str]:
-    seen = set() if seen is None else seen
-    if body in seen:
-        return set()
-    seen.add(body)
-    if body in bpfa.actions:
-        return {body}
-    if body in bpfa.composites:
-        out: set[str] = set()
-        for ch in bpfa.composites[body].children:
-            out |= _actions_of(bpfa, ch, seen)
-        return out
-    out = set()
-    for b in bpfa.subautomata[body].behaviors:
-        out |= _actions_of(bpfa, b.body, seen)
+def _actions_of(bpfa: Bpfa, body: str) -> set[str]:
+    """Every action ``body`` can play (an explicit stack: composites may nest thousands deep)."""
+    seen = {body}
+    stack = [body]
+    out: set[str] = set()
+    while stack:
+        b = stack.pop()
+        if b in bpfa.actions:
+            out.add(b)
+            continue
+        if b in bpfa.composites:
+            children = list(bpfa.composites[b].children)
+        else:
+            children = [x.body for x in bpfa.subautomata[b].behaviors]
+        for ch in children:
+            if ch not in seen:
+                seen.add(ch)
+                stack.append(ch)
     return out
 
 
-def behavior_signatures(bpfa: Bpfa, theta: float, probe_deg: Sequence[float] = (-40.0, -20.0, 20.0, 40.0)) -> dict[str, NDArray[np.bool_]]:
+def behavior_signatures(
+    bpfa: Bpfa, theta: float, probe_deg: Sequence[float] = (-40.0, -20.0, 20.0, 40.0)
+) -> dict[str, NDArray[np.bool_]]:
     """Behavior → (2·channels,) bool: (column, sign) pairs its motions drive beyond ``theta``.
 
     Evaluated from the definition (scale 1, no jitter, every table, head angles at
@@ -232,7 +237,9 @@ def behavior_signatures(bpfa: Bpfa, theta: float, probe_deg: Sequence[float] = (
                 col = 3 * ROLE_INDEX[ch.role] + ch.axis
                 for deg in probe_deg:
                     for ti in range(len(ch.tables)):
-                        v = channel_values(ch, frames, 0, 60, np.full(len(frames), deg), 30.0, 1.0, ti, (0.0, 0.0))
+                        v = channel_values(
+                            ch, frames, 0, 60, np.full(len(frames), deg), 30.0, 1.0, ti, (0.0, 0.0)
+                        )
                         sig[2 * col] |= bool((v < -theta).any())
                         sig[2 * col + 1] |= bool((v > theta).any())
         out[b.id] = sig
@@ -259,7 +266,9 @@ def _jaccard(k: NDArray[np.float64], s: NDArray[np.float64]) -> NDArray[np.float
     return np.asarray(np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0), dtype=np.float64)
 
 
-def decode_behaviors(x: NDArray[np.floating[Any]], bpfa: Bpfa, fps: float, cfg: SyncConfig | None = None) -> NDArray[np.int64]:
+def decode_behaviors(
+    x: NDArray[np.floating[Any]], bpfa: Bpfa, fps: float, cfg: SyncConfig | None = None
+) -> NDArray[np.int64]:
     """Per frame, index (in ``bpfa.automaton.behaviors``) of the behavior the curves show.
 
     Frames with no active pair show the initial behavior. From each detected onset to the
@@ -274,7 +283,9 @@ def decode_behaviors(x: NDArray[np.floating[Any]], bpfa: Bpfa, fps: float, cfg: 
     s = np.stack([sigs[i] for i in ids]).astype(np.float64)
     raw = active_pairs(x, c.theta, 0)
     k = active_pairs(x, c.theta, max(0, round(c.activity_window_s * fps)))
-    labels: NDArray[np.int64] = np.argmax(_jaccard(k.astype(np.float64), s), axis=1).astype(np.int64)
+    labels: NDArray[np.int64] = np.argmax(_jaccard(k.astype(np.float64), s), axis=1).astype(
+        np.int64
+    )
     n = len(labels)
     win = max(1, round(c.onset_window_s * fps))
     onsets = detect_onsets(x, fps, c).tolist()
@@ -304,7 +315,9 @@ def allowed_table(bpfa: Bpfa) -> NDArray[np.bool_]:
 
 def state_masks(states: NDArray[np.bool_]) -> NDArray[np.int64]:
     """(N,) bitmask per frame of an ``expression_states`` matrix."""
-    return np.asarray((states.astype(np.int64) << np.arange(states.shape[1])).sum(axis=1), dtype=np.int64)
+    return np.asarray(
+        (states.astype(np.int64) << np.arange(states.shape[1])).sum(axis=1), dtype=np.int64
+    )
 
 
 # --------------------------------------------------------------------------- reference
@@ -320,7 +333,9 @@ def driving_events(bpfa: Bpfa, theta: float = SyncConfig.theta) -> set[str]:
     }
 
 
-def reference_frames(events: Iterable[Event], bpfa: Bpfa, fps: float, n_frames: int, theta: float = SyncConfig.theta) -> NDArray[np.int64]:
+def reference_frames(
+    events: Iterable[Event], bpfa: Bpfa, fps: float, n_frames: int, theta: float = SyncConfig.theta
+) -> NDArray[np.int64]:
     """Sorted unique frames of driving expression events inside the track."""
     drive = driving_events(bpfa, theta)
     frames = {math.floor(e.timestamp * fps + 0.5) for e in events if e.content in drive}
@@ -348,7 +363,9 @@ def _zscore(v: NDArray[np.float64]) -> NDArray[np.float64] | None:
     return np.asarray((v - v.mean()) / sd, dtype=np.float64)
 
 
-def xcorr_peak(yaw: NDArray[np.floating[Any]], joints: NDArray[np.floating[Any]], max_lag: int) -> tuple[float, int]:
+def xcorr_peak(
+    yaw: NDArray[np.floating[Any]], joints: NDArray[np.floating[Any]], max_lag: int
+) -> tuple[float, int]:
     """(peak normalised correlation, lag) over |lag| ≤ max_lag; joints[t + lag] vs yaw[t]."""
     y = _zscore(np.asarray(yaw, dtype=np.float64))
     j = _zscore(np.asarray(joints, dtype=np.float64))
@@ -366,7 +383,9 @@ def xcorr_peak(yaw: NDArray[np.floating[Any]], joints: NDArray[np.floating[Any]]
     return best, best_lag
 
 
-def _circular_xcorr(yaw: NDArray[np.float64], joints: NDArray[np.float64]) -> NDArray[np.float64] | None:
+def _circular_xcorr(
+    yaw: NDArray[np.float64], joints: NDArray[np.float64]
+) -> NDArray[np.float64] | None:
     """c[k] = mean_t z(yaw)[t] · z(joints)[(t + k) mod n]."""
     y = _zscore(yaw)
     j = _zscore(joints)
@@ -399,7 +418,9 @@ def sync_metrics(
     f1, prec, rec = f1_score(len(pairs), len(ref), len(det))
     offsets = [d - r for r, d in pairs]
     median = float(np.median(offsets)) if offsets else float("nan")
-    sweep = tuple((tol, f1_score(len(match_onsets(ref, det, tol)), len(ref), len(det))[0]) for tol in c.sweep)
+    sweep = tuple(
+        (tol, f1_score(len(match_onsets(ref, det, tol)), len(ref), len(det))[0]) for tol in c.sweep
+    )
 
     labels = decode_behaviors(x, bpfa, fps, c)
     masks = state_masks(expression_states(track, event_config))
@@ -414,7 +435,11 @@ def sync_metrics(
 
     rng = np.random.default_rng(c.seed)
     lo = min(round(c.min_shift_s * fps), n // 2)
-    shifts = rng.integers(lo, max(lo + 1, n - lo), size=c.n_shifts) if n > 1 else np.zeros(c.n_shifts, dtype=np.int64)
+    shifts = (
+        rng.integers(lo, max(lo + 1, n - lo), size=c.n_shifts)
+        if n > 1
+        else np.zeros(c.n_shifts, dtype=np.int64)
+    )
     base_f1 = np.empty(c.n_shifts)
     base_allowed = np.empty(c.n_shifts)
     base_peak = np.full(c.n_shifts, np.nan)

@@ -2,7 +2,9 @@
 
 Writes per-frame expression parameters and head angles as JSON (plus the resolved settings)
 and an overlay picture (landmarks + parameter bars) of the photo, or of the first frame with
-a face for a video. Exit status 2 with a one-line message for unusable input.
+a face for a video. For a video, the JSON's "reading" (also one line on stderr) says how many
+frames were read, skipped as undecodable and missing. Exit status 2 with a one-line message
+for unusable input.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from ..expression import EXPRESSION_NAMES
 from ..fileio import atomic_write_bytes, atomic_write_text
 from .analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult
 from .baseline import BaselineConfig
-from .io import FrameSource, classify, read_image
+from .io import ReadStats, classify, read_image
 from .overlay import draw_overlay
-from .video import FrameRecord, VideoConfig, analyze_video
+from .video import FrameRecord, VideoConfig, analyze_video, frame_at
 
 
 def _face_json(r: FaceResult) -> dict[str, object]:
@@ -65,29 +67,44 @@ def analyze(args: argparse.Namespace) -> int:
             if rec.face is not None and not first:
                 first.append(rec)
 
-        track = analyze_video(args.input, fill=args.fill, max_frames=args.max_frames, config=vcfg, on_frame=keep_first)
+        reading: list[ReadStats] = []
+        track = analyze_video(
+            args.input,
+            fill=args.fill,
+            max_frames=args.max_frames,
+            config=vcfg,
+            on_frame=keep_first,
+            on_read=reading.append,
+        )
         doc["fps"] = track.fps
+        doc["reading"] = reading[0].as_dict()
+        print(f"{args.input}: {reading[0].summary()}", file=sys.stderr)
         doc["fill"] = args.fill
         doc["frames"] = [
             {
-                "index": i, "valid": bool(track.valid[i]),
-                "expression": {n: round(float(v), 5) for n, v in zip(EXPRESSION_NAMES, track.expressions[i], strict=True)},
-                "head": dict(zip(("yaw", "pitch", "roll"), (round(float(v), 3) for v in track.head[i]), strict=True)),
+                "index": i,
+                "valid": bool(track.valid[i]),
+                "expression": {
+                    n: round(float(v), 5)
+                    for n, v in zip(EXPRESSION_NAMES, track.expressions[i], strict=True)
+                },
+                "head": dict(
+                    zip(
+                        ("yaw", "pitch", "roll"),
+                        (round(float(v), 3) for v in track.head[i]),
+                        strict=True,
+                    )
+                ),
             }
             for i in range(len(track))
         ]
         doc["settings"] = {"video": asdict(vcfg)}
         overlay_img = None
         if args.overlay:
-            idx = first[0].index if first else 0
-            src = FrameSource(args.input)
-            frame = None
-            for k, f in enumerate(src):
-                if k == idx:
-                    frame = f
-                    break
-            src.close()
-            overlay_img = draw_overlay(frame, first[0].face if first else None) if frame is not None else None
+            frame = frame_at(args.input, first[0].index if first else 0, vcfg)
+            overlay_img = (
+                draw_overlay(frame, first[0].face if first else None) if frame is not None else None
+            )
     if args.json:
         atomic_write_text(args.json, json.dumps(doc, indent=1, default=str) + "\n")
     else:
@@ -101,17 +118,36 @@ def analyze(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m moodrig.core.face", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m moodrig.core.face",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = ap.add_subparsers(dest="command", required=True)
     a = sub.add_parser("analyze", help="analyse a photo, video or numbered image sequence")
-    a.add_argument("input", help="image, video, folder of images or printf pattern (frame_%%04d.png)")
+    a.add_argument(
+        "input", help="image, video, folder of images or printf pattern (frame_%%04d.png)"
+    )
     a.add_argument("--json", type=Path, help="write per-frame parameters here (default: stdout)")
     a.add_argument("--overlay", type=Path, help="write an overlay PNG here")
-    a.add_argument("--fill", choices=("hold", "interpolate"), default="hold", help="policy for frames without a face")
+    a.add_argument(
+        "--fill",
+        choices=("hold", "interpolate"),
+        default="hold",
+        help="policy for frames without a face",
+    )
     a.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
-    a.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is fastest for these small networks)")
-    a.add_argument("--person-baseline", action="store_true",
-                   help="video: make the values relative to the person's own neutral, learnt over the clip")
+    a.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads (1 is fastest for these small networks)",
+    )
+    a.add_argument(
+        "--person-baseline",
+        action="store_true",
+        help="video: make the values relative to the person's own neutral, learnt over the clip",
+    )
     args = ap.parse_args(argv)
     try:
         return analyze(args)
