@@ -22,7 +22,8 @@ import build_addon  # noqa: E402
 # belongs in weights_tools/ or research/, never in the zip.
 PRODUCT_FILES = frozenset({
     # blender_addon/: the add-on itself
-    "__init__.py", "__main__.py", "anim_compat.py", "api.py", "bake.py", "blender_manifest.toml",
+    "__init__.py", "__main__.py", "anim_compat.py", "api.py", "bake.py", "batch.py",
+    "blender_manifest.toml",
     "cli.py", "demo_character.py", "deps.py", "operators.py", "panels.py", "preferences.py",
     "properties.py", "registration.py", "tags.py",
     "LICENSE", "THIRD_PARTY_NOTICES.md",
@@ -31,6 +32,9 @@ PRODUCT_FILES = frozenset({
     "core/detail.py", "core/errors.py", "core/expression.py", "core/fileio.py", "core/image.py",
     "core/editor.py", "core/painter.py", "core/paths.py", "core/pipeline.py", "core/request.py",
     "core/rig.py", "core/steps.py", "core/track.py", "core/weights.py",
+    "core/batch/__init__.py", "core/batch/checks.py", "core/batch/jobs.py",
+    "core/batch/local.py", "core/batch/outputs.py", "core/batch/ray_engine.py",
+    "core/batch/run.py", "core/batch/status.py", "core/batch/worker.py",
     "core/amee/__init__.py", "core/amee/composite.py", "core/amee/config.py",
     "core/amee/finetune.py", "core/amee/fold.py", "core/amee/infer.py", "core/amee/model.py",
     "core/amee/regressor.py", "core/amee/sheet.py", "core/amee/weights_io.py",

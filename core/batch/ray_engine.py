@@ -75,10 +75,10 @@ def connect(address: str) -> Any:
     return ray
 
 
-def run_ray(tasks: Sequence[tuple[Job, dict[str, Any]]], events: Events, *, address: str,
+def run_ray(ray: Any, tasks: Sequence[tuple[Job, dict[str, Any]]], events: Events, *,
             threads: int, retries: int, cwd: Path) -> None:
-    """Run every (job, spec) as a Ray task and report each as it ends."""
-    ray = connect(address)
+    """Run every (job, spec) as a Ray task on the connected ``ray`` (:func:`connect`), report
+    each as it ends, and disconnect."""
     try:
         remote = ray.remote(_task)
         refs: dict[Any, Job] = {}

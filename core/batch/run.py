@@ -91,19 +91,22 @@ def execute(plan: Plan, argv: list[str], stream: TextIO = sys.stderr) -> list[di
     """Run the plan's jobs (``argv`` starts a worker on this machine); returns one summary
     row per job. The status file is locked while the batch runs."""
     with exclusive(plan.status.path):
+        ray = None
+        if plan.options.ray is not None:
+            from .ray_engine import connect, run_ray
+
+            ray = connect(plan.options.ray)
         tasks = []
         for job in plan.to_run:
             plan.status.update(job, plan.hashes[job.out], plan.jobs_file, state="pending",
-                               error=None, attempts=0, seconds=None, frames=None,
+                               error=None, attempts=None, seconds=None, frames=None,
                                textures=None, resumed=None, worker=None)
             tasks.append((job, {"job": job.to_json(), "threads": plan.threads}))
         events = _Events(plan, len(tasks), stream)
         try:
-            if plan.options.ray is not None:
-                from .ray_engine import run_ray
-
-                run_ray(tasks, events, address=plan.options.ray, threads=plan.threads,
-                        retries=plan.options.retries, cwd=plan.jobs_file.parent)
+            if ray is not None:
+                run_ray(ray, tasks, events, threads=plan.threads, retries=plan.options.retries,
+                        cwd=plan.jobs_file.parent)
             else:
                 run_local(tasks, events, argv=argv, workers=plan.workers,
                           threads=plan.threads, retries=plan.options.retries,
