@@ -25,20 +25,21 @@ def check_batch(jobs: list[Job], batch_outputs: Collection[Path] = ()) -> list[s
     existing file at a job's ``out`` is the user's and is not overwritten.
     """
     problems: list[str] = []
+    scenes: dict[Path, Job] = {}
+    for job in jobs:
+        scenes.setdefault(job.scene, job)
     outs: dict[Path, Job] = {}
     for job in jobs:
         first = outs.setdefault(job.out, job)
-        if first is not job:
+        if job.out in scenes:
+            problems.append(f"row {job.row}, field 'out': {job.out} is the scene of row "
+                            f"{scenes[job.out].row}; a batch never writes over its inputs")
+        elif first is not job:
             problems.append(f"row {job.row}, field 'out': {job.out} is also the output of "
                             f"row {first.row}")
         elif job.out.exists() and job.out not in batch_outputs:
             problems.append(f"row {job.row}, field 'out': {job.out} exists and is not an output "
                             "of this batch; move it or pick another name")
-    scenes = {job.scene: job for job in jobs}
-    for job in jobs:
-        if job.out in scenes:
-            problems.append(f"row {job.row}, field 'out': {job.out} is the scene of row "
-                            f"{scenes[job.out].row}; a batch never writes over its inputs")
     problems += _folder_problems(jobs)
     return problems
 

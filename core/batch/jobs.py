@@ -243,14 +243,11 @@ def parse_jobs(path: Path, rows: list[Row]) -> tuple[list[Job], list[str]]:
     base = path.resolve().parent
     for row, cells in rows:
         values: dict[str, Any] = {}
-        labels: dict[str, str] = {}
         for name, value in cells.items():
             option = known[aliases[name]]
-            target = aliases[name] if option is None else option.name
-            labels[target] = name
             if not _blank(value):
-                values[target] = value
-        job, found = _parse_row(row, values, labels, base, known)
+                values[aliases[name] if option is None else option.name] = value
+        job, found = _parse_row(row, values, base, known)
         problems += found
         if job is not None:
             jobs.append(job)
@@ -261,12 +258,14 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _parse_row(row: int, values: dict[str, Any], labels: dict[str, str], base: Path,
+def _parse_row(row: int, values: dict[str, Any], base: Path,
                known: Mapping[str, RequestOption | None]) -> tuple[Job | None, list[str]]:
+    """One row's values (by field name) → its job, or the row's problems (each naming the
+    field, also where the column was written as a flag: ``textures`` → ``texture_folder``)."""
     problems: list[str] = []
 
     def bad(name: str, problem: str) -> None:
-        problems.append(f"row {row}, field '{labels.get(name, name)}': {problem}")
+        problems.append(f"row {row}, field '{name}': {problem}")
 
     for name in REQUIRED:
         if name not in values:
