@@ -40,7 +40,8 @@ def check_batch(jobs: list[Job], batch_outputs: Collection[Path] = ()) -> list[s
         elif job.out.exists() and job.out not in batch_outputs:
             problems.append(f"row {job.row}, field 'out': {job.out} exists and is not an output "
                             "of this batch; move it or pick another name")
-    problems += _folder_problems(jobs)
+    # A repeated output's default texture folder repeats too: say it once, as the output.
+    problems += _folder_problems([job for job in jobs if outs[job.out] is job])
     return problems
 
 
