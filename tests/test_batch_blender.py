@@ -8,7 +8,6 @@ must give byte-identical texture files and identical keyframes.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.util
 import json
@@ -16,10 +15,8 @@ import os
 import shutil
 import signal
 import site
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +26,7 @@ from typing import Any
 import pytest
 from bpy_runner import bpy_available, run_bpy
 from components import require_component
+from ray_head import RAY_ENV, processes, ray_folder, ray_head
 
 pytestmark = [pytest.mark.blender, pytest.mark.slow]
 REPO = Path(__file__).resolve().parent.parent
@@ -43,7 +41,7 @@ JOBS = [  # seed, appearance, quant_step, batch
 ]
 KILLED = 3  # index in JOBS
 HEADER = "scene,demo_timeline,face,armature,out,seed,appearance,quant_step,batch,device"
-ENV = {**os.environ, "OMP_NUM_THREADS": "1", "RAY_AUTH_MODE": "disabled"}
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", **RAY_ENV}
 
 KEYFRAMES = """
 import bpy, hashlib, numpy as np
@@ -200,19 +198,6 @@ def test_the_embedded_batch_equals_serial_bakes(reference: Reference, tmp_path: 
     assert again.returncode == 0 and again.stdout.strip().endswith("6 skipped"), again.stdout
 
 
-def _processes() -> Iterator[tuple[int, int, str]]:
-    """(pid, parent pid, command line) of the processes on this machine."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        yield int(entry.name), ppid, cmdline
-
-
 def kill_mid_job(folder: Path, proc: subprocess.Popen[str], k: int, *, parent: bool) -> None:
     """SIGKILL the worker of job ``k`` (or its parent, a Ray worker) once it has written some
     of its textures."""
@@ -220,7 +205,7 @@ def kill_mid_job(folder: Path, proc: subprocess.Popen[str], k: int, *, parent: b
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         assert proc.poll() is None, "the batch ended before the job was interrupted"
-        workers = [(pid, ppid) for pid, ppid, cmd in _processes()
+        workers = [(pid, ppid) for pid, ppid, cmd in processes()
                    if "batch-job" in cmd and f"s{k}.blend" in cmd]
         if workers and staging.is_dir() and any(staging.glob("*.png")):
             pid, ppid = workers[0]
@@ -245,64 +230,18 @@ def test_a_killed_worker_reruns_its_job(reference: Reference, tmp_path: Path) ->
     assert_same_as_serial(reference, tmp_path, which)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def ray_tmp() -> Iterator[Path]:
-    """Ray's temporary folder: short (its socket paths must fit in 107 bytes), removed after."""
     _require_ray()
-    folder = Path(tempfile.mkdtemp(prefix="mr-ray-"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
+    with ray_folder() as folder:
+        yield folder
 
 
 @pytest.fixture
 def ray_cluster(tmp_path: Path, ray_tmp: Path) -> Iterator[str]:
-    """A Ray head on 127.0.0.1 with 2 CPU slots, in a session of its own, ended by its id."""
-    port = _free_port()
-    log = tmp_path / "ray.log"
-    ray = Path(sys.executable).with_name("ray")
-    with open(log, "w") as fh:
-        head = subprocess.Popen(
-            [str(ray), "start", "--head", "--block", "--node-ip-address", "127.0.0.1",
-             "--port", str(port), "--num-cpus", "2", "--include-dashboard=false",
-             "--disable-usage-stats", "--temp-dir", str(ray_tmp)],
-            stdout=fh, stderr=subprocess.STDOUT, env=ENV, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 180
-        while "Ray runtime started" not in log.read_text():
-            assert head.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.5)
-        yield f"127.0.0.1:{port}"
-    finally:
-        _end_session(head)
-
-
-def _end_session(head: subprocess.Popen[bytes]) -> None:
-    """Stop the processes of the head's session (``ray stop`` would stop every Ray here)."""
-    def members() -> list[int]:
-        found = []
-        for pid, _, _ in _processes():
-            try:
-                if os.getsid(pid) == head.pid:
-                    found.append(pid)
-            except OSError:
-                continue
-        return found
-
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(head.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    while members() and time.monotonic() < deadline:
-        time.sleep(0.5)
-    for pid in members():
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    head.wait(timeout=60)
+    """A Ray head on 127.0.0.1 with 2 CPU slots (tests/ray_head.py)."""
+    with ray_head(ray_tmp, tmp_path / "ray.log", cpus=2) as address:
+        yield address
 
 
 def test_a_ray_cluster_equals_serial_bakes_and_reruns_a_lost_task(
