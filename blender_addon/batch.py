@@ -178,14 +178,19 @@ def run_job(spec: dict[str, Any], package: Any) -> dict[str, Any]:
     staged = dataclasses.replace(job.request, texture_folder=outputs.staging_folder(folder))
     result = api.bake(bpy.context.scene, job.face, job.armature, staged, track=track,
                       progress=cli._progress)
-    outputs.publish(folder)
-    result.image.filepath = _blend_path(folder / "sequence" / sequence_name(1))
+    made_textures = result.image is not None  # a face keyed by shape keys only has none
+    if made_textures:
+        outputs.publish(folder)
+        result.image.filepath = _blend_path(folder / "sequence" / sequence_name(1))
+    else:
+        outputs.discard(folder)
     job.out.parent.mkdir(parents=True, exist_ok=True)
     temporary = outputs.temporary_blend(job.out)
     bpy.ops.wm.save_as_mainfile(filepath=str(temporary), copy=True)
     outputs.commit_file(temporary, job.out)
     return {"frames": result.n_frames, "textures": result.distinct_textures,
-            "generated": result.generated_textures, "resumed": resumed,
+            "generated": result.generated_textures, "made_textures": made_textures,
+            "resumed": resumed,
             "seconds": round(time.perf_counter() - t0, 3)}
 
 

@@ -186,6 +186,11 @@ def test_the_status_file_says_what_is_done(folder: Path) -> None:
     job.out.write_bytes(b"blend")
     job.texture_folder.mkdir(parents=True)
     assert again.is_done(job, digest) and not again.is_done(job, job_hash(reseeded))
+    job.texture_folder.rmdir()
+    assert not again.is_done(job, digest)
+    again.update(job, digest, folder / "jobs.csv", made_textures=False)  # shape keys only
+    assert again.is_done(job, digest)
+    job.texture_folder.mkdir()
     os.utime(job.scene, ns=(1, 1))  # the scene changed: the job runs again
     assert job_hash(job) != digest
     p = plan(folder / "jobs.csv")
@@ -232,6 +237,8 @@ def test_textures_are_published_whole(tmp_path: Path) -> None:
     assert not outputs.retired_folder(folder).exists()
     (folder / "render.png").write_bytes(b"")
     assert outputs.foreign_entries(folder) == ["render.png"]
+    outputs.discard(folder)  # a bake without textures drops its staging folder
+    assert not staging.exists() and (folder / "cache").is_dir()
 
 
 def test_the_summary_table(tmp_path: Path) -> None:

@@ -325,7 +325,24 @@ def _parse_row(row: int, values: dict[str, Any], base: Path,
         request = BakeRequest(**given)
     except InputError as exc:
         return None, [f"row {row}: {exc.problem}"]
+    # A field whose text the request itself turns into a path (a name or a file) is read
+    # against the same folders as the path columns above.
+    request = request.with_paths(lambda p: _absolute(p, base, scene))
+    for f in dataclasses.fields(request):
+        value = getattr(request, f.name)
+        parsed_as_path = (option := known.get(f.name)) is not None and option.parse is Path
+        if isinstance(value, Path) and not parsed_as_path and not value.exists():
+            bad(f.name, f"{value} does not exist")
+    if problems:
+        return None, problems
     return Job(row, scene, face, armature, out, demo, request), []
+
+
+def _absolute(path: Path, base: Path, scene: Path) -> Path:
+    text = str(path)
+    if text.startswith("//"):
+        return (scene.parent / text[2:]).resolve()
+    return (base / path).resolve()
 
 
 def default_texture_folder(out: Path) -> Path:
@@ -378,9 +395,7 @@ def _path(value: Any, base: Path, scene: Path | None, name: str,
         bad(name, f"a path is text, got {value!r}")
         return None
     text = value.strip()
-    if text.startswith("//"):
-        if scene is None:
-            bad(name, "a //-relative path needs a valid scene")
-            return None
-        return (scene.parent / text[2:]).resolve()
-    return (base / os.path.expanduser(text)).resolve()
+    if text.startswith("//") and scene is None:
+        bad(name, "a //-relative path needs a valid scene")
+        return None
+    return _absolute(Path(os.path.expanduser(text)), base, scene or base)

@@ -85,6 +85,12 @@ def publish(folder: Path) -> None:
         os.replace(staging, folder)
 
 
+def discard(folder: Path) -> None:
+    """Remove the staging folder of a bake that made no textures (it may hold what
+    :func:`prepare` linked in)."""
+    shutil.rmtree(staging_folder(folder), ignore_errors=True)
+
+
 def commit_file(temporary: Path, target: Path) -> None:
     """Flush ``temporary`` to disk and rename it to ``target`` (one atomic step)."""
     fd = os.open(temporary, os.O_RDONLY)

@@ -100,7 +100,7 @@ def execute(plan: Plan, argv: list[str], stream: TextIO = sys.stderr) -> list[di
         for job in plan.to_run:
             plan.status.update(job, plan.hashes[job.out], plan.jobs_file, state="pending",
                                error=None, attempts=None, seconds=None, frames=None,
-                               textures=None, resumed=None, worker=None)
+                               textures=None, made_textures=None, resumed=None, worker=None)
             tasks.append((job, {"job": job.to_json(), "threads": plan.threads}))
         events = _Events(plan, len(tasks), stream)
         try:
@@ -178,7 +178,7 @@ class _Events:
             fields: dict[str, Any] = {"state": state, "error": outcome.error, "worker": None}
             if attempts is not None:
                 fields["attempts"] = attempts
-            for key in ("seconds", "frames", "textures", "resumed"):
+            for key in ("seconds", "frames", "textures", "made_textures", "resumed"):
                 if key in result:
                     fields[key] = result[key]
             self._update(job, **fields)

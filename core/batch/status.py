@@ -4,7 +4,7 @@ Only the coordinating process writes it, after every change, atomically (``core/
 so it is always whole. Entries are keyed by output .blend: several job files may share one
 status file and each keeps the others' entries. A job is done, and skipped when the batch runs
 again, when its entry says ``done`` with the same job hash (``jobs.job_hash``: options and
-input files) and its .blend and texture folder exist.
+input files) and its .blend exists, and its texture folder where the bake made textures.
 """
 
 from __future__ import annotations
@@ -58,8 +58,9 @@ class BatchStatus:
 
     def is_done(self, job: Job, job_hash: str) -> bool:
         entry = self.entries.get(str(job.out), {})
+        textures = entry.get("made_textures") is False or job.texture_folder.is_dir()
         return (entry.get("state") == "done" and entry.get("hash") == job_hash
-                and job.out.is_file() and job.texture_folder.is_dir())
+                and job.out.is_file() and textures)
 
     def update(self, job: Job, job_hash: str, jobs_file: Path, **fields: Any) -> None:
         """Set fields of ``job``'s entry (``state`` among them) and save the file."""
