@@ -57,8 +57,9 @@ def add_arguments(sub: Any) -> None:
                        help="status file (default: batch_status.json beside JOBS)")
     batch.add_argument("--dry-run", action="store_true",
                        help="check the job file and show the plan; run nothing")
-    job = sub.add_parser("batch-job", help=argparse.SUPPRESS)
-    job.add_argument("spec", help=argparse.SUPPRESS)
+    job = sub.add_parser("batch-job", description="one job of a batch, in a worker process "
+                         "(started by `batch`)")  # no help=: not listed among the commands
+    job.add_argument("spec", help="the job as JSON")
 
 
 def _count(low: int) -> Any:
