@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@test -x $(VPY) || $(PY) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q torch==2.13.0
-	$(VPY) -m pip install -q -e '.[dev,train]'
+	$(VPY) -m pip install -q -e '.[dev,train,ray]'
 	@touch $(STAMP)
 
 # Debian's blender (3.4, GUI tests) and xvfb/xdotool: installed when missing, and said so.

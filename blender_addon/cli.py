@@ -8,6 +8,7 @@ Inside Blender::
 With the ``bpy`` module::
 
     python -m moodrig bake --scene scene.blend --source clip.mp4 --face Face --armature Rig --out out.blend
+    python -m moodrig batch jobs.csv      # many bakes (``batch.py``; --help lists the columns)
 
 Progress goes to stderr; failures exit non-zero with a one-line message.
 
@@ -39,6 +40,12 @@ def _request_module() -> Any:
     return importlib.import_module(f"{package}.core.request")
 
 
+def _batch_module() -> Any:
+    """``batch.py`` of this package (``batch`` and its workers), as :func:`_request_module`."""
+    package = __package__ or _package().__name__
+    return importlib.import_module(f"{package}.batch")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="moodrig", description="Synchronized expression textures and body behavior.")
@@ -51,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     bake.add_argument("--face", required=True, help="face mesh object name")
     bake.add_argument("--armature", required=True, help="armature object name")
     bake.add_argument("--out", type=Path, required=True, help="where to save the baked .blend")
+    _batch_module().add_arguments(sub)
     for option in _request_module().request_options():
         if option.parse is None:  # a bool field: the flag switches it away from its default
             action = "store_false" if option.default else "store_true"
@@ -79,6 +87,8 @@ def run(argv: list[str], package: Any) -> int:
     import bpy
 
     args = build_parser().parse_args(argv)
+    if args.command != "bake":
+        return int(_batch_module().main(args, package))
     from_module = package.__name__
     api = importlib.import_module(f"{from_module}.api")
     errors = importlib.import_module(f"{from_module}.core.errors")

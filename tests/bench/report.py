@@ -91,7 +91,7 @@ def render(data: dict[str, Any]) -> str:
     keys = {"face": ("face_frames", "face_repeats"), "cascade": ("cascade_frames", "cascade_repeats"), "amee": ("amee_repeats",),
             "bpfa": ("bpfa_repeats", "bpfa_steps"), "keyframes": ("kf_repeats", "kf_insert_repeats"),
             "shapekeys": ("sk_repeats", "sk_insert_repeats"), "e2e": ("e2e_repeats",),
-            "scaling": ("scaling",)}
+            "scaling": ("scaling",), "batch": ("batch",)}
     for name, sec in S.items():
         st = ", ".join(f"{k}={sec['settings'][k]}" for k in keys.get(name, ()))
         L.append(f"| {name} | {_load_note(sec)} | {st} |")
@@ -211,6 +211,16 @@ def render(data: dict[str, Any]) -> str:
             dm = m2["median"] - m1["median"]
             L.append(f"| scaling {s1} s → {s2} s: time per frame ratio / peak RSS change | {lin:.2f}× / {dm:+.0f} MiB | "
                      f"linear = 1.00×, flat = ±0 | | memory flat 60 s → 300 s | {met(abs(dm) <= max(50.0, 0.1 * m1['median']))} (±max(50 MiB, 10 %)) |")
+    if "batch" in S:
+        r = S["batch"]["result"]
+        w = r["wall_s"]
+        what = f"{r['jobs']} jobs, {r['clip_seconds']} s clip each, {r['texture']} px face texture"
+        L.append(f"| batch, {what}: 2 workers × 1 thread (wall s) | {spread(w['workers_2'])} | "
+                 f"1 worker × 2 threads: {spread(w['workers_1'])} | {r['speedup_2_vs_1']:.2f}× faster | ≥ 1.6× | "
+                 f"{met(r['speedup_2_vs_1'] >= 1.6)} |")
+        L.append(f"| batch, {what}: Ray head on 127.0.0.1, 2 CPU slots (wall s) | {spread(w['ray'])} | "
+                 f"embedded pool, 2 workers: {spread(w['workers_2'])} | {100 * r['ray_overhead']:+.1f} % | ≤ +10 % | "
+                 f"{met(r['ray_overhead'] <= 0.10)} |")
     L.append("")
     notes = "\n".join(x for x in (auto_notes(data), data.get("notes", "")) if x)
     if notes:
