@@ -23,8 +23,10 @@ import build_addon  # noqa: E402
 PRODUCT_FILES = frozenset({
     # blender_addon/: the add-on itself
     "__init__.py", "__main__.py", "anim_compat.py", "api.py", "bake.py", "blender_manifest.toml",
-    "cli.py", "demo_character.py", "deps.py", "operators.py", "panels.py", "preferences.py",
-    "properties.py", "registration.py", "tags.py",
+    "cli.py", "demo_character.py", "deps.py", "installer.py", "operators.py", "panels.py",
+    "preferences.py", "properties.py", "registration.py", "tags.py",
+    # written by build_addon.py from pyproject's [project].dependencies
+    "requirements.txt",
     "LICENSE", "THIRD_PARTY_NOTICES.md",
     # core/
     "core/__init__.py", "core/appearance.py", "core/demo_body.py", "core/demo_timeline.py",
