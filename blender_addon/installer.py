@@ -299,9 +299,7 @@ def plan(python: Path, staging: Path, missing: Iterable[str], *, torch_build: To
                   ("Installing " + ", ".join(requirement_name(r) for r in rest), rest, None)]
     groups = [g for g in groups if g[1]]
     # torch is most of the download: its step gets most of the bar.
-    weights = [0.8 if (folder is None and g[1] == torch and len(groups) > 1) else 1.0
-               for g in groups]
-    weights = [w / sum(weights) for w in weights] if weights else []
+    weights = [(0.8 if g[1] == torch else 0.2) if len(groups) > 1 else 1.0 for g in groups]
     start = 0.04
     for (label, reqs, index), weight in zip(groups, weights, strict=True):
         stop = start + 0.94 * weight
