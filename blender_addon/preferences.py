@@ -43,13 +43,16 @@ class MOODRIG_OT_verify_weights(bpy.types.Operator):
         return {"FINISHED"}
 
 
-def _prefs(context: bpy.types.Context) -> Any:
-    return context.preferences.addons[__package__].preferences
+def _torch_build(context: bpy.types.Context) -> str:
+    """The build chosen in the preferences (the default when moodrig was registered by a
+    script, without preferences)."""
+    addon = context.preferences.addons.get(__package__ or "moodrig")
+    return addon.preferences.torch_build if addon else installer.default_build()
 
 
 def _start(op: bpy.types.Operator, context: bpy.types.Context, folder: Path | None) -> set[str]:
     try:
-        job = deps.start_install(_prefs(context).torch_build, folder)
+        job = deps.start_install(_torch_build(context), folder)
     except (PermissionError, OSError, RuntimeError) as exc:
         op.report({"ERROR"}, str(exc))
         return {"CANCELLED"}
