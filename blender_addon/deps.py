@@ -137,7 +137,7 @@ def cancel_install() -> bool:
     if job is None or job.state != "running":
         return False
     job.cancel()
-    _redraw()
+    _redraw({"PREFERENCES", "VIEW_3D"})
     return True
 
 
@@ -150,15 +150,16 @@ def _tick() -> float | None:
         if job.state == "done":
             add_to_path()
         print(f"moodrig: dependency install {job.state}: {job.message} (log: {job.log_path})")
-    _redraw()
+    # The progress is drawn in the preferences; the sidebar's dependency notice once at the end.
+    _redraw({"PREFERENCES"} if still else {"PREFERENCES", "VIEW_3D"})
     return POLL_SECONDS if still else None
 
 
-def _redraw() -> None:
+def _redraw(area_types: set[str]) -> None:
     wm = getattr(bpy.context, "window_manager", None)
     for window in getattr(wm, "windows", ()):
         for area in window.screen.areas:
-            if area.type in {"PREFERENCES", "VIEW_3D"}:
+            if area.type in area_types:
                 area.tag_redraw()
 
 

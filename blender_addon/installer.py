@@ -8,6 +8,7 @@ a subprocess into a staging folder which becomes the dependency folder only on s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -503,6 +504,7 @@ class Installer:
         except OSError as exc:
             self._end("failed", f"Could not start {step.argv[0]}: {exc.strerror or exc}")
             return
+        _lower_priority(self._proc)
         self._reader = threading.Thread(target=self._read, args=(self._proc,), daemon=True)
         self._reader.start()
 
@@ -563,10 +565,19 @@ class Installer:
 
 
 def _new_group() -> dict[str, object]:
-    """Start pip in its own process group, so Cancel also ends what pip started."""
+    """Start pip in its own process group, so Cancel also ends what pip started (and, on
+    Windows, below normal priority)."""
     if sys.platform == "win32":
-        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP
+                | subprocess.BELOW_NORMAL_PRIORITY_CLASS}
     return {"start_new_session": True}
+
+
+def _lower_priority(proc: subprocess.Popen[str]) -> None:
+    """pip unpacking torch must not take the CPU from Blender's window."""
+    if hasattr(os, "setpriority"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, proc.pid, 10)
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
