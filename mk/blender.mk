@@ -39,3 +39,25 @@ test-wheelhouse: $(TEST_WHEELHOUSE)/.moodrig-complete
 $(TEST_WHEELHOUSE)/.moodrig-complete: pyproject.toml wheelhouse.py | $(STAMP)
 	$(VPY) wheelhouse.py --platform linux-x64 --build cpu --torch '$(TORCH)' --out $(TEST_WHEELHOUSE)
 	@touch $@
+
+# `make test` also needs the other bpy versions and the offline wheelhouse.
+test: bpy-venvs test-wheelhouse
+
+# `make demo` also saves the scene in Blender 3.4's format (3.4 cannot open a file saved by
+# 5.0): out/blender34/demo.blend, made by Debian's blender when it is installed.
+DEMO34_OUT := out/blender34
+.PHONY: demo-blender34
+demo: demo-blender34
+
+demo-blender34: venv
+	@if command -v blender >/dev/null; then \
+	  rm -rf build/demo34 && $(VPY) build_addon.py --out build/demo34 >/dev/null && \
+	  profile=$$(mktemp -d) && \
+	  BLENDER_USER_SCRIPTS=$$profile/scripts BLENDER_USER_CONFIG=$$profile/config \
+	  PYTHONPATH=$$($(VPY) -c 'import site; print(site.getsitepackages()[0])') \
+	  blender -b --factory-startup --python-exit-code 1 --python examples/demo_blender34.py -- \
+	    build/demo34/moodrig-*.zip \
+	    --out $(DEMO34_OUT); rc=$$?; rm -rf $$profile; exit $$rc; \
+	else \
+	  echo "moodrig: no Debian blender here, so no Blender 3.4 scene; out/demo.blend opens in Blender 5.0"; \
+	fi
