@@ -3,6 +3,9 @@ tests that install it (every bpy version, Debian's Blender 3.4 without network).
 
 from __future__ import annotations
 
+import os
+import shutil
+import site
 import sys
 from pathlib import Path
 
@@ -19,10 +22,29 @@ def require_wheelhouse() -> Path:
     return TEST_WHEELHOUSE
 
 
-def build_platform_zip(out: Path) -> Path:
-    """``moodrig-<version>-linux-x64.zip`` from this tree, its wheels from the wheelhouse."""
+def _build_addon():  # type: ignore[no-untyped-def]
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     import build_addon
 
-    return build_addon.build(REPO, out, "linux-x64", require_wheelhouse())
+    return build_addon
+
+
+def build_zip(out: Path) -> Path:
+    """``moodrig-<version>.zip`` from this tree."""
+    return _build_addon().build(REPO, out)
+
+
+def build_platform_zip(out: Path) -> Path:
+    """``moodrig-<version>-linux-x64.zip`` from this tree, its wheels from the wheelhouse."""
+    return _build_addon().build(REPO, out, "linux-x64", require_wheelhouse())
+
+
+def blender34_env(profile: Path) -> dict[str, str]:
+    """For Debian's Blender 3.4 (skip, or fail under CI, where it is missing): a throwaway user
+    profile, one thread, and moodrig's dependencies from this venv, as the add-on's dependency
+    folder would provide them."""
+    require_component(shutil.which("blender") is not None, "Debian's blender (`make system-deps`)")
+    return {**os.environ, "BLENDER_USER_SCRIPTS": str(profile / "scripts"),
+            "BLENDER_USER_CONFIG": str(profile / "config"), "OMP_NUM_THREADS": "1",
+            "PYTHONPATH": site.getsitepackages()[0]}

@@ -5,16 +5,12 @@ in bpy 5.0 too."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import site
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from addon_builds import blender34_env, build_zip
 from bpy_runner import run_bpy
-from components import require_component
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 REPO = Path(__file__).resolve().parent.parent
@@ -35,14 +31,8 @@ with open(out, "w") as fh:
 
 
 def test_demo_scene_for_blender_3_4(tmp_path: Path) -> None:
-    require_component(shutil.which("blender") is not None, "Debian's blender (`make system-deps`)")
-    build = subprocess.run([sys.executable, str(REPO / "build_addon.py"), "--out", str(tmp_path / "dist")],
-                           capture_output=True, text=True)
-    assert build.returncode == 0, build.stderr
-    (zip_path,) = (tmp_path / "dist").glob("moodrig-*.zip")
-    env = {**os.environ, "BLENDER_USER_SCRIPTS": str(tmp_path / "scripts"),
-           "BLENDER_USER_CONFIG": str(tmp_path / "config"), "OMP_NUM_THREADS": "1",
-           "PYTHONPATH": site.getsitepackages()[0]}
+    env = blender34_env(tmp_path)
+    zip_path = build_zip(tmp_path / "dist")
     out = tmp_path / "out" / "blender34"
     made = subprocess.run(
         ["blender", "-b", "--factory-startup", "--python-exit-code", "1", "--python",

@@ -5,18 +5,13 @@ multiprocessing's ``__mp_main__`` alias of a freed script namespace crashed it (
 
 from __future__ import annotations
 
-import os
-import shutil
-import site
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from components import require_component
+from addon_builds import blender34_env, build_zip
 
 pytestmark = pytest.mark.gui
-REPO = Path(__file__).resolve().parent.parent
 
 SCRIPT = r'''
 import sys, addon_utils, bpy
@@ -33,17 +28,10 @@ print("moodrig-test: leaving the script", flush=True)
 
 @pytest.mark.parametrize("when", ["torch first", "add-on first"])
 def test_quit_with_torch_loaded_is_clean(tmp_path: Path, when: str) -> None:
-    require_component(shutil.which("blender") is not None, "Debian's blender (`make system-deps`)")
-    build = subprocess.run([sys.executable, str(REPO / "build_addon.py"), "--out", str(tmp_path / "dist")],
-                           capture_output=True, text=True)
-    assert build.returncode == 0, build.stderr
-    (zip_path,) = (tmp_path / "dist").glob("moodrig-*.zip")
+    env = blender34_env(tmp_path)
+    zip_path = build_zip(tmp_path / "dist")
     script = tmp_path / "script.py"
     script.write_text(SCRIPT)
-    env = {**os.environ, "BLENDER_USER_SCRIPTS": str(tmp_path / "scripts"),
-           "BLENDER_USER_CONFIG": str(tmp_path / "config"), "OMP_NUM_THREADS": "1",
-           # torch from moodrig's venv, as the add-on's dependency folder would provide it
-           "PYTHONPATH": site.getsitepackages()[0]}
     proc = subprocess.run(["blender", "-b", "--factory-startup", "--python", str(script), "--",
                            str(zip_path), when],
                           capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
