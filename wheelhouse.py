@@ -20,8 +20,12 @@ from build_addon import REPO, BuildError, pip_download, project_requirements
 from moodrig.installer import build as torch_build
 from moodrig.installer import builds_for, requirement_name
 
-SYS_PLATFORM = {"linux-x64": "linux", "windows-x64": "win32", "macos-arm64": "darwin",
-                "macos-x64": "darwin"}
+SYS_PLATFORM = {
+    "linux-x64": "linux",
+    "windows-x64": "win32",
+    "macos-arm64": "darwin",
+    "macos-x64": "darwin",
+}
 """Blender's platform name → ``sys.platform`` there (which PyTorch builds exist)."""
 
 
@@ -29,12 +33,18 @@ def check_build(files: list[Path], build_key: str) -> None:
     """A CPU/macOS wheelhouse holds no CUDA or ROCm build of torch, nor NVIDIA libraries."""
     if build_key.startswith(("cu", "rocm")):
         return
-    gpu = [f.name for f in files if f.name.lower().startswith(("nvidia_", "triton-"))
-           or (f.name.startswith("torch-") and ("+cu" in f.name or "+rocm" in f.name))]
+    gpu = [
+        f.name
+        for f in files
+        if f.name.lower().startswith(("nvidia_", "triton-"))
+        or (f.name.startswith("torch-") and ("+cu" in f.name or "+rocm" in f.name))
+    ]
     if gpu:
-        raise BuildError(f"the {build_key} wheelhouse received GPU packages ({', '.join(gpu[:3])}"
-                         "…): pin torch (e.g. --torch torch==2.13.0) or check pip's extra "
-                         "indexes")
+        raise BuildError(
+            f"the {build_key} wheelhouse received GPU packages ({', '.join(gpu[:3])}"
+            "…): pin torch (e.g. --torch torch==2.13.0) or check pip's extra "
+            "indexes"
+        )
 
 
 def make(platform: str, build_key: str, out: Path, torch_spec: str | None = None) -> list[Path]:
@@ -44,8 +54,9 @@ def make(platform: str, build_key: str, out: Path, torch_spec: str | None = None
     if chosen not in builds_for(SYS_PLATFORM[platform]):
         raise BuildError(f"there is no {chosen.label} PyTorch for {platform}")
     requirements = project_requirements(REPO)
-    torch = [torch_spec] if torch_spec else [r for r in requirements
-                                             if requirement_name(r) == "torch"]
+    torch = (
+        [torch_spec] if torch_spec else [r for r in requirements if requirement_name(r) == "torch"]
+    )
     rest = [r for r in requirements if requirement_name(r) != "torch"]
     out.mkdir(parents=True, exist_ok=True)
     pip_download(torch, platform, out, index_url=chosen.index_url)
@@ -57,11 +68,13 @@ def make(platform: str, build_key: str, out: Path, torch_spec: str | None = None
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--platform", choices=sorted(build_addon.PLATFORMS), default="linux-x64")
-    parser.add_argument("--build", default="cpu", help="PyTorch build: cpu, cu118 … cu128, "
-                        "rocm6.2, rocm6.4, macos")
+    parser.add_argument(
+        "--build", default="cpu", help="PyTorch build: cpu, cu118 … cu128, rocm6.2/6.4, macos"
+    )
     parser.add_argument("--out", type=Path, required=True, help="the wheelhouse folder")
-    parser.add_argument("--torch", default=None,
-                        help="torch requirement (default: pyproject's, e.g. torch>=2.1)")
+    parser.add_argument(
+        "--torch", default=None, help="torch requirement (default: pyproject's, e.g. torch>=2.1)"
+    )
     args = parser.parse_args(argv)
     try:
         files = make(args.platform, args.build, args.out, args.torch)

@@ -23,13 +23,16 @@ import bpy
 from . import installer
 
 REQUIREMENTS = installer.requirements()
-MODULES = {installer.IMPORT_NAMES[installer.requirement_name(r)]: installer.requirement_name(r)
-           for r in REQUIREMENTS}
+MODULES = {
+    installer.IMPORT_NAMES[installer.requirement_name(r)]: installer.requirement_name(r)
+    for r in REQUIREMENTS
+}
 """Module moodrig imports → the distribution that provides it (from :data:`REQUIREMENTS`)."""
 
 POLL_SECONDS = 0.2
 _job: dict[str, installer.Installer | None] = {"installer": None}
 _detected: dict[str, installer.Recommendation | None] = {"gpu": None}
+_shown: dict[str, tuple[int, str] | None] = {"progress": None}
 
 
 def deps_folder(create: bool = False) -> Path:
@@ -58,8 +61,9 @@ def status() -> dict[str, bool]:
 
 def missing_requirements() -> tuple[str, ...]:
     ok = status()
-    return tuple(r for r in REQUIREMENTS
-                 if not ok[installer.IMPORT_NAMES[installer.requirement_name(r)]])
+    return tuple(
+        r for r in REQUIREMENTS if not ok[installer.IMPORT_NAMES[installer.requirement_name(r)]]
+    )
 
 
 def online_access_allowed() -> bool:
@@ -90,8 +94,9 @@ def start_detection() -> None:
         try:
             _detected["gpu"] = installer.detect()
         except Exception as exc:  # a broken driver must not break the preferences
-            _detected["gpu"] = installer.Recommendation(installer.default_build(),
-                                                        f"GPU detection failed: {exc}")
+            _detected["gpu"] = installer.Recommendation(
+                installer.default_build(), f"GPU detection failed: {exc}"
+            )
 
     threading.Thread(target=probe, daemon=True).start()
 
@@ -115,8 +120,10 @@ def start_install(torch_build: str, folder: Path | None = None) -> installer.Ins
     if running():
         raise RuntimeError("An install is already running")
     if folder is None and not online_access_allowed():
-        raise PermissionError("Online access is disabled in Blender's preferences (System → "
-                              "Network); allow it, or Install from Folder")
+        raise PermissionError(
+            "Online access is disabled in Blender's preferences (System → "
+            "Network); allow it, or Install from Folder"
+        )
     if folder is not None and not folder.is_dir():
         raise FileNotFoundError(f"{folder}: not a folder of wheels")
     missing = missing_requirements()
@@ -124,8 +131,9 @@ def start_install(torch_build: str, folder: Path | None = None) -> installer.Ins
         raise RuntimeError("All dependencies are installed already")
     target = deps_folder(create=False)
     staging = target.parent / f"{target.name}.partial"
-    steps = installer.plan(blender_python(), staging, missing,
-                           torch_build=installer.build(torch_build), folder=folder)
+    steps = installer.plan(
+        blender_python(), staging, missing, torch_build=installer.build(torch_build), folder=folder
+    )
     job = installer.Installer(steps, staging, target, log_path())
     _job["installer"] = job
     bpy.app.timers.register(_tick, first_interval=POLL_SECONDS, persistent=True)
@@ -150,9 +158,13 @@ def _tick() -> float | None:
         if job.state == "done":
             add_to_path()
         print(f"moodrig: dependency install {job.state}: {job.message} (log: {job.log_path})")
-    # The progress is drawn in the preferences; the sidebar's dependency notice once at the end.
-    _redraw({"PREFERENCES"} if still else {"PREFERENCES", "VIEW_3D"})
-    return POLL_SECONDS if still else None
+        _redraw({"PREFERENCES", "VIEW_3D"})  # the sidebar's dependency notice changes too
+        return None
+    shown = (round(100 * job.fraction), job.activity)
+    if shown != _shown["progress"]:  # redraw the preferences only when the line changes
+        _shown["progress"] = shown
+        _redraw({"PREFERENCES"})
+    return POLL_SECONDS
 
 
 def _redraw(area_types: set[str]) -> None:

@@ -93,16 +93,38 @@ class TorchBuild:
 _CUDA = ((11, 8), (12, 1), (12, 4), (12, 6), (12, 8))
 _ROCM = ((6, 2), (6, 4))
 BUILDS: tuple[TorchBuild, ...] = (
-    TorchBuild("cpu", "CPU", "Runs everywhere; about 200 MB", TORCH_INDEX + "cpu",
-               ("linux", "win32")),
-    *(TorchBuild(f"cu{a}{b}", f"CUDA {a}.{b}",
-                 f"NVIDIA GPU, driver for CUDA {a}.{b} or newer; about 2.5 GB",
-                 f"{TORCH_INDEX}cu{a}{b}", ("linux", "win32"), (a, b)) for a, b in _CUDA),
-    *(TorchBuild(f"rocm{a}.{b}", f"ROCm {a}.{b}", f"AMD GPU with ROCm {a}.{b}; about 3 GB",
-                 f"{TORCH_INDEX}rocm{a}.{b}", ("linux",), (a, b)) for a, b in _ROCM),
-    TorchBuild("macos", "macOS (MPS/CPU)",
-               "The standard macOS build: Apple GPU (MPS) on Apple silicon, else CPU", None,
-               ("darwin",)),
+    TorchBuild(
+        "cpu", "CPU", "Runs everywhere; about 200 MB", TORCH_INDEX + "cpu", ("linux", "win32")
+    ),
+    *(
+        TorchBuild(
+            f"cu{a}{b}",
+            f"CUDA {a}.{b}",
+            f"NVIDIA GPU, driver for CUDA {a}.{b} or newer; about 2.5 GB",
+            f"{TORCH_INDEX}cu{a}{b}",
+            ("linux", "win32"),
+            (a, b),
+        )
+        for a, b in _CUDA
+    ),
+    *(
+        TorchBuild(
+            f"rocm{a}.{b}",
+            f"ROCm {a}.{b}",
+            f"AMD GPU with ROCm {a}.{b}; about 3 GB",
+            f"{TORCH_INDEX}rocm{a}.{b}",
+            ("linux",),
+            (a, b),
+        )
+        for a, b in _ROCM
+    ),
+    TorchBuild(
+        "macos",
+        "macOS (MPS/CPU)",
+        "The standard macOS build: Apple GPU (MPS) on Apple silicon, else CPU",
+        None,
+        ("darwin",),
+    ),
 )
 
 
@@ -144,26 +166,37 @@ def parse_nvidia_smi(table: str, listing: str) -> tuple[list[str], tuple[int, in
     return names, _version(match.group(1)) if match else None
 
 
-def recommend(platform: str, *, nvidia: tuple[list[str], tuple[int, int] | None] | None,
-              amd_kfd: bool, rocm_version: tuple[int, int] | None) -> Recommendation:
+def recommend(
+    platform: str,
+    *,
+    nvidia: tuple[list[str], tuple[int, int] | None] | None,
+    amd_kfd: bool,
+    rocm_version: tuple[int, int] | None,
+) -> Recommendation:
     """Pure: the newest build the detected GPU's driver supports, else CPU."""
     if platform == "darwin":
         return Recommendation("macos", "macOS: the standard build uses the Apple GPU (MPS)")
     if nvidia is not None:
         names, cuda = nvidia
         gpu = names[0] if names else "NVIDIA GPU"
-        fitting = [b for b in builds_for(platform)
-                   if b.key.startswith("cu") and b.gpu_version and cuda and b.gpu_version <= cuda]
+        fitting = [
+            b
+            for b in builds_for(platform)
+            if b.key.startswith("cu") and b.gpu_version and cuda and b.gpu_version <= cuda
+        ]
         if fitting:
-            return Recommendation(fitting[-1].key,
-                                  f"{gpu}, driver for CUDA {cuda[0]}.{cuda[1]}" if cuda else gpu)
+            return Recommendation(
+                fitting[-1].key, f"{gpu}, driver for CUDA {cuda[0]}.{cuda[1]}" if cuda else gpu
+            )
         why = f"driver for CUDA {cuda[0]}.{cuda[1]}" if cuda else "CUDA version unknown"
         return Recommendation("cpu", f"{gpu}: {why} is older than any CUDA build; update it")
     if amd_kfd and platform.startswith("linux"):
         rocm = [b for b in builds_for(platform) if b.key.startswith("rocm")]
-        fitting = [b for b in rocm if rocm_version is None or (b.gpu_version or (0, 0)) <= rocm_version]
-        choice = (fitting or rocm)[-1 if rocm_version else 0]
-        found = f"ROCm {rocm_version[0]}.{rocm_version[1]}" if rocm_version else "ROCm driver (/dev/kfd)"
+        if rocm_version is None:
+            choice, found = rocm[0], "ROCm driver (/dev/kfd)"
+        else:
+            fitting = [b for b in rocm if (b.gpu_version or (0, 0)) <= rocm_version]
+            choice, found = (fitting or rocm)[-1], f"ROCm {rocm_version[0]}.{rocm_version[1]}"
         return Recommendation(choice.key, f"AMD GPU, {found}")
     return Recommendation(default_build(platform), "No NVIDIA or AMD GPU found")
 
@@ -183,15 +216,17 @@ def detect(timeout: float = 5.0) -> Recommendation:
             nvidia = None
     rocm_file = Path("/opt/rocm/.info/version")
     rocm_version = _version(rocm_file.read_text()) if rocm_file.is_file() else None
-    return recommend(sys.platform, nvidia=nvidia, amd_kfd=Path("/dev/kfd").exists(),
-                     rocm_version=rocm_version)
+    return recommend(
+        sys.platform, nvidia=nvidia, amd_kfd=Path("/dev/kfd").exists(), rocm_version=rocm_version
+    )
 
 
 # --- Blender's own interpreter -------------------------------------------------------------
 
 
-def own_interpreter(executable: str, prefix: str, version: tuple[int, int],
-                    platform: str = sys.platform) -> Path:
+def own_interpreter(
+    executable: str, prefix: str, version: tuple[int, int], platform: str = sys.platform
+) -> Path:
     """The Python that runs Blender: the binary in ``prefix`` (Blender's ``sys.prefix``).
 
     ``sys.executable`` is used only when it lies in that prefix: a Blender linked against the
@@ -201,13 +236,18 @@ def own_interpreter(executable: str, prefix: str, version: tuple[int, int],
     exe = Path(executable) if executable else None
     if exe is not None and exe.is_file() and _inside(exe, root):
         return exe
-    names = (("bin/python.exe", "python.exe") if platform == "win32" else
-             (f"bin/python{version[0]}.{version[1]}", f"bin/python{version[0]}", "bin/python"))
+    names = (
+        ("bin/python.exe", "python.exe")
+        if platform == "win32"
+        else (f"bin/python{version[0]}.{version[1]}", f"bin/python{version[0]}", "bin/python")
+    )
     for name in names:
         if (root / name).is_file():
             return root / name
-    raise FileNotFoundError(f"Blender's Python was not found in {root} (sys.executable is "
-                            f"{executable or 'empty'}); moodrig cannot install into it")
+    raise FileNotFoundError(
+        f"Blender's Python was not found in {root} (sys.executable is "
+        f"{executable or 'empty'}); moodrig cannot install into it"
+    )
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -241,14 +281,31 @@ class StepResult:
     lines: tuple[str, ...]
 
 
-def pip_install(python: Path, target: Path, requirements: Iterable[str], *,
-                folder: Path | None = None, index_url: str | None = None,
-                raw_progress: bool = False) -> tuple[str, ...]:
+def pip_install(
+    python: Path,
+    target: Path,
+    requirements: Iterable[str],
+    *,
+    folder: Path | None = None,
+    index_url: str | None = None,
+    raw_progress: bool = False,
+) -> tuple[str, ...]:
     """``pip install --target`` with Blender's Python; only wheels (Blender has no compiler).
     ``folder``: a wheelhouse, with no index at all."""
-    argv = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-            "--no-warn-script-location", "--only-binary=:all:", "--target", str(target),
-            "--progress-bar", "raw" if raw_progress else "off"]
+    argv = [
+        str(python),
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--no-warn-script-location",
+        "--only-binary=:all:",
+        "--target",
+        str(target),
+        "--progress-bar",
+        "raw" if raw_progress else "off",
+    ]
     if folder is not None:
         argv += ["--no-index", "--find-links", str(folder)]
     elif index_url is not None:
@@ -271,9 +328,15 @@ def pip_version(lines: Iterable[str]) -> tuple[int, int] | None:
     return None
 
 
-def plan(python: Path, staging: Path, missing: Iterable[str], *, torch_build: TorchBuild,
-         folder: Path | None = None,
-         base_env: Mapping[str, str] | None = None) -> Generator[Step, StepResult, None]:
+def plan(
+    python: Path,
+    staging: Path,
+    missing: Iterable[str],
+    *,
+    torch_build: TorchBuild,
+    folder: Path | None = None,
+    base_env: Mapping[str, str] | None = None,
+) -> Generator[Step, StepResult, None]:
     """The steps of one install: check pip (bootstrap it if absent), then torch from the
     chosen build's index and the rest from the default index, or everything from ``folder``.
     Raises :class:`InstallError` when a step fails."""
@@ -283,8 +346,9 @@ def plan(python: Path, staging: Path, missing: Iterable[str], *, torch_build: To
     check = Step("Checking pip", (str(python), "-m", "pip", "--version"), env, (0.0, 0.02))
     result = yield check
     if result.returncode != 0:
-        boot = yield Step("Installing pip", (str(python), "-m", "ensurepip", "--default-pip"),
-                          env, (0.02, 0.04))
+        boot = yield Step(
+            "Installing pip", (str(python), "-m", "ensurepip", "--default-pip"), env, (0.02, 0.04)
+        )
         if boot.returncode != 0:
             raise InstallError(PIP_MISSING, boot.lines)
         result = yield check
@@ -296,17 +360,22 @@ def plan(python: Path, staging: Path, missing: Iterable[str], *, torch_build: To
     if folder is not None:
         groups = [("Installing from the folder", missing, None)]
     else:
-        groups = [(f"Installing PyTorch ({torch_build.label})", torch, torch_build.index_url),
-                  ("Installing " + ", ".join(requirement_name(r) for r in rest), rest, None)]
+        groups = [
+            (f"Installing PyTorch ({torch_build.label})", torch, torch_build.index_url),
+            ("Installing " + ", ".join(requirement_name(r) for r in rest), rest, None),
+        ]
     groups = [g for g in groups if g[1]]
     # torch is most of the download: its step gets most of the bar.
     weights = [(0.8 if g[1] == torch else 0.2) if len(groups) > 1 else 1.0 for g in groups]
     start = 0.04
     for (label, reqs, index), weight in zip(groups, weights, strict=True):
         stop = start + 0.94 * weight
-        res = yield Step(label, pip_install(python, staging, reqs, folder=folder,
-                                            index_url=index, raw_progress=raw),
-                         env, (start, stop))
+        res = yield Step(
+            label,
+            pip_install(python, staging, reqs, folder=folder, index_url=index, raw_progress=raw),
+            env,
+            (start, stop),
+        )
         if res.returncode != 0:
             raise InstallError(explain_failure(res.lines, folder=folder), res.lines)
         start = stop
@@ -338,8 +407,11 @@ class PipProgress:
         text = line.strip()
         if text.startswith(("Collecting ", "Processing ")):
             token = text.split()[1]
-            name = _file_package(token) if text.startswith("Processing") or "/" in token \
+            name = (
+                _file_package(token)
+                if text.startswith("Processing") or "/" in token
                 else requirement_name(token)
+            )
             self.known.add(name)
             self.activity = f"Resolving {name}"
             self._advance(0.1 * (1.0 - 0.5 ** len(self.known)))
@@ -364,8 +436,11 @@ class PipProgress:
             self._download_fraction()
         elif text.startswith("Installing collected packages:"):
             names = text.split(":", 1)[1].strip()
-            self.activity = f"Installing {names}" if len(names) < 60 else \
-                f"Installing {len(names.split(','))} packages"
+            self.activity = (
+                f"Installing {names}"
+                if len(names) < 60
+                else f"Installing {len(names.split(','))} packages"
+            )
             self._advance(0.85)
         elif text.startswith("Successfully installed"):
             self.activity = "Installed"
@@ -379,12 +454,23 @@ class PipProgress:
         self.fraction = max(self.fraction, min(value, 1.0))
 
 
-PIP_MISSING = ("Blender's Python has no pip and could not install it (ensurepip failed); "
-               "install pip for that Python, or install from a folder with another Blender")
-_NETWORK = ("ProxyError", "NewConnectionError", "Failed to establish a new connection",
-            "Temporary failure in name resolution", "Name or service not known",
-            "Network is unreachable", "Could not fetch URL", "ConnectTimeoutError",
-            "ReadTimeoutError", "Connection refused", "nodename nor servname")
+PIP_MISSING = (
+    "Blender's Python has no pip and could not install it (ensurepip failed); "
+    "install pip for that Python, or install from a folder with another Blender"
+)
+_NETWORK = (
+    "ProxyError",
+    "NewConnectionError",
+    "Failed to establish a new connection",
+    "Temporary failure in name resolution",
+    "Name or service not known",
+    "Network is unreachable",
+    "Could not fetch URL",
+    "ConnectTimeoutError",
+    "ReadTimeoutError",
+    "Connection refused",
+    "nodename nor servname",
+)
 
 
 def explain_failure(lines: Iterable[str], *, folder: Path | None = None) -> str:
@@ -393,9 +479,11 @@ def explain_failure(lines: Iterable[str], *, folder: Path | None = None) -> str:
     missing = re.search(r"No matching distribution found for ([^\s]+)", text)
     package = requirement_name(missing.group(1)) if missing else None
     if folder is None and any(marker in text for marker in _NETWORK):
-        return ("No network: pip could not reach the package index. Install from a folder "
-                "instead (Install from Folder…, a wheelhouse made with `make wheelhouse`), or "
-                "check the proxy settings")
+        return (
+            "No network: pip could not reach the package index. Install from a folder "
+            "instead (Install from Folder…, a wheelhouse made with `make wheelhouse`), or "
+            "check the proxy settings"
+        )
     if "No space left on device" in text:
         return "The disk is full: free some space and install again"
     if "Permission denied" in text or "Access is denied" in text:
@@ -403,13 +491,17 @@ def explain_failure(lines: Iterable[str], *, folder: Path | None = None) -> str:
     if "do not match the hashes" in text.lower():
         return "A downloaded file was damaged (hash mismatch): install again"
     if package and folder is not None:
-        return (f"The folder has no {package} wheel for this platform and Python "
-                f"{sys.version_info[0]}.{sys.version_info[1]}: make it with `make wheelhouse "
-                f"PLATFORM=...` for this computer")
+        return (
+            f"The folder has no {package} wheel for this platform and Python "
+            f"{sys.version_info[0]}.{sys.version_info[1]}: make it with `make wheelhouse "
+            f"PLATFORM=...` for this computer"
+        )
     if package:
-        return (f"No matching wheel for this platform: pip found no {package} build for Python "
-                f"{sys.version_info[0]}.{sys.version_info[1]} here; try another build or a "
-                f"wheelhouse folder")
+        return (
+            f"No matching wheel for this platform: pip found no {package} build for Python "
+            f"{sys.version_info[0]}.{sys.version_info[1]} here; try another build or a "
+            f"wheelhouse folder"
+        )
     errors = [line.strip() for line in text.splitlines() if line.strip().startswith("ERROR:")]
     last = errors[-1] if errors else (text.strip().splitlines() or ["no output"])[-1]
     return f"pip failed: {last[:160]}"
@@ -449,8 +541,9 @@ class Installer:
     merged into ``target``, on failure or :meth:`cancel` it is deleted. Every line goes to
     ``log_path``."""
 
-    def __init__(self, steps: Generator[Step, StepResult, None], staging: Path, target: Path,
-                 log_path: Path) -> None:
+    def __init__(
+        self, steps: Generator[Step, StepResult, None], staging: Path, target: Path, log_path: Path
+    ) -> None:
         self.state = "running"
         """running, done, failed or cancelled."""
         self.message = ""
@@ -498,9 +591,16 @@ class Installer:
         self._log.flush()
         try:
             self._proc = subprocess.Popen(
-                step.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                encoding="utf-8", errors="replace", env=dict(step.env) if step.env else None,
-                stdin=subprocess.DEVNULL, **_new_group())
+                step.argv,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                env=dict(step.env) if step.env else None,
+                stdin=subprocess.DEVNULL,
+                **_new_group(),
+            )
         except OSError as exc:
             self._end("failed", f"Could not start {step.argv[0]}: {exc.strerror or exc}")
             return
@@ -550,8 +650,10 @@ class Installer:
             if self._staging.exists():
                 merge_into(self._staging, self._target)
         except OSError as exc:
-            self._end("failed", f"Could not move the installed packages into {self._target}: "
-                                f"{exc.strerror or exc}")
+            self._end(
+                "failed",
+                f"Could not move the installed packages into {self._target}: {exc.strerror or exc}",
+            )
             return
         self._end("done", "Dependencies installed")
 
@@ -568,8 +670,10 @@ def _new_group() -> dict[str, object]:
     """Start pip in its own process group, so Cancel also ends what pip started (and, on
     Windows, below normal priority)."""
     if sys.platform == "win32":
-        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP
-                | subprocess.BELOW_NORMAL_PRIORITY_CLASS}
+        return {
+            "creationflags": subprocess.CREATE_NEW_PROCESS_GROUP
+            | subprocess.BELOW_NORMAL_PRIORITY_CLASS
+        }
     return {"start_new_session": True}
 
 

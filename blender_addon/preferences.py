@@ -80,7 +80,8 @@ class MOODRIG_OT_install_dependencies_from_folder(bpy.types.Operator):
     bl_label = "Install from Folder…"
 
     directory: bpy.props.StringProperty(subtype="DIR_PATH")  # type: ignore[valid-type]
-    filter_folder: bpy.props.BoolProperty(default=True, options={"HIDDEN"})  # type: ignore[valid-type]
+    filter_folder: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        default=True, options={"HIDDEN"})
 
     def invoke(self, context: bpy.types.Context, event: Any) -> set[str]:
         context.window_manager.fileselect_add(self)
@@ -156,10 +157,26 @@ class MOODRIG_AP_preferences(bpy.types.AddonPreferences):
         self._draw_dependencies(layout.box())
 
     def _draw_dependencies(self, box: Any) -> None:
+        """What is missing and the install's progress or result first (the box is long and
+        the preferences window small), then the build choice and the buttons."""
         box.label(text="Dependencies", icon="PACKAGE")
-        for module, ok in deps.status().items():
-            box.label(text=f"{deps.MODULES[module]}: {'installed' if ok else 'missing'}",
-                      icon="CHECKMARK" if ok else "ERROR")
+        job = deps.current()
+        if job is not None and job.state == "running":
+            row = box.row()
+            row.label(text=f"{round(100 * job.fraction)} % · {job.activity}", icon="SORTTIME")
+            row.operator("moodrig.cancel_dependency_install", icon="CANCEL")
+        elif job is not None:
+            icon = "CHECKMARK" if job.state == "done" else "ERROR"
+            for line in _wrap(job.message, 80):
+                box.label(text=line, icon=icon)
+                icon = "BLANK1"
+        if job is not None:
+            box.operator("moodrig.open_dependency_log", icon="TEXT")
+        missing = [deps.MODULES[m] for m, ok in deps.status().items() if not ok]
+        if missing:
+            box.label(text="Missing: " + ", ".join(missing), icon="ERROR")
+        else:
+            box.label(text="All installed", icon="CHECKMARK")
         box.prop(self, "torch_build")
         deps.start_detection()
         rec = deps.recommendation()
@@ -168,26 +185,15 @@ class MOODRIG_AP_preferences(bpy.types.AddonPreferences):
         else:
             label = installer.build(rec.key).label
             box.label(text=f"Recommended here: {label} ({rec.reason})", icon="INFO")
-        job = deps.current()
-        if job is not None and job.state == "running":
-            percent = round(100 * job.fraction)
-            box.label(text=f"{percent} % · {job.activity}", icon="SORTTIME")
-            box.operator("moodrig.cancel_dependency_install", icon="CANCEL")
-        else:
+        if job is None or job.state != "running":
             row = box.row()
-            row.enabled = deps.online_access_allowed()
-            row.operator("moodrig.install_dependencies", icon="IMPORT")
-            box.operator("moodrig.install_dependencies_from_folder", icon="FILE_FOLDER")
+            online = row.row()
+            online.enabled = deps.online_access_allowed()
+            online.operator("moodrig.install_dependencies", icon="IMPORT")
+            row.operator("moodrig.install_dependencies_from_folder", icon="FILE_FOLDER")
             if not deps.online_access_allowed():
                 box.label(text="Online access is off (Preferences → System → Network)",
                           icon="INFO")
-        if job is not None and job.state != "running":
-            icon = "CHECKMARK" if job.state == "done" else "ERROR"
-            for line in _wrap(job.message, 90):
-                box.label(text=line, icon=icon)
-                icon = "BLANK1"
-        if job is not None:
-            box.operator("moodrig.open_dependency_log", icon="TEXT")
         box.label(text=f"Folder: {deps.deps_folder()}")
 
 

@@ -17,7 +17,7 @@ import sys
 import addon_utils
 import bpy
 
-argv = sys.argv[sys.argv.index("--") + 1:]
+argv = sys.argv[sys.argv.index("--") + 1 :]
 zip_path, demo_args = argv[0], argv[1:]
 bpy.ops.preferences.addon_install(filepath=zip_path)
 addon_utils.enable("moodrig", default_set=False)

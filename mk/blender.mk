@@ -59,5 +59,5 @@ demo-blender34: venv
 	    build/demo34/moodrig-*.zip \
 	    --out $(DEMO34_OUT); rc=$$?; rm -rf $$profile; exit $$rc; \
 	else \
-	  echo "moodrig: no Debian blender here, so no Blender 3.4 scene; out/demo.blend opens in Blender 5.0"; \
+	  echo "moodrig: no Debian blender, so no Blender 3.4 scene; out/demo.blend opens in 5.0"; \
 	fi

@@ -17,8 +17,10 @@ TEST_WHEELHOUSE = REPO / "build" / "wheelhouse-linux-x64-cpu"
 
 
 def require_wheelhouse() -> Path:
-    require_component((TEST_WHEELHOUSE / ".moodrig-complete").is_file(),
-                      f"the test wheelhouse {TEST_WHEELHOUSE} (`make test-wheelhouse`)")
+    require_component(
+        (TEST_WHEELHOUSE / ".moodrig-complete").is_file(),
+        f"the test wheelhouse {TEST_WHEELHOUSE} (`make test-wheelhouse`)",
+    )
     return TEST_WHEELHOUSE
 
 
@@ -45,6 +47,10 @@ def blender34_env(profile: Path) -> dict[str, str]:
     profile, one thread, and moodrig's dependencies from this venv, as the add-on's dependency
     folder would provide them."""
     require_component(shutil.which("blender") is not None, "Debian's blender (`make system-deps`)")
-    return {**os.environ, "BLENDER_USER_SCRIPTS": str(profile / "scripts"),
-            "BLENDER_USER_CONFIG": str(profile / "config"), "OMP_NUM_THREADS": "1",
-            "PYTHONPATH": site.getsitepackages()[0]}
+    return {
+        **os.environ,
+        "BLENDER_USER_SCRIPTS": str(profile / "scripts"),
+        "BLENDER_USER_CONFIG": str(profile / "config"),
+        "OMP_NUM_THREADS": "1",
+        "PYTHONPATH": site.getsitepackages()[0],
+    }

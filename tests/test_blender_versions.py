@@ -36,7 +36,8 @@ INSTALL_BAKE = """
 import bpy, addon_utils, sys, importlib
 from pathlib import Path
 zip_path, folder = {zip!r}, Path({folder!r})
-res = bpy.ops.extensions.package_install_files(filepath=zip_path, repo='user_default', enable_on_install=True)
+res = bpy.ops.extensions.package_install_files(filepath=zip_path, repo='user_default',
+                                               enable_on_install=True)
 name = 'bl_ext.user_default.moodrig'
 mod = sys.modules[name]
 site = (Path(bpy.utils.user_resource('EXTENSIONS')) / '.local' / 'lib' /
@@ -75,14 +76,25 @@ report(dict(version=list(bpy.app.version), res=list(res), origin=mod.__file__, b
 
 
 @VERSIONS
-def test_platform_zip_installs_as_an_extension_and_bakes(version: str, platform_zip: Path, tmp_path: Path) -> None:
-    r = run_bpy(INSTALL_BAKE.format(zip=str(platform_zip), folder=str(tmp_path)),
-                env={"BLENDER_USER_RESOURCES": str(tmp_path / "user"), "PYTHONNOUSERSITE": "1",
-                     "OMP_NUM_THREADS": "1"},
-                cwd=tmp_path, python=bpy_python(version), timeout=600)
+def test_platform_zip_installs_as_an_extension_and_bakes(
+    version: str, platform_zip: Path, tmp_path: Path
+) -> None:
+    r = run_bpy(
+        INSTALL_BAKE.format(zip=str(platform_zip), folder=str(tmp_path)),
+        env={
+            "BLENDER_USER_RESOURCES": str(tmp_path / "user"),
+            "PYTHONNOUSERSITE": "1",
+            "OMP_NUM_THREADS": "1",
+        },
+        cwd=tmp_path,
+        python=bpy_python(version),
+        timeout=600,
+    )
     assert ".".join(map(str, r["version"][:2])) == version
     assert r["res"] == ["FINISHED"] and str(tmp_path / "user") in r["origin"]
-    assert {"cv2", "yaml", "safetensors"} <= set(r["bundled"]), "Blender installs the bundled wheels"
+    assert {"cv2", "yaml", "safetensors"} <= set(r["bundled"]), (
+        "Blender installs the bundled wheels"
+    )
     assert r["demo"] == ["FINISHED"]
     assert r["n_frames"] == 24 and r["frames"] == 24 and r["generated"] == r["distinct"] >= 1
     assert r["action"] == "moodrig_DemoRig_behavior" and r["keys"] >= 19 * 3 * 24

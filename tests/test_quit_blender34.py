@@ -13,7 +13,7 @@ from addon_builds import blender34_env, build_zip
 
 pytestmark = pytest.mark.gui
 
-SCRIPT = r'''
+SCRIPT = r"""
 import sys, addon_utils, bpy
 zip_path, when = sys.argv[sys.argv.index("--") + 1:]
 if when == "torch first":
@@ -23,7 +23,7 @@ addon_utils.enable("moodrig", default_set=True)
 import torch
 torch.nn.Conv2d(3, 4, 3)(torch.rand(1, 3, 16, 16))  # torch really used, threads started
 print("moodrig-test: leaving the script", flush=True)
-'''
+"""
 
 
 @pytest.mark.parametrize("when", ["torch first", "add-on first"])
@@ -32,9 +32,14 @@ def test_quit_with_torch_loaded_is_clean(tmp_path: Path, when: str) -> None:
     zip_path = build_zip(tmp_path / "dist")
     script = tmp_path / "script.py"
     script.write_text(SCRIPT)
-    proc = subprocess.run(["blender", "-b", "--factory-startup", "--python", str(script), "--",
-                           str(zip_path), when],
-                          capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    proc = subprocess.run(
+        ["blender", "-b", "--factory-startup", "--python", str(script), "--", str(zip_path), when],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp_path,
+    )
     output = proc.stdout + proc.stderr
     assert "moodrig-test: leaving the script" in output, output[-3000:]
     assert "Exception in module unregister" not in output, output[-3000:]

@@ -50,9 +50,26 @@ def check_offline_and_install_addon():
 
     deps._tick = timed_tick
     start = time.perf_counter()
-    g.state["from_folder"] = list(bpy.ops.moodrig.install_dependencies_from_folder(directory=WHEELHOUSE))
+    g.state["from_folder"] = list(
+        bpy.ops.moodrig.install_dependencies_from_folder(directory=WHEELHOUSE)
+    )
     g.state["operator_s"] = time.perf_counter() - start
     g.state["progress"] = []
+    # Where the artist watches it: Preferences → Add-ons → moodrig, expanded.
+    g.state["prefs_draws_running"] = 0
+    prefs_cls = type(bpy.context.preferences.addons["moodrig"].preferences)
+    draw = prefs_cls.draw
+
+    def counting_draw(self, context):
+        job = deps.current()
+        if job is not None and job.state == "running":
+            g.state["prefs_draws_running"] += 1
+        draw(self, context)
+
+    prefs_cls.draw = counting_draw
+    bpy.ops.screen.userpref_show(section="ADDONS")
+    bpy.context.window_manager.addon_search = "moodrig"
+    bpy.ops.preferences.addon_expand(module="moodrig")
 
 
 @g.step
@@ -66,14 +83,27 @@ def wait_for_the_install():
     if not g.state["progress"] or g.state["progress"][-1] != sample:
         g.state["progress"].append(sample)
     if job.state == "running":
+        if job.fraction >= 0.5 and "prefs_shot" not in g.state:
+            g.state["prefs_shot"] = preferences_screenshot("install_progress.png")
         return 0.1
     g.state["job"] = [job.state, job.message]
     gaps = sorted(((b[0] - a[0], a[1], b[1]) for a, b in itertools.pairwise(ticks)), reverse=True)
     g.state["longest_gap_s"] = gaps[0][0] if gaps else 0.0
     g.state["longest_gaps"] = gaps[:3]
+    g.state["install_s"] = ticks[-1][0] - ticks[0][0]
     g.state["log"] = job.log_path.read_text()
     g.state["deps_folder"] = str(deps.deps_folder())
     g.state["status_after"] = deps.status()
+    return None
+
+
+def preferences_screenshot(name):
+    for window in bpy.context.window_manager.windows:
+        for area in window.screen.areas:
+            if area.type == "PREFERENCES":
+                with bpy.context.temp_override(window=window, area=area):
+                    bpy.ops.screen.screenshot(filepath=os.path.join(g.OUT, name))
+                return name
     return None
 
 
