@@ -17,8 +17,9 @@ from pathlib import Path
 
 import build_addon
 from build_addon import REPO, BuildError, pip_download, project_requirements
-from moodrig.installer import build as torch_build
-from moodrig.installer import builds_for, requirement_name
+from moodrig.pkg_requirements import requirement_name
+from moodrig.torch_builds import build as torch_build
+from moodrig.torch_builds import builds_for
 
 SYS_PLATFORM = {
     "linux-x64": "linux",

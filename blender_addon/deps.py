@@ -20,18 +20,18 @@ from pathlib import Path
 
 import bpy
 
-from . import installer
+from . import installer, pkg_requirements, torch_builds
 
-REQUIREMENTS = installer.requirements()
+REQUIREMENTS = pkg_requirements.requirements()
 MODULES = {
-    installer.IMPORT_NAMES[installer.requirement_name(r)]: installer.requirement_name(r)
+    pkg_requirements.IMPORT_NAMES[pkg_requirements.requirement_name(r)]: pkg_requirements.requirement_name(r)
     for r in REQUIREMENTS
 }
 """Module moodrig imports → the distribution that provides it (from :data:`REQUIREMENTS`)."""
 
 POLL_SECONDS = 0.2
 _job: dict[str, installer.Installer | None] = {"installer": None}
-_detected: dict[str, installer.Recommendation | None] = {"gpu": None}
+_detected: dict[str, torch_builds.Recommendation | None] = {"gpu": None}
 _shown: dict[str, tuple[int, str] | None] = {"progress": None}
 
 
@@ -62,7 +62,7 @@ def status() -> dict[str, bool]:
 def missing_requirements() -> tuple[str, ...]:
     ok = status()
     return tuple(
-        r for r in REQUIREMENTS if not ok[installer.IMPORT_NAMES[installer.requirement_name(r)]]
+        r for r in REQUIREMENTS if not ok[pkg_requirements.IMPORT_NAMES[pkg_requirements.requirement_name(r)]]
     )
 
 
@@ -81,7 +81,7 @@ def blender_python() -> Path:
 # --- GPU detection, off the UI thread ------------------------------------------------------
 
 
-def recommendation() -> installer.Recommendation | None:
+def recommendation() -> torch_builds.Recommendation | None:
     """The build suggested for this computer; None while the probe runs."""
     return _detected["gpu"]
 
@@ -92,10 +92,10 @@ def start_detection() -> None:
 
     def probe() -> None:
         try:
-            _detected["gpu"] = installer.detect()
+            _detected["gpu"] = torch_builds.detect()
         except Exception as exc:  # a broken driver must not break the preferences
-            _detected["gpu"] = installer.Recommendation(
-                installer.default_build(), f"GPU detection failed: {exc}"
+            _detected["gpu"] = torch_builds.Recommendation(
+                torch_builds.default_build(), f"GPU detection failed: {exc}"
             )
 
     threading.Thread(target=probe, daemon=True).start()
@@ -132,7 +132,7 @@ def start_install(torch_build: str, folder: Path | None = None) -> installer.Ins
     target = deps_folder(create=False)
     staging = target.parent / f"{target.name}.partial"
     steps = installer.plan(
-        blender_python(), staging, missing, torch_build=installer.build(torch_build), folder=folder
+        blender_python(), staging, missing, torch_build=torch_builds.build(torch_build), folder=folder
     )
     job = installer.Installer(steps, staging, target, log_path())
     _job["installer"] = job

@@ -1,9 +1,9 @@
 """Installing moodrig's dependencies without blocking Blender (no bpy here).
 
-What to install (the requirements shared with pyproject.toml), which PyTorch build suits this
-computer (GPU detection), the pip commands run with Blender's own Python, pip's output read
-into a percentage, a failure told in one sentence, and an :class:`Installer` that runs pip in
-a subprocess into a staging folder which becomes the dependency folder only on success.
+Blender's own interpreter, the pip commands of one install (:func:`plan`), and an
+:class:`Installer` that runs them in a subprocess into a staging folder which becomes the
+dependency folder only on success. What to install: :mod:`.pkg_requirements`; which PyTorch:
+:mod:`.torch_builds`; pip's output: :mod:`.pip_output`.
 """
 
 from __future__ import annotations
@@ -17,211 +17,12 @@ import subprocess
 import sys
 import threading
 from collections.abc import Generator, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-REQUIREMENTS_FILE = "requirements.txt"
-"""Written into the add-on by build_addon.py from pyproject's [project].dependencies."""
-
-IMPORT_NAMES = {
-    "numpy": "numpy",
-    "opencv-python-headless": "cv2",
-    "torch": "torch",
-    "safetensors": "safetensors",
-    "pyyaml": "yaml",
-}
-"""Distribution name (normalised) → the module moodrig imports from it."""
-
-TORCH_INDEX = "https://download.pytorch.org/whl/"
-
-
-def normalise(name: str) -> str:
-    """PEP 503 name: lower case, runs of ``-_.`` become ``-``."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def requirement_name(requirement: str) -> str:
-    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
-    if not match:
-        raise ValueError(f"not a requirement: {requirement!r}")
-    return normalise(match.group(1))
-
-
-def parse_requirements(text: str) -> tuple[str, ...]:
-    """One requirement a line; blank lines and ``#`` comments ignored."""
-    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
-    return tuple(line for line in lines if line)
-
-
-def requirements(package_dir: Path | None = None) -> tuple[str, ...]:
-    """The runtime requirements: the add-on's requirements.txt (generated at build time), or
-    pyproject.toml when running from the source tree."""
-    package_dir = package_dir or Path(__file__).resolve().parent
-    bundled = package_dir / REQUIREMENTS_FILE
-    if bundled.is_file():
-        return parse_requirements(bundled.read_text(encoding="utf-8"))
-    pyproject = package_dir.parent / "pyproject.toml"
-    if pyproject.is_file():
-        import tomllib
-
-        project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
-        return tuple(project["dependencies"])
-    raise FileNotFoundError(f"{bundled}: missing; rebuild the add-on with build_addon.py")
-
-
-# --- PyTorch builds and GPU detection ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TorchBuild:
-    """One PyTorch build the installer can fetch."""
-
-    key: str
-    """Enum identifier: ``cpu``, ``cu126``, ``rocm6.2``, ``macos``."""
-    label: str
-    """Short name shown in the preferences."""
-    description: str
-    """Tooltip: what it needs and about how much it downloads."""
-    index_url: str | None
-    """pip index that holds this build; None = the default index (PyPI)."""
-    platforms: tuple[str, ...]
-    """``sys.platform`` values it exists for."""
-    gpu_version: tuple[int, int] | None = None
-    """CUDA or ROCm version the build is made for (the driver must support it)."""
-
-
-_CUDA = ((11, 8), (12, 1), (12, 4), (12, 6), (12, 8))
-_ROCM = ((6, 2), (6, 4))
-BUILDS: tuple[TorchBuild, ...] = (
-    TorchBuild(
-        "cpu", "CPU", "Runs everywhere; about 200 MB", TORCH_INDEX + "cpu", ("linux", "win32")
-    ),
-    *(
-        TorchBuild(
-            f"cu{a}{b}",
-            f"CUDA {a}.{b}",
-            f"NVIDIA GPU, driver for CUDA {a}.{b} or newer; about 2.5 GB",
-            f"{TORCH_INDEX}cu{a}{b}",
-            ("linux", "win32"),
-            (a, b),
-        )
-        for a, b in _CUDA
-    ),
-    *(
-        TorchBuild(
-            f"rocm{a}.{b}",
-            f"ROCm {a}.{b}",
-            f"AMD GPU with ROCm {a}.{b}; about 3 GB",
-            f"{TORCH_INDEX}rocm{a}.{b}",
-            ("linux",),
-            (a, b),
-        )
-        for a, b in _ROCM
-    ),
-    TorchBuild(
-        "macos",
-        "macOS (MPS/CPU)",
-        "The standard macOS build: Apple GPU (MPS) on Apple silicon, else CPU",
-        None,
-        ("darwin",),
-    ),
-)
-
-
-def builds_for(platform: str = sys.platform) -> tuple[TorchBuild, ...]:
-    return tuple(b for b in BUILDS if platform in b.platforms)
-
-
-def build(key: str) -> TorchBuild:
-    for candidate in BUILDS:
-        if candidate.key == key:
-            return candidate
-    raise KeyError(f"unknown PyTorch build {key!r}")
-
-
-def default_build(platform: str = sys.platform) -> str:
-    return "macos" if platform == "darwin" else "cpu"
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    """The build suggested for this computer, and why."""
-
-    key: str
-    """A :class:`TorchBuild` key."""
-    reason: str
-    """One line for the preferences, e.g. 'NVIDIA GeForce RTX 3060, driver for CUDA 12.6'."""
-
-
-def _version(text: str) -> tuple[int, int] | None:
-    match = re.search(r"(\d+)\.(\d+)", text)
-    return (int(match.group(1)), int(match.group(2))) if match else None
-
-
-def parse_nvidia_smi(table: str, listing: str) -> tuple[list[str], tuple[int, int] | None]:
-    """GPU names from ``nvidia-smi -L`` and the newest CUDA version the driver supports, from
-    the header of plain ``nvidia-smi``."""
-    names = [m.group(1).strip() for m in re.finditer(r"GPU \d+: (.+?)(?: \(UUID|$)", listing, re.M)]
-    match = re.search(r"CUDA Version:\s*([\d.]+)", table)
-    return names, _version(match.group(1)) if match else None
-
-
-def recommend(
-    platform: str,
-    *,
-    nvidia: tuple[list[str], tuple[int, int] | None] | None,
-    amd_kfd: bool,
-    rocm_version: tuple[int, int] | None,
-) -> Recommendation:
-    """Pure: the newest build the detected GPU's driver supports, else CPU."""
-    if platform == "darwin":
-        return Recommendation("macos", "macOS: the standard build uses the Apple GPU (MPS)")
-    if nvidia is not None:
-        names, cuda = nvidia
-        gpu = names[0] if names else "NVIDIA GPU"
-        fitting = [
-            b
-            for b in builds_for(platform)
-            if b.key.startswith("cu") and b.gpu_version and cuda and b.gpu_version <= cuda
-        ]
-        if fitting:
-            return Recommendation(
-                fitting[-1].key, f"{gpu}, driver for CUDA {cuda[0]}.{cuda[1]}" if cuda else gpu
-            )
-        why = f"driver for CUDA {cuda[0]}.{cuda[1]}" if cuda else "CUDA version unknown"
-        return Recommendation("cpu", f"{gpu}: {why} is older than any CUDA build; update it")
-    if amd_kfd and platform.startswith("linux"):
-        rocm = [b for b in builds_for(platform) if b.key.startswith("rocm")]
-        if rocm_version is None:
-            choice, found = rocm[0], "ROCm driver (/dev/kfd)"
-        else:
-            fitting = [b for b in rocm if (b.gpu_version or (0, 0)) <= rocm_version]
-            choice, found = (fitting or rocm)[-1], f"ROCm {rocm_version[0]}.{rocm_version[1]}"
-        return Recommendation(choice.key, f"AMD GPU, {found}")
-    return Recommendation(default_build(platform), "No NVIDIA or AMD GPU found")
-
-
-def detect(timeout: float = 5.0) -> Recommendation:
-    """Probe this computer (``nvidia-smi``, ``/dev/kfd``, ``/opt/rocm``): slow, run it off the
-    UI thread."""
-    nvidia = None
-    smi = shutil.which("nvidia-smi")
-    if smi:
-        try:
-            table = subprocess.run([smi], capture_output=True, text=True, timeout=timeout)
-            listing = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=timeout)
-            if table.returncode == 0:
-                nvidia = parse_nvidia_smi(table.stdout, listing.stdout)
-        except (OSError, subprocess.SubprocessError):
-            nvidia = None
-    rocm_file = Path("/opt/rocm/.info/version")
-    rocm_version = _version(rocm_file.read_text()) if rocm_file.is_file() else None
-    return recommend(
-        sys.platform, nvidia=nvidia, amd_kfd=Path("/dev/kfd").exists(), rocm_version=rocm_version
-    )
-
-
-# --- Blender's own interpreter -------------------------------------------------------------
+from .pip_output import PIP_MISSING, PipProgress, explain_failure
+from .pkg_requirements import requirement_name
+from .torch_builds import TorchBuild
 
 
 def own_interpreter(
@@ -256,9 +57,6 @@ def _inside(path: Path, root: Path) -> bool:
     except ValueError:
         return False
     return True
-
-
-# --- pip commands --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -381,141 +179,12 @@ def plan(
         start = stop
 
 
-# --- Progress and failures -----------------------------------------------------------------
-
-
-_SIZE = re.compile(r"\(([\d.]+\s*[kMG]?B)\)")
-
-
-def _file_package(token: str) -> str:
-    name = token.rstrip("/").rsplit("/", 1)[-1].split("#", 1)[0]
-    return requirement_name(name.split("-", 1)[0]) if name else ""
-
-
-@dataclass
-class PipProgress:
-    """pip's output, line by line, read into how far it is (0–1) and what it is fetching."""
-
-    fraction: float = 0.0
-    activity: str = ""
-    """'Downloading torch (191.8 MB)', 'Installing numpy, torch'."""
-    known: set[str] = field(default_factory=set)
-    downloads: int = 0
-    file_fraction: float = 0.0
-
-    def feed(self, line: str) -> None:
-        text = line.strip()
-        if text.startswith(("Collecting ", "Processing ")):
-            token = text.split()[1]
-            name = (
-                _file_package(token)
-                if text.startswith("Processing") or "/" in token
-                else requirement_name(token)
-            )
-            self.known.add(name)
-            self.activity = f"Resolving {name}"
-            self._advance(0.1 * (1.0 - 0.5 ** len(self.known)))
-        elif text.startswith(("Downloading ", "Using cached ")):
-            token = text.split()[2] if text.startswith("Using") else text.split()[1]
-            if token.endswith(".metadata"):
-                return
-            name = _file_package(token)
-            self.known.add(name)
-            self.downloads += 1
-            self.file_fraction = 0.0
-            size = _SIZE.search(text)
-            self.activity = f"Downloading {name}" + (f" ({size.group(1)})" if size else "")
-            self._download_fraction()
-        elif text.startswith("Progress ") and " of " in text:
-            parts = text.split()
-            try:
-                current, total = int(parts[1]), int(parts[3])
-            except (IndexError, ValueError):
-                return
-            self.file_fraction = current / total if total > 0 else 0.0
-            self._download_fraction()
-        elif text.startswith("Installing collected packages:"):
-            names = text.split(":", 1)[1].strip()
-            self.activity = (
-                f"Installing {names}"
-                if len(names) < 60
-                else f"Installing {len(names.split(','))} packages"
-            )
-            self._advance(0.85)
-        elif text.startswith("Successfully installed"):
-            self.activity = "Installed"
-            self._advance(1.0)
-
-    def _download_fraction(self) -> None:
-        done = self.downloads - 1 + self.file_fraction
-        self._advance(0.1 + 0.75 * done / max(len(self.known), self.downloads))
-
-    def _advance(self, value: float) -> None:
-        self.fraction = max(self.fraction, min(value, 1.0))
-
-
-PIP_MISSING = (
-    "Blender's Python has no pip and could not install it (ensurepip failed); "
-    "install pip for that Python, or install from a folder with another Blender"
-)
-_NETWORK = (
-    "ProxyError",
-    "NewConnectionError",
-    "Failed to establish a new connection",
-    "Temporary failure in name resolution",
-    "Name or service not known",
-    "Network is unreachable",
-    "Could not fetch URL",
-    "ConnectTimeoutError",
-    "ReadTimeoutError",
-    "Connection refused",
-    "nodename nor servname",
-)
-
-
-def explain_failure(lines: Iterable[str], *, folder: Path | None = None) -> str:
-    """pip's output after a failure → one sentence that says what to do."""
-    text = "\n".join(lines)
-    missing = re.search(r"No matching distribution found for ([^\s]+)", text)
-    package = requirement_name(missing.group(1)) if missing else None
-    if folder is None and any(marker in text for marker in _NETWORK):
-        return (
-            "No network: pip could not reach the package index. Install from a folder "
-            "instead (Install from Folder…, a wheelhouse made with `make wheelhouse`), or "
-            "check the proxy settings"
-        )
-    if "No space left on device" in text:
-        return "The disk is full: free some space and install again"
-    if "Permission denied" in text or "Access is denied" in text:
-        return "moodrig may not write its dependency folder (permission denied); see the log"
-    if "do not match the hashes" in text.lower():
-        return "A downloaded file was damaged (hash mismatch): install again"
-    if package and folder is not None:
-        return (
-            f"The folder has no {package} wheel for this platform and Python "
-            f"{sys.version_info[0]}.{sys.version_info[1]}: make it with `make wheelhouse "
-            f"PLATFORM=...` for this computer"
-        )
-    if package:
-        return (
-            f"No matching wheel for this platform: pip found no {package} build for Python "
-            f"{sys.version_info[0]}.{sys.version_info[1]} here; try another build or a "
-            f"wheelhouse folder"
-        )
-    errors = [line.strip() for line in text.splitlines() if line.strip().startswith("ERROR:")]
-    last = errors[-1] if errors else (text.strip().splitlines() or ["no output"])[-1]
-    return f"pip failed: {last[:160]}"
-
-
 class InstallError(Exception):
     """A step failed; ``str(error)`` is the sentence for the user."""
 
     def __init__(self, sentence: str, lines: Iterable[str] = ()) -> None:
         super().__init__(sentence)
         self.lines = tuple(lines)
-
-
-# --- Running an install --------------------------------------------------------------------
 
 
 def merge_into(staging: Path, target: Path) -> None:

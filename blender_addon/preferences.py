@@ -9,7 +9,7 @@ from typing import Any
 
 import bpy
 
-from . import deps, installer
+from . import deps, torch_builds
 
 
 class MOODRIG_OT_verify_weights(bpy.types.Operator):
@@ -47,7 +47,7 @@ def _torch_build(context: bpy.types.Context) -> str:
     """The build chosen in the preferences (the default when moodrig was registered by a
     script, without preferences)."""
     addon = context.preferences.addons.get(__package__ or "moodrig")
-    return addon.preferences.torch_build if addon else installer.default_build()
+    return addon.preferences.torch_build if addon else torch_builds.default_build()
 
 
 def _start(op: bpy.types.Operator, context: bpy.types.Context, folder: Path | None) -> set[str]:
@@ -123,7 +123,7 @@ class MOODRIG_OT_open_dependency_log(bpy.types.Operator):
         return {"FINISHED"}
 
 
-_BUILD_ITEMS = [(b.key, b.label, b.description) for b in installer.builds_for()]
+_BUILD_ITEMS = [(b.key, b.label, b.description) for b in torch_builds.builds_for()]
 
 
 class MOODRIG_AP_preferences(bpy.types.AddonPreferences):
@@ -145,7 +145,7 @@ class MOODRIG_AP_preferences(bpy.types.AddonPreferences):
         name="PyTorch build",
         description="Which PyTorch Install Dependencies downloads",
         items=_BUILD_ITEMS,
-        default=installer.default_build(),
+        default=torch_builds.default_build(),
     )
 
     def draw(self, context: bpy.types.Context) -> None:
@@ -183,7 +183,7 @@ class MOODRIG_AP_preferences(bpy.types.AddonPreferences):
         if rec is None:
             box.label(text="Looking for a GPU…", icon="TIME")
         else:
-            label = installer.build(rec.key).label
+            label = torch_builds.build(rec.key).label
             box.label(text=f"Recommended here: {label} ({rec.reason})", icon="INFO")
         if job is None or job.state != "running":
             row = box.row()

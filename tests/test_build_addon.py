@@ -24,7 +24,8 @@ PRODUCT_FILES = frozenset({
     # blender_addon/: the add-on itself
     "__init__.py", "__main__.py", "anim_compat.py", "api.py", "bake.py", "blender_manifest.toml",
     "cli.py", "demo_character.py", "deps.py", "installer.py", "operators.py", "panels.py",
-    "preferences.py", "properties.py", "registration.py", "tags.py",
+    "pip_output.py", "pkg_requirements.py", "preferences.py", "properties.py", "registration.py",
+    "tags.py", "torch_builds.py",
     # written by build_addon.py from pyproject's [project].dependencies
     "requirements.txt",
     "LICENSE", "THIRD_PARTY_NOTICES.md",

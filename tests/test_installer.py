@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from wheel_factory import make_wheel
 
-from moodrig import installer
+from moodrig import installer, pip_output, pkg_requirements, torch_builds
 from moodrig.installer import InstallError, StepResult
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,21 +26,21 @@ import build_addon  # noqa: E402
 
 
 def test_requirements_are_pyprojects_from_the_source_tree_and_from_the_zip(tmp_path: Path) -> None:
-    assert installer.requirements() == tuple(PYPROJECT)
+    assert pkg_requirements.requirements() == tuple(PYPROJECT)
     with zipfile.ZipFile(build_addon.build(REPO, tmp_path)) as zf:
         text = zf.read("moodrig/requirements.txt").decode()
-    assert installer.parse_requirements(text) == tuple(PYPROJECT)
+    assert pkg_requirements.parse_requirements(text) == tuple(PYPROJECT)
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "requirements.txt").write_text(text)
-    assert installer.requirements(tmp_path / "pkg") == tuple(PYPROJECT)
+    assert pkg_requirements.requirements(tmp_path / "pkg") == tuple(PYPROJECT)
 
 
 def test_every_requirement_names_the_module_moodrig_imports() -> None:
-    names = {installer.requirement_name(r) for r in PYPROJECT}
-    assert names == set(installer.IMPORT_NAMES), (
+    names = {pkg_requirements.requirement_name(r) for r in PYPROJECT}
+    assert names == set(pkg_requirements.IMPORT_NAMES), (
         "a requirement without an import name, or a stale one"
     )
-    assert installer.requirement_name("opencv_python.Headless>=4.8") == "opencv-python-headless"
+    assert pkg_requirements.requirement_name("opencv_python.Headless>=4.8") == "opencv-python-headless"
 
 
 # --- the PyTorch build ---------------------------------------------------------------------
@@ -65,9 +65,9 @@ SMI_L = "GPU 0: NVIDIA GeForce RTX 3060 (UUID: GPU-5a0f3c1e-0000-0000-0000-00000
     ],
 )
 def test_the_newest_cuda_build_the_driver_supports_is_recommended(cuda: str, expected: str) -> None:
-    nvidia = installer.parse_nvidia_smi(SMI.format(cuda=cuda), SMI_L)
+    nvidia = torch_builds.parse_nvidia_smi(SMI.format(cuda=cuda), SMI_L)
     assert nvidia[0] == ["NVIDIA GeForce RTX 3060"]
-    rec = installer.recommend("linux", nvidia=nvidia, amd_kfd=False, rocm_version=None)
+    rec = torch_builds.recommend("linux", nvidia=nvidia, amd_kfd=False, rocm_version=None)
     assert rec.key == expected
     assert "RTX 3060" in rec.reason
     if expected == "cpu":
@@ -75,35 +75,35 @@ def test_the_newest_cuda_build_the_driver_supports_is_recommended(cuda: str, exp
 
 
 def test_recommendations_without_an_nvidia_gpu() -> None:
-    assert installer.recommend("linux", nvidia=None, amd_kfd=False, rocm_version=None).key == "cpu"
-    assert installer.recommend("win32", nvidia=None, amd_kfd=True, rocm_version=None).key == "cpu"
+    assert torch_builds.recommend("linux", nvidia=None, amd_kfd=False, rocm_version=None).key == "cpu"
+    assert torch_builds.recommend("win32", nvidia=None, amd_kfd=True, rocm_version=None).key == "cpu"
     assert (
-        installer.recommend("darwin", nvidia=None, amd_kfd=False, rocm_version=None).key == "macos"
+        torch_builds.recommend("darwin", nvidia=None, amd_kfd=False, rocm_version=None).key == "macos"
     )
     assert (
-        installer.recommend("linux", nvidia=None, amd_kfd=True, rocm_version=(6, 3)).key
+        torch_builds.recommend("linux", nvidia=None, amd_kfd=True, rocm_version=(6, 3)).key
         == "rocm6.2"
     )
     assert (
-        installer.recommend("linux", nvidia=None, amd_kfd=True, rocm_version=(6, 4)).key
+        torch_builds.recommend("linux", nvidia=None, amd_kfd=True, rocm_version=(6, 4)).key
         == "rocm6.4"
     )
     assert (
-        installer.recommend("linux", nvidia=None, amd_kfd=True, rocm_version=None).key == "rocm6.2"
+        torch_builds.recommend("linux", nvidia=None, amd_kfd=True, rocm_version=None).key == "rocm6.2"
     )
 
 
 def test_builds_per_platform_and_defaults() -> None:
-    keys = {p: [b.key for b in installer.builds_for(p)] for p in ("linux", "win32", "darwin")}
+    keys = {p: [b.key for b in torch_builds.builds_for(p)] for p in ("linux", "win32", "darwin")}
     assert keys["darwin"] == ["macos"]
     assert "cu126" in keys["win32"] and not any(k.startswith("rocm") for k in keys["win32"])
     assert "rocm6.2" in keys["linux"] and keys["linux"][0] == "cpu"
-    assert installer.default_build("linux") == installer.default_build("win32") == "cpu"
-    assert installer.build("cpu").index_url == "https://download.pytorch.org/whl/cpu"
-    assert installer.build("cu126").index_url == "https://download.pytorch.org/whl/cu126"
-    assert installer.build("macos").index_url is None
+    assert torch_builds.default_build("linux") == torch_builds.default_build("win32") == "cpu"
+    assert torch_builds.build("cpu").index_url == "https://download.pytorch.org/whl/cpu"
+    assert torch_builds.build("cu126").index_url == "https://download.pytorch.org/whl/cu126"
+    assert torch_builds.build("macos").index_url is None
     with pytest.raises(KeyError):
-        installer.build("cu999")
+        torch_builds.build("cu999")
 
 
 def test_detect_reads_a_real_nvidia_smi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,7 +115,7 @@ def test_detect_reads_a_real_nvidia_smi(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("T", SMI.format(cuda="12.4"))
     monkeypatch.setenv("L", SMI_L)
-    rec = installer.detect()
+    rec = torch_builds.detect()
     assert rec.key == "cu124" and "RTX 3060" in rec.reason
 
 
@@ -161,7 +161,7 @@ def test_online_plan_takes_torch_from_the_builds_index_and_the_rest_from_the_def
         Path("/b/python3.11"),
         tmp_path / "stage",
         PYPROJECT,
-        torch_build=installer.build("cpu"),
+        torch_build=torch_builds.build("cpu"),
         base_env={"PIP_INDEX_URL": "https://mirror"},
     )
     ok = StepResult(0, ())
@@ -186,7 +186,7 @@ def test_folder_plan_uses_only_the_folder_and_no_pip_configuration(tmp_path: Pat
         Path("/b/python"),
         tmp_path / "stage",
         ("torch>=2.1", "numpy>=1.26,<2"),
-        torch_build=installer.build("cu126"),
+        torch_build=torch_builds.build("cu126"),
         folder=tmp_path / "wh",
         base_env={"PIP_FIND_LINKS": "/opt/wheels", "PIP_INDEX_URL": "x", "HOME": "/h"},
     )
@@ -202,7 +202,7 @@ def test_folder_plan_uses_only_the_folder_and_no_pip_configuration(tmp_path: Pat
 
 def test_a_missing_pip_is_bootstrapped_or_reported(tmp_path: Path) -> None:
     gen = installer.plan(
-        Path("/b/python"), tmp_path, ("pyyaml",), torch_build=installer.build("cpu")
+        Path("/b/python"), tmp_path, ("pyyaml",), torch_build=torch_builds.build("cpu")
     )
     assert next(gen).argv[-1] == "--version"
     assert gen.send(StepResult(1, ("No module named pip",))).argv[-2:] == (
@@ -239,7 +239,7 @@ Successfully installed filelock-3.13.1 torch-2.5.1+cpu"""
 
 
 def _feed(text: str) -> list[tuple[float, str]]:
-    progress = installer.PipProgress()
+    progress = pip_output.PipProgress()
     seen = []
     for line in text.splitlines():
         progress.feed(line)
@@ -274,23 +274,23 @@ ERROR: No matching distribution found for numpy<2,>=1.24"""
 
 def test_failures_become_one_sentence() -> None:
     lines = OFFLINE_OUTPUT.splitlines()
-    assert installer.explain_failure(lines).startswith(
+    assert pip_output.explain_failure(lines).startswith(
         "No network: pip could not reach the package index. Install from a folder instead"
     )
     no_wheel = lines[1:]
-    assert installer.explain_failure(no_wheel).startswith(
+    assert pip_output.explain_failure(no_wheel).startswith(
         "No matching wheel for this platform: pip found no numpy"
     )
-    folder = installer.explain_failure(no_wheel, folder=Path("/wh"))
+    folder = pip_output.explain_failure(no_wheel, folder=Path("/wh"))
     assert folder.startswith("The folder has no numpy wheel") and "make wheelhouse" in folder
-    assert installer.explain_failure(
+    assert pip_output.explain_failure(
         ["ERROR: Could not install packages due to an OSError: [Errno 28] No space left on device"]
     ).startswith("The disk is full")
     assert (
-        installer.explain_failure(["ERROR: something odd", "more"])
+        pip_output.explain_failure(["ERROR: something odd", "more"])
         == "pip failed: ERROR: something odd"
     )
-    for sentence in (installer.explain_failure(lines), folder):
+    for sentence in (pip_output.explain_failure(lines), folder):
         assert "\n" not in sentence and "Retry(" not in sentence
 
 
@@ -316,7 +316,7 @@ def _installer(tmp_path: Path, missing: tuple[str, ...], folder: Path) -> instal
     target = tmp_path / "deps"
     staging = tmp_path / "deps.partial"
     steps = installer.plan(
-        Path(sys.executable), staging, missing, torch_build=installer.build("cpu"), folder=folder
+        Path(sys.executable), staging, missing, torch_build=torch_builds.build("cpu"), folder=folder
     )
     return installer.Installer(steps, staging, target, tmp_path / "deps-install.log")
 
@@ -388,7 +388,7 @@ def test_cancel_stops_pip_and_removes_the_staging_folder(tmp_path: Path) -> None
 
 def test_an_interpreter_that_cannot_start_is_a_clear_failure(tmp_path: Path) -> None:
     steps = installer.plan(
-        tmp_path / "no-python", tmp_path / "s", ("x",), torch_build=installer.build("cpu")
+        tmp_path / "no-python", tmp_path / "s", ("x",), torch_build=torch_builds.build("cpu")
     )
     job = installer.Installer(steps, tmp_path / "s", tmp_path / "d", tmp_path / "log")
     _run(job)
