@@ -153,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--gif-step", type=int, default=2, help="render every Nth frame into the preview GIF")
+    parser.add_argument("--blend-only", action="store_true",
+                        help="write demo.blend (and the analysed face) only: no renders, GIF or plot")
     args = parser.parse_args(argv)
 
     import cv2
@@ -193,6 +195,12 @@ def main(argv: list[str] | None = None) -> int:
     face_cam = _camera(scene, "moodrig_FaceCamera", (0.25, -1.25, 1.78), (0.0, 0.0, 1.74), 70)
     scene.camera = body_cam
     mid = 1 + int(1.7 * track.fps)  # inside the smile beat
+    if args.blend_only:
+        scene.frame_set(mid)
+        bpy.ops.wm.save_as_mainfile(filepath=str(blend))
+        print(f"moodrig demo: {result.n_frames} frames, {result.distinct_textures} distinct textures; "
+              f"{blend} (Blender {bpy.app.version_string})")
+        return 0
     preview = render_views(scene, body_cam, face_cam, mid, tmp)
     cv2.imwrite(str(out / "demo_preview.png"), cv2.cvtColor(preview, cv2.COLOR_RGB2BGR))
 

@@ -126,28 +126,84 @@ def test_face_texture_is_the_painters_neutral_face() -> None:
 
 DEPS = """
 import bpy, sys, moodrig
+from pathlib import Path
 from moodrig import deps
 moodrig.register()
-folder = str(deps.deps_folder())
-cmd = deps.install_command(deps.deps_folder())
-status = deps.status()
-online = deps.online_access_allowed()
+errors = []
+for folder in (None, Path({missing!r})):
+    try:
+        deps.start_install('cpu', folder)
+    except (PermissionError, RuntimeError, OSError) as exc:
+        errors.append(str(exc))
+bpy.ops.wm.read_factory_settings(use_empty=True)
 try:
-    deps.start_install() if not online else None
-    refused = False
-except PermissionError as exc:
-    refused = str(exc)
-report(dict(folder=folder, cmd=cmd, status=status, online=online, refused=refused,
-            exe=sys.executable, blender_dir=bpy.utils.resource_path("LOCAL")))
+    op = list(bpy.ops.moodrig.install_dependencies_from_folder(directory={missing!r}))
+except RuntimeError as exc:
+    op = str(exc)
+report(dict(folder=str(deps.deps_folder()), python=str(deps.blender_python()), exe=sys.executable,
+            requirements=list(deps.REQUIREMENTS), modules=deps.MODULES, status=deps.status(),
+            errors=errors, op=op, running=deps.running(), online=deps.online_access_allowed()))
 """
 
 
 def test_dependency_installer_targets_moodrigs_own_folder(tmp_path: Path) -> None:
-    r = run_bpy(DEPS, env={"BLENDER_USER_RESOURCES": str(tmp_path / "user")}, cwd=tmp_path)
+    import tomllib
+
+    missing = str(tmp_path / "no-such-wheelhouse")
+    r = run_bpy(DEPS.format(missing=missing), env={"BLENDER_USER_RESOURCES": str(tmp_path / "user")},
+                cwd=tmp_path)
     assert r["folder"].startswith(str(tmp_path / "user")), "never Blender's own installation"
-    assert r["cmd"][:4] == [r["exe"], "-m", "pip", "install"]
-    assert r["cmd"][r["cmd"].index("--target") + 1] == r["folder"]
-    assert any(req.startswith("torch") for req in r["cmd"])
+    assert r["python"] == r["exe"], "the venv's python is this bpy's own interpreter"
+    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    assert r["requirements"] == pyproject["project"]["dependencies"]
+    assert r["modules"] == {"numpy": "numpy", "cv2": "opencv-python-headless", "torch": "torch",
+                            "safetensors": "safetensors", "yaml": "pyyaml"}
     assert r["status"] == {"numpy": True, "cv2": True, "torch": True, "safetensors": True, "yaml": True}
-    if not r["online"]:
-        assert "Online access is disabled" in r["refused"]
+    online_refusal = ("All dependencies are installed already" if r["online"] else
+                      "Online access is disabled in Blender's preferences (System → Network); "
+                      "allow it, or Install from Folder")
+    assert r["errors"] == [online_refusal, f"{missing}: not a folder of wheels"]
+    assert "not a folder of wheels" in str(r["op"]) and not r["running"]
+
+
+INSTALL_FROM_FOLDER = """
+import bpy, sys, time, moodrig
+from pathlib import Path
+from moodrig import deps
+moodrig.register()
+wheelhouse = {wheelhouse!r}
+deps.missing_requirements = lambda: ("moodrig-probe-a>=1",)  # as if it were a dependency
+# Cancel right after the start: nothing is kept.
+first = list(bpy.ops.moodrig.install_dependencies_from_folder(directory=wheelhouse))
+cancel = list(bpy.ops.moodrig.cancel_dependency_install())
+job = deps.current()
+cancelled = [job.state, job.message, Path(str(deps.deps_folder()) + ".partial").exists(),
+             deps.deps_folder().exists()]
+# Again, to the end; the timer callback is what Blender's event loop would call.
+second = list(bpy.ops.moodrig.install_dependencies_from_folder(directory=wheelhouse))
+end = time.monotonic() + 120
+while deps._tick() is not None and time.monotonic() < end:
+    time.sleep(0.05)
+job = deps.current()
+import moodrig_probe_a, moodrig_probe_b
+report(dict(first=first, cancel=cancel, cancelled=cancelled, second=second,
+            done=[job.state, job.message], fraction=job.fraction,
+            probe=[moodrig_probe_a.__file__, moodrig_probe_b.VERSION],
+            folder=str(deps.deps_folder()), log=job.log_path.read_text()))
+"""
+
+
+def test_install_from_folder_and_cancel_through_the_operators(tmp_path: Path) -> None:
+    from wheel_factory import make_wheel
+
+    wheelhouse = tmp_path / "wheelhouse"
+    make_wheel(wheelhouse, "moodrig-probe-a", "1.0", requires=("moodrig-probe-b>=2",))
+    make_wheel(wheelhouse, "moodrig-probe-b", "2.1")
+    r = run_bpy(INSTALL_FROM_FOLDER.format(wheelhouse=str(wheelhouse)),
+                env={"BLENDER_USER_RESOURCES": str(tmp_path / "user")}, cwd=tmp_path)
+    assert r["first"] == ["FINISHED"] and r["cancel"] == ["FINISHED"]
+    assert r["cancelled"] == ["cancelled", "Cancelled; nothing was installed", False, False]
+    assert r["second"] == ["FINISHED"]
+    assert r["done"] == ["done", "Dependencies installed"] and r["fraction"] == 1.0
+    assert r["probe"][0].startswith(r["folder"]) and r["probe"][1] == "2.1"
+    assert f"--find-links {wheelhouse}" in r["log"]

@@ -133,14 +133,19 @@ PRODUCT_FILES = frozenset({
     "core/weights.py",
     "demo_character.py",
     "deps.py",
+    "installer.py",
     "operators.py",
     "panels.py",
+    "pip_output.py",
+    "pkg_requirements.py",
     "preferences.py",
     "properties.py",
     "registration.py",
+    "requirements.txt",
     "shape_key_operators.py",
     "shape_keys.py",
     "tags.py",
+    "torch_builds.py",
     "weights/amee/amee_gan.manifest.json",
     "weights/amee/amee_gan.safetensors",
     "weights/face/face_calibration.manifest.json",
@@ -300,3 +305,89 @@ def test_cli_exit_code_and_message(tree: Path, tmp_path: Path, capsys: pytest.Ca
     monkeypatch.setattr(build_addon, "REPO", tree)
     assert build_addon.main(["--out", str(tmp_path / "o")]) == 1
     assert "LICENSE: missing" in capsys.readouterr().err
+
+
+# --- platform builds: the small dependencies bundled as extension wheels -------------------
+
+
+@pytest.fixture
+def wheel_folder(tmp_path: Path) -> Path:
+    """Stand-ins for the wheels pip would fetch, for linux-x64 and (one) for Windows."""
+    from wheel_factory import make_wheel
+
+    folder = tmp_path / "wheels"
+    linux = "manylinux_2_17_x86_64"
+    make_wheel(folder, "numpy", "1.26.4", tag=f"cp311-cp311-{linux}")
+    make_wheel(folder, "opencv_python_headless", "4.11.0.86", tag=f"cp37-abi3-{linux}",
+               requires=("numpy>=1.21",), module="cv2")
+    make_wheel(folder, "opencv_python_headless", "4.11.0.86", tag="cp37-abi3-win_amd64",
+               requires=("numpy>=1.21",), module="cv2")
+    make_wheel(folder, "safetensors", "0.8.0", tag=f"cp38-abi3-{linux}")
+    make_wheel(folder, "pyyaml", "6.0.2", tag=f"cp311-cp311-{linux}", module="yaml")
+    return folder
+
+
+def test_platform_build_bundles_the_small_wheels_and_lists_them(tree: Path, tmp_path: Path, wheel_folder: Path) -> None:
+    import tomllib
+
+    target = build_addon.build(tree, tmp_path / "a", "linux-x64", wheel_folder)
+    assert target.name == f"moodrig-{build_addon.project_version(tree)}-linux-x64.zip"
+    with zipfile.ZipFile(target) as zf:
+        names = zf.namelist()
+        manifest = tomllib.loads(zf.read("moodrig/blender_manifest.toml").decode())
+    wheels = sorted(n.removeprefix("moodrig/") for n in names if n.startswith("moodrig/wheels/"))
+    assert wheels == [
+        "wheels/opencv_python_headless-4.11.0.86-cp37-abi3-manylinux_2_17_x86_64.whl",
+        "wheels/pyyaml-6.0.2-cp311-cp311-manylinux_2_17_x86_64.whl",
+        "wheels/safetensors-0.8.0-cp38-abi3-manylinux_2_17_x86_64.whl",
+    ], "OpenCV, PyYAML, safetensors for Linux; not numpy (Blender has it), not Windows wheels"
+    assert unlisted_and_missing([n for n in names if not n.startswith("moodrig/wheels/")]) == ([], [])
+    assert manifest["platforms"] == ["linux-x64"]
+    assert manifest["wheels"] == [f"./{w}" for w in wheels]
+    assert manifest["permissions"]["network"]
+    again = build_addon.build(tree, tmp_path / "b", "linux-x64", wheel_folder)
+    assert again.read_bytes() == target.read_bytes()
+
+
+def test_platform_build_without_a_wheel_is_refused(tree: Path, tmp_path: Path, wheel_folder: Path) -> None:
+    for wheel in wheel_folder.glob("safetensors-*"):
+        wheel.unlink()
+    with pytest.raises(build_addon.BuildError, match="pip download for linux-x64 failed"):
+        build_addon.build(tree, tmp_path / "out", "linux-x64", wheel_folder)
+
+
+def _blender_validator() -> Path:
+    import importlib.util
+
+    from components import require_component
+
+    spec = importlib.util.find_spec("bpy")
+    require_component(spec is not None and spec.submodule_search_locations is not None,
+                      "the bpy module (`make venv`)")
+    assert spec is not None and spec.submodule_search_locations is not None
+    found = sorted(Path(next(iter(spec.submodule_search_locations))).glob(
+        "*/scripts/addons_core/bl_pkg/cli/blender_ext.py"))
+    assert found, "bpy ships Blender's extension tool"
+    return found[-1]
+
+
+def test_blenders_own_validator_accepts_both_builds(tree: Path, tmp_path: Path, wheel_folder: Path) -> None:
+    """Blender's extension checker (strict: permission reasons of at most 64 characters, wheel
+    names, platforms) on the plain and the platform zip."""
+    import subprocess
+
+    validator = _blender_validator()
+    for target in (build_addon.build(tree, tmp_path / "p"),
+                   build_addon.build(tree, tmp_path / "l", "linux-x64", wheel_folder)):
+        proc = subprocess.run([sys.executable, str(validator), "validate", str(target)],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_platform_manifest_keys_are_top_level() -> None:
+    import tomllib
+
+    text = (REPO / "blender_addon" / "blender_manifest.toml").read_text()
+    out = tomllib.loads(build_addon.platform_manifest(text, "windows-x64", ["a-1-py3-none-any.whl"]))
+    assert out["platforms"] == ["windows-x64"] and out["wheels"] == ["./wheels/a-1-py3-none-any.whl"]
+    assert "wheels" not in out["permissions"] and "wheels" not in out["build"]
