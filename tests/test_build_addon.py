@@ -40,6 +40,7 @@ PRODUCT_FILES = frozenset({
     "core/face/__init__.py", "core/face/__main__.py", "core/face/analyzer.py",
     "core/face/baseline.py", "core/face/calibration.py", "core/face/cascade.py",
     "core/face/container.py", "core/face/detector.py", "core/face/expressions.py",
+    "core/face/fastnet.py",
     "core/face/geometry.py", "core/face/io.py", "core/face/lbp.py", "core/face/measures.py",
     "core/face/mesh.py", "core/face/models.py", "core/face/overlay.py", "core/face/roi.py",
     "core/face/smile.py", "core/face/smoothing.py", "core/face/tflite_net.py",
