@@ -18,12 +18,15 @@ is invalid and the caller fills it). The smile score reads the image as well as 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ..cpu import free_cores
 from ..expression import HeadPose
 from . import calibration as calib
 from .baseline import BaselineConfig, PersonBaseline
@@ -71,9 +74,9 @@ class AnalyzerConfig:
     """Run the networks' inference form (``fastnet.py``: folded pads, GEMM 1×1 convolutions;
     traced and frozen on the CPU); False runs the op-for-op reference (slower, same numbers)."""
     threads: int | None = 1
-    """Torch CPU threads while analysing (restored afterwards); None leaves the setting alone.
-    One: the per-frame networks are small, and a second OpenMP thread spin-waits for a core
-    that a busy machine does not give it (``core/cpu.py``)."""
+    """Torch CPU threads the face networks run with (set around each call, restored after);
+    None leaves the caller's setting. One: the networks are small, and a second OpenMP
+    thread waits for a core that a busy machine does not give it (``core/cpu.py``)."""
     device: str = "cpu"
     """Where the networks run: "cpu", "cuda", "mps" or "auto" (CUDA, then MPS, then CPU;
     the same setting as the rest of the bake, ``amee.infer.pick_device``)."""
@@ -145,11 +148,14 @@ class FaceAnalyzer:
     def __init__(self, config: AnalyzerConfig = AnalyzerConfig(), calibration: calib.Calibration | None = None) -> None:
         self.config = config
         self.device = resolve_device(config.device)
-        self.detector = FaceDetector(config.detector, jit=config.jit, device=self.device)
-        self.mesh = FaceMesh(jit=config.jit, device=self.device)
+        self.detector = FaceDetector(config.detector, jit=config.jit, device=self.device,
+                                     threads=config.threads)
+        self.mesh = FaceMesh(jit=config.jit, device=self.device, threads=config.threads)
         self._cal = calibration
         self._baseline: PersonBaseline | None = None
         self._lost = 0  # video frames since a face was last accepted
+        self.last_stream_pipelined: bool | None = None
+        """Whether the last :meth:`track_stream` described frames on a second thread."""
 
     @property
     def calibration(self) -> calib.Calibration:
@@ -199,10 +205,11 @@ class FaceAnalyzer:
         return [r for _, r in found]
 
     def proposals(
-        self, image: NDArray[np.uint8], *, wide: bool = True
+        self, image: NDArray[np.uint8], *, wide: bool = True, blazeface: list[Roi] | None = None
     ) -> Iterator[tuple[str, list[Roi]]]:
-        """Proposal stages in turn (each computed only when the previous one was refused)."""
-        yield "blazeface", self.blazeface_rois(image)
+        """Proposal stages in turn (each computed only when the previous one was refused);
+        ``blazeface``: the first stage's crops when already detected (batched photos)."""
+        yield "blazeface", self.blazeface_rois(image) if blazeface is None else blazeface
         yield "cascade", self.cascade_rois(image)
         if wide and self.config.wide_search > 0:
             yield "wide", self.wide_rois(image)
@@ -211,15 +218,17 @@ class FaceAnalyzer:
         """Every proposal of every stage, in the order they would be tried."""
         return [(roi, how) for how, rois in self.proposals(image) for roi in rois]
 
-    def locate(self, image: NDArray[np.uint8], *, wide: bool = True,
-               min_presence: float | None = None) -> tuple[MeshResult, str] | None:
+    def locate(
+        self, image: NDArray[np.uint8], *, wide: bool = True, min_presence: float | None = None,
+        blazeface: list[Roi] | None = None,
+    ) -> tuple[MeshResult, str] | None:
         """Landmarks of the most confident accepted face in a photo, or None.
 
         Stage by stage, up to ``max_per_stage`` proposals each; the first stage with an
         accepted region gives the answer. ``min_presence`` overrides the config's (the
         calibration tools read every view, profiles included, with 0)."""
         floor = self.config.min_presence if min_presence is None else min_presence
-        for how, rois in self.proposals(image, wide=wide):
+        for how, rois in self.proposals(image, wide=wide, blazeface=blazeface):
             best: MeshResult | None = None
             for roi in rois[: self.config.max_per_stage]:
                 res = self.locate_in(image, roi, min_presence=floor)
@@ -266,6 +275,65 @@ class FaceAnalyzer:
         found = self.locate(image)
         return None if found is None else self.describe(image, *found)
 
+    def analyze_many(
+        self, images: Sequence[NDArray[np.uint8]], batch: int = 16
+    ) -> list[FaceResult | None]:
+        """:meth:`analyze` for each photo on its own (no tracking between them), with BlazeFace
+        run over ``batch`` photos per network call. Same results as one call per photo."""
+        out: list[FaceResult | None] = []
+        for k in range(0, len(images), batch):
+            part = list(images[k : k + batch])
+            for img, dets in zip(part, self.detector.detect_batch(part), strict=True):
+                found = self.locate(img, blazeface=[_detection_roi(d) for d in dets])
+                out.append(None if found is None else self.describe(img, *found))
+        return out
+
+    def track_stream(
+        self, frames: Iterable[NDArray[np.uint8]], *, pipelined: bool | None = None
+    ) -> Iterator[FaceResult | None]:
+        """:meth:`track` over a sequence of frames, one result per frame, in order.
+
+        ``pipelined``: describe frame t (pose, expressions, smile appearance, view check) on a
+        second thread while Face Mesh reads frame t + 1 (it only needs frame t's landmarks),
+        as MediaPipe's graph overlaps its stages; None: when at least 1.5 cores are free
+        (``core/cpu.py``). Each frame is copied (the reader may reuse its buffer). Same
+        results either way."""
+        if pipelined is None:
+            pipelined = free_cores() >= 1.5
+        self.last_stream_pipelined = pipelined
+        if not pipelined:
+            prev: FaceResult | None = None
+            for frame in frames:
+                prev = self.track(frame, prev)
+                yield prev
+            return
+        yield from self._pipelined(frames)
+
+    def _pipelined(self, frames: Iterable[NDArray[np.uint8]]) -> Iterator[FaceResult | None]:
+        pending: deque[Future[FaceResult | None]] = deque()
+        baseline = self.baseline
+        ring: list[NDArray[np.uint8]] = []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="moodrig-face") as pool:
+            prev: MeshResult | None = None
+            for i, frame in enumerate(frames):
+                found = self.track_landmarks(frame, prev)
+                prev = None if found is None else found[0]
+                if found is None:
+                    pending.append(_done(None))
+                else:
+                    # 3 buffers: one being described, one queued, one being filled.
+                    if len(ring) < 3:
+                        ring.append(np.empty_like(frame))
+                    buf = ring[i % 3]
+                    if buf.shape != frame.shape:
+                        buf = ring[i % 3] = np.empty_like(frame)
+                    np.copyto(buf, frame)
+                    pending.append(pool.submit(self.describe, buf, found[0], found[1], baseline))
+                while len(pending) > 1 or (pending and pending[0].done()):
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+
     def track(self, image: NDArray[np.uint8], previous: FaceResult | None) -> FaceResult | None:
         """Video step: follow ``previous`` (one Face Mesh call), re-detect when lost."""
         found = self.track_landmarks(image, previous)
@@ -284,6 +352,12 @@ class FaceAnalyzer:
         found = self.locate(image, wide=self._lost % max(1, self.config.wide_search_every) == 0)
         self._lost = 0 if found is not None else self._lost + 1
         return found
+
+
+def _done(value: FaceResult | None) -> Future[FaceResult | None]:
+    fut: Future[FaceResult | None] = Future()
+    fut.set_result(value)
+    return fut
 
 
 def _detection_roi(d: Detection, offset: tuple[float, float] = (0.0, 0.0)) -> Roi:

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from .models import DETECTOR, cached_inference, cached_net
+from .models import DETECTOR, cached_inference, cached_net, torch_threads
 from .tflite_net import TfliteNet
 
 
@@ -147,11 +147,13 @@ def weighted_nms(dets: NDArray[np.float32], scores: NDArray[np.float32], iou: fl
 
 
 class FaceDetector:
-    """Finds faces in RGB images. Not thread-safe (one per worker)."""
+    """Finds faces in RGB images. Not thread-safe (one per worker). The network runs with
+    ``threads`` torch threads (None: the caller's setting)."""
 
     def __init__(self, config: DetectorConfig = DetectorConfig(), *, jit: bool = True,
-                 device: torch.device | str = "cpu") -> None:
+                 device: torch.device | str = "cpu", threads: int | None = 1) -> None:
         self.config = config
+        self.threads = threads
         self.device = torch.device(device)
         ref = not jit and self.device.type == "cpu"
         self.net: torch.nn.Module = (
@@ -161,7 +163,7 @@ class FaceDetector:
 
     def raw_batch(self, x: torch.Tensor) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Network outputs for (N,3,128,128) in [-1,1]: regressors (N,896,16), logits (N,896)."""
-        with torch.inference_mode():
+        with torch_threads(self.threads), torch.inference_mode():
             if x.shape[0] > 1 and isinstance(self.net, TfliteNet):  # the reference runs batch 1
                 parts = [self.net(x[i : i + 1]) for i in range(x.shape[0])]
                 reg, cls = torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])

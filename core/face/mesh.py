@@ -16,7 +16,7 @@ import torch
 from numpy.typing import NDArray
 
 from .detector import InputBuffer
-from .models import MESH, cached_inference, cached_net
+from .models import MESH, cached_inference, cached_net, torch_threads
 from .roi import Roi, crop, invert_affine
 
 
@@ -33,10 +33,13 @@ class MeshResult:
 
 
 class FaceMesh:
-    """Runs Face Mesh on image crops. Not thread-safe (one per worker)."""
+    """Runs Face Mesh on image crops. Not thread-safe (one per worker). The network runs with
+    ``threads`` torch threads (None: the caller's setting)."""
 
-    def __init__(self, *, jit: bool = True, device: torch.device | str = "cpu") -> None:
+    def __init__(self, *, jit: bool = True, device: torch.device | str = "cpu",
+                 threads: int | None = 1) -> None:
         self.device = torch.device(device)
+        self.threads = threads
         ref = not jit and self.device.type == "cpu"
         self.net: torch.nn.Module = (
             cached_net(MESH) if ref else cached_inference(MESH, str(self.device))
@@ -45,7 +48,7 @@ class FaceMesh:
 
     def raw(self, x: torch.Tensor) -> tuple[NDArray[np.float32], float]:
         """(N,3,192,192) in [0,1] → landmarks (N, 468, 3) in crop px, logits of the first."""
-        with torch.inference_mode():
+        with torch_threads(self.threads), torch.inference_mode():
             lm, logit = self.net(x)
         return lm.reshape(lm.shape[0], 468, 3).cpu().numpy(), float(logit.reshape(-1)[0])
 
