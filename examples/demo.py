@@ -178,8 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     photo = read_image(data_dir() / SAMPLE_FACE_NAME)
     face = analyze_image(photo)
     cv2.imwrite(str(out / "demo_sample_face.png"), cv2.cvtColor(draw_overlay(photo, face), cv2.COLOR_RGB2BGR))
-    # The photo's expression at half strength is the performer's resting face.
-    track = scripted_track(fps=24.0, seconds=args.seconds, baseline=0.5 * face.expression,
+    # The photo's expression, made neutral (core/demo_timeline.py resting_face), is the
+    # performer's resting face: every event of the performance is a scripted beat.
+    track = scripted_track(fps=24.0, seconds=args.seconds, baseline=face.expression,
                            baseline_head=(face.head.yaw, face.head.pitch, face.head.roll))
 
     blend = out / "demo.blend"
