@@ -30,7 +30,7 @@ PRODUCT_FILES = frozenset({
     "core/__init__.py", "core/appearance.py", "core/demo_body.py", "core/demo_timeline.py",
     "core/detail.py", "core/errors.py", "core/expression.py", "core/fileio.py", "core/image.py",
     "core/cpu.py", "core/painter.py", "core/paths.py", "core/pipeline.py", "core/rig.py",
-    "core/track.py",
+    "core/texture_sync.py", "core/track.py",
     "core/weights.py",
     "core/amee/__init__.py", "core/amee/composite.py", "core/amee/config.py",
     "core/amee/finetune.py", "core/amee/fold.py", "core/amee/infer.py", "core/amee/model.py",
