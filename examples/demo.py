@@ -228,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         "sequence_files": result.n_frames, "timings_s": result.timings, "sync": result.sync,
         "sample_face": {"expression": [round(float(v), 3) for v in face.expression],
                         "yaw": face.head.yaw, "pitch": face.head.pitch, "roll": face.head.roll},
+        "sync_vs_truth": _sync_vs_truth(),
         "wall_s": time.perf_counter() - t_start,
     }
     (out / "demo_summary.json").write_text(json.dumps(summary, indent=2))
@@ -238,6 +239,18 @@ def main(argv: list[str] | None = None) -> int:
                  "demo_sample_face.png", "demo_summary.json"):
         print(f"moodrig demo: {out / name}")
     return 0
+
+
+def _sync_vs_truth(people: int = 2) -> dict[str, Any]:
+    """Analysis, behavior onsets and texture changes scored against clips with known change
+    times (weights_tools/sync_truth.py); they are made from the London dev split, which is
+    test data, read from ../shared/data when it is there and never shipped."""
+    from moodrig.weights_tools.sync_truth import REPO, run
+
+    data = REPO.parent / "shared" / "data"
+    if not (data / "london_faces_dev" / "labels.csv").is_file():
+        return {"skipped": f"needs the London dev split under {data}"}
+    return run(data, people)["summary"]
 
 
 def _curves(result: Any) -> dict[str, np.ndarray]:

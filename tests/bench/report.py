@@ -91,7 +91,8 @@ def render(data: dict[str, Any]) -> str:
     keys = {"face": ("face_frames", "face_repeats"), "cascade": ("cascade_frames", "cascade_repeats"), "amee": ("amee_repeats",),
             "bpfa": ("bpfa_repeats", "bpfa_steps"), "keyframes": ("kf_repeats", "kf_insert_repeats"), "e2e": ("e2e_repeats",),
             "scaling": ("scaling",),
-            "contention": ("contention_busy", "contention_frames", "contention_rounds")}
+            "contention": ("contention_busy", "contention_frames", "contention_rounds"),
+            "truth": ("truth_people",)}
     for name, sec in S.items():
         st = ", ".join(f"{k}={sec['settings'][k]}" for k in keys.get(name, ()))
         L.append(f"| {name} | {_load_note(sec)} | {st} |")
@@ -137,6 +138,20 @@ def render(data: dict[str, Any]) -> str:
                      f"load avg {lv['loadavg_end']:.1f}{keep}) | {spread(lv['moodrig_fps'])} | "
                      f"mediapipe, same load: {spread(lv['mediapipe_fps'])} | {lv['ratio']:.3f}× | "
                      f"≥ 0.8× | {met(lv['ratio'] >= 0.8) if n != '0' else '–'} |")
+    if "truth" in S and "summary" in S["truth"]["result"]:
+        t = S["truth"]["result"]["summary"]
+        for part, label in (("analysis", "face analysis: smile on/off events"),
+                            ("behavior", "behavior onsets in the joint curves")):
+            p = t[part]
+            L.append(f"| sync vs ground truth, {label} ({t['clips']} London clips, {p['n_truth']} true "
+                     f"changes, {p['n_found']} found): F1 ±2 / ±4 / ±6 frames, median offset | "
+                     f"{_f(p['f1@2'])} / {_f(p['f1@4'])} / {_f(p['f1@6'])}, {_f(p['median_offset'])} f "
+                     f"| the true cut times | | – | – |")
+        if "texture" in t:
+            x = t["texture"]
+            L.append(f"| sync vs ground truth, texture changes (AMEE-GAN mouth area, core/texture_sync.py): "
+                     f"clips that show the asked smile, median lag, agreement | {x['shows_asked']}/{x['clips']}, "
+                     f"{_f(x['median_lag'])} f, {_f(x['mean_agreement'])} | the true smile per frame | | – | – |")
     if "cascade" in S:
         r = S["cascade"]["result"]
         L.append(f"| paper's cascade stage (core/face/cascade.py), {r['frames']} frames (frames/s) | {spread(r['moodrig_fps'])} | "

@@ -6,8 +6,8 @@ and the table bench/RESULTS.md.
     python tests/bench/run_all.py --only amee bpfa    # re-run some sections, keep the others
     python tests/bench/run_all.py --render            # only rebuild RESULTS.md from results.json
 
-Sections: face, cascade, amee, bpfa, keyframes, profile, e2e, scaling, contention. Each section is
-stored with the
+Sections: face, cascade, amee, bpfa, keyframes, profile, e2e, scaling, contention, truth. Each
+section is stored with the
 time it ran, its settings, the load average and the training processes seen on the machine,
 so a table merged from several runs says when and under what load every figure was taken.
 """
@@ -31,17 +31,19 @@ OUT_MD = REPO / "bench" / "RESULTS.md"
 MP_VENV = REPO / ".venv-bench-mp"
 MP_PY = MP_VENV / "bin" / "python"
 SECTIONS = ["face", "cascade", "amee", "bpfa", "keyframes", "profile", "e2e", "scaling",
-            "contention"]
+            "contention", "truth"]
 
 SETTINGS = {
     "full": {"face_frames": 240, "face_repeats": 5, "cascade_frames": 96, "cascade_repeats": 5, "amee_repeats": 7,
              "bpfa_repeats": 7, "bpfa_steps": 200_000, "kf_repeats": 5, "kf_insert_repeats": 3,
              "e2e_repeats": 3, "scaling": [[60, 1], [300, 1]], "profile_frames": 48,
-             "contention_busy": [0, 2, 4], "contention_frames": 240, "contention_rounds": 3},
+             "contention_busy": [0, 2, 4], "contention_frames": 240, "contention_rounds": 3,
+             "truth_people": 6},
     "quick": {"face_frames": 24, "face_repeats": 2, "cascade_frames": 12, "cascade_repeats": 2, "amee_repeats": 1,
               "bpfa_repeats": 2, "bpfa_steps": 20_000, "kf_repeats": 2, "kf_insert_repeats": 1,
               "e2e_repeats": 1, "scaling": [[10, 1]], "profile_frames": 12,
-             "contention_busy": [0, 2], "contention_frames": 24, "contention_rounds": 1},
+             "contention_busy": [0, 2], "contention_frames": 24, "contention_rounds": 1,
+             "truth_people": 1},
 }
 
 
@@ -218,9 +220,14 @@ def section_profile(s: dict[str, Any]) -> dict[str, Any]:
             "amee": run_worker(["tests/bench/profile_amee.py"])}
 
 
+def section_truth(s: dict[str, Any]) -> dict[str, Any]:
+    """Analysis, behavior onsets and texture changes against clips with known change times."""
+    return run_worker(["tests/bench/bench_truth.py", "--people", str(s["truth_people"])])
+
+
 RUNNERS = {"profile": section_profile, "face": section_face, "cascade": section_cascade, "amee": section_amee, "bpfa": section_bpfa,
            "keyframes": section_keyframes, "e2e": section_e2e, "scaling": section_scaling,
-           "contention": section_contention}
+           "contention": section_contention, "truth": section_truth}
 
 
 def main() -> None:
