@@ -36,7 +36,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .tflite_net import same_pads
+from .tflite_net import same_pads, tflite_outputs
 
 
 @dataclass
@@ -339,13 +339,7 @@ class FastNet(nn.Module):
             else:  # concat
                 y = torch.cat([env[i] for i in s.ins], dim=s.args["axis"])
             env[s.out] = y
-        outs: list[torch.Tensor] = []
-        for oid, shape in zip(self.output_ids, self.output_shapes, strict=True):
-            t = env[oid]
-            if t.dim() == 4 and len(shape) == 4:
-                t = t.permute(0, 2, 3, 1)
-            outs.append(t.reshape([t.shape[0], *shape[1:]]))
-        return tuple(outs)
+        return tflite_outputs(env, self.output_ids, self.output_shapes)
 
 
 def step_kinds(steps: Sequence[Step]) -> dict[str, int]:
