@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import json
 import os
@@ -31,7 +30,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +40,10 @@ import torch
 from numpy.typing import NDArray
 
 from moodrig.core.face import calibration as calib
-from moodrig.core.face import lbp
 from moodrig.core.face.analyzer import (
     AnalyzerConfig,
     FaceAnalyzer,
     FaceResult,
-    face_lbp,
     resolve_view,
 )
 from moodrig.core.face.baseline import BaselineConfig, PersonBaseline
@@ -68,6 +65,12 @@ from moodrig.weights_tools.face_calibrate import (
     observe,
     person_folds,
     read_labels,
+)
+from moodrig.weights_tools.face_eval_angles import (
+    ablation_rows,
+    dlib_by_yaw,
+    resize_pair_ablation,
+    views_eval,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -144,99 +147,6 @@ def dlib_eval(data: Path, analyzer: FaceAnalyzer) -> dict[str, float]:
     v = np.array(vals)
     return {"n": len(v), "mean": float(v.mean()), "median": float(np.median(v)), "frac_le_0.05": float((v <= 0.05).mean()),
             "recall_blazeface": hits_bf / total, "recall_blazeface_or_cascade": hits_any / total, "faces": total}
-
-
-def mirror_map(points: list[int]) -> dict[int, int]:
-    """Face Mesh index → its mirror partner (left ↔ right), for ``points``: nearest point of
-    the x-mirrored canonical face; checked to be a pairing on these points."""
-    can = calib.cached().canonical
-    flipped = can[:, :2] * np.array([-1.0, 1.0])
-    out = {}
-    for i in points:
-        out[i] = int(np.argmin(((can[:, :2] - flipped[i]) ** 2).sum(axis=1)))
-    if any(out.get(out[i], -1) != i for i in points):
-        raise RuntimeError("the mirror map is not a pairing on the NME points")
-    return out
-
-
-def mirror_disagreement(an: FaceAnalyzer, img: NDArray[np.uint8], pts: list[int], pair: dict[int, int]) -> tuple[float | None, float | None]:
-    """(NME between the landmarks of the photo and those of its mirror image mapped back,
-    presence of the photo's face); (None, None) when the product finds no face in either.
-    A self-consistency figure: 0 for a perfectly equivariant reading, no ground truth."""
-    a, b = an.analyze(img), an.analyze(np.ascontiguousarray(img[:, ::-1]))
-    if a is None or b is None:
-        return None, (a.score if a is not None else None)
-    w = img.shape[1]
-    back = b.landmarks[[pair[i] for i in pts], :2].astype(np.float64)
-    back[:, 0] = w - 1 - back[:, 0]
-    mine = a.landmarks[pts, :2].astype(np.float64)
-    eye = float(np.linalg.norm(a.landmarks[33, :2] - a.landmarks[263, :2]))
-    if eye < 1e-6:
-        return None, a.score
-    return float(np.linalg.norm(mine - back, axis=1).mean() / eye), a.score
-
-
-def views_eval(data: Path, samples: list[Sample]) -> dict[str, dict[str, float]]:
-    """Per London view: share of photos the product accepts (Face Mesh presence ≥ its
-    threshold), median presence, and the mirror disagreement (12-point NME) of the accepted."""
-    an = FaceAnalyzer(AnalyzerConfig())
-    pts = list(LONDON_TO_MESH.values())
-    pair = mirror_map(pts)
-    rows: dict[str, dict[str, list[float]]] = defaultdict(lambda: {"nme": [], "presence": [], "found": []})
-    for s in samples:
-        img = read_image(data / "london_faces_dev" / s.file)
-        nme_m, presence = mirror_disagreement(an, img, pts, pair)
-        r = rows[s.view]
-        r["found"].append(float(presence is not None))
-        r["presence"].append(float(presence) if presence is not None else 0.0)
-        if nme_m is not None:
-            r["nme"].append(nme_m)
-    out = {}
-    for view, r in rows.items():
-        v = np.array(r["nme"])
-        out[view] = {"n": len(r["found"]), "found": float(np.mean(r["found"])), "presence_median": float(np.median(r["presence"])),
-                     "mirror_nme_mean": float(v.mean()) if v.size else float("nan"),
-                     "mirror_nme_median": float(np.median(v)) if v.size else float("nan"), "mirror_n": int(v.size)}
-    return out
-
-
-def dlib_by_yaw(data: Path, analyzer: FaceAnalyzer) -> dict[str, dict[str, float]]:
-    """dlib pseudo-ground-truth NME (12 points) binned by the head yaw Face Mesh reads."""
-    bins = {"|yaw| < 20°": (0.0, 20.0), "20–50° (3/4)": (20.0, 50.0), "≥ 50° (near profile)": (50.0, 181.0)}
-    vals: dict[str, list[float]] = {k: [] for k in bins}
-    for file, (x, y, w, h), pts in dlib_faces(data):
-        img = read_image(data / "dlib_faces" / file)
-        res = analyzer.mesh.run(img, roi_from_box(x + w / 2, y + h / 2, w, h, 0.0, scale=1.6))
-        res = analyzer.mesh.run(img, roi_from_landmarks(res.landmarks))
-        fe = analyse_landmarks(res.landmarks, analyzer.calibration)
-        yaw = abs(fe.head.yaw)
-        e = nme(res.landmarks[list(IBUG_TO_MESH.values())], pts[list(IBUG_TO_MESH)], float(np.linalg.norm(pts[36] - pts[45])))
-        for k, (lo, hi) in bins.items():
-            if lo <= yaw < hi:
-                vals[k].append(e)
-    return {k: {"n": len(v), "mean": float(np.mean(v)) if v else float("nan"),
-                "median": float(np.median(v)) if v else float("nan")} for k, v in vals.items()}
-
-
-@contextlib.contextmanager
-def _lbp_without_resize_pair() -> Iterator[None]:
-    """Run the LBP features with the nearest ×2 + Lanczos pair replaced by a straight resize."""
-    real = lbp.preprocess
-    lbp.preprocess = functools.partial(real, pair=False)  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        lbp.preprocess = real  # type: ignore[assignment]
-
-
-def resize_pair_ablation(samples: list[Sample], obs: Observed, config: AnalyzerConfig, photo: ImageLoader) -> dict[str, Any]:
-    """Cross-validated mouth-LBP smile accuracy and view-bin accuracy without the resize pair
-    (the calibration refitted per fold on features made the same way)."""
-    with _lbp_without_resize_pair():
-        feats = np.stack([face_lbp(photo(i), obs.landmarks[i]) if obs.found[i] else obs.lbp[i] for i in range(len(samples))])
-        cv = cross_validate(samples, Observed(obs.landmarks, feats, obs.found, obs.scores), config, photo)
-    return {"app": smile_table(samples, cv["z_app"], thr=0.0), "yaw": yaw_table(samples, cv["yaw"]),
-            "smile": smile_table(samples, cv["smile"])}
 
 
 def cross_validate(samples: list[Sample], obs: Observed, config: AnalyzerConfig, load_image: ImageLoader) -> dict[str, NDArray[np.float64]]:
@@ -469,16 +379,17 @@ def report(data: Path, speed_n: int, threads: int, cache: Path | None = None) ->
         "",
         "## Landmarks at the paper's angles (front, 3/4 ≈ 45°, profile ≈ 90°)",
         "",
-        "The dev split has hand-placed landmarks for the neutral front photos only, so away from the front",
-        "there is no ground truth in it. Two figures stand in: the *mirror disagreement* (the 12-point NME",
-        "between the landmarks of a photo and those of its mirror image mapped back: 0 for a reading that",
-        "mirrors exactly; it is not an error against truth, since a reading can be wrong the same way both",
-        "times, but a large value does show error; on the front photos it sits beside the true NME above),",
-        "and dlib's pseudo ground truth binned by the yaw Face Mesh reads.",
-        "A face is *accepted* when Face Mesh's own presence score reaches 0.5 (the product's rule: below it the",
-        "photo has no face, whoever proposed the region).",
+        "The dev split has hand-placed landmarks for the neutral front photos only, so away from",
+        "the front there is no ground truth in it. Two figures stand in: the *mirror",
+        "disagreement* (the 12-point NME between the landmarks of a photo and those of its mirror",
+        "image mapped back: 0 for a reading that mirrors exactly; it is not an error against",
+        "truth, since a reading can be wrong the same way both times, but a large value does show",
+        "error; on the front photos it sits beside the true NME above), and dlib's pseudo ground",
+        "truth binned by the yaw Face Mesh reads. A face is *accepted* when Face Mesh's own",
+        "presence score reaches 0.5 (the product's rule: below it the photo has no face, whoever",
+        "proposed the region).",
         "",
-        "| view | photos | accepted | median presence | mirror disagreement, mean / median (accepted) |",
+        "| view | photos | accepted | median presence | mirror disagreement, mean / median |",
         "|---|---|---|---|---|",
     ]
     for v in calib.VIEWS:
@@ -494,10 +405,11 @@ def report(data: Path, speed_n: int, threads: int, cache: Path | None = None) ->
         L.append(f"| {k} | {b['n']:.0f} | {b['mean']:.4f} | {b['median']:.4f} |")
     L += [
         "",
-        "Near profile Face Mesh's presence falls (its landmarks there are not valid, one half of the face is",
-        "hidden): the profile rows show how many profile photos the product still reads. Those it refuses",
-        "have no face (a video frame is filled from its neighbours); those it accepts are read as profiles by",
-        "the view classifier (yaw ±90), their expression from the visible half.",
+        "Near profile Face Mesh's presence falls (its landmarks there are not valid, one half of",
+        "the face is hidden): the profile rows show how many profile photos the product still",
+        "reads. Those it refuses have no face (a video frame is filled from its neighbours); those",
+        "it accepts are read as profiles by the view classifier (yaw ±90), their expression from",
+        "the visible half.",
         "",
         "## Smiling vs neutral (smile > 0.5), 5-fold cross-validation by person",
         "",
@@ -514,22 +426,18 @@ def report(data: Path, speed_n: int, threads: int, cache: Path | None = None) ->
         "smiling) fed to `PersonBaseline` (`prior_frames=0`), then each photo read relative to it, as a",
         "clip of that person would be with `AnalyzerConfig(person_baseline=BaselineConfig())`.",
         "Profiles are outside Face Mesh's range (its landmarks there are not valid); they are listed for completeness.",
-        "This table and the yaw table read every photo whatever Face Mesh's presence, as the calibration does",
-        "(the product refuses low-presence profiles: see the acceptance table above).",
+        "This table and the yaw table read every photo whatever Face Mesh's presence, as the",
+        "calibration does (the product refuses low-presence profiles: see the acceptance table).",
         "",
         "## The LBP resize pair (nearest-neighbour ×2, then Lanczos)",
         "",
-        "On crops already resampled to the working size the pair is a fixed 5-tap sharpening filter",
-        "(`core/face/lbp.py`). Cross-validated with and without it (features and calibration both):",
+        "On crops already resampled to the working size the pair is a fixed 5-tap sharpening",
+        "filter (`core/face/lbp.py`). Cross-validated with and without it (features and",
+        "calibration both):",
         "",
         "| figure | with the pair (shipped) | straight resize instead |",
         "|---|---|---|",
-        f"| mouth-LBP score alone, front | {app_sm['front']['accuracy']:.1%} | {abl['app']['front']['accuracy']:.1%} |",
-        f"| mouth-LBP score alone, 3/4 | {app_sm['3/4']['accuracy']:.1%} | {abl['app']['3/4']['accuracy']:.1%} |",
-        f"| combined smile estimate, front / 3/4 | {sm['front']['accuracy']:.1%} / {sm['3/4']['accuracy']:.1%} | "
-        f"{abl['smile']['front']['accuracy']:.1%} / {abl['smile']['3/4']['accuracy']:.1%} |",
-        "| view bin correct, mean over the five views | "
-        f"{np.mean([yw[v]['bin'] for v in calib.VIEWS]):.1%} | {np.mean([abl['yaw'][v]['bin'] for v in calib.VIEWS]):.1%} |",
+        *ablation_rows(app_sm, sm, yw, abl),
         "",
         "## Head yaw per view, 5-fold cross-validation by person",
         "",
@@ -554,7 +462,8 @@ def report(data: Path, speed_n: int, threads: int, cache: Path | None = None) ->
     if sp2 is not None:
         L.append(f"| whole per-frame analysis with 2 torch threads (OpenMP synchronisation on a busy 2-core CPU) | {_fps(sp2['whole'])} |")  # type: ignore[arg-type]
     if "mediapipe" not in sp:
-        L.append("| mediapipe Face Mesh | not timed: `.venv-mp` is absent (`make mediapipe-bench-venv`) | | |")
+        L.append("| mediapipe Face Mesh | not timed: no `.venv-mp` "
+                 "(`make mediapipe-bench-venv`) | | |")
     if "mediapipe" in sp:
         mp = sp["mediapipe"]
         L.append(f"| mediapipe {mp['mediapipe']} Face Mesh, tracking mode, same frames (`.venv-mp`, its own threads) | {1 / mp['wall_s']:.0f} | {1 / mp['wall_s_p10']:.0f} | {1 / mp['cpu_s']:.0f} |")  # type: ignore[index]

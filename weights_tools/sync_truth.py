@@ -1,6 +1,7 @@
 """Sync against ground truth: clips with known expression change times, scored end to end.
 
-    python -m moodrig.weights_tools.sync_truth [--data ../shared/data] [--people 6] [--json out.json]
+    python -m moodrig.weights_tools.sync_truth [--data ../shared/data] [--people 6]
+        [--json out.json]
 
 The onset F1 of ``core/bpfa/sync.py`` compares behavior onsets with the events that drove the
 automaton, so it checks the plumbing, not the face: an error of the face analysis is

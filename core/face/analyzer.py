@@ -12,7 +12,8 @@ the first proposal for the next frame, so the detector runs only when tracking i
 MediaPipe's Face Mesh graph does; a frame with no accepted region has no face (its track row
 is invalid and the caller fills it). The smile score reads the image as well as the landmarks
 (mouth-region appearance, ``smile.py``). With ``AnalyzerConfig.person_baseline`` set,
-:meth:`FaceAnalyzer.track` makes the parameters relative to the tracked person's own neutral, learnt over the clip
+:meth:`FaceAnalyzer.track` makes the parameters relative to the tracked person's own neutral,
+learnt over the clip
 (``baseline.py``); photos (:meth:`FaceAnalyzer.analyze`) always use the population neutral.
 """
 

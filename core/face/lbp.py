@@ -71,15 +71,17 @@ def resize_pair(gray: NDArray[np.uint8], size: int) -> NDArray[np.uint8]:
     """The paper's resize: nearest-neighbour to 2·size, then Lanczos down to ``size`` (on a
     crop already at ``size``: the sharpening filter ``LANCZOS_PAIR_KERNEL``)."""
     big = cv2.resize(gray, (2 * size, 2 * size), interpolation=cv2.INTER_NEAREST)
-    return np.asarray(cv2.resize(big, (size, size), interpolation=cv2.INTER_LANCZOS4), dtype=np.uint8)
+    small = cv2.resize(big, (size, size), interpolation=cv2.INTER_LANCZOS4)
+    return np.asarray(small, dtype=np.uint8)
 
 
-def preprocess(gray_or_rgb: NDArray[np.uint8], size: int, *, pair: bool = True) -> NDArray[np.uint8]:
+def preprocess(
+    gray_or_rgb: NDArray[np.uint8], size: int, *, pair: bool = True
+) -> NDArray[np.uint8]:
     """Grayscale, the resize pair (nearest ×2, Lanczos to ``size``), normalise. ``pair=False``
     resizes straight to ``size`` (area/bilinear) instead: the ablation in docs/face_eval.md."""
-    img = np.asarray(
-        gray_or_rgb if gray_or_rgb.ndim == 2 else cv2.cvtColor(gray_or_rgb, cv2.COLOR_RGB2GRAY), np.uint8
-    )
+    gray = gray_or_rgb if gray_or_rgb.ndim == 2 else cv2.cvtColor(gray_or_rgb, cv2.COLOR_RGB2GRAY)
+    img = np.asarray(gray, np.uint8)
     if pair:
         small = resize_pair(img, size).astype(np.float32)
     else:

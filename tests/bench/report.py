@@ -114,7 +114,8 @@ def render(data: dict[str, Any]) -> str:
                      f"{r['ratio_blazeface']:.3f}× | | |")
         if "facemesh_stage_fps" in o:
             L.append(f"| ↳ stage: Face Mesh on each frame's tracking crop (crop + network + "
-                     f"back-projection; frames/s) | {spread(o['facemesh_stage_fps'])} | mediapipe's "
+                     f"back-projection; frames/s) | {spread(o['facemesh_stage_fps'])} | "
+                     "mediapipe's "
                      f"tracking graph per frame (landmark model + ROI; detection once): "
                      f"{spread(mp['fps'])} | {r['ratio_facemesh_stage']:.3f}× | | |")
             lt = r.get("litert")
@@ -143,15 +144,17 @@ def render(data: dict[str, Any]) -> str:
         for part, label in (("analysis", "face analysis: smile on/off events"),
                             ("behavior", "behavior onsets in the joint curves")):
             p = t[part]
-            L.append(f"| sync vs ground truth, {label} ({t['clips']} London clips, {p['n_truth']} true "
-                     f"changes, {p['n_found']} found): F1 ±2 / ±4 / ±6 frames, median offset | "
-                     f"{_f(p['f1@2'])} / {_f(p['f1@4'])} / {_f(p['f1@6'])}, {_f(p['median_offset'])} f "
-                     f"| the true cut times | | – | – |")
+            f1s = f"{_f(p['f1@2'])} / {_f(p['f1@4'])} / {_f(p['f1@6'])}"
+            L.append(f"| sync vs ground truth, {label} ({t['clips']} London clips, "
+                     f"{p['n_truth']} true changes, {p['n_found']} found): F1 ±2 / ±4 / ±6 "
+                     f"frames, median offset | {f1s}, {_f(p['median_offset'])} f "
+                     "| the true cut times | | – | – |")
         if "texture" in t:
             x = t["texture"]
-            L.append(f"| sync vs ground truth, texture changes (AMEE-GAN mouth area, core/texture_sync.py): "
-                     f"clips that show the asked smile, median lag, agreement | {x['shows_asked']}/{x['clips']}, "
-                     f"{_f(x['median_lag'])} f, {_f(x['mean_agreement'])} | the true smile per frame | | – | – |")
+            L.append("| sync vs ground truth, texture changes (AMEE-GAN mouth area, "
+                     "core/texture_sync.py): clips that show the asked smile, median lag, "
+                     f"agreement | {x['shows_asked']}/{x['clips']}, {_f(x['median_lag'])} f, "
+                     f"{_f(x['mean_agreement'])} | the true smile per frame | | – | – |")
     if "cascade" in S:
         r = S["cascade"]["result"]
         L.append(f"| paper's cascade stage (core/face/cascade.py), {r['frames']} frames (frames/s) | {spread(r['moodrig_fps'])} | "
@@ -285,8 +288,7 @@ def auto_notes(data: dict[str, Any]) -> str:
                   f"(`constant_pad_nd` + `fill_` + `copy_`) "
                   f"{_share(ops, 'aten::fill_', 'aten::copy_', 'aten::constant_pad_nd'):.0f} %, "
                   f"`add`/`prelu`/`max_pool2d` "
-                  f"{_share(ops, 'aten::add', 'aten::_prelu_kernel', 'aten::max_pool2d_with_indices'):.0f}"
-                  " %. "
+                  f"{_share(ops, 'aten::add', 'aten::_prelu_kernel', 'aten::max_pool2d'):.0f} %. "
                   f"The first pass (with TorchScript's warm-up) took {p['first_pass_s']:.1f} s, a steady pass "
                   f"{p['steady_pass_s']:.1f} s.")
         if "e2e" in S:
