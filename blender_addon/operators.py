@@ -288,8 +288,9 @@ class MOODRIG_OT_bake(bpy.types.Operator):
         if "shapekeys" in result.face_outputs:
             face.append(f"{len(result.keyed_shape_keys)} shape keys")
             settings.face.moodrig_shape_keys.missing = ", ".join(result.missing_shape_keys)
-        settings.status = (f"{result.n_frames} frames, {', '.join(face)}, "
-                           f"onset F1 {result.sync.get('onset_f1', 0):.2f}")
+        f1 = result.sync.get("onset_f1")
+        judged = f"onset F1 {f1:.2f}" if f1 is not None else "sync not judged (too few events)"
+        settings.status = f"{result.n_frames} frames, {', '.join(face)}, {judged}"
         self.report({"INFO"}, f"moodrig: baked {settings.status}")
 
     def execute(self, context: bpy.types.Context) -> set[str]:

@@ -180,8 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     photo = read_image(data_dir() / SAMPLE_FACE_NAME)
     face = analyze_image(photo)
     cv2.imwrite(str(out / "demo_sample_face.png"), cv2.cvtColor(draw_overlay(photo, face), cv2.COLOR_RGB2BGR))
-    # The photo's expression at half strength is the performer's resting face.
-    track = scripted_track(fps=24.0, seconds=args.seconds, baseline=0.5 * face.expression,
+    # The photo's expression, made neutral (core/demo_timeline.py resting_face), is the
+    # performer's resting face: every event of the performance is a scripted beat.
+    track = scripted_track(fps=24.0, seconds=args.seconds, baseline=face.expression,
                            baseline_head=(face.head.yaw, face.head.pitch, face.head.roll))
 
     blend = out / "demo.blend"
@@ -236,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         "sequence_files": result.n_frames, "timings_s": result.timings, "sync": result.sync,
         "sample_face": {"expression": [round(float(v), 3) for v in face.expression],
                         "yaw": face.head.yaw, "pitch": face.head.pitch, "roll": face.head.roll},
+        "sync_vs_truth": _sync_vs_truth(),
         "wall_s": time.perf_counter() - t_start,
     }
     (out / "demo_summary.json").write_text(json.dumps(summary, indent=2))
@@ -246,6 +248,18 @@ def main(argv: list[str] | None = None) -> int:
                  "demo_sample_face.png", "demo_summary.json"):
         print(f"moodrig demo: {out / name}")
     return 0
+
+
+def _sync_vs_truth(people: int = 2) -> dict[str, Any]:
+    """Analysis, behavior onsets and texture changes scored against clips with known change
+    times (weights_tools/sync_truth.py); they are made from the London dev split, which is
+    test data, read from ../shared/data when it is there and never shipped."""
+    from moodrig.weights_tools.sync_truth import REPO, run
+
+    data = REPO.parent / "shared" / "data"
+    if not (data / "london_faces_dev" / "labels.csv").is_file():
+        return {"skipped": f"needs the London dev split under {data}"}
+    return run(data, people)["summary"]
 
 
 def _curves(result: Any) -> dict[str, np.ndarray]:

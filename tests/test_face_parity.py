@@ -22,7 +22,7 @@ from components import require_component
 from moodrig.core.face.analyzer import FaceAnalyzer
 from moodrig.core.face.detector import letterbox, to_tensor
 from moodrig.core.face.io import read_image
-from moodrig.core.face.models import DETECTOR, MESH, ModelSpec, load_net
+from moodrig.core.face.models import DETECTOR, MESH, ModelSpec, inference_net, load_net
 from moodrig.core.face.roi import crop, roi_from_landmarks
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,10 +57,11 @@ def _litert(model: Path, x_nhwc: np.ndarray, tmp: Path) -> list[np.ndarray]:
         return [z[f"out{k}"] for k in range(2)]
 
 
-def _torch(spec: ModelSpec, x_nchw: torch.Tensor) -> list[np.ndarray]:
-    net = load_net(spec)
+def _torch(spec: ModelSpec, x_nchw: torch.Tensor, form: str = "reference") -> list[np.ndarray]:
+    """Outputs of the reference module or of the inference form the analyser runs."""
+    net = load_net(spec) if form == "reference" else inference_net(spec)
     with torch.inference_mode():
-        return [o.numpy() for o in net(x_nchw)]
+        return [o.numpy() for o in net(x_nchw.contiguous(memory_format=torch.channels_last))]
 
 
 def test_moodrig_env_has_no_mediapipe() -> None:
@@ -69,11 +70,12 @@ def test_moodrig_env_has_no_mediapipe() -> None:
 
 
 @pytest.mark.shared
-def test_detector_parity(shared_data: Path, tflite_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("form", ["reference", "inference"])
+def test_detector_parity(shared_data: Path, tflite_dir: Path, tmp_path: Path, form: str) -> None:
     xs = [to_tensor(letterbox(read_image(shared_data / p), 128)[0], *DETECTOR.input_range) for p in PHOTOS]
     x = torch.cat(xs)
     ref = _litert(tflite_dir / "face_detection_short_range.tflite", x.permute(0, 2, 3, 1).numpy(), tmp_path)
-    got = [np.concatenate(o) for o in zip(*[_torch(DETECTOR, xi) for xi in xs], strict=True)]
+    got = [np.concatenate(o) for o in zip(*[_torch(DETECTOR, xi, form) for xi in xs], strict=True)]
     assert got[0].shape == ref[0].shape == (len(PHOTOS), 896, 16)
     # regressors are in 128-px input units: within 0.01 px
     assert np.abs(got[0] - ref[0]).max() < 0.01
@@ -84,7 +86,8 @@ def test_detector_parity(shared_data: Path, tflite_dir: Path, tmp_path: Path) ->
 
 
 @pytest.mark.shared
-def test_face_mesh_parity(shared_data: Path, tflite_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("form", ["reference", "inference"])
+def test_face_mesh_parity(shared_data: Path, tflite_dir: Path, tmp_path: Path, form: str) -> None:
     analyzer = FaceAnalyzer()
     crops = []
     for p in PHOTOS:
@@ -94,7 +97,7 @@ def test_face_mesh_parity(shared_data: Path, tflite_dir: Path, tmp_path: Path) -
         patch, _ = crop(img, roi_from_landmarks(hit[0].landmarks), 192)
         crops.append(to_tensor(patch, *MESH.input_range))
     ref = _litert(tflite_dir / "face_landmark.tflite", torch.cat(crops).permute(0, 2, 3, 1).numpy(), tmp_path)
-    outs = [_torch(MESH, c) for c in crops]
+    outs = [_torch(MESH, c, form) for c in crops]
     lm = np.concatenate([o[0] for o in outs]).reshape(len(PHOTOS), 468, 3)
     lm_ref = ref[0].reshape(len(PHOTOS), 468, 3)
     assert np.abs(lm - lm_ref).max() < 0.01  # 192-px input pixels (x, y and z)
@@ -122,18 +125,42 @@ def test_committed_weights_are_the_converted_tflite(tflite_dir: Path, tmp_path: 
 
 
 @pytest.mark.shared
-def test_runtime_traced_networks_match_the_parity_checked_modules(shared_data: Path) -> None:
-    """The TorchScript channels-last copies used at run time give the eager modules' numbers."""
-    from moodrig.core.face.models import traced
-
-    img = read_image(shared_data / "london_faces_dev" / "images" / "001_03.jpg")
+def test_inference_form_matches_the_reference_in_a_batch(shared_data: Path) -> None:
+    """The rewritten, traced networks give the reference modules' numbers, also for a batch
+    (the detector runs batched over photos and tiles)."""
+    imgs = [read_image(shared_data / p) for p in PHOTOS]
     for spec in (DETECTOR, MESH):
-        net = load_net(spec)
-        x = to_tensor(letterbox(img, spec.input_size)[0], *spec.input_range)
+        ref_net, fast = load_net(spec), inference_net(spec)
+        xs = [to_tensor(letterbox(img, spec.input_size)[0], *spec.input_range) for img in imgs]
         with torch.inference_mode():
-            eager = net(x.contiguous())
-            fast = traced(net, spec)(x)
-        for a, b in zip(eager, fast, strict=True):
+            eager = [torch.cat(o) for o in zip(*[ref_net(x.contiguous()) for x in xs], strict=True)]
+            batch = fast(torch.cat(xs).contiguous(memory_format=torch.channels_last))
+        for a, b in zip(eager, batch, strict=True):
             assert a.shape == b.shape
             assert float((a - b).abs().max()) < 1e-3
 
+
+def test_inference_form_has_no_pad_ops_and_no_slow_convolution() -> None:
+    """The explicit pads are folded (only the dense first layer keeps one) and no convolution
+    takes torch's ``_slow_conv2d_forward`` fallback (it did for every 1×1 layer)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    from moodrig.core.face.fastnet import plan, step_kinds
+    from moodrig.core.face.models import load_parts
+
+    for spec in (DETECTOR, MESH):
+        _, arch = load_parts(spec)
+        steps = plan(arch)
+        assert "pad" not in step_kinds(steps)
+        assert sum(s.args.get("pre_pad") is not None for s in steps) <= 1
+        net = inference_net(spec)
+        x = torch.rand(1, 3, spec.input_size, spec.input_size)
+        x = x.contiguous(memory_format=torch.channels_last)
+        with torch.inference_mode():
+            net(x)
+            with profile(activities=[ProfilerActivity.CPU]) as prof:
+                net(x)
+        ops = {e.key for e in prof.key_averages()}
+        assert "aten::_slow_conv2d_forward" not in ops, spec.name
+        pads = sum(e.count for e in prof.key_averages() if e.key == "aten::constant_pad_nd")
+        assert pads <= 1, (spec.name, pads)

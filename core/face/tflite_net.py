@@ -146,13 +146,20 @@ class TfliteNet(nn.Module):
             else:  # concat
                 y = torch.cat([env[i] for i in ins], dim=arg)
             env[out] = y
-        outs: list[torch.Tensor] = []
-        for oid, shape in zip(self.output_ids, self.output_shapes, strict=True):
-            t = env[oid]
-            if t.dim() == 4 and len(shape) == 4:
-                t = t.permute(0, 2, 3, 1)
-            outs.append(t.reshape([t.shape[0], *shape[1:]]))
-        return tuple(outs)
+        return tflite_outputs(env, self.output_ids, self.output_shapes)
+
+
+def tflite_outputs(
+    env: Mapping[int, torch.Tensor], ids: Sequence[int], shapes: Sequence[Sequence[int]]
+) -> tuple[torch.Tensor, ...]:
+    """The network outputs in the TFLite output shapes (4-D tensors NHWC), batch kept."""
+    outs: list[torch.Tensor] = []
+    for oid, shape in zip(ids, shapes, strict=True):
+        t = env[oid]
+        if t.dim() == 4 and len(shape) == 4:
+            t = t.permute(0, 2, 3, 1)
+        outs.append(t.reshape([t.shape[0], *shape[1:]]))
+    return tuple(outs)
 
 
 def build(architecture: Mapping[str, Any], tensors: Mapping[str, torch.Tensor]) -> TfliteNet:
