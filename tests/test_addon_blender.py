@@ -157,8 +157,9 @@ def test_dependency_installer_targets_moodrigs_own_folder(tmp_path: Path) -> Non
     pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
     assert r["requirements"] == pyproject["project"]["dependencies"]
     assert r["modules"] == {"numpy": "numpy", "cv2": "opencv-python-headless", "torch": "torch",
-                            "safetensors": "safetensors", "yaml": "pyyaml"}
-    assert r["status"] == {"numpy": True, "cv2": True, "torch": True, "safetensors": True, "yaml": True}
+                            "safetensors": "safetensors", "yaml": "pyyaml", "tqdm": "tqdm"}
+    assert r["status"] == {"numpy": True, "cv2": True, "torch": True, "safetensors": True, "yaml": True,
+                           "tqdm": True}
     online_refusal = ("All dependencies are installed already" if r["online"] else
                       "Online access is disabled in Blender's preferences (System → Network); "
                       "allow it, or Install from Folder")
