@@ -67,8 +67,9 @@ def test_each_rule_gives_its_marker() -> None:
     assert markers_for(_item(SAMPLES["gui"]), frozenset()) == ["gui"]
     assert markers_for(_item(SAMPLES["parity"]), frozenset()) == ["parity"]
     plain = SAMPLES["plain"]
-    assert markers_for(_item(plain, fixtures=("shared_data", "tmp_path")), frozenset()) == ["shared"]
-    assert markers_for(_item(plain, module="test_reliability_new.py"), frozenset()) == ["reliability"]
+    none: frozenset[str] = frozenset()
+    assert markers_for(_item(plain, fixtures=("shared_data", "tmp_path")), none) == ["shared"]
+    assert markers_for(_item(plain, module="test_reliability_new.py"), none) == ["reliability"]
     assert markers_for(_item(plain), frozenset({"tests/test_x.py::t"})) == ["slow"]
     assert markers_for(_item(plain), frozenset()) == []
     assert markers_for(_item(SAMPLES["word"]), frozenset()) == [], "the word alone is no tier"
