@@ -63,8 +63,10 @@ PRODUCT_FILES = frozenset({
     "weights/face/face_mesh.manifest.json", "weights/face/face_mesh.safetensors",
     "weights/transfer/style_transfer.manifest.json", "weights/transfer/style_transfer.safetensors",
 })
-NOT_INSTALLED = ("matplotlib", "PIL", "scipy", "skimage")
-"""Top-level packages of the dev/train extras that the add-on does not install in Blender."""
+NOT_INSTALLED = ("matplotlib", "PIL", "scipy", "skimage",
+                 "mediapipe", "ai_edge_litert", "tflite", "tensorflow")
+"""Top-level packages that the add-on does not install in Blender: those of the dev/train extras,
+and MediaPipe / LiteRT, which only the parity venv runs to check the converted networks."""
 
 
 def foreign_imports(source: str, package: str) -> list[str]:
@@ -102,6 +104,9 @@ def test_foreign_imports_finds_every_kind_of_import() -> None:
         "moodrig.weights_tools.face_eval.nme", "scipy.stats", "skimage.metrics",
     ]
     assert foreign_imports("from .core import weights\nimport torch\n", "moodrig") == []
+    assert foreign_imports("import mediapipe as mp\nfrom ai_edge_litert import interpreter\n",
+                           "moodrig.core.face") == ["ai_edge_litert", "ai_edge_litert.interpreter",
+                                                    "mediapipe"]
 
 
 def unlisted_and_missing(names: list[str]) -> tuple[list[str], list[str]]:
