@@ -188,6 +188,8 @@ def test_finetune_operator_saves_beside_the_blend_and_bake_uses_it(tmp_path: Pat
     r = run_bpy(FINETUNE.format(folder=str(tmp_path)))
     assert r["res"] == ["FINISHED"]
     assert r["weights"].startswith("//moodrig/moodrig_DemoFace/finetuned/")
-    assert r["finetuned_from"]
+    from moodrig.core.amee.infer import AmeeEditor
+
+    assert r["finetuned_from"] == AmeeEditor.load(device="cpu").model_id  # the shipped model
     assert r["bake_frames"] == 24
     assert "bad.json" in r["bad"] and "entry 0" in r["bad"]
