@@ -18,6 +18,7 @@ Explicit ``pytest.mark.*`` decorators still apply; this only adds markers.
 from __future__ import annotations
 
 import dis
+import functools
 import inspect
 import types
 from collections.abc import Iterable
@@ -70,6 +71,23 @@ def _codes(code: types.CodeType) -> Iterable[types.CodeType]:
             yield from _codes(const)
 
 
+@functools.cache
+def _direct(fn: Any) -> tuple[frozenset[str], bool, tuple[Any, ...], tuple[Any, ...]]:
+    """What ``fn`` itself names (nested code included): names, ``which("blender")``, the values
+    of the globals named, and the test-tree functions among them. Cached: parametrized tests
+    and shared helpers are read once."""
+    scope = getattr(fn, "__globals__", {})
+    names: set[str] = set()
+    which_blender = False
+    values: list[Any] = []
+    for c in _codes(fn.__code__):
+        names.update(c.co_names)
+        which_blender = which_blender or _which_blender(c)
+        values += [scope[name] for name in c.co_names if name in scope]
+    callees = tuple(v for v in values if inspect.isfunction(v) and _in_tests(v))
+    return frozenset(names), which_blender, tuple(values), callees
+
+
 def reach(roots: Iterable[Any]) -> tuple[set[str], bool, list[Any]]:
     """Global and attribute names, whether ``which("blender")`` is called, and the values of the
     globals named, over ``roots`` and every function of the test tree they name, transitively."""
@@ -77,24 +95,17 @@ def reach(roots: Iterable[Any]) -> tuple[set[str], bool, list[Any]]:
     which_blender = False
     values: list[Any] = []
     todo = [inspect.unwrap(fn) for fn in roots]
-    seen: set[int] = set()
+    seen: set[Any] = set()
     while todo:
         fn = todo.pop()
-        code = getattr(fn, "__code__", None)
-        if code is None or id(code) in seen:
+        if getattr(fn, "__code__", None) is None or fn in seen:
             continue
-        seen.add(id(code))
-        scope = getattr(fn, "__globals__", {})
-        for c in _codes(code):
-            names.update(c.co_names)
-            which_blender = which_blender or _which_blender(c)
-            for name in c.co_names:
-                if name not in scope:
-                    continue
-                value = scope[name]
-                values.append(value)
-                if inspect.isfunction(value) and _in_tests(value):
-                    todo.append(value)
+        seen.add(fn)
+        fn_names, fn_which, fn_values, callees = _direct(fn)
+        names |= fn_names
+        which_blender = which_blender or fn_which
+        values += fn_values
+        todo += callees
     return names, which_blender, values
 
 
