@@ -236,7 +236,13 @@ def test_operators(tmp_path: Path) -> None:
     assert r["analyse"] == ["FINISHED"]
     n, valid, smile = r["analysed"]
     assert n == 12 and valid and smile > 0.5, "the astronaut smiles"
-    assert r["preview"][0] > 0
+    from moodrig.core.face.io import read_image
+    from moodrig.core.face.overlay import draw_overlay
+    from moodrig.core.paths import data_dir
+
+    # The preview is the photo's overlay (the photo plus a panel of bars), at full size.
+    h, w = draw_overlay(read_image(data_dir() / "sample_face.jpg"), None).shape[:2]
+    assert r["preview"] == [w, h]
     assert r["stale_for_baseline"] and r["analyse_baseline"] == ["FINISHED"]
     assert r["baseline_stored"] == [True, True]
     assert r["diagram"] == ["FINISHED"] and r["mermaid"].startswith(("flowchart", "graph", "stateDiagram"))

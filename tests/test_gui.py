@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,22 +24,14 @@ def _read_png(path: Path) -> np.ndarray:
     return img
 
 
-def _build(tmp_path: Path) -> Path:
-    proc = subprocess.run([sys.executable, str(REPO / "build_addon.py"), "--out", str(tmp_path / "dist")],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    (zip_path,) = (tmp_path / "dist").glob("moodrig-*.zip")
-    return zip_path
-
-
-def _run_in_window(tmp_path: Path, script: str, *, with_deps: bool, timeout: float = 240) -> tuple[dict[str, Any], Path, str]:
-    """Build the zip, run ``tests/gui/<script>`` in Blender 3.4 under Xvfb; its result.json,
+def _run_in_window(zip_path: Path, tmp_path: Path, script: str, *, with_deps: bool,
+                   timeout: float = 240) -> tuple[dict[str, Any], Path, str]:
+    """Run ``tests/gui/<script>`` with the add-on ``zip_path`` in Blender 3.4 under Xvfb; its result.json,
     the folder it wrote to, and Blender's stdout. ``with_deps``: moodrig's dependencies
     (torch, OpenCV) from this venv on PYTHONPATH, as a user's dependency install provides."""
     import site
 
     require_gui_tools()
-    zip_path = _build(tmp_path)
     out = tmp_path / "shots"
     out.mkdir()
     env = {"PYTHONPATH": site.getsitepackages()[0]} if with_deps else None
@@ -54,8 +44,8 @@ def _run_in_window(tmp_path: Path, script: str, *, with_deps: bool, timeout: flo
     return result, out, run.stdout
 
 
-def test_sidebar_tab_is_drawn_in_a_real_window(tmp_path: Path) -> None:
-    result, out, _ = _run_in_window(tmp_path, "sidebar_in_blender.py", with_deps=False)
+def test_sidebar_tab_is_drawn_in_a_real_window(built_zip: Path, tmp_path: Path) -> None:
+    result, out, _ = _run_in_window(built_zip, tmp_path, "sidebar_in_blender.py", with_deps=False)
     assert result["registered"]
     assert result["drawn"], f"moodrig's panel was never drawn after clicking {result['clicks']}"
 
@@ -70,9 +60,10 @@ def test_sidebar_tab_is_drawn_in_a_real_window(tmp_path: Path) -> None:
     shutil.copy2(out / "sidebar.png", ARTIFACTS / "sidebar.png")
 
 
-def test_baked_demo_mid_clip_with_panels_open(tmp_path: Path) -> None:
+def test_baked_demo_mid_clip_with_panels_open(built_zip: Path, tmp_path: Path) -> None:
     """The whole product in a real window: analyse, bake (torch inside Blender 3.4), panels."""
-    result, out, stdout = _run_in_window(tmp_path, "baked_demo_in_blender.py", with_deps=True, timeout=480)
+    result, out, stdout = _run_in_window(built_zip, tmp_path, "baked_demo_in_blender.py",
+                                         with_deps=True, timeout=480)
     assert result["analyse"] == ["FINISHED"]
     assert result["bake"] == ["FINISHED"], stdout[-3000:]
     assert result["action"] == "moodrig_DemoRig_behavior"
@@ -82,9 +73,11 @@ def test_baked_demo_mid_clip_with_panels_open(tmp_path: Path) -> None:
     shutil.copy2(out / "baked_demo.png", ARTIFACTS / "baked_demo.png")
 
 
-def test_esc_cancels_a_running_bake_and_leaves_the_scene_unchanged(tmp_path: Path) -> None:
+def test_esc_cancels_a_running_bake_and_leaves_the_scene_unchanged(built_zip: Path,
+                                                                    tmp_path: Path) -> None:
     """The modal bake, started from the UI in a real window, cancelled with Esc mid-way."""
-    r, _, _ = _run_in_window(tmp_path, "cancel_bake_in_blender.py", with_deps=True, timeout=600)
+    r, _, _ = _run_in_window(built_zip, tmp_path, "cancel_bake_in_blender.py", with_deps=True,
+                             timeout=600)
     assert r["invoke"] == ["RUNNING_MODAL"]
     assert "textures" in r["status_at_esc"]
     assert r["after_cancel"] == r["before"], "Esc left the scene changed"
