@@ -10,15 +10,16 @@ import contextlib
 import copy
 import functools
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from ..paths import weights_dir
-from ..weights import load_weights
-from .tflite_net import TfliteNet, build
+from ..weights import check_architecture, load_weights
+from .tflite_net import TfliteNet, build, check_activations
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,15 @@ def manifest_path(spec: ModelSpec, folder: Path | None = None) -> Path:
 
 def load_net(spec: ModelSpec, folder: Path | None = None) -> TfliteNet:
     """Verified load of one network (raises ``WeightsError`` with a fix on any problem)."""
-    tensors, manifest = load_weights(manifest_path(spec, folder), model=spec.model, model_version=spec.version)
-    net = build(manifest["architecture"], tensors)
+    mpath = manifest_path(spec, folder)
+    tensors, manifest = load_weights(mpath, model=spec.model, model_version=spec.version)
+    # The layer list comes from the manifest: an empty copy must hold exactly the stored
+    # tensors and stay within the activation budget before the network is built.
+    arch: Mapping[str, Any] = manifest.get("architecture") or {}
+    check_architecture(lambda: TfliteNet(arch),
+                       {f"layers.{k}": v for k, v in tensors.items()}, mpath,
+                       lambda probe: check_activations(probe, spec.input_size))
+    net = build(arch, tensors)
     for p in net.parameters():
         p.requires_grad_(False)
     return net
