@@ -28,7 +28,8 @@ PRODUCT_FILES = frozenset({
     "LICENSE", "THIRD_PARTY_NOTICES.md",
     # core/
     "core/__init__.py", "core/appearance.py", "core/demo_body.py", "core/demo_timeline.py",
-    "core/detail.py", "core/errors.py", "core/expression.py", "core/fileio.py", "core/image.py",
+    "core/detail.py", "core/errors.py", "core/expression.py", "core/failures.py",
+    "core/fileio.py", "core/image.py", "core/outputs.py",
     "core/canvas.py", "core/editor.py", "core/face_shapes.py", "core/painter.py",
     "core/paths.py", "core/pipeline.py", "core/request.py", "core/rig.py", "core/shapekeys.py",
     "core/steps.py", "core/track.py", "core/weights.py",

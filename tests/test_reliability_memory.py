@@ -142,7 +142,7 @@ def hwm_mb():
 base = hwm_mb()
 on_disk = []
 def progress(p):
-    on_disk.append([p.stage, len(list((folder / "moodrig" / "moodrig_DemoFace" / "cache").glob("*.png")))])
+    on_disk.append([p.stage, len(list((folder / "moodrig-textures" / "scene" / "moodrig_DemoFace" / "cache").glob("*.png")))])
 t0 = time.perf_counter()
 source = {source!r}
 if source:  # the whole job: the video analysed, the shipped AMEE-GAN, the behavior, the writes
