@@ -102,7 +102,7 @@ def check_outputs(args: argparse.Namespace, request: Any) -> tuple[Any, Any]:
     ``moodrig-textures/<out stem>/<face>/`` beside the output, ``//`` relative to the output."""
     outputs = _core("outputs")
     out = Path(os.path.abspath(args.out))
-    folder = request.texture_folder
+    folder = args.texture_folder  # as given: a link is checked as the link, not its target
     if folder is None:
         try:
             folder = outputs.default_texture_folder(out, args.face, out.parent)
@@ -140,7 +140,11 @@ def _run(argv: list[str], package: Any) -> int:
                                   "bpy") from exc
     api = importlib.import_module(f"{from_module}.api")
     if args.scene is not None:
-        bpy.ops.wm.open_mainfile(filepath=str(args.scene.resolve()))
+        try:
+            bpy.ops.wm.open_mainfile(filepath=str(args.scene.resolve()))
+        except RuntimeError as exc:
+            raise errors.InputError(args.scene.resolve(),
+                                    f"Blender cannot open it ({str(exc).strip()})") from exc
     if not any(a.module == from_module for a in bpy.context.preferences.addons):
         package.register()
     track = None
@@ -187,7 +191,7 @@ def _save(bpy: Any, outputs: Any, errors: Any, blend: Any, image: Any) -> Path |
         for leftover in (temporary, Path(f"{temporary}@")):
             leftover.unlink(missing_ok=True)
         if isinstance(exc, RuntimeError):
-            raise errors.OutputError(blend.path, f"could not be saved ({exc})") from exc
+            raise errors.OutputError(blend.path, f"could not be saved ({str(exc).strip()})") from exc
         raise
     return cast("Path | None", outputs.commit(blend, temporary))
 

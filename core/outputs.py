@@ -349,7 +349,7 @@ def _foreign(entry: Path, pattern: re.Pattern[str]) -> str | None:
         for item in it:
             regular = item.is_file(follow_symlinks=False)
             if not regular or not (pattern.fullmatch(item.name) or PART.fullmatch(item.name)):
-                return f"'{entry.name}/{item.name}', which moodrig did not write"
+                return f"'{entry.name}/{item.name}' (not written by moodrig)"
     return None
 
 
