@@ -368,6 +368,25 @@ def test_overwrite_keeps_the_users_file_and_sigint_leaves_no_partial_output(tmp_
 
 
 @pytest.mark.blender
+def test_hostile_weights_fail_the_bake_in_one_line_before_any_texture(tmp_path: Path) -> None:
+    """An AMEE manifest with a million residual blocks (tensors and sha256 intact) given to the
+    bake: one line naming it, exit 1, nothing written (no .blend, no texture folder)."""
+    _bpy()
+    wc = _load("weights_corpus")
+    scene = _scene(tmp_path / "scene.blend")
+    case = next(c for c in wc.CASES if c.name == "amee_n_residual_1e6")
+    manifest = wc.make(case, tmp_path / "weights")
+    before = _tree(tmp_path)
+    proc = _bake(tmp_path, "--scene", str(scene), "--out", "baked.blend", "--weights", str(manifest),
+                 "--face-output", "texture")
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    assert lines[-1].startswith(f"moodrig: error: {manifest}: architecture config is invalid")
+    assert all(line.startswith("moodrig: ") for line in lines)
+    assert _tree(tmp_path) == before
+
+
+@pytest.mark.blender
 def test_an_unsaved_scene_gets_textures_relative_to_the_output(tmp_path: Path) -> None:
     """No --scene (the bpy module's empty file): the sequence path is made relative to the
     output by hand, since Blender can only remap paths that were relative already."""
