@@ -15,7 +15,6 @@ like a module; every command-line failure one line.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import signal
@@ -23,27 +22,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from corpora import load_corpus
+from test_pipeline_blender import _demo_scene, _require_bpy
 
 from moodrig.core import failures, outputs
 from moodrig.core.errors import InputError, OutputError
 
-HERE = Path(__file__).resolve().parent
-
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, HERE / "data" / "bad" / f"{name}.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-OC = _load("output_corpus")
+OC = load_corpus("output_corpus")
 
 
 # --------------------------------------------------------------------------- the corpus
@@ -254,27 +242,6 @@ def test_finetune_cli_fails_in_one_line_as_a_program(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- the bake, end to end
 
 
-def _bpy() -> None:
-    from bpy_runner import bpy_available
-    from components import require_component
-
-    require_component(bpy_available(), "the bpy module (bpy==5.0.1)")
-
-
-def _scene(path: Path) -> Path:
-    from bpy_runner import run_bpy
-
-    run_bpy(f"""
-import bpy, moodrig
-bpy.ops.wm.read_factory_settings(use_empty=True)
-moodrig.register()
-bpy.ops.moodrig.add_demo_character(texture_size=64)
-bpy.ops.wm.save_as_mainfile(filepath={str(path)!r})
-report(1)
-""")
-    return path
-
-
 def _bake(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "moodrig", "bake", "--demo-timeline", "--face", "moodrig_DemoFace",
                            "--armature", "moodrig_DemoRig", "--device", "cpu", "--quant-step", "0.25", *args],
@@ -293,13 +260,13 @@ def test_bake_twice_from_the_scene_folder_writes_beside_the_output(tmp_path: Pat
     broken by what the first wrote (no folder named like the package), replaces its own
     output without --overwrite, and nothing lands beside the input scene; the output .blend
     reaches its textures through a relative path."""
-    _bpy()
+    _require_bpy()
     a, b = tmp_path / "A", tmp_path / "B"
     a.mkdir()
-    _scene(a / "x.blend")
+    _demo_scene(a)
     before = _tree(a)
     for _ in range(2):
-        proc = _bake(a, "--scene", "x.blend", "--out", "../B/y.blend")
+        proc = _bake(a, "--scene", "scene.blend", "--out", "../B/y.blend")
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert "Traceback" not in proc.stderr
     assert _tree(a) == before, "nothing beside the input scene"
@@ -308,9 +275,9 @@ def test_bake_twice_from_the_scene_folder_writes_beside_the_output(tmp_path: Pat
     assert sorted(p.name for p in b.iterdir()) == [".moodrig-outputs.json", "moodrig-textures", "y.blend"]
     # Into the scene's own folder, from there, twice.
     for _ in range(2):
-        proc = _bake(a, "--scene", "x.blend", "--out", "here.blend")
+        proc = _bake(a, "--scene", "scene.blend", "--out", "here.blend")
         assert proc.returncode == 0, proc.stderr[-3000:]
-    assert (a / "x.blend").read_bytes() and _tree(a)["x.blend"] == before["x.blend"]
+    assert _tree(a)["scene.blend"] == before["scene.blend"]
     from bpy_runner import run_bpy
 
     r = run_bpy(f"""
@@ -329,8 +296,8 @@ report(out)
 
 @pytest.mark.blender
 def test_overwrite_keeps_the_users_file_and_sigint_leaves_no_partial_output(tmp_path: Path) -> None:
-    _bpy()
-    scene = _scene(tmp_path / "scene.blend")
+    _require_bpy()
+    scene = _demo_scene(tmp_path)
     out = tmp_path / "out" / "shot.blend"
     out.parent.mkdir()
     out.write_bytes(b"the user's own shot")
@@ -371,9 +338,9 @@ def test_overwrite_keeps_the_users_file_and_sigint_leaves_no_partial_output(tmp_
 def test_hostile_weights_fail_the_bake_in_one_line_before_any_texture(tmp_path: Path) -> None:
     """An AMEE manifest with a million residual blocks (tensors and sha256 intact) given to the
     bake: one line naming it, exit 1, nothing written (no .blend, no texture folder)."""
-    _bpy()
-    wc = _load("weights_corpus")
-    scene = _scene(tmp_path / "scene.blend")
+    _require_bpy()
+    wc = load_corpus("weights_corpus")
+    scene = _demo_scene(tmp_path)
     case = next(c for c in wc.CASES if c.name == "amee_n_residual_1e6")
     manifest = wc.make(case, tmp_path / "weights")
     before = _tree(tmp_path)
@@ -390,7 +357,7 @@ def test_hostile_weights_fail_the_bake_in_one_line_before_any_texture(tmp_path: 
 def test_an_unsaved_scene_gets_textures_relative_to_the_output(tmp_path: Path) -> None:
     """No --scene (the bpy module's empty file): the sequence path is made relative to the
     output by hand, since Blender can only remap paths that were relative already."""
-    _bpy()
+    _require_bpy()
     from bpy_runner import run_bpy
 
     r = run_bpy(f"""

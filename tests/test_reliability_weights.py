@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import torch
+from corpora import load_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -268,20 +269,7 @@ def test_no_code_in_core_or_addon_can_unpickle(repo_root: Path) -> None:
 # --------------------------------------------------------------------------- hostile weights corpus
 
 
-def _weights_corpus() -> Any:
-    import importlib.util
-    import sys
-
-    path = Path(__file__).resolve().parent / "data" / "bad" / "weights_corpus.py"
-    spec = importlib.util.spec_from_file_location("weights_corpus", path)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["weights_corpus"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-WC = _weights_corpus()
+WC = load_corpus("weights_corpus")
 
 
 @pytest.mark.parametrize("case", WC.CASES, ids=lambda c: c.name)
