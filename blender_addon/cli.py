@@ -130,7 +130,8 @@ def _run(argv: list[str], package: Any) -> int:
     if args.scene is not None and not args.scene.is_file():
         raise errors.InputError(args.scene, "scene file does not exist")
     if not args.demo_timeline and args.source is None:
-        raise errors.InputError(None, "give --source (photo, image sequence or video) or --demo-timeline")
+        raise errors.InputError(None, "give --source (photo, image sequence or video) or "
+                                      "--demo-timeline")
     checked, request = check_outputs(args, request)
     try:
         import bpy
@@ -184,14 +185,16 @@ def _save(bpy: Any, outputs: Any, errors: Any, blend: Any, image: Any) -> Path |
     saved = bool(bpy.data.filepath)
     if not saved and image is not None:
         with contextlib.suppress(ValueError):  # another drive on Windows: stays absolute
-            image.filepath = "//" + Path(os.path.relpath(image.filepath, blend.path.parent)).as_posix()
+            relative = Path(os.path.relpath(image.filepath, blend.path.parent))
+            image.filepath = "//" + relative.as_posix()
     try:
         bpy.ops.wm.save_as_mainfile(filepath=str(temporary), copy=True, relative_remap=saved)
     except BaseException as exc:
         for leftover in (temporary, Path(f"{temporary}@")):
             leftover.unlink(missing_ok=True)
         if isinstance(exc, RuntimeError):
-            raise errors.OutputError(blend.path, f"could not be saved ({str(exc).strip()})") from exc
+            problem = f"could not be saved ({str(exc).strip()})"
+            raise errors.OutputError(blend.path, problem) from exc
         raise
     return cast("Path | None", outputs.commit(blend, temporary))
 

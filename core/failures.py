@@ -60,6 +60,7 @@ def crash_log(exc: BaseException, argv: list[str]) -> Path | None:
 
 def run_command(prog: str, main: Callable[[], int], argv: list[str] | None = None) -> int:
     """``main()``'s exit status, every failure turned into one line on stderr (module doc)."""
+
     def say(line: str) -> None:
         print(f"{prog}: {one_line(line)}", file=sys.stderr, flush=True)
 

@@ -67,7 +67,9 @@ OWNED_ENTRIES: dict[str, re.Pattern[str]] = {
 """What moodrig keeps inside a texture folder: entry name → the names of its files."""
 PART = re.compile(r"\..+\.part")
 """Temporary files of moodrig's atomic writes (core/fileio.py)."""
-OVERWRITE_HINT = "give --overwrite to replace it (a numbered backup is kept), or choose another name"
+OVERWRITE_HINT = (
+    "give --overwrite to replace it (a numbered backup is kept), or choose another name"
+)
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,13 @@ class BakeOutputs:
 # --------------------------------------------------------------------------- checks
 
 
-def check_file(path: str | Path, *, overwrite: bool = False, suffixes: tuple[str, ...] = (),
-               cwd: str | Path | None = None) -> FileOutput:
+def check_file(
+    path: str | Path,
+    *,
+    overwrite: bool = False,
+    suffixes: tuple[str, ...] = (),
+    cwd: str | Path | None = None,
+) -> FileOutput:
     """A file output that can be written now: OutputError otherwise (one line)."""
     p = _absolute(path)
     if p.name in ("", ".", "..") or str(path).endswith(("/", os.sep)):
@@ -113,19 +120,27 @@ def check_file(path: str | Path, *, overwrite: bool = False, suffixes: tuple[str
     if suffixes and p.suffix.lower() not in suffixes:
         raise OutputError(p, f"must end in {' or '.join(suffixes)}")
     if p.name == LEDGER:
-        raise OutputError(p, "is the name of moodrig's own list of its outputs; choose another name")
+        raise OutputError(
+            p, "is the name of moodrig's own list of its outputs; choose another name"
+        )
     _check_name_length(p)
     check_shadowing(p, cwd=cwd)
     existing = _existing_file(p)
     _check_parent(p.parent, p)
     if existing == "user" and not overwrite:
-        raise OutputError(p, f"exists and moodrig did not write it (or it was changed since); "
-                             f"{OVERWRITE_HINT}")
+        raise OutputError(
+            p, f"exists and moodrig did not write it (or it was changed since); {OVERWRITE_HINT}"
+        )
     return FileOutput(p, overwrite, existing)
 
 
-def check_folder(path: str | Path, *, overwrite: bool = False, cwd: str | Path | None = None,
-                 owned: Mapping[str, re.Pattern[str]] = OWNED_ENTRIES) -> FolderOutput:
+def check_folder(
+    path: str | Path,
+    *,
+    overwrite: bool = False,
+    cwd: str | Path | None = None,
+    owned: Mapping[str, re.Pattern[str]] = OWNED_ENTRIES,
+) -> FolderOutput:
     """A folder that can be written now (by default a texture folder, whose ``owned`` entries
     must hold only moodrig's files): OutputError otherwise (one line)."""
     p = _absolute(path)
@@ -144,23 +159,32 @@ def check_folder(path: str | Path, *, overwrite: bool = False, cwd: str | Path |
         if foreign is None:
             continue
         if not overwrite:
-            raise OutputError(p, f"holds {foreign} where moodrig keeps its textures; give "
-                                 f"--overwrite to move '{name}' aside (kept as {name}.1, or the "
-                                 "next free number), or choose another folder")
+            raise OutputError(
+                p,
+                f"holds {foreign} where moodrig keeps its textures; give "
+                f"--overwrite to move '{name}' aside (kept as {name}.1, or the "
+                "next free number), or choose another folder",
+            )
         move.append(name)
     return FolderOutput(p, tuple(move))
 
 
-def check_bake_outputs(out: str | Path, textures: str | Path, *, overwrite: bool = False,
-                       cwd: str | Path | None = None) -> BakeOutputs:
+def check_bake_outputs(
+    out: str | Path, textures: str | Path, *, overwrite: bool = False, cwd: str | Path | None = None
+) -> BakeOutputs:
     """The bake's .blend and texture folder, checked together before any work."""
     blend = check_file(out, overwrite=overwrite, suffixes=(".blend",), cwd=cwd)
     folder = check_folder(textures, overwrite=overwrite, cwd=cwd)
     owned = [folder.path / name for name in OWNED_ENTRIES]
-    if (blend.path == folder.path or blend.path in folder.path.parents
-            or any(o == blend.path or o in blend.path.parents for o in owned)):
-        raise OutputError(blend.path, f"lies where the textures go ({folder.path}); choose "
-                                      "another name or texture folder")
+    if (
+        blend.path == folder.path
+        or blend.path in folder.path.parents
+        or any(o == blend.path or o in blend.path.parents for o in owned)
+    ):
+        raise OutputError(
+            blend.path,
+            f"lies where the textures go ({folder.path}); choose another name or texture folder",
+        )
     return BakeOutputs(blend, folder)
 
 
@@ -177,9 +201,12 @@ def check_shadowing(path: Path, *, cwd: str | Path | None = None, folder: bool =
     top = rel.parts[0]
     module = _module_name(top, is_file=len(rel.parts) == 1 and not folder)
     if module is not None and _importable(module):
-        raise OutputError(path, f"would create '{top}' in the folder moodrig runs from, which "
-                                f"hides the Python module '{module}' from Python started there "
-                                "(python -m moodrig too); choose another name")
+        raise OutputError(
+            path,
+            f"would create '{top}' in the folder moodrig runs from, which "
+            f"hides the Python module '{module}' from Python started there "
+            "(python -m moodrig too); choose another name",
+        )
 
 
 def default_texture_folder(blend: Path | None, face_name: str, fallback: Path) -> Path:
@@ -253,8 +280,10 @@ def record(path: Path, digest: str | None = None) -> None:
     entries = {name: e for name, e in _ledger(folder).items() if (folder / name).is_file()}
     try:
         entries[path.name] = {"sha256": digest or _sha256(path), "bytes": path.stat().st_size}
-        atomic_write_text(folder / LEDGER, json.dumps({"format": 1, "files": entries},
-                                                       indent=1, sort_keys=True) + "\n")
+        atomic_write_text(
+            folder / LEDGER,
+            json.dumps({"format": 1, "files": entries}, indent=1, sort_keys=True) + "\n",
+        )
     except OSError:
         pass
 

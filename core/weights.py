@@ -133,7 +133,8 @@ def read_manifest(manifest_path: str | Path) -> dict[str, Any]:
     for key in ("format_version", "model", "model_version", "file", "sha256", "bytes", "tensors"):
         if key not in manifest:
             raise WeightsError(mpath, f"manifest lacks the field '{key}'", REEXPORT_FIX)
-    if manifest["format_version"] != MANIFEST_FORMAT or isinstance(manifest["format_version"], bool):
+    version = manifest["format_version"]
+    if version != MANIFEST_FORMAT or isinstance(version, bool):
         raise WeightsError(
             mpath,
             f"manifest format version {manifest['format_version']!r} is not the supported {MANIFEST_FORMAT}",
@@ -264,7 +265,8 @@ def content_id(architecture: Mapping[str, Any], tensors: Mapping[str, torch.Tens
     return h.hexdigest()[:12]
 
 
-def check_state(module: torch.nn.Module, tensors: Mapping[str, torch.Tensor], manifest_path: Path) -> None:
+def check_state(module: torch.nn.Module, tensors: Mapping[str, torch.Tensor],
+                manifest_path: Path) -> None:
     """WeightsError unless ``tensors`` are exactly the module's state (names and shapes;
     BatchNorm step counters are not stored). Works on a module on the meta device."""
     expected = {name: t.shape for name, t in module.state_dict().items() if not name.endswith("num_batches_tracked")}
@@ -301,10 +303,12 @@ def _architecture_step(step: Callable[[], T], manifest_path: Path) -> T:
     except Exception as exc:  # the architecture comes from a file: any failure is its fault
         plain = isinstance(exc, (TypeError, ValueError))
         problem = (str(exc) if plain else f"{type(exc).__name__}: {exc}")[:200]
-        raise WeightsError(manifest_path, f"architecture config is invalid ({problem})", REEXPORT_FIX) from exc
+        raise WeightsError(manifest_path, f"architecture config is invalid ({problem})",
+                           REEXPORT_FIX) from exc
 
 
-def load_stored_state(module: torch.nn.Module, tensors: Mapping[str, torch.Tensor], manifest_path: Path) -> None:
+def load_stored_state(module: torch.nn.Module, tensors: Mapping[str, torch.Tensor],
+                      manifest_path: Path) -> None:
     """Load stored tensors into ``module`` as float32, after checking that names and shapes are
     exactly the architecture's (BatchNorm step counters are not stored)."""
     check_state(module, tensors, manifest_path)

@@ -88,7 +88,8 @@ def test_bake_writes_both_tracks_and_rebake_is_idempotent(tmp_path: Path) -> Non
     if tuple(r["version"][:2]) >= (4, 4):
         assert r["slots"] == 1, "slotted action path on 4.4+/5.0"
     assert r["action_tag"] == "behavior_action"
-    assert r["image_source"] == "SEQUENCE" and r["image_path"].startswith("//moodrig-textures/scene/")
+    assert r["image_source"] == "SEQUENCE"
+    assert r["image_path"].startswith("//moodrig-textures/scene/")
     assert r["frame_duration"] == r["n_frames"] == r["frames"] == 96
     assert r["auto_refresh"]
     assert r["distinct"] < r["n_frames"] / 2, "held expressions must not cost new textures"
@@ -99,7 +100,8 @@ def test_bake_writes_both_tracks_and_rebake_is_idempotent(tmp_path: Path) -> Non
     assert r["first"] == r["second"], "re-running replaces moodrig's own datablocks, nothing piles up"
     assert r["same_keys"] and r["same_bytes"]
     assert r["sync"]["onset_f1"] is not None and 0.0 <= r["sync"]["allowed_fraction"] <= 1.0
-    assert Path(r["folder"]) == (tmp_path / "moodrig-textures" / "scene" / "moodrig_DemoFace").resolve()
+    folder = tmp_path / "moodrig-textures" / "scene" / "moodrig_DemoFace"
+    assert Path(r["folder"]) == folder.resolve()
 
 
 RELOAD = """

@@ -66,7 +66,8 @@ def test_cli_bakes_a_video_through_the_bpy_module(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert out.is_file()
     assert "moodrig:" in proc.stderr and "textures" in proc.stderr  # progress on stderr
-    frames = sorted((tmp_path / "moodrig-textures" / "baked" / "moodrig_DemoFace" / "sequence").glob("frame_*.png"))
+    sequence = tmp_path / "moodrig-textures" / "baked" / "moodrig_DemoFace" / "sequence"
+    frames = sorted(sequence.glob("frame_*.png"))
     assert len(frames) == 48
     r = run_bpy(f"""
 import bpy

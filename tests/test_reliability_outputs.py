@@ -49,14 +49,24 @@ def test_output_corpus_case_is_refused_in_one_line_and_changes_nothing(case: Any
     _tools()
     row = OC.run(case)
     assert row["problem"] == "", row
-    assert str(Path(OC.tempfile.gettempdir())) in row["message"] or "--stem" in row["message"] \
-        or "/proc/" in row["message"], f"the line names the path: {row}"
+    assert (
+        str(Path(OC.tempfile.gettempdir())) in row["message"]
+        or "--stem" in row["message"]
+        or "/proc/" in row["message"]
+    ), f"the line names the path: {row}"
 
 
 def test_output_corpus_covers_every_class() -> None:
     classes = {c.cls for c in OC.CASES}
-    assert classes >= {"folder where a file should be", "file where a folder should be", "read-only",
-                       "existing user file", "shadowing name", "wrong kind", "one-line errors"}
+    assert classes >= {
+        "folder where a file should be",
+        "file where a folder should be",
+        "read-only",
+        "existing user file",
+        "shadowing name",
+        "wrong kind",
+        "one-line errors",
+    }
     assert {c.command for c in OC.CASES} == {"bake", "face", "finetune"}
     assert any(c.as_nobody for c in OC.CASES), "a read-only folder by permission bits"
     names = [c.name for c in OC.CASES]
@@ -79,7 +89,9 @@ def test_the_immutable_folder_really_refuses_root(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- core/outputs.py
 
 
-def test_a_user_file_is_replaced_only_with_overwrite_and_kept_as_numbered_backups(tmp_path: Path) -> None:
+def test_a_user_file_is_replaced_only_with_overwrite_and_kept_as_numbered_backups(
+    tmp_path: Path,
+) -> None:
     target = tmp_path / "shot.blend"
     target.write_bytes(b"user 1")
     (tmp_path / "shot.1.blend").write_bytes(b"an older backup of the user's")
@@ -101,7 +113,11 @@ def test_a_user_file_is_replaced_only_with_overwrite_and_kept_as_numbered_backup
     with pytest.raises(OutputError, match="changed since"):
         outputs.check_file(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        ".moodrig-outputs.json", "shot.1.blend", "shot.2.blend", "shot.blend"]
+        ".moodrig-outputs.json",
+        "shot.1.blend",
+        "shot.2.blend",
+        "shot.blend",
+    ]
 
 
 def test_a_file_that_appears_during_the_work_is_not_replaced(tmp_path: Path) -> None:
@@ -126,7 +142,9 @@ def test_a_damaged_ledger_only_makes_moodrig_ask(tmp_path: Path, ledger: bytes) 
     assert target.read_bytes() == b"moodrig"
 
 
-def test_a_backup_is_a_copy_where_hard_links_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_backup_is_a_copy_where_hard_links_fail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "a.json"
     target.write_bytes(b"user")
 
@@ -134,7 +152,10 @@ def test_a_backup_is_a_copy_where_hard_links_fail(tmp_path: Path, monkeypatch: p
         raise OSError(1, "Operation not permitted")
 
     monkeypatch.setattr(os, "link", no_links)
-    assert outputs.write_file(outputs.check_file(target, overwrite=True), b"new") == tmp_path / "a.1.json"
+    assert (
+        outputs.write_file(outputs.check_file(target, overwrite=True), b"new")
+        == tmp_path / "a.1.json"
+    )
     assert (tmp_path / "a.1.json").read_bytes() == b"user" and target.read_bytes() == b"new"
 
 
@@ -162,7 +183,10 @@ def test_the_default_texture_folder_is_no_identifier_and_stays_inside(tmp_path: 
     assert folder.parent.parent == (tmp_path / outputs.TEXTURE_ROOT).resolve()
     assert folder.parent.name == "shot_010-" + folder.parent.name.split("-")[-1]
     assert not outputs.TEXTURE_ROOT.isidentifier()
-    assert outputs.default_texture_folder(None, "Face", tmp_path) == (tmp_path / outputs.TEXTURE_ROOT / "Face").resolve()
+    assert (
+        outputs.default_texture_folder(None, "Face", tmp_path)
+        == (tmp_path / outputs.TEXTURE_ROOT / "Face").resolve()
+    )
 
 
 def test_texture_folder_with_moodrig_files_only_is_accepted(tmp_path: Path) -> None:
@@ -191,14 +215,16 @@ def _run(fn: Any, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
     return code, [line for line in err.splitlines() if line.strip()]
 
 
-def test_every_kind_of_failure_is_one_line(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-                                           tmp_path: Path) -> None:
+def test_every_kind_of_failure_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setattr(failures.tempfile, "gettempdir", lambda: str(tmp_path))
     monkeypatch.delenv(failures.DEBUG_ENV, raising=False)
 
     def raiser(exc: BaseException) -> Any:
         def fn() -> int:
             raise exc
+
         return fn
 
     code, lines = _run(raiser(InputError("/x/clip.mp4", "cannot be opened\nsecond line")), capsys)
@@ -215,26 +241,50 @@ def test_every_kind_of_failure_is_one_line(capsys: pytest.CaptureFixture[str], m
     assert code == 1 and len(lines) == 1 and "internal error: ZeroDivisionError" in lines[0]
     assert "please report it with" in lines[0]
     (log,) = tmp_path.glob("moodrig-crash-*.log")
-    assert log.name in lines[0] and "Traceback" in log.read_text() and "ZeroDivisionError" in log.read_text()
+    assert (
+        log.name in lines[0]
+        and "Traceback" in log.read_text()
+        and "ZeroDivisionError" in log.read_text()
+    )
     monkeypatch.setenv(failures.DEBUG_ENV, "1")
     code, lines = _run(raiser(ZeroDivisionError("division by zero")), capsys)
-    assert code == 1 and lines[0].startswith("prog: internal error") and "Traceback (most recent call last):" in lines
+    assert (
+        code == 1
+        and lines[0].startswith("prog: internal error")
+        and "Traceback (most recent call last):" in lines
+    )
 
 
 def test_usage_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     from moodrig.cli import build_parser
 
     with pytest.raises(SystemExit) as info:
-        build_parser().parse_args(["bake", "--face", "F", "--armature", "R", "--out", "o.blend", "--seed", "x"])
+        build_parser().parse_args(
+            ["bake", "--face", "F", "--armature", "R", "--out", "o.blend", "--seed", "x"]
+        )
     assert info.value.code == 2
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert len(lines) == 1 and "--seed" in lines[0] and "see --help" in lines[0]
 
 
 def test_finetune_cli_fails_in_one_line_as_a_program(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "moodrig.weights_tools.amee_finetune", "--neutral",
-                           str(tmp_path / "missing.png"), "--sheet", str(tmp_path / "s.json"), "--out", str(tmp_path / "o")],
-                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "moodrig.weights_tools.amee_finetune",
+            "--neutral",
+            str(tmp_path / "missing.png"),
+            "--sheet",
+            str(tmp_path / "s.json"),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 1 and len(lines) == 1 and "missing.png" in lines[0], proc.stderr
 
@@ -243,10 +293,29 @@ def test_finetune_cli_fails_in_one_line_as_a_program(tmp_path: Path) -> None:
 
 
 def _bake(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "moodrig", "bake", "--demo-timeline", "--face", "moodrig_DemoFace",
-                           "--armature", "moodrig_DemoRig", "--device", "cpu", "--quant-step", "0.25", *args],
-                          capture_output=True, text=True, timeout=600, cwd=cwd,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "moodrig",
+            "bake",
+            "--demo-timeline",
+            "--face",
+            "moodrig_DemoFace",
+            "--armature",
+            "moodrig_DemoRig",
+            "--device",
+            "cpu",
+            "--quant-step",
+            "0.25",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
 
 
 def _tree(root: Path) -> dict[str, str]:
@@ -270,9 +339,15 @@ def test_bake_twice_from_the_scene_folder_writes_beside_the_output(tmp_path: Pat
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert "Traceback" not in proc.stderr
     assert _tree(a) == before, "nothing beside the input scene"
-    frames = sorted((b / "moodrig-textures" / "y" / "moodrig_DemoFace" / "sequence").glob("frame_*.png"))
+    frames = sorted(
+        (b / "moodrig-textures" / "y" / "moodrig_DemoFace" / "sequence").glob("frame_*.png")
+    )
     assert len(frames) == 240
-    assert sorted(p.name for p in b.iterdir()) == [".moodrig-outputs.json", "moodrig-textures", "y.blend"]
+    assert sorted(p.name for p in b.iterdir()) == [
+        ".moodrig-outputs.json",
+        "moodrig-textures",
+        "y.blend",
+    ]
     # Into the scene's own folder, from there, twice.
     for _ in range(2):
         proc = _bake(a, "--scene", "scene.blend", "--out", "here.blend")
@@ -290,8 +365,14 @@ for name in ("B/y.blend", "A/here.blend"):
     out[name] = [image.filepath, Path(bpy.path.abspath(image.filepath)).is_file()]
 report(out)
 """)
-    assert r["B/y.blend"] == ["//moodrig-textures/y/moodrig_DemoFace/sequence/frame_00001.png", True]
-    assert r["A/here.blend"] == ["//moodrig-textures/here/moodrig_DemoFace/sequence/frame_00001.png", True]
+    assert r["B/y.blend"] == [
+        "//moodrig-textures/y/moodrig_DemoFace/sequence/frame_00001.png",
+        True,
+    ]
+    assert r["A/here.blend"] == [
+        "//moodrig-textures/here/moodrig_DemoFace/sequence/frame_00001.png",
+        True,
+    ]
 
 
 @pytest.mark.blender
@@ -312,10 +393,31 @@ def test_overwrite_keeps_the_users_file_and_sigint_leaves_no_partial_output(tmp_
     # Ctrl-C in the middle of a bake onto moodrig's own output: exit 130, one line, the
     # previous output untouched, no temporary file left.
     previous = out.read_bytes()
-    child = subprocess.Popen([sys.executable, "-m", "moodrig", "bake", "--demo-timeline", "--face", "moodrig_DemoFace",
-                              "--armature", "moodrig_DemoRig", "--device", "cpu", "--scene", str(scene),
-                              "--out", str(out), "--quant-step", "0.02"],
-                             stderr=subprocess.PIPE, text=True, cwd=tmp_path, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "moodrig",
+            "bake",
+            "--demo-timeline",
+            "--face",
+            "moodrig_DemoFace",
+            "--armature",
+            "moodrig_DemoRig",
+            "--device",
+            "cpu",
+            "--scene",
+            str(scene),
+            "--out",
+            str(out),
+            "--quant-step",
+            "0.02",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     assert child.stderr is not None
     lines = []
     for line in child.stderr:
@@ -330,8 +432,12 @@ def test_overwrite_keeps_the_users_file_and_sigint_leaves_no_partial_output(tmp_
     said = [line for line in rest.splitlines() if line.strip()]
     assert "Traceback" not in rest and said[-1] == "moodrig: interrupted", rest
     assert out.read_bytes() == previous
-    assert sorted(p.name for p in out.parent.iterdir()) == [".moodrig-outputs.json", "moodrig-textures",
-                                                            "shot.1.blend", "shot.blend"]
+    assert sorted(p.name for p in out.parent.iterdir()) == [
+        ".moodrig-outputs.json",
+        "moodrig-textures",
+        "shot.1.blend",
+        "shot.blend",
+    ]
 
 
 @pytest.mark.blender
@@ -344,8 +450,17 @@ def test_hostile_weights_fail_the_bake_in_one_line_before_any_texture(tmp_path: 
     case = next(c for c in wc.CASES if c.name == "amee_n_residual_1e6")
     manifest = wc.make(case, tmp_path / "weights")
     before = _tree(tmp_path)
-    proc = _bake(tmp_path, "--scene", str(scene), "--out", "baked.blend", "--weights", str(manifest),
-                 "--face-output", "texture")
+    proc = _bake(
+        tmp_path,
+        "--scene",
+        str(scene),
+        "--out",
+        "baked.blend",
+        "--weights",
+        str(manifest),
+        "--face-output",
+        "texture",
+    )
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
     assert lines[-1].startswith(f"moodrig: error: {manifest}: architecture config is invalid")
@@ -369,12 +484,16 @@ moodrig.register()
 bpy.ops.moodrig.add_demo_character(texture_size=64)
 moodrig.unregister()  # the command line registers the add-on itself
 out = Path({str(tmp_path)!r}) / "sub" / "fresh.blend"
-code = cli.run(["bake", "--demo-timeline", "--face", "moodrig_DemoFace", "--armature", "moodrig_DemoRig",
-                "--device", "cpu", "--quant-step", "0.25", "--out", str(out)], moodrig)
+code = cli.run(["bake", "--demo-timeline", "--face", "moodrig_DemoFace",
+                "--armature", "moodrig_DemoRig", "--device", "cpu", "--quant-step", "0.25",
+                "--out", str(out)], moodrig)
 bpy.ops.wm.open_mainfile(filepath=str(out))
 image = next(i for i in bpy.data.images if i.source == "SEQUENCE")
-report(dict(code=code, path=image.filepath, exists=Path(bpy.path.abspath(image.filepath)).is_file()))
+exists = Path(bpy.path.abspath(image.filepath)).is_file()
+report(dict(code=code, path=image.filepath, exists=exists))
 """)
-    assert r == {"code": 0, "path": "//moodrig-textures/fresh/moodrig_DemoFace/sequence/frame_00001.png",
-                 "exists": True}
-
+    assert r == {
+        "code": 0,
+        "path": "//moodrig-textures/fresh/moodrig_DemoFace/sequence/frame_00001.png",
+        "exists": True,
+    }

@@ -307,7 +307,8 @@ import tempfile
 from pathlib import Path
 import weights_corpus as wc
 def hwm():
-    return int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]) / 1024
+    status = open("/proc/self/status").read().splitlines()
+    return int(next(l for l in status if l.startswith("VmHWM")).split()[1]) / 1024
 with tempfile.TemporaryDirectory() as tmp:
     wc.run(wc.CASES[0], Path(tmp) / "warm")  # imports and the first export
     base = hwm()
@@ -329,7 +330,8 @@ INFLATABLE = {
 }
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_architecture_number_loads_or_is_refused_quickly(
         tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
@@ -337,9 +339,11 @@ def test_any_architecture_number_loads_or_is_refused_quickly(
 
     model = data.draw(st.sampled_from(sorted(INFLATABLE)), label="model")
     name = data.draw(st.sampled_from(INFLATABLE[model]), label="field")
-    number = st.one_of(st.integers(-2, 2 ** 70), st.sampled_from([10 ** 6, 10 ** 9, 2 ** 31, 2 ** 63]),
-                       st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.none(), st.text(max_size=3))
-    value = data.draw(st.lists(number, max_size=12) if "channels" in name else number, label="value")
+    number = st.one_of(st.integers(-2, 2**70), st.sampled_from([10**6, 10**9, 2**31, 2**63]),
+                       st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.none(),
+                       st.text(max_size=3))
+    values = st.lists(number, max_size=12) if "channels" in name else number
+    value = data.draw(values, label="value")
     folder = tmp_path_factory.mktemp(model)
     manifest = WC.export(model, folder)
     WC.arch(**{name: value})(folder)

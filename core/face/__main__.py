@@ -110,7 +110,8 @@ def analyze(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = ArgumentParser(prog="python -m moodrig.core.face", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = ArgumentParser(prog="python -m moodrig.core.face", description=__doc__,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="command", required=True)
     a = sub.add_parser("analyze", help="analyse a photo, video or numbered image sequence")
     a.add_argument("input", help="image, video, folder of images or printf pattern (frame_%%04d.png)")
@@ -122,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--person-baseline", action="store_true",
                    help="video: make the values relative to the person's own neutral, learnt over the clip")
     a.add_argument("--overwrite", action="store_true",
-                   help="replace --json/--overlay files moodrig did not write (kept as name.1.json)")
+                   help="replace --json/--overlay files moodrig did not write "
+                        "(kept as name.1.json)")
     args = ap.parse_args(argv)
     return run_command(ap.prog, lambda: analyze(args), argv)
 

@@ -93,10 +93,22 @@ class OutputCase:
 
 def bake(*extra: str, out: str = "baked.blend") -> Setup:
     """The bake of the user's scene (``scene.blend``) into ``out``; ``extra`` flags."""
+
     def setup(ws: Workspace) -> list[str]:
         ws.file("scene.blend")
-        return ["--scene", "scene.blend", "--demo-timeline", "--face", "Face", "--armature", "Rig",
-                "--out", out, *extra]
+        return [
+            "--scene",
+            "scene.blend",
+            "--demo-timeline",
+            "--face",
+            "Face",
+            "--armature",
+            "Rig",
+            "--out",
+            out,
+            *extra,
+        ]
+
     return setup
 
 
@@ -104,6 +116,7 @@ def face(*extra: str) -> Setup:
     def setup(ws: Workspace) -> list[str]:
         shutil.copy(SAMPLE_FACE, ws.root / "photo.jpg")
         return ["photo.jpg", *extra]
+
     return setup
 
 
@@ -112,14 +125,17 @@ def finetune(*extra: str) -> Setup:
         ws.file("neutral.png")
         ws.file("labels.json", b"[]")
         return ["--neutral", "neutral.png", "--sheet", "labels.json", *extra]
+
     return setup
 
 
 def then(first: Callable[[Workspace], object], setup: Setup) -> Setup:
     """``first(ws)`` (occupy a path), then ``setup``."""
+
     def both(ws: Workspace) -> list[str]:
         first(ws)
         return setup(ws)
+
     return both
 
 
@@ -137,15 +153,19 @@ def link(name: str, target: str) -> Callable[[Workspace], object]:
 
 def nobody_folder(name: str) -> Callable[[Workspace], object]:
     """A folder owned by root, mode 0755: the unprivileged user cannot write in it."""
+
     def make(ws: Workspace) -> None:
         os.chmod(ws.folder(name), 0o755)
+
     return make
 
 
 def owned_by_nobody(name: str) -> Callable[[Workspace], object]:
     """A folder the unprivileged user may write in (where its other outputs go)."""
+
     def make(ws: Workspace) -> None:
         os.chown(ws.folder(name), 65534, 65534)
+
     return make
 
 
@@ -153,116 +173,353 @@ LONG = "x" * 250 + ".blend"
 
 CASES: list[OutputCase] = [
     # The baked .blend (--out).
-    OutputCase("out_is_a_folder", "folder where a file should be", "bake",
-               then(lambda ws: ws.folder("baked.blend"), bake()), "is a folder"),
-    OutputCase("out_parent_is_a_file", "file where a folder should be", "bake",
-               then(lambda ws: ws.file("renders"), bake(out="renders/baked.blend")), "is a file"),
-    OutputCase("out_grandparent_is_a_file", "file where a folder should be", "bake",
-               then(lambda ws: ws.file("renders"), bake(out="renders/a/b/baked.blend")), "cannot be made"),
-    OutputCase("out_in_immutable_folder", "read-only", "bake",
-               then(readonly("ro"), bake(out="ro/baked.blend")), "not writable"),
-    OutputCase("out_below_immutable_folder", "read-only", "bake",
-               then(readonly("ro"), bake(out="ro/new/baked.blend")), "not writable"),
-    OutputCase("out_in_proc", "read-only", "bake", bake(out="/proc/moodrig-baked.blend"), "not writable"),
-    OutputCase("out_in_root_owned_folder_as_nobody", "read-only", "bake",
-               then(nobody_folder("shared"), bake(out="shared/baked.blend")), "not writable",
-               as_nobody=True),
-    OutputCase("out_existing_user_file", "existing user file", "bake",
-               then(lambda ws: ws.file("baked.blend"), bake()), "moodrig did not write it"),
-    OutputCase("out_is_the_scene", "existing user file", "bake", bake(out="scene.blend"),
-               "moodrig did not write it"),
-    OutputCase("out_link_to_user_file", "existing user file", "bake",
-               then(lambda ws: (ws.file("mine.blend"), link("baked.blend", "mine.blend")(ws)), bake()),
-               "moodrig did not write it"),
-    OutputCase("out_dangling_link", "existing user file", "bake",
-               then(link("baked.blend", "/nonexistent/x.blend"), bake()), "moodrig did not write it"),
-    OutputCase("out_forged_ledger", "existing user file", "bake",
-               then(lambda ws: (ws.file("baked.blend"), ws.file(".moodrig-outputs.json", json.dumps(
-                   {"format": 1, "files": {"baked.blend": {"sha256": "0" * 64, "bytes": 21}}}).encode())),
-                    bake()), "moodrig did not write it"),
-    OutputCase("out_is_a_fifo", "not a regular file", "bake", then(fifo("baked.blend"), bake()),
-               "not a regular file"),
-    OutputCase("out_not_a_blend", "wrong kind", "bake", bake(out="baked.png"), "must end in .blend"),
+    OutputCase(
+        "out_is_a_folder",
+        "folder where a file should be",
+        "bake",
+        then(lambda ws: ws.folder("baked.blend"), bake()),
+        "is a folder",
+    ),
+    OutputCase(
+        "out_parent_is_a_file",
+        "file where a folder should be",
+        "bake",
+        then(lambda ws: ws.file("renders"), bake(out="renders/baked.blend")),
+        "is a file",
+    ),
+    OutputCase(
+        "out_grandparent_is_a_file",
+        "file where a folder should be",
+        "bake",
+        then(lambda ws: ws.file("renders"), bake(out="renders/a/b/baked.blend")),
+        "cannot be made",
+    ),
+    OutputCase(
+        "out_in_immutable_folder",
+        "read-only",
+        "bake",
+        then(readonly("ro"), bake(out="ro/baked.blend")),
+        "not writable",
+    ),
+    OutputCase(
+        "out_below_immutable_folder",
+        "read-only",
+        "bake",
+        then(readonly("ro"), bake(out="ro/new/baked.blend")),
+        "not writable",
+    ),
+    OutputCase(
+        "out_in_proc", "read-only", "bake", bake(out="/proc/moodrig-baked.blend"), "not writable"
+    ),
+    OutputCase(
+        "out_in_root_owned_folder_as_nobody",
+        "read-only",
+        "bake",
+        then(nobody_folder("shared"), bake(out="shared/baked.blend")),
+        "not writable",
+        as_nobody=True,
+    ),
+    OutputCase(
+        "out_existing_user_file",
+        "existing user file",
+        "bake",
+        then(lambda ws: ws.file("baked.blend"), bake()),
+        "moodrig did not write it",
+    ),
+    OutputCase(
+        "out_is_the_scene",
+        "existing user file",
+        "bake",
+        bake(out="scene.blend"),
+        "moodrig did not write it",
+    ),
+    OutputCase(
+        "out_link_to_user_file",
+        "existing user file",
+        "bake",
+        then(lambda ws: (ws.file("mine.blend"), link("baked.blend", "mine.blend")(ws)), bake()),
+        "moodrig did not write it",
+    ),
+    OutputCase(
+        "out_dangling_link",
+        "existing user file",
+        "bake",
+        then(link("baked.blend", "/nonexistent/x.blend"), bake()),
+        "moodrig did not write it",
+    ),
+    OutputCase(
+        "out_forged_ledger",
+        "existing user file",
+        "bake",
+        then(
+            lambda ws: (
+                ws.file("baked.blend"),
+                ws.file(
+                    ".moodrig-outputs.json",
+                    json.dumps(
+                        {"format": 1, "files": {"baked.blend": {"sha256": "0" * 64, "bytes": 21}}}
+                    ).encode(),
+                ),
+            ),
+            bake(),
+        ),
+        "moodrig did not write it",
+    ),
+    OutputCase(
+        "out_is_a_fifo",
+        "not a regular file",
+        "bake",
+        then(fifo("baked.blend"), bake()),
+        "not a regular file",
+    ),
+    OutputCase(
+        "out_not_a_blend", "wrong kind", "bake", bake(out="baked.png"), "must end in .blend"
+    ),
     OutputCase("out_name_too_long", "wrong kind", "bake", bake(out=LONG), "too long"),
-    OutputCase("out_is_the_ledger", "wrong kind", "bake", bake(out=".moodrig-outputs.json"),
-               "must end in .blend"),
-    OutputCase("out_folder_shadows_moodrig", "shadowing name", "bake", bake(out="moodrig/baked.blend"),
-               "hides the Python module 'moodrig'"),
-    OutputCase("out_folder_shadows_numpy", "shadowing name", "bake", bake(out="numpy/baked.blend"),
-               "hides the Python module 'numpy'"),
+    OutputCase(
+        "out_is_the_ledger",
+        "wrong kind",
+        "bake",
+        bake(out=".moodrig-outputs.json"),
+        "must end in .blend",
+    ),
+    OutputCase(
+        "out_folder_shadows_moodrig",
+        "shadowing name",
+        "bake",
+        bake(out="moodrig/baked.blend"),
+        "hides the Python module 'moodrig'",
+    ),
+    OutputCase(
+        "out_folder_shadows_numpy",
+        "shadowing name",
+        "bake",
+        bake(out="numpy/baked.blend"),
+        "hides the Python module 'numpy'",
+    ),
     # The texture folder (--textures).
-    OutputCase("textures_is_a_file", "file where a folder should be", "bake",
-               then(lambda ws: ws.file("tex"), bake("--textures", "tex")), "not a folder"),
-    OutputCase("textures_parent_is_a_file", "file where a folder should be", "bake",
-               then(lambda ws: ws.file("tex"), bake("--textures", "tex/face")), "is a file"),
-    OutputCase("textures_sequence_is_a_file", "file where a folder should be", "bake",
-               then(lambda ws: ws.file("tex/sequence"), bake("--textures", "tex")), "a file named 'sequence'"),
-    OutputCase("textures_default_root_is_a_file", "file where a folder should be", "bake",
-               then(lambda ws: ws.file("moodrig-textures"), bake()), "is a file"),
-    OutputCase("textures_dangling_link", "file where a folder should be", "bake",
-               then(link("tex", "/nonexistent/tex"), bake("--textures", "tex")), "broken link"),
-    OutputCase("textures_immutable", "read-only", "bake",
-               then(readonly("tex"), bake("--textures", "tex")), "not writable"),
-    OutputCase("textures_below_immutable", "read-only", "bake",
-               then(readonly("ro"), bake("--textures", "ro/tex")), "not writable"),
-    OutputCase("textures_in_proc", "read-only", "bake", bake("--textures", "/proc/moodrig-tex"),
-               "not writable"),
-    OutputCase("textures_in_root_owned_folder_as_nobody", "read-only", "bake",
-               then(nobody_folder("shared"), then(owned_by_nobody("mine"),
-                                                  bake("--textures", "shared/tex", out="mine/baked.blend"))),
-               "not writable", as_nobody=True),
-    OutputCase("textures_hold_user_frames", "existing user file", "bake",
-               then(lambda ws: ws.file("tex/sequence/notes.txt"), bake("--textures", "tex")),
-               "not written by moodrig"),
-    OutputCase("textures_hold_user_cache", "existing user file", "bake",
-               then(lambda ws: ws.file("tex/cache/render.exr"), bake("--textures", "tex")),
-               "not written by moodrig"),
-    OutputCase("textures_are_the_out", "wrong kind", "bake", bake("--textures", "baked.blend"),
-               "lies where the textures go"),
-    OutputCase("out_inside_texture_sequence", "wrong kind", "bake",
-               bake("--textures", "tex", out="tex/sequence/baked.blend"), "lies where the textures go"),
-    OutputCase("textures_shadow_torch", "shadowing name", "bake", bake("--textures", "torch"),
-               "hides the Python module 'torch'"),
-    OutputCase("textures_shadow_moodrig", "shadowing name", "bake", bake("--textures", "moodrig"),
-               "hides the Python module 'moodrig'"),
+    OutputCase(
+        "textures_is_a_file",
+        "file where a folder should be",
+        "bake",
+        then(lambda ws: ws.file("tex"), bake("--textures", "tex")),
+        "not a folder",
+    ),
+    OutputCase(
+        "textures_parent_is_a_file",
+        "file where a folder should be",
+        "bake",
+        then(lambda ws: ws.file("tex"), bake("--textures", "tex/face")),
+        "is a file",
+    ),
+    OutputCase(
+        "textures_sequence_is_a_file",
+        "file where a folder should be",
+        "bake",
+        then(lambda ws: ws.file("tex/sequence"), bake("--textures", "tex")),
+        "a file named 'sequence'",
+    ),
+    OutputCase(
+        "textures_default_root_is_a_file",
+        "file where a folder should be",
+        "bake",
+        then(lambda ws: ws.file("moodrig-textures"), bake()),
+        "is a file",
+    ),
+    OutputCase(
+        "textures_dangling_link",
+        "file where a folder should be",
+        "bake",
+        then(link("tex", "/nonexistent/tex"), bake("--textures", "tex")),
+        "broken link",
+    ),
+    OutputCase(
+        "textures_immutable",
+        "read-only",
+        "bake",
+        then(readonly("tex"), bake("--textures", "tex")),
+        "not writable",
+    ),
+    OutputCase(
+        "textures_below_immutable",
+        "read-only",
+        "bake",
+        then(readonly("ro"), bake("--textures", "ro/tex")),
+        "not writable",
+    ),
+    OutputCase(
+        "textures_in_proc",
+        "read-only",
+        "bake",
+        bake("--textures", "/proc/moodrig-tex"),
+        "not writable",
+    ),
+    OutputCase(
+        "textures_in_root_owned_folder_as_nobody",
+        "read-only",
+        "bake",
+        then(
+            nobody_folder("shared"),
+            then(owned_by_nobody("mine"), bake("--textures", "shared/tex", out="mine/baked.blend")),
+        ),
+        "not writable",
+        as_nobody=True,
+    ),
+    OutputCase(
+        "textures_hold_user_frames",
+        "existing user file",
+        "bake",
+        then(lambda ws: ws.file("tex/sequence/notes.txt"), bake("--textures", "tex")),
+        "not written by moodrig",
+    ),
+    OutputCase(
+        "textures_hold_user_cache",
+        "existing user file",
+        "bake",
+        then(lambda ws: ws.file("tex/cache/render.exr"), bake("--textures", "tex")),
+        "not written by moodrig",
+    ),
+    OutputCase(
+        "textures_are_the_out",
+        "wrong kind",
+        "bake",
+        bake("--textures", "baked.blend"),
+        "lies where the textures go",
+    ),
+    OutputCase(
+        "out_inside_texture_sequence",
+        "wrong kind",
+        "bake",
+        bake("--textures", "tex", out="tex/sequence/baked.blend"),
+        "lies where the textures go",
+    ),
+    OutputCase(
+        "textures_shadow_torch",
+        "shadowing name",
+        "bake",
+        bake("--textures", "torch"),
+        "hides the Python module 'torch'",
+    ),
+    OutputCase(
+        "textures_shadow_moodrig",
+        "shadowing name",
+        "bake",
+        bake("--textures", "moodrig"),
+        "hides the Python module 'moodrig'",
+    ),
     # Not an output, but the same rule: one line naming the file.
     OutputCase("scene_not_a_blend", "one-line errors", "bake", bake(), "Blender cannot open it"),
     # The face CLI: --json and --overlay, checked before the analysis.
-    OutputCase("face_json_in_immutable_folder", "read-only", "face",
-               then(readonly("ro"), face("--json", "ro/out.json")), "not writable"),
-    OutputCase("face_json_in_root_owned_folder_as_nobody", "read-only", "face",
-               then(nobody_folder("shared"), face("--json", "shared/out.json")), "not writable",
-               as_nobody=True),
-    OutputCase("face_overlay_is_a_folder", "folder where a file should be", "face",
-               then(lambda ws: ws.folder("over.png"), face("--json", "out.json", "--overlay", "over.png")),
-               "is a folder"),
-    OutputCase("face_json_is_a_folder", "folder where a file should be", "face",
-               then(lambda ws: ws.folder("out.json"), face("--json", "out.json")), "is a folder"),
-    OutputCase("face_json_parent_is_a_file", "file where a folder should be", "face",
-               then(lambda ws: ws.file("results"), face("--json", "results/out.json")), "is a file"),
-    OutputCase("face_json_existing_user_file", "existing user file", "face",
-               then(lambda ws: ws.file("out.json"), face("--json", "out.json")), "moodrig did not write it"),
-    OutputCase("face_json_equals_overlay", "wrong kind", "face",
-               face("--json", "same.png", "--overlay", "same.png"), "both --json and --overlay"),
-    OutputCase("face_json_disk_full", "one-line errors", "face", face("--json", "out.json"),
-               "File too large", prefix=("prlimit", "--fsize=1000")),
-    OutputCase("face_json_shadows_json", "shadowing name", "face", face("--json", "json.py"),
-               "hides the Python module 'json'"),
+    OutputCase(
+        "face_json_in_immutable_folder",
+        "read-only",
+        "face",
+        then(readonly("ro"), face("--json", "ro/out.json")),
+        "not writable",
+    ),
+    OutputCase(
+        "face_json_in_root_owned_folder_as_nobody",
+        "read-only",
+        "face",
+        then(nobody_folder("shared"), face("--json", "shared/out.json")),
+        "not writable",
+        as_nobody=True,
+    ),
+    OutputCase(
+        "face_overlay_is_a_folder",
+        "folder where a file should be",
+        "face",
+        then(lambda ws: ws.folder("over.png"), face("--json", "out.json", "--overlay", "over.png")),
+        "is a folder",
+    ),
+    OutputCase(
+        "face_json_is_a_folder",
+        "folder where a file should be",
+        "face",
+        then(lambda ws: ws.folder("out.json"), face("--json", "out.json")),
+        "is a folder",
+    ),
+    OutputCase(
+        "face_json_parent_is_a_file",
+        "file where a folder should be",
+        "face",
+        then(lambda ws: ws.file("results"), face("--json", "results/out.json")),
+        "is a file",
+    ),
+    OutputCase(
+        "face_json_existing_user_file",
+        "existing user file",
+        "face",
+        then(lambda ws: ws.file("out.json"), face("--json", "out.json")),
+        "moodrig did not write it",
+    ),
+    OutputCase(
+        "face_json_equals_overlay",
+        "wrong kind",
+        "face",
+        face("--json", "same.png", "--overlay", "same.png"),
+        "both --json and --overlay",
+    ),
+    OutputCase(
+        "face_json_disk_full",
+        "one-line errors",
+        "face",
+        face("--json", "out.json"),
+        "File too large",
+        prefix=("prlimit", "--fsize=1000"),
+    ),
+    OutputCase(
+        "face_json_shadows_json",
+        "shadowing name",
+        "face",
+        face("--json", "json.py"),
+        "hides the Python module 'json'",
+    ),
     # The fine-tune CLIs: --out DIR with <stem>.safetensors, .manifest.json, finetune_config.json.
-    OutputCase("finetune_out_is_a_file", "file where a folder should be", "finetune",
-               then(lambda ws: ws.file("tuned"), finetune("--out", "tuned")), "not a folder"),
-    OutputCase("finetune_out_immutable", "read-only", "finetune",
-               then(readonly("tuned"), finetune("--out", "tuned")), "not writable"),
-    OutputCase("finetune_manifest_is_users", "existing user file", "finetune",
-               then(lambda ws: ws.file("tuned/amee_gan_character.manifest.json"), finetune("--out", "tuned")),
-               "moodrig did not write it"),
-    OutputCase("finetune_config_is_a_folder", "folder where a file should be", "finetune",
-               then(lambda ws: ws.folder("tuned/finetune_config.json"), finetune("--out", "tuned")),
-               "is a folder"),
-    OutputCase("finetune_stem_escapes", "wrong kind", "finetune",
-               finetune("--out", "tuned", "--stem", "../escaped"), "plain file name"),
-    OutputCase("finetune_out_shadows_torch", "shadowing name", "finetune", finetune("--out", "torch"),
-               "hides the Python module 'torch'"),
+    OutputCase(
+        "finetune_out_is_a_file",
+        "file where a folder should be",
+        "finetune",
+        then(lambda ws: ws.file("tuned"), finetune("--out", "tuned")),
+        "not a folder",
+    ),
+    OutputCase(
+        "finetune_out_immutable",
+        "read-only",
+        "finetune",
+        then(readonly("tuned"), finetune("--out", "tuned")),
+        "not writable",
+    ),
+    OutputCase(
+        "finetune_manifest_is_users",
+        "existing user file",
+        "finetune",
+        then(
+            lambda ws: ws.file("tuned/amee_gan_character.manifest.json"), finetune("--out", "tuned")
+        ),
+        "moodrig did not write it",
+    ),
+    OutputCase(
+        "finetune_config_is_a_folder",
+        "folder where a file should be",
+        "finetune",
+        then(lambda ws: ws.folder("tuned/finetune_config.json"), finetune("--out", "tuned")),
+        "is a folder",
+    ),
+    OutputCase(
+        "finetune_stem_escapes",
+        "wrong kind",
+        "finetune",
+        finetune("--out", "tuned", "--stem", "../escaped"),
+        "plain file name",
+    ),
+    OutputCase(
+        "finetune_out_shadows_torch",
+        "shadowing name",
+        "finetune",
+        finetune("--out", "torch"),
+        "hides the Python module 'torch'",
+    ),
 ]
 
 
@@ -313,8 +570,14 @@ def run(case: OutputCase, root: Path | None = None) -> dict[str, object]:
             cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *cmd]
         cmd = [*case.prefix, *cmd]
         env = {**os.environ, "OMP_NUM_THREADS": "1"}
-        proc = subprocess.run([sys.executable, "-c", WRAPPER, str(TIME_BOUND_S), *cmd],
-                              capture_output=True, text=True, cwd=base, env=env, timeout=TIME_BOUND_S + 30)
+        proc = subprocess.run(
+            [sys.executable, "-c", WRAPPER, str(TIME_BOUND_S), *cmd],
+            capture_output=True,
+            text=True,
+            cwd=base,
+            env=env,
+            timeout=TIME_BOUND_S + 30,
+        )
         got = json.loads(proc.stdout.strip().splitlines()[-1])
         after = snapshot(base)
     finally:
@@ -336,9 +599,16 @@ def run(case: OutputCase, root: Path | None = None) -> dict[str, object]:
     if before != after:
         changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
         problems.append(f"workspace changed: {changed[:5]}")
-    return {"name": case.name, "class": case.cls, "command": case.command, "code": got["code"],
-            "message": lines[-1] if lines else "", "seconds": round(float(got["seconds"]), 2),  # type: ignore[arg-type]
-            "peak_mb": round(float(got["peak_mb"]), 1), "problem": "; ".join(problems)}  # type: ignore[arg-type]
+    return {
+        "name": case.name,
+        "class": case.cls,
+        "command": case.command,
+        "code": got["code"],
+        "message": lines[-1] if lines else "",
+        "seconds": round(float(got["seconds"]), 2),  # type: ignore[arg-type]
+        "peak_mb": round(float(got["peak_mb"]), 1),
+        "problem": "; ".join(problems),
+    }  # type: ignore[arg-type]
 
 
 def main(argv: list[str]) -> int:
