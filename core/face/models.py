@@ -62,16 +62,22 @@ def manifest_path(spec: ModelSpec, folder: Path | None = None) -> Path:
     return (folder or weights_dir() / "face") / f"{spec.name}.manifest.json"
 
 
+def check_parts(spec: ModelSpec, manifest: Path, tensors: Mapping[str, torch.Tensor],
+                architecture: Mapping[str, Any]) -> None:
+    """The layer list comes from the manifest: refuse it (WeightsError) unless an empty
+    meta-device copy holds exactly the stored tensors and one pass over a ``spec`` input stays
+    within the activation budget, before any network is built."""
+    check_architecture(lambda: TfliteNet(architecture),
+                       {f"layers.{k}": v for k, v in tensors.items()}, manifest,
+                       lambda probe: check_activations(probe, spec.input_size))
+
+
 def load_net(spec: ModelSpec, folder: Path | None = None) -> TfliteNet:
     """Verified load of one network (raises ``WeightsError`` with a fix on any problem)."""
     mpath = manifest_path(spec, folder)
     tensors, manifest = load_weights(mpath, model=spec.model, model_version=spec.version)
-    # The layer list comes from the manifest: an empty copy must hold exactly the stored
-    # tensors and stay within the activation budget before the network is built.
     arch: Mapping[str, Any] = manifest.get("architecture") or {}
-    check_architecture(lambda: TfliteNet(arch),
-                       {f"layers.{k}": v for k, v in tensors.items()}, mpath,
-                       lambda probe: check_activations(probe, spec.input_size))
+    check_parts(spec, mpath, tensors, arch)
     net = build(arch, tensors)
     for p in net.parameters():
         p.requires_grad_(False)
