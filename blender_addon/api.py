@@ -22,6 +22,7 @@ from . import bake as scene_bake
 from . import shape_keys
 from .core.editor import Editor
 from .core.errors import InputError
+from .core.outputs import check_folder
 from .core.pipeline import BakeOutput, Progress, drive, run_bake
 from .core.request import BakeRequest
 from .core.rig import BONE_MAP_PRESETS
@@ -115,6 +116,9 @@ def bake_steps(
                                "pick the right bone map preset")
     fps = scene.render.fps / scene.render.fps_base
     start = scene.frame_start if request.frame_start is None else request.frame_start
+    folder = request.texture_folder or scene_bake.output_folder(
+        face_obj.name, bpy.data.filepath, Path(tempfile.gettempdir()))
+    check_folder(folder)  # before the analysis and the first texture: one line if unwritable
     t0 = time.perf_counter()
     if track is None:
         if request.source is None:
@@ -128,8 +132,6 @@ def bake_steps(
     analysis_s = time.perf_counter() - t0
     face = shape_keys.plan(face_obj, request)
     base = scene_bake.base_texture(face_obj) if face.texture else None
-    folder = request.texture_folder or scene_bake.output_folder(
-        face_obj.name, bpy.data.filepath, Path(tempfile.gettempdir()))
     rows = face.mapping.rows if face.mapping is not None else None
     output: BakeOutput = yield from run_bake(track, base, request, folder.resolve(), editor, rows)
     targets = scene_bake.SceneTargets(face_obj, arm_obj, mapping, None, "moodrig_face_texture")

@@ -24,7 +24,7 @@ import numpy as np
 from . import anim_compat, shape_keys
 from .core.appearance import sequence_name
 from .core.errors import InputError
-from .core.paths import contained_path
+from .core.outputs import default_texture_folder
 from .core.rig import BONE_ROLES
 from .tags import is_moodrig, role_of, tag
 
@@ -106,9 +106,10 @@ def check_bone_map(armature: Any, bone_map: Mapping[str, str]) -> list[str]:
 
 
 def output_folder(face_name: str, blend_path: str, fallback: Path) -> Path:
-    """``//moodrig/<object>/`` beside the .blend; the object name cannot escape that folder."""
-    root = Path(bpy.path.abspath("//")) if blend_path else fallback
-    return contained_path(root, "moodrig", face_name)
+    """``//moodrig-textures/<blend stem>/<object>/`` beside the .blend (``core/outputs.py``);
+    the object name cannot escape that folder."""
+    blend = Path(bpy.path.abspath(blend_path)) if blend_path else None
+    return default_texture_folder(blend, face_name, fallback)
 
 
 # ----------------------------------------------------------------------------- writing

@@ -111,7 +111,8 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
         description="Textures generated per model call (more: faster on a GPU, more memory)")
     output_folder: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Output", subtype="DIR_PATH", default="",
-        description="Folder for expression textures (empty: //moodrig/<face object>/ beside the .blend)")
+        description="Folder for expression textures (empty: "
+                    "//moodrig-textures/<file name>/<face object>/ beside the .blend)")
     appearance_mode: bpy.props.EnumProperty(  # type: ignore[valid-type]
         name="Appearance",
         items=[("parameters", "Parameters (AMEE-GAN)", "Repaint the face from the 8 expression values"),

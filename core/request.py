@@ -99,10 +99,11 @@ class BakeRequest:
         "fine-tuned transfer-model manifest (detailed mode)", metavar="MANIFEST"))
     """Manifest of this character's fine-tuned transfer model; None: the shipped weights."""
     texture_folder: Path | None = field(default=None, metadata=_cli(
-        "texture folder (default //moodrig/<face>/ beside the .blend)",
-        flag="--textures", metavar="DIR"))
-    """Folder for the expression textures; None: ``//moodrig/<face object>/`` beside the
-    .blend (a temporary folder for an unsaved file)."""
+        "texture folder (default moodrig-textures/<out stem>/<face>/ beside the output "
+        ".blend; // is the output's folder)", flag="--textures", metavar="DIR"))
+    """Folder for the expression textures; None: ``//moodrig-textures/<.blend stem>/<face
+    object>/`` beside the .blend (a temporary folder for an unsaved file; the command line
+    uses the output .blend). moodrig writes only its ``cache/`` and ``sequence/`` there."""
     device: str = field(default="auto", metadata=_cli(
         "where the networks run", choices=DEVICES))
     """Torch device for the appearance model, one of :data:`DEVICES`."""

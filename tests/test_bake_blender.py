@@ -88,7 +88,8 @@ def test_bake_writes_both_tracks_and_rebake_is_idempotent(tmp_path: Path) -> Non
     if tuple(r["version"][:2]) >= (4, 4):
         assert r["slots"] == 1, "slotted action path on 4.4+/5.0"
     assert r["action_tag"] == "behavior_action"
-    assert r["image_source"] == "SEQUENCE" and r["image_path"].startswith("//moodrig/")
+    assert r["image_source"] == "SEQUENCE"
+    assert r["image_path"].startswith("//moodrig-textures/scene/")
     assert r["frame_duration"] == r["n_frames"] == r["frames"] == 96
     assert r["auto_refresh"]
     assert r["distinct"] < r["n_frames"] / 2, "held expressions must not cost new textures"
@@ -102,7 +103,8 @@ def test_bake_writes_both_tracks_and_rebake_is_idempotent(tmp_path: Path) -> Non
     assert r["sync"]["n_reference"] == 2 and r["sync"]["onset_f1"] is None
     assert r["sync"]["reason"].startswith("not enough events to judge")
     assert 0.0 <= r["sync"]["allowed_fraction"] <= 1.0
-    assert Path(r["folder"]) == (tmp_path / "moodrig" / "moodrig_DemoFace").resolve()
+    folder = tmp_path / "moodrig-textures" / "scene" / "moodrig_DemoFace"
+    assert Path(r["folder"]) == folder.resolve()
 
 
 RELOAD = """

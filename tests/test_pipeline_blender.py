@@ -66,7 +66,8 @@ def test_cli_bakes_a_video_through_the_bpy_module(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert out.is_file()
     assert "moodrig:" in proc.stderr and "textures" in proc.stderr  # progress on stderr
-    frames = sorted((tmp_path / "moodrig" / "moodrig_DemoFace" / "sequence").glob("frame_*.png"))
+    sequence = tmp_path / "moodrig-textures" / "baked" / "moodrig_DemoFace" / "sequence"
+    frames = sorted(sequence.glob("frame_*.png"))
     assert len(frames) == 48
     r = run_bpy(f"""
 import bpy
@@ -187,7 +188,7 @@ def test_finetune_operator_saves_beside_the_blend_and_bake_uses_it(tmp_path: Pat
     _require_bpy()
     r = run_bpy(FINETUNE.format(folder=str(tmp_path)))
     assert r["res"] == ["FINISHED"]
-    assert r["weights"].startswith("//moodrig/moodrig_DemoFace/finetuned/")
+    assert r["weights"].startswith("//moodrig-textures/scene/moodrig_DemoFace/finetuned/")
     from moodrig.core.amee.infer import AmeeEditor
 
     assert r["finetuned_from"] == AmeeEditor.load(device="cpu").model_id  # the shipped model
