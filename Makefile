@@ -46,7 +46,7 @@ test: venv system-deps parity-venv
 	$(VPY) -m pytest -q tests
 
 demo: venv
-	$(VPY) -m moodrig.demo --out out
+	$(VPY) examples/demo.py --out out
 
 clean:
 	rm -rf dist build out artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -1,6 +1,8 @@
-"""Python API for scripted scene generation: ``moodrig.api.bake(scene, source=..., face=..., armature=...)``.
+"""Python API for scripted scene generation: ``moodrig.api.bake(scene, face, armature, request)``.
 
-Example (three characters, three seeds, one scene) is in the README. Errors are
+``request`` is a :class:`BakeRequest` (``core/request.py``, re-exported here): the same object
+the sidebar's Bake button and the ``bake`` command line build. Example (three characters,
+three seeds, one scene) is in the README. Errors are
 :class:`moodrig.core.errors.MoodrigError` subclasses with messages written for users.
 """
 
@@ -17,18 +19,14 @@ from typing import Any
 import bpy
 
 from . import bake as scene_bake
+from .core.editor import Editor
 from .core.errors import InputError
-from .core.pipeline import (
-    BakeConfig,
-    BakeOutput,
-    Progress,
-    drive,
-    hold_track,
-    resample_track,
-    run_bake,
-)
+from .core.pipeline import BakeOutput, Progress, drive, run_bake
+from .core.request import BakeRequest
 from .core.rig import BONE_MAP_PRESETS
-from .core.track import ExpressionTrack
+from .core.track import ExpressionTrack, resample_track
+
+__all__ = ["BakeRequest", "BakeResult", "bake", "bake_steps", "resolve_bone_map"]
 
 
 @dataclass
@@ -57,34 +55,16 @@ def _object(value: Any, kind: str) -> Any:
 
 
 def resolve_bone_map(bone_map: str | Mapping[str, str]) -> dict[str, str]:
+    """A request's bone map (a preset name, validated by :class:`BakeRequest`, or a mapping)
+    → role → bone name."""
     if isinstance(bone_map, str):
-        if bone_map not in BONE_MAP_PRESETS:
-            raise InputError(None, f"unknown bone map preset '{bone_map}'; use one of {sorted(BONE_MAP_PRESETS)}")
         return dict(BONE_MAP_PRESETS[bone_map])
     return dict(bone_map)
 
 
-def analyze_source(source: str | Path, fps: float, hold_frames: int, progress: Callable[[float], None] | None = None,
-                   person_baseline: bool = False) -> ExpressionTrack:
-    """Photo, image sequence or video → per-frame track at the scene's frame rate, with the
-    per-side detail vectors the detailed appearance mode uses. ``person_baseline``: learn the
-    person's own neutral face from the video's frames (docs/face.md), for people whose resting
-    face reads as slightly smiling or frowning against the population's neutral."""
-    from .core.face import AnalyzerConfig, VideoConfig
-    from .core.face.baseline import BaselineConfig
-    from .core.transfer.track import analyze_detailed
-
-    path = Path(bpy.path.abspath(str(source)))
-    config = VideoConfig(analyzer=AnalyzerConfig(person_baseline=BaselineConfig() if person_baseline else None))
-
-    def frames_done(done: int, total: int | None) -> None:
-        if progress is not None and total:
-            progress(done / total)
-
-    track = analyze_detailed(path, fill="hold", config=config, progress=frames_done)
-    if len(track) == 1:  # a photo: hold its expression
-        return hold_track(ExpressionTrack(fps, track.expressions, track.head, track.valid, track.details), hold_frames)
-    return resample_track(track, fps)
+def _blender_path(path: Path) -> Path:
+    """``//``-relative (to the open .blend) → absolute; other paths unchanged."""
+    return Path(bpy.path.abspath(str(path)))
 
 
 def _clean(value: Any) -> Any:
@@ -98,61 +78,45 @@ def _clean(value: Any) -> Any:
 
 
 def bake_steps(
-    scene: Any = None,
-    *,
+    scene: Any,
     face: Any,
     armature: Any,
-    source: str | Path | None = None,
+    request: BakeRequest,
+    *,
     track: ExpressionTrack | None = None,
-    seed: int = 0,
-    bone_map: str | Mapping[str, str] = "demo",
-    frame_start: int | None = None,
-    hold_frames: int = 48,
-    out: str | Path | None = None,
-    device: str = "auto",
-    behaviors: str | Path | None = None,
-    weights: str | Path | None = None,
-    quant_step: float = 0.05,
-    set_frame_range: bool = True,
-    editor: Any = None,
-    appearance_mode: str = "parameters",
-    transfer_weights: str | Path | None = None,
-    person_baseline: bool = False,
-    base_neutral: bool = True,
+    editor: Editor | None = None,
 ) -> Generator[Progress, None, BakeResult]:
     """The bake as steps (for a modal operator); see :func:`bake`."""
+    from .core.face.source import track_from_source
+
     scene = scene or bpy.context.scene
     face_obj = _object(face, "face")
     arm_obj = _object(armature, "armature")
     if arm_obj.type != "ARMATURE":
         raise InputError(None, f"'{arm_obj.name}' is not an armature")
-    mapping = resolve_bone_map(bone_map)
+    request = request.with_paths(_blender_path)
+    mapping = resolve_bone_map(request.bone_map)
     missing = scene_bake.check_bone_map(arm_obj, mapping)
     if len(missing) == len(mapping):
-        raise InputError(None, f"none of the mapped bones exist on '{arm_obj.name}'; pick the right bone map preset")
+        raise InputError(None, f"none of the mapped bones exist on '{arm_obj.name}'; "
+                               "pick the right bone map preset")
     fps = scene.render.fps / scene.render.fps_base
-    start = scene.frame_start if frame_start is None else int(frame_start)
+    start = scene.frame_start if request.frame_start is None else request.frame_start
     t0 = time.perf_counter()
     if track is None:
-        if source is None:
-            raise InputError(None, "give a source (photo, image sequence or video) or an expression track")
+        if request.source is None:
+            raise InputError(None, "give a source (photo, image sequence or video) or an "
+                                   "expression track")
         yield Progress("analysing the source", 0.0)
-        track = analyze_source(source, fps, hold_frames, person_baseline=person_baseline)
+        track = track_from_source(request.source, fps, hold_frames=request.hold_frames,
+                                  person_baseline=request.person_baseline)
     elif abs(track.fps - fps) > 1e-6:
         track = resample_track(track, fps)
     analysis_s = time.perf_counter() - t0
     base = scene_bake.base_texture(face_obj)
-    folder = Path(out) if out is not None else scene_bake.output_folder(
+    folder = request.texture_folder or scene_bake.output_folder(
         face_obj.name, bpy.data.filepath, Path(tempfile.gettempdir()))
-    config = BakeConfig(
-        out_folder=folder.resolve(), seed=seed, quant_step=quant_step, device=device,
-        behaviors=None if behaviors is None else Path(bpy.path.abspath(str(behaviors))),
-        weights=None if weights is None else Path(bpy.path.abspath(str(weights))),
-        appearance_mode=appearance_mode,
-        transfer_weights=None if transfer_weights is None else Path(bpy.path.abspath(str(transfer_weights))),
-        base_neutral=base_neutral,
-    )
-    output: BakeOutput = yield from run_bake(track, base, config, editor)
+    output: BakeOutput = yield from run_bake(track, base, request, folder.resolve(), editor)
     targets = scene_bake.SceneTargets(face_obj, arm_obj, mapping, None, "moodrig_face_texture")
     sync: dict[str, Any] = {}
 
@@ -160,14 +124,16 @@ def bake_steps(
         sync.update(_sync_from_keyframes(arm_obj, action, mapping, output))
         action[scene_bake.SYNC_PROP] = _json(sync)
 
-    action, material, image = scene_bake.apply(scene, targets, output.curves, output.frames, start, record_sync)
+    action, material, image = scene_bake.apply(scene, targets, output.curves, output.frames, start,
+                                               record_sync)
     scene[scene_bake.SYNC_PROP] = _json(sync)
-    if set_frame_range:
+    if request.set_frame_range:
         scene.frame_start = start
         scene.frame_end = start + len(output.track) - 1
     timings = {"analysis_s": analysis_s, **output.timings, "wall_s": time.perf_counter() - t0}
-    return BakeResult(action, material, image, folder, len(output.track), start, output.cache.distinct,
-                      output.cache.generated, output.cache.bytes_on_disk, sync, timings, missing)
+    return BakeResult(action, material, image, folder, len(output.track), start,
+                      output.cache.distinct, output.cache.generated, output.cache.bytes_on_disk,
+                      sync, timings, missing)
 
 
 def _json(value: Any) -> str:
@@ -187,33 +153,27 @@ def _sync_from_keyframes(armature: Any, action: Any, mapping: Mapping[str, str],
 
 
 def bake(
-    scene: Any = None,
-    *,
+    scene: Any,
     face: Any,
     armature: Any,
-    source: str | Path | None = None,
+    request: BakeRequest,
+    *,
     track: ExpressionTrack | None = None,
-    seed: int = 0,
-    bone_map: str | Mapping[str, str] = "demo",
+    editor: Editor | None = None,
     progress: Callable[[Progress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
-    **options: Any,
 ) -> BakeResult:
     """Generate both tracks for one character, synchronized, and write them into ``scene``.
 
-    ``source`` is a photo, numbered image sequence or video (or pass ``track``, an
-    :class:`ExpressionTrack`). ``face`` is the face mesh (object or name) whose material has
-    the face texture, ``armature`` the rig, ``bone_map`` a preset name (``demo``, ``rigify``,
-    ``mixamo``) or a role → bone dict. Options: ``frame_start``, ``hold_frames`` (photo),
-    ``out`` (texture folder; default ``//moodrig/<face>/``), ``device``, ``behaviors``
-    (definition file), ``weights`` (fine-tuned AMEE-GAN manifest), ``quant_step``,
-    ``set_frame_range``, ``appearance_mode`` (``"parameters"``: AMEE-GAN from the 8 values, the
-    default; ``"detailed"``: the style-transfer model from the per-side detail vectors) and
-    ``transfer_weights`` (fine-tuned transfer-model manifest), ``person_baseline`` (analyse a
-    video against the person's own neutral face) and ``base_neutral`` (default True: the face
-    texture is neutral and AMEE-GAN is told so; False when it shows an expression).
-    Same inputs and seed → identical keyframes and texture bytes.
+    ``scene``: the scene to write into (None: the current one). ``face``: the face mesh (object
+    or name) whose material has the face texture; ``armature``: the rig. ``request``: every
+    option of the bake (:class:`BakeRequest`: source, seed, bone map, appearance mode, …);
+    its ``//``-relative paths are read against the open .blend. ``track``: an analysed
+    :class:`ExpressionTrack` to bake instead of ``request.source``. ``editor``: an appearance
+    model to use instead of loading the requested weights (``core.editor.Editor``).
+    ``progress`` receives each :class:`Progress` step; ``cancelled()`` is asked after each step
+    (True raises InterruptedError, the scene unchanged). Same inputs and seed → identical
+    keyframes and texture bytes.
     """
-    steps = bake_steps(scene, face=face, armature=armature, source=source, track=track, seed=seed,
-                       bone_map=bone_map, **options)
+    steps = bake_steps(scene, face, armature, request, track=track, editor=editor)
     return drive(steps, progress, cancelled)

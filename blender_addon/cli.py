@@ -10,6 +10,12 @@ With the ``bpy`` module::
     python -m moodrig bake --scene scene.blend --source clip.mp4 --face Face --armature Rig --out out.blend
 
 Progress goes to stderr; failures exit non-zero with a one-line message.
+
+The ``bake`` options are generated from :class:`~moodrig.core.request.BakeRequest`, one flag per
+field, so they match the sidebar and the Python API. The rest is command-line plumbing, not a
+request field: ``--scene`` (the .blend to open), ``--out`` (where to save the result), ``--face``
+and ``--armature`` (objects, the API's own arguments) and ``--demo-timeline`` (bake the scripted
+demo performance instead of a source).
 """
 
 from __future__ import annotations
@@ -23,45 +29,46 @@ from typing import Any
 EXIT_USAGE, EXIT_FAILED = 2, 1
 
 
+PLUMBING = ("scene", "demo_timeline", "face", "armature", "out")
+"""``bake`` flags that are not :class:`BakeRequest` fields (see the module docstring)."""
+
+
+def _request_module() -> Any:
+    """``core/request.py`` of this package, also when Blender runs this file as a script."""
+    package = __package__ or _package().__name__
+    return importlib.import_module(f"{package}.core.request")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="moodrig", description="Synchronized expression textures and body behavior.")
+    parser = argparse.ArgumentParser(
+        prog="moodrig", description="Synchronized expression textures and body behavior.")
     sub = parser.add_subparsers(dest="command", required=True)
     bake = sub.add_parser("bake", help="analyse a source and bake both tracks onto a character")
-    bake.add_argument("--scene", type=Path, help="the .blend to open (python -m moodrig only; in Blender: the open file)")
-    bake.add_argument("--source", help="photo, first file of an image sequence, or video")
-    bake.add_argument("--demo-timeline", action="store_true", help="use the scripted demo expression timeline")
+    bake.add_argument("--scene", type=Path,
+                      help="the .blend to open (python -m moodrig only; in Blender: the open file)")
+    bake.add_argument("--demo-timeline", action="store_true",
+                      help="bake the scripted demo expression timeline instead of a source")
     bake.add_argument("--face", required=True, help="face mesh object name")
     bake.add_argument("--armature", required=True, help="armature object name")
     bake.add_argument("--out", type=Path, required=True, help="where to save the baked .blend")
-    bake.add_argument("--seed", type=int, default=0)
-    bake.add_argument("--bone-map", default="demo", help="demo, rigify or mixamo")
-    bake.add_argument("--frame-start", type=int, default=None)
-    bake.add_argument("--hold-frames", type=int, default=48, help="frames a single photo is held for")
-    bake.add_argument("--person-baseline", action="store_true",
-                      help="video: read expressions against the person's own neutral face (docs/face.md)")
-    bake.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
-    bake.add_argument("--behaviors", type=Path, default=None, help="behavior definition file (JSON/YAML)")
-    bake.add_argument("--weights", type=Path, default=None, help="fine-tuned AMEE-GAN manifest")
-    bake.add_argument("--appearance", default="parameters", choices=["parameters", "detailed"],
-                      help="parameters: AMEE-GAN from the 8 expression values; detailed: the style-transfer "
-                           "model from per-side values (lopsided smiles, one raised brow)")
-    bake.add_argument("--base-not-neutral", action="store_true",
-                      help="the face texture shows an expression (default: neutral, and AMEE-GAN is told so)")
-    bake.add_argument("--transfer-weights", type=Path, default=None, help="fine-tuned transfer-model manifest (detailed)")
-    bake.add_argument("--textures", type=Path, default=None, help="texture folder (default //moodrig/<face>/)")
+    for option in _request_module().request_options():
+        if option.parse is None:  # a bool field: the flag switches it away from its default
+            action = "store_false" if option.default else "store_true"
+            bake.add_argument(option.flag, dest=option.name, action=action, help=option.help)
+        else:
+            bake.add_argument(option.flag, dest=option.name, type=option.parse,
+                              default=option.default, choices=option.choices,
+                              metavar=option.metavar, help=option.help)
     return parser
 
 
-def bake_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Parsed ``bake`` flags → the keyword options of ``api.bake`` (paths made absolute)."""
-    options: dict[str, Any] = dict(device=args.device, hold_frames=args.hold_frames, frame_start=args.frame_start,
-                                   appearance_mode=args.appearance, person_baseline=args.person_baseline,
-                                   base_neutral=not args.base_not_neutral)
-    for flag, key in (("transfer_weights", "transfer_weights"), ("behaviors", "behaviors"), ("weights", "weights"),
-                      ("textures", "out")):
-        if getattr(args, flag):
-            options[key] = getattr(args, flag).resolve()
-    return options
+def bake_request(args: argparse.Namespace) -> Any:
+    """Parsed ``bake`` flags → the :class:`BakeRequest` (paths made absolute, except
+    ``//``-relative ones, which the bake reads against the opened .blend)."""
+    module = _request_module()
+    values = {option.name: getattr(args, option.name) for option in module.request_options()}
+    request = module.BakeRequest(**values)
+    return request.with_paths(lambda p: p if str(p).startswith("//") else p.resolve())
 
 
 def _progress(step: Any) -> None:
@@ -76,6 +83,7 @@ def run(argv: list[str], package: Any) -> int:
     api = importlib.import_module(f"{from_module}.api")
     errors = importlib.import_module(f"{from_module}.core.errors")
     try:
+        request = bake_request(args)  # invalid options fail before anything is opened or written
         if args.scene is not None:
             if not args.scene.is_file():
                 raise errors.InputError(args.scene, "scene file does not exist")
@@ -86,15 +94,14 @@ def run(argv: list[str], package: Any) -> int:
         if args.demo_timeline:
             track = importlib.import_module(f"{from_module}.core.demo_timeline").scripted_track(
                 fps=bpy.context.scene.render.fps / bpy.context.scene.render.fps_base)
-        elif not args.source:
+        elif args.source is None:
             raise errors.InputError(None, "give --source (photo, image sequence or video) or --demo-timeline")
         out = args.out.resolve()
         out.parent.mkdir(parents=True, exist_ok=True)
         if not bpy.data.filepath:
             bpy.ops.wm.save_as_mainfile(filepath=str(out))  # so //moodrig/ resolves beside the output
-        options = bake_options(args)
-        result = api.bake(bpy.context.scene, face=args.face, armature=args.armature, source=args.source, track=track,
-                          seed=args.seed, bone_map=args.bone_map, progress=_progress, **options)
+        result = api.bake(bpy.context.scene, args.face, args.armature, request, track=track,
+                          progress=_progress)
         bpy.ops.wm.save_as_mainfile(filepath=str(out))
     except errors.MoodrigError as exc:
         print(f"moodrig: error: {exc}", file=sys.stderr)

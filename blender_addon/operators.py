@@ -13,7 +13,8 @@ from typing import Any
 
 import bpy
 
-from .core.errors import MoodrigError
+from .core.errors import InputError, MoodrigError
+from .core.request import BakeRequest
 from .tags import tag
 
 TRACK_TEXT = "moodrig_track"
@@ -153,14 +154,14 @@ class MOODRIG_OT_analyze_source(bpy.types.Operator):
             self.report({"ERROR"}, "Choose a source file first")
             return {"CANCELLED"}
         try:
-            from .api import analyze_source
             from .core.face import analyze_image, draw_overlay, read_image
+            from .core.face.source import track_from_source
 
             fps = context.scene.render.fps / context.scene.render.fps_base
-            track = analyze_source(settings.source_path, fps, settings.hold_frames,
-                                   person_baseline=settings.person_baseline)
-            store_track(track, settings.source_path, settings.person_baseline)
             path = Path(bpy.path.abspath(settings.source_path))
+            track = track_from_source(path, fps, hold_frames=settings.hold_frames,
+                                      person_baseline=settings.person_baseline)
+            store_track(track, settings.source_path, settings.person_baseline)
             if path.suffix.lower() in {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".bmp", ".webp"}:
                 image = read_image(path)
                 _preview_image(draw_overlay(image, analyze_image(image)))
@@ -221,32 +222,28 @@ def _behaviors(settings: Any) -> Any:
     return load_default_library()
 
 
-def bake_options(context: bpy.types.Context) -> dict[str, Any]:
-    """Panel settings → keyword arguments of :func:`moodrig.api.bake_steps`."""
-    settings = context.scene.moodrig
-    prefs = context.preferences.addons[__package__].preferences if __package__ in context.preferences.addons else None
-    track = stored_track(settings.source_path, settings.person_baseline) if settings.source_path else None
-    options: dict[str, Any] = dict(
-        face=settings.face, armature=settings.armature, seed=settings.seed, bone_map=settings.bone_map,
-        frame_start=settings.frame_start, hold_frames=settings.hold_frames, quant_step=settings.quant_step,
-        device=prefs.device if prefs is not None else "auto",
+def bake_request(context: bpy.types.Context) -> BakeRequest:
+    """The sidebar's settings (and the device preference) → the :class:`BakeRequest` the Bake
+    button runs; ``//``-relative paths made absolute."""
+    s = context.scene.moodrig
+    addon = context.preferences.addons.get(__package__)
+
+    def path(value: str) -> Path | None:
+        return Path(bpy.path.abspath(value)) if value else None
+
+    if s.behavior_source == "FILE" and not s.behavior_file:
+        raise InputError(None, "choose a behavior definition file, or the built-in humanoid "
+                               "library")
+    return BakeRequest(
+        source=path(s.source_path), hold_frames=s.hold_frames, person_baseline=s.person_baseline,
+        bone_map=s.bone_map, frame_start=s.frame_start, set_frame_range=s.set_frame_range,
+        seed=s.seed, behaviors=path(s.behavior_file) if s.behavior_source == "FILE" else None,
+        appearance_mode=s.appearance_mode, base_neutral=s.base_neutral, quant_step=s.quant_step,
+        weights=path(s.weights_path), transfer_weights=path(s.transfer_weights_path),
+        texture_folder=path(s.output_folder),
+        device=addon.preferences.device if addon is not None else BakeRequest.device,
+        batch=s.batch,
     )
-    if track is not None:
-        options["track"] = track
-    elif settings.source_path:
-        options["source"] = settings.source_path
-        options["person_baseline"] = settings.person_baseline
-    if settings.output_folder:
-        options["out"] = bpy.path.abspath(settings.output_folder)
-    if settings.behavior_source == "FILE":
-        options["behaviors"] = settings.behavior_file
-    if settings.weights_path:
-        options["weights"] = settings.weights_path
-    options["appearance_mode"] = settings.appearance_mode
-    options["base_neutral"] = settings.base_neutral
-    if settings.transfer_weights_path:
-        options["transfer_weights"] = settings.transfer_weights_path
-    return options
 
 
 class MOODRIG_OT_bake(bpy.types.Operator):
@@ -267,7 +264,10 @@ class MOODRIG_OT_bake(bpy.types.Operator):
     def _start(self, context: bpy.types.Context) -> None:
         from .api import bake_steps
 
-        self._steps = bake_steps(context.scene, **bake_options(context))
+        s = context.scene.moodrig
+        request = bake_request(context)
+        track = stored_track(s.source_path, s.person_baseline) if s.source_path else None
+        self._steps = bake_steps(context.scene, s.face, s.armature, request, track=track)
 
     def _finish(self, context: bpy.types.Context, result: Any) -> None:
         settings = context.scene.moodrig

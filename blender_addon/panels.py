@@ -103,12 +103,16 @@ class VIEW3D_PT_moodrig_expressions(_MoodrigPanel, bpy.types.Panel):
         layout.prop(s, "appearance_mode")
         if s.appearance_mode == "parameters":
             layout.prop(s, "base_neutral")
-        layout.prop(s, "frame_start")
+        row = layout.row(align=True)
+        row.prop(s, "frame_start")
+        row.prop(s, "set_frame_range")
         layout.prop(s, "quant_step")
         layout.prop(s, "output_folder")
+        row = layout.row(align=True)
         prefs = context.preferences.addons.get(__package__)
         if prefs is not None:
-            layout.prop(prefs.preferences, "device")
+            row.prop(prefs.preferences, "device")
+        row.prop(s, "batch")
         box = layout.box()
         box.prop(s, "finetune_sheet")
         box.operator("moodrig.finetune", icon="MODIFIER")

@@ -1,10 +1,17 @@
-"""Scene-level settings, one PropertyGroup (``scene.moodrig``) removed again in ``unregister``."""
+"""Scene-level settings, one PropertyGroup (``scene.moodrig``) removed again in ``unregister``.
+
+The bake options mirror :class:`~moodrig.core.request.BakeRequest` (their defaults are read from
+it); ``operators.bake_request`` turns them into one. The device is an add-on preference.
+"""
 
 from __future__ import annotations
 
 import bpy
 
+from .core.request import BakeRequest
 from .core.rig import BONE_MAP_PRESETS
+
+_REQUEST = BakeRequest()
 
 
 def _is_mesh(_self: object, obj: bpy.types.Object) -> bool:
@@ -25,10 +32,10 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
         name="Source", subtype="FILE_PATH",
         description="A photo, the first file of a numbered image sequence, or a video of a real face")
     hold_frames: bpy.props.IntProperty(  # type: ignore[valid-type]
-        name="Photo frames", default=48, min=1, max=100000,
+        name="Photo frames", default=_REQUEST.hold_frames, min=1, max=100000,
         description="How many frames a single photo's expression is held for")
     person_baseline: bpy.props.BoolProperty(  # type: ignore[valid-type]
-        name="Learn this person's neutral", default=False,
+        name="Learn this person's neutral", default=_REQUEST.person_baseline,
         description="Video: read expressions against the person's own resting face, learnt from the frames "
                     "seen so far (for a face that rests slightly smiling or frowning). Re-analyse after changing")
     # Character
@@ -41,13 +48,20 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
     bone_map: bpy.props.EnumProperty(  # type: ignore[valid-type]
         name="Bone names",
         items=[(k, k.capitalize(), f"Bone names of the {k} rig") for k in BONE_MAP_PRESETS],
-        default="demo", description="Which rig's bone names to key")
+        default=_REQUEST.bone_map, description="Which rig's bone names to key")
     missing_bones: bpy.props.StringProperty(name="Missing bones", default="")  # type: ignore[valid-type]
     # Expressions
     quant_step: bpy.props.FloatProperty(  # type: ignore[valid-type]
-        name="Expression step", default=0.05, min=0.01, max=0.5,
+        name="Expression step", default=_REQUEST.quant_step, min=0.01, max=0.5,
         description="Expressions closer than this share one texture (fewer textures, less disk)")
-    frame_start: bpy.props.IntProperty(name="Start frame", default=1)  # type: ignore[valid-type]
+    frame_start: bpy.props.IntProperty(  # type: ignore[valid-type]
+        name="Start frame", default=1, description="Scene frame the baked clip starts at")
+    set_frame_range: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="Set frame range", default=_REQUEST.set_frame_range,
+        description="Set the scene's frame range to the baked clip; untick to leave it as it is")
+    batch: bpy.props.IntProperty(  # type: ignore[valid-type]
+        name="Batch", default=_REQUEST.batch, min=1, max=256,
+        description="Textures generated per model call (more: faster on a GPU, more memory)")
     output_folder: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Output", subtype="DIR_PATH", default="",
         description="Folder for expression textures (empty: //moodrig/<face object>/ beside the .blend)")
@@ -56,9 +70,9 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
         items=[("parameters", "Parameters (AMEE-GAN)", "Repaint the face from the 8 expression values"),
                ("detailed", "Detailed transfer", "Redraw the detailed expression (lopsided smile, one raised brow) "
                                                  "in the character's style with the content/style model")],
-        default="parameters", description="How the expression textures are generated")
+        default=_REQUEST.appearance_mode, description="How the expression textures are generated")
     base_neutral: bpy.props.BoolProperty(  # type: ignore[valid-type]
-        name="Neutral base texture", default=True,
+        name="Neutral base texture", default=_REQUEST.base_neutral,
         description="The face texture shows the character's neutral face, and AMEE-GAN is told so (more exact "
                     "edits). Untick when it shows an expression: the model then judges it from the image")
     transfer_weights_path: bpy.props.StringProperty(  # type: ignore[valid-type]
@@ -76,7 +90,8 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
                                  ("FILE", "Definition file", "Your own JSON/YAML definition")],
         default="BUILTIN")
     behavior_file: bpy.props.StringProperty(name="Definition", subtype="FILE_PATH")  # type: ignore[valid-type]
-    seed: bpy.props.IntProperty(name="Seed", default=0, min=0, description="Same seed → identical keyframes")  # type: ignore[valid-type]
+    seed: bpy.props.IntProperty(  # type: ignore[valid-type]
+        name="Seed", default=_REQUEST.seed, min=0, description="Same seed → identical keyframes")
     # Bake status
     progress: bpy.props.FloatProperty(name="Progress", default=0.0, min=0.0, max=1.0, subtype="FACTOR")  # type: ignore[valid-type]
     status: bpy.props.StringProperty(name="Status", default="")  # type: ignore[valid-type]

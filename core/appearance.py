@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from .detail import check_detail
 from .errors import InputError
 from .expression import check_expression
 from .fileio import atomic_write_bytes, remove_stale_parts
+from .steps import drive
 
 SEQUENCE_PREFIX = "frame_"
 SEQUENCE_DIGITS = 5
@@ -134,6 +135,25 @@ class TextureCache:
     def path(self, levels: NDArray[np.int16]) -> Path:
         return self.cache / f"{texture_key(levels, self.context)}.png"
 
+    def fill(self, plan: AppearancePlan, generate: Generate, batch: int = 16
+             ) -> Generator[tuple[int, int], None, CacheReport]:
+        """Generate the plan's missing textures, ``batch`` per ``generate`` call, yielding
+        (done, missing) after each call; returns the :class:`CacheReport`. Existing textures
+        are reused (and temporary files a killed earlier run left behind are removed). Closing
+        the generator between batches stops it with only whole files on disk."""
+        self.cache.mkdir(parents=True, exist_ok=True)
+        remove_stale_parts(self.cache)
+        missing = [k for k in range(len(plan.levels)) if not self.path(plan.levels[k]).is_file()]
+        vectors = plan.vectors
+        for start in range(0, len(missing), batch):
+            chunk = missing[start : start + batch]
+            textures = generate(vectors[chunk])
+            for k, tex in zip(chunk, textures, strict=True):
+                atomic_write_bytes(self.path(plan.levels[k]), encode_png(tex))
+            yield start + len(chunk), len(missing)
+        sizes = sum(self.path(lv).stat().st_size for lv in plan.levels)
+        return CacheReport(len(plan.levels), len(missing), len(plan.levels) - len(missing), sizes)
+
     def ensure(
         self,
         plan: AppearancePlan,
@@ -142,25 +162,10 @@ class TextureCache:
         progress: Callable[[int, int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> CacheReport:
-        """Generate the plan's missing textures in batches; existing ones are reused (and
-        temporary files a killed earlier run left behind are removed)."""
-        self.cache.mkdir(parents=True, exist_ok=True)
-        remove_stale_parts(self.cache)
-        missing = [k for k in range(len(plan.levels)) if not self.path(plan.levels[k]).is_file()]
-        vectors = plan.vectors
-        done = 0
-        for start in range(0, len(missing), batch):
-            if cancelled is not None and cancelled():
-                raise InterruptedError("bake cancelled")
-            chunk = missing[start : start + batch]
-            textures = generate(vectors[chunk])
-            for k, tex in zip(chunk, textures, strict=True):
-                atomic_write_bytes(self.path(plan.levels[k]), encode_png(tex))
-            done += len(chunk)
-            if progress is not None:
-                progress(done, len(missing))
-        sizes = sum(self.path(lv).stat().st_size for lv in plan.levels)
-        return CacheReport(len(plan.levels), len(missing), len(plan.levels) - len(missing), sizes)
+        """:meth:`fill` run to the end: ``progress(done, missing)`` after each batch, then
+        ``cancelled()`` (True raises InterruptedError, only whole files left on disk)."""
+        counts = None if progress is None else (lambda c: progress(*c))
+        return drive(self.fill(plan, generate, batch), counts, cancelled)
 
     def write_sequence(self, plan: AppearancePlan, sequence_folder: str | Path) -> list[Path]:
         """One file per frame (``frame_00001.png`` …), hard-linked to the cached texture."""

@@ -64,3 +64,37 @@ class ExpressionTrack:
         if self.details is not None:
             return self.details
         return detail_from_expression(self.expressions)
+
+
+def hold_track(track: ExpressionTrack, n_frames: int) -> ExpressionTrack:
+    """A single-photo track held for ``n_frames`` (a photo has one expression)."""
+    if len(track) != 1:
+        return track
+    return ExpressionTrack(
+        track.fps,
+        np.repeat(track.expressions, n_frames, axis=0),
+        np.repeat(track.head, n_frames, axis=0),
+        np.repeat(track.valid, n_frames, axis=0),
+        None if track.details is None else np.repeat(track.details, n_frames, axis=0),
+    )
+
+
+def resample_track(track: ExpressionTrack, fps: float) -> ExpressionTrack:
+    """Resample to the scene's frame rate (linear in values, nearest for validity)."""
+    if abs(track.fps - fps) < 1e-9 or len(track) < 2:
+        return ExpressionTrack(fps, track.expressions, track.head, track.valid, track.details)
+    duration = (len(track) - 1) / track.fps
+    n = int(np.floor(duration * fps + 1e-9)) + 1
+    t_src = np.arange(len(track)) / track.fps
+    t_dst = np.arange(n) / fps
+    expr = np.stack([np.interp(t_dst, t_src, track.expressions[:, i])
+                     for i in range(track.expressions.shape[1])], 1)
+    head = np.stack([np.interp(t_dst, t_src, track.head[:, i]) for i in range(3)], 1)
+    nearest = np.clip(np.rint(t_dst * track.fps).astype(int), 0, len(track) - 1)
+    details = None
+    if track.details is not None:
+        d = np.stack([np.interp(t_dst, t_src, track.details[:, i])
+                      for i in range(track.details.shape[1])], 1)
+        details = np.clip(d, 0.0, 1.0).astype(np.float32)
+    return ExpressionTrack(fps, np.clip(expr, 0.0, 1.0).astype(np.float32), head.astype(np.float32),
+                           track.valid[nearest], details)

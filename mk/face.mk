@@ -1,4 +1,5 @@
-# Face analysis (issue #5): the throwaway parity venv and the MediaPipe weight converter.
+# Face analysis: the throwaway parity venv, the MediaPipe weight converter and the evaluation
+# report (weights_tools/face_eval.py).
 # .venv-parity holds tflite + ai-edge-litert only; moodrig's .venv never imports them.
 PARITY_VENV := .venv-parity
 PARITY_PY := $(PARITY_VENV)/bin/python
@@ -21,7 +22,7 @@ face-weights: venv parity-venv
 	$(VPY) -m moodrig.weights_tools.convert_mediapipe --parity-python $(PARITY_PY)
 
 face-eval: venv
-	$(VPY) -m moodrig.core.face.evaluate --out docs/face_eval.md
+	$(VPY) -m moodrig.weights_tools.face_eval --out docs/face_eval.md
 
 # Throwaway venv with mediapipe itself, only to time its own Face Mesh next to moodrig's
 # (docs/face_eval.md). Never a dependency of moodrig; `make face-eval` uses it when present.

@@ -15,7 +15,7 @@ from moodrig.core.amee.infer import AmeeEditor
 from moodrig.core.amee.weights_io import export_generator, weights_id
 from moodrig.core.errors import InputError
 from moodrig.core.painter import DEFAULT_STYLE, paint_face
-from moodrig.core.pipeline import BakeConfig, run_bake_sync
+from moodrig.core.pipeline import BakeRequest, run_bake_sync
 from moodrig.core.track import ExpressionTrack
 from moodrig.weights_tools.amee_train import TrainConfig, train
 from moodrig.weights_tools.amee_widen import widen_generator
@@ -113,6 +113,7 @@ class RecordingEditor:
 
     model_id = "recording"
     takes_source = True
+    resolution = 48  # the painter draws at any size; the textures here are 48 px
 
     def __init__(self) -> None:
         self.sources: list[np.ndarray | None] = []
@@ -129,19 +130,20 @@ def test_bake_tells_the_model_the_base_is_neutral_unless_told_otherwise(tmp_path
     track = ExpressionTrack(24.0, ex, np.zeros((n, 3), np.float32), np.ones(n, bool))
     base = paint_face(DEFAULT_STYLE, np.zeros(8), 48)
     told = RecordingEditor()
-    first = run_bake_sync(track, base, BakeConfig(tmp_path), told)
+    first = run_bake_sync(track, base, BakeRequest(), tmp_path, told)
     assert told.sources and all(s is not None and not s.any() for s in told.sources)
     untold = RecordingEditor()
-    second = run_bake_sync(track, base, BakeConfig(tmp_path, base_neutral=False), untold)
+    second = run_bake_sync(track, base, BakeRequest(base_neutral=False), tmp_path, untold)
     assert untold.sources and all(s is None for s in untold.sources)
     # the two ways never share a cache entry
     assert first.cache.generated == first.cache.distinct and second.cache.generated == second.cache.distinct
 
 
-def test_cli_flag_reaches_the_bake_options(tmp_path: Path) -> None:
-    from moodrig.cli import bake_options, build_parser
+def test_cli_flag_reaches_the_bake_request(tmp_path: Path) -> None:
+    from moodrig.cli import bake_request, build_parser
 
     base = ["bake", "--face", "F", "--armature", "R", "--out", str(tmp_path / "o.blend")]
-    assert bake_options(build_parser().parse_args(base))["base_neutral"] is True
-    opts = bake_options(build_parser().parse_args([*base, "--base-not-neutral", "--weights", "w.manifest.json"]))
-    assert opts["base_neutral"] is False and opts["weights"].is_absolute()
+    assert bake_request(build_parser().parse_args(base)).base_neutral is True
+    args = [*base, "--base-not-neutral", "--weights", "w.manifest.json"]
+    opts = bake_request(build_parser().parse_args(args))
+    assert opts.base_neutral is False and opts.weights.is_absolute()

@@ -81,6 +81,44 @@ def test_cancel_between_batches_leaves_only_whole_files(tmp_path: Path) -> None:
     assert state["n"] == 2 + 3  # resumed: only the remaining 24 textures, in 3 batches
 
 
+class _Painter:
+    """Test double of the appearance model (core.editor.Editor): the painter's ground truth."""
+
+    model_id = "painter"
+    takes_source = False
+    resolution = 16
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def edit(self, textures: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        return np.stack([paint_face(DEFAULT_STYLE, v, textures.shape[1]) for v in vectors])
+
+
+def test_bake_progress_and_cancel_land_between_texture_batches(tmp_path: Path) -> None:
+    from moodrig.core.pipeline import BakeRequest, run_bake_sync
+    from moodrig.core.track import ExpressionTrack
+
+    n = 40
+    ex = np.stack([expression_vector(jaw_open=i / n) for i in range(n)])
+    track = ExpressionTrack(24.0, ex, np.zeros((n, 3), np.float32), np.ones(n, bool))
+    base = paint_face(DEFAULT_STYLE, np.zeros(8, np.float32), 16)
+    request = BakeRequest(quant_step=0.025, batch=8)
+    seen: list[str] = []
+    first = _Painter()
+    with pytest.raises(InterruptedError):
+        run_bake_sync(track, base, request, tmp_path, first,
+                      progress=lambda p: seen.append(p.stage),
+                      cancelled=lambda: seen[-1] == "textures 16/40")
+    assert first.calls == 2 and seen[-2:] == ["textures 8/40", "textures 16/40"]
+    assert len(list((tmp_path / "cache").glob("*.png"))) == 16
+    assert not (tmp_path / "sequence").exists()
+    resumed = _Painter()
+    out = run_bake_sync(track, base, request, tmp_path, resumed)
+    assert resumed.calls == 3 and (out.cache.generated, out.cache.reused) == (24, 16)
+
+
 @pytest.mark.parametrize("name", ["../../etc", "/abs/path", "..", ".", "CON", "nul.txt", "a/b\\c", "", "Fäce:01"])
 def test_folder_names_cannot_escape(tmp_path: Path, name: str) -> None:
     safe = safe_folder_name(name)

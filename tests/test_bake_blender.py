@@ -39,7 +39,8 @@ folder = {folder!r}
 fresh(folder)
 orig_mat = bpy.data.materials["moodrig_DemoFace"]
 orig_img = orig_mat.node_tree.nodes["moodrig_face_texture"].image.name
-res = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=TRACK, seed=5, editor=PainterEditor())
+res = api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", BakeRequest(seed=5), track=TRACK,
+               editor=PainterEditor())
 rig = bpy.data.objects["moodrig_DemoRig"]
 face = bpy.data.objects["moodrig_DemoFace"]
 # Keyframes == the BPFA curves of the same track and seed (read back from the action).
@@ -60,7 +61,8 @@ image_source, image_path = res.image.source, res.image.filepath
 frame_duration, auto_refresh = tex.image_user.frame_duration, tex.image_user.use_auto_refresh
 mat_tag = res.material.get("moodrig_generated")
 bpy.ops.wm.save_as_mainfile(filepath=str(Path(folder) / "scene.blend"))
-res2 = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=TRACK, seed=5, editor=PainterEditor())
+res2 = api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", BakeRequest(seed=5), track=TRACK,
+                editor=PainterEditor())
 back2 = scene_bake.read_back_curves(rig, res2.action, {{r: r for r in BONE_ROLES}}, len(TRACK))
 same_keys = all(np.array_equal(back[r], back2[r]) for r in BONE_ROLES)
 digests2 = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in (Path(res2.folder) / "cache").glob("*.png"))
@@ -117,7 +119,8 @@ def test_baked_scene_survives_save_and_reload(tmp_path: Path) -> None:
     run_bpy(SETUP + f"""
 folder = {str(tmp_path)!r}
 fresh(folder)
-api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=TRACK, seed=1, editor=PainterEditor())
+api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", BakeRequest(seed=1), track=TRACK,
+         editor=PainterEditor())
 bpy.ops.wm.save_mainfile()
 report(1)
 """)
@@ -137,11 +140,12 @@ for stage in ("analysis", "behavior", "textures", "write_behavior", "write_appea
     fresh(folder)
     before = snapshot()
     sb.write_appearance, sb.write_behavior = real_write_appearance, real_write_behavior
-    kwargs = dict(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=TRACK, seed=2, editor=PainterEditor())
+    options = dict(seed=2)
+    kwargs = dict(track=TRACK, editor=PainterEditor())
     if stage == "analysis":
-        kwargs.pop("track"); kwargs["source"] = str(Path(folder) / "missing.mp4")
+        kwargs.pop("track"); options["source"] = str(Path(folder) / "missing.mp4")
     elif stage == "behavior":
-        kwargs["behaviors"] = str(Path(folder) / "missing.json")
+        options["behaviors"] = str(Path(folder) / "missing.json")
     elif stage == "textures":
         class Broken(PainterEditor):
             def edit(self, t, v): raise RuntimeError("injected")
@@ -151,10 +155,12 @@ for stage in ("analysis", "behavior", "textures", "write_behavior", "write_appea
     elif stage == "write_appearance":
         sb.write_appearance = boom
     try:
+        request = BakeRequest(**options)
         if stage == "cancel":
-            api.bake(cancelled=lambda: True, **kwargs)
+            api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", request, cancelled=lambda: True,
+                     **kwargs)
         else:
-            api.bake(**kwargs)
+            api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", request, **kwargs)
         outcomes[stage] = "no error"
     except Exception as exc:
         outcomes[stage] = [type(exc).__name__, snapshot() == before, snapshot(), before]
@@ -207,10 +213,10 @@ store_track(TRACK, "//clip.mp4")
 s.source_path = "//clip.mp4"
 res["bake"] = list(bpy.ops.moodrig.bake())
 res["status"] = s.status
-from moodrig.operators import bake_options
-res["base_neutral"] = [bake_options(bpy.context)["base_neutral"]]
+from moodrig.operators import bake_request
+res["base_neutral"] = [bake_request(bpy.context).base_neutral]
 s.base_neutral = False
-res["base_neutral"].append(bake_options(bpy.context)["base_neutral"])
+res["base_neutral"].append(bake_request(bpy.context).base_neutral)
 s.base_neutral = True
 rig = bpy.data.objects["moodrig_DemoRig"]
 res["action"] = rig.animation_data.action.name

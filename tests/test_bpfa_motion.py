@@ -18,11 +18,11 @@ from moodrig.core.bpfa import (
     load_definition,
     sample_timeline,
 )
-from moodrig.core.bpfa.demo import DEMO_CHARACTERS, demo_track
 from moodrig.core.bpfa.model import Segment, Timeline
 from moodrig.core.bpfa.motion import channel_values
 from moodrig.core.rig import BONE_ROLES
 from moodrig.core.track import ExpressionTrack
+from moodrig.weights_tools.bpfa_tracks import DEMO_CHARACTERS, demo_track
 
 LIB = load_default_library()
 

@@ -8,18 +8,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from bpfa_chain import compile_chain, sample_steps, sample_steps_batch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from moodrig.core.bpfa import (
-    Event,
-    compile_chain,
-    load_default_library,
-    parse_definition,
-    sample_steps,
-    sample_steps_batch,
-    sample_timeline,
-)
+from moodrig.core.bpfa import Event, load_default_library, parse_definition, sample_timeline
 from moodrig.core.errors import DefinitionError
 
 

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from seed_stats import estimate, summarize
 
 from moodrig.core.bpfa import (
     SyncConfig,
     behavior_track,
-    estimate,
     load_default_library,
-    summarize,
     sync_metrics,
     to_dot,
     to_mermaid,
 )
-from moodrig.core.bpfa.demo import DEMO_CHARACTERS, demo_track
 from moodrig.core.bpfa.motion import stack_curves
 from moodrig.core.bpfa.sync import (
     decode_behaviors,
@@ -25,6 +23,7 @@ from moodrig.core.bpfa.sync import (
     reference_frames,
 )
 from moodrig.core.rig import BONE_ROLES
+from moodrig.weights_tools.bpfa_tracks import DEMO_CHARACTERS, demo_track
 
 LIB = load_default_library()
 FAST = SyncConfig(n_shifts=200)

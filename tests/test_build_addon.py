@@ -1,7 +1,8 @@
-"""build_addon.py: layout, reproducibility and clear refusals."""
+"""build_addon.py: layout, product-only contents, reproducibility and clear refusals."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -14,6 +15,120 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 import build_addon  # noqa: E402
+
+# Everything the add-on zip may hold, below its top folder moodrig/: runtime code, the data it
+# reads at run time, the weights and the licence texts. A file missing here fails
+# test_the_zip_holds_the_product_only: evaluation, calibration, training and research code
+# belongs in weights_tools/ or research/, never in the zip.
+PRODUCT_FILES = frozenset({
+    # blender_addon/: the add-on itself
+    "__init__.py", "__main__.py", "anim_compat.py", "api.py", "bake.py", "blender_manifest.toml",
+    "cli.py", "demo_character.py", "deps.py", "operators.py", "panels.py", "preferences.py",
+    "properties.py", "registration.py", "tags.py",
+    "LICENSE", "THIRD_PARTY_NOTICES.md",
+    # core/
+    "core/__init__.py", "core/appearance.py", "core/demo_body.py", "core/demo_timeline.py",
+    "core/detail.py", "core/errors.py", "core/expression.py", "core/fileio.py", "core/image.py",
+    "core/editor.py", "core/painter.py", "core/paths.py", "core/pipeline.py", "core/request.py",
+    "core/rig.py", "core/steps.py", "core/track.py", "core/weights.py",
+    "core/amee/__init__.py", "core/amee/composite.py", "core/amee/config.py",
+    "core/amee/finetune.py", "core/amee/fold.py", "core/amee/infer.py", "core/amee/model.py",
+    "core/amee/regressor.py", "core/amee/sheet.py", "core/amee/weights_io.py",
+    "core/bpfa/__init__.py", "core/bpfa/api.py", "core/bpfa/diagram.py", "core/bpfa/events.py",
+    "core/bpfa/limits.py", "core/bpfa/loader.py", "core/bpfa/model.py", "core/bpfa/motion.py",
+    "core/bpfa/sampler.py", "core/bpfa/sync.py",
+    "core/face/__init__.py", "core/face/__main__.py", "core/face/analyzer.py",
+    "core/face/baseline.py", "core/face/calibration.py", "core/face/cascade.py",
+    "core/face/container.py", "core/face/detector.py", "core/face/expressions.py",
+    "core/face/geometry.py", "core/face/io.py", "core/face/lbp.py", "core/face/measures.py",
+    "core/face/mesh.py", "core/face/models.py", "core/face/overlay.py", "core/face/roi.py",
+    "core/face/smile.py", "core/face/smoothing.py", "core/face/source.py", "core/face/tflite_net.py",
+    "core/face/video.py",
+    "core/transfer/__init__.py", "core/transfer/config.py", "core/transfer/content.py",
+    "core/transfer/finetune.py", "core/transfer/geometry.py", "core/transfer/infer.py",
+    "core/transfer/losses.py", "core/transfer/model.py",
+    "core/transfer/weights_io.py",
+    # core/data/: behavior library, its schema, the example user file, the sample photo
+    "core/data/behaviors/bpfa.schema.json", "core/data/behaviors/example_user.yaml",
+    "core/data/behaviors/humanoid_default.json", "core/data/sample_face.jpg",
+    "core/data/sample_face.md",
+    # weights/
+    "weights/amee/amee_gan.manifest.json", "weights/amee/amee_gan.safetensors",
+    "weights/amee/expression_regressor.manifest.json",
+    "weights/amee/expression_regressor.safetensors",
+    "weights/face/face_calibration.manifest.json", "weights/face/face_calibration.safetensors",
+    "weights/face/face_detector.manifest.json", "weights/face/face_detector.safetensors",
+    "weights/face/face_mesh.manifest.json", "weights/face/face_mesh.safetensors",
+    "weights/transfer/style_transfer.manifest.json", "weights/transfer/style_transfer.safetensors",
+})
+NOT_INSTALLED = ("matplotlib", "PIL", "scipy", "skimage")
+"""Top-level packages of the dev/train extras that the add-on does not install in Blender."""
+
+
+def foreign_imports(source: str, package: str) -> list[str]:
+    """Modules that ``source`` (a module of ``package``, e.g. ``moodrig.core.face``) imports
+    and the add-on must not: the packages of ``NOT_INSTALLED`` and anything of weights_tools,
+    by import statement or by name given to ``importlib.import_module`` / ``__import__``."""
+    names: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            parts = package.split(".")
+            base = parts[: len(parts) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            names += [module] + [f"{module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if called in ("import_module", "__import__") and isinstance(node.args[0].value, str):
+                names.append(node.args[0].value)
+    return sorted({n for n in names
+                   if n.split(".")[0] in NOT_INSTALLED or "weights_tools" in n.split(".")})
+
+
+def test_foreign_imports_finds_every_kind_of_import() -> None:
+    source = (
+        "import matplotlib.pyplot as plt\nfrom PIL import Image\nimport numpy\n"
+        "from ..weights_tools import face_eval\nfrom moodrig.weights_tools.face_eval import nme\n"
+        "import importlib\nimportlib.import_module('scipy.stats')\nfrom . import smile\n"
+        "def f():\n    import skimage.metrics\n"
+    )
+    assert foreign_imports(source, "moodrig.core.face") == [
+        "PIL", "PIL.Image", "matplotlib.pyplot", "moodrig.core.weights_tools",
+        "moodrig.core.weights_tools.face_eval", "moodrig.weights_tools.face_eval",
+        "moodrig.weights_tools.face_eval.nme", "scipy.stats", "skimage.metrics",
+    ]
+    assert foreign_imports("from .core import weights\nimport torch\n", "moodrig") == []
+
+
+def unlisted_and_missing(names: list[str]) -> tuple[list[str], list[str]]:
+    """Zip entries outside ``PRODUCT_FILES``, and listed files the zip does not hold."""
+    inner = {n.removeprefix("moodrig/") for n in names}
+    return sorted(inner - PRODUCT_FILES), sorted(PRODUCT_FILES - inner)
+
+
+def test_the_zip_holds_the_product_only(tmp_path: Path) -> None:
+    """The add-on built from this tree: exactly the listed runtime files, data and weights, and
+    no module that imports what Blender's Python lacks or the repository's own tools."""
+    with zipfile.ZipFile(build_addon.build(REPO, tmp_path)) as zf:
+        names = zf.namelist()
+        unlisted, missing = unlisted_and_missing(names)
+        assert not unlisted, f"not product code or weights, keep it out of the add-on: {unlisted}"
+        assert not missing, f"in PRODUCT_FILES but no longer built; update the list: {missing}"
+        for name in names:
+            if name.endswith(".py"):
+                module = name.removesuffix(".py").replace("/", ".")
+                package = (module.removesuffix(".__init__") if name.endswith("/__init__.py")
+                           else module.rpartition(".")[0])
+                bad = foreign_imports(zf.read(name).decode("utf-8"), package)
+                assert not bad, f"{name} imports {bad}, which the add-on does not ship or install"
+
+
+def test_a_research_module_in_core_is_refused_by_the_list(tree: Path, tmp_path: Path) -> None:
+    (tree / "core" / "face" / "variants.py").write_text("import numpy\n")
+    names = zipfile.ZipFile(build_addon.build(tree, tmp_path)).namelist()
+    assert unlisted_and_missing(names) == (["core/face/variants.py"], [])
 
 
 @pytest.fixture

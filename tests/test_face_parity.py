@@ -137,20 +137,3 @@ def test_runtime_traced_networks_match_the_parity_checked_modules(shared_data: P
             assert a.shape == b.shape
             assert float((a - b).abs().max()) < 1e-3
 
-
-def test_run_graph_exposes_every_tensor_and_the_outputs_forward_returns() -> None:
-    """``run_graph`` (smile_variants reads Face Mesh's intermediate features from it) holds the
-    outputs that ``forward`` returns, plus the intermediate tensors in NCHW."""
-    net = load_net(MESH)
-    x = torch.rand(1, 3, MESH.input_size, MESH.input_size, generator=torch.Generator().manual_seed(0))
-    with torch.inference_mode():
-        env = net.run_graph(x)
-        outs = net(x)
-    assert len(env) == len(net.plan) + 1  # the input and one tensor per layer
-    for oid, out in zip(net.output_ids, outs, strict=True):
-        t = env[oid].permute(0, 2, 3, 1) if env[oid].dim() == 4 else env[oid]  # NCHW -> TFLite's NHWC
-        assert torch.equal(t.reshape(out.shape), out)
-    from moodrig.weights_tools.smile_variants import MESH_BACKBONE, MESH_LANDMARK_HEAD
-
-    assert env[MESH_BACKBONE].shape == (1, 128, 6, 6)  # the backbone output both heads read
-    assert env[MESH_LANDMARK_HEAD].shape == (1, 32, 3, 3)

@@ -15,9 +15,9 @@ from moodrig.core.expression import INDEX
 from moodrig.core.face import analyze_image, draw_overlay
 from moodrig.core.face.__main__ import main as cli_main
 from moodrig.core.face.calibration import load as load_calibration
-from moodrig.core.face.evaluate import LONDON_TO_MESH, nme
 from moodrig.core.face.models import MESH, load_net
 from moodrig.core.paths import weights_dir
+from moodrig.weights_tools.face_eval import LONDON_TO_MESH, nme
 
 pytestmark = pytest.mark.shared
 
@@ -157,8 +157,8 @@ def test_cross_validated_smile_accuracy(shared_data: Path) -> None:
     front and 3/4 London views). Measured 90%/88% (docs/face_eval.md); the estimate before
     the appearance score had 84% front, which this would catch."""
     from moodrig.core.face import AnalyzerConfig, FaceAnalyzer
-    from moodrig.core.face.calibrate import image_loader, observe, read_labels
-    from moodrig.core.face.evaluate import cross_validate, smile_table
+    from moodrig.weights_tools.face_calibrate import image_loader, observe, read_labels
+    from moodrig.weights_tools.face_eval import cross_validate, smile_table
 
     samples = [s for s in read_labels(shared_data) if not s.view.endswith("profile")]
     obs = observe(shared_data, samples, FaceAnalyzer(AnalyzerConfig()))

@@ -14,13 +14,15 @@ from moodrig.core.face.baseline import BaselineConfig, PersonBaseline
 from moodrig.core.face.expressions import analyse_landmarks
 from moodrig.core.face.smile import (
     GEOMETRY_NAMES,
+    MOUTH_REGION,
     N_GEOMETRY,
-    fit_logistic,
-    fit_ridge,
+    canonical_to_image,
     geometry_features,
     mouth_patch,
+    resample_patch,
     smile_value,
 )
+from moodrig.weights_tools.face_calibrate import fit_logistic, fit_ridge
 
 
 def _face(scale: float = 200.0, roll: float = 0.0, shift: tuple[float, float] = (320.0, 240.0)) -> np.ndarray:
@@ -86,10 +88,13 @@ def test_mouth_patch_reads_the_mouth_region_of_any_size() -> None:
         dark = int(np.argmin(rows))
         assert abs(dark - (0.68 - 0.35) / 0.65 * 64) <= 3, (scale, dark)
         assert rows[0] > 150 and rows[-1] > 150
-        wide = mouth_patch(img, face, calib.cached().canonical, 96, height=40)  # size wide x height high
+        # the same region resampled 96 wide x 40 high: the bar keeps its relative height
+        x0, x1, y0, y1 = MOUTH_REGION
+        a = canonical_to_image(face, calib.cached().canonical)
+        grid = np.array([[(x1 - x0) / 96, 0.0, x0], [0.0, (y1 - y0) / 40, y0], [0.0, 0.0, 1.0]])
+        wide = resample_patch(img, a @ grid, (96, 40))
         assert wide.shape == (40, 96)
         assert abs(int(np.argmin(wide.mean(axis=1))) - (0.68 - 0.35) / 0.65 * 40) <= 2, scale
-        assert np.array_equal(mouth_patch(img, face, calib.cached().canonical, 64, height=64), p)
 
 
 def test_baseline_corrects_a_smiley_resting_face_but_not_a_constant_smile() -> None:

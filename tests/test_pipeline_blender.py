@@ -173,8 +173,8 @@ manifest, _ = verify_file(weights)
 # The bake then uses the character's weights.
 from moodrig import api
 from moodrig.core.demo_timeline import scripted_track
-r = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=scripted_track(seconds=1.0),
-             weights=weights, device="cpu")
+r = api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig",
+             api.BakeRequest(weights=weights, device="cpu"), track=scripted_track(seconds=1.0))
 (folder / "bad.json").write_text("[{{}}]")
 s.finetune_sheet = str(folder / "bad.json")
 try:

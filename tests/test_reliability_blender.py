@@ -134,19 +134,20 @@ for stage in STAGES:
     rig = bpy.data.objects["moodrig_DemoRig"]
     rig.pose.bones["head"].rotation_mode = "QUATERNION"   # the user's choice, must survive a failure
     restore()
-    api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=TRACK, seed=1, editor=PainterEditor())
+    api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", BakeRequest(seed=1), track=TRACK,
+             editor=PainterEditor())
     rig.pose.bones["neck"].rotation_mode = "QUATERNION"
     before = snapshot()
     # Another quantisation step: the re-bake needs new textures (none come from the cache).
-    kwargs = dict(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=TRACK, seed=2, editor=PainterEditor(),
-                  quant_step=0.04)
+    options = dict(seed=2, quant_step=0.04)
+    kwargs = dict(track=TRACK, editor=PainterEditor())
     cancelled = None
     seen = []
     kwargs["progress"] = lambda p: seen.append(p.stage)
     if stage == "analysis":
-        kwargs.pop("track"); kwargs["source"] = str(Path(folder) / "missing.mp4")
+        kwargs.pop("track"); options["source"] = str(Path(folder) / "missing.mp4")
     elif stage == "behavior":
-        kwargs["behaviors"] = str(Path(folder) / "missing.json")
+        options["behaviors"] = str(Path(folder) / "missing.json")
     elif stage == "textures":
         class Broken(PainterEditor):
             def edit(self, t, v): raise RuntimeError("injected")
@@ -165,7 +166,8 @@ for stage in STAGES:
         def cancelled():
             return seen[-1] == "done"   # everything computed, nothing written yet
     try:
-        api.bake(cancelled=cancelled, **kwargs)
+        api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", BakeRequest(**options),
+                 cancelled=cancelled, **kwargs)
         outcomes[stage] = dict(error=None, stages=seen)
     except Exception as exc:
         after = snapshot()
@@ -197,7 +199,8 @@ rig.animation_data_create()
 rig.animation_data.action = mine
 rig.keyframe_insert("location", frame=1)
 out = dict(users_before=mine.users, fake=mine.use_fake_user)
-api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=TRACK, seed=1, editor=PainterEditor())
+api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", BakeRequest(seed=1), track=TRACK,
+         editor=PainterEditor())
 out["users_after_bake"] = bpy.data.actions["MyRigAnimation"].users
 bpy.ops.wm.save_mainfile()
 bpy.ops.wm.open_mainfile(filepath=str(Path(folder) / "scene.blend"))

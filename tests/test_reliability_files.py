@@ -115,10 +115,12 @@ import numpy as np
 from pathlib import Path
 from moodrig.core.demo_timeline import scripted_track
 from moodrig.core.painter import paint_face, DEFAULT_STYLE
-from moodrig.core.pipeline import BakeConfig, run_bake_sync
+from moodrig.core.pipeline import BakeRequest, run_bake_sync
 
 class SlowPainter:
     model_id = "painter-ground-truth"
+    takes_source = False
+    resolution = 64
     def __init__(self, delay): self.delay = delay; self.calls = 0
     def edit(self, textures, vectors):
         self.calls += len(vectors)
@@ -131,7 +133,7 @@ base = paint_face(DEFAULT_STYLE, np.zeros(8, np.float32), 64)
 editor = SlowPainter(delay)
 def progress(p):
     print(json.dumps({"stage": p.stage, "cached": len(list((folder / "cache").glob("*.png")))}), flush=True)
-out = run_bake_sync(track, base, BakeConfig(out_folder=folder, seed=3, batch=4), editor, progress=progress)
+out = run_bake_sync(track, base, BakeRequest(seed=3, batch=4), folder, editor, progress=progress)
 print(json.dumps({"done": True, "distinct": out.cache.distinct, "generated": out.cache.generated, "painted": editor.calls}), flush=True)
 """
 

@@ -118,6 +118,8 @@ from moodrig.core.demo_timeline import scripted_track
 
 class PainterEditor:
     model_id = "painter-ground-truth"
+    takes_source = False
+    resolution = {size}  # the painter draws at the texture's own size
     def edit(self, textures, vectors):
         return np.stack([paint_face(DEFAULT_STYLE, v, textures.shape[1]) for v in vectors])
 
@@ -144,11 +146,11 @@ def progress(p):
 t0 = time.perf_counter()
 source = {source!r}
 if source:  # the whole job: the video analysed, the shipped AMEE-GAN, the behavior, the writes
-    res = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", source=source, seed=1,
-                   device="cpu", progress=progress)
+    res = api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig",
+                   api.BakeRequest(source=source, seed=1, device="cpu"), progress=progress)
 else:
-    res = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=track, seed=1,
-                   editor=PainterEditor(), progress=progress)
+    res = api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", api.BakeRequest(seed=1),
+                   track=track, editor=PainterEditor(), progress=progress)
 wall = time.perf_counter() - t0
 bpy.ops.wm.save_mainfile()
 report(dict(frames=res.n_frames, distinct=res.distinct_textures, texture_bytes=res.texture_bytes,

@@ -31,19 +31,20 @@ def cache_files(cache=main_cache):
     return sorted(p.name for p in cache.glob("*.png"))
 def digests(cache=main_cache):
     return sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in cache.glob("*.png"))
-det = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=track, seed=3,
-               appearance_mode="detailed", device="cpu")
+FACE, RIG = "moodrig_DemoFace", "moodrig_DemoRig"
+import dataclasses
+DETAILED_REQUEST = BakeRequest(seed=3, appearance_mode="detailed", device="cpu")
+det = api.bake(None, FACE, RIG, DETAILED_REQUEST, track=track)
 after_det = cache_files()
 d1 = digests()
-par = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=track, seed=3,
-               appearance_mode="parameters", device="cpu")
+par_request = dataclasses.replace(DETAILED_REQUEST, appearance_mode="parameters")
+par = api.bake(None, FACE, RIG, par_request, track=track)
 after_par = cache_files()
-det2 = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=track, seed=3,
-                appearance_mode="detailed", device="cpu")
+det2 = api.bake(None, FACE, RIG, DETAILED_REQUEST, track=track)
 det2_duration = det2.material.node_tree.nodes["moodrig_face_texture"].image_user.frame_duration
 det2_source = det2.image.source
-again = api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=track, seed=3,
-                 appearance_mode="detailed", device="cpu", out=str(Path(folder) / "again"))
+again_request = dataclasses.replace(DETAILED_REQUEST, texture_folder=Path(folder) / "again")
+again = api.bake(None, FACE, RIG, again_request, track=track)
 same_bytes = digests(Path(folder) / "again" / "cache") == d1 and cache_files(Path(folder) / "again" / "cache") == after_det
 # The last frame shows a lopsided face: left smile and right brow raised; the texture differs
 # from the parameter mode's (which sees only the averages).
@@ -52,7 +53,7 @@ from moodrig.core.appearance import decode_png
 last_det = decode_png(seq / "frame_00024.png")
 bad = None
 try:
-    api.bake(face="moodrig_DemoFace", armature="moodrig_DemoRig", track=track, appearance_mode="bogus")
+    api.bake(None, FACE, RIG, BakeRequest(appearance_mode="bogus"), track=track)
 except InputError as exc:
     bad = str(exc)
 report(dict(

@@ -111,14 +111,15 @@ def test_bad_landmarks_are_refused() -> None:
 
 
 def test_analysed_photo_carries_per_side_details() -> None:
-    """analyze_detailed = analyze_video's track plus details whose symmetric part is the 8 values."""
+    """track_from_source = analyze_video's track plus details whose symmetric part is the 8
+    values."""
     from moodrig.core.face import analyze_video
+    from moodrig.core.face.source import track_from_source
     from moodrig.core.paths import data_dir
-    from moodrig.core.transfer.track import analyze_detailed
 
     photo = data_dir() / "sample_face.jpg"
     plain = analyze_video(photo)
-    track = analyze_detailed(photo)
+    track = track_from_source(photo, plain.fps, hold_frames=1)
     assert np.array_equal(track.expressions, plain.expressions) and np.array_equal(track.head, plain.head)
     assert track.details is not None and track.details.shape == (1, N_DETAIL)
     sym = expression_from_detail(track.details)

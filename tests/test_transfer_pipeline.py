@@ -17,14 +17,16 @@ from moodrig.core.detail import (
 )
 from moodrig.core.errors import InputError
 from moodrig.core.painter import DEFAULT_STYLE, paint_detail, paint_face
-from moodrig.core.pipeline import BakeConfig, hold_track, resample_track, run_bake_sync
-from moodrig.core.track import ExpressionTrack
+from moodrig.core.pipeline import BakeRequest, run_bake_sync
+from moodrig.core.track import ExpressionTrack, hold_track, resample_track
 
 
 class PainterDetailEditor:
     """Test double for the transfer model: the painter's exact ground truth of a detail vector."""
 
     model_id = "painter-detail"
+    takes_source = False
+    resolution = 64  # the painter draws at any size; the textures here are 64 px
 
     def __init__(self) -> None:
         self.calls: list[np.ndarray] = []
@@ -36,6 +38,8 @@ class PainterDetailEditor:
 
 class PainterEditor:
     model_id = "painter-detail"  # the same id on purpose: the mode alone must separate the caches
+    takes_source = False
+    resolution = 64
 
     def edit(self, textures: np.ndarray, vectors: np.ndarray) -> np.ndarray:
         return np.stack([paint_face(DEFAULT_STYLE, v, textures.shape[1]) for v in vectors])
@@ -70,15 +74,16 @@ def test_hold_and_resample_carry_details() -> None:
 def test_detailed_bake_plans_detail_vectors_and_keeps_its_own_cache(tmp_path: Path) -> None:
     base = paint_face(DEFAULT_STYLE, np.zeros(8), 64)
     ed = PainterDetailEditor()
-    out = run_bake_sync(_track(), base, BakeConfig(tmp_path, appearance_mode="detailed"), ed)
+    out = run_bake_sync(_track(), base, BakeRequest(appearance_mode="detailed"), tmp_path, ed)
     assert out.plan.levels.shape[1] == N_DETAIL and all(c.shape[1] == N_DETAIL for c in ed.calls)
     assert out.cache.generated == out.cache.distinct
     cached = set((tmp_path / "cache").glob("*.png"))
     # The parameter mode with an editor of the same id never reuses a detailed texture.
-    par = run_bake_sync(_track(), base, BakeConfig(tmp_path), PainterEditor())
+    par = run_bake_sync(_track(), base, BakeRequest(), tmp_path, PainterEditor())
     assert par.cache.generated == par.cache.distinct
     assert cached < set((tmp_path / "cache").glob("*.png"))
-    again = run_bake_sync(_track(), base, BakeConfig(tmp_path, appearance_mode="detailed"), PainterDetailEditor())
+    again = run_bake_sync(_track(), base, BakeRequest(appearance_mode="detailed"), tmp_path,
+                          PainterDetailEditor())
     assert again.cache.generated == 0
     # The last frame is the painter's lopsided face.
     from moodrig.core.appearance import decode_png
@@ -90,4 +95,4 @@ def test_detailed_bake_plans_detail_vectors_and_keeps_its_own_cache(tmp_path: Pa
 
 def test_unknown_mode_is_refused_with_its_name(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="'sketchy'"):
-        BakeConfig(tmp_path, appearance_mode="sketchy")
+        BakeRequest(appearance_mode="sketchy")

@@ -6,7 +6,7 @@ See ``docs/bpfa.md`` and METHOD.md §4–§5.
 
 from __future__ import annotations
 
-from .api import BehaviorResult, behavior_track, sync_over_seeds, sync_report
+from .api import BehaviorResult, behavior_track
 from .diagram import to_dot, to_mermaid
 from .events import EventConfig, events_from_track, expression_states
 from .limits import JOINT_LIMITS
@@ -36,8 +36,8 @@ from .model import (
     Transition,
 )
 from .motion import joint_curves
-from .sampler import compile_chain, sample_steps, sample_steps_batch, sample_timeline
-from .sync import Estimate, SyncConfig, SyncReport, estimate, summarize, sync_metrics
+from .sampler import sample_timeline
+from .sync import SyncConfig, SyncReport, sync_metrics
 
 __all__ = [
     "JOINT_LIMITS",
@@ -50,7 +50,6 @@ __all__ = [
     "Channel",
     "Composite",
     "DefinitionWarning",
-    "Estimate",
     "Event",
     "EventConfig",
     "Motion",
@@ -61,9 +60,7 @@ __all__ = [
     "Timeline",
     "Transition",
     "behavior_track",
-    "compile_chain",
     "default_library_path",
-    "estimate",
     "events_from_track",
     "example_user_path",
     "expression_states",
@@ -72,13 +69,8 @@ __all__ = [
     "load_definition",
     "load_definition_checked",
     "parse_definition",
-    "sample_steps",
-    "sample_steps_batch",
     "sample_timeline",
-    "summarize",
     "sync_metrics",
-    "sync_over_seeds",
-    "sync_report",
     "to_dot",
     "to_mermaid",
     "validate",

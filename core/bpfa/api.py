@@ -1,8 +1,8 @@
-"""One-call entry points: expression track → events → timeline → joint curves (→ sync)."""
+"""One-call entry point: expression track → events → timeline → joint curves."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +14,6 @@ from .loader import load_default_library
 from .model import Bpfa, Event, Timeline
 from .motion import joint_curves
 from .sampler import sample_timeline
-from .sync import Estimate, SyncConfig, SyncReport, summarize, sync_metrics
 
 
 @dataclass(frozen=True)
@@ -53,21 +52,3 @@ def behavior_track(
     curves = joint_curves(timeline, track, lib, g_motion)
     return BehaviorResult(tuple(evs), timeline, curves)
 
-
-def sync_report(track: ExpressionTrack, bpfa: Bpfa | None = None, seed: int = 0, config: SyncConfig | None = None) -> SyncReport:
-    """Generate with ``seed`` and measure synchronization from the produced curves."""
-    lib = bpfa if bpfa is not None else load_default_library()
-    res = behavior_track(track, lib, seed)
-    return sync_metrics(track, res.curves, lib, res.events, config)
-
-
-def sync_over_seeds(
-    track: ExpressionTrack,
-    bpfa: Bpfa | None = None,
-    seeds: Sequence[int] = tuple(range(30)),
-    config: SyncConfig | None = None,
-) -> tuple[list[SyncReport], dict[str, Estimate]]:
-    """Reports for each seed and their mean with a 95% interval."""
-    lib = bpfa if bpfa is not None else load_default_library()
-    reports = [sync_report(track, lib, s, config) for s in seeds]
-    return reports, summarize(reports)

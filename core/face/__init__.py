@@ -1,4 +1,4 @@
-"""Face analysis (issue #5): photos, image sequences and videos → expression vector + head angles.
+"""Face analysis: photos, image sequences and videos → expression vector + head angles.
 
 Public API (what the Blender integration calls)::
 

@@ -1,6 +1,6 @@
 """Calibration data fitted on ``london_faces_dev`` and shipped as verified safetensors.
 
-Written by ``python -m moodrig.core.face.calibrate`` to ``weights/face/face_calibration``:
+Written by ``python -m moodrig.weights_tools.face_calibrate`` to ``weights/face/face_calibration``:
 
 * ``canonical`` (468, 3): neutral frontal face (mean Face Mesh output, head frame, unit
   outer-eye distance) — the reference for head rotation (``geometry.py``) and for the mouth

@@ -12,7 +12,7 @@ nose, cheeks — nothing that moves with expression) gives the rotation R. Angle
 
 The canonical face is the mean of the Face Mesh output on the 41 neutral frontal photos of
 ``london_faces_dev`` (centred, roll levelled, scaled to unit outer-eye distance), written
-by ``python -m moodrig.core.face.calibrate`` into ``weights/face/face_calibration``.
+by ``python -m moodrig.weights_tools.face_calibrate`` into ``weights/face/face_calibration``.
 """
 
 from __future__ import annotations

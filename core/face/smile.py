@@ -1,6 +1,7 @@
 """The smile estimate: geometric mouth/cheek measures plus mouth-region LBP appearance.
 
-Two linear scores, each fitted to London's smiling vs neutral photos (``calibrate.py``):
+Two linear scores, each fitted to London's smiling vs neutral photos
+(``weights_tools/face_calibrate.py``):
 
 * ``z_geo``: logistic regression on :data:`GEOMETRY_NAMES`, 38 measures of the frontalised
   landmarks (head rotation removed, unit = outer-eye distance, y down; see
@@ -110,21 +111,30 @@ def canonical_to_image(landmarks: NDArray[np.floating[Any]], canonical: NDArray[
 
 
 def mouth_patch(
-    image: NDArray[np.uint8], landmarks: NDArray[np.floating[Any]], canonical: NDArray[np.float64], size: int = MOUTH_LBP.size,
-    region: tuple[float, float, float, float] = MOUTH_REGION, height: int | None = None,
+    image: NDArray[np.uint8], landmarks: NDArray[np.floating[Any]], canonical: NDArray[np.float64],
+    size: int = MOUTH_LBP.size,
 ) -> NDArray[np.uint8]:
-    """The mouth region (``MOUTH_REGION`` unless another canonical-face ``region`` is given)
-    resampled to ``size`` × ``size`` gray pixels (``size`` wide × ``height`` high if given).
-
-    Only the region's bounding box is converted to gray; large faces are first reduced with
-    area averaging to about the patch's resolution, so the patch does not alias and looks
-    alike whatever the face size in the photo."""
-    x0, x1, y0, y1 = region
-    h_out = size if height is None else height
+    """The mouth region (``MOUTH_REGION``) resampled to ``size`` × ``size`` gray pixels."""
+    x0, x1, y0, y1 = MOUTH_REGION
     a = canonical_to_image(landmarks, canonical)
     # patch px (u, v) -> canonical (x0 + u·sx, y0 + v·sy) -> image px
-    m = a @ np.array([[(x1 - x0) / size, 0.0, x0], [0.0, (y1 - y0) / h_out, y0], [0.0, 0.0, 1.0]])
-    corners = m @ np.array([[0, size, 0, size], [0, 0, h_out, h_out], [1, 1, 1, 1]], dtype=np.float64)
+    m = a @ np.array([[(x1 - x0) / size, 0.0, x0], [0.0, (y1 - y0) / size, y0], [0.0, 0.0, 1.0]])
+    return resample_patch(image, m, (size, size))
+
+
+def resample_patch(
+    image: NDArray[np.uint8], patch_to_image: NDArray[np.float64], size: tuple[int, int]
+) -> NDArray[np.uint8]:
+    """Gray patch of ``size`` (width, height) whose pixel (u, v) is the image at
+    ``patch_to_image · (u, v, 1)`` (a 2×3 affine map).
+
+    Only the patch's bounding box is converted to gray; large faces are first reduced with
+    area averaging to about the patch's resolution, so the patch does not alias and looks
+    alike whatever the face size in the photo."""
+    w_out, h_out = size
+    m = np.array(patch_to_image, dtype=np.float64)
+    box = np.array([[0, w_out, 0, w_out], [0, 0, h_out, h_out], [1, 1, 1, 1]], dtype=np.float64)
+    corners = m @ box
     h, w = image.shape[:2]
     lo = np.clip(np.floor(corners.min(axis=1)).astype(int) - 2, 0, [w - 1, h - 1])
     hi = np.clip(np.ceil(corners.max(axis=1)).astype(int) + 2, lo + 1, [w, h])
@@ -137,7 +147,8 @@ def mouth_patch(
         sw, sh = max(1, round(sub.shape[1] / step)), max(1, round(sub.shape[0] / step))
         m *= np.array([[sw / sub.shape[1]], [sh / sub.shape[0]]])
         sub = np.asarray(cv2.resize(sub, (sw, sh), interpolation=cv2.INTER_AREA), dtype=np.uint8)
-    out = cv2.warpAffine(sub, m, (size, h_out), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+    out = cv2.warpAffine(sub, m, (w_out, h_out), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                         borderMode=cv2.BORDER_REPLICATE)
     return np.asarray(out, dtype=np.uint8)
 
 
@@ -158,35 +169,6 @@ class LinearScore:
     def __call__(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         out: NDArray[np.float64] = ((x - self.mu) / self.sd) @ self.w + self.b
         return out
-
-
-def fit_logistic(x: NDArray[np.float64], y: NDArray[np.float64], lam: float) -> LinearScore:
-    """L2-penalised logistic regression on standardised x (Newton steps); score = logit."""
-    mu = x.mean(axis=0)
-    sd = x.std(axis=0) + 1e-9
-    a = np.hstack([(x - mu) / sd, np.ones((len(x), 1))])
-    theta = np.zeros(a.shape[1])
-    pen = np.full(a.shape[1], lam)
-    pen[-1] = 0.0
-    for _ in range(100):
-        p = 1.0 / (1.0 + np.exp(-np.clip(a @ theta, -30.0, 30.0)))
-        grad = a.T @ (p - y) + pen * theta
-        hess = (a * (p * (1 - p))[:, None]).T @ a + np.diag(pen) + 1e-9 * np.eye(a.shape[1])
-        step = np.linalg.solve(hess, grad)
-        theta -= step
-        if float(np.abs(step).max()) < 1e-9:
-            break
-    return LinearScore(mu, sd, theta[:-1], float(theta[-1]))
-
-
-def fit_ridge(x: NDArray[np.float64], y: NDArray[np.float64], lam: float) -> LinearScore:
-    """Ridge regression of y ∈ {0, 1} on standardised x; score = prediction − 0.5."""
-    mu = x.mean(axis=0)
-    sd = x.std(axis=0) + 1e-9
-    a = (x - mu) / sd
-    ym = float(y.mean())
-    w = np.linalg.solve(a.T @ a + lam * np.eye(a.shape[1]), a.T @ (y - ym))
-    return LinearScore(mu, sd, w, ym - 0.5)
 
 
 def smile_value(z: float, anchor: tuple[float, float]) -> float:

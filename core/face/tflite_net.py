@@ -127,18 +127,6 @@ class TfliteNet(nn.Module):
         self.layers = nn.ModuleDict(modules)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        env = self.run_graph(x)
-        outs: list[torch.Tensor] = []
-        for oid, shape in zip(self.output_ids, self.output_shapes, strict=True):
-            t = env[oid]
-            if t.dim() == 4 and len(shape) == 4:
-                t = t.permute(0, 2, 3, 1)
-            outs.append(t.reshape([t.shape[0], *shape[1:]]))
-        return tuple(outs)
-
-    def run_graph(self, x: torch.Tensor) -> dict[int, torch.Tensor]:
-        """Every tensor of the graph by its TFLite tensor id (4-D ones NCHW): the outputs and
-        the intermediate features (research use, e.g. ``weights_tools/smile_variants.py``)."""
         env: dict[int, torch.Tensor] = {self.input_id: x}
         # 4-D tensors live as NCHW; after a RESHAPE they are plain TFLite-order tensors.
         for op, name, ins, out, arg in self.plan:
@@ -158,7 +146,13 @@ class TfliteNet(nn.Module):
             else:  # concat
                 y = torch.cat([env[i] for i in ins], dim=arg)
             env[out] = y
-        return env
+        outs: list[torch.Tensor] = []
+        for oid, shape in zip(self.output_ids, self.output_shapes, strict=True):
+            t = env[oid]
+            if t.dim() == 4 and len(shape) == 4:
+                t = t.permute(0, 2, 3, 1)
+            outs.append(t.reshape([t.shape[0], *shape[1:]]))
+        return tuple(outs)
 
 
 def build(architecture: Mapping[str, Any], tensors: Mapping[str, torch.Tensor]) -> TfliteNet:

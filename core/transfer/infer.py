@@ -93,6 +93,11 @@ class TransferEditor:
     def resolution(self) -> int:
         return self.model.cfg.resolution
 
+    @property
+    def takes_source(self) -> bool:
+        """False: the texture itself is the style reference; no source vector is read."""
+        return False
+
     def _run(self, textures: NDArray[np.float32], details: NDArray[np.float32]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Full-res (rgb input, upsampled edit in [0, 1], upsampled thresholded mask), float32 CPU."""
         textures, d = check_batch(textures, details)
@@ -108,8 +113,10 @@ class TransferEditor:
             mask = threshold_mask(mask.float().cpu(), MASK_THRESHOLD)
             return rgb, upsample(image, h, w), upsample(mask, h, w)
 
-    def edit(self, textures: NDArray[np.float32], details: NDArray[np.float32]) -> NDArray[np.float32]:
-        """Redraw the detailed expression in the texture's own style: same shape; alpha untouched."""
+    def edit(self, textures: NDArray[np.float32], details: NDArray[np.float32],
+             source_vectors: NDArray[np.float32] | None = None) -> NDArray[np.float32]:
+        """Redraw the detailed expression in the texture's own style: same shape; alpha untouched.
+        ``source_vectors`` is accepted for the ``core.editor.Editor`` seam and not read."""
         rgb, image, mask = self._run(textures, details)
         with torch.inference_mode():
             final = composite(rgb, image, mask).permute(0, 2, 3, 1).numpy()

@@ -1,7 +1,7 @@
 """Worker: BPFA steps/s (single chain and batched) and validation time of a 1,000-behavior
-automaton (the generator of core/bpfa/measure.py: 1,000 behaviors x 21 events, 4 targets a row).
+automaton (the generator of research/bpfa_measure.py: 1,000 behaviors x 21 events, 4 targets a row).
 
-    python tests/bench/bench_bpfa.py --repeats 7 --steps 200000
+    PYTHONPATH=tests/bench:research python tests/bench/bench_bpfa.py --repeats 7 --steps 200000
 
 Baselines measured in the same run: a naive sampler (dict lookup by (behavior, event) names and
 ``random.choices`` per step, the obvious implementation) for steps/s, and ``json.loads`` of the
@@ -27,9 +27,11 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=4096)
     ap.add_argument("--batch-steps", type=int, default=1000)
     a = ap.parse_args()
-    from moodrig.core.bpfa import compile_chain, parse_definition, sample_steps, sample_steps_batch
+    from bpfa_chain import compile_chain, sample_steps, sample_steps_batch
+    from bpfa_measure import MeasureOptions, big_definition
+
+    from moodrig.core.bpfa import parse_definition
     from moodrig.core.bpfa.loader import load_definition
-    from moodrig.core.bpfa.measure import MeasureOptions, big_definition
 
     o = MeasureOptions()
     data = big_definition(o.behaviors, o.events, o.targets)

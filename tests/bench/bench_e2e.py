@@ -78,8 +78,8 @@ def main() -> None:
         th = threading.Thread(target=sample, daemon=True)
         th.start()
         t0 = time.perf_counter()
-        res = api.bake(scene, face="moodrig_DemoFace", armature="moodrig_DemoRig", source=str(clip), seed=0,
-                       device="cpu", editor=editor)
+        request = api.BakeRequest(source=str(clip), seed=0, device="cpu")
+        res = api.bake(scene, "moodrig_DemoFace", "moodrig_DemoRig", request, editor=editor)
         t_bake = time.perf_counter() - t0
         bpy.ops.wm.save_mainfile(filepath=str(blend))
         wall = time.perf_counter() - t0

@@ -64,11 +64,13 @@ def emit(obj: dict[str, Any]) -> None:
 
 def run_worker(argv: list[str], *, timeout: float = 3600, env: dict[str, str] | None = None,
                python: str | None = None) -> dict[str, Any]:
-    """Run ``python argv...`` in a fresh process; returns the worker's result plus wall time."""
+    """Run ``python argv...`` in a fresh process; returns the worker's result plus wall time.
+    Workers import this folder's helpers and the research scripts (research/bpfa_chain.py)."""
     cmd = [python or sys.executable, *argv]
     t0 = time.perf_counter()
+    path = os.pathsep.join((str(HERE), str(REPO / "research")))
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=REPO,
-                          env={**os.environ, "PYTHONPATH": str(HERE), **(env or {})})
+                          env={**os.environ, "PYTHONPATH": path, **(env or {})})
     wall = time.perf_counter() - t0
     lines = [ln[len(MARK):] for ln in proc.stdout.splitlines() if ln.startswith(MARK)]
     if proc.returncode != 0 or not lines:

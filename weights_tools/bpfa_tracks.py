@@ -1,4 +1,4 @@
-"""Synthetic expression tracks for six demo characters (measurements and tests).
+"""Synthetic expression tracks for six demo characters (the BPFA's tests and measurements).
 
 A demo track is a sequence of expression episodes (smile, frown, surprise, head turn left
 or right) separated by neutral stretches, with smooth ramps, blinks and a little noise.
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ..expression import INDEX, N_EXPRESSION
-from ..track import ExpressionTrack
+from moodrig.core.expression import INDEX, N_EXPRESSION
+from moodrig.core.track import ExpressionTrack
 
 EPISODES = ("smile", "frown", "surprise", "look_left", "look_right")
 

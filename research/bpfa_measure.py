@@ -1,6 +1,6 @@
-"""Measurements for issue #4: sampling rate, validation time, synchronization figures.
+"""BPFA measurements: sampling rate, validation time, synchronization figures (docs/bpfa.md).
 
-Run ``python -m moodrig.core.bpfa.measure`` (``--help`` for options). Prints a Markdown
+Run ``.venv/bin/python research/bpfa_measure.py`` (``--help`` for options). Prints a Markdown
 report; ``--json PATH`` also writes the figures and the resolved options.
 """
 
@@ -18,12 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from bpfa_chain import compile_chain, sample_steps, sample_steps_batch
+from seed_stats import Estimate, summarize, sync_over_seeds
 
-from .api import sync_over_seeds
-from .demo import DEMO_CHARACTERS, DemoCharacter, demo_track
-from .loader import load_default_library, load_definition, parse_definition
-from .sampler import compile_chain, sample_steps, sample_steps_batch, sample_timeline
-from .sync import Estimate, SyncConfig
+from moodrig.core.bpfa import (
+    Event,
+    SyncConfig,
+    load_default_library,
+    load_definition,
+    parse_definition,
+    sample_timeline,
+)
+from moodrig.weights_tools.bpfa_tracks import DEMO_CHARACTERS, DemoCharacter, demo_track
 
 STRESS = DemoCharacter("crowded (stress)", 30.0, (1, 1, 1, 1, 1), 0.8, (0.6, 1.5), (-0.6, 0.4), (18, 40))
 """Not one of the six: short episodes that often overlap (negative gaps), so gestures
@@ -111,8 +117,6 @@ def measure_speed(o: MeasureOptions) -> dict[str, float]:
     bcodes = codes[: o.batch_steps]
     t_batch = _best(lambda: sample_steps_batch(chain, bcodes, 0, [np.random.default_rng(s) for s in range(o.batch)]), o.repeats)
     lib = load_default_library()
-    from .model import Event
-
     evs = [Event(f"e{i}", "m", "*", ("smile_on", "frown_on", "neutral", "turn_left")[i % 4], i * 0.7, i * 0.7 + 0.5) for i in range(5000)]
     n_frames = round(5000 * 0.7 * 30)
     tl_holder: list[int] = []
@@ -145,8 +149,6 @@ def measure_sync(o: MeasureOptions) -> dict[str, dict[str, Estimate]]:
         reports, summ = sync_over_seeds(demo_track(ch, o.seconds, seed=100 + i), lib, range(o.seeds), cfg)
         out[ch.name] = summ
         pooled.extend(reports)
-    from .sync import summarize
-
     out["all six"] = summarize(pooled)
     if o.stress:
         _, out[STRESS.name] = sync_over_seeds(demo_track(STRESS, o.seconds, seed=999), lib, range(o.seeds), cfg)

@@ -1,6 +1,7 @@
 """Measure the face analysis on ``../shared/data`` and write a report (``docs/face_eval.md``).
 
-    python -m moodrig.core.face.evaluate [--data ../shared/data] [--out docs/face_eval.md] [--speed-frames 150]
+    python -m moodrig.weights_tools.face_eval [--data ../shared/data] [--out docs/face_eval.md]
+        [--speed-frames 150]
 
 * Landmark NME: London neutral frontal faces (12 closely corresponding points, mapping in
   ``../shared/data/README.md``, normalised by the outer-eye distance) with the full pipeline
@@ -38,11 +39,19 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from ..fileio import atomic_write_text
-from . import calibration as calib
-from .analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult, resolve_view
-from .baseline import BaselineConfig, PersonBaseline
-from .calibrate import (
+from moodrig.core.face import calibration as calib
+from moodrig.core.face.analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult, resolve_view
+from moodrig.core.face.baseline import BaselineConfig, PersonBaseline
+from moodrig.core.face.cascade import detect_faces
+from moodrig.core.face.detector import Detection, to_tensor
+from moodrig.core.face.expressions import analyse_landmarks
+from moodrig.core.face.io import read_image
+from moodrig.core.face.models import MESH
+from moodrig.core.face.roi import crop, roi_from_box, roi_from_landmarks
+from moodrig.core.face.smile import appearance_features, smile_value
+from moodrig.core.face.smoothing import OneEuro, OneEuroConfig
+from moodrig.core.fileio import atomic_write_text
+from moodrig.weights_tools.face_calibrate import (
     ImageLoader,
     Observed,
     Sample,
@@ -52,15 +61,8 @@ from .calibrate import (
     person_folds,
     read_labels,
 )
-from .detector import Detection, to_tensor
-from .expressions import analyse_landmarks
-from .io import read_image
-from .models import MESH
-from .roi import crop, roi_from_box, roi_from_landmarks
-from .smile import appearance_features, smile_value
-from .smoothing import OneEuro, OneEuroConfig
 
-REPO = Path(__file__).resolve().parents[1].parent
+REPO = Path(__file__).resolve().parents[1]
 # London template index → Face Mesh index, for the 12 close correspondences (iBUG in comments).
 LONDON_TO_MESH = {129: 152, 55: 2, 18: 33, 22: 133, 23: 362, 27: 263, 87: 61, 93: 291, 90: 0, 106: 17, 96: 13, 101: 14}
 # iBUG-68 index → Face Mesh index (same 12 points).
@@ -125,8 +127,6 @@ def dlib_eval(data: Path, analyzer: FaceAnalyzer) -> dict[str, float]:
     for file, boxes in by_file.items():
         img = read_image(data / "dlib_faces" / file)
         bf = [d.box for d in analyzer.detector.detect(img)]
-        from .cascade import detect_faces
-
         cas = detect_faces(img)
         for b in boxes:
             total += 1
@@ -348,7 +348,8 @@ def report(data: Path, speed_n: int, threads: int, cache: Path | None = None) ->
     L = [
         "# Face analysis: measured figures",
         "",
-        f"Produced by `.venv/bin/python -m moodrig.core.face.evaluate --out docs/face_eval.md` "
+        "Produced by `.venv/bin/python -m moodrig.weights_tools.face_eval "
+        "--out docs/face_eval.md` "
         f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.machine()}, torch {torch.__version__}, "
         f"{threads} torch threads, load average at the end {load[0]:.1f}/{load[1]:.1f}; total {time.time() - t0:.0f} s).",
         "",

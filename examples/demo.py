@@ -1,9 +1,11 @@
-"""``python -m moodrig.demo --out out``: the whole job, headless through the ``bpy`` module.
+"""``make demo`` (``python examples/demo.py --out out``): the whole job, headless through ``bpy``.
 
 Demo character + the bundled sample face (NASA's public-domain astronaut portrait) read by the
 face analysis, with a scripted expression timeline on top → AMEE-GAN expression textures +
 BPFA behavior keyframes → ``out/demo.blend``, a preview still, a preview GIF, a contact sheet
 of frames and a plot of the expression parameters against the main joint angles.
+
+Needs matplotlib and Pillow (the ``dev``/``train`` extras), which the add-on itself does not.
 """
 
 from __future__ import annotations
@@ -112,7 +114,7 @@ def plot_tracks(track: Any, curves: dict[str, np.ndarray], events: Any, path: Pa
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .core.expression import EXPRESSION_NAMES
+    from moodrig.core.expression import EXPRESSION_NAMES
 
     t = np.arange(len(track)) / track.fps
     fig, axes = plt.subplots(3, 1, figsize=(11, 8), sharex=True)
@@ -143,7 +145,8 @@ def plot_tracks(track: Any, curves: dict[str, np.ndarray], events: Any, path: Pa
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m moodrig.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python examples/demo.py",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("out"), help="output folder (created)")
     parser.add_argument("--texture-size", type=int, default=512)
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -154,11 +157,11 @@ def main(argv: list[str] | None = None) -> int:
 
     import cv2
 
-    from . import api, demo_character, register
-    from .core.bpfa import events_from_track
-    from .core.demo_timeline import scripted_track
-    from .core.face import analyze_image, draw_overlay, read_image
-    from .core.paths import data_dir
+    from moodrig import api, demo_character, register
+    from moodrig.core.bpfa import events_from_track
+    from moodrig.core.demo_timeline import scripted_track
+    from moodrig.core.face import analyze_image, draw_overlay, read_image
+    from moodrig.core.paths import data_dir
 
     t_start = time.perf_counter()
     out: Path = args.out.resolve()
@@ -181,9 +184,10 @@ def main(argv: list[str] | None = None) -> int:
 
     blend = out / "demo.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))  # //moodrig/ now resolves beside out/demo.blend
-    result = api.bake(scene, face=character.face, armature=character.armature, track=track, seed=args.seed,
-                      device=args.device, frame_start=1,
-                      progress=lambda p: print(f"moodrig demo: {p.fraction:5.1%} {p.stage}", file=sys.stderr, flush=True))
+    request = api.BakeRequest(seed=args.seed, device=args.device, frame_start=1)
+    result = api.bake(scene, character.face, character.armature, request, track=track,
+                      progress=lambda p: print(f"moodrig demo: {p.fraction:5.1%} {p.stage}", file=sys.stderr,
+                                               flush=True))
 
     body_cam = setup_stage(scene, width=400, height=500)
     face_cam = _camera(scene, "moodrig_FaceCamera", (0.25, -1.25, 1.78), (0.0, 0.0, 1.74), 70)
@@ -237,8 +241,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _curves(result: Any) -> dict[str, np.ndarray]:
-    from . import bake as scene_bake
-    from .core.rig import BONE_ROLES
+    from moodrig import bake as scene_bake
+    from moodrig.core.rig import BONE_ROLES
 
     rig = bpy.data.objects[result.action[scene_bake.TARGET]]
     return scene_bake.read_back_curves(rig, result.action, {r: r for r in BONE_ROLES}, result.n_frames)

@@ -1,14 +1,15 @@
 """Fit the face calibration on ``london_faces_dev`` and write ``weights/face/face_calibration``.
 
-    python -m moodrig.core.face.calibrate [--data ../shared/data] [--out weights/face]
+    python -m moodrig.weights_tools.face_calibrate [--data ../shared/data] [--out weights/face]
 
-Fitted quantities (see ``calibration.py``): the canonical neutral face, neutral measure means
-and between-person SDs, the smile scores on front and 3/4 views (``smile.py``: logistic
-regression on the geometric measures, ridge regression on the mouth-region LBP histograms;
-their relative scale, the anchors of the smile value and the neutral spread come from
-held-out scores of a 5-fold split by person *inside* the training people, so they describe
-unseen faces, not the fitted ones), the yaw gain (least squares, front and 3/4 views), and
-the LBP view classifier (one-vs-rest ridge on sqrt LBP block histograms, all views).
+Fitted quantities (see ``core/face/calibration.py``): the canonical neutral face, neutral
+measure means and between-person SDs, the smile scores on front and 3/4 views
+(``core/face/smile.py``: logistic regression on the geometric measures, ridge regression on the
+mouth-region LBP histograms; their relative scale, the anchors of the smile value and the
+neutral spread come from held-out scores of a 5-fold split by person *inside* the training
+people, so they describe unseen faces, not the fitted ones), the yaw gain (least squares, front
+and 3/4 views), and the LBP view classifier (one-vs-rest ridge on sqrt LBP block histograms,
+all views).
 The London photos are research data: only these fitted numbers are shipped, never images.
 """
 
@@ -25,22 +26,28 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from ..paths import weights_dir
-from ..weights import export_weights
-from . import calibration as calib
-from .analyzer import VIEW_LBP, AnalyzerConfig, FaceAnalyzer, face_lbp
-from .geometry import L_EYE_OUT, R_EYE_OUT, euler_from_rotation, fit_rotation, frontalise, normalise
-from .io import read_image
-from .measures import measures
-from .smile import (
+from moodrig.core.face import calibration as calib
+from moodrig.core.face.analyzer import VIEW_LBP, AnalyzerConfig, FaceAnalyzer, face_lbp
+from moodrig.core.face.geometry import (
+    L_EYE_OUT,
+    R_EYE_OUT,
+    euler_from_rotation,
+    fit_rotation,
+    frontalise,
+    normalise,
+)
+from moodrig.core.face.io import read_image
+from moodrig.core.face.measures import measures
+from moodrig.core.face.smile import (
     GEOMETRY_NAMES,
     MOUTH_LBP,
     MOUTH_REGION,
+    LinearScore,
     appearance_features,
-    fit_logistic,
-    fit_ridge,
     geometry_features,
 )
+from moodrig.core.paths import weights_dir
+from moodrig.core.weights import export_weights
 
 GEO_PENALTY = 10.0
 """L2 penalty of the geometric logistic regression (standardised measures, ~200 photos)."""
@@ -95,6 +102,35 @@ def observe(data: Path, samples: Sequence[Sample], analyzer: FaceAnalyzer) -> Ob
         lms[i], found[i], scores[i] = lm, True, hit[0].score
         lbp[i] = face_lbp(img, lm)
     return Observed(lms, lbp, found, scores)
+
+
+def fit_logistic(x: NDArray[np.float64], y: NDArray[np.float64], lam: float) -> LinearScore:
+    """L2-penalised logistic regression on standardised x (Newton steps); score = logit."""
+    mu = x.mean(axis=0)
+    sd = x.std(axis=0) + 1e-9
+    a = np.hstack([(x - mu) / sd, np.ones((len(x), 1))])
+    theta = np.zeros(a.shape[1])
+    pen = np.full(a.shape[1], lam)
+    pen[-1] = 0.0
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-np.clip(a @ theta, -30.0, 30.0)))
+        grad = a.T @ (p - y) + pen * theta
+        hess = (a * (p * (1 - p))[:, None]).T @ a + np.diag(pen) + 1e-9 * np.eye(a.shape[1])
+        step = np.linalg.solve(hess, grad)
+        theta -= step
+        if float(np.abs(step).max()) < 1e-9:
+            break
+    return LinearScore(mu, sd, theta[:-1], float(theta[-1]))
+
+
+def fit_ridge(x: NDArray[np.float64], y: NDArray[np.float64], lam: float) -> LinearScore:
+    """Ridge regression of y ∈ {0, 1} on standardised x; score = prediction − 0.5."""
+    mu = x.mean(axis=0)
+    sd = x.std(axis=0) + 1e-9
+    a = (x - mu) / sd
+    ym = float(y.mean())
+    w = np.linalg.solve(a.T @ a + lam * np.eye(a.shape[1]), a.T @ (y - ym))
+    return LinearScore(mu, sd, w, ym - 0.5)
 
 
 def _ridge(x: NDArray[np.float64], y: NDArray[np.float64], lam: float, standardise: bool) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
@@ -197,7 +233,8 @@ def save(cal: calib.Calibration, folder: Path, n_photos: int) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2].parent / "shared" / "data")
+    shared = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    ap.add_argument("--data", type=Path, default=shared)
     ap.add_argument("--out", type=Path, default=weights_dir() / "face")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)

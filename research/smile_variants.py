@@ -1,18 +1,18 @@
 """Smile-score variants on London, scored like ``make face-eval`` (docs/face.md, "Variants tried").
 
-    python -m moodrig.weights_tools.smile_variants [--data ../shared/data]
+    .venv/bin/python research/smile_variants.py [--data ../shared/data] [--only TEXT]
 
-Every variant is fitted and scored with the 5-fold split by person of ``core/face/evaluate.py``
-(the canonical face refitted per fold, the two scores' scale from an inner 5-fold split, as in
-``calibrate.fit``) and printed as front / 3/4 accuracy of the combined score z > 0. Research
-data: nothing is written.
+Every variant is fitted and scored with the 5-fold split by person of
+``weights_tools/face_eval.py`` (the canonical face refitted per fold, the two scores' scale from
+an inner 5-fold split, as in ``face_calibrate.fit``) and printed as front / 3/4 accuracy of the
+combined score z > 0. Research data: nothing is written.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import cv2
@@ -22,29 +22,45 @@ from numpy.typing import NDArray
 
 import moodrig.core.face.smile as smile
 from moodrig.core.face.analyzer import AnalyzerConfig, FaceAnalyzer
-from moodrig.core.face.calibrate import (
+from moodrig.core.face.detector import to_tensor
+from moodrig.core.face.geometry import fit_rotation, frontalise
+from moodrig.core.face.lbp import LbpConfig, features
+from moodrig.core.face.models import MESH, cached_net
+from moodrig.core.face.roi import crop, roi_from_landmarks
+from moodrig.core.face.tflite_net import TfliteNet
+from moodrig.weights_tools.face_calibrate import (
     APP_RIDGE,
     GEO_PENALTY,
     INNER_FOLDS,
     canonical_face,
+    fit_logistic,
+    fit_ridge,
     image_loader,
     observe,
     person_folds,
     read_labels,
 )
-from moodrig.core.face.detector import to_tensor
-from moodrig.core.face.evaluate import FOLDS
-from moodrig.core.face.geometry import fit_rotation, frontalise
-from moodrig.core.face.lbp import LbpConfig, features
-from moodrig.core.face.models import MESH, cached_net
-from moodrig.core.face.roi import crop, roi_from_landmarks
+from moodrig.weights_tools.face_eval import FOLDS
 
 F64 = NDArray[np.float64]
 
 
+def region_patch(
+    image: NDArray[np.uint8], landmarks: F64, can: F64, region: tuple[float, float, float, float],
+    width: int, height: int,
+) -> NDArray[np.uint8]:
+    """A canonical-face ``region`` (x0, x1, y0, y1) resampled to ``width`` x ``height`` gray
+    pixels, the way ``smile.mouth_patch`` resamples the mouth region."""
+    x0, x1, y0, y1 = region
+    grid = np.array([[(x1 - x0) / width, 0.0, x0], [0.0, (y1 - y0) / height, y0], [0.0, 0.0, 1.0]])
+    to_image = smile.canonical_to_image(landmarks, can) @ grid
+    return smile.resample_patch(image, to_image, (width, height))
+
+
 def _mouth_lbp(region: tuple[float, float, float, float], cfg: LbpConfig) -> Callable[[NDArray[np.uint8], F64, F64], F64]:
     def fn(image: NDArray[np.uint8], landmarks: F64, can: F64) -> F64:
-        return np.sqrt(features(smile.mouth_patch(image, landmarks, can, cfg.size, region), cfg).astype(np.float64))
+        patch = region_patch(image, landmarks, can, region, cfg.size, cfg.size)
+        return np.sqrt(features(patch, cfg).astype(np.float64))
     return fn
 
 
@@ -59,12 +75,12 @@ def _mouth_hog(size: int, cell: int) -> Callable[[NDArray[np.uint8], F64, F64], 
 
 def _smile_cascade(region: tuple[float, float, float, float], width: int, height: int) -> Callable[[NDArray[np.uint8], F64, F64], F64]:
     """OpenCV's own smile cascade (haarcascade_smile.xml, trained on other faces) run on the
-    equalised lower face (``smile.mouth_patch`` of ``region``, ``width`` × ``height``): raw
+    equalised lower face (``region_patch`` of ``region``, ``width`` × ``height``): raw
     detection count (no neighbour merging), its log, and the best and top-5 mean stage weights."""
     cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_smile.xml")  # type: ignore[attr-defined]
 
     def fn(image: NDArray[np.uint8], landmarks: F64, can: F64) -> F64:
-        patch = cv2.equalizeHist(smile.mouth_patch(image, landmarks, can, width, region, height))
+        patch = cv2.equalizeHist(region_patch(image, landmarks, can, region, width, height))
         _, _, weights = cascade.detectMultiScale3(patch, scaleFactor=1.05, minNeighbors=0, minSize=(36, 18), outputRejectLevels=True)
         w = np.sort(np.asarray(weights, dtype=np.float64).ravel())
         n = len(w)
@@ -78,6 +94,31 @@ MESH_LANDMARK_HEAD = 207
 """The landmark head's last 3 x 3 x 32 features (the 1404 landmark values are linear in them)."""
 
 
+def layer_outputs(
+    net: TfliteNet, x: torch.Tensor, tensor_ids: Sequence[int]
+) -> dict[int, torch.Tensor]:
+    """Intermediate tensors (NCHW, by TFLite tensor id) of ``net`` run on ``x``, recorded by
+    forward hooks on the layers that produce them, so the network runs as ``forward`` does."""
+    producers = {out: name for _, name, _, out, _ in net.plan if name in net.layers}
+    missing = [t for t in tensor_ids if t not in producers]
+    if missing:
+        raise ValueError(f"tensor(s) {missing}: not the output of a conv, PReLU or max-pool layer")
+    got: dict[int, torch.Tensor] = {}
+
+    def keeper(tensor_id: int) -> Callable[[torch.nn.Module, object, torch.Tensor], None]:
+        def keep(_module: torch.nn.Module, _inputs: object, output: torch.Tensor) -> None:
+            got[tensor_id] = output
+        return keep
+
+    handles = [net.layers[producers[t]].register_forward_hook(keeper(t)) for t in tensor_ids]
+    try:
+        net(x)
+    finally:
+        for h in handles:
+            h.remove()
+    return got
+
+
 def _mesh_features(tensor_id: int) -> Callable[[NDArray[np.uint8], F64], F64]:
     """Face Mesh's own internal features of the photo: the network run on the crop its final
     landmarks define (as the analyser's second pass does), one intermediate tensor flattened.
@@ -87,7 +128,7 @@ def _mesh_features(tensor_id: int) -> Callable[[NDArray[np.uint8], F64], F64]:
     def fn(image: NDArray[np.uint8], landmarks: F64) -> F64:
         patch, _ = crop(image, roi_from_landmarks(landmarks), MESH.input_size)
         with torch.inference_mode():
-            t = net.run_graph(to_tensor(patch, *MESH.input_range))[tensor_id]
+            t = layer_outputs(net, to_tensor(patch, *MESH.input_range), [tensor_id])[tensor_id]
         return t.reshape(-1).numpy().astype(np.float64)
     return fn
 
@@ -149,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         if mirror and extra:
             raise ValueError("mirror=True adds mirrored rows to the geometric and appearance scores only")
         def fit(c: int, x: F64, t: F64) -> smile.LinearScore:  # score 0 is the geometric one
-            return smile.fit_logistic(x, t, gp) if c == 0 else smile.fit_ridge(x, t, ar)
+            return fit_logistic(x, t, gp) if c == 0 else fit_ridge(x, t, ar)
 
         z = np.zeros(len(sm))
         for k in range(FOLDS):
@@ -177,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
                 cands = np.sort(zi)
                 z[te] = both.sum(1) - cands[int(np.argmax([((zi > c) == (yt > 0)).mean() for c in cands]))]
             else:  # "stack": logistic fit of the inner-fold scores
-                z[te] = smile.fit_logistic(held / s, yt, 1e-3)(both)
+                z[te] = fit_logistic(held / s, yt, 1e-3)(both)
         acc = [100 * float(((z[m] > 0) == (y[m] > 0)).mean()) for m in (front, ~front)]
         return f"{acc[0]:.1f} / {acc[1]:.1f}"
 

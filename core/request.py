@@ -1,0 +1,217 @@
+"""What the user asks a bake for: one frozen :class:`BakeRequest`, shared by every front end.
+
+The sidebar (``blender_addon/operators.py: bake_request``), the command line (its ``bake``
+flags are generated from the fields here, ``blender_addon/cli.py``) and the Python API
+(``moodrig.api.bake(scene, face, armature, request)``) all build this one object, so an option
+exists everywhere or nowhere. Each field carries its command-line flag, help text and choices as
+``dataclasses.field`` metadata (read by :func:`request_options`).
+
+Standard library only: the add-on imports this at registration, before the user has installed
+numpy or torch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import numbers
+import typing
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .errors import InputError
+from .rig import BONE_MAP_PRESETS
+
+APPEARANCE_MODES: tuple[str, ...] = ("parameters", "detailed")
+"""How the expression textures are generated: ``parameters`` = AMEE-GAN from the 8 shared
+values; ``detailed`` = the style-consistent transfer model (``core/transfer``) from the per-side
+detail vectors (a lopsided smile, one raised brow)."""
+DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
+"""Torch devices a bake can run on; ``auto`` picks CUDA, then Apple MPS, then the CPU."""
+
+
+def _cli(help: str, *, flag: str | None = None, choices: tuple[str, ...] | None = None,
+         metavar: str | None = None) -> dict[str, Any]:
+    """A field's command-line face (``field`` metadata): ``flag`` defaults to
+    ``--field-name``; a bool field's flag switches it away from its default."""
+    return {"flag": flag, "help": help, "choices": choices, "metavar": metavar}
+
+
+@dataclass(frozen=True)
+class BakeRequest:
+    """Every user-facing option of a bake. Paths may be given as strings; they are stored as
+    :class:`~pathlib.Path`. Invalid values raise :class:`InputError` with a one-line message."""
+
+    source: Path | None = field(default=None, metadata=_cli(
+        "photo, first file of a numbered image sequence, or video", metavar="FILE"))
+    """The real face to follow: a photo, the first file of a numbered image sequence, or a
+    video. None: the caller passes an analysed ``ExpressionTrack`` instead (which also wins
+    over a source when both are given)."""
+    hold_frames: int = field(default=48, metadata=_cli(
+        "frames a single photo's expression is held for"))
+    """Frames a single photo's expression is held for (≥ 1); sequences and videos ignore it."""
+    person_baseline: bool = field(default=False, metadata=_cli(
+        "video: read expressions against the person's own neutral face (docs/face.md)"))
+    """Video: read expressions against the person's own resting face, learnt from the frames
+    seen so far, for a face that rests slightly smiling or frowning (docs/face.md)."""
+    bone_map: str | Mapping[str, str] = field(default="demo", metadata=_cli(
+        f"bone names of the rig: {', '.join(BONE_MAP_PRESETS)}", metavar="PRESET"))
+    """Which rig bones the behavior keys: a preset name (``core.rig.BONE_MAP_PRESETS``) or a
+    role → bone-name mapping (kept as a read-only copy)."""
+    frame_start: int | None = field(default=None, metadata=_cli(
+        "first frame of the bake (default: the scene's start frame)"))
+    """First scene frame of the baked clip; None: the scene's start frame."""
+    set_frame_range: bool = field(default=True, metadata=_cli(
+        "leave the scene's frame range as it is (default: set it to the baked clip)",
+        flag="--keep-frame-range"))
+    """Set the scene's frame range to the baked clip; False leaves it as it is."""
+    seed: int = field(default=0, metadata=_cli(
+        "seed of the behavior automaton (same seed, identical keyframes)"))
+    """Seed of the behavior automaton (≥ 0): the same inputs and seed give identical keyframes
+    and texture bytes."""
+    behaviors: Path | None = field(default=None, metadata=_cli(
+        "behavior definition file, JSON or YAML (default: the built-in humanoid library)",
+        metavar="FILE"))
+    """Behavior definition file (JSON/YAML); None: the shipped humanoid library."""
+    appearance_mode: str = field(default="parameters", metadata=_cli(
+        "parameters: AMEE-GAN from the 8 expression values; detailed: the style-transfer "
+        "model from per-side values (lopsided smiles, one raised brow)",
+        flag="--appearance", choices=APPEARANCE_MODES))
+    """How the textures are generated, one of :data:`APPEARANCE_MODES`."""
+    base_neutral: bool = field(default=True, metadata=_cli(
+        "the face texture shows an expression (default: neutral, and AMEE-GAN is told so)",
+        flag="--base-not-neutral"))
+    """The base texture shows the character's neutral face and AMEE-GAN is told so: from a
+    known source its edits are more exact. False: the texture shows some expression, and the
+    model judges it from the image. Parameters mode only."""
+    quant_step: float = field(default=0.05, metadata=_cli(
+        "expressions closer than this share one texture, in (0, 0.5]"))
+    """Expression quantisation step of the texture cache, in expression units, in (0, 0.5]:
+    expressions closer than this share one texture (smaller: more textures, more disk)."""
+    weights: Path | None = field(default=None, metadata=_cli(
+        "fine-tuned AMEE-GAN manifest (parameters mode)", metavar="MANIFEST"))
+    """Manifest of this character's fine-tuned AMEE-GAN; None: the shipped weights."""
+    transfer_weights: Path | None = field(default=None, metadata=_cli(
+        "fine-tuned transfer-model manifest (detailed mode)", metavar="MANIFEST"))
+    """Manifest of this character's fine-tuned transfer model; None: the shipped weights."""
+    texture_folder: Path | None = field(default=None, metadata=_cli(
+        "texture folder (default //moodrig/<face>/ beside the .blend)",
+        flag="--textures", metavar="DIR"))
+    """Folder for the expression textures; None: ``//moodrig/<face object>/`` beside the
+    .blend (a temporary folder for an unsaved file)."""
+    device: str = field(default="auto", metadata=_cli(
+        "where the networks run", choices=DEVICES))
+    """Torch device for the appearance model, one of :data:`DEVICES`."""
+    batch: int = field(default=8, metadata=_cli(
+        "textures generated per model call (more: faster on a GPU)"))
+    """Textures generated per model call (≥ 1); progress and cancel land between calls."""
+
+    def __post_init__(self) -> None:
+        for name in _path_fields():
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, Path(value))
+            elif value is not None and not isinstance(value, Path):
+                raise InputError(None, f"{name} must be a path, got {value!r}")
+        _check_int("hold_frames", self.hold_frames, low=1)
+        _check_bool("person_baseline", self.person_baseline)
+        _check_bone_map(self.bone_map)
+        if isinstance(self.bone_map, Mapping):
+            object.__setattr__(self, "bone_map", MappingProxyType(dict(self.bone_map)))
+        if self.frame_start is not None:
+            _check_int("frame_start", self.frame_start)
+        _check_bool("set_frame_range", self.set_frame_range)
+        _check_int("seed", self.seed, low=0)
+        _check_choice("appearance mode", self.appearance_mode, APPEARANCE_MODES)
+        _check_bool("base_neutral", self.base_neutral)
+        step = self.quant_step
+        if isinstance(step, bool) or not isinstance(step, numbers.Real) or not 0.0 < step <= 0.5:
+            raise InputError(None, f"the expression step must be a number in (0, 0.5], "
+                                   f"got {step!r}")
+        _check_choice("device", self.device, DEVICES)
+        _check_int("batch", self.batch, low=1)
+
+    def with_paths(self, resolve: Callable[[Path], Path]) -> BakeRequest:
+        """The same request with every path passed through ``resolve`` (e.g. Blender's
+        ``//``-relative paths made absolute)."""
+        changes: dict[str, Any] = {f.name: resolve(getattr(self, f.name)) for f in fields(self)
+                                   if isinstance(getattr(self, f.name), Path)}
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class RequestOption:
+    """One :class:`BakeRequest` field as a command-line option."""
+
+    name: str
+    """Field name (the parsed value's ``dest``)."""
+    flag: str
+    """Command-line flag, e.g. ``--quant-step``."""
+    help: str
+    default: Any
+    choices: tuple[str, ...] | None
+    metavar: str | None
+    parse: Callable[[str], Any] | None
+    """Turns the flag's text into the field's value; None: a switch without a value (a bool
+    field, the flag sets it to ``not default``)."""
+
+
+def request_options() -> Iterator[RequestOption]:
+    """The command-line face of every :class:`BakeRequest` field, in field order."""
+    hints = typing.get_type_hints(BakeRequest)
+    for f in fields(BakeRequest):
+        meta = f.metadata
+        flag = meta["flag"] or "--" + f.name.replace("_", "-")
+        yield RequestOption(f.name, flag, meta["help"], f.default, meta["choices"],
+                            meta["metavar"], _parser(hints[f.name]))
+
+
+def _parser(hint: Any) -> Callable[[str], Any] | None:
+    """bool → a switch; otherwise the first concrete type of the hint (None stripped)."""
+    if hint is bool:
+        return None
+    args = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
+    first = typing.get_origin(args[0]) or args[0]
+    if first in (int, float, Path):
+        parse: Callable[[str], Any] = first
+        return parse
+    return str
+
+
+@functools.cache
+def _path_fields() -> frozenset[str]:
+    hints = typing.get_type_hints(BakeRequest)
+    return frozenset(f.name for f in fields(BakeRequest)
+                     if hints[f.name] is Path or Path in typing.get_args(hints[f.name]))
+
+
+def _check_int(name: str, value: Any, low: int | None = None) -> None:
+    whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not whole or (low is not None and value < low):
+        bound = "" if low is None else f" ≥ {low}"
+        raise InputError(None, f"{name} must be a whole number{bound}, got {value!r}")
+
+
+def _check_bool(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise InputError(None, f"{name} must be True or False, got {value!r}")
+
+
+def _check_choice(what: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise InputError(None, f"unknown {what} {value!r}; use one of {', '.join(choices)}")
+
+
+def _check_bone_map(bone_map: Any) -> None:
+    if isinstance(bone_map, str):
+        if bone_map not in BONE_MAP_PRESETS:
+            raise InputError(None, f"unknown bone map preset '{bone_map}'; "
+                                   f"use one of {sorted(BONE_MAP_PRESETS)}")
+        return
+    if not isinstance(bone_map, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in bone_map.items()):
+        raise InputError(None, "the bone map must be a preset name or a role → bone-name "
+                               f"mapping of strings, got {bone_map!r}")

@@ -1,0 +1,157 @@
+"""One BakeRequest for every front end: its validation, the command line generated from its
+fields, and (in the real bpy) the sidebar reaching and showing every field."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+from bpy_runner import run_bpy
+
+from moodrig.core.errors import InputError
+from moodrig.core.pipeline import BakeRequest as FromPipeline
+from moodrig.core.request import BakeRequest, request_options
+
+FIELDS = [f.name for f in dataclasses.fields(BakeRequest)]
+
+
+def test_defaults_and_paths() -> None:
+    r = BakeRequest(source="clip.mp4", weights="//w.manifest.json", bone_map={"head": "Head"})
+    assert FromPipeline is BakeRequest
+    assert r.source == Path("clip.mp4") and r.quant_step == 0.05
+    assert r.appearance_mode == "parameters"
+    with pytest.raises(TypeError):
+        r.bone_map["neck"] = "Neck"  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.seed = 3  # type: ignore[misc]
+    moved = r.with_paths(lambda p: Path("/abs") / p.name)
+    assert moved.source == Path("/abs/clip.mp4") and moved.weights == Path("/abs/w.manifest.json")
+    assert moved.behaviors is None and moved.seed == r.seed
+    assert BakeRequest(seed=np.int64(4), quant_step=np.float64(0.1)).seed == 4
+
+
+@pytest.mark.parametrize(("options", "words"), [
+    (dict(appearance_mode="bogus"), ["'bogus'", "detailed"]),
+    (dict(device="tpu"), ["'tpu'", "cuda"]),
+    (dict(bone_map="nope"), ["'nope'", "rigify"]),
+    (dict(bone_map={"head": 3}), ["bone map"]),
+    (dict(seed=-1), ["seed", "≥ 0"]),
+    (dict(seed=1.5), ["seed"]),
+    (dict(hold_frames=0), ["hold_frames", "≥ 1"]),
+    (dict(batch=True), ["batch"]),
+    (dict(quant_step=0.0), ["expression step", "(0, 0.5]"]),
+    (dict(quant_step=0.6), ["expression step"]),
+    (dict(frame_start="1"), ["frame_start"]),
+    (dict(base_neutral=1), ["base_neutral", "True or False"]),
+    (dict(weights=3), ["weights", "path"]),
+])
+def test_bad_options_get_one_clear_line(options: dict[str, object], words: list[str]) -> None:
+    with pytest.raises(InputError) as err:
+        BakeRequest(**options)  # type: ignore[arg-type]
+    message = str(err.value)
+    assert "\n" not in message and all(w in message for w in words), message
+
+
+def test_every_field_has_a_cli_flag_and_every_flag_a_field() -> None:
+    from moodrig.cli import PLUMBING, build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    bake = commands.choices["bake"]
+    dests = {a.dest for a in bake._actions if a.dest != "help"}
+    assert dests - set(PLUMBING) == set(FIELDS)
+    assert not set(PLUMBING) & set(FIELDS)
+    flags = {o.name: o.flag for o in request_options()}
+    assert flags["quant_step"] == "--quant-step" and flags["texture_folder"] == "--textures"
+
+
+def test_the_readme_documents_every_flag() -> None:
+    from moodrig.cli import PLUMBING
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("## Headless and scripted"):readme.index("## Layout")]
+    for option in request_options():
+        assert f"| `{option.flag}" in section and f"`{option.name}" in section, option.flag
+    for name in PLUMBING:
+        assert f"`--{name.replace('_', '-')}`" in section, name
+
+
+def test_cli_flags_reach_the_request(tmp_path: Path) -> None:
+    from moodrig.cli import bake_request, build_parser
+
+    base = ["bake", "--face", "F", "--armature", "R", "--out", str(tmp_path / "o.blend")]
+    assert bake_request(build_parser().parse_args(base)) == BakeRequest()
+    args = build_parser().parse_args([
+        *base, "--source", "clip.mp4", "--hold-frames", "7", "--person-baseline",
+        "--bone-map", "rigify", "--frame-start", "5", "--keep-frame-range", "--seed", "9",
+        "--behaviors", "b.yaml", "--appearance", "detailed", "--base-not-neutral",
+        "--quant-step", "0.1", "--weights", "w.json", "--transfer-weights", "//t.json",
+        "--textures", "tex", "--device", "cpu", "--batch", "3"])
+    request = bake_request(args)
+    default = BakeRequest()
+    assert [n for n in FIELDS if getattr(request, n) == getattr(default, n)] == []
+    assert request.quant_step == 0.1 and request.source == (Path.cwd() / "clip.mp4")
+    assert request.transfer_weights == Path("//t.json"), "//-relative paths are left for the .blend"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([*base, "--device", "tpu"])
+
+
+PANEL = """
+import bpy, addon_utils, dataclasses
+from types import SimpleNamespace
+addon_utils.enable("moodrig", default_set=True)
+import moodrig
+from moodrig import panels
+from moodrig.api import BakeRequest
+from moodrig.operators import bake_request
+prefs = bpy.context.preferences.addons["moodrig"].preferences
+s = bpy.context.scene.moodrig
+prefs.device = "cpu"
+s.source_path = "/tmp/clip.mp4"; s.hold_frames = 7; s.person_baseline = True; s.bone_map = "rigify"
+s.frame_start = 5; s.set_frame_range = False; s.seed = 9
+s.behavior_source = "FILE"; s.behavior_file = "/tmp/b.yaml"
+s.appearance_mode = "detailed"; s.base_neutral = False; s.quant_step = 0.1
+s.weights_path = "/tmp/w.json"; s.transfer_weights_path = "/tmp/t.json"
+s.output_folder = "/tmp/tex"
+s.batch = 3
+request = bake_request(bpy.context)
+default = BakeRequest()
+unreached = [f.name for f in dataclasses.fields(BakeRequest)
+             if getattr(request, f.name) == getattr(default, f.name)]
+
+class Reads:
+    # the scene settings, recording which of them bake_request reads
+    def __init__(self, real, seen): self._real, self._seen = real, seen
+    def __getattr__(self, name):
+        self._seen.add(name)
+        return getattr(self._real, name)
+read = set()
+bake_request(SimpleNamespace(scene=SimpleNamespace(moodrig=Reads(s, read)),
+                             preferences=bpy.context.preferences))
+
+class Layout:
+    # records the properties a panel draws; every other layout call returns another layout
+    def __init__(self, drawn): self.drawn = drawn
+    def prop(self, data, name, **kw): self.drawn.add(name)
+    def __getattr__(self, name): return lambda *a, **k: Layout(self.drawn)
+drawn = set()
+for mode in ("parameters", "detailed"):
+    for behaviors in ("BUILTIN", "FILE"):
+        s.appearance_mode, s.behavior_source = mode, behaviors
+        for cls in panels._classes:
+            cls.draw(SimpleNamespace(layout=Layout(drawn)), bpy.context)
+report(dict(unreached=unreached, read=sorted(read), drawn=sorted(drawn), device=request.device,
+            behaviors=str(request.behaviors)))
+"""
+
+
+@pytest.mark.blender
+def test_the_sidebar_reaches_and_shows_every_field(tmp_path: Path) -> None:
+    r = run_bpy(PANEL, env={"BLENDER_USER_CONFIG": str(tmp_path / "config")})
+    assert r["unreached"] == [], "request fields the sidebar cannot set"
+    assert r["device"] == "cpu" and r["behaviors"] == "/tmp/b.yaml"
+    assert set(r["read"]) <= set(r["drawn"]), "settings the bake reads but no panel shows"
+    assert "device" in r["drawn"] and "behavior_source" in r["drawn"]
