@@ -31,6 +31,7 @@ from moodrig.core.faceedit.weights_io import export_locator, round_to_storage
 from moodrig.core.fileio import atomic_write_text
 
 from . import faceedit_data
+from .styles import atlas_content
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,14 @@ def example(rng: np.random.Generator, face: NDArray[np.uint8], points: NDArray[n
     scale = rng.uniform(0.5, 2.0)
     margin = rng.uniform(-0.12, 0.6, 4) * s  # left, top, right, bottom
     if negative:
-        canvas = clutter(rng, res * 2, res * 2)
-        h, w = int(rng.integers(res // 3, 2 * res)), int(rng.integers(res // 3, 2 * res))
-        y, x = int(rng.integers(0, 2 * res - h + 1)), int(rng.integers(0, 2 * res - w + 1))
+        side = int(res * 1.5)
+        if rng.random() < 0.5:
+            canvas = clutter(rng, side, side)
+        else:  # atlas filler with skin-coloured body islands: the hardest negatives
+            skin = tuple(float(v) for v in img[s // 2, s // 2, :3])
+            canvas = atlas_content(rng, side, side, skin)
+        h, w = int(rng.integers(res // 3, side)), int(rng.integers(res // 3, side))
+        y, x = int(rng.integers(0, side - h + 1)), int(rng.integers(0, side - w + 1))
         region = canvas[y:y + h, x:x + w]
         return cv2.resize(region, (res, res), interpolation=cv2.INTER_AREA), np.zeros((7, 2), np.float32)
     pad = int(np.ceil(max(0.0, float(margin.max())))) + 1
@@ -95,7 +101,7 @@ def example(rng: np.random.Generator, face: NDArray[np.uint8], points: NDArray[n
     canvas[pad:pad + s, pad:pad + s, 3] = np.maximum(img[..., 3], canvas[pad:pad + s, pad:pad + s, 3])
     x0, y0 = pad - margin[0], pad - margin[1]
     x1, y1 = pad + s + margin[2], pad + s + margin[3]
-    x0, y0, x1, y1 = (int(round(v)) for v in (x0, y0, x1, y1))
+    x0, y0, x1, y1 = (int(np.rint(v)) for v in (x0, y0, x1, y1))
     region = canvas[y0:y1, x0:x1]
     h, w = region.shape[:2]
     hs = max(8, int(h * scale))
