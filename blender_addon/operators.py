@@ -388,8 +388,7 @@ class MOODRIG_OT_finetune(bpy.types.Operator):
                 manifest = finetune_transfer_from_sheet(sheet, base_texture(s.face), folder,
                                                         config=TransferFinetuneConfig(steps=self.steps))
             else:
-                from .core.amee.finetune import FinetuneConfig
-                from .core.amee.sheet import finetune_from_sheet
+                from .core.amee.finetune import FinetuneConfig, finetune_from_sheet
 
                 manifest = finetune_from_sheet(sheet, base_texture(s.face), folder, config=FinetuneConfig(steps=self.steps))
         except Exception as exc:

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .expression import INDEX as EXPRESSION_INDEX
-from .expression import N_EXPRESSION, check_expression
+from .expression import N_EXPRESSION, check_expression, check_vector, named_vector
 
 DETAIL_NAMES: tuple[str, ...] = (
     "jaw_open",
@@ -53,25 +53,12 @@ _SOURCE = tuple(EXPRESSION_INDEX[_base_name(n)] for n in DETAIL_NAMES)
 
 def check_detail(vec: NDArray[np.floating[Any]] | list[float]) -> NDArray[np.float32]:
     """Validate shape (..., 11), finiteness and range [0, 1]; return float32."""
-    arr = np.asarray(vec, dtype=np.float32)
-    if arr.shape[-1:] != (N_DETAIL,):
-        raise ValueError(f"detail vector must end in {N_DETAIL} values ({', '.join(DETAIL_NAMES)}), got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("detail vector contains NaN or infinity")
-    if np.any(arr < 0.0) or np.any(arr > 1.0):
-        raise ValueError(f"detail values must lie in [0, 1], got min {arr.min()} max {arr.max()}")
-    return arr
+    return check_vector(vec, DETAIL_NAMES, "detail", list_names=True)
 
 
 def detail_vector(**values: float) -> NDArray[np.float32]:
     """Build a detail vector from keyword values; unnamed entries are 0 (neutral)."""
-    unknown = set(values) - set(DETAIL_NAMES)
-    if unknown:
-        raise ValueError(f"unknown detail parameter(s) {sorted(unknown)}; known: {DETAIL_NAMES}")
-    vec = np.zeros(N_DETAIL, dtype=np.float32)
-    for name, value in values.items():
-        vec[DETAIL_INDEX[name]] = value
-    return check_detail(vec)
+    return named_vector(DETAIL_NAMES, "detail", values)
 
 
 def detail_from_expression(expression: NDArray[np.floating[Any]] | list[float]) -> NDArray[np.float32]:

@@ -26,27 +26,43 @@ N_EXPRESSION = len(EXPRESSION_NAMES)
 INDEX = {name: i for i, name in enumerate(EXPRESSION_NAMES)}
 
 
+def check_vector(vec: NDArray[np.floating[Any]] | list[float], names: tuple[str, ...], kind: str, *,
+                 list_names: bool = False) -> NDArray[np.float32]:
+    """Validate a ``kind`` vector of the vocabulary ``names``: shape (..., len(names)),
+    finiteness and range [0, 1]; return float32. ``list_names``: name the entries when the
+    shape is wrong."""
+    arr = np.asarray(vec, dtype=np.float32)
+    n = len(names)
+    if arr.shape[-1:] != (n,):
+        listed = f" ({', '.join(names)})" if list_names else ""
+        raise ValueError(f"{kind} vector must end in {n} values{listed}, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{kind} vector contains NaN or infinity")
+    if np.any(arr < 0.0) or np.any(arr > 1.0):
+        raise ValueError(f"{kind} values must lie in [0, 1], got min {arr.min()} max {arr.max()}")
+    return arr
+
+
+def named_vector(names: tuple[str, ...], kind: str, values: dict[str, float]
+                 ) -> NDArray[np.float32]:
+    """A ``kind`` vector of the vocabulary ``names`` from keyword values; unnamed entries are 0."""
+    unknown = set(values) - set(names)
+    if unknown:
+        raise ValueError(f"unknown {kind} parameter(s) {sorted(unknown)}; known: {names}")
+    vec = np.zeros(len(names), dtype=np.float32)
+    for name, value in values.items():
+        vec[names.index(name)] = value
+    return check_vector(vec, names, kind)
+
+
 def expression_vector(**values: float) -> NDArray[np.float32]:
     """Build a vector from keyword values; unnamed entries are 0 (neutral)."""
-    unknown = set(values) - set(EXPRESSION_NAMES)
-    if unknown:
-        raise ValueError(f"unknown expression parameter(s) {sorted(unknown)}; known: {EXPRESSION_NAMES}")
-    vec = np.zeros(N_EXPRESSION, dtype=np.float32)
-    for name, value in values.items():
-        vec[INDEX[name]] = value
-    return check_expression(vec)
+    return named_vector(EXPRESSION_NAMES, "expression", values)
 
 
 def check_expression(vec: NDArray[np.floating[Any]] | list[float]) -> NDArray[np.float32]:
     """Validate shape (..., 8), finiteness and range [0, 1]; return float32."""
-    arr = np.asarray(vec, dtype=np.float32)
-    if arr.shape[-1:] != (N_EXPRESSION,):
-        raise ValueError(f"expression vector must end in {N_EXPRESSION} values, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("expression vector contains NaN or infinity")
-    if np.any(arr < 0.0) or np.any(arr > 1.0):
-        raise ValueError(f"expression values must lie in [0, 1], got min {arr.min()} max {arr.max()}")
-    return arr
+    return check_vector(vec, EXPRESSION_NAMES, "expression")
 
 
 @dataclass(frozen=True)

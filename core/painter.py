@@ -17,8 +17,9 @@ an 8-entry expression and runs exactly the arithmetic it always did: every per-s
 built so that equal sides reproduce the old value bit for bit (``0.5 * (a + a) == a``,
 ``c + 0.5 * (a - a) == c``).
 
-Antialiasing: each shape's coverage is ``clip(0.5 - d, 0, 1)`` of its signed distance ``d`` in
-pixels, so edges are one pixel wide at any resolution.
+Drawing: the antialiased primitives of canvas.py (edges one pixel wide at any resolution); the
+eyelid, brow and mouth geometry of face_shapes.py, which the transfer model's content drawing
+traces too.
 """
 
 from __future__ import annotations
@@ -30,11 +31,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from . import face_shapes
+from .canvas import Canvas, Color, bezier, coverage, ellipse, lens, stroke
 from .detail import DETAIL_INDEX, check_detail, detail_from_expression
 from .expression import check_expression
-
-Color = tuple[float, float, float]
-F64 = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -135,129 +135,10 @@ def random_style(rng: np.random.Generator) -> FaceStyle:
 DEFAULT_STYLE = FaceStyle()
 
 
-# --------------------------------------------------------------------------- canvas + shapes
-
-
-class _Canvas:
-    """Float64 RGB canvas with 'over' compositing restricted to bounding boxes."""
-
-    def __init__(self, size: int, background: Color) -> None:
-        self.size = size
-        self.rgb = np.empty((size, size, 3), dtype=np.float64)
-        self.rgb[:] = background
-
-    def window(self, u0: float, v0: float, u1: float, v1: float) -> tuple[slice, slice, F64, F64] | None:
-        """Pixel slices and pixel-unit coordinates (x, y) covering a normalised box (+2 px)."""
-        n = self.size
-        c0 = max(0, (math.floor(u0 * n)) - 2)
-        c1 = min(n, (math.ceil(u1 * n)) + 2)
-        r0 = max(0, (math.floor(v0 * n)) - 2)
-        r1 = min(n, (math.ceil(v1 * n)) + 2)
-        if c0 >= c1 or r0 >= r1:
-            return None
-        grid: F64 = np.mgrid[r0:r1, c0:c1].astype(np.float64) + 0.5
-        return slice(r0, r1), slice(c0, c1), grid[1], grid[0]
-
-    def over(self, rows: slice, cols: slice, color: Color, alpha: F64) -> None:
-        patch = self.rgb[rows, cols]
-        a = alpha[..., None]
-        patch[:] = patch * (1.0 - a) + np.asarray(color, dtype=np.float64) * a
-
-
-def _coverage(signed_dist_px: NDArray[Any]) -> F64:
-    out: F64 = np.clip(0.5 - signed_dist_px.astype(np.float64, copy=False), 0.0, 1.0)
-    return out
-
-
-def _bezier(p0: tuple[float, float], p1: tuple[float, float], p2: tuple[float, float], n: int = 24) -> F64:
-    t = np.linspace(0.0, 1.0, n)[:, None]
-    a, b, c = (np.asarray(p, dtype=np.float64) for p in (p0, p1, p2))
-    pts: F64 = (1 - t) ** 2 * a + 2 * (1 - t) * t * b + t**2 * c
-    return pts
-
-
-def _stroke(cv: _Canvas, pts: F64, radius: F64 | float, color: Color, opacity: float = 1.0) -> None:
-    """Draw a polyline (normalised points) with per-point radius (normalised), round caps."""
-    if opacity <= 0.0:
-        return
-    n = cv.size
-    rad = np.broadcast_to(np.asarray(radius, dtype=np.float64), (pts.shape[0],)) * n
-    pad = float(rad.max()) / n
-    win = cv.window(pts[:, 0].min() - pad, pts[:, 1].min() - pad, pts[:, 0].max() + pad, pts[:, 1].max() + pad)
-    if win is None:
-        return
-    rows, cols, xs, ys = win
-    p = pts * n
-    a, b = p[:-1], p[1:]
-    ra, rb = rad[:-1], rad[1:]
-    ab = b - a
-    len2 = np.maximum((ab**2).sum(axis=1), 1e-12)
-    px = xs[..., None] - a[:, 0]
-    py = ys[..., None] - a[:, 1]
-    t = np.clip((px * ab[:, 0] + py * ab[:, 1]) / len2, 0.0, 1.0)
-    dx = px - t * ab[:, 0]
-    dy = py - t * ab[:, 1]
-    dist = np.sqrt(dx * dx + dy * dy) - (ra + t * (rb - ra))
-    cv.over(rows, cols, color, _coverage(dist.min(axis=-1)) * opacity)
-
-
-def _ellipse(cv: _Canvas, cx: float, cy: float, rx: float, ry: float, color: Color, opacity: float = 1.0,
-             clip: F64 | None = None, clip_win: tuple[slice, slice] | None = None) -> None:
-    """Filled ellipse (approximate signed distance, exact on the axes)."""
-    if opacity <= 0.0 or rx <= 0.0 or ry <= 0.0:
-        return
-    win = cv.window(cx - rx, cy - ry, cx + rx, cy + ry)
-    if win is None:
-        return
-    rows, cols, xs, ys = win
-    n = cv.size
-    qx = (xs / n - cx) / rx
-    qy = (ys / n - cy) / ry
-    r = np.sqrt(qx * qx + qy * qy)
-    dist = (r - 1.0) * min(rx, ry) * n
-    alpha = _coverage(dist) * opacity
-    if clip is not None and clip_win is not None:
-        alpha = alpha * _crop(clip, clip_win, (rows, cols))
-    cv.over(rows, cols, color, alpha)
-
-
-def _crop(mask: F64, mask_win: tuple[slice, slice], win: tuple[slice, slice]) -> F64:
-    """Values of ``mask`` (defined on ``mask_win``) over ``win``; zero outside ``mask_win``."""
-    out = np.zeros((win[0].stop - win[0].start, win[1].stop - win[1].start))
-    r0 = max(win[0].start, mask_win[0].start)
-    r1 = min(win[0].stop, mask_win[0].stop)
-    c0 = max(win[1].start, mask_win[1].start)
-    c1 = min(win[1].stop, mask_win[1].stop)
-    if r0 < r1 and c0 < c1:
-        out[r0 - win[0].start : r1 - win[0].start, c0 - win[1].start : c1 - win[1].start] = mask[
-            r0 - mask_win[0].start : r1 - mask_win[0].start, c0 - mask_win[1].start : c1 - mask_win[1].start
-        ]
-    return out
-
-
-def _lens(cv: _Canvas, cx: float, cy: float, half_w: float, up: float, down: float, color: Color
-          ) -> tuple[F64, tuple[slice, slice]] | None:
-    """Fill the region between two parabolic lids through (cx ± half_w, cy); returns its coverage."""
-    win = cv.window(cx - half_w, cy - max(up, 0.0), cx + half_w, cy + max(down, 0.0))
-    if win is None:
-        return None
-    rows, cols, xs, ys = win
-    n = cv.size
-    tx = (xs / n - cx) / half_w
-    shape = np.clip(1.0 - tx * tx, 0.0, None)
-    y = ys / n
-    top = cy - up * shape
-    bottom = cy + down * shape
-    dist = np.maximum(np.maximum(top - y, y - bottom), np.abs(xs / n - cx) - half_w) * n
-    cover = _coverage(dist)
-    cv.over(rows, cols, color, cover)
-    return cover, (rows, cols)
-
-
 # --------------------------------------------------------------------------- the face
 
 
-def _hair(cv: _Canvas, s: FaceStyle) -> None:
+def _hair(cv: Canvas, s: FaceStyle) -> None:
     win = cv.window(0.0, 0.0, 1.0, s.fringe + 0.05)
     if win is None:
         return
@@ -266,91 +147,57 @@ def _hair(cv: _Canvas, s: FaceStyle) -> None:
     u = xs / n
     waves = 0.5 + 0.5 * np.cos(u * 2.0 * math.pi * s.fringe_waves)
     edge = s.fringe - 0.045 * waves - 0.06 * (2.0 * u - 1.0) ** 2
-    cv.over(rows, cols, s.hair, _coverage((ys / n - edge) * n))
+    cv.over(rows, cols, s.hair, coverage((ys / n - edge) * n))
 
 
-def _eye(cv: _Canvas, s: FaceStyle, cx: float, close: float, wide: float, smile: float) -> None:
+def _eye(cv: Canvas, s: FaceStyle, cx: float, close: float, wide: float, smile: float) -> None:
     lw = s.line_weight / 2
-    openness = (1.0 - close) * (1.0 + 0.45 * wide) * (1.0 - 0.3 * smile)
-    up = s.eye_height * openness
-    down = s.eye_height * 0.55 * (1.0 - close) * (1.0 - 0.45 * smile) * (1.0 + 0.25 * wide)
-    cy = s.eye_y
-    region = _lens(cv, cx, cy, s.eye_width, up, down, (0.97, 0.97, 0.96))
+    lid = face_shapes.lids(s, cx, close, wide, smile)
+    cy, up = lid.cy, lid.up
+    region = lens(cv, cx, cy, s.eye_width, up, lid.down, (0.97, 0.97, 0.96))
     if region is not None:
         cover, win = region
         iris_r = s.eye_height * s.iris_size * (1.0 - 0.2 * wide)
         iris_cy = cy - 0.15 * up
-        _ellipse(cv, cx, iris_cy, iris_r, iris_r, s.iris, clip=cover, clip_win=win)
-        _ellipse(cv, cx, iris_cy, iris_r * 0.45, iris_r * 0.45, (0.03, 0.03, 0.04), clip=cover, clip_win=win)
-        _ellipse(cv, cx + iris_r * 0.35, iris_cy - iris_r * 0.35, iris_r * 0.2, iris_r * 0.2, (1.0, 1.0, 1.0),
-                 opacity=0.9, clip=cover, clip_win=win)
-    x0, x1 = cx - s.eye_width, cx + s.eye_width
-    upper = _bezier((x0, cy), (cx, cy - 2.0 * up), (x1, cy))
-    lower = _bezier((x0, cy), (cx, cy + 2.0 * down), (x1, cy))
-    taper = np.sin(np.linspace(0.15, math.pi - 0.15, upper.shape[0]))
-    _stroke(cv, upper, lw * (0.6 + 0.9 * taper), s.line)
-    _stroke(cv, lower, lw * 0.45 * taper + 1e-4, s.line, opacity=0.8)
+        ellipse(cv, cx, iris_cy, iris_r, iris_r, s.iris, clip=cover, clip_win=win)
+        pupil = iris_r * 0.45
+        ellipse(cv, cx, iris_cy, pupil, pupil, (0.03, 0.03, 0.04), clip=cover, clip_win=win)
+        glint = iris_r * 0.2
+        ellipse(cv, cx + iris_r * 0.35, iris_cy - iris_r * 0.35, glint, glint, (1.0, 1.0, 1.0),
+                opacity=0.9, clip=cover, clip_win=win)
+    taper = np.sin(np.linspace(0.15, math.pi - 0.15, lid.upper.shape[0]))
+    stroke(cv, lid.upper, lw * (0.6 + 0.9 * taper), s.line)
+    stroke(cv, lid.lower, lw * 0.45 * taper + 1e-4, s.line, opacity=0.8)
 
 
-def _brow(cv: _Canvas, s: FaceStyle, side: float, raise_: float, furrow: float) -> None:
+def _brow(cv: Canvas, s: FaceStyle, side: float, raise_: float, furrow: float) -> None:
     """side = -1 for the image-left brow, +1 for the image-right one."""
-    cx = 0.5 + side * s.eye_spacing
-    base = s.eye_y - s.eye_height - s.brow_gap
-    lift = 0.045 * raise_
-    inner = (cx - side * s.eye_width * (0.95 - 0.25 * furrow), base - lift + 0.030 * furrow)
-    outer = (cx + side * s.eye_width * 1.05, base - 0.6 * lift + 0.012)
-    mid = (cx + side * 0.01, base - lift - 0.02 - 0.025 * raise_ + 0.012 * furrow)
-    pts = _bezier(inner, mid, outer)
+    pts = face_shapes.brow(s, side, raise_, furrow)
     thick = s.brow_weight / 2 * (0.55 + 0.6 * np.sin(np.linspace(0.3, math.pi - 0.5, pts.shape[0])))
-    _stroke(cv, pts, thick, s.brow)
+    stroke(cv, pts, thick, s.brow)
 
 
-def _mouth(cv: _Canvas, s: FaceStyle, jaw: float, smile: tuple[float, float], frown: tuple[float, float]) -> None:
+def _mouth(cv: Canvas, s: FaceStyle, jaw: float, smile: tuple[float, float],
+           frown: tuple[float, float]) -> None:
     """smile, frown: (character's right = image left, character's left = image right)."""
     lw = s.line_weight / 2
-    my = s.mouth_y
-    # Per-side half widths and corner heights; the centre moves toward the wider side.
-    w_r = s.mouth_width * (1.0 + 0.25 * smile[0] - 0.1 * frown[0])
-    w_l = s.mouth_width * (1.0 + 0.25 * smile[1] - 0.1 * frown[1])
-    half_w = 0.5 * (w_l + w_r)
-    cx = 0.5 + 0.5 * (w_l - w_r)
-    dy_r = -0.035 * smile[0] + 0.030 * frown[0]
-    dy_l = -0.035 * smile[1] + 0.030 * frown[1]
-    corner_dy = 0.5 * (dy_l + dy_r)
-    """Mean corner height: the middle control points bow against it."""
-    slope = 0.5 * (dy_l - dy_r)
-    """Left-right tilt of the corners (0 for a symmetric mouth)."""
-    open_h = 0.075 * jaw
-    x0, x1 = cx - half_w, cx + half_w
-    # The upper line bows with the corners; the opening hangs below it.
-    upper = _bezier((x0, my + dy_r), (cx, my - corner_dy), (x1, my + dy_l))
-    if open_h > 0.0:
-        reach = max(abs(dy_l), abs(dy_r))
-        win = cv.window(x0, my - reach, x1, my + reach + open_h * 1.2)
-        if win is not None:
-            rows, cols, xs, ys = win
-            n = cv.size
-            tx = np.clip((xs / n - cx) / half_w, -1.0, 1.0)
-            dy = corner_dy + slope * tx  # corner height seen from this column (exactly corner_dy when symmetric)
-            line = my + dy * (2 * tx * tx - 1)
-            bottom = line + open_h * (1.0 - tx * tx)
-            y = ys / n
-            dist = np.maximum(np.maximum(line - y, y - bottom), np.abs(xs / n - cx) - half_w) * n
-            inside = _coverage(dist)
-            cv.over(rows, cols, (0.35, 0.08, 0.10), inside)
-            teeth = inside * _coverage((y - (line + 0.22 * open_h * (1 - tx * tx) + 0.004)) * n)
-            cv.over(rows, cols, (0.98, 0.97, 0.93), teeth)
-            tongue_r = 0.45 * open_h
-            _ellipse(cv, cx, my + open_h * 0.95, half_w * 0.55, tongue_r, (0.85, 0.40, 0.42),
-                     clip=inside, clip_win=(rows, cols))
-    lower_lip = _bezier((x0 + 0.2 * half_w, my + open_h + 0.018 + 0.5 * dy_r),
-                        (cx, my + open_h * 1.15 + 0.032 - 0.3 * corner_dy),
-                        (x1 - 0.2 * half_w, my + open_h + 0.018 + 0.5 * dy_l))
-    _stroke(cv, lower_lip, 0.010, s.lip, opacity=0.8)
-    lower = _bezier((x0, my + dy_r), (cx, my + 2.0 * open_h - corner_dy), (x1, my + dy_l))
-    if open_h > 0.0:
-        _stroke(cv, lower, lw * 0.8, s.line)
-    _stroke(cv, upper, lw * (0.7 + 0.5 * np.sin(np.linspace(0.2, math.pi - 0.2, upper.shape[0]))), s.line)
+    m = face_shapes.mouth(s, jaw, smile, frown)
+    hole = face_shapes.opening(cv, m)
+    if hole is not None:
+        rows, cols, tx, y = hole.rows, hole.cols, hole.tx, hole.y
+        n = cv.size
+        inside = coverage(hole.dist)
+        cv.over(rows, cols, (0.35, 0.08, 0.10), inside)
+        teeth = inside * coverage((y - (hole.line + 0.22 * m.open_h * (1 - tx * tx) + 0.004)) * n)
+        cv.over(rows, cols, (0.98, 0.97, 0.93), teeth)
+        tongue_r = 0.45 * m.open_h
+        ellipse(cv, m.cx, m.my + m.open_h * 0.95, m.half_w * 0.55, tongue_r, (0.85, 0.40, 0.42),
+                clip=inside, clip_win=(rows, cols))
+    stroke(cv, m.lower_lip, 0.010, s.lip, opacity=0.8)
+    if m.open_h > 0.0:
+        stroke(cv, m.lower, lw * 0.8, s.line)
+    taper = np.sin(np.linspace(0.2, math.pi - 0.2, m.upper.shape[0]))
+    stroke(cv, m.upper, lw * (0.7 + 0.5 * taper), s.line)
 
 
 def _check_size(size: int) -> None:
@@ -379,22 +226,23 @@ def paint_detail(style: FaceStyle, detail: NDArray[np.floating[Any]] | list[floa
 def _paint(style: FaceStyle, d: NDArray[np.float32], size: int) -> NDArray[np.float32]:
     dv = {name: float(d[i]) for name, i in DETAIL_INDEX.items()}
     s = style
-    cv = _Canvas(size, s.skin)
+    cv = Canvas(size, s.skin)
     _hair(cv, s)
     # Nose: static.
-    nose = _bezier((0.5 - 0.004, 0.58), (0.5 + 0.012, 0.58 + s.nose_size * 0.8), (0.5 - 0.012, 0.58 + s.nose_size))
-    _stroke(cv, nose, s.line_weight * 0.3, s.line, opacity=0.7)
+    nose = bezier((0.5 - 0.004, 0.58), (0.5 + 0.012, 0.58 + s.nose_size * 0.8),
+                  (0.5 - 0.012, 0.58 + s.nose_size))
+    stroke(cv, nose, s.line_weight * 0.3, s.line, opacity=0.7)
     # Cheeks: blush rises and grows with that side's smile (side -1: image left = character's right).
     for side, smile in ((-1.0, dv["smile_r"]), (1.0, dv["smile_l"])):
-        _ellipse(cv, 0.5 + side * (s.eye_spacing + 0.02), s.eye_y + 0.13 - 0.025 * smile,
-                 0.055 * (1 + 0.2 * smile), 0.03 * (1 + 0.2 * smile), (0.95, 0.45, 0.45),
-                 opacity=s.blush * (0.35 + 0.65 * smile))
+        ellipse(cv, 0.5 + side * (s.eye_spacing + 0.02), s.eye_y + 0.13 - 0.025 * smile,
+                0.055 * (1 + 0.2 * smile), 0.03 * (1 + 0.2 * smile), (0.95, 0.45, 0.45),
+                opacity=s.blush * (0.35 + 0.65 * smile))
     # Furrow between the brows.
     if dv["brow_furrow"] > 0.0:
         top = s.eye_y - s.eye_height - s.brow_gap - 0.005
         for dx in (-0.012, 0.012):
-            _stroke(cv, _bezier((0.5 + dx, top), (0.5 + 1.6 * dx, top + 0.02), (0.5 + dx, top + 0.04), 8),
-                    s.line_weight * 0.22, s.line, opacity=0.8 * dv["brow_furrow"])
+            line = bezier((0.5 + dx, top), (0.5 + 1.6 * dx, top + 0.02), (0.5 + dx, top + 0.04), 8)
+            stroke(cv, line, s.line_weight * 0.22, s.line, opacity=0.8 * dv["brow_furrow"])
     _eye(cv, s, 0.5 - s.eye_spacing, dv["eye_close_r"], dv["eye_wide"], dv["smile_r"])
     _eye(cv, s, 0.5 + s.eye_spacing, dv["eye_close_l"], dv["eye_wide"], dv["smile_l"])
     _brow(cv, s, -1.0, dv["brow_raise_r"], dv["brow_furrow"])

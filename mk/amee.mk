@@ -75,7 +75,7 @@ AMEE_STAGE13 := runs/amee/full_stage13/export/amee_gan_step$(call pad6,$(AMEE_S1
 AMEE_STAGE14 := runs/amee/full_stage14/export/amee_gan_step$(call pad6,$(AMEE_S14_STEPS)).manifest.json
 AMEE_NO_MASK := runs/amee/no_mask/export/amee_gan_step$(call pad6,$(AMEE_S1_STEPS)).manifest.json
 AMEE_NO_MAG := runs/amee/no_mag/export/amee_gan_step$(call pad6,$(AMEE_S1_STEPS)).manifest.json
-AMEE_REGRESSOR := weights/amee/expression_regressor
+AMEE_REGRESSOR := weights_tools/weights/expression_regressor
 
 .PHONY: amee-train amee-ablations amee-regressor amee-ship amee-eval
 
@@ -143,13 +143,14 @@ $(AMEE_NO_MASK):
 $(AMEE_NO_MAG):
 	$(AMEE_TRAIN) --out runs/amee/no_mag --no-magnitude $(AMEE_S1)
 
-# The independent regressor: its own painter split ('regressor'), its own training; shipped
-# because the evaluation needs it (runs/ is not committed).
+# The independent regressor: its own painter split ('regressor'), its own training; committed
+# under weights_tools/weights/ (not in the add-on zip) because the evaluation needs it and
+# runs/ is not committed.
 amee-regressor: venv
-	$(VPY) -m moodrig.weights_tools.amee_regressor --out $(AMEE_REGRESSOR) --steps 5000 --threads 1
+	$(VPY) -m moodrig.weights_tools.regressor --target expression --out $(AMEE_REGRESSOR) --steps 5000 --threads 1
 
 amee-ship: venv $(AMEE_STAGE14)
-	$(VPY) -m moodrig.weights_tools.amee_ship --from $(AMEE_STAGE14)
+	$(VPY) -m moodrig.weights_tools.ship --model amee --from $(AMEE_STAGE14)
 
 amee-train: venv amee-ship amee-ablations
 

@@ -44,7 +44,7 @@ $(TRANSFER_GLOBAL):
 	  --steps $(TRANSFER_STEPS) --stop-at $(TRANSFER_ABL_STEPS)
 
 $(TRANSFER_REG):
-	$(TRANSFER_RUN).transfer_regressor --out runs/transfer/detail_regressor
+	$(TRANSFER_RUN).regressor --target detail --out runs/transfer/detail_regressor
 
 $(TRANSFER_FACES):
 	$(TRANSFER_RUN).transfer_faces --data $(TRANSFER_DATA) --out $(TRANSFER_FACES)
@@ -56,7 +56,7 @@ transfer-ablations: venv $(TRANSFER_FULL_ABL) $(TRANSFER_GLOBAL)
 transfer-regressor: venv $(TRANSFER_REG)
 
 transfer-ship: venv $(TRANSFER_STAGE3)
-	$(VPY) -m moodrig.weights_tools.transfer_ship --from $(TRANSFER_STAGE3)
+	$(VPY) -m moodrig.weights_tools.ship --model transfer --from $(TRANSFER_STAGE3)
 
 transfer-eval: venv transfer-ablations $(TRANSFER_REG) $(TRANSFER_FACES)
 	$(TRANSFER_RUN).transfer_eval --out docs/transfer_eval.md --json runs/transfer/eval.json \

@@ -8,9 +8,9 @@ import torch
 
 from moodrig.core.amee.config import AmeeConfig
 from moodrig.core.amee.model import Generator
-from moodrig.core.amee.regressor import REGRESSOR_NAME, REGRESSOR_VERSION, ExpressionRegressor
-from moodrig.core.amee.weights_io import export_generator
+from moodrig.core.amee.weights_io import AMEE_WEIGHTS
 from moodrig.core.weights import export_weights
+from moodrig.weights_tools.regressor import EXPRESSION, ExpressionRegressor
 
 
 def tiny_exports(folder: Path, resolution: int = 32, source_input: bool = False) -> tuple[Path, Path]:
@@ -18,10 +18,10 @@ def tiny_exports(folder: Path, resolution: int = 32, source_input: bool = False)
     torch.manual_seed(0)
     gen = Generator(AmeeConfig(resolution=resolution, enc_channels=(4, 8, 8, 16, 16), n_residual=1,
                                source_input=source_input)).eval()
-    weights = export_generator(folder / "g.safetensors", gen, training={"trained_steps": 0})
+    weights = AMEE_WEIGHTS.export(folder / "g.safetensors", gen, training={"trained_steps": 0})
     reg = ExpressionRegressor(resolution, 4).eval()
     reg_m = export_weights(folder / "r.safetensors", {k: v for k, v in reg.state_dict().items() if "num_batches" not in k},
-                           model=REGRESSOR_NAME, model_version=REGRESSOR_VERSION,
+                           model=EXPRESSION.model, model_version=EXPRESSION.version,
                            architecture={"resolution": resolution, "width": 4})
     return weights, reg_m
 

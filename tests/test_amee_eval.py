@@ -12,7 +12,7 @@ from amee_tiny import tiny_exports
 from PIL import Image
 
 from moodrig.weights_tools import amee_eval
-from moodrig.weights_tools.amee_metrics import psnr, ssim
+from moodrig.weights_tools.metrics import psnr, ssim
 
 
 def test_metrics_behave() -> None:
@@ -50,7 +50,7 @@ def test_eval_cli_writes_report(tmp_path: Path, source_input: bool) -> None:
 
 
 def test_regressor_trains_exports_and_reloads(tmp_path: Path) -> None:
-    from moodrig.weights_tools.amee_regressor import (
+    from moodrig.weights_tools.regressor import (
         RegressorConfig,
         load_regressor,
         lr_factor,

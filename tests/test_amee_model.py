@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from moodrig.core.amee.composite import composite, threshold_mask, upsample
 from moodrig.core.amee.config import AmeeConfig
 from moodrig.core.amee.infer import AmeeEditor
 from moodrig.core.amee.model import Discriminator, Generator
-from moodrig.core.amee.weights_io import MASK_THRESHOLD, export_generator, shipped_manifest
+from moodrig.core.amee.weights_io import AMEE_WEIGHTS
+from moodrig.core.editing.composite import composite, threshold_mask, upsample
 from moodrig.core.errors import InputError, WeightsError
 from moodrig.core.painter import DEFAULT_STYLE, paint_face
 
@@ -27,7 +27,7 @@ def _tiny_editor(tmp_path: Path, seed: int = 0, mask_bias: float = 0.0) -> tuple
         with torch.no_grad():
             gen.mask_head.bias.fill_(mask_bias)
     gen.eval()
-    manifest = export_generator(tmp_path / "tiny.safetensors", gen, training={"test": True})
+    manifest = AMEE_WEIGHTS.export(tmp_path / "tiny.safetensors", gen, training={"test": True})
     return AmeeEditor.load(manifest, device="cpu"), manifest
 
 
@@ -60,8 +60,8 @@ def test_config_rejects_bad_values() -> None:
 def test_threshold_and_upsample_keep_exact_zeros() -> None:
     m = torch.zeros(1, 1, 8, 8)
     m[0, 0, 3:5, 3:5] = 0.7
-    m[0, 0, 0, 0] = MASK_THRESHOLD / 2
-    t = threshold_mask(m, MASK_THRESHOLD)
+    m[0, 0, 0, 0] = AMEE_WEIGHTS.mask_threshold / 2
+    t = threshold_mask(m, AMEE_WEIGHTS.mask_threshold)
     assert t[0, 0, 0, 0] == 0 and t[0, 0, 3, 3] == pytest.approx(0.7)
     up = upsample(t, 64, 64)
     assert (up == 0).float().mean() > 0.5  # far from the blob: exactly zero
@@ -166,7 +166,7 @@ def test_tampered_truncated_and_wrong_version_are_refused(tmp_path: Path) -> Non
 
 
 def test_shipped_weights_load_verified() -> None:
-    manifest = shipped_manifest()
+    manifest = AMEE_WEIGHTS.shipped_manifest()
     if not manifest.is_file():
         pytest.fail(f"shipped AMEE-GAN weights missing: {manifest}")
     editor = AmeeEditor.load(device="cpu")
@@ -235,7 +235,7 @@ def test_edit_with_mask_is_edit_plus_mask(tmp_path: Path) -> None:
     out, mask = editor.edit_with_mask(tex, ex)
     assert np.array_equal(out, editor.edit(tex, ex)) and np.array_equal(mask, editor.mask(tex, ex))
     assert editor.runner is not None
-    unfolded = AmeeEditor(generator=editor.generator, manifest=editor.manifest, device=editor.device,
+    unfolded = AmeeEditor(network=editor.network, manifest=editor.manifest, device=editor.device,
                           dtype=editor.dtype, model_id=editor.model_id)  # runner None: the plain generator
     assert np.abs(unfolded.edit(tex, ex) - out).max() < 1e-4
 
@@ -244,7 +244,7 @@ def test_shipped_weights_edit_held_out_styles_toward_the_ground_truth() -> None:
     """The shipped model on held-out painter styles: closer to the ground truth than the unedited
     input (a generator that copies its input, or an untrained one, fails this)."""
     from moodrig.weights_tools.amee_data import render_split
-    from moodrig.weights_tools.amee_metrics import psnr
+    from moodrig.weights_tools.metrics import psnr
 
     editor = AmeeEditor.load(device="cpu")
     images, exprs = render_split(0, "eval", 4, 4, editor.resolution)

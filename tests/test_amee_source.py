@@ -12,7 +12,7 @@ from amee_tiny import trained_like
 
 from moodrig.core.amee.config import AmeeConfig
 from moodrig.core.amee.infer import AmeeEditor
-from moodrig.core.amee.weights_io import export_generator, weights_id
+from moodrig.core.amee.weights_io import AMEE_WEIGHTS
 from moodrig.core.errors import InputError
 from moodrig.core.painter import DEFAULT_STYLE, paint_face
 from moodrig.core.pipeline import BakeRequest, run_bake_sync
@@ -46,7 +46,7 @@ def test_config_round_trip_keeps_old_content_ids() -> None:
     assert AmeeConfig.from_dict(TINY_SRC.to_dict()) == TINY_SRC and TINY_SRC.to_dict()["source_input"] is True
     gen = trained_like(TINY)
     wide = widen_generator(gen, TINY_SRC)
-    assert weights_id(wide) != weights_id(gen)
+    assert AMEE_WEIGHTS.weights_id(wide) != AMEE_WEIGHTS.weights_id(gen)
 
 
 def test_editor_uses_and_checks_source_expressions(tmp_path: Path) -> None:
@@ -55,7 +55,7 @@ def test_editor_uses_and_checks_source_expressions(tmp_path: Path) -> None:
     with torch.no_grad():
         assert gen.mask_head is not None
         gen.mask_head.bias.fill_(2.0)  # an open mask, so the edit shows
-    editor = AmeeEditor.load(export_generator(tmp_path / "src.safetensors", gen), device="cpu")
+    editor = AmeeEditor.load(AMEE_WEIGHTS.export(tmp_path / "src.safetensors", gen), device="cpu")
     assert editor.takes_source
     rng = np.random.default_rng(0)
     tex = rng.uniform(0, 1, (2, 40, 40, 4)).astype(np.float32)
@@ -68,7 +68,8 @@ def test_editor_uses_and_checks_source_expressions(tmp_path: Path) -> None:
         editor.edit(tex, ex, neutral[:1])
     with pytest.raises(InputError, match="source expressions"):
         editor.edit(tex, ex, neutral + 2.0)
-    plain = AmeeEditor.load(export_generator(tmp_path / "plain.safetensors", trained_like(TINY)), device="cpu")
+    plain_weights = AMEE_WEIGHTS.export(tmp_path / "plain.safetensors", trained_like(TINY))
+    plain = AmeeEditor.load(plain_weights, device="cpu")
     assert not plain.takes_source and np.array_equal(plain.edit(tex, ex, neutral), plain.edit(tex, ex))
 
 
@@ -94,7 +95,7 @@ def test_adding_the_source_input_keeps_the_output(channels: tuple[int, ...]) -> 
 def test_training_adds_the_source_input_to_an_export(tmp_path: Path) -> None:
     narrow = AmeeConfig(**{**TINY.to_dict(), "enc_channels": TINY.enc_channels, "disc_channels": TINY.disc_channels,
                            "n_residual": 3})  # the training CLI's residual depth
-    base = export_generator(tmp_path / "base.safetensors", trained_like(narrow))
+    base = AMEE_WEIGHTS.export(tmp_path / "base.safetensors", trained_like(narrow))
     cfg = TrainConfig(out=str(tmp_path / "run"), steps=2, batch=4, styles=4, per_style=3, resolution=32,
                       enc_channels=TINY.enc_channels, disc_channels=TINY.disc_channels, threads=1, log_every=1,
                       sample_every=2, ckpt_every=1, cache_dir=str(tmp_path / "cache"), init_from=str(base),

@@ -15,7 +15,7 @@ from moodrig.core.amee.config import AmeeConfig
 from moodrig.core.amee.finetune import FinetuneConfig, finetune
 from moodrig.core.amee.infer import AmeeEditor
 from moodrig.core.amee.model import Generator
-from moodrig.core.amee.weights_io import export_generator
+from moodrig.core.amee.weights_io import AMEE_WEIGHTS
 from moodrig.core.errors import InputError
 from moodrig.core.expression import expression_vector
 from moodrig.core.image import to_uint8
@@ -73,7 +73,7 @@ def test_training_is_seeded_and_resumable(tmp_path: Path) -> None:
 def _tiny_base(tmp: Path) -> AmeeEditor:
     torch.manual_seed(0)
     gen = Generator(AmeeConfig(resolution=32, enc_channels=TINY_CH, n_residual=1)).eval()
-    return AmeeEditor.load(export_generator(tmp / "base.safetensors", gen), device="cpu")
+    return AmeeEditor.load(AMEE_WEIGHTS.export(tmp / "base.safetensors", gen), device="cpu")
 
 
 def _character(size: int = 32) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
@@ -89,11 +89,12 @@ def test_finetune_fits_the_character_and_saves(tmp_path: Path) -> None:
     tgt = np.stack([t for t, _ in examples])
     ex = np.stack([e for _, e in examples])
     err_before = np.abs(base.edit(src, ex) - tgt).mean()
-    before_params = [p.clone() for p in base.generator.parameters()]
+    before_params = [p.clone() for p in base.network.parameters()]
     tuned = finetune(base, neutral, examples, FinetuneConfig(steps=60, batch=4, lr=2e-3, threads=1))
     err_after = np.abs(tuned.edit(src, ex) - tgt).mean()
     assert err_after < 0.7 * err_before
-    assert all(torch.equal(a, b) for a, b in zip(before_params, base.generator.parameters(), strict=True))
+    after_params = base.network.parameters()
+    assert all(torch.equal(a, b) for a, b in zip(before_params, after_params, strict=True))
     assert tuned.model_id != base.model_id and tuned.manifest["finetuned_from"] == base.model_id
     manifest = tuned.save(tmp_path / "beside_blend")
     reloaded = AmeeEditor.load(manifest, device="cpu")

@@ -7,7 +7,7 @@ import torch
 from amee_tiny import trained_like
 
 from moodrig.core.amee.config import AmeeConfig
-from moodrig.core.amee.model import compose
+from moodrig.core.editing.losses import compose
 from moodrig.weights_tools.amee_widen import widen_generator
 
 NARROW = AmeeConfig(resolution=32, enc_channels=(4, 8, 8, 16, 16), disc_channels=(8, 16))

@@ -29,11 +29,15 @@ PRODUCT_FILES = frozenset({
     # core/
     "core/__init__.py", "core/appearance.py", "core/demo_body.py", "core/demo_timeline.py",
     "core/detail.py", "core/errors.py", "core/expression.py", "core/fileio.py", "core/image.py",
-    "core/editor.py", "core/painter.py", "core/paths.py", "core/pipeline.py", "core/request.py",
+    "core/canvas.py", "core/editor.py", "core/face_shapes.py", "core/painter.py", "core/paths.py", "core/pipeline.py", "core/request.py",
     "core/rig.py", "core/steps.py", "core/track.py", "core/weights.py",
-    "core/amee/__init__.py", "core/amee/composite.py", "core/amee/config.py",
+    "core/amee/__init__.py", "core/amee/config.py",
     "core/amee/finetune.py", "core/amee/fold.py", "core/amee/infer.py", "core/amee/model.py",
-    "core/amee/regressor.py", "core/amee/sheet.py", "core/amee/weights_io.py",
+    "core/amee/weights_io.py",
+    "core/editing/__init__.py", "core/editing/arch.py", "core/editing/batch.py",
+    "core/editing/composite.py", "core/editing/device.py", "core/editing/editor.py",
+    "core/editing/finetune.py", "core/editing/losses.py", "core/editing/sheet.py",
+    "core/editing/weights_io.py",
     "core/bpfa/__init__.py", "core/bpfa/api.py", "core/bpfa/diagram.py", "core/bpfa/events.py",
     "core/bpfa/limits.py", "core/bpfa/loader.py", "core/bpfa/model.py", "core/bpfa/motion.py",
     "core/bpfa/sampler.py", "core/bpfa/sync.py",
@@ -54,8 +58,6 @@ PRODUCT_FILES = frozenset({
     "core/data/sample_face.md",
     # weights/
     "weights/amee/amee_gan.manifest.json", "weights/amee/amee_gan.safetensors",
-    "weights/amee/expression_regressor.manifest.json",
-    "weights/amee/expression_regressor.safetensors",
     "weights/face/face_calibration.manifest.json", "weights/face/face_calibration.safetensors",
     "weights/face/face_detector.manifest.json", "weights/face/face_detector.safetensors",
     "weights/face/face_mesh.manifest.json", "weights/face/face_mesh.safetensors",
@@ -155,6 +157,7 @@ def test_layout(tree: Path, tmp_path: Path) -> None:
     assert any(n.startswith("moodrig/weights/") and n.endswith(".safetensors") for n in names)
     assert not any("__pycache__" in n or n.endswith(".pyc") or "tests/" in n or "weights_tools" in n for n in names)
     assert not any(n.startswith("core/") for n in names), "no top-level core on Blender's path"
+    assert not any("regressor" in n for n in names), "the evaluation regressors do not ship"
 
 
 def test_two_builds_are_byte_identical(tree: Path, tmp_path: Path) -> None:

@@ -10,15 +10,14 @@ import numpy as np
 import pytest
 import torch
 
-from moodrig.core.amee.regressor import ExpressionRegressor
 from moodrig.core.detail import N_DETAIL
 from moodrig.core.face import calibration as calib
 from moodrig.core.transfer.config import TransferConfig
 from moodrig.core.transfer.model import TransferModel
-from moodrig.core.transfer.weights_io import export_model
+from moodrig.core.transfer.weights_io import TRANSFER_WEIGHTS
 from moodrig.core.weights import export_weights
 from moodrig.weights_tools import transfer_eval
-from moodrig.weights_tools.transfer_regressor import NAME, VERSION
+from moodrig.weights_tools.regressor import DETAIL, ExpressionRegressor
 
 
 def _faces(path: Path) -> Path:
@@ -43,10 +42,12 @@ def _faces(path: Path) -> Path:
 def test_eval_cli_writes_report(tmp_path: Path) -> None:
     torch.manual_seed(0)
     model = TransferModel(TransferConfig(resolution=32, channels=(4, 4, 8), n_residual=1, mlp_dim=8)).eval()
-    weights = export_model(tmp_path / "t.safetensors", model, training={"trained_steps": 0})
+    weights = TRANSFER_WEIGHTS.export(tmp_path / "t.safetensors", model,
+                                      training={"trained_steps": 0})
     reg = ExpressionRegressor(32, 4, N_DETAIL).eval()
     reg_m = export_weights(tmp_path / "r.safetensors", {k: v for k, v in reg.state_dict().items() if "num_batches" not in k},
-                           model=NAME, model_version=VERSION, architecture={"resolution": 32, "width": 4, "outputs": N_DETAIL},
+                           model=DETAIL.model, model_version=DETAIL.version,
+                           architecture={"resolution": 32, "width": 4, "outputs": N_DETAIL},
                            extra={"heldout_painter_mae": 0.5})
     out = tmp_path / "report.md"
     transfer_eval.main(["--model", str(weights), "--regressor", str(reg_m), "--ckpt", str(tmp_path / "none"),
@@ -89,3 +90,19 @@ def test_london_geometry_is_calibrated(shared_data: Path) -> None:
     n, s = np.stack(neutral), np.stack(smiling)
     assert s[:, 1:3].mean() > n[:, 1:3].mean() + 0.3  # both smile sides rise
     assert np.abs(mouth_brow_asymmetry(n)).mean() < 0.3
+
+
+def test_detail_regressor_trains_exports_and_reloads(tmp_path: Path) -> None:
+    from moodrig.weights_tools.regressor import RegressorConfig, load_regressor, train
+
+    cfg = RegressorConfig.for_target("detail", styles=3, per_style=3, resolution=32, steps=4,
+                                     batch=4, width=4, cache_dir=str(tmp_path / "cache"))
+    assert cfg.warmup == 0 and cfg.weight_decay == 0.0 and cfg.lr == 1e-3
+    manifest = train(cfg, tmp_path / "reg")
+    man = json.loads(manifest.read_text())
+    assert man["model"] == DETAIL.model
+    assert man["architecture"] == {"resolution": 32, "width": 4, "outputs": N_DETAIL}
+    assert man["detail_names"][1] == "smile_l" and 0 <= man["heldout_painter_mae"] <= 1
+    x = torch.rand(2, 3, 32, 32) * 2 - 1
+    with torch.no_grad():
+        assert load_regressor(manifest)(x, x).shape == (2, N_DETAIL)

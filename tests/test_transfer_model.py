@@ -16,12 +16,7 @@ from moodrig.core.transfer.config import LossWeights, TransferConfig
 from moodrig.core.transfer.infer import TransferEditor
 from moodrig.core.transfer.losses import Batch, generator_loss, lsgan_discriminator, lsgan_generator
 from moodrig.core.transfer.model import TransferModel, TwoScaleDiscriminator
-from moodrig.core.transfer.weights_io import (
-    export_model,
-    load_model,
-    shipped_manifest,
-    storage_round_trip,
-)
+from moodrig.core.transfer.weights_io import TRANSFER_WEIGHTS
 
 SMALL = TransferConfig(resolution=32, channels=(8, 8, 16), n_residual=1, mlp_dim=16, disc_channels=(8, 16))
 
@@ -32,7 +27,7 @@ def _model(cfg: TransferConfig = SMALL, mask_bias: float | None = None, seed: in
     if mask_bias is not None and m.decoder.mask_head is not None:
         with torch.no_grad():
             m.decoder.mask_head.bias.fill_(mask_bias)
-    storage_round_trip(m)
+    TRANSFER_WEIGHTS.storage_round_trip(m)
     return m.eval()
 
 
@@ -72,7 +67,7 @@ def test_losses_are_the_method_terms() -> None:
 
 
 def test_same_input_same_bits_and_any_texture_size() -> None:
-    editor = TransferEditor.from_model(_model(mask_bias=0.0), {}, device="cpu")
+    editor = TransferEditor.from_network(_model(mask_bias=0.0), {}, device="cpu")
     tex = _textures(2, 96)
     d = np.stack([detail_vector(smile_l=0.9), detail_vector(brow_raise_r=0.7, jaw_open=0.4)])
     a, b = editor.edit(tex, d), editor.edit(tex, d)
@@ -89,7 +84,8 @@ def test_pixels_outside_the_mask_are_bit_identical() -> None:
     d = np.random.default_rng(1).uniform(0, 1, (3, N_DETAIL)).astype(np.float32)
     tried = 0
     for bias in np.linspace(-2.0, -8.0, 25):  # a bias where the mask is partly below the threshold
-        editor = TransferEditor.from_model(_model(mask_bias=float(bias), seed=3), {}, device="cpu")
+        model = _model(mask_bias=float(bias), seed=3)
+        editor = TransferEditor.from_network(model, {}, device="cpu")
         mask = editor.mask(tex, d)
         zero = mask == 0
         if zero.mean() < 0.2 or zero.mean() > 0.8:
@@ -99,12 +95,12 @@ def test_pixels_outside_the_mask_are_bit_identical() -> None:
         assert np.array_equal(out[zero], tex[zero])
         assert not np.array_equal(out[~zero], tex[~zero])
     assert tried > 0
-    closed = TransferEditor.from_model(_model(mask_bias=-30.0), {}, device="cpu")
+    closed = TransferEditor.from_network(_model(mask_bias=-30.0), {}, device="cpu")
     assert closed.edit(tex, d).tobytes() == tex.tobytes()
 
 
 def test_bad_inputs_are_refused() -> None:
-    editor = TransferEditor.from_model(_model(), {}, device="cpu")
+    editor = TransferEditor.from_network(_model(), {}, device="cpu")
     tex = _textures(1, 32)
     with pytest.raises(InputError, match="11"):
         editor.edit(tex, np.zeros((1, 8), np.float32))
@@ -116,20 +112,20 @@ def test_bad_inputs_are_refused() -> None:
 
 def test_weights_round_trip_and_content_id(tmp_path: Path) -> None:
     m = _model(mask_bias=0.0)
-    mpath = export_model(tmp_path / "t.safetensors", m, training={"steps": 1})
-    _, manifest = load_model(mpath)
+    mpath = TRANSFER_WEIGHTS.export(tmp_path / "t.safetensors", m, training={"steps": 1})
+    _, manifest = TRANSFER_WEIGHTS.load(mpath)
     assert manifest["detail_names"][1] == "smile_l" and manifest["resolution"] == 32
-    a = TransferEditor.from_model(m, manifest, device="cpu")
+    a = TransferEditor.from_network(m, manifest, device="cpu")
     b = TransferEditor.load(mpath, device="cpu")
     assert a.model_id == b.model_id
     tex, d = _textures(1, 64), detail_vector(smile_r=1.0)[None]
     assert a.edit(tex, d).tobytes() == b.edit(tex, d).tobytes()
-    other = TransferEditor.from_model(_model(seed=9), {}, device="cpu")
+    other = TransferEditor.from_network(_model(seed=9), {}, device="cpu")
     assert other.model_id != a.model_id
 
 
 def test_tampered_missing_and_foreign_weights_are_refused(tmp_path: Path) -> None:
-    mpath = export_model(tmp_path / "t.safetensors", _model())
+    mpath = TRANSFER_WEIGHTS.export(tmp_path / "t.safetensors", _model())
     wpath = tmp_path / "t.safetensors"
     blob = bytearray(wpath.read_bytes())
     blob[-5] ^= 0xFF
@@ -138,20 +134,21 @@ def test_tampered_missing_and_foreign_weights_are_refused(tmp_path: Path) -> Non
         TransferEditor.load(mpath)
     with pytest.raises(WeightsError, match="missing"):
         TransferEditor.load(tmp_path / "nothing.manifest.json")
-    mpath = export_model(tmp_path / "u.safetensors", _model())
+    mpath = TRANSFER_WEIGHTS.export(tmp_path / "u.safetensors", _model())
     manifest = json.loads(mpath.read_text())
     manifest["detail_names"] = manifest["detail_names"][::-1]
     mpath.write_text(json.dumps(manifest))
     with pytest.raises(WeightsError, match="vocabulary"):
-        load_model(mpath)
+        TRANSFER_WEIGHTS.load(mpath)
     amee = Path(__file__).resolve().parents[1] / "weights" / "amee" / "amee_gan.manifest.json"
     with pytest.raises(WeightsError, match="not 'moodrig-style-transfer'"):
-        load_model(amee)
+        TRANSFER_WEIGHTS.load(amee)
 
 
 def test_shipped_weights_load_and_keep_the_outside_of_the_region() -> None:
-    if not shipped_manifest().is_file():
-        pytest.fail(f"{shipped_manifest()} is missing: the trained transfer weights must be committed")
+    if not TRANSFER_WEIGHTS.shipped_manifest().is_file():
+        pytest.fail(f"{TRANSFER_WEIGHTS.shipped_manifest()} is missing: the trained transfer "
+                    "weights must be committed")
     editor = TransferEditor.load(device="cpu")
     assert editor.manifest["storage_dtype"] == "float16"
     tex = paint_face(DEFAULT_STYLE, np.zeros(8), 256)[None]

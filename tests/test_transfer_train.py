@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moodrig.core.amee.sheet import read_texture
 from moodrig.core.appearance import encode_png
 from moodrig.core.detail import detail_vector
+from moodrig.core.editing.sheet import read_texture
 from moodrig.core.errors import InputError
 from moodrig.core.expression import expression_vector
 from moodrig.core.painter import paint_face, random_style
@@ -85,7 +85,7 @@ def test_finetuning_lowers_the_error_on_the_character(tmp_path: Path) -> None:
     manifest = train(_cfg(tmp_path, "run", steps=2), quiet=True)
     base = TransferEditor.load(manifest, device="cpu")
     sheet, neutral = _sheet(tmp_path)
-    from moodrig.core.amee.sheet import read_sheet
+    from moodrig.core.editing.sheet import read_sheet
 
     examples = read_sheet(sheet)
     def err(ed: TransferEditor) -> float:

@@ -3,9 +3,7 @@
 Every style gets ``per_style`` expression renders: index 0 is neutral (all zeros), the others
 are random expression vectors, every other one scaled by α ~ U(0, 1) (METHOD.md §3). Any
 ordered pair (i, j) of renders of one style is a training pair with the exact ground truth
-for target j. Splits draw styles from disjoint random streams, so held-out styles never appear
-in training: ``train`` = 0, ``eval`` = 1, ``regressor`` = 2 (the independent expression
-regressor), ``finetune`` = 3.
+for target j. Styles come from the split streams of painter_cache.py.
 
 Cache layout (.npz under runs/): ``images`` uint8 (S, P, R, R, 3), ``expressions`` float32
 (S, P, 8), plus ``resolution``, ``seed``, ``split``.
@@ -13,7 +11,6 @@ Cache layout (.npz under runs/): ``images`` uint8 (S, P, R, R, 3), ``expressions
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -24,14 +21,7 @@ from moodrig.core.expression import N_EXPRESSION
 from moodrig.core.image import to_uint8
 from moodrig.core.painter import FaceStyle, paint_face, random_style
 
-from .painter_cache import Arrays, cached, write_cache
-
-SPLITS = {"train": 0, "eval": 1, "regressor": 2, "finetune": 3}
-
-
-def style_rng(seed: int, split: str, index: int) -> np.random.Generator:
-    """Independent generator for style ``index`` of ``split``."""
-    return np.random.default_rng([seed, SPLITS[split], index])
+from .painter_cache import SPLITS, Arrays, cache_main, cached, style_rng, write_cache
 
 
 def sample_expression(rng: np.random.Generator, *, scale: bool) -> NDArray[np.float32]:
@@ -89,16 +79,8 @@ def ensure_cache(path: Path, *, seed: int, split: str, n_styles: int, per_style:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description="Pre-render an AMEE-GAN painter cache.")
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--split", choices=sorted(SPLITS), default="train")
-    p.add_argument("--styles", type=int, default=3000)
-    p.add_argument("--per-style", type=int, default=8)
-    p.add_argument("--size", type=int, default=64)
-    a = p.parse_args(argv)
-    build_cache(a.out, seed=a.seed, split=a.split, n_styles=a.styles, per_style=a.per_style, size=a.size)
-    print(f"wrote {a.out}")
+    cache_main(argv, description="Pre-render an AMEE-GAN painter cache.", build=build_cache,
+               styles=3000, per_style=8)
 
 
 if __name__ == "__main__":

@@ -20,17 +20,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from moodrig.core.amee.model import compose
-from moodrig.core.amee.weights_io import load_generator
+from moodrig.core.amee.weights_io import AMEE_WEIGHTS
+from moodrig.core.editing.losses import compose
 from moodrig.core.expression import EXPRESSION_NAMES
 
-from .amee_eval import eval_pairs, heldout_set, load_regressor, regress
+from .amee_eval import eval_pairs, heldout_set
+from .regressor import EXPRESSION_REGRESSOR, Reader
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Diagnose an AMEE-GAN export's expression error.")
     p.add_argument("--weights", type=Path, required=True, help="generator manifest")
-    p.add_argument("--regressor", type=Path, default=Path("weights/amee/expression_regressor.manifest.json"))
+    p.add_argument("--regressor", type=Path, default=EXPRESSION_REGRESSOR)
     p.add_argument("--styles", type=int, default=32)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--split", choices=("eval", "train"), default="eval",
@@ -39,8 +40,8 @@ def main(argv: list[str] | None = None) -> None:
                    help="tell weights with the source input each pair's source expression, or not")
     a = p.parse_args(argv)
     torch.set_num_threads(1)
-    gen, _ = load_generator(a.weights)
-    reg = load_regressor(a.regressor)
+    gen, _ = AMEE_WEIGHTS.load(a.weights)
+    reg = Reader(a.regressor)
     pairs = eval_pairs(8)
     masks = {"soft (as trained)": lambda m: m, "hard (M > 0.5)": lambda m: (m > 0.5).float(), "none (M = 1)": torch.ones_like}
     est: dict[str, list[np.ndarray]] = {k: [] for k in masks}
@@ -56,8 +57,8 @@ def main(argv: list[str] | None = None) -> None:
             image, m = gen(x, torch.from_numpy(target), torch.from_numpy(source) if a.source == "given" else None)
         for name, fn in masks.items():
             out = ((compose(x, image, fn(m)).permute(0, 2, 3, 1).numpy() + 1) / 2).clip(0, 1)
-            est[name].append(regress(reg, out, imgs[0], gen.cfg.resolution))
-        est_gt.append(regress(reg, tgt, imgs[0], gen.cfg.resolution))
+            est[name].append(reg(out, imgs[0]))
+        est_gt.append(reg(tgt, imgs[0]))
         targets.append(target)
         sources.append(source)
         mv = m[m > 0.01]

@@ -23,9 +23,7 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,15 +34,16 @@ from PIL import Image
 
 from moodrig.core.amee.finetune import FinetuneConfig, finetune
 from moodrig.core.amee.infer import AmeeEditor
-from moodrig.core.amee.weights_io import shipped_manifest
+from moodrig.core.amee.weights_io import AMEE_WEIGHTS
 from moodrig.core.expression import EXPRESSION_NAMES, expression_vector
 from moodrig.core.fileio import atomic_write_text
 from moodrig.core.image import to_uint8
 from moodrig.core.painter import expression_region, paint_face
 
-from .amee_data import sample_expression, style_and_expressions, style_rng
-from .amee_metrics import psnr, ssim
-from .amee_regressor import load_regressor
+from .amee_data import sample_expression, style_and_expressions
+from .metrics import median_seconds, psnr, ssim
+from .painter_cache import style_rng
+from .regressor import EXPRESSION_REGRESSOR, Reader
 
 F32 = NDArray[np.float32]
 
@@ -67,24 +66,7 @@ def heldout_set(seed: int, n_styles: int, size: int, per_style: int = 8, split: 
     return out
 
 
-def _reg_input(images: F32, resolution: int) -> torch.Tensor:
-    x = torch.from_numpy(np.ascontiguousarray(images[..., :3])).permute(0, 3, 1, 2)
-    if x.shape[2] != resolution:
-        x = torch.nn.functional.interpolate(x, size=(resolution, resolution), mode="bilinear", antialias=True, align_corners=False)
-    return x * 2 - 1
-
-
-def regress(reg: torch.nn.Module, images: F32, neutral: F32, resolution: int) -> F32:
-    """Expression estimates for (N, H, W, 3|4) images of the character whose neutral texture
-    is ``neutral`` (H, W, 3|4); resized to the regressor's resolution."""
-    x = _reg_input(images, resolution)
-    n = _reg_input(neutral[None], resolution).expand_as(x)
-    with torch.inference_mode():
-        out: F32 = reg(n, x).numpy()
-    return out
-
-
-def evaluate_editor(editor: AmeeEditor, data: list[dict[str, Any]], reg: torch.nn.Module, reg_res: int,
+def evaluate_editor(editor: AmeeEditor, data: list[dict[str, Any]], reg: Reader,
                     pairs: list[tuple[int, int]], give_source: bool = True) -> dict[str, float]:
     """Mean metrics over all (style, pair); ``give_source``: tell the editor each pair's source
     expression (used only by weights with the source input)."""
@@ -99,9 +81,9 @@ def evaluate_editor(editor: AmeeEditor, data: list[dict[str, Any]], reg: torch.n
         tgt = np.stack([imgs[j] for _, j in pairs])
         a = np.stack([ex[j] for _, j in pairs])
         out, mask = editor.edit_with_mask(src, a, np.stack([ex[i] for i, _ in pairs]) if give_source else None)
-        est = regress(reg, out, imgs[0], reg_res)
-        est_gt = regress(reg, tgt, imgs[0], reg_res)
-        est_src = regress(reg, src, imgs[0], reg_res)
+        est = reg(out, imgs[0])
+        est_gt = reg(tgt, imgs[0])
+        est_src = reg(src, imgs[0])
         per_entry["expr_mae"].append(np.abs(est - a))
         per_entry["expr_mae_gt"].append(np.abs(est_gt - a))
         for n in range(len(pairs)):
@@ -137,7 +119,7 @@ def evaluate_editor(editor: AmeeEditor, data: list[dict[str, Any]], reg: torch.n
     return res
 
 
-def finetune_eval(base: AmeeEditor, reg: torch.nn.Module, reg_res: int, *, seed: int, styles: int, k: int,
+def finetune_eval(base: AmeeEditor, reg: Reader, *, seed: int, styles: int, k: int,
                   heldout: int, size: int, cfg: FinetuneConfig) -> list[dict[str, Any]]:
     """Per held-out style (split 'finetune'): neutral + k labelled textures for training,
     ``heldout`` other expressions to measure, source = neutral; before vs after."""
@@ -154,11 +136,11 @@ def finetune_eval(base: AmeeEditor, reg: torch.nn.Module, reg_res: int, *, seed:
         data = [{"images": np.concatenate([neutral[None], test_t]), "exprs": np.concatenate([np.zeros((1, 8), np.float32), test_e]),
                  "region": region}]
         pairs = [(0, j) for j in range(1, heldout + 1)]
-        before = evaluate_editor(base, data, reg, reg_res, pairs)
+        before = evaluate_editor(base, data, reg, pairs)
         t0 = time.time()
         tuned = finetune(base, neutral, train_ex, cfg)
         secs = time.time() - t0
-        after = evaluate_editor(tuned, data, reg, reg_res, pairs)
+        after = evaluate_editor(tuned, data, reg, pairs)
         rows.append({"style": s, "before": before, "after": after, "seconds": secs})
     return rows
 
@@ -197,24 +179,17 @@ def speed(editor: AmeeEditor, threads: int, repeats: int = 15) -> dict[str, floa
     rng = np.random.default_rng(0)
     res: dict[str, float] = {"threads": float(threads), "load_before": os.getloadavg()[0]}
 
-    def bench(fn: Callable[[], object], repeats: int) -> float:
-        fn()
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        return statistics.median(times)
-
     for b in (1, 16):
         tex = rng.uniform(0, 1, (b, 128, 128, 4)).astype(np.float32)
         ex = rng.uniform(0, 1, (b, 8)).astype(np.float32)
-        t = bench(lambda tex=tex, ex=ex: editor.edit(tex, ex), 2 * repeats if b == 1 else repeats)
+        n = 2 * repeats if b == 1 else repeats
+        t = median_seconds(lambda tex=tex, ex=ex: editor.edit(tex, ex), n)
         res[f"tex_per_s_128_b{b}"] = b / t
     for side in (1024, 2048):
         tex = rng.uniform(0, 1, (1, side, side, 4)).astype(np.float32)
         ex = rng.uniform(0, 1, (1, 8)).astype(np.float32)
-        res[f"ms_{side}"] = 1000 * bench(lambda tex=tex, ex=ex: editor.edit(tex, ex), max(1, repeats // 2))
+        t = median_seconds(lambda tex=tex, ex=ex: editor.edit(tex, ex), max(1, repeats // 2))
+        res[f"ms_{side}"] = 1000 * t
     res["load_after"] = os.getloadavg()[0]
     torch.set_num_threads(old_threads)
     return res
@@ -231,7 +206,7 @@ def fmt(x: float, nd: int = 2) -> str:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Evaluate AMEE-GAN; writes the markdown report.")
     p.add_argument("--weights", type=Path, default=None, help="manifest (default: shipped weights)")
-    p.add_argument("--regressor", type=Path, default=Path("weights/amee/expression_regressor.manifest.json"))
+    p.add_argument("--regressor", type=Path, default=EXPRESSION_REGRESSOR)
     p.add_argument("--ablation", action="append", default=[], help="NAME=MANIFEST, compared at model resolution")
     p.add_argument("--styles", type=int, default=48)
     p.add_argument("--full-res", type=int, default=256, help="texture side for the full-resolution path")
@@ -250,28 +225,28 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     t_start = time.time()
-    manifest = a.weights or shipped_manifest()
+    manifest = a.weights or AMEE_WEIGHTS.shipped_manifest()
     editor = AmeeEditor.load(manifest, device="cpu")
-    reg = load_regressor(a.regressor)
-    reg_res = int(json.loads(a.regressor.read_text())["architecture"]["resolution"])
+    reg = Reader(a.regressor)
     r = editor.resolution
     pairs = eval_pairs(8)
     data_r = heldout_set(a.seed, a.styles, r)
-    results: dict[str, Any] = {"model": evaluate_editor(editor, data_r, reg, reg_res, pairs)}
+    results: dict[str, Any] = {"model": evaluate_editor(editor, data_r, reg, pairs)}
     if editor.takes_source:
-        results["source_unknown"] = evaluate_editor(editor, data_r, reg, reg_res, pairs, give_source=False)
+        results["source_unknown"] = evaluate_editor(editor, data_r, reg, pairs, give_source=False)
     data_f = heldout_set(a.seed, a.styles, a.full_res)
-    results["full_res"] = evaluate_editor(editor, data_f, reg, reg_res, pairs)
+    results["full_res"] = evaluate_editor(editor, data_f, reg, pairs)
     ed_bf16 = AmeeEditor.load(manifest, device="cpu", dtype=torch.bfloat16)
-    results["bf16"] = evaluate_editor(ed_bf16, data_r[: max(1, a.styles // 4)], reg, reg_res, pairs)
-    results["fp32_same_subset"] = evaluate_editor(editor, data_r[: max(1, a.styles // 4)], reg, reg_res, pairs)
+    results["bf16"] = evaluate_editor(ed_bf16, data_r[: max(1, a.styles // 4)], reg, pairs)
+    subset = data_r[: max(1, a.styles // 4)]
+    results["fp32_same_subset"] = evaluate_editor(editor, subset, reg, pairs)
     abl = {}
     for spec in a.ablation:
         name, path = spec.split("=", 1)
-        abl[name] = evaluate_editor(AmeeEditor.load(path, device="cpu"), data_r, reg, reg_res, pairs)
+        abl[name] = evaluate_editor(AmeeEditor.load(path, device="cpu"), data_r, reg, pairs)
     results["ablations"] = abl
     ft_cfg = FinetuneConfig(steps=a.ft_steps, threads=a.threads)
-    results["finetune"] = finetune_eval(editor, reg, reg_res, seed=a.seed, styles=a.ft_styles, k=a.ft_k,
+    results["finetune"] = finetune_eval(editor, reg, seed=a.seed, styles=a.ft_styles, k=a.ft_k,
                                         heldout=a.ft_heldout, size=r, cfg=ft_cfg)
     if a.sheet is not None:
         sample_sheet(editor, a.seed, a.sheet_styles, a.sheet)

@@ -1,7 +1,7 @@
 """Fine-tune AMEE-GAN to one character from its neutral texture and a few labelled expressions.
 
     python -m moodrig.weights_tools.amee_finetune --neutral face_neutral.png \
-        --sheet labels.json --out DIR [--weights BASE.manifest.json] [--steps 300]
+        --sheet labels.json --out DIR [--weights BASE.manifest.json] [--steps 300] [--device cpu]
 
 ``labels.json``: a list of {"image": "smile.png", "expression": {"smile": 0.8, ...}} (names
 from the expression vocabulary, missing entries 0) or {"image": ..., "vector": [8 floats]};
@@ -19,8 +19,7 @@ from moodrig.weights_tools.finetune_cli import run_finetune_cli
 
 def main(argv: list[str] | None = None) -> None:
     run_finetune_cli(argv, description="Fine-tune AMEE-GAN to one character.", config_cls=FinetuneConfig,
-                     default_stem="amee_gan_character", load_base=lambda w: AmeeEditor.load(w, device="cpu"),
-                     tune=finetune)
+                     default_stem=AmeeEditor.save_stem, editor=AmeeEditor, tune=finetune)
 
 
 if __name__ == "__main__":

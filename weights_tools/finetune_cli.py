@@ -1,5 +1,5 @@
 """The command line both fine-tuning CLIs share (AMEE-GAN and the transfer model): one neutral
-texture, a labelled sheet of 3 to 8 textures (``core/amee/sheet.py``), every field of the
+texture, a labelled sheet of 3 to 8 textures (``core/editing/sheet.py``), every field of the
 model's fine-tuning config as an option; writes the adapted weights and ``finetune_config.json``."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from moodrig.core.amee.sheet import MAX_EXAMPLES, MIN_EXAMPLES, read_sheet, read_texture
+from moodrig.core.editing.editor import ModelEditor
+from moodrig.core.editing.sheet import MAX_EXAMPLES, MIN_EXAMPLES, read_sheet, read_texture
 from moodrig.core.errors import InputError
 from moodrig.core.fileio import atomic_write_text
 
@@ -23,17 +24,19 @@ def run_finetune_cli(
     description: str,
     config_cls: type[Any],
     default_stem: str,
-    load_base: Callable[[Path | None], Any],
+    editor: type[ModelEditor[Any]],
     tune: Callable[..., Any],
 ) -> Path:
-    """Parse ``argv``, fine-tune ``load_base(--weights)`` with ``tune(base, neutral, examples,
-    config, progress)`` and save it; returns the manifest path."""
+    """Parse ``argv``, fine-tune ``editor.load(--weights, --device)`` with ``tune(base, neutral,
+    examples, config, progress)`` and save it; returns the manifest path."""
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--neutral", type=Path, required=True)
     p.add_argument("--sheet", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--weights", type=Path, default=None, help="base manifest (default: shipped)")
     p.add_argument("--stem", default=default_stem)
+    p.add_argument("--device", default="auto",
+                   help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
     defaults = config_cls()
     for f in fields(config_cls):
         p.add_argument("--" + f.name.replace("_", "-"), type=type(getattr(defaults, f.name)),
@@ -44,7 +47,7 @@ def run_finetune_cli(
     examples = read_sheet(a.sheet)
     if not MIN_EXAMPLES <= len(examples) <= MAX_EXAMPLES:
         raise InputError(a.sheet, f"give {MIN_EXAMPLES} to {MAX_EXAMPLES} labelled textures (got {len(examples)})")
-    base = load_base(a.weights)
+    base = editor.load(a.weights, device=a.device)
     t0 = time.time()
 
     def progress(step: int, total: int, loss: float) -> None:

@@ -1,11 +1,16 @@
-"""Pre-rendered painter data on disk (.npz under runs/), shared by the training-data modules.
+"""Pre-rendered painter data on disk (.npz under runs/), shared by the training-data modules
+(amee_data.py, transfer_data.py).
 
-A cache holds named arrays plus the ``resolution``, ``seed`` and ``split`` it was rendered for;
-loading checks those, so a cache is never silently reused for other data.
+Styles come from split streams: ``train`` 0, ``eval`` 1, ``regressor`` 2 (the independent
+evaluation regressors), ``finetune`` 3; splits draw from disjoint random streams, so held-out
+styles never appear in training. A cache holds named arrays plus the ``resolution``, ``seed``
+and ``split`` it was rendered for; loading checks those, so a cache is never silently reused
+for other data.
 """
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +18,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 Arrays = dict[str, NDArray[np.generic]]
+
+SPLITS = {"train": 0, "eval": 1, "regressor": 2, "finetune": 3}
+
+
+def style_rng(seed: int, split: str, index: int) -> np.random.Generator:
+    """Independent generator for style ``index`` of ``split``."""
+    return np.random.default_rng([seed, SPLITS[split], index])
 
 
 def write_cache(path: Path, arrays: Arrays, *, seed: int, split: int, size: int) -> Path:
@@ -43,3 +55,19 @@ def cached(path: Path, names: tuple[str, ...], render: Callable[[], Arrays], *, 
     fresh = render()
     write_cache(path, fresh, seed=seed, split=split, size=size)
     return tuple(fresh[n] for n in names)
+
+
+def cache_main(argv: list[str] | None, *, description: str, build: Callable[..., Path], styles: int,
+               per_style: int) -> None:
+    """The pre-render command line of a data module: ``build(out, seed=, split=, n_styles=,
+    per_style=, size=)``."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--split", choices=sorted(SPLITS), default="train")
+    p.add_argument("--styles", type=int, default=styles)
+    p.add_argument("--per-style", type=int, default=per_style)
+    p.add_argument("--size", type=int, default=64)
+    a = p.parse_args(argv)
+    build(a.out, seed=a.seed, split=a.split, n_styles=a.styles, per_style=a.per_style, size=a.size)
+    print(f"wrote {a.out}")

@@ -4,9 +4,8 @@ Every style gets ``per_style`` renders: index 0 is its neutral texture (the styl
 the others random detail vectors (``sample_detail``: per-side values drawn independently,
 symmetric, or one side only). For each render the content drawing of its detail vector is
 stored too (style-independent, ``core/transfer/content.py``). Styles come from the same split
-streams as AMEE-GAN's data (``amee_data.style_rng``: ``train`` 0, ``eval`` 1, ``regressor`` 2,
-``finetune`` 3), so held-out styles are the same characters AMEE-GAN is evaluated on; the
-detail vectors come from a separate stream.
+streams as AMEE-GAN's data (``painter_cache.style_rng``), so held-out styles are the same
+characters AMEE-GAN is evaluated on; the detail vectors come from a separate stream.
 
 Cache (.npz under runs/): ``images`` uint8 (S, P, R, R, 3), ``drawings`` uint8 (S, P, R, R)
 (grey), ``details`` float32 (S, P, 11), plus ``resolution``, ``seed``, ``split``.
@@ -14,7 +13,6 @@ Cache (.npz under runs/): ``images`` uint8 (S, P, R, R, 3), ``drawings`` uint8 (
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -26,8 +24,7 @@ from moodrig.core.image import to_uint8
 from moodrig.core.painter import FaceStyle, paint_detail, random_style
 from moodrig.core.transfer.content import draw_content
 
-from .amee_data import SPLITS, style_rng
-from .painter_cache import Arrays, cached, write_cache
+from .painter_cache import SPLITS, Arrays, cache_main, cached, style_rng, write_cache
 
 DETAIL_STREAM = 11
 """Second seed word of the detail-vector stream (style streams use the split's number)."""
@@ -101,16 +98,8 @@ def ensure_cache(path: Path, *, seed: int, split: str, n_styles: int, per_style:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description="Pre-render a transfer-model painter cache.")
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--split", choices=sorted(SPLITS), default="train")
-    p.add_argument("--styles", type=int, default=2000)
-    p.add_argument("--per-style", type=int, default=6)
-    p.add_argument("--size", type=int, default=64)
-    a = p.parse_args(argv)
-    build_cache(a.out, seed=a.seed, split=a.split, n_styles=a.styles, per_style=a.per_style, size=a.size)
-    print(f"wrote {a.out}")
+    cache_main(argv, description="Pre-render a transfer-model painter cache.", build=build_cache,
+               styles=2000, per_style=6)
 
 
 if __name__ == "__main__":

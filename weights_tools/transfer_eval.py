@@ -26,9 +26,7 @@ import argparse
 import json
 import math
 import platform
-import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,41 +47,16 @@ from moodrig.core.transfer.infer import TransferEditor
 from moodrig.core.transfer.losses import Batch, discriminator_loss, generator_loss
 from moodrig.core.transfer.model import TwoScaleDiscriminator
 
-from .amee_data import style_rng
-from .amee_metrics import psnr, ssim
+from .metrics import median_seconds, psnr, ssim
+from .painter_cache import style_rng
+from .regressor import Reader, model_input
 from .transfer_data import sample_detail, style_and_details
 from .transfer_geometry_fit import fit as fit_geometry
-from .transfer_regressor import load_regressor
 
 F32 = NDArray[np.float32]
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _to_model(images: F32, resolution: int) -> torch.Tensor:
-    x = torch.from_numpy(np.ascontiguousarray(images[..., :3])).permute(0, 3, 1, 2)
-    if x.shape[2] != resolution:
-        x = torch.nn.functional.interpolate(x, size=(resolution, resolution), mode="bilinear", antialias=True, align_corners=False)
-    return x * 2 - 1
-
-
-class Reader:
-    """The independent detail regressor: reads (N, 11) values off images of one character."""
-
-    def __init__(self, manifest: Path) -> None:
-        self.model = load_regressor(manifest)
-        meta = json.loads(manifest.read_text())
-        self.resolution = int(meta["architecture"]["resolution"])
-        self.heldout_mae = float(meta.get("heldout_painter_mae", float("nan")))
-
-    def __call__(self, images: F32, neutral: F32) -> F32:
-        """Detail estimates of ``images`` (N, H, W, 3|4) of the character whose neutral texture is ``neutral``."""
-        x = _to_model(images, self.resolution)
-        n = _to_model(neutral[None], self.resolution).expand_as(x)
-        with torch.inference_mode():
-            out: F32 = self.model(n, x).numpy()
-        return out
 
 
 def amee_from_neutral(amee: AmeeEditor, neutral: F32, details: F32) -> F32:
@@ -215,12 +188,13 @@ def loss_terms(editor: TransferEditor, ckpt: Path | None, seed: int, n_styles: i
     w = LossWeights(**cfg["weights"]) if "weights" in cfg else LossWeights()
     z = torch.from_numpy(draw_contents(np.zeros((1, N_DETAIL), np.float32), r)).permute(0, 3, 1, 2) * 2 - 1
     sums: dict[str, list[float]] = {}
-    model = editor.model.float().cpu()
+    model = editor.network.float().cpu()
     for item in data:
         d = item["details"]
         x = torch.from_numpy(draw_contents(d, r)).permute(0, 3, 1, 2) * 2 - 1
-        y = _to_model(np.broadcast_to(item["neutral"], (len(d), *item["neutral"].shape)).copy(), r)
-        t = _to_model(item["targets"], r)
+        neutral = np.broadcast_to(item["neutral"], (len(d), *item["neutral"].shape)).copy()
+        y = model_input(neutral, r)
+        t = model_input(item["targets"], r)
         with torch.no_grad():
             _, terms, outs = generator_loss(model, Batch(x, y, t, z), w, disc)
             if disc is not None:
@@ -376,22 +350,14 @@ def speed(editor: TransferEditor, repeats: int) -> dict[str, float]:
     rng = np.random.default_rng(0)
     res: dict[str, float] = {}
 
-    def bench(fn: Callable[[], object]) -> float:
-        fn()
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        return statistics.median(times)
-
     for b in (1, 8):
         tex = rng.uniform(0, 1, (b, 128, 128, 4)).astype(np.float32)
         d = rng.uniform(0, 1, (b, N_DETAIL)).astype(np.float32)
-        res[f"tex_per_s_128_b{b}"] = b / bench(lambda tex=tex, d=d: editor.edit(tex, d))
+        t = median_seconds(lambda tex=tex, d=d: editor.edit(tex, d), repeats)
+        res[f"tex_per_s_128_b{b}"] = b / t
     tex = rng.uniform(0, 1, (1, 1024, 1024, 4)).astype(np.float32)
     d = rng.uniform(0, 1, (1, N_DETAIL)).astype(np.float32)
-    res["ms_1024"] = 1000 * bench(lambda: editor.edit(tex, d))
+    res["ms_1024"] = 1000 * median_seconds(lambda: editor.edit(tex, d), repeats)
     return res
 
 

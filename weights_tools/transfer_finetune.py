@@ -3,7 +3,7 @@
     python -m moodrig.weights_tools.transfer_finetune --neutral face_neutral.png \
         --sheet labels.json --out DIR [--weights BASE.manifest.json] [--steps 200]
 
-``labels.json``: the same sheet AMEE-GAN's fine-tuning reads (``core/amee/sheet.py``):
+``labels.json``: the same sheet AMEE-GAN's fine-tuning reads (``core/editing/sheet.py``):
 ``[{"image": "smile.png", "expression": {"smile": 0.8}}, {"image": ..., "vector": [8 floats]}]``;
 labels are symmetric (both sides take the shared value). Writes
 ``DIR/style_transfer_character.{safetensors,manifest.json}`` and ``DIR/finetune_config.json``;
@@ -20,8 +20,8 @@ from moodrig.weights_tools.finetune_cli import run_finetune_cli
 
 def main(argv: list[str] | None = None) -> None:
     run_finetune_cli(argv, description="Fine-tune the style-transfer model to one character.",
-                     config_cls=TransferFinetuneConfig, default_stem="style_transfer_character",
-                     load_base=lambda w: TransferEditor.load(w, device="cpu"), tune=finetune_transfer)
+                     config_cls=TransferFinetuneConfig, default_stem=TransferEditor.save_stem,
+                     editor=TransferEditor, tune=finetune_transfer)
 
 
 if __name__ == "__main__":

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
+from ..editing.arch import ArchitectureConfig
 from ..expression import N_EXPRESSION
 
 
 @dataclass(frozen=True)
-class AmeeConfig:
+class AmeeConfig(ArchitectureConfig):
     """Generator / discriminator shape. Everything needed to rebuild the modules from a manifest."""
 
     resolution: int = 64
@@ -54,21 +55,7 @@ class AmeeConfig:
             raise ValueError("AmeeConfig.n_residual must be >= 0")
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["enc_channels"] = list(self.enc_channels)
-        d["disc_channels"] = list(self.disc_channels)
+        d = super().to_dict()
         if not self.source_input:  # as manifests wrote it before the field existed: same content ids
             del d["source_input"]
         return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> AmeeConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown AmeeConfig field(s) {sorted(unknown)}")
-        kw = dict(d)
-        for key in ("enc_channels", "disc_channels"):
-            if key in kw:
-                kw[key] = tuple(int(c) for c in kw[key])
-        return cls(**kw)

@@ -137,11 +137,6 @@ class Generator(nn.Module):
         return F.conv2d(h, weight, torch.cat([deconv.bias, head.bias]), 1, pad)
 
 
-def compose(x: Tensor, image: Tensor, mask: Tensor) -> Tensor:
-    """final = M·I_m + (1 − M)·I (all at model resolution)."""
-    return mask * image + (1.0 - mask) * x
-
-
 class Discriminator(nn.Module):
     """Shared conv trunk; heads: real/fake patch logits and expression-magnitude regression."""
 

@@ -7,12 +7,13 @@ truth makes possible (the same recipe as AMEE-GAN's training).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass, fields
+
+from ..editing.arch import ArchitectureConfig
 
 
 @dataclass(frozen=True)
-class TransferConfig:
+class TransferConfig(ArchitectureConfig):
     """Content encoder K_t, style encoder K_s, decoder J and the two-scale discriminator."""
 
     resolution: int = 64
@@ -42,28 +43,6 @@ class TransferConfig:
             raise ValueError("TransferConfig: n_residual >= 0, style_dim >= 1 and mlp_dim >= 1")
         if len(self.disc_channels) < 1 or min(self.disc_channels) < 1:
             raise ValueError("TransferConfig.disc_channels must hold positive widths")
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["channels"] = list(self.channels)
-        d["disc_channels"] = list(self.disc_channels)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TransferConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown TransferConfig field(s) {sorted(unknown)}")
-        kw = dict(d)
-        if "channels" in kw:
-            c = [int(v) for v in kw["channels"]]
-            if len(c) != 3:
-                raise ValueError("TransferConfig.channels must hold 3 widths")
-            kw["channels"] = (c[0], c[1], c[2])
-        if "disc_channels" in kw:
-            kw["disc_channels"] = tuple(int(v) for v in kw["disc_channels"])
-        return cls(**kw)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..editing.losses import changed_map, compose, total_variation, weighted_l1
 from .config import LossWeights
-from .model import Style, TransferModel, TwoScaleDiscriminator, compose
+from .model import Style, TransferModel, TwoScaleDiscriminator
 
 
 @dataclass
@@ -49,16 +50,6 @@ def lsgan_discriminator(real: tuple[Tensor, Tensor], fake: tuple[Tensor, Tensor]
     """φ_s (eq. 3) from (Z_1(y), Z_2(y)) and (Z_1(ff), Z_2(ff))."""
     return 0.5 * (((1.0 - real[0]) ** 2).mean() + (fake[0] ** 2).mean()) + \
         0.5 * (((1.0 - real[1]) ** 2).mean() + (fake[1] ** 2).mean())
-
-
-def changed_map(a: Tensor, b: Tensor) -> Tensor:
-    """(N, 1, H, W): 1 where a and b ([-1, 1]) differ by more than 1/255, dilated by 1 px."""
-    diff = ((a - b).abs().amax(dim=1, keepdim=True) > (2.0 / 255.0)).float()
-    return F.max_pool2d(diff, 3, 1, 1)
-
-
-def total_variation(m: Tensor) -> Tensor:
-    return (m[:, :, 1:, :] - m[:, :, :-1, :]).abs().mean() + (m[:, :, :, 1:] - m[:, :, :, :-1]).abs().mean()
 
 
 @dataclass
@@ -134,10 +125,10 @@ def generator_loss(model: TransferModel, batch: Batch, w: LossWeights,
     changed = changed_map(y, gt)
     weight = 1.0 + w.changed_weight * changed
     if w.pair > 0:
-        terms["pair"] = ((ff - gt).abs() * weight).sum() / (weight.sum() * ff.shape[1])
+        terms["pair"] = weighted_l1(ff, gt, weight)
         total = total + w.pair * terms["pair"]
     if w.raw_pair > 0:
-        terms["raw_pair"] = ((out.image - gt).abs() * weight).sum() / (weight.sum() * ff.shape[1])
+        terms["raw_pair"] = weighted_l1(out.image, gt, weight)
         total = total + w.raw_pair * terms["raw_pair"]
     if model.cfg.use_mask and out.mask_logits is not None:
         terms["mask_mean"] = mask.mean()

@@ -176,11 +176,6 @@ class Decoder(nn.Module):
         return image, None if self.mask_head is None else self.mask_head(h)
 
 
-def compose(reference: Tensor, image: Tensor, mask: Tensor) -> Tensor:
-    """final = M·J(...) + (1 − M)·reference, at model resolution."""
-    return mask * image + (1.0 - mask) * reference
-
-
 class TransferModel(nn.Module):
     """K_t, K_s and J together: what ships. ``forward`` = one transfer at model resolution."""
 
@@ -193,7 +188,8 @@ class TransferModel(nn.Module):
 
     def forward(self, content: Tensor, reference: Tensor) -> tuple[Tensor, Tensor]:
         """content: drawings (N, 3, R, R); reference: the character's textures (N, 3, R, R), both
-        in [-1, 1]. Returns J's image and the mask (composite with :func:`compose`)."""
+        in [-1, 1]. Returns J's image and the mask (composite with
+        ``core/editing/losses.compose``)."""
         image, mask = self.decoder(self.content_encoder(content), self.style_encoder(reference))
         return image, mask
 

@@ -19,18 +19,20 @@ import time
 
 import numpy as np
 import torch
-from common import emit, rate_stats, stats, time_repeats
+from common import emit, rate_stats, stats
 from torch.utils.flop_counter import FlopCounterMode
+
+from moodrig.weights_tools.metrics import time_repeats
 
 
 def editor_for(res: int) -> tuple[object, str]:
     from moodrig.core.amee.config import AmeeConfig
     from moodrig.core.amee.infer import AmeeEditor
     from moodrig.core.amee.model import Generator
-    from moodrig.core.amee.weights_io import shipped_manifest
+    from moodrig.core.amee.weights_io import AMEE_WEIGHTS
 
     try:
-        if shipped_manifest().is_file():
+        if AMEE_WEIGHTS.shipped_manifest().is_file():
             ed = AmeeEditor.load(device="cpu")
             if ed.resolution == res:
                 return ed, "shipped"
@@ -38,11 +40,13 @@ def editor_for(res: int) -> tuple[object, str]:
         print(f"shipped weights unusable: {exc}")
     torch.manual_seed(0)
     gen = Generator(AmeeConfig(resolution=res))
-    return AmeeEditor.from_generator(gen, {"random_init": True}, device="cpu", model_id=f"random-{res}"), "random init"
+    editor = AmeeEditor.from_network(gen, {"random_init": True}, device="cpu",
+                                     model_id=f"random-{res}")
+    return editor, "random init"
 
 
 def model_flops(ed: object, res: int) -> int:
-    gen = ed.generator  # type: ignore[attr-defined]
+    gen = ed.network  # type: ignore[attr-defined]
     x = torch.zeros(1, 3, res, res)
     a = torch.zeros(1, 8)
     with torch.inference_mode(), FlopCounterMode(display=False) as fc:
@@ -74,7 +78,7 @@ def main() -> None:
     for res in (64, 128):
         ed, kind = editor_for(res)
         flops = model_flops(ed, res)
-        params = sum(p.numel() for p in ed.generator.parameters())  # type: ignore[attr-defined]
+        params = sum(p.numel() for p in ed.network.parameters())  # type: ignore[attr-defined]
         for batch in (1, 16):
             tex = rng.random((batch, res, res, 3), dtype=np.float32)
             ex = rng.random((batch, 8), dtype=np.float32)
@@ -85,7 +89,7 @@ def main() -> None:
             x = torch.from_numpy(tex).permute(0, 3, 1, 2).contiguous() * 2 - 1
             at = torch.from_numpy(ex)
             with torch.inference_mode():
-                tg = time_repeats(lambda: ed.generator(x, at), reps, warmup=1)  # type: ignore[attr-defined]
+                tg = time_repeats(lambda: ed.network(x, at), reps, warmup=1)  # type: ignore[attr-defined]
             gflops = [batch * flops / t / 1e9 for t in tg]
             figures[f"{res}px_b{batch}"] = {
                 "resolution": res, "batch": batch, "weights": kind, "params": params,
@@ -97,7 +101,7 @@ def main() -> None:
     out["figures"] = figures
     # compositing onto large textures (batch 1): the full edit, the composite step alone, and a
     # memory-bound baseline (one numpy lerp over the same pixels)
-    from moodrig.core.amee.composite import composite, upsample
+    from moodrig.core.editing.composite import composite, upsample
 
     ed, kind = editor_for(64)
     comp = {}

@@ -17,7 +17,9 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from common import emit, rate_stats, stats, time_repeats
+from common import emit, rate_stats, stats
+
+from moodrig.weights_tools.metrics import time_repeats
 
 
 def main() -> None:

@@ -45,17 +45,18 @@ def main() -> None:
 
     import moodrig
     from moodrig import api
-    from moodrig.core.amee.weights_io import shipped_manifest
+    from moodrig.core.amee.weights_io import AMEE_WEIGHTS
 
     editor = None
     weights = "shipped"
-    if not shipped_manifest().is_file():
+    if not AMEE_WEIGHTS.shipped_manifest().is_file():
         from moodrig.core.amee.config import AmeeConfig
         from moodrig.core.amee.infer import AmeeEditor
         from moodrig.core.amee.model import Generator
 
         torch.manual_seed(0)
-        editor = AmeeEditor.from_generator(Generator(AmeeConfig()), {"random_init": True}, device="cpu", model_id="random-init")
+        editor = AmeeEditor.from_network(Generator(AmeeConfig()), {"random_init": True},
+                                         device="cpu", model_id="random-init")
         weights = "random init (no shipped weights)"
     tmp = Path(tempfile.mkdtemp(prefix="moodrig-e2e-"))
     try:

@@ -17,8 +17,10 @@ import time
 import cv2
 import numpy as np
 import torch
-from common import CACHE, emit, rate_stats, time_repeats
+from common import CACHE, emit, rate_stats
 from make_clips import clip_path, make_clip, read_frames
+
+from moodrig.weights_tools.metrics import time_repeats
 
 
 def landmarks(frames: list[np.ndarray], repeats: int) -> dict[str, object]:

@@ -15,7 +15,6 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,17 +38,6 @@ def stats(samples: list[float]) -> dict[str, Any]:
 def rate_stats(seconds: list[float], units: float) -> dict[str, Any]:
     """units/second from repeated timings (median of the per-repeat rates)."""
     return stats([units / t for t in seconds])
-
-
-def time_repeats(fn: Callable[[], object], repeats: int, warmup: int = 1) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
 
 
 def peak_rss_mb() -> float:
@@ -111,7 +99,8 @@ def other_load() -> dict[str, Any]:
     """What else is running: load average and training processes (the machine is shared)."""
     procs = []
     try:
-        out = subprocess.run(["pgrep", "-af", "amee_train|train|amee_regressor"], capture_output=True, text=True).stdout
+        out = subprocess.run(["pgrep", "-af", "amee_train|train|regressor"], capture_output=True,
+                             text=True).stdout
         me = str(os.getpid())
         procs = [ln for ln in out.splitlines() if ln and not ln.startswith(me + " ") and "pgrep" not in ln
                  and not is_not_training(ln)]

@@ -2,13 +2,14 @@
 
 ``labels.json``: a list of ``{"image": "smile.png", "expression": {"smile": 0.8, ...}}`` (names
 from the expression vocabulary, missing entries 0) or ``{"image": ..., "vector": [8 floats]}``;
-image paths are relative to the sheet.
+image paths are relative to the sheet. Every editor fine-tunes from the same sheet (the transfer
+model reads each label as its symmetric detail vector).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,7 @@ from numpy.typing import NDArray
 
 from ..errors import InputError
 from ..expression import expression_vector
-from .finetune import Example, FinetuneConfig, Progress, finetune
-from .infer import AmeeEditor
+from .finetune import E, Example, Progress, SheetTraining
 
 MIN_EXAMPLES, MAX_EXAMPLES = 3, 8
 
@@ -35,7 +35,9 @@ def read_texture(path: Path) -> NDArray[np.float32]:
     if data.ndim == 2:
         data = cv2.cvtColor(data, cv2.COLOR_GRAY2BGR)
     code = cv2.COLOR_BGRA2RGBA if data.shape[2] == 4 else cv2.COLOR_BGR2RGB
-    out: NDArray[np.float32] = (cv2.cvtColor(data, code).astype(np.float32) / np.float32(scale)).clip(0.0, 1.0)
+    out: NDArray[np.float32] = (
+        cv2.cvtColor(data, code).astype(np.float32) / np.float32(scale)
+    ).clip(0.0, 1.0)
     return out
 
 
@@ -66,20 +68,31 @@ def read_sheet(sheet: Path) -> list[Example]:
     return out
 
 
-def finetune_from_sheet(
+def tune_from_sheet(
+    load: Callable[[Path | None, str], E],
+    tune: Callable[..., E],
     sheet: Path,
     neutral: NDArray[np.float32],
     out_folder: Path,
     *,
     weights: Path | None = None,
-    config: FinetuneConfig | None = None,
+    config: SheetTraining | None = None,
     progress: Progress | None = None,
+    device: str = "auto",
 ) -> Path:
-    """Fine-tune the shipped (or given) weights on ``sheet``; save beside the .blend; return the manifest."""
+    """Fine-tune ``load(weights, device)`` (weights None: the shipped ones) on ``sheet`` with
+    ``tune(base, neutral, examples, config, progress)``; save beside the .blend; return the
+    manifest."""
     examples = read_sheet(sheet)
     if not MIN_EXAMPLES <= len(examples) <= MAX_EXAMPLES:
-        raise InputError(sheet, f"give {MIN_EXAMPLES} to {MAX_EXAMPLES} labelled textures (got {len(examples)})")
-    base = AmeeEditor.load(weights, device="cpu")
-    tuned = finetune(base, neutral, examples, config, progress)
-    info: dict[str, Any] = {"sheet": str(sheet), "base_model_id": base.model_id, "examples": len(examples)}
+        raise InputError(
+            sheet, f"give {MIN_EXAMPLES} to {MAX_EXAMPLES} labelled textures (got {len(examples)})"
+        )
+    base = load(weights, device)
+    tuned = tune(base, neutral, examples, config, progress)
+    info: dict[str, Any] = {
+        "sheet": str(sheet),
+        "base_model_id": base.model_id,
+        "examples": len(examples),
+    }
     return tuned.save(out_folder, training=info, extra={"finetuned_from": base.model_id})

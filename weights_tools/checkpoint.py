@@ -1,4 +1,4 @@
-"""Resumable AMEE-GAN training checkpoints without pickle: safetensors + JSON.
+"""Resumable GAN training checkpoints without pickle: safetensors + JSON.
 
 Tensors (generator, its EMA copy when the run keeps one, discriminator, Adam moments, torch RNG
 state) go to ``ckpt.safetensors``; scalars (step, Adam step counts, numpy RNG state) to ``ckpt.json``.

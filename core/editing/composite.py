@@ -19,7 +19,9 @@ def to_model_resolution(rgb: Tensor, resolution: int) -> Tensor:
     """(N, 3, H, W) → (N, 3, R, R), antialiased bilinear; identity when already R x R."""
     if rgb.shape[2] == resolution and rgb.shape[3] == resolution:
         return rgb
-    out = F.interpolate(rgb, size=(resolution, resolution), mode="bilinear", align_corners=False, antialias=True)
+    out = F.interpolate(
+        rgb, size=(resolution, resolution), mode="bilinear", align_corners=False, antialias=True
+    )
     return out.clamp(0.0, 1.0)
 
 

@@ -1,8 +1,11 @@
-"""Image metrics for AMEE-GAN evaluation (HWC float32/64 RGB in [0, 1])."""
+"""Evaluation metrics of both editors: image quality (HWC float32/64 RGB in [0, 1]) and speed."""
 
 from __future__ import annotations
 
 import math
+import statistics
+import time
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -38,3 +41,20 @@ def ssim(a: NDArray[np.floating], b: NDArray[np.floating]) -> float:
         m = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sxx + syy + c2))
         vals.append(float(m.mean()))
     return float(np.mean(vals))
+
+
+def time_repeats(fn: Callable[[], object], repeats: int, warmup: int = 1) -> list[float]:
+    """Wall times of ``repeats`` calls of ``fn``, seconds, after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def median_seconds(fn: Callable[[], object], repeats: int) -> float:
+    """Median wall time of ``repeats`` calls of ``fn`` after one untimed warm-up call."""
+    return statistics.median(time_repeats(fn, repeats))
