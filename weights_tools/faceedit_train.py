@@ -38,11 +38,11 @@ from moodrig.core.amee.model import Discriminator
 from moodrig.core.faceedit.align import FaceFrame
 from moodrig.core.faceedit.fields import EditFields, canonical_grid, render
 from moodrig.core.faceedit.model import FieldConfig, FieldGenerator, condition
-from moodrig.core.faceedit.weights_io import export_editor, round_to_storage
+from moodrig.core.faceedit.weights_io import EDITOR_WEIGHTS
 from moodrig.core.fileio import atomic_write_text
 
 from . import faceedit_data
-from .amee_ckpt import load_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint, save_checkpoint
 
 
 @dataclass(frozen=True)
@@ -261,9 +261,9 @@ def train(cfg: TrainConfig) -> Path:
 
 def export(out: Path, ema: FieldGenerator, step: int, cfg: TrainConfig) -> Path:
     snap = copy.deepcopy(ema).eval()
-    round_to_storage(snap)
-    return export_editor(out / "export" / f"face_editor_step{step:06d}.safetensors", snap,
-                         training={**json.loads(json.dumps(asdict(cfg), default=list)), "step": step})
+    EDITOR_WEIGHTS.storage_round_trip(snap)
+    return EDITOR_WEIGHTS.export(out / "export" / f"face_editor_step{step:06d}.safetensors", snap,
+                                 training={**json.loads(json.dumps(asdict(cfg), default=list)), "step": step})
 
 
 def save_grid(path: Path, b: dict[str, Any], edited: torch.Tensor, mask: torch.Tensor, n: int = 8) -> None:

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from safetensors.torch import load_file, save_file
 
 from moodrig.core.faceedit.locator import Locator, LocatorConfig
-from moodrig.core.faceedit.weights_io import export_locator, round_to_storage
+from moodrig.core.faceedit.weights_io import LOCATOR_WEIGHTS
 from moodrig.core.fileio import atomic_write_text
 
 from . import faceedit_data
@@ -169,9 +169,9 @@ def train(cfg: LocatorTrainConfig) -> Path:
             save_file({f"M.{k}": v.contiguous() for k, v in model.state_dict().items()}, str(ckpt))
             atomic_write_text(out / "ckpt.json", json.dumps({"step": step, "rng": rng.bit_generator.state}))
     model.eval()
-    round_to_storage(model)
-    return export_locator(out / "export" / "face_locator.safetensors", model,
-                          training=json.loads(json.dumps(asdict(cfg), default=list)))
+    LOCATOR_WEIGHTS.storage_round_trip(model)
+    return LOCATOR_WEIGHTS.export(out / "export" / "face_locator.safetensors", model,
+                                  training=json.loads(json.dumps(asdict(cfg), default=list)))
 
 
 def main(argv: list[str] | None = None) -> None:

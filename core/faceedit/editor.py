@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
+from ..editing.device import pick_device
 from ..errors import InputError
 from ..expression import N_EXPRESSION, check_expression
 from .align import FaceFrame, canonical_crop, check_features
@@ -35,31 +36,7 @@ from .locator import Locator
 from .model import FieldGenerator, condition
 from .pixelart import BlockGrid, detect_blocks, from_art_pixels, to_art_pixels
 from .region import FaceRegion, PixelRect, check_texture_size, paste
-from .weights_io import (
-    MASK_THRESHOLD,
-    load_editor,
-    load_locator,
-    model_id,
-    shipped_editor_manifest,
-    shipped_locator_manifest,
-)
-
-
-def pick_device(device: str = "auto") -> torch.device:
-    """"auto": CUDA, then MPS, then CPU; or the named device (an error when unavailable)."""
-    if device == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        mps = getattr(torch.backends, "mps", None)
-        return torch.device("mps") if mps is not None and mps.is_available() else torch.device("cpu")
-    if device not in ("cpu", "cuda", "mps"):
-        raise InputError(None, f"device must be 'auto', 'cpu', 'cuda' or 'mps', got {device!r}")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise InputError(None, "device 'cuda' was requested but no CUDA GPU is available")
-    mps = getattr(torch.backends, "mps", None)
-    if device == "mps" and (mps is None or not mps.is_available()):
-        raise InputError(None, "device 'mps' was requested but MPS is not available")
-    return torch.device(device)
+from .weights_io import EDITOR_WEIGHTS, LOCATOR_WEIGHTS
 
 
 @dataclass(frozen=True)
@@ -137,15 +114,15 @@ class FaceEditor:
     @classmethod
     def load(cls, manifest_path: str | Path | None = None, locator_path: str | Path | None = None,
              device: str = "auto") -> FaceEditor:
-        gen, manifest = load_editor(manifest_path if manifest_path is not None else shipped_editor_manifest())
-        loc, _ = load_locator(locator_path if locator_path is not None else shipped_locator_manifest())
+        gen, manifest = EDITOR_WEIGHTS.load(manifest_path or EDITOR_WEIGHTS.shipped_manifest())
+        loc, _ = LOCATOR_WEIGHTS.load(locator_path or LOCATOR_WEIGHTS.shipped_manifest())
         return cls.from_modules(gen, loc, manifest, device=device)
 
     @classmethod
     def from_modules(cls, generator: FieldGenerator, locator: Locator, manifest: dict[str, Any], *,
                      device: str = "auto") -> FaceEditor:
         dev = pick_device(device)
-        mid = f"{model_id(generator)}-{model_id(locator)}"
+        mid = f"{EDITOR_WEIGHTS.weights_id(generator)}-{LOCATOR_WEIGHTS.weights_id(locator)}"
         return cls(generator.eval().to(dev), locator.eval().to(dev), manifest, dev, mid)
 
     @property
@@ -206,7 +183,8 @@ class FaceEditor:
             a_src = None if sources is None else torch.from_numpy(sources).to(self.device)
             cond = condition(a, a_src, face.canonical_points.to(self.device).expand(n, -1, -1))
             f: EditFields = self.generator(face.model_input.to(self.device).expand(n, -1, -1, -1), cond)
-            f.mask = torch.where(f.mask < MASK_THRESHOLD, torch.zeros_like(f.mask), f.mask)
+            cut = EDITOR_WEIGHTS.mask_threshold
+            f.mask = torch.where(f.mask < cut, torch.zeros_like(f.mask), f.mask)
         return f
 
     def edit(self, face: PreparedFace, targets: Any, sources: Any = None) -> NDArray[np.float32]:
@@ -256,7 +234,7 @@ class FaceEditor:
         # Pixel art: the seam is one art pixel wide and every block stays one colour.
         art_rect = PixelRect(0, 0, w, h)
         seamed = paste(work, edited, art_rect, feather=1)
-        full = np.asarray(from_art_pixels(seamed, face.grid, face.rect.height, face.rect.width))
+        full = np.asarray(from_art_pixels(seamed, face.grid, face.rect.height, face.rect.width), np.float32)
         return paste(face.texture, full, face.rect, feather=0)
 
 
