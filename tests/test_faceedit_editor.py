@@ -103,3 +103,30 @@ def test_edit_face_keeps_uint8_bytes_outside_the_region() -> None:
     assert np.array_equal(same, tex)
     with pytest.raises(InputError, match="unknown expression"):
         edit_face(tex, {"grin": 1.0}, None, _points(96, 64), editor=ed)
+
+
+def test_finetune_learns_the_sheet_at_its_own_resolution() -> None:
+    from moodrig.core.editing.finetune import SheetTraining
+    from moodrig.core.faceedit.finetune import finetune_face
+
+    torch.manual_seed(0)
+    gen = FieldGenerator(FieldConfig(resolution=32, channels=(8, 8, 8, 8, 8), n_residual=1))  # fresh: mask nearly shut
+    loc = Locator(LocatorConfig(resolution=32, channels=(4, 4, 4, 4)))
+    ed = FaceEditor.from_modules(gen.eval(), loc.eval(), {}, device="cpu")
+    rng = np.random.default_rng(11)
+    neutral = rng.random((64, 64, 4), dtype=np.float32)
+    neutral[..., 3] = 1.0
+    smile = neutral.copy()
+    smile[40:48, 20:44, :3] = 0.1  # the sheet's "smile": a dark mouth
+    pts = _points(64, 64)
+    e = np.zeros(8, np.float32)
+    e[1] = 1.0
+    tuned = finetune_face(ed, neutral, [(smile, e)], features=pts,
+                          config=SheetTraining(steps=60, batch=4, lr=3e-3))
+    assert tuned.model_id != ed.model_id
+    face = tuned.prepare(neutral, None, pts)
+    before = ed.edit(ed.prepare(neutral, None, pts), e[None], np.zeros((1, 8), np.float32))[0]
+    after = tuned.edit(face, e[None], np.zeros((1, 8), np.float32))[0]
+    assert np.abs(after - smile).mean() < np.abs(before - smile).mean()
+    with pytest.raises(InputError, match="one size"):
+        finetune_face(ed, neutral, [(smile[:32], e)], features=pts, config=SheetTraining(steps=1))

@@ -35,6 +35,7 @@ from PIL import Image
 
 from moodrig.core.amee.config import AmeeConfig
 from moodrig.core.amee.model import Discriminator
+from moodrig.core.editing.losses import changed_map, total_variation, weighted_l1
 from moodrig.core.faceedit.align import FaceFrame
 from moodrig.core.faceedit.fields import EditFields, canonical_grid, render
 from moodrig.core.faceedit.model import FieldConfig, FieldGenerator, condition
@@ -146,19 +147,6 @@ def frames(points: NDArray[np.float64], rng: np.random.Generator | None, jitter_
     return as_t(to_c), as_t(to_px), as_t(cpts)
 
 
-def changed_map(src: torch.Tensor, tgt: torch.Tensor, dilate: int = 2) -> torch.Tensor:
-    diff = ((src[:, :3] - tgt[:, :3]).abs().amax(1, keepdim=True) > 2.0 / 255.0).float()
-    return F.max_pool2d(diff, 2 * dilate + 1, 1, dilate)
-
-
-def total_variation(x: torch.Tensor) -> torch.Tensor:
-    return (x[:, :, 1:] - x[:, :, :-1]).abs().mean() + (x[:, :, :, 1:] - x[:, :, :, :-1]).abs().mean()
-
-
-def weighted_l1(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-    return ((x - y).abs() * w).sum() / (w.sum() * x.shape[1])
-
-
 def forward(gen: FieldGenerator, batch: dict[str, Any], cfg: TrainConfig, rng: np.random.Generator | None,
             known: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, EditFields, torch.Tensor]:
     """(edited RGB (N, 3, S, S), mask (N, 1, S, S), fields, canonical grid) for one batch."""
@@ -207,7 +195,7 @@ def train(cfg: TrainConfig) -> Path:
         gen.train()
         edited, mask, f, grid = forward(gen, b, cfg, rng, known)
         tgt = b["tgt"][:, :3]
-        changed = changed_map(b["src"], b["tgt"])
+        changed = changed_map(b["src"][:, :3], b["tgt"][:, :3])
         w = 1.0 + cfg.changed_weight * changed
         fake_c = F.grid_sample(edited, grid, mode="bilinear", padding_mode="border", align_corners=False) * 2 - 1
         real_c = F.grid_sample(tgt, grid, mode="bilinear", padding_mode="border", align_corners=False) * 2 - 1
