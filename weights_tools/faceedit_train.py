@@ -70,6 +70,11 @@ class TrainConfig:
     lr_decay_from: float = 0.6
     """Fraction of the steps after which both learning rates decay linearly to 0."""
     lambda_rec: float = 50.0
+    pyramid: int = 4
+    """Scales of the reconstruction loss (1: full resolution only). Coarser scales see a moved
+    shape from farther away, so the flow is pulled toward it instead of painting over it."""
+    init_from: str = ""
+    """Run folder whose checkpoint initialises the networks (the step count starts at 0)."""
     changed_weight: float = 10.0
     lambda_msup: float = 1.0
     mask_pos_weight: float = 5.0
@@ -147,6 +152,15 @@ def frames(points: NDArray[np.float64], rng: np.random.Generator | None, jitter_
     return as_t(to_c), as_t(to_px), as_t(cpts)
 
 
+def pyramid_l1(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor, levels: int) -> torch.Tensor:
+    """Weighted L1 averaged over ``levels`` scales (2×2 average pooling between them)."""
+    total = weighted_l1(x, y, w)
+    for _ in range(levels - 1):
+        x, y, w = F.avg_pool2d(x, 2), F.avg_pool2d(y, 2), F.avg_pool2d(w, 2)
+        total = total + weighted_l1(x, y, w)
+    return total / levels
+
+
 def forward(gen: FieldGenerator, batch: dict[str, Any], cfg: TrainConfig, rng: np.random.Generator | None,
             known: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, EditFields, torch.Tensor]:
     """(edited RGB (N, 3, S, S), mask (N, 1, S, S), fields, canonical grid) for one batch."""
@@ -181,6 +195,8 @@ def train(cfg: TrainConfig) -> Path:
     opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.lr_g, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr_d, betas=(0.5, 0.999))
     step = load_checkpoint(out, gen=gen, disc=disc, opt_g=opt_g, opt_d=opt_d, np_rng=rng, torch_gen=tgen, ema=ema)
+    if step == 0 and cfg.init_from:
+        init_networks(Path(cfg.init_from), gen, disc, ema)
     sampler = PairSampler(sets, cfg, rng)
     log = (out / "log.jsonl").open("a")
     t0 = time.time()
@@ -210,7 +226,7 @@ def train(cfg: TrainConfig) -> Path:
         opt_d.step()
         # Generator.
         g_fake, mag_fake = disc(fake_c)
-        rec = weighted_l1(edited, tgt, w)
+        rec = pyramid_l1(edited, tgt, w, cfg.pyramid)
         msup = F.binary_cross_entropy(mask.clamp(1e-6, 1 - 1e-6), changed,
                                       weight=1.0 + (cfg.mask_pos_weight - 1.0) * changed)
         loss_g = (cfg.lambda_rec * rec + cfg.lambda_msup * msup + cfg.lambda_mask * mask.mean()
@@ -245,6 +261,15 @@ def train(cfg: TrainConfig) -> Path:
         if step % cfg.export_every == 0 or step == cfg.steps:
             export(out, ema, step, cfg)
     return out / "export" / f"face_editor_step{step:06d}.manifest.json"
+
+
+def init_networks(folder: Path, gen: FieldGenerator, disc: torch.nn.Module, ema: FieldGenerator) -> None:
+    """Networks (not optimisers, not the step) from another run's checkpoint."""
+    from safetensors.torch import load_file
+
+    tensors = load_file(str(folder / "ckpt.safetensors"))
+    for prefix, module in (("G.", gen), ("D.", disc), ("E.", ema)):
+        module.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith(prefix)})
 
 
 def export(out: Path, ema: FieldGenerator, step: int, cfg: TrainConfig) -> Path:
