@@ -80,6 +80,9 @@ class TrainConfig:
     mask_pos_weight: float = 5.0
     lambda_mask: float = 0.05
     lambda_tv: float = 0.5
+    lambda_paint: float = 0.0
+    """Weight of the painted area (mean paint probability inside the mask): what a warp can
+    make should be warped, not painted over."""
     lambda_adv: float = 0.5
     lambda_mag: float = 5.0
     """Generator's magnitude term: D's expression estimate of the edit should be the target."""
@@ -230,7 +233,8 @@ def train(cfg: TrainConfig) -> Path:
         msup = F.binary_cross_entropy(mask.clamp(1e-6, 1 - 1e-6), changed,
                                       weight=1.0 + (cfg.mask_pos_weight - 1.0) * changed)
         loss_g = (cfg.lambda_rec * rec + cfg.lambda_msup * msup + cfg.lambda_mask * mask.mean()
-                  + cfg.lambda_tv * total_variation(f.flow) + ramp * cfg.lambda_adv * ((g_fake - 1) ** 2).mean())
+                  + cfg.lambda_tv * total_variation(f.flow) + ramp * cfg.lambda_adv * ((g_fake - 1) ** 2).mean()
+                  + cfg.lambda_paint * (torch.sigmoid(f.paint_logit) * f.mask).mean())
         if mag_fake is not None:
             loss_g = loss_g + ramp * cfg.lambda_mag * F.mse_loss(mag_fake, b["a_tgt"])
         opt_g.zero_grad(set_to_none=True)
@@ -269,7 +273,11 @@ def init_networks(folder: Path, gen: FieldGenerator, disc: torch.nn.Module, ema:
 
     tensors = load_file(str(folder / "ckpt.safetensors"))
     for prefix, module in (("G.", gen), ("D.", disc), ("E.", ema)):
-        module.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith(prefix)})
+        # New heads of a wider model keep their (zero) start; everything else must match.
+        missing, unexpected = module.load_state_dict(
+            {k[2:]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=False)
+        if unexpected or any(not k.startswith("coarse.") for k in missing):
+            raise ValueError(f"{folder}: networks differ ({unexpected[:3]} {missing[:3]})")
 
 
 def export(out: Path, ema: FieldGenerator, step: int, cfg: TrainConfig) -> Path:
@@ -300,8 +308,9 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         else:
             p.add_argument(f"--{f.name.replace('_', '-')}", type=type(value), default=value)
     p.add_argument("--resolution", type=int, default=defaults.model.resolution)
+    p.add_argument("--coarse-flow", action="store_true")
     a = vars(p.parse_args(argv))
-    model = FieldConfig(resolution=a.pop("resolution"))
+    model = FieldConfig(resolution=a.pop("resolution"), coarse_flow=a.pop("coarse_flow"))
     a["families"] = tuple(a["families"])
     return TrainConfig(**a, model=model)
 

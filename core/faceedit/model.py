@@ -50,6 +50,11 @@ class FieldConfig:
     """The colour field is averaged over cells of this many texels: it stays smooth."""
     n_expression: int = N_EXPRESSION
     """Length of the expression vector."""
+    coarse_flow: bool = False
+    """Also predict the flow at R / 4 and R / 2 and add them (smoothly upsampled) to the fine
+    one: a coarse flow value moves a whole patch, so its gradient gathers the reconstruction
+    error of many pixels and the flow learns moves of several pixels instead of painting
+    them."""
 
     @property
     def condition_dim(self) -> int:
@@ -138,6 +143,14 @@ class FieldGenerator(nn.Module):
             cin = c[3 - k]
         self.decoder = nn.ModuleList(dec)
         self.head = nn.Conv2d(c[0] + c[0] + e, N_FIELD_CHANNELS, 3, 1, 1)
+        # Flow heads on the decoder's R / 4 and R / 2 features (zero at the start).
+        self.coarse = nn.ModuleList(nn.Conv2d(c[3 - k], 2, 3, 1, 1) for k in (1, 2)) if cfg.coarse_flow else None
+        if self.coarse is not None:
+            with torch.no_grad():
+                for conv in self.coarse:
+                    assert isinstance(conv, nn.Conv2d) and conv.bias is not None
+                    conv.weight.zero_()
+                    conv.bias.zero_()
         with torch.no_grad():  # start as "change nothing": mask closed, no flow, no paint
             self.head.weight.mul_(0.01)
             bias = self.head.bias
@@ -153,17 +166,23 @@ class FieldGenerator(nn.Module):
             h = layer(h)
             feats.append(h)
         h = self.residual(self.fuse(torch.cat([h, _tile(cond, h)], 1)))
+        coarse: list[Tensor] = []
         for k, layer in enumerate(self.decoder):
             parts = [h] + ([feats[4 - k]] if k > 0 else []) + [_tile(cond, h)]
             h = layer(torch.cat(parts, 1))
+            if self.coarse is not None and k in (1, 2):
+                coarse.append(self.coarse[k - 1](h))
         out = self.head(torch.cat([h, feats[0], _tile(cond, h)], 1))
         cells = self.cfg.colour_cells
         colour = torch.tanh(out[:, 3:6]) * self.cfg.max_colour
         if cells > 1:
             colour = F.interpolate(F.avg_pool2d(colour, cells), scale_factor=cells, mode="bilinear",
                                    align_corners=False)
+        flow_logits = out[:, 0:2]
+        for f in coarse:
+            flow_logits = flow_logits + F.interpolate(f, size=out.shape[-2:], mode="bicubic", align_corners=False)
         return EditFields(
-            flow=torch.tanh(out[:, 0:2]) * self.cfg.max_flow,
+            flow=torch.tanh(flow_logits) * self.cfg.max_flow,
             mask=torch.sigmoid(out[:, 2:3]),
             colour=colour,
             paint=torch.sigmoid(out[:, 6:9]),
