@@ -47,6 +47,8 @@ def test_defaults_and_paths() -> None:
     (dict(frame_start="1"), ["frame_start"]),
     (dict(base_neutral=1), ["base_neutral", "True or False"]),
     (dict(weights=3), ["weights", "path"]),
+    (dict(region="0,0,1"), ["face region", "four numbers"]),
+    (dict(region=(0.5, 0.0, 0.2, 1.0)), ["face region", "u0 < u1"]),
 ])
 def test_bad_options_get_one_clear_line(options: dict[str, object], words: list[str]) -> None:
     with pytest.raises(InputError) as err:
@@ -88,12 +90,13 @@ def test_cli_flags_reach_the_request(tmp_path: Path) -> None:
         *base, "--source", "clip.mp4", "--hold-frames", "7", "--person-baseline",
         "--bone-map", "rigify", "--frame-start", "5", "--keep-frame-range", "--seed", "9",
         "--behaviors", "b.yaml", "--appearance", "detailed", "--base-not-neutral",
-        "--quant-step", "0.1", "--weights", "w.json", "--transfer-weights", "//t.json",
+        "--region", "0.1,0.2,0.6,0.9", "--features", "pts.json", "--quant-step", "0.1", "--weights", "w.json", "--transfer-weights", "//t.json",
         "--textures", "tex", "--device", "cpu", "--batch", "3"])
     request = bake_request(args)
     default = BakeRequest()
     assert [n for n in FIELDS if getattr(request, n) == getattr(default, n)] == []
     assert request.quant_step == 0.1 and request.source == (Path.cwd() / "clip.mp4")
+    assert request.region == (0.1, 0.2, 0.6, 0.9) and request.features == Path.cwd() / "pts.json"
     assert request.transfer_weights == Path("//t.json"), "//-relative paths are left for the .blend"
     with pytest.raises(SystemExit):
         build_parser().parse_args([*base, "--device", "tpu"])
