@@ -25,6 +25,7 @@ from .core.pipeline import BakeOutput, Progress, drive, run_bake
 from .core.request import BakeRequest
 from .core.rig import BONE_MAP_PRESETS
 from .core.track import ExpressionTrack, resample_track
+from .face_region import stored_setup
 
 __all__ = ["BakeRequest", "BakeResult", "bake", "bake_steps", "resolve_bone_map"]
 
@@ -116,7 +117,8 @@ def bake_steps(
     base = scene_bake.base_texture(face_obj)
     folder = request.texture_folder or scene_bake.output_folder(
         face_obj.name, bpy.data.filepath, Path(tempfile.gettempdir()))
-    output: BakeOutput = yield from run_bake(track, base, request, folder.resolve(), editor)
+    output: BakeOutput = yield from run_bake(track, base, request, folder.resolve(), editor,
+                                             stored_setup(face_obj))
     targets = scene_bake.SceneTargets(face_obj, arm_obj, mapping, None, "moodrig_face_texture")
     sync: dict[str, Any] = {}
 
@@ -166,7 +168,9 @@ def bake(
     """Generate both tracks for one character, synchronized, and write them into ``scene``.
 
     ``scene``: the scene to write into (None: the current one). ``face``: the face mesh (object
-    or name) whose material has the face texture; ``armature``: the rig. ``request``: every
+    or name) whose material has the face texture (only its face region is edited: the
+    request's, else the one stored on the object, with the object's confirmed feature points);
+    ``armature``: the rig. ``request``: every
     option of the bake (:class:`BakeRequest`: source, seed, bone map, appearance mode, …);
     its ``//``-relative paths are read against the open .blend. ``track``: an analysed
     :class:`ExpressionTrack` to bake instead of ``request.source``. ``editor``: an appearance

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from types import ModuleType
 
-from . import operators, panels, preferences, properties
+from . import face_region, face_region_view, operators, panels, preferences, properties
 
-MODULES: tuple[ModuleType, ...] = (preferences, properties, operators, panels)
+MODULES: tuple[ModuleType, ...] = (preferences, properties, operators, face_region,
+                                   face_region_view, panels)
 _ALIAS = "moodrig"
 
 

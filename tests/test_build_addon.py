@@ -23,11 +23,12 @@ import build_addon  # noqa: E402
 PRODUCT_FILES = frozenset({
     # blender_addon/: the add-on itself
     "__init__.py", "__main__.py", "anim_compat.py", "api.py", "bake.py", "blender_manifest.toml",
-    "cli.py", "demo_character.py", "deps.py", "operators.py", "panels.py", "preferences.py",
-    "properties.py", "registration.py", "tags.py",
+    "cli.py", "demo_character.py", "deps.py", "face_region.py", "face_region_view.py",
+    "operators.py", "panels.py", "preferences.py", "properties.py", "registration.py", "tags.py",
     "LICENSE", "THIRD_PARTY_NOTICES.md",
     # core/
-    "core/__init__.py", "core/appearance.py", "core/demo_body.py", "core/demo_timeline.py",
+    "core/__init__.py", "core/appearance.py", "core/demo_body.py", "core/demo_head.py",
+    "core/demo_timeline.py",
     "core/detail.py", "core/errors.py", "core/expression.py", "core/fileio.py", "core/image.py",
     "core/canvas.py", "core/editor.py", "core/face_shapes.py", "core/painter.py", "core/paths.py", "core/pipeline.py", "core/request.py",
     "core/rig.py", "core/steps.py", "core/track.py", "core/weights.py",
@@ -48,6 +49,11 @@ PRODUCT_FILES = frozenset({
     "core/face/mesh.py", "core/face/models.py", "core/face/overlay.py", "core/face/roi.py",
     "core/face/smile.py", "core/face/smoothing.py", "core/face/source.py", "core/face/tflite_net.py",
     "core/face/video.py",
+    "core/faceedit/__init__.py", "core/faceedit/__main__.py", "core/faceedit/align.py",
+    "core/faceedit/api.py", "core/faceedit/bake_editor.py", "core/faceedit/editor.py",
+    "core/faceedit/fields.py", "core/faceedit/locator.py", "core/faceedit/model.py",
+    "core/faceedit/pixelart.py", "core/faceedit/points_io.py", "core/faceedit/region.py",
+    "core/faceedit/setup.py", "core/faceedit/weights_io.py",
     "core/transfer/__init__.py", "core/transfer/config.py", "core/transfer/content.py",
     "core/transfer/finetune.py", "core/transfer/geometry.py", "core/transfer/infer.py",
     "core/transfer/losses.py", "core/transfer/model.py",

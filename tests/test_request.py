@@ -120,6 +120,10 @@ s.appearance_mode = "detailed"; s.base_neutral = False; s.quant_step = 0.1
 s.weights_path = "/tmp/w.json"; s.transfer_weights_path = "/tmp/t.json"
 s.output_folder = "/tmp/tex"
 s.batch = 3
+bpy.ops.mesh.primitive_plane_add()
+s.face = bpy.context.object
+s.face.moodrig_face.region = (0.1, 0.2, 0.6, 0.9)
+s.face.moodrig_face.features_file = "/tmp/points.json"
 request = bake_request(bpy.context)
 default = BakeRequest()
 unreached = [f.name for f in dataclasses.fields(BakeRequest)
@@ -147,7 +151,7 @@ for mode in ("parameters", "detailed"):
         for cls in panels._classes:
             cls.draw(SimpleNamespace(layout=Layout(drawn)), bpy.context)
 report(dict(unreached=unreached, read=sorted(read), drawn=sorted(drawn), device=request.device,
-            behaviors=str(request.behaviors)))
+            behaviors=str(request.behaviors), region=request.region, features=str(request.features)))
 """
 
 
@@ -158,3 +162,5 @@ def test_the_sidebar_reaches_and_shows_every_field(tmp_path: Path) -> None:
     assert r["device"] == "cpu" and r["behaviors"] == "/tmp/b.yaml"
     assert set(r["read"]) <= set(r["drawn"]), "settings the bake reads but no panel shows"
     assert "device" in r["drawn"] and "behavior_source" in r["drawn"]
+    assert r["region"] == pytest.approx([0.1, 0.2, 0.6, 0.9]) and r["features"] == "/tmp/points.json"
+    assert {"region", "features_file"} <= set(r["drawn"]), "the Face Region panel shows both"

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .points_io import FeaturePoints, read_points
 from .region import WHOLE_TEXTURE, FaceRegion
 
@@ -36,3 +38,18 @@ def face_setup(region: Any, features: Any, stored: FaceSetup | None) -> FaceSetu
     if base.points is not None and reg == base.region:
         return FaceSetup(reg, base.points, base.points_from)
     return FaceSetup(reg)
+
+
+def region_pixels_to_uv(points: Any, region: FaceRegion, width: int, height: int) -> Any:
+    """(n, 2) points in pixels of the region of a ``width`` × ``height`` texture (x right,
+    y down) → UV (v from the bottom), as the Image Editor draws them."""
+    rect = region.pixels(width, height)
+    p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    return np.stack([(p[:, 0] + rect.x0) / width, 1.0 - (p[:, 1] + rect.y0) / height], axis=1)
+
+
+def uv_to_region_pixels(uvs: Any, region: FaceRegion, width: int, height: int) -> Any:
+    """The inverse of :func:`region_pixels_to_uv`."""
+    rect = region.pixels(width, height)
+    q = np.asarray(uvs, dtype=np.float64).reshape(-1, 2)
+    return np.stack([q[:, 0] * width - rect.x0, (1.0 - q[:, 1]) * height - rect.y0], axis=1)
