@@ -13,6 +13,7 @@ of ``face_region_view.py``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import bpy
@@ -92,70 +93,91 @@ def set_region(face: Any, region: Any) -> None:
 # ----------------------------------------------------------------------------- mesh reading
 
 
-def _polygon_uvs(face: Any, chosen: Any) -> Any:
-    """Face-corner UVs of the polygons where ``chosen`` (bool per polygon) is set, in the
-    mesh's active UV map."""
+@dataclass
+class _Polygons:
+    """A mesh's polygons as the user sees them now (Edit Mode included)."""
+
+    selected: Any
+    """(P,) bool."""
+    loops: list[Any]
+    """Per polygon, its corners' vertex indices."""
+    uvs: list[Any]
+    """Per polygon, its corners' UVs in the active UV map, (k, 2)."""
+    member: Any
+    """(V,) bool: the vertex is in the asked-for vertex group with a weight above 0."""
+
+
+def _polygons(face: Any, group_index: int | None = None) -> _Polygons:
     import numpy as np
 
     mesh = face.data
+    if face.mode == "EDIT":  # the edit mesh holds the truth; the mesh data is stale
+        import bmesh
+
+        bm = bmesh.from_edit_mesh(mesh)
+        bm.verts.index_update()
+        uv = bm.loops.layers.uv.active
+        if uv is None:
+            raise InputError(None, f"'{face.name}' has no UV map")
+        deform = bm.verts.layers.deform.active
+        member = np.array([deform is not None and group_index is not None
+                           and v[deform].get(group_index, 0.0) > 0.0 for v in bm.verts], dtype=bool)
+        return _Polygons(np.array([f.select for f in bm.faces], dtype=bool),
+                         [np.array([lp.vert.index for lp in f.loops]) for f in bm.faces],
+                         [np.array([lp[uv].uv[:] for lp in f.loops]) for f in bm.faces], member)
     uv_layer = mesh.uv_layers.active
     if uv_layer is None:
         raise InputError(None, f"'{face.name}' has no UV map")
     n = len(mesh.polygons)
     starts = np.empty(n, dtype=np.int64)
     totals = np.empty(n, dtype=np.int64)
+    selected = np.zeros(n, dtype=bool)
     mesh.polygons.foreach_get("loop_start", starts)
     mesh.polygons.foreach_get("loop_total", totals)
+    mesh.polygons.foreach_get("select", selected)
     uvs = np.empty(len(mesh.loops) * 2, dtype=np.float64)
     uv_layer.data.foreach_get("uv", uvs)
     uvs = uvs.reshape(-1, 2)
-    loops = [np.arange(s, s + t) for s, t in zip(starts[chosen], totals[chosen], strict=True)]
-    return uvs[np.concatenate(loops)] if loops else np.zeros((0, 2))
+    verts = np.empty(len(mesh.loops), dtype=np.int64)
+    mesh.loops.foreach_get("vertex_index", verts)
+    member = np.zeros(len(mesh.vertices), dtype=bool)
+    if group_index is not None:
+        for v in mesh.vertices:
+            member[v.index] = any(g.group == group_index and g.weight > 0.0 for g in v.groups)
+    spans = [slice(a, a + t) for a, t in zip(starts, totals, strict=True)]
+    return _Polygons(selected, [verts[sp] for sp in spans], [uvs[sp] for sp in spans], member)
+
+
+def _uvs(polys: _Polygons, chosen: Any) -> Any:
+    import numpy as np
+
+    picked = [uv for uv, c in zip(polys.uvs, chosen, strict=True) if c]
+    return np.concatenate(picked) if picked else np.zeros((0, 2))
 
 
 def region_from_selection(face: Any) -> Any:
     """UV bounds of the face mesh's selected polygons (the Edit Mode selection included)."""
-    import numpy as np
-
     from .core.faceedit.region import region_from_uvs
 
-    if face.mode == "EDIT":
-        face.update_from_editmode()
-    mesh = face.data
-    selected = np.zeros(len(mesh.polygons), dtype=bool)
-    mesh.polygons.foreach_get("select", selected)
-    if not selected.any():
+    polys = _polygons(face)
+    if not polys.selected.any():
         raise InputError(None, f"no polygons of '{face.name}' are selected; select the face's "
                                "polygons in Edit Mode")
-    return region_from_uvs(_polygon_uvs(face, selected), f"the selected polygons of '{face.name}'")
+    return region_from_uvs(_uvs(polys, polys.selected), f"the selected polygons of '{face.name}'")
 
 
 def region_from_vertex_group(face: Any, group_name: str) -> Any:
     """UV bounds of the polygons whose vertices all belong to the vertex group (weight > 0)."""
-    import numpy as np
-
     from .core.faceedit.region import region_from_uvs
 
     group = face.vertex_groups.get(group_name)
     if group is None:
         raise InputError(None, f"'{face.name}' has no vertex group '{group_name}'")
-    if face.mode == "EDIT":
-        face.update_from_editmode()
-    mesh = face.data
-    member = np.zeros(len(mesh.vertices), dtype=bool)
-    for v in mesh.vertices:
-        member[v.index] = any(g.group == group.index and g.weight > 0.0 for g in v.groups)
-    verts = np.empty(len(mesh.loops), dtype=np.int64)
-    mesh.loops.foreach_get("vertex_index", verts)
-    starts = np.empty(len(mesh.polygons), dtype=np.int64)
-    mesh.polygons.foreach_get("loop_start", starts)
-    # A polygon is in the group when none of its corners is outside it.
-    outside = np.add.reduceat((~member[verts]).astype(np.int64), starts) if len(starts) else starts
-    chosen = outside == 0
-    if not chosen.any():
+    polys = _polygons(face, group.index)
+    chosen = [bool(polys.member[loop].all()) for loop in polys.loops]
+    if not any(chosen):
         raise InputError(None, f"no polygon of '{face.name}' lies wholly in vertex group '{group_name}'")
-    return region_from_uvs(_polygon_uvs(face, chosen),
-                           f"the polygons of vertex group '{group_name}'")
+    return region_from_uvs(_uvs(polys, chosen), f"the polygons of vertex group '{group_name}'")
 
 
 # ----------------------------------------------------------------------------- operators
