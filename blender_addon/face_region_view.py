@@ -73,6 +73,9 @@ def _segment(p: tuple[float, float], q: tuple[float, float], width: float) -> li
 
 
 def _label(x: float, y: float, text: str) -> None:
+    """``text`` beside the point at (x, y): the character's right side labelled to the left,
+    its left side to the right, a middle point below (so the mouth's three labels never
+    overlap)."""
     import blf
 
     font = 0
@@ -80,6 +83,13 @@ def _label(x: float, y: float, text: str) -> None:
         blf.size(font, 12)
     except TypeError:  # Blender 3.x: size(font, size, dpi)
         blf.size(font, 12, 72)
+    w, h = blf.dimensions(font, text)
+    if text.endswith("_r"):
+        x, y = x - 10 - w, y - h / 2
+    elif text.endswith("_l"):
+        x, y = x + 10, y - h / 2
+    else:
+        x, y = x - w / 2, y - 10 - h
     blf.enable(font, blf.SHADOW)
     blf.shadow(font, 3, 0.0, 0.0, 0.0, 1.0)
     blf.color(font, 1.0, 1.0, 1.0, 1.0)
@@ -111,7 +121,7 @@ def draw_overlay(view2d: Any, corners_uv: Sequence[tuple[float, float]],
             _tris(shader, _quad(x - 6, y - 6, x + 6, y + 6), _OUTLINE)
             _tris(shader, _quad(x - 4, y - 4, x + 4, y + 4), fill)
         for (x, y), text in zip(screen, labels, strict=True):
-            _label(x + 9, y + 5, text)
+            _label(x, y, text)
     gpu.state.blend_set("NONE")
 
 
@@ -334,7 +344,8 @@ class MOODRIG_OT_edit_feature_points(bpy.types.Operator):
             return {"CANCELLED"}
         mouse = self._inside(event)
         view2d = self._region.view2d
-        if event.type == "MOUSEMOVE" and session.active is not None and mouse is not None:
+        moving = event.type in {"MOUSEMOVE", "INBETWEEN_MOUSEMOVE"}
+        if moving and session.active is not None and mouse is not None:
             session.drag_to(view2d.region_to_view(*mouse))
             self._area.tag_redraw()
             return {"RUNNING_MODAL"}

@@ -113,8 +113,8 @@ def draw_face_region(layout: Any, context: bpy.types.Context) -> None:
     row.operator("moodrig.region_from_selection", icon="RESTRICT_SELECT_OFF")
     row.operator("moodrig.region_whole_texture", text="", icon="FULLSCREEN_ENTER")
     row = layout.row(align=True)
-    row.prop_search(fr, "vertex_group", face, "vertex_groups", text="")
-    row.operator("moodrig.region_from_vertex_group", icon="GROUP_VERTEX")
+    row.prop_search(fr, "vertex_group", face, "vertex_groups", text="", icon="GROUP_VERTEX")
+    row.operator("moodrig.region_from_vertex_group")
     box = layout.box()
     if not has_points(face):
         box.label(text="Points: found when baking", icon="INFO")
@@ -127,7 +127,8 @@ def draw_face_region(layout: Any, context: bpy.types.Context) -> None:
     row.operator("moodrig.edit_feature_points", icon="GREASEPENCIL")
     if has_points(face):
         box.prop(fr, "points_confirmed")
-    box.prop(fr, "features_file")
+    box.label(text="Points file (for the bake):")
+    box.prop(fr, "features_file", text="")
     layout.prop(s, "show_face_region")
 
 
