@@ -136,6 +136,7 @@ class VIEW3D_PT_moodrig_face_region(_MoodrigPanel, bpy.types.Panel):
     bl_label = "Face Region"
     bl_idname = "VIEW3D_PT_moodrig_face_region"
     bl_parent_id = "VIEW3D_PT_moodrig_character"
+    bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context: bpy.types.Context) -> None:
         draw_face_region(self.layout, context)

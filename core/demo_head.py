@@ -10,8 +10,8 @@ one square atlas of side N:
 - the rest of the head is mapped by azimuth and polar angle (no grazing projection anywhere)
   onto a strip below.
 
-Everything outside the face square is painted from the 3D point each texel lands on: skin, or
-hair above a hairline that meets the painter's fringe at the sides of the face square, frames
+Everything outside the face square is painted from the 3D point each texel lands on: skin, the
+ears, or hair above a hairline that meets the painter's fringe at the sides of the face square, frames
 the face and runs around to the nape. Colour is a function of the surface point, so the two
 maps agree where they meet and no seam shows when the head turns; the hairline is antialiased
 over one texel by its true distance in texels (no stair steps). The hair also lifts the surface
@@ -48,8 +48,8 @@ FACE_MARGIN_M = 0.015
 """Skin around the face square that is mapped with it, metres (the two maps meet there)."""
 MARGIN_PX = 2
 """Atlas texels kept between the two maps (so linear filtering never mixes them)."""
-HAIR_LIFT_M = 0.012
-"""How far the hair lifts the head's surface, metres."""
+HAIR_LIFT_M = 0.014
+"""How far the hair lifts the head's surface at its sides, metres."""
 MIN_ATLAS = 64
 MAX_ATLAS = 8192
 
@@ -170,7 +170,7 @@ def hairline(style: FaceStyle, azimuth: F64) -> F64:
     # Where the face square's side edge meets that height: up to there the fringe frames it.
     y = ry * math.sqrt(max(1.0 - (FACE_WIDTH_M / 2 / rx) ** 2 - (top / rz) ** 2, 0.0))
     start = math.atan2(FACE_WIDTH_M / 2, y)
-    ear, nape = -0.02, -0.10
+    ear, nape = 0.035, -0.10
     a = np.abs(azimuth)
     temple = top + (ear - top) * _smoothstep((a - start) / (math.pi / 2 - start))
     behind = ear + (nape - ear) * _smoothstep((a - math.pi / 2) / (math.pi / 2))
@@ -207,15 +207,46 @@ def hair_amount(style: FaceStyle, x: F64, y: F64, z: F64) -> F64:
     return out
 
 
-def _paint_hair(out: F64, rect: PixelRect, point: Any, style: FaceStyle) -> None:
-    """Skin and hair on ``rect`` of the atlas; ``point(px, py)`` → the head point a texel shows."""
-    ys, xs = np.mgrid[rect.y0:rect.y1, rect.x0:rect.x1].astype(np.float64) + 0.5
-    f = hair_amount(style, *point(xs, ys))
+EAR_CENTER_M = (0.012, -0.02)
+"""Ear centre behind and below the head's centre (y, z), metres; on both sides."""
+EAR_RADII_M = (0.026, 0.042)
+"""Ear half width (along y) and half height, metres."""
+
+
+def ear_amount(x: F64, y: F64, z: F64) -> tuple[F64, F64]:
+    """(outer, inner) > 0 inside each ear's outline and its darker hollow (head points); both
+    smooth functions of the point (an ellipsoid around each ear), so their edges antialias."""
+    cx, cy, cz = HEAD_CENTER
+    rx, ry, rz = HEAD_RADII
+    ey, ez = EAR_CENTER_M
+    ex = rx * math.sqrt(1.0 - (ey / ry) ** 2 - (ez / rz) ** 2)  # where the ear sits on the head
+    dx = (np.abs(x - cx) - ex) / 0.03
+    dy = (y - cy - ey) / EAR_RADII_M[0]
+    dz = (z - cz - ez) / EAR_RADII_M[1]
+    outer = np.maximum(1.0 - dx * dx - dy * dy - dz * dz, -1.0)
+    hy, hz = (dy + 0.15) / 0.55, (dz + 0.1) / 0.6
+    inner = np.maximum(1.0 - dx * dx - hy * hy - hz * hz, -1.0)
+    return outer, inner
+
+
+def _cover(f: F64) -> F64:
+    """Antialiased coverage of ``f > 0`` on the texel grid: one texel wide at any scale."""
     gy, gx = np.gradient(f)
-    dist = f / np.maximum(np.hypot(gx, gy), 1e-12)  # texels above the hairline
-    cover = coverage(-dist)[..., None]
+    return coverage(-f / np.maximum(np.hypot(gx, gy), 1e-12))
+
+
+def _paint_hair(out: F64, rect: PixelRect, point: Any, style: FaceStyle) -> None:
+    """Skin, ears and hair on ``rect`` of the atlas; ``point(px, py)`` → the head point a
+    texel shows."""
+    ys, xs = np.mgrid[rect.y0:rect.y1, rect.x0:rect.x1].astype(np.float64) + 0.5
+    x, y, z = point(xs, ys)
     skin, hair = np.asarray(style.skin), np.asarray(style.hair)
-    out[rect.y0:rect.y1, rect.x0:rect.x1, :3] = skin + cover * (hair - skin)
+    colour = np.broadcast_to(skin, (*xs.shape, 3)).copy()
+    outer, inner = ear_amount(x, y, z)
+    colour += _cover(outer)[..., None] * (skin * 0.93 - colour)
+    colour += _cover(inner)[..., None] * (skin * 0.8 - colour)
+    colour += _cover(hair_amount(style, x, y, z))[..., None] * (hair - colour)
+    out[rect.y0:rect.y1, rect.x0:rect.x1, :3] = colour
 
 
 def paint_atlas(atlas: HeadAtlas, style: FaceStyle,
@@ -270,10 +301,12 @@ def head_mesh(atlas: HeadAtlas, style: FaceStyle, segments: int = 96, rings: int
     base = np.concatenate([[[cx, cy, cz + rz]], ring, [[cx, cy, cz - rz]]])
     # Hair volume: along the ellipsoid's normal, rising smoothly with height above the fringe
     # (a function of height only, so the bump has no edge of its own).
+    # Mostly outward at the sides and the back, so the crown stays round rather than peaked.
     top = _side_hairline(style)
-    lift = HAIR_LIFT_M * _smoothstep((base[:, 2] - cz - top) / 0.08)
     normal = (base - np.asarray(HEAD_CENTER)) / np.square(np.asarray(HEAD_RADII))
     normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+    spread = 0.3 + 0.7 * np.hypot(normal[:, 0], normal[:, 1]) + 0.4 * np.maximum(normal[:, 1], 0.0)
+    lift = HAIR_LIFT_M * spread * _smoothstep((base[:, 2] - cz - top) / 0.08)
     verts = base + lift[:, None] * normal
     faces: list[tuple[int, ...]] = []
     last = len(base) - 1
