@@ -198,48 +198,54 @@ class _FaceOperator:
         return face is not None and face.type == "MESH"
 
 
-class MOODRIG_OT_region_from_selection(_FaceOperator, bpy.types.Operator):
+class _RegionOperator(_FaceOperator):
+    """Sets the face object's region to what :meth:`region` computes."""
+
+    def region(self, face: Any) -> Any:
+        raise NotImplementedError
+
+    def execute(self, context: Any) -> set[str]:
+        try:
+            face = face_object(context)
+            set_region(face, self.region(face))
+        except Exception as exc:
+            return _report(self, exc)
+        return {"FINISHED"}
+
+
+class MOODRIG_OT_region_from_selection(_RegionOperator, bpy.types.Operator):
     """Set the face region to the UV bounds of the face mesh's selected polygons"""
 
     bl_idname = "moodrig.region_from_selection"
     bl_label = "From Selection"
 
-    def execute(self, context: Any) -> set[str]:
-        try:
-            face = face_object(context)
-            set_region(face, region_from_selection(face))
-        except Exception as exc:
-            return _report(self, exc)
-        return {"FINISHED"}
+    def region(self, face: Any) -> Any:
+        return region_from_selection(face)
 
 
-class MOODRIG_OT_region_from_vertex_group(_FaceOperator, bpy.types.Operator):
+class MOODRIG_OT_region_from_vertex_group(_RegionOperator, bpy.types.Operator):
     """Set the face region to the UV bounds of the polygons in the named vertex group"""
 
     bl_idname = "moodrig.region_from_vertex_group"
     bl_label = "From Group"
 
-    def execute(self, context: Any) -> set[str]:
-        try:
-            face = face_object(context)
-            name = face.moodrig_face.vertex_group
-            if not name:
-                raise InputError(None, "name the vertex group that covers the face")
-            set_region(face, region_from_vertex_group(face, name))
-        except Exception as exc:
-            return _report(self, exc)
-        return {"FINISHED"}
+    def region(self, face: Any) -> Any:
+        name = face.moodrig_face.vertex_group
+        if not name:
+            raise InputError(None, "name the vertex group that covers the face")
+        return region_from_vertex_group(face, name)
 
 
-class MOODRIG_OT_region_whole_texture(_FaceOperator, bpy.types.Operator):
+class MOODRIG_OT_region_whole_texture(_RegionOperator, bpy.types.Operator):
     """Make the whole texture the face region"""
 
     bl_idname = "moodrig.region_whole_texture"
     bl_label = "Whole Texture"
 
-    def execute(self, context: Any) -> set[str]:
-        face_object(context).moodrig_face.region = (0.0, 0.0, 1.0, 1.0)
-        return {"FINISHED"}
+    def region(self, face: Any) -> Any:
+        from .core.faceedit.region import WHOLE_TEXTURE
+
+        return WHOLE_TEXTURE
 
 
 class MOODRIG_OT_find_feature_points(_FaceOperator, bpy.types.Operator):

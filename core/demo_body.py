@@ -83,18 +83,19 @@ def ellipsoid(center: Vec3, radii: Vec3, segments: int = 20, rings: int = 10) ->
                 center[2] + radii[2] * math.cos(theta),
             ))
     verts.append((center[0], center[1], center[2] - radii[2]))
+    # Counter-clockwise seen from outside: the normals point out of the body.
     faces: list[tuple[int, ...]] = []
     last = len(verts) - 1
     for j in range(segments):
-        faces.append((0, 1 + (j + 1) % segments, 1 + j))
+        faces.append((0, 1 + j, 1 + (j + 1) % segments))
     for i in range(rings - 2):
         a, b = 1 + i * segments, 1 + (i + 1) * segments
         for j in range(segments):
             k = (j + 1) % segments
-            faces.append((a + j, a + k, b + k, b + j))
+            faces.append((a + j, b + j, b + k, a + k))
     base = 1 + (rings - 2) * segments
     for j in range(segments):
-        faces.append((base + j, base + (j + 1) % segments, last))
+        faces.append((base + (j + 1) % segments, base + j, last))
     return np.asarray(verts, dtype=np.float32), faces
 
 

@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .canvas import coverage
-from .demo_body import HEAD_CENTER, HEAD_RADII
+from .demo_body import HEAD_CENTER, HEAD_RADII, ellipsoid
 from .expression import N_EXPRESSION
 from .faceedit.region import FaceRegion, PixelRect
 from .painter import FaceStyle, feature_points, paint_face
@@ -292,13 +292,9 @@ class HeadMesh:
 def head_mesh(atlas: HeadAtlas, style: FaceStyle, segments: int = 96, rings: int = 64) -> HeadMesh:
     """A UV-sphere head of ``segments`` × ``rings``; the hair lifts the surface a little."""
     cx, cy, cz = HEAD_CENTER
-    rx, ry, rz = HEAD_RADII
-    theta = np.pi * np.arange(1, rings) / rings
-    phi = 2.0 * np.pi * np.arange(segments) / segments
-    st, ct = np.sin(theta)[:, None], np.cos(theta)[:, None]
-    ring = np.stack([cx + rx * st * np.sin(phi), cy - ry * st * np.cos(phi),
-                     cz + rz * ct * np.ones_like(phi)], axis=-1).reshape(-1, 3)
-    base = np.concatenate([[[cx, cy, cz + rz]], ring, [[cx, cy, cz - rz]]])
+    rz = HEAD_RADII[2]
+    sphere, faces = ellipsoid(HEAD_CENTER, HEAD_RADII, segments, rings)
+    base = sphere.astype(np.float64)
     # Hair volume: along the ellipsoid's normal, rising smoothly with height above the fringe
     # (a function of height only, so the bump has no edge of its own).
     # Mostly outward at the sides and the back, so the crown stays round rather than peaked.
@@ -308,19 +304,7 @@ def head_mesh(atlas: HeadAtlas, style: FaceStyle, segments: int = 96, rings: int
     spread = 0.3 + 0.7 * np.hypot(normal[:, 0], normal[:, 1]) + 0.4 * np.maximum(normal[:, 1], 0.0)
     lift = HAIR_LIFT_M * spread * _smoothstep((base[:, 2] - cz - top) / 0.08)
     verts = base + lift[:, None] * normal
-    faces: list[tuple[int, ...]] = []
-    last = len(base) - 1
-    for j in range(segments):
-        k = (j + 1) % segments
-        faces.append((0, 1 + j, 1 + k))
-    for i in range(rings - 2):
-        a, b = 1 + i * segments, 1 + (i + 1) * segments
-        for j in range(segments):
-            k = (j + 1) % segments
-            faces.append((a + j, b + j, b + k, a + k))
-    low = 1 + (rings - 2) * segments
-    for j in range(segments):
-        faces.append((low + (j + 1) % segments, low + j, last))
+    last = len(base) - 1  # the bottom pole (the top one is vertex 0)
     azimuth = np.arctan2(base[:, 0] - cx, -(base[:, 1] - cy))
     polar = np.arccos(np.clip((base[:, 2] - cz) / rz, -1.0, 1.0))
     uvs: list[F64] = []
