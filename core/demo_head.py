@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 
 from .canvas import coverage
 from .demo_body import HEAD_CENTER, HEAD_RADII, ellipsoid
+from .errors import InputError
 from .expression import N_EXPRESSION
 from .faceedit.region import FaceRegion, PixelRect
 from .painter import FaceStyle, feature_points, paint_face
@@ -125,7 +126,8 @@ class HeadAtlas:
 def head_atlas(size: int) -> HeadAtlas:
     """The layout of an N × N atlas, N in [64, 8192]."""
     if not isinstance(size, int) or not MIN_ATLAS <= size <= MAX_ATLAS:
-        raise ValueError(f"atlas size must be a whole number in [{MIN_ATLAS}, {MAX_ATLAS}], got {size!r}")
+        raise InputError(None, f"the demo character's texture size must be a whole number of pixels "
+                               f"in [{MIN_ATLAS}, {MAX_ATLAS}], got {size!r}")
     rx, _ry, rz = HEAD_RADII
     side = size // 2
     kx, kz = side / FACE_WIDTH_M, side / FACE_HEIGHT_M
