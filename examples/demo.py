@@ -107,6 +107,26 @@ def render_views(scene: Any, body_cam: Any, face_cam: Any, frame: int, tmp: Path
     return row
 
 
+FACE_TILE = 480
+"""Side of the face close-up in the contact sheet, rendered at that size (never scaled down)."""
+
+
+def render_tile(scene: Any, body_cam: Any, face_cam: Any, frame: int, tmp: Path) -> np.ndarray:
+    """A contact-sheet tile at ``frame``: the whole body small, the face close-up at full size."""
+    scene.frame_set(frame)
+    render = scene.render
+    size = (render.resolution_x, render.resolution_y)
+    render.resolution_x, render.resolution_y = FACE_TILE // 2, FACE_TILE
+    scene.camera = body_cam
+    body = _render_array(scene, tmp / "tile_body.png")
+    render.resolution_x, render.resolution_y = FACE_TILE, FACE_TILE
+    scene.camera = face_cam
+    face = _render_array(scene, tmp / "tile_face.png")
+    render.resolution_x, render.resolution_y = size
+    scene.camera = body_cam
+    return np.concatenate([body, face], axis=1)
+
+
 def plot_tracks(track: Any, curves: dict[str, np.ndarray], events: Any, path: Path) -> Path:
     """Expression parameters and head yaw against the main joint angles, over time."""
     import matplotlib
@@ -148,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python examples/demo.py",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("out"), help="output folder (created)")
-    parser.add_argument("--texture-size", type=int, default=512)
+    parser.add_argument("--texture-size", type=int, default=1024,
+                        help="side of the head's texture atlas (the face region is half of it)")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")
@@ -193,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
                                                flush=True))
 
     body_cam = setup_stage(scene, width=400, height=500)
-    face_cam = _camera(scene, "moodrig_FaceCamera", (0.25, -1.25, 1.78), (0.0, 0.0, 1.74), 70)
+    face_cam = _camera(scene, "moodrig_FaceCamera", (0.2, -1.15, 1.8), (0.0, 0.0, 1.76), 70)
     scene.camera = body_cam
     mid = 1 + int(1.7 * track.fps)  # inside the smile beat
     if args.blend_only:
@@ -206,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     cv2.imwrite(str(out / "demo_preview.png"), cv2.cvtColor(preview, cv2.COLOR_RGB2BGR))
 
     sheet_times = (0.5, 1.7, 3.5, 5.2, 6.9, 8.3, 9.4)
-    tiles = [_label(render_views(scene, body_cam, face_cam, 1 + int(s * track.fps), tmp, 0.5), f"t = {s:.1f} s")
+    tiles = [_label(render_tile(scene, body_cam, face_cam, 1 + int(s * track.fps), tmp), f"t = {s:.1f} s")
              for s in sheet_times if s < args.seconds]
     cols = 4
     while len(tiles) % cols:

@@ -89,3 +89,33 @@ def test_esc_cancels_a_running_bake_and_leaves_the_scene_unchanged(built_zip: Pa
     new = int(r["status_after_rebake"].split("(")[1].split(" new")[0])
     distinct = int(r["status_after_rebake"].split(" textures")[0].split(", ")[-1])
     assert new == distinct - r["cached_after_cancel"], r["status_after_rebake"]
+
+
+def _colour_pixels(img: np.ndarray, rgb: tuple[int, int, int], box: list[int], tol: int = 40) -> int:
+    """Pixels of ``img`` (BGR) within ``tol`` of ``rgb`` inside a region box (x, y, w, h, window
+    height; y from the bottom, as Blender counts)."""
+    x, y, w, h, win_h = box
+    crop = img[win_h - (y + h):win_h - y, x:x + w].astype(int)
+    return int((np.abs(crop - np.array(rgb[::-1])).max(axis=-1) <= tol).sum())
+
+
+def test_face_region_overlay_and_dragging_a_point_in_the_image_editor(tmp_path: Path) -> None:
+    """The region and points drawn over the head's atlas; one point dragged with the mouse and
+    kept with Enter, in a real window."""
+    r, out, stdout = _run_in_window(tmp_path, "face_region_in_blender.py", with_deps=True)
+    assert "Traceback" not in stdout, stdout[-3000:]
+    assert r["invoke"] == ["RUNNING_MODAL"]
+    before = np.asarray(r["points_before"]).reshape(7, 2)
+    after = np.asarray(r["points_after"]).reshape(7, 2)
+    moved = after - before
+    assert moved[5, 0] > 2.0 and moved[5, 1] > 1.0, f"mouth_l did not follow the mouse: {moved[5]}"
+    assert np.abs(np.delete(moved, 5, axis=0)).max() == 0.0
+    assert r["confirmed"] and not r["still_editing"]
+    assert r["panel_drawn"], "the Face Region panel was never drawn in the Image Editor's sidebar"
+    for name in ("face_region_preview.png", "face_region_edit.png"):
+        shot = _read_png(out / name)
+        assert _colour_pixels(shot, (255, 209, 51), r["editor"]) > 200, f"{name}: no region frame"
+        assert _colour_pixels(shot, (64, 217, 255), r["editor"]) > 50, f"{name}: no points"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for name in ("face_region_preview.png", "face_region_edit.png", "face_region_panel.png"):
+        shutil.copy2(out / name, ARTIFACTS / name)
