@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from types import ModuleType
 
-from . import operators, panels, preferences, properties, shape_key_operators
+from . import bone_map_ui, operators, panels, preferences, properties, shape_key_operators
 
-MODULES: tuple[ModuleType, ...] = (preferences, properties, operators, shape_key_operators, panels)
+MODULES: tuple[ModuleType, ...] = (preferences, properties, operators, shape_key_operators, panels,
+                                   bone_map_ui)
 _ALIAS = "moodrig"
 
 
