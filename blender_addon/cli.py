@@ -110,12 +110,19 @@ def run(argv: list[str], package: Any) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         if not bpy.data.filepath:
             bpy.ops.wm.save_as_mainfile(filepath=str(out))  # so //moodrig/ resolves beside the output
+        # Textures go beside the output .blend, not beside the opened scene.
         result = api.bake(bpy.context.scene, args.face, args.armature, request, track=track,
-                          progress=_progress)
+                          progress=_progress, blend_path=out)
         bpy.ops.wm.save_as_mainfile(filepath=str(out))
     except errors.MoodrigError as exc:
         print(f"moodrig: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    for line in result.bone_map.lines()[1:]:
+        print(f"moodrig: {line}", file=sys.stderr)
+    print(f"moodrig: {result.bone_map_summary}; rest pose {result.rest_pose}", file=sys.stderr)
+    for warning in result.warnings:
+        print(f"moodrig: warning: {warning}", file=sys.stderr)
+    print(f"moodrig: {result.keys_line()}", file=sys.stderr)
     sync = result.sync
     face = []
     if "texture" in result.face_outputs:
