@@ -143,6 +143,7 @@ def bake_steps(
     report = bone_maps.resolve(arm_obj, request.bone_map)
     check_bake_coverage(report.bone_map)
     map_line, warnings = bone_maps.summary(report)
+    warnings += bone_maps.limb_hints(arm_obj, report.bone_map)
     fps = scene.render.fps / scene.render.fps_base
     start = scene.frame_start if request.frame_start is None else request.frame_start
     t0 = time.perf_counter()

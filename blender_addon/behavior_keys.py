@@ -48,6 +48,12 @@ TRACK = "moodrig behavior"
 PLAN = "moodrig_plan"
 """On every behavior action: JSON of the bone map, rest pose and clip frames (read_back)."""
 TARGET = "moodrig_target"
+PLANTED_ROLES = frozenset({"hips"} | {f"{x}.{s}" for x in ("thigh", "shin", "foot")
+                                      for s in "LR"})
+PLANTED_TOLERANCE = 0.25
+"""The hips and legs are keyed within this share of the tolerance: the legs are solved to
+cancel the hips' motion, so an error of 0.5° in either swings a planted foot by up to 8 mm
+(about a leg's length times the angle), of 0.125° by 2 mm."""
 
 
 @dataclass(frozen=True)
@@ -127,8 +133,10 @@ def prepare(
     else:
         spans = [(e.behavior, e.start_frame, min(e.end_frame, n - 1))
                  for e in episode_ranges(timeline) if e.start_frame < n]
+    role_of = {b: r for r, b in plan.bone_map.items()}
+    tols = {b: tol * (PLANTED_TOLERANCE if role_of[b] in PLANTED_ROLES else 1.0) for b in values}
     pieces = tuple(
-        Piece(name, a, b, {bone: channel_keys(v[a:b + 1], modes[bone], tol, frame_start + a)
+        Piece(name, a, b, {bone: channel_keys(v[a:b + 1], modes[bone], tols[bone], frame_start + a)
                            for bone, v in values.items()})
         for name, a, b in spans)
     return PreparedKeys(plan, modes, values, frame_start, rest_pose, tol, pieces)

@@ -155,3 +155,25 @@ def summary(report: BoneMapReport) -> tuple[str, list[str]]:
         m = by_role[role]
         warnings.append(f"doubtful: {role} → {m.bone} ({m.reason})")
     return line, warnings
+
+
+def limb_hints(armature: Any, bone_map: Mapping[str, str]) -> list[str]:
+    """Warnings for limbs whose keyed bones do not move the character as set: a Rigify limb
+    follows its IK controls unless its ``IK_FK`` switch (on ``<limb>_parent``) is 1, and the
+    FK controls are what the bake keys; a leg in FK follows the hips through constraints, so
+    only IK keeps its foot planted."""
+    out = []
+    for role, limb, keep in (("upper_arm.L", "arm", 1.0), ("upper_arm.R", "arm", 1.0),
+                             ("thigh.L", "leg", 0.0), ("thigh.R", "leg", 0.0)):
+        bone = bone_map.get(role, "")
+        switch = armature.pose.bones.get(bone.replace("_fk", "_parent")) if "_fk" in bone else None
+        if switch is None or "IK_FK" not in switch:
+            continue
+        value = float(switch["IK_FK"])
+        if limb == "arm" and value < keep:
+            out.append(f"{switch.name} IK_FK is {value:g}: the arm follows its IK control, not "
+                       "the keyed FK bones; set IK_FK to 1 to see the arm gestures")
+        elif limb == "leg" and value > keep:
+            out.append(f"{switch.name} IK_FK is {value:g}: the leg follows the hips in FK; set "
+                       "IK_FK to 0 (IK) to keep its foot planted")
+    return out
