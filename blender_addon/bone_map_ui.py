@@ -193,7 +193,7 @@ class VIEW3D_PT_moodrig_bone_map(bpy.types.Panel):
         layout = self.layout
         s = context.scene.moodrig
         row = layout.row(align=True)
-        row.prop(s, "bone_map")
+        row.prop(s, "bone_map", text="From")
         row.operator("moodrig.auto_map_bones", icon="AUTO")
         layout.prop(s, "rest_pose")
         arm = s.armature
@@ -205,14 +205,13 @@ class VIEW3D_PT_moodrig_bone_map(bpy.types.Panel):
             layout.label(text=f"No stored map: the bake maps with {s.bone_map}", icon="INFO")
         else:
             counts = {k: sum(r.status == k for r in settings.rows) for k in STATUS_ICONS}
-            layout.label(text=f"{len(settings.rows) - counts['unmapped']} mapped, "
-                              f"{counts['unmapped']} unmapped, {counts['doubtful']} doubtful "
-                              f"({settings.convention})",
+            layout.label(text=f"{len(settings.rows) - counts['unmapped']} mapped · "
+                              f"{counts['unmapped']} unmapped · {counts['doubtful']} doubtful",
                          icon="ERROR" if counts["unmapped"] or counts["doubtful"] else "CHECKMARK")
             col = layout.column(align=True)
             for item in settings.rows:
                 line = col.row(align=True)
-                split = line.split(factor=0.35, align=True)
+                split = line.split(factor=0.4, align=True)
                 split.label(text=item.role)
                 split.prop_search(item, "bone", arm.data, "bones", text="",
                                   icon=STATUS_ICONS.get(item.status, "BLANK1"))

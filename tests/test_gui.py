@@ -34,7 +34,8 @@ def _build(tmp_path: Path) -> Path:
     return zip_path
 
 
-def _run_in_window(tmp_path: Path, script: str, *, with_deps: bool, timeout: float = 240) -> tuple[dict[str, Any], Path, str]:
+def _run_in_window(tmp_path: Path, script: str, *, with_deps: bool, timeout: float = 240,
+                   env: dict[str, str] | None = None) -> tuple[dict[str, Any], Path, str]:
     """Build the zip, run ``tests/gui/<script>`` in Blender 3.4 under Xvfb; its result.json,
     the folder it wrote to, and Blender's stdout. ``with_deps``: moodrig's dependencies
     (torch, OpenCV) from this venv on PYTHONPATH, as a user's dependency install provides."""
@@ -44,9 +45,9 @@ def _run_in_window(tmp_path: Path, script: str, *, with_deps: bool, timeout: flo
     zip_path = _build(tmp_path)
     out = tmp_path / "shots"
     out.mkdir()
-    env = {"PYTHONPATH": site.getsitepackages()[0]} if with_deps else None
+    extra = {"PYTHONPATH": site.getsitepackages()[0]} if with_deps else {}
     run = run_blender_gui(REPO / "tests" / "gui" / script, [str(zip_path), str(out)], tmp_path,
-                          extra_env=env, timeout=timeout)
+                          extra_env={**extra, **(env or {})}, timeout=timeout)
     result_file = out / "result.json"
     assert result_file.is_file(), f"Blender wrote no result\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
     result: dict[str, Any] = json.loads(result_file.read_text())
@@ -96,3 +97,25 @@ def test_esc_cancels_a_running_bake_and_leaves_the_scene_unchanged(tmp_path: Pat
     new = int(r["status_after_rebake"].split("(")[1].split(" new")[0])
     distinct = int(r["status_after_rebake"].split(" textures")[0].split(", ")[-1])
     assert new == distinct - r["cached_after_cancel"], r["status_after_rebake"]
+
+
+@pytest.mark.shared
+def test_bone_map_panel_after_auto_map_in_a_real_window(tmp_path: Path, shared_data: Path) -> None:
+    """A third-party glTF character's rig, auto-mapped from the sidebar: the Bone Map panel
+    shows a bone per role with its status, and the report (16 mapped, 3 unmapped)."""
+    import humanoid_rigs
+    from rig_builder import spec_of
+
+    glb = shared_data / "characters" / "kaykit_knight" / "Knight.glb"
+    spec = tmp_path / "rig.json"
+    spec.write_text(json.dumps(spec_of(humanoid_rigs.gltf_rig(glb), "Knight_Rig")))
+    result, out, stdout = _run_in_window(tmp_path, "bone_map_in_blender.py", with_deps=True,
+                                         env={"MOODRIG_RIG_SPEC": str(spec)})
+    assert result["automap"] == ["FINISHED"], stdout[-3000:]
+    rows = {role: (bone, status) for role, bone, status in result["rows"]}
+    assert rows["head"] == ("head", "auto") and rows["hand.L"] == ("wrist.l", "auto")
+    assert [r for r, (_, status) in rows.items() if status == "unmapped"] == [
+        "neck", "shoulder.L", "shoulder.R"]
+    assert result["drawn"], "the Bone Map panel was never drawn"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(out / "bone_map.png", ARTIFACTS / "bone_map.png")

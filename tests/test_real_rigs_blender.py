@@ -16,28 +16,12 @@ import humanoid_rigs as H
 import pytest
 from bake_snippets import BAKE_PRELUDE
 from bpy_runner import run_bpy
+from rig_builder import BUILD_ARMATURE, spec_of
 from user_state import USER_STATE
 
 pytestmark = pytest.mark.blender
 
-BUILD = """
-def build_armature(spec):
-    data = bpy.data.armatures.new(spec["name"])
-    obj = bpy.data.objects.new(spec["name"], data)
-    bpy.context.scene.collection.objects.link(obj)
-    bpy.context.view_layer.objects.active = obj
-    bpy.ops.object.mode_set(mode="EDIT")
-    for n, h, t, r in zip(spec["names"], spec["heads"], spec["tails"], spec["rolls"]):
-        eb = data.edit_bones.new(n)
-        eb.head, eb.tail, eb.roll = h, t, r
-    for n, p in zip(spec["names"], spec["parents"]):
-        if p is not None:
-            data.edit_bones[n].parent = data.edit_bones[p]
-    bpy.ops.object.mode_set(mode="OBJECT")
-    for pb in obj.pose.bones:
-        pb.rotation_mode = spec["mode"]
-    return obj
-
+BUILD = BUILD_ARMATURE + """
 def rigify_rig():
     import addon_utils
     addon_utils.enable("rigify", default_set=True)
@@ -201,8 +185,7 @@ SPECS = {
 
 
 def _scripted(rig: H.TestRig, mode: str) -> str:
-    spec = dict(name=f"{rig.name.split('[')[0]}_rig", names=rig.names, parents=rig.parents,
-                heads=rig.heads, tails=rig.tails, rolls=rig.rolls, mode=mode)
+    spec = spec_of(rig, f"{rig.name.split('[')[0]}_rig", mode)
     return f"rig = build_armature(json.loads({json.dumps(spec)!r}))\n"
 
 
