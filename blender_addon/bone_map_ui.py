@@ -2,9 +2,9 @@
 
 One row per role (``object.moodrig_bone_map.rows``, saved with the .blend): a bone search field
 over the armature's bones and the row's status (auto, doubtful, manual, unmapped). *Auto-map*
-fills the rows (by name and hierarchy, or from a preset: the scene's *Map from*); picking a bone
+fills the rows (by name and hierarchy, or from a preset: the scene's *From*); picking a bone
 by hand marks its row manual; *Load*/*Save* read and write bone map files (JSON,
-docs/rigs.md); *Clear* removes the rows (the bake then maps with *Map from*). The bake uses the
+docs/rigs.md); *Clear* removes the rows (the bake then maps with *From*). The bake uses the
 rows when there are any (``operators.bake_request``, ``BakeRequest.bone_map``).
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 import bpy
 
 from .bone_maps import SETTINGS
+from .panels import _MoodrigPanel
 
 STATUS_ICONS = {"auto": "CHECKMARK", "doubtful": "QUESTION", "manual": "HAND",
                 "unmapped": "ERROR"}
@@ -45,7 +46,7 @@ class MoodrigBoneRole(bpy.types.PropertyGroup):
 
 class MoodrigBoneMapSettings(bpy.types.PropertyGroup):
     """An armature's bone map, stored in the .blend (no rows: the bake maps with the scene's
-    *Map from*)."""
+    *From*)."""
 
     rows: bpy.props.CollectionProperty(type=MoodrigBoneRole)  # type: ignore[valid-type]
     convention: bpy.props.StringProperty(  # type: ignore[valid-type]
@@ -62,19 +63,36 @@ def _report_error(op: Any, exc: BaseException) -> set[str]:
     return report(op, exc)
 
 
-class MOODRIG_OT_auto_map_bones(bpy.types.Operator):
-    """Find the bone of every role by name and hierarchy (or the chosen preset's names) and store the map on the armature"""
+def _stored(op: Any, armature: Any, report: Any, prefix: str = "") -> set[str]:
+    """Store ``report`` as the armature's rows; its summary and warnings to the user."""
+    from .bone_maps import store, summary
 
-    bl_idname = "moodrig.auto_map_bones"
-    bl_label = "Auto-map"
+    store(armature, report)
+    line, warnings = summary(report)
+    for warning in warnings:
+        op.report({"WARNING"}, warning)
+    op.report({"INFO"}, prefix + line)
+    return {"FINISHED"}
+
+
+class _OnArmature:
+    """An operator on the scene's armature (available once one is chosen)."""
+
     bl_options = {"REGISTER", "UNDO"}
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
         return _armature(context) is not None
 
+
+class MOODRIG_OT_auto_map_bones(_OnArmature, bpy.types.Operator):
+    """Find the bone of every role by name and hierarchy (or the chosen preset's names) and store the map on the armature"""
+
+    bl_idname = "moodrig.auto_map_bones"
+    bl_label = "Auto-map"
+
     def execute(self, context: bpy.types.Context) -> set[str]:
-        from .bone_maps import rig_bones, store, summary
+        from .bone_maps import rig_bones
         from .core.bonemap import auto_map, resolve_bone_map
 
         arm = _armature(context)
@@ -85,46 +103,31 @@ class MOODRIG_OT_auto_map_bones(bpy.types.Operator):
                       else resolve_bone_map(spec, names, parents, heads))
         except Exception as exc:
             return _report_error(self, exc)
-        store(arm, report)
-        line, warnings = summary(report)
-        for warning in warnings:
-            self.report({"WARNING"}, warning)
-        self.report({"INFO"}, line)
-        return {"FINISHED"}
+        return _stored(self, arm, report)
 
 
-class MOODRIG_OT_load_bone_map(bpy.types.Operator):
+class MOODRIG_OT_load_bone_map(_OnArmature, bpy.types.Operator):
     """Load a bone map file (JSON) into the armature's rows"""
 
     bl_idname = "moodrig.load_bone_map"
     bl_label = "Load"
-    bl_options = {"REGISTER", "UNDO"}
 
     filepath: bpy.props.StringProperty(subtype="FILE_PATH")  # type: ignore[valid-type]
     filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})  # type: ignore[valid-type]
-
-    @classmethod
-    def poll(cls, context: bpy.types.Context) -> bool:
-        return _armature(context) is not None
 
     def invoke(self, context: bpy.types.Context, event: Any) -> set[str]:
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
 
     def execute(self, context: bpy.types.Context) -> set[str]:
-        from .bone_maps import resolve, store, summary
+        from .bone_maps import resolve
 
         arm = _armature(context)
         try:
             report = resolve(arm, Path(bpy.path.abspath(self.filepath)))
         except Exception as exc:
             return _report_error(self, exc)
-        store(arm, report)
-        line, warnings = summary(report)
-        for warning in warnings:
-            self.report({"WARNING"}, warning)
-        self.report({"INFO"}, f"Loaded {Path(self.filepath).name}: {line}")
-        return {"FINISHED"}
+        return _stored(self, arm, report, f"Loaded {Path(self.filepath).name}: ")
 
 
 class MOODRIG_OT_save_bone_map(bpy.types.Operator):
@@ -163,16 +166,11 @@ class MOODRIG_OT_save_bone_map(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class MOODRIG_OT_clear_bone_map(bpy.types.Operator):
-    """Remove the armature's stored bone map (the bake then maps with Map from)"""
+class MOODRIG_OT_clear_bone_map(_OnArmature, bpy.types.Operator):
+    """Remove the armature's stored bone map (the bake then maps with From)"""
 
     bl_idname = "moodrig.clear_bone_map"
     bl_label = "Clear"
-    bl_options = {"REGISTER", "UNDO"}
-
-    @classmethod
-    def poll(cls, context: bpy.types.Context) -> bool:
-        return _armature(context) is not None
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         settings = getattr(_armature(context), SETTINGS)
@@ -181,10 +179,7 @@ class MOODRIG_OT_clear_bone_map(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class VIEW3D_PT_moodrig_bone_map(bpy.types.Panel):
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "moodrig"
+class VIEW3D_PT_moodrig_bone_map(_MoodrigPanel, bpy.types.Panel):
     bl_label = "Bone Map"
     bl_idname = "VIEW3D_PT_moodrig_bone_map"
     bl_parent_id = "VIEW3D_PT_moodrig_character"

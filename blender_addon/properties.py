@@ -82,7 +82,7 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
     armature: bpy.props.PointerProperty(  # type: ignore[valid-type]
         name="Armature", type=bpy.types.Object, poll=_is_armature, description="The character's rig")
     bone_map: bpy.props.EnumProperty(  # type: ignore[valid-type]
-        name="Map from",
+        name="From",
         items=[("auto", "Auto", "Find each role's bone by name and hierarchy (Rigify, Mixamo, "
                                 "VRM, Unreal, metarig and plain names)")]
               + [(k, k.capitalize(), f"The {k} rig's bone names") for k in BONE_MAP_PRESETS],

@@ -15,7 +15,6 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
 import json
 
-import addon_utils
 import bpy
 import gui_steps as g
 from rig_builder import BUILD_ARMATURE
@@ -25,11 +24,7 @@ exec(BUILD_ARMATURE)
 
 @g.step
 def install_and_map():
-    bpy.ops.preferences.addon_install(filepath=g.ZIP)
-    addon_utils.enable("moodrig", default_set=True)
-    g.count_draws(bpy.types.VIEW3D_PT_moodrig_bone_map)
-    for obj in list(bpy.data.objects):
-        bpy.data.objects.remove(obj)
+    g.install_into_empty_scene("VIEW3D_PT_moodrig_bone_map")
     with open(os.environ["MOODRIG_RIG_SPEC"]) as fh:
         rig = build_armature(json.load(fh))  # noqa: F821  (defined by BUILD_ARMATURE)
     s = bpy.context.scene.moodrig
