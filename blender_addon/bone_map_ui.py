@@ -15,8 +15,11 @@ from typing import Any
 
 import bpy
 
-from .bone_maps import SETTINGS
 from .panels import _MoodrigPanel
+
+SETTINGS = "moodrig_bone_map"
+"""The armature object's stored map (:class:`MoodrigBoneMapSettings`); nothing here imports
+numpy at module level, so the add-on registers before its dependencies are installed."""
 
 STATUS_ICONS = {"auto": "CHECKMARK", "doubtful": "QUESTION", "manual": "HAND",
                 "unmapped": "ERROR"}

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .bone_map_ui import SETTINGS
 from .core.bonemap import (
     MANUAL,
     UNMAPPED,
@@ -31,9 +32,6 @@ from .core.bonemap import (
 from .core.errors import InputError
 from .core.retarget import RestRig, rest_rig
 from .core.rig import BONE_ROLES
-
-SETTINGS = "moodrig_bone_map"
-"""The armature object's stored map (``bone_map_ui.MoodrigBoneMapSettings``)."""
 
 
 def _armature(armature: Any) -> Any:
