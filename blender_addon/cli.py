@@ -166,6 +166,12 @@ def _run(argv: list[str], package: Any) -> int:
     result = api.bake(bpy.context.scene, args.face, args.armature, request, track=track,
                       progress=_progress)
     backup = _save(bpy, outputs, errors, checked.blend, result.image)
+    for line in result.bone_map.lines()[1:]:
+        print(f"moodrig: {line}", file=sys.stderr)
+    print(f"moodrig: {result.bone_map_summary}; rest pose {result.rest_pose}", file=sys.stderr)
+    for warning in result.warnings:
+        print(f"moodrig: warning: {warning}", file=sys.stderr)
+    print(f"moodrig: {result.keys_line()}", file=sys.stderr)
     sync = result.sync
     face = []
     if "texture" in result.face_outputs:

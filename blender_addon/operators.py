@@ -175,26 +175,6 @@ class MOODRIG_OT_analyze_source(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class MOODRIG_OT_check_mapping(bpy.types.Operator):
-    """List the bone roles whose bone is missing from the armature"""
-
-    bl_idname = "moodrig.check_mapping"
-    bl_label = "Check Mapping"
-
-    def execute(self, context: bpy.types.Context) -> set[str]:
-        from .api import resolve_bone_map
-        from .bake import check_bone_map
-
-        settings = context.scene.moodrig
-        missing = check_bone_map(settings.armature, resolve_bone_map(settings.bone_map))
-        settings.missing_bones = ", ".join(missing)
-        if missing:
-            self.report({"WARNING"}, f"Missing bones for: {settings.missing_bones}")
-        else:
-            self.report({"INFO"}, "Every bone role is mapped")
-        return {"FINISHED"}
-
-
 class MOODRIG_OT_behavior_diagram(bpy.types.Operator):
     """Write the behavior automaton as Mermaid and Graphviz DOT text blocks"""
 
@@ -241,7 +221,8 @@ def bake_request(context: bpy.types.Context) -> BakeRequest:
     return BakeRequest(
         region=request_region(face), features=path(points_file),
         source=path(s.source_path), hold_frames=s.hold_frames, person_baseline=s.person_baseline,
-        bone_map=s.bone_map, frame_start=s.frame_start, set_frame_range=s.set_frame_range,
+        bone_map=_bone_map(s), rest_pose=s.rest_pose, key_tolerance=s.key_tolerance,
+        nla_strips=s.nla_strips, frame_start=s.frame_start, set_frame_range=s.set_frame_range,
         seed=s.seed, behaviors=path(s.behavior_file) if s.behavior_source == "FILE" else None,
         appearance_mode=s.appearance_mode, base_neutral=s.base_neutral, quant_step=s.quant_step,
         weights=path(s.weights_path), transfer_weights=path(s.transfer_weights_path),
@@ -249,6 +230,15 @@ def bake_request(context: bpy.types.Context) -> BakeRequest:
         device=addon.preferences.device if addon is not None else BakeRequest.device,
         batch=s.batch, face_output=s.face_output, shape_key_map=_shape_key_map(s),
     )
+
+
+def _bone_map(s: Any) -> Any:
+    """The armature's stored rows when it has any (what the Bone Map panel shows), else the
+    chosen way of finding them."""
+    from .bone_maps import stored_map
+
+    stored = stored_map(s.armature) if s.armature is not None else None
+    return stored if stored is not None else s.bone_map
 
 
 def _shape_key_map(s: Any) -> Any:
@@ -296,6 +286,10 @@ class MOODRIG_OT_bake(bpy.types.Operator):
         f1 = result.sync.get("onset_f1")
         judged = f"onset F1 {f1:.2f}" if f1 is not None else "sync not judged (too few events)"
         settings.status = f"{result.n_frames} frames, {', '.join(face)}, {judged}"
+        settings.bake_report = "\n".join([result.bone_map_summary, *result.warnings,
+                                           result.keys_line()])
+        for warning in result.warnings:
+            self.report({"WARNING"}, f"moodrig: {warning}")
         self.report({"INFO"}, f"moodrig: baked {settings.status}")
 
     def execute(self, context: bpy.types.Context) -> set[str]:
@@ -427,7 +421,6 @@ class MOODRIG_OT_finetune(bpy.types.Operator):
 _classes = (
     MOODRIG_OT_add_demo_character,
     MOODRIG_OT_analyze_source,
-    MOODRIG_OT_check_mapping,
     MOODRIG_OT_behavior_diagram,
     MOODRIG_OT_bake,
     MOODRIG_OT_remove_bake,

@@ -87,11 +87,6 @@ class VIEW3D_PT_moodrig_character(_MoodrigPanel, bpy.types.Panel):
         s = context.scene.moodrig
         layout.prop(s, "face")
         layout.prop(s, "armature")
-        row = layout.row(align=True)
-        row.prop(s, "bone_map")
-        row.operator("moodrig.check_mapping", text="", icon="CHECKMARK")
-        if s.missing_bones:
-            layout.label(text=f"Missing: {s.missing_bones}", icon="ERROR")
 
 
 class MOODRIG_UL_shape_keys(bpy.types.UIList):
@@ -258,6 +253,9 @@ class VIEW3D_PT_moodrig_behavior(_MoodrigPanel, bpy.types.Panel):
         row = layout.row(align=True)
         row.prop(s, "seed")
         row.operator("moodrig.behavior_diagram", icon="NODETREE")
+        row = layout.row(align=True)
+        row.prop(s, "key_tolerance")
+        row.prop(s, "nla_strips")
 
 
 class VIEW3D_PT_moodrig_bake(_MoodrigPanel, bpy.types.Panel):

@@ -135,10 +135,31 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
     armature: bpy.props.PointerProperty(  # type: ignore[valid-type]
         name="Armature", type=bpy.types.Object, poll=_is_armature, description="The character's rig")
     bone_map: bpy.props.EnumProperty(  # type: ignore[valid-type]
-        name="Bone names",
-        items=[(k, k.capitalize(), f"Bone names of the {k} rig") for k in BONE_MAP_PRESETS],
-        default=_REQUEST.bone_map, description="Which rig's bone names to key")
-    missing_bones: bpy.props.StringProperty(name="Missing bones", default="")  # type: ignore[valid-type]
+        name="From",
+        items=[("auto", "Auto", "Find each role's bone by name and hierarchy (Rigify, Mixamo, "
+                                "VRM, Unreal, metarig and plain names)")]
+              + [(k, k.capitalize(), f"The {k} rig's bone names") for k in BONE_MAP_PRESETS],
+        default=_REQUEST.bone_map,
+        description="How Auto-map finds the bones, and what the bake uses when the armature "
+                    "has no stored bone map")
+    rest_pose: bpy.props.EnumProperty(  # type: ignore[valid-type]
+        name="Rest pose",
+        items=[("auto", "Detect", "Read T- or A-pose from the arms and bring them to the "
+                                  "behaviors' rest"),
+               ("t-pose", "T-pose", "The arms rest horizontal, whatever the bones say"),
+               ("a-pose", "A-pose", "The rig rests like the behaviors' rig: no correction"),
+               ("keep", "Keep", "No rest correction")],
+        default=_REQUEST.rest_pose, description="How the behaviors meet the rig's rest pose")
+    key_tolerance: bpy.props.FloatProperty(  # type: ignore[valid-type]
+        name="Key tolerance", default=_REQUEST.key_tolerance, min=0.0, max=10.0, precision=2,
+        description="Sparse keys: largest rotation error of the keys, in degrees (0: a key "
+                    "on every frame)")
+    nla_strips: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="NLA strip per episode", default=_REQUEST.nla_strips,
+        description="Key each behavior episode in its own action, played by one NLA strip")
+    bake_report: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Last bake", default="",
+        description="The last bake's bone map and keys (one item per line)")
     # Face outputs
     face_output: bpy.props.EnumProperty(  # type: ignore[valid-type]
         name="Outputs", items=_OUTPUT_ITEMS, default=_REQUEST.face_output,

@@ -6,6 +6,7 @@ import sys
 from types import ModuleType
 
 from . import (
+    bone_map_ui,
     face_region,
     face_region_view,
     operators,
@@ -16,7 +17,7 @@ from . import (
 )
 
 MODULES: tuple[ModuleType, ...] = (preferences, properties, operators, shape_key_operators,
-                                   face_region, face_region_view, panels)
+                                   face_region, face_region_view, panels, bone_map_ui)
 _ALIAS = "moodrig"
 _ANSWER_ANY_ATTRIBUTE = ("torch.ops", "torch.classes")
 """Modules of torch that create any attribute asked for, ``__addon_enabled__`` included."""

@@ -256,6 +256,11 @@ def main(argv: list[str] | None = None) -> int:
         "frames": result.n_frames, "seconds": args.seconds, "distinct_textures": result.distinct_textures,
         "generated_textures": result.generated_textures, "texture_bytes": result.texture_bytes,
         "sequence_files": result.n_frames, "timings_s": result.timings, "sync": result.sync,
+        "behavior_keys": {"keys": result.behavior_keys, "dense_keys": result.dense_keys,
+                          "reduction": round(result.key_reduction, 4),
+                          "max_deviation_deg": round(result.max_key_deviation_deg, 4),
+                          "tolerance_deg": request.key_tolerance,
+                          "bone_map": result.bone_map_summary},
         "sample_face": {"expression": [round(float(v), 3) for v in face.expression],
                         "yaw": face.head.yaw, "pitch": face.head.pitch, "roll": face.head.roll},
         "sync_vs_truth": _sync_vs_truth(),
@@ -265,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"moodrig demo: {result.n_frames} frames, {result.distinct_textures} distinct textures "
           f"({result.texture_bytes / 1e6:.2f} MB on disk for {result.n_frames} sequence frames), "
           f"onset F1 {result.sync.get('onset_f1')}, allowed {result.sync.get('allowed_fraction')}")
+    print(f"moodrig demo: {result.keys_line()}")
     for name in ("demo.blend", "demo_preview.png", "demo_preview.gif", "demo_contact_sheet.png", "demo_plot.png",
                  "demo_sample_face.png", "demo_summary.json"):
         print(f"moodrig demo: {out / name}")
@@ -284,11 +290,11 @@ def _sync_vs_truth(people: int = 2) -> dict[str, Any]:
 
 
 def _curves(result: Any) -> dict[str, np.ndarray]:
-    from moodrig import bake as scene_bake
-    from moodrig.core.rig import BONE_ROLES
+    """The joint curves as keyed on the rig (read back through its rest pose)."""
+    from moodrig import behavior_keys
 
-    rig = bpy.data.objects[result.action[scene_bake.TARGET]]
-    return scene_bake.read_back_curves(rig, result.action, {r: r for r in BONE_ROLES}, result.n_frames)
+    rig = bpy.data.objects[result.action[behavior_keys.TARGET]]
+    return behavior_keys.read_back(rig, result.actions)[0]
 
 
 if __name__ == "__main__":

@@ -170,7 +170,7 @@ def assert_same_as_serial(reference: Reference, folder: Path, which: list[int]) 
         digest, keys, image, frame_end = found[str(out)]
         ref_digest, ref_keys, _, ref_end = reference.keyframes[k]
         assert (digest, keys, frame_end) == (ref_digest, ref_keys, ref_end), f"job {k}: keyframes"
-        assert keys == 19 * 3 * 80
+        assert 0 < keys < 0.3 * 19 * 3 * 80, "sparse keys"
         assert Path(image) == textures / "sequence" / "frame_00001.png", "the .blend's textures"
         assert files_of(textures) == reference.textures[k], f"job {k}: texture bytes"
     assert leftovers(folder) == []

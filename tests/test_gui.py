@@ -25,7 +25,8 @@ def _read_png(path: Path) -> np.ndarray:
 
 
 def _run_in_window(zip_path: Path, tmp_path: Path, script: str, *, with_deps: bool,
-                   timeout: float = 240) -> tuple[dict[str, Any], Path, str]:
+                   timeout: float = 240, env: dict[str, str] | None = None
+                   ) -> tuple[dict[str, Any], Path, str]:
     """Run ``tests/gui/<script>`` with the add-on ``zip_path`` in Blender 3.4 under Xvfb; its result.json,
     the folder it wrote to, and Blender's stdout. ``with_deps``: moodrig's dependencies
     (torch, OpenCV) from this venv on PYTHONPATH, as a user's dependency install provides."""
@@ -34,9 +35,9 @@ def _run_in_window(zip_path: Path, tmp_path: Path, script: str, *, with_deps: bo
     require_gui_tools()
     out = tmp_path / "shots"
     out.mkdir()
-    env = {"PYTHONPATH": site.getsitepackages()[0]} if with_deps else None
+    extra = {"PYTHONPATH": site.getsitepackages()[0]} if with_deps else {}
     run = run_blender_gui(REPO / "tests" / "gui" / script, [str(zip_path), str(out)], tmp_path,
-                          extra_env=env, timeout=timeout)
+                          extra_env={**extra, **(env or {})}, timeout=timeout)
     result_file = out / "result.json"
     assert result_file.is_file(), f"Blender wrote no result\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
     result: dict[str, Any] = json.loads(result_file.read_text())
@@ -99,10 +100,11 @@ def _colour_pixels(img: np.ndarray, rgb: tuple[int, int, int], box: list[int], t
     return int((np.abs(crop - np.array(rgb[::-1])).max(axis=-1) <= tol).sum())
 
 
-def test_face_region_overlay_and_dragging_a_point_in_the_image_editor(tmp_path: Path) -> None:
+def test_face_region_overlay_and_dragging_a_point_in_the_image_editor(built_zip: Path,
+                                                                      tmp_path: Path) -> None:
     """The region and points drawn over the head's atlas; one point dragged with the mouse and
     kept with Enter, in a real window."""
-    r, out, stdout = _run_in_window(tmp_path, "face_region_in_blender.py", with_deps=True)
+    r, out, stdout = _run_in_window(built_zip, tmp_path, "face_region_in_blender.py", with_deps=True)
     assert "Traceback" not in stdout, stdout[-3000:]
     assert r["invoke"] == ["RUNNING_MODAL"]
     before = np.asarray(r["points_before"]).reshape(7, 2)
@@ -119,3 +121,26 @@ def test_face_region_overlay_and_dragging_a_point_in_the_image_editor(tmp_path: 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for name in ("face_region_preview.png", "face_region_edit.png", "face_region_panel.png"):
         shutil.copy2(out / name, ARTIFACTS / name)
+
+
+@pytest.mark.shared
+def test_bone_map_panel_after_auto_map_in_a_real_window(built_zip: Path, tmp_path: Path,
+                                                        shared_data: Path) -> None:
+    """A third-party glTF character's rig, auto-mapped from the sidebar: the Bone Map panel
+    shows a bone per role with its status, and the report (16 mapped, 3 unmapped)."""
+    import humanoid_rigs
+    from rig_builder import spec_of
+
+    glb = shared_data / "characters" / "kaykit_knight" / "Knight.glb"
+    spec = tmp_path / "rig.json"
+    spec.write_text(json.dumps(spec_of(humanoid_rigs.gltf_rig(glb), "Knight_Rig")))
+    result, out, stdout = _run_in_window(built_zip, tmp_path, "bone_map_in_blender.py", with_deps=True,
+                                         env={"MOODRIG_RIG_SPEC": str(spec)})
+    assert result["automap"] == ["FINISHED"], stdout[-3000:]
+    rows = {role: (bone, status) for role, bone, status in result["rows"]}
+    assert rows["head"] == ("head", "auto") and rows["hand.L"] == ("wrist.l", "auto")
+    assert [r for r, (_, status) in rows.items() if status == "unmapped"] == [
+        "neck", "shoulder.L", "shoulder.R"]
+    assert result["drawn"], "the Bone Map panel was never drawn"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(out / "bone_map.png", ARTIFACTS / "bone_map.png")
