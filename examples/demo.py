@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
                            baseline_head=(face.head.yaw, face.head.pitch, face.head.roll))
 
     blend = out / "demo.blend"
-    bpy.ops.wm.save_as_mainfile(filepath=str(blend))  # //moodrig/ now resolves beside out/demo.blend
+    bpy.ops.wm.save_as_mainfile(filepath=str(blend))  # the textures now go beside out/demo.blend
     request = api.BakeRequest(seed=args.seed, device=args.device, frame_start=1)
     result = api.bake(scene, character.face, character.armature, request, track=track,
                       progress=lambda p: print(f"moodrig demo: {p.fraction:5.1%} {p.stage}", file=sys.stderr,

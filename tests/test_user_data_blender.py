@@ -77,10 +77,11 @@ out["reopened"] = dict(original=original is not None and original.use_fake_user,
                        slots=[s.material.name for s in face.material_slots])
 # bake again over the reopened bake: from the original texture
 res = bake(**options)
-from moodrig.core.painter import paint_face, DEFAULT_STYLE
+from moodrig.core import demo_head
+from moodrig.core.painter import DEFAULT_STYLE
 base = scene_bake.base_texture(face)
-out["rebake"] = dict(n_frames=res.n_frames, base_err=float(np.abs(
-    base - paint_face(DEFAULT_STYLE, np.zeros(8, np.float32), base.shape[0])).max()))
+atlas = demo_head.paint_atlas(demo_head.head_atlas(base.shape[0]), DEFAULT_STYLE)
+out["rebake"] = dict(n_frames=res.n_frames, base_err=float(np.abs(base - atlas).max()))
 bpy.ops.wm.save_mainfile()
 bpy.ops.wm.open_mainfile(filepath=str(Path(folder) / "scene.blend"))
 out["reopened_removed"] = after_remove()

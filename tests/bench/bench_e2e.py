@@ -3,7 +3,7 @@
     python tests/bench/bench_e2e.py --seconds 10
 
 Set-up (not timed): factory scene, moodrig registered, demo character (1024² atlas, 512² face),
-scene at 24 fps, .blend saved into a temporary folder (the bake writes //moodrig/<face>/).
+scene at 24 fps, .blend saved into a temporary folder (the bake writes //moodrig-textures/<blend>/<face>/).
 Timed (wall clock): ``moodrig.api.bake(source=clip, device="cpu")`` — face analysis of every
 frame, BPFA, AMEE-GAN textures + image sequence on disk, keyframes and material — plus saving
 the .blend. Real-time factor = wall / clip duration. Memory: peak RSS of this process
