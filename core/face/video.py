@@ -3,7 +3,8 @@
 Frames stream through one at a time (bounded memory: only per-frame numbers are kept).
 Face Mesh follows the face from frame to frame; the detector runs only on the first frame
 and whenever tracking is lost. Values are smoothed with a One Euro filter (reset after a
-gap); frames without a face are marked invalid and filled by the caller's policy.
+gap); frames without a face are marked invalid and filled by the caller's policy. The stable
+smile decision of every frame: :func:`smile_states` (``decision.py``).
 """
 
 from __future__ import annotations
@@ -19,12 +20,18 @@ from ..errors import InputError
 from ..expression import N_EXPRESSION
 from ..track import ExpressionTrack
 from .analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult
+from .decision import SmileDecisionConfig, smile_states
 from .io import FrameSource, ReadLimits, ReadStats
-from .models import torch_threads
+from .netspec import engine_threads
 from .smoothing import FillPolicy, OneEuro, OneEuroConfig, fill_missing
 from .timing import NoFrame, Slot, on_grid
 
 Progress = Callable[[int, int | None], object]
+
+__all__ = [
+    "FrameRecord", "VideoConfig", "analyze_frames", "analyze_video", "frame_at", "smile_states",
+    "track_frames",
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,8 @@ class VideoConfig:
     """Frame rate given to image sequences and single images."""
     limits: ReadLimits = field(default_factory=ReadLimits)
     """Input size limits."""
+    decision: SmileDecisionConfig = field(default_factory=SmileDecisionConfig)
+    """The stable per-frame smile decision (:func:`smile_states`)."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +152,7 @@ def analyze_frames(
     f_expr = OneEuro(cfg.smooth_expression, fps) if cfg.smooth_expression else None
     f_head = OneEuro(cfg.smooth_head, fps) if cfg.smooth_head else None
     rows = _TrackRows()
-    with torch_threads(an.config.threads):
+    with engine_threads(an.config.engine, an.config.threads):
         _run(frames, an, f_expr, f_head, rows, max_frames, total, progress, on_frame)
     if rows.n == 0:
         raise InputError(source, "contains no frames")
