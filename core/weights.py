@@ -3,7 +3,8 @@
 Layout on disk: ``<stem>.safetensors`` and ``<stem>.manifest.json`` side by side. The manifest
 records the format version, model name, architecture config, training config, tensor shapes
 and dtypes, byte size and sha256 of the tensor file. Loading hashes the exact bytes it then
-parses, so a file swapped in between cannot slip through. Nothing is ever unpickled.
+parses, so a file swapped in between cannot slip through. Nothing is ever unpickled. Reading
+and verifying (no torch) live in ``manifest.py``; this module writes and loads torch tensors.
 """
 
 from __future__ import annotations
@@ -20,14 +21,20 @@ from safetensors.torch import save as st_save
 
 from .errors import WeightsError
 from .fileio import atomic_write_bytes, atomic_write_text
+from .manifest import (
+    MANIFEST_FORMAT,
+    REEXPORT_FIX,
+    load_verified,
+    manifest_path_for,
+    read_manifest,
+    verify_file,
+)
 
-MANIFEST_FORMAT = 1
-REEXPORT_FIX = "Reinstall the moodrig add-on, or re-export the weights with weights_tools"
-
-
-def manifest_path_for(weights_path: Path) -> Path:
-    return weights_path.with_name(weights_path.name.removesuffix(".safetensors") + ".manifest.json")
-
+__all__ = [
+    "MANIFEST_FORMAT", "REEXPORT_FIX", "content_id", "export_weights", "half_storage_tensors",
+    "load_stored_state", "load_weights", "manifest_path_for", "read_manifest", "round_to_storage",
+    "verify_file",
+]
 
 def export_weights(
     weights_path: str | Path,
@@ -69,74 +76,12 @@ def export_weights(
     return mpath
 
 
-def read_manifest(manifest_path: str | Path) -> dict[str, Any]:
-    mpath = Path(manifest_path)
-    if not mpath.is_file():
-        raise WeightsError(mpath, "manifest file is missing", REEXPORT_FIX)
-    try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WeightsError(mpath, f"manifest is not valid JSON ({exc})", REEXPORT_FIX) from exc
-    if not isinstance(manifest, dict):
-        raise WeightsError(mpath, "manifest must be a JSON object", REEXPORT_FIX)
-    for key in ("format_version", "model", "model_version", "file", "sha256", "bytes", "tensors"):
-        if key not in manifest:
-            raise WeightsError(mpath, f"manifest lacks the field '{key}'", REEXPORT_FIX)
-    if manifest["format_version"] != MANIFEST_FORMAT:
-        raise WeightsError(
-            mpath,
-            f"manifest format version {manifest['format_version']!r} is not the supported {MANIFEST_FORMAT}",
-            REEXPORT_FIX,
-        )
-    return manifest
-
-
-def verify_file(manifest_path: str | Path) -> tuple[dict[str, Any], bytes]:
-    """Check size and sha256 of the tensor file against its manifest; return (manifest, bytes)."""
-    mpath = Path(manifest_path)
-    manifest = read_manifest(mpath)
-    name = str(manifest["file"])
-    if not name or name in {".", ".."} or "/" in name or "\\" in name or Path(name).name != name:
-        raise WeightsError(mpath, "manifest names a weights file outside its own folder", REEXPORT_FIX)
-    wpath = mpath.with_name(name)
-    if not wpath.is_file():
-        raise WeightsError(wpath, "weights file is missing", REEXPORT_FIX)
-    blob = wpath.read_bytes()
-    if len(blob) != manifest["bytes"]:
-        raise WeightsError(
-            wpath, f"weights file is {len(blob)} bytes, manifest says {manifest['bytes']} (truncated or replaced)", REEXPORT_FIX
-        )
-    digest = hashlib.sha256(blob).hexdigest()
-    if digest != manifest["sha256"]:
-        raise WeightsError(wpath, f"sha256 {digest[:12]}… does not match the manifest's {str(manifest['sha256'])[:12]}… (file was modified)", REEXPORT_FIX)
-    return manifest, blob
-
-
 def load_weights(
     manifest_path: str | Path, *, model: str, model_version: int
 ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-    """Verify and load; refuses the wrong model, the wrong version or mismatched shapes."""
-    mpath = Path(manifest_path)
-    manifest, blob = verify_file(mpath)
-    if manifest["model"] != model:
-        raise WeightsError(mpath, f"holds weights for '{manifest['model']}', not '{model}'", REEXPORT_FIX)
-    if manifest["model_version"] != model_version:
-        raise WeightsError(
-            mpath,
-            f"weights are version {manifest['model_version']}, this moodrig expects {model_version}",
-            REEXPORT_FIX,
-        )
-    try:
-        tensors = st_load(blob)
-    except Exception as exc:  # safetensors raises its own error types
-        raise WeightsError(mpath, f"tensor file cannot be parsed ({exc})", REEXPORT_FIX) from exc
-    declared = manifest["tensors"]
-    if set(declared) != set(tensors):
-        raise WeightsError(mpath, "tensor names differ from the manifest", REEXPORT_FIX)
-    for name, tensor in tensors.items():
-        if list(tensor.shape) != list(declared[name]["shape"]):
-            raise WeightsError(mpath, f"tensor '{name}' has shape {list(tensor.shape)}, manifest says {declared[name]['shape']}", REEXPORT_FIX)
-    return tensors, manifest
+    """Verify and load as torch tensors; refuses the wrong model, the wrong version or
+    mismatched shapes (``manifest.load_verified``)."""
+    return load_verified(manifest_path, model=model, model_version=model_version, parse=st_load)
 
 
 def half_storage_tensors(module: torch.nn.Module, dtype: torch.dtype = torch.float16) -> dict[str, torch.Tensor]:

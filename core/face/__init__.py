@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from ..errors import InputError
 from .analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult
 from .io import ReadLimits, ReadStats, as_rgb8, read_image
-from .models import torch_threads
+from .netspec import engine_threads
 from .overlay import draw_overlay
 from .video import VideoConfig, analyze_video
 
@@ -61,7 +61,7 @@ def analyze_image(
         image = as_rgb8(path_or_array)
         source = None
     cfg = config or AnalyzerConfig()
-    with torch_threads(cfg.threads):
+    with engine_threads(cfg.engine, cfg.threads):
         result = _analyzer(cfg).analyze(image)
     if result is None:
         raise InputError(source, "no face found in the image")

@@ -26,6 +26,7 @@ from .detector import DetectorConfig, FaceDetector
 from .expressions import analyse_landmarks
 from .lbp import LbpConfig, features
 from .mesh import FaceMesh, MeshResult
+from .netspec import Engine
 from .roi import Roi, crop, roi_from_box, roi_from_landmarks, rotation_from
 
 VIEW_LBP = LbpConfig(size=96, grid=6)
@@ -52,6 +53,9 @@ class AnalyzerConfig:
     """Photos: second Face Mesh pass on the crop its own landmarks define."""
     jit: bool = True
     """Use TorchScript-traced networks (same numbers, faster)."""
+    engine: Engine = "torch"
+    """What runs the networks: "torch" (fastest per frame) or "numpy" (no torch import: a
+    one-off photo starts in a fraction of the time; ``numpy_net.py``)."""
     threads: int | None = 1
     """Torch CPU threads while analysing (restored afterwards); None leaves the setting alone."""
     person_baseline: BaselineConfig | None = None
@@ -121,8 +125,8 @@ class FaceAnalyzer:
 
     def __init__(self, config: AnalyzerConfig = AnalyzerConfig(), calibration: calib.Calibration | None = None) -> None:
         self.config = config
-        self.detector = FaceDetector(config.detector, jit=config.jit)
-        self.mesh = FaceMesh(jit=config.jit)
+        self.detector = FaceDetector(config.detector, jit=config.jit, engine=config.engine)
+        self.mesh = FaceMesh(jit=config.jit, engine=config.engine)
         self._cal = calibration
         self._baseline: PersonBaseline | None = None
 

@@ -10,13 +10,17 @@ Keypoints: 0 right eye, 1 left eye (the subject's), 2 nose tip, 3 mouth, 4 right
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
-import torch
 from numpy.typing import NDArray
 
-from .models import DETECTOR, cached_net, cached_traced
+from .netspec import DETECTOR, Engine
+from .numpy_net import network
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,16 @@ def letterbox(image: NDArray[np.uint8], size: int) -> tuple[NDArray[np.uint8], f
 def to_tensor(img: NDArray[np.uint8], lo: float, hi: float) -> torch.Tensor:
     """HWC uint8 RGB → (1, 3, H, W) float32 in [lo, hi], stored channels-last (the HWC bytes
     already are; the traced networks run fastest on it)."""
+    import torch
+
     t = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1).unsqueeze(0).float()
     return (t * ((hi - lo) / 255.0) + lo).contiguous(memory_format=torch.channels_last)
+
+
+def to_nhwc(img: NDArray[np.uint8], lo: float, hi: float) -> NDArray[np.float32]:
+    """:func:`to_tensor`'s values as a (1, H, W, 3) float32 array (the numpy engine's input)."""
+    x = np.asarray(img, dtype=np.float32)[None] * np.float32((hi - lo) / 255.0)
+    return np.asarray(x + np.float32(lo), dtype=np.float32)
 
 
 def decode(regressors: NDArray[np.float32], logits: NDArray[np.float32], min_score: float) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
@@ -123,12 +135,15 @@ def weighted_nms(dets: NDArray[np.float32], scores: NDArray[np.float32], iou: fl
 class FaceDetector:
     """Finds faces in an RGB image. Not thread-safe (one per worker)."""
 
-    def __init__(self, config: DetectorConfig = DetectorConfig(), *, jit: bool = True) -> None:
+    def __init__(self, config: DetectorConfig = DetectorConfig(), *, jit: bool = True, engine: Engine = "torch") -> None:
         self.config = config
-        self.net: torch.nn.Module = cached_traced(DETECTOR) if jit else cached_net(DETECTOR)
+        self.engine = engine
+        self.net: Any = network(DETECTOR, engine, jit)
 
     def raw(self, x: torch.Tensor) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Network outputs for a (1,3,128,128) tensor in [-1,1]: regressors (896,16), logits (896,)."""
+        import torch
+
         with torch.inference_mode():
             reg, cls = self.net(x)
         return reg[0].numpy(), cls[0, :, 0].numpy()
@@ -137,7 +152,11 @@ class FaceDetector:
         """Faces in ``image`` (HWC uint8 RGB), best first."""
         size = DETECTOR.input_size
         boxed, scale, px, py = letterbox(image, size)
-        reg, logits = self.raw(to_tensor(boxed, *DETECTOR.input_range))
+        if self.engine == "numpy":
+            reg_n, cls_n = self.net(to_nhwc(boxed, *DETECTOR.input_range))
+            reg, logits = reg_n[0], cls_n[0, :, 0]
+        else:
+            reg, logits = self.raw(to_tensor(boxed, *DETECTOR.input_range))
         dets, scores = decode(reg, logits, self.config.min_score)
         out: list[Detection] = []
         for d, s in weighted_nms(dets, scores, self.config.nms_iou):

@@ -10,14 +10,18 @@ same factor. Topology: MediaPipe's canonical face mesh (e.g. 33/263 outer eye co
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from numpy.typing import NDArray
 
-from .detector import to_tensor
-from .models import MESH, cached_net, cached_traced
+from .detector import to_nhwc, to_tensor
+from .netspec import MESH, Engine
+from .numpy_net import network
 from .roi import Roi, crop, invert_affine
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(frozen=True)
@@ -35,11 +39,14 @@ class MeshResult:
 class FaceMesh:
     """Runs Face Mesh on image crops. Not thread-safe (one per worker)."""
 
-    def __init__(self, *, jit: bool = True) -> None:
-        self.net: torch.nn.Module = cached_traced(MESH) if jit else cached_net(MESH)
+    def __init__(self, *, jit: bool = True, engine: Engine = "torch") -> None:
+        self.engine = engine
+        self.net: Any = network(MESH, engine, jit)
 
     def raw(self, x: torch.Tensor) -> tuple[NDArray[np.float32], float]:
         """(N,3,192,192) in [0,1] → landmarks (N, 468, 3) in crop px, logits of the first."""
+        import torch
+
         with torch.inference_mode():
             lm, logit = self.net(x)
         return lm.reshape(lm.shape[0], 468, 3).numpy(), float(logit.reshape(-1)[0])
@@ -47,7 +54,11 @@ class FaceMesh:
     def run(self, image: NDArray[np.uint8], roi: Roi) -> MeshResult:
         size = MESH.input_size
         patch, m = crop(image, roi, size)
-        lm, logit = self.raw(to_tensor(patch, *MESH.input_range))
+        if self.engine == "numpy":
+            out_lm, out_logit = self.net(to_nhwc(patch, *MESH.input_range))
+            lm, logit = out_lm.reshape(-1, 468, 3), float(out_logit.reshape(-1)[0])
+        else:
+            lm, logit = self.raw(to_tensor(patch, *MESH.input_range))
         pts = lm[0].astype(np.float64)
         inv = invert_affine(m)
         xy = pts[:, :2] @ inv[:, :2].T + inv[:, 2]

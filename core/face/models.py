@@ -2,6 +2,8 @@
 
 Weights are verified (size + sha256) by :func:`moodrig.core.weights.load_weights` before
 use; a module is built once per process and cached. Torch threads are left to the caller.
+Where the weights are and what each network expects: ``netspec.py`` (no torch); the same
+networks run without torch: ``numpy_net.py``.
 """
 
 from __future__ import annotations
@@ -11,54 +13,18 @@ import copy
 import functools
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from ..paths import weights_dir
 from ..weights import load_weights
+from .netspec import DETECTOR, MESH, ModelSpec, manifest_path
 from .tflite_net import TfliteNet, build
 
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """One converted network."""
-
-    name: str
-    """File stem under ``weights/face/``."""
-    model: str
-    """Model name recorded in (and checked against) the manifest."""
-    version: int
-    """Manifest model version this code expects."""
-    wheel_member: str
-    """Path of the ``.tflite`` inside the mediapipe wheel."""
-    input_size: int
-    """Square input side in pixels."""
-    input_range: tuple[float, float]
-    """Value range the network expects for RGB input (MediaPipe's graph settings)."""
-
-
-DETECTOR = ModelSpec(
-    name="face_detector",
-    model="mediapipe_face_detection_short_range",
-    version=1,
-    wheel_member="mediapipe/modules/face_detection/face_detection_short_range.tflite",
-    input_size=128,
-    input_range=(-1.0, 1.0),
-)
-MESH = ModelSpec(
-    name="face_mesh",
-    model="mediapipe_face_landmark",
-    version=1,
-    wheel_member="mediapipe/modules/face_landmark/face_landmark.tflite",
-    input_size=192,
-    input_range=(0.0, 1.0),
-)
-
-
-def manifest_path(spec: ModelSpec, folder: Path | None = None) -> Path:
-    return (folder or weights_dir() / "face") / f"{spec.name}.manifest.json"
+__all__ = [
+    "DETECTOR", "MESH", "ModelSpec", "cached_net", "cached_traced", "load_net", "manifest_path",
+    "torch_threads", "traced",
+]
 
 
 def load_net(spec: ModelSpec, folder: Path | None = None) -> TfliteNet:

@@ -1,0 +1,186 @@
+"""A converted MediaPipe network run with numpy alone: a photo analysed without loading torch.
+
+``import torch`` alone costs about 1.4 s of CPU, and tracing the two networks about 0.9 s
+more: three times the whole analysis of a photo. :class:`NumpyNet` runs the same layer list
+(the architecture in the weights manifest, ``tflite_net.py``) on NHWC float32 arrays, TFLite's
+own layout, so nothing is transposed: 1×1 convolutions are one matrix product, depthwise
+3×3 convolutions nine shifted multiply-adds, the strided dense first layer an im2col product.
+The numbers equal the torch reference within float rounding (tested); per call it is slower
+than the traced torch network, so videos keep torch and one-off photos use this
+(``AnalyzerConfig.engine``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..manifest import load_weights_numpy
+from .netspec import Engine, ModelSpec, manifest_path
+
+F32 = NDArray[np.float32]
+
+
+def same_pads(size: int, kernel: int, stride: int) -> tuple[int, int]:
+    """TFLite SAME padding (before, after) for one spatial axis."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + kernel - size, 0)
+    return total // 2, total - total // 2
+
+
+def _pads(spec: Mapping[str, Any]) -> tuple[int, int, int, int]:
+    kh, kw = (int(v) for v in spec["kernel"])
+    h, w = (int(v) for v in spec["in_hw"])
+    if spec["padding"] != "same":
+        return 0, 0, 0, 0
+    stride = int(spec["stride"])
+    return (*same_pads(h, kh, stride), *same_pads(w, kw, stride))
+
+
+class _Conv:
+    def __init__(self, spec: Mapping[str, Any], weight: F32, bias: F32) -> None:
+        self.kh, self.kw = (int(v) for v in spec["kernel"])
+        self.stride = int(spec["stride"])
+        self.pads = _pads(spec)
+        self.depthwise = int(spec["groups"]) > 1
+        self.relu = spec.get("act", "none") == "relu"
+        self.bias = bias.astype(np.float32)
+        if self.depthwise:  # (C, 1, kh, kw) -> (kh, kw, C)
+            self.w = np.ascontiguousarray(weight[:, 0].transpose(1, 2, 0), dtype=np.float32)
+        else:  # (Cout, Cin, kh, kw) -> (kh * kw * Cin, Cout), im2col order
+            self.w = np.ascontiguousarray(weight.transpose(2, 3, 1, 0).reshape(-1, weight.shape[0]), dtype=np.float32)
+
+    def __call__(self, x: F32) -> F32:
+        pt, pb, pl, pr = self.pads
+        if any(self.pads):
+            x = np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0)))
+        n, h, w, c = x.shape
+        s = self.stride
+        oh, ow = (h - self.kh) // s + 1, (w - self.kw) // s + 1
+        if self.depthwise:
+            y = np.empty((n, oh, ow, c), dtype=np.float32)
+            y[:] = self.bias
+            tmp = np.empty_like(y)
+            for i in range(self.kh):
+                for j in range(self.kw):
+                    win = x[:, i : i + s * (oh - 1) + 1 : s, j : j + s * (ow - 1) + 1 : s]
+                    np.multiply(win, self.w[i, j], out=tmp)
+                    y += tmp
+        elif self.kh == 1 and self.kw == 1 and s == 1:
+            y = (x.reshape(-1, c) @ self.w).reshape(n, oh, ow, -1)
+            y += self.bias
+        else:
+            cols = np.empty((n, oh, ow, self.kh, self.kw, c), dtype=np.float32)
+            for i in range(self.kh):
+                for j in range(self.kw):
+                    cols[:, :, :, i, j] = x[:, i : i + s * (oh - 1) + 1 : s, j : j + s * (ow - 1) + 1 : s]
+            y = (cols.reshape(n * oh * ow, -1) @ self.w).reshape(n, oh, ow, -1)
+            y += self.bias
+        return np.maximum(y, 0, out=y) if self.relu else y
+
+
+def _maxpool(x: F32, spec: Mapping[str, Any]) -> F32:
+    kh, kw = (int(v) for v in spec["kernel"])
+    stride = int(spec["stride"])
+    pt, pb, pl, pr = _pads(spec)
+    if (kh, kw) != (stride, stride) or any((pt, pb, pl, pr)) or x.shape[1] % kh or x.shape[2] % kw:
+        raise ValueError(f"layer {spec['name']}: only non-overlapping max pooling without padding is supported")
+    n, h, w, c = x.shape
+    out: F32 = x.reshape(n, h // kh, kh, w // kw, kw, c).max(axis=(2, 4))
+    return out
+
+
+class NumpyNet:
+    """Runs a converted layer list. ``net(x)``: x is (N, H, W, C) float32; outputs are in the
+    TFLite output shapes (as :class:`~.tflite_net.TfliteNet` returns them)."""
+
+    def __init__(self, architecture: Mapping[str, Any], tensors: Mapping[str, NDArray[np.floating[Any]]]) -> None:
+        self.input_id = int(architecture["input"])
+        self.output_ids = [int(v) for v in architecture["outputs"]]
+        self.output_shapes = [[int(v) for v in s] for s in architecture["output_shapes"]]
+        self.plan: list[tuple[str, list[int], int, Any]] = []
+        used: set[str] = set()
+
+        def t(name: str) -> F32:
+            used.add(name)
+            return np.asarray(tensors[name], dtype=np.float32)
+
+        for spec in architecture["layers"]:
+            op, name = str(spec["op"]), str(spec["name"])
+            ins, out = [int(v) for v in spec["in"]], int(spec["out"])
+            arg: Any = None
+            if op == "conv":
+                arg = _Conv(spec, t(f"{name}.weight"), t(f"{name}.bias"))
+            elif op == "prelu":
+                arg = t(f"{name}.weight")
+            elif op == "maxpool":
+                arg = spec
+            elif op == "add":
+                arg = spec.get("act", "none") == "relu"
+            elif op == "pad":
+                p = [(int(a), int(b)) for a, b in spec["pads"]]
+                if p[0] != (0, 0):
+                    raise ValueError(f"layer {name}: padding the batch axis is not supported")
+                arg = p
+            elif op == "reshape":
+                arg = [int(v) for v in spec["shape"]]
+            elif op == "concat":
+                arg = int(spec["axis"])
+            elif op != "relu":
+                raise ValueError(f"layer {name}: unknown op '{op}'")
+            self.plan.append((op, ins, out, arg))
+        if used != set(tensors):
+            raise ValueError(f"tensors not used by the architecture: {sorted(set(tensors) - used)[:3]}")
+
+    def __call__(self, x: F32) -> tuple[F32, ...]:
+        env: dict[int, F32] = {self.input_id: np.asarray(x, dtype=np.float32)}
+        for op, ins, out, arg in self.plan:
+            a = env[ins[0]]
+            if op == "conv":
+                y = arg(a)
+            elif op == "prelu":
+                y = np.where(a > 0, a, a * arg)
+            elif op == "relu":
+                y = np.maximum(a, 0)
+            elif op == "maxpool":
+                y = _maxpool(a, arg)
+            elif op == "add":
+                y = a + env[ins[1]]
+                if arg:
+                    np.maximum(y, 0, out=y)
+            elif op == "pad":
+                y = np.pad(a, arg)
+            elif op == "reshape":
+                y = a.reshape(arg)
+            else:  # concat
+                y = np.concatenate([env[i] for i in ins], axis=arg)
+            env[out] = y
+        return tuple(
+            env[oid].reshape([env[oid].shape[0], *shape[1:]])
+            for oid, shape in zip(self.output_ids, self.output_shapes, strict=True)
+        )
+
+
+def load_numpy_net(spec: ModelSpec) -> NumpyNet:
+    """Verified load (size, sha256, shapes; ``WeightsError`` with a fix on any problem)."""
+    tensors, manifest = load_weights_numpy(manifest_path(spec), model=spec.model, model_version=spec.version)
+    return NumpyNet(manifest["architecture"], tensors)
+
+
+@functools.lru_cache(maxsize=4)
+def cached_numpy_net(spec: ModelSpec) -> NumpyNet:
+    return load_numpy_net(spec)
+
+
+def network(spec: ModelSpec, engine: Engine, jit: bool = True) -> Any:
+    """The cached network of ``spec`` for ``engine``: :class:`NumpyNet`, or the torch module
+    (traced and frozen when ``jit``; torch is imported only here)."""
+    if engine == "numpy":
+        return cached_numpy_net(spec)
+    from .models import cached_net, cached_traced
+
+    return cached_traced(spec) if jit else cached_net(spec)
