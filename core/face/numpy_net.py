@@ -154,8 +154,8 @@ class NumpyNet:
                     np.maximum(y, 0, out=y)
             elif op == "pad":
                 y = np.pad(a, arg)
-            elif op == "reshape":
-                y = a.reshape(arg)
+            elif op == "reshape":  # TFLite shapes say batch 1; any batch runs
+                y = a.reshape([a.shape[0], *arg[1:]])
             else:  # concat
                 y = np.concatenate([env[i] for i in ins], axis=arg)
             env[out] = y
