@@ -6,7 +6,7 @@ and the table bench/RESULTS.md.
     python tests/bench/run_all.py --only amee bpfa    # re-run some sections, keep the others
     python tests/bench/run_all.py --render            # only rebuild RESULTS.md from results.json
 
-Sections: face, cascade, amee, bpfa, keyframes, shapekeys, e2e, scaling, batch. Each section is
+Sections: face, cascade, amee, bpfa, keyframes, shapekeys, e2e, scaling, batch, coldstart. Each section is
 stored with the time it ran, its settings, the load average and the training processes seen on the machine,
 so a table merged from several runs says when and under what load every figure was taken.
 """
@@ -29,17 +29,19 @@ OUT_MD = REPO / "bench" / "RESULTS.md"
 MP_VENV = REPO / ".venv-bench-mp"
 MP_PY = MP_VENV / "bin" / "python"
 SECTIONS = ["face", "cascade", "amee", "bpfa", "keyframes", "shapekeys", "profile", "e2e",
-            "scaling", "batch"]
+            "scaling", "batch", "coldstart"]
 
 SETTINGS = {
     "full": {"face_frames": 240, "face_repeats": 5, "cascade_frames": 96, "cascade_repeats": 5, "amee_repeats": 7,
              "bpfa_repeats": 7, "bpfa_steps": 200_000, "kf_repeats": 5, "kf_insert_repeats": 3,
              "sk_repeats": 5, "sk_insert_repeats": 3, "e2e_repeats": 3, "scaling": [[60, 1], [300, 1]],
-             "profile_frames": 48, "batch": {"jobs": 8, "seconds": 10, "texture": 512, "repeats": 1}},
+             "profile_frames": 48, "batch": {"jobs": 8, "seconds": 10, "texture": 512, "repeats": 1},
+             "coldstart_repeats": 7},
     "quick": {"face_frames": 24, "face_repeats": 2, "cascade_frames": 12, "cascade_repeats": 2, "amee_repeats": 1,
               "bpfa_repeats": 2, "bpfa_steps": 20_000, "kf_repeats": 2, "kf_insert_repeats": 1,
               "sk_repeats": 2, "sk_insert_repeats": 1, "e2e_repeats": 1, "scaling": [[10, 1]], "profile_frames": 12,
-              "batch": {"jobs": 4, "seconds": 2, "texture": 64, "repeats": 1}},
+              "batch": {"jobs": 4, "seconds": 2, "texture": 64, "repeats": 1},
+              "coldstart_repeats": 2},
 }
 
 
@@ -150,9 +152,14 @@ def section_batch(s: dict[str, Any]) -> dict[str, Any]:
                        "--texture", str(b["texture"]), "--repeats", str(b["repeats"])], timeout=4 * 3600)
 
 
+def section_coldstart(s: dict[str, Any]) -> dict[str, Any]:
+    """One photo from a fresh process: ``python -m moodrig.core.face analyze photo.jpg``."""
+    return run_worker(["tests/bench/bench_coldstart.py", "--repeats", str(s["coldstart_repeats"])])
+
+
 RUNNERS = {"profile": section_profile, "face": section_face, "cascade": section_cascade, "amee": section_amee, "bpfa": section_bpfa,
            "keyframes": section_keyframes, "shapekeys": section_shapekeys, "e2e": section_e2e,
-           "scaling": section_scaling, "batch": section_batch}
+           "scaling": section_scaling, "batch": section_batch, "coldstart": section_coldstart}
 
 
 def main() -> None:
