@@ -184,9 +184,8 @@ def analyze_clip(args: argparse.Namespace, path: Path, kind: str) -> int:
     from .video import FrameRecord, VideoConfig, analyze_video, frame_at, smile_states
 
     engine: Engine = "torch" if args.engine == "auto" else args.engine
-    acfg = AnalyzerConfig(threads=args.threads, engine=engine,
-                          person_baseline=BaselineConfig() if args.person_baseline else None)
-    vcfg = VideoConfig(analyzer=acfg)
+    vcfg = VideoConfig(analyzer=AnalyzerConfig(threads=args.threads, engine=engine),
+                       person_baseline=BaselineConfig() if args.person_baseline else None)
     first: list[FrameRecord] = []
     views: list[str | None] = []
     reading: list[ReadStats] = []

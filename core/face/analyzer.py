@@ -5,9 +5,9 @@ rotated crop, then reads it again from the crop its own landmarks define (MediaP
 tracking ROI), which centres and levels the face. Video: the previous frame's landmarks give
 the next crop, so the detector only runs when tracking is lost (face presence below
 ``min_presence``), as MediaPipe's Face Mesh graph does. The smile score reads the image as well as the landmarks (mouth-region
-appearance, ``smile.py``). With ``AnalyzerConfig.person_baseline`` set, :meth:`FaceAnalyzer.track`
-makes the parameters relative to the tracked person's own neutral, learnt over the clip
-(``baseline.py``); photos (:meth:`FaceAnalyzer.analyze`) always use the population neutral.
+appearance, ``smile.py``). Values are read against the population's neutral; a video can be
+read against the person's own (``baseline.py``, applied by ``video.py`` from each result's
+``raw`` measures and scores).
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from numpy.typing import NDArray
 
 from ..expression import HeadPose
 from . import calibration as calib
-from .baseline import BaselineConfig, PersonBaseline
 from .cascade import CascadeConfig, detect_faces
 from .detector import DetectorConfig, FaceDetector
-from .expressions import analyse_landmarks
+from .expressions import FaceExpression, analyse_landmarks
 from .lbp import LbpConfig, features
 from .mesh import FaceMesh, MeshResult
 from .netspec import Engine
@@ -58,9 +57,6 @@ class AnalyzerConfig:
     one-off photo starts in a fraction of the time; ``numpy_net.py``)."""
     threads: int | None = 1
     """Torch CPU threads while analysing (restored afterwards); None leaves the setting alone."""
-    person_baseline: BaselineConfig | None = None
-    """Video (``track``): learn the person's own neutral over the clip and make the parameters
-    relative to it (``baseline.py``). None (default): the population neutral, as for photos."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +79,9 @@ class FaceResult:
     """Crop the landmarks were read from (also the next frame's tracking crop seed)."""
     detected_by: str
     """"blazeface", "cascade" or "tracking"."""
+    raw: FaceExpression | None = None
+    """The raw measures and smile scores the values came from (a video's person baseline
+    reads them again against the person's own neutral)."""
 
 
 def nearest_view(yaw: float) -> str:
@@ -119,34 +118,19 @@ def resolve_view(
 
 
 class FaceAnalyzer:
-    """Stateless per call except for the loaded networks and, with ``person_baseline``, the
-    tracked person's running neutral (one clip per analyser, or :meth:`reset_baseline`); one
-    per thread."""
+    """Stateless per call except for the loaded networks; one per thread."""
 
     def __init__(self, config: AnalyzerConfig = AnalyzerConfig(), calibration: calib.Calibration | None = None) -> None:
         self.config = config
         self.detector = FaceDetector(config.detector, jit=config.jit, engine=config.engine)
         self.mesh = FaceMesh(jit=config.jit, engine=config.engine)
         self._cal = calibration
-        self._baseline: PersonBaseline | None = None
 
     @property
     def calibration(self) -> calib.Calibration:
         if self._cal is None:
             self._cal = calib.cached()
         return self._cal
-
-    @property
-    def baseline(self) -> PersonBaseline | None:
-        """The running per-person neutral ``track`` uses (None unless configured)."""
-        if self._baseline is None and self.config.person_baseline is not None:
-            self._baseline = PersonBaseline(self.calibration, self.config.person_baseline)
-        return self._baseline
-
-    def reset_baseline(self) -> None:
-        """Start a new person's neutral (next clip)."""
-        if self._baseline is not None:
-            self._baseline.reset()
 
     # -------------------------------------------------------------- landmarks
     def candidate_rois(self, image: NDArray[np.uint8]) -> list[tuple[Roi, str]]:
@@ -189,14 +173,14 @@ class FaceAnalyzer:
         """LBP block histograms of the square landmark-box crop (the view classifier's input)."""
         return face_lbp(image, landmarks)
 
-    def describe(self, image: NDArray[np.uint8], mesh: MeshResult, how: str, baseline: PersonBaseline | None = None) -> FaceResult:
-        fe = analyse_landmarks(mesh.landmarks, self.calibration, image, baseline)
+    def describe(self, image: NDArray[np.uint8], mesh: MeshResult, how: str) -> FaceResult:
+        fe = analyse_landmarks(mesh.landmarks, self.calibration, image)
         head, view = resolve_view(fe.head, mesh.score, lambda: self.view_features(image, mesh.landmarks), self.calibration, self.config)
         xy = mesh.landmarks[:, :2]
         box = (float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max()))
         return FaceResult(
             landmarks=mesh.landmarks, box=box, score=mesh.score, expression=fe.expression, head=head,
-            view=view, roi=mesh.roi, detected_by=how,
+            view=view, roi=mesh.roi, detected_by=how, raw=fe,
         )
 
     def analyze(self, image: NDArray[np.uint8]) -> FaceResult | None:
@@ -206,10 +190,9 @@ class FaceAnalyzer:
 
     def track(self, image: NDArray[np.uint8], previous: FaceResult | None) -> FaceResult | None:
         """Video step: follow ``previous`` (one Face Mesh call), re-detect when lost."""
-        baseline = self.baseline
         if previous is not None:
             res = self.mesh.run(image, roi_from_landmarks(previous.landmarks))
             if res.score >= self.config.min_presence:
-                return self.describe(image, res, "tracking", baseline)
+                return self.describe(image, res, "tracking")
         found = self.locate(image)
-        return None if found is None else self.describe(image, *found, baseline=baseline)
+        return None if found is None else self.describe(image, *found)
