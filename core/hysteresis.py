@@ -14,7 +14,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 
-def schmitt(signal: NDArray[np.floating[Any]], on: float, off: float, valid: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
+def schmitt(
+    signal: NDArray[np.floating[Any]], on: float, off: float, valid: NDArray[np.bool_] | None = None
+) -> NDArray[np.bool_]:
     """Hysteresis: True from a frame ≥ ``on`` until a frame ≤ ``off``; invalid frames hold."""
     if not off < on:
         raise ValueError(f"hysteresis needs off < on, got off={off}, on={on}")
@@ -41,7 +43,8 @@ def runs(state: NDArray[np.bool_]) -> list[tuple[int, int]]:
 
 
 def debounce(state: NDArray[np.bool_], min_on: int, min_off: int) -> NDArray[np.bool_]:
-    """Bridge interior off-gaps shorter than ``min_off`` frames, then drop on-runs shorter than ``min_on``."""
+    """Bridge interior off-gaps shorter than ``min_off`` frames, then drop on-runs shorter
+    than ``min_on``."""
     s = state.copy()
     on_runs = runs(s)
     for (_, e0), (s1, _) in itertools.pairwise(on_runs):

@@ -43,7 +43,8 @@ def read_manifest(manifest_path: str | Path) -> dict[str, Any]:
     if manifest["format_version"] != MANIFEST_FORMAT:
         raise WeightsError(
             mpath,
-            f"manifest format version {manifest['format_version']!r} is not the supported {MANIFEST_FORMAT}",
+            f"manifest format version {manifest['format_version']!r} is not the supported "
+            f"{MANIFEST_FORMAT}",
             REEXPORT_FIX,
         )
     return manifest
@@ -55,34 +56,51 @@ def verify_file(manifest_path: str | Path) -> tuple[dict[str, Any], bytes]:
     manifest = read_manifest(mpath)
     name = str(manifest["file"])
     if not name or name in {".", ".."} or "/" in name or "\\" in name or Path(name).name != name:
-        raise WeightsError(mpath, "manifest names a weights file outside its own folder", REEXPORT_FIX)
+        raise WeightsError(
+            mpath, "manifest names a weights file outside its own folder", REEXPORT_FIX
+        )
     wpath = mpath.with_name(name)
     if not wpath.is_file():
         raise WeightsError(wpath, "weights file is missing", REEXPORT_FIX)
     blob = wpath.read_bytes()
     if len(blob) != manifest["bytes"]:
         raise WeightsError(
-            wpath, f"weights file is {len(blob)} bytes, manifest says {manifest['bytes']} (truncated or replaced)", REEXPORT_FIX
+            wpath,
+            f"weights file is {len(blob)} bytes, manifest says {manifest['bytes']} "
+            "(truncated or replaced)",
+            REEXPORT_FIX,
         )
     digest = hashlib.sha256(blob).hexdigest()
     if digest != manifest["sha256"]:
-        raise WeightsError(wpath, f"sha256 {digest[:12]}… does not match the manifest's {str(manifest['sha256'])[:12]}… (file was modified)", REEXPORT_FIX)
+        raise WeightsError(
+            wpath,
+            f"sha256 {digest[:12]}… does not match the manifest's {str(manifest['sha256'])[:12]}… "
+            "(file was modified)",
+            REEXPORT_FIX,
+        )
     return manifest, blob
 
 
 def load_verified(
-    manifest_path: str | Path, *, model: str, model_version: int, parse: Callable[[bytes], Mapping[str, T]]
+    manifest_path: str | Path,
+    *,
+    model: str,
+    model_version: int,
+    parse: Callable[[bytes], Mapping[str, T]],
 ) -> tuple[dict[str, T], dict[str, Any]]:
     """Verify the file, then parse it with ``parse`` (safetensors' torch or numpy loader);
     refuses the wrong model, the wrong version, other tensor names or mismatched shapes."""
     mpath = Path(manifest_path)
     manifest, blob = verify_file(mpath)
     if manifest["model"] != model:
-        raise WeightsError(mpath, f"holds weights for '{manifest['model']}', not '{model}'", REEXPORT_FIX)
+        raise WeightsError(
+            mpath, f"holds weights for '{manifest['model']}', not '{model}'", REEXPORT_FIX
+        )
     if manifest["model_version"] != model_version:
         raise WeightsError(
             mpath,
-            f"weights are version {manifest['model_version']}, this moodrig expects {model_version}",
+            f"weights are version {manifest['model_version']}, "
+            f"this moodrig expects {model_version}",
             REEXPORT_FIX,
         )
     try:
@@ -95,7 +113,11 @@ def load_verified(
     for name, tensor in tensors.items():
         shape = list(getattr(tensor, "shape", ()))
         if shape != list(declared[name]["shape"]):
-            raise WeightsError(mpath, f"tensor '{name}' has shape {shape}, manifest says {declared[name]['shape']}", REEXPORT_FIX)
+            raise WeightsError(
+                mpath,
+                f"tensor '{name}' has shape {shape}, manifest says {declared[name]['shape']}",
+                REEXPORT_FIX,
+            )
     return tensors, manifest
 
 

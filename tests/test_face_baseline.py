@@ -17,12 +17,19 @@ ZN, ZS = CAL.smile_anchor
 SD = CAL.smile_neutral_sd
 
 
-def _clip(z: list[float], yaw: float | list[float] = 0.0, shot: list[int] | None = None) -> tuple[np.ndarray, ...]:
+def _clip(
+    z: list[float], yaw: float | list[float] = 0.0, shot: list[int] | None = None
+) -> tuple[np.ndarray, ...]:
     n = len(z)
     m = np.tile(CAL.neutral, (n, 1))
     y = np.full(n, yaw, dtype=np.float64) if np.isscalar(yaw) else np.asarray(yaw, dtype=np.float64)
-    return (np.asarray(z, dtype=np.float64), m, y, np.ones(n, dtype=bool),
-            np.zeros(n, dtype=np.int64) if shot is None else np.asarray(shot, dtype=np.int64))
+    return (
+        np.asarray(z, dtype=np.float64),
+        m,
+        y,
+        np.ones(n, dtype=bool),
+        np.zeros(n, dtype=np.int64) if shot is None else np.asarray(shot, dtype=np.int64),
+    )
 
 
 def _values(z: list[float], **kw: object) -> np.ndarray:
@@ -61,12 +68,18 @@ def test_a_rest_must_be_held() -> None:
 
 def test_each_view_and_each_shot_learn_their_own() -> None:
     rest, faint = ZN - 0.5 * SD, ZN + 0.9 * (ZS - ZN) / 2
-    # rest only seen in front; the same faint score in the right 3/4 view keeps the population's reading
-    zz, m, y, ok, sh = _clip([rest] * 30 + [faint] * 20 + [faint] * 20, yaw=[0.0] * 50 + [45.0] * 20)
+    # rest only seen in front: the right 3/4 view keeps the population's reading, moved by
+    # view_transfer of the front's offset
+    zz, m, y, ok, sh = _clip(
+        [rest] * 30 + [faint] * 20 + [faint] * 20, yaw=[0.0] * 50 + [45.0] * 20
+    )
     pn = person_neutral(zz, m, y, ok, sh, CAL)
     v = pn.smile(zz)
     assert (pn.weight[:50] > 0.8).all() and (pn.weight[50:] == 0).all()
-    assert (v[30:50] > 0.5).all() and np.allclose(v[50:], smile_value(faint, CAL.smile_anchor))
+    moved = BaselineConfig().view_transfer * (rest - ZN)
+    assert (v[30:50] > 0.5).all()
+    assert np.allclose(v[50:], smile_value(faint - moved, CAL.smile_anchor))
+    assert np.allclose(pn.neutral[50:], CAL.neutral)  # the measures' offsets are 0 here
     # the same in two shots of one view: the second shot learns nothing from the first
     zz, m, y, ok, sh = _clip([rest] * 30 + [faint] * 20, shot=[0] * 30 + [1] * 20)
     assert (person_neutral(zz, m, y, ok, sh, CAL).weight[30:] == 0).all()
@@ -77,18 +90,29 @@ def test_the_learnt_offsets_are_bounded_and_invalid_frames_ignored() -> None:
     m[:, 5:7] -= 9 * CAL.neutral_sd[5:7]  # very heavy lids
     ok[::3] = False
     zz[::3] = np.nan
-    pn = person_neutral(zz, m, y, ok, sh, CAL)
-    cfg = BaselineConfig()
+    cfg = BaselineConfig(view_transfer=0.0)
+    pn = person_neutral(zz, m, y, ok, sh, CAL, cfg)
     assert pn.weight[1] == pytest.approx(20 / (20 + cfg.prior_frames))
     own = pn.smile_shift[1] / pn.weight[1] - cfg.smile_margin * (ZS - ZN)  # the neutral score used
     assert own == pytest.approx(ZN - cfg.max_shift_sd * SD, rel=1e-6)
-    assert np.allclose(pn.neutral[1, 5:7], CAL.neutral[5:7] - cfg.max_shift_sd * CAL.neutral_sd[5:7] * pn.weight[1])
+    assert np.allclose(
+        pn.neutral[1, 5:7], CAL.neutral[5:7] - cfg.max_shift_sd * CAL.neutral_sd[5:7] * pn.weight[1]
+    )
 
 
-@pytest.mark.parametrize("bad", [
-    {"smile_quantile": 0.0}, {"measure_quantiles": (0.5,) * 6}, {"prior_frames": -1.0}, {"learn_below": 0.6},
-    {"learn_after": 0}, {"passes": 0}, {"smile_margin": 1.0}, {"view_edges_deg": (20.0, -20.0)},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"smile_quantile": 0.0},
+        {"measure_quantiles": (0.5,) * 6},
+        {"prior_frames": -1.0},
+        {"learn_below": 0.6},
+        {"learn_after": 0},
+        {"passes": 0},
+        {"smile_margin": 1.0},
+        {"view_edges_deg": (20.0, -20.0)},
+    ],
+)
 def test_baseline_config_is_checked(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         BaselineConfig(**bad)  # type: ignore[arg-type]
@@ -105,16 +129,24 @@ def test_cuts_are_single_abrupt_changes() -> None:
     assert shots(np.array([*calm, 3.5, *calm]), 4.0).max() == 0  # below the level
 
 
-def _track(smile: list[float], valid: list[bool] | None = None, fps: float = 24.0) -> ExpressionTrack:
+def _track(
+    smile: list[float], valid: list[bool] | None = None, fps: float = 24.0
+) -> ExpressionTrack:
     e = np.zeros((len(smile), 8), np.float32)
     e[:, 1] = smile
-    return ExpressionTrack(fps, e, np.zeros((len(smile), 3), np.float32),
-                           np.ones(len(smile), bool) if valid is None else np.array(valid))
+    return ExpressionTrack(
+        fps,
+        e,
+        np.zeros((len(smile), 3), np.float32),
+        np.ones(len(smile), bool) if valid is None else np.array(valid),
+    )
 
 
 def test_the_decision_holds_through_noise_near_the_middle() -> None:
     rng = np.random.default_rng(0)
-    faint = list(np.clip(0.55 + 0.04 * rng.standard_normal(96), 0, 1))  # a faint smile, just above the middle
+    faint = list(
+        np.clip(0.55 + 0.04 * rng.standard_normal(96), 0, 1)
+    )  # a faint smile, just above the middle
     rest = list(np.clip(0.1 + 0.05 * rng.standard_normal(48), 0, 1))
     smiling = smile_states(_track(rest + [0.8] * 24 + faint + rest))
     assert not smiling[:48].any() and smiling[48:168].all() and not smiling[168:].any()

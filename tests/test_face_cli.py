@@ -45,9 +45,18 @@ def test_photo_json_has_landmarks_in_image_pixels_and_the_view(tmp_path: Path) -
     lm = np.array(f["landmarks"])
     h, w = read_image(PHOTO).shape[:2]
     assert lm.shape == (468, 3)
-    assert (lm[:, 0] > 0).all() and (lm[:, 0] < w).all() and (lm[:, 1] > 0).all() and (lm[:, 1] < h).all()
+    assert (
+        (lm[:, 0] > 0).all()
+        and (lm[:, 0] < w).all()
+        and (lm[:, 1] > 0).all()
+        and (lm[:, 1] < h).all()
+    )
     x0, y0, x1, y1 = f["box"]
-    assert np.allclose([lm[:, 0].min(), lm[:, 1].min(), lm[:, 0].max(), lm[:, 1].max()], [x0, y0, x1, y1], atol=0.02)
+    assert np.allclose(
+        [lm[:, 0].min(), lm[:, 1].min(), lm[:, 0].max(), lm[:, 1].max()],
+        [x0, y0, x1, y1],
+        atol=0.02,
+    )
     assert cli_main(["analyze", str(PHOTO), "--json", str(out)]) == 0
     assert "landmarks" not in json.loads(out.read_text())["frames"][0]
 
@@ -55,17 +64,28 @@ def test_photo_json_has_landmarks_in_image_pixels_and_the_view(tmp_path: Path) -
 def test_a_folder_of_photos_is_analysed_photo_by_photo(tmp_path: Path) -> None:
     files = _photos(tmp_path / "set")
     out, ov = tmp_path / "p.json", tmp_path / "ov"
-    assert cli_main(["analyze", str(tmp_path / "set"), "--photos", "--json", str(out), "--overlay", str(ov)]) == 0
+    assert (
+        cli_main(
+            ["analyze", str(tmp_path / "set"), "--photos", "--json", str(out), "--overlay", str(ov)]
+        )
+        == 0
+    )
     doc = json.loads(out.read_text())
-    assert doc["kind"] == "photos" and [Path(f["file"]).name for f in doc["frames"]] == ["a.png", "b.jpg", "c.jpg"]
+    assert doc["kind"] == "photos" and [Path(f["file"]).name for f in doc["frames"]] == [
+        "a.png",
+        "b.jpg",
+        "c.jpg",
+    ]
     single = {p.name: analyze_image(p, config=AnalyzerConfig(engine="numpy")) for p in files}
     for f in doc["frames"]:
         r = single[Path(f["file"]).name]
         # each photo's own values, exactly as when it is analysed alone (not tracked from the last)
         assert f["head"]["yaw"] == round(r.head.yaw, 3)
         assert f["expression"]["smile"] == round(float(r.expression[1]), 5)
-    assert doc["frames"][0]["head"]["yaw"] * doc["frames"][1]["head"]["yaw"] < 0 or \
-        abs(doc["frames"][0]["head"]["yaw"]) < 5  # mirrored photo: mirrored yaw
+    assert (
+        doc["frames"][0]["head"]["yaw"] * doc["frames"][1]["head"]["yaw"] < 0
+        or abs(doc["frames"][0]["head"]["yaw"]) < 5
+    )  # mirrored photo: mirrored yaw
     assert sorted(p.name for p in ov.iterdir()) == ["0000_a.png", "0001_b.png", "0002_c.png"]
     # several files are photos without --photos; the same numbers
     out2 = tmp_path / "p2.json"
@@ -76,14 +96,20 @@ def test_a_folder_of_photos_is_analysed_photo_by_photo(tmp_path: Path) -> None:
     assert all(by_name[Path(f["file"]).name] == f["head"] for f in doc2["frames"])
 
 
-def test_a_batch_reports_a_bad_photo_and_goes_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_batch_reports_a_bad_photo_and_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     files = _photos(tmp_path / "set")
     bad = tmp_path / "set" / "broken.jpg"
     bad.write_bytes(b"not a jpeg")
     out = tmp_path / "p.json"
     assert cli_main(["analyze", str(files[0]), str(bad), "--json", str(out)]) == 2
     doc = json.loads(out.read_text())
-    assert doc["frames"][0]["valid"] and not doc["frames"][1]["valid"] and "broken.jpg" in doc["frames"][1]["error"]
+    assert (
+        doc["frames"][0]["valid"]
+        and not doc["frames"][1]["valid"]
+        and "broken.jpg" in doc["frames"][1]["error"]
+    )
     assert "broken.jpg" in capsys.readouterr().err
     video = tmp_path / "v.avi"
     vw = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 24, (64, 48))

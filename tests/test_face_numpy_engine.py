@@ -35,7 +35,9 @@ def test_numpy_net_equals_the_torch_reference(spec: ModelSpec) -> None:
 
 
 def test_numpy_net_refuses_weights_it_does_not_use_or_lacks() -> None:
-    tensors, manifest = load_weights_numpy(manifest_path(MESH), model=MESH.model, model_version=MESH.version)
+    tensors, manifest = load_weights_numpy(
+        manifest_path(MESH), model=MESH.model, model_version=MESH.version
+    )
     arch = manifest["architecture"]
     with pytest.raises(ValueError, match="not used"):
         NumpyNet(arch, {**tensors, "extra.weight": np.zeros(1, np.float32)})
@@ -53,6 +55,10 @@ def test_numpy_loader_verifies_like_the_torch_loader(tmp_path: Path) -> None:
     blob[-10] ^= 0xFF
     weights.write_bytes(bytes(blob))
     with pytest.raises(WeightsError, match="sha256"):
-        load_weights_numpy(tmp_path / "face_mesh.manifest.json", model=MESH.model, model_version=MESH.version)
+        load_weights_numpy(
+            tmp_path / "face_mesh.manifest.json", model=MESH.model, model_version=MESH.version
+        )
     with pytest.raises(WeightsError, match="not 'other'"):
-        load_weights_numpy(src / "face_mesh.manifest.json", model="other", model_version=MESH.version)
+        load_weights_numpy(
+            src / "face_mesh.manifest.json", model="other", model_version=MESH.version
+        )

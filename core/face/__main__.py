@@ -1,4 +1,4 @@
-"""Command line: ``python -m moodrig.core.face analyze INPUT [INPUT ...] --json out.json --overlay out.png``.
+"""Command line: ``python -m moodrig.core.face analyze INPUT [INPUT ...] --json out.json``.
 
 INPUT is a photo, a video, a numbered image sequence (folder or printf pattern), or several
 photos. Several photo files, or a folder with ``--photos``, are analysed as independent photos
@@ -44,13 +44,20 @@ def _round(values: Iterable[float], digits: int) -> list[float]:
 
 def _landmarks_json(landmarks: NDArray[np.floating[Any]]) -> list[list[float]]:
     """468 × (x, y, z) in image pixels, 0.01 px."""
-    return np.round(np.asarray(landmarks, dtype=np.float64), 2).tolist()  # type: ignore[no-any-return]
+    out: list[list[float]] = np.round(np.asarray(landmarks, dtype=np.float64), 2).tolist()
+    return out
 
 
 def _face_json(r: FaceResult, landmarks: bool) -> dict[str, object]:
     out: dict[str, object] = {
         "expression": dict(zip(EXPRESSION_NAMES, _round(r.expression, 5), strict=True)),
-        "head": dict(zip(("yaw", "pitch", "roll"), _round((r.head.yaw, r.head.pitch, r.head.roll), 3), strict=True)),
+        "head": dict(
+            zip(
+                ("yaw", "pitch", "roll"),
+                _round((r.head.yaw, r.head.pitch, r.head.roll), 3),
+                strict=True,
+            )
+        ),
         "box": _round(r.box, 2),
         "score": round(r.score, 5),
         "view": r.view,
@@ -70,7 +77,9 @@ def _write_png(path: Path, rgb: NDArray[np.uint8]) -> None:
     atomic_write_bytes(path, buf.tobytes())
 
 
-def write_doc(target: Path | None, head: dict[str, object], frames: Iterable[dict[str, object]]) -> int:
+def write_doc(
+    target: Path | None, head: dict[str, object], frames: Iterable[dict[str, object]]
+) -> int:
     """Write ``head`` plus a ``frames`` list streamed one frame at a time (a long video's
     landmarks never sit in memory as one document), to ``target`` atomically or to stdout.
     Returns the number of frames written."""
@@ -138,12 +147,18 @@ def analyze_photos(args: argparse.Namespace, paths: list[Path]) -> int:
             with engine_threads(acfg.engine, acfg.threads):
                 result = analyzer.analyze(image)
             found[0] += result is not None
-            yield {**entry, "valid": result is not None, **(_face_json(result, args.landmarks) if result else {})}
+            yield {
+                **entry,
+                "valid": result is not None,
+                **(_face_json(result, args.landmarks) if result else {}),
+            }
             if overlay_dir is not None:
                 _write_png(overlay_dir / f"{i:04d}_{path.stem}.png", draw_overlay(image, result))
 
     head: dict[str, object] = {
-        "input": [str(p) for p in paths], "kind": "photos", "expression_names": list(EXPRESSION_NAMES),
+        "input": [str(p) for p in paths],
+        "kind": "photos",
+        "expression_names": list(EXPRESSION_NAMES),
         "settings": {"analyzer": asdict(acfg)},
     }
     n = write_doc(args.json, head, frames())
@@ -162,10 +177,16 @@ def analyze_photo(args: argparse.Namespace, path: Path) -> int:
     with engine_threads(acfg.engine, acfg.threads):
         result = FaceAnalyzer(acfg).analyze(image)
     head: dict[str, object] = {
-        "input": str(path), "kind": "image", "expression_names": list(EXPRESSION_NAMES),
+        "input": str(path),
+        "kind": "image",
+        "expression_names": list(EXPRESSION_NAMES),
         "settings": {"analyzer": asdict(acfg)},
     }
-    frame = {"index": 0, "valid": result is not None, **(_face_json(result, args.landmarks) if result else {})}
+    frame = {
+        "index": 0,
+        "valid": result is not None,
+        **(_face_json(result, args.landmarks) if result else {}),
+    }
     write_doc(args.json, head, [frame])
     if args.overlay:
         _write_png(args.overlay, draw_overlay(image, result))
@@ -184,8 +205,10 @@ def analyze_clip(args: argparse.Namespace, path: Path, kind: str) -> int:
     from .video import FrameRecord, VideoConfig, analyze_video, frame_at, smile_states
 
     engine: Engine = "torch" if args.engine == "auto" else args.engine
-    vcfg = VideoConfig(analyzer=AnalyzerConfig(threads=args.threads, engine=engine),
-                       person_baseline=BaselineConfig() if args.person_baseline else None)
+    vcfg = VideoConfig(
+        analyzer=AnalyzerConfig(threads=args.threads, engine=engine),
+        person_baseline=BaselineConfig() if args.person_baseline else None,
+    )
     first: list[FrameRecord] = []
     views: list[str | None] = []
     reading: list[ReadStats] = []
@@ -197,11 +220,21 @@ def analyze_clip(args: argparse.Namespace, path: Path, kind: str) -> int:
                 first.append(rec)
             views.append(rec.face.view if rec.face is not None else None)
             if spool is not None:
-                lm = rec.face.landmarks if rec.face is not None else np.full((468, 3), np.nan, np.float32)
+                lm = (
+                    rec.face.landmarks
+                    if rec.face is not None
+                    else np.full((468, 3), np.nan, np.float32)
+                )
                 spool.write(np.ascontiguousarray(lm, dtype=np.float32).tobytes())
 
-        track = analyze_video(path, fill=args.fill, max_frames=args.max_frames, config=vcfg,
-                              on_frame=on_frame, on_read=reading.append)
+        track = analyze_video(
+            path,
+            fill=args.fill,
+            max_frames=args.max_frames,
+            config=vcfg,
+            on_frame=on_frame,
+            on_read=reading.append,
+        )
         print(f"{path}: {reading[0].summary()}", file=sys.stderr)
         smiling = smile_states(track, vcfg.decision)
         if spool is not None:
@@ -212,9 +245,13 @@ def analyze_clip(args: argparse.Namespace, path: Path, kind: str) -> int:
                 f: dict[str, object] = {
                     "index": i,
                     "valid": bool(track.valid[i]),
-                    "expression": dict(zip(EXPRESSION_NAMES, _round(track.expressions[i], 5), strict=True)),
+                    "expression": dict(
+                        zip(EXPRESSION_NAMES, _round(track.expressions[i], 5), strict=True)
+                    ),
                     "smiling": bool(smiling[i]),
-                    "head": dict(zip(("yaw", "pitch", "roll"), _round(track.head[i], 3), strict=True)),
+                    "head": dict(
+                        zip(("yaw", "pitch", "roll"), _round(track.head[i], 3), strict=True)
+                    ),
                     "view": views[i] if i < len(views) else None,
                 }
                 if spool is not None:
@@ -223,8 +260,12 @@ def analyze_clip(args: argparse.Namespace, path: Path, kind: str) -> int:
                 yield f
 
         head: dict[str, object] = {
-            "input": str(path), "kind": kind, "expression_names": list(EXPRESSION_NAMES),
-            "fps": track.fps, "reading": reading[0].as_dict(), "fill": args.fill,
+            "input": str(path),
+            "kind": kind,
+            "expression_names": list(EXPRESSION_NAMES),
+            "fps": track.fps,
+            "reading": reading[0].as_dict(),
+            "fill": args.fill,
             "settings": {"video": asdict(vcfg)},
         }
         write_doc(args.json, head, frames())
@@ -248,7 +289,11 @@ def resolve_inputs(inputs: list[str], photos: bool) -> tuple[str, list[Path]]:
             continue
         kind = classify(p)
         if kind != "image":
-            raise InputError(p, f"is a {kind}: several inputs (or --photos) must all be photos; analyse a video on its own")
+            raise InputError(
+                p,
+                f"is a {kind}: several inputs (or --photos) must all be photos; "
+                "analyse a video on its own",
+            )
         paths.append(p)
     return "photos", paths
 
@@ -273,17 +318,29 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = ap.add_subparsers(dest="command", required=True)
-    a = sub.add_parser("analyze", help="analyse a photo, several photos, a video or a numbered image sequence")
+    a = sub.add_parser(
+        "analyze", help="analyse a photo, several photos, a video or a numbered image sequence"
+    )
     a.add_argument(
-        "input", nargs="+",
-        help="image, video, folder of images or printf pattern (frame_%%04d.png); several images = photos",
+        "input",
+        nargs="+",
+        help="image, video, folder of images or printf pattern (frame_%%04d.png); "
+        "several images = photos",
     )
     a.add_argument("--json", type=Path, help="write per-frame parameters here (default: stdout)")
-    a.add_argument("--overlay", type=Path, help="write an overlay PNG here (photos: a folder, one PNG each)")
-    a.add_argument("--photos", action="store_true",
-                   help="analyse a folder's images (or the inputs) as independent photos, not a sequence")
-    a.add_argument("--landmarks", action="store_true",
-                   help="add the 468 Face Mesh points (x, y, z in image pixels) of every frame")
+    a.add_argument(
+        "--overlay", type=Path, help="write an overlay PNG here (photos: a folder, one PNG each)"
+    )
+    a.add_argument(
+        "--photos",
+        action="store_true",
+        help="analyse a folder's images (or the inputs) as independent photos, not a sequence",
+    )
+    a.add_argument(
+        "--landmarks",
+        action="store_true",
+        help="add the 468 Face Mesh points (x, y, z in image pixels) of every frame",
+    )
     a.add_argument(
         "--fill",
         choices=("hold", "interpolate"),
@@ -298,8 +355,11 @@ def main(argv: list[str] | None = None) -> int:
         help="torch CPU threads (1 is fastest for these small networks)",
     )
     a.add_argument(
-        "--engine", choices=("auto", "torch", "numpy"), default="auto",
-        help=f"what runs the networks; auto: numpy (no torch start-up) for up to {PHOTO_ENGINE_LIMIT} photos, "
+        "--engine",
+        choices=("auto", "torch", "numpy"),
+        default="auto",
+        help="what runs the networks; auto: numpy (no torch start-up) for up to "
+        f"{PHOTO_ENGINE_LIMIT} photos, "
         "else torch (faster per frame)",
     )
     a.add_argument(

@@ -11,15 +11,17 @@ The video is analysed first, then the neutral is learnt from the whole clip (a b
 command line needs the whole track anyway), so a smile shown before the person's first rest is
 read against the same neutral as one shown after it:
 
-* **Only frames at rest teach.** A frame is at rest when the running median of the smile value
-  (over ``learn_after`` frames) is at most ``learn_below`` throughout a run of at least
-  ``learn_after`` frames (a held rest, not the dip of a passing expression, never a smile). Its value is read against the neutral learnt so far:
-  the learning is repeated ``passes`` times, starting from the population's neutral, so frames
-  whose rest only shows against the person's own neutral join in the second pass. A person who
-  smiles all clip long teaches nothing and keeps the population's reading.
-* **Per view.** The same person's neutral score differs between the front and the 3/4 views
-  about half as much as between people, so each yaw band (``view_edges_deg``) learns its own.
-* **Per shot.** A cut (``shot_cut``, decided by the caller) starts a new shot: nothing learnt
+* **Only frames at rest teach.** A frame is at rest when the running median of its smile value
+  (over ``learn_after`` frames) is at most ``learn_below`` through a run of at least
+  ``learn_after`` frames: a held rest, not the dip of a passing expression. Values are read
+  against the neutral learnt so far; the learning is repeated ``passes`` times from the
+  population's neutral, so frames whose rest only shows against the person's own neutral join
+  later. A person who smiles all clip long teaches nothing and keeps the population's reading.
+* **Per view.** A person's neutral score in front says only about half of it in a 3/4 view
+  (correlation 0.43 to 0.54 on London's neutral photos), so each yaw band
+  (``view_edges_deg``) learns its own; a band without a rest of its own is read with the
+  population's margin, moved by ``view_transfer`` of the learnt bands' offset.
+* **Per shot.** A cut (``shot``, found by ``video.shots``) starts afresh: nothing learnt
   before it is used after it, or the other way round.
 * **Robust and bounded.** The ``smile_quantile`` of the resting frames' smile scores (and the
   ``measure_quantiles`` of their raw measures, ``measures.MEASURE_NAMES``) is the person's
@@ -27,10 +29,10 @@ read against the same neutral as one shown after it:
   (``smile_neutral_sd``, ``neutral_sd``) and blended in as N / (N + ``prior_frames``), N the
   band's number of resting frames.
 
-How it is read (``expressions.py``): the smile value is ``smile_value(z − shift, anchor)``.
-With no neutral learnt, shift = 0 and the anchors are the population's (its neutral mean score
-→ 0, z = 0 → 0.5, its smiling mean → 1). With the person's neutral b fully learnt, the value is
-0 at b, 0.5 at b + ``smile_margin`` · Δ and 1 at b + Δ (Δ: the population's smiling minus
+How it is read (``video.py``): the smile value is ``smile_value(z − shift, anchor)``. With no
+neutral learnt, shift = 0 and the anchors are the population's (its neutral mean score → 0,
+z = 0 → 0.5, its smiling mean → 1). With the person's neutral b fully learnt, the value is 0
+at b, 0.5 at b + ``smile_margin`` · Δ and 1 at b + Δ (Δ: the population's smiling minus
 neutral mean score): the 0.5 point sits closer to the person's own neutral than the population
 boundary sits to the population's neutral (1.6 SDs), because the person's own neutral is known
 instead of guessed. In between, shift and anchors are blended by the band's weight.
@@ -54,31 +56,38 @@ F64 = NDArray[np.float64]
 class BaselineConfig:
     """Per-person neutral settings (``VideoConfig.person_baseline``)."""
 
-    learn_below: float = 0.35
+    learn_below: float = 0.45
     """A frame is at rest when the running median of its smile value is at most this ..."""
     learn_after: int = 6
     """... throughout a run of at least this many frames (also the median's window)."""
     passes: int = 3
     """Times the learning is repeated, each reading the values against the last pass's neutral."""
-    smile_margin: float = 0.15
+    smile_margin: float = 0.1
     """With the person's neutral learnt, the smile value crosses 0.5 this share of the
     population's mean smile (its smiling minus neutral mean score) above it."""
     prior_frames: float = 6.0
     """Weight of the population neutral, in resting frames of the band."""
-    smile_quantile: float = 0.5
-    """Quantile of the resting frames' smile scores taken as the person's neutral."""
+    smile_quantile: float = 0.25
+    """Quantile of the resting frames' smile scores taken as the person's neutral (a low one:
+    frames of a faint smile that reads below ``learn_below`` may be among them)."""
     measure_quantiles: tuple[float, ...] = (0.25, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5)
     """Quantile of each raw measure (``MEASURE_NAMES`` order) over the resting frames (lip
     gap 0.25, since talking opens the mouth; the others the median: blinks are brief)."""
     max_shift_sd: float = 2.0
     """Largest offset from the population neutral, in between-person SDs."""
+    view_transfer: float = 0.5
+    """Share of the learnt views' offset (rest-frame weighted mean) assumed for a view with no
+    rest of its own, read with the population's margin: the correlation of a person's neutral
+    smile score between the front and a 3/4 view (0.43 to 0.54 on London's neutral photos)."""
     view_edges_deg: tuple[float, ...] = (-20.0, 20.0)
     """Yaw (degrees) where one view band ends and the next begins (3 bands: turned to image
     left, front, turned to image right)."""
 
     def __post_init__(self) -> None:
         if len(self.measure_quantiles) != N_MEASURES:
-            raise ValueError(f"measure_quantiles needs {N_MEASURES} values, got {len(self.measure_quantiles)}")
+            raise ValueError(
+                f"measure_quantiles needs {N_MEASURES} values, got {len(self.measure_quantiles)}"
+            )
         qs = (self.smile_quantile, *self.measure_quantiles)
         if not all(0.0 < q < 1.0 for q in qs):
             raise ValueError(f"quantiles must lie in (0, 1), got {qs}")
@@ -86,7 +95,9 @@ class BaselineConfig:
             raise ValueError("need prior_frames >= 0 and max_shift_sd >= 0")
         if not 0.0 < self.learn_below < 0.5 or self.learn_after < 1 or self.passes < 1:
             raise ValueError("need 0 < learn_below < 0.5, learn_after >= 1 and passes >= 1")
-        if not 0.0 < self.smile_margin < 1.0 or list(self.view_edges_deg) != sorted(self.view_edges_deg):
+        if not 0.0 < self.smile_margin < 1.0 or list(self.view_edges_deg) != sorted(
+            self.view_edges_deg
+        ):
             raise ValueError("need 0 < smile_margin < 1 and increasing view_edges_deg")
 
 
@@ -105,8 +116,12 @@ class PersonNeutral:
 
     def smile(self, z: F64) -> F64:
         """The smile values of raw scores ``z`` (N,)."""
-        return np.array([smile_value(float(v - s), (float(a[0]), float(a[1])))
-                         for v, s, a in zip(z, self.smile_shift, self.smile_anchor, strict=True)])
+        return np.array(
+            [
+                smile_value(float(v - s), (float(a[0]), float(a[1])))
+                for v, s, a in zip(z, self.smile_shift, self.smile_anchor, strict=True)
+            ]
+        )
 
 
 def _resting(value: F64, valid: NDArray[np.bool_], below: float, n: int) -> NDArray[np.bool_]:
@@ -129,7 +144,12 @@ def _resting(value: F64, valid: NDArray[np.bool_], below: float, n: int) -> NDAr
 
 
 def person_neutral(
-    z: F64, measures: F64, yaw: F64, valid: NDArray[np.bool_], shot: NDArray[np.int64], cal: Calibration,
+    z: F64,
+    measures: F64,
+    yaw: F64,
+    valid: NDArray[np.bool_],
+    shot: NDArray[np.int64],
+    cal: Calibration,
     config: BaselineConfig = BaselineConfig(),
 ) -> PersonNeutral:
     """The person's neutral for every frame of a clip (see the module docs).
@@ -149,19 +169,33 @@ def person_neutral(
     ok = valid & np.all(np.isfinite(values), axis=1) & np.isfinite(yaw)
     offset = np.zeros((n, len(centre)))
     weight = np.zeros(n)
+    guess = np.zeros((n, len(centre)))
+
+    def reading(offset: F64, weight: F64, guess: F64) -> tuple[F64, F64, F64]:
+        """shift, anchors (N, 2) and neutral measures (N, 7) of every frame."""
+        own = weight[:, None] * offset + (1 - weight[:, None]) * guess
+        shift = weight * margin + own[:, 0] + weight * zn
+        lo = (1 - weight) * zn - weight * margin
+        anchor = np.column_stack([lo, (1 - weight) * zs + weight * (delta - margin)])
+        return shift, anchor, cal.neutral[None, :] + own[:, 1:]
+
     for _ in range(config.passes):
-        shift = weight * (zn + offset[:, 0] + margin)
-        lo_anchor = (1 - weight) * zn - weight * margin
-        hi_anchor = (1 - weight) * zs + weight * (delta - margin)
-        value = np.array([smile_value(float(v - s), (float(a), float(b)))
-                          for v, s, a, b in zip(np.nan_to_num(z), shift, lo_anchor, hi_anchor, strict=True)])
+        shift, anchor, _ = reading(offset, weight, guess)
+        value = np.array(
+            [
+                smile_value(float(v - s), (float(a), float(b)))
+                for v, s, (a, b) in zip(np.nan_to_num(z), shift, anchor, strict=True)
+            ]
+        )
         resting = np.zeros(n, dtype=bool)
         for s in np.unique(shot):  # runs of rest never span a cut
             m = shot == s
             resting[m] = _resting(value[m], ok[m], config.learn_below, config.learn_after)
-        new_offset = np.zeros_like(offset)
-        new_weight = np.zeros(n)
+        offset = np.zeros_like(offset)
+        weight = np.zeros(n)
+        guess = np.zeros_like(guess)
         for s in np.unique(shot):
+            learnt = []
             for b in np.unique(band[shot == s]):
                 frames = (shot == s) & (band == b)
                 rest = frames & resting
@@ -169,10 +203,12 @@ def person_neutral(
                 if k == 0:
                     continue
                 est = np.array([np.quantile(values[rest, c], q[c]) for c in range(len(q))])
-                new_offset[frames] = np.clip(est - centre, -lim, lim)
-                new_weight[frames] = k / (k + config.prior_frames)
-        offset, weight = new_offset, new_weight
-    shift = weight * (zn + offset[:, 0] + margin)
-    anchor = np.column_stack([(1 - weight) * zn - weight * margin, (1 - weight) * zs + weight * (delta - margin)])
-    neutral = cal.neutral[None, :] + offset[:, 1:] * weight[:, None]
+                offset[frames] = np.clip(est - centre, -lim, lim)
+                weight[frames] = k / (k + config.prior_frames)
+                learnt.append((k, offset[frames][0]))
+            if learnt:  # what the learnt views say about the others
+                k_all = np.array([k for k, _ in learnt], dtype=np.float64)
+                mean = (k_all[:, None] * np.array([o for _, o in learnt])).sum(axis=0) / k_all.sum()
+                guess[shot == s] = config.view_transfer * mean
+    shift, anchor, neutral = reading(offset, weight, guess)
     return PersonNeutral(smile_shift=shift, smile_anchor=anchor, neutral=neutral, weight=weight)

@@ -35,12 +35,16 @@ class SmileDecisionConfig:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.off < self.on <= 1.0:
-            raise ValueError(f"smile decision needs 0 <= off < on <= 1, got off={self.off}, on={self.on}")
+            raise ValueError(
+                f"smile decision needs 0 <= off < on <= 1, got off={self.off}, on={self.on}"
+            )
         if not self.min_dwell_s >= 0.0:
             raise ValueError(f"min_dwell_s must be >= 0, got {self.min_dwell_s}")
 
 
-def smile_states(track: ExpressionTrack, config: SmileDecisionConfig | None = None) -> NDArray[np.bool_]:
+def smile_states(
+    track: ExpressionTrack, config: SmileDecisionConfig | None = None
+) -> NDArray[np.bool_]:
     """(N,) True where the person smiles. Frames without a face keep the state before them."""
     cfg = config or SmileDecisionConfig()
     dwell = max(1, round(cfg.min_dwell_s * track.fps))

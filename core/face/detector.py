@@ -135,7 +135,9 @@ def weighted_nms(dets: NDArray[np.float32], scores: NDArray[np.float32], iou: fl
 class FaceDetector:
     """Finds faces in an RGB image. Not thread-safe (one per worker)."""
 
-    def __init__(self, config: DetectorConfig = DetectorConfig(), *, jit: bool = True, engine: Engine = "torch") -> None:
+    def __init__(
+        self, config: DetectorConfig = DetectorConfig(), *, jit: bool = True, engine: Engine = "torch"
+    ) -> None:
         self.config = config
         self.engine = engine
         self.net: Any = network(DETECTOR, engine, jit)

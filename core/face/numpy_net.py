@@ -52,7 +52,9 @@ class _Conv:
         if self.depthwise:  # (C, 1, kh, kw) -> (kh, kw, C)
             self.w = np.ascontiguousarray(weight[:, 0].transpose(1, 2, 0), dtype=np.float32)
         else:  # (Cout, Cin, kh, kw) -> (kh * kw * Cin, Cout), im2col order
-            self.w = np.ascontiguousarray(weight.transpose(2, 3, 1, 0).reshape(-1, weight.shape[0]), dtype=np.float32)
+            self.w = np.ascontiguousarray(
+                weight.transpose(2, 3, 1, 0).reshape(-1, weight.shape[0]), dtype=np.float32
+            )
 
     def __call__(self, x: F32) -> F32:
         pt, pb, pl, pr = self.pads
@@ -77,7 +79,9 @@ class _Conv:
             cols = np.empty((n, oh, ow, self.kh, self.kw, c), dtype=np.float32)
             for i in range(self.kh):
                 for j in range(self.kw):
-                    cols[:, :, :, i, j] = x[:, i : i + s * (oh - 1) + 1 : s, j : j + s * (ow - 1) + 1 : s]
+                    cols[:, :, :, i, j] = x[
+                        :, i : i + s * (oh - 1) + 1 : s, j : j + s * (ow - 1) + 1 : s
+                    ]
             y = (cols.reshape(n * oh * ow, -1) @ self.w).reshape(n, oh, ow, -1)
             y += self.bias
         return np.maximum(y, 0, out=y) if self.relu else y
@@ -88,7 +92,9 @@ def _maxpool(x: F32, spec: Mapping[str, Any]) -> F32:
     stride = int(spec["stride"])
     pt, pb, pl, pr = _pads(spec)
     if (kh, kw) != (stride, stride) or any((pt, pb, pl, pr)) or x.shape[1] % kh or x.shape[2] % kw:
-        raise ValueError(f"layer {spec['name']}: only non-overlapping max pooling without padding is supported")
+        raise ValueError(
+            f"layer {spec['name']}: only non-overlapping max pooling without padding is supported"
+        )
     n, h, w, c = x.shape
     out: F32 = x.reshape(n, h // kh, kh, w // kw, kw, c).max(axis=(2, 4))
     return out
@@ -98,7 +104,9 @@ class NumpyNet:
     """Runs a converted layer list. ``net(x)``: x is (N, H, W, C) float32; outputs are in the
     TFLite output shapes (as :class:`~.tflite_net.TfliteNet` returns them)."""
 
-    def __init__(self, architecture: Mapping[str, Any], tensors: Mapping[str, NDArray[np.floating[Any]]]) -> None:
+    def __init__(
+        self, architecture: Mapping[str, Any], tensors: Mapping[str, NDArray[np.floating[Any]]]
+    ) -> None:
         self.input_id = int(architecture["input"])
         self.output_ids = [int(v) for v in architecture["outputs"]]
         self.output_shapes = [[int(v) for v in s] for s in architecture["output_shapes"]]
@@ -134,7 +142,9 @@ class NumpyNet:
                 raise ValueError(f"layer {name}: unknown op '{op}'")
             self.plan.append((op, ins, out, arg))
         if used != set(tensors):
-            raise ValueError(f"tensors not used by the architecture: {sorted(set(tensors) - used)[:3]}")
+            raise ValueError(
+                f"tensors not used by the architecture: {sorted(set(tensors) - used)[:3]}"
+            )
 
     def __call__(self, x: F32) -> tuple[F32, ...]:
         env: dict[int, F32] = {self.input_id: np.asarray(x, dtype=np.float32)}
@@ -167,7 +177,9 @@ class NumpyNet:
 
 def load_numpy_net(spec: ModelSpec) -> NumpyNet:
     """Verified load (size, sha256, shapes; ``WeightsError`` with a fix on any problem)."""
-    tensors, manifest = load_weights_numpy(manifest_path(spec), model=spec.model, model_version=spec.version)
+    tensors, manifest = load_weights_numpy(
+        manifest_path(spec), model=spec.model, model_version=spec.version
+    )
     return NumpyNet(manifest["architecture"], tensors)
 
 

@@ -109,7 +109,8 @@ class _TrackRows:
     def append(self, face: FaceResult | None, change: float) -> None:
         """One frame; None = no face (the row stays zero, marked invalid)."""
         if self.n == len(self.valid):
-            for name in ("expr", "head", "valid", *(("z", "measures", "change") if self.raw else ())):
+            extra = ("z", "measures", "change") if self.raw else ()
+            for name in ("expr", "head", "valid", *extra):
                 arr = getattr(self, name)
                 setattr(self, name, np.concatenate([arr, np.zeros_like(arr)]))
         if self.raw:
@@ -189,7 +190,9 @@ def relative_expressions(rows: _TrackRows, cal: Calibration, config: BaselineCon
     learnt per shot."""
     n = rows.n
     shot = shots(rows.change[:n], cut_level)
-    pn = person_neutral(rows.z[:n], rows.measures[:n], rows.head[:n, 0], rows.valid[:n], shot, cal, config)
+    pn = person_neutral(
+        rows.z[:n], rows.measures[:n], rows.head[:n, 0], rows.valid[:n], shot, cal, config
+    )
     out = rows.expr[:n].copy()
     smile = pn.smile(rows.z[:n])
     for i in np.flatnonzero(rows.valid[:n]):
@@ -197,7 +200,9 @@ def relative_expressions(rows: _TrackRows, cal: Calibration, config: BaselineCon
     return out
 
 
-def smooth(values: NDArray[np.float64], valid: NDArray[np.bool_], config: OneEuroConfig | None, fps: float) -> NDArray[np.float64]:
+def smooth(
+    values: NDArray[np.float64], valid: NDArray[np.bool_], config: OneEuroConfig | None, fps: float
+) -> NDArray[np.float64]:
     """One Euro filter over the valid rows, restarted after every frame without a face."""
     if config is None:
         return values

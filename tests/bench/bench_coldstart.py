@@ -50,8 +50,17 @@ def main() -> None:
         out = Path(tmp) / "x.json"
         cmds = {
             "photo": [py, "-m", "moodrig.core.face", "analyze", str(PHOTO), "--json", str(out)],
-            "photo_torch": [py, "-m", "moodrig.core.face", "analyze", str(PHOTO), "--json", str(out),
-                            "--engine", "torch"],
+            "photo_torch": [
+                py,
+                "-m",
+                "moodrig.core.face",
+                "analyze",
+                str(PHOTO),
+                "--json",
+                str(out),
+                "--engine",
+                "torch",
+            ],
             "python": [py, "-c", "pass"],
         }
         runs: dict[str, dict[str, list[float]]] = {k: {"wall": [], "cpu": []} for k in cmds}
@@ -63,12 +72,16 @@ def main() -> None:
                     runs[name]["cpu"].append(cpu)
         doc = json.loads(out.read_text())
         valid = bool(doc["frames"][0]["valid"])
-    emit({
-        "photo": str(PHOTO.relative_to(REPO)), "face_found": valid, "repeats": a.repeats,
-        **{f"{k}_wall_s": stats(v["wall"]) for k, v in runs.items()},
-        **{f"{k}_cpu_s": stats(v["cpu"]) for k, v in runs.items()},
-        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
-    })
+    emit(
+        {
+            "photo": str(PHOTO.relative_to(REPO)),
+            "face_found": valid,
+            "repeats": a.repeats,
+            **{f"{k}_wall_s": stats(v["wall"]) for k, v in runs.items()},
+            **{f"{k}_cpu_s": stats(v["cpu"]) for k, v in runs.items()},
+            "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+        }
+    )
 
 
 if __name__ == "__main__":
