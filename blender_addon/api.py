@@ -22,11 +22,13 @@ from . import bake as scene_bake
 from . import shape_keys
 from .core.editor import Editor
 from .core.errors import InputError
+from .core.outputs import check_folder
 from .core.pipeline import BakeOutput, Progress, drive, run_bake
 from .core.request import BakeRequest
 from .core.rig import BONE_MAP_PRESETS
 from .core.shapekeys import shape_key_sync
 from .core.track import ExpressionTrack, resample_track
+from .face_region import stored_setup
 
 __all__ = ["BakeRequest", "BakeResult", "bake", "bake_steps", "resolve_bone_map"]
 
@@ -115,6 +117,9 @@ def bake_steps(
                                "pick the right bone map preset")
     fps = scene.render.fps / scene.render.fps_base
     start = scene.frame_start if request.frame_start is None else request.frame_start
+    folder = request.texture_folder or scene_bake.output_folder(
+        face_obj.name, bpy.data.filepath, Path(tempfile.gettempdir()))
+    check_folder(folder)  # before the analysis and the first texture: one line if unwritable
     t0 = time.perf_counter()
     if track is None:
         if request.source is None:
@@ -128,10 +133,9 @@ def bake_steps(
     analysis_s = time.perf_counter() - t0
     face = shape_keys.plan(face_obj, request)
     base = scene_bake.base_texture(face_obj) if face.texture else None
-    folder = request.texture_folder or scene_bake.output_folder(
-        face_obj.name, bpy.data.filepath, Path(tempfile.gettempdir()))
     rows = face.mapping.rows if face.mapping is not None else None
-    output: BakeOutput = yield from run_bake(track, base, request, folder.resolve(), editor, rows)
+    output: BakeOutput = yield from run_bake(track, base, request, folder.resolve(), editor, rows,
+                                             stored_setup(face_obj))
     targets = scene_bake.SceneTargets(face_obj, arm_obj, mapping, None, "moodrig_face_texture")
     sync: dict[str, Any] = {}
 
@@ -188,8 +192,10 @@ def bake(
     """Generate both tracks for one character, synchronized, and write them into ``scene``.
 
     ``scene``: the scene to write into (None: the current one). ``face``: the face mesh (object
-    or name) whose material has the face texture and/or whose shape keys are keyed
-    (``request.face_output``); ``armature``: the rig. ``request``: every
+    or name) whose material has the face texture (only its face region is edited: the
+    request's, else the one stored on the object, with the object's confirmed feature points)
+    and/or whose shape keys are keyed (``request.face_output``); ``armature``: the rig.
+    ``request``: every
     option of the bake (:class:`BakeRequest`: source, seed, bone map, appearance mode, …);
     its ``//``-relative paths are read against the open .blend. ``track``: an analysed
     :class:`ExpressionTrack` to bake instead of ``request.source``. ``editor``: an appearance

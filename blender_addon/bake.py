@@ -24,7 +24,8 @@ import numpy as np
 from . import anim_compat, shape_keys
 from .core.appearance import sequence_name
 from .core.errors import InputError
-from .core.paths import contained_path
+from .core.faceedit.region import MAX_SIDE
+from .core.outputs import default_texture_folder
 from .core.rig import BONE_ROLES
 from .tags import is_moodrig, role_of, tag
 
@@ -67,8 +68,8 @@ def find_face_texture(face: Any) -> tuple[Any, Any]:
     raise InputError(None, f"material '{mat.name}' of '{face.name}' has no Image Texture node with an image")
 
 
-def base_texture(face: Any) -> np.ndarray:
-    """The face texture the expressions are painted onto: the user's original image, top-down RGBA."""
+def base_image(face: Any) -> Any:
+    """The user's face texture image (behind moodrig's baked material copy, if any)."""
     mat, node = find_face_texture(face)
     original = mat.get(ORIGINAL_MATERIAL)
     if is_moodrig(mat) and original and bpy.data.materials.get(original) is not None:
@@ -77,11 +78,19 @@ def base_texture(face: Any) -> np.ndarray:
     image = node.image
     if image.source == "SEQUENCE":
         raise InputError(image.filepath, "the face texture is an image sequence; pick the base texture")
+    return image
+
+
+def base_texture(face: Any) -> np.ndarray:
+    """The face texture the expressions are painted onto: the user's original image, top-down
+    RGBA, any size and aspect (up to 8192 pixels a side)."""
+    image = base_image(face)
     w, h = image.size
     if w == 0 or h == 0:
         raise InputError(image.filepath or image.name, "the face texture has no pixels (missing file?)")
-    if w != h:
-        raise InputError(image.filepath or image.name, f"the face texture must be square, it is {w}×{h}")
+    if w > MAX_SIDE or h > MAX_SIDE:
+        raise InputError(image.filepath or image.name,
+                         f"the face texture is {w}×{h}; moodrig edits textures up to {MAX_SIDE}×{MAX_SIDE}")
     px = np.empty(w * h * image.channels, dtype=np.float32)
     image.pixels.foreach_get(px)
     px = px.reshape(h, w, image.channels)[::-1]
@@ -106,9 +115,10 @@ def check_bone_map(armature: Any, bone_map: Mapping[str, str]) -> list[str]:
 
 
 def output_folder(face_name: str, blend_path: str, fallback: Path) -> Path:
-    """``//moodrig/<object>/`` beside the .blend; the object name cannot escape that folder."""
-    root = Path(bpy.path.abspath("//")) if blend_path else fallback
-    return contained_path(root, "moodrig", face_name)
+    """``//moodrig-textures/<blend stem>/<object>/`` beside the .blend (``core/outputs.py``);
+    the object name cannot escape that folder."""
+    blend = Path(bpy.path.abspath(blend_path)) if blend_path else None
+    return default_texture_folder(blend, face_name, fallback)
 
 
 # ----------------------------------------------------------------------------- writing

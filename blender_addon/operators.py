@@ -15,6 +15,7 @@ import bpy
 
 from .core.errors import InputError, MoodrigError
 from .core.request import BakeRequest
+from .face_region import request_region
 from .tags import tag
 
 TRACK_TEXT = "moodrig_track"
@@ -110,15 +111,16 @@ def _preview_image(rgb: Any) -> Any:
 
 
 class MOODRIG_OT_add_demo_character(bpy.types.Operator):
-    """Add the stylised demo character: rigged body, face mesh with a painted face texture"""
+    """Add the stylised demo character: rigged body, and a head whose painted face is a region of its texture atlas"""
 
     bl_idname = "moodrig.add_demo_character"
     bl_label = "Add Demo Character"
     bl_options = {"REGISTER", "UNDO"}
 
     texture_size: bpy.props.IntProperty(  # type: ignore[valid-type]
-        name="Texture size", default=0, min=0, max=4096,
-        description="Face texture resolution in pixels (0: the scene's moodrig setting)",
+        name="Texture size", default=0, min=0, max=8192,
+        description="Side of the character's texture atlas in pixels; the face takes half of it "
+                    "(0: the scene's moodrig setting)",
     )
 
     def execute(self, context: bpy.types.Context) -> set[str]:
@@ -234,7 +236,10 @@ def bake_request(context: bpy.types.Context) -> BakeRequest:
     if s.behavior_source == "FILE" and not s.behavior_file:
         raise InputError(None, "choose a behavior definition file, or the built-in humanoid "
                                "library")
+    face = s.face
+    points_file = face.moodrig_face.features_file if face is not None else ""
     return BakeRequest(
+        region=request_region(face), features=path(points_file),
         source=path(s.source_path), hold_frames=s.hold_frames, person_baseline=s.person_baseline,
         bone_map=s.bone_map, frame_start=s.frame_start, set_frame_range=s.set_frame_range,
         seed=s.seed, behaviors=path(s.behavior_file) if s.behavior_source == "FILE" else None,
@@ -288,8 +293,9 @@ class MOODRIG_OT_bake(bpy.types.Operator):
         if "shapekeys" in result.face_outputs:
             face.append(f"{len(result.keyed_shape_keys)} shape keys")
             settings.face.moodrig_shape_keys.missing = ", ".join(result.missing_shape_keys)
-        settings.status = (f"{result.n_frames} frames, {', '.join(face)}, "
-                           f"onset F1 {result.sync.get('onset_f1', 0):.2f}")
+        f1 = result.sync.get("onset_f1")
+        judged = f"onset F1 {f1:.2f}" if f1 is not None else "sync not judged (too few events)"
+        settings.status = f"{result.n_frames} frames, {', '.join(face)}, {judged}"
         self.report({"INFO"}, f"moodrig: baked {settings.status}")
 
     def execute(self, context: bpy.types.Context) -> set[str]:

@@ -1,5 +1,5 @@
-"""Sidebar tab "moodrig" in the 3D viewport: Source → Character → Face Outputs → Expressions →
-Behavior → Bake."""
+"""Sidebar tab "moodrig" in the 3D viewport: Source → Character (→ Face Region) → Face Outputs
+→ Expressions → Behavior → Bake; the Face Region panel also sits in the Image Editor's sidebar."""
 
 from __future__ import annotations
 
@@ -155,6 +155,66 @@ class VIEW3D_PT_moodrig_face(_MoodrigPanel, bpy.types.Panel):
         row.operator("moodrig.check_shape_keys", text="", icon="CHECKMARK")
         if settings.missing:
             layout.label(text=f"Not found: {settings.missing}", icon="ERROR")
+_REGION_LABELS = ("Left", "Bottom", "Right", "Top")
+
+
+def draw_face_region(layout: Any, context: bpy.types.Context) -> None:
+    """The face region and feature points of the sidebar's face mesh (3D view and Image Editor)."""
+    s = context.scene.moodrig
+    face = s.face
+    if face is None or face.type != "MESH":
+        layout.label(text="Choose the face mesh first", icon="INFO")
+        return
+    from .face_region import has_points
+
+    fr = face.moodrig_face
+    col = layout.column(align=True)
+    for i, label in enumerate(_REGION_LABELS):
+        col.prop(fr, "region", index=i, text=label)
+    row = layout.row(align=True)
+    row.operator("moodrig.region_from_selection", icon="RESTRICT_SELECT_OFF")
+    row.operator("moodrig.region_whole_texture", text="", icon="FULLSCREEN_ENTER")
+    row = layout.row(align=True)
+    row.prop_search(fr, "vertex_group", face, "vertex_groups", text="", icon="GROUP_VERTEX")
+    row.operator("moodrig.region_from_vertex_group")
+    box = layout.box()
+    if not has_points(face):
+        box.label(text="Points: found when baking", icon="INFO")
+    elif fr.points_confirmed:
+        box.label(text="Points: placed, confirmed", icon="CHECKMARK")
+    else:
+        box.label(text="Points: found, not confirmed", icon="QUESTION")
+    row = box.row(align=True)
+    row.operator("moodrig.find_feature_points", icon="VIEWZOOM")
+    row.operator("moodrig.edit_feature_points", icon="GREASEPENCIL")
+    if has_points(face):
+        box.prop(fr, "points_confirmed")
+    box.label(text="Points file (for the bake):")
+    box.prop(fr, "features_file", text="")
+    layout.prop(s, "show_face_region")
+
+
+class VIEW3D_PT_moodrig_face_region(_MoodrigPanel, bpy.types.Panel):
+    bl_label = "Face Region"
+    bl_idname = "VIEW3D_PT_moodrig_face_region"
+    bl_parent_id = "VIEW3D_PT_moodrig_character"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context: bpy.types.Context) -> None:
+        draw_face_region(self.layout, context)
+
+
+class IMAGE_PT_moodrig_face_region(bpy.types.Panel):
+    """The same in the Image Editor's sidebar, beside the texture it describes."""
+
+    bl_space_type = "IMAGE_EDITOR"
+    bl_region_type = "UI"
+    bl_category = "moodrig"
+    bl_label = "Face Region"
+    bl_idname = "IMAGE_PT_moodrig_face_region"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        draw_face_region(self.layout, context)
 
 
 class VIEW3D_PT_moodrig_expressions(_MoodrigPanel, bpy.types.Panel):
@@ -247,6 +307,8 @@ _classes = (
     VIEW3D_PT_moodrig_source,
     VIEW3D_PT_moodrig_character,
     VIEW3D_PT_moodrig_face,
+    VIEW3D_PT_moodrig_face_region,
+    IMAGE_PT_moodrig_face_region,
     VIEW3D_PT_moodrig_expressions,
     VIEW3D_PT_moodrig_behavior,
     VIEW3D_PT_moodrig_bake,

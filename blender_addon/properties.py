@@ -1,5 +1,6 @@
-"""Scene-level settings, one PropertyGroup (``scene.moodrig``) removed again in ``unregister``,
-and the face object's shape-key mapping (``object.moodrig_shape_keys``, saved with the .blend).
+"""Settings: one PropertyGroup on the Scene (``scene.moodrig``) and two on each Object
+(``object.moodrig_face``: the face region and feature points; ``object.moodrig_shape_keys``: the
+face's shape-key mapping), saved with the .blend and removed again in ``unregister``.
 
 The bake options mirror :class:`~moodrig.core.request.BakeRequest` (their defaults are read from
 it); ``operators.bake_request`` turns them into one. The device is an add-on preference.
@@ -56,13 +57,65 @@ class MoodrigShapeKeySettings(bpy.types.PropertyGroup):
         name="From", default="", description="Where the rows came from")
     missing: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Not found", default="", description="Mapped keys the mesh does not have")
+N_POINTS = 7
+"""Feature points per face (``core/faceedit/align.py: FEATURE_NAMES``; the add-on registers
+without numpy or torch, so the count is repeated here and checked by the tests)."""
+
+
+def _redraw_image_editors(_self: object, context: bpy.types.Context) -> None:
+    for window in context.window_manager.windows:
+        for area in window.screen.areas:
+            if area.type == "IMAGE_EDITOR":
+                area.tag_redraw()
+
+
+def _toggle_preview(self: MoodrigSceneSettings, context: bpy.types.Context) -> None:
+    from . import face_region_view
+
+    face_region_view.show_preview(self.show_face_region)
+    _redraw_image_editors(self, context)
+
+
+class MoodrigFaceRegion(bpy.types.PropertyGroup):
+    """Where the face is in an object's face texture, and its feature points (``object.moodrig_face``)."""
+
+    region: bpy.props.FloatVectorProperty(  # type: ignore[valid-type]
+        name="Region", size=4, default=(0.0, 0.0, 1.0, 1.0), min=0.0, max=1.0, precision=4,
+        update=_redraw_image_editors,
+        description="Face region of the texture in UV: left, bottom, right, top (v from the bottom). "
+                    "Only the region is edited; the whole texture by default")
+    points: bpy.props.FloatVectorProperty(  # type: ignore[valid-type]
+        name="Feature points", size=2 * N_POINTS, default=(0.0,) * (2 * N_POINTS),
+        description="Eyes, brows, mouth corners and mouth centre, x and y in pixels of the region "
+                    "(y down from its top edge)")
+    points_region: bpy.props.FloatVectorProperty(  # type: ignore[valid-type]
+        name="Points region", size=4, default=(0.0, 0.0, 1.0, 1.0),
+        description="The region the points were placed in (they are ignored once the region changes)")
+    points_size: bpy.props.IntVectorProperty(  # type: ignore[valid-type]
+        name="Points size", size=2, default=(0, 0), min=0,
+        description="Width and height of the region in pixels when the points were placed (0: none)")
+    points_confirmed: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="Confirmed", default=False,
+        description="The artist placed or confirmed the points: the bake uses them instead of "
+                    "finding them again")
+    vertex_group: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Group", default="",
+        description="Vertex group whose polygons cover the face (Region from Vertex Group)")
+    features_file: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Points file", subtype="FILE_PATH", default="",
+        description="JSON file of feature points for the bake (empty: the confirmed points above, "
+                    "else found automatically)")
 
 
 class MoodrigSceneSettings(bpy.types.PropertyGroup):
     # Demo
     texture_size: bpy.props.IntProperty(  # type: ignore[valid-type]
-        name="Texture size", description="Resolution of the demo face texture, in pixels",
-        default=512, min=64, max=4096)
+        name="Texture size", description="Resolution of the demo character's texture atlas, in pixels",
+        default=1024, min=64, max=8192)
+    show_face_region: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="Show in Image Editor", default=False, update=_toggle_preview,
+        description="Draw the face region and its feature points over the face texture in the "
+                    "Image Editor")
     # Source
     source_path: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Source", subtype="FILE_PATH",
@@ -111,7 +164,8 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
         description="Textures generated per model call (more: faster on a GPU, more memory)")
     output_folder: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Output", subtype="DIR_PATH", default="",
-        description="Folder for expression textures (empty: //moodrig/<face object>/ beside the .blend)")
+        description="Folder for expression textures (empty: "
+                    "//moodrig-textures/<file name>/<face object>/ beside the .blend)")
     appearance_mode: bpy.props.EnumProperty(  # type: ignore[valid-type]
         name="Appearance",
         items=[("parameters", "Parameters (AMEE-GAN)", "Repaint the face from the 8 expression values"),
@@ -144,7 +198,7 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
     status: bpy.props.StringProperty(name="Status", default="")  # type: ignore[valid-type]
 
 
-_classes = (MoodrigShapeKeyRow, MoodrigShapeKeySettings, MoodrigSceneSettings)
+_classes = (MoodrigShapeKeyRow, MoodrigShapeKeySettings, MoodrigFaceRegion, MoodrigSceneSettings)
 _register, _unregister = bpy.utils.register_classes_factory(_classes)
 
 
@@ -152,9 +206,11 @@ def register() -> None:
     _register()
     bpy.types.Scene.moodrig = bpy.props.PointerProperty(type=MoodrigSceneSettings)
     bpy.types.Object.moodrig_shape_keys = bpy.props.PointerProperty(type=MoodrigShapeKeySettings)
+    bpy.types.Object.moodrig_face = bpy.props.PointerProperty(type=MoodrigFaceRegion)
 
 
 def unregister() -> None:
+    del bpy.types.Object.moodrig_face
     del bpy.types.Object.moodrig_shape_keys
     del bpy.types.Scene.moodrig
     _unregister()

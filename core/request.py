@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import numbers
 import typing
 from collections.abc import Callable, Iterator, Mapping
@@ -88,6 +89,19 @@ class BakeRequest:
     """The base texture shows the character's neutral face and AMEE-GAN is told so: from a
     known source its edits are more exact. False: the texture shows some expression, and the
     model judges it from the image. Parameters mode only."""
+    region: tuple[float, float, float, float] | None = field(default=None, metadata=_cli(
+        "face region of the texture in UV, v from the bottom (default: the face object's)",
+        metavar="U0,V0,U1,V1"))
+    """Where the face is in the face texture: a UV rectangle (u0, v0, u1, v1), v measured from
+    the bottom as in Blender, 0 <= u0 < u1 <= 1 and 0 <= v0 < v1 <= 1; text ``"u0,v0,u1,v1"``
+    is accepted too. Only the region is edited; every pixel outside it stays as it is. None:
+    the region stored on the face object (the whole texture when it has none)."""
+    features: Path | None = field(default=None, metadata=_cli(
+        "feature points JSON (default: the face object's confirmed points, else found)",
+        metavar="FILE.json"))
+    """JSON file of the face's 7 feature points in pixels of the region (docs/face_region.md).
+    None: the points stored on the face object when the artist confirmed them, else they are
+    found automatically."""
     quant_step: float = field(default=0.05, metadata=_cli(
         "expressions closer than this share one texture, in (0, 0.5]"))
     """Expression quantisation step of the texture cache, in expression units, in (0, 0.5]:
@@ -99,10 +113,11 @@ class BakeRequest:
         "fine-tuned transfer-model manifest (detailed mode)", metavar="MANIFEST"))
     """Manifest of this character's fine-tuned transfer model; None: the shipped weights."""
     texture_folder: Path | None = field(default=None, metadata=_cli(
-        "texture folder (default //moodrig/<face>/ beside the .blend)",
-        flag="--textures", metavar="DIR"))
-    """Folder for the expression textures; None: ``//moodrig/<face object>/`` beside the
-    .blend (a temporary folder for an unsaved file)."""
+        "texture folder (default moodrig-textures/<out stem>/<face>/ beside the output "
+        ".blend; // is the output's folder)", flag="--textures", metavar="DIR"))
+    """Folder for the expression textures; None: ``//moodrig-textures/<.blend stem>/<face
+    object>/`` beside the .blend (a temporary folder for an unsaved file; the command line
+    uses the output .blend). moodrig writes only its ``cache/`` and ``sequence/`` there."""
     device: str = field(default="auto", metadata=_cli(
         "where the networks run", choices=DEVICES))
     """Torch device for the appearance model, one of :data:`DEVICES`."""
@@ -146,6 +161,8 @@ class BakeRequest:
         _check_int("seed", self.seed, low=0)
         _check_choice("appearance mode", self.appearance_mode, APPEARANCE_MODES)
         _check_bool("base_neutral", self.base_neutral)
+        if self.region is not None:
+            object.__setattr__(self, "region", _region(self.region))
         step = self.quant_step
         if isinstance(step, bool) or not isinstance(step, numbers.Real) or not 0.0 < step <= 0.5:
             raise InputError(None, f"the expression step must be a number in (0, 0.5], "
@@ -226,6 +243,26 @@ def _check_bool(name: str, value: Any) -> None:
 def _check_choice(what: str, value: Any, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise InputError(None, f"unknown {what} {value!r}; use one of {', '.join(choices)}")
+
+
+def _region(value: Any) -> tuple[float, float, float, float]:
+    """A face region from a 4-sequence or ``"u0,v0,u1,v1"`` text; InputError when invalid."""
+    if isinstance(value, str):
+        try:
+            parts: Any = [float(p) for p in value.split(",")]
+        except ValueError:
+            parts = []
+    else:
+        parts = list(value) if isinstance(value, (tuple, list)) else []
+    if len(parts) != 4 or not all(isinstance(v, numbers.Real) and not isinstance(v, bool)
+                                  for v in parts):
+        raise InputError(None, f"face region {value!r} must be four numbers u0,v0,u1,v1")
+    u0, v0, u1, v1 = (float(v) for v in parts)
+    if not all(math.isfinite(v) for v in (u0, v0, u1, v1)) or not (
+            0.0 <= u0 < u1 <= 1.0 and 0.0 <= v0 < v1 <= 1.0):
+        raise InputError(None, f"face region (u0, v0, u1, v1) = {(u0, v0, u1, v1)} must satisfy "
+                               "0 <= u0 < u1 <= 1 and 0 <= v0 < v1 <= 1")
+    return (u0, v0, u1, v1)
 
 
 def _check_bone_map(bone_map: Any) -> None:

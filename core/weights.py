@@ -3,17 +3,16 @@
 Layout on disk: ``<stem>.safetensors`` and ``<stem>.manifest.json`` side by side. The manifest
 records the format version, model name, architecture config, training config, tensor shapes
 and dtypes, byte size and sha256 of the tensor file. Loading hashes the exact bytes it then
-parses, so a file swapped in between cannot slip through. Nothing is ever unpickled. Reading
-and verifying (no torch) live in ``manifest.py``; this module writes and loads torch tensors.
+parses, so a file swapped in between cannot slip through. Nothing is ever unpickled.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from safetensors.torch import load as st_load
@@ -22,8 +21,15 @@ from safetensors.torch import save as st_save
 from .errors import WeightsError
 from .fileio import atomic_write_bytes, atomic_write_text
 from .manifest import (
+    DTYPE_BYTES,
+    HEADER_BYTES,
+    HEADER_BYTES_PER_TENSOR,
     MANIFEST_FORMAT,
+    MAX_MANIFEST_BYTES,
+    MAX_PARAMETERS,
+    MAX_WEIGHTS_BYTES,
     REEXPORT_FIX,
+    declared_size,
     load_verified,
     manifest_path_for,
     read_manifest,
@@ -31,9 +37,10 @@ from .manifest import (
 )
 
 __all__ = [
-    "MANIFEST_FORMAT", "REEXPORT_FIX", "content_id", "export_weights", "half_storage_tensors",
-    "load_stored_state", "load_weights", "manifest_path_for", "read_manifest", "round_to_storage",
-    "verify_file",
+    "DTYPE_BYTES", "HEADER_BYTES", "HEADER_BYTES_PER_TENSOR", "MANIFEST_FORMAT", "MAX_MANIFEST_BYTES",
+    "MAX_PARAMETERS", "MAX_WEIGHTS_BYTES", "REEXPORT_FIX", "content_id", "declared_size", "export_weights",
+    "half_storage_tensors", "load_stored_state", "load_weights", "manifest_path_for", "read_manifest",
+    "round_to_storage", "verify_file",
 ]
 
 def export_weights(
@@ -118,9 +125,10 @@ def content_id(architecture: Mapping[str, Any], tensors: Mapping[str, torch.Tens
     return h.hexdigest()[:12]
 
 
-def load_stored_state(module: torch.nn.Module, tensors: Mapping[str, torch.Tensor], manifest_path: Path) -> None:
-    """Load stored tensors into ``module`` as float32, after checking that names and shapes are
-    exactly the architecture's (BatchNorm step counters are not stored)."""
+def check_state(module: torch.nn.Module, tensors: Mapping[str, torch.Tensor],
+                manifest_path: Path) -> None:
+    """WeightsError unless ``tensors`` are exactly the module's state (names and shapes;
+    BatchNorm step counters are not stored). Works on a module on the meta device."""
     expected = {name: t.shape for name, t in module.state_dict().items() if not name.endswith("num_batches_tracked")}
     if set(expected) != set(tensors):
         differ = sorted(set(expected) ^ set(tensors))[:3]
@@ -129,4 +137,39 @@ def load_stored_state(module: torch.nn.Module, tensors: Mapping[str, torch.Tenso
         if t.shape != expected[name]:
             raise WeightsError(manifest_path, f"tensor '{name}' has shape {list(t.shape)}, architecture needs "
                                f"{list(expected[name])}", REEXPORT_FIX)
+
+
+def check_architecture(build: Callable[[], torch.nn.Module], tensors: Mapping[str, torch.Tensor],
+                       manifest_path: Path, check: Callable[[Any], None] | None = None) -> None:
+    """Refuse a manifest's architecture before the network is built: ``build()`` runs on
+    torch's meta device (shapes, no memory), and that empty copy must hold exactly the stored
+    ``tensors`` and pass ``check`` (e.g. an activation budget). So an architecture that asks
+    for more than the file holds is refused before anything is allocated, and any error the
+    builder raises on a malformed architecture becomes a WeightsError."""
+    with torch.device("meta"):
+        probe = _architecture_step(build, manifest_path)
+        check_state(probe, tensors, manifest_path)
+        if check is not None:
+            _architecture_step(lambda: check(probe), manifest_path)
+
+
+T = TypeVar("T")
+
+
+def _architecture_step(step: Callable[[], T], manifest_path: Path) -> T:
+    """``step()``, any exception turned into 'architecture config is invalid'."""
+    try:
+        return step()
+    except Exception as exc:  # the architecture comes from a file: any failure is its fault
+        plain = isinstance(exc, (TypeError, ValueError))
+        problem = (str(exc) if plain else f"{type(exc).__name__}: {exc}")[:200]
+        raise WeightsError(manifest_path, f"architecture config is invalid ({problem})",
+                           REEXPORT_FIX) from exc
+
+
+def load_stored_state(module: torch.nn.Module, tensors: Mapping[str, torch.Tensor],
+                      manifest_path: Path) -> None:
+    """Load stored tensors into ``module`` as float32, after checking that names and shapes are
+    exactly the architecture's (BatchNorm step counters are not stored)."""
+    check_state(module, tensors, manifest_path)
     module.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in tensors.items()}, strict=False)

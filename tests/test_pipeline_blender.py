@@ -66,7 +66,8 @@ def test_cli_bakes_a_video_through_the_bpy_module(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert out.is_file()
     assert "moodrig:" in proc.stderr and "textures" in proc.stderr  # progress on stderr
-    frames = sorted((tmp_path / "moodrig" / "moodrig_DemoFace" / "sequence").glob("frame_*.png"))
+    sequence = tmp_path / "moodrig-textures" / "baked" / "moodrig_DemoFace" / "sequence"
+    frames = sorted(sequence.glob("frame_*.png"))
     assert len(frames) == 48
     r = run_bpy(f"""
 import bpy
@@ -94,14 +95,10 @@ def test_cli_fails_clearly(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "broken.mp4" in proc.stderr
 
 
-def test_cli_inside_blender_3_4(tmp_path: Path) -> None:
+def test_cli_inside_blender_3_4(built_zip: Path, tmp_path: Path) -> None:
     """``blender -b scene.blend -P <addon>/cli.py -- bake ...`` with Debian's Blender binary."""
     require_component(shutil.which("blender") is not None, "Debian's blender (`make system-deps`)")
-    build = subprocess.run([sys.executable, str(REPO / "build_addon.py"), "--out", str(tmp_path / "dist")],
-                           capture_output=True, text=True)
-    assert build.returncode == 0, build.stderr
-    (zip_path,) = (tmp_path / "dist").glob("moodrig-*.zip")
-    shutil.unpack_archive(zip_path, tmp_path / "addon")
+    shutil.unpack_archive(built_zip, tmp_path / "addon")
     cli = tmp_path / "addon" / "moodrig" / "cli.py"
     env = {**os.environ, "PYTHONPATH": site.getsitepackages()[0], "BLENDER_USER_SCRIPTS": str(tmp_path / "us"),
            "BLENDER_USER_CONFIG": str(tmp_path / "uc")}
@@ -191,7 +188,9 @@ def test_finetune_operator_saves_beside_the_blend_and_bake_uses_it(tmp_path: Pat
     _require_bpy()
     r = run_bpy(FINETUNE.format(folder=str(tmp_path)))
     assert r["res"] == ["FINISHED"]
-    assert r["weights"].startswith("//moodrig/moodrig_DemoFace/finetuned/")
-    assert r["finetuned_from"]
+    assert r["weights"].startswith("//moodrig-textures/scene/moodrig_DemoFace/finetuned/")
+    from moodrig.core.amee.infer import AmeeEditor
+
+    assert r["finetuned_from"] == AmeeEditor.load(device="cpu").model_id  # the shipped model
     assert r["bake_frames"] == 24
     assert "bad.json" in r["bad"] and "entry 0" in r["bad"]

@@ -50,6 +50,8 @@ def test_defaults_and_paths() -> None:
     (dict(face_output="mesh"), ["'mesh'", "shapekeys"]),
     (dict(shape_key_map=3), ["shape_key_map", "vrm0"]),
     (dict(shape_key_map=""), ["shape_key_map"]),
+    (dict(region="0,0,1"), ["face region", "four numbers"]),
+    (dict(region=(0.5, 0.0, 0.2, 1.0)), ["face region", "u0 < u1"]),
 ])
 def test_bad_options_get_one_clear_line(options: dict[str, object], words: list[str]) -> None:
     with pytest.raises(InputError) as err:
@@ -91,6 +93,7 @@ def test_cli_flags_reach_the_request(tmp_path: Path) -> None:
         *base, "--source", "clip.mp4", "--hold-frames", "7", "--person-baseline",
         "--bone-map", "rigify", "--frame-start", "5", "--keep-frame-range", "--seed", "9",
         "--behaviors", "b.yaml", "--appearance", "detailed", "--base-not-neutral",
+        "--region", "0.1,0.2,0.6,0.9", "--features", "pts.json",
         "--quant-step", "0.1", "--weights", "w.json", "--transfer-weights", "//t.json",
         "--textures", "tex", "--device", "cpu", "--batch", "3", "--face-output", "shapekeys",
         "--shape-key-map", "face.json"])
@@ -98,6 +101,7 @@ def test_cli_flags_reach_the_request(tmp_path: Path) -> None:
     default = BakeRequest()
     assert [n for n in FIELDS if getattr(request, n) == getattr(default, n)] == []
     assert request.quant_step == 0.1 and request.source == (Path.cwd() / "clip.mp4")
+    assert request.region == (0.1, 0.2, 0.6, 0.9) and request.features == Path.cwd() / "pts.json"
     assert request.transfer_weights == Path("//t.json"), "//-relative paths are left for the .blend"
     assert request.shape_key_map == Path.cwd() / "face.json"
     convention = bake_request(build_parser().parse_args([*base, "--shape-key-map", "vrm1"]))
@@ -125,6 +129,10 @@ s.weights_path = "/tmp/w.json"; s.transfer_weights_path = "/tmp/t.json"
 s.output_folder = "/tmp/tex"
 s.batch = 3
 s.face_output = "both"; s.shape_key_convention = "arkit"
+bpy.ops.mesh.primitive_plane_add()
+s.face = bpy.context.object
+s.face.moodrig_face.region = (0.1, 0.2, 0.6, 0.9)
+s.face.moodrig_face.features_file = "/tmp/points.json"
 request = bake_request(bpy.context)
 default = BakeRequest()
 unreached = [f.name for f in dataclasses.fields(BakeRequest)
@@ -152,7 +160,7 @@ for mode in ("parameters", "detailed"):
         for cls in panels._classes:
             cls.draw(SimpleNamespace(layout=Layout(drawn)), bpy.context)
 report(dict(unreached=unreached, read=sorted(read), drawn=sorted(drawn), device=request.device,
-            behaviors=str(request.behaviors)))
+            behaviors=str(request.behaviors), region=request.region, features=str(request.features)))
 """
 
 
@@ -163,3 +171,5 @@ def test_the_sidebar_reaches_and_shows_every_field(tmp_path: Path) -> None:
     assert r["device"] == "cpu" and r["behaviors"] == "/tmp/b.yaml"
     assert set(r["read"]) <= set(r["drawn"]), "settings the bake reads but no panel shows"
     assert "device" in r["drawn"] and "behavior_source" in r["drawn"]
+    assert r["region"] == pytest.approx([0.1, 0.2, 0.6, 0.9]) and r["features"] == "/tmp/points.json"
+    assert {"region", "features_file"} <= set(r["drawn"]), "the Face Region panel shows both"

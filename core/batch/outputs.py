@@ -16,6 +16,8 @@ import os
 import shutil
 from pathlib import Path
 
+from ..fileio import remove_stale_parts
+
 TEXTURE_ENTRIES = frozenset({"cache", "sequence"})
 """What a bake writes into a texture folder; a folder holding anything else is the user's."""
 
@@ -58,6 +60,11 @@ def prepare(folder: Path, out: Path) -> bool:
     shutil.rmtree(old, ignore_errors=True)
     staging = staging_folder(folder)
     resumed = staging.is_dir()
+    if resumed:
+        # One worker at a time holds a job, so a killed attempt's temporary texture files are
+        # dead at any age (the bake itself only clears them after STALE_PART_SECONDS).
+        for sub in (staging, staging / "cache", staging / "sequence"):
+            remove_stale_parts(sub, older_than=0.0)
     published = folder / "cache"
     if published.is_dir():
         cache = staging / "cache"

@@ -18,9 +18,18 @@ Nothing here reads the sampler's log. From the curves and the definition alone:
 Metrics: onset F1 with one-to-one matching within ± tolerance (precision, recall, median
 offset, a sweep over tolerances); the fraction of frames whose decoded behavior is allowed
 for the expression state; the peak normalised cross-correlation (and its lag) between head
-yaw and the sum of the look-toward channels. The chance baseline recomputes each metric with
-the expression track circularly shifted against the curves (``n_shifts`` shifts of at least
-``min_shift_s``).
+yaw and the sum of the look-toward channels.
+
+Chance baseline: each metric recomputed with the expression track (its reference events, its
+states, its yaw) circularly shifted against the curves, over *every* shift 0 … n−1 (or
+``n_shifts`` shifts drawn uniformly from all of them when the clip has more frames). That is
+the exact expectation under a random phase between face and body, valid at every clip length:
+on a short clip the few shifts that keep the events near their onsets count in proportion,
+instead of every shift being the same one. ``p_value`` is the share of shifts that score an
+F1 at least as high as the real alignment.
+
+With fewer than ``min_events`` reference events the F1 figures cannot tell synchronisation
+from luck: they are None, and ``reason`` says "not enough events to judge" (with the counts).
 """
 
 from __future__ import annotations
@@ -56,8 +65,9 @@ class SyncConfig:
         onset_window_s: seconds after (and before) an onset whose newly active pairs
             identify the behavior that started there.
         xcorr_max_lag_s: largest lag (seconds) searched for the yaw cross-correlation.
-        n_shifts: circular shifts for the chance baseline (≥ 1000 for reporting).
-        min_shift_s: smallest circular shift (seconds), so a shift is never near-aligned.
+        n_shifts: circular shifts for the chance baseline: every shift when the clip has at
+            most this many frames, else this many drawn uniformly from all of them.
+        min_events: reference events needed to judge the onset figures (fewer: None).
         seed: seed of the generator that picks the shifts.
     """
 
@@ -71,7 +81,7 @@ class SyncConfig:
     onset_window_s: float = 0.4
     xcorr_max_lag_s: float = 1.0
     n_shifts: int = 1000
-    min_shift_s: float = 2.0
+    min_events: int = 3
     seed: int = 0
 
 
@@ -80,36 +90,43 @@ class SyncReport:
     """Synchronization of one character's curves with its expression track.
 
     Attributes:
-        onset_f1: F1 of behavior onsets vs reference event frames at ± ``tolerance``.
-        precision: matched onsets / detected onsets.
-        recall: matched references / reference events.
+        onset_f1: F1 of behavior onsets vs reference event frames at ± ``tolerance``
+            (None: not enough events to judge, see ``reason``).
+        precision: matched onsets / detected onsets (None with ``onset_f1``).
+        recall: matched references / reference events (None with ``onset_f1``).
         median_offset: median (onset − event) frames over matches (nan if none).
-        f1_sweep: (tolerance, F1) for each sweep tolerance.
+        f1_sweep: (tolerance, F1) for each sweep tolerance (empty when not judged).
         allowed_fraction: frames whose decoded behavior is allowed for the expression state.
         xcorr_peak: peak normalised cross-correlation of head yaw and look-toward joints.
         xcorr_lag: lag (frames, joints after yaw > 0) of that peak.
-        baseline_f1: mean onset F1 over circular shifts (chance).
-        baseline_f1_p95: 95th percentile of the shifted F1s.
+        baseline_f1: mean onset F1 over circular shifts (chance; None when not judged).
+        baseline_f1_p95: 95th percentile of the shifted F1s (None when not judged).
+        p_value: share of shifts whose F1 is at least ``onset_f1`` (None when not judged).
         baseline_allowed_fraction: mean allowed fraction over shifts.
         baseline_xcorr_peak: mean peak cross-correlation over shifts.
         n_reference: reference events.
         n_detected: detected onsets.
+        n_shifts: circular shifts the chance figures average over.
+        reason: why the onset figures are None ("not enough events to judge: …"), else None.
     """
 
-    onset_f1: float
-    precision: float
-    recall: float
+    onset_f1: float | None
+    precision: float | None
+    recall: float | None
     median_offset: float
     f1_sweep: tuple[tuple[int, float], ...]
     allowed_fraction: float
     xcorr_peak: float
     xcorr_lag: int
-    baseline_f1: float
-    baseline_f1_p95: float
+    baseline_f1: float | None
+    baseline_f1_p95: float | None
     baseline_allowed_fraction: float
     baseline_xcorr_peak: float
     n_reference: int
     n_detected: int
+    p_value: float | None = None
+    n_shifts: int = 0
+    reason: str | None = None
 
 
 # --------------------------------------------------------------------------- onsets
@@ -433,16 +450,10 @@ def sync_metrics(
     max_lag = max(1, round(c.xcorr_max_lag_s * fps))
     peak, lag = xcorr_peak(yaw, joints, max_lag)
 
-    rng = np.random.default_rng(c.seed)
-    lo = min(round(c.min_shift_s * fps), n // 2)
-    shifts = (
-        rng.integers(lo, max(lo + 1, n - lo), size=c.n_shifts)
-        if n > 1
-        else np.zeros(c.n_shifts, dtype=np.int64)
-    )
-    base_f1 = np.empty(c.n_shifts)
-    base_allowed = np.empty(c.n_shifts)
-    base_peak = np.full(c.n_shifts, np.nan)
+    shifts = chance_shifts(n, c.n_shifts, c.seed)
+    base_f1 = np.empty(len(shifts))
+    base_allowed = np.empty(len(shifts))
+    base_peak = np.full(len(shifts), np.nan)
     circ = _circular_xcorr(yaw, joints)
     lags = np.arange(-max_lag, max_lag + 1)
     for i, s in enumerate(shifts.tolist()):
@@ -452,19 +463,36 @@ def sync_metrics(
         base_allowed[i] = tbl[labels, np.roll(masks, s)].mean()
         if circ is not None:
             base_peak[i] = circ[(s + lags) % n].max()
+    judged = len(ref) >= c.min_events
+    reason = None if judged else (
+        f"not enough events to judge: {len(ref)} reference event(s) in {n / fps:.1f} s "
+        f"(at least {c.min_events} needed)"
+    )
     return SyncReport(
-        onset_f1=f1,
-        precision=prec,
-        recall=rec,
+        onset_f1=f1 if judged else None,
+        precision=prec if judged else None,
+        recall=rec if judged else None,
         median_offset=median,
-        f1_sweep=sweep,
+        f1_sweep=sweep if judged else (),
         allowed_fraction=allowed,
         xcorr_peak=peak,
         xcorr_lag=lag,
-        baseline_f1=float(base_f1.mean()),
-        baseline_f1_p95=float(np.percentile(base_f1, 95)),
+        baseline_f1=float(base_f1.mean()) if judged else None,
+        baseline_f1_p95=float(np.percentile(base_f1, 95)) if judged else None,
         baseline_allowed_fraction=float(base_allowed.mean()),
         baseline_xcorr_peak=float(np.nanmean(base_peak)) if circ is not None else float("nan"),
         n_reference=len(ref),
         n_detected=len(det),
+        p_value=float((base_f1 >= f1 - 1e-12).mean()) if judged else None,
+        n_shifts=len(shifts),
+        reason=reason,
     )
+
+
+def chance_shifts(n: int, n_shifts: int, seed: int = 0) -> NDArray[np.int64]:
+    """Circular shifts for the chance baseline: all of 0 … n−1 when n ≤ ``n_shifts``, else
+    ``n_shifts`` drawn uniformly from them (with replacement). Shift 0, the real alignment,
+    is one of the n equally likely phases."""
+    if n <= n_shifts:
+        return np.arange(n, dtype=np.int64)
+    return np.random.default_rng(seed).integers(0, n, size=n_shifts).astype(np.int64)

@@ -11,7 +11,10 @@ overlay picture (landmarks + parameter bars) of the photo, of the first frame wi
 a video, or one per photo into the ``--overlay`` folder for a batch. For a video, the JSON's
 "reading" (also one line on stderr) says how many frames were read, skipped as undecodable and
 missing, and every frame carries the stable smile decision (``smiling``, ``docs/face.md``).
-Exit status 2 with a one-line message for unusable input.
+``--json`` and ``--overlay`` are checked before the analysis and written last (core/outputs.py:
+a file moodrig did not write is replaced only with ``--overwrite``, kept as a numbered backup).
+Any failure: one line, exit status 1 (a photo of a batch that cannot be read: its entry says
+why, the others are analysed, exit status 1).
 """
 
 from __future__ import annotations
@@ -28,9 +31,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..errors import InputError, MoodrigError
+from ..errors import InputError, MoodrigError, OutputError
 from ..expression import EXPRESSION_NAMES
-from ..fileio import atomic_write_bytes, atomic_writer
+from ..failures import ArgumentParser, run_command
+from ..outputs import FileOutput, check_file, commit, temporary_path, write_file
 from .io import classify, sequence_files
 
 if TYPE_CHECKING:
@@ -68,17 +72,17 @@ def _face_json(r: FaceResult, landmarks: bool) -> dict[str, object]:
     return out
 
 
-def _write_png(path: Path, rgb: NDArray[np.uint8]) -> None:
+def _write_png(out: FileOutput, rgb: NDArray[np.uint8]) -> None:
     import cv2
 
     ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     if not ok:
-        raise MoodrigError(f"{path}: could not encode the overlay")
-    atomic_write_bytes(path, buf.tobytes())
+        raise MoodrigError(f"{out.path}: could not encode the overlay")
+    write_file(out, bytes(buf.tobytes()))
 
 
 def write_doc(
-    target: Path | None, head: dict[str, object], frames: Iterable[dict[str, object]]
+    target: FileOutput | None, head: dict[str, object], frames: Iterable[dict[str, object]]
 ) -> int:
     """Write ``head`` plus a ``frames`` list streamed one frame at a time (a long video's
     landmarks never sit in memory as one document), to ``target`` atomically or to stdout.
@@ -100,9 +104,15 @@ def write_doc(
             sys.stdout.write(c)
         sys.stdout.flush()
     else:
-        with atomic_writer(target) as fh:
-            for c in chunks():
-                fh.write(c.encode("utf-8"))
+        tmp = temporary_path(target)
+        try:
+            with tmp.open("wb") as fh:
+                for c in chunks():
+                    fh.write(c.encode("utf-8"))
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        commit(target, tmp)
     return count
 
 
@@ -130,7 +140,8 @@ def analyze_photos(args: argparse.Namespace, paths: list[Path]) -> int:
 
     acfg = AnalyzerConfig(threads=args.threads, engine=photo_engine(args, len(paths)))
     analyzer = FaceAnalyzer(acfg)
-    overlay_dir: Path | None = args.overlay
+    overlays = [check_file(args.overlay / f"{i:04d}_{p.stem}.png", overwrite=args.overwrite)
+                for i, p in enumerate(paths)] if args.overlay else None
     failed = [0]
     found = [0]
 
@@ -152,8 +163,8 @@ def analyze_photos(args: argparse.Namespace, paths: list[Path]) -> int:
                 "valid": result is not None,
                 **(_face_json(result, args.landmarks) if result else {}),
             }
-            if overlay_dir is not None:
-                _write_png(overlay_dir / f"{i:04d}_{path.stem}.png", draw_overlay(image, result))
+            if overlays is not None:
+                _write_png(overlays[i], draw_overlay(image, result))
 
     head: dict[str, object] = {
         "input": [str(p) for p in paths],
@@ -161,9 +172,9 @@ def analyze_photos(args: argparse.Namespace, paths: list[Path]) -> int:
         "expression_names": list(EXPRESSION_NAMES),
         "settings": {"analyzer": asdict(acfg)},
     }
-    n = write_doc(args.json, head, frames())
+    n = write_doc(args.json_out, head, frames())
     _summary(f"{len(paths)} photo(s)", found[0], n)
-    return 2 if failed[0] else 0
+    return 1 if failed[0] else 0
 
 
 def analyze_photo(args: argparse.Namespace, path: Path) -> int:
@@ -187,9 +198,9 @@ def analyze_photo(args: argparse.Namespace, path: Path) -> int:
         "valid": result is not None,
         **(_face_json(result, args.landmarks) if result else {}),
     }
-    write_doc(args.json, head, [frame])
-    if args.overlay:
-        _write_png(args.overlay, draw_overlay(image, result))
+    write_doc(args.json_out, head, [frame])
+    if args.overlay_out:
+        _write_png(args.overlay_out, draw_overlay(image, result))
     _summary(path, int(result is not None), 1)
     return 0
 
@@ -268,11 +279,11 @@ def analyze_clip(args: argparse.Namespace, path: Path, kind: str) -> int:
             "fill": args.fill,
             "settings": {"video": asdict(vcfg)},
         }
-        write_doc(args.json, head, frames())
-    if args.overlay:
+        write_doc(args.json_out, head, frames())
+    if args.overlay_out:
         frame = frame_at(path, first[0].index if first else 0, vcfg)
         if frame is not None:
-            _write_png(args.overlay, draw_overlay(frame, first[0].face if first else None))
+            _write_png(args.overlay_out, draw_overlay(frame, first[0].face if first else None))
     _summary(path, int(track.valid.sum()), len(track))
     return 0
 
@@ -302,6 +313,12 @@ def analyze(args: argparse.Namespace) -> int:
     if args.threads < 1:
         raise MoodrigError(f"--threads must be at least 1, got {args.threads}")
     kind, paths = resolve_inputs(args.input, args.photos)
+    args.json_out = check_file(args.json, overwrite=args.overwrite) if args.json else None
+    args.overlay_out = None
+    if args.overlay and kind != "photos":
+        args.overlay_out = check_file(args.overlay, overwrite=args.overwrite)
+        if args.json_out and args.json_out.path == args.overlay_out.path:
+            raise OutputError(args.json_out.path, "is given for both --json and --overlay")
     if kind == "photos":
         if args.person_baseline:
             raise MoodrigError("--person-baseline is for a video or sequence, not for photos")
@@ -312,7 +329,7 @@ def analyze(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
+    ap = ArgumentParser(
         prog="python -m moodrig.core.face",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -367,12 +384,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="video: make the values relative to the person's own neutral, learnt over the clip",
     )
+    a.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace --json/--overlay files moodrig did not write (kept as name.1.json)",
+    )
     args = ap.parse_args(argv)
-    try:
-        return analyze(args)
-    except MoodrigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_command(ap.prog, lambda: analyze(args), argv)
 
 
 if __name__ == "__main__":

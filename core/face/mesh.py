@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .detector import to_nhwc, to_tensor
+from .detector import InputBuffer
 from .netspec import MESH, Engine
-from .numpy_net import network
+from .numpy_net import cached_numpy_net
 from .roi import Roi, crop, invert_affine
 
 if TYPE_CHECKING:
@@ -37,28 +37,45 @@ class MeshResult:
 
 
 class FaceMesh:
-    """Runs Face Mesh on image crops. Not thread-safe (one per worker)."""
+    """Runs Face Mesh on image crops. Not thread-safe (one per worker). The network runs with
+    ``threads`` torch threads (None: the caller's setting)."""
 
-    def __init__(self, *, jit: bool = True, engine: Engine = "torch") -> None:
+    def __init__(self, *, jit: bool = True, device: torch.device | str = "cpu",
+                 threads: int | None = 1, engine: Engine = "torch") -> None:
+        self.threads = threads
         self.engine = engine
-        self.net: Any = network(MESH, engine, jit)
+        self.net: Any
+        if engine == "numpy":  # the CPU, no torch
+            self.device = None
+            self.net = cached_numpy_net(MESH)
+        else:
+            import torch
+
+            from .models import cached_inference, cached_net
+
+            self.device = torch.device(device)
+            ref = not jit and self.device.type == "cpu"
+            self.net = cached_net(MESH) if ref else cached_inference(MESH, str(self.device))
+        self._input = InputBuffer(MESH.input_size, MESH.input_range, self.device)
 
     def raw(self, x: torch.Tensor) -> tuple[NDArray[np.float32], float]:
         """(N,3,192,192) in [0,1] → landmarks (N, 468, 3) in crop px, logits of the first."""
         import torch
 
-        with torch.inference_mode():
+        from .models import torch_threads
+
+        with torch_threads(self.threads), torch.inference_mode():
             lm, logit = self.net(x)
-        return lm.reshape(lm.shape[0], 468, 3).numpy(), float(logit.reshape(-1)[0])
+        return lm.reshape(lm.shape[0], 468, 3).cpu().numpy(), float(logit.reshape(-1)[0])
 
     def run(self, image: NDArray[np.uint8], roi: Roi) -> MeshResult:
         size = MESH.input_size
         patch, m = crop(image, roi, size)
         if self.engine == "numpy":
-            out_lm, out_logit = self.net(to_nhwc(patch, *MESH.input_range))
+            out_lm, out_logit = self.net(self._input.array([patch]))
             lm, logit = out_lm.reshape(-1, 468, 3), float(out_logit.reshape(-1)[0])
         else:
-            lm, logit = self.raw(to_tensor(patch, *MESH.input_range))
+            lm, logit = self.raw(self._input([patch]))
         pts = lm[0].astype(np.float64)
         inv = invert_affine(m)
         xy = pts[:, :2] @ inv[:, :2].T + inv[:, 2]

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..manifest import load_weights_numpy
-from .netspec import Engine, ModelSpec, manifest_path
+from .netspec import ModelSpec, manifest_path
 
 F32 = NDArray[np.float32]
 
@@ -187,12 +187,3 @@ def load_numpy_net(spec: ModelSpec) -> NumpyNet:
 def cached_numpy_net(spec: ModelSpec) -> NumpyNet:
     return load_numpy_net(spec)
 
-
-def network(spec: ModelSpec, engine: Engine, jit: bool = True) -> Any:
-    """The cached network of ``spec`` for ``engine``: :class:`NumpyNet`, or the torch module
-    (traced and frozen when ``jit``; torch is imported only here)."""
-    if engine == "numpy":
-        return cached_numpy_net(spec)
-    from .models import cached_net, cached_traced
-
-    return cached_traced(spec) if jit else cached_net(spec)
