@@ -62,3 +62,26 @@ def test_numpy_loader_verifies_like_the_torch_loader(tmp_path: Path) -> None:
         load_weights_numpy(
             src / "face_mesh.manifest.json", model="other", model_version=MESH.version
         )
+
+
+@pytest.mark.parametrize("change", ["huge_pad", "wrong_channels", "unknown_op"])
+def test_a_tampered_layer_list_is_refused_before_anything_runs(tmp_path: Path, change: str) -> None:
+    import json
+
+    src = weights_dir() / "face"
+    for f in src.glob("face_mesh.*"):
+        shutil.copy(f, tmp_path / f.name)
+    mpath = tmp_path / "face_mesh.manifest.json"
+    manifest = json.loads(mpath.read_text())
+    layers = manifest["architecture"]["layers"]
+    if change == "huge_pad":
+        pad = next(layer for layer in layers if layer["op"] == "pad")
+        pad["pads"][3][1] = 1_000_000
+    elif change == "wrong_channels":
+        prelu = next(layer for layer in layers if layer["op"] == "prelu")
+        prelu["in"] = [manifest["architecture"]["input"]]  # 3 channels, not its 16
+    else:
+        layers[1]["op"] = "softmax"
+    mpath.write_text(json.dumps(manifest))
+    with pytest.raises(WeightsError, match="architecture"):
+        load_numpy_net(MESH, tmp_path)

@@ -4,7 +4,9 @@ Public API (what the Blender integration calls)::
 
     analyze_image(path_or_array) -> FaceResult     # raises InputError if no face
     analyze_video(path, *, fill="hold"|"interpolate", max_frames=None, progress=None,
-                  on_read=None) -> ExpressionTrack
+                  on_read=None, config=VideoConfig(person_baseline=BaselineConfig())
+                  ) -> ExpressionTrack
+    smile_states(track) -> (N,) bool              # the stable per-frame smile decision
     read_image(path) -> HWC uint8 RGB              # size limits, clear InputError
     draw_overlay(image, result) -> HWC uint8 RGB
 
@@ -24,6 +26,8 @@ from numpy.typing import NDArray
 
 from ..errors import InputError
 from .analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult
+from .baseline import BaselineConfig
+from .decision import SmileDecisionConfig, smile_states
 from .io import ReadLimits, ReadStats, as_rgb8, read_image
 from .netspec import engine_threads
 from .overlay import draw_overlay
@@ -31,15 +35,18 @@ from .video import VideoConfig, analyze_video
 
 __all__ = [
     "AnalyzerConfig",
+    "BaselineConfig",
     "FaceAnalyzer",
     "FaceResult",
     "ReadLimits",
     "ReadStats",
+    "SmileDecisionConfig",
     "VideoConfig",
     "analyze_image",
     "analyze_video",
     "draw_overlay",
     "read_image",
+    "smile_states",
 ]
 
 

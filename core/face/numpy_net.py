@@ -13,16 +13,22 @@ than the traced torch network, so videos keep torch and one-off photos use this
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ..manifest import load_weights_numpy
+from ..errors import WeightsError
+from ..manifest import REEXPORT_FIX, load_weights_numpy
 from .netspec import ModelSpec, manifest_path
 
 F32 = NDArray[np.float32]
+MAX_ACTIVATIONS = 1 << 25
+"""Most tensor elements one pass may hold (the shipped networks: 2.4 M and 3.2 M): a layer
+list from a tampered manifest cannot make the engine allocate without bound."""
 
 
 def same_pads(size: int, kernel: int, stride: int) -> tuple[int, int]:
@@ -55,6 +61,17 @@ class _Conv:
             self.w = np.ascontiguousarray(
                 weight.transpose(2, 3, 1, 0).reshape(-1, weight.shape[0]), dtype=np.float32
             )
+
+    def out_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """Output shape for an NHWC input ``shape`` (ValueError where the channels differ)."""
+        n, h, w, c = shape
+        cin = self.w.shape[2] if self.depthwise else self.w.shape[0] // (self.kh * self.kw)
+        if c != cin:
+            raise ValueError(f"convolution of {cin} input channels on {c}")
+        pt, pb, pl, pr = self.pads
+        s = self.stride
+        oh, ow = (h + pt + pb - self.kh) // s + 1, (w + pl + pr - self.kw) // s + 1
+        return n, oh, ow, (c if self.depthwise else self.w.shape[1])
 
     def __call__(self, x: F32) -> F32:
         pt, pb, pl, pr = self.pads
@@ -146,6 +163,47 @@ class NumpyNet:
                 f"tensors not used by the architecture: {sorted(set(tensors) - used)[:3]}"
             )
 
+    def activations(self, input_size: int) -> int:
+        """Tensor elements one pass over a 1 × ``input_size``² × 3 image holds, from the layer
+        list alone (nothing is allocated). ValueError where shapes do not fit together."""
+        shapes: dict[int, tuple[int, ...]] = {self.input_id: (1, input_size, input_size, 3)}
+        total = 0
+        for op, ins, out, arg in self.plan:
+            if any(i not in shapes for i in ins):
+                raise ValueError(f"a layer reads tensor {ins}, which no earlier layer makes")
+            a = shapes[ins[0]]
+            if op == "conv":
+                y = arg.out_shape(a)
+            elif op == "prelu":
+                if a[-1] != len(arg):
+                    raise ValueError(f"prelu of {len(arg)} channels on {a[-1]}")
+                y = a
+            elif op == "maxpool":
+                k = int(arg["stride"])
+                y = (a[0], a[1] // k, a[2] // k, a[3])
+            elif op == "add":
+                if shapes[ins[1]] != a:
+                    raise ValueError(f"add of shapes {a} and {shapes[ins[1]]}")
+                y = a
+            elif op == "pad":
+                y = tuple(d + lo + hi for d, (lo, hi) in zip(a, arg, strict=True))
+            elif op == "reshape":
+                if math.prod(arg[1:]) != math.prod(a[1:]):
+                    raise ValueError(f"reshape of {a} to {arg}")
+                y = (a[0], *arg[1:])
+            elif op == "concat":
+                parts = [shapes[i] for i in ins]
+                y = (*a[:arg], sum(p[arg] for p in parts), *a[arg + 1 :])
+            else:
+                y = a
+            if min(y) < 1:
+                raise ValueError(f"a layer makes the empty shape {y}")
+            shapes[out] = y
+            total += math.prod(y)
+            if total > MAX_ACTIVATIONS:
+                raise ValueError(f"one pass would hold more than {MAX_ACTIVATIONS} tensor elements")
+        return total
+
     def __call__(self, x: F32) -> tuple[F32, ...]:
         env: dict[int, F32] = {self.input_id: np.asarray(x, dtype=np.float32)}
         for op, ins, out, arg in self.plan:
@@ -175,12 +233,20 @@ class NumpyNet:
         )
 
 
-def load_numpy_net(spec: ModelSpec) -> NumpyNet:
-    """Verified load (size, sha256, shapes; ``WeightsError`` with a fix on any problem)."""
-    tensors, manifest = load_weights_numpy(
-        manifest_path(spec), model=spec.model, model_version=spec.version
-    )
-    return NumpyNet(manifest["architecture"], tensors)
+def load_numpy_net(spec: ModelSpec, folder: Path | None = None) -> NumpyNet:
+    """Verified load (size, sha256, shapes, then the layer list: every stored tensor used,
+    shapes that fit together, at most ``MAX_ACTIVATIONS`` elements for one pass); a
+    ``WeightsError`` with a fix on any problem, before anything runs."""
+    mpath = manifest_path(spec, folder)
+    tensors, manifest = load_weights_numpy(mpath, model=spec.model, model_version=spec.version)
+    try:
+        net = NumpyNet(manifest["architecture"], tensors)
+        net.activations(spec.input_size)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise WeightsError(
+            mpath, f"architecture does not fit its tensors ({exc})", REEXPORT_FIX
+        ) from exc
+    return net
 
 
 @functools.lru_cache(maxsize=4)
