@@ -109,8 +109,11 @@ def write_doc(
             with tmp.open("wb") as fh:
                 for c in chunks():
                     fh.write(c.encode("utf-8"))
-        except BaseException:
+        except BaseException as exc:
             tmp.unlink(missing_ok=True)
+            if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
+                # a failed write (disk full, file too large) names no file: name the output
+                raise OSError(exc.errno, exc.strerror, str(target.path)) from exc
             raise
         commit(target, tmp)
     return count
