@@ -8,7 +8,7 @@ The run folder gets ``config.json`` (resolved config), ``log.jsonl`` (losses, me
 ``samples/step_XXXXXX.png`` (rows: input | output | ground truth | mask), ``ckpt.*`` (resume:
 rerun the same command) and ``export/amee_gan_stepXXXXXX.{safetensors,manifest.json}``.
 
-Losses (METHOD.md §3 "Our choice" plus paired terms): generator
+Losses (docs/method.md §3 "Our choice" plus paired terms): generator
   r(t)·(λ_adv·LSGAN + λ_mag_g·MSE(D_mag(final), a_tgt)) + λ_rec·L1_w(final, ground truth)
   + λ_int·L1_w(I_m, ground truth) + λ_cyc·L1(G(final, a_src), I_src)
   + λ_mask·mean(M) + λ_tv·TV(M) + λ_msup·BCE(M, changed),
