@@ -1,8 +1,10 @@
 # Training recipes (weights_tools/recipes/*.toml, one per shipped model) run through
 # weights_tools/recipe.py. `make -n <target>` shows the recipe's commands: the runner's line is
-# run even then (the + prefix), with --dry-run, so it only prints them.
+# run even then (the + prefix), with --dry-run, so it only prints them (also under -q and -t,
+# which run + lines too).
 RECIPE = $(VPY) -m moodrig.weights_tools.recipe
-RECIPE_DRY = $(if $(findstring n,$(firstword -$(MAKEFLAGS))),--dry-run)
+MAKE_SHORT_FLAGS = $(firstword -$(MAKEFLAGS))
+RECIPE_DRY = $(if $(strip $(foreach f,n q t,$(findstring $(f),$(MAKE_SHORT_FLAGS)))),--dry-run)
 # $(call recipe-run,RECIPE_FILE,[RUN ...] [--ship]): train what is missing (and ship).
 recipe-run = +$(RECIPE) run $(1) $(2) --python $(VPY) $(RECIPE_DRY)
 # $(call recipe-export,RECIPE_FILE,RUN [--step N]): a run's export manifest path.
