@@ -1,4 +1,4 @@
-# Benchmarks (issue #7): `make bench` runs tests/bench/run_all.py (each figure in its own
+# Benchmarks: `make bench` runs tests/bench/run_all.py (each figure in its own
 # process, baselines side by side) and writes bench/results.json + bench/RESULTS.md.
 # mediapipe 0.10.21 (the Face Mesh baseline) lives in its own throwaway venv, never in .venv.
 # BENCH_ARGS: e.g. `make bench BENCH_ARGS="--quick"` (smoke test) or `--only amee bpfa`.

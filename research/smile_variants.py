@@ -1,4 +1,4 @@
-"""Smile-score variants on London, scored like ``make face-eval`` (docs/face.md, "Variants tried").
+"""Smile-score variants on London, scored like ``make face-eval`` (docs/history/face.md).
 
     .venv/bin/python research/smile_variants.py [--data ../shared/data] [--only TEXT]
 

@@ -1,5 +1,5 @@
 """Key reduction on the demo clip: how many keys the sparse bake writes, and how far from the
-dense motion it strays (docs/bpfa.md, "Sparse keys").
+dense motion it strays (docs/rigs.md, "Sparse keys").
 
 Run ``.venv/bin/python research/sparse_keys.py`` (``--help`` for options). The clip is the
 one ``make demo`` bakes: ``scripted_track`` (24 fps, 10 s) through the default library, seed 0,

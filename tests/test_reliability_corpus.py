@@ -46,7 +46,7 @@ def generated() -> Path:
     return corpus.OUT
 
 
-def test_corpus_covers_every_class_of_the_issue() -> None:
+def test_corpus_covers_every_class_of_bad_input() -> None:
     classes = {c.cls for c in corpus.CASES}
     for needed in ("zero-byte file", "truncated", "corrupt data", "not an image, image extension", "decompression bomb",
                    "16-bit and float", "grayscale and CMYK", "video: zero frames", "video: variable frame rate",

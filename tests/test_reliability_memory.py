@@ -1,4 +1,4 @@
-"""Long runs in bounded memory (issue #8, item 6), measured in child processes (peak RSS).
+"""Long runs in bounded memory, measured in child processes (peak RSS).
 
 Analysis: a synthetic 640×480 25 fps video — the sample face photo drifting over a grey
 canvas — is streamed. Two measurements per video length:

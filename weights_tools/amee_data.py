@@ -1,7 +1,7 @@
 """AMEE-GAN training / evaluation data from the toon-face painter.
 
 Every style gets ``per_style`` expression renders: index 0 is neutral (all zeros), the others
-are random expression vectors, every other one scaled by α ~ U(0, 1) (METHOD.md §3). Any
+are random expression vectors, every other one scaled by α ~ U(0, 1) (docs/method.md §3). Any
 ordered pair (i, j) of renders of one style is a training pair with the exact ground truth
 for target j. Styles come from the split streams of painter_cache.py.
 

@@ -8,7 +8,7 @@ The run folder gets ``config.json`` (resolved config), ``log.jsonl`` (losses, me
 ``samples/step_XXXXXX.png`` (rows: input | output | ground truth | mask), ``ckpt.*`` (resume:
 rerun the same command) and ``export/amee_gan_stepXXXXXX.{safetensors,manifest.json}``.
 
-Losses (METHOD.md §3 "Our choice" plus paired terms): generator
+Losses (docs/method.md §3 "Our choice" plus paired terms): generator
   r(t)·(λ_adv·LSGAN + λ_mag_g·MSE(D_mag(final), a_tgt)) + λ_rec·L1_w(final, ground truth)
   + λ_int·L1_w(I_m, ground truth) + λ_cyc·L1(G(final, a_src), I_src)
   + λ_mask·mean(M) + λ_tv·TV(M) + λ_msup·BCE(M, changed),
@@ -64,10 +64,11 @@ class TrainConfig(RunConfig):
     """Expression-magnitude regression weight (per-element MSE) of the discriminator's head on
     real images (METHOD: 160)."""
     lambda_mag_g: float = 10.0
-    """Weight of the generator's magnitude term, MSE(D_mag(final), a_tgt). METHOD's 160 (stage 1
-    of ``make amee-train``) made it the largest term of the generator loss, and by 1500 steps
-    the generator had learned to paint bright dots around the face that move D's magnitude
-    estimate (docs/amee.md); with the exact paired ground truth 10 keeps the term a regulariser."""
+    """Weight of the generator's magnitude term, MSE(D_mag(final), a_tgt). METHOD's 160 (the
+    first run of ``weights_tools/recipes/amee_gan.toml``) made it the largest term of the
+    generator loss, and by 1500 steps the generator had learned to paint bright dots around the
+    face that move D's magnitude estimate (docs/history/amee.md); with the exact paired ground
+    truth 10 keeps the term a regulariser."""
     lambda_rec: float = 100.0
     """Paired L1 reconstruction of the final image against the painter's ground truth (images in [-1, 1])."""
     lambda_int: float = 50.0

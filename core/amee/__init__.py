@@ -1,4 +1,4 @@
-"""AMEE-GAN expression editing (METHOD.md §3): pure torch / numpy, never bpy.
+"""AMEE-GAN expression editing (docs/method.md §3): pure torch / numpy, never bpy.
 
 Modules: ``config`` (architecture dataclass), ``model`` (generator + mask head, discriminator),
 ``fold`` (BatchNorm folded into the convs for inference), ``weights_io`` (the weights format),

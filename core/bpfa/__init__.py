@@ -1,7 +1,7 @@
 """BPFA behavior track: definitions, sampler, expression events, joint curves, sync metric.
 
 Pure Python + numpy; never imports bpy. The add-on calls :func:`behavior_track`.
-See ``docs/bpfa.md`` and METHOD.md §4–§5.
+See ``docs/bpfa.md`` and docs/method.md §4–§5.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The BPFA data model (METHOD.md §4): frozen dataclasses, no behaviour.
+"""The BPFA data model (docs/method.md §4): frozen dataclasses, no behaviour.
 
 Vocabulary:
 
@@ -47,7 +47,7 @@ Source = Literal["none", "yaw", "pitch", "roll"]
 
 @dataclass(frozen=True)
 class AngleTable:
-    """Expression angle → (start, end) joint rotation, as METHOD.md's Table 2.
+    """Expression angle → (start, end) joint rotation, as docs/method.md's Table 2.
 
     Attributes:
         angles: expression angles in degrees, strictly increasing, each in [0, 90].

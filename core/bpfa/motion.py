@@ -1,4 +1,4 @@
-"""Timeline → per-bone rotation curves (METHOD.md §5).
+"""Timeline → per-bone rotation curves (docs/method.md §5).
 
 Each channel of a behavior's motion reads its angle table at the head angle (the
 "expression angle", Table 2), interpolates start and end rotations, adds a uniform jitter

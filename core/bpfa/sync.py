@@ -1,4 +1,4 @@
-"""Expression–behavior synchronization, measured from the joint curves (METHOD.md §6).
+"""Expression–behavior synchronization, measured from the joint curves (docs/method.md §6).
 
 Nothing here reads the sampler's log. From the curves and the definition alone:
 

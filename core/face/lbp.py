@@ -1,4 +1,4 @@
-"""The paper's appearance features (METHOD.md §1): block histograms of uniform LBP codes.
+"""The paper's appearance features (docs/method.md §1): block histograms of uniform LBP codes.
 
 Pipeline for one face crop: grayscale → nearest-neighbour resize to twice the working size →
 Lanczos (``cv2.INTER_LANCZOS4``) resize down to the working size → normalisation (zero mean,

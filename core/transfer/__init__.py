@@ -1,4 +1,4 @@
-"""Style-consistent expression transfer (METHOD.md §2): content and style encoders.
+"""Style-consistent expression transfer (docs/method.md §2): content and style encoders.
 
 A real face's detailed geometry (``core/detail.py``: per-side smile, frown and brow raise) is
 drawn as a domain-neutral line drawing (``content.py``), encoded by K_t, and decoded by J in the

@@ -1,4 +1,4 @@
-"""Architecture and loss weights of the style-consistent transfer model (METHOD.md §2).
+"""Architecture and loss weights of the style-consistent transfer model (docs/method.md §2).
 
 ``TransferConfig`` is everything needed to rebuild the networks from a weights manifest;
 ``LossWeights`` holds the α weights of eqs. 2–7 plus the terms the painter's exact ground

@@ -1,5 +1,6 @@
-"""The training objective of METHOD.md eqs. 2–7, plus the paired and mask terms (one definition,
-used by ``weights_tools/transfer_train.py``, per-character fine-tuning and the evaluation).
+"""The training objective of docs/method.md eqs. 2–7, plus the paired and mask terms (one
+definition, used by ``weights_tools/transfer_train.py``, per-character fine-tuning and the
+evaluation).
 
 Notation as in METHOD: x the content drawing, y a character texture (the style reference: the
 character's neutral texture), z an image with the input's style (for the drawing domain: the

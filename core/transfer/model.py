@@ -1,4 +1,4 @@
-"""Networks of the style-consistent transfer (METHOD.md §2): K_t, K_s, J and the discriminator.
+"""Networks of the style-consistent transfer (docs/method.md §2): K_t, K_s, J and the discriminator.
 
 Tensor layouts: images NCHW float32 in [-1, 1] (core/image.py); content codes (N, C2, R/4, R/4);
 style codes (N, style_dim) plus, with ``spatial_style``, feature maps at R, R/2 and R/4;

@@ -1,4 +1,4 @@
-"""The bad-input corpus (issue #8): generated, never committed (``generated/`` is gitignored).
+"""The bad-input corpus: generated, never committed (``generated/`` is gitignored).
 
     python tests/data/bad/make_corpus.py              # (re)generate tests/data/bad/generated/
     python tests/data/bad/make_corpus.py --check      # run every input through analysis, JSON lines

@@ -3,7 +3,7 @@
 Each case builds a workspace (a user's scene, photo or sheet, and whatever occupies the
 output), runs one command line (``python -m moodrig bake``, ``python -m moodrig.core.face
 analyze``, ``python -m moodrig.weights_tools.amee_finetune``) in it, and checks what the
-issue asks of a refusal: exit 1, one line naming the path and the problem, no traceback, done
+contract asks of a refusal: exit 1, one line naming the path and the problem, no traceback, done
 well within 60 s, peak memory far below 1 GB, and the workspace byte-identical afterwards
 (no file of the user's changed, nothing partial left).
 
