@@ -16,7 +16,7 @@ import torch
 from numpy.typing import NDArray
 
 from .detector import InputBuffer
-from .models import MESH, cached_inference, cached_net, torch_threads
+from .models import MESH, cached_inference, cached_net, full_float32, torch_threads
 from .roi import Roi, crop, invert_affine
 
 
@@ -48,7 +48,7 @@ class FaceMesh:
 
     def raw(self, x: torch.Tensor) -> tuple[NDArray[np.float32], float]:
         """(N,3,192,192) in [0,1] → landmarks (N, 468, 3) in crop px, logits of the first."""
-        with torch_threads(self.threads), torch.inference_mode():
+        with torch_threads(self.threads), full_float32(), torch.inference_mode():
             lm, logit = self.net(x)
         return lm.reshape(lm.shape[0], 468, 3).cpu().numpy(), float(logit.reshape(-1)[0])
 
