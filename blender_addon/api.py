@@ -20,15 +20,18 @@ import bpy
 
 from . import bake as scene_bake
 from . import shape_keys
+from .core.bake_job import BakeInputs, ComputedBake, compute_bake
 from .core.editor import Editor
 from .core.errors import InputError
-from .core.pipeline import BakeOutput, Progress, drive, run_bake
+from .core.pipeline import BakeOutput, Progress, drive
 from .core.request import BakeRequest
 from .core.rig import BONE_MAP_PRESETS
 from .core.shapekeys import shape_key_sync
 from .core.track import ExpressionTrack, resample_track
+from .records import SUMMARY_PROP, SYNC_PROP
 
-__all__ = ["BakeRequest", "BakeResult", "bake", "bake_steps", "resolve_bone_map"]
+__all__ = ["BakeRequest", "BakeResult", "bake", "bake_steps", "compute_bake", "prepare_bake",
+           "resolve_bone_map", "write_bake"]
 
 
 @dataclass
@@ -90,17 +93,28 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def bake_steps(
-    scene: Any,
-    face: Any,
-    armature: Any,
-    request: BakeRequest,
-    *,
-    track: ExpressionTrack | None = None,
-    editor: Editor | None = None,
-) -> Generator[Progress, None, BakeResult]:
-    """The bake as steps (for a modal operator); see :func:`bake`."""
-    from .core.face.source import track_from_source
+@dataclass
+class PreparedBake:
+    """A bake read out of the scene (main thread): the objects :func:`write_bake` writes to,
+    and the plain :class:`BakeInputs` the computation runs on (here, or in a child process)."""
+
+    scene: Any
+    face_obj: Any
+    arm_obj: Any
+    mapping: dict[str, str]
+    missing: list[str]
+    start: int
+    face: Any
+    """``shape_keys.plan``'s answer: which outputs the face gets, and the shape-key mapping."""
+    inputs: BakeInputs
+    started: float = field(default_factory=time.perf_counter)
+
+
+def prepare_bake(scene: Any, face: Any, armature: Any, request: BakeRequest, *,
+                 track: ExpressionTrack | None = None, editor: Editor | None = None
+                 ) -> PreparedBake:
+    """Check the request against the scene and read the bake's inputs (main thread)."""
+    from .face_points import face_points
 
     scene = scene or bpy.context.scene
     face_obj = _object(face, "face")
@@ -115,47 +129,88 @@ def bake_steps(
                                "pick the right bone map preset")
     fps = scene.render.fps / scene.render.fps_base
     start = scene.frame_start if request.frame_start is None else request.frame_start
-    t0 = time.perf_counter()
-    if track is None:
-        if request.source is None:
-            raise InputError(None, "give a source (photo, image sequence or video) or an "
-                                   "expression track")
-        yield Progress("analysing the source", 0.0)
-        track = track_from_source(request.source, fps, hold_frames=request.hold_frames,
-                                  person_baseline=request.person_baseline)
-    elif abs(track.fps - fps) > 1e-6:
+    if track is None and request.source is None:
+        raise InputError(None, "give a source (photo, image sequence or video) or an "
+                               "expression track")
+    if track is not None and abs(track.fps - fps) > 1e-6:
         track = resample_track(track, fps)
-    analysis_s = time.perf_counter() - t0
-    face = shape_keys.plan(face_obj, request)
-    base = scene_bake.base_texture(face_obj) if face.texture else None
+    plan = shape_keys.plan(face_obj, request)
+    base = points = not_checked = None
+    if plan.texture:
+        base = scene_bake.base_texture(face_obj)
+        points, not_checked = face_points(scene_bake.base_image(face_obj))
     folder = request.texture_folder or scene_bake.output_folder(
         face_obj.name, bpy.data.filepath, Path(tempfile.gettempdir()))
-    rows = face.mapping.rows if face.mapping is not None else None
-    output: BakeOutput = yield from run_bake(track, base, request, folder.resolve(), editor, rows)
-    targets = scene_bake.SceneTargets(face_obj, arm_obj, mapping, None, "moodrig_face_texture")
+    rows = plan.mapping.rows if plan.mapping is not None else None
+    inputs = BakeInputs(request, fps, track, base, rows, points, not_checked, folder.resolve(),
+                        editor)
+    return PreparedBake(scene, face_obj, arm_obj, mapping, missing, start, plan, inputs)
+
+
+def write_bake(prep: PreparedBake, computed: ComputedBake) -> BakeResult:
+    """Write both tracks into the scene as one transaction and record the sync figures
+    (main thread)."""
+    from .core.sync_verdict import sync_verdict
+
+    output, face_obj, arm_obj = computed.output, prep.face_obj, prep.arm_obj
+    scene, start = prep.scene, prep.start
+    targets = scene_bake.SceneTargets(face_obj, arm_obj, prep.mapping, None,
+                                      "moodrig_face_texture")
     sync: dict[str, Any] = {}
 
     def record_sync(action: Any) -> None:
-        sync.update(_sync_from_keyframes(arm_obj, action, mapping, output))
+        sync.update(_sync_from_keyframes(arm_obj, action, prep.mapping, output))
         if output.shape_keys is not None:
             written = shape_keys.read_back(face_obj, list(output.shape_keys))
             sync.update(shape_key_sync(output.shape_keys, written, output.track.fps))
-        action[scene_bake.SYNC_PROP] = _json(sync)
+        sync.update(_clean(computed.texture_sync))
+        verdict = sync_verdict(sync)
+        sync.update(verdict=verdict.sentence, verdict_ok=verdict.ok)
+        action[SYNC_PROP] = _json(sync)
 
     action, material, image = scene_bake.apply(scene, targets, output.curves, output.frames, start,
                                                record_sync, output.shape_keys)
-    scene[scene_bake.SYNC_PROP] = _json(sync)
-    if request.set_frame_range:
+    scene[SYNC_PROP] = _json(sync)
+    if prep.inputs.request.set_frame_range:
         scene.frame_start = start
         scene.frame_end = start + len(output.track) - 1
-    timings = {"analysis_s": analysis_s, **output.timings, "wall_s": time.perf_counter() - t0}
+    timings = {"analysis_s": computed.analysis_s, **output.timings,
+               "wall_s": time.perf_counter() - prep.started}
+    face = prep.face
     resolved = face.mapping
-    return BakeResult(action, material, image, folder, len(output.track), start,
-                      output.cache.distinct, output.cache.generated, output.cache.bytes_on_disk,
-                      sync, timings, missing, face.outputs, shape_keys.baked_action(face_obj),
-                      resolved.convention if resolved else None,
-                      list(resolved.keys()) if resolved else [],
-                      list(resolved.missing) if resolved else [])
+    result = BakeResult(action, material, image, prep.inputs.folder, len(output.track), start,
+                        output.cache.distinct, output.cache.generated,
+                        output.cache.bytes_on_disk, sync, timings, prep.missing, face.outputs,
+                        shape_keys.baked_action(face_obj),
+                        resolved.convention if resolved else None,
+                        list(resolved.keys()) if resolved else [],
+                        list(resolved.missing) if resolved else [])
+    scene[SUMMARY_PROP] = _json(summary(result))
+    return result
+
+
+def summary(result: BakeResult) -> dict[str, Any]:
+    """What the panel shows first about a bake: frames, textures, shape keys, seconds."""
+    return {"frames": result.n_frames, "textures": result.distinct_textures,
+            "new_textures": result.generated_textures,
+            "shape_keys": len(result.keyed_shape_keys) if "shapekeys" in result.face_outputs
+            else None,
+            "outputs": list(result.face_outputs), "seconds": round(result.timings["wall_s"], 1)}
+
+
+def bake_steps(
+    scene: Any,
+    face: Any,
+    armature: Any,
+    request: BakeRequest,
+    *,
+    track: ExpressionTrack | None = None,
+    editor: Editor | None = None,
+) -> Generator[Progress, None, BakeResult]:
+    """The bake as steps, all on the calling thread; see :func:`bake`."""
+    prep = prepare_bake(scene, face, armature, request, track=track, editor=editor)
+    computed = yield from compute_bake(prep.inputs)
+    return write_bake(prep, computed)
 
 
 def _json(value: Any) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 import bpy
 import numpy as np
 
-from . import anim_compat, shape_keys
+from . import anim_compat, records, shape_keys
 from .core.appearance import sequence_name
 from .core.errors import InputError
 from .core.paths import contained_path
@@ -30,7 +30,7 @@ from .tags import is_moodrig, role_of, tag
 
 ORIGINAL_MATERIAL = "moodrig_original_material"
 TARGET = "moodrig_target"
-SYNC_PROP = "moodrig_sync"
+SYNC_PROP = records.SYNC_PROP
 REPLACED_ACTION = "moodrig_replaced_action"
 """On moodrig's action: the name of the user's action it replaced on the rig (kept with a fake
 user so saving never drops it; *Remove Bake* assigns it again)."""
@@ -67,14 +67,20 @@ def find_face_texture(face: Any) -> tuple[Any, Any]:
     raise InputError(None, f"material '{mat.name}' of '{face.name}' has no Image Texture node with an image")
 
 
-def base_texture(face: Any) -> np.ndarray:
-    """The face texture the expressions are painted onto: the user's original image, top-down RGBA."""
+def base_image(face: Any) -> Any:
+    """The image the expressions are painted onto: the user's original face texture (behind
+    moodrig's material copy, once baked)."""
     mat, node = find_face_texture(face)
     original = mat.get(ORIGINAL_MATERIAL)
     if is_moodrig(mat) and original and bpy.data.materials.get(original) is not None:
         mat = bpy.data.materials[original]
         node = find_face_texture_in(mat)
-    image = node.image
+    return node.image
+
+
+def base_texture(face: Any) -> np.ndarray:
+    """The face texture the expressions are painted onto: the user's original image, top-down RGBA."""
+    image = base_image(face)
     if image.source == "SEQUENCE":
         raise InputError(image.filepath, "the face texture is an image sequence; pick the base texture")
     w, h = image.size
