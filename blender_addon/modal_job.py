@@ -2,25 +2,33 @@
 
 An operator that mixes in :class:`ModalJob` reads its inputs out of the scene in ``invoke``,
 starts a :class:`~moodrig.core.background.ProcessJob` (:func:`start_child`) that computes
-without touching Blender data, and returns ``start_job(...)``. A 0.05 s window timer then polls the job: each
-tick only copies its latest progress into the panel (:data:`RUNNING`), the status bar and the
-cursor's progress, so no tick takes more than a fraction of a millisecond. When the job ends,
-``job_finished`` writes its result into the scene on the main thread. Esc cancels: the child
+without touching Blender data, and returns ``start_job(...)``. A 0.05 s application timer then
+polls the job: each tick only copies its latest progress into the panel (:data:`RUNNING`) and
+the status bar, so no tick takes more than a millisecond or two. When the job ends, the
+operator wakes and ``job_finished`` writes its result into the scene on the main thread. Esc cancels: the child
 is stopped and nothing in the scene changes.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
+import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import bpy
+
 from .core.errors import MoodrigError
 
 POLL_S = 0.05
 """Seconds between two looks at the running job."""
+STATUS_S = 0.25
+"""Seconds at least between two updates of the status bar for the job's progress."""
+PANEL_S = 1.0
+"""Seconds at least between two redraws of the panels for the job's progress."""
 
 
 @dataclass
@@ -33,7 +41,15 @@ class JobStatus:
 
 
 RUNNING: dict[str, JobStatus] = {}
-"""Operator idname → its running job's progress (the panels draw it)."""
+"""Operator idname ("moodrig.analyze_source") → its running job's progress (the panels draw
+it)."""
+
+
+def idname(cls: type) -> str:
+    """The ``bpy.ops`` name of an operator class (Blender rewrites ``bl_idname`` on registered
+    classes to its own "MOODRIG_OT_..." form)."""
+    prefix, _, name = cls.__name__.partition("_OT_")
+    return f"{prefix.lower()}.{name}"
 
 
 def report_error(op: Any, exc: BaseException) -> set[str]:
@@ -70,13 +86,15 @@ def start_child(module: str, function: str, *args: Any) -> Any:
 
 
 def redraw(context: Any) -> None:
-    """Redraw the sidebars (the panels show the progress) and the status bar."""
+    """Redraw the sidebars (the panels show the progress), not the rest of the 3D views."""
     screen = context.screen
     if screen is None:
         return
     for area in screen.areas:
-        if area.type in {"VIEW_3D", "STATUSBAR"}:
-            area.tag_redraw()
+        if area.type == "VIEW_3D":
+            for region in area.regions:
+                if region.type == "UI":
+                    region.tag_redraw()
 
 
 class ModalJob:
@@ -88,6 +106,10 @@ class ModalJob:
     """Shown before the progress ("Analysing 40 %")."""
     _job: Any = None
     _timer: Any = None
+    _window: Any = None
+    _status_at = 0.0
+    _status_text = ""
+    _panel_at = 0.0
 
     def describe(self, progress: Any) -> tuple[str, float]:
         """(text, fraction) of a progress value; a ``Progress`` by default."""
@@ -106,26 +128,34 @@ class ModalJob:
 
     def start_job(self, context: Any, job: Any) -> set[str]:
         self._job = job
-        wm = context.window_manager
-        self._timer = wm.event_timer_add(POLL_S, window=context.window)
-        wm.modal_handler_add(self)
-        wm.progress_begin(0, 100)
-        self._show(context, self.job_label, 0.0)
+        self._window = context.window
+        context.window_manager.modal_handler_add(self)
+        self._show(context, *self.describe(None))
+        bpy.app.timers.register(functools.partial(_poll, self), first_interval=POLL_S)
         return {"RUNNING_MODAL"}
 
     def _show(self, context: Any, text: str, fraction: float) -> None:
-        RUNNING[self.bl_idname] = JobStatus(text, fraction)  # type: ignore[attr-defined]
-        context.window_manager.progress_update(int(fraction * 100))
-        context.workspace.status_text_set(f"moodrig: {text} ({fraction:.0%}) - Esc to cancel")
-        redraw(context)
+        """Progress in the status bar (at most every ``STATUS_S``) and in the panel (at most
+        every ``PANEL_S``), each only when its text changed: the window waits for every
+        redraw, and with the sidebar over the 3D view (Blender's default) a sidebar redraw
+        redraws the view under it too."""
+        now = time.perf_counter()
+        if text != self._status_text and now - self._status_at >= STATUS_S:
+            self._status_text, self._status_at = text, now
+            context.workspace.status_text_set(f"moodrig: {text} - Esc to cancel")
+        key = idname(type(self))
+        shown = RUNNING.get(key)
+        if shown is None or (shown.text != text and now - self._panel_at >= PANEL_S):
+            self._panel_at = now
+            RUNNING[key] = JobStatus(text, fraction)
+            redraw(context)
 
     def _end(self, context: Any) -> None:
-        RUNNING.pop(self.bl_idname, None)  # type: ignore[attr-defined]
+        RUNNING.pop(idname(type(self)), None)
         wm = context.window_manager
         if self._timer is not None:
             wm.event_timer_remove(self._timer)
             self._timer = None
-        wm.progress_end()
         if context.workspace is not None:
             context.workspace.status_text_set(None)
         redraw(context)
@@ -139,13 +169,8 @@ class ModalJob:
             self.report({"WARNING"}, f"moodrig: {self.job_label.lower()} cancelled, "  # type: ignore[attr-defined]
                                      "the scene is unchanged")
             return {"CANCELLED"}
-        if event.type != "TIMER":
+        if event.type != "TIMER" or not job.done:
             return {"PASS_THROUGH"}
-        if not job.done:
-            progress = job.progress
-            self.job_progress(context, progress)
-            self._show(context, *self.describe(progress))
-            return {"RUNNING_MODAL"}
         self._end(context)
         try:
             result = job.result()
@@ -157,4 +182,26 @@ class ModalJob:
         """Blender drops the operator (a file was loaded, the window closed): stop the job."""
         if self._job is not None:
             self._job.cancel()
-        RUNNING.pop(self.bl_idname, None)  # type: ignore[attr-defined]
+        RUNNING.pop(idname(type(self)), None)
+
+
+def _poll(op: ModalJob) -> float | None:
+    """The job's progress into the UI, from an application timer (not a window timer: each
+    window timer event also redraws the region under the mouse, the sidebar the user just
+    clicked, which can cost 0.1 s with software OpenGL); at the end one window timer event
+    wakes the operator, which writes the result with its own context. None stops it."""
+    try:
+        job, window = op._job, op._window
+        if job is None or job.cancelled:
+            return None
+        with bpy.context.temp_override(window=window):
+            context = bpy.context
+            if job.done:
+                op._timer = context.window_manager.event_timer_add(0.0, window=window)
+                return None
+            progress = job.progress
+            op.job_progress(context, progress)
+            op._show(context, *op.describe(progress))
+    except ReferenceError:  # the operator or its window is gone
+        return None
+    return POLL_S

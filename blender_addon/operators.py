@@ -359,8 +359,8 @@ class MOODRIG_OT_bake(ModalJob, bpy.types.Operator):
         return self.start_job(context, job)
 
     def job_progress(self, context: Any, progress: Any) -> None:
-        if progress is not None:
-            settings = context.scene.moodrig
+        settings = context.scene.moodrig
+        if progress is not None and settings.status != progress.stage:  # each write redraws
             settings.status, settings.progress = progress.stage, progress.fraction
 
     def job_finished(self, context: Any, result: Any) -> set[str]:

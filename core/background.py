@@ -41,6 +41,10 @@ from .errors import MoodrigError
 _HEADER = struct.Struct("<Q")
 CHILD_CODE = "from moodrig.core.background import child_main; child_main()"
 """What the child runs (``python -c``)."""
+CHILD_NICENESS = 10
+"""How much lower the child's CPU priority is than its parent's (POSIX ``nice``; Windows:
+below normal): when the machine is busy, Blender's window keeps the cores it needs, and the
+job gets the rest."""
 
 
 class JobFailed(MoodrigError):
@@ -79,6 +83,8 @@ def child_main() -> None:
     ``function(*args, **kwargs, report=...)``, send ``progress`` messages and then one
     ``result`` or ``error``. The message pipe is the original stdout; anything printed goes
     to stderr."""
+    if hasattr(os, "nice"):
+        os.nice(CHILD_NICENESS)
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # prints (from any library) must not corrupt the message pipe
     sys.stdout = sys.stderr
@@ -122,18 +128,29 @@ class ProcessJob:
         child_env = {**os.environ, **(env or {})}
         entries = [p for p in (sys.path if path is None else path) if p]
         child_env["PYTHONPATH"] = os.pathsep.join(entries)
+        # Below the parent's priority: on a busy machine the window's own work comes first.
+        lower = {"creationflags": subprocess.BELOW_NORMAL_PRIORITY_CLASS} \
+            if sys.platform == "win32" else {}
         self._proc = subprocess.Popen(
             [python or sys.executable, "-c", CHILD_CODE], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, env=child_env)
+            stdout=subprocess.PIPE, env=child_env, **lower)
         assert self._proc.stdin is not None and self._proc.stdout is not None
-        try:
-            _write(self._proc.stdin, (module, function, tuple(args), dict(kwargs or {})))
-            self._proc.stdin.close()
-        except OSError:  # the child died at once; its stderr says why
-            pass
+        # Sent from a thread: a large request (a 2k base texture is 64 MB) fills the pipe
+        # until the child has started and reads it, and the caller must not wait for that.
+        request = (module, function, tuple(args), dict(kwargs or {}))
+        threading.Thread(target=self._send, args=(self._proc.stdin, request),
+                         name="moodrig-job-writer", daemon=True).start()
         self._reader = threading.Thread(target=self._read_all, args=(self._proc.stdout,),
                                         name="moodrig-job-reader", daemon=True)
         self._reader.start()
+
+    @staticmethod
+    def _send(out: IO[bytes], request: tuple[Any, ...]) -> None:
+        try:
+            _write(out, request)
+            out.close()
+        except OSError:  # the child died (or was killed); its stderr says why
+            pass
 
     @property
     def pid(self) -> int:
