@@ -129,7 +129,7 @@ class ProcessJob:
         entries = [p for p in (sys.path if path is None else path) if p]
         child_env["PYTHONPATH"] = os.pathsep.join(entries)
         # Below the parent's priority: on a busy machine the window's own work comes first.
-        lower = {"creationflags": subprocess.BELOW_NORMAL_PRIORITY_CLASS} \
+        lower = {"creationflags": getattr(subprocess, "BELOW_NORMAL_PRIORITY_CLASS", 0)} \
             if sys.platform == "win32" else {}
         self._proc = subprocess.Popen(
             [python or sys.executable, "-c", CHILD_CODE], stdin=subprocess.PIPE,
