@@ -129,11 +129,10 @@ class ProcessJob:
         entries = [p for p in (sys.path if path is None else path) if p]
         child_env["PYTHONPATH"] = os.pathsep.join(entries)
         # Below the parent's priority: on a busy machine the window's own work comes first.
-        lower = {"creationflags": getattr(subprocess, "BELOW_NORMAL_PRIORITY_CLASS", 0)} \
-            if sys.platform == "win32" else {}
+        flags = getattr(subprocess, "BELOW_NORMAL_PRIORITY_CLASS", 0)  # Windows only
         self._proc = subprocess.Popen(
             [python or sys.executable, "-c", CHILD_CODE], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, env=child_env, **lower)
+            stdout=subprocess.PIPE, env=child_env, creationflags=flags)
         assert self._proc.stdin is not None and self._proc.stdout is not None
         # Sent from a thread: a large request (a 2k base texture is 64 MB) fills the pipe
         # until the child has started and reads it, and the caller must not wait for that.
