@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 from gui_runner import require_gui_tools, run_blender_gui
+from gui_text import find_ellipses
 
 pytestmark = pytest.mark.gui
 REPO = Path(__file__).resolve().parent.parent
@@ -176,3 +177,31 @@ def test_analyse_and_finetune_never_freeze_the_window(tmp_path: Path) -> None:
         assert figures["calls"] >= 10, f"{name}: the job was hardly polled: {figures}"
         assert figures["call_max_s"] <= MAX_CALL_S, f"{name}: {figures}"
         assert figures["gap_p95_s"] <= MAX_CALL_S, f"{name}: {figures}"
+
+
+def test_panel_labels_fit_the_default_sidebar_width(tmp_path: Path) -> None:
+    """At the default interface scale and sidebar width, after an analysis and a bake, with
+    every moodrig panel open (Details too), no label is cut: no "…" anywhere in the sidebar,
+    page by page as it is scrolled; a control label that cannot fit is found cut."""
+    r, out, stdout = _run_in_window(tmp_path, "panel_width_in_blender.py", with_deps=True,
+                                    timeout=480)
+    assert r["bake"] == ["FINISHED"], stdout[-3000:]
+    assert r["ui_scale"][0] == 1.0, "the test must run at the default interface scale"
+    assert json.loads(r["sync"])["verdict"], "the bake left no sentence for the panel"
+    x, y, w, h = r["ui_region"]
+    win_h = r["window"][1]
+
+    def sidebar(name: str) -> np.ndarray:
+        return _read_png(out / name)[win_h - (y + h):win_h - y, x:x + w]
+
+    pages = [sidebar(f"panel_{i:02d}.png") for i in range(r["pages"])]
+    assert len(pages) >= 2, "the sidebar was never scrolled"
+    import cv2
+
+    cut = {i: found for i, page in enumerate(pages)
+           if (found := find_ellipses(cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)))}
+    control = find_ellipses(cv2.cvtColor(sidebar("control.png"), cv2.COLOR_BGR2GRAY))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(ARTIFACTS / "panel_default_width.png"), np.concatenate(pages, axis=1))
+    assert control, "the detector did not see the control label's ellipsis"
+    assert not cut, f"labels cut at the default width (page: [(x, y)]): {cut}"
