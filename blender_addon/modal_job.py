@@ -98,12 +98,18 @@ def redraw(context: Any) -> None:
 
 
 class ModalJob:
-    """Mixin for a ``bpy.types.Operator`` whose work runs on a worker thread (see the module
-    docs). Subclasses set ``job_label`` and implement ``job_finished``; ``describe`` turns
-    the job's progress value into (text, fraction), ``job_cancelled`` tidies up after Esc."""
+    """Mixin for a ``bpy.types.Operator`` whose work is ``moodrig.core.<job_module>.
+    <job_function>(*job_inputs(context))``: run here by ``execute`` (scripts, headless), in a
+    child process by ``invoke`` (the UI; see the module docs). Subclasses name the function
+    and implement ``job_inputs`` and ``job_finished``; ``describe`` turns the job's progress
+    value into (text, fraction), ``job_cancelled`` tidies up after Esc."""
 
     job_label = "Working"
     """Shown before the progress ("Analysing 40 %")."""
+    job_module = "addon_jobs"
+    """Module of ``moodrig.core`` that holds the work."""
+    job_function = ""
+    """The work's function in ``job_module``."""
     _job: Any = None
     _timer: Any = None
     _window: Any = None
@@ -117,8 +123,36 @@ class ModalJob:
             return self.job_label, 0.0
         return f"{self.job_label}: {progress.stage}", float(progress.fraction)
 
-    def job_finished(self, context: Any, result: Any) -> set[str]:
+    def job_inputs(self, context: Any) -> tuple[Any, ...]:
+        """The work's arguments, read out of the scene (plain values: they are pickled)."""
         raise NotImplementedError
+
+    def job_finished(self, context: Any, result: Any) -> set[str]:
+        """Write the work's result into the scene (main thread)."""
+        raise NotImplementedError
+
+    def execute(self, context: Any) -> set[str]:
+        """Synchronous (scripts, headless): the work on this thread, then its result."""
+        import importlib
+
+        package = __package__ or "moodrig"
+        try:
+            module = importlib.import_module(f"{package}.core.{self.job_module}")
+            work = getattr(module, self.job_function)
+            return self.job_finished(context, work(*self.job_inputs(context)))
+        except Exception as exc:
+            return report_error(self, exc)
+
+    def invoke(self, context: Any, event: Any) -> set[str]:
+        """From the UI: the work in a child process, polled (in the background, as
+        ``execute``)."""
+        if bpy.app.background:
+            return self.execute(context)
+        try:
+            job = start_child(self.job_module, self.job_function, *self.job_inputs(context))
+        except Exception as exc:
+            return report_error(self, exc)
+        return self.start_job(context, job)
 
     def job_cancelled(self, context: Any) -> None:
         """Called on the main thread after Esc (nothing to undo: the scene was not touched)."""

@@ -14,7 +14,7 @@ import bpy
 
 from .core.errors import InputError
 from .core.request import BakeRequest
-from .modal_job import ModalJob, report_error, start_child
+from .modal_job import ModalJob, report_error
 from .tags import tag
 
 TRACK_TEXT = "moodrig_track"
@@ -166,11 +166,12 @@ class MOODRIG_OT_analyze_source(ModalJob, bpy.types.Operator):
     bl_label = "Analyse"
     bl_options = {"REGISTER", "UNDO"}
     job_label = "Analysing"
+    job_function = "analyse_source"
 
     _source = ""
     _person_baseline = False
 
-    def _inputs(self, context: bpy.types.Context) -> tuple[Any, ...]:
+    def job_inputs(self, context: bpy.types.Context) -> tuple[Any, ...]:
         settings = context.scene.moodrig
         if not settings.source_path:
             raise InputError(None, "choose a source file first")
@@ -179,7 +180,7 @@ class MOODRIG_OT_analyze_source(ModalJob, bpy.types.Operator):
         return (Path(bpy.path.abspath(settings.source_path)), fps, settings.hold_frames,
                 settings.person_baseline, _device(context))
 
-    def _apply(self, result: tuple[Any, Any]) -> set[str]:
+    def job_finished(self, context: Any, result: tuple[Any, Any]) -> set[str]:
         track, overlay = result
         store_track(track, self._source, self._person_baseline)
         if overlay is not None:
@@ -191,30 +192,9 @@ class MOODRIG_OT_analyze_source(ModalJob, bpy.types.Operator):
         self.report({"INFO"}, f"Analysed {len(track)} frame(s){note}")
         return {"FINISHED"}
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
-        """Synchronous (headless, scripts)."""
-        from .core.addon_jobs import analyse_source
-
-        try:
-            return self._apply(analyse_source(*self._inputs(context)))
-        except Exception as exc:
-            return report_error(self, exc)
-
-    def invoke(self, context: bpy.types.Context, event: Any) -> set[str]:
-        if bpy.app.background:
-            return self.execute(context)
-        try:
-            job = start_child("addon_jobs", "analyse_source", *self._inputs(context))
-        except Exception as exc:
-            return report_error(self, exc)
-        return self.start_job(context, job)
-
     def describe(self, progress: Any) -> tuple[str, float]:
         fraction = 0.0 if progress is None else float(progress)
         return f"{self.job_label} {fraction:.0%}", fraction
-
-    def job_finished(self, context: Any, result: Any) -> set[str]:
-        return self._apply(result)
 
 
 class MOODRIG_OT_check_mapping(bpy.types.Operator):
@@ -306,6 +286,8 @@ class MOODRIG_OT_bake(ModalJob, bpy.types.Operator):
     bl_label = "Bake"
     bl_options = {"REGISTER", "UNDO"}
     job_label = "Baking"
+    job_module = "bake_job"
+    job_function = "compute_bake_now"
 
     _prep: Any = None
 
@@ -337,26 +319,9 @@ class MOODRIG_OT_bake(ModalJob, bpy.types.Operator):
                               f"{result.timings['wall_s']:.0f} s. {verdict}")
         return {"FINISHED"}
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
-        """Synchronous (headless, scripts): every step now, on this thread."""
-        from .api import write_bake
-        from .core.bake_job import compute_bake_now
-
-        try:
-            prep = self._prepare(context)
-            return self._finish(context, write_bake(prep, compute_bake_now(prep.inputs)))
-        except Exception as exc:
-            return report_error(self, exc)
-
-    def invoke(self, context: bpy.types.Context, event: Any) -> set[str]:
-        if bpy.app.background:
-            return self.execute(context)
-        try:
-            self._prep = self._prepare(context)
-            job = start_child("bake_job", "compute_bake_now", self._prep.inputs)
-        except Exception as exc:
-            return report_error(self, exc)
-        return self.start_job(context, job)
+    def job_inputs(self, context: bpy.types.Context) -> tuple[Any, ...]:
+        self._prep = self._prepare(context)
+        return (self._prep.inputs,)
 
     def job_progress(self, context: Any, progress: Any) -> None:
         settings = context.scene.moodrig
@@ -403,13 +368,14 @@ class MOODRIG_OT_finetune(ModalJob, bpy.types.Operator):
     bl_label = "Fine-tune"
     bl_options = {"REGISTER"}
     job_label = "Fine-tuning"
+    job_function = "finetune_sheet"
 
     steps: bpy.props.IntProperty(name="Steps", default=300, min=1, max=5000,  # type: ignore[valid-type]
                                  description="Training steps (300 takes a few minutes on a CPU)")
 
     _detailed = False
 
-    def _inputs(self, context: bpy.types.Context) -> tuple[Any, ...]:
+    def job_inputs(self, context: bpy.types.Context) -> tuple[Any, ...]:
         from .bake import base_texture, output_folder
 
         s = context.scene.moodrig
@@ -421,7 +387,7 @@ class MOODRIG_OT_finetune(ModalJob, bpy.types.Operator):
         return (self._detailed, sheet, base_texture(s.face), folder, self.steps,
                 _device(context))
 
-    def _apply(self, context: bpy.types.Context, manifest: Path) -> set[str]:
+    def job_finished(self, context: Any, manifest: Path) -> set[str]:
         s = context.scene.moodrig
         rel = bpy.path.relpath(str(manifest)) if bpy.data.filepath else str(manifest)
         if self._detailed:
@@ -431,32 +397,11 @@ class MOODRIG_OT_finetune(ModalJob, bpy.types.Operator):
         self.report({"INFO"}, f"Fine-tuned weights saved: {rel}")
         return {"FINISHED"}
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
-        """Synchronous (headless, scripts)."""
-        from .core.addon_jobs import finetune_sheet
-
-        try:
-            return self._apply(context, finetune_sheet(*self._inputs(context)))
-        except Exception as exc:
-            return report_error(self, exc)
-
-    def invoke(self, context: bpy.types.Context, event: Any) -> set[str]:
-        if bpy.app.background:
-            return self.execute(context)
-        try:
-            job = start_child("addon_jobs", "finetune_sheet", *self._inputs(context))
-        except Exception as exc:
-            return report_error(self, exc)
-        return self.start_job(context, job)
-
     def describe(self, progress: Any) -> tuple[str, float]:
         if progress is None:
             return f"{self.job_label}: starting", 0.0
         step, total = progress
         return f"{self.job_label}: step {step}/{total}", step / total
-
-    def job_finished(self, context: Any, result: Any) -> set[str]:
-        return self._apply(context, result)
 
 
 _classes = (

@@ -26,7 +26,6 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-import addon_utils
 import bpy
 import gui_steps as g
 
@@ -101,11 +100,7 @@ def gaps(name):
 
 @g.step
 def install():
-    bpy.ops.preferences.addon_install(filepath=g.ZIP)
-    addon_utils.enable("moodrig", default_set=True)
-    for obj in list(bpy.data.objects):
-        bpy.data.objects.remove(obj)
-    bpy.ops.wm.save_as_mainfile(filepath=os.path.join(g.OUT, "gui_freeze.blend"))
+    g.install_into_empty_scene("gui_freeze.blend")
     bpy.context.scene.render.fps, bpy.context.scene.render.fps_base = 24, 1.0
     bpy.ops.moodrig.add_demo_character(texture_size=128)
     bpy.context.preferences.addons["moodrig"].preferences.device = "cpu"
@@ -188,25 +183,40 @@ def choose_source():
     subprocess.run(["xdotool", "mousemove", str(x), str(y)], check=False)
 
 
-@g.step
-def start_analyse():
-    phase["name"] = "analyse"
-    g.state["analyse_invoke"] = invoke("moodrig.analyze_source")
-    g.state["t_analyse"] = time.time()
+def start(name, idname, **props):
+    """A step: invoke the operator from the UI and time the phase ``name``."""
+    def run():
+        phase["name"] = name
+        g.state[f"{name}_invoke"] = invoke(idname, **props)
+        g.state[f"t_{name}"] = time.time()
+
+    return run
+
+
+def wait(name, idname, limit):
+    """A step: wait (at most ``limit`` s) until the operator's job has ended."""
+    def run():
+        if running(idname):
+            if time.time() - g.state[f"t_{name}"] > limit:
+                raise RuntimeError(f"{idname} did not finish in {limit} s")
+            return 0.1
+        phase["name"] = None
+        g.state[f"{name}_seconds"] = round(time.time() - g.state[f"t_{name}"], 2)
+        return None
+
+    return run
+
+
+g.step(start("analyse", "moodrig.analyze_source"))
+g.step(wait("analyse", "moodrig.analyze_source", 240))
 
 
 @g.step
-def wait_analyse():
-    if running("moodrig.analyze_source"):
-        if time.time() - g.state["t_analyse"] > 240:
-            raise RuntimeError("Analyse did not finish in 240 s")
-        return 0.1
-    phase["name"] = None
+def analysed():
     from moodrig.operators import stored_track
 
     track = stored_track("//clip.avi")
     g.state["analysed_frames"] = None if track is None else len(track)
-    g.state["analyse_seconds"] = round(time.time() - g.state["t_analyse"], 2)
     g.state["track_digest"] = track_digest()
 
 
@@ -257,25 +267,16 @@ def choose_sheet():
     s.finetune_sheet = os.path.join(g.OUT, "sheet", "labels.json")
 
 
-@g.step
-def start_finetune():
-    phase["name"] = "finetune"
-    g.state["finetune_invoke"] = invoke("moodrig.finetune", steps=4)
-    g.state["t_finetune"] = time.time()
+g.step(start("finetune", "moodrig.finetune", steps=4))
+g.step(wait("finetune", "moodrig.finetune", 300))
 
 
 @g.step
-def wait_finetune():
-    if running("moodrig.finetune"):
-        if time.time() - g.state["t_finetune"] > 300:
-            raise RuntimeError("Fine-tune did not finish in 300 s")
-        return 0.1
-    phase["name"] = None
+def finetuned():
     s = bpy.context.scene.moodrig
     g.state["weights_path"] = s.weights_path
     g.state["weights_file"] = bool(s.weights_path) and os.path.isfile(
         bpy.path.abspath(s.weights_path))
-    g.state["finetune_seconds"] = round(time.time() - g.state["t_finetune"], 2)
     g.state["calls"] = calls
     g.state["gaps"] = {name: gaps(name) for name in ("idle", "idle_redraw", "child_analysis",
                                                       "analyse", "finetune")}

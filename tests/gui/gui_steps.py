@@ -33,6 +33,18 @@ def view3d():
     raise RuntimeError("no 3D viewport")
 
 
+def install_into_empty_scene(blend_name):
+    """Install and enable the zip as a user would, empty the scene, save it as OUT/blend_name
+    (the bake writes beside it)."""
+    import addon_utils
+
+    bpy.ops.preferences.addon_install(filepath=ZIP)
+    addon_utils.enable("moodrig", default_set=True)
+    for obj in list(bpy.data.objects):
+        bpy.data.objects.remove(obj)
+    bpy.ops.wm.save_as_mainfile(filepath=os.path.join(OUT, blend_name))
+
+
 def screenshot(name):
     win, area, _ = view3d()
     with bpy.context.temp_override(window=win, area=area):

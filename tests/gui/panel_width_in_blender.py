@@ -12,7 +12,6 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-import addon_utils
 import bpy
 import gui_steps as g
 
@@ -31,8 +30,7 @@ class TEST_PT_cut_label(bpy.types.Panel):
 
 @g.step
 def install_and_bake():
-    bpy.ops.preferences.addon_install(filepath=g.ZIP)
-    addon_utils.enable("moodrig", default_set=True)
+    g.install_into_empty_scene("gui_panel.blend")
     import moodrig.operators as ops
     import moodrig.panels as panels
     from moodrig.core.demo_timeline import scripted_track
@@ -42,9 +40,6 @@ def install_and_bake():
     panels.VIEW3D_PT_moodrig_details.bl_options = set()
     bpy.utils.register_class(panels.VIEW3D_PT_moodrig_details)
     g.count_draws(bpy.types.VIEW3D_PT_moodrig_main)
-    for obj in list(bpy.data.objects):
-        bpy.data.objects.remove(obj)
-    bpy.ops.wm.save_as_mainfile(filepath=os.path.join(g.OUT, "gui_panel.blend"))
     scene = bpy.context.scene
     scene.render.fps, scene.render.fps_base = 24, 1.0
     s = scene.moodrig
