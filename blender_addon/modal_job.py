@@ -148,6 +148,9 @@ class ModalJob:
         ``execute``)."""
         if bpy.app.background:
             return self.execute(context)
+        if idname(type(self)) in RUNNING:
+            self.report({"WARNING"}, f"moodrig: {self.job_label.lower()} is already running")  # type: ignore[attr-defined]
+            return {"CANCELLED"}
         try:
             job = start_child(self.job_module, self.job_function, *self.job_inputs(context))
         except Exception as exc:
