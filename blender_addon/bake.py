@@ -79,7 +79,8 @@ def base_image(face: Any) -> Any:
 
 
 def base_texture(face: Any) -> np.ndarray:
-    """The face texture the expressions are painted onto: the user's original image, top-down RGBA."""
+    """The face texture the expressions are painted onto: the user's original image, top-down
+    RGBA."""
     image = base_image(face)
     if image.source == "SEQUENCE":
         raise InputError(image.filepath, "the face texture is an image sequence; pick the base texture")

@@ -5,8 +5,8 @@ starts a :class:`~moodrig.core.background.ProcessJob` (:func:`start_child`) that
 without touching Blender data, and returns ``start_job(...)``. A 0.05 s application timer then
 polls the job: each tick only copies its latest progress into the panel (:data:`RUNNING`) and
 the status bar, so no tick takes more than a millisecond or two. When the job ends, the
-operator wakes and ``job_finished`` writes its result into the scene on the main thread. Esc cancels: the child
-is stopped and nothing in the scene changes.
+operator wakes and ``job_finished`` writes its result into the scene on the main thread. Esc
+cancels: the child is stopped and nothing in the scene changes.
 """
 
 from __future__ import annotations
@@ -149,7 +149,8 @@ class ModalJob:
         if bpy.app.background:
             return self.execute(context)
         if idname(type(self)) in RUNNING:
-            self.report({"WARNING"}, f"moodrig: {self.job_label.lower()} is already running")  # type: ignore[attr-defined]
+            report = self.report  # type: ignore[attr-defined]
+            report({"WARNING"}, f"moodrig: {self.job_label.lower()} is already running")
             return {"CANCELLED"}
         try:
             job = start_child(self.job_module, self.job_function, *self.job_inputs(context))
@@ -203,8 +204,9 @@ class ModalJob:
             job.cancel()
             self._end(context)
             self.job_cancelled(context)
-            self.report({"WARNING"}, f"moodrig: {self.job_label.lower()} cancelled, "  # type: ignore[attr-defined]
-                                     "the scene is unchanged")
+            report = self.report  # type: ignore[attr-defined]
+            report({"WARNING"}, f"moodrig: {self.job_label.lower()} cancelled, the scene is "
+                                "unchanged")
             return {"CANCELLED"}
         if event.type != "TIMER" or not job.done:
             return {"PASS_THROUGH"}

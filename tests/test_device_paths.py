@@ -40,7 +40,8 @@ def test_face_networks_run_the_gpu_form_on_the_cpu_with_the_same_numbers(spec) -
     traced = inference_net(spec, "cpu")
     assert not isinstance(eager, torch.jit.ScriptModule)
     assert isinstance(traced, torch.jit.ScriptModule)
-    x = torch.rand(2, 3, spec.input_size, spec.input_size, generator=torch.Generator().manual_seed(0))
+    size = spec.input_size
+    x = torch.rand(2, 3, size, size, generator=torch.Generator().manual_seed(0))
     x = x.contiguous(memory_format=torch.channels_last)
     with torch.inference_mode(), full_float32():
         for a, b in zip(eager(x), traced(x), strict=True):

@@ -37,7 +37,8 @@ def _build(tmp_path: Path) -> Path:
 
 
 def _run_in_window(tmp_path: Path, script: str, *, with_deps: bool, timeout: float = 240,
-                   prepare: Callable[[Path], None] | None = None) -> tuple[dict[str, Any], Path, str]:
+                   prepare: Callable[[Path], None] | None = None
+                   ) -> tuple[dict[str, Any], Path, str]:
     """Build the zip, run ``tests/gui/<script>`` in Blender 3.4 under Xvfb; its result.json,
     the folder it wrote to, and Blender's stdout. ``with_deps``: moodrig's dependencies
     (torch, OpenCV) from this venv on PYTHONPATH, as a user's dependency install provides.

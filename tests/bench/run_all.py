@@ -7,9 +7,10 @@ and the table bench/RESULTS.md.
     python tests/bench/run_all.py --render            # only rebuild RESULTS.md from results.json
 
 Sections: face, cascade, amee, bpfa, keyframes, shapekeys, profile, e2e, scaling, batch,
-contention, truth, gpu (where CUDA exists; else it records why it did not run). Each section is stored with the time it ran, its settings, the load average
-and the training processes seen on the machine,
-so a table merged from several runs says when and under what load every figure was taken.
+contention, truth, gpu (where CUDA exists; else it records why it did not run). Each section
+is stored with the time it ran, its settings, the load average and the training processes seen
+on the machine, so a table merged from several runs says when and under what load every figure
+was taken.
 """
 
 from __future__ import annotations
