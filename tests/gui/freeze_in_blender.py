@@ -1,6 +1,6 @@
-"""Inside a real Blender window: Analyse a short video, cancel a second Analyse with Esc, and
-Fine-tune on a small sheet, all from the UI (the modal operators), while measuring how long
-the window's event loop is held.
+"""Inside a real Blender window: Analyse a short video, cancel a second Analyse with Esc, bake
+with no stored track (the analysis runs inside the bake), and Fine-tune on a small sheet, all
+from the UI (the modal operators), while measuring how long the window's event loop is held.
 
 Measures: every call into moodrig's code on the window's thread while a job runs (the
 operators' ``invoke`` and ``modal``, the progress poll ``modal_job._poll``, the panels'
@@ -105,7 +105,8 @@ def install():
     bpy.ops.moodrig.add_demo_character(texture_size=128)
     bpy.context.preferences.addons["moodrig"].preferences.device = "cpu"
     bpy.context.preferences.system.viewport_aa = "OFF"  # see the module docs
-    for cls in (bpy.types.MOODRIG_OT_analyze_source, bpy.types.MOODRIG_OT_finetune):
+    for cls in (bpy.types.MOODRIG_OT_analyze_source, bpy.types.MOODRIG_OT_finetune,
+                bpy.types.MOODRIG_OT_bake):
         timed(cls, "invoke")
         timed(cls, "modal")
     import moodrig.modal_job as modal_job
@@ -258,6 +259,21 @@ def after_cancel():
         return 0.05
     g.state["cancel_seconds"] = round(time.time() - g.state["t_esc"], 2)
     g.state["track_digest_after_cancel"] = track_digest()
+
+
+# A bake from the UI with no track stored for these settings (the person's own neutral): the
+# child analyses the clip, then makes the textures; the scene is written when it is done.
+g.step(start("bake", "moodrig.bake"))
+g.step(wait("bake", "moodrig.bake", 300))
+
+
+@g.step
+def baked():
+    rig = bpy.data.objects["moodrig_DemoRig"]
+    action = rig.animation_data.action if rig.animation_data else None
+    g.state["bake_action"] = action.name if action is not None else None
+    g.state["bake_status"] = bpy.context.scene.moodrig.status
+    g.state["bake_verdict"] = bool(bpy.context.scene.get("moodrig_sync"))
     bpy.context.scene.moodrig.person_baseline = False
 
 
@@ -279,7 +295,7 @@ def finetuned():
         bpy.path.abspath(s.weights_path))
     g.state["calls"] = calls
     g.state["gaps"] = {name: gaps(name) for name in ("idle", "idle_redraw", "child_analysis",
-                                                      "analyse", "finetune")}
+                                                      "analyse", "bake", "finetune")}
     g.state["view_draws"] = view_draws
     g.state["torch_in_blender"] = "torch" in sys.modules
 
