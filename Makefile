@@ -5,7 +5,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.moodrig-installed
 
-.PHONY: venv demo test addon lint typecheck clean system-deps bench
+.PHONY: venv demo test test-fast addon lint typecheck clean system-deps bench
 
 venv: $(STAMP)
 
@@ -39,11 +39,21 @@ lint: venv
 typecheck: venv
 	$(VPY) -m mypy core
 
+# Test tiers (tests/README.md): tests/conftest.py marks each test blender, gui, parity, shared,
+# reliability or slow from what it uses. `make test` runs them all (CI); TIER narrows it to a
+# pytest -m expression, e.g. `make test TIER=blender`. `make test-fast` runs the pure-core unit
+# tests: no bpy, no Debian packages, no parity venv, nothing listed slow.
+TIER ?=
+FAST_TIER := not blender and not gui and not parity and not reliability and not slow
+
 test: venv system-deps parity-venv
 	$(VPY) -m ruff check .
 	$(VPY) -m mypy core
 	$(VPY) build_addon.py
-	$(VPY) -m pytest -q tests
+	$(VPY) -m pytest -q $(if $(TIER),-m "$(TIER)") tests
+
+test-fast: venv
+	$(VPY) -m pytest -q -m "$(FAST_TIER)" tests
 
 demo: venv
 	$(VPY) examples/demo.py --out out

@@ -20,6 +20,9 @@ from .tags import tag
 
 SLOTTED = bpy.app.version >= (4, 4, 0)
 INTERPOLATION = {"CONSTANT": 0, "LINEAR": 1, "BEZIER": 2}
+HANDLE_TYPE = {"FREE": 0, "ALIGNED": 3}
+"""``Keyframe.handle_left_type`` / ``handle_right_type`` values as ``foreach_set`` takes them
+(the DNA values, the same in 3.4 and 5.0). Only these two keep the handles they are given."""
 
 
 def new_action(obj: Any, name: str, role: str, id_type: str = "OBJECT") -> tuple[Any, Any]:
@@ -54,7 +57,59 @@ def curve_container(obj: Any, action: Any) -> Any | None:
     return None
 
 
-def _group(container: Any, name: str) -> Any:
+def slot_identifier(anim: Any) -> str:
+    """The identifier of the action slot ``anim`` (animation data) plays ('' before 4.4)."""
+    if not SLOTTED or anim is None or anim.action_slot is None:
+        return ""
+    return str(anim.action_slot.identifier)
+
+
+def assign(owner: Any, action: Any, slot_identifier: str) -> None:
+    """Give ``owner`` (an ID) ``action`` again, in the slot it had (4.4+)."""
+    if owner.animation_data is None:
+        if action is None:
+            return
+        owner.animation_data_create()
+    owner.animation_data.action = action
+    if action is not None and SLOTTED and slot_identifier:
+        slot = action.slots.get(slot_identifier)
+        if slot is not None:
+            owner.animation_data.action_slot = slot
+
+
+def write_keys(container: Any, data_path: str, index: int, keys: Any, group: Any,
+               handle_type: str = "ALIGNED") -> Any:
+    """One F-curve of Bézier keys in bulk: ``keys`` is a ``core.keyreduce.FCurveKeys``
+    (frames, values, absolute handles), written with ``handle_type`` on both sides so Blender
+    keeps the handles as given."""
+    fc = container.fcurves.new(data_path, index=index)
+    fc.group = group
+    n = len(keys.frames)
+    points = fc.keyframe_points
+    points.add(n)
+    co = np.empty((n, 2), dtype=np.float32)
+    co[:, 0], co[:, 1] = keys.frames, keys.values
+    points.foreach_set("co", co.ravel())
+    points.foreach_set("handle_left", np.asarray(keys.left, dtype=np.float32).ravel())
+    points.foreach_set("handle_right", np.asarray(keys.right, dtype=np.float32).ravel())
+    points.foreach_set("interpolation", np.full(n, INTERPOLATION["BEZIER"], dtype=np.int32))
+    kind = np.full(n, HANDLE_TYPE[handle_type], dtype=np.int32)
+    points.foreach_set("handle_left_type", kind)
+    points.foreach_set("handle_right_type", kind)
+    fc.update()
+    return fc
+
+
+def evaluate(container: Any, data_path: str, index: int, frames: Any) -> np.ndarray | None:
+    """The F-curve ``data_path[index]`` evaluated by Blender at ``frames`` (None: no curve)."""
+    fc = container.fcurves.find(data_path, index=index) if container is not None else None
+    if fc is None:
+        return None
+    return np.array([fc.evaluate(float(f)) for f in frames], dtype=np.float64)
+
+
+def ensure_group(container: Any, name: str) -> Any:
+    """The F-curve group ``name`` of ``container``, made if missing."""
     group = container.groups.get(name)
     return group if group is not None else container.groups.new(name)
 
@@ -74,7 +129,7 @@ def write_rotation_curves(
             raise ValueError(f"curve for bone '{bone}' must be (n_frames, 3), got {arr.shape}")
         n = arr.shape[0]
         frames = np.arange(frame_start, frame_start + n, dtype=np.float32)
-        group = _group(container, bone)
+        group = ensure_group(container, bone)
         path = f'pose.bones["{bone}"].rotation_euler'
         for axis in range(3):
             fc = container.fcurves.new(path, index=axis)
@@ -107,7 +162,7 @@ def write_value_curves(
     """Write one (n_frames,) array per data path (e.g. ``key_blocks["jawOpen"].value``) as
     an F-curve, keys on consecutive frames from ``frame_start``; returns keys written."""
     ipo = INTERPOLATION[interpolation]
-    bag = _group(container, group) if group else None
+    bag = ensure_group(container, group) if group else None
     written = 0
     for path, values in curves.items():
         arr = np.asarray(values, dtype=np.float32)

@@ -20,6 +20,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from .core import outputs as output_ledger
 from .core.batch import outputs, worker
 from .core.batch.jobs import PLUMBING, Job, JobFileError, columns
 from .core.errors import InputError, MoodrigError
@@ -189,6 +190,7 @@ def run_job(spec: dict[str, Any], package: Any) -> dict[str, Any]:
     temporary = outputs.temporary_blend(job.out)
     bpy.ops.wm.save_as_mainfile(filepath=str(temporary), copy=True)
     outputs.commit_file(temporary, job.out)
+    output_ledger.record(job.out)  # a later single bake onto it knows it is moodrig's own
     return {"frames": result.n_frames, "textures": result.distinct_textures,
             "generated": result.generated_textures, "made_textures": made_textures,
             "resumed": resumed,

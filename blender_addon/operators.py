@@ -14,6 +14,7 @@ import bpy
 
 from .core.errors import InputError
 from .core.request import BakeRequest
+from .face_region import request_region
 from .modal_job import ModalJob, report_error
 from .tags import tag
 
@@ -122,15 +123,16 @@ def clear_preview(keep_source: str | None = None) -> None:
 
 
 class MOODRIG_OT_add_demo_character(bpy.types.Operator):
-    """Add the stylised demo character: rigged body, face mesh with a painted face texture"""
+    """Add the stylised demo character: rigged body, and a head whose painted face is a region of its texture atlas"""
 
     bl_idname = "moodrig.add_demo_character"
     bl_label = "Add Demo Character"
     bl_options = {"REGISTER", "UNDO"}
 
     texture_size: bpy.props.IntProperty(  # type: ignore[valid-type]
-        name="Texture size", default=0, min=0, max=4096,
-        description="Face texture resolution in pixels (0: the scene's moodrig setting)",
+        name="Texture size", default=0, min=0, max=8192,
+        description="Side of the character's texture atlas in pixels; the face takes half of it "
+                    "(0: the scene's moodrig setting)",
     )
 
     def execute(self, context: bpy.types.Context) -> set[str]:
@@ -197,26 +199,6 @@ class MOODRIG_OT_analyze_source(ModalJob, bpy.types.Operator):
         return f"{self.job_label} {fraction:.0%}", fraction
 
 
-class MOODRIG_OT_check_mapping(bpy.types.Operator):
-    """List the bone roles whose bone is missing from the armature"""
-
-    bl_idname = "moodrig.check_mapping"
-    bl_label = "Check Mapping"
-
-    def execute(self, context: bpy.types.Context) -> set[str]:
-        from .api import resolve_bone_map
-        from .bake import check_bone_map
-
-        settings = context.scene.moodrig
-        missing = check_bone_map(settings.armature, resolve_bone_map(settings.bone_map))
-        settings.missing_bones = ", ".join(missing)
-        if missing:
-            self.report({"WARNING"}, f"Missing bones for: {settings.missing_bones}")
-        else:
-            self.report({"INFO"}, "Every bone role is mapped")
-        return {"FINISHED"}
-
-
 class MOODRIG_OT_behavior_diagram(bpy.types.Operator):
     """Write the behavior automaton as Mermaid and Graphviz DOT text blocks"""
 
@@ -257,9 +239,13 @@ def bake_request(context: bpy.types.Context) -> BakeRequest:
     if s.behavior_source == "FILE" and not s.behavior_file:
         raise InputError(None, "choose a behavior definition file, or the built-in humanoid "
                                "library")
+    face = s.face
+    points_file = face.moodrig_face.features_file if face is not None else ""
     return BakeRequest(
+        region=request_region(face), features=path(points_file),
         source=path(s.source_path), hold_frames=s.hold_frames, person_baseline=s.person_baseline,
-        bone_map=s.bone_map, frame_start=s.frame_start, set_frame_range=s.set_frame_range,
+        bone_map=_bone_map(s), rest_pose=s.rest_pose, key_tolerance=s.key_tolerance,
+        nla_strips=s.nla_strips, frame_start=s.frame_start, set_frame_range=s.set_frame_range,
         seed=s.seed, behaviors=path(s.behavior_file) if s.behavior_source == "FILE" else None,
         appearance_mode=s.appearance_mode, base_neutral=s.base_neutral, quant_step=s.quant_step,
         weights=path(s.weights_path), transfer_weights=path(s.transfer_weights_path),
@@ -267,6 +253,15 @@ def bake_request(context: bpy.types.Context) -> BakeRequest:
         device=_device(context),
         batch=s.batch, face_output=s.face_output, shape_key_map=_shape_key_map(s),
     )
+
+
+def _bone_map(s: Any) -> Any:
+    """The armature's stored rows when it has any (what the Bone Map panel shows), else the
+    chosen way of finding them."""
+    from .bone_maps import stored_map
+
+    stored = stored_map(s.armature) if s.armature is not None else None
+    return stored if stored is not None else s.bone_map
 
 
 def _shape_key_map(s: Any) -> Any:
@@ -314,6 +309,10 @@ class MOODRIG_OT_bake(ModalJob, bpy.types.Operator):
             face.append(f"{len(result.keyed_shape_keys)} shape keys")
             settings.face.moodrig_shape_keys.missing = ", ".join(result.missing_shape_keys)
         settings.status = f"{result.n_frames} frames, {', '.join(face)}"
+        settings.bake_report = "\n".join([result.bone_map_summary, *result.warnings,
+                                           result.keys_line()])
+        for warning in result.warnings:
+            self.report({"WARNING"}, f"moodrig: {warning}")
         verdict = result.sync.get("verdict", "")
         self.report({"INFO"}, f"moodrig: baked {result.n_frames} frames, {', '.join(face)} in "
                               f"{result.timings['wall_s']:.0f} s. {verdict}")
@@ -407,7 +406,6 @@ class MOODRIG_OT_finetune(ModalJob, bpy.types.Operator):
 _classes = (
     MOODRIG_OT_add_demo_character,
     MOODRIG_OT_analyze_source,
-    MOODRIG_OT_check_mapping,
     MOODRIG_OT_behavior_diagram,
     MOODRIG_OT_bake,
     MOODRIG_OT_remove_bake,

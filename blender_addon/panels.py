@@ -1,5 +1,6 @@
-"""Sidebar tab "moodrig" in the 3D viewport: Source → Character → Face Outputs → Expressions →
-Behavior → Bake (→ Details).
+"""Sidebar tab "moodrig" in the 3D viewport: Source → Character (→ Face Region, Bone Map) →
+Face Outputs → Expressions → Behavior → Bake (→ Details); the Face Region panel also sits in
+the Image Editor's sidebar.
 
 Written for the sidebar's default width: short labels, one setting per row where a label and
 its field would not both fit, sentences wrapped to the region (``ui_text.py``). The bake's
@@ -109,12 +110,6 @@ class VIEW3D_PT_moodrig_character(_MoodrigPanel, bpy.types.Panel):
         col.prop(s, "face", text="")
         col.label(text="Rig")
         col.prop(s, "armature", text="")
-        row = layout.row(align=True)
-        row.label(text="Bones")
-        row.prop(s, "bone_map", text="")
-        row.operator("moodrig.check_mapping", text="", icon="CHECKMARK")
-        if s.missing_bones:
-            sentence(layout, context, f"Missing: {s.missing_bones}", "ERROR")
 
 
 class MOODRIG_UL_shape_keys(bpy.types.UIList):
@@ -181,6 +176,68 @@ class VIEW3D_PT_moodrig_face(_MoodrigPanel, bpy.types.Panel):
             sentence(layout, context, f"Not found: {settings.missing}", "ERROR")
 
 
+_REGION_LABELS = ("Left", "Bottom", "Right", "Top")
+
+
+def draw_face_region(layout: Any, context: bpy.types.Context) -> None:
+    """The face region and feature points of the sidebar's face mesh (3D view and Image Editor)."""
+    s = context.scene.moodrig
+    face = s.face
+    if face is None or face.type != "MESH":
+        layout.label(text="Choose the face mesh first", icon="INFO")
+        return
+    from .face_region import has_points
+
+    fr = face.moodrig_face
+    col = layout.column(align=True)
+    for i, label in enumerate(_REGION_LABELS):
+        col.prop(fr, "region", index=i, text=label)
+    row = layout.row(align=True)
+    row.operator("moodrig.region_from_selection", icon="RESTRICT_SELECT_OFF")
+    row.operator("moodrig.region_whole_texture", text="", icon="FULLSCREEN_ENTER")
+    row = layout.row(align=True)
+    row.prop_search(fr, "vertex_group", face, "vertex_groups", text="", icon="GROUP_VERTEX")
+    row.operator("moodrig.region_from_vertex_group")
+    box = layout.box()
+    if not has_points(face):
+        box.label(text="Points: found when baking", icon="INFO")
+    elif fr.points_confirmed:
+        box.label(text="Points: placed, confirmed", icon="CHECKMARK")
+    else:
+        box.label(text="Points: found, not confirmed", icon="QUESTION")
+    row = box.row(align=True)
+    row.operator("moodrig.find_feature_points", icon="VIEWZOOM")
+    row.operator("moodrig.edit_feature_points", icon="GREASEPENCIL")
+    if has_points(face):
+        box.prop(fr, "points_confirmed")
+    box.label(text="Points file (for the bake):")
+    box.prop(fr, "features_file", text="")
+    layout.prop(s, "show_face_region")
+
+
+class VIEW3D_PT_moodrig_face_region(_MoodrigPanel, bpy.types.Panel):
+    bl_label = "Face Region"
+    bl_idname = "VIEW3D_PT_moodrig_face_region"
+    bl_parent_id = "VIEW3D_PT_moodrig_character"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context: bpy.types.Context) -> None:
+        draw_face_region(self.layout, context)
+
+
+class IMAGE_PT_moodrig_face_region(bpy.types.Panel):
+    """The same in the Image Editor's sidebar, beside the texture it describes."""
+
+    bl_space_type = "IMAGE_EDITOR"
+    bl_region_type = "UI"
+    bl_category = "moodrig"
+    bl_label = "Face Region"
+    bl_idname = "IMAGE_PT_moodrig_face_region"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        draw_face_region(self.layout, context)
+
+
 class VIEW3D_PT_moodrig_expressions(_MoodrigPanel, bpy.types.Panel):
     bl_label = "Expressions"
     bl_idname = "VIEW3D_PT_moodrig_expressions"
@@ -227,6 +284,8 @@ class VIEW3D_PT_moodrig_behavior(_MoodrigPanel, bpy.types.Panel):
         row = layout.row(align=True)
         row.prop(s, "seed", text="Seed")
         row.operator("moodrig.behavior_diagram", text="Diagram", icon="NODETREE")
+        layout.prop(s, "key_tolerance", text="Key tolerance °")
+        layout.prop(s, "nla_strips", text="NLA strip per episode")
 
 
 class VIEW3D_PT_moodrig_bake(_MoodrigPanel, bpy.types.Panel):
@@ -333,6 +392,8 @@ _classes = (
     VIEW3D_PT_moodrig_source,
     VIEW3D_PT_moodrig_character,
     VIEW3D_PT_moodrig_face,
+    VIEW3D_PT_moodrig_face_region,
+    IMAGE_PT_moodrig_face_region,
     VIEW3D_PT_moodrig_expressions,
     VIEW3D_PT_moodrig_behavior,
     VIEW3D_PT_moodrig_bake,

@@ -5,9 +5,19 @@ from __future__ import annotations
 import sys
 from types import ModuleType
 
-from . import operators, panels, preferences, properties, shape_key_operators
+from . import (
+    bone_map_ui,
+    face_region,
+    face_region_view,
+    operators,
+    panels,
+    preferences,
+    properties,
+    shape_key_operators,
+)
 
-MODULES: tuple[ModuleType, ...] = (preferences, properties, operators, shape_key_operators, panels)
+MODULES: tuple[ModuleType, ...] = (preferences, properties, operators, shape_key_operators,
+                                   face_region, face_region_view, panels, bone_map_ui)
 _ALIAS = "moodrig"
 _ANSWER_ANY_ATTRIBUTE = ("torch.ops", "torch.classes")
 """Modules of torch that create any attribute asked for, ``__addon_enabled__`` included."""

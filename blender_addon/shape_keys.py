@@ -148,24 +148,6 @@ def baked_action(face: Any) -> Any | None:
     return action if action is not None and role_of(action) == ROLE else None
 
 
-def _slot_identifier(anim: Any) -> str:
-    if not anim_compat.SLOTTED or anim is None or anim.action_slot is None:
-        return ""
-    return str(anim.action_slot.identifier)
-
-
-def _assign(key: Any, action: Any, slot_identifier: str) -> None:
-    if key.animation_data is None:
-        if action is None:
-            return
-        key.animation_data_create()
-    key.animation_data.action = action
-    if action is not None and anim_compat.SLOTTED and slot_identifier:
-        slot = action.slots.get(slot_identifier)
-        if slot is not None:
-            key.animation_data.action_slot = slot
-
-
 def _values(key: Any) -> dict[str, float]:
     return {kb.name: float(kb.value) for kb in key.key_blocks}
 
@@ -194,7 +176,7 @@ def capture(face: Any) -> Before | None:
         return None
     anim = key.animation_data
     action = anim.action if anim is not None else None
-    return Before(key, action, _slot_identifier(anim),
+    return Before(key, action, anim_compat.slot_identifier(anim),
                   bool(action.use_fake_user) if action is not None else False,
                   anim is not None, _values(key))
 
@@ -211,7 +193,7 @@ def write(face: Any, curves: dict[str, np.ndarray], frame_start: int, name: str)
         origin = {p: previous[p] for p in _ORIGIN if p in previous}
     else:
         origin = {REPLACED_ACTION: previous.name if previous is not None else "",
-                  REPLACED_SLOT: _slot_identifier(anim),
+                  REPLACED_SLOT: anim_compat.slot_identifier(anim),
                   REPLACED_FAKE_USER: bool(previous.use_fake_user) if previous else False,
                   SAVED_VALUES: json.dumps(_values(key)),
                   CREATED_ANIMATION_DATA: anim is None}
@@ -233,7 +215,7 @@ def release(face: Any) -> None:
     if action is None:
         return
     key = key_datablock(face)
-    _assign(key, bpy.data.actions.get(action.get(REPLACED_ACTION, "")),
+    anim_compat.assign(key, bpy.data.actions.get(action.get(REPLACED_ACTION, "")),
             str(action.get(REPLACED_SLOT, "")))
     _set_values(key, json.loads(action.get(SAVED_VALUES, "{}")))
 
@@ -247,7 +229,7 @@ def rollback(before: Before | None) -> None:
     if current is not before.action:
         origin = current if current is not None and role_of(current) == ROLE else before.action
         user = _user_action(origin)
-        _assign(key, before.action, before.slot)
+        anim_compat.assign(key, before.action, before.slot)
         if user is not None and before.action is user:
             user.use_fake_user = before.fake_user
     if not before.had_animation_data and key.animation_data is not None:

@@ -1,9 +1,11 @@
 """A bake's computation, between reading the scene and writing it: plain inputs → tracks and
 textures on disk, plus the texture side of sync.
 
-The Blender side (``blender_addon/api.py``) reads a :class:`BakeInputs` out of the scene,
-runs :func:`compute_bake` (on its own thread headless, in a child process from the sidebar:
-``background.py``) and writes the :class:`ComputedBake` back. Nothing here reads or writes
+The Blender side (``blender_addon/api.py``) resolves the bone map and reads a
+:class:`BakeInputs` out of the scene (the face texture, the face's stored region and points,
+its shape-key rows), runs :func:`compute_bake` (on its own thread headless, in a child process
+from the sidebar: ``background.py``), then turns the behavior curves into keys through the
+rig's rest pose and writes the :class:`ComputedBake` back. Nothing here reads or writes
 Blender data, and inputs and result pickle (they cross to the child and back).
 """
 
@@ -18,17 +20,20 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .bake_sync import texture_figures
+from .bake_sync import setup_points, texture_figures
 from .editor import Editor
+from .faceedit.setup import FaceSetup, face_setup
 from .pipeline import BakeOutput, Progress, run_bake
 from .request import BakeRequest
 from .shapekeys import ShapeKeyRow
 from .steps import drive, map_steps
-from .texture_sync import FacePoints
 from .track import ExpressionTrack
 
 ANALYSIS_SHARE = 0.3
 """Share of a bake's progress given to the analysis of the source (when it runs)."""
+POINTS_UNKNOWN = ("its feature points are not confirmed (Face Region panel: place or confirm "
+                  "them, or give a points file)")
+"""Why the texture is not checked when the bake knows no feature points for the face."""
 
 
 @dataclass(frozen=True)
@@ -45,10 +50,10 @@ class BakeInputs:
     """The base texture (top-down RGBA float32); None without the texture output."""
     rows: Sequence[ShapeKeyRow] | None
     """The face's shape-key rows; None without the shape-key output."""
-    points: FacePoints | None
-    """Where the face's features lie on ``base`` (None: not known, see ``not_checked``)."""
-    not_checked: str | None
-    """Why the texture cannot be checked, when ``points`` is None."""
+    setup: FaceSetup | None
+    """The face region and confirmed feature points stored with the face object (the
+    request's ``region`` and ``features`` win); they also place the texture check's windows
+    (no points known: the texture is not checked, and the sync record says why)."""
     folder: Path
     """Absolute folder for this character's textures."""
     editor: Editor | None = None
@@ -91,14 +96,19 @@ def compute_bake(inputs: BakeInputs, report: Callable[[Progress], object] | None
                                   person_baseline=request.person_baseline,
                                   device=request.device, progress=frames)
     analysis_s = time.perf_counter() - t0
-    steps = run_bake(track, inputs.base, request, inputs.folder, inputs.editor, inputs.rows)
+    steps = run_bake(track, inputs.base, request, inputs.folder, inputs.editor, inputs.rows,
+                     inputs.setup)
     output: BakeOutput = yield from map_steps(
         steps, lambda p: Progress(p.stage, share + (1.0 - share) * p.fraction))
     figures: dict[str, Any] = {}
     if output.plan is not None and inputs.base is not None:
         yield Progress("checking the textures", 0.97)
+        height, width = inputs.base.shape[:2]
+        setup = face_setup(request.region, request.features, inputs.setup)
+        points = setup_points(setup, width, height)
         figures = texture_figures(output.plan, output.frames, inputs.base,
-                                  output.track.expressions, inputs.points, inputs.not_checked)
+                                  output.track.expressions, points,
+                                  None if points is not None else POINTS_UNKNOWN)
     return ComputedBake(output, analysis_s, figures)
 
 

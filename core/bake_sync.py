@@ -16,6 +16,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .appearance import AppearancePlan, decode_png
+from .faceedit.align import FEATURE_NAMES
+from .faceedit.setup import FaceSetup
 from .texture_sync import FacePoints, TextureSyncConfig, texture_sync
 
 
@@ -39,6 +41,19 @@ class _WrittenTextures(Sequence[NDArray[np.float32]]):
         if isinstance(i, slice):
             return [decode_png(p) for p in self.paths[i]]
         return decode_png(self.paths[i])
+
+
+def setup_points(setup: FaceSetup, width: int, height: int) -> FacePoints | None:
+    """A bake's face region and feature points in pixels of the whole ``width`` × ``height``
+    texture (what ``texture_sync`` reads; the names are the same seven); None when the setup
+    has no points."""
+    if setup.points is None:
+        return None
+    rect = setup.region.pixels(width, height)
+    pts = setup.points.in_region(rect.width, rect.height)
+    return FacePoints((float(rect.x0), float(rect.y0), float(rect.x1), float(rect.y1)),
+                      {n: (float(x) + rect.x0, float(y) + rect.y0)
+                       for n, (x, y) in zip(FEATURE_NAMES, pts, strict=True)})
 
 
 def texture_figures(

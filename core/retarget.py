@@ -54,7 +54,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .demo_body import DEMO_BONES
-from .rig import BONE_ROLES, ROLE_PARENT
+from .rig import BONE_ROLES, REST_POSE_MODES, ROLE_PARENT
 from .rotation import (
     angle_between,
     euler_to_matrix,
@@ -70,7 +70,6 @@ from .rotation import (
 F64 = NDArray[np.float64]
 
 RestPoseMode = Literal["auto", "t-pose", "a-pose", "keep"]
-REST_POSE_MODES: tuple[str, ...] = ("auto", "t-pose", "a-pose", "keep")
 
 CORRECTED_ROLES: frozenset[str] = frozenset(
     f"{r}.{s}" for r in ("upper_arm", "forearm", "hand") for s in ("L", "R")

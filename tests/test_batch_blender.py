@@ -166,11 +166,11 @@ def assert_same_as_serial(reference: Reference, folder: Path, which: list[int]) 
     outs = [folder / "out" / f"s{k}.blend" for k in which]
     found = keyframes(outs)
     for k, out in zip(which, outs, strict=True):
-        textures = folder / "out" / "moodrig" / f"s{k}"
+        textures = folder / "out" / "moodrig-textures" / f"s{k}" / FACE
         digest, keys, image, frame_end = found[str(out)]
         ref_digest, ref_keys, _, ref_end = reference.keyframes[k]
         assert (digest, keys, frame_end) == (ref_digest, ref_keys, ref_end), f"job {k}: keyframes"
-        assert keys == 19 * 3 * 80
+        assert 0 < keys < 0.3 * 19 * 3 * 80, "sparse keys"
         assert Path(image) == textures / "sequence" / "frame_00001.png", "the .blend's textures"
         assert files_of(textures) == reference.textures[k], f"job {k}: texture bytes"
     assert leftovers(folder) == []
@@ -201,7 +201,7 @@ def test_the_embedded_batch_equals_serial_bakes(reference: Reference, tmp_path: 
 def kill_mid_job(folder: Path, proc: subprocess.Popen[str], k: int, *, parent: bool) -> None:
     """SIGKILL the worker of job ``k`` (or its parent, a Ray worker) once it has written some
     of its textures."""
-    staging = folder / "out" / "moodrig" / f".s{k}.partial" / "cache"
+    staging = folder / "out" / "moodrig-textures" / f"s{k}" / f".{FACE}.partial" / "cache"
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         assert proc.poll() is None, "the batch ended before the job was interrupted"
@@ -325,6 +325,7 @@ def test_batch_inside_blender_3_4(tmp_path: Path) -> None:
     assert "moodrig batch: 2 done" in proc.stdout, proc.stdout[-3000:]
     for k in (0, 1):
         assert (tmp_path / "shots" / "out" / f"s{k}.blend").is_file()
-        frames = list((tmp_path / "shots" / "out" / "moodrig" / f"s{k}" / "sequence").glob("*.png"))
+        frames = list((tmp_path / "shots" / "out" / "moodrig-textures" / f"s{k}" / FACE / "sequence")
+                      .glob("*.png"))
         assert len(frames) == 80
     assert leftovers(tmp_path / "shots") == []

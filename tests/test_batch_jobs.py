@@ -77,7 +77,7 @@ def test_csv_rows_become_jobs(folder: Path) -> None:
     assert a.out == folder / "shots" / "out" / "a.blend"
     assert a.request.seed == 3 and a.request.quant_step == 0.1 and a.request.device == "cpu"
     assert a.request.set_frame_range is False and a.request.appearance_mode == "detailed"
-    assert a.texture_folder == folder / "shots" / "out" / "moodrig" / "a"
+    assert a.texture_folder == folder / "shots" / "out" / "moodrig-textures" / "a" / "Face"
     assert b.face == "Face" and b.request.seed == 0 and b.request.set_frame_range is True
     assert b.texture_folder == folder / "shots" / "tex" / "b"
     assert b.request.behaviors == folder / "shots" / "behaviors.yaml", "// is the scene's folder"

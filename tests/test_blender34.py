@@ -9,14 +9,12 @@ import os
 import shutil
 import site
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from components import require_component
 
 pytestmark = pytest.mark.gui
-REPO = Path(__file__).resolve().parent.parent
 
 SCRIPT = r'''
 import bpy, addon_utils, json, sys, numpy as np
@@ -73,12 +71,8 @@ with open(out, "w") as fh:
 '''
 
 
-def test_addon_in_blender_3_4(tmp_path: Path) -> None:
+def test_addon_in_blender_3_4(built_zip: Path, tmp_path: Path) -> None:
     require_component(shutil.which("blender") is not None, "Debian's blender (`make system-deps`)")
-    build = subprocess.run([sys.executable, str(REPO / "build_addon.py"), "--out", str(tmp_path / "dist")],
-                           capture_output=True, text=True)
-    assert build.returncode == 0, build.stderr
-    (zip_path,) = (tmp_path / "dist").glob("moodrig-*.zip")
     script = tmp_path / "script.py"
     script.write_text(SCRIPT)
     out = tmp_path / "result.json"
@@ -88,7 +82,7 @@ def test_addon_in_blender_3_4(tmp_path: Path) -> None:
     env["PYTHONPATH"] = site.getsitepackages()[0]
     proc = subprocess.run(
         ["blender", "-b", "--factory-startup", "--python-exit-code", "1", "--python", str(script), "--",
-         str(zip_path), str(tmp_path / "t.blend"), str(out)],
+         str(built_zip), str(tmp_path / "t.blend"), str(out)],
         capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
     )
     assert proc.returncode == 0 and out.is_file(), proc.stdout[-3000:] + proc.stderr[-3000:]

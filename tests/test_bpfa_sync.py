@@ -161,7 +161,10 @@ def test_chance_baseline_is_valid_on_short_clips() -> None:
     phases (not one repeated 'minimum' shift that scored like the aligned track)."""
     from moodrig.core.demo_timeline import Beat, scripted_track
 
-    beats = tuple(Beat(0.5 + 1.0 * k, 0.5 + 1.0 * k + 0.5, (("smile", 1.0),)) for k in range(3))
+    # The beats start after 0.75 s: over the first half second the idle blends in from the rest
+    # pose, and a gesture starting there is read up to 3 frames early (its rise merges with the
+    # idle's).
+    beats = tuple(Beat(0.75 + 1.0 * k, 0.75 + 1.0 * k + 0.5, (("smile", 1.0),)) for k in range(3))
     tr = scripted_track(fps=24.0, seconds=4.0, beats=beats)
     res = behavior_track(tr, LIB, 0)
     rep = sync_metrics(tr, res.curves, LIB, res.events, SyncConfig())

@@ -29,7 +29,10 @@ PRODUCT_FILES = frozenset({
     "api.py",
     "bake.py",
     "batch.py",
+    "behavior_keys.py",
     "blender_manifest.toml",
+    "bone_map_ui.py",
+    "bone_maps.py",
     "cli.py",
     "core/__init__.py",
     "core/addon_jobs.py",
@@ -73,6 +76,7 @@ PRODUCT_FILES = frozenset({
     "core/data/sample_face.jpg",
     "core/data/sample_face.md",
     "core/demo_body.py",
+    "core/demo_head.py",
     "core/demo_timeline.py",
     "core/detail.py",
     "core/editing/__init__.py",
@@ -114,9 +118,26 @@ PRODUCT_FILES = frozenset({
     "core/face/timing.py",
     "core/face/video.py",
     "core/face_shapes.py",
+    "core/faceedit/__init__.py",
+    "core/faceedit/__main__.py",
+    "core/faceedit/align.py",
+    "core/faceedit/api.py",
+    "core/faceedit/bake_editor.py",
+    "core/faceedit/editor.py",
+    "core/faceedit/fields.py",
+    "core/faceedit/finetune.py",
+    "core/faceedit/locator.py",
+    "core/faceedit/model.py",
+    "core/faceedit/pixelart.py",
+    "core/faceedit/points_io.py",
+    "core/faceedit/region.py",
+    "core/faceedit/setup.py",
+    "core/faceedit/weights_io.py",
+    "core/failures.py",
     "core/fileio.py",
     "core/image.py",
     "core/keyreduce.py",
+    "core/outputs.py",
     "core/painter.py",
     "core/paths.py",
     "core/pipeline.py",
@@ -141,7 +162,8 @@ PRODUCT_FILES = frozenset({
     "core/weights.py",
     "demo_character.py",
     "deps.py",
-    "face_points.py",
+    "face_region.py",
+    "face_region_view.py",
     "installer.py",
     "modal_job.py",
     "operators.py",
@@ -153,6 +175,7 @@ PRODUCT_FILES = frozenset({
     "records.py",
     "registration.py",
     "requirements.txt",
+    "rig_state.py",
     "shape_key_operators.py",
     "shape_keys.py",
     "tags.py",
@@ -169,8 +192,10 @@ PRODUCT_FILES = frozenset({
     "weights/transfer/style_transfer.manifest.json",
     "weights/transfer/style_transfer.safetensors",
 })
-NOT_INSTALLED = ("matplotlib", "PIL", "scipy", "skimage")
-"""Top-level packages of the dev/train extras that the add-on does not install in Blender."""
+NOT_INSTALLED = ("matplotlib", "PIL", "scipy", "skimage",
+                 "mediapipe", "ai_edge_litert", "tflite", "tensorflow")
+"""Top-level packages that the add-on does not install in Blender: those of the dev/train extras,
+and MediaPipe / LiteRT, which only the parity venv runs to check the converted networks."""
 
 
 def foreign_imports(source: str, package: str) -> list[str]:
@@ -208,6 +233,9 @@ def test_foreign_imports_finds_every_kind_of_import() -> None:
         "moodrig.weights_tools.face_eval.nme", "scipy.stats", "skimage.metrics",
     ]
     assert foreign_imports("from .core import weights\nimport torch\n", "moodrig") == []
+    assert foreign_imports("import mediapipe as mp\nfrom ai_edge_litert import interpreter\n",
+                           "moodrig.core.face") == ["ai_edge_litert", "ai_edge_litert.interpreter",
+                                                    "mediapipe"]
 
 
 def unlisted_and_missing(names: list[str]) -> tuple[list[str], list[str]]:
@@ -216,10 +244,10 @@ def unlisted_and_missing(names: list[str]) -> tuple[list[str], list[str]]:
     return sorted(inner - PRODUCT_FILES), sorted(PRODUCT_FILES - inner)
 
 
-def test_the_zip_holds_the_product_only(tmp_path: Path) -> None:
+def test_the_zip_holds_the_product_only(built_zip: Path) -> None:
     """The add-on built from this tree: exactly the listed runtime files, data and weights, and
     no module that imports what Blender's Python lacks or the repository's own tools."""
-    with zipfile.ZipFile(build_addon.build(REPO, tmp_path)) as zf:
+    with zipfile.ZipFile(built_zip) as zf:
         names = zf.namelist()
         unlisted, missing = unlisted_and_missing(names)
         assert not unlisted, f"not product code or weights, keep it out of the add-on: {unlisted}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -64,11 +63,6 @@ def _torch(spec: ModelSpec, x_nchw: torch.Tensor, form: str = "reference") -> li
         return [o.numpy() for o in net(x_nchw.contiguous(memory_format=torch.channels_last))]
 
 
-def test_moodrig_env_has_no_mediapipe() -> None:
-    for mod in ("mediapipe", "ai_edge_litert", "tflite", "tensorflow"):
-        assert mod not in sys.modules
-
-
 @pytest.mark.shared
 @pytest.mark.parametrize("form", ["reference", "inference"])
 def test_detector_parity(shared_data: Path, tflite_dir: Path, tmp_path: Path, form: str) -> None:
@@ -77,11 +71,11 @@ def test_detector_parity(shared_data: Path, tflite_dir: Path, tmp_path: Path, fo
     ref = _litert(tflite_dir / "face_detection_short_range.tflite", x.permute(0, 2, 3, 1).numpy(), tmp_path)
     got = [np.concatenate(o) for o in zip(*[_torch(DETECTOR, xi, form) for xi in xs], strict=True)]
     assert got[0].shape == ref[0].shape == (len(PHOTOS), 896, 16)
-    # regressors are in 128-px input units: within 0.01 px
-    assert np.abs(got[0] - ref[0]).max() < 0.01
+    # Regressors in 128-px input units (values up to about 220): measured within 1.5e-4 px.
+    assert np.abs(got[0] - ref[0]).max() < 1e-3
     s_got = 1 / (1 + np.exp(-got[1].astype(np.float64)))
     s_ref = 1 / (1 + np.exp(-ref[1].astype(np.float64)))
-    assert np.abs(s_got - s_ref).max() < 1e-4
+    assert np.abs(s_got - s_ref).max() < 1e-5  # measured 3.0e-7
     assert s_ref.max() > 0.9  # real faces are in these photos
 
 
@@ -100,11 +94,12 @@ def test_face_mesh_parity(shared_data: Path, tflite_dir: Path, tmp_path: Path, f
     outs = [_torch(MESH, c, form) for c in crops]
     lm = np.concatenate([o[0] for o in outs]).reshape(len(PHOTOS), 468, 3)
     lm_ref = ref[0].reshape(len(PHOTOS), 468, 3)
-    assert np.abs(lm - lm_ref).max() < 0.01  # 192-px input pixels (x, y and z)
-    sc = 1 / (1 + np.exp(-np.concatenate([o[1] for o in outs]).reshape(-1).astype(np.float64)))
-    sc_ref = 1 / (1 + np.exp(-ref[1].reshape(-1).astype(np.float64)))
-    assert np.abs(sc - sc_ref).max() < 1e-4
-    assert sc_ref.min() > 0.5
+    assert np.abs(lm - lm_ref).max() < 1e-3  # 192-px input pixels (x, y and z); measured 1.2e-4
+    # Face scores as logits: their sigmoids saturate near 1 and would hide a difference.
+    logit = np.concatenate([o[1] for o in outs]).reshape(-1).astype(np.float64)
+    logit_ref = ref[1].reshape(-1).astype(np.float64)
+    assert np.abs(logit - logit_ref).max() < 1e-4  # measured 1.1e-5
+    assert (1 / (1 + np.exp(-logit_ref))).min() > 0.5
 
 
 def test_committed_weights_are_the_converted_tflite(tflite_dir: Path, tmp_path: Path) -> None:

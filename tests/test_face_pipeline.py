@@ -77,7 +77,7 @@ def test_cli_image(shared_data: Path, tmp_path: Path) -> None:
     doc = json.loads(out.read_text())
     assert doc["kind"] == "image" and doc["frames"][0]["valid"] and doc["frames"][0]["expression"]["smile"] > 0.5
     assert ov.stat().st_size > 1000
-    assert cli_main(["analyze", str(tmp_path / "missing.png"), "--json", str(out)]) == 2
+    assert cli_main(["analyze", str(tmp_path / "missing.png"), "--json", str(out)]) == 1
 
 
 def test_tampered_weights_are_refused(tmp_path: Path) -> None:

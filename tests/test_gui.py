@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,32 +26,25 @@ def _read_png(path: Path) -> np.ndarray:
     return img
 
 
-def _build(tmp_path: Path) -> Path:
-    proc = subprocess.run([sys.executable, str(REPO / "build_addon.py"), "--out", str(tmp_path / "dist")],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    (zip_path,) = (tmp_path / "dist").glob("moodrig-*.zip")
-    return zip_path
-
-
-def _run_in_window(tmp_path: Path, script: str, *, with_deps: bool, timeout: float = 240,
+def _run_in_window(zip_path: Path, tmp_path: Path, script: str, *, with_deps: bool,
+                   timeout: float = 240, env: dict[str, str] | None = None,
                    prepare: Callable[[Path], None] | None = None
                    ) -> tuple[dict[str, Any], Path, str]:
-    """Build the zip, run ``tests/gui/<script>`` in Blender 3.4 under Xvfb; its result.json,
-    the folder it wrote to, and Blender's stdout. ``with_deps``: moodrig's dependencies
-    (torch, OpenCV) from this venv on PYTHONPATH, as a user's dependency install provides.
-    ``prepare(folder)`` puts the script's input files into its folder first."""
+    """Run ``tests/gui/<script>`` with the add-on ``zip_path`` in Blender 3.4 under Xvfb; its
+    result.json, the folder it wrote to, and Blender's stdout. ``with_deps``: moodrig's
+    dependencies (torch, OpenCV) from this venv on PYTHONPATH, as a user's dependency install
+    provides. ``env``: more environment variables. ``prepare(folder)`` puts the script's input
+    files into its folder first."""
     import site
 
     require_gui_tools()
-    zip_path = _build(tmp_path)
     out = tmp_path / "shots"
     out.mkdir()
     if prepare is not None:
         prepare(out)
-    env = {"PYTHONPATH": site.getsitepackages()[0]} if with_deps else None
+    extra = {"PYTHONPATH": site.getsitepackages()[0]} if with_deps else {}
     run = run_blender_gui(REPO / "tests" / "gui" / script, [str(zip_path), str(out)], tmp_path,
-                          extra_env=env, timeout=timeout)
+                          extra_env={**extra, **(env or {})}, timeout=timeout)
     result_file = out / "result.json"
     assert result_file.is_file(), f"Blender wrote no result\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
     result: dict[str, Any] = json.loads(result_file.read_text())
@@ -61,8 +52,8 @@ def _run_in_window(tmp_path: Path, script: str, *, with_deps: bool, timeout: flo
     return result, out, run.stdout
 
 
-def test_sidebar_tab_is_drawn_in_a_real_window(tmp_path: Path) -> None:
-    result, out, _ = _run_in_window(tmp_path, "sidebar_in_blender.py", with_deps=False)
+def test_sidebar_tab_is_drawn_in_a_real_window(built_zip: Path, tmp_path: Path) -> None:
+    result, out, _ = _run_in_window(built_zip, tmp_path, "sidebar_in_blender.py", with_deps=False)
     assert result["registered"]
     assert result["drawn"], f"moodrig's panel was never drawn after clicking {result['clicks']}"
 
@@ -77,9 +68,10 @@ def test_sidebar_tab_is_drawn_in_a_real_window(tmp_path: Path) -> None:
     shutil.copy2(out / "sidebar.png", ARTIFACTS / "sidebar.png")
 
 
-def test_baked_demo_mid_clip_with_panels_open(tmp_path: Path) -> None:
+def test_baked_demo_mid_clip_with_panels_open(built_zip: Path, tmp_path: Path) -> None:
     """The whole product in a real window: analyse, bake (torch inside Blender 3.4), panels."""
-    result, out, stdout = _run_in_window(tmp_path, "baked_demo_in_blender.py", with_deps=True, timeout=480)
+    result, out, stdout = _run_in_window(built_zip, tmp_path, "baked_demo_in_blender.py",
+                                         with_deps=True, timeout=480)
     assert result["analyse"] == ["FINISHED"]
     assert result["bake"] == ["FINISHED"], stdout[-3000:]
     assert result["action"] == "moodrig_DemoRig_behavior"
@@ -89,9 +81,11 @@ def test_baked_demo_mid_clip_with_panels_open(tmp_path: Path) -> None:
     shutil.copy2(out / "baked_demo.png", ARTIFACTS / "baked_demo.png")
 
 
-def test_esc_cancels_a_running_bake_and_leaves_the_scene_unchanged(tmp_path: Path) -> None:
+def test_esc_cancels_a_running_bake_and_leaves_the_scene_unchanged(built_zip: Path,
+                                                                    tmp_path: Path) -> None:
     """The modal bake, started from the UI in a real window, cancelled with Esc mid-way."""
-    r, _, _ = _run_in_window(tmp_path, "cancel_bake_in_blender.py", with_deps=True, timeout=600)
+    r, _, _ = _run_in_window(built_zip, tmp_path, "cancel_bake_in_blender.py", with_deps=True,
+                             timeout=600)
     assert r["invoke"] == ["RUNNING_MODAL"]
     assert "textures" in r["status_at_esc"]
     assert r["after_cancel"] == r["before"], "Esc left the scene changed"
@@ -142,15 +136,16 @@ def _percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def test_analyse_bake_and_finetune_never_freeze_the_window(tmp_path: Path) -> None:
+def test_analyse_bake_and_finetune_never_freeze_the_window(built_zip: Path,
+                                                          tmp_path: Path) -> None:
     """Analyse (a 2 s video), a bake that analyses it itself, and Fine-tune (3 textures, 4
     steps) run in a child process: no
     call into moodrig's code on the window's thread takes more than 0.2 s, the window's own
     0.05 s timer keeps ticking (95 % of its gaps within 0.2 s; the rest are Blender's own
     redraws, see the controls in the report), Esc cancels Analyse with the stored track
     unchanged, and torch never loads into Blender's process."""
-    r, out, stdout = _run_in_window(tmp_path, "freeze_in_blender.py", with_deps=True,
-                                    timeout=600, prepare=_clip_and_sheet)
+    r, out, stdout = _run_in_window(built_zip, tmp_path, "freeze_in_blender.py",
+                                    with_deps=True, timeout=600, prepare=_clip_and_sheet)
     assert r["analyse_invoke"] == ["RUNNING_MODAL"] and r["finetune_invoke"] == ["RUNNING_MODAL"]
     assert r["analysed_frames"] == 48, stdout[-3000:]
     assert r["cancel_invoke"] == ["RUNNING_MODAL"]
@@ -184,12 +179,12 @@ def test_analyse_bake_and_finetune_never_freeze_the_window(tmp_path: Path) -> No
         assert figures["gap_p95_s"] <= MAX_CALL_S, f"{name}: {figures}"
 
 
-def test_panel_labels_fit_the_default_sidebar_width(tmp_path: Path) -> None:
+def test_panel_labels_fit_the_default_sidebar_width(built_zip: Path, tmp_path: Path) -> None:
     """At the default interface scale and sidebar width, after an analysis and a bake, with
     every moodrig panel open (Details too), no label is cut: no "…" anywhere in the sidebar,
     page by page as it is scrolled; a control label that cannot fit is found cut."""
-    r, out, stdout = _run_in_window(tmp_path, "panel_width_in_blender.py", with_deps=True,
-                                    timeout=480)
+    r, out, stdout = _run_in_window(built_zip, tmp_path, "panel_width_in_blender.py",
+                                    with_deps=True, timeout=480)
     assert r["bake"] == ["FINISHED"], stdout[-3000:]
     assert r["ui_scale"][0] == 1.0, "the test must run at the default interface scale"
     assert json.loads(r["sync"])["verdict"], "the bake left no sentence for the panel"
@@ -210,3 +205,57 @@ def test_panel_labels_fit_the_default_sidebar_width(tmp_path: Path) -> None:
     cv2.imwrite(str(ARTIFACTS / "panel_default_width.png"), np.concatenate(pages, axis=1))
     assert control, "the detector did not see the control label's ellipsis"
     assert not cut, f"labels cut at the default width (page: [(x, y)]): {cut}"
+
+
+def _colour_pixels(img: np.ndarray, rgb: tuple[int, int, int], box: list[int], tol: int = 40) -> int:
+    """Pixels of ``img`` (BGR) within ``tol`` of ``rgb`` inside a region box (x, y, w, h, window
+    height; y from the bottom, as Blender counts)."""
+    x, y, w, h, win_h = box
+    crop = img[win_h - (y + h):win_h - y, x:x + w].astype(int)
+    return int((np.abs(crop - np.array(rgb[::-1])).max(axis=-1) <= tol).sum())
+
+
+def test_face_region_overlay_and_dragging_a_point_in_the_image_editor(built_zip: Path,
+                                                                      tmp_path: Path) -> None:
+    """The region and points drawn over the head's atlas; one point dragged with the mouse and
+    kept with Enter, in a real window."""
+    r, out, stdout = _run_in_window(built_zip, tmp_path, "face_region_in_blender.py", with_deps=True)
+    assert "Traceback" not in stdout, stdout[-3000:]
+    assert r["invoke"] == ["RUNNING_MODAL"]
+    before = np.asarray(r["points_before"]).reshape(7, 2)
+    after = np.asarray(r["points_after"]).reshape(7, 2)
+    moved = after - before
+    assert moved[5, 0] > 2.0 and moved[5, 1] > 1.0, f"mouth_l did not follow the mouse: {moved[5]}"
+    assert np.abs(np.delete(moved, 5, axis=0)).max() == 0.0
+    assert r["confirmed"] and not r["still_editing"]
+    assert r["panel_drawn"], "the Face Region panel was never drawn in the Image Editor's sidebar"
+    for name in ("face_region_preview.png", "face_region_edit.png"):
+        shot = _read_png(out / name)
+        assert _colour_pixels(shot, (255, 209, 51), r["editor"]) > 200, f"{name}: no region frame"
+        assert _colour_pixels(shot, (64, 217, 255), r["editor"]) > 50, f"{name}: no points"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for name in ("face_region_preview.png", "face_region_edit.png", "face_region_panel.png"):
+        shutil.copy2(out / name, ARTIFACTS / name)
+
+
+@pytest.mark.shared
+def test_bone_map_panel_after_auto_map_in_a_real_window(built_zip: Path, tmp_path: Path,
+                                                        shared_data: Path) -> None:
+    """A third-party glTF character's rig, auto-mapped from the sidebar: the Bone Map panel
+    shows a bone per role with its status, and the report (16 mapped, 3 unmapped)."""
+    import humanoid_rigs
+    from rig_builder import spec_of
+
+    glb = shared_data / "characters" / "kaykit_knight" / "Knight.glb"
+    spec = tmp_path / "rig.json"
+    spec.write_text(json.dumps(spec_of(humanoid_rigs.gltf_rig(glb), "Knight_Rig")))
+    result, out, stdout = _run_in_window(built_zip, tmp_path, "bone_map_in_blender.py", with_deps=True,
+                                         env={"MOODRIG_RIG_SPEC": str(spec)})
+    assert result["automap"] == ["FINISHED"], stdout[-3000:]
+    rows = {role: (bone, status) for role, bone, status in result["rows"]}
+    assert rows["head"] == ("head", "auto") and rows["hand.L"] == ("wrist.l", "auto")
+    assert [r for r, (_, status) in rows.items() if status == "unmapped"] == [
+        "neck", "shoulder.L", "shoulder.R"]
+    assert result["drawn"], "the Bone Map panel was never drawn"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(out / "bone_map.png", ARTIFACTS / "bone_map.png")

@@ -147,7 +147,8 @@ def hwm_mb():
 base = hwm_mb()
 on_disk = []
 def progress(p):
-    on_disk.append([p.stage, len(list((folder / "moodrig" / "moodrig_DemoFace" / "cache").glob("*.png")))])
+    cache = folder / "moodrig-textures" / "scene" / "moodrig_DemoFace" / "cache"
+    on_disk.append([p.stage, len(list(cache.glob("*.png")))])
 t0 = time.perf_counter()
 source = {source!r}
 if source:  # the whole job: the video analysed, the shipped AMEE-GAN, the behavior, the writes

@@ -405,15 +405,6 @@ def test_shape_key_rows_fill_edit_save_load_and_bake(tmp_path: Path) -> None:
 
 # ----------------------------------------------------------------------------- the CC0 knight
 
-KNIGHT_BONES = {
-    "hips": "hips", "spine": "spine", "chest": "chest", "head": "head",
-    "upper_arm.L": "upperarm.l", "forearm.L": "lowerarm.l", "hand.L": "wrist.l",
-    "upper_arm.R": "upperarm.r", "forearm.R": "lowerarm.r", "hand.R": "wrist.r",
-    "thigh.L": "upperleg.l", "shin.L": "lowerleg.l", "foot.L": "foot.l",
-    "thigh.R": "upperleg.r", "shin.R": "lowerleg.r", "foot.R": "foot.r",
-}
-"""The knight's own bone names by role (it has no neck or shoulder bones)."""
-
 ACTIONS_DIGEST = """
 def actions_digest():
     # Every action's F-curve keys (co, handles, interpolation) as a digest, and its slots.
@@ -470,8 +461,6 @@ report(dict(actions=actions_digest(), values=values, rig_action=rig_action,
 
 KNIGHT_RUN = """
 import runpy, sys
-from moodrig.core import rig
-rig.BONE_MAP_PRESETS["kaykit"] = {bones!r}
 sys.argv = ["moodrig", *{argv!r}]
 runpy.run_module("moodrig", run_name="__main__")
 """
@@ -518,9 +507,9 @@ def test_the_knight_bakes_shape_keys_from_the_command_line_and_keeps_its_actions
     if not bpy_available():
         pytest.skip("bpy is not installed")
     argv = ["bake", "--scene", str(blend), "--demo-timeline", "--face", "Knight_Head",
-            "--armature", "Rig", "--face-output", "shapekeys", "--bone-map", "kaykit",
+            "--armature", "Rig", "--face-output", "shapekeys", "--bone-map", "auto",
             "--out", str(out)]
-    proc = subprocess.run([sys.executable, "-c", KNIGHT_RUN.format(bones=KNIGHT_BONES, argv=argv)],
+    proc = subprocess.run([sys.executable, "-c", KNIGHT_RUN.format(argv=argv)],
                           capture_output=True, text=True, timeout=600,
                           env={**os.environ, "BLENDER_USER_CONFIG": str(tmp_path / "config")})
     assert proc.returncode == 0, proc.stderr[-3000:]

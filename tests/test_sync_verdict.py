@@ -84,3 +84,33 @@ def test_unknown_feature_positions_are_said_not_guessed(tmp_path: Path) -> None:
     figures = texture_figures(plan, [], base, track.expressions, None, "positions unknown")
     assert figures == {"texture_ok": None, "texture_not_checked": "positions unknown",
                        "texture_sentence": "face texture not checked: positions unknown"}
+
+
+@pytest.mark.parametrize("shows", [True, False], ids=["shows", "never-changes"])
+def test_the_demo_heads_atlas_is_checked_at_its_stored_points(tmp_path: Path,
+                                                              shows: bool) -> None:
+    """The face is a region of the head's atlas: its stored points (region pixels, as the
+    face object keeps them) place the windows in the atlas."""
+    from moodrig.core import demo_head
+    from moodrig.core.bake_sync import setup_points
+    from moodrig.core.faceedit.points_io import FeaturePoints
+    from moodrig.core.faceedit.setup import FaceSetup
+
+    atlas = demo_head.head_atlas(256)
+    face = atlas.face
+    stored = FeaturePoints(demo_head.face_points(atlas, DEFAULT_STYLE), (face.width, face.height))
+    points = setup_points(FaceSetup(atlas.region, stored), atlas.size, atlas.size)
+    assert points is not None
+    x0, y0, x1, y1 = points.region
+    assert (x0, y0, x1, y1) == (face.x0, face.y0, face.x1, face.y1)
+    assert all(x0 < x < x1 and y0 < y < y1 for x, y in points.points.values())
+    assert setup_points(FaceSetup(atlas.region), atlas.size, atlas.size) is None
+
+    track = scripted_track(fps=24.0, seconds=6.0)
+    plan = plan_appearance(track.expressions, 0.25)
+    base = demo_head.paint_atlas(atlas, DEFAULT_STYLE)
+    painted = {k: demo_head.paint_atlas(atlas, DEFAULT_STYLE, plan.vectors[k]) if shows else base
+               for k in range(len(plan.levels))}
+    frames = _written(tmp_path, [painted[int(k)] for k in plan.frame_to_key])
+    figures = texture_figures(plan, frames, base, track.expressions, points)
+    assert figures["texture_ok"] is shows, figures["texture_sentence"]

@@ -96,7 +96,7 @@ def test_amee_gan_edits_of_the_demo_face_show_the_demo_performance() -> None:
     out = ed.edit(
         np.repeat(BASE[None], len(uniq), 0),
         uniq.astype(np.float32),
-        source_expressions=np.zeros((len(uniq), 8), np.float32),
+        source_vectors=np.zeros((len(uniq), 8), np.float32),
     )
     rep = texture_sync(list(out), idx.ravel(), BASE, POINTS, TRACK.expressions)
     assert rep.ok is True, rep.sentence

@@ -186,7 +186,7 @@ def score_clip(clip: TruthClip, seed: int = 0, editor: Any = None) -> dict[str, 
         tex = editor.edit(
             np.repeat(base[None], len(uniq), 0),
             uniq.astype(np.float32),
-            source_expressions=np.zeros((len(uniq), N_EXPRESSION), np.float32),
+            source_vectors=np.zeros((len(uniq), N_EXPRESSION), np.float32),
         )
         rep = texture_sync(
             list(tex),

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import outputs
 from ..errors import InputError, MoodrigError
 from ..request import BakeRequest, RequestOption, request_options
 
@@ -320,7 +321,7 @@ def _parse_row(row: int, values: dict[str, Any], base: Path,
                         "demo_timeline = true")
     if problems or scene is None or out is None or face is None or armature is None:
         return None, problems
-    given.setdefault("texture_folder", default_texture_folder(out))
+    given.setdefault("texture_folder", default_texture_folder(out, face))
     try:
         request = BakeRequest(**given)
     except InputError as exc:
@@ -345,10 +346,11 @@ def _absolute(path: Path, base: Path, scene: Path) -> Path:
     return (base / path).resolve()
 
 
-def default_texture_folder(out: Path) -> Path:
-    """``moodrig/<out name>/`` beside the output .blend: one folder per output, so jobs that
-    bake the same face of the same scene never share one."""
-    return out.parent / "moodrig" / out.stem
+def default_texture_folder(out: Path, face: str) -> Path:
+    """The single bake's default, ``moodrig-textures/<out stem>/<face>/`` beside the output
+    .blend (``core/outputs.py``): one folder per output, so jobs that bake the same face of the
+    same scene never share one, and never a name that shadows a Python module."""
+    return outputs.default_texture_folder(out, face, out.parent)
 
 
 def parse_bool(value: Any) -> bool:

@@ -3,8 +3,9 @@
 Writes per-frame expression parameters and head angles as JSON (plus the resolved settings)
 and an overlay picture (landmarks + parameter bars) of the photo, or of the first frame with
 a face for a video. For a video, the JSON's "reading" (also one line on stderr) says how many
-frames were read, skipped as undecodable and missing. Exit status 2 with a one-line message
-for unusable input.
+frames were read, skipped as undecodable and missing. ``--json`` and ``--overlay`` are checked
+before the analysis and written last (core/outputs.py: a file moodrig did not write is replaced
+only with ``--overwrite``, kept as a numbered backup). Any failure: one line, exit status 1.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from ..errors import MoodrigError
+from ..errors import MoodrigError, OutputError
 from ..expression import EXPRESSION_NAMES
-from ..fileio import atomic_write_bytes, atomic_write_text
+from ..failures import ArgumentParser, run_command
+from ..outputs import check_file, write_file, write_text
 from .analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult
 from .baseline import BaselineConfig
 from .io import ReadStats, classify, read_image
@@ -41,14 +43,18 @@ def _face_json(r: FaceResult) -> dict[str, object]:
     }
 
 
-def _write_png(path: Path, rgb: NDArray[np.uint8]) -> None:
+def _png(path: Path, rgb: NDArray[np.uint8]) -> bytes:
     ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     if not ok:
         raise MoodrigError(f"{path}: could not encode the overlay")
-    atomic_write_bytes(path, buf.tobytes())
+    return bytes(buf.tobytes())
 
 
 def analyze(args: argparse.Namespace) -> int:
+    json_out = check_file(args.json, overwrite=args.overwrite) if args.json else None
+    overlay_out = check_file(args.overlay, overwrite=args.overwrite) if args.overlay else None
+    if json_out and overlay_out and json_out.path == overlay_out.path:
+        raise OutputError(json_out.path, "is given for both --json and --overlay")
     torch.set_num_threads(args.threads)
     acfg = AnalyzerConfig(threads=args.threads, person_baseline=BaselineConfig() if args.person_baseline else None)
     kind = classify(args.input)
@@ -105,12 +111,14 @@ def analyze(args: argparse.Namespace) -> int:
             overlay_img = (
                 draw_overlay(frame, first[0].face if first else None) if frame is not None else None
             )
-    if args.json:
-        atomic_write_text(args.json, json.dumps(doc, indent=1, default=str) + "\n")
+    text = json.dumps(doc, indent=1, default=str) + "\n"
+    png = _png(args.overlay, overlay_img) if overlay_out and overlay_img is not None else None
+    if json_out:
+        write_text(json_out, text)
     else:
-        print(json.dumps(doc, indent=1, default=str))
-    if args.overlay and overlay_img is not None:
-        _write_png(args.overlay, overlay_img)
+        print(text, end="")
+    if overlay_out and png is not None:
+        write_file(overlay_out, png)
     frames_out: list[dict[str, object]] = doc["frames"]  # type: ignore[assignment]
     n_valid = sum(1 for f in frames_out if f["valid"])
     print(f"{args.input}: {n_valid}/{len(frames_out)} frame(s) with a face", file=sys.stderr)
@@ -118,11 +126,8 @@ def analyze(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m moodrig.core.face",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    ap = ArgumentParser(prog="python -m moodrig.core.face", description=__doc__,
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="command", required=True)
     a = sub.add_parser("analyze", help="analyse a photo, video or numbered image sequence")
     a.add_argument(
@@ -148,12 +153,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="video: make the values relative to the person's own neutral, learnt over the clip",
     )
+    a.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace --json/--overlay files moodrig did not write (kept as name.1.json)",
+    )
     args = ap.parse_args(argv)
-    try:
-        return analyze(args)
-    except MoodrigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_command(ap.prog, lambda: analyze(args), argv)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,9 +20,9 @@ from typing import Any
 import torch
 
 from ..paths import weights_dir
-from ..weights import load_weights
+from ..weights import check_architecture, load_weights
 from .fastnet import FastNet
-from .tflite_net import TfliteNet, build
+from .tflite_net import TfliteNet, build, check_activations
 
 
 @dataclass(frozen=True)
@@ -74,15 +74,26 @@ def manifest_path(spec: ModelSpec, folder: Path | None = None) -> Path:
     return (folder or weights_dir() / "face") / f"{spec.name}.manifest.json"
 
 
+def check_parts(spec: ModelSpec, manifest: Path, tensors: Mapping[str, torch.Tensor],
+                architecture: Mapping[str, Any]) -> None:
+    """The layer list comes from the manifest: refuse it (WeightsError) unless an empty
+    meta-device copy holds exactly the stored tensors and one pass over a ``spec`` input stays
+    within the activation budget, before any network is built."""
+    check_architecture(lambda: TfliteNet(architecture),
+                       {f"layers.{k}": v for k, v in tensors.items()}, manifest,
+                       lambda probe: check_activations(probe, spec.input_size))
+
+
 def load_parts(
     spec: ModelSpec, folder: Path | None = None
 ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Verified tensors and the architecture (layer list) of one network (raises
-    ``WeightsError`` with a fix on any problem)."""
-    tensors, manifest = load_weights(
-        manifest_path(spec, folder), model=spec.model, model_version=spec.version
-    )
-    return dict(tensors), dict(manifest["architecture"])
+    ``WeightsError`` with a fix on any problem, before any network is built)."""
+    mpath = manifest_path(spec, folder)
+    tensors, manifest = load_weights(mpath, model=spec.model, model_version=spec.version)
+    architecture: Mapping[str, Any] = manifest.get("architecture") or {}
+    check_parts(spec, mpath, tensors, architecture)
+    return dict(tensors), dict(architecture)
 
 
 def load_net(spec: ModelSpec, folder: Path | None = None) -> TfliteNet:

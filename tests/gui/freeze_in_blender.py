@@ -100,7 +100,7 @@ def gaps(name):
 
 @g.step
 def install():
-    g.install_into_empty_scene("gui_freeze.blend")
+    g.install_into_empty_scene(blend_name="gui_freeze.blend")
     bpy.context.scene.render.fps, bpy.context.scene.render.fps_base = 24, 1.0
     bpy.ops.moodrig.add_demo_character(texture_size=128)
     bpy.context.preferences.addons["moodrig"].preferences.device = "cpu"

@@ -33,16 +33,20 @@ def view3d():
     raise RuntimeError("no 3D viewport")
 
 
-def install_into_empty_scene(blend_name):
-    """Install and enable the zip as a user would, empty the scene, save it as OUT/blend_name
-    (the bake writes beside it)."""
+def install_into_empty_scene(panel_cls_name=None, blend_name=None):
+    """Install and enable the zip as a user would, count the draws of the named panel (if
+    any), empty the startup scene, and save it as OUT/blend_name (if given: the bake writes
+    beside it)."""
     import addon_utils
 
     bpy.ops.preferences.addon_install(filepath=ZIP)
     addon_utils.enable("moodrig", default_set=True)
+    if panel_cls_name is not None:
+        count_draws(getattr(bpy.types, panel_cls_name))
     for obj in list(bpy.data.objects):
         bpy.data.objects.remove(obj)
-    bpy.ops.wm.save_as_mainfile(filepath=os.path.join(OUT, blend_name))
+    if blend_name is not None:
+        bpy.ops.wm.save_as_mainfile(filepath=os.path.join(OUT, blend_name))
 
 
 def screenshot(name):

@@ -30,7 +30,7 @@ class TEST_PT_cut_label(bpy.types.Panel):
 
 @g.step
 def install_and_bake():
-    g.install_into_empty_scene("gui_panel.blend")
+    g.install_into_empty_scene(blend_name="gui_panel.blend")
     import moodrig.operators as ops
     import moodrig.panels as panels
     from moodrig.core.demo_timeline import scripted_track

@@ -10,6 +10,11 @@ every frame), ``gaps`` (a track whose missing frames are reported as ranges), or
 (either a track or an InputError — e.g. a corrupt JPEG whose damaged rows still decode).
 The check runs each input through ``analyze_video`` — the call the bake makes — in one
 process, timing it and recording the peak RSS, so hangs and memory blow-ups are measured.
+
+Two further corpora sit beside this one: ``weights_corpus.py`` (inflated architectures and
+impossible sizes, run by tests/test_reliability_weights.py) and ``output_corpus.py``
+(unwritable and occupied output paths of every command line, run by
+tests/test_reliability_outputs.py).
 """
 
 from __future__ import annotations

@@ -1,0 +1,83 @@
+"""One call for scripts and pipelines: a texture and an expression in, the edited texture out.
+
+::
+
+    from moodrig.core.appearance import edit_face
+    out = edit_face(texture, {"smile": 1.0, "jaw_open": 0.4}, region_uv=(0.1, 0.55, 0.4, 0.95))
+
+``texture`` is an (H, W, 3|4) uint8 array, rows top-down (as image files and OpenCV load
+them, RGB order); the result has the same shape and dtype, and outside the region it is the
+input, bit for bit. ``expressions`` is an 8-vector in the order of
+``moodrig.core.expression.EXPRESSION_NAMES`` or a mapping of names to values (the rest 0);
+the texture is taken to show the neutral face (``source``: what it shows instead).
+``features`` are the 7 feature points in pixels of the region (found automatically when None).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..errors import InputError
+from ..expression import N_EXPRESSION, expression_vector
+from .editor import FaceEditor
+from .region import FaceRegion
+
+
+@lru_cache(maxsize=4)
+def shipped_editor(device: str = "auto") -> FaceEditor:
+    """The shipped editor and locator on ``device``, loaded once per process."""
+    return FaceEditor.load(device=device)
+
+
+def as_vector(expressions: Any) -> NDArray[np.float32]:
+    """An 8-vector from a vector or a name → value mapping (InputError on unknown names)."""
+    if isinstance(expressions, Mapping):
+        try:
+            return expression_vector(**{str(k): float(v) for k, v in expressions.items()})
+        except (TypeError, ValueError) as exc:
+            raise InputError(None, f"expression: {exc}") from exc
+    arr = np.asarray(expressions, dtype=np.float32)
+    if arr.shape != (N_EXPRESSION,):
+        raise InputError(None, f"expression must be {N_EXPRESSION} values or a mapping of names, got shape {arr.shape}")
+    return arr
+
+
+def as_region(region_uv: Any) -> FaceRegion:
+    if region_uv is None:
+        return FaceRegion()
+    if isinstance(region_uv, FaceRegion):
+        return region_uv
+    if isinstance(region_uv, str):
+        return FaceRegion.parse(region_uv)
+    values = tuple(float(v) for v in region_uv)
+    if len(values) != 4:
+        raise InputError(None, f"region_uv must be (u0, v0, u1, v1), got {region_uv!r}")
+    return FaceRegion(*values)
+
+
+def edit_face(
+    texture: NDArray[np.uint8],
+    expressions: Any,
+    region_uv: Any = None,
+    features: Any = None,
+    device: str = "auto",
+    *,
+    source: Any = None,
+    editor: FaceEditor | None = None,
+) -> NDArray[np.uint8]:
+    """Repaint the face in ``region_uv`` of ``texture`` with ``expressions``; see the module."""
+    if not isinstance(texture, np.ndarray) or texture.dtype != np.uint8 or texture.ndim != 3 \
+            or texture.shape[2] not in (3, 4):
+        raise InputError(None, "texture must be an (H, W, 3|4) uint8 array")
+    ed = editor if editor is not None else shipped_editor(device)
+    target = as_vector(expressions)
+    src = np.zeros(N_EXPRESSION, np.float32) if source is None else as_vector(source)
+    face = ed.prepare(texture.astype(np.float32) / np.float32(255.0), as_region(region_uv), features)
+    out = ed.edit(face, target[None], src[None])[0]
+    result: NDArray[np.uint8] = np.clip(np.rint(out * np.float32(255.0)), 0, 255).astype(np.uint8)
+    return result

@@ -1,0 +1,250 @@
+"""Editing a painted face's expression inside its region, at the texture's full resolution.
+
+::
+
+    editor = FaceEditor.load()                              # shipped weights, verified
+    face = editor.prepare(texture, region)                  # locate the face once per texture
+    out = editor.edit(face, targets)                        # (B, 8) → (B, H, W, C)
+
+``texture`` is (H, W, 3|4) float32 in [0, 1], rows top-down. Steps: crop the region; if it is
+pixel art, drop to its art pixels; find the feature points (or take the artist's); fit the
+canonical frame; the network reads the canonical crop at R × R and predicts the edit fields;
+those are applied to the region's own pixels (nearest sampling for pixel art); the region is
+pasted back through a seam inside it. Outside the region every pixel is the input's, bit for
+bit; so is every pixel where the mask is 0, and the whole texture when the target expression
+equals the source's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from ..editing.device import pick_device
+from ..errors import InputError
+from ..expression import N_EXPRESSION, check_expression
+from .align import FaceFrame, canonical_crop, check_features
+from .fields import EditFields, reach, render
+from .locator import Locator
+from .model import FieldGenerator, condition
+from .pixelart import BlockGrid, detect_blocks, from_art_pixels, to_art_pixels
+from .region import FaceRegion, PixelRect, check_texture_size, paste
+from .weights_io import EDITOR_WEIGHTS, LOCATOR_WEIGHTS
+
+
+@dataclass(frozen=True)
+class Features:
+    """Feature points of a face region: (7, 2) pixel coordinates inside the region (x right,
+    y down, pixel centres at i + 0.5), and how sure the locator was that a face is there
+    (1.0 for points an artist placed)."""
+
+    points: NDArray[np.float64]
+    presence: float = 1.0
+
+
+@dataclass
+class PreparedFace:
+    """Everything about one texture's face that does not depend on the expression."""
+
+    texture: NDArray[np.float32]
+    rect: PixelRect
+    grid: BlockGrid | None
+    work: NDArray[np.float32]
+    """The region's pixels (art pixels for pixel art), (h, w, C)."""
+    features: Features
+    """Points in region pixels (as an artist sees and saves them)."""
+    frame: FaceFrame
+    """Canonical frame of ``work``."""
+    model_input: torch.Tensor
+    """(1, 4, R, R) canonical crop in [-1, 1]."""
+    canonical_points: torch.Tensor
+    """(1, 7, 2) feature points in canonical units."""
+
+
+def check_texture(texture: Any) -> NDArray[np.float32]:
+    if not isinstance(texture, np.ndarray) or texture.dtype != np.float32 or texture.ndim != 3 \
+            or texture.shape[2] not in (3, 4):
+        raise InputError(None, "texture must be a float32 (H, W, 3|4) array in [0, 1]")
+    check_texture_size(texture.shape[1], texture.shape[0])
+    lo, hi = float(texture.min()), float(texture.max())
+    if not (lo >= 0.0 and hi <= 1.0):
+        raise InputError(None, "texture values must be finite and lie in [0, 1]")
+    return texture
+
+
+def _rgba(img: NDArray[np.float32]) -> NDArray[np.float32]:
+    if img.shape[2] == 4:
+        return img
+    return np.concatenate([img, np.ones((*img.shape[:2], 1), np.float32)], axis=2)
+
+
+def _art_coords(points: NDArray[np.float64], grid: BlockGrid) -> NDArray[np.float64]:
+    """Region pixel coordinates → art-pixel coordinates (and back with :func:`_region_coords`)."""
+    first = np.array([1.0 if grid.offset_x > 0 else 0.0, 1.0 if grid.offset_y > 0 else 0.0])
+    out: NDArray[np.float64] = (points - np.array([grid.offset_x, grid.offset_y])) / grid.size + first
+    return out
+
+
+def _region_coords(points: NDArray[np.float64], grid: BlockGrid) -> NDArray[np.float64]:
+    first = np.array([1.0 if grid.offset_x > 0 else 0.0, 1.0 if grid.offset_y > 0 else 0.0])
+    out: NDArray[np.float64] = (points - first) * grid.size + np.array([grid.offset_x, grid.offset_y])
+    return out
+
+
+@dataclass
+class FaceEditor:
+    """The field generator and the locator on a device."""
+
+    generator: FieldGenerator
+    locator: Locator
+    manifest: dict[str, Any]
+    device: torch.device
+    model_id: str
+    """Content id of the editor and locator weights (a texture-cache key)."""
+
+    takes_source = True
+
+    @classmethod
+    def load(cls, manifest_path: str | Path | None = None, locator_path: str | Path | None = None,
+             device: str = "auto") -> FaceEditor:
+        gen, manifest = EDITOR_WEIGHTS.load(manifest_path or EDITOR_WEIGHTS.shipped_manifest())
+        loc, _ = LOCATOR_WEIGHTS.load(locator_path or LOCATOR_WEIGHTS.shipped_manifest())
+        return cls.from_modules(gen, loc, manifest, device=device)
+
+    @classmethod
+    def from_modules(cls, generator: FieldGenerator, locator: Locator, manifest: dict[str, Any], *,
+                     device: str = "auto") -> FaceEditor:
+        dev = pick_device(device)
+        mid = f"{EDITOR_WEIGHTS.weights_id(generator)}-{LOCATOR_WEIGHTS.weights_id(locator)}"
+        return cls(generator.eval().to(dev), locator.eval().to(dev), manifest, dev, mid)
+
+    @property
+    def resolution(self) -> int:
+        return self.generator.cfg.resolution
+
+    # ------------------------------------------------------------------------- locating
+
+    def locate(self, work: NDArray[np.float32]) -> Features:
+        """Feature points of the face in ``work`` (region pixels, RGBA or RGB)."""
+        r = self.locator.cfg.resolution
+        h, w = work.shape[:2]
+        interp = cv2.INTER_AREA if min(h, w) > r else cv2.INTER_LINEAR
+        small = cv2.resize(_rgba(work), (r, r), interpolation=interp)
+        x = torch.from_numpy(np.ascontiguousarray(small)).permute(2, 0, 1)[None].to(self.device) * 2.0 - 1.0
+        with torch.inference_mode():
+            pts, logit = self.locator(x)
+        points = pts[0].double().cpu().numpy() * np.array([w, h])
+        return Features(points, float(torch.sigmoid(logit[0]).item()))
+
+    def prepare(self, texture: NDArray[np.float32], region: FaceRegion | None = None,
+                features: Any = None) -> PreparedFace:
+        """Crop, analyse and align the face once; ``features`` (7, 2) in region pixels, or None
+        to find them (a region that shows no painted face is refused)."""
+        tex = check_texture(texture)
+        reg = region if region is not None else FaceRegion()
+        rect = reg.pixels(tex.shape[1], tex.shape[0])
+        rows, cols = rect.slices
+        crop: NDArray[np.float32] = tex[rows, cols]
+        grid = detect_blocks(crop[..., :3])
+        work: NDArray[np.float32] = crop if grid is None else np.asarray(to_art_pixels(crop, grid))
+        if features is None:
+            found = self.locate(crop)
+            if found.presence < self.locator.cfg.presence_threshold:
+                raise InputError(None, f"the face region {reg.as_tuple()} shows no painted face (confidence "
+                                       f"{found.presence:.2f}); set the region to the face, or place the "
+                                       "feature points by hand")
+            feats = Features(check_features(found.points, rect.width, rect.height), found.presence)
+        else:
+            feats = Features(check_features(features, rect.width, rect.height), 1.0)
+        # The network reads the region as the artist sees it; the fields are applied to the
+        # art pixels of pixel art (same canonical frame, in art-pixel coordinates).
+        crop_frame = FaceFrame.from_features(feats.points)
+        work_points = feats.points if grid is None else _art_coords(feats.points, grid)
+        frame = crop_frame if grid is None else FaceFrame.from_features(work_points)
+        crop_c = canonical_crop(_rgba(crop), crop_frame, self.resolution)
+        x = torch.from_numpy(crop_c).permute(2, 0, 1)[None] * 2.0 - 1.0
+        cp = torch.from_numpy(crop_frame.to_canonical(feats.points)).float()[None]
+        return PreparedFace(tex, rect, grid, work, feats, frame, x, cp)
+
+    # ------------------------------------------------------------------------- editing
+
+    def fields(self, face: PreparedFace, targets: NDArray[np.float32],
+               sources: NDArray[np.float32] | None) -> EditFields:
+        n = targets.shape[0]
+        with torch.inference_mode():
+            a = torch.from_numpy(targets).to(self.device)
+            a_src = None if sources is None else torch.from_numpy(sources).to(self.device)
+            cond = condition(a, a_src, face.canonical_points.to(self.device).expand(n, -1, -1))
+            f: EditFields = self.generator(face.model_input.to(self.device).expand(n, -1, -1, -1), cond)
+            cut = EDITOR_WEIGHTS.mask_threshold
+            f.mask = torch.where(f.mask < cut, torch.zeros_like(f.mask), f.mask)
+        return f
+
+    def edit(self, face: PreparedFace, targets: Any, sources: Any = None) -> NDArray[np.float32]:
+        """(B, 8) target expressions (and what the texture shows, (B, 8), when known; the
+        add-on's neutral base texture is zeros) → (B, H, W, C) edited textures."""
+        tgt = _vectors(targets, "target expressions")
+        src = None if sources is None else _vectors(sources, "source expressions")
+        if src is not None and src.shape != tgt.shape:
+            raise InputError(None, f"source expressions {src.shape} must match the targets {tgt.shape}")
+        out = np.repeat(face.texture[None], len(tgt), axis=0)
+        todo = np.flatnonzero(np.any(tgt != src, axis=1)) if src is not None else np.arange(len(tgt))
+        if len(todo) == 0:
+            return out
+        f = self.fields(face, tgt[todo], None if src is None else src[todo])
+        for k, i in enumerate(todo):
+            one = EditFields(*(t[k:k + 1] for t in (f.flow, f.mask, f.colour, f.paint, f.paint_logit)))
+            out[i] = self._apply(face, one)
+        return out
+
+    def _apply(self, face: PreparedFace, f: EditFields) -> NDArray[np.float32]:
+        box = reach(f.mask)
+        if box is None:
+            return face.texture
+        work = face.work
+        h, w = work.shape[:2]
+        corners = face.frame.to_pixels(np.array([[box[0], box[1]], [box[2], box[1]], [box[0], box[3]],
+                                                 [box[2], box[3]]]))
+        x0 = max(0, math.floor(corners[:, 0].min()))
+        x1 = min(w, math.ceil(corners[:, 0].max()))
+        y0 = max(0, math.floor(corners[:, 1].min()))
+        y1 = min(h, math.ceil(corners[:, 1].max()))
+        if x1 <= x0 or y1 <= y0:
+            return face.texture
+        to_px = np.vstack([face.frame.matrix, [0.0, 0.0, 1.0]])
+        to_c = np.linalg.inv(to_px)[:2]
+        src = torch.from_numpy(np.ascontiguousarray(work[..., :3])).permute(2, 0, 1)[None].to(self.device)
+        with torch.inference_mode():
+            window, _ = render(src, torch.tensor(to_c, dtype=torch.float32, device=self.device)[None],
+                               torch.tensor(face.frame.matrix, dtype=torch.float32, device=self.device)[None],
+                               EditFields(*(t.to(self.device) for t in (f.flow, f.mask, f.colour, f.paint,
+                                                                         f.paint_logit))),
+                               nearest=face.grid is not None, origin=(y0, x0), size=(y1 - y0, x1 - x0))
+        edited = work.copy()
+        edited[y0:y1, x0:x1, :3] = window[0].permute(1, 2, 0).cpu().numpy()
+        if face.grid is None:
+            return paste(face.texture, edited, face.rect)
+        # Pixel art: the seam is one art pixel wide and every block stays one colour.
+        art_rect = PixelRect(0, 0, w, h)
+        seamed = paste(work, edited, art_rect, feather=1)
+        full = np.asarray(from_art_pixels(seamed, face.grid, face.rect.height, face.rect.width), np.float32)
+        return paste(face.texture, full, face.rect, feather=0)
+
+
+def _vectors(values: Any, name: str) -> NDArray[np.float32]:
+    try:
+        arr = check_expression(np.asarray(values, dtype=np.float32))
+    except ValueError as exc:
+        raise InputError(None, f"{name}: {exc}") from exc
+    if arr.ndim == 1:
+        arr = arr[None]
+    if arr.ndim != 2 or arr.shape[1] != N_EXPRESSION:
+        raise InputError(None, f"{name} must be (B, {N_EXPRESSION}), got {arr.shape}")
+    return arr

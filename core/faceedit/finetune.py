@@ -1,0 +1,122 @@
+"""Per-character fine-tuning of the face editor from the artist's expression sheet.
+
+The sheet (``core/editing/sheet.py``) gives the character's neutral texture and K (3–8)
+labelled expression textures, all at the texture's own size and with the face in the same
+region. Every ordered pair (i, j) of the K + 1 images is an exact example "edit image i,
+which shows expression i, to expression j". The loss is the editor's training loss, computed
+where the user looks: the fields are applied to the region at the sheet's own resolution
+(``fields.render``, the code the bake runs) and compared with image j there, plus the mask
+terms. The generator trains in float32 on the editor's device with BatchNorm statistics
+frozen; the locator is not trained. The result is a new editor; the shipped weights are
+never touched.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from numpy.typing import NDArray
+
+from ..editing.finetune import Example, Progress, SheetTraining, check_label
+from ..editing.losses import changed_map, weighted_l1
+from ..errors import InputError
+from .align import canonical_crop
+from .editor import FaceEditor, PreparedFace, check_texture
+from .fields import render
+from .model import condition
+from .region import FaceRegion
+from .weights_io import EDITOR_WEIGHTS
+
+CHANGED_WEIGHT = 10.0
+"""Per-pixel L1 weight 1 + CHANGED_WEIGHT·changed (as in training)."""
+MASK_WEIGHT = 0.05
+MASK_SUPERVISION = 1.0
+
+
+def _sheet(editor: FaceEditor, face: PreparedFace, examples: Sequence[Example]
+           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(region RGB (K+1, 3, h, w), canonical crops (K+1, 4, R, R) in [-1, 1], labels (K+1, 8))."""
+    if len(examples) < 1:
+        raise InputError(None, "fine-tuning needs at least one labelled expression texture besides the neutral one")
+    rows, cols = face.rect.slices
+    crops, inputs, labels = [face.texture[rows, cols]], [face.model_input[0]], [np.zeros(8, np.float32)]
+    frame = face.frame
+    for k, (tex, label) in enumerate(examples):
+        check_texture(tex)
+        if tex.shape != face.texture.shape:
+            raise InputError(None, f"sheet texture {k} is {tex.shape[1]}×{tex.shape[0]}, the neutral texture "
+                                   f"{face.texture.shape[1]}×{face.texture.shape[0]}: paint the sheet at one size")
+        crop = tex[rows, cols]
+        crops.append(crop)
+        rgba = crop if crop.shape[2] == 4 else np.concatenate([crop, np.ones((*crop.shape[:2], 1), np.float32)], 2)
+        inputs.append(torch.from_numpy(canonical_crop(rgba, frame, editor.resolution)).permute(2, 0, 1) * 2 - 1)
+        labels.append(check_label(EDITOR_WEIGHTS.vocabulary, label, k))
+    rgb = torch.from_numpy(np.stack([c[..., :3] for c in crops])).permute(0, 3, 1, 2).contiguous()
+    return rgb, torch.stack(inputs), torch.from_numpy(np.stack(labels))
+
+
+def finetune_face(
+    editor: FaceEditor,
+    neutral: NDArray[np.float32],
+    examples: Sequence[Example],
+    *,
+    region: FaceRegion | None = None,
+    features: Any = None,
+    config: SheetTraining | None = None,
+    progress: Progress | None = None,
+) -> FaceEditor:
+    """A new editor adapted to this character (on ``editor``'s device)."""
+    cfg = config or SheetTraining()
+    face = editor.prepare(neutral, region, features)
+    if face.grid is not None:
+        raise InputError(None, "fine-tuning on pixel art is not supported: its edits are exact already")
+    rgb, x, a = _sheet(editor, face, examples)
+    dev = editor.device
+    rgb, x, a = rgb.to(dev), x.to(dev), a.to(dev)
+    n = rgb.shape[0]
+    pairs = np.array([(i, j) for i in range(n) for j in range(n)], dtype=np.int64)
+    m = np.vstack([face.frame.matrix, [0.0, 0.0, 1.0]])
+    to_px = torch.tensor(face.frame.matrix, dtype=torch.float32, device=dev)[None]
+    to_c = torch.tensor(np.linalg.inv(m)[:2], dtype=torch.float32, device=dev)[None]
+    points = face.canonical_points.to(dev)
+    old_threads = torch.get_num_threads()
+    if cfg.threads > 0:
+        torch.set_num_threads(cfg.threads)
+    net = copy.deepcopy(editor.generator).to(device=dev, dtype=torch.float32)
+    net.eval()  # frozen BatchNorm statistics
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, betas=(0.5, 0.999))
+    rng = np.random.default_rng([cfg.seed, 21])
+    t0 = time.time()
+    try:
+        with torch.enable_grad():
+            for step in range(1, cfg.steps + 1):
+                pick = pairs[rng.integers(0, len(pairs), cfg.batch)]
+                src, tgt = pick[:, 0], pick[:, 1]
+                b = len(pick)
+                cond = condition(a[tgt], a[src], points.expand(b, -1, -1))
+                f = net(x[src], cond)
+                out, mask = render(rgb[src], to_c.expand(b, -1, -1), to_px.expand(b, -1, -1), f)
+                changed = changed_map(rgb[src], rgb[tgt])
+                loss = 50.0 * weighted_l1(out, rgb[tgt], 1.0 + CHANGED_WEIGHT * changed)
+                loss = loss + MASK_WEIGHT * mask.mean() + MASK_SUPERVISION * F.binary_cross_entropy(
+                    mask.clamp(1e-6, 1 - 1e-6), changed, weight=1.0 + 4.0 * changed)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()  # type: ignore[no-untyped-call]
+                opt.step()
+                if progress is not None:
+                    progress(step, cfg.steps, float(loss.item()))
+    finally:
+        torch.set_num_threads(old_threads)
+    net.eval()
+    EDITOR_WEIGHTS.storage_round_trip(net)
+    manifest: dict[str, Any] = {**editor.manifest, "finetuned_from": editor.model_id,
+                                "finetune": {**asdict(cfg), "examples": len(examples),
+                                             "seconds": round(time.time() - t0, 1)}}
+    return FaceEditor.from_modules(net, editor.locator, manifest, device=str(dev.type))

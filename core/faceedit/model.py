@@ -1,0 +1,190 @@
+"""AMEE-GAN's generator with field heads: it predicts *how* to edit, not the edited pixels.
+
+The paper's mechanisms stay: an encoder of 5 convs with BatchNorm + LeakyReLU, the latent
+concatenated with the expression vector, residual blocks, a decoder of transposed convs with
+BatchNorm + LeakyReLU, and a foreground mask. Its outputs are the edit fields of
+``fields.py`` (flow, mask, colour, paint) in the canonical face frame at R × R, which are then
+applied to the texture at its own resolution; so the network's resolution bounds how precisely
+a shape moves, never how sharp the result is.
+
+Inputs: the canonical crop, NCHW float32 in [-1, 1], RGBA (alpha tells a head's outline from a
+transparent background); the condition (N, :attr:`FieldConfig.condition_dim`) = target
+expression (8), source expression × known (8), known (1), and the canonical feature points
+(7 × 2, in [0, 1]). The discriminator is AMEE-GAN's (``core/amee/model.py``): real/fake and
+expression-magnitude heads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..expression import N_EXPRESSION
+from .align import N_FEATURES
+from .fields import EditFields
+
+_SLOPE = 0.2
+N_FIELD_CHANNELS = 10
+"""flow 2, mask 1, colour 3, paint 3, paint logit 1."""
+
+
+@dataclass(frozen=True)
+class FieldConfig:
+    """Shape of the field generator; everything needed to rebuild it from a manifest."""
+
+    resolution: int = 64
+    """Side of the canonical crop the network reads, pixels; a multiple of 16."""
+    channels: tuple[int, ...] = (32, 48, 64, 96, 128)
+    """Output widths of the 5 encoder convs (3x3 stride 1, then four 4x4 stride 2)."""
+    n_residual: int = 3
+    """Residual blocks at R / 16."""
+    max_flow: float = 0.15
+    """Largest displacement, in canonical units (the eye distance is 0.34)."""
+    max_colour: float = 0.5
+    """Largest additive colour change."""
+    colour_cells: int = 8
+    """The colour field is averaged over cells of this many texels: it stays smooth."""
+    n_expression: int = N_EXPRESSION
+    """Length of the expression vector."""
+    coarse_flow: bool = False
+    """Also predict the flow at R / 4 and R / 2 and add them (smoothly upsampled) to the fine
+    one: a coarse flow value moves a whole patch, so its gradient gathers the reconstruction
+    error of many pixels and the flow learns moves of several pixels instead of painting
+    them."""
+
+    @property
+    def condition_dim(self) -> int:
+        return 2 * self.n_expression + 1 + 2 * N_FEATURES
+
+    def __post_init__(self) -> None:
+        if not 16 <= self.resolution <= 512 or self.resolution % 16:
+            raise ValueError(f"FieldConfig.resolution must be a multiple of 16 in [16, 512], got {self.resolution}")
+        if len(self.channels) != 5 or not all(1 <= c <= 1024 for c in self.channels):
+            raise ValueError("FieldConfig.channels must hold 5 widths in [1, 1024]")
+        if not 0 <= self.n_residual <= 16:
+            raise ValueError("FieldConfig.n_residual must be in [0, 16]")
+        if not (0.0 < self.max_flow <= 1.0 and 0.0 < self.max_colour <= 1.0):
+            raise ValueError("FieldConfig.max_flow and max_colour must be in (0, 1]")
+        if self.colour_cells < 1 or self.resolution % self.colour_cells:
+            raise ValueError("FieldConfig.colour_cells must divide the resolution")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["channels"] = list(self.channels)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FieldConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown FieldConfig field(s) {sorted(unknown)}")
+        kw = dict(d)
+        if "channels" in kw:
+            kw["channels"] = tuple(int(c) for c in kw["channels"])
+        return cls(**kw)
+
+
+def condition(target: Tensor, source: Tensor | None, points: Tensor) -> Tensor:
+    """[target, known·source, known, points]: (N, 8), (N, 8) or None (unknown), (N, 7, 2)."""
+    n = target.shape[0]
+    if source is None:
+        src, known = torch.zeros_like(target), target.new_zeros(n, 1)
+    else:
+        src, known = source, target.new_ones(n, 1)
+    return torch.cat([target, src * known, known, points.reshape(n, -1)], 1)
+
+
+class _Residual(nn.Module):
+    def __init__(self, ch: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(ch, ch, 3, 1, 1, bias=False), nn.BatchNorm2d(ch), nn.LeakyReLU(_SLOPE),
+                                  nn.Conv2d(ch, ch, 3, 1, 1, bias=False), nn.BatchNorm2d(ch))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.leaky_relu(x + self.body(x), _SLOPE)
+
+
+def _down(cin: int, cout: int, first: bool) -> nn.Sequential:
+    conv = nn.Conv2d(cin, cout, 3, 1, 1, bias=False) if first else nn.Conv2d(cin, cout, 4, 2, 1, bias=False)
+    return nn.Sequential(conv, nn.BatchNorm2d(cout), nn.LeakyReLU(_SLOPE))
+
+
+def _up(cin: int, cout: int) -> nn.Sequential:
+    return nn.Sequential(nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout),
+                         nn.LeakyReLU(_SLOPE))
+
+
+def _tile(a: Tensor, like: Tensor) -> Tensor:
+    return a[:, :, None, None].expand(-1, -1, like.shape[2], like.shape[3])
+
+
+class FieldGenerator(nn.Module):
+    """G(crop, condition) → :class:`EditFields` at R × R (skip connections as in AttGAN; the
+    condition is tiled into the latent and every decoder input)."""
+
+    def __init__(self, cfg: FieldConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        c, e = cfg.channels, cfg.condition_dim
+        self.encoder = nn.ModuleList(_down(4 if i == 0 else c[i - 1], c[i], i == 0) for i in range(5))
+        self.fuse = nn.Sequential(nn.Conv2d(c[4] + e, c[4], 1, bias=False), nn.BatchNorm2d(c[4]),
+                                  nn.LeakyReLU(_SLOPE))
+        self.residual = nn.Sequential(*(_Residual(c[4]) for _ in range(cfg.n_residual)))
+        dec: list[nn.Module] = []
+        cin = c[4]
+        for k in range(4):  # R/16 → R
+            skip = c[4 - k] if k > 0 else 0
+            dec.append(_up(cin + skip + e, c[3 - k]))
+            cin = c[3 - k]
+        self.decoder = nn.ModuleList(dec)
+        self.head = nn.Conv2d(c[0] + c[0] + e, N_FIELD_CHANNELS, 3, 1, 1)
+        # Flow heads on the decoder's R / 4 and R / 2 features (zero at the start).
+        self.coarse = nn.ModuleList(nn.Conv2d(c[3 - k], 2, 3, 1, 1) for k in (1, 2)) if cfg.coarse_flow else None
+        if self.coarse is not None:
+            with torch.no_grad():
+                for conv in self.coarse:
+                    assert isinstance(conv, nn.Conv2d) and conv.bias is not None
+                    conv.weight.zero_()
+                    conv.bias.zero_()
+        with torch.no_grad():  # start as "change nothing": mask closed, no flow, no paint
+            self.head.weight.mul_(0.01)
+            bias = self.head.bias
+            assert bias is not None
+            bias.zero_()
+            bias[2] = -4.0
+            bias[9] = -4.0
+
+    def forward(self, x: Tensor, cond: Tensor) -> EditFields:
+        feats: list[Tensor] = []
+        h = x
+        for layer in self.encoder:
+            h = layer(h)
+            feats.append(h)
+        h = self.residual(self.fuse(torch.cat([h, _tile(cond, h)], 1)))
+        coarse: list[Tensor] = []
+        for k, layer in enumerate(self.decoder):
+            parts = [h] + ([feats[4 - k]] if k > 0 else []) + [_tile(cond, h)]
+            h = layer(torch.cat(parts, 1))
+            if self.coarse is not None and k in (1, 2):
+                coarse.append(self.coarse[k - 1](h))
+        out = self.head(torch.cat([h, feats[0], _tile(cond, h)], 1))
+        cells = self.cfg.colour_cells
+        colour = torch.tanh(out[:, 3:6]) * self.cfg.max_colour
+        if cells > 1:
+            colour = F.interpolate(F.avg_pool2d(colour, cells), scale_factor=cells, mode="bilinear",
+                                   align_corners=False)
+        flow_logits = out[:, 0:2]
+        for f in coarse:
+            flow_logits = flow_logits + F.interpolate(f, size=out.shape[-2:], mode="bicubic", align_corners=False)
+        return EditFields(
+            flow=torch.tanh(flow_logits) * self.cfg.max_flow,
+            mask=torch.sigmoid(out[:, 2:3]),
+            colour=colour,
+            paint=torch.sigmoid(out[:, 6:9]),
+            paint_logit=out[:, 9:10],
+        )
