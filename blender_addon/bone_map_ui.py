@@ -17,6 +17,7 @@ import bpy
 
 from .modal_job import report_error
 from .panels import _MoodrigPanel
+from .ui_text import sentence
 
 SETTINGS = "moodrig_bone_map"
 """The armature object's stored map (:class:`MoodrigBoneMapSettings`); nothing here imports
@@ -185,22 +186,27 @@ class VIEW3D_PT_moodrig_bone_map(_MoodrigPanel, bpy.types.Panel):
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
         s = context.scene.moodrig
-        row = layout.row(align=True)
-        row.prop(s, "bone_map", text="From")
+        col = layout.column(align=True)
+        col.label(text="From")
+        row = col.row(align=True)
+        row.prop(s, "bone_map", text="")
         row.operator("moodrig.auto_map_bones", icon="AUTO")
-        layout.prop(s, "rest_pose")
+        col = layout.column(align=True)
+        col.label(text="Rest pose")
+        col.prop(s, "rest_pose", text="")
         arm = s.armature
         if arm is None:
-            layout.label(text="Choose the armature", icon="INFO")
+            layout.label(text="Choose the rig", icon="INFO")
             return
         settings = getattr(arm, SETTINGS)
         if not settings.rows:
-            layout.label(text=f"No stored map: the bake maps with {s.bone_map}", icon="INFO")
+            sentence(layout, context, f"No stored map: the bake maps with {s.bone_map}", "INFO")
         else:
             counts = {k: sum(r.status == k for r in settings.rows) for k in STATUS_ICONS}
-            layout.label(text=f"{len(settings.rows) - counts['unmapped']} mapped · "
-                              f"{counts['unmapped']} unmapped · {counts['doubtful']} doubtful",
-                         icon="ERROR" if counts["unmapped"] or counts["doubtful"] else "CHECKMARK")
+            sentence(layout, context,
+                     f"{len(settings.rows) - counts['unmapped']} mapped · "
+                     f"{counts['unmapped']} unmapped · {counts['doubtful']} doubtful",
+                     "ERROR" if counts["unmapped"] or counts["doubtful"] else "CHECKMARK")
             col = layout.column(align=True)
             for item in settings.rows:
                 line = col.row(align=True)
@@ -215,7 +221,7 @@ class VIEW3D_PT_moodrig_bone_map(_MoodrigPanel, bpy.types.Panel):
         if s.bake_report:
             box = layout.box()
             for i, text in enumerate(s.bake_report.splitlines()):
-                box.label(text=text, icon="INFO" if i == 0 else "DOT")
+                sentence(box, context, text, "INFO" if i == 0 else "DOT", boxed=True)
 
 
 _classes = (MoodrigBoneRole, MoodrigBoneMapSettings, MOODRIG_OT_auto_map_bones,

@@ -184,7 +184,7 @@ def draw_face_region(layout: Any, context: bpy.types.Context) -> None:
     s = context.scene.moodrig
     face = s.face
     if face is None or face.type != "MESH":
-        layout.label(text="Choose the face mesh first", icon="INFO")
+        layout.label(text="Choose the face mesh", icon="INFO")
         return
     from .face_region import has_points
 
@@ -200,19 +200,20 @@ def draw_face_region(layout: Any, context: bpy.types.Context) -> None:
     row.operator("moodrig.region_from_vertex_group")
     box = layout.box()
     if not has_points(face):
-        box.label(text="Points: found when baking", icon="INFO")
+        sentence(box, context, "Points: found when baking", "INFO", boxed=True)
     elif fr.points_confirmed:
-        box.label(text="Points: placed, confirmed", icon="CHECKMARK")
+        sentence(box, context, "Points: placed, confirmed", "CHECKMARK", boxed=True)
     else:
-        box.label(text="Points: found, not confirmed", icon="QUESTION")
-    row = box.row(align=True)
-    row.operator("moodrig.find_feature_points", icon="VIEWZOOM")
-    row.operator("moodrig.edit_feature_points", icon="GREASEPENCIL")
+        sentence(box, context, "Points: found, not confirmed", "QUESTION", boxed=True)
+    col = box.column(align=True)
+    col.operator("moodrig.find_feature_points", icon="VIEWZOOM")
+    col.operator("moodrig.edit_feature_points", icon="GREASEPENCIL")
     if has_points(face):
         box.prop(fr, "points_confirmed")
-    box.label(text="Points file (for the bake):")
-    box.prop(fr, "features_file", text="")
-    layout.prop(s, "show_face_region")
+    col = box.column(align=True)
+    col.label(text="Points file")
+    col.prop(fr, "features_file", text="")
+    layout.prop(s, "show_face_region", text="Show in Image Editor")
 
 
 class VIEW3D_PT_moodrig_face_region(_MoodrigPanel, bpy.types.Panel):

@@ -15,6 +15,11 @@ from numpy.typing import NDArray
 
 MIN_INK = 35
 """Brightness above the local background (0–255) that counts as text."""
+ABOVE = 7
+"""Rows above the dots that must hold no text for them to be an ellipsis."""
+BELOW = 4
+"""... and rows below. Dots nearer the crop's edge than that are not judged: a line of text
+cut by the edge leaves dot-like bits (a scrolled page sees that line whole on the next)."""
 
 
 def find_ellipses(gray: NDArray[np.uint8]) -> list[tuple[int, int]]:
@@ -33,8 +38,10 @@ def find_ellipses(gray: NDArray[np.uint8]) -> list[tuple[int, int]]:
         (x1, _, _, _), (x2, _, w2, _) = row[0], row[1]
         if not (3 <= x1 - x0 <= 8 and abs((x1 - x0) - (x2 - x1)) <= 1):
             continue
+        if y0 < ABOVE or y0 + h0 + BELOW > ink.shape[0]:
+            continue  # what is above or below is outside the crop: cannot be told apart
         span = slice(x0, x2 + w2)
-        if ink[max(0, y0 - 7):y0, span].any() or ink[y0 + h0:y0 + h0 + 4, span].any():
+        if ink[y0 - ABOVE:y0, span].any() or ink[y0 + h0:y0 + h0 + BELOW, span].any():
             continue
         found.append((x0, y0))
     return found

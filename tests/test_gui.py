@@ -188,6 +188,7 @@ def test_panel_labels_fit_the_default_sidebar_width(built_zip: Path, tmp_path: P
     assert r["bake"] == ["FINISHED"], stdout[-3000:]
     assert r["ui_scale"][0] == 1.0, "the test must run at the default interface scale"
     assert json.loads(r["sync"])["verdict"], "the bake left no sentence for the panel"
+    assert {"VIEW3D_PT_moodrig_details", "VIEW3D_PT_moodrig_face_region"} <= set(r["opened"])
     x, y, w, h = r["ui_region"]
     win_h = r["window"][1]
 

@@ -31,14 +31,20 @@ class TEST_PT_cut_label(bpy.types.Panel):
 @g.step
 def install_and_bake():
     g.install_into_empty_scene(blend_name="gui_panel.blend")
+    import moodrig.bone_map_ui as bone_map_ui
     import moodrig.operators as ops
     import moodrig.panels as panels
     from moodrig.core.demo_timeline import scripted_track
 
-    # Details is closed by default; open here so its lines are checked too.
-    bpy.utils.unregister_class(panels.VIEW3D_PT_moodrig_details)
-    panels.VIEW3D_PT_moodrig_details.bl_options = set()
-    bpy.utils.register_class(panels.VIEW3D_PT_moodrig_details)
+    # Details and Face Region are closed by default; open here so their lines are checked too.
+    closed = [cls for cls in (*panels._classes, *bone_map_ui._classes)
+              if getattr(cls, "bl_space_type", "") == "VIEW_3D"
+              and "DEFAULT_CLOSED" in getattr(cls, "bl_options", ())]
+    g.state["opened"] = [cls.__name__ for cls in closed]
+    for cls in closed:
+        bpy.utils.unregister_class(cls)
+        cls.bl_options = set()
+        bpy.utils.register_class(cls)
     g.count_draws(bpy.types.VIEW3D_PT_moodrig_main)
     scene = bpy.context.scene
     scene.render.fps, scene.render.fps_base = 24, 1.0
