@@ -20,17 +20,20 @@ import bpy
 
 from . import bake as scene_bake
 from . import behavior_keys, bone_maps, shape_keys
+from .core.bake_job import BakeInputs, ComputedBake, compute_bake
 from .core.bonemap import UNMAPPED, BoneMapReport, check_bake_coverage
 from .core.editor import Editor
 from .core.errors import InputError
 from .core.outputs import check_folder
-from .core.pipeline import BakeOutput, Progress, drive, run_bake
+from .core.pipeline import BakeOutput, Progress, drive
 from .core.request import BakeRequest
 from .core.shapekeys import shape_key_sync
 from .core.track import ExpressionTrack, resample_track
 from .face_region import stored_setup
+from .records import SUMMARY_PROP, SYNC_PROP
 
-__all__ = ["BakeRequest", "BakeResult", "bake", "bake_steps", "resolve_bone_map"]
+__all__ = ["BakeRequest", "BakeResult", "bake", "bake_steps", "compute_bake", "prepare_bake",
+           "resolve_bone_map", "write_bake"]
 
 
 @dataclass
@@ -122,26 +125,40 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def bake_steps(
-    scene: Any,
-    face: Any,
-    armature: Any,
-    request: BakeRequest,
-    *,
-    track: ExpressionTrack | None = None,
-    editor: Editor | None = None,
-    blend_path: str | Path | None = None,
-) -> Generator[Progress, None, BakeResult]:
-    """The bake as steps (for a modal operator); see :func:`bake`."""
-    from .core.face.source import track_from_source
+@dataclass
+class PreparedBake:
+    """A bake read out of the scene (main thread): the objects :func:`write_bake` writes to,
+    the settled bone map, and the plain :class:`BakeInputs` the computation runs on (here, or
+    in a child process)."""
 
+    scene: Any
+    face_obj: Any
+    arm_obj: Any
+    report: BoneMapReport
+    """The resolved bone map (the keys are prepared from it after the computation)."""
+    map_line: str
+    """``bone_maps.summary``'s line: roles mapped, unmapped and doubtful."""
+    warnings: list[str]
+    """Unmapped and doubtful roles, and limb hints, one line each."""
+    start: int
+    face: Any
+    """``shape_keys.plan``'s answer: which outputs the face gets, and the shape-key mapping."""
+    inputs: BakeInputs
+    started: float = field(default_factory=time.perf_counter)
+
+
+def prepare_bake(scene: Any, face: Any, armature: Any, request: BakeRequest, *,
+                 track: ExpressionTrack | None = None, editor: Editor | None = None,
+                 blend_path: str | Path | None = None) -> PreparedBake:
+    """Check the request against the scene and read the bake's inputs (main thread): the bone
+    map is settled (a map with too few roles refused) and the texture folder checked before
+    anything is analysed or made."""
     scene = scene or bpy.context.scene
     face_obj = _object(face, "face")
     arm_obj = _object(armature, "armature")
     if arm_obj.type != "ARMATURE":
         raise InputError(None, f"'{arm_obj.name}' is not an armature")
     request = request.with_paths(_blender_path)
-    # The map is settled (and a bake mapping too little refused) before anything is made.
     report = bone_maps.resolve(arm_obj, request.bone_map)
     check_bake_coverage(report.bone_map)
     map_line, warnings = bone_maps.summary(report)
@@ -151,26 +168,29 @@ def bake_steps(
     folder = request.texture_folder or scene_bake.output_folder(
         face_obj.name, str(blend_path or bpy.data.filepath), Path(tempfile.gettempdir()))
     check_folder(folder)  # before the analysis and the first texture: one line if unwritable
-    t0 = time.perf_counter()
-    if track is None:
-        if request.source is None:
-            raise InputError(None, "give a source (photo, image sequence or video) or an "
-                                   "expression track")
-        yield Progress("analysing the source", 0.0)
-        track = track_from_source(request.source, fps, hold_frames=request.hold_frames,
-                                  person_baseline=request.person_baseline)
-    elif abs(track.fps - fps) > 1e-6:
+    if track is None and request.source is None:
+        raise InputError(None, "give a source (photo, image sequence or video) or an "
+                               "expression track")
+    if track is not None and abs(track.fps - fps) > 1e-6:
         track = resample_track(track, fps)
-    analysis_s = time.perf_counter() - t0
-    face = shape_keys.plan(face_obj, request)
-    base = scene_bake.base_texture(face_obj) if face.texture else None
-    rows = face.mapping.rows if face.mapping is not None else None
-    output: BakeOutput = yield from run_bake(track, base, request, folder.resolve(), editor, rows,
-                                             stored_setup(face_obj))
-    yield Progress("behavior keys", 1.0)
+    plan = shape_keys.plan(face_obj, request)
+    base = scene_bake.base_texture(face_obj) if plan.texture else None
+    rows = plan.mapping.rows if plan.mapping is not None else None
+    inputs = BakeInputs(request, fps, track, base, rows, stored_setup(face_obj),
+                        folder.resolve(), editor)
+    return PreparedBake(scene, face_obj, arm_obj, report, map_line, warnings, start, plan, inputs)
+
+
+def write_bake(prep: PreparedBake, computed: ComputedBake) -> BakeResult:
+    """Key the behavior through the rig's rest pose, write both tracks into the scene as one
+    transaction and record the sync figures (main thread)."""
+    from .core.sync_verdict import sync_verdict
+
+    output, face_obj, arm_obj = computed.output, prep.face_obj, prep.arm_obj
+    scene, start, request = prep.scene, prep.start, prep.inputs.request
     t1 = time.perf_counter()
     keys = behavior_keys.prepare(
-        arm_obj, output.curves, report.bone_map, start, rest_pose=request.rest_pose,
+        arm_obj, output.curves, prep.report.bone_map, start, rest_pose=request.rest_pose,
         tolerance_deg=request.key_tolerance,
         timeline=output.behavior.timeline if request.nla_strips else None)
     keys_s = time.perf_counter() - t1
@@ -184,26 +204,59 @@ def bake_steps(
         if output.shape_keys is not None:
             read = shape_keys.read_back(face_obj, list(output.shape_keys))
             sync.update(shape_key_sync(output.shape_keys, read, output.track.fps))
+        sync.update(_clean(computed.texture_sync))
+        verdict = sync_verdict(sync)
+        sync.update(verdict=verdict.sentence, verdict_ok=verdict.ok)
         for action in written.actions:
-            action[scene_bake.SYNC_PROP] = _json(sync)
+            action[SYNC_PROP] = _json(sync)
 
     frame_range = (start, start + len(output.track) - 1) if request.set_frame_range else None
     written, material, image = scene_bake.apply(scene, targets, output.frames, start,
                                                 record_sync, output.shape_keys, frame_range)
-    scene[scene_bake.SYNC_PROP] = _json(sync)
-    timings = {"analysis_s": analysis_s, **output.timings, "keys_s": keys_s,
-               "wall_s": time.perf_counter() - t0}
+    scene[SYNC_PROP] = _json(sync)
+    timings = {"analysis_s": computed.analysis_s, **output.timings, "keys_s": keys_s,
+               "wall_s": time.perf_counter() - prep.started}
+    face = prep.face
     resolved = face.mapping
-    return BakeResult(
-        written.action, material, image, folder, len(output.track), start,
+    result = BakeResult(
+        written.action, material, image, prep.inputs.folder, len(output.track), start,
         output.cache.distinct, output.cache.generated, output.cache.bytes_on_disk,
-        sync, timings, list(report.roles(UNMAPPED)), face.outputs,
+        sync, timings, list(prep.report.roles(UNMAPPED)), face.outputs,
         shape_keys.baked_action(face_obj), resolved.convention if resolved else None,
         list(resolved.keys()) if resolved else [], list(resolved.missing) if resolved else [],
-        bone_map=report, bone_map_summary=map_line, warnings=warnings,
+        bone_map=prep.report, bone_map_summary=prep.map_line, warnings=prep.warnings,
         rest_pose=keys.plan.rest_pose.kind, behavior_keys=keys.key_count,
         dense_keys=keys.dense_count, max_key_deviation_deg=math.degrees(deviation[0]),
         actions=written.actions, nla_track=written.track)
+    scene[SUMMARY_PROP] = _json(summary(result))
+    return result
+
+
+def summary(result: BakeResult) -> dict[str, Any]:
+    """What the panel shows first about a bake: frames, textures, shape keys, seconds."""
+    return {"frames": result.n_frames, "textures": result.distinct_textures,
+            "new_textures": result.generated_textures,
+            "shape_keys": len(result.keyed_shape_keys) if "shapekeys" in result.face_outputs
+            else None,
+            "outputs": list(result.face_outputs), "seconds": round(result.timings["wall_s"], 1)}
+
+
+def bake_steps(
+    scene: Any,
+    face: Any,
+    armature: Any,
+    request: BakeRequest,
+    *,
+    track: ExpressionTrack | None = None,
+    editor: Editor | None = None,
+    blend_path: str | Path | None = None,
+) -> Generator[Progress, None, BakeResult]:
+    """The bake as steps, all on the calling thread; see :func:`bake`."""
+    prep = prepare_bake(scene, face, armature, request, track=track, editor=editor,
+                        blend_path=blend_path)
+    computed = yield from compute_bake(prep.inputs)
+    yield Progress("behavior keys", 1.0)
+    return write_bake(prep, computed)
 
 
 def _json(value: Any) -> str:

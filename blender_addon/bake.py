@@ -23,7 +23,7 @@ from typing import Any
 import bpy
 import numpy as np
 
-from . import anim_compat, behavior_keys, rig_state, shape_keys
+from . import anim_compat, behavior_keys, records, rig_state, shape_keys
 from .behavior_keys import PreparedKeys, Written
 from .core.appearance import sequence_name
 from .core.errors import InputError
@@ -36,7 +36,7 @@ ORIGINAL_FAKE_USER = "moodrig_original_fake_user"
 """On moodrig's material copy: the original material's fake-user flag before the bake (the
 original keeps a fake user while the copy shows in its slot)."""
 TARGET = "moodrig_target"
-SYNC_PROP = "moodrig_sync"
+SYNC_PROP = records.SYNC_PROP
 REPLACED_ACTION = "moodrig_replaced_action"
 """On actions of earlier moodrig versions: the user's action they replaced (now part of
 ``rig_state.ORIGIN``); still read by *Remove Bake*."""

@@ -15,7 +15,9 @@ from typing import Any
 
 import bpy
 
+from .modal_job import report_error
 from .panels import _MoodrigPanel
+from .ui_text import sentence
 
 SETTINGS = "moodrig_bone_map"
 """The armature object's stored map (:class:`MoodrigBoneMapSettings`); nothing here imports
@@ -60,12 +62,6 @@ def _armature(context: Any) -> Any:
     return context.scene.moodrig.armature
 
 
-def _report_error(op: Any, exc: BaseException) -> set[str]:
-    from .operators import _report_error as report
-
-    return report(op, exc)
-
-
 def _stored(op: Any, armature: Any, report: Any, prefix: str = "") -> set[str]:
     """Store ``report`` as the armature's rows; its summary and warnings to the user."""
     from .bone_maps import store, summary
@@ -105,7 +101,7 @@ class MOODRIG_OT_auto_map_bones(_OnArmature, bpy.types.Operator):
             report = (auto_map(names, parents, heads) if spec == "auto"
                       else resolve_bone_map(spec, names, parents, heads))
         except Exception as exc:
-            return _report_error(self, exc)
+            return report_error(self, exc)
         return _stored(self, arm, report)
 
 
@@ -129,7 +125,7 @@ class MOODRIG_OT_load_bone_map(_OnArmature, bpy.types.Operator):
         try:
             report = resolve(arm, Path(bpy.path.abspath(self.filepath)))
         except Exception as exc:
-            return _report_error(self, exc)
+            return report_error(self, exc)
         return _stored(self, arm, report, f"Loaded {Path(self.filepath).name}: ")
 
 
@@ -164,7 +160,7 @@ class MOODRIG_OT_save_bone_map(bpy.types.Operator):
         try:
             write_bone_map(path, stored_map(arm) or {}, rig=arm.name)
         except Exception as exc:
-            return _report_error(self, exc)
+            return report_error(self, exc)
         self.report({"INFO"}, f"Saved the bone map: {path}")
         return {"FINISHED"}
 
@@ -190,22 +186,27 @@ class VIEW3D_PT_moodrig_bone_map(_MoodrigPanel, bpy.types.Panel):
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
         s = context.scene.moodrig
-        row = layout.row(align=True)
-        row.prop(s, "bone_map", text="From")
+        col = layout.column(align=True)
+        col.label(text="From")
+        row = col.row(align=True)
+        row.prop(s, "bone_map", text="")
         row.operator("moodrig.auto_map_bones", icon="AUTO")
-        layout.prop(s, "rest_pose")
+        col = layout.column(align=True)
+        col.label(text="Rest pose")
+        col.prop(s, "rest_pose", text="")
         arm = s.armature
         if arm is None:
-            layout.label(text="Choose the armature", icon="INFO")
+            layout.label(text="Choose the rig", icon="INFO")
             return
         settings = getattr(arm, SETTINGS)
         if not settings.rows:
-            layout.label(text=f"No stored map: the bake maps with {s.bone_map}", icon="INFO")
+            sentence(layout, context, f"No stored map: the bake maps with {s.bone_map}", "INFO")
         else:
             counts = {k: sum(r.status == k for r in settings.rows) for k in STATUS_ICONS}
-            layout.label(text=f"{len(settings.rows) - counts['unmapped']} mapped · "
-                              f"{counts['unmapped']} unmapped · {counts['doubtful']} doubtful",
-                         icon="ERROR" if counts["unmapped"] or counts["doubtful"] else "CHECKMARK")
+            sentence(layout, context,
+                     f"{len(settings.rows) - counts['unmapped']} mapped · "
+                     f"{counts['unmapped']} unmapped · {counts['doubtful']} doubtful",
+                     "ERROR" if counts["unmapped"] or counts["doubtful"] else "CHECKMARK")
             col = layout.column(align=True)
             for item in settings.rows:
                 line = col.row(align=True)
@@ -220,7 +221,7 @@ class VIEW3D_PT_moodrig_bone_map(_MoodrigPanel, bpy.types.Panel):
         if s.bake_report:
             box = layout.box()
             for i, text in enumerate(s.bake_report.splitlines()):
-                box.label(text=text, icon="INFO" if i == 0 else "DOT")
+                sentence(box, context, text, "INFO" if i == 0 else "DOT", boxed=True)
 
 
 _classes = (MoodrigBoneRole, MoodrigBoneMapSettings, MOODRIG_OT_auto_map_bones,

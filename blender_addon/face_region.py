@@ -184,9 +184,9 @@ def region_from_vertex_group(face: Any, group_name: str) -> Any:
 
 
 def _report(op: Any, exc: BaseException) -> set[str]:
-    from .operators import _report_error
+    from .modal_job import report_error
 
-    return _report_error(op, exc)
+    return report_error(op, exc)
 
 
 class _FaceOperator:

@@ -304,7 +304,7 @@ class MOODRIG_OT_edit_feature_points(bpy.types.Operator):
         return face is not None and face.type == "MESH"
 
     def invoke(self, context: Any, event: Any) -> set[str]:
-        from .operators import _report_error
+        from .modal_job import report_error
 
         if _editing:
             self.report({"WARNING"}, "Edit Points is already running")
@@ -314,7 +314,7 @@ class MOODRIG_OT_edit_feature_points(bpy.types.Operator):
             area, region = _image_editor(context)
             session, image = start_session(face)
         except Exception as exc:
-            return _report_error(self, exc)
+            return report_error(self, exc)
         area.spaces.active.image = image
         self._face_name = face.name
         self._area, self._region = area, region

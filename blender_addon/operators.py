@@ -7,30 +7,19 @@ Blender that lacks them, so the user can reach the dependency installer in the p
 from __future__ import annotations
 
 import json
-import traceback
 from pathlib import Path
 from typing import Any
 
 import bpy
 
-from .core.errors import InputError, MoodrigError
+from .core.errors import InputError
 from .core.request import BakeRequest
 from .face_region import request_region
+from .modal_job import ModalJob, report_error
 from .tags import tag
 
 TRACK_TEXT = "moodrig_track"
 PREVIEW_IMAGE = "moodrig_source_preview"
-
-
-def _report_error(op: Any, exc: BaseException) -> set[str]:
-    if isinstance(exc, ImportError) and exc.name:
-        op.report({"ERROR"}, f"moodrig needs '{exc.name}': Preferences → Add-ons → moodrig → Install Dependencies")
-    elif isinstance(exc, MoodrigError):
-        op.report({"ERROR"}, str(exc))
-    else:
-        traceback.print_exc()
-        op.report({"ERROR"}, f"moodrig: unexpected error: {exc}")
-    return {"CANCELLED"}
 
 
 # ----------------------------------------------------------------------------- stored analysis
@@ -89,7 +78,11 @@ def stored_track(source: str | None = None, person_baseline: bool | None = None)
     return track
 
 
-def _preview_image(rgb: Any) -> Any:
+PREVIEW_SOURCE = "moodrig_source"
+"""On the preview image: the source path (as typed) it was drawn from."""
+
+
+def _preview_image(rgb: Any, source: str) -> Any:
     import numpy as np
 
     h, w = rgb.shape[:2]
@@ -103,8 +96,27 @@ def _preview_image(rgb: Any) -> Any:
     rgba = np.concatenate([rgb.astype(np.float32) / 255.0, np.ones((h, w, 1), np.float32)], axis=2)
     image.pixels.foreach_set(np.ascontiguousarray(rgba[::-1]).ravel())
     image.update()
+    image[PREVIEW_SOURCE] = source
     image.preview_ensure()
     return image
+
+
+def source_preview(source: str) -> Any:
+    """The overlay picture of the photo ``source`` was analysed from, or None (none made yet,
+    or it shows another file)."""
+    image = bpy.data.images.get(PREVIEW_IMAGE)
+    if image is None or not image.get("moodrig_generated"):
+        return None
+    return image if image.get(PREVIEW_SOURCE) == source else None
+
+
+def clear_preview(keep_source: str | None = None) -> None:
+    """Remove moodrig's overlay picture, unless it shows ``keep_source``."""
+    image = bpy.data.images.get(PREVIEW_IMAGE)
+    if image is None or not image.get("moodrig_generated"):
+        return
+    if keep_source is None or image.get(PREVIEW_SOURCE) != keep_source:
+        bpy.data.images.remove(image)
 
 
 # ----------------------------------------------------------------------------- operators
@@ -131,7 +143,7 @@ class MOODRIG_OT_add_demo_character(bpy.types.Operator):
 
             character = demo_character.build(context.scene, texture_size=size, location=tuple(context.scene.cursor.location))
         except Exception as exc:
-            return _report_error(self, exc)
+            return report_error(self, exc)
         for obj in context.view_layer.objects:
             obj.select_set(False)
         character.armature.select_set(True)
@@ -143,36 +155,48 @@ class MOODRIG_OT_add_demo_character(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class MOODRIG_OT_analyze_source(bpy.types.Operator):
+def _device(context: bpy.types.Context) -> str:
+    """The device preference (one setting for every network moodrig runs)."""
+    addon = context.preferences.addons.get(__package__)
+    return addon.preferences.device if addon is not None else BakeRequest.device
+
+
+class MOODRIG_OT_analyze_source(ModalJob, bpy.types.Operator):
     """Read the face in the source (photo, image sequence or video): expressions and head angles per frame"""
 
     bl_idname = "moodrig.analyze_source"
     bl_label = "Analyse"
     bl_options = {"REGISTER", "UNDO"}
+    job_label = "Analysing"
+    job_function = "analyse_source"
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    _source = ""
+    _person_baseline = False
+
+    def job_inputs(self, context: bpy.types.Context) -> tuple[Any, ...]:
         settings = context.scene.moodrig
         if not settings.source_path:
-            self.report({"ERROR"}, "Choose a source file first")
-            return {"CANCELLED"}
-        try:
-            from .core.face import analyze_image, draw_overlay, read_image
-            from .core.face.source import track_from_source
+            raise InputError(None, "choose a source file first")
+        self._source, self._person_baseline = settings.source_path, settings.person_baseline
+        fps = context.scene.render.fps / context.scene.render.fps_base
+        return (Path(bpy.path.abspath(settings.source_path)), fps, settings.hold_frames,
+                settings.person_baseline, _device(context))
 
-            fps = context.scene.render.fps / context.scene.render.fps_base
-            path = Path(bpy.path.abspath(settings.source_path))
-            track = track_from_source(path, fps, hold_frames=settings.hold_frames,
-                                      person_baseline=settings.person_baseline)
-            store_track(track, settings.source_path, settings.person_baseline)
-            if path.suffix.lower() in {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".bmp", ".webp"}:
-                image = read_image(path)
-                _preview_image(draw_overlay(image, analyze_image(image)))
-        except Exception as exc:
-            return _report_error(self, exc)
+    def job_finished(self, context: Any, result: tuple[Any, Any]) -> set[str]:
+        track, overlay = result
+        store_track(track, self._source, self._person_baseline)
+        if overlay is not None:
+            _preview_image(overlay, self._source)
+        else:
+            clear_preview()
         missing = int((~track.valid).sum())
         note = f", no face in {missing} frame(s)" if missing else ""
         self.report({"INFO"}, f"Analysed {len(track)} frame(s){note}")
         return {"FINISHED"}
+
+    def describe(self, progress: Any) -> tuple[str, float]:
+        fraction = 0.0 if progress is None else float(progress)
+        return f"{self.job_label} {fraction:.0%}", fraction
 
 
 class MOODRIG_OT_behavior_diagram(bpy.types.Operator):
@@ -191,7 +215,7 @@ class MOODRIG_OT_behavior_diagram(bpy.types.Operator):
                 text.clear()
                 text.write(body)
         except Exception as exc:
-            return _report_error(self, exc)
+            return report_error(self, exc)
         self.report({"INFO"}, "Wrote text blocks moodrig_behavior.mmd and moodrig_behavior.dot")
         return {"FINISHED"}
 
@@ -208,7 +232,6 @@ def bake_request(context: bpy.types.Context) -> BakeRequest:
     """The sidebar's settings (and the device preference) → the :class:`BakeRequest` the Bake
     button runs; ``//``-relative paths made absolute."""
     s = context.scene.moodrig
-    addon = context.preferences.addons.get(__package__)
 
     def path(value: str) -> Path | None:
         return Path(bpy.path.abspath(value)) if value else None
@@ -227,7 +250,7 @@ def bake_request(context: bpy.types.Context) -> BakeRequest:
         appearance_mode=s.appearance_mode, base_neutral=s.base_neutral, quant_step=s.quant_step,
         weights=path(s.weights_path), transfer_weights=path(s.transfer_weights_path),
         texture_folder=path(s.output_folder),
-        device=addon.preferences.device if addon is not None else BakeRequest.device,
+        device=_device(context),
         batch=s.batch, face_output=s.face_output, shape_key_map=_shape_key_map(s),
     )
 
@@ -251,30 +274,32 @@ def _shape_key_map(s: Any) -> Any:
     return None if s.shape_key_convention == "auto" else s.shape_key_convention
 
 
-class MOODRIG_OT_bake(bpy.types.Operator):
+class MOODRIG_OT_bake(ModalJob, bpy.types.Operator):
     """Generate expression textures and body behavior, synchronized, and write them into the scene"""
 
     bl_idname = "moodrig.bake"
     bl_label = "Bake"
     bl_options = {"REGISTER", "UNDO"}
+    job_label = "Baking"
+    job_module = "bake_job"
+    job_function = "compute_bake_now"
 
-    _timer: Any = None
-    _steps: Any = None
+    _prep: Any = None
 
     @classmethod
     def poll(cls, context: bpy.types.Context) -> bool:
         s = context.scene.moodrig
         return s.face is not None and s.armature is not None
 
-    def _start(self, context: bpy.types.Context) -> None:
-        from .api import bake_steps
+    def _prepare(self, context: bpy.types.Context) -> Any:
+        from .api import prepare_bake
 
         s = context.scene.moodrig
         request = bake_request(context)
         track = stored_track(s.source_path, s.person_baseline) if s.source_path else None
-        self._steps = bake_steps(context.scene, s.face, s.armature, request, track=track)
+        return prepare_bake(context.scene, s.face, s.armature, request, track=track)
 
-    def _finish(self, context: bpy.types.Context, result: Any) -> None:
+    def _finish(self, context: bpy.types.Context, result: Any) -> set[str]:
         settings = context.scene.moodrig
         settings.progress = 1.0
         face = []
@@ -283,77 +308,38 @@ class MOODRIG_OT_bake(bpy.types.Operator):
         if "shapekeys" in result.face_outputs:
             face.append(f"{len(result.keyed_shape_keys)} shape keys")
             settings.face.moodrig_shape_keys.missing = ", ".join(result.missing_shape_keys)
-        f1 = result.sync.get("onset_f1")
-        judged = f"onset F1 {f1:.2f}" if f1 is not None else "sync not judged (too few events)"
-        settings.status = f"{result.n_frames} frames, {', '.join(face)}, {judged}"
+        settings.status = f"{result.n_frames} frames, {', '.join(face)}"
         settings.bake_report = "\n".join([result.bone_map_summary, *result.warnings,
                                            result.keys_line()])
         for warning in result.warnings:
             self.report({"WARNING"}, f"moodrig: {warning}")
-        self.report({"INFO"}, f"moodrig: baked {settings.status}")
+        verdict = result.sync.get("verdict", "")
+        self.report({"INFO"}, f"moodrig: baked {result.n_frames} frames, {', '.join(face)} in "
+                              f"{result.timings['wall_s']:.0f} s. {verdict}")
+        return {"FINISHED"}
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
-        """Synchronous (headless, scripts): run every step now."""
-        try:
-            self._start(context)
-            while True:
-                try:
-                    next(self._steps)
-                except StopIteration as stop:
-                    self._finish(context, stop.value)
-                    return {"FINISHED"}
-        except Exception as exc:
-            return _report_error(self, exc)
+    def job_inputs(self, context: bpy.types.Context) -> tuple[Any, ...]:
+        self._prep = self._prepare(context)
+        return (self._prep.inputs,)
 
-    def invoke(self, context: bpy.types.Context, event: Any) -> set[str]:
-        if bpy.app.background:
-            return self.execute(context)
-        try:
-            self._start(context)
-        except Exception as exc:
-            return _report_error(self, exc)
-        wm = context.window_manager
-        self._timer = wm.event_timer_add(0.05, window=context.window)
-        wm.modal_handler_add(self)
-        wm.progress_begin(0, 100)
-        return {"RUNNING_MODAL"}
-
-    def _end(self, context: bpy.types.Context) -> None:
-        wm = context.window_manager
-        if self._timer is not None:
-            wm.event_timer_remove(self._timer)
-        wm.progress_end()
-        context.workspace.status_text_set(None)
-
-    def modal(self, context: bpy.types.Context, event: Any) -> set[str]:
+    def job_progress(self, context: Any, progress: Any) -> None:
         settings = context.scene.moodrig
-        if event.type == "ESC":
-            self._steps.close()  # nothing has been written yet: scene writes are the last step
-            self._end(context)
-            settings.status = "Cancelled"
-            settings.progress = 0.0
-            self.report({"WARNING"}, "moodrig: bake cancelled, the scene is unchanged")
-            return {"CANCELLED"}
-        if event.type != "TIMER":
-            return {"PASS_THROUGH"}
+        if progress is not None and settings.status != progress.stage:  # each write redraws
+            settings.status, settings.progress = progress.stage, progress.fraction
+
+    def job_finished(self, context: Any, result: Any) -> set[str]:
+        from .api import write_bake
+
         try:
-            step = next(self._steps)
-        except StopIteration as stop:
-            self._end(context)
-            self._finish(context, stop.value)
-            return {"FINISHED"}
+            return self._finish(context, write_bake(self._prep, result))
         except Exception as exc:
-            self._end(context)
-            settings.status = "Failed"
-            return _report_error(self, exc)
-        settings.progress = step.fraction
-        settings.status = step.stage
-        context.window_manager.progress_update(int(step.fraction * 100))
-        context.workspace.status_text_set(f"moodrig: {step.stage} ({step.fraction:.0%}) - Esc to cancel")
-        for area in context.screen.areas:
-            if area.type == "VIEW_3D":
-                area.tag_redraw()
-        return {"RUNNING_MODAL"}
+            context.scene.moodrig.status = "Failed"
+            return report_error(self, exc)
+
+    def job_cancelled(self, context: Any) -> None:
+        settings = context.scene.moodrig
+        settings.status = "Cancelled"
+        settings.progress = 0.0
 
 
 class MOODRIG_OT_remove_bake(bpy.types.Operator):
@@ -374,48 +360,47 @@ class MOODRIG_OT_remove_bake(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class MOODRIG_OT_finetune(bpy.types.Operator):
+class MOODRIG_OT_finetune(ModalJob, bpy.types.Operator):
     """Adapt the selected appearance model (AMEE-GAN, or the detailed transfer model) to this character from its labelled expression sheet (a few minutes on CPU)"""
 
     bl_idname = "moodrig.finetune"
-    bl_label = "Fine-tune on My Expression Sheet"
+    bl_label = "Fine-tune"
     bl_options = {"REGISTER"}
+    job_label = "Fine-tuning"
+    job_function = "finetune_sheet"
 
     steps: bpy.props.IntProperty(name="Steps", default=300, min=1, max=5000,  # type: ignore[valid-type]
                                  description="Training steps (300 takes a few minutes on a CPU)")
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    _detailed = False
+
+    def job_inputs(self, context: bpy.types.Context) -> tuple[Any, ...]:
         from .bake import base_texture, output_folder
 
         s = context.scene.moodrig
         if s.face is None or not s.finetune_sheet:
-            self.report({"ERROR"}, "Choose the face mesh and an expression sheet (JSON)")
-            return {"CANCELLED"}
-        detailed = s.appearance_mode == "detailed"
-        try:
-            folder = output_folder(s.face.name, bpy.data.filepath, Path(bpy.app.tempdir)) / "finetuned"
-            sheet = Path(bpy.path.abspath(s.finetune_sheet))
-            if detailed:
-                from .core.transfer.finetune import (
-                    TransferFinetuneConfig,
-                    finetune_transfer_from_sheet,
-                )
+            raise InputError(None, "choose the face mesh and an expression sheet (JSON)")
+        self._detailed = s.appearance_mode == "detailed"
+        folder = output_folder(s.face.name, bpy.data.filepath, Path(bpy.app.tempdir)) / "finetuned"
+        sheet = Path(bpy.path.abspath(s.finetune_sheet))
+        return (self._detailed, sheet, base_texture(s.face), folder, self.steps,
+                _device(context))
 
-                manifest = finetune_transfer_from_sheet(sheet, base_texture(s.face), folder,
-                                                        config=TransferFinetuneConfig(steps=self.steps))
-            else:
-                from .core.amee.finetune import FinetuneConfig, finetune_from_sheet
-
-                manifest = finetune_from_sheet(sheet, base_texture(s.face), folder, config=FinetuneConfig(steps=self.steps))
-        except Exception as exc:
-            return _report_error(self, exc)
+    def job_finished(self, context: Any, manifest: Path) -> set[str]:
+        s = context.scene.moodrig
         rel = bpy.path.relpath(str(manifest)) if bpy.data.filepath else str(manifest)
-        if detailed:
+        if self._detailed:
             s.transfer_weights_path = rel
         else:
             s.weights_path = rel
         self.report({"INFO"}, f"Fine-tuned weights saved: {rel}")
         return {"FINISHED"}
+
+    def describe(self, progress: Any) -> tuple[str, float]:
+        if progress is None:
+            return f"{self.job_label}: starting", 0.0
+        step, total = progress
+        return f"{self.job_label}: step {step}/{total}", step / total
 
 
 _classes = (

@@ -1,5 +1,13 @@
-"""Sidebar tab "moodrig" in the 3D viewport: Source → Character (→ Face Region) → Face Outputs
-→ Expressions → Behavior → Bake; the Face Region panel also sits in the Image Editor's sidebar."""
+"""Sidebar tab "moodrig" in the 3D viewport: Source → Character (→ Face Region, Bone Map) →
+Face Outputs → Expressions → Behavior → Bake (→ Details); the Face Region panel also sits in
+the Image Editor's sidebar.
+
+Written for the sidebar's default width: short labels, one setting per row where a label and
+its field would not both fit, sentences wrapped to the region (``ui_text.py``). The bake's
+answer for the artist comes first (a plain sentence, textures, time); the research figures
+wait under *Details*, closed by default. A running job (Analyse, Fine-tune, Bake) shows its
+progress where it was started.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +18,9 @@ from typing import Any
 import bpy
 
 from . import deps
+from .modal_job import RUNNING
+from .records import SUMMARY_PROP, SYNC_PROP
+from .ui_text import sentence
 
 
 class _MoodrigPanel:
@@ -32,8 +43,9 @@ class VIEW3D_PT_moodrig_main(_MoodrigPanel, bpy.types.Panel):
         missing = [deps.MODULES[m] for m, ok in deps.status().items() if not ok]
         if missing:
             box = layout.box()
-            box.label(text="Missing: " + ", ".join(missing), icon="ERROR")
-            box.label(text="Preferences → Add-ons → moodrig → Install Dependencies")
+            sentence(box, context, "Missing: " + ", ".join(missing), "ERROR", boxed=True)
+            sentence(box, context, "Install them in Preferences → Add-ons → moodrig",
+                     boxed=True)
 
 
 class VIEW3D_PT_moodrig_source(_MoodrigPanel, bpy.types.Panel):
@@ -42,7 +54,7 @@ class VIEW3D_PT_moodrig_source(_MoodrigPanel, bpy.types.Panel):
     bl_parent_id = "VIEW3D_PT_moodrig_main"
 
     def draw(self, context: bpy.types.Context) -> None:
-        from .operators import PREVIEW_IMAGE, stored_track
+        from .operators import source_preview, stored_track
 
         if not all(deps.status().values()):
             self.layout.label(text="Install the dependencies first", icon="ERROR")
@@ -52,11 +64,10 @@ class VIEW3D_PT_moodrig_source(_MoodrigPanel, bpy.types.Panel):
         layout = self.layout
         s = context.scene.moodrig
         layout.prop(s, "source_path", text="")
-        row = layout.row(align=True)
-        row.prop(s, "hold_frames")
-        row.operator("moodrig.analyze_source", icon="VIEWZOOM")
-        layout.prop(s, "person_baseline")
-        preview = bpy.data.images.get(PREVIEW_IMAGE)
+        layout.prop(s, "hold_frames", text="Photo frames")
+        layout.prop(s, "person_baseline", text="Own neutral (video)")
+        _job_or_button(layout, "moodrig.analyze_source", "VIEWZOOM")
+        preview = source_preview(s.source_path)
         if preview is not None and preview.preview is not None:
             layout.template_icon(icon_value=preview.preview.icon_id, scale=7.0)
         track = stored_track(s.source_path, s.person_baseline) if s.source_path else None
@@ -65,16 +76,25 @@ class VIEW3D_PT_moodrig_source(_MoodrigPanel, bpy.types.Panel):
             return
         i = min(max(context.scene.frame_current - s.frame_start, 0), len(track) - 1)
         box = layout.box()
-        state = "face" if track.valid[i] else "no face (filled)"
+        state = "face" if track.valid[i] else "no face"
         box.label(text=f"Frame {i + 1}/{len(track)}: {state}")
         col = box.column(align=True)
         for name, value in zip(EXPRESSION_NAMES, track.expressions[i], strict=True):
-            row = col.row(align=True)
-            split = row.split(factor=0.45)
+            split = col.split(factor=0.5)
             split.label(text=name)
-            split.label(text="█" * round(float(value) * 12) + f" {value:.2f}")
+            split.label(text="█" * round(float(value) * 6) + f" {value:.2f}")
         yaw, pitch, roll = (float(v) for v in track.head[i])
-        box.label(text=f"Head yaw {yaw:+.0f}°  pitch {pitch:+.0f}°  roll {roll:+.0f}°")
+        sentence(box, context, f"Head: yaw {yaw:+.0f}°, pitch {pitch:+.0f}°, roll {roll:+.0f}°",
+                 boxed=True)
+
+
+def _job_or_button(layout: Any, idname: str, icon: str) -> None:
+    """The operator's button, or its running job's progress in its place."""
+    job = RUNNING.get(idname)
+    if job is None:
+        layout.operator(idname, icon=icon)
+        return
+    layout.label(text=f"{job.text} · Esc cancels", icon="SORTTIME")
 
 
 class VIEW3D_PT_moodrig_character(_MoodrigPanel, bpy.types.Panel):
@@ -85,8 +105,11 @@ class VIEW3D_PT_moodrig_character(_MoodrigPanel, bpy.types.Panel):
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
         s = context.scene.moodrig
-        layout.prop(s, "face")
-        layout.prop(s, "armature")
+        col = layout.column(align=True)
+        col.label(text="Face mesh")
+        col.prop(s, "face", text="")
+        col.label(text="Rig")
+        col.prop(s, "armature", text="")
 
 
 class MOODRIG_UL_shape_keys(bpy.types.UIList):
@@ -123,19 +146,20 @@ class VIEW3D_PT_moodrig_face(_MoodrigPanel, bpy.types.Panel):
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
         s = context.scene.moodrig
-        layout.prop(s, "face_output")
+        layout.prop(s, "face_output", text="")
         row = layout.row(align=True)
         row.prop(s, "shape_key_convention", text="")
-        row.operator("moodrig.fill_shape_keys", icon="FILE_REFRESH")
+        row.operator("moodrig.fill_shape_keys", text="Fill", icon="FILE_REFRESH")
         face = s.face
         if face is None or face.type != "MESH" or face.data.shape_keys is None:
-            layout.label(text="The face mesh has no shape keys", icon="INFO")
+            sentence(layout, context, "The face mesh has no shape keys", "INFO")
             return
         from .shape_keys import key_names
 
         settings = face.moodrig_shape_keys
         detected = _detected(tuple(key_names(face)))
-        layout.label(text=f"Detected: {detected or 'no known convention'}", icon="SHAPEKEY_DATA")
+        sentence(layout, context, f"Detected: {detected or 'no known convention'}",
+                 "SHAPEKEY_DATA")
         row = layout.row()
         row.template_list("MOODRIG_UL_shape_keys", "", settings, "rows", settings, "active",
                           rows=5)
@@ -143,13 +167,15 @@ class VIEW3D_PT_moodrig_face(_MoodrigPanel, bpy.types.Panel):
         col.operator("moodrig.shape_key_row_add", text="", icon="ADD")
         col.operator("moodrig.shape_key_row_remove", text="", icon="REMOVE")
         if not settings.rows:
-            layout.label(text="No rows: the convention's table is used (Fill to edit it)")
+            sentence(layout, context, "No rows: the convention's table is used (Fill to edit it)")
         row = layout.row(align=True)
-        row.operator("moodrig.load_shape_key_map", icon="IMPORT")
-        row.operator("moodrig.save_shape_key_map", icon="EXPORT")
+        row.operator("moodrig.load_shape_key_map", text="Load", icon="IMPORT")
+        row.operator("moodrig.save_shape_key_map", text="Save", icon="EXPORT")
         row.operator("moodrig.check_shape_keys", text="", icon="CHECKMARK")
         if settings.missing:
-            layout.label(text=f"Not found: {settings.missing}", icon="ERROR")
+            sentence(layout, context, f"Not found: {settings.missing}", "ERROR")
+
+
 _REGION_LABELS = ("Left", "Bottom", "Right", "Top")
 
 
@@ -158,7 +184,7 @@ def draw_face_region(layout: Any, context: bpy.types.Context) -> None:
     s = context.scene.moodrig
     face = s.face
     if face is None or face.type != "MESH":
-        layout.label(text="Choose the face mesh first", icon="INFO")
+        layout.label(text="Choose the face mesh", icon="INFO")
         return
     from .face_region import has_points
 
@@ -174,19 +200,20 @@ def draw_face_region(layout: Any, context: bpy.types.Context) -> None:
     row.operator("moodrig.region_from_vertex_group")
     box = layout.box()
     if not has_points(face):
-        box.label(text="Points: found when baking", icon="INFO")
+        sentence(box, context, "Points: found when baking", "INFO", boxed=True)
     elif fr.points_confirmed:
-        box.label(text="Points: placed, confirmed", icon="CHECKMARK")
+        sentence(box, context, "Points: placed, confirmed", "CHECKMARK", boxed=True)
     else:
-        box.label(text="Points: found, not confirmed", icon="QUESTION")
-    row = box.row(align=True)
-    row.operator("moodrig.find_feature_points", icon="VIEWZOOM")
-    row.operator("moodrig.edit_feature_points", icon="GREASEPENCIL")
+        sentence(box, context, "Points: found, not confirmed", "QUESTION", boxed=True)
+    col = box.column(align=True)
+    col.operator("moodrig.find_feature_points", icon="VIEWZOOM")
+    col.operator("moodrig.edit_feature_points", icon="GREASEPENCIL")
     if has_points(face):
         box.prop(fr, "points_confirmed")
-    box.label(text="Points file (for the bake):")
-    box.prop(fr, "features_file", text="")
-    layout.prop(s, "show_face_region")
+    col = box.column(align=True)
+    col.label(text="Points file")
+    col.prop(fr, "features_file", text="")
+    layout.prop(s, "show_face_region", text="Show in Image Editor")
 
 
 class VIEW3D_PT_moodrig_face_region(_MoodrigPanel, bpy.types.Panel):
@@ -220,23 +247,28 @@ class VIEW3D_PT_moodrig_expressions(_MoodrigPanel, bpy.types.Panel):
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
         s = context.scene.moodrig
-        layout.prop(s, "appearance_mode")
+        layout.prop(s, "appearance_mode", text="")
         if s.appearance_mode == "parameters":
-            layout.prop(s, "base_neutral")
-        row = layout.row(align=True)
-        row.prop(s, "frame_start")
-        row.prop(s, "set_frame_range")
-        layout.prop(s, "quant_step")
-        layout.prop(s, "output_folder")
-        row = layout.row(align=True)
+            layout.prop(s, "base_neutral", text="Neutral base texture")
+        layout.prop(s, "frame_start", text="Start frame")
+        layout.prop(s, "set_frame_range", text="Set frame range")
+        layout.prop(s, "quant_step", text="Step")
+        col = layout.column(align=True)
+        col.label(text="Texture folder")
+        col.prop(s, "output_folder", text="")
         prefs = context.preferences.addons.get(__package__)
         if prefs is not None:
-            row.prop(prefs.preferences, "device")
-        row.prop(s, "batch")
+            layout.prop(prefs.preferences, "device", text="Device")
+        layout.prop(s, "batch", text="Batch")
         box = layout.box()
-        box.prop(s, "finetune_sheet")
-        box.operator("moodrig.finetune", icon="MODIFIER")
-        box.prop(s, "transfer_weights_path" if s.appearance_mode == "detailed" else "weights_path")
+        col = box.column(align=True)
+        col.label(text="Expression sheet")
+        col.prop(s, "finetune_sheet", text="")
+        _job_or_button(box, "moodrig.finetune", "MODIFIER")
+        col = box.column(align=True)
+        col.label(text="Fine-tuned weights")
+        col.prop(s, "transfer_weights_path" if s.appearance_mode == "detailed" else "weights_path",
+                 text="")
 
 
 class VIEW3D_PT_moodrig_behavior(_MoodrigPanel, bpy.types.Panel):
@@ -251,11 +283,10 @@ class VIEW3D_PT_moodrig_behavior(_MoodrigPanel, bpy.types.Panel):
         if s.behavior_source == "FILE":
             layout.prop(s, "behavior_file", text="")
         row = layout.row(align=True)
-        row.prop(s, "seed")
-        row.operator("moodrig.behavior_diagram", icon="NODETREE")
-        row = layout.row(align=True)
-        row.prop(s, "key_tolerance")
-        row.prop(s, "nla_strips")
+        row.prop(s, "seed", text="Seed")
+        row.operator("moodrig.behavior_diagram", text="Diagram", icon="NODETREE")
+        layout.prop(s, "key_tolerance", text="Key tolerance °")
+        layout.prop(s, "nla_strips", text="NLA strip per episode")
 
 
 class VIEW3D_PT_moodrig_bake(_MoodrigPanel, bpy.types.Panel):
@@ -268,29 +299,86 @@ class VIEW3D_PT_moodrig_bake(_MoodrigPanel, bpy.types.Panel):
         s = context.scene.moodrig
         row = layout.row(align=True)
         row.scale_y = 1.4
+        if "moodrig.bake" in RUNNING:
+            row.prop(s, "progress", text=s.status or "Baking")
+            layout.label(text="Esc cancels", icon="INFO")
+            return
         row.operator("moodrig.bake", icon="RENDER_ANIMATION")
         row.operator("moodrig.remove_bake", text="", icon="TRASH")
-        if s.status:
-            layout.prop(s, "progress", text=s.status)
-        sync = _sync(context.scene)
-        if sync:
-            box = layout.box()
-            box.label(text="Synchronization (from the keyframes)", icon="GRAPH")
-            box.label(text=f"Onset F1 ±2 f: {_f(sync.get('onset_f1'))}  (chance {_f(sync.get('baseline_f1'))})")
-            box.label(text=f"Precision {_f(sync.get('precision'))}  recall {_f(sync.get('recall'))}")
-            box.label(text=f"Allowed behavior: {_f(sync.get('allowed_fraction'))} of frames")
-            box.label(text=f"Yaw → look lag: {sync.get('xcorr_lag')} f  (r = {_f(sync.get('xcorr_peak'))})")
-            if sync.get("shape_keys_keyed"):
-                box.label(text=f"Track → shape keys lag: {sync.get('shape_key_lag')} f  "
-                               f"(r = {_f(sync.get('shape_key_xcorr_peak'))})")
+        if s.status == "Cancelled":
+            layout.label(text="Cancelled: the scene is unchanged", icon="INFO")
+        summary = _record(context.scene, SUMMARY_PROP)
+        sync = _record(context.scene, SYNC_PROP)
+        if summary is None or sync is None:
+            return
+        verdict = sync.get("verdict")
+        if verdict:
+            icon = {True: "CHECKMARK", False: "ERROR"}.get(sync.get("verdict_ok"), "INFO")
+            sentence(layout, context, verdict, icon)
+        col = layout.column(align=True)
+        if summary.get("textures") and "texture" in summary.get("outputs", ()):
+            col.label(text=f"Textures: {summary['textures']} ({summary['new_textures']} new)")
+        if summary.get("shape_keys") is not None:
+            col.label(text=f"Shape keys: {summary['shape_keys']}")
+        col.label(text=f"Frames: {summary['frames']}")
+        col.label(text=f"Time: {_duration(summary.get('seconds'))}")
+
+
+class VIEW3D_PT_moodrig_details(_MoodrigPanel, bpy.types.Panel):
+    """The research figures behind the sentence (docs/sync.md)."""
+
+    bl_label = "Details"
+    bl_idname = "VIEW3D_PT_moodrig_details"
+    bl_parent_id = "VIEW3D_PT_moodrig_bake"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return _record(context.scene, SYNC_PROP) is not None
+
+    def draw(self, context: bpy.types.Context) -> None:
+        sync = _record(context.scene, SYNC_PROP) or {}
+        col = self.layout.column(align=True)
+        for line in detail_lines(sync):
+            sentence(col, context, line)
+
+
+def detail_lines(sync: dict[str, Any]) -> list[str]:
+    """The sync record's figures as short lines (behavior first, then face)."""
+    lines = []
+    if sync.get("onset_f1") is None:
+        lines.append(f"Onset F1: {sync.get('reason') or 'not judged'}")
+    else:
+        lines.append(f"Onset F1 ±2 f: {_f(sync.get('onset_f1'))}")
+        lines.append(f"Chance F1: {_f(sync.get('baseline_f1'))} (p {_f(sync.get('p_value'))})")
+        lines.append(f"Precision {_f(sync.get('precision'))}, recall {_f(sync.get('recall'))}")
+    lines.append(f"Allowed behavior: {_f(sync.get('allowed_fraction'))} of frames")
+    lines.append(f"Yaw to look lag: {sync.get('xcorr_lag')} f (r {_f(sync.get('xcorr_peak'))})")
+    if sync.get("shape_keys_keyed"):
+        lines.append(f"Shape key lag: {sync.get('shape_key_lag')} f "
+                     f"(r {_f(sync.get('shape_key_xcorr_peak'))})")
+    if "texture_sentence" in sync:
+        lines.append(f"Texture: {sync['texture_sentence']}")
+        for area, figures in (sync.get("texture_areas") or {}).items():
+            lines.append(f"{area.capitalize()}: r {_f(figures.get('correlation'))}, lag "
+                         f"{figures.get('lag')} f, agreement {_f(figures.get('agreement'))}")
+    return lines
+
+
+def _duration(seconds: Any) -> str:
+    if not isinstance(seconds, (int, float)):
+        return "–"
+    minutes, rest = divmod(round(float(seconds)), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
 
 
 def _f(value: Any) -> str:
     return "–" if value is None else f"{float(value):.2f}"
 
 
-def _sync(scene: Any) -> dict[str, Any] | None:
-    raw = scene.get("moodrig_sync")
+def _record(scene: Any, prop: str) -> dict[str, Any] | None:
+    """A JSON record the bake left on the scene (sync figures, summary), or None."""
+    raw = scene.get(prop)
     if not raw:
         return None
     try:
@@ -310,6 +398,7 @@ _classes = (
     VIEW3D_PT_moodrig_expressions,
     VIEW3D_PT_moodrig_behavior,
     VIEW3D_PT_moodrig_bake,
+    VIEW3D_PT_moodrig_details,
 )
 _lists = (MOODRIG_UL_shape_keys,)
 register, unregister = bpy.utils.register_classes_factory(_lists + _classes)

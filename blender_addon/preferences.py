@@ -4,6 +4,7 @@ a folder, progress, Cancel, the result and its log)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,32 @@ class MOODRIG_OT_verify_weights(bpy.types.Operator):
             except WeightsError as exc:
                 bad.append(str(exc))
         prefs = context.preferences.addons[__package__].preferences
-        prefs.weights_status = "; ".join(bad) if bad else f"{len(manifests)} weight files verified"
+        when = time.strftime("%H:%M:%S")
+        result = "; ".join(bad) if bad else f"all {len(manifests)} weight files are intact"
+        prefs.weights_status = f"{result} (checked {when})"
+        prefs.weights_state = "bad" if bad else "ok"
+        _show_result(context, result, ok=not bad)
         if bad:
-            self.report({"ERROR"}, prefs.weights_status)
+            self.report({"ERROR"}, result)
             return {"CANCELLED"}
-        self.report({"INFO"}, prefs.weights_status)
+        self.report({"INFO"}, result)
         return {"FINISHED"}
+
+
+def _show_result(context: bpy.types.Context, text: str, ok: bool) -> None:
+    """A popup where the button was pressed (the preferences window has no status bar for
+    the report), and the preferences redrawn so the line under the button changes now."""
+    def draw(menu: Any, _context: Any) -> None:
+        for line in _wrap(text, 60):
+            menu.layout.label(text=line)
+
+    if context.window is not None and not bpy.app.background:
+        context.window_manager.popup_menu(draw, title="Verify Weights",
+                                          icon="CHECKMARK" if ok else "ERROR")
+    for window in context.window_manager.windows:
+        for area in window.screen.areas:
+            if area.type == "PREFERENCES":
+                area.tag_redraw()
 
 
 def _torch_build(context: bpy.types.Context) -> str:
@@ -141,6 +162,9 @@ class MOODRIG_AP_preferences(bpy.types.AddonPreferences):
         default="auto",
     )
     weights_status: bpy.props.StringProperty(name="Weights", default="not checked yet")  # type: ignore[valid-type]
+    weights_state: bpy.props.EnumProperty(  # type: ignore[valid-type]
+        name="Weights check", default="unchecked",
+        items=[("unchecked", "Not checked", ""), ("ok", "Intact", ""), ("bad", "Damaged", "")])
     torch_build: bpy.props.EnumProperty(  # type: ignore[valid-type]
         name="PyTorch build",
         description="Which PyTorch Install Dependencies downloads",
@@ -152,8 +176,11 @@ class MOODRIG_AP_preferences(bpy.types.AddonPreferences):
         layout = self.layout
         layout.prop(self, "device")
         box = layout.box()
-        box.label(text=f"Weights: {self.weights_status}", icon="LOCKED")
         box.operator("moodrig.verify_weights", icon="CHECKMARK")
+        icon = {"ok": "CHECKMARK", "bad": "ERROR"}.get(self.weights_state, "LOCKED")
+        for line in _wrap(f"Weights: {self.weights_status}", 80):
+            box.label(text=line, icon=icon)
+            icon = "BLANK1"
         self._draw_dependencies(layout.box())
 
     def _draw_dependencies(self, box: Any) -> None:

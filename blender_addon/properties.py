@@ -17,6 +17,13 @@ from .core.shapekeys import CONVENTIONS, ENTRIES, WEIGHT_LIMIT
 _REQUEST = BakeRequest()
 
 
+def _source_changed(settings: object, _context: bpy.types.Context) -> None:
+    """A new source: the previous photo's overlay picture goes."""
+    from .operators import clear_preview
+
+    clear_preview(keep_source=getattr(settings, "source_path", None))
+
+
 def _is_mesh(_self: object, obj: bpy.types.Object) -> bool:
     return obj.type == "MESH"
 
@@ -118,7 +125,7 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
                     "Image Editor")
     # Source
     source_path: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Source", subtype="FILE_PATH",
+        name="Source", subtype="FILE_PATH", update=_source_changed,
         description="A photo, the first file of a numbered image sequence, or a video of a real face")
     hold_frames: bpy.props.IntProperty(  # type: ignore[valid-type]
         name="Photo frames", default=_REQUEST.hold_frames, min=1, max=100000,

@@ -13,7 +13,7 @@ from typing import Any
 import bpy
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
-from .operators import _report_error
+from .modal_job import report_error
 
 
 def _face(context: bpy.types.Context) -> Any:
@@ -144,7 +144,7 @@ class MOODRIG_OT_save_shape_key_map(_NeedsFace, bpy.types.Operator, ExportHelper
                 mapping = ShapeKeyMap(resolved.rows, resolved.convention)
             path = save_map(mapping, Path(bpy.path.abspath(self.filepath)))
         except Exception as exc:
-            return _report_error(self, exc)
+            return report_error(self, exc)
         self.report({"INFO"}, f"Saved {len(mapping.rows)} rows to {path}")
         return {"FINISHED"}
 
@@ -167,7 +167,7 @@ class MOODRIG_OT_load_shape_key_map(_NeedsFace, bpy.types.Operator, ImportHelper
         try:
             resolved = resolve(load_map(Path(bpy.path.abspath(self.filepath))), key_names(face))
         except Exception as exc:
-            return _report_error(self, exc)
+            return report_error(self, exc)
         store_map(face, resolved)
         if resolved.missing:
             self.report({"WARNING"}, f"Loaded {len(resolved.rows)} rows; not found on "

@@ -198,12 +198,24 @@ class BakeRequest:
         _check_choice("face output", self.face_output, FACE_OUTPUTS)
         object.__setattr__(self, "shape_key_map", _shape_key_map(self.shape_key_map))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles (a bake's computation may run in a child process): a bone-map mapping
+        travels as a plain dict."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        if isinstance(self.bone_map, Mapping):
+            values["bone_map"] = dict(self.bone_map)
+        return (_request_from, (values,))
+
     def with_paths(self, resolve: Callable[[Path], Path]) -> BakeRequest:
         """The same request with every path passed through ``resolve`` (e.g. Blender's
         ``//``-relative paths made absolute)."""
         changes: dict[str, Any] = {f.name: resolve(getattr(self, f.name)) for f in fields(self)
                                    if isinstance(getattr(self, f.name), Path)}
         return dataclasses.replace(self, **changes)
+
+
+def _request_from(values: dict[str, Any]) -> BakeRequest:
+    return BakeRequest(**values)
 
 
 @dataclass(frozen=True)

@@ -233,3 +233,26 @@ def test_install_from_folder_and_cancel_through_the_operators(tmp_path: Path) ->
     assert r["done"] == ["done", "Dependencies installed"] and r["fraction"] == 1.0
     assert r["probe"][0].startswith(r["folder"]) and r["probe"][1] == "2.1"
     assert f"--find-links {wheelhouse}" in r["log"]
+
+
+VERIFY = """
+import bpy, addon_utils
+addon_utils.enable("moodrig", default_set=True)
+addon = bpy.context.preferences.addons["moodrig"]
+before = [addon.preferences.weights_status, addon.preferences.weights_state]
+result = list(bpy.ops.moodrig.verify_weights())
+after = [addon.preferences.weights_status, addon.preferences.weights_state]
+addon_utils.disable("moodrig", default_set=True)
+report(dict(before=before, result=result, after=after))
+"""
+
+
+def test_verify_weights_leaves_a_visible_result() -> None:
+    """The preferences line changes (with the time it was checked), and its state drives the
+    icon; the popup and the report are shown where there is a window."""
+    r = run_bpy(VERIFY)
+    assert r["before"] == ["not checked yet", "unchecked"]
+    assert r["result"] == ["FINISHED"]
+    status, state = r["after"]
+    assert state == "ok" and status.startswith("all ") and "weight files are intact" in status
+    assert "(checked " in status

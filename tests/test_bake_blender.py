@@ -238,6 +238,8 @@ from moodrig.operators import stored_track, PREVIEW_IMAGE
 t = stored_track(s.source_path)
 res["analysed"] = [len(t), bool(t.valid.all()), float(t.expressions[0][1])]
 res["preview"] = list(bpy.data.images[PREVIEW_IMAGE].size)
+from moodrig.operators import source_preview
+res["preview_shown"] = source_preview(s.source_path) is not None
 # A track analysed without the person's own neutral is not reused once the option is on.
 s.person_baseline = True
 res["stale_for_baseline"] = stored_track(s.source_path, True) is None
@@ -250,6 +252,7 @@ infer.AmeeEditor.load = classmethod(lambda cls, **k: PainterEditor())
 from moodrig.operators import store_track
 store_track(TRACK, "//clip.mp4")
 s.source_path = "//clip.mp4"
+res["preview_after_source_change"] = bpy.data.images.get(PREVIEW_IMAGE) is not None
 res["bake"] = list(bpy.ops.moodrig.bake())
 res["status"] = s.status
 from moodrig.operators import bake_request
@@ -278,7 +281,8 @@ def test_operators(tmp_path: Path) -> None:
 
     # The preview is the photo's overlay (the photo plus a panel of bars), at full size.
     h, w = draw_overlay(read_image(data_dir() / "sample_face.jpg"), None).shape[:2]
-    assert r["preview"] == [w, h]
+    assert r["preview"] == [w, h] and r["preview_shown"]
+    assert not r["preview_after_source_change"], "the old photo's thumbnail stayed"
     assert r["stale_for_baseline"] and r["analyse_baseline"] == ["FINISHED"]
     assert r["baseline_stored"] == [True, True]
     assert r["diagram"] == ["FINISHED"] and r["mermaid"].startswith(("flowchart", "graph", "stateDiagram"))

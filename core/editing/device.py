@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
+from numpy.typing import NDArray
 
 from ..errors import InputError
 
@@ -30,10 +32,20 @@ def pick_device(device: str = "auto") -> torch.device:
     return torch.device(device)
 
 
-def pick_dtype(device: torch.device, dtype: torch.dtype | None = None) -> torch.dtype:
-    """``dtype``, or by default float32 on CPU and float16 on CUDA / MPS; InputError otherwise."""
+def pick_dtype(
+    device: torch.device, dtype: torch.dtype | None = None, *, half: bool = True
+) -> torch.dtype:
+    """``dtype``, or by default float32 on the CPU and on CUDA / MPS float16 where ``half``
+    (the network was measured to give the same textures in half precision, docs/gpu.md),
+    else float32; InputError for another dtype."""
     if dtype is None:
-        return torch.float32 if device.type == "cpu" else torch.float16
+        return torch.float16 if half and device.type != "cpu" else torch.float32
     if dtype not in DTYPES:
         raise InputError(None, f"dtype must be float32, float16 or bfloat16, got {dtype}")
     return dtype
+
+
+def to_device(array: NDArray[np.float32], device: torch.device) -> torch.Tensor:
+    """``array`` as a tensor on ``device``: one copy to a GPU; on the CPU a view of the same
+    memory (``Tensor.to`` returns the tensor itself), so the CPU runs the same code path."""
+    return torch.from_numpy(array).to(device)

@@ -13,6 +13,11 @@ are downsampled (antialiased bilinear) to R x R, edited, and the edit is composi
 full-resolution texture through the upsampled mask (composite.py): pixels where that mask is
 exactly 0 are returned bit-identical, and the alpha channel always passes through. Non-square
 textures are squashed to R x R for the model; the composite keeps their size.
+
+Everything between the input and the output runs on the editor's device: the textures are
+copied there once, resized, edited, upsampled and composited there, and the result is copied
+back once. On the CPU there is no copy at all (the input is viewed in place), and the same
+functions run as on a GPU, so the CPU tests exercise the device path.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from torch import nn
 
 from .batch import check_textures
 from .composite import composite, threshold_mask, to_model_resolution, upsample
-from .device import pick_device, pick_dtype
+from .device import pick_device, pick_dtype, to_device
 from .weights_io import Net, WeightsFormat
 
 
@@ -69,6 +74,9 @@ class ModelEditor(ABC, Generic[Net]):
 
     weights: ClassVar[WeightsFormat[Any]]
     """The model's weights format (name, version, vocabulary, shipped path)."""
+    half_precision: ClassVar[bool] = False
+    """Whether the network pass runs in float16 on a GPU by default: only where measured to
+    give the same textures as float32 (docs/gpu.md, tests/test_device_paths.py)."""
     save_stem: ClassVar[str]
     """File stem ``save`` uses by default."""
 
@@ -79,8 +87,8 @@ class ModelEditor(ABC, Generic[Net]):
         device: str = "auto",
         dtype: torch.dtype | None = None,
     ) -> Self:
-        """Load verified weights (default: the shipped ones). dtype None: float32 on CPU,
-        float16 on CUDA / MPS."""
+        """Load verified weights (default: the shipped ones). dtype None: float32 on the CPU;
+        on CUDA / MPS float16 where ``half_precision``, else float32."""
         mpath = Path(manifest_path) if manifest_path is not None else cls.weights.shipped_manifest()
         network, manifest = cls.weights.load(mpath)
         return cls.from_network(network, manifest, device=device, dtype=dtype)
@@ -97,7 +105,7 @@ class ModelEditor(ABC, Generic[Net]):
     ) -> Self:
         """Wrap a network (eval mode from here on); ``model_id`` None: its content id."""
         dev = pick_device(device)
-        dt = pick_dtype(dev, dtype)
+        dt = pick_dtype(dev, dtype, half=cls.half_precision)
         network = network.eval()
         mid = model_id if model_id is not None else cls.weights.weights_id(network)
         runner = cls._runner(network, dev, dt)
@@ -134,8 +142,8 @@ class ModelEditor(ABC, Generic[Net]):
         vectors: NDArray[np.float32],
         sources: NDArray[np.float32] | None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """One network pass: ``small`` (B, 3, R, R) in [0, 1] on CPU → (image in [-1, 1],
-        mask in [0, 1]) on ``device``."""
+        """One network pass: ``small`` (B, 3, R, R) float32 in [0, 1] on ``device`` → (image
+        in [-1, 1], mask in [0, 1]) on ``device``."""
 
     def _model_pass(
         self,
@@ -143,8 +151,9 @@ class ModelEditor(ABC, Generic[Net]):
         vectors: NDArray[np.float32],
         source_vectors: NDArray[np.float32] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Returns (full-res RGB input as an NCHW view of ``textures``, model-resolution edit in
-        [0, 1], model-resolution thresholded mask), float32 on CPU."""
+        """Returns (full-res RGB input as an NCHW view of the textures on ``device``,
+        model-resolution edit in [0, 1], model-resolution thresholded mask), float32 on
+        ``device``."""
         textures = check_textures(textures)
         vocab = self.weights.vocabulary
         vec = vocab.check_batch(vectors, textures.shape[0])
@@ -153,14 +162,15 @@ class ModelEditor(ABC, Generic[Net]):
             if source_vectors is None
             else vocab.check_batch(source_vectors, len(vec), f"source {vocab.label}")
         )
-        # (B, H, W, C) → NCHW view with channels-last strides: no copy of the full-res texture.
-        rgb = torch.from_numpy(textures)[..., :3].permute(0, 3, 1, 2)
+        # (B, H, W, C) → one copy to the device (none on the CPU), then an NCHW view with
+        # channels-last strides: the full-res texture is never copied again.
+        rgb = to_device(textures, self.device)[..., :3].permute(0, 3, 1, 2)
         net = self.runner if self.runner is not None else self.network
         with torch.inference_mode():
             small = to_model_resolution(rgb, self.resolution)
             image, mask = self._forward(net, small, vec, src)
-            image = ((image.float() + 1.0) * 0.5).clamp(0.0, 1.0).cpu()
-            mask = threshold_mask(mask.float().cpu(), self.weights.mask_threshold)
+            image = ((image.float() + 1.0) * 0.5).clamp(0.0, 1.0)
+            mask = threshold_mask(mask.float(), self.weights.mask_threshold)
         return rgb, image, mask
 
     def _run(
@@ -170,11 +180,26 @@ class ModelEditor(ABC, Generic[Net]):
         source_vectors: NDArray[np.float32] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Full-res (rgb input, upsampled edit in [0, 1], upsampled thresholded mask), float32
-        on CPU."""
+        on ``device``."""
         rgb, image, mask = self._model_pass(textures, vectors, source_vectors)
         h, w = rgb.shape[2:]
         with torch.inference_mode():
             return rgb, upsample(image, h, w), upsample(mask, h, w)
+
+    def _composite(
+        self,
+        textures: NDArray[np.float32],
+        vectors: NDArray[np.float32],
+        source_vectors: NDArray[np.float32] | None,
+    ) -> tuple[NDArray[np.float32], torch.Tensor]:
+        """The edited textures (a new array; alpha passed through) and the full-res mask on
+        ``device``: the composite is made on the device and copied out once."""
+        rgb, image, mask = self._run(textures, vectors, source_vectors)
+        out = textures.copy()
+        with torch.inference_mode():
+            final = composite(rgb, image, mask)  # (B, 3, H, W), channels-last strides
+            torch.from_numpy(out)[..., :3].copy_(final.permute(0, 2, 3, 1))
+        return out, mask
 
     def edit(
         self,
@@ -184,7 +209,7 @@ class ModelEditor(ABC, Generic[Net]):
     ) -> NDArray[np.float32]:
         """Repaint: (B, H, W, 3|4) float32 [0, 1] → same shape; alpha untouched.
         ``source_vectors`` (B, n): what the textures show now, when known (None: unknown)."""
-        out, _ = self.edit_with_mask(textures, vectors, source_vectors)
+        out, _ = self._composite(textures, vectors, source_vectors)
         return out
 
     def edit_with_mask(
@@ -194,12 +219,8 @@ class ModelEditor(ABC, Generic[Net]):
         source_vectors: NDArray[np.float32] | None = None,
     ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """``edit`` and ``mask`` from one network pass: ((B, H, W, 3|4), (B, H, W))."""
-        rgb, image, mask = self._run(textures, vectors, source_vectors)
-        out = textures.copy()
-        with torch.inference_mode():
-            final = composite(rgb, image, mask)  # (B, 3, H, W), channels-last strides
-            torch.from_numpy(out)[..., :3].copy_(final.permute(0, 2, 3, 1))
-        m: NDArray[np.float32] = mask[:, 0].numpy()
+        out, mask = self._composite(textures, vectors, source_vectors)
+        m: NDArray[np.float32] = mask[:, 0].cpu().numpy()
         return out, m
 
     def mask(
@@ -210,7 +231,7 @@ class ModelEditor(ABC, Generic[Net]):
     ) -> NDArray[np.float32]:
         """The full-resolution mask the composite uses: (B, H, W) float32 in [0, 1]."""
         _, _, mask = self._run(textures, vectors, source_vectors)
-        out: NDArray[np.float32] = mask[:, 0].numpy().astype(np.float32)
+        out: NDArray[np.float32] = mask[:, 0].cpu().numpy().astype(np.float32)
         return out
 
     def save(

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from ..errors import InputError
 from .batch import Vocabulary, check_textures
 from .composite import to_model_resolution
+from .device import to_device
 from .editor import ModelEditor
 
 E = TypeVar("E", bound=ModelEditor[Any])
@@ -90,11 +91,11 @@ def sheet_batch(
         if not isinstance(tex, np.ndarray) or tex.ndim != 3:
             raise InputError(None, f"fine-tuning texture {k} must be an (H, W, 3|4) float32 array")
         check_textures(tex[None])
-        rgb = torch.from_numpy(np.ascontiguousarray(tex[..., :3])).permute(2, 0, 1)[None]
+        rgb = to_device(np.ascontiguousarray(tex[..., :3]), editor.device).permute(2, 0, 1)[None]
         imgs.append(to_model_resolution(rgb, editor.resolution)[0])
     labels = [np.zeros(vocab.size, np.float32)]
     labels += [read(value, k) for k, (_, value) in enumerate(examples)]
-    return (torch.stack(imgs) * 2.0 - 1.0).to(editor.device), np.stack(labels)
+    return torch.stack(imgs) * 2.0 - 1.0, np.stack(labels)
 
 
 def train_on_sheet(

@@ -62,9 +62,9 @@ class FaceMesh:
         """(N,3,192,192) in [0,1] → landmarks (N, 468, 3) in crop px, logits of the first."""
         import torch
 
-        from .models import torch_threads
+        from .models import full_float32, torch_threads
 
-        with torch_threads(self.threads), torch.inference_mode():
+        with torch_threads(self.threads), full_float32(), torch.inference_mode():
             lm, logit = self.net(x)
         return lm.reshape(lm.shape[0], 468, 3).cpu().numpy(), float(logit.reshape(-1)[0])
 

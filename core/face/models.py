@@ -24,8 +24,9 @@ from .netspec import DETECTOR, MESH, ModelSpec, manifest_path
 from .tflite_net import TfliteNet, build, check_activations
 
 __all__ = [
-    "DETECTOR", "MESH", "ModelSpec", "cached_inference", "cached_net", "check_parts", "inference_net",
-    "load_net", "load_parts", "manifest_path", "resolve_device", "torch_threads",
+    "DETECTOR", "MESH", "ModelSpec", "cached_inference", "cached_net", "check_parts",
+    "full_float32", "inference_net", "load_net", "load_parts", "manifest_path", "resolve_device",
+    "torch_threads",
 ]
 
 
@@ -70,18 +71,21 @@ def load_net(spec: ModelSpec, folder: Path | None = None) -> TfliteNet:
 
 
 def inference_net(
-    spec: ModelSpec, device: torch.device | str = "cpu", folder: Path | None = None
+    spec: ModelSpec, device: torch.device | str = "cpu", folder: Path | None = None,
+    *, trace: bool | None = None,
 ) -> torch.nn.Module:
-    """The rewritten network (``fastnet.py``) on ``device``, in eval mode; on the CPU traced and
-    frozen (TorchScript), which removes the Python overhead of ~80 ops per call. Same numbers
-    as :func:`load_net` within float rounding. Feed it channels-last input."""
+    """The rewritten network (``fastnet.py``) on ``device``, in eval mode. ``trace`` (None: on
+    the CPU only) traces and freezes it (TorchScript), which removes the Python overhead of
+    ~80 ops per call on the CPU; on a GPU the eager module runs (its kernels are queued
+    asynchronously, so that overhead overlaps them). ``trace=False`` on the CPU runs exactly
+    what a GPU runs (the tests do). Same numbers as :func:`load_net` within float rounding.
+    Feed it channels-last input."""
     tensors, architecture = load_parts(spec, folder)
-    net = FastNet(architecture, tensors).eval()
     dev = torch.device(device)
-    if dev.type != "cpu":
-        moved: torch.nn.Module = net.to(dev)
-        return moved
-    example = torch.zeros(1, 3, spec.input_size, spec.input_size)
+    net = FastNet(architecture, tensors).eval().to(dev)
+    if not (dev.type == "cpu" if trace is None else trace):
+        return net
+    example = torch.zeros(1, 3, spec.input_size, spec.input_size, device=dev)
     example = example.contiguous(memory_format=torch.channels_last)
     # torch 2.13 marks the TorchScript API deprecated; it still gives the fastest CPU inference
     # for these small networks (measured in docs/face_eval.md), so the warnings are muted here.
@@ -98,11 +102,28 @@ def cached_net(spec: ModelSpec) -> TfliteNet:
 
 
 @functools.lru_cache(maxsize=8)
-def cached_inference(spec: ModelSpec, device: str = "cpu") -> torch.nn.Module:
-    """One inference copy per network and device per process: tracing again for every
+def cached_inference(spec: ModelSpec, device: str = "cpu",
+                     trace: bool | None = None) -> torch.nn.Module:
+    """One inference copy per network, device and form per process: tracing again for every
     analyser left ~10 MB resident per call in long-running pipelines
     (tests/test_reliability_memory.py)."""
-    return inference_net(spec, device)
+    return inference_net(spec, device, trace=trace)
+
+
+@contextlib.contextmanager
+def full_float32() -> Iterator[None]:
+    """Run the block's float32 convolutions and matrix products at full float32 precision,
+    then restore the settings. CUDA would otherwise use TF32 for convolutions (a 10-bit
+    mantissa, on by default), and the landmarks are held to 0.01 px of MediaPipe's; the
+    networks are too small for it to matter to their speed. No effect on the CPU or MPS."""
+    conv, matmul = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32 = conv
+        torch.backends.cuda.matmul.allow_tf32 = matmul
 
 
 @contextlib.contextmanager

@@ -20,6 +20,7 @@ import numpy as np
 from ..detail import N_DETAIL
 from ..track import ExpressionTrack, hold_track, resample_track
 from ..transfer.geometry import detail_from_asymmetry, face_asymmetry
+from .analyzer import AnalyzerConfig
 from .baseline import BaselineConfig
 from .smoothing import fill_missing
 from .video import FrameRecord, VideoConfig, analyze_video, smooth
@@ -31,21 +32,31 @@ def track_from_source(
     *,
     hold_frames: int = 48,
     person_baseline: bool = False,
-    progress: Callable[[float], None] | None = None,
+    device: str = "cpu",
+    progress: Callable[[float], object] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    on_frame: Callable[[FrameRecord], object] | None = None,
 ) -> ExpressionTrack:
     """Photo, image sequence or video → per-frame track at ``fps`` with per-side details.
 
     ``person_baseline``: read a video's expressions against the person's own neutral face,
-    learnt from the frames seen so far (docs/face.md). ``progress(fraction)`` follows the
-    frames read, when their count is known. Frames without a face hold the last face's values.
+    learnt from the frames seen so far (docs/face.md). ``device``: where the face networks
+    run (``BakeRequest.device``: "auto", "cpu", "cuda", "mps"). ``progress(fraction)``
+    follows the frames read, when their count is known; ``cancelled()`` is asked after every
+    frame (True stops the analysis with InterruptedError); ``on_frame`` receives each frame's
+    raw :class:`FrameRecord` (landmarks: a photo's overlay). Frames without a face hold the
+    last face's values.
     """
-    config = VideoConfig(person_baseline=BaselineConfig() if person_baseline else None)
+    config = VideoConfig(analyzer=AnalyzerConfig(device=device),
+                         person_baseline=BaselineConfig() if person_baseline else None)
 
     def frames_done(done: int, total: int | None) -> None:
         if progress is not None and total:
             progress(done / total)
+        if cancelled is not None and cancelled():
+            raise InterruptedError("analysis cancelled")
 
-    track = _analyze_detailed(Path(path), config, frames_done)
+    track = _analyze_detailed(Path(path), config, frames_done, on_frame)
     if len(track) == 1:  # a photo: hold its expression
         return hold_track(ExpressionTrack(fps, track.expressions, track.head, track.valid,
                                           track.details), hold_frames)
@@ -53,13 +64,16 @@ def track_from_source(
 
 
 def _analyze_detailed(path: Path, config: VideoConfig,
-                      progress: Callable[[int, int | None], object]) -> ExpressionTrack:
+                      progress: Callable[[int, int | None], object],
+                      also: Callable[[FrameRecord], object] | None = None) -> ExpressionTrack:
     """:func:`analyze_video` (gaps held) plus ``details`` (N, 11) per frame."""
     # Flat typed arrays (24 bytes a frame), not a Python object per frame: a 30-minute video
     # is 54,000 frames (docs/security.md, bounded memory).
     rows = array("d")
 
     def on_frame(rec: FrameRecord) -> None:
+        if also is not None:
+            also(rec)
         if rec.face is None:
             rows.extend((0.0, 0.0, 0.0))
         else:

@@ -1,13 +1,17 @@
 """Worker (real bpy): end to end, video → baked .blend with textures on disk.
 
-    python tests/bench/bench_e2e.py --seconds 10
+    python tests/bench/bench_e2e.py --seconds 10 [--device cuda --warmup]
 
 Set-up (not timed): factory scene, moodrig registered, demo character (1024² atlas, 512² face),
-scene at 24 fps, .blend saved into a temporary folder (the bake writes //moodrig-textures/<blend>/<face>/).
-Timed (wall clock): ``moodrig.api.bake(source=clip, device="cpu")`` — face analysis of every
+scene at 24 fps, .blend saved into a temporary folder (the bake writes
+//moodrig-textures/<blend>/<face>/).
+Timed (wall clock): ``moodrig.api.bake(source=clip, device=DEVICE)`` — face analysis of every
 frame, BPFA, AMEE-GAN textures + image sequence on disk, keyframes and material — plus saving
-the .blend. Real-time factor = wall / clip duration. Memory: peak RSS of this process
-(ru_maxrss) and RSS sampled every 0.1 s during the bake, minus the RSS just before it.
+the .blend (``--device cuda``: every network on the GPU). ``--warmup``: one untimed bake of a
+1 s clip first, in the same process (CUDA's context and kernel choice, model loading), so the
+figure is the steady speed of a session's next bake. Real-time factor = wall / clip duration.
+Memory: peak RSS of this process (ru_maxrss) and RSS sampled every 0.1 s during the bake, minus
+the RSS just before it.
 If weights/amee holds no shipped weights, the bake gets an editor with the same architecture
 and random weights (recorded as ``amee_weights``).
 """
@@ -37,8 +41,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--keep", default="", help="copy the baked folder here (inspection)")
+    ap.add_argument("--device", default="cpu", choices=("cpu", "cuda", "mps", "auto"))
+    ap.add_argument("--warmup", action="store_true", help="an untimed 1 s bake first")
     a = ap.parse_args()
     clip = make_clip(a.seconds)
+    warm_clip = make_clip(1) if a.warmup else None
     os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="moodrig-bench-"))
     import bpy
     import torch
@@ -56,7 +63,7 @@ def main() -> None:
 
         torch.manual_seed(0)
         editor = AmeeEditor.from_network(Generator(AmeeConfig()), {"random_init": True},
-                                         device="cpu", model_id="random-init")
+                                         device=a.device, model_id="random-init")
         weights = "random init (no shipped weights)"
     tmp = Path(tempfile.mkdtemp(prefix="moodrig-e2e-"))
     try:
@@ -67,6 +74,9 @@ def main() -> None:
         scene.render.fps, scene.render.fps_base = int(FPS), 1.0
         blend = tmp / "scene.blend"
         bpy.ops.wm.save_as_mainfile(filepath=str(blend))
+        if warm_clip is not None:
+            api.bake(scene, "moodrig_DemoFace", "moodrig_DemoRig",
+                     api.BakeRequest(source=str(warm_clip), seed=0, device=a.device), editor=editor)
         rss0 = rss_mb()
         samples: list[float] = []
         stop = threading.Event()
@@ -79,7 +89,7 @@ def main() -> None:
         th = threading.Thread(target=sample, daemon=True)
         th.start()
         t0 = time.perf_counter()
-        request = api.BakeRequest(source=str(clip), seed=0, device="cpu")
+        request = api.BakeRequest(source=str(clip), seed=0, device=a.device)
         res = api.bake(scene, "moodrig_DemoFace", "moodrig_DemoRig", request, editor=editor)
         t_bake = time.perf_counter() - t0
         bpy.ops.wm.save_mainfile(filepath=str(blend))
@@ -97,6 +107,8 @@ def main() -> None:
             "files_on_disk": len(files), "bytes_on_disk": sum(p.stat().st_size for p in files),
             "blend_bytes": blend.stat().st_size, "rss_before_mb": rss0, "rss_max_sampled_mb": max(samples or [rss0]),
             "amee_weights": weights, "torch_threads": torch.get_num_threads(),
+            "device": a.device, "warmup": a.warmup, "frames_per_s": res.n_frames / wall,
+            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
         })
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

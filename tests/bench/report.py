@@ -93,7 +93,8 @@ def render(data: dict[str, Any]) -> str:
             "shapekeys": ("sk_repeats", "sk_insert_repeats"), "e2e": ("e2e_repeats",),
             "scaling": ("scaling",), "batch": ("batch",),
             "contention": ("contention_busy", "contention_frames", "contention_rounds"),
-            "truth": ("truth_people",), "coldstart": ("coldstart_repeats",)}
+            "truth": ("truth_people",), "gpu": ("gpu_repeats",),
+            "coldstart": ("coldstart_repeats",)}
     for name, sec in S.items():
         st = ", ".join(f"{k}={sec['settings'][k]}" for k in keys.get(name, ()))
         L.append(f"| {name} | {_load_note(sec)} | {st} |")
@@ -258,6 +259,23 @@ def render(data: dict[str, Any]) -> str:
             dm = m2["median"] - m1["median"]
             L.append(f"| scaling {s1} s → {s2} s: time per frame ratio / peak RSS change | {lin:.2f}× / {dm:+.0f} MiB | "
                      f"linear = 1.00×, flat = ±0 | | memory flat 60 s → 300 s | {met(abs(dm) <= max(50.0, 0.1 * m1['median']))} (±max(50 MiB, 10 %)) |")
+    if "gpu" in S:
+        r = S["gpu"]["result"]
+        target = r["target_frames_per_s"]
+        if "skipped" in r:
+            L.append(f"| whole bake on one GPU, 240 frames, video → .blend (frames/s) | not run: "
+                     f"{r['skipped']} | | | ≥ {target:.0f} | – |")
+        else:
+            fps = _stats([x["frames_per_s"] for x in r["runs"]])
+            cpu = r["cpu"]["frames_per_s"]
+            L.append(f"| whole bake on one GPU ({r['gpu']}), 240 frames, video → .blend, after a "
+                     f"warm-up bake (frames/s) | {spread(fps)} | CPU of the same machine: "
+                     f"{cpu:.1f} | {fps['median'] / cpu:.1f}× | ≥ {target:.0f} | "
+                     f"{met(fps['median'] >= target)} |")
+            parts = _stats([x["timings"]["analysis_s"] for x in r["runs"]])
+            tex = _stats([x["timings"]["appearance_s"] for x in r["runs"]])
+            L.append(f"| ↳ GPU: face analysis / AMEE-GAN textures (s) | {spread(parts)} / "
+                     f"{spread(tex)} | | | | |")
     if "batch" in S:
         r = S["batch"]["result"]
         w = r["wall_s"]

@@ -7,9 +7,10 @@ and the table bench/RESULTS.md.
     python tests/bench/run_all.py --render            # only rebuild RESULTS.md from results.json
 
 Sections: face, cascade, amee, bpfa, keyframes, shapekeys, profile, e2e, scaling, batch,
-contention, truth, coldstart. Each section is stored with the time it ran, its settings, the load average
-and the training processes seen on the machine,
-so a table merged from several runs says when and under what load every figure was taken.
+contention, truth, gpu (where CUDA exists; else it records why it did not run), coldstart.
+Each section is stored with the time it ran, its settings, the load average and the training
+processes seen on the machine, so a table merged from several runs says when and under what
+load every figure was taken.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ OUT_MD = REPO / "bench" / "RESULTS.md"
 MP_VENV = REPO / ".venv-bench-mp"
 MP_PY = MP_VENV / "bin" / "python"
 SECTIONS = ["face", "cascade", "amee", "bpfa", "keyframes", "shapekeys", "profile", "e2e",
-            "scaling", "batch", "contention", "truth", "coldstart"]
+            "scaling", "batch", "contention", "truth", "gpu", "coldstart"]
 
 SETTINGS = {
     "full": {"face_frames": 240, "face_repeats": 5, "cascade_frames": 96, "cascade_repeats": 5, "amee_repeats": 7,
@@ -39,13 +40,13 @@ SETTINGS = {
              "sk_repeats": 5, "sk_insert_repeats": 3, "e2e_repeats": 3, "scaling": [[60, 1], [300, 1]],
              "profile_frames": 48, "batch": {"jobs": 8, "seconds": 10, "texture": 512, "repeats": 1},
              "contention_busy": [0, 2, 4], "contention_frames": 240, "contention_rounds": 3,
-             "truth_people": 6, "coldstart_repeats": 7},
+             "truth_people": 6, "gpu_repeats": 3, "coldstart_repeats": 7},
     "quick": {"face_frames": 24, "face_repeats": 2, "cascade_frames": 12, "cascade_repeats": 2, "amee_repeats": 1,
               "bpfa_repeats": 2, "bpfa_steps": 20_000, "kf_repeats": 2, "kf_insert_repeats": 1,
               "sk_repeats": 2, "sk_insert_repeats": 1, "e2e_repeats": 1, "scaling": [[10, 1]], "profile_frames": 12,
               "batch": {"jobs": 4, "seconds": 2, "texture": 64, "repeats": 1},
               "contention_busy": [0, 2], "contention_frames": 24, "contention_rounds": 1,
-              "truth_people": 1, "coldstart_repeats": 2},
+              "truth_people": 1, "gpu_repeats": 1, "coldstart_repeats": 2},
 }
 
 
@@ -245,10 +246,32 @@ def section_truth(s: dict[str, Any]) -> dict[str, Any]:
     return run_worker(["tests/bench/bench_truth.py", "--people", str(s["truth_people"])])
 
 
+GPU_FRAMES_PER_S = 90.0
+"""The paper's anchor: a 240-frame clip from video to baked .blend at more than 90 frames/s on
+one GPU."""
+
+
+def section_gpu(s: dict[str, Any]) -> dict[str, Any]:
+    """The whole bake on one CUDA GPU (every network there), 10 s at 24 fps = 240 frames, video
+    to saved .blend, after a warm-up bake in the same process; the CPU on the same machine
+    beside it. Where there is no CUDA GPU the section records why it did not run."""
+    probe = subprocess.run(
+        [sys.executable, "-c", "import torch; print(torch.cuda.is_available() and "
+         "torch.cuda.get_device_name(0) or '')"], capture_output=True, text=True)
+    gpu = probe.stdout.strip()
+    if probe.returncode != 0 or not gpu:
+        return {"skipped": "no CUDA GPU on this machine (torch.cuda.is_available() is False)",
+                "target_frames_per_s": GPU_FRAMES_PER_S}
+    args = ["tests/bench/bench_e2e.py", "--seconds", "10", "--warmup"]
+    runs = [run_worker([*args, "--device", "cuda"]) for _ in range(s["gpu_repeats"])]
+    cpu = run_worker([*args, "--device", "cpu"])
+    return {"gpu": gpu, "runs": runs, "cpu": cpu, "target_frames_per_s": GPU_FRAMES_PER_S}
+
+
 RUNNERS = {"profile": section_profile, "face": section_face, "cascade": section_cascade, "amee": section_amee, "bpfa": section_bpfa,
            "keyframes": section_keyframes, "shapekeys": section_shapekeys, "e2e": section_e2e,
            "scaling": section_scaling, "batch": section_batch, "contention": section_contention,
-           "truth": section_truth, "coldstart": section_coldstart}
+           "truth": section_truth, "gpu": section_gpu, "coldstart": section_coldstart}
 
 
 def main() -> None:

@@ -33,6 +33,22 @@ def view3d():
     raise RuntimeError("no 3D viewport")
 
 
+def install_into_empty_scene(panel_cls_name=None, blend_name=None):
+    """Install and enable the zip as a user would, count the draws of the named panel (if
+    any), empty the startup scene, and save it as OUT/blend_name (if given: the bake writes
+    beside it)."""
+    import addon_utils
+
+    bpy.ops.preferences.addon_install(filepath=ZIP)
+    addon_utils.enable("moodrig", default_set=True)
+    if panel_cls_name is not None:
+        count_draws(getattr(bpy.types, panel_cls_name))
+    for obj in list(bpy.data.objects):
+        bpy.data.objects.remove(obj)
+    if blend_name is not None:
+        bpy.ops.wm.save_as_mainfile(filepath=os.path.join(OUT, blend_name))
+
+
 def screenshot(name):
     win, area, _ = view3d()
     with bpy.context.temp_override(window=win, area=area):
@@ -48,18 +64,6 @@ def count_draws(panel_cls):
         original(self, context)
 
     panel_cls.draw = counting_draw
-
-
-def install_into_empty_scene(panel_cls_name):
-    """Install and enable the zip as a user would, count the draws of the named panel, and
-    empty the startup scene."""
-    import addon_utils
-
-    bpy.ops.preferences.addon_install(filepath=ZIP)
-    addon_utils.enable("moodrig", default_set=True)
-    count_draws(getattr(bpy.types, panel_cls_name))
-    for obj in list(bpy.data.objects):
-        bpy.data.objects.remove(obj)
 
 
 def open_sidebar():

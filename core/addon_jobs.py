@@ -1,0 +1,70 @@
+"""The add-on's long jobs as plain functions: what its child process runs (``background.py``).
+
+Each takes plain values read out of the scene beforehand and returns plain values the add-on
+writes back; none touches Blender data. ``report`` receives progress values (a fraction for
+the analysis, ``(step, steps)`` for fine-tuning).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .track import ExpressionTrack
+
+PHOTO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".bmp", ".webp"})
+"""Sources analysed as one photo (their overlay picture is shown in the panel)."""
+
+
+def analyse_source(
+    path: Path, fps: float, hold_frames: int, person_baseline: bool, device: str,
+    report: Callable[[float], object] | None = None,
+) -> tuple[ExpressionTrack, NDArray[np.uint8] | None]:
+    """The source's track at ``fps`` and, for a photo, its overlay picture (HWC uint8 RGB;
+    None for a sequence or a video). ``report(fraction)`` follows the frames."""
+    from .face import draw_overlay, read_image
+    from .face.source import track_from_source
+
+    photo = path.suffix.lower() in PHOTO_SUFFIXES
+    first: list[Any] = []
+
+    def keep_first(rec: Any) -> None:
+        if photo and not first:
+            first.append(rec.face)
+
+    track = track_from_source(path, fps, hold_frames=hold_frames, person_baseline=person_baseline,
+                              device=device, progress=report, on_frame=keep_first)
+    overlay = draw_overlay(read_image(path), first[0] if first else None) if photo else None
+    return track, overlay
+
+
+def finetune_sheet(
+    detailed: bool, sheet: Path, base: NDArray[np.float32], folder: Path, steps: int,
+    device: str, report: Callable[[tuple[int, int]], object] | None = None,
+) -> Path:
+    """Fine-tune the appearance model of the chosen mode (``detailed``: the transfer model,
+    else AMEE-GAN) on an expression sheet; returns the saved manifest. ``report((step,
+    steps))`` follows the training. torch gets the free cores but one, which stays with
+    Blender's window."""
+    from .cpu import intra_op_threads, usable_cores
+
+    threads = min(intra_op_threads(), max(1, usable_cores() - 1))
+
+    def progress(step: int, total: int, _loss: float) -> None:
+        if report is not None:
+            report((step, total))
+
+    if detailed:
+        from .transfer.finetune import TransferFinetuneConfig, finetune_transfer_from_sheet
+
+        return finetune_transfer_from_sheet(
+            sheet, base, folder, progress=progress, device=device,
+            config=TransferFinetuneConfig(steps=steps, threads=threads))
+    from .amee.finetune import FinetuneConfig, finetune_from_sheet
+
+    return finetune_from_sheet(sheet, base, folder, progress=progress, device=device,
+                               config=FinetuneConfig(steps=steps, threads=threads))
