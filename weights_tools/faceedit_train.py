@@ -309,8 +309,11 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
             p.add_argument(f"--{f.name.replace('_', '-')}", type=type(value), default=value)
     p.add_argument("--resolution", type=int, default=defaults.model.resolution)
     p.add_argument("--coarse-flow", action="store_true")
+    p.add_argument("--no-colour", action="store_true")
+    p.add_argument("--no-paint", action="store_true")
     a = vars(p.parse_args(argv))
-    model = FieldConfig(resolution=a.pop("resolution"), coarse_flow=a.pop("coarse_flow"))
+    model = FieldConfig(resolution=a.pop("resolution"), coarse_flow=a.pop("coarse_flow"),
+                        colour=not a.pop("no_colour"), paint=not a.pop("no_paint"))
     a["families"] = tuple(a["families"])
     return TrainConfig(**a, model=model)
 
