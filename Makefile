@@ -5,7 +5,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.moodrig-installed
 
-.PHONY: venv demo test addon lint typecheck clean system-deps bench
+.PHONY: venv demo test test-fast addon lint typecheck clean system-deps bench
 
 venv: $(STAMP)
 
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@test -x $(VPY) || $(PY) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q torch==2.13.0
-	$(VPY) -m pip install -q -e '.[dev,train]'
+	$(VPY) -m pip install -q -e '.[dev,train,ray]'
 	@touch $(STAMP)
 
 # Debian's blender (3.4, GUI tests) and xvfb/xdotool: installed when missing, and said so.
@@ -39,11 +39,21 @@ lint: venv
 typecheck: venv
 	$(VPY) -m mypy core
 
+# Test tiers (tests/README.md): tests/conftest.py marks each test blender, gui, parity, shared,
+# reliability or slow from what it uses. `make test` runs them all (CI); TIER narrows it to a
+# pytest -m expression, e.g. `make test TIER=blender`. `make test-fast` runs the pure-core unit
+# tests: no bpy, no Debian packages, no parity venv, nothing listed slow.
+TIER ?=
+FAST_TIER := not blender and not gui and not parity and not reliability and not slow
+
 test: venv system-deps parity-venv
 	$(VPY) -m ruff check .
 	$(VPY) -m mypy core
 	$(VPY) build_addon.py
-	$(VPY) -m pytest -q tests
+	$(VPY) -m pytest -q $(if $(TIER),-m "$(TIER)") tests
+
+test-fast: venv
+	$(VPY) -m pytest -q -m "$(FAST_TIER)" tests
 
 demo: venv
 	$(VPY) examples/demo.py --out out

@@ -19,23 +19,29 @@ from typing import Any
 import bpy
 
 from . import bake as scene_bake
+from . import behavior_keys, bone_maps, shape_keys
+from .core.bonemap import UNMAPPED, BoneMapReport, check_bake_coverage
 from .core.editor import Editor
 from .core.errors import InputError
+from .core.outputs import check_folder
 from .core.pipeline import BakeOutput, Progress, drive, run_bake
 from .core.request import BakeRequest
-from .core.rig import BONE_MAP_PRESETS
+from .core.shapekeys import shape_key_sync
 from .core.track import ExpressionTrack, resample_track
+from .face_region import stored_setup
 
 __all__ = ["BakeRequest", "BakeResult", "bake", "bake_steps", "resolve_bone_map"]
 
 
 @dataclass
 class BakeResult:
-    """What a bake wrote, and how well the two tracks agree."""
+    """What a bake wrote, and how well the tracks agree."""
 
     action: Any
     material: Any
+    """moodrig's copy of the face material; None without the texture output."""
     image: Any
+    """The expression image sequence; None without the texture output."""
     folder: Path
     n_frames: int
     frame_start: int
@@ -45,6 +51,47 @@ class BakeResult:
     sync: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
     missing_bones: list[str] = field(default_factory=list)
+    """The roles no bone plays (skipped; also in ``warnings``)."""
+    face_outputs: tuple[str, ...] = ("texture",)
+    """What the face got: ``texture`` and/or ``shapekeys`` (``BakeRequest.face_output``)."""
+    shape_key_action: Any = None
+    """moodrig's action on the face mesh's shape keys; None without the shape-key output."""
+    shape_key_convention: str | None = None
+    """Where the mapping came from: a convention name, or that of a stored or loaded map."""
+    keyed_shape_keys: list[str] = field(default_factory=list)
+    missing_shape_keys: list[str] = field(default_factory=list)
+    """Keys of the mapping the face mesh does not have (not keyed)."""
+    bone_map: BoneMapReport | None = None
+    """How each role found its bone (``core.bonemap.BoneMapReport``: bone, status auto /
+    doubtful / manual / unmapped, reason; ``.lines()`` prints it)."""
+    bone_map_summary: str = ""
+    """One line: roles mapped, unmapped and doubtful."""
+    warnings: list[str] = field(default_factory=list)
+    """One line per unmapped (skipped) and doubtful role, naming it."""
+    rest_pose: str = ""
+    """The rig's rest pose as detected (``t-pose``, ``a-pose``, ``other``, ``unknown``)."""
+    behavior_keys: int = 0
+    """Keys written on the rig (sparse)."""
+    dense_keys: int = 0
+    """Keys a key on every frame of every keyed channel would take."""
+    max_key_deviation_deg: float = 0.0
+    """Largest rotation, in degrees, between the written keys as Blender evaluates them and
+    the dense motion, over every keyed bone and frame."""
+    actions: list[Any] = field(default_factory=list)
+    """Every behavior action written (one, or one per episode with NLA strips)."""
+    nla_track: Any = None
+    """moodrig's NLA track with one strip per episode; None without NLA strips."""
+
+    @property
+    def key_reduction(self) -> float:
+        """1 − written keys / dense keys."""
+        return 1.0 - self.behavior_keys / max(self.dense_keys, 1)
+
+    def keys_line(self) -> str:
+        """The key count and the largest deviation, for a summary."""
+        return (f"{self.behavior_keys} keys on the rig ({self.dense_keys} dense, "
+                f"-{100 * self.key_reduction:.1f} %), max deviation "
+                f"{self.max_key_deviation_deg:.3f}°")
 
 
 def _object(value: Any, kind: str) -> Any:
@@ -54,12 +101,10 @@ def _object(value: Any, kind: str) -> Any:
     return obj
 
 
-def resolve_bone_map(bone_map: str | Mapping[str, str]) -> dict[str, str]:
-    """A request's bone map (a preset name, validated by :class:`BakeRequest`, or a mapping)
-    → role → bone name."""
-    if isinstance(bone_map, str):
-        return dict(BONE_MAP_PRESETS[bone_map])
-    return dict(bone_map)
+def resolve_bone_map(armature: Any, bone_map: str | Path | Mapping[str, str]) -> BoneMapReport:
+    """The report of a request's bone map (``auto``, a preset, a ``.json`` file or a role →
+    bone mapping) against ``armature`` (an object or its name)."""
+    return bone_maps.resolve(_object(armature, "armature"), bone_map)
 
 
 def _blender_path(path: Path) -> Path:
@@ -85,6 +130,7 @@ def bake_steps(
     *,
     track: ExpressionTrack | None = None,
     editor: Editor | None = None,
+    blend_path: str | Path | None = None,
 ) -> Generator[Progress, None, BakeResult]:
     """The bake as steps (for a modal operator); see :func:`bake`."""
     from .core.face.source import track_from_source
@@ -95,13 +141,16 @@ def bake_steps(
     if arm_obj.type != "ARMATURE":
         raise InputError(None, f"'{arm_obj.name}' is not an armature")
     request = request.with_paths(_blender_path)
-    mapping = resolve_bone_map(request.bone_map)
-    missing = scene_bake.check_bone_map(arm_obj, mapping)
-    if len(missing) == len(mapping):
-        raise InputError(None, f"none of the mapped bones exist on '{arm_obj.name}'; "
-                               "pick the right bone map preset")
+    # The map is settled (and a bake mapping too little refused) before anything is made.
+    report = bone_maps.resolve(arm_obj, request.bone_map)
+    check_bake_coverage(report.bone_map)
+    map_line, warnings = bone_maps.summary(report)
+    warnings += bone_maps.limb_hints(arm_obj, report.bone_map)
     fps = scene.render.fps / scene.render.fps_base
     start = scene.frame_start if request.frame_start is None else request.frame_start
+    folder = request.texture_folder or scene_bake.output_folder(
+        face_obj.name, str(blend_path or bpy.data.filepath), Path(tempfile.gettempdir()))
+    check_folder(folder)  # before the analysis and the first texture: one line if unwritable
     t0 = time.perf_counter()
     if track is None:
         if request.source is None:
@@ -113,27 +162,48 @@ def bake_steps(
     elif abs(track.fps - fps) > 1e-6:
         track = resample_track(track, fps)
     analysis_s = time.perf_counter() - t0
-    base = scene_bake.base_texture(face_obj)
-    folder = request.texture_folder or scene_bake.output_folder(
-        face_obj.name, bpy.data.filepath, Path(tempfile.gettempdir()))
-    output: BakeOutput = yield from run_bake(track, base, request, folder.resolve(), editor)
-    targets = scene_bake.SceneTargets(face_obj, arm_obj, mapping, None, "moodrig_face_texture")
+    face = shape_keys.plan(face_obj, request)
+    base = scene_bake.base_texture(face_obj) if face.texture else None
+    rows = face.mapping.rows if face.mapping is not None else None
+    output: BakeOutput = yield from run_bake(track, base, request, folder.resolve(), editor, rows,
+                                             stored_setup(face_obj))
+    yield Progress("behavior keys", 1.0)
+    t1 = time.perf_counter()
+    keys = behavior_keys.prepare(
+        arm_obj, output.curves, report.bone_map, start, rest_pose=request.rest_pose,
+        tolerance_deg=request.key_tolerance,
+        timeline=output.behavior.timeline if request.nla_strips else None)
+    keys_s = time.perf_counter() - t1
+    targets = scene_bake.SceneTargets(face_obj, arm_obj, keys, request.nla_strips)
     sync: dict[str, Any] = {}
+    deviation = [0.0]
 
-    def record_sync(action: Any) -> None:
-        sync.update(_sync_from_keyframes(arm_obj, action, mapping, output))
-        action[scene_bake.SYNC_PROP] = _json(sync)
+    def record_sync(written: behavior_keys.Written) -> None:
+        curves, deviation[0] = behavior_keys.read_back(arm_obj, written.actions, keys)
+        sync.update(_sync_from_keyframes(curves, output))
+        if output.shape_keys is not None:
+            read = shape_keys.read_back(face_obj, list(output.shape_keys))
+            sync.update(shape_key_sync(output.shape_keys, read, output.track.fps))
+        for action in written.actions:
+            action[scene_bake.SYNC_PROP] = _json(sync)
 
-    action, material, image = scene_bake.apply(scene, targets, output.curves, output.frames, start,
-                                               record_sync)
+    frame_range = (start, start + len(output.track) - 1) if request.set_frame_range else None
+    written, material, image = scene_bake.apply(scene, targets, output.frames, start,
+                                                record_sync, output.shape_keys, frame_range)
     scene[scene_bake.SYNC_PROP] = _json(sync)
-    if request.set_frame_range:
-        scene.frame_start = start
-        scene.frame_end = start + len(output.track) - 1
-    timings = {"analysis_s": analysis_s, **output.timings, "wall_s": time.perf_counter() - t0}
-    return BakeResult(action, material, image, folder, len(output.track), start,
-                      output.cache.distinct, output.cache.generated, output.cache.bytes_on_disk,
-                      sync, timings, missing)
+    timings = {"analysis_s": analysis_s, **output.timings, "keys_s": keys_s,
+               "wall_s": time.perf_counter() - t0}
+    resolved = face.mapping
+    return BakeResult(
+        written.action, material, image, folder, len(output.track), start,
+        output.cache.distinct, output.cache.generated, output.cache.bytes_on_disk,
+        sync, timings, list(report.roles(UNMAPPED)), face.outputs,
+        shape_keys.baked_action(face_obj), resolved.convention if resolved else None,
+        list(resolved.keys()) if resolved else [], list(resolved.missing) if resolved else [],
+        bone_map=report, bone_map_summary=map_line, warnings=warnings,
+        rest_pose=keys.plan.rest_pose.kind, behavior_keys=keys.key_count,
+        dense_keys=keys.dense_count, max_key_deviation_deg=math.degrees(deviation[0]),
+        actions=written.actions, nla_track=written.track)
 
 
 def _json(value: Any) -> str:
@@ -142,11 +212,11 @@ def _json(value: Any) -> str:
     return json.dumps(value)
 
 
-def _sync_from_keyframes(armature: Any, action: Any, mapping: Mapping[str, str], output: BakeOutput) -> dict[str, Any]:
-    """Sync figures computed from the keyframes as written (read back), not from the sampler."""
+def _sync_from_keyframes(curves: Mapping[str, Any], output: BakeOutput) -> dict[str, Any]:
+    """Sync figures computed from the keyframes as written (``curves``: read back from them
+    through the rig), not from the sampler."""
     from .core.bpfa import sync_metrics
 
-    curves = scene_bake.read_back_curves(armature, action, mapping, len(output.track))
     report = sync_metrics(output.track, curves, output.bpfa, output.behavior.events)
     out: dict[str, Any] = _clean(asdict(report))
     return out
@@ -162,18 +232,28 @@ def bake(
     editor: Editor | None = None,
     progress: Callable[[Progress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    blend_path: str | Path | None = None,
 ) -> BakeResult:
     """Generate both tracks for one character, synchronized, and write them into ``scene``.
 
     ``scene``: the scene to write into (None: the current one). ``face``: the face mesh (object
-    or name) whose material has the face texture; ``armature``: the rig. ``request``: every
+    or name) whose material has the face texture (only its face region is edited: the
+    request's, else the one stored on the object, with the object's confirmed feature points)
+    and/or whose shape keys are keyed (``request.face_output``); ``armature``: the rig.
+    ``request``: every
     option of the bake (:class:`BakeRequest`: source, seed, bone map, appearance mode, …);
     its ``//``-relative paths are read against the open .blend. ``track``: an analysed
     :class:`ExpressionTrack` to bake instead of ``request.source``. ``editor``: an appearance
     model to use instead of loading the requested weights (``core.editor.Editor``).
     ``progress`` receives each :class:`Progress` step; ``cancelled()`` is asked after each step
-    (True raises InterruptedError, the scene unchanged). Same inputs and seed → identical
-    keyframes and texture bytes.
+    (True raises InterruptedError, the scene unchanged). ``blend_path``: the .blend the result
+    will be saved as, whose folder holds the default texture folder (None: the open file).
+    Same inputs and seed → identical keyframes and texture bytes.
+
+    The bone map is resolved first (``request.bone_map``; unmapped roles are skipped and named
+    in ``BakeResult.warnings``); a map with fewer than the head plus one other role raises
+    :class:`~moodrig.core.bonemap.BoneMapError` before anything is generated.
     """
-    steps = bake_steps(scene, face, armature, request, track=track, editor=editor)
+    steps = bake_steps(scene, face, armature, request, track=track, editor=editor,
+                       blend_path=blend_path)
     return drive(steps, progress, cancelled)

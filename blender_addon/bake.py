@@ -1,17 +1,21 @@
 """Reading bake inputs out of the scene and writing both tracks back into it.
 
-Nothing the user made is modified: the behavior goes into a new, tagged action; the expression
+Nothing the user made is modified: the behavior goes into new, tagged actions
+(``behavior_keys.py``: each bone keyed in its own rotation mode; the user's action, the keyed
+bones' values and the frame range come back on "Remove bake", ``rig_state.py``); the expression
 textures go into a tagged image sequence and a tagged *copy* of the face material, which takes
-the face's material slot (the original material is kept, and is put back by "Remove bake").
-Re-running replaces only these moodrig datablocks. All computing happens before the first
-write, and a failure while writing removes what was created, so the scene is never left
-half-baked.
+the face's material slot (the original material keeps a fake user meanwhile, so saving never
+drops it, and is put back by "Remove bake"); shape keys are keyed in a new, tagged action on the
+face mesh's shape keys (``shape_keys.py``: the user's own shape-key action and values come back
+on "Remove bake"). Re-running replaces only these moodrig datablocks. All computing happens
+before the first write, and a failure while writing removes what was created, so the scene is
+never left half-baked.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,30 +23,33 @@ from typing import Any
 import bpy
 import numpy as np
 
-from . import anim_compat
+from . import anim_compat, behavior_keys, rig_state, shape_keys
+from .behavior_keys import PreparedKeys, Written
 from .core.appearance import sequence_name
 from .core.errors import InputError
-from .core.paths import contained_path
-from .core.rig import BONE_ROLES
+from .core.faceedit.region import MAX_SIDE
+from .core.outputs import default_texture_folder
 from .tags import is_moodrig, role_of, tag
 
 ORIGINAL_MATERIAL = "moodrig_original_material"
+ORIGINAL_FAKE_USER = "moodrig_original_fake_user"
+"""On moodrig's material copy: the original material's fake-user flag before the bake (the
+original keeps a fake user while the copy shows in its slot)."""
 TARGET = "moodrig_target"
 SYNC_PROP = "moodrig_sync"
 REPLACED_ACTION = "moodrig_replaced_action"
-"""On moodrig's action: the name of the user's action it replaced on the rig (kept with a fake
-user so saving never drops it; *Remove Bake* assigns it again)."""
+"""On actions of earlier moodrig versions: the user's action they replaced (now part of
+``rig_state.ORIGIN``); still read by *Remove Bake*."""
 
 
 @dataclass
 class SceneTargets:
     face: Any
     armature: Any
-    bone_map: dict[str, str]
-    """Bone role → bone name on ``armature`` (roles without a bone are not keyed)."""
-    material: Any
-    """The material whose image texture shows the face (the user's, or moodrig's copy of it)."""
-    texture_node_name: str
+    keys: PreparedKeys
+    """The behavior keys to write (``behavior_keys.prepare``)."""
+    nla: bool = False
+    """One action and NLA strip per behavior episode."""
 
 
 def find_face_texture(face: Any) -> tuple[Any, Any]:
@@ -65,21 +72,28 @@ def find_face_texture(face: Any) -> tuple[Any, Any]:
     raise InputError(None, f"material '{mat.name}' of '{face.name}' has no Image Texture node with an image")
 
 
-def base_texture(face: Any) -> np.ndarray:
-    """The face texture the expressions are painted onto: the user's original image, top-down RGBA."""
+def base_image(face: Any) -> Any:
+    """The user's face texture image (behind moodrig's baked material copy, if any)."""
     mat, node = find_face_texture(face)
-    original = mat.get(ORIGINAL_MATERIAL)
-    if is_moodrig(mat) and original and bpy.data.materials.get(original) is not None:
-        mat = bpy.data.materials[original]
+    if role_of(mat) == "face_material":
+        mat = original_material(mat)
         node = find_face_texture_in(mat)
     image = node.image
     if image.source == "SEQUENCE":
         raise InputError(image.filepath, "the face texture is an image sequence; pick the base texture")
+    return image
+
+
+def base_texture(face: Any) -> np.ndarray:
+    """The face texture the expressions are painted onto: the user's original image, top-down
+    RGBA, any size and aspect (up to 8192 pixels a side)."""
+    image = base_image(face)
     w, h = image.size
     if w == 0 or h == 0:
         raise InputError(image.filepath or image.name, "the face texture has no pixels (missing file?)")
-    if w != h:
-        raise InputError(image.filepath or image.name, f"the face texture must be square, it is {w}×{h}")
+    if w > MAX_SIDE or h > MAX_SIDE:
+        raise InputError(image.filepath or image.name,
+                         f"the face texture is {w}×{h}; moodrig edits textures up to {MAX_SIDE}×{MAX_SIDE}")
     px = np.empty(w * h * image.channels, dtype=np.float32)
     image.pixels.foreach_get(px)
     px = px.reshape(h, w, image.channels)[::-1]
@@ -95,18 +109,11 @@ def find_face_texture_in(mat: Any) -> Any:
     return next(n for n in mat.node_tree.nodes if n.type == "TEX_IMAGE" and n.image is not None)
 
 
-def check_bone_map(armature: Any, bone_map: Mapping[str, str]) -> list[str]:
-    """Roles whose bone is missing from the armature (the 'check mapping' list)."""
-    if armature is None or armature.type != "ARMATURE":
-        return list(BONE_ROLES)
-    names = set(armature.pose.bones.keys())
-    return [role for role in BONE_ROLES if bone_map.get(role) not in names]
-
-
 def output_folder(face_name: str, blend_path: str, fallback: Path) -> Path:
-    """``//moodrig/<object>/`` beside the .blend; the object name cannot escape that folder."""
-    root = Path(bpy.path.abspath("//")) if blend_path else fallback
-    return contained_path(root, "moodrig", face_name)
+    """``//moodrig-textures/<blend stem>/<object>/`` beside the .blend (``core/outputs.py``);
+    the object name cannot escape that folder."""
+    blend = Path(bpy.path.abspath(blend_path)) if blend_path else None
+    return default_texture_folder(blend, face_name, fallback)
 
 
 # ----------------------------------------------------------------------------- writing
@@ -143,37 +150,54 @@ def _drop_face_material(mat: Any) -> None:
     _drop_if_unused(image, bpy.data.images)
 
 
+def _origin_of(action: Any) -> rig_state.Origin:
+    text = action.get(rig_state.ORIGIN)
+    if text:
+        return rig_state.Origin.loads(text)
+    return rig_state.Origin(action=str(action.get(REPLACED_ACTION, "")), fake_user=True)
+
+
 def remove_previous(armature: Any, face: Any) -> None:
-    """Undo a bake: the user's own action and material come back; moodrig's datablocks go."""
-    if armature.animation_data and armature.animation_data.action is not None:
-        action = armature.animation_data.action
-        if role_of(action) == "behavior_action":
-            armature.animation_data.action = bpy.data.actions.get(action.get(REPLACED_ACTION, ""))
+    """Undo a bake: the user's own action (slot, fake-user flag), the keyed bones' values, the
+    frame range, material and shape keys come back; moodrig's datablocks go."""
+    actions = behavior_keys.baked_actions(armature)
+    if actions:
+        anim = armature.animation_data
+        for track in behavior_keys.moodrig_tracks(armature):
+            anim.nla_tracks.remove(track)
+        if anim.action is not None and role_of(anim.action) == behavior_keys.ACTION_ROLE:
+            anim.action = None
+        rig_state.give_back(armature, _origin_of(actions[0]))
+        for action in actions:
             _drop_if_unused(action, bpy.data.actions)
+    for mat in release_face_material(face):
+        _drop_face_material(mat)
+    shape_keys.remove(face)
+
+
+def release_face_material(face: Any) -> list[Any]:
+    """Put the user's material back (with its fake-user flag) in every slot that shows
+    moodrig's copy; returns the copies (dropped by the caller once nothing uses them)."""
+    released = []
     for slot in face.material_slots:
         mat = slot.material
         if mat is not None and role_of(mat) == "face_material" and mat.get(TARGET) == face.name:
-            slot.material = bpy.data.materials.get(mat.get(ORIGINAL_MATERIAL, ""))
-            _drop_face_material(mat)
-
-
-def write_behavior(armature: Any, curves: Mapping[str, np.ndarray], bone_map: Mapping[str, str], frame_start: int) -> Any:
-    by_bone = {bone_map[role]: curves[role] for role in BONE_ROLES if bone_map.get(role) in armature.pose.bones}
-    for bone in by_bone:
-        armature.pose.bones[bone].rotation_mode = "XYZ"
-    action, container = anim_compat.new_action(armature, owned_name(armature.name, "behavior"), "behavior_action")
-    action[TARGET] = armature.name
-    # Continuous rotations: unwrap so no channel jumps by 2π between frames.
-    anim_compat.write_rotation_curves(container, {b: np.unwrap(c, axis=0) for b, c in by_bone.items()}, frame_start)
-    return action
+            original = bpy.data.materials.get(mat.get(ORIGINAL_MATERIAL, ""))
+            slot.material = original
+            if original is not None and ORIGINAL_FAKE_USER in mat:
+                original.use_fake_user = bool(mat[ORIGINAL_FAKE_USER])
+            released.append(mat)
+    return released
 
 
 def write_appearance(face: Any, frames: list[Path], frame_start: int) -> tuple[Any, Any]:
     """Tagged image sequence + tagged copy of the face material showing it, in the face's slot."""
     mat, node = find_face_texture(face)
     slot_index = next(i for i, s in enumerate(face.material_slots) if s.material == mat)
+    shown = mat
     mat = original_material(mat)
     node = find_face_texture_in(mat)
+    fake = shown.get(ORIGINAL_FAKE_USER, mat.use_fake_user)
     first = frames[0]
     image = tag(bpy.data.images.load(str(first), check_existing=False), "expression_sequence")
     image.name = owned_name(face.name, "expressions")
@@ -185,9 +209,12 @@ def write_appearance(face: Any, frames: list[Path], frame_start: int) -> tuple[A
             image.filepath = str(first)
     image.colorspace_settings.name = node.image.colorspace_settings.name if node.image else "sRGB"
     copy = tag(mat.copy(), "face_material")
+    copy.use_fake_user = False
     copy.name = owned_name(face.name, "face")
     copy[TARGET] = face.name
     copy[ORIGINAL_MATERIAL] = mat.name
+    copy[ORIGINAL_FAKE_USER] = bool(fake)
+    mat.use_fake_user = True  # the user's material must survive saving while unassigned
     tex = find_face_texture_in(copy)
     tex.name = "moodrig_face_texture"
     tex.image = image
@@ -200,42 +227,103 @@ def write_appearance(face: Any, frames: list[Path], frame_start: int) -> tuple[A
     return copy, image
 
 
-def apply(scene: Any, targets: SceneTargets, curves: Mapping[str, np.ndarray], frames: list[Path],
-          frame_start: int, after_write: Callable[[Any], None] | None = None) -> tuple[Any, Any, Any]:
+@dataclass
+class _RigBefore:
+    """The armature's animation state before a bake wrote anything: what a failure restores."""
+
+    armature: Any
+    had_animation_data: bool
+    action: Any
+    slot: str
+    tracks: set[int]
+    fake_users: dict[str, bool]
+
+    @classmethod
+    def capture(cls, armature: Any) -> _RigBefore:
+        anim = armature.animation_data
+        return cls(armature, anim is not None, anim.action if anim is not None else None,
+                   anim_compat.slot_identifier(anim),
+                   {t.as_pointer() for t in anim.nla_tracks} if anim is not None else set(),
+                   {a.name: a.use_fake_user for a in bpy.data.actions})
+
+    def restore(self) -> None:
+        anim = self.armature.animation_data
+        if anim is not None:
+            for track in [t for t in anim.nla_tracks if t.as_pointer() not in self.tracks]:
+                anim.nla_tracks.remove(track)
+        anim_compat.assign(self.armature, self.action, self.slot)
+        for action in bpy.data.actions:
+            if action.name in self.fake_users:
+                action.use_fake_user = self.fake_users[action.name]
+        if not self.had_animation_data and self.armature.animation_data is not None:
+            self.armature.animation_data_clear()
+
+
+def _origin(scene: Any, armature: Any, previous: list[Any], keys: PreparedKeys,
+            frame_range: tuple[int, int] | None) -> rig_state.Origin:
+    bones = list(keys.plan.bone_map.values())
+    if previous:
+        origin = rig_state.carried(_origin_of(previous[0]), armature, bones)
+    else:
+        origin = rig_state.capture(armature, scene, bones)
+    if frame_range is not None:
+        origin.frame_range_set = list(frame_range)
+    return origin
+
+
+def apply(scene: Any, targets: SceneTargets, frames: list[Path], frame_start: int,
+          after_write: Callable[[Written], None] | None = None,
+          key_curves: dict[str, np.ndarray] | None = None,
+          frame_range: tuple[int, int] | None = None) -> tuple[Written, Any, Any]:
     """Write both tracks as one transaction.
 
-    New datablocks are created and assigned first; ``after_write(action)`` (e.g. the sync
+    New datablocks are created and assigned first; ``after_write(written)`` (e.g. the sync
     figures read back from the keys) runs inside the transaction. Only when everything has
     succeeded are the previous bake's datablocks dropped; on any failure the new ones are
-    removed and the previous assignments (an earlier bake included) come back untouched.
+    removed and the previous assignments (an earlier bake included), fake-user flags and the
+    frame range come back untouched. ``frames`` empty: no textures (an earlier bake's material
+    copy gives way to the user's material); ``key_curves``: shape-key name → values for the
+    face mesh (None: an earlier bake's shape-key action gives way to the user's);
+    ``frame_range``: (start, end) to set the scene to (None leaves it). Material and image are
+    None without textures.
     """
     face, armature = targets.face, targets.armature
+    keys_before = shape_keys.capture(face)
+    rig_before = _RigBefore.capture(armature)
     collections = (bpy.data.actions, bpy.data.materials, bpy.data.images)
     existing = [set(c.keys()) for c in collections]
-    rotation_modes = {b.name: b.rotation_mode for b in armature.pose.bones}
+    material_fakes = {m.name: m.use_fake_user for m in bpy.data.materials}
     previous_slots = [s.material for s in face.material_slots]
-    previous_action = armature.animation_data.action if armature.animation_data else None
-    previous_fake = previous_action.use_fake_user if previous_action is not None else False
+    previous_actions = behavior_keys.baked_actions(armature)
+    previous_tracks = behavior_keys.moodrig_tracks(armature)
+    previous_range = (scene.frame_start, scene.frame_end)
     try:
-        action = write_behavior(armature, curves, targets.bone_map, frame_start)
-        if previous_action is not None:
-            if role_of(previous_action) == "behavior_action":
-                action[REPLACED_ACTION] = previous_action.get(REPLACED_ACTION, "")
-            else:
-                action[REPLACED_ACTION] = previous_action.name
-                previous_action.use_fake_user = True  # the user's action must survive saving
-        material, image = write_appearance(face, frames, frame_start)
+        origin = _origin(scene, armature, previous_actions, targets.keys, frame_range)
+        written = behavior_keys.write(armature, targets.keys, owned_name(armature.name, "behavior"),
+                                      origin.dumps(), targets.nla)
+        rig_state.take(armature, origin)
+        material = image = None
+        if frames:
+            material, image = write_appearance(face, frames, frame_start)
+        else:
+            release_face_material(face)
+        if key_curves is not None:
+            shape_keys.write(face, key_curves, frame_start, owned_name(face.name, "shape_keys"))
+        else:
+            shape_keys.release(face)
+        if frame_range is not None:
+            rig_state.set_frame_range(scene, frame_range)
         if after_write is not None:
-            after_write(action)
+            after_write(written)
     except BaseException:
+        shape_keys.rollback(keys_before)
         for slot, mat in zip(face.material_slots, previous_slots, strict=False):
             slot.material = mat
-        if armature.animation_data is not None:
-            armature.animation_data.action = previous_action
-        if previous_action is not None:
-            previous_action.use_fake_user = previous_fake
-        for bone, mode in rotation_modes.items():
-            armature.pose.bones[bone].rotation_mode = mode
+        for mat in bpy.data.materials:
+            if mat.name in material_fakes:
+                mat.use_fake_user = material_fakes[mat.name]
+        rig_before.restore()
+        rig_state.set_frame_range(scene, previous_range)
         # Remove whatever this call created, including a half-written action.
         for collection, names in zip(collections, existing, strict=True):
             for block in [b for b in collection if b.name not in names and is_moodrig(b)]:
@@ -245,24 +333,26 @@ def apply(scene: Any, targets: SceneTargets, curves: Mapping[str, np.ndarray], f
     # Commit: the previous bake's datablocks are no longer used; take their names over.
     for old in previous_slots:
         _drop_face_material(old)
-    if previous_action is not None and role_of(previous_action) == "behavior_action":
-        _drop_if_unused(previous_action, bpy.data.actions)
-    action.name = owned_name(armature.name, "behavior")
-    material.name = owned_name(face.name, "face")
-    image.name = owned_name(face.name, "expressions")
-    return action, material, image
-
-
-def read_back_curves(armature: Any, action: Any, bone_map: Mapping[str, str], n_frames: int) -> dict[str, np.ndarray]:
-    """The keyframes as written, per bone role (roles without a bone: zeros)."""
-    container = anim_compat.curve_container(armature, action)
-    bones = [bone_map[r] for r in BONE_ROLES if bone_map.get(r) in armature.pose.bones]
-    by_bone = anim_compat.read_rotation_curves(container, bones)
-    out = {}
-    for role in BONE_ROLES:
-        bone = bone_map.get(role)
-        out[role] = by_bone[bone] if bone in by_bone else np.zeros((n_frames, 3), np.float32)
-    return out
+    for track in previous_tracks:
+        armature.animation_data.nla_tracks.remove(track)
+    for old_action in previous_actions:
+        _drop_if_unused(old_action, bpy.data.actions)
+    shape_keys.commit(keys_before)
+    base = owned_name(armature.name, "behavior")
+    if written.track is None:
+        written.action.name = base
+    else:
+        written.track.name = behavior_keys.TRACK
+        for action, name in zip(written.actions, behavior_keys.episode_names(
+                base, targets.keys), strict=True):
+            action.name = name
+    if material is not None:
+        material.name = owned_name(face.name, "face")
+        image.name = owned_name(face.name, "expressions")
+    key_action = shape_keys.baked_action(face)
+    if key_action is not None:
+        key_action.name = owned_name(face.name, "shape_keys")
+    return written, material, image
 
 
 def sequence_frames(folder: Path, n: int) -> list[Path]:

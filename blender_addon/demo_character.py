@@ -1,4 +1,9 @@
-"""Builds the demo character in a scene from ``core.demo_body`` geometry and the painted face.
+"""Builds the demo character in a scene from ``core.demo_body`` / ``core.demo_head`` data.
+
+The body is one mesh of flat-coloured parts; the head is one mesh with one material whose
+texture atlas holds the painter's face in a sub-rectangle (``core/demo_head.py``). The head is
+the face object the bake edits: its face region and feature points (known from the painter's
+geometry, so confirmed) are stored on it.
 
 Everything created is new and tagged as moodrig's; nothing that exists is modified, so adding
 a second demo character next to the first is safe.
@@ -12,10 +17,10 @@ from typing import Any
 import bpy
 import numpy as np
 
-from .core import demo_body
-from .core.expression import N_EXPRESSION
-from .core.painter import DEFAULT_STYLE, FaceStyle, paint_face
+from .core import demo_body, demo_head
+from .core.painter import DEFAULT_STYLE, FaceStyle
 from .core.rig import ROLE_PARENT
+from .face_region import store_points
 from .tags import tag
 
 FACE_TEXTURE_NODE = "moodrig_face_texture"
@@ -61,10 +66,10 @@ def _srgb_to_linear(c: tuple[float, float, float]) -> tuple[float, float, float]
     return (one(c[0]), one(c[1]), one(c[2]))
 
 
-def face_image(name: str, style: FaceStyle, size: int) -> Any:
-    """A packed image holding the painter's neutral face (rows flipped: Blender stores bottom-up)."""
-    pixels = paint_face(style, np.zeros(N_EXPRESSION, dtype=np.float32), size)
-    image = bpy.data.images.new(name, width=size, height=size, alpha=True)
+def atlas_image(name: str, pixels: np.ndarray) -> Any:
+    """A packed image of a top-down RGBA atlas (rows flipped: Blender stores bottom-up)."""
+    h, w = pixels.shape[:2]
+    image = bpy.data.images.new(name, width=w, height=h, alpha=True)
     image.pixels.foreach_set(np.ascontiguousarray(pixels[::-1]).ravel())
     image.pack()
     return tag(image, "demo_face_texture")
@@ -119,9 +124,10 @@ def _armature(name: str, collection: Any) -> Any:
     return arm_obj
 
 
-def build(scene: Any, texture_size: int = 512, location: tuple[float, float, float] = (0.0, 0.0, 0.0),
+def build(scene: Any, texture_size: int = 1024, location: tuple[float, float, float] = (0.0, 0.0, 0.0),
           style: FaceStyle = DEFAULT_STYLE) -> DemoCharacter:
-    """Create the demo character in a new collection linked to ``scene``."""
+    """Create the demo character in a new collection linked to ``scene``; ``texture_size`` is
+    the side of the head's texture atlas (the face takes half of it)."""
     collection = tag(bpy.data.collections.new("moodrig Demo Character"), "demo_collection")
     scene.collection.children.link(collection)
     # Make the new collection's layer collection the active one only for object linking.
@@ -141,7 +147,7 @@ def build(scene: Any, texture_size: int = 512, location: tuple[float, float, flo
         offset += len(part.verts)
     body_mesh = _mesh("moodrig_DemoBody", np.concatenate(body_verts), body_faces)
     colors = {"skin": style.skin, "shirt": (0.20, 0.33, 0.55), "trousers": (0.16, 0.16, 0.20),
-              "hair": style.hair, "shoes": (0.32, 0.18, 0.10)}
+              "shoes": (0.32, 0.18, 0.10)}
     for slot in demo_body.MATERIALS:
         body_mesh.materials.append(_material(f"moodrig_Demo_{slot}", colors[slot]))
     body_mesh.polygons.foreach_set("material_index", face_material)
@@ -150,16 +156,20 @@ def build(scene: Any, texture_size: int = 512, location: tuple[float, float, flo
     for role, indices in groups.items():
         body.vertex_groups.new(name=role).add(indices, 1.0, "REPLACE")
 
-    patch = demo_body.face_patch()
-    face_mesh = _mesh("moodrig_DemoFace", patch.verts, patch.faces)
+    atlas = demo_head.head_atlas(texture_size)
+    head = demo_head.head_mesh(atlas, style)
+    face_mesh = _mesh("moodrig_DemoFace", head.verts, head.faces)
     uv_layer = face_mesh.uv_layers.new(name=FACE_UV)
-    uv_layer.data.foreach_set("uv", patch.uvs.ravel())
-    image = face_image("moodrig_DemoFace_neutral", style, texture_size)
+    uv_layer.data.foreach_set("uv", head.uvs.ravel())
+    image = atlas_image("moodrig_DemoFace_neutral", demo_head.paint_atlas(atlas, style))
     face_mat = _face_material("moodrig_DemoFace", image)
     face_mesh.materials.append(face_mat)
     face = tag(bpy.data.objects.new("moodrig_DemoFace", face_mesh), "demo_face")
     collection.objects.link(face)
-    face.vertex_groups.new(name="head").add(list(range(len(patch.verts))), 1.0, "REPLACE")
+    face.vertex_groups.new(name="head").add(list(range(len(head.verts))), 1.0, "REPLACE")
+    face.moodrig_face.region = atlas.region.as_tuple()
+    store_points(face, demo_head.face_points(atlas, style), (atlas.face.width, atlas.face.height),
+                 confirmed=True)
 
     for obj in (body, face):
         obj.parent = armature

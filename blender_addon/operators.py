@@ -15,6 +15,7 @@ import bpy
 
 from .core.errors import InputError, MoodrigError
 from .core.request import BakeRequest
+from .face_region import request_region
 from .tags import tag
 
 TRACK_TEXT = "moodrig_track"
@@ -110,15 +111,16 @@ def _preview_image(rgb: Any) -> Any:
 
 
 class MOODRIG_OT_add_demo_character(bpy.types.Operator):
-    """Add the stylised demo character: rigged body, face mesh with a painted face texture"""
+    """Add the stylised demo character: rigged body, and a head whose painted face is a region of its texture atlas"""
 
     bl_idname = "moodrig.add_demo_character"
     bl_label = "Add Demo Character"
     bl_options = {"REGISTER", "UNDO"}
 
     texture_size: bpy.props.IntProperty(  # type: ignore[valid-type]
-        name="Texture size", default=0, min=0, max=4096,
-        description="Face texture resolution in pixels (0: the scene's moodrig setting)",
+        name="Texture size", default=0, min=0, max=8192,
+        description="Side of the character's texture atlas in pixels; the face takes half of it "
+                    "(0: the scene's moodrig setting)",
     )
 
     def execute(self, context: bpy.types.Context) -> set[str]:
@@ -173,26 +175,6 @@ class MOODRIG_OT_analyze_source(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class MOODRIG_OT_check_mapping(bpy.types.Operator):
-    """List the bone roles whose bone is missing from the armature"""
-
-    bl_idname = "moodrig.check_mapping"
-    bl_label = "Check Mapping"
-
-    def execute(self, context: bpy.types.Context) -> set[str]:
-        from .api import resolve_bone_map
-        from .bake import check_bone_map
-
-        settings = context.scene.moodrig
-        missing = check_bone_map(settings.armature, resolve_bone_map(settings.bone_map))
-        settings.missing_bones = ", ".join(missing)
-        if missing:
-            self.report({"WARNING"}, f"Missing bones for: {settings.missing_bones}")
-        else:
-            self.report({"INFO"}, "Every bone role is mapped")
-        return {"FINISHED"}
-
-
 class MOODRIG_OT_behavior_diagram(bpy.types.Operator):
     """Write the behavior automaton as Mermaid and Graphviz DOT text blocks"""
 
@@ -234,16 +216,39 @@ def bake_request(context: bpy.types.Context) -> BakeRequest:
     if s.behavior_source == "FILE" and not s.behavior_file:
         raise InputError(None, "choose a behavior definition file, or the built-in humanoid "
                                "library")
+    face = s.face
+    points_file = face.moodrig_face.features_file if face is not None else ""
     return BakeRequest(
+        region=request_region(face), features=path(points_file),
         source=path(s.source_path), hold_frames=s.hold_frames, person_baseline=s.person_baseline,
-        bone_map=s.bone_map, frame_start=s.frame_start, set_frame_range=s.set_frame_range,
+        bone_map=_bone_map(s), rest_pose=s.rest_pose, key_tolerance=s.key_tolerance,
+        nla_strips=s.nla_strips, frame_start=s.frame_start, set_frame_range=s.set_frame_range,
         seed=s.seed, behaviors=path(s.behavior_file) if s.behavior_source == "FILE" else None,
         appearance_mode=s.appearance_mode, base_neutral=s.base_neutral, quant_step=s.quant_step,
         weights=path(s.weights_path), transfer_weights=path(s.transfer_weights_path),
         texture_folder=path(s.output_folder),
         device=addon.preferences.device if addon is not None else BakeRequest.device,
-        batch=s.batch,
+        batch=s.batch, face_output=s.face_output, shape_key_map=_shape_key_map(s),
     )
+
+
+def _bone_map(s: Any) -> Any:
+    """The armature's stored rows when it has any (what the Bone Map panel shows), else the
+    chosen way of finding them."""
+    from .bone_maps import stored_map
+
+    stored = stored_map(s.armature) if s.armature is not None else None
+    return stored if stored is not None else s.bone_map
+
+
+def _shape_key_map(s: Any) -> Any:
+    """The face's stored rows when it has any, else the chosen convention (None: detect)."""
+    from .shape_keys import stored_map
+
+    stored = stored_map(s.face) if s.face is not None else None
+    if stored is not None:
+        return stored
+    return None if s.shape_key_convention == "auto" else s.shape_key_convention
 
 
 class MOODRIG_OT_bake(bpy.types.Operator):
@@ -272,8 +277,19 @@ class MOODRIG_OT_bake(bpy.types.Operator):
     def _finish(self, context: bpy.types.Context, result: Any) -> None:
         settings = context.scene.moodrig
         settings.progress = 1.0
-        settings.status = (f"{result.n_frames} frames, {result.distinct_textures} textures "
-                           f"({result.generated_textures} new), onset F1 {result.sync.get('onset_f1', 0):.2f}")
+        face = []
+        if "texture" in result.face_outputs:
+            face.append(f"{result.distinct_textures} textures ({result.generated_textures} new)")
+        if "shapekeys" in result.face_outputs:
+            face.append(f"{len(result.keyed_shape_keys)} shape keys")
+            settings.face.moodrig_shape_keys.missing = ", ".join(result.missing_shape_keys)
+        f1 = result.sync.get("onset_f1")
+        judged = f"onset F1 {f1:.2f}" if f1 is not None else "sync not judged (too few events)"
+        settings.status = f"{result.n_frames} frames, {', '.join(face)}, {judged}"
+        settings.bake_report = "\n".join([result.bone_map_summary, *result.warnings,
+                                           result.keys_line()])
+        for warning in result.warnings:
+            self.report({"WARNING"}, f"moodrig: {warning}")
         self.report({"INFO"}, f"moodrig: baked {settings.status}")
 
     def execute(self, context: bpy.types.Context) -> set[str]:
@@ -341,7 +357,7 @@ class MOODRIG_OT_bake(bpy.types.Operator):
 
 
 class MOODRIG_OT_remove_bake(bpy.types.Operator):
-    """Remove moodrig's baked action, textures and material copy; the original material comes back"""
+    """Remove moodrig's baked actions, textures and material copy; the original material, and the face's own shape-key action and values, come back"""
 
     bl_idname = "moodrig.remove_bake"
     bl_label = "Remove Bake"
@@ -405,7 +421,6 @@ class MOODRIG_OT_finetune(bpy.types.Operator):
 _classes = (
     MOODRIG_OT_add_demo_character,
     MOODRIG_OT_analyze_source,
-    MOODRIG_OT_check_mapping,
     MOODRIG_OT_behavior_diagram,
     MOODRIG_OT_bake,
     MOODRIG_OT_remove_bake,

@@ -1,7 +1,9 @@
-"""Sidebar tab "moodrig" in the 3D viewport: Source → Character → Expressions → Behavior → Bake."""
+"""Sidebar tab "moodrig" in the 3D viewport: Source → Character (→ Face Region) → Face Outputs
+→ Expressions → Behavior → Bake; the Face Region panel also sits in the Image Editor's sidebar."""
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -85,11 +87,129 @@ class VIEW3D_PT_moodrig_character(_MoodrigPanel, bpy.types.Panel):
         s = context.scene.moodrig
         layout.prop(s, "face")
         layout.prop(s, "armature")
+
+
+class MOODRIG_UL_shape_keys(bpy.types.UIList):
+    """One mapping row: shape key (searched on the face mesh), expression entry, weight."""
+
+    def draw_item(self, context: bpy.types.Context, layout: Any, data: Any, item: Any,
+                  icon: int, active_data: Any, active_property: str, index: int = 0,
+                  flt_flag: int = 0) -> None:
+        key = context.scene.moodrig.face.data.shape_keys
         row = layout.row(align=True)
-        row.prop(s, "bone_map")
-        row.operator("moodrig.check_mapping", text="", icon="CHECKMARK")
-        if s.missing_bones:
-            layout.label(text=f"Missing: {s.missing_bones}", icon="ERROR")
+        split = row.split(factor=0.5, align=True)
+        if key is not None:
+            split.prop_search(item, "key", key, "key_blocks", text="", icon="SHAPEKEY_DATA")
+        else:
+            split.prop(item, "key", text="")
+        split = split.split(factor=0.6, align=True)
+        split.prop(item, "entry", text="")
+        split.prop(item, "weight", text="")
+
+
+@functools.lru_cache(maxsize=32)
+def _detected(names: tuple[str, ...]) -> str | None:
+    from .core.shapekeys import CONVENTIONS, detect
+
+    found = detect(names)
+    return None if found is None else f"{CONVENTIONS[found.convention].label} ({found.matched} keys)"
+
+
+class VIEW3D_PT_moodrig_face(_MoodrigPanel, bpy.types.Panel):
+    bl_label = "Face Outputs"
+    bl_idname = "VIEW3D_PT_moodrig_face"
+    bl_parent_id = "VIEW3D_PT_moodrig_main"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        s = context.scene.moodrig
+        layout.prop(s, "face_output")
+        row = layout.row(align=True)
+        row.prop(s, "shape_key_convention", text="")
+        row.operator("moodrig.fill_shape_keys", icon="FILE_REFRESH")
+        face = s.face
+        if face is None or face.type != "MESH" or face.data.shape_keys is None:
+            layout.label(text="The face mesh has no shape keys", icon="INFO")
+            return
+        from .shape_keys import key_names
+
+        settings = face.moodrig_shape_keys
+        detected = _detected(tuple(key_names(face)))
+        layout.label(text=f"Detected: {detected or 'no known convention'}", icon="SHAPEKEY_DATA")
+        row = layout.row()
+        row.template_list("MOODRIG_UL_shape_keys", "", settings, "rows", settings, "active",
+                          rows=5)
+        col = row.column(align=True)
+        col.operator("moodrig.shape_key_row_add", text="", icon="ADD")
+        col.operator("moodrig.shape_key_row_remove", text="", icon="REMOVE")
+        if not settings.rows:
+            layout.label(text="No rows: the convention's table is used (Fill to edit it)")
+        row = layout.row(align=True)
+        row.operator("moodrig.load_shape_key_map", icon="IMPORT")
+        row.operator("moodrig.save_shape_key_map", icon="EXPORT")
+        row.operator("moodrig.check_shape_keys", text="", icon="CHECKMARK")
+        if settings.missing:
+            layout.label(text=f"Not found: {settings.missing}", icon="ERROR")
+_REGION_LABELS = ("Left", "Bottom", "Right", "Top")
+
+
+def draw_face_region(layout: Any, context: bpy.types.Context) -> None:
+    """The face region and feature points of the sidebar's face mesh (3D view and Image Editor)."""
+    s = context.scene.moodrig
+    face = s.face
+    if face is None or face.type != "MESH":
+        layout.label(text="Choose the face mesh first", icon="INFO")
+        return
+    from .face_region import has_points
+
+    fr = face.moodrig_face
+    col = layout.column(align=True)
+    for i, label in enumerate(_REGION_LABELS):
+        col.prop(fr, "region", index=i, text=label)
+    row = layout.row(align=True)
+    row.operator("moodrig.region_from_selection", icon="RESTRICT_SELECT_OFF")
+    row.operator("moodrig.region_whole_texture", text="", icon="FULLSCREEN_ENTER")
+    row = layout.row(align=True)
+    row.prop_search(fr, "vertex_group", face, "vertex_groups", text="", icon="GROUP_VERTEX")
+    row.operator("moodrig.region_from_vertex_group")
+    box = layout.box()
+    if not has_points(face):
+        box.label(text="Points: found when baking", icon="INFO")
+    elif fr.points_confirmed:
+        box.label(text="Points: placed, confirmed", icon="CHECKMARK")
+    else:
+        box.label(text="Points: found, not confirmed", icon="QUESTION")
+    row = box.row(align=True)
+    row.operator("moodrig.find_feature_points", icon="VIEWZOOM")
+    row.operator("moodrig.edit_feature_points", icon="GREASEPENCIL")
+    if has_points(face):
+        box.prop(fr, "points_confirmed")
+    box.label(text="Points file (for the bake):")
+    box.prop(fr, "features_file", text="")
+    layout.prop(s, "show_face_region")
+
+
+class VIEW3D_PT_moodrig_face_region(_MoodrigPanel, bpy.types.Panel):
+    bl_label = "Face Region"
+    bl_idname = "VIEW3D_PT_moodrig_face_region"
+    bl_parent_id = "VIEW3D_PT_moodrig_character"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context: bpy.types.Context) -> None:
+        draw_face_region(self.layout, context)
+
+
+class IMAGE_PT_moodrig_face_region(bpy.types.Panel):
+    """The same in the Image Editor's sidebar, beside the texture it describes."""
+
+    bl_space_type = "IMAGE_EDITOR"
+    bl_region_type = "UI"
+    bl_category = "moodrig"
+    bl_label = "Face Region"
+    bl_idname = "IMAGE_PT_moodrig_face_region"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        draw_face_region(self.layout, context)
 
 
 class VIEW3D_PT_moodrig_expressions(_MoodrigPanel, bpy.types.Panel):
@@ -133,6 +253,9 @@ class VIEW3D_PT_moodrig_behavior(_MoodrigPanel, bpy.types.Panel):
         row = layout.row(align=True)
         row.prop(s, "seed")
         row.operator("moodrig.behavior_diagram", icon="NODETREE")
+        row = layout.row(align=True)
+        row.prop(s, "key_tolerance")
+        row.prop(s, "nla_strips")
 
 
 class VIEW3D_PT_moodrig_bake(_MoodrigPanel, bpy.types.Panel):
@@ -157,6 +280,9 @@ class VIEW3D_PT_moodrig_bake(_MoodrigPanel, bpy.types.Panel):
             box.label(text=f"Precision {_f(sync.get('precision'))}  recall {_f(sync.get('recall'))}")
             box.label(text=f"Allowed behavior: {_f(sync.get('allowed_fraction'))} of frames")
             box.label(text=f"Yaw → look lag: {sync.get('xcorr_lag')} f  (r = {_f(sync.get('xcorr_peak'))})")
+            if sync.get("shape_keys_keyed"):
+                box.label(text=f"Track → shape keys lag: {sync.get('shape_key_lag')} f  "
+                               f"(r = {_f(sync.get('shape_key_xcorr_peak'))})")
 
 
 def _f(value: Any) -> str:
@@ -178,8 +304,12 @@ _classes = (
     VIEW3D_PT_moodrig_main,
     VIEW3D_PT_moodrig_source,
     VIEW3D_PT_moodrig_character,
+    VIEW3D_PT_moodrig_face,
+    VIEW3D_PT_moodrig_face_region,
+    IMAGE_PT_moodrig_face_region,
     VIEW3D_PT_moodrig_expressions,
     VIEW3D_PT_moodrig_behavior,
     VIEW3D_PT_moodrig_bake,
 )
-register, unregister = bpy.utils.register_classes_factory(_classes)
+_lists = (MOODRIG_UL_shape_keys,)
+register, unregister = bpy.utils.register_classes_factory(_lists + _classes)

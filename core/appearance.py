@@ -2,11 +2,12 @@
 
 Expressions are quantised (default step 1/20 per parameter) and each distinct quantised vector
 is generated once and kept in a content-addressed cache (``cache/<key>.png``), keyed by the
-quantised vector, the model id, the base texture's hash and the resolution. Frame files of the
-image sequence are hard links to the cached textures (a copy where the filesystem cannot
-link), so held or repeated expressions cost neither generation time nor disk space, and a
-killed bake resumes from the textures already in the cache. Every file is written under a
-temporary name and renamed: a reader never sees a half-written texture.
+quantised vector, the model id (which names the face region and feature points too), the base
+texture's hash and the resolution. Frame files of the image sequence are hard links to the
+cached textures (a copy where the filesystem cannot link), so held or repeated expressions cost
+neither generation time nor disk space, and a killed bake resumes from the textures already in
+the cache. Every file is written under a temporary name and renamed: a reader never sees a
+half-written texture.
 """
 
 from __future__ import annotations
@@ -91,10 +92,13 @@ def texture_key(levels: NDArray[np.int16], context: str) -> str:
     return h.hexdigest()[:24]
 
 
-def bake_context(model_id: str, base_texture: NDArray[np.generic], size: int, step: float) -> str:
-    """Everything besides the expression that changes a generated texture."""
+def bake_context(model_id: str, base_texture: NDArray[np.generic], size: int | tuple[int, int],
+                 step: float) -> str:
+    """Everything besides the expression that changes a generated texture; ``size``: the side
+    of a square texture, or (width, height)."""
     digest = hashlib.sha256(np.ascontiguousarray(base_texture).tobytes()).hexdigest()[:16]
-    return f"{model_id}|{digest}|{size}|{step:.6f}"
+    side = size if isinstance(size, int) else f"{size[0]}x{size[1]}"
+    return f"{model_id}|{digest}|{side}|{step:.6f}"
 
 
 def encode_png(texture: NDArray[np.float32]) -> bytes:

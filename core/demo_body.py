@@ -1,8 +1,8 @@
 """Geometry of the demo character, as plain numpy data (Blender-free, testable anywhere).
 
 World is Z-up, metres; the character stands at the origin facing -Y, so its left side is +X
-(Blender's ``.L`` convention). Every body part is rigidly bound to one bone role; the face is a
-separate patch in front of the head with a planar UV map onto the painter's texture.
+(Blender's ``.L`` convention). Every body part is rigidly bound to one bone role. The head (with
+its painted face and hair) is its own mesh on a texture atlas: ``core/demo_head.py``.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ DEMO_BONES: dict[str, tuple[Vec3, Vec3]] = _demo_bones()
 
 HEAD_CENTER: Vec3 = (0.0, 0.0, 1.75)
 HEAD_RADII: Vec3 = (0.15, 0.16, 0.185)
-MATERIALS: tuple[str, ...] = ("skin", "shirt", "trousers", "hair", "shoes")
+MATERIALS: tuple[str, ...] = ("skin", "shirt", "trousers", "shoes")
 """Material slot names of the body mesh, in slot order."""
 
 
@@ -83,18 +83,19 @@ def ellipsoid(center: Vec3, radii: Vec3, segments: int = 20, rings: int = 10) ->
                 center[2] + radii[2] * math.cos(theta),
             ))
     verts.append((center[0], center[1], center[2] - radii[2]))
+    # Counter-clockwise seen from outside: the normals point out of the body.
     faces: list[tuple[int, ...]] = []
     last = len(verts) - 1
     for j in range(segments):
-        faces.append((0, 1 + (j + 1) % segments, 1 + j))
+        faces.append((0, 1 + j, 1 + (j + 1) % segments))
     for i in range(rings - 2):
         a, b = 1 + i * segments, 1 + (i + 1) * segments
         for j in range(segments):
             k = (j + 1) % segments
-            faces.append((a + j, a + k, b + k, b + j))
+            faces.append((a + j, b + j, b + k, a + k))
     base = 1 + (rings - 2) * segments
     for j in range(segments):
-        faces.append((base + j, base + (j + 1) % segments, last))
+        faces.append((base + (j + 1) % segments, base + j, last))
     return np.asarray(verts, dtype=np.float32), faces
 
 
@@ -123,22 +124,18 @@ def tube(p0: Vec3, p1: Vec3, r0: float, r1: float, sides: int = 12) -> tuple[F32
 
 
 def body_parts() -> list[MeshPart]:
-    """The stylised body: ellipsoids and tubes, each bound to one role."""
+    """The stylised body below the head: ellipsoids and tubes, each bound to one role."""
     b = DEMO_BONES
 
     def part(name: str, role: str, mesh: tuple[F32, list[tuple[int, ...]]], material: str = "skin") -> MeshPart:
         return MeshPart(name, role, mesh[0], tuple(mesh[1]), material)
 
-    hcx, hcy, hcz = HEAD_CENTER
-    hrx, hry, hrz = HEAD_RADII
     parts = [
         part("pelvis", "hips", ellipsoid((0.0, 0.0, 1.02), (0.165, 0.115, 0.11)), "trousers"),
         part("belly", "spine", tube((0.0, 0.0, 1.06), (0.0, 0.0, 1.28), 0.13, 0.145, 16), "shirt"),
         part("torso", "chest", ellipsoid((0.0, 0.0, 1.36), (0.19, 0.12, 0.14)), "shirt"),
-        part("neck", "neck", tube(b["neck"][0], b["neck"][1], 0.05, 0.045)),
-        part("head", "head", ellipsoid(HEAD_CENTER, HEAD_RADII, 24, 14)),
-        # Hair: a cap over the top and back of the head, behind the face patch.
-        part("hair", "head", ellipsoid((hcx, hcy + 0.02, hcz + 0.035), (hrx * 1.06, hry * 1.0, hrz * 0.93), 24, 14), "hair"),
+        # The neck reaches into the head, so no gap opens under the jaw when the head turns.
+        part("neck", "neck", tube(b["neck"][0], _along(b["neck"][1], (0.0, 0.0, 1.0), 0.07), 0.05, 0.045)),
     ]
     for s in ("L", "R"):
         parts += [
@@ -155,41 +152,3 @@ def body_parts() -> list[MeshPart]:
 
 def _mid(p: Vec3, q: Vec3) -> Vec3:
     return ((p[0] + q[0]) / 2, (p[1] + q[1]) / 2, (p[2] + q[2]) / 2)
-
-
-@dataclass(frozen=True)
-class FacePatch:
-    """The face mesh: a grid wrapped onto the front of the head, UVs covering the texture."""
-
-    verts: F32
-    faces: tuple[tuple[int, int, int, int], ...]
-    uvs: F32
-    """Per face-corner UVs, (n_faces * 4, 2), Blender convention (v = 1 at the image top)."""
-
-
-def face_patch(grid: int = 24, width: float = 0.21, height: float = 0.26, lift: float = 0.004) -> FacePatch:
-    """Project a width×height grid onto the head ellipsoid from the front (-Y)."""
-    cx, cy, cz = HEAD_CENTER
-    rx, ry, rz = HEAD_RADII
-    verts = []
-    uv_of_vert = []
-    for i in range(grid + 1):
-        v_img = i / grid  # 0 at the image top
-        for j in range(grid + 1):
-            u = j / grid
-            x = (u - 0.5) * width
-            z = (0.5 - v_img) * height
-            inside = max(1.0 - (x / rx) ** 2 - (z / rz) ** 2, 0.02)
-            y = -ry * math.sqrt(inside) - lift
-            verts.append((cx + x, cy + y, cz + z))
-            uv_of_vert.append((u, 1.0 - v_img))
-    faces: list[tuple[int, int, int, int]] = []
-    uvs: list[tuple[float, float]] = []
-    row = grid + 1
-    for i in range(grid):
-        for j in range(grid):
-            # Counter-clockwise seen from the front (-Y), so normals face the camera.
-            quad = (i * row + j, (i + 1) * row + j, (i + 1) * row + j + 1, i * row + j + 1)
-            faces.append(quad)
-            uvs.extend(uv_of_vert[k] for k in quad)
-    return FacePatch(np.asarray(verts, dtype=np.float32), tuple(faces), np.asarray(uvs, dtype=np.float32))

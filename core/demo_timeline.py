@@ -1,8 +1,12 @@
 """The demo's scripted expression timeline: what the sample face "does" over the clip.
 
 A photo holds one expression; the demo needs a performance. This script lays keyed beats
-(smile, surprise, look left/right, frown, laugh, blinks) over a baseline (the expression
-and head pose measured on the sample face), with smooth ramps so onsets are clean.
+(smile, surprise, look left/right, frown, laugh, blinks) over a resting face, with smooth
+ramps so onsets are clean. The resting face comes from the expression and head pose measured
+on the sample face, made neutral (:func:`resting_face`): each entry at most ``REST_MAX`` and
+the yaw within ``REST_YAW_DEG``, below every event's switch-off level. A photo that reads
+smile 1.0 would otherwise make the performer smile from frame 0, and the scripted smile
+beats would start no event; this way every event of the performance is a scripted beat.
 """
 
 from __future__ import annotations
@@ -42,6 +46,22 @@ DEMO_BEATS: tuple[Beat, ...] = (
 )
 
 
+REST_MAX = 0.15
+"""Highest value an expression entry keeps in the resting face (events switch off at 0.3)."""
+REST_YAW_DEG = 5.0
+"""Largest head yaw of the resting face in degrees (head turns switch off at 8°)."""
+
+
+def resting_face(
+    expression: NDArray[np.floating[Any]] | None, head: tuple[float, float, float] = (0.0, 0.0, 0.0)
+) -> tuple[NDArray[np.float64], tuple[float, float, float]]:
+    """A measured expression and head pose made neutral: entries capped at ``REST_MAX``, yaw
+    clipped to ±``REST_YAW_DEG`` (pitch and roll kept). None: all zeros."""
+    e = np.zeros(N_EXPRESSION) if expression is None else np.asarray(expression, dtype=np.float64)
+    yaw = float(np.clip(head[0], -REST_YAW_DEG, REST_YAW_DEG))
+    return np.clip(e, 0.0, REST_MAX), (yaw, float(head[1]), float(head[2]))
+
+
 def _envelope(t: NDArray[np.float64], beat: Beat) -> NDArray[np.float64]:
     """0 outside the beat, 1 inside, smoothstep ramps at both ends."""
     up = np.clip((t - beat.start) / beat.ramp, 0.0, 1.0)
@@ -58,16 +78,17 @@ def scripted_track(
     baseline_head: tuple[float, float, float] = (0.0, 0.0, 0.0),
     beats: tuple[Beat, ...] = DEMO_BEATS,
 ) -> ExpressionTrack:
-    """Per-frame track: baseline expression + beats, clipped to [0, 1].
+    """Per-frame track: the resting face (``baseline`` and ``baseline_head`` made neutral by
+    :func:`resting_face`) + beats, clipped to [0, 1].
 
-    Each beat blends its parameters from the baseline toward its values (a frown beat also
-    relaxes the smile), and adds its head angles.
+    Each beat blends its parameters from the resting face toward its values (a frown beat
+    also relaxes the smile), and adds its head angles.
     """
     n = round(seconds * fps)
     t = np.arange(n, dtype=np.float64) / fps
-    base = np.zeros(N_EXPRESSION) if baseline is None else np.asarray(baseline, dtype=np.float64)
+    base, rest_head = resting_face(baseline, baseline_head)
     expr = np.tile(base, (n, 1))
-    head = np.tile(np.asarray(baseline_head, dtype=np.float64), (n, 1))
+    head = np.tile(np.asarray(rest_head, dtype=np.float64), (n, 1))
     for beat in beats:
         env = _envelope(t, beat)
         for name, value in beat.values:

@@ -23,6 +23,16 @@ class InputError(MoodrigError):
         super().__init__(f"{where}{problem}")
 
 
+class OutputError(MoodrigError):
+    """An output path that cannot be written, is of the wrong kind, or holds something the user
+    made that moodrig must not replace."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
 class WeightsError(MoodrigError):
     """Missing, tampered, truncated or incompatible model weights."""
 

@@ -24,8 +24,11 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
+            # A failed write (disk full, file too large) names no file: name the target.
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
         raise
     return target
 

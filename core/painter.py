@@ -291,3 +291,31 @@ def expression_region(style: FaceStyle, size: int) -> NDArray[np.bool_]:
         r1 = min(n, math.ceil((v1 + pad) * n))
         region[r0:r1, c0:c1] = True
     return region
+
+
+def feature_points(style: FaceStyle, size: int) -> dict[str, tuple[float, float]]:
+    """The neutral face's 7 feature points in pixels of a ``size`` × ``size`` painting (x right,
+    y down, pixel centres at i + 0.5), from the painter's own geometry: eye centres (of the
+    open eye's visible shape), brow middles, the mouth corners and the mouth's middle. Keys are
+    the face editor's feature names (``_r``: the character's right, the image's left)."""
+    s = style
+
+    def px(u: float, v: float) -> tuple[float, float]:
+        return u * size, v * size
+
+    pts: dict[str, tuple[float, float]] = {}
+    # The open eye spans eye_height above the corners' line and 0.55 of it below.
+    eye_v = s.eye_y - 0.5 * (s.eye_height - 0.55 * s.eye_height)
+    base = s.eye_y - s.eye_height - s.brow_gap
+    for name, sgn in (("r", -1.0), ("l", 1.0)):
+        cx = 0.5 + sgn * s.eye_spacing
+        pts[f"eye_{name}"] = px(cx, eye_v)
+        # The neutral brow is a quadratic Bézier; its point at t = 0.5.
+        inner = (cx - sgn * s.eye_width * 0.95, base)
+        mid = (cx + sgn * 0.01, base - 0.02)
+        outer = (cx + sgn * s.eye_width * 1.05, base + 0.012)
+        pts[f"brow_{name}"] = px(0.25 * inner[0] + 0.5 * mid[0] + 0.25 * outer[0],
+                                 0.25 * inner[1] + 0.5 * mid[1] + 0.25 * outer[1])
+        pts[f"mouth_{name}"] = px(0.5 + sgn * s.mouth_width, s.mouth_y)
+    pts["mouth_c"] = px(0.5, s.mouth_y)
+    return pts

@@ -1,6 +1,7 @@
-"""The bake, Blender-free: one expression track → behavior curves + expression textures on disk.
+"""The bake, Blender-free: one expression track → behavior curves + expression textures on disk
+and/or shape-key curves for the face mesh.
 
-Both tracks are generated from the same per-frame :class:`ExpressionTrack`, frame for frame,
+Every output is generated from the same per-frame :class:`ExpressionTrack`, frame for frame,
 so they are synchronized by construction. What the user asked for is one
 :class:`~core.request.BakeRequest` (re-exported here). The Blender side
 (``blender_addon/api.py``, ``bake.py``) only reads inputs out of the scene, calls
@@ -9,12 +10,16 @@ so they are synchronized by construction. What the user asked for is one
 ``run_bake`` is a generator of :class:`Progress` values so a modal operator can drive it one
 step at a time (UI stays responsive, Esc cancels between steps); :func:`run_bake_sync` runs it
 to the end for headless use.
+
+Only the face region of the base texture is edited (the request's region, else the one stored
+on the face object, else the whole texture): ``core/faceedit/bake_editor.py`` binds the
+appearance model to it, and every pixel outside it stays the base texture's.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,12 +36,15 @@ from .appearance import (
     plan_details,
 )
 from .editor import Editor
+from .faceedit.setup import FaceSetup, face_setup
 from .image import check_image
 from .request import BakeRequest
+from .shapekeys import ShapeKeyRow, shape_key_curves
 from .steps import drive, map_steps
 from .track import ExpressionTrack
 
-__all__ = ["BakeOutput", "BakeRequest", "Progress", "drive", "run_bake", "run_bake_sync"]
+__all__ = ["BakeOutput", "BakeRequest", "FaceSetup", "Progress", "drive", "run_bake",
+           "run_bake_sync"]
 
 
 NEUTRAL_SOURCE_KEY = "neutral-source"
@@ -63,11 +71,18 @@ class BakeOutput:
     behavior: Any
     """``core.bpfa.BehaviorResult``: events, timeline, curves."""
     bpfa: Any
-    plan: AppearancePlan
+    plan: AppearancePlan | None
+    """None when no textures were asked for."""
     cache: CacheReport
     frames: list[Path]
+    """The image sequence, one file per frame (empty without textures)."""
     model_id: str
     timings: dict[str, float] = field(default_factory=dict)
+    shape_keys: dict[str, NDArray[np.float32]] | None = None
+    """Per keyed shape key (the mesh's own name), its (N,) values; None: no shape keys."""
+
+
+NO_TEXTURES = CacheReport(distinct=0, generated=0, reused=0, bytes_on_disk=0)
 
 
 def _load_bpfa(path: Path | None) -> Any:
@@ -78,52 +93,72 @@ def _load_bpfa(path: Path | None) -> Any:
 
 def run_bake(
     track: ExpressionTrack,
-    base_texture: NDArray[np.float32],
+    base_texture: NDArray[np.float32] | None,
     request: BakeRequest,
     out_folder: Path,
     editor: Editor | None = None,
+    shape_keys: Sequence[ShapeKeyRow] | None = None,
+    face: FaceSetup | None = None,
 ) -> Generator[Progress, None, BakeOutput]:
-    """Generate both tracks; yields progress, returns the :class:`BakeOutput`.
+    """Generate the tracks; yields progress, returns the :class:`BakeOutput`.
 
     ``request``'s paths must already be absolute; ``out_folder`` is the absolute folder for
     this character's textures (``request.texture_folder`` or the default the caller chose).
-    ``editor`` is the appearance model (``core.editor.Editor``): AMEE-GAN, or in the detailed
-    mode the transfer model; None loads the shipped or requested weights. Nothing outside
-    ``out_folder`` is written.
+    ``base_texture`` None: no textures (a shape-key face), nothing is loaded or written.
+    ``editor`` is the appearance model (``core.editor.Editor``, or a face editor): AMEE-GAN or
+    the face editor, or in the detailed mode the transfer model; None loads the shipped or
+    requested weights. ``shape_keys``: the rows of a mapping matched to the face mesh
+    (``core.shapekeys``); their curves come from the same track. Which outputs a face gets
+    (``request.face_output``) is the caller's decision, made from the mesh
+    (``core.shapekeys.face_outputs``). ``face``: the region and feature points stored with the
+    face object (the request's own win). Nothing outside ``out_folder`` is written.
     """
     from .bpfa import behavior_track
+    from .faceedit.bake_editor import bind_editor
 
-    check_image(base_texture, name="base texture")
+    if base_texture is not None:
+        check_image(base_texture, name="base texture")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     yield Progress("behavior", 0.0)
     bpfa = _load_bpfa(request.behaviors)
     behavior = behavior_track(track, bpfa, seed=request.seed)
     timings["behavior_s"] = time.perf_counter() - t0
+    key_curves = None if shape_keys is None else shape_key_curves(shape_keys, track)
+    if base_texture is None:
+        timings["total_s"] = time.perf_counter() - t0
+        yield Progress("done", 1.0)
+        return BakeOutput(track, behavior.curves, behavior, bpfa, None, NO_TEXTURES, [], "",
+                          timings, key_curves)
 
     detailed = request.appearance_mode == "detailed"
-    yield Progress("loading the transfer model" if detailed else "loading AMEE-GAN", 0.1)
+    yield Progress("loading the transfer model" if detailed else "loading the appearance model", 0.1)
     t1 = time.perf_counter()
+    setup = face_setup(request.region, request.features, face)
     if editor is None:
         editor = _load_editor(request)
+    base = np.ascontiguousarray(base_texture, dtype=np.float32)
+    model = bind_editor(editor, base, setup)
     if detailed:
         plan = plan_details(track.detail_vectors(), request.quant_step)
-        model_key = f"{DETAILED_CACHE_PREFIX}:{editor.model_id}"
+        model_key = f"{DETAILED_CACHE_PREFIX}:{model.model_id}"
     else:
         plan = plan_appearance(track.expressions, request.quant_step)
-        model_key = editor.model_id
+        model_key = model.model_id
     # Weights with the source input are told the base texture is neutral.
-    tell_neutral = not detailed and request.base_neutral and editor.takes_source
+    tell_neutral = not detailed and request.base_neutral and model.takes_source
     if tell_neutral:
         model_key = f"{model_key}:{NEUTRAL_SOURCE_KEY}"
-    size = int(base_texture.shape[0])
-    context = bake_context(model_key, base_texture, size, request.quant_step)
+    height, width = base.shape[:2]
+    size = height if height == width else (width, height)
+    context = bake_context(model_key, base, size, request.quant_step)
     cache = TextureCache(out_folder, context)
-    base = np.ascontiguousarray(base_texture, dtype=np.float32)
-    model: Editor = editor  # narrowed from Optional, for the closure below
+    # An editor bound to the base texture reads it once; it gets a view, not B copies.
+    bound = model is not editor
 
     def generate(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
-        batch = np.ascontiguousarray(np.broadcast_to(base, (len(vectors), *base.shape)))
+        view = np.broadcast_to(base, (len(vectors), *base.shape))
+        batch = view if bound else np.ascontiguousarray(view)
         if tell_neutral:
             return model.edit(batch, vectors, np.zeros_like(vectors))
         return model.edit(batch, vectors)
@@ -136,21 +171,38 @@ def run_bake(
     timings["total_s"] = time.perf_counter() - t0
     yield Progress("done", 1.0)
     return BakeOutput(track, behavior.curves, behavior, bpfa, plan, report, frames,
-                      editor.model_id, timings)
+                      model.model_id, timings, key_curves)
 
 
-def _load_editor(request: BakeRequest) -> Editor:
-    """The shipped or requested weights of the request's appearance mode."""
-    editor: Editor
+def use_face_editor(request: BakeRequest) -> bool:
+    """Whether the parameters mode runs the face editor (else AMEE-GAN on the face region).
+
+    The one switch between the two: the face editor where its weights ship (a
+    ``faceedit/face_editor`` manifest in the weights folder) or where the request gives feature
+    points, which only the face editor reads (without its weights that bake then stops with a
+    WeightsError naming the missing file).
+    """
+    if request.appearance_mode != "parameters":
+        return False
+    from .faceedit.weights_io import EDITOR_WEIGHTS
+
+    return request.features is not None or EDITOR_WEIGHTS.shipped_manifest().is_file()
+
+
+def _load_editor(request: BakeRequest) -> Any:
+    """The shipped or requested weights of the request's appearance mode: an
+    ``Editor``, or a ``FaceEditor`` (bound to the face by ``bind_editor``)."""
     if request.appearance_mode == "detailed":
         from .transfer.infer import TransferEditor
 
-        editor = TransferEditor.load(manifest_path=request.transfer_weights, device=request.device)
-    else:
-        from .amee.infer import AmeeEditor
+        return TransferEditor.load(manifest_path=request.transfer_weights, device=request.device)
+    if use_face_editor(request):
+        from .faceedit.editor import FaceEditor
 
-        editor = AmeeEditor.load(manifest_path=request.weights, device=request.device)
-    return editor
+        return FaceEditor.load(manifest_path=request.weights, device=request.device)
+    from .amee.infer import AmeeEditor
+
+    return AmeeEditor.load(manifest_path=request.weights, device=request.device)
 
 
 def _texture_progress(counts: tuple[int, int]) -> Progress:
@@ -160,13 +212,16 @@ def _texture_progress(counts: tuple[int, int]) -> Progress:
 
 def run_bake_sync(
     track: ExpressionTrack,
-    base_texture: NDArray[np.float32],
+    base_texture: NDArray[np.float32] | None,
     request: BakeRequest,
     out_folder: Path,
     editor: Editor | None = None,
     progress: Callable[[Progress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    shape_keys: Sequence[ShapeKeyRow] | None = None,
+    face: FaceSetup | None = None,
 ) -> BakeOutput:
     """Run :func:`run_bake` to the end (headless), reporting progress and honouring cancel."""
-    return drive(run_bake(track, base_texture, request, out_folder, editor), progress, cancelled)
+    return drive(run_bake(track, base_texture, request, out_folder, editor, shape_keys, face),
+                 progress, cancelled)
 

@@ -52,6 +52,10 @@ ROLE_PARENT: dict[str, str | None] = {
 }
 
 
+REST_POSE_MODES: tuple[str, ...] = ("auto", "t-pose", "a-pose", "keep")
+"""How motion meets a rig's rest pose (``core.retarget.RetargetConfig.rest_pose``)."""
+
+
 def _sided(template: dict[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for role, name in template.items():

@@ -107,6 +107,26 @@ def render_views(scene: Any, body_cam: Any, face_cam: Any, frame: int, tmp: Path
     return row
 
 
+FACE_TILE = 480
+"""Side of the face close-up in the contact sheet, rendered at that size (never scaled down)."""
+
+
+def render_tile(scene: Any, body_cam: Any, face_cam: Any, frame: int, tmp: Path) -> np.ndarray:
+    """A contact-sheet tile at ``frame``: the whole body small, the face close-up at full size."""
+    scene.frame_set(frame)
+    render = scene.render
+    size = (render.resolution_x, render.resolution_y)
+    render.resolution_x, render.resolution_y = FACE_TILE // 2, FACE_TILE
+    scene.camera = body_cam
+    body = _render_array(scene, tmp / "tile_body.png")
+    render.resolution_x, render.resolution_y = FACE_TILE, FACE_TILE
+    scene.camera = face_cam
+    face = _render_array(scene, tmp / "tile_face.png")
+    render.resolution_x, render.resolution_y = size
+    scene.camera = body_cam
+    return np.concatenate([body, face], axis=1)
+
+
 def plot_tracks(track: Any, curves: dict[str, np.ndarray], events: Any, path: Path) -> Path:
     """Expression parameters and head yaw against the main joint angles, over time."""
     import matplotlib
@@ -148,11 +168,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python examples/demo.py",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("out"), help="output folder (created)")
-    parser.add_argument("--texture-size", type=int, default=512)
+    parser.add_argument("--texture-size", type=int, default=1024,
+                        help="side of the head's texture atlas (the face region is half of it)")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--gif-step", type=int, default=2, help="render every Nth frame into the preview GIF")
+    parser.add_argument("--blend-only", action="store_true",
+                        help="write demo.blend (and the analysed face) only: no renders, GIF or plot")
     args = parser.parse_args(argv)
 
     import cv2
@@ -178,26 +201,33 @@ def main(argv: list[str] | None = None) -> int:
     photo = read_image(data_dir() / SAMPLE_FACE_NAME)
     face = analyze_image(photo)
     cv2.imwrite(str(out / "demo_sample_face.png"), cv2.cvtColor(draw_overlay(photo, face), cv2.COLOR_RGB2BGR))
-    # The photo's expression at half strength is the performer's resting face.
-    track = scripted_track(fps=24.0, seconds=args.seconds, baseline=0.5 * face.expression,
+    # The photo's expression, made neutral (core/demo_timeline.py resting_face), is the
+    # performer's resting face: every event of the performance is a scripted beat.
+    track = scripted_track(fps=24.0, seconds=args.seconds, baseline=face.expression,
                            baseline_head=(face.head.yaw, face.head.pitch, face.head.roll))
 
     blend = out / "demo.blend"
-    bpy.ops.wm.save_as_mainfile(filepath=str(blend))  # //moodrig/ now resolves beside out/demo.blend
+    bpy.ops.wm.save_as_mainfile(filepath=str(blend))  # the textures now go beside out/demo.blend
     request = api.BakeRequest(seed=args.seed, device=args.device, frame_start=1)
     result = api.bake(scene, character.face, character.armature, request, track=track,
                       progress=lambda p: print(f"moodrig demo: {p.fraction:5.1%} {p.stage}", file=sys.stderr,
                                                flush=True))
 
     body_cam = setup_stage(scene, width=400, height=500)
-    face_cam = _camera(scene, "moodrig_FaceCamera", (0.25, -1.25, 1.78), (0.0, 0.0, 1.74), 70)
+    face_cam = _camera(scene, "moodrig_FaceCamera", (0.2, -1.15, 1.8), (0.0, 0.0, 1.76), 70)
     scene.camera = body_cam
     mid = 1 + int(1.7 * track.fps)  # inside the smile beat
+    if args.blend_only:
+        scene.frame_set(mid)
+        bpy.ops.wm.save_as_mainfile(filepath=str(blend))
+        print(f"moodrig demo: {result.n_frames} frames, {result.distinct_textures} distinct textures; "
+              f"{blend} (Blender {bpy.app.version_string})")
+        return 0
     preview = render_views(scene, body_cam, face_cam, mid, tmp)
     cv2.imwrite(str(out / "demo_preview.png"), cv2.cvtColor(preview, cv2.COLOR_RGB2BGR))
 
     sheet_times = (0.5, 1.7, 3.5, 5.2, 6.9, 8.3, 9.4)
-    tiles = [_label(render_views(scene, body_cam, face_cam, 1 + int(s * track.fps), tmp, 0.5), f"t = {s:.1f} s")
+    tiles = [_label(render_tile(scene, body_cam, face_cam, 1 + int(s * track.fps), tmp), f"t = {s:.1f} s")
              for s in sheet_times if s < args.seconds]
     cols = 4
     while len(tiles) % cols:
@@ -226,26 +256,45 @@ def main(argv: list[str] | None = None) -> int:
         "frames": result.n_frames, "seconds": args.seconds, "distinct_textures": result.distinct_textures,
         "generated_textures": result.generated_textures, "texture_bytes": result.texture_bytes,
         "sequence_files": result.n_frames, "timings_s": result.timings, "sync": result.sync,
+        "behavior_keys": {"keys": result.behavior_keys, "dense_keys": result.dense_keys,
+                          "reduction": round(result.key_reduction, 4),
+                          "max_deviation_deg": round(result.max_key_deviation_deg, 4),
+                          "tolerance_deg": request.key_tolerance,
+                          "bone_map": result.bone_map_summary},
         "sample_face": {"expression": [round(float(v), 3) for v in face.expression],
                         "yaw": face.head.yaw, "pitch": face.head.pitch, "roll": face.head.roll},
+        "sync_vs_truth": _sync_vs_truth(),
         "wall_s": time.perf_counter() - t_start,
     }
     (out / "demo_summary.json").write_text(json.dumps(summary, indent=2))
     print(f"moodrig demo: {result.n_frames} frames, {result.distinct_textures} distinct textures "
           f"({result.texture_bytes / 1e6:.2f} MB on disk for {result.n_frames} sequence frames), "
           f"onset F1 {result.sync.get('onset_f1')}, allowed {result.sync.get('allowed_fraction')}")
+    print(f"moodrig demo: {result.keys_line()}")
     for name in ("demo.blend", "demo_preview.png", "demo_preview.gif", "demo_contact_sheet.png", "demo_plot.png",
                  "demo_sample_face.png", "demo_summary.json"):
         print(f"moodrig demo: {out / name}")
     return 0
 
 
-def _curves(result: Any) -> dict[str, np.ndarray]:
-    from moodrig import bake as scene_bake
-    from moodrig.core.rig import BONE_ROLES
+def _sync_vs_truth(people: int = 2) -> dict[str, Any]:
+    """Analysis, behavior onsets and texture changes scored against clips with known change
+    times (weights_tools/sync_truth.py); they are made from the London dev split, which is
+    test data, read from ../shared/data when it is there and never shipped."""
+    from moodrig.weights_tools.sync_truth import REPO, run
 
-    rig = bpy.data.objects[result.action[scene_bake.TARGET]]
-    return scene_bake.read_back_curves(rig, result.action, {r: r for r in BONE_ROLES}, result.n_frames)
+    data = REPO.parent / "shared" / "data"
+    if not (data / "london_faces_dev" / "labels.csv").is_file():
+        return {"skipped": f"needs the London dev split under {data}"}
+    return run(data, people)["summary"]
+
+
+def _curves(result: Any) -> dict[str, np.ndarray]:
+    """The joint curves as keyed on the rig (read back through its rest pose)."""
+    from moodrig import behavior_keys
+
+    rig = bpy.data.objects[result.action[behavior_keys.TARGET]]
+    return behavior_keys.read_back(rig, result.actions)[0]
 
 
 if __name__ == "__main__":

@@ -63,6 +63,11 @@ def estimate(values: Iterable[float]) -> Estimate:
     return Estimate(m, m - h, m + h, int(v.size))
 
 
+def _num(v: float | int | None) -> float:
+    """A report figure as a float; None (not judged) → nan, which estimates skip."""
+    return float("nan") if v is None else float(v)
+
+
 def summarize(reports: Sequence[SyncReport]) -> dict[str, Estimate]:
     """Estimate of every scalar field of the reports, plus ``f1@<tol>`` for the sweep."""
     keys = [
@@ -78,7 +83,7 @@ def summarize(reports: Sequence[SyncReport]) -> dict[str, Estimate]:
         "baseline_allowed_fraction",
         "baseline_xcorr_peak",
     ]
-    out = {k: estimate(float(getattr(r, k)) for r in reports) for k in keys}
+    out = {k: estimate(_num(getattr(r, k)) for r in reports) for k in keys}
     if reports:
         for i, (tol, _) in enumerate(reports[0].f1_sweep):
             out[f"f1@{tol}"] = estimate(r.f1_sweep[i][1] for r in reports)

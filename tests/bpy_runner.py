@@ -16,6 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from components import require_component
+
+REPO = Path(__file__).resolve().parent.parent
+BPY_VENVS = {"5.0": None, "4.5": REPO / ".venv-bpy45", "4.2": REPO / ".venv-bpy42"}
+"""Supported bpy versions → their venv (None: this one, bpy 5.0.1); `make bpy-venvs`."""
 
 PRELUDE = """
 import json, sys
@@ -33,14 +38,26 @@ def bpy_available() -> bool:
         return False
 
 
-def run_bpy(snippet: str, *, env: dict[str, str] | None = None, timeout: float = 300, cwd: Path | None = None) -> Any:
-    if not bpy_available():
+def bpy_python(version: str) -> str:
+    """The interpreter whose ``import bpy`` is that Blender version (skip or, under CI, fail
+    when its venv is missing)."""
+    venv = BPY_VENVS[version]
+    if venv is None:
+        return sys.executable
+    python = venv / "bin" / "python"
+    require_component(python.is_file(), f"bpy {version} in {venv.name} (`make bpy-venvs`)")
+    return str(python)
+
+
+def run_bpy(snippet: str, *, env: dict[str, str] | None = None, timeout: float = 300,
+            cwd: Path | None = None, python: str | None = None) -> Any:
+    if python is None and not bpy_available():
         if os.environ.get("CI", "").lower() in {"1", "true"}:
             pytest.fail("the bpy module is not installed; `make test` installs bpy==5.0.1")
         pytest.skip("bpy is not installed")
     code = PRELUDE + textwrap.dedent(snippet)
     proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
+        [python or sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
         env={**os.environ, **(env or {})}, cwd=cwd,
     )
     results = [line[len("MOODRIG_RESULT:"):] for line in proc.stdout.splitlines() if line.startswith("MOODRIG_RESULT:")]

@@ -40,8 +40,10 @@ def xvfb() -> Iterator[str]:
 
 
 def run_blender_gui(script: Path, args: list[str], workdir: Path, timeout: float = 240,
-                    extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``blender --python script -- args`` in a window, with a throwaway user profile."""
+                    extra_env: dict[str, str] | None = None,
+                    prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    """Run ``blender --python script -- args`` in a window, with a throwaway user profile;
+    ``prefix``: a command Blender runs under (``unshare -n``: no network)."""
     with xvfb() as display:
         env = {
             **os.environ,
@@ -51,7 +53,7 @@ def run_blender_gui(script: Path, args: list[str], workdir: Path, timeout: float
             **(extra_env or {}),
         }
         return subprocess.run(
-            ["blender", "--factory-startup", "--window-geometry", "0", "0", str(WIDTH), str(HEIGHT),
+            [*prefix, "blender", "--factory-startup", "--window-geometry", "0", "0", str(WIDTH), str(HEIGHT),
              "--python", str(script), "--", *args],
             env=env, capture_output=True, text=True, timeout=timeout,
         )

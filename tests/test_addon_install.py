@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from bpy_runner import run_bpy
 
 pytestmark = pytest.mark.blender
-REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def addon_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    proc = subprocess.run([sys.executable, str(REPO / "build_addon.py"), "--out", str(out)], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    (zip_path,) = out.glob("moodrig-*.zip")
-    return zip_path
 
 
 # The snippet runs from a neutral folder with no path to the source tree, so only the installed
@@ -61,8 +49,8 @@ def _clean_env(tmp_path: Path) -> dict[str, str]:
     return {"BLENDER_USER_RESOURCES": str(tmp_path / "user"), "PYTHONNOUSERSITE": "1"}
 
 
-def test_install_as_extension(addon_zip: Path, tmp_path: Path) -> None:
-    r = run_bpy(EXTENSION.format(zip=str(addon_zip)), env=_clean_env(tmp_path), cwd=tmp_path)
+def test_install_as_extension(built_zip: Path, tmp_path: Path) -> None:
+    r = run_bpy(EXTENSION.format(zip=str(built_zip)), env=_clean_env(tmp_path), cwd=tmp_path)
     assert r["res"] == ["FINISHED"] and r["enabled"]
     assert str(tmp_path / "user") in r["origin"]
     assert r["op"] == ["FINISHED"] and r["bones"] == 19
@@ -70,8 +58,8 @@ def test_install_as_extension(addon_zip: Path, tmp_path: Path) -> None:
     assert not r["still"]
 
 
-def test_install_as_legacy_addon(addon_zip: Path, tmp_path: Path) -> None:
-    r = run_bpy(LEGACY.format(zip=str(addon_zip)), env=_clean_env(tmp_path), cwd=tmp_path)
+def test_install_as_legacy_addon(built_zip: Path, tmp_path: Path) -> None:
+    r = run_bpy(LEGACY.format(zip=str(built_zip)), env=_clean_env(tmp_path), cwd=tmp_path)
     assert r["res"] == ["FINISHED"]
     assert str(tmp_path / "user") in r["origin"], "the installed copy, not the source tree, must be imported"
     assert r["op"] == ["FINISHED"] and r["bones"] == 19

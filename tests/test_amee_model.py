@@ -174,7 +174,8 @@ def test_shipped_weights_load_verified() -> None:
     tex = paint_face(DEFAULT_STYLE, np.zeros(8, np.float32), 256)[None]
     out = editor.edit(tex, np.array([[0.9, 0, 0, 0, 0, 0, 0, 0]], np.float32))
     mask = editor.mask(tex, np.array([[0.9, 0, 0, 0, 0, 0, 0, 0]], np.float32))
-    assert 0.0 < float(mask.mean()) < 0.5  # an edit happened, and only in part of the face
+    # An edit happened, and only around the mouth (mean mask measured 0.058).
+    assert 0.02 < float(mask.mean()) < 0.15
     assert np.array_equal(out[0][mask[0] == 0], tex[0][mask[0] == 0])
 
 
@@ -252,4 +253,5 @@ def test_shipped_weights_edit_held_out_styles_toward_the_ground_truth() -> None:
     gt = images[:, 1:].reshape(src.shape)
     out = editor.edit(src, exprs[:, 1:].reshape(-1, exprs.shape[-1]))
     gain = psnr(out, gt) - psnr(src, gt)
-    assert gain > 1.0, f"edit gains only {gain:.2f} dB over the unedited input"
+    # Measured 11.87 dB (26.03 → 37.90 dB); a stage-1-quality model gains about 4 dB.
+    assert gain > 9.0, f"edit gains only {gain:.2f} dB over the unedited input"

@@ -38,7 +38,8 @@ def test_condition_layout_and_unknown_source() -> None:
         zero_known = gen(x, a, s, torch.zeros(3))  # known = 0: the source values are not read
         given = gen(x, a, s)
     assert torch.equal(unknown[0], zero_known[0]) and torch.equal(unknown[1], zero_known[1])
-    assert (given[0] - unknown[0]).abs().max() > 1e-4  # a known source changes the edit
+    # A known source changes the edit: max |Δ| at least 0.84 over 300 random draws.
+    assert (given[0] - unknown[0]).abs().max() > 0.1
 
 
 def test_config_round_trip_keeps_old_content_ids() -> None:

@@ -92,7 +92,7 @@ def test_finetune_fits_the_character_and_saves(tmp_path: Path) -> None:
     before_params = [p.clone() for p in base.network.parameters()]
     tuned = finetune(base, neutral, examples, FinetuneConfig(steps=60, batch=4, lr=2e-3, threads=1))
     err_after = np.abs(tuned.edit(src, ex) - tgt).mean()
-    assert err_after < 0.7 * err_before
+    assert err_after < 0.25 * err_before  # measured 0.086 × (0.1104 → 0.0095)
     after_params = base.network.parameters()
     assert all(torch.equal(a, b) for a, b in zip(before_params, after_params, strict=True))
     assert tuned.model_id != base.model_id and tuned.manifest["finetuned_from"] == base.model_id

@@ -1,5 +1,6 @@
 """Debian's Blender 3.4 (the oldest supported) runs the built add-on headless: install, demo
-character, bulk keyframes through the pre-4.4 ``action.fcurves`` path, save and reload."""
+character, bulk keyframes through the pre-4.4 ``action.fcurves`` path (bones and shape keys),
+save and reload, and the shape keys' own action and values back after removal."""
 
 from __future__ import annotations
 
@@ -8,14 +9,12 @@ import os
 import shutil
 import site
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from components import require_component
 
 pytestmark = pytest.mark.gui
-REPO = Path(__file__).resolve().parent.parent
 
 SCRIPT = r'''
 import bpy, addon_utils, json, sys, numpy as np
@@ -30,8 +29,36 @@ rig = bpy.data.objects["moodrig_DemoRig"]
 curves = {b: (np.arange(30 * 3, dtype=np.float32).reshape(30, 3) * 0.01 + i * 0.001) for i, b in enumerate(BONE_ROLES)}
 action, bag = anim_compat.new_action(rig, "moodrig_Behavior", "behavior_action")
 written = anim_compat.write_rotation_curves(bag, curves, 1)
+from moodrig import shape_keys as sk
+mesh = bpy.data.meshes.new("Head")
+mesh.from_pydata([(0, 0, 0), (1, 0, 0), (0, 1, 0)], [], [])
+head = bpy.data.objects.new("Head", mesh)
+bpy.context.scene.collection.objects.link(head)
+head.shape_key_add(name="Basis")
+for i, name in enumerate(("jawOpen", "eyeBlinkLeft", "tongueOut")):
+    head.shape_key_add(name=name, from_mix=False).data[i].co.z += 0.1
+blocks = head.data.shape_keys.key_blocks
+blocks["tongueOut"].value = 0.3
+blocks["tongueOut"].keyframe_insert("value", frame=1)
+user_action = head.data.shape_keys.animation_data.action.name
+blocks["eyeBlinkLeft"].value = 0.25
+values = {k.name: k.value for k in blocks}
+key_curves = {"jawOpen": np.linspace(0, 1, 30, dtype=np.float32),
+              "eyeBlinkLeft": np.linspace(1, 0, 30, dtype=np.float32)}
+before = sk.capture(head)
+sk.write(head, key_curves, 1, "moodrig_Head_shape_keys")
+sk.commit(before)
 bpy.ops.wm.save_as_mainfile(filepath=blend)
 bpy.ops.wm.open_mainfile(filepath=blend)
+head = bpy.data.objects["Head"]
+sk_back = sk.read_back(head, list(key_curves))
+sk_err = max(float(np.abs(sk_back[k] - v).max()) for k, v in key_curves.items())
+sk_baked = head.data.shape_keys.animation_data.action.name
+sk.remove(head)
+sk_restored = [head.data.shape_keys.animation_data.action.name == user_action,
+               {k.name: k.value for k in head.data.shape_keys.key_blocks} == values,
+               bpy.data.actions[user_action].use_fake_user,
+               "moodrig_Head_shape_keys" in bpy.data.actions]
 rig = bpy.data.objects["moodrig_DemoRig"]
 back = anim_compat.read_rotation_curves(anim_compat.curve_container(rig, rig.animation_data.action), list(BONE_ROLES))
 err = max(float(np.abs(back[b] - curves[b]).max()) for b in BONE_ROLES)
@@ -39,16 +66,13 @@ img = bpy.data.objects["moodrig_DemoFace"].active_material.node_tree.nodes["mood
 with open(out, "w") as fh:
     json.dump(dict(version=list(bpy.app.version), res=list(res), written=written, err=err,
                    slotted=anim_compat.SLOTTED, packed=img.packed_file is not None,
-                   origin=moodrig.__file__), fh)
+                   origin=moodrig.__file__, sk_err=sk_err, sk_baked=sk_baked,
+                   sk_restored=sk_restored), fh)
 '''
 
 
-def test_addon_in_blender_3_4(tmp_path: Path) -> None:
+def test_addon_in_blender_3_4(built_zip: Path, tmp_path: Path) -> None:
     require_component(shutil.which("blender") is not None, "Debian's blender (`make system-deps`)")
-    build = subprocess.run([sys.executable, str(REPO / "build_addon.py"), "--out", str(tmp_path / "dist")],
-                           capture_output=True, text=True)
-    assert build.returncode == 0, build.stderr
-    (zip_path,) = (tmp_path / "dist").glob("moodrig-*.zip")
     script = tmp_path / "script.py"
     script.write_text(SCRIPT)
     out = tmp_path / "result.json"
@@ -58,7 +82,7 @@ def test_addon_in_blender_3_4(tmp_path: Path) -> None:
     env["PYTHONPATH"] = site.getsitepackages()[0]
     proc = subprocess.run(
         ["blender", "-b", "--factory-startup", "--python-exit-code", "1", "--python", str(script), "--",
-         str(zip_path), str(tmp_path / "t.blend"), str(out)],
+         str(built_zip), str(tmp_path / "t.blend"), str(out)],
         capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
     )
     assert proc.returncode == 0 and out.is_file(), proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -66,4 +90,6 @@ def test_addon_in_blender_3_4(tmp_path: Path) -> None:
     assert r["version"][:2] == [3, 4]
     assert r["res"] == ["FINISHED"] and r["packed"]
     assert r["written"] == 19 * 3 * 30 and r["err"] == 0.0 and not r["slotted"]
+    assert r["sk_err"] == 0.0 and r["sk_baked"] == "moodrig_Head_shape_keys"
+    assert r["sk_restored"] == [True, True, False, False], "action, values, fake flag, cleaned"
     assert str(tmp_path / "scripts") in r["origin"]

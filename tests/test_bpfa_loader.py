@@ -210,3 +210,30 @@ def test_schema_matches_the_loader(repo_root: Path) -> None:
     assert schema["$defs"]["channel"]["properties"]["role"]["enum"] == list(BONE_ROLES)
     lib = json.loads(default_library_path().read_text())
     assert set(lib) <= set(schema["properties"])
+
+
+def test_numeric_limits_are_documented_and_in_the_schema(repo_root: Path) -> None:
+    """docs/bpfa.md's Limits table and the JSON Schema state the ranges the loader enforces."""
+    from moodrig.core.bpfa.loader import BOUNDS
+
+    doc = (repo_root / "docs" / "bpfa.md").read_text(encoding="utf-8")
+    for b in BOUNDS:
+        assert b.range_text() in doc, b
+    schema = json.loads((repo_root / "core/data/behaviors/bpfa.schema.json").read_text())
+    d = schema["$defs"]
+    props = {
+        "duration": d["outcome"]["properties"]["duration"],
+        "scale": d["outcome"]["properties"]["scale"],
+        "blend": d["behavior"]["properties"]["blend"],
+        "timestamp": d["event"]["properties"]["timestamp"],
+        "expiry": d["event"]["properties"]["expiry"],
+        "gain": d["channel"]["properties"]["gain"],
+        "cycles": d["channel"]["properties"]["cycles"],
+        "hz": d["channel"]["properties"]["hz"],
+        "variation": d["channel"]["properties"]["variation"],
+        "angle": d["angle"]["oneOf"][0],
+    }
+    for b in BOUNDS:
+        p = props[b.what]
+        assert p["maximum"] == b.hi, b
+        assert p["exclusiveMinimum" if b.lo_open else "minimum"] == b.lo, b

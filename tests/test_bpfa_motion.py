@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from moodrig.core.bpfa import (
     JOINT_LIMITS,
+    SyncConfig,
     behavior_track,
     example_user_path,
     joint_curves,
@@ -41,8 +42,10 @@ def test_every_role_present_float32_and_rest_where_unused() -> None:
     for role, c in res.curves.items():
         assert c.shape == (len(tr), 3) and c.dtype == np.float32, role
         assert np.all(np.isfinite(c))
-    for role in ("hips", "thigh.L", "shin.R", "foot.L"):
+    for role in ("thigh.L", "shin.R", "foot.L"):
         assert not res.curves[role].any()
+    # The hips only shift the weight while idle: never as much as a visible gesture.
+    assert 0 < np.abs(res.curves["hips"]).max() < SyncConfig().theta
 
 
 @settings(max_examples=25, deadline=None)
@@ -131,3 +134,48 @@ def test_user_example_runs_end_to_end() -> None:
     res = behavior_track(demo_track(DEMO_CHARACTERS[0], 10.0, 0), user, 0)
     assert {s.behavior for s in res.timeline.segments} <= {"idle", "embarrassed", "fidget"}
     assert "embarrassed" in {s.behavior for s in res.timeline.segments}  # scripted cue at 2 s
+
+
+def _with_channel(**changes: object) -> object:
+    """The default library with its first motion's first channel changed (no loader checks)."""
+    import dataclasses
+
+    mid, motion = next(iter(LIB.motions.items()))
+    ch = dataclasses.replace(motion.channels[0], **changes)  # type: ignore[arg-type]
+    changed = dataclasses.replace(motion, channels=(ch, *motion.channels[1:]))
+    return mid, dataclasses.replace(LIB, motions={**LIB.motions, mid: changed})
+
+
+def test_a_motion_that_gives_nan_is_refused_not_keyed() -> None:
+    """cycles = 1e308 makes sin(inf) = NaN (the loader refuses it in files; a programmatic
+    definition must still never produce NaN keyframes)."""
+    from moodrig.core.errors import DefinitionError
+
+    mid, lib = _with_channel(cycles=1e308, shape="oscillate")
+    tr = demo_track(DEMO_CHARACTERS[0], 30.0, 1)
+    users = {a.id for a in LIB.actions.values() if a.motion == mid}
+    tl = sample_timeline(lib, [], len(tr), tr.fps, 0)  # type: ignore[arg-type]
+    if not users & {s.action for s in tl.segments}:
+        pytest.skip("the seed never plays that motion")
+    with (
+        pytest.raises(DefinitionError, match=r"non-finite rotation") as info,
+        np.errstate(invalid="ignore"),
+    ):
+        joint_curves(tl, tr, lib, 0)  # type: ignore[arg-type]
+    assert info.value.where == f"$.motions.{mid}"
+
+
+def test_check_curves_refuses_nan_inf_and_impossible_angles() -> None:
+    from moodrig.core.bpfa.motion import check_curves
+    from moodrig.core.errors import DefinitionError
+
+    good = {r: np.zeros((5, 3), np.float32) for r in BONE_ROLES}
+    check_curves(good, "lib.json")
+    for bad_value in (np.nan, np.inf, -np.inf, 7.0):
+        bad = {**good, "head": good["head"].copy()}
+        bad["head"][3, 1] = bad_value
+        with pytest.raises(DefinitionError, match=r"head\.y at frame 3") as info:
+            check_curves(bad, "lib.json")
+        assert str(info.value).startswith("lib.json")
+    with pytest.raises(DefinitionError, match="known bone role"):
+        check_curves({"tail": np.zeros((5, 3))})

@@ -279,3 +279,43 @@ def test_timeline_transition_frequencies_match_the_row() -> None:
     assert len(names) == 6000
     counts = np.array([names.count(x) for x in "abc"], dtype=float)
     assert chi2(counts, np.array([0.5, 0.3, 0.2])) < chi2_critical(2)
+
+
+def test_times_far_beyond_the_timeline_never_overflow() -> None:
+    """Events at 1e308 s and a programmatic outcome lasting 1e308 s (the loader refuses such
+    files; a caller's own objects must still not crash the sampler): past the end, held."""
+    import dataclasses
+
+    bpfa = parse_definition(base())[0]
+    far = [ev("poke", 1e308), ev("calm", 5.0, expiry=1e308, i=1)]
+    tl = sample_timeline(bpfa, far, 100, 24.0, 0)
+    assert tl.segments[0].start_frame == 0 and tl.segments[-1].end_frame == 100
+    assert {s.behavior for s in tl.segments} == {"idle"}
+    rest = bpfa.actions["rest"]
+    forever = dataclasses.replace(rest.outcomes[0], duration=1e308)
+    long_rest = dataclasses.replace(rest, outcomes=(forever,))
+    huge = dataclasses.replace(bpfa, actions={**bpfa.actions, "rest": long_rest})
+    tl = sample_timeline(huge, [], 50, 24.0, 0)
+    assert [(s.start_frame, s.end_frame) for s in tl.segments] == [(0, 50)]
+
+
+def test_a_deep_chain_expands_without_recursion() -> None:
+    """5,000 nested one-child sequences and 5,000 nested single choices under a recursion limit
+    far below that depth: the expander walks an explicit stack."""
+    import sys
+
+    comps: dict[str, Any] = {}
+    prev = "act"
+    for i in range(5000):
+        comps[f"s{i}"] = {"sequence": [prev]} if i % 2 else {"choice": {prev: 1.0}}
+        prev = f"s{i}"
+    bpfa = parse_definition(
+        base(composites=comps, behaviors={"idle": {"body": "rest"}, "busy": {"body": prev}})
+    )[0]
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(200)
+    try:
+        tl = sample_timeline(bpfa, [ev("poke", 1.0)], 100, 10.0, 0)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert [(s.behavior, s.action) for s in tl.segments][:2] == [("idle", "rest"), ("busy", "act")]

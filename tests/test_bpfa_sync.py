@@ -154,3 +154,42 @@ def test_curves_read_back_from_a_partial_rig_are_accepted() -> None:
     assert sync_metrics(tr, partial, LIB, res.events, FAST) == full
     with pytest.raises(ValueError, match="unknown bone role"):
         sync_metrics(tr, {**res.curves, "tail": res.curves["head"]}, LIB, res.events, FAST)
+
+
+def test_chance_baseline_is_valid_on_short_clips() -> None:
+    """A 4 s clip: every circular shift counts once, so chance is the exact mean over all
+    phases (not one repeated 'minimum' shift that scored like the aligned track)."""
+    from moodrig.core.demo_timeline import Beat, scripted_track
+
+    # The beats start after 0.75 s: over the first half second the idle blends in from the rest
+    # pose, and a gesture starting there is read up to 3 frames early (its rise merges with the
+    # idle's).
+    beats = tuple(Beat(0.75 + 1.0 * k, 0.75 + 1.0 * k + 0.5, (("smile", 1.0),)) for k in range(3))
+    tr = scripted_track(fps=24.0, seconds=4.0, beats=beats)
+    res = behavior_track(tr, LIB, 0)
+    rep = sync_metrics(tr, res.curves, LIB, res.events, SyncConfig())
+    assert rep.n_reference == 3 and rep.reason is None
+    assert rep.n_shifts == len(tr)  # all 96 phases
+    assert rep.onset_f1 is not None and rep.onset_f1 >= 0.9
+    assert rep.baseline_f1 is not None and rep.baseline_f1 < 0.3
+    assert rep.p_value is not None and rep.p_value <= 0.1  # a few near-aligned shifts do as well
+
+
+def test_too_few_events_are_not_judged() -> None:
+    from moodrig.core.demo_timeline import Beat, scripted_track
+
+    tr = scripted_track(fps=24.0, seconds=3.0, beats=(Beat(1.0, 2.0, (("smile", 1.0),)),))
+    res = behavior_track(tr, LIB, 0)
+    rep = sync_metrics(tr, res.curves, LIB, res.events, SyncConfig())
+    assert rep.n_reference == 1
+    assert rep.onset_f1 is None and rep.baseline_f1 is None and rep.p_value is None
+    assert rep.reason is not None and rep.reason.startswith("not enough events to judge")
+    assert 0.0 <= rep.allowed_fraction <= 1.0  # the per-frame figures are still measured
+
+
+def test_chance_shifts_cover_every_phase_or_sample_uniformly() -> None:
+    from moodrig.core.bpfa.sync import chance_shifts
+
+    assert chance_shifts(96, 1000).tolist() == list(range(96))
+    s = chance_shifts(5000, 1000, seed=1)
+    assert len(s) == 1000 and s.min() >= 0 and s.max() < 5000 and s.min() < 500 and s.max() > 4500

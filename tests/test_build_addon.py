@@ -21,50 +21,173 @@ import build_addon  # noqa: E402
 # test_the_zip_holds_the_product_only: evaluation, calibration, training and research code
 # belongs in weights_tools/ or research/, never in the zip.
 PRODUCT_FILES = frozenset({
-    # blender_addon/: the add-on itself
-    "__init__.py", "__main__.py", "anim_compat.py", "api.py", "bake.py", "blender_manifest.toml",
-    "cli.py", "demo_character.py", "deps.py", "operators.py", "panels.py", "preferences.py",
-    "properties.py", "registration.py", "tags.py",
-    "LICENSE", "THIRD_PARTY_NOTICES.md",
-    # core/
-    "core/__init__.py", "core/appearance.py", "core/demo_body.py", "core/demo_timeline.py",
-    "core/detail.py", "core/errors.py", "core/expression.py", "core/fileio.py", "core/image.py",
-    "core/canvas.py", "core/editor.py", "core/face_shapes.py", "core/painter.py", "core/paths.py", "core/pipeline.py", "core/request.py",
-    "core/rig.py", "core/steps.py", "core/track.py", "core/weights.py",
-    "core/amee/__init__.py", "core/amee/config.py",
-    "core/amee/finetune.py", "core/amee/fold.py", "core/amee/infer.py", "core/amee/model.py",
+    "LICENSE",
+    "THIRD_PARTY_NOTICES.md",
+    "__init__.py",
+    "__main__.py",
+    "anim_compat.py",
+    "api.py",
+    "bake.py",
+    "batch.py",
+    "behavior_keys.py",
+    "blender_manifest.toml",
+    "bone_map_ui.py",
+    "bone_maps.py",
+    "cli.py",
+    "core/__init__.py",
+    "core/amee/__init__.py",
+    "core/amee/config.py",
+    "core/amee/finetune.py",
+    "core/amee/fold.py",
+    "core/amee/infer.py",
+    "core/amee/model.py",
     "core/amee/weights_io.py",
-    "core/editing/__init__.py", "core/editing/arch.py", "core/editing/batch.py",
-    "core/editing/composite.py", "core/editing/device.py", "core/editing/editor.py",
-    "core/editing/finetune.py", "core/editing/losses.py", "core/editing/sheet.py",
-    "core/editing/weights_io.py",
-    "core/bpfa/__init__.py", "core/bpfa/api.py", "core/bpfa/diagram.py", "core/bpfa/events.py",
-    "core/bpfa/limits.py", "core/bpfa/loader.py", "core/bpfa/model.py", "core/bpfa/motion.py",
-    "core/bpfa/sampler.py", "core/bpfa/sync.py",
-    "core/face/__init__.py", "core/face/__main__.py", "core/face/analyzer.py",
-    "core/face/baseline.py", "core/face/calibration.py", "core/face/cascade.py",
-    "core/face/container.py", "core/face/detector.py", "core/face/expressions.py",
-    "core/face/geometry.py", "core/face/io.py", "core/face/lbp.py", "core/face/measures.py",
-    "core/face/mesh.py", "core/face/models.py", "core/face/overlay.py", "core/face/roi.py",
-    "core/face/smile.py", "core/face/smoothing.py", "core/face/source.py", "core/face/tflite_net.py",
-    "core/face/video.py",
-    "core/transfer/__init__.py", "core/transfer/config.py", "core/transfer/content.py",
-    "core/transfer/finetune.py", "core/transfer/geometry.py", "core/transfer/infer.py",
-    "core/transfer/losses.py", "core/transfer/model.py",
-    "core/transfer/weights_io.py",
-    # core/data/: behavior library, its schema, the example user file, the sample photo
-    "core/data/behaviors/bpfa.schema.json", "core/data/behaviors/example_user.yaml",
-    "core/data/behaviors/humanoid_default.json", "core/data/sample_face.jpg",
+    "core/appearance.py",
+    "core/batch/__init__.py",
+    "core/batch/checks.py",
+    "core/batch/jobs.py",
+    "core/batch/local.py",
+    "core/batch/outputs.py",
+    "core/batch/ray_engine.py",
+    "core/batch/run.py",
+    "core/batch/status.py",
+    "core/batch/worker.py",
+    "core/bonemap.py",
+    "core/bpfa/__init__.py",
+    "core/bpfa/api.py",
+    "core/bpfa/diagram.py",
+    "core/bpfa/events.py",
+    "core/bpfa/limits.py",
+    "core/bpfa/loader.py",
+    "core/bpfa/model.py",
+    "core/bpfa/motion.py",
+    "core/bpfa/reader.py",
+    "core/bpfa/sampler.py",
+    "core/bpfa/sync.py",
+    "core/canvas.py",
+    "core/cpu.py",
+    "core/data/behaviors/bpfa.schema.json",
+    "core/data/behaviors/example_user.yaml",
+    "core/data/behaviors/humanoid_default.json",
+    "core/data/sample_face.jpg",
     "core/data/sample_face.md",
-    # weights/
-    "weights/amee/amee_gan.manifest.json", "weights/amee/amee_gan.safetensors",
-    "weights/face/face_calibration.manifest.json", "weights/face/face_calibration.safetensors",
-    "weights/face/face_detector.manifest.json", "weights/face/face_detector.safetensors",
-    "weights/face/face_mesh.manifest.json", "weights/face/face_mesh.safetensors",
-    "weights/transfer/style_transfer.manifest.json", "weights/transfer/style_transfer.safetensors",
+    "core/demo_body.py",
+    "core/demo_head.py",
+    "core/demo_timeline.py",
+    "core/detail.py",
+    "core/editing/__init__.py",
+    "core/editing/arch.py",
+    "core/editing/batch.py",
+    "core/editing/composite.py",
+    "core/editing/device.py",
+    "core/editing/editor.py",
+    "core/editing/finetune.py",
+    "core/editing/losses.py",
+    "core/editing/sheet.py",
+    "core/editing/weights_io.py",
+    "core/editor.py",
+    "core/errors.py",
+    "core/expression.py",
+    "core/face/__init__.py",
+    "core/face/__main__.py",
+    "core/face/analyzer.py",
+    "core/face/baseline.py",
+    "core/face/calibration.py",
+    "core/face/cascade.py",
+    "core/face/container.py",
+    "core/face/detector.py",
+    "core/face/expressions.py",
+    "core/face/fastnet.py",
+    "core/face/geometry.py",
+    "core/face/headers.py",
+    "core/face/io.py",
+    "core/face/lbp.py",
+    "core/face/measures.py",
+    "core/face/mesh.py",
+    "core/face/models.py",
+    "core/face/overlay.py",
+    "core/face/roi.py",
+    "core/face/smile.py",
+    "core/face/smoothing.py",
+    "core/face/source.py",
+    "core/face/tflite_net.py",
+    "core/face/timing.py",
+    "core/face/video.py",
+    "core/face_shapes.py",
+    "core/faceedit/__init__.py",
+    "core/faceedit/__main__.py",
+    "core/faceedit/align.py",
+    "core/faceedit/api.py",
+    "core/faceedit/bake_editor.py",
+    "core/faceedit/editor.py",
+    "core/faceedit/fields.py",
+    "core/faceedit/finetune.py",
+    "core/faceedit/locator.py",
+    "core/faceedit/model.py",
+    "core/faceedit/pixelart.py",
+    "core/faceedit/points_io.py",
+    "core/faceedit/region.py",
+    "core/faceedit/setup.py",
+    "core/faceedit/weights_io.py",
+    "core/failures.py",
+    "core/fileio.py",
+    "core/image.py",
+    "core/keyreduce.py",
+    "core/outputs.py",
+    "core/painter.py",
+    "core/paths.py",
+    "core/pipeline.py",
+    "core/request.py",
+    "core/retarget.py",
+    "core/rig.py",
+    "core/rotation.py",
+    "core/shapekeys.py",
+    "core/steps.py",
+    "core/texture_sync.py",
+    "core/track.py",
+    "core/transfer/__init__.py",
+    "core/transfer/config.py",
+    "core/transfer/content.py",
+    "core/transfer/finetune.py",
+    "core/transfer/geometry.py",
+    "core/transfer/infer.py",
+    "core/transfer/losses.py",
+    "core/transfer/model.py",
+    "core/transfer/weights_io.py",
+    "core/weights.py",
+    "demo_character.py",
+    "deps.py",
+    "face_region.py",
+    "face_region_view.py",
+    "installer.py",
+    "operators.py",
+    "panels.py",
+    "pip_output.py",
+    "pkg_requirements.py",
+    "preferences.py",
+    "properties.py",
+    "registration.py",
+    "requirements.txt",
+    "rig_state.py",
+    "shape_key_operators.py",
+    "shape_keys.py",
+    "tags.py",
+    "torch_builds.py",
+    "weights/amee/amee_gan.manifest.json",
+    "weights/amee/amee_gan.safetensors",
+    "weights/face/face_calibration.manifest.json",
+    "weights/face/face_calibration.safetensors",
+    "weights/face/face_detector.manifest.json",
+    "weights/face/face_detector.safetensors",
+    "weights/face/face_mesh.manifest.json",
+    "weights/face/face_mesh.safetensors",
+    "weights/transfer/style_transfer.manifest.json",
+    "weights/transfer/style_transfer.safetensors",
 })
-NOT_INSTALLED = ("matplotlib", "PIL", "scipy", "skimage")
-"""Top-level packages of the dev/train extras that the add-on does not install in Blender."""
+NOT_INSTALLED = ("matplotlib", "PIL", "scipy", "skimage",
+                 "mediapipe", "ai_edge_litert", "tflite", "tensorflow")
+"""Top-level packages that the add-on does not install in Blender: those of the dev/train extras,
+and MediaPipe / LiteRT, which only the parity venv runs to check the converted networks."""
 
 
 def foreign_imports(source: str, package: str) -> list[str]:
@@ -102,6 +225,9 @@ def test_foreign_imports_finds_every_kind_of_import() -> None:
         "moodrig.weights_tools.face_eval.nme", "scipy.stats", "skimage.metrics",
     ]
     assert foreign_imports("from .core import weights\nimport torch\n", "moodrig") == []
+    assert foreign_imports("import mediapipe as mp\nfrom ai_edge_litert import interpreter\n",
+                           "moodrig.core.face") == ["ai_edge_litert", "ai_edge_litert.interpreter",
+                                                    "mediapipe"]
 
 
 def unlisted_and_missing(names: list[str]) -> tuple[list[str], list[str]]:
@@ -110,10 +236,10 @@ def unlisted_and_missing(names: list[str]) -> tuple[list[str], list[str]]:
     return sorted(inner - PRODUCT_FILES), sorted(PRODUCT_FILES - inner)
 
 
-def test_the_zip_holds_the_product_only(tmp_path: Path) -> None:
+def test_the_zip_holds_the_product_only(built_zip: Path) -> None:
     """The add-on built from this tree: exactly the listed runtime files, data and weights, and
     no module that imports what Blender's Python lacks or the repository's own tools."""
-    with zipfile.ZipFile(build_addon.build(REPO, tmp_path)) as zf:
+    with zipfile.ZipFile(built_zip) as zf:
         names = zf.namelist()
         unlisted, missing = unlisted_and_missing(names)
         assert not unlisted, f"not product code or weights, keep it out of the add-on: {unlisted}"
@@ -211,3 +337,89 @@ def test_cli_exit_code_and_message(tree: Path, tmp_path: Path, capsys: pytest.Ca
     monkeypatch.setattr(build_addon, "REPO", tree)
     assert build_addon.main(["--out", str(tmp_path / "o")]) == 1
     assert "LICENSE: missing" in capsys.readouterr().err
+
+
+# --- platform builds: the small dependencies bundled as extension wheels -------------------
+
+
+@pytest.fixture
+def wheel_folder(tmp_path: Path) -> Path:
+    """Stand-ins for the wheels pip would fetch, for linux-x64 and (one) for Windows."""
+    from wheel_factory import make_wheel
+
+    folder = tmp_path / "wheels"
+    linux = "manylinux_2_17_x86_64"
+    make_wheel(folder, "numpy", "1.26.4", tag=f"cp311-cp311-{linux}")
+    make_wheel(folder, "opencv_python_headless", "4.11.0.86", tag=f"cp37-abi3-{linux}",
+               requires=("numpy>=1.21",), module="cv2")
+    make_wheel(folder, "opencv_python_headless", "4.11.0.86", tag="cp37-abi3-win_amd64",
+               requires=("numpy>=1.21",), module="cv2")
+    make_wheel(folder, "safetensors", "0.8.0", tag=f"cp38-abi3-{linux}")
+    make_wheel(folder, "pyyaml", "6.0.2", tag=f"cp311-cp311-{linux}", module="yaml")
+    return folder
+
+
+def test_platform_build_bundles_the_small_wheels_and_lists_them(tree: Path, tmp_path: Path, wheel_folder: Path) -> None:
+    import tomllib
+
+    target = build_addon.build(tree, tmp_path / "a", "linux-x64", wheel_folder)
+    assert target.name == f"moodrig-{build_addon.project_version(tree)}-linux-x64.zip"
+    with zipfile.ZipFile(target) as zf:
+        names = zf.namelist()
+        manifest = tomllib.loads(zf.read("moodrig/blender_manifest.toml").decode())
+    wheels = sorted(n.removeprefix("moodrig/") for n in names if n.startswith("moodrig/wheels/"))
+    assert wheels == [
+        "wheels/opencv_python_headless-4.11.0.86-cp37-abi3-manylinux_2_17_x86_64.whl",
+        "wheels/pyyaml-6.0.2-cp311-cp311-manylinux_2_17_x86_64.whl",
+        "wheels/safetensors-0.8.0-cp38-abi3-manylinux_2_17_x86_64.whl",
+    ], "OpenCV, PyYAML, safetensors for Linux; not numpy (Blender has it), not Windows wheels"
+    assert unlisted_and_missing([n for n in names if not n.startswith("moodrig/wheels/")]) == ([], [])
+    assert manifest["platforms"] == ["linux-x64"]
+    assert manifest["wheels"] == [f"./{w}" for w in wheels]
+    assert manifest["permissions"]["network"]
+    again = build_addon.build(tree, tmp_path / "b", "linux-x64", wheel_folder)
+    assert again.read_bytes() == target.read_bytes()
+
+
+def test_platform_build_without_a_wheel_is_refused(tree: Path, tmp_path: Path, wheel_folder: Path) -> None:
+    for wheel in wheel_folder.glob("safetensors-*"):
+        wheel.unlink()
+    with pytest.raises(build_addon.BuildError, match="pip download for linux-x64 failed"):
+        build_addon.build(tree, tmp_path / "out", "linux-x64", wheel_folder)
+
+
+def _blender_validator() -> Path:
+    import importlib.util
+
+    from components import require_component
+
+    spec = importlib.util.find_spec("bpy")
+    require_component(spec is not None and spec.submodule_search_locations is not None,
+                      "the bpy module (`make venv`)")
+    assert spec is not None and spec.submodule_search_locations is not None
+    found = sorted(Path(next(iter(spec.submodule_search_locations))).glob(
+        "*/scripts/addons_core/bl_pkg/cli/blender_ext.py"))
+    assert found, "bpy ships Blender's extension tool"
+    return found[-1]
+
+
+def test_blenders_own_validator_accepts_both_builds(tree: Path, tmp_path: Path, wheel_folder: Path) -> None:
+    """Blender's extension checker (strict: permission reasons of at most 64 characters, wheel
+    names, platforms) on the plain and the platform zip."""
+    import subprocess
+
+    validator = _blender_validator()
+    for target in (build_addon.build(tree, tmp_path / "p"),
+                   build_addon.build(tree, tmp_path / "l", "linux-x64", wheel_folder)):
+        proc = subprocess.run([sys.executable, str(validator), "validate", str(target)],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_platform_manifest_keys_are_top_level() -> None:
+    import tomllib
+
+    text = (REPO / "blender_addon" / "blender_manifest.toml").read_text()
+    out = tomllib.loads(build_addon.platform_manifest(text, "windows-x64", ["a-1-py3-none-any.whl"]))
+    assert out["platforms"] == ["windows-x64"] and out["wheels"] == ["./wheels/a-1-py3-none-any.whl"]
+    assert "wheels" not in out["permissions"] and "wheels" not in out["build"]

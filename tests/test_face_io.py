@@ -38,7 +38,7 @@ def test_png_jpeg_roundtrip_rgb_order(tmp_path: Path) -> None:
     assert out.dtype == np.uint8 and out.shape == (40, 60, 3)
     assert np.array_equal(out, rgb)
     j = _write(tmp_path / "a.jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-    assert np.abs(read_image(j).astype(int) - rgb).mean() < 6
+    assert np.abs(read_image(j).astype(int) - rgb).mean() < 2  # measured 0.69; as BGR: 54
 
 
 def test_gray_rgba_16bit_tiff_exr(tmp_path: Path) -> None:
@@ -67,7 +67,7 @@ def test_exif_orientation_is_honoured(tmp_path: Path) -> None:
     out = read_image(p)
     assert out.shape == (50, 30, 3)
     expected = np.rot90(rgb, k=-1)
-    assert np.abs(out.astype(int) - expected).mean() < 8
+    assert np.abs(out.astype(int) - expected).mean() < 3  # measured 0.85; turned the other way: 97
 
 
 def _png_header(w: int, h: int) -> bytes:

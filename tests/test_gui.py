@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,27 +24,20 @@ def _read_png(path: Path) -> np.ndarray:
     return img
 
 
-def _build(tmp_path: Path) -> Path:
-    proc = subprocess.run([sys.executable, str(REPO / "build_addon.py"), "--out", str(tmp_path / "dist")],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    (zip_path,) = (tmp_path / "dist").glob("moodrig-*.zip")
-    return zip_path
-
-
-def _run_in_window(tmp_path: Path, script: str, *, with_deps: bool, timeout: float = 240) -> tuple[dict[str, Any], Path, str]:
-    """Build the zip, run ``tests/gui/<script>`` in Blender 3.4 under Xvfb; its result.json,
+def _run_in_window(zip_path: Path, tmp_path: Path, script: str, *, with_deps: bool,
+                   timeout: float = 240, env: dict[str, str] | None = None
+                   ) -> tuple[dict[str, Any], Path, str]:
+    """Run ``tests/gui/<script>`` with the add-on ``zip_path`` in Blender 3.4 under Xvfb; its result.json,
     the folder it wrote to, and Blender's stdout. ``with_deps``: moodrig's dependencies
     (torch, OpenCV) from this venv on PYTHONPATH, as a user's dependency install provides."""
     import site
 
     require_gui_tools()
-    zip_path = _build(tmp_path)
     out = tmp_path / "shots"
     out.mkdir()
-    env = {"PYTHONPATH": site.getsitepackages()[0]} if with_deps else None
+    extra = {"PYTHONPATH": site.getsitepackages()[0]} if with_deps else {}
     run = run_blender_gui(REPO / "tests" / "gui" / script, [str(zip_path), str(out)], tmp_path,
-                          extra_env=env, timeout=timeout)
+                          extra_env={**extra, **(env or {})}, timeout=timeout)
     result_file = out / "result.json"
     assert result_file.is_file(), f"Blender wrote no result\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
     result: dict[str, Any] = json.loads(result_file.read_text())
@@ -54,8 +45,8 @@ def _run_in_window(tmp_path: Path, script: str, *, with_deps: bool, timeout: flo
     return result, out, run.stdout
 
 
-def test_sidebar_tab_is_drawn_in_a_real_window(tmp_path: Path) -> None:
-    result, out, _ = _run_in_window(tmp_path, "sidebar_in_blender.py", with_deps=False)
+def test_sidebar_tab_is_drawn_in_a_real_window(built_zip: Path, tmp_path: Path) -> None:
+    result, out, _ = _run_in_window(built_zip, tmp_path, "sidebar_in_blender.py", with_deps=False)
     assert result["registered"]
     assert result["drawn"], f"moodrig's panel was never drawn after clicking {result['clicks']}"
 
@@ -70,9 +61,10 @@ def test_sidebar_tab_is_drawn_in_a_real_window(tmp_path: Path) -> None:
     shutil.copy2(out / "sidebar.png", ARTIFACTS / "sidebar.png")
 
 
-def test_baked_demo_mid_clip_with_panels_open(tmp_path: Path) -> None:
+def test_baked_demo_mid_clip_with_panels_open(built_zip: Path, tmp_path: Path) -> None:
     """The whole product in a real window: analyse, bake (torch inside Blender 3.4), panels."""
-    result, out, stdout = _run_in_window(tmp_path, "baked_demo_in_blender.py", with_deps=True, timeout=480)
+    result, out, stdout = _run_in_window(built_zip, tmp_path, "baked_demo_in_blender.py",
+                                         with_deps=True, timeout=480)
     assert result["analyse"] == ["FINISHED"]
     assert result["bake"] == ["FINISHED"], stdout[-3000:]
     assert result["action"] == "moodrig_DemoRig_behavior"
@@ -82,9 +74,11 @@ def test_baked_demo_mid_clip_with_panels_open(tmp_path: Path) -> None:
     shutil.copy2(out / "baked_demo.png", ARTIFACTS / "baked_demo.png")
 
 
-def test_esc_cancels_a_running_bake_and_leaves_the_scene_unchanged(tmp_path: Path) -> None:
+def test_esc_cancels_a_running_bake_and_leaves_the_scene_unchanged(built_zip: Path,
+                                                                    tmp_path: Path) -> None:
     """The modal bake, started from the UI in a real window, cancelled with Esc mid-way."""
-    r, _, _ = _run_in_window(tmp_path, "cancel_bake_in_blender.py", with_deps=True, timeout=600)
+    r, _, _ = _run_in_window(built_zip, tmp_path, "cancel_bake_in_blender.py", with_deps=True,
+                             timeout=600)
     assert r["invoke"] == ["RUNNING_MODAL"]
     assert "textures" in r["status_at_esc"]
     assert r["after_cancel"] == r["before"], "Esc left the scene changed"
@@ -96,3 +90,57 @@ def test_esc_cancels_a_running_bake_and_leaves_the_scene_unchanged(tmp_path: Pat
     new = int(r["status_after_rebake"].split("(")[1].split(" new")[0])
     distinct = int(r["status_after_rebake"].split(" textures")[0].split(", ")[-1])
     assert new == distinct - r["cached_after_cancel"], r["status_after_rebake"]
+
+
+def _colour_pixels(img: np.ndarray, rgb: tuple[int, int, int], box: list[int], tol: int = 40) -> int:
+    """Pixels of ``img`` (BGR) within ``tol`` of ``rgb`` inside a region box (x, y, w, h, window
+    height; y from the bottom, as Blender counts)."""
+    x, y, w, h, win_h = box
+    crop = img[win_h - (y + h):win_h - y, x:x + w].astype(int)
+    return int((np.abs(crop - np.array(rgb[::-1])).max(axis=-1) <= tol).sum())
+
+
+def test_face_region_overlay_and_dragging_a_point_in_the_image_editor(built_zip: Path,
+                                                                      tmp_path: Path) -> None:
+    """The region and points drawn over the head's atlas; one point dragged with the mouse and
+    kept with Enter, in a real window."""
+    r, out, stdout = _run_in_window(built_zip, tmp_path, "face_region_in_blender.py", with_deps=True)
+    assert "Traceback" not in stdout, stdout[-3000:]
+    assert r["invoke"] == ["RUNNING_MODAL"]
+    before = np.asarray(r["points_before"]).reshape(7, 2)
+    after = np.asarray(r["points_after"]).reshape(7, 2)
+    moved = after - before
+    assert moved[5, 0] > 2.0 and moved[5, 1] > 1.0, f"mouth_l did not follow the mouse: {moved[5]}"
+    assert np.abs(np.delete(moved, 5, axis=0)).max() == 0.0
+    assert r["confirmed"] and not r["still_editing"]
+    assert r["panel_drawn"], "the Face Region panel was never drawn in the Image Editor's sidebar"
+    for name in ("face_region_preview.png", "face_region_edit.png"):
+        shot = _read_png(out / name)
+        assert _colour_pixels(shot, (255, 209, 51), r["editor"]) > 200, f"{name}: no region frame"
+        assert _colour_pixels(shot, (64, 217, 255), r["editor"]) > 50, f"{name}: no points"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for name in ("face_region_preview.png", "face_region_edit.png", "face_region_panel.png"):
+        shutil.copy2(out / name, ARTIFACTS / name)
+
+
+@pytest.mark.shared
+def test_bone_map_panel_after_auto_map_in_a_real_window(built_zip: Path, tmp_path: Path,
+                                                        shared_data: Path) -> None:
+    """A third-party glTF character's rig, auto-mapped from the sidebar: the Bone Map panel
+    shows a bone per role with its status, and the report (16 mapped, 3 unmapped)."""
+    import humanoid_rigs
+    from rig_builder import spec_of
+
+    glb = shared_data / "characters" / "kaykit_knight" / "Knight.glb"
+    spec = tmp_path / "rig.json"
+    spec.write_text(json.dumps(spec_of(humanoid_rigs.gltf_rig(glb), "Knight_Rig")))
+    result, out, stdout = _run_in_window(built_zip, tmp_path, "bone_map_in_blender.py", with_deps=True,
+                                         env={"MOODRIG_RIG_SPEC": str(spec)})
+    assert result["automap"] == ["FINISHED"], stdout[-3000:]
+    rows = {role: (bone, status) for role, bone, status in result["rows"]}
+    assert rows["head"] == ("head", "auto") and rows["hand.L"] == ("wrist.l", "auto")
+    assert [r for r, (_, status) in rows.items() if status == "unmapped"] == [
+        "neck", "shoulder.L", "shoulder.R"]
+    assert result["drawn"], "the Bone Map panel was never drawn"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(out / "bone_map.png", ARTIFACTS / "bone_map.png")

@@ -66,7 +66,8 @@ def test_cli_bakes_a_video_through_the_bpy_module(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert out.is_file()
     assert "moodrig:" in proc.stderr and "textures" in proc.stderr  # progress on stderr
-    frames = sorted((tmp_path / "moodrig" / "moodrig_DemoFace" / "sequence").glob("frame_*.png"))
+    sequence = tmp_path / "moodrig-textures" / "baked" / "moodrig_DemoFace" / "sequence"
+    frames = sorted(sequence.glob("frame_*.png"))
     assert len(frames) == 48
     r = run_bpy(f"""
 import bpy
@@ -75,6 +76,46 @@ rig = bpy.data.objects["moodrig_DemoRig"]
 report(dict(action=rig.animation_data.action.name, frame_end=bpy.context.scene.frame_end))
 """)
     assert r == {"action": "moodrig_DemoRig_behavior", "frame_end": 48}
+
+
+def test_cli_bone_map_files_report_and_textures_beside_the_output(tmp_path: Path) -> None:
+    """``--scene A/x.blend --out B/y.blend``: the textures go under B and y.blend finds them
+    there; a bone map file that leaves roles out bakes with a warning naming each; one that
+    maps too little is refused before any texture is made."""
+    _require_bpy()
+    (tmp_path / "A").mkdir()
+    scene = _demo_scene(tmp_path / "A")
+    partial = tmp_path / "maps" / "partial.json"
+    partial.parent.mkdir()
+    partial.write_text('{"format": "moodrig.bonemap/1", "bones": {"head": "head", '
+                       '"neck": "neck", "upper_arm.L": "upper_arm.L"}}')
+    out = tmp_path / "B" / "y.blend"
+    proc = _cli("bake", "--scene", str(scene), "--demo-timeline", "--face", "moodrig_DemoFace",
+                "--armature", "moodrig_DemoRig", "--out", str(out), "--device", "cpu",
+                "--bone-map", str(partial), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "bone map (user): 3 of 19 roles mapped, 16 unmapped, 0 doubtful" in proc.stderr
+    assert "warning: unmapped role(s) skipped: hips, spine, chest, shoulder.L," in proc.stderr
+    assert "keys on the rig" in proc.stderr and "max deviation" in proc.stderr
+    assert [p for p in (tmp_path / "A").iterdir() if p.is_dir()] == [], "nothing beside --scene"
+    assert len(list((tmp_path / "B").rglob("sequence/frame_*.png"))) == 240
+    r = run_bpy(f"""
+import bpy, os
+bpy.ops.wm.open_mainfile(filepath={str(out)!r})
+img = bpy.data.objects["moodrig_DemoFace"].material_slots[0].material.node_tree.nodes[
+    "moodrig_face_texture"].image
+report(dict(path=img.filepath, exists=os.path.isfile(bpy.path.abspath(img.filepath))))
+""")
+    assert r["path"].startswith("//") and not r["path"].startswith("//..") and r["exists"], r
+    tiny = tmp_path / "maps" / "tiny.json"
+    tiny.write_text('{"format": "moodrig.bonemap/1", "bones": {"head": "head"}}')
+    proc = _cli("bake", "--scene", str(scene), "--demo-timeline", "--face", "moodrig_DemoFace",
+                "--armature", "moodrig_DemoRig", "--out", str(tmp_path / "C" / "z.blend"),
+                "--bone-map", str(tiny), cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "a bake needs the head plus at least one other role" in proc.stderr
+    assert "textures" not in proc.stderr, "refused before any texture"
+    assert not list((tmp_path / "C").rglob("*.png"))
 
 
 def test_cli_fails_clearly(tmp_path: Path) -> None:
@@ -94,14 +135,10 @@ def test_cli_fails_clearly(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "broken.mp4" in proc.stderr
 
 
-def test_cli_inside_blender_3_4(tmp_path: Path) -> None:
+def test_cli_inside_blender_3_4(built_zip: Path, tmp_path: Path) -> None:
     """``blender -b scene.blend -P <addon>/cli.py -- bake ...`` with Debian's Blender binary."""
     require_component(shutil.which("blender") is not None, "Debian's blender (`make system-deps`)")
-    build = subprocess.run([sys.executable, str(REPO / "build_addon.py"), "--out", str(tmp_path / "dist")],
-                           capture_output=True, text=True)
-    assert build.returncode == 0, build.stderr
-    (zip_path,) = (tmp_path / "dist").glob("moodrig-*.zip")
-    shutil.unpack_archive(zip_path, tmp_path / "addon")
+    shutil.unpack_archive(built_zip, tmp_path / "addon")
     cli = tmp_path / "addon" / "moodrig" / "cli.py"
     env = {**os.environ, "PYTHONPATH": site.getsitepackages()[0], "BLENDER_USER_SCRIPTS": str(tmp_path / "us"),
            "BLENDER_USER_CONFIG": str(tmp_path / "uc")}
@@ -119,6 +156,8 @@ def test_cli_inside_blender_3_4(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert out.is_file() and "baked 240 frames" in proc.stderr
+    assert "bone map (demo): 19 of 19 roles mapped" in proc.stderr
+    assert "keys on the rig" in proc.stderr
     bad = subprocess.run(
         ["blender", "-b", str(scene), "--python-exit-code", "1", "-P", str(cli), "--", "bake", "--demo-timeline",
          "--face", "Nope", "--armature", "moodrig_DemoRig", "--out", str(out)],
@@ -191,7 +230,9 @@ def test_finetune_operator_saves_beside_the_blend_and_bake_uses_it(tmp_path: Pat
     _require_bpy()
     r = run_bpy(FINETUNE.format(folder=str(tmp_path)))
     assert r["res"] == ["FINISHED"]
-    assert r["weights"].startswith("//moodrig/moodrig_DemoFace/finetuned/")
-    assert r["finetuned_from"]
+    assert r["weights"].startswith("//moodrig-textures/scene/moodrig_DemoFace/finetuned/")
+    from moodrig.core.amee.infer import AmeeEditor
+
+    assert r["finetuned_from"] == AmeeEditor.load(device="cpu").model_id  # the shipped model
     assert r["bake_frames"] == 24
     assert "bad.json" in r["bad"] and "entry 0" in r["bad"]

@@ -113,19 +113,23 @@ FAULTS_OVER_A_BAKE = SETUP + """
 folder = {folder!r}
 import moodrig.bake as sb
 import moodrig.api as api_mod
+import moodrig.behavior_keys as bk
 from moodrig import anim_compat
-real = dict(write_appearance=sb.write_appearance, write_behavior=sb.write_behavior,
-            sync=api_mod._sync_from_keyframes, curves=anim_compat.write_rotation_curves)
+real = dict(write_appearance=sb.write_appearance, write_behavior=bk.write,
+            sync=api_mod._sync_from_keyframes, curves=anim_compat.write_keys)
 def boom(*a, **k):
     raise RuntimeError("injected")
-def half_curves(container, curves, frame_start):
-    first = dict(list(curves.items())[:3])
-    real["curves"](container, first, frame_start)
-    raise RuntimeError("injected after 3 bones were keyed")
+written = []
+def half_curves(*a, **k):
+    if len(written) == 9:
+        raise RuntimeError("injected after 3 bones were keyed")
+    written.append(real["curves"](*a, **k))
+    return written[-1]
 def restore():
-    sb.write_appearance, sb.write_behavior = real["write_appearance"], real["write_behavior"]
+    sb.write_appearance, bk.write = real["write_appearance"], real["write_behavior"]
     api_mod._sync_from_keyframes = real["sync"]
-    anim_compat.write_rotation_curves = real["curves"]
+    anim_compat.write_keys = real["curves"]
+    written.clear()
 outcomes = {{}}
 STAGES = ("analysis", "behavior", "textures", "write_behavior", "write_behavior_midway",
           "write_appearance", "sync_after_write", "cancel_first_step", "cancel_last_step")
@@ -153,9 +157,9 @@ for stage in STAGES:
             def edit(self, t, v): raise RuntimeError("injected")
         kwargs["editor"] = Broken()
     elif stage == "write_behavior":
-        sb.write_behavior = boom
+        bk.write = boom
     elif stage == "write_behavior_midway":
-        anim_compat.write_rotation_curves = half_curves
+        anim_compat.write_keys = half_curves
     elif stage == "write_appearance":
         sb.write_appearance = boom
     elif stage == "sync_after_write":

@@ -26,14 +26,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from bpfa_definitions import minimal
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from peak_rss import outcomes_in_child
 
 from moodrig.core.bpfa import load_definition, parse_definition
-from moodrig.core.bpfa.model import Bpfa
+from moodrig.core.bpfa.model import Bpfa, Event
 from moodrig.core.errors import DefinitionError
 
 TIME_BOUND_S = 5.0
@@ -316,3 +318,411 @@ def test_a_large_valid_definition_still_loads(tmp_path: Path) -> None:
     p = tmp_path / "large.json"
     p.write_text(json.dumps(d), encoding="utf-8")
     assert outcome(p) == "ok"
+
+
+# ------------------------------------------------------------------ aliases used as values
+
+BOMB_VALUE = "[&a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol], " + ", ".join(
+    f"&a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)
+) + ", *a8]"
+"""A flow list whose last item repeats 10⁹ leaves through aliases, all defined inside it."""
+
+BOMB_PLACES = {
+    "name": ("name: mini", "name: {v}"),
+    "events": ("events:\n- poke\n- calm", "events: {v}"),
+    "event item": ("- poke\n- calm", "- {v}\n- calm"),
+    "initial": ("initial: idle", "initial: {v}"),
+    "body": ("    body: rest", "    body: {v}"),
+    "duration": ("duration: 1.0", "duration: {v}"),
+    "table": ("table:\n      - - 0\n        - 0.1\n        - 0.2", "table: {v}"),
+    "transition target": ("    hop: 0.4", "    hop: {v}"),
+    "script": ("initial: idle", "initial: idle\nscript: {v}"),
+}
+
+LOAD_DEFINITION = """
+from moodrig.core.bpfa import load_definition as load
+from moodrig.core.errors import DefinitionError
+"""
+
+
+def _yaml_minimal() -> str:
+    return yaml.safe_dump(minimal(), sort_keys=False)
+
+
+def test_yaml_alias_bomb_used_as_a_value_is_refused_quickly_in_bounded_memory(
+    tmp_path: Path,
+) -> None:
+    """The bomb sits in accepted fields (no unknown key is refused first): it must be refused
+    while it is being read, never expanded by a check or an error message."""
+    base = _yaml_minimal()
+    paths = []
+    for place, (old, new) in BOMB_PLACES.items():
+        assert base.count(old) == 1, place
+        p = tmp_path / f"bomb_{place.replace(' ', '_')}.yaml"
+        p.write_text(base.replace(old, new.format(v=BOMB_VALUE)), encoding="utf-8")
+        paths.append(str(p))
+    r = outcomes_in_child(LOAD_DEFINITION, "DefinitionError", paths)
+    for p in paths:
+        msg, seconds = r[p]
+        assert msg.startswith(p) and "1,000,000 YAML nodes" in msg and "\n" not in msg, msg
+        assert seconds < TIME_BOUND_S, (p, seconds)
+    assert r["growth_mb"] < 100, f"peak RSS grew {r['growth_mb']:.0f} MB"
+
+
+def test_a_few_aliases_in_a_valid_file_still_load(tmp_path: Path) -> None:
+    text = _yaml_minimal().replace("    - role: head", "    - &chan\n      role: head")
+    text = text.replace("        - 0.2\n", "        - 0.2\n    - *chan\n", 1)
+    p = tmp_path / "aliases.yaml"
+    p.write_text(text, encoding="utf-8")
+    bpfa = load_definition(p)
+    assert len(bpfa.motions["m"].channels) == 2
+
+
+def test_recursive_yaml_alias_is_refused(tmp_path: Path) -> None:
+    p = tmp_path / "recursive.yaml"
+    p.write_text(_yaml_minimal().replace("name: mini", "name: &r [1, *r]"), encoding="utf-8")
+    with pytest.raises(DefinitionError, match="refers to a structure that contains it") as info:
+        load_definition(p)
+    assert info.value.path == str(p) and info.value.where == "line 2, column 14"
+
+
+@pytest.mark.slow
+def test_yaml_node_count_is_bounded(tmp_path: Path) -> None:
+    """1.2 million plain scalars (no alias): refused at the node cap, in bounded memory."""
+    p = tmp_path / "many.yaml"
+    p.write_text(
+        _yaml_minimal().replace("events:\n", "events:\n" + "- a\n" * 1_200_000, 1), encoding="utf-8"
+    )
+    r = outcomes_in_child(LOAD_DEFINITION, "DefinitionError", [str(p)])
+    assert "1,000,000 YAML nodes" in r[str(p)][0]
+    assert r["growth_mb"] < 700, r
+
+
+# ------------------------------------------------------------------ syntax errors, sizes
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        ("unclosed.yaml", "format: moodrig.bpfa/1\nname: [mini\n", "line 3, column 1"),
+        ("tab.yaml", "format: moodrig.bpfa/1\nname:\n\t- x\n", "line 3, column 1"),
+        ("colon.yaml", "format: a: b\n", "line 1, column 10"),
+        ("unclosed.json", '{"format": "moodrig.bpfa/1",\n "name": [1, 2\n}', "line 3, column 1"),
+        ("trailing.json", '{"a": 1,}', "line 1, column 9"),
+    ],
+)
+def test_syntax_errors_are_one_line_naming_file_line_and_column(
+    tmp_path: Path, name: str, text: str, where: str
+) -> None:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        load_definition(p)
+    msg = str(info.value)
+    assert "\n" not in msg and "<unicode string>" not in msg, msg
+    assert msg.startswith(f"{p} at {where}: not valid "), msg
+
+
+def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
+    p = tmp_path / "big.json"
+    with p.open("wb") as fh:
+        fh.truncate(16_000_001)  # sparse: the size is there, the bytes never are
+    t0 = time.perf_counter()
+    with pytest.raises(DefinitionError, match="more than the 16,000,000 bytes"):
+        load_definition(p)
+    assert time.perf_counter() - t0 < 1.0
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_non_files_are_refused_without_blocking(tmp_path: Path, kind: str) -> None:
+    p = tmp_path / f"odd.{'yaml' if kind == 'fifo' else 'json'}"
+    if kind == "folder":
+        p.mkdir()
+    else:
+        os.mkfifo(p)
+    with pytest.raises(
+        DefinitionError, match="folder" if kind == "folder" else "not a regular file"
+    ):
+        load_definition(p)
+
+
+# ------------------------------------------------------------------ deep composite chains
+
+
+def _chain(n: int, kind: str) -> dict[str, Any]:
+    """A valid, acyclic chain of ``n`` composites (or sub-automata) each holding the previous."""
+    d = minimal()
+    prev = "rest"
+    for i in range(n):
+        if kind == "sequence":
+            d["composites"][f"c{i}"] = {"sequence": [prev]}
+        elif kind == "choice":
+            d["composites"][f"c{i}"] = {"choice": {prev: 1.0}}
+        elif kind == "pair":
+            d["composites"][f"c{i}"] = {"sequence": [prev, "jump"] if i % 100 == 0 else [prev]}
+        else:
+            d.setdefault("automata", {})[f"c{i}"] = {
+                "behaviors": {"s": {"body": prev}},
+                "initial": "s",
+                "final": ["s"],
+                "transitions": [],
+            }
+        prev = f"c{i}"
+    d["behaviors"]["hop"]["body"] = prev
+    d["transitions"][0]["to"] = {"hop": 1.0}
+    return d
+
+
+@pytest.mark.parametrize("kind", ["sequence", "choice", "pair", "automaton"])
+def test_a_chain_of_1500_nested_composites_loads_and_plays(tmp_path: Path, kind: str) -> None:
+    from moodrig.core.bpfa import behavior_track, sync_metrics
+    from moodrig.weights_tools.bpfa_tracks import DEMO_CHARACTERS, demo_track
+
+    p = tmp_path / f"chain_{kind}.json"
+    p.write_text(json.dumps(_chain(1500, kind)), encoding="utf-8")
+    bpfa = load_definition(p)
+    track = demo_track(DEMO_CHARACTERS[0], 10.0, 1)
+    poke = Event("cue", "test", "*", "poke", 1.0, 1.5)
+    res = behavior_track(track, bpfa, seed=2, external_events=[poke])
+    assert "hop" in {s.behavior for s in res.timeline.segments}
+    assert all(np.isfinite(c).all() for c in res.curves.values())
+    sync_metrics(track, res.curves, bpfa, res.events)  # the sync metric walks composites too
+
+
+@pytest.mark.parametrize("kind", ["sequence", "choice", "automaton"])
+def test_a_chain_of_100000_nested_composites_is_refused_with_the_limit(
+    tmp_path: Path, kind: str
+) -> None:
+    p = tmp_path / f"chain_{kind}.json"
+    p.write_text(json.dumps(_chain(100_000, kind)), encoding="utf-8")
+    got, elapsed = _in_subprocess(LOAD_AND_MESSAGE.format(path=str(p)), timeout=60)
+    assert got.startswith(str(p)) and "more than 10,000 levels deep" in got, got
+    assert elapsed < 30, elapsed
+
+
+LOAD_AND_MESSAGE = """
+from moodrig.core.bpfa import load_definition
+from moodrig.core.errors import DefinitionError
+try:
+    load_definition({path!r}); print("ok")
+except DefinitionError as e:
+    print(str(e))
+except BaseException as e:
+    print("ESCAPED " + type(e).__name__)
+"""
+
+
+# ------------------------------------------------------------------ numeric extremes
+
+NUMERIC_FIELDS: dict[str, tuple[tuple[Any, ...], str]] = {
+    "duration": (
+        ("actions", "rest", "outcomes", "a", "duration"),
+        "$.actions.rest.outcomes.a.duration",
+    ),
+    "scale": (("actions", "jump", "outcomes", "hi", "scale"), "$.actions.jump.outcomes.hi.scale"),
+    "p": (("actions", "rest", "outcomes", "a", "p"), "$.actions.rest.outcomes"),
+    "blend": (("behaviors", "hop", "blend"), "$.behaviors.hop.blend"),
+    "cycles": (("motions", "m", "channels", 0, "cycles"), "$.motions.m.channels[0].cycles"),
+    "hz": (("motions", "m", "channels", 0, "hz"), "$.motions.m.channels[0].hz"),
+    "gain": (("motions", "m", "channels", 0, "gain"), "$.motions.m.channels[0].gain"),
+    "variation": (
+        ("motions", "m", "channels", 0, "variation"),
+        "$.motions.m.channels[0].variation",
+    ),
+    "table angle": (
+        ("motions", "m", "channels", 0, "table", 0, 0),
+        "$.motions.m.channels[0].table[0][0]",
+    ),
+    "table start": (
+        ("motions", "m", "channels", 0, "table", 0, 1),
+        "$.motions.m.channels[0].table[0][1]",
+    ),
+    "table end": (
+        ("motions", "m", "channels", 0, "table", 0, 2),
+        "$.motions.m.channels[0].table[0][2]",
+    ),
+    "timestamp": (("script", 0, "timestamp"), "$.script[0].timestamp"),
+    "expiry": (("script", 0, "expiry"), "$.script[0].expiry"),
+    "choice": (("composites", "pick", "choice", "rest"), "$.composites.pick.choice"),
+    "transition": (("transitions", 0, "to", "hop"), "$.transitions[0].to"),
+}
+
+EXTREMES = [
+    1e308,
+    -1e308,
+    math.inf,
+    -math.inf,
+    math.nan,
+    -0.0,
+    0.0,
+    5e-324,
+    -5e-324,
+    2.2250738585072014e-308,
+    1e-310,
+    1.7976931348623157e308,
+    10**400,
+    -(10**400),
+    2**63,
+    1e-3,
+    0.999999,
+    12.0,
+    12.000001,
+    3600.0,
+    3600.0001,
+    86400.0,
+    100.0,
+    100.5,
+    -10.0,
+    10.0,
+    10.01,
+    math.pi,
+    7.0,
+    -7.0,
+]
+"""Floats at and beyond every limit, subnormals, signed zeros, non-finite values, huge ints."""
+
+
+def _with_value(field: str, value: Any) -> dict[str, Any]:
+    d = minimal()
+    d["script"] = [
+        {"id": "cue", "content": "poke", "timestamp": 1.0}
+        if field == "timestamp"
+        else {"id": "cue", "content": "poke", "timestamp": 0.0, "expiry": 1.5}
+    ]
+    d["motions"]["m"]["channels"][0]["shape"] = "cycle" if field == "hz" else "oscillate"
+    keys, _ = NUMERIC_FIELDS[field]
+    node: Any = d
+    for k in keys[:-1]:
+        node = node[k]
+    node[keys[-1]] = value
+    return d
+
+
+def _play_short(bpfa: Bpfa) -> None:
+    """A loaded definition must play: finite curves, or a DefinitionError (never NaN keys)."""
+    from moodrig.core.bpfa import behavior_track
+    from moodrig.core.track import ExpressionTrack
+
+    n = 72
+    head = np.zeros((n, 3), np.float32)
+    head[:, 0] = np.linspace(-30, 30, n)
+    res = behavior_track(ExpressionTrack(24.0, np.zeros((n, 8), np.float32), head), bpfa, seed=1)
+    assert all(np.isfinite(c).all() for c in res.curves.values())
+
+
+@FUZZ
+@given(
+    field=st.sampled_from(sorted(NUMERIC_FIELDS)),
+    value=st.sampled_from(EXTREMES) | st.floats(allow_nan=True, allow_infinity=True),
+    suffix=st.sampled_from([".json", ".yaml"]),
+)
+@example(field="duration", value=1e308, suffix=".json")
+@example(field="timestamp", value=1e308, suffix=".yaml")
+@example(field="cycles", value=1e308, suffix=".json")
+@example(field="hz", value=1e308, suffix=".json")
+@example(field="variation", value=1e308, suffix=".json")
+@example(field="blend", value=1e308, suffix=".json")
+@example(field="duration", value=5e-324, suffix=".yaml")
+@example(field="scale", value=-0.0, suffix=".json")
+def test_numeric_extremes_are_refused_at_their_path_or_play_finite(
+    tmp_path_factory: pytest.TempPathFactory, field: str, value: Any, suffix: str
+) -> None:
+    """Every number of a definition, set to extremes: a DefinitionError at that number's path
+    (one line, naming the file), or a definition whose curves are finite."""
+    p = tmp_path_factory.mktemp("num") / f"def{suffix}"
+    try:
+        text = dump(_with_value(field, value), suffix)
+    except (ValueError, OverflowError, yaml.YAMLError):
+        return
+    p.write_text(text, encoding="utf-8")
+    t0 = time.perf_counter()
+    try:
+        bpfa = load_definition(p)
+    except DefinitionError as exc:
+        msg = str(exc)
+        assert msg.startswith(str(p)) and "\n" not in msg, msg
+        assert exc.where.startswith(NUMERIC_FIELDS[field][1]) or exc.where.startswith("line "), (
+            field,
+            value,
+            exc.where,
+        )
+        return
+    finally:
+        assert time.perf_counter() - t0 < TIME_BOUND_S
+    try:
+        _play_short(bpfa)
+    except DefinitionError as exc:  # a refusal of the curves is fine; NaN keys or a crash are not
+        assert str(exc).startswith(str(p)), exc
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("duration", 1e308, "duration 1e+308 is outside [0.001, 3600] s"),
+        ("duration", 5e-324, "duration 4.94066e-324 is outside [0.001, 3600] s"),
+        ("duration", -0.0, "duration must be > 0, got 0"),
+        ("timestamp", 1e308, "timestamp 1e+308 is outside [0, 86400] s"),
+        ("expiry", 1e308, "expiry 1e+308 is outside [0, 86400] s"),
+        ("cycles", 1e308, "cycles 1e+308 is outside (0, 100] per segment"),
+        ("hz", 1e308, "hz 1e+308 is outside (0, 12] Hz"),
+        ("variation", 1e308, "variation 1e+308 is outside [0, 3.14159] rad"),
+        ("blend", 1e308, "blend 1e+308 is outside [0.001, 60] s"),
+        ("scale", 1e308, "scale 1e+308 is outside (0, 10]"),
+        ("gain", -1e308, "gain -1e+308 is outside [-10, 10]"),
+        ("table start", 1e308, "angle 1e+308 is outside [-6.28319, 6.28319] rad"),
+        ("table end", "1000000pi", "angle 3.14159e+06 is outside [-6.28319, 6.28319] rad"),
+        ("duration", math.nan, "expected a finite number, got nan"),
+        ("hz", math.inf, "expected a finite number, got inf"),
+        ("duration", 10**400, "expected a finite number"),
+    ],
+)
+def test_numbers_beyond_their_range_name_the_range(
+    tmp_path: Path, field: str, value: Any, problem: str
+) -> None:
+    p = tmp_path / "def.json"
+    p.write_text(json.dumps(_with_value(field, value)), encoding="utf-8")
+    with pytest.raises(DefinitionError) as info:
+        load_definition(p)
+    assert info.value.where == NUMERIC_FIELDS[field][1], info.value
+    assert info.value.problem.startswith(problem), info.value.problem
+    assert info.value.fix
+
+
+def test_yaml_exponent_without_dot_gets_a_hint(tmp_path: Path) -> None:
+    p = tmp_path / "def.yaml"
+    p.write_text(_yaml_minimal().replace("duration: 1.0", "duration: 1e308"), encoding="utf-8")
+    with pytest.raises(DefinitionError, match=r"got '1e308'.*dot and a sign"):
+        load_definition(p)
+
+
+SAMPLE_AND_MESSAGE = """
+import time
+from moodrig.core.bpfa import load_definition, sample_timeline
+from moodrig.core.errors import DefinitionError
+bpfa = load_definition({path!r})
+t0 = time.perf_counter()
+try:
+    sample_timeline(bpfa, [], {frames}, 24.0, 0); print("ok", time.perf_counter() - t0)
+except DefinitionError as e:
+    print(str(e))
+"""
+
+
+@pytest.mark.slow
+def test_deep_chains_under_millisecond_actions_are_refused_not_sampled_for_minutes(
+    tmp_path: Path,
+) -> None:
+    """10,000 nested single choices (each draws, so none can be skipped) above a 1 ms action,
+    entered once per frame for an hour: sampling stops at its step budget with a message."""
+    d = _chain(10_000, "choice")
+    d["actions"]["rest"]["outcomes"]["a"]["duration"] = 0.001
+    d["behaviors"]["idle"]["body"] = "c9999"
+    p = tmp_path / "deep.json"
+    p.write_text(json.dumps(d), encoding="utf-8")
+    got, elapsed = _in_subprocess(
+        SAMPLE_AND_MESSAGE.format(path=str(p), frames=24 * 3600), timeout=120
+    )
+    assert got.startswith(str(p)) and "took more than 5,000,000 steps" in got, got
+    assert elapsed < 60, elapsed
+    ok, _ = _in_subprocess(SAMPLE_AND_MESSAGE.format(path=str(p), frames=24 * 10), timeout=120)
+    assert ok.startswith("ok"), ok  # ten seconds of it sample fine

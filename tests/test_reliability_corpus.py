@@ -51,7 +51,8 @@ def test_corpus_covers_every_class_of_the_issue() -> None:
     for needed in ("zero-byte file", "truncated", "corrupt data", "not an image, image extension", "decompression bomb",
                    "16-bit and float", "grayscale and CMYK", "video: zero frames", "video: variable frame rate",
                    "video: rotated metadata", "content: no face", "content: several faces",
-                   "content: face at the border", "content: extreme yaw"):
+                   "content: face at the border", "content: extreme yaw", "video: damaged frames",
+                   "video: oversized frames"):
         assert needed in classes, needed
     names = [c.name for c in corpus.CASES]
     assert len(names) == len(set(names)) >= 50
@@ -127,3 +128,56 @@ def test_whole_corpus_through_analysis(generated: Path) -> None:
     print(corpus.report(rows))
     assert problems == {}
     assert max(r["peak_rss_mb"] for r in rows) < 2048
+
+
+def test_oversized_videos_are_refused_without_decoding_a_frame(generated: Path) -> None:
+    """16000×16000 frames (about 1 GB decoded): refused from the container header, in a child
+    whose peak RSS barely grows."""
+    videos = [c.name for c in corpus.CASES if c.cls == "video: oversized frames"]
+    code = f"""
+import json
+from pathlib import Path
+from moodrig.core.face.io import FrameSource
+from moodrig.core.errors import InputError
+base = int(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1])
+out = {{}}
+for name in {videos!r}:
+    try:
+        for _ in FrameSource(Path({str(generated)!r}) / name):
+            pass
+        out[name] = "read"
+    except InputError as e:
+        out[name] = "refused" if "container header" in str(e) else str(e)
+status = open("/proc/self/status").read().splitlines()
+out["growth_mb"] = (int(next(x for x in status if x.startswith("VmHWM")).split()[1]) - base) / 1024
+print(json.dumps(out))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert len(videos) >= 4 and all(r[v] == "refused" for v in videos), r
+    assert r["growth_mb"] < 64, (
+        f"peak RSS grew {r['growth_mb']:.0f} MB while refusing oversized videos"
+    )
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in corpus.CASES if c.cls == "video: damaged frames" and c.expect != "error"],
+    ids=lambda c: c.name,
+)
+def test_damaged_videos_are_read_to_their_end(generated: Path, case: object) -> None:
+    """Undecodable frames are skipped and counted, never the silent end of the video."""
+    src = FrameSource(generated / case.name)  # type: ignore[attr-defined]
+    try:
+        n = sum(1 for _ in src)
+    except InputError as exc:
+        assert "cannot be decoded" in str(exc), exc
+        return
+    st = src.stats
+    assert (
+        st.finished
+        and st.declared is not None
+        and n == st.read
+        and st.read + st.bad() == st.declared
+    ), st
+    assert st.bad() > 0

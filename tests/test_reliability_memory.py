@@ -6,7 +6,8 @@ canvas — is streamed. Two measurements per video length:
 * ``real``: ``analyze_video`` with the real face models on the first N frames (this CPU runs
   them at 0.1–3 s a frame, so a 30-minute video cannot be analysed whole here); RSS is
   sampled every few frames to show it does not grow with frames.
-* ``stream``: *every* frame of the file decoded by the real ``FrameSource`` and fed through
+* ``stream``: *every* frame of the file decoded by the real ``FrameSource``, placed on the
+  time grid by its timestamp (``timing.on_grid``, as ``analyze_video`` does) and fed through
   the real ``analyze_frames`` (smoothing, bookkeeping, gap filling), with the per-frame
   network call replaced by the face result of the first frame (a stated stand-in: the
   networks' memory is fixed and is what ``real`` measures).
@@ -58,6 +59,7 @@ import numpy as np
 from moodrig.core.face import analyze_video
 from moodrig.core.face.analyzer import AnalyzerConfig, FaceAnalyzer
 from moodrig.core.face.io import FrameSource
+from moodrig.core.face.timing import on_grid
 from moodrig.core.face.video import analyze_frames
 path, mode, max_frames = sys.argv[1], sys.argv[2], int(sys.argv[3])
 def rss_mb():
@@ -87,7 +89,10 @@ else:
             if first is None:
                 first = real.track(frame, None)
             return first
-    track = analyze_frames(iter(src), src.info.fps, analyzer=FirstFrameResult(), total=src.info.frame_count,
+    # As analyze_video does: frames placed on the time grid by their timestamps.
+    slots = on_grid(src.timed(), src.info.fps, src.limits.max_frames)
+    track = analyze_frames(slots, src.info.fps, analyzer=FirstFrameResult(),
+                           total=src.info.frame_count,
                            progress=lambda d, t: progress(d, t) if d % 250 == 0 else None)
 print(json.dumps(dict(frames=len(track), valid=int(track.valid.sum()), peak_rss_mb=round(rss_mb(), 1),
                       samples=samples, seconds=round(time.perf_counter() - t0, 1))))
@@ -142,7 +147,8 @@ def hwm_mb():
 base = hwm_mb()
 on_disk = []
 def progress(p):
-    on_disk.append([p.stage, len(list((folder / "moodrig" / "moodrig_DemoFace" / "cache").glob("*.png")))])
+    cache = folder / "moodrig-textures" / "scene" / "moodrig_DemoFace" / "cache"
+    on_disk.append([p.stage, len(list(cache.glob("*.png")))])
 t0 = time.perf_counter()
 source = {source!r}
 if source:  # the whole job: the video analysed, the shipped AMEE-GAN, the behavior, the writes

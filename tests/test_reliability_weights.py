@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import torch
+from corpora import load_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -263,3 +264,92 @@ def test_no_code_in_core_or_addon_can_unpickle(repo_root: Path) -> None:
         for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ClassDef) and any("Loader" in ast.unparse(b) for b in node.bases):
                 assert all("SafeLoader" in ast.unparse(b) for b in node.bases), f"{p}: {node.name}"
+
+
+# --------------------------------------------------------------------------- hostile weights corpus
+
+
+WC = load_corpus("weights_corpus")
+
+
+@pytest.mark.parametrize("case", WC.CASES, ids=lambda c: c.name)
+def test_hostile_weights_are_refused_with_one_line(tmp_path: Path, case: Any) -> None:
+    """Inflated architectures with matching tensors, impossible sizes, non-files: a one-line
+    WeightsError naming the file, in well under the corpus' 60 s bound."""
+    r = WC.run(case, tmp_path / case.name)
+    assert r["ok"], r
+    assert r["seconds"] < 10.0, r
+    assert str(tmp_path) in r["message"], "the message names the file"
+
+
+def test_every_architecture_field_of_every_editing_model_is_inflated_in_the_corpus() -> None:
+    from dataclasses import fields
+
+    from moodrig.core.amee.config import AmeeConfig
+    from moodrig.core.transfer.config import TransferConfig
+
+    names = [c.name for c in WC.CASES]
+    for prefix, cfg in (("amee", AmeeConfig), ("transfer", TransferConfig)):
+        for f in fields(cfg):
+            assert any(n.startswith(f"{prefix}_{f.name}_") for n in names), f"{prefix}.{f.name}"
+
+
+def test_hostile_weights_stay_small_in_memory() -> None:
+    """Every case in one child process: its peak RSS (VmHWM) stays far below what the
+    manifests ask for (a million residual blocks, 5 GiB files, 10^9 elements)."""
+    import subprocess
+    import sys
+
+    code = f"""
+import json, sys
+sys.path.insert(0, {str(Path(WC.__file__).parent)!r})
+import tempfile
+from pathlib import Path
+import weights_corpus as wc
+def hwm():
+    status = open("/proc/self/status").read().splitlines()
+    return int(next(l for l in status if l.startswith("VmHWM")).split()[1]) / 1024
+with tempfile.TemporaryDirectory() as tmp:
+    wc.run(wc.CASES[0], Path(tmp) / "warm")  # imports and the first export
+    base = hwm()
+    rows = [wc.run(c, Path(tmp) / c.name) for c in wc.CASES]
+print(json.dumps({{"base": base, "peak": hwm(), "bad": [r for r in rows if not r["ok"]]}}))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
+                          env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert r["bad"] == []
+    assert r["peak"] < 1024, r
+    assert r["peak"] - r["base"] < 200, f"peak RSS grew {r['peak'] - r['base']:.0f} MB: {r}"
+
+
+INFLATABLE = {
+    "amee": ["resolution", "n_residual", "n_expression", "enc_channels", "disc_channels"],
+    "transfer": ["resolution", "n_residual", "style_dim", "mlp_dim", "channels", "disc_channels"],
+}
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_architecture_number_loads_or_is_refused_quickly(
+        tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+    import time
+
+    model = data.draw(st.sampled_from(sorted(INFLATABLE)), label="model")
+    name = data.draw(st.sampled_from(INFLATABLE[model]), label="field")
+    number = st.one_of(st.integers(-2, 2**70), st.sampled_from([10**6, 10**9, 2**31, 2**63]),
+                       st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.none(),
+                       st.text(max_size=3))
+    values = st.lists(number, max_size=12) if "channels" in name else number
+    value = data.draw(values, label="value")
+    folder = tmp_path_factory.mktemp(model)
+    manifest = WC.export(model, folder)
+    WC.arch(**{name: value})(folder)
+    t0 = time.perf_counter()
+    try:
+        WC.load(model, manifest)
+    except WeightsError as exc:
+        assert "\n" not in str(exc) and str(manifest) in str(exc)
+    assert time.perf_counter() - t0 < 10.0

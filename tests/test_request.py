@@ -33,11 +33,26 @@ def test_defaults_and_paths() -> None:
     assert BakeRequest(seed=np.int64(4), quant_step=np.float64(0.1)).seed == 4
 
 
+def test_bone_map_values() -> None:
+    assert BakeRequest().bone_map == "auto", "a foreign rig maps itself by default"
+    assert BakeRequest(bone_map="mixamo").bone_map == "mixamo"
+    assert BakeRequest(bone_map="maps/knight.JSON").bone_map == Path("maps/knight.JSON")
+    assert BakeRequest(bone_map=Path("m.json")).bone_map == Path("m.json")
+    moved = BakeRequest(bone_map="//m.json").with_paths(lambda p: Path("/abs") / p.name)
+    assert moved.bone_map == Path("/abs/m.json"), "a bone map file is read against the .blend"
+    assert BakeRequest(key_tolerance=0).key_tolerance == 0 and not BakeRequest().nla_strips
+
+
 @pytest.mark.parametrize(("options", "words"), [
     (dict(appearance_mode="bogus"), ["'bogus'", "detailed"]),
     (dict(device="tpu"), ["'tpu'", "cuda"]),
-    (dict(bone_map="nope"), ["'nope'", "rigify"]),
+    (dict(bone_map="nope"), ["'nope'", "rigify", "auto", ".json"]),
     (dict(bone_map={"head": 3}), ["bone map"]),
+    (dict(bone_map=3), ["bone map"]),
+    (dict(rest_pose="y-pose"), ["'y-pose'", "t-pose"]),
+    (dict(key_tolerance=-1.0), ["key tolerance", "[0, 10]"]),
+    (dict(key_tolerance=True), ["key tolerance"]),
+    (dict(nla_strips="yes"), ["nla_strips", "True or False"]),
     (dict(seed=-1), ["seed", "≥ 0"]),
     (dict(seed=1.5), ["seed"]),
     (dict(hold_frames=0), ["hold_frames", "≥ 1"]),
@@ -47,6 +62,11 @@ def test_defaults_and_paths() -> None:
     (dict(frame_start="1"), ["frame_start"]),
     (dict(base_neutral=1), ["base_neutral", "True or False"]),
     (dict(weights=3), ["weights", "path"]),
+    (dict(face_output="mesh"), ["'mesh'", "shapekeys"]),
+    (dict(shape_key_map=3), ["shape_key_map", "vrm0"]),
+    (dict(shape_key_map=""), ["shape_key_map"]),
+    (dict(region="0,0,1"), ["face region", "four numbers"]),
+    (dict(region=(0.5, 0.0, 0.2, 1.0)), ["face region", "u0 < u1"]),
 ])
 def test_bad_options_get_one_clear_line(options: dict[str, object], words: list[str]) -> None:
     with pytest.raises(InputError) as err:
@@ -86,15 +106,25 @@ def test_cli_flags_reach_the_request(tmp_path: Path) -> None:
     assert bake_request(build_parser().parse_args(base)) == BakeRequest()
     args = build_parser().parse_args([
         *base, "--source", "clip.mp4", "--hold-frames", "7", "--person-baseline",
-        "--bone-map", "rigify", "--frame-start", "5", "--keep-frame-range", "--seed", "9",
+        "--bone-map", "rig.json", "--rest-pose", "t-pose", "--key-tolerance", "0.25",
+        "--nla-strips", "--frame-start", "5", "--keep-frame-range", "--seed", "9",
         "--behaviors", "b.yaml", "--appearance", "detailed", "--base-not-neutral",
+        "--region", "0.1,0.2,0.6,0.9", "--features", "pts.json",
         "--quant-step", "0.1", "--weights", "w.json", "--transfer-weights", "//t.json",
-        "--textures", "tex", "--device", "cpu", "--batch", "3"])
+        "--textures", "tex", "--device", "cpu", "--batch", "3", "--face-output", "shapekeys",
+        "--shape-key-map", "face.json"])
     request = bake_request(args)
     default = BakeRequest()
     assert [n for n in FIELDS if getattr(request, n) == getattr(default, n)] == []
     assert request.quant_step == 0.1 and request.source == (Path.cwd() / "clip.mp4")
+    assert request.region == (0.1, 0.2, 0.6, 0.9) and request.features == Path.cwd() / "pts.json"
     assert request.transfer_weights == Path("//t.json"), "//-relative paths are left for the .blend"
+    assert request.shape_key_map == Path.cwd() / "face.json"
+    assert request.bone_map == Path.cwd() / "rig.json" and request.key_tolerance == 0.25
+    preset = bake_request(build_parser().parse_args([*base, "--bone-map", "mixamo"]))
+    assert preset.bone_map == "mixamo"
+    convention = bake_request(build_parser().parse_args([*base, "--shape-key-map", "vrm1"]))
+    assert convention.shape_key_map == "vrm1", "a convention name stays a name"
     with pytest.raises(SystemExit):
         build_parser().parse_args([*base, "--device", "tpu"])
 
@@ -104,23 +134,37 @@ import bpy, addon_utils, dataclasses
 from types import SimpleNamespace
 addon_utils.enable("moodrig", default_set=True)
 import moodrig
-from moodrig import panels
+from moodrig import bone_map_ui, panels
 from moodrig.api import BakeRequest
 from moodrig.operators import bake_request
 prefs = bpy.context.preferences.addons["moodrig"].preferences
 s = bpy.context.scene.moodrig
 prefs.device = "cpu"
 s.source_path = "/tmp/clip.mp4"; s.hold_frames = 7; s.person_baseline = True; s.bone_map = "rigify"
+s.rest_pose = "t-pose"; s.key_tolerance = 0.25; s.nla_strips = True
 s.frame_start = 5; s.set_frame_range = False; s.seed = 9
 s.behavior_source = "FILE"; s.behavior_file = "/tmp/b.yaml"
 s.appearance_mode = "detailed"; s.base_neutral = False; s.quant_step = 0.1
 s.weights_path = "/tmp/w.json"; s.transfer_weights_path = "/tmp/t.json"
 s.output_folder = "/tmp/tex"
 s.batch = 3
+s.face_output = "both"; s.shape_key_convention = "arkit"
+bpy.ops.mesh.primitive_plane_add()
+s.face = bpy.context.object
+s.face.moodrig_face.region = (0.1, 0.2, 0.6, 0.9)
+s.face.moodrig_face.features_file = "/tmp/points.json"
 request = bake_request(bpy.context)
 default = BakeRequest()
 unreached = [f.name for f in dataclasses.fields(BakeRequest)
              if getattr(request, f.name) == getattr(default, f.name)]
+# An armature with a stored map: the bake uses its rows (what the Bone Map panel shows).
+bpy.ops.object.armature_add()
+s.armature = bpy.context.object
+bpy.ops.moodrig.auto_map_bones()
+rows = bpy.context.object.moodrig_bone_map.rows
+head = next(r for r in rows if r.role == "head")
+head.bone = "Bone"   # picked by hand in the row's bone search field
+stored = [dict(bake_request(bpy.context).bone_map), head.status]
 
 class Reads:
     # the scene settings, recording which of them bake_request reads
@@ -141,10 +185,11 @@ drawn = set()
 for mode in ("parameters", "detailed"):
     for behaviors in ("BUILTIN", "FILE"):
         s.appearance_mode, s.behavior_source = mode, behaviors
-        for cls in panels._classes:
+        for cls in panels._classes + (bone_map_ui.VIEW3D_PT_moodrig_bone_map,):
             cls.draw(SimpleNamespace(layout=Layout(drawn)), bpy.context)
 report(dict(unreached=unreached, read=sorted(read), drawn=sorted(drawn), device=request.device,
-            behaviors=str(request.behaviors)))
+            behaviors=str(request.behaviors), stored=stored, region=request.region,
+            features=str(request.features)))
 """
 
 
@@ -155,3 +200,6 @@ def test_the_sidebar_reaches_and_shows_every_field(tmp_path: Path) -> None:
     assert r["device"] == "cpu" and r["behaviors"] == "/tmp/b.yaml"
     assert set(r["read"]) <= set(r["drawn"]), "settings the bake reads but no panel shows"
     assert "device" in r["drawn"] and "behavior_source" in r["drawn"]
+    assert r["region"] == pytest.approx([0.1, 0.2, 0.6, 0.9]) and r["features"] == "/tmp/points.json"
+    assert {"region", "features_file"} <= set(r["drawn"]), "the Face Region panel shows both"
+    assert r["stored"] == [{"head": "Bone"}, "manual"], "the stored rows, a hand-picked bone"

@@ -26,7 +26,7 @@ for i in range(n):
     t = i / (n - 1)
     details[i] = detail_vector(smile_l=t, smile_r=0.2 * t, brow_raise_r=t, jaw_open=0.3 * t)
 track = ExpressionTrack(24.0, expression_from_detail(details), np.zeros((n, 3), np.float32), np.ones(n, bool), details)
-main_cache = Path(folder) / "moodrig" / "moodrig_DemoFace" / "cache"
+main_cache = Path(folder) / "moodrig-textures" / "scene" / "moodrig_DemoFace" / "cache"
 def cache_files(cache=main_cache):
     return sorted(p.name for p in cache.glob("*.png"))
 def digests(cache=main_cache):
@@ -48,7 +48,7 @@ again = api.bake(None, FACE, RIG, again_request, track=track)
 same_bytes = digests(Path(folder) / "again" / "cache") == d1 and cache_files(Path(folder) / "again" / "cache") == after_det
 # The last frame shows a lopsided face: left smile and right brow raised; the texture differs
 # from the parameter mode's (which sees only the averages).
-seq = Path(folder) / "moodrig" / "moodrig_DemoFace" / "sequence"
+seq = Path(folder) / "moodrig-textures" / "scene" / "moodrig_DemoFace" / "sequence"
 from moodrig.core.appearance import decode_png
 last_det = decode_png(seq / "frame_00024.png")
 bad = None
@@ -125,7 +125,7 @@ res["old_details"] = stored_track(s.source_path).details is None
 s.appearance_mode = "detailed"
 res["bake"] = list(bpy.ops.moodrig.bake())
 res["status"] = s.status
-cache = Path(folder) / "moodrig" / "moodrig_DemoFace" / "cache"
+cache = Path(folder) / "moodrig-textures" / "scene" / "moodrig_DemoFace" / "cache"
 res["textures"] = len(list(cache.glob("*.png")))
 # Fine-tune the selected (detailed) model on a painter sheet of the demo character's style.
 from moodrig.core.painter import paint_face, DEFAULT_STYLE

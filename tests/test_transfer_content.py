@@ -82,9 +82,10 @@ def test_same_drawing_from_painter_parameters_and_from_landmarks(yaw: float, pit
     brow = geo.NEUTRAL_BROW_DIFF + (0.1 - 0.5) * geo.BROW_SPAN
     landmarks = _posed(_face_with(lift, brow), yaw, pitch, 240.0, (320.0, 260.0))
     got = geo.detail_from_face(e, landmarks)
-    assert np.allclose(got, want, atol=2e-3), (got, want)
+    # Measured over the three poses: detail within 1.1e-6, drawings within 3.6e-6.
+    assert np.allclose(got, want, atol=1e-4, rtol=0), (got, want)
     a, b = draw_content(want, 64), draw_content(got, 64)
-    assert np.abs(a - b).max() < 0.05 and np.abs(a - b).mean() < 1e-3
+    assert np.abs(a - b).max() < 1e-4
 
 
 def test_symmetric_face_gives_the_symmetric_detail_of_its_expression() -> None:

@@ -155,20 +155,15 @@ def test_shipped_weights_load_and_keep_the_outside_of_the_region() -> None:
     out = editor.edit(tex, detail_vector(smile_l=1.0, brow_raise_r=0.8, jaw_open=0.5)[None])[0]
     region = expression_region(DEFAULT_STYLE, 256)
     step = np.abs(np.rint(out * 255) - np.rint(tex[0] * 255)).max(-1)
-    assert (step[region] > 0).mean() > 0.05, "the expression is edited"
+    assert (step[region] > 0).mean() > 0.3, "the expression is edited"  # measured 0.59
     # The mask reaches a little past the painter's region; 8-bit changes there stay few and small.
     assert (step[~region] > 0).mean() < 0.03 and step[~region].max() <= 12
 
 
-def test_the_built_addon_ships_the_transfer_weights(tmp_path: Path) -> None:
-    import sys
+def test_the_built_addon_ships_the_transfer_weights(built_zip: Path) -> None:
     import zipfile
 
-    repo = Path(__file__).resolve().parents[1]
-    sys.path.insert(0, str(repo))
-    import build_addon
-
-    names = zipfile.ZipFile(build_addon.build(repo, tmp_path)).namelist()
+    names = zipfile.ZipFile(built_zip).namelist()
     for name in ("moodrig/weights/transfer/style_transfer.safetensors", "moodrig/weights/transfer/style_transfer.manifest.json",
                  "moodrig/core/transfer/infer.py", "moodrig/core/detail.py"):
         assert name in names, name

@@ -111,4 +111,5 @@ def test_finetune_cli_and_sheet_entry_point(tmp_path: Path) -> None:
     assert out.is_file() and (tmp_path / "cli" / "finetune_config.json").is_file()
     path = finetune_transfer_from_sheet(sheet, read_texture(tmp_path / "neutral.png"), tmp_path / "api", weights=manifest,
                                         config=TransferFinetuneConfig(steps=1))
-    assert TransferEditor.load(path, device="cpu").manifest["finetuned_from"]
+    base_id = TransferEditor.load(manifest, device="cpu").model_id
+    assert TransferEditor.load(path, device="cpu").manifest["finetuned_from"] == base_id

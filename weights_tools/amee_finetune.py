@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from moodrig.core.amee.finetune import FinetuneConfig, finetune
 from moodrig.core.amee.infer import AmeeEditor
-from moodrig.weights_tools.finetune_cli import run_finetune_cli
+from moodrig.weights_tools.finetune_cli import entry_point, run_finetune_cli
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -23,4 +23,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry_point(main, "amee_finetune")

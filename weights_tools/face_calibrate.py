@@ -95,7 +95,9 @@ def observe(data: Path, samples: Sequence[Sample], analyzer: FaceAnalyzer) -> Ob
     scores = np.zeros(n, dtype=np.float64)
     for i, s in enumerate(samples):
         img = read_image(data / "london_faces_dev" / s.file)
-        hit = analyzer.locate(img)
+        # every view is read, profiles included, whatever Face Mesh's presence (the view
+        # classifier learns what profiles look like; the product refuses low-presence regions)
+        hit = analyzer.locate(img, min_presence=0.0)
         if hit is None:
             continue
         lm = hit[0].landmarks

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from moodrig.core.transfer.finetune import TransferFinetuneConfig, finetune_transfer
 from moodrig.core.transfer.infer import TransferEditor
-from moodrig.weights_tools.finetune_cli import run_finetune_cli
+from moodrig.weights_tools.finetune_cli import entry_point, run_finetune_cli
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,4 +25,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry_point(main, "transfer_finetune")

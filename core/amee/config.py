@@ -5,8 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..editing.arch import ArchitectureConfig
+from ..editing.arch import (
+    MAX_BLOCKS,
+    MAX_STAGES,
+    ArchitectureConfig,
+    check_activation,
+    check_int,
+    check_resolution,
+    check_widths,
+)
 from ..expression import N_EXPRESSION
+
+MAX_EXPRESSIONS = 64
+"""Longest expression vector a manifest may declare (the vocabulary has 8)."""
 
 
 @dataclass(frozen=True)
@@ -45,16 +56,17 @@ class AmeeConfig(ArchitectureConfig):
         return 2 * self.n_expression + 1 if self.source_input else self.n_expression
 
     def __post_init__(self) -> None:
-        if self.resolution < 16 or self.resolution % 16:
-            raise ValueError(f"AmeeConfig.resolution must be a multiple of 16, got {self.resolution}")
-        if len(self.enc_channels) != 5 or min(self.enc_channels) < 1:
-            raise ValueError("AmeeConfig.enc_channels must hold 5 positive widths")
-        if len(self.disc_channels) < 2 or min(self.disc_channels) < 1:
-            raise ValueError("AmeeConfig.disc_channels must hold at least 2 positive widths")
-        if self.n_residual < 0:
-            raise ValueError("AmeeConfig.n_residual must be >= 0")
+        # Every number bounded: a manifest's architecture must not ask for a network that
+        # cannot fit in memory (a million residual blocks, a width of a million).
+        check_resolution("AmeeConfig", self.resolution)
+        check_widths("AmeeConfig", "enc_channels", self.enc_channels, (5, 5))
+        check_widths("AmeeConfig", "disc_channels", self.disc_channels, (2, MAX_STAGES))
+        check_int("AmeeConfig", "n_residual", self.n_residual, 0, MAX_BLOCKS)
+        check_int("AmeeConfig", "n_expression", self.n_expression, 1, MAX_EXPRESSIONS)
+        check_activation("AmeeConfig", self.resolution, (*self.enc_channels, *self.disc_channels))
 
     def to_dict(self) -> dict[str, Any]:
+        """As the manifest stores it (see ``ArchitectureConfig.to_dict``)."""
         d = super().to_dict()
         if not self.source_input:  # as manifests wrote it before the field existed: same content ids
             del d["source_input"]

@@ -35,7 +35,7 @@ from .model import (
     Timeline,
     Transition,
 )
-from .motion import joint_curves
+from .motion import check_curves, joint_curves
 from .sampler import sample_timeline
 from .sync import SyncConfig, SyncReport, sync_metrics
 
@@ -60,6 +60,7 @@ __all__ = [
     "Timeline",
     "Transition",
     "behavior_track",
+    "check_curves",
     "default_library_path",
     "events_from_track",
     "example_user_path",

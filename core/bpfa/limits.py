@@ -3,7 +3,8 @@
 Conventions of the demo armature (Z up, character facing −Y, Blender bones): spine, neck and
 head point up, so X = pitch (positive nods forward), Y = twist (positive turns the face to
 the character's left, as a positive head yaw) and Z = side bend. Arms point sideways,
-legs down. Limits are deliberately modest: the behaviors are upper-body gestures.
+legs down. Limits are deliberately modest: the behaviors are upper-body gestures, the hips
+only shift the weight.
 """
 
 from __future__ import annotations
@@ -31,11 +32,11 @@ JOINT_LIMITS: dict[str, NDArray[np.float64]] = {
     "head": _deg((-35, 40), (-80, 80), (-30, 30)),
     "shoulder.L": _deg((-10, 25), (-15, 15), (-15, 15)),
     "upper_arm.L": _deg((-60, 60), (-60, 60), (-90, 90)),
-    "forearm.L": _deg((-10, 10), (-60, 60), (-140, 5)),
+    "forearm.L": _deg((-130, 10), (-70, 70), (-60, 30)),
     "hand.L": _deg((-60, 60), (-30, 30), (-60, 60)),
     "shoulder.R": _deg((-10, 25), (-15, 15), (-15, 15)),
     "upper_arm.R": _deg((-60, 60), (-60, 60), (-90, 90)),
-    "forearm.R": _deg((-10, 10), (-60, 60), (-5, 140)),
+    "forearm.R": _deg((-130, 10), (-70, 70), (-30, 60)),
     "hand.R": _deg((-60, 60), (-30, 30), (-60, 60)),
     "thigh.L": _deg((-20, 20), (-10, 10), (-10, 10)),
     "shin.L": _deg((0, 30), (-5, 5), (-5, 5)),
@@ -45,8 +46,9 @@ JOINT_LIMITS: dict[str, NDArray[np.float64]] = {
     "foot.R": _deg((-20, 20), (-10, 10), (-10, 10)),
 }
 """role → (3, 2) array: per Euler axis X, Y, Z the (low, high) limit in radians; low ≤ 0 ≤ high
-so the rest pose (zeros) is always inside. Arms: X > 0 raises the arm (both sides);
-forearm Z bends forward (negative on the left, positive on the right)."""
+so the rest pose (zeros) is always inside. The arm bones' axes are skewed against the body (roll
+0 on a bone pointing down and out), so arm gestures mix the three channels (see
+``research/library_poses.py``); the elbow bends mostly through forearm X < 0 (both sides)."""
 
 assert set(JOINT_LIMITS) == set(BONE_ROLES)
 

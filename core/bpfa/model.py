@@ -41,7 +41,7 @@ MissingPolicy = Literal["ignore", "stay", "error"]
 """What a (behavior, event) pair with no transition row does: ``ignore`` drops the event and
 the behavior continues; ``stay`` re-enters the same behavior (restarts it); ``error`` raises."""
 
-Shape = Literal["ease", "pulse", "oscillate", "track", "cycle"]
+Shape = Literal["ease", "pulse", "oscillate", "track", "cycle", "sway"]
 Source = Literal["none", "yaw", "pitch", "roll"]
 
 
@@ -75,9 +75,11 @@ class Channel:
         shape: ``ease`` start→end with smoothstep; ``pulse`` A·(1−cos)/2 (one-sided, e.g. a
             nod); ``oscillate`` A·sin (two-sided, e.g. a head shake); ``track`` start→end
             re-read every frame at the current angle; ``cycle`` A·sin at absolute time
-            (breathing, phase continuous across segments). A is interpolated start→end.
+            (breathing, phase continuous across segments); ``sway`` A times a sum of three
+            sines at ``hz`` × 1, φ, 1 + √2 with phases drawn once per timeline from the seeded
+            generator (idle sway that never repeats). A is interpolated start→end.
         cycles: oscillations per segment for ``pulse`` and ``oscillate`` (> 0).
-        hz: frequency in Hz for ``cycle`` (> 0).
+        hz: frequency in Hz for ``cycle`` and the base frequency of ``sway`` (> 0).
         gain: factor applied to the table values (lets one table drive several joints).
         variation: half-width in radians of a uniform jitter drawn per segment for start and
             end (≥ 0).

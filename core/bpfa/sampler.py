@@ -22,6 +22,10 @@ from .model import ANY, DONE_EVENT, Automaton, Bpfa, Event, Segment, Timeline
 
 MAX_EXPANSION = 10_000
 """Actions one behavior body may expand to before it is declared runaway."""
+MAX_EXPANSION_STEPS = 5_000_000
+"""Composites, sub-automaton steps and actions visited while expanding the bodies of one
+timeline (a few seconds of work): deep chains under very short actions are refused, not
+sampled for minutes."""
 
 
 @dataclass(frozen=True)
@@ -48,8 +52,22 @@ def _draw(rng: np.random.Generator, cdf: list[float]) -> int:
     return min(bisect.bisect_right(cdf, float(rng.random())), len(cdf) - 1)
 
 
+@dataclass(frozen=True)
+class _SubStep:
+    """Marker on the expansion stack: the body of ``state`` in ``aut`` has just been expanded."""
+
+    aut: Automaton
+    state: str
+
+
 class _Expander:
-    """Turns a body id into a list of planned actions, drawing choices and outcomes."""
+    """Turns a body id into a list of planned actions, drawing choices and outcomes.
+
+    An explicit stack, not recursion: composites may be nested thousands deep. Items are
+    expanded in the order a depth-first walk visits them, so the generator's draws (choices,
+    outcomes, sub-automaton rows) happen in the same order as in a recursive walk. Chains of
+    one-child sequences draw nothing and are skipped in one step (memoised).
+    """
 
     def __init__(self, bpfa: Bpfa, fps: float, rng: np.random.Generator) -> None:
         self.bpfa = bpfa
@@ -61,48 +79,112 @@ class _Expander:
             aut.name: {(t.behavior, t.event): (t.targets, _cdf(t.probs)) for t in aut.transitions}
             for aut in bpfa.subautomata.values()
         }
+        self.bodies = {
+            aut.name: {bb.id: bb.body for bb in aut.behaviors} for aut in bpfa.subautomata.values()
+        }
+        self.through: dict[str, str] = {}
+        self.steps = 0
+
+    def _through(self, body: str) -> str:
+        """``body`` with its chain of one-child sequences skipped."""
+        hit = self.through.get(body)
+        if hit is not None:
+            return hit
+        comps = self.bpfa.composites
+        chain = [body]
+        end = body
+        while end in comps and comps[end].kind == "sequence" and len(comps[end].children) == 1:
+            nxt = comps[end].children[0]
+            if nxt in self.through:
+                end = self.through[nxt]
+                break
+            chain.append(nxt)
+            end = nxt
+        for c in chain:
+            self.through[c] = end
+        return end
 
     def expand(self, body: str) -> list[_Planned]:
         out: list[_Planned] = []
-        self._expand(body, out)
+        b = self.bpfa
+        stack: list[str | _SubStep] = [body]
+        while stack:
+            item = stack.pop()
+            self.steps += 1
+            if len(out) > MAX_EXPANSION:
+                raise DefinitionError(
+                    b.source,
+                    f"$ (body {body!r})",
+                    f"a body expanded to more than {MAX_EXPANSION:,} actions",
+                    "make sub-automata reach a final behavior sooner",
+                )
+            if self.steps > MAX_EXPANSION_STEPS:
+                raise DefinitionError(
+                    b.source,
+                    f"$ (body {body!r})",
+                    "expanding the behaviors of this timeline took more than "
+                    f"{MAX_EXPANSION_STEPS:,} steps",
+                    "nest composites less deeply, or give their actions longer durations",
+                )
+            if isinstance(item, _SubStep):
+                self._after_sub_body(item, stack)
+                continue
+            item = self._through(item)
+            if item in b.actions:
+                act = b.actions[item]
+                o = act.outcomes[_draw(self.rng, self.action_cdf[item])]
+                out.append(_Planned(item, o.name, o.scale, _frames_of(o.duration, self.fps)))
+            elif item in b.composites:
+                comp = b.composites[item]
+                if comp.kind == "sequence":
+                    stack.extend(reversed(comp.children))
+                else:
+                    stack.append(comp.children[_draw(self.rng, self.choice_cdf[item])])
+            else:
+                aut = b.subautomata[item]
+                stack.append(_SubStep(aut, aut.initial))
+                stack.append(self.bodies[aut.name][aut.initial])
         return out
 
-    def _expand(self, body: str, out: list[_Planned]) -> None:
-        if len(out) > MAX_EXPANSION:
-            raise DefinitionError(self.bpfa.source, f"$ (body {body!r})", f"a body expanded to more than {MAX_EXPANSION} actions", "make sub-automata reach a final behavior sooner")
-        b = self.bpfa
-        if body in b.actions:
-            act = b.actions[body]
-            o = act.outcomes[_draw(self.rng, self.action_cdf[body])]
-            out.append(_Planned(body, o.name, o.scale, max(1, round(o.duration * self.fps))))
-        elif body in b.composites:
-            comp = b.composites[body]
-            if comp.kind == "sequence":
-                for child in comp.children:
-                    self._expand(child, out)
-            else:
-                self._expand(comp.children[_draw(self.rng, self.choice_cdf[body])], out)
+    def _after_sub_body(self, step: _SubStep, stack: list[str | _SubStep]) -> None:
+        """A sub-automaton's behavior has played: stop at a final one, else take its 'done' row."""
+        aut, cur = step.aut, step.state
+        if cur in aut.finals:
+            return
+        row = self.rows[aut.name].get((cur, DONE_EVENT))
+        if row is None:
+            if self.bpfa.missing == "error":
+                raise DefinitionError(
+                    self.bpfa.source,
+                    f"$.automata.{aut.name}",
+                    f"no row for ({cur!r}, 'done')",
+                    "add the row",
+                )
+            nxt = cur  # ignore / stay: the behavior plays again
         else:
-            self._run_sub(b.subautomata[body], out)
+            nxt = row[0][_draw(self.rng, row[1])]
+        stack.append(_SubStep(aut, nxt))
+        stack.append(self.bodies[aut.name][nxt])
 
-    def _run_sub(self, aut: Automaton, out: list[_Planned]) -> None:
-        rows = self.rows[aut.name]
-        bodies = {bb.id: bb.body for bb in aut.behaviors}
-        cur = aut.initial
-        while True:
-            self._expand(bodies[cur], out)
-            if cur in aut.finals:
-                return
-            row = rows.get((cur, DONE_EVENT))
-            if row is None:
-                if self.bpfa.missing == "error":
-                    raise DefinitionError(self.bpfa.source, f"$.automata.{aut.name}", f"no row for ({cur!r}, 'done')", "add the row")
-                continue  # ignore / stay: the behavior plays again
-            cur = row[0][_draw(self.rng, row[1])]
+
+MAX_FRAME = 1 << 40
+"""Frame numbers are clamped here: a time of 1e308 s is "after the end", never an overflow."""
 
 
 def _frame(seconds: float, fps: float) -> int:
-    return math.floor(seconds * fps + 0.5)
+    """The frame nearest to ``seconds``, clamped to ±:data:`MAX_FRAME`."""
+    x = seconds * fps + 0.5
+    if not x < MAX_FRAME:  # also NaN and inf
+        return MAX_FRAME
+    return max(math.floor(x), -MAX_FRAME)
+
+
+def _frames_of(seconds: float, fps: float) -> int:
+    """A duration in frames: at least 1, at most :data:`MAX_FRAME`."""
+    x = seconds * fps
+    if not x < MAX_FRAME:
+        return MAX_FRAME
+    return max(1, round(x))
 
 
 def sample_timeline(
@@ -123,7 +205,11 @@ def sample_timeline(
     aut = bpfa.automaton
     alphabet = set(bpfa.alphabet)
     evs = sorted(
-        (e for e in (*bpfa.script, *events) if e.receiver in (ANY, bpfa.name) and e.content in alphabet),
+        (
+            e
+            for e in (*bpfa.script, *events)
+            if e.receiver in (ANY, bpfa.name) and e.content in alphabet
+        ),
         key=lambda e: e.timestamp,
     )
     rows = {(t.behavior, t.event): (t.targets, _cdf(t.probs)) for t in aut.transitions}
@@ -153,7 +239,12 @@ def sample_timeline(
         if bpfa.missing == "stay":
             return state
         if bpfa.missing == "error":
-            raise DefinitionError(bpfa.source, "$.transitions", f"no row for ({state!r}, {content!r})", f"add a row from {state} on {content}")
+            raise DefinitionError(
+                bpfa.source,
+                "$.transitions",
+                f"no row for ({state!r}, {content!r})",
+                f"add a row from {state} on {content}",
+            )
         return None
 
     while t < n_frames and not finished:
@@ -194,7 +285,17 @@ def sample_timeline(
                 finished = True
                 if segments:
                     last = segments.pop()
-                    segments.append(Segment(last.start_frame, n_frames, last.behavior, last.action, last.outcome, last.scale, last.planned_frames))
+                    segments.append(
+                        Segment(
+                            last.start_frame,
+                            n_frames,
+                            last.behavior,
+                            last.action,
+                            last.outcome,
+                            last.scale,
+                            last.planned_frames,
+                        )
+                    )
                 break
             nxt = decide(cur, DONE_EVENT)
             if nxt is None:

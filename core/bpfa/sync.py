@@ -4,9 +4,9 @@ Nothing here reads the sampler's log. From the curves and the definition alone:
 
 * **Behavior onsets**: a channel departs from rest when |angle| rises above ``theta`` after
   at least ``quiet_s`` seconds at or below it; the onset is walked back to the frame
-  where the rise began (per-frame increase above the channel's own step size during the
-  quiet stretch), and onsets of several channels
-  within ``merge_s`` are one onset (the earliest). Idle breathing stays below
+  where the rise began (per-frame increase above the channel's own step size while it was
+  quiet, so idle motion is not mistaken for the rise), and onsets of several channels
+  within ``merge_s`` are one onset (the earliest). Idle breathing and sway stay below
   ``theta`` by design of the library.
 * **Per-frame behavior**: each behavior's *signature* — the (channel, sign) pairs its motions
   drive beyond ``theta`` — is computed from the definition; a frame's active pairs (within
@@ -18,9 +18,18 @@ Nothing here reads the sampler's log. From the curves and the definition alone:
 Metrics: onset F1 with one-to-one matching within ± tolerance (precision, recall, median
 offset, a sweep over tolerances); the fraction of frames whose decoded behavior is allowed
 for the expression state; the peak normalised cross-correlation (and its lag) between head
-yaw and the sum of the look-toward channels. The chance baseline recomputes each metric with
-the expression track circularly shifted against the curves (``n_shifts`` shifts of at least
-``min_shift_s``).
+yaw and the sum of the look-toward channels.
+
+Chance baseline: each metric recomputed with the expression track (its reference events, its
+states, its yaw) circularly shifted against the curves, over *every* shift 0 … n−1 (or
+``n_shifts`` shifts drawn uniformly from all of them when the clip has more frames). That is
+the exact expectation under a random phase between face and body, valid at every clip length:
+on a short clip the few shifts that keep the events near their onsets count in proportion,
+instead of every shift being the same one. ``p_value`` is the share of shifts that score an
+F1 at least as high as the real alignment.
+
+With fewer than ``min_events`` reference events the F1 figures cannot tell synchronisation
+from luck: they are None, and ``reason`` says "not enough events to judge" (with the counts).
 """
 
 from __future__ import annotations
@@ -56,8 +65,9 @@ class SyncConfig:
         onset_window_s: seconds after (and before) an onset whose newly active pairs
             identify the behavior that started there.
         xcorr_max_lag_s: largest lag (seconds) searched for the yaw cross-correlation.
-        n_shifts: circular shifts for the chance baseline (≥ 1000 for reporting).
-        min_shift_s: smallest circular shift (seconds), so a shift is never near-aligned.
+        n_shifts: circular shifts for the chance baseline: every shift when the clip has at
+            most this many frames, else this many drawn uniformly from all of them.
+        min_events: reference events needed to judge the onset figures (fewer: None).
         seed: seed of the generator that picks the shifts.
     """
 
@@ -71,7 +81,7 @@ class SyncConfig:
     onset_window_s: float = 0.4
     xcorr_max_lag_s: float = 1.0
     n_shifts: int = 1000
-    min_shift_s: float = 2.0
+    min_events: int = 3
     seed: int = 0
 
 
@@ -80,36 +90,43 @@ class SyncReport:
     """Synchronization of one character's curves with its expression track.
 
     Attributes:
-        onset_f1: F1 of behavior onsets vs reference event frames at ± ``tolerance``.
-        precision: matched onsets / detected onsets.
-        recall: matched references / reference events.
+        onset_f1: F1 of behavior onsets vs reference event frames at ± ``tolerance``
+            (None: not enough events to judge, see ``reason``).
+        precision: matched onsets / detected onsets (None with ``onset_f1``).
+        recall: matched references / reference events (None with ``onset_f1``).
         median_offset: median (onset − event) frames over matches (nan if none).
-        f1_sweep: (tolerance, F1) for each sweep tolerance.
+        f1_sweep: (tolerance, F1) for each sweep tolerance (empty when not judged).
         allowed_fraction: frames whose decoded behavior is allowed for the expression state.
         xcorr_peak: peak normalised cross-correlation of head yaw and look-toward joints.
         xcorr_lag: lag (frames, joints after yaw > 0) of that peak.
-        baseline_f1: mean onset F1 over circular shifts (chance).
-        baseline_f1_p95: 95th percentile of the shifted F1s.
+        baseline_f1: mean onset F1 over circular shifts (chance; None when not judged).
+        baseline_f1_p95: 95th percentile of the shifted F1s (None when not judged).
+        p_value: share of shifts whose F1 is at least ``onset_f1`` (None when not judged).
         baseline_allowed_fraction: mean allowed fraction over shifts.
         baseline_xcorr_peak: mean peak cross-correlation over shifts.
         n_reference: reference events.
         n_detected: detected onsets.
+        n_shifts: circular shifts the chance figures average over.
+        reason: why the onset figures are None ("not enough events to judge: …"), else None.
     """
 
-    onset_f1: float
-    precision: float
-    recall: float
+    onset_f1: float | None
+    precision: float | None
+    recall: float | None
     median_offset: float
     f1_sweep: tuple[tuple[int, float], ...]
     allowed_fraction: float
     xcorr_peak: float
     xcorr_lag: int
-    baseline_f1: float
-    baseline_f1_p95: float
+    baseline_f1: float | None
+    baseline_f1_p95: float | None
     baseline_allowed_fraction: float
     baseline_xcorr_peak: float
     n_reference: int
     n_detected: int
+    p_value: float | None = None
+    n_shifts: int = 0
+    reason: str | None = None
 
 
 # --------------------------------------------------------------------------- onsets
@@ -146,6 +163,12 @@ def detect_onsets(x: NDArray[np.floating[Any]], fps: float, cfg: SyncConfig | No
             q0 = max(0, t - quiet)
             q1 = q0 + max(2, (t - q0) * 2 // 5)
             floor = 1.5 * float(np.abs(np.diff(ac[q0:q1])).max()) if t - q0 >= 3 else c.rise_eps
+            # Idle motion: also its steps over the second before, where the joint stayed quiet.
+            w0 = max(0, q1 - round(fps))
+            steps = np.abs(np.diff(ac[w0:q1]))
+            calm = ~ab[w0 + 1 : q1] & ~ab[w0 : q1 - 1]
+            if calm.any():
+                floor = max(floor, 1.5 * float(steps[calm].max()))
             tau = t
             while tau > 0 and ac[tau] - ac[tau - 1] > floor:
                 tau -= 1
@@ -193,25 +216,30 @@ def f1_score(n_match: int, n_ref: int, n_det: int) -> tuple[float, float, float]
 # --------------------------------------------------------------------------- decoding
 
 
-def _actions_of(bpfa: Bpfa, body: str, seen: set[str] | None = None) -> set[str]:
-    seen = set() if seen is None else seen
-    if body in seen:
-        return set()
-    seen.add(body)
-    if body in bpfa.actions:
-        return {body}
-    if body in bpfa.composites:
-        out: set[str] = set()
-        for ch in bpfa.composites[body].children:
-            out |= _actions_of(bpfa, ch, seen)
-        return out
-    out = set()
-    for b in bpfa.subautomata[body].behaviors:
-        out |= _actions_of(bpfa, b.body, seen)
+def _actions_of(bpfa: Bpfa, body: str) -> set[str]:
+    """Every action ``body`` can play (an explicit stack: composites may nest thousands deep)."""
+    seen = {body}
+    stack = [body]
+    out: set[str] = set()
+    while stack:
+        b = stack.pop()
+        if b in bpfa.actions:
+            out.add(b)
+            continue
+        if b in bpfa.composites:
+            children = list(bpfa.composites[b].children)
+        else:
+            children = [x.body for x in bpfa.subautomata[b].behaviors]
+        for ch in children:
+            if ch not in seen:
+                seen.add(ch)
+                stack.append(ch)
     return out
 
 
-def behavior_signatures(bpfa: Bpfa, theta: float, probe_deg: Sequence[float] = (-40.0, -20.0, 20.0, 40.0)) -> dict[str, NDArray[np.bool_]]:
+def behavior_signatures(
+    bpfa: Bpfa, theta: float, probe_deg: Sequence[float] = (-40.0, -20.0, 20.0, 40.0)
+) -> dict[str, NDArray[np.bool_]]:
     """Behavior → (2·channels,) bool: (column, sign) pairs its motions drive beyond ``theta``.
 
     Evaluated from the definition (scale 1, no jitter, every table, head angles at
@@ -226,7 +254,9 @@ def behavior_signatures(bpfa: Bpfa, theta: float, probe_deg: Sequence[float] = (
                 col = 3 * ROLE_INDEX[ch.role] + ch.axis
                 for deg in probe_deg:
                     for ti in range(len(ch.tables)):
-                        v = channel_values(ch, frames, 0, 60, np.full(len(frames), deg), 30.0, 1.0, ti, (0.0, 0.0))
+                        v = channel_values(
+                            ch, frames, 0, 60, np.full(len(frames), deg), 30.0, 1.0, ti, (0.0, 0.0)
+                        )
                         sig[2 * col] |= bool((v < -theta).any())
                         sig[2 * col + 1] |= bool((v > theta).any())
         out[b.id] = sig
@@ -253,7 +283,9 @@ def _jaccard(k: NDArray[np.float64], s: NDArray[np.float64]) -> NDArray[np.float
     return np.asarray(np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0), dtype=np.float64)
 
 
-def decode_behaviors(x: NDArray[np.floating[Any]], bpfa: Bpfa, fps: float, cfg: SyncConfig | None = None) -> NDArray[np.int64]:
+def decode_behaviors(
+    x: NDArray[np.floating[Any]], bpfa: Bpfa, fps: float, cfg: SyncConfig | None = None
+) -> NDArray[np.int64]:
     """Per frame, index (in ``bpfa.automaton.behaviors``) of the behavior the curves show.
 
     Frames with no active pair show the initial behavior. From each detected onset to the
@@ -268,7 +300,9 @@ def decode_behaviors(x: NDArray[np.floating[Any]], bpfa: Bpfa, fps: float, cfg: 
     s = np.stack([sigs[i] for i in ids]).astype(np.float64)
     raw = active_pairs(x, c.theta, 0)
     k = active_pairs(x, c.theta, max(0, round(c.activity_window_s * fps)))
-    labels: NDArray[np.int64] = np.argmax(_jaccard(k.astype(np.float64), s), axis=1).astype(np.int64)
+    labels: NDArray[np.int64] = np.argmax(_jaccard(k.astype(np.float64), s), axis=1).astype(
+        np.int64
+    )
     n = len(labels)
     win = max(1, round(c.onset_window_s * fps))
     onsets = detect_onsets(x, fps, c).tolist()
@@ -298,7 +332,9 @@ def allowed_table(bpfa: Bpfa) -> NDArray[np.bool_]:
 
 def state_masks(states: NDArray[np.bool_]) -> NDArray[np.int64]:
     """(N,) bitmask per frame of an ``expression_states`` matrix."""
-    return np.asarray((states.astype(np.int64) << np.arange(states.shape[1])).sum(axis=1), dtype=np.int64)
+    return np.asarray(
+        (states.astype(np.int64) << np.arange(states.shape[1])).sum(axis=1), dtype=np.int64
+    )
 
 
 # --------------------------------------------------------------------------- reference
@@ -314,7 +350,9 @@ def driving_events(bpfa: Bpfa, theta: float = SyncConfig.theta) -> set[str]:
     }
 
 
-def reference_frames(events: Iterable[Event], bpfa: Bpfa, fps: float, n_frames: int, theta: float = SyncConfig.theta) -> NDArray[np.int64]:
+def reference_frames(
+    events: Iterable[Event], bpfa: Bpfa, fps: float, n_frames: int, theta: float = SyncConfig.theta
+) -> NDArray[np.int64]:
     """Sorted unique frames of driving expression events inside the track."""
     drive = driving_events(bpfa, theta)
     frames = {math.floor(e.timestamp * fps + 0.5) for e in events if e.content in drive}
@@ -342,7 +380,9 @@ def _zscore(v: NDArray[np.float64]) -> NDArray[np.float64] | None:
     return np.asarray((v - v.mean()) / sd, dtype=np.float64)
 
 
-def xcorr_peak(yaw: NDArray[np.floating[Any]], joints: NDArray[np.floating[Any]], max_lag: int) -> tuple[float, int]:
+def xcorr_peak(
+    yaw: NDArray[np.floating[Any]], joints: NDArray[np.floating[Any]], max_lag: int
+) -> tuple[float, int]:
     """(peak normalised correlation, lag) over |lag| ≤ max_lag; joints[t + lag] vs yaw[t]."""
     y = _zscore(np.asarray(yaw, dtype=np.float64))
     j = _zscore(np.asarray(joints, dtype=np.float64))
@@ -360,7 +400,9 @@ def xcorr_peak(yaw: NDArray[np.floating[Any]], joints: NDArray[np.floating[Any]]
     return best, best_lag
 
 
-def _circular_xcorr(yaw: NDArray[np.float64], joints: NDArray[np.float64]) -> NDArray[np.float64] | None:
+def _circular_xcorr(
+    yaw: NDArray[np.float64], joints: NDArray[np.float64]
+) -> NDArray[np.float64] | None:
     """c[k] = mean_t z(yaw)[t] · z(joints)[(t + k) mod n]."""
     y = _zscore(yaw)
     j = _zscore(joints)
@@ -393,7 +435,9 @@ def sync_metrics(
     f1, prec, rec = f1_score(len(pairs), len(ref), len(det))
     offsets = [d - r for r, d in pairs]
     median = float(np.median(offsets)) if offsets else float("nan")
-    sweep = tuple((tol, f1_score(len(match_onsets(ref, det, tol)), len(ref), len(det))[0]) for tol in c.sweep)
+    sweep = tuple(
+        (tol, f1_score(len(match_onsets(ref, det, tol)), len(ref), len(det))[0]) for tol in c.sweep
+    )
 
     labels = decode_behaviors(x, bpfa, fps, c)
     masks = state_masks(expression_states(track, event_config))
@@ -406,12 +450,10 @@ def sync_metrics(
     max_lag = max(1, round(c.xcorr_max_lag_s * fps))
     peak, lag = xcorr_peak(yaw, joints, max_lag)
 
-    rng = np.random.default_rng(c.seed)
-    lo = min(round(c.min_shift_s * fps), n // 2)
-    shifts = rng.integers(lo, max(lo + 1, n - lo), size=c.n_shifts) if n > 1 else np.zeros(c.n_shifts, dtype=np.int64)
-    base_f1 = np.empty(c.n_shifts)
-    base_allowed = np.empty(c.n_shifts)
-    base_peak = np.full(c.n_shifts, np.nan)
+    shifts = chance_shifts(n, c.n_shifts, c.seed)
+    base_f1 = np.empty(len(shifts))
+    base_allowed = np.empty(len(shifts))
+    base_peak = np.full(len(shifts), np.nan)
     circ = _circular_xcorr(yaw, joints)
     lags = np.arange(-max_lag, max_lag + 1)
     for i, s in enumerate(shifts.tolist()):
@@ -421,19 +463,36 @@ def sync_metrics(
         base_allowed[i] = tbl[labels, np.roll(masks, s)].mean()
         if circ is not None:
             base_peak[i] = circ[(s + lags) % n].max()
+    judged = len(ref) >= c.min_events
+    reason = None if judged else (
+        f"not enough events to judge: {len(ref)} reference event(s) in {n / fps:.1f} s "
+        f"(at least {c.min_events} needed)"
+    )
     return SyncReport(
-        onset_f1=f1,
-        precision=prec,
-        recall=rec,
+        onset_f1=f1 if judged else None,
+        precision=prec if judged else None,
+        recall=rec if judged else None,
         median_offset=median,
-        f1_sweep=sweep,
+        f1_sweep=sweep if judged else (),
         allowed_fraction=allowed,
         xcorr_peak=peak,
         xcorr_lag=lag,
-        baseline_f1=float(base_f1.mean()),
-        baseline_f1_p95=float(np.percentile(base_f1, 95)),
+        baseline_f1=float(base_f1.mean()) if judged else None,
+        baseline_f1_p95=float(np.percentile(base_f1, 95)) if judged else None,
         baseline_allowed_fraction=float(base_allowed.mean()),
         baseline_xcorr_peak=float(np.nanmean(base_peak)) if circ is not None else float("nan"),
         n_reference=len(ref),
         n_detected=len(det),
+        p_value=float((base_f1 >= f1 - 1e-12).mean()) if judged else None,
+        n_shifts=len(shifts),
+        reason=reason,
     )
+
+
+def chance_shifts(n: int, n_shifts: int, seed: int = 0) -> NDArray[np.int64]:
+    """Circular shifts for the chance baseline: all of 0 … n−1 when n ≤ ``n_shifts``, else
+    ``n_shifts`` drawn uniformly from them (with replacement). Shift 0, the real alignment,
+    is one of the n equally likely phases."""
+    if n <= n_shifts:
+        return np.arange(n, dtype=np.int64)
+    return np.random.default_rng(seed).integers(0, n, size=n_shifts).astype(np.int64)

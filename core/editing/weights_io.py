@@ -22,6 +22,7 @@ from ..errors import WeightsError
 from ..paths import weights_dir
 from ..weights import (
     REEXPORT_FIX,
+    check_architecture,
     content_id,
     export_weights,
     half_storage_tensors,
@@ -112,18 +113,15 @@ class WeightsFormat(Generic[Net]):
         )
 
     def load(self, manifest_path: str | Path) -> tuple[Net, dict[str, Any]]:
-        """Verify (sha256, size, version, vocabulary, shapes) and build the network in eval
-        mode, float32."""
+        """Verify (sizes, sha256, version, vocabulary, architecture bounds, shapes) and build the
+        network in eval mode, float32."""
         mpath = Path(manifest_path)
         tensors, manifest = load_weights(mpath, model=self.model, model_version=self.version)
-        try:
-            net = self.build(dict(manifest.get("architecture", {})))
-        except (TypeError, ValueError) as exc:
-            raise WeightsError(
-                mpath, f"architecture config is invalid ({exc})", REEXPORT_FIX
-            ) from exc
+        arch = manifest.get("architecture", {})
+        if not isinstance(arch, dict):
+            raise WeightsError(mpath, "architecture config must be an object", REEXPORT_FIX)
         vocab = self.vocabulary
-        if list(manifest.get(vocab.manifest_key, [])) != list(vocab.names):
+        if manifest.get(vocab.manifest_key) != list(vocab.names):
             raise WeightsError(
                 mpath, f"weights were trained for another {vocab.kind} vocabulary", REEXPORT_FIX
             )
@@ -135,6 +133,10 @@ class WeightsFormat(Generic[Net]):
                     f"this moodrig has {want!r}",
                     REEXPORT_FIX,
                 )
+        # Bounded before anything is built: the config's own ranges, then an empty copy of the
+        # network whose shapes must be exactly the stored tensors (core/weights.py).
+        check_architecture(lambda: self.build(dict(arch)), tensors, mpath)
+        net = self.build(dict(arch))
         load_stored_state(net, tensors, mpath)
         net.eval()
         return net, manifest

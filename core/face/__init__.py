@@ -3,7 +3,8 @@
 Public API (what the Blender integration calls)::
 
     analyze_image(path_or_array) -> FaceResult     # raises InputError if no face
-    analyze_video(path, *, fill="hold"|"interpolate", max_frames=None, progress=None) -> ExpressionTrack
+    analyze_video(path, *, fill="hold"|"interpolate", max_frames=None, progress=None,
+                  on_read=None) -> ExpressionTrack
     read_image(path) -> HWC uint8 RGB              # size limits, clear InputError
     draw_overlay(image, result) -> HWC uint8 RGB
 
@@ -23,7 +24,7 @@ from numpy.typing import NDArray
 
 from ..errors import InputError
 from .analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult
-from .io import ReadLimits, as_rgb8, read_image
+from .io import ReadLimits, ReadStats, as_rgb8, read_image
 from .models import torch_threads
 from .overlay import draw_overlay
 from .video import VideoConfig, analyze_video
@@ -33,6 +34,7 @@ __all__ = [
     "FaceAnalyzer",
     "FaceResult",
     "ReadLimits",
+    "ReadStats",
     "VideoConfig",
     "analyze_image",
     "analyze_video",
@@ -46,7 +48,9 @@ def _analyzer(config: AnalyzerConfig) -> FaceAnalyzer:
     return FaceAnalyzer(config)
 
 
-def analyze_image(path_or_array: str | Path | NDArray[np.generic], *, config: AnalyzerConfig | None = None) -> FaceResult:
+def analyze_image(
+    path_or_array: str | Path | NDArray[np.generic], *, config: AnalyzerConfig | None = None
+) -> FaceResult:
     """The most confident face of a photo (file path, or HWC/HW array uint8 or float in [0, 1]).
 
     Raises ``InputError`` for unreadable input or when no face is found."""

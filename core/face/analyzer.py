@@ -1,31 +1,42 @@
 """One face per image or frame: detect → crop → Face Mesh → expression and head angles.
 
-Photos: BlazeFace finds the face (the Haar cascade is the fallback), Face Mesh reads the
-rotated crop, then reads it again from the crop its own landmarks define (MediaPipe's
-tracking ROI), which centres and levels the face. Video: the previous frame's landmarks give
-the next crop, so the detector only runs when tracking is lost (face presence below
-``min_presence``), as MediaPipe's Face Mesh graph does. The smile score reads the image as well as the landmarks (mouth-region
-appearance, ``smile.py``). With ``AnalyzerConfig.person_baseline`` set, :meth:`FaceAnalyzer.track`
-makes the parameters relative to the tracked person's own neutral, learnt over the clip
+Regions are *proposed* and Face Mesh *accepts* them. Proposals, in turn: BlazeFace's
+detections, then the Haar cascade's boxes, then a wide search (BlazeFace over half-overlapping
+tiles of 1/2 and 1/4 of the image's longer side, for faces too small for the whole-image
+pass). A region is accepted only when Face Mesh's own presence score reaches
+``min_presence``, whoever proposed it; the next proposal gets its turn otherwise, and with
+none accepted there is no face (a detector's false alarm never becomes expression values).
+Accepted photo regions are read again from the crop the landmarks define (MediaPipe's
+tracking ROI), which centres and levels the face. Video: the previous frame's landmarks are
+the first proposal for the next frame, so the detector runs only when tracking is lost, as
+MediaPipe's Face Mesh graph does; a frame with no accepted region has no face (its track row
+is invalid and the caller fills it). The smile score reads the image as well as the landmarks
+(mouth-region appearance, ``smile.py``). With ``AnalyzerConfig.person_baseline`` set,
+:meth:`FaceAnalyzer.track` makes the parameters relative to the tracked person's own neutral,
+learnt over the clip
 (``baseline.py``); photos (:meth:`FaceAnalyzer.analyze`) always use the population neutral.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ..cpu import free_cores
 from ..expression import HeadPose
 from . import calibration as calib
 from .baseline import BaselineConfig, PersonBaseline
 from .cascade import CascadeConfig, detect_faces
-from .detector import DetectorConfig, FaceDetector
+from .detector import Detection, DetectorConfig, FaceDetector
 from .expressions import analyse_landmarks
 from .lbp import LbpConfig, features
 from .mesh import FaceMesh, MeshResult
+from .models import DETECTOR, resolve_device
 from .roi import Roi, crop, roi_from_box, roi_from_landmarks, rotation_from
 
 VIEW_LBP = LbpConfig(size=96, grid=6)
@@ -40,7 +51,17 @@ class AnalyzerConfig:
     cascade: CascadeConfig | None = field(default_factory=CascadeConfig)
     """Fallback cascade detector; None disables it."""
     min_presence: float = 0.5
-    """Face Mesh presence below this counts as no face (tracking lost)."""
+    """Face Mesh presence a region needs to be accepted as a face (any proposal, tracking
+    included; below it tracking is lost and the next proposal is tried)."""
+    max_per_stage: int = 3
+    """Proposals of one stage (BlazeFace, cascade, wide search) tried at most, best first."""
+    wide_search: int = 2
+    """Levels of the tiled BlazeFace search run when no whole-image proposal is accepted: tile
+    sides 1/2, 1/4, … of the longer image side, half overlapping (2 levels find faces down to
+    about 1/30 of the longer side; 0 disables it)."""
+    wide_search_every: int = 24
+    """Video: while no face is found, the wide search runs on one frame in this many (it costs
+    some tens of detector calls)."""
     view_check_yaw: float = 25.0
     """Run the LBP view classifier when |yaw| exceeds this (degrees) or the Face Mesh presence
     is below ``view_check_score``; it overrides yaw with ±90 for profiles, where Face Mesh is
@@ -51,9 +72,15 @@ class AnalyzerConfig:
     refine: bool = True
     """Photos: second Face Mesh pass on the crop its own landmarks define."""
     jit: bool = True
-    """Use TorchScript-traced networks (same numbers, faster)."""
+    """Run the networks' inference form (``fastnet.py``: folded pads, GEMM 1×1 convolutions;
+    traced and frozen on the CPU); False runs the op-for-op reference (slower, same numbers)."""
     threads: int | None = 1
-    """Torch CPU threads while analysing (restored afterwards); None leaves the setting alone."""
+    """Torch CPU threads the face networks run with (set around each call, restored after);
+    None leaves the caller's setting. One: the networks are small, and a second OpenMP
+    thread waits for a core that a busy machine does not give it (``core/cpu.py``)."""
+    device: str = "cpu"
+    """Where the networks run: "cpu", "cuda", "mps" or "auto" (CUDA, then MPS, then CPU;
+    the same setting as the rest of the bake, ``amee.infer.pick_device``)."""
     person_baseline: BaselineConfig | None = None
     """Video (``track``): learn the person's own neutral over the clip and make the parameters
     relative to it (``baseline.py``). None (default): the population neutral, as for photos."""
@@ -78,7 +105,7 @@ class FaceResult:
     roi: Roi
     """Crop the landmarks were read from (also the next frame's tracking crop seed)."""
     detected_by: str
-    """"blazeface", "cascade" or "tracking"."""
+    """Which proposal Face Mesh accepted: "blazeface", "cascade", "wide" or "tracking"."""
 
 
 def nearest_view(yaw: float) -> str:
@@ -121,10 +148,15 @@ class FaceAnalyzer:
 
     def __init__(self, config: AnalyzerConfig = AnalyzerConfig(), calibration: calib.Calibration | None = None) -> None:
         self.config = config
-        self.detector = FaceDetector(config.detector, jit=config.jit)
-        self.mesh = FaceMesh(jit=config.jit)
+        self.device = resolve_device(config.device)
+        self.detector = FaceDetector(config.detector, jit=config.jit, device=self.device,
+                                     threads=config.threads)
+        self.mesh = FaceMesh(jit=config.jit, device=self.device, threads=config.threads)
         self._cal = calibration
         self._baseline: PersonBaseline | None = None
+        self._lost = 0  # video frames since a face was last accepted
+        self.last_stream_pipelined: bool | None = None
+        """Whether the last :meth:`track_stream` described frames on a second thread."""
 
     @property
     def calibration(self) -> calib.Calibration:
@@ -145,34 +177,78 @@ class FaceAnalyzer:
             self._baseline.reset()
 
     # -------------------------------------------------------------- landmarks
-    def candidate_rois(self, image: NDArray[np.uint8]) -> list[tuple[Roi, str]]:
-        """Crops to try, best first: BlazeFace detections, else cascade boxes."""
-        out: list[tuple[Roi, str]] = []
-        for d in self.detector.detect(image):
-            x0, y0, x1, y1 = d.box
-            rot = rotation_from(d.keypoints[0], d.keypoints[1])
-            out.append((roi_from_box((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0, rot), "blazeface"))
-        if not out and self.config.cascade is not None:
-            for x0, y0, x1, y1 in detect_faces(image, self.config.cascade):
-                out.append((roi_from_box((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0, 0.0, scale=1.7), "cascade"))
-        return out
+    def blazeface_rois(self, image: NDArray[np.uint8]) -> list[Roi]:
+        """BlazeFace's detections on the whole image as crops, best first."""
+        return [_detection_roi(d) for d in self.detector.detect(image)]
 
-    def locate(self, image: NDArray[np.uint8]) -> tuple[MeshResult, str] | None:
-        """Landmarks of the most confident face in a photo, or None."""
-        best: tuple[MeshResult, str] | None = None
-        for roi, how in self.candidate_rois(image)[:3]:
-            res = self.locate_in(image, roi, trusted=how == "blazeface")
-            if res is not None and (best is None or res.score > best[0].score):
-                best = (res, how)
-            if best is not None and best[0].score > 0.9:
+    def cascade_rois(self, image: NDArray[np.uint8]) -> list[Roi]:
+        """The Haar cascade's boxes as crops, largest first (none without a cascade)."""
+        if self.config.cascade is None:
+            return []
+        return [roi_from_box((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0, 0.0, scale=1.7)
+                for x0, y0, x1, y1 in detect_faces(image, self.config.cascade)]
+
+    def wide_rois(self, image: NDArray[np.uint8]) -> list[Roi]:
+        """BlazeFace over half-overlapping tiles (``wide_search`` levels, one batched network
+        call per level), the detections in image coordinates, best first."""
+        found: list[tuple[float, Roi]] = []
+        h, w = image.shape[:2]
+        for level in range(1, self.config.wide_search + 1):
+            side = max(h, w) / 2**level
+            if side < DETECTOR.input_size:
                 break
-        return best
+            tiles = tile_origins(h, w, round(side))
+            crops = [image[y : y + round(side), x : x + round(side)] for x, y in tiles]
+            for (x, y), dets in zip(tiles, self.detector.detect_batch(crops), strict=True):
+                for d in dets:
+                    found.append((d.score, _detection_roi(d, (x, y))))
+        found.sort(key=lambda sr: -sr[0])
+        return [r for _, r in found]
 
-    def locate_in(self, image: NDArray[np.uint8], roi: Roi, *, trusted: bool = False) -> MeshResult | None:
-        """Face Mesh on ``roi``; low presence rejects it unless the detector vouched (``trusted``:
-        BlazeFace found a face there, e.g. a profile, which Face Mesh scores low)."""
+    def proposals(
+        self, image: NDArray[np.uint8], *, wide: bool = True, blazeface: list[Roi] | None = None
+    ) -> Iterator[tuple[str, list[Roi]]]:
+        """Proposal stages in turn (each computed only when the previous one was refused);
+        ``blazeface``: the first stage's crops when already detected (batched photos)."""
+        yield "blazeface", self.blazeface_rois(image) if blazeface is None else blazeface
+        yield "cascade", self.cascade_rois(image)
+        if wide and self.config.wide_search > 0:
+            yield "wide", self.wide_rois(image)
+
+    def candidate_rois(self, image: NDArray[np.uint8]) -> list[tuple[Roi, str]]:
+        """Every proposal of every stage, in the order they would be tried."""
+        return [(roi, how) for how, rois in self.proposals(image) for roi in rois]
+
+    def locate(
+        self, image: NDArray[np.uint8], *, wide: bool = True, min_presence: float | None = None,
+        blazeface: list[Roi] | None = None,
+    ) -> tuple[MeshResult, str] | None:
+        """Landmarks of the most confident accepted face in a photo, or None.
+
+        Stage by stage, up to ``max_per_stage`` proposals each; the first stage with an
+        accepted region gives the answer. ``min_presence`` overrides the config's (the
+        calibration tools read every view, profiles included, with 0)."""
+        floor = self.config.min_presence if min_presence is None else min_presence
+        for how, rois in self.proposals(image, wide=wide, blazeface=blazeface):
+            best: MeshResult | None = None
+            for roi in rois[: self.config.max_per_stage]:
+                res = self.locate_in(image, roi, min_presence=floor)
+                if res is not None and (best is None or res.score > best.score):
+                    best = res
+                if best is not None and best.score > 0.9:
+                    break
+            if best is not None:
+                return best, how
+        return None
+
+    def locate_in(
+        self, image: NDArray[np.uint8], roi: Roi, *, min_presence: float | None = None
+    ) -> MeshResult | None:
+        """Face Mesh on ``roi``: None unless its presence reaches the threshold; then, with
+        ``refine``, read again from the crop its landmarks define (kept if still accepted)."""
+        floor = self.config.min_presence if min_presence is None else min_presence
         res = self.mesh.run(image, roi)
-        if res.score < self.config.min_presence and not trusted:
+        if res.score < floor:
             return None
         if self.config.refine and res.score >= self.config.min_presence:
             again = self.mesh.run(image, roi_from_landmarks(res.landmarks))
@@ -200,12 +276,107 @@ class FaceAnalyzer:
         found = self.locate(image)
         return None if found is None else self.describe(image, *found)
 
+    def analyze_many(
+        self, images: Sequence[NDArray[np.uint8]], batch: int = 16
+    ) -> list[FaceResult | None]:
+        """:meth:`analyze` for each photo on its own (no tracking between them), with BlazeFace
+        run over ``batch`` photos per network call. Same results as one call per photo."""
+        out: list[FaceResult | None] = []
+        for k in range(0, len(images), batch):
+            part = list(images[k : k + batch])
+            for img, dets in zip(part, self.detector.detect_batch(part), strict=True):
+                found = self.locate(img, blazeface=[_detection_roi(d) for d in dets])
+                out.append(None if found is None else self.describe(img, *found))
+        return out
+
+    def track_stream(
+        self, frames: Iterable[NDArray[np.uint8]], *, pipelined: bool | None = None
+    ) -> Iterator[FaceResult | None]:
+        """:meth:`track` over a sequence of frames, one result per frame, in order.
+
+        ``pipelined``: describe frame t (pose, expressions, smile appearance, view check) on a
+        second thread while Face Mesh reads frame t + 1 (it only needs frame t's landmarks),
+        as MediaPipe's graph overlaps its stages; None: when at least 1.5 cores are free
+        (``core/cpu.py``). Each frame is copied (the reader may reuse its buffer). Same
+        results either way."""
+        if pipelined is None:
+            pipelined = free_cores() >= 1.5
+        self.last_stream_pipelined = pipelined
+        if not pipelined:
+            prev: FaceResult | None = None
+            for frame in frames:
+                prev = self.track(frame, prev)
+                yield prev
+            return
+        yield from self._pipelined(frames)
+
+    def _pipelined(self, frames: Iterable[NDArray[np.uint8]]) -> Iterator[FaceResult | None]:
+        pending: deque[Future[FaceResult | None]] = deque()
+        baseline = self.baseline
+        ring: list[NDArray[np.uint8]] = []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="moodrig-face") as pool:
+            prev: MeshResult | None = None
+            for i, frame in enumerate(frames):
+                found = self.track_landmarks(frame, prev)
+                prev = None if found is None else found[0]
+                if found is None:
+                    pending.append(_done(None))
+                else:
+                    # 3 buffers: one being described, one queued, one being filled.
+                    if len(ring) < 3:
+                        ring.append(np.empty_like(frame))
+                    buf = ring[i % 3]
+                    if buf.shape != frame.shape:
+                        buf = ring[i % 3] = np.empty_like(frame)
+                    np.copyto(buf, frame)
+                    pending.append(pool.submit(self.describe, buf, found[0], found[1], baseline))
+                while len(pending) > 1 or (pending and pending[0].done()):
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+
     def track(self, image: NDArray[np.uint8], previous: FaceResult | None) -> FaceResult | None:
         """Video step: follow ``previous`` (one Face Mesh call), re-detect when lost."""
-        baseline = self.baseline
+        found = self.track_landmarks(image, previous)
+        return None if found is None else self.describe(image, *found, baseline=self.baseline)
+
+    def track_landmarks(
+        self, image: NDArray[np.uint8], previous: FaceResult | MeshResult | None
+    ) -> tuple[MeshResult, str] | None:
+        """The landmark half of :meth:`track`: the previous face's crop first, then the
+        proposals of a photo (the wide search on one lost frame in ``wide_search_every``)."""
         if previous is not None:
             res = self.mesh.run(image, roi_from_landmarks(previous.landmarks))
             if res.score >= self.config.min_presence:
-                return self.describe(image, res, "tracking", baseline)
-        found = self.locate(image)
-        return None if found is None else self.describe(image, *found, baseline=baseline)
+                self._lost = 0
+                return res, "tracking"
+        found = self.locate(image, wide=self._lost % max(1, self.config.wide_search_every) == 0)
+        self._lost = 0 if found is not None else self._lost + 1
+        return found
+
+
+def _done(value: FaceResult | None) -> Future[FaceResult | None]:
+    fut: Future[FaceResult | None] = Future()
+    fut.set_result(value)
+    return fut
+
+
+def _detection_roi(d: Detection, offset: tuple[float, float] = (0.0, 0.0)) -> Roi:
+    """MediaPipe's detection → face crop (box ×1.5, rotation from the eye keypoints)."""
+    x0, y0, x1, y1 = d.box
+    rot = rotation_from(d.keypoints[0], d.keypoints[1])
+    return roi_from_box((x0 + x1) / 2 + offset[0], (y0 + y1) / 2 + offset[1], x1 - x0, y1 - y0, rot)
+
+
+def tile_origins(h: int, w: int, side: int) -> list[tuple[int, int]]:
+    """Top-left corners of half-overlapping side×side tiles covering an h×w image (the last
+    row and column end at the border)."""
+
+    def starts(n: int) -> list[int]:
+        if n <= side:
+            return [0]
+        step = max(1, side // 2)
+        out = list(range(0, n - side, step))
+        return [*out, n - side]
+
+    return [(x, y) for y in starts(h) for x in starts(w)]

@@ -16,7 +16,8 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from .models import DETECTOR, cached_net, cached_traced
+from .models import DETECTOR, cached_inference, cached_net, torch_threads
+from .tflite_net import TfliteNet
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,31 @@ def to_tensor(img: NDArray[np.uint8], lo: float, hi: float) -> torch.Tensor:
     return (t * ((hi - lo) / 255.0) + lo).contiguous(memory_format=torch.channels_last)
 
 
+class InputBuffer:
+    """Reusable float32 input of a network: HWC uint8 RGB images → (N, 3, H, W) channels-last
+    tensor in [lo, hi], with :func:`to_tensor`'s arithmetic (same values) but no allocation per
+    call. The returned tensor is overwritten by the next call."""
+
+    def __init__(self, size: int, value_range: tuple[float, float], device: torch.device) -> None:
+        self.size = size
+        self.scale = np.float32((value_range[1] - value_range[0]) / 255.0)
+        self.offset = np.float32(value_range[0])
+        self.device = device
+        self._buf = np.empty((0, size, size, 3), dtype=np.float32)
+
+    def __call__(self, images: list[NDArray[np.uint8]]) -> torch.Tensor:
+        n = len(images)
+        if self._buf.shape[0] < n:
+            self._buf = np.empty((n, self.size, self.size, 3), dtype=np.float32)
+        buf = self._buf[:n]
+        for i, img in enumerate(images):
+            np.multiply(img, self.scale, out=buf[i])
+        if self.offset != 0:
+            np.add(buf, self.offset, out=buf)
+        t = torch.from_numpy(buf).permute(0, 3, 1, 2)
+        return t if self.device.type == "cpu" else t.to(self.device)
+
+
 def decode(regressors: NDArray[np.float32], logits: NDArray[np.float32], min_score: float) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """Raw outputs (896, 16), (896,) → boxes/keypoints (K, 16) in [0,1] input coords and scores (K,)."""
     scores = 1.0 / (1.0 + np.exp(-np.clip(logits.astype(np.float64), -100.0, 100.0)))
@@ -121,23 +147,53 @@ def weighted_nms(dets: NDArray[np.float32], scores: NDArray[np.float32], iou: fl
 
 
 class FaceDetector:
-    """Finds faces in an RGB image. Not thread-safe (one per worker)."""
+    """Finds faces in RGB images. Not thread-safe (one per worker). The network runs with
+    ``threads`` torch threads (None: the caller's setting)."""
 
-    def __init__(self, config: DetectorConfig = DetectorConfig(), *, jit: bool = True) -> None:
+    def __init__(self, config: DetectorConfig = DetectorConfig(), *, jit: bool = True,
+                 device: torch.device | str = "cpu", threads: int | None = 1) -> None:
         self.config = config
-        self.net: torch.nn.Module = cached_traced(DETECTOR) if jit else cached_net(DETECTOR)
+        self.threads = threads
+        self.device = torch.device(device)
+        ref = not jit and self.device.type == "cpu"
+        self.net: torch.nn.Module = (
+            cached_net(DETECTOR) if ref else cached_inference(DETECTOR, str(self.device))
+        )
+        self._input = InputBuffer(DETECTOR.input_size, DETECTOR.input_range, self.device)
+
+    def raw_batch(self, x: torch.Tensor) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Network outputs for (N,3,128,128) in [-1,1]: regressors (N,896,16), logits (N,896)."""
+        with torch_threads(self.threads), torch.inference_mode():
+            if x.shape[0] > 1 and isinstance(self.net, TfliteNet):  # the reference runs batch 1
+                parts = [self.net(x[i : i + 1]) for i in range(x.shape[0])]
+                reg, cls = torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+            else:
+                reg, cls = self.net(x)
+        return reg.cpu().numpy(), cls[..., 0].cpu().numpy()
 
     def raw(self, x: torch.Tensor) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Network outputs for a (1,3,128,128) tensor in [-1,1]: regressors (896,16), logits (896,)."""
-        with torch.inference_mode():
-            reg, cls = self.net(x)
-        return reg[0].numpy(), cls[0, :, 0].numpy()
+        reg, cls = self.raw_batch(x)
+        return reg[0], cls[0]
 
     def detect(self, image: NDArray[np.uint8]) -> list[Detection]:
         """Faces in ``image`` (HWC uint8 RGB), best first."""
+        return self.detect_batch([image])[0]
+
+    def detect_batch(self, images: list[NDArray[np.uint8]]) -> list[list[Detection]]:
+        """Faces in each image, best first: one network call for all of them (photo batches and
+        the tiled wide search); the same detections as :meth:`detect` one at a time."""
+        if not images:
+            return []
+        boxes = [letterbox(img, DETECTOR.input_size) for img in images]
+        reg, logits = self.raw_batch(self._input([b[0] for b in boxes]))
+        return [self._decode(reg[i], logits[i], *boxes[i][1:]) for i in range(len(images))]
+
+    def _decode(
+        self, reg: NDArray[np.float32], logits: NDArray[np.float32], scale: float, px: float,
+        py: float,
+    ) -> list[Detection]:
         size = DETECTOR.input_size
-        boxed, scale, px, py = letterbox(image, size)
-        reg, logits = self.raw(to_tensor(boxed, *DETECTOR.input_range))
         dets, scores = decode(reg, logits, self.config.min_score)
         out: list[Detection] = []
         for d, s in weighted_nms(dets, scores, self.config.nms_iou):

@@ -1,12 +1,25 @@
 """The paper's appearance features (METHOD.md §1): block histograms of uniform LBP codes.
 
 Pipeline for one face crop: grayscale → nearest-neighbour resize to twice the working size →
-Lanczos (antialiasing) resize down to the working size → normalisation (zero mean, unit
-standard deviation, then clipped to ±3 σ and rescaled to [0, 255]) → uniform LBP code
+Lanczos (``cv2.INTER_LANCZOS4``) resize down to the working size → normalisation (zero mean,
+unit standard deviation, then clipped to ±3 σ and rescaled to [0, 255]) → uniform LBP code
 per pixel (8 neighbours at radius 1; 58 uniform patterns + 1 bin for all others) → the face
 is divided into a grid of cells A_i and, for each cell, the histogram
 g_ij = Σ_{(x,y) ∈ A_i} [code(x, y) = j] / |A_i| (eq. 1, normalised to sum 1) → the
 concatenation G_A = (g_1, …, g_n) is the feature vector.
+
+What the resize pair does here. The paper resizes each face to the working size with
+nearest-neighbour interpolation and softens the jagged result with a Lanczos filter. The crops
+moodrig passes in are already resampled to the working size (bilinear, with area averaging
+first for large faces: ``analyzer.face_lbp``, ``smile.resample_patch``), so the pair maps a
+size×size image to a size×size image, and it is linear and shift-invariant on the interior:
+doubling every pixel and sampling the doubled image halfway between each pair with the
+Lanczos kernel is the separable 5-tap filter ``LANCZOS_PAIR_KERNEL`` =
+[−0.0126, −0.1062, 1.2378, −0.1062, −0.0126] on each axis (sum 1). It is a mild *sharpening*
+(it partly undoes the bilinear blur of the crop), not an antialiasing: on the sample photo's
+face crop it changes pixels by 5.5/255 on average. Its measured effect on the features that
+use it (the view classifier and the mouth appearance score, cross-validated with and without
+it) is in ``docs/face_eval.md``; it is kept because the shipped calibration was fitted with it.
 """
 
 from __future__ import annotations
@@ -50,11 +63,30 @@ class LbpConfig:
         return self.grid * self.grid * N_BINS
 
 
-def preprocess(gray_or_rgb: NDArray[np.uint8], size: int) -> NDArray[np.uint8]:
-    """Grayscale, nearest-neighbour resize (×2), Lanczos antialias to ``size``, normalise."""
-    img = gray_or_rgb if gray_or_rgb.ndim == 2 else cv2.cvtColor(gray_or_rgb, cv2.COLOR_RGB2GRAY)
-    big = cv2.resize(img, (2 * size, 2 * size), interpolation=cv2.INTER_NEAREST)
-    small = cv2.resize(big, (size, size), interpolation=cv2.INTER_LANCZOS4).astype(np.float32)
+LANCZOS_PAIR_KERNEL = (-0.0126, -0.1062, 1.2378, -0.1062, -0.0126)
+"""Per-axis filter the nearest ×2 + Lanczos ÷2 pair amounts to on a working-size image."""
+
+
+def resize_pair(gray: NDArray[np.uint8], size: int) -> NDArray[np.uint8]:
+    """The paper's resize: nearest-neighbour to 2·size, then Lanczos down to ``size`` (on a
+    crop already at ``size``: the sharpening filter ``LANCZOS_PAIR_KERNEL``)."""
+    big = cv2.resize(gray, (2 * size, 2 * size), interpolation=cv2.INTER_NEAREST)
+    small = cv2.resize(big, (size, size), interpolation=cv2.INTER_LANCZOS4)
+    return np.asarray(small, dtype=np.uint8)
+
+
+def preprocess(
+    gray_or_rgb: NDArray[np.uint8], size: int, *, pair: bool = True
+) -> NDArray[np.uint8]:
+    """Grayscale, the resize pair (nearest ×2, Lanczos to ``size``), normalise. ``pair=False``
+    resizes straight to ``size`` (area/bilinear) instead: the ablation in docs/face_eval.md."""
+    gray = gray_or_rgb if gray_or_rgb.ndim == 2 else cv2.cvtColor(gray_or_rgb, cv2.COLOR_RGB2GRAY)
+    img = np.asarray(gray, np.uint8)
+    if pair:
+        small = resize_pair(img, size).astype(np.float32)
+    else:
+        interp = cv2.INTER_AREA if max(img.shape[:2]) > size else cv2.INTER_LINEAR
+        small = cv2.resize(img, (size, size), interpolation=interp).astype(np.float32)
     std = float(small.std())
     z = (small - float(small.mean())) / (std if std > 1e-6 else 1.0)
     out: NDArray[np.uint8] = np.rint((np.clip(z, -3.0, 3.0) + 3.0) * (255.0 / 6.0)).astype(np.uint8)

@@ -15,8 +15,8 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from .detector import to_tensor
-from .models import MESH, cached_net, cached_traced
+from .detector import InputBuffer
+from .models import MESH, cached_inference, cached_net, torch_threads
 from .roi import Roi, crop, invert_affine
 
 
@@ -33,21 +33,29 @@ class MeshResult:
 
 
 class FaceMesh:
-    """Runs Face Mesh on image crops. Not thread-safe (one per worker)."""
+    """Runs Face Mesh on image crops. Not thread-safe (one per worker). The network runs with
+    ``threads`` torch threads (None: the caller's setting)."""
 
-    def __init__(self, *, jit: bool = True) -> None:
-        self.net: torch.nn.Module = cached_traced(MESH) if jit else cached_net(MESH)
+    def __init__(self, *, jit: bool = True, device: torch.device | str = "cpu",
+                 threads: int | None = 1) -> None:
+        self.device = torch.device(device)
+        self.threads = threads
+        ref = not jit and self.device.type == "cpu"
+        self.net: torch.nn.Module = (
+            cached_net(MESH) if ref else cached_inference(MESH, str(self.device))
+        )
+        self._input = InputBuffer(MESH.input_size, MESH.input_range, self.device)
 
     def raw(self, x: torch.Tensor) -> tuple[NDArray[np.float32], float]:
         """(N,3,192,192) in [0,1] → landmarks (N, 468, 3) in crop px, logits of the first."""
-        with torch.inference_mode():
+        with torch_threads(self.threads), torch.inference_mode():
             lm, logit = self.net(x)
-        return lm.reshape(lm.shape[0], 468, 3).numpy(), float(logit.reshape(-1)[0])
+        return lm.reshape(lm.shape[0], 468, 3).cpu().numpy(), float(logit.reshape(-1)[0])
 
     def run(self, image: NDArray[np.uint8], roi: Roi) -> MeshResult:
         size = MESH.input_size
         patch, m = crop(image, roi, size)
-        lm, logit = self.raw(to_tensor(patch, *MESH.input_range))
+        lm, logit = self.raw(self._input([patch]))
         pts = lm[0].astype(np.float64)
         inv = invert_affine(m)
         xy = pts[:, :2] @ inv[:, :2].T + inv[:, 2]

@@ -1,24 +1,28 @@
 """The two converted MediaPipe networks: where their weights live and how they are loaded.
 
 Weights are verified (size + sha256) by :func:`moodrig.core.weights.load_weights` before
-use; a module is built once per process and cached. Torch threads are left to the caller.
+use; a module is built once per process and device and cached. Two forms: the reference
+:class:`~.tflite_net.TfliteNet` (op for op the ``.tflite`` graph; the LiteRT parity tests run
+it) and the inference form (:class:`~.fastnet.FastNet`, traced and frozen on the CPU) that
+the analyser runs. Torch threads are left to the caller (:func:`torch_threads`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import functools
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from ..paths import weights_dir
-from ..weights import load_weights
-from .tflite_net import TfliteNet, build
+from ..weights import check_architecture, load_weights
+from .fastnet import FastNet
+from .tflite_net import TfliteNet, build, check_activations
 
 
 @dataclass(frozen=True)
@@ -57,37 +61,64 @@ MESH = ModelSpec(
 )
 
 
+def resolve_device(device: str | torch.device) -> torch.device:
+    """The torch device of a device setting ("cpu", "cuda", "mps", "auto")."""
+    if isinstance(device, torch.device):
+        return device
+    from ..editing.device import pick_device
+
+    return pick_device(device)
+
+
 def manifest_path(spec: ModelSpec, folder: Path | None = None) -> Path:
     return (folder or weights_dir() / "face") / f"{spec.name}.manifest.json"
 
 
+def check_parts(spec: ModelSpec, manifest: Path, tensors: Mapping[str, torch.Tensor],
+                architecture: Mapping[str, Any]) -> None:
+    """The layer list comes from the manifest: refuse it (WeightsError) unless an empty
+    meta-device copy holds exactly the stored tensors and one pass over a ``spec`` input stays
+    within the activation budget, before any network is built."""
+    check_architecture(lambda: TfliteNet(architecture),
+                       {f"layers.{k}": v for k, v in tensors.items()}, manifest,
+                       lambda probe: check_activations(probe, spec.input_size))
+
+
+def load_parts(
+    spec: ModelSpec, folder: Path | None = None
+) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Verified tensors and the architecture (layer list) of one network (raises
+    ``WeightsError`` with a fix on any problem, before any network is built)."""
+    mpath = manifest_path(spec, folder)
+    tensors, manifest = load_weights(mpath, model=spec.model, model_version=spec.version)
+    architecture: Mapping[str, Any] = manifest.get("architecture") or {}
+    check_parts(spec, mpath, tensors, architecture)
+    return dict(tensors), dict(architecture)
+
+
 def load_net(spec: ModelSpec, folder: Path | None = None) -> TfliteNet:
-    """Verified load of one network (raises ``WeightsError`` with a fix on any problem)."""
-    tensors, manifest = load_weights(manifest_path(spec, folder), model=spec.model, model_version=spec.version)
-    net = build(manifest["architecture"], tensors)
+    """The reference module: the ``.tflite`` layer list one op at a time (parity-checked)."""
+    tensors, architecture = load_parts(spec, folder)
+    net = build(architecture, tensors)
     for p in net.parameters():
         p.requires_grad_(False)
     return net
 
 
-@functools.lru_cache(maxsize=4)
-def cached_net(spec: ModelSpec) -> TfliteNet:
-    return load_net(spec)
-
-
-@functools.lru_cache(maxsize=4)
-def cached_traced(spec: ModelSpec) -> torch.jit.ScriptModule:
-    """One traced copy per network per process: tracing again for every analyser left ~10 MB
-    resident per call in long-running pipelines (tests/test_reliability_memory.py)."""
-    return traced(cached_net(spec), spec)
-
-
-def traced(net: TfliteNet, spec: ModelSpec) -> torch.jit.ScriptModule:
-    """TorchScript-traced + frozen channels-last copy for fast inference (same numbers as
-    ``net`` within float rounding; ``net`` itself is not modified). Feed it channels-last
-    input (``x.contiguous(memory_format=torch.channels_last)``); NCHW works too, slower."""
-    net = copy.deepcopy(net).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-    example = torch.zeros(1, 3, spec.input_size, spec.input_size).contiguous(memory_format=torch.channels_last)
+def inference_net(
+    spec: ModelSpec, device: torch.device | str = "cpu", folder: Path | None = None
+) -> torch.nn.Module:
+    """The rewritten network (``fastnet.py``) on ``device``, in eval mode; on the CPU traced and
+    frozen (TorchScript), which removes the Python overhead of ~80 ops per call. Same numbers
+    as :func:`load_net` within float rounding. Feed it channels-last input."""
+    tensors, architecture = load_parts(spec, folder)
+    net = FastNet(architecture, tensors).eval()
+    dev = torch.device(device)
+    if dev.type != "cpu":
+        moved: torch.nn.Module = net.to(dev)
+        return moved
+    example = torch.zeros(1, 3, spec.input_size, spec.input_size)
+    example = example.contiguous(memory_format=torch.channels_last)
     # torch 2.13 marks the TorchScript API deprecated; it still gives the fastest CPU inference
     # for these small networks (measured in docs/face_eval.md), so the warnings are muted here.
     with warnings.catch_warnings(), torch.inference_mode():
@@ -95,6 +126,19 @@ def traced(net: TfliteNet, spec: ModelSpec) -> torch.jit.ScriptModule:
         mod = torch.jit.trace(net, example, check_trace=False)  # type: ignore[no-untyped-call]
         frozen: torch.jit.ScriptModule = torch.jit.freeze(mod.eval())
     return frozen
+
+
+@functools.lru_cache(maxsize=4)
+def cached_net(spec: ModelSpec) -> TfliteNet:
+    return load_net(spec)
+
+
+@functools.lru_cache(maxsize=8)
+def cached_inference(spec: ModelSpec, device: str = "cpu") -> torch.nn.Module:
+    """One inference copy per network and device per process: tracing again for every
+    analyser left ~10 MB resident per call in long-running pipelines
+    (tests/test_reliability_memory.py)."""
+    return inference_net(spec, device)
 
 
 @contextlib.contextmanager

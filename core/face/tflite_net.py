@@ -127,6 +127,10 @@ class TfliteNet(nn.Module):
         self.layers = nn.ModuleDict(modules)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return tflite_outputs(self.activations(x), self.output_ids, self.output_shapes)
+
+    def activations(self, x: torch.Tensor) -> dict[int, torch.Tensor]:
+        """Every tensor of the graph by id (all alive at once, as ``forward`` keeps them)."""
         env: dict[int, torch.Tensor] = {self.input_id: x}
         # 4-D tensors live as NCHW; after a RESHAPE they are plain TFLite-order tensors.
         for op, name, ins, out, arg in self.plan:
@@ -146,13 +150,36 @@ class TfliteNet(nn.Module):
             else:  # concat
                 y = torch.cat([env[i] for i in ins], dim=arg)
             env[out] = y
-        outs: list[torch.Tensor] = []
-        for oid, shape in zip(self.output_ids, self.output_shapes, strict=True):
-            t = env[oid]
-            if t.dim() == 4 and len(shape) == 4:
-                t = t.permute(0, 2, 3, 1)
-            outs.append(t.reshape([t.shape[0], *shape[1:]]))
-        return tuple(outs)
+        return env
+
+
+def tflite_outputs(
+    env: Mapping[int, torch.Tensor], ids: Sequence[int], shapes: Sequence[Sequence[int]]
+) -> tuple[torch.Tensor, ...]:
+    """The network outputs in the TFLite output shapes (4-D tensors NHWC), batch kept."""
+    outs: list[torch.Tensor] = []
+    for oid, shape in zip(ids, shapes, strict=True):
+        t = env[oid]
+        if t.dim() == 4 and len(shape) == 4:
+            t = t.permute(0, 2, 3, 1)
+        outs.append(t.reshape([t.shape[0], *shape[1:]]))
+    return tuple(outs)
+
+
+MAX_ACTIVATIONS = 1 << 25
+"""Most tensor elements one pass over one input image may hold (Face Mesh at 192 px holds
+about 5 M): the architecture's pads and pools are bounded by running it once on the meta
+device before it is built."""
+
+
+def check_activations(net: TfliteNet, input_size: int) -> None:
+    """ValueError when a pass over one ``input_size``² image would hold more than
+    :data:`MAX_ACTIVATIONS` elements (run on a meta-device copy: nothing is allocated)."""
+    x = torch.empty(1, 3, input_size, input_size, device="meta")
+    total = sum(t.numel() for t in net.activations(x).values())
+    if total > MAX_ACTIVATIONS:
+        raise ValueError(f"one pass would hold {total} tensor elements, more than "
+                         f"{MAX_ACTIVATIONS}")
 
 
 def build(architecture: Mapping[str, Any], tensors: Mapping[str, torch.Tensor]) -> TfliteNet:

@@ -8,7 +8,7 @@ gap); frames without a face are marked invalid and filled by the caller's policy
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,9 +19,10 @@ from ..errors import InputError
 from ..expression import N_EXPRESSION
 from ..track import ExpressionTrack
 from .analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult
-from .io import FrameSource, ReadLimits
+from .io import FrameSource, ReadLimits, ReadStats
 from .models import torch_threads
 from .smoothing import FillPolicy, OneEuro, OneEuroConfig, fill_missing
+from .timing import NoFrame, Slot, on_grid
 
 Progress = Callable[[int, int | None], object]
 
@@ -50,11 +51,15 @@ class FrameRecord:
     face: FaceResult | None
 
 
-def track_frames(frames: Iterator[NDArray[np.uint8]] | list[NDArray[np.uint8]], analyzer: FaceAnalyzer) -> Iterator[FrameRecord]:
-    """Follow one face through frames (HWC uint8 RGB)."""
+def track_frames(frames: Iterable[Slot], analyzer: FaceAnalyzer) -> Iterator[FrameRecord]:
+    """Follow one face through frames (HWC uint8 RGB); a held slot repeats the previous
+    result, a gap has no face and makes the next frame detect afresh."""
     prev: FaceResult | None = None
     for i, frame in enumerate(frames):
-        prev = analyzer.track(frame, prev)
+        if frame is NoFrame.GAP:
+            prev = None
+        elif not isinstance(frame, NoFrame):
+            prev = analyzer.track(frame, prev)
         yield FrameRecord(i, prev)
 
 
@@ -86,7 +91,7 @@ class _TrackRows:
 
 
 def _run(
-    frames: Iterator[NDArray[np.uint8]] | list[NDArray[np.uint8]],
+    frames: Iterable[Slot],
     an: FaceAnalyzer,
     f_expr: OneEuro | None,
     f_head: OneEuro | None,
@@ -116,7 +121,7 @@ def _run(
 
 
 def analyze_frames(
-    frames: Iterator[NDArray[np.uint8]] | list[NDArray[np.uint8]],
+    frames: Iterable[Slot],
     fps: float,
     *,
     fill: FillPolicy = "hold",
@@ -158,19 +163,50 @@ def analyze_video(
     progress: Progress | None = None,
     config: VideoConfig | None = None,
     on_frame: Callable[[FrameRecord], object] | None = None,
+    on_read: Callable[[ReadStats], object] | None = None,
 ) -> ExpressionTrack:
     """Analyse a video file, a numbered image sequence (folder or ``name_%04d.png``) or a
     single image. ``progress(done, total_or_None)`` is called after every frame;
-    ``on_frame`` receives each raw :class:`FrameRecord` (landmarks, unsmoothed values)."""
+    ``on_frame`` receives each raw :class:`FrameRecord` (landmarks, unsmoothed values);
+    ``on_read`` receives the reading counts (frames read, skipped, missing) once reading ends.
+
+    A video's frames are placed on a uniform grid at its frame rate by their own timestamps
+    (``timing.on_grid``): variable frame rate keeps its timing, skipped undecodable frames
+    become frames without a face. Too many undecodable frames refuse the video."""
     cfg = config or VideoConfig()
     src = FrameSource(path, default_fps=cfg.default_fps, limits=cfg.limits, reuse_buffers=True)
     try:
         total = src.info.frame_count
         if max_frames is not None and total is not None:
             total = min(total, max_frames)
-        return analyze_frames(
-            iter(src), src.info.fps, fill=fill, config=cfg, max_frames=max_frames, total=total,
+        slots = on_grid(src.timed(), src.info.fps, cfg.limits.max_frames)
+        track = analyze_frames(
+            slots, src.info.fps, fill=fill, config=cfg, max_frames=max_frames, total=total,
             progress=progress, on_frame=on_frame, source=path,
         )
+    finally:
+        src.close()
+    if on_read is not None:
+        on_read(src.stats)
+    return track
+
+
+def frame_at(
+    path: str | Path, index: int, config: VideoConfig | None = None
+) -> NDArray[np.uint8] | None:
+    """The picture shown at grid slot ``index`` of :func:`analyze_video` (a held slot shows the
+    last decoded picture); None for a gap or past the end."""
+    cfg = config or VideoConfig()
+    src = FrameSource(path, default_fps=cfg.default_fps, limits=cfg.limits)
+    try:
+        last: NDArray[np.uint8] | None = None
+        for i, slot in enumerate(on_grid(src.timed(), src.info.fps, cfg.limits.max_frames)):
+            if slot is NoFrame.GAP:
+                last = None
+            elif not isinstance(slot, NoFrame):
+                last = slot
+            if i == index:
+                return last
+        return None
     finally:
         src.close()

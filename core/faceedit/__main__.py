@@ -13,7 +13,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -21,9 +20,9 @@ from numpy.typing import NDArray
 
 from ..errors import InputError, MoodrigError
 from ..expression import EXPRESSION_NAMES
-from ..fileio import atomic_write_bytes, atomic_write_text
-from .align import FEATURE_NAMES
+from ..fileio import atomic_write_bytes
 from .api import as_region, edit_face, shipped_editor
+from .points_io import FeaturePoints, read_points, write_points
 
 
 def read_rgba(path: Path) -> NDArray[np.uint8]:
@@ -61,17 +60,6 @@ def parse_set(text: str) -> dict[str, float]:
     return out
 
 
-def read_features(path: Path) -> Any:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(path, f"cannot read the feature points ({exc})") from exc
-    points = data.get("points") if isinstance(data, dict) else None
-    if isinstance(points, dict):
-        return [points.get(n) for n in FEATURE_NAMES]
-    raise InputError(path, f"expected {{\"points\": {{name: [x, y]}}}} with the names {', '.join(FEATURE_NAMES)}")
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m moodrig.core.appearance",
                                 description="Edit a painted face's expression inside its region of a texture.")
@@ -80,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     edit.add_argument("image", type=Path)
     edit.add_argument("--region", default="0,0,1,1", help="face region u0,v0,u1,v1 (UV, v from the bottom)")
     edit.add_argument("--set", dest="values", default="", help="expression, e.g. smile=1,jaw_open=0.4")
-    edit.add_argument("--features", type=Path, help="JSON {\"points\": {name: [x, y]}} in region pixels")
+    edit.add_argument("--features", type=Path,
+                      help="feature points JSON (docs/face_region.md; what `locate --json` writes)")
     edit.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     edit.add_argument("--out", type=Path, required=True)
     loc = sub.add_parser("locate", help="find the face's feature points")
@@ -96,20 +85,22 @@ def run(argv: list[str]) -> int:
     try:
         image = read_rgba(args.image)
         if args.command == "edit":
-            features = read_features(args.features) if args.features else None
+            features = None
+            if args.features:
+                rect = as_region(args.region).pixels(image.shape[1], image.shape[0])
+                features = read_points(args.features).in_region(rect.width, rect.height)
             out = edit_face(image, parse_set(args.values), args.region, features, args.device)
             write_png(args.out, out)
             return 0
         editor = shipped_editor(args.device)
-        face = editor.prepare(image.astype(np.float32) / np.float32(255.0), as_region(args.region))
-        body = {"region": list(as_region(args.region).as_tuple()), "presence": round(face.features.presence, 4),
-                "points": {n: [round(float(v), 2) for v in p]
-                           for n, p in zip(FEATURE_NAMES, face.features.points, strict=True)}}
-        text = json.dumps(body, indent=2)
+        region = as_region(args.region)
+        face = editor.prepare(image.astype(np.float32) / np.float32(255.0), region)
+        found = FeaturePoints(face.features.points, (face.rect.width, face.rect.height))
+        extra = {"region": list(region.as_tuple()), "presence": round(face.features.presence, 4)}
         if args.json:
-            atomic_write_text(args.json, text + "\n")
+            write_points(args.json, found, **extra)
         else:
-            print(text)
+            print(json.dumps({**found.as_json(), **extra}, indent=2))
         return 0
     except MoodrigError as exc:
         print(f"moodrig: error: {exc}", file=sys.stderr)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -143,3 +144,18 @@ def paste(texture: NDArray[np.float32], edited: NDArray[np.float32], rect: Pixel
     blended = original + w[..., None] * (edited - original)
     out[rows, cols] = np.where(edited == original, original, blended)
     return out
+
+
+def region_from_uvs(uvs: NDArray[np.floating[Any]], what: str = "the selected polygons") -> FaceRegion:
+    """The UV bounding box of ``uvs`` ((n, 2), e.g. the face-corner UVs of some polygons),
+    clipped to the unit square; InputError when there are none or they span no area."""
+    a = np.asarray(uvs, dtype=np.float64).reshape(-1, 2)
+    a = a[np.all(np.isfinite(a), axis=1)]
+    if len(a) == 0:
+        raise InputError(None, f"{what} have no UV coordinates")
+    lo = np.clip(a.min(axis=0), 0.0, 1.0)
+    hi = np.clip(a.max(axis=0), 0.0, 1.0)
+    if not (hi[0] > lo[0] and hi[1] > lo[1]):
+        raise InputError(None, f"the UVs of {what} span no area inside the texture (u {lo[0]:.3f}–"
+                               f"{hi[0]:.3f}, v {lo[1]:.3f}–{hi[1]:.3f})")
+    return FaceRegion(float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from ..editing.arch import ArchitectureConfig
+from ..editing.arch import (
+    MAX_BLOCKS,
+    MAX_STAGES,
+    MAX_WIDTH,
+    ArchitectureConfig,
+    check_activation,
+    check_int,
+    check_resolution,
+    check_widths,
+)
 
 
 @dataclass(frozen=True)
@@ -35,14 +44,15 @@ class TransferConfig(ArchitectureConfig):
     """Each discriminator scale: 4x4 stride-2 convs with these widths, then a 3x3 patch head."""
 
     def __post_init__(self) -> None:
-        if self.resolution < 16 or self.resolution % 16:
-            raise ValueError(f"TransferConfig.resolution must be a multiple of 16, got {self.resolution}")
-        if len(self.channels) != 3 or min(self.channels) < 1:
-            raise ValueError("TransferConfig.channels must hold 3 positive widths")
-        if self.n_residual < 0 or self.style_dim < 1 or self.mlp_dim < 1:
-            raise ValueError("TransferConfig: n_residual >= 0, style_dim >= 1 and mlp_dim >= 1")
-        if len(self.disc_channels) < 1 or min(self.disc_channels) < 1:
-            raise ValueError("TransferConfig.disc_channels must hold positive widths")
+        # Every number bounded, as AmeeConfig's: a manifest cannot ask for a network that
+        # does not fit in memory.
+        check_resolution("TransferConfig", self.resolution)
+        check_widths("TransferConfig", "channels", self.channels, (3, 3))
+        check_int("TransferConfig", "n_residual", self.n_residual, 0, MAX_BLOCKS)
+        check_int("TransferConfig", "style_dim", self.style_dim, 1, MAX_WIDTH)
+        check_int("TransferConfig", "mlp_dim", self.mlp_dim, 1, MAX_WIDTH)
+        check_widths("TransferConfig", "disc_channels", self.disc_channels, (1, MAX_STAGES))
+        check_activation("TransferConfig", self.resolution, (*self.channels, *self.disc_channels))
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
     python tests/bench/bench_e2e.py --seconds 10
 
-Set-up (not timed): factory scene, moodrig registered, demo character (512² face texture),
-scene at 24 fps, .blend saved into a temporary folder (the bake writes //moodrig/<face>/).
+Set-up (not timed): factory scene, moodrig registered, demo character (1024² atlas, 512² face),
+scene at 24 fps, .blend saved into a temporary folder (the bake writes //moodrig-textures/<blend>/<face>/).
 Timed (wall clock): ``moodrig.api.bake(source=clip, device="cpu")`` — face analysis of every
 frame, BPFA, AMEE-GAN textures + image sequence on disk, keyframes and material — plus saving
 the .blend. Real-time factor = wall / clip duration. Memory: peak RSS of this process
@@ -62,7 +62,7 @@ def main() -> None:
     try:
         bpy.ops.wm.read_factory_settings(use_empty=True)
         moodrig.register()
-        bpy.ops.moodrig.add_demo_character(texture_size=512)
+        bpy.ops.moodrig.add_demo_character(texture_size=1024)
         scene = bpy.context.scene
         scene.render.fps, scene.render.fps_base = int(FPS), 1.0
         blend = tmp / "scene.blend"

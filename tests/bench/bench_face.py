@@ -2,11 +2,14 @@
 paper's cascade stage vs OpenCV's detectMultiScale with default parameters.
 
     python tests/bench/bench_face.py --frames 240 --repeats 5 [--what landmarks|cascade]
+        [--pipelined auto|on|off]
 
 Frames are decoded once into memory (decode is not timed). Landmarks: one pass over the
-frames is the analysis loop of ``analyze_video`` (FaceAnalyzer.track: Face Mesh on the previous
-face's crop, BlazeFace + cascade only when tracking is lost, then head pose and expression),
-timed per pass; frames/s = frames / pass time. The first pass (TorchScript warm-up) is dropped.
+frames is the analysis loop of ``analyze_video`` (FaceAnalyzer.track_stream: Face Mesh on the
+previous face's crop, the detector only when tracking is lost, then head pose and expression,
+described on a second thread when cores are free), timed per pass; frames/s = frames / pass
+time. The first pass (TorchScript warm-up) is dropped. Stages: BlazeFace on every frame, Face
+Mesh on every frame's tracking crop, the Face Mesh network alone on the same input tensors.
 """
 
 from __future__ import annotations
@@ -23,47 +26,67 @@ from make_clips import clip_path, make_clip, read_frames
 from moodrig.weights_tools.metrics import time_repeats
 
 
-def landmarks(frames: list[np.ndarray], repeats: int) -> dict[str, object]:
+def landmarks(frames: list[np.ndarray], repeats: int, pipelined: str = "auto", crops_out: str = "",
+              stages: bool = True) -> dict[str, object]:
+    """The tracking pass (``FaceAnalyzer.track_stream``, as ``analyze_video`` runs it) and its
+    stages: BlazeFace on every frame; Face Mesh on each frame's tracking crop (crop + network +
+    back-projection); the Face Mesh network alone on the same crops' input tensors."""
+    from moodrig.core.cpu import free_cores
     from moodrig.core.face import FaceAnalyzer
+    from moodrig.core.face.roi import crop, roi_from_landmarks
 
     an = FaceAnalyzer()
+    free = free_cores()
+    pipe = {"auto": None, "on": True, "off": False}[pipelined]
     found = [0]
     calls = {"detect": 0, "mesh": 0}
-    real_detect, real_mesh = an.detector.detect, an.mesh.run
+    real_detect, real_mesh = an.detector.detect_batch, an.mesh.run
 
-    def det(img):  # type: ignore[no-untyped-def]
-        calls["detect"] += 1
-        return real_detect(img)
+    def det(imgs):  # type: ignore[no-untyped-def]
+        calls["detect"] += len(imgs)
+        return real_detect(imgs)
 
     def mesh(img, roi):  # type: ignore[no-untyped-def]
         calls["mesh"] += 1
         return real_mesh(img, roi)
 
-    an.detector.detect = det  # type: ignore[method-assign]
+    an.detector.detect_batch = det  # type: ignore[method-assign]
     an.mesh.run = mesh  # type: ignore[method-assign]
+    results: list[object] = []
 
     def one_pass() -> None:
-        prev = None
-        n = 0
-        for f in frames:
-            prev = an.track(f, prev)
-            n += prev is not None
-        found[0] = n
+        results[:] = list(an.track_stream(frames, pipelined=pipe))
+        found[0] = sum(r is not None for r in results)
 
     ts = time_repeats(one_pass, repeats, warmup=1)
-    # parts, for the profile note: BlazeFace alone on every frame, Face Mesh alone on a fixed crop
-    an.detector.detect, an.mesh.run = real_detect, real_mesh  # type: ignore[method-assign]
-    sub = frames[: min(len(frames), 48)]
-    t_det = time_repeats(lambda: [real_detect(f) for f in sub], max(1, repeats // 2), warmup=1)
-    first = an.analyze(frames[0])
-    assert first is not None
-    from moodrig.core.face.roi import roi_from_landmarks
+    calls_per_pass = {k: v // (repeats + 1) for k, v in calls.items()}
+    an.detector.detect_batch, an.mesh.run = real_detect, real_mesh  # type: ignore[method-assign]
+    whole = {"fps": rate_stats(ts, len(frames)), "frames": len(frames),
+             "faces_found_last_pass": found[0], "calls_per_pass": calls_per_pass,
+             "pipelined": pipelined, "free_cores_at_start": free,
+             "pipelined_used": an.last_stream_pipelined}
+    if not stages:
+        return whole
+    faces = [r for r in results if r is not None]
+    rois = [roi_from_landmarks(r.landmarks) for r in faces]  # type: ignore[attr-defined]
+    idx = [i for i, r in enumerate(results) if r is not None]
+    rois = [rois[0], *rois[:-1]]  # frame k is read from frame k-1's crop, as in tracking
+    t_det = time_repeats(lambda: [an.detector.detect(f) for f in frames], repeats, warmup=1)
+    pairs = list(zip(idx, rois, strict=True))
+    t_mesh = time_repeats(lambda: [real_mesh(frames[i], r) for i, r in pairs], repeats, warmup=1)
+    patches = [crop(frames[i], r, 192)[0] for i, r in pairs]
+    from moodrig.core.face.detector import InputBuffer
+    from moodrig.core.face.models import MESH
 
-    roi = roi_from_landmarks(first.landmarks)
-    t_mesh = time_repeats(lambda: [real_mesh(f, roi) for f in sub], max(1, repeats // 2), warmup=1)
+    buf = InputBuffer(MESH.input_size, MESH.input_range, an.device)
+    xs = [buf([p]).clone() for p in patches]
+    t_net = time_repeats(lambda: [an.mesh.raw(x) for x in xs], repeats, warmup=1)
+    if crops_out:
+        np.save(crops_out, np.concatenate([x.permute(0, 2, 3, 1).numpy() for x in xs]))
     return {
-        "fps": rate_stats(ts, len(frames)), "frames": len(frames), "faces_found_last_pass": found[0],
-        "calls_total": calls, "blazeface_fps": rate_stats(t_det, len(sub)), "facemesh_calls_per_s": rate_stats(t_mesh, len(sub)),
+        **whole, "blazeface_fps": rate_stats(t_det, len(frames)),
+        "facemesh_stage_fps": rate_stats(t_mesh, len(idx)),
+        "facemesh_net_calls_per_s": rate_stats(t_net, len(xs)),
     }
 
 
@@ -99,6 +122,10 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--dump", default="", help="also save the frames (RGB uint8 .npy) for the mediapipe worker")
+    ap.add_argument("--dump-crops", default="",
+                    help="also save the Face Mesh input tensors (NHWC .npy) for LiteRT")
+    ap.add_argument("--pipelined", choices=["auto", "on", "off"], default="auto")
+    ap.add_argument("--no-stages", action="store_true", help="time the whole tracking pass only")
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -108,7 +135,10 @@ def main() -> None:
         CACHE.mkdir(parents=True, exist_ok=True)
         np.save(a.dump, np.stack(frames))
     t0 = time.perf_counter()
-    res = landmarks(frames, a.repeats) if a.what == "landmarks" else cascade(frames, a.repeats)
+    if a.what == "landmarks":
+        res = landmarks(frames, a.repeats, a.pipelined, a.dump_crops, not a.no_stages)
+    else:
+        res = cascade(frames, a.repeats)
     emit({**res, "torch_threads": torch.get_num_threads(), "wall_s": time.perf_counter() - t0, "clip": str(clip_path(10).name)})
 
 

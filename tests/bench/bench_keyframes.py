@@ -12,10 +12,9 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import time
 
 import numpy as np
-from common import emit, rate_stats
+from common import bulk_vs_insert, emit
 
 
 def main() -> None:
@@ -51,40 +50,24 @@ def main() -> None:
         cont = anim_compat.curve_container(rig, rig.animation_data.action)
         return sum(len(fc.keyframe_points) for fc in cont.fcurves)
 
+    pbs = [rig.pose.bones[b] for b in bones]
     for n in a.frames:
         curves = {b: (0.3 * np.sin(np.linspace(0, 6, n)[:, None] + rng.random(3)[None, :])).astype(np.float32) for b in bones}
-        t_bulk, t_ins, keys = [], [], {}
-        reps_ins = a.insert_repeats or a.repeats
-        for r in range(max(a.repeats, reps_ins) + 1):  # the first round is a warm-up
-            if r <= a.repeats:
-                clear()
-                t0 = time.perf_counter()
-                _, cont = anim_compat.new_action(rig, "bench_bulk", "body")
-                written = anim_compat.write_rotation_curves(cont, curves, 1)
-                dt = time.perf_counter() - t0
-                keys["bulk"] = count_keys()
-                assert written == keys["bulk"] == len(bones) * 3 * n, (written, keys)
-                if r:
-                    t_bulk.append(dt)
-            if r <= reps_ins:
-                clear()
-                pbs = [rig.pose.bones[b] for b in bones]
-                vals = [curves[b].tolist() for b in bones]
-                t0 = time.perf_counter()
-                for f in range(n):
-                    for pb, v in zip(pbs, vals, strict=True):
-                        pb.rotation_euler = v[f]
-                        pb.keyframe_insert("rotation_euler", frame=1 + f, group=pb.name)
-                dt = time.perf_counter() - t0
-                keys["keyframe_insert"] = count_keys()
-                if r:
-                    t_ins.append(dt)
-        nk = len(bones) * 3 * n
-        out[str(n)] = {
-            "frames": n, "keys": nk, "keys_counted": keys,
-            "bulk_keys_per_s": rate_stats(t_bulk, nk), "insert_keys_per_s": rate_stats(t_ins, nk),
-            "bulk_s": [*t_bulk], "insert_s": [*t_ins],
-        }
+        vals = [curves[b].tolist() for b in bones]
+
+        def bulk(curves: dict[str, np.ndarray] = curves) -> None:
+            _, cont = anim_compat.new_action(rig, "bench_bulk", "body")
+            anim_compat.write_rotation_curves(cont, curves, 1)
+
+        def insert(n: int = n, vals: list[list[list[float]]] = vals) -> None:
+            for f in range(n):
+                for pb, v in zip(pbs, vals, strict=True):
+                    pb.rotation_euler = v[f]
+                    pb.keyframe_insert("rotation_euler", frame=1 + f, group=pb.name)
+
+        out[str(n)] = {"frames": n, **bulk_vs_insert(bulk, insert, clear, count_keys,
+                                                     len(bones) * 3 * n, a.repeats,
+                                                     a.insert_repeats)}
     clear()
     emit(out)
 

@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,33 @@ def stats(samples: list[float]) -> dict[str, Any]:
 def rate_stats(seconds: list[float], units: float) -> dict[str, Any]:
     """units/second from repeated timings (median of the per-repeat rates)."""
     return stats([units / t for t in seconds])
+
+
+def bulk_vs_insert(bulk: Callable[[], object], insert: Callable[[], object],
+                   clear: Callable[[], object], count: Callable[[], int], n_keys: int,
+                   repeats: int, insert_repeats: int = 0) -> dict[str, Any]:
+    """keys/s of a bulk keyframe writer against ``keyframe_insert``: each repeat starts from
+    ``clear()``, both are interleaved so they see the same machine load, the first round is a
+    warm-up, and the keys written are counted back (``count()``)."""
+    t_bulk: list[float] = []
+    t_ins: list[float] = []
+    keys: dict[str, int] = {}
+    reps_ins = insert_repeats or repeats
+    for r in range(max(repeats, reps_ins) + 1):
+        for name, write, times, reps in (("bulk", bulk, t_bulk, repeats),
+                                         ("keyframe_insert", insert, t_ins, reps_ins)):
+            if r > reps:
+                continue
+            clear()
+            t0 = time.perf_counter()
+            write()
+            dt = time.perf_counter() - t0
+            keys[name] = count()
+            assert keys[name] == n_keys, (name, keys[name], n_keys)
+            if r:
+                times.append(dt)
+    return {"keys": n_keys, "keys_counted": keys, "bulk_keys_per_s": rate_stats(t_bulk, n_keys),
+            "insert_keys_per_s": rate_stats(t_ins, n_keys), "bulk_s": t_bulk, "insert_s": t_ins}
 
 
 def peak_rss_mb() -> float:

@@ -32,7 +32,7 @@ def main() -> None:
     an = FaceAnalyzer(AnalyzerConfig(jit=bool(a.jit)))
 
     net_s = {"mesh": 0.0, "detector": 0.0}
-    mesh_raw, det_raw = an.mesh.raw, an.detector.raw
+    mesh_raw, det_raw = an.mesh.raw, an.detector.raw_batch
 
     def timed(key, fn):  # type: ignore[no-untyped-def]
         def wrapper(x):  # type: ignore[no-untyped-def]
@@ -44,7 +44,7 @@ def main() -> None:
         return wrapper
 
     an.mesh.raw = timed("mesh", mesh_raw)  # type: ignore[method-assign]
-    an.detector.raw = timed("detector", det_raw)  # type: ignore[method-assign]
+    an.detector.raw_batch = timed("detector", det_raw)  # type: ignore[method-assign]
 
     def one_pass() -> None:
         prev = None

@@ -89,8 +89,11 @@ def render(data: dict[str, Any]) -> str:
     L.append("## When each section ran\n")
     L.append("| section | when, load, training | settings |\n|---|---|---|")
     keys = {"face": ("face_frames", "face_repeats"), "cascade": ("cascade_frames", "cascade_repeats"), "amee": ("amee_repeats",),
-            "bpfa": ("bpfa_repeats", "bpfa_steps"), "keyframes": ("kf_repeats", "kf_insert_repeats"), "e2e": ("e2e_repeats",),
-            "scaling": ("scaling",)}
+            "bpfa": ("bpfa_repeats", "bpfa_steps"), "keyframes": ("kf_repeats", "kf_insert_repeats"),
+            "shapekeys": ("sk_repeats", "sk_insert_repeats"), "e2e": ("e2e_repeats",),
+            "scaling": ("scaling",), "batch": ("batch",),
+            "contention": ("contention_busy", "contention_frames", "contention_rounds"),
+            "truth": ("truth_people",)}
     for name, sec in S.items():
         st = ", ".join(f"{k}={sec['settings'][k]}" for k in keys.get(name, ()))
         L.append(f"| {name} | {_load_note(sec)} | {st} |")
@@ -100,14 +103,59 @@ def render(data: dict[str, Any]) -> str:
     if "face" in S:
         r = S["face"]["result"]
         o, mp = r["moodrig"], r["mediapipe"]
-        fps = o["fps"]["median"]
-        L.append(f"| face detection + landmarks, tracking, 640×480 clip, {o['frames']} frames (frames/s) | {spread(o['fps'])} | "
-                 f"mediapipe 0.10.21 Face Mesh (tracking): {spread(mp['fps'])} | {r['ratio']:.3f}× | ≥ 60 fps and ≥ 0.8× | "
-                 f"{met(fps >= 60 and r['ratio'] >= 0.8)} |")
-        L.append(f"| ↳ part: BlazeFace detector alone (frames/s) | {spread(o['blazeface_fps'])} | | | | |")
-        L.append(f"| ↳ part: Face Mesh network alone, fixed crop (calls/s) | {spread(o['facemesh_calls_per_s'])} | | | | |")
+        pipe = {True: ", describe on a 2nd thread", False: ", one thread"}
+        how = pipe.get(o.get("pipelined_used"), "")
+        L.append(f"| face detection + landmarks, tracking, 640×480 clip, {o['frames']} frames "
+                 f"(frames/s{how}) | {spread(o['fps'])} | mediapipe 0.10.21 Face Mesh (tracking): "
+                 f"{spread(mp['fps'])} | {r['ratio']:.3f}× | ≥ 1.2× | {met(r['ratio'] >= 1.2)} |")
+        if "blazeface_fps" in mp and "blazeface_fps" in o:
+            L.append(f"| ↳ stage: BlazeFace alone, every frame (frames/s) | "
+                     f"{spread(o['blazeface_fps'])} | "
+                     f"mediapipe FaceDetection, short-range model: {spread(mp['blazeface_fps'])} | "
+                     f"{r['ratio_blazeface']:.3f}× | | |")
+        if "facemesh_stage_fps" in o:
+            L.append(f"| ↳ stage: Face Mesh on each frame's tracking crop (crop + network + "
+                     f"back-projection; frames/s) | {spread(o['facemesh_stage_fps'])} | "
+                     "mediapipe's "
+                     f"tracking graph per frame (landmark model + ROI; detection once): "
+                     f"{spread(mp['fps'])} | {r['ratio_facemesh_stage']:.3f}× | | |")
+            lt = r.get("litert")
+            base = (f"LiteRT interpreter (XNNPACK, 1 thread), same tensors: "
+                    f"{_f(lt['calls_per_s'])}" if lt else "LiteRT not run (no .venv-parity)")
+            ratio = f"{r['ratio_facemesh_net']:.3f}×" if lt else ""
+            L.append(f"| ↳ stage: Face Mesh network alone, same input tensors (calls/s) | "
+                     f"{spread(o['facemesh_net_calls_per_s'])} | {base} | {ratio} | | |")
         L.append(f"| ↳ faces found, last pass | {o['faces_found_last_pass']}/{o['frames']} | {mp['faces_found_last_pass']}/{mp['frames']} | | | |")
         L.append(f"| ↳ peak RSS (MiB) | {o['peak_rss_mb']:.0f} | {mp['peak_rss_mb']:.0f} | | | |")
+    if "contention" in S:
+        r = S["contention"]["result"]
+        idle = r["levels"].get("0")
+        for n, lv in sorted(r["levels"].items(), key=lambda kv: int(kv[0])):
+            keep = ""
+            if idle and n != "0":
+                own = lv["moodrig_fps"]["median"] / idle["moodrig_fps"]["median"]
+                theirs = lv["mediapipe_fps"]["median"] / idle["mediapipe_fps"]["median"]
+                keep = f"; kept {own:.0%} of its 0-busy speed, mediapipe {theirs:.0%}"
+            L.append(f"| tracking pass beside {n} busy processes (frames/s, {r['frames']} frames, "
+                     f"load avg {lv['loadavg_end']:.1f}{keep}) | {spread(lv['moodrig_fps'])} | "
+                     f"mediapipe, same load: {spread(lv['mediapipe_fps'])} | {lv['ratio']:.3f}× | "
+                     f"≥ 0.8× | {met(lv['ratio'] >= 0.8) if n != '0' else '–'} |")
+    if "truth" in S and "summary" in S["truth"]["result"]:
+        t = S["truth"]["result"]["summary"]
+        for part, label in (("analysis", "face analysis: smile on/off events"),
+                            ("behavior", "behavior onsets in the joint curves")):
+            p = t[part]
+            f1s = f"{_f(p['f1@2'])} / {_f(p['f1@4'])} / {_f(p['f1@6'])}"
+            L.append(f"| sync vs ground truth, {label} ({t['clips']} London clips, "
+                     f"{p['n_truth']} true changes, {p['n_found']} found): F1 ±2 / ±4 / ±6 "
+                     f"frames, median offset | {f1s}, {_f(p['median_offset'])} f "
+                     "| the true cut times | | – | – |")
+        if "texture" in t:
+            x = t["texture"]
+            L.append("| sync vs ground truth, texture changes (AMEE-GAN mouth area, "
+                     "core/texture_sync.py): clips that show the asked smile, median lag, "
+                     f"agreement | {x['shows_asked']}/{x['clips']}, {_f(x['median_lag'])} f, "
+                     f"{_f(x['mean_agreement'])} | the true smile per frame | | – | – |")
     if "cascade" in S:
         r = S["cascade"]["result"]
         L.append(f"| paper's cascade stage (core/face/cascade.py), {r['frames']} frames (frames/s) | {spread(r['moodrig_fps'])} | "
@@ -151,6 +199,14 @@ def render(data: dict[str, Any]) -> str:
             L.append(f"| keyframes/s, bulk path, {r['bones']} bones × 3 channels × {n} frames ({k['keys']} keys) | "
                      f"{spread(k['bulk_keys_per_s'])} | keyframe_insert: {spread(k['insert_keys_per_s'])} | {ratio:.0f}× | ≥ {tgt}× | "
                      f"{met(ratio >= tgt)} |")
+    if "shapekeys" in S:
+        r = S["shapekeys"]["result"]
+        for n, k in ((n, r[n]) for n in ("240",) if n in r):
+            bulk = k["bulk_keys_per_s"]["median"]
+            ratio = bulk / k["insert_keys_per_s"]["median"]
+            L.append(f"| shape-key keys/s, bulk path (the bake's writer), {r['shape_keys']} ARKit keys × {n} frames "
+                     f"({k['keys']} keys) | {spread(k['bulk_keys_per_s'])} | keyframe_insert: "
+                     f"{spread(k['insert_keys_per_s'])} | {ratio:.0f}× | ≥ 1 M keys/s | {met(bulk >= 1e6)} |")
     if "e2e" in S:
         runs = S["e2e"]["result"]["runs"]
         wall = _stats([x["wall_s"] for x in runs])
@@ -202,6 +258,16 @@ def render(data: dict[str, Any]) -> str:
             dm = m2["median"] - m1["median"]
             L.append(f"| scaling {s1} s → {s2} s: time per frame ratio / peak RSS change | {lin:.2f}× / {dm:+.0f} MiB | "
                      f"linear = 1.00×, flat = ±0 | | memory flat 60 s → 300 s | {met(abs(dm) <= max(50.0, 0.1 * m1['median']))} (±max(50 MiB, 10 %)) |")
+    if "batch" in S:
+        r = S["batch"]["result"]
+        w = r["wall_s"]
+        what = f"{r['jobs']} jobs, {r['clip_seconds']} s clip each, {r['texture']} px face texture"
+        L.append(f"| batch, {what}: 2 workers × 1 thread (wall s) | {spread(w['workers_2'])} | "
+                 f"1 worker × 2 threads: {spread(w['workers_1'])} | {r['speedup_2_vs_1']:.2f}× faster | ≥ 1.6× | "
+                 f"{met(r['speedup_2_vs_1'] >= 1.6)} |")
+        L.append(f"| batch, {what}: Ray head on 127.0.0.1, 2 CPU slots (wall s) | {spread(w['ray'])} | "
+                 f"embedded pool, 2 workers: {spread(w['workers_2'])} | {100 * r['ray_overhead']:+.1f} % | ≤ +10 % | "
+                 f"{met(r['ray_overhead'] <= 0.10)} |")
     L.append("")
     notes = "\n".join(x for x in (auto_notes(data), data.get("notes", "")) if x)
     if notes:
@@ -222,10 +288,10 @@ def auto_notes(data: dict[str, Any]) -> str:
     if "face" in S:
         r = S["face"]["result"]
         fps, mfps = r["moodrig"]["fps"]["median"], r["mediapipe"]["fps"]["median"]
-        ok = fps >= 60 and r["ratio"] >= 0.8
-        part = f" (≥ 60 frames/s {'met' if fps >= 60 else 'missed'}, ≥ 0.8× mediapipe {'met' if r['ratio'] >= 0.8 else 'missed'})"
-        s = (f"- **Landmark analysis: {'met' if ok else 'missed'}**{part} — {fps:.1f} frames/s, {r['ratio']:.3f}× mediapipe "
-             f"({mfps:.0f} frames/s on the same frames, same run). ")
+        ok = r["ratio"] >= 1.2
+        s = (f"- **Landmark analysis: {'met' if ok else 'missed'}** (≥ 1.2× mediapipe) — "
+             f"{fps:.1f} frames/s, {r['ratio']:.3f}× mediapipe ({mfps:.0f} frames/s on the same "
+             f"frames, same run). ")
         if "face" in prof:
             p = prof["face"]
             ns = p["network_share"]
@@ -234,13 +300,14 @@ def auto_notes(data: dict[str, Any]) -> str:
                   f"the Face Mesh network takes {100 * ns['mesh']:.0f} % and BlazeFace {100 * ns['detector']:.0f} % of the "
                   f"tracking pass (timers around the network calls); crop, head pose, expression and smoothing the other "
                   f"{100 * (1 - ns['mesh'] - ns['detector']):.0f} %. Inside the networks (torch.profiler, self CPU time): "
-                  f"oneDNN convolutions {_share(ops, 'aten::mkldnn_convolution'):.0f} %, the non-oneDNN fallback "
-                  f"`aten::_slow_conv2d_forward` {_share(ops, 'aten::_slow_conv2d_forward'):.0f} %, padding "
-                  f"(`constant_pad_nd` + `fill_` + `copy_`) {_share(ops, 'aten::fill_', 'aten::copy_', 'aten::constant_pad_nd'):.0f} %, "
-                  f"`add`/`prelu`/`max_pool2d` {_share(ops, 'aten::add', 'aten::_prelu_kernel', 'aten::max_pool2d_with_indices'):.0f} %. "
-                  f"The Face Mesh network alone manages {r['moodrig']['facemesh_calls_per_s']['median']:.1f} calls/s, so the "
-                  f"converted torch graph (one 192×192 image per call, NCHW convs with explicit pad ops, per-op dispatch) "
-                  f"is the bottleneck, not the Python around it; mediapipe runs the same weights through TFLite/XNNPACK. "
+                  f"oneDNN convolutions (depthwise and the first layer) "
+                  f"{_share(ops, 'aten::mkldnn_convolution'):.0f} %, GEMMs (the 1×1 convolutions) "
+                  f"{_share(ops, 'aten::addmm', 'aten::mm'):.0f} %, the `_slow_conv2d_forward` "
+                  f"fallback {_share(ops, 'aten::_slow_conv2d_forward'):.0f} %, padding and copies "
+                  f"(`constant_pad_nd` + `fill_` + `copy_`) "
+                  f"{_share(ops, 'aten::fill_', 'aten::copy_', 'aten::constant_pad_nd'):.0f} %, "
+                  f"`add`/`prelu`/`max_pool2d` "
+                  f"{_share(ops, 'aten::add', 'aten::_prelu_kernel', 'aten::max_pool2d'):.0f} %. "
                   f"The first pass (with TorchScript's warm-up) took {p['first_pass_s']:.1f} s, a steady pass "
                   f"{p['steady_pass_s']:.1f} s.")
         if "e2e" in S:
@@ -251,6 +318,17 @@ def auto_notes(data: dict[str, Any]) -> str:
                   f"inside the end-to-end bakes, measured in another window): even that is "
                   f"{afps / r['mediapipe']['fps']['median']:.2f}× mediapipe and {'above' if afps >= 60 else 'below'} 60 frames/s.")
         out.append(s)
+    if "contention" in S:
+        lv = S["contention"]["result"]["levels"]
+        busy = {n: v for n, v in lv.items() if n != "0"}
+        if busy:
+            worst = min(v["ratio"] for v in busy.values())
+            order = sorted(busy.items(), key=lambda kv: int(kv[0]))
+            parts = ", ".join(f"{n} busy: {v['ratio']:.2f}×" for n, v in order)
+            out.append(f"- **Under contention: {'met' if worst >= 0.8 else 'missed'}** (≥ 0.8× "
+                       f"mediapipe beside busy processes) — {parts}. The face networks run on one "
+                       "torch thread, OpenMP waits passively (core/cpu.py), and the second-thread "
+                       "pipeline only starts when 1.5 cores are free.")
     if "amee" in S:
         r = S["amee"]["result"]
         f = r["figures"]["128px_b16"]
@@ -289,6 +367,11 @@ def auto_notes(data: dict[str, Any]) -> str:
         parts = [f"{n} frames {r[n]['bulk_keys_per_s']['median'] / r[n]['insert_keys_per_s']['median']:.0f}×"
                  for n in ("240", "2400") if n in r]
         out.append(f"- Bulk keyframing vs `keyframe_insert`: {', '.join(parts)} (targets 25× / 200×).")
+    if "shapekeys" in S and "240" in S["shapekeys"]["result"]:
+        k = S["shapekeys"]["result"]["240"]
+        bulk = k["bulk_keys_per_s"]["median"]
+        out.append(f"- Shape keys, 52 × 240 frames: {_f(bulk)} keys/s bulk, "
+                   f"{bulk / k['insert_keys_per_s']['median']:.0f}× `keyframe_insert` (target ≥ 1 M keys/s).")
     if "scaling" in S:
         r = S["scaling"]["result"]
         lens = sorted(r, key=int)

@@ -6,8 +6,9 @@ and the table bench/RESULTS.md.
     python tests/bench/run_all.py --only amee bpfa    # re-run some sections, keep the others
     python tests/bench/run_all.py --render            # only rebuild RESULTS.md from results.json
 
-Sections: face, cascade, amee, bpfa, keyframes, e2e, scaling. Each section is stored with the
-time it ran, its settings, the load average and the training processes seen on the machine,
+Sections: face, cascade, amee, bpfa, keyframes, shapekeys, profile, e2e, scaling, batch,
+contention, truth. Each section is stored with the time it ran, its settings, the load average
+and the training processes seen on the machine,
 so a table merged from several runs says when and under what load every figure was taken.
 """
 
@@ -19,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +30,22 @@ OUT_JSON = REPO / "bench" / "results.json"
 OUT_MD = REPO / "bench" / "RESULTS.md"
 MP_VENV = REPO / ".venv-bench-mp"
 MP_PY = MP_VENV / "bin" / "python"
-SECTIONS = ["face", "cascade", "amee", "bpfa", "keyframes", "profile", "e2e", "scaling"]
+SECTIONS = ["face", "cascade", "amee", "bpfa", "keyframes", "shapekeys", "profile", "e2e",
+            "scaling", "batch", "contention", "truth"]
 
 SETTINGS = {
     "full": {"face_frames": 240, "face_repeats": 5, "cascade_frames": 96, "cascade_repeats": 5, "amee_repeats": 7,
              "bpfa_repeats": 7, "bpfa_steps": 200_000, "kf_repeats": 5, "kf_insert_repeats": 3,
-             "e2e_repeats": 3, "scaling": [[60, 1], [300, 1]], "profile_frames": 48},
+             "sk_repeats": 5, "sk_insert_repeats": 3, "e2e_repeats": 3, "scaling": [[60, 1], [300, 1]],
+             "profile_frames": 48, "batch": {"jobs": 8, "seconds": 10, "texture": 512, "repeats": 1},
+             "contention_busy": [0, 2, 4], "contention_frames": 240, "contention_rounds": 3,
+             "truth_people": 6},
     "quick": {"face_frames": 24, "face_repeats": 2, "cascade_frames": 12, "cascade_repeats": 2, "amee_repeats": 1,
               "bpfa_repeats": 2, "bpfa_steps": 20_000, "kf_repeats": 2, "kf_insert_repeats": 1,
-              "e2e_repeats": 1, "scaling": [[10, 1]], "profile_frames": 12},
+              "sk_repeats": 2, "sk_insert_repeats": 1, "e2e_repeats": 1, "scaling": [[10, 1]], "profile_frames": 12,
+              "batch": {"jobs": 4, "seconds": 2, "texture": 64, "repeats": 1},
+              "contention_busy": [0, 2], "contention_frames": 24, "contention_rounds": 1,
+              "truth_people": 1},
 }
 
 
@@ -61,14 +70,93 @@ def med(d: dict[str, Any]) -> float:
 
 def section_face(s: dict[str, Any]) -> dict[str, Any]:
     frames = CACHE / "face_frames.npy"
-    ours = run_worker(["tests/bench/bench_face.py", "--what", "landmarks", "--frames", str(s["face_frames"]),
-                       "--repeats", str(s["face_repeats"]), "--dump", str(frames)])
-    mp = run_worker(["tests/bench/mp_facemesh.py", str(frames), "--repeats", str(s["face_repeats"])], python=ensure_mp_venv())
+    crops = CACHE / "face_crops.npy"
+    ours = run_worker(["tests/bench/bench_face.py", "--what", "landmarks",
+                       "--frames", str(s["face_frames"]), "--repeats", str(s["face_repeats"]),
+                       "--dump", str(frames), "--dump-crops", str(crops)])
+    mp = run_worker(["tests/bench/mp_facemesh.py", str(frames), "--repeats", str(s["face_repeats"]),
+                     "--stages"], python=ensure_mp_venv())
     n = mp["frames"]
     mp["fps"] = _rate(mp["seconds"], n)
+    mp["blazeface_fps"] = _rate(mp["blazeface_seconds"], n)
+    litert = litert_mesh(crops, s["face_repeats"])
     ours2 = run_worker(["tests/bench/bench_face.py", "--what", "landmarks", "--frames", str(s["face_frames"]),
                         "--repeats", str(s["face_repeats"])]) if s.get("face_twice") else None
-    return {"moodrig": ours, "mediapipe": mp, "moodrig_again": ours2, "ratio": med(ours["fps"]) / med(mp["fps"])}
+    out = {"moodrig": ours, "mediapipe": mp, "litert": litert, "moodrig_again": ours2,
+           "ratio": med(ours["fps"]) / med(mp["fps"]),
+           "ratio_blazeface": med(ours["blazeface_fps"]) / med(mp["blazeface_fps"]),
+           "ratio_facemesh_stage": med(ours["facemesh_stage_fps"]) / med(mp["fps"])}
+    if litert is not None:
+        out["ratio_facemesh_net"] = med(ours["facemesh_net_calls_per_s"]) / litert["calls_per_s"]
+    return out
+
+
+def litert_mesh(crops: Path, repeats: int) -> dict[str, Any] | None:
+    """MediaPipe's face_landmark.tflite in the LiteRT interpreter (XNNPACK, 1 thread) on the
+    same input tensors as moodrig's network alone; None without .venv-parity and the wheel."""
+    py = REPO / ".venv-parity" / "bin" / "python"
+    wheels = sorted((REPO / "build" / "mediapipe").glob("mediapipe-0.10.21-*.whl"))
+    if not py.exists() or not wheels or not crops.exists():
+        return None
+    import tempfile
+    import zipfile
+
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model = Path(tmp) / "face_landmark.tflite"
+        with zipfile.ZipFile(wheels[0]) as zf:
+            model.write_bytes(zf.read("mediapipe/modules/face_landmark/face_landmark.tflite"))
+        out = Path(tmp) / "o.npz"
+        subprocess.run([str(py), "weights_tools/mediapipe_litert_run.py", str(model), str(crops),
+                        str(out), "--repeat", str(max(2, repeats)), "--threads", "1"],
+                       check=True, capture_output=True, cwd=REPO)
+        with np.load(out) as z:
+            sec = float(z["seconds_per_call"])
+    return {"seconds_per_call": sec, "calls_per_s": 1.0 / sec, "threads": 1}
+
+
+def _busy() -> subprocess.Popen[bytes]:
+    """One CPU-bound process (a Python spin loop), as a render or another job would be."""
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def section_contention(s: dict[str, Any]) -> dict[str, Any]:
+    """The tracking pass beside 0, 2 and 4 busy processes started here, moodrig and mediapipe
+    alternating under the same load (each in its own process, single pass per worker call)."""
+    frames = CACHE / "contention_frames.npy"
+    run_worker(["tests/bench/bench_face.py", "--what", "landmarks",
+                "--frames", str(s["contention_frames"]), "--repeats", "1", "--dump", str(frames)])
+    mp_py = ensure_mp_venv()
+    out: dict[str, Any] = {"frames": s["contention_frames"], "levels": {}}
+    for n_busy in s["contention_busy"]:
+        procs = [_busy() for _ in range(n_busy)]
+        try:
+            time.sleep(1.0)
+            ours: list[float] = []
+            theirs: list[float] = []
+            info: dict[str, Any] = {}
+            for _ in range(s["contention_rounds"]):
+                o = run_worker(["tests/bench/bench_face.py", "--what", "landmarks", "--frames",
+                                str(s["contention_frames"]), "--repeats", "2", "--no-stages"])
+                m = run_worker(["tests/bench/mp_facemesh.py", str(frames), "--repeats", "2"],
+                               python=mp_py)
+                ours += o["fps"]["samples"]
+                theirs += [m["frames"] / t for t in m["seconds"]]
+                info = {"pipelined_used": o["pipelined_used"],
+                        "free_cores_at_start": o["free_cores_at_start"]}
+            load = os.getloadavg()[0]
+        finally:
+            for p in procs:
+                p.kill()
+                p.wait()
+        from common import stats
+
+        out["levels"][str(n_busy)] = {
+            "moodrig_fps": stats(ours), "mediapipe_fps": stats(theirs),
+            "ratio": med(stats(ours)) / med(stats(theirs)), "loadavg_end": load, **info}
+    return out
 
 
 def _rate(seconds: list[float], units: float) -> dict[str, Any]:
@@ -93,6 +181,12 @@ def section_bpfa(s: dict[str, Any]) -> dict[str, Any]:
 def section_keyframes(s: dict[str, Any]) -> dict[str, Any]:
     return run_worker(["tests/bench/bench_keyframes.py", "--frames", "240", "2400", "--repeats", str(s["kf_repeats"]),
                        "--insert-repeats", str(s["kf_insert_repeats"])])
+
+
+def section_shapekeys(s: dict[str, Any]) -> dict[str, Any]:
+    return run_worker(["tests/bench/bench_shapekeys.py", "--frames", "240",
+                       "--repeats", str(s["sk_repeats"]),
+                       "--insert-repeats", str(s["sk_insert_repeats"])])
 
 
 def section_e2e(s: dict[str, Any]) -> dict[str, Any]:
@@ -134,8 +228,22 @@ def section_profile(s: dict[str, Any]) -> dict[str, Any]:
             "amee": run_worker(["tests/bench/profile_amee.py"])}
 
 
+def section_batch(s: dict[str, Any]) -> dict[str, Any]:
+    """``moodrig batch``: 1 worker against 2, and a local Ray head against the pool."""
+    b = s["batch"]
+    return run_worker(["tests/bench/bench_batch.py", "--jobs", str(b["jobs"]), "--seconds", str(b["seconds"]),
+                       "--texture", str(b["texture"]), "--repeats", str(b["repeats"])], timeout=4 * 3600)
+
+
+def section_truth(s: dict[str, Any]) -> dict[str, Any]:
+    """Analysis, behavior onsets and texture changes against clips with known change times."""
+    return run_worker(["tests/bench/bench_truth.py", "--people", str(s["truth_people"])])
+
+
 RUNNERS = {"profile": section_profile, "face": section_face, "cascade": section_cascade, "amee": section_amee, "bpfa": section_bpfa,
-           "keyframes": section_keyframes, "e2e": section_e2e, "scaling": section_scaling}
+           "keyframes": section_keyframes, "shapekeys": section_shapekeys, "e2e": section_e2e,
+           "scaling": section_scaling, "batch": section_batch, "contention": section_contention,
+           "truth": section_truth}
 
 
 def main() -> None:

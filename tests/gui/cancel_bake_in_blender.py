@@ -34,7 +34,7 @@ def scene_digest():
 
 
 def cached_textures():
-    folder = os.path.join(g.OUT, "moodrig", "moodrig_DemoFace", "cache")
+    folder = os.path.join(g.OUT, "moodrig-textures", "gui_cancel", "moodrig_DemoFace", "cache")
     return sorted(f for f in os.listdir(folder) if f.endswith(".png")) if os.path.isdir(folder) else []
 
 

@@ -50,6 +50,18 @@ def count_draws(panel_cls):
     panel_cls.draw = counting_draw
 
 
+def install_into_empty_scene(panel_cls_name):
+    """Install and enable the zip as a user would, count the draws of the named panel, and
+    empty the startup scene."""
+    import addon_utils
+
+    bpy.ops.preferences.addon_install(filepath=ZIP)
+    addon_utils.enable("moodrig", default_set=True)
+    count_draws(getattr(bpy.types, panel_cls_name))
+    for obj in list(bpy.data.objects):
+        bpy.data.objects.remove(obj)
+
+
 def open_sidebar():
     bpy.context.preferences.view.show_splash = False
     _win, area, _region = view3d()

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ...core.painter import FaceStyle, expression_region, paint_face
+from ...core.painter import feature_points as painter_points
 from ...core.painter import random_style as _painter_random_style
 from .base import FaceSample, Size, check_one_expression, parse_size
 from .base import points_array as _points_array
@@ -61,29 +62,8 @@ def feature_points(style: FaceStyle, size: Size) -> NDArray[np.float32]:
     """(7, 2) neutral feature points in image pixels, from the painter's geometry."""
     width, height = parse_size(size, MIN_SIZE)
     side, ox, oy = _placement(width, height)
-    s = style
-
-    def px(u: float, v: float) -> tuple[float, float]:
-        return ox + u * side, oy + v * side
-
-    pts: dict[str, tuple[float, float]] = {}
-    # The open eye spans eye_height above the corners' line and 0.55 of it below.
-    eye_v = s.eye_y - 0.5 * (s.eye_height - 0.55 * s.eye_height)
-    base = s.eye_y - s.eye_height - s.brow_gap
-    for name, sgn in (("r", -1.0), ("l", 1.0)):
-        cx = 0.5 + sgn * s.eye_spacing
-        pts[f"eye_{name}"] = px(cx, eye_v)
-        # The neutral brow is a quadratic Bézier; its point at t = 0.5.
-        inner = (cx - sgn * s.eye_width * 0.95, base)
-        mid = (cx + sgn * 0.01, base - 0.02)
-        outer = (cx + sgn * s.eye_width * 1.05, base + 0.012)
-        pts[f"brow_{name}"] = px(
-            0.25 * inner[0] + 0.5 * mid[0] + 0.25 * outer[0],
-            0.25 * inner[1] + 0.5 * mid[1] + 0.25 * outer[1],
-        )
-        pts[f"mouth_{name}"] = px(0.5 + sgn * s.mouth_width, s.mouth_y)
-    pts["mouth_c"] = px(0.5, s.mouth_y)
-    return _points_array(pts)
+    pts = painter_points(style, side)
+    return _points_array({name: (ox + x, oy + y) for name, (x, y) in pts.items()})
 
 
 __all__ = ["FaceStyle", "feature_points", "random_style", "region", "render"]

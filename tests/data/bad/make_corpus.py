@@ -10,6 +10,11 @@ every frame), ``gaps`` (a track whose missing frames are reported as ranges), or
 (either a track or an InputError — e.g. a corrupt JPEG whose damaged rows still decode).
 The check runs each input through ``analyze_video`` — the call the bake makes — in one
 process, timing it and recording the peak RSS, so hangs and memory blow-ups are measured.
+
+Two further corpora sit beside this one: ``weights_corpus.py`` (inflated architectures and
+impossible sizes, run by tests/test_reliability_weights.py) and ``output_corpus.py``
+(unwritable and occupied output paths of every command line, run by
+tests/test_reliability_outputs.py).
 """
 
 from __future__ import annotations
@@ -41,6 +46,9 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from numpy.typing import NDArray  # noqa: E402
 
+sys.path.insert(0, str(HERE))
+import media  # noqa: E402
+
 
 @dataclass(frozen=True)
 class Case:
@@ -53,6 +61,10 @@ class Case:
     """'error', 'face', 'gaps' or 'defined'."""
     phrase: str = ""
     """For 'error': text the InputError message must contain; for 'gaps': the missing ranges."""
+    reading: str = ""
+    """For a track: text the reading counts must contain ("8 frames read, 2 skipped")."""
+    max_frames: int | None = MAX_VIDEO_FRAMES
+    """Frames analysed (None: all of them, for short damaged videos read to their end)."""
 
 
 # --------------------------------------------------------------------------- pictures
@@ -227,35 +239,10 @@ def write_video(path: Path, frames: list[NDArray[np.uint8]], fps: float = 25.0) 
     wr.release()
 
 
-def _boxes(data: bytes | bytearray, start: int, end: int) -> list[tuple[int, int, bytes]]:
-    out = []
-    i = start
-    while i + 8 <= end:
-        size, kind = struct.unpack(">I4s", data[i : i + 8])
-        if size < 8:
-            break
-        out.append((i, size, kind))
-        i += size
-    return out
-
-
-def _find(data: bytes | bytearray, path: list[bytes]) -> list[tuple[int, int]]:
-    """(offset, size) chain of boxes along ``path`` (first match at every level)."""
-    chain = []
-    start, end = 0, len(data)
-    for kind in path:
-        hit = next((b for b in _boxes(data, start, end) if b[2] == kind), None)
-        if hit is None:
-            raise ValueError(f"no {kind!r} box")
-        chain.append((hit[0], hit[1]))
-        start, end = hit[0] + 8, hit[0] + hit[1]
-    return chain
-
-
 def rotate_mp4(path: Path, degrees: int = 90) -> None:
     """Set the track header's display matrix (what phones write for portrait video)."""
     data = bytearray(path.read_bytes())
-    off, _ = _find(data, [b"moov", b"trak", b"tkhd"])[-1]
+    off, _ = media.find_box(data, [b"moov", b"trak", b"tkhd"])[-1]
     assert data[off + 8] == 0, "tkhd version 0 expected"
     one, neg = 0x00010000, 0xFFFF0000
     m = {90: (0, one, 0, neg, 0, 0), 180: (neg, 0, 0, neg, 0, 0), 270: (0, neg, 0, one, 0, 0)}[degrees]
@@ -275,8 +262,8 @@ def vfr_mp4(path: Path) -> None:
     last half as long and the second half 1.5× as long (same total duration). The moov box
     follows mdat in OpenCV's files, so growing it moves no sample data."""
     data = bytearray(path.read_bytes())
-    chain = _find(data, [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stts"])
-    mdat = next(b for b in _boxes(data, 0, len(data)) if b[2] == b"mdat")
+    chain = media.find_box(data, [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stts"])
+    mdat = next(b for b in media.boxes(data, 0, len(data)) if b[2] == b"mdat")
     assert mdat[0] < chain[0][0], "moov must follow mdat"
     off, size = chain[-1]
     count, delta = struct.unpack(">II", data[off + 16 : off + 24])
@@ -308,6 +295,60 @@ def _video_bytes(tmp: Path, frames: list[NDArray[np.uint8]]) -> bytes:
     data = tmp.read_bytes()
     tmp.unlink()
     return data
+
+
+# ------------------------------------------------------- damaged, timed and oversized videos
+
+
+def damaged_avi(n: int, damaged: set[int], cut_after: int | None = None) -> Callable[[Path], None]:
+    """An MJPEG AVI of ``n`` face frames; frames in ``damaged`` (0-based) are garbage; with
+    ``cut_after`` the file ends before that frame (its index and later frames lost)."""
+    def make(path: Path) -> None:
+        jpegs = [media.jpeg(face_frame(i)) for i in range(n)]
+        jpegs = [media.garbage(900, i) if i in damaged else j for i, j in enumerate(jpegs)]
+        data = media.mjpeg_avi(jpegs, 25.0, 640, 480)
+        if cut_after is not None:
+            data = data[: data.index(jpegs[cut_after])]
+        path.write_bytes(data)
+    return make
+
+
+def damaged_mp4(path: Path, n: int = 14) -> None:
+    """mp4v face clip with 3 kB of random bytes in the middle of its frame data."""
+    write_video(path, video_frames(n))
+    data = bytearray(path.read_bytes())
+    mdat = next(b for b in media.boxes(data, 0, len(data)) if b[2] == b"mdat")
+    at = mdat[0] + mdat[1] // 2
+    data[at : at + 3000] = np.random.default_rng(9).integers(0, 256, 3000, dtype=np.uint8).tobytes()
+    path.write_bytes(bytes(data))
+
+
+def retimed_video(path: Path, durations_ms: list[int]) -> None:
+    """Face frames with the given durations (variable frame rate)."""
+    n = len(durations_ms)
+    write_video(path, video_frames(n), fps=n / (sum(durations_ms) / 1000))
+    media.retime_mp4(path, durations_ms)
+
+
+def huge_avi(header_side: int) -> Callable[[Path], None]:
+    """Two real 16000×16000 gray JPEG frames in an AVI whose headers say header_side²."""
+    def make(path: Path) -> None:
+        j = media.big_gray_jpeg(16_000)
+        path.write_bytes(media.mjpeg_avi([j, j], 25.0, header_side, header_side))
+    return make
+
+
+def claimed_mp4(path: Path) -> None:
+    write_video(path, video_frames(2))
+    media.claim_mp4_size(path, 16_000, 16_000)
+
+
+def claimed_mkv(path: Path) -> None:
+    wr = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (320, 256))
+    for f in video_frames(2):
+        wr.write(_bgr(cv2.resize(f, (320, 256))))
+    wr.release()
+    media.claim_mkv_size(path, 16_000, 16_000)
 
 
 # --------------------------------------------------------------------------- the corpus
@@ -377,6 +418,12 @@ CASES: list[Case] = [
     Case("bomb_1x4000000000.png", "decompression bomb", lambda p: png_header_only_bomb(p, 1, 4_000_000_000), "error", "more than the limit"),
     Case("bomb_65000x65000.jpg", "decompression bomb", jpeg_bomb, "error", "more than the limit"),
     Case("bomb_16000x16000.tif", "decompression bomb", tiff_bomb, "error", "more than the limit"),
+    *[Case(f"bomb_16000x16000.{kind}", "decompression bomb", _w(make), "error",
+           "more than the limit")
+      for kind, make in (("bmp", media.bmp_bomb), ("webp", media.webp_bomb),
+                         ("exr", media.exr_bomb))],
+    Case("bomb_ppm_named.png", "decompression bomb", _w(media.ppm_bomb), "error",
+         "not a readable image"),
     Case("zero_size_0x0.png", "decompression bomb", lambda p: png_header_only_bomb(p, 0, 0), "error", "empty image"),
     # Deep pixel formats.
     Case("float32.exr", "16-bit and float", lambda p: exr(p, half=False), "face"),
@@ -398,6 +445,23 @@ CASES: list[Case] = [
     Case("rotated_90.mp4", "video: rotated metadata", lambda p: rotated_video(p, 90), "face"),
     Case("rotated_180.mp4", "video: rotated metadata", lambda p: rotated_video(p, 180), "face"),
     Case("rotated_270.mp4", "video: rotated metadata", lambda p: rotated_video(p, 270), "face"),
+    Case("vfr_fast_then_slow.mp4", "video: variable frame rate",
+         lambda p: retimed_video(p, [10] * 12 + [120] * 5), "face", max_frames=None),
+    # Damaged frames: skipped, counted, and the reading goes on; too many refuse the video.
+    Case("damaged_frames_3-4.avi", "video: damaged frames", damaged_avi(10, {2, 3}), "gaps",
+         "3–4", reading="8 frames read, 2 skipped", max_frames=None),
+    Case("damaged_last_2.avi", "video: damaged frames", damaged_avi(10, {8, 9}), "face",
+         reading="8 frames read, 0 skipped (undecodable), 2 missing", max_frames=None),
+    Case("damaged_mdat.mp4", "video: damaged frames", damaged_mp4, "defined", max_frames=None),
+    Case("damaged_half.avi", "video: damaged frames", damaged_avi(10, {2, 3, 4, 5, 6}), "error",
+         "cannot be decoded"),
+    Case("cut_off_after_6.avi", "video: damaged frames", damaged_avi(10, set(), cut_after=6),
+         "error", "4 missing"),
+    # Oversized frames: refused from the container header, before a frame is decoded.
+    *[Case(name, "video: oversized frames", make, "error", "more than the limit")
+      for name, make in (("huge_16000x16000.avi", huge_avi(16_000)),
+                         ("huge_jpeg_small_header.avi", huge_avi(64)),
+                         ("huge_header.mp4", claimed_mp4), ("huge_header.mkv", claimed_mkv))],
     Case("gap_frames_3-4.mp4", "video: face lost mid-clip", lambda p: write_video(p, video_frames(7, range(2, 4))), "gaps", "3–4"),
     Case("no_face.mp4", "video: face lost mid-clip", lambda p: write_video(p, [np.full((480, 640, 3), 96, np.uint8)] * 4), "error", "no face found in any of its 4 frame"),
     # Content.
@@ -461,16 +525,20 @@ def peak_rss_mb() -> float:
         return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM")) / 1024
 
 
-def check_one(path: Path) -> dict[str, object]:
+def check_one(path: Path, max_frames: int | None = MAX_VIDEO_FRAMES) -> dict[str, object]:
     """Run one input through analysis (as the bake does); the outcome and its cost."""
     from moodrig.core.errors import MoodrigError
     from moodrig.core.face import analyze_video
 
     t0 = time.perf_counter()
+    reading: list[str] = []
     try:
-        track = analyze_video(path, fill="hold", max_frames=MAX_VIDEO_FRAMES)
+        track = analyze_video(path, fill="hold", max_frames=max_frames,
+                              on_read=lambda st: reading.append(st.summary()))
         missing = [i + 1 for i, ok in enumerate(track.valid.tolist()) if not ok]
-        result: dict[str, object] = {"outcome": "track", "frames": len(track), "missing": _ranges(missing)}
+        result: dict[str, object] = {"outcome": "track", "frames": len(track),
+                                     "missing": _ranges(missing),
+                                     "reading": reading[0] if reading else ""}
     except MoodrigError as exc:
         result = {"outcome": type(exc).__name__, "message": str(exc).replace(str(path), "<file>")}
     except Exception as exc:  # recorded: anything else is a bug the test reports
@@ -504,6 +572,8 @@ def verdict(case: Case, got: dict[str, object]) -> str:
             return f"expected missing frames {case.phrase} (+1 to reacquire), got {got}"
     elif case.expect == "defined" and outcome not in ("track", "InputError"):
         return f"expected a track or an InputError, got {outcome}"
+    if case.reading and case.reading not in str(got.get("reading", "")):
+        return f"reading counts lack {case.reading!r}: {got.get('reading')}"
     return ""
 
 
@@ -513,7 +583,7 @@ def check_all(names: list[str] | None = None) -> list[dict[str, object]]:
         if names and case.name not in names:
             continue
         print(json.dumps({"start": case.name}), flush=True)
-        got = check_one(OUT / case.name)
+        got = check_one(OUT / case.name, case.max_frames)
         row = {"name": case.name, "class": case.cls, "expect": case.expect, **got, "problem": verdict(case, got)}
         print(json.dumps(row), flush=True)
         rows.append(row)
@@ -522,7 +592,10 @@ def check_all(names: list[str] | None = None) -> list[dict[str, object]]:
 
 def _handled(row: dict[str, object]) -> str:
     if row["outcome"] == "track":
-        return f"track of {row['frames']} frame(s)" + (f", no face in frames {row['missing']}" if row["missing"] else "")
+        reading = str(row.get("reading", ""))
+        damaged = reading and not (" 0 skipped" in reading and " 0 missing" in reading)
+        gaps = f", no face in frames {row['missing']}" if row["missing"] else ""
+        return f"track of {row['frames']} frame(s){gaps}" + (f"; {reading}" if damaged else "")
     msg = str(row.get("message", "")).replace("<file>: ", "")
     return f"{row['outcome']}: {msg[:90]}"
 

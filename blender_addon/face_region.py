@@ -1,0 +1,282 @@
+"""The face region and feature points stored on a face object, and the operators that set them.
+
+``object.moodrig_face`` (``properties.py``) keeps, in the .blend: the region (u0, v0, u1, v1 in
+UV, v from the bottom), the 7 feature points in pixels of that region, the region and size
+they were placed at, and whether the artist placed or confirmed them. The bake takes the region
+and the confirmed points from here (``stored_setup``) unless its request names others.
+
+Operators act on the sidebar's face mesh (``scene.moodrig.face``): Region from Selection (UV
+bounds of the selected polygons, also in Edit Mode), Region from Vertex Group, Whole Texture,
+and Find Feature Points (the face editor's locator). Dragging the points is the modal operator
+of ``face_region_view.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import bpy
+
+from .core.errors import InputError
+from .properties import N_POINTS
+
+
+def face_object(context: Any) -> Any:
+    """The sidebar's face mesh; InputError when none is chosen."""
+    face = context.scene.moodrig.face
+    if face is None or face.type != "MESH":
+        raise InputError(None, "choose the face mesh in the Character panel first")
+    return face
+
+
+def region_of(face: Any) -> Any:
+    """The stored region as a ``FaceRegion`` (InputError when the stored numbers are invalid)."""
+    from .core.faceedit.region import FaceRegion
+
+    u0, v0, u1, v1 = (float(v) for v in face.moodrig_face.region)
+    return FaceRegion(u0, v0, u1, v1)
+
+
+def has_points(face: Any) -> bool:
+    """Whether points are stored for the face's current region."""
+    s = face.moodrig_face
+    same = all(abs(a - b) < 1e-6 for a, b in zip(s.points_region, s.region, strict=True))
+    return same and min(s.points_size) > 0
+
+
+def stored_points(face: Any) -> Any:
+    """The stored points of the current region as ``FeaturePoints``, or None."""
+    if not has_points(face):
+        return None
+    import numpy as np
+
+    from .core.faceedit.points_io import FeaturePoints
+
+    s = face.moodrig_face
+    pts = np.asarray(s.points, dtype=np.float64).reshape(N_POINTS, 2)
+    return FeaturePoints(pts, (int(s.points_size[0]), int(s.points_size[1])))
+
+
+def store_points(face: Any, points: Any, region_size: tuple[int, int], confirmed: bool) -> None:
+    """Keep (7, 2) region-pixel points placed in a region of ``region_size`` pixels."""
+    s = face.moodrig_face
+    s.points = [float(v) for v in points.reshape(-1)]
+    s.points_region = tuple(s.region)
+    s.points_size = region_size
+    s.points_confirmed = confirmed
+
+
+def stored_setup(face: Any) -> Any:
+    """What the bake takes from the face object: its region, and its points when the artist
+    confirmed them (``core.faceedit.setup.FaceSetup``)."""
+    from .core.faceedit.setup import FaceSetup
+
+    points = stored_points(face) if face.moodrig_face.points_confirmed else None
+    return FaceSetup(region_of(face), points, f"the feature points of '{face.name}'")
+
+
+def request_region(face: Any) -> tuple[float, float, float, float] | None:
+    """The stored region for a bake request (None: the whole texture)."""
+    if face is None:
+        return None
+    region = tuple(float(v) for v in face.moodrig_face.region)
+    if region == (0.0, 0.0, 1.0, 1.0):
+        return None
+    return (region[0], region[1], region[2], region[3])
+
+
+def set_region(face: Any, region: Any) -> None:
+    face.moodrig_face.region = region.as_tuple()
+
+
+# ----------------------------------------------------------------------------- mesh reading
+
+
+@dataclass
+class _Polygons:
+    """A mesh's polygons as the user sees them now (Edit Mode included)."""
+
+    selected: Any
+    """(P,) bool."""
+    loops: list[Any]
+    """Per polygon, its corners' vertex indices."""
+    uvs: list[Any]
+    """Per polygon, its corners' UVs in the active UV map, (k, 2)."""
+    member: Any
+    """(V,) bool: the vertex is in the asked-for vertex group with a weight above 0."""
+
+
+def _polygons(face: Any, group_index: int | None = None) -> _Polygons:
+    import numpy as np
+
+    mesh = face.data
+    if face.mode == "EDIT":  # the edit mesh holds the truth; the mesh data is stale
+        import bmesh
+
+        bm = bmesh.from_edit_mesh(mesh)
+        bm.verts.index_update()
+        uv = bm.loops.layers.uv.active
+        if uv is None:
+            raise InputError(None, f"'{face.name}' has no UV map")
+        deform = bm.verts.layers.deform.active
+        member = np.array([deform is not None and group_index is not None
+                           and v[deform].get(group_index, 0.0) > 0.0 for v in bm.verts], dtype=bool)
+        return _Polygons(np.array([f.select for f in bm.faces], dtype=bool),
+                         [np.array([lp.vert.index for lp in f.loops]) for f in bm.faces],
+                         [np.array([lp[uv].uv[:] for lp in f.loops]) for f in bm.faces], member)
+    uv_layer = mesh.uv_layers.active
+    if uv_layer is None:
+        raise InputError(None, f"'{face.name}' has no UV map")
+    n = len(mesh.polygons)
+    starts = np.empty(n, dtype=np.int64)
+    totals = np.empty(n, dtype=np.int64)
+    selected = np.zeros(n, dtype=bool)
+    mesh.polygons.foreach_get("loop_start", starts)
+    mesh.polygons.foreach_get("loop_total", totals)
+    mesh.polygons.foreach_get("select", selected)
+    uvs = np.empty(len(mesh.loops) * 2, dtype=np.float64)
+    uv_layer.data.foreach_get("uv", uvs)
+    uvs = uvs.reshape(-1, 2)
+    verts = np.empty(len(mesh.loops), dtype=np.int64)
+    mesh.loops.foreach_get("vertex_index", verts)
+    member = np.zeros(len(mesh.vertices), dtype=bool)
+    if group_index is not None:
+        for v in mesh.vertices:
+            member[v.index] = any(g.group == group_index and g.weight > 0.0 for g in v.groups)
+    spans = [slice(a, a + t) for a, t in zip(starts, totals, strict=True)]
+    return _Polygons(selected, [verts[sp] for sp in spans], [uvs[sp] for sp in spans], member)
+
+
+def _uvs(polys: _Polygons, chosen: Any) -> Any:
+    import numpy as np
+
+    picked = [uv for uv, c in zip(polys.uvs, chosen, strict=True) if c]
+    return np.concatenate(picked) if picked else np.zeros((0, 2))
+
+
+def region_from_selection(face: Any) -> Any:
+    """UV bounds of the face mesh's selected polygons (the Edit Mode selection included)."""
+    from .core.faceedit.region import region_from_uvs
+
+    polys = _polygons(face)
+    if not polys.selected.any():
+        raise InputError(None, f"no polygons of '{face.name}' are selected; select the face's "
+                               "polygons in Edit Mode")
+    return region_from_uvs(_uvs(polys, polys.selected), f"the selected polygons of '{face.name}'")
+
+
+def region_from_vertex_group(face: Any, group_name: str) -> Any:
+    """UV bounds of the polygons whose vertices all belong to the vertex group (weight > 0)."""
+    from .core.faceedit.region import region_from_uvs
+
+    group = face.vertex_groups.get(group_name)
+    if group is None:
+        raise InputError(None, f"'{face.name}' has no vertex group '{group_name}'")
+    polys = _polygons(face, group.index)
+    chosen = [bool(polys.member[loop].all()) for loop in polys.loops]
+    if not any(chosen):
+        raise InputError(None, f"no polygon of '{face.name}' lies wholly in vertex group '{group_name}'")
+    return region_from_uvs(_uvs(polys, chosen), f"the polygons of vertex group '{group_name}'")
+
+
+# ----------------------------------------------------------------------------- operators
+
+
+def _report(op: Any, exc: BaseException) -> set[str]:
+    from .operators import _report_error
+
+    return _report_error(op, exc)
+
+
+class _FaceOperator:
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context: Any) -> bool:
+        face = context.scene.moodrig.face
+        return face is not None and face.type == "MESH"
+
+
+class _RegionOperator(_FaceOperator):
+    """Sets the face object's region to what :meth:`region` computes."""
+
+    def region(self, face: Any) -> Any:
+        raise NotImplementedError
+
+    def execute(self, context: Any) -> set[str]:
+        try:
+            face = face_object(context)
+            set_region(face, self.region(face))
+        except Exception as exc:
+            return _report(self, exc)
+        return {"FINISHED"}
+
+
+class MOODRIG_OT_region_from_selection(_RegionOperator, bpy.types.Operator):
+    """Set the face region to the UV bounds of the face mesh's selected polygons"""
+
+    bl_idname = "moodrig.region_from_selection"
+    bl_label = "From Selection"
+
+    def region(self, face: Any) -> Any:
+        return region_from_selection(face)
+
+
+class MOODRIG_OT_region_from_vertex_group(_RegionOperator, bpy.types.Operator):
+    """Set the face region to the UV bounds of the polygons in the named vertex group"""
+
+    bl_idname = "moodrig.region_from_vertex_group"
+    bl_label = "From Group"
+
+    def region(self, face: Any) -> Any:
+        name = face.moodrig_face.vertex_group
+        if not name:
+            raise InputError(None, "name the vertex group that covers the face")
+        return region_from_vertex_group(face, name)
+
+
+class MOODRIG_OT_region_whole_texture(_RegionOperator, bpy.types.Operator):
+    """Make the whole texture the face region"""
+
+    bl_idname = "moodrig.region_whole_texture"
+    bl_label = "Whole Texture"
+
+    def region(self, face: Any) -> Any:
+        from .core.faceedit.region import WHOLE_TEXTURE
+
+        return WHOLE_TEXTURE
+
+
+class MOODRIG_OT_find_feature_points(_FaceOperator, bpy.types.Operator):
+    """Find the eyes, brows and mouth in the face region with moodrig's locator"""
+
+    bl_idname = "moodrig.find_feature_points"
+    bl_label = "Find Points"
+
+    def execute(self, context: Any) -> set[str]:
+        try:
+            from .bake import base_texture
+            from .core.faceedit.api import shipped_editor
+
+            face = face_object(context)
+            addon = context.preferences.addons.get(__package__)
+            device = addon.preferences.device if addon is not None else "auto"
+            editor = shipped_editor(device)
+            prepared = editor.prepare(base_texture(face), region_of(face))
+            rect = prepared.rect
+            store_points(face, prepared.features.points, (rect.width, rect.height), confirmed=False)
+        except Exception as exc:
+            return _report(self, exc)
+        self.report({"INFO"}, f"Found the face (confidence {prepared.features.presence:.2f}); "
+                              "check the points with Edit Points")
+        return {"FINISHED"}
+
+
+_classes = (
+    MOODRIG_OT_region_from_selection,
+    MOODRIG_OT_region_from_vertex_group,
+    MOODRIG_OT_region_whole_texture,
+    MOODRIG_OT_find_feature_points,
+)
+register, unregister = bpy.utils.register_classes_factory(_classes)

@@ -1,0 +1,94 @@
+"""CPU threads on a shared machine: how many cores are free, and how torch's threads wait.
+
+A user's machine is rarely idle (Blender itself, a render, other jobs). torch's CPU ops run on
+OpenMP threads; by default a thread that finishes its share of an op *spins* for the next one
+instead of sleeping. With as many threads as cores and other processes holding some of them,
+every op waits for a thread that is not running, and throughput collapses instead of falling
+in proportion to the load (``make bench``'s contention section measures it). Two rules:
+
+* **passive waiting**: ``OMP_WAIT_POLICY=PASSIVE`` makes idle OpenMP threads sleep. GNU
+  OpenMP (torch's ``libgomp``) reads it once, when the library is loaded, i.e. at
+  ``import torch``; :func:`passive_openmp` sets it (unless the user set it) and is called
+  by ``moodrig/core/__init__.py``, so every entry point that imports moodrig before torch
+  gets it (the add-on, ``python -m moodrig.core.face``, the bake). Where torch was imported
+  first (another add-on, a user script that imports torch before moodrig) it is too late
+  and the function says so; set the variable in the environment that starts Blender or
+  Python instead.
+* **threads from the free cores**: :func:`intra_op_threads` gives one thread per core that
+  is idle now (at least one), so a loaded machine gets fewer threads, not more waiting.
+  Small per-frame networks (the face networks) use one thread whatever the machine.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections.abc import MutableMapping
+from pathlib import Path
+
+WAIT_POLICY = "OMP_WAIT_POLICY"
+
+
+def passive_openmp(environ: MutableMapping[str, str] | None = None) -> bool:
+    """Ask OpenMP threads to sleep rather than spin while waiting (``OMP_WAIT_POLICY``).
+
+    Returns True when the setting can still take effect (torch not imported yet) and is
+    PASSIVE now; a value the user set is left alone (True only if it is PASSIVE)."""
+    env = os.environ if environ is None else environ
+    env.setdefault(WAIT_POLICY, "PASSIVE")
+    return "torch" not in sys.modules and env[WAIT_POLICY].upper() == "PASSIVE"
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the OS reports one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _cpu_ticks(stat: Path) -> tuple[int, int] | None:
+    """(busy, total) jiffies of all CPUs from /proc/stat, or None where there is none."""
+    try:
+        fields = stat.read_text().split("\n", 1)[0].split()
+    except OSError:
+        return None
+    if not fields or fields[0] != "cpu":
+        return None
+    ticks = [int(v) for v in fields[1:]]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    return sum(ticks) - idle, sum(ticks)
+
+
+def busy_cores(window_s: float = 0.05, stat: Path = Path("/proc/stat")) -> float:
+    """Cores kept busy by all processes over a short window (Linux: /proc/stat; elsewhere
+    the 1-minute load average; 0 where neither exists). Call it before starting work, so
+    that this process's own load is not counted."""
+    a = _cpu_ticks(stat)
+    if a is None:
+        try:
+            return float(os.getloadavg()[0])
+        except (AttributeError, OSError):
+            return 0.0
+    time.sleep(window_s)
+    b = _cpu_ticks(stat)
+    if b is None or b[1] <= a[1]:
+        return 0.0
+    n_cpu = os.cpu_count() or 1
+    return n_cpu * (b[0] - a[0]) / (b[1] - a[1])
+
+
+def free_cores(window_s: float = 0.05) -> float:
+    """Usable cores that nothing else is running on right now (≥ 0)."""
+    return max(0.0, usable_cores() - busy_cores(window_s))
+
+
+def intra_op_threads(limit: int | None = None, free: float | None = None) -> int:
+    """Torch intra-op threads for a large network: one per free core (rounded down, at least
+    one), at most ``limit``. ``free`` overrides the measurement (tests, callers that
+    measured already)."""
+    idle = free_cores() if free is None else free
+    n = max(1, math.floor(idle + 1e-9))
+    return min(n, limit) if limit is not None else n

@@ -1,0 +1,54 @@
+"""core/cpu.py: free cores, thread counts from them, and OpenMP's passive wait policy."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from moodrig.core import cpu
+
+
+def test_thread_count_follows_the_free_cores() -> None:
+    assert cpu.intra_op_threads(free=0.0) == 1  # a fully loaded machine still gets one
+    assert cpu.intra_op_threads(free=1.7) == 1
+    assert cpu.intra_op_threads(free=3.2) == 3
+    assert cpu.intra_op_threads(limit=2, free=7.9) == 2
+
+
+def test_busy_cores_from_proc_stat(tmp_path: Path) -> None:
+    """Two snapshots of /proc/stat 100 ticks apart, 25 of them busy, on this many CPUs."""
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 1 2 3 4\n")
+    import threading
+
+    def later() -> None:
+        stat.write_text("cpu  110 0 115 875 0 0 0 0 0 0\n")
+
+    t = threading.Timer(0.02, later)
+    t.start()
+    busy = cpu.busy_cores(window_s=0.2, stat=stat)
+    t.join()
+    n = cpu.os.cpu_count() or 1
+    assert abs(busy - n * 25 / 100) < 1e-9
+
+
+def test_passive_wait_policy_is_set_before_torch_and_never_overrides_the_user() -> None:
+    code = (
+        "import os, sys\n"
+        "import moodrig.core\n"
+        "print(os.environ.get('OMP_WAIT_POLICY'), 'torch' in sys.modules)\n"
+        "import torch\n"
+        "from moodrig.core.cpu import passive_openmp\n"
+        "print(passive_openmp())\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.split() == ["PASSIVE", "False", "False"]  # set before torch; too late after
+    env["OMP_WAIT_POLICY"] = "ACTIVE"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.split()[0] == "ACTIVE"

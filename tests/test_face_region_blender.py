@@ -1,0 +1,286 @@
+"""The face region and feature points in the real bpy: regions from a selection and from a
+vertex group on a mesh with a known UV layout, points found / dragged / confirmed and kept in
+the .blend, and a bake of a non-square atlas with tiny untrained face-editor weights in which
+every pixel outside the region is the base texture's, in every frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from bpy_runner import run_bpy
+from faceedit_tiny import export_tiny_weights
+
+pytestmark = pytest.mark.blender
+
+GRID = """
+import bpy, bmesh, moodrig, numpy as np
+bpy.ops.wm.read_factory_settings(use_empty=True)
+moodrig.register()
+# A 4 × 2 grid of quads; quad (i, j) covers UV [i/4, (i+1)/4] × [j/2, (j+1)/2].
+mesh = bpy.data.meshes.new("grid")
+verts = [(i, j, 0.0) for j in range(3) for i in range(5)]
+faces = [(j * 5 + i, j * 5 + i + 1, (j + 1) * 5 + i + 1, (j + 1) * 5 + i) for j in range(2) for i in range(4)]
+mesh.from_pydata(verts, [], faces)
+uv = mesh.uv_layers.new(name="UVMap")
+for poly in mesh.polygons:
+    for li in poly.loop_indices:
+        x, y, _ = mesh.vertices[mesh.loops[li].vertex_index].co
+        uv.data[li].uv = (x / 4.0, y / 2.0)
+obj = bpy.data.objects.new("Face", mesh)
+bpy.context.scene.collection.objects.link(obj)
+bpy.context.view_layer.objects.active = obj
+obj.select_set(True)
+s = bpy.context.scene.moodrig
+s.face = obj
+
+def quad(i, j):
+    return j * 4 + i
+
+def run(op):
+    try:
+        return list(op())
+    except RuntimeError as exc:
+        return str(exc)
+
+res = {}
+# Select quads (1, 1) and (2, 1) in Edit Mode: their UV bounds are [0.25, 0.75] × [0.5, 1].
+bpy.ops.object.mode_set(mode="EDIT")
+bm = bmesh.from_edit_mesh(mesh)
+bm.faces.ensure_lookup_table()
+for f in bm.faces:
+    f.select_set(f.index in (quad(1, 1), quad(2, 1)))
+bmesh.update_edit_mesh(mesh)
+res["selection"] = run(bpy.ops.moodrig.region_from_selection)
+res["region_selection"] = list(obj.moodrig_face.region)
+for f in bm.faces:
+    f.select_set(False)
+bmesh.update_edit_mesh(mesh)
+res["nothing_selected"] = run(bpy.ops.moodrig.region_from_selection)
+bpy.ops.object.mode_set(mode="OBJECT")
+# A vertex group holding quad (3, 0) and one vertex more: only the whole quad counts.
+group = obj.vertex_groups.new(name="face")
+group.add([3, 4, 8, 9, 2], 1.0, "REPLACE")
+obj.moodrig_face.vertex_group = "face"
+res["group"] = run(bpy.ops.moodrig.region_from_vertex_group)
+res["region_group"] = list(obj.moodrig_face.region)
+obj.moodrig_face.vertex_group = "nope"
+res["no_group"] = run(bpy.ops.moodrig.region_from_vertex_group)
+res["whole"] = run(bpy.ops.moodrig.region_whole_texture)
+res["region_whole"] = list(obj.moodrig_face.region)
+report(res)
+"""
+
+
+def test_region_from_selection_and_from_a_vertex_group() -> None:
+    r = run_bpy(GRID)
+    assert r["selection"] == ["FINISHED"]
+    assert r["region_selection"] == pytest.approx([0.25, 0.5, 0.75, 1.0])
+    assert "no polygons of 'Face' are selected" in r["nothing_selected"]
+    assert r["group"] == ["FINISHED"]
+    assert r["region_group"] == pytest.approx([0.75, 0.0, 1.0, 0.5])
+    assert "no vertex group 'nope'" in r["no_group"]
+    assert r["whole"] == ["FINISHED"] and r["region_whole"] == [0.0, 0.0, 1.0, 1.0]
+
+
+ATLAS_SCENE = """
+import bpy, moodrig, numpy as np, json
+from pathlib import Path
+folder = Path({folder!r})
+bpy.ops.wm.read_factory_settings(use_empty=True)
+moodrig.register()
+bpy.ops.moodrig.add_demo_character(texture_size=64)  # the rig (and a demo head we do not bake)
+# The face: a plane wearing a 1024 × 512 atlas of noise; the face region is a 256² square.
+bpy.ops.mesh.primitive_plane_add()
+face = bpy.context.object
+face.name = "AtlasFace"
+rng = np.random.default_rng(4)
+atlas = rng.integers(0, 256, (512, 1024, 4)).astype(np.float32) / 255.0
+atlas[..., 3] = 1.0
+img = bpy.data.images.new("atlas", 1024, 512, alpha=True)
+img.pixels.foreach_set(atlas[::-1].ravel())
+img.pack()
+mat = bpy.data.materials.new("AtlasMat"); mat.use_nodes = True
+node = mat.node_tree.nodes.new("ShaderNodeTexImage"); node.image = img
+face.data.materials.append(mat)
+face.moodrig_face.region = (0.25, 0.5, 0.5, 1.0)
+from moodrig.core.faceedit.align import CANONICAL_POINTS
+from moodrig.face_region import store_points
+store_points(face, CANONICAL_POINTS * 128.0, (128, 128), confirmed=True)  # placed at half size
+bpy.context.scene.moodrig.face = face
+bpy.ops.wm.save_as_mainfile(filepath=str(folder / "scene.blend"))
+report(1)
+"""
+
+ATLAS_BAKE = """
+import bpy, moodrig, numpy as np, json, cv2
+from pathlib import Path
+folder = Path({folder!r})
+moodrig.register()
+bpy.ops.wm.open_mainfile(filepath=str(folder / "scene.blend"))
+face = bpy.data.objects["AtlasFace"]
+fr = face.moodrig_face
+kept = dict(region=list(fr.region), points=list(fr.points), size=list(fr.points_size),
+            confirmed=fr.points_confirmed)
+from moodrig import api
+from moodrig.bake import base_texture
+from moodrig.core.demo_timeline import scripted_track
+base = base_texture(face)
+track = scripted_track(fps=24.0, seconds=2.0)
+result = api.bake(None, face, "moodrig_DemoRig", api.BakeRequest(device="cpu", batch=4), track=track)
+region = (slice(0, 256), slice(256, 512))
+inside = np.zeros((512, 1024), bool)
+inside[1:255, 257:511] = True  # the region less its border ring
+expect = np.rint(base * 255).astype(np.uint8)
+outside_same, changed = [], 0
+frames = sorted((Path(result.folder) / "sequence").glob("frame_*.png"))
+for path in frames:
+    tex = cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_UNCHANGED), cv2.COLOR_BGRA2RGBA)
+    outside_same.append(bool(np.array_equal(tex[~inside], expect[~inside])))
+    changed += int(not np.array_equal(tex, expect))
+# Points from a JSON file instead, then a broken one: one clear line naming the file.
+from moodrig.core.faceedit.points_io import FeaturePoints, write_points
+from moodrig.core.faceedit.align import CANONICAL_POINTS
+good = write_points(folder / "points.json", FeaturePoints(CANONICAL_POINTS * 256.0 * 0.95, (256, 256)))
+by_file = api.bake(None, face, "moodrig_DemoRig", api.BakeRequest(device="cpu", features=str(good)),
+                   track=track)
+(folder / "broken.json").write_text('{{"version": 1, "points": {{"eye_r": [1, 2]}}}}')
+try:
+    api.bake(None, face, "moodrig_DemoRig", api.BakeRequest(device="cpu", features=str(folder / "broken.json")),
+             track=track)
+    broken = "no error"
+except Exception as exc:
+    broken = f"{{type(exc).__name__}}: {{exc}}"
+report(dict(kept=kept, shape=list(base.shape), n_frames=result.n_frames, frames=len(frames),
+            outside_same=outside_same, changed=changed, generated=result.generated_textures,
+            by_file_generated=by_file.generated_textures, by_file_distinct=by_file.distinct_textures,
+            broken=broken))
+"""
+
+
+def test_bake_of_a_non_square_atlas_edits_only_its_region(tmp_path: Path) -> None:
+    weights = export_tiny_weights(tmp_path / "weights")
+    run_bpy(ATLAS_SCENE.format(folder=str(tmp_path)))
+    r = run_bpy(ATLAS_BAKE.format(folder=str(tmp_path)), env={"MOODRIG_WEIGHTS_DIR": str(weights)})
+    # The region and the confirmed points survived saving and reopening.
+    assert r["kept"]["region"] == pytest.approx([0.25, 0.5, 0.5, 1.0])
+    assert r["kept"]["size"] == [128, 128] and r["kept"]["confirmed"]
+    assert r["kept"]["points"] == pytest.approx((np.asarray([
+        [0.33, 0.47], [0.67, 0.47], [0.33, 0.33], [0.67, 0.33], [0.39, 0.74], [0.61, 0.74],
+        [0.50, 0.74]]) * 128.0).ravel().tolist(), abs=1e-4)
+    assert r["shape"] == [512, 1024, 4], "non-square textures are baked as they are"
+    assert r["frames"] == r["n_frames"] == 48
+    assert all(r["outside_same"]), "outside the region every frame is the base texture, bit for bit"
+    assert r["changed"] > 0 and r["generated"] > 1
+    assert r["by_file_generated"] == r["by_file_distinct"], "other points: other textures"
+    assert r["broken"].startswith("InputError: ") and "broken.json" in r["broken"]
+    assert "missing eye_l" in r["broken"]
+
+
+POINTS = """
+import bpy, moodrig, numpy as np
+from pathlib import Path
+folder = Path({folder!r})
+bpy.ops.wm.read_factory_settings(use_empty=True)
+moodrig.register()
+bpy.ops.moodrig.add_demo_character(texture_size=128)
+face = bpy.data.objects["moodrig_DemoFace"]
+s = bpy.context.scene.moodrig
+res = {{}}
+# Dragging: the session works on region pixels, the Image Editor gives UV.
+from moodrig.face_region_view import start_session
+from moodrig.face_region import stored_points
+session, image = start_session(face)
+res["image"] = image.name
+before = session.points.copy()
+screen = [(10.0 * i, 0.0) for i in range(7)]  # any screen layout: grab the one under the mouse
+res["grab"] = session.grab(screen, (41.0, 2.0))
+u, v = session.points_uv()[res["grab"]]
+session.drag_to((u + 2.0 / 128, v - 1.0 / 128))  # two texels right, one down
+session.release()
+res["moved"] = (session.points - before).round(6).tolist()
+face.moodrig_face.points_confirmed = False
+session.confirm(face)
+res["confirmed"] = face.moodrig_face.points_confirmed
+res["stored"] = stored_points(face).points.round(6).tolist()
+# A mirrored face (the eyes swapped) is refused, the stored points stay.
+session.points[[0, 1]] = session.points[[1, 0]]
+try:
+    session.confirm(face)
+    res["mirrored"] = "no error"
+except Exception as exc:
+    res["mirrored"] = str(exc)
+res["still"] = stored_points(face).points.round(6).tolist() == res["stored"]
+# Without an Image Editor (headless: no window at all) Edit Points says what to open.
+from moodrig.face_region_view import _image_editor
+try:
+    _image_editor(bpy.context)
+    res["no_editor"] = "no error"
+except Exception as exc:
+    res["no_editor"] = str(exc)
+# Find Points: the locator's points are stored, not yet confirmed; no face: a clear error.
+import moodrig.core.faceedit.api as fapi
+from moodrig.core.faceedit.editor import Features, FaceEditor
+from moodrig.core.faceedit.align import CANONICAL_POINTS
+class Located(FaceEditor):
+    def locate(self, work):
+        h, w = work.shape[:2]
+        return Features(CANONICAL_POINTS * np.array([w, h]), self.presence)
+import sys
+sys.path.insert(0, {tests!r})
+from faceedit_tiny import tiny_networks
+gen, loc = tiny_networks()
+editor = Located.from_modules(gen, loc, {{}}, device="cpu")
+fapi.shipped_editor = lambda device="auto": editor
+editor.presence = 0.9
+res["find"] = list(bpy.ops.moodrig.find_feature_points())
+res["found"] = [face.moodrig_face.points_confirmed, list(face.moodrig_face.points_size),
+                stored_points(face).points.round(4).tolist()]
+editor.presence = 0.1
+try:
+    bpy.ops.moodrig.find_feature_points()
+    res["no_face"] = "no error"
+except RuntimeError as exc:
+    res["no_face"] = str(exc)
+# Changing the region makes the old points stale (the bake finds them again).
+face.moodrig_face.region = (0.0, 0.0, 1.0, 1.0)
+res["stale"] = stored_points(face) is None
+s.show_face_region = True
+from moodrig import face_region_view
+res["preview_on"] = face_region_view._preview_handle is not None
+bpy.ops.wm.save_as_mainfile(filepath=str(folder / "points.blend"))
+report(res)
+"""
+
+REOPEN = """
+import bpy, moodrig
+moodrig.register()
+from moodrig import face_region_view
+off = face_region_view._preview_handle is None
+bpy.ops.wm.open_mainfile(filepath={path!r})
+report(dict(off_before=off, preview_on=face_region_view._preview_handle is not None,
+            region=list(bpy.data.objects["moodrig_DemoFace"].moodrig_face.region)))
+"""
+
+
+def test_points_are_dragged_confirmed_found_and_the_preview_comes_back(tmp_path: Path) -> None:
+    r = run_bpy(POINTS.format(folder=str(tmp_path), tests=str(Path(__file__).parent)))
+    assert r["image"] == "moodrig_DemoFace_neutral"
+    assert r["grab"] == 4, "the point nearest the mouse, within the pick radius"
+    moved = np.asarray(r["moved"])
+    assert moved[4] == pytest.approx([2.0, 1.0], abs=1e-6) and np.abs(np.delete(moved, 4, 0)).max() == 0
+    assert r["confirmed"]
+    assert "below the eyes" in r["mirrored"] and r["still"]
+    assert "open an Image Editor" in r["no_editor"]
+    assert r["find"] == ["FINISHED"]
+    confirmed, size, points = r["found"]
+    assert not confirmed and size == [64, 64]
+    assert np.asarray(points) == pytest.approx(np.asarray([
+        [0.33, 0.47], [0.67, 0.47], [0.33, 0.33], [0.67, 0.33], [0.39, 0.74], [0.61, 0.74],
+        [0.50, 0.74]]) * 64.0, abs=1e-3)
+    assert "shows no painted face" in r["no_face"]
+    assert r["stale"] and r["preview_on"]
+    back = run_bpy(REOPEN.format(path=str(tmp_path / "points.blend")))
+    assert back["off_before"] and back["preview_on"], "the saved overlay setting comes back on load"
+    assert back["region"] == [0.0, 0.0, 1.0, 1.0]
