@@ -1,4 +1,4 @@
-"""The smile estimate (geometry + mouth-region LBP) and the per-person neutral baseline."""
+"""The smile estimate (geometry + mouth-region LBP)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moodrig.core.face import calibration as calib
-from moodrig.core.face.baseline import BaselineConfig, PersonBaseline
 from moodrig.core.face.expressions import analyse_landmarks
 from moodrig.core.face.smile import (
     GEOMETRY_NAMES,
@@ -95,48 +94,3 @@ def test_mouth_patch_reads_the_mouth_region_of_any_size() -> None:
         wide = resample_patch(img, a @ grid, (96, 40))
         assert wide.shape == (40, 96)
         assert abs(int(np.argmin(wide.mean(axis=1))) - (0.68 - 0.35) / 0.65 * 40) <= 2, scale
-
-
-def test_baseline_corrects_a_smiley_resting_face_but_not_a_constant_smile() -> None:
-    cal = calib.cached()
-    zn, zs = cal.smile_anchor
-    sd = cal.smile_neutral_sd
-    b = PersonBaseline(cal, BaselineConfig())
-    resting = zn + 1.2 * sd  # a neutral face that reads above the population's neutral
-    for _ in range(300):
-        b.update(cal.neutral, resting)
-    w = 300 / (300 + 30)
-    assert b.smile_shift() == pytest.approx(1.2 * sd * w, abs=0.05 * sd)
-    assert smile_value(resting - b.smile_shift(), cal.smile_anchor) < 0.1
-    b.reset()
-    assert b.frames == 0 and b.smile_shift() == 0.0
-    for _ in range(300):  # smiles through the whole clip: the shift is capped, still smiling
-        b.update(cal.neutral, zs)
-    assert b.smile_shift() <= 1.5 * sd + 1e-9
-    assert smile_value(zs - b.smile_shift(), cal.smile_anchor) > 0.55
-    # measures: heavier lids than the population -> their own open-eye value becomes neutral
-    m = cal.neutral.copy()
-    m[5:7] -= 1.0 * cal.neutral_sd[5:7]
-    b.reset()
-    for _ in range(200):
-        b.update(m, zn)
-    assert np.allclose(b.neutral()[5:7], cal.neutral[5:7] - 1.0 * cal.neutral_sd[5:7] * 200 / 230, atol=0.05 * cal.neutral_sd[5])
-
-
-def test_baseline_is_causal_and_starts_at_the_population_neutral() -> None:
-    cal = calib.cached()
-    b = PersonBaseline(cal)
-    assert b.smile_shift() == 0.0 and np.array_equal(b.neutral(), cal.neutral)
-    b.update(cal.neutral, cal.smile_anchor[0] + 3 * cal.smile_neutral_sd)
-    assert 0 < b.smile_shift() < 0.05 * cal.smile_neutral_sd * 1.5 + 1e-9  # one frame of 31
-    b.update(np.full(7, np.nan), 0.0)  # non-finite frames are ignored
-    assert b.frames == 1
-
-
-@pytest.mark.parametrize("bad", [
-    {"smile_quantile": 0.0}, {"measure_quantiles": (0.5,) * 6}, {"prior_frames": -1.0},
-    {"max_shift_sd": 5.0, "span_sd": 4.0}, {"bins": 2},
-])
-def test_baseline_config_is_checked(bad: dict[str, object]) -> None:
-    with pytest.raises(ValueError):
-        BaselineConfig(**bad)  # type: ignore[arg-type]

@@ -108,10 +108,10 @@ def test_video_file_sequence_and_cli(shared_data: Path, tmp_path: Path) -> None:
     doc = json.loads(out.read_text())
     assert doc["kind"] == "video" and len(doc["frames"]) == 8 and doc["fill"] == "interpolate"
     assert set(doc["frames"][0]["expression"]) >= {"smile", "jaw_open"} and ov.stat().st_size > 1000
-    assert doc["settings"]["video"]["analyzer"]["person_baseline"] is None
+    assert doc["settings"]["video"]["person_baseline"] is None
     assert cli_main(["analyze", str(video), "--json", str(out), "--person-baseline"]) == 0
     doc2 = json.loads(out.read_text())
-    assert doc2["settings"]["video"]["analyzer"]["person_baseline"]["max_shift_sd"] == 1.5
+    assert doc2["settings"]["video"]["person_baseline"]["max_shift_sd"] == 2.0
     assert len(doc2["frames"]) == 8 and all(f["valid"] for f in doc2["frames"])
 
 

@@ -10,9 +10,9 @@
 * Smile and view/yaw: 5-fold cross-validation by person (the calibration is refitted on the
   other 4/5 of the people each time), so every figure is on people the calibration never saw.
   The shipped calibration's figures on all 41 people (resubstitution) are listed separately.
-  The per-person baseline (``baseline.py``) is measured by feeding each held-out person's six
-  front and 3/4 photos (three neutral, three smiling) to a baseline, then reading each photo
-  relative to it.
+* Smile on video (``face_eval_video.py``): labelled clips made from each held-out person's
+  photos (``face_clips.py``), per-frame decision with and without the person's own neutral
+  (``baseline.py``), same 5-fold split.
 * Speed on 640×480 frames (made from the CC0 selfies, moving): detection, Face Mesh, whole
   per-frame analysis in tracking mode; LiteRT running the same .tflite (from .venv-parity) for
   comparison. The CPU is shared, so medians and 10th percentiles are both reported.
@@ -46,16 +46,16 @@ from moodrig.core.face.analyzer import (
     FaceResult,
     resolve_view,
 )
-from moodrig.core.face.baseline import BaselineConfig, PersonBaseline
 from moodrig.core.face.cascade import detect_faces
 from moodrig.core.face.detector import Detection, to_tensor
 from moodrig.core.face.expressions import analyse_landmarks
 from moodrig.core.face.io import read_image
 from moodrig.core.face.models import MESH
 from moodrig.core.face.roi import crop, roi_from_box, roi_from_landmarks
-from moodrig.core.face.smile import appearance_features, smile_value
+from moodrig.core.face.smile import appearance_features
 from moodrig.core.face.smoothing import OneEuro, OneEuroConfig
 from moodrig.core.fileio import atomic_write_text
+from moodrig.weights_tools import face_eval_video
 from moodrig.weights_tools.face_calibrate import (
     ImageLoader,
     Observed,
@@ -150,13 +150,12 @@ def dlib_eval(data: Path, analyzer: FaceAnalyzer) -> dict[str, float]:
 
 
 def cross_validate(samples: list[Sample], obs: Observed, config: AnalyzerConfig, load_image: ImageLoader) -> dict[str, NDArray[np.float64]]:
-    """Held-out smile values (combined, geometric alone, appearance alone, relative to the
-    person's baseline) and yaw of every photo, the calibration refitted without its fold."""
+    """Held-out smile values (combined, geometric alone, appearance alone) and yaw of every
+    photo, the calibration refitted without its fold."""
     folds = person_folds([s.face_id for s in samples], FOLDS)
-    out = {k: np.full(len(samples), np.nan) for k in ("smile", "smile_geo", "z_app", "smile_baseline", "yaw")}
+    out = {k: np.full(len(samples), np.nan) for k in ("smile", "smile_geo", "z_app", "yaw")}
     for k in range(FOLDS):
         cal = fit(samples, obs, folds != k, load_image)
-        people: dict[str, list[tuple[int, float, NDArray[np.float64]]]] = defaultdict(list)
         for i in np.flatnonzero(folds == k):
             if not obs.found[i]:
                 continue
@@ -166,14 +165,6 @@ def cross_validate(samples: list[Sample], obs: Observed, config: AnalyzerConfig,
             out["z_app"][i] = fe.smile.z_app if fe.smile.z_app is not None else np.nan
             head, _ = resolve_view(fe.head, float(obs.scores[i]), functools.partial(np.asarray, obs.lbp[i]), cal, config)
             out["yaw"][i] = head.yaw
-            if not samples[i].view.endswith("profile"):
-                people[samples[i].face_id].append((int(i), fe.smile.z, fe.measures))
-        for frames in people.values():
-            base = PersonBaseline(cal, BaselineConfig(prior_frames=0.0))
-            for _, z, m in frames:
-                base.update(m, z)
-            for i, z, _ in frames:
-                out["smile_baseline"][i] = smile_value(z - base.smile_shift(), cal.smile_anchor)
     return out
 
 
@@ -328,7 +319,8 @@ def _fps(t: tuple[float, float, float]) -> str:
     return f"{1 / t[0]:.0f} | {1 / t[1]:.0f} | {1 / t[2]:.0f}"
 
 
-def report(data: Path, speed_n: int, threads: int, cache: Path | None = None) -> str:
+def report(data: Path, speed_n: int, threads: int, cache: Path | None = None,
+           video_people: int | None = None) -> str:
     torch.set_num_threads(threads)
     t0 = time.time()
     samples = read_labels(data)
@@ -348,7 +340,6 @@ def report(data: Path, speed_n: int, threads: int, cache: Path | None = None) ->
     sm = smile_table(samples, cv["smile"])
     geo_sm = smile_table(samples, cv["smile_geo"])
     app_sm = smile_table(samples, cv["z_app"], thr=0.0)
-    base_sm = smile_table(samples, cv["smile_baseline"])
     yw = yaw_table(samples, cv["yaw"])
     shipped = calib.cached()
     res_smile = np.array([analyse_landmarks(obs.landmarks[i], shipped, photo(i)).expression[1] if obs.found[i] else np.nan for i in range(len(samples))])
@@ -356,6 +347,8 @@ def report(data: Path, speed_n: int, threads: int, cache: Path | None = None) ->
     views = views_eval(data, samples)
     by_yaw = dlib_by_yaw(data, an)
     abl = resize_pair_ablation(samples, obs, an.config, photo)
+    video = None if video_people == 0 else face_eval_video.evaluate(
+        data, samples, obs, photo, people_per_fold=video_people)
     sp = speed(data, speed_n, threads)
     sp2 = speed(data, speed_n, 2) if threads == 1 else None
     load = os.getloadavg()
@@ -413,18 +406,17 @@ def report(data: Path, speed_n: int, threads: int, cache: Path | None = None) ->
         "",
         "## Smiling vs neutral (smile > 0.5), 5-fold cross-validation by person",
         "",
-        "| views | photos | accuracy (shipped estimate: geometry + mouth LBP) | paired (smiling photo scores higher than the same person's neutral) | geometric score alone | mouth-LBP score alone (paper features) | relative to the person's baseline | shipped calibration, resubstitution |",
-        "|---|---|---|---|---|---|---|---|",
+        "| views | photos | accuracy (shipped estimate: geometry + mouth LBP) | paired (smiling photo scores higher than the same person's neutral) | geometric score alone | mouth-LBP score alone (paper features) | shipped calibration, resubstitution |",
+        "|---|---|---|---|---|---|---|",
     ]
     for g in ("front", "3/4", "profile"):
-        base = "n/a" if g == "profile" else f"{base_sm[g]['accuracy']:.1%}"
-        L.append(f"| {g} | {sm[g]['n']} | {sm[g]['accuracy']:.1%} | {sm[g]['paired']:.1%} ({sm[g]['pairs']:.0f} pairs) | {geo_sm[g]['accuracy']:.1%} | {app_sm[g]['accuracy']:.1%} | {base} | {sm_res[g]['accuracy']:.1%} |")
+        L.append(f"| {g} | {sm[g]['n']} | {sm[g]['accuracy']:.1%} | {sm[g]['paired']:.1%} ({sm[g]['pairs']:.0f} pairs) | {geo_sm[g]['accuracy']:.1%} | {app_sm[g]['accuracy']:.1%} | {sm_res[g]['accuracy']:.1%} |")
     L += [
         "",
         "Single photo: the smile value of one photo against the fixed threshold 0.5, the calibration fitted",
-        "without that person. Baseline: each held-out person's six front and 3/4 photos (three neutral, three",
-        "smiling) fed to `PersonBaseline` (`prior_frames=0`), then each photo read relative to it, as a",
-        "clip of that person would be with `AnalyzerConfig(person_baseline=BaselineConfig())`.",
+        "without that person. Paired: the smiling photo's value above the same person's neutral photo's",
+        "(same view; a tie, both clipped to 0 or 1, counts as a miss). The person's own neutral is measured",
+        "on video, below.",
         "Profiles are outside Face Mesh's range (its landmarks there are not valid); they are listed for completeness.",
         "This table and the yaw table read every photo whatever Face Mesh's presence, as the",
         "calibration does (the product refuses low-presence profiles: see the acceptance table).",
@@ -439,6 +431,7 @@ def report(data: Path, speed_n: int, threads: int, cache: Path | None = None) ->
         "|---|---|---|",
         *ablation_rows(app_sm, sm, yw, abl),
         "",
+        *(face_eval_video.report_lines(video) if video is not None else []),
         "## Head yaw per view, 5-fold cross-validation by person",
         "",
         "| view | nominal | photos | mean estimate | SD | sign correct | bin (0/±45/±90) correct |",
@@ -486,8 +479,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--speed-frames", type=int, default=150)
     ap.add_argument("--threads", type=int, default=1, help="torch threads for the accuracy part and the first speed table")
     ap.add_argument("--cache", type=Path, default=None, help="reuse/save the per-photo London pipeline outputs here")
+    ap.add_argument("--video-people", type=int, default=None,
+                    help="smile-on-video clips per fold (default: every person; 0 skips the video part)")
     args = ap.parse_args(argv)
-    text = report(args.data, args.speed_frames, args.threads, args.cache)
+    text = report(args.data, args.speed_frames, args.threads, args.cache, args.video_people)
     atomic_write_text(args.out, text)
     print(text)
     return 0

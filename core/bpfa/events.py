@@ -7,7 +7,7 @@ Derived signals per frame (all from ``ExpressionTrack``):
 * look_left: head yaw > +threshold (a positive yaw turns the face to the subject's left);
   look_right: yaw < −threshold.
 
-Each state is a Schmitt trigger (on above ``on``, off below ``off``; frames without a face
+Each state is a Schmitt trigger (``core/hysteresis.py``; on above ``on``, off below ``off``; frames without a face
 keep the previous state), then off-gaps shorter than ``min_off_s`` are bridged and on-runs
 shorter than ``min_on_s`` removed. Events: ``<state>_on``/``<state>_off`` (``turn_left``,
 ``turn_right``, ``turn_off`` for the head), ``blink`` for a short closure, and ``neutral``
@@ -17,14 +17,14 @@ when the last active state ends. Timestamps are the frame where the change happe
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ..expression import INDEX
+from ..hysteresis import debounce, schmitt
+from ..hysteresis import runs as _runs
 from ..track import ExpressionTrack
 from .model import EXPRESSION_STATES, Event
 
@@ -66,45 +66,6 @@ class EventConfig:
     min_off_s: float = 0.2
     expiry_s: float = 0.5
     sender: str = "face"
-
-
-def schmitt(signal: NDArray[np.floating[Any]], on: float, off: float, valid: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
-    """Hysteresis: True from a frame ≥ ``on`` until a frame ≤ ``off``; invalid frames hold."""
-    if not off < on:
-        raise ValueError(f"hysteresis needs off < on, got off={off}, on={on}")
-    x = np.asarray(signal, dtype=np.float64)
-    label = np.full(x.shape, -1, dtype=np.int8)
-    label[x >= on] = 1
-    label[x <= off] = 0
-    if valid is not None:
-        label[~np.asarray(valid, dtype=bool)] = -1
-    idx = np.where(label >= 0, np.arange(len(x)), -1)
-    np.maximum.accumulate(idx, out=idx)
-    out = np.zeros(len(x), dtype=bool)
-    known = idx >= 0
-    out[known] = label[idx[known]] == 1
-    return out
-
-
-def _runs(state: NDArray[np.bool_]) -> list[tuple[int, int]]:
-    """[start, end) of every True run."""
-    d = np.diff(np.concatenate(([0], state.astype(np.int8), [0])))
-    starts = np.flatnonzero(d == 1)
-    ends = np.flatnonzero(d == -1)
-    return list(zip(starts.tolist(), ends.tolist(), strict=True))
-
-
-def debounce(state: NDArray[np.bool_], min_on: int, min_off: int) -> NDArray[np.bool_]:
-    """Bridge interior off-gaps shorter than ``min_off`` frames, then drop on-runs shorter than ``min_on``."""
-    s = state.copy()
-    runs = _runs(s)
-    for (_, e0), (s1, _) in itertools.pairwise(runs):
-        if s1 - e0 < min_off:
-            s[e0:s1] = True
-    for a, b in _runs(s):
-        if b - a < min_on:
-            s[a:b] = False
-    return s
 
 
 def _frames(seconds: float, fps: float) -> int:

@@ -4,7 +4,9 @@ Public API (what the Blender integration calls)::
 
     analyze_image(path_or_array) -> FaceResult     # raises InputError if no face
     analyze_video(path, *, fill="hold"|"interpolate", max_frames=None, progress=None,
-                  on_read=None) -> ExpressionTrack
+                  on_read=None, config=VideoConfig(person_baseline=BaselineConfig())
+                  ) -> ExpressionTrack
+    smile_states(track) -> (N,) bool              # the stable per-frame smile decision
     read_image(path) -> HWC uint8 RGB              # size limits, clear InputError
     draw_overlay(image, result) -> HWC uint8 RGB
 
@@ -24,22 +26,27 @@ from numpy.typing import NDArray
 
 from ..errors import InputError
 from .analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult
+from .baseline import BaselineConfig
+from .decision import SmileDecisionConfig, smile_states
 from .io import ReadLimits, ReadStats, as_rgb8, read_image
-from .models import torch_threads
+from .netspec import engine_threads
 from .overlay import draw_overlay
 from .video import VideoConfig, analyze_video
 
 __all__ = [
     "AnalyzerConfig",
+    "BaselineConfig",
     "FaceAnalyzer",
     "FaceResult",
     "ReadLimits",
     "ReadStats",
+    "SmileDecisionConfig",
     "VideoConfig",
     "analyze_image",
     "analyze_video",
     "draw_overlay",
     "read_image",
+    "smile_states",
 ]
 
 
@@ -61,7 +68,7 @@ def analyze_image(
         image = as_rgb8(path_or_array)
         source = None
     cfg = config or AnalyzerConfig()
-    with torch_threads(cfg.threads):
+    with engine_threads(cfg.engine, cfg.threads):
         result = _analyzer(cfg).analyze(image)
     if result is None:
         raise InputError(source, "no face found in the image")

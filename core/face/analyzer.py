@@ -11,10 +11,9 @@ tracking ROI), which centres and levels the face. Video: the previous frame's la
 the first proposal for the next frame, so the detector runs only when tracking is lost, as
 MediaPipe's Face Mesh graph does; a frame with no accepted region has no face (its track row
 is invalid and the caller fills it). The smile score reads the image as well as the landmarks
-(mouth-region appearance, ``smile.py``). With ``AnalyzerConfig.person_baseline`` set,
-:meth:`FaceAnalyzer.track` makes the parameters relative to the tracked person's own neutral,
-learnt over the clip
-(``baseline.py``); photos (:meth:`FaceAnalyzer.analyze`) always use the population neutral.
+(mouth-region appearance, ``smile.py``). Values are read against the population's neutral; a
+video can be read against the person's own (``baseline.py``, applied by ``video.py`` from each
+result's ``raw`` measures and scores).
 """
 
 from __future__ import annotations
@@ -30,13 +29,12 @@ from numpy.typing import NDArray
 from ..cpu import free_cores
 from ..expression import HeadPose
 from . import calibration as calib
-from .baseline import BaselineConfig, PersonBaseline
 from .cascade import CascadeConfig, detect_faces
 from .detector import Detection, DetectorConfig, FaceDetector
-from .expressions import analyse_landmarks
+from .expressions import FaceExpression, analyse_landmarks
 from .lbp import LbpConfig, features
 from .mesh import FaceMesh, MeshResult
-from .models import DETECTOR, resolve_device
+from .netspec import DETECTOR, Engine
 from .roi import Roi, crop, roi_from_box, roi_from_landmarks, rotation_from
 
 VIEW_LBP = LbpConfig(size=96, grid=6)
@@ -81,9 +79,9 @@ class AnalyzerConfig:
     device: str = "cpu"
     """Where the networks run: "cpu", "cuda", "mps" or "auto" (CUDA, then MPS, then CPU;
     the same setting as the rest of the bake, ``amee.infer.pick_device``)."""
-    person_baseline: BaselineConfig | None = None
-    """Video (``track``): learn the person's own neutral over the clip and make the parameters
-    relative to it (``baseline.py``). None (default): the population neutral, as for photos."""
+    engine: Engine = "torch"
+    """What runs the networks: "torch" (fastest per frame, any ``device``) or "numpy" (the CPU,
+    no torch import: a one-off photo starts in a fraction of the time; ``numpy_net.py``)."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +104,9 @@ class FaceResult:
     """Crop the landmarks were read from (also the next frame's tracking crop seed)."""
     detected_by: str
     """Which proposal Face Mesh accepted: "blazeface", "cascade", "wide" or "tracking"."""
+    raw: FaceExpression | None = None
+    """The raw measures and smile scores the values came from (a video's person baseline
+    reads them again against the person's own neutral)."""
 
 
 def nearest_view(yaw: float) -> str:
@@ -142,18 +143,22 @@ def resolve_view(
 
 
 class FaceAnalyzer:
-    """Stateless per call except for the loaded networks and, with ``person_baseline``, the
-    tracked person's running neutral (one clip per analyser, or :meth:`reset_baseline`); one
-    per thread."""
+    """Stateless per call except for the loaded networks (and the count of frames without a
+    face, for the wide search); one per thread."""
 
     def __init__(self, config: AnalyzerConfig = AnalyzerConfig(), calibration: calib.Calibration | None = None) -> None:
         self.config = config
-        self.device = resolve_device(config.device)
+        if config.engine == "numpy":  # the CPU, without importing torch
+            self.device: object = "cpu"
+        else:
+            from .models import resolve_device
+
+            self.device = resolve_device(config.device)
         self.detector = FaceDetector(config.detector, jit=config.jit, device=self.device,
-                                     threads=config.threads)
-        self.mesh = FaceMesh(jit=config.jit, device=self.device, threads=config.threads)
+                                     threads=config.threads, engine=config.engine)
+        self.mesh = FaceMesh(jit=config.jit, device=self.device, threads=config.threads,
+                             engine=config.engine)
         self._cal = calibration
-        self._baseline: PersonBaseline | None = None
         self._lost = 0  # video frames since a face was last accepted
         self.last_stream_pipelined: bool | None = None
         """Whether the last :meth:`track_stream` described frames on a second thread."""
@@ -163,18 +168,6 @@ class FaceAnalyzer:
         if self._cal is None:
             self._cal = calib.cached()
         return self._cal
-
-    @property
-    def baseline(self) -> PersonBaseline | None:
-        """The running per-person neutral ``track`` uses (None unless configured)."""
-        if self._baseline is None and self.config.person_baseline is not None:
-            self._baseline = PersonBaseline(self.calibration, self.config.person_baseline)
-        return self._baseline
-
-    def reset_baseline(self) -> None:
-        """Start a new person's neutral (next clip)."""
-        if self._baseline is not None:
-            self._baseline.reset()
 
     # -------------------------------------------------------------- landmarks
     def blazeface_rois(self, image: NDArray[np.uint8]) -> list[Roi]:
@@ -261,14 +254,14 @@ class FaceAnalyzer:
         """LBP block histograms of the square landmark-box crop (the view classifier's input)."""
         return face_lbp(image, landmarks)
 
-    def describe(self, image: NDArray[np.uint8], mesh: MeshResult, how: str, baseline: PersonBaseline | None = None) -> FaceResult:
-        fe = analyse_landmarks(mesh.landmarks, self.calibration, image, baseline)
+    def describe(self, image: NDArray[np.uint8], mesh: MeshResult, how: str) -> FaceResult:
+        fe = analyse_landmarks(mesh.landmarks, self.calibration, image)
         head, view = resolve_view(fe.head, mesh.score, lambda: self.view_features(image, mesh.landmarks), self.calibration, self.config)
         xy = mesh.landmarks[:, :2]
         box = (float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max()))
         return FaceResult(
             landmarks=mesh.landmarks, box=box, score=mesh.score, expression=fe.expression, head=head,
-            view=view, roi=mesh.roi, detected_by=how,
+            view=view, roi=mesh.roi, detected_by=how, raw=fe,
         )
 
     def analyze(self, image: NDArray[np.uint8]) -> FaceResult | None:
@@ -312,7 +305,6 @@ class FaceAnalyzer:
 
     def _pipelined(self, frames: Iterable[NDArray[np.uint8]]) -> Iterator[FaceResult | None]:
         pending: deque[Future[FaceResult | None]] = deque()
-        baseline = self.baseline
         ring: list[NDArray[np.uint8]] = []
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="moodrig-face") as pool:
             prev: MeshResult | None = None
@@ -329,7 +321,7 @@ class FaceAnalyzer:
                     if buf.shape != frame.shape:
                         buf = ring[i % 3] = np.empty_like(frame)
                     np.copyto(buf, frame)
-                    pending.append(pool.submit(self.describe, buf, found[0], found[1], baseline))
+                    pending.append(pool.submit(self.describe, buf, found[0], found[1]))
                 while len(pending) > 1 or (pending and pending[0].done()):
                     yield pending.popleft().result()
             while pending:
@@ -338,7 +330,7 @@ class FaceAnalyzer:
     def track(self, image: NDArray[np.uint8], previous: FaceResult | None) -> FaceResult | None:
         """Video step: follow ``previous`` (one Face Mesh call), re-detect when lost."""
         found = self.track_landmarks(image, previous)
-        return None if found is None else self.describe(image, *found, baseline=self.baseline)
+        return None if found is None else self.describe(image, *found)
 
     def track_landmarks(
         self, image: NDArray[np.uint8], previous: FaceResult | MeshResult | None

@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from ..manifest import load_weights_numpy
 from ..paths import weights_dir
-from ..weights import load_weights
 from .smile import LinearScore
 
 MODEL = "moodrig_face_calibration"
@@ -80,8 +80,8 @@ def manifest_path(folder: Path | None = None) -> Path:
 
 
 def load(folder: Path | None = None) -> Calibration:
-    tensors, _ = load_weights(manifest_path(folder), model=MODEL, model_version=VERSION)
-    t = {k: v.double().numpy() for k, v in tensors.items()}
+    tensors, _ = load_weights_numpy(manifest_path(folder), model=MODEL, model_version=VERSION)
+    t = {k: np.asarray(v, dtype=np.float64) for k, v in tensors.items()}
 
     def lin(name: str) -> LinearScore:
         return LinearScore(t[f"{name}_mu"], t[f"{name}_sd"], t[f"{name}_w"], float(t[f"{name}_b"][0]))

@@ -10,14 +10,17 @@ Keypoints: 0 right eye, 1 left eye (the subject's), 2 nose tip, 3 mouth, 4 right
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
-import torch
 from numpy.typing import NDArray
 
-from .models import DETECTOR, cached_inference, cached_net, torch_threads
-from .tflite_net import TfliteNet
+from .netspec import DETECTOR, Engine
+from .numpy_net import cached_numpy_net
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ def letterbox(image: NDArray[np.uint8], size: int) -> tuple[NDArray[np.uint8], f
 def to_tensor(img: NDArray[np.uint8], lo: float, hi: float) -> torch.Tensor:
     """HWC uint8 RGB → (1, 3, H, W) float32 in [lo, hi], stored channels-last (the HWC bytes
     already are; the traced networks run fastest on it)."""
+    import torch
+
     t = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1).unsqueeze(0).float()
     return (t * ((hi - lo) / 255.0) + lo).contiguous(memory_format=torch.channels_last)
 
@@ -80,7 +85,7 @@ class InputBuffer:
     tensor in [lo, hi], with :func:`to_tensor`'s arithmetic (same values) but no allocation per
     call. The returned tensor is overwritten by the next call."""
 
-    def __init__(self, size: int, value_range: tuple[float, float], device: torch.device) -> None:
+    def __init__(self, size: int, value_range: tuple[float, float], device: torch.device | None) -> None:
         self.size = size
         self.scale = np.float32((value_range[1] - value_range[0]) / 255.0)
         self.offset = np.float32(value_range[0])
@@ -88,6 +93,14 @@ class InputBuffer:
         self._buf = np.empty((0, size, size, 3), dtype=np.float32)
 
     def __call__(self, images: list[NDArray[np.uint8]]) -> torch.Tensor:
+        import torch
+
+        t = torch.from_numpy(self.array(images)).permute(0, 3, 1, 2)
+        return t if self.device is None or self.device.type == "cpu" else t.to(self.device)
+
+    def array(self, images: list[NDArray[np.uint8]]) -> NDArray[np.float32]:
+        """The same values as an (N, H, W, 3) array (the numpy engine's input; overwritten by
+        the next call)."""
         n = len(images)
         if self._buf.shape[0] < n:
             self._buf = np.empty((n, self.size, self.size, 3), dtype=np.float32)
@@ -96,8 +109,7 @@ class InputBuffer:
             np.multiply(img, self.scale, out=buf[i])
         if self.offset != 0:
             np.add(buf, self.offset, out=buf)
-        t = torch.from_numpy(buf).permute(0, 3, 1, 2)
-        return t if self.device.type == "cpu" else t.to(self.device)
+        return buf
 
 
 def decode(regressors: NDArray[np.float32], logits: NDArray[np.float32], min_score: float) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
@@ -151,18 +163,32 @@ class FaceDetector:
     ``threads`` torch threads (None: the caller's setting)."""
 
     def __init__(self, config: DetectorConfig = DetectorConfig(), *, jit: bool = True,
-                 device: torch.device | str = "cpu", threads: int | None = 1) -> None:
+                 device: torch.device | str = "cpu", threads: int | None = 1,
+                 engine: Engine = "torch") -> None:
         self.config = config
         self.threads = threads
-        self.device = torch.device(device)
-        ref = not jit and self.device.type == "cpu"
-        self.net: torch.nn.Module = (
-            cached_net(DETECTOR) if ref else cached_inference(DETECTOR, str(self.device))
-        )
+        self.engine = engine
+        self.net: Any
+        if engine == "numpy":  # the CPU, no torch
+            self.device = None
+            self.net = cached_numpy_net(DETECTOR)
+        else:
+            import torch
+
+            from .models import cached_inference, cached_net
+
+            self.device = torch.device(device)
+            ref = not jit and self.device.type == "cpu"
+            self.net = cached_net(DETECTOR) if ref else cached_inference(DETECTOR, str(self.device))
         self._input = InputBuffer(DETECTOR.input_size, DETECTOR.input_range, self.device)
 
     def raw_batch(self, x: torch.Tensor) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Network outputs for (N,3,128,128) in [-1,1]: regressors (N,896,16), logits (N,896)."""
+        import torch
+
+        from .models import torch_threads
+        from .tflite_net import TfliteNet
+
         with torch_threads(self.threads), torch.inference_mode():
             if x.shape[0] > 1 and isinstance(self.net, TfliteNet):  # the reference runs batch 1
                 parts = [self.net(x[i : i + 1]) for i in range(x.shape[0])]
@@ -186,7 +212,11 @@ class FaceDetector:
         if not images:
             return []
         boxes = [letterbox(img, DETECTOR.input_size) for img in images]
-        reg, logits = self.raw_batch(self._input([b[0] for b in boxes]))
+        if self.engine == "numpy":
+            reg, cls = self.net(self._input.array([b[0] for b in boxes]))
+            logits = cls[..., 0]
+        else:
+            reg, logits = self.raw_batch(self._input([b[0] for b in boxes]))
         return [self._decode(reg[i], logits[i], *boxes[i][1:]) for i in range(len(images))]
 
     def _decode(

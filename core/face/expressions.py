@@ -2,14 +2,16 @@
 
 Definitions (q = frontalised landmarks, unit = outer-eye distance, see ``measures.py``;
 n = the neutral value of the same measure: the calibrated population mean, or the person's
-own neutral when a :class:`~moodrig.core.face.baseline.PersonBaseline` is given;
+own neutral learnt from a video (``baseline.py``);
 ramp(v) = clip(v, 0, 1)):
 
 * jaw_open    = ramp((lip_gap − n) / (0.40 − n))           inner-lip gap; 0.40 ≈ fully open
-* smile       = smile_value(z − shift): z is the calibrated linear smile score (``smile.py``:
-                geometric mouth/cheek measures + mouth-region LBP appearance; > 0 ⇔ smiling),
-                shift the person's baseline offset (0 without one); the population's neutral
-                mean score → 0, z = 0 → 0.5, the smiling mean → 1, linear in between, clipped
+* smile       = smile_value(z − shift, anchor): z is the calibrated linear smile score
+                (``smile.py``: geometric mouth/cheek measures + mouth-region LBP appearance;
+                > 0 ⇔ smiling); without a baseline shift = 0 and the anchors are the
+                population's: its neutral mean score → 0, z = 0 → 0.5, the smiling mean → 1,
+                linear in between, clipped; a learnt baseline moves 0 to the person's own
+                neutral and 0.5 closer to it (``baseline.py``)
 * frown       = ramp((n − corner_lift) / 0.06) · (1 − smile)   mouth corners pulled down
 * brow_raise  = ramp((brow_height − n) / 0.15)                  brows up from the eyes
 * brow_furrow = ramp(0.6 · (n − brow_gap) / 0.05 + 0.4 · (n − brow_height) / 0.06)
@@ -24,7 +26,7 @@ The full-scale constants (0.40, 0.06, 0.15, 0.05, 0.15) are anatomical spans in 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,9 +36,6 @@ from .calibration import Calibration
 from .geometry import frontalise, head_pose
 from .measures import measures
 from .smile import appearance_features, geometry_features, smile_value
-
-if TYPE_CHECKING:
-    from .baseline import PersonBaseline
 
 LIP_GAP, WIDTH, LIFT, BROW_H, BROW_GAP, EYE_R, EYE_L = range(7)
 
@@ -79,8 +78,6 @@ class FaceExpression:
     """Raw measures (``measures.MEASURE_NAMES``)."""
     smile: SmileScore
     """Raw smile scores (before any personal baseline)."""
-    smile_shift: float
-    """Personal baseline offset subtracted from ``smile.z`` (0 without a baseline)."""
 
 
 def expression_vector(m: NDArray[np.float64], smile: float, n: NDArray[np.float64]) -> NDArray[np.float32]:
@@ -101,20 +98,14 @@ def analyse_landmarks(
     landmarks: NDArray[np.floating[Any]],
     cal: Calibration,
     image: NDArray[np.uint8] | None = None,
-    baseline: PersonBaseline | None = None,
 ) -> FaceExpression:
-    """Expression and head angles of one face. ``image``: the picture the landmarks are in
-    (enables the appearance half of the smile score). ``baseline``: a person's running neutral
-    (video); it is updated with this face, then its neutral replaces the population's."""
+    """Expression and head angles of one face against the population's neutral. ``image``: the
+    picture the landmarks are in (enables the appearance half of the smile score)."""
     pose, rot = head_pose(landmarks, cal.canonical)
     q = frontalise(landmarks, rot)
     m = measures(q)
     s = smile_score(landmarks, q, cal, image)
     anchor = cal.smile_anchor if s.z_app is not None else cal.smile_anchor_geo
-    n, shift = cal.neutral, 0.0
-    if baseline is not None:
-        baseline.update(m, s.z)
-        n, shift = baseline.neutral(), baseline.smile_shift()
-    e = expression_vector(m, smile_value(s.z - shift, anchor), n)
+    e = expression_vector(m, smile_value(s.z, anchor), cal.neutral)
     head = HeadPose(yaw=pose.yaw * cal.yaw_gain, pitch=pose.pitch, roll=pose.roll)
-    return FaceExpression(expression=e, head=head, measures=m, smile=s, smile_shift=shift)
+    return FaceExpression(expression=e, head=head, measures=m, smile=s)

@@ -10,14 +10,18 @@ same factor. Topology: MediaPipe's canonical face mesh (e.g. 33/263 outer eye co
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from numpy.typing import NDArray
 
 from .detector import InputBuffer
-from .models import MESH, cached_inference, cached_net, torch_threads
+from .netspec import MESH, Engine
+from .numpy_net import cached_numpy_net
 from .roi import Roi, crop, invert_affine
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(frozen=True)
@@ -37,17 +41,29 @@ class FaceMesh:
     ``threads`` torch threads (None: the caller's setting)."""
 
     def __init__(self, *, jit: bool = True, device: torch.device | str = "cpu",
-                 threads: int | None = 1) -> None:
-        self.device = torch.device(device)
+                 threads: int | None = 1, engine: Engine = "torch") -> None:
         self.threads = threads
-        ref = not jit and self.device.type == "cpu"
-        self.net: torch.nn.Module = (
-            cached_net(MESH) if ref else cached_inference(MESH, str(self.device))
-        )
+        self.engine = engine
+        self.net: Any
+        if engine == "numpy":  # the CPU, no torch
+            self.device = None
+            self.net = cached_numpy_net(MESH)
+        else:
+            import torch
+
+            from .models import cached_inference, cached_net
+
+            self.device = torch.device(device)
+            ref = not jit and self.device.type == "cpu"
+            self.net = cached_net(MESH) if ref else cached_inference(MESH, str(self.device))
         self._input = InputBuffer(MESH.input_size, MESH.input_range, self.device)
 
     def raw(self, x: torch.Tensor) -> tuple[NDArray[np.float32], float]:
         """(N,3,192,192) in [0,1] → landmarks (N, 468, 3) in crop px, logits of the first."""
+        import torch
+
+        from .models import torch_threads
+
         with torch_threads(self.threads), torch.inference_mode():
             lm, logit = self.net(x)
         return lm.reshape(lm.shape[0], 468, 3).cpu().numpy(), float(logit.reshape(-1)[0])
@@ -55,7 +71,11 @@ class FaceMesh:
     def run(self, image: NDArray[np.uint8], roi: Roi) -> MeshResult:
         size = MESH.input_size
         patch, m = crop(image, roi, size)
-        lm, logit = self.raw(self._input([patch]))
+        if self.engine == "numpy":
+            out_lm, out_logit = self.net(self._input.array([patch]))
+            lm, logit = out_lm.reshape(-1, 468, 3), float(out_logit.reshape(-1)[0])
+        else:
+            lm, logit = self.raw(self._input([patch]))
         pts = lm[0].astype(np.float64)
         inv = invert_affine(m)
         xy = pts[:, :2] @ inv[:, :2].T + inv[:, 2]

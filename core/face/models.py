@@ -13,52 +13,20 @@ import contextlib
 import functools
 import warnings
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from ..paths import weights_dir
 from ..weights import check_architecture, load_weights
 from .fastnet import FastNet
+from .netspec import DETECTOR, MESH, ModelSpec, manifest_path
 from .tflite_net import TfliteNet, build, check_activations
 
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """One converted network."""
-
-    name: str
-    """File stem under ``weights/face/``."""
-    model: str
-    """Model name recorded in (and checked against) the manifest."""
-    version: int
-    """Manifest model version this code expects."""
-    wheel_member: str
-    """Path of the ``.tflite`` inside the mediapipe wheel."""
-    input_size: int
-    """Square input side in pixels."""
-    input_range: tuple[float, float]
-    """Value range the network expects for RGB input (MediaPipe's graph settings)."""
-
-
-DETECTOR = ModelSpec(
-    name="face_detector",
-    model="mediapipe_face_detection_short_range",
-    version=1,
-    wheel_member="mediapipe/modules/face_detection/face_detection_short_range.tflite",
-    input_size=128,
-    input_range=(-1.0, 1.0),
-)
-MESH = ModelSpec(
-    name="face_mesh",
-    model="mediapipe_face_landmark",
-    version=1,
-    wheel_member="mediapipe/modules/face_landmark/face_landmark.tflite",
-    input_size=192,
-    input_range=(0.0, 1.0),
-)
+__all__ = [
+    "DETECTOR", "MESH", "ModelSpec", "cached_inference", "cached_net", "check_parts", "inference_net",
+    "load_net", "load_parts", "manifest_path", "resolve_device", "torch_threads",
+]
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -68,10 +36,6 @@ def resolve_device(device: str | torch.device) -> torch.device:
     from ..editing.device import pick_device
 
     return pick_device(device)
-
-
-def manifest_path(spec: ModelSpec, folder: Path | None = None) -> Path:
-    return (folder or weights_dir() / "face") / f"{spec.name}.manifest.json"
 
 
 def check_parts(spec: ModelSpec, manifest: Path, tensors: Mapping[str, torch.Tensor],

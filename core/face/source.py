@@ -20,10 +20,9 @@ import numpy as np
 from ..detail import N_DETAIL
 from ..track import ExpressionTrack, hold_track, resample_track
 from ..transfer.geometry import detail_from_asymmetry, face_asymmetry
-from .analyzer import AnalyzerConfig
 from .baseline import BaselineConfig
-from .smoothing import OneEuro, fill_missing
-from .video import FrameRecord, VideoConfig, analyze_video
+from .smoothing import fill_missing
+from .video import FrameRecord, VideoConfig, analyze_video, smooth
 
 
 def track_from_source(
@@ -40,8 +39,7 @@ def track_from_source(
     learnt from the frames seen so far (docs/face.md). ``progress(fraction)`` follows the
     frames read, when their count is known. Frames without a face hold the last face's values.
     """
-    config = VideoConfig(analyzer=AnalyzerConfig(
-        person_baseline=BaselineConfig() if person_baseline else None))
+    config = VideoConfig(person_baseline=BaselineConfig() if person_baseline else None)
 
     def frames_done(done: int, total: int | None) -> None:
         if progress is not None and total:
@@ -72,16 +70,8 @@ def _analyze_detailed(path: Path, config: VideoConfig,
     n = len(track)
     table = np.frombuffer(rows, dtype=np.float64).reshape(-1, 3)[:n]
     ok = table[:, 0] > 0.5
-    raw = table[:, 1:].copy()
-    smooth = OneEuro(config.smooth_expression, track.fps) if config.smooth_expression else None
-    asym = np.zeros_like(raw)
-    for i in range(n):
-        if not ok[i]:
-            if smooth is not None:
-                smooth.reset()
-            continue
-        asym[i] = smooth(raw[i]) if smooth is not None else raw[i]
-    asym = fill_missing(asym, ok, "hold")
+    raw = np.where(ok[:, None], table[:, 1:], 0.0)
+    asym = fill_missing(smooth(raw, ok, config.smooth_expression, track.fps), ok, "hold")
     details = np.empty((n, N_DETAIL), dtype=np.float32)
     for i in range(n):
         details[i] = detail_from_asymmetry(track.expressions[i], asym[i])

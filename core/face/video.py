@@ -2,8 +2,11 @@
 
 Frames stream through one at a time (bounded memory: only per-frame numbers are kept).
 Face Mesh follows the face from frame to frame; the detector runs only on the first frame
-and whenever tracking is lost. Values are smoothed with a One Euro filter (reset after a
-gap); frames without a face are marked invalid and filled by the caller's policy.
+and whenever tracking is lost. Once the clip is read, the values can be read against the
+person's own neutral (``VideoConfig.person_baseline``, ``baseline.py``; shots split at cuts),
+then they are smoothed with a One Euro filter (reset after a gap); frames without a face are
+marked invalid and filled by the caller's policy. The stable smile decision of every frame:
+:func:`smile_states` (``decision.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -19,12 +23,22 @@ from ..errors import InputError
 from ..expression import N_EXPRESSION
 from ..track import ExpressionTrack
 from .analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult
+from .baseline import BaselineConfig, person_neutral
+from .calibration import Calibration
+from .decision import SmileDecisionConfig, smile_states
+from .expressions import expression_vector
 from .io import FrameSource, ReadLimits, ReadStats
-from .models import torch_threads
+from .measures import N_MEASURES
+from .netspec import engine_threads
 from .smoothing import FillPolicy, OneEuro, OneEuroConfig, fill_missing
 from .timing import NoFrame, Slot, on_grid
 
 Progress = Callable[[int, int | None], object]
+
+__all__ = [
+    "FrameRecord", "VideoConfig", "analyze_frames", "analyze_video", "frame_at", "smile_states",
+    "track_frames",
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,15 @@ class VideoConfig:
     """Frame rate given to image sequences and single images."""
     limits: ReadLimits = field(default_factory=ReadLimits)
     """Input size limits."""
+    decision: SmileDecisionConfig = field(default_factory=SmileDecisionConfig)
+    """The stable per-frame smile decision (:func:`smile_states`)."""
+    person_baseline: BaselineConfig | None = None
+    """Read the values against the person's own neutral, learnt from the clip's frames at rest
+    (``baseline.py``). None (default): the population's neutral, as for photos."""
+    cut_level: float = 4.0
+    """Least picture change (mean grey levels of 32 × 24 thumbnails) of a cut, which starts a
+    new shot where the person's neutral is learnt afresh (:func:`shots`); only used with
+    ``person_baseline``."""
 
 
 @dataclass(frozen=True)
@@ -68,56 +91,129 @@ class _TrackRows:
 
     A 30-minute video has 45,000 frames; lists of small per-frame arrays pinned heap pages
     between the frame buffers (glibc fragmentation: 1.6 GB peak), a few big arrays do not.
+    Kept unsmoothed (smoothing runs once the clip is read, after the person's neutral):
+    the 8 values and head angles, and with ``raw`` (for the person's neutral) the raw smile
+    score, raw measures and picture change.
     """
 
-    def __init__(self, capacity: int = 1024) -> None:
+    def __init__(self, capacity: int = 1024, *, raw: bool = False) -> None:
         self.n = 0
         self.expr = np.zeros((capacity, N_EXPRESSION))
         self.head = np.zeros((capacity, 3))
         self.valid = np.zeros(capacity, dtype=bool)
+        self.raw = raw
+        self.z = np.zeros(capacity if raw else 0)
+        self.measures = np.zeros((capacity if raw else 0, N_MEASURES))
+        self.change = np.zeros(capacity if raw else 0)
 
-    def append(self, expr: NDArray[np.float64] | None, head: NDArray[np.float64] | None) -> None:
-        """One frame; None for both = no face (the row stays zero, marked invalid)."""
+    def append(self, face: FaceResult | None, change: float) -> None:
+        """One frame; None = no face (the row stays zero, marked invalid)."""
         if self.n == len(self.valid):
-            grow = len(self.valid)
-            self.expr = np.concatenate([self.expr, np.zeros_like(self.expr[:grow])])
-            self.head = np.concatenate([self.head, np.zeros_like(self.head[:grow])])
-            self.valid = np.concatenate([self.valid, np.zeros_like(self.valid[:grow])])
-        if expr is not None and head is not None:
-            self.expr[self.n] = expr
-            self.head[self.n] = head
+            extra = ("z", "measures", "change") if self.raw else ()
+            for name in ("expr", "head", "valid", *extra):
+                arr = getattr(self, name)
+                setattr(self, name, np.concatenate([arr, np.zeros_like(arr)]))
+        if self.raw:
+            self.change[self.n] = change
+        if face is not None:
+            self.expr[self.n] = face.expression
+            self.head[self.n] = (face.head.yaw, face.head.pitch, face.head.roll)
             self.valid[self.n] = True
+            if self.raw and face.raw is not None:
+                self.z[self.n] = face.raw.smile.z
+                self.measures[self.n] = face.raw.measures
         self.n += 1
+
+
+class FrameChange:
+    """How much each picture differs from the one before: mean absolute difference of 32 × 24
+    gray thumbnails, in grey levels (0 for the first picture, a held slot and after a gap)."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+        self._thumb: NDArray[np.float32] | None = None
+
+    def see(self, frame: Slot) -> None:
+        if frame is NoFrame.GAP:
+            self._thumb, self.last = None, 0.0
+            return
+        if isinstance(frame, NoFrame):
+            self.last = 0.0
+            return
+        small = cv2.resize(frame, (32, 24), interpolation=cv2.INTER_AREA)
+        thumb = np.asarray(small, dtype=np.float32).reshape(24, 32, -1).mean(axis=2)
+        self.last = 0.0 if self._thumb is None else float(np.abs(thumb - self._thumb).mean())
+        self._thumb = thumb
+
+
+def shots(change: NDArray[np.float64], level: float, ratio: float = 3.0) -> NDArray[np.int64]:
+    """Shot number of every frame: a cut is a frame whose picture change exceeds ``level`` and
+    ``ratio`` times the change of both neighbours (one abrupt change; a dissolve, a fast head
+    turn or a camera move change several frames alike, a flash changes two in a row)."""
+    c = np.asarray(change, dtype=np.float64)
+    prev = np.concatenate(([0.0], c[:-1]))
+    nxt = np.concatenate((c[1:], [0.0]))
+    cut = (c > level) & (c > ratio * np.maximum(prev, nxt))
+    return np.cumsum(cut).astype(np.int64)
+
+
+def _watched(frames: Iterable[Slot], change: FrameChange | None) -> Iterator[Slot]:
+    for f in frames:
+        if change is not None:
+            change.see(f)
+        yield f
 
 
 def _run(
     frames: Iterable[Slot],
     an: FaceAnalyzer,
-    f_expr: OneEuro | None,
-    f_head: OneEuro | None,
     rows: _TrackRows,
+    change: FrameChange | None,
     max_frames: int | None,
     total: int | None,
     progress: Progress | None,
     on_frame: Callable[[FrameRecord], object] | None,
 ) -> None:
-    for rec in track_frames(iter(frames), an):
+    for rec in track_frames(_watched(frames, change), an):
         if on_frame is not None:
             on_frame(rec)
-        face = rec.face
-        if face is None:
-            rows.append(None, None)
-            for f in (f_expr, f_head):
-                if f is not None:
-                    f.reset()
-        else:
-            e = face.expression.astype(np.float64)
-            h = np.array([face.head.yaw, face.head.pitch, face.head.roll])
-            rows.append(f_expr(e) if f_expr else e, f_head(h) if f_head else h)
+        rows.append(rec.face, change.last if change is not None else 0.0)
         if progress is not None:
             progress(rec.index + 1, total)
         if max_frames is not None and rec.index + 1 >= max_frames:
             break
+
+
+def relative_expressions(rows: _TrackRows, cal: Calibration, config: BaselineConfig,
+                         cut_level: float) -> NDArray[np.float64]:
+    """The 8 values of every frame read against the person's own neutral (``baseline.py``),
+    learnt per shot."""
+    n = rows.n
+    shot = shots(rows.change[:n], cut_level)
+    pn = person_neutral(
+        rows.z[:n], rows.measures[:n], rows.head[:n, 0], rows.valid[:n], shot, cal, config
+    )
+    out = rows.expr[:n].copy()
+    smile = pn.smile(rows.z[:n])
+    for i in np.flatnonzero(rows.valid[:n]):
+        out[i] = expression_vector(rows.measures[i], float(smile[i]), pn.neutral[i])
+    return out
+
+
+def smooth(
+    values: NDArray[np.float64], valid: NDArray[np.bool_], config: OneEuroConfig | None, fps: float
+) -> NDArray[np.float64]:
+    """One Euro filter over the valid rows, restarted after every frame without a face."""
+    if config is None:
+        return values
+    f = OneEuro(config, fps)
+    out = values.copy()
+    for i in range(len(values)):
+        if valid[i]:
+            out[i] = f(values[i])
+        else:
+            f.reset()
+    return out
 
 
 def analyze_frames(
@@ -140,18 +236,22 @@ def analyze_frames(
         raise ValueError(f"max_frames must be at least 1, got {max_frames}")
     cfg = config or VideoConfig()
     an = analyzer or FaceAnalyzer(cfg.analyzer)
-    f_expr = OneEuro(cfg.smooth_expression, fps) if cfg.smooth_expression else None
-    f_head = OneEuro(cfg.smooth_head, fps) if cfg.smooth_head else None
-    rows = _TrackRows()
-    with torch_threads(an.config.threads):
-        _run(frames, an, f_expr, f_head, rows, max_frames, total, progress, on_frame)
+    rows = _TrackRows(raw=cfg.person_baseline is not None)
+    with engine_threads(an.config.engine, an.config.threads):
+        change = FrameChange() if cfg.person_baseline is not None else None
+        _run(frames, an, rows, change, max_frames, total, progress, on_frame)
     if rows.n == 0:
         raise InputError(source, "contains no frames")
     ok = rows.valid[: rows.n].copy()
     if not ok.any():
         raise InputError(source, f"no face found in any of its {rows.n} frame(s)")
-    e_arr = np.clip(fill_missing(rows.expr[: rows.n], ok, fill), 0.0, 1.0).astype(np.float32)
-    h_arr = fill_missing(rows.head[: rows.n], ok, fill).astype(np.float32)
+    expr = rows.expr[: rows.n]
+    if cfg.person_baseline is not None:
+        expr = relative_expressions(rows, an.calibration, cfg.person_baseline, cfg.cut_level)
+    expr = smooth(expr, ok, cfg.smooth_expression, fps)
+    head = smooth(rows.head[: rows.n], ok, cfg.smooth_head, fps)
+    e_arr = np.clip(fill_missing(expr, ok, fill), 0.0, 1.0).astype(np.float32)
+    h_arr = fill_missing(head, ok, fill).astype(np.float32)
     return ExpressionTrack(fps=float(fps), expressions=e_arr, head=h_arr, valid=ok)
 
 

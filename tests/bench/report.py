@@ -93,7 +93,7 @@ def render(data: dict[str, Any]) -> str:
             "shapekeys": ("sk_repeats", "sk_insert_repeats"), "e2e": ("e2e_repeats",),
             "scaling": ("scaling",), "batch": ("batch",),
             "contention": ("contention_busy", "contention_frames", "contention_rounds"),
-            "truth": ("truth_people",)}
+            "truth": ("truth_people",), "coldstart": ("coldstart_repeats",)}
     for name, sec in S.items():
         st = ", ".join(f"{k}={sec['settings'][k]}" for k in keys.get(name, ()))
         L.append(f"| {name} | {_load_note(sec)} | {st} |")
@@ -268,12 +268,26 @@ def render(data: dict[str, Any]) -> str:
         L.append(f"| batch, {what}: Ray head on 127.0.0.1, 2 CPU slots (wall s) | {spread(w['ray'])} | "
                  f"embedded pool, 2 workers: {spread(w['workers_2'])} | {100 * r['ray_overhead']:+.1f} % | ≤ +10 % | "
                  f"{met(r['ray_overhead'] <= 0.10)} |")
+    if "coldstart" in S:
+        L += coldstart_rows(S["coldstart"]["result"])
     L.append("")
     notes = "\n".join(x for x in (auto_notes(data), data.get("notes", "")) if x)
     if notes:
         L.append("## Notes: targets, misses and their measured reasons\n")
         L.append(notes.strip() + "\n")
     return "\n".join(L) + "\n"
+
+
+def coldstart_rows(r: dict[str, Any]) -> list[str]:
+    """One photo from a fresh process (tests/bench/bench_coldstart.py)."""
+    w, c = r["photo_wall_s"], r["photo_cpu_s"]
+    return [
+        f"| one photo from a cold start: `python -m moodrig.core.face analyze {r['photo']} --json x.json`, "
+        f"fresh process, end to end (wall s) | {spread(w)} | same with `--engine torch`: {spread(r['photo_torch_wall_s'])} | "
+        f"{r['photo_torch_wall_s']['median'] / w['median']:.1f}× faster | ≤ 1.5 s | {met(w['median'] <= 1.5)} |",
+        f"| ↳ CPU time of that process, user + system (s) | {spread(c)} | `--engine torch`: {spread(r['photo_torch_cpu_s'])}; "
+        f"bare `python -c pass`: {spread(r['python_cpu_s'])} | | | |",
+    ]
 
 
 def _share(d: dict[str, float], *keys: str) -> float:

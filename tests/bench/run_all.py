@@ -7,7 +7,7 @@ and the table bench/RESULTS.md.
     python tests/bench/run_all.py --render            # only rebuild RESULTS.md from results.json
 
 Sections: face, cascade, amee, bpfa, keyframes, shapekeys, profile, e2e, scaling, batch,
-contention, truth. Each section is stored with the time it ran, its settings, the load average
+contention, truth, coldstart. Each section is stored with the time it ran, its settings, the load average
 and the training processes seen on the machine,
 so a table merged from several runs says when and under what load every figure was taken.
 """
@@ -31,7 +31,7 @@ OUT_MD = REPO / "bench" / "RESULTS.md"
 MP_VENV = REPO / ".venv-bench-mp"
 MP_PY = MP_VENV / "bin" / "python"
 SECTIONS = ["face", "cascade", "amee", "bpfa", "keyframes", "shapekeys", "profile", "e2e",
-            "scaling", "batch", "contention", "truth"]
+            "scaling", "batch", "contention", "truth", "coldstart"]
 
 SETTINGS = {
     "full": {"face_frames": 240, "face_repeats": 5, "cascade_frames": 96, "cascade_repeats": 5, "amee_repeats": 7,
@@ -39,13 +39,13 @@ SETTINGS = {
              "sk_repeats": 5, "sk_insert_repeats": 3, "e2e_repeats": 3, "scaling": [[60, 1], [300, 1]],
              "profile_frames": 48, "batch": {"jobs": 8, "seconds": 10, "texture": 512, "repeats": 1},
              "contention_busy": [0, 2, 4], "contention_frames": 240, "contention_rounds": 3,
-             "truth_people": 6},
+             "truth_people": 6, "coldstart_repeats": 7},
     "quick": {"face_frames": 24, "face_repeats": 2, "cascade_frames": 12, "cascade_repeats": 2, "amee_repeats": 1,
               "bpfa_repeats": 2, "bpfa_steps": 20_000, "kf_repeats": 2, "kf_insert_repeats": 1,
               "sk_repeats": 2, "sk_insert_repeats": 1, "e2e_repeats": 1, "scaling": [[10, 1]], "profile_frames": 12,
               "batch": {"jobs": 4, "seconds": 2, "texture": 64, "repeats": 1},
               "contention_busy": [0, 2], "contention_frames": 24, "contention_rounds": 1,
-              "truth_people": 1},
+              "truth_people": 1, "coldstart_repeats": 2},
 }
 
 
@@ -235,6 +235,11 @@ def section_batch(s: dict[str, Any]) -> dict[str, Any]:
                        "--texture", str(b["texture"]), "--repeats", str(b["repeats"])], timeout=4 * 3600)
 
 
+def section_coldstart(s: dict[str, Any]) -> dict[str, Any]:
+    """One photo from a fresh process: ``python -m moodrig.core.face analyze photo.jpg``."""
+    return run_worker(["tests/bench/bench_coldstart.py", "--repeats", str(s["coldstart_repeats"])])
+
+
 def section_truth(s: dict[str, Any]) -> dict[str, Any]:
     """Analysis, behavior onsets and texture changes against clips with known change times."""
     return run_worker(["tests/bench/bench_truth.py", "--people", str(s["truth_people"])])
@@ -243,7 +248,7 @@ def section_truth(s: dict[str, Any]) -> dict[str, Any]:
 RUNNERS = {"profile": section_profile, "face": section_face, "cascade": section_cascade, "amee": section_amee, "bpfa": section_bpfa,
            "keyframes": section_keyframes, "shapekeys": section_shapekeys, "e2e": section_e2e,
            "scaling": section_scaling, "batch": section_batch, "contention": section_contention,
-           "truth": section_truth}
+           "truth": section_truth, "coldstart": section_coldstart}
 
 
 def main() -> None:
