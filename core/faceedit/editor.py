@@ -35,7 +35,7 @@ from .fields import EditFields, reach, render
 from .locator import Locator
 from .model import FieldGenerator, condition
 from .pixelart import BlockGrid, detect_blocks, from_art_pixels, to_art_pixels
-from .region import FaceRegion, PixelRect, check_texture_size, paste
+from .region import FaceRegion, PixelRect, check_texture_size, seam
 from .weights_io import EDITOR_WEIGHTS, LOCATOR_WEIGHTS
 
 
@@ -194,20 +194,24 @@ class FaceEditor:
         src = None if sources is None else _vectors(sources, "source expressions")
         if src is not None and src.shape != tgt.shape:
             raise InputError(None, f"source expressions {src.shape} must match the targets {tgt.shape}")
-        out = np.repeat(face.texture[None], len(tgt), axis=0)
+        out = np.empty((len(tgt), *face.texture.shape), np.float32)
+        out[:] = face.texture
         todo = np.flatnonzero(np.any(tgt != src, axis=1)) if src is not None else np.arange(len(tgt))
         if len(todo) == 0:
             return out
         f = self.fields(face, tgt[todo], None if src is None else src[todo])
         for k, i in enumerate(todo):
             one = EditFields(*(t[k:k + 1] for t in (f.flow, f.mask, f.colour, f.paint, f.paint_logit)))
-            out[i] = self._apply(face, one)
+            region = self._apply(face, one)
+            if region is not None:
+                out[i][face.rect.slices] = region
         return out
 
-    def _apply(self, face: PreparedFace, f: EditFields) -> NDArray[np.float32]:
+    def _apply(self, face: PreparedFace, f: EditFields) -> NDArray[np.float32] | None:
+        """The edited region's pixels (with the seam), or None where nothing changes."""
         box = reach(f.mask)
         if box is None:
-            return face.texture
+            return None
         work = face.work
         h, w = work.shape[:2]
         corners = face.frame.to_pixels(np.array([[box[0], box[1]], [box[2], box[1]], [box[0], box[3]],
@@ -217,7 +221,7 @@ class FaceEditor:
         y0 = max(0, math.floor(corners[:, 1].min()))
         y1 = min(h, math.ceil(corners[:, 1].max()))
         if x1 <= x0 or y1 <= y0:
-            return face.texture
+            return None
         to_px = np.vstack([face.frame.matrix, [0.0, 0.0, 1.0]])
         to_c = np.linalg.inv(to_px)[:2]
         src = torch.from_numpy(np.ascontiguousarray(work[..., :3])).permute(2, 0, 1)[None].to(self.device)
@@ -230,12 +234,10 @@ class FaceEditor:
         edited = work.copy()
         edited[y0:y1, x0:x1, :3] = window[0].permute(1, 2, 0).cpu().numpy()
         if face.grid is None:
-            return paste(face.texture, edited, face.rect)
+            return seam(work, edited)
         # Pixel art: the seam is one art pixel wide and every block stays one colour.
-        art_rect = PixelRect(0, 0, w, h)
-        seamed = paste(work, edited, art_rect, feather=1)
-        full = np.asarray(from_art_pixels(seamed, face.grid, face.rect.height, face.rect.width), np.float32)
-        return paste(face.texture, full, face.rect, feather=0)
+        seamed = seam(work, edited, feather=1)
+        return np.asarray(from_art_pixels(seamed, face.grid, face.rect.height, face.rect.width), np.float32)
 
 
 def _vectors(values: Any, name: str) -> NDArray[np.float32]:

@@ -124,25 +124,28 @@ def feather_weights(height: int, width: int, feather: int) -> NDArray[np.float32
     return out
 
 
-def default_feather(rect: PixelRect) -> int:
-    """Seam width: 3 % of the region's shorter side, at least 1 pixel."""
-    return max(1, round(0.03 * min(rect.width, rect.height)))
-
-
 def paste(texture: NDArray[np.float32], edited: NDArray[np.float32], rect: PixelRect,
           feather: int | None = None) -> NDArray[np.float32]:
     """A copy of ``texture`` with ``edited`` (the region's new RGB(A), same shape as the crop)
     blended in through the feathered seam. Outside ``rect`` (and, with a seam, on its border
     ring) the result is the input, bit for bit; where the edit equals the input, so is the
     result."""
-    rows, cols = rect.slices
-    original = texture[rows, cols]
+    out = texture.copy()
+    out[rect.slices] = seam(texture[rect.slices], edited, feather)
+    return out
+
+
+def seam(original: NDArray[np.float32], edited: NDArray[np.float32],
+         feather: int | None = None) -> NDArray[np.float32]:
+    """The region's pixels with ``edited`` blended in through the feathered seam (see
+    :func:`paste`): ``original`` on the border ring and wherever the edit equals it."""
     if edited.shape != original.shape:
         raise ValueError(f"edited region {edited.shape} does not match the region {original.shape}")
-    out = texture.copy()
-    w = feather_weights(rect.height, rect.width, default_feather(rect) if feather is None else feather)
-    blended = original + w[..., None] * (edited - original)
-    out[rows, cols] = np.where(edited == original, original, blended)
+    h, w = original.shape[:2]
+    width = max(1, round(0.03 * min(h, w))) if feather is None else feather
+    weights = feather_weights(h, w, width)
+    blended = original + weights[..., None] * (edited - original)
+    out: NDArray[np.float32] = np.where(edited == original, original, blended)
     return out
 
 
