@@ -12,7 +12,7 @@ step at a time (UI stays responsive, Esc cancels between steps); :func:`run_bake
 to the end for headless use.
 
 Only the face region of the base texture is edited (the request's region, else the one stored
-on the face object, else the whole texture): ``core/faceedit/bake_editor.py`` binds the
+on the face object, else the whole texture): ``core/appearance/bake_editor.py`` binds the
 appearance model to it, and every pixel outside it stays the base texture's.
 """
 
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .appearance import (
+from .appearance.cache import (
     AppearancePlan,
     CacheReport,
     TextureCache,
@@ -35,8 +35,8 @@ from .appearance import (
     plan_appearance,
     plan_details,
 )
+from .appearance.setup import FaceSetup, face_setup
 from .editor import Editor
-from .faceedit.setup import FaceSetup, face_setup
 from .image import check_image
 from .request import BakeRequest
 from .shapekeys import ShapeKeyRow, shape_key_curves
@@ -113,8 +113,8 @@ def run_bake(
     (``core.shapekeys.face_outputs``). ``face``: the region and feature points stored with the
     face object (the request's own win). Nothing outside ``out_folder`` is written.
     """
+    from .appearance.bake_editor import bind_editor
     from .bpfa import behavior_track
-    from .faceedit.bake_editor import bind_editor
 
     if base_texture is not None:
         check_image(base_texture, name="base texture")
@@ -184,7 +184,7 @@ def use_face_editor(request: BakeRequest) -> bool:
     """
     if request.appearance_mode != "parameters":
         return False
-    from .faceedit.weights_io import EDITOR_WEIGHTS
+    from .appearance.weights_io import EDITOR_WEIGHTS
 
     return request.features is not None or EDITOR_WEIGHTS.shipped_manifest().is_file()
 
@@ -197,7 +197,7 @@ def _load_editor(request: BakeRequest) -> Any:
 
         return TransferEditor.load(manifest_path=request.transfer_weights, device=request.device)
     if use_face_editor(request):
-        from .faceedit.editor import FaceEditor
+        from .appearance.editor import FaceEditor
 
         return FaceEditor.load(manifest_path=request.weights, device=request.device)
     from .amee.infer import AmeeEditor

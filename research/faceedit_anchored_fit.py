@@ -12,8 +12,8 @@ import numpy as np
 import torch
 from faceedit_anchored_flow import AnchoredFlow
 
+from moodrig.core.appearance.fields import EditFields, render
 from moodrig.core.editing.losses import changed_map
-from moodrig.core.faceedit.fields import EditFields, render
 from moodrig.weights_tools import faceedit_data
 from moodrig.weights_tools.faceedit_train import PairSampler, TrainConfig, frames, pyramid_l1
 

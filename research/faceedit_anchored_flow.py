@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from moodrig.core.appearance.align import N_FEATURES
 from moodrig.core.expression import N_EXPRESSION
-from moodrig.core.faceedit.align import N_FEATURES
 
 
 class AnchoredFlow(nn.Module):

@@ -16,8 +16,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from moodrig.core.appearance.align import FEATURE_INDEX
 from moodrig.core.expression import INDEX
-from moodrig.core.faceedit.align import FEATURE_INDEX
 
 EYE_R, EYE_L = FEATURE_INDEX["eye_r"], FEATURE_INDEX["eye_l"]
 BROW_R, BROW_L = FEATURE_INDEX["brow_r"], FEATURE_INDEX["brow_l"]

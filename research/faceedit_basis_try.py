@@ -9,8 +9,8 @@ import torch
 from faceedit_basis_flows import basis_flows
 from PIL import Image
 
-from moodrig.core.faceedit.align import FaceFrame
-from moodrig.core.faceedit.fields import EditFields, render
+from moodrig.core.appearance.align import FaceFrame
+from moodrig.core.appearance.fields import EditFields, render
 from moodrig.weights_tools.faceedit_metrics import change_fraction
 from moodrig.weights_tools.styles import FAMILY_NAMES, get_family
 

@@ -26,11 +26,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from moodrig.core.appearance.bake_editor import RegionEditor
+from moodrig.core.appearance.editor import FaceEditor
+from moodrig.core.appearance.region import FaceRegion, PixelRect
 from moodrig.core.errors import InputError
 from moodrig.core.expression import N_EXPRESSION
-from moodrig.core.faceedit.bake_editor import RegionEditor
-from moodrig.core.faceedit.editor import FaceEditor
-from moodrig.core.faceedit.region import FaceRegion, PixelRect
 from moodrig.core.fileio import atomic_write_text
 
 from .faceedit_data import sample_expression, style_rng

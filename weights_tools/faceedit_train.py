@@ -35,11 +35,11 @@ from PIL import Image
 
 from moodrig.core.amee.config import AmeeConfig
 from moodrig.core.amee.model import Discriminator
+from moodrig.core.appearance.align import FaceFrame
+from moodrig.core.appearance.fields import EditFields, canonical_grid, render
+from moodrig.core.appearance.model import FieldConfig, FieldGenerator, condition
+from moodrig.core.appearance.weights_io import EDITOR_WEIGHTS
 from moodrig.core.editing.losses import changed_map, total_variation, weighted_l1
-from moodrig.core.faceedit.align import FaceFrame
-from moodrig.core.faceedit.fields import EditFields, canonical_grid, render
-from moodrig.core.faceedit.model import FieldConfig, FieldGenerator, condition
-from moodrig.core.faceedit.weights_io import EDITOR_WEIGHTS
 from moodrig.core.fileio import atomic_write_text
 
 from . import faceedit_data

@@ -32,7 +32,7 @@ EDITOR_WEIGHTS: WeightsFormat[FieldGenerator] = WeightsFormat(
     architecture=lambda net: net.cfg.to_dict(),
     fixed=_FEATURES,
 )
-"""AMEE-GAN with field heads (core/faceedit/model.py)."""
+"""AMEE-GAN with field heads (core/appearance/model.py)."""
 
 LOCATOR_WEIGHTS: WeightsFormat[Locator] = WeightsFormat(
     model="face-feature-locator",
@@ -44,4 +44,4 @@ LOCATOR_WEIGHTS: WeightsFormat[Locator] = WeightsFormat(
     architecture=lambda net: net.cfg.to_dict(),
     fixed=_FEATURES,
 )
-"""The feature-point locator (core/faceedit/locator.py)."""
+"""The feature-point locator (core/appearance/locator.py)."""
