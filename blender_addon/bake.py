@@ -25,9 +25,9 @@ import numpy as np
 
 from . import anim_compat, behavior_keys, records, rig_state, shape_keys
 from .behavior_keys import PreparedKeys, Written
-from .core.appearance import sequence_name
+from .core.appearance.cache import sequence_name
+from .core.appearance.region import MAX_SIDE
 from .core.errors import InputError
-from .core.faceedit.region import MAX_SIDE
 from .core.outputs import default_texture_folder
 from .tags import is_moodrig, role_of, tag
 

@@ -166,7 +166,7 @@ def run_job(spec: dict[str, Any], package: Any) -> dict[str, Any]:
     import bpy
 
     from . import api, cli
-    from .core.appearance import sequence_name
+    from .core.appearance.cache import sequence_name
 
     t0 = time.perf_counter()
     _limit_threads(int(spec.get("threads", 0)))

@@ -32,7 +32,7 @@ def face_object(context: Any) -> Any:
 
 def region_of(face: Any) -> Any:
     """The stored region as a ``FaceRegion`` (InputError when the stored numbers are invalid)."""
-    from .core.faceedit.region import FaceRegion
+    from .core.appearance.region import FaceRegion
 
     u0, v0, u1, v1 = (float(v) for v in face.moodrig_face.region)
     return FaceRegion(u0, v0, u1, v1)
@@ -51,7 +51,7 @@ def stored_points(face: Any) -> Any:
         return None
     import numpy as np
 
-    from .core.faceedit.points_io import FeaturePoints
+    from .core.appearance.points_io import FeaturePoints
 
     s = face.moodrig_face
     pts = np.asarray(s.points, dtype=np.float64).reshape(N_POINTS, 2)
@@ -69,8 +69,8 @@ def store_points(face: Any, points: Any, region_size: tuple[int, int], confirmed
 
 def stored_setup(face: Any) -> Any:
     """What the bake takes from the face object: its region, and its points when the artist
-    confirmed them (``core.faceedit.setup.FaceSetup``)."""
-    from .core.faceedit.setup import FaceSetup
+    confirmed them (``core.appearance.setup.FaceSetup``)."""
+    from .core.appearance.setup import FaceSetup
 
     points = stored_points(face) if face.moodrig_face.points_confirmed else None
     return FaceSetup(region_of(face), points, f"the feature points of '{face.name}'")
@@ -157,7 +157,7 @@ def _uvs(polys: _Polygons, chosen: Any) -> Any:
 
 def region_from_selection(face: Any) -> Any:
     """UV bounds of the face mesh's selected polygons (the Edit Mode selection included)."""
-    from .core.faceedit.region import region_from_uvs
+    from .core.appearance.region import region_from_uvs
 
     polys = _polygons(face)
     if not polys.selected.any():
@@ -168,7 +168,7 @@ def region_from_selection(face: Any) -> Any:
 
 def region_from_vertex_group(face: Any, group_name: str) -> Any:
     """UV bounds of the polygons whose vertices all belong to the vertex group (weight > 0)."""
-    from .core.faceedit.region import region_from_uvs
+    from .core.appearance.region import region_from_uvs
 
     group = face.vertex_groups.get(group_name)
     if group is None:
@@ -243,7 +243,7 @@ class MOODRIG_OT_region_whole_texture(_RegionOperator, bpy.types.Operator):
     bl_label = "Whole Texture"
 
     def region(self, face: Any) -> Any:
-        from .core.faceedit.region import WHOLE_TEXTURE
+        from .core.appearance.region import WHOLE_TEXTURE
 
         return WHOLE_TEXTURE
 
@@ -257,7 +257,7 @@ class MOODRIG_OT_find_feature_points(_FaceOperator, bpy.types.Operator):
     def execute(self, context: Any) -> set[str]:
         try:
             from .bake import base_texture
-            from .core.faceedit.api import shipped_editor
+            from .core.appearance.api import shipped_editor
 
             face = face_object(context)
             addon = context.preferences.addons.get(__package__)

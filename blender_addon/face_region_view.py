@@ -157,8 +157,8 @@ def _draw_preview() -> None:
 
 
 def _stored_overlay(face: Any, image: Any) -> tuple[Any, ...]:
-    from .core.faceedit.align import FEATURE_NAMES
-    from .core.faceedit.setup import region_pixels_to_uv
+    from .core.appearance.align import FEATURE_NAMES
+    from .core.appearance.setup import region_pixels_to_uv
     from .face_region import region_of, stored_points
 
     region = region_of(face)
@@ -173,7 +173,7 @@ def _stored_overlay(face: Any, image: Any) -> tuple[Any, ...]:
 
 
 def _draw_editing(context: Any) -> None:
-    from .core.faceedit.align import FEATURE_NAMES
+    from .core.appearance.align import FEATURE_NAMES
 
     session: PointSession = _editing["session"]
     draw_overlay(context.region.view2d, session.corners_uv(), session.points_uv(), FEATURE_NAMES,
@@ -218,7 +218,7 @@ class PointSession:
         return [(self.region.u0, self.region.v0), (self.region.u1, self.region.v1)]
 
     def points_uv(self) -> list[tuple[float, float]]:
-        from .core.faceedit.setup import region_pixels_to_uv
+        from .core.appearance.setup import region_pixels_to_uv
 
         uv = region_pixels_to_uv(self.points, self.region, self.width, self.height)
         return [(float(u), float(v)) for u, v in uv]
@@ -236,7 +236,7 @@ class PointSession:
 
     def drag_to(self, uv: tuple[float, float]) -> None:
         """Move the grabbed point to ``uv`` (kept inside the region)."""
-        from .core.faceedit.setup import uv_to_region_pixels
+        from .core.appearance.setup import uv_to_region_pixels
 
         if self.active is None:
             return
@@ -248,7 +248,7 @@ class PointSession:
 
     def confirm(self, face: Any) -> None:
         """Check the layout and store the points on ``face`` as confirmed."""
-        from .core.faceedit.align import check_features
+        from .core.appearance.align import check_features
         from .face_region import store_points
 
         check_features(self.points, self.rect.width, self.rect.height)
@@ -261,7 +261,7 @@ def start_session(face: Any) -> tuple[PointSession, Any]:
     import numpy as np
 
     from .bake import base_image
-    from .core.faceedit.align import CANONICAL_POINTS
+    from .core.appearance.align import CANONICAL_POINTS
     from .face_region import region_of, stored_points
 
     image = base_image(face)

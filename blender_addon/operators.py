@@ -361,7 +361,7 @@ class MOODRIG_OT_remove_bake(bpy.types.Operator):
 
 
 class MOODRIG_OT_finetune(ModalJob, bpy.types.Operator):
-    """Adapt the selected appearance model (AMEE-GAN, or the detailed transfer model) to this character from its labelled expression sheet (a few minutes on CPU)"""
+    """Adapt the selected appearance model (the face editor, or the detailed transfer model) to this character from its labelled expression sheet (a few minutes on CPU)"""
 
     bl_idname = "moodrig.finetune"
     bl_label = "Fine-tune"
@@ -376,6 +376,7 @@ class MOODRIG_OT_finetune(ModalJob, bpy.types.Operator):
 
     def job_inputs(self, context: bpy.types.Context) -> tuple[Any, ...]:
         from .bake import base_texture, output_folder
+        from .face_region import stored_setup
 
         s = context.scene.moodrig
         if s.face is None or not s.finetune_sheet:
@@ -384,7 +385,7 @@ class MOODRIG_OT_finetune(ModalJob, bpy.types.Operator):
         folder = output_folder(s.face.name, bpy.data.filepath, Path(bpy.app.tempdir)) / "finetuned"
         sheet = Path(bpy.path.abspath(s.finetune_sheet))
         return (self._detailed, sheet, base_texture(s.face), folder, self.steps,
-                _device(context))
+                _device(context), stored_setup(s.face))
 
     def job_finished(self, context: Any, manifest: Path) -> set[str]:
         s = context.scene.moodrig

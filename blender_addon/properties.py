@@ -65,7 +65,7 @@ class MoodrigShapeKeySettings(bpy.types.PropertyGroup):
     missing: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Not found", default="", description="Mapped keys the mesh does not have")
 N_POINTS = 7
-"""Feature points per face (``core/faceedit/align.py: FEATURE_NAMES``; the add-on registers
+"""Feature points per face (``core/appearance/align.py: FEATURE_NAMES``; the add-on registers
 without numpy or torch, so the count is repeated here and checked by the tests)."""
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .appearance.setup import FaceSetup
 from .track import ExpressionTrack
 
 PHOTO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".bmp", ".webp"})
@@ -44,12 +45,14 @@ def analyse_source(
 
 def finetune_sheet(
     detailed: bool, sheet: Path, base: NDArray[np.float32], folder: Path, steps: int,
-    device: str, report: Callable[[tuple[int, int]], object] | None = None,
+    device: str, face: FaceSetup | None = None,
+    report: Callable[[tuple[int, int]], object] | None = None,
 ) -> Path:
     """Fine-tune the appearance model of the chosen mode (``detailed``: the transfer model,
-    else AMEE-GAN) on an expression sheet; returns the saved manifest. ``report((step,
-    steps))`` follows the training. torch gets the free cores but one, which stays with
-    Blender's window."""
+    else the face editor where it ships, AMEE-GAN where not) on an expression sheet; returns
+    the saved manifest. ``face``: the face's region and confirmed points (the face editor's
+    input). ``report((step, steps))`` follows the training. torch gets the free cores but one,
+    which stays with Blender's window."""
     from .cpu import intra_op_threads, usable_cores
 
     threads = min(intra_op_threads(), max(1, usable_cores() - 1))
@@ -64,6 +67,19 @@ def finetune_sheet(
         return finetune_transfer_from_sheet(
             sheet, base, folder, progress=progress, device=device,
             config=TransferFinetuneConfig(steps=steps, threads=threads))
+    from .pipeline import use_face_editor
+    from .request import BakeRequest
+
+    if use_face_editor(BakeRequest()):
+        from .appearance.finetune import finetune_face_from_sheet
+        from .editing.finetune import SheetTraining
+
+        setup = face or FaceSetup()
+        rect = setup.region.pixels(base.shape[1], base.shape[0])
+        points = None if setup.points is None else setup.points.in_region(rect.width, rect.height)
+        return finetune_face_from_sheet(
+            sheet, base, folder, region=setup.region, features=points, progress=progress,
+            device=device, config=SheetTraining(steps=steps, threads=threads))
     from .amee.finetune import FinetuneConfig, finetune_from_sheet
 
     return finetune_from_sheet(sheet, base, folder, progress=progress, device=device,

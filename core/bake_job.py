@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .appearance.setup import FaceSetup, face_setup
 from .bake_sync import setup_points, texture_figures
 from .editor import Editor
-from .faceedit.setup import FaceSetup, face_setup
 from .pipeline import BakeOutput, Progress, run_bake
 from .request import BakeRequest
 from .shapekeys import ShapeKeyRow

@@ -15,9 +15,9 @@ from typing import Any, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from .appearance import AppearancePlan, decode_png
-from .faceedit.align import FEATURE_NAMES
-from .faceedit.setup import FaceSetup
+from .appearance.cache import AppearancePlan, decode_png
+from .appearance.align import FEATURE_NAMES
+from .appearance.setup import FaceSetup
 from .texture_sync import FacePoints, TextureSyncConfig, texture_sync
 
 

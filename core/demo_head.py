@@ -31,11 +31,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .appearance.region import FaceRegion, PixelRect
 from .canvas import coverage
 from .demo_body import HEAD_CENTER, HEAD_RADII, ellipsoid
 from .errors import InputError
 from .expression import N_EXPRESSION
-from .faceedit.region import FaceRegion, PixelRect
 from .painter import FaceStyle, feature_points, paint_face
 
 F64 = NDArray[np.float64]
@@ -272,7 +272,7 @@ def paint_atlas(atlas: HeadAtlas, style: FaceStyle,
 def face_points(atlas: HeadAtlas, style: FaceStyle) -> NDArray[np.float64]:
     """The face's 7 feature points in pixels of the face region, from the painter's geometry
     (in the order of the face editor's feature names)."""
-    from .faceedit.align import FEATURE_NAMES
+    from .appearance.align import FEATURE_NAMES
 
     pts = feature_points(style, atlas.face.width)
     return np.array([pts[n] for n in FEATURE_NAMES], dtype=np.float64)

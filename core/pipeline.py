@@ -12,11 +12,13 @@ step at a time (UI stays responsive, Esc cancels between steps); :func:`run_bake
 to the end for headless use.
 
 Only the face region of the base texture is edited (the request's region, else the one stored
-on the face object, else the whole texture): ``core/faceedit/bake_editor.py`` binds the
+on the face object, else the whole texture): ``core/appearance/bake_editor.py`` binds the
 appearance model to it, and every pixel outside it stays the base texture's.
 """
 
 from __future__ import annotations
+
+import json
 
 import time
 from collections.abc import Callable, Generator, Sequence
@@ -27,7 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .appearance import (
+from .appearance.cache import (
     AppearancePlan,
     CacheReport,
     TextureCache,
@@ -35,8 +37,8 @@ from .appearance import (
     plan_appearance,
     plan_details,
 )
+from .appearance.setup import FaceSetup, face_setup
 from .editor import Editor
-from .faceedit.setup import FaceSetup, face_setup
 from .image import check_image
 from .request import BakeRequest
 from .shapekeys import ShapeKeyRow, shape_key_curves
@@ -113,8 +115,8 @@ def run_bake(
     (``core.shapekeys.face_outputs``). ``face``: the region and feature points stored with the
     face object (the request's own win). Nothing outside ``out_folder`` is written.
     """
+    from .appearance.bake_editor import bind_editor
     from .bpfa import behavior_track
-    from .faceedit.bake_editor import bind_editor
 
     if base_texture is not None:
         check_image(base_texture, name="base texture")
@@ -177,16 +179,32 @@ def run_bake(
 def use_face_editor(request: BakeRequest) -> bool:
     """Whether the parameters mode runs the face editor (else AMEE-GAN on the face region).
 
-    The one switch between the two: the face editor where its weights ship (a
-    ``faceedit/face_editor`` manifest in the weights folder) or where the request gives feature
+    The one switch between the two: a requested manifest decides by the model it names (a
+    fine-tuned AMEE-GAN keeps AMEE-GAN); else the face editor where its weights ship (an
+    ``appearance/face_editor`` manifest in the weights folder) or where the request gives feature
     points, which only the face editor reads (without its weights that bake then stops with a
     WeightsError naming the missing file).
     """
     if request.appearance_mode != "parameters":
         return False
-    from .faceedit.weights_io import EDITOR_WEIGHTS
+    from .appearance.weights_io import EDITOR_WEIGHTS
 
+    named = _manifest_model(request.weights)
+    if named is not None:
+        return named == EDITOR_WEIGHTS.model
     return request.features is not None or EDITOR_WEIGHTS.shipped_manifest().is_file()
+
+
+def _manifest_model(manifest: Path | None) -> str | None:
+    """The ``model`` a weights manifest names; None where there is none to read (loading it
+    later reports the problem with the file's name)."""
+    if manifest is None:
+        return None
+    try:
+        model = json.loads(Path(manifest).read_text(encoding="utf-8")).get("model")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return model if isinstance(model, str) else None
 
 
 def _load_editor(request: BakeRequest) -> Any:
@@ -197,7 +215,7 @@ def _load_editor(request: BakeRequest) -> Any:
 
         return TransferEditor.load(manifest_path=request.transfer_weights, device=request.device)
     if use_face_editor(request):
-        from .faceedit.editor import FaceEditor
+        from .appearance.editor import FaceEditor
 
         return FaceEditor.load(manifest_path=request.weights, device=request.device)
     from .amee.infer import AmeeEditor

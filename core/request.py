@@ -129,8 +129,9 @@ class BakeRequest:
     """Expression quantisation step of the texture cache, in expression units, in (0, 0.5]:
     expressions closer than this share one texture (smaller: more textures, more disk)."""
     weights: Path | None = field(default=None, metadata=_cli(
-        "fine-tuned AMEE-GAN manifest (parameters mode)", metavar="MANIFEST"))
-    """Manifest of this character's fine-tuned AMEE-GAN; None: the shipped weights."""
+        "fine-tuned face-editor or AMEE-GAN manifest (parameters mode)", metavar="MANIFEST"))
+    """Manifest of this character's fine-tuned face editor (or of an AMEE-GAN, which then edits
+    instead); None: the shipped weights."""
     transfer_weights: Path | None = field(default=None, metadata=_cli(
         "fine-tuned transfer-model manifest (detailed mode)", metavar="MANIFEST"))
     """Manifest of this character's fine-tuned transfer model; None: the shipped weights."""

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import torch
 
-from moodrig.core.faceedit.locator import Locator, LocatorConfig
-from moodrig.core.faceedit.model import FieldConfig, FieldGenerator
-from moodrig.core.faceedit.weights_io import EDITOR_WEIGHTS, LOCATOR_WEIGHTS
+from moodrig.core.appearance.locator import Locator, LocatorConfig
+from moodrig.core.appearance.model import FieldConfig, FieldGenerator
+from moodrig.core.appearance.weights_io import EDITOR_WEIGHTS, LOCATOR_WEIGHTS
 
 
 def tiny_networks(presence: float = 4.0) -> tuple[FieldGenerator, Locator]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moodrig.core.appearance import (
+from moodrig.core.appearance.cache import (
     TextureCache,
     bake_context,
     decode_png,

@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from moodrig.core.appearance.align import FEATURE_NAMES
+from moodrig.core.appearance.points_io import FeaturePoints
+from moodrig.core.appearance.setup import FaceSetup
 from moodrig.core.background import JobFailed, ProcessJob
 from moodrig.core.bake_job import BakeInputs, ComputedBake
 from moodrig.core.demo_timeline import scripted_track
 from moodrig.core.expression import N_EXPRESSION
-from moodrig.core.faceedit.align import FEATURE_NAMES
-from moodrig.core.faceedit.points_io import FeaturePoints
-from moodrig.core.faceedit.setup import FaceSetup
 from moodrig.core.painter import DEFAULT_STYLE, feature_points, paint_face
 from moodrig.core.paths import data_dir
 from moodrig.core.request import BakeRequest
@@ -112,7 +112,7 @@ def test_bake_inputs_with_every_scene_part_pickle(tmp_path: Path) -> None:
     shape-key map; the face's stored region and points; the shape-key rows."""
     import pickle
 
-    from moodrig.core.faceedit.region import FaceRegion
+    from moodrig.core.appearance.region import FaceRegion
     from moodrig.core.shapekeys import ShapeKeyMap, ShapeKeyRow
 
     rows = (ShapeKeyRow("mouthSmile", "smile", 0.8), ShapeKeyRow("jawOpen", "jaw_open"))

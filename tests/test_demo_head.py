@@ -7,9 +7,9 @@ import cv2
 import numpy as np
 import pytest
 
+from moodrig.core.appearance.align import FEATURE_NAMES
 from moodrig.core.demo_body import HEAD_CENTER, HEAD_RADII, body_parts, ellipsoid
 from moodrig.core.demo_head import face_points, hair_amount, head_atlas, head_mesh, paint_atlas
-from moodrig.core.faceedit.align import FEATURE_NAMES
 from moodrig.core.painter import DEFAULT_STYLE, feature_points, paint_face, random_style
 
 

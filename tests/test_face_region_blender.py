@@ -105,7 +105,7 @@ mat = bpy.data.materials.new("AtlasMat"); mat.use_nodes = True
 node = mat.node_tree.nodes.new("ShaderNodeTexImage"); node.image = img
 face.data.materials.append(mat)
 face.moodrig_face.region = (0.25, 0.5, 0.5, 1.0)
-from moodrig.core.faceedit.align import CANONICAL_POINTS
+from moodrig.core.appearance.align import CANONICAL_POINTS
 from moodrig.face_region import store_points
 store_points(face, CANONICAL_POINTS * 128.0, (128, 128), confirmed=True)  # placed at half size
 bpy.context.scene.moodrig.face = face
@@ -140,8 +140,8 @@ for path in frames:
     outside_same.append(bool(np.array_equal(tex[~inside], expect[~inside])))
     changed += int(not np.array_equal(tex, expect))
 # Points from a JSON file instead, then a broken one: one clear line naming the file.
-from moodrig.core.faceedit.points_io import FeaturePoints, write_points
-from moodrig.core.faceedit.align import CANONICAL_POINTS
+from moodrig.core.appearance.points_io import FeaturePoints, write_points
+from moodrig.core.appearance.align import CANONICAL_POINTS
 good = write_points(folder / "points.json", FeaturePoints(CANONICAL_POINTS * 256.0 * 0.95, (256, 256)))
 by_file = api.bake(None, face, "moodrig_DemoRig", api.BakeRequest(device="cpu", features=str(good)),
                    track=track)
@@ -220,9 +220,9 @@ try:
 except Exception as exc:
     res["no_editor"] = str(exc)
 # Find Points: the locator's points are stored, not yet confirmed; no face: a clear error.
-import moodrig.core.faceedit.api as fapi
-from moodrig.core.faceedit.editor import Features, FaceEditor
-from moodrig.core.faceedit.align import CANONICAL_POINTS
+import moodrig.core.appearance.api as fapi
+from moodrig.core.appearance.editor import Features, FaceEditor
+from moodrig.core.appearance.align import CANONICAL_POINTS
 class Located(FaceEditor):
     def locate(self, work):
         h, w = work.shape[:2]

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from faceedit_tiny import export_tiny_weights, tiny_networks
 
+from moodrig.core.appearance.align import CANONICAL_POINTS, FEATURE_NAMES
+from moodrig.core.appearance.bake_editor import BoundFaceEditor, RegionEditor, bind_editor
+from moodrig.core.appearance.editor import FaceEditor
+from moodrig.core.appearance.points_io import FeaturePoints, read_points, write_points
+from moodrig.core.appearance.region import FaceRegion, region_from_uvs
+from moodrig.core.appearance.setup import FaceSetup, face_setup
 from moodrig.core.errors import InputError, WeightsError
-from moodrig.core.faceedit.align import CANONICAL_POINTS, FEATURE_NAMES
-from moodrig.core.faceedit.bake_editor import BoundFaceEditor, RegionEditor, bind_editor
-from moodrig.core.faceedit.editor import FaceEditor
-from moodrig.core.faceedit.points_io import FeaturePoints, read_points, write_points
-from moodrig.core.faceedit.region import FaceRegion, region_from_uvs
-from moodrig.core.faceedit.setup import FaceSetup, face_setup
 from moodrig.core.painter import DEFAULT_STYLE, feature_points, paint_face
 from moodrig.core.pipeline import run_bake_sync, use_face_editor
 from moodrig.core.request import BakeRequest
@@ -211,10 +211,12 @@ def test_bake_with_tiny_face_editor_weights_on_a_non_square_atlas(
     stored = FaceSetup(region, FeaturePoints(_points(64, 64), (64, 64)), "the face object")
     request = BakeRequest(device="cpu", batch=4)
     assert use_face_editor(request), "shipped face-editor weights switch the parameters mode over"
+    amee = Path(__file__).resolve().parent.parent / "weights" / "amee" / "amee_gan.manifest.json"
+    assert not use_face_editor(BakeRequest(weights=amee)), "a named AMEE-GAN manifest keeps it"
     out = run_bake_sync(_track(), base, request, tmp_path / "tex", face=stored)
     cached = sorted((tmp_path / "tex" / "cache").glob("*.png"))
     assert out.cache.generated == len(cached) > 1
-    from moodrig.core.appearance import decode_png
+    from moodrig.core.appearance.cache import decode_png
 
     expect = np.clip(np.rint(base * 255), 0, 255) / 255
     changed = 0

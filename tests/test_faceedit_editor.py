@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 import torch
 
+from moodrig.core.appearance.align import CANONICAL_POINTS
+from moodrig.core.appearance.api import edit_face
+from moodrig.core.appearance.editor import FaceEditor
+from moodrig.core.appearance.locator import Locator, LocatorConfig
+from moodrig.core.appearance.model import FieldConfig, FieldGenerator
+from moodrig.core.appearance.region import FaceRegion
 from moodrig.core.errors import InputError
-from moodrig.core.faceedit.align import CANONICAL_POINTS
-from moodrig.core.faceedit.api import edit_face
-from moodrig.core.faceedit.editor import FaceEditor
-from moodrig.core.faceedit.locator import Locator, LocatorConfig
-from moodrig.core.faceedit.model import FieldConfig, FieldGenerator
-from moodrig.core.faceedit.region import FaceRegion
 
 
 def _editor(mask_open: bool = True, presence: float = 4.0) -> FaceEditor:
@@ -106,8 +106,8 @@ def test_edit_face_keeps_uint8_bytes_outside_the_region() -> None:
 
 
 def test_finetune_learns_the_sheet_at_its_own_resolution() -> None:
+    from moodrig.core.appearance.finetune import finetune_face
     from moodrig.core.editing.finetune import SheetTraining
-    from moodrig.core.faceedit.finetune import finetune_face
 
     torch.manual_seed(0)
     gen = FieldGenerator(FieldConfig(resolution=32, channels=(8, 8, 8, 8, 8), n_residual=1))  # fresh: mask nearly shut

@@ -6,11 +6,16 @@ import numpy as np
 import pytest
 import torch
 
+from moodrig.core.appearance.align import (
+    CANONICAL_POINTS,
+    FaceFrame,
+    canonical_crop,
+    check_features,
+)
+from moodrig.core.appearance.fields import EditFields, paint_coverage, reach, render
+from moodrig.core.appearance.pixelart import detect_blocks, from_art_pixels, to_art_pixels
+from moodrig.core.appearance.region import FaceRegion, PixelRect, feather_weights, paste
 from moodrig.core.errors import InputError
-from moodrig.core.faceedit.align import CANONICAL_POINTS, FaceFrame, canonical_crop, check_features
-from moodrig.core.faceedit.fields import EditFields, paint_coverage, reach, render
-from moodrig.core.faceedit.pixelart import detect_blocks, from_art_pixels, to_art_pixels
-from moodrig.core.faceedit.region import FaceRegion, PixelRect, feather_weights, paste
 
 
 def test_region_pixels_use_blender_v_from_bottom() -> None:

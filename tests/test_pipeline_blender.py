@@ -232,7 +232,11 @@ def test_finetune_operator_saves_beside_the_blend_and_bake_uses_it(tmp_path: Pat
     assert r["res"] == ["FINISHED"]
     assert r["weights"].startswith("//moodrig-textures/scene/moodrig_DemoFace/finetuned/")
     from moodrig.core.amee.infer import AmeeEditor
+    from moodrig.core.appearance.editor import FaceEditor
+    from moodrig.core.pipeline import use_face_editor
+    from moodrig.core.request import BakeRequest
 
-    assert r["finetuned_from"] == AmeeEditor.load(device="cpu").model_id  # the shipped model
+    shipped = FaceEditor if use_face_editor(BakeRequest()) else AmeeEditor
+    assert r["finetuned_from"] == shipped.load(device="cpu").model_id  # the shipped model
     assert r["bake_frames"] == 24
     assert "bad.json" in r["bad"] and "entry 0" in r["bad"]

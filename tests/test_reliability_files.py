@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from moodrig.core.appearance import decode_png
+from moodrig.core.appearance.cache import decode_png
 from moodrig.core.fileio import STALE_PART_SECONDS, atomic_write_bytes, remove_stale_parts
 from moodrig.core.paths import contained_path, safe_folder_name
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moodrig.core.appearance import encode_png, plan_appearance
+from moodrig.core.appearance.cache import encode_png, plan_appearance
 from moodrig.core.bake_sync import texture_figures
 from moodrig.core.demo_timeline import scripted_track
 from moodrig.core.expression import N_EXPRESSION
@@ -92,9 +92,9 @@ def test_the_demo_heads_atlas_is_checked_at_its_stored_points(tmp_path: Path,
     """The face is a region of the head's atlas: its stored points (region pixels, as the
     face object keeps them) place the windows in the atlas."""
     from moodrig.core import demo_head
+    from moodrig.core.appearance.points_io import FeaturePoints
+    from moodrig.core.appearance.setup import FaceSetup
     from moodrig.core.bake_sync import setup_points
-    from moodrig.core.faceedit.points_io import FeaturePoints
-    from moodrig.core.faceedit.setup import FaceSetup
 
     atlas = demo_head.head_atlas(256)
     face = atlas.face

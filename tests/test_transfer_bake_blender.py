@@ -49,7 +49,7 @@ same_bytes = digests(Path(folder) / "again" / "cache") == d1 and cache_files(Pat
 # The last frame shows a lopsided face: left smile and right brow raised; the texture differs
 # from the parameter mode's (which sees only the averages).
 seq = Path(folder) / "moodrig-textures" / "scene" / "moodrig_DemoFace" / "sequence"
-from moodrig.core.appearance import decode_png
+from moodrig.core.appearance.cache import decode_png
 last_det = decode_png(seq / "frame_00024.png")
 bad = None
 try:
@@ -129,7 +129,7 @@ cache = Path(folder) / "moodrig-textures" / "scene" / "moodrig_DemoFace" / "cach
 res["textures"] = len(list(cache.glob("*.png")))
 # Fine-tune the selected (detailed) model on a painter sheet of the demo character's style.
 from moodrig.core.painter import paint_face, DEFAULT_STYLE
-from moodrig.core.appearance import encode_png
+from moodrig.core.appearance.cache import encode_png
 entries = []
 for k, (name, value) in enumerate((("smile", 0.9), ("jaw_open", 0.7), ("brow_raise", 1.0))):
     e = np.zeros(8, np.float32); e[["jaw_open", "smile", "frown", "brow_raise"].index(name)] = value

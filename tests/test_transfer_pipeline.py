@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moodrig.core.appearance import plan_details
+from moodrig.core.appearance.cache import plan_details
 from moodrig.core.detail import (
     N_DETAIL,
     detail_from_expression,
@@ -86,7 +86,7 @@ def test_detailed_bake_plans_detail_vectors_and_keeps_its_own_cache(tmp_path: Pa
                           PainterDetailEditor())
     assert again.cache.generated == 0
     # The last frame is the painter's lopsided face.
-    from moodrig.core.appearance import decode_png
+    from moodrig.core.appearance.cache import decode_png
 
     last = decode_png(out.frames[-1])
     want = paint_detail(DEFAULT_STYLE, plan_details(_track().details, 0.05).vectors[-1], 64)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from moodrig.core.appearance import encode_png
+from moodrig.core.appearance.cache import encode_png
 from moodrig.core.detail import detail_vector
 from moodrig.core.editing.sheet import read_texture
 from moodrig.core.errors import InputError

@@ -26,10 +26,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from moodrig.core.appearance.bake_editor import RegionEditor
+from moodrig.core.appearance.editor import FaceEditor
+from moodrig.core.appearance.region import FaceRegion, PixelRect
 from moodrig.core.errors import InputError
 from moodrig.core.expression import N_EXPRESSION
-from moodrig.core.faceedit.editor import FaceEditor
-from moodrig.core.faceedit.region import FaceRegion, PixelRect
 from moodrig.core.fileio import atomic_write_text
 
 from .faceedit_data import sample_expression, style_rng
@@ -76,7 +77,11 @@ def targets(rng: np.random.Generator, mixed: int) -> np.ndarray:
     return np.concatenate([singles, np.stack(extra)]) if extra else singles
 
 
-def evaluate_family(editor: FaceEditor, family: str, atlas: int, styles: int, mixed: int, seed: int) -> Row:
+def evaluate_family(editor: FaceEditor | None, family: str, atlas: int, styles: int, mixed: int, seed: int,
+                    *, true_points: bool = False, baseline: Any = None) -> Row:
+    """``editor`` None: score ``baseline`` (a whole-texture editor run on the face region, as
+    the bake runs AMEE-GAN there) instead; ``true_points``: give the editor the family's own
+    feature points instead of locating them."""
     fam = get_family(family)
     changes, pe, pi, sr, sc, outside, zero, perr = [], [], [], [], [], [], [], []
     edits = refused = 0
@@ -89,18 +94,24 @@ def evaluate_family(editor: FaceEditor, family: str, atlas: int, styles: int, mi
         sample = synthesize_atlas(rng, family, style, exprs, (atlas, atlas), face_size=(side, side))
         neutral = sample.images[0]
         region = FaceRegion(*sample.region_uv)
-        try:
-            face = editor.prepare(neutral, region)
-        except InputError:
-            refused += 1
-            continue
         x0, y0, x1, y1 = sample.region_px
         truth_pts = sample.points - np.array([x0, y0])
-        eye = float(np.linalg.norm(truth_pts[1] - truth_pts[0]))
-        perr.append(float(np.abs(face.features.points - truth_pts).max()) / max(eye, 1e-6))
-        out = editor.edit(face, tg, np.zeros_like(tg))
-        zero.append(float(np.array_equal(editor.edit(face, np.zeros((1, N_EXPRESSION), np.float32),
-                                                     np.zeros((1, N_EXPRESSION), np.float32))[0], neutral)))
+        zeros = np.zeros((1, N_EXPRESSION), np.float32)
+        if editor is None:
+            bound = RegionEditor(baseline, neutral, region)
+            batch = np.ascontiguousarray(np.broadcast_to(neutral, (len(tg), *neutral.shape)))
+            out = bound.edit(batch, tg, np.zeros_like(tg))
+            zero.append(float(np.array_equal(bound.edit(neutral[None].copy(), zeros, zeros)[0], neutral)))
+        else:
+            try:
+                face = editor.prepare(neutral, region, truth_pts if true_points else None)
+            except InputError:
+                refused += 1
+                continue
+            eye = float(np.linalg.norm(truth_pts[1] - truth_pts[0]))
+            perr.append(float(np.abs(face.features.points - truth_pts).max()) / max(eye, 1e-6))
+            out = editor.edit(face, tg, np.zeros_like(tg))
+            zero.append(float(np.array_equal(editor.edit(face, zeros, zeros)[0], neutral)))
         rows = slice(y0, y1), slice(x0, x1)
         for j in range(len(tg)):
             truth = sample.images[1 + j]
@@ -194,17 +205,30 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--negatives", type=int, default=40)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--true-points", action="store_true", help="give the editor the true points")
+    p.add_argument("--baseline", choices=["amee"], default=None,
+                   help="score the shipped AMEE-GAN on the face region instead of the face editor")
     p.add_argument("--out", type=Path, default=None, help="markdown report (default: print)")
     p.add_argument("--json", type=Path, default=None)
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
-    editor = FaceEditor.load(a.editor, a.locator, device="cpu")
+    editor = None if a.baseline else FaceEditor.load(a.editor, a.locator, device="cpu")
+    baseline = None
+    if a.baseline == "amee":
+        from moodrig.core.amee.infer import AmeeEditor
+
+        baseline = AmeeEditor.load(device="cpu")
     rows = []
     for fam in a.families:
         for size in a.atlas:
-            row = evaluate_family(editor, fam, size, a.styles, a.mixed, a.seed)
+            row = evaluate_family(editor, fam, size, a.styles, a.mixed, a.seed, true_points=a.true_points,
+                                  baseline=baseline)
             print(json.dumps(asdict(row)), flush=True)
             rows.append(row)
+    if editor is None:
+        for r in rows:
+            print(r)
+        return
     neg = negatives(editor, a.negatives, a.seed)
     spd = speed(editor)
     text = report(rows, neg, spd, {"styles": a.styles, "mixed": a.mixed, "editor_id": editor.model_id})

@@ -6,7 +6,7 @@ Each step draws pairs (a neutral or expressive face of one style → another exp
 same style) from the cached families (``faceedit_data.py``), aligns each face to the canonical
 frame with its true feature points (jittered, as a locator would find them), runs the
 generator on the canonical crop, and applies the predicted fields to the face at the cache's
-resolution with ``core/faceedit/fields.render``: the very code that edits a user's texture.
+resolution with ``core/appearance/fields.render``: the very code that edits a user's texture.
 
 Generator loss:
   λ_rec·L1_w(out, ground truth) + λ_msup·BCE(mask, changed) + λ_mask·mean(mask)
@@ -35,11 +35,11 @@ from PIL import Image
 
 from moodrig.core.amee.config import AmeeConfig
 from moodrig.core.amee.model import Discriminator
+from moodrig.core.appearance.align import FaceFrame
+from moodrig.core.appearance.fields import EditFields, canonical_grid, render
+from moodrig.core.appearance.model import FieldConfig, FieldGenerator, condition
+from moodrig.core.appearance.weights_io import EDITOR_WEIGHTS
 from moodrig.core.editing.losses import changed_map, total_variation, weighted_l1
-from moodrig.core.faceedit.align import FaceFrame
-from moodrig.core.faceedit.fields import EditFields, canonical_grid, render
-from moodrig.core.faceedit.model import FieldConfig, FieldGenerator, condition
-from moodrig.core.faceedit.weights_io import EDITOR_WEIGHTS
 from moodrig.core.fileio import atomic_write_text
 
 from . import faceedit_data
@@ -309,8 +309,11 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
             p.add_argument(f"--{f.name.replace('_', '-')}", type=type(value), default=value)
     p.add_argument("--resolution", type=int, default=defaults.model.resolution)
     p.add_argument("--coarse-flow", action="store_true")
+    p.add_argument("--no-colour", action="store_true")
+    p.add_argument("--no-paint", action="store_true")
     a = vars(p.parse_args(argv))
-    model = FieldConfig(resolution=a.pop("resolution"), coarse_flow=a.pop("coarse_flow"))
+    model = FieldConfig(resolution=a.pop("resolution"), coarse_flow=a.pop("coarse_flow"),
+                        colour=not a.pop("no_colour"), paint=not a.pop("no_paint"))
     a["families"] = tuple(a["families"])
     return TrainConfig(**a, model=model)
 

@@ -26,8 +26,8 @@ import torch.nn.functional as F
 from numpy.typing import NDArray
 from safetensors.torch import load_file, save_file
 
-from moodrig.core.faceedit.locator import Locator, LocatorConfig
-from moodrig.core.faceedit.weights_io import LOCATOR_WEIGHTS
+from moodrig.core.appearance.locator import Locator, LocatorConfig
+from moodrig.core.appearance.weights_io import LOCATOR_WEIGHTS
 from moodrig.core.fileio import atomic_write_text
 
 from . import faceedit_data

@@ -368,7 +368,7 @@ def figure(editor: TransferEditor, amee: AmeeEditor | None, data: list[dict[str,
            seed: int, path: Path, size: int = 128) -> None:
     """Rows of held-out painter examples: content | reference | transfer | ground truth | AMEE-GAN;
     then London-measured geometry (the drawing only, never the photo) on two held-out characters."""
-    from moodrig.core.appearance import encode_png
+    from moodrig.core.appearance.cache import encode_png
 
     tiles: list[list[F32]] = []
     for item in data[:4]:

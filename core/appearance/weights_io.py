@@ -26,22 +26,22 @@ EDITOR_WEIGHTS: WeightsFormat[FieldGenerator] = WeightsFormat(
     model="amee-gan-fields",
     version=1,
     vocabulary=EXPRESSIONS,
-    shipped="faceedit/face_editor",
+    shipped="appearance/face_editor",
     normalisation="canonical face crop, RGBA NCHW float32 in [-1, 1] = 2 * texture - 1",
     build=_editor,
     architecture=lambda net: net.cfg.to_dict(),
     fixed=_FEATURES,
 )
-"""AMEE-GAN with field heads (core/faceedit/model.py)."""
+"""AMEE-GAN with field heads (core/appearance/model.py)."""
 
 LOCATOR_WEIGHTS: WeightsFormat[Locator] = WeightsFormat(
     model="face-feature-locator",
     version=1,
     vocabulary=EXPRESSIONS,
-    shipped="faceedit/face_locator",
+    shipped="appearance/face_locator",
     normalisation="face region squashed to R x R, RGBA NCHW float32 in [-1, 1] = 2 * texture - 1",
     build=_locator,
     architecture=lambda net: net.cfg.to_dict(),
     fixed=_FEATURES,
 )
-"""The feature-point locator (core/faceedit/locator.py)."""
+"""The feature-point locator (core/appearance/locator.py)."""

@@ -23,11 +23,11 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from .detail import check_detail
-from .errors import InputError
-from .expression import check_expression
-from .fileio import atomic_write_bytes, remove_stale_parts
-from .steps import drive
+from ..detail import check_detail
+from ..errors import InputError
+from ..expression import check_expression
+from ..fileio import atomic_write_bytes, remove_stale_parts
+from ..steps import drive
 
 SEQUENCE_PREFIX = "frame_"
 SEQUENCE_DIGITS = 5

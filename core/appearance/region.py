@@ -111,22 +111,26 @@ def check_texture_size(width: int, height: int) -> None:
                                f"{MAX_SIDE}×{MAX_SIDE}")
 
 
-def feather_weights(height: int, width: int, feather: int) -> NDArray[np.float32]:
+def feather_weights(height: int, width: int, feather: int,
+                    window: tuple[slice, slice] | None = None) -> NDArray[np.float32]:
     """(height, width) weights: 0 on the region's outermost pixel ring, rising linearly to 1
-    over ``feather`` pixels, 1 inside; all 1 for ``feather`` 0 (no seam)."""
+    over ``feather`` pixels, 1 inside; all 1 for ``feather`` 0 (no seam). ``window``: only
+    those rows and columns of them."""
+    rows, cols = window if window is not None else (slice(0, height), slice(0, width))
+    y = np.arange(height)[rows]
+    x = np.arange(width)[cols]
     if feather <= 0:
-        return np.ones((height, width), np.float32)
-    f = int(feather)
-    ys = np.minimum(np.arange(height), np.arange(height)[::-1]).astype(np.float32)
-    xs = np.minimum(np.arange(width), np.arange(width)[::-1]).astype(np.float32)
+        return np.ones((len(y), len(x)), np.float32)
+    ys = np.minimum(y, height - 1 - y).astype(np.float32)
+    xs = np.minimum(x, width - 1 - x).astype(np.float32)
     dist = np.minimum(ys[:, None], xs[None, :])
-    out: NDArray[np.float32] = np.clip(dist / np.float32(f), 0.0, 1.0).astype(np.float32)
+    out: NDArray[np.float32] = np.clip(dist / np.float32(int(feather)), 0.0, 1.0).astype(np.float32)
     return out
 
 
-def default_feather(rect: PixelRect) -> int:
-    """Seam width: 3 % of the region's shorter side, at least 1 pixel."""
-    return max(1, round(0.03 * min(rect.width, rect.height)))
+def seam_width(height: int, width: int) -> int:
+    """The default seam: 3 % of the region's shorter side, at least 1 pixel."""
+    return max(1, round(0.03 * min(height, width)))
 
 
 def paste(texture: NDArray[np.float32], edited: NDArray[np.float32], rect: PixelRect,
@@ -135,14 +139,21 @@ def paste(texture: NDArray[np.float32], edited: NDArray[np.float32], rect: Pixel
     blended in through the feathered seam. Outside ``rect`` (and, with a seam, on its border
     ring) the result is the input, bit for bit; where the edit equals the input, so is the
     result."""
-    rows, cols = rect.slices
-    original = texture[rows, cols]
+    out = texture.copy()
+    out[rect.slices] = seam(texture[rect.slices], edited, feather)
+    return out
+
+
+def seam(original: NDArray[np.float32], edited: NDArray[np.float32],
+         feather: int | None = None) -> NDArray[np.float32]:
+    """The region's pixels with ``edited`` blended in through the feathered seam (see
+    :func:`paste`): ``original`` on the border ring and wherever the edit equals it."""
     if edited.shape != original.shape:
         raise ValueError(f"edited region {edited.shape} does not match the region {original.shape}")
-    out = texture.copy()
-    w = feather_weights(rect.height, rect.width, default_feather(rect) if feather is None else feather)
-    blended = original + w[..., None] * (edited - original)
-    out[rows, cols] = np.where(edited == original, original, blended)
+    h, w = original.shape[:2]
+    weights = feather_weights(h, w, seam_width(h, w) if feather is None else feather)
+    blended = original + weights[..., None] * (edited - original)
+    out: NDArray[np.float32] = np.where(edited == original, original, blended)
     return out
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from dataclasses import asdict
 from typing import Any
 
@@ -26,6 +27,7 @@ from numpy.typing import NDArray
 
 from ..editing.finetune import Example, Progress, SheetTraining, check_label
 from ..editing.losses import changed_map, weighted_l1
+from ..editing.sheet import tune_from_sheet
 from ..errors import InputError
 from .align import canonical_crop
 from .editor import FaceEditor, PreparedFace, check_texture
@@ -120,3 +122,31 @@ def finetune_face(
                                 "finetune": {**asdict(cfg), "examples": len(examples),
                                              "seconds": round(time.time() - t0, 1)}}
     return FaceEditor.from_modules(net, editor.locator, manifest, device=str(dev.type))
+
+
+def finetune_face_from_sheet(
+    sheet: Path,
+    neutral: NDArray[np.float32],
+    out_folder: Path,
+    *,
+    region: FaceRegion | None = None,
+    features: Any = None,
+    weights: Path | None = None,
+    config: SheetTraining | None = None,
+    progress: Progress | None = None,
+    device: str = "auto",
+) -> Path:
+    """Fine-tune the shipped (or given) face editor on ``sheet`` (``editing/sheet.py``) for the
+    face in ``region`` (its ``features`` points, or found by the locator); save beside the
+    .blend; return the manifest."""
+
+    def load(manifest: Path | None, dev: str) -> FaceEditor:
+        return FaceEditor.load(manifest_path=manifest, device=dev)
+
+    def tune(editor: FaceEditor, base: NDArray[np.float32], examples: Sequence[Example],
+             cfg: SheetTraining | None, report: Progress | None) -> FaceEditor:
+        return finetune_face(editor, base, examples, region=region, features=features, config=cfg,
+                             progress=report)
+
+    return tune_from_sheet(load, tune, sheet, neutral, out_folder, weights=weights, config=config,
+                           progress=progress, device=device)

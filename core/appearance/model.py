@@ -50,6 +50,10 @@ class FieldConfig:
     """The colour field is averaged over cells of this many texels: it stays smooth."""
     n_expression: int = N_EXPRESSION
     """Length of the expression vector."""
+    colour: bool = True
+    """Predict the smooth colour change (False: none)."""
+    paint: bool = True
+    """Predict painted shapes (False: warp only; nothing new is drawn)."""
     coarse_flow: bool = False
     """Also predict the flow at R / 4 and R / 2 and add them (smoothly upsampled) to the fine
     one: a coarse flow value moves a whole patch, so its gradient gathers the reconstruction
@@ -184,7 +188,7 @@ class FieldGenerator(nn.Module):
         return EditFields(
             flow=torch.tanh(flow_logits) * self.cfg.max_flow,
             mask=torch.sigmoid(out[:, 2:3]),
-            colour=colour,
+            colour=colour if self.cfg.colour else torch.zeros_like(colour),
             paint=torch.sigmoid(out[:, 6:9]),
-            paint_logit=out[:, 9:10],
+            paint_logit=out[:, 9:10] if self.cfg.paint else torch.full_like(out[:, 9:10], -1e3),
         )

@@ -35,7 +35,7 @@ from .fields import EditFields, reach, render
 from .locator import Locator
 from .model import FieldGenerator, condition
 from .pixelart import BlockGrid, detect_blocks, from_art_pixels, to_art_pixels
-from .region import FaceRegion, PixelRect, check_texture_size, paste
+from .region import FaceRegion, PixelRect, check_texture_size, feather_weights, seam, seam_width
 from .weights_io import EDITOR_WEIGHTS, LOCATOR_WEIGHTS
 
 
@@ -66,6 +66,8 @@ class PreparedFace:
     """(1, 4, R, R) canonical crop in [-1, 1]."""
     canonical_points: torch.Tensor
     """(1, 7, 2) feature points in canonical units."""
+    work_rgb: torch.Tensor | None = None
+    """``work``'s RGB as a (1, 3, h, w) tensor, made on the first edit."""
 
 
 def check_texture(texture: Any) -> NDArray[np.float32]:
@@ -128,6 +130,16 @@ class FaceEditor:
     @property
     def resolution(self) -> int:
         return self.generator.cfg.resolution
+
+    def save(self, folder: str | Path, stem: str = "face_editor_finetuned", *,
+             training: dict[str, Any] | None = None, extra: dict[str, Any] | None = None) -> Path:
+        """Export the generator (fine-tuned weights beside a .blend) as
+        ``folder/<stem>.safetensors`` + manifest; returns the manifest path. The locator is not
+        saved: loading the manifest pairs it with the shipped one."""
+        net = FieldGenerator(self.generator.cfg)
+        net.load_state_dict({k: v.detach().float().cpu() for k, v in self.generator.state_dict().items()})
+        return EDITOR_WEIGHTS.export(Path(folder) / f"{stem}.safetensors", net.eval(), training=training,
+                                     extra=extra)
 
     # ------------------------------------------------------------------------- locating
 
@@ -194,20 +206,22 @@ class FaceEditor:
         src = None if sources is None else _vectors(sources, "source expressions")
         if src is not None and src.shape != tgt.shape:
             raise InputError(None, f"source expressions {src.shape} must match the targets {tgt.shape}")
-        out = np.repeat(face.texture[None], len(tgt), axis=0)
+        out = np.empty((len(tgt), *face.texture.shape), np.float32)
+        out[:] = face.texture
         todo = np.flatnonzero(np.any(tgt != src, axis=1)) if src is not None else np.arange(len(tgt))
         if len(todo) == 0:
             return out
         f = self.fields(face, tgt[todo], None if src is None else src[todo])
         for k, i in enumerate(todo):
             one = EditFields(*(t[k:k + 1] for t in (f.flow, f.mask, f.colour, f.paint, f.paint_logit)))
-            out[i] = self._apply(face, one)
+            self._apply(face, one, out[i][face.rect.slices])
         return out
 
-    def _apply(self, face: PreparedFace, f: EditFields) -> NDArray[np.float32]:
+    def _apply(self, face: PreparedFace, f: EditFields, dst: NDArray[np.float32]) -> None:
+        """Write the edit into ``dst``, the output's region (holding the input's pixels)."""
         box = reach(f.mask)
         if box is None:
-            return face.texture
+            return
         work = face.work
         h, w = work.shape[:2]
         corners = face.frame.to_pixels(np.array([[box[0], box[1]], [box[2], box[1]], [box[0], box[3]],
@@ -217,25 +231,30 @@ class FaceEditor:
         y0 = max(0, math.floor(corners[:, 1].min()))
         y1 = min(h, math.ceil(corners[:, 1].max()))
         if x1 <= x0 or y1 <= y0:
-            return face.texture
+            return
         to_px = np.vstack([face.frame.matrix, [0.0, 0.0, 1.0]])
         to_c = np.linalg.inv(to_px)[:2]
-        src = torch.from_numpy(np.ascontiguousarray(work[..., :3])).permute(2, 0, 1)[None].to(self.device)
+        if face.work_rgb is None:
+            face.work_rgb = torch.from_numpy(np.ascontiguousarray(work[..., :3])).permute(2, 0, 1)[None]
+        src = face.work_rgb.to(self.device)
         with torch.inference_mode():
             window, _ = render(src, torch.tensor(to_c, dtype=torch.float32, device=self.device)[None],
                                torch.tensor(face.frame.matrix, dtype=torch.float32, device=self.device)[None],
                                EditFields(*(t.to(self.device) for t in (f.flow, f.mask, f.colour, f.paint,
                                                                          f.paint_logit))),
                                nearest=face.grid is not None, origin=(y0, x0), size=(y1 - y0, x1 - x0))
-        edited = work.copy()
-        edited[y0:y1, x0:x1, :3] = window[0].permute(1, 2, 0).cpu().numpy()
-        if face.grid is None:
-            return paste(face.texture, edited, face.rect)
+        new = window[0].permute(1, 2, 0).cpu().numpy()
+        if face.grid is None:  # the seam over the changed window only: elsewhere nothing changed
+            rows, cols = slice(y0, y1), slice(x0, x1)
+            old = work[rows, cols, :3]
+            weights = feather_weights(h, w, seam_width(h, w), (rows, cols))[..., None]
+            dst[rows, cols, :3] = np.where(new == old, old, old + weights * (new - old))
+            return
         # Pixel art: the seam is one art pixel wide and every block stays one colour.
-        art_rect = PixelRect(0, 0, w, h)
-        seamed = paste(work, edited, art_rect, feather=1)
-        full = np.asarray(from_art_pixels(seamed, face.grid, face.rect.height, face.rect.width), np.float32)
-        return paste(face.texture, full, face.rect, feather=0)
+        edited = work.copy()
+        edited[y0:y1, x0:x1, :3] = new
+        seamed = seam(work, edited, feather=1)
+        dst[...] = from_art_pixels(seamed, face.grid, face.rect.height, face.rect.width)
 
 
 def _vectors(values: Any, name: str) -> NDArray[np.float32]:
