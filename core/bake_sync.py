@@ -15,8 +15,8 @@ from typing import Any, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from .appearance.cache import AppearancePlan, decode_png
 from .appearance.align import FEATURE_NAMES
+from .appearance.cache import AppearancePlan, decode_png
 from .appearance.setup import FaceSetup
 from .texture_sync import FacePoints, TextureSyncConfig, texture_sync
 

@@ -19,7 +19,6 @@ appearance model to it, and every pixel outside it stays the base texture's.
 from __future__ import annotations
 
 import json
-
 import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
