@@ -4,10 +4,14 @@
         --from runs/amee/full_stage14/export/amee_gan_step007000.manifest.json
     python -m moodrig.weights_tools.ship --model transfer \
         --from runs/transfer/stage3/export/style_transfer_step002000.manifest.json
+    python -m moodrig.weights_tools.ship --model face_editor \
+        --from runs/faceedit/editor4/export/face_editor_step004000.manifest.json
+    python -m moodrig.weights_tools.ship --model face_locator \
+        --from runs/faceedit/locator1/export/face_locator.manifest.json
 
 Loads the export through the verified path (sha256, vocabulary, shapes), then re-exports it as
 the model's shipped weights (``weights/amee/amee_gan.*``, ``weights/transfer/style_transfer.*``,
-or ``--to``) with the same training record and manifest fields.
+``weights/appearance/face_editor.*``, ``weights/appearance/face_locator.*``, or ``--to``) with the same training record and manifest fields.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from moodrig.core.amee.weights_io import AMEE_WEIGHTS
+from moodrig.core.appearance.weights_io import EDITOR_WEIGHTS, LOCATOR_WEIGHTS
 from moodrig.core.editing.weights_io import WeightsFormat
 from moodrig.core.transfer.weights_io import TRANSFER_WEIGHTS
 
-MODELS: dict[str, WeightsFormat[Any]] = {"amee": AMEE_WEIGHTS, "transfer": TRANSFER_WEIGHTS}
+MODELS: dict[str, WeightsFormat[Any]] = {"amee": AMEE_WEIGHTS, "transfer": TRANSFER_WEIGHTS,
+                                         "face_editor": EDITOR_WEIGHTS, "face_locator": LOCATOR_WEIGHTS}
 """Model name on the command line → its weights format."""
 
 
