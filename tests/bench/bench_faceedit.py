@@ -77,7 +77,9 @@ def describe(manifest: Path, net: torch.nn.Module) -> dict[str, Any]:
     m = json.loads(manifest.read_text(encoding="utf-8"))
     training = m.get("training") or {}
     step = training.get("step", training.get("trained_steps"))
-    return {"manifest": str(manifest), "sha256": m.get("sha256"),
+    path = manifest.resolve()
+    shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path
+    return {"manifest": str(shown), "sha256": m.get("sha256"),
             "architecture": m.get("architecture"), "trained_steps": step,
             "params": sum(p.numel() for p in net.parameters())}
 
