@@ -76,7 +76,8 @@ def describe(manifest: Path, net: torch.nn.Module) -> dict[str, Any]:
     """What a set of weights is, for the table: file, architecture, size, training step."""
     m = json.loads(manifest.read_text(encoding="utf-8"))
     training = m.get("training") or {}
-    step = training.get("step", training.get("trained_steps"))
+    step = next((training[k] for k in ("step", "trained_steps", "steps")
+                 if training.get(k) is not None), None)
     path = manifest.resolve()
     shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path
     return {"manifest": str(shown), "sha256": m.get("sha256"),
