@@ -94,7 +94,8 @@ def render(data: dict[str, Any]) -> str:
             "scaling": ("scaling",), "batch": ("batch",),
             "contention": ("contention_busy", "contention_frames", "contention_rounds"),
             "truth": ("truth_people",), "gpu": ("gpu_repeats",),
-            "coldstart": ("coldstart_repeats",)}
+            "coldstart": ("coldstart_repeats",),
+            "faceedit": ("faceedit_sizes", "faceedit_threads", "faceedit_repeats")}
     for name, sec in S.items():
         st = ", ".join(f"{k}={sec['settings'][k]}" for k in keys.get(name, ()))
         L.append(f"| {name} | {_load_note(sec)} | {st} |")
@@ -289,6 +290,8 @@ def render(data: dict[str, Any]) -> str:
     if "coldstart" in S:
         L += coldstart_rows(S["coldstart"]["result"])
     L.append("")
+    if "faceedit" in S:
+        L += faceedit_table(S["faceedit"]["result"])
     notes = "\n".join(x for x in (auto_notes(data), data.get("notes", "")) if x)
     if notes:
         L.append("## Notes: targets, misses and their measured reasons\n")
@@ -306,6 +309,64 @@ def coldstart_rows(r: dict[str, Any]) -> list[str]:
         f"| ↳ CPU time of that process, user + system (s) | {spread(c)} | `--engine torch`: {spread(r['photo_torch_cpu_s'])}; "
         f"bare `python -c pass`: {spread(r['python_cpu_s'])} | | | |",
     ]
+
+
+def _weights(w: dict[str, Any]) -> str:
+    """A set of weights in one phrase: manifest, input size, parameters, training step."""
+    step = w.get("trained_steps")
+    trained = "untrained" if step == 0 else "step unknown" if step is None else f"step {step}"
+    return f"`{w['manifest']}` ({w['resolution']} px, {_f(w['params'])} parameters, {trained})"
+
+
+FACEEDIT_HEAD = [
+    "ms per call (edits: ms per edited texture); ratio = face editor / AMEE-GAN, below 1 the "
+    "face editor is faster. RGBA float32 textures: the demo head's atlas, its face square the "
+    "region; both editors are told the base is neutral, as a bake does.\n",
+    "| texture | threads | prepare, points given | prepare, points located | AMEE-GAN bind "
+    "(crop) | edit, 1 expression | AMEE-GAN, 1 | ratio | edit, batch of 8 (per texture) | "
+    "AMEE-GAN, batch of 8 | ratio | peak RSS MiB |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+]
+
+
+def faceedit_table(r: dict[str, Any]) -> list[str]:
+    """The face editor at full resolution against AMEE-GAN on the same region
+    (tests/bench/bench_faceedit.py), one row per texture size and thread count."""
+    title = "## Face editor at full resolution, against AMEE-GAN on the same face region\n"
+    if "skipped" in r:
+        return [title, f"Not run: {r['skipped']}.\n"]
+    L = [title, *FACEEDIT_HEAD]
+    sizes = sorted(r["sizes"].items(), key=lambda kv: int(kv[0]))
+    for size, w in sizes:
+        x0, y0, x1, y1 = w["region_px"]
+        b = w["batch"]
+        for n, t in w["threads"].items():
+            ms = t["ms"]
+            located = (spread(ms["prepare_locate"]) if "prepare_locate" in ms
+                       else f"failed: {w['locate_error']}")
+            cells = [f"{size}² (face {x1 - x0}×{y1 - y0})", n, spread(ms["prepare_points"]),
+                     located, spread(ms["amee_bind"]), spread(ms["edit_1"]),
+                     spread(ms["amee_edit_1"]),
+                     f"{t['ratio_edit_1']:.2f}×", spread(ms[f"edit_{b}"]),
+                     spread(ms[f"amee_edit_{b}"]), f"{t[f'ratio_edit_{b}']:.2f}×",
+                     f"{w['peak_rss_mb']:.0f}"]
+            L.append("| " + " | ".join(cells) + " |")
+    w = sizes[-1][1]
+    fe, am = w["check"]["face_editor"], w["check"]["amee"]
+    err = w["located_error_px"]
+    located = "" if err is None else (f"; its points lie a median {err:.1f} px from the "
+                                      f"painter's at {w['size']}²")
+    same = fe["outside_region_unchanged"] and am["outside_region_unchanged"]
+    if not w["locator"].get("default_architecture", True):
+        located += ("; **not the default locator architecture**: the located column does not time "
+                    "the shipped locator")
+    L += ["", f"Face editor: {_weights(w['editor'])}. Locator: {_weights(w['locator'])}{located}. "
+          f"AMEE-GAN: {_weights(w['amee'])}, on the region's pixels (`RegionEditor`). At "
+          f"{w['size']}² one expression changed {100 * fe['changed_fraction_of_region']:.1f} % of "
+          f"the region's pixels with the face editor and "
+          f"{100 * am['changed_fraction_of_region']:.1f} % with AMEE-GAN; outside the region "
+          f"{'nothing changed' if same else '**pixels changed**'}.", ""]
+    return L
 
 
 def _share(d: dict[str, float], *keys: str) -> float:

@@ -7,7 +7,9 @@ and the table bench/RESULTS.md.
     python tests/bench/run_all.py --render            # only rebuild RESULTS.md from results.json
 
 Sections: face, cascade, amee, bpfa, keyframes, shapekeys, profile, e2e, scaling, batch,
-contention, truth, gpu (where CUDA exists; else it records why it did not run), coldstart.
+contention, truth, gpu (where CUDA exists; else it records why it did not run), coldstart,
+faceedit (the face editor against AMEE-GAN on a face region; where its weights are not in the
+weights folder it records why it did not run).
 Each section is stored with the time it ran, its settings, the load average and the training
 processes seen on the machine, so a table merged from several runs says when and under what
 load every figure was taken.
@@ -32,7 +34,7 @@ OUT_MD = REPO / "bench" / "RESULTS.md"
 MP_VENV = REPO / ".venv-bench-mp"
 MP_PY = MP_VENV / "bin" / "python"
 SECTIONS = ["face", "cascade", "amee", "bpfa", "keyframes", "shapekeys", "profile", "e2e",
-            "scaling", "batch", "contention", "truth", "gpu", "coldstart"]
+            "scaling", "batch", "contention", "truth", "gpu", "coldstart", "faceedit"]
 
 SETTINGS = {
     "full": {"face_frames": 240, "face_repeats": 5, "cascade_frames": 96, "cascade_repeats": 5, "amee_repeats": 7,
@@ -40,13 +42,17 @@ SETTINGS = {
              "sk_repeats": 5, "sk_insert_repeats": 3, "e2e_repeats": 3, "scaling": [[60, 1], [300, 1]],
              "profile_frames": 48, "batch": {"jobs": 8, "seconds": 10, "texture": 512, "repeats": 1},
              "contention_busy": [0, 2, 4], "contention_frames": 240, "contention_rounds": 3,
-             "truth_people": 6, "gpu_repeats": 3, "coldstart_repeats": 7},
+             "truth_people": 6, "gpu_repeats": 3, "coldstart_repeats": 7,
+             "faceedit_sizes": [1024, 2048, 4096], "faceedit_threads": [1, 2],
+             "faceedit_repeats": 5},
     "quick": {"face_frames": 24, "face_repeats": 2, "cascade_frames": 12, "cascade_repeats": 2, "amee_repeats": 1,
               "bpfa_repeats": 2, "bpfa_steps": 20_000, "kf_repeats": 2, "kf_insert_repeats": 1,
               "sk_repeats": 2, "sk_insert_repeats": 1, "e2e_repeats": 1, "scaling": [[10, 1]], "profile_frames": 12,
               "batch": {"jobs": 4, "seconds": 2, "texture": 64, "repeats": 1},
               "contention_busy": [0, 2], "contention_frames": 24, "contention_rounds": 1,
-              "truth_people": 1, "gpu_repeats": 1, "coldstart_repeats": 2},
+              "truth_people": 1, "gpu_repeats": 1, "coldstart_repeats": 2,
+              "faceedit_sizes": [1024, 2048, 4096], "faceedit_threads": [1, 2],
+              "faceedit_repeats": 1},
 }
 
 
@@ -268,10 +274,29 @@ def section_gpu(s: dict[str, Any]) -> dict[str, Any]:
     return {"gpu": gpu, "runs": runs, "cpu": cpu, "target_frames_per_s": GPU_FRAMES_PER_S}
 
 
+def section_faceedit(s: dict[str, Any]) -> dict[str, Any]:
+    """The face editor at full resolution against AMEE-GAN on the same face region, one worker
+    per texture size; its weights from moodrig's weights folder (MOODRIG_WEIGHTS_DIR or
+    weights/), the section records why it did not run where they are not there."""
+    from moodrig.core.paths import weights_dir
+
+    folder = weights_dir()
+    manifests = [folder / "appearance" / f"{n}.manifest.json"
+                 for n in ("face_editor", "face_locator")]
+    missing = [str(m) for m in manifests if not m.is_file()]
+    if missing:
+        return {"skipped": f"no face-editor weights ({', '.join(missing)} missing)"}
+    args = ["tests/bench/bench_faceedit.py", "--threads", *(str(n) for n in s["faceedit_threads"]),
+            "--repeats", str(s["faceedit_repeats"]), "--weights-dir", str(folder)]
+    sizes = {str(n): run_worker([*args, "--size", str(n)]) for n in s["faceedit_sizes"]}
+    return {"weights_dir": str(folder), "sizes": sizes}
+
+
 RUNNERS = {"profile": section_profile, "face": section_face, "cascade": section_cascade, "amee": section_amee, "bpfa": section_bpfa,
            "keyframes": section_keyframes, "shapekeys": section_shapekeys, "e2e": section_e2e,
            "scaling": section_scaling, "batch": section_batch, "contention": section_contention,
-           "truth": section_truth, "gpu": section_gpu, "coldstart": section_coldstart}
+           "truth": section_truth, "gpu": section_gpu, "coldstart": section_coldstart,
+           "faceedit": section_faceedit}
 
 
 def main() -> None:
