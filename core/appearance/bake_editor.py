@@ -90,7 +90,7 @@ class RegionEditor:
     def edit(self, textures: NDArray[np.float32], vectors: NDArray[np.float32],
              source_vectors: NDArray[np.float32] | None = None, /) -> NDArray[np.float32]:
         check_base(textures, self.base)
-        crops = np.ascontiguousarray(np.broadcast_to(self.crop, (len(vectors), *self.crop.shape)))
+        crops = np.repeat(self.crop[None], len(vectors), axis=0)  # writable, even for one
         if source_vectors is None:
             edited = self.inner.edit(crops, vectors)
         else:
