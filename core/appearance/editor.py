@@ -131,14 +131,15 @@ class FaceEditor:
     def resolution(self) -> int:
         return self.generator.cfg.resolution
 
-    def save(self, folder: str | Path, stem: str = "face_editor_finetuned", *,
+    def save(self, folder: str | Path, stem: str | None = None, *,
              training: dict[str, Any] | None = None, extra: dict[str, Any] | None = None) -> Path:
         """Export the generator (fine-tuned weights beside a .blend) as
         ``folder/<stem>.safetensors`` + manifest; returns the manifest path. The locator is not
         saved: loading the manifest pairs it with the shipped one."""
         net = FieldGenerator(self.generator.cfg)
         net.load_state_dict({k: v.detach().float().cpu() for k, v in self.generator.state_dict().items()})
-        return EDITOR_WEIGHTS.export(Path(folder) / f"{stem}.safetensors", net.eval(), training=training,
+        name = stem or "face_editor_finetuned"
+        return EDITOR_WEIGHTS.export(Path(folder) / f"{name}.safetensors", net.eval(), training=training,
                                      extra=extra)
 
     # ------------------------------------------------------------------------- locating

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import cv2
 import numpy as np
@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from ..errors import InputError
 from ..expression import expression_vector
-from .finetune import E, Example, Progress, SheetTraining
+from .finetune import Example, Progress, SheetTraining
 
 MIN_EXAMPLES, MAX_EXAMPLES = 3, 8
 
@@ -68,9 +68,22 @@ def read_sheet(sheet: Path) -> list[Example]:
     return out
 
 
+class TunedEditor(Protocol):
+    """What fine-tuning from a sheet needs of an editor: its id and a way to save it."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    def save(self, folder: str | Path, stem: str | None = ..., *,
+             training: dict[str, Any] | None = ..., extra: dict[str, Any] | None = ...) -> Path: ...
+
+
+T = TypeVar("T", bound=TunedEditor)
+
+
 def tune_from_sheet(
-    load: Callable[[Path | None, str], E],
-    tune: Callable[..., E],
+    load: Callable[[Path | None, str], T],
+    tune: Callable[..., T],
     sheet: Path,
     neutral: NDArray[np.float32],
     out_folder: Path,
