@@ -196,23 +196,28 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
                     "//moodrig-textures/<file name>/<face object>/ beside the .blend)")
     appearance_mode: bpy.props.EnumProperty(  # type: ignore[valid-type]
         name="Appearance",
-        items=[("parameters", "Parameters (AMEE-GAN)", "Repaint the face from the 8 expression values"),
+        items=[("parameters", "Parameters (AMEE-GAN)",
+                "Edit the face from the 8 expression values with the face editor (AMEE-GAN with "
+                "field heads), at the texture's resolution, inside the face region"),
                ("detailed", "Detailed transfer", "Redraw the detailed expression (lopsided smile, one raised brow) "
                                                  "in the character's style with the content/style model")],
         default=_REQUEST.appearance_mode, description="How the expression textures are generated")
     base_neutral: bpy.props.BoolProperty(  # type: ignore[valid-type]
         name="Neutral base texture", default=_REQUEST.base_neutral,
-        description="The face texture shows the character's neutral face, and AMEE-GAN is told so (more exact "
-                    "edits). Untick when it shows an expression: the model then judges it from the image")
+        description="The face texture shows the character's neutral face, and the model is told so "
+                    "(more exact edits). Untick when it shows an expression: the model then judges "
+                    "it from the image")
     transfer_weights_path: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Fine-tuned transfer", subtype="FILE_PATH", default="",
         description="Manifest of this character's fine-tuned transfer model (empty: shipped weights)")
     finetune_sheet: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Expression sheet", subtype="FILE_PATH",
-        description="JSON listing 3–8 labelled expression textures of this character (see README)")
+        description="JSON listing 3–8 labelled expression textures of this character "
+                    "(docs/formats.md)")
     weights_path: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Fine-tuned weights", subtype="FILE_PATH", default="",
-        description="Manifest of this character's fine-tuned AMEE-GAN (empty: shipped weights)")
+        description="Manifest of this character's fine-tuned face editor, or of an AMEE-GAN, "
+                    "which then edits instead (empty: shipped weights)")
     # Behavior
     behavior_source: bpy.props.EnumProperty(  # type: ignore[valid-type]
         name="Behaviors", items=[("BUILTIN", "Built-in humanoid", "The shipped behavior library"),

@@ -28,8 +28,8 @@ from .rig import BONE_MAP_PRESETS, REST_POSE_MODES
 from .shapekeys import CONVENTIONS, FACE_OUTPUTS, ShapeKeyMap
 
 APPEARANCE_MODES: tuple[str, ...] = ("parameters", "detailed")
-"""How the expression textures are generated: ``parameters`` = AMEE-GAN from the 8 shared
-values; ``detailed`` = the style-consistent transfer model (``core/transfer``) from the per-side
+"""How the expression textures are generated: ``parameters`` = the face editor (AMEE-GAN with
+field heads, ``core/appearance``) from the 8 shared values; ``detailed`` = the style-consistent transfer model (``core/transfer``) from the per-side
 detail vectors (a lopsided smile, one raised brow)."""
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
 """Torch devices a bake can run on; ``auto`` picks CUDA, then Apple MPS, then the CPU."""
@@ -101,16 +101,17 @@ class BakeRequest:
         metavar="FILE"))
     """Behavior definition file (JSON/YAML); None: the shipped humanoid library."""
     appearance_mode: str = field(default="parameters", metadata=_cli(
-        "parameters: AMEE-GAN from the 8 expression values; detailed: the style-transfer "
-        "model from per-side values (lopsided smiles, one raised brow)",
+        "parameters: the face editor (AMEE-GAN with field heads) from the 8 expression values; "
+        "detailed: the style-transfer model from per-side values (lopsided smiles, one raised "
+        "brow)",
         flag="--appearance", choices=APPEARANCE_MODES))
     """How the textures are generated, one of :data:`APPEARANCE_MODES`."""
     base_neutral: bool = field(default=True, metadata=_cli(
-        "the face texture shows an expression (default: neutral, and AMEE-GAN is told so)",
+        "the face texture shows an expression (default: neutral, and the model is told so)",
         flag="--base-not-neutral"))
-    """The base texture shows the character's neutral face and AMEE-GAN is told so: from a
-    known source its edits are more exact. False: the texture shows some expression, and the
-    model judges it from the image. Parameters mode only."""
+    """The base texture shows the character's neutral face and the appearance model is told
+    so: from a known source its edits are more exact. False: the texture shows some
+    expression, and the model judges it from the image. Parameters mode only."""
     region: tuple[float, float, float, float] | None = field(default=None, metadata=_cli(
         "face region of the texture in UV, v from the bottom (default: the face object's)",
         metavar="U0,V0,U1,V1"))
