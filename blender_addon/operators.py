@@ -376,6 +376,7 @@ class MOODRIG_OT_finetune(ModalJob, bpy.types.Operator):
 
     def job_inputs(self, context: bpy.types.Context) -> tuple[Any, ...]:
         from .bake import base_texture, output_folder
+        from .core.appearance.setup import face_setup
         from .face_region import stored_setup
 
         s = context.scene.moodrig
@@ -384,8 +385,12 @@ class MOODRIG_OT_finetune(ModalJob, bpy.types.Operator):
         self._detailed = s.appearance_mode == "detailed"
         folder = output_folder(s.face.name, bpy.data.filepath, Path(bpy.app.tempdir)) / "finetuned"
         sheet = Path(bpy.path.abspath(s.finetune_sheet))
+        points_file = s.face.moodrig_face.features_file
+        # The face the bake would edit: the Points file if set, else the confirmed points.
+        setup = face_setup(None, Path(bpy.path.abspath(points_file)) if points_file else None,
+                           stored_setup(s.face))
         return (self._detailed, sheet, base_texture(s.face), folder, self.steps,
-                _device(context), stored_setup(s.face))
+                _device(context), setup)
 
     def job_finished(self, context: Any, manifest: Path) -> set[str]:
         s = context.scene.moodrig
