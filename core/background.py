@@ -16,7 +16,9 @@ waiting. :meth:`ProcessJob.cancel` kills the child at once: whatever it was doin
 what it wrote to disk is only whole files (``core/fileio.py`` writes under temporary names).
 
 The function runs with ``report(value)`` as its last keyword argument and must return, and
-take, only picklable values. Pickle crosses only between this process and its own child.
+take, only picklable values of moodrig's own classes, numpy arrays, paths and plain
+containers: pickle crosses only between this process and its own child, and each side reads
+it through an unpickler that refuses every other class or callable.
 Errors come back as one line (a :class:`~.errors.MoodrigError`'s message stays the user's
 message); an unexpected error's traceback is printed by the child on its stderr, which is the
 parent's.
@@ -57,6 +59,45 @@ def _write(out: IO[bytes], message: tuple[Any, ...]) -> None:
     out.flush()
 
 
+_NUMPY_NAMES = frozenset({
+    ("numpy", "ndarray"), ("numpy", "dtype"),
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
+})
+_BUILTIN_NAMES = frozenset({"tuple", "list", "dict", "set", "frozenset", "complex", "slice",
+                            "range", "bytearray"})
+_PATH_NAMES = frozenset({"Path", "PosixPath", "WindowsPath", "PurePath", "PurePosixPath",
+                         "PureWindowsPath"})
+
+
+class _MessageUnpickler(pickle.Unpickler):
+    """Admits only what the jobs exchange: moodrig's own classes, numpy arrays and scalars,
+    paths and plain containers. Anything else (``os.system``, ``builtins.eval``…) is refused,
+    so not even a corrupted pipe can make either side run a callable it did not define."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        allowed = (
+            module == "moodrig" or module.startswith("moodrig.")
+            or (module, name) in _NUMPY_NAMES
+            or (module == "numpy.dtypes" and name.endswith("DType"))
+            or (module == "builtins" and name in _BUILTIN_NAMES)
+            or (module == "pathlib" and name in _PATH_NAMES)
+            or (module == "collections" and name == "OrderedDict")
+        )
+        if not allowed:
+            raise pickle.UnpicklingError(f"the job pipe refuses {module}.{name}")
+        return super().find_class(module, name)
+
+
+def loads_message(data: bytes) -> tuple[Any, ...]:
+    """One message of the job pipe, through :class:`_MessageUnpickler`."""
+    import io
+
+    message: tuple[Any, ...] = _MessageUnpickler(io.BytesIO(data)).load()
+    return message
+
+
 def _read(inp: IO[bytes]) -> tuple[Any, ...] | None:
     head = inp.read(_HEADER.size)
     if len(head) < _HEADER.size:
@@ -65,8 +106,7 @@ def _read(inp: IO[bytes]) -> tuple[Any, ...] | None:
     data = inp.read(size)
     if len(data) < size:
         return None
-    message: tuple[Any, ...] = pickle.loads(data)
-    return message
+    return loads_message(data)
 
 
 def _error_message(exc: BaseException) -> tuple[str, str, str | None]:

@@ -73,7 +73,8 @@ report(dict(version=list(bpy.app.version), res=list(res), origin=mod.__file__, b
             generated=result.generated_textures, action=action_name, keys=keys, curves=curves,
             frames=frames,
             slotted=anim_compat.SLOTTED, has_slots=has_slots, removed=removed,
-            rig_action_after=rig.animation_data.action.name if rig.animation_data.action else None,
+            rig_action_after=(rig.animation_data.action.name if rig.animation_data and
+                              rig.animation_data.action else None),
             generated_actions_left=left, still=hasattr(bpy.types, 'MOODRIG_OT_bake')))
 """
 
@@ -101,7 +102,7 @@ def test_platform_zip_installs_as_an_extension_and_bakes(
     assert r["demo"] == ["FINISHED"]
     assert r["n_frames"] == 24 and r["frames"] == 24 and r["generated"] == r["distinct"] >= 1
     assert r["action"] == "moodrig_DemoRig_behavior" and r["curves"] >= 19 * 3
-    assert r["keys"] > 2 * r["curves"], "sparse keys, yet more than a shot's two ends"
+    assert r["curves"] < r["keys"] < 19 * 3 * 24, "sparse keys: fewer than one a frame"
     assert r["slotted"] == r["has_slots"] == (r["version"][:2] >= [4, 4])
     assert r["removed"] == ["FINISHED"] and r["rig_action_after"] is None
     assert r["generated_actions_left"] == []

@@ -258,6 +258,9 @@ def test_no_code_in_core_or_addon_can_unpickle(repo_root: Path) -> None:
     files = [p for d in ("core", "blender_addon", "weights_tools") for p in (repo_root / d).rglob("*.py")]
     assert len(files) > 20
     problems = {str(p.relative_to(repo_root)): f for p in files if (f := _unsafe_calls(ast.parse(p.read_text(encoding="utf-8"))))}
+    # The one pickle: the pipe between the add-on and the child process it starts, read
+    # through an unpickler that admits only moodrig's classes, arrays and paths (below).
+    assert problems.pop("core/background.py", None) == ["import pickle"]
     assert problems == {}
     # Custom YAML loaders must derive from SafeLoader.
     for p in files:
@@ -353,3 +356,29 @@ def test_any_architecture_number_loads_or_is_refused_quickly(
     except WeightsError as exc:
         assert "\n" not in str(exc) and str(manifest) in str(exc)
     assert time.perf_counter() - t0 < 10.0
+
+
+def test_the_job_pipe_refuses_every_callable_but_its_own() -> None:
+    import os
+    import pickle
+    from pathlib import Path
+
+    import numpy as np
+
+    from moodrig.core.background import loads_message
+    from moodrig.core.request import BakeRequest
+
+    message = ("result", {"track": np.arange(6, dtype=np.float32).reshape(2, 3),
+                          "path": Path("/tmp/x"), "request": BakeRequest(seed=3)}, [1, (2, 3)])
+    back = loads_message(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back[1]["request"] == BakeRequest(seed=3) and back[1]["path"] == Path("/tmp/x")
+    assert np.array_equal(back[1]["track"], message[1]["track"])
+
+    class Exploit:
+        def __reduce__(self):  # type: ignore[no-untyped-def]
+            return (os.system, ("echo pwned",))
+
+    with pytest.raises(pickle.UnpicklingError, match="refuses"):
+        loads_message(pickle.dumps(("result", Exploit())))
+    with pytest.raises(pickle.UnpicklingError, match="refuses"):
+        loads_message(pickle.dumps(("result", eval)))

@@ -290,6 +290,7 @@ def main(argv: list[str] | None = None) -> None:
     text = report(rows, neg, spd, {"styles": a.styles, "mixed": a.mixed, "editor_id": editor.model_id,
                                    "true_points": a.true_points, "threads": a.threads}, base_rows)
     if a.json:
+        a.json.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(a.json, json.dumps({"rows": [asdict(r) for r in rows], "baseline": [asdict(r) for r in base_rows],
                                               "negatives": neg, "speed": spd}, indent=2))
     if a.out:
