@@ -214,7 +214,9 @@ def main() -> None:
     decisions = [SmileDecisionConfig(on, off, 0.25) for on, off in ((0.55, 0.45), (0.6, 0.4))]
     bases = [
         BaselineConfig(smile_margin=m, smile_quantile=q, learn_below=lb, view_transfer=t)
-        for m, q, lb, t in itertools.product((0.1, 0.15, 0.2), (0.25, 0.5), (0.35, 0.45), (0.0, 0.5))
+        for m, q, lb, t in itertools.product(
+            (0.1, 0.15, 0.2), (0.25, 0.5), (0.35, 0.45), (0.0, 0.5)
+        )
     ]
     folds = sorted({int(c["fold"]) for c in clips})
     for name, options in (

@@ -58,11 +58,27 @@ def ray_head(temp: Path, log: Path, cpus: int = 2) -> Iterator[str]:
     ray = Path(sys.executable).with_name("ray")
     with open(log, "w") as fh:
         head = subprocess.Popen(
-            [str(ray), "start", "--head", "--block", "--node-ip-address", "127.0.0.1",
-             "--port", str(port), "--num-cpus", str(cpus), "--include-dashboard=false",
-             "--disable-usage-stats", "--temp-dir", str(temp)],
-            stdout=fh, stderr=subprocess.STDOUT, env={**os.environ, **RAY_ENV},
-            start_new_session=True)
+            [
+                str(ray),
+                "start",
+                "--head",
+                "--block",
+                "--node-ip-address",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--num-cpus",
+                str(cpus),
+                "--include-dashboard=false",
+                "--disable-usage-stats",
+                "--temp-dir",
+                str(temp),
+            ],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **RAY_ENV},
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 180
         while "Ray runtime started" not in log.read_text():

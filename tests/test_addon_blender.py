@@ -116,7 +116,9 @@ def test_demo_character_survives_save_and_reload(tmp_path: Path) -> None:
     assert 0.0 < u0 < u1 < 1.0 and 0.0 < v0 < v1 < 1.0
     assert r["points_region"] == pytest.approx(r["region"])
     assert r["points_size"] == [64, 64] and r["confirmed"]
-    assert r["points"] == pytest.approx(face_points(atlas, DEFAULT_STYLE).ravel().tolist(), abs=1e-4)
+    assert r["points"] == pytest.approx(
+        face_points(atlas, DEFAULT_STYLE).ravel().tolist(), abs=1e-4
+    )
     assert r["tag"] == "demo_face_texture" and r["rig_tag"] == "demo_armature"
     # The user's own datablocks are untouched and untagged; a second character is a new one.
     assert r["user"] == [True, True, None]
@@ -175,19 +177,37 @@ def test_dependency_installer_targets_moodrigs_own_folder(tmp_path: Path) -> Non
     import tomllib
 
     missing = str(tmp_path / "no-such-wheelhouse")
-    r = run_bpy(DEPS.format(missing=missing), env={"BLENDER_USER_RESOURCES": str(tmp_path / "user")},
-                cwd=tmp_path)
+    r = run_bpy(
+        DEPS.format(missing=missing),
+        env={"BLENDER_USER_RESOURCES": str(tmp_path / "user")},
+        cwd=tmp_path,
+    )
     assert r["folder"].startswith(str(tmp_path / "user")), "never Blender's own installation"
     assert r["python"] == r["exe"], "the venv's python is this bpy's own interpreter"
     pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
     assert r["requirements"] == pyproject["project"]["dependencies"]
-    assert r["modules"] == {"numpy": "numpy", "cv2": "opencv-python-headless", "torch": "torch",
-                            "safetensors": "safetensors", "yaml": "pyyaml", "tqdm": "tqdm"}
-    assert r["status"] == {"numpy": True, "cv2": True, "torch": True, "safetensors": True, "yaml": True,
-                           "tqdm": True}
-    online_refusal = ("All dependencies are installed already" if r["online"] else
-                      "Online access is disabled in Blender's preferences (System → Network); "
-                      "allow it, or Install from Folder")
+    assert r["modules"] == {
+        "numpy": "numpy",
+        "cv2": "opencv-python-headless",
+        "torch": "torch",
+        "safetensors": "safetensors",
+        "yaml": "pyyaml",
+        "tqdm": "tqdm",
+    }
+    assert r["status"] == {
+        "numpy": True,
+        "cv2": True,
+        "torch": True,
+        "safetensors": True,
+        "yaml": True,
+        "tqdm": True,
+    }
+    online_refusal = (
+        "All dependencies are installed already"
+        if r["online"]
+        else "Online access is disabled in Blender's preferences (System → Network); "
+        "allow it, or Install from Folder"
+    )
     assert r["errors"] == [online_refusal, f"{missing}: not a folder of wheels"]
     assert "not a folder of wheels" in str(r["op"]) and not r["running"]
 
@@ -225,8 +245,11 @@ def test_install_from_folder_and_cancel_through_the_operators(tmp_path: Path) ->
     wheelhouse = tmp_path / "wheelhouse"
     make_wheel(wheelhouse, "moodrig-probe-a", "1.0", requires=("moodrig-probe-b>=2",))
     make_wheel(wheelhouse, "moodrig-probe-b", "2.1")
-    r = run_bpy(INSTALL_FROM_FOLDER.format(wheelhouse=str(wheelhouse)),
-                env={"BLENDER_USER_RESOURCES": str(tmp_path / "user")}, cwd=tmp_path)
+    r = run_bpy(
+        INSTALL_FROM_FOLDER.format(wheelhouse=str(wheelhouse)),
+        env={"BLENDER_USER_RESOURCES": str(tmp_path / "user")},
+        cwd=tmp_path,
+    )
     assert r["first"] == ["FINISHED"] and r["cancel"] == ["FINISHED"]
     assert r["cancelled"] == ["cancelled", "Cancelled; nothing was installed", False, False]
     assert r["second"] == ["FINISHED"]

@@ -61,6 +61,8 @@ def test_install_as_extension(built_zip: Path, tmp_path: Path) -> None:
 def test_install_as_legacy_addon(built_zip: Path, tmp_path: Path) -> None:
     r = run_bpy(LEGACY.format(zip=str(built_zip)), env=_clean_env(tmp_path), cwd=tmp_path)
     assert r["res"] == ["FINISHED"]
-    assert str(tmp_path / "user") in r["origin"], "the installed copy, not the source tree, must be imported"
+    assert str(tmp_path / "user") in r["origin"], (
+        "the installed copy, not the source tree, must be imported"
+    )
     assert r["op"] == ["FINISHED"] and r["bones"] == 19
     assert not r["still"]

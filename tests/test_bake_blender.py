@@ -17,7 +17,9 @@ from bpy_runner import run_bpy
 
 pytestmark = pytest.mark.blender
 
-SETUP = BAKE_PRELUDE + """
+SETUP = (
+    BAKE_PRELUDE
+    + """
 
 def snapshot():
     face = bpy.data.objects["moodrig_DemoFace"]
@@ -32,9 +34,12 @@ def snapshot():
 
 TRACK = scripted_track(fps=24.0, seconds=4.0)
 """
+)
 
 
-BAKE_AND_CHECK = SETUP + """
+BAKE_AND_CHECK = (
+    SETUP
+    + """
 folder = {folder!r}
 fresh(folder)
 orig_mat = bpy.data.materials["moodrig_DemoFace"]
@@ -102,6 +107,7 @@ report(dict(
     folder=str(res.folder),
 ))
 """
+)
 
 
 def test_bake_writes_both_tracks_and_rebake_is_idempotent(tmp_path: Path) -> None:
@@ -128,7 +134,9 @@ def test_bake_writes_both_tracks_and_rebake_is_idempotent(tmp_path: Path) -> Non
     assert r["slot_material"] == "moodrig_DemoFace_face" and r["mat_tag"] == "face_material"
     assert r["orig_mat_image"] == r["orig_img"], "the user's material is never modified"
     assert r["user_action"]
-    assert r["first"] == r["second"], "re-running replaces moodrig's own datablocks, nothing piles up"
+    assert r["first"] == r["second"], (
+        "re-running replaces moodrig's own datablocks, nothing piles up"
+    )
     assert r["same_keys"] and r["same_bytes"]
     # 4 s of the demo timeline hold 2 reference events: too few to judge the onset F1
     assert r["sync"]["n_reference"] == 2 and r["sync"]["onset_f1"] is None
@@ -152,20 +160,25 @@ report(dict(action=rig.animation_data.action.name, mat=mat.name, src=img.source,
 
 
 def test_baked_scene_survives_save_and_reload(tmp_path: Path) -> None:
-    run_bpy(SETUP + f"""
+    run_bpy(
+        SETUP
+        + f"""
 folder = {str(tmp_path)!r}
 fresh(folder)
 api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", BakeRequest(seed=1), track=TRACK,
          editor=PainterEditor())
 bpy.ops.wm.save_mainfile()
 report(1)
-""")
+"""
+    )
     r = run_bpy(RELOAD.format(path=str(tmp_path / "scene.blend")))
     assert r["action"] == "moodrig_DemoRig_behavior" and r["mat"] == "moodrig_DemoFace_face"
     assert r["src"] == "SEQUENCE" and r["exists"] and r["sync"]["n_reference"] == 2
 
 
-FAULTS = SETUP + """
+FAULTS = (
+    SETUP
+    + """
 folder = {folder!r}
 outcomes = {{}}
 import moodrig.bake as sb
@@ -203,6 +216,7 @@ for stage in ("analysis", "behavior", "textures", "write_behavior", "write_appea
         outcomes[stage] = [type(exc).__name__, snapshot() == before, snapshot(), before]
 report(outcomes)
 """
+)
 
 
 def test_every_failing_stage_leaves_the_scene_unchanged(tmp_path: Path) -> None:
@@ -215,7 +229,9 @@ def test_every_failing_stage_leaves_the_scene_unchanged(tmp_path: Path) -> None:
     assert r["cancel"][0] == "InterruptedError"
 
 
-OPERATORS = SETUP + """
+OPERATORS = (
+    SETUP
+    + """
 folder = {folder!r}
 fresh(folder)
 s = bpy.context.scene.moodrig
@@ -266,6 +282,7 @@ res["remove"] = list(bpy.ops.moodrig.remove_bake())
 res["after_remove"] = snapshot()
 report(res)
 """
+)
 
 
 def test_operators(tmp_path: Path) -> None:
@@ -285,7 +302,9 @@ def test_operators(tmp_path: Path) -> None:
     assert not r["preview_after_source_change"], "the old photo's thumbnail stayed"
     assert r["stale_for_baseline"] and r["analyse_baseline"] == ["FINISHED"]
     assert r["baseline_stored"] == [True, True]
-    assert r["diagram"] == ["FINISHED"] and r["mermaid"].startswith(("flowchart", "graph", "stateDiagram"))
+    assert r["diagram"] == ["FINISHED"] and r["mermaid"].startswith(
+        ("flowchart", "graph", "stateDiagram")
+    )
     assert r["bake"] == ["FINISHED"] and "96 frames" in r["status"]
     assert r["base_neutral"] == [True, False]  # the panel's tick box reaches the bake
     assert r["action"] == "moodrig_DemoRig_behavior"

@@ -16,7 +16,7 @@ from components import require_component
 
 pytestmark = pytest.mark.gui
 
-SCRIPT = r'''
+SCRIPT = r"""
 import bpy, addon_utils, json, sys, numpy as np
 zip_path, blend, out = sys.argv[sys.argv.index("--") + 1:]
 bpy.ops.preferences.addon_install(filepath=zip_path)
@@ -68,7 +68,7 @@ with open(out, "w") as fh:
                    slotted=anim_compat.SLOTTED, packed=img.packed_file is not None,
                    origin=moodrig.__file__, sk_err=sk_err, sk_baked=sk_baked,
                    sk_restored=sk_restored), fh)
-'''
+"""
 
 
 def test_addon_in_blender_3_4(built_zip: Path, tmp_path: Path) -> None:
@@ -76,14 +76,33 @@ def test_addon_in_blender_3_4(built_zip: Path, tmp_path: Path) -> None:
     script = tmp_path / "script.py"
     script.write_text(SCRIPT)
     out = tmp_path / "result.json"
-    env = {**os.environ, "BLENDER_USER_SCRIPTS": str(tmp_path / "scripts"), "BLENDER_USER_CONFIG": str(tmp_path / "config")}
+    env = {
+        **os.environ,
+        "BLENDER_USER_SCRIPTS": str(tmp_path / "scripts"),
+        "BLENDER_USER_CONFIG": str(tmp_path / "config"),
+    }
     # Debian's Blender has no numpy of its own: give it moodrig's venv packages, as a user's
     # dependency install would (numpy/cv2 only; torch is never imported by this script).
     env["PYTHONPATH"] = site.getsitepackages()[0]
     proc = subprocess.run(
-        ["blender", "-b", "--factory-startup", "--python-exit-code", "1", "--python", str(script), "--",
-         str(built_zip), str(tmp_path / "t.blend"), str(out)],
-        capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
+        [
+            "blender",
+            "-b",
+            "--factory-startup",
+            "--python-exit-code",
+            "1",
+            "--python",
+            str(script),
+            "--",
+            str(built_zip),
+            str(tmp_path / "t.blend"),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0 and out.is_file(), proc.stdout[-3000:] + proc.stderr[-3000:]
     r = json.loads(out.read_text())

@@ -30,14 +30,19 @@ print('\n'.join(names))
 
 
 def test_every_core_module_imports_without_bpy() -> None:
-    proc = subprocess.run([sys.executable, "-c", SNIPPET], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", SNIPPET], capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.split()
     count, names = int(lines[0]), lines[1:]
     # Every module file of core/ (walk_packages skips none: a package it failed to enter would
     # leave its modules out), not just a few.
-    files = {".".join(("moodrig.core", *p.relative_to(CORE).with_suffix("").parts))
-             for p in CORE.rglob("*.py") if "__pycache__" not in p.parts}
+    files = {
+        ".".join(("moodrig.core", *p.relative_to(CORE).with_suffix("").parts))
+        for p in CORE.rglob("*.py")
+        if "__pycache__" not in p.parts
+    }
     expected = {m.removesuffix(".__init__") for m in files if not m.endswith("__main__")}
     assert count == len(names) and set(names) == expected - {"moodrig.core"}
 

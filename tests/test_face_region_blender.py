@@ -166,9 +166,25 @@ def test_bake_of_a_non_square_atlas_edits_only_its_region(tmp_path: Path) -> Non
     # The region and the confirmed points survived saving and reopening.
     assert r["kept"]["region"] == pytest.approx([0.25, 0.5, 0.5, 1.0])
     assert r["kept"]["size"] == [128, 128] and r["kept"]["confirmed"]
-    assert r["kept"]["points"] == pytest.approx((np.asarray([
-        [0.33, 0.47], [0.67, 0.47], [0.33, 0.33], [0.67, 0.33], [0.39, 0.74], [0.61, 0.74],
-        [0.50, 0.74]]) * 128.0).ravel().tolist(), abs=1e-4)
+    assert r["kept"]["points"] == pytest.approx(
+        (
+            np.asarray(
+                [
+                    [0.33, 0.47],
+                    [0.67, 0.47],
+                    [0.33, 0.33],
+                    [0.67, 0.33],
+                    [0.39, 0.74],
+                    [0.61, 0.74],
+                    [0.50, 0.74],
+                ]
+            )
+            * 128.0
+        )
+        .ravel()
+        .tolist(),
+        abs=1e-4,
+    )
     assert r["shape"] == [512, 1024, 4], "non-square textures are baked as they are"
     assert r["frames"] == r["n_frames"] == 48
     assert all(r["outside_same"]), "outside the region every frame is the base texture, bit for bit"
@@ -269,16 +285,31 @@ def test_points_are_dragged_confirmed_found_and_the_preview_comes_back(tmp_path:
     assert r["image"] == "moodrig_DemoFace_neutral"
     assert r["grab"] == 4, "the point nearest the mouse, within the pick radius"
     moved = np.asarray(r["moved"])
-    assert moved[4] == pytest.approx([2.0, 1.0], abs=1e-6) and np.abs(np.delete(moved, 4, 0)).max() == 0
+    assert (
+        moved[4] == pytest.approx([2.0, 1.0], abs=1e-6)
+        and np.abs(np.delete(moved, 4, 0)).max() == 0
+    )
     assert r["confirmed"]
     assert "below the eyes" in r["mirrored"] and r["still"]
     assert "open an Image Editor" in r["no_editor"]
     assert r["find"] == ["FINISHED"]
     confirmed, size, points = r["found"]
     assert not confirmed and size == [64, 64]
-    assert np.asarray(points) == pytest.approx(np.asarray([
-        [0.33, 0.47], [0.67, 0.47], [0.33, 0.33], [0.67, 0.33], [0.39, 0.74], [0.61, 0.74],
-        [0.50, 0.74]]) * 64.0, abs=1e-3)
+    assert np.asarray(points) == pytest.approx(
+        np.asarray(
+            [
+                [0.33, 0.47],
+                [0.67, 0.47],
+                [0.33, 0.33],
+                [0.67, 0.33],
+                [0.39, 0.74],
+                [0.61, 0.74],
+                [0.50, 0.74],
+            ]
+        )
+        * 64.0,
+        abs=1e-3,
+    )
     assert "shows no painted face" in r["no_face"]
     assert r["stale"] and r["preview_on"]
     back = run_bpy(REOPEN.format(path=str(tmp_path / "points.blend")))

@@ -40,7 +40,9 @@ def test_every_requirement_names_the_module_moodrig_imports() -> None:
     assert names == set(pkg_requirements.IMPORT_NAMES), (
         "a requirement without an import name, or a stale one"
     )
-    assert pkg_requirements.requirement_name("opencv_python.Headless>=4.8") == "opencv-python-headless"
+    assert (
+        pkg_requirements.requirement_name("opencv_python.Headless>=4.8") == "opencv-python-headless"
+    )
 
 
 # --- the PyTorch build ---------------------------------------------------------------------
@@ -75,10 +77,15 @@ def test_the_newest_cuda_build_the_driver_supports_is_recommended(cuda: str, exp
 
 
 def test_recommendations_without_an_nvidia_gpu() -> None:
-    assert torch_builds.recommend("linux", nvidia=None, amd_kfd=False, rocm_version=None).key == "cpu"
-    assert torch_builds.recommend("win32", nvidia=None, amd_kfd=True, rocm_version=None).key == "cpu"
     assert (
-        torch_builds.recommend("darwin", nvidia=None, amd_kfd=False, rocm_version=None).key == "macos"
+        torch_builds.recommend("linux", nvidia=None, amd_kfd=False, rocm_version=None).key == "cpu"
+    )
+    assert (
+        torch_builds.recommend("win32", nvidia=None, amd_kfd=True, rocm_version=None).key == "cpu"
+    )
+    assert (
+        torch_builds.recommend("darwin", nvidia=None, amd_kfd=False, rocm_version=None).key
+        == "macos"
     )
     assert (
         torch_builds.recommend("linux", nvidia=None, amd_kfd=True, rocm_version=(6, 3)).key
@@ -89,7 +96,8 @@ def test_recommendations_without_an_nvidia_gpu() -> None:
         == "rocm6.4"
     )
     assert (
-        torch_builds.recommend("linux", nvidia=None, amd_kfd=True, rocm_version=None).key == "rocm6.2"
+        torch_builds.recommend("linux", nvidia=None, amd_kfd=True, rocm_version=None).key
+        == "rocm6.2"
     )
 
 

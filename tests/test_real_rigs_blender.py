@@ -21,7 +21,9 @@ from user_state import USER_STATE
 
 pytestmark = pytest.mark.blender
 
-BUILD = BUILD_ARMATURE + """
+BUILD = (
+    BUILD_ARMATURE
+    + """
 def rigify_rig():
     import addon_utils
     addon_utils.enable("rigify", default_set=True)
@@ -72,6 +74,7 @@ def key_own_action(rig, bones, frames):
             pb.keyframe_insert(prop, frame=f)
     return action
 """
+)
 
 CHECK = """
 from moodrig import behavior_keys
@@ -189,9 +192,19 @@ def _scripted(rig: H.TestRig, mode: str) -> str:
     return f"rig = build_armature(json.loads({json.dumps(spec)!r}))\n"
 
 
-def _run(folder: Path, make_rig: str, own: list[str], setup_props: list = (),
-         deform_hands: dict | None = None, feet: list[str] = ()) -> dict:
-    head = (BAKE_PRELUDE + USER_STATE + BUILD + f"""
+def _run(
+    folder: Path,
+    make_rig: str,
+    own: list[str],
+    setup_props: list = (),
+    deform_hands: dict | None = None,
+    feet: list[str] = (),
+) -> dict:
+    head = (
+        BAKE_PRELUDE
+        + USER_STATE
+        + BUILD
+        + f"""
 fresh({str(folder)!r})
 for obj in list(bpy.data.objects):
     bpy.data.objects.remove(obj)
@@ -199,7 +212,9 @@ OWN = {own!r}
 SETUP_PROPS = {list(setup_props)!r}
 DEFORM_HANDS = {deform_hands or {}!r}
 FEET = {list(feet)!r}
-""" + make_rig)
+"""
+        + make_rig
+    )
     return run_bpy(head + CHECK, timeout=900)
 
 
@@ -240,8 +255,14 @@ def test_a_rigify_generated_rig_bakes_with_auto_map(tmp_path: Path) -> None:
     so the deforming feet stay planted while the hips move."""
     arms_fk = [[["upper_arm_parent.L", "IK_FK"], 1.0], [["upper_arm_parent.R", "IK_FK"], 1.0]]
     hands = {"L": [["DEF-upper_arm.L", "DEF-hand.L"]], "R": [["DEF-upper_arm.R", "DEF-hand.R"]]}
-    r = _run(tmp_path, "rig = rigify_rig()\n", ["head", "chest", "upper_arm_fk.L"], arms_fk,
-             hands, feet=["DEF-foot.L", "DEF-foot.R"])
+    r = _run(
+        tmp_path,
+        "rig = rigify_rig()\n",
+        ["head", "chest", "upper_arm_fk.L"],
+        arms_fk,
+        hands,
+        feet=["DEF-foot.L", "DEF-foot.R"],
+    )
     _check(r, set(), "a-pose")
     r = _run(tmp_path, "rig = rigify_rig()\n", [], [], feet=["DEF-foot.L", "DEF-foot.R"])
     print(r["warnings"], r["raise"])

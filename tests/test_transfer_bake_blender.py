@@ -14,7 +14,9 @@ from test_pipeline_blender import _demo_scene, _face_video, _require_bpy
 
 pytestmark = pytest.mark.blender
 
-DETAILED = BAKE_PRELUDE + """
+DETAILED = (
+    BAKE_PRELUDE
+    + """
 from moodrig.core.track import ExpressionTrack
 from moodrig.core.detail import detail_vector, expression_from_detail
 from moodrig.core.errors import InputError
@@ -65,15 +67,20 @@ report(dict(
     frame_duration=det2_duration, last_shape=list(last_det.shape), bad=bad,
 ))
 """
+)
 
 
 def test_detailed_bake_through_the_api(tmp_path: Path) -> None:
     r = run_bpy(DETAILED.format(folder=str(tmp_path)), timeout=600)
     assert r["det_generated"] == r["det_distinct"] > 1
-    assert r["par_generated"] == r["par_distinct"], "the parameter mode never reuses a detailed-mode texture"
+    assert r["par_generated"] == r["par_distinct"], (
+        "the parameter mode never reuses a detailed-mode texture"
+    )
     assert r["after_par"] == r["after_det"] + r["par_distinct"]
     assert r["det2_generated"] == 0, "a detailed re-bake reuses its own cached textures"
-    assert r["again_generated"] == r["det_distinct"] and r["same_bytes"], "a fresh detailed bake writes the same bytes"
+    assert r["again_generated"] == r["det_distinct"] and r["same_bytes"], (
+        "a fresh detailed bake writes the same bytes"
+    )
     assert r["frames"] == r["frame_duration"] == 24 and r["image_source"] == "SEQUENCE"
     assert r["last_shape"][:2] == [64, 64]
     assert r["bad"] is not None and "'bogus'" in r["bad"] and "detailed" in r["bad"]
@@ -86,25 +93,76 @@ def test_cli_bakes_a_video_in_detailed_mode(tmp_path: Path) -> None:
     digests = []
     for k in range(2):
         out = tmp_path / f"baked{k}.blend"
-        proc = subprocess.run([sys.executable, "-m", "moodrig", "bake", "--scene", str(scene), "--source", str(video),
-                               "--face", "moodrig_DemoFace", "--armature", "moodrig_DemoRig", "--out", str(out),
-                               "--seed", "4", "--device", "cpu", "--appearance", "detailed",
-                               "--textures", str(tmp_path / f"tex{k}")],
-                              capture_output=True, text=True, timeout=600, cwd=tmp_path)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "moodrig",
+                "bake",
+                "--scene",
+                str(scene),
+                "--source",
+                str(video),
+                "--face",
+                "moodrig_DemoFace",
+                "--armature",
+                "moodrig_DemoRig",
+                "--out",
+                str(out),
+                "--seed",
+                "4",
+                "--device",
+                "cpu",
+                "--appearance",
+                "detailed",
+                "--textures",
+                str(tmp_path / f"tex{k}"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=tmp_path,
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert "loading the transfer model" in proc.stderr
         frames = sorted((tmp_path / f"tex{k}" / "sequence").glob("frame_*.png"))
         assert len(frames) == 24
         digests.append([f.read_bytes() for f in frames])
     assert digests[0] == digests[1], "same inputs and seed → byte-identical textures"
-    proc = subprocess.run([sys.executable, "-m", "moodrig", "bake", "--scene", str(scene), "--source", str(video),
-                           "--face", "moodrig_DemoFace", "--armature", "moodrig_DemoRig", "--out", str(tmp_path / "x.blend"),
-                           "--appearance", "detailed", "--transfer-weights", str(tmp_path / "missing.manifest.json")],
-                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert proc.returncode == 1 and "missing.manifest.json" in proc.stderr and "missing" in proc.stderr
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "moodrig",
+            "bake",
+            "--scene",
+            str(scene),
+            "--source",
+            str(video),
+            "--face",
+            "moodrig_DemoFace",
+            "--armature",
+            "moodrig_DemoRig",
+            "--out",
+            str(tmp_path / "x.blend"),
+            "--appearance",
+            "detailed",
+            "--transfer-weights",
+            str(tmp_path / "missing.manifest.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert (
+        proc.returncode == 1 and "missing.manifest.json" in proc.stderr and "missing" in proc.stderr
+    )
 
 
-OPERATORS = BAKE_PRELUDE + """
+OPERATORS = (
+    BAKE_PRELUDE
+    + """
 import bpy, json
 folder = {folder!r}
 fresh(folder)
@@ -144,6 +202,7 @@ res["bake2"] = list(bpy.ops.moodrig.bake())
 res["textures2"] = len(list(cache.glob("*.png")))
 report(res)
 """
+)
 
 
 def test_operators_in_detailed_mode(tmp_path: Path) -> None:
@@ -152,5 +211,10 @@ def test_operators_in_detailed_mode(tmp_path: Path) -> None:
     assert r["old_details"]
     assert r["bake"] == ["FINISHED"] and "6 frames" in r["status"] and r["textures"] >= 1
     assert r["finetune"] == ["FINISHED"]
-    assert r["transfer_weights"].endswith("style_transfer_character.manifest.json") and r["amee_weights"] == ""
-    assert r["bake2"] == ["FINISHED"] and r["textures2"] > r["textures"], "fine-tuned weights get their own cache keys"
+    assert (
+        r["transfer_weights"].endswith("style_transfer_character.manifest.json")
+        and r["amee_weights"] == ""
+    )
+    assert r["bake2"] == ["FINISHED"] and r["textures2"] > r["textures"], (
+        "fine-tuned weights get their own cache keys"
+    )

@@ -95,7 +95,9 @@ def widen_generator(src: Generator, cfg: AmeeConfig, *, seed: int = 0) -> Genera
                 out_axis, in_axis = (1, 0) if is_t else (0, 1)
                 keep_new = torch.ones(t.shape[in_axis], dtype=torch.bool)
                 keep_new[pin] = False
-                t.index_fill_(in_axis, torch.nonzero(keep_new).flatten(), 0.0)  # new inputs: no effect
+                t.index_fill_(
+                    in_axis, torch.nonzero(keep_new).flatten(), 0.0
+                )  # new inputs: no effect
                 block = t.index_select(out_axis, pout)
                 block.index_copy_(in_axis, pin, o)
                 t.index_copy_(out_axis, pout, block)

@@ -56,8 +56,12 @@ class Scores:
     """Frame-to-frame changes of the smile value inside held neutral frames."""
 
     def add(
-        self, labels: Sequence[str], who: Sequence[int], decided: NDArray[np.bool_],
-        values: NDArray[np.floating[Any]] | None = None, learnt: NDArray[np.bool_] | None = None,
+        self,
+        labels: Sequence[str],
+        who: Sequence[int],
+        decided: NDArray[np.bool_],
+        values: NDArray[np.floating[Any]] | None = None,
+        learnt: NDArray[np.bool_] | None = None,
     ) -> None:
         """One clip: labels, persons, decisions; optionally the smile values and which frames
         are in a view where the person was seen at rest in the same shot."""
@@ -93,7 +97,9 @@ class Scores:
             "runs_2_flips": float((f >= 2).sum()),
             "unsettled": float(self.unsettled),
             "rest_mean": float(np.mean(self.rest_values)) if self.rest_values else float("nan"),
-            "rest_p90": float(np.percentile(self.rest_values, 90)) if self.rest_values else float("nan"),
+            "rest_p90": float(np.percentile(self.rest_values, 90))
+            if self.rest_values
+            else float("nan"),
             "rest_step": float(np.mean(self.rest_steps)) if self.rest_steps else float("nan"),
         }
         return out
@@ -145,13 +151,23 @@ def evaluate(
                 vcfg = VideoConfig(decision=dec, person_baseline=base)
                 raw = RawFrames()
                 tracks[name] = analyze_frames(
-                    raw.watch(fc.frames(clip, pair)), fc.FPS, config=vcfg,
-                    analyzer=FaceAnalyzer(vcfg.analyzer, calibration=cal), on_frame=raw.keep,
+                    raw.watch(fc.frames(clip, pair)),
+                    fc.FPS,
+                    config=vcfg,
+                    analyzer=FaceAnalyzer(vcfg.analyzer, calibration=cal),
+                    on_frame=raw.keep,
                 )
             # which frames have the person's own rest in their view and shot (the product's learning)
             shot = shots(raw.array("change"), VideoConfig.cut_level)
-            pn = person_neutral(raw.array("z"), raw.array("measures"), raw.array("yaw"),
-                                tracks["baseline"].valid, shot, cal, base_cfg)
+            pn = person_neutral(
+                raw.array("z"),
+                raw.array("measures"),
+                raw.array("yaw"),
+                tracks["baseline"].valid,
+                shot,
+                cal,
+                base_cfg,
+            )
             learnt = pn.weight > 0
             shots_found.append(int(shot[-1]))
             for name, track in tracks.items():
@@ -161,7 +177,10 @@ def evaluate(
                     ways["plain"].add(clip.labels, clip.who, values > 0.5, values, learnt)
             n_clips += 1
     return {
-        "clips": n_clips, "cuts_found": shots_found, "decision": dec, "baseline_config": base_cfg,
+        "clips": n_clips,
+        "cuts_found": shots_found,
+        "decision": dec,
+        "baseline_config": base_cfg,
         **{k: v.summary() for k, v in ways.items()},
     }
 
@@ -204,8 +223,14 @@ def report_lines(res: dict[str, object]) -> list[str]:
     assert isinstance(dec, SmileDecisionConfig) and isinstance(base, BaselineConfig)
     rows = (
         ("plain", "smoothed smile value > 0.5, population neutral"),
-        ("stable", f"stable decision (on ≥ {dec.on}, off ≤ {dec.off}, dwell {dec.min_dwell_s} s), population neutral"),
-        ("baseline", "stable decision, the person's own neutral learnt from the clip (`--person-baseline`)"),
+        (
+            "stable",
+            f"stable decision (on ≥ {dec.on}, off ≤ {dec.off}, dwell {dec.min_dwell_s} s), population neutral",
+        ),
+        (
+            "baseline",
+            "stable decision, the person's own neutral learnt from the clip (`--person-baseline`)",
+        ),
     )
     stats = {k: res[k] for k, _ in rows}
     assert all(isinstance(v, dict) for v in stats.values())
@@ -239,7 +264,7 @@ def report_lines(res: dict[str, object]) -> list[str]:
         "exposure, not a turning head); and a cut to another held-out person. Half the clips start neutral; the "
         "other half start smiling, and their right 3/4 view only ever shows a smile (no rest to learn from there). "
         "A held expression ends at a ramp or a cut, not at a view change; flips are decision changes inside one. "
-        f"\"Views with the person's rest\": frames whose view band ({b['frames_learnt']:.0f} frames) has a rest "
+        f'"Views with the person\'s rest": frames whose view band ({b["frames_learnt"]:.0f} frames) has a rest '
         f"of the person in the same shot; the others ({b['frames_unlearnt']:.0f}) are read with the population's "
         f"neutral, moved by {base.view_transfer} of the other views' offset. Cuts found by `video.shots`: "
         f"{_cut_summary(res['cuts_found'])} (every clip has one).",

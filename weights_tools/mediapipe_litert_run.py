@@ -42,8 +42,11 @@ def main() -> int:
                 for k, o in enumerate(outs):
                     results[k].append(it.get_tensor(o).copy())
         times.append((time.perf_counter() - t0) / x.shape[0])
-    np.savez(args.out, **{f"out{k}": np.concatenate(r, axis=0) for k, r in enumerate(results)},
-             seconds_per_call=np.float64(np.median(times)))
+    np.savez(
+        args.out,
+        **{f"out{k}": np.concatenate(r, axis=0) for k, r in enumerate(results)},
+        seconds_per_call=np.float64(np.median(times)),
+    )
     return 0
 
 

@@ -25,8 +25,12 @@ from moodrig.core.appearance.weights_io import EDITOR_WEIGHTS, LOCATOR_WEIGHTS
 from moodrig.core.editing.weights_io import WeightsFormat
 from moodrig.core.transfer.weights_io import TRANSFER_WEIGHTS
 
-MODELS: dict[str, WeightsFormat[Any]] = {"amee": AMEE_WEIGHTS, "transfer": TRANSFER_WEIGHTS,
-                                         "face_editor": EDITOR_WEIGHTS, "face_locator": LOCATOR_WEIGHTS}
+MODELS: dict[str, WeightsFormat[Any]] = {
+    "amee": AMEE_WEIGHTS,
+    "transfer": TRANSFER_WEIGHTS,
+    "face_editor": EDITOR_WEIGHTS,
+    "face_locator": LOCATOR_WEIGHTS,
+}
 """Model name on the command line → its weights format."""
 
 

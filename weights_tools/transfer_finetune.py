@@ -19,9 +19,14 @@ from moodrig.weights_tools.finetune_cli import entry_point, run_finetune_cli
 
 
 def main(argv: list[str] | None = None) -> None:
-    run_finetune_cli(argv, description="Fine-tune the style-transfer model to one character.",
-                     config_cls=TransferFinetuneConfig, default_stem=TransferEditor.save_stem,
-                     editor=TransferEditor, tune=finetune_transfer)
+    run_finetune_cli(
+        argv,
+        description="Fine-tune the style-transfer model to one character.",
+        config_cls=TransferFinetuneConfig,
+        default_stem=TransferEditor.save_stem,
+        editor=TransferEditor,
+        tune=finetune_transfer,
+    )
 
 
 if __name__ == "__main__":

@@ -68,6 +68,8 @@ class AmeeConfig(ArchitectureConfig):
     def to_dict(self) -> dict[str, Any]:
         """As the manifest stores it (see ``ArchitectureConfig.to_dict``)."""
         d = super().to_dict()
-        if not self.source_input:  # as manifests wrote it before the field existed: same content ids
+        if (
+            not self.source_input
+        ):  # as manifests wrote it before the field existed: same content ids
             del d["source_input"]
         return d

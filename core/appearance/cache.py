@@ -50,7 +50,9 @@ class AppearancePlan:
 
     @property
     def vectors(self) -> NDArray[np.float32]:
-        out: NDArray[np.float32] = np.clip(self.levels.astype(np.float32) * np.float32(self.step), 0.0, 1.0)
+        out: NDArray[np.float32] = np.clip(
+            self.levels.astype(np.float32) * np.float32(self.step), 0.0, 1.0
+        )
         return out
 
 
@@ -92,8 +94,9 @@ def texture_key(levels: NDArray[np.int16], context: str) -> str:
     return h.hexdigest()[:24]
 
 
-def bake_context(model_id: str, base_texture: NDArray[np.generic], size: int | tuple[int, int],
-                 step: float) -> str:
+def bake_context(
+    model_id: str, base_texture: NDArray[np.generic], size: int | tuple[int, int], step: float
+) -> str:
     """Everything besides the expression that changes a generated texture; ``size``: the side
     of a square texture, or (width, height)."""
     digest = hashlib.sha256(np.ascontiguousarray(base_texture).tobytes()).hexdigest()[:16]
@@ -139,8 +142,9 @@ class TextureCache:
     def path(self, levels: NDArray[np.int16]) -> Path:
         return self.cache / f"{texture_key(levels, self.context)}.png"
 
-    def fill(self, plan: AppearancePlan, generate: Generate, batch: int = 16
-             ) -> Generator[tuple[int, int], None, CacheReport]:
+    def fill(
+        self, plan: AppearancePlan, generate: Generate, batch: int = 16
+    ) -> Generator[tuple[int, int], None, CacheReport]:
         """Generate the plan's missing textures, ``batch`` per ``generate`` call, yielding
         (done, missing) after each call; returns the :class:`CacheReport`. Existing textures
         are reused (and temporary files a killed earlier run left behind are removed). Closing

@@ -72,7 +72,9 @@ def _frames(seconds: float, fps: float) -> int:
     return max(1, round(seconds * fps))
 
 
-def expression_states(track: ExpressionTrack, config: EventConfig | None = None) -> NDArray[np.bool_]:
+def expression_states(
+    track: ExpressionTrack, config: EventConfig | None = None
+) -> NDArray[np.bool_]:
     """(N, 6) bool per frame in the order of ``EXPRESSION_STATES`` (neutral = none of the others)."""
     cfg = config or EventConfig()
     e = track.expressions.astype(np.float64)
@@ -80,8 +82,16 @@ def expression_states(track: ExpressionTrack, config: EventConfig | None = None)
     v = track.valid
     signals = {
         "smile": (e[:, INDEX["smile"]], cfg.smile_on, cfg.smile_off),
-        "frown": (np.maximum(e[:, INDEX["frown"]], e[:, INDEX["brow_furrow"]]), cfg.frown_on, cfg.frown_off),
-        "surprise": ((e[:, INDEX["brow_raise"]] + e[:, INDEX["eye_wide"]]) / 2.0, cfg.surprise_on, cfg.surprise_off),
+        "frown": (
+            np.maximum(e[:, INDEX["frown"]], e[:, INDEX["brow_furrow"]]),
+            cfg.frown_on,
+            cfg.frown_off,
+        ),
+        "surprise": (
+            (e[:, INDEX["brow_raise"]] + e[:, INDEX["eye_wide"]]) / 2.0,
+            cfg.surprise_on,
+            cfg.surprise_off,
+        ),
         "look_left": (yaw, cfg.yaw_on_deg, cfg.yaw_off_deg),
         "look_right": (-yaw, cfg.yaw_on_deg, cfg.yaw_off_deg),
     }
@@ -116,7 +126,9 @@ def events_from_track(track: ExpressionTrack, config: EventConfig | None = None)
     neutral = states[:, EXPRESSION_STATES.index("neutral")]
     for f in np.flatnonzero(neutral[1:] & ~neutral[:-1]) + 1:
         raw.append((int(f), 1, "neutral"))
-    closure = np.minimum(track.expressions[:, INDEX["eye_close_l"]], track.expressions[:, INDEX["eye_close_r"]])
+    closure = np.minimum(
+        track.expressions[:, INDEX["eye_close_l"]], track.expressions[:, INDEX["eye_close_r"]]
+    )
     closed = schmitt(closure, cfg.blink_on, cfg.blink_off, track.valid)
     longest = _frames(cfg.blink_max_s, fps)
     for a, b in _runs(closed):

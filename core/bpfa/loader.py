@@ -201,7 +201,11 @@ class _Ctx:
 
     def mapping(self, value: object, where: str) -> dict[str, Any]:
         if not isinstance(value, Mapping):
-            raise self.fail(where, f"expected an object, got {type(value).__name__}", "write a mapping of key: value")
+            raise self.fail(
+                where,
+                f"expected an object, got {type(value).__name__}",
+                "write a mapping of key: value",
+            )
         for k in value:
             if not isinstance(k, str):
                 raise self.fail(

@@ -39,8 +39,13 @@ class TransferEditor(ModelEditor[TransferModel]):
     def config(self) -> TransferConfig:
         return self.network.cfg
 
-    def _forward(self, net: nn.Module, small: torch.Tensor, vectors: NDArray[np.float32],
-                 sources: NDArray[np.float32] | None) -> tuple[torch.Tensor, torch.Tensor]:
+    def _forward(
+        self,
+        net: nn.Module,
+        small: torch.Tensor,
+        vectors: NDArray[np.float32],
+        sources: NDArray[np.float32] | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         content = torch.from_numpy(draw_contents(vectors, self.resolution)).permute(0, 3, 1, 2)
         x = (content * 2.0 - 1.0).to(self.device, self.dtype)
         y = (small * 2.0 - 1.0).to(self.device, self.dtype)
