@@ -128,7 +128,8 @@ def output_folder(face_name: str, blend_path: str, fallback: Path) -> Path:
 
 
 def owned_name(object_name: str, what: str) -> str:
-    """Name of a moodrig datablock made for an object: 'moodrig_<object>_<what>', no double prefix."""
+    """Name of a moodrig datablock made for an object: 'moodrig_<object>_<what>', no double
+    prefix."""
     stem = object_name.removeprefix("moodrig_")
     return f"moodrig_{stem}_{what}"
 

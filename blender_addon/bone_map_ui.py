@@ -93,10 +93,12 @@ class _OnArmature:
 
 
 class MOODRIG_OT_auto_map_bones(_OnArmature, bpy.types.Operator):
-    """Find the bone of every role by name and hierarchy (or the chosen preset's names) and store the map on the armature"""
-
     bl_idname = "moodrig.auto_map_bones"
     bl_label = "Auto-map"
+    bl_description = (
+        "Find the bone of every role by name and hierarchy (or the chosen preset's names) "
+        "and store the map on the armature"
+    )
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         from .bone_maps import rig_bones
@@ -141,10 +143,12 @@ class MOODRIG_OT_load_bone_map(_OnArmature, bpy.types.Operator):
 
 
 class MOODRIG_OT_save_bone_map(bpy.types.Operator):
-    """Save the armature's bone map as a file (JSON) for other scenes, the command line and batch jobs"""
-
     bl_idname = "moodrig.save_bone_map"
     bl_label = "Save"
+    bl_description = (
+        "Save the armature's bone map as a file (JSON) for other scenes, the command line "
+        "and batch jobs"
+    )
 
     filepath: bpy.props.StringProperty(subtype="FILE_PATH")  # type: ignore[valid-type]
     filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})  # type: ignore[valid-type]

@@ -7,7 +7,8 @@ Inside Blender::
 
 With the ``bpy`` module::
 
-    python -m moodrig bake --scene scene.blend --source clip.mp4 --face Face --armature Rig --out out.blend
+    python -m moodrig bake --scene scene.blend --source clip.mp4 --face Face --armature Rig \\
+        --out out.blend
     python -m moodrig batch jobs.csv      # many bakes (``batch.py``; --help lists the columns)
 
 Progress goes to stderr; every failure is one line naming the file and the problem, exit 1

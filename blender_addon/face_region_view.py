@@ -326,10 +326,12 @@ def _image_editor(context: Any) -> tuple[Any, Any]:
 
 
 class MOODRIG_OT_edit_feature_points(bpy.types.Operator):
-    """Drag the feature points over the face texture in the Image Editor; Enter or right-click keeps them, Esc cancels"""
-
     bl_idname = "moodrig.edit_feature_points"
     bl_label = "Edit Points"
+    bl_description = (
+        "Drag the feature points over the face texture in the Image Editor; "
+        "Enter or right-click keeps them, Esc cancels"
+    )
     bl_options = {"REGISTER", "UNDO"}
 
     @classmethod

@@ -133,10 +133,12 @@ def clear_preview(keep_source: str | None = None) -> None:
 
 
 class MOODRIG_OT_add_demo_character(bpy.types.Operator):
-    """Add the stylised demo character: rigged body, and a head whose painted face is a region of its texture atlas"""
-
     bl_idname = "moodrig.add_demo_character"
     bl_label = "Add Demo Character"
+    bl_description = (
+        "Add the stylised demo character: rigged body, and a head whose painted face is "
+        "a region of its texture atlas"
+    )
     bl_options = {"REGISTER", "UNDO"}
 
     texture_size: bpy.props.IntProperty(  # type: ignore[valid-type]
@@ -177,10 +179,12 @@ def _device(context: bpy.types.Context) -> str:
 
 
 class MOODRIG_OT_analyze_source(ModalJob, bpy.types.Operator):
-    """Read the face in the source (photo, image sequence or video): expressions and head angles per frame"""
-
     bl_idname = "moodrig.analyze_source"
     bl_label = "Analyse"
+    bl_description = (
+        "Read the face in the source (photo, image sequence or video): expressions and "
+        "head angles per frame"
+    )
     bl_options = {"REGISTER", "UNDO"}
     job_label = "Analysing"
     job_function = "analyse_source"
@@ -312,10 +316,12 @@ def _shape_key_map(s: Any) -> Any:
 
 
 class MOODRIG_OT_bake(ModalJob, bpy.types.Operator):
-    """Generate expression textures and body behavior, synchronized, and write them into the scene"""
-
     bl_idname = "moodrig.bake"
     bl_label = "Bake"
+    bl_description = (
+        "Generate expression textures and body behavior, synchronized, and write them "
+        "into the scene"
+    )
     bl_options = {"REGISTER", "UNDO"}
     job_label = "Baking"
     job_module = "bake_job"
@@ -384,10 +390,12 @@ class MOODRIG_OT_bake(ModalJob, bpy.types.Operator):
 
 
 class MOODRIG_OT_remove_bake(bpy.types.Operator):
-    """Remove moodrig's baked actions, textures and material copy; the original material, and the face's own shape-key action and values, come back"""
-
     bl_idname = "moodrig.remove_bake"
     bl_label = "Remove Bake"
+    bl_description = (
+        "Remove moodrig's baked actions, textures and material copy; the original material, "
+        "and the face's own shape-key action and values, come back"
+    )
     bl_options = {"REGISTER", "UNDO"}
 
     def execute(self, context: bpy.types.Context) -> set[str]:
@@ -402,10 +410,12 @@ class MOODRIG_OT_remove_bake(bpy.types.Operator):
 
 
 class MOODRIG_OT_finetune(ModalJob, bpy.types.Operator):
-    """Adapt the selected appearance model (the face editor, or the detailed transfer model) to this character from its labelled expression sheet (a few minutes on CPU)"""
-
     bl_idname = "moodrig.finetune"
     bl_label = "Fine-tune"
+    bl_description = (
+        "Adapt the selected appearance model (the face editor, or the detailed transfer "
+        "model) to this character from its labelled expression sheet (a few minutes on CPU)"
+    )
     bl_options = {"REGISTER"}
     job_label = "Fine-tuning"
     job_function = "finetune_sheet"

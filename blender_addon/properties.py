@@ -101,7 +101,8 @@ def _toggle_preview(self: MoodrigSceneSettings, context: bpy.types.Context) -> N
 
 
 class MoodrigFaceRegion(bpy.types.PropertyGroup):
-    """Where the face is in an object's face texture, and its feature points (``object.moodrig_face``)."""
+    """Where the face is in an object's face texture, and its feature points
+    (``object.moodrig_face``)."""
 
     region: bpy.props.FloatVectorProperty(  # type: ignore[valid-type]
         name="Region",
@@ -111,8 +112,8 @@ class MoodrigFaceRegion(bpy.types.PropertyGroup):
         max=1.0,
         precision=4,
         update=_redraw_image_editors,
-        description="Face region of the texture in UV: left, bottom, right, top (v from the bottom). "
-        "Only the region is edited; the whole texture by default",
+        description="Face region of the texture in UV: left, bottom, right, top "
+        "(v from the bottom). Only the region is edited; the whole texture by default",
     )
     points: bpy.props.FloatVectorProperty(  # type: ignore[valid-type]
         name="Feature points",
@@ -125,14 +126,16 @@ class MoodrigFaceRegion(bpy.types.PropertyGroup):
         name="Points region",
         size=4,
         default=(0.0, 0.0, 1.0, 1.0),
-        description="The region the points were placed in (they are ignored once the region changes)",
+        description="The region the points were placed in "
+        "(they are ignored once the region changes)",
     )
     points_size: bpy.props.IntVectorProperty(  # type: ignore[valid-type]
         name="Points size",
         size=2,
         default=(0, 0),
         min=0,
-        description="Width and height of the region in pixels when the points were placed (0: none)",
+        description="Width and height of the region in pixels when the points were placed "
+        "(0: none)",
     )
     points_confirmed: bpy.props.BoolProperty(  # type: ignore[valid-type]
         name="Confirmed",
@@ -175,7 +178,8 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
         name="Source",
         subtype="FILE_PATH",
         update=_source_changed,
-        description="A photo, the first file of a numbered image sequence, or a video of a real face",
+        description="A photo, the first file of a numbered image sequence, "
+        "or a video of a real face",
     )
     hold_frames: bpy.props.IntProperty(  # type: ignore[valid-type]
         name="Photo frames",
@@ -187,8 +191,9 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
     person_baseline: bpy.props.BoolProperty(  # type: ignore[valid-type]
         name="Learn this person's neutral",
         default=_REQUEST.person_baseline,
-        description="Video: read expressions against the person's own resting face, learnt from the frames "
-        "seen so far (for a face that rests slightly smiling or frowning). Re-analyse after changing",
+        description="Video: read expressions against the person's own resting face, "
+        "learnt from the frames seen so far (for a face that rests slightly smiling or "
+        "frowning). Re-analyse after changing",
     )
     # Character
     face: bpy.props.PointerProperty(  # type: ignore[valid-type]
@@ -316,14 +321,16 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
     base_neutral: bpy.props.BoolProperty(  # type: ignore[valid-type]
         name="Neutral base texture",
         default=_REQUEST.base_neutral,
-        description="The face texture shows the character's neutral face, and AMEE-GAN is told so (more exact "
-        "edits). Untick when it shows an expression: the model then judges it from the image",
+        description="The face texture shows the character's neutral face, and AMEE-GAN is "
+        "told so (more exact edits). Untick when it shows an expression: the model then "
+        "judges it from the image",
     )
     transfer_weights_path: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Fine-tuned transfer",
         subtype="FILE_PATH",
         default="",
-        description="Manifest of this character's fine-tuned transfer model (empty: shipped weights)",
+        description="Manifest of this character's fine-tuned transfer model "
+        "(empty: shipped weights)",
     )
     finetune_sheet: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Expression sheet",

@@ -11,12 +11,12 @@ one square atlas of side N:
   onto a strip below.
 
 Everything outside the face square is painted from the 3D point each texel lands on: skin, the
-ears, or hair above a hairline that meets the painter's fringe at the sides of the face square, frames
-the face and runs around to the nape. Colour is a function of the surface point, so the two
-maps agree where they meet and no seam shows when the head turns; the hairline is antialiased
-over one texel by its true distance in texels (no stair steps). The hair also lifts the surface
-a little, smoothly with height, so the head has a hairdo's volume without a second mesh whose
-edge could show.
+ears, or hair above a hairline that meets the painter's fringe at the sides of the face square,
+frames the face and runs around to the nape. Colour is a function of the surface point, so the
+two maps agree where they meet and no seam shows when the head turns; the hairline is
+antialiased over one texel by its true distance in texels (no stair steps). The hair also lifts
+the surface a little, smoothly with height, so the head has a hairdo's volume without a second
+mesh whose edge could show.
 
 Pure numpy, deterministic: the add-on (``blender_addon/demo_character.py``) builds the mesh
 and the image from these arrays.

@@ -112,7 +112,8 @@ def read_manifest(manifest_path: str | Path) -> dict[str, Any]:
     if version != MANIFEST_FORMAT or isinstance(version, bool):
         raise WeightsError(
             mpath,
-            f"manifest format version {manifest['format_version']!r} is not the supported {MANIFEST_FORMAT}",
+            f"manifest format version {manifest['format_version']!r} "
+            f"is not the supported {MANIFEST_FORMAT}",
             REEXPORT_FIX,
         )
     return manifest
@@ -208,7 +209,8 @@ def verify_file(manifest_path: str | Path) -> tuple[dict[str, Any], bytes]:
     if digest != manifest["sha256"]:
         raise WeightsError(
             wpath,
-            f"sha256 {digest[:12]}… does not match the manifest's {str(manifest['sha256'])[:12]}… (file was modified)",
+            f"sha256 {digest[:12]}… does not match the manifest's "
+            f"{str(manifest['sha256'])[:12]}… (file was modified)",
             REEXPORT_FIX,
         )
     return manifest, blob

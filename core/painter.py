@@ -239,12 +239,14 @@ def paint_face(
 def paint_detail(
     style: FaceStyle, detail: NDArray[np.floating[Any]] | list[float], size: int
 ) -> NDArray[np.float32]:
-    """Paint from a per-side detail vector (11 values, ``core/detail.py``): float32 RGBA, alpha = 1."""
+    """Paint from a per-side detail vector (11 values, ``core/detail.py``): float32 RGBA,
+    alpha = 1."""
     _check_size(size)
     d = check_detail(detail)
     if d.shape != (len(DETAIL_INDEX),):
         raise ValueError(
-            f"paint_detail takes one detail vector of {len(DETAIL_INDEX)} values, got shape {d.shape}"
+            f"paint_detail takes one detail vector of {len(DETAIL_INDEX)} values, "
+            f"got shape {d.shape}"
         )
     return _paint(style, d, size)
 
@@ -261,7 +263,8 @@ def _paint(style: FaceStyle, d: NDArray[np.float32], size: int) -> NDArray[np.fl
         (0.5 - 0.012, 0.58 + s.nose_size),
     )
     stroke(cv, nose, s.line_weight * 0.3, s.line, opacity=0.7)
-    # Cheeks: blush rises and grows with that side's smile (side -1: image left = character's right).
+    # Cheeks: blush rises and grows with that side's smile (side -1: image left = character's
+    # right).
     for side, smile in ((-1.0, dv["smile_r"]), (1.0, dv["smile_l"])):
         ellipse(
             cv,

@@ -62,7 +62,8 @@ class ExpressionTrack:
         return int(self.expressions.shape[0])
 
     def detail_vectors(self) -> NDArray[np.float32]:
-        """(N, 11) per-side details: the analysed ones, else the symmetric ones of ``expressions``."""
+        """(N, 11) per-side details: the analysed ones, else the symmetric ones of
+        ``expressions``."""
         if self.details is not None:
             return self.details
         return detail_from_expression(self.expressions)

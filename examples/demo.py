@@ -55,7 +55,8 @@ def setup_stage(
     distance: float = 3.9,
     engine: str = "BLENDER_WORKBENCH",
 ) -> Any:
-    """Camera framing the whole character, a sun and a Workbench/Cycles setup that shows textures."""
+    """Camera framing the whole character, a sun and a Workbench/Cycles setup that shows
+    textures."""
     cam = _camera(
         scene,
         "moodrig_Camera",
@@ -183,7 +184,8 @@ def plot_tracks(track: Any, curves: dict[str, np.ndarray], events: Any, path: Pa
         for ax in axes:
             ax.axvline(ev.timestamp, color="0.6", lw=0.6, ls=":")
     axes[0].set_title(
-        "moodrig demo: expression track (top), head yaw vs head/neck (middle), body joints (bottom); dotted: events"
+        "moodrig demo: expression track (top), head yaw vs head/neck (middle), "
+        "body joints (bottom); dotted: events"
     )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -272,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         scene.frame_set(mid)
         bpy.ops.wm.save_as_mainfile(filepath=str(blend))
         print(
-            f"moodrig demo: {result.n_frames} frames, {result.distinct_textures} distinct textures; "
+            f"moodrig demo: {result.n_frames} frames, "
+            f"{result.distinct_textures} distinct textures; "
             f"{blend} (Blender {bpy.app.version_string})"
         )
         return 0

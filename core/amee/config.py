@@ -40,7 +40,8 @@ class AmeeConfig(ArchitectureConfig):
     disc_channels: tuple[int, ...] = (32, 64, 128, 128)
     """Discriminator trunk: 4x4 stride-2 convs with these output channels."""
     magnitude_head: bool = True
-    """Discriminator's expression-magnitude regression head. False: real/fake head only (ablation)."""
+    """Discriminator's expression-magnitude regression head. False: real/fake head only
+    (ablation)."""
     n_expression: int = N_EXPRESSION
     """Length of the expression vector (the shared vocabulary, core/expression.py)."""
     source_input: bool = False

@@ -45,7 +45,8 @@ def as_vector(expressions: Any) -> NDArray[np.float32]:
     if arr.shape != (N_EXPRESSION,):
         raise InputError(
             None,
-            f"expression must be {N_EXPRESSION} values or a mapping of names, got shape {arr.shape}",
+            f"expression must be {N_EXPRESSION} values or a mapping of names, "
+            f"got shape {arr.shape}",
         )
     return arr
 

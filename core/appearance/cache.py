@@ -42,7 +42,8 @@ class AppearancePlan:
     """Which distinct expression each frame shows."""
 
     levels: NDArray[np.int16]
-    """(K, 8) distinct quantised expressions (detailed mode: (K, 11) detail vectors), as integer levels."""
+    """(K, 8) distinct quantised expressions (detailed mode: (K, 11) detail vectors), as integer
+    levels."""
     frame_to_key: NDArray[np.int32]
     """(N,) index into ``levels`` for every frame."""
     step: float
@@ -87,7 +88,8 @@ def _plan(values: NDArray[np.float32], step: float) -> AppearancePlan:
 
 
 def texture_key(levels: NDArray[np.int16], context: str) -> str:
-    """Content address of one quantised expression in a given (model, base texture, size) context."""
+    """Content address of one quantised expression in a given (model, base texture, size)
+    context."""
     h = hashlib.sha256()
     h.update(context.encode("utf-8"))
     h.update(np.ascontiguousarray(levels, dtype="<i2").tobytes())

@@ -67,7 +67,8 @@ class FieldConfig:
     def __post_init__(self) -> None:
         if not 16 <= self.resolution <= 512 or self.resolution % 16:
             raise ValueError(
-                f"FieldConfig.resolution must be a multiple of 16 in [16, 512], got {self.resolution}"
+                "FieldConfig.resolution must be a multiple of 16 in [16, 512], "
+                f"got {self.resolution}"
             )
         if len(self.channels) != 5 or not all(1 <= c <= 1024 for c in self.channels):
             raise ValueError("FieldConfig.channels must hold 5 widths in [1, 1024]")

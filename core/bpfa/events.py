@@ -7,11 +7,11 @@ Derived signals per frame (all from ``ExpressionTrack``):
 * look_left: head yaw > +threshold (a positive yaw turns the face to the subject's left);
   look_right: yaw < −threshold.
 
-Each state is a Schmitt trigger (``core/hysteresis.py``; on above ``on``, off below ``off``; frames without a face
-keep the previous state), then off-gaps shorter than ``min_off_s`` are bridged and on-runs
-shorter than ``min_on_s`` removed. Events: ``<state>_on``/``<state>_off`` (``turn_left``,
-``turn_right``, ``turn_off`` for the head), ``blink`` for a short closure, and ``neutral``
-when the last active state ends. Timestamps are the frame where the change happened
+Each state is a Schmitt trigger (``core/hysteresis.py``; on above ``on``, off below ``off``;
+frames without a face keep the previous state), then off-gaps shorter than ``min_off_s`` are
+bridged and on-runs shorter than ``min_on_s`` removed. Events: ``<state>_on``/``<state>_off``
+(``turn_left``, ``turn_right``, ``turn_off`` for the head), ``blink`` for a short closure, and
+``neutral`` when the last active state ends. Timestamps are the frame where the change happened
 (offline analysis: the whole track is known).
 """
 
@@ -75,7 +75,8 @@ def _frames(seconds: float, fps: float) -> int:
 def expression_states(
     track: ExpressionTrack, config: EventConfig | None = None
 ) -> NDArray[np.bool_]:
-    """(N, 6) bool per frame in the order of ``EXPRESSION_STATES`` (neutral = none of the others)."""
+    """(N, 6) bool per frame in the order of ``EXPRESSION_STATES`` (neutral = none of the
+    others)."""
     cfg = config or EventConfig()
     e = track.expressions.astype(np.float64)
     yaw = track.head[:, 0].astype(np.float64)

@@ -644,7 +644,8 @@ def _parse_automaton(
                         f"{where}.transitions",
                         f"no row for ({_show(bid)}, {_show(ev)}) "
                         "while missing_transition is 'error'",
-                        f"add a row from {bid} on {ev}, or set missing_transition to 'ignore' or 'stay'",
+                        f"add a row from {bid} on {ev}, "
+                        "or set missing_transition to 'ignore' or 'stay'",
                     )
 
     aut = Automaton(

@@ -117,7 +117,8 @@ class InputBuffer:
 def decode(
     regressors: NDArray[np.float32], logits: NDArray[np.float32], min_score: float
 ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-    """Raw outputs (896, 16), (896,) → boxes/keypoints (K, 16) in [0,1] input coords and scores (K,)."""
+    """Raw outputs (896, 16), (896,) → boxes/keypoints (K, 16) in [0,1] input coords and scores
+    (K,)."""
     scores = 1.0 / (1.0 + np.exp(-np.clip(logits.astype(np.float64), -100.0, 100.0)))
     keep = scores >= min_score
     raw = regressors[keep] / 128.0
@@ -210,7 +211,8 @@ class FaceDetector:
         return reg.cpu().numpy(), cls[..., 0].cpu().numpy()
 
     def raw(self, x: torch.Tensor) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        """Network outputs for a (1,3,128,128) tensor in [-1,1]: regressors (896,16), logits (896,)."""
+        """Network outputs for a (1,3,128,128) tensor in [-1,1]: regressors (896,16), logits
+        (896,)."""
         reg, cls = self.raw_batch(x)
         return reg[0], cls[0]
 

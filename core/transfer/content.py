@@ -68,7 +68,8 @@ def draw_content(detail: NDArray[np.floating[Any]] | list[float], size: int) -> 
     d = check_detail(detail)
     if d.shape != (len(DETAIL_INDEX),):
         raise ValueError(
-            f"draw_content takes one detail vector of {len(DETAIL_INDEX)} values, got shape {d.shape}"
+            f"draw_content takes one detail vector of {len(DETAIL_INDEX)} values, "
+            f"got shape {d.shape}"
         )
     v = {name: float(d[i]) for name, i in DETAIL_INDEX.items()}
     s = LAYOUT

@@ -1,4 +1,5 @@
-"""Real faces → detail vectors: the symmetric part from moodrig's analysis, the sides from landmarks.
+"""Real faces → detail vectors: the symmetric part from moodrig's analysis, the sides from
+landmarks.
 
 The face analysis (``core.face``) already turns the Face Mesh landmarks into the 8 shared
 expression values (``FaceResult.expression``); those stay the symmetric part, so the detailed

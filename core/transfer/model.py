@@ -32,7 +32,8 @@ class Style:
     """(N, style_dim) global style code, in (−1, 1) (tanh: a bounded code keeps the style
     reconstruction term from growing with the code's scale)."""
     maps: tuple[Tensor, Tensor, Tensor] | None
-    """Feature maps at R, R/2, R/4 ((N, C0, R, R), (N, C1, R/2, R/2), (N, C2, R/4, R/4)), or None."""
+    """Feature maps at R, R/2, R/4 ((N, C0, R, R), (N, C1, R/2, R/2), (N, C2, R/4, R/4)), or
+    None."""
 
     def expand(self, n: int) -> Style:
         """Broadcast a batch-1 style to ``n`` images (e.g. one character texture, many contents)."""
