@@ -1,6 +1,7 @@
 """Where an AMEE-GAN export's expression error is: bias per entry, mask softness, hard-mask MAE.
 
-    python -m moodrig.weights_tools.amee_diagnose --weights runs/amee/full_stage5/export/amee_gan_step003000.manifest.json
+    python -m moodrig.weights_tools.amee_diagnose \\
+        --weights runs/amee/full_stage5/export/amee_gan_step003000.manifest.json
 
 On the held-out pairs of ``amee_eval`` (same styles, same pairs, same independent regressor):
 per entry, the signed error on strong targets (> 0.5) of the output and of the painter's
@@ -38,7 +39,8 @@ def main(argv: list[str] | None = None) -> None:
         "--split",
         choices=("eval", "train"),
         default="eval",
-        help="painter split of the styles: eval = held out; train = the first training styles (generalisation gap)",
+        help="painter split of the styles: eval = held out; "
+        "train = the first training styles (generalisation gap)",
     )
     p.add_argument(
         "--source",
@@ -86,8 +88,9 @@ def main(argv: list[str] | None = None) -> None:
     told = f", source {a.source}" if gen.cfg.source_input else ""
     print(f"{a.weights}: {a.styles} styles of split '{a.split}' x {len(pairs)} pairs{told}")
     print(
-        "| entry | output - target, target > 0.5 | ground truth - target, target > 0.5 | output read where target = 0 "
-        "| ground truth read there | output read where target = 0, source > 0.3 (pairs) | ground truth read there |"
+        "| entry | output - target, target > 0.5 | ground truth - target, target > 0.5 "
+        "| output read where target = 0 | ground truth read there "
+        "| output read where target = 0, source > 0.3 (pairs) | ground truth read there |"
     )
     print("|---|---|---|---|---|---|---|")
     for k, name in enumerate(EXPRESSION_NAMES):
@@ -99,7 +102,8 @@ def main(argv: list[str] | None = None) -> None:
             else "- | -"
         )
         print(
-            f"| {name} | {np.mean(e[strong, k] - t[strong, k]):+.3f} | {np.mean(g[strong, k] - t[strong, k]):+.3f} "
+            f"| {name} | {np.mean(e[strong, k] - t[strong, k]):+.3f} "
+            f"| {np.mean(g[strong, k] - t[strong, k]):+.3f} "
             f"| {np.mean(e[zero, k]):.3f} | {np.mean(g[zero, k]):.3f} | {removal} |"
         )
     print(f"soft mask pixels (0.1 < M < 0.9) among M > 0.01: {soft / max(opened, 1):.1%}")

@@ -70,7 +70,8 @@ class TrainConfig(RunConfig):
     face that move D's magnitude estimate (docs/history/amee.md); with the exact paired ground
     truth 10 keeps the term a regulariser."""
     lambda_rec: float = 100.0
-    """Paired L1 reconstruction of the final image against the painter's ground truth (images in [-1, 1])."""
+    """Paired L1 reconstruction of the final image against the painter's ground truth (images in
+    [-1, 1])."""
     lambda_int: float = 50.0
     """Paired L1 of the intermediate image I_m against the ground truth (same pixel weights).
     Through the final image I_m only gets gradient in proportion to M, and the mask starts
@@ -204,7 +205,8 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
                 init = widen_generator(init, arch, seed=cfg.seed)
             except ValueError as exc:
                 raise SystemExit(
-                    f"{cfg.init_from}: architecture {init.cfg} cannot start this run's {arch}: {exc}"
+                    f"{cfg.init_from}: architecture {init.cfg} "
+                    f"cannot start this run's {arch}: {exc}"
                 ) from exc
         gen.load_state_dict(init.state_dict())
     ema = copy.deepcopy(gen).eval() if cfg.ema > 0 else None

@@ -65,7 +65,8 @@ def _positions(old: list[int], new: list[int]) -> Tensor:
 
 def widen_generator(src: Generator, cfg: AmeeConfig, *, seed: int = 0) -> Generator:
     """A generator of architecture ``cfg`` (same as ``src.cfg`` but for wider ``enc_channels``
-    and / or the added source input) that computes what ``src`` computes; see the module docstring."""
+    and / or the added source input) that computes what ``src`` computes; see the module
+    docstring."""
     old_cfg = src.cfg
     free = {"enc_channels": None, "source_input": None}
     if {**old_cfg.to_dict(), **free} != {**cfg.to_dict(), **free}:

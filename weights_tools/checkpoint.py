@@ -1,7 +1,8 @@
 """Resumable GAN training checkpoints without pickle: safetensors + JSON.
 
 Tensors (generator, its EMA copy when the run keeps one, discriminator, Adam moments, torch RNG
-state) go to ``ckpt.safetensors``; scalars (step, Adam step counts, numpy RNG state) to ``ckpt.json``.
+state) go to ``ckpt.safetensors``; scalars (step, Adam step counts, numpy RNG state) to
+``ckpt.json``.
 """
 
 from __future__ import annotations

@@ -273,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     obs = observe(args.data, samples, analyzer)
     cal = fit(samples, obs, np.ones(len(samples), dtype=bool), image_loader(args.data, samples))
     print(
-        f"wrote {save(cal, args.out, int(obs.found.sum()))} (faces found {int(obs.found.sum())}/{len(samples)})"
+        f"wrote {save(cal, args.out, int(obs.found.sum()))} "
+        f"(faces found {int(obs.found.sum())}/{len(samples)})"
     )
     return 0
 

@@ -495,17 +495,23 @@ def report(
         "",
         "Produced by `.venv/bin/python -m moodrig.weights_tools.face_eval "
         "--out docs/face_eval.md` "
-        f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.machine()}, torch {torch.__version__}, "
-        f"{threads} torch threads, load average at the end {load[0]:.1f}/{load[1]:.1f}; total {time.time() - t0:.0f} s).",
+        f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.machine()}, "
+        f"torch {torch.__version__}, {threads} torch threads, "
+        f"load average at the end {load[0]:.1f}/{load[1]:.1f}; total {time.time() - t0:.0f} s).",
         "",
         "## Landmarks (NME, 12 points, normalised by the outer-eye distance)",
         "",
         "| set | faces | mean NME | median | share ≤ 0.05 | notes |",
         "|---|---|---|---|---|---|",
-        f"| London neutral front (full pipeline) | {ln['n']} (missed {ln['missed']}) | {ln['mean']:.4f} | {ln['median']:.4f} | {ln['frac_le_0.05']:.0%} | hand-placed template; max {ln['max']:.4f} |",
-        f"| dlib example faces (Face Mesh from the annotated box) | {dl['n']} | {dl['mean']:.4f} | {dl['median']:.4f} | {dl['frac_le_0.05']:.0%} | dlib-model pseudo ground truth, small faces |",
+        f"| London neutral front (full pipeline) | {ln['n']} (missed {ln['missed']}) "
+        f"| {ln['mean']:.4f} | {ln['median']:.4f} | {ln['frac_le_0.05']:.0%} "
+        f"| hand-placed template; max {ln['max']:.4f} |",
+        f"| dlib example faces (Face Mesh from the annotated box) | {dl['n']} "
+        f"| {dl['mean']:.4f} | {dl['median']:.4f} | {dl['frac_le_0.05']:.0%} "
+        "| dlib-model pseudo ground truth, small faces |",
         "",
-        f"Detector recall on the {dl['faces']} dlib faces (IoU > 0.3): BlazeFace short-range {dl['recall_blazeface']:.0%}, "
+        f"Detector recall on the {dl['faces']} dlib faces (IoU > 0.3): "
+        f"BlazeFace short-range {dl['recall_blazeface']:.0%}, "
         f"BlazeFace or Haar cascade {dl['recall_blazeface_or_cascade']:.0%}.",
         "",
         "## Landmarks at the paper's angles (front, 3/4 ≈ 45°, profile ≈ 90°)",
@@ -546,20 +552,30 @@ def report(
         "",
         "## Smiling vs neutral (smile > 0.5), 5-fold cross-validation by person",
         "",
-        "| views | photos | accuracy (shipped estimate: geometry + mouth LBP) | paired (smiling photo scores higher than the same person's neutral) | geometric score alone | mouth-LBP score alone (paper features) | shipped calibration, resubstitution |",
+        "| views | photos | accuracy (shipped estimate: geometry + mouth LBP) "
+        "| paired (smiling photo scores higher than the same person's neutral) "
+        "| geometric score alone | mouth-LBP score alone (paper features) "
+        "| shipped calibration, resubstitution |",
         "|---|---|---|---|---|---|---|",
     ]
     for g in ("front", "3/4", "profile"):
         L.append(
-            f"| {g} | {sm[g]['n']} | {sm[g]['accuracy']:.1%} | {sm[g]['paired']:.1%} ({sm[g]['pairs']:.0f} pairs) | {geo_sm[g]['accuracy']:.1%} | {app_sm[g]['accuracy']:.1%} | {sm_res[g]['accuracy']:.1%} |"
+            f"| {g} | {sm[g]['n']} | {sm[g]['accuracy']:.1%} "
+            f"| {sm[g]['paired']:.1%} ({sm[g]['pairs']:.0f} pairs) "
+            f"| {geo_sm[g]['accuracy']:.1%} | {app_sm[g]['accuracy']:.1%} "
+            f"| {sm_res[g]['accuracy']:.1%} |"
         )
     L += [
         "",
-        "Single photo: the smile value of one photo against the fixed threshold 0.5, the calibration fitted",
-        "without that person. Paired: the smiling photo's value above the same person's neutral photo's",
-        "(same view; a tie, both clipped to 0 or 1, counts as a miss). The person's own neutral is measured",
+        "Single photo: the smile value of one photo against the fixed threshold 0.5, "
+        "the calibration fitted",
+        "without that person. Paired: the smiling photo's value above the same person's "
+        "neutral photo's",
+        "(same view; a tie, both clipped to 0 or 1, counts as a miss). "
+        "The person's own neutral is measured",
         "on video, below.",
-        "Profiles are outside Face Mesh's range (its landmarks there are not valid); they are listed for completeness.",
+        "Profiles are outside Face Mesh's range (its landmarks there are not valid); "
+        "they are listed for completeness.",
         "This table and the yaw table read every photo whatever Face Mesh's presence, as the",
         "calibration does (the product refuses low-presence profiles: see the acceptance table).",
         "",
@@ -583,22 +599,30 @@ def report(
         y = yw[v]
         sign = "n/a" if np.isnan(y["sign"]) else f"{y['sign']:.0%}"
         L.append(
-            f"| {v} | {calib.VIEW_YAW[calib.VIEWS.index(v)]:+.0f} | {y['n']:.0f} | {y['mean_yaw']:+.1f} | {y['sd']:.1f} | {sign} | {y['bin']:.0%} |"
+            f"| {v} | {calib.VIEW_YAW[calib.VIEWS.index(v)]:+.0f} | {y['n']:.0f} "
+            f"| {y['mean_yaw']:+.1f} | {y['sd']:.1f} | {sign} | {y['bin']:.0%} |"
         )
     L += [
         "",
-        f"## Speed on 640×480 frames ({sp['frames']} frames; moodrig with {threads} torch thread(s), the default)",
+        f"## Speed on 640×480 frames ({sp['frames']} frames; "
+        f"moodrig with {threads} torch thread(s), the default)",
         "",
-        "| stage | frames/s, median wall time | best decile of wall time | 1 / CPU time per frame |",
+        "| stage | frames/s, median wall time | best decile of wall time "
+        "| 1 / CPU time per frame |",
         "|---|---|---|---|",
         f"| detection (letterbox + BlazeFace + decode) | {_fps(sp['detect'])} |",  # type: ignore[arg-type]
         f"| landmarks (crop + Face Mesh + back-projection) | {_fps(sp['mesh'])} |",  # type: ignore[arg-type]
-        f"| smile appearance score alone (mouth patch + LBP; part of the whole analysis) | {_fps(sp['appearance'])} |",  # type: ignore[arg-type]
-        f"| whole per-frame analysis, tracking mode (mesh + pose + expressions + view check + One Euro) | {_fps(sp['whole'])} |",  # type: ignore[arg-type]
+        "| smile appearance score alone (mouth patch + LBP; part of the whole analysis) "
+        f"| {_fps(sp['appearance'])} |",  # type: ignore[arg-type]
+        "| whole per-frame analysis, tracking mode "
+        "(mesh + pose + expressions + view check + One Euro) "
+        f"| {_fps(sp['whole'])} |",  # type: ignore[arg-type]
     ]
     if sp2 is not None:
         L.append(
-            f"| whole per-frame analysis with 2 torch threads (OpenMP synchronisation on a busy 2-core CPU) | {_fps(sp2['whole'])} |"  # type: ignore[arg-type]
+            "| whole per-frame analysis with 2 torch threads "
+            "(OpenMP synchronisation on a busy 2-core CPU) "
+            f"| {_fps(sp2['whole'])} |"  # type: ignore[arg-type]
         )
     if "mediapipe" not in sp:
         L.append(
@@ -607,17 +631,26 @@ def report(
     if "mediapipe" in sp:
         mp = sp["mediapipe"]
         L.append(
-            f"| mediapipe {mp['mediapipe']} Face Mesh, tracking mode, same frames (`.venv-mp`, its own threads) | {1 / mp['wall_s']:.0f} | {1 / mp['wall_s_p10']:.0f} | {1 / mp['cpu_s']:.0f} |"  # type: ignore[index]
+            f"| mediapipe {mp['mediapipe']} Face Mesh, tracking mode, same frames "  # type: ignore[index]
+            "(`.venv-mp`, its own threads) "
+            f"| {1 / mp['wall_s']:.0f} | {1 / mp['wall_s_p10']:.0f} "  # type: ignore[index]
+            f"| {1 / mp['cpu_s']:.0f} |"  # type: ignore[index]
         )
     if "litert_mesh_s" in sp:
         L.append(
-            f"| LiteRT interpreter alone, same face_landmark.tflite, same crops ({threads} threads, `.venv-parity`) | {1 / float(sp['litert_mesh_s']):.0f} (mean of the median pass) | | |"  # type: ignore[arg-type]
+            "| LiteRT interpreter alone, same face_landmark.tflite, same crops "
+            f"({threads} threads, `.venv-parity`) "
+            f"| {1 / float(sp['litert_mesh_s']):.0f} "  # type: ignore[arg-type]
+            "(mean of the median pass) | | |"
         )
     L += [
         "",
-        f"Detector calls during the {sp['frames']} tracked frames: {sp['detector_calls']} (re-detection only when tracking is lost).",
-        "The machine's 2 cores are shared with other jobs, so wall times vary with the load (see the load",
-        "average above); CPU time per frame is the steadier figure (with 2 threads it counts both).",
+        f"Detector calls during the {sp['frames']} tracked frames: {sp['detector_calls']} "
+        "(re-detection only when tracking is lost).",
+        "The machine's 2 cores are shared with other jobs, so wall times vary with the load "
+        "(see the load",
+        "average above); CPU time per frame is the steadier figure "
+        "(with 2 threads it counts both).",
         "",
     ]
     return "\n".join(L)

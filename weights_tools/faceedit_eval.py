@@ -213,8 +213,8 @@ def speed(editor: FaceEditor, repeats: int = 5) -> dict[str, float]:
 
 def _table(rows: list[Row], points: bool) -> list[str]:
     head = (
-        "| family | atlas | edits | change achieved | PSNR edit / input (gain) | sharpness region / changed | "
-        "outside identical | zero edit identical |"
+        "| family | atlas | edits | change achieved | PSNR edit / input (gain) "
+        "| sharpness region / changed | outside identical | zero edit identical |"
     )
     lines = [
         head + (" point error | refused |" if points else ""),
@@ -222,8 +222,10 @@ def _table(rows: list[Row], points: bool) -> list[str]:
     ]
     for r in rows:
         line = (
-            f"| {r.family} | {r.atlas}² | {r.edits} | {r.change:.3f} | {r.psnr_edit:.2f} / {r.psnr_input:.2f} "
-            f"({r.psnr_edit - r.psnr_input:+.2f} dB) | {r.sharp_region:.3f} / {r.sharp_changed:.3f} | "
+            f"| {r.family} | {r.atlas}² | {r.edits} | {r.change:.3f} "
+            f"| {r.psnr_edit:.2f} / {r.psnr_input:.2f} "
+            f"({r.psnr_edit - r.psnr_input:+.2f} dB) "
+            f"| {r.sharp_region:.3f} / {r.sharp_changed:.3f} | "
             f"{100 * r.outside_identical:.0f} % | {100 * r.zero_identical:.0f} % |"
         )
         lines.append(line + (f" {r.point_error:.3f} | {r.refused} |" if points else ""))
@@ -300,14 +302,17 @@ def report(
     lines = [
         "# Face editor: measured figures",
         "",
-        f"Produced by `python -m moodrig.weights_tools.faceedit_eval` ({meta['styles']} held-out styles per "
-        f"family and atlas size, 8 single expressions at full strength + {meta['mixed']} mixed each; "
+        "Produced by `python -m moodrig.weights_tools.faceedit_eval` "
+        f"({meta['styles']} held-out styles per family and atlas size, "
+        f"8 single expressions at full strength + {meta['mixed']} mixed each; "
         f"editor {meta['editor_id']}; {meta['threads']} torch threads on a shared 2-core CPU).",
         "",
-        "Every edit is measured in the face region of the atlas, at the atlas's own resolution, against the "
-        f"family's exact rendering of the target expression; {points}. Change achieved: 1 − L1(edit, truth) "
-        "÷ L1(input, truth) in the region (1: the whole change, 0: none, below 0: further from the truth "
-        "than the unedited input, in L1). Sharpness: variance of the Laplacian, edit ÷ truth (median), over "
+        "Every edit is measured in the face region of the atlas, at the atlas's own resolution, "
+        "against the family's exact rendering of the target expression; "
+        f"{points}. Change achieved: 1 − L1(edit, truth) "
+        "÷ L1(input, truth) in the region (1: the whole change, 0: none, below 0: further from "
+        "the truth than the unedited input, in L1). Sharpness: variance of the Laplacian, "
+        "edit ÷ truth (median), over "
         "the region and over the window of pixels the expression changes.",
         "",
         *_table(rows, True),
@@ -357,7 +362,8 @@ def main(argv: list[str] | None = None) -> None:
         "--sheet",
         type=Path,
         default=None,
-        help="also write a sample sheet PNG (rows: families; neutral, then edit / truth per expression)",
+        help="also write a sample sheet PNG "
+        "(rows: families; neutral, then edit / truth per expression)",
     )
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)

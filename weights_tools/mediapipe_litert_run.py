@@ -2,7 +2,8 @@
 
 Runs in the throwaway parity venv only. Usage::
 
-    .venv-parity/bin/python weights_tools/mediapipe_litert_run.py MODEL.tflite IN.npy OUT.npz [--repeat N]
+    .venv-parity/bin/python weights_tools/mediapipe_litert_run.py MODEL.tflite IN.npy OUT.npz \\
+        [--repeat N]
 
 IN.npy holds a batch of NHWC float32 inputs (N, H, W, 3); each is run separately
 (the models take batch 1). OUT.npz gets ``out0``, ``out1``, … (stacked over the batch, in

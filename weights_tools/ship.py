@@ -11,7 +11,8 @@
 
 Loads the export through the verified path (sha256, vocabulary, shapes), then re-exports it as
 the model's shipped weights (``weights/amee/amee_gan.*``, ``weights/transfer/style_transfer.*``,
-``weights/appearance/face_editor.*``, ``weights/appearance/face_locator.*``, or ``--to``) with the same training record and manifest fields.
+``weights/appearance/face_editor.*``, ``weights/appearance/face_locator.*``, or ``--to``) with
+the same training record and manifest fields.
 """
 
 from __future__ import annotations

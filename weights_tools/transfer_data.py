@@ -104,7 +104,8 @@ def build_cache(
 def ensure_cache(
     path: Path, *, seed: int, split: str, n_styles: int, per_style: int, size: int
 ) -> Cache:
-    """Build the cache when missing or of the wrong shape, then load it: (images, drawings, details)."""
+    """Build the cache when missing or of the wrong shape, then load it: (images, drawings,
+    details)."""
     images, drawings, details = cached(
         path,
         CACHE_ARRAYS,

@@ -1,6 +1,7 @@
 """Evaluate the style-consistent transfer model and write ``docs/transfer_eval.md``.
 
-    python -m moodrig.weights_tools.transfer_eval --out docs/transfer_eval.md --json runs/transfer/eval.json \
+    python -m moodrig.weights_tools.transfer_eval --out docs/transfer_eval.md \
+        --json runs/transfer/eval.json \
         --regressor runs/transfer/detail_regressor.manifest.json --ckpt runs/transfer/full \
         --data ../shared/data --ablation "label=MANIFEST" ...
 
@@ -68,7 +69,8 @@ def amee_from_neutral(amee: AmeeEditor, neutral: F32, details: F32) -> F32:
 
 
 def mouth_brow_asymmetry(d: F32) -> F32:
-    """(N, 2): mouth-corner asymmetry (smile_l − smile_r) − (frown_l − frown_r), brow raise l − r."""
+    """(N, 2): mouth-corner asymmetry (smile_l − smile_r) − (frown_l − frown_r), brow raise
+    l − r."""
     i = DETAIL_INDEX
     mouth = (d[:, i["smile_l"]] - d[:, i["smile_r"]]) - (d[:, i["frown_l"]] - d[:, i["frown_r"]])
     brow = d[:, i["brow_raise_l"]] - d[:, i["brow_raise_r"]]
@@ -540,50 +542,67 @@ def report(res: dict[str, Any], a: argparse.Namespace) -> str:
     L.append(f"| PSNR on held-out painter styles (64 px) | ≥ 28 dB | **{fmt(p['psnr'])} dB** |")
     if lo is not None:
         L.append(
-            f"| expression MAE on real faces (11 per-side values, read back) | ≤ 0.08 | **{fmt(lo['mae_out'], 3)}** (8 shared values: {fmt(lo['mae8_out'], 3)}) |"
+            "| expression MAE on real faces (11 per-side values, read back) | ≤ 0.08 "
+            f"| **{fmt(lo['mae_out'], 3)}** (8 shared values: {fmt(lo['mae8_out'], 3)}) |"
         )
         L.append(
-            f"| asymmetry correlation on real faces (mouth + brows) | ≥ 0.7 | **{fmt(lo['asym_corr_out'])}** |"
+            "| asymmetry correlation on real faces (mouth + brows) | ≥ 0.7 "
+            f"| **{fmt(lo['asym_corr_out'])}** |"
         )
     L.append("")
     L.append(
-        f"## 1. Held-out painter styles ({p['images']} images: {a.styles} styles × 5 asymmetric detail vectors)\n"
+        f"## 1. Held-out painter styles ({p['images']} images: "
+        f"{a.styles} styles × 5 asymmetric detail vectors)\n"
     )
     L.append(
         "| | transfer (detailed) | AMEE-GAN (8-value average) | input unedited |\n|---|---|---|---|"
     )
     L.append(
-        f"| PSNR vs ground truth, 64 px | **{fmt(p['psnr'])}** | {fmt(p['psnr_amee'])} | {fmt(p['psnr_identity'])} |"
+        f"| PSNR vs ground truth, 64 px | **{fmt(p['psnr'])}** | {fmt(p['psnr_amee'])} "
+        f"| {fmt(p['psnr_identity'])} |"
     )
     L.append(
-        f"| SSIM, 64 px | **{fmt(p['ssim'], 4)}** | {fmt(p['ssim_amee'], 4)} | {fmt(p['ssim_identity'], 4)} |"
+        f"| SSIM, 64 px | **{fmt(p['ssim'], 4)}** | {fmt(p['ssim_amee'], 4)} "
+        f"| {fmt(p['ssim_identity'], 4)} |"
     )
     L.append(
-        f"| PSNR, 256² full-res path ({a.full_res_styles} styles) | {fmt(fr['psnr'])} | {fmt(fr['psnr_amee'])} | {fmt(fr['psnr_identity'])} |"
+        f"| PSNR, 256² full-res path ({a.full_res_styles} styles) | {fmt(fr['psnr'])} "
+        f"| {fmt(fr['psnr_amee'])} | {fmt(fr['psnr_identity'])} |"
     )
     L.append(
-        f"| detail MAE read back (11 values; regressor on ground truth: {fmt(p['mae_gt'], 3)}) | {fmt(p['mae'], 3)} | {fmt(p['mae_amee'], 3)} | |"
+        "| detail MAE read back "
+        f"(11 values; regressor on ground truth: {fmt(p['mae_gt'], 3)}) "
+        f"| {fmt(p['mae'], 3)} | {fmt(p['mae_amee'], 3)} | |"
     )
     L.append(
-        f"| 8-value MAE read back (ground truth: {fmt(p['mae8_gt'], 3)}) | {fmt(p['mae8'], 3)} | {fmt(p['mae8_amee'], 3)} | |"
+        f"| 8-value MAE read back (ground truth: {fmt(p['mae8_gt'], 3)}) "
+        f"| {fmt(p['mae8'], 3)} | {fmt(p['mae8_amee'], 3)} | |"
     )
     L.append(
-        f"| asymmetry correlation, target vs read back (ground truth: {fmt(p['asym_corr_gt'])}) | {fmt(p['asym_corr_out'])} | {fmt(p['asym_corr_amee'])} | |"
+        "| asymmetry correlation, target vs read back "
+        f"(ground truth: {fmt(p['asym_corr_gt'])}) "
+        f"| {fmt(p['asym_corr_out'])} | {fmt(p['asym_corr_amee'])} | |"
     )
     L.append(
-        f"| … mouth corners / brows | {fmt(p['asym_corr_out_mouth'])} / {fmt(p['asym_corr_out_brow'])} | {fmt(p['asym_corr_amee_mouth'])} / {fmt(p['asym_corr_amee_brow'])} | |"
+        "| … mouth corners / brows "
+        f"| {fmt(p['asym_corr_out_mouth'])} / {fmt(p['asym_corr_out_brow'])} "
+        f"| {fmt(p['asym_corr_amee_mouth'])} / {fmt(p['asym_corr_amee_brow'])} | |"
     )
     L.append("")
     L.append(
-        f"- Style consistency: mean L1 distance between the K_s code of the output and of the reference "
-        f"**{fmt(p['style_dist'], 4)}**; between two different held-out characters {fmt(p['style_dist_between_characters'], 4)}."
+        "- Style consistency: mean L1 distance between the K_s code of the output and of the "
+        f"reference **{fmt(p['style_dist'], 4)}**; between two different held-out characters "
+        f"{fmt(p['style_dist_between_characters'], 4)}."
     )
     L.append(
-        f"- Mask: mean {fmt(p['mean_mask'], 3)}; pixels outside the mask bit-identical to the input in "
-        f"{fmt(100 * p['identical_out_mask'], 1)} % of images at 64 px and {fmt(100 * fr['identical_out_mask'], 1)} % at 256²; "
-        f"PSNR outside the painter's expression region {fmt(p['psnr_out_region'])} dB. The mask is wider than the "
-        f"painter's region: at 256², {fmt(100 * fr['out_region_changed'], 1)} % of the pixels outside that region change "
-        f"their 8-bit value (AMEE-GAN: {fmt(100 * fr['out_region_changed_amee'], 1)} %), by at most {fmt(fr['out_region_max'], 0)} levels."
+        f"- Mask: mean {fmt(p['mean_mask'], 3)}; pixels outside the mask bit-identical to the "
+        f"input in {fmt(100 * p['identical_out_mask'], 1)} % of images at 64 px and "
+        f"{fmt(100 * fr['identical_out_mask'], 1)} % at 256²; "
+        f"PSNR outside the painter's expression region {fmt(p['psnr_out_region'])} dB. "
+        "The mask is wider than the painter's region: at 256², "
+        f"{fmt(100 * fr['out_region_changed'], 1)} % of the pixels outside that region change "
+        f"their 8-bit value (AMEE-GAN: {fmt(100 * fr['out_region_changed_amee'], 1)} %), "
+        f"by at most {fmt(fr['out_region_max'], 0)} levels."
     )
     L.append("")
     L.append("### METHOD eq. 2–7 terms on held-out batches\n")
@@ -595,7 +614,8 @@ def report(res: dict[str, Any], a: argparse.Namespace) -> str:
         ("L2", "L_2 = ‖x − rec_x2‖₁ (eq. 5, 6)"),
         (
             "L_prime",
-            f"L' = α₁L_1 + α₂L_2 (eq. 7, α₁ = {fmt(lt['alpha_1'], 0)}, α₂ = {fmt(lt['alpha_2'], 0)})",
+            "L' = α₁L_1 + α₂L_2 "
+            f"(eq. 7, α₁ = {fmt(lt['alpha_1'], 0)}, α₂ = {fmt(lt['alpha_2'], 0)})",
         ),
         ("style", "style code reconstruction ‖K_s(ff) − K_s(ground truth)‖₁"),
         ("content", "content code reconstruction ‖K_t(ff) − K_t(x)‖₁"),
@@ -608,39 +628,53 @@ def report(res: dict[str, Any], a: argparse.Namespace) -> str:
     L.append("")
     if lo is not None:
         L.append(
-            f"## 2. Real faces (London, {lo['photos']} photos: front and 3/4 views, neutral and smiling) × {lo['characters']} held-out characters\n"
+            f"## 2. Real faces (London, {lo['photos']} photos: front and 3/4 views, "
+            f"neutral and smiling) × {lo['characters']} held-out characters\n"
         )
         L.append(
-            "Values measured on each photo: the 8 analysed parameters (symmetric part) and the per-side "
-            "differences from the landmarks (`core/transfer/geometry.py`). Read back from the output by the "
-            "independent regressor; 'painter' is the regressor on the painter's own render of the same values (the floor).\n"
+            "Values measured on each photo: the 8 analysed parameters (symmetric part) and the "
+            "per-side differences from the landmarks (`core/transfer/geometry.py`). Read back from "
+            "the output by the independent regressor; 'painter' is the regressor on the painter's "
+            "own render of the same values (the floor).\n"
         )
         L.append("| | transfer (detailed) | AMEE-GAN | painter ground truth |\n|---|---|---|---|")
         L.append(
-            f"| expression MAE, 11 per-side values | **{fmt(lo['mae_out'], 3)}** | {fmt(lo.get('mae_amee', float('nan')), 3)} | {fmt(lo['mae_gt'], 3)} |"
+            f"| expression MAE, 11 per-side values | **{fmt(lo['mae_out'], 3)}** "
+            f"| {fmt(lo.get('mae_amee', float('nan')), 3)} | {fmt(lo['mae_gt'], 3)} |"
         )
         L.append(
-            f"| expression MAE, 8 shared values | {fmt(lo['mae8_out'], 3)} | {fmt(lo.get('mae8_amee', float('nan')), 3)} | {fmt(lo['mae8_gt'], 3)} |"
+            f"| expression MAE, 8 shared values | {fmt(lo['mae8_out'], 3)} "
+            f"| {fmt(lo.get('mae8_amee', float('nan')), 3)} | {fmt(lo['mae8_gt'], 3)} |"
         )
         for view in ("front", "left_3quarter", "right_3quarter"):
             L.append(
-                f"| … {view.replace('_', ' ')} | {fmt(lo[f'mae_out_{view}'], 3)} | {fmt(lo.get(f'mae_amee_{view}', float('nan')), 3)} | {fmt(lo[f'mae_gt_{view}'], 3)} |"
+                f"| … {view.replace('_', ' ')} | {fmt(lo[f'mae_out_{view}'], 3)} "
+                f"| {fmt(lo.get(f'mae_amee_{view}', float('nan')), 3)} "
+                f"| {fmt(lo[f'mae_gt_{view}'], 3)} |"
             )
         L.append(
-            f"| asymmetry correlation (mouth + brows) | **{fmt(lo['asym_corr_out'])}** | {fmt(lo.get('asym_corr_amee', float('nan')))} | {fmt(lo['asym_corr_gt'])} |"
+            f"| asymmetry correlation (mouth + brows) | **{fmt(lo['asym_corr_out'])}** "
+            f"| {fmt(lo.get('asym_corr_amee', float('nan')))} | {fmt(lo['asym_corr_gt'])} |"
         )
         L.append(
-            f"| … mouth corners | {fmt(lo['asym_corr_out_mouth'])} | {fmt(lo.get('asym_corr_amee_mouth', float('nan')))} | {fmt(lo['asym_corr_gt_mouth'])} |"
+            f"| … mouth corners | {fmt(lo['asym_corr_out_mouth'])} "
+            f"| {fmt(lo.get('asym_corr_amee_mouth', float('nan')))} "
+            f"| {fmt(lo['asym_corr_gt_mouth'])} |"
         )
         L.append(
-            f"| … brows | {fmt(lo['asym_corr_out_brow'])} | {fmt(lo.get('asym_corr_amee_brow', float('nan')))} | {fmt(lo['asym_corr_gt_brow'])} |"
+            f"| … brows | {fmt(lo['asym_corr_out_brow'])} "
+            f"| {fmt(lo.get('asym_corr_amee_brow', float('nan')))} "
+            f"| {fmt(lo['asym_corr_gt_brow'])} |"
         )
         L.append("")
         L.append(
-            f"Spread of what is to be preserved: the left − right differences measured on the photos have a standard "
-            f"deviation of {fmt(lo['photo_asym_sd_mouth'], 3)} (mouth corners) and {fmt(lo['photo_asym_sd_brow'], 3)} (brows) "
-            "in parameter units. The model never sees the photo: its content is the drawing of the measured values, so these "
-            "rows measure the geometry path (landmarks → detail vector → drawing) and the transfer together.\n"
+            "Spread of what is to be preserved: the left − right differences measured on the "
+            "photos have a standard deviation of "
+            f"{fmt(lo['photo_asym_sd_mouth'], 3)} (mouth corners) and "
+            f"{fmt(lo['photo_asym_sd_brow'], 3)} (brows) "
+            "in parameter units. The model never sees the photo: its content is the drawing of "
+            "the measured values, so these rows measure the geometry path "
+            "(landmarks → detail vector → drawing) and the transfer together.\n"
         )
         per = lo["mae_out_per_entry"]
         L.append(
@@ -648,65 +682,83 @@ def report(res: dict[str, Any], a: argparse.Namespace) -> str:
         )
         g = res["geometry_fit"]
         L.append(
-            f"Per-side calibration re-measured on the front photos ({g['people']} people): SMILE_SPAN {fmt(g['smile_span'], 4)} "
-            f"(shipped {geo.SMILE_SPAN}), neutral left − right lift {fmt(g['neutral_lift_diff'], 4)} (shipped {geo.NEUTRAL_LIFT_DIFF}), "
+            f"Per-side calibration re-measured on the front photos ({g['people']} people): "
+            f"SMILE_SPAN {fmt(g['smile_span'], 4)} (shipped {geo.SMILE_SPAN}), "
+            f"neutral left − right lift {fmt(g['neutral_lift_diff'], 4)} "
+            f"(shipped {geo.NEUTRAL_LIFT_DIFF}), "
             f"brow {fmt(g['neutral_brow_diff'], 4)} (shipped {geo.NEUTRAL_BROW_DIFF}).\n"
         )
     if syn is not None:
         L.append("### Lopsided expressions on real-face values\n")
         L.append(
-            "The front photos' measured values with one side's smile or brow moved by ±0.4 (known asymmetry), same characters:\n"
+            "The front photos' measured values with one side's smile or brow moved by ±0.4 "
+            "(known asymmetry), same characters:\n"
         )
         L.append("| | transfer | AMEE-GAN | painter ground truth |\n|---|---|---|---|")
         L.append(
-            f"| asymmetry correlation (mouth + brows) | **{fmt(syn['asym_corr_out'])}** | {fmt(syn.get('asym_corr_amee', float('nan')))} | {fmt(syn['asym_corr_gt'])} |"
+            f"| asymmetry correlation (mouth + brows) | **{fmt(syn['asym_corr_out'])}** "
+            f"| {fmt(syn.get('asym_corr_amee', float('nan')))} | {fmt(syn['asym_corr_gt'])} |"
         )
         L.append(
-            f"| … mouth / brows | {fmt(syn['asym_corr_out_mouth'])} / {fmt(syn['asym_corr_out_brow'])} | "
-            f"{fmt(syn.get('asym_corr_amee_mouth', float('nan')))} / {fmt(syn.get('asym_corr_amee_brow', float('nan')))} | "
+            f"| … mouth / brows | {fmt(syn['asym_corr_out_mouth'])} / "
+            f"{fmt(syn['asym_corr_out_brow'])} | "
+            f"{fmt(syn.get('asym_corr_amee_mouth', float('nan')))} / "
+            f"{fmt(syn.get('asym_corr_amee_brow', float('nan')))} | "
             f"{fmt(syn['asym_corr_gt_mouth'])} / {fmt(syn['asym_corr_gt_brow'])} |"
         )
         L.append(
-            f"| detail MAE | {fmt(syn['mae_out'], 3)} | {fmt(syn.get('mae_amee', float('nan')), 3)} | {fmt(syn['mae_gt'], 3)} |"
+            f"| detail MAE | {fmt(syn['mae_out'], 3)} "
+            f"| {fmt(syn.get('mae_amee', float('nan')), 3)} | {fmt(syn['mae_gt'], 3)} |"
         )
         L.append("")
     if res.get("ablations"):
         L.append("## 3. Ablations (held-out painter styles, 64 px)\n")
         L.append(
-            "| model | PSNR | SSIM | detail MAE | asymmetry corr. | style distance |\n|---|---|---|---|---|---|"
+            "| model | PSNR | SSIM | detail MAE | asymmetry corr. | style distance |"
+            "\n|---|---|---|---|---|---|"
         )
         for row in res["ablations"]:
             r = row["result"]
             L.append(
-                f"| {row['label']} | {fmt(r['psnr'])} | {fmt(r['ssim'], 4)} | {fmt(r['mae'], 3)} | {fmt(r['asym_corr_out'])} | {fmt(r['style_dist'], 4)} |"
+                f"| {row['label']} | {fmt(r['psnr'])} | {fmt(r['ssim'], 4)} | {fmt(r['mae'], 3)} "
+                f"| {fmt(r['asym_corr_out'])} | {fmt(r['style_dist'], 4)} |"
             )
         L.append("")
     if res.get("finetune"):
         ft = res["finetune"]
         L.append(
-            f"## Per-character fine-tuning ({len(ft)} styles of split 'finetune', 4 labelled textures, {a.ft_steps} steps)\n"
+            f"## Per-character fine-tuning ({len(ft)} styles of split 'finetune', "
+            f"4 labelled textures, {a.ft_steps} steps)\n"
         )
         L.append("| style | PSNR before | after | seconds |\n|---|---|---|---|")
         for row in ft:
             L.append(
-                f"| {row['style']} | {fmt(row['psnr_before'])} | {fmt(row['psnr_after'])} | {fmt(row['seconds'], 0)} |"
+                f"| {row['style']} | {fmt(row['psnr_before'])} | {fmt(row['psnr_after'])} "
+                f"| {fmt(row['seconds'], 0)} |"
             )
         L.append("")
     if res.get("figure"):
-        L.append(
-            f"![examples]({Path(res['figure']).relative_to(a.out.parent) if Path(res['figure']).is_relative_to(a.out.parent) else res['figure']})\n"
+        figure = Path(res["figure"])
+        shown = (
+            figure.relative_to(a.out.parent)
+            if figure.is_relative_to(a.out.parent)
+            else res["figure"]
         )
+        L.append(f"![examples]({shown})\n")
         L.append(
-            "Rows 1–4 (held-out characters): content drawing | reference (neutral) | transfer | painter ground truth | AMEE-GAN "
-            "(8-value average). Rows 5–6: the geometry measured on the two most lopsided London front photos (the drawing; "
-            "photos are not reproduced), transferred onto two held-out characters, transfer | AMEE-GAN for each.\n"
+            "Rows 1–4 (held-out characters): content drawing | reference (neutral) | transfer "
+            "| painter ground truth | AMEE-GAN (8-value average). Rows 5–6: the geometry measured "
+            "on the two most lopsided London front photos (the drawing; photos are not "
+            "reproduced), transferred onto two held-out characters, transfer | AMEE-GAN for each.\n"
         )
     sp = res["speed"]
     L.append(
-        "## Speed (CPU, one thread, shared machine; full path: drawing, resize, model, mask upsample, composite)\n"
+        "## Speed (CPU, one thread, shared machine; "
+        "full path: drawing, resize, model, mask upsample, composite)\n"
     )
     L.append(
-        f"{fmt(sp['tex_per_s_128_b1'], 1)} textures/s at 128 px batch 1, {fmt(sp['tex_per_s_128_b8'], 1)} at batch 8; "
+        f"{fmt(sp['tex_per_s_128_b1'], 1)} textures/s at 128 px batch 1, "
+        f"{fmt(sp['tex_per_s_128_b8'], 1)} at batch 8; "
         f"{fmt(sp['ms_1024'], 0)} ms for a 1024² texture.\n"
     )
     return "\n".join(L) + "\n"
@@ -788,7 +840,8 @@ def main(argv: list[str] | None = None) -> None:
         res["london"] = london_eval(editor, amee, reg, a.faces, a.seed, a.face_styles)
         res["lopsided"] = synthetic_lopsided(editor, amee, reg, a.faces, a.seed, a.face_styles)
         print(
-            f"london: MAE {res['london']['mae_out']:.3f} asym {res['london']['asym_corr_out']:.2f} ({time.time() - t0:.0f} s)",
+            f"london: MAE {res['london']['mae_out']:.3f} "
+            f"asym {res['london']['asym_corr_out']:.2f} ({time.time() - t0:.0f} s)",
             flush=True,
         )
     res["ablations"] = []

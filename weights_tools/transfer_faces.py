@@ -1,6 +1,7 @@
 """Analyse the London photos once for the transfer model's calibration and evaluation.
 
-    python -m moodrig.weights_tools.transfer_faces --data ../shared/data --out runs/transfer/london_faces.npz
+    python -m moodrig.weights_tools.transfer_faces --data ../shared/data \\
+        --out runs/transfer/london_faces.npz
 
 Runs moodrig's face analysis (``core.face.FaceAnalyzer``) on the front and 3/4 views (profiles
 are not valid for Face Mesh) and stores, per photo with a face: the 468 landmarks, the 8

@@ -1,7 +1,8 @@
 """Train the style-consistent transfer model on painter data (CPU-friendly, resumable, seeded).
 
     python -m moodrig.weights_tools.transfer_train --out runs/transfer/full --steps 4000
-    python -m moodrig.weights_tools.transfer_train --out runs/transfer/global_only --no-spatial-style ...  # ablation
+    python -m moodrig.weights_tools.transfer_train --out runs/transfer/global_only \\
+        --no-spatial-style ...  # ablation
 
 Data (``transfer_data.py``): random training styles × random asymmetric detail vectors; the
 content is the line drawing of the detail vector, the style reference the style's neutral
