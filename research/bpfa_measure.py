@@ -192,28 +192,41 @@ def report(speed: dict[str, float], sync: dict[str, dict[str, Estimate]], o: Mea
     lines = [
         "# BPFA measurements",
         "",
-        f"Python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end",
+        f"Python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end",
         "",
-        f"## Speed ({o.behaviors} behaviors, {o.events + 1} events, {int(speed['rows'])} rows, best of {o.repeats})",
+        f"## Speed ({o.behaviors} behaviors, {o.events + 1} events, {int(speed['rows'])} rows, "
+        f"best of {o.repeats})",
         "",
-        f"- validation (load + check JSON file): {speed['validate_file_s'] * 1e3:.1f} ms; of parsed data: {speed['validate_parsed_s'] * 1e3:.1f} ms",
+        "- validation (load + check JSON file): "
+        f"{speed['validate_file_s'] * 1e3:.1f} ms; "
+        f"of parsed data: {speed['validate_parsed_s'] * 1e3:.1f} ms",
         f"- compile to integer tables: {speed['compile_s'] * 1e3:.1f} ms",
-        f"- sampling, one chain, tight loop: {speed['steps_per_s_single']:,.0f} steps/s ({o.steps:,} steps)",
+        "- sampling, one chain, tight loop: "
+        f"{speed['steps_per_s_single']:,.0f} steps/s ({o.steps:,} steps)",
         f"- sampling, {o.batch} instances vectorised: {speed['steps_per_s_batch']:,.0f} steps/s",
-        f"- full timeline sampler (default library): {speed['timeline_segments_per_s']:,.0f} segments/s, {speed['timeline_events_per_s']:,.0f} events/s",
+        "- full timeline sampler (default library): "
+        f"{speed['timeline_segments_per_s']:,.0f} segments/s, "
+        f"{speed['timeline_events_per_s']:,.0f} events/s",
         "",
-        f"## Synchronization ({o.seeds} seeds x {o.seconds:.0f} s per character; baseline: {o.shifts} circular shifts)",
+        f"## Synchronization ({o.seeds} seeds x {o.seconds:.0f} s per character; "
+        f"baseline: {o.shifts} circular shifts)",
         "",
         "Mean [95% interval of the mean] over seeds.",
         "",
-        "| character | onset F1 ±2 | precision | recall | median offset | F1 ±1 / ±4 / ±6 | allowed | chance F1 | chance allowed | yaw xcorr (lag) | chance xcorr |",
+        "| character | onset F1 ±2 | precision | recall | median offset | F1 ±1 / ±4 / ±6 "
+        "| allowed | chance F1 | chance allowed | yaw xcorr (lag) | chance xcorr |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, s in sync.items():
         lines.append(
-            f"| {name} | {_fmt(s['onset_f1'])} | {s['precision'].mean:.3f} | {s['recall'].mean:.3f} | {s['median_offset'].mean:.2f} | "
-            f"{s['f1@1'].mean:.3f} / {s['f1@4'].mean:.3f} / {s['f1@6'].mean:.3f} | {_fmt(s['allowed_fraction'])} | "
-            f"{_fmt(s['baseline_f1'])} | {s['baseline_allowed_fraction'].mean:.3f} | {s['xcorr_peak'].mean:.3f} ({s['xcorr_lag'].mean:+.1f}) | {s['baseline_xcorr_peak'].mean:.3f} |"
+            f"| {name} | {_fmt(s['onset_f1'])} | {s['precision'].mean:.3f} "
+            f"| {s['recall'].mean:.3f} | {s['median_offset'].mean:.2f} | "
+            f"{s['f1@1'].mean:.3f} / {s['f1@4'].mean:.3f} / {s['f1@6'].mean:.3f} "
+            f"| {_fmt(s['allowed_fraction'])} | "
+            f"{_fmt(s['baseline_f1'])} | {s['baseline_allowed_fraction'].mean:.3f} "
+            f"| {s['xcorr_peak'].mean:.3f} ({s['xcorr_lag'].mean:+.1f}) "
+            f"| {s['baseline_xcorr_peak'].mean:.3f} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -213,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         return {i: (flipped[i], h[0].landmarks) for i, h in hits.items() if h is not None}
 
     def mirror_rows(k: int) -> tuple[F64, F64, F64, list[str]]:
-        """Geometry, appearance, labels and people of the mirrored photos of fold k's training people."""
+        """Geometry, appearance, labels and people of the mirrored photos of fold k's training
+        people."""
         flips = mirrored()
         keep = [j for j in np.flatnonzero(outer != k) if sm[j] in flips]
         pairs = [flips[sm[j]] for j in keep]
@@ -236,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     ) -> str:
         """Front / 3/4 accuracy of z = the sum of the geometric, appearance and any ``extra``
         ridge scores, each divided by its inner-fold spread (or thresholded / stacked);
-        ``mirror`` adds the training people's mirrored photos to the fits (shipped appearance only)."""
+        ``mirror`` adds the training people's mirrored photos to the fits (shipped appearance
+        only)."""
         if mirror and extra:
             raise ValueError(
                 "mirror=True adds mirrored rows to the geometric and appearance scores only"

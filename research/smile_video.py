@@ -229,11 +229,14 @@ def main() -> None:
             what = (
                 ""
                 if b is None
-                else f"margin {b.smile_margin}, quantile {b.smile_quantile}, rest ≤ {b.learn_below}, transfer {b.view_transfer}; "
+                else f"margin {b.smile_margin}, quantile {b.smile_quantile}, "
+                f"rest ≤ {b.learn_below}, transfer {b.view_transfer}; "
             )
             print(
-                f"{name}: {what}on {d.on} off {d.off}: {s['accuracy']:.1%} (neutral {s['accuracy_neutral']:.1%}, "
-                f"smile {s['accuracy_smiling']:.1%}, faint {s['accuracy_faint']:.1%}), flips {s['flips_mean']:.2f}/held, "
+                f"{name}: {what}on {d.on} off {d.off}: {s['accuracy']:.1%} "
+                f"(neutral {s['accuracy_neutral']:.1%}, "
+                f"smile {s['accuracy_smiling']:.1%}, faint {s['accuracy_faint']:.1%}), "
+                f"flips {s['flips_mean']:.2f}/held, "
                 f"{s['runs_2_flips']:.0f} with ≥ 2, unsettled {s['unsettled']:.0f}"
             )
         nested = Scores()
@@ -250,7 +253,8 @@ def main() -> None:
             what = (
                 "population"
                 if b is None
-                else f"margin {b.smile_margin}, quantile {b.smile_quantile}, rest ≤ {b.learn_below}, transfer {b.view_transfer}"
+                else f"margin {b.smile_margin}, quantile {b.smile_quantile}, "
+                f"rest ≤ {b.learn_below}, transfer {b.view_transfer}"
             )
             print(f"  fold {k}: chosen on the others: {what}, on {d.on} off {d.off}")
         s = nested.summary()
