@@ -77,6 +77,8 @@ def run_bpy(
     ]
     if proc.returncode != 0 or not results:
         raise AssertionError(
-            f"bpy snippet failed (exit {proc.returncode})\n--- stdout ---\n{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-4000:]}"
+            f"bpy snippet failed (exit {proc.returncode})\n"
+            f"--- stdout ---\n{proc.stdout[-4000:]}\n"
+            f"--- stderr ---\n{proc.stderr[-4000:]}"
         )
     return json.loads(results[-1])

@@ -82,7 +82,8 @@ report(dict(
     n_uv=len(uv.data), n_loops=len(face.data.loops),
     image=[img.name, list(img.size), img.packed_file is not None, float(px.std())],
     tag=img.get('moodrig_generated'), rig_tag=rig.get('moodrig_generated'),
-    user=[bpy.data.materials.get('UserMaterial') is not None, bpy.data.images.get('UserImage') is not None,
+    user=[bpy.data.materials.get('UserMaterial') is not None,
+          bpy.data.images.get('UserImage') is not None,
           bpy.data.materials['UserMaterial'].get('moodrig_generated')],
     rigs=sorted(o.name for o in bpy.data.objects if o.type == 'ARMATURE'),
 ))
@@ -132,7 +133,8 @@ from moodrig.core.demo_head import head_atlas, paint_atlas
 bpy.ops.wm.read_factory_settings(use_empty=True)
 moodrig.register()
 bpy.ops.moodrig.add_demo_character(texture_size=128)
-img = bpy.data.objects['moodrig_DemoFace'].active_material.node_tree.nodes['moodrig_face_texture'].image
+img = (bpy.data.objects['moodrig_DemoFace'].active_material.node_tree
+       .nodes['moodrig_face_texture'].image)
 px = np.empty(128 * 128 * 4, dtype=np.float32)
 img.pixels.foreach_get(px)
 px = px.reshape(128, 128, 4)[::-1]

@@ -1,4 +1,5 @@
-"""The diagnosis CLI end to end on a tiny untrained generator and regressor (plumbing and counts)."""
+"""The diagnosis CLI end to end on a tiny untrained generator and regressor (plumbing and
+counts)."""
 
 from __future__ import annotations
 

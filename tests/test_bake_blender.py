@@ -29,7 +29,8 @@ def snapshot():
         materials=sorted(m.name for m in bpy.data.materials),
         images=sorted(i.name for i in bpy.data.images),
         slots=[s.material.name if s.material else None for s in face.material_slots],
-        rig_action=rig.animation_data.action.name if rig.animation_data and rig.animation_data.action else None,
+        rig_action=(rig.animation_data.action.name
+                    if rig.animation_data and rig.animation_data.action else None),
     )
 
 TRACK = scripted_track(fps=24.0, seconds=4.0)
@@ -83,7 +84,8 @@ keys1 = keys_of(res.actions)
 slots = len(res.action.slots) if hasattr(res.action, "slots") else None
 tex = res.material.node_tree.nodes["moodrig_face_texture"]
 frames = sorted(p.name for p in (Path(res.folder) / "sequence").glob("frame_*.png"))
-digests = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in (Path(res.folder) / "cache").glob("*.png"))
+digests = sorted(hashlib.sha256(p.read_bytes()).hexdigest()
+                 for p in (Path(res.folder) / "cache").glob("*.png"))
 first = snapshot()
 action_tag = res.action.get("moodrig_generated")
 image_source, image_path = res.image.source, res.image.filepath
@@ -93,17 +95,20 @@ bpy.ops.wm.save_as_mainfile(filepath=str(Path(folder) / "scene.blend"))
 res2 = api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", BakeRequest(seed=5), track=TRACK,
                 editor=PainterEditor())
 same_keys = keys_of(res2.actions) == keys1
-digests2 = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in (Path(res2.folder) / "cache").glob("*.png"))
+digests2 = sorted(hashlib.sha256(p.read_bytes()).hexdigest()
+                  for p in (Path(res2.folder) / "cache").glob("*.png"))
 report(dict(
     key_err=key_err, pose_err=pose_err, dense=dense, sparse=sparse, modes=modes,
-    handles=sorted({{(k[3][0], k[4][0]) for k in keys1}}), slots=slots, version=list(bpy.app.version), action_tag=action_tag,
+    handles=sorted({{(k[3][0], k[4][0]) for k in keys1}}), slots=slots,
+    version=list(bpy.app.version), action_tag=action_tag,
     image_source=image_source, image_path=image_path, frame_duration=frame_duration,
     auto_refresh=auto_refresh, frames=len(frames), n_frames=res.n_frames,
     distinct=res.distinct_textures, generated2=res2.generated_textures,
     slot_material=face.material_slots[0].material.name, mat_tag=mat_tag,
     orig_mat_image=orig_mat.node_tree.nodes["moodrig_face_texture"].image.name, orig_img=orig_img,
     user_action=bpy.data.actions.get("UserAction") is not None,
-    sync=res.sync, first=first, second=snapshot(), same_keys=same_keys, same_bytes=digests == digests2,
+    sync=res.sync, first=first, second=snapshot(), same_keys=same_keys,
+    same_bytes=digests == digests2,
     folder=str(res.folder),
 ))
 """
@@ -260,7 +265,8 @@ res["preview_shown"] = source_preview(s.source_path) is not None
 s.person_baseline = True
 res["stale_for_baseline"] = stored_track(s.source_path, True) is None
 res["analyse_baseline"] = list(bpy.ops.moodrig.analyze_source())
-res["baseline_stored"] = [stored_track(s.source_path, True) is not None, stored_track(s.source_path, False) is None]
+res["baseline_stored"] = [stored_track(s.source_path, True) is not None,
+                          stored_track(s.source_path, False) is None]
 s.person_baseline = False
 # Bake through the operator with the real settings path, using the painter double.
 import moodrig.core.amee.infer as infer

@@ -413,8 +413,9 @@ def test_batch_inside_blender_3_4(tmp_path: Path) -> None:
             "--python-exit-code",
             "1",
             "--python-expr",
-            f"import sys; sys.path.insert(0, {str(tmp_path / 'addon')!r}); import bpy, moodrig; moodrig.register(); "
-            "bpy.ops.moodrig.add_demo_character(texture_size=64); bpy.context.scene.render.fps = 8; "
+            f"import sys; sys.path.insert(0, {str(tmp_path / 'addon')!r}); import bpy, moodrig; "
+            "moodrig.register(); bpy.ops.moodrig.add_demo_character(texture_size=64); "
+            "bpy.context.scene.render.fps = 8; "
             f"bpy.ops.wm.save_as_mainfile(filepath={str(scene)!r})",
         ],
         capture_output=True,

@@ -26,7 +26,8 @@ from moodrig import anim_compat
 from moodrig.core.rig import BONE_ROLES
 res = bpy.ops.moodrig.add_demo_character(texture_size=64)
 rig = bpy.data.objects["moodrig_DemoRig"]
-curves = {b: (np.arange(30 * 3, dtype=np.float32).reshape(30, 3) * 0.01 + i * 0.001) for i, b in enumerate(BONE_ROLES)}
+curves = {b: (np.arange(30 * 3, dtype=np.float32).reshape(30, 3) * 0.01 + i * 0.001)
+          for i, b in enumerate(BONE_ROLES)}
 action, bag = anim_compat.new_action(rig, "moodrig_Behavior", "behavior_action")
 written = anim_compat.write_rotation_curves(bag, curves, 1)
 from moodrig import shape_keys as sk
@@ -60,9 +61,11 @@ sk_restored = [head.data.shape_keys.animation_data.action.name == user_action,
                bpy.data.actions[user_action].use_fake_user,
                "moodrig_Head_shape_keys" in bpy.data.actions]
 rig = bpy.data.objects["moodrig_DemoRig"]
-back = anim_compat.read_rotation_curves(anim_compat.curve_container(rig, rig.animation_data.action), list(BONE_ROLES))
+back = anim_compat.read_rotation_curves(anim_compat.curve_container(rig, rig.animation_data.action),
+                                        list(BONE_ROLES))
 err = max(float(np.abs(back[b] - curves[b]).max()) for b in BONE_ROLES)
-img = bpy.data.objects["moodrig_DemoFace"].active_material.node_tree.nodes["moodrig_face_texture"].image
+img = (bpy.data.objects["moodrig_DemoFace"].active_material.node_tree
+       .nodes["moodrig_face_texture"].image)
 with open(out, "w") as fh:
     json.dump(dict(version=list(bpy.app.version), res=list(res), written=written, err=err,
                    slotted=anim_compat.SLOTTED, packed=img.packed_file is not None,

@@ -70,7 +70,8 @@ out["tiny_same"] = before == (sorted(b.name for b in bpy.data.actions),
                               sorted(m.name for m in bpy.data.materials))
 # The API: a dict, and the saved file.
 TRACK = scripted_track(fps=24.0, seconds=2.0)
-res = api.bake(None, "moodrig_DemoFace", rig, BakeRequest(bone_map={{"head": "head", "chest": "chest"}}),
+res = api.bake(None, "moodrig_DemoFace", rig,
+               BakeRequest(bone_map={{"head": "head", "chest": "chest"}}),
                track=TRACK, editor=PainterEditor())
 out["dict"] = [res.bone_map_summary, [m.status for m in res.bone_map.matches if m.bone]]
 res = api.bake(None, "moodrig_DemoFace", rig, BakeRequest(bone_map=str(folder / "map.json")),

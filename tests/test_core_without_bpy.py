@@ -48,7 +48,10 @@ def test_every_core_module_imports_without_bpy() -> None:
 
 
 def test_importing_the_package_does_not_import_bpy() -> None:
-    code = "import sys, moodrig, moodrig.core; assert 'bpy' not in sys.modules; print(moodrig.bl_info['name'])"
+    code = (
+        "import sys, moodrig, moodrig.core; assert 'bpy' not in sys.modules; "
+        "print(moodrig.bl_info['name'])"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "moodrig"

@@ -121,7 +121,8 @@ def test_face_mesh_parity(shared_data: Path, tflite_dir: Path, tmp_path: Path, f
 
 
 def test_committed_weights_are_the_converted_tflite(tflite_dir: Path, tmp_path: Path) -> None:
-    """Re-running the converter's reader on the wheel's .tflite gives exactly the shipped tensors."""
+    """Re-running the converter's reader on the wheel's .tflite gives exactly the shipped
+    tensors."""
     from moodrig.core.face.models import manifest_path
     from moodrig.core.weights import load_weights
 

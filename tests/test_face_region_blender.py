@@ -21,7 +21,8 @@ moodrig.register()
 # A 4 × 2 grid of quads; quad (i, j) covers UV [i/4, (i+1)/4] × [j/2, (j+1)/2].
 mesh = bpy.data.meshes.new("grid")
 verts = [(i, j, 0.0) for j in range(3) for i in range(5)]
-faces = [(j * 5 + i, j * 5 + i + 1, (j + 1) * 5 + i + 1, (j + 1) * 5 + i) for j in range(2) for i in range(4)]
+faces = [(j * 5 + i, j * 5 + i + 1, (j + 1) * 5 + i + 1, (j + 1) * 5 + i)
+         for j in range(2) for i in range(4)]
 mesh.from_pydata(verts, [], faces)
 uv = mesh.uv_layers.new(name="UVMap")
 for poly in mesh.polygons:
@@ -128,7 +129,8 @@ from moodrig.bake import base_texture
 from moodrig.core.demo_timeline import scripted_track
 base = base_texture(face)
 track = scripted_track(fps=24.0, seconds=2.0)
-result = api.bake(None, face, "moodrig_DemoRig", api.BakeRequest(device="cpu", batch=4), track=track)
+result = api.bake(None, face, "moodrig_DemoRig", api.BakeRequest(device="cpu", batch=4),
+                  track=track)
 region = (slice(0, 256), slice(256, 512))
 inside = np.zeros((512, 1024), bool)
 inside[1:255, 257:511] = True  # the region less its border ring
@@ -142,20 +144,21 @@ for path in frames:
 # Points from a JSON file instead, then a broken one: one clear line naming the file.
 from moodrig.core.appearance.points_io import FeaturePoints, write_points
 from moodrig.core.appearance.align import CANONICAL_POINTS
-good = write_points(folder / "points.json", FeaturePoints(CANONICAL_POINTS * 256.0 * 0.95, (256, 256)))
+good = write_points(folder / "points.json",
+                    FeaturePoints(CANONICAL_POINTS * 256.0 * 0.95, (256, 256)))
 by_file = api.bake(None, face, "moodrig_DemoRig", api.BakeRequest(device="cpu", features=str(good)),
                    track=track)
 (folder / "broken.json").write_text('{{"version": 1, "points": {{"eye_r": [1, 2]}}}}')
 try:
-    api.bake(None, face, "moodrig_DemoRig", api.BakeRequest(device="cpu", features=str(folder / "broken.json")),
-             track=track)
+    api.bake(None, face, "moodrig_DemoRig",
+             api.BakeRequest(device="cpu", features=str(folder / "broken.json")), track=track)
     broken = "no error"
 except Exception as exc:
     broken = f"{{type(exc).__name__}}: {{exc}}"
 report(dict(kept=kept, shape=list(base.shape), n_frames=result.n_frames, frames=len(frames),
             outside_same=outside_same, changed=changed, generated=result.generated_textures,
-            by_file_generated=by_file.generated_textures, by_file_distinct=by_file.distinct_textures,
-            broken=broken))
+            by_file_generated=by_file.generated_textures,
+            by_file_distinct=by_file.distinct_textures, broken=broken))
 """
 
 

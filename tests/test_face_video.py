@@ -172,7 +172,8 @@ def test_long_analysis_keeps_no_python_objects_per_frame() -> None:
     ]
 
     class Replay:
-        """Stands in for the networks: returns one of a few fixed results (a gap every 97 frames)."""
+        """Stands in for the networks: returns one of a few fixed results (a gap every 97
+        frames)."""
 
         config = AnalyzerConfig(threads=None)
 

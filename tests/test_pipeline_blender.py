@@ -238,8 +238,9 @@ def test_cli_inside_blender_3_4(built_zip: Path, tmp_path: Path) -> None:
             "--python-exit-code",
             "1",
             "--python-expr",
-            f"import sys; sys.path.insert(0, {str(tmp_path / 'addon')!r}); import bpy, moodrig; moodrig.register(); "
-            f"bpy.ops.moodrig.add_demo_character(texture_size=64); bpy.ops.wm.save_as_mainfile(filepath={str(scene)!r})",
+            f"import sys; sys.path.insert(0, {str(tmp_path / 'addon')!r}); import bpy, moodrig; "
+            "moodrig.register(); bpy.ops.moodrig.add_demo_character(texture_size=64); "
+            f"bpy.ops.wm.save_as_mainfile(filepath={str(scene)!r})",
         ],
         capture_output=True,
         text=True,
@@ -351,9 +352,11 @@ moodrig.register()
 bpy.ops.moodrig.add_demo_character(texture_size=128)
 bpy.ops.wm.save_as_mainfile(filepath=str(folder / "scene.blend"))
 entries = []
-for name, values in (("smile", dict(smile=0.9)), ("open", dict(jaw_open=0.8)), ("frown", dict(frown=0.8, brow_furrow=0.7))):
+for name, values in (("smile", dict(smile=0.9)), ("open", dict(jaw_open=0.8)),
+                     ("frown", dict(frown=0.8, brow_furrow=0.7))):
     img = paint_face(DEFAULT_STYLE, expression_vector(**values), 128)
-    cv2.imwrite(str(folder / f"{{name}}.png"), cv2.cvtColor((img * 255).round().astype(np.uint8), cv2.COLOR_RGBA2BGRA))
+    cv2.imwrite(str(folder / f"{{name}}.png"),
+                cv2.cvtColor((img * 255).round().astype(np.uint8), cv2.COLOR_RGBA2BGRA))
     entries.append(dict(image=f"{{name}}.png", expression=values))
 (folder / "sheet.json").write_text(json.dumps(entries))
 s = bpy.context.scene.moodrig

@@ -128,7 +128,8 @@ def bone_heads(frame):
 
 out = dict(summary=res.bone_map_summary, warnings=res.warnings, rest=res.rest_pose,
            unmapped=res.missing_bones, keys=[res.behavior_keys, res.dense_keys],
-           deviation=res.max_key_deviation_deg, modes_same=state(rig, face)["modes"] == state_before["modes"])
+           deviation=res.max_key_deviation_deg,
+           modes_same=state(rig, face)["modes"] == state_before["modes"])
 # Raise arm: the shrug lifts both hands, as on the canonical rig.
 out["raise"] = {}
 for side in "LR":
@@ -140,10 +141,13 @@ for side in "LR":
     c_rise = (cheads[:, ci[2]] - cheads[:, ci[0]])[:, 2] / c_len
     top = int(np.argmax(c_rise))
     b = rig.data.bones
-    t_len = float((b[rep["hand." + side]].head_local - b[rep["upper_arm." + side]].head_local).length)
+    t_len = float((b[rep["hand." + side]].head_local
+                   - b[rep["upper_arm." + side]].head_local).length)
     if "forearm." + side in rep:
-        t_len = float((b[rep["forearm." + side]].head_local - b[rep["upper_arm." + side]].head_local).length
-                      + (b[rep["hand." + side]].head_local - b[rep["forearm." + side]].head_local).length)
+        t_len = float((b[rep["forearm." + side]].head_local
+                       - b[rep["upper_arm." + side]].head_local).length
+                      + (b[rep["hand." + side]].head_local
+                         - b[rep["forearm." + side]].head_local).length)
     heads_at = lambda bone, f: bone_heads(f)[bone]
     out["raise"][side] = dict(
         frame=top, canonical=float(c_rise[top] - c_rise[10]),
@@ -161,7 +165,8 @@ for f in turned:
     signs.append(bool(np.sign(face_dir @ left) == np.sign(yaw[f])))
 out["yaw"] = dict(frames=len(turned), agree=sum(signs))
 # Feet planted through the clip.
-height = float(max(b.head_local.z for b in rig.data.bones) - min(b.head_local.z for b in rig.data.bones))
+height = float(max(b.head_local.z for b in rig.data.bones)
+               - min(b.head_local.z for b in rig.data.bones))
 # (Measured from the first frame: pose values the rig's own action left, e.g. a hips
 # location, stay while moodrig's action plays.)
 feet = FEET or [rep[r] for r in ("foot.L", "foot.R") if r in rep]

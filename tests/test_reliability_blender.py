@@ -146,7 +146,7 @@ STAGES = ("analysis", "behavior", "textures", "write_behavior", "write_behavior_
 for stage in STAGES:
     fresh(folder)
     rig = bpy.data.objects["moodrig_DemoRig"]
-    rig.pose.bones["head"].rotation_mode = "QUATERNION"   # the user's choice, must survive a failure
+    rig.pose.bones["head"].rotation_mode = "QUATERNION"  # the user's choice, must survive a failure
     restore()
     api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", BakeRequest(seed=1), track=TRACK,
              editor=PainterEditor())
@@ -186,7 +186,8 @@ for stage in STAGES:
     except Exception as exc:
         after = snapshot()
         outcomes[stage] = dict(error=type(exc).__name__, same=after == before,
-                               diff={{k: [before[k], after[k]] for k in before if before[k] != after[k]}})
+                               diff={{k: [before[k], after[k]]
+                                      for k in before if before[k] != after[k]}})
     restore()
 report(outcomes)
 """

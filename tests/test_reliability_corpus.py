@@ -118,7 +118,8 @@ for name in {bombs!r}:
         read_image(Path({str(generated)!r}) / name); out[name] = "read"
     except InputError as e:
         out[name] = "refused"
-out["growth_mb"] = (int(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1]) - base) / 1024
+out["growth_mb"] = (int(next(line for line in open("/proc/self/status")
+                             if line.startswith("VmHWM")).split()[1]) - base) / 1024
 print(json.dumps(out))
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -184,9 +184,11 @@ track = scripted_track(fps=24.0, seconds=12.0)
 base = paint_face(DEFAULT_STYLE, np.zeros(8, np.float32), 64)
 editor = SlowPainter(delay)
 def progress(p):
-    print(json.dumps({"stage": p.stage, "cached": len(list((folder / "cache").glob("*.png")))}), flush=True)
+    print(json.dumps({"stage": p.stage, "cached": len(list((folder / "cache").glob("*.png")))}),
+          flush=True)
 out = run_bake_sync(track, base, BakeRequest(seed=3, batch=4), folder, editor, progress=progress)
-print(json.dumps({"done": True, "distinct": out.cache.distinct, "generated": out.cache.generated, "painted": editor.calls}), flush=True)
+print(json.dumps({"done": True, "distinct": out.cache.distinct, "generated": out.cache.generated,
+                  "painted": editor.calls}), flush=True)
 """
 
 

@@ -17,9 +17,12 @@ double standing in for AMEE-GAN (the pipeline's memory: behavior, texture cache,
 sequence, keyframes); the texture count on disk is sampled at every progress step to show
 textures are flushed as they are made.
 
-    python tests/test_reliability_memory.py              # 1/10/30-min analysis, 1/5-min bake
-    python tests/test_reliability_memory.py --whole      # and every frame of each video analysed for real
-    python tests/test_reliability_memory.py --bake-video # 1/5-min videos through the whole real bake
+    # 1/10/30-min analysis, 1/5-min bake
+    python tests/test_reliability_memory.py
+    # and every frame of each video analysed for real
+    python tests/test_reliability_memory.py --whole
+    # 1/5-min videos through the whole real bake
+    python tests/test_reliability_memory.py --bake-video
 """
 
 from __future__ import annotations
@@ -64,7 +67,8 @@ from moodrig.core.face.video import analyze_frames
 path, mode, max_frames = sys.argv[1], sys.argv[2], int(sys.argv[3])
 def rss_mb():
     # VmHWM (peak RSS of this process image): ru_maxrss would carry the parent's peak over exec.
-    return int(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1]) / 1024
+    line = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
+    return int(line.split()[1]) / 1024
 def current_mb():
     for line in open("/proc/self/status"):
         if line.startswith("VmRSS"):
@@ -94,7 +98,8 @@ else:
     track = analyze_frames(slots, src.info.fps, analyzer=FirstFrameResult(),
                            total=src.info.frame_count,
                            progress=lambda d, t: progress(d, t) if d % 250 == 0 else None)
-print(json.dumps(dict(frames=len(track), valid=int(track.valid.sum()), peak_rss_mb=round(rss_mb(), 1),
+print(json.dumps(dict(frames=len(track), valid=int(track.valid.sum()),
+                      peak_rss_mb=round(rss_mb(), 1),
                       samples=samples, seconds=round(time.perf_counter() - t0, 1))))
 """
 
@@ -158,7 +163,8 @@ if {varied}:
     expr = (0.5 + 0.45 * np.sin(walk)).astype(np.float32)
     track = ExpressionTrack(track.fps, expr, track.head, track.valid)
 def hwm_mb():
-    return int(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1]) / 1024
+    line = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
+    return int(line.split()[1]) / 1024
 base = hwm_mb()
 on_disk = []
 def progress(p):

@@ -191,7 +191,8 @@ def test_a_saved_map_round_trips_and_fits_another_mesh(tmp_path: Path) -> None:
         ('{"format": "moodrig-shape-key-map", "version": 1}', ["'rows'"]),
         ('{"format": "moodrig-shape-key-map", "version": 1, "rows": [{"key": "A"}]}', ["rows[0]"]),
         (
-            '{"format": "moodrig-shape-key-map", "version": 1, "rows": [{"key": "A", "entry": "grin"}]}',
+            '{"format": "moodrig-shape-key-map", "version": 1, "rows": [{"key": "A", '
+            '"entry": "grin"}]}',
             ["rows[0]", "'grin'", "jaw_open"],
         ),
         (

@@ -27,7 +27,8 @@ details = np.zeros((n, 11), np.float32)
 for i in range(n):
     t = i / (n - 1)
     details[i] = detail_vector(smile_l=t, smile_r=0.2 * t, brow_raise_r=t, jaw_open=0.3 * t)
-track = ExpressionTrack(24.0, expression_from_detail(details), np.zeros((n, 3), np.float32), np.ones(n, bool), details)
+track = ExpressionTrack(24.0, expression_from_detail(details), np.zeros((n, 3), np.float32),
+                        np.ones(n, bool), details)
 main_cache = Path(folder) / "moodrig-textures" / "scene" / "moodrig_DemoFace" / "cache"
 def cache_files(cache=main_cache):
     return sorted(p.name for p in cache.glob("*.png"))
@@ -47,7 +48,8 @@ det2_duration = det2.material.node_tree.nodes["moodrig_face_texture"].image_user
 det2_source = det2.image.source
 again_request = dataclasses.replace(DETAILED_REQUEST, texture_folder=Path(folder) / "again")
 again = api.bake(None, FACE, RIG, again_request, track=track)
-same_bytes = digests(Path(folder) / "again" / "cache") == d1 and cache_files(Path(folder) / "again" / "cache") == after_det
+same_bytes = (digests(Path(folder) / "again" / "cache") == d1
+              and cache_files(Path(folder) / "again" / "cache") == after_det)
 # The last frame shows a lopsided face: left smile and right brow raised; the texture differs
 # from the parameter mode's (which sees only the averages).
 seq = Path(folder) / "moodrig-textures" / "scene" / "moodrig_DemoFace" / "sequence"
@@ -61,8 +63,10 @@ except InputError as exc:
 report(dict(
     det_distinct=det.distinct_textures, det_generated=det.generated_textures,
     par_generated=par.generated_textures, par_distinct=par.distinct_textures,
-    det2_generated=det2.generated_textures, same_bytes=same_bytes, again_generated=again.generated_textures,
-    after_det=len(after_det), after_par=len(after_par), overlap=len(set(after_det) & (set(after_par) - set(after_det))),
+    det2_generated=det2.generated_textures, same_bytes=same_bytes,
+    again_generated=again.generated_textures,
+    after_det=len(after_det), after_par=len(after_par),
+    overlap=len(set(after_det) & (set(after_par) - set(after_det))),
     frames=len(list(seq.glob("frame_*.png"))), image_source=det2_source,
     frame_duration=det2_duration, last_shape=list(last_det.shape), bad=bad,
 ))

@@ -1,4 +1,5 @@
-"""Content drawings and real-face detail geometry: one drawing whichever domain the geometry came from."""
+"""Content drawings and real-face detail geometry: one drawing whichever domain the geometry
+came from."""
 
 from __future__ import annotations
 
@@ -56,7 +57,8 @@ def test_left_entries_draw_on_the_image_right() -> None:
 def _posed(
     q: np.ndarray, yaw_deg: float, pitch_deg: float, scale: float, shift: tuple[float, float]
 ) -> np.ndarray:
-    """Canonical-frame points → image-like landmarks: rotate (yaw about y, pitch about x), scale, shift."""
+    """Canonical-frame points → image-like landmarks: rotate (yaw about y, pitch about x),
+    scale, shift."""
     a, b = math.radians(pitch_deg), math.radians(yaw_deg)
     rx = np.array([[1, 0, 0], [0, math.cos(a), -math.sin(a)], [0, math.sin(a), math.cos(a)]])
     ry = np.array([[math.cos(b), 0, math.sin(b)], [0, 1, 0], [-math.sin(b), 0, math.cos(b)]])

@@ -1,4 +1,5 @@
-"""Transfer model: shapes, determinism, the mask guarantee, weights round trip and tamper refusal."""
+"""Transfer model: shapes, determinism, the mask guarantee, weights round trip and tamper
+refusal."""
 
 from __future__ import annotations
 

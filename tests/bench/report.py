@@ -62,7 +62,10 @@ def _load_note(sec: dict[str, Any]) -> str:
     ot = max(len(lb.get("other_processes", [])), len(la.get("other_processes", [])))
     if ot:
         t += f", {ot} other moodrig/pytest process(es)"
-    return f"{sec['started']} → {sec['finished'][11:]}, load avg {lb['loadavg'][0]:.1f}→{la['loadavg'][0]:.1f}, {t}, {sec['mode']}"
+    return (
+        f"{sec['started']} → {sec['finished'][11:]}, "
+        f"load avg {lb['loadavg'][0]:.1f}→{la['loadavg'][0]:.1f}, {t}, {sec['mode']}"
+    )
 
 
 def render(data: dict[str, Any]) -> str:
@@ -71,9 +74,10 @@ def render(data: dict[str, Any]) -> str:
     L: list[str] = []
     L.append("# moodrig benchmarks\n")
     L.append(
-        "Regenerate with `make bench` (tests/bench/run_all.py). Every figure is the median over repeats, "
-        "with the interquartile range [q1–q3] (or min–max for n ≤ 3) and n; every baseline was measured "
-        "in the same run, on the same frames/inputs. Raw samples: `bench/results.json`.\n"
+        "Regenerate with `make bench` (tests/bench/run_all.py). Every figure is the median over "
+        "repeats, with the interquartile range [q1–q3] (or min–max for n ≤ 3) and n; "
+        "every baseline was measured in the same run, on the same frames/inputs. Raw samples: "
+        "`bench/results.json`.\n"
     )
     trained = [k for k, v in S.items() if _training(v["load_before"]) or _training(v["load_after"])]
     busy = [
@@ -89,9 +93,10 @@ def render(data: dict[str, Any]) -> str:
         )
     elif busy:
         L.append(
-            "> No training was running, but **other engineers' tests and evaluations were** (other moodrig/pytest "
-            f"processes during: {', '.join(busy)}; see the load per section below). On this shared 2-core machine "
-            "absolute speeds vary run to run; the baselines beside each figure were measured in the same window.\n"
+            "> No training was running, but **other engineers' tests and evaluations were** "
+            f"(other moodrig/pytest processes during: {', '.join(busy)}; see the load per section "
+            "below). On this shared 2-core machine absolute speeds vary run to run; the baselines "
+            "beside each figure were measured in the same window.\n"
         )
     L.append("## Machine\n")
     L.append("| | |\n|---|---|")
@@ -179,7 +184,8 @@ def render(data: dict[str, Any]) -> str:
                 f"{spread(o['facemesh_net_calls_per_s'])} | {base} | {ratio} | | |"
             )
         L.append(
-            f"| ↳ faces found, last pass | {o['faces_found_last_pass']}/{o['frames']} | {mp['faces_found_last_pass']}/{mp['frames']} | | | |"
+            f"| ↳ faces found, last pass | {o['faces_found_last_pass']}/{o['frames']} "
+            f"| {mp['faces_found_last_pass']}/{mp['frames']} | | | |"
         )
         L.append(f"| ↳ peak RSS (MiB) | {o['peak_rss_mb']:.0f} | {mp['peak_rss_mb']:.0f} | | | |")
     if "contention" in S:
@@ -222,8 +228,9 @@ def render(data: dict[str, Any]) -> str:
     if "cascade" in S:
         r = S["cascade"]["result"]
         L.append(
-            f"| paper's cascade stage (core/face/cascade.py), {r['frames']} frames (frames/s) | {spread(r['moodrig_fps'])} | "
-            f"OpenCV detectMultiScale, default parameters: {spread(r['opencv_fps'])} | {spread(r['ratio'])}× | – | – |"
+            f"| paper's cascade stage (core/face/cascade.py), {r['frames']} frames (frames/s) "
+            f"| {spread(r['moodrig_fps'])} | OpenCV detectMultiScale, default parameters: "
+            f"{spread(r['opencv_fps'])} | {spread(r['ratio'])}× | – | – |"
         )
     if "amee" in S:
         r = S["amee"]["result"]
@@ -233,30 +240,35 @@ def render(data: dict[str, Any]) -> str:
             tgt = "≥ 90 textures/s" if k == "128px_b16" else "–"
             ok = f["textures_per_s"]["median"] >= 90 if k == "128px_b16" else None
             L.append(
-                f"| AMEE-GAN {f['resolution']} px, batch {f['batch']} (textures/s; {f['weights']} weights, "
-                f"{f['gflop_per_texture']:.3f} GFLOP/texture) | {spread(f['textures_per_s'])} | "
-                f"generator {spread(f['generator_gflops'])} GFLOP/s vs matmul {_f(pk['median'])} GFLOP/s | "
-                f"{100 * f['share_of_matmul_peak']:.1f} % of peak | {tgt} | {met(ok)} |"
+                f"| AMEE-GAN {f['resolution']} px, batch {f['batch']} (textures/s; {f['weights']} "
+                f"weights, {f['gflop_per_texture']:.3f} GFLOP/texture) "
+                f"| {spread(f['textures_per_s'])} | generator {spread(f['generator_gflops'])} "
+                f"GFLOP/s vs matmul {_f(pk['median'])} GFLOP/s "
+                f"| {100 * f['share_of_matmul_peak']:.1f} % of peak | {tgt} | {met(ok)} |"
             )
         for size, c in r["composite"].items():
             rc = c["composite_ms"]["median"] / c["numpy_lerp_ms"]["median"]
             L.append(
-                f"| AMEE-GAN edit of one {size}² texture, total (ms) | {spread(c['edit_ms'])} | | | | |"
+                f"| AMEE-GAN edit of one {size}² texture, total (ms) "
+                f"| {spread(c['edit_ms'])} | | | | |"
             )
             L.append(
-                f"| ↳ composite onto {size}² (upsample edit + mask, blend, to numpy) (ms) | {spread(c['composite_ms'])} | "
-                f"one numpy lerp over the same pixels: {spread(c['numpy_lerp_ms'])} | {rc:.2f}× the time | – | – |"
+                f"| ↳ composite onto {size}² (upsample edit + mask, blend, to numpy) (ms) "
+                f"| {spread(c['composite_ms'])} | one numpy lerp over the same pixels: "
+                f"{spread(c['numpy_lerp_ms'])} | {rc:.2f}× the time | – | – |"
             )
     if "bpfa" in S:
         r = S["bpfa"]["result"]
         rs = r["steps_per_s_single"]["median"] / r["steps_per_s_naive"]["median"]
         rb = r["steps_per_s_batch"]["median"] / r["steps_per_s_naive"]["median"]
         L.append(
-            f"| BPFA steps/s, one chain, {r['behaviors']} behaviors × {r['events']} events | {spread(r['steps_per_s_single'])} | "
-            f"naive dict + random.choices sampler: {spread(r['steps_per_s_naive'])} | {rs:.1f}× | – | – |"
+            f"| BPFA steps/s, one chain, {r['behaviors']} behaviors × {r['events']} events "
+            f"| {spread(r['steps_per_s_single'])} | naive dict + random.choices sampler: "
+            f"{spread(r['steps_per_s_naive'])} | {rs:.1f}× | – | – |"
         )
         L.append(
-            f"| BPFA steps/s, batched ({r['batch']} instances) | {spread(r['steps_per_s_batch'])} | same naive sampler | {rb:.1f}× | – | – |"
+            f"| BPFA steps/s, batched ({r['batch']} instances) | {spread(r['steps_per_s_batch'])} "
+            f"| same naive sampler | {rb:.1f}× | – | – |"
         )
         rv = r["validate_file_ms"]["median"] / r["json_loads_ms"]["median"]
         how = (
@@ -265,11 +277,13 @@ def render(data: dict[str, Any]) -> str:
             else "load_definition"
         )
         L.append(
-            f"| BPFA validation, {r['rows']} rows, {r['definition_bytes'] / 1e6:.1f} MB file, {how} (ms) | "
-            f"{spread(r['validate_file_ms'])} | json.loads of the same file: {spread(r['json_loads_ms'])} | {rv:.1f}× the time | – | – |"
+            f"| BPFA validation, {r['rows']} rows, {r['definition_bytes'] / 1e6:.1f} MB file, "
+            f"{how} (ms) | {spread(r['validate_file_ms'])} | json.loads of the same file: "
+            f"{spread(r['json_loads_ms'])} | {rv:.1f}× the time | – | – |"
         )
         L.append(
-            f"| ↳ parse_definition of parsed data / compile_chain (ms) | {spread(r['validate_parsed_ms'])} / {spread(r['compile_ms'])} | | | | |"
+            "| ↳ parse_definition of parsed data / compile_chain (ms) "
+            f"| {spread(r['validate_parsed_ms'])} / {spread(r['compile_ms'])} | | | | |"
         )
     if "keyframes" in S:
         r = S["keyframes"]["result"]
@@ -279,9 +293,10 @@ def render(data: dict[str, Any]) -> str:
             k = r[n]
             ratio = k["bulk_keys_per_s"]["median"] / k["insert_keys_per_s"]["median"]
             L.append(
-                f"| keyframes/s, bulk path, {r['bones']} bones × 3 channels × {n} frames ({k['keys']} keys) | "
-                f"{spread(k['bulk_keys_per_s'])} | keyframe_insert: {spread(k['insert_keys_per_s'])} | {ratio:.0f}× | ≥ {tgt}× | "
-                f"{met(ratio >= tgt)} |"
+                f"| keyframes/s, bulk path, {r['bones']} bones × 3 channels × {n} frames "
+                f"({k['keys']} keys) | {spread(k['bulk_keys_per_s'])} | keyframe_insert: "
+                f"{spread(k['insert_keys_per_s'])} | {ratio:.0f}× | ≥ {tgt}× "
+                f"| {met(ratio >= tgt)} |"
             )
     if "shapekeys" in S:
         r = S["shapekeys"]["result"]
@@ -289,9 +304,10 @@ def render(data: dict[str, Any]) -> str:
             bulk = k["bulk_keys_per_s"]["median"]
             ratio = bulk / k["insert_keys_per_s"]["median"]
             L.append(
-                f"| shape-key keys/s, bulk path (the bake's writer), {r['shape_keys']} ARKit keys × {n} frames "
-                f"({k['keys']} keys) | {spread(k['bulk_keys_per_s'])} | keyframe_insert: "
-                f"{spread(k['insert_keys_per_s'])} | {ratio:.0f}× | ≥ 1 M keys/s | {met(bulk >= 1e6)} |"
+                f"| shape-key keys/s, bulk path (the bake's writer), {r['shape_keys']} ARKit keys "
+                f"× {n} frames ({k['keys']} keys) | {spread(k['bulk_keys_per_s'])} "
+                f"| keyframe_insert: {spread(k['insert_keys_per_s'])} | {ratio:.0f}× "
+                f"| ≥ 1 M keys/s | {met(bulk >= 1e6)} |"
             )
     if "e2e" in S:
         runs = S["e2e"]["result"]["runs"]
@@ -302,15 +318,17 @@ def render(data: dict[str, Any]) -> str:
         rss = _stats([x["peak_rss_mb"] for x in runs])
         x0 = runs[0]
         L.append(
-            f"| end to end, {x0['seconds']} s 24 fps clip ({x0['frames']} frames) → baked .blend + {x0['files_on_disk']} texture files "
-            f"(wall s) | {spread(wall)} | clip duration {x0['seconds']} s | RTF {spread(rtf)} | RTF < 1 | {met(rtf['median'] < 1)} |"
+            f"| end to end, {x0['seconds']} s 24 fps clip ({x0['frames']} frames) → baked .blend + "
+            f"{x0['files_on_disk']} texture files (wall s) | {spread(wall)} | clip duration "
+            f"{x0['seconds']} s | RTF {spread(rtf)} | RTF < 1 | {met(rtf['median'] < 1)} |"
         )
         L.append(
-            f"| ↳ face analysis / AMEE-GAN textures ({x0['distinct_textures']} distinct, weights: {x0['amee_weights']}) (s) | "
-            f"{spread(an)} / {spread(ap)} | | | | |"
+            f"| ↳ face analysis / AMEE-GAN textures ({x0['distinct_textures']} distinct, weights: "
+            f"{x0['amee_weights']}) (s) | {spread(an)} / {spread(ap)} | | | | |"
         )
         L.append(
-            f"| ↳ peak RSS of the bake process (MiB) | {spread(rss)} | RSS before the bake: {x0['rss_before_mb']:.0f} | | | |"
+            f"| ↳ peak RSS of the bake process (MiB) | {spread(rss)} | RSS before the bake: "
+            f"{x0['rss_before_mb']:.0f} | | | |"
         )
     if "scaling" in S:
         r = S["scaling"]["result"]
@@ -332,8 +350,10 @@ def render(data: dict[str, Any]) -> str:
             an = statistics.median(x["timings"]["analysis_s"] for x in runs)
             bl = f"10 s clip: {base[0] * 1000:.0f} ms/frame, peak {base[1]:.0f} MiB" if base else ""
             L.append(
-                f"| scaling: {sec} s clip ({fr} frames), wall s / ms per frame / peak RSS MiB | {spread(wall)} / {per:.0f} / "
-                f"{spread(rss)} | {bl} | RTF {wall['median'] / sec:.2f}; analysis {an:.0f} s | time linear, memory flat | |"
+                f"| scaling: {sec} s clip ({fr} frames), wall s / ms per frame / peak RSS MiB "
+                f"| {spread(wall)} / {per:.0f} / {spread(rss)} | {bl} "
+                f"| RTF {wall['median'] / sec:.2f}; analysis {an:.0f} s | time linear, "
+                "memory flat | |"
             )
         pts = [(fr, wall["median"]) for _, fr, wall, _, _ in rows]
         if "e2e" in S:
@@ -347,17 +367,19 @@ def render(data: dict[str, Any]) -> str:
             a0 = my - b * mx
             worst = max(abs(p[1] - (a0 + b * p[0])) / p[1] for p in pts)
             L.append(
-                f"| scaling: least-squares line wall = fixed + per-frame × frames over {n} clip lengths "
-                f"({', '.join(str(p[0]) for p in pts)} frames) | fixed {a0:.1f} s + {1000 * b:.1f} ms/frame | "
-                f"largest residual {100 * worst:.0f} % of a wall time | | time linear | |"
+                f"| scaling: least-squares line wall = fixed + per-frame × frames over {n} clip "
+                f"lengths ({', '.join(str(p[0]) for p in pts)} frames) | fixed {a0:.1f} s + "
+                f"{1000 * b:.1f} ms/frame | largest residual {100 * worst:.0f} % of a wall time "
+                "| | time linear | |"
             )
         if len(rows) >= 2:
             (s1, f1, w1, m1, _), (s2, f2, w2, m2, _) = rows[-2], rows[-1]
             lin = (w2["median"] / f2) / (w1["median"] / f1)
             dm = m2["median"] - m1["median"]
             L.append(
-                f"| scaling {s1} s → {s2} s: time per frame ratio / peak RSS change | {lin:.2f}× / {dm:+.0f} MiB | "
-                f"linear = 1.00×, flat = ±0 | | memory flat 60 s → 300 s | {met(abs(dm) <= max(50.0, 0.1 * m1['median']))} (±max(50 MiB, 10 %)) |"
+                f"| scaling {s1} s → {s2} s: time per frame ratio / peak RSS change | {lin:.2f}× / "
+                f"{dm:+.0f} MiB | linear = 1.00×, flat = ±0 | | memory flat 60 s → 300 s "
+                f"| {met(abs(dm) <= max(50.0, 0.1 * m1['median']))} (±max(50 MiB, 10 %)) |"
             )
     if "gpu" in S:
         r = S["gpu"]["result"]
@@ -387,14 +409,14 @@ def render(data: dict[str, Any]) -> str:
         w = r["wall_s"]
         what = f"{r['jobs']} jobs, {r['clip_seconds']} s clip each, {r['texture']} px face texture"
         L.append(
-            f"| batch, {what}: 2 workers × 1 thread (wall s) | {spread(w['workers_2'])} | "
-            f"1 worker × 2 threads: {spread(w['workers_1'])} | {r['speedup_2_vs_1']:.2f}× faster | ≥ 1.6× | "
-            f"{met(r['speedup_2_vs_1'] >= 1.6)} |"
+            f"| batch, {what}: 2 workers × 1 thread (wall s) | {spread(w['workers_2'])} "
+            f"| 1 worker × 2 threads: {spread(w['workers_1'])} | {r['speedup_2_vs_1']:.2f}× faster "
+            f"| ≥ 1.6× | {met(r['speedup_2_vs_1'] >= 1.6)} |"
         )
         L.append(
-            f"| batch, {what}: Ray head on 127.0.0.1, 2 CPU slots (wall s) | {spread(w['ray'])} | "
-            f"embedded pool, 2 workers: {spread(w['workers_2'])} | {100 * r['ray_overhead']:+.1f} % | ≤ +10 % | "
-            f"{met(r['ray_overhead'] <= 0.10)} |"
+            f"| batch, {what}: Ray head on 127.0.0.1, 2 CPU slots (wall s) | {spread(w['ray'])} "
+            f"| embedded pool, 2 workers: {spread(w['workers_2'])} "
+            f"| {100 * r['ray_overhead']:+.1f} % | ≤ +10 % | {met(r['ray_overhead'] <= 0.10)} |"
         )
     if "coldstart" in S:
         L += coldstart_rows(S["coldstart"]["result"])
@@ -412,11 +434,15 @@ def coldstart_rows(r: dict[str, Any]) -> list[str]:
     """One photo from a fresh process (tests/bench/bench_coldstart.py)."""
     w, c = r["photo_wall_s"], r["photo_cpu_s"]
     return [
-        f"| one photo from a cold start: `python -m moodrig.core.face analyze {r['photo']} --json x.json`, "
-        f"fresh process, end to end (wall s) | {spread(w)} | same with `--engine torch`: {spread(r['photo_torch_wall_s'])} | "
-        f"{r['photo_torch_wall_s']['median'] / w['median']:.1f}× faster | ≤ 1.5 s | {met(w['median'] <= 1.5)} |",
-        f"| ↳ CPU time of that process, user + system (s) | {spread(c)} | `--engine torch`: {spread(r['photo_torch_cpu_s'])}; "
-        f"bare `python -c pass`: {spread(r['python_cpu_s'])} | | | |",
+        "| one photo from a cold start: "
+        f"`python -m moodrig.core.face analyze {r['photo']} --json x.json`, fresh process, "
+        f"end to end (wall s) | {spread(w)} | same with `--engine torch`: "
+        f"{spread(r['photo_torch_wall_s'])} "
+        f"| {r['photo_torch_wall_s']['median'] / w['median']:.1f}× faster | ≤ 1.5 s "
+        f"| {met(w['median'] <= 1.5)} |",
+        f"| ↳ CPU time of that process, user + system (s) | {spread(c)} | `--engine torch`: "
+        f"{spread(r['photo_torch_cpu_s'])}; bare `python -c pass`: "
+        f"{spread(r['python_cpu_s'])} | | | |",
     ]
 
 
@@ -521,29 +547,33 @@ def auto_notes(data: dict[str, Any]) -> str:
             ns = p["network_share"]
             ops = p["op_share"]
             s += (
-                f"Profile (tests/bench/profile_face.py, {p['frames']} frames, steady pass {p['steady_pass_s']:.2f} s): "
-                f"the Face Mesh network takes {100 * ns['mesh']:.0f} % and BlazeFace {100 * ns['detector']:.0f} % of the "
-                f"tracking pass (timers around the network calls); crop, head pose, expression and smoothing the other "
-                f"{100 * (1 - ns['mesh'] - ns['detector']):.0f} %. Inside the networks (torch.profiler, self CPU time): "
-                f"oneDNN convolutions (depthwise and the first layer) "
-                f"{_share(ops, 'aten::mkldnn_convolution'):.0f} %, GEMMs (the 1×1 convolutions) "
-                f"{_share(ops, 'aten::addmm', 'aten::mm'):.0f} %, the `_slow_conv2d_forward` "
-                f"fallback {_share(ops, 'aten::_slow_conv2d_forward'):.0f} %, padding and copies "
-                f"(`constant_pad_nd` + `fill_` + `copy_`) "
+                f"Profile (tests/bench/profile_face.py, {p['frames']} frames, steady pass "
+                f"{p['steady_pass_s']:.2f} s): the Face Mesh network takes {100 * ns['mesh']:.0f} "
+                f"% and BlazeFace {100 * ns['detector']:.0f} % of the tracking pass (timers around "
+                "the network calls); crop, head pose, expression and smoothing the other "
+                f"{100 * (1 - ns['mesh'] - ns['detector']):.0f} %. Inside the networks "
+                "(torch.profiler, self CPU time): oneDNN convolutions (depthwise and the first "
+                f"layer) {_share(ops, 'aten::mkldnn_convolution'):.0f} %, GEMMs (the 1×1 "
+                f"convolutions) {_share(ops, 'aten::addmm', 'aten::mm'):.0f} %, "
+                "the `_slow_conv2d_forward` fallback "
+                f"{_share(ops, 'aten::_slow_conv2d_forward'):.0f} %, padding and copies "
+                "(`constant_pad_nd` + `fill_` + `copy_`) "
                 f"{_share(ops, 'aten::fill_', 'aten::copy_', 'aten::constant_pad_nd'):.0f} %, "
-                f"`add`/`prelu`/`max_pool2d` "
+                "`add`/`prelu`/`max_pool2d` "
                 f"{_share(ops, 'aten::add', 'aten::_prelu_kernel', 'aten::max_pool2d'):.0f} %. "
-                f"The first pass (with TorchScript's warm-up) took {p['first_pass_s']:.1f} s, a steady pass "
-                f"{p['steady_pass_s']:.1f} s."
+                f"The first pass (with TorchScript's warm-up) took {p['first_pass_s']:.1f} s, "
+                f"a steady pass {p['steady_pass_s']:.1f} s."
             )
         if "e2e" in S:
             e2 = S["e2e"]["result"]["runs"]
             afps = statistics.median(x["frames"] / x["timings"]["analysis_s"] for x in e2)
             if afps > fps:
                 s += (
-                    f" Machine load moves this figure a lot (its quartiles above; the same analysis ran at {afps:.1f} frames/s "
-                    f"inside the end-to-end bakes, measured in another window): even that is "
-                    f"{afps / r['mediapipe']['fps']['median']:.2f}× mediapipe and {'above' if afps >= 60 else 'below'} 60 frames/s."
+                    " Machine load moves this figure a lot (its quartiles above; "
+                    f"the same analysis ran at {afps:.1f} frames/s inside the end-to-end bakes, "
+                    "measured in another window): even that is "
+                    f"{afps / r['mediapipe']['fps']['median']:.2f}× mediapipe and "
+                    f"{'above' if afps >= 60 else 'below'} 60 frames/s."
                 )
         out.append(s)
     if "contention" in S:
@@ -566,21 +596,33 @@ def auto_notes(data: dict[str, Any]) -> str:
         tps = f["textures_per_s"]["median"]
         need = 90 * f["gflop_per_texture"]
         s = (
-            f"- **AMEE-GAN 128 px batch 16: {'met' if tps >= 90 else 'missed'}** — {tps:.1f} textures/s "
-            f"({f['weights']} weights). The generator does {f['gflop_per_texture']:.3f} GFLOP per texture and ran at "
-            f"{f['generator_gflops']['median']:.1f} GFLOP/s, {100 * f['share_of_matmul_peak']:.1f} % of the "
-            f"{peak:.1f} GFLOP/s fp32 matmul measured in the same run; 90 textures/s needs {need:.0f} GFLOP/s "
+            f"- **AMEE-GAN 128 px batch 16: {'met' if tps >= 90 else 'missed'}** — {tps:.1f} "
+            f"textures/s ({f['weights']} weights). The generator does {f['gflop_per_texture']:.3f} "
+            f"GFLOP per texture and ran at {f['generator_gflops']['median']:.1f} GFLOP/s, "
+            f"{100 * f['share_of_matmul_peak']:.1f} % of the {peak:.1f} GFLOP/s fp32 matmul "
+            f"measured in the same run; 90 textures/s needs {need:.0f} GFLOP/s "
             f"({100 * need / peak:.0f} % of that measured peak). "
         )
         if "amee" in prof:
             p = prof["amee"]
             ops = p["op_share"]
+            memory = _share(
+                ops,
+                "aten::cat",
+                "aten::native_batch_norm",
+                "aten::leaky_relu",
+                "aten::copy_",
+                "aten::add",
+            )
             s += (
-                f"Profile (tests/bench/profile_amee.py, torch.profiler, self CPU time): oneDNN convolutions "
-                f"{_share(ops, 'aten::mkldnn_convolution'):.0f} %, `aten::_convolution` self time (the transposed-conv "
-                f"decoder path) {_share(ops, 'aten::_convolution'):.0f} %, memory-bound ops — `cat` (skip connections + "
-                f"tiled expression), `native_batch_norm` (not folded into the convs in eval), `leaky_relu`, `copy_`, `add` — "
-                f"{_share(ops, 'aten::cat', 'aten::native_batch_norm', 'aten::leaky_relu', 'aten::copy_', 'aten::add'):.0f} %."
+                "Profile (tests/bench/profile_amee.py, torch.profiler, self CPU time): "
+                f"oneDNN convolutions {_share(ops, 'aten::mkldnn_convolution'):.0f} %, "
+                "`aten::_convolution` self time (the transposed-conv decoder path) "
+                f"{_share(ops, 'aten::_convolution'):.0f} %, memory-bound ops — "
+                "`cat` (skip connections + tiled expression), "
+                "`native_batch_norm` (not folded into the convs in eval), "
+                "`leaky_relu`, `copy_`, `add` — "
+                f"{memory:.0f} %."
             )
         out.append(s)
     if "e2e" in S:
@@ -591,17 +633,19 @@ def auto_notes(data: dict[str, Any]) -> str:
         ap = statistics.median(x["timings"]["appearance_s"] for x in runs)
         fr = runs[0]["frames"]
         out.append(
-            f"- **End to end, {runs[0]['seconds']} s clip: {'met' if rtf < 1 else 'missed'}** — real-time factor {rtf:.2f} "
-            f"({wall:.1f} s for {runs[0]['seconds']} s). Face analysis takes {an:.1f} s = {100 * an / wall:.0f} % of the wall "
-            f"({fr / an:.1f} frames/s, first frames and network warm-up included); AMEE-GAN stage (weights load, "
-            f"generation and PNG encoding of the distinct textures) {ap:.1f} s "
-            f"({100 * ap / wall:.0f} %); BPFA, keyframes, material and the .blend save the rest. "
+            f"- **End to end, {runs[0]['seconds']} s clip: {'met' if rtf < 1 else 'missed'}** — "
+            f"real-time factor {rtf:.2f} ({wall:.1f} s for {runs[0]['seconds']} s). Face analysis "
+            f"takes {an:.1f} s = {100 * an / wall:.0f} % of the wall ({fr / an:.1f} frames/s, "
+            "first frames and network warm-up included); AMEE-GAN stage (weights load, generation "
+            f"and PNG encoding of the distinct textures) {ap:.1f} s ({100 * ap / wall:.0f} %); "
+            "BPFA, keyframes, material and the .blend save the rest. "
             + ("The landmark analysis speed above is the measured reason." if rtf >= 1 else "")
         )
     if "keyframes" in S:
         r = S["keyframes"]["result"]
         parts = [
-            f"{n} frames {r[n]['bulk_keys_per_s']['median'] / r[n]['insert_keys_per_s']['median']:.0f}×"
+            f"{n} frames "
+            f"{r[n]['bulk_keys_per_s']['median'] / r[n]['insert_keys_per_s']['median']:.0f}×"
             for n in ("240", "2400")
             if n in r
         ]
@@ -613,15 +657,17 @@ def auto_notes(data: dict[str, Any]) -> str:
         bulk = k["bulk_keys_per_s"]["median"]
         out.append(
             f"- Shape keys, 52 × 240 frames: {_f(bulk)} keys/s bulk, "
-            f"{bulk / k['insert_keys_per_s']['median']:.0f}× `keyframe_insert` (target ≥ 1 M keys/s)."
+            f"{bulk / k['insert_keys_per_s']['median']:.0f}× `keyframe_insert` "
+            "(target ≥ 1 M keys/s)."
         )
     if "scaling" in S:
         r = S["scaling"]["result"]
         lens = sorted(r, key=int)
         if "300" not in r:
             out.append(
-                f"- Scaling: measured for {', '.join(k + ' s' for k in lens)} only; the 300 s clip was **not measured** "
-                "in this table (see the section times: under the training load a 300 s bake did not fit the session). "
+                f"- Scaling: measured for {', '.join(k + ' s' for k in lens)} only; the 300 s clip "
+                "was **not measured** in this table (see the section times: under the training "
+                "load a 300 s bake did not fit the session). "
                 "`make bench BENCH_ARGS='--only scaling --scaling-seconds 300'` adds it."
             )
     return "\n".join(out)

@@ -587,9 +587,8 @@ def main() -> None:
     from report import render
 
     mpath.write_text(render(data))
-    print(
-        f"bench: wrote {jpath.relative_to(REPO) if jpath.is_relative_to(REPO) else jpath} and {mpath}"
-    )
+    shown = jpath.relative_to(REPO) if jpath.is_relative_to(REPO) else jpath
+    print(f"bench: wrote {shown} and {mpath}")
 
 
 if __name__ == "__main__":

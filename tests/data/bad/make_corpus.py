@@ -1,8 +1,8 @@
 """The bad-input corpus: generated, never committed (``generated/`` is gitignored).
 
-    python tests/data/bad/make_corpus.py              # (re)generate tests/data/bad/generated/
-    python tests/data/bad/make_corpus.py --check      # run every input through analysis, JSON lines
-    python tests/data/bad/make_corpus.py --report     # table of classes and outcomes → docs/security.md
+    python tests/data/bad/make_corpus.py           # (re)generate tests/data/bad/generated/
+    python tests/data/bad/make_corpus.py --check   # run every input through analysis, JSON lines
+    python tests/data/bad/make_corpus.py --report  # classes and outcomes → docs/security.md
 
 Every case names its class, how it is made, and what analysis must do with it: ``error``
 (an :class:`InputError` whose message contains a phrase), ``face`` (a track with a face in
@@ -899,7 +899,8 @@ def report(rows: list[dict[str, object]]) -> str:
         for r in rs:
             ok = "✓" if not r["problem"] else "✗ " + str(r["problem"])[:80]
             lines.append(
-                f"| {cls} | `{r['name']}` | {r['expect']} | {_handled(r).replace('|', '/')} | {r['seconds']} | {ok} |"
+                f"| {cls} | `{r['name']}` | {r['expect']} | {_handled(r).replace('|', '/')} "
+                f"| {r['seconds']} | {ok} |"
             )
     return "\n".join(lines) + "\n"
 
