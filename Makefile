@@ -35,6 +35,7 @@ addon: venv
 
 lint: venv
 	$(VPY) -m ruff check .
+	$(VPY) -m ruff format --check .
 
 typecheck: venv
 	$(VPY) -m mypy core
@@ -48,6 +49,7 @@ FAST_TIER := not blender and not gui and not parity and not reliability and not 
 
 test: venv system-deps parity-venv
 	$(VPY) -m ruff check .
+	$(VPY) -m ruff format --check .
 	$(VPY) -m mypy core
 	$(VPY) build_addon.py
 	$(VPY) -m pytest -q $(if $(TIER),-m "$(TIER)") tests

@@ -40,8 +40,13 @@ EXCLUDED_SUFFIXES = {".pyc", ".pyo", ".part"}
 PYTHON_VERSION = "3.11"
 """Python of every Blender 4.2+ (and of Debian's 3.4): the wheels are for this version."""
 PLATFORMS: dict[str, tuple[str, ...]] = {
-    "linux-x64": ("manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_24_x86_64",
-                  "manylinux_2_17_x86_64", "manylinux2014_x86_64"),
+    "linux-x64": (
+        "manylinux_2_28_x86_64",
+        "manylinux_2_27_x86_64",
+        "manylinux_2_24_x86_64",
+        "manylinux_2_17_x86_64",
+        "manylinux2014_x86_64",
+    ),
     "windows-x64": ("win_amd64",),
     "macos-arm64": ("macosx_11_0_arm64",),
     "macos-x64": ("macosx_11_0_x86_64",),
@@ -50,8 +55,17 @@ PLATFORMS: dict[str, tuple[str, ...]] = {
 and everything older; pip widens the macOS tags itself)."""
 EXTENSION_WHEELS = ("opencv-python-headless", "safetensors", "pyyaml")
 """Bundled with a platform build. numpy comes with Blender; torch is too big for a zip."""
-REQUIRED_MANIFEST_KEYS = ("schema_version", "id", "version", "name", "tagline", "maintainer", "type",
-                          "blender_version_min", "license")
+REQUIRED_MANIFEST_KEYS = (
+    "schema_version",
+    "id",
+    "version",
+    "name",
+    "tagline",
+    "maintainer",
+    "type",
+    "blender_version_min",
+    "license",
+)
 
 
 class BuildError(Exception):
@@ -68,8 +82,10 @@ def project_requirements(repo: Path) -> list[str]:
 
 
 def requirements_txt(repo: Path) -> str:
-    lines = ["# moodrig's runtime dependencies, written by build_addon.py from pyproject.toml",
-             *project_requirements(repo)]
+    lines = [
+        "# moodrig's runtime dependencies, written by build_addon.py from pyproject.toml",
+        *project_requirements(repo),
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -80,17 +96,37 @@ def _name(requirement: str) -> str:
     return head.strip().lower().replace("_", "-")
 
 
-def pip_download(requirements: Sequence[str], platform: str, dest: Path, *,
-                 index_url: str | None = None, find_links: Path | None = None,
-                 python: str = sys.executable) -> list[Path]:
+def pip_download(
+    requirements: Sequence[str],
+    platform: str,
+    dest: Path,
+    *,
+    index_url: str | None = None,
+    find_links: Path | None = None,
+    python: str = sys.executable,
+) -> list[Path]:
     """Wheels for ``platform`` and Python 3.11 (binary only: nothing is built), with their
     dependencies, into ``dest``; the files it holds afterwards. ``find_links``: only that
     folder (a wheelhouse), no index and no pip configuration."""
     if platform not in PLATFORMS:
         raise BuildError(f"unknown platform {platform!r}; one of {', '.join(PLATFORMS)}")
-    argv = [python, "-m", "pip", "download", "--disable-pip-version-check", "--no-input",
-            "--only-binary=:all:", "--python-version", PYTHON_VERSION, "--implementation", "cp",
-            "--abi", "cp" + PYTHON_VERSION.replace(".", ""), "--dest", str(dest)]
+    argv = [
+        python,
+        "-m",
+        "pip",
+        "download",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--only-binary=:all:",
+        "--python-version",
+        PYTHON_VERSION,
+        "--implementation",
+        "cp",
+        "--abi",
+        "cp" + PYTHON_VERSION.replace(".", ""),
+        "--dest",
+        str(dest),
+    ]
     for tag in PLATFORMS[platform]:
         argv += ["--platform", tag]
     env = None
@@ -107,8 +143,9 @@ def pip_download(requirements: Sequence[str], platform: str, dest: Path, *,
     return sorted(dest.glob("*.whl"))
 
 
-def extension_wheels(repo: Path, platform: str, dest: Path,
-                     wheels_from: Path | None = None) -> list[Path]:
+def extension_wheels(
+    repo: Path, platform: str, dest: Path, wheels_from: Path | None = None
+) -> list[Path]:
     """The bundled wheels for ``platform``, resolved together with numpy's pin so that OpenCV
     fits the numpy Blender ships; from the index, or only from the folder ``wheels_from``."""
     wanted = [r for r in project_requirements(repo) if _name(r) in (*EXTENSION_WHEELS, "numpy")]
@@ -125,8 +162,11 @@ def platform_manifest(text: str, platform: str, wheels: Sequence[str]) -> str:
     (before the first table)."""
     lines = text.splitlines()
     first_table = next((i for i, line in enumerate(lines) if line.startswith("[")), len(lines))
-    added = [f'platforms = ["{platform}"]',
-             "wheels = [" + ", ".join(f'"./wheels/{w}"' for w in wheels) + "]", ""]
+    added = [
+        f'platforms = ["{platform}"]',
+        "wheels = [" + ", ".join(f'"./wheels/{w}"' for w in wheels) + "]",
+        "",
+    ]
     return "\n".join(lines[:first_table] + added + lines[first_table:]) + "\n"
 
 
@@ -144,7 +184,9 @@ def check_blender_manifest(repo: Path, version: str) -> None:
     if manifest["id"] != "moodrig" or manifest["type"] != "add-on":
         raise BuildError(f"{path}: id must be 'moodrig' and type 'add-on'")
     if manifest["version"] != version:
-        raise BuildError(f"{path}: version {manifest['version']!r} differs from pyproject.toml's {version!r}")
+        raise BuildError(
+            f"{path}: version {manifest['version']!r} differs from pyproject.toml's {version!r}"
+        )
     if len(manifest["tagline"]) > 64 or manifest["tagline"][-1:] in ".!?":
         raise BuildError(f"{path}: tagline must be at most 64 characters without a trailing period")
 
@@ -153,11 +195,15 @@ def check_bl_info(repo: Path, version: str) -> None:
     path = repo / "blender_addon" / "__init__.py"
     tree = ast.parse(path.read_text())
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "bl_info" for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "bl_info" for t in node.targets
+        ):
             info = ast.literal_eval(node.value)
             got = ".".join(str(x) for x in info["version"])
             if got != version:
-                raise BuildError(f"{path}: bl_info version {got} differs from pyproject.toml's {version}")
+                raise BuildError(
+                    f"{path}: bl_info version {got} differs from pyproject.toml's {version}"
+                )
             return
     raise BuildError(f"{path}: no bl_info; Blender 3.4–4.1 needs it to install the add-on")
 
@@ -174,17 +220,25 @@ def check_weights(weights: Path) -> list[Path]:
             name = manifest["file"]
             expected = manifest["sha256"]
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise BuildError(f"{mpath}: weights manifest is invalid ({exc}); re-export the weights") from exc
+            raise BuildError(
+                f"{mpath}: weights manifest is invalid ({exc}); re-export the weights"
+            ) from exc
         wfile = mpath.parent / name
         if not wfile.is_file():
-            raise BuildError(f"{wfile}: weight file named by {mpath.name} is missing; re-export or restore it")
+            raise BuildError(
+                f"{wfile}: weight file named by {mpath.name} is missing; re-export or restore it"
+            )
         digest = hashlib.sha256(wfile.read_bytes()).hexdigest()
         if digest != expected:
-            raise BuildError(f"{wfile}: sha256 does not match {mpath.name}; the file was modified, re-export it")
+            raise BuildError(
+                f"{wfile}: sha256 does not match {mpath.name}; the file was modified, re-export it"
+            )
         covered.add(wfile)
     stray = [p for p in weights.rglob("*.safetensors") if p not in covered]
     if stray:
-        raise BuildError(f"{stray[0]}: weight file without a manifest; export it with weights_tools")
+        raise BuildError(
+            f"{stray[0]}: weight file without a manifest; export it with weights_tools"
+        )
     return manifests
 
 
@@ -212,8 +266,12 @@ def layout(repo: Path) -> dict[str, Path]:
     return dict(sorted(entries.items()))
 
 
-def build(repo: Path = REPO, out_dir: Path | None = None, platform: str | None = None,
-          wheels_from: Path | None = None) -> Path:
+def build(
+    repo: Path = REPO,
+    out_dir: Path | None = None,
+    platform: str | None = None,
+    wheels_from: Path | None = None,
+) -> Path:
     """The add-on zip; with ``platform``, the platform build with its bundled wheels (fetched
     by pip, or taken from the folder ``wheels_from``, e.g. a wheelhouse)."""
     version = project_version(repo)
@@ -231,7 +289,8 @@ def build(repo: Path = REPO, out_dir: Path | None = None, platform: str | None =
             manifest = members["moodrig/blender_manifest.toml"]
             assert isinstance(manifest, Path)
             members["moodrig/blender_manifest.toml"] = platform_manifest(
-                manifest.read_text(), platform, [w.name for w in wheels]).encode()
+                manifest.read_text(), platform, [w.name for w in wheels]
+            ).encode()
             members.update({f"moodrig/wheels/{w.name}": w for w in wheels})
             name = f"moodrig-{version}-{platform}.zip"
         target = out_dir / name
@@ -257,12 +316,19 @@ def _write_zip(target: Path, members: dict[str, bytes | Path]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: dist/)")
-    parser.add_argument("--platform", choices=sorted(PLATFORMS), default=None,
-                        help="build for one platform, with OpenCV, safetensors and PyYAML as "
-                             "bundled wheels (Blender 4.2+ extension)")
-    parser.add_argument("--wheels-from", type=Path, default=None,
-                        help="with --platform: take the wheels from this folder (a wheelhouse), "
-                             "no index")
+    parser.add_argument(
+        "--platform",
+        choices=sorted(PLATFORMS),
+        default=None,
+        help="build for one platform, with OpenCV, safetensors and PyYAML as "
+        "bundled wheels (Blender 4.2+ extension)",
+    )
+    parser.add_argument(
+        "--wheels-from",
+        type=Path,
+        default=None,
+        help="with --platform: take the wheels from this folder (a wheelhouse), no index",
+    )
     args = parser.parse_args(argv)
     try:
         target = build(REPO, args.out, args.platform, args.wheels_from)

@@ -77,8 +77,9 @@ def assign(owner: Any, action: Any, slot_identifier: str) -> None:
             owner.animation_data.action_slot = slot
 
 
-def write_keys(container: Any, data_path: str, index: int, keys: Any, group: Any,
-               handle_type: str = "ALIGNED") -> Any:
+def write_keys(
+    container: Any, data_path: str, index: int, keys: Any, group: Any, handle_type: str = "ALIGNED"
+) -> Any:
     """One F-curve of Bézier keys in bulk: ``keys`` is a ``core.keyreduce.FCurveKeys``
     (frames, values, absolute handles), written with ``handle_type`` on both sides so Blender
     keeps the handles as given."""
@@ -202,5 +203,7 @@ def read_rotation_curves(container: Any, bones: list[str]) -> dict[str, np.ndarr
             fc = container.fcurves.find(path, index=axis)
             cols.append(None if fc is None else _key_values(fc))
         n = max((len(c) for c in cols if c is not None), default=0)
-        out[bone] = np.stack([c if c is not None else np.zeros(n, np.float32) for c in cols], axis=1)
+        out[bone] = np.stack(
+            [c if c is not None else np.zeros(n, np.float32) for c in cols], axis=1
+        )
     return out

@@ -32,8 +32,16 @@ from .core.track import ExpressionTrack, resample_track
 from .face_region import stored_setup
 from .records import SUMMARY_PROP, SYNC_PROP
 
-__all__ = ["BakeRequest", "BakeResult", "bake", "bake_steps", "compute_bake", "prepare_bake",
-           "resolve_bone_map", "write_bake"]
+__all__ = [
+    "BakeRequest",
+    "BakeResult",
+    "bake",
+    "bake_steps",
+    "compute_bake",
+    "prepare_bake",
+    "resolve_bone_map",
+    "write_bake",
+]
 
 
 @dataclass
@@ -92,9 +100,11 @@ class BakeResult:
 
     def keys_line(self) -> str:
         """The key count and the largest deviation, for a summary."""
-        return (f"{self.behavior_keys} keys on the rig ({self.dense_keys} dense, "
-                f"-{100 * self.key_reduction:.1f} %), max deviation "
-                f"{self.max_key_deviation_deg:.3f}°")
+        return (
+            f"{self.behavior_keys} keys on the rig ({self.dense_keys} dense, "
+            f"-{100 * self.key_reduction:.1f} %), max deviation "
+            f"{self.max_key_deviation_deg:.3f}°"
+        )
 
 
 def _object(value: Any, kind: str) -> Any:
@@ -147,9 +157,16 @@ class PreparedBake:
     started: float = field(default_factory=time.perf_counter)
 
 
-def prepare_bake(scene: Any, face: Any, armature: Any, request: BakeRequest, *,
-                 track: ExpressionTrack | None = None, editor: Editor | None = None,
-                 blend_path: str | Path | None = None) -> PreparedBake:
+def prepare_bake(
+    scene: Any,
+    face: Any,
+    armature: Any,
+    request: BakeRequest,
+    *,
+    track: ExpressionTrack | None = None,
+    editor: Editor | None = None,
+    blend_path: str | Path | None = None,
+) -> PreparedBake:
     """Check the request against the scene and read the bake's inputs (main thread): the bone
     map is settled (a map with too few roles refused) and the texture folder checked before
     anything is analysed or made."""
@@ -166,18 +183,21 @@ def prepare_bake(scene: Any, face: Any, armature: Any, request: BakeRequest, *,
     fps = scene.render.fps / scene.render.fps_base
     start = scene.frame_start if request.frame_start is None else request.frame_start
     folder = request.texture_folder or scene_bake.output_folder(
-        face_obj.name, str(blend_path or bpy.data.filepath), Path(tempfile.gettempdir()))
+        face_obj.name, str(blend_path or bpy.data.filepath), Path(tempfile.gettempdir())
+    )
     check_folder(folder)  # before the analysis and the first texture: one line if unwritable
     if track is None and request.source is None:
-        raise InputError(None, "give a source (photo, image sequence or video) or an "
-                               "expression track")
+        raise InputError(
+            None, "give a source (photo, image sequence or video) or an expression track"
+        )
     if track is not None and abs(track.fps - fps) > 1e-6:
         track = resample_track(track, fps)
     plan = shape_keys.plan(face_obj, request)
     base = scene_bake.base_texture(face_obj) if plan.texture else None
     rows = plan.mapping.rows if plan.mapping is not None else None
-    inputs = BakeInputs(request, fps, track, base, rows, stored_setup(face_obj),
-                        folder.resolve(), editor)
+    inputs = BakeInputs(
+        request, fps, track, base, rows, stored_setup(face_obj), folder.resolve(), editor
+    )
     return PreparedBake(scene, face_obj, arm_obj, report, map_line, warnings, start, plan, inputs)
 
 
@@ -190,9 +210,14 @@ def write_bake(prep: PreparedBake, computed: ComputedBake) -> BakeResult:
     scene, start, request = prep.scene, prep.start, prep.inputs.request
     t1 = time.perf_counter()
     keys = behavior_keys.prepare(
-        arm_obj, output.curves, prep.report.bone_map, start, rest_pose=request.rest_pose,
+        arm_obj,
+        output.curves,
+        prep.report.bone_map,
+        start,
+        rest_pose=request.rest_pose,
         tolerance_deg=request.key_tolerance,
-        timeline=output.behavior.timeline if request.nla_strips else None)
+        timeline=output.behavior.timeline if request.nla_strips else None,
+    )
     keys_s = time.perf_counter() - t1
     targets = scene_bake.SceneTargets(face_obj, arm_obj, keys, request.nla_strips)
     sync: dict[str, Any] = {}
@@ -211,34 +236,60 @@ def write_bake(prep: PreparedBake, computed: ComputedBake) -> BakeResult:
             action[SYNC_PROP] = _json(sync)
 
     frame_range = (start, start + len(output.track) - 1) if request.set_frame_range else None
-    written, material, image = scene_bake.apply(scene, targets, output.frames, start,
-                                                record_sync, output.shape_keys, frame_range)
+    written, material, image = scene_bake.apply(
+        scene, targets, output.frames, start, record_sync, output.shape_keys, frame_range
+    )
     scene[SYNC_PROP] = _json(sync)
-    timings = {"analysis_s": computed.analysis_s, **output.timings, "keys_s": keys_s,
-               "wall_s": time.perf_counter() - prep.started}
+    timings = {
+        "analysis_s": computed.analysis_s,
+        **output.timings,
+        "keys_s": keys_s,
+        "wall_s": time.perf_counter() - prep.started,
+    }
     face = prep.face
     resolved = face.mapping
     result = BakeResult(
-        written.action, material, image, prep.inputs.folder, len(output.track), start,
-        output.cache.distinct, output.cache.generated, output.cache.bytes_on_disk,
-        sync, timings, list(prep.report.roles(UNMAPPED)), face.outputs,
-        shape_keys.baked_action(face_obj), resolved.convention if resolved else None,
-        list(resolved.keys()) if resolved else [], list(resolved.missing) if resolved else [],
-        bone_map=prep.report, bone_map_summary=prep.map_line, warnings=prep.warnings,
-        rest_pose=keys.plan.rest_pose.kind, behavior_keys=keys.key_count,
-        dense_keys=keys.dense_count, max_key_deviation_deg=math.degrees(deviation[0]),
-        actions=written.actions, nla_track=written.track)
+        written.action,
+        material,
+        image,
+        prep.inputs.folder,
+        len(output.track),
+        start,
+        output.cache.distinct,
+        output.cache.generated,
+        output.cache.bytes_on_disk,
+        sync,
+        timings,
+        list(prep.report.roles(UNMAPPED)),
+        face.outputs,
+        shape_keys.baked_action(face_obj),
+        resolved.convention if resolved else None,
+        list(resolved.keys()) if resolved else [],
+        list(resolved.missing) if resolved else [],
+        bone_map=prep.report,
+        bone_map_summary=prep.map_line,
+        warnings=prep.warnings,
+        rest_pose=keys.plan.rest_pose.kind,
+        behavior_keys=keys.key_count,
+        dense_keys=keys.dense_count,
+        max_key_deviation_deg=math.degrees(deviation[0]),
+        actions=written.actions,
+        nla_track=written.track,
+    )
     scene[SUMMARY_PROP] = _json(summary(result))
     return result
 
 
 def summary(result: BakeResult) -> dict[str, Any]:
     """What the panel shows first about a bake: frames, textures, shape keys, seconds."""
-    return {"frames": result.n_frames, "textures": result.distinct_textures,
-            "new_textures": result.generated_textures,
-            "shape_keys": len(result.keyed_shape_keys) if "shapekeys" in result.face_outputs
-            else None,
-            "outputs": list(result.face_outputs), "seconds": round(result.timings["wall_s"], 1)}
+    return {
+        "frames": result.n_frames,
+        "textures": result.distinct_textures,
+        "new_textures": result.generated_textures,
+        "shape_keys": len(result.keyed_shape_keys) if "shapekeys" in result.face_outputs else None,
+        "outputs": list(result.face_outputs),
+        "seconds": round(result.timings["wall_s"], 1),
+    }
 
 
 def bake_steps(
@@ -252,8 +303,9 @@ def bake_steps(
     blend_path: str | Path | None = None,
 ) -> Generator[Progress, None, BakeResult]:
     """The bake as steps, all on the calling thread; see :func:`bake`."""
-    prep = prepare_bake(scene, face, armature, request, track=track, editor=editor,
-                        blend_path=blend_path)
+    prep = prepare_bake(
+        scene, face, armature, request, track=track, editor=editor, blend_path=blend_path
+    )
     computed = yield from compute_bake(prep.inputs)
     yield Progress("behavior keys", 1.0)
     return write_bake(prep, computed)
@@ -307,6 +359,7 @@ def bake(
     in ``BakeResult.warnings``); a map with fewer than the head plus one other role raises
     :class:`~moodrig.core.bonemap.BoneMapError` before anything is generated.
     """
-    steps = bake_steps(scene, face, armature, request, track=track, editor=editor,
-                       blend_path=blend_path)
+    steps = bake_steps(
+        scene, face, armature, request, track=track, editor=editor, blend_path=blend_path
+    )
     return drive(steps, progress, cancelled)

@@ -69,7 +69,9 @@ def find_face_texture(face: Any) -> tuple[Any, Any]:
     for node in mat.node_tree.nodes:
         if node.type == "TEX_IMAGE" and node.image is not None:
             return mat, node
-    raise InputError(None, f"material '{mat.name}' of '{face.name}' has no Image Texture node with an image")
+    raise InputError(
+        None, f"material '{mat.name}' of '{face.name}' has no Image Texture node with an image"
+    )
 
 
 def base_image(face: Any) -> Any:
@@ -80,7 +82,9 @@ def base_image(face: Any) -> Any:
         node = find_face_texture_in(mat)
     image = node.image
     if image.source == "SEQUENCE":
-        raise InputError(image.filepath, "the face texture is an image sequence; pick the base texture")
+        raise InputError(
+            image.filepath, "the face texture is an image sequence; pick the base texture"
+        )
     return image
 
 
@@ -90,10 +94,14 @@ def base_texture(face: Any) -> np.ndarray:
     image = base_image(face)
     w, h = image.size
     if w == 0 or h == 0:
-        raise InputError(image.filepath or image.name, "the face texture has no pixels (missing file?)")
+        raise InputError(
+            image.filepath or image.name, "the face texture has no pixels (missing file?)"
+        )
     if w > MAX_SIDE or h > MAX_SIDE:
-        raise InputError(image.filepath or image.name,
-                         f"the face texture is {w}×{h}; moodrig edits textures up to {MAX_SIDE}×{MAX_SIDE}")
+        raise InputError(
+            image.filepath or image.name,
+            f"the face texture is {w}×{h}; moodrig edits textures up to {MAX_SIDE}×{MAX_SIDE}",
+        )
     px = np.empty(w * h * image.channels, dtype=np.float32)
     image.pixels.foreach_get(px)
     px = px.reshape(h, w, image.channels)[::-1]
@@ -120,7 +128,8 @@ def output_folder(face_name: str, blend_path: str, fallback: Path) -> Path:
 
 
 def owned_name(object_name: str, what: str) -> str:
-    """Name of a moodrig datablock made for an object: 'moodrig_<object>_<what>', no double prefix."""
+    """Name of a moodrig datablock made for an object: 'moodrig_<object>_<what>', no double
+    prefix."""
     stem = object_name.removeprefix("moodrig_")
     return f"moodrig_{stem}_{what}"
 
@@ -131,7 +140,9 @@ def original_material(mat: Any) -> Any:
         return mat
     original = bpy.data.materials.get(mat.get(ORIGINAL_MATERIAL, ""))
     if original is None:
-        raise InputError(None, f"the original material of '{mat.name}' is gone; assign the face material again")
+        raise InputError(
+            None, f"the original material of '{mat.name}' is gone; assign the face material again"
+        )
     return original
 
 
@@ -241,10 +252,14 @@ class _RigBefore:
     @classmethod
     def capture(cls, armature: Any) -> _RigBefore:
         anim = armature.animation_data
-        return cls(armature, anim is not None, anim.action if anim is not None else None,
-                   anim_compat.slot_identifier(anim),
-                   {t.as_pointer() for t in anim.nla_tracks} if anim is not None else set(),
-                   {a.name: a.use_fake_user for a in bpy.data.actions})
+        return cls(
+            armature,
+            anim is not None,
+            anim.action if anim is not None else None,
+            anim_compat.slot_identifier(anim),
+            {t.as_pointer() for t in anim.nla_tracks} if anim is not None else set(),
+            {a.name: a.use_fake_user for a in bpy.data.actions},
+        )
 
     def restore(self) -> None:
         anim = self.armature.animation_data
@@ -259,8 +274,13 @@ class _RigBefore:
             self.armature.animation_data_clear()
 
 
-def _origin(scene: Any, armature: Any, previous: list[Any], keys: PreparedKeys,
-            frame_range: tuple[int, int] | None) -> rig_state.Origin:
+def _origin(
+    scene: Any,
+    armature: Any,
+    previous: list[Any],
+    keys: PreparedKeys,
+    frame_range: tuple[int, int] | None,
+) -> rig_state.Origin:
     bones = list(keys.plan.bone_map.values())
     if previous:
         origin = rig_state.carried(_origin_of(previous[0]), armature, bones)
@@ -271,10 +291,15 @@ def _origin(scene: Any, armature: Any, previous: list[Any], keys: PreparedKeys,
     return origin
 
 
-def apply(scene: Any, targets: SceneTargets, frames: list[Path], frame_start: int,
-          after_write: Callable[[Written], None] | None = None,
-          key_curves: dict[str, np.ndarray] | None = None,
-          frame_range: tuple[int, int] | None = None) -> tuple[Written, Any, Any]:
+def apply(
+    scene: Any,
+    targets: SceneTargets,
+    frames: list[Path],
+    frame_start: int,
+    after_write: Callable[[Written], None] | None = None,
+    key_curves: dict[str, np.ndarray] | None = None,
+    frame_range: tuple[int, int] | None = None,
+) -> tuple[Written, Any, Any]:
     """Write both tracks as one transaction.
 
     New datablocks are created and assigned first; ``after_write(written)`` (e.g. the sync
@@ -299,8 +324,13 @@ def apply(scene: Any, targets: SceneTargets, frames: list[Path], frame_start: in
     previous_range = (scene.frame_start, scene.frame_end)
     try:
         origin = _origin(scene, armature, previous_actions, targets.keys, frame_range)
-        written = behavior_keys.write(armature, targets.keys, owned_name(armature.name, "behavior"),
-                                      origin.dumps(), targets.nla)
+        written = behavior_keys.write(
+            armature,
+            targets.keys,
+            owned_name(armature.name, "behavior"),
+            origin.dumps(),
+            targets.nla,
+        )
         rig_state.take(armature, origin)
         material = image = None
         if frames:
@@ -343,8 +373,9 @@ def apply(scene: Any, targets: SceneTargets, frames: list[Path], frame_start: in
         written.action.name = base
     else:
         written.track.name = behavior_keys.TRACK
-        for action, name in zip(written.actions, behavior_keys.episode_names(
-                base, targets.keys), strict=True):
+        for action, name in zip(
+            written.actions, behavior_keys.episode_names(base, targets.keys), strict=True
+        ):
             action.name = name
     if material is not None:
         material.name = owned_name(face.name, "face")

@@ -30,36 +30,66 @@ EXIT_BAD_FILE = 2
 
 def add_arguments(sub: Any) -> None:
     """The ``batch`` command (and its hidden worker command) on the CLI's subparsers."""
-    fields = [name for name, option in columns().items()
-              if option is not None and option.name == name]
-    flags = [name for name, option in columns().items()
-             if option is not None and option.name != name]
-    epilog = (f"JOBS columns: {', '.join(PLUMBING)}, and any bake option by name "
-              f"({', '.join(fields)}) or by its flag ({', '.join(flags)}). A CSV has one job "
-              "per row under a header; a JSON file is a list of objects. Relative paths are "
-              "read against the job file's folder, //paths against the job's scene.")
-    batch = sub.add_parser("batch", help="bake many jobs from a CSV or JSON job file",
-                           description="Check every job, then bake them in worker processes "
-                           "on this machine or as Ray tasks on a cluster.", epilog=epilog)
+    fields = [
+        name for name, option in columns().items() if option is not None and option.name == name
+    ]
+    flags = [
+        name for name, option in columns().items() if option is not None and option.name != name
+    ]
+    epilog = (
+        f"JOBS columns: {', '.join(PLUMBING)}, and any bake option by name "
+        f"({', '.join(fields)}) or by its flag ({', '.join(flags)}). A CSV has one job "
+        "per row under a header; a JSON file is a list of objects. Relative paths are "
+        "read against the job file's folder, //paths against the job's scene."
+    )
+    batch = sub.add_parser(
+        "batch",
+        help="bake many jobs from a CSV or JSON job file",
+        description="Check every job, then bake them in worker processes "
+        "on this machine or as Ray tasks on a cluster.",
+        epilog=epilog,
+    )
     batch.add_argument("jobs", type=Path, metavar="JOBS", help="CSV or JSON job file")
-    batch.add_argument("--workers", type=_count(1), metavar="N",
-                       help="worker processes on this machine (default: one per core, as many "
-                       "as the memory holds)")
-    batch.add_argument("--threads", type=_count(1), metavar="N",
-                       help="torch threads per job (default: the cores shared out between the "
-                       "workers; with --ray: 1, the CPU slots a task holds)")
-    batch.add_argument("--ray", metavar="auto|ADDRESS|local",
-                       help="run the jobs as Ray tasks: auto (the cluster this machine is in), "
-                       "host:port or ray://host:port, or local (a Ray started for this batch); "
-                       "needs pip install moodrig[ray]")
-    batch.add_argument("--retries", type=_count(0), default=2, metavar="N",
-                       help="times a job runs again after its worker was lost (default: 2)")
-    batch.add_argument("--status", type=Path, metavar="FILE",
-                       help="status file (default: batch_status.json beside JOBS)")
-    batch.add_argument("--dry-run", action="store_true",
-                       help="check the job file and show the plan; run nothing")
-    job = sub.add_parser("batch-job", description="one job of a batch, in a worker process "
-                         "(started by `batch`)")  # no help=: not listed among the commands
+    batch.add_argument(
+        "--workers",
+        type=_count(1),
+        metavar="N",
+        help="worker processes on this machine (default: one per core, as many "
+        "as the memory holds)",
+    )
+    batch.add_argument(
+        "--threads",
+        type=_count(1),
+        metavar="N",
+        help="torch threads per job (default: the cores shared out between the "
+        "workers; with --ray: 1, the CPU slots a task holds)",
+    )
+    batch.add_argument(
+        "--ray",
+        metavar="auto|ADDRESS|local",
+        help="run the jobs as Ray tasks: auto (the cluster this machine is in), "
+        "host:port or ray://host:port, or local (a Ray started for this batch); "
+        "needs pip install moodrig[ray]",
+    )
+    batch.add_argument(
+        "--retries",
+        type=_count(0),
+        default=2,
+        metavar="N",
+        help="times a job runs again after its worker was lost (default: 2)",
+    )
+    batch.add_argument(
+        "--status",
+        type=Path,
+        metavar="FILE",
+        help="status file (default: batch_status.json beside JOBS)",
+    )
+    batch.add_argument(
+        "--dry-run", action="store_true", help="check the job file and show the plan; run nothing"
+    )
+    job = sub.add_parser(
+        "batch-job", description="one job of a batch, in a worker process (started by `batch`)"
+    )  # no help=: not listed among the commands
     job.add_argument("spec", help="the job as JSON")
 
 
@@ -89,8 +119,13 @@ def run_batch(args: argparse.Namespace, package: Any) -> int:
     from .core.batch import ray_engine
     from .core.batch import run as batch
 
-    options = batch.BatchOptions(workers=args.workers, threads=args.threads, ray=args.ray,
-                                 retries=args.retries, status=args.status)
+    options = batch.BatchOptions(
+        workers=args.workers,
+        threads=args.threads,
+        ray=args.ray,
+        retries=args.retries,
+        status=args.status,
+    )
     try:
         if options.ray is not None:
             ray_engine.check_installed()
@@ -136,8 +171,16 @@ def worker_argv(package: Any) -> list[str]:
 
     if bpy.app.binary_path:
         cli = Path(__file__).with_name("cli.py")
-        return [bpy.app.binary_path, "-b", "--python-exit-code", "1", "-P", str(cli), "--",
-                "batch-job"]
+        return [
+            bpy.app.binary_path,
+            "-b",
+            "--python-exit-code",
+            "1",
+            "-P",
+            str(cli),
+            "--",
+            "batch-job",
+        ]
     return [sys.executable, "-m", package.__name__, "batch-job"]
 
 
@@ -178,8 +221,9 @@ def run_job(spec: dict[str, Any], package: Any) -> dict[str, Any]:
         package.register()
     track = _demo_track() if job.demo_timeline else None
     staged = dataclasses.replace(job.request, texture_folder=outputs.staging_folder(folder))
-    result = api.bake(bpy.context.scene, job.face, job.armature, staged, track=track,
-                      progress=cli._progress)
+    result = api.bake(
+        bpy.context.scene, job.face, job.armature, staged, track=track, progress=cli._progress
+    )
     made_textures = result.image is not None  # a face keyed by shape keys only has none
     if made_textures:
         outputs.publish(folder)
@@ -191,10 +235,14 @@ def run_job(spec: dict[str, Any], package: Any) -> dict[str, Any]:
     bpy.ops.wm.save_as_mainfile(filepath=str(temporary), copy=True)
     outputs.commit_file(temporary, job.out)
     output_ledger.record(job.out)  # a later single bake onto it knows it is moodrig's own
-    return {"frames": result.n_frames, "textures": result.distinct_textures,
-            "generated": result.generated_textures, "made_textures": made_textures,
-            "resumed": resumed,
-            "seconds": round(time.perf_counter() - t0, 3)}
+    return {
+        "frames": result.n_frames,
+        "textures": result.distinct_textures,
+        "generated": result.generated_textures,
+        "made_textures": made_textures,
+        "resumed": resumed,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
 
 
 def _demo_track() -> Any:

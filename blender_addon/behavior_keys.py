@@ -48,8 +48,7 @@ TRACK = "moodrig behavior"
 PLAN = "moodrig_plan"
 """On every behavior action: JSON of the bone map, rest pose and clip frames (read_back)."""
 TARGET = "moodrig_target"
-PLANTED_ROLES = frozenset({"hips"} | {f"{x}.{s}" for x in ("thigh", "shin", "foot")
-                                      for s in "LR"})
+PLANTED_ROLES = frozenset({"hips"} | {f"{x}.{s}" for x in ("thigh", "shin", "foot") for s in "LR"})
 PLANTED_TOLERANCE = 0.25
 """The hips and legs are keyed within this share of the tolerance: the legs are solved to
 cancel the hips' motion, so an error of 0.5° in either swings a planted foot by up to 8 mm
@@ -131,14 +130,25 @@ def prepare(
     if timeline is None:
         spans = [("", 0, n - 1)]
     else:
-        spans = [(e.behavior, e.start_frame, min(e.end_frame, n - 1))
-                 for e in episode_ranges(timeline) if e.start_frame < n]
+        spans = [
+            (e.behavior, e.start_frame, min(e.end_frame, n - 1))
+            for e in episode_ranges(timeline)
+            if e.start_frame < n
+        ]
     role_of = {b: r for r, b in plan.bone_map.items()}
     tols = {b: tol * (PLANTED_TOLERANCE if role_of[b] in PLANTED_ROLES else 1.0) for b in values}
     pieces = tuple(
-        Piece(name, a, b, {bone: channel_keys(v[a:b + 1], modes[bone], tols[bone], frame_start + a)
-                           for bone, v in values.items()})
-        for name, a, b in spans)
+        Piece(
+            name,
+            a,
+            b,
+            {
+                bone: channel_keys(v[a : b + 1], modes[bone], tols[bone], frame_start + a)
+                for bone, v in values.items()
+            },
+        )
+        for name, a, b in spans
+    )
     return PreparedKeys(plan, modes, values, frame_start, rest_pose, tol, pieces)
 
 
@@ -155,8 +165,14 @@ def _fill(container: Any, piece: Piece, modes: Mapping[str, str]) -> None:
 
 
 def _plan_json(prepared: PreparedKeys) -> str:
-    return json.dumps({"bones": prepared.plan.bone_map, "rest_pose": prepared.rest_pose,
-                       "frame_start": prepared.frame_start, "n_frames": prepared.n_frames})
+    return json.dumps(
+        {
+            "bones": prepared.plan.bone_map,
+            "rest_pose": prepared.rest_pose,
+            "frame_start": prepared.frame_start,
+            "n_frames": prepared.n_frames,
+        }
+    )
 
 
 def _episode_action(armature: Any, name: str) -> tuple[Any, Any]:
@@ -180,8 +196,7 @@ class Written:
     track: Any
 
 
-def write(armature: Any, prepared: PreparedKeys, name: str, origin_json: str,
-          nla: bool) -> Written:
+def write(armature: Any, prepared: PreparedKeys, name: str, origin_json: str, nla: bool) -> Written:
     """Key ``prepared`` onto ``armature`` (see the module docstring); ``origin_json`` (the
     user's rig state, ``rig_state.Origin``) is stored on every action made."""
     plan = _plan_json(prepared)
@@ -202,8 +217,9 @@ def write(armature: Any, prepared: PreparedKeys, name: str, origin_json: str,
         actions.append(action)
         _mark(action, armature, plan, origin_json)
         _fill(container, piece, prepared.modes)
-        strip = track.strips.new(f"{piece.behavior} {i + 1}",
-                                 prepared.frame_start + piece.first, action)
+        strip = track.strips.new(
+            f"{piece.behavior} {i + 1}", prepared.frame_start + piece.first, action
+        )
         strip.blend_type = "REPLACE"
     return Written(actions[0], actions, track)
 
@@ -229,9 +245,13 @@ def moodrig_tracks(armature: Any) -> list[Any]:
     anim = armature.animation_data
     if anim is None:
         return []
-    return [t for t in anim.nla_tracks if t.name.startswith(TRACK) and t.strips
-            and all(s.action is not None and role_of(s.action) == EPISODE_ROLE
-                    for s in t.strips)]
+    return [
+        t
+        for t in anim.nla_tracks
+        if t.name.startswith(TRACK)
+        and t.strips
+        and all(s.action is not None and role_of(s.action) == EPISODE_ROLE for s in t.strips)
+    ]
 
 
 def baked_actions(armature: Any) -> list[Any]:
@@ -258,8 +278,9 @@ def _container(action: Any) -> Any:
 
 def _plan_of(armature: Any, action: Any) -> tuple[RetargetPlan, dict[str, str], int, int]:
     info = json.loads(action[PLAN])
-    plan = plan_retarget(rest_of(armature), info["bones"],
-                         RetargetConfig(rest_pose=info["rest_pose"]))
+    plan = plan_retarget(
+        rest_of(armature), info["bones"], RetargetConfig(rest_pose=info["rest_pose"])
+    )
     modes = {b: armature.pose.bones[b].rotation_mode for b in plan.bone_map.values()}
     return plan, modes, int(info["frame_start"]), int(info["n_frames"])
 
@@ -282,8 +303,9 @@ def evaluated(armature: Any, actions: Sequence[Any]) -> tuple[dict[str, F64], di
     return out, modes
 
 
-def read_back(armature: Any, actions: Sequence[Any] | None = None,
-              prepared: PreparedKeys | None = None) -> tuple[dict[str, NDArray[np.float32]], float]:
+def read_back(
+    armature: Any, actions: Sequence[Any] | None = None, prepared: PreparedKeys | None = None
+) -> tuple[dict[str, NDArray[np.float32]], float]:
     """The keys as written, evaluated by Blender: role → (n, 3) canonical curves (roles
     without a bone: zeros), and with ``prepared`` (what was keyed) the largest rotation
     (radians) between them and the dense motion over every keyed bone and frame (else 0)."""

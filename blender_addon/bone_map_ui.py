@@ -23,8 +23,7 @@ SETTINGS = "moodrig_bone_map"
 """The armature object's stored map (:class:`MoodrigBoneMapSettings`); nothing here imports
 numpy at module level, so the add-on registers before its dependencies are installed."""
 
-STATUS_ICONS = {"auto": "CHECKMARK", "doubtful": "QUESTION", "manual": "HAND",
-                "unmapped": "ERROR"}
+STATUS_ICONS = {"auto": "CHECKMARK", "doubtful": "QUESTION", "manual": "HAND", "unmapped": "ERROR"}
 
 
 def _picked(row: Any, _context: Any) -> None:
@@ -38,14 +37,22 @@ class MoodrigBoneRole(bpy.types.PropertyGroup):
 
     role: bpy.props.StringProperty(name="Role")  # type: ignore[valid-type]
     bone: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Bone", update=_picked, description="The armature's bone that plays this role")
+        name="Bone", update=_picked, description="The armature's bone that plays this role"
+    )
     status: bpy.props.EnumProperty(  # type: ignore[valid-type]
-        name="Status", default="unmapped",
-        items=[("auto", "Auto", "Found by name or an unambiguous hierarchy rule"),
-               ("doubtful", "Doubtful", "Picked among several bones, by position, or out of "
-                                        "chain order: check it"),
-               ("manual", "Manual", "Given by hand or by a bone map file"),
-               ("unmapped", "Unmapped", "No bone: the role is skipped")])
+        name="Status",
+        default="unmapped",
+        items=[
+            ("auto", "Auto", "Found by name or an unambiguous hierarchy rule"),
+            (
+                "doubtful",
+                "Doubtful",
+                "Picked among several bones, by position, or out of chain order: check it",
+            ),
+            ("manual", "Manual", "Given by hand or by a bone map file"),
+            ("unmapped", "Unmapped", "No bone: the role is skipped"),
+        ],
+    )
     reason: bpy.props.StringProperty(name="Why")  # type: ignore[valid-type]
 
 
@@ -55,7 +62,8 @@ class MoodrigBoneMapSettings(bpy.types.PropertyGroup):
 
     rows: bpy.props.CollectionProperty(type=MoodrigBoneRole)  # type: ignore[valid-type]
     convention: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="From", default="", description="The naming convention the rows were found by")
+        name="From", default="", description="The naming convention the rows were found by"
+    )
 
 
 def _armature(context: Any) -> Any:
@@ -85,10 +93,12 @@ class _OnArmature:
 
 
 class MOODRIG_OT_auto_map_bones(_OnArmature, bpy.types.Operator):
-    """Find the bone of every role by name and hierarchy (or the chosen preset's names) and store the map on the armature"""
-
     bl_idname = "moodrig.auto_map_bones"
     bl_label = "Auto-map"
+    bl_description = (
+        "Find the bone of every role by name and hierarchy (or the chosen preset's names) "
+        "and store the map on the armature"
+    )
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         from .bone_maps import rig_bones
@@ -98,8 +108,11 @@ class MOODRIG_OT_auto_map_bones(_OnArmature, bpy.types.Operator):
         spec = context.scene.moodrig.bone_map
         try:
             names, parents, heads = rig_bones(arm)
-            report = (auto_map(names, parents, heads) if spec == "auto"
-                      else resolve_bone_map(spec, names, parents, heads))
+            report = (
+                auto_map(names, parents, heads)
+                if spec == "auto"
+                else resolve_bone_map(spec, names, parents, heads)
+            )
         except Exception as exc:
             return report_error(self, exc)
         return _stored(self, arm, report)
@@ -130,10 +143,12 @@ class MOODRIG_OT_load_bone_map(_OnArmature, bpy.types.Operator):
 
 
 class MOODRIG_OT_save_bone_map(bpy.types.Operator):
-    """Save the armature's bone map as a file (JSON) for other scenes, the command line and batch jobs"""
-
     bl_idname = "moodrig.save_bone_map"
     bl_label = "Save"
+    bl_description = (
+        "Save the armature's bone map as a file (JSON) for other scenes, the command line "
+        "and batch jobs"
+    )
 
     filepath: bpy.props.StringProperty(subtype="FILE_PATH")  # type: ignore[valid-type]
     filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})  # type: ignore[valid-type]
@@ -203,17 +218,26 @@ class VIEW3D_PT_moodrig_bone_map(_MoodrigPanel, bpy.types.Panel):
             sentence(layout, context, f"No stored map: the bake maps with {s.bone_map}", "INFO")
         else:
             counts = {k: sum(r.status == k for r in settings.rows) for k in STATUS_ICONS}
-            sentence(layout, context,
-                     f"{len(settings.rows) - counts['unmapped']} mapped · "
-                     f"{counts['unmapped']} unmapped · {counts['doubtful']} doubtful",
-                     "ERROR" if counts["unmapped"] or counts["doubtful"] else "CHECKMARK")
+            sentence(
+                layout,
+                context,
+                f"{len(settings.rows) - counts['unmapped']} mapped · "
+                f"{counts['unmapped']} unmapped · {counts['doubtful']} doubtful",
+                "ERROR" if counts["unmapped"] or counts["doubtful"] else "CHECKMARK",
+            )
             col = layout.column(align=True)
             for item in settings.rows:
                 line = col.row(align=True)
                 split = line.split(factor=0.4, align=True)
                 split.label(text=item.role)
-                split.prop_search(item, "bone", arm.data, "bones", text="",
-                                  icon=STATUS_ICONS.get(item.status, "BLANK1"))
+                split.prop_search(
+                    item,
+                    "bone",
+                    arm.data,
+                    "bones",
+                    text="",
+                    icon=STATUS_ICONS.get(item.status, "BLANK1"),
+                )
         row = layout.row(align=True)
         row.operator("moodrig.load_bone_map", icon="IMPORT")
         row.operator("moodrig.save_bone_map", icon="EXPORT")
@@ -224,16 +248,21 @@ class VIEW3D_PT_moodrig_bone_map(_MoodrigPanel, bpy.types.Panel):
                 sentence(box, context, text, "INFO" if i == 0 else "DOT", boxed=True)
 
 
-_classes = (MoodrigBoneRole, MoodrigBoneMapSettings, MOODRIG_OT_auto_map_bones,
-            MOODRIG_OT_load_bone_map, MOODRIG_OT_save_bone_map, MOODRIG_OT_clear_bone_map,
-            VIEW3D_PT_moodrig_bone_map)
+_classes = (
+    MoodrigBoneRole,
+    MoodrigBoneMapSettings,
+    MOODRIG_OT_auto_map_bones,
+    MOODRIG_OT_load_bone_map,
+    MOODRIG_OT_save_bone_map,
+    MOODRIG_OT_clear_bone_map,
+    VIEW3D_PT_moodrig_bone_map,
+)
 _register, _unregister = bpy.utils.register_classes_factory(_classes)
 
 
 def register() -> None:
     _register()
-    setattr(bpy.types.Object, SETTINGS,
-            bpy.props.PointerProperty(type=MoodrigBoneMapSettings))
+    setattr(bpy.types.Object, SETTINGS, bpy.props.PointerProperty(type=MoodrigBoneMapSettings))
 
 
 def unregister() -> None:

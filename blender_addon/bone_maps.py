@@ -56,8 +56,9 @@ def rest_of(armature: Any) -> RestRig:
     tails = [tuple(b.tail_local) for b in bones]
     matrices = np.array([[list(row) for row in b.matrix_local] for b in bones], dtype=np.float64)
     inherit = [bool(b.use_inherit_rotation) for b in bones]
-    return rest_rig(names, parents, heads, tails, matrices=matrices.reshape(-1, 4, 4),
-                    inherit_rotation=inherit)
+    return rest_rig(
+        names, parents, heads, tails, matrices=matrices.reshape(-1, 4, 4), inherit_rotation=inherit
+    )
 
 
 def stored_map(armature: Any) -> dict[str, str] | None:
@@ -109,8 +110,7 @@ def store(armature: Any, report: BoneMapReport) -> None:
     settings.convention = report.convention
 
 
-def _check(armature: Any, bone_map: Mapping[str, Any], what: str,
-           path: Path | None = None) -> None:
+def _check(armature: Any, bone_map: Mapping[str, Any], what: str, path: Path | None = None) -> None:
     problems = validate_bone_map(bone_map, armature.data.bones.keys())
     if not problems.ok:
         where = "" if path is not None else f"{what} of '{armature.name}': "
@@ -143,8 +143,10 @@ def summary(report: BoneMapReport) -> tuple[str, list[str]]:
     """One line for the report (mapped, unmapped, doubtful counts) and a warning per unmapped
     or doubtful role, naming it."""
     unmapped, doubtful = report.roles(UNMAPPED), report.roles("doubtful")
-    line = (f"bone map ({report.convention}): {len(report.bone_map)} of {len(BONE_ROLES)} roles "
-            f"mapped, {len(unmapped)} unmapped, {len(doubtful)} doubtful")
+    line = (
+        f"bone map ({report.convention}): {len(report.bone_map)} of {len(BONE_ROLES)} roles "
+        f"mapped, {len(unmapped)} unmapped, {len(doubtful)} doubtful"
+    )
     warnings = []
     if unmapped:
         warnings.append(f"unmapped role(s) skipped: {', '.join(unmapped)}")
@@ -161,17 +163,25 @@ def limb_hints(armature: Any, bone_map: Mapping[str, str]) -> list[str]:
     FK controls are what the bake keys; a leg in FK follows the hips through constraints, so
     only IK keeps its foot planted."""
     out = []
-    for role, limb, keep in (("upper_arm.L", "arm", 1.0), ("upper_arm.R", "arm", 1.0),
-                             ("thigh.L", "leg", 0.0), ("thigh.R", "leg", 0.0)):
+    for role, limb, keep in (
+        ("upper_arm.L", "arm", 1.0),
+        ("upper_arm.R", "arm", 1.0),
+        ("thigh.L", "leg", 0.0),
+        ("thigh.R", "leg", 0.0),
+    ):
         bone = bone_map.get(role, "")
         switch = armature.pose.bones.get(bone.replace("_fk", "_parent")) if "_fk" in bone else None
         if switch is None or "IK_FK" not in switch:
             continue
         value = float(switch["IK_FK"])
         if limb == "arm" and value < keep:
-            out.append(f"{switch.name} IK_FK is {value:g}: the arm follows its IK control, not "
-                       "the keyed FK bones; set IK_FK to 1 to see the arm gestures")
+            out.append(
+                f"{switch.name} IK_FK is {value:g}: the arm follows its IK control, not "
+                "the keyed FK bones; set IK_FK to 1 to see the arm gestures"
+            )
         elif limb == "leg" and value > keep:
-            out.append(f"{switch.name} IK_FK is {value:g}: the leg follows the hips in FK; set "
-                       "IK_FK to 0 (IK) to keep its foot planted")
+            out.append(
+                f"{switch.name} IK_FK is {value:g}: the leg follows the hips in FK; set "
+                "IK_FK to 0 (IK) to keep its foot planted"
+            )
     return out

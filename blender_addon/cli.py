@@ -7,7 +7,8 @@ Inside Blender::
 
 With the ``bpy`` module::
 
-    python -m moodrig bake --scene scene.blend --source clip.mp4 --face Face --armature Rig --out out.blend
+    python -m moodrig bake --scene scene.blend --source clip.mp4 --face Face --armature Rig \\
+        --out out.blend
     python -m moodrig batch jobs.csv      # many bakes (``batch.py``; --help lists the columns)
 
 Progress goes to stderr; every failure is one line naming the file and the problem, exit 1
@@ -65,29 +66,45 @@ def _batch_module() -> Any:
 
 def build_parser() -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = _core("failures").ArgumentParser(
-        prog="moodrig", description="Synchronized expression textures and body behavior.")
+        prog="moodrig", description="Synchronized expression textures and body behavior."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     bake = sub.add_parser("bake", help="analyse a source and bake both tracks onto a character")
-    bake.add_argument("--scene", type=Path,
-                      help="the .blend to open (python -m moodrig only; in Blender: the open file)")
-    bake.add_argument("--demo-timeline", action="store_true",
-                      help="bake the scripted demo expression timeline instead of a source")
+    bake.add_argument(
+        "--scene",
+        type=Path,
+        help="the .blend to open (python -m moodrig only; in Blender: the open file)",
+    )
+    bake.add_argument(
+        "--demo-timeline",
+        action="store_true",
+        help="bake the scripted demo expression timeline instead of a source",
+    )
     bake.add_argument("--face", required=True, help="face mesh object name")
     bake.add_argument("--armature", required=True, help="armature object name")
     bake.add_argument("--out", type=Path, required=True, help="where to save the baked .blend")
-    bake.add_argument("--overwrite", action="store_true",
-                      help="replace an existing --out (or texture-folder content) that moodrig "
-                           "did not write; the old file is kept as a numbered backup "
-                           "(name.1.blend)")
+    bake.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing --out (or texture-folder content) that moodrig "
+        "did not write; the old file is kept as a numbered backup "
+        "(name.1.blend)",
+    )
     _batch_module().add_arguments(sub)
     for option in _request_module().request_options():
         if option.parse is None:  # a bool field: the flag switches it away from its default
             action = "store_false" if option.default else "store_true"
             bake.add_argument(option.flag, dest=option.name, action=action, help=option.help)
         else:
-            bake.add_argument(option.flag, dest=option.name, type=option.parse,
-                              default=option.default, choices=option.choices,
-                              metavar=option.metavar, help=option.help)
+            bake.add_argument(
+                option.flag,
+                dest=option.name,
+                type=option.parse,
+                default=option.default,
+                choices=option.choices,
+                metavar=option.metavar,
+                help=option.help,
+            )
     return parser
 
 
@@ -115,8 +132,9 @@ def check_outputs(args: argparse.Namespace, request: Any) -> tuple[Any, Any]:
         try:
             folder = outputs.default_texture_folder(out, args.face, out.parent)
         except ValueError as exc:
-            raise _core("errors").OutputError(out.parent, f"the texture folder would leave it "
-                                                          f"({exc})") from exc
+            raise _core("errors").OutputError(
+                out.parent, f"the texture folder would leave it ({exc})"
+            ) from exc
     elif str(folder).startswith("//"):
         folder = out.parent / str(folder)[2:]
     checked = outputs.check_bake_outputs(out, folder, overwrite=args.overwrite)
@@ -140,31 +158,37 @@ def _run(argv: list[str], package: Any) -> int:
     if args.scene is not None and not args.scene.is_file():
         raise errors.InputError(args.scene, "scene file does not exist")
     if not args.demo_timeline and args.source is None:
-        raise errors.InputError(None, "give --source (photo, image sequence or video) or "
-                                      "--demo-timeline")
+        raise errors.InputError(
+            None, "give --source (photo, image sequence or video) or --demo-timeline"
+        )
     checked, request = check_outputs(args, request)
     try:
         import bpy
     except ImportError as exc:
-        raise errors.MoodrigError(f"Blender's bpy module cannot be imported ({exc}); run this "
-                                  "inside Blender (blender -b -P cli.py -- bake ...) or install "
-                                  "bpy") from exc
+        raise errors.MoodrigError(
+            f"Blender's bpy module cannot be imported ({exc}); run this "
+            "inside Blender (blender -b -P cli.py -- bake ...) or install "
+            "bpy"
+        ) from exc
     api = importlib.import_module(f"{from_module}.api")
     if args.scene is not None:
         try:
             bpy.ops.wm.open_mainfile(filepath=str(args.scene.resolve()))
         except RuntimeError as exc:
-            raise errors.InputError(args.scene.resolve(),
-                                    f"Blender cannot open it ({str(exc).strip()})") from exc
+            raise errors.InputError(
+                args.scene.resolve(), f"Blender cannot open it ({str(exc).strip()})"
+            ) from exc
     if not any(a.module == from_module for a in bpy.context.preferences.addons):
         package.register()
     track = None
     if args.demo_timeline:
         track = importlib.import_module(f"{from_module}.core.demo_timeline").scripted_track(
-            fps=bpy.context.scene.render.fps / bpy.context.scene.render.fps_base)
+            fps=bpy.context.scene.render.fps / bpy.context.scene.render.fps_base
+        )
     outputs.prepare(checked.textures)
-    result = api.bake(bpy.context.scene, args.face, args.armature, request, track=track,
-                      progress=_progress)
+    result = api.bake(
+        bpy.context.scene, args.face, args.armature, request, track=track, progress=_progress
+    )
     backup = _save(bpy, outputs, errors, checked.blend, result.image)
     for line in result.bone_map.lines()[1:]:
         print(f"moodrig: {line}", file=sys.stderr)
@@ -175,20 +199,30 @@ def _run(argv: list[str], package: Any) -> int:
     sync = result.sync
     face = []
     if "texture" in result.face_outputs:
-        face.append(f"{result.distinct_textures} distinct textures ({result.generated_textures} "
-                    f"generated, {result.texture_bytes / 1e6:.1f} MB)")
+        face.append(
+            f"{result.distinct_textures} distinct textures ({result.generated_textures} "
+            f"generated, {result.texture_bytes / 1e6:.1f} MB)"
+        )
     if "shapekeys" in result.face_outputs:
         conventions = importlib.import_module(f"{from_module}.core.shapekeys").CONVENTIONS
         source = result.shape_key_convention
         label = conventions[source].label if source in conventions else f"{source} mapping"
-        face.append(f"{len(result.keyed_shape_keys)} shape keys ({label}, lag "
-                    f"{sync.get('shape_key_lag')} f)")
+        face.append(
+            f"{len(result.keyed_shape_keys)} shape keys ({label}, lag "
+            f"{sync.get('shape_key_lag')} f)"
+        )
         if result.missing_shape_keys:
-            print(f"moodrig: warning: mapped shape keys not on '{args.face}' (not keyed): "
-                  f"{', '.join(result.missing_shape_keys)}", file=sys.stderr)
+            print(
+                f"moodrig: warning: mapped shape keys not on '{args.face}' (not keyed): "
+                f"{', '.join(result.missing_shape_keys)}",
+                file=sys.stderr,
+            )
     kept = f" (the earlier file kept as {backup.name})" if backup is not None else ""
-    print(f"moodrig: baked {result.n_frames} frames, {', '.join(face)}, onset F1 "
-          f"{sync.get('onset_f1')}, saved {checked.blend.path}{kept}", file=sys.stderr)
+    print(
+        f"moodrig: baked {result.n_frames} frames, {', '.join(face)}, onset F1 "
+        f"{sync.get('onset_f1')}, saved {checked.blend.path}{kept}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -230,7 +264,7 @@ def main() -> None:
     """Entry point inside a Blender binary (``-P cli.py``)."""
     import bpy
 
-    argv = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []
+    argv = sys.argv[sys.argv.index("--") + 1 :] if "--" in sys.argv else []
     code = run(argv, _package())
     if bpy.app.background and bpy.app.binary_path:
         # The work is saved. End the process here: Blender 3.4 crashes while quitting once torch

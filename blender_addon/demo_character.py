@@ -37,7 +37,9 @@ class DemoCharacter:
     face_image: Any
 
 
-def _mesh(name: str, verts: np.ndarray, faces: list[tuple[int, ...]] | tuple[tuple[int, ...], ...]) -> Any:
+def _mesh(
+    name: str, verts: np.ndarray, faces: list[tuple[int, ...]] | tuple[tuple[int, ...], ...]
+) -> Any:
     mesh = bpy.data.meshes.new(name)
     mesh.from_pydata([tuple(map(float, v)) for v in verts], [], [tuple(f) for f in faces])
     mesh.validate()
@@ -124,8 +126,12 @@ def _armature(name: str, collection: Any) -> Any:
     return arm_obj
 
 
-def build(scene: Any, texture_size: int = 1024, location: tuple[float, float, float] = (0.0, 0.0, 0.0),
-          style: FaceStyle = DEFAULT_STYLE) -> DemoCharacter:
+def build(
+    scene: Any,
+    texture_size: int = 1024,
+    location: tuple[float, float, float] = (0.0, 0.0, 0.0),
+    style: FaceStyle = DEFAULT_STYLE,
+) -> DemoCharacter:
     """Create the demo character in a new collection linked to ``scene``; ``texture_size`` is
     the side of the head's texture atlas (the face takes half of it)."""
     collection = tag(bpy.data.collections.new("moodrig Demo Character"), "demo_collection")
@@ -146,8 +152,12 @@ def build(scene: Any, texture_size: int = 1024, location: tuple[float, float, fl
         groups.setdefault(part.role, []).extend(range(offset, offset + len(part.verts)))
         offset += len(part.verts)
     body_mesh = _mesh("moodrig_DemoBody", np.concatenate(body_verts), body_faces)
-    colors = {"skin": style.skin, "shirt": (0.20, 0.33, 0.55), "trousers": (0.16, 0.16, 0.20),
-              "shoes": (0.32, 0.18, 0.10)}
+    colors = {
+        "skin": style.skin,
+        "shirt": (0.20, 0.33, 0.55),
+        "trousers": (0.16, 0.16, 0.20),
+        "shoes": (0.32, 0.18, 0.10),
+    }
     for slot in demo_body.MATERIALS:
         body_mesh.materials.append(_material(f"moodrig_Demo_{slot}", colors[slot]))
     body_mesh.polygons.foreach_set("material_index", face_material)
@@ -168,8 +178,12 @@ def build(scene: Any, texture_size: int = 1024, location: tuple[float, float, fl
     collection.objects.link(face)
     face.vertex_groups.new(name="head").add(list(range(len(head.verts))), 1.0, "REPLACE")
     face.moodrig_face.region = atlas.region.as_tuple()
-    store_points(face, demo_head.face_points(atlas, style), (atlas.face.width, atlas.face.height),
-                 confirmed=True)
+    store_points(
+        face,
+        demo_head.face_points(atlas, style),
+        (atlas.face.width, atlas.face.height),
+        confirmed=True,
+    )
 
     for obj in (body, face):
         obj.parent = armature

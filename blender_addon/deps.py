@@ -24,7 +24,9 @@ from . import installer, pkg_requirements, torch_builds
 
 REQUIREMENTS = pkg_requirements.requirements()
 MODULES = {
-    pkg_requirements.IMPORT_NAMES[pkg_requirements.requirement_name(r)]: pkg_requirements.requirement_name(r)
+    pkg_requirements.IMPORT_NAMES[
+        pkg_requirements.requirement_name(r)
+    ]: pkg_requirements.requirement_name(r)
     for r in REQUIREMENTS
 }
 """Module moodrig imports → the distribution that provides it (from :data:`REQUIREMENTS`)."""
@@ -62,7 +64,9 @@ def status() -> dict[str, bool]:
 def missing_requirements() -> tuple[str, ...]:
     ok = status()
     return tuple(
-        r for r in REQUIREMENTS if not ok[pkg_requirements.IMPORT_NAMES[pkg_requirements.requirement_name(r)]]
+        r
+        for r in REQUIREMENTS
+        if not ok[pkg_requirements.IMPORT_NAMES[pkg_requirements.requirement_name(r)]]
     )
 
 
@@ -132,7 +136,11 @@ def start_install(torch_build: str, folder: Path | None = None) -> installer.Ins
     target = deps_folder(create=False)
     staging = target.parent / f"{target.name}.partial"
     steps = installer.plan(
-        blender_python(), staging, missing, torch_build=torch_builds.build(torch_build), folder=folder
+        blender_python(),
+        staging,
+        missing,
+        torch_build=torch_builds.build(torch_build),
+        folder=folder,
     )
     job = installer.Installer(steps, staging, target, log_path())
     _job["installer"] = job

@@ -120,11 +120,21 @@ def _polygons(face: Any, group_index: int | None = None) -> _Polygons:
         if uv is None:
             raise InputError(None, f"'{face.name}' has no UV map")
         deform = bm.verts.layers.deform.active
-        member = np.array([deform is not None and group_index is not None
-                           and v[deform].get(group_index, 0.0) > 0.0 for v in bm.verts], dtype=bool)
-        return _Polygons(np.array([f.select for f in bm.faces], dtype=bool),
-                         [np.array([lp.vert.index for lp in f.loops]) for f in bm.faces],
-                         [np.array([lp[uv].uv[:] for lp in f.loops]) for f in bm.faces], member)
+        member = np.array(
+            [
+                deform is not None
+                and group_index is not None
+                and v[deform].get(group_index, 0.0) > 0.0
+                for v in bm.verts
+            ],
+            dtype=bool,
+        )
+        return _Polygons(
+            np.array([f.select for f in bm.faces], dtype=bool),
+            [np.array([lp.vert.index for lp in f.loops]) for f in bm.faces],
+            [np.array([lp[uv].uv[:] for lp in f.loops]) for f in bm.faces],
+            member,
+        )
     uv_layer = mesh.uv_layers.active
     if uv_layer is None:
         raise InputError(None, f"'{face.name}' has no UV map")
@@ -161,8 +171,10 @@ def region_from_selection(face: Any) -> Any:
 
     polys = _polygons(face)
     if not polys.selected.any():
-        raise InputError(None, f"no polygons of '{face.name}' are selected; select the face's "
-                               "polygons in Edit Mode")
+        raise InputError(
+            None,
+            f"no polygons of '{face.name}' are selected; select the face's polygons in Edit Mode",
+        )
     return region_from_uvs(_uvs(polys, polys.selected), f"the selected polygons of '{face.name}'")
 
 
@@ -176,7 +188,9 @@ def region_from_vertex_group(face: Any, group_name: str) -> Any:
     polys = _polygons(face, group.index)
     chosen = [bool(polys.member[loop].all()) for loop in polys.loops]
     if not any(chosen):
-        raise InputError(None, f"no polygon of '{face.name}' lies wholly in vertex group '{group_name}'")
+        raise InputError(
+            None, f"no polygon of '{face.name}' lies wholly in vertex group '{group_name}'"
+        )
     return region_from_uvs(_uvs(polys, chosen), f"the polygons of vertex group '{group_name}'")
 
 
@@ -268,8 +282,11 @@ class MOODRIG_OT_find_feature_points(_FaceOperator, bpy.types.Operator):
             store_points(face, prepared.features.points, (rect.width, rect.height), confirmed=False)
         except Exception as exc:
             return _report(self, exc)
-        self.report({"INFO"}, f"Found the face (confidence {prepared.features.presence:.2f}); "
-                              "check the points with Edit Points")
+        self.report(
+            {"INFO"},
+            f"Found the face (confidence {prepared.features.presence:.2f}); "
+            "check the points with Edit Points",
+        )
         return {"FINISHED"}
 
 

@@ -63,7 +63,9 @@ def _quad(x0: float, y0: float, x1: float, y1: float) -> list[tuple[float, float
     return [(x0, y0), (x1, y0), (x1, y1), (x0, y0), (x1, y1), (x0, y1)]
 
 
-def _segment(p: tuple[float, float], q: tuple[float, float], width: float) -> list[tuple[float, float]]:
+def _segment(
+    p: tuple[float, float], q: tuple[float, float], width: float
+) -> list[tuple[float, float]]:
     dx, dy = q[0] - p[0], q[1] - p[1]
     length = math.hypot(dx, dy) or 1.0
     nx, ny = -dy / length * width / 2, dx / length * width / 2
@@ -98,9 +100,14 @@ def _label(x: float, y: float, text: str) -> None:
     blf.disable(font, blf.SHADOW)
 
 
-def draw_overlay(view2d: Any, corners_uv: Sequence[tuple[float, float]],
-                 points_uv: Sequence[tuple[float, float]] | None, labels: Sequence[str],
-                 active: int | None, confirmed: bool) -> None:
+def draw_overlay(
+    view2d: Any,
+    corners_uv: Sequence[tuple[float, float]],
+    points_uv: Sequence[tuple[float, float]] | None,
+    labels: Sequence[str],
+    active: int | None,
+    confirmed: bool,
+) -> None:
     """The region's rectangle (UV corners: bottom-left, top-right) and the points (UV)."""
     import gpu
 
@@ -117,7 +124,11 @@ def draw_overlay(view2d: Any, corners_uv: Sequence[tuple[float, float]],
     if points_uv is not None:
         screen = [view2d.view_to_region(u, v, clip=False) for u, v in points_uv]
         for i, (x, y) in enumerate(screen):
-            fill = _ACTIVE_COLOUR if i == active else (_POINT_COLOUR if confirmed else _UNCONFIRMED_COLOUR)
+            fill = (
+                _ACTIVE_COLOUR
+                if i == active
+                else (_POINT_COLOUR if confirmed else _UNCONFIRMED_COLOUR)
+            )
             _tris(shader, _quad(x - 6, y - 6, x + 6, y + 6), _OUTLINE)
             _tris(shader, _quad(x - 4, y - 4, x + 4, y + 4), fill)
         for (x, y), text in zip(screen, labels, strict=True):
@@ -176,8 +187,14 @@ def _draw_editing(context: Any) -> None:
     from .core.appearance.align import FEATURE_NAMES
 
     session: PointSession = _editing["session"]
-    draw_overlay(context.region.view2d, session.corners_uv(), session.points_uv(), FEATURE_NAMES,
-                 session.active, True)
+    draw_overlay(
+        context.region.view2d,
+        session.corners_uv(),
+        session.points_uv(),
+        FEATURE_NAMES,
+        session.active,
+        True,
+    )
 
 
 def show_preview(on: bool) -> None:
@@ -185,7 +202,8 @@ def show_preview(on: bool) -> None:
     global _preview_handle
     if on and _preview_handle is None:
         _preview_handle = bpy.types.SpaceImageEditor.draw_handler_add(
-            _draw_preview, (), "WINDOW", "POST_PIXEL")
+            _draw_preview, (), "WINDOW", "POST_PIXEL"
+        )
     elif not on and _preview_handle is not None and not _editing:
         bpy.types.SpaceImageEditor.draw_handler_remove(_preview_handle, "WINDOW")
         _preview_handle = None
@@ -223,8 +241,12 @@ class PointSession:
         uv = region_pixels_to_uv(self.points, self.region, self.width, self.height)
         return [(float(u), float(v)) for u, v in uv]
 
-    def grab(self, screen_points: Sequence[tuple[float, float]], mouse: tuple[float, float],
-             radius: float = PICK_RADIUS) -> int | None:
+    def grab(
+        self,
+        screen_points: Sequence[tuple[float, float]],
+        mouse: tuple[float, float],
+        radius: float = PICK_RADIUS,
+    ) -> int | None:
         """Start dragging the point nearest to ``mouse`` (screen pixels) within ``radius``."""
         best, best_d = None, radius
         for i, (x, y) in enumerate(screen_points):
@@ -240,8 +262,11 @@ class PointSession:
 
         if self.active is None:
             return
-        (x, y), = uv_to_region_pixels([uv], self.region, self.width, self.height)
-        self.points[self.active] = (min(max(x, 0.0), self.rect.width), min(max(y, 0.0), self.rect.height))
+        ((x, y),) = uv_to_region_pixels([uv], self.region, self.width, self.height)
+        self.points[self.active] = (
+            min(max(x, 0.0), self.rect.width),
+            min(max(y, 0.0), self.rect.height),
+        )
 
     def release(self) -> None:
         self.active = None
@@ -267,7 +292,9 @@ def start_session(face: Any) -> tuple[PointSession, Any]:
     image = base_image(face)
     w, h = image.size
     if w == 0 or h == 0:
-        raise InputError(image.filepath or image.name, "the face texture has no pixels (missing file?)")
+        raise InputError(
+            image.filepath or image.name, "the face texture has no pixels (missing file?)"
+        )
     region = region_of(face)
     rect = region.pixels(w, h)
     stored = stored_points(face)
@@ -281,21 +308,30 @@ def start_session(face: Any) -> tuple[PointSession, Any]:
 def _image_editor(context: Any) -> tuple[Any, Any]:
     """(area, its main region) of the Image Editor to edit in: the current one, else the
     largest in the window."""
-    areas = [context.area] if context.area is not None and context.area.type == "IMAGE_EDITOR" else []
+    areas = (
+        [context.area] if context.area is not None and context.area.type == "IMAGE_EDITOR" else []
+    )
     if not areas and context.screen is not None:
-        areas = sorted((a for a in context.screen.areas if a.type == "IMAGE_EDITOR"),
-                       key=lambda a: a.width * a.height, reverse=True)
+        areas = sorted(
+            (a for a in context.screen.areas if a.type == "IMAGE_EDITOR"),
+            key=lambda a: a.width * a.height,
+            reverse=True,
+        )
     if not areas:
-        raise InputError(None, "open an Image Editor (e.g. the UV Editing workspace) to edit the points")
+        raise InputError(
+            None, "open an Image Editor (e.g. the UV Editing workspace) to edit the points"
+        )
     area = areas[0]
     return area, next(r for r in area.regions if r.type == "WINDOW")
 
 
 class MOODRIG_OT_edit_feature_points(bpy.types.Operator):
-    """Drag the feature points over the face texture in the Image Editor; Enter or right-click keeps them, Esc cancels"""
-
     bl_idname = "moodrig.edit_feature_points"
     bl_label = "Edit Points"
+    bl_description = (
+        "Drag the feature points over the face texture in the Image Editor; "
+        "Enter or right-click keeps them, Esc cancels"
+    )
     bl_options = {"REGISTER", "UNDO"}
 
     @classmethod
@@ -320,7 +356,9 @@ class MOODRIG_OT_edit_feature_points(bpy.types.Operator):
         self._area, self._region = area, region
         _editing.update(area=area.as_pointer(), session=session)
         show_preview(True)
-        area.header_text_set("Edit Points: drag with the left mouse button · Enter / right-click: keep · Esc: cancel")
+        area.header_text_set(
+            "Edit Points: drag with the left mouse button · Enter / right-click: keep · Esc: cancel"
+        )
         area.tag_redraw()
         context.window_manager.modal_handler_add(self)
         return {"RUNNING_MODAL"}
@@ -359,7 +397,9 @@ class MOODRIG_OT_edit_feature_points(bpy.types.Operator):
                 session.release()
                 self._area.tag_redraw()
                 return {"RUNNING_MODAL"}
-        if event.type in {"RET", "NUMPAD_ENTER"} or (event.type == "RIGHTMOUSE" and event.value == "PRESS"):
+        if event.type in {"RET", "NUMPAD_ENTER"} or (
+            event.type == "RIGHTMOUSE" and event.value == "PRESS"
+        ):
             try:
                 session.confirm(face)
             except InputError as exc:

@@ -55,8 +55,10 @@ def idname(cls: type) -> str:
 def report_error(op: Any, exc: BaseException) -> set[str]:
     """An exception as one line for the user (a traceback on the console when unexpected)."""
     if isinstance(exc, ImportError) and exc.name:
-        op.report({"ERROR"}, f"moodrig needs '{exc.name}': Preferences → Add-ons → moodrig → "
-                             "Install Dependencies")
+        op.report(
+            {"ERROR"},
+            f"moodrig needs '{exc.name}': Preferences → Add-ons → moodrig → Install Dependencies",
+        )
     elif isinstance(exc, MoodrigError):
         op.report({"ERROR"}, str(exc))
     else:
@@ -205,8 +207,9 @@ class ModalJob:
             self._end(context)
             self.job_cancelled(context)
             report = self.report  # type: ignore[attr-defined]
-            report({"WARNING"}, f"moodrig: {self.job_label.lower()} cancelled, the scene is "
-                                "unchanged")
+            report(
+                {"WARNING"}, f"moodrig: {self.job_label.lower()} cancelled, the scene is unchanged"
+            )
             return {"CANCELLED"}
         if event.type != "TIMER" or not job.done:
             return {"PASS_THROUGH"}

@@ -34,8 +34,11 @@ def store_track(track: Any, source: str, person_baseline: bool = False) -> Any:
         text = tag(bpy.data.texts.new(TRACK_TEXT), "analysis")
     text.clear()
     body: dict[str, Any] = {
-        "source": source, "fps": track.fps, "expressions": np.round(track.expressions, 5).tolist(),
-        "head": np.round(track.head, 3).tolist(), "valid": track.valid.tolist(),
+        "source": source,
+        "fps": track.fps,
+        "expressions": np.round(track.expressions, 5).tolist(),
+        "head": np.round(track.head, 3).tolist(),
+        "valid": track.valid.tolist(),
         "person_baseline": bool(person_baseline),
     }
     if track.details is not None:
@@ -64,10 +67,17 @@ def stored_track(source: str | None = None, person_baseline: bool | None = None)
         try:
             data = json.loads(body)
             details = data.get("details")  # absent in tracks stored before per-side analysis
-            _TRACK_CACHE[key] = (data["source"], bool(data.get("person_baseline", False)), ExpressionTrack(
-                float(data["fps"]), np.asarray(data["expressions"], np.float32),
-                np.asarray(data["head"], np.float32), np.asarray(data["valid"], bool),
-                None if details is None else np.asarray(details, np.float32)))
+            _TRACK_CACHE[key] = (
+                data["source"],
+                bool(data.get("person_baseline", False)),
+                ExpressionTrack(
+                    float(data["fps"]),
+                    np.asarray(data["expressions"], np.float32),
+                    np.asarray(data["head"], np.float32),
+                    np.asarray(data["valid"], bool),
+                    None if details is None else np.asarray(details, np.float32),
+                ),
+            )
         except (ValueError, KeyError, TypeError):
             return None
     stored_source, stored_baseline, track = _TRACK_CACHE[key]
@@ -123,16 +133,22 @@ def clear_preview(keep_source: str | None = None) -> None:
 
 
 class MOODRIG_OT_add_demo_character(bpy.types.Operator):
-    """Add the stylised demo character: rigged body, and a head whose painted face is a region of its texture atlas"""
+    bl_description = (
+        "Add the stylised demo character: rigged body, and a head whose painted face is a "
+        "region of its texture atlas"
+    )
 
     bl_idname = "moodrig.add_demo_character"
     bl_label = "Add Demo Character"
     bl_options = {"REGISTER", "UNDO"}
 
     texture_size: bpy.props.IntProperty(  # type: ignore[valid-type]
-        name="Texture size", default=0, min=0, max=8192,
+        name="Texture size",
+        default=0,
+        min=0,
+        max=8192,
         description="Side of the character's texture atlas in pixels; the face takes half of it "
-                    "(0: the scene's moodrig setting)",
+        "(0: the scene's moodrig setting)",
     )
 
     def execute(self, context: bpy.types.Context) -> set[str]:
@@ -141,7 +157,9 @@ class MOODRIG_OT_add_demo_character(bpy.types.Operator):
         try:
             from . import demo_character
 
-            character = demo_character.build(context.scene, texture_size=size, location=tuple(context.scene.cursor.location))
+            character = demo_character.build(
+                context.scene, texture_size=size, location=tuple(context.scene.cursor.location)
+            )
         except Exception as exc:
             return report_error(self, exc)
         for obj in context.view_layer.objects:
@@ -162,7 +180,10 @@ def _device(context: bpy.types.Context) -> str:
 
 
 class MOODRIG_OT_analyze_source(ModalJob, bpy.types.Operator):
-    """Read the face in the source (photo, image sequence or video): expressions and head angles per frame"""
+    bl_description = (
+        "Read the face in the source (photo, image sequence or video): expressions and head "
+        "angles per frame"
+    )
 
     bl_idname = "moodrig.analyze_source"
     bl_label = "Analyse"
@@ -179,8 +200,13 @@ class MOODRIG_OT_analyze_source(ModalJob, bpy.types.Operator):
             raise InputError(None, "choose a source file first")
         self._source, self._person_baseline = settings.source_path, settings.person_baseline
         fps = context.scene.render.fps / context.scene.render.fps_base
-        return (Path(bpy.path.abspath(settings.source_path)), fps, settings.hold_frames,
-                settings.person_baseline, _device(context))
+        return (
+            Path(bpy.path.abspath(settings.source_path)),
+            fps,
+            settings.hold_frames,
+            settings.person_baseline,
+            _device(context),
+        )
 
     def job_finished(self, context: Any, result: tuple[Any, Any]) -> set[str]:
         track, overlay = result
@@ -210,7 +236,10 @@ class MOODRIG_OT_behavior_diagram(bpy.types.Operator):
             from .core.bpfa import to_dot, to_mermaid
 
             bpfa = _behaviors(context.scene.moodrig)
-            for name, body in (("moodrig_behavior.mmd", to_mermaid(bpfa)), ("moodrig_behavior.dot", to_dot(bpfa))):
+            for name, body in (
+                ("moodrig_behavior.mmd", to_mermaid(bpfa)),
+                ("moodrig_behavior.dot", to_dot(bpfa)),
+            ):
                 text = bpy.data.texts.get(name) or tag(bpy.data.texts.new(name), "diagram")
                 text.clear()
                 text.write(body)
@@ -237,21 +266,35 @@ def bake_request(context: bpy.types.Context) -> BakeRequest:
         return Path(bpy.path.abspath(value)) if value else None
 
     if s.behavior_source == "FILE" and not s.behavior_file:
-        raise InputError(None, "choose a behavior definition file, or the built-in humanoid "
-                               "library")
+        raise InputError(
+            None, "choose a behavior definition file, or the built-in humanoid library"
+        )
     face = s.face
     points_file = face.moodrig_face.features_file if face is not None else ""
     return BakeRequest(
-        region=request_region(face), features=path(points_file),
-        source=path(s.source_path), hold_frames=s.hold_frames, person_baseline=s.person_baseline,
-        bone_map=_bone_map(s), rest_pose=s.rest_pose, key_tolerance=s.key_tolerance,
-        nla_strips=s.nla_strips, frame_start=s.frame_start, set_frame_range=s.set_frame_range,
-        seed=s.seed, behaviors=path(s.behavior_file) if s.behavior_source == "FILE" else None,
-        appearance_mode=s.appearance_mode, base_neutral=s.base_neutral, quant_step=s.quant_step,
-        weights=path(s.weights_path), transfer_weights=path(s.transfer_weights_path),
+        region=request_region(face),
+        features=path(points_file),
+        source=path(s.source_path),
+        hold_frames=s.hold_frames,
+        person_baseline=s.person_baseline,
+        bone_map=_bone_map(s),
+        rest_pose=s.rest_pose,
+        key_tolerance=s.key_tolerance,
+        nla_strips=s.nla_strips,
+        frame_start=s.frame_start,
+        set_frame_range=s.set_frame_range,
+        seed=s.seed,
+        behaviors=path(s.behavior_file) if s.behavior_source == "FILE" else None,
+        appearance_mode=s.appearance_mode,
+        base_neutral=s.base_neutral,
+        quant_step=s.quant_step,
+        weights=path(s.weights_path),
+        transfer_weights=path(s.transfer_weights_path),
         texture_folder=path(s.output_folder),
         device=_device(context),
-        batch=s.batch, face_output=s.face_output, shape_key_map=_shape_key_map(s),
+        batch=s.batch,
+        face_output=s.face_output,
+        shape_key_map=_shape_key_map(s),
     )
 
 
@@ -275,7 +318,10 @@ def _shape_key_map(s: Any) -> Any:
 
 
 class MOODRIG_OT_bake(ModalJob, bpy.types.Operator):
-    """Generate expression textures and body behavior, synchronized, and write them into the scene"""
+    bl_description = (
+        "Generate expression textures and body behavior, synchronized, and write them into the "
+        "scene"
+    )
 
     bl_idname = "moodrig.bake"
     bl_label = "Bake"
@@ -309,13 +355,17 @@ class MOODRIG_OT_bake(ModalJob, bpy.types.Operator):
             face.append(f"{len(result.keyed_shape_keys)} shape keys")
             settings.face.moodrig_shape_keys.missing = ", ".join(result.missing_shape_keys)
         settings.status = f"{result.n_frames} frames, {', '.join(face)}"
-        settings.bake_report = "\n".join([result.bone_map_summary, *result.warnings,
-                                           result.keys_line()])
+        settings.bake_report = "\n".join(
+            [result.bone_map_summary, *result.warnings, result.keys_line()]
+        )
         for warning in result.warnings:
             self.report({"WARNING"}, f"moodrig: {warning}")
         verdict = result.sync.get("verdict", "")
-        self.report({"INFO"}, f"moodrig: baked {result.n_frames} frames, {', '.join(face)} in "
-                              f"{result.timings['wall_s']:.0f} s. {verdict}")
+        self.report(
+            {"INFO"},
+            f"moodrig: baked {result.n_frames} frames, {', '.join(face)} in "
+            f"{result.timings['wall_s']:.0f} s. {verdict}",
+        )
         return {"FINISHED"}
 
     def job_inputs(self, context: bpy.types.Context) -> tuple[Any, ...]:
@@ -343,7 +393,10 @@ class MOODRIG_OT_bake(ModalJob, bpy.types.Operator):
 
 
 class MOODRIG_OT_remove_bake(bpy.types.Operator):
-    """Remove moodrig's baked actions, textures and material copy; the original material, and the face's own shape-key action and values, come back"""
+    bl_description = (
+        "Remove moodrig's baked actions, textures and material copy; the original material, and"
+        " the face's own shape-key action and values, come back"
+    )
 
     bl_idname = "moodrig.remove_bake"
     bl_label = "Remove Bake"
@@ -361,7 +414,10 @@ class MOODRIG_OT_remove_bake(bpy.types.Operator):
 
 
 class MOODRIG_OT_finetune(ModalJob, bpy.types.Operator):
-    """Adapt the selected appearance model (the face editor, or the detailed transfer model) to this character from its labelled expression sheet (a few minutes on CPU)"""
+    bl_description = (
+        "Adapt the selected appearance model (the face editor, or the detailed transfer model) "
+        "to this character from its labelled expression sheet (a few minutes on CPU)"
+    )
 
     bl_idname = "moodrig.finetune"
     bl_label = "Fine-tune"
@@ -369,8 +425,13 @@ class MOODRIG_OT_finetune(ModalJob, bpy.types.Operator):
     job_label = "Fine-tuning"
     job_function = "finetune_sheet"
 
-    steps: bpy.props.IntProperty(name="Steps", default=300, min=1, max=5000,  # type: ignore[valid-type]
-                                 description="Training steps (300 takes a few minutes on a CPU)")
+    steps: bpy.props.IntProperty(
+        name="Steps",
+        default=300,
+        min=1,
+        max=5000,  # type: ignore[valid-type]
+        description="Training steps (300 takes a few minutes on a CPU)",
+    )
 
     _detailed = False
 
@@ -387,10 +448,18 @@ class MOODRIG_OT_finetune(ModalJob, bpy.types.Operator):
         sheet = Path(bpy.path.abspath(s.finetune_sheet))
         points_file = s.face.moodrig_face.features_file
         # The face the bake would edit: the Points file if set, else the confirmed points.
-        setup = face_setup(None, Path(bpy.path.abspath(points_file)) if points_file else None,
-                           stored_setup(s.face))
-        return (self._detailed, sheet, base_texture(s.face), folder, self.steps,
-                _device(context), setup)
+        setup = face_setup(
+            None, Path(bpy.path.abspath(points_file)) if points_file else None, stored_setup(s.face)
+        )
+        return (
+            self._detailed,
+            sheet,
+            base_texture(s.face),
+            folder,
+            self.steps,
+            _device(context),
+            setup,
+        )
 
     def job_finished(self, context: Any, manifest: Path) -> set[str]:
         s = context.scene.moodrig

@@ -44,8 +44,7 @@ class VIEW3D_PT_moodrig_main(_MoodrigPanel, bpy.types.Panel):
         if missing:
             box = layout.box()
             sentence(box, context, "Missing: " + ", ".join(missing), "ERROR", boxed=True)
-            sentence(box, context, "Install them in Preferences → Add-ons → moodrig",
-                     boxed=True)
+            sentence(box, context, "Install them in Preferences → Add-ons → moodrig", boxed=True)
 
 
 class VIEW3D_PT_moodrig_source(_MoodrigPanel, bpy.types.Panel):
@@ -84,8 +83,12 @@ class VIEW3D_PT_moodrig_source(_MoodrigPanel, bpy.types.Panel):
             split.label(text=name)
             split.label(text="█" * round(float(value) * 6) + f" {value:.2f}")
         yaw, pitch, roll = (float(v) for v in track.head[i])
-        sentence(box, context, f"Head: yaw {yaw:+.0f}°, pitch {pitch:+.0f}°, roll {roll:+.0f}°",
-                 boxed=True)
+        sentence(
+            box,
+            context,
+            f"Head: yaw {yaw:+.0f}°, pitch {pitch:+.0f}°, roll {roll:+.0f}°",
+            boxed=True,
+        )
 
 
 def _job_or_button(layout: Any, idname: str, icon: str) -> None:
@@ -115,9 +118,18 @@ class VIEW3D_PT_moodrig_character(_MoodrigPanel, bpy.types.Panel):
 class MOODRIG_UL_shape_keys(bpy.types.UIList):
     """One mapping row: shape key (searched on the face mesh), expression entry, weight."""
 
-    def draw_item(self, context: bpy.types.Context, layout: Any, data: Any, item: Any,
-                  icon: int, active_data: Any, active_property: str, index: int = 0,
-                  flt_flag: int = 0) -> None:
+    def draw_item(
+        self,
+        context: bpy.types.Context,
+        layout: Any,
+        data: Any,
+        item: Any,
+        icon: int,
+        active_data: Any,
+        active_property: str,
+        index: int = 0,
+        flt_flag: int = 0,
+    ) -> None:
         key = context.scene.moodrig.face.data.shape_keys
         row = layout.row(align=True)
         split = row.split(factor=0.5, align=True)
@@ -135,7 +147,9 @@ def _detected(names: tuple[str, ...]) -> str | None:
     from .core.shapekeys import CONVENTIONS, detect
 
     found = detect(names)
-    return None if found is None else f"{CONVENTIONS[found.convention].label} ({found.matched} keys)"
+    return (
+        None if found is None else f"{CONVENTIONS[found.convention].label} ({found.matched} keys)"
+    )
 
 
 class VIEW3D_PT_moodrig_face(_MoodrigPanel, bpy.types.Panel):
@@ -158,11 +172,9 @@ class VIEW3D_PT_moodrig_face(_MoodrigPanel, bpy.types.Panel):
 
         settings = face.moodrig_shape_keys
         detected = _detected(tuple(key_names(face)))
-        sentence(layout, context, f"Detected: {detected or 'no known convention'}",
-                 "SHAPEKEY_DATA")
+        sentence(layout, context, f"Detected: {detected or 'no known convention'}", "SHAPEKEY_DATA")
         row = layout.row()
-        row.template_list("MOODRIG_UL_shape_keys", "", settings, "rows", settings, "active",
-                          rows=5)
+        row.template_list("MOODRIG_UL_shape_keys", "", settings, "rows", settings, "active", rows=5)
         col = row.column(align=True)
         col.operator("moodrig.shape_key_row_add", text="", icon="ADD")
         col.operator("moodrig.shape_key_row_remove", text="", icon="REMOVE")
@@ -267,8 +279,11 @@ class VIEW3D_PT_moodrig_expressions(_MoodrigPanel, bpy.types.Panel):
         _job_or_button(box, "moodrig.finetune", "MODIFIER")
         col = box.column(align=True)
         col.label(text="Fine-tuned weights")
-        col.prop(s, "transfer_weights_path" if s.appearance_mode == "detailed" else "weights_path",
-                 text="")
+        col.prop(
+            s,
+            "transfer_weights_path" if s.appearance_mode == "detailed" else "weights_path",
+            text="",
+        )
 
 
 class VIEW3D_PT_moodrig_behavior(_MoodrigPanel, bpy.types.Panel):
@@ -355,13 +370,17 @@ def detail_lines(sync: dict[str, Any]) -> list[str]:
     lines.append(f"Allowed behavior: {_f(sync.get('allowed_fraction'))} of frames")
     lines.append(f"Yaw to look lag: {sync.get('xcorr_lag')} f (r {_f(sync.get('xcorr_peak'))})")
     if sync.get("shape_keys_keyed"):
-        lines.append(f"Shape key lag: {sync.get('shape_key_lag')} f "
-                     f"(r {_f(sync.get('shape_key_xcorr_peak'))})")
+        lines.append(
+            f"Shape key lag: {sync.get('shape_key_lag')} f "
+            f"(r {_f(sync.get('shape_key_xcorr_peak'))})"
+        )
     if "texture_sentence" in sync:
         lines.append(f"Texture: {sync['texture_sentence']}")
         for area, figures in (sync.get("texture_areas") or {}).items():
-            lines.append(f"{area.capitalize()}: r {_f(figures.get('correlation'))}, lag "
-                         f"{figures.get('lag')} f, agreement {_f(figures.get('agreement'))}")
+            lines.append(
+                f"{area.capitalize()}: r {_f(figures.get('correlation'))}, lag "
+                f"{figures.get('lag')} f, agreement {_f(figures.get('agreement'))}"
+            )
     return lines
 
 

@@ -51,13 +51,15 @@ class MOODRIG_OT_verify_weights(bpy.types.Operator):
 def _show_result(context: bpy.types.Context, text: str, ok: bool) -> None:
     """A popup where the button was pressed (the preferences window has no status bar for
     the report), and the preferences redrawn so the line under the button changes now."""
+
     def draw(menu: Any, _context: Any) -> None:
         for line in _wrap(text, 60):
             menu.layout.label(text=line)
 
     if context.window is not None and not bpy.app.background:
-        context.window_manager.popup_menu(draw, title="Verify Weights",
-                                          icon="CHECKMARK" if ok else "ERROR")
+        context.window_manager.popup_menu(
+            draw, title="Verify Weights", icon="CHECKMARK" if ok else "ERROR"
+        )
     for window in context.window_manager.windows:
         for area in window.screen.areas:
             if area.type == "PREFERENCES":
@@ -77,8 +79,9 @@ def _start(op: bpy.types.Operator, context: bpy.types.Context, folder: Path | No
     except (PermissionError, OSError, RuntimeError) as exc:
         op.report({"ERROR"}, str(exc))
         return {"CANCELLED"}
-    op.report({"INFO"}, f"Installing the dependencies; progress in the preferences "
-                        f"(log: {job.log_path})")
+    op.report(
+        {"INFO"}, f"Installing the dependencies; progress in the preferences (log: {job.log_path})"
+    )
     return {"FINISHED"}
 
 
@@ -102,7 +105,8 @@ class MOODRIG_OT_install_dependencies_from_folder(bpy.types.Operator):
 
     directory: bpy.props.StringProperty(subtype="DIR_PATH")  # type: ignore[valid-type]
     filter_folder: bpy.props.BoolProperty(  # type: ignore[valid-type]
-        default=True, options={"HIDDEN"})
+        default=True, options={"HIDDEN"}
+    )
 
     def invoke(self, context: bpy.types.Context, event: Any) -> set[str]:
         context.window_manager.fileselect_add(self)
@@ -163,8 +167,10 @@ class MOODRIG_AP_preferences(bpy.types.AddonPreferences):
     )
     weights_status: bpy.props.StringProperty(name="Weights", default="not checked yet")  # type: ignore[valid-type]
     weights_state: bpy.props.EnumProperty(  # type: ignore[valid-type]
-        name="Weights check", default="unchecked",
-        items=[("unchecked", "Not checked", ""), ("ok", "Intact", ""), ("bad", "Damaged", "")])
+        name="Weights check",
+        default="unchecked",
+        items=[("unchecked", "Not checked", ""), ("ok", "Intact", ""), ("bad", "Damaged", "")],
+    )
     torch_build: bpy.props.EnumProperty(  # type: ignore[valid-type]
         name="PyTorch build",
         description="Which PyTorch Install Dependencies downloads",
@@ -219,8 +225,7 @@ class MOODRIG_AP_preferences(bpy.types.AddonPreferences):
             online.operator("moodrig.install_dependencies", icon="IMPORT")
             row.operator("moodrig.install_dependencies_from_folder", icon="FILE_FOLDER")
             if not deps.online_access_allowed():
-                box.label(text="Online access is off (Preferences → System → Network)",
-                          icon="INFO")
+                box.label(text="Online access is off (Preferences → System → Network)", icon="INFO")
         box.label(text=f"Folder: {deps.deps_folder()}")
 
 
@@ -235,9 +240,14 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-_classes = (MOODRIG_OT_verify_weights, MOODRIG_OT_install_dependencies,
-            MOODRIG_OT_install_dependencies_from_folder, MOODRIG_OT_cancel_dependency_install,
-            MOODRIG_OT_open_dependency_log, MOODRIG_AP_preferences)
+_classes = (
+    MOODRIG_OT_verify_weights,
+    MOODRIG_OT_install_dependencies,
+    MOODRIG_OT_install_dependencies_from_folder,
+    MOODRIG_OT_cancel_dependency_install,
+    MOODRIG_OT_open_dependency_log,
+    MOODRIG_AP_preferences,
+)
 _register, _unregister = bpy.utils.register_classes_factory(_classes)
 
 

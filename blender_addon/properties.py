@@ -33,8 +33,12 @@ def _is_armature(_self: object, obj: bpy.types.Object) -> bool:
 
 
 _OUTPUT_ITEMS = [
-    ("auto", "Auto", "Shape keys when the face mesh has a recognised set (ARKit-52, VRM, or a "
-                     "mapping of its own), else the texture"),
+    (
+        "auto",
+        "Auto",
+        "Shape keys when the face mesh has a recognised set (ARKit-52, VRM, or a "
+        "mapping of its own), else the texture",
+    ),
     ("texture", "Texture", "Repaint the face texture per expression"),
     ("shapekeys", "Shape keys", "Key the face mesh's shape keys (no textures are made)"),
     ("both", "Both", "Repaint the texture and key the shape keys"),
@@ -45,13 +49,22 @@ class MoodrigShapeKeyRow(bpy.types.PropertyGroup):
     """One row of a face's shape-key mapping: key value += weight × expression entry."""
 
     key: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Shape key", description="Shape key of the face mesh")
+        name="Shape key", description="Shape key of the face mesh"
+    )
     entry: bpy.props.EnumProperty(  # type: ignore[valid-type]
-        name="Entry", items=[(e, e, f"The track's {e} value (0–1)") for e in ENTRIES],
-        description="Expression value that drives the key (_l/_r: the character's own side)")
+        name="Entry",
+        items=[(e, e, f"The track's {e} value (0–1)") for e in ENTRIES],
+        description="Expression value that drives the key (_l/_r: the character's own side)",
+    )
     weight: bpy.props.FloatProperty(  # type: ignore[valid-type]
-        name="Weight", default=1.0, min=-WEIGHT_LIMIT, max=WEIGHT_LIMIT, soft_min=-2.0,
-        soft_max=2.0, description="Factor; a key's value is clamp(Σ weight × entry, 0, 1)")
+        name="Weight",
+        default=1.0,
+        min=-WEIGHT_LIMIT,
+        max=WEIGHT_LIMIT,
+        soft_min=-2.0,
+        soft_max=2.0,
+        description="Factor; a key's value is clamp(Σ weight × entry, 0, 1)",
+    )
 
 
 class MoodrigShapeKeySettings(bpy.types.PropertyGroup):
@@ -61,9 +74,13 @@ class MoodrigShapeKeySettings(bpy.types.PropertyGroup):
     rows: bpy.props.CollectionProperty(type=MoodrigShapeKeyRow)  # type: ignore[valid-type]
     active: bpy.props.IntProperty(name="Row", default=0)  # type: ignore[valid-type]
     convention: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="From", default="", description="Where the rows came from")
+        name="From", default="", description="Where the rows came from"
+    )
     missing: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Not found", default="", description="Mapped keys the mesh does not have")
+        name="Not found", default="", description="Mapped keys the mesh does not have"
+    )
+
+
 N_POINTS = 7
 """Feature points per face (``core/appearance/align.py: FEATURE_NAMES``; the add-on registers
 without numpy or torch, so the count is repeated here and checked by the tests)."""
@@ -84,150 +101,276 @@ def _toggle_preview(self: MoodrigSceneSettings, context: bpy.types.Context) -> N
 
 
 class MoodrigFaceRegion(bpy.types.PropertyGroup):
-    """Where the face is in an object's face texture, and its feature points (``object.moodrig_face``)."""
+    """Where the face is in an object's face texture, and its feature points
+    (``object.moodrig_face``)."""
 
     region: bpy.props.FloatVectorProperty(  # type: ignore[valid-type]
-        name="Region", size=4, default=(0.0, 0.0, 1.0, 1.0), min=0.0, max=1.0, precision=4,
+        name="Region",
+        size=4,
+        default=(0.0, 0.0, 1.0, 1.0),
+        min=0.0,
+        max=1.0,
+        precision=4,
         update=_redraw_image_editors,
-        description="Face region of the texture in UV: left, bottom, right, top (v from the bottom). "
-                    "Only the region is edited; the whole texture by default")
+        description=(
+            "Face region of the texture in UV: left, bottom, right, top (v from the bottom). "
+            "Only the region is edited; the whole texture by default"
+        ),
+    )
     points: bpy.props.FloatVectorProperty(  # type: ignore[valid-type]
-        name="Feature points", size=2 * N_POINTS, default=(0.0,) * (2 * N_POINTS),
+        name="Feature points",
+        size=2 * N_POINTS,
+        default=(0.0,) * (2 * N_POINTS),
         description="Eyes, brows, mouth corners and mouth centre, x and y in pixels of the region "
-                    "(y down from its top edge)")
+        "(y down from its top edge)",
+    )
     points_region: bpy.props.FloatVectorProperty(  # type: ignore[valid-type]
-        name="Points region", size=4, default=(0.0, 0.0, 1.0, 1.0),
-        description="The region the points were placed in (they are ignored once the region changes)")
+        name="Points region",
+        size=4,
+        default=(0.0, 0.0, 1.0, 1.0),
+        description=(
+            "The region the points were placed in (they are ignored once the region changes)"
+        ),
+    )
     points_size: bpy.props.IntVectorProperty(  # type: ignore[valid-type]
-        name="Points size", size=2, default=(0, 0), min=0,
-        description="Width and height of the region in pixels when the points were placed (0: none)")
+        name="Points size",
+        size=2,
+        default=(0, 0),
+        min=0,
+        description=(
+            "Width and height of the region in pixels when the points were placed (0: none)"
+        ),
+    )
     points_confirmed: bpy.props.BoolProperty(  # type: ignore[valid-type]
-        name="Confirmed", default=False,
+        name="Confirmed",
+        default=False,
         description="The artist placed or confirmed the points: the bake uses them instead of "
-                    "finding them again")
+        "finding them again",
+    )
     vertex_group: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Group", default="",
-        description="Vertex group whose polygons cover the face (Region from Vertex Group)")
+        name="Group",
+        default="",
+        description="Vertex group whose polygons cover the face (Region from Vertex Group)",
+    )
     features_file: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Points file", subtype="FILE_PATH", default="",
+        name="Points file",
+        subtype="FILE_PATH",
+        default="",
         description="JSON file of feature points for the bake (empty: the confirmed points above, "
-                    "else found automatically)")
+        "else found automatically)",
+    )
 
 
 class MoodrigSceneSettings(bpy.types.PropertyGroup):
     # Demo
     texture_size: bpy.props.IntProperty(  # type: ignore[valid-type]
-        name="Texture size", description="Resolution of the demo character's texture atlas, in pixels",
-        default=1024, min=64, max=8192)
+        name="Texture size",
+        description="Resolution of the demo character's texture atlas, in pixels",
+        default=1024,
+        min=64,
+        max=8192,
+    )
     show_face_region: bpy.props.BoolProperty(  # type: ignore[valid-type]
-        name="Show in Image Editor", default=False, update=_toggle_preview,
+        name="Show in Image Editor",
+        default=False,
+        update=_toggle_preview,
         description="Draw the face region and its feature points over the face texture in the "
-                    "Image Editor")
+        "Image Editor",
+    )
     # Source
     source_path: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Source", subtype="FILE_PATH", update=_source_changed,
-        description="A photo, the first file of a numbered image sequence, or a video of a real face")
+        name="Source",
+        subtype="FILE_PATH",
+        update=_source_changed,
+        description=(
+            "A photo, the first file of a numbered image sequence, or a video of a real face"
+        ),
+    )
     hold_frames: bpy.props.IntProperty(  # type: ignore[valid-type]
-        name="Photo frames", default=_REQUEST.hold_frames, min=1, max=100000,
-        description="How many frames a single photo's expression is held for")
+        name="Photo frames",
+        default=_REQUEST.hold_frames,
+        min=1,
+        max=100000,
+        description="How many frames a single photo's expression is held for",
+    )
     person_baseline: bpy.props.BoolProperty(  # type: ignore[valid-type]
-        name="Learn this person's neutral", default=_REQUEST.person_baseline,
-        description="Video: read expressions against the person's own resting face, learnt from the frames "
-                    "seen so far (for a face that rests slightly smiling or frowning). Re-analyse after changing")
+        name="Learn this person's neutral",
+        default=_REQUEST.person_baseline,
+        description=(
+            "Video: read expressions against the person's own resting face, learnt from the "
+            "frames seen so far (for a face that rests slightly smiling or frowning). "
+            "Re-analyse after changing"
+        ),
+    )
     # Character
     face: bpy.props.PointerProperty(  # type: ignore[valid-type]
-        name="Face mesh", type=bpy.types.Object, poll=_is_mesh,
+        name="Face mesh",
+        type=bpy.types.Object,
+        poll=_is_mesh,
         description="Mesh whose material carries the face texture (an Image Texture node), painted "
-                    "with a neutral expression: every expression is edited from it")
+        "with a neutral expression: every expression is edited from it",
+    )
     armature: bpy.props.PointerProperty(  # type: ignore[valid-type]
-        name="Armature", type=bpy.types.Object, poll=_is_armature, description="The character's rig")
+        name="Armature", type=bpy.types.Object, poll=_is_armature, description="The character's rig"
+    )
     bone_map: bpy.props.EnumProperty(  # type: ignore[valid-type]
         name="From",
-        items=[("auto", "Auto", "Find each role's bone by name and hierarchy (Rigify, Mixamo, "
-                                "VRM, Unreal, metarig and plain names)")]
-              + [(k, k.capitalize(), f"The {k} rig's bone names") for k in BONE_MAP_PRESETS],
+        items=[
+            (
+                "auto",
+                "Auto",
+                "Find each role's bone by name and hierarchy (Rigify, Mixamo, "
+                "VRM, Unreal, metarig and plain names)",
+            )
+        ]
+        + [(k, k.capitalize(), f"The {k} rig's bone names") for k in BONE_MAP_PRESETS],
         default=_REQUEST.bone_map,
         description="How Auto-map finds the bones, and what the bake uses when the armature "
-                    "has no stored bone map")
+        "has no stored bone map",
+    )
     rest_pose: bpy.props.EnumProperty(  # type: ignore[valid-type]
         name="Rest pose",
-        items=[("auto", "Detect", "Read T- or A-pose from the arms and bring them to the "
-                                  "behaviors' rest"),
-               ("t-pose", "T-pose", "The arms rest horizontal, whatever the bones say"),
-               ("a-pose", "A-pose", "The rig rests like the behaviors' rig: no correction"),
-               ("keep", "Keep", "No rest correction")],
-        default=_REQUEST.rest_pose, description="How the behaviors meet the rig's rest pose")
+        items=[
+            (
+                "auto",
+                "Detect",
+                "Read T- or A-pose from the arms and bring them to the behaviors' rest",
+            ),
+            ("t-pose", "T-pose", "The arms rest horizontal, whatever the bones say"),
+            ("a-pose", "A-pose", "The rig rests like the behaviors' rig: no correction"),
+            ("keep", "Keep", "No rest correction"),
+        ],
+        default=_REQUEST.rest_pose,
+        description="How the behaviors meet the rig's rest pose",
+    )
     key_tolerance: bpy.props.FloatProperty(  # type: ignore[valid-type]
-        name="Key tolerance", default=_REQUEST.key_tolerance, min=0.0, max=10.0, precision=2,
+        name="Key tolerance",
+        default=_REQUEST.key_tolerance,
+        min=0.0,
+        max=10.0,
+        precision=2,
         description="Sparse keys: largest rotation error of the keys, in degrees (0: a key "
-                    "on every frame)")
+        "on every frame)",
+    )
     nla_strips: bpy.props.BoolProperty(  # type: ignore[valid-type]
-        name="NLA strip per episode", default=_REQUEST.nla_strips,
-        description="Key each behavior episode in its own action, played by one NLA strip")
+        name="NLA strip per episode",
+        default=_REQUEST.nla_strips,
+        description="Key each behavior episode in its own action, played by one NLA strip",
+    )
     bake_report: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Last bake", default="",
-        description="The last bake's bone map and keys (one item per line)")
+        name="Last bake",
+        default="",
+        description="The last bake's bone map and keys (one item per line)",
+    )
     # Face outputs
     face_output: bpy.props.EnumProperty(  # type: ignore[valid-type]
-        name="Outputs", items=_OUTPUT_ITEMS, default=_REQUEST.face_output,
-        description="Where the expressions show on the face")
+        name="Outputs",
+        items=_OUTPUT_ITEMS,
+        default=_REQUEST.face_output,
+        description="Where the expressions show on the face",
+    )
     shape_key_convention: bpy.props.EnumProperty(  # type: ignore[valid-type]
         name="Convention",
         items=[("auto", "Detect", "The convention the mesh's key names follow")]
-              + [(c.name, c.label, f"{c.label} shape-key names") for c in CONVENTIONS.values()],
+        + [(c.name, c.label, f"{c.label} shape-key names") for c in CONVENTIONS.values()],
         default="auto",
         description="Shape-key names to map when the face has no rows of its own (Fill shows "
-                    "them as rows to edit)")
+        "them as rows to edit)",
+    )
     # Expressions
     quant_step: bpy.props.FloatProperty(  # type: ignore[valid-type]
-        name="Expression step", default=_REQUEST.quant_step, min=0.01, max=0.5,
-        description="Expressions closer than this share one texture (fewer textures, less disk)")
+        name="Expression step",
+        default=_REQUEST.quant_step,
+        min=0.01,
+        max=0.5,
+        description="Expressions closer than this share one texture (fewer textures, less disk)",
+    )
     frame_start: bpy.props.IntProperty(  # type: ignore[valid-type]
-        name="Start frame", default=1, description="Scene frame the baked clip starts at")
+        name="Start frame", default=1, description="Scene frame the baked clip starts at"
+    )
     set_frame_range: bpy.props.BoolProperty(  # type: ignore[valid-type]
-        name="Set frame range", default=_REQUEST.set_frame_range,
-        description="Set the scene's frame range to the baked clip; untick to leave it as it is")
+        name="Set frame range",
+        default=_REQUEST.set_frame_range,
+        description="Set the scene's frame range to the baked clip; untick to leave it as it is",
+    )
     batch: bpy.props.IntProperty(  # type: ignore[valid-type]
-        name="Batch", default=_REQUEST.batch, min=1, max=256,
-        description="Textures generated per model call (more: faster on a GPU, more memory)")
+        name="Batch",
+        default=_REQUEST.batch,
+        min=1,
+        max=256,
+        description="Textures generated per model call (more: faster on a GPU, more memory)",
+    )
     output_folder: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Output", subtype="DIR_PATH", default="",
+        name="Output",
+        subtype="DIR_PATH",
+        default="",
         description="Folder for expression textures (empty: "
-                    "//moodrig-textures/<file name>/<face object>/ beside the .blend)")
+        "//moodrig-textures/<file name>/<face object>/ beside the .blend)",
+    )
     appearance_mode: bpy.props.EnumProperty(  # type: ignore[valid-type]
         name="Appearance",
-        items=[("parameters", "Parameters (AMEE-GAN)",
+        items=[
+            (
+                "parameters",
+                "Parameters (AMEE-GAN)",
                 "Edit the face from the 8 expression values with the face editor (AMEE-GAN with "
-                "field heads), at the texture's resolution, inside the face region"),
-               ("detailed", "Detailed transfer", "Redraw the detailed expression (lopsided smile, one raised brow) "
-                                                 "in the character's style with the content/style model")],
-        default=_REQUEST.appearance_mode, description="How the expression textures are generated")
+                "field heads), at the texture's resolution, inside the face region",
+            ),
+            (
+                "detailed",
+                "Detailed transfer",
+                "Redraw the detailed expression (lopsided smile, one raised brow) "
+                "in the character's style with the content/style model",
+            ),
+        ],
+        default=_REQUEST.appearance_mode,
+        description="How the expression textures are generated",
+    )
     base_neutral: bpy.props.BoolProperty(  # type: ignore[valid-type]
-        name="Neutral base texture", default=_REQUEST.base_neutral,
+        name="Neutral base texture",
+        default=_REQUEST.base_neutral,
         description="The face texture shows the character's neutral face, and the model is told so "
-                    "(more exact edits). Untick when it shows an expression: the model then judges "
-                    "it from the image")
+        "(more exact edits). Untick when it shows an expression: the model then judges "
+        "it from the image",
+    )
     transfer_weights_path: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Fine-tuned transfer", subtype="FILE_PATH", default="",
-        description="Manifest of this character's fine-tuned transfer model (empty: shipped weights)")
+        name="Fine-tuned transfer",
+        subtype="FILE_PATH",
+        default="",
+        description=(
+            "Manifest of this character's fine-tuned transfer model (empty: shipped weights)"
+        ),
+    )
     finetune_sheet: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Expression sheet", subtype="FILE_PATH",
+        name="Expression sheet",
+        subtype="FILE_PATH",
         description="JSON listing 3–8 labelled expression textures of this character "
-                    "(docs/formats.md)")
+        "(docs/formats.md)",
+    )
     weights_path: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Fine-tuned weights", subtype="FILE_PATH", default="",
+        name="Fine-tuned weights",
+        subtype="FILE_PATH",
+        default="",
         description="Manifest of this character's fine-tuned face editor, or of an AMEE-GAN, "
-                    "which then edits instead (empty: shipped weights)")
+        "which then edits instead (empty: shipped weights)",
+    )
     # Behavior
     behavior_source: bpy.props.EnumProperty(  # type: ignore[valid-type]
-        name="Behaviors", items=[("BUILTIN", "Built-in humanoid", "The shipped behavior library"),
-                                 ("FILE", "Definition file", "Your own JSON/YAML definition")],
-        default="BUILTIN")
+        name="Behaviors",
+        items=[
+            ("BUILTIN", "Built-in humanoid", "The shipped behavior library"),
+            ("FILE", "Definition file", "Your own JSON/YAML definition"),
+        ],
+        default="BUILTIN",
+    )
     behavior_file: bpy.props.StringProperty(name="Definition", subtype="FILE_PATH")  # type: ignore[valid-type]
     seed: bpy.props.IntProperty(  # type: ignore[valid-type]
-        name="Seed", default=_REQUEST.seed, min=0, description="Same seed → identical keyframes")
+        name="Seed", default=_REQUEST.seed, min=0, description="Same seed → identical keyframes"
+    )
     # Bake status
-    progress: bpy.props.FloatProperty(name="Progress", default=0.0, min=0.0, max=1.0, subtype="FACTOR")  # type: ignore[valid-type]
+    progress: bpy.props.FloatProperty(
+        name="Progress", default=0.0, min=0.0, max=1.0, subtype="FACTOR"
+    )  # type: ignore[valid-type]
     status: bpy.props.StringProperty(name="Status", default="")  # type: ignore[valid-type]
 
 

@@ -16,8 +16,16 @@ from . import (
     shape_key_operators,
 )
 
-MODULES: tuple[ModuleType, ...] = (preferences, properties, operators, shape_key_operators,
-                                   face_region, face_region_view, panels, bone_map_ui)
+MODULES: tuple[ModuleType, ...] = (
+    preferences,
+    properties,
+    operators,
+    shape_key_operators,
+    face_region,
+    face_region_view,
+    panels,
+    bone_map_ui,
+)
 _ALIAS = "moodrig"
 _ANSWER_ANY_ATTRIBUTE = ("torch.ops", "torch.classes")
 """Modules of torch that create any attribute asked for, ``__addon_enabled__`` included."""

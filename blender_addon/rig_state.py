@@ -104,12 +104,21 @@ def give_back(armature: Any, origin: Origin) -> None:
         if pbone is not None and len(values) == len(_rotation(pbone)):
             setattr(pbone, MODE_DATA_PATH[pbone.rotation_mode], values)
     anim = armature.animation_data
-    if (origin.created_animation_data and anim is not None and anim.action is None
-            and not anim.drivers and not anim.nla_tracks):
+    if (
+        origin.created_animation_data
+        and anim is not None
+        and anim.action is None
+        and not anim.drivers
+        and not anim.nla_tracks
+    ):
         armature.animation_data_clear()
     scene = bpy.data.scenes.get(origin.scene)
-    if scene is not None and origin.frame_range and origin.frame_range_set \
-            and [scene.frame_start, scene.frame_end] == origin.frame_range_set:
+    if (
+        scene is not None
+        and origin.frame_range
+        and origin.frame_range_set
+        and [scene.frame_start, scene.frame_end] == origin.frame_range_set
+    ):
         set_frame_range(scene, origin.frame_range)
 
 

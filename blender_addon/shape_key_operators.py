@@ -35,8 +35,9 @@ def current_mapping(context: bpy.types.Context) -> Any:
 
     s = context.scene.moodrig
     face = _face(context)
-    requested = stored_map(face) or (None if s.shape_key_convention == "auto"
-                                     else s.shape_key_convention)
+    requested = stored_map(face) or (
+        None if s.shape_key_convention == "auto" else s.shape_key_convention
+    )
     return choose_mapping(key_names(face), requested)
 
 
@@ -57,16 +58,21 @@ class MOODRIG_OT_fill_shape_keys(_NeedsFace, bpy.types.Operator):
         if choice == "auto":
             found = detect(names)
             if found is None:
-                self.report({"ERROR"}, f"'{face.name}' has no shape keys of a known convention; "
-                                       "pick one, or add rows by hand")
+                self.report(
+                    {"ERROR"},
+                    f"'{face.name}' has no shape keys of a known convention; "
+                    "pick one, or add rows by hand",
+                )
                 return {"CANCELLED"}
             choice = found.convention
         mapping = mapping_for(choice, names)
         store_map(face, mapping)
         label = CONVENTIONS[choice].label
         note = f"; not found: {', '.join(mapping.missing)}" if mapping.missing else ""
-        self.report({"WARNING" if mapping.missing else "INFO"},
-                    f"{len(mapping.rows)} rows from {label}{note}")
+        self.report(
+            {"WARNING" if mapping.missing else "INFO"},
+            f"{len(mapping.rows)} rows from {label}{note}",
+        )
         return {"FINISHED"}
 
 
@@ -128,7 +134,8 @@ class MOODRIG_OT_save_shape_key_map(_NeedsFace, bpy.types.Operator, ExportHelper
     bl_label = "Save Mapping"
     filename_ext = ".json"
     filter_glob: bpy.props.StringProperty(  # type: ignore[valid-type]
-        default="*.json", options={"HIDDEN"})
+        default="*.json", options={"HIDDEN"}
+    )
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         from .core.shapekeys import ShapeKeyMap, save_map
@@ -157,7 +164,8 @@ class MOODRIG_OT_load_shape_key_map(_NeedsFace, bpy.types.Operator, ImportHelper
     bl_options = {"REGISTER", "UNDO"}
     filename_ext = ".json"
     filter_glob: bpy.props.StringProperty(  # type: ignore[valid-type]
-        default="*.json", options={"HIDDEN"})
+        default="*.json", options={"HIDDEN"}
+    )
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         from .core.shapekeys import load_map, resolve
@@ -170,8 +178,11 @@ class MOODRIG_OT_load_shape_key_map(_NeedsFace, bpy.types.Operator, ImportHelper
             return report_error(self, exc)
         store_map(face, resolved)
         if resolved.missing:
-            self.report({"WARNING"}, f"Loaded {len(resolved.rows)} rows; not found on "
-                                     f"'{face.name}': {', '.join(resolved.missing)}")
+            self.report(
+                {"WARNING"},
+                f"Loaded {len(resolved.rows)} rows; not found on "
+                f"'{face.name}': {', '.join(resolved.missing)}",
+            )
         else:
             self.report({"INFO"}, f"Loaded {len(resolved.rows)} rows")
         return {"FINISHED"}

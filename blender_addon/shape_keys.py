@@ -43,8 +43,7 @@ REPLACED_FAKE_USER = "moodrig_replaced_fake_user"
 SAVED_VALUES = "moodrig_shape_key_values"
 """On moodrig's action: every key's value before the first bake (JSON name → value)."""
 CREATED_ANIMATION_DATA = "moodrig_created_animation_data"
-_ORIGIN = (REPLACED_ACTION, REPLACED_SLOT, REPLACED_FAKE_USER, SAVED_VALUES,
-           CREATED_ANIMATION_DATA)
+_ORIGIN = (REPLACED_ACTION, REPLACED_SLOT, REPLACED_FAKE_USER, SAVED_VALUES, CREATED_ANIMATION_DATA)
 GROUP = "moodrig"
 """F-curve group of the keyed shape keys."""
 SETTINGS = "moodrig_shape_keys"
@@ -126,15 +125,24 @@ def plan(face: Any, request: BakeRequest) -> FacePlan:
     if not keys:
         return FacePlan(texture, None)
     if not names:
-        raise InputError(None, f"face '{face.name}' has no shape keys; choose the texture "
-                               "output, or add shape keys to the mesh")
+        raise InputError(
+            None,
+            f"face '{face.name}' has no shape keys; choose the texture "
+            "output, or add shape keys to the mesh",
+        )
     if resolved is None:
-        raise InputError(None, f"the shape keys of '{face.name}' follow no known convention "
-                               f"({', '.join(c.label for c in CONVENTIONS.values())}); map "
-                               "them in the sidebar or give a shape-key map file")
+        raise InputError(
+            None,
+            f"the shape keys of '{face.name}' follow no known convention "
+            f"({', '.join(c.label for c in CONVENTIONS.values())}); map "
+            "them in the sidebar or give a shape-key map file",
+        )
     if not resolved.rows:
-        raise InputError(None, f"none of the mapped shape keys exist on '{face.name}' "
-                               f"(not found: {', '.join(resolved.missing)})")
+        raise InputError(
+            None,
+            f"none of the mapped shape keys exist on '{face.name}' "
+            f"(not found: {', '.join(resolved.missing)})",
+        )
     return FacePlan(texture, resolved)
 
 
@@ -176,9 +184,14 @@ def capture(face: Any) -> Before | None:
         return None
     anim = key.animation_data
     action = anim.action if anim is not None else None
-    return Before(key, action, anim_compat.slot_identifier(anim),
-                  bool(action.use_fake_user) if action is not None else False,
-                  anim is not None, _values(key))
+    return Before(
+        key,
+        action,
+        anim_compat.slot_identifier(anim),
+        bool(action.use_fake_user) if action is not None else False,
+        anim is not None,
+        _values(key),
+    )
 
 
 def write(face: Any, curves: dict[str, np.ndarray], frame_start: int, name: str) -> Any:
@@ -192,19 +205,22 @@ def write(face: Any, curves: dict[str, np.ndarray], frame_start: int, name: str)
     if previous is not None and role_of(previous) == ROLE:
         origin = {p: previous[p] for p in _ORIGIN if p in previous}
     else:
-        origin = {REPLACED_ACTION: previous.name if previous is not None else "",
-                  REPLACED_SLOT: anim_compat.slot_identifier(anim),
-                  REPLACED_FAKE_USER: bool(previous.use_fake_user) if previous else False,
-                  SAVED_VALUES: json.dumps(_values(key)),
-                  CREATED_ANIMATION_DATA: anim is None}
+        origin = {
+            REPLACED_ACTION: previous.name if previous is not None else "",
+            REPLACED_SLOT: anim_compat.slot_identifier(anim),
+            REPLACED_FAKE_USER: bool(previous.use_fake_user) if previous else False,
+            SAVED_VALUES: json.dumps(_values(key)),
+            CREATED_ANIMATION_DATA: anim is None,
+        }
         if previous is not None:
             previous.use_fake_user = True  # the user's action must survive saving
     action, container = anim_compat.new_action(key, name, ROLE, id_type="KEY")
     action[TARGET] = face.name
     for prop, value in origin.items():
         action[prop] = value
-    anim_compat.write_value_curves(container, {data_path(k): v for k, v in curves.items()},
-                                   frame_start, group=GROUP)
+    anim_compat.write_value_curves(
+        container, {data_path(k): v for k, v in curves.items()}, frame_start, group=GROUP
+    )
     return action
 
 
@@ -215,8 +231,11 @@ def release(face: Any) -> None:
     if action is None:
         return
     key = key_datablock(face)
-    anim_compat.assign(key, bpy.data.actions.get(action.get(REPLACED_ACTION, "")),
-            str(action.get(REPLACED_SLOT, "")))
+    anim_compat.assign(
+        key,
+        bpy.data.actions.get(action.get(REPLACED_ACTION, "")),
+        str(action.get(REPLACED_SLOT, "")),
+    )
     _set_values(key, json.loads(action.get(SAVED_VALUES, "{}")))
 
 
@@ -250,8 +269,13 @@ def commit(before: Before | None) -> None:
         user = _user_action(old)
         if user is not None:
             user.use_fake_user = bool(old.get(REPLACED_FAKE_USER, False))
-        if (old.get(CREATED_ANIMATION_DATA) and anim is not None and current is None
-                and not anim.drivers and not anim.nla_tracks):
+        if (
+            old.get(CREATED_ANIMATION_DATA)
+            and anim is not None
+            and current is None
+            and not anim.drivers
+            and not anim.nla_tracks
+        ):
             key.animation_data_clear()
     if old.users == 0:
         bpy.data.actions.remove(old)
@@ -278,4 +302,3 @@ def read_back(face: Any, names: list[str]) -> dict[str, np.ndarray]:
     container = anim_compat.curve_container(key_datablock(face), action)
     paths = {data_path(n): n for n in names}
     return {paths[p]: v for p, v in anim_compat.read_value_curves(container, list(paths)).items()}
-

@@ -66,8 +66,7 @@ def label_width(context: Any, *, icon: bool = False, boxed: bool = False) -> flo
     return max(40.0, width - margin * scale)
 
 
-def sentence(layout: Any, context: Any, text: str, icon: str = "NONE",
-             boxed: bool = False) -> None:
+def sentence(layout: Any, context: Any, text: str, icon: str = "NONE", boxed: bool = False) -> None:
     """``text`` as full-width labels, wrapped to the region's width (the icon on the first
     line; the following lines are indented as far)."""
     with_icon = icon != "NONE"

@@ -22,7 +22,11 @@ PHOTO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".
 
 
 def analyse_source(
-    path: Path, fps: float, hold_frames: int, person_baseline: bool, device: str,
+    path: Path,
+    fps: float,
+    hold_frames: int,
+    person_baseline: bool,
+    device: str,
     report: Callable[[float], object] | None = None,
 ) -> tuple[ExpressionTrack, NDArray[np.uint8] | None]:
     """The source's track at ``fps`` and, for a photo, its overlay picture (HWC uint8 RGB;
@@ -37,15 +41,27 @@ def analyse_source(
         if photo and not first:
             first.append(rec.face)
 
-    track = track_from_source(path, fps, hold_frames=hold_frames, person_baseline=person_baseline,
-                              device=device, progress=report, on_frame=keep_first)
+    track = track_from_source(
+        path,
+        fps,
+        hold_frames=hold_frames,
+        person_baseline=person_baseline,
+        device=device,
+        progress=report,
+        on_frame=keep_first,
+    )
     overlay = draw_overlay(read_image(path), first[0] if first else None) if photo else None
     return track, overlay
 
 
 def finetune_sheet(
-    detailed: bool, sheet: Path, base: NDArray[np.float32], folder: Path, steps: int,
-    device: str, face: FaceSetup | None = None,
+    detailed: bool,
+    sheet: Path,
+    base: NDArray[np.float32],
+    folder: Path,
+    steps: int,
+    device: str,
+    face: FaceSetup | None = None,
     report: Callable[[tuple[int, int]], object] | None = None,
 ) -> Path:
     """Fine-tune the appearance model of the chosen mode (``detailed``: the transfer model,
@@ -65,8 +81,13 @@ def finetune_sheet(
         from .transfer.finetune import TransferFinetuneConfig, finetune_transfer_from_sheet
 
         return finetune_transfer_from_sheet(
-            sheet, base, folder, progress=progress, device=device,
-            config=TransferFinetuneConfig(steps=steps, threads=threads))
+            sheet,
+            base,
+            folder,
+            progress=progress,
+            device=device,
+            config=TransferFinetuneConfig(steps=steps, threads=threads),
+        )
     from .pipeline import use_face_editor
     from .request import BakeRequest
 
@@ -78,9 +99,22 @@ def finetune_sheet(
         rect = setup.region.pixels(base.shape[1], base.shape[0])
         points = None if setup.points is None else setup.points.in_region(rect.width, rect.height)
         return finetune_face_from_sheet(
-            sheet, base, folder, region=setup.region, features=points, progress=progress,
-            device=device, config=SheetTraining(steps=steps, threads=threads))
+            sheet,
+            base,
+            folder,
+            region=setup.region,
+            features=points,
+            progress=progress,
+            device=device,
+            config=SheetTraining(steps=steps, threads=threads),
+        )
     from .amee.finetune import FinetuneConfig, finetune_from_sheet
 
-    return finetune_from_sheet(sheet, base, folder, progress=progress, device=device,
-                               config=FinetuneConfig(steps=steps, threads=threads))
+    return finetune_from_sheet(
+        sheet,
+        base,
+        folder,
+        progress=progress,
+        device=device,
+        config=FinetuneConfig(steps=steps, threads=threads),
+    )

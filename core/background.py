@@ -59,16 +59,24 @@ def _write(out: IO[bytes], message: tuple[Any, ...]) -> None:
     out.flush()
 
 
-_NUMPY_NAMES = frozenset({
-    ("numpy", "ndarray"), ("numpy", "dtype"),
-    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
-    ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
-})
-_BUILTIN_NAMES = frozenset({"tuple", "list", "dict", "set", "frozenset", "complex", "slice",
-                            "range", "bytearray"})
-_PATH_NAMES = frozenset({"Path", "PosixPath", "WindowsPath", "PurePath", "PurePosixPath",
-                         "PureWindowsPath"})
+_NUMPY_NAMES = frozenset(
+    {
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+        ("numpy.core.numeric", "_frombuffer"),
+        ("numpy._core.numeric", "_frombuffer"),
+    }
+)
+_BUILTIN_NAMES = frozenset(
+    {"tuple", "list", "dict", "set", "frozenset", "complex", "slice", "range", "bytearray"}
+)
+_PATH_NAMES = frozenset(
+    {"Path", "PosixPath", "WindowsPath", "PurePath", "PurePosixPath", "PureWindowsPath"}
+)
 
 
 class _MessageUnpickler(pickle.Unpickler):
@@ -78,7 +86,8 @@ class _MessageUnpickler(pickle.Unpickler):
 
     def find_class(self, module: str, name: str) -> Any:
         allowed = (
-            module == "moodrig" or module.startswith("moodrig.")
+            module == "moodrig"
+            or module.startswith("moodrig.")
             or (module, name) in _NUMPY_NAMES
             or (module == "numpy.dtypes" and name.endswith("DType"))
             or (module == "builtins" and name in _BUILTIN_NAMES)
@@ -152,9 +161,17 @@ class ProcessJob:
     """``module.function(*args, **kwargs, report=...)`` running in a child process from
     construction on; see the module docs."""
 
-    def __init__(self, module: str, function: str, args: Sequence[Any] = (),
-                 kwargs: dict[str, Any] | None = None, *, python: str | None = None,
-                 path: Sequence[str] | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        module: str,
+        function: str,
+        args: Sequence[Any] = (),
+        kwargs: dict[str, Any] | None = None,
+        *,
+        python: str | None = None,
+        path: Sequence[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         """``python``: the interpreter (default: this one); ``path``: the child's
         ``sys.path`` entries before its own (default: this process's ``sys.path``, so it
         imports the same moodrig and dependencies); ``env``: extra environment variables."""
@@ -171,16 +188,25 @@ class ProcessJob:
         # Below the parent's priority: on a busy machine the window's own work comes first.
         flags = getattr(subprocess, "BELOW_NORMAL_PRIORITY_CLASS", 0)  # Windows only
         self._proc = subprocess.Popen(
-            [python or sys.executable, "-c", CHILD_CODE], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, env=child_env, creationflags=flags)
+            [python or sys.executable, "-c", CHILD_CODE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=child_env,
+            creationflags=flags,
+        )
         assert self._proc.stdin is not None and self._proc.stdout is not None
         # Sent from a thread: a large request (a 2k base texture is 64 MB) fills the pipe
         # until the child has started and reads it, and the caller must not wait for that.
         request = (module, function, tuple(args), dict(kwargs or {}))
-        threading.Thread(target=self._send, args=(self._proc.stdin, request),
-                         name="moodrig-job-writer", daemon=True).start()
-        self._reader = threading.Thread(target=self._read_all, args=(self._proc.stdout,),
-                                        name="moodrig-job-reader", daemon=True)
+        threading.Thread(
+            target=self._send,
+            args=(self._proc.stdin, request),
+            name="moodrig-job-writer",
+            daemon=True,
+        ).start()
+        self._reader = threading.Thread(
+            target=self._read_all, args=(self._proc.stdout,), name="moodrig-job-reader", daemon=True
+        )
         self._reader.start()
 
     @staticmethod
@@ -246,8 +272,10 @@ class ProcessJob:
             raise InterruptedError("cancelled")
         outcome = self._outcome
         if outcome is None:
-            raise RuntimeError(f"the worker process ended without a result (exit code "
-                               f"{self._proc.returncode}; its messages are on the console)")
+            raise RuntimeError(
+                f"the worker process ended without a result (exit code "
+                f"{self._proc.returncode}; its messages are on the console)"
+            )
         if outcome[0] == "result":
             return outcome[1]
         _, kind, message, name = outcome

@@ -31,8 +31,10 @@ from .track import ExpressionTrack
 
 ANALYSIS_SHARE = 0.3
 """Share of a bake's progress given to the analysis of the source (when it runs)."""
-POINTS_UNKNOWN = ("its feature points are not confirmed (Face Region panel: place or confirm "
-                  "them, or give a points file)")
+POINTS_UNKNOWN = (
+    "its feature points are not confirmed (Face Region panel: place or confirm "
+    "them, or give a points file)"
+)
 """Why the texture is not checked when the bake knows no feature points for the face."""
 
 
@@ -72,8 +74,9 @@ class ComputedBake:
     textures)."""
 
 
-def compute_bake(inputs: BakeInputs, report: Callable[[Progress], object] | None = None
-                 ) -> Generator[Progress, None, ComputedBake]:
+def compute_bake(
+    inputs: BakeInputs, report: Callable[[Progress], object] | None = None
+) -> Generator[Progress, None, ComputedBake]:
     """Analysis (when no track was given), behavior, textures on disk and the texture side of
     sync, as steps (:func:`run_bake`'s, the analysis first). ``report`` also receives the
     analysis's progress frame by frame."""
@@ -92,27 +95,40 @@ def compute_bake(inputs: BakeInputs, report: Callable[[Progress], object] | None
             if report is not None:
                 report(Progress(f"analysing the source {fraction:.0%}", share * fraction))
 
-        track = track_from_source(request.source, inputs.fps, hold_frames=request.hold_frames,
-                                  person_baseline=request.person_baseline,
-                                  device=request.device, progress=frames)
+        track = track_from_source(
+            request.source,
+            inputs.fps,
+            hold_frames=request.hold_frames,
+            person_baseline=request.person_baseline,
+            device=request.device,
+            progress=frames,
+        )
     analysis_s = time.perf_counter() - t0
-    steps = run_bake(track, inputs.base, request, inputs.folder, inputs.editor, inputs.rows,
-                     inputs.setup)
+    steps = run_bake(
+        track, inputs.base, request, inputs.folder, inputs.editor, inputs.rows, inputs.setup
+    )
     output: BakeOutput = yield from map_steps(
-        steps, lambda p: Progress(p.stage, share + (1.0 - share) * p.fraction))
+        steps, lambda p: Progress(p.stage, share + (1.0 - share) * p.fraction)
+    )
     figures: dict[str, Any] = {}
     if output.plan is not None and inputs.base is not None:
         yield Progress("checking the textures", 0.97)
         height, width = inputs.base.shape[:2]
         setup = face_setup(request.region, request.features, inputs.setup)
         points = setup_points(setup, width, height)
-        figures = texture_figures(output.plan, output.frames, inputs.base,
-                                  output.track.expressions, points,
-                                  None if points is not None else POINTS_UNKNOWN)
+        figures = texture_figures(
+            output.plan,
+            output.frames,
+            inputs.base,
+            output.track.expressions,
+            points,
+            None if points is not None else POINTS_UNKNOWN,
+        )
     return ComputedBake(output, analysis_s, figures)
 
 
-def compute_bake_now(inputs: BakeInputs, report: Callable[[Progress], object] | None = None
-                     ) -> ComputedBake:
+def compute_bake_now(
+    inputs: BakeInputs, report: Callable[[Progress], object] | None = None
+) -> ComputedBake:
     """:func:`compute_bake` run to the end, every step reported (what a child process runs)."""
     return drive(compute_bake(inputs, report), report)

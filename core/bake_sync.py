@@ -51,9 +51,13 @@ def setup_points(setup: FaceSetup, width: int, height: int) -> FacePoints | None
         return None
     rect = setup.region.pixels(width, height)
     pts = setup.points.in_region(rect.width, rect.height)
-    return FacePoints((float(rect.x0), float(rect.y0), float(rect.x1), float(rect.y1)),
-                      {n: (float(x) + rect.x0, float(y) + rect.y0)
-                       for n, (x, y) in zip(FEATURE_NAMES, pts, strict=True)})
+    return FacePoints(
+        (float(rect.x0), float(rect.y0), float(rect.x1), float(rect.y1)),
+        {
+            n: (float(x) + rect.x0, float(y) + rect.y0)
+            for n, (x, y) in zip(FEATURE_NAMES, pts, strict=True)
+        },
+    )
 
 
 def texture_figures(
@@ -74,15 +78,19 @@ def texture_figures(
     not checked and ``not_checked`` says why."""
     if points is None:
         why = not_checked or "where the eyes, brows and mouth lie on the texture is not known"
-        return {"texture_ok": None, "texture_not_checked": why,
-                "texture_sentence": f"face texture not checked: {why}"}
+        return {
+            "texture_ok": None,
+            "texture_not_checked": why,
+            "texture_sentence": f"face texture not checked: {why}",
+        }
     first = {int(k): i for i, k in reversed(list(enumerate(plan.frame_to_key)))}
     textures = _WrittenTextures([frames[first[k]] for k in range(len(first))])
     # The written files are 8-bit: compare them with the base as it would be written.
     base8 = np.rint(np.clip(base, 0.0, 1.0) * 255.0) / 255.0
     try:
-        report = texture_sync(textures, plan.frame_to_key, base8, points, expressions,
-                              base_expression, config)
+        report = texture_sync(
+            textures, plan.frame_to_key, base8, points, expressions, base_expression, config
+        )
     except ValueError as exc:  # points that do not fit this texture
         return texture_figures(plan, frames, base, expressions, None, str(exc))
     judged = [a for a in report.areas if a.judged]
@@ -91,7 +99,9 @@ def texture_figures(
         "texture_ok": report.ok,
         "texture_sentence": report.sentence,
         "texture_lag": lags[len(lags) // 2] if lags else None,
-        "texture_areas": {a.area: {"correlation": a.correlation, "lag": a.lag,
-                                   "agreement": a.agreement} for a in judged},
+        "texture_areas": {
+            a.area: {"correlation": a.correlation, "lag": a.lag, "agreement": a.agreement}
+            for a in judged
+        },
         "texture_entries": {k: v for k, v in report.entries.items() if v is not None},
     }

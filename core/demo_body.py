@@ -20,7 +20,11 @@ F32 = NDArray[np.float32]
 
 
 def _along(p: Vec3, direction: Vec3, length: float) -> Vec3:
-    return (p[0] + direction[0] * length, p[1] + direction[1] * length, p[2] + direction[2] * length)
+    return (
+        p[0] + direction[0] * length,
+        p[1] + direction[1] * length,
+        p[2] + direction[2] * length,
+    )
 
 
 _ARM_DOWN = math.radians(50.0)  # A-pose: arms hang 50° below horizontal
@@ -70,18 +74,22 @@ class MeshPart:
     material: str = "skin"
 
 
-def ellipsoid(center: Vec3, radii: Vec3, segments: int = 20, rings: int = 10) -> tuple[F32, list[tuple[int, ...]]]:
+def ellipsoid(
+    center: Vec3, radii: Vec3, segments: int = 20, rings: int = 10
+) -> tuple[F32, list[tuple[int, ...]]]:
     """UV-sphere topology: a pole vertex at each end, quads between rings."""
     verts = [(center[0], center[1], center[2] + radii[2])]
     for i in range(1, rings):
         theta = math.pi * i / rings
         for j in range(segments):
             phi = 2.0 * math.pi * j / segments
-            verts.append((
-                center[0] + radii[0] * math.sin(theta) * math.cos(phi),
-                center[1] + radii[1] * math.sin(theta) * math.sin(phi),
-                center[2] + radii[2] * math.cos(theta),
-            ))
+            verts.append(
+                (
+                    center[0] + radii[0] * math.sin(theta) * math.cos(phi),
+                    center[1] + radii[1] * math.sin(theta) * math.sin(phi),
+                    center[2] + radii[2] * math.cos(theta),
+                )
+            )
     verts.append((center[0], center[1], center[2] - radii[2]))
     # Counter-clockwise seen from outside: the normals point out of the body.
     faces: list[tuple[int, ...]] = []
@@ -99,7 +107,9 @@ def ellipsoid(center: Vec3, radii: Vec3, segments: int = 20, rings: int = 10) ->
     return np.asarray(verts, dtype=np.float32), faces
 
 
-def tube(p0: Vec3, p1: Vec3, r0: float, r1: float, sides: int = 12) -> tuple[F32, list[tuple[int, ...]]]:
+def tube(
+    p0: Vec3, p1: Vec3, r0: float, r1: float, sides: int = 12
+) -> tuple[F32, list[tuple[int, ...]]]:
     """Closed tapered cylinder from p0 to p1."""
     a, b = np.asarray(p0, dtype=np.float64), np.asarray(p1, dtype=np.float64)
     axis = b - a
@@ -127,7 +137,9 @@ def body_parts() -> list[MeshPart]:
     """The stylised body below the head: ellipsoids and tubes, each bound to one role."""
     b = DEMO_BONES
 
-    def part(name: str, role: str, mesh: tuple[F32, list[tuple[int, ...]]], material: str = "skin") -> MeshPart:
+    def part(
+        name: str, role: str, mesh: tuple[F32, list[tuple[int, ...]]], material: str = "skin"
+    ) -> MeshPart:
         return MeshPart(name, role, mesh[0], tuple(mesh[1]), material)
 
     parts = [
@@ -135,17 +147,36 @@ def body_parts() -> list[MeshPart]:
         part("belly", "spine", tube((0.0, 0.0, 1.06), (0.0, 0.0, 1.28), 0.13, 0.145, 16), "shirt"),
         part("torso", "chest", ellipsoid((0.0, 0.0, 1.36), (0.19, 0.12, 0.14)), "shirt"),
         # The neck reaches into the head, so no gap opens under the jaw when the head turns.
-        part("neck", "neck", tube(b["neck"][0], _along(b["neck"][1], (0.0, 0.0, 1.0), 0.07), 0.05, 0.045)),
+        part(
+            "neck",
+            "neck",
+            tube(b["neck"][0], _along(b["neck"][1], (0.0, 0.0, 1.0), 0.07), 0.05, 0.045),
+        ),
     ]
     for s in ("L", "R"):
         parts += [
-            part(f"shoulder.{s}", f"shoulder.{s}", ellipsoid(b[f"shoulder.{s}"][1], (0.065, 0.065, 0.06)), "shirt"),
-            part(f"upper_arm.{s}", f"upper_arm.{s}", tube(*b[f"upper_arm.{s}"], 0.055, 0.045), "shirt"),
+            part(
+                f"shoulder.{s}",
+                f"shoulder.{s}",
+                ellipsoid(b[f"shoulder.{s}"][1], (0.065, 0.065, 0.06)),
+                "shirt",
+            ),
+            part(
+                f"upper_arm.{s}",
+                f"upper_arm.{s}",
+                tube(*b[f"upper_arm.{s}"], 0.055, 0.045),
+                "shirt",
+            ),
             part(f"forearm.{s}", f"forearm.{s}", tube(*b[f"forearm.{s}"], 0.04, 0.032)),
             part(f"hand.{s}", f"hand.{s}", ellipsoid(_mid(*b[f"hand.{s}"]), (0.045, 0.03, 0.055))),
             part(f"thigh.{s}", f"thigh.{s}", tube(*b[f"thigh.{s}"], 0.08, 0.06), "trousers"),
             part(f"shin.{s}", f"shin.{s}", tube(*b[f"shin.{s}"], 0.058, 0.045), "trousers"),
-            part(f"foot.{s}", f"foot.{s}", ellipsoid(_mid(*b[f"foot.{s}"]), (0.055, 0.115, 0.045)), "shoes"),
+            part(
+                f"foot.{s}",
+                f"foot.{s}",
+                ellipsoid(_mid(*b[f"foot.{s}"]), (0.055, 0.115, 0.045)),
+                "shoes",
+            ),
         ]
     return parts
 

@@ -11,12 +11,12 @@ one square atlas of side N:
   onto a strip below.
 
 Everything outside the face square is painted from the 3D point each texel lands on: skin, the
-ears, or hair above a hairline that meets the painter's fringe at the sides of the face square, frames
-the face and runs around to the nape. Colour is a function of the surface point, so the two
-maps agree where they meet and no seam shows when the head turns; the hairline is antialiased
-over one texel by its true distance in texels (no stair steps). The hair also lifts the surface
-a little, smoothly with height, so the head has a hairdo's volume without a second mesh whose
-edge could show.
+ears, or hair above a hairline that meets the painter's fringe at the sides of the face square,
+frames the face and runs around to the nape. Colour is a function of the surface point, so the
+two maps agree where they meet and no seam shows when the head turns; the hairline is
+antialiased over one texel by its true distance in texels (no stair steps). The hair also lifts
+the surface a little, smoothly with height, so the head has a hairdo's volume without a second
+mesh whose edge could show.
 
 Pure numpy, deterministic: the add-on (``blender_addon/demo_character.py``) builds the mesh
 and the image from these arrays.
@@ -119,15 +119,19 @@ class HeadAtlas:
         :data:`FACE_MARGIN_M` (on the front half)."""
         cx, _, cz = HEAD_CENTER
         out: NDArray[np.bool_] = (np.abs(x - cx) <= FACE_WIDTH_M / 2 + FACE_MARGIN_M) & (
-            np.abs(z - cz) <= FACE_HEIGHT_M / 2 + FACE_MARGIN_M)
+            np.abs(z - cz) <= FACE_HEIGHT_M / 2 + FACE_MARGIN_M
+        )
         return out
 
 
 def head_atlas(size: int) -> HeadAtlas:
     """The layout of an N × N atlas, N in [64, 8192]."""
     if not isinstance(size, int) or not MIN_ATLAS <= size <= MAX_ATLAS:
-        raise InputError(None, f"the demo character's texture size must be a whole number of pixels "
-                               f"in [{MIN_ATLAS}, {MAX_ATLAS}], got {size!r}")
+        raise InputError(
+            None,
+            f"the demo character's texture size must be a whole number of pixels "
+            f"in [{MIN_ATLAS}, {MAX_ATLAS}], got {size!r}",
+        )
     rx, _ry, rz = HEAD_RADII
     side = size // 2
     kx, kz = side / FACE_WIDTH_M, side / FACE_HEIGHT_M
@@ -197,8 +201,11 @@ def _angle_surface(azimuth: F64, polar: F64) -> tuple[F64, F64, F64]:
     cx, cy, cz = HEAD_CENTER
     rx, ry, rz = HEAD_RADII
     p = np.clip(polar, 0.0, math.pi)
-    return (cx + rx * np.sin(p) * np.sin(azimuth), cy - ry * np.sin(p) * np.cos(azimuth),
-            cz + rz * np.cos(p))
+    return (
+        cx + rx * np.sin(p) * np.sin(azimuth),
+        cy - ry * np.sin(p) * np.cos(azimuth),
+        cz + rz * np.cos(p),
+    )
 
 
 def hair_amount(style: FaceStyle, x: F64, y: F64, z: F64) -> F64:
@@ -240,7 +247,7 @@ def _cover(f: F64) -> F64:
 def _paint_hair(out: F64, rect: PixelRect, point: Any, style: FaceStyle) -> None:
     """Skin, ears and hair on ``rect`` of the atlas; ``point(px, py)`` → the head point a
     texel shows."""
-    ys, xs = np.mgrid[rect.y0:rect.y1, rect.x0:rect.x1].astype(np.float64) + 0.5
+    ys, xs = np.mgrid[rect.y0 : rect.y1, rect.x0 : rect.x1].astype(np.float64) + 0.5
     x, y, z = point(xs, ys)
     skin, hair = np.asarray(style.skin), np.asarray(style.hair)
     colour = np.broadcast_to(skin, (*xs.shape, 3)).copy()
@@ -248,23 +255,26 @@ def _paint_hair(out: F64, rect: PixelRect, point: Any, style: FaceStyle) -> None
     colour += _cover(outer)[..., None] * (skin * 0.93 - colour)
     colour += _cover(inner)[..., None] * (skin * 0.8 - colour)
     colour += _cover(hair_amount(style, x, y, z))[..., None] * (hair - colour)
-    out[rect.y0:rect.y1, rect.x0:rect.x1, :3] = colour
+    out[rect.y0 : rect.y1, rect.x0 : rect.x1, :3] = colour
 
 
-def paint_atlas(atlas: HeadAtlas, style: FaceStyle,
-                expression: NDArray[np.floating[Any]] | None = None) -> NDArray[np.float32]:
+def paint_atlas(
+    atlas: HeadAtlas, style: FaceStyle, expression: NDArray[np.floating[Any]] | None = None
+) -> NDArray[np.float32]:
     """The head's (N, N, 4) float32 RGBA atlas, rows top-down: skin, hair and, in the face
     square, the painter's face (neutral unless ``expression`` is given)."""
     n = atlas.size
     out = np.ones((n, n, 4), dtype=np.float64)
     out[..., :3] = np.asarray(style.skin)
-    _paint_hair(out, atlas.rest_rect, lambda px, py: _angle_surface(*atlas.rest.to_angles(px, py)),
-                style)
-    _paint_hair(out, atlas.front_rect, lambda px, py: _front_surface(*atlas.front.to_world(px, py)),
-                style)
+    _paint_hair(
+        out, atlas.rest_rect, lambda px, py: _angle_surface(*atlas.rest.to_angles(px, py)), style
+    )
+    _paint_hair(
+        out, atlas.front_rect, lambda px, py: _front_surface(*atlas.front.to_world(px, py)), style
+    )
     e = np.zeros(N_EXPRESSION, np.float32) if expression is None else expression
     f = atlas.face
-    out[f.y0:f.y1, f.x0:f.x1] = paint_face(style, e, f.width)
+    out[f.y0 : f.y1, f.x0 : f.x1] = paint_face(style, e, f.width)
     result: NDArray[np.float32] = out.astype(np.float32)
     return result
 

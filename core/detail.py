@@ -40,7 +40,6 @@ SIDED: tuple[str, ...] = ("smile", "frown", "brow_raise")
 """Expression entries that the detail vector splits into a left and a right value."""
 
 
-
 def _base_name(name: str) -> str:
     """'smile_l' → 'smile'; names without a side stay as they are."""
     stem = name.removesuffix("_l").removesuffix("_r")
@@ -61,7 +60,9 @@ def detail_vector(**values: float) -> NDArray[np.float32]:
     return named_vector(DETAIL_NAMES, "detail", values)
 
 
-def detail_from_expression(expression: NDArray[np.floating[Any]] | list[float]) -> NDArray[np.float32]:
+def detail_from_expression(
+    expression: NDArray[np.floating[Any]] | list[float],
+) -> NDArray[np.float32]:
     """(..., 8) expression → (..., 11) symmetric detail vector (both sides = the shared value)."""
     e = check_expression(expression)
     out: NDArray[np.float32] = np.ascontiguousarray(e[..., list(_SOURCE)])
@@ -74,7 +75,9 @@ def expression_from_detail(detail: NDArray[np.floating[Any]] | list[float]) -> N
     out = np.zeros((*d.shape[:-1], N_EXPRESSION), dtype=np.float32)
     for name, i in EXPRESSION_INDEX.items():
         if name in SIDED:
-            out[..., i] = np.float32(0.5) * (d[..., DETAIL_INDEX[f"{name}_l"]] + d[..., DETAIL_INDEX[f"{name}_r"]])
+            out[..., i] = np.float32(0.5) * (
+                d[..., DETAIL_INDEX[f"{name}_l"]] + d[..., DETAIL_INDEX[f"{name}_r"]]
+            )
         else:
             out[..., i] = d[..., DETAIL_INDEX[name]]
     return out
@@ -83,5 +86,7 @@ def expression_from_detail(detail: NDArray[np.floating[Any]] | list[float]) -> N
 def asymmetry(detail: NDArray[np.floating[Any]]) -> NDArray[np.float32]:
     """(..., 3) left − right differences of smile, frown and brow raise (order of :data:`SIDED`)."""
     d = check_detail(detail)
-    out: NDArray[np.float32] = np.stack([d[..., DETAIL_INDEX[f"{n}_l"]] - d[..., DETAIL_INDEX[f"{n}_r"]] for n in SIDED], -1)
+    out: NDArray[np.float32] = np.stack(
+        [d[..., DETAIL_INDEX[f"{n}_l"]] - d[..., DETAIL_INDEX[f"{n}_r"]] for n in SIDED], -1
+    )
     return out

@@ -28,7 +28,12 @@ class Editor(Protocol):
     def resolution(self) -> int:
         """Side of the square image the network runs at, in pixels."""
 
-    def edit(self, textures: NDArray[np.float32], vectors: NDArray[np.float32],
-             source_vectors: NDArray[np.float32] | None = None, /) -> NDArray[np.float32]:
+    def edit(
+        self,
+        textures: NDArray[np.float32],
+        vectors: NDArray[np.float32],
+        source_vectors: NDArray[np.float32] | None = None,
+        /,
+    ) -> NDArray[np.float32]:
         """(B, H, W, 3|4) textures × (B, V) vectors → edited textures of the same shape;
         ``source_vectors`` (B, V): what the textures show now, when known (None: unknown)."""

@@ -26,8 +26,13 @@ N_EXPRESSION = len(EXPRESSION_NAMES)
 INDEX = {name: i for i, name in enumerate(EXPRESSION_NAMES)}
 
 
-def check_vector(vec: NDArray[np.floating[Any]] | list[float], names: tuple[str, ...], kind: str, *,
-                 list_names: bool = False) -> NDArray[np.float32]:
+def check_vector(
+    vec: NDArray[np.floating[Any]] | list[float],
+    names: tuple[str, ...],
+    kind: str,
+    *,
+    list_names: bool = False,
+) -> NDArray[np.float32]:
     """Validate a ``kind`` vector of the vocabulary ``names``: shape (..., len(names)),
     finiteness and range [0, 1]; return float32. ``list_names``: name the entries when the
     shape is wrong."""
@@ -43,8 +48,9 @@ def check_vector(vec: NDArray[np.floating[Any]] | list[float], names: tuple[str,
     return arr
 
 
-def named_vector(names: tuple[str, ...], kind: str, values: dict[str, float]
-                 ) -> NDArray[np.float32]:
+def named_vector(
+    names: tuple[str, ...], kind: str, values: dict[str, float]
+) -> NDArray[np.float32]:
     """A ``kind`` vector of the vocabulary ``names`` from keyword values; unnamed entries are 0."""
     unknown = set(values) - set(names)
     if unknown:

@@ -43,8 +43,18 @@ HEADER_BYTES = 4096
 HEADER_BYTES_PER_TENSOR = 1024
 """Room for the safetensors JSON header: a base plus this much per tensor (name, dtype, shape,
 offsets and alignment take about 100 bytes)."""
-DTYPE_BYTES = {"bool": 1, "uint8": 1, "int8": 1, "int16": 2, "int32": 4, "int64": 8,
-               "float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
+DTYPE_BYTES = {
+    "bool": 1,
+    "uint8": 1,
+    "int8": 1,
+    "int16": 2,
+    "int32": 4,
+    "int64": 8,
+    "float16": 2,
+    "bfloat16": 2,
+    "float32": 4,
+    "float64": 8,
+}
 """Bytes per element of the dtypes a manifest may name."""
 
 
@@ -79,8 +89,15 @@ def read_manifest(manifest_path: str | Path) -> dict[str, Any]:
     """The manifest's JSON object, read only when it is a regular file within
     :data:`MAX_MANIFEST_BYTES`, with its required fields present."""
     mpath = Path(manifest_path)
-    raw = read_regular(mpath, "manifest file", lambda n: None if n <= MAX_MANIFEST_BYTES else
-                        f"manifest file is {n} bytes, more than the limit of {MAX_MANIFEST_BYTES}")
+    raw = read_regular(
+        mpath,
+        "manifest file",
+        lambda n: (
+            None
+            if n <= MAX_MANIFEST_BYTES
+            else f"manifest file is {n} bytes, more than the limit of {MAX_MANIFEST_BYTES}"
+        ),
+    )
     try:
         manifest = json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, a 5000-digit number
@@ -95,7 +112,8 @@ def read_manifest(manifest_path: str | Path) -> dict[str, Any]:
     if version != MANIFEST_FORMAT or isinstance(version, bool):
         raise WeightsError(
             mpath,
-            f"manifest format version {manifest['format_version']!r} is not the supported {MANIFEST_FORMAT}",
+            f"manifest format version {manifest['format_version']!r} "
+            f"is not the supported {MANIFEST_FORMAT}",
             REEXPORT_FIX,
         )
     return manifest
@@ -112,19 +130,29 @@ def declared_size(manifest: Mapping[str, Any], mpath: Path) -> tuple[int, int]:
     for name, spec in tensors.items():
         shape = spec.get("shape") if isinstance(spec, dict) else None
         dtype = spec.get("dtype") if isinstance(spec, dict) else None
-        if not isinstance(shape, list) or len(shape) > 8 or not all(
-                isinstance(d, int) and not isinstance(d, bool) and 0 <= d < 1 << 62
-                for d in shape):
-            raise WeightsError(mpath, f"tensor '{name}' has no valid shape in the manifest",
-                               REEXPORT_FIX)
+        if (
+            not isinstance(shape, list)
+            or len(shape) > 8
+            or not all(
+                isinstance(d, int) and not isinstance(d, bool) and 0 <= d < 1 << 62 for d in shape
+            )
+        ):
+            raise WeightsError(
+                mpath, f"tensor '{name}' has no valid shape in the manifest", REEXPORT_FIX
+            )
         if dtype not in DTYPE_BYTES:
-            raise WeightsError(mpath, f"tensor '{name}' has an unknown dtype {dtype!r}",
-                               REEXPORT_FIX)
+            raise WeightsError(
+                mpath, f"tensor '{name}' has an unknown dtype {dtype!r}", REEXPORT_FIX
+            )
         n = math.prod(shape)
         elements += n
         if elements > MAX_PARAMETERS:
-            raise WeightsError(mpath, f"manifest declares more than {MAX_PARAMETERS} tensor "
-                                      "elements, the limit for a moodrig model", REEXPORT_FIX)
+            raise WeightsError(
+                mpath,
+                f"manifest declares more than {MAX_PARAMETERS} tensor "
+                "elements, the limit for a moodrig model",
+                REEXPORT_FIX,
+            )
         data += n * DTYPE_BYTES[dtype]
     return elements, data
 
@@ -138,27 +166,53 @@ def verify_file(manifest_path: str | Path) -> tuple[dict[str, Any], bytes]:
     mpath = Path(manifest_path)
     manifest = read_manifest(mpath)
     name = manifest["file"]
-    if (not isinstance(name, str) or not name or name in {".", ".."} or "/" in name
-            or "\\" in name or Path(name).name != name):
-        raise WeightsError(mpath, "manifest names a weights file outside its own folder", REEXPORT_FIX)
+    if (
+        not isinstance(name, str)
+        or not name
+        or name in {".", ".."}
+        or "/" in name
+        or "\\" in name
+        or Path(name).name != name
+    ):
+        raise WeightsError(
+            mpath, "manifest names a weights file outside its own folder", REEXPORT_FIX
+        )
     size = manifest["bytes"]
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise WeightsError(mpath, f"manifest field 'bytes' must be a whole number, got {size!r}",
-                           REEXPORT_FIX)
+        raise WeightsError(
+            mpath, f"manifest field 'bytes' must be a whole number, got {size!r}", REEXPORT_FIX
+        )
     if not isinstance(manifest["sha256"], str):
         raise WeightsError(mpath, "manifest field 'sha256' must be a string", REEXPORT_FIX)
     _, data = declared_size(manifest, mpath)
-    bound = min(MAX_WEIGHTS_BYTES,
-                data + HEADER_BYTES + HEADER_BYTES_PER_TENSOR * len(manifest["tensors"]))
+    bound = min(
+        MAX_WEIGHTS_BYTES, data + HEADER_BYTES + HEADER_BYTES_PER_TENSOR * len(manifest["tensors"])
+    )
     if size > bound:
-        raise WeightsError(mpath, f"manifest says the weights file is {size} bytes, more than "
-                                  f"its tensors can need ({bound})", REEXPORT_FIX)
+        raise WeightsError(
+            mpath,
+            f"manifest says the weights file is {size} bytes, more than "
+            f"its tensors can need ({bound})",
+            REEXPORT_FIX,
+        )
     wpath = mpath.with_name(name)
-    blob = read_regular(wpath, "weights file", lambda n: None if n == size else
-                         f"weights file is {n} bytes, manifest says {size} (truncated or replaced)")
+    blob = read_regular(
+        wpath,
+        "weights file",
+        lambda n: (
+            None
+            if n == size
+            else f"weights file is {n} bytes, manifest says {size} (truncated or replaced)"
+        ),
+    )
     digest = hashlib.sha256(blob).hexdigest()
     if digest != manifest["sha256"]:
-        raise WeightsError(wpath, f"sha256 {digest[:12]}… does not match the manifest's {str(manifest['sha256'])[:12]}… (file was modified)", REEXPORT_FIX)
+        raise WeightsError(
+            wpath,
+            f"sha256 {digest[:12]}… does not match the manifest's "
+            f"{str(manifest['sha256'])[:12]}… (file was modified)",
+            REEXPORT_FIX,
+        )
     return manifest, blob
 
 

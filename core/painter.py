@@ -89,7 +89,9 @@ class FaceStyle:
             for item in items:
                 if not math.isfinite(float(item)):
                     raise ValueError(f"FaceStyle.{f.name} must be finite")
-            if isinstance(value, tuple) and (len(value) != 3 or not all(0.0 <= c <= 1.0 for c in value)):
+            if isinstance(value, tuple) and (
+                len(value) != 3 or not all(0.0 <= c <= 1.0 for c in value)
+            ):
                 raise ValueError(f"FaceStyle.{f.name} must be an RGB triple in [0, 1]")
         if self.fringe_waves < 1:
             raise ValueError("FaceStyle.fringe_waves must be at least 1")
@@ -163,8 +165,17 @@ def _eye(cv: Canvas, s: FaceStyle, cx: float, close: float, wide: float, smile: 
         pupil = iris_r * 0.45
         ellipse(cv, cx, iris_cy, pupil, pupil, (0.03, 0.03, 0.04), clip=cover, clip_win=win)
         glint = iris_r * 0.2
-        ellipse(cv, cx + iris_r * 0.35, iris_cy - iris_r * 0.35, glint, glint, (1.0, 1.0, 1.0),
-                opacity=0.9, clip=cover, clip_win=win)
+        ellipse(
+            cv,
+            cx + iris_r * 0.35,
+            iris_cy - iris_r * 0.35,
+            glint,
+            glint,
+            (1.0, 1.0, 1.0),
+            opacity=0.9,
+            clip=cover,
+            clip_win=win,
+        )
     taper = np.sin(np.linspace(0.15, math.pi - 0.15, lid.upper.shape[0]))
     stroke(cv, lid.upper, lw * (0.6 + 0.9 * taper), s.line)
     stroke(cv, lid.lower, lw * 0.45 * taper + 1e-4, s.line, opacity=0.8)
@@ -177,8 +188,9 @@ def _brow(cv: Canvas, s: FaceStyle, side: float, raise_: float, furrow: float) -
     stroke(cv, pts, thick, s.brow)
 
 
-def _mouth(cv: Canvas, s: FaceStyle, jaw: float, smile: tuple[float, float],
-           frown: tuple[float, float]) -> None:
+def _mouth(
+    cv: Canvas, s: FaceStyle, jaw: float, smile: tuple[float, float], frown: tuple[float, float]
+) -> None:
     """smile, frown: (character's right = image left, character's left = image right)."""
     lw = s.line_weight / 2
     m = face_shapes.mouth(s, jaw, smile, frown)
@@ -191,8 +203,16 @@ def _mouth(cv: Canvas, s: FaceStyle, jaw: float, smile: tuple[float, float],
         teeth = inside * coverage((y - (hole.line + 0.22 * m.open_h * (1 - tx * tx) + 0.004)) * n)
         cv.over(rows, cols, (0.98, 0.97, 0.93), teeth)
         tongue_r = 0.45 * m.open_h
-        ellipse(cv, m.cx, m.my + m.open_h * 0.95, m.half_w * 0.55, tongue_r, (0.85, 0.40, 0.42),
-                clip=inside, clip_win=(rows, cols))
+        ellipse(
+            cv,
+            m.cx,
+            m.my + m.open_h * 0.95,
+            m.half_w * 0.55,
+            tongue_r,
+            (0.85, 0.40, 0.42),
+            clip=inside,
+            clip_win=(rows, cols),
+        )
     stroke(cv, m.lower_lip, 0.010, s.lip, opacity=0.8)
     if m.open_h > 0.0:
         stroke(cv, m.lower, lw * 0.8, s.line)
@@ -205,7 +225,9 @@ def _check_size(size: int) -> None:
         raise ValueError(f"size must be an int in [16, 8192], got {size!r}")
 
 
-def paint_face(style: FaceStyle, expression: NDArray[np.floating[Any]] | list[float], size: int) -> NDArray[np.float32]:
+def paint_face(
+    style: FaceStyle, expression: NDArray[np.floating[Any]] | list[float], size: int
+) -> NDArray[np.float32]:
     """Paint one face texture: float32 RGBA (size, size, 4) in [0, 1], alpha = 1."""
     _check_size(size)
     e = check_expression(expression)
@@ -214,12 +236,18 @@ def paint_face(style: FaceStyle, expression: NDArray[np.floating[Any]] | list[fl
     return _paint(style, detail_from_expression(e), size)
 
 
-def paint_detail(style: FaceStyle, detail: NDArray[np.floating[Any]] | list[float], size: int) -> NDArray[np.float32]:
-    """Paint from a per-side detail vector (11 values, ``core/detail.py``): float32 RGBA, alpha = 1."""
+def paint_detail(
+    style: FaceStyle, detail: NDArray[np.floating[Any]] | list[float], size: int
+) -> NDArray[np.float32]:
+    """Paint from a per-side detail vector (11 values, ``core/detail.py``): float32 RGBA,
+    alpha = 1."""
     _check_size(size)
     d = check_detail(detail)
     if d.shape != (len(DETAIL_INDEX),):
-        raise ValueError(f"paint_detail takes one detail vector of {len(DETAIL_INDEX)} values, got shape {d.shape}")
+        raise ValueError(
+            f"paint_detail takes one detail vector of {len(DETAIL_INDEX)} values, "
+            f"got shape {d.shape}"
+        )
     return _paint(style, d, size)
 
 
@@ -229,14 +257,24 @@ def _paint(style: FaceStyle, d: NDArray[np.float32], size: int) -> NDArray[np.fl
     cv = Canvas(size, s.skin)
     _hair(cv, s)
     # Nose: static.
-    nose = bezier((0.5 - 0.004, 0.58), (0.5 + 0.012, 0.58 + s.nose_size * 0.8),
-                  (0.5 - 0.012, 0.58 + s.nose_size))
+    nose = bezier(
+        (0.5 - 0.004, 0.58),
+        (0.5 + 0.012, 0.58 + s.nose_size * 0.8),
+        (0.5 - 0.012, 0.58 + s.nose_size),
+    )
     stroke(cv, nose, s.line_weight * 0.3, s.line, opacity=0.7)
-    # Cheeks: blush rises and grows with that side's smile (side -1: image left = character's right).
+    # Cheeks: blush rises and grows with that side's smile (side -1: image left = character's
+    # right).
     for side, smile in ((-1.0, dv["smile_r"]), (1.0, dv["smile_l"])):
-        ellipse(cv, 0.5 + side * (s.eye_spacing + 0.02), s.eye_y + 0.13 - 0.025 * smile,
-                0.055 * (1 + 0.2 * smile), 0.03 * (1 + 0.2 * smile), (0.95, 0.45, 0.45),
-                opacity=s.blush * (0.35 + 0.65 * smile))
+        ellipse(
+            cv,
+            0.5 + side * (s.eye_spacing + 0.02),
+            s.eye_y + 0.13 - 0.025 * smile,
+            0.055 * (1 + 0.2 * smile),
+            0.03 * (1 + 0.2 * smile),
+            (0.95, 0.45, 0.45),
+            opacity=s.blush * (0.35 + 0.65 * smile),
+        )
     # Furrow between the brows.
     if dv["brow_furrow"] > 0.0:
         top = s.eye_y - s.eye_height - s.brow_gap - 0.005
@@ -272,17 +310,50 @@ def expression_region(style: FaceStyle, size: int) -> NDArray[np.bool_]:
     down_max = s.eye_height * 0.55 * 1.25
     for side in (-1.0, 1.0):
         cx = 0.5 + side * s.eye_spacing
-        boxes.append((cx - s.eye_width - lw, s.eye_y - up_max - lw, cx + s.eye_width + lw, s.eye_y + down_max + lw))
+        boxes.append(
+            (
+                cx - s.eye_width - lw,
+                s.eye_y - up_max - lw,
+                cx + s.eye_width + lw,
+                s.eye_y + down_max + lw,
+            )
+        )
         base = s.eye_y - s.eye_height - s.brow_gap
-        xs = [cx - side * s.eye_width * 0.95, cx - side * s.eye_width * 0.70, cx + side * s.eye_width * 1.05, cx + side * 0.01]
-        ys = [base - 0.045 - 0.02 - 0.025, base + 0.030 + 0.012, base + 0.012, base - 0.02 - 0.045 - 0.025]
-        boxes.append((min(xs) - s.brow_weight, min(ys) - s.brow_weight, max(xs) + s.brow_weight, max(ys) + s.brow_weight))
+        xs = [
+            cx - side * s.eye_width * 0.95,
+            cx - side * s.eye_width * 0.70,
+            cx + side * s.eye_width * 1.05,
+            cx + side * 0.01,
+        ]
+        ys = [
+            base - 0.045 - 0.02 - 0.025,
+            base + 0.030 + 0.012,
+            base + 0.012,
+            base - 0.02 - 0.045 - 0.025,
+        ]
+        boxes.append(
+            (
+                min(xs) - s.brow_weight,
+                min(ys) - s.brow_weight,
+                max(xs) + s.brow_weight,
+                max(ys) + s.brow_weight,
+            )
+        )
         ccx = 0.5 + side * (s.eye_spacing + 0.02)
-        boxes.append((ccx - 0.066, s.eye_y + 0.13 - 0.025 - 0.036, ccx + 0.066, s.eye_y + 0.13 + 0.036))
+        boxes.append(
+            (ccx - 0.066, s.eye_y + 0.13 - 0.025 - 0.036, ccx + 0.066, s.eye_y + 0.13 + 0.036)
+        )
     top = s.eye_y - s.eye_height - s.brow_gap - 0.005
     boxes.append((0.5 - 0.03, top - lw, 0.5 + 0.03, top + 0.04 + lw))
     half_w = s.mouth_width * 1.25
-    boxes.append((0.5 - half_w - lw, s.mouth_y - 0.035 - lw, 0.5 + half_w + lw, s.mouth_y + 0.075 * 2.0 + 0.035 + 0.032 + 0.01 + lw))
+    boxes.append(
+        (
+            0.5 - half_w - lw,
+            s.mouth_y - 0.035 - lw,
+            0.5 + half_w + lw,
+            s.mouth_y + 0.075 * 2.0 + 0.035 + 0.032 + 0.01 + lw,
+        )
+    )
     region = np.zeros((n, n), dtype=bool)
     for u0, v0, u1, v1 in boxes:
         c0 = max(0, math.floor((u0 - pad) * n))
@@ -314,8 +385,10 @@ def feature_points(style: FaceStyle, size: int) -> dict[str, tuple[float, float]
         inner = (cx - sgn * s.eye_width * 0.95, base)
         mid = (cx + sgn * 0.01, base - 0.02)
         outer = (cx + sgn * s.eye_width * 1.05, base + 0.012)
-        pts[f"brow_{name}"] = px(0.25 * inner[0] + 0.5 * mid[0] + 0.25 * outer[0],
-                                 0.25 * inner[1] + 0.5 * mid[1] + 0.25 * outer[1])
+        pts[f"brow_{name}"] = px(
+            0.25 * inner[0] + 0.5 * mid[0] + 0.25 * outer[0],
+            0.25 * inner[1] + 0.5 * mid[1] + 0.25 * outer[1],
+        )
         pts[f"mouth_{name}"] = px(0.5 + sgn * s.mouth_width, s.mouth_y)
     pts["mouth_c"] = px(0.5, s.mouth_y)
     return pts

@@ -44,8 +44,15 @@ from .shapekeys import ShapeKeyRow, shape_key_curves
 from .steps import drive, map_steps
 from .track import ExpressionTrack
 
-__all__ = ["BakeOutput", "BakeRequest", "FaceSetup", "Progress", "drive", "run_bake",
-           "run_bake_sync"]
+__all__ = [
+    "BakeOutput",
+    "BakeRequest",
+    "FaceSetup",
+    "Progress",
+    "drive",
+    "run_bake",
+    "run_bake_sync",
+]
 
 
 NEUTRAL_SOURCE_KEY = "neutral-source"
@@ -129,11 +136,14 @@ def run_bake(
     if base_texture is None:
         timings["total_s"] = time.perf_counter() - t0
         yield Progress("done", 1.0)
-        return BakeOutput(track, behavior.curves, behavior, bpfa, None, NO_TEXTURES, [], "",
-                          timings, key_curves)
+        return BakeOutput(
+            track, behavior.curves, behavior, bpfa, None, NO_TEXTURES, [], "", timings, key_curves
+        )
 
     detailed = request.appearance_mode == "detailed"
-    yield Progress("loading the transfer model" if detailed else "loading the appearance model", 0.1)
+    yield Progress(
+        "loading the transfer model" if detailed else "loading the appearance model", 0.1
+    )
     t1 = time.perf_counter()
     setup = face_setup(request.region, request.features, face)
     if editor is None:
@@ -171,8 +181,18 @@ def run_bake(
     frames = cache.write_sequence(plan, out_folder / "sequence")
     timings["total_s"] = time.perf_counter() - t0
     yield Progress("done", 1.0)
-    return BakeOutput(track, behavior.curves, behavior, bpfa, plan, report, frames,
-                      model.model_id, timings, key_curves)
+    return BakeOutput(
+        track,
+        behavior.curves,
+        behavior,
+        bpfa,
+        plan,
+        report,
+        frames,
+        model.model_id,
+        timings,
+        key_curves,
+    )
 
 
 def use_face_editor(request: BakeRequest) -> bool:
@@ -239,6 +259,8 @@ def run_bake_sync(
     face: FaceSetup | None = None,
 ) -> BakeOutput:
     """Run :func:`run_bake` to the end (headless), reporting progress and honouring cancel."""
-    return drive(run_bake(track, base_texture, request, out_folder, editor, shape_keys, face),
-                 progress, cancelled)
-
+    return drive(
+        run_bake(track, base_texture, request, out_folder, editor, shape_keys, face),
+        progress,
+        cancelled,
+    )

@@ -70,16 +70,37 @@ def _sided(template: dict[str, str]) -> dict[str, str]:
 BONE_MAP_PRESETS: dict[str, dict[str, str]] = {
     "demo": {role: role for role in BONE_ROLES},
     # Rigify's generated rig: key the FK controls (the DEF- bones follow them).
-    "rigify": _sided({
-        "hips": "hips", "spine": "spine_fk.001", "chest": "chest", "neck": "neck", "head": "head",
-        "shoulder.{S}": "shoulder.{S}", "upper_arm.{S}": "upper_arm_fk.{S}", "forearm.{S}": "forearm_fk.{S}",
-        "hand.{S}": "hand_fk.{S}", "thigh.{S}": "thigh_fk.{S}", "shin.{S}": "shin_fk.{S}", "foot.{S}": "foot_fk.{S}",
-    }),
-    "mixamo": _sided({
-        "hips": "mixamorig:Hips", "spine": "mixamorig:Spine", "chest": "mixamorig:Spine2", "neck": "mixamorig:Neck",
-        "head": "mixamorig:Head", "shoulder.{S}": "mixamorig:{Side}Shoulder", "upper_arm.{S}": "mixamorig:{Side}Arm",
-        "forearm.{S}": "mixamorig:{Side}ForeArm", "hand.{S}": "mixamorig:{Side}Hand",
-        "thigh.{S}": "mixamorig:{Side}UpLeg", "shin.{S}": "mixamorig:{Side}Leg", "foot.{S}": "mixamorig:{Side}Foot",
-    }),
+    "rigify": _sided(
+        {
+            "hips": "hips",
+            "spine": "spine_fk.001",
+            "chest": "chest",
+            "neck": "neck",
+            "head": "head",
+            "shoulder.{S}": "shoulder.{S}",
+            "upper_arm.{S}": "upper_arm_fk.{S}",
+            "forearm.{S}": "forearm_fk.{S}",
+            "hand.{S}": "hand_fk.{S}",
+            "thigh.{S}": "thigh_fk.{S}",
+            "shin.{S}": "shin_fk.{S}",
+            "foot.{S}": "foot_fk.{S}",
+        }
+    ),
+    "mixamo": _sided(
+        {
+            "hips": "mixamorig:Hips",
+            "spine": "mixamorig:Spine",
+            "chest": "mixamorig:Spine2",
+            "neck": "mixamorig:Neck",
+            "head": "mixamorig:Head",
+            "shoulder.{S}": "mixamorig:{Side}Shoulder",
+            "upper_arm.{S}": "mixamorig:{Side}Arm",
+            "forearm.{S}": "mixamorig:{Side}ForeArm",
+            "hand.{S}": "mixamorig:{Side}Hand",
+            "thigh.{S}": "mixamorig:{Side}UpLeg",
+            "shin.{S}": "mixamorig:{Side}Leg",
+            "foot.{S}": "mixamorig:{Side}Foot",
+        }
+    ),
 }
 """Bone role → bone name for common rigs. ``.L`` is the character's left (Blender convention)."""

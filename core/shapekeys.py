@@ -40,8 +40,20 @@ if TYPE_CHECKING:
     from .track import ExpressionTrack
 
 ENTRIES: tuple[str, ...] = (
-    "jaw_open", "smile", "frown", "brow_raise", "brow_furrow", "eye_close_l", "eye_close_r",
-    "eye_wide", "smile_l", "smile_r", "frown_l", "frown_r", "brow_raise_l", "brow_raise_r",
+    "jaw_open",
+    "smile",
+    "frown",
+    "brow_raise",
+    "brow_furrow",
+    "eye_close_l",
+    "eye_close_r",
+    "eye_wide",
+    "smile_l",
+    "smile_r",
+    "frown_l",
+    "frown_r",
+    "brow_raise_l",
+    "brow_raise_r",
 )
 """What a row can read: the 8 expression values (order of ``core.expression.EXPRESSION_NAMES``)
 then the per-side smile, frown and brow raise of ``core.detail`` (the character's own left and
@@ -79,13 +91,20 @@ class ShapeKeyRow:
         if not isinstance(self.key, str) or not self.key.strip():
             raise ValueError(f"a shape-key name must be a non-empty string, got {self.key!r}")
         if self.entry not in ENTRIES:
-            raise ValueError(f"unknown expression entry {self.entry!r}; use one of "
-                             f"{', '.join(ENTRIES)}")
+            raise ValueError(
+                f"unknown expression entry {self.entry!r}; use one of {', '.join(ENTRIES)}"
+            )
         w = self.weight
-        if (isinstance(w, bool) or not isinstance(w, numbers.Real) or not math.isfinite(w)
-                or abs(w) > WEIGHT_LIMIT):
-            raise ValueError(f"the weight of '{self.key}' must be a number in "
-                             f"[-{WEIGHT_LIMIT:g}, {WEIGHT_LIMIT:g}], got {w!r}")
+        if (
+            isinstance(w, bool)
+            or not isinstance(w, numbers.Real)
+            or not math.isfinite(w)
+            or abs(w) > WEIGHT_LIMIT
+        ):
+            raise ValueError(
+                f"the weight of '{self.key}' must be a number in "
+                f"[-{WEIGHT_LIMIT:g}, {WEIGHT_LIMIT:g}], got {w!r}"
+            )
         object.__setattr__(self, "weight", float(w))
 
 
@@ -148,10 +167,13 @@ class Convention:
 
 
 def _sided(stem: str, entry_l: str, entry_r: str, weight: float = 1.0) -> tuple[KeySpec, ...]:
-    return (KeySpec(f"{stem}Left", ((entry_l, weight),)),
-            KeySpec(f"{stem}Right", ((entry_r, weight),)))
+    return (
+        KeySpec(f"{stem}Left", ((entry_l, weight),)),
+        KeySpec(f"{stem}Right", ((entry_r, weight),)),
+    )
 
 
+# fmt: off
 _ARKIT_UNDRIVEN = (
     "eyeLookDownLeft", "eyeLookInLeft", "eyeLookOutLeft", "eyeLookUpLeft", "eyeSquintLeft",
     "eyeLookDownRight", "eyeLookInRight", "eyeLookOutRight", "eyeLookUpRight", "eyeSquintRight",
@@ -161,19 +183,24 @@ _ARKIT_UNDRIVEN = (
     "mouthPressRight", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft",
     "mouthUpperUpRight", "cheekPuff", "noseSneerLeft", "noseSneerRight", "tongueOut",
 )
+# fmt: on
 
-ARKIT = Convention("arkit", "ARKit-52", (
-    KeySpec("jawOpen", (("jaw_open", 1.0),)),
-    *_sided("mouthSmile", "smile_l", "smile_r"),
-    *_sided("mouthFrown", "frown_l", "frown_r"),
-    KeySpec("browInnerUp", (("brow_raise", 1.0),)),
-    *_sided("browOuterUp", "brow_raise_l", "brow_raise_r"),
-    *_sided("browDown", "brow_furrow", "brow_furrow"),
-    *_sided("eyeBlink", "eye_close_l", "eye_close_r"),
-    *_sided("eyeWide", "eye_wide", "eye_wide"),
-    *_sided("cheekSquint", "smile_l", "smile_r", 0.5),
-    *(KeySpec(name) for name in _ARKIT_UNDRIVEN),
-))
+ARKIT = Convention(
+    "arkit",
+    "ARKit-52",
+    (
+        KeySpec("jawOpen", (("jaw_open", 1.0),)),
+        *_sided("mouthSmile", "smile_l", "smile_r"),
+        *_sided("mouthFrown", "frown_l", "frown_r"),
+        KeySpec("browInnerUp", (("brow_raise", 1.0),)),
+        *_sided("browOuterUp", "brow_raise_l", "brow_raise_r"),
+        *_sided("browDown", "brow_furrow", "brow_furrow"),
+        *_sided("eyeBlink", "eye_close_l", "eye_close_r"),
+        *_sided("eyeWide", "eye_wide", "eye_wide"),
+        *_sided("cheekSquint", "smile_l", "smile_r", 0.5),
+        *(KeySpec(name) for name in _ARKIT_UNDRIVEN),
+    ),
+)
 """Apple ARKit's 52 blendshapes: 16 keyed, the other 36 (gaze, visemes, cheek puff…) left
 untouched. Left/Right are the subject's own, as in moodrig's per-side entries."""
 
@@ -183,37 +210,48 @@ _ANGRY = (("brow_furrow", 0.6), ("frown", 0.4))
 _SORROW = (("frown", 1.0), ("brow_furrow", -1.0))
 _SURPRISED = (("eye_wide", 0.5), ("brow_raise", 0.5))
 
-VRM0 = Convention("vrm0", "VRM 0.x", (
-    KeySpec("A", (("jaw_open", 1.0),), ("Fcl_MTH_A",)),
-    KeySpec("I", (), ("Fcl_MTH_I",)),
-    KeySpec("U", (), ("Fcl_MTH_U",)),
-    KeySpec("E", (), ("Fcl_MTH_E",)),
-    KeySpec("O", (), ("Fcl_MTH_O",)),
-    KeySpec("Blink", _BLINK, ("Fcl_EYE_Close",), unless=("Blink_L", "Blink_R")),
-    KeySpec("Blink_L", (("eye_close_l", 1.0),), ("Fcl_EYE_Close_L",)),
-    KeySpec("Blink_R", (("eye_close_r", 1.0),), ("Fcl_EYE_Close_R",)),
-    KeySpec("Joy", _JOY, ("Fcl_ALL_Joy",)),
-    KeySpec("Angry", _ANGRY, ("Fcl_ALL_Angry",)),
-    KeySpec("Sorrow", _SORROW, ("Fcl_ALL_Sorrow",)),
-    KeySpec("Fun", (), ("Fcl_ALL_Fun",)),
-    KeySpec("Surprised", _SURPRISED, ("Fcl_ALL_Surprised",)),
-))
+VRM0 = Convention(
+    "vrm0",
+    "VRM 0.x",
+    (
+        KeySpec("A", (("jaw_open", 1.0),), ("Fcl_MTH_A",)),
+        KeySpec("I", (), ("Fcl_MTH_I",)),
+        KeySpec("U", (), ("Fcl_MTH_U",)),
+        KeySpec("E", (), ("Fcl_MTH_E",)),
+        KeySpec("O", (), ("Fcl_MTH_O",)),
+        KeySpec("Blink", _BLINK, ("Fcl_EYE_Close",), unless=("Blink_L", "Blink_R")),
+        KeySpec("Blink_L", (("eye_close_l", 1.0),), ("Fcl_EYE_Close_L",)),
+        KeySpec("Blink_R", (("eye_close_r", 1.0),), ("Fcl_EYE_Close_R",)),
+        KeySpec("Joy", _JOY, ("Fcl_ALL_Joy",)),
+        KeySpec("Angry", _ANGRY, ("Fcl_ALL_Angry",)),
+        KeySpec("Sorrow", _SORROW, ("Fcl_ALL_Sorrow",)),
+        KeySpec("Fun", (), ("Fcl_ALL_Fun",)),
+        KeySpec("Surprised", _SURPRISED, ("Fcl_ALL_Surprised",)),
+    ),
+)
 """VRM 0.x blend-shape presets; the aliases are the VRoid Studio mesh keys its presets bind
 (``Fcl_ALL_Joy`` for Joy…). The vowels I/U/E/O and Fun are recognised but not keyed: moodrig
 reads no visemes, and Fun is a second smile that would stack on Joy."""
 
-VRM1 = Convention("vrm1", "VRM 1.0", (
-    KeySpec("aa", (("jaw_open", 1.0),)),
-    KeySpec("ih"), KeySpec("ou"), KeySpec("ee"), KeySpec("oh"),
-    KeySpec("blink", _BLINK, unless=("blinkLeft", "blinkRight")),
-    KeySpec("blinkLeft", (("eye_close_l", 1.0),)),
-    KeySpec("blinkRight", (("eye_close_r", 1.0),)),
-    KeySpec("happy", _JOY),
-    KeySpec("angry", _ANGRY),
-    KeySpec("sad", _SORROW),
-    KeySpec("relaxed"),
-    KeySpec("surprised", _SURPRISED),
-))
+VRM1 = Convention(
+    "vrm1",
+    "VRM 1.0",
+    (
+        KeySpec("aa", (("jaw_open", 1.0),)),
+        KeySpec("ih"),
+        KeySpec("ou"),
+        KeySpec("ee"),
+        KeySpec("oh"),
+        KeySpec("blink", _BLINK, unless=("blinkLeft", "blinkRight")),
+        KeySpec("blinkLeft", (("eye_close_l", 1.0),)),
+        KeySpec("blinkRight", (("eye_close_r", 1.0),)),
+        KeySpec("happy", _JOY),
+        KeySpec("angry", _ANGRY),
+        KeySpec("sad", _SORROW),
+        KeySpec("relaxed"),
+        KeySpec("surprised", _SURPRISED),
+    ),
+)
 """VRM 1.0 expression presets, keyed as their VRM 0.x counterparts."""
 
 CONVENTIONS: dict[str, Convention] = {c.name: c for c in (ARKIT, VRM0, VRM1)}
@@ -253,7 +291,7 @@ def _suffixes(name: str) -> tuple[tuple[frozenset[str], int], ...]:
     out = [(name_forms(name), 0)]
     for i, c in enumerate(name):
         if c in _SEPARATORS and i + 1 < len(name):
-            out.append((name_forms(name[i + 1:]), i + 1))
+            out.append((name_forms(name[i + 1 :]), i + 1))
     return tuple(out)
 
 
@@ -275,8 +313,9 @@ def _score(key: str, wanted: str, aliases: Sequence[str]) -> tuple[int, int, int
     return best
 
 
-def match_keys(mesh_keys: Sequence[str],
-               wanted: Sequence[tuple[str, Sequence[str]]]) -> dict[str, str]:
+def match_keys(
+    mesh_keys: Sequence[str], wanted: Sequence[tuple[str, Sequence[str]]]
+) -> dict[str, str]:
     """Wanted name → the mesh key that stands for it (exact names first, then the longest
     name or alias matched, then the shortest prefix); each mesh key serves one wanted name."""
     scored = []
@@ -318,8 +357,9 @@ def detect(mesh_keys: Sequence[str]) -> Detection | None:
 def convention_map(name: str) -> ShapeKeyMap:
     """A convention's table as rows in its own key names (``unless`` not applied)."""
     conv = _convention(name)
-    return ShapeKeyMap(tuple(ShapeKeyRow(k.name, e, w) for k in conv.driven() for e, w in k.terms),
-                       conv.name)
+    return ShapeKeyMap(
+        tuple(ShapeKeyRow(k.name, e, w) for k in conv.driven() for e, w in k.terms), conv.name
+    )
 
 
 def mapping_for(name: str, mesh_keys: Sequence[str]) -> ResolvedMap:
@@ -346,14 +386,16 @@ def resolve(mapping: ShapeKeyMap, mesh_keys: Sequence[str]) -> ResolvedMap:
     rest = [n for n in names if n not in exact]
     free = [k for k in mesh_keys if k not in exact.values()]
     found = {**exact, **match_keys(free, [(n, ()) for n in rest])}
-    rows = tuple(ShapeKeyRow(found[r.key], r.entry, r.weight)
-                 for r in mapping.rows if r.key in found)
+    rows = tuple(
+        ShapeKeyRow(found[r.key], r.entry, r.weight) for r in mapping.rows if r.key in found
+    )
     missing = tuple(n for n in names if n not in found)
     return ResolvedMap(mapping.convention, rows, missing)
 
 
-def choose_mapping(mesh_keys: Sequence[str],
-                   requested: ShapeKeyMap | str | None) -> ResolvedMap | None:
+def choose_mapping(
+    mesh_keys: Sequence[str], requested: ShapeKeyMap | str | None
+) -> ResolvedMap | None:
     """The mapping a bake uses: ``requested`` (a map, or a convention name) matched to the mesh;
     None requested: the detected convention's, or None when the mesh has none."""
     if isinstance(requested, ShapeKeyMap):
@@ -383,8 +425,9 @@ def face_outputs(choice: str, is_recognised: bool) -> tuple[bool, bool]:
 
 def _convention(name: str) -> Convention:
     if name not in CONVENTIONS:
-        raise InputError(None, f"unknown shape-key convention '{name}'; use one of "
-                               f"{', '.join(CONVENTIONS)}")
+        raise InputError(
+            None, f"unknown shape-key convention '{name}'; use one of {', '.join(CONVENTIONS)}"
+        )
     return CONVENTIONS[name]
 
 
@@ -401,12 +444,14 @@ def entry_values(track: ExpressionTrack) -> NDArray[np.float64]:
     details = track.detail_vectors()
     sided = [DETAIL_INDEX[name] for name in ENTRIES[8:]]
     out: NDArray[np.float64] = np.concatenate(
-        [track.expressions.astype(np.float64), details[:, sided].astype(np.float64)], axis=1)
+        [track.expressions.astype(np.float64), details[:, sided].astype(np.float64)], axis=1
+    )
     return out
 
 
-def key_curves(rows: Sequence[ShapeKeyRow],
-               values: NDArray[np.float64]) -> dict[str, NDArray[np.float32]]:
+def key_curves(
+    rows: Sequence[ShapeKeyRow], values: NDArray[np.float64]
+) -> dict[str, NDArray[np.float32]]:
     """Per keyed shape key, its (N,) values: clamp(Σ weight · entry, 0, 1)."""
     import numpy as np
 
@@ -418,14 +463,16 @@ def key_curves(rows: Sequence[ShapeKeyRow],
     return {k: np.clip(v, 0.0, 1.0).astype(np.float32) for k, v in sums.items()}
 
 
-def shape_key_curves(rows: Sequence[ShapeKeyRow],
-                     track: ExpressionTrack) -> dict[str, NDArray[np.float32]]:
+def shape_key_curves(
+    rows: Sequence[ShapeKeyRow], track: ExpressionTrack
+) -> dict[str, NDArray[np.float32]]:
     """The shape-key curves of a track under a mapping's rows."""
     return key_curves(rows, entry_values(track))
 
 
-def lag_peak(reference: NDArray[np.floating[Any]], signal: NDArray[np.floating[Any]],
-             max_lag: int) -> tuple[float, int]:
+def lag_peak(
+    reference: NDArray[np.floating[Any]], signal: NDArray[np.floating[Any]], max_lag: int
+) -> tuple[float, int]:
     """(peak correlation, lag) over |lag| ≤ ``max_lag``: the Pearson correlation of
     ``signal[t + lag]`` with ``reference[t]`` over their overlap (each overlap normalised on
     its own, so a smooth curve does not favour a shifted copy of itself); ties go to the
@@ -447,9 +494,12 @@ def lag_peak(reference: NDArray[np.floating[Any]], signal: NDArray[np.floating[A
     return (best, best_lag) if math.isfinite(best) else (math.nan, 0)
 
 
-def shape_key_sync(expected: Mapping[str, NDArray[np.floating[Any]]],
-                   written: Mapping[str, NDArray[np.floating[Any]]], fps: float,
-                   max_lag_s: float = 1.0) -> dict[str, Any]:
+def shape_key_sync(
+    expected: Mapping[str, NDArray[np.floating[Any]]],
+    written: Mapping[str, NDArray[np.floating[Any]]],
+    fps: float,
+    max_lag_s: float = 1.0,
+) -> dict[str, Any]:
     """How the written curves follow the track: per key, the correlation peak and its lag
     (frames; > 0: the keys come late) against the values the track asks for
     (:func:`lag_peak`), read from the keys as written, as the body's yaw → look lag is. The
@@ -485,8 +535,12 @@ def shape_key_sync(expected: Mapping[str, NDArray[np.floating[Any]]],
 
 
 def map_to_dict(mapping: ShapeKeyMap) -> dict[str, Any]:
-    return {"format": FORMAT, "version": VERSION, "convention": mapping.convention,
-            "rows": [{"key": r.key, "entry": r.entry, "weight": r.weight} for r in mapping.rows]}
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "convention": mapping.convention,
+        "rows": [{"key": r.key, "entry": r.entry, "weight": r.weight} for r in mapping.rows],
+    }
 
 
 def save_map(mapping: ShapeKeyMap, path: str | Path) -> Path:
@@ -525,11 +579,12 @@ def map_from_dict(data: Any) -> ShapeKeyMap:
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ValueError(f"'version' must be a whole number ≥ 1, got {version!r}")
     if version > VERSION:
-        raise ValueError(f"version {version} is newer than this moodrig reads ({VERSION}); "
-                         "update moodrig")
+        raise ValueError(
+            f"version {version} is newer than this moodrig reads ({VERSION}); update moodrig"
+        )
     rows = data.get("rows")
     if not isinstance(rows, list):
-        raise ValueError("'rows' must be a list of {\"key\", \"entry\", \"weight\"} objects")
+        raise ValueError('\'rows\' must be a list of {"key", "entry", "weight"} objects')
     convention = data.get("convention", "custom")
     if not isinstance(convention, str):
         raise ValueError(f"'convention' must be a string, got {convention!r}")

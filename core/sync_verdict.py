@@ -103,8 +103,7 @@ def sync_verdict(sync: Mapping[str, Any]) -> SyncVerdict:
         notes.append(f"face texture not checked: {not_checked}")
     if body is None and not face:
         return SyncVerdict(None, "Not judged: " + "; ".join(notes) if notes else "Not judged")
-    frames = max([body_off if body else 0, texture_off if texture else 0,
-                  keys_off if keys else 0])
+    frames = max([body_off if body else 0, texture_off if texture else 0, keys_off if keys else 0])
     who = "Body and face" if body and face else "Body" if body else "Face"
     sentence = f"{who} in sync {_frames(frames)}"
     if notes:

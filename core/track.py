@@ -50,7 +50,9 @@ class ExpressionTrack:
         if self.details is not None:
             details = check_detail(self.details)
             if details.shape != (expr.shape[0], N_DETAIL):
-                raise ValueError(f"details must be (N, {N_DETAIL}) with N={expr.shape[0]}, got {details.shape}")
+                raise ValueError(
+                    f"details must be (N, {N_DETAIL}) with N={expr.shape[0]}, got {details.shape}"
+                )
             object.__setattr__(self, "details", details)
         object.__setattr__(self, "expressions", expr)
         object.__setattr__(self, "head", head)
@@ -60,7 +62,8 @@ class ExpressionTrack:
         return int(self.expressions.shape[0])
 
     def detail_vectors(self) -> NDArray[np.float32]:
-        """(N, 11) per-side details: the analysed ones, else the symmetric ones of ``expressions``."""
+        """(N, 11) per-side details: the analysed ones, else the symmetric ones of
+        ``expressions``."""
         if self.details is not None:
             return self.details
         return detail_from_expression(self.expressions)
@@ -87,14 +90,25 @@ def resample_track(track: ExpressionTrack, fps: float) -> ExpressionTrack:
     n = int(np.floor(duration * fps + 1e-9)) + 1
     t_src = np.arange(len(track)) / track.fps
     t_dst = np.arange(n) / fps
-    expr = np.stack([np.interp(t_dst, t_src, track.expressions[:, i])
-                     for i in range(track.expressions.shape[1])], 1)
+    expr = np.stack(
+        [
+            np.interp(t_dst, t_src, track.expressions[:, i])
+            for i in range(track.expressions.shape[1])
+        ],
+        1,
+    )
     head = np.stack([np.interp(t_dst, t_src, track.head[:, i]) for i in range(3)], 1)
     nearest = np.clip(np.rint(t_dst * track.fps).astype(int), 0, len(track) - 1)
     details = None
     if track.details is not None:
-        d = np.stack([np.interp(t_dst, t_src, track.details[:, i])
-                      for i in range(track.details.shape[1])], 1)
+        d = np.stack(
+            [np.interp(t_dst, t_src, track.details[:, i]) for i in range(track.details.shape[1])], 1
+        )
         details = np.clip(d, 0.0, 1.0).astype(np.float32)
-    return ExpressionTrack(fps, np.clip(expr, 0.0, 1.0).astype(np.float32), head.astype(np.float32),
-                           track.valid[nearest], details)
+    return ExpressionTrack(
+        fps,
+        np.clip(expr, 0.0, 1.0).astype(np.float32),
+        head.astype(np.float32),
+        track.valid[nearest],
+        details,
+    )

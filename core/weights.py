@@ -37,11 +37,26 @@ from .manifest import (
 )
 
 __all__ = [
-    "DTYPE_BYTES", "HEADER_BYTES", "HEADER_BYTES_PER_TENSOR", "MANIFEST_FORMAT", "MAX_MANIFEST_BYTES",
-    "MAX_PARAMETERS", "MAX_WEIGHTS_BYTES", "REEXPORT_FIX", "content_id", "declared_size", "export_weights",
-    "half_storage_tensors", "load_stored_state", "load_weights", "manifest_path_for", "read_manifest",
-    "round_to_storage", "verify_file",
+    "DTYPE_BYTES",
+    "HEADER_BYTES",
+    "HEADER_BYTES_PER_TENSOR",
+    "MANIFEST_FORMAT",
+    "MAX_MANIFEST_BYTES",
+    "MAX_PARAMETERS",
+    "MAX_WEIGHTS_BYTES",
+    "REEXPORT_FIX",
+    "content_id",
+    "declared_size",
+    "export_weights",
+    "half_storage_tensors",
+    "load_stored_state",
+    "load_weights",
+    "manifest_path_for",
+    "read_manifest",
+    "round_to_storage",
+    "verify_file",
 ]
+
 
 def export_weights(
     weights_path: str | Path,
@@ -75,7 +90,10 @@ def export_weights(
         "sha256": hashlib.sha256(blob).hexdigest(),
         "architecture": dict(architecture),
         "training": dict(training or {}),
-        "tensors": {k: {"shape": list(v.shape), "dtype": str(v.dtype).removeprefix("torch.")} for k, v in contiguous.items()},
+        "tensors": {
+            k: {"shape": list(v.shape), "dtype": str(v.dtype).removeprefix("torch.")}
+            for k, v in contiguous.items()
+        },
         **dict(extra or {}),
     }
     mpath = manifest_path_for(path)
@@ -91,7 +109,9 @@ def load_weights(
     return load_verified(manifest_path, model=model, model_version=model_version, parse=st_load)
 
 
-def half_storage_tensors(module: torch.nn.Module, dtype: torch.dtype = torch.float16) -> dict[str, torch.Tensor]:
+def half_storage_tensors(
+    module: torch.nn.Module, dtype: torch.dtype = torch.float16
+) -> dict[str, torch.Tensor]:
     """A module's state dict as it is stored: float tensors in ``dtype`` (small files), BatchNorm
     step counters dropped (training bookkeeping, not part of the model)."""
     out: dict[str, torch.Tensor] = {}
@@ -112,7 +132,9 @@ def round_to_storage(module: torch.nn.Module, dtype: torch.dtype = torch.float16
                 t.copy_(t.to(dtype).to(t.dtype))
 
 
-def content_id(architecture: Mapping[str, Any], tensors: Mapping[str, torch.Tensor], *salt: str) -> str:
+def content_id(
+    architecture: Mapping[str, Any], tensors: Mapping[str, torch.Tensor], *salt: str
+) -> str:
     """sha256[:12] over the architecture, ``salt`` and the tensors (sorted names, dtype, shape,
     bytes): the tensors themselves, not the file, because safetensors does not fix the order of
     its header, so two exports of one model can differ in bytes."""
@@ -125,22 +147,37 @@ def content_id(architecture: Mapping[str, Any], tensors: Mapping[str, torch.Tens
     return h.hexdigest()[:12]
 
 
-def check_state(module: torch.nn.Module, tensors: Mapping[str, torch.Tensor],
-                manifest_path: Path) -> None:
+def check_state(
+    module: torch.nn.Module, tensors: Mapping[str, torch.Tensor], manifest_path: Path
+) -> None:
     """WeightsError unless ``tensors`` are exactly the module's state (names and shapes;
     BatchNorm step counters are not stored). Works on a module on the meta device."""
-    expected = {name: t.shape for name, t in module.state_dict().items() if not name.endswith("num_batches_tracked")}
+    expected = {
+        name: t.shape
+        for name, t in module.state_dict().items()
+        if not name.endswith("num_batches_tracked")
+    }
     if set(expected) != set(tensors):
         differ = sorted(set(expected) ^ set(tensors))[:3]
-        raise WeightsError(manifest_path, f"tensors do not match the architecture (e.g. {differ})", REEXPORT_FIX)
+        raise WeightsError(
+            manifest_path, f"tensors do not match the architecture (e.g. {differ})", REEXPORT_FIX
+        )
     for name, t in tensors.items():
         if t.shape != expected[name]:
-            raise WeightsError(manifest_path, f"tensor '{name}' has shape {list(t.shape)}, architecture needs "
-                               f"{list(expected[name])}", REEXPORT_FIX)
+            raise WeightsError(
+                manifest_path,
+                f"tensor '{name}' has shape {list(t.shape)}, architecture needs "
+                f"{list(expected[name])}",
+                REEXPORT_FIX,
+            )
 
 
-def check_architecture(build: Callable[[], torch.nn.Module], tensors: Mapping[str, torch.Tensor],
-                       manifest_path: Path, check: Callable[[Any], None] | None = None) -> None:
+def check_architecture(
+    build: Callable[[], torch.nn.Module],
+    tensors: Mapping[str, torch.Tensor],
+    manifest_path: Path,
+    check: Callable[[Any], None] | None = None,
+) -> None:
     """Refuse a manifest's architecture before the network is built: ``build()`` runs on
     torch's meta device (shapes, no memory), and that empty copy must hold exactly the stored
     ``tensors`` and pass ``check`` (e.g. an activation budget). So an architecture that asks
@@ -163,13 +200,17 @@ def _architecture_step(step: Callable[[], T], manifest_path: Path) -> T:
     except Exception as exc:  # the architecture comes from a file: any failure is its fault
         plain = isinstance(exc, (TypeError, ValueError))
         problem = (str(exc) if plain else f"{type(exc).__name__}: {exc}")[:200]
-        raise WeightsError(manifest_path, f"architecture config is invalid ({problem})",
-                           REEXPORT_FIX) from exc
+        raise WeightsError(
+            manifest_path, f"architecture config is invalid ({problem})", REEXPORT_FIX
+        ) from exc
 
 
-def load_stored_state(module: torch.nn.Module, tensors: Mapping[str, torch.Tensor],
-                      manifest_path: Path) -> None:
+def load_stored_state(
+    module: torch.nn.Module, tensors: Mapping[str, torch.Tensor], manifest_path: Path
+) -> None:
     """Load stored tensors into ``module`` as float32, after checking that names and shapes are
     exactly the architecture's (BatchNorm step counters are not stored)."""
     check_state(module, tensors, manifest_path)
-    module.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in tensors.items()}, strict=False)
+    module.load_state_dict(
+        {k: (v.float() if v.is_floating_point() else v) for k, v in tensors.items()}, strict=False
+    )

@@ -30,7 +30,13 @@ def look_at(obj: Any, target: tuple[float, float, float]) -> None:
     obj.rotation_euler = direction.to_track_quat("-Z", "Y").to_euler()
 
 
-def _camera(scene: Any, name: str, location: tuple[float, float, float], target: tuple[float, float, float], lens: float) -> Any:
+def _camera(
+    scene: Any,
+    name: str,
+    location: tuple[float, float, float],
+    target: tuple[float, float, float],
+    lens: float,
+) -> Any:
     data = bpy.data.cameras.new(name)
     data.lens = lens
     cam = bpy.data.objects.new(name, data)
@@ -40,11 +46,24 @@ def _camera(scene: Any, name: str, location: tuple[float, float, float], target:
     return cam
 
 
-def setup_stage(scene: Any, *, width: int = 640, height: int = 800, target: tuple[float, float, float] = (0.0, 0.0, 1.05),
-                distance: float = 3.9, engine: str = "BLENDER_WORKBENCH") -> Any:
-    """Camera framing the whole character, a sun and a Workbench/Cycles setup that shows textures."""
-    cam = _camera(scene, "moodrig_Camera", (0.35 * distance * math.sin(math.radians(15)), -distance, target[2] + 0.25),
-                  target, 50)
+def setup_stage(
+    scene: Any,
+    *,
+    width: int = 640,
+    height: int = 800,
+    target: tuple[float, float, float] = (0.0, 0.0, 1.05),
+    distance: float = 3.9,
+    engine: str = "BLENDER_WORKBENCH",
+) -> Any:
+    """Camera framing the whole character, a sun and a Workbench/Cycles setup that shows
+    textures."""
+    cam = _camera(
+        scene,
+        "moodrig_Camera",
+        (0.35 * distance * math.sin(math.radians(15)), -distance, target[2] + 0.25),
+        target,
+        50,
+    )
     scene.camera = cam
     sun_data = bpy.data.lights.new("moodrig_Sun", "SUN")
     sun_data.energy = 3.0
@@ -91,7 +110,9 @@ def _label(img: np.ndarray, text: str) -> np.ndarray:
     return out
 
 
-def render_views(scene: Any, body_cam: Any, face_cam: Any, frame: int, tmp: Path, scale: float = 1.0) -> np.ndarray:
+def render_views(
+    scene: Any, body_cam: Any, face_cam: Any, frame: int, tmp: Path, scale: float = 1.0
+) -> np.ndarray:
     """Full body and face close-up side by side, at ``frame``."""
     import cv2
 
@@ -147,9 +168,14 @@ def plot_tracks(track: Any, curves: dict[str, np.ndarray], events: Any, path: Pa
     axes[1].plot(t, np.degrees(curves["neck"][:, 1]), label="neck twist (Y)", lw=1.2)
     axes[1].set_ylabel("degrees")
     axes[1].legend(fontsize=8, loc="upper left")
-    for role, axis, label in (("spine", 0, "spine X"), ("chest", 0, "chest X"), ("head", 0, "head X (nod)"),
-                              ("upper_arm.L", 1, "upper_arm.L Y"), ("upper_arm.R", 1, "upper_arm.R Y"),
-                              ("forearm.R", 0, "forearm.R X")):
+    for role, axis, label in (
+        ("spine", 0, "spine X"),
+        ("chest", 0, "chest X"),
+        ("head", 0, "head X (nod)"),
+        ("upper_arm.L", 1, "upper_arm.L Y"),
+        ("upper_arm.R", 1, "upper_arm.R Y"),
+        ("forearm.R", 0, "forearm.R X"),
+    ):
         axes[2].plot(t, np.degrees(curves[role][:, axis]), label=label, lw=1.1)
     axes[2].set_ylabel("joint angle (deg)")
     axes[2].set_xlabel("time (s)")
@@ -157,7 +183,10 @@ def plot_tracks(track: Any, curves: dict[str, np.ndarray], events: Any, path: Pa
     for ev in events:
         for ax in axes:
             ax.axvline(ev.timestamp, color="0.6", lw=0.6, ls=":")
-    axes[0].set_title("moodrig demo: expression track (top), head yaw vs head/neck (middle), body joints (bottom); dotted: events")
+    axes[0].set_title(
+        "moodrig demo: expression track (top), head yaw vs head/neck (middle), "
+        "body joints (bottom); dotted: events"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -165,17 +194,27 @@ def plot_tracks(track: Any, curves: dict[str, np.ndarray], events: Any, path: Pa
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python examples/demo.py",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python examples/demo.py", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--out", type=Path, default=Path("out"), help="output folder (created)")
-    parser.add_argument("--texture-size", type=int, default=1024,
-                        help="side of the head's texture atlas (the face region is half of it)")
+    parser.add_argument(
+        "--texture-size",
+        type=int,
+        default=1024,
+        help="side of the head's texture atlas (the face region is half of it)",
+    )
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--gif-step", type=int, default=2, help="render every Nth frame into the preview GIF")
-    parser.add_argument("--blend-only", action="store_true",
-                        help="write demo.blend (and the analysed face) only: no renders, GIF or plot")
+    parser.add_argument(
+        "--gif-step", type=int, default=2, help="render every Nth frame into the preview GIF"
+    )
+    parser.add_argument(
+        "--blend-only",
+        action="store_true",
+        help="write demo.blend (and the analysed face) only: no renders, GIF or plot",
+    )
     args = parser.parse_args(argv)
 
     import cv2
@@ -200,18 +239,32 @@ def main(argv: list[str] | None = None) -> int:
     # The real face: its measured expression and head pose are the baseline of the performance.
     photo = read_image(data_dir() / SAMPLE_FACE_NAME)
     face = analyze_image(photo)
-    cv2.imwrite(str(out / "demo_sample_face.png"), cv2.cvtColor(draw_overlay(photo, face), cv2.COLOR_RGB2BGR))
+    cv2.imwrite(
+        str(out / "demo_sample_face.png"),
+        cv2.cvtColor(draw_overlay(photo, face), cv2.COLOR_RGB2BGR),
+    )
     # The photo's expression, made neutral (core/demo_timeline.py resting_face), is the
     # performer's resting face: every event of the performance is a scripted beat.
-    track = scripted_track(fps=24.0, seconds=args.seconds, baseline=face.expression,
-                           baseline_head=(face.head.yaw, face.head.pitch, face.head.roll))
+    track = scripted_track(
+        fps=24.0,
+        seconds=args.seconds,
+        baseline=face.expression,
+        baseline_head=(face.head.yaw, face.head.pitch, face.head.roll),
+    )
 
     blend = out / "demo.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))  # the textures now go beside out/demo.blend
     request = api.BakeRequest(seed=args.seed, device=args.device, frame_start=1)
-    result = api.bake(scene, character.face, character.armature, request, track=track,
-                      progress=lambda p: print(f"moodrig demo: {p.fraction:5.1%} {p.stage}", file=sys.stderr,
-                                               flush=True))
+    result = api.bake(
+        scene,
+        character.face,
+        character.armature,
+        request,
+        track=track,
+        progress=lambda p: print(
+            f"moodrig demo: {p.fraction:5.1%} {p.stage}", file=sys.stderr, flush=True
+        ),
+    )
 
     body_cam = setup_stage(scene, width=400, height=500)
     face_cam = _camera(scene, "moodrig_FaceCamera", (0.2, -1.15, 1.8), (0.0, 0.0, 1.76), 70)
@@ -220,15 +273,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.blend_only:
         scene.frame_set(mid)
         bpy.ops.wm.save_as_mainfile(filepath=str(blend))
-        print(f"moodrig demo: {result.n_frames} frames, {result.distinct_textures} distinct textures; "
-              f"{blend} (Blender {bpy.app.version_string})")
+        print(
+            f"moodrig demo: {result.n_frames} frames, "
+            f"{result.distinct_textures} distinct textures; "
+            f"{blend} (Blender {bpy.app.version_string})"
+        )
         return 0
     preview = render_views(scene, body_cam, face_cam, mid, tmp)
     cv2.imwrite(str(out / "demo_preview.png"), cv2.cvtColor(preview, cv2.COLOR_RGB2BGR))
 
     sheet_times = (0.5, 1.7, 3.5, 5.2, 6.9, 8.3, 9.4)
-    tiles = [_label(render_tile(scene, body_cam, face_cam, 1 + int(s * track.fps), tmp), f"t = {s:.1f} s")
-             for s in sheet_times if s < args.seconds]
+    tiles = [
+        _label(
+            render_tile(scene, body_cam, face_cam, 1 + int(s * track.fps), tmp), f"t = {s:.1f} s"
+        )
+        for s in sheet_times
+        if s < args.seconds
+    ]
     cols = 4
     while len(tiles) % cols:
         # Fill the last row with the analysed sample face (landmarks and parameter bars).
@@ -239,40 +300,70 @@ def main(argv: list[str] | None = None) -> int:
         tile = np.zeros_like(tiles[0])
         tile[: small.shape[0], : small.shape[1]] = small
         tiles.append(_label(tile, "source: sample face"))
-    sheet = np.concatenate([np.concatenate(tiles[i:i + cols], axis=1) for i in range(0, len(tiles), cols)], axis=0)
+    sheet = np.concatenate(
+        [np.concatenate(tiles[i : i + cols], axis=1) for i in range(0, len(tiles), cols)], axis=0
+    )
     cv2.imwrite(str(out / "demo_contact_sheet.png"), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
 
     from PIL import Image
 
-    gif_frames = [Image.fromarray(render_views(scene, body_cam, face_cam, f, tmp, 0.5))
-                  for f in range(1, result.n_frames + 1, args.gif_step)]
-    gif_frames[0].save(out / "demo_preview.gif", save_all=True, append_images=gif_frames[1:],
-                       duration=int(1000 * args.gif_step / track.fps), loop=0)
+    gif_frames = [
+        Image.fromarray(render_views(scene, body_cam, face_cam, f, tmp, 0.5))
+        for f in range(1, result.n_frames + 1, args.gif_step)
+    ]
+    gif_frames[0].save(
+        out / "demo_preview.gif",
+        save_all=True,
+        append_images=gif_frames[1:],
+        duration=int(1000 * args.gif_step / track.fps),
+        loop=0,
+    )
 
     plot_tracks(track, _curves(result), events_from_track(track), out / "demo_plot.png")
     scene.frame_set(mid)
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))
     summary = {
-        "frames": result.n_frames, "seconds": args.seconds, "distinct_textures": result.distinct_textures,
-        "generated_textures": result.generated_textures, "texture_bytes": result.texture_bytes,
-        "sequence_files": result.n_frames, "timings_s": result.timings, "sync": result.sync,
-        "behavior_keys": {"keys": result.behavior_keys, "dense_keys": result.dense_keys,
-                          "reduction": round(result.key_reduction, 4),
-                          "max_deviation_deg": round(result.max_key_deviation_deg, 4),
-                          "tolerance_deg": request.key_tolerance,
-                          "bone_map": result.bone_map_summary},
-        "sample_face": {"expression": [round(float(v), 3) for v in face.expression],
-                        "yaw": face.head.yaw, "pitch": face.head.pitch, "roll": face.head.roll},
+        "frames": result.n_frames,
+        "seconds": args.seconds,
+        "distinct_textures": result.distinct_textures,
+        "generated_textures": result.generated_textures,
+        "texture_bytes": result.texture_bytes,
+        "sequence_files": result.n_frames,
+        "timings_s": result.timings,
+        "sync": result.sync,
+        "behavior_keys": {
+            "keys": result.behavior_keys,
+            "dense_keys": result.dense_keys,
+            "reduction": round(result.key_reduction, 4),
+            "max_deviation_deg": round(result.max_key_deviation_deg, 4),
+            "tolerance_deg": request.key_tolerance,
+            "bone_map": result.bone_map_summary,
+        },
+        "sample_face": {
+            "expression": [round(float(v), 3) for v in face.expression],
+            "yaw": face.head.yaw,
+            "pitch": face.head.pitch,
+            "roll": face.head.roll,
+        },
         "sync_vs_truth": _sync_vs_truth(),
         "wall_s": time.perf_counter() - t_start,
     }
     (out / "demo_summary.json").write_text(json.dumps(summary, indent=2))
-    print(f"moodrig demo: {result.n_frames} frames, {result.distinct_textures} distinct textures "
-          f"({result.texture_bytes / 1e6:.2f} MB on disk for {result.n_frames} sequence frames), "
-          f"onset F1 {result.sync.get('onset_f1')}, allowed {result.sync.get('allowed_fraction')}")
+    print(
+        f"moodrig demo: {result.n_frames} frames, {result.distinct_textures} distinct textures "
+        f"({result.texture_bytes / 1e6:.2f} MB on disk for {result.n_frames} sequence frames), "
+        f"onset F1 {result.sync.get('onset_f1')}, allowed {result.sync.get('allowed_fraction')}"
+    )
     print(f"moodrig demo: {result.keys_line()}")
-    for name in ("demo.blend", "demo_preview.png", "demo_preview.gif", "demo_contact_sheet.png", "demo_plot.png",
-                 "demo_sample_face.png", "demo_summary.json"):
+    for name in (
+        "demo.blend",
+        "demo_preview.png",
+        "demo_preview.gif",
+        "demo_contact_sheet.png",
+        "demo_plot.png",
+        "demo_sample_face.png",
+        "demo_summary.json",
+    ):
         print(f"moodrig demo: {out / name}")
     return 0
 

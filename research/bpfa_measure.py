@@ -31,7 +31,9 @@ from moodrig.core.bpfa import (
 )
 from moodrig.weights_tools.bpfa_tracks import DEMO_CHARACTERS, DemoCharacter, demo_track
 
-STRESS = DemoCharacter("crowded (stress)", 30.0, (1, 1, 1, 1, 1), 0.8, (0.6, 1.5), (-0.6, 0.4), (18, 40))
+STRESS = DemoCharacter(
+    "crowded (stress)", 30.0, (1, 1, 1, 1, 1), 0.8, (0.6, 1.5), (-0.6, 0.4), (18, 40)
+)
 """Not one of the six: short episodes that often overlap (negative gaps), so gestures
 interrupt each other and expressions mix."""
 
@@ -67,7 +69,9 @@ class MeasureOptions:
     stress: bool = True
 
 
-def big_definition(n_behaviors: int, n_events: int, n_targets: int, seed: int = 0) -> dict[str, Any]:
+def big_definition(
+    n_behaviors: int, n_events: int, n_targets: int, seed: int = 0
+) -> dict[str, Any]:
     """A valid definition with ``n_behaviors`` behaviors, a row for every (behavior, event)."""
     rng = np.random.default_rng(seed)
     events = [f"ev{i}" for i in range(n_events)]
@@ -78,7 +82,13 @@ def big_definition(n_behaviors: int, n_events: int, n_targets: int, seed: int = 
             targets = rng.choice(n_behaviors, size=n_targets, replace=False)
             w = rng.integers(1, 10, size=n_targets).astype(np.float64)
             p = w / w.sum()
-            rows.append({"from": b, "event": e, "to": {bids[t]: float(x) for t, x in zip(targets, p, strict=True)}})
+            rows.append(
+                {
+                    "from": b,
+                    "event": e,
+                    "to": {bids[t]: float(x) for t, x in zip(targets, p, strict=True)},
+                }
+            )
     return {
         "format": "moodrig.bpfa/1",
         "name": "big",
@@ -115,9 +125,24 @@ def measure_speed(o: MeasureOptions) -> dict[str, float]:
     codes = np.random.default_rng(1).integers(0, len(chain.events), o.steps)
     t_single = _best(lambda: sample_steps(chain, codes, 0, np.random.default_rng(7)), o.repeats)
     bcodes = codes[: o.batch_steps]
-    t_batch = _best(lambda: sample_steps_batch(chain, bcodes, 0, [np.random.default_rng(s) for s in range(o.batch)]), o.repeats)
+    t_batch = _best(
+        lambda: sample_steps_batch(
+            chain, bcodes, 0, [np.random.default_rng(s) for s in range(o.batch)]
+        ),
+        o.repeats,
+    )
     lib = load_default_library()
-    evs = [Event(f"e{i}", "m", "*", ("smile_on", "frown_on", "neutral", "turn_left")[i % 4], i * 0.7, i * 0.7 + 0.5) for i in range(5000)]
+    evs = [
+        Event(
+            f"e{i}",
+            "m",
+            "*",
+            ("smile_on", "frown_on", "neutral", "turn_left")[i % 4],
+            i * 0.7,
+            i * 0.7 + 0.5,
+        )
+        for i in range(5000)
+    ]
     n_frames = round(5000 * 0.7 * 30)
     tl_holder: list[int] = []
 
@@ -146,12 +171,16 @@ def measure_sync(o: MeasureOptions) -> dict[str, dict[str, Estimate]]:
     pooled = []
     chars = list(DEMO_CHARACTERS)
     for i, ch in enumerate(chars):
-        reports, summ = sync_over_seeds(demo_track(ch, o.seconds, seed=100 + i), lib, range(o.seeds), cfg)
+        reports, summ = sync_over_seeds(
+            demo_track(ch, o.seconds, seed=100 + i), lib, range(o.seeds), cfg
+        )
         out[ch.name] = summ
         pooled.extend(reports)
     out["all six"] = summarize(pooled)
     if o.stress:
-        _, out[STRESS.name] = sync_over_seeds(demo_track(STRESS, o.seconds, seed=999), lib, range(o.seeds), cfg)
+        _, out[STRESS.name] = sync_over_seeds(
+            demo_track(STRESS, o.seconds, seed=999), lib, range(o.seeds), cfg
+        )
     return out
 
 
@@ -163,34 +192,49 @@ def report(speed: dict[str, float], sync: dict[str, dict[str, Estimate]], o: Mea
     lines = [
         "# BPFA measurements",
         "",
-        f"Python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end",
+        f"Python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end",
         "",
-        f"## Speed ({o.behaviors} behaviors, {o.events + 1} events, {int(speed['rows'])} rows, best of {o.repeats})",
+        f"## Speed ({o.behaviors} behaviors, {o.events + 1} events, {int(speed['rows'])} rows, "
+        f"best of {o.repeats})",
         "",
-        f"- validation (load + check JSON file): {speed['validate_file_s'] * 1e3:.1f} ms; of parsed data: {speed['validate_parsed_s'] * 1e3:.1f} ms",
+        "- validation (load + check JSON file): "
+        f"{speed['validate_file_s'] * 1e3:.1f} ms; "
+        f"of parsed data: {speed['validate_parsed_s'] * 1e3:.1f} ms",
         f"- compile to integer tables: {speed['compile_s'] * 1e3:.1f} ms",
-        f"- sampling, one chain, tight loop: {speed['steps_per_s_single']:,.0f} steps/s ({o.steps:,} steps)",
+        "- sampling, one chain, tight loop: "
+        f"{speed['steps_per_s_single']:,.0f} steps/s ({o.steps:,} steps)",
         f"- sampling, {o.batch} instances vectorised: {speed['steps_per_s_batch']:,.0f} steps/s",
-        f"- full timeline sampler (default library): {speed['timeline_segments_per_s']:,.0f} segments/s, {speed['timeline_events_per_s']:,.0f} events/s",
+        "- full timeline sampler (default library): "
+        f"{speed['timeline_segments_per_s']:,.0f} segments/s, "
+        f"{speed['timeline_events_per_s']:,.0f} events/s",
         "",
-        f"## Synchronization ({o.seeds} seeds x {o.seconds:.0f} s per character; baseline: {o.shifts} circular shifts)",
+        f"## Synchronization ({o.seeds} seeds x {o.seconds:.0f} s per character; "
+        f"baseline: {o.shifts} circular shifts)",
         "",
         "Mean [95% interval of the mean] over seeds.",
         "",
-        "| character | onset F1 ±2 | precision | recall | median offset | F1 ±1 / ±4 / ±6 | allowed | chance F1 | chance allowed | yaw xcorr (lag) | chance xcorr |",
+        "| character | onset F1 ±2 | precision | recall | median offset | F1 ±1 / ±4 / ±6 "
+        "| allowed | chance F1 | chance allowed | yaw xcorr (lag) | chance xcorr |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, s in sync.items():
         lines.append(
-            f"| {name} | {_fmt(s['onset_f1'])} | {s['precision'].mean:.3f} | {s['recall'].mean:.3f} | {s['median_offset'].mean:.2f} | "
-            f"{s['f1@1'].mean:.3f} / {s['f1@4'].mean:.3f} / {s['f1@6'].mean:.3f} | {_fmt(s['allowed_fraction'])} | "
-            f"{_fmt(s['baseline_f1'])} | {s['baseline_allowed_fraction'].mean:.3f} | {s['xcorr_peak'].mean:.3f} ({s['xcorr_lag'].mean:+.1f}) | {s['baseline_xcorr_peak'].mean:.3f} |"
+            f"| {name} | {_fmt(s['onset_f1'])} | {s['precision'].mean:.3f} "
+            f"| {s['recall'].mean:.3f} | {s['median_offset'].mean:.2f} | "
+            f"{s['f1@1'].mean:.3f} / {s['f1@4'].mean:.3f} / {s['f1@6'].mean:.3f} "
+            f"| {_fmt(s['allowed_fraction'])} | "
+            f"{_fmt(s['baseline_f1'])} | {s['baseline_allowed_fraction'].mean:.3f} "
+            f"| {s['xcorr_peak'].mean:.3f} ({s['xcorr_lag'].mean:+.1f}) "
+            f"| {s['baseline_xcorr_peak'].mean:.3f} |"
         )
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     d = MeasureOptions()
     for field, value in asdict(d).items():
         flag = "--" + field.replace("_", "-")
@@ -203,12 +247,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-sync", action="store_true")
     args = p.parse_args(argv)
     o = MeasureOptions(**{k: getattr(args, k) for k in asdict(d)})
-    speed = measure_speed(o) if not args.skip_speed else {"rows": 0.0, "validate_file_s": 0.0, "validate_parsed_s": 0.0, "compile_s": 0.0, "steps_per_s_single": 0.0, "steps_per_s_batch": 0.0, "timeline_segments_per_s": 0.0, "timeline_events_per_s": 0.0}
+    speed = (
+        measure_speed(o)
+        if not args.skip_speed
+        else {
+            "rows": 0.0,
+            "validate_file_s": 0.0,
+            "validate_parsed_s": 0.0,
+            "compile_s": 0.0,
+            "steps_per_s_single": 0.0,
+            "steps_per_s_batch": 0.0,
+            "timeline_segments_per_s": 0.0,
+            "timeline_events_per_s": 0.0,
+        }
+    )
     sync = measure_sync(o) if not args.skip_sync else {}
     text = report(speed, sync, o)
     sys.stdout.write(text)
     if args.json:
-        payload = {"options": asdict(o), "speed": speed, "sync": {k: {m: asdict(e) for m, e in v.items()} for k, v in sync.items()}}
+        payload = {
+            "options": asdict(o),
+            "speed": speed,
+            "sync": {k: {m: asdict(e) for m, e in v.items()} for k, v in sync.items()},
+        }
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(payload, indent=2), encoding="utf-8")
     return 0

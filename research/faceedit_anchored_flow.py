@@ -40,6 +40,11 @@ class AnchoredFlow(nn.Module):
         k = self.kernels.shape[-1]
         weights = delta[:, :, None, None, None, None] * self.kernels[None]  # (N, 8, 7, 2, K, K)
         per_point = weights.sum(dim=1).reshape(n * N_FEATURES, 2, k, k)
-        flow = F.grid_sample(per_point, rel.reshape(n * N_FEATURES, size, size, 2), mode="bilinear",
-                             padding_mode="zeros", align_corners=False)
+        flow = F.grid_sample(
+            per_point,
+            rel.reshape(n * N_FEATURES, size, size, 2),
+            mode="bilinear",
+            padding_mode="zeros",
+            align_corners=False,
+        )
         return flow.reshape(n, N_FEATURES, 2, size, size).sum(dim=1) * eye[:, None, None, None]

@@ -21,10 +21,16 @@ from moodrig.core.expression import INDEX
 
 EYE_R, EYE_L = FEATURE_INDEX["eye_r"], FEATURE_INDEX["eye_l"]
 BROW_R, BROW_L = FEATURE_INDEX["brow_r"], FEATURE_INDEX["brow_l"]
-MOUTH_R, MOUTH_L, MOUTH_C = FEATURE_INDEX["mouth_r"], FEATURE_INDEX["mouth_l"], FEATURE_INDEX["mouth_c"]
+MOUTH_R, MOUTH_L, MOUTH_C = (
+    FEATURE_INDEX["mouth_r"],
+    FEATURE_INDEX["mouth_l"],
+    FEATURE_INDEX["mouth_c"],
+)
 
 
-def _gauss(x: Tensor, y: Tensor, cx: Tensor, cy: Tensor, sx: Tensor | float, sy: Tensor | float) -> Tensor:
+def _gauss(
+    x: Tensor, y: Tensor, cx: Tensor, cy: Tensor, sx: Tensor | float, sy: Tensor | float
+) -> Tensor:
     """exp(−½((x − cx)/sx)² − ½((y − cy)/sy)²), broadcasting (N, 1, 1) centres over (R, R) grids."""
     return torch.exp(-0.5 * ((x - cx) / sx) ** 2 - 0.5 * ((y - cy) / sy) ** 2)
 
@@ -67,8 +73,12 @@ def basis_flows(points: Tensor, delta: Tensor, size: int) -> Tensor:
         below = torch.sigmoid((ey + 0.6 * eye_h - y) / (0.12 * eye_h))  # nothing under the eye
         w = _gauss(x, y, ex, ey - 0.3 * eye_h, 0.3 * eye_dist, 1.1 * eye_h) * below
         out[:, INDEX[name], 1] -= 1.1 * eye_h * d[name] * w
-        out[:, INDEX["eye_wide"], 1] += 0.35 * eye_h * d["eye_wide"] * _gauss(x, y, ex, ey - 0.5 * eye_h,
-                                                                              0.3 * eye_dist, 0.8 * eye_h)
+        out[:, INDEX["eye_wide"], 1] += (
+            0.35
+            * eye_h
+            * d["eye_wide"]
+            * _gauss(x, y, ex, ey - 0.5 * eye_h, 0.3 * eye_dist, 0.8 * eye_h)
+        )
     # Mouth: corners up and out with a smile, down with a frown; the jaw drops the lower lip.
     mx, my = p(MOUTH_C, 0), p(MOUTH_C, 1)
     half = ((p(MOUTH_L, 0) - p(MOUTH_R, 0)).abs() / 2).clamp_min(0.02)

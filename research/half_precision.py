@@ -23,8 +23,9 @@ from moodrig.core.transfer.infer import TransferEditor
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--size", type=int, default=256)
     a = ap.parse_args()
@@ -42,9 +43,11 @@ def main() -> None:
         for dtype in (torch.float16, torch.bfloat16):
             o, m = cls.load(device="cpu", dtype=dtype).edit_with_mask(tex, vectors)
             d = np.abs(o - out)[..., :3] * 255.0
-            print(f"| {cls.__name__} | {str(dtype).removeprefix('torch.')} | {d.max():.2f} | "
-                  f"{d.mean():.4f} | {np.percentile(d, 99):.2f} | {(d > 1).mean():.4%} | "
-                  f"{np.abs(m - mask).max():.4f} |")
+            print(
+                f"| {cls.__name__} | {str(dtype).removeprefix('torch.')} | {d.max():.2f} | "
+                f"{d.mean():.4f} | {np.percentile(d, 99):.2f} | {(d > 1).mean():.4%} | "
+                f"{np.abs(m - mask).max():.4f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -46,8 +46,12 @@ F64 = NDArray[np.float64]
 
 
 def region_patch(
-    image: NDArray[np.uint8], landmarks: F64, can: F64, region: tuple[float, float, float, float],
-    width: int, height: int,
+    image: NDArray[np.uint8],
+    landmarks: F64,
+    can: F64,
+    region: tuple[float, float, float, float],
+    width: int,
+    height: int,
 ) -> NDArray[np.uint8]:
     """A canonical-face ``region`` (x0, x1, y0, y1) resampled to ``width`` x ``height`` gray
     pixels, the way ``smile.mouth_patch`` resamples the mouth region."""
@@ -57,10 +61,13 @@ def region_patch(
     return smile.resample_patch(image, to_image, (width, height))
 
 
-def _mouth_lbp(region: tuple[float, float, float, float], cfg: LbpConfig) -> Callable[[NDArray[np.uint8], F64, F64], F64]:
+def _mouth_lbp(
+    region: tuple[float, float, float, float], cfg: LbpConfig
+) -> Callable[[NDArray[np.uint8], F64, F64], F64]:
     def fn(image: NDArray[np.uint8], landmarks: F64, can: F64) -> F64:
         patch = region_patch(image, landmarks, can, region, cfg.size, cfg.size)
         return np.sqrt(features(patch, cfg).astype(np.float64))
+
     return fn
 
 
@@ -69,11 +76,16 @@ def _mouth_hog(size: int, cell: int) -> Callable[[NDArray[np.uint8], F64, F64], 
     hog = cv2.HOGDescriptor((size, size), (2 * cell, 2 * cell), (cell, cell), (cell, cell), 9)
 
     def fn(image: NDArray[np.uint8], landmarks: F64, can: F64) -> F64:
-        return np.asarray(hog.compute(smile.mouth_patch(image, landmarks, can, size)), dtype=np.float64).ravel()
+        return np.asarray(
+            hog.compute(smile.mouth_patch(image, landmarks, can, size)), dtype=np.float64
+        ).ravel()
+
     return fn
 
 
-def _smile_cascade(region: tuple[float, float, float, float], width: int, height: int) -> Callable[[NDArray[np.uint8], F64, F64], F64]:
+def _smile_cascade(
+    region: tuple[float, float, float, float], width: int, height: int
+) -> Callable[[NDArray[np.uint8], F64, F64], F64]:
     """OpenCV's own smile cascade (haarcascade_smile.xml, trained on other faces) run on the
     equalised lower face (``region_patch`` of ``region``, ``width`` × ``height``): raw
     detection count (no neighbour merging), its log, and the best and top-5 mean stage weights."""
@@ -81,10 +93,13 @@ def _smile_cascade(region: tuple[float, float, float, float], width: int, height
 
     def fn(image: NDArray[np.uint8], landmarks: F64, can: F64) -> F64:
         patch = cv2.equalizeHist(region_patch(image, landmarks, can, region, width, height))
-        _, _, weights = cascade.detectMultiScale3(patch, scaleFactor=1.05, minNeighbors=0, minSize=(36, 18), outputRejectLevels=True)
+        _, _, weights = cascade.detectMultiScale3(
+            patch, scaleFactor=1.05, minNeighbors=0, minSize=(36, 18), outputRejectLevels=True
+        )
         w = np.sort(np.asarray(weights, dtype=np.float64).ravel())
         n = len(w)
         return np.array([n, np.log1p(n), w[-1] if n else -5.0, w[-5:].mean() if n else -5.0])
+
     return fn
 
 
@@ -108,6 +123,7 @@ def layer_outputs(
     def keeper(tensor_id: int) -> Callable[[torch.nn.Module, object, torch.Tensor], None]:
         def keep(_module: torch.nn.Module, _inputs: object, output: torch.Tensor) -> None:
             got[tensor_id] = output
+
         return keep
 
     handles = [net.layers[producers[t]].register_forward_hook(keeper(t)) for t in tensor_ids]
@@ -130,13 +146,22 @@ def _mesh_features(tensor_id: int) -> Callable[[NDArray[np.uint8], F64], F64]:
         with torch.inference_mode():
             t = layer_outputs(net, to_tensor(patch, *MESH.input_range), [tensor_id])[tensor_id]
         return t.reshape(-1).numpy().astype(np.float64)
+
     return fn
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data")
-    ap.add_argument("--only", default="", help="run only the rows whose name contains this text (and the shipped row)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    )
+    ap.add_argument(
+        "--only",
+        default="",
+        help="run only the rows whose name contains this text (and the shipped row)",
+    )
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     samples = read_labels(args.data)
@@ -150,9 +175,23 @@ def main(argv: list[str] | None = None) -> int:
     images = {i: load(i) for i in sm}
     cans = []
     for k in range(FOLDS):
-        neutral = [sm[j] for j in np.flatnonzero(outer != k) if samples[sm[j]].view == "front" and samples[sm[j]].expression == "neutral"]
+        neutral = [
+            sm[j]
+            for j in np.flatnonzero(outer != k)
+            if samples[sm[j]].view == "front" and samples[sm[j]].expression == "neutral"
+        ]
         cans.append(canonical_face([obs.landmarks[i] for i in neutral]))
-    geo = [np.array([smile.geometry_features(frontalise(obs.landmarks[i], fit_rotation(obs.landmarks[i], c)[0])) for i in sm]) for c in cans]
+    geo = [
+        np.array(
+            [
+                smile.geometry_features(
+                    frontalise(obs.landmarks[i], fit_rotation(obs.landmarks[i], c)[0])
+                )
+                for i in sm
+            ]
+        )
+        for c in cans
+    ]
 
     def appearance(fn: Callable[[NDArray[np.uint8], F64, F64], F64]) -> list[F64]:
         return [np.array([fn(images[i], obs.landmarks[i], c) for i in sm]) for c in cans]
@@ -174,21 +213,37 @@ def main(argv: list[str] | None = None) -> int:
         return {i: (flipped[i], h[0].landmarks) for i, h in hits.items() if h is not None}
 
     def mirror_rows(k: int) -> tuple[F64, F64, F64, list[str]]:
-        """Geometry, appearance, labels and people of the mirrored photos of fold k's training people."""
+        """Geometry, appearance, labels and people of the mirrored photos of fold k's training
+        people."""
         flips = mirrored()
         keep = [j for j in np.flatnonzero(outer != k) if sm[j] in flips]
         pairs = [flips[sm[j]] for j in keep]
-        g = np.array([smile.geometry_features(frontalise(lm, fit_rotation(lm, cans[k])[0])) for _, lm in pairs])
+        g = np.array(
+            [
+                smile.geometry_features(frontalise(lm, fit_rotation(lm, cans[k])[0]))
+                for _, lm in pairs
+            ]
+        )
         a = np.array([smile.appearance_features(im, lm, cans[k]) for im, lm in pairs])
         return g, a, y[keep], [pid[j] for j in keep]
 
-    def score(app: list[F64], extra: tuple[list[F64], ...] = (), gp: float = GEO_PENALTY, ar: float = APP_RIDGE,
-              combine: str = "sum", mirror: bool = False) -> str:
+    def score(
+        app: list[F64],
+        extra: tuple[list[F64], ...] = (),
+        gp: float = GEO_PENALTY,
+        ar: float = APP_RIDGE,
+        combine: str = "sum",
+        mirror: bool = False,
+    ) -> str:
         """Front / 3/4 accuracy of z = the sum of the geometric, appearance and any ``extra``
         ridge scores, each divided by its inner-fold spread (or thresholded / stacked);
-        ``mirror`` adds the training people's mirrored photos to the fits (shipped appearance only)."""
+        ``mirror`` adds the training people's mirrored photos to the fits (shipped appearance
+        only)."""
         if mirror and extra:
-            raise ValueError("mirror=True adds mirrored rows to the geometric and appearance scores only")
+            raise ValueError(
+                "mirror=True adds mirrored rows to the geometric and appearance scores only"
+            )
+
         def fit(c: int, x: F64, t: F64) -> smile.LinearScore:  # score 0 is the geometric one
             return fit_logistic(x, t, gp) if c == 0 else fit_ridge(x, t, ar)
 
@@ -216,7 +271,10 @@ def main(argv: list[str] | None = None) -> int:
             elif combine == "threshold":  # the inner folds' most accurate threshold on the sum
                 zi = (held / s).sum(1)
                 cands = np.sort(zi)
-                z[te] = both.sum(1) - cands[int(np.argmax([((zi > c) == (yt > 0)).mean() for c in cands]))]
+                z[te] = (
+                    both.sum(1)
+                    - cands[int(np.argmax([((zi > c) == (yt > 0)).mean() for c in cands]))]
+                )
             else:  # "stack": logistic fit of the inner-fold scores
                 z[te] = fit_logistic(held / s, yt, 1e-3)(both)
         acc = [100 * float(((z[m] > 0) == (y[m] > 0)).mean()) for m in (front, ~front)]
@@ -225,29 +283,78 @@ def main(argv: list[str] | None = None) -> int:
     shipped = appearance(smile.appearance_features)
     wide = (-0.9, 0.9, 0.1, 1.0)
     rows: list[tuple[str, Callable[[], str]]] = [("shipped", lambda: score(shipped))]
-    rows += [(f"geometric penalty {gp}", lambda gp=gp: score(shipped, gp=gp)) for gp in (1.0, 3.0, 30.0, 100.0)]
-    rows += [(f"appearance ridge {ar}", lambda ar=ar: score(shipped, ar=ar)) for ar in (100.0, 300.0, 3000.0, 10000.0)]
     rows += [
-        ("mouth LBP 8 x 8 cells", lambda: score(appearance(_mouth_lbp(smile.MOUTH_REGION, LbpConfig(size=64, grid=8))))),
-        ("mouth LBP 96 px, 6 x 6 cells", lambda: score(appearance(_mouth_lbp(smile.MOUTH_REGION, LbpConfig(size=96, grid=6))))),
-        ("wider region with the cheeks, 4 x 4", lambda: score(appearance(_mouth_lbp(wide, LbpConfig(size=64, grid=4))))),
-        ("wider region with the cheeks, 96 px 6 x 6", lambda: score(appearance(_mouth_lbp(wide, LbpConfig(size=96, grid=6))))),
-        ("decision threshold tuned on the inner folds", lambda: score(shipped, combine="threshold")),
-        ("the two scores stacked by a logistic fit on the inner folds", lambda: score(shipped, combine="stack")),
-        ("+ eye-region LBP (x ± 0.95, y -0.65-0.05: lids, crow's feet) as a third score",
-         lambda: score(shipped, (appearance(_mouth_lbp((-0.95, 0.95, -0.65, 0.05), LbpConfig(size=64, grid=4))),))),
-        ("+ cheek-region LBP (x ± 0.95, y -0.05-0.6) as a third score",
-         lambda: score(shipped, (appearance(_mouth_lbp((-0.95, 0.95, -0.05, 0.6), LbpConfig(size=64, grid=4))),))),
-        ("+ mouth HOG (8-px cells, 9 bins) as a third score", lambda: score(shipped, (appearance(_mouth_hog(64, 8)),))),
+        (f"geometric penalty {gp}", lambda gp=gp: score(shipped, gp=gp))
+        for gp in (1.0, 3.0, 30.0, 100.0)
+    ]
+    rows += [
+        (f"appearance ridge {ar}", lambda ar=ar: score(shipped, ar=ar))
+        for ar in (100.0, 300.0, 3000.0, 10000.0)
+    ]
+    rows += [
+        (
+            "mouth LBP 8 x 8 cells",
+            lambda: score(appearance(_mouth_lbp(smile.MOUTH_REGION, LbpConfig(size=64, grid=8)))),
+        ),
+        (
+            "mouth LBP 96 px, 6 x 6 cells",
+            lambda: score(appearance(_mouth_lbp(smile.MOUTH_REGION, LbpConfig(size=96, grid=6)))),
+        ),
+        (
+            "wider region with the cheeks, 4 x 4",
+            lambda: score(appearance(_mouth_lbp(wide, LbpConfig(size=64, grid=4)))),
+        ),
+        (
+            "wider region with the cheeks, 96 px 6 x 6",
+            lambda: score(appearance(_mouth_lbp(wide, LbpConfig(size=96, grid=6)))),
+        ),
+        (
+            "decision threshold tuned on the inner folds",
+            lambda: score(shipped, combine="threshold"),
+        ),
+        (
+            "the two scores stacked by a logistic fit on the inner folds",
+            lambda: score(shipped, combine="stack"),
+        ),
+        (
+            "+ eye-region LBP (x ± 0.95, y -0.65-0.05: lids, crow's feet) as a third score",
+            lambda: score(
+                shipped,
+                (appearance(_mouth_lbp((-0.95, 0.95, -0.65, 0.05), LbpConfig(size=64, grid=4))),),
+            ),
+        ),
+        (
+            "+ cheek-region LBP (x ± 0.95, y -0.05-0.6) as a third score",
+            lambda: score(
+                shipped,
+                (appearance(_mouth_lbp((-0.95, 0.95, -0.05, 0.6), LbpConfig(size=64, grid=4))),),
+            ),
+        ),
+        (
+            "+ mouth HOG (8-px cells, 9 bins) as a third score",
+            lambda: score(shipped, (appearance(_mouth_hog(64, 8)),)),
+        ),
         ("mouth HOG instead of the mouth LBP", lambda: score(appearance(_mouth_hog(64, 8)))),
-        ("+ OpenCV smile cascade (lower face 128 x 72) as a third score",
-         lambda: score(shipped, (appearance(_smile_cascade((-0.8, 0.8, 0.2, 1.1), 128, 72)),))),
-        ("+ the training people's mirrored photos in the fits", lambda: score(shipped, mirror=True)),
-        ("Face Mesh backbone features (6 x 6 x 128) instead of the mouth LBP", lambda: score(mesh_features(MESH_BACKBONE))),
-        ("+ Face Mesh backbone features (6 x 6 x 128) as a third score",
-         lambda: score(shipped, (mesh_features(MESH_BACKBONE),))),
-        ("+ Face Mesh landmark-head features (3 x 3 x 32) as a third score",
-         lambda: score(shipped, (mesh_features(MESH_LANDMARK_HEAD),))),
+        (
+            "+ OpenCV smile cascade (lower face 128 x 72) as a third score",
+            lambda: score(shipped, (appearance(_smile_cascade((-0.8, 0.8, 0.2, 1.1), 128, 72)),)),
+        ),
+        (
+            "+ the training people's mirrored photos in the fits",
+            lambda: score(shipped, mirror=True),
+        ),
+        (
+            "Face Mesh backbone features (6 x 6 x 128) instead of the mouth LBP",
+            lambda: score(mesh_features(MESH_BACKBONE)),
+        ),
+        (
+            "+ Face Mesh backbone features (6 x 6 x 128) as a third score",
+            lambda: score(shipped, (mesh_features(MESH_BACKBONE),)),
+        ),
+        (
+            "+ Face Mesh landmark-head features (3 x 3 x 32) as a third score",
+            lambda: score(shipped, (mesh_features(MESH_LANDMARK_HEAD),)),
+        ),
     ]
     print("| variant | front / 3/4 accuracy (%) |\n|---|---|")
     for name, run in rows:

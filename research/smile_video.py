@@ -214,7 +214,9 @@ def main() -> None:
     decisions = [SmileDecisionConfig(on, off, 0.25) for on, off in ((0.55, 0.45), (0.6, 0.4))]
     bases = [
         BaselineConfig(smile_margin=m, smile_quantile=q, learn_below=lb, view_transfer=t)
-        for m, q, lb, t in itertools.product((0.1, 0.15, 0.2), (0.25, 0.5), (0.35, 0.45), (0.0, 0.5))
+        for m, q, lb, t in itertools.product(
+            (0.1, 0.15, 0.2), (0.25, 0.5), (0.35, 0.45), (0.0, 0.5)
+        )
     ]
     folds = sorted({int(c["fold"]) for c in clips})
     for name, options in (
@@ -227,11 +229,14 @@ def main() -> None:
             what = (
                 ""
                 if b is None
-                else f"margin {b.smile_margin}, quantile {b.smile_quantile}, rest ≤ {b.learn_below}, transfer {b.view_transfer}; "
+                else f"margin {b.smile_margin}, quantile {b.smile_quantile}, "
+                f"rest ≤ {b.learn_below}, transfer {b.view_transfer}; "
             )
             print(
-                f"{name}: {what}on {d.on} off {d.off}: {s['accuracy']:.1%} (neutral {s['accuracy_neutral']:.1%}, "
-                f"smile {s['accuracy_smiling']:.1%}, faint {s['accuracy_faint']:.1%}), flips {s['flips_mean']:.2f}/held, "
+                f"{name}: {what}on {d.on} off {d.off}: {s['accuracy']:.1%} "
+                f"(neutral {s['accuracy_neutral']:.1%}, "
+                f"smile {s['accuracy_smiling']:.1%}, faint {s['accuracy_faint']:.1%}), "
+                f"flips {s['flips_mean']:.2f}/held, "
                 f"{s['runs_2_flips']:.0f} with ≥ 2, unsettled {s['unsettled']:.0f}"
             )
         nested = Scores()
@@ -248,7 +253,8 @@ def main() -> None:
             what = (
                 "population"
                 if b is None
-                else f"margin {b.smile_margin}, quantile {b.smile_quantile}, rest ≤ {b.learn_below}, transfer {b.view_transfer}"
+                else f"margin {b.smile_margin}, quantile {b.smile_quantile}, "
+                f"rest ≤ {b.learn_below}, transfer {b.view_transfer}"
             )
             print(f"  fold {k}: chosen on the others: {what}, on {d.on} off {d.off}")
         s = nested.summary()

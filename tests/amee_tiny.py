@@ -13,16 +13,28 @@ from moodrig.core.weights import export_weights
 from moodrig.weights_tools.regressor import EXPRESSION, ExpressionRegressor
 
 
-def tiny_exports(folder: Path, resolution: int = 32, source_input: bool = False) -> tuple[Path, Path]:
+def tiny_exports(
+    folder: Path, resolution: int = 32, source_input: bool = False
+) -> tuple[Path, Path]:
     """(generator manifest, regressor manifest), both seeded, at ``resolution`` px."""
     torch.manual_seed(0)
-    gen = Generator(AmeeConfig(resolution=resolution, enc_channels=(4, 8, 8, 16, 16), n_residual=1,
-                               source_input=source_input)).eval()
+    gen = Generator(
+        AmeeConfig(
+            resolution=resolution,
+            enc_channels=(4, 8, 8, 16, 16),
+            n_residual=1,
+            source_input=source_input,
+        )
+    ).eval()
     weights = AMEE_WEIGHTS.export(folder / "g.safetensors", gen, training={"trained_steps": 0})
     reg = ExpressionRegressor(resolution, 4).eval()
-    reg_m = export_weights(folder / "r.safetensors", {k: v for k, v in reg.state_dict().items() if "num_batches" not in k},
-                           model=EXPRESSION.model, model_version=EXPRESSION.version,
-                           architecture={"resolution": resolution, "width": 4})
+    reg_m = export_weights(
+        folder / "r.safetensors",
+        {k: v for k, v in reg.state_dict().items() if "num_batches" not in k},
+        model=EXPRESSION.model,
+        model_version=EXPRESSION.version,
+        architecture={"resolution": resolution, "width": 4},
+    )
     return weights, reg_m
 
 

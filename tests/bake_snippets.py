@@ -1,8 +1,9 @@
 """Code shared by the bpy snippets of the bake tests (run in a fresh process by bpy_runner).
 
 ``BAKE_PRELUDE`` imports moodrig (and ``BakeRequest``), defines ``PainterEditor`` (a test
-double for AMEE-GAN that returns the painter's exact ground truth) and ``fresh(folder)`` (factory scene, demo
-character, a user action with a fake user, saved as ``folder/scene.blend``).
+double for AMEE-GAN that returns the painter's exact ground truth) and ``fresh(folder)``
+(factory scene, demo character, a user action with a fake user, saved as
+``folder/scene.blend``).
 """
 
 BAKE_PRELUDE = """

@@ -15,9 +15,18 @@ def minimal() -> dict[str, Any]:
         "motions": {"m": {"channels": [{"role": "head", "axis": "x", "table": [[0, 0.1, 0.2]]}]}},
         "actions": {
             "rest": {"motion": "m", "outcomes": {"a": {"p": 1.0, "duration": 1.0}}},
-            "jump": {"motion": "m", "outcomes": {"lo": {"p": 0.25, "duration": 0.5}, "hi": {"p": 0.75, "duration": 0.5}}},
+            "jump": {
+                "motion": "m",
+                "outcomes": {
+                    "lo": {"p": 0.25, "duration": 0.5},
+                    "hi": {"p": 0.75, "duration": 0.5},
+                },
+            },
         },
-        "composites": {"both": {"sequence": ["rest", "jump"]}, "pick": {"choice": {"rest": 0.5, "jump": 0.5}}},
+        "composites": {
+            "both": {"sequence": ["rest", "jump"]},
+            "pick": {"choice": {"rest": 0.5, "jump": 0.5}},
+        },
         "behaviors": {"idle": {"body": "rest"}, "hop": {"body": "both"}, "maybe": {"body": "pick"}},
         "initial": "idle",
         "transitions": [

@@ -49,20 +49,36 @@ def bpy_python(version: str) -> str:
     return str(python)
 
 
-def run_bpy(snippet: str, *, env: dict[str, str] | None = None, timeout: float = 300,
-            cwd: Path | None = None, python: str | None = None) -> Any:
+def run_bpy(
+    snippet: str,
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
+    cwd: Path | None = None,
+    python: str | None = None,
+) -> Any:
     if python is None and not bpy_available():
         if os.environ.get("CI", "").lower() in {"1", "true"}:
             pytest.fail("the bpy module is not installed; `make test` installs bpy==5.0.1")
         pytest.skip("bpy is not installed")
     code = PRELUDE + textwrap.dedent(snippet)
     proc = subprocess.run(
-        [python or sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
-        env={**os.environ, **(env or {})}, cwd=cwd,
+        [python or sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
     )
-    results = [line[len("MOODRIG_RESULT:"):] for line in proc.stdout.splitlines() if line.startswith("MOODRIG_RESULT:")]
+    results = [
+        line[len("MOODRIG_RESULT:") :]
+        for line in proc.stdout.splitlines()
+        if line.startswith("MOODRIG_RESULT:")
+    ]
     if proc.returncode != 0 or not results:
         raise AssertionError(
-            f"bpy snippet failed (exit {proc.returncode})\n--- stdout ---\n{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-4000:]}"
+            f"bpy snippet failed (exit {proc.returncode})\n"
+            f"--- stdout ---\n{proc.stdout[-4000:]}\n"
+            f"--- stderr ---\n{proc.stderr[-4000:]}"
         )
     return json.loads(results[-1])

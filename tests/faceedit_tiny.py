@@ -33,8 +33,10 @@ def export_tiny_weights(weights_dir: Path, presence: float = 4.0) -> Path:
     """Write both networks where ``MOODRIG_WEIGHTS_DIR=weights_dir`` finds them as the shipped
     weights; returns ``weights_dir``."""
     gen, loc = tiny_networks(presence)
-    EDITOR_WEIGHTS.export(weights_dir / f"{EDITOR_WEIGHTS.shipped}.safetensors", gen,
-                          training={"trained_steps": 0})
-    LOCATOR_WEIGHTS.export(weights_dir / f"{LOCATOR_WEIGHTS.shipped}.safetensors", loc,
-                           training={"trained_steps": 0})
+    EDITOR_WEIGHTS.export(
+        weights_dir / f"{EDITOR_WEIGHTS.shipped}.safetensors", gen, training={"trained_steps": 0}
+    )
+    LOCATOR_WEIGHTS.export(
+        weights_dir / f"{LOCATOR_WEIGHTS.shipped}.safetensors", loc, training={"trained_steps": 0}
+    )
     return weights_dir

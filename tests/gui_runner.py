@@ -16,7 +16,9 @@ WIDTH, HEIGHT = 1280, 800
 
 def require_gui_tools() -> None:
     for tool, package in (("blender", "blender"), ("Xvfb", "xvfb"), ("xdotool", "xdotool")):
-        require_component(shutil.which(tool) is not None, f"{tool} (Debian package {package}; `make system-deps`)")
+        require_component(
+            shutil.which(tool) is not None, f"{tool} (Debian package {package}; `make system-deps`)"
+        )
 
 
 @contextlib.contextmanager
@@ -24,8 +26,19 @@ def xvfb() -> Iterator[str]:
     """A private X display; yields its DISPLAY string."""
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{WIDTH}x{HEIGHT}x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            "Xvfb",
+            "-displayfd",
+            str(write_fd),
+            "-screen",
+            "0",
+            f"{WIDTH}x{HEIGHT}x24",
+            "-nolisten",
+            "tcp",
+        ],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     os.close(write_fd)
     try:
@@ -39,9 +52,14 @@ def xvfb() -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def run_blender_gui(script: Path, args: list[str], workdir: Path, timeout: float = 240,
-                    extra_env: dict[str, str] | None = None,
-                    prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+def run_blender_gui(
+    script: Path,
+    args: list[str],
+    workdir: Path,
+    timeout: float = 240,
+    extra_env: dict[str, str] | None = None,
+    prefix: tuple[str, ...] = (),
+) -> subprocess.CompletedProcess[str]:
     """Run ``blender --python script -- args`` in a window, with a throwaway user profile;
     ``prefix``: a command Blender runs under (``unshare -n``: no network)."""
     with xvfb() as display:
@@ -53,7 +71,22 @@ def run_blender_gui(script: Path, args: list[str], workdir: Path, timeout: float
             **(extra_env or {}),
         }
         return subprocess.run(
-            [*prefix, "blender", "--factory-startup", "--window-geometry", "0", "0", str(WIDTH), str(HEIGHT),
-             "--python", str(script), "--", *args],
-            env=env, capture_output=True, text=True, timeout=timeout,
+            [
+                *prefix,
+                "blender",
+                "--factory-startup",
+                "--window-geometry",
+                "0",
+                "0",
+                str(WIDTH),
+                str(HEIGHT),
+                "--python",
+                str(script),
+                "--",
+                *args,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )

@@ -27,12 +27,14 @@ def find_ellipses(gray: NDArray[np.uint8]) -> list[tuple[int, int]]:
     background = cv2.medianBlur(gray, 9).astype(np.int16)
     ink = (gray.astype(np.int16) - background) > MIN_INK
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    dots = sorted((int(x), int(y), int(w), int(h)) for x, y, w, h, area in stats[1:n]
-                  if w <= 3 and h <= 3 and area <= 7)
+    dots = sorted(
+        (int(x), int(y), int(w), int(h))
+        for x, y, w, h, area in stats[1:n]
+        if w <= 3 and h <= 3 and area <= 7
+    )
     found = []
     for x0, y0, _w, h0 in dots:
-        row = sorted(d for d in dots if abs((d[1] + d[3]) - (y0 + h0)) <= 1
-                     and 0 < d[0] - x0 <= 20)
+        row = sorted(d for d in dots if abs((d[1] + d[3]) - (y0 + h0)) <= 1 and 0 < d[0] - x0 <= 20)
         if len(row) < 2:
             continue
         (x1, _, _, _), (x2, _, w2, _) = row[0], row[1]
@@ -41,7 +43,7 @@ def find_ellipses(gray: NDArray[np.uint8]) -> list[tuple[int, int]]:
         if y0 < ABOVE or y0 + h0 + BELOW > ink.shape[0]:
             continue  # what is above or below is outside the crop: cannot be told apart
         span = slice(x0, x2 + w2)
-        if ink[y0 - ABOVE:y0, span].any() or ink[y0 + h0:y0 + h0 + BELOW, span].any():
+        if ink[y0 - ABOVE : y0, span].any() or ink[y0 + h0 : y0 + h0 + BELOW, span].any():
             continue
         found.append((x0, y0))
     return found

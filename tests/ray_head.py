@@ -60,11 +60,28 @@ def ray_head(temp: Path, log: Path, cpus: int = 2) -> Iterator[str]:
         head = subprocess.Popen(
             # Through this interpreter, not the script's #! line: the head and its workers
             # then import the moodrig under test even from a copied virtual environment.
-            [sys.executable, str(ray), "start", "--head", "--block", "--node-ip-address", "127.0.0.1",
-             "--port", str(port), "--num-cpus", str(cpus), "--include-dashboard=false",
-             "--disable-usage-stats", "--temp-dir", str(temp)],
-            stdout=fh, stderr=subprocess.STDOUT, env={**os.environ, **RAY_ENV},
-            start_new_session=True)
+            [
+                sys.executable,
+                str(ray),
+                "start",
+                "--head",
+                "--block",
+                "--node-ip-address",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--num-cpus",
+                str(cpus),
+                "--include-dashboard=false",
+                "--disable-usage-stats",
+                "--temp-dir",
+                str(temp),
+            ],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **RAY_ENV},
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 180
         while "Ray runtime started" not in log.read_text():

@@ -32,5 +32,12 @@ def build_armature(spec):
 
 def spec_of(rig: TestRig, name: str, mode: str = "QUATERNION") -> dict[str, object]:
     """A ``humanoid_rigs.TestRig`` as the spec ``build_armature`` takes."""
-    return dict(name=name, names=rig.names, parents=rig.parents, heads=rig.heads,
-                tails=rig.tails, rolls=rig.rolls, mode=mode)
+    return dict(
+        name=name,
+        names=rig.names,
+        parents=rig.parents,
+        heads=rig.heads,
+        tails=rig.tails,
+        rolls=rig.rolls,
+        mode=mode,
+    )

@@ -4,6 +4,7 @@ not read from the add-on's tables."""
 
 from __future__ import annotations
 
+# fmt: off
 ARKIT52 = [
     "eyeBlinkLeft", "eyeLookDownLeft", "eyeLookInLeft", "eyeLookOutLeft", "eyeLookUpLeft",
     "eyeSquintLeft", "eyeWideLeft", "eyeBlinkRight", "eyeLookDownRight", "eyeLookInRight",
@@ -27,3 +28,4 @@ VROID = ["Face.M_F00_000_00_Fcl_" + n for n in [
     "MTH_I", "MTH_U", "MTH_E", "MTH_O"]]
 VRM1 = ["aa", "ih", "ou", "ee", "oh", "blink", "blinkLeft", "blinkRight", "happy", "angry", "sad",
         "relaxed", "surprised"]
+# fmt: on

@@ -82,7 +82,8 @@ report(dict(
     n_uv=len(uv.data), n_loops=len(face.data.loops),
     image=[img.name, list(img.size), img.packed_file is not None, float(px.std())],
     tag=img.get('moodrig_generated'), rig_tag=rig.get('moodrig_generated'),
-    user=[bpy.data.materials.get('UserMaterial') is not None, bpy.data.images.get('UserImage') is not None,
+    user=[bpy.data.materials.get('UserMaterial') is not None,
+          bpy.data.images.get('UserImage') is not None,
           bpy.data.materials['UserMaterial'].get('moodrig_generated')],
     rigs=sorted(o.name for o in bpy.data.objects if o.type == 'ARMATURE'),
 ))
@@ -116,7 +117,9 @@ def test_demo_character_survives_save_and_reload(tmp_path: Path) -> None:
     assert 0.0 < u0 < u1 < 1.0 and 0.0 < v0 < v1 < 1.0
     assert r["points_region"] == pytest.approx(r["region"])
     assert r["points_size"] == [64, 64] and r["confirmed"]
-    assert r["points"] == pytest.approx(face_points(atlas, DEFAULT_STYLE).ravel().tolist(), abs=1e-4)
+    assert r["points"] == pytest.approx(
+        face_points(atlas, DEFAULT_STYLE).ravel().tolist(), abs=1e-4
+    )
     assert r["tag"] == "demo_face_texture" and r["rig_tag"] == "demo_armature"
     # The user's own datablocks are untouched and untagged; a second character is a new one.
     assert r["user"] == [True, True, None]
@@ -130,7 +133,8 @@ from moodrig.core.demo_head import head_atlas, paint_atlas
 bpy.ops.wm.read_factory_settings(use_empty=True)
 moodrig.register()
 bpy.ops.moodrig.add_demo_character(texture_size=128)
-img = bpy.data.objects['moodrig_DemoFace'].active_material.node_tree.nodes['moodrig_face_texture'].image
+img = (bpy.data.objects['moodrig_DemoFace'].active_material.node_tree
+       .nodes['moodrig_face_texture'].image)
 px = np.empty(128 * 128 * 4, dtype=np.float32)
 img.pixels.foreach_get(px)
 px = px.reshape(128, 128, 4)[::-1]
@@ -175,19 +179,37 @@ def test_dependency_installer_targets_moodrigs_own_folder(tmp_path: Path) -> Non
     import tomllib
 
     missing = str(tmp_path / "no-such-wheelhouse")
-    r = run_bpy(DEPS.format(missing=missing), env={"BLENDER_USER_RESOURCES": str(tmp_path / "user")},
-                cwd=tmp_path)
+    r = run_bpy(
+        DEPS.format(missing=missing),
+        env={"BLENDER_USER_RESOURCES": str(tmp_path / "user")},
+        cwd=tmp_path,
+    )
     assert r["folder"].startswith(str(tmp_path / "user")), "never Blender's own installation"
     assert r["python"] == r["exe"], "the venv's python is this bpy's own interpreter"
     pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
     assert r["requirements"] == pyproject["project"]["dependencies"]
-    assert r["modules"] == {"numpy": "numpy", "cv2": "opencv-python-headless", "torch": "torch",
-                            "safetensors": "safetensors", "yaml": "pyyaml", "tqdm": "tqdm"}
-    assert r["status"] == {"numpy": True, "cv2": True, "torch": True, "safetensors": True, "yaml": True,
-                           "tqdm": True}
-    online_refusal = ("All dependencies are installed already" if r["online"] else
-                      "Online access is disabled in Blender's preferences (System → Network); "
-                      "allow it, or Install from Folder")
+    assert r["modules"] == {
+        "numpy": "numpy",
+        "cv2": "opencv-python-headless",
+        "torch": "torch",
+        "safetensors": "safetensors",
+        "yaml": "pyyaml",
+        "tqdm": "tqdm",
+    }
+    assert r["status"] == {
+        "numpy": True,
+        "cv2": True,
+        "torch": True,
+        "safetensors": True,
+        "yaml": True,
+        "tqdm": True,
+    }
+    online_refusal = (
+        "All dependencies are installed already"
+        if r["online"]
+        else "Online access is disabled in Blender's preferences (System → Network); "
+        "allow it, or Install from Folder"
+    )
     assert r["errors"] == [online_refusal, f"{missing}: not a folder of wheels"]
     assert "not a folder of wheels" in str(r["op"]) and not r["running"]
 
@@ -225,8 +247,11 @@ def test_install_from_folder_and_cancel_through_the_operators(tmp_path: Path) ->
     wheelhouse = tmp_path / "wheelhouse"
     make_wheel(wheelhouse, "moodrig-probe-a", "1.0", requires=("moodrig-probe-b>=2",))
     make_wheel(wheelhouse, "moodrig-probe-b", "2.1")
-    r = run_bpy(INSTALL_FROM_FOLDER.format(wheelhouse=str(wheelhouse)),
-                env={"BLENDER_USER_RESOURCES": str(tmp_path / "user")}, cwd=tmp_path)
+    r = run_bpy(
+        INSTALL_FROM_FOLDER.format(wheelhouse=str(wheelhouse)),
+        env={"BLENDER_USER_RESOURCES": str(tmp_path / "user")},
+        cwd=tmp_path,
+    )
     assert r["first"] == ["FINISHED"] and r["cancel"] == ["FINISHED"]
     assert r["cancelled"] == ["cancelled", "Cancelled; nothing was installed", False, False]
     assert r["second"] == ["FINISHED"]

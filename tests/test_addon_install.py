@@ -16,7 +16,8 @@ EXTENSION = """
 import bpy, addon_utils, sys
 sys.path[:] = [p for p in sys.path if 'site-packages' in p or 'python3' in p or p.endswith('.zip')]
 zip_path = {zip!r}
-res = bpy.ops.extensions.package_install_files(filepath=zip_path, repo='user_default', enable_on_install=True)
+res = bpy.ops.extensions.package_install_files(filepath=zip_path, repo='user_default',
+                                               enable_on_install=True)
 mod_name = 'bl_ext.user_default.moodrig'
 mod = sys.modules.get(mod_name)
 enabled = mod_name in {{a.module for a in bpy.context.preferences.addons}}
@@ -26,8 +27,8 @@ rig = bpy.data.objects.get('moodrig_DemoRig')
 alias = sys.modules.get('moodrig') is mod
 addon_utils.disable(mod_name, default_set=True)
 still = hasattr(bpy.types, 'MOODRIG_OT_add_demo_character')
-report(dict(res=list(res), enabled=enabled, origin=origin, op=list(op), bones=len(rig.data.bones) if rig else 0,
-            alias=alias, still=still))
+report(dict(res=list(res), enabled=enabled, origin=origin, op=list(op),
+            bones=len(rig.data.bones) if rig else 0, alias=alias, still=still))
 """
 
 LEGACY = """
@@ -41,7 +42,8 @@ op = bpy.ops.moodrig.add_demo_character(texture_size=64)
 rig = bpy.data.objects.get('moodrig_DemoRig')
 addon_utils.disable('moodrig', default_set=True)
 still = hasattr(bpy.types, 'MOODRIG_OT_add_demo_character')
-report(dict(res=list(res), origin=origin, op=list(op), bones=len(rig.data.bones) if rig else 0, still=still))
+report(dict(res=list(res), origin=origin, op=list(op), bones=len(rig.data.bones) if rig else 0,
+            still=still))
 """
 
 
@@ -61,6 +63,8 @@ def test_install_as_extension(built_zip: Path, tmp_path: Path) -> None:
 def test_install_as_legacy_addon(built_zip: Path, tmp_path: Path) -> None:
     r = run_bpy(LEGACY.format(zip=str(built_zip)), env=_clean_env(tmp_path), cwd=tmp_path)
     assert r["res"] == ["FINISHED"]
-    assert str(tmp_path / "user") in r["origin"], "the installed copy, not the source tree, must be imported"
+    assert str(tmp_path / "user") in r["origin"], (
+        "the installed copy, not the source tree, must be imported"
+    )
     assert r["op"] == ["FINISHED"] and r["bones"] == 19
     assert not r["still"]

@@ -1,4 +1,5 @@
-"""The diagnosis CLI end to end on a tiny untrained generator and regressor (plumbing and counts)."""
+"""The diagnosis CLI end to end on a tiny untrained generator and regressor (plumbing and
+counts)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,31 @@ from moodrig.weights_tools.amee_data import style_and_expressions
 from moodrig.weights_tools.amee_eval import eval_pairs
 
 
-@pytest.mark.parametrize("split,source", [("eval", None), ("train", None), ("eval", "given"), ("eval", "unknown")])
-def test_diagnose_prints_every_entry_with_the_removal_pairs(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                            split: str, source: str | None) -> None:
+@pytest.mark.parametrize(
+    "split,source", [("eval", None), ("train", None), ("eval", "given"), ("eval", "unknown")]
+)
+def test_diagnose_prints_every_entry_with_the_removal_pairs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], split: str, source: str | None
+) -> None:
     weights, reg_m = tiny_exports(tmp_path, source_input=source is not None)
-    amee_diagnose.main(["--weights", str(weights), "--regressor", str(reg_m), "--styles", "2", "--split", split,
-                        *(["--source", source] if source else [])])
+    amee_diagnose.main(
+        [
+            "--weights",
+            str(weights),
+            "--regressor",
+            str(reg_m),
+            "--styles",
+            "2",
+            "--split",
+            split,
+            *(["--source", source] if source else []),
+        ]
+    )
     out = capsys.readouterr().out
-    assert f"2 styles of split '{split}' x 14 pairs" + (f", source {source}" if source else "") + "\n" in out
+    assert (
+        f"2 styles of split '{split}' x 14 pairs" + (f", source {source}" if source else "") + "\n"
+        in out
+    )
     rows = {line.split("|")[1].strip(): line for line in out.splitlines() if line.startswith("| ")}
     pairs = eval_pairs(8)
     for k, name in enumerate(EXPRESSION_NAMES):

@@ -28,23 +28,66 @@ def test_metrics_behave() -> None:
 def test_eval_cli_writes_report(tmp_path: Path, source_input: bool) -> None:
     weights, reg_m = tiny_exports(tmp_path, source_input=source_input)
     out = tmp_path / "report.md"
-    amee_eval.main(["--weights", str(weights), "--regressor", str(reg_m), "--styles", "1", "--full-res", "48",
-                    "--ablation", f"same={weights}", "--ft-styles", "1", "--ft-heldout", "2", "--ft-steps", "2",
-                    "--threads", "1", "--speed-threads", "1", "--speed-repeats", "1", "--out", str(out),
-                    "--json", str(tmp_path / "r.json"), "--sheet", str(tmp_path / "sheet.png"), "--sheet-styles", "2"])
+    amee_eval.main(
+        [
+            "--weights",
+            str(weights),
+            "--regressor",
+            str(reg_m),
+            "--styles",
+            "1",
+            "--full-res",
+            "48",
+            "--ablation",
+            f"same={weights}",
+            "--ft-styles",
+            "1",
+            "--ft-heldout",
+            "2",
+            "--ft-steps",
+            "2",
+            "--threads",
+            "1",
+            "--speed-threads",
+            "1",
+            "--speed-repeats",
+            "1",
+            "--out",
+            str(out),
+            "--json",
+            str(tmp_path / "r.json"),
+            "--sheet",
+            str(tmp_path / "sheet.png"),
+            "--sheet-styles",
+            "2",
+        ]
+    )
     text = out.read_text()
-    assert "## Held-out styles" in text and "## Ablations" in text and "## Per-character fine-tuning" in text
+    assert (
+        "## Held-out styles" in text
+        and "## Ablations" in text
+        and "## Per-character fine-tuning" in text
+    )
     raw = json.loads((tmp_path / "r.json").read_text())
     assert raw["ablations"]["same"]["psnr"] == raw["model"]["psnr"]  # same weights → same numbers
-    m = raw["model"]  # 7 pairs from the neutral, 7 from non-neutral renders: the halves average to the whole
-    assert abs(m["expr_mae"] - (m["expr_mae_neutral_src"] + m["expr_mae_expressive_src"]) / 2) < 1e-9
-    assert m["expr_mae_neutral_src"] != m["expr_mae_expressive_src"] and "from the neutral texture" in text
+    m = raw[
+        "model"
+    ]  # 7 pairs from the neutral, 7 from non-neutral renders: the halves average to the whole
+    assert (
+        abs(m["expr_mae"] - (m["expr_mae_neutral_src"] + m["expr_mae_expressive_src"]) / 2) < 1e-9
+    )
+    assert (
+        m["expr_mae_neutral_src"] != m["expr_mae_expressive_src"]
+        and "from the neutral texture" in text
+    )
     assert raw["speed"]["tex_per_s_128_b16"] > 0 and raw["speed"]["threads"] == 1
     sheet = np.asarray(Image.open(tmp_path / "sheet.png"))
     assert sheet.shape == (2 * 32 * 2, (1 + 3 * len(amee_eval.SHEET_TARGETS)) * 32 * 2, 3)
     assert "sheet.png" in text and "per entry" in text
     # weights with the source input are also measured without it, in their own column
-    assert ("source_unknown" in raw) == source_input and ("source not given" in text) == source_input
+    assert ("source_unknown" in raw) == source_input and (
+        "source not given" in text
+    ) == source_input
     if source_input:
         assert raw["source_unknown"]["expr_mae"] != m["expr_mae"]
 
@@ -57,12 +100,23 @@ def test_regressor_trains_exports_and_reloads(tmp_path: Path) -> None:
         train,
     )
 
-    cfg = RegressorConfig(styles=3, per_style=3, resolution=32, steps=6, batch=4, warmup=2, width=4,
-                          cache_dir=str(tmp_path / "cache"))
+    cfg = RegressorConfig(
+        styles=3,
+        per_style=3,
+        resolution=32,
+        steps=6,
+        batch=4,
+        warmup=2,
+        width=4,
+        cache_dir=str(tmp_path / "cache"),
+    )
     assert lr_factor(cfg, 0) == 0.5 and lr_factor(cfg, 2) == 1.0 and lr_factor(cfg, 6) == 0.0
     manifest = train(cfg, tmp_path / "reg")
     man = json.loads(manifest.read_text())
-    assert man["architecture"] == {"resolution": 32, "width": 4} and 0 <= man["heldout_painter_mae"] <= 1
+    assert (
+        man["architecture"] == {"resolution": 32, "width": 4}
+        and 0 <= man["heldout_painter_mae"] <= 1
+    )
     reg = load_regressor(manifest)
     x = torch.rand(2, 3, 32, 32) * 2 - 1
     with torch.no_grad():

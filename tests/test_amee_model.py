@@ -17,7 +17,9 @@ from moodrig.core.editing.composite import composite, threshold_mask, upsample
 from moodrig.core.errors import InputError, WeightsError
 from moodrig.core.painter import DEFAULT_STYLE, paint_face
 
-TINY = AmeeConfig(resolution=32, enc_channels=(4, 8, 8, 16, 16), n_residual=1, disc_channels=(8, 16))
+TINY = AmeeConfig(
+    resolution=32, enc_channels=(4, 8, 8, 16, 16), n_residual=1, disc_channels=(8, 16)
+)
 
 
 def _tiny_editor(tmp_path: Path, seed: int = 0, mask_bias: float = 0.0) -> tuple[AmeeEditor, Path]:
@@ -40,11 +42,30 @@ def test_generator_and_discriminator_shapes() -> None:
     assert image.abs().max() <= 1 and mask.min() >= 0 and mask.max() <= 1
     adv, mag = disc(x)
     assert adv.shape[:2] == (3, 1) and mag is not None and mag.shape == (3, 8)
-    no_mask = Generator(AmeeConfig(**{**TINY.to_dict(), "use_mask": False, "enc_channels": (4, 8, 8, 16, 16),
-                                      "disc_channels": (8, 16)})).eval()
+    no_mask = Generator(
+        AmeeConfig(
+            **{
+                **TINY.to_dict(),
+                "use_mask": False,
+                "enc_channels": (4, 8, 8, 16, 16),
+                "disc_channels": (8, 16),
+            }
+        )
+    ).eval()
     assert torch.equal(no_mask(x, a)[1], torch.ones(3, 1, 32, 32))
-    assert Discriminator(AmeeConfig(**{**TINY.to_dict(), "magnitude_head": False, "enc_channels": (4, 8, 8, 16, 16),
-                                       "disc_channels": (8, 16)}))(x)[1] is None
+    assert (
+        Discriminator(
+            AmeeConfig(
+                **{
+                    **TINY.to_dict(),
+                    "magnitude_head": False,
+                    "enc_channels": (4, 8, 8, 16, 16),
+                    "disc_channels": (8, 16),
+                }
+            )
+        )(x)[1]
+        is None
+    )
 
 
 def test_config_rejects_bad_values() -> None:
@@ -111,10 +132,10 @@ def test_bad_inputs_raise_input_error(tmp_path: Path) -> None:
     ok = np.zeros((1, 32, 32, 4), np.float32)
     e = np.zeros((1, 8), np.float32)
     for tex, ex in [
-        (ok.astype(np.float64), e),          # wrong dtype
-        (ok[0], e),                          # missing batch axis
+        (ok.astype(np.float64), e),  # wrong dtype
+        (ok[0], e),  # missing batch axis
         (np.zeros((1, 32, 32, 2), np.float32), e),
-        (ok + 2.0, e),                       # out of range
+        (ok + 2.0, e),  # out of range
         (np.full_like(ok, np.nan), e),
         (ok, np.zeros((2, 8), np.float32)),  # batch mismatch
         (ok, np.zeros((1, 7), np.float32)),
@@ -200,7 +221,9 @@ def test_folded_runner_matches_the_generator() -> None:
     gen = _trained_like(TINY)
     fold = folded_generator(gen)
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fold.modules())
-    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in gen.modules())  # the original is untouched
+    assert any(
+        isinstance(m, torch.nn.BatchNorm2d) for m in gen.modules()
+    )  # the original is untouched
     x = torch.rand(3, 3, 32, 32) * 2 - 1
     a = torch.rand(3, 8)
     with torch.no_grad():
@@ -236,8 +259,13 @@ def test_edit_with_mask_is_edit_plus_mask(tmp_path: Path) -> None:
     out, mask = editor.edit_with_mask(tex, ex)
     assert np.array_equal(out, editor.edit(tex, ex)) and np.array_equal(mask, editor.mask(tex, ex))
     assert editor.runner is not None
-    unfolded = AmeeEditor(network=editor.network, manifest=editor.manifest, device=editor.device,
-                          dtype=editor.dtype, model_id=editor.model_id)  # runner None: the plain generator
+    unfolded = AmeeEditor(
+        network=editor.network,
+        manifest=editor.manifest,
+        device=editor.device,
+        dtype=editor.dtype,
+        model_id=editor.model_id,
+    )  # runner None: the plain generator
     assert np.abs(unfolded.edit(tex, ex) - out).max() < 1e-4
 
 

@@ -20,9 +20,17 @@ from moodrig.core.track import ExpressionTrack
 from moodrig.weights_tools.amee_train import TrainConfig, train
 from moodrig.weights_tools.amee_widen import widen_generator
 
-TINY = AmeeConfig(resolution=32, enc_channels=(4, 8, 8, 16, 16), n_residual=1, disc_channels=(8, 16))
-TINY_SRC = AmeeConfig(**{**TINY.to_dict(), "enc_channels": TINY.enc_channels, "disc_channels": TINY.disc_channels,
-                         "source_input": True})
+TINY = AmeeConfig(
+    resolution=32, enc_channels=(4, 8, 8, 16, 16), n_residual=1, disc_channels=(8, 16)
+)
+TINY_SRC = AmeeConfig(
+    **{
+        **TINY.to_dict(),
+        "enc_channels": TINY.enc_channels,
+        "disc_channels": TINY.disc_channels,
+        "source_input": True,
+    }
+)
 
 
 def test_condition_layout_and_unknown_source() -> None:
@@ -44,7 +52,10 @@ def test_condition_layout_and_unknown_source() -> None:
 
 def test_config_round_trip_keeps_old_content_ids() -> None:
     assert "source_input" not in TINY.to_dict()  # as written before the field existed
-    assert AmeeConfig.from_dict(TINY_SRC.to_dict()) == TINY_SRC and TINY_SRC.to_dict()["source_input"] is True
+    assert (
+        AmeeConfig.from_dict(TINY_SRC.to_dict()) == TINY_SRC
+        and TINY_SRC.to_dict()["source_input"] is True
+    )
     gen = trained_like(TINY)
     wide = widen_generator(gen, TINY_SRC)
     assert AMEE_WEIGHTS.weights_id(wide) != AMEE_WEIGHTS.weights_id(gen)
@@ -64,20 +75,26 @@ def test_editor_uses_and_checks_source_expressions(tmp_path: Path) -> None:
     neutral = np.zeros_like(ex)
     assert not np.array_equal(editor.edit(tex, ex, neutral), editor.edit(tex, ex))
     out, mask = editor.edit_with_mask(tex, ex, neutral)
-    assert np.array_equal(out, editor.edit(tex, ex, neutral)) and np.array_equal(mask, editor.mask(tex, ex, neutral))
+    assert np.array_equal(out, editor.edit(tex, ex, neutral)) and np.array_equal(
+        mask, editor.mask(tex, ex, neutral)
+    )
     with pytest.raises(InputError, match="source expressions must have shape"):
         editor.edit(tex, ex, neutral[:1])
     with pytest.raises(InputError, match="source expressions"):
         editor.edit(tex, ex, neutral + 2.0)
     plain_weights = AMEE_WEIGHTS.export(tmp_path / "plain.safetensors", trained_like(TINY))
     plain = AmeeEditor.load(plain_weights, device="cpu")
-    assert not plain.takes_source and np.array_equal(plain.edit(tex, ex, neutral), plain.edit(tex, ex))
+    assert not plain.takes_source and np.array_equal(
+        plain.edit(tex, ex, neutral), plain.edit(tex, ex)
+    )
 
 
 @pytest.mark.parametrize("channels", [TINY.enc_channels, (8, 8, 12, 16, 24)])
 def test_adding_the_source_input_keeps_the_output(channels: tuple[int, ...]) -> None:
     src = trained_like(TINY)
-    target = AmeeConfig(**{**TINY_SRC.to_dict(), "enc_channels": channels, "disc_channels": TINY.disc_channels})
+    target = AmeeConfig(
+        **{**TINY_SRC.to_dict(), "enc_channels": channels, "disc_channels": TINY.disc_channels}
+    )
     wide = widen_generator(src, target)
     x, a, s = torch.rand(4, 3, 32, 32) * 2 - 1, torch.rand(4, 8), torch.rand(4, 8)
     for mode in ("eval", "train"):
@@ -94,16 +111,38 @@ def test_adding_the_source_input_keeps_the_output(channels: tuple[int, ...]) -> 
 
 
 def test_training_adds_the_source_input_to_an_export(tmp_path: Path) -> None:
-    narrow = AmeeConfig(**{**TINY.to_dict(), "enc_channels": TINY.enc_channels, "disc_channels": TINY.disc_channels,
-                           "n_residual": 3})  # the training CLI's residual depth
+    narrow = AmeeConfig(
+        **{
+            **TINY.to_dict(),
+            "enc_channels": TINY.enc_channels,
+            "disc_channels": TINY.disc_channels,
+            "n_residual": 3,
+        }
+    )  # the training CLI's residual depth
     base = AMEE_WEIGHTS.export(tmp_path / "base.safetensors", trained_like(narrow))
-    cfg = TrainConfig(out=str(tmp_path / "run"), steps=2, batch=4, styles=4, per_style=3, resolution=32,
-                      enc_channels=TINY.enc_channels, disc_channels=TINY.disc_channels, threads=1, log_every=1,
-                      sample_every=2, ckpt_every=1, cache_dir=str(tmp_path / "cache"), init_from=str(base),
-                      source_input=True, source_known_prob=0.5)
+    cfg = TrainConfig(
+        out=str(tmp_path / "run"),
+        steps=2,
+        batch=4,
+        styles=4,
+        per_style=3,
+        resolution=32,
+        enc_channels=TINY.enc_channels,
+        disc_channels=TINY.disc_channels,
+        threads=1,
+        log_every=1,
+        sample_every=2,
+        ckpt_every=1,
+        cache_dir=str(tmp_path / "cache"),
+        init_from=str(base),
+        source_input=True,
+        source_known_prob=0.5,
+    )
     manifest = train(cfg, quiet=True)
     man = json.loads(manifest.read_text())
-    assert man["architecture"]["source_input"] is True and man["training"]["source_known_prob"] == 0.5
+    assert (
+        man["architecture"]["source_input"] is True and man["training"]["source_known_prob"] == 0.5
+    )
     editor = AmeeEditor.load(manifest, device="cpu")
     tex = paint_face(DEFAULT_STYLE, np.zeros(8, np.float32), 48)[None]
     out = editor.edit(tex, np.full((1, 8), 0.5, np.float32), np.zeros((1, 8), np.float32))
@@ -120,7 +159,9 @@ class RecordingEditor:
     def __init__(self) -> None:
         self.sources: list[np.ndarray | None] = []
 
-    def edit(self, textures: np.ndarray, vectors: np.ndarray, source: np.ndarray | None = None) -> np.ndarray:
+    def edit(
+        self, textures: np.ndarray, vectors: np.ndarray, source: np.ndarray | None = None
+    ) -> np.ndarray:
         self.sources.append(source)
         return np.stack([paint_face(DEFAULT_STYLE, v, textures.shape[1]) for v in vectors])
 
@@ -138,7 +179,10 @@ def test_bake_tells_the_model_the_base_is_neutral_unless_told_otherwise(tmp_path
     second = run_bake_sync(track, base, BakeRequest(base_neutral=False), tmp_path, untold)
     assert untold.sources and all(s is None for s in untold.sources)
     # the two ways never share a cache entry
-    assert first.cache.generated == first.cache.distinct and second.cache.generated == second.cache.distinct
+    assert (
+        first.cache.generated == first.cache.distinct
+        and second.cache.generated == second.cache.distinct
+    )
 
 
 def test_cli_flag_reaches_the_bake_request(tmp_path: Path) -> None:

@@ -27,9 +27,20 @@ TINY_CH = (4, 8, 8, 16, 16)
 
 
 def _cfg(tmp: Path, out: str, steps: int) -> TrainConfig:
-    return TrainConfig(out=str(tmp / out), steps=steps, batch=2, styles=4, per_style=3, resolution=32,
-                       enc_channels=TINY_CH, threads=1, log_every=1, sample_every=2, ckpt_every=1,
-                       cache_dir=str(tmp / "cache"))
+    return TrainConfig(
+        out=str(tmp / out),
+        steps=steps,
+        batch=2,
+        styles=4,
+        per_style=3,
+        resolution=32,
+        enc_channels=TINY_CH,
+        threads=1,
+        log_every=1,
+        sample_every=2,
+        ckpt_every=1,
+        cache_dir=str(tmp / "cache"),
+    )
 
 
 def test_train_export_load_infer(tmp_path: Path) -> None:
@@ -40,18 +51,47 @@ def test_train_export_load_infer(tmp_path: Path) -> None:
     assert [r["step"] for r in log] == [1, 2, 3]
     assert all(np.isfinite(r["loss_g"]) and 0 <= r["mean_mask"] <= 1 for r in log)
     man = json.loads(manifest.read_text())
-    assert man["resolution"] == 32 and man["training"]["trained_steps"] == 3 and len(man["expression_names"]) == 8
+    assert (
+        man["resolution"] == 32
+        and man["training"]["trained_steps"] == 3
+        and len(man["expression_names"]) == 8
+    )
     # stage 2 starts from the stage-1 export with the change-weighted losses
-    stage2 = train(TrainConfig(**{**_cfg(tmp_path, "stage2", 1).__dict__, "init_from": str(manifest),
-                                  "changed_weight": 10.0, "mask_pos_weight": 5.0}), quiet=True)
+    stage2 = train(
+        TrainConfig(
+            **{
+                **_cfg(tmp_path, "stage2", 1).__dict__,
+                "init_from": str(manifest),
+                "changed_weight": 10.0,
+                "mask_pos_weight": 5.0,
+            }
+        ),
+        quiet=True,
+    )
     assert json.loads(stage2.read_text())["training"]["init_from"] == str(manifest)
     # a wider run widens the export; a narrower one is refused
-    wide = train(TrainConfig(**{**_cfg(tmp_path, "wide", 1).__dict__, "init_from": str(manifest), "enc_channels": (8, 8, 8, 16, 16)}),
-                 quiet=True)
+    wide = train(
+        TrainConfig(
+            **{
+                **_cfg(tmp_path, "wide", 1).__dict__,
+                "init_from": str(manifest),
+                "enc_channels": (8, 8, 8, 16, 16),
+            }
+        ),
+        quiet=True,
+    )
     assert json.loads(wide.read_text())["architecture"]["enc_channels"] == [8, 8, 8, 16, 16]
     with pytest.raises(SystemExit, match="architecture"):
-        train(TrainConfig(**{**_cfg(tmp_path, "bad", 1).__dict__, "init_from": str(manifest), "enc_channels": (4, 8, 8, 16, 8)}),
-              quiet=True)
+        train(
+            TrainConfig(
+                **{
+                    **_cfg(tmp_path, "bad", 1).__dict__,
+                    "init_from": str(manifest),
+                    "enc_channels": (4, 8, 8, 16, 8),
+                }
+            ),
+            quiet=True,
+        )
     editor = AmeeEditor.load(stage2, device="cpu")
     tex = paint_face(DEFAULT_STYLE, np.zeros(8, np.float32), 80)[None]
     out = editor.edit(tex, expression_vector(smile=1.0)[None])
@@ -62,7 +102,9 @@ def test_training_is_seeded_and_resumable(tmp_path: Path) -> None:
     one = train(_cfg(tmp_path, "a", 3), quiet=True)
     train(_cfg(tmp_path, "b", 2), quiet=True)
     resumed = train(_cfg(tmp_path, "b", 3), quiet=True)  # continues from step 2
-    steps_b = [json.loads(line)["step"] for line in (tmp_path / "b" / "log.jsonl").read_text().splitlines()]
+    steps_b = [
+        json.loads(line)["step"] for line in (tmp_path / "b" / "log.jsonl").read_text().splitlines()
+    ]
     assert steps_b == [1, 2, 3]
     sha = [json.loads(p.read_text())["sha256"] for p in (one, resumed)]
     assert sha[0] == sha[1], "an interrupted + resumed run must equal an uninterrupted one"
@@ -77,7 +119,11 @@ def _tiny_base(tmp: Path) -> AmeeEditor:
 
 
 def _character(size: int = 32) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
-    exprs = [expression_vector(smile=1.0), expression_vector(jaw_open=0.8), expression_vector(eye_close_l=1.0, eye_close_r=1.0)]
+    exprs = [
+        expression_vector(smile=1.0),
+        expression_vector(jaw_open=0.8),
+        expression_vector(eye_close_l=1.0, eye_close_r=1.0),
+    ]
     neutral = paint_face(DEFAULT_STYLE, np.zeros(8, np.float32), size)
     return neutral, [(paint_face(DEFAULT_STYLE, e, size), e) for e in exprs]
 
@@ -116,17 +162,52 @@ def test_finetune_cli(tmp_path: Path) -> None:
         sheet.append({"image": f"ex{k}.png", "vector": [float(v) for v in e]})
     (tmp_path / "labels.json").write_text(json.dumps(sheet))
     out = tmp_path / "out"
-    amee_finetune.main(["--neutral", str(tmp_path / "neutral.png"), "--sheet", str(tmp_path / "labels.json"),
-                        "--out", str(out), "--weights", str(tmp_path / "base.manifest.json"), "--steps", "5",
-                        "--threads", "1"])
+    amee_finetune.main(
+        [
+            "--neutral",
+            str(tmp_path / "neutral.png"),
+            "--sheet",
+            str(tmp_path / "labels.json"),
+            "--out",
+            str(out),
+            "--weights",
+            str(tmp_path / "base.manifest.json"),
+            "--steps",
+            "5",
+            "--threads",
+            "1",
+        ]
+    )
     tuned = AmeeEditor.load(out / "amee_gan_character.manifest.json", device="cpu")
     assert tuned.manifest["finetuned_from"] == base.model_id
     assert json.loads((out / "finetune_config.json").read_text())["config"]["steps"] == 5
     (tmp_path / "two.json").write_text(json.dumps(sheet[:2]))
     with pytest.raises(InputError, match=r"two\.json.*3 to 8"):
-        amee_finetune.main(["--neutral", str(tmp_path / "neutral.png"), "--sheet", str(tmp_path / "two.json"),
-                            "--out", str(out), "--weights", str(tmp_path / "base.manifest.json")])
-    (tmp_path / "bad.json").write_text(json.dumps([{"image": "ex0.png", "expression": {"grin": 1}}]))
+        amee_finetune.main(
+            [
+                "--neutral",
+                str(tmp_path / "neutral.png"),
+                "--sheet",
+                str(tmp_path / "two.json"),
+                "--out",
+                str(out),
+                "--weights",
+                str(tmp_path / "base.manifest.json"),
+            ]
+        )
+    (tmp_path / "bad.json").write_text(
+        json.dumps([{"image": "ex0.png", "expression": {"grin": 1}}])
+    )
     with pytest.raises(InputError):
-        amee_finetune.main(["--neutral", str(tmp_path / "neutral.png"), "--sheet", str(tmp_path / "bad.json"),
-                            "--out", str(out), "--weights", str(tmp_path / "base.manifest.json")])
+        amee_finetune.main(
+            [
+                "--neutral",
+                str(tmp_path / "neutral.png"),
+                "--sheet",
+                str(tmp_path / "bad.json"),
+                "--out",
+                str(out),
+                "--weights",
+                str(tmp_path / "base.manifest.json"),
+            ]
+        )

@@ -15,8 +15,17 @@ NARROW = AmeeConfig(resolution=32, enc_channels=(4, 8, 8, 16, 16), disc_channels
 
 @pytest.mark.parametrize("wide_ch", [(8, 12, 8, 16, 16), (4, 8, 12, 24, 32), (6, 10, 12, 20, 24)])
 @pytest.mark.parametrize("skips,inject", [(True, True), (False, False), (True, False)])
-def test_widened_generator_computes_the_same(wide_ch: tuple[int, ...], skips: bool, inject: bool) -> None:
-    narrow_cfg = AmeeConfig(**{**NARROW.to_dict(), "skips": skips, "inject": inject, "enc_channels": NARROW.enc_channels})
+def test_widened_generator_computes_the_same(
+    wide_ch: tuple[int, ...], skips: bool, inject: bool
+) -> None:
+    narrow_cfg = AmeeConfig(
+        **{
+            **NARROW.to_dict(),
+            "skips": skips,
+            "inject": inject,
+            "enc_channels": NARROW.enc_channels,
+        }
+    )
     src = trained_like(narrow_cfg)
     wide = widen_generator(src, AmeeConfig(**{**narrow_cfg.to_dict(), "enc_channels": wide_ch}))
     assert sum(p.numel() for p in wide.parameters()) > sum(p.numel() for p in src.parameters())
@@ -31,7 +40,9 @@ def test_widened_generator_computes_the_same(wide_ch: tuple[int, ...], skips: bo
 
 
 def test_new_channels_learn() -> None:
-    wide = widen_generator(trained_like(NARROW), AmeeConfig(**{**NARROW.to_dict(), "enc_channels": (8, 8, 8, 16, 16)}))
+    wide = widen_generator(
+        trained_like(NARROW), AmeeConfig(**{**NARROW.to_dict(), "enc_channels": (8, 8, 8, 16, 16)})
+    )
     w = wide.decoder[3][0].weight  # the last stride-2 layer, whose outputs 4..7 are new
     x, a = torch.rand(2, 3, 32, 32) * 2 - 1, torch.rand(2, 8)
     image, mask = wide(x, a)
@@ -46,4 +57,7 @@ def test_only_wider_encoder_channels() -> None:
     with pytest.raises(ValueError, match="cannot widen"):
         widen_generator(src, AmeeConfig(**{**NARROW.to_dict(), "enc_channels": (4, 8, 8, 16, 8)}))
     with pytest.raises(ValueError, match="only enc_channels"):
-        widen_generator(src, AmeeConfig(**{**NARROW.to_dict(), "enc_channels": (8, 8, 8, 16, 16), "n_residual": 2}))
+        widen_generator(
+            src,
+            AmeeConfig(**{**NARROW.to_dict(), "enc_channels": (8, 8, 8, 16, 16), "n_residual": 2}),
+        )

@@ -108,9 +108,15 @@ def test_bake_progress_and_cancel_land_between_texture_batches(tmp_path: Path) -
     seen: list[str] = []
     first = _Painter()
     with pytest.raises(InterruptedError):
-        run_bake_sync(track, base, request, tmp_path, first,
-                      progress=lambda p: seen.append(p.stage),
-                      cancelled=lambda: seen[-1] == "textures 16/40")
+        run_bake_sync(
+            track,
+            base,
+            request,
+            tmp_path,
+            first,
+            progress=lambda p: seen.append(p.stage),
+            cancelled=lambda: seen[-1] == "textures 16/40",
+        )
     assert first.calls == 2 and seen[-2:] == ["textures 8/40", "textures 16/40"]
     assert len(list((tmp_path / "cache").glob("*.png"))) == 16
     assert not (tmp_path / "sequence").exists()
@@ -119,10 +125,17 @@ def test_bake_progress_and_cancel_land_between_texture_batches(tmp_path: Path) -
     assert resumed.calls == 3 and (out.cache.generated, out.cache.reused) == (24, 16)
 
 
-@pytest.mark.parametrize("name", ["../../etc", "/abs/path", "..", ".", "CON", "nul.txt", "a/b\\c", "", "Fäce:01"])
+@pytest.mark.parametrize(
+    "name", ["../../etc", "/abs/path", "..", ".", "CON", "nul.txt", "a/b\\c", "", "Fäce:01"]
+)
 def test_folder_names_cannot_escape(tmp_path: Path, name: str) -> None:
     safe = safe_folder_name(name)
-    assert "/" not in safe and "\\" not in safe and safe not in {".", ".."} and not safe.startswith(".")
+    assert (
+        "/" not in safe
+        and "\\" not in safe
+        and safe not in {".", ".."}
+        and not safe.startswith(".")
+    )
     assert safe.split(".")[0].upper() not in {"CON", "NUL"}
     path = contained_path(tmp_path, "moodrig", name)
     assert tmp_path.resolve() in path.parents

@@ -38,12 +38,15 @@ def test_progress_and_result_come_back_while_prints_go_elsewhere() -> None:
     assert job.progress == 4 and seen <= {1, 2, 3, 4}
 
 
-@pytest.mark.parametrize(("function", "kind", "text"), [
-    ("bad_input", JobFailed, "clip.mp4: no face found"),
-    ("missing_module", ImportError, "moodrig_no_such_module"),
-    ("bug", RuntimeError, "ZeroDivisionError: division by zero"),
-    ("silent_exit", RuntimeError, "exit code 3"),
-])
+@pytest.mark.parametrize(
+    ("function", "kind", "text"),
+    [
+        ("bad_input", JobFailed, "clip.mp4: no face found"),
+        ("missing_module", ImportError, "moodrig_no_such_module"),
+        ("bug", RuntimeError, "ZeroDivisionError: division by zero"),
+        ("silent_exit", RuntimeError, "exit code 3"),
+    ],
+)
 def test_errors_come_back_as_one_line(function: str, kind: type, text: str) -> None:
     job = ProcessJob(HELPERS, function)
     _finish(job)
@@ -76,8 +79,11 @@ def test_result_before_the_end_is_refused() -> None:
 
 
 def test_the_analysis_runs_in_a_child() -> None:
-    job = ProcessJob("moodrig.core.addon_jobs", "analyse_source",
-                     (data_dir() / "sample_face.jpg", 24.0, 6, False, "cpu"))
+    job = ProcessJob(
+        "moodrig.core.addon_jobs",
+        "analyse_source",
+        (data_dir() / "sample_face.jpg", 24.0, 6, False, "cpu"),
+    )
     _finish(job, 300.0)
     track, overlay = job.result()
     assert len(track) == 6 and track.valid.all() and track.details is not None
@@ -116,15 +122,22 @@ def test_bake_inputs_with_every_scene_part_pickle(tmp_path: Path) -> None:
     from moodrig.core.shapekeys import ShapeKeyMap, ShapeKeyRow
 
     rows = (ShapeKeyRow("mouthSmile", "smile", 0.8), ShapeKeyRow("jawOpen", "jaw_open"))
-    request = BakeRequest(bone_map={"head": "Head", "neck": "Neck"}, region=(0.1, 0.2, 0.6, 0.9),
-                          features=tmp_path / "points.json", rest_pose="t-pose",
-                          key_tolerance=0.25, nla_strips=True,
-                          shape_key_map=ShapeKeyMap(rows, "arkit"), face_output="both")
+    request = BakeRequest(
+        bone_map={"head": "Head", "neck": "Neck"},
+        region=(0.1, 0.2, 0.6, 0.9),
+        features=tmp_path / "points.json",
+        rest_pose="t-pose",
+        key_tolerance=0.25,
+        nla_strips=True,
+        shape_key_map=ShapeKeyMap(rows, "arkit"),
+        face_output="both",
+    )
     points = FeaturePoints(np.arange(14, dtype=np.float64).reshape(7, 2), (40, 50))
     setup = FaceSetup(FaceRegion(0.1, 0.2, 0.6, 0.9), points, "the feature points of 'Face'")
     base = np.zeros((8, 8, 4), np.float32)
-    inputs = BakeInputs(request, 24.0, scripted_track(fps=24.0, seconds=1.0), base, rows, setup,
-                        tmp_path)
+    inputs = BakeInputs(
+        request, 24.0, scripted_track(fps=24.0, seconds=1.0), base, rows, setup, tmp_path
+    )
     back = pickle.loads(pickle.dumps(inputs))
     assert back.request == request and dict(back.request.bone_map) == dict(request.bone_map)
     assert back.rows == rows and back.folder == tmp_path and back.fps == 24.0

@@ -17,7 +17,9 @@ from bpy_runner import run_bpy
 
 pytestmark = pytest.mark.blender
 
-SETUP = BAKE_PRELUDE + """
+SETUP = (
+    BAKE_PRELUDE
+    + """
 
 def snapshot():
     face = bpy.data.objects["moodrig_DemoFace"]
@@ -27,14 +29,18 @@ def snapshot():
         materials=sorted(m.name for m in bpy.data.materials),
         images=sorted(i.name for i in bpy.data.images),
         slots=[s.material.name if s.material else None for s in face.material_slots],
-        rig_action=rig.animation_data.action.name if rig.animation_data and rig.animation_data.action else None,
+        rig_action=(rig.animation_data.action.name
+                    if rig.animation_data and rig.animation_data.action else None),
     )
 
 TRACK = scripted_track(fps=24.0, seconds=4.0)
 """
+)
 
 
-BAKE_AND_CHECK = SETUP + """
+BAKE_AND_CHECK = (
+    SETUP
+    + """
 folder = {folder!r}
 fresh(folder)
 orig_mat = bpy.data.materials["moodrig_DemoFace"]
@@ -78,7 +84,8 @@ keys1 = keys_of(res.actions)
 slots = len(res.action.slots) if hasattr(res.action, "slots") else None
 tex = res.material.node_tree.nodes["moodrig_face_texture"]
 frames = sorted(p.name for p in (Path(res.folder) / "sequence").glob("frame_*.png"))
-digests = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in (Path(res.folder) / "cache").glob("*.png"))
+digests = sorted(hashlib.sha256(p.read_bytes()).hexdigest()
+                 for p in (Path(res.folder) / "cache").glob("*.png"))
 first = snapshot()
 action_tag = res.action.get("moodrig_generated")
 image_source, image_path = res.image.source, res.image.filepath
@@ -88,20 +95,24 @@ bpy.ops.wm.save_as_mainfile(filepath=str(Path(folder) / "scene.blend"))
 res2 = api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", BakeRequest(seed=5), track=TRACK,
                 editor=PainterEditor())
 same_keys = keys_of(res2.actions) == keys1
-digests2 = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in (Path(res2.folder) / "cache").glob("*.png"))
+digests2 = sorted(hashlib.sha256(p.read_bytes()).hexdigest()
+                  for p in (Path(res2.folder) / "cache").glob("*.png"))
 report(dict(
     key_err=key_err, pose_err=pose_err, dense=dense, sparse=sparse, modes=modes,
-    handles=sorted({{(k[3][0], k[4][0]) for k in keys1}}), slots=slots, version=list(bpy.app.version), action_tag=action_tag,
+    handles=sorted({{(k[3][0], k[4][0]) for k in keys1}}), slots=slots,
+    version=list(bpy.app.version), action_tag=action_tag,
     image_source=image_source, image_path=image_path, frame_duration=frame_duration,
     auto_refresh=auto_refresh, frames=len(frames), n_frames=res.n_frames,
     distinct=res.distinct_textures, generated2=res2.generated_textures,
     slot_material=face.material_slots[0].material.name, mat_tag=mat_tag,
     orig_mat_image=orig_mat.node_tree.nodes["moodrig_face_texture"].image.name, orig_img=orig_img,
     user_action=bpy.data.actions.get("UserAction") is not None,
-    sync=res.sync, first=first, second=snapshot(), same_keys=same_keys, same_bytes=digests == digests2,
+    sync=res.sync, first=first, second=snapshot(), same_keys=same_keys,
+    same_bytes=digests == digests2,
     folder=str(res.folder),
 ))
 """
+)
 
 
 def test_bake_writes_both_tracks_and_rebake_is_idempotent(tmp_path: Path) -> None:
@@ -128,7 +139,9 @@ def test_bake_writes_both_tracks_and_rebake_is_idempotent(tmp_path: Path) -> Non
     assert r["slot_material"] == "moodrig_DemoFace_face" and r["mat_tag"] == "face_material"
     assert r["orig_mat_image"] == r["orig_img"], "the user's material is never modified"
     assert r["user_action"]
-    assert r["first"] == r["second"], "re-running replaces moodrig's own datablocks, nothing piles up"
+    assert r["first"] == r["second"], (
+        "re-running replaces moodrig's own datablocks, nothing piles up"
+    )
     assert r["same_keys"] and r["same_bytes"]
     # 4 s of the demo timeline hold 2 reference events: too few to judge the onset F1
     assert r["sync"]["n_reference"] == 2 and r["sync"]["onset_f1"] is None
@@ -152,20 +165,25 @@ report(dict(action=rig.animation_data.action.name, mat=mat.name, src=img.source,
 
 
 def test_baked_scene_survives_save_and_reload(tmp_path: Path) -> None:
-    run_bpy(SETUP + f"""
+    run_bpy(
+        SETUP
+        + f"""
 folder = {str(tmp_path)!r}
 fresh(folder)
 api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", BakeRequest(seed=1), track=TRACK,
          editor=PainterEditor())
 bpy.ops.wm.save_mainfile()
 report(1)
-""")
+"""
+    )
     r = run_bpy(RELOAD.format(path=str(tmp_path / "scene.blend")))
     assert r["action"] == "moodrig_DemoRig_behavior" and r["mat"] == "moodrig_DemoFace_face"
     assert r["src"] == "SEQUENCE" and r["exists"] and r["sync"]["n_reference"] == 2
 
 
-FAULTS = SETUP + """
+FAULTS = (
+    SETUP
+    + """
 folder = {folder!r}
 outcomes = {{}}
 import moodrig.bake as sb
@@ -203,6 +221,7 @@ for stage in ("analysis", "behavior", "textures", "write_behavior", "write_appea
         outcomes[stage] = [type(exc).__name__, snapshot() == before, snapshot(), before]
 report(outcomes)
 """
+)
 
 
 def test_every_failing_stage_leaves_the_scene_unchanged(tmp_path: Path) -> None:
@@ -215,7 +234,9 @@ def test_every_failing_stage_leaves_the_scene_unchanged(tmp_path: Path) -> None:
     assert r["cancel"][0] == "InterruptedError"
 
 
-OPERATORS = SETUP + """
+OPERATORS = (
+    SETUP
+    + """
 folder = {folder!r}
 fresh(folder)
 s = bpy.context.scene.moodrig
@@ -244,7 +265,8 @@ res["preview_shown"] = source_preview(s.source_path) is not None
 s.person_baseline = True
 res["stale_for_baseline"] = stored_track(s.source_path, True) is None
 res["analyse_baseline"] = list(bpy.ops.moodrig.analyze_source())
-res["baseline_stored"] = [stored_track(s.source_path, True) is not None, stored_track(s.source_path, False) is None]
+res["baseline_stored"] = [stored_track(s.source_path, True) is not None,
+                          stored_track(s.source_path, False) is None]
 s.person_baseline = False
 # Bake through the operator with the real settings path, using the painter double.
 import moodrig.core.amee.infer as infer
@@ -266,6 +288,7 @@ res["remove"] = list(bpy.ops.moodrig.remove_bake())
 res["after_remove"] = snapshot()
 report(res)
 """
+)
 
 
 def test_operators(tmp_path: Path) -> None:
@@ -285,7 +308,9 @@ def test_operators(tmp_path: Path) -> None:
     assert not r["preview_after_source_change"], "the old photo's thumbnail stayed"
     assert r["stale_for_baseline"] and r["analyse_baseline"] == ["FINISHED"]
     assert r["baseline_stored"] == [True, True]
-    assert r["diagram"] == ["FINISHED"] and r["mermaid"].startswith(("flowchart", "graph", "stateDiagram"))
+    assert r["diagram"] == ["FINISHED"] and r["mermaid"].startswith(
+        ("flowchart", "graph", "stateDiagram")
+    )
     assert r["bake"] == ["FINISHED"] and "96 frames" in r["status"]
     assert r["base_neutral"] == [True, False]  # the panel's tick box reaches the bake
     assert r["action"] == "moodrig_DemoRig_behavior"

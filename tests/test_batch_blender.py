@@ -84,8 +84,11 @@ def _require_ray() -> None:
 
 
 def files_of(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def keyframes(paths: list[Path]) -> dict[str, list[Any]]:
@@ -94,8 +97,11 @@ def keyframes(paths: list[Path]) -> dict[str, list[Any]]:
 
 def leftovers(folder: Path) -> list[Path]:
     """Temporary names of the batch's atomic writes that are still on disk."""
-    return [p for p in folder.rglob(".*") if p.name.endswith((".part", ".partial", ".old"))
-            or ".part" in p.name]
+    return [
+        p
+        for p in folder.rglob(".*")
+        if p.name.endswith((".part", ".partial", ".old")) or ".part" in p.name
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -121,22 +127,53 @@ def reference(tmp_path_factory: pytest.TempPathFactory, scene: Path) -> Referenc
     root = tmp_path_factory.mktemp("serial")
     commands = []
     for k, (seed, appearance, step, batch) in enumerate(JOBS):
-        commands.append([sys.executable, "-m", "moodrig", "bake", "--scene", str(scene),
-                         "--demo-timeline", "--face", FACE, "--armature", RIG,
-                         "--out", str(root / "serial" / f"s{k}.blend"),
-                         "--textures", str(root / "serial" / f"tex{k}"), "--seed", str(seed),
-                         "--appearance", appearance, "--quant-step", str(step),
-                         "--batch", str(batch), "--device", "cpu"])
-    for pair in (commands[i:i + 2] for i in range(0, len(commands), 2)):  # two at a time
-        procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                  env=ENV, cwd=root) for c in pair]
+        commands.append(
+            [
+                sys.executable,
+                "-m",
+                "moodrig",
+                "bake",
+                "--scene",
+                str(scene),
+                "--demo-timeline",
+                "--face",
+                FACE,
+                "--armature",
+                RIG,
+                "--out",
+                str(root / "serial" / f"s{k}.blend"),
+                "--textures",
+                str(root / "serial" / f"tex{k}"),
+                "--seed",
+                str(seed),
+                "--appearance",
+                appearance,
+                "--quant-step",
+                str(step),
+                "--batch",
+                str(batch),
+                "--device",
+                "cpu",
+            ]
+        )
+    for pair in (commands[i : i + 2] for i in range(0, len(commands), 2)):  # two at a time
+        procs = [
+            subprocess.Popen(
+                c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, cwd=root
+            )
+            for c in pair
+        ]
         for proc in procs:
             _, err = proc.communicate(timeout=600)
             assert proc.returncode == 0, err[-3000:]
     outs = [root / "serial" / f"s{k}.blend" for k in range(len(JOBS))]
     found = keyframes(outs)
-    return Reference(root, scene, [found[str(p)] for p in outs],
-                     [files_of(root / "serial" / f"tex{k}") for k in range(len(JOBS))])
+    return Reference(
+        root,
+        scene,
+        [found[str(p)] for p in outs],
+        [files_of(root / "serial" / f"tex{k}") for k in range(len(JOBS))],
+    )
 
 
 def write_jobs(folder: Path, scene: Path, which: list[int] | None = None, fmt: str = "csv") -> Path:
@@ -144,8 +181,20 @@ def write_jobs(folder: Path, scene: Path, which: list[int] | None = None, fmt: s
     rows = []
     for k in which if which is not None else range(len(JOBS)):
         seed, appearance, step, batch = JOBS[k]
-        rows.append([str(scene), "true", FACE, RIG, f"out/s{k}.blend", str(seed), appearance,
-                     str(step), str(batch), "cpu"])
+        rows.append(
+            [
+                str(scene),
+                "true",
+                FACE,
+                RIG,
+                f"out/s{k}.blend",
+                str(seed),
+                appearance,
+                str(step),
+                str(batch),
+                "cpu",
+            ]
+        )
     if fmt == "json":
         path = folder / "jobs.json"
         path.write_text(json.dumps([dict(zip(HEADER.split(","), r, strict=True)) for r in rows]))
@@ -155,11 +204,17 @@ def write_jobs(folder: Path, scene: Path, which: list[int] | None = None, fmt: s
     return path
 
 
-def batch(jobs: Path, *flags: str, env: dict[str, str] | None = None,
-          timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "moodrig", "batch", str(jobs), *flags],
-                          capture_output=True, text=True, timeout=timeout, env=env or ENV,
-                          cwd=jobs.parent)
+def batch(
+    jobs: Path, *flags: str, env: dict[str, str] | None = None, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "moodrig", "batch", str(jobs), *flags],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or ENV,
+        cwd=jobs.parent,
+    )
 
 
 def assert_same_as_serial(reference: Reference, folder: Path, which: list[int]) -> None:
@@ -205,8 +260,11 @@ def kill_mid_job(folder: Path, proc: subprocess.Popen[str], k: int, *, parent: b
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         assert proc.poll() is None, "the batch ended before the job was interrupted"
-        workers = [(pid, ppid) for pid, ppid, cmd in processes()
-                   if "batch-job" in cmd and f"s{k}.blend" in cmd]
+        workers = [
+            (pid, ppid)
+            for pid, ppid, cmd in processes()
+            if "batch-job" in cmd and f"s{k}.blend" in cmd
+        ]
         if workers and staging.is_dir() and any(staging.glob("*.png")):
             pid, ppid = workers[0]
             os.kill(ppid if parent else pid, signal.SIGKILL)
@@ -218,9 +276,14 @@ def kill_mid_job(folder: Path, proc: subprocess.Popen[str], k: int, *, parent: b
 def test_a_killed_worker_reruns_its_job(reference: Reference, tmp_path: Path) -> None:
     which = [KILLED, 0, 1]
     jobs = write_jobs(tmp_path, reference.scene, which)
-    proc = subprocess.Popen([sys.executable, "-m", "moodrig", "batch", str(jobs), "--workers", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
-                            cwd=tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moodrig", "batch", str(jobs), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+        cwd=tmp_path,
+    )
     kill_mid_job(tmp_path, proc, KILLED, parent=False)
     _, err = proc.communicate(timeout=900)
     assert proc.returncode == 0, err[-3000:]
@@ -245,12 +308,18 @@ def ray_cluster(tmp_path: Path, ray_tmp: Path) -> Iterator[str]:
 
 
 def test_a_ray_cluster_equals_serial_bakes_and_reruns_a_lost_task(
-        reference: Reference, tmp_path: Path, ray_cluster: str, ray_tmp: Path) -> None:
+    reference: Reference, tmp_path: Path, ray_cluster: str, ray_tmp: Path
+) -> None:
     jobs = write_jobs(tmp_path, reference.scene)
     env = {**ENV, "RAY_TMPDIR": str(ray_tmp)}
-    proc = subprocess.Popen([sys.executable, "-m", "moodrig", "batch", str(jobs), "--ray", ray_cluster],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            cwd=tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moodrig", "batch", str(jobs), "--ray", ray_cluster],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     kill_mid_job(tmp_path, proc, KILLED, parent=True)  # the Ray worker running the task
     out, err = proc.communicate(timeout=900)
     assert proc.returncode == 0, err[-3000:] + out[-2000:]
@@ -260,8 +329,9 @@ def test_a_ray_cluster_equals_serial_bakes_and_reruns_a_lost_task(
     assert_same_as_serial(reference, tmp_path, list(range(len(JOBS))))
 
 
-def test_an_in_process_ray_equals_serial_bakes(reference: Reference, tmp_path: Path,
-                                               ray_tmp: Path) -> None:
+def test_an_in_process_ray_equals_serial_bakes(
+    reference: Reference, tmp_path: Path, ray_tmp: Path
+) -> None:
     jobs = write_jobs(tmp_path, reference.scene, fmt="json")
     env = {**ENV, "RAY_TMPDIR": str(ray_tmp)}
     proc = batch(jobs, "--ray", "local", "--threads", "1", env=env)
@@ -270,21 +340,39 @@ def test_an_in_process_ray_equals_serial_bakes(reference: Reference, tmp_path: P
     assert_same_as_serial(reference, tmp_path, list(range(len(JOBS))))
 
 
-@pytest.mark.parametrize(("name", "rows", "expected"), [
-    ("missing scene", "MISSING,true,{face},{rig},out/a.blend,1,parameters,0.05,8,cpu\n",
-     ["row 2, field 'scene': ", "missing.blend does not exist"]),
-    ("unknown object", "{scene},true,Fase,{rig},out/a.blend,1,parameters,0.05,8,cpu\n",
-     ["row 2, field 'face': no object 'Fase' in scene.blend (objects: moodrig_DemoBody, "
-      "moodrig_DemoFace, moodrig_DemoRig)"]),
-    ("duplicate output", "{scene},true,{face},{rig},out/a.blend,1,parameters,0.05,8,cpu\n"
-                         "{scene},true,{face},{rig},out/a.blend,2,parameters,0.05,8,cpu\n",
-     ["row 3, field 'out': ", "out/a.blend is also the output of row 2"]),
-    ("malformed CSV", "{scene},true,{face},{rig},out/a.blend,1,parameters,0.05,8,cpu\n"
-                      "{scene},true,{face},{rig},out/b.blend,2,parameters,0.05,8\n",
-     ["row 3: malformed CSV, 9 cells but the header has 10 columns"]),
-])
-def test_a_bad_job_file_runs_nothing(scene: Path, tmp_path: Path, name: str, rows: str,
-                                     expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("name", "rows", "expected"),
+    [
+        (
+            "missing scene",
+            "MISSING,true,{face},{rig},out/a.blend,1,parameters,0.05,8,cpu\n",
+            ["row 2, field 'scene': ", "missing.blend does not exist"],
+        ),
+        (
+            "unknown object",
+            "{scene},true,Fase,{rig},out/a.blend,1,parameters,0.05,8,cpu\n",
+            [
+                "row 2, field 'face': no object 'Fase' in scene.blend (objects: moodrig_DemoBody, "
+                "moodrig_DemoFace, moodrig_DemoRig)"
+            ],
+        ),
+        (
+            "duplicate output",
+            "{scene},true,{face},{rig},out/a.blend,1,parameters,0.05,8,cpu\n"
+            "{scene},true,{face},{rig},out/a.blend,2,parameters,0.05,8,cpu\n",
+            ["row 3, field 'out': ", "out/a.blend is also the output of row 2"],
+        ),
+        (
+            "malformed CSV",
+            "{scene},true,{face},{rig},out/a.blend,1,parameters,0.05,8,cpu\n"
+            "{scene},true,{face},{rig},out/b.blend,2,parameters,0.05,8\n",
+            ["row 3: malformed CSV, 9 cells but the header has 10 columns"],
+        ),
+    ],
+)
+def test_a_bad_job_file_runs_nothing(
+    scene: Path, tmp_path: Path, name: str, rows: str, expected: list[str]
+) -> None:
     jobs = tmp_path / "jobs.csv"
     text = rows.format(scene=scene, face=FACE, rig=RIG)
     jobs.write_text(HEADER + "\n" + text.replace("MISSING", str(tmp_path / "missing.blend")))
@@ -301,31 +389,71 @@ def test_a_bad_job_file_runs_nothing(scene: Path, tmp_path: Path, name: str, row
 def test_batch_inside_blender_3_4(tmp_path: Path) -> None:
     """``blender -b -P <addon>/cli.py -- batch JOBS``: the workers are Blender binaries too."""
     require_component(shutil.which("blender") is not None, "Debian's blender (`make system-deps`)")
-    build = subprocess.run([sys.executable, str(REPO / "build_addon.py"), "--out", str(tmp_path / "dist")],
-                           capture_output=True, text=True)
+    build = subprocess.run(
+        [sys.executable, str(REPO / "build_addon.py"), "--out", str(tmp_path / "dist")],
+        capture_output=True,
+        text=True,
+    )
     assert build.returncode == 0, build.stderr
     (zip_path,) = (tmp_path / "dist").glob("moodrig-*.zip")
     shutil.unpack_archive(zip_path, tmp_path / "addon")
     cli = tmp_path / "addon" / "moodrig" / "cli.py"
-    env = {**ENV, "PYTHONPATH": site.getsitepackages()[0], "BLENDER_USER_SCRIPTS": str(tmp_path / "us"),
-           "BLENDER_USER_CONFIG": str(tmp_path / "uc")}
+    env = {
+        **ENV,
+        "PYTHONPATH": site.getsitepackages()[0],
+        "BLENDER_USER_SCRIPTS": str(tmp_path / "us"),
+        "BLENDER_USER_CONFIG": str(tmp_path / "uc"),
+    }
     scene = tmp_path / "scene34.blend"
     make = subprocess.run(
-        ["blender", "-b", "--factory-startup", "--python-exit-code", "1", "--python-expr",
-         f"import sys; sys.path.insert(0, {str(tmp_path / 'addon')!r}); import bpy, moodrig; moodrig.register(); "
-         "bpy.ops.moodrig.add_demo_character(texture_size=64); bpy.context.scene.render.fps = 8; "
-         f"bpy.ops.wm.save_as_mainfile(filepath={str(scene)!r})"],
-        capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+        [
+            "blender",
+            "-b",
+            "--factory-startup",
+            "--python-exit-code",
+            "1",
+            "--python-expr",
+            f"import sys; sys.path.insert(0, {str(tmp_path / 'addon')!r}); import bpy, moodrig; "
+            "moodrig.register(); bpy.ops.moodrig.add_demo_character(texture_size=64); "
+            "bpy.context.scene.render.fps = 8; "
+            f"bpy.ops.wm.save_as_mainfile(filepath={str(scene)!r})",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp_path,
+    )
     assert make.returncode == 0 and scene.is_file(), make.stdout[-2000:] + make.stderr[-2000:]
     jobs = write_jobs(tmp_path / "shots", scene, [0, 1])
-    proc = subprocess.run(["blender", "-b", "--python-exit-code", "1", "-P", str(cli), "--", "batch",
-                           str(jobs), "--workers", "2"],
-                          capture_output=True, text=True, timeout=900, env=env, cwd=tmp_path)
+    proc = subprocess.run(
+        [
+            "blender",
+            "-b",
+            "--python-exit-code",
+            "1",
+            "-P",
+            str(cli),
+            "--",
+            "batch",
+            str(jobs),
+            "--workers",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "moodrig batch: 2 done" in proc.stdout, proc.stdout[-3000:]
     for k in (0, 1):
         assert (tmp_path / "shots" / "out" / f"s{k}.blend").is_file()
-        frames = list((tmp_path / "shots" / "out" / "moodrig-textures" / f"s{k}" / FACE / "sequence")
-                      .glob("*.png"))
+        frames = list(
+            (tmp_path / "shots" / "out" / "moodrig-textures" / f"s{k}" / FACE / "sequence").glob(
+                "*.png"
+            )
+        )
         assert len(frames) == 80
     assert leftovers(tmp_path / "shots") == []

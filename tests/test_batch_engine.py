@@ -88,10 +88,17 @@ def test_workers_get_their_share_of_the_threads_and_the_job_files_folder(tmp_pat
     assert json.loads(log.read_text())["counts"]["done"] == 1
     from moodrig.core.batch.worker import run_worker
 
-    outcome = run_worker([sys.executable, str(tmp_path / "worker.py")],
-                         {"job": {"out": str(tmp_path / "x.blend"),
-                                  "request": {"seed": 7, "texture_folder": str(tmp_path / "t")}}},
-                         threads=3, cwd=tmp_path)
+    outcome = run_worker(
+        [sys.executable, str(tmp_path / "worker.py")],
+        {
+            "job": {
+                "out": str(tmp_path / "x.blend"),
+                "request": {"seed": 7, "texture_folder": str(tmp_path / "t")},
+            }
+        },
+        threads=3,
+        cwd=tmp_path,
+    )
     assert outcome.state == "done" and outcome.result["threads"] == ["3", "3"]
     assert outcome.result["cwd"] == str(tmp_path)
 
@@ -126,8 +133,9 @@ def test_default_workers_suit_the_cores_and_memory() -> None:
 
 def test_without_ray_a_ray_batch_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "ray" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a)
+    )
     with pytest.raises(MoodrigError) as err:
         ray_engine.check_installed()
     assert str(err.value) == "Ray is not installed: pip install moodrig[ray]"

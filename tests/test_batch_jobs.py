@@ -70,7 +70,8 @@ def test_csv_rows_become_jobs(folder: Path) -> None:
         "../scene.blend,../clip.mp4,Face,Rig,out/a.blend,3,0.1,,cpu,false,detailed,\n"
         f"{folder / 'other.blend'},../clip.mp4, Face ,Rig,out/b.blend,,,tex/b,,yes,,"
         "//shots/behaviors.yaml\n"
-        ",,,,,,,,,,,\n")
+        ",,,,,,,,,,,\n"
+    )
     a, b = jobs_of(folder / "shots" / "jobs.csv")
     assert (a.row, b.row) == (2, 3)
     assert a.scene == folder / "scene.blend" and a.request.source == folder / "clip.mp4"
@@ -85,9 +86,19 @@ def test_csv_rows_become_jobs(folder: Path) -> None:
 
 
 def test_json_jobs_take_native_values(folder: Path) -> None:
-    jobs = [{"scene": "scene.blend", "demo_timeline": True, "face": "Face", "armature": "Rig",
-             "out": "a.blend", "seed": 7, "bone_map": {"head": "Head", "neck": "Neck"},
-             "quant_step": 0.2, "frame_start": None}]
+    jobs = [
+        {
+            "scene": "scene.blend",
+            "demo_timeline": True,
+            "face": "Face",
+            "armature": "Rig",
+            "out": "a.blend",
+            "seed": 7,
+            "bone_map": {"head": "Head", "neck": "Neck"},
+            "quant_step": 0.2,
+            "frame_start": None,
+        }
+    ]
     (folder / "jobs.json").write_text(json.dumps({"jobs": jobs}))
     (job,) = jobs_of(folder / "jobs.json")
     assert job.demo_timeline and job.request.seed == 7 and job.request.quant_step == 0.2
@@ -96,39 +107,90 @@ def test_json_jobs_take_native_values(folder: Path) -> None:
     assert Job.from_json(json.loads(json.dumps(job.to_json()))) == job
 
 
-def row(scene: str = "scene.blend", out: str = "a.blend", *, face: str = "Face",
-        seed: str = "1", extra: str = "") -> str:
+def row(
+    scene: str = "scene.blend",
+    out: str = "a.blend",
+    *,
+    face: str = "Face",
+    seed: str = "1",
+    extra: str = "",
+) -> str:
     return f"{scene},true,{face},Rig,{out},{seed}{extra}\n"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    (HEAD + "\n" + row("missing.blend"), ["row 2, field 'scene': ", "missing.blend does not exist"]),
-    (HEAD + "\n" + row(face="Fase"), ["row 2, field 'face': no object 'Fase' in scene.blend"]),
-    (HEAD + "\n" + row() + row(seed="2"), ["row 3, field 'out': ", "also the output of row 2"]),
-    (HEAD + "\n" + row() + "scene.blend,true,Face,Rig,b.blend,1,9\n",
-     ["row 3: malformed CSV, 7 cells but the header has 6 columns"]),
-    (HEAD + '\nscene.blend,true,Face,Rig,"a.blend,1\n', ["malformed CSV (unexpected end of data)"]),
-    ("scene,demo_timeline,face,armature,out,sead\n" + row(), ["unknown column 'sead'; did you mean 'seed'?"]),
-    (HEAD + "\n" + row(seed="-1"), ["row 2, field 'seed': seed must be a whole number ≥ 0, got -1"]),
-    (HEAD + "\n" + row(seed="x"), ["row 2, field 'seed': not a whole number: 'x'"]),
-    (HEAD + ",device\n" + row(extra=",tpu"), ["row 2, field 'device': unknown device 'tpu'"]),
-    ("scene,demo_timeline,face,armature,out\nscene.blend,maybe,Face,Rig,a.blend\n",
-     ["row 2, field 'demo_timeline': not true or false: 'maybe'"]),
-    (HEAD + ",source\n" + row(extra=",clip.mp4"), ["row 2, field 'source': give a source or demo"]),
-    ("scene,face,armature,out\nscene.blend,Face,Rig,a.blend\n", ["row 2: give a source"]),
-    ("scene,source,face,armature,out\nscene.blend,nope.mp4,Face,Rig,a.blend\n",
-     ["row 2, field 'source': ", "nope.mp4 does not exist"]),
-    (HEAD + "\n" + row(out="a.png"), ["row 2, field 'out': ", "a.png is not a .blend file name"]),
-    ("scene,demo_timeline,face,out\nscene.blend,true,Face,a.blend\n", ["row 2, field 'armature': missing"]),
-    (HEAD + ",textures\n" + row(extra=",tex") + row(out="b.blend", extra=",tex"),
-     ["row 3, field 'texture_folder': ", "tex is also the texture folder of row 2"]),
-    (HEAD + ",textures\n" + row(extra=",tex") + row(out="b.blend", extra=",tex/inner"),
-     ["row 2, field 'texture_folder': ", "tex holds the texture folder of row 3"]),
-    (HEAD + ",textures\n" + row(extra=",."), ["row 2, field 'texture_folder': ", "would hold", "(row 2); pick a folder of its own"]),
-    (HEAD + "\n" + row() + row(out="scene.blend"), ["row 3, field 'out': ", "is the scene of row 2"]),
-    (HEAD + ",textures,texture_folder\n" + row(extra=",a,b"), ["columns 'texture_folder' and 'textures' both set texture_folder"]),
-])
-def test_a_bad_job_file_gets_one_line_per_problem(folder: Path, text: str, expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            HEAD + "\n" + row("missing.blend"),
+            ["row 2, field 'scene': ", "missing.blend does not exist"],
+        ),
+        (HEAD + "\n" + row(face="Fase"), ["row 2, field 'face': no object 'Fase' in scene.blend"]),
+        (HEAD + "\n" + row() + row(seed="2"), ["row 3, field 'out': ", "also the output of row 2"]),
+        (
+            HEAD + "\n" + row() + "scene.blend,true,Face,Rig,b.blend,1,9\n",
+            ["row 3: malformed CSV, 7 cells but the header has 6 columns"],
+        ),
+        (
+            HEAD + '\nscene.blend,true,Face,Rig,"a.blend,1\n',
+            ["malformed CSV (unexpected end of data)"],
+        ),
+        (
+            "scene,demo_timeline,face,armature,out,sead\n" + row(),
+            ["unknown column 'sead'; did you mean 'seed'?"],
+        ),
+        (
+            HEAD + "\n" + row(seed="-1"),
+            ["row 2, field 'seed': seed must be a whole number ≥ 0, got -1"],
+        ),
+        (HEAD + "\n" + row(seed="x"), ["row 2, field 'seed': not a whole number: 'x'"]),
+        (HEAD + ",device\n" + row(extra=",tpu"), ["row 2, field 'device': unknown device 'tpu'"]),
+        (
+            "scene,demo_timeline,face,armature,out\nscene.blend,maybe,Face,Rig,a.blend\n",
+            ["row 2, field 'demo_timeline': not true or false: 'maybe'"],
+        ),
+        (
+            HEAD + ",source\n" + row(extra=",clip.mp4"),
+            ["row 2, field 'source': give a source or demo"],
+        ),
+        ("scene,face,armature,out\nscene.blend,Face,Rig,a.blend\n", ["row 2: give a source"]),
+        (
+            "scene,source,face,armature,out\nscene.blend,nope.mp4,Face,Rig,a.blend\n",
+            ["row 2, field 'source': ", "nope.mp4 does not exist"],
+        ),
+        (
+            HEAD + "\n" + row(out="a.png"),
+            ["row 2, field 'out': ", "a.png is not a .blend file name"],
+        ),
+        (
+            "scene,demo_timeline,face,out\nscene.blend,true,Face,a.blend\n",
+            ["row 2, field 'armature': missing"],
+        ),
+        (
+            HEAD + ",textures\n" + row(extra=",tex") + row(out="b.blend", extra=",tex"),
+            ["row 3, field 'texture_folder': ", "tex is also the texture folder of row 2"],
+        ),
+        (
+            HEAD + ",textures\n" + row(extra=",tex") + row(out="b.blend", extra=",tex/inner"),
+            ["row 2, field 'texture_folder': ", "tex holds the texture folder of row 3"],
+        ),
+        (
+            HEAD + ",textures\n" + row(extra=",."),
+            ["row 2, field 'texture_folder': ", "would hold", "(row 2); pick a folder of its own"],
+        ),
+        (
+            HEAD + "\n" + row() + row(out="scene.blend"),
+            ["row 3, field 'out': ", "is the scene of row 2"],
+        ),
+        (
+            HEAD + ",textures,texture_folder\n" + row(extra=",a,b"),
+            ["columns 'texture_folder' and 'textures' both set texture_folder"],
+        ),
+    ],
+)
+def test_a_bad_job_file_gets_one_line_per_problem(
+    folder: Path, text: str, expected: list[str]
+) -> None:
     (folder / "jobs.csv").write_text(text)
     found = problems_of(folder / "jobs.csv")
     assert any(all(e in line for e in expected) for line in found), found
@@ -136,35 +198,54 @@ def test_a_bad_job_file_gets_one_line_per_problem(folder: Path, text: str, expec
 
 
 def test_every_problem_of_a_file_is_listed(folder: Path) -> None:
-    (folder / "jobs.csv").write_text(HEAD + "\n" + row(seed="-1") + row("missing.blend", "b.blend")
-                                     + row(out="c.blend", face="Nope"))
+    (folder / "jobs.csv").write_text(
+        HEAD
+        + "\n"
+        + row(seed="-1")
+        + row("missing.blend", "b.blend")
+        + row(out="c.blend", face="Nope")
+    )
     found = problems_of(folder / "jobs.csv")
     assert [line.split(",")[0] for line in found] == ["row 2", "row 3", "row 4"], found
 
 
-@pytest.mark.parametrize(("name", "text", "expected"), [
-    ("jobs.json", "[{", "not valid JSON: Expecting property name enclosed in double quotes at line 1"),
-    ("jobs.json", '{"scene": "a"}', "a JSON job file is a list of jobs"),
-    ("jobs.json", '[{"scene": "scene.blend"}, 3]', "row 2: a job is an object"),
-    ("jobs.txt", "scene\n", "a job file is a .csv or a .json list"),
-    ("jobs.csv", "\n\n", "no header row and no jobs"),
-    ("jobs.csv", HEAD + "\n", "no jobs"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "jobs.json",
+            "[{",
+            "not valid JSON: Expecting property name enclosed in double quotes at line 1",
+        ),
+        ("jobs.json", '{"scene": "a"}', "a JSON job file is a list of jobs"),
+        ("jobs.json", '[{"scene": "scene.blend"}, 3]', "row 2: a job is an object"),
+        ("jobs.txt", "scene\n", "a job file is a .csv or a .json list"),
+        ("jobs.csv", "\n\n", "no header row and no jobs"),
+        ("jobs.csv", HEAD + "\n", "no jobs"),
+    ],
+)
 def test_unreadable_job_files(folder: Path, name: str, text: str, expected: str) -> None:
     (folder / name).write_text(text)
     assert any(expected in line for line in problems_of(folder / name))
 
 
 def test_outputs_and_folders_that_are_not_the_batchs_are_kept(folder: Path) -> None:
-    (folder / "jobs.csv").write_text(HEAD + ",textures\n" + row(extra=",tex") + row(out="b.blend", extra=",t2"))
+    (folder / "jobs.csv").write_text(
+        HEAD + ",textures\n" + row(extra=",tex") + row(out="b.blend", extra=",t2")
+    )
     (folder / "a.blend").write_bytes(b"the user's file")
     (folder / "t2").mkdir()
     (folder / "t2" / "notes.txt").write_text("mine")
     found = problems_of(folder / "jobs.csv")
-    assert any("row 2, field 'out'" in p and "exists and is not an output of this batch" in p
-               for p in found), found
-    assert any("row 3, field 'texture_folder'" in p and "holds files moodrig did not write (notes.txt)"
-               in p for p in found), found
+    assert any(
+        "row 2, field 'out'" in p and "exists and is not an output of this batch" in p
+        for p in found
+    ), found
+    assert any(
+        "row 3, field 'texture_folder'" in p
+        and "holds files moodrig did not write (notes.txt)" in p
+        for p in found
+    ), found
     # The same output recorded by this batch's status file is the batch's to replace.
     (folder / "t2" / "notes.txt").unlink()
     jobs = jobs_of(folder / "jobs.csv")
@@ -202,7 +283,11 @@ def test_the_status_file_says_what_is_done(folder: Path) -> None:
 
 def test_a_status_file_serves_one_batch_at_a_time(tmp_path: Path) -> None:
     path = tmp_path / "batch_status.json"
-    with exclusive(path), pytest.raises(MoodrigError, match="another moodrig batch"), exclusive(path):
+    with (
+        exclusive(path),
+        pytest.raises(MoodrigError, match="another moodrig batch"),
+        exclusive(path),
+    ):
         pass
     with exclusive(path):  # released
         pass
@@ -242,23 +327,59 @@ def test_textures_are_published_whole(tmp_path: Path) -> None:
 
 
 def test_the_summary_table(tmp_path: Path) -> None:
-    rows = [{"row": 2, "state": "done", "out": tmp_path / "a.blend", "seconds": 3.25,
-             "frames": 80, "textures": 17, "attempts": 2, "error": None},
-            {"row": 3, "state": "failed", "out": tmp_path / "b.blend", "seconds": None,
-             "frames": None, "textures": None, "attempts": 1, "error": "no object 'X'"},
-            {"row": 4, "state": "skipped", "out": tmp_path / "c.blend", "seconds": 1.0,
-             "frames": 80, "textures": 9, "attempts": 1, "error": None}]
+    rows = [
+        {
+            "row": 2,
+            "state": "done",
+            "out": tmp_path / "a.blend",
+            "seconds": 3.25,
+            "frames": 80,
+            "textures": 17,
+            "attempts": 2,
+            "error": None,
+        },
+        {
+            "row": 3,
+            "state": "failed",
+            "out": tmp_path / "b.blend",
+            "seconds": None,
+            "frames": None,
+            "textures": None,
+            "attempts": 1,
+            "error": "no object 'X'",
+        },
+        {
+            "row": 4,
+            "state": "skipped",
+            "out": tmp_path / "c.blend",
+            "seconds": 1.0,
+            "frames": 80,
+            "textures": 9,
+            "attempts": 1,
+            "error": None,
+        },
+    ]
     text = format_summary(rows)
     lines = text.splitlines()
-    assert lines[0].split() == ["row", "state", "time", "frames", "textures", "tries", "out", "error"]
+    assert lines[0].split() == [
+        "row",
+        "state",
+        "time",
+        "frames",
+        "textures",
+        "tries",
+        "out",
+        "error",
+    ]
     assert lines[1].split()[:6] == ["2", "done", "3.2", "s", "80", "17"]
     assert lines[2].endswith("no object 'X'")
     assert lines[-1] == "moodrig batch: 1 done, 1 failed, 1 skipped"
 
 
 def test_requests_survive_the_trip_to_a_worker() -> None:
-    request = BakeRequest(source="/a/clip.mp4", seed=4, bone_map={"head": "H"}, quant_step=0.1,
-                          texture_folder="/t")
+    request = BakeRequest(
+        source="/a/clip.mp4", seed=4, bone_map={"head": "H"}, quant_step=0.1, texture_folder="/t"
+    )
     from moodrig.core.batch.jobs import request_to_json
 
     assert BakeRequest(**json.loads(json.dumps(request_to_json(request)))) == request

@@ -16,7 +16,7 @@ from components import require_component
 
 pytestmark = pytest.mark.gui
 
-SCRIPT = r'''
+SCRIPT = r"""
 import bpy, addon_utils, json, sys, numpy as np
 zip_path, blend, out = sys.argv[sys.argv.index("--") + 1:]
 bpy.ops.preferences.addon_install(filepath=zip_path)
@@ -26,7 +26,8 @@ from moodrig import anim_compat
 from moodrig.core.rig import BONE_ROLES
 res = bpy.ops.moodrig.add_demo_character(texture_size=64)
 rig = bpy.data.objects["moodrig_DemoRig"]
-curves = {b: (np.arange(30 * 3, dtype=np.float32).reshape(30, 3) * 0.01 + i * 0.001) for i, b in enumerate(BONE_ROLES)}
+curves = {b: (np.arange(30 * 3, dtype=np.float32).reshape(30, 3) * 0.01 + i * 0.001)
+          for i, b in enumerate(BONE_ROLES)}
 action, bag = anim_compat.new_action(rig, "moodrig_Behavior", "behavior_action")
 written = anim_compat.write_rotation_curves(bag, curves, 1)
 from moodrig import shape_keys as sk
@@ -60,15 +61,17 @@ sk_restored = [head.data.shape_keys.animation_data.action.name == user_action,
                bpy.data.actions[user_action].use_fake_user,
                "moodrig_Head_shape_keys" in bpy.data.actions]
 rig = bpy.data.objects["moodrig_DemoRig"]
-back = anim_compat.read_rotation_curves(anim_compat.curve_container(rig, rig.animation_data.action), list(BONE_ROLES))
+back = anim_compat.read_rotation_curves(anim_compat.curve_container(rig, rig.animation_data.action),
+                                        list(BONE_ROLES))
 err = max(float(np.abs(back[b] - curves[b]).max()) for b in BONE_ROLES)
-img = bpy.data.objects["moodrig_DemoFace"].active_material.node_tree.nodes["moodrig_face_texture"].image
+img = (bpy.data.objects["moodrig_DemoFace"].active_material.node_tree
+       .nodes["moodrig_face_texture"].image)
 with open(out, "w") as fh:
     json.dump(dict(version=list(bpy.app.version), res=list(res), written=written, err=err,
                    slotted=anim_compat.SLOTTED, packed=img.packed_file is not None,
                    origin=moodrig.__file__, sk_err=sk_err, sk_baked=sk_baked,
                    sk_restored=sk_restored), fh)
-'''
+"""
 
 
 def test_addon_in_blender_3_4(built_zip: Path, tmp_path: Path) -> None:
@@ -76,14 +79,33 @@ def test_addon_in_blender_3_4(built_zip: Path, tmp_path: Path) -> None:
     script = tmp_path / "script.py"
     script.write_text(SCRIPT)
     out = tmp_path / "result.json"
-    env = {**os.environ, "BLENDER_USER_SCRIPTS": str(tmp_path / "scripts"), "BLENDER_USER_CONFIG": str(tmp_path / "config")}
+    env = {
+        **os.environ,
+        "BLENDER_USER_SCRIPTS": str(tmp_path / "scripts"),
+        "BLENDER_USER_CONFIG": str(tmp_path / "config"),
+    }
     # Debian's Blender has no numpy of its own: give it moodrig's venv packages, as a user's
     # dependency install would (numpy/cv2 only; torch is never imported by this script).
     env["PYTHONPATH"] = site.getsitepackages()[0]
     proc = subprocess.run(
-        ["blender", "-b", "--factory-startup", "--python-exit-code", "1", "--python", str(script), "--",
-         str(built_zip), str(tmp_path / "t.blend"), str(out)],
-        capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
+        [
+            "blender",
+            "-b",
+            "--factory-startup",
+            "--python-exit-code",
+            "1",
+            "--python",
+            str(script),
+            "--",
+            str(built_zip),
+            str(tmp_path / "t.blend"),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0 and out.is_file(), proc.stdout[-3000:] + proc.stderr[-3000:]
     r = json.loads(out.read_text())

@@ -15,7 +15,9 @@ from bpy_runner import run_bpy
 
 pytestmark = pytest.mark.blender
 
-PANEL = BAKE_PRELUDE + """
+PANEL = (
+    BAKE_PRELUDE
+    + """
 folder = Path({folder!r})
 fresh(folder)
 import moodrig.core.amee.infer as infer
@@ -68,7 +70,8 @@ out["tiny_same"] = before == (sorted(b.name for b in bpy.data.actions),
                               sorted(m.name for m in bpy.data.materials))
 # The API: a dict, and the saved file.
 TRACK = scripted_track(fps=24.0, seconds=2.0)
-res = api.bake(None, "moodrig_DemoFace", rig, BakeRequest(bone_map={{"head": "head", "chest": "chest"}}),
+res = api.bake(None, "moodrig_DemoFace", rig,
+               BakeRequest(bone_map={{"head": "head", "chest": "chest"}}),
                track=TRACK, editor=PainterEditor())
 out["dict"] = [res.bone_map_summary, [m.status for m in res.bone_map.matches if m.bone]]
 res = api.bake(None, "moodrig_DemoFace", rig, BakeRequest(bone_map=str(folder / "map.json")),
@@ -82,6 +85,7 @@ except Exception as exc:
     out["missing_bone"] = [type(exc).__name__, str(exc)]
 report(out)
 """
+)
 
 RELOAD = """
 import bpy, moodrig
@@ -110,11 +114,15 @@ def test_bone_map_panel_operators_and_the_bakes_they_drive(tmp_path: Path) -> No
     assert r["load"] == ["FINISHED"] and r["loaded"] == [["manual", True], ["unmapped", False]]
     assert "bad.json" in r["bad"] and "moodrig.bonemap/9" in r["bad"]
     assert "head plus at least one other role" in r["tiny"] and r["tiny_same"]
-    assert r["dict"] == ["bone map (user): 2 of 19 roles mapped, 17 unmapped, 0 doubtful",
-                         ["manual", "manual"]]
+    assert r["dict"] == [
+        "bone map (user): 2 of 19 roles mapped, 17 unmapped, 0 doubtful",
+        ["manual", "manual"],
+    ]
     assert r["file_bake"][0].startswith("bone map (user): 18 of 19 roles mapped")
     assert r["file_bake"][1] == ["unmapped role(s) skipped: neck"]
     assert r["missing_bone"][0] == "BoneMapError" and "'Head'" in r["missing_bone"][1]
     rows = run_bpy(RELOAD.format(path=str(tmp_path / "scene.blend")))
-    assert len(rows) == 19 and ["head", "head", "manual"] in rows, "the map is saved with the .blend"
+    assert len(rows) == 19 and ["head", "head", "manual"] in rows, (
+        "the map is saved with the .blend"
+    )
     assert json.dumps(rows).count('"unmapped"') == 1

@@ -40,7 +40,9 @@ def test_schmitt_has_hysteresis_and_holds_invalid_frames() -> None:
 
 def test_debounce_bridges_gaps_then_drops_short_runs() -> None:
     s = np.array([0, 1, 1, 0, 1, 1, 0, 0, 0, 1, 0], dtype=bool)
-    np.testing.assert_array_equal(debounce(s, min_on=2, min_off=2), [0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0])
+    np.testing.assert_array_equal(
+        debounce(s, min_on=2, min_off=2), [0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0]
+    )
 
 
 def test_smile_episode_gives_on_off_and_neutral_at_the_right_frames() -> None:
@@ -53,12 +55,22 @@ def test_smile_episode_gives_on_off_and_neutral_at_the_right_frames() -> None:
 def test_flicker_shorter_than_min_on_is_ignored() -> None:
     assert events_from_track(track(smile=(60, 63, 0.9))) == []
     cfg = EventConfig(min_on_s=0.05)
-    assert [c for _, c in contents(events_from_track(track(smile=(60, 63, 0.9)), cfg))] == ["smile_on", "smile_off", "neutral"]
+    assert [c for _, c in contents(events_from_track(track(smile=(60, 63, 0.9)), cfg))] == [
+        "smile_on",
+        "smile_off",
+        "neutral",
+    ]
 
 
 def test_frown_surprise_and_overlap_produce_one_neutral() -> None:
     t = track(frown=(30, 120, 0.8), brow_raise=(90, 200, 0.9), eye_wide=(90, 200, 0.9))
-    assert contents(events_from_track(t)) == [(30, "frown_on"), (90, "surprise_on"), (120, "frown_off"), (200, "surprise_off"), (200, "neutral")]
+    assert contents(events_from_track(t)) == [
+        (30, "frown_on"),
+        (90, "surprise_on"),
+        (120, "frown_off"),
+        (200, "surprise_off"),
+        (200, "neutral"),
+    ]
 
 
 def test_blinks_are_short_closures_only() -> None:
@@ -77,10 +89,18 @@ def test_head_turns_left_and_right() -> None:
     h[180:250, 0] = -25.0
     t = ExpressionTrack(FPS, np.zeros((n, 8), dtype=np.float32), h)
     assert contents(events_from_track(t)) == [
-        (50, "turn_left"), (120, "turn_off"), (120, "neutral"), (180, "turn_right"), (250, "turn_off"), (250, "neutral"),
+        (50, "turn_left"),
+        (120, "turn_off"),
+        (120, "neutral"),
+        (180, "turn_right"),
+        (250, "turn_off"),
+        (250, "neutral"),
     ]
     st_ = expression_states(t)
-    assert st_[60, EXPRESSION_STATES.index("look_left")] and st_[200, EXPRESSION_STATES.index("look_right")]
+    assert (
+        st_[60, EXPRESSION_STATES.index("look_left")]
+        and st_[200, EXPRESSION_STATES.index("look_right")]
+    )
     assert st_[150, EXPRESSION_STATES.index("neutral")]
 
 

@@ -29,7 +29,10 @@ from moodrig.core.errors import DefinitionError
 
 def write(tmp_path: Path, data: object, name: str = "def.json") -> Path:
     p = tmp_path / name
-    p.write_text(json.dumps(data) if name.endswith(".json") else yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    p.write_text(
+        json.dumps(data) if name.endswith(".json") else yaml.safe_dump(data, sort_keys=False),
+        encoding="utf-8",
+    )
     return p
 
 
@@ -70,42 +73,225 @@ def _set(path: str, value: object) -> Callable[[dict[str, Any]], None]:
 
 
 INVALID: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
-    ("unknown target", _set("transitions/0/to", {"hop": 0.4, "nowhere": 0.6}), "$.transitions[0].to.nowhere", "unknown behavior 'nowhere'"),
-    ("unknown source", _set("transitions/0/from", "ghost"), "$.transitions[0].from", "unknown behavior 'ghost'"),
-    ("unknown event", _set("transitions/0/event", "sneeze"), "$.transitions[0].event", "unknown event 'sneeze'"),
-    ("unknown body", _set("behaviors/hop/body", "fly"), "$.behaviors.hop.body", "unknown body 'fly'"),
+    (
+        "unknown target",
+        _set("transitions/0/to", {"hop": 0.4, "nowhere": 0.6}),
+        "$.transitions[0].to.nowhere",
+        "unknown behavior 'nowhere'",
+    ),
+    (
+        "unknown source",
+        _set("transitions/0/from", "ghost"),
+        "$.transitions[0].from",
+        "unknown behavior 'ghost'",
+    ),
+    (
+        "unknown event",
+        _set("transitions/0/event", "sneeze"),
+        "$.transitions[0].event",
+        "unknown event 'sneeze'",
+    ),
+    (
+        "unknown body",
+        _set("behaviors/hop/body", "fly"),
+        "$.behaviors.hop.body",
+        "unknown body 'fly'",
+    ),
     ("unknown initial", _set("initial", "sleep"), "$.initial", "unknown behavior 'sleep'"),
-    ("unknown motion", _set("actions/rest/motion", "dance"), "$.actions.rest.motion", "unknown motion 'dance'"),
-    ("unknown composite child", _set("composites/both/sequence", ["rest", "nope"]), "$.composites.both.sequence[1]", "unknown id 'nope'"),
-    ("unknown role", _set("motions/m/channels/0/role", "tail"), "$.motions.m.channels[0].role", "unknown bone role 'tail'"),
-    ("unknown key", _set("behaviors/idle/colour", "red"), "$.behaviors.idle.colour", "unknown key 'colour'"),
-    ("p zero", _set("transitions/0/to", {"hop": 0.0, "maybe": 1.0}), "$.transitions[0].to.hop", "outside (0, 1]"),
-    ("p above one", _set("transitions/0/to", {"hop": 1.5, "maybe": -0.5}), "$.transitions[0].to.hop", "outside (0, 1]"),
-    ("row sum", _set("transitions/0/to", {"hop": 0.4, "maybe": 0.5}), "$.transitions[0].to", "sum to 0.9"),
-    ("outcome sum", _set("actions/jump/outcomes/hi/p", 0.7), "$.actions.jump.outcomes", "sum to 0.95"),
-    ("choice sum", _set("composites/pick/choice", {"rest": 0.5, "jump": 0.6}), "$.composites.pick.choice", "sum to 1.1"),
-    ("outcome p zero", _set("actions/rest/outcomes/a/p", 0), "$.actions.rest.outcomes.a.p", "outside (0, 1]"),
-    ("duplicate row", lambda d: d["transitions"].append({"from": "idle", "event": "poke", "to": {"idle": 1.0}}), "$.transitions[3]", "duplicate transition ('idle', 'poke')"),
-    ("duplicate wildcard", lambda d: d["transitions"].append({"from": "*", "event": "calm", "to": {"hop": 1.0}}), "$.transitions[3]", "duplicate transition ('*', 'calm')"),
-    ("composite cycle", lambda d: d["composites"].update({"x": {"sequence": ["y"]}, "y": {"choice": {"x": 1.0}}}), "$.composites.", "composite cycle"),
-    ("self cycle", _set("composites/both/sequence", ["rest", "both"]), "$.composites.both.sequence[1]", "composite cycle both -> both"),
-    ("expiry before timestamp", _set("script", [{"id": "e", "content": "poke", "timestamp": 2.0, "expiry": 1.0}]), "$.script[0].expiry", "expiry 1.0 is before timestamp 2.0"),
-    ("no policy", lambda d: d.pop("missing_transition"), "$", "missing required key 'missing_transition'"),
-    ("bad policy", _set("missing_transition", "normalise"), "$.missing_transition", "unknown policy"),
-    ("error policy needs rows", _set("missing_transition", "error"), "$.transitions", "while missing_transition is 'error'"),
+    (
+        "unknown motion",
+        _set("actions/rest/motion", "dance"),
+        "$.actions.rest.motion",
+        "unknown motion 'dance'",
+    ),
+    (
+        "unknown composite child",
+        _set("composites/both/sequence", ["rest", "nope"]),
+        "$.composites.both.sequence[1]",
+        "unknown id 'nope'",
+    ),
+    (
+        "unknown role",
+        _set("motions/m/channels/0/role", "tail"),
+        "$.motions.m.channels[0].role",
+        "unknown bone role 'tail'",
+    ),
+    (
+        "unknown key",
+        _set("behaviors/idle/colour", "red"),
+        "$.behaviors.idle.colour",
+        "unknown key 'colour'",
+    ),
+    (
+        "p zero",
+        _set("transitions/0/to", {"hop": 0.0, "maybe": 1.0}),
+        "$.transitions[0].to.hop",
+        "outside (0, 1]",
+    ),
+    (
+        "p above one",
+        _set("transitions/0/to", {"hop": 1.5, "maybe": -0.5}),
+        "$.transitions[0].to.hop",
+        "outside (0, 1]",
+    ),
+    (
+        "row sum",
+        _set("transitions/0/to", {"hop": 0.4, "maybe": 0.5}),
+        "$.transitions[0].to",
+        "sum to 0.9",
+    ),
+    (
+        "outcome sum",
+        _set("actions/jump/outcomes/hi/p", 0.7),
+        "$.actions.jump.outcomes",
+        "sum to 0.95",
+    ),
+    (
+        "choice sum",
+        _set("composites/pick/choice", {"rest": 0.5, "jump": 0.6}),
+        "$.composites.pick.choice",
+        "sum to 1.1",
+    ),
+    (
+        "outcome p zero",
+        _set("actions/rest/outcomes/a/p", 0),
+        "$.actions.rest.outcomes.a.p",
+        "outside (0, 1]",
+    ),
+    (
+        "duplicate row",
+        lambda d: d["transitions"].append({"from": "idle", "event": "poke", "to": {"idle": 1.0}}),
+        "$.transitions[3]",
+        "duplicate transition ('idle', 'poke')",
+    ),
+    (
+        "duplicate wildcard",
+        lambda d: d["transitions"].append({"from": "*", "event": "calm", "to": {"hop": 1.0}}),
+        "$.transitions[3]",
+        "duplicate transition ('*', 'calm')",
+    ),
+    (
+        "composite cycle",
+        lambda d: d["composites"].update({"x": {"sequence": ["y"]}, "y": {"choice": {"x": 1.0}}}),
+        "$.composites.",
+        "composite cycle",
+    ),
+    (
+        "self cycle",
+        _set("composites/both/sequence", ["rest", "both"]),
+        "$.composites.both.sequence[1]",
+        "composite cycle both -> both",
+    ),
+    (
+        "expiry before timestamp",
+        _set("script", [{"id": "e", "content": "poke", "timestamp": 2.0, "expiry": 1.0}]),
+        "$.script[0].expiry",
+        "expiry 1.0 is before timestamp 2.0",
+    ),
+    (
+        "no policy",
+        lambda d: d.pop("missing_transition"),
+        "$",
+        "missing required key 'missing_transition'",
+    ),
+    (
+        "bad policy",
+        _set("missing_transition", "normalise"),
+        "$.missing_transition",
+        "unknown policy",
+    ),
+    (
+        "error policy needs rows",
+        _set("missing_transition", "error"),
+        "$.transitions",
+        "while missing_transition is 'error'",
+    ),
     ("bad format", _set("format", "other/2"), "$.format", "unsupported format"),
-    ("table order", _set("motions/m/channels/0/table", [[10, 0, 0], [5, 0, 0]]), "$.motions.m.channels[0].table[1][0]", "must increase strictly"),
-    ("bad angle", _set("motions/m/channels/0/table", [[0, "tau/2", 0]]), "$.motions.m.channels[0].table[0][1]", "cannot read angle"),
-    ("negative duration", _set("actions/rest/outcomes/a/duration", -1), "$.actions.rest.outcomes.a.duration", "must be > 0"),
-    ("shared id", lambda d: d["composites"].update({"rest": {"sequence": ["jump"]}}), "$.composites.rest", "also used in $.actions"),
-    ("automaton in its own body", lambda d: d.update({"automata": {"loop": {"behaviors": {"a": {"body": "wrap"}}, "initial": "a", "final": ["a"], "transitions": []}}, "composites": {**d["composites"], "wrap": {"sequence": ["rest", "loop"]}}}), "$.", "composite cycle"),
-    ("sub never finishes", lambda d: d.update({"automata": {"loop": {"behaviors": {"a": {"body": "rest"}, "z": {"body": "rest"}}, "initial": "a", "final": ["z"], "transitions": [{"from": "a", "event": "done", "to": {"a": 1.0}}]}}}), "$.automata.loop", "can never reach a final behavior"),
-    ("sub external event", lambda d: d.update({"automata": {"s": {"behaviors": {"a": {"body": "rest"}}, "initial": "a", "final": ["a"], "transitions": [{"from": "a", "event": "poke", "to": {"a": 1.0}}]}}}), "$.automata.s.transitions[0].event", "internal events only"),
+    (
+        "table order",
+        _set("motions/m/channels/0/table", [[10, 0, 0], [5, 0, 0]]),
+        "$.motions.m.channels[0].table[1][0]",
+        "must increase strictly",
+    ),
+    (
+        "bad angle",
+        _set("motions/m/channels/0/table", [[0, "tau/2", 0]]),
+        "$.motions.m.channels[0].table[0][1]",
+        "cannot read angle",
+    ),
+    (
+        "negative duration",
+        _set("actions/rest/outcomes/a/duration", -1),
+        "$.actions.rest.outcomes.a.duration",
+        "must be > 0",
+    ),
+    (
+        "shared id",
+        lambda d: d["composites"].update({"rest": {"sequence": ["jump"]}}),
+        "$.composites.rest",
+        "also used in $.actions",
+    ),
+    (
+        "automaton in its own body",
+        lambda d: d.update(
+            {
+                "automata": {
+                    "loop": {
+                        "behaviors": {"a": {"body": "wrap"}},
+                        "initial": "a",
+                        "final": ["a"],
+                        "transitions": [],
+                    }
+                },
+                "composites": {**d["composites"], "wrap": {"sequence": ["rest", "loop"]}},
+            }
+        ),
+        "$.",
+        "composite cycle",
+    ),
+    (
+        "sub never finishes",
+        lambda d: d.update(
+            {
+                "automata": {
+                    "loop": {
+                        "behaviors": {"a": {"body": "rest"}, "z": {"body": "rest"}},
+                        "initial": "a",
+                        "final": ["z"],
+                        "transitions": [{"from": "a", "event": "done", "to": {"a": 1.0}}],
+                    }
+                }
+            }
+        ),
+        "$.automata.loop",
+        "can never reach a final behavior",
+    ),
+    (
+        "sub external event",
+        lambda d: d.update(
+            {
+                "automata": {
+                    "s": {
+                        "behaviors": {"a": {"body": "rest"}},
+                        "initial": "a",
+                        "final": ["a"],
+                        "transitions": [{"from": "a", "event": "poke", "to": {"a": 1.0}}],
+                    }
+                }
+            }
+        ),
+        "$.automata.s.transitions[0].event",
+        "internal events only",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "mutate", "where", "problem"), INVALID, ids=[c[0] for c in INVALID])
-def test_invalid_files_are_rejected_with_path_and_fix(tmp_path: Path, case: str, mutate: Callable[[dict[str, Any]], None], where: str, problem: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "mutate", "where", "problem"), INVALID, ids=[c[0] for c in INVALID]
+)
+def test_invalid_files_are_rejected_with_path_and_fix(
+    tmp_path: Path, case: str, mutate: Callable[[dict[str, Any]], None], where: str, problem: str
+) -> None:
     data = minimal()
     mutate(data)
     path = write(tmp_path, data)
@@ -175,7 +361,9 @@ def test_unreachable_and_dead_end_are_warnings() -> None:
 def test_error_policy_accepts_complete_rows() -> None:
     d = minimal()
     d["missing_transition"] = "error"
-    d["transitions"] = [{"from": "*", "event": e, "to": {"idle": 1.0}} for e in ("poke", "calm", "done")]
+    d["transitions"] = [
+        {"from": "*", "event": e, "to": {"idle": 1.0}} for e in ("poke", "calm", "done")
+    ]
     bpfa, _ = parse_definition(d)
     assert bpfa.missing == "error"
 

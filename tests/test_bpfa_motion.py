@@ -52,11 +52,17 @@ def test_every_role_present_float32_and_rest_where_unused() -> None:
 @given(
     st.lists(st.floats(-90.0, 90.0), min_size=2, max_size=8),
     st.integers(0, 2**31 - 1),
-    st.sampled_from(["look", "head_shake", "cross_arms", "lean_back", "shrug", "laugh", "smile_gesture"]),
+    st.sampled_from(
+        ["look", "head_shake", "cross_arms", "lean_back", "shrug", "laugh", "smile_gesture"]
+    ),
 )
-def test_joint_angles_stay_within_limits_for_any_expression_angle(knots: list[float], seed: int, behavior: str) -> None:
+def test_joint_angles_stay_within_limits_for_any_expression_angle(
+    knots: list[float], seed: int, behavior: str
+) -> None:
     n = 120
-    yaw = np.interp(np.linspace(0, len(knots) - 1, n), np.arange(len(knots)), knots).astype(np.float32)
+    yaw = np.interp(np.linspace(0, len(knots) - 1, n), np.arange(len(knots)), knots).astype(
+        np.float32
+    )
     tr = yaw_track(yaw)
     # Exaggerate: every channel of every action at 2x scale, starting at frame 0.
     body = next(b.body for b in LIB.automaton.behaviors if b.id == behavior)
@@ -79,7 +85,10 @@ def test_head_yaw_table_is_interpolated_like_table_2() -> None:
     look = LIB.motions["look"].channels[0]
     assert look.role == "head" and look.source == "yaw"
     frames = np.arange(0, 31, dtype=np.int64)
-    for deg, start, end in ((25.0, (math.pi / 9 + math.pi / 6) / 2, (math.pi / 6 + 2 * math.pi / 9) / 2), (-40.0, 2 * math.pi / 9, 5 * math.pi / 18)):
+    for deg, start, end in (
+        (25.0, (math.pi / 9 + math.pi / 6) / 2, (math.pi / 6 + 2 * math.pi / 9) / 2),
+        (-40.0, 2 * math.pi / 9, 5 * math.pi / 18),
+    ):
         v = channel_values(look, frames, 0, 30, np.full(31, deg), 30.0, 1.0, 0, (0.0, 0.0))
         sign = math.copysign(1.0, deg)
         assert v[0] == pytest.approx(sign * look.gain * start)
@@ -121,7 +130,10 @@ def test_blend_is_continuous_when_a_behavior_is_cut() -> None:
     tr = yaw_track(np.zeros(90, dtype=np.float32))
     tl = sample_timeline(LIB, [], 90, 30.0, 0)
     # Hand-made cut: cross arms from 0, cut at 20 by a shrug.
-    segs = (Segment(0, 20, "cross_arms", "cross_arms", "hold", 1.0, 180), Segment(20, 90, "shrug", "shrug", "once", 1.0, 36))
+    segs = (
+        Segment(0, 20, "cross_arms", "cross_arms", "hold", 1.0, 180),
+        Segment(20, 90, "shrug", "shrug", "once", 1.0, 36),
+    )
     curves = joint_curves(Timeline(30.0, 90, segs), tr, LIB, 0)
     fa = curves["forearm.R"][:, 2]
     assert abs(float(fa[20] - fa[19])) < 0.2  # no jump at the cut

@@ -26,8 +26,12 @@ def chi2(counts: np.ndarray, probs: np.ndarray) -> float:
     return float(((counts - expected) ** 2 / expected).sum())
 
 
-def ev(content: str, t: float, expiry: float | None = None, receiver: str = "*", i: int = 0) -> Event:
-    return Event(f"e{i}-{content}-{t}", "test", receiver, content, t, t if expiry is None else expiry)
+def ev(
+    content: str, t: float, expiry: float | None = None, receiver: str = "*", i: int = 0
+) -> Event:
+    return Event(
+        f"e{i}-{content}-{t}", "test", receiver, content, t, t if expiry is None else expiry
+    )
 
 
 def base(**overrides: Any) -> dict[str, Any]:
@@ -66,15 +70,26 @@ def automata(draw: st.DrawFn) -> dict[str, Any]:
         ws = draw(st.lists(st.integers(1, 9), min_size=1, max_size=3))
         actions[f"a{i}"] = {
             "motion": "m",
-            "outcomes": {f"o{j}": {"p": w / sum(ws), "duration": draw(st.sampled_from([0.1, 0.5, 1.0, 2.0]))} for j, w in enumerate(ws)},
+            "outcomes": {
+                f"o{j}": {"p": w / sum(ws), "duration": draw(st.sampled_from([0.1, 0.5, 1.0, 2.0]))}
+                for j, w in enumerate(ws)
+            },
         }
     rows = []
     for b in bids:
         for e in [*events, "done"]:
             if draw(st.booleans()):
-                targets = draw(st.lists(st.sampled_from(bids), min_size=1, max_size=nb, unique=True))
+                targets = draw(
+                    st.lists(st.sampled_from(bids), min_size=1, max_size=nb, unique=True)
+                )
                 ws = draw(st.lists(st.integers(1, 9), min_size=len(targets), max_size=len(targets)))
-                rows.append({"from": b, "event": e, "to": {t: w / sum(ws) for t, w in zip(targets, ws, strict=True)}})
+                rows.append(
+                    {
+                        "from": b,
+                        "event": e,
+                        "to": {t: w / sum(ws) for t, w in zip(targets, ws, strict=True)},
+                    }
+                )
     return {
         "format": "moodrig.bpfa/1",
         "name": "rand",
@@ -82,7 +97,9 @@ def automata(draw: st.DrawFn) -> dict[str, Any]:
         "events": events,
         "motions": {"m": {"channels": [{"role": "head", "axis": "y", "table": [[0, 0.1, 0.2]]}]}},
         "actions": actions,
-        "behaviors": {b: {"body": f"a{i}", "interruptible": draw(st.booleans())} for i, b in enumerate(bids)},
+        "behaviors": {
+            b: {"body": f"a{i}", "interruptible": draw(st.booleans())} for i, b in enumerate(bids)
+        },
         "initial": bids[0],
         "transitions": rows,
     }
@@ -94,9 +111,14 @@ def automata(draw: st.DrawFn) -> dict[str, Any]:
     st.lists(st.tuples(st.integers(0, 2), st.floats(0, 12), st.floats(0, 2)), max_size=20),
     st.integers(0, 2**32 - 1),
 )
-def test_random_automata_sample_only_declared_behaviors(data: dict[str, Any], raw_events: list[tuple[int, float, float]], seed: int) -> None:
+def test_random_automata_sample_only_declared_behaviors(
+    data: dict[str, Any], raw_events: list[tuple[int, float, float]], seed: int
+) -> None:
     bpfa, _ = parse_definition(data)
-    events = [ev(bpfa.alphabet[1 + k % (len(bpfa.alphabet) - 1)], t, t + d, i=i) for i, (k, t, d) in enumerate(raw_events)]
+    events = [
+        ev(bpfa.alphabet[1 + k % (len(bpfa.alphabet) - 1)], t, t + d, i=i)
+        for i, (k, t, d) in enumerate(raw_events)
+    ]
     tl = sample_timeline(bpfa, events, 300, 24.0, seed)
     declared = {b.id: b.body for b in bpfa.automaton.behaviors}
     assert tl.segments[0].start_frame == 0 and tl.segments[-1].end_frame == 300
@@ -116,7 +138,9 @@ def test_transition_frequencies_match_declared_probabilities() -> None:
     d = base(
         behaviors={n: {"body": "rest"} for n in ("a", "b", "c", "d")},
         initial="a",
-        transitions=[{"from": "*", "event": "poke", "to": dict(zip("abcd", probs.tolist(), strict=True))}],
+        transitions=[
+            {"from": "*", "event": "poke", "to": dict(zip("abcd", probs.tolist(), strict=True))}
+        ],
     )
     chain = compile_chain(parse_definition(d)[0])
     poke = chain.events.index("poke")
@@ -130,7 +154,10 @@ def test_transition_frequencies_match_declared_probabilities() -> None:
 def test_outcome_and_choice_frequencies_in_the_timeline() -> None:
     d = base(
         actions={
-            "a": {"motion": "m", "outcomes": {"u": {"p": 0.25, "duration": 1.0}, "v": {"p": 0.75, "duration": 1.0}}},
+            "a": {
+                "motion": "m",
+                "outcomes": {"u": {"p": 0.25, "duration": 1.0}, "v": {"p": 0.75, "duration": 1.0}},
+            },
             "b": {"motion": "m", "outcomes": {"w": {"p": 1.0, "duration": 1.0}}},
         },
         composites={"pick": {"choice": {"a": 0.6, "b": 0.4}}},
@@ -146,10 +173,18 @@ def test_outcome_and_choice_frequencies_in_the_timeline() -> None:
 
 def test_timelines_are_deterministic_per_seed() -> None:
     lib = load_default_library()
-    events = [ev("smile_on", 1.0), ev("neutral", 3.0), ev("frown_on", 4.0), ev("surprise_on", 7.5), ev("neutral", 9.0)]
+    events = [
+        ev("smile_on", 1.0),
+        ev("neutral", 3.0),
+        ev("frown_on", 4.0),
+        ev("surprise_on", 7.5),
+        ev("neutral", 9.0),
+    ]
     a = sample_timeline(lib, events, 400, 30.0, 5)
     assert a == sample_timeline(lib, events, 400, 30.0, 5)
-    assert a == sample_timeline(lib, list(reversed(events)), 400, 30.0, 5)  # timestamp order, not list order
+    assert a == sample_timeline(
+        lib, list(reversed(events)), 400, 30.0, 5
+    )  # timestamp order, not list order
     others = {sample_timeline(lib, events, 400, 30.0, s).segments for s in range(12)}
     assert len(others) > 1
 
@@ -183,41 +218,74 @@ def test_batch_sampler_equals_single_chains() -> None:
     codes = rng.integers(0, len(chain.events), 500)
     batch = sample_steps_batch(chain, codes, 0, [np.random.default_rng(s) for s in range(8)])
     for s in range(8):
-        np.testing.assert_array_equal(batch[s], sample_steps(chain, codes, 0, np.random.default_rng(s)))
+        np.testing.assert_array_equal(
+            batch[s], sample_steps(chain, codes, 0, np.random.default_rng(s))
+        )
 
 
 def test_non_interruptible_queues_events_and_drops_expired_ones() -> None:
-    d = base(behaviors={"idle": {"body": "rest"}, "busy": {"body": "act", "interruptible": False}}, transitions=[
-        {"from": "idle", "event": "poke", "to": {"busy": 1.0}},
-        {"from": "busy", "event": "calm", "to": {"idle": 1.0}},
-        {"from": "*", "event": "done", "to": {"idle": 1.0}},
-    ])
+    d = base(
+        behaviors={"idle": {"body": "rest"}, "busy": {"body": "act", "interruptible": False}},
+        transitions=[
+            {"from": "idle", "event": "poke", "to": {"busy": 1.0}},
+            {"from": "busy", "event": "calm", "to": {"idle": 1.0}},
+            {"from": "*", "event": "done", "to": {"idle": 1.0}},
+        ],
+    )
     d["actions"]["rest"]["outcomes"]["r"]["duration"] = 10.0
     bpfa = parse_definition(d)[0]
     fps = 10.0
     # busy plays 2 s from t=1; 'calm' at 1.5 s with expiry 2.0 s is stale when busy ends at 3 s.
     stale = sample_timeline(bpfa, [ev("poke", 1.0), ev("calm", 1.5, 2.0)], 60, fps, 0)
-    assert [(s.behavior, s.start_frame, s.end_frame) for s in stale.segments] == [("idle", 0, 10), ("busy", 10, 30), ("idle", 30, 60)]
+    assert [(s.behavior, s.start_frame, s.end_frame) for s in stale.segments] == [
+        ("idle", 0, 10),
+        ("busy", 10, 30),
+        ("idle", 30, 60),
+    ]
     # A fresh one is delivered when busy ends (to the same effect here, but via the queue).
     fresh = sample_timeline(bpfa, [ev("poke", 1.0), ev("calm", 1.5, 5.0)], 60, fps, 0)
-    assert [(s.behavior, s.start_frame) for s in fresh.segments] == [("idle", 0), ("busy", 10), ("idle", 30)]
+    assert [(s.behavior, s.start_frame) for s in fresh.segments] == [
+        ("idle", 0),
+        ("busy", 10),
+        ("idle", 30),
+    ]
     # While busy is interruptible the same event cuts it at once.
     d["behaviors"]["busy"]["interruptible"] = True
-    cut = sample_timeline(parse_definition(d)[0], [ev("poke", 1.0), ev("calm", 1.5, 2.0)], 60, fps, 0)
-    assert [(s.behavior, s.start_frame) for s in cut.segments] == [("idle", 0), ("busy", 10), ("idle", 15)]
+    cut = sample_timeline(
+        parse_definition(d)[0], [ev("poke", 1.0), ev("calm", 1.5, 2.0)], 60, fps, 0
+    )
+    assert [(s.behavior, s.start_frame) for s in cut.segments] == [
+        ("idle", 0),
+        ("busy", 10),
+        ("idle", 15),
+    ]
 
 
 def test_missing_row_policies() -> None:
     events = [ev("poke", 1.0), ev("calm", 1.5)]  # no row for (busy, calm)
     ignore = sample_timeline(parse_definition(base())[0], events, 50, 10.0, 0)
-    assert [(s.behavior, s.start_frame) for s in ignore.segments] == [("idle", 0), ("busy", 10), ("idle", 30), ("idle", 40)]
-    stay = sample_timeline(parse_definition(base(missing_transition="stay"))[0], events, 50, 10.0, 0)
-    assert [(s.behavior, s.start_frame) for s in stay.segments][:3] == [("idle", 0), ("busy", 10), ("busy", 15)]
-    strict = base(missing_transition="error", transitions=[
-        {"from": "*", "event": "poke", "to": {"busy": 1.0}},
-        {"from": "*", "event": "done", "to": {"idle": 1.0}},
-        {"from": "*", "event": "calm", "to": {"idle": 1.0}},
-    ])
+    assert [(s.behavior, s.start_frame) for s in ignore.segments] == [
+        ("idle", 0),
+        ("busy", 10),
+        ("idle", 30),
+        ("idle", 40),
+    ]
+    stay = sample_timeline(
+        parse_definition(base(missing_transition="stay"))[0], events, 50, 10.0, 0
+    )
+    assert [(s.behavior, s.start_frame) for s in stay.segments][:3] == [
+        ("idle", 0),
+        ("busy", 10),
+        ("busy", 15),
+    ]
+    strict = base(
+        missing_transition="error",
+        transitions=[
+            {"from": "*", "event": "poke", "to": {"busy": 1.0}},
+            {"from": "*", "event": "done", "to": {"idle": 1.0}},
+            {"from": "*", "event": "calm", "to": {"idle": 1.0}},
+        ],
+    )
     parse_definition(strict)
     with pytest.raises(DefinitionError):
         parse_definition(base(missing_transition="error"))
@@ -225,7 +293,9 @@ def test_missing_row_policies() -> None:
 
 def test_receiver_and_unknown_content_are_not_letters() -> None:
     bpfa = parse_definition(base())[0]
-    tl = sample_timeline(bpfa, [ev("poke", 1.0, receiver="someone_else"), ev("sneeze", 1.0)], 30, 10.0, 0)
+    tl = sample_timeline(
+        bpfa, [ev("poke", 1.0, receiver="someone_else"), ev("sneeze", 1.0)], 30, 10.0, 0
+    )
     assert {s.behavior for s in tl.segments} == {"idle"}
     tl2 = sample_timeline(bpfa, [ev("poke", 1.0, receiver="t")], 30, 10.0, 0)
     assert "busy" in {s.behavior for s in tl2.segments}
@@ -233,7 +303,14 @@ def test_receiver_and_unknown_content_are_not_letters() -> None:
 
 def test_final_behavior_holds_and_sub_automaton_expands() -> None:
     d = base(
-        automata={"twice": {"behaviors": {"one": {"body": "act"}, "two": {"body": "act"}}, "initial": "one", "final": ["two"], "transitions": [{"from": "one", "event": "done", "to": {"two": 1.0}}]}},
+        automata={
+            "twice": {
+                "behaviors": {"one": {"body": "act"}, "two": {"body": "act"}},
+                "initial": "one",
+                "final": ["two"],
+                "transitions": [{"from": "one", "event": "done", "to": {"two": 1.0}}],
+            }
+        },
         behaviors={"idle": {"body": "rest"}, "busy": {"body": "twice"}},
         final=["busy"],
     )
@@ -268,7 +345,12 @@ def test_runtime_events_refuse_expiry_before_timestamp() -> None:
 
 def test_timeline_transition_frequencies_match_the_row() -> None:
     d = base(
-        behaviors={"idle": {"body": "rest"}, "a": {"body": "act"}, "b": {"body": "act"}, "c": {"body": "act"}},
+        behaviors={
+            "idle": {"body": "rest"},
+            "a": {"body": "act"},
+            "b": {"body": "act"},
+            "c": {"body": "act"},
+        },
         transitions=[{"from": "*", "event": "poke", "to": {"a": 0.5, "b": 0.3, "c": 0.2}}],
     )
     d["actions"]["act"]["outcomes"]["x"]["duration"] = 100.0

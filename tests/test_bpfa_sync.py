@@ -47,7 +47,9 @@ def test_onset_detection_walks_back_to_the_start_of_the_rise() -> None:
     x[:, 0] = 0.01 * np.sin(2 * np.pi * 0.25 * t / 30)  # breathing below theta
     ramp = np.clip((t - 60) / 9, 0, 1)
     x[:, 1] = 0.3 * ramp * ramp * (3 - 2 * ramp)  # a gesture easing in from frame 60
-    x[:, 2] = np.where(t >= 130, 0.2 * np.sin(2 * np.pi * 3 * (t - 130) / 45), 0)  # an oscillation from 130
+    x[:, 2] = np.where(
+        t >= 130, 0.2 * np.sin(2 * np.pi * 3 * (t - 130) / 45), 0
+    )  # an oscillation from 130
     got = detect_onsets(x, 30.0)
     assert got.tolist() == [60, 130]
 
@@ -68,7 +70,9 @@ def test_demo_character_is_synchronized_and_beats_chance() -> None:
     assert rep.xcorr_peak > 0.8 > rep.baseline_xcorr_peak
     assert abs(rep.xcorr_lag) <= 6
     assert [tol for tol, _ in rep.f1_sweep] == [1, 2, 4, 6]
-    assert all(a <= b + 1e-12 for (_, a), (_, b) in zip(rep.f1_sweep, rep.f1_sweep[1:], strict=False))
+    assert all(
+        a <= b + 1e-12 for (_, a), (_, b) in zip(rep.f1_sweep, rep.f1_sweep[1:], strict=False)
+    )
 
 
 def test_metric_reads_the_curves_not_the_log() -> None:
@@ -79,7 +83,10 @@ def test_metric_reads_the_curves_not_the_log() -> None:
     late = {r: np.roll(c, 10, axis=0) for r, c in res.curves.items()}
     rep_late = sync_metrics(tr, late, LIB, res.events, FAST)
     assert rep_late.onset_f1 < 0.3
-    assert rep_late.median_offset != rep_late.median_offset or rep_late.median_offset == pytest.approx(10, abs=2)
+    assert (
+        rep_late.median_offset != rep_late.median_offset
+        or rep_late.median_offset == pytest.approx(10, abs=2)
+    )
     assert dict(rep_late.f1_sweep)[6] < 0.3
 
 
@@ -96,7 +103,11 @@ def test_reference_uses_only_events_that_move_the_body() -> None:
     tr, res = _run(1, 0, 20.0)
     ref = reference_frames(res.events, LIB, tr.fps, len(tr))
     blinks = {round(e.timestamp * tr.fps) for e in res.events if e.content == "blink"}
-    ons = {round(e.timestamp * tr.fps) for e in res.events if e.content.endswith("_on") or (e.content.startswith("turn_") and e.content != "turn_off")}
+    ons = {
+        round(e.timestamp * tr.fps)
+        for e in res.events
+        if e.content.endswith("_on") or (e.content.startswith("turn_") and e.content != "turn_off")
+    }
     assert set(ref.tolist()) == ons
     assert not (blinks - ons) & set(ref.tolist())
 
@@ -108,9 +119,16 @@ def test_estimates_over_seeds() -> None:
     vals = rng.normal(5.0, 1.0, 30)
     e = estimate(vals.tolist())
     half = 2.0452 * vals.std(ddof=1) / np.sqrt(30)  # t(0.975, 29)
-    assert e.lo == pytest.approx(vals.mean() - half, rel=1e-3) and e.hi == pytest.approx(vals.mean() + half, rel=1e-3)
+    assert e.lo == pytest.approx(vals.mean() - half, rel=1e-3) and e.hi == pytest.approx(
+        vals.mean() + half, rel=1e-3
+    )
     tr, res = _run(4, 0, 20.0)
-    reps = [sync_metrics(tr, behavior_track(tr, LIB, s).curves, LIB, res.events, SyncConfig(n_shifts=50)) for s in range(3)]
+    reps = [
+        sync_metrics(
+            tr, behavior_track(tr, LIB, s).curves, LIB, res.events, SyncConfig(n_shifts=50)
+        )
+        for s in range(3)
+    ]
     summ = summarize(reps)
     assert summ["onset_f1"].n == 3 and "f1@6" in summ
 
@@ -140,7 +158,9 @@ def test_allowed_fraction_catches_a_library_that_reacts_wrongly() -> None:
             row["to"] = {"laugh": 1.0}  # laughing at a frown: not allowed while frowning
     wrong, _ = parse_definition(raw)
     tr = demo_track(DEMO_CHARACTERS[1], 40.0, 0)  # the grumpy character frowns a lot
-    good = sync_metrics(tr, behavior_track(tr, LIB, 0).curves, LIB, behavior_track(tr, LIB, 0).events, FAST)
+    good = sync_metrics(
+        tr, behavior_track(tr, LIB, 0).curves, LIB, behavior_track(tr, LIB, 0).events, FAST
+    )
     res = behavior_track(tr, wrong, 0)
     bad = sync_metrics(tr, res.curves, wrong, res.events, FAST)
     assert good.allowed_fraction >= 0.99

@@ -30,20 +30,28 @@ print('\n'.join(names))
 
 
 def test_every_core_module_imports_without_bpy() -> None:
-    proc = subprocess.run([sys.executable, "-c", SNIPPET], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", SNIPPET], capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.split()
     count, names = int(lines[0]), lines[1:]
     # Every module file of core/ (walk_packages skips none: a package it failed to enter would
     # leave its modules out), not just a few.
-    files = {".".join(("moodrig.core", *p.relative_to(CORE).with_suffix("").parts))
-             for p in CORE.rglob("*.py") if "__pycache__" not in p.parts}
+    files = {
+        ".".join(("moodrig.core", *p.relative_to(CORE).with_suffix("").parts))
+        for p in CORE.rglob("*.py")
+        if "__pycache__" not in p.parts
+    }
     expected = {m.removesuffix(".__init__") for m in files if not m.endswith("__main__")}
     assert count == len(names) and set(names) == expected - {"moodrig.core"}
 
 
 def test_importing_the_package_does_not_import_bpy() -> None:
-    code = "import sys, moodrig, moodrig.core; assert 'bpy' not in sys.modules; print(moodrig.bl_info['name'])"
+    code = (
+        "import sys, moodrig, moodrig.core; assert 'bpy' not in sys.modules; "
+        "print(moodrig.bl_info['name'])"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "moodrig"

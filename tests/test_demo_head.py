@@ -18,14 +18,21 @@ def test_the_face_is_a_region_of_the_atlas(size: int) -> None:
     atlas = head_atlas(size)
     f, front, rest = atlas.face, atlas.front_rect, atlas.rest_rect
     assert f.width == f.height == size // 2
-    assert 0 <= front.x0 < f.x0 and f.x1 < front.x1 <= size and 0 <= front.y0 < f.y0 and f.y1 < front.y1
+    assert (
+        0 <= front.x0 < f.x0
+        and f.x1 < front.x1 <= size
+        and 0 <= front.y0 < f.y0
+        and f.y1 < front.y1
+    )
     assert front.y1 <= rest.y0 + 2 and rest.y1 <= size, "the two maps do not overlap"
     u0, v0, u1, v1 = atlas.region.as_tuple()
     assert 0.0 < u0 < u1 < 1.0 and 0.0 < v0 < v1 < 1.0
     assert atlas.region.pixels(size, size) == f
     img = paint_atlas(atlas, DEFAULT_STYLE)
     assert img.shape == (size, size, 4) and img.dtype == np.float32
-    assert np.array_equal(img[f.y0:f.y1, f.x0:f.x1], paint_face(DEFAULT_STYLE, np.zeros(8), f.width))
+    assert np.array_equal(
+        img[f.y0 : f.y1, f.x0 : f.x1], paint_face(DEFAULT_STYLE, np.zeros(8), f.width)
+    )
     pts = face_points(atlas, DEFAULT_STYLE)
     expect = feature_points(DEFAULT_STYLE, f.width)
     assert np.array_equal(pts, np.array([expect[n] for n in FEATURE_NAMES]))
@@ -70,7 +77,10 @@ def test_no_seam_where_the_face_map_meets_the_rest(seed: int | None) -> None:
     for vi, uvs in corners.items():
         spread = np.ptp(np.asarray(uvs), axis=0).max()
         x, y, z = base[vi]
-        if spread < 0.05 or abs(float(hair_amount(style, np.array(x), np.array(y), np.array(z)))) < 0.012:
+        if (
+            spread < 0.05
+            or abs(float(hair_amount(style, np.array(x), np.array(y), np.array(z)))) < 0.012
+        ):
             continue
         colours = np.array([sample(u) for u in uvs])
         assert np.abs(colours - colours[0]).max() < 2.0 / 255, f"seam at vertex {vi}"

@@ -29,8 +29,12 @@ def _textures() -> np.ndarray:
 
 
 def _vectors() -> np.ndarray:
-    return np.stack([expression_vector(smile=0.9, brow_raise=0.4),
-                     expression_vector(jaw_open=0.8, eye_close_l=1.0)])
+    return np.stack(
+        [
+            expression_vector(smile=0.9, brow_raise=0.4),
+            expression_vector(jaw_open=0.8, eye_close_l=1.0),
+        ]
+    )
 
 
 @pytest.mark.parametrize("spec", [DETECTOR, MESH], ids=["detector", "mesh"])
@@ -74,8 +78,11 @@ def test_half_precision_gives_the_same_textures(cls) -> None:
     assert pick_dtype(torch.device("cpu"), half=True) == torch.float32
     tex = _textures()
     full_editor = cls.load(device="cpu")
-    vectors = np.random.default_rng(0).uniform(
-        0, 1, (len(tex), full_editor.weights.vocabulary.size)).astype(np.float32)
+    vectors = (
+        np.random.default_rng(0)
+        .uniform(0, 1, (len(tex), full_editor.weights.vocabulary.size))
+        .astype(np.float32)
+    )
     full = full_editor.edit(tex, vectors)
     half_editor = cls.load(device="cpu", dtype=torch.float16)
     assert half_editor.dtype == torch.float16
@@ -102,8 +109,11 @@ def test_editors_on_cuda_match_the_cpu() -> None:
     for cls, vectors in ((AmeeEditor, vec), (TransferEditor, None)):
         cpu = cls.load(device="cpu")
         gpu = cls.load(device="cuda")
-        v = vectors if vectors is not None else np.full(
-            (len(tex), cpu.weights.vocabulary.size), 0.5, np.float32)
+        v = (
+            vectors
+            if vectors is not None
+            else np.full((len(tex), cpu.weights.vocabulary.size), 0.5, np.float32)
+        )
         a, ma = cpu.edit_with_mask(tex, v)
         b, mb = gpu.edit_with_mask(tex, v)
         assert b.dtype == np.float32 and b.shape == a.shape

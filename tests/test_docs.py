@@ -29,10 +29,12 @@ def _name(path: Path) -> str:
 
 
 def _issue_citations(paths: list[Path]) -> list[str]:
-    return [f"{_name(p)}:{n}: {line.strip()}"
-            for p in paths
-            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-            if ISSUE.search(line)]
+    return [
+        f"{_name(p)}:{n}: {line.strip()}"
+        for p in paths
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if ISSUE.search(line)
+    ]
 
 
 def test_user_docs_and_product_code_cite_no_issue_numbers() -> None:
@@ -84,7 +86,7 @@ def broken_links(page: Path) -> list[str]:
     out = []
     for target in links(page):
         if re.match(r"[a-z][a-z0-9+.-]*:", target):
-            continue                                    # http:, https:, mailto:
+            continue  # http:, https:, mailto:
         path_part, _, anchor = target.partition("#")
         dest = (page.parent / path_part).resolve() if path_part else page
         if not dest.exists():
@@ -97,10 +99,11 @@ def broken_links(page: Path) -> list[str]:
 def test_the_link_check_finds_missing_files_and_headings(tmp_path: Path) -> None:
     (tmp_path / "b.md").write_text("# Title\n\n## Inference (`core/amee/infer.py`)\n")
     page = tmp_path / "a.md"
-    page.write_text("[ok](b.md#inference-coreameeinferpy) [x](c.md) [y](b.md#nope)\n"
-                    "`[not a link](zzz.md)`\n```\n[nor this](zzz.md)\n```\n[web](https://x.y)\n")
-    assert broken_links(page) == ["a.md: c.md (no such file)",
-                                  "a.md: b.md#nope (no such heading)"]
+    page.write_text(
+        "[ok](b.md#inference-coreameeinferpy) [x](c.md) [y](b.md#nope)\n"
+        "`[not a link](zzz.md)`\n```\n[nor this](zzz.md)\n```\n[web](https://x.y)\n"
+    )
+    assert broken_links(page) == ["a.md: c.md (no such file)", "a.md: b.md#nope (no such heading)"]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
@@ -111,14 +114,18 @@ def test_every_relative_link_points_to_an_existing_file_and_heading(page: Path) 
 def test_every_page_under_docs_is_on_the_map() -> None:
     index = DOCS / "index.md"
     linked = {(DOCS / t.partition("#")[0]).resolve() for t in links(index)}
-    missing = [str(p.relative_to(DOCS)) for p in DOCS.rglob("*.md")
-               if p != index and p.resolve() not in linked]
+    missing = [
+        str(p.relative_to(DOCS))
+        for p in DOCS.rglob("*.md")
+        if p != index and p.resolve() not in linked
+    ]
     assert missing == [], f"docs/index.md does not link {missing}"
 
 
 def test_the_bake_request_tables_are_generated_from_the_code() -> None:
     assert request_doc.main(["--check"]) == 0, (
-        "docs/api.md or docs/cli.md is stale: python -m moodrig.weights_tools.request_doc --write")
+        "docs/api.md or docs/cli.md is stale: python -m moodrig.weights_tools.request_doc --write"
+    )
     api, cli = ((DOCS / name).read_text(encoding="utf-8") for name in ("api.md", "cli.md"))
     for f in dataclasses.fields(BakeRequest):
         assert f"| `{f.name}` |" in api, f"docs/api.md does not list BakeRequest.{f.name}"

@@ -108,8 +108,13 @@ def test_shipped_model_ids() -> None:
 
 
 def test_shipped_editors_outputs_are_unchanged() -> None:
-    proc = subprocess.run([sys.executable, str(Path(__file__))], capture_output=True, text=True,
-                          env={**os.environ, **PINNED_ENV}, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__))],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **PINNED_ENV},
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     got = json.loads(proc.stdout)
     assert list(got) == ["AVX2"], f"AVX2 kernels could not be pinned on this CPU: {list(got)}"

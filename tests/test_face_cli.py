@@ -86,7 +86,11 @@ def test_a_folder_of_photos_is_analysed_photo_by_photo(tmp_path: Path) -> None:
         doc["frames"][0]["head"]["yaw"] * doc["frames"][1]["head"]["yaw"] < 0
         or abs(doc["frames"][0]["head"]["yaw"]) < 5
     )  # mirrored photo: mirrored yaw
-    assert sorted(p.name for p in ov.iterdir() if not p.name.startswith(".")) == ["0000_a.png", "0001_b.png", "0002_c.png"]
+    assert sorted(p.name for p in ov.iterdir() if not p.name.startswith(".")) == [
+        "0000_a.png",
+        "0001_b.png",
+        "0002_c.png",
+    ]
     # several files are photos without --photos; the same numbers
     out2 = tmp_path / "p2.json"
     assert cli_main(["analyze", *map(str, files), "--json", str(out2)]) == 0

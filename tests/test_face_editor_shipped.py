@@ -16,8 +16,11 @@ from moodrig.core.appearance.weights_io import EDITOR_WEIGHTS, LOCATOR_WEIGHTS
 from moodrig.core.errors import InputError
 
 pytestmark = pytest.mark.skipif(
-    not (EDITOR_WEIGHTS.shipped_manifest().is_file() and LOCATOR_WEIGHTS.shipped_manifest().is_file()),
-    reason="the face editor's weights are not in this tree's weights/appearance/")
+    not (
+        EDITOR_WEIGHTS.shipped_manifest().is_file() and LOCATOR_WEIGHTS.shipped_manifest().is_file()
+    ),
+    reason="the face editor's weights are not in this tree's weights/appearance/",
+)
 
 
 def _knight(shared_data: Path) -> np.ndarray:
@@ -29,7 +32,8 @@ def _knight(shared_data: Path) -> np.ndarray:
 
 @pytest.mark.parametrize("region", [None, (0.0, 0.5, 0.5, 1.0), (0.25, 0.25, 0.5, 0.5)])
 def test_a_swatch_atlas_without_a_painted_face_is_refused(
-        shared_data: Path, region: tuple[float, float, float, float] | None) -> None:
+    shared_data: Path, region: tuple[float, float, float, float] | None
+) -> None:
     atlas = _knight(shared_data)
     with pytest.raises(InputError, match="shows no painted face"):
         edit_face(atlas, {"smile": 1.0}, region_uv=region, device="cpu")
@@ -40,13 +44,20 @@ def test_the_demo_head_is_edited_inside_its_region_only() -> None:
     from moodrig.core.painter import DEFAULT_STYLE
 
     atlas = head_atlas(1024)
-    texture = np.clip(np.rint(paint_atlas(atlas, DEFAULT_STYLE)[..., :3] * 255), 0, 255).astype(np.uint8)
+    texture = np.clip(np.rint(paint_atlas(atlas, DEFAULT_STYLE)[..., :3] * 255), 0, 255).astype(
+        np.uint8
+    )
     u0, v0, u1, v1 = atlas.region.as_tuple()
     neutral = edit_face(texture, {}, region_uv=(u0, v0, u1, v1), device="cpu")
     assert np.array_equal(neutral, texture), "the neutral expression changes no pixel"
     points = face_points(atlas, DEFAULT_STYLE)
-    smile = edit_face(texture, {"smile": 1.0, "jaw_open": 0.5}, region_uv=(u0, v0, u1, v1),
-                      features=points, device="cpu")
+    smile = edit_face(
+        texture,
+        {"smile": 1.0, "jaw_open": 0.5},
+        region_uv=(u0, v0, u1, v1),
+        features=points,
+        device="cpu",
+    )
     rect = atlas.region.pixels(texture.shape[1], texture.shape[0])
     changed = np.any(smile != texture, axis=2)
     inside = changed[rect.slices]

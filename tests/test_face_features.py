@@ -49,7 +49,9 @@ def test_edge_pattern_and_histograms_sum_to_one() -> None:
 def test_lbp_invariant_to_monotone_gray_change(seed: int, gain: int, offset: int) -> None:
     rng = np.random.default_rng(seed)
     img = rng.integers(0, 60, size=(16, 16)).astype(np.uint8)
-    brighter = (img.astype(np.int32) * gain + offset).astype(np.uint8)  # strictly increasing map, no overflow
+    brighter = (img.astype(np.int32) * gain + offset).astype(
+        np.uint8
+    )  # strictly increasing map, no overflow
     assert np.array_equal(lbp_codes(img), lbp_codes(brighter))
 
 
@@ -85,16 +87,28 @@ def _reference_histograms(gray: np.ndarray, grid: int) -> np.ndarray:
     for y in range(h):
         for x in range(w):
             c = g[y + 1, x + 1]
-            codes[y, x] = UNIFORM[sum(int(g[y + 1 + dy, x + 1 + dx] >= c) << b for b, (dy, dx) in enumerate(offsets))]
+            codes[y, x] = UNIFORM[
+                sum(int(g[y + 1 + dy, x + 1 + dx] >= c) << b for b, (dy, dx) in enumerate(offsets))
+            ]
     ys = np.linspace(0, h, grid + 1).astype(int)
     xs = np.linspace(0, w, grid + 1).astype(int)
     cells = [codes[ys[i] : ys[i + 1], xs[j] : xs[j + 1]] for i in range(grid) for j in range(grid)]
-    return np.concatenate([np.bincount(c.ravel(), minlength=N_BINS) / max(c.size, 1) for c in cells])
+    return np.concatenate(
+        [np.bincount(c.ravel(), minlength=N_BINS) / max(c.size, 1) for c in cells]
+    )
 
 
 @settings(max_examples=20, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(5, 40), st.integers(5, 40), st.integers(1, 4), st.booleans())
-def test_vectorised_lbp_matches_the_plain_definition(seed: int, h: int, w: int, grid: int, coarse: bool) -> None:
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(5, 40),
+    st.integers(5, 40),
+    st.integers(1, 4),
+    st.booleans(),
+)
+def test_vectorised_lbp_matches_the_plain_definition(
+    seed: int, h: int, w: int, grid: int, coarse: bool
+) -> None:
     rng = np.random.default_rng(seed)
     img = rng.integers(0, 256, size=(h, w)).astype(np.uint8)
     if coarse:  # many equal neighbours: exercises the >= comparison

@@ -23,7 +23,9 @@ from moodrig.core.face.io import (
 
 def _gradient(h: int = 40, w: int = 60) -> np.ndarray:
     y, x = np.mgrid[0:h, 0:w]
-    return np.stack([x * 255 // (w - 1), y * 255 // (h - 1), (x + y) % 256], axis=2).astype(np.uint8)
+    return np.stack([x * 255 // (w - 1), y * 255 // (h - 1), (x + y) % 256], axis=2).astype(
+        np.uint8
+    )
 
 
 def _write(path: Path, bgr_or_gray: np.ndarray) -> Path:
@@ -49,8 +51,12 @@ def test_gray_rgba_16bit_tiff_exr(tmp_path: Path) -> None:
     rgba = np.dstack([cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), np.full((40, 60), 7, np.uint8)])
     assert np.array_equal(read_image(_write(tmp_path / "a.png", rgba)), rgb)
     sixteen = rgb.astype(np.uint16) * 257
-    assert np.array_equal(read_image(_write(tmp_path / "s.png", cv2.cvtColor(sixteen, cv2.COLOR_RGB2BGR))), rgb)
-    assert np.array_equal(read_image(_write(tmp_path / "s.tif", cv2.cvtColor(sixteen, cv2.COLOR_RGB2BGR))), rgb)
+    assert np.array_equal(
+        read_image(_write(tmp_path / "s.png", cv2.cvtColor(sixteen, cv2.COLOR_RGB2BGR))), rgb
+    )
+    assert np.array_equal(
+        read_image(_write(tmp_path / "s.tif", cv2.cvtColor(sixteen, cv2.COLOR_RGB2BGR))), rgb
+    )
     lin = np.full((8, 8, 3), 0.2140, np.float32)  # sRGB 0.5 ≈ linear 0.214
     exr = read_image(_write(tmp_path / "l.exr", lin))
     assert abs(int(exr[0, 0, 0]) - 128) <= 1
@@ -72,7 +78,12 @@ def test_exif_orientation_is_honoured(tmp_path: Path) -> None:
 
 def _png_header(w: int, h: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
-    chunk = struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    chunk = (
+        struct.pack(">I", len(ihdr))
+        + b"IHDR"
+        + ihdr
+        + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    )
     return b"\x89PNG\r\n\x1a\n" + chunk
 
 
@@ -81,11 +92,17 @@ def _png_header(w: int, h: int) -> bytes:
     [
         ("empty.png", b"", "empty"),
         ("text.png", b"hello, I am not a picture" * 4, "not a readable image"),
-        ("huge.png", _png_header(100_000, 100_000) + b"\0" * 64 + b"IEND\xaeB`\x82", "more than the limit"),
+        (
+            "huge.png",
+            _png_header(100_000, 100_000) + b"\0" * 64 + b"IEND\xaeB`\x82",
+            "more than the limit",
+        ),
         ("zero.png", _png_header(0, 10) + b"IEND\xaeB`\x82", "empty image"),
     ],
 )
-def test_bad_images_raise_input_error_naming_the_file(tmp_path: Path, name: str, content: bytes, needle: str) -> None:
+def test_bad_images_raise_input_error_naming_the_file(
+    tmp_path: Path, name: str, content: bytes, needle: str
+) -> None:
     p = tmp_path / name
     p.write_bytes(content)
     with pytest.raises(InputError) as ei:
@@ -132,10 +149,18 @@ def test_sequences_folder_and_pattern(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("x")
     files = sequence_files(tmp_path)
     assert [f.name for f in files] == ["f_001.png", "f_002.png", "f_010.png"]
-    assert [f.name for f in sequence_files(tmp_path / "f_%03d.png")] == ["f_001.png", "f_002.png", "f_010.png"]
+    assert [f.name for f in sequence_files(tmp_path / "f_%03d.png")] == [
+        "f_001.png",
+        "f_002.png",
+        "f_010.png",
+    ]
     src = FrameSource(tmp_path / "f_%03d.png", default_fps=12)
     frames = list(src)
-    assert src.info.kind == "sequence" and src.info.fps == 12 and [int(f[0, 0, 0]) for f in frames] == [1, 2, 10]
+    assert (
+        src.info.kind == "sequence"
+        and src.info.fps == 12
+        and [int(f[0, 0, 0]) for f in frames] == [1, 2, 10]
+    )
     with pytest.raises(InputError, match="no file matches"):
         sequence_files(tmp_path / "g_%03d.png")
     empty = tmp_path / "empty"

@@ -28,7 +28,12 @@ REPO = Path(__file__).resolve().parent.parent
 
 PARITY_PY = REPO / ".venv-parity" / "bin" / "python"
 RUNNER = REPO / "weights_tools" / "mediapipe_litert_run.py"
-PHOTOS = ["london_faces_dev/images/001_03.jpg", "london_faces_dev/images/003_08.jpg", "cc0_selfies/lisa3.jpg", "dlib_faces/2008_001322.jpg"]
+PHOTOS = [
+    "london_faces_dev/images/001_03.jpg",
+    "london_faces_dev/images/003_08.jpg",
+    "cc0_selfies/lisa3.jpg",
+    "dlib_faces/2008_001322.jpg",
+]
 
 
 def _wheel() -> Path | None:
@@ -40,7 +45,9 @@ def _wheel() -> Path | None:
 def tflite_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_component(PARITY_PY.exists(), f"parity venv {PARITY_PY} (make parity-venv)")
     wheel = _wheel()
-    require_component(wheel is not None, "mediapipe 0.10.21 wheel in build/mediapipe (make parity-venv)")
+    require_component(
+        wheel is not None, "mediapipe 0.10.21 wheel in build/mediapipe (make parity-venv)"
+    )
     assert wheel is not None
     out = tmp_path_factory.mktemp("tflite")
     with zipfile.ZipFile(wheel) as zf:
@@ -51,7 +58,11 @@ def tflite_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _litert(model: Path, x_nhwc: np.ndarray, tmp: Path) -> list[np.ndarray]:
     np.save(tmp / "in.npy", x_nhwc.astype(np.float32))
-    subprocess.run([str(PARITY_PY), str(RUNNER), str(model), str(tmp / "in.npy"), str(tmp / "out.npz")], check=True, capture_output=True)
+    subprocess.run(
+        [str(PARITY_PY), str(RUNNER), str(model), str(tmp / "in.npy"), str(tmp / "out.npz")],
+        check=True,
+        capture_output=True,
+    )
     with np.load(tmp / "out.npz") as z:
         return [z[f"out{k}"] for k in range(2)]
 
@@ -66,9 +77,14 @@ def _torch(spec: ModelSpec, x_nchw: torch.Tensor, form: str = "reference") -> li
 @pytest.mark.shared
 @pytest.mark.parametrize("form", ["reference", "inference"])
 def test_detector_parity(shared_data: Path, tflite_dir: Path, tmp_path: Path, form: str) -> None:
-    xs = [to_tensor(letterbox(read_image(shared_data / p), 128)[0], *DETECTOR.input_range) for p in PHOTOS]
+    xs = [
+        to_tensor(letterbox(read_image(shared_data / p), 128)[0], *DETECTOR.input_range)
+        for p in PHOTOS
+    ]
     x = torch.cat(xs)
-    ref = _litert(tflite_dir / "face_detection_short_range.tflite", x.permute(0, 2, 3, 1).numpy(), tmp_path)
+    ref = _litert(
+        tflite_dir / "face_detection_short_range.tflite", x.permute(0, 2, 3, 1).numpy(), tmp_path
+    )
     got = [np.concatenate(o) for o in zip(*[_torch(DETECTOR, xi, form) for xi in xs], strict=True)]
     assert got[0].shape == ref[0].shape == (len(PHOTOS), 896, 16)
     # Regressors in 128-px input units (values up to about 220): measured within 1.5e-4 px.
@@ -90,7 +106,9 @@ def test_face_mesh_parity(shared_data: Path, tflite_dir: Path, tmp_path: Path, f
         assert hit is not None, p
         patch, _ = crop(img, roi_from_landmarks(hit[0].landmarks), 192)
         crops.append(to_tensor(patch, *MESH.input_range))
-    ref = _litert(tflite_dir / "face_landmark.tflite", torch.cat(crops).permute(0, 2, 3, 1).numpy(), tmp_path)
+    ref = _litert(
+        tflite_dir / "face_landmark.tflite", torch.cat(crops).permute(0, 2, 3, 1).numpy(), tmp_path
+    )
     outs = [_torch(MESH, c, form) for c in crops]
     lm = np.concatenate([o[0] for o in outs]).reshape(len(PHOTOS), 468, 3)
     lm_ref = ref[0].reshape(len(PHOTOS), 468, 3)
@@ -103,15 +121,26 @@ def test_face_mesh_parity(shared_data: Path, tflite_dir: Path, tmp_path: Path, f
 
 
 def test_committed_weights_are_the_converted_tflite(tflite_dir: Path, tmp_path: Path) -> None:
-    """Re-running the converter's reader on the wheel's .tflite gives exactly the shipped tensors."""
+    """Re-running the converter's reader on the wheel's .tflite gives exactly the shipped
+    tensors."""
     from moodrig.core.face.models import manifest_path
     from moodrig.core.weights import load_weights
 
     for spec, name in ((DETECTOR, "face_detection_short_range"), (MESH, "face_landmark")):
         prefix = tmp_path / name
-        subprocess.run([str(PARITY_PY), str(REPO / "weights_tools" / "mediapipe_tflite_reader.py"), str(tflite_dir / f"{name}.tflite"), str(prefix)],
-                       check=True, capture_output=True)
-        tensors, manifest = load_weights(manifest_path(spec), model=spec.model, model_version=spec.version)
+        subprocess.run(
+            [
+                str(PARITY_PY),
+                str(REPO / "weights_tools" / "mediapipe_tflite_reader.py"),
+                str(tflite_dir / f"{name}.tflite"),
+                str(prefix),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        tensors, manifest = load_weights(
+            manifest_path(spec), model=spec.model, model_version=spec.version
+        )
         with np.load(prefix.with_suffix(".npz")) as z:
             assert set(z.files) == set(tensors)
             for k in z.files:

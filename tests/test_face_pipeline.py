@@ -30,7 +30,11 @@ def test_frontal_landmarks_match_the_hand_template(shared_data: Path) -> None:
     for stem in ("001_03", "003_03"):
         r = analyze_image(_london(shared_data, f"{stem}.jpg"))
         tpl = np.array(json.loads(_london(shared_data, f"{stem}.landmarks189.json").read_text()))
-        err = nme(r.landmarks[list(LONDON_TO_MESH.values())], tpl[list(LONDON_TO_MESH)], float(np.linalg.norm(tpl[18] - tpl[27])))
+        err = nme(
+            r.landmarks[list(LONDON_TO_MESH.values())],
+            tpl[list(LONDON_TO_MESH)],
+            float(np.linalg.norm(tpl[18] - tpl[27])),
+        )
         assert err < 0.05, (stem, err)
         assert r.landmarks.shape == (468, 3) and r.score > 0.9 and r.view == "front"
         assert abs(r.head.yaw) < 15 and abs(r.head.roll) < 10
@@ -73,9 +77,25 @@ def test_no_face_is_an_input_error() -> None:
 
 def test_cli_image(shared_data: Path, tmp_path: Path) -> None:
     out, ov = tmp_path / "o.json", tmp_path / "o.png"
-    assert cli_main(["analyze", str(_london(shared_data, "003_08.jpg")), "--json", str(out), "--overlay", str(ov)]) == 0
+    assert (
+        cli_main(
+            [
+                "analyze",
+                str(_london(shared_data, "003_08.jpg")),
+                "--json",
+                str(out),
+                "--overlay",
+                str(ov),
+            ]
+        )
+        == 0
+    )
     doc = json.loads(out.read_text())
-    assert doc["kind"] == "image" and doc["frames"][0]["valid"] and doc["frames"][0]["expression"]["smile"] > 0.5
+    assert (
+        doc["kind"] == "image"
+        and doc["frames"][0]["valid"]
+        and doc["frames"][0]["expression"]["smile"] > 0.5
+    )
     assert ov.stat().st_size > 1000
     assert cli_main(["analyze", str(tmp_path / "missing.png"), "--json", str(out)]) == 1
 
@@ -103,7 +123,10 @@ def test_smile_is_continuous_between_a_neutral_and_a_smiling_face(shared_data: P
     cal = cached()
     a = analyze_image(_london(shared_data, "001_03.jpg")).landmarks.astype(np.float64)
     b = analyze_image(_london(shared_data, "001_08.jpg")).landmarks.astype(np.float64)
-    vals = [analyse_landmarks((1 - t) * a + t * b, cal).expression[INDEX["smile"]] for t in np.linspace(0, 1, 11)]
+    vals = [
+        analyse_landmarks((1 - t) * a + t * b, cal).expression[INDEX["smile"]]
+        for t in np.linspace(0, 1, 11)
+    ]
     assert vals[0] < 0.5 < vals[-1]
     assert all(v2 >= v1 - 1e-6 for v1, v2 in itertools.pairwise(vals))
     assert len({round(float(v), 3) for v in vals}) >= 5  # many distinct levels, not a step
@@ -139,11 +162,17 @@ def test_person_baseline_over_a_clip(shared_data: Path) -> None:
         for i, t in enumerate(share):
             img = np.rint((1 - t) * neutral + t * smiling).astype(np.uint8)
             m = np.float32([[1, 0, 2 * np.sin(i / 3)], [0, 1, np.cos(i / 4)]])
-            out.append(cv2.warpAffine(img, m, (img.shape[1], img.shape[0]), borderMode=cv2.BORDER_REPLICATE))
+            out.append(
+                cv2.warpAffine(
+                    img, m, (img.shape[1], img.shape[0]), borderMode=cv2.BORDER_REPLICATE
+                )
+            )
         return out
 
     pop = analyze_frames(frames(), 24.0).expressions[:, INDEX["smile"]]
-    per = analyze_frames(frames(), 24.0, config=VideoConfig(person_baseline=BaselineConfig())).expressions[:, INDEX["smile"]]
+    per = analyze_frames(
+        frames(), 24.0, config=VideoConfig(person_baseline=BaselineConfig())
+    ).expressions[:, INDEX["smile"]]
     assert 0.2 < pop[:24].mean() < 0.5  # the population reads this resting face as part-smiling
     assert per[8:24].mean() < pop[8:24].mean() - 0.05
     assert per[-8:].min() > 0.5 and pop[-8:].min() > 0.5

@@ -21,7 +21,8 @@ moodrig.register()
 # A 4 × 2 grid of quads; quad (i, j) covers UV [i/4, (i+1)/4] × [j/2, (j+1)/2].
 mesh = bpy.data.meshes.new("grid")
 verts = [(i, j, 0.0) for j in range(3) for i in range(5)]
-faces = [(j * 5 + i, j * 5 + i + 1, (j + 1) * 5 + i + 1, (j + 1) * 5 + i) for j in range(2) for i in range(4)]
+faces = [(j * 5 + i, j * 5 + i + 1, (j + 1) * 5 + i + 1, (j + 1) * 5 + i)
+         for j in range(2) for i in range(4)]
 mesh.from_pydata(verts, [], faces)
 uv = mesh.uv_layers.new(name="UVMap")
 for poly in mesh.polygons:
@@ -128,7 +129,8 @@ from moodrig.bake import base_texture
 from moodrig.core.demo_timeline import scripted_track
 base = base_texture(face)
 track = scripted_track(fps=24.0, seconds=2.0)
-result = api.bake(None, face, "moodrig_DemoRig", api.BakeRequest(device="cpu", batch=4), track=track)
+result = api.bake(None, face, "moodrig_DemoRig", api.BakeRequest(device="cpu", batch=4),
+                  track=track)
 region = (slice(0, 256), slice(256, 512))
 inside = np.zeros((512, 1024), bool)
 inside[1:255, 257:511] = True  # the region less its border ring
@@ -142,20 +144,21 @@ for path in frames:
 # Points from a JSON file instead, then a broken one: one clear line naming the file.
 from moodrig.core.appearance.points_io import FeaturePoints, write_points
 from moodrig.core.appearance.align import CANONICAL_POINTS
-good = write_points(folder / "points.json", FeaturePoints(CANONICAL_POINTS * 256.0 * 0.95, (256, 256)))
+good = write_points(folder / "points.json",
+                    FeaturePoints(CANONICAL_POINTS * 256.0 * 0.95, (256, 256)))
 by_file = api.bake(None, face, "moodrig_DemoRig", api.BakeRequest(device="cpu", features=str(good)),
                    track=track)
 (folder / "broken.json").write_text('{{"version": 1, "points": {{"eye_r": [1, 2]}}}}')
 try:
-    api.bake(None, face, "moodrig_DemoRig", api.BakeRequest(device="cpu", features=str(folder / "broken.json")),
-             track=track)
+    api.bake(None, face, "moodrig_DemoRig",
+             api.BakeRequest(device="cpu", features=str(folder / "broken.json")), track=track)
     broken = "no error"
 except Exception as exc:
     broken = f"{{type(exc).__name__}}: {{exc}}"
 report(dict(kept=kept, shape=list(base.shape), n_frames=result.n_frames, frames=len(frames),
             outside_same=outside_same, changed=changed, generated=result.generated_textures,
-            by_file_generated=by_file.generated_textures, by_file_distinct=by_file.distinct_textures,
-            broken=broken))
+            by_file_generated=by_file.generated_textures,
+            by_file_distinct=by_file.distinct_textures, broken=broken))
 """
 
 
@@ -166,9 +169,25 @@ def test_bake_of_a_non_square_atlas_edits_only_its_region(tmp_path: Path) -> Non
     # The region and the confirmed points survived saving and reopening.
     assert r["kept"]["region"] == pytest.approx([0.25, 0.5, 0.5, 1.0])
     assert r["kept"]["size"] == [128, 128] and r["kept"]["confirmed"]
-    assert r["kept"]["points"] == pytest.approx((np.asarray([
-        [0.33, 0.47], [0.67, 0.47], [0.33, 0.33], [0.67, 0.33], [0.39, 0.74], [0.61, 0.74],
-        [0.50, 0.74]]) * 128.0).ravel().tolist(), abs=1e-4)
+    assert r["kept"]["points"] == pytest.approx(
+        (
+            np.asarray(
+                [
+                    [0.33, 0.47],
+                    [0.67, 0.47],
+                    [0.33, 0.33],
+                    [0.67, 0.33],
+                    [0.39, 0.74],
+                    [0.61, 0.74],
+                    [0.50, 0.74],
+                ]
+            )
+            * 128.0
+        )
+        .ravel()
+        .tolist(),
+        abs=1e-4,
+    )
     assert r["shape"] == [512, 1024, 4], "non-square textures are baked as they are"
     assert r["frames"] == r["n_frames"] == 48
     assert all(r["outside_same"]), "outside the region every frame is the base texture, bit for bit"
@@ -269,16 +288,31 @@ def test_points_are_dragged_confirmed_found_and_the_preview_comes_back(tmp_path:
     assert r["image"] == "moodrig_DemoFace_neutral"
     assert r["grab"] == 4, "the point nearest the mouse, within the pick radius"
     moved = np.asarray(r["moved"])
-    assert moved[4] == pytest.approx([2.0, 1.0], abs=1e-6) and np.abs(np.delete(moved, 4, 0)).max() == 0
+    assert (
+        moved[4] == pytest.approx([2.0, 1.0], abs=1e-6)
+        and np.abs(np.delete(moved, 4, 0)).max() == 0
+    )
     assert r["confirmed"]
     assert "below the eyes" in r["mirrored"] and r["still"]
     assert "open an Image Editor" in r["no_editor"]
     assert r["find"] == ["FINISHED"]
     confirmed, size, points = r["found"]
     assert not confirmed and size == [64, 64]
-    assert np.asarray(points) == pytest.approx(np.asarray([
-        [0.33, 0.47], [0.67, 0.47], [0.33, 0.33], [0.67, 0.33], [0.39, 0.74], [0.61, 0.74],
-        [0.50, 0.74]]) * 64.0, abs=1e-3)
+    assert np.asarray(points) == pytest.approx(
+        np.asarray(
+            [
+                [0.33, 0.47],
+                [0.67, 0.47],
+                [0.33, 0.33],
+                [0.67, 0.33],
+                [0.39, 0.74],
+                [0.61, 0.74],
+                [0.50, 0.74],
+            ]
+        )
+        * 64.0,
+        abs=1e-3,
+    )
     assert "shows no painted face" in r["no_face"]
     assert r["stale"] and r["preview_on"]
     back = run_bpy(REOPEN.format(path=str(tmp_path / "points.blend")))

@@ -24,7 +24,9 @@ from moodrig.core.face.smile import (
 from moodrig.weights_tools.face_calibrate import fit_logistic, fit_ridge
 
 
-def _face(scale: float = 200.0, roll: float = 0.0, shift: tuple[float, float] = (320.0, 240.0)) -> np.ndarray:
+def _face(
+    scale: float = 200.0, roll: float = 0.0, shift: tuple[float, float] = (320.0, 240.0)
+) -> np.ndarray:
     """The canonical neutral face placed in an image: scaled, rolled, moved."""
     can = calib.cached().canonical
     c, s = math.cos(roll), math.sin(roll)
@@ -49,7 +51,16 @@ def test_the_neutral_canonical_face_reads_neutral_and_a_wider_lifted_mouth_highe
     assert base.expression[1] < 0.5
     # pull the mouth corners and their neighbours outwards and up (a smile's main motion)
     smiling = face.copy()
-    for i, sign in ((61, -1), (291, 1), (78, -1), (308, 1), (146, -1), (375, 1), (185, -1), (409, 1)):
+    for i, sign in (
+        (61, -1),
+        (291, 1),
+        (78, -1),
+        (308, 1),
+        (146, -1),
+        (375, 1),
+        (185, -1),
+        (409, 1),
+    ):
         smiling[i, 0] += sign * 0.06 * 200
         smiling[i, 1] -= 0.04 * 200
     assert analyse_landmarks(smiling, cal).smile.z_geo > base.smile.z_geo

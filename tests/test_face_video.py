@@ -28,7 +28,9 @@ def test_one_euro_follows_onsets_and_removes_jitter() -> None:
     plain = OneEuro(OneEuroConfig(min_cutoff=1.5, beta=0.0), fps=30)
     for _ in range(30):
         plain(np.array([0.2]))
-    assert [plain(np.array([1.0]))[0] for _ in range(3)][2] < step[2]  # beta is what removes the lag
+    assert [plain(np.array([1.0]))[0] for _ in range(3)][2] < step[
+        2
+    ]  # beta is what removes the lag
 
 
 def test_fill_policies_never_zero() -> None:
@@ -44,7 +46,9 @@ def test_fill_policies_never_zero() -> None:
 
 def _moving_frames(photo: np.ndarray, n: int, gap: range) -> list[np.ndarray]:
     s = 420 / photo.shape[0]
-    small = cv2.resize(photo, (round(photo.shape[1] * s), 420), interpolation=cv2.INTER_AREA)[:, :400]
+    small = cv2.resize(photo, (round(photo.shape[1] * s), 420), interpolation=cv2.INTER_AREA)[
+        :, :400
+    ]
     out = []
     for i in range(n):
         f = np.full((480, 640, 3), 50, np.uint8)
@@ -104,7 +108,21 @@ def test_video_file_sequence_and_cli(shared_data: Path, tmp_path: Path) -> None:
     single = analyze_video(shared_data / "cc0_selfies" / "lisa2.jpg")
     assert len(single) == 1 and single.valid.all()
     out, ov = tmp_path / "v.json", tmp_path / "v.png"
-    assert cli_main(["analyze", str(video), "--json", str(out), "--overlay", str(ov), "--fill", "interpolate"]) == 0
+    assert (
+        cli_main(
+            [
+                "analyze",
+                str(video),
+                "--json",
+                str(out),
+                "--overlay",
+                str(ov),
+                "--fill",
+                "interpolate",
+            ]
+        )
+        == 0
+    )
     doc = json.loads(out.read_text())
     assert doc["kind"] == "video" and len(doc["frames"]) == 8 and doc["fill"] == "interpolate"
     assert set(doc["frames"][0]["expression"]) >= {"smile", "jaw_open"} and ov.stat().st_size > 1000
@@ -139,12 +157,24 @@ def test_long_analysis_keeps_no_python_objects_per_frame() -> None:
     from moodrig.core.face.roi import Roi
 
     rng = np.random.default_rng(0)
-    faces = [FaceResult(np.zeros((468, 3), np.float32), (0.0, 0.0, 1.0, 1.0), 0.99,
-                        rng.uniform(0, 1, 8).astype(np.float32), HeadPose(float(y), 0.0, 0.0), "front",
-                        Roi(0.5, 0.5, 1.0), "tracking") for y in rng.uniform(-20, 20, 16)]
+    faces = [
+        FaceResult(
+            np.zeros((468, 3), np.float32),
+            (0.0, 0.0, 1.0, 1.0),
+            0.99,
+            rng.uniform(0, 1, 8).astype(np.float32),
+            HeadPose(float(y), 0.0, 0.0),
+            "front",
+            Roi(0.5, 0.5, 1.0),
+            "tracking",
+        )
+        for y in rng.uniform(-20, 20, 16)
+    ]
 
     class Replay:
-        """Stands in for the networks: returns one of a few fixed results (a gap every 97 frames)."""
+        """Stands in for the networks: returns one of a few fixed results (a gap every 97
+        frames)."""
+
         config = AnalyzerConfig(threads=None)
 
         def __init__(self) -> None:
@@ -169,13 +199,22 @@ def test_long_analysis_keeps_no_python_objects_per_frame() -> None:
         gc.collect()
         tracemalloc.start()
         try:
-            track = analyze_frames((frame for _ in range(n)), 25.0, analyzer=Replay(),  # type: ignore[arg-type]
-                                   progress=at_frame)
+            track = analyze_frames(
+                (frame for _ in range(n)),
+                25.0,
+                analyzer=Replay(),  # type: ignore[arg-type]
+                progress=at_frame,
+            )
         finally:
             tracemalloc.stop()
         assert len(track) == n and not track.valid.all()
         return seen[0]
 
-    (few_blocks, _), (many_blocks, many_bytes) = live_while_running(1_000), live_while_running(10_000)
-    assert many_blocks - few_blocks < 200, f"{many_blocks - few_blocks} more live blocks for 9,000 more frames"
+    (few_blocks, _), (many_blocks, many_bytes) = (
+        live_while_running(1_000),
+        live_while_running(10_000),
+    )
+    assert many_blocks - few_blocks < 200, (
+        f"{many_blocks - few_blocks} more live blocks for 9,000 more frames"
+    )
     assert many_bytes < 10_000 * 200, f"{many_bytes} bytes held at frame 10,000"

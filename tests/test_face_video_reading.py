@@ -206,8 +206,10 @@ def test_oversized_frames_are_refused_from_the_header_before_decoding(tmp_path: 
     ]
     r = outcomes_in_child(READ_VIDEO, "InputError", paths)
     for p in paths:
-        expected = (f"{p}: the container header says video frames are 16000x16000 = 256000000 "
-                    "pixels, more than the limit of 64000000")
+        expected = (
+            f"{p}: the container header says video frames are 16000x16000 = 256000000 "
+            "pixels, more than the limit of 64000000"
+        )
         assert r[p][0] == expected, r[p]
     assert r["growth_mb"] < 64, r
 

@@ -27,7 +27,14 @@ def _tkhd(rotation: int, version: int = 0) -> bytes:
     a, b, c, d = MATRICES[rotation]
     times = bytes(32 if version == 1 else 20)
     matrix = struct.pack(">9i", a, b, 0, c, d, 0, 0, 0, 0x40000000)
-    return _box(b"tkhd", bytes([version, 0, 0, 3]) + times + bytes(16) + matrix + struct.pack(">II", 64 << 16, 48 << 16))
+    return _box(
+        b"tkhd",
+        bytes([version, 0, 0, 3])
+        + times
+        + bytes(16)
+        + matrix
+        + struct.pack(">II", 64 << 16, 48 << 16),
+    )
 
 
 def _trak(rotation: int, handler: bytes = b"vide", version: int = 0) -> bytes:
@@ -36,14 +43,22 @@ def _trak(rotation: int, handler: bytes = b"vide", version: int = 0) -> bytes:
 
 
 def _mp4(*traks: bytes, mdat: int = 1000) -> bytes:
-    return _box(b"ftyp", b"isom\0\0\0\0isom") + _box(b"mdat", bytes(mdat)) + _box(b"moov", b"".join(traks))
+    return (
+        _box(b"ftyp", b"isom\0\0\0\0isom")
+        + _box(b"mdat", bytes(mdat))
+        + _box(b"moov", b"".join(traks))
+    )
 
 
 @pytest.mark.parametrize("rotation", [0, 90, 180, 270])
 @pytest.mark.parametrize("version", [0, 1])
-def test_display_rotation_from_the_video_tracks_matrix(tmp_path: Path, rotation: int, version: int) -> None:
+def test_display_rotation_from_the_video_tracks_matrix(
+    tmp_path: Path, rotation: int, version: int
+) -> None:
     p = tmp_path / "clip.mp4"
-    p.write_bytes(_mp4(_trak(90, b"soun"), _trak(rotation, version=version)))  # the audio track is not the video's
+    p.write_bytes(
+        _mp4(_trak(90, b"soun"), _trak(rotation, version=version))
+    )  # the audio track is not the video's
     assert display_rotation(p) == rotation
 
 
@@ -52,20 +67,31 @@ def test_large_box_sizes_and_damaged_or_foreign_files_read_as_upright(tmp_path: 
     big_mdat = struct.pack(">I4sQ", 1, b"mdat", 16 + 100) + bytes(100)  # 64-bit box size
     p.write_bytes(_box(b"ftyp", b"qt  ") + big_mdat + _box(b"moov", _trak(270)))
     assert display_rotation(p) == 270
-    for name, data in {"junk.mp4": b"\1\2\3" * 50, "short.mp4": b"\0\0", "empty.mp4": b"",
-                       "cut.mp4": _mp4(_trak(90))[:-30], "nomoov.mp4": _box(b"ftyp", b"isom")}.items():
+    for name, data in {
+        "junk.mp4": b"\1\2\3" * 50,
+        "short.mp4": b"\0\0",
+        "empty.mp4": b"",
+        "cut.mp4": _mp4(_trak(90))[:-30],
+        "nomoov.mp4": _box(b"ftyp", b"isom"),
+    }.items():
         (tmp_path / name).write_bytes(data)
         assert display_rotation(tmp_path / name) == 0, name
-    skew = _mp4(_trak(0)).replace(struct.pack(">i", ONE), struct.pack(">i", 0x0000B505), 1)  # 45° shear
+    skew = _mp4(_trak(0)).replace(
+        struct.pack(">i", ONE), struct.pack(">i", 0x0000B505), 1
+    )  # 45° shear
     (tmp_path / "skew.mp4").write_bytes(skew)
     assert display_rotation(tmp_path / "skew.mp4") == 0
     (tmp_path / "clip.avi").write_bytes(_mp4(_trak(90)))
     assert display_rotation(tmp_path / "clip.avi") == 0  # not an ISO BMFF container
 
 
-def test_hostile_containers_cost_neither_time_nor_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hostile_containers_cost_neither_time_nor_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tiny = tmp_path / "tiny_boxes.mp4"
-    tiny.write_bytes(_box(b"free", b"") * 300_000 + _box(b"moov", _trak(90)))  # 2.4 MB of empty boxes
+    tiny.write_bytes(
+        _box(b"free", b"") * 300_000 + _box(b"moov", _trak(90))
+    )  # 2.4 MB of empty boxes
     t0 = time.perf_counter()
     assert display_rotation(tiny) == 0  # gave up after MAX_TOP_LEVEL_BOXES
     assert time.perf_counter() - t0 < 5.0

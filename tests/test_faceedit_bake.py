@@ -50,14 +50,20 @@ def test_points_json_round_trip_and_scaling(tmp_path: Path) -> None:
     assert np.array_equal(FeaturePoints(pts.points).in_region(7, 9), pts.points)
 
 
-@pytest.mark.parametrize(("body", "words"), [
-    ("{not json", ["cannot read", "JSON"]),
-    ("[1, 2]", ["JSON object"]),
-    ('{"points": {}}', ["version None", "version 1"]),
-    ('{"version": 2, "points": {}}', ["version 2"]),
-    ('{"version": 1, "points": []}', ["\"points\""]),
-    ('{"version": 1, "points": {"eye_r": [1, 2], "nose": [3, 4]}}', ["missing eye_l", "unknown nose"]),
-])
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("{not json", ["cannot read", "JSON"]),
+        ("[1, 2]", ["JSON object"]),
+        ('{"points": {}}', ["version None", "version 1"]),
+        ('{"version": 2, "points": {}}', ["version 2"]),
+        ('{"version": 1, "points": []}', ['"points"']),
+        (
+            '{"version": 1, "points": {"eye_r": [1, 2], "nose": [3, 4]}}',
+            ["missing eye_l", "unknown nose"],
+        ),
+    ],
+)
 def test_points_file_errors_name_the_file(tmp_path: Path, body: str, words: list[str]) -> None:
     path = tmp_path / "bad_points.json"
     path.write_text(body)
@@ -92,7 +98,7 @@ def test_painter_points_match_the_painting() -> None:
     assert list(pts) == sorted(pts, key=FEATURE_NAMES.index) or set(pts) == set(FEATURE_NAMES)
     for name in ("eye_r", "eye_l", "mouth_c"):
         x, y = pts[name]
-        patch = img[int(y) - 6:int(y) + 7, int(x) - 6:int(x) + 7, :3].mean(axis=-1)
+        patch = img[int(y) - 6 : int(y) + 7, int(x) - 6 : int(x) + 7, :3].mean(axis=-1)
         assert patch.min() < 0.35, f"{name} is not on a dark feature"
 
 
@@ -109,8 +115,17 @@ def test_region_from_uvs() -> None:
         region_from_uvs(np.array([[0.2, 0.1], [0.2, 0.9]]))
 
 
-@pytest.mark.parametrize("bad", ["0.1,0.2,0.3", "0.5,0,0.4,1", "a,b,c,d", (0.0, 0.0, 1.0, 2.0),
-                                 (0.0, float("nan"), 1.0, 1.0), 3])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "0.1,0.2,0.3",
+        "0.5,0,0.4,1",
+        "a,b,c,d",
+        (0.0, 0.0, 1.0, 2.0),
+        (0.0, float("nan"), 1.0, 1.0),
+        3,
+    ],
+)
 def test_request_region_is_checked(bad: object) -> None:
     with pytest.raises(InputError, match="face region") as err:
         BakeRequest(region=bad)  # type: ignore[arg-type]
@@ -164,8 +179,10 @@ def test_a_whole_texture_editor_edits_only_the_region() -> None:
     assert inner.seen == [(2, 48, 64, 4)]
     rect = region.pixels(128, 64)
     outside = np.ones((64, 128), bool)
-    outside[rect.y0 + 1:rect.y1 - 1, rect.x0 + 1:rect.x1 - 1] = False
-    assert np.array_equal(out[:, outside], np.broadcast_to(base[outside], (2, *base[outside].shape)))
+    outside[rect.y0 + 1 : rect.y1 - 1, rect.x0 + 1 : rect.x1 - 1] = False
+    assert np.array_equal(
+        out[:, outside], np.broadcast_to(base[outside], (2, *base[outside].shape))
+    )
     assert not np.array_equal(out[0], base)
     assert bind_editor(inner, base, FaceSetup()) is inner, "the whole texture: the editor as it is"
     with pytest.raises(InputError, match="bound to one base texture"):
@@ -186,8 +203,11 @@ def test_the_face_editor_is_bound_to_the_prepared_face() -> None:
     assert c.model_id != a.model_id
     right = FaceSetup(FaceRegion(0.5, 0.0, 1.0, 1.0), FeaturePoints(_points(32, 32), (32, 32)))
     assert bind_editor(editor, base, right).model_id != a.model_id
-    out = a.edit(np.broadcast_to(base, (1, *base.shape)), np.full((1, 8), 0.5, np.float32),
-                 np.zeros((1, 8), np.float32))
+    out = a.edit(
+        np.broadcast_to(base, (1, *base.shape)),
+        np.full((1, 8), 0.5, np.float32),
+        np.zeros((1, 8), np.float32),
+    )
     assert np.array_equal(out[0][:, 64:], base[:, 64:]) and not np.array_equal(out[0], base)
     bad = FaceSetup(region, FeaturePoints(_points(64, 64) + 200.0), "my_points.json")
     with pytest.raises(InputError, match=r"^my_points\.json: feature points must lie inside"):
@@ -204,7 +224,8 @@ def _track(seconds: float = 4.0):  # type: ignore[no-untyped-def]
 
 
 def test_bake_with_tiny_face_editor_weights_on_a_non_square_atlas(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MOODRIG_WEIGHTS_DIR", str(export_tiny_weights(tmp_path / "weights")))
     base = _atlas(64, 128)
     region = FaceRegion(0.25, 0.0, 0.75, 1.0)  # the middle 64 × 64
@@ -223,23 +244,32 @@ def test_bake_with_tiny_face_editor_weights_on_a_non_square_atlas(
     for path in cached:
         tex = decode_png(path)
         assert tex.shape == base.shape
-        assert np.array_equal(tex[:, :32], expect[:, :32]) and np.array_equal(tex[:, 96:], expect[:, 96:])
+        assert np.array_equal(tex[:, :32], expect[:, :32]) and np.array_equal(
+            tex[:, 96:], expect[:, 96:]
+        )
         changed += int(not np.array_equal(tex, expect))
     assert changed > 0
     again = run_bake_sync(_track(), base, request, tmp_path / "tex", face=stored)
     assert again.cache.generated == 0
     # Another region, or other points, never reuse those textures.
     points = write_points(tmp_path / "p.json", FeaturePoints(_points(64, 64) * 0.9, (64, 64)))
-    moved = run_bake_sync(_track(), base, BakeRequest(region=(0.0, 0.0, 0.5, 1.0), features=points,
-                                                      device="cpu"), tmp_path / "tex", face=stored)
+    moved = run_bake_sync(
+        _track(),
+        base,
+        BakeRequest(region=(0.0, 0.0, 0.5, 1.0), features=points, device="cpu"),
+        tmp_path / "tex",
+        face=stored,
+    )
     assert moved.cache.generated == moved.cache.distinct
-    pointed = run_bake_sync(_track(), base, BakeRequest(features=points, device="cpu"),
-                            tmp_path / "tex", face=stored)
+    pointed = run_bake_sync(
+        _track(), base, BakeRequest(features=points, device="cpu"), tmp_path / "tex", face=stored
+    )
     assert pointed.cache.generated == pointed.cache.distinct
 
 
 def test_feature_points_need_the_face_editor_weights(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MOODRIG_WEIGHTS_DIR", str(tmp_path / "empty"))
     points = write_points(tmp_path / "p.json", FeaturePoints(_points(64, 64), (64, 64)))
     request = BakeRequest(features=points, device="cpu")

@@ -56,7 +56,7 @@ def test_outside_the_region_is_bit_identical_and_inside_changes() -> None:
     face = ed.prepare(tex, region, _points(rect.width, rect.height))
     out = ed.edit(face, np.full((1, 8), 0.5, np.float32), np.zeros((1, 8), np.float32))[0]
     outside = np.ones(tex.shape[:2], bool)
-    outside[rect.y0 + 1:rect.y1 - 1, rect.x0 + 1:rect.x1 - 1] = False
+    outside[rect.y0 + 1 : rect.y1 - 1, rect.x0 + 1 : rect.x1 - 1] = False
     assert np.array_equal(out[outside], tex[outside])
     assert not np.array_equal(out, tex)
     assert np.array_equal(out[..., 3], tex[..., 3])  # alpha is never edited
@@ -110,7 +110,9 @@ def test_finetune_learns_the_sheet_at_its_own_resolution() -> None:
     from moodrig.core.editing.finetune import SheetTraining
 
     torch.manual_seed(0)
-    gen = FieldGenerator(FieldConfig(resolution=32, channels=(8, 8, 8, 8, 8), n_residual=1))  # fresh: mask nearly shut
+    gen = FieldGenerator(
+        FieldConfig(resolution=32, channels=(8, 8, 8, 8, 8), n_residual=1)
+    )  # fresh: mask nearly shut
     loc = Locator(LocatorConfig(resolution=32, channels=(4, 4, 4, 4)))
     ed = FaceEditor.from_modules(gen.eval(), loc.eval(), {}, device="cpu")
     rng = np.random.default_rng(11)
@@ -121,8 +123,9 @@ def test_finetune_learns_the_sheet_at_its_own_resolution() -> None:
     pts = _points(64, 64)
     e = np.zeros(8, np.float32)
     e[1] = 1.0
-    tuned = finetune_face(ed, neutral, [(smile, e)], features=pts,
-                          config=SheetTraining(steps=60, batch=4, lr=3e-3))
+    tuned = finetune_face(
+        ed, neutral, [(smile, e)], features=pts, config=SheetTraining(steps=60, batch=4, lr=3e-3)
+    )
     assert tuned.model_id != ed.model_id
     face = tuned.prepare(neutral, None, pts)
     before = ed.edit(ed.prepare(neutral, None, pts), e[None], np.zeros((1, 8), np.float32))[0]

@@ -26,7 +26,9 @@ def test_region_pixels_use_blender_v_from_bottom() -> None:
     assert back.as_tuple() == (0.0, 0.5, 0.5, 1.0)
 
 
-@pytest.mark.parametrize("bad", [(0.5, 0.0, 0.4, 1.0), (0.0, 0.0, 1.2, 1.0), (0.0, float("nan"), 1.0, 1.0)])
+@pytest.mark.parametrize(
+    "bad", [(0.5, 0.0, 0.4, 1.0), (0.0, 0.0, 1.2, 1.0), (0.0, float("nan"), 1.0, 1.0)]
+)
 def test_region_rejects_bad_rectangles(bad: tuple[float, float, float, float]) -> None:
     with pytest.raises(InputError, match="face region"):
         FaceRegion(*bad)
@@ -105,7 +107,9 @@ def test_canonical_crop_of_an_aligned_face_is_the_face() -> None:
 
 def _fields(n: int = 1, r: int = 16) -> EditFields:
     z = torch.zeros
-    return EditFields(z(n, 2, r, r), z(n, 1, r, r), z(n, 3, r, r), z(n, 3, r, r), torch.full((n, 1, r, r), -1.0))
+    return EditFields(
+        z(n, 2, r, r), z(n, 1, r, r), z(n, 3, r, r), z(n, 3, r, r), torch.full((n, 1, r, r), -1.0)
+    )
 
 
 def _frames(size: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -26,10 +26,16 @@ def _read_png(path: Path) -> np.ndarray:
     return img
 
 
-def _run_in_window(zip_path: Path, tmp_path: Path, script: str, *, with_deps: bool,
-                   timeout: float = 240, env: dict[str, str] | None = None,
-                   prepare: Callable[[Path], None] | None = None
-                   ) -> tuple[dict[str, Any], Path, str]:
+def _run_in_window(
+    zip_path: Path,
+    tmp_path: Path,
+    script: str,
+    *,
+    with_deps: bool,
+    timeout: float = 240,
+    env: dict[str, str] | None = None,
+    prepare: Callable[[Path], None] | None = None,
+) -> tuple[dict[str, Any], Path, str]:
     """Run ``tests/gui/<script>`` with the add-on ``zip_path`` in Blender 3.4 under Xvfb; its
     result.json, the folder it wrote to, and Blender's stdout. ``with_deps``: moodrig's
     dependencies (torch, OpenCV) from this venv on PYTHONPATH, as a user's dependency install
@@ -43,10 +49,17 @@ def _run_in_window(zip_path: Path, tmp_path: Path, script: str, *, with_deps: bo
     if prepare is not None:
         prepare(out)
     extra = {"PYTHONPATH": site.getsitepackages()[0]} if with_deps else {}
-    run = run_blender_gui(REPO / "tests" / "gui" / script, [str(zip_path), str(out)], tmp_path,
-                          extra_env={**extra, **(env or {})}, timeout=timeout)
+    run = run_blender_gui(
+        REPO / "tests" / "gui" / script,
+        [str(zip_path), str(out)],
+        tmp_path,
+        extra_env={**extra, **(env or {})},
+        timeout=timeout,
+    )
     result_file = out / "result.json"
-    assert result_file.is_file(), f"Blender wrote no result\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    assert result_file.is_file(), (
+        f"Blender wrote no result\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    )
     result: dict[str, Any] = json.loads(result_file.read_text())
     assert result["errors"] == [], result["errors"]
     return result, out, run.stdout
@@ -70,8 +83,9 @@ def test_sidebar_tab_is_drawn_in_a_real_window(built_zip: Path, tmp_path: Path) 
 
 def test_baked_demo_mid_clip_with_panels_open(built_zip: Path, tmp_path: Path) -> None:
     """The whole product in a real window: analyse, bake (torch inside Blender 3.4), panels."""
-    result, out, stdout = _run_in_window(built_zip, tmp_path, "baked_demo_in_blender.py",
-                                         with_deps=True, timeout=480)
+    result, out, stdout = _run_in_window(
+        built_zip, tmp_path, "baked_demo_in_blender.py", with_deps=True, timeout=480
+    )
     assert result["analyse"] == ["FINISHED"]
     assert result["bake"] == ["FINISHED"], stdout[-3000:]
     assert result["action"] == "moodrig_DemoRig_behavior"
@@ -81,11 +95,13 @@ def test_baked_demo_mid_clip_with_panels_open(built_zip: Path, tmp_path: Path) -
     shutil.copy2(out / "baked_demo.png", ARTIFACTS / "baked_demo.png")
 
 
-def test_esc_cancels_a_running_bake_and_leaves_the_scene_unchanged(built_zip: Path,
-                                                                    tmp_path: Path) -> None:
+def test_esc_cancels_a_running_bake_and_leaves_the_scene_unchanged(
+    built_zip: Path, tmp_path: Path
+) -> None:
     """The modal bake, started from the UI in a real window, cancelled with Esc mid-way."""
-    r, _, _ = _run_in_window(built_zip, tmp_path, "cancel_bake_in_blender.py", with_deps=True,
-                             timeout=600)
+    r, _, _ = _run_in_window(
+        built_zip, tmp_path, "cancel_bake_in_blender.py", with_deps=True, timeout=600
+    )
     assert r["invoke"] == ["RUNNING_MODAL"]
     assert "textures" in r["status_at_esc"]
     assert r["after_cancel"] == r["before"], "Esc left the scene changed"
@@ -109,17 +125,23 @@ def _clip_and_sheet(folder: Path) -> None:
 
     photo = cv2.imread(str(data_dir() / "sample_face.jpg"), cv2.IMREAD_COLOR)
     photo = cv2.resize(photo, (photo.shape[1] * 240 // photo.shape[0], 240))
-    writer = cv2.VideoWriter(str(folder / "clip.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 24.0,
-                             (photo.shape[1], photo.shape[0]))
+    writer = cv2.VideoWriter(
+        str(folder / "clip.avi"),
+        cv2.VideoWriter_fourcc(*"MJPG"),
+        24.0,
+        (photo.shape[1], photo.shape[0]),
+    )
     for i in range(48):
         writer.write(np.roll(photo, i % 8 - 4, axis=1))
     writer.release()
     sheet = folder / "sheet"
     sheet.mkdir()
     entries = []
-    for name, vector in (("smile", expression_vector(smile=0.9)),
-                         ("open", expression_vector(jaw_open=0.8)),
-                         ("brows", expression_vector(brow_raise=0.9))):
+    for name, vector in (
+        ("smile", expression_vector(smile=0.9)),
+        ("open", expression_vector(jaw_open=0.8)),
+        ("brows", expression_vector(brow_raise=0.9)),
+    ):
         rgba = paint_face(DEFAULT_STYLE, vector, 128)
         bgra = cv2.cvtColor(np.rint(rgba * 255).astype(np.uint8), cv2.COLOR_RGBA2BGRA)
         cv2.imwrite(str(sheet / f"{name}.png"), bgra)
@@ -136,16 +158,21 @@ def _percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def test_analyse_bake_and_finetune_never_freeze_the_window(built_zip: Path,
-                                                          tmp_path: Path) -> None:
+def test_analyse_bake_and_finetune_never_freeze_the_window(built_zip: Path, tmp_path: Path) -> None:
     """Analyse (a 2 s video), a bake that analyses it itself, and Fine-tune (3 textures, 4
     steps) run in a child process: no
     call into moodrig's code on the window's thread takes more than 0.2 s, the window's own
     0.05 s timer keeps ticking (95 % of its gaps within 0.2 s; the rest are Blender's own
     redraws, see the controls in the report), Esc cancels Analyse with the stored track
     unchanged, and torch never loads into Blender's process."""
-    r, out, stdout = _run_in_window(built_zip, tmp_path, "freeze_in_blender.py",
-                                    with_deps=True, timeout=600, prepare=_clip_and_sheet)
+    r, out, stdout = _run_in_window(
+        built_zip,
+        tmp_path,
+        "freeze_in_blender.py",
+        with_deps=True,
+        timeout=600,
+        prepare=_clip_and_sheet,
+    )
     assert r["analyse_invoke"] == ["RUNNING_MODAL"] and r["finetune_invoke"] == ["RUNNING_MODAL"]
     assert r["analysed_frames"] == 48, stdout[-3000:]
     assert r["cancel_invoke"] == ["RUNNING_MODAL"]
@@ -155,14 +182,16 @@ def test_analyse_bake_and_finetune_never_freeze_the_window(built_zip: Path,
     assert r["bake_verdict"], "the bake from the UI left no sync record"
     assert r["weights_file"], f"no fine-tuned weights at {r['weights_path']!r}"
     assert not r["torch_in_blender"], "torch was imported into Blender's own process"
-    report: dict[str, Any] = {"seconds": {name: r[f"{name}_seconds"]
-                                          for name in ("analyse", "bake", "finetune")}}
+    report: dict[str, Any] = {
+        "seconds": {name: r[f"{name}_seconds"] for name in ("analyse", "bake", "finetune")}
+    }
     for name, gaps in r["gaps"].items():
         durations = r["calls"].get(name, [])
         report[name] = {
             "calls": len(durations),
             "call_max_s": round(max(durations), 4) if durations else None,
-            "ticks": len(gaps) + 1, "gap_p50_s": round(_percentile(gaps, 50), 3),
+            "ticks": len(gaps) + 1,
+            "gap_p50_s": round(_percentile(gaps, 50), 3),
             "gap_p95_s": round(_percentile(gaps, 95), 3),
             "gap_max_s": round(max(gaps), 3) if gaps else None,
             "view_redraws": r["view_draws"].get(name, 0),
@@ -183,8 +212,9 @@ def test_panel_labels_fit_the_default_sidebar_width(built_zip: Path, tmp_path: P
     """At the default interface scale and sidebar width, after an analysis and a bake, with
     every moodrig panel open (Details too), no label is cut: no "…" anywhere in the sidebar,
     page by page as it is scrolled; a control label that cannot fit is found cut."""
-    r, out, stdout = _run_in_window(built_zip, tmp_path, "panel_width_in_blender.py",
-                                    with_deps=True, timeout=480)
+    r, out, stdout = _run_in_window(
+        built_zip, tmp_path, "panel_width_in_blender.py", with_deps=True, timeout=480
+    )
     assert r["bake"] == ["FINISHED"], stdout[-3000:]
     assert r["ui_scale"][0] == 1.0, "the test must run at the default interface scale"
     assert json.loads(r["sync"])["verdict"], "the bake left no sentence for the panel"
@@ -193,14 +223,17 @@ def test_panel_labels_fit_the_default_sidebar_width(built_zip: Path, tmp_path: P
     win_h = r["window"][1]
 
     def sidebar(name: str) -> np.ndarray:
-        return _read_png(out / name)[win_h - (y + h):win_h - y, x:x + w]
+        return _read_png(out / name)[win_h - (y + h) : win_h - y, x : x + w]
 
     pages = [sidebar(f"panel_{i:02d}.png") for i in range(r["pages"])]
     assert len(pages) >= 2, "the sidebar was never scrolled"
     import cv2
 
-    cut = {i: found for i, page in enumerate(pages)
-           if (found := find_ellipses(cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)))}
+    cut = {
+        i: found
+        for i, page in enumerate(pages)
+        if (found := find_ellipses(cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)))
+    }
     control = find_ellipses(cv2.cvtColor(sidebar("control.png"), cv2.COLOR_BGR2GRAY))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(ARTIFACTS / "panel_default_width.png"), np.concatenate(pages, axis=1))
@@ -208,19 +241,24 @@ def test_panel_labels_fit_the_default_sidebar_width(built_zip: Path, tmp_path: P
     assert not cut, f"labels cut at the default width (page: [(x, y)]): {cut}"
 
 
-def _colour_pixels(img: np.ndarray, rgb: tuple[int, int, int], box: list[int], tol: int = 40) -> int:
+def _colour_pixels(
+    img: np.ndarray, rgb: tuple[int, int, int], box: list[int], tol: int = 40
+) -> int:
     """Pixels of ``img`` (BGR) within ``tol`` of ``rgb`` inside a region box (x, y, w, h, window
     height; y from the bottom, as Blender counts)."""
     x, y, w, h, win_h = box
-    crop = img[win_h - (y + h):win_h - y, x:x + w].astype(int)
+    crop = img[win_h - (y + h) : win_h - y, x : x + w].astype(int)
     return int((np.abs(crop - np.array(rgb[::-1])).max(axis=-1) <= tol).sum())
 
 
-def test_face_region_overlay_and_dragging_a_point_in_the_image_editor(built_zip: Path,
-                                                                      tmp_path: Path) -> None:
+def test_face_region_overlay_and_dragging_a_point_in_the_image_editor(
+    built_zip: Path, tmp_path: Path
+) -> None:
     """The region and points drawn over the head's atlas; one point dragged with the mouse and
     kept with Enter, in a real window."""
-    r, out, stdout = _run_in_window(built_zip, tmp_path, "face_region_in_blender.py", with_deps=True)
+    r, out, stdout = _run_in_window(
+        built_zip, tmp_path, "face_region_in_blender.py", with_deps=True
+    )
     assert "Traceback" not in stdout, stdout[-3000:]
     assert r["invoke"] == ["RUNNING_MODAL"]
     before = np.asarray(r["points_before"]).reshape(7, 2)
@@ -240,8 +278,9 @@ def test_face_region_overlay_and_dragging_a_point_in_the_image_editor(built_zip:
 
 
 @pytest.mark.shared
-def test_bone_map_panel_after_auto_map_in_a_real_window(built_zip: Path, tmp_path: Path,
-                                                        shared_data: Path) -> None:
+def test_bone_map_panel_after_auto_map_in_a_real_window(
+    built_zip: Path, tmp_path: Path, shared_data: Path
+) -> None:
     """A third-party glTF character's rig, auto-mapped from the sidebar: the Bone Map panel
     shows a bone per role with its status, and the report (16 mapped, 3 unmapped)."""
     import humanoid_rigs
@@ -250,13 +289,21 @@ def test_bone_map_panel_after_auto_map_in_a_real_window(built_zip: Path, tmp_pat
     glb = shared_data / "characters" / "kaykit_knight" / "Knight.glb"
     spec = tmp_path / "rig.json"
     spec.write_text(json.dumps(spec_of(humanoid_rigs.gltf_rig(glb), "Knight_Rig")))
-    result, out, stdout = _run_in_window(built_zip, tmp_path, "bone_map_in_blender.py", with_deps=True,
-                                         env={"MOODRIG_RIG_SPEC": str(spec)})
+    result, out, stdout = _run_in_window(
+        built_zip,
+        tmp_path,
+        "bone_map_in_blender.py",
+        with_deps=True,
+        env={"MOODRIG_RIG_SPEC": str(spec)},
+    )
     assert result["automap"] == ["FINISHED"], stdout[-3000:]
     rows = {role: (bone, status) for role, bone, status in result["rows"]}
     assert rows["head"] == ("head", "auto") and rows["hand.L"] == ("wrist.l", "auto")
     assert [r for r, (_, status) in rows.items() if status == "unmapped"] == [
-        "neck", "shoulder.L", "shoulder.R"]
+        "neck",
+        "shoulder.L",
+        "shoulder.R",
+    ]
     assert result["drawn"], "the Bone Map panel was never drawn"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy2(out / "bone_map.png", ARTIFACTS / "bone_map.png")

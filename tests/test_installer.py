@@ -40,7 +40,9 @@ def test_every_requirement_names_the_module_moodrig_imports() -> None:
     assert names == set(pkg_requirements.IMPORT_NAMES), (
         "a requirement without an import name, or a stale one"
     )
-    assert pkg_requirements.requirement_name("opencv_python.Headless>=4.8") == "opencv-python-headless"
+    assert (
+        pkg_requirements.requirement_name("opencv_python.Headless>=4.8") == "opencv-python-headless"
+    )
 
 
 # --- the PyTorch build ---------------------------------------------------------------------
@@ -75,10 +77,15 @@ def test_the_newest_cuda_build_the_driver_supports_is_recommended(cuda: str, exp
 
 
 def test_recommendations_without_an_nvidia_gpu() -> None:
-    assert torch_builds.recommend("linux", nvidia=None, amd_kfd=False, rocm_version=None).key == "cpu"
-    assert torch_builds.recommend("win32", nvidia=None, amd_kfd=True, rocm_version=None).key == "cpu"
     assert (
-        torch_builds.recommend("darwin", nvidia=None, amd_kfd=False, rocm_version=None).key == "macos"
+        torch_builds.recommend("linux", nvidia=None, amd_kfd=False, rocm_version=None).key == "cpu"
+    )
+    assert (
+        torch_builds.recommend("win32", nvidia=None, amd_kfd=True, rocm_version=None).key == "cpu"
+    )
+    assert (
+        torch_builds.recommend("darwin", nvidia=None, amd_kfd=False, rocm_version=None).key
+        == "macos"
     )
     assert (
         torch_builds.recommend("linux", nvidia=None, amd_kfd=True, rocm_version=(6, 3)).key
@@ -89,7 +96,8 @@ def test_recommendations_without_an_nvidia_gpu() -> None:
         == "rocm6.4"
     )
     assert (
-        torch_builds.recommend("linux", nvidia=None, amd_kfd=True, rocm_version=None).key == "rocm6.2"
+        torch_builds.recommend("linux", nvidia=None, amd_kfd=True, rocm_version=None).key
+        == "rocm6.2"
     )
 
 
@@ -221,7 +229,7 @@ Processing /wh/opencv_python_headless-4.11.0.86-cp37-abi3-manylinux_2_17_x86_64.
 Processing /wh/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl
 Processing /wh/filelock-4.0.8-py3-none-any.whl
 Installing collected packages: mpmath, typing-extensions, sympy, setuptools, safetensors, numpy, networkx, MarkupSafe, fsspec, filelock, opencv-python-headless, jinja2, torch
-Successfully installed MarkupSafe-3.0.3 filelock-4.0.8 numpy-1.26.4 torch-2.13.0+cpu"""
+Successfully installed MarkupSafe-3.0.3 filelock-4.0.8 numpy-1.26.4 torch-2.13.0+cpu"""  # noqa: E501
 
 ONLINE_LOG = """Looking in indexes: https://download.pytorch.org/whl/cpu
 Collecting torch>=2.1
@@ -235,7 +243,7 @@ Progress 174700000 of 174700000
 Downloading https://download.pytorch.org/whl/filelock-3.13.1-py3-none-any.whl (11 kB)
 Progress 11000 of 11000
 Installing collected packages: filelock, torch
-Successfully installed filelock-3.13.1 torch-2.5.1+cpu"""
+Successfully installed filelock-3.13.1 torch-2.5.1+cpu"""  # noqa: E501
 
 
 def _feed(text: str) -> list[tuple[float, str]]:
@@ -269,7 +277,7 @@ def test_progress_from_downloads_counts_bytes_and_names_the_package() -> None:
 
 OFFLINE_OUTPUT = """WARNING: Retrying (Retry(total=2, connect=None, read=None, redirect=None, status=None)) after connection broken by 'ProxyError('Cannot connect to proxy.', NewConnectionError('<pip._vendor.urllib3.connection.HTTPSConnection object at 0x7f>: Failed to establish a new connection: [Errno 111] Connection refused'))': /simple/numpy/
 ERROR: Could not find a version that satisfies the requirement numpy<2,>=1.24 (from versions: none)
-ERROR: No matching distribution found for numpy<2,>=1.24"""
+ERROR: No matching distribution found for numpy<2,>=1.24"""  # noqa: E501
 
 
 def test_failures_become_one_sentence() -> None:

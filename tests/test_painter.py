@@ -35,7 +35,19 @@ def test_random_style_is_seeded() -> None:
     assert random_style(np.random.default_rng(3)) != random_style(np.random.default_rng(4))
 
 
-@pytest.mark.parametrize("name", ["jaw_open", "smile", "frown", "brow_raise", "brow_furrow", "eye_close_l", "eye_close_r", "eye_wide"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "jaw_open",
+        "smile",
+        "frown",
+        "brow_raise",
+        "brow_furrow",
+        "eye_close_l",
+        "eye_close_r",
+        "eye_wide",
+    ],
+)
 def test_every_parameter_changes_the_picture(name: str) -> None:
     neutral = paint_face(DEFAULT_STYLE, np.zeros(N_EXPRESSION), 128)
     moved = paint_face(DEFAULT_STYLE, expression_vector(**{name: 1.0}), 128)
@@ -51,7 +63,10 @@ def test_eye_close_sides_follow_the_character() -> None:
 
 
 @settings(max_examples=15, deadline=None)
-@given(st.lists(st.floats(0.0, 1.0), min_size=N_EXPRESSION, max_size=N_EXPRESSION), st.integers(0, 10_000))
+@given(
+    st.lists(st.floats(0.0, 1.0), min_size=N_EXPRESSION, max_size=N_EXPRESSION),
+    st.integers(0, 10_000),
+)
 def test_pixels_outside_the_expression_region_never_change(values: list[float], seed: int) -> None:
     style = random_style(np.random.default_rng(seed))
     region = expression_region(style, 128)

@@ -29,8 +29,14 @@ def test_amee_cache_matches_a_fresh_render_and_is_reused(tmp_path: Path) -> None
 
 
 def test_transfer_cache_round_trip(tmp_path: Path) -> None:
-    images, drawings, details = ensure_transfer_cache(tmp_path / "t.npz", seed=0, split="train", n_styles=2, per_style=2, size=16)
-    assert images.shape == (2, 2, 16, 16, 3) and drawings.shape == (2, 2, 16, 16) and details.shape[:2] == (2, 2)
+    images, drawings, details = ensure_transfer_cache(
+        tmp_path / "t.npz", seed=0, split="train", n_styles=2, per_style=2, size=16
+    )
+    assert (
+        images.shape == (2, 2, 16, 16, 3)
+        and drawings.shape == (2, 2, 16, 16)
+        and details.shape[:2] == (2, 2)
+    )
     assert images.dtype == np.uint8 and drawings.dtype == np.uint8 and details.dtype == np.float32
 
 
@@ -46,6 +52,10 @@ def test_cache_checks_provenance(tmp_path: Path) -> None:
     assert a.shape == (2, 1, 4) and b.tolist() == [1, 1, 1] and len(calls) == 1
     cached(path, ("a", "b"), render, seed=1, split=2, size=4, n_styles=2, per_style=1)
     assert len(calls) == 1
-    for kw in ({"seed": 0, "split": 2, "size": 4}, {"seed": 1, "split": 3, "size": 4}, {"seed": 1, "split": 2, "size": 8}):
+    for kw in (
+        {"seed": 0, "split": 2, "size": 4},
+        {"seed": 1, "split": 3, "size": 4},
+        {"seed": 1, "split": 2, "size": 8},
+    ):
         with pytest.raises(ValueError, match=str(path)):
             read_cache(path, ("a",), **kw)

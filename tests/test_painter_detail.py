@@ -37,7 +37,9 @@ def test_paint_face_is_bit_identical_to_the_frozen_painter_on_many_inputs() -> N
     h = hashlib.sha256()
     for k in range(120):
         style = random_style(rng)
-        e = (rng.uniform(0, 1, N_EXPRESSION) * (rng.uniform(size=N_EXPRESSION) > 0.3)).astype(np.float32)
+        e = (rng.uniform(0, 1, N_EXPRESSION) * (rng.uniform(size=N_EXPRESSION) > 0.3)).astype(
+            np.float32
+        )
         if k % 4 == 0:
             e = np.round(e * 20) / 20  # the bake's quantised levels
         if k % 9 == 0:
@@ -97,7 +99,7 @@ def test_lopsided_smile_lifts_one_corner() -> None:
     diff = _changed(lop, neutral)
     mouth_rows = slice(int((s.mouth_y - 0.06) * n), int((s.mouth_y + 0.06) * n))
     left_corner = slice(0, int((0.5 - s.mouth_width) * n) - 3)
-    assert diff[mouth_rows, n // 2 + 4:].any()
+    assert diff[mouth_rows, n // 2 + 4 :].any()
     # Upper half (eyes, brows) and the cheek on the image-left side: untouched.
     assert not diff[: int((s.eye_y + 0.2) * n), : n // 2].any()
     # The image-left corner keeps its place (the lip line between the corners tilts).

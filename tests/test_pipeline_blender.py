@@ -52,8 +52,13 @@ def _face_video(path: Path, seconds: float = 2.0, fps: int = 24) -> Path:
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "moodrig", *args], capture_output=True, text=True,
-                          timeout=600, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "moodrig", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+    )
 
 
 def test_cli_bakes_a_video_through_the_bpy_module(tmp_path: Path) -> None:
@@ -61,8 +66,24 @@ def test_cli_bakes_a_video_through_the_bpy_module(tmp_path: Path) -> None:
     scene = _demo_scene(tmp_path)
     video = _face_video(tmp_path / "clip.mp4")
     out = tmp_path / "baked.blend"
-    proc = _cli("bake", "--scene", str(scene), "--source", str(video), "--face", "moodrig_DemoFace",
-                "--armature", "moodrig_DemoRig", "--out", str(out), "--seed", "4", "--device", "cpu", cwd=tmp_path)
+    proc = _cli(
+        "bake",
+        "--scene",
+        str(scene),
+        "--source",
+        str(video),
+        "--face",
+        "moodrig_DemoFace",
+        "--armature",
+        "moodrig_DemoRig",
+        "--out",
+        str(out),
+        "--seed",
+        "4",
+        "--device",
+        "cpu",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert out.is_file()
     assert "moodrig:" in proc.stderr and "textures" in proc.stderr  # progress on stderr
@@ -87,12 +108,28 @@ def test_cli_bone_map_files_report_and_textures_beside_the_output(tmp_path: Path
     scene = _demo_scene(tmp_path / "A")
     partial = tmp_path / "maps" / "partial.json"
     partial.parent.mkdir()
-    partial.write_text('{"format": "moodrig.bonemap/1", "bones": {"head": "head", '
-                       '"neck": "neck", "upper_arm.L": "upper_arm.L"}}')
+    partial.write_text(
+        '{"format": "moodrig.bonemap/1", "bones": {"head": "head", '
+        '"neck": "neck", "upper_arm.L": "upper_arm.L"}}'
+    )
     out = tmp_path / "B" / "y.blend"
-    proc = _cli("bake", "--scene", str(scene), "--demo-timeline", "--face", "moodrig_DemoFace",
-                "--armature", "moodrig_DemoRig", "--out", str(out), "--device", "cpu",
-                "--bone-map", str(partial), cwd=tmp_path)
+    proc = _cli(
+        "bake",
+        "--scene",
+        str(scene),
+        "--demo-timeline",
+        "--face",
+        "moodrig_DemoFace",
+        "--armature",
+        "moodrig_DemoRig",
+        "--out",
+        str(out),
+        "--device",
+        "cpu",
+        "--bone-map",
+        str(partial),
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "bone map (user): 3 of 19 roles mapped, 16 unmapped, 0 doubtful" in proc.stderr
     assert "warning: unmapped role(s) skipped: hips, spine, chest, shoulder.L," in proc.stderr
@@ -109,9 +146,21 @@ report(dict(path=img.filepath, exists=os.path.isfile(bpy.path.abspath(img.filepa
     assert r["path"].startswith("//") and not r["path"].startswith("//..") and r["exists"], r
     tiny = tmp_path / "maps" / "tiny.json"
     tiny.write_text('{"format": "moodrig.bonemap/1", "bones": {"head": "head"}}')
-    proc = _cli("bake", "--scene", str(scene), "--demo-timeline", "--face", "moodrig_DemoFace",
-                "--armature", "moodrig_DemoRig", "--out", str(tmp_path / "C" / "z.blend"),
-                "--bone-map", str(tiny), cwd=tmp_path)
+    proc = _cli(
+        "bake",
+        "--scene",
+        str(scene),
+        "--demo-timeline",
+        "--face",
+        "moodrig_DemoFace",
+        "--armature",
+        "moodrig_DemoRig",
+        "--out",
+        str(tmp_path / "C" / "z.blend"),
+        "--bone-map",
+        str(tiny),
+        cwd=tmp_path,
+    )
     assert proc.returncode == 1
     assert "a bake needs the head plus at least one other role" in proc.stderr
     assert "textures" not in proc.stderr, "refused before any texture"
@@ -121,17 +170,51 @@ report(dict(path=img.filepath, exists=os.path.isfile(bpy.path.abspath(img.filepa
 def test_cli_fails_clearly(tmp_path: Path) -> None:
     _require_bpy()
     scene = _demo_scene(tmp_path)
-    proc = _cli("bake", "--scene", str(scene), "--demo-timeline", "--face", "Nope", "--armature", "moodrig_DemoRig",
-                "--out", str(tmp_path / "o.blend"), cwd=tmp_path)
+    proc = _cli(
+        "bake",
+        "--scene",
+        str(scene),
+        "--demo-timeline",
+        "--face",
+        "Nope",
+        "--armature",
+        "moodrig_DemoRig",
+        "--out",
+        str(tmp_path / "o.blend"),
+        cwd=tmp_path,
+    )
     assert proc.returncode == 1
     assert "moodrig: error:" in proc.stderr and "Nope" in proc.stderr
-    proc = _cli("bake", "--scene", str(tmp_path / "missing.blend"), "--demo-timeline", "--face", "F",
-                "--armature", "R", "--out", str(tmp_path / "o.blend"), cwd=tmp_path)
+    proc = _cli(
+        "bake",
+        "--scene",
+        str(tmp_path / "missing.blend"),
+        "--demo-timeline",
+        "--face",
+        "F",
+        "--armature",
+        "R",
+        "--out",
+        str(tmp_path / "o.blend"),
+        cwd=tmp_path,
+    )
     assert proc.returncode == 1 and "missing.blend" in proc.stderr
     video = tmp_path / "broken.mp4"
     video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100)
-    proc = _cli("bake", "--scene", str(scene), "--source", str(video), "--face", "moodrig_DemoFace",
-                "--armature", "moodrig_DemoRig", "--out", str(tmp_path / "o.blend"), cwd=tmp_path)
+    proc = _cli(
+        "bake",
+        "--scene",
+        str(scene),
+        "--source",
+        str(video),
+        "--face",
+        "moodrig_DemoFace",
+        "--armature",
+        "moodrig_DemoRig",
+        "--out",
+        str(tmp_path / "o.blend"),
+        cwd=tmp_path,
+    )
     assert proc.returncode == 1 and "broken.mp4" in proc.stderr
 
 
@@ -140,42 +223,113 @@ def test_cli_inside_blender_3_4(built_zip: Path, tmp_path: Path) -> None:
     require_component(shutil.which("blender") is not None, "Debian's blender (`make system-deps`)")
     shutil.unpack_archive(built_zip, tmp_path / "addon")
     cli = tmp_path / "addon" / "moodrig" / "cli.py"
-    env = {**os.environ, "PYTHONPATH": site.getsitepackages()[0], "BLENDER_USER_SCRIPTS": str(tmp_path / "us"),
-           "BLENDER_USER_CONFIG": str(tmp_path / "uc")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": site.getsitepackages()[0],
+        "BLENDER_USER_SCRIPTS": str(tmp_path / "us"),
+        "BLENDER_USER_CONFIG": str(tmp_path / "uc"),
+    }
     scene = tmp_path / "scene34.blend"
     make = subprocess.run(
-        ["blender", "-b", "--factory-startup", "--python-exit-code", "1", "--python-expr",
-         f"import sys; sys.path.insert(0, {str(tmp_path / 'addon')!r}); import bpy, moodrig; moodrig.register(); "
-         f"bpy.ops.moodrig.add_demo_character(texture_size=64); bpy.ops.wm.save_as_mainfile(filepath={str(scene)!r})"],
-        capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+        [
+            "blender",
+            "-b",
+            "--factory-startup",
+            "--python-exit-code",
+            "1",
+            "--python-expr",
+            f"import sys; sys.path.insert(0, {str(tmp_path / 'addon')!r}); import bpy, moodrig; "
+            "moodrig.register(); bpy.ops.moodrig.add_demo_character(texture_size=64); "
+            f"bpy.ops.wm.save_as_mainfile(filepath={str(scene)!r})",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp_path,
+    )
     assert make.returncode == 0 and scene.is_file(), make.stdout[-2000:] + make.stderr[-2000:]
     out = tmp_path / "baked34.blend"
     proc = subprocess.run(
-        ["blender", "-b", str(scene), "--python-exit-code", "1", "-P", str(cli), "--", "bake", "--demo-timeline",
-         "--face", "moodrig_DemoFace", "--armature", "moodrig_DemoRig", "--out", str(out), "--device", "cpu"],
-        capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+        [
+            "blender",
+            "-b",
+            str(scene),
+            "--python-exit-code",
+            "1",
+            "-P",
+            str(cli),
+            "--",
+            "bake",
+            "--demo-timeline",
+            "--face",
+            "moodrig_DemoFace",
+            "--armature",
+            "moodrig_DemoRig",
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert out.is_file() and "baked 240 frames" in proc.stderr
     assert "bone map (demo): 19 of 19 roles mapped" in proc.stderr
     assert "keys on the rig" in proc.stderr
     bad = subprocess.run(
-        ["blender", "-b", str(scene), "--python-exit-code", "1", "-P", str(cli), "--", "bake", "--demo-timeline",
-         "--face", "Nope", "--armature", "moodrig_DemoRig", "--out", str(out)],
-        capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+        [
+            "blender",
+            "-b",
+            str(scene),
+            "--python-exit-code",
+            "1",
+            "-P",
+            str(cli),
+            "--",
+            "bake",
+            "--demo-timeline",
+            "--face",
+            "Nope",
+            "--armature",
+            "moodrig_DemoRig",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        cwd=tmp_path,
+    )
     assert bad.returncode == 1 and "Nope" in bad.stderr
 
 
 def test_readme_example_three_characters(tmp_path: Path) -> None:
     _require_bpy()
-    proc = subprocess.run([sys.executable, str(REPO / "examples" / "three_characters.py"), str(tmp_path), "2"],
-                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "examples" / "three_characters.py"), str(tmp_path), "2"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    lines = [line.split() for line in proc.stdout.splitlines() if line.startswith("moodrig_DemoRig")]
-    assert [parts[1] for parts in lines] == ["moodrig_DemoRig_behavior", "moodrig_DemoRig.001_behavior",
-                                              "moodrig_DemoRig.002_behavior"]
+    lines = [
+        line.split() for line in proc.stdout.splitlines() if line.startswith("moodrig_DemoRig")
+    ]
+    assert [parts[1] for parts in lines] == [
+        "moodrig_DemoRig_behavior",
+        "moodrig_DemoRig.001_behavior",
+        "moodrig_DemoRig.002_behavior",
+    ]
     r = run_bpy(f"""
 import bpy, numpy as np
-bpy.ops.wm.open_mainfile(filepath={str(tmp_path / 'crowd.blend')!r})
+bpy.ops.wm.open_mainfile(filepath={str(tmp_path / "crowd.blend")!r})
 from moodrig.core.rig import BONE_ROLES
 curves = []
 for rig in sorted((o for o in bpy.data.objects if o.type == "ARMATURE"), key=lambda o: o.name):
@@ -198,9 +352,11 @@ moodrig.register()
 bpy.ops.moodrig.add_demo_character(texture_size=128)
 bpy.ops.wm.save_as_mainfile(filepath=str(folder / "scene.blend"))
 entries = []
-for name, values in (("smile", dict(smile=0.9)), ("open", dict(jaw_open=0.8)), ("frown", dict(frown=0.8, brow_furrow=0.7))):
+for name, values in (("smile", dict(smile=0.9)), ("open", dict(jaw_open=0.8)),
+                     ("frown", dict(frown=0.8, brow_furrow=0.7))):
     img = paint_face(DEFAULT_STYLE, expression_vector(**values), 128)
-    cv2.imwrite(str(folder / f"{{name}}.png"), cv2.cvtColor((img * 255).round().astype(np.uint8), cv2.COLOR_RGBA2BGRA))
+    cv2.imwrite(str(folder / f"{{name}}.png"),
+                cv2.cvtColor((img * 255).round().astype(np.uint8), cv2.COLOR_RGBA2BGRA))
     entries.append(dict(image=f"{{name}}.png", expression=values))
 (folder / "sheet.json").write_text(json.dumps(entries))
 s = bpy.context.scene.moodrig

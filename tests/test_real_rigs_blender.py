@@ -21,7 +21,9 @@ from user_state import USER_STATE
 
 pytestmark = pytest.mark.blender
 
-BUILD = BUILD_ARMATURE + """
+BUILD = (
+    BUILD_ARMATURE
+    + """
 def rigify_rig():
     import addon_utils
     addon_utils.enable("rigify", default_set=True)
@@ -72,6 +74,7 @@ def key_own_action(rig, bones, frames):
             pb.keyframe_insert(prop, frame=f)
     return action
 """
+)
 
 CHECK = """
 from moodrig import behavior_keys
@@ -125,7 +128,8 @@ def bone_heads(frame):
 
 out = dict(summary=res.bone_map_summary, warnings=res.warnings, rest=res.rest_pose,
            unmapped=res.missing_bones, keys=[res.behavior_keys, res.dense_keys],
-           deviation=res.max_key_deviation_deg, modes_same=state(rig, face)["modes"] == state_before["modes"])
+           deviation=res.max_key_deviation_deg,
+           modes_same=state(rig, face)["modes"] == state_before["modes"])
 # Raise arm: the shrug lifts both hands, as on the canonical rig.
 out["raise"] = {}
 for side in "LR":
@@ -137,10 +141,13 @@ for side in "LR":
     c_rise = (cheads[:, ci[2]] - cheads[:, ci[0]])[:, 2] / c_len
     top = int(np.argmax(c_rise))
     b = rig.data.bones
-    t_len = float((b[rep["hand." + side]].head_local - b[rep["upper_arm." + side]].head_local).length)
+    t_len = float((b[rep["hand." + side]].head_local
+                   - b[rep["upper_arm." + side]].head_local).length)
     if "forearm." + side in rep:
-        t_len = float((b[rep["forearm." + side]].head_local - b[rep["upper_arm." + side]].head_local).length
-                      + (b[rep["hand." + side]].head_local - b[rep["forearm." + side]].head_local).length)
+        t_len = float((b[rep["forearm." + side]].head_local
+                       - b[rep["upper_arm." + side]].head_local).length
+                      + (b[rep["hand." + side]].head_local
+                         - b[rep["forearm." + side]].head_local).length)
     heads_at = lambda bone, f: bone_heads(f)[bone]
     out["raise"][side] = dict(
         frame=top, canonical=float(c_rise[top] - c_rise[10]),
@@ -158,7 +165,8 @@ for f in turned:
     signs.append(bool(np.sign(face_dir @ left) == np.sign(yaw[f])))
 out["yaw"] = dict(frames=len(turned), agree=sum(signs))
 # Feet planted through the clip.
-height = float(max(b.head_local.z for b in rig.data.bones) - min(b.head_local.z for b in rig.data.bones))
+height = float(max(b.head_local.z for b in rig.data.bones)
+               - min(b.head_local.z for b in rig.data.bones))
 # (Measured from the first frame: pose values the rig's own action left, e.g. a hips
 # location, stay while moodrig's action plays.)
 feet = FEET or [rep[r] for r in ("foot.L", "foot.R") if r in rep]
@@ -189,9 +197,19 @@ def _scripted(rig: H.TestRig, mode: str) -> str:
     return f"rig = build_armature(json.loads({json.dumps(spec)!r}))\n"
 
 
-def _run(folder: Path, make_rig: str, own: list[str], setup_props: list = (),
-         deform_hands: dict | None = None, feet: list[str] = ()) -> dict:
-    head = (BAKE_PRELUDE + USER_STATE + BUILD + f"""
+def _run(
+    folder: Path,
+    make_rig: str,
+    own: list[str],
+    setup_props: list = (),
+    deform_hands: dict | None = None,
+    feet: list[str] = (),
+) -> dict:
+    head = (
+        BAKE_PRELUDE
+        + USER_STATE
+        + BUILD
+        + f"""
 fresh({str(folder)!r})
 for obj in list(bpy.data.objects):
     bpy.data.objects.remove(obj)
@@ -199,7 +217,9 @@ OWN = {own!r}
 SETUP_PROPS = {list(setup_props)!r}
 DEFORM_HANDS = {deform_hands or {}!r}
 FEET = {list(feet)!r}
-""" + make_rig)
+"""
+        + make_rig
+    )
     return run_bpy(head + CHECK, timeout=900)
 
 
@@ -240,8 +260,14 @@ def test_a_rigify_generated_rig_bakes_with_auto_map(tmp_path: Path) -> None:
     so the deforming feet stay planted while the hips move."""
     arms_fk = [[["upper_arm_parent.L", "IK_FK"], 1.0], [["upper_arm_parent.R", "IK_FK"], 1.0]]
     hands = {"L": [["DEF-upper_arm.L", "DEF-hand.L"]], "R": [["DEF-upper_arm.R", "DEF-hand.R"]]}
-    r = _run(tmp_path, "rig = rigify_rig()\n", ["head", "chest", "upper_arm_fk.L"], arms_fk,
-             hands, feet=["DEF-foot.L", "DEF-foot.R"])
+    r = _run(
+        tmp_path,
+        "rig = rigify_rig()\n",
+        ["head", "chest", "upper_arm_fk.L"],
+        arms_fk,
+        hands,
+        feet=["DEF-foot.L", "DEF-foot.R"],
+    )
     _check(r, set(), "a-pose")
     r = _run(tmp_path, "rig = rigify_rig()\n", [], [], feet=["DEF-foot.L", "DEF-foot.R"])
     print(r["warnings"], r["raise"])

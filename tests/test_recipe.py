@@ -15,16 +15,21 @@ from moodrig.weights_tools import recipe as rc
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPES = ROOT / "weights_tools" / "recipes"
-SHIPPED = {"amee_gan.toml": "weights/amee/amee_gan.manifest.json",
-           "style_transfer.toml": "weights/transfer/style_transfer.manifest.json"}
+SHIPPED = {
+    "amee_gan.toml": "weights/amee/amee_gan.manifest.json",
+    "style_transfer.toml": "weights/transfer/style_transfer.manifest.json",
+}
 
 
 def _same(recorded: object, value: rc.FlagValue) -> bool:
     if isinstance(value, bool):
         return recorded is value
     if isinstance(value, list):
-        return isinstance(recorded, list) and len(recorded) == len(value) and all(
-            float(a) == float(b) for a, b in zip(recorded, value, strict=True))
+        return (
+            isinstance(recorded, list)
+            and len(recorded) == len(value)
+            and all(float(a) == float(b) for a, b in zip(recorded, value, strict=True))
+        )
     return isinstance(recorded, int | float) and float(recorded) == float(value)
 
 
@@ -58,20 +63,31 @@ def test_dry_run_prints_the_chain_then_the_ship_command_each_run_once() -> None:
     chain = [str(recipe.runs[n].out) for n in recipe.chain(recipe.shipped)]
     assert outs == [*chain, "runs/amee/no_mask"]
     ship = commands[len(chain)]
-    assert ship.argv == ("py", "-m", rc.SHIP_MODULE, "--model", "amee", "--from",
-                         str(recipe.export(recipe.shipped)))
+    assert ship.argv == (
+        "py",
+        "-m",
+        rc.SHIP_MODULE,
+        "--model",
+        "amee",
+        "--from",
+        str(recipe.export(recipe.shipped)),
+    )
     first = str(commands[0])
-    assert first == ("py -m moodrig.weights_tools.amee_train --threads 1 --out runs/amee/full "
-                     "--steps 5000 --stop-at 1500 --adv-ramp 1000 --lambda-mag-g 160")
+    assert first == (
+        "py -m moodrig.weights_tools.amee_train --threads 1 --out runs/amee/full "
+        "--steps 5000 --stop-at 1500 --adv-ramp 1000 --lambda-mag-g 160"
+    )
 
 
 def test_niced_commands_with_an_environment_print_as_a_shell_line() -> None:
     recipe = rc.read_recipe(RECIPES / "style_transfer.toml")
     line = str(rc.train_command(recipe, "stage2", ".venv/bin/python"))
-    assert line == ("OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python -m "
-                    "moodrig.weights_tools.transfer_train --threads 1 --out runs/transfer/stage2 "
-                    "--init-from runs/transfer/full/export/style_transfer_step002500.manifest.json"
-                    " --steps 1500 --lr-g 2e-4 --lr-d 1e-4 --lr-decay-from 0.3")
+    assert line == (
+        "OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python -m "
+        "moodrig.weights_tools.transfer_train --threads 1 --out runs/transfer/stage2 "
+        "--init-from runs/transfer/full/export/style_transfer_step002500.manifest.json"
+        " --steps 1500 --lr-g 2e-4 --lr-d 1e-4 --lr-decay-from 0.3"
+    )
     assert recipe.export("full", 1000).name == "style_transfer_step001000.manifest.json"
 
 
@@ -91,7 +107,7 @@ with open("log.txt", "a") as f:
 def _recipe(tmp: Path, extra: str = "") -> Path:
     (tmp / "trainer.py").write_text(FAKE_TRAINER)
     path = tmp / "r.toml"
-    path.write_text(f'''format = "moodrig.recipe/1"
+    path.write_text(f"""format = "moodrig.recipe/1"
 model = "amee"
 stem = "m"
 trainer = ["trainer.py"]
@@ -104,19 +120,21 @@ flags = {{steps = 3, flag = true, off = false, widths = [1, 2]}}
 out = "runs/b"
 from = "a"
 flags = {{steps = 4, lr = "1e-4"}}
-''')
+""")
     return path
 
 
 def test_the_runner_trains_what_is_missing_in_order_and_skips_what_exists(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = _recipe(tmp_path)
     monkeypatch.chdir(tmp_path)
     assert rc.main(["run", str(path), "b", "--python", sys.executable]) == 0
     log = (tmp_path / "log.txt").read_text().splitlines()
-    assert log == ["--out runs/a --steps 3 --flag --widths 1 2",
-                   "--out runs/b --init-from runs/a/export/m_step000003.manifest.json "
-                   "--steps 4 --lr 1e-4"]
+    assert log == [
+        "--out runs/a --steps 3 --flag --widths 1 2",
+        "--out runs/b --init-from runs/a/export/m_step000003.manifest.json --steps 4 --lr 1e-4",
+    ]
     (tmp_path / "runs/b/export/m_step000004.manifest.json").unlink()
     assert rc.main(["run", str(path), "--python", sys.executable]) == 0
     assert (tmp_path / "log.txt").read_text().splitlines()[2:] == [log[1]]
@@ -124,23 +142,42 @@ def test_the_runner_trains_what_is_missing_in_order_and_skips_what_exists(
 
 def test_dry_run_runs_nothing(tmp_path: Path) -> None:
     path = _recipe(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "moodrig.weights_tools.recipe", "run",
-                           str(path), "--ship", "--dry-run", "--python", "py"],
-                          cwd=tmp_path, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "moodrig.weights_tools.recipe",
+            "run",
+            str(path),
+            "--ship",
+            "--dry-run",
+            "--python",
+            "py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert done.stdout.splitlines() == [
         "py trainer.py --out runs/a --steps 3 --flag --widths 1 2",
         "py trainer.py --out runs/b --init-from runs/a/export/m_step000003.manifest.json "
         "--steps 4 --lr 1e-4",
-        f"py -m {rc.SHIP_MODULE} --model amee --from runs/b/export/m_step000004.manifest.json"]
+        f"py -m {rc.SHIP_MODULE} --model amee --from runs/b/export/m_step000004.manifest.json",
+    ]
     assert not (tmp_path / "runs").exists()
 
 
-@pytest.mark.parametrize(("extra", "problem"), [
-    ('bogus = 1', "unknown key(s) bogus"),
-    ('nice = 40', "nice: must be an integer in [0, 19]"),
-])
+@pytest.mark.parametrize(
+    ("extra", "problem"),
+    [
+        ("bogus = 1", "unknown key(s) bogus"),
+        ("nice = 40", "nice: must be an integer in [0, 19]"),
+    ],
+)
 def test_a_bad_recipe_is_one_line_naming_the_file_and_the_key(
-        tmp_path: Path, extra: str, problem: str) -> None:
+    tmp_path: Path, extra: str, problem: str
+) -> None:
     with pytest.raises(rc.RecipeError, match=r"r\.toml: .*") as err:
         rc.read_recipe(_recipe(tmp_path, extra))
     assert problem in str(err.value) and "\n" not in str(err.value)
@@ -153,19 +190,26 @@ def test_a_run_starting_from_a_later_run_is_refused(tmp_path: Path) -> None:
         rc.read_recipe(path)
 
 
-def test_an_unknown_run_name_is_a_usage_error(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unknown_run_name_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert rc.main(["export", str(_recipe(tmp_path)), "zzz"]) == 2
     assert "no run named zzz" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
 def test_make_dry_run_prints_the_recipe_commands() -> None:
-    done = subprocess.run(["make", "-n", f"VPY={sys.executable}", "amee-ship", "amee-eval"],
-                          cwd=ROOT, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["make", "-n", f"VPY={sys.executable}", "amee-ship", "amee-eval"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     recipe = rc.read_recipe(RECIPES / "amee_gan.toml")
-    expected = [str(c) for c in rc.plan(recipe, [], True, sys.executable,
-                                         lambda p: (ROOT / p).exists())]
+    expected = [
+        str(c) for c in rc.plan(recipe, [], True, sys.executable, lambda p: (ROOT / p).exists())
+    ]
     lines = done.stdout.splitlines()
     assert all(line in lines for line in expected)
     assert f"steps={recipe.export('no_mag')}" in done.stdout

@@ -22,7 +22,9 @@ from bpy_runner import run_bpy
 
 pytestmark = pytest.mark.blender
 
-SETUP = BAKE_PRELUDE + """
+SETUP = (
+    BAKE_PRELUDE
+    + """
 
 def keys_digest(action):
     if action is None:
@@ -59,9 +61,12 @@ def snapshot():
 
 TRACK = scripted_track(fps=24.0, seconds=3.0)
 """
+)
 
 
-UNDO = SETUP + """
+UNDO = (
+    SETUP
+    + """
 folder = {folder!r}
 fresh(folder)
 import moodrig.core.amee.infer as infer
@@ -95,6 +100,7 @@ bpy.ops.ed.undo(); bpy.ops.ed.undo()
 out["back_to_first"] = snapshot()
 report(out)
 """
+)
 
 
 def test_undo_restores_the_scene_and_redo_brings_the_bake_back(tmp_path: Path) -> None:
@@ -105,11 +111,15 @@ def test_undo_restores_the_scene_and_redo_brings_the_bake_back(tmp_path: Path) -
     assert r["baked"]["rig_action"] == "moodrig_DemoRig_behavior" and r["baked"]["keys"]
     assert r["undone"] == r["before"], "undo restores the exact previous state"
     assert r["redone"] == r["baked"], "redo restores the bake, keyframes included"
-    assert r["rebake"] == ["FINISHED"] and r["rebaked"]["keys"] != r["baked"]["keys"], "seed 2 differs"
+    assert r["rebake"] == ["FINISHED"] and r["rebaked"]["keys"] != r["baked"]["keys"], (
+        "seed 2 differs"
+    )
     assert r["back_to_first"] == r["baked"], "undoing a re-bake restores the previous bake"
 
 
-FAULTS_OVER_A_BAKE = SETUP + """
+FAULTS_OVER_A_BAKE = (
+    SETUP
+    + """
 folder = {folder!r}
 import moodrig.bake as sb
 import moodrig.api as api_mod
@@ -136,7 +146,7 @@ STAGES = ("analysis", "behavior", "textures", "write_behavior", "write_behavior_
 for stage in STAGES:
     fresh(folder)
     rig = bpy.data.objects["moodrig_DemoRig"]
-    rig.pose.bones["head"].rotation_mode = "QUATERNION"   # the user's choice, must survive a failure
+    rig.pose.bones["head"].rotation_mode = "QUATERNION"  # the user's choice, must survive a failure
     restore()
     api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig", BakeRequest(seed=1), track=TRACK,
              editor=PainterEditor())
@@ -176,10 +186,12 @@ for stage in STAGES:
     except Exception as exc:
         after = snapshot()
         outcomes[stage] = dict(error=type(exc).__name__, same=after == before,
-                               diff={{k: [before[k], after[k]] for k in before if before[k] != after[k]}})
+                               diff={{k: [before[k], after[k]]
+                                      for k in before if before[k] != after[k]}})
     restore()
 report(outcomes)
 """
+)
 
 
 def test_a_failing_rebake_keeps_the_previous_bake(tmp_path: Path) -> None:
@@ -190,11 +202,17 @@ def test_a_failing_rebake_keeps_the_previous_bake(tmp_path: Path) -> None:
         assert o["error"] is not None, f"{stage}: no error raised"
     assert r["analysis"]["error"] == "InputError"
     assert r["cancel_first_step"]["error"] == "InterruptedError"
-    bad = {stage: f"{o['error']}; changed: {sorted(o['diff'])}" for stage, o in r.items() if not o["same"]}
+    bad = {
+        stage: f"{o['error']}; changed: {sorted(o['diff'])}"
+        for stage, o in r.items()
+        if not o["same"]
+    }
     assert bad == {}, f"stages that changed or lost the previous bake: {bad}"
 
 
-USER_ACTION = SETUP + """
+USER_ACTION = (
+    SETUP
+    + """
 folder = {folder!r}
 fresh(folder)
 rig = bpy.data.objects["moodrig_DemoRig"]
@@ -211,6 +229,7 @@ bpy.ops.wm.open_mainfile(filepath=str(Path(folder) / "scene.blend"))
 out["after_reload"] = "MyRigAnimation" in bpy.data.actions
 report(out)
 """
+)
 
 
 def test_the_users_own_rig_action_survives_bake_save_and_reload(tmp_path: Path) -> None:
@@ -222,7 +241,9 @@ def test_the_users_own_rig_action_survives_bake_save_and_reload(tmp_path: Path) 
     )
 
 
-OPERATOR_BAD_SOURCES = SETUP + """
+OPERATOR_BAD_SOURCES = (
+    SETUP
+    + """
 folder = {folder!r}
 fresh(folder)
 import moodrig.core.amee.infer as infer
@@ -238,6 +259,7 @@ for path in {paths!r}:
         out[Path(path).name] = dict(message=str(exc), same=snapshot() == before)
 report(out)
 """
+)
 
 
 def test_operator_refuses_bad_sources_with_the_core_message(tmp_path: Path) -> None:
@@ -249,8 +271,12 @@ def test_operator_refuses_bad_sources_with_the_core_message(tmp_path: Path) -> N
     import make_corpus
 
     make_corpus.generate()
-    cases = {"truncated_50pct.mp4": "cannot be opened", "bomb_50000x50000.png": "more than the limit",
-             "text.png": "not a readable image", "fifo.png": "not a file"}
+    cases = {
+        "truncated_50pct.mp4": "cannot be opened",
+        "bomb_50000x50000.png": "more than the limit",
+        "text.png": "not a readable image",
+        "fifo.png": "not a file",
+    }
     paths = [str(make_corpus.OUT / name) for name in cases]
     r = run_bpy(OPERATOR_BAD_SOURCES.format(folder=str(tmp_path), paths=paths))
     for name, phrase in cases.items():

@@ -40,7 +40,11 @@ from moodrig.core.errors import DefinitionError
 
 TIME_BOUND_S = 5.0
 """Per input. MOODRIG_FUZZ_EXAMPLES=N runs N examples per property (default 150)."""
-FUZZ = settings(max_examples=int(os.environ.get("MOODRIG_FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=int(os.environ.get("MOODRIG_FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def dump(data: object, suffix: str) -> str:
@@ -76,18 +80,34 @@ def test_minimal_is_valid(tmp_path: Path) -> None:
 
 @FUZZ
 @given(text=st.text(max_size=400), suffix=st.sampled_from([".json", ".yaml", ".yml"]))
-def test_arbitrary_text_never_escapes(tmp_path_factory: pytest.TempPathFactory, text: str, suffix: str) -> None:
+def test_arbitrary_text_never_escapes(
+    tmp_path_factory: pytest.TempPathFactory, text: str, suffix: str
+) -> None:
     p = tmp_path_factory.mktemp("text") / f"def{suffix}"
     p.write_text(text, encoding="utf-8", errors="surrogatepass")
     assert outcome(p) == "DefinitionError"  # no random text is a complete, valid definition
 
 
-YAML_ALPHABET = st.sampled_from([*list("{}[]:,-&*!|>'\"#%@` \n\tab01.?~"), "!!python/object:os.system", "<<: ", "---\n", "...\n", "&x ", "*x", "!!binary ", "!!set "])
+YAML_ALPHABET = st.sampled_from(
+    [
+        *list("{}[]:,-&*!|>'\"#%@` \n\tab01.?~"),
+        "!!python/object:os.system",
+        "<<: ",
+        "---\n",
+        "...\n",
+        "&x ",
+        "*x",
+        "!!binary ",
+        "!!set ",
+    ]
+)
 
 
 @FUZZ
 @given(parts=st.lists(YAML_ALPHABET, max_size=80), suffix=st.sampled_from([".json", ".yaml"]))
-def test_syntax_soup_never_escapes(tmp_path_factory: pytest.TempPathFactory, parts: list[str], suffix: str) -> None:
+def test_syntax_soup_never_escapes(
+    tmp_path_factory: pytest.TempPathFactory, parts: list[str], suffix: str
+) -> None:
     """Random sequences of JSON/YAML syntax tokens (anchors, tags, merges, flow/block styles)."""
     p = tmp_path_factory.mktemp("soup") / f"def{suffix}"
     p.write_text("".join(parts), encoding="utf-8")
@@ -102,7 +122,9 @@ JSONISH = st.recursive(
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=12),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -126,7 +148,9 @@ def _get(node: Any, path: tuple[Any, ...]) -> Any:
 
 @FUZZ
 @given(data=st.data(), suffix=st.sampled_from([".json", ".yaml"]))
-def test_mutated_definitions_load_or_fail_cleanly(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject, suffix: str) -> None:
+def test_mutated_definitions_load_or_fail_cleanly(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject, suffix: str
+) -> None:
     d = minimal()
     paths = [p for p in _paths(d) if p]
     n_mut = data.draw(st.integers(1, 3), label="mutations")
@@ -155,12 +179,37 @@ def test_mutated_definitions_load_or_fail_cleanly(tmp_path_factory: pytest.TempP
     outcome(p)
 
 
-BAD_NUMBERS = st.sampled_from([math.nan, math.inf, -math.inf, -0.5, 0.0, -0.0, 1.0000001, 2.0, 1e308, -1e308, 5e-324, "0.5", True, None, [0.5], {"p": 0.5}])
+BAD_NUMBERS = st.sampled_from(
+    [
+        math.nan,
+        math.inf,
+        -math.inf,
+        -0.5,
+        0.0,
+        -0.0,
+        1.0000001,
+        2.0,
+        1e308,
+        -1e308,
+        5e-324,
+        "0.5",
+        True,
+        None,
+        [0.5],
+        {"p": 0.5},
+    ]
+)
 
 
 @FUZZ
-@given(bad=BAD_NUMBERS, where=st.sampled_from(["to", "choice", "outcome"]), suffix=st.sampled_from([".json", ".yaml"]))
-def test_bad_probabilities_are_refused_at_their_path(tmp_path_factory: pytest.TempPathFactory, bad: Any, where: str, suffix: str) -> None:
+@given(
+    bad=BAD_NUMBERS,
+    where=st.sampled_from(["to", "choice", "outcome"]),
+    suffix=st.sampled_from([".json", ".yaml"]),
+)
+def test_bad_probabilities_are_refused_at_their_path(
+    tmp_path_factory: pytest.TempPathFactory, bad: Any, where: str, suffix: str
+) -> None:
     d = minimal()
     if where == "to":
         d["transitions"][0]["to"]["hop"] = bad
@@ -183,10 +232,14 @@ ID_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 
 @FUZZ
 @given(new_id=st.text(min_size=0, max_size=12), suffix=st.sampled_from([".json", ".yaml"]))
-@example(new_id="maybe\n", suffix=".json")  # `$` in the id pattern also matches before a final newline
+@example(
+    new_id="maybe\n", suffix=".json"
+)  # `$` in the id pattern also matches before a final newline
 @example(new_id="caf\u00e9", suffix=".yaml")
 @example(new_id="*", suffix=".json")
-def test_ids_are_accepted_iff_plain_ascii_identifiers(tmp_path_factory: pytest.TempPathFactory, new_id: str, suffix: str) -> None:
+def test_ids_are_accepted_iff_plain_ascii_identifiers(
+    tmp_path_factory: pytest.TempPathFactory, new_id: str, suffix: str
+) -> None:
     """A behavior renamed consistently (definition, transition target) to any unicode string."""
     if new_id in ("idle", "hop", "maybe"):
         return
@@ -215,13 +268,17 @@ PYTHON_TAGS = [
 
 @pytest.mark.parametrize("payload", PYTHON_TAGS)
 @pytest.mark.parametrize("place", ["top", "value", "nested"])
-def test_yaml_python_tags_are_refused_and_never_run(tmp_path: Path, payload: str, place: str) -> None:
+def test_yaml_python_tags_are_refused_and_never_run(
+    tmp_path: Path, payload: str, place: str
+) -> None:
     marker = tmp_path / "PWNED"
     value = payload.format(marker=marker)
     if place == "top":
         text = value + "\n"
     else:
-        text = dump(minimal(), ".yaml").replace("name: mini", f"name: {value}" if place == "value" else f"name:\n  x: [{value}]")
+        text = dump(minimal(), ".yaml").replace(
+            "name: mini", f"name: {value}" if place == "value" else f"name:\n  x: [{value}]"
+        )
     p = tmp_path / "def.yaml"
     p.write_text(text, encoding="utf-8")
     assert outcome(p) == "DefinitionError"
@@ -241,7 +298,10 @@ def test_yaml_alias_bomb_is_bounded(tmp_path: Path) -> None:
 
 
 def test_yaml_merge_keys_and_anchors_of_a_valid_file_still_load(tmp_path: Path) -> None:
-    text = dump(minimal(), ".yaml").replace("  idle:\n    body: rest", "  idle: &b\n    body: rest") + "x-note: *b\n"
+    text = (
+        dump(minimal(), ".yaml").replace("  idle:\n    body: rest", "  idle: &b\n    body: rest")
+        + "x-note: *b\n"
+    )
     p = tmp_path / "def.yaml"
     p.write_text(text, encoding="utf-8")
     with pytest.raises(DefinitionError, match="unknown key 'x-note'"):
@@ -252,10 +312,17 @@ def _in_subprocess(code: str, timeout: float) -> tuple[str, float]:
     """Run loader code in a child so a hang or a crash is observed, not suffered."""
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(code)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         return "timeout", time.perf_counter() - t0
-    return (proc.stdout.strip().splitlines() or [proc.stderr.strip()[-300:]])[-1], time.perf_counter() - t0
+    return (proc.stdout.strip().splitlines() or [proc.stderr.strip()[-300:]])[
+        -1
+    ], time.perf_counter() - t0
 
 
 LOAD_AND_NAME = """
@@ -313,7 +380,9 @@ def test_a_large_valid_definition_still_loads(tmp_path: Path) -> None:
     for i in range(500):
         d["behaviors"][f"b{i}"] = {"body": "rest"}
     d["transitions"][0]["to"] = {"hop": 0.4, "maybe": 0.6}
-    d["transitions"].append({"from": "hop", "event": "poke", "to": {f"b{i}": 1 / 500 for i in range(500)}})
+    d["transitions"].append(
+        {"from": "hop", "event": "poke", "to": {f"b{i}": 1 / 500 for i in range(500)}}
+    )
     parse_definition(copy.deepcopy(d))  # in-memory first: sums of 500 × 0.002 are exact enough
     p = tmp_path / "large.json"
     p.write_text(json.dumps(d), encoding="utf-8")
@@ -322,9 +391,11 @@ def test_a_large_valid_definition_still_loads(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ aliases used as values
 
-BOMB_VALUE = "[&a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol], " + ", ".join(
-    f"&a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)
-) + ", *a8]"
+BOMB_VALUE = (
+    "[&a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol], "
+    + ", ".join(f"&a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9))
+    + ", *a8]"
+)
 """A flow list whose last item repeats 10⁹ leaves through aliases, all defined inside it."""
 
 BOMB_PLACES = {

@@ -48,11 +48,24 @@ def generated() -> Path:
 
 def test_corpus_covers_every_class_of_bad_input() -> None:
     classes = {c.cls for c in corpus.CASES}
-    for needed in ("zero-byte file", "truncated", "corrupt data", "not an image, image extension", "decompression bomb",
-                   "16-bit and float", "grayscale and CMYK", "video: zero frames", "video: variable frame rate",
-                   "video: rotated metadata", "content: no face", "content: several faces",
-                   "content: face at the border", "content: extreme yaw", "video: damaged frames",
-                   "video: oversized frames"):
+    for needed in (
+        "zero-byte file",
+        "truncated",
+        "corrupt data",
+        "not an image, image extension",
+        "decompression bomb",
+        "16-bit and float",
+        "grayscale and CMYK",
+        "video: zero frames",
+        "video: variable frame rate",
+        "video: rotated metadata",
+        "content: no face",
+        "content: several faces",
+        "content: face at the border",
+        "content: extreme yaw",
+        "video: damaged frames",
+        "video: oversized frames",
+    ):
         assert needed in classes, needed
     names = [c.name for c in corpus.CASES]
     assert len(names) == len(set(names)) >= 50
@@ -68,7 +81,9 @@ def test_the_bomb_is_real(generated: Path) -> None:
     assert struct.unpack(">II", data[16:24]) == (50_000, 50_000)
     first_idat = data.index(b"IDAT")
     n = struct.unpack(">I", data[first_idat - 4 : first_idat])[0]
-    inflated = zlib.decompressobj().decompress(data[first_idat + 4 : first_idat + 4 + n], 50_000_000)
+    inflated = zlib.decompressobj().decompress(
+        data[first_idat + 4 : first_idat + 4 + n], 50_000_000
+    )
     assert len(inflated) == 50_000_000 and not any(inflated[:1_000_000])
 
 
@@ -103,7 +118,8 @@ for name in {bombs!r}:
         read_image(Path({str(generated)!r}) / name); out[name] = "read"
     except InputError as e:
         out[name] = "refused"
-out["growth_mb"] = (int(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1]) - base) / 1024
+out["growth_mb"] = (int(next(line for line in open("/proc/self/status")
+                             if line.startswith("VmHWM")).split()[1]) - base) / 1024
 print(json.dumps(out))
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -120,9 +136,17 @@ def test_whole_corpus_through_analysis(generated: Path) -> None:
     the specified outcome, within the time bound, in one child process whose peak RSS stays
     bounded. ``make_corpus.py --report`` runs all of them, for the table in docs/security.md."""
     names = [c.name for c in corpus.CASES if c not in READER_CASES]
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--check", "--no-generate", *names],
-                          capture_output=True, text=True, timeout=20 * 60)
-    rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{") and '"start"' not in line]
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--check", "--no-generate", *names],
+        capture_output=True,
+        text=True,
+        timeout=20 * 60,
+    )
+    rows = [
+        json.loads(line)
+        for line in proc.stdout.splitlines()
+        if line.startswith("{") and '"start"' not in line
+    ]
     assert len(rows) == len(names), proc.stderr[-2000:]
     problems = {r["name"]: r["problem"] for r in rows if r["problem"]}
     print(corpus.report(rows))

@@ -83,8 +83,10 @@ seeds = {
     "png": cv2.imencode(".png", face)[1].tobytes(),
     "jpg": cv2.imencode(".jpg", face, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes(),
     "tif": cv2.imencode(".tif", face)[1].tobytes(),
-    "exr_half": cv2.imencode(".exr", lin, [cv2.IMWRITE_EXR_TYPE, cv2.IMWRITE_EXR_TYPE_HALF])[1].tobytes(),
-    "exr_float": cv2.imencode(".exr", lin, [cv2.IMWRITE_EXR_TYPE, cv2.IMWRITE_EXR_TYPE_FLOAT])[1].tobytes(),
+    "exr_half": cv2.imencode(".exr", lin,
+                             [cv2.IMWRITE_EXR_TYPE, cv2.IMWRITE_EXR_TYPE_HALF])[1].tobytes(),
+    "exr_float": cv2.imencode(".exr", lin,
+                              [cv2.IMWRITE_EXR_TYPE, cv2.IMWRITE_EXR_TYPE_FLOAT])[1].tobytes(),
     "webp": cv2.imencode(".webp", face)[1].tobytes(),
     "png16": cv2.imencode(".png", face.astype(np.uint16) * 257)[1].tobytes(),
 }

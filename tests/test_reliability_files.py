@@ -21,22 +21,64 @@ from moodrig.core.appearance.cache import decode_png
 from moodrig.core.fileio import STALE_PART_SECONDS, atomic_write_bytes, remove_stale_parts
 from moodrig.core.paths import contained_path, safe_folder_name
 
-RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
 HOSTILE = st.one_of(
     st.text(max_size=80),
-    st.sampled_from(["..", ".", "../..", "/", "//", "/etc/passwd", "C:\\Windows", "\\\\server\\share", "~", "~root",
-                     "CON", "con.txt", "Nul", "LPT1.blend", "COM9 ", "aux.", " .. ", "\x00", "a\x00b", "…", "Face.001",
-                     "..\u2215..\u2215etc", "\u202e.png", "x" * 300]),
-    st.lists(st.sampled_from(["..", "/", "\\", ".", "a", "CON", " ", "\x00", "é", ":"]), max_size=12).map("".join),
+    st.sampled_from(
+        [
+            "..",
+            ".",
+            "../..",
+            "/",
+            "//",
+            "/etc/passwd",
+            "C:\\Windows",
+            "\\\\server\\share",
+            "~",
+            "~root",
+            "CON",
+            "con.txt",
+            "Nul",
+            "LPT1.blend",
+            "COM9 ",
+            "aux.",
+            " .. ",
+            "\x00",
+            "a\x00b",
+            "…",
+            "Face.001",
+            "..\u2215..\u2215etc",
+            "\u202e.png",
+            "x" * 300,
+        ]
+    ),
+    st.lists(
+        st.sampled_from(["..", "/", "\\", ".", "a", "CON", " ", "\x00", "é", ":"]), max_size=12
+    ).map("".join),
 )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(name=HOSTILE)
 def test_any_object_name_gives_one_safe_component(tmp_path: Path, name: str) -> None:
     safe = safe_folder_name(name)
     assert safe and len(safe) <= 65
-    assert safe.isascii() and "/" not in safe and "\\" not in safe and "\x00" not in safe and ":" not in safe
+    assert (
+        safe.isascii()
+        and "/" not in safe
+        and "\\" not in safe
+        and "\x00" not in safe
+        and ":" not in safe
+    )
     assert safe not in {".", ".."} and not safe.startswith(".") and not safe.endswith((".", " "))
     assert safe.split(".")[0].upper().rstrip() not in RESERVED
     target = contained_path(tmp_path, "moodrig", name)
@@ -82,18 +124,28 @@ def test_sigkill_during_atomic_writes_never_leaves_a_partial_file(tmp_path: Path
     valid = {hashlib.sha256(bytes([i]) * n).hexdigest() for i in range(1, 4)}
     rng = np.random.default_rng(0)
     for trial in range(6):
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(target), str(n)], stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(target), str(n)], stdout=subprocess.PIPE, text=True
+        )
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         time.sleep(float(rng.uniform(0.05, 0.4)))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         if target.exists():
-            assert hashlib.sha256(target.read_bytes()).hexdigest() in valid, f"trial {trial}: partial file under the final name"
+            assert hashlib.sha256(target.read_bytes()).hexdigest() in valid, (
+                f"trial {trial}: partial file under the final name"
+            )
     # Leftover temporaries carry a hidden .part name, never the target's.
-    assert all(p.name.startswith(".texture.png.") and p.name.endswith(".part") for p in tmp_path.iterdir() if p != target)
+    assert all(
+        p.name.startswith(".texture.png.") and p.name.endswith(".part")
+        for p in tmp_path.iterdir()
+        if p != target
+    )
 
 
-def test_failed_write_keeps_the_old_file_and_no_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_write_keeps_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "t.png"
     atomic_write_bytes(target, b"old")
 
@@ -132,23 +184,33 @@ track = scripted_track(fps=24.0, seconds=12.0)
 base = paint_face(DEFAULT_STYLE, np.zeros(8, np.float32), 64)
 editor = SlowPainter(delay)
 def progress(p):
-    print(json.dumps({"stage": p.stage, "cached": len(list((folder / "cache").glob("*.png")))}), flush=True)
+    print(json.dumps({"stage": p.stage, "cached": len(list((folder / "cache").glob("*.png")))}),
+          flush=True)
 out = run_bake_sync(track, base, BakeRequest(seed=3, batch=4), folder, editor, progress=progress)
-print(json.dumps({"done": True, "distinct": out.cache.distinct, "generated": out.cache.generated, "painted": editor.calls}), flush=True)
+print(json.dumps({"done": True, "distinct": out.cache.distinct, "generated": out.cache.generated,
+                  "painted": editor.calls}), flush=True)
 """
 
 
 def _run_baker(folder: Path, delay: float) -> dict[str, int]:
     import json
 
-    proc = subprocess.run([sys.executable, "-c", BAKER, str(folder), str(delay)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", BAKER, str(folder), str(delay)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     out: dict[str, int] = json.loads(proc.stdout.strip().splitlines()[-1])
     return out
 
 
 def _digests(folder: Path, sub: str) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((folder / sub).glob("*.png"))}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted((folder / sub).glob("*.png"))
+    }
 
 
 def test_killed_bake_resumes_without_redoing_finished_textures(tmp_path: Path) -> None:
@@ -156,7 +218,9 @@ def test_killed_bake_resumes_without_redoing_finished_textures(tmp_path: Path) -
     assert clean["generated"] == clean["distinct"] > 12
 
     folder = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-c", BAKER, str(folder), "0.3"], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", BAKER, str(folder), "0.3"], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     import json
 
@@ -172,12 +236,16 @@ def test_killed_bake_resumes_without_redoing_finished_textures(tmp_path: Path) -
 
     resumed = _run_baker(folder, 0.0)
     assert resumed["distinct"] == clean["distinct"]
-    assert resumed["generated"] == clean["distinct"] - len(finished), "finished textures were redone"
+    assert resumed["generated"] == clean["distinct"] - len(finished), (
+        "finished textures were redone"
+    )
     assert resumed["painted"] == resumed["generated"]
     # The resumed result is byte-identical to a bake that was never interrupted.
     assert _digests(folder, "cache") == _digests(tmp_path / "clean", "cache")
     assert _digests(folder, "sequence") == _digests(tmp_path / "clean", "sequence")
-    assert not [p for p in (folder / "cache").iterdir() if p.suffix == ".png" and p.name.startswith(".")]
+    assert not [
+        p for p in (folder / "cache").iterdir() if p.suffix == ".png" and p.name.startswith(".")
+    ]
 
 
 def test_a_resumed_bake_removes_what_a_killed_one_left_half_written(tmp_path: Path) -> None:
@@ -187,9 +255,15 @@ def test_a_resumed_bake_removes_what_a_killed_one_left_half_written(tmp_path: Pa
     for sub in ("cache", "sequence"):
         (folder / sub).mkdir(parents=True)
     old = time.time() - 2 * STALE_PART_SECONDS
-    orphans = [folder / "cache" / ".0123abcd.png.k3j2_x.part", folder / "sequence" / ".frame_00007.png.part"]
+    orphans = [
+        folder / "cache" / ".0123abcd.png.k3j2_x.part",
+        folder / "sequence" / ".frame_00007.png.part",
+    ]
     live = folder / "cache" / ".fedc.png.new.part"  # a concurrent writer's, seconds old
-    keep = [folder / "cache" / "notes.part", folder / "cache" / ".hidden.txt"]  # not moodrig temporaries
+    keep = [
+        folder / "cache" / "notes.part",
+        folder / "cache" / ".hidden.txt",
+    ]  # not moodrig temporaries
     for p in [*orphans, live, *keep]:
         p.write_bytes(b"half a png")
     for p in [*orphans, *keep]:

@@ -17,9 +17,12 @@ double standing in for AMEE-GAN (the pipeline's memory: behavior, texture cache,
 sequence, keyframes); the texture count on disk is sampled at every progress step to show
 textures are flushed as they are made.
 
-    python tests/test_reliability_memory.py              # 1/10/30-min analysis, 1/5-min bake
-    python tests/test_reliability_memory.py --whole      # and every frame of each video analysed for real
-    python tests/test_reliability_memory.py --bake-video # 1/5-min videos through the whole real bake
+    # 1/10/30-min analysis, 1/5-min bake
+    python tests/test_reliability_memory.py
+    # and every frame of each video analysed for real
+    python tests/test_reliability_memory.py --whole
+    # 1/5-min videos through the whole real bake
+    python tests/test_reliability_memory.py --bake-video
 """
 
 from __future__ import annotations
@@ -64,7 +67,8 @@ from moodrig.core.face.video import analyze_frames
 path, mode, max_frames = sys.argv[1], sys.argv[2], int(sys.argv[3])
 def rss_mb():
     # VmHWM (peak RSS of this process image): ru_maxrss would carry the parent's peak over exec.
-    return int(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1]) / 1024
+    line = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
+    return int(line.split()[1]) / 1024
 def current_mb():
     for line in open("/proc/self/status"):
         if line.startswith("VmRSS"):
@@ -94,21 +98,37 @@ else:
     track = analyze_frames(slots, src.info.fps, analyzer=FirstFrameResult(),
                            total=src.info.frame_count,
                            progress=lambda d, t: progress(d, t) if d % 250 == 0 else None)
-print(json.dumps(dict(frames=len(track), valid=int(track.valid.sum()), peak_rss_mb=round(rss_mb(), 1),
+print(json.dumps(dict(frames=len(track), valid=int(track.valid.sum()),
+                      peak_rss_mb=round(rss_mb(), 1),
                       samples=samples, seconds=round(time.perf_counter() - t0, 1))))
 """
 
 
 def make_video(path: Path, seconds: float) -> Path:
     if not path.exists():
-        subprocess.run([sys.executable, "-c", VIDEO_MAKER.format(bad=str(HERE / "data" / "bad")), str(path), str(seconds)],
-                       check=True, timeout=1800)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                VIDEO_MAKER.format(bad=str(HERE / "data" / "bad")),
+                str(path),
+                str(seconds),
+            ],
+            check=True,
+            timeout=1800,
+        )
     return path
 
 
-def measure_analysis(path: Path, mode: str, max_frames: int = 0, timeout: float = 1800) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-c", ANALYSIS, str(path), mode, str(max_frames)],
-                          capture_output=True, text=True, timeout=timeout)
+def measure_analysis(
+    path: Path, mode: str, max_frames: int = 0, timeout: float = 1800
+) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-c", ANALYSIS, str(path), mode, str(max_frames)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return out
@@ -143,7 +163,8 @@ if {varied}:
     expr = (0.5 + 0.45 * np.sin(walk)).astype(np.float32)
     track = ExpressionTrack(track.fps, expr, track.head, track.valid)
 def hwm_mb():
-    return int(next(line for line in open("/proc/self/status") if line.startswith("VmHWM")).split()[1]) / 1024
+    line = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
+    return int(line.split()[1]) / 1024
 base = hwm_mb()
 on_disk = []
 def progress(p):
@@ -166,13 +187,16 @@ report(dict(frames=res.n_frames, distinct=res.distinct_textures, texture_bytes=r
 """
 
 
-def measure_bake(folder: Path, seconds: float, size: int = 128, varied: bool = False,
-                 source: Path | None = None) -> dict[str, Any]:
+def measure_bake(
+    folder: Path, seconds: float, size: int = 128, varied: bool = False, source: Path | None = None
+) -> dict[str, Any]:
     """Peak RSS of a bake in bpy: a scripted track with the painter double, or (``source``) a
     video through the whole real job."""
     from bpy_runner import run_bpy
 
-    script = BAKE.format(folder=str(folder), seconds=seconds, size=size, varied=varied, source=str(source or ""))
+    script = BAKE.format(
+        folder=str(folder), seconds=seconds, size=size, varied=varied, source=str(source or "")
+    )
     out: dict[str, Any] = run_bpy(script, timeout=4 * 3600)
     return out
 
@@ -217,7 +241,9 @@ def test_repeated_analysis_calls_do_not_accumulate_memory(tmp_path: Path) -> Non
     file: 285 → 431 MB), even when the file is refused before any frame is read."""
     empty = tmp_path / "empty.png"
     empty.write_bytes(b"")
-    proc = subprocess.run([sys.executable, "-c", REPEATED, str(empty)], capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", REPEATED, str(empty)], capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     rss = json.loads(proc.stdout.strip().splitlines()[-1])
     assert rss[-1] - rss[2] < 20, f"resident MB after each call: {rss}"
@@ -229,8 +255,9 @@ def test_one_minute_bake_flushes_textures_as_it_goes_in_bounded_memory(tmp_path:
     r = measure_bake(tmp_path, 60, size=64, varied=True)
     assert r["frames"] == 60 * 24 and r["distinct"] > 200
     counts = [n for stage, n in r["on_disk"] if stage.startswith("textures")]
-    assert len(counts) >= 3 and counts == sorted(counts) and counts[0] < counts[-1] == r["distinct"], \
-        "textures land on disk batch by batch, not at the end"
+    assert (
+        len(counts) >= 3 and counts == sorted(counts) and counts[0] < counts[-1] == r["distinct"]
+    ), "textures land on disk batch by batch, not at the end"
     assert r["peak_rss_mb"] - r["rss_before_bake_mb"] < 512, r
     print(json.dumps({k: v for k, v in r.items() if k != "on_disk"}))
 
@@ -254,12 +281,18 @@ def main() -> None:
     for minutes in (1, 10, 30) if "--analysis" in sections else ():
         t0 = time.perf_counter()
         video = make_video(work / f"{minutes}min.mp4", minutes * 60)
-        r = dict(file_mb=round(video.stat().st_size / 2**20, 1), make_s=round(time.perf_counter() - t0, 1),
-                 real=measure_analysis(video, "real", max_frames=60), stream=measure_analysis(video, "stream"))
+        r = dict(
+            file_mb=round(video.stat().st_size / 2**20, 1),
+            make_s=round(time.perf_counter() - t0, 1),
+            real=measure_analysis(video, "real", max_frames=60),
+            stream=measure_analysis(video, "stream"),
+        )
         if "--whole" in flags:
             r["whole"] = measure_analysis(video, "real", timeout=4 * 3600)
         record(f"analysis_{minutes}min", r)
-    for minutes, varied in ((1, False), (5, False), (1, True), (5, True)) if "--bake" in sections else ():
+    for minutes, varied in (
+        ((1, False), (5, False), (1, True), (5, True)) if "--bake" in sections else ()
+    ):
         folder = work / (f"bake_{minutes}min" + ("_varied" if varied else ""))
         folder.mkdir()
         record(folder.name, measure_bake(folder, minutes * 60, size=128, varied=varied))

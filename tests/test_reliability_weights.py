@@ -26,7 +26,10 @@ REPAIR = ("Reinstall", "re-export")
 
 def _tensors() -> dict[str, torch.Tensor]:
     g = torch.Generator().manual_seed(0)
-    return {"conv.weight": torch.randn(4, 3, 3, 3, generator=g), "conv.bias": torch.randn(4, generator=g)}
+    return {
+        "conv.weight": torch.randn(4, 3, 3, 3, generator=g),
+        "conv.bias": torch.randn(4, generator=g),
+    }
 
 
 def _export(folder: Path, **kw: Any) -> Path:
@@ -37,7 +40,9 @@ def _export(folder: Path, **kw: Any) -> Path:
 
 def _refused(mpath: Path, needle: str, **kw: Any) -> WeightsError:
     with pytest.raises(WeightsError) as info:
-        W.load_weights(mpath, model=kw.get("model", "tiny"), model_version=kw.get("model_version", 3))
+        W.load_weights(
+            mpath, model=kw.get("model", "tiny"), model_version=kw.get("model_version", 3)
+        )
     msg = str(info.value)
     assert needle.lower() in msg.lower(), msg
     assert all(word.lower() in msg.lower() for word in REPAIR), f"no repair hint: {msg}"
@@ -70,12 +75,18 @@ def test_roundtrip_is_exact_and_deterministic(tmp_path: Path) -> None:
 def test_export_refuses_other_suffixes(tmp_path: Path) -> None:
     for name in ("w.pt", "w.pth", "w.bin", "w.ckpt"):
         with pytest.raises(ValueError, match="safetensors"):
-            W.export_weights(tmp_path / name, _tensors(), model="tiny", model_version=1, architecture={})
+            W.export_weights(
+                tmp_path / name, _tensors(), model="tiny", model_version=1, architecture={}
+            )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
-def test_any_flipped_byte_is_refused_before_parsing(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_any_flipped_byte_is_refused_before_parsing(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path_factory.mktemp("flip")
     mpath = _export(folder)
     wfile = folder / "tiny.safetensors"
@@ -90,9 +101,13 @@ def test_any_flipped_byte_is_refused_before_parsing(tmp_path_factory: pytest.Tem
     assert not parsed, "a tampered file must never reach the parser"
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
-def test_any_truncation_or_extension_is_refused(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+def test_any_truncation_or_extension_is_refused(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
     folder = tmp_path_factory.mktemp("trunc")
     mpath = _export(folder)
     wfile = folder / "tiny.safetensors"
@@ -129,7 +144,17 @@ def test_shape_and_name_mismatch_with_manifest(tmp_path: Path) -> None:
     _refused(mpath, "tensor names differ")
 
 
-@pytest.mark.parametrize("name", ["../tiny.safetensors", "/etc/passwd", "sub/tiny.safetensors", "..\\tiny.safetensors", "..", "."])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../tiny.safetensors",
+        "/etc/passwd",
+        "sub/tiny.safetensors",
+        "..\\tiny.safetensors",
+        "..",
+        ".",
+    ],
+)
 def test_manifest_cannot_name_a_file_outside_its_folder(tmp_path: Path, name: str) -> None:
     inner = tmp_path / "inner"
     inner.mkdir()
@@ -150,7 +175,11 @@ def test_missing_weights_and_missing_or_broken_manifest(tmp_path: Path) -> None:
     (tmp_path / "tiny.safetensors").unlink()
     _refused(mpath, "weights file is missing")
     _refused(tmp_path / "nothing.manifest.json", "manifest file is missing")
-    for text, needle in (("{", "not valid JSON"), ("[1, 2]", "JSON object"), ("\udcff", "not valid JSON")):
+    for text, needle in (
+        ("{", "not valid JSON"),
+        ("[1, 2]", "JSON object"),
+        ("\udcff", "not valid JSON"),
+    ):
         bad = tmp_path / "bad.manifest.json"
         bad.write_bytes(text.encode("utf-8", "surrogateescape"))
         _refused(bad, needle)
@@ -206,7 +235,9 @@ def test_shipped_weights_all_verify_and_are_safetensors(repo_root: Path) -> None
         assert str(manifest["file"]).endswith(".safetensors")
     for f in wdir.rglob("*"):
         if f.is_file():
-            assert f.suffix in {".safetensors", ".json", ".md", ".txt"}, f"unexpected file in weights/: {f}"
+            assert f.suffix in {".safetensors", ".json", ".md", ".txt"}, (
+                f"unexpected file in weights/: {f}"
+            )
             if f.suffix == ".safetensors":
                 assert W.manifest_path_for(f).is_file(), f"{f} has no manifest"
 
@@ -250,14 +281,22 @@ def test_the_scanner_catches_unsafe_code() -> None:
         "yaml.load(t)\nyaml.unsafe_load(t)\n"
     )
     assert len(_unsafe_calls(ast.parse(bad))) == 7
-    good = "torch.load('x', weights_only=True)\nnp.load('x')\nyaml.load(t, Loader=yaml.SafeLoader)\n"
+    good = (
+        "torch.load('x', weights_only=True)\nnp.load('x')\nyaml.load(t, Loader=yaml.SafeLoader)\n"
+    )
     assert _unsafe_calls(ast.parse(good)) == []
 
 
 def test_no_code_in_core_or_addon_can_unpickle(repo_root: Path) -> None:
-    files = [p for d in ("core", "blender_addon", "weights_tools") for p in (repo_root / d).rglob("*.py")]
+    files = [
+        p for d in ("core", "blender_addon", "weights_tools") for p in (repo_root / d).rglob("*.py")
+    ]
     assert len(files) > 20
-    problems = {str(p.relative_to(repo_root)): f for p in files if (f := _unsafe_calls(ast.parse(p.read_text(encoding="utf-8"))))}
+    problems = {
+        str(p.relative_to(repo_root)): f
+        for p in files
+        if (f := _unsafe_calls(ast.parse(p.read_text(encoding="utf-8"))))
+    }
     # The one pickle: the pipe between the add-on and the child process it starts, read
     # through an unpickler that admits only moodrig's classes, arrays and paths (below).
     assert problems.pop("core/background.py", None) == ["import pickle"]
@@ -265,7 +304,9 @@ def test_no_code_in_core_or_addon_can_unpickle(repo_root: Path) -> None:
     # Custom YAML loaders must derive from SafeLoader.
     for p in files:
         for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ClassDef) and any("Loader" in ast.unparse(b) for b in node.bases):
+            if isinstance(node, ast.ClassDef) and any(
+                "Loader" in ast.unparse(b) for b in node.bases
+            ):
                 assert all("SafeLoader" in ast.unparse(b) for b in node.bases), f"{p}: {node.name}"
 
 
@@ -318,8 +359,13 @@ with tempfile.TemporaryDirectory() as tmp:
     rows = [wc.run(c, Path(tmp) / c.name) for c in wc.CASES]
 print(json.dumps({{"base": base, "peak": hwm(), "bad": [r for r in rows if not r["ok"]]}}))
 """
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
-                          env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**__import__("os").environ, "OMP_NUM_THREADS": "1"},
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     r = json.loads(proc.stdout.strip().splitlines()[-1])
     assert r["bad"] == []
@@ -333,18 +379,25 @@ INFLATABLE = {
 }
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_any_architecture_number_loads_or_is_refused_quickly(
-        tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
     import time
 
     model = data.draw(st.sampled_from(sorted(INFLATABLE)), label="model")
     name = data.draw(st.sampled_from(INFLATABLE[model]), label="field")
-    number = st.one_of(st.integers(-2, 2**70), st.sampled_from([10**6, 10**9, 2**31, 2**63]),
-                       st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.none(),
-                       st.text(max_size=3))
+    number = st.one_of(
+        st.integers(-2, 2**70),
+        st.sampled_from([10**6, 10**9, 2**31, 2**63]),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.booleans(),
+        st.none(),
+        st.text(max_size=3),
+    )
     values = st.lists(number, max_size=12) if "channels" in name else number
     value = data.draw(values, label="value")
     folder = tmp_path_factory.mktemp(model)
@@ -368,8 +421,15 @@ def test_the_job_pipe_refuses_every_callable_but_its_own() -> None:
     from moodrig.core.background import loads_message
     from moodrig.core.request import BakeRequest
 
-    message = ("result", {"track": np.arange(6, dtype=np.float32).reshape(2, 3),
-                          "path": Path("/tmp/x"), "request": BakeRequest(seed=3)}, [1, (2, 3)])
+    message = (
+        "result",
+        {
+            "track": np.arange(6, dtype=np.float32).reshape(2, 3),
+            "path": Path("/tmp/x"),
+            "request": BakeRequest(seed=3),
+        },
+        [1, (2, 3)],
+    )
     back = loads_message(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
     assert back[1]["request"] == BakeRequest(seed=3) and back[1]["path"] == Path("/tmp/x")
     assert np.array_equal(back[1]["track"], message[1]["track"])

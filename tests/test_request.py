@@ -43,31 +43,34 @@ def test_bone_map_values() -> None:
     assert BakeRequest(key_tolerance=0).key_tolerance == 0 and not BakeRequest().nla_strips
 
 
-@pytest.mark.parametrize(("options", "words"), [
-    (dict(appearance_mode="bogus"), ["'bogus'", "detailed"]),
-    (dict(device="tpu"), ["'tpu'", "cuda"]),
-    (dict(bone_map="nope"), ["'nope'", "rigify", "auto", ".json"]),
-    (dict(bone_map={"head": 3}), ["bone map"]),
-    (dict(bone_map=3), ["bone map"]),
-    (dict(rest_pose="y-pose"), ["'y-pose'", "t-pose"]),
-    (dict(key_tolerance=-1.0), ["key tolerance", "[0, 10]"]),
-    (dict(key_tolerance=True), ["key tolerance"]),
-    (dict(nla_strips="yes"), ["nla_strips", "True or False"]),
-    (dict(seed=-1), ["seed", "≥ 0"]),
-    (dict(seed=1.5), ["seed"]),
-    (dict(hold_frames=0), ["hold_frames", "≥ 1"]),
-    (dict(batch=True), ["batch"]),
-    (dict(quant_step=0.0), ["expression step", "(0, 0.5]"]),
-    (dict(quant_step=0.6), ["expression step"]),
-    (dict(frame_start="1"), ["frame_start"]),
-    (dict(base_neutral=1), ["base_neutral", "True or False"]),
-    (dict(weights=3), ["weights", "path"]),
-    (dict(face_output="mesh"), ["'mesh'", "shapekeys"]),
-    (dict(shape_key_map=3), ["shape_key_map", "vrm0"]),
-    (dict(shape_key_map=""), ["shape_key_map"]),
-    (dict(region="0,0,1"), ["face region", "four numbers"]),
-    (dict(region=(0.5, 0.0, 0.2, 1.0)), ["face region", "u0 < u1"]),
-])
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (dict(appearance_mode="bogus"), ["'bogus'", "detailed"]),
+        (dict(device="tpu"), ["'tpu'", "cuda"]),
+        (dict(bone_map="nope"), ["'nope'", "rigify", "auto", ".json"]),
+        (dict(bone_map={"head": 3}), ["bone map"]),
+        (dict(bone_map=3), ["bone map"]),
+        (dict(rest_pose="y-pose"), ["'y-pose'", "t-pose"]),
+        (dict(key_tolerance=-1.0), ["key tolerance", "[0, 10]"]),
+        (dict(key_tolerance=True), ["key tolerance"]),
+        (dict(nla_strips="yes"), ["nla_strips", "True or False"]),
+        (dict(seed=-1), ["seed", "≥ 0"]),
+        (dict(seed=1.5), ["seed"]),
+        (dict(hold_frames=0), ["hold_frames", "≥ 1"]),
+        (dict(batch=True), ["batch"]),
+        (dict(quant_step=0.0), ["expression step", "(0, 0.5]"]),
+        (dict(quant_step=0.6), ["expression step"]),
+        (dict(frame_start="1"), ["frame_start"]),
+        (dict(base_neutral=1), ["base_neutral", "True or False"]),
+        (dict(weights=3), ["weights", "path"]),
+        (dict(face_output="mesh"), ["'mesh'", "shapekeys"]),
+        (dict(shape_key_map=3), ["shape_key_map", "vrm0"]),
+        (dict(shape_key_map=""), ["shape_key_map"]),
+        (dict(region="0,0,1"), ["face region", "four numbers"]),
+        (dict(region=(0.5, 0.0, 0.2, 1.0)), ["face region", "u0 < u1"]),
+    ],
+)
 def test_bad_options_get_one_clear_line(options: dict[str, object], words: list[str]) -> None:
     with pytest.raises(InputError) as err:
         BakeRequest(**options)  # type: ignore[arg-type]
@@ -92,7 +95,7 @@ def test_the_readme_documents_every_flag() -> None:
     from moodrig.cli import PLUMBING
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    section = readme[readme.index("## Headless and scripted"):readme.index("## Layout")]
+    section = readme[readme.index("## Headless and scripted") : readme.index("## Layout")]
     for option in request_options():
         assert f"| `{option.flag}" in section and f"`{option.name}" in section, option.flag
     for name in PLUMBING:
@@ -104,15 +107,53 @@ def test_cli_flags_reach_the_request(tmp_path: Path) -> None:
 
     base = ["bake", "--face", "F", "--armature", "R", "--out", str(tmp_path / "o.blend")]
     assert bake_request(build_parser().parse_args(base)) == BakeRequest()
-    args = build_parser().parse_args([
-        *base, "--source", "clip.mp4", "--hold-frames", "7", "--person-baseline",
-        "--bone-map", "rig.json", "--rest-pose", "t-pose", "--key-tolerance", "0.25",
-        "--nla-strips", "--frame-start", "5", "--keep-frame-range", "--seed", "9",
-        "--behaviors", "b.yaml", "--appearance", "detailed", "--base-not-neutral",
-        "--region", "0.1,0.2,0.6,0.9", "--features", "pts.json",
-        "--quant-step", "0.1", "--weights", "w.json", "--transfer-weights", "//t.json",
-        "--textures", "tex", "--device", "cpu", "--batch", "3", "--face-output", "shapekeys",
-        "--shape-key-map", "face.json"])
+    args = build_parser().parse_args(
+        [
+            *base,
+            "--source",
+            "clip.mp4",
+            "--hold-frames",
+            "7",
+            "--person-baseline",
+            "--bone-map",
+            "rig.json",
+            "--rest-pose",
+            "t-pose",
+            "--key-tolerance",
+            "0.25",
+            "--nla-strips",
+            "--frame-start",
+            "5",
+            "--keep-frame-range",
+            "--seed",
+            "9",
+            "--behaviors",
+            "b.yaml",
+            "--appearance",
+            "detailed",
+            "--base-not-neutral",
+            "--region",
+            "0.1,0.2,0.6,0.9",
+            "--features",
+            "pts.json",
+            "--quant-step",
+            "0.1",
+            "--weights",
+            "w.json",
+            "--transfer-weights",
+            "//t.json",
+            "--textures",
+            "tex",
+            "--device",
+            "cpu",
+            "--batch",
+            "3",
+            "--face-output",
+            "shapekeys",
+            "--shape-key-map",
+            "face.json",
+        ]
+    )
     request = bake_request(args)
     default = BakeRequest()
     assert [n for n in FIELDS if getattr(request, n) == getattr(default, n)] == []
@@ -200,6 +241,8 @@ def test_the_sidebar_reaches_and_shows_every_field(tmp_path: Path) -> None:
     assert r["device"] == "cpu" and r["behaviors"] == "/tmp/b.yaml"
     assert set(r["read"]) <= set(r["drawn"]), "settings the bake reads but no panel shows"
     assert "device" in r["drawn"] and "behavior_source" in r["drawn"]
-    assert r["region"] == pytest.approx([0.1, 0.2, 0.6, 0.9]) and r["features"] == "/tmp/points.json"
+    assert (
+        r["region"] == pytest.approx([0.1, 0.2, 0.6, 0.9]) and r["features"] == "/tmp/points.json"
+    )
     assert {"region", "features_file"} <= set(r["drawn"]), "the Face Region panel shows both"
     assert r["stored"] == [{"head": "Bone"}, "manual"], "the stored rows, a hand-picked bone"

@@ -39,14 +39,25 @@ def test_the_vocabulary_is_moodrigs() -> None:
             assert all(entry in sk.ENTRIES for entry, _ in spec.terms), spec
 
 
-@pytest.mark.parametrize(("keys", "convention"), [
-    (["Basis", *ARKIT], "arkit"),
-    (["eyeBlink_L", "EyeBlinkRight", "jawOpen.001", "ARKit_mouthSmileLeft", "mouth_smile_right"],
-     "arkit"),
-    (VRM0, "vrm0"),
-    (VROID, "vrm0"),
-    (VRM1, "vrm1"),
-])
+@pytest.mark.parametrize(
+    ("keys", "convention"),
+    [
+        (["Basis", *ARKIT], "arkit"),
+        (
+            [
+                "eyeBlink_L",
+                "EyeBlinkRight",
+                "jawOpen.001",
+                "ARKit_mouthSmileLeft",
+                "mouth_smile_right",
+            ],
+            "arkit",
+        ),
+        (VRM0, "vrm0"),
+        (VROID, "vrm0"),
+        (VRM1, "vrm1"),
+    ],
+)
 def test_conventions_are_detected_from_the_key_names(keys: list[str], convention: str) -> None:
     found = sk.detect(keys)
     assert found is not None and found.convention == convention
@@ -58,13 +69,25 @@ def test_nothing_is_detected_on_unrelated_names() -> None:
 
 
 def test_arkit_table_and_variants() -> None:
-    keys = ["eyeBlink_L", "EyeBlinkRight", "jawOpen.001", "ARKit_mouthSmileLeft", "browInnerUp",
-            "cheekSquintLeft", "tongueOut"]
+    keys = [
+        "eyeBlink_L",
+        "EyeBlinkRight",
+        "jawOpen.001",
+        "ARKit_mouthSmileLeft",
+        "browInnerUp",
+        "cheekSquintLeft",
+        "tongueOut",
+    ]
     resolved = sk.mapping_for("arkit", keys)
     rows = _rows(resolved)
-    assert rows == {"jawOpen.001": [("jaw_open", 1.0)], "ARKit_mouthSmileLeft": [("smile_l", 1.0)],
-                    "browInnerUp": [("brow_raise", 1.0)], "eyeBlink_L": [("eye_close_l", 1.0)],
-                    "EyeBlinkRight": [("eye_close_r", 1.0)], "cheekSquintLeft": [("smile_l", 0.5)]}
+    assert rows == {
+        "jawOpen.001": [("jaw_open", 1.0)],
+        "ARKit_mouthSmileLeft": [("smile_l", 1.0)],
+        "browInnerUp": [("brow_raise", 1.0)],
+        "eyeBlink_L": [("eye_close_l", 1.0)],
+        "EyeBlinkRight": [("eye_close_r", 1.0)],
+        "cheekSquintLeft": [("smile_l", 0.5)],
+    }
     assert "tongueOut" not in rows, "keys the table does not drive are never keyed"
     assert "mouthFrownLeft" in resolved.missing and "tongueOut" not in resolved.missing
 
@@ -84,7 +107,9 @@ def test_vroid_names_key_the_whole_face_presets_and_each_eye() -> None:
     assert p + "EYE_Joy_L" not in rows
     # Only the both-eyes key: it follows the mean of the two eyes.
     assert _rows(sk.mapping_for("vrm0", ["Blink", "Joy"]))["Blink"] == [
-        ("eye_close_l", 0.5), ("eye_close_r", 0.5)]
+        ("eye_close_l", 0.5),
+        ("eye_close_r", 0.5),
+    ]
 
 
 def test_values_are_clamped_weighted_sums() -> None:
@@ -130,8 +155,9 @@ def test_face_outputs_and_auto() -> None:
 
 
 def _custom() -> sk.ShapeKeyMap:
-    return sk.ShapeKeyMap((sk.ShapeKeyRow("Smile", "smile"),
-                           sk.ShapeKeyRow("Smile", "jaw_open", -0.5)))
+    return sk.ShapeKeyMap(
+        (sk.ShapeKeyRow("Smile", "smile"), sk.ShapeKeyRow("Smile", "jaw_open", -0.5))
+    )
 
 
 def test_a_saved_map_round_trips_and_fits_another_mesh(tmp_path: Path) -> None:
@@ -139,34 +165,51 @@ def test_a_saved_map_round_trips_and_fits_another_mesh(tmp_path: Path) -> None:
     path = sk.save_map(mapping, tmp_path / "face.json")
     data = json.loads(path.read_text())
     assert data["format"] == sk.FORMAT and data["version"] == sk.VERSION
-    assert data["rows"][0] == {"key": "Face.M_F00_000_00_Fcl_MTH_A", "entry": "jaw_open",
-                               "weight": 1.0}
+    assert data["rows"][0] == {
+        "key": "Face.M_F00_000_00_Fcl_MTH_A",
+        "entry": "jaw_open",
+        "weight": 1.0,
+    }
     assert sk.load_map(path) == mapping
     other = sk.resolve(sk.load_map(path), ["Fcl_MTH_A", "Fcl_ALL_Joy", "Fcl_EYE_Close_L"])
     assert set(other.keys()) == {"Fcl_MTH_A", "Fcl_ALL_Joy", "Fcl_EYE_Close_L"}
     assert "Face.M_F00_000_00_Fcl_EYE_Close_R" in other.missing
     no_weight = tmp_path / "short.json"
-    no_weight.write_text(json.dumps({"format": sk.FORMAT, "version": 1,
-                                     "rows": [{"key": "Joy", "entry": "smile"}]}))
+    no_weight.write_text(
+        json.dumps({"format": sk.FORMAT, "version": 1, "rows": [{"key": "Joy", "entry": "smile"}]})
+    )
     assert sk.load_map(no_weight).rows[0].weight == 1.0
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("{not json", ["not valid JSON"]),
-    ("[]", ["JSON object"]),
-    ('{"format": "other", "version": 1, "rows": []}', ["'format'"]),
-    ('{"format": "moodrig-shape-key-map", "version": 2, "rows": []}', ["version 2", "newer"]),
-    ('{"format": "moodrig-shape-key-map", "version": 1}', ["'rows'"]),
-    ('{"format": "moodrig-shape-key-map", "version": 1, "rows": [{"key": "A"}]}', ["rows[0]"]),
-    ('{"format": "moodrig-shape-key-map", "version": 1, "rows": [{"key": "A", "entry": "grin"}]}',
-     ["rows[0]", "'grin'", "jaw_open"]),
-    ('{"format": "moodrig-shape-key-map", "version": 1, "rows": '
-     '[{"key": "A", "entry": "smile", "weight": 99}]}', ["rows[0]", "weight"]),
-    ('{"format": "moodrig-shape-key-map", "version": 1, "rows": '
-     '[{"key": "A", "entry": "smile", "wieght": 1}]}', ["rows[0]", "wieght"]),
-])
-def test_a_bad_map_file_gets_one_line_naming_it(tmp_path: Path, text: str,
-                                                words: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("{not json", ["not valid JSON"]),
+        ("[]", ["JSON object"]),
+        ('{"format": "other", "version": 1, "rows": []}', ["'format'"]),
+        ('{"format": "moodrig-shape-key-map", "version": 2, "rows": []}', ["version 2", "newer"]),
+        ('{"format": "moodrig-shape-key-map", "version": 1}', ["'rows'"]),
+        ('{"format": "moodrig-shape-key-map", "version": 1, "rows": [{"key": "A"}]}', ["rows[0]"]),
+        (
+            '{"format": "moodrig-shape-key-map", "version": 1, "rows": [{"key": "A", '
+            '"entry": "grin"}]}',
+            ["rows[0]", "'grin'", "jaw_open"],
+        ),
+        (
+            '{"format": "moodrig-shape-key-map", "version": 1, "rows": '
+            '[{"key": "A", "entry": "smile", "weight": 99}]}',
+            ["rows[0]", "weight"],
+        ),
+        (
+            '{"format": "moodrig-shape-key-map", "version": 1, "rows": '
+            '[{"key": "A", "entry": "smile", "wieght": 1}]}',
+            ["rows[0]", "wieght"],
+        ),
+    ],
+)
+def test_a_bad_map_file_gets_one_line_naming_it(
+    tmp_path: Path, text: str, words: list[str]
+) -> None:
     path = tmp_path / "bad.json"
     path.write_text(text)
     with pytest.raises(InputError) as err:
@@ -206,8 +249,9 @@ def test_the_blender_free_bake_keys_shape_keys_without_textures(tmp_path: Path) 
 
     track = scripted_track(fps=24.0, seconds=2.0)
     rows = sk.mapping_for("arkit", ARKIT).rows
-    out = run_bake_sync(track, None, BakeRequest(face_output="shapekeys"), tmp_path / "tex",
-                        shape_keys=rows)
+    out = run_bake_sync(
+        track, None, BakeRequest(face_output="shapekeys"), tmp_path / "tex", shape_keys=rows
+    )
     assert out.frames == [] and out.plan is None and out.cache.distinct == 0
     assert not (tmp_path / "tex").exists(), "no textures, nothing written"
     assert out.shape_keys is not None and len(out.shape_keys) == 16

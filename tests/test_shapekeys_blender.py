@@ -27,38 +27,66 @@ pytestmark = pytest.mark.blender
 # Key → {entry: weight}; the value is clamp(Σ weight · entry, 0, 1). Entries ending in _l/_r
 # are per side (the demo clip has none: both sides take the shared value).
 _EMOTIONS = {
-    "joy": {"smile": 1.0}, "angry": {"brow_furrow": 0.6, "frown": 0.4},
+    "joy": {"smile": 1.0},
+    "angry": {"brow_furrow": 0.6, "frown": 0.4},
     "sorrow": {"frown": 1.0, "brow_furrow": -1.0},
     "surprised": {"eye_wide": 0.5, "brow_raise": 0.5},
 }
 EXPECTED = {
     "arkit": {
-        "jawOpen": {"jaw_open": 1.0}, "mouthSmileLeft": {"smile": 1.0},
-        "mouthSmileRight": {"smile": 1.0}, "mouthFrownLeft": {"frown": 1.0},
-        "mouthFrownRight": {"frown": 1.0}, "browInnerUp": {"brow_raise": 1.0},
-        "browOuterUpLeft": {"brow_raise": 1.0}, "browOuterUpRight": {"brow_raise": 1.0},
-        "browDownLeft": {"brow_furrow": 1.0}, "browDownRight": {"brow_furrow": 1.0},
-        "eyeBlinkLeft": {"eye_close_l": 1.0}, "eyeBlinkRight": {"eye_close_r": 1.0},
-        "eyeWideLeft": {"eye_wide": 1.0}, "eyeWideRight": {"eye_wide": 1.0},
-        "cheekSquintLeft": {"smile": 0.5}, "cheekSquintRight": {"smile": 0.5},
+        "jawOpen": {"jaw_open": 1.0},
+        "mouthSmileLeft": {"smile": 1.0},
+        "mouthSmileRight": {"smile": 1.0},
+        "mouthFrownLeft": {"frown": 1.0},
+        "mouthFrownRight": {"frown": 1.0},
+        "browInnerUp": {"brow_raise": 1.0},
+        "browOuterUpLeft": {"brow_raise": 1.0},
+        "browOuterUpRight": {"brow_raise": 1.0},
+        "browDownLeft": {"brow_furrow": 1.0},
+        "browDownRight": {"brow_furrow": 1.0},
+        "eyeBlinkLeft": {"eye_close_l": 1.0},
+        "eyeBlinkRight": {"eye_close_r": 1.0},
+        "eyeWideLeft": {"eye_wide": 1.0},
+        "eyeWideRight": {"eye_wide": 1.0},
+        "cheekSquintLeft": {"smile": 0.5},
+        "cheekSquintRight": {"smile": 0.5},
     },
-    "vrm0": {"A": {"jaw_open": 1.0}, "Blink_L": {"eye_close_l": 1.0},
-             "Blink_R": {"eye_close_r": 1.0}, "Joy": _EMOTIONS["joy"],
-             "Angry": _EMOTIONS["angry"], "Sorrow": _EMOTIONS["sorrow"],
-             "Surprised": _EMOTIONS["surprised"]},
-    "vroid": {"Face.M_F00_000_00_Fcl_" + k: v for k, v in {
-        "MTH_A": {"jaw_open": 1.0}, "EYE_Close_L": {"eye_close_l": 1.0},
-        "EYE_Close_R": {"eye_close_r": 1.0}, "ALL_Joy": _EMOTIONS["joy"],
-        "ALL_Angry": _EMOTIONS["angry"], "ALL_Sorrow": _EMOTIONS["sorrow"],
-        "ALL_Surprised": _EMOTIONS["surprised"]}.items()},
-    "vrm1": {"aa": {"jaw_open": 1.0}, "blinkLeft": {"eye_close_l": 1.0},
-             "blinkRight": {"eye_close_r": 1.0}, "happy": _EMOTIONS["joy"],
-             "angry": _EMOTIONS["angry"], "sad": _EMOTIONS["sorrow"],
-             "surprised": _EMOTIONS["surprised"]},
+    "vrm0": {
+        "A": {"jaw_open": 1.0},
+        "Blink_L": {"eye_close_l": 1.0},
+        "Blink_R": {"eye_close_r": 1.0},
+        "Joy": _EMOTIONS["joy"],
+        "Angry": _EMOTIONS["angry"],
+        "Sorrow": _EMOTIONS["sorrow"],
+        "Surprised": _EMOTIONS["surprised"],
+    },
+    "vroid": {
+        "Face.M_F00_000_00_Fcl_" + k: v
+        for k, v in {
+            "MTH_A": {"jaw_open": 1.0},
+            "EYE_Close_L": {"eye_close_l": 1.0},
+            "EYE_Close_R": {"eye_close_r": 1.0},
+            "ALL_Joy": _EMOTIONS["joy"],
+            "ALL_Angry": _EMOTIONS["angry"],
+            "ALL_Sorrow": _EMOTIONS["sorrow"],
+            "ALL_Surprised": _EMOTIONS["surprised"],
+        }.items()
+    },
+    "vrm1": {
+        "aa": {"jaw_open": 1.0},
+        "blinkLeft": {"eye_close_l": 1.0},
+        "blinkRight": {"eye_close_r": 1.0},
+        "happy": _EMOTIONS["joy"],
+        "angry": _EMOTIONS["angry"],
+        "sad": _EMOTIONS["sorrow"],
+        "surprised": _EMOTIONS["surprised"],
+    },
 }
 HEADS = {"arkit": ARKIT52, "vrm0": VRM0, "vroid": VROID, "vrm1": VRM1}
 
-HEAD_PRELUDE = BAKE_PRELUDE + """
+HEAD_PRELUDE = (
+    BAKE_PRELUDE
+    + """
 from moodrig import shape_keys as sk
 
 def head(name, keys):
@@ -106,6 +134,7 @@ def track_entries(track, f):
     return dict(zip(["jaw_open", "smile", "frown", "brow_raise", "brow_furrow", "eye_close_l",
                      "eye_close_r", "eye_wide"], (float(x) for x in track.expressions[f])))
 """
+)
 
 BAKE_HEADS = """
 folder, heads, expected = {folder!r}, {heads!r}, {expected!r}
@@ -171,8 +200,12 @@ report(out)
 @pytest.mark.parametrize("names", [["arkit"], ["vrm0", "vroid", "vrm1"]])
 def test_the_demo_clip_keys_every_mapped_shape_key(tmp_path: Path, names: list[str]) -> None:
     heads = {n: HEADS[n] for n in names}
-    r = run_bpy(HEAD_PRELUDE + BAKE_HEADS.format(folder=str(tmp_path), heads=heads,
-                                  expected={n: EXPECTED[n] for n in names}))
+    r = run_bpy(
+        HEAD_PRELUDE
+        + BAKE_HEADS.format(
+            folder=str(tmp_path), heads=heads, expected={n: EXPECTED[n] for n in names}
+        )
+    )
     for name in names:
         got = r[name]
         assert got["err"] <= 1e-6 and got["eval_err"] <= 1e-6, (name, got["err"], got["eval_err"])
@@ -232,7 +265,8 @@ def test_remove_bake_restores_the_heads_own_shape_keys_after_reopening(tmp_path:
     baked = run_bpy(HEAD_PRELUDE + SAVE_AND_BAKE.format(folder=str(tmp_path), keys=ARKIT52))
     assert baked["baked"]["action"] == "moodrig_Head_shape_keys" and baked["n_moodrig"] == 1
     assert baked["baked"]["fake"] is False and set(baked["baked"]["curves"]) != set(
-        baked["before"]["curves"]), "moodrig's own action is assigned, without a fake user"
+        baked["before"]["curves"]
+    ), "moodrig's own action is assigned, without a fake user"
     r = run_bpy(HEAD_PRELUDE + REOPEN_AND_REMOVE.format(path=str(tmp_path / "scene.blend")))
     assert r["reopened"]["action"] == "moodrig_Head_shape_keys"
     assert r["result"] == ["FINISHED"]
@@ -378,8 +412,11 @@ def test_shape_key_rows_fill_edit_save_load_and_bake(tmp_path: Path) -> None:
     prefix = "Face.M_F00_000_00_Fcl_"
     assert r["fill"] == ["FINISHED"]
     assert [tuple(x) for x in r["rows"]] == [
-        (prefix + "MTH_A", "jaw_open", 1.0), (prefix + "EYE_Close_L", "eye_close_l", 1.0),
-        (prefix + "EYE_Close_R", "eye_close_r", 1.0), (prefix + "ALL_Joy", "smile", 1.0)]
+        (prefix + "MTH_A", "jaw_open", 1.0),
+        (prefix + "EYE_Close_L", "eye_close_l", 1.0),
+        (prefix + "EYE_Close_R", "eye_close_r", 1.0),
+        (prefix + "ALL_Joy", "smile", 1.0),
+    ]
     assert r["missing"] == "Angry, Sorrow, Surprised"
     panel = [tuple(x) for x in r["panel"]]
     assert ("prop", "face_output") in panel and ("label", "Detected: VRM 0.x (4 keys)") in panel
@@ -395,12 +432,16 @@ def test_shape_key_rows_fill_edit_save_load_and_bake(tmp_path: Path) -> None:
     assert r["check"] == ["FINISHED"] and r["check_missing"] == "NotOnThisMesh"
     assert r["load"] == ["FINISHED"]
     assert [tuple(x) for x in r["loaded"]] == [
-        ("Fcl_MTH_A", "jaw_open", 1.0), ("Fcl_EYE_Close_L", "eye_close_l", 1.0),
-        ("Fcl_ALL_Joy", "smile", 1.0), ("Fcl_MTH_A", "smile", 0.5)]
+        ("Fcl_MTH_A", "jaw_open", 1.0),
+        ("Fcl_EYE_Close_L", "eye_close_l", 1.0),
+        ("Fcl_ALL_Joy", "smile", 1.0),
+        ("Fcl_MTH_A", "smile", 0.5),
+    ]
     assert r["loaded_missing"] == prefix + "EYE_Close_R"
     assert "bad.json" in r["load_bad"] and "version 9" in r["load_bad"]
-    assert [tuple(x) for x in run_bpy(RELOAD_ROWS.format(path=str(tmp_path / "scene.blend")))] \
-        == [tuple(x) for x in r["loaded"]], "the rows are saved with the .blend"
+    assert [tuple(x) for x in run_bpy(RELOAD_ROWS.format(path=str(tmp_path / "scene.blend")))] == [
+        tuple(x) for x in r["loaded"]
+    ], "the rows are saved with the .blend"
 
 
 # ----------------------------------------------------------------------------- the CC0 knight
@@ -497,7 +538,8 @@ report(dict(during=during, removed=removed, actions=actions_digest(),
 
 @pytest.mark.shared
 def test_the_knight_bakes_shape_keys_from_the_command_line_and_keeps_its_actions(
-        tmp_path: Path, shared_data: Path) -> None:
+    tmp_path: Path, shared_data: Path
+) -> None:
     glb = shared_data / "characters" / "kaykit_knight" / "Knight.glb"
     assert glb.is_file(), glb
     blend, out = tmp_path / "knight.blend", tmp_path / "baked.blend"
@@ -506,12 +548,29 @@ def test_the_knight_bakes_shape_keys_from_the_command_line_and_keeps_its_actions
     assert all(a["n"] > 0 for a in before["actions"].values()), "every action's curves are read"
     if not bpy_available():
         pytest.skip("bpy is not installed")
-    argv = ["bake", "--scene", str(blend), "--demo-timeline", "--face", "Knight_Head",
-            "--armature", "Rig", "--face-output", "shapekeys", "--bone-map", "auto",
-            "--out", str(out)]
-    proc = subprocess.run([sys.executable, "-c", KNIGHT_RUN.format(argv=argv)],
-                          capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "BLENDER_USER_CONFIG": str(tmp_path / "config")})
+    argv = [
+        "bake",
+        "--scene",
+        str(blend),
+        "--demo-timeline",
+        "--face",
+        "Knight_Head",
+        "--armature",
+        "Rig",
+        "--face-output",
+        "shapekeys",
+        "--bone-map",
+        "auto",
+        "--out",
+        str(out),
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-c", KNIGHT_RUN.format(argv=argv)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "BLENDER_USER_CONFIG": str(tmp_path / "config")},
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "3 shape keys (ARKit-52, lag 0 f)" in proc.stderr, proc.stderr[-2000:]
     assert "(not keyed): jawOpen, mouthSmileLeft" in proc.stderr

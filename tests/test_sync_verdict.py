@@ -21,29 +21,62 @@ BODY_OK = {"onset_f1": 0.9, "p_value": 0.001, "median_offset": 0.0}
 BODY_SHORT = {"onset_f1": None, "reason": "not enough events to judge: 2 < 3"}
 
 
-@pytest.mark.parametrize(("sync", "ok", "sentence"), [
-    ({**BODY_OK, "texture_ok": True, "texture_lag": 0}, True,
-     "Body and face in sync within 1 frame"),
-    ({**BODY_OK, "median_offset": 2.0, "texture_ok": True, "texture_lag": 1}, True,
-     "Body and face in sync within 2 frames"),
-    ({**BODY_OK, "texture_ok": False, "texture_lag": 0}, False,
-     "Face texture does not show the asked expressions"),
-    ({**BODY_SHORT, "texture_ok": False}, False,
-     "Face texture does not show the asked expressions"),
-    ({"onset_f1": 0.4, "p_value": 0.3, "median_offset": 0.0, "texture_ok": True}, False,
-     "Body does not follow the face in time"),
-    ({"onset_f1": 0.9, "p_value": 0.4, "median_offset": 0.0}, False,
-     "Body does not follow the face in time"),
-    ({**BODY_SHORT, "texture_ok": True, "texture_lag": 0}, True,
-     "Face in sync within 1 frame; too few expression changes to judge the body"),
-    ({**BODY_OK, "texture_ok": None, "texture_not_checked": "positions unknown"}, True,
-     "Body in sync within 1 frame; face texture not checked: positions unknown"),
-    ({**BODY_SHORT}, None, "Not judged: too few expression changes to judge the body"),
-    ({**BODY_OK, "shape_keys_keyed": 4, "shape_key_lag": 0}, True,
-     "Body and face in sync within 1 frame"),
-    ({**BODY_OK, "shape_keys_keyed": 4, "shape_key_lag": 3}, False,
-     "Face shape keys lag behind the expressions"),
-])
+@pytest.mark.parametrize(
+    ("sync", "ok", "sentence"),
+    [
+        (
+            {**BODY_OK, "texture_ok": True, "texture_lag": 0},
+            True,
+            "Body and face in sync within 1 frame",
+        ),
+        (
+            {**BODY_OK, "median_offset": 2.0, "texture_ok": True, "texture_lag": 1},
+            True,
+            "Body and face in sync within 2 frames",
+        ),
+        (
+            {**BODY_OK, "texture_ok": False, "texture_lag": 0},
+            False,
+            "Face texture does not show the asked expressions",
+        ),
+        (
+            {**BODY_SHORT, "texture_ok": False},
+            False,
+            "Face texture does not show the asked expressions",
+        ),
+        (
+            {"onset_f1": 0.4, "p_value": 0.3, "median_offset": 0.0, "texture_ok": True},
+            False,
+            "Body does not follow the face in time",
+        ),
+        (
+            {"onset_f1": 0.9, "p_value": 0.4, "median_offset": 0.0},
+            False,
+            "Body does not follow the face in time",
+        ),
+        (
+            {**BODY_SHORT, "texture_ok": True, "texture_lag": 0},
+            True,
+            "Face in sync within 1 frame; too few expression changes to judge the body",
+        ),
+        (
+            {**BODY_OK, "texture_ok": None, "texture_not_checked": "positions unknown"},
+            True,
+            "Body in sync within 1 frame; face texture not checked: positions unknown",
+        ),
+        ({**BODY_SHORT}, None, "Not judged: too few expression changes to judge the body"),
+        (
+            {**BODY_OK, "shape_keys_keyed": 4, "shape_key_lag": 0},
+            True,
+            "Body and face in sync within 1 frame",
+        ),
+        (
+            {**BODY_OK, "shape_keys_keyed": 4, "shape_key_lag": 3},
+            False,
+            "Face shape keys lag behind the expressions",
+        ),
+    ],
+)
 def test_one_sentence_answers(sync: dict, ok: bool | None, sentence: str) -> None:
     verdict = sync_verdict(json.loads(json.dumps(sync)))  # as read back from the scene
     assert (verdict.ok, verdict.sentence) == (ok, sentence)
@@ -64,8 +97,10 @@ def test_texture_figures_read_the_written_files(tmp_path: Path, shows: bool) -> 
     track = scripted_track(fps=24.0, seconds=6.0)
     plan = plan_appearance(track.expressions, 0.25)
     base = paint_face(DEFAULT_STYLE, np.zeros(N_EXPRESSION, np.float32), size)
-    painted = {k: paint_face(DEFAULT_STYLE, plan.vectors[k], size) if shows else base
-               for k in range(len(plan.levels))}
+    painted = {
+        k: paint_face(DEFAULT_STYLE, plan.vectors[k], size) if shows else base
+        for k in range(len(plan.levels))
+    }
     frames = _written(tmp_path, [painted[int(k)] for k in plan.frame_to_key])
     points = painted_face_points(DEFAULT_STYLE, size)
     figures = texture_figures(plan, frames, base, track.expressions, points)
@@ -82,13 +117,15 @@ def test_unknown_feature_positions_are_said_not_guessed(tmp_path: Path) -> None:
     plan = plan_appearance(track.expressions, 0.25)
     base = np.zeros((32, 32, 4), np.float32)
     figures = texture_figures(plan, [], base, track.expressions, None, "positions unknown")
-    assert figures == {"texture_ok": None, "texture_not_checked": "positions unknown",
-                       "texture_sentence": "face texture not checked: positions unknown"}
+    assert figures == {
+        "texture_ok": None,
+        "texture_not_checked": "positions unknown",
+        "texture_sentence": "face texture not checked: positions unknown",
+    }
 
 
 @pytest.mark.parametrize("shows", [True, False], ids=["shows", "never-changes"])
-def test_the_demo_heads_atlas_is_checked_at_its_stored_points(tmp_path: Path,
-                                                              shows: bool) -> None:
+def test_the_demo_heads_atlas_is_checked_at_its_stored_points(tmp_path: Path, shows: bool) -> None:
     """The face is a region of the head's atlas: its stored points (region pixels, as the
     face object keeps them) place the windows in the atlas."""
     from moodrig.core import demo_head
@@ -109,8 +146,10 @@ def test_the_demo_heads_atlas_is_checked_at_its_stored_points(tmp_path: Path,
     track = scripted_track(fps=24.0, seconds=6.0)
     plan = plan_appearance(track.expressions, 0.25)
     base = demo_head.paint_atlas(atlas, DEFAULT_STYLE)
-    painted = {k: demo_head.paint_atlas(atlas, DEFAULT_STYLE, plan.vectors[k]) if shows else base
-               for k in range(len(plan.levels))}
+    painted = {
+        k: demo_head.paint_atlas(atlas, DEFAULT_STYLE, plan.vectors[k]) if shows else base
+        for k in range(len(plan.levels))
+    }
     frames = _written(tmp_path, [painted[int(k)] for k in plan.frame_to_key])
     figures = texture_figures(plan, frames, base, track.expressions, points)
     assert figures["texture_ok"] is shows, figures["texture_sentence"]

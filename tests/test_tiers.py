@@ -15,11 +15,21 @@ from tiers import TESTS, markers_for, slow_list
 PARITY_PY = Path("/somewhere") / ".venv-parity" / "bin" / "python"
 
 
-def _item(function: Any, *, fixtures: tuple[str, ...] = (), module: str = "test_x.py",
-          nodeid: str = "tests/test_x.py::t") -> Any:
+def _item(
+    function: Any,
+    *,
+    fixtures: tuple[str, ...] = (),
+    module: str = "test_x.py",
+    nodeid: str = "tests/test_x.py::t",
+) -> Any:
     """What markers_for reads of a pytest item."""
-    return SimpleNamespace(function=function, fixturenames=fixtures, path=TESTS / module,
-                           nodeid=nodeid, _fixtureinfo=SimpleNamespace(name2fixturedefs={}))
+    return SimpleNamespace(
+        function=function,
+        fixturenames=fixtures,
+        path=TESTS / module,
+        nodeid=nodeid,
+        _fixtureinfo=SimpleNamespace(name2fixturedefs={}),
+    )
 
 
 def _runs_a_snippet() -> None:
@@ -55,8 +65,12 @@ def _plain() -> None:
 
 # Reached through a dict, so that the tests below do not earn these markers themselves.
 SAMPLES = {
-    "helper": _helper_twice_removed, "import": _imports_bpy, "parity": _parity, "plain": _plain,
-    "gui": lambda: [_debian_blender() for _ in range(1)], "snippet": _runs_a_snippet,
+    "helper": _helper_twice_removed,
+    "import": _imports_bpy,
+    "parity": _parity,
+    "plain": _plain,
+    "gui": lambda: [_debian_blender() for _ in range(1)],
+    "snippet": _runs_a_snippet,
     "word": _names_blender,
 }
 

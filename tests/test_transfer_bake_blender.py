@@ -14,7 +14,9 @@ from test_pipeline_blender import _demo_scene, _face_video, _require_bpy
 
 pytestmark = pytest.mark.blender
 
-DETAILED = BAKE_PRELUDE + """
+DETAILED = (
+    BAKE_PRELUDE
+    + """
 from moodrig.core.track import ExpressionTrack
 from moodrig.core.detail import detail_vector, expression_from_detail
 from moodrig.core.errors import InputError
@@ -25,7 +27,8 @@ details = np.zeros((n, 11), np.float32)
 for i in range(n):
     t = i / (n - 1)
     details[i] = detail_vector(smile_l=t, smile_r=0.2 * t, brow_raise_r=t, jaw_open=0.3 * t)
-track = ExpressionTrack(24.0, expression_from_detail(details), np.zeros((n, 3), np.float32), np.ones(n, bool), details)
+track = ExpressionTrack(24.0, expression_from_detail(details), np.zeros((n, 3), np.float32),
+                        np.ones(n, bool), details)
 main_cache = Path(folder) / "moodrig-textures" / "scene" / "moodrig_DemoFace" / "cache"
 def cache_files(cache=main_cache):
     return sorted(p.name for p in cache.glob("*.png"))
@@ -45,7 +48,8 @@ det2_duration = det2.material.node_tree.nodes["moodrig_face_texture"].image_user
 det2_source = det2.image.source
 again_request = dataclasses.replace(DETAILED_REQUEST, texture_folder=Path(folder) / "again")
 again = api.bake(None, FACE, RIG, again_request, track=track)
-same_bytes = digests(Path(folder) / "again" / "cache") == d1 and cache_files(Path(folder) / "again" / "cache") == after_det
+same_bytes = (digests(Path(folder) / "again" / "cache") == d1
+              and cache_files(Path(folder) / "again" / "cache") == after_det)
 # The last frame shows a lopsided face: left smile and right brow raised; the texture differs
 # from the parameter mode's (which sees only the averages).
 seq = Path(folder) / "moodrig-textures" / "scene" / "moodrig_DemoFace" / "sequence"
@@ -59,21 +63,28 @@ except InputError as exc:
 report(dict(
     det_distinct=det.distinct_textures, det_generated=det.generated_textures,
     par_generated=par.generated_textures, par_distinct=par.distinct_textures,
-    det2_generated=det2.generated_textures, same_bytes=same_bytes, again_generated=again.generated_textures,
-    after_det=len(after_det), after_par=len(after_par), overlap=len(set(after_det) & (set(after_par) - set(after_det))),
+    det2_generated=det2.generated_textures, same_bytes=same_bytes,
+    again_generated=again.generated_textures,
+    after_det=len(after_det), after_par=len(after_par),
+    overlap=len(set(after_det) & (set(after_par) - set(after_det))),
     frames=len(list(seq.glob("frame_*.png"))), image_source=det2_source,
     frame_duration=det2_duration, last_shape=list(last_det.shape), bad=bad,
 ))
 """
+)
 
 
 def test_detailed_bake_through_the_api(tmp_path: Path) -> None:
     r = run_bpy(DETAILED.format(folder=str(tmp_path)), timeout=600)
     assert r["det_generated"] == r["det_distinct"] > 1
-    assert r["par_generated"] == r["par_distinct"], "the parameter mode never reuses a detailed-mode texture"
+    assert r["par_generated"] == r["par_distinct"], (
+        "the parameter mode never reuses a detailed-mode texture"
+    )
     assert r["after_par"] == r["after_det"] + r["par_distinct"]
     assert r["det2_generated"] == 0, "a detailed re-bake reuses its own cached textures"
-    assert r["again_generated"] == r["det_distinct"] and r["same_bytes"], "a fresh detailed bake writes the same bytes"
+    assert r["again_generated"] == r["det_distinct"] and r["same_bytes"], (
+        "a fresh detailed bake writes the same bytes"
+    )
     assert r["frames"] == r["frame_duration"] == 24 and r["image_source"] == "SEQUENCE"
     assert r["last_shape"][:2] == [64, 64]
     assert r["bad"] is not None and "'bogus'" in r["bad"] and "detailed" in r["bad"]
@@ -86,25 +97,76 @@ def test_cli_bakes_a_video_in_detailed_mode(tmp_path: Path) -> None:
     digests = []
     for k in range(2):
         out = tmp_path / f"baked{k}.blend"
-        proc = subprocess.run([sys.executable, "-m", "moodrig", "bake", "--scene", str(scene), "--source", str(video),
-                               "--face", "moodrig_DemoFace", "--armature", "moodrig_DemoRig", "--out", str(out),
-                               "--seed", "4", "--device", "cpu", "--appearance", "detailed",
-                               "--textures", str(tmp_path / f"tex{k}")],
-                              capture_output=True, text=True, timeout=600, cwd=tmp_path)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "moodrig",
+                "bake",
+                "--scene",
+                str(scene),
+                "--source",
+                str(video),
+                "--face",
+                "moodrig_DemoFace",
+                "--armature",
+                "moodrig_DemoRig",
+                "--out",
+                str(out),
+                "--seed",
+                "4",
+                "--device",
+                "cpu",
+                "--appearance",
+                "detailed",
+                "--textures",
+                str(tmp_path / f"tex{k}"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=tmp_path,
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert "loading the transfer model" in proc.stderr
         frames = sorted((tmp_path / f"tex{k}" / "sequence").glob("frame_*.png"))
         assert len(frames) == 24
         digests.append([f.read_bytes() for f in frames])
     assert digests[0] == digests[1], "same inputs and seed → byte-identical textures"
-    proc = subprocess.run([sys.executable, "-m", "moodrig", "bake", "--scene", str(scene), "--source", str(video),
-                           "--face", "moodrig_DemoFace", "--armature", "moodrig_DemoRig", "--out", str(tmp_path / "x.blend"),
-                           "--appearance", "detailed", "--transfer-weights", str(tmp_path / "missing.manifest.json")],
-                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert proc.returncode == 1 and "missing.manifest.json" in proc.stderr and "missing" in proc.stderr
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "moodrig",
+            "bake",
+            "--scene",
+            str(scene),
+            "--source",
+            str(video),
+            "--face",
+            "moodrig_DemoFace",
+            "--armature",
+            "moodrig_DemoRig",
+            "--out",
+            str(tmp_path / "x.blend"),
+            "--appearance",
+            "detailed",
+            "--transfer-weights",
+            str(tmp_path / "missing.manifest.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert (
+        proc.returncode == 1 and "missing.manifest.json" in proc.stderr and "missing" in proc.stderr
+    )
 
 
-OPERATORS = BAKE_PRELUDE + """
+OPERATORS = (
+    BAKE_PRELUDE
+    + """
 import bpy, json
 folder = {folder!r}
 fresh(folder)
@@ -144,6 +206,7 @@ res["bake2"] = list(bpy.ops.moodrig.bake())
 res["textures2"] = len(list(cache.glob("*.png")))
 report(res)
 """
+)
 
 
 def test_operators_in_detailed_mode(tmp_path: Path) -> None:
@@ -152,5 +215,10 @@ def test_operators_in_detailed_mode(tmp_path: Path) -> None:
     assert r["old_details"]
     assert r["bake"] == ["FINISHED"] and "6 frames" in r["status"] and r["textures"] >= 1
     assert r["finetune"] == ["FINISHED"]
-    assert r["transfer_weights"].endswith("style_transfer_character.manifest.json") and r["amee_weights"] == ""
-    assert r["bake2"] == ["FINISHED"] and r["textures2"] > r["textures"], "fine-tuned weights get their own cache keys"
+    assert (
+        r["transfer_weights"].endswith("style_transfer_character.manifest.json")
+        and r["amee_weights"] == ""
+    )
+    assert r["bake2"] == ["FINISHED"] and r["textures2"] > r["textures"], (
+        "fine-tuned weights get their own cache keys"
+    )

@@ -1,4 +1,5 @@
-"""Content drawings and real-face detail geometry: one drawing whichever domain the geometry came from."""
+"""Content drawings and real-face detail geometry: one drawing whichever domain the geometry
+came from."""
 
 from __future__ import annotations
 
@@ -43,13 +44,21 @@ def test_drawing_is_style_free_and_sees_every_entry() -> None:
 
 def test_left_entries_draw_on_the_image_right() -> None:
     neutral = draw_content(np.zeros(N_DETAIL), 128)
-    for name, right in (("brow_raise_l", True), ("brow_raise_r", False), ("eye_close_l", True), ("eye_close_r", False)):
+    for name, right in (
+        ("brow_raise_l", True),
+        ("brow_raise_r", False),
+        ("eye_close_l", True),
+        ("eye_close_r", False),
+    ):
         diff = np.abs(draw_content(detail_vector(**{name: 1.0}), 128) - neutral).sum(-1) > 0
         assert diff[:, 64:].any() == right and diff[:, :64].any() == (not right), name
 
 
-def _posed(q: np.ndarray, yaw_deg: float, pitch_deg: float, scale: float, shift: tuple[float, float]) -> np.ndarray:
-    """Canonical-frame points → image-like landmarks: rotate (yaw about y, pitch about x), scale, shift."""
+def _posed(
+    q: np.ndarray, yaw_deg: float, pitch_deg: float, scale: float, shift: tuple[float, float]
+) -> np.ndarray:
+    """Canonical-frame points → image-like landmarks: rotate (yaw about y, pitch about x),
+    scale, shift."""
     a, b = math.radians(pitch_deg), math.radians(yaw_deg)
     rx = np.array([[1, 0, 0], [0, math.cos(a), -math.sin(a)], [0, math.sin(a), math.cos(a)]])
     ry = np.array([[math.cos(b), 0, math.sin(b)], [0, 1, 0], [-math.sin(b), 0, math.cos(b)]])
@@ -76,7 +85,14 @@ def _face_with(lift_diff: float, brow_diff: float) -> np.ndarray:
 def test_same_drawing_from_painter_parameters_and_from_landmarks(yaw: float, pitch: float) -> None:
     """A painter-parameter detail vector, and a face whose landmarks measure to the same values
     (posed with a head rotation the geometry must remove), give the same content drawing."""
-    want = detail_vector(smile_l=0.75, smile_r=0.35, brow_raise_l=0.1, brow_raise_r=0.5, jaw_open=0.3, eye_close_r=0.2)
+    want = detail_vector(
+        smile_l=0.75,
+        smile_r=0.35,
+        brow_raise_l=0.1,
+        brow_raise_r=0.5,
+        jaw_open=0.3,
+        eye_close_r=0.2,
+    )
     e = expression_from_detail(want)  # the symmetric part, as the analysis reports it
     lift = geo.NEUTRAL_LIFT_DIFF + (0.75 - 0.35) * geo.SMILE_SPAN
     brow = geo.NEUTRAL_BROW_DIFF + (0.1 - 0.5) * geo.BROW_SPAN
@@ -90,13 +106,17 @@ def test_same_drawing_from_painter_parameters_and_from_landmarks(yaw: float, pit
 
 def test_symmetric_face_gives_the_symmetric_detail_of_its_expression() -> None:
     e = expression_vector(smile=0.6, brow_raise=0.3, frown=0.1)
-    landmarks = _posed(_face_with(geo.NEUTRAL_LIFT_DIFF, geo.NEUTRAL_BROW_DIFF), 10.0, 0.0, 200.0, (300.0, 300.0))
+    landmarks = _posed(
+        _face_with(geo.NEUTRAL_LIFT_DIFF, geo.NEUTRAL_BROW_DIFF), 10.0, 0.0, 200.0, (300.0, 300.0)
+    )
     assert np.allclose(geo.detail_from_face(e, landmarks), detail_from_expression(e), atol=1e-4)
 
 
 def test_lower_corner_frowns_more_when_the_face_frowns() -> None:
     e = expression_vector(frown=0.5)
-    d = geo.detail_from_face(e, _face_with(geo.NEUTRAL_LIFT_DIFF + 0.03, geo.NEUTRAL_BROW_DIFF).astype(np.float32) * 100)
+    d = geo.detail_from_face(
+        e, _face_with(geo.NEUTRAL_LIFT_DIFF + 0.03, geo.NEUTRAL_BROW_DIFF).astype(np.float32) * 100
+    )
     # Left corner higher → the right side frowns more; the smile stays 0.
     assert d[DETAIL_INDEX["frown_r"]] > d[DETAIL_INDEX["frown_l"]] + 0.4
     assert d[DETAIL_INDEX["smile_l"]] == d[DETAIL_INDEX["smile_r"]] == 0.0
@@ -121,7 +141,9 @@ def test_analysed_photo_carries_per_side_details() -> None:
     photo = data_dir() / "sample_face.jpg"
     plain = analyze_video(photo)
     track = track_from_source(photo, plain.fps, hold_frames=1)
-    assert np.array_equal(track.expressions, plain.expressions) and np.array_equal(track.head, plain.head)
+    assert np.array_equal(track.expressions, plain.expressions) and np.array_equal(
+        track.head, plain.head
+    )
     assert track.details is not None and track.details.shape == (1, N_DETAIL)
     sym = expression_from_detail(track.details)
     assert np.allclose(sym, track.expressions, atol=0.1)  # equal unless one side hit 0 or 1

@@ -1,4 +1,5 @@
-"""Transfer model: shapes, determinism, the mask guarantee, weights round trip and tamper refusal."""
+"""Transfer model: shapes, determinism, the mask guarantee, weights round trip and tamper
+refusal."""
 
 from __future__ import annotations
 
@@ -18,10 +19,14 @@ from moodrig.core.transfer.losses import Batch, generator_loss, lsgan_discrimina
 from moodrig.core.transfer.model import TransferModel, TwoScaleDiscriminator
 from moodrig.core.transfer.weights_io import TRANSFER_WEIGHTS
 
-SMALL = TransferConfig(resolution=32, channels=(8, 8, 16), n_residual=1, mlp_dim=16, disc_channels=(8, 16))
+SMALL = TransferConfig(
+    resolution=32, channels=(8, 8, 16), n_residual=1, mlp_dim=16, disc_channels=(8, 16)
+)
 
 
-def _model(cfg: TransferConfig = SMALL, mask_bias: float | None = None, seed: int = 0) -> TransferModel:
+def _model(
+    cfg: TransferConfig = SMALL, mask_bias: float | None = None, seed: int = 0
+) -> TransferModel:
     torch.manual_seed(seed)
     m = TransferModel(cfg)
     if mask_bias is not None and m.decoder.mask_head is not None:
@@ -56,13 +61,18 @@ def test_shapes(spatial: bool) -> None:
 def test_losses_are_the_method_terms() -> None:
     ones, zeros = (torch.ones(2, 1, 4, 4),) * 2, (torch.zeros(2, 1, 4, 4),) * 2
     assert float(lsgan_generator(ones)) == 0.0 and float(lsgan_generator(zeros)) == 1.0
-    assert float(lsgan_discriminator(ones, zeros)) == 0.0 and float(lsgan_discriminator(zeros, ones)) == 2.0
+    assert (
+        float(lsgan_discriminator(ones, zeros)) == 0.0
+        and float(lsgan_discriminator(zeros, ones)) == 2.0
+    )
     m, d = TransferModel(SMALL), TwoScaleDiscriminator(SMALL)
     x = torch.rand(2, 3, 32, 32) * 2 - 1
     batch = Batch(x, x, x, x[:1])
     _, terms, _ = generator_loss(m, batch, LossWeights(), d)
     assert {"gan", "L1", "L2", "style", "content", "pair", "mask_bce", "mask_mean"} <= set(terms)
-    _, terms0, _ = generator_loss(m, batch, LossWeights(alpha_gan=0, alpha_1=0, alpha_2=0, alpha_style=0, alpha_content=0))
+    _, terms0, _ = generator_loss(
+        m, batch, LossWeights(alpha_gan=0, alpha_1=0, alpha_2=0, alpha_style=0, alpha_content=0)
+    )
     assert set(terms0) == {"pair", "raw_pair", "mask_mean", "mask_bce", "total"}
 
 
@@ -147,8 +157,10 @@ def test_tampered_missing_and_foreign_weights_are_refused(tmp_path: Path) -> Non
 
 def test_shipped_weights_load_and_keep_the_outside_of_the_region() -> None:
     if not TRANSFER_WEIGHTS.shipped_manifest().is_file():
-        pytest.fail(f"{TRANSFER_WEIGHTS.shipped_manifest()} is missing: the trained transfer "
-                    "weights must be committed")
+        pytest.fail(
+            f"{TRANSFER_WEIGHTS.shipped_manifest()} is missing: the trained transfer "
+            "weights must be committed"
+        )
     editor = TransferEditor.load(device="cpu")
     assert editor.manifest["storage_dtype"] == "float16"
     tex = paint_face(DEFAULT_STYLE, np.zeros(8), 256)[None]
@@ -164,7 +176,11 @@ def test_the_built_addon_ships_the_transfer_weights(built_zip: Path) -> None:
     import zipfile
 
     names = zipfile.ZipFile(built_zip).namelist()
-    for name in ("moodrig/weights/transfer/style_transfer.safetensors", "moodrig/weights/transfer/style_transfer.manifest.json",
-                 "moodrig/core/transfer/infer.py", "moodrig/core/detail.py"):
+    for name in (
+        "moodrig/weights/transfer/style_transfer.safetensors",
+        "moodrig/weights/transfer/style_transfer.manifest.json",
+        "moodrig/core/transfer/infer.py",
+        "moodrig/core/detail.py",
+    ):
         assert name in names, name
     assert not any("detail_regressor" in n for n in names), "the evaluation regressor does not ship"

@@ -46,9 +46,16 @@ class PainterEditor:
 
 
 def _track(n: int = 12, with_details: bool = True) -> ExpressionTrack:
-    d = np.stack([detail_vector(smile_l=k / (n - 1), brow_raise_r=0.5 * k / (n - 1)) for k in range(n)])
-    return ExpressionTrack(24.0, expression_from_detail(d), np.zeros((n, 3), np.float32), np.ones(n, bool),
-                           d if with_details else None)
+    d = np.stack(
+        [detail_vector(smile_l=k / (n - 1), brow_raise_r=0.5 * k / (n - 1)) for k in range(n)]
+    )
+    return ExpressionTrack(
+        24.0,
+        expression_from_detail(d),
+        np.zeros((n, 3), np.float32),
+        np.ones(n, bool),
+        d if with_details else None,
+    )
 
 
 def test_track_details_are_validated_and_optional() -> None:
@@ -63,12 +70,20 @@ def test_track_details_are_validated_and_optional() -> None:
 
 
 def test_hold_and_resample_carry_details() -> None:
-    one = ExpressionTrack(24.0, _track().expressions[:1], np.zeros((1, 3), np.float32), np.ones(1, bool), _track().details[:1])
+    one = ExpressionTrack(
+        24.0,
+        _track().expressions[:1],
+        np.zeros((1, 3), np.float32),
+        np.ones(1, bool),
+        _track().details[:1],
+    )
     held = hold_track(one, 5)
     assert held.details is not None and held.details.shape == (5, N_DETAIL)
     res = resample_track(_track(), 48.0)
     assert res.details is not None and len(res.details) == len(res)
-    assert np.allclose(res.details[0], _track().details[0]) and np.allclose(res.details[-1], _track().details[-1])
+    assert np.allclose(res.details[0], _track().details[0]) and np.allclose(
+        res.details[-1], _track().details[-1]
+    )
 
 
 def test_detailed_bake_plans_detail_vectors_and_keeps_its_own_cache(tmp_path: Path) -> None:
@@ -82,8 +97,9 @@ def test_detailed_bake_plans_detail_vectors_and_keeps_its_own_cache(tmp_path: Pa
     par = run_bake_sync(_track(), base, BakeRequest(), tmp_path, PainterEditor())
     assert par.cache.generated == par.cache.distinct
     assert cached < set((tmp_path / "cache").glob("*.png"))
-    again = run_bake_sync(_track(), base, BakeRequest(appearance_mode="detailed"), tmp_path,
-                          PainterDetailEditor())
+    again = run_bake_sync(
+        _track(), base, BakeRequest(appearance_mode="detailed"), tmp_path, PainterDetailEditor()
+    )
     assert again.cache.generated == 0
     # The last frame is the painter's lopsided face.
     from moodrig.core.appearance.cache import decode_png

@@ -23,8 +23,17 @@ from moodrig.core.transfer.infer import TransferEditor
 from moodrig.weights_tools import transfer_finetune
 from moodrig.weights_tools.transfer_train import TrainConfig, parse_args, train
 
-TINY = dict(styles=3, per_style=3, resolution=32, channels=(8, 8, 16), batch=2, recon_batch=1,
-            log_every=1, sample_every=2, ckpt_every=2)
+TINY = dict(
+    styles=3,
+    per_style=3,
+    resolution=32,
+    channels=(8, 8, 16),
+    batch=2,
+    recon_batch=1,
+    log_every=1,
+    sample_every=2,
+    ckpt_every=2,
+)
 
 
 def _cfg(tmp: Path, out: str, **kw: object) -> TrainConfig:
@@ -37,7 +46,18 @@ def test_tiny_training_exports_a_usable_model(tmp_path: Path) -> None:
     run = tmp_path / "run"
     log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log] == [1, 2, 3]
-    assert {"gan", "L1", "L2", "style", "content", "pair", "mask_bce", "mask_mean", "loss_d", "train_psnr"} <= set(log[-1])
+    assert {
+        "gan",
+        "L1",
+        "L2",
+        "style",
+        "content",
+        "pair",
+        "mask_bce",
+        "mask_mean",
+        "loss_d",
+        "train_psnr",
+    } <= set(log[-1])
     assert (run / "samples" / "step_000002.png").is_file() and (run / "config.json").is_file()
     editor = TransferEditor.load(manifest, device="cpu")
     tex = paint_face(random_style(np.random.default_rng(0)), np.zeros(8), 64)[None]
@@ -62,8 +82,27 @@ def test_resuming_with_other_settings_is_refused(tmp_path: Path) -> None:
 
 
 def test_cli_flags_map_onto_the_config() -> None:
-    cfg = parse_args(["--out", "x", "--steps", "7", "--w-alpha-1", "3", "--no-spatial-style", "--channels", "4", "4", "8"])
-    assert cfg.steps == 7 and cfg.weights.alpha_1 == 3.0 and not cfg.spatial_style and cfg.channels == (4, 4, 8)
+    cfg = parse_args(
+        [
+            "--out",
+            "x",
+            "--steps",
+            "7",
+            "--w-alpha-1",
+            "3",
+            "--no-spatial-style",
+            "--channels",
+            "4",
+            "4",
+            "8",
+        ]
+    )
+    assert (
+        cfg.steps == 7
+        and cfg.weights.alpha_1 == 3.0
+        and not cfg.spatial_style
+        and cfg.channels == (4, 4, 8)
+    )
     assert cfg.arch().spatial_style is False
 
 
@@ -71,7 +110,13 @@ def _sheet(tmp: Path, style_seed: int = 4) -> tuple[Path, np.ndarray]:
     style = random_style(np.random.default_rng(style_seed))
     neutral = paint_face(style, np.zeros(8), 64)
     entries = []
-    for k, e in enumerate([expression_vector(smile=0.9), expression_vector(jaw_open=0.7), expression_vector(brow_raise=1.0)]):
+    for k, e in enumerate(
+        [
+            expression_vector(smile=0.9),
+            expression_vector(jaw_open=0.7),
+            expression_vector(brow_raise=1.0),
+        ]
+    ):
         name = f"e{k}.png"
         (tmp / name).write_bytes(encode_png(paint_face(style, e, 64)))
         entries.append({"image": name, "vector": e.tolist()})
@@ -88,11 +133,17 @@ def test_finetuning_lowers_the_error_on_the_character(tmp_path: Path) -> None:
     from moodrig.core.editing.sheet import read_sheet
 
     examples = read_sheet(sheet)
+
     def err(ed: TransferEditor) -> float:
         from moodrig.core.detail import detail_from_expression
 
-        outs = ed.edit(np.stack([neutral] * 3), np.stack([detail_from_expression(v) for _, v in examples]))
-        return float(np.mean([np.abs(o - t).mean() for o, (t, _) in zip(outs, examples, strict=True)]))
+        outs = ed.edit(
+            np.stack([neutral] * 3), np.stack([detail_from_expression(v) for _, v in examples])
+        )
+        return float(
+            np.mean([np.abs(o - t).mean() for o, (t, _) in zip(outs, examples, strict=True)])
+        )
+
     tuned = finetune_transfer(base, neutral, examples, TransferFinetuneConfig(steps=25, lr=1e-3))
     assert tuned.model_id != base.model_id and tuned.manifest["finetuned_from"] == base.model_id
     assert err(tuned) < err(base)
@@ -105,11 +156,28 @@ def test_finetuning_lowers_the_error_on_the_character(tmp_path: Path) -> None:
 def test_finetune_cli_and_sheet_entry_point(tmp_path: Path) -> None:
     manifest = train(_cfg(tmp_path, "run", steps=1), quiet=True)
     sheet, _ = _sheet(tmp_path)
-    transfer_finetune.main(["--neutral", str(tmp_path / "neutral.png"), "--sheet", str(sheet), "--out", str(tmp_path / "cli"),
-                            "--weights", str(manifest), "--steps", "2"])
+    transfer_finetune.main(
+        [
+            "--neutral",
+            str(tmp_path / "neutral.png"),
+            "--sheet",
+            str(sheet),
+            "--out",
+            str(tmp_path / "cli"),
+            "--weights",
+            str(manifest),
+            "--steps",
+            "2",
+        ]
+    )
     out = tmp_path / "cli" / "style_transfer_character.manifest.json"
     assert out.is_file() and (tmp_path / "cli" / "finetune_config.json").is_file()
-    path = finetune_transfer_from_sheet(sheet, read_texture(tmp_path / "neutral.png"), tmp_path / "api", weights=manifest,
-                                        config=TransferFinetuneConfig(steps=1))
+    path = finetune_transfer_from_sheet(
+        sheet,
+        read_texture(tmp_path / "neutral.png"),
+        tmp_path / "api",
+        weights=manifest,
+        config=TransferFinetuneConfig(steps=1),
+    )
     base_id = TransferEditor.load(manifest, device="cpu").model_id
     assert TransferEditor.load(path, device="cpu").manifest["finetuned_from"] == base_id

@@ -20,7 +20,10 @@ from user_state import USER_STATE
 
 pytestmark = pytest.mark.blender
 
-SETUP = BAKE_PRELUDE + USER_STATE + """
+SETUP = (
+    BAKE_PRELUDE
+    + USER_STATE
+    + """
 FRAMES = list(range(1, 121))
 TRACK = scripted_track(fps=24.0, seconds=4.0)
 
@@ -52,6 +55,7 @@ def after_remove():
     removed = list(bpy.ops.moodrig.remove_bake())
     return dict(removed=removed, track=pose_track(rig, FRAMES), state=state(rig, face))
 """
+)
 
 ROUND_TRIPS = """
 out = {}
@@ -109,8 +113,9 @@ def test_remove_bake_gives_everything_back(tmp_path: Path, options: dict) -> Non
     assert during["keys"] < 0.3 * during["dense"] and during["deviation"] <= 0.5 + 1e-3
     assert bool(during["nla"]) == bool(options)
     _same(before, r["removed"])
-    assert r["reopened"] == dict(original=True, user_action=True,
-                                 slots=["moodrig_DemoFace_face"]), r["reopened"]
+    assert r["reopened"] == dict(
+        original=True, user_action=True, slots=["moodrig_DemoFace_face"]
+    ), r["reopened"]
     assert r["rebake"]["n_frames"] == 96
     assert r["rebake"]["base_err"] < 1e-2, "re-baked from the original face texture"
     _same(before, r["reopened_removed"])

@@ -86,7 +86,8 @@ def state(rig, face):
         modes=[(pb.name, pb.rotation_mode) for pb in rig.pose.bones],
         frame_range=[scene.frame_start, scene.frame_end],
         rig_action=anim.action.name if anim and anim.action else None,
-        rig_slot=anim.action_slot.identifier if anim and getattr(anim, "action_slot", None) else None,
+        rig_slot=(anim.action_slot.identifier
+                  if anim and getattr(anim, "action_slot", None) else None),
         nla=[t.name for t in anim.nla_tracks] if anim else [],
         face_slots=[s.material.name if s.material else None for s in face.material_slots],
         materials={m.name: [m.users, m.use_fake_user,

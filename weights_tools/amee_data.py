@@ -32,7 +32,9 @@ def sample_expression(rng: np.random.Generator, *, scale: bool) -> NDArray[np.fl
     return vec.astype(np.float32)
 
 
-def style_and_expressions(seed: int, split: str, index: int, per_style: int) -> tuple[FaceStyle, NDArray[np.float32]]:
+def style_and_expressions(
+    seed: int, split: str, index: int, per_style: int
+) -> tuple[FaceStyle, NDArray[np.float32]]:
     """The style and its (per_style, 8) expression vectors; row 0 is neutral."""
     rng = style_rng(seed, split, index)
     style = random_style(rng)
@@ -42,8 +44,9 @@ def style_and_expressions(seed: int, split: str, index: int, per_style: int) -> 
     return style, exprs
 
 
-def render_split(seed: int, split: str, n_styles: int, per_style: int, size: int,
-                 progress: bool = False) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+def render_split(
+    seed: int, split: str, n_styles: int, per_style: int, size: int, progress: bool = False
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """Float32 RGB renders (S, P, size, size, 3) in [0, 1] and expressions (S, P, 8)."""
     images = np.empty((n_styles, per_style, size, size, 3), dtype=np.float32)
     exprs = np.empty((n_styles, per_style, N_EXPRESSION), dtype=np.float32)
@@ -61,9 +64,17 @@ def render_split(seed: int, split: str, n_styles: int, per_style: int, size: int
 CACHE_ARRAYS = ("images", "expressions")
 
 
-def build_cache(path: Path, *, seed: int, split: str, n_styles: int, per_style: int, size: int) -> Path:
+def build_cache(
+    path: Path, *, seed: int, split: str, n_styles: int, per_style: int, size: int
+) -> Path:
     """Render once and store as uint8 .npz (quantisation error ≤ 1/510, far below model error)."""
-    return write_cache(path, _render_arrays(seed, split, n_styles, per_style, size), seed=seed, split=SPLITS[split], size=size)
+    return write_cache(
+        path,
+        _render_arrays(seed, split, n_styles, per_style, size),
+        seed=seed,
+        split=SPLITS[split],
+        size=size,
+    )
 
 
 def _render_arrays(seed: int, split: str, n_styles: int, per_style: int, size: int) -> Arrays:
@@ -71,16 +82,31 @@ def _render_arrays(seed: int, split: str, n_styles: int, per_style: int, size: i
     return {"images": to_uint8(images), "expressions": exprs}
 
 
-def ensure_cache(path: Path, *, seed: int, split: str, n_styles: int, per_style: int, size: int) -> tuple[NDArray[np.uint8], NDArray[np.float32]]:
+def ensure_cache(
+    path: Path, *, seed: int, split: str, n_styles: int, per_style: int, size: int
+) -> tuple[NDArray[np.uint8], NDArray[np.float32]]:
     """Build the cache when missing or of the wrong shape, then load it: (images, expressions)."""
-    images, exprs = cached(path, CACHE_ARRAYS, lambda: _render_arrays(seed, split, n_styles, per_style, size),
-                           seed=seed, split=SPLITS[split], size=size, n_styles=n_styles, per_style=per_style)
+    images, exprs = cached(
+        path,
+        CACHE_ARRAYS,
+        lambda: _render_arrays(seed, split, n_styles, per_style, size),
+        seed=seed,
+        split=SPLITS[split],
+        size=size,
+        n_styles=n_styles,
+        per_style=per_style,
+    )
     return images.astype(np.uint8, copy=False), exprs.astype(np.float32, copy=False)
 
 
 def main(argv: list[str] | None = None) -> None:
-    cache_main(argv, description="Pre-render an AMEE-GAN painter cache.", build=build_cache,
-               styles=3000, per_style=8)
+    cache_main(
+        argv,
+        description="Pre-render an AMEE-GAN painter cache.",
+        build=build_cache,
+        styles=3000,
+        per_style=8,
+    )
 
 
 if __name__ == "__main__":

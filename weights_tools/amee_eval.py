@@ -54,33 +54,61 @@ def eval_pairs(per_style: int) -> list[tuple[int, int]]:
     return pairs
 
 
-def heldout_set(seed: int, n_styles: int, size: int, per_style: int = 8, split: str = "eval") -> list[dict[str, Any]]:
+def heldout_set(
+    seed: int, n_styles: int, size: int, per_style: int = 8, split: str = "eval"
+) -> list[dict[str, Any]]:
     """Renders (float32 RGBA) of held-out styles (painter split ``split``; "train" gives the
     first training styles instead, for the generalisation gap) with their expressions and
     expression regions."""
     out = []
     for s in range(n_styles):
         style, ex = style_and_expressions(seed, split, s, per_style)
-        out.append({"images": np.stack([paint_face(style, e, size) for e in ex]), "exprs": ex,
-                    "region": expression_region(style, size)})
+        out.append(
+            {
+                "images": np.stack([paint_face(style, e, size) for e in ex]),
+                "exprs": ex,
+                "region": expression_region(style, size),
+            }
+        )
     return out
 
 
-def evaluate_editor(editor: AmeeEditor, data: list[dict[str, Any]], reg: Reader,
-                    pairs: list[tuple[int, int]], give_source: bool = True) -> dict[str, float]:
+def evaluate_editor(
+    editor: AmeeEditor,
+    data: list[dict[str, Any]],
+    reg: Reader,
+    pairs: list[tuple[int, int]],
+    give_source: bool = True,
+) -> dict[str, float]:
     """Mean metrics over all (style, pair); ``give_source``: tell the editor each pair's source
     expression (used only by weights with the source input)."""
-    vals: dict[str, list[float]] = {k: [] for k in ("psnr", "ssim", "psnr_identity", "ssim_identity", "psnr_out_mask",
-                                                    "identical_out_mask", "mean_mask", "psnr_out_region", "expr_mae",
-                                                    "expr_mae_gt", "expr_mae_identity", "expr_mae_neutral_src",
-                                                    "expr_mae_expressive_src")}
+    vals: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "psnr",
+            "ssim",
+            "psnr_identity",
+            "ssim_identity",
+            "psnr_out_mask",
+            "identical_out_mask",
+            "mean_mask",
+            "psnr_out_region",
+            "expr_mae",
+            "expr_mae_gt",
+            "expr_mae_identity",
+            "expr_mae_neutral_src",
+            "expr_mae_expressive_src",
+        )
+    }
     per_entry: dict[str, list[NDArray[np.float32]]] = {"expr_mae": [], "expr_mae_gt": []}
     for item in data:
         imgs, ex, region = item["images"], item["exprs"], item["region"]
         src = np.stack([imgs[i] for i, _ in pairs])
         tgt = np.stack([imgs[j] for _, j in pairs])
         a = np.stack([ex[j] for _, j in pairs])
-        out, mask = editor.edit_with_mask(src, a, np.stack([ex[i] for i, _ in pairs]) if give_source else None)
+        out, mask = editor.edit_with_mask(
+            src, a, np.stack([ex[i] for i, _ in pairs]) if give_source else None
+        )
         est = reg(out, imgs[0])
         est_gt = reg(tgt, imgs[0])
         est_src = reg(src, imgs[0])
@@ -99,7 +127,9 @@ def evaluate_editor(editor: AmeeEditor, data: list[dict[str, Any]], reg: Reader,
             vals["mean_mask"].append(float(m.mean()))
             vals["psnr_out_region"].append(psnr(o, t, ~region))
             vals["expr_mae"].append(float(np.abs(est[n] - a[n]).mean()))
-            vals["expr_mae_neutral_src" if pairs[n][0] == 0 else "expr_mae_expressive_src"].append(vals["expr_mae"][-1])
+            vals["expr_mae_neutral_src" if pairs[n][0] == 0 else "expr_mae_expressive_src"].append(
+                vals["expr_mae"][-1]
+            )
             vals["expr_mae_gt"].append(float(np.abs(est_gt[n] - a[n]).mean()))
             vals["expr_mae_identity"].append(float(np.abs(est_src[n] - a[n]).mean()))
     res: dict[str, float] = {}
@@ -112,15 +142,28 @@ def evaluate_editor(editor: AmeeEditor, data: list[dict[str, Any]], reg: Reader,
         elif k.startswith("psnr"):
             finite = [x for x in v if np.isfinite(x)]
             # mean over images; an all-identical set reports inf
-            res[k] = float(np.mean(finite)) if len(finite) == len(v) else (float("inf") if not finite else float(np.mean(finite)))
+            res[k] = (
+                float(np.mean(finite))
+                if len(finite) == len(v)
+                else (float("inf") if not finite else float(np.mean(finite)))
+            )
             res[k + "_n_inf"] = float(len(v) - len(finite))
         else:
             res[k] = float(np.mean(v))
     return res
 
 
-def finetune_eval(base: AmeeEditor, reg: Reader, *, seed: int, styles: int, k: int,
-                  heldout: int, size: int, cfg: FinetuneConfig) -> list[dict[str, Any]]:
+def finetune_eval(
+    base: AmeeEditor,
+    reg: Reader,
+    *,
+    seed: int,
+    styles: int,
+    k: int,
+    heldout: int,
+    size: int,
+    cfg: FinetuneConfig,
+) -> list[dict[str, Any]]:
     """Per held-out style (split 'finetune'): neutral + k labelled textures for training,
     ``heldout`` other expressions to measure, source = neutral; before vs after."""
     rows = []
@@ -133,8 +176,13 @@ def finetune_eval(base: AmeeEditor, reg: Reader, *, seed: int, styles: int, k: i
         test_e = np.stack(exprs[k:])
         test_t = np.stack([paint_face(style, e, size) for e in test_e])
         region = expression_region(style, size)
-        data = [{"images": np.concatenate([neutral[None], test_t]), "exprs": np.concatenate([np.zeros((1, 8), np.float32), test_e]),
-                 "region": region}]
+        data = [
+            {
+                "images": np.concatenate([neutral[None], test_t]),
+                "exprs": np.concatenate([np.zeros((1, 8), np.float32), test_e]),
+                "region": region,
+            }
+        ]
         pairs = [(0, j) for j in range(1, heldout + 1)]
         before = evaluate_editor(base, data, reg, pairs)
         t0 = time.time()
@@ -145,10 +193,13 @@ def finetune_eval(base: AmeeEditor, reg: Reader, *, seed: int, styles: int, k: i
     return rows
 
 
-SHEET_TARGETS = (("smile 1", expression_vector(smile=1.0)), ("jaw_open 0.9", expression_vector(jaw_open=0.9)),
-                 ("eyes closed", expression_vector(eye_close_l=1.0, eye_close_r=1.0)),
-                 ("brow_raise + eye_wide", expression_vector(brow_raise=1.0, eye_wide=1.0)),
-                 ("frown + furrow", expression_vector(frown=1.0, brow_furrow=1.0)))
+SHEET_TARGETS = (
+    ("smile 1", expression_vector(smile=1.0)),
+    ("jaw_open 0.9", expression_vector(jaw_open=0.9)),
+    ("eyes closed", expression_vector(eye_close_l=1.0, eye_close_r=1.0)),
+    ("brow_raise + eye_wide", expression_vector(brow_raise=1.0, eye_wide=1.0)),
+    ("frown + furrow", expression_vector(frown=1.0, brow_furrow=1.0)),
+)
 
 
 def sample_sheet(editor: AmeeEditor, seed: int, n_styles: int, path: Path, zoom: int = 2) -> None:
@@ -163,7 +214,11 @@ def sample_sheet(editor: AmeeEditor, seed: int, n_styles: int, path: Path, zoom:
         out, mask = editor.edit_with_mask(np.stack([neutral] * len(ex)), ex, np.zeros_like(ex))
         tiles = [neutral[..., :3]]
         for k, e in enumerate(ex):
-            tiles += [out[k, ..., :3], paint_face(style, e, r)[..., :3], np.repeat(mask[k][..., None], 3, axis=2)]
+            tiles += [
+                out[k, ..., :3],
+                paint_face(style, e, r)[..., :3],
+                np.repeat(mask[k][..., None], 3, axis=2),
+            ]
         rows.append(np.concatenate(tiles, axis=1))
     sheet = to_uint8(np.concatenate(rows, axis=0))
     sheet = np.repeat(np.repeat(sheet, zoom, axis=0), zoom, axis=1)
@@ -207,18 +262,36 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Evaluate AMEE-GAN; writes the markdown report.")
     p.add_argument("--weights", type=Path, default=None, help="manifest (default: shipped weights)")
     p.add_argument("--regressor", type=Path, default=EXPRESSION_REGRESSOR)
-    p.add_argument("--ablation", action="append", default=[], help="NAME=MANIFEST, compared at model resolution")
+    p.add_argument(
+        "--ablation",
+        action="append",
+        default=[],
+        help="NAME=MANIFEST, compared at model resolution",
+    )
     p.add_argument("--styles", type=int, default=48)
-    p.add_argument("--full-res", type=int, default=256, help="texture side for the full-resolution path")
+    p.add_argument(
+        "--full-res", type=int, default=256, help="texture side for the full-resolution path"
+    )
     p.add_argument("--ft-styles", type=int, default=3)
     p.add_argument("--ft-k", type=int, default=4)
     p.add_argument("--ft-heldout", type=int, default=12)
     p.add_argument("--ft-steps", type=int, default=FinetuneConfig.steps)
-    p.add_argument("--threads", type=int, default=2, help="torch threads for the quality and fine-tuning parts")
-    p.add_argument("--speed-threads", type=int, default=2, help="torch threads for the speed figures")
-    p.add_argument("--sheet", type=Path, default=None, help="also write a sample sheet PNG (held-out styles) here")
+    p.add_argument(
+        "--threads", type=int, default=2, help="torch threads for the quality and fine-tuning parts"
+    )
+    p.add_argument(
+        "--speed-threads", type=int, default=2, help="torch threads for the speed figures"
+    )
+    p.add_argument(
+        "--sheet",
+        type=Path,
+        default=None,
+        help="also write a sample sheet PNG (held-out styles) here",
+    )
     p.add_argument("--sheet-styles", type=int, default=4)
-    p.add_argument("--speed-repeats", type=int, default=15, help="timed runs per speed figure (median)")
+    p.add_argument(
+        "--speed-repeats", type=int, default=15, help="timed runs per speed figure (median)"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=Path("docs/amee_eval.md"))
     p.add_argument("--json", type=Path, default=None, help="also write raw numbers here")
@@ -246,8 +319,16 @@ def main(argv: list[str] | None = None) -> None:
         abl[name] = evaluate_editor(AmeeEditor.load(path, device="cpu"), data_r, reg, pairs)
     results["ablations"] = abl
     ft_cfg = FinetuneConfig(steps=a.ft_steps, threads=a.threads)
-    results["finetune"] = finetune_eval(editor, reg, seed=a.seed, styles=a.ft_styles, k=a.ft_k,
-                                        heldout=a.ft_heldout, size=r, cfg=ft_cfg)
+    results["finetune"] = finetune_eval(
+        editor,
+        reg,
+        seed=a.seed,
+        styles=a.ft_styles,
+        k=a.ft_k,
+        heldout=a.ft_heldout,
+        size=r,
+        cfg=ft_cfg,
+    )
     if a.sheet is not None:
         sample_sheet(editor, a.seed, a.sheet_styles, a.sheet)
     results["speed"] = speed(editor, a.speed_threads, a.speed_repeats)
@@ -261,81 +342,160 @@ def main(argv: list[str] | None = None) -> None:
 def report(res: dict[str, Any], editor: AmeeEditor, a: argparse.Namespace, manifest: str) -> str:
     m, f = res["model"], res["full_res"]
     tr = editor.manifest.get("training", {})
-    L = ["# AMEE-GAN evaluation", "",
-         "Generated by `make amee-eval` (`python -m moodrig.weights_tools.amee_eval`); do not edit by hand.", "",
-         f"- Weights: `{Path(manifest).name}`, model_id `{editor.model_id}`, resolution {editor.resolution} px, "
-         f"trained {tr.get('trained_steps', '?')} steps x batch {tr.get('batch', '?')} (seed {tr.get('seed', '?')}).",
-         f"- Held-out styles: {a.styles} (painter split 'eval', seed {a.seed}), {len(eval_pairs(8))} pairs each "
-         "(neutral → 7 targets, 7 non-neutral → other target).",
-         f"- Machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}; quality and fine-tuning with "
-         f"{a.threads} thread(s), speed with {a.speed_threads}. The CPU is shared with other jobs, so speeds are lower "
-         "bounds of an idle machine (the load average is given with them).",
-         "", "## Held-out styles", ""]
+    L = [
+        "# AMEE-GAN evaluation",
+        "",
+        "Generated by `make amee-eval` (`python -m moodrig.weights_tools.amee_eval`); "
+        "do not edit by hand.",
+        "",
+        f"- Weights: `{Path(manifest).name}`, model_id `{editor.model_id}`, "
+        f"resolution {editor.resolution} px, "
+        f"trained {tr.get('trained_steps', '?')} steps x batch {tr.get('batch', '?')} "
+        f"(seed {tr.get('seed', '?')}).",
+        f"- Held-out styles: {a.styles} (painter split 'eval', seed {a.seed}), "
+        f"{len(eval_pairs(8))} pairs each "
+        "(neutral → 7 targets, 7 non-neutral → other target).",
+        f"- Machine: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}; "
+        f"quality and fine-tuning with {a.threads} thread(s), speed with {a.speed_threads}. "
+        "The CPU is shared with other jobs, so speeds are lower "
+        "bounds of an idle machine (the load average is given with them).",
+        "",
+        "## Held-out styles",
+        "",
+    ]
     u = res.get("source_unknown")
     cols = [m] if u is None else [m, u]
     heads = [f"model resolution ({editor.resolution} px)"]
     if u is not None:
-        L += ["The model is told each pair's source expression (the add-on tells it the base texture is neutral); "
-              "the second column measures the same weights without it.", ""]
-        heads = [f"model resolution ({editor.resolution} px), source given", f"{editor.resolution} px, source not given"]
+        L += [
+            "The model is told each pair's source expression "
+            "(the add-on tells it the base texture is neutral); "
+            "the second column measures the same weights without it.",
+            "",
+        ]
+        heads = [
+            f"model resolution ({editor.resolution} px), source given",
+            f"{editor.resolution} px, source not given",
+        ]
     cols.append(f)
-    heads.append(f"full-res path ({a.full_res} px texture)" + (", source given" if u is not None else ""))
+    heads.append(
+        f"full-res path ({a.full_res} px texture)" + (", source given" if u is not None else "")
+    )
     L += ["| metric | " + " | ".join(heads) + " |", "|---|" + "---|" * len(heads)]
-    rows = [("PSNR vs ground truth (dB)", "psnr", 2), ("SSIM vs ground truth", "ssim", 4),
-            ("PSNR of the unedited input vs ground truth (baseline, dB)", "psnr_identity", 2),
-            ("SSIM of the unedited input vs ground truth (baseline)", "ssim_identity", 4),
-            ("expression MAE (independent regressor)", "expr_mae", 4),
-            ("… from the neutral texture (the add-on's case: it edits the base texture)", "expr_mae_neutral_src", 4),
-            ("… from a non-neutral texture", "expr_mae_expressive_src", 4),
-            ("regressor MAE on the ground-truth images (floor)", "expr_mae_gt", 4),
-            ("expression MAE of the unedited input (baseline)", "expr_mae_identity", 4),
-            ("PSNR outside the mask vs input (dB; inf = bit-identical)", "psnr_out_mask", 2),
-            ("fraction of images bit-identical outside the mask", "identical_out_mask", 4),
-            ("mean mask", "mean_mask", 4),
-            ("PSNR outside the painter's expression region (dB)", "psnr_out_region", 2)]
+    rows = [
+        ("PSNR vs ground truth (dB)", "psnr", 2),
+        ("SSIM vs ground truth", "ssim", 4),
+        ("PSNR of the unedited input vs ground truth (baseline, dB)", "psnr_identity", 2),
+        ("SSIM of the unedited input vs ground truth (baseline)", "ssim_identity", 4),
+        ("expression MAE (independent regressor)", "expr_mae", 4),
+        (
+            "… from the neutral texture (the add-on's case: it edits the base texture)",
+            "expr_mae_neutral_src",
+            4,
+        ),
+        ("… from a non-neutral texture", "expr_mae_expressive_src", 4),
+        ("regressor MAE on the ground-truth images (floor)", "expr_mae_gt", 4),
+        ("expression MAE of the unedited input (baseline)", "expr_mae_identity", 4),
+        ("PSNR outside the mask vs input (dB; inf = bit-identical)", "psnr_out_mask", 2),
+        ("fraction of images bit-identical outside the mask", "identical_out_mask", 4),
+        ("mean mask", "mean_mask", 4),
+        ("PSNR outside the painter's expression region (dB)", "psnr_out_region", 2),
+    ]
     for label, key, nd in rows:
         L.append(f"| {label} | " + " | ".join(fmt(c[key], nd) for c in cols) + " |")
-    L += ["", "Expression MAE per entry at model resolution (model / regressor floor on ground truth):", "",
-          "| " + " | ".join(EXPRESSION_NAMES) + " |", "|" + "---|" * len(EXPRESSION_NAMES),
-          "| " + " | ".join(f"{m['expr_mae_' + n]:.3f} / {m['expr_mae_gt_' + n]:.3f}" for n in EXPRESSION_NAMES) + " |"]
+    L += [
+        "",
+        "Expression MAE per entry at model resolution (model / regressor floor on ground truth):",
+        "",
+        "| " + " | ".join(EXPRESSION_NAMES) + " |",
+        "|" + "---|" * len(EXPRESSION_NAMES),
+        "| "
+        + " | ".join(
+            f"{m['expr_mae_' + n]:.3f} / {m['expr_mae_gt_' + n]:.3f}" for n in EXPRESSION_NAMES
+        )
+        + " |",
+    ]
     if a.sheet is not None:
-        L += ["", f"Sample sheet: [`{a.sheet.name}`](images/{a.sheet.name}) — per held-out style: neutral input, then for "
-              + ", ".join(n for n, _ in SHEET_TARGETS) + ": output | ground truth | mask."]
+        L += [
+            "",
+            f"Sample sheet: [`{a.sheet.name}`](images/{a.sheet.name}) — "
+            "per held-out style: neutral input, then for "
+            + ", ".join(n for n, _ in SHEET_TARGETS)
+            + ": output | ground truth | mask.",
+        ]
     b, ref = res["bf16"], res["fp32_same_subset"]
-    L += ["", f"bfloat16 on CPU (first {max(1, a.styles // 4)} styles): PSNR {fmt(b['psnr'])} dB vs float32 {fmt(ref['psnr'])} dB, "
-          f"expression MAE {fmt(b['expr_mae'], 4)} vs {fmt(ref['expr_mae'], 4)}.", ""]
+    L += [
+        "",
+        f"bfloat16 on CPU (first {max(1, a.styles // 4)} styles): "
+        f"PSNR {fmt(b['psnr'])} dB vs float32 {fmt(ref['psnr'])} dB, "
+        f"expression MAE {fmt(b['expr_mae'], 4)} vs {fmt(ref['expr_mae'], 4)}.",
+        "",
+    ]
     if res["ablations"]:
-        L += ["## Ablations (model resolution, same held-out pairs)", "",
-              "| model | PSNR | SSIM | expr MAE | PSNR outside mask | mean mask | PSNR outside expr. region |",
-              "|---|---|---|---|---|---|---|"]
+        L += [
+            "## Ablations (model resolution, same held-out pairs)",
+            "",
+            "| model | PSNR | SSIM | expr MAE | PSNR outside mask | mean mask "
+            "| PSNR outside expr. region |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for name, v in res["ablations"].items():
-            L.append(f"| {name} | {fmt(v['psnr'])} | {fmt(v['ssim'], 4)} | {fmt(v['expr_mae'], 4)} | "
-                     f"{fmt(v['psnr_out_mask'])} | {fmt(v['mean_mask'], 4)} | {fmt(v['psnr_out_region'])} |")
-        L += ["", "Without the mask head M = 1 everywhere, so there is no outside-the-mask region (n/a).", ""]
+            L.append(
+                f"| {name} | {fmt(v['psnr'])} | {fmt(v['ssim'], 4)} | {fmt(v['expr_mae'], 4)} | "
+                f"{fmt(v['psnr_out_mask'])} | {fmt(v['mean_mask'], 4)} "
+                f"| {fmt(v['psnr_out_region'])} |"
+            )
+        L += [
+            "",
+            "Without the mask head M = 1 everywhere, so there is no outside-the-mask region (n/a).",
+            "",
+        ]
     ft = res["finetune"]
-    L += ["## Per-character fine-tuning", "",
-          f"K = {a.ft_k} labelled textures + neutral, {a.ft_steps} steps; measured on {a.ft_heldout} held-out "
-          "expressions of each held-out style (split 'finetune'), source = neutral, model resolution.", "",
-          "| style | PSNR before → after | SSIM before → after | expr MAE before → after | fine-tune seconds |",
-          "|---|---|---|---|---|"]
+    L += [
+        "## Per-character fine-tuning",
+        "",
+        f"K = {a.ft_k} labelled textures + neutral, {a.ft_steps} steps; "
+        f"measured on {a.ft_heldout} held-out "
+        "expressions of each held-out style (split 'finetune'), source = neutral, "
+        "model resolution.",
+        "",
+        "| style | PSNR before → after | SSIM before → after | expr MAE before → after "
+        "| fine-tune seconds |",
+        "|---|---|---|---|---|",
+    ]
     for row in ft:
         bb, aa = row["before"], row["after"]
-        L.append(f"| {row['style']} | {fmt(bb['psnr'])} → {fmt(aa['psnr'])} | {fmt(bb['ssim'], 4)} → {fmt(aa['ssim'], 4)} | "
-                 f"{fmt(bb['expr_mae'], 4)} → {fmt(aa['expr_mae'], 4)} | {row['seconds']:.1f} |")
+        L.append(
+            f"| {row['style']} | {fmt(bb['psnr'])} → {fmt(aa['psnr'])} "
+            f"| {fmt(bb['ssim'], 4)} → {fmt(aa['ssim'], 4)} | "
+            f"{fmt(bb['expr_mae'], 4)} → {fmt(aa['expr_mae'], 4)} | {row['seconds']:.1f} |"
+        )
+
     def mean_of(part: str, key: str) -> float:
         return float(np.mean([row[part][key] for row in ft]))
-    L.append(f"| mean | {fmt(mean_of('before', 'psnr'))} → {fmt(mean_of('after', 'psnr'))} | "
-             f"{fmt(mean_of('before', 'ssim'), 4)} → {fmt(mean_of('after', 'ssim'), 4)} | "
-             f"{fmt(mean_of('before', 'expr_mae'), 4)} → {fmt(mean_of('after', 'expr_mae'), 4)} | "
-             f"{np.mean([row['seconds'] for row in ft]):.1f} |")
+
+    L.append(
+        f"| mean | {fmt(mean_of('before', 'psnr'))} → {fmt(mean_of('after', 'psnr'))} | "
+        f"{fmt(mean_of('before', 'ssim'), 4)} → {fmt(mean_of('after', 'ssim'), 4)} | "
+        f"{fmt(mean_of('before', 'expr_mae'), 4)} → {fmt(mean_of('after', 'expr_mae'), 4)} | "
+        f"{np.mean([row['seconds'] for row in ft]):.1f} |"
+    )
     s = res["speed"]
-    L += ["", "## Speed (CPU, full `editor.edit` path: resize, generator, mask, upsample, composite)", "",
-          f"{int(s['threads'])} torch thread(s); 1-minute load average {s['load_before']:.2f} before, {s['load_after']:.2f} after "
-          f"(on {os.cpu_count()} CPUs).", "",
-          f"- 128 px textures, batch 1: {s['tex_per_s_128_b1']:.1f} textures/s",
-          f"- 128 px textures, batch 16: {s['tex_per_s_128_b16']:.1f} textures/s",
-          f"- one 1024² texture: {s['ms_1024']:.1f} ms; one 2048² texture: {s['ms_2048']:.1f} ms",
-          "", f"Evaluation took {res['eval_seconds']:.0f} s.", ""]
+    L += [
+        "",
+        "## Speed (CPU, full `editor.edit` path: resize, generator, mask, upsample, composite)",
+        "",
+        f"{int(s['threads'])} torch thread(s); 1-minute load average "
+        f"{s['load_before']:.2f} before, {s['load_after']:.2f} after "
+        f"(on {os.cpu_count()} CPUs).",
+        "",
+        f"- 128 px textures, batch 1: {s['tex_per_s_128_b1']:.1f} textures/s",
+        f"- 128 px textures, batch 16: {s['tex_per_s_128_b16']:.1f} textures/s",
+        f"- one 1024² texture: {s['ms_1024']:.1f} ms; one 2048² texture: {s['ms_2048']:.1f} ms",
+        "",
+        f"Evaluation took {res['eval_seconds']:.0f} s.",
+        "",
+    ]
     return "\n".join(L)
 
 

@@ -18,8 +18,14 @@ from moodrig.weights_tools.finetune_cli import entry_point, run_finetune_cli
 
 
 def main(argv: list[str] | None = None) -> None:
-    run_finetune_cli(argv, description="Fine-tune AMEE-GAN to one character.", config_cls=FinetuneConfig,
-                     default_stem=AmeeEditor.save_stem, editor=AmeeEditor, tune=finetune)
+    run_finetune_cli(
+        argv,
+        description="Fine-tune AMEE-GAN to one character.",
+        config_cls=FinetuneConfig,
+        default_stem=AmeeEditor.save_stem,
+        editor=AmeeEditor,
+        tune=finetune,
+    )
 
 
 if __name__ == "__main__":

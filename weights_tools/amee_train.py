@@ -70,7 +70,8 @@ class TrainConfig(RunConfig):
     face that move D's magnitude estimate (docs/history/amee.md); with the exact paired ground
     truth 10 keeps the term a regulariser."""
     lambda_rec: float = 100.0
-    """Paired L1 reconstruction of the final image against the painter's ground truth (images in [-1, 1])."""
+    """Paired L1 reconstruction of the final image against the painter's ground truth (images in
+    [-1, 1])."""
     lambda_int: float = 50.0
     """Paired L1 of the intermediate image I_m against the ground truth (same pixel weights).
     Through the final image I_m only gets gradient in proportion to M, and the mask starts
@@ -120,14 +121,22 @@ class TrainConfig(RunConfig):
     UNRECORDED: ClassVar[tuple[str, ...]] = (*RunConfig.UNRECORDED, "channels_last")
 
     def arch(self) -> AmeeConfig:
-        return AmeeConfig(resolution=self.resolution, enc_channels=self.enc_channels, disc_channels=self.disc_channels,
-                          use_mask=self.use_mask, magnitude_head=self.magnitude_head, source_input=self.source_input)
+        return AmeeConfig(
+            resolution=self.resolution,
+            enc_channels=self.enc_channels,
+            disc_channels=self.disc_channels,
+            use_mask=self.use_mask,
+            magnitude_head=self.magnitude_head,
+            source_input=self.source_input,
+        )
 
 
 class PairSampler:
     """Draws (source, target) render pairs of the same style from the uint8 cache."""
 
-    def __init__(self, images: NDArray[np.uint8], exprs: NDArray[np.float32], identity_prob: float) -> None:
+    def __init__(
+        self, images: NDArray[np.uint8], exprs: NDArray[np.float32], identity_prob: float
+    ) -> None:
         self.images = images
         self.exprs = exprs
         self.identity_prob = identity_prob
@@ -139,10 +148,17 @@ class PairSampler:
         j = rng.integers(0, p, n)
         same = rng.uniform(size=n) < self.identity_prob
         j = np.where(same, i, j)
+
         def img(idx: NDArray[np.int64]) -> torch.Tensor:
             arr = self.images[s, idx].astype(np.float32) / 127.5 - 1.0
             return torch.from_numpy(arr).permute(0, 3, 1, 2).contiguous()
-        return img(i), torch.from_numpy(self.exprs[s, i]), img(j), torch.from_numpy(self.exprs[s, j])
+
+        return (
+            img(i),
+            torch.from_numpy(self.exprs[s, i]),
+            img(j),
+            torch.from_numpy(self.exprs[s, j]),
+        )
 
 
 def adv_factor(cfg: TrainConfig, step: int) -> float:
@@ -166,8 +182,15 @@ def _fmt(t: torch.Tensor) -> torch.Tensor:
 def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     """Run (or resume) training; returns the manifest of the final export."""
     run = Run(cfg, AMEE_WEIGHTS, "amee_gan", quiet=quiet)
-    images, exprs = ensure_cache(Path(cfg.cache_dir) / f"train_s{cfg.seed}_{cfg.styles}x{cfg.per_style}_{cfg.resolution}.npz",
-                                 seed=cfg.seed, split="train", n_styles=cfg.styles, per_style=cfg.per_style, size=cfg.resolution)
+    images, exprs = ensure_cache(
+        Path(cfg.cache_dir)
+        / f"train_s{cfg.seed}_{cfg.styles}x{cfg.per_style}_{cfg.resolution}.npz",
+        seed=cfg.seed,
+        split="train",
+        n_styles=cfg.styles,
+        per_style=cfg.per_style,
+        size=cfg.resolution,
+    )
     sampler = PairSampler(images, exprs, cfg.identity_prob)
     arch = cfg.arch()
     torch.manual_seed(cfg.seed)  # weight init only; training randomness uses the run's generators
@@ -181,11 +204,17 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
             try:  # a wider run from a narrower export: widen it without changing its output
                 init = widen_generator(init, arch, seed=cfg.seed)
             except ValueError as exc:
-                raise SystemExit(f"{cfg.init_from}: architecture {init.cfg} cannot start this run's {arch}: {exc}") from exc
+                raise SystemExit(
+                    f"{cfg.init_from}: architecture {init.cfg} "
+                    f"cannot start this run's {arch}: {exc}"
+                ) from exc
         gen.load_state_dict(init.state_dict())
     ema = copy.deepcopy(gen).eval() if cfg.ema > 0 else None
     if cfg.channels_last:
-        gen, disc = gen.to(memory_format=torch.channels_last), disc.to(memory_format=torch.channels_last)
+        gen, disc = (
+            gen.to(memory_format=torch.channels_last),
+            disc.to(memory_format=torch.channels_last),
+        )
         ema = ema.to(memory_format=torch.channels_last) if ema is not None else None
     run.start(gen, disc, ema)
     fixed = sampler.sample(np.random.default_rng([cfg.seed, 200]), 6)
@@ -236,8 +265,11 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         if arch.use_mask:
             loss_g = loss_g + cfg.lambda_mask * mask.mean() + cfg.lambda_tv * total_variation(mask)
             if cfg.lambda_mask_sup > 0:
-                l_msup = F.binary_cross_entropy(mask.clamp(1e-6, 1 - 1e-6), changed,
-                                                weight=1.0 + (cfg.mask_pos_weight - 1.0) * changed)
+                l_msup = F.binary_cross_entropy(
+                    mask.clamp(1e-6, 1 - 1e-6),
+                    changed,
+                    weight=1.0 + (cfg.mask_pos_weight - 1.0) * changed,
+                )
                 loss_g = loss_g + cfg.lambda_mask_sup * l_msup
         run.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
@@ -249,11 +281,21 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
         def terms() -> dict[str, Any]:
             with torch.no_grad():
                 psnr = (10 * torch.log10(4.0 / ((final - tgt) ** 2).mean().clamp_min(1e-10))).item()
-            return {"loss_d": loss_d.item(), "loss_g": loss_g.item(), "adv": l_adv.item(),
-                    "mag": l_mag.item(), "rec_l1": l_rec.item(), "int_l1": l_int.item(),
-                    "cyc_l1": l_cyc.item(), "mask_bce": l_msup.item(),
-                    "mean_mask": mask.mean().item(), "mask_zero_frac": (mask < 0.01).float().mean().item(), "train_psnr": psnr,
-                    "adv_factor": r}
+            return {
+                "loss_d": loss_d.item(),
+                "loss_g": loss_g.item(),
+                "adv": l_adv.item(),
+                "mag": l_mag.item(),
+                "rec_l1": l_rec.item(),
+                "int_l1": l_int.item(),
+                "cyc_l1": l_cyc.item(),
+                "mask_bce": l_msup.item(),
+                "mean_mask": mask.mean().item(),
+                "mask_zero_frac": (mask < 0.01).float().mean().item(),
+                "train_psnr": psnr,
+                "adv_factor": r,
+            }
+
         return terms
 
     def sample(net: Generator, png: Path) -> None:
@@ -265,8 +307,9 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
 
 def parse_args(argv: list[str] | None = None) -> TrainConfig:
     ablations = {**ABLATIONS, "no_magnitude": ("magnitude_head", "ablation: no magnitude head")}
-    p = config_parser(TrainConfig, "Train AMEE-GAN on painter expression sheets.",
-                      ablations=ablations)
+    p = config_parser(
+        TrainConfig, "Train AMEE-GAN on painter expression sheets.", ablations=ablations
+    )
     return parse_config(TrainConfig, p, argv, ablations=ablations)
 
 

@@ -65,7 +65,8 @@ def _positions(old: list[int], new: list[int]) -> Tensor:
 
 def widen_generator(src: Generator, cfg: AmeeConfig, *, seed: int = 0) -> Generator:
     """A generator of architecture ``cfg`` (same as ``src.cfg`` but for wider ``enc_channels``
-    and / or the added source input) that computes what ``src`` computes; see the module docstring."""
+    and / or the added source input) that computes what ``src`` computes; see the module
+    docstring."""
     old_cfg = src.cfg
     free = {"enc_channels": None, "source_input": None}
     if {**old_cfg.to_dict(), **free} != {**cfg.to_dict(), **free}:
@@ -95,7 +96,9 @@ def widen_generator(src: Generator, cfg: AmeeConfig, *, seed: int = 0) -> Genera
                 out_axis, in_axis = (1, 0) if is_t else (0, 1)
                 keep_new = torch.ones(t.shape[in_axis], dtype=torch.bool)
                 keep_new[pin] = False
-                t.index_fill_(in_axis, torch.nonzero(keep_new).flatten(), 0.0)  # new inputs: no effect
+                t.index_fill_(
+                    in_axis, torch.nonzero(keep_new).flatten(), 0.0
+                )  # new inputs: no effect
                 block = t.index_select(out_axis, pout)
                 block.index_copy_(in_axis, pin, o)
                 t.index_copy_(out_axis, pout, block)

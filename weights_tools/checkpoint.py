@@ -1,7 +1,8 @@
 """Resumable GAN training checkpoints without pickle: safetensors + JSON.
 
 Tensors (generator, its EMA copy when the run keeps one, discriminator, Adam moments, torch RNG
-state) go to ``ckpt.safetensors``; scalars (step, Adam step counts, numpy RNG state) to ``ckpt.json``.
+state) go to ``ckpt.safetensors``; scalars (step, Adam step counts, numpy RNG state) to
+``ckpt.json``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from safetensors.torch import load_file, save_file
 from moodrig.core.fileio import atomic_write_text
 
 
-def _opt_tensors(prefix: str, opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, float]]:
+def _opt_tensors(
+    prefix: str, opt: torch.optim.Optimizer
+) -> tuple[dict[str, torch.Tensor], dict[str, float]]:
     tensors: dict[str, torch.Tensor] = {}
     steps: dict[str, float] = {}
     for i, (_, st) in enumerate(sorted(opt.state_dict()["state"].items())):
@@ -29,7 +32,12 @@ def _opt_tensors(prefix: str, opt: torch.optim.Optimizer) -> tuple[dict[str, tor
     return tensors, steps
 
 
-def _opt_load(prefix: str, opt: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], steps: dict[str, float]) -> None:
+def _opt_load(
+    prefix: str,
+    opt: torch.optim.Optimizer,
+    tensors: dict[str, torch.Tensor],
+    steps: dict[str, float],
+) -> None:
     sd = opt.state_dict()
     n = len(sd["param_groups"][0]["params"])
     state: dict[int, dict[str, Any]] = {}
@@ -37,16 +45,27 @@ def _opt_load(prefix: str, opt: torch.optim.Optimizer, tensors: dict[str, torch.
         key = f"{prefix}.{i}"
         if key not in steps:
             continue
-        state[i] = {"step": torch.tensor(steps[key]), "exp_avg": tensors[f"{key}.exp_avg"],
-                    "exp_avg_sq": tensors[f"{key}.exp_avg_sq"]}
+        state[i] = {
+            "step": torch.tensor(steps[key]),
+            "exp_avg": tensors[f"{key}.exp_avg"],
+            "exp_avg_sq": tensors[f"{key}.exp_avg_sq"],
+        }
     sd["state"] = state
     opt.load_state_dict(sd)
 
 
-def save_checkpoint(folder: Path, *, step: int, gen: torch.nn.Module, disc: torch.nn.Module,
-                    opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
-                    np_rng: np.random.Generator, torch_gen: torch.Generator,
-                    ema: torch.nn.Module | None = None) -> None:
+def save_checkpoint(
+    folder: Path,
+    *,
+    step: int,
+    gen: torch.nn.Module,
+    disc: torch.nn.Module,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    np_rng: np.random.Generator,
+    torch_gen: torch.Generator,
+    ema: torch.nn.Module | None = None,
+) -> None:
     tensors = {f"G.{k}": v.contiguous() for k, v in gen.state_dict().items()}
     if ema is not None:
         tensors.update({f"E.{k}": v.contiguous() for k, v in ema.state_dict().items()})
@@ -63,10 +82,17 @@ def save_checkpoint(folder: Path, *, step: int, gen: torch.nn.Module, disc: torc
     atomic_write_text(folder / "ckpt.json", json.dumps(meta))
 
 
-def load_checkpoint(folder: Path, *, gen: torch.nn.Module, disc: torch.nn.Module,
-                    opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
-                    np_rng: np.random.Generator, torch_gen: torch.Generator,
-                    ema: torch.nn.Module | None = None) -> int:
+def load_checkpoint(
+    folder: Path,
+    *,
+    gen: torch.nn.Module,
+    disc: torch.nn.Module,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    np_rng: np.random.Generator,
+    torch_gen: torch.Generator,
+    ema: torch.nn.Module | None = None,
+) -> int:
     """Restore everything; returns the step to continue from (0 when there is no checkpoint)."""
     if not (folder / "ckpt.json").is_file():
         return 0

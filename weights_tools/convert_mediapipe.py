@@ -38,8 +38,19 @@ def find_or_fetch_wheel(folder: Path) -> Path:
     if not wheels:
         folder.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", f"mediapipe=={WHEEL_VERSION}",
-             "--python-version", "3.11", "--only-binary=:all:", "-d", str(folder)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                f"mediapipe=={WHEEL_VERSION}",
+                "--python-version",
+                "3.11",
+                "--only-binary=:all:",
+                "-d",
+                str(folder),
+            ],
             check=True,
         )
         wheels = sorted(folder.glob(WHEEL_GLOB))
@@ -56,7 +67,9 @@ def extract(wheel: Path, member: str, out_dir: Path) -> Path:
     return target
 
 
-def convert(spec: ModelSpec, wheel: Path, build_dir: Path, parity_python: Path, out_dir: Path) -> Path:
+def convert(
+    spec: ModelSpec, wheel: Path, build_dir: Path, parity_python: Path, out_dir: Path
+) -> Path:
     tfl = extract(wheel, spec.wheel_member, build_dir / "tflite")
     prefix = build_dir / spec.name
     reader = REPO / "weights_tools" / "mediapipe_tflite_reader.py"
@@ -69,7 +82,9 @@ def convert(spec: ModelSpec, wheel: Path, build_dir: Path, parity_python: Path, 
     with torch.inference_mode():
         outs = net(torch.zeros(1, shape[3], shape[1], shape[2]))
     if [list(o.shape) for o in outs] != arch["output_shapes"]:
-        raise SystemExit(f"{spec.name}: output shapes {[list(o.shape) for o in outs]} != {arch['output_shapes']}")
+        raise SystemExit(
+            f"{spec.name}: output shapes {[list(o.shape) for o in outs]} != {arch['output_shapes']}"
+        )
     return export_weights(
         out_dir / f"{spec.name}.safetensors",
         tensors,
@@ -91,7 +106,9 @@ def convert(spec: ModelSpec, wheel: Path, build_dir: Path, parity_python: Path, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--build-dir", type=Path, default=REPO / "build" / "mediapipe")
     ap.add_argument("--parity-python", type=Path, default=REPO / ".venv-parity" / "bin" / "python")
     ap.add_argument("--out", type=Path, default=weights_dir() / "face")

@@ -135,7 +135,9 @@ def fit_ridge(x: NDArray[np.float64], y: NDArray[np.float64], lam: float) -> Lin
     return LinearScore(mu, sd, w, ym - 0.5)
 
 
-def _ridge(x: NDArray[np.float64], y: NDArray[np.float64], lam: float, standardise: bool) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+def _ridge(
+    x: NDArray[np.float64], y: NDArray[np.float64], lam: float, standardise: bool
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     mu = x.mean(axis=0)
     sd = x.std(axis=0) + 1e-6 if standardise else np.ones(x.shape[1])
     a = (x - mu) / sd
@@ -154,7 +156,9 @@ def canonical_face(landmarks: Sequence[NDArray[np.floating[Any]]]) -> NDArray[np
         levelled.append(p @ rz.T)
     can = np.mean(levelled, axis=0)
     for _ in range(3):
-        can = normalise(np.mean([frontalise(lm, fit_rotation(lm, can)[0]) for lm in landmarks], axis=0))
+        can = normalise(
+            np.mean([frontalise(lm, fit_rotation(lm, can)[0]) for lm in landmarks], axis=0)
+        )
     return np.asarray(can, dtype=np.float64)
 
 
@@ -171,10 +175,16 @@ def person_folds(face_ids: Sequence[str], k: int) -> NDArray[np.int64]:
     return np.asarray(np.searchsorted(np.unique(pid), pid) % k, dtype=np.int64)
 
 
-def fit(samples: Sequence[Sample], obs: Observed, train: NDArray[np.bool_], load_image: ImageLoader) -> calib.Calibration:
+def fit(
+    samples: Sequence[Sample], obs: Observed, train: NDArray[np.bool_], load_image: ImageLoader
+) -> calib.Calibration:
     """Fit every calibrated quantity on the ``train`` subset of found faces."""
     ok = train & obs.found
-    front_neutral = [i for i, s in enumerate(samples) if ok[i] and s.view == "front" and s.expression == "neutral"]
+    front_neutral = [
+        i
+        for i, s in enumerate(samples)
+        if ok[i] and s.view == "front" and s.expression == "neutral"
+    ]
     if len(front_neutral) < 3:
         raise ValueError("calibration needs at least 3 neutral frontal faces")
     can = canonical_face([obs.landmarks[i] for i in front_neutral])
@@ -208,10 +218,19 @@ def fit(samples: Sequence[Sample], obs: Observed, train: NDArray[np.bool_], load
     yv = np.eye(len(calib.VIEWS))[[calib.VIEWS.index(samples[i].view) for i in vi]]
     vmu, _, vw, vb = _ridge(xv, yv, VIEW_RIDGE, standardise=False)
     return calib.Calibration(
-        canonical=can, neutral=neutral, neutral_sd=neutral_sd,
-        geo=fit_logistic(xg, y, GEO_PENALTY), app=fit_ridge(xa, y, APP_RIDGE),
-        smile_scale=(float(scale[0]), float(scale[1])), smile_anchor=anchor, smile_anchor_geo=anchor_geo,
-        smile_neutral_sd=float(z[y == 0].std()), yaw_gain=gain, view_mu=vmu, view_w=vw, view_b=vb,
+        canonical=can,
+        neutral=neutral,
+        neutral_sd=neutral_sd,
+        geo=fit_logistic(xg, y, GEO_PENALTY),
+        app=fit_ridge(xa, y, APP_RIDGE),
+        smile_scale=(float(scale[0]), float(scale[1])),
+        smile_anchor=anchor,
+        smile_anchor_geo=anchor_geo,
+        smile_neutral_sd=float(z[y == 0].std()),
+        yaw_gain=gain,
+        view_mu=vmu,
+        view_w=vw,
+        view_b=vb,
     )
 
 
@@ -222,19 +241,28 @@ def save(cal: calib.Calibration, folder: Path, n_photos: int) -> Path:
         model=calib.MODEL,
         model_version=calib.VERSION,
         architecture={
-            "landmarks": 468, "geometry_features": list(GEOMETRY_NAMES), "mouth_region": list(MOUTH_REGION),
-            "mouth_lbp": {"size": MOUTH_LBP.size, "grid": MOUTH_LBP.grid}, "views": list(calib.VIEWS),
+            "landmarks": 468,
+            "geometry_features": list(GEOMETRY_NAMES),
+            "mouth_region": list(MOUTH_REGION),
+            "mouth_lbp": {"size": MOUTH_LBP.size, "grid": MOUTH_LBP.grid},
+            "views": list(calib.VIEWS),
             "view_lbp": {"size": VIEW_LBP.size, "grid": VIEW_LBP.grid},
         },
         training={
-            "data": "london_faces_dev (Face Research Lab London Set, CC BY 4.0)", "photos": n_photos,
-            "geo_penalty": GEO_PENALTY, "app_ridge": APP_RIDGE, "inner_folds": INNER_FOLDS, "view_ridge": VIEW_RIDGE,
+            "data": "london_faces_dev (Face Research Lab London Set, CC BY 4.0)",
+            "photos": n_photos,
+            "geo_penalty": GEO_PENALTY,
+            "app_ridge": APP_RIDGE,
+            "inner_folds": INNER_FOLDS,
+            "view_ridge": VIEW_RIDGE,
         },
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     shared = Path(__file__).resolve().parents[1].parent / "shared" / "data"
     ap.add_argument("--data", type=Path, default=shared)
     ap.add_argument("--out", type=Path, default=weights_dir() / "face")
@@ -244,7 +272,10 @@ def main(argv: list[str] | None = None) -> int:
     analyzer = FaceAnalyzer(AnalyzerConfig())
     obs = observe(args.data, samples, analyzer)
     cal = fit(samples, obs, np.ones(len(samples), dtype=bool), image_loader(args.data, samples))
-    print(f"wrote {save(cal, args.out, int(obs.found.sum()))} (faces found {int(obs.found.sum())}/{len(samples)})")
+    print(
+        f"wrote {save(cal, args.out, int(obs.found.sum()))} "
+        f"(faces found {int(obs.found.sum())}/{len(samples)})"
+    )
     return 0
 
 

@@ -56,8 +56,12 @@ class Scores:
     """Frame-to-frame changes of the smile value inside held neutral frames."""
 
     def add(
-        self, labels: Sequence[str], who: Sequence[int], decided: NDArray[np.bool_],
-        values: NDArray[np.floating[Any]] | None = None, learnt: NDArray[np.bool_] | None = None,
+        self,
+        labels: Sequence[str],
+        who: Sequence[int],
+        decided: NDArray[np.bool_],
+        values: NDArray[np.floating[Any]] | None = None,
+        learnt: NDArray[np.bool_] | None = None,
     ) -> None:
         """One clip: labels, persons, decisions; optionally the smile values and which frames
         are in a view where the person was seen at rest in the same shot."""
@@ -93,7 +97,9 @@ class Scores:
             "runs_2_flips": float((f >= 2).sum()),
             "unsettled": float(self.unsettled),
             "rest_mean": float(np.mean(self.rest_values)) if self.rest_values else float("nan"),
-            "rest_p90": float(np.percentile(self.rest_values, 90)) if self.rest_values else float("nan"),
+            "rest_p90": float(np.percentile(self.rest_values, 90))
+            if self.rest_values
+            else float("nan"),
             "rest_step": float(np.mean(self.rest_steps)) if self.rest_steps else float("nan"),
         }
         return out
@@ -145,13 +151,24 @@ def evaluate(
                 vcfg = VideoConfig(decision=dec, person_baseline=base)
                 raw = RawFrames()
                 tracks[name] = analyze_frames(
-                    raw.watch(fc.frames(clip, pair)), fc.FPS, config=vcfg,
-                    analyzer=FaceAnalyzer(vcfg.analyzer, calibration=cal), on_frame=raw.keep,
+                    raw.watch(fc.frames(clip, pair)),
+                    fc.FPS,
+                    config=vcfg,
+                    analyzer=FaceAnalyzer(vcfg.analyzer, calibration=cal),
+                    on_frame=raw.keep,
                 )
-            # which frames have the person's own rest in their view and shot (the product's learning)
+            # which frames have the person's own rest in their view and shot (the product's
+            # learning)
             shot = shots(raw.array("change"), VideoConfig.cut_level)
-            pn = person_neutral(raw.array("z"), raw.array("measures"), raw.array("yaw"),
-                                tracks["baseline"].valid, shot, cal, base_cfg)
+            pn = person_neutral(
+                raw.array("z"),
+                raw.array("measures"),
+                raw.array("yaw"),
+                tracks["baseline"].valid,
+                shot,
+                cal,
+                base_cfg,
+            )
             learnt = pn.weight > 0
             shots_found.append(int(shot[-1]))
             for name, track in tracks.items():
@@ -161,7 +178,10 @@ def evaluate(
                     ways["plain"].add(clip.labels, clip.who, values > 0.5, values, learnt)
             n_clips += 1
     return {
-        "clips": n_clips, "cuts_found": shots_found, "decision": dec, "baseline_config": base_cfg,
+        "clips": n_clips,
+        "cuts_found": shots_found,
+        "decision": dec,
+        "baseline_config": base_cfg,
         **{k: v.summary() for k, v in ways.items()},
     }
 
@@ -193,8 +213,8 @@ class RawFrames:
 def _cut_summary(found: object) -> str:
     f = list(found) if isinstance(found, list) else []
     return (
-        f"exactly 1 in {sum(x == 1 for x in f)} of {len(f)} clips, none in {sum(x == 0 for x in f)}, "
-        f"more in {sum(x > 1 for x in f)}"
+        f"exactly 1 in {sum(x == 1 for x in f)} of {len(f)} clips, "
+        f"none in {sum(x == 0 for x in f)}, more in {sum(x > 1 for x in f)}"
     )
 
 
@@ -204,18 +224,27 @@ def report_lines(res: dict[str, object]) -> list[str]:
     assert isinstance(dec, SmileDecisionConfig) and isinstance(base, BaselineConfig)
     rows = (
         ("plain", "smoothed smile value > 0.5, population neutral"),
-        ("stable", f"stable decision (on ≥ {dec.on}, off ≤ {dec.off}, dwell {dec.min_dwell_s} s), population neutral"),
-        ("baseline", "stable decision, the person's own neutral learnt from the clip (`--person-baseline`)"),
+        (
+            "stable",
+            f"stable decision (on ≥ {dec.on}, off ≤ {dec.off}, dwell {dec.min_dwell_s} s), "
+            "population neutral",
+        ),
+        (
+            "baseline",
+            "stable decision, the person's own neutral learnt from the clip (`--person-baseline`)",
+        ),
     )
     stats = {k: res[k] for k, _ in rows}
     assert all(isinstance(v, dict) for v in stats.values())
     b = stats["baseline"]
     assert isinstance(b, dict)
     L = [
-        f"## Smile on video: held expressions, 5-fold cross-validation by person ({res['clips']} clips)",
+        "## Smile on video: held expressions, 5-fold cross-validation by person "
+        f"({res['clips']} clips)",
         "",
-        "| decision | per-frame accuracy | neutral | full smile | faint smile | views with the person's rest "
-        "/ without | flips per held expression (mean / max) | held with ≥ 2 flips | never settled | "
+        "| decision | per-frame accuracy | neutral | full smile | faint smile "
+        "| views with the person's rest / without | flips per held expression (mean / max) "
+        "| held with ≥ 2 flips | never settled | "
         "smile value at rest: mean / 90th pct. / change per frame |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -223,34 +252,41 @@ def report_lines(res: dict[str, object]) -> list[str]:
         s = stats[key]
         assert isinstance(s, dict)
         L.append(
-            f"| {what} | **{s['accuracy']:.1%}** | {s['accuracy_neutral']:.1%} | {s['accuracy_smiling']:.1%} | "
-            f"{s['accuracy_faint']:.1%} | {s['accuracy_learnt']:.1%} / {s['accuracy_unlearnt']:.1%} | "
-            f"{s['flips_mean']:.2f} / {s['flips_max']:.0f} | {s['runs_2_flips']:.0f} of {s['runs']:.0f} | "
-            f"{s['unsettled']:.0f} | {s['rest_mean']:.2f} / {s['rest_p90']:.2f} / {s['rest_step']:.3f} |"
+            f"| {what} | **{s['accuracy']:.1%}** | {s['accuracy_neutral']:.1%} "
+            f"| {s['accuracy_smiling']:.1%} | {s['accuracy_faint']:.1%} "
+            f"| {s['accuracy_learnt']:.1%} / {s['accuracy_unlearnt']:.1%} "
+            f"| {s['flips_mean']:.2f} / {s['flips_max']:.0f} "
+            f"| {s['runs_2_flips']:.0f} of {s['runs']:.0f} | {s['unsettled']:.0f} "
+            f"| {s['rest_mean']:.2f} / {s['rest_p90']:.2f} / {s['rest_step']:.3f} |"
         )
     L += [
         "",
-        f"Clips (`weights_tools/face_clips.py`): one per London person, about 15 s at 24 fps, {b['frames']:.0f} "
-        "scored frames in all (the onset and offset ramps are not scored). Each holds the person's neutral and "
-        "smiling photos (front and both 3/4 views) with camera jitter, brightness drift and sensor noise; a faint "
-        f"smile made by morphing the neutral photo {fc.FAINT:.0%} of the way toward the smiling one (both photos "
-        "warped onto interpolated Face Mesh landmarks, piecewise affine, then cross-faded: a proxy, a real faint "
-        f"smile is not a blend); {fc.TURN}-frame dissolves between views while an expression is held (a double "
-        "exposure, not a turning head); and a cut to another held-out person. Half the clips start neutral; the "
-        "other half start smiling, and their right 3/4 view only ever shows a smile (no rest to learn from there). "
-        "A held expression ends at a ramp or a cut, not at a view change; flips are decision changes inside one. "
-        f"\"Views with the person's rest\": frames whose view band ({b['frames_learnt']:.0f} frames) has a rest "
-        f"of the person in the same shot; the others ({b['frames_unlearnt']:.0f}) are read with the population's "
-        f"neutral, moved by {base.view_transfer} of the other views' offset. Cuts found by `video.shots`: "
+        "Clips (`weights_tools/face_clips.py`): one per London person, about 15 s at 24 fps, "
+        f"{b['frames']:.0f} scored frames in all (the onset and offset ramps are not scored). "
+        "Each holds the person's neutral and smiling photos (front and both 3/4 views) with "
+        "camera jitter, brightness drift and sensor noise; a faint smile made by morphing the "
+        f"neutral photo {fc.FAINT:.0%} of the way toward the smiling one (both photos warped onto "
+        "interpolated Face Mesh landmarks, piecewise affine, then cross-faded: a proxy, a real "
+        f"faint smile is not a blend); {fc.TURN}-frame dissolves between views while an "
+        "expression is held (a double exposure, not a turning head); and a cut to another "
+        "held-out person. Half the clips start neutral; the other half start smiling, and their "
+        "right 3/4 view only ever shows a smile (no rest to learn from there). A held expression "
+        "ends at a ramp or a cut, not at a view change; flips are decision changes inside one. "
+        '"Views with the person\'s rest": frames whose view band '
+        f"({b['frames_learnt']:.0f} frames) has a rest of the person in the same shot; "
+        f"the others ({b['frames_unlearnt']:.0f}) are read with the population's neutral, "
+        f"moved by {base.view_transfer} of the other views' offset. Cuts found by `video.shots`: "
         f"{_cut_summary(res['cuts_found'])} (every clip has one).",
         "",
         "Settings (`BaselineConfig`: rest when the running median of the value is ≤ "
-        f"{base.learn_below} for {base.learn_after} frames, neutral = the {base.smile_quantile} quantile of the "
-        f"rest, 0.5 at {base.smile_margin} of the population's mean smile above it, {base.passes} passes) were "
-        "chosen in `research/smile_video.py` over a grid of 24 person-baseline settings × 2 decision thresholds, "
-        "fold by fold on the other four folds' clips: every fold chose these. The cost is in the value, not the "
-        "decision: with the person's own neutral the 0.5 point sits close to it, so the resting face's frame "
-        "noise is magnified (the last column).",
+        f"{base.learn_below} for {base.learn_after} frames, "
+        f"neutral = the {base.smile_quantile} quantile of the rest, "
+        f"0.5 at {base.smile_margin} of the population's mean smile above it, "
+        f"{base.passes} passes) were chosen in `research/smile_video.py` over a grid of "
+        "24 person-baseline settings × 2 decision thresholds, fold by fold on the other four "
+        "folds' clips: every fold chose these. The cost is in the value, not the decision: "
+        "with the person's own neutral the 0.5 point sits close to it, so the resting face's "
+        "frame noise is magnified (the last column).",
         "",
     ]
     return L

@@ -62,7 +62,9 @@ def build(folder: Path, family: str, split: str, styles: int, targets: int, size
     fam = FAMILIES[family]
     folder.mkdir(parents=True, exist_ok=True)
     stem = folder / f"{family}_{split}"
-    images = np.lib.format.open_memmap(f"{stem}_images.npy", "w+", np.uint8, (styles, 1 + targets, size, size, 4))
+    images = np.lib.format.open_memmap(
+        f"{stem}_images.npy", "w+", np.uint8, (styles, 1 + targets, size, size, 4)
+    )
     exprs = np.zeros((styles, 1 + targets, N_EXPRESSION), np.float32)
     points = np.zeros((styles, 7, 2), np.float32)
     for s in range(styles):
@@ -78,18 +80,25 @@ def build(folder: Path, family: str, split: str, styles: int, targets: int, size
     images.flush()
     np.save(f"{stem}_expressions.npy", exprs)
     np.save(f"{stem}_points.npy", points)
-    (folder / f"{family}_{split}.json").write_text(json.dumps(
-        {"family": family, "split": split, "styles": styles, "targets": targets, "size": size}))
+    (folder / f"{family}_{split}.json").write_text(
+        json.dumps(
+            {"family": family, "split": split, "styles": styles, "targets": targets, "size": size}
+        )
+    )
 
 
 def load(folder: Path, family: str, split: str) -> StyleSet:
     stem = folder / f"{family}_{split}"
-    return StyleSet(np.load(f"{stem}_images.npy", mmap_mode="r"), np.load(f"{stem}_expressions.npy"),
-                    np.load(f"{stem}_points.npy"))
+    return StyleSet(
+        np.load(f"{stem}_images.npy", mmap_mode="r"),
+        np.load(f"{stem}_expressions.npy"),
+        np.load(f"{stem}_points.npy"),
+    )
 
 
-def ensure(folder: Path, families: tuple[str, ...], split: str, styles: int, targets: int,
-           size: int) -> dict[str, StyleSet]:
+def ensure(
+    folder: Path, families: tuple[str, ...], split: str, styles: int, targets: int, size: int
+) -> dict[str, StyleSet]:
     out: dict[str, StyleSet] = {}
     for fam in families:
         meta = folder / f"{fam}_{split}.json"
@@ -97,7 +106,10 @@ def ensure(folder: Path, families: tuple[str, ...], split: str, styles: int, tar
         if not meta.is_file() or json.loads(meta.read_text()) != want:
             t0 = time.time()
             build(folder, fam, split, styles, targets, size)
-            print(f"faceedit data: {fam}/{split}: {styles} styles in {time.time() - t0:.0f} s", flush=True)
+            print(
+                f"faceedit data: {fam}/{split}: {styles} styles in {time.time() - t0:.0f} s",
+                flush=True,
+            )
         out[fam] = load(folder, fam, split)
     return out
 

@@ -61,14 +61,18 @@ class Row:
     refused: int
 
 
-def changed_window(source: np.ndarray, truth: np.ndarray, pad: int = 4) -> tuple[slice, slice] | None:
+def changed_window(
+    source: np.ndarray, truth: np.ndarray, pad: int = 4
+) -> tuple[slice, slice] | None:
     diff = np.any(source[..., :3] != truth[..., :3], axis=2)
     ys, xs = np.nonzero(diff)
     if len(ys) == 0:
         return None
     h, w = diff.shape
-    return (slice(max(0, ys.min() - pad), min(h, ys.max() + pad + 1)),
-            slice(max(0, xs.min() - pad), min(w, xs.max() + pad + 1)))
+    return (
+        slice(max(0, ys.min() - pad), min(h, ys.max() + pad + 1)),
+        slice(max(0, xs.min() - pad), min(w, xs.max() + pad + 1)),
+    )
 
 
 def targets(rng: np.random.Generator, mixed: int) -> np.ndarray:
@@ -77,8 +81,17 @@ def targets(rng: np.random.Generator, mixed: int) -> np.ndarray:
     return np.concatenate([singles, np.stack(extra)]) if extra else singles
 
 
-def evaluate_family(editor: FaceEditor | None, family: str, atlas: int, styles: int, mixed: int, seed: int,
-                    *, true_points: bool = False, baseline: Any = None) -> Row:
+def evaluate_family(
+    editor: FaceEditor | None,
+    family: str,
+    atlas: int,
+    styles: int,
+    mixed: int,
+    seed: int,
+    *,
+    true_points: bool = False,
+    baseline: Any = None,
+) -> Row:
     """``editor`` None: score ``baseline`` (a whole-texture editor run on the face region, as
     the bake runs AMEE-GAN there) instead; ``true_points``: give the editor the family's own
     feature points instead of locating them."""
@@ -101,7 +114,9 @@ def evaluate_family(editor: FaceEditor | None, family: str, atlas: int, styles: 
             bound = RegionEditor(baseline, neutral, region)
             batch = np.ascontiguousarray(np.broadcast_to(neutral, (len(tg), *neutral.shape)))
             out = bound.edit(batch, tg, np.zeros_like(tg))
-            zero.append(float(np.array_equal(bound.edit(neutral[None].copy(), zeros, zeros)[0], neutral)))
+            zero.append(
+                float(np.array_equal(bound.edit(neutral[None].copy(), zeros, zeros)[0], neutral))
+            )
         else:
             try:
                 face = editor.prepare(neutral, region, truth_pts if true_points else None)
@@ -131,8 +146,20 @@ def evaluate_family(editor: FaceEditor | None, family: str, atlas: int, styles: 
     mean = lambda v: float(np.mean(v)) if v else math.nan  # noqa: E731
     # Sharpness ratios: the median, as a near-flat truth window makes single ratios explode.
     median = lambda v: float(np.median(v)) if v else math.nan  # noqa: E731
-    return Row(family, atlas, edits, mean(changes), mean(pe), mean(pi), median(sr), median(sc), mean(outside),
-               mean(zero), mean(perr), refused)
+    return Row(
+        family,
+        atlas,
+        edits,
+        mean(changes),
+        mean(pe),
+        mean(pi),
+        median(sr),
+        median(sc),
+        mean(outside),
+        mean(zero),
+        mean(perr),
+        refused,
+    )
 
 
 def negatives(editor: FaceEditor, n: int, seed: int) -> float:
@@ -160,8 +187,14 @@ def speed(editor: FaceEditor, repeats: int = 5) -> dict[str, float]:
     style = fam.random_style(rng)
     e = np.zeros((1, N_EXPRESSION), np.float32)
     e[0, 1] = 1.0
-    sample = synthesize_atlas(rng, "painter", style, np.concatenate([np.zeros_like(e), e]), (2048, 2048),
-                              face_size=(900, 900))
+    sample = synthesize_atlas(
+        rng,
+        "painter",
+        style,
+        np.concatenate([np.zeros_like(e), e]),
+        (2048, 2048),
+        face_size=(900, 900),
+    )
     face = editor.prepare(sample.images[0], FaceRegion(*sample.region_uv))
     times = []
     for _ in range(repeats):
@@ -171,18 +204,31 @@ def speed(editor: FaceEditor, repeats: int = 5) -> dict[str, float]:
     t0 = time.perf_counter()
     editor.prepare(sample.images[0], FaceRegion(*sample.region_uv))
     prep = (time.perf_counter() - t0) * 1000
-    return {"edit_2048_ms": float(np.median(times)), "prepare_2048_ms": prep, "threads": torch.get_num_threads()}
+    return {
+        "edit_2048_ms": float(np.median(times)),
+        "prepare_2048_ms": prep,
+        "threads": torch.get_num_threads(),
+    }
 
 
 def _table(rows: list[Row], points: bool) -> list[str]:
-    head = ("| family | atlas | edits | change achieved | PSNR edit / input (gain) | sharpness region / changed | "
-            "outside identical | zero edit identical |")
-    lines = [head + (" point error | refused |" if points else ""),
-             "|---|---|---|---|---|---|---|---|" + ("---|---|" if points else "")]
+    head = (
+        "| family | atlas | edits | change achieved | PSNR edit / input (gain) | sharpness "
+        "region / changed | "
+        "outside identical | zero edit identical |"
+    )
+    lines = [
+        head + (" point error | refused |" if points else ""),
+        "|---|---|---|---|---|---|---|---|" + ("---|---|" if points else ""),
+    ]
     for r in rows:
-        line = (f"| {r.family} | {r.atlas}² | {r.edits} | {r.change:.3f} | {r.psnr_edit:.2f} / {r.psnr_input:.2f} "
-                f"({r.psnr_edit - r.psnr_input:+.2f} dB) | {r.sharp_region:.3f} / {r.sharp_changed:.3f} | "
-                f"{100 * r.outside_identical:.0f} % | {100 * r.zero_identical:.0f} % |")
+        line = (
+            f"| {r.family} | {r.atlas}² | {r.edits} | {r.change:.3f} | {r.psnr_edit:.2f} / "
+            f"{r.psnr_input:.2f} "
+            f"({r.psnr_edit - r.psnr_input:+.2f} dB) | {r.sharp_region:.3f} / "
+            f"{r.sharp_changed:.3f} | "
+            f"{100 * r.outside_identical:.0f} % | {100 * r.zero_identical:.0f} % |"
+        )
         lines.append(line + (f" {r.point_error:.3f} | {r.refused} |" if points else ""))
     return lines
 
@@ -191,7 +237,9 @@ SHEET_EXPRESSIONS = ("smile", "jaw_open", "frown", "brow_raise", "eye_close_l")
 """Columns of the sample sheet: each edited, then its ground truth."""
 
 
-def sample_sheet(editor: FaceEditor, path: Path, atlas: int = 1024, cell: int = 160, seed: int = 0) -> Path:
+def sample_sheet(
+    editor: FaceEditor, path: Path, atlas: int = 1024, cell: int = 160, seed: int = 0
+) -> Path:
     """A PNG: per family (rows), one held-out style's face region at ``atlas``² — the neutral
     input, then each of :data:`SHEET_EXPRESSIONS` at full strength as edited (points found
     by the locator) and as the family draws it. Cells are the region downscaled to ``cell``
@@ -208,42 +256,89 @@ def sample_sheet(editor: FaceEditor, path: Path, atlas: int = 1024, cell: int = 
         for k, name in enumerate(SHEET_EXPRESSIONS):
             tg[k, INDEX[name]] = 1.0
         side = int(atlas * 0.45)
-        sample = synthesize_atlas(rng, family, style, np.concatenate([np.zeros((1, N_EXPRESSION), np.float32), tg]),
-                                  (atlas, atlas), face_size=(side, side))
+        sample = synthesize_atlas(
+            rng,
+            family,
+            style,
+            np.concatenate([np.zeros((1, N_EXPRESSION), np.float32), tg]),
+            (atlas, atlas),
+            face_size=(side, side),
+        )
         neutral = sample.images[0]
         face = editor.prepare(neutral, FaceRegion(*sample.region_uv))
         out = editor.edit(face, tg, np.zeros_like(tg))
         x0, y0, x1, y1 = sample.region_px
         cells = [neutral] + [img for k in range(len(tg)) for img in (out[k], sample.images[1 + k])]
-        rows.append(np.concatenate([cv2.resize(np.ascontiguousarray(c[y0:y1, x0:x1, :3]), (cell, cell),
-                                               interpolation=cv2.INTER_AREA) for c in cells], axis=1))
+        rows.append(
+            np.concatenate(
+                [
+                    cv2.resize(
+                        np.ascontiguousarray(c[y0:y1, x0:x1, :3]),
+                        (cell, cell),
+                        interpolation=cv2.INTER_AREA,
+                    )
+                    for c in cells
+                ],
+                axis=1,
+            )
+        )
     grid = np.clip(np.concatenate(rows, axis=0) * 255 + 0.5, 0, 255).astype(np.uint8)
     path.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(path), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
     return path
 
 
-def report(rows: list[Row], neg: float, spd: dict[str, float], meta: dict[str, Any],
-           baseline: list[Row] | None = None) -> str:
-    points = ("the editor was given the true feature points" if meta.get("true_points")
-              else "the editor found the feature points itself, as in the add-on")
-    lines = ["# Face editor: measured figures", "",
-             f"Produced by `python -m moodrig.weights_tools.faceedit_eval` ({meta['styles']} held-out styles per "
-             f"family and atlas size, 8 single expressions at full strength + {meta['mixed']} mixed each; "
-             f"editor {meta['editor_id']}; {meta['threads']} torch threads on a shared 2-core CPU).", "",
-             "Every edit is measured in the face region of the atlas, at the atlas's own resolution, against the "
-             f"family's exact rendering of the target expression; {points}. Change achieved: 1 − L1(edit, truth) "
-             "÷ L1(input, truth) in the region (1: the whole change, 0: none, below 0: further from the truth "
-             "than the unedited input, in L1). Sharpness: variance of the Laplacian, edit ÷ truth (median), over "
-             "the region and over the window of pixels the expression changes.", "",
-             *_table(rows, True)]
+def report(
+    rows: list[Row],
+    neg: float,
+    spd: dict[str, float],
+    meta: dict[str, Any],
+    baseline: list[Row] | None = None,
+) -> str:
+    points = (
+        "the editor was given the true feature points"
+        if meta.get("true_points")
+        else "the editor found the feature points itself, as in the add-on"
+    )
+    lines = [
+        "# Face editor: measured figures",
+        "",
+        f"Produced by `python -m moodrig.weights_tools.faceedit_eval` ({meta['styles']} held-"
+        f"out styles per "
+        f"family and atlas size, 8 single expressions at full strength + {meta['mixed']} mixed"
+        f" each; "
+        f"editor {meta['editor_id']}; {meta['threads']} torch threads on a shared 2-core CPU).",
+        "",
+        "Every edit is measured in the face region of the atlas, at the atlas's own "
+        "resolution, against the "
+        f"family's exact rendering of the target expression; {points}. Change achieved: 1 − "
+        f"L1(edit, truth) "
+        "÷ L1(input, truth) in the region (1: the whole change, 0: none, below 0: further "
+        "from the truth "
+        "than the unedited input, in L1). Sharpness: variance of the Laplacian, edit ÷ truth "
+        "(median), over "
+        "the region and over the window of pixels the expression changes.",
+        "",
+        *_table(rows, True),
+    ]
     if baseline:
-        lines += ["", "AMEE-GAN (the 64-px editor, upscaled into the same region, as the parameters mode ran "
-                      "before the face editor shipped), on the same atlases:", "", *_table(baseline, False)]
-    lines += ["", "Point error: largest distance between a found and a true feature point, in eye distances.", "",
-              f"Face-free regions refused as 'no painted face': {100 * neg:.0f} %.", "",
-              f"Speed: one 2048² atlas edit {spd['edit_2048_ms']:.1f} ms (face prepared once; preparing: "
-              f"{spd['prepare_2048_ms']:.1f} ms), {spd['threads']} torch threads.", ""]
+        lines += [
+            "",
+            "AMEE-GAN (the 64-px editor, upscaled into the same region, as the parameters mode ran "
+            "before the face editor shipped), on the same atlases:",
+            "",
+            *_table(baseline, False),
+        ]
+    lines += [
+        "",
+        "Point error: largest distance between a found and a true feature point, in eye distances.",
+        "",
+        f"Face-free regions refused as 'no painted face': {100 * neg:.0f} %.",
+        "",
+        f"Speed: one 2048² atlas edit {spd['edit_2048_ms']:.1f} ms (face prepared once; preparing: "
+        f"{spd['prepare_2048_ms']:.1f} ms), {spd['threads']} torch threads.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -259,12 +354,23 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--negatives", type=int, default=40)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--true-points", action="store_true", help="give the editor the true points")
-    p.add_argument("--baseline", choices=["amee"], default=None,
-                   help="also score the shipped AMEE-GAN on the same face regions, side by side")
+    p.add_argument(
+        "--baseline",
+        choices=["amee"],
+        default=None,
+        help="also score the shipped AMEE-GAN on the same face regions, side by side",
+    )
     p.add_argument("--out", type=Path, default=None, help="markdown report (default: print)")
     p.add_argument("--json", type=Path, default=None)
-    p.add_argument("--sheet", type=Path, default=None,
-                   help="also write a sample sheet PNG (rows: families; neutral, then edit / truth per expression)")
+    p.add_argument(
+        "--sheet",
+        type=Path,
+        default=None,
+        help=(
+            "also write a sample sheet PNG (rows: families; neutral, then edit / truth per "
+            "expression)"
+        ),
+    )
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     editor = FaceEditor.load(a.editor, a.locator, device="cpu")
@@ -278,21 +384,46 @@ def main(argv: list[str] | None = None) -> None:
     rows, base_rows = [], []
     for fam in a.families:
         for size in a.atlas:
-            row = evaluate_family(editor, fam, size, a.styles, a.mixed, a.seed, true_points=a.true_points)
+            row = evaluate_family(
+                editor, fam, size, a.styles, a.mixed, a.seed, true_points=a.true_points
+            )
             print(json.dumps(asdict(row)), flush=True)
             rows.append(row)
             if baseline is not None:
-                brow = evaluate_family(None, fam, size, a.styles, a.mixed, a.seed, baseline=baseline)
+                brow = evaluate_family(
+                    None, fam, size, a.styles, a.mixed, a.seed, baseline=baseline
+                )
                 print(json.dumps({"baseline": "amee", **asdict(brow)}), flush=True)
                 base_rows.append(brow)
     neg = negatives(editor, a.negatives, a.seed)
     spd = speed(editor)
-    text = report(rows, neg, spd, {"styles": a.styles, "mixed": a.mixed, "editor_id": editor.model_id,
-                                   "true_points": a.true_points, "threads": a.threads}, base_rows)
+    text = report(
+        rows,
+        neg,
+        spd,
+        {
+            "styles": a.styles,
+            "mixed": a.mixed,
+            "editor_id": editor.model_id,
+            "true_points": a.true_points,
+            "threads": a.threads,
+        },
+        base_rows,
+    )
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(a.json, json.dumps({"rows": [asdict(r) for r in rows], "baseline": [asdict(r) for r in base_rows],
-                                              "negatives": neg, "speed": spd}, indent=2))
+        atomic_write_text(
+            a.json,
+            json.dumps(
+                {
+                    "rows": [asdict(r) for r in rows],
+                    "baseline": [asdict(r) for r in base_rows],
+                    "negatives": neg,
+                    "speed": spd,
+                },
+                indent=2,
+            ),
+        )
     if a.out:
         atomic_write_text(a.out, text)
     else:

@@ -113,7 +113,9 @@ def lr_factor(step: int, cfg: TrainConfig) -> float:
 class PairSampler:
     """Batches of (source, target) faces of one style each, from the cached families."""
 
-    def __init__(self, sets: dict[str, faceedit_data.StyleSet], cfg: TrainConfig, rng: np.random.Generator) -> None:
+    def __init__(
+        self, sets: dict[str, faceedit_data.StyleSet], cfg: TrainConfig, rng: np.random.Generator
+    ) -> None:
         self.sets, self.cfg, self.rng = sets, cfg, rng
         self.names = sorted(sets)
 
@@ -133,13 +135,22 @@ class PairSampler:
             a_src.append(s.expressions[k, i])
             a_tgt.append(s.expressions[k, j])
             pts.append(s.points[k])
-        to_t = lambda a: torch.from_numpy(np.stack(a).astype(np.float32) / 255.0).permute(0, 3, 1, 2)  # noqa: E731
-        return {"src": to_t(src), "tgt": to_t(tgt), "a_src": torch.from_numpy(np.stack(a_src)),
-                "a_tgt": torch.from_numpy(np.stack(a_tgt)), "points": np.stack(pts).astype(np.float64)}
+
+        def to_t(a: list[np.ndarray]) -> torch.Tensor:
+            return torch.from_numpy(np.stack(a).astype(np.float32) / 255.0).permute(0, 3, 1, 2)
+
+        return {
+            "src": to_t(src),
+            "tgt": to_t(tgt),
+            "a_src": torch.from_numpy(np.stack(a_src)),
+            "a_tgt": torch.from_numpy(np.stack(a_tgt)),
+            "points": np.stack(pts).astype(np.float64),
+        }
 
 
-def frames(points: NDArray[np.float64], rng: np.random.Generator | None, jitter_units: float
-           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def frames(
+    points: NDArray[np.float64], rng: np.random.Generator | None, jitter_units: float
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per-item (to_canonical (N, 2, 3), to_pixels (N, 2, 3), canonical points (N, 7, 2))."""
     to_c, to_px, cpts = [], [], []
     for p in points:
@@ -164,13 +175,24 @@ def pyramid_l1(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor, levels: int) -
     return total / levels
 
 
-def forward(gen: FieldGenerator, batch: dict[str, Any], cfg: TrainConfig, rng: np.random.Generator | None,
-            known: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, EditFields, torch.Tensor]:
+def forward(
+    gen: FieldGenerator,
+    batch: dict[str, Any],
+    cfg: TrainConfig,
+    rng: np.random.Generator | None,
+    known: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, EditFields, torch.Tensor]:
     """(edited RGB (N, 3, S, S), mask (N, 1, S, S), fields, canonical grid) for one batch."""
     r = gen.cfg.resolution
     to_c, to_px, cpts = frames(batch["points"], rng, cfg.point_jitter if rng is not None else 0.0)
     grid = canonical_grid(to_px, r, batch["src"].shape[2], batch["src"].shape[3])
-    x = F.grid_sample(batch["src"], grid, mode="bilinear", padding_mode="border", align_corners=False) * 2 - 1
+    x = (
+        F.grid_sample(
+            batch["src"], grid, mode="bilinear", padding_mode="border", align_corners=False
+        )
+        * 2
+        - 1
+    )
     a_src = batch["a_src"]
     if known is not None:
         a_src = a_src * known[:, None]
@@ -188,7 +210,9 @@ def train(cfg: TrainConfig) -> Path:
     (out / "samples").mkdir(parents=True, exist_ok=True)
     (out / "export").mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "config.json", json.dumps(asdict(cfg), indent=2, default=list))
-    sets = faceedit_data.ensure(Path(cfg.cache), cfg.families, "train", cfg.styles, cfg.targets, cfg.size)
+    sets = faceedit_data.ensure(
+        Path(cfg.cache), cfg.families, "train", cfg.styles, cfg.targets, cfg.size
+    )
     rng = np.random.default_rng(cfg.seed)
     tgen = torch.Generator().manual_seed(cfg.seed)
     torch.manual_seed(cfg.seed)
@@ -197,7 +221,9 @@ def train(cfg: TrainConfig) -> Path:
     ema = copy.deepcopy(gen).eval()
     opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.lr_g, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr_d, betas=(0.5, 0.999))
-    step = load_checkpoint(out, gen=gen, disc=disc, opt_g=opt_g, opt_d=opt_d, np_rng=rng, torch_gen=tgen, ema=ema)
+    step = load_checkpoint(
+        out, gen=gen, disc=disc, opt_g=opt_g, opt_d=opt_d, np_rng=rng, torch_gen=tgen, ema=ema
+    )
     if step == 0 and cfg.init_from:
         init_networks(Path(cfg.init_from), gen, disc, ema)
     sampler = PairSampler(sets, cfg, rng)
@@ -216,12 +242,20 @@ def train(cfg: TrainConfig) -> Path:
         tgt = b["tgt"][:, :3]
         changed = changed_map(b["src"][:, :3], b["tgt"][:, :3])
         w = 1.0 + cfg.changed_weight * changed
-        fake_c = F.grid_sample(edited, grid, mode="bilinear", padding_mode="border", align_corners=False) * 2 - 1
-        real_c = F.grid_sample(tgt, grid, mode="bilinear", padding_mode="border", align_corners=False) * 2 - 1
+        fake_c = (
+            F.grid_sample(edited, grid, mode="bilinear", padding_mode="border", align_corners=False)
+            * 2
+            - 1
+        )
+        real_c = (
+            F.grid_sample(tgt, grid, mode="bilinear", padding_mode="border", align_corners=False)
+            * 2
+            - 1
+        )
         # Discriminator.
         d_real, mag_real = disc(real_c)
         d_fake, _ = disc(fake_c.detach())
-        loss_d = 0.5 * ((d_real - 1) ** 2).mean() + 0.5 * (d_fake ** 2).mean()
+        loss_d = 0.5 * ((d_real - 1) ** 2).mean() + 0.5 * (d_fake**2).mean()
         if mag_real is not None:
             loss_d = loss_d + cfg.lambda_mag_d * F.mse_loss(mag_real, b["a_tgt"])
         opt_d.zero_grad(set_to_none=True)
@@ -230,11 +264,17 @@ def train(cfg: TrainConfig) -> Path:
         # Generator.
         g_fake, mag_fake = disc(fake_c)
         rec = pyramid_l1(edited, tgt, w, cfg.pyramid)
-        msup = F.binary_cross_entropy(mask.clamp(1e-6, 1 - 1e-6), changed,
-                                      weight=1.0 + (cfg.mask_pos_weight - 1.0) * changed)
-        loss_g = (cfg.lambda_rec * rec + cfg.lambda_msup * msup + cfg.lambda_mask * mask.mean()
-                  + cfg.lambda_tv * total_variation(f.flow) + ramp * cfg.lambda_adv * ((g_fake - 1) ** 2).mean()
-                  + cfg.lambda_paint * (torch.sigmoid(f.paint_logit) * f.mask).mean())
+        msup = F.binary_cross_entropy(
+            mask.clamp(1e-6, 1 - 1e-6), changed, weight=1.0 + (cfg.mask_pos_weight - 1.0) * changed
+        )
+        loss_g = (
+            cfg.lambda_rec * rec
+            + cfg.lambda_msup * msup
+            + cfg.lambda_mask * mask.mean()
+            + cfg.lambda_tv * total_variation(f.flow)
+            + ramp * cfg.lambda_adv * ((g_fake - 1) ** 2).mean()
+            + cfg.lambda_paint * (torch.sigmoid(f.paint_logit) * f.mask).mean()
+        )
         if mag_fake is not None:
             loss_g = loss_g + ramp * cfg.lambda_mag * F.mse_loss(mag_fake, b["a_tgt"])
         opt_g.zero_grad(set_to_none=True)
@@ -250,24 +290,42 @@ def train(cfg: TrainConfig) -> Path:
             with torch.no_grad():
                 base = (b["src"][:, :3] - tgt).abs().mean().item()
                 err = (edited - tgt).abs().mean().item()
-            rec_info = {"step": step, "loss_g": round(loss_g.item(), 4), "loss_d": round(loss_d.item(), 4),
-                        "rec": round(rec.item(), 5), "msup": round(msup.item(), 4),
-                        "mask_mean": round(mask.mean().item(), 4), "l1_in": round(base, 5),
-                        "l1_out": round(err, 5), "s_per_step": round((time.time() - t0) / 50, 3)}
+            rec_info = {
+                "step": step,
+                "loss_g": round(loss_g.item(), 4),
+                "loss_d": round(loss_d.item(), 4),
+                "rec": round(rec.item(), 5),
+                "msup": round(msup.item(), 4),
+                "mask_mean": round(mask.mean().item(), 4),
+                "l1_in": round(base, 5),
+                "l1_out": round(err, 5),
+                "s_per_step": round((time.time() - t0) / 50, 3),
+            }
             log.write(json.dumps(rec_info) + "\n")
             log.flush()
             print(json.dumps(rec_info), flush=True)
             t0 = time.time()
         if step % cfg.sample_every == 0 or step == cfg.steps:
             save_grid(out / "samples" / f"step_{step:06d}.png", b, edited, mask)
-            save_checkpoint(out, step=step, gen=gen, disc=disc, opt_g=opt_g, opt_d=opt_d, np_rng=rng,
-                            torch_gen=tgen, ema=ema)
+            save_checkpoint(
+                out,
+                step=step,
+                gen=gen,
+                disc=disc,
+                opt_g=opt_g,
+                opt_d=opt_d,
+                np_rng=rng,
+                torch_gen=tgen,
+                ema=ema,
+            )
         if step % cfg.export_every == 0 or step == cfg.steps:
             export(out, ema, step, cfg)
     return out / "export" / f"face_editor_step{step:06d}.manifest.json"
 
 
-def init_networks(folder: Path, gen: FieldGenerator, disc: torch.nn.Module, ema: FieldGenerator) -> None:
+def init_networks(
+    folder: Path, gen: FieldGenerator, disc: torch.nn.Module, ema: FieldGenerator
+) -> None:
     """Networks (not optimisers, not the step) from another run's checkpoint."""
     from safetensors.torch import load_file
 
@@ -275,7 +333,8 @@ def init_networks(folder: Path, gen: FieldGenerator, disc: torch.nn.Module, ema:
     for prefix, module in (("G.", gen), ("D.", disc), ("E.", ema)):
         # New heads of a wider model keep their (zero) start; everything else must match.
         missing, unexpected = module.load_state_dict(
-            {k[2:]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=False)
+            {k[2:]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=False
+        )
         if unexpected or any(not k.startswith("coarse.") for k in missing):
             raise ValueError(f"{folder}: networks differ ({unexpected[:3]} {missing[:3]})")
 
@@ -283,14 +342,24 @@ def init_networks(folder: Path, gen: FieldGenerator, disc: torch.nn.Module, ema:
 def export(out: Path, ema: FieldGenerator, step: int, cfg: TrainConfig) -> Path:
     snap = copy.deepcopy(ema).eval()
     EDITOR_WEIGHTS.storage_round_trip(snap)
-    return EDITOR_WEIGHTS.export(out / "export" / f"face_editor_step{step:06d}.safetensors", snap,
-                                 training={**json.loads(json.dumps(asdict(cfg), default=list)), "step": step})
+    return EDITOR_WEIGHTS.export(
+        out / "export" / f"face_editor_step{step:06d}.safetensors",
+        snap,
+        training={**json.loads(json.dumps(asdict(cfg), default=list)), "step": step},
+    )
 
 
-def save_grid(path: Path, b: dict[str, Any], edited: torch.Tensor, mask: torch.Tensor, n: int = 8) -> None:
+def save_grid(
+    path: Path, b: dict[str, Any], edited: torch.Tensor, mask: torch.Tensor, n: int = 8
+) -> None:
     rows = []
     for i in range(min(n, edited.shape[0])):
-        cells = [b["src"][i, :3], edited[i].detach(), b["tgt"][i, :3], mask[i].detach().expand(3, -1, -1)]
+        cells = [
+            b["src"][i, :3],
+            edited[i].detach(),
+            b["tgt"][i, :3],
+            mask[i].detach().expand(3, -1, -1),
+        ]
         rows.append(torch.cat(cells, dim=2))
     img = torch.cat(rows, dim=1).clamp(0, 1).permute(1, 2, 0).numpy()
     Image.fromarray((img * 255).astype(np.uint8)).save(path)
@@ -312,8 +381,12 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     p.add_argument("--no-colour", action="store_true")
     p.add_argument("--no-paint", action="store_true")
     a = vars(p.parse_args(argv))
-    model = FieldConfig(resolution=a.pop("resolution"), coarse_flow=a.pop("coarse_flow"),
-                        colour=not a.pop("no_colour"), paint=not a.pop("no_paint"))
+    model = FieldConfig(
+        resolution=a.pop("resolution"),
+        coarse_flow=a.pop("coarse_flow"),
+        colour=not a.pop("no_colour"),
+        paint=not a.pop("no_paint"),
+    )
     a["families"] = tuple(a["families"])
     return TrainConfig(**a, model=model)
 

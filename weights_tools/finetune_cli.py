@@ -41,27 +41,41 @@ def run_finetune_cli(
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--weights", type=Path, default=None, help="base manifest (default: shipped)")
     p.add_argument("--stem", default=default_stem)
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace files in --out that moodrig did not write (kept as name.1.json)")
-    p.add_argument("--device", default="auto",
-                   help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace files in --out that moodrig did not write (kept as name.1.json)",
+    )
+    p.add_argument(
+        "--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda or mps"
+    )
     defaults = config_cls()
     for f in fields(config_cls):
-        p.add_argument("--" + f.name.replace("_", "-"), type=type(getattr(defaults, f.name)),
-                       default=getattr(defaults, f.name), help=f"{config_cls.__name__}.{f.name}")
+        p.add_argument(
+            "--" + f.name.replace("_", "-"),
+            type=type(getattr(defaults, f.name)),
+            default=getattr(defaults, f.name),
+            help=f"{config_cls.__name__}.{f.name}",
+        )
     a = p.parse_args(argv)
     cfg = config_cls(**{f.name: getattr(a, f.name) for f in fields(config_cls)})
     if safe_folder_name(a.stem) != a.stem:
-        raise InputError(None, f"--stem must be a plain file name (letters, digits, '-', '_', "
-                               f"'.'), got {a.stem!r}")
+        raise InputError(
+            None,
+            f"--stem must be a plain file name (letters, digits, '-', '_', '.'), got {a.stem!r}",
+        )
     outputs.check_folder(a.out, overwrite=a.overwrite, owned={})
     weights_out, manifest_out, config_out = (
         outputs.check_file(a.out / name, overwrite=a.overwrite)
-        for name in (f"{a.stem}.safetensors", f"{a.stem}.manifest.json", "finetune_config.json"))
+        for name in (f"{a.stem}.safetensors", f"{a.stem}.manifest.json", "finetune_config.json")
+    )
     neutral = read_texture(a.neutral)
     examples = read_sheet(a.sheet)
     if not MIN_EXAMPLES <= len(examples) <= MAX_EXAMPLES:
-        raise InputError(a.sheet, f"give {MIN_EXAMPLES} to {MAX_EXAMPLES} labelled textures (got {len(examples)})")
+        raise InputError(
+            a.sheet,
+            f"give {MIN_EXAMPLES} to {MAX_EXAMPLES} labelled textures (got {len(examples)})",
+        )
     base = editor.load(a.weights, device=a.device)
     t0 = time.time()
 
@@ -70,11 +84,17 @@ def run_finetune_cli(
             print(f"step {step}/{total} loss {loss:.4f} {time.time() - t0:.0f} s", flush=True)
 
     tuned = tune(base, neutral, examples, cfg, progress)
-    info: dict[str, Any] = {"neutral": str(a.neutral), "sheet": str(a.sheet), "base_model_id": base.model_id,
-                            "config": asdict(cfg)}
+    info: dict[str, Any] = {
+        "neutral": str(a.neutral),
+        "sheet": str(a.sheet),
+        "base_model_id": base.model_id,
+        "config": asdict(cfg),
+    }
     for kept in (weights_out, manifest_out):
         outputs.keep_backup(kept)
-    manifest: Path = tuned.save(a.out, a.stem, training=info, extra={"finetuned_from": base.model_id})
+    manifest: Path = tuned.save(
+        a.out, a.stem, training=info, extra={"finetuned_from": base.model_id}
+    )
     outputs.record(weights_out.path)
     outputs.record(manifest_out.path)
     outputs.write_text(config_out, json.dumps(info, indent=2) + "\n")
@@ -84,6 +104,7 @@ def run_finetune_cli(
 
 def entry_point(main: Callable[[list[str] | None], Any], prog: str) -> None:
     """Run a fine-tuning CLI as a program: every failure one line, exit 1 (Ctrl-C: 130)."""
+
     def run() -> int:
         main(None)
         return 0

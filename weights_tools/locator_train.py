@@ -61,13 +61,20 @@ def clutter(rng: np.random.Generator, h: int, w: int) -> NDArray[np.float32]:
     out[..., 3] = 1.0
     for _ in range(int(rng.integers(2, 9))):
         y0, x0 = int(rng.integers(0, h)), int(rng.integers(0, w))
-        y1, x1 = min(h, y0 + int(rng.integers(4, max(5, h)))), min(w, x0 + int(rng.integers(4, max(5, w))))
+        y1, x1 = (
+            min(h, y0 + int(rng.integers(4, max(5, h)))),
+            min(w, x0 + int(rng.integers(4, max(5, w)))),
+        )
         kind = rng.integers(4)
         if kind == 0:
             out[y0:y1, x0:x1, :3] = rng.random(3)
         elif kind == 1:
-            small = rng.random((max(2, (y1 - y0) // 8), max(2, (x1 - x0) // 8), 3)).astype(np.float32)
-            out[y0:y1, x0:x1, :3] = cv2.resize(small, (x1 - x0, y1 - y0), interpolation=cv2.INTER_CUBIC).clip(0, 1)
+            small = rng.random((max(2, (y1 - y0) // 8), max(2, (x1 - x0) // 8), 3)).astype(
+                np.float32
+            )
+            out[y0:y1, x0:x1, :3] = cv2.resize(
+                small, (x1 - x0, y1 - y0), interpolation=cv2.INTER_CUBIC
+            ).clip(0, 1)
         elif kind == 2:
             t = np.linspace(0.0, 1.0, x1 - x0, dtype=np.float32)[None, :, None]
             out[y0:y1, x0:x1, :3] = (1 - t) * rng.random(3) + t * rng.random(3)
@@ -76,8 +83,13 @@ def clutter(rng: np.random.Generator, h: int, w: int) -> NDArray[np.float32]:
     return out
 
 
-def example(rng: np.random.Generator, face: NDArray[np.uint8], points: NDArray[np.float32], res: int,
-            negative: bool) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+def example(
+    rng: np.random.Generator,
+    face: NDArray[np.uint8],
+    points: NDArray[np.float32],
+    res: int,
+    negative: bool,
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """(RGBA (res, res, 4) in [0, 1], points (7, 2) in [0, 1] of the region)."""
     s = face.shape[0]
     img = face.astype(np.float32) / 255.0
@@ -92,13 +104,19 @@ def example(rng: np.random.Generator, face: NDArray[np.uint8], points: NDArray[n
             canvas = atlas_content(rng, side, side, skin)
         h, w = int(rng.integers(res // 3, side)), int(rng.integers(res // 3, side))
         y, x = int(rng.integers(0, side - h + 1)), int(rng.integers(0, side - w + 1))
-        region = canvas[y:y + h, x:x + w]
-        return cv2.resize(region, (res, res), interpolation=cv2.INTER_AREA), np.zeros((7, 2), np.float32)
+        region = canvas[y : y + h, x : x + w]
+        return cv2.resize(region, (res, res), interpolation=cv2.INTER_AREA), np.zeros(
+            (7, 2), np.float32
+        )
     pad = int(np.ceil(max(0.0, float(margin.max())))) + 1
     canvas = clutter(rng, s + 2 * pad, s + 2 * pad)
     alpha = img[..., 3:4]
-    canvas[pad:pad + s, pad:pad + s] = img * alpha + canvas[pad:pad + s, pad:pad + s] * (1 - alpha)
-    canvas[pad:pad + s, pad:pad + s, 3] = np.maximum(img[..., 3], canvas[pad:pad + s, pad:pad + s, 3])
+    canvas[pad : pad + s, pad : pad + s] = img * alpha + canvas[pad : pad + s, pad : pad + s] * (
+        1 - alpha
+    )
+    canvas[pad : pad + s, pad : pad + s, 3] = np.maximum(
+        img[..., 3], canvas[pad : pad + s, pad : pad + s, 3]
+    )
     x0, y0 = pad - margin[0], pad - margin[1]
     x1, y1 = pad + s + margin[2], pad + s + margin[3]
     x0, y0, x1, y1 = (int(np.rint(v)) for v in (x0, y0, x1, y1))
@@ -106,8 +124,12 @@ def example(rng: np.random.Generator, face: NDArray[np.uint8], points: NDArray[n
     h, w = region.shape[:2]
     hs = max(8, int(h * scale))
     ws = max(8, int(w * scale * rng.uniform(0.8, 1.25)))
-    region = cv2.resize(region, (ws, hs), interpolation=cv2.INTER_AREA if ws < w else cv2.INTER_LINEAR)
-    out = cv2.resize(region, (res, res), interpolation=cv2.INTER_AREA if min(ws, hs) > res else cv2.INTER_LINEAR)
+    region = cv2.resize(
+        region, (ws, hs), interpolation=cv2.INTER_AREA if ws < w else cv2.INTER_LINEAR
+    )
+    out = cv2.resize(
+        region, (res, res), interpolation=cv2.INTER_AREA if min(ws, hs) > res else cv2.INTER_LINEAR
+    )
     pts = (points + np.array([pad - x0, pad - y0])) / np.array([w, h])
     return out.astype(np.float32), pts.astype(np.float32)
 
@@ -117,7 +139,9 @@ def train(cfg: LocatorTrainConfig) -> Path:
     out = Path(cfg.out)
     (out / "export").mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "config.json", json.dumps(asdict(cfg), indent=2, default=list))
-    sets = faceedit_data.ensure(Path(cfg.cache), cfg.families, "train", cfg.styles, cfg.targets, cfg.size)
+    sets = faceedit_data.ensure(
+        Path(cfg.cache), cfg.families, "train", cfg.styles, cfg.targets, cfg.size
+    )
     names = sorted(sets)
     rng = np.random.default_rng(cfg.seed)
     torch.manual_seed(cfg.seed)
@@ -159,19 +183,29 @@ def train(cfg: LocatorTrainConfig) -> Path:
         step += 1
         if step % 50 == 0:
             acc = ((logit > 0).float() == pres).float().mean().item()
-            info = {"step": step, "loss": round(loss.item(), 4), "point_err": round(loss_pts.item(), 4),
-                    "presence_acc": round(acc, 3), "s_per_step": round((time.time() - t0) / 50, 3)}
+            info = {
+                "step": step,
+                "loss": round(loss.item(), 4),
+                "point_err": round(loss_pts.item(), 4),
+                "presence_acc": round(acc, 3),
+                "s_per_step": round((time.time() - t0) / 50, 3),
+            }
             log.write(json.dumps(info) + "\n")
             log.flush()
             print(json.dumps(info), flush=True)
             t0 = time.time()
         if step % 500 == 0 or step == cfg.steps:
             save_file({f"M.{k}": v.contiguous() for k, v in model.state_dict().items()}, str(ckpt))
-            atomic_write_text(out / "ckpt.json", json.dumps({"step": step, "rng": rng.bit_generator.state}))
+            atomic_write_text(
+                out / "ckpt.json", json.dumps({"step": step, "rng": rng.bit_generator.state})
+            )
     model.eval()
     LOCATOR_WEIGHTS.storage_round_trip(model)
-    return LOCATOR_WEIGHTS.export(out / "export" / "face_locator.safetensors", model,
-                                  training=json.loads(json.dumps(asdict(cfg), default=list)))
+    return LOCATOR_WEIGHTS.export(
+        out / "export" / "face_locator.safetensors",
+        model,
+        training=json.loads(json.dumps(asdict(cfg), default=list)),
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,7 +23,9 @@ def main() -> int:
     wall: list[float] = []
     cpu: list[float] = []
     found = 0
-    with mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1, refine_landmarks=False) as fm:
+    with mp.solutions.face_mesh.FaceMesh(
+        static_image_mode=False, max_num_faces=1, refine_landmarks=False
+    ) as fm:
         for i, f in enumerate(frames):
             t, c = time.perf_counter(), time.process_time()
             res = fm.process(f)
@@ -31,8 +33,14 @@ def main() -> int:
                 wall.append(time.perf_counter() - t)
                 cpu.append(time.process_time() - c)
             found += res.multi_face_landmarks is not None
-    out = {"frames": len(frames), "found": found, "wall_s": float(np.median(wall)), "wall_s_p10": float(np.percentile(wall, 10)),
-           "cpu_s": float(np.median(cpu)), "mediapipe": mp.__version__}
+    out = {
+        "frames": len(frames),
+        "found": found,
+        "wall_s": float(np.median(wall)),
+        "wall_s_p10": float(np.percentile(wall, 10)),
+        "cpu_s": float(np.median(cpu)),
+        "mediapipe": mp.__version__,
+    }
     with open(sys.argv[2], "w", encoding="utf-8") as fh:
         json.dump(out, fh)
     return 0

@@ -2,7 +2,8 @@
 
 Runs in the throwaway parity venv only. Usage::
 
-    .venv-parity/bin/python weights_tools/mediapipe_litert_run.py MODEL.tflite IN.npy OUT.npz [--repeat N]
+    .venv-parity/bin/python weights_tools/mediapipe_litert_run.py MODEL.tflite IN.npy OUT.npz \\
+        [--repeat N]
 
 IN.npy holds a batch of NHWC float32 inputs (N, H, W, 3); each is run separately
 (the models take batch 1). OUT.npz gets ``out0``, ``out1``, … (stacked over the batch, in
@@ -42,8 +43,11 @@ def main() -> int:
                 for k, o in enumerate(outs):
                     results[k].append(it.get_tensor(o).copy())
         times.append((time.perf_counter() - t0) / x.shape[0])
-    np.savez(args.out, **{f"out{k}": np.concatenate(r, axis=0) for k, r in enumerate(results)},
-             seconds_per_call=np.float64(np.median(times)))
+    np.savez(
+        args.out,
+        **{f"out{k}": np.concatenate(r, axis=0) for k, r in enumerate(results)},
+        seconds_per_call=np.float64(np.median(times)),
+    )
     return 0
 
 

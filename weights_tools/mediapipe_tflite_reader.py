@@ -53,7 +53,11 @@ def read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     g = model.Subgraphs(0)
     names = _opnames()
     consts: dict[int, np.ndarray] = {}
-    shapes = {i: [int(s) for s in g.Tensors(i).ShapeAsNumpy()] for i in range(g.TensorsLength()) if g.Tensors(i).ShapeLength()}
+    shapes = {
+        i: [int(s) for s in g.Tensors(i).ShapeAsNumpy()]
+        for i in range(g.TensorsLength())
+        if g.Tensors(i).ShapeLength()
+    }
 
     def const(idx: int) -> np.ndarray:
         if idx in consts:
@@ -81,10 +85,18 @@ def read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         if name in ("CONV_2D", "DEPTHWISE_CONV_2D"):
             depthwise = name == "DEPTHWISE_CONV_2D"
             opt = _options(op, tflite.DepthwiseConv2DOptions if depthwise else tflite.Conv2DOptions)
-            if opt.DilationHFactor() != 1 or opt.DilationWFactor() != 1 or opt.StrideH() != opt.StrideW():
+            if (
+                opt.DilationHFactor() != 1
+                or opt.DilationWFactor() != 1
+                or opt.StrideH() != opt.StrideW()
+            ):
                 raise SystemExit(f"{path}: op {k} uses dilation or unequal strides")
             w = const(ins[1])
-            bias = const(ins[2]) if len(ins) > 2 and ins[2] >= 0 else np.zeros(w.shape[0 if not depthwise else 3], np.float32)
+            bias = (
+                const(ins[2])
+                if len(ins) > 2 and ins[2] >= 0
+                else np.zeros(w.shape[0 if not depthwise else 3], np.float32)
+            )
             if depthwise:
                 if opt.DepthMultiplier() != 1:
                     raise SystemExit(f"{path}: op {k} depth multiplier {opt.DepthMultiplier()}")
@@ -96,19 +108,37 @@ def read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             act = ACT.get(opt.FusedActivationFunction())
             if act is None:
                 raise SystemExit(f"{path}: op {k} fused activation {opt.FusedActivationFunction()}")
-            layers.append({
-                "op": "conv", "name": lname, "in": [ins[0]], "out": out, "cin": cin, "cout": cout,
-                "kernel": [int(wt.shape[2]), int(wt.shape[3])], "stride": int(opt.StrideH()),
-                "padding": PADDING[opt.Padding()], "groups": groups, "act": act,
-                "in_hw": shapes[ins[0]][1:3],
-            })
+            layers.append(
+                {
+                    "op": "conv",
+                    "name": lname,
+                    "in": [ins[0]],
+                    "out": out,
+                    "cin": cin,
+                    "cout": cout,
+                    "kernel": [int(wt.shape[2]), int(wt.shape[3])],
+                    "stride": int(opt.StrideH()),
+                    "padding": PADDING[opt.Padding()],
+                    "groups": groups,
+                    "act": act,
+                    "in_hw": shapes[ins[0]][1:3],
+                }
+            )
             params[f"{lname}.weight"] = np.ascontiguousarray(wt, dtype=np.float32)
             params[f"{lname}.bias"] = np.ascontiguousarray(bias, dtype=np.float32)
         elif name == "RELU":
             layers.append({"op": "relu", "name": lname, "in": [ins[0]], "out": out})
         elif name == "PRELU":
             alpha = const(ins[1]).reshape(-1)
-            layers.append({"op": "prelu", "name": lname, "in": [ins[0]], "out": out, "channels": int(alpha.size)})
+            layers.append(
+                {
+                    "op": "prelu",
+                    "name": lname,
+                    "in": [ins[0]],
+                    "out": out,
+                    "channels": int(alpha.size),
+                }
+            )
             params[f"{lname}.weight"] = np.ascontiguousarray(alpha, dtype=np.float32)
         elif name == "ADD":
             act = ACT.get(_options(op, tflite.AddOptions).FusedActivationFunction())
@@ -120,16 +150,27 @@ def read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             layers.append({"op": "pad", "name": lname, "in": [ins[0]], "out": out, "pads": pads})
         elif name == "MAX_POOL_2D":
             opt = _options(op, tflite.Pool2DOptions)
-            layers.append({
-                "op": "maxpool", "name": lname, "in": [ins[0]], "out": out,
-                "kernel": [opt.FilterHeight(), opt.FilterWidth()], "stride": opt.StrideH(),
-                "padding": PADDING[opt.Padding()], "in_hw": shapes[ins[0]][1:3],
-            })
+            layers.append(
+                {
+                    "op": "maxpool",
+                    "name": lname,
+                    "in": [ins[0]],
+                    "out": out,
+                    "kernel": [opt.FilterHeight(), opt.FilterWidth()],
+                    "stride": opt.StrideH(),
+                    "padding": PADDING[opt.Padding()],
+                    "in_hw": shapes[ins[0]][1:3],
+                }
+            )
         elif name == "RESHAPE":
-            layers.append({"op": "reshape", "name": lname, "in": [ins[0]], "out": out, "shape": shapes[out]})
+            layers.append(
+                {"op": "reshape", "name": lname, "in": [ins[0]], "out": out, "shape": shapes[out]}
+            )
         elif name == "CONCATENATION":
             opt = _options(op, tflite.ConcatenationOptions)
-            layers.append({"op": "concat", "name": lname, "in": ins, "out": out, "axis": opt.Axis()})
+            layers.append(
+                {"op": "concat", "name": lname, "in": ins, "out": out, "axis": opt.Axis()}
+            )
         else:
             raise SystemExit(f"{path}: operator {name} at {k} is not supported by the converter")
     arch = {

@@ -12,7 +12,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 
-def psnr(a: NDArray[np.floating], b: NDArray[np.floating], where: NDArray[np.bool_] | None = None) -> float:
+def psnr(
+    a: NDArray[np.floating], b: NDArray[np.floating], where: NDArray[np.bool_] | None = None
+) -> float:
     """PSNR in dB with data range 1; ``where`` (H, W) restricts the pixels; inf when identical."""
     d = (a.astype(np.float64) - b.astype(np.float64)) ** 2
     if where is not None:
@@ -31,9 +33,13 @@ def ssim(a: NDArray[np.floating], b: NDArray[np.floating]) -> float:
     for ch in range(a.shape[2]):
         x = a[..., ch].astype(np.float64)
         y = b[..., ch].astype(np.float64)
+
         def g(z: NDArray[np.float64]) -> NDArray[np.float64]:
-            out: NDArray[np.float64] = cv2.GaussianBlur(z, (11, 11), 1.5, borderType=cv2.BORDER_REFLECT)
+            out: NDArray[np.float64] = cv2.GaussianBlur(
+                z, (11, 11), 1.5, borderType=cv2.BORDER_REFLECT
+            )
             return out
+
         mx, my = g(x), g(y)
         sxx = g(x * x) - mx * mx
         syy = g(y * y) - my * my

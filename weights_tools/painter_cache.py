@@ -36,16 +36,29 @@ def write_cache(path: Path, arrays: Arrays, *, seed: int, split: int, size: int)
     return path
 
 
-def read_cache(path: Path, names: tuple[str, ...], *, seed: int, split: int, size: int) -> tuple[NDArray[np.generic], ...]:
+def read_cache(
+    path: Path, names: tuple[str, ...], *, seed: int, split: int, size: int
+) -> tuple[NDArray[np.generic], ...]:
     """The arrays ``names`` of a cache built for this seed / split / size."""
     with np.load(path) as z:
         if int(z["resolution"]) != size or int(z["seed"]) != seed or int(z["split"]) != split:
-            raise ValueError(f"{path} was built for another resolution/seed/split; delete it to rebuild")
+            raise ValueError(
+                f"{path} was built for another resolution/seed/split; delete it to rebuild"
+            )
         return tuple(z[n] for n in names)
 
 
-def cached(path: Path, names: tuple[str, ...], render: Callable[[], Arrays], *, seed: int, split: int, size: int,
-           n_styles: int, per_style: int) -> tuple[NDArray[np.generic], ...]:
+def cached(
+    path: Path,
+    names: tuple[str, ...],
+    render: Callable[[], Arrays],
+    *,
+    seed: int,
+    split: int,
+    size: int,
+    n_styles: int,
+    per_style: int,
+) -> tuple[NDArray[np.generic], ...]:
     """Load the cache, rendering it first when it is missing or holds another number of
     styles or renders per style (its first array is (styles, per_style, ...))."""
     if path.is_file():
@@ -57,8 +70,14 @@ def cached(path: Path, names: tuple[str, ...], render: Callable[[], Arrays], *, 
     return tuple(fresh[n] for n in names)
 
 
-def cache_main(argv: list[str] | None, *, description: str, build: Callable[..., Path], styles: int,
-               per_style: int) -> None:
+def cache_main(
+    argv: list[str] | None,
+    *,
+    description: str,
+    build: Callable[..., Path],
+    styles: int,
+    per_style: int,
+) -> None:
     """The pre-render command line of a data module: ``build(out, seed=, split=, n_styles=,
     per_style=, size=)``."""
     p = argparse.ArgumentParser(description=description)

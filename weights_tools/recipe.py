@@ -129,12 +129,18 @@ def _fail(path: Path, where: str, problem: str) -> RecipeError:
 def _flag_value(path: Path, where: str, value: Any) -> FlagValue:
     if isinstance(value, bool | int | float | str):
         return value
-    if isinstance(value, list) and value and all(
-        isinstance(v, int | float | str) and not isinstance(v, bool) for v in value
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, int | float | str) and not isinstance(v, bool) for v in value)
     ):
         return list(value)
-    raise _fail(path, where, f"a flag's value must be a boolean, number, text or a non-empty "
-                             f"list of numbers or texts, got {value!r}")
+    raise _fail(
+        path,
+        where,
+        f"a flag's value must be a boolean, number, text or a non-empty "
+        f"list of numbers or texts, got {value!r}",
+    )
 
 
 def _run(path: Path, name: str, data: Any, earlier: Sequence[str]) -> Run:
@@ -142,8 +148,9 @@ def _run(path: Path, name: str, data: Any, earlier: Sequence[str]) -> Run:
     if not isinstance(data, dict):
         raise _fail(path, where, "must be a table")
     if unknown := sorted(set(data) - _RUN_KEYS):
-        raise _fail(path, where, f"unknown key(s) {', '.join(unknown)}; use "
-                                 f"{', '.join(sorted(_RUN_KEYS))}")
+        raise _fail(
+            path, where, f"unknown key(s) {', '.join(unknown)}; use {', '.join(sorted(_RUN_KEYS))}"
+        )
     out = data.get("out")
     if not isinstance(out, str) or not out:
         raise _fail(path, f"{where}.out", "the run's folder is required (text)")
@@ -155,8 +162,11 @@ def _run(path: Path, name: str, data: Any, earlier: Sequence[str]) -> Run:
         raise _fail(path, f"{where}.flags", "must be a table of flag = value")
     for key in flags:
         if not _FLAG.match(key):
-            raise _fail(path, f"{where}.flags", f"{key!r} is not a flag name (write it without "
-                                                 "dashes, e.g. stop-at)")
+            raise _fail(
+                path,
+                f"{where}.flags",
+                f"{key!r} is not a flag name (write it without dashes, e.g. stop-at)",
+            )
         if key in ("out", "init-from"):
             raise _fail(path, f"{where}.flags", f"{key!r} comes from the run's out/from")
     if not isinstance(flags.get("steps"), int) or isinstance(flags.get("steps"), bool):
@@ -182,12 +192,11 @@ def read_recipe(path: str | Path) -> Recipe:
         if not isinstance(data.get(key), str) or not data[key]:
             raise _fail(path, key, "is required (text)")
     trainer = data.get("trainer")
-    if not isinstance(trainer, list) or not trainer or not all(isinstance(a, str)
-                                                               for a in trainer):
+    if not isinstance(trainer, list) or not trainer or not all(isinstance(a, str) for a in trainer):
         raise _fail(path, "trainer", "must be a non-empty list of texts")
     env = data.get("env", {})
     if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
-        raise _fail(path, "env", "must be a table of NAME = \"text\"")
+        raise _fail(path, "env", 'must be a table of NAME = "text"')
     nice = data.get("nice", 0)
     if not isinstance(nice, int) or isinstance(nice, bool) or not 0 <= nice <= 19:
         raise _fail(path, "nice", f"must be an integer in [0, 19], got {nice!r}")
@@ -199,8 +208,16 @@ def read_recipe(path: str | Path) -> Recipe:
         runs[name] = _run(path, name, run_data, list(runs))
     if data["shipped"] not in runs:
         raise _fail(path, "shipped", f"{data['shipped']!r} is not one of the runs")
-    return Recipe(path, data["model"], data["stem"], tuple(trainer), data["shipped"],
-                  tuple(env.items()), nice, runs)
+    return Recipe(
+        path,
+        data["model"],
+        data["stem"],
+        tuple(trainer),
+        data["shipped"],
+        tuple(env.items()),
+        nice,
+        runs,
+    )
 
 
 def _text(value: int | float | str) -> str:
@@ -251,12 +268,23 @@ def train_command(recipe: Recipe, name: str, python: str) -> Command:
 
 def ship_command(recipe: Recipe, python: str) -> Command:
     """The command that copies the shipped run's export into the add-on's weights."""
-    return Command((python, "-m", SHIP_MODULE, "--model", recipe.model,
-                    "--from", str(recipe.export(recipe.shipped))), ())
+    return Command(
+        (
+            python,
+            "-m",
+            SHIP_MODULE,
+            "--model",
+            recipe.model,
+            "--from",
+            str(recipe.export(recipe.shipped)),
+        ),
+        (),
+    )
 
 
-def plan(recipe: Recipe, names: Sequence[str], ship: bool, python: str,
-         exists: Callable[[Path], bool]) -> list[Command]:
+def plan(
+    recipe: Recipe, names: Sequence[str], ship: bool, python: str, exists: Callable[[Path], bool]
+) -> list[Command]:
     """The commands that make ``names`` (and the shipped weights when ``ship``), in order:
     every run after the runs it starts from, each once, none whose export ``exists``."""
     made: set[str] = set()
@@ -287,18 +315,30 @@ def execute(commands: Sequence[Command], cwd: Path | None = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m moodrig.weights_tools.recipe",
-                                description="Train a shipped model's runs from its recipe.")
+    p = argparse.ArgumentParser(
+        prog="python -m moodrig.weights_tools.recipe",
+        description="Train a shipped model's runs from its recipe.",
+    )
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="train runs (with the runs they start from) and ship")
     r.add_argument("recipe", type=Path)
-    r.add_argument("runs", nargs="*", metavar="RUN",
-                   help="runs to train (default: every run; with --ship: none besides it)")
-    r.add_argument("--ship", action="store_true",
-                   help="train the shipped run first, then copy it into the add-on's weights")
+    r.add_argument(
+        "runs",
+        nargs="*",
+        metavar="RUN",
+        help="runs to train (default: every run; with --ship: none besides it)",
+    )
+    r.add_argument(
+        "--ship",
+        action="store_true",
+        help="train the shipped run first, then copy it into the add-on's weights",
+    )
     r.add_argument("--dry-run", action="store_true", help="print the commands, run nothing")
-    r.add_argument("--python", default=sys.executable,
-                   help="interpreter that runs the commands (default: this one)")
+    r.add_argument(
+        "--python",
+        default=sys.executable,
+        help="interpreter that runs the commands (default: this one)",
+    )
     e = sub.add_parser("export", help="print a run's export manifest path")
     e.add_argument("recipe", type=Path)
     e.add_argument("run", metavar="RUN")
@@ -311,8 +351,10 @@ def main(argv: list[str] | None = None) -> int:
         recipe = read_recipe(a.recipe)
         asked = a.runs if a.command == "run" else [a.run]
         if unknown := [n for n in asked if n not in recipe.runs]:
-            raise RecipeError(f"{a.recipe}: no run named {', '.join(unknown)}; the runs are "
-                              f"{', '.join(recipe.runs)}")
+            raise RecipeError(
+                f"{a.recipe}: no run named {', '.join(unknown)}; the runs are "
+                f"{', '.join(recipe.runs)}"
+            )
     except RecipeError as exc:
         print(f"recipe: error: {exc}", file=sys.stderr)
         return 2

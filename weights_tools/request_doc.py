@@ -29,16 +29,22 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 def field_docstrings() -> dict[str, tuple[str, str]]:
     """Field name → (type as written, docstring) of every ``BakeRequest`` field, in order."""
     tree = ast.parse(inspect.getsource(request))
-    cls = next(n for n in tree.body
-               if isinstance(n, ast.ClassDef) and n.name == request.BakeRequest.__name__)
+    cls = next(
+        n
+        for n in tree.body
+        if isinstance(n, ast.ClassDef) and n.name == request.BakeRequest.__name__
+    )
     out: dict[str, tuple[str, str]] = {}
     body = cls.body
     for stmt, nxt in zip(body, [*body[1:], None], strict=True):
         if not (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)):
             continue
         doc = ""
-        if (isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant)
-                and isinstance(nxt.value.value, str)):
+        if (
+            isinstance(nxt, ast.Expr)
+            and isinstance(nxt.value, ast.Constant)
+            and isinstance(nxt.value.value, str)
+        ):
             doc = inspect.cleandoc(nxt.value.value)
         out[stmt.target.id] = (ast.unparse(stmt.annotation), doc)
     return out
@@ -46,8 +52,11 @@ def field_docstrings() -> dict[str, tuple[str, str]]:
 
 def plain(text: str) -> str:
     """reStructuredText roles and literals → Markdown code, on one line, ``|`` escaped."""
-    text = re.sub(r":(?:class|func|data|meth|attr):`~?([^`]+)`",
-                  lambda m: f"`{m.group(1).split('.')[-1]}`", text)
+    text = re.sub(
+        r":(?:class|func|data|meth|attr):`~?([^`]+)`",
+        lambda m: f"`{m.group(1).split('.')[-1]}`",
+        text,
+    )
     text = text.replace("``", "`")
     return " ".join(text.split()).replace("|", "\\|")
 
@@ -62,8 +71,9 @@ def field_table() -> str:
         opt = options[f.name]
         value = "|".join(opt.choices) if opt.choices else opt.metavar or f.name.upper()
         flag = opt.flag if opt.parse is None else f"{opt.flag} {value}"
-        rows.append(f"| `{f.name}` | `{plain(kind)}` | `{f.default!r}` | `{plain(flag)}` | "
-                    f"{plain(doc)} |")
+        rows.append(
+            f"| `{f.name}` | `{plain(kind)}` | `{f.default!r}` | `{plain(flag)}` | {plain(doc)} |"
+        )
     return "\n".join(rows) + "\n"
 
 
@@ -81,8 +91,10 @@ def flag_table() -> str:
     return "\n".join(rows) + "\n"
 
 
-TABLES = {"api.md": ("bake-request-fields", field_table),
-          "cli.md": ("bake-request-flags", flag_table)}
+TABLES = {
+    "api.md": ("bake-request-fields", field_table),
+    "cli.md": ("bake-request-flags", flag_table),
+}
 """Page → (marker name, the function that makes its table)."""
 
 
@@ -114,8 +126,11 @@ def main(argv: list[str] | None = None) -> int:
         if a.write:
             path.write_text(new, encoding="utf-8")
         elif new != text:
-            print(f"{path}: the BakeRequest table is stale; run python -m "
-                  "moodrig.weights_tools.request_doc --write", file=sys.stderr)
+            print(
+                f"{path}: the BakeRequest table is stale; run python -m "
+                "moodrig.weights_tools.request_doc --write",
+                file=sys.stderr,
+            )
             status = 1
     return status
 

@@ -11,7 +11,8 @@
 
 Loads the export through the verified path (sha256, vocabulary, shapes), then re-exports it as
 the model's shipped weights (``weights/amee/amee_gan.*``, ``weights/transfer/style_transfer.*``,
-``weights/appearance/face_editor.*``, ``weights/appearance/face_locator.*``, or ``--to``) with the same training record and manifest fields.
+``weights/appearance/face_editor.*``, ``weights/appearance/face_locator.*``, or ``--to``) with
+the same training record and manifest fields.
 """
 
 from __future__ import annotations
@@ -25,8 +26,12 @@ from moodrig.core.appearance.weights_io import EDITOR_WEIGHTS, LOCATOR_WEIGHTS
 from moodrig.core.editing.weights_io import WeightsFormat
 from moodrig.core.transfer.weights_io import TRANSFER_WEIGHTS
 
-MODELS: dict[str, WeightsFormat[Any]] = {"amee": AMEE_WEIGHTS, "transfer": TRANSFER_WEIGHTS,
-                                         "face_editor": EDITOR_WEIGHTS, "face_locator": LOCATOR_WEIGHTS}
+MODELS: dict[str, WeightsFormat[Any]] = {
+    "amee": AMEE_WEIGHTS,
+    "transfer": TRANSFER_WEIGHTS,
+    "face_editor": EDITOR_WEIGHTS,
+    "face_locator": LOCATOR_WEIGHTS,
+}
 """Model name on the command line → its weights format."""
 
 

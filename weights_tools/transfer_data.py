@@ -49,7 +49,9 @@ def sample_detail(rng: np.random.Generator, *, scale: bool) -> NDArray[np.float3
     return vec.astype(np.float32)
 
 
-def style_and_details(seed: int, split: str, index: int, per_style: int) -> tuple[FaceStyle, NDArray[np.float32]]:
+def style_and_details(
+    seed: int, split: str, index: int, per_style: int
+) -> tuple[FaceStyle, NDArray[np.float32]]:
     """The style and its (per_style, 11) detail vectors; row 0 is neutral."""
     style = random_style(style_rng(seed, split, index))
     rng = np.random.default_rng([seed, DETAIL_STREAM, SPLITS[split], index])
@@ -59,8 +61,9 @@ def style_and_details(seed: int, split: str, index: int, per_style: int) -> tupl
     return style, details
 
 
-def render_split(seed: int, split: str, n_styles: int, per_style: int, size: int, progress: bool = False
-                 ) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float32]]:
+def render_split(
+    seed: int, split: str, n_styles: int, per_style: int, size: int, progress: bool = False
+) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float32]]:
     """Float32 renders (S, P, R, R, 3), drawings (S, P, R, R) and details (S, P, 11)."""
     images = np.empty((n_styles, per_style, size, size, 3), dtype=np.float32)
     drawings = np.empty((n_styles, per_style, size, size), dtype=np.float32)
@@ -86,20 +89,48 @@ def _render_arrays(seed: int, split: str, n_styles: int, per_style: int, size: i
     return {"images": to_uint8(images), "drawings": to_uint8(drawings), "details": details}
 
 
-def build_cache(path: Path, *, seed: int, split: str, n_styles: int, per_style: int, size: int) -> Path:
-    return write_cache(path, _render_arrays(seed, split, n_styles, per_style, size), seed=seed, split=SPLITS[split], size=size)
+def build_cache(
+    path: Path, *, seed: int, split: str, n_styles: int, per_style: int, size: int
+) -> Path:
+    return write_cache(
+        path,
+        _render_arrays(seed, split, n_styles, per_style, size),
+        seed=seed,
+        split=SPLITS[split],
+        size=size,
+    )
 
 
-def ensure_cache(path: Path, *, seed: int, split: str, n_styles: int, per_style: int, size: int) -> Cache:
-    """Build the cache when missing or of the wrong shape, then load it: (images, drawings, details)."""
-    images, drawings, details = cached(path, CACHE_ARRAYS, lambda: _render_arrays(seed, split, n_styles, per_style, size),
-                                       seed=seed, split=SPLITS[split], size=size, n_styles=n_styles, per_style=per_style)
-    return images.astype(np.uint8, copy=False), drawings.astype(np.uint8, copy=False), details.astype(np.float32, copy=False)
+def ensure_cache(
+    path: Path, *, seed: int, split: str, n_styles: int, per_style: int, size: int
+) -> Cache:
+    """Build the cache when missing or of the wrong shape, then load it: (images, drawings,
+    details)."""
+    images, drawings, details = cached(
+        path,
+        CACHE_ARRAYS,
+        lambda: _render_arrays(seed, split, n_styles, per_style, size),
+        seed=seed,
+        split=SPLITS[split],
+        size=size,
+        n_styles=n_styles,
+        per_style=per_style,
+    )
+    return (
+        images.astype(np.uint8, copy=False),
+        drawings.astype(np.uint8, copy=False),
+        details.astype(np.float32, copy=False),
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
-    cache_main(argv, description="Pre-render a transfer-model painter cache.", build=build_cache,
-               styles=2000, per_style=6)
+    cache_main(
+        argv,
+        description="Pre-render a transfer-model painter cache.",
+        build=build_cache,
+        styles=2000,
+        per_style=6,
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Evaluate the style-consistent transfer model and write ``docs/transfer_eval.md``.
 
-    python -m moodrig.weights_tools.transfer_eval --out docs/transfer_eval.md --json runs/transfer/eval.json \
+    python -m moodrig.weights_tools.transfer_eval --out docs/transfer_eval.md \
+        --json runs/transfer/eval.json \
         --regressor runs/transfer/detail_regressor.manifest.json --ckpt runs/transfer/full \
         --data ../shared/data --ablation "label=MANIFEST" ...
 
@@ -68,7 +69,8 @@ def amee_from_neutral(amee: AmeeEditor, neutral: F32, details: F32) -> F32:
 
 
 def mouth_brow_asymmetry(d: F32) -> F32:
-    """(N, 2): mouth-corner asymmetry (smile_l − smile_r) − (frown_l − frown_r), brow raise l − r."""
+    """(N, 2): mouth-corner asymmetry (smile_l − smile_r) − (frown_l − frown_r), brow raise
+    l − r."""
     i = DETAIL_INDEX
     mouth = (d[:, i["smile_l"]] - d[:, i["smile_r"]]) - (d[:, i["frown_l"]] - d[:, i["frown_r"]])
     brow = d[:, i["brow_raise_l"]] - d[:, i["brow_raise_r"]]
@@ -85,7 +87,11 @@ def corr(a: NDArray[np.floating[Any]], b: NDArray[np.floating[Any]]) -> float:
 
 def mae8(a: F32, b: F32) -> float:
     """MAE over the 8 shared parameters (sided entries averaged)."""
-    return float(np.abs(expression_from_detail(np.clip(a, 0, 1)) - expression_from_detail(np.clip(b, 0, 1))).mean())
+    return float(
+        np.abs(
+            expression_from_detail(np.clip(a, 0, 1)) - expression_from_detail(np.clip(b, 0, 1))
+        ).mean()
+    )
 
 
 def fmt(x: float, nd: int = 2) -> str:
@@ -104,15 +110,39 @@ def painter_set(seed: int, n_styles: int, per_style: int, size: int) -> list[dic
     out = []
     for s in range(n_styles):
         style, d = style_and_details(seed, "eval", s, per_style)
-        out.append({"style": style, "details": d[1:], "neutral": paint_detail(style, d[0], size),
-                    "targets": np.stack([paint_detail(style, v, size) for v in d[1:]]),
-                    "region": expression_region(style, size)})
+        out.append(
+            {
+                "style": style,
+                "details": d[1:],
+                "neutral": paint_detail(style, d[0], size),
+                "targets": np.stack([paint_detail(style, v, size) for v in d[1:]]),
+                "region": expression_region(style, size),
+            }
+        )
     return out
 
 
-def painter_eval(editor: TransferEditor, amee: AmeeEditor | None, reg: Reader, data: list[dict[str, Any]]) -> dict[str, Any]:
-    keys = ("psnr", "ssim", "psnr_identity", "ssim_identity", "psnr_amee", "ssim_amee", "mae", "mae8", "mae_amee", "mae8_amee",
-            "mae_gt", "mae8_gt", "mean_mask", "identical_out_mask", "psnr_out_region", "style_dist")
+def painter_eval(
+    editor: TransferEditor, amee: AmeeEditor | None, reg: Reader, data: list[dict[str, Any]]
+) -> dict[str, Any]:
+    keys = (
+        "psnr",
+        "ssim",
+        "psnr_identity",
+        "ssim_identity",
+        "psnr_amee",
+        "ssim_amee",
+        "mae",
+        "mae8",
+        "mae_amee",
+        "mae8_amee",
+        "mae_gt",
+        "mae8_gt",
+        "mean_mask",
+        "identical_out_mask",
+        "psnr_out_region",
+        "style_dist",
+    )
     vals: dict[str, list[float]] = {k: [] for k in keys}
     asym: dict[str, list[F32]] = {"target": [], "out": [], "amee": [], "gt": []}
     codes = []
@@ -146,7 +176,9 @@ def painter_eval(editor: TransferEditor, amee: AmeeEditor | None, reg: Reader, d
             vals["mae8_gt"].append(mae8(est_gt[k][None], d[k][None]))
             vals["mean_mask"].append(float(mask[k].mean()))
             outside = mask[k] == 0
-            vals["identical_out_mask"].append(float(np.all(o[outside] == s_[outside])) if outside.any() else 1.0)
+            vals["identical_out_mask"].append(
+                float(np.all(o[outside] == s_[outside])) if outside.any() else 1.0
+            )
             vals["psnr_out_region"].append(psnr(o, t, ~item["region"]))
             vals["style_dist"].append(float(np.abs(c_out[k] - c_ref[0]).mean()))
             if amee is not None:
@@ -160,7 +192,9 @@ def painter_eval(editor: TransferEditor, amee: AmeeEditor | None, reg: Reader, d
         res[k] = float(np.mean(finite)) if finite else (float("inf") if v else float("nan"))
     c = np.stack(codes)
     between = [np.abs(c[i] - c[j]).mean() for i in range(len(c)) for j in range(len(c)) if i != j]
-    res["style_dist_between_characters"] = float(np.mean(between)) if between else float("nan")  # one style: none
+    res["style_dist_between_characters"] = (
+        float(np.mean(between)) if between else float("nan")
+    )  # one style: none
     tgt = np.concatenate(asym["target"])
     for name in ("out", "amee", "gt"):
         if asym[name]:
@@ -172,7 +206,9 @@ def painter_eval(editor: TransferEditor, amee: AmeeEditor | None, reg: Reader, d
     return res
 
 
-def loss_terms(editor: TransferEditor, ckpt: Path | None, seed: int, n_styles: int) -> dict[str, float]:
+def loss_terms(
+    editor: TransferEditor, ckpt: Path | None, seed: int, n_styles: int
+) -> dict[str, float]:
     """Eq. 2–7 terms (and the others) on held-out painter batches, the run's discriminator."""
     r = editor.resolution
     data = painter_set(seed, n_styles, 6, r)
@@ -182,11 +218,19 @@ def loss_terms(editor: TransferEditor, ckpt: Path | None, seed: int, n_styles: i
         tensors = load_file(str(ckpt / "ckpt.safetensors"))
         disc.load_state_dict({k[2:]: v for k, v in tensors.items() if k.startswith("D.")})
         disc.eval()
-    cfg = json.loads((ckpt / "config.json").read_text()) if ckpt is not None and (ckpt / "config.json").is_file() else {}
+    cfg = (
+        json.loads((ckpt / "config.json").read_text())
+        if ckpt is not None and (ckpt / "config.json").is_file()
+        else {}
+    )
     from moodrig.core.transfer.config import LossWeights
 
     w = LossWeights(**cfg["weights"]) if "weights" in cfg else LossWeights()
-    z = torch.from_numpy(draw_contents(np.zeros((1, N_DETAIL), np.float32), r)).permute(0, 3, 1, 2) * 2 - 1
+    z = (
+        torch.from_numpy(draw_contents(np.zeros((1, N_DETAIL), np.float32), r)).permute(0, 3, 1, 2)
+        * 2
+        - 1
+    )
     sums: dict[str, list[float]] = {}
     model = editor.network.float().cpu()
     for item in data:
@@ -202,16 +246,28 @@ def loss_terms(editor: TransferEditor, ckpt: Path | None, seed: int, n_styles: i
         for k, v in terms.items():
             sums.setdefault(k, []).append(v)
     out = {k: float(np.mean(v)) for k, v in sums.items()}
-    out["L_prime"] = w.alpha_1 * out.get("L1", float("nan")) + w.alpha_2 * out.get("L2", float("nan"))
+    out["L_prime"] = w.alpha_1 * out.get("L1", float("nan")) + w.alpha_2 * out.get(
+        "L2", float("nan")
+    )
     out["alpha_1"], out["alpha_2"] = w.alpha_1, w.alpha_2
     return out
 
 
-def full_res_eval(editor: TransferEditor, amee: AmeeEditor | None, seed: int, n_styles: int, size: int) -> dict[str, float]:
+def full_res_eval(
+    editor: TransferEditor, amee: AmeeEditor | None, seed: int, n_styles: int, size: int
+) -> dict[str, float]:
     """256² textures through the full-resolution path (resize, model, mask upsample, composite)."""
     data = painter_set(seed, n_styles, 6, size)
-    vals: dict[str, list[float]] = {"psnr": [], "ssim": [], "psnr_identity": [], "identical_out_mask": [], "psnr_amee": [],
-                                    "out_region_changed": [], "out_region_max": [], "out_region_changed_amee": []}
+    vals: dict[str, list[float]] = {
+        "psnr": [],
+        "ssim": [],
+        "psnr_identity": [],
+        "identical_out_mask": [],
+        "psnr_amee": [],
+        "out_region_changed": [],
+        "out_region_max": [],
+        "out_region_changed_amee": [],
+    }
     for item in data:
         d = item["details"]
         src = np.broadcast_to(item["neutral"], (len(d), *item["neutral"].shape)).copy()
@@ -230,7 +286,9 @@ def full_res_eval(editor: TransferEditor, amee: AmeeEditor | None, seed: int, n_
             vals["out_region_max"].append(float(step.max()))
             if a_out is not None:
                 vals["psnr_amee"].append(psnr(a_out[k, ..., :3], t))
-                a_step = np.abs(np.rint(a_out[k, ..., :3] * 255) - np.rint(s_ * 255)).max(-1)[~item["region"]]
+                a_step = np.abs(np.rint(a_out[k, ..., :3] * 255) - np.rint(s_ * 255)).max(-1)[
+                    ~item["region"]
+                ]
                 vals["out_region_changed_amee"].append(float((a_step > 0).mean()))
     out = {k: float(np.mean(v)) if v else float("nan") for k, v in vals.items()}
     out["out_region_max"] = float(np.max(vals["out_region_max"]))
@@ -240,10 +298,21 @@ def full_res_eval(editor: TransferEditor, amee: AmeeEditor | None, seed: int, n_
 # ----------------------------------------------------------------------------- real faces
 
 
-def london_eval(editor: TransferEditor, amee: AmeeEditor | None, reg: Reader, faces: Path, seed: int,
-                n_styles: int) -> dict[str, Any]:
+def london_eval(
+    editor: TransferEditor,
+    amee: AmeeEditor | None,
+    reg: Reader,
+    faces: Path,
+    seed: int,
+    n_styles: int,
+) -> dict[str, Any]:
     z = np.load(faces)
-    details = np.stack([geo.detail_from_face(z["expression"][i], z["landmarks"][i]) for i in range(len(z["photo"]))])
+    details = np.stack(
+        [
+            geo.detail_from_face(z["expression"][i], z["landmarks"][i])
+            for i in range(len(z["photo"]))
+        ]
+    )
     views = z["view"]
     styles = [style_and_details(seed, "eval", 100 + s, 1)[0] for s in range(n_styles)]
     rows: dict[str, list[F32]] = {"photo": [], "out": [], "amee": [], "gt": []}
@@ -261,28 +330,42 @@ def london_eval(editor: TransferEditor, amee: AmeeEditor | None, reg: Reader, fa
         view_of += [str(v) for v in views]
     photo = np.concatenate(rows["photo"])
     v_arr = np.array(view_of)
-    res: dict[str, Any] = {"photos": len(details), "characters": n_styles, "readings": len(photo),
-                           "photo_asym_sd_mouth": float(mouth_brow_asymmetry(details)[:, 0].std()),
-                           "photo_asym_sd_brow": float(mouth_brow_asymmetry(details)[:, 1].std())}
+    res: dict[str, Any] = {
+        "photos": len(details),
+        "characters": n_styles,
+        "readings": len(photo),
+        "photo_asym_sd_mouth": float(mouth_brow_asymmetry(details)[:, 0].std()),
+        "photo_asym_sd_brow": float(mouth_brow_asymmetry(details)[:, 1].std()),
+    }
     for name in ("out", "amee", "gt"):
         if not rows[name]:
             continue
         got = np.concatenate(rows[name])
         res[f"mae_{name}"] = float(np.abs(got - photo).mean())
         res[f"mae8_{name}"] = mae8(got, photo)
-        res[f"mae_{name}_per_entry"] = {n: float(np.abs(got[:, i] - photo[:, i]).mean()) for i, n in enumerate(DETAIL_NAMES)}
+        res[f"mae_{name}_per_entry"] = {
+            n: float(np.abs(got[:, i] - photo[:, i]).mean()) for i, n in enumerate(DETAIL_NAMES)
+        }
         pa, ga = mouth_brow_asymmetry(photo), mouth_brow_asymmetry(got)
         res[f"asym_corr_{name}_mouth"] = corr(pa[:, 0], ga[:, 0])
         res[f"asym_corr_{name}_brow"] = corr(pa[:, 1], ga[:, 1])
         res[f"asym_corr_{name}"] = corr(pa, ga)
         for view in ("front", "left_3quarter", "right_3quarter"):
             sel = v_arr == view
-            res[f"mae_{name}_{view}"] = float(np.abs(got[sel] - photo[sel]).mean()) if sel.any() else float("nan")
+            res[f"mae_{name}_{view}"] = (
+                float(np.abs(got[sel] - photo[sel]).mean()) if sel.any() else float("nan")
+            )
     return res
 
 
-def synthetic_lopsided(editor: TransferEditor, amee: AmeeEditor | None, reg: Reader, faces: Path, seed: int,
-                       n_styles: int) -> dict[str, float]:
+def synthetic_lopsided(
+    editor: TransferEditor,
+    amee: AmeeEditor | None,
+    reg: Reader,
+    faces: Path,
+    seed: int,
+    n_styles: int,
+) -> dict[str, float]:
     """London front photos' measured values with a known extra asymmetry: smile or brow moved
     ±0.4 on one side (what a lopsided expression would read as), to test asymmetry transfer
     where the photos themselves are nearly symmetric."""
@@ -294,7 +377,9 @@ def synthetic_lopsided(editor: TransferEditor, amee: AmeeEditor | None, reg: Rea
     for k in range(len(d)):
         side = rng.choice(["_l", "_r"])
         part = rng.choice(["smile", "brow_raise"])
-        d[k, DETAIL_INDEX[part + side]] = np.clip(d[k, DETAIL_INDEX[part + side]] + rng.choice([-0.4, 0.4]), 0, 1)
+        d[k, DETAIL_INDEX[part + side]] = np.clip(
+            d[k, DETAIL_INDEX[part + side]] + rng.choice([-0.4, 0.4]), 0, 1
+        )
     styles = [style_and_details(seed, "eval", 100 + s, 1)[0] for s in range(n_styles)]
     got: dict[str, list[F32]] = {"out": [], "amee": [], "gt": []}
     for style in styles:
@@ -320,12 +405,18 @@ def synthetic_lopsided(editor: TransferEditor, amee: AmeeEditor | None, reg: Rea
 # ----------------------------------------------------------------------------- fine-tuning, speed
 
 
-def finetune_eval(base: TransferEditor, *, seed: int, styles: int, steps: int) -> list[dict[str, float]]:
+def finetune_eval(
+    base: TransferEditor, *, seed: int, styles: int, steps: int
+) -> list[dict[str, float]]:
     """Per style of split 'finetune': neutral + 4 labelled (symmetric) textures for training,
     8 asymmetric detail vectors to measure; PSNR before / after."""
     rows = []
-    labels = [expression_vector(smile=0.9), expression_vector(jaw_open=0.8), expression_vector(brow_raise=1.0, eye_wide=0.5),
-              expression_vector(frown=0.8, brow_furrow=0.7, eye_close_l=0.6)]
+    labels = [
+        expression_vector(smile=0.9),
+        expression_vector(jaw_open=0.8),
+        expression_vector(brow_raise=1.0, eye_wide=0.5),
+        expression_vector(frown=0.8, brow_furrow=0.7, eye_close_l=0.6),
+    ]
     for s in range(styles):
         style = random_style(style_rng(seed, "finetune", s))
         rng = np.random.default_rng([seed, 33, s])
@@ -335,14 +426,27 @@ def finetune_eval(base: TransferEditor, *, seed: int, styles: int, steps: int) -
         truth = np.stack([paint_detail(style, v, 64) for v in test])
         src = np.broadcast_to(neutral, (len(test), *neutral.shape)).copy()
 
-        def score(ed: TransferEditor, test: F32 = test, truth: F32 = truth, src: F32 = src) -> float:
+        def score(
+            ed: TransferEditor, test: F32 = test, truth: F32 = truth, src: F32 = src
+        ) -> float:
             out = ed.edit(src, test)
-            return float(np.mean([psnr(out[k, ..., :3], truth[k, ..., :3]) for k in range(len(test))]))
+            return float(
+                np.mean([psnr(out[k, ..., :3], truth[k, ..., :3]) for k in range(len(test))])
+            )
 
         before = score(base)
         t0 = time.time()
-        tuned = finetune_transfer(base, neutral, examples, TransferFinetuneConfig(steps=steps, threads=1))
-        rows.append({"style": s, "psnr_before": before, "psnr_after": score(tuned), "seconds": time.time() - t0})
+        tuned = finetune_transfer(
+            base, neutral, examples, TransferFinetuneConfig(steps=steps, threads=1)
+        )
+        rows.append(
+            {
+                "style": s,
+                "psnr_before": before,
+                "psnr_after": score(tuned),
+                "seconds": time.time() - t0,
+            }
+        )
     return rows
 
 
@@ -364,8 +468,15 @@ def speed(editor: TransferEditor, repeats: int) -> dict[str, float]:
 # ----------------------------------------------------------------------------- figure
 
 
-def figure(editor: TransferEditor, amee: AmeeEditor | None, data: list[dict[str, Any]], faces: Path | None,
-           seed: int, path: Path, size: int = 128) -> None:
+def figure(
+    editor: TransferEditor,
+    amee: AmeeEditor | None,
+    data: list[dict[str, Any]],
+    faces: Path | None,
+    seed: int,
+    path: Path,
+    size: int = 128,
+) -> None:
     """Rows of held-out painter examples: content | reference | transfer | ground truth | AMEE-GAN;
     then London-measured geometry (the drawing only, never the photo) on two held-out characters."""
     from moodrig.core.appearance.cache import encode_png
@@ -375,7 +486,12 @@ def figure(editor: TransferEditor, amee: AmeeEditor | None, data: list[dict[str,
         d = item["details"][:1]
         neutral = paint_detail(item["style"], np.zeros(N_DETAIL, np.float32), size)
         out = editor.edit(neutral[None], d)[0]
-        row = [draw_contents(d, size)[0], neutral[..., :3], out[..., :3], paint_detail(item["style"], d[0], size)[..., :3]]
+        row = [
+            draw_contents(d, size)[0],
+            neutral[..., :3],
+            out[..., :3],
+            paint_detail(item["style"], d[0], size)[..., :3],
+        ]
         if amee is not None:
             row.append(amee_from_neutral(amee, neutral[None], d)[0][..., :3])
         tiles.append(row)
@@ -406,114 +522,260 @@ def figure(editor: TransferEditor, amee: AmeeEditor | None, data: list[dict[str,
 
 
 def report(res: dict[str, Any], a: argparse.Namespace) -> str:
-    p, fr, lt, lo, syn = res["painter"], res["full_res"], res["losses"], res.get("london"), res.get("lopsided")
+    p, fr, lt, lo, syn = (
+        res["painter"],
+        res["full_res"],
+        res["losses"],
+        res.get("london"),
+        res.get("lopsided"),
+    )
     L: list[str] = []
     L.append("# Style-consistent transfer: evaluation\n")
-    L.append(f"Generated by `{res['command']}` on {res['date']} ({res['machine']}; {a.threads} thread). "
-             f"Model `{res['model']}` (model_id `{res['model_id']}`, {res['trained_steps']} steps); "
-             f"regressor `{a.regressor}` (held-out painter MAE {fmt(res['regressor_mae'], 3)}). "
-             "Method and design: [`transfer.md`](transfer.md).\n")
+    L.append(
+        f"Generated by `{res['command']}` on {res['date']} ({res['machine']}; {a.threads} thread). "
+        f"Model `{res['model']}` (model_id `{res['model_id']}`, {res['trained_steps']} steps); "
+        f"regressor `{a.regressor}` (held-out painter MAE {fmt(res['regressor_mae'], 3)}). "
+        "Method and design: [`transfer.md`](transfer.md).\n"
+    )
     L.append("## Targets\n")
     L.append("| measure | target | measured |\n|---|---|---|")
     L.append(f"| PSNR on held-out painter styles (64 px) | ≥ 28 dB | **{fmt(p['psnr'])} dB** |")
     if lo is not None:
-        L.append(f"| expression MAE on real faces (11 per-side values, read back) | ≤ 0.08 | **{fmt(lo['mae_out'], 3)}** (8 shared values: {fmt(lo['mae8_out'], 3)}) |")
-        L.append(f"| asymmetry correlation on real faces (mouth + brows) | ≥ 0.7 | **{fmt(lo['asym_corr_out'])}** |")
+        L.append(
+            "| expression MAE on real faces (11 per-side values, read back) | ≤ 0.08 "
+            f"| **{fmt(lo['mae_out'], 3)}** (8 shared values: {fmt(lo['mae8_out'], 3)}) |"
+        )
+        L.append(
+            "| asymmetry correlation on real faces (mouth + brows) | ≥ 0.7 "
+            f"| **{fmt(lo['asym_corr_out'])}** |"
+        )
     L.append("")
-    L.append(f"## 1. Held-out painter styles ({p['images']} images: {a.styles} styles × 5 asymmetric detail vectors)\n")
-    L.append("| | transfer (detailed) | AMEE-GAN (8-value average) | input unedited |\n|---|---|---|---|")
-    L.append(f"| PSNR vs ground truth, 64 px | **{fmt(p['psnr'])}** | {fmt(p['psnr_amee'])} | {fmt(p['psnr_identity'])} |")
-    L.append(f"| SSIM, 64 px | **{fmt(p['ssim'], 4)}** | {fmt(p['ssim_amee'], 4)} | {fmt(p['ssim_identity'], 4)} |")
-    L.append(f"| PSNR, 256² full-res path ({a.full_res_styles} styles) | {fmt(fr['psnr'])} | {fmt(fr['psnr_amee'])} | {fmt(fr['psnr_identity'])} |")
-    L.append(f"| detail MAE read back (11 values; regressor on ground truth: {fmt(p['mae_gt'], 3)}) | {fmt(p['mae'], 3)} | {fmt(p['mae_amee'], 3)} | |")
-    L.append(f"| 8-value MAE read back (ground truth: {fmt(p['mae8_gt'], 3)}) | {fmt(p['mae8'], 3)} | {fmt(p['mae8_amee'], 3)} | |")
-    L.append(f"| asymmetry correlation, target vs read back (ground truth: {fmt(p['asym_corr_gt'])}) | {fmt(p['asym_corr_out'])} | {fmt(p['asym_corr_amee'])} | |")
-    L.append(f"| … mouth corners / brows | {fmt(p['asym_corr_out_mouth'])} / {fmt(p['asym_corr_out_brow'])} | {fmt(p['asym_corr_amee_mouth'])} / {fmt(p['asym_corr_amee_brow'])} | |")
+    L.append(
+        f"## 1. Held-out painter styles ({p['images']} images: "
+        f"{a.styles} styles × 5 asymmetric detail vectors)\n"
+    )
+    L.append(
+        "| | transfer (detailed) | AMEE-GAN (8-value average) | input unedited |\n|---|---|---|---|"
+    )
+    L.append(
+        f"| PSNR vs ground truth, 64 px | **{fmt(p['psnr'])}** | {fmt(p['psnr_amee'])} "
+        f"| {fmt(p['psnr_identity'])} |"
+    )
+    L.append(
+        f"| SSIM, 64 px | **{fmt(p['ssim'], 4)}** | {fmt(p['ssim_amee'], 4)} "
+        f"| {fmt(p['ssim_identity'], 4)} |"
+    )
+    L.append(
+        f"| PSNR, 256² full-res path ({a.full_res_styles} styles) | {fmt(fr['psnr'])} "
+        f"| {fmt(fr['psnr_amee'])} | {fmt(fr['psnr_identity'])} |"
+    )
+    L.append(
+        "| detail MAE read back "
+        f"(11 values; regressor on ground truth: {fmt(p['mae_gt'], 3)}) "
+        f"| {fmt(p['mae'], 3)} | {fmt(p['mae_amee'], 3)} | |"
+    )
+    L.append(
+        f"| 8-value MAE read back (ground truth: {fmt(p['mae8_gt'], 3)}) "
+        f"| {fmt(p['mae8'], 3)} | {fmt(p['mae8_amee'], 3)} | |"
+    )
+    L.append(
+        "| asymmetry correlation, target vs read back "
+        f"(ground truth: {fmt(p['asym_corr_gt'])}) "
+        f"| {fmt(p['asym_corr_out'])} | {fmt(p['asym_corr_amee'])} | |"
+    )
+    L.append(
+        "| … mouth corners / brows "
+        f"| {fmt(p['asym_corr_out_mouth'])} / {fmt(p['asym_corr_out_brow'])} "
+        f"| {fmt(p['asym_corr_amee_mouth'])} / {fmt(p['asym_corr_amee_brow'])} | |"
+    )
     L.append("")
-    L.append(f"- Style consistency: mean L1 distance between the K_s code of the output and of the reference "
-             f"**{fmt(p['style_dist'], 4)}**; between two different held-out characters {fmt(p['style_dist_between_characters'], 4)}.")
-    L.append(f"- Mask: mean {fmt(p['mean_mask'], 3)}; pixels outside the mask bit-identical to the input in "
-             f"{fmt(100 * p['identical_out_mask'], 1)} % of images at 64 px and {fmt(100 * fr['identical_out_mask'], 1)} % at 256²; "
-             f"PSNR outside the painter's expression region {fmt(p['psnr_out_region'])} dB. The mask is wider than the "
-             f"painter's region: at 256², {fmt(100 * fr['out_region_changed'], 1)} % of the pixels outside that region change "
-             f"their 8-bit value (AMEE-GAN: {fmt(100 * fr['out_region_changed_amee'], 1)} %), by at most {fmt(fr['out_region_max'], 0)} levels.")
+    L.append(
+        "- Style consistency: mean L1 distance between the K_s code of the output and of the "
+        f"reference **{fmt(p['style_dist'], 4)}**; between two different held-out characters "
+        f"{fmt(p['style_dist_between_characters'], 4)}."
+    )
+    L.append(
+        f"- Mask: mean {fmt(p['mean_mask'], 3)}; pixels outside the mask bit-identical to the "
+        f"input in {fmt(100 * p['identical_out_mask'], 1)} % of images at 64 px and "
+        f"{fmt(100 * fr['identical_out_mask'], 1)} % at 256²; "
+        f"PSNR outside the painter's expression region {fmt(p['psnr_out_region'])} dB. "
+        "The mask is wider than the painter's region: at 256², "
+        f"{fmt(100 * fr['out_region_changed'], 1)} % of the pixels outside that region change "
+        f"their 8-bit value (AMEE-GAN: {fmt(100 * fr['out_region_changed_amee'], 1)} %), "
+        f"by at most {fmt(fr['out_region_max'], 0)} levels."
+    )
     L.append("")
     L.append("### METHOD eq. 2–7 terms on held-out batches\n")
     L.append("| term | value |\n|---|---|")
-    for key, label in (("gan", "φ, generator LSGAN (eq. 2)"), ("disc_phi_s", "φ_s, discriminator (eq. 3)"),
-                       ("L1", "L_1 = ‖x − rec_x1‖₁ (eq. 4, 6)"), ("L2", "L_2 = ‖x − rec_x2‖₁ (eq. 5, 6)"),
-                       ("L_prime", f"L' = α₁L_1 + α₂L_2 (eq. 7, α₁ = {fmt(lt['alpha_1'], 0)}, α₂ = {fmt(lt['alpha_2'], 0)})"),
-                       ("style", "style code reconstruction ‖K_s(ff) − K_s(ground truth)‖₁"), ("content", "content code reconstruction ‖K_t(ff) − K_t(x)‖₁"),
-                       ("pair", "paired L1 vs ground truth (changed-pixel weighted)"), ("mask_bce", "mask BCE vs change map"),
-                       ("mask_mean", "mean mask")):
+    for key, label in (
+        ("gan", "φ, generator LSGAN (eq. 2)"),
+        ("disc_phi_s", "φ_s, discriminator (eq. 3)"),
+        ("L1", "L_1 = ‖x − rec_x1‖₁ (eq. 4, 6)"),
+        ("L2", "L_2 = ‖x − rec_x2‖₁ (eq. 5, 6)"),
+        (
+            "L_prime",
+            "L' = α₁L_1 + α₂L_2 "
+            f"(eq. 7, α₁ = {fmt(lt['alpha_1'], 0)}, α₂ = {fmt(lt['alpha_2'], 0)})",
+        ),
+        ("style", "style code reconstruction ‖K_s(ff) − K_s(ground truth)‖₁"),
+        ("content", "content code reconstruction ‖K_t(ff) − K_t(x)‖₁"),
+        ("pair", "paired L1 vs ground truth (changed-pixel weighted)"),
+        ("mask_bce", "mask BCE vs change map"),
+        ("mask_mean", "mean mask"),
+    ):
         if key in lt:
             L.append(f"| {label} | {fmt(lt[key], 4)} |")
     L.append("")
     if lo is not None:
-        L.append(f"## 2. Real faces (London, {lo['photos']} photos: front and 3/4 views, neutral and smiling) × {lo['characters']} held-out characters\n")
-        L.append("Values measured on each photo: the 8 analysed parameters (symmetric part) and the per-side "
-                 "differences from the landmarks (`core/transfer/geometry.py`). Read back from the output by the "
-                 "independent regressor; 'painter' is the regressor on the painter's own render of the same values (the floor).\n")
+        L.append(
+            f"## 2. Real faces (London, {lo['photos']} photos: front and 3/4 views, "
+            f"neutral and smiling) × {lo['characters']} held-out characters\n"
+        )
+        L.append(
+            "Values measured on each photo: the 8 analysed parameters (symmetric part) and the "
+            "per-side differences from the landmarks (`core/transfer/geometry.py`). Read back from "
+            "the output by the independent regressor; 'painter' is the regressor on the painter's "
+            "own render of the same values (the floor).\n"
+        )
         L.append("| | transfer (detailed) | AMEE-GAN | painter ground truth |\n|---|---|---|---|")
-        L.append(f"| expression MAE, 11 per-side values | **{fmt(lo['mae_out'], 3)}** | {fmt(lo.get('mae_amee', float('nan')), 3)} | {fmt(lo['mae_gt'], 3)} |")
-        L.append(f"| expression MAE, 8 shared values | {fmt(lo['mae8_out'], 3)} | {fmt(lo.get('mae8_amee', float('nan')), 3)} | {fmt(lo['mae8_gt'], 3)} |")
+        L.append(
+            f"| expression MAE, 11 per-side values | **{fmt(lo['mae_out'], 3)}** "
+            f"| {fmt(lo.get('mae_amee', float('nan')), 3)} | {fmt(lo['mae_gt'], 3)} |"
+        )
+        L.append(
+            f"| expression MAE, 8 shared values | {fmt(lo['mae8_out'], 3)} "
+            f"| {fmt(lo.get('mae8_amee', float('nan')), 3)} | {fmt(lo['mae8_gt'], 3)} |"
+        )
         for view in ("front", "left_3quarter", "right_3quarter"):
-            L.append(f"| … {view.replace('_', ' ')} | {fmt(lo[f'mae_out_{view}'], 3)} | {fmt(lo.get(f'mae_amee_{view}', float('nan')), 3)} | {fmt(lo[f'mae_gt_{view}'], 3)} |")
-        L.append(f"| asymmetry correlation (mouth + brows) | **{fmt(lo['asym_corr_out'])}** | {fmt(lo.get('asym_corr_amee', float('nan')))} | {fmt(lo['asym_corr_gt'])} |")
-        L.append(f"| … mouth corners | {fmt(lo['asym_corr_out_mouth'])} | {fmt(lo.get('asym_corr_amee_mouth', float('nan')))} | {fmt(lo['asym_corr_gt_mouth'])} |")
-        L.append(f"| … brows | {fmt(lo['asym_corr_out_brow'])} | {fmt(lo.get('asym_corr_amee_brow', float('nan')))} | {fmt(lo['asym_corr_gt_brow'])} |")
+            L.append(
+                f"| … {view.replace('_', ' ')} | {fmt(lo[f'mae_out_{view}'], 3)} "
+                f"| {fmt(lo.get(f'mae_amee_{view}', float('nan')), 3)} "
+                f"| {fmt(lo[f'mae_gt_{view}'], 3)} |"
+            )
+        L.append(
+            f"| asymmetry correlation (mouth + brows) | **{fmt(lo['asym_corr_out'])}** "
+            f"| {fmt(lo.get('asym_corr_amee', float('nan')))} | {fmt(lo['asym_corr_gt'])} |"
+        )
+        L.append(
+            f"| … mouth corners | {fmt(lo['asym_corr_out_mouth'])} "
+            f"| {fmt(lo.get('asym_corr_amee_mouth', float('nan')))} "
+            f"| {fmt(lo['asym_corr_gt_mouth'])} |"
+        )
+        L.append(
+            f"| … brows | {fmt(lo['asym_corr_out_brow'])} "
+            f"| {fmt(lo.get('asym_corr_amee_brow', float('nan')))} "
+            f"| {fmt(lo['asym_corr_gt_brow'])} |"
+        )
         L.append("")
-        L.append(f"Spread of what is to be preserved: the left − right differences measured on the photos have a standard "
-                 f"deviation of {fmt(lo['photo_asym_sd_mouth'], 3)} (mouth corners) and {fmt(lo['photo_asym_sd_brow'], 3)} (brows) "
-                 "in parameter units. The model never sees the photo: its content is the drawing of the measured values, so these "
-                 "rows measure the geometry path (landmarks → detail vector → drawing) and the transfer together.\n")
+        L.append(
+            "Spread of what is to be preserved: the left − right differences measured on the "
+            "photos have a standard deviation of "
+            f"{fmt(lo['photo_asym_sd_mouth'], 3)} (mouth corners) and "
+            f"{fmt(lo['photo_asym_sd_brow'], 3)} (brows) "
+            "in parameter units. The model never sees the photo: its content is the drawing of "
+            "the measured values, so these rows measure the geometry path "
+            "(landmarks → detail vector → drawing) and the transfer together.\n"
+        )
         per = lo["mae_out_per_entry"]
-        L.append("Per entry (transfer): " + ", ".join(f"{n} {fmt(v, 3)}" for n, v in per.items()) + "\n")
+        L.append(
+            "Per entry (transfer): " + ", ".join(f"{n} {fmt(v, 3)}" for n, v in per.items()) + "\n"
+        )
         g = res["geometry_fit"]
-        L.append(f"Per-side calibration re-measured on the front photos ({g['people']} people): SMILE_SPAN {fmt(g['smile_span'], 4)} "
-                 f"(shipped {geo.SMILE_SPAN}), neutral left − right lift {fmt(g['neutral_lift_diff'], 4)} (shipped {geo.NEUTRAL_LIFT_DIFF}), "
-                 f"brow {fmt(g['neutral_brow_diff'], 4)} (shipped {geo.NEUTRAL_BROW_DIFF}).\n")
+        L.append(
+            f"Per-side calibration re-measured on the front photos ({g['people']} people): "
+            f"SMILE_SPAN {fmt(g['smile_span'], 4)} (shipped {geo.SMILE_SPAN}), "
+            f"neutral left − right lift {fmt(g['neutral_lift_diff'], 4)} "
+            f"(shipped {geo.NEUTRAL_LIFT_DIFF}), "
+            f"brow {fmt(g['neutral_brow_diff'], 4)} (shipped {geo.NEUTRAL_BROW_DIFF}).\n"
+        )
     if syn is not None:
         L.append("### Lopsided expressions on real-face values\n")
-        L.append("The front photos' measured values with one side's smile or brow moved by ±0.4 (known asymmetry), same characters:\n")
+        L.append(
+            "The front photos' measured values with one side's smile or brow moved by ±0.4 "
+            "(known asymmetry), same characters:\n"
+        )
         L.append("| | transfer | AMEE-GAN | painter ground truth |\n|---|---|---|---|")
-        L.append(f"| asymmetry correlation (mouth + brows) | **{fmt(syn['asym_corr_out'])}** | {fmt(syn.get('asym_corr_amee', float('nan')))} | {fmt(syn['asym_corr_gt'])} |")
-        L.append(f"| … mouth / brows | {fmt(syn['asym_corr_out_mouth'])} / {fmt(syn['asym_corr_out_brow'])} | "
-                 f"{fmt(syn.get('asym_corr_amee_mouth', float('nan')))} / {fmt(syn.get('asym_corr_amee_brow', float('nan')))} | "
-                 f"{fmt(syn['asym_corr_gt_mouth'])} / {fmt(syn['asym_corr_gt_brow'])} |")
-        L.append(f"| detail MAE | {fmt(syn['mae_out'], 3)} | {fmt(syn.get('mae_amee', float('nan')), 3)} | {fmt(syn['mae_gt'], 3)} |")
+        L.append(
+            f"| asymmetry correlation (mouth + brows) | **{fmt(syn['asym_corr_out'])}** "
+            f"| {fmt(syn.get('asym_corr_amee', float('nan')))} | {fmt(syn['asym_corr_gt'])} |"
+        )
+        L.append(
+            f"| … mouth / brows | {fmt(syn['asym_corr_out_mouth'])} / "
+            f"{fmt(syn['asym_corr_out_brow'])} | "
+            f"{fmt(syn.get('asym_corr_amee_mouth', float('nan')))} / "
+            f"{fmt(syn.get('asym_corr_amee_brow', float('nan')))} | "
+            f"{fmt(syn['asym_corr_gt_mouth'])} / {fmt(syn['asym_corr_gt_brow'])} |"
+        )
+        L.append(
+            f"| detail MAE | {fmt(syn['mae_out'], 3)} "
+            f"| {fmt(syn.get('mae_amee', float('nan')), 3)} | {fmt(syn['mae_gt'], 3)} |"
+        )
         L.append("")
     if res.get("ablations"):
         L.append("## 3. Ablations (held-out painter styles, 64 px)\n")
-        L.append("| model | PSNR | SSIM | detail MAE | asymmetry corr. | style distance |\n|---|---|---|---|---|---|")
+        L.append(
+            "| model | PSNR | SSIM | detail MAE | asymmetry corr. | style distance |"
+            "\n|---|---|---|---|---|---|"
+        )
         for row in res["ablations"]:
             r = row["result"]
-            L.append(f"| {row['label']} | {fmt(r['psnr'])} | {fmt(r['ssim'], 4)} | {fmt(r['mae'], 3)} | {fmt(r['asym_corr_out'])} | {fmt(r['style_dist'], 4)} |")
+            L.append(
+                f"| {row['label']} | {fmt(r['psnr'])} | {fmt(r['ssim'], 4)} | {fmt(r['mae'], 3)} "
+                f"| {fmt(r['asym_corr_out'])} | {fmt(r['style_dist'], 4)} |"
+            )
         L.append("")
     if res.get("finetune"):
         ft = res["finetune"]
-        L.append(f"## Per-character fine-tuning ({len(ft)} styles of split 'finetune', 4 labelled textures, {a.ft_steps} steps)\n")
+        L.append(
+            f"## Per-character fine-tuning ({len(ft)} styles of split 'finetune', "
+            f"4 labelled textures, {a.ft_steps} steps)\n"
+        )
         L.append("| style | PSNR before | after | seconds |\n|---|---|---|---|")
         for row in ft:
-            L.append(f"| {row['style']} | {fmt(row['psnr_before'])} | {fmt(row['psnr_after'])} | {fmt(row['seconds'], 0)} |")
+            L.append(
+                f"| {row['style']} | {fmt(row['psnr_before'])} | {fmt(row['psnr_after'])} "
+                f"| {fmt(row['seconds'], 0)} |"
+            )
         L.append("")
     if res.get("figure"):
-        L.append(f"![examples]({Path(res['figure']).relative_to(a.out.parent) if Path(res['figure']).is_relative_to(a.out.parent) else res['figure']})\n")
-        L.append("Rows 1–4 (held-out characters): content drawing | reference (neutral) | transfer | painter ground truth | AMEE-GAN "
-                 "(8-value average). Rows 5–6: the geometry measured on the two most lopsided London front photos (the drawing; "
-                 "photos are not reproduced), transferred onto two held-out characters, transfer | AMEE-GAN for each.\n")
+        figure = Path(res["figure"])
+        shown = (
+            figure.relative_to(a.out.parent)
+            if figure.is_relative_to(a.out.parent)
+            else res["figure"]
+        )
+        L.append(f"![examples]({shown})\n")
+        L.append(
+            "Rows 1–4 (held-out characters): content drawing | reference (neutral) | transfer "
+            "| painter ground truth | AMEE-GAN (8-value average). Rows 5–6: the geometry measured "
+            "on the two most lopsided London front photos (the drawing; photos are not "
+            "reproduced), transferred onto two held-out characters, transfer | AMEE-GAN for each.\n"
+        )
     sp = res["speed"]
-    L.append("## Speed (CPU, one thread, shared machine; full path: drawing, resize, model, mask upsample, composite)\n")
-    L.append(f"{fmt(sp['tex_per_s_128_b1'], 1)} textures/s at 128 px batch 1, {fmt(sp['tex_per_s_128_b8'], 1)} at batch 8; "
-             f"{fmt(sp['ms_1024'], 0)} ms for a 1024² texture.\n")
+    L.append(
+        "## Speed (CPU, one thread, shared machine; "
+        "full path: drawing, resize, model, mask upsample, composite)\n"
+    )
+    L.append(
+        f"{fmt(sp['tex_per_s_128_b1'], 1)} textures/s at 128 px batch 1, "
+        f"{fmt(sp['tex_per_s_128_b8'], 1)} at batch 8; "
+        f"{fmt(sp['ms_1024'], 0)} ms for a 1024² texture.\n"
+    )
     return "\n".join(L) + "\n"
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Evaluate the style-transfer model; write the report.")
     p.add_argument("--model", type=Path, default=None, help="transfer manifest (default: shipped)")
-    p.add_argument("--regressor", type=Path, default=Path("runs/transfer/detail_regressor.manifest.json"))
-    p.add_argument("--ckpt", type=Path, default=Path("runs/transfer/full"), help="run folder with the discriminator checkpoint")
+    p.add_argument(
+        "--regressor", type=Path, default=Path("runs/transfer/detail_regressor.manifest.json")
+    )
+    p.add_argument(
+        "--ckpt",
+        type=Path,
+        default=Path("runs/transfer/full"),
+        help="run folder with the discriminator checkpoint",
+    )
     p.add_argument("--faces", type=Path, default=Path("runs/transfer/london_faces.npz"))
     p.add_argument("--data", type=Path, default=Path("../shared/data"))
     p.add_argument("--styles", type=int, default=32)
@@ -521,15 +783,30 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--face-styles", type=int, default=8)
     p.add_argument("--ft-styles", type=int, default=2)
     p.add_argument("--ft-steps", type=int, default=200)
-    p.add_argument("--ablation", action="append", default=[], help="'label=manifest' evaluated on the painter set")
+    p.add_argument(
+        "--ablation",
+        action="append",
+        default=[],
+        help="'label=manifest' evaluated on the painter set",
+    )
     p.add_argument("--no-amee", action="store_true")
     p.add_argument("--speed-repeats", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", type=Path, default=Path("docs/transfer_eval.md"))
     p.add_argument("--json", type=Path, default=Path("runs/transfer/eval.json"))
-    p.add_argument("--figure", type=Path, default=None, help="example grid PNG (e.g. docs/images/transfer_examples.png)")
-    p.add_argument("--from-json", type=Path, default=None, help="only re-render the report from a saved --json result")
+    p.add_argument(
+        "--figure",
+        type=Path,
+        default=None,
+        help="example grid PNG (e.g. docs/images/transfer_examples.png)",
+    )
+    p.add_argument(
+        "--from-json",
+        type=Path,
+        default=None,
+        help="only re-render the report from a saved --json result",
+    )
     a = p.parse_args(argv)
     if a.from_json is not None:
         atomic_write_text(a.out, report(json.loads(a.from_json.read_text()), a))
@@ -541,8 +818,11 @@ def main(argv: list[str] | None = None) -> None:
     amee = None if a.no_amee else AmeeEditor.load(device="cpu")
     reg = Reader(a.regressor)
     res: dict[str, Any] = {
-        "command": "make transfer-eval", "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()} CPU",
-        "model": str(a.model or "weights/transfer/style_transfer.manifest.json"), "model_id": editor.model_id,
+        "command": "make transfer-eval",
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()} CPU",
+        "model": str(a.model or "weights/transfer/style_transfer.manifest.json"),
+        "model_id": editor.model_id,
         "trained_steps": editor.manifest.get("training", {}).get("trained_steps"),
         "regressor_mae": reg.heldout_mae,
     }
@@ -559,13 +839,23 @@ def main(argv: list[str] | None = None) -> None:
         res["geometry_fit"] = fit_geometry(a.faces)
         res["london"] = london_eval(editor, amee, reg, a.faces, a.seed, a.face_styles)
         res["lopsided"] = synthetic_lopsided(editor, amee, reg, a.faces, a.seed, a.face_styles)
-        print(f"london: MAE {res['london']['mae_out']:.3f} asym {res['london']['asym_corr_out']:.2f} ({time.time() - t0:.0f} s)", flush=True)
+        print(
+            f"london: MAE {res['london']['mae_out']:.3f} "
+            f"asym {res['london']['asym_corr_out']:.2f} ({time.time() - t0:.0f} s)",
+            flush=True,
+        )
     res["ablations"] = []
     for spec in a.ablation:
         label, _, path = spec.partition("=")
         ed = TransferEditor.load(Path(path), device="cpu")
-        res["ablations"].append({"label": label, "manifest": path, "result": painter_eval(ed, None, reg, data)})
-    res["finetune"] = finetune_eval(editor, seed=a.seed, styles=a.ft_styles, steps=a.ft_steps) if a.ft_styles > 0 else []
+        res["ablations"].append(
+            {"label": label, "manifest": path, "result": painter_eval(ed, None, reg, data)}
+        )
+    res["finetune"] = (
+        finetune_eval(editor, seed=a.seed, styles=a.ft_styles, steps=a.ft_steps)
+        if a.ft_styles > 0
+        else []
+    )
     res["speed"] = speed(editor, a.speed_repeats)
     if a.figure is not None:
         figure(editor, amee, data, a.faces, a.seed, a.figure)

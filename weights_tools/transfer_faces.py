@@ -1,6 +1,7 @@
 """Analyse the London photos once for the transfer model's calibration and evaluation.
 
-    python -m moodrig.weights_tools.transfer_faces --data ../shared/data --out runs/transfer/london_faces.npz
+    python -m moodrig.weights_tools.transfer_faces --data ../shared/data \\
+        --out runs/transfer/london_faces.npz
 
 Runs moodrig's face analysis (``core.face.FaceAnalyzer``) on the front and 3/4 views (profiles
 are not valid for Face Mesh) and stores, per photo with a face: the 468 landmarks, the 8
@@ -26,7 +27,19 @@ def analyse(data: Path, out: Path, views: tuple[str, ...] = VIEWS) -> Path:
     with (root / "labels.csv").open(newline="", encoding="utf-8") as fh:
         rows = [r for r in csv.DictReader(fh) if r["view"] in views]
     analyzer = FaceAnalyzer()
-    keep: dict[str, list[object]] = {k: [] for k in ("photo", "face_id", "label", "view", "landmarks", "expression", "head", "image_size")}
+    keep: dict[str, list[object]] = {
+        k: []
+        for k in (
+            "photo",
+            "face_id",
+            "label",
+            "view",
+            "landmarks",
+            "expression",
+            "head",
+            "image_size",
+        )
+    }
     for r in rows:
         image = read_image(root / r["file"])
         res = analyzer.analyze(image)
@@ -48,7 +61,9 @@ def analyse(data: Path, out: Path, views: tuple[str, ...] = VIEWS) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description="Analyse the London photos for the transfer calibration / evaluation.")
+    p = argparse.ArgumentParser(
+        description="Analyse the London photos for the transfer calibration / evaluation."
+    )
     p.add_argument("--data", type=Path, default=Path("../shared/data"))
     p.add_argument("--out", type=Path, default=Path("runs/transfer/london_faces.npz"))
     a = p.parse_args(argv)

@@ -25,12 +25,17 @@ def fit(faces: Path) -> dict[str, Any]:
     rows = []
     for i in np.nonzero(front)[0]:
         m = side_measures(frontalised(z["landmarks"][i]))
-        rows.append((str(z["face_id"][i]), str(z["label"][i]), m.lift_l, m.lift_r, m.brow_l, m.brow_r))
+        rows.append(
+            (str(z["face_id"][i]), str(z["label"][i]), m.lift_l, m.lift_r, m.brow_l, m.brow_r)
+        )
     by_id: dict[str, dict[str, tuple[float, float, float, float]]] = {}
     for fid, label, *vals in rows:
         by_id.setdefault(fid, {})[label] = (vals[0], vals[1], vals[2], vals[3])
     paired = [v for v in by_id.values() if "neutral" in v and "smiling" in v]
-    lift_gain = [0.5 * ((v["smiling"][0] - v["neutral"][0]) + (v["smiling"][1] - v["neutral"][1])) for v in paired]
+    lift_gain = [
+        0.5 * ((v["smiling"][0] - v["neutral"][0]) + (v["smiling"][1] - v["neutral"][1]))
+        for v in paired
+    ]
     neutral = np.array([v["neutral"] for v in by_id.values() if "neutral" in v])
     smiling = np.array([v["smiling"] for v in by_id.values() if "smiling" in v])
     return {

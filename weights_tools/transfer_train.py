@@ -1,7 +1,8 @@
 """Train the style-consistent transfer model on painter data (CPU-friendly, resumable, seeded).
 
     python -m moodrig.weights_tools.transfer_train --out runs/transfer/full --steps 4000
-    python -m moodrig.weights_tools.transfer_train --out runs/transfer/global_only --no-spatial-style ...  # ablation
+    python -m moodrig.weights_tools.transfer_train --out runs/transfer/global_only \\
+        --no-spatial-style ...  # ablation
 
 Data (``transfer_data.py``): random training styles × random asymmetric detail vectors; the
 content is the line drawing of the detail vector, the style reference the style's neutral
@@ -49,14 +50,20 @@ class TrainConfig(RunConfig):
     """False: ablation with the global 8-d style code only."""
 
     def arch(self) -> TransferConfig:
-        return TransferConfig(resolution=self.resolution, channels=self.channels,
-                              spatial_style=self.spatial_style, use_mask=self.use_mask)
+        return TransferConfig(
+            resolution=self.resolution,
+            channels=self.channels,
+            spatial_style=self.spatial_style,
+            use_mask=self.use_mask,
+        )
 
 
 class TripleSampler:
     """Draws (content drawing, neutral reference, ground truth) from the uint8 cache."""
 
-    def __init__(self, images: NDArray[np.uint8], drawings: NDArray[np.uint8], identity_prob: float) -> None:
+    def __init__(
+        self, images: NDArray[np.uint8], drawings: NDArray[np.uint8], identity_prob: float
+    ) -> None:
         self.images = images
         self.drawings = drawings
         self.identity_prob = identity_prob
@@ -67,7 +74,9 @@ class TripleSampler:
 
     @staticmethod
     def _to_tensor(arr: NDArray[np.uint8]) -> torch.Tensor:
-        return torch.from_numpy(arr.astype(np.float32) / 127.5 - 1.0).permute(0, 3, 1, 2).contiguous()
+        return (
+            torch.from_numpy(arr.astype(np.float32) / 127.5 - 1.0).permute(0, 3, 1, 2).contiguous()
+        )
 
     def sample(self, rng: np.random.Generator, n: int) -> Batch:
         s_count, p = self.images.shape[:2]
@@ -75,16 +84,26 @@ class TripleSampler:
         k = rng.integers(1, p, n)
         k = np.where(rng.uniform(size=n) < self.identity_prob, 0, k)
         content = self.drawings[s, k][..., None].repeat(3, axis=-1)
-        return Batch(self._to_tensor(content), self._to_tensor(self.images[s, 0]), self._to_tensor(self.images[s, k]),
-                     self.drawing_reference)
+        return Batch(
+            self._to_tensor(content),
+            self._to_tensor(self.images[s, 0]),
+            self._to_tensor(self.images[s, k]),
+            self.drawing_reference,
+        )
 
 
 def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     """Run (or resume) training; returns the manifest of the last export."""
     run = Run(cfg, TRANSFER_WEIGHTS, "style_transfer", quiet=quiet)
     images, drawings, _ = ensure_cache(
-        Path(cfg.cache_dir) / f"train_s{cfg.seed}_{cfg.styles}x{cfg.per_style}_{cfg.resolution}.npz",
-        seed=cfg.seed, split="train", n_styles=cfg.styles, per_style=cfg.per_style, size=cfg.resolution)
+        Path(cfg.cache_dir)
+        / f"train_s{cfg.seed}_{cfg.styles}x{cfg.per_style}_{cfg.resolution}.npz",
+        seed=cfg.seed,
+        split="train",
+        n_styles=cfg.styles,
+        per_style=cfg.per_style,
+        size=cfg.resolution,
+    )
     sampler = TripleSampler(images, drawings, cfg.identity_prob)
     arch = cfg.arch()
     torch.manual_seed(cfg.seed)  # weight init only
@@ -95,7 +114,9 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
     if cfg.init_from:
         init, _ = TRANSFER_WEIGHTS.load(cfg.init_from)
         if init.cfg != arch:
-            raise SystemExit(f"{cfg.init_from}: architecture {init.cfg} differs from this run's {arch}")
+            raise SystemExit(
+                f"{cfg.init_from}: architecture {init.cfg} differs from this run's {arch}"
+            )
         model.load_state_dict(init.state_dict())
     run.start(model, disc)
     fixed = sampler.sample(np.random.default_rng([cfg.seed, 200]), 6)
@@ -116,8 +137,13 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
             with torch.no_grad():
                 mse = ((outs.final - batch.target) ** 2).mean().clamp_min(1e-10)
                 psnr = float(10 * torch.log10(4.0 / mse))
-            return {"loss_d": float(loss_d.detach()), **terms,
-                    "mask_zero_frac": float((outs.mask < 0.01).float().mean()), "train_psnr": psnr}
+            return {
+                "loss_d": float(loss_d.detach()),
+                **terms,
+                "mask_zero_frac": float((outs.mask < 0.01).float().mean()),
+                "train_psnr": psnr,
+            }
+
         return logged
 
     def sample(net: TransferModel, png: Path) -> None:
@@ -128,13 +154,24 @@ def train(cfg: TrainConfig, *, quiet: bool = False) -> Path:
 
 
 def parse_args(argv: list[str] | None = None) -> TrainConfig:
-    ablations = {**ABLATIONS,
-                 "no_spatial_style": ("spatial_style", "ablation: global 8-d style code only")}
-    p = config_parser(TrainConfig, "Train the style-consistent transfer model on painter data.",
-                      skip={"weights"}, ablations=ablations)
+    ablations = {
+        **ABLATIONS,
+        "no_spatial_style": ("spatial_style", "ablation: global 8-d style code only"),
+    }
+    p = config_parser(
+        TrainConfig,
+        "Train the style-consistent transfer model on painter data.",
+        skip={"weights"},
+        ablations=ablations,
+    )
     for f in fields(LossWeights):
-        p.add_argument("--w-" + f.name.replace("_", "-"), dest="w_" + f.name, type=float, default=getattr(LossWeights(), f.name),
-                       help=f"LossWeights.{f.name}")
+        p.add_argument(
+            "--w-" + f.name.replace("_", "-"),
+            dest="w_" + f.name,
+            type=float,
+            default=getattr(LossWeights(), f.name),
+            help=f"LossWeights.{f.name}",
+        )
 
     def adapt(kw: dict[str, Any]) -> dict[str, Any]:
         kw["weights"] = LossWeights(**{k[2:]: kw.pop(k) for k in list(kw) if k.startswith("w_")})

@@ -40,7 +40,8 @@ class AmeeConfig(ArchitectureConfig):
     disc_channels: tuple[int, ...] = (32, 64, 128, 128)
     """Discriminator trunk: 4x4 stride-2 convs with these output channels."""
     magnitude_head: bool = True
-    """Discriminator's expression-magnitude regression head. False: real/fake head only (ablation)."""
+    """Discriminator's expression-magnitude regression head. False: real/fake head only
+    (ablation)."""
     n_expression: int = N_EXPRESSION
     """Length of the expression vector (the shared vocabulary, core/expression.py)."""
     source_input: bool = False
@@ -68,6 +69,8 @@ class AmeeConfig(ArchitectureConfig):
     def to_dict(self) -> dict[str, Any]:
         """As the manifest stores it (see ``ArchitectureConfig.to_dict``)."""
         d = super().to_dict()
-        if not self.source_input:  # as manifests wrote it before the field existed: same content ids
+        if (
+            not self.source_input
+        ):  # as manifests wrote it before the field existed: same content ids
             del d["source_input"]
         return d

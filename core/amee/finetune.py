@@ -45,8 +45,13 @@ class FinetuneConfig(SheetTraining):
     """Weight of the changed pixels in the mask BCE (as in training)."""
 
 
-def finetune(editor: AmeeEditor, neutral: NDArray[np.float32], examples: Sequence[Example],
-             config: FinetuneConfig | None = None, progress: Progress | None = None) -> AmeeEditor:
+def finetune(
+    editor: AmeeEditor,
+    neutral: NDArray[np.float32],
+    examples: Sequence[Example],
+    config: FinetuneConfig | None = None,
+    progress: Progress | None = None,
+) -> AmeeEditor:
     """Return a new editor adapted to this character (float32, on the editor's device)."""
     cfg = config or FinetuneConfig()
     x, labels = sheet_batch(editor, neutral, examples)
@@ -67,17 +72,41 @@ def finetune(editor: AmeeEditor, neutral: NDArray[np.float32], examples: Sequenc
             total = total + cfg.lambda_mask * mask.mean()
             weight = 1.0 + (cfg.mask_pos_weight - 1.0) * changed
             total = total + cfg.lambda_mask_sup * F.binary_cross_entropy(
-                mask.clamp(1e-6, 1 - 1e-6), changed, weight=weight)
+                mask.clamp(1e-6, 1 - 1e-6), changed, weight=weight
+            )
         return total
 
-    return train_on_sheet(editor, cfg, choices=len(pairs), salt=400, loss=loss,
-                          examples=len(examples), progress=progress)
+    return train_on_sheet(
+        editor,
+        cfg,
+        choices=len(pairs),
+        salt=400,
+        loss=loss,
+        examples=len(examples),
+        progress=progress,
+    )
 
 
-def finetune_from_sheet(sheet: Path, neutral: NDArray[np.float32], out_folder: Path, *,
-                        weights: Path | None = None, config: FinetuneConfig | None = None,
-                        progress: Progress | None = None, device: str = "auto") -> Path:
+def finetune_from_sheet(
+    sheet: Path,
+    neutral: NDArray[np.float32],
+    out_folder: Path,
+    *,
+    weights: Path | None = None,
+    config: FinetuneConfig | None = None,
+    progress: Progress | None = None,
+    device: str = "auto",
+) -> Path:
     """Fine-tune the shipped (or given) weights on ``sheet`` (sheet.py) on ``device``; save
     beside the .blend; return the manifest."""
-    return tune_from_sheet(AmeeEditor.load, finetune, sheet, neutral, out_folder, weights=weights,
-                           config=config, progress=progress, device=device)
+    return tune_from_sheet(
+        AmeeEditor.load,
+        finetune,
+        sheet,
+        neutral,
+        out_folder,
+        weights=weights,
+        config=config,
+        progress=progress,
+        device=device,
+    )

@@ -25,7 +25,9 @@ def _fold_pair(conv: nn.Conv2d | nn.ConvTranspose2d, bn: nn.BatchNorm2d) -> None
         var = bn.running_var.double()
         scale = torch.ones_like(var) if bn.weight is None else bn.weight.double()
         scale = scale / torch.sqrt(var + bn.eps)
-        shift = (torch.zeros_like(var) if bn.bias is None else bn.bias.double()) - scale * bn.running_mean.double()
+        shift = (
+            torch.zeros_like(var) if bn.bias is None else bn.bias.double()
+        ) - scale * bn.running_mean.double()
         w = conv.weight.double()
         # Conv2d weights are (out, in, kh, kw); ConvTranspose2d weights are (in, out, kh, kw).
         shape = (1, -1, 1, 1) if isinstance(conv, nn.ConvTranspose2d) else (-1, 1, 1, 1)
@@ -53,5 +55,7 @@ def folded_generator(gen: Generator) -> Generator:
     for p in out.parameters():
         p.requires_grad_(False)
     if any(isinstance(m, nn.BatchNorm2d) for m in out.modules()):
-        raise ValueError("a BatchNorm was left unfolded (not directly after a conv in an nn.Sequential)")
+        raise ValueError(
+            "a BatchNorm was left unfolded (not directly after a conv in an nn.Sequential)"
+        )
     return out

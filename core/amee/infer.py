@@ -61,8 +61,13 @@ class AmeeEditor(ModelEditor[Generator]):
         """Whether the weights read the source expressions (AmeeConfig.source_input)."""
         return self.network.cfg.source_input
 
-    def _forward(self, net: nn.Module, small: torch.Tensor, vectors: NDArray[np.float32],
-                 sources: NDArray[np.float32] | None) -> tuple[torch.Tensor, torch.Tensor]:
+    def _forward(
+        self,
+        net: nn.Module,
+        small: torch.Tensor,
+        vectors: NDArray[np.float32],
+        sources: NDArray[np.float32] | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         x = (small * 2.0 - 1.0).to(self.device, self.dtype)
         if self.device.type == "cpu":
             x = x.contiguous(memory_format=torch.channels_last)

@@ -39,12 +39,20 @@ class ResidualBlock(nn.Module):
 
 
 def _enc_layer(cin: int, cout: int, first: bool) -> nn.Sequential:
-    conv = nn.Conv2d(cin, cout, 3, 1, 1, bias=False) if first else nn.Conv2d(cin, cout, 4, 2, 1, bias=False)
+    conv = (
+        nn.Conv2d(cin, cout, 3, 1, 1, bias=False)
+        if first
+        else nn.Conv2d(cin, cout, 4, 2, 1, bias=False)
+    )
     return nn.Sequential(conv, nn.BatchNorm2d(cout), nn.LeakyReLU(_SLOPE))
 
 
 def _dec_layer(cin: int, cout: int) -> nn.Sequential:
-    return nn.Sequential(nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.LeakyReLU(_SLOPE))
+    return nn.Sequential(
+        nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.LeakyReLU(_SLOPE),
+    )
 
 
 class Generator(nn.Module):
@@ -60,8 +68,12 @@ class Generator(nn.Module):
         self.cfg = cfg
         c = cfg.enc_channels
         e = cfg.condition_dim
-        self.encoder = nn.ModuleList(_enc_layer(3 if i == 0 else c[i - 1], c[i], i == 0) for i in range(5))
-        self.fuse = nn.Sequential(nn.Conv2d(c[4] + e, c[4], 1, bias=False), nn.BatchNorm2d(c[4]), nn.LeakyReLU(_SLOPE))
+        self.encoder = nn.ModuleList(
+            _enc_layer(3 if i == 0 else c[i - 1], c[i], i == 0) for i in range(5)
+        )
+        self.fuse = nn.Sequential(
+            nn.Conv2d(c[4] + e, c[4], 1, bias=False), nn.BatchNorm2d(c[4]), nn.LeakyReLU(_SLOPE)
+        )
         self.residual = nn.Sequential(*(ResidualBlock(c[4]) for _ in range(cfg.n_residual)))
         inj = e if cfg.inject else 0
         dec: list[nn.Module] = []
@@ -76,8 +88,9 @@ class Generator(nn.Module):
         self.to_image = nn.Sequential(nn.ConvTranspose2d(last_in, 3, 3, 1, 1), nn.Tanh())
         self.mask_head = nn.Conv2d(last_in, 1, 3, 1, 1) if cfg.use_mask else None
 
-    def forward(self, x: Tensor, a: Tensor, a_src: Tensor | None = None,
-                known: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def forward(
+        self, x: Tensor, a: Tensor, a_src: Tensor | None = None, known: Tensor | None = None
+    ) -> tuple[Tensor, Tensor]:
         """x: (N, 3, R, R) in [-1, 1]; a: (N, E) target expression; a_src: (N, E) source
         expression and known: (N,) 1 where a_src is known (both only read with
         ``source_input``; None: unknown). Returns I_m (N, 3, R, R), M (N, 1, R, R)."""
@@ -108,7 +121,9 @@ class Generator(nn.Module):
         out = self._image_and_mask_logits(h)
         return torch.tanh(out[:, :3]), torch.sigmoid(out[:, 3:])
 
-    def condition(self, a: Tensor, a_src: Tensor | None = None, known: Tensor | None = None) -> Tensor:
+    def condition(
+        self, a: Tensor, a_src: Tensor | None = None, known: Tensor | None = None
+    ) -> Tensor:
         """The condition vector: ``a``, or with ``source_input`` [a, known·a_src, known]."""
         if not self.cfg.source_input:
             return a
@@ -132,7 +147,9 @@ class Generator(nn.Module):
             raise ValueError("the image head needs an explicit numeric padding")
         pad = tuple(k - 1 - int(p) for k, p in zip(deconv.kernel_size, deconv.padding, strict=True))
         if pad != head.padding:
-            raise ValueError(f"image head padding {pad} differs from the mask head's {head.padding}")
+            raise ValueError(
+                f"image head padding {pad} differs from the mask head's {head.padding}"
+            )
         weight = torch.cat([deconv.weight.flip(2, 3).transpose(0, 1), head.weight], 0)
         return F.conv2d(h, weight, torch.cat([deconv.bias, head.bias]), 1, pad)
 

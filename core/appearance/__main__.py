@@ -52,7 +52,10 @@ def parse_set(text: str) -> dict[str, float]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, sep, value = part.partition("=")
         if not sep or name.strip() not in EXPRESSION_NAMES:
-            raise InputError(None, f"--set '{part}': use name=value with names from {', '.join(EXPRESSION_NAMES)}")
+            raise InputError(
+                None,
+                f"--set '{part}': use name=value with names from {', '.join(EXPRESSION_NAMES)}",
+            )
         try:
             out[name.strip()] = float(value)
         except ValueError as exc:
@@ -61,15 +64,24 @@ def parse_set(text: str) -> dict[str, float]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m moodrig.core.appearance",
-                                description="Edit a painted face's expression inside its region of a texture.")
+    p = argparse.ArgumentParser(
+        prog="python -m moodrig.core.appearance",
+        description="Edit a painted face's expression inside its region of a texture.",
+    )
     sub = p.add_subparsers(dest="command", required=True)
     edit = sub.add_parser("edit", help="repaint the face with an expression")
     edit.add_argument("image", type=Path)
-    edit.add_argument("--region", default="0,0,1,1", help="face region u0,v0,u1,v1 (UV, v from the bottom)")
-    edit.add_argument("--set", dest="values", default="", help="expression, e.g. smile=1,jaw_open=0.4")
-    edit.add_argument("--features", type=Path,
-                      help="feature points JSON (docs/face_region.md; what `locate --json` writes)")
+    edit.add_argument(
+        "--region", default="0,0,1,1", help="face region u0,v0,u1,v1 (UV, v from the bottom)"
+    )
+    edit.add_argument(
+        "--set", dest="values", default="", help="expression, e.g. smile=1,jaw_open=0.4"
+    )
+    edit.add_argument(
+        "--features",
+        type=Path,
+        help="feature points JSON (docs/face_region.md; what `locate --json` writes)",
+    )
     edit.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     edit.add_argument("--out", type=Path, required=True)
     loc = sub.add_parser("locate", help="find the face's feature points")

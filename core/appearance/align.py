@@ -21,14 +21,30 @@ from numpy.typing import NDArray
 
 from ..errors import InputError
 
-FEATURE_NAMES: tuple[str, ...] = ("eye_r", "eye_l", "brow_r", "brow_l", "mouth_r", "mouth_l", "mouth_c")
+FEATURE_NAMES: tuple[str, ...] = (
+    "eye_r",
+    "eye_l",
+    "brow_r",
+    "brow_l",
+    "mouth_r",
+    "mouth_l",
+    "mouth_c",
+)
 """Eye centres, brow centres, the mouth corners and the mouth centre. ``_r`` is the character's
 right side, drawn on the image's left half (the face looks at the viewer)."""
 N_FEATURES = len(FEATURE_NAMES)
 FEATURE_INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
 CANONICAL_POINTS = np.array(
-    [[0.33, 0.47], [0.67, 0.47], [0.33, 0.33], [0.67, 0.33], [0.39, 0.74], [0.61, 0.74], [0.50, 0.74]],
+    [
+        [0.33, 0.47],
+        [0.67, 0.47],
+        [0.33, 0.33],
+        [0.67, 0.33],
+        [0.39, 0.74],
+        [0.61, 0.74],
+        [0.50, 0.74],
+    ],
     dtype=np.float64,
 )
 """Where the feature points of a typical face lie in the canonical unit square."""
@@ -41,19 +57,29 @@ def check_features(points: Any, width: int, height: int) -> NDArray[np.float64]:
     """(7, 2) finite pixel coordinates inside a ``width`` × ``height`` region, in a face layout."""
     p = np.asarray(points, dtype=np.float64)
     if p.shape != (N_FEATURES, 2) or not np.all(np.isfinite(p)):
-        raise InputError(None, f"feature points must be {N_FEATURES} finite (x, y) pairs "
-                               f"({', '.join(FEATURE_NAMES)}), got shape {p.shape}")
+        raise InputError(
+            None,
+            f"feature points must be {N_FEATURES} finite (x, y) pairs "
+            f"({', '.join(FEATURE_NAMES)}), got shape {p.shape}",
+        )
     if np.any(p < 0.0) or np.any(p[:, 0] > width) or np.any(p[:, 1] > height):
         raise InputError(None, f"feature points must lie inside the {width}×{height} face region")
-    eye_r, eye_l, mouth_c = p[FEATURE_INDEX["eye_r"]], p[FEATURE_INDEX["eye_l"]], p[FEATURE_INDEX["mouth_c"]]
+    eye_r, eye_l, mouth_c = (
+        p[FEATURE_INDEX["eye_r"]],
+        p[FEATURE_INDEX["eye_l"]],
+        p[FEATURE_INDEX["mouth_c"]],
+    )
     eyes = eye_l - eye_r
     if math.hypot(*eyes) < 1.0:
         raise InputError(None, "feature points: the two eyes are less than a pixel apart")
     down = mouth_c - 0.5 * (eye_l + eye_r)
     cross = eyes[0] * down[1] - eyes[1] * down[0]
     if cross <= 0.0:
-        raise InputError(None, "feature points: the mouth must lie below the eyes, and the character's "
-                               "right eye on the image's left (the face looks at the viewer)")
+        raise InputError(
+            None,
+            "feature points: the mouth must lie below the eyes, and the character's "
+            "right eye on the image's left (the face looks at the viewer)",
+        )
     return p
 
 
@@ -117,11 +143,21 @@ def canonical_crop(region: NDArray[np.generic], frame: FaceFrame, size: int) -> 
         img = np.asarray(cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA), dtype=np.float32)
         m = np.diag([sx, sy]) @ m
     # Output pixel (i, j) has canonical centre ((j + 0.5) / size, (i + 0.5) / size).
-    to_out = np.array([[1.0 / size, 0.0, 0.5 / size], [0.0, 1.0 / size, 0.5 / size], [0.0, 0.0, 1.0]])
+    to_out = np.array(
+        [[1.0 / size, 0.0, 0.5 / size], [0.0, 1.0 / size, 0.5 / size], [0.0, 0.0, 1.0]]
+    )
     full = np.vstack([m, [0.0, 0.0, 1.0]]) @ to_out
     # warpAffine with WARP_INVERSE_MAP wants dst → src in pixel-index coordinates (centres at i).
     shift = np.array([[1.0, 0.0, -0.5], [0.0, 1.0, -0.5], [0.0, 0.0, 1.0]])
     src_from_dst = (shift @ full)[:2]
-    out = np.asarray(cv2.warpAffine(img, src_from_dst, (size, size), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                    borderMode=cv2.BORDER_REPLICATE), dtype=np.float32)
+    out = np.asarray(
+        cv2.warpAffine(
+            img,
+            src_from_dst,
+            (size, size),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        ),
+        dtype=np.float32,
+    )
     return out[..., None] if out.ndim == 2 else out

@@ -43,7 +43,11 @@ def as_vector(expressions: Any) -> NDArray[np.float32]:
             raise InputError(None, f"expression: {exc}") from exc
     arr = np.asarray(expressions, dtype=np.float32)
     if arr.shape != (N_EXPRESSION,):
-        raise InputError(None, f"expression must be {N_EXPRESSION} values or a mapping of names, got shape {arr.shape}")
+        raise InputError(
+            None,
+            f"expression must be {N_EXPRESSION} values or a mapping of names, "
+            f"got shape {arr.shape}",
+        )
     return arr
 
 
@@ -71,13 +75,19 @@ def edit_face(
     editor: FaceEditor | None = None,
 ) -> NDArray[np.uint8]:
     """Repaint the face in ``region_uv`` of ``texture`` with ``expressions``; see the module."""
-    if not isinstance(texture, np.ndarray) or texture.dtype != np.uint8 or texture.ndim != 3 \
-            or texture.shape[2] not in (3, 4):
+    if (
+        not isinstance(texture, np.ndarray)
+        or texture.dtype != np.uint8
+        or texture.ndim != 3
+        or texture.shape[2] not in (3, 4)
+    ):
         raise InputError(None, "texture must be an (H, W, 3|4) uint8 array")
     ed = editor if editor is not None else shipped_editor(device)
     target = as_vector(expressions)
     src = np.zeros(N_EXPRESSION, np.float32) if source is None else as_vector(source)
-    face = ed.prepare(texture.astype(np.float32) / np.float32(255.0), as_region(region_uv), features)
+    face = ed.prepare(
+        texture.astype(np.float32) / np.float32(255.0), as_region(region_uv), features
+    )
     out = ed.edit(face, target[None], src[None])[0]
     result: NDArray[np.uint8] = np.clip(np.rint(out * np.float32(255.0)), 0, 255).astype(np.uint8)
     return result

@@ -39,8 +39,11 @@ def check_base(textures: Any, base: NDArray[np.float32]) -> None:
     if not isinstance(textures, np.ndarray) or textures.shape[1:] != base.shape:
         shape = getattr(textures, "shape", None)
         raise InputError(None, f"this editor is bound to a {base.shape} base texture, got {shape}")
-    same_memory = (textures.strides[0] == 0 and textures.strides[1:] == base.strides
-                   and textures.__array_interface__["data"][0] == base.__array_interface__["data"][0])
+    same_memory = (
+        textures.strides[0] == 0
+        and textures.strides[1:] == base.strides
+        and textures.__array_interface__["data"][0] == base.__array_interface__["data"][0]
+    )
     if not same_memory and not all(np.array_equal(t, base) for t in textures):
         raise InputError(None, "this editor is bound to one base texture and edits only that one")
 
@@ -62,8 +65,13 @@ class BoundFaceEditor:
     def resolution(self) -> int:
         return self.editor.resolution
 
-    def edit(self, textures: NDArray[np.float32], vectors: NDArray[np.float32],
-             source_vectors: NDArray[np.float32] | None = None, /) -> NDArray[np.float32]:
+    def edit(
+        self,
+        textures: NDArray[np.float32],
+        vectors: NDArray[np.float32],
+        source_vectors: NDArray[np.float32] | None = None,
+        /,
+    ) -> NDArray[np.float32]:
         check_base(textures, self.face.texture)
         return self.editor.edit(self.face, vectors, source_vectors)
 
@@ -87,8 +95,13 @@ class RegionEditor:
     def resolution(self) -> int:
         return self.inner.resolution
 
-    def edit(self, textures: NDArray[np.float32], vectors: NDArray[np.float32],
-             source_vectors: NDArray[np.float32] | None = None, /) -> NDArray[np.float32]:
+    def edit(
+        self,
+        textures: NDArray[np.float32],
+        vectors: NDArray[np.float32],
+        source_vectors: NDArray[np.float32] | None = None,
+        /,
+    ) -> NDArray[np.float32]:
         check_base(textures, self.base)
         crops = np.repeat(self.crop[None], len(vectors), axis=0)  # writable, even for one
         if source_vectors is None:
@@ -110,7 +123,11 @@ def bind_editor(editor: Any, base: NDArray[np.float32], setup: FaceSetup) -> Edi
         try:
             face = editor.prepare(base, setup.region, points)
         except InputError as exc:
-            if points is None or exc.path is not None or not exc.problem.startswith("feature points"):
+            if (
+                points is None
+                or exc.path is not None
+                or not exc.problem.startswith("feature points")
+            ):
                 raise
             raise InputError(setup.points_from, exc.problem) from exc
         return BoundFaceEditor(editor, face)

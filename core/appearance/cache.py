@@ -42,7 +42,8 @@ class AppearancePlan:
     """Which distinct expression each frame shows."""
 
     levels: NDArray[np.int16]
-    """(K, 8) distinct quantised expressions (detailed mode: (K, 11) detail vectors), as integer levels."""
+    """(K, 8) distinct quantised expressions (detailed mode: (K, 11) detail vectors), as integer
+    levels."""
     frame_to_key: NDArray[np.int32]
     """(N,) index into ``levels`` for every frame."""
     step: float
@@ -50,7 +51,9 @@ class AppearancePlan:
 
     @property
     def vectors(self) -> NDArray[np.float32]:
-        out: NDArray[np.float32] = np.clip(self.levels.astype(np.float32) * np.float32(self.step), 0.0, 1.0)
+        out: NDArray[np.float32] = np.clip(
+            self.levels.astype(np.float32) * np.float32(self.step), 0.0, 1.0
+        )
         return out
 
 
@@ -85,15 +88,17 @@ def _plan(values: NDArray[np.float32], step: float) -> AppearancePlan:
 
 
 def texture_key(levels: NDArray[np.int16], context: str) -> str:
-    """Content address of one quantised expression in a given (model, base texture, size) context."""
+    """Content address of one quantised expression in a given (model, base texture, size)
+    context."""
     h = hashlib.sha256()
     h.update(context.encode("utf-8"))
     h.update(np.ascontiguousarray(levels, dtype="<i2").tobytes())
     return h.hexdigest()[:24]
 
 
-def bake_context(model_id: str, base_texture: NDArray[np.generic], size: int | tuple[int, int],
-                 step: float) -> str:
+def bake_context(
+    model_id: str, base_texture: NDArray[np.generic], size: int | tuple[int, int], step: float
+) -> str:
     """Everything besides the expression that changes a generated texture; ``size``: the side
     of a square texture, or (width, height)."""
     digest = hashlib.sha256(np.ascontiguousarray(base_texture).tobytes()).hexdigest()[:16]
@@ -139,8 +144,9 @@ class TextureCache:
     def path(self, levels: NDArray[np.int16]) -> Path:
         return self.cache / f"{texture_key(levels, self.context)}.png"
 
-    def fill(self, plan: AppearancePlan, generate: Generate, batch: int = 16
-             ) -> Generator[tuple[int, int], None, CacheReport]:
+    def fill(
+        self, plan: AppearancePlan, generate: Generate, batch: int = 16
+    ) -> Generator[tuple[int, int], None, CacheReport]:
         """Generate the plan's missing textures, ``batch`` per ``generate`` call, yielding
         (done, missing) after each call; returns the :class:`CacheReport`. Existing textures
         are reused (and temporary files a killed earlier run left behind are removed). Closing

@@ -71,8 +71,12 @@ class PreparedFace:
 
 
 def check_texture(texture: Any) -> NDArray[np.float32]:
-    if not isinstance(texture, np.ndarray) or texture.dtype != np.float32 or texture.ndim != 3 \
-            or texture.shape[2] not in (3, 4):
+    if (
+        not isinstance(texture, np.ndarray)
+        or texture.dtype != np.float32
+        or texture.ndim != 3
+        or texture.shape[2] not in (3, 4)
+    ):
         raise InputError(None, "texture must be a float32 (H, W, 3|4) array in [0, 1]")
     check_texture_size(texture.shape[1], texture.shape[0])
     lo, hi = float(texture.min()), float(texture.max())
@@ -90,13 +94,17 @@ def _rgba(img: NDArray[np.float32]) -> NDArray[np.float32]:
 def _art_coords(points: NDArray[np.float64], grid: BlockGrid) -> NDArray[np.float64]:
     """Region pixel coordinates → art-pixel coordinates (and back with :func:`_region_coords`)."""
     first = np.array([1.0 if grid.offset_x > 0 else 0.0, 1.0 if grid.offset_y > 0 else 0.0])
-    out: NDArray[np.float64] = (points - np.array([grid.offset_x, grid.offset_y])) / grid.size + first
+    out: NDArray[np.float64] = (
+        points - np.array([grid.offset_x, grid.offset_y])
+    ) / grid.size + first
     return out
 
 
 def _region_coords(points: NDArray[np.float64], grid: BlockGrid) -> NDArray[np.float64]:
     first = np.array([1.0 if grid.offset_x > 0 else 0.0, 1.0 if grid.offset_y > 0 else 0.0])
-    out: NDArray[np.float64] = (points - first) * grid.size + np.array([grid.offset_x, grid.offset_y])
+    out: NDArray[np.float64] = (points - first) * grid.size + np.array(
+        [grid.offset_x, grid.offset_y]
+    )
     return out
 
 
@@ -114,15 +122,25 @@ class FaceEditor:
     takes_source = True
 
     @classmethod
-    def load(cls, manifest_path: str | Path | None = None, locator_path: str | Path | None = None,
-             device: str = "auto") -> FaceEditor:
+    def load(
+        cls,
+        manifest_path: str | Path | None = None,
+        locator_path: str | Path | None = None,
+        device: str = "auto",
+    ) -> FaceEditor:
         gen, manifest = EDITOR_WEIGHTS.load(manifest_path or EDITOR_WEIGHTS.shipped_manifest())
         loc, _ = LOCATOR_WEIGHTS.load(locator_path or LOCATOR_WEIGHTS.shipped_manifest())
         return cls.from_modules(gen, loc, manifest, device=device)
 
     @classmethod
-    def from_modules(cls, generator: FieldGenerator, locator: Locator, manifest: dict[str, Any], *,
-                     device: str = "auto") -> FaceEditor:
+    def from_modules(
+        cls,
+        generator: FieldGenerator,
+        locator: Locator,
+        manifest: dict[str, Any],
+        *,
+        device: str = "auto",
+    ) -> FaceEditor:
         dev = pick_device(device)
         mid = f"{EDITOR_WEIGHTS.weights_id(generator)}-{LOCATOR_WEIGHTS.weights_id(locator)}"
         return cls(generator.eval().to(dev), locator.eval().to(dev), manifest, dev, mid)
@@ -131,16 +149,25 @@ class FaceEditor:
     def resolution(self) -> int:
         return self.generator.cfg.resolution
 
-    def save(self, folder: str | Path, stem: str | None = None, *,
-             training: dict[str, Any] | None = None, extra: dict[str, Any] | None = None) -> Path:
+    def save(
+        self,
+        folder: str | Path,
+        stem: str | None = None,
+        *,
+        training: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> Path:
         """Export the generator (fine-tuned weights beside a .blend) as
         ``folder/<stem>.safetensors`` + manifest; returns the manifest path. The locator is not
         saved: loading the manifest pairs it with the shipped one."""
         net = FieldGenerator(self.generator.cfg)
-        net.load_state_dict({k: v.detach().float().cpu() for k, v in self.generator.state_dict().items()})
+        net.load_state_dict(
+            {k: v.detach().float().cpu() for k, v in self.generator.state_dict().items()}
+        )
         name = stem or "face_editor_finetuned"
-        return EDITOR_WEIGHTS.export(Path(folder) / f"{name}.safetensors", net.eval(), training=training,
-                                     extra=extra)
+        return EDITOR_WEIGHTS.export(
+            Path(folder) / f"{name}.safetensors", net.eval(), training=training, extra=extra
+        )
 
     # ------------------------------------------------------------------------- locating
 
@@ -150,14 +177,19 @@ class FaceEditor:
         h, w = work.shape[:2]
         interp = cv2.INTER_AREA if min(h, w) > r else cv2.INTER_LINEAR
         small = cv2.resize(_rgba(work), (r, r), interpolation=interp)
-        x = torch.from_numpy(np.ascontiguousarray(small)).permute(2, 0, 1)[None].to(self.device) * 2.0 - 1.0
+        x = (
+            torch.from_numpy(np.ascontiguousarray(small)).permute(2, 0, 1)[None].to(self.device)
+            * 2.0
+            - 1.0
+        )
         with torch.inference_mode():
             pts, logit = self.locator(x)
         points = pts[0].double().cpu().numpy() * np.array([w, h])
         return Features(points, float(torch.sigmoid(logit[0]).item()))
 
-    def prepare(self, texture: NDArray[np.float32], region: FaceRegion | None = None,
-                features: Any = None) -> PreparedFace:
+    def prepare(
+        self, texture: NDArray[np.float32], region: FaceRegion | None = None, features: Any = None
+    ) -> PreparedFace:
         """Crop, analyse and align the face once; ``features`` (7, 2) in region pixels, or None
         to find them (a region that shows no painted face is refused)."""
         tex = check_texture(texture)
@@ -170,9 +202,12 @@ class FaceEditor:
         if features is None:
             found = self.locate(crop)
             if found.presence < self.locator.cfg.presence_threshold:
-                raise InputError(None, f"the face region {reg.as_tuple()} shows no painted face (confidence "
-                                       f"{found.presence:.2f}); set the region to the face, or place the "
-                                       "feature points by hand")
+                raise InputError(
+                    None,
+                    f"the face region {reg.as_tuple()} shows no painted face (confidence "
+                    f"{found.presence:.2f}); set the region to the face, or place the "
+                    "feature points by hand",
+                )
             feats = Features(check_features(found.points, rect.width, rect.height), found.presence)
         else:
             feats = Features(check_features(features, rect.width, rect.height), 1.0)
@@ -188,14 +223,17 @@ class FaceEditor:
 
     # ------------------------------------------------------------------------- editing
 
-    def fields(self, face: PreparedFace, targets: NDArray[np.float32],
-               sources: NDArray[np.float32] | None) -> EditFields:
+    def fields(
+        self, face: PreparedFace, targets: NDArray[np.float32], sources: NDArray[np.float32] | None
+    ) -> EditFields:
         n = targets.shape[0]
         with torch.inference_mode():
             a = torch.from_numpy(targets).to(self.device)
             a_src = None if sources is None else torch.from_numpy(sources).to(self.device)
             cond = condition(a, a_src, face.canonical_points.to(self.device).expand(n, -1, -1))
-            f: EditFields = self.generator(face.model_input.to(self.device).expand(n, -1, -1, -1), cond)
+            f: EditFields = self.generator(
+                face.model_input.to(self.device).expand(n, -1, -1, -1), cond
+            )
             cut = EDITOR_WEIGHTS.mask_threshold
             f.mask = torch.where(f.mask < cut, torch.zeros_like(f.mask), f.mask)
         return f
@@ -206,15 +244,21 @@ class FaceEditor:
         tgt = _vectors(targets, "target expressions")
         src = None if sources is None else _vectors(sources, "source expressions")
         if src is not None and src.shape != tgt.shape:
-            raise InputError(None, f"source expressions {src.shape} must match the targets {tgt.shape}")
+            raise InputError(
+                None, f"source expressions {src.shape} must match the targets {tgt.shape}"
+            )
         out = np.empty((len(tgt), *face.texture.shape), np.float32)
         out[:] = face.texture
-        todo = np.flatnonzero(np.any(tgt != src, axis=1)) if src is not None else np.arange(len(tgt))
+        todo = (
+            np.flatnonzero(np.any(tgt != src, axis=1)) if src is not None else np.arange(len(tgt))
+        )
         if len(todo) == 0:
             return out
         f = self.fields(face, tgt[todo], None if src is None else src[todo])
         for k, i in enumerate(todo):
-            one = EditFields(*(t[k:k + 1] for t in (f.flow, f.mask, f.colour, f.paint, f.paint_logit)))
+            one = EditFields(
+                *(t[k : k + 1] for t in (f.flow, f.mask, f.colour, f.paint, f.paint_logit))
+            )
             self._apply(face, one, out[i][face.rect.slices])
         return out
 
@@ -225,8 +269,9 @@ class FaceEditor:
             return
         work = face.work
         h, w = work.shape[:2]
-        corners = face.frame.to_pixels(np.array([[box[0], box[1]], [box[2], box[1]], [box[0], box[3]],
-                                                 [box[2], box[3]]]))
+        corners = face.frame.to_pixels(
+            np.array([[box[0], box[1]], [box[2], box[1]], [box[0], box[3]], [box[2], box[3]]])
+        )
         x0 = max(0, math.floor(corners[:, 0].min()))
         x1 = min(w, math.ceil(corners[:, 0].max()))
         y0 = max(0, math.floor(corners[:, 1].min()))
@@ -236,14 +281,22 @@ class FaceEditor:
         to_px = np.vstack([face.frame.matrix, [0.0, 0.0, 1.0]])
         to_c = np.linalg.inv(to_px)[:2]
         if face.work_rgb is None:
-            face.work_rgb = torch.from_numpy(np.ascontiguousarray(work[..., :3])).permute(2, 0, 1)[None]
+            face.work_rgb = torch.from_numpy(np.ascontiguousarray(work[..., :3])).permute(2, 0, 1)[
+                None
+            ]
         src = face.work_rgb.to(self.device)
         with torch.inference_mode():
-            window, _ = render(src, torch.tensor(to_c, dtype=torch.float32, device=self.device)[None],
-                               torch.tensor(face.frame.matrix, dtype=torch.float32, device=self.device)[None],
-                               EditFields(*(t.to(self.device) for t in (f.flow, f.mask, f.colour, f.paint,
-                                                                         f.paint_logit))),
-                               nearest=face.grid is not None, origin=(y0, x0), size=(y1 - y0, x1 - x0))
+            window, _ = render(
+                src,
+                torch.tensor(to_c, dtype=torch.float32, device=self.device)[None],
+                torch.tensor(face.frame.matrix, dtype=torch.float32, device=self.device)[None],
+                EditFields(
+                    *(t.to(self.device) for t in (f.flow, f.mask, f.colour, f.paint, f.paint_logit))
+                ),
+                nearest=face.grid is not None,
+                origin=(y0, x0),
+                size=(y1 - y0, x1 - x0),
+            )
         new = window[0].permute(1, 2, 0).cpu().numpy()
         if face.grid is None:  # the seam over the changed window only: elsewhere nothing changed
             rows, cols = slice(y0, y1), slice(x0, x1)

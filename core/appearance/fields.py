@@ -40,14 +40,25 @@ class EditFields:
 
     def __post_init__(self) -> None:
         n, _, r, r2 = self.mask.shape
-        for name, t, c in (("flow", self.flow, 2), ("colour", self.colour, 3), ("paint", self.paint, 3),
-                           ("paint_logit", self.paint_logit, 1)):
+        for name, t, c in (
+            ("flow", self.flow, 2),
+            ("colour", self.colour, 3),
+            ("paint", self.paint, 3),
+            ("paint_logit", self.paint_logit, 1),
+        ):
             if t.shape != (n, c, r, r2):
                 raise ValueError(f"field '{name}' must be {(n, c, r, r2)}, got {tuple(t.shape)}")
 
 
-def pixel_centres(height: int, width: int, y0: int = 0, x0: int = 0, *, device: torch.device | None = None,
-                  dtype: torch.dtype = torch.float32) -> Tensor:
+def pixel_centres(
+    height: int,
+    width: int,
+    y0: int = 0,
+    x0: int = 0,
+    *,
+    device: torch.device | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> Tensor:
     """(height, width, 2) pixel-centre coordinates (x, y) of rows y0.., columns x0.."""
     ys = torch.arange(y0, y0 + height, device=device, dtype=dtype) + 0.5
     xs = torch.arange(x0, x0 + width, device=device, dtype=dtype) + 0.5
@@ -62,7 +73,9 @@ def _affine(points: Tensor, matrix: Tensor) -> Tensor:
 
 def _sample(field: Tensor, canonical: Tensor) -> Tensor:
     """Bilinear read of (N, C, R, R) at canonical (N, H, W, 2) positions; 0 outside the square."""
-    return F.grid_sample(field, canonical * 2.0 - 1.0, mode="bilinear", padding_mode="zeros", align_corners=False)
+    return F.grid_sample(
+        field, canonical * 2.0 - 1.0, mode="bilinear", padding_mode="zeros", align_corners=False
+    )
 
 
 def paint_coverage(logit: Tensor) -> Tensor:
@@ -103,12 +116,17 @@ def render(
     offset = torch.einsum("nhwj,nij->nhwi", flow_c, to_pixels[:, :, :2])
     q = p + offset
     scale = torch.tensor([2.0 / width, 2.0 / height], device=source.device, dtype=source.dtype)
-    warped = F.grid_sample(source, q * scale - 1.0, mode="nearest" if nearest else "bilinear",
-                           padding_mode="border", align_corners=False)
+    warped = F.grid_sample(
+        source,
+        q * scale - 1.0,
+        mode="nearest" if nearest else "bilinear",
+        padding_mode="border",
+        align_corners=False,
+    )
     coloured = (warped + _sample(fields.colour, c)).clamp(0.0, 1.0)
     alpha = paint_coverage(_sample(fields.paint_logit, c)) * _inside(c)
     painted = coloured + alpha * (_sample(fields.paint, c).clamp(0.0, 1.0) - coloured)
-    base = source[:, :, y0:y0 + h, x0:x0 + w]
+    base = source[:, :, y0 : y0 + h, x0 : x0 + w]
     out = base + mask * (painted - base)
     return torch.where(mask > 0, out, base), mask
 
@@ -127,14 +145,23 @@ def reach(mask: Tensor) -> tuple[float, float, float, float] | None:
         return None
     r = mask.shape[-1]
     rows, cols = nz[:, 0], nz[:, 1]
-    return (float(cols.min() - 1) / r, float(rows.min() - 1) / r, float(cols.max() + 2) / r, float(rows.max() + 2) / r)
+    return (
+        float(cols.min() - 1) / r,
+        float(rows.min() - 1) / r,
+        float(cols.max() + 2) / r,
+        float(rows.max() + 2) / r,
+    )
 
 
 def canonical_grid(to_pixels: Tensor, size: int, height: int, width: int) -> Tensor:
     """``grid_sample`` grid (N, size, size, 2) that reads an (H, W) image at the canonical
     square's ``size`` × ``size`` pixel centres (the differentiable canonical crop)."""
     n = to_pixels.shape[0]
-    c = (pixel_centres(size, size, device=to_pixels.device, dtype=to_pixels.dtype) / size).expand(n, size, size, 2)
+    c = (pixel_centres(size, size, device=to_pixels.device, dtype=to_pixels.dtype) / size).expand(
+        n, size, size, 2
+    )
     q = _affine(c, to_pixels)
-    scale = torch.tensor([2.0 / width, 2.0 / height], device=to_pixels.device, dtype=to_pixels.dtype)
+    scale = torch.tensor(
+        [2.0 / width, 2.0 / height], device=to_pixels.device, dtype=to_pixels.dtype
+    )
     return q * scale - 1.0

@@ -42,23 +42,41 @@ MASK_WEIGHT = 0.05
 MASK_SUPERVISION = 1.0
 
 
-def _sheet(editor: FaceEditor, face: PreparedFace, examples: Sequence[Example]
-           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _sheet(
+    editor: FaceEditor, face: PreparedFace, examples: Sequence[Example]
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(region RGB (K+1, 3, h, w), canonical crops (K+1, 4, R, R) in [-1, 1], labels (K+1, 8))."""
     if len(examples) < 1:
-        raise InputError(None, "fine-tuning needs at least one labelled expression texture besides the neutral one")
+        raise InputError(
+            None,
+            "fine-tuning needs at least one labelled expression texture besides the neutral one",
+        )
     rows, cols = face.rect.slices
-    crops, inputs, labels = [face.texture[rows, cols]], [face.model_input[0]], [np.zeros(8, np.float32)]
+    crops, inputs, labels = (
+        [face.texture[rows, cols]],
+        [face.model_input[0]],
+        [np.zeros(8, np.float32)],
+    )
     frame = face.frame
     for k, (tex, label) in enumerate(examples):
         check_texture(tex)
         if tex.shape != face.texture.shape:
-            raise InputError(None, f"sheet texture {k} is {tex.shape[1]}×{tex.shape[0]}, the neutral texture "
-                                   f"{face.texture.shape[1]}×{face.texture.shape[0]}: paint the sheet at one size")
+            raise InputError(
+                None,
+                f"sheet texture {k} is {tex.shape[1]}×{tex.shape[0]}, the neutral texture "
+                f"{face.texture.shape[1]}×{face.texture.shape[0]}: paint the sheet at one size",
+            )
         crop = tex[rows, cols]
         crops.append(crop)
-        rgba = crop if crop.shape[2] == 4 else np.concatenate([crop, np.ones((*crop.shape[:2], 1), np.float32)], 2)
-        inputs.append(torch.from_numpy(canonical_crop(rgba, frame, editor.resolution)).permute(2, 0, 1) * 2 - 1)
+        rgba = (
+            crop
+            if crop.shape[2] == 4
+            else np.concatenate([crop, np.ones((*crop.shape[:2], 1), np.float32)], 2)
+        )
+        inputs.append(
+            torch.from_numpy(canonical_crop(rgba, frame, editor.resolution)).permute(2, 0, 1) * 2
+            - 1
+        )
         labels.append(check_label(EDITOR_WEIGHTS.vocabulary, label, k))
     rgb = torch.from_numpy(np.stack([c[..., :3] for c in crops])).permute(0, 3, 1, 2).contiguous()
     return rgb, torch.stack(inputs), torch.from_numpy(np.stack(labels))
@@ -78,7 +96,9 @@ def finetune_face(
     cfg = config or SheetTraining()
     face = editor.prepare(neutral, region, features)
     if face.grid is not None:
-        raise InputError(None, "fine-tuning on pixel art is not supported: its edits are exact already")
+        raise InputError(
+            None, "fine-tuning on pixel art is not supported: its edits are exact already"
+        )
     rgb, x, a = _sheet(editor, face, examples)
     dev = editor.device
     rgb, x, a = rgb.to(dev), x.to(dev), a.to(dev)
@@ -107,8 +127,14 @@ def finetune_face(
                 out, mask = render(rgb[src], to_c.expand(b, -1, -1), to_px.expand(b, -1, -1), f)
                 changed = changed_map(rgb[src], rgb[tgt])
                 loss = 50.0 * weighted_l1(out, rgb[tgt], 1.0 + CHANGED_WEIGHT * changed)
-                loss = loss + MASK_WEIGHT * mask.mean() + MASK_SUPERVISION * F.binary_cross_entropy(
-                    mask.clamp(1e-6, 1 - 1e-6), changed, weight=1.0 + 4.0 * changed)
+                loss = (
+                    loss
+                    + MASK_WEIGHT * mask.mean()
+                    + MASK_SUPERVISION
+                    * F.binary_cross_entropy(
+                        mask.clamp(1e-6, 1 - 1e-6), changed, weight=1.0 + 4.0 * changed
+                    )
+                )
                 opt.zero_grad(set_to_none=True)
                 loss.backward()  # type: ignore[no-untyped-call]
                 opt.step()
@@ -118,9 +144,15 @@ def finetune_face(
         torch.set_num_threads(old_threads)
     net.eval()
     EDITOR_WEIGHTS.storage_round_trip(net)
-    manifest: dict[str, Any] = {**editor.manifest, "finetuned_from": editor.model_id,
-                                "finetune": {**asdict(cfg), "examples": len(examples),
-                                             "seconds": round(time.time() - t0, 1)}}
+    manifest: dict[str, Any] = {
+        **editor.manifest,
+        "finetuned_from": editor.model_id,
+        "finetune": {
+            **asdict(cfg),
+            "examples": len(examples),
+            "seconds": round(time.time() - t0, 1),
+        },
+    }
     return FaceEditor.from_modules(net, editor.locator, manifest, device=str(dev.type))
 
 
@@ -143,10 +175,25 @@ def finetune_face_from_sheet(
     def load(manifest: Path | None, dev: str) -> FaceEditor:
         return FaceEditor.load(manifest_path=manifest, device=dev)
 
-    def tune(editor: FaceEditor, base: NDArray[np.float32], examples: Sequence[Example],
-             cfg: SheetTraining | None, report: Progress | None) -> FaceEditor:
-        return finetune_face(editor, base, examples, region=region, features=features, config=cfg,
-                             progress=report)
+    def tune(
+        editor: FaceEditor,
+        base: NDArray[np.float32],
+        examples: Sequence[Example],
+        cfg: SheetTraining | None,
+        report: Progress | None,
+    ) -> FaceEditor:
+        return finetune_face(
+            editor, base, examples, region=region, features=features, config=cfg, progress=report
+        )
 
-    return tune_from_sheet(load, tune, sheet, neutral, out_folder, weights=weights, config=config,
-                           progress=progress, device=device)
+    return tune_from_sheet(
+        load,
+        tune,
+        sheet,
+        neutral,
+        out_folder,
+        weights=weights,
+        config=config,
+        progress=progress,
+        device=device,
+    )

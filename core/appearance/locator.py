@@ -60,8 +60,12 @@ class LocatorConfig:
 
 def _block(cin: int, cout: int, stride: int) -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.LeakyReLU(_SLOPE),
-        nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.LeakyReLU(_SLOPE),
+        nn.Conv2d(cin, cout, 3, stride, 1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.LeakyReLU(_SLOPE),
+        nn.Conv2d(cout, cout, 3, 1, 1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.LeakyReLU(_SLOPE),
     )
 
 
@@ -78,15 +82,18 @@ class Locator(nn.Module):
         self.down2 = _block(c[1], c[2], 2)
         self.down3 = _block(c[2], c[3], 2)
         self.lateral = nn.Conv2d(c[3], c[2], 1)
-        self.heat = nn.Sequential(nn.Conv2d(c[2], c[2], 3, 1, 1), nn.LeakyReLU(_SLOPE),
-                                  nn.Conv2d(c[2], N_FEATURES, 1))
+        self.heat = nn.Sequential(
+            nn.Conv2d(c[2], c[2], 3, 1, 1), nn.LeakyReLU(_SLOPE), nn.Conv2d(c[2], N_FEATURES, 1)
+        )
         self.presence = nn.Linear(c[3], 1)
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         h1 = self.down1(self.stem(x))
         h2 = self.down2(h1)  # R / 4
         h3 = self.down3(h2)  # R / 8
-        up = F.interpolate(self.lateral(h3), size=h2.shape[-2:], mode="bilinear", align_corners=False)
+        up = F.interpolate(
+            self.lateral(h3), size=h2.shape[-2:], mode="bilinear", align_corners=False
+        )
         heat = self.heat(h2 + up)
         return soft_argmax(heat), self.presence(h3.mean(dim=(2, 3)))[:, 0]
 

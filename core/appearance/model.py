@@ -66,7 +66,10 @@ class FieldConfig:
 
     def __post_init__(self) -> None:
         if not 16 <= self.resolution <= 512 or self.resolution % 16:
-            raise ValueError(f"FieldConfig.resolution must be a multiple of 16 in [16, 512], got {self.resolution}")
+            raise ValueError(
+                "FieldConfig.resolution must be a multiple of 16 in [16, 512], "
+                f"got {self.resolution}"
+            )
         if len(self.channels) != 5 or not all(1 <= c <= 1024 for c in self.channels):
             raise ValueError("FieldConfig.channels must hold 5 widths in [1, 1024]")
         if not 0 <= self.n_residual <= 16:
@@ -106,21 +109,33 @@ def condition(target: Tensor, source: Tensor | None, points: Tensor) -> Tensor:
 class _Residual(nn.Module):
     def __init__(self, ch: int) -> None:
         super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(ch, ch, 3, 1, 1, bias=False), nn.BatchNorm2d(ch), nn.LeakyReLU(_SLOPE),
-                                  nn.Conv2d(ch, ch, 3, 1, 1, bias=False), nn.BatchNorm2d(ch))
+        self.body = nn.Sequential(
+            nn.Conv2d(ch, ch, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(ch),
+            nn.LeakyReLU(_SLOPE),
+            nn.Conv2d(ch, ch, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(ch),
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         return F.leaky_relu(x + self.body(x), _SLOPE)
 
 
 def _down(cin: int, cout: int, first: bool) -> nn.Sequential:
-    conv = nn.Conv2d(cin, cout, 3, 1, 1, bias=False) if first else nn.Conv2d(cin, cout, 4, 2, 1, bias=False)
+    conv = (
+        nn.Conv2d(cin, cout, 3, 1, 1, bias=False)
+        if first
+        else nn.Conv2d(cin, cout, 4, 2, 1, bias=False)
+    )
     return nn.Sequential(conv, nn.BatchNorm2d(cout), nn.LeakyReLU(_SLOPE))
 
 
 def _up(cin: int, cout: int) -> nn.Sequential:
-    return nn.Sequential(nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout),
-                         nn.LeakyReLU(_SLOPE))
+    return nn.Sequential(
+        nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.LeakyReLU(_SLOPE),
+    )
 
 
 def _tile(a: Tensor, like: Tensor) -> Tensor:
@@ -135,9 +150,12 @@ class FieldGenerator(nn.Module):
         super().__init__()
         self.cfg = cfg
         c, e = cfg.channels, cfg.condition_dim
-        self.encoder = nn.ModuleList(_down(4 if i == 0 else c[i - 1], c[i], i == 0) for i in range(5))
-        self.fuse = nn.Sequential(nn.Conv2d(c[4] + e, c[4], 1, bias=False), nn.BatchNorm2d(c[4]),
-                                  nn.LeakyReLU(_SLOPE))
+        self.encoder = nn.ModuleList(
+            _down(4 if i == 0 else c[i - 1], c[i], i == 0) for i in range(5)
+        )
+        self.fuse = nn.Sequential(
+            nn.Conv2d(c[4] + e, c[4], 1, bias=False), nn.BatchNorm2d(c[4]), nn.LeakyReLU(_SLOPE)
+        )
         self.residual = nn.Sequential(*(_Residual(c[4]) for _ in range(cfg.n_residual)))
         dec: list[nn.Module] = []
         cin = c[4]
@@ -148,7 +166,11 @@ class FieldGenerator(nn.Module):
         self.decoder = nn.ModuleList(dec)
         self.head = nn.Conv2d(c[0] + c[0] + e, N_FIELD_CHANNELS, 3, 1, 1)
         # Flow heads on the decoder's R / 4 and R / 2 features (zero at the start).
-        self.coarse = nn.ModuleList(nn.Conv2d(c[3 - k], 2, 3, 1, 1) for k in (1, 2)) if cfg.coarse_flow else None
+        self.coarse = (
+            nn.ModuleList(nn.Conv2d(c[3 - k], 2, 3, 1, 1) for k in (1, 2))
+            if cfg.coarse_flow
+            else None
+        )
         if self.coarse is not None:
             with torch.no_grad():
                 for conv in self.coarse:
@@ -180,11 +202,17 @@ class FieldGenerator(nn.Module):
         cells = self.cfg.colour_cells
         colour = torch.tanh(out[:, 3:6]) * self.cfg.max_colour
         if cells > 1:
-            colour = F.interpolate(F.avg_pool2d(colour, cells), scale_factor=cells, mode="bilinear",
-                                   align_corners=False)
+            colour = F.interpolate(
+                F.avg_pool2d(colour, cells),
+                scale_factor=cells,
+                mode="bilinear",
+                align_corners=False,
+            )
         flow_logits = out[:, 0:2]
         for f in coarse:
-            flow_logits = flow_logits + F.interpolate(f, size=out.shape[-2:], mode="bicubic", align_corners=False)
+            flow_logits = flow_logits + F.interpolate(
+                f, size=out.shape[-2:], mode="bicubic", align_corners=False
+            )
         return EditFields(
             flow=torch.tanh(flow_logits) * self.cfg.max_flow,
             mask=torch.sigmoid(out[:, 2:3]),

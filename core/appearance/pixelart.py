@@ -58,7 +58,9 @@ def to_art_pixels(img: NDArray[np.generic], grid: BlockGrid) -> NDArray[np.gener
     return img[ys][:, xs]
 
 
-def from_art_pixels(art: NDArray[np.generic], grid: BlockGrid, height: int, width: int) -> NDArray[np.generic]:
+def from_art_pixels(
+    art: NDArray[np.generic], grid: BlockGrid, height: int, width: int
+) -> NDArray[np.generic]:
     """Scale art pixels back up to ``height`` × ``width`` by nearest neighbour on ``grid``."""
     rows = _block_index(height, grid.offset_y, grid.size)
     cols = _block_index(width, grid.offset_x, grid.size)

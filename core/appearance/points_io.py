@@ -49,14 +49,18 @@ class FeaturePoints:
     def __post_init__(self) -> None:
         p = np.asarray(self.points, dtype=np.float64)
         if p.shape != (N_FEATURES, 2) or not np.all(np.isfinite(p)):
-            raise InputError(None, f"feature points must be {N_FEATURES} finite (x, y) pairs, "
-                                   f"got shape {p.shape}")
+            raise InputError(
+                None,
+                f"feature points must be {N_FEATURES} finite (x, y) pairs, got shape {p.shape}",
+            )
         object.__setattr__(self, "points", p)
         if self.region_size is not None:
             w, h = self.region_size
             if not (isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0):
-                raise InputError(None, f"region_size must be two positive whole numbers, got "
-                                       f"{self.region_size!r}")
+                raise InputError(
+                    None,
+                    f"region_size must be two positive whole numbers, got {self.region_size!r}",
+                )
 
     def in_region(self, width: int, height: int) -> NDArray[np.float64]:
         """The points in pixels of a ``width`` × ``height`` region (scaled from
@@ -71,8 +75,10 @@ class FeaturePoints:
         body: dict[str, Any] = {"version": POINTS_VERSION}
         if self.region_size is not None:
             body["region_size"] = list(self.region_size)
-        body["points"] = {n: [round(float(x), 3), round(float(y), 3)]
-                          for n, (x, y) in zip(FEATURE_NAMES, self.points, strict=True)}
+        body["points"] = {
+            n: [round(float(x), 3), round(float(y), 3)]
+            for n, (x, y) in zip(FEATURE_NAMES, self.points, strict=True)
+        }
         return body
 
 
@@ -80,34 +86,43 @@ def parse_points(data: Any, path: str | Path | None = None) -> FeaturePoints:
     """A parsed JSON document → :class:`FeaturePoints`; InputError naming ``path`` and the
     problem."""
     if not isinstance(data, dict):
-        raise InputError(path, "feature points must be a JSON object with \"version\" and \"points\"")
+        raise InputError(path, 'feature points must be a JSON object with "version" and "points"')
     version = data.get("version")
     if version != POINTS_VERSION:
-        raise InputError(path, f"feature points version {version!r} is not supported; this "
-                               f"moodrig reads version {POINTS_VERSION}")
+        raise InputError(
+            path,
+            f"feature points version {version!r} is not supported; this "
+            f"moodrig reads version {POINTS_VERSION}",
+        )
     points = data.get("points")
     if not isinstance(points, dict):
-        raise InputError(path, "\"points\" must map each feature name to [x, y]")
+        raise InputError(path, '"points" must map each feature name to [x, y]')
     missing = [n for n in FEATURE_NAMES if n not in points]
     unknown = sorted(set(points) - set(FEATURE_NAMES))
     if missing or unknown:
         parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
-            [f"unknown {', '.join(unknown)}"] if unknown else [])
-        raise InputError(path, f"feature points: {'; '.join(parts)} (the names are "
-                               f"{', '.join(FEATURE_NAMES)})")
+            [f"unknown {', '.join(unknown)}"] if unknown else []
+        )
+        raise InputError(
+            path, f"feature points: {'; '.join(parts)} (the names are {', '.join(FEATURE_NAMES)})"
+        )
     rows = []
     for name in FEATURE_NAMES:
         xy = points[name]
         if not (isinstance(xy, list) and len(xy) == 2 and all(_number(v) for v in xy)):
-            raise InputError(path, f"feature point \"{name}\" must be [x, y] (two finite numbers), "
-                                   f"got {xy!r}")
+            raise InputError(
+                path, f'feature point "{name}" must be [x, y] (two finite numbers), got {xy!r}'
+            )
         rows.append([float(xy[0]), float(xy[1])])
     size = data.get("region_size")
     region_size = None
     if size is not None:
-        if not (isinstance(size, list) and len(size) == 2 and all(
-                isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)):
-            raise InputError(path, f"\"region_size\" must be [width, height] in pixels, got {size!r}")
+        if not (
+            isinstance(size, list)
+            and len(size) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)
+        ):
+            raise InputError(path, f'"region_size" must be [width, height] in pixels, got {size!r}')
         region_size = (int(size[0]), int(size[1]))
     return FeaturePoints(np.asarray(rows, dtype=np.float64), region_size)
 

@@ -64,8 +64,11 @@ class FaceRegion:
         if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
             raise InputError(None, f"face region {values} must be four finite numbers")
         if not (0.0 <= self.u0 < self.u1 <= 1.0 and 0.0 <= self.v0 < self.v1 <= 1.0):
-            raise InputError(None, f"face region (u0, v0, u1, v1) = {values} must satisfy "
-                                   "0 <= u0 < u1 <= 1 and 0 <= v0 < v1 <= 1")
+            raise InputError(
+                None,
+                f"face region (u0, v0, u1, v1) = {values} must satisfy "
+                "0 <= u0 < u1 <= 1 and 0 <= v0 < v1 <= 1",
+            )
 
     @classmethod
     def parse(cls, text: str) -> FaceRegion:
@@ -96,9 +99,12 @@ class FaceRegion:
         y1 = min(max(0, math.floor((1.0 - self.v0) * height + 0.5)), height)
         rect = PixelRect(x0, y0, x1, y1)
         if rect.width < MIN_REGION_PX or rect.height < MIN_REGION_PX:
-            raise InputError(None, f"face region {self.as_tuple()} covers only {rect.width}×{rect.height} "
-                                   f"pixels of the {width}×{height} texture; it needs at least "
-                                   f"{MIN_REGION_PX}×{MIN_REGION_PX}")
+            raise InputError(
+                None,
+                f"face region {self.as_tuple()} covers only {rect.width}×{rect.height} "
+                f"pixels of the {width}×{height} texture; it needs at least "
+                f"{MIN_REGION_PX}×{MIN_REGION_PX}",
+            )
         return rect
 
 
@@ -107,12 +113,14 @@ WHOLE_TEXTURE = FaceRegion()
 
 def check_texture_size(width: int, height: int) -> None:
     if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
-        raise InputError(None, f"texture is {width}×{height}; moodrig edits textures up to "
-                               f"{MAX_SIDE}×{MAX_SIDE}")
+        raise InputError(
+            None, f"texture is {width}×{height}; moodrig edits textures up to {MAX_SIDE}×{MAX_SIDE}"
+        )
 
 
-def feather_weights(height: int, width: int, feather: int,
-                    window: tuple[slice, slice] | None = None) -> NDArray[np.float32]:
+def feather_weights(
+    height: int, width: int, feather: int, window: tuple[slice, slice] | None = None
+) -> NDArray[np.float32]:
     """(height, width) weights: 0 on the region's outermost pixel ring, rising linearly to 1
     over ``feather`` pixels, 1 inside; all 1 for ``feather`` 0 (no seam). ``window``: only
     those rows and columns of them."""
@@ -133,8 +141,12 @@ def seam_width(height: int, width: int) -> int:
     return max(1, round(0.03 * min(height, width)))
 
 
-def paste(texture: NDArray[np.float32], edited: NDArray[np.float32], rect: PixelRect,
-          feather: int | None = None) -> NDArray[np.float32]:
+def paste(
+    texture: NDArray[np.float32],
+    edited: NDArray[np.float32],
+    rect: PixelRect,
+    feather: int | None = None,
+) -> NDArray[np.float32]:
     """A copy of ``texture`` with ``edited`` (the region's new RGB(A), same shape as the crop)
     blended in through the feathered seam. Outside ``rect`` (and, with a seam, on its border
     ring) the result is the input, bit for bit; where the edit equals the input, so is the
@@ -144,8 +156,9 @@ def paste(texture: NDArray[np.float32], edited: NDArray[np.float32], rect: Pixel
     return out
 
 
-def seam(original: NDArray[np.float32], edited: NDArray[np.float32],
-         feather: int | None = None) -> NDArray[np.float32]:
+def seam(
+    original: NDArray[np.float32], edited: NDArray[np.float32], feather: int | None = None
+) -> NDArray[np.float32]:
     """The region's pixels with ``edited`` blended in through the feathered seam (see
     :func:`paste`): ``original`` on the border ring and wherever the edit equals it."""
     if edited.shape != original.shape:
@@ -157,7 +170,9 @@ def seam(original: NDArray[np.float32], edited: NDArray[np.float32],
     return out
 
 
-def region_from_uvs(uvs: NDArray[np.floating[Any]], what: str = "the selected polygons") -> FaceRegion:
+def region_from_uvs(
+    uvs: NDArray[np.floating[Any]], what: str = "the selected polygons"
+) -> FaceRegion:
     """The UV bounding box of ``uvs`` ((n, 2), e.g. the face-corner UVs of some polygons),
     clipped to the unit square; InputError when there are none or they span no area."""
     a = np.asarray(uvs, dtype=np.float64).reshape(-1, 2)
@@ -167,6 +182,9 @@ def region_from_uvs(uvs: NDArray[np.floating[Any]], what: str = "the selected po
     lo = np.clip(a.min(axis=0), 0.0, 1.0)
     hi = np.clip(a.max(axis=0), 0.0, 1.0)
     if not (hi[0] > lo[0] and hi[1] > lo[1]):
-        raise InputError(None, f"the UVs of {what} span no area inside the texture (u {lo[0]:.3f}–"
-                               f"{hi[0]:.3f}, v {lo[1]:.3f}–{hi[1]:.3f})")
+        raise InputError(
+            None,
+            f"the UVs of {what} span no area inside the texture (u {lo[0]:.3f}–"
+            f"{hi[0]:.3f}, v {lo[1]:.3f}–{hi[1]:.3f})",
+        )
     return FaceRegion(float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))

@@ -32,14 +32,19 @@ def check_batch(jobs: list[Job], batch_outputs: Collection[Path] = ()) -> list[s
     for job in jobs:
         first = outs.setdefault(job.out, job)
         if job.out in scenes:
-            problems.append(f"row {job.row}, field 'out': {job.out} is the scene of row "
-                            f"{scenes[job.out].row}; a batch never writes over its inputs")
+            problems.append(
+                f"row {job.row}, field 'out': {job.out} is the scene of row "
+                f"{scenes[job.out].row}; a batch never writes over its inputs"
+            )
         elif first is not job:
-            problems.append(f"row {job.row}, field 'out': {job.out} is also the output of "
-                            f"row {first.row}")
+            problems.append(
+                f"row {job.row}, field 'out': {job.out} is also the output of row {first.row}"
+            )
         elif job.out.exists() and job.out not in batch_outputs:
-            problems.append(f"row {job.row}, field 'out': {job.out} exists and is not an output "
-                            "of this batch; move it or pick another name")
+            problems.append(
+                f"row {job.row}, field 'out': {job.out} exists and is not an output "
+                "of this batch; move it or pick another name"
+            )
     # A repeated output's default texture folder repeats too: say it once, as the output.
     problems += _folder_problems([job for job in jobs if outs[job.out] is job])
     return problems
@@ -58,16 +63,22 @@ def _folder_problems(jobs: list[Job]) -> list[str]:
         if inside:
             path, other = inside[0]
             what = "is also" if path == folder else "holds"
-            problems.append(f"row {job.row}, field 'texture_folder': {folder} {what} the "
-                            f"texture folder of row {other.row}")
+            problems.append(
+                f"row {job.row}, field 'texture_folder': {folder} {what} the "
+                f"texture folder of row {other.row}"
+            )
         elif held:
             path, other = held[0]
-            problems.append(f"row {job.row}, field 'texture_folder': {folder} would hold {path} "
-                            f"(row {other.row}); pick a folder of its own")
+            problems.append(
+                f"row {job.row}, field 'texture_folder': {folder} would hold {path} "
+                f"(row {other.row}); pick a folder of its own"
+            )
         elif foreign := foreign_entries(folder):
-            problems.append(f"row {job.row}, field 'texture_folder': {folder} holds files "
-                            f"moodrig did not write ({', '.join(foreign[:3])}); pick an empty "
-                            "or new folder")
+            problems.append(
+                f"row {job.row}, field 'texture_folder': {folder} holds files "
+                f"moodrig did not write ({', '.join(foreign[:3])}); pick an empty "
+                "or new folder"
+            )
     return problems
 
 
@@ -82,7 +93,7 @@ def _within(items: Keyed, folder: Path) -> list[tuple[Path, Job]]:
     """The items at ``folder`` or inside it: one contiguous run of the sorted keys."""
     prefix = str(folder)
     found = []
-    for key, path, job in items[bisect.bisect_left(items, prefix, key=lambda t: t[0]):]:
+    for key, path, job in items[bisect.bisect_left(items, prefix, key=lambda t: t[0]) :]:
         if not key.startswith(prefix):
             break
         if len(key) == len(prefix) or key[len(prefix)] == os.sep:
@@ -116,6 +127,8 @@ def check_objects(jobs: list[Job], list_objects: ListObjects) -> list[str]:
         for field, name in (("face", job.face), ("armature", job.armature)):
             if name not in found:
                 listed = ", ".join(sorted(found)[:8])
-                problems.append(f"row {job.row}, field '{field}': no object '{name}' in "
-                                f"{job.scene.name} (objects: {listed})")
+                problems.append(
+                    f"row {job.row}, field '{field}': no object '{name}' in "
+                    f"{job.scene.name} (objects: {listed})"
+                )
     return problems

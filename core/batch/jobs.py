@@ -80,15 +80,27 @@ class Job:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON, for a worker process (:meth:`from_json` reads it back)."""
-        return {"row": self.row, "scene": str(self.scene), "face": self.face,
-                "armature": self.armature, "out": str(self.out),
-                "demo_timeline": self.demo_timeline, "request": request_to_json(self.request)}
+        return {
+            "row": self.row,
+            "scene": str(self.scene),
+            "face": self.face,
+            "armature": self.armature,
+            "out": str(self.out),
+            "demo_timeline": self.demo_timeline,
+            "request": request_to_json(self.request),
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Job:
-        return cls(int(data["row"]), Path(data["scene"]), str(data["face"]),
-                   str(data["armature"]), Path(data["out"]), bool(data["demo_timeline"]),
-                   BakeRequest(**data["request"]))
+        return cls(
+            int(data["row"]),
+            Path(data["scene"]),
+            str(data["face"]),
+            str(data["armature"]),
+            Path(data["out"]),
+            bool(data["demo_timeline"]),
+            BakeRequest(**data["request"]),
+        )
 
 
 def request_to_json(request: BakeRequest) -> dict[str, Any]:
@@ -184,8 +196,10 @@ def _csv_rows(path: Path, text: str) -> list[Row]:
                 header = [c.strip() for c in cells]
                 continue
             if len(cells) != len(header):
-                problems.append(f"row {reader.line_num}: malformed CSV, {len(cells)} cells "
-                                f"but the header has {len(header)} columns")
+                problems.append(
+                    f"row {reader.line_num}: malformed CSV, {len(cells)} cells "
+                    f"but the header has {len(header)} columns"
+                )
                 continue
             rows.append((reader.line_num, dict(zip(header, cells, strict=True))))
     except csv.Error as exc:
@@ -201,14 +215,18 @@ def _json_rows(path: Path, text: str) -> list[Row]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise JobFileError(path, [f"not valid JSON: {exc.msg} at line {exc.lineno}, "
-                                  f"column {exc.colno}"]) from None
+        raise JobFileError(
+            path, [f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]
+        ) from None
     if isinstance(data, dict) and isinstance(data.get("jobs"), list):
         data = data["jobs"]
     if not isinstance(data, list):
         raise JobFileError(path, ["a JSON job file is a list of jobs (objects)"])
-    bad = [f"row {i}: a job is an object of column → value, got {type(item).__name__}"
-           for i, item in enumerate(data, start=1) if not isinstance(item, dict)]
+    bad = [
+        f"row {i}: a job is an object of column → value, got {type(item).__name__}"
+        for i, item in enumerate(data, start=1)
+        if not isinstance(item, dict)
+    ]
     if bad:
         raise JobFileError(path, bad)
     return [(i, item) for i, item in enumerate(data, start=1)]
@@ -259,8 +277,9 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _parse_row(row: int, values: dict[str, Any], base: Path,
-               known: Mapping[str, RequestOption | None]) -> tuple[Job | None, list[str]]:
+def _parse_row(
+    row: int, values: dict[str, Any], base: Path, known: Mapping[str, RequestOption | None]
+) -> tuple[Job | None, list[str]]:
     """One row's values (by field name) → its job, or the row's problems (each naming the
     field, also where the column was written as a flag: ``textures`` → ``texture_folder``)."""
     problems: list[str] = []
@@ -317,8 +336,9 @@ def _parse_row(row: int, values: dict[str, Any], base: Path,
     if demo and "source" in values:
         bad("source", "give a source or demo_timeline = true, not both")
     elif not demo and "source" not in values:
-        problems.append(f"row {row}: give a source (photo, image sequence or video) or "
-                        "demo_timeline = true")
+        problems.append(
+            f"row {row}: give a source (photo, image sequence or video) or demo_timeline = true"
+        )
     if problems or scene is None or out is None or face is None or armature is None:
         return None, problems
     given.setdefault("texture_folder", default_texture_folder(out, face))
@@ -389,8 +409,9 @@ def _text(value: Any, name: str, bad: Callable[[str, str], None]) -> str | None:
     return value.strip()
 
 
-def _path(value: Any, base: Path, scene: Path | None, name: str,
-          bad: Callable[[str, str], None]) -> Path | None:
+def _path(
+    value: Any, base: Path, scene: Path | None, name: str, bad: Callable[[str, str], None]
+) -> Path | None:
     """Absolute path of a cell: ``//x`` is read against the scene's folder (None: not known
     yet, the scene is itself being read), anything else against ``base``."""
     if not isinstance(value, str):

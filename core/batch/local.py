@@ -59,8 +59,16 @@ def default_threads(workers: int, cores: int) -> int:
     return max(1, cores // max(1, workers))
 
 
-def run_local(tasks: Sequence[tuple[Job, dict[str, Any]]], events: Events, *,
-              argv: list[str], workers: int, threads: int, retries: int, cwd: Path) -> None:
+def run_local(
+    tasks: Sequence[tuple[Job, dict[str, Any]]],
+    events: Events,
+    *,
+    argv: list[str],
+    workers: int,
+    threads: int,
+    retries: int,
+    cwd: Path,
+) -> None:
     """Run every (job, spec) in worker processes started with ``argv``, ``workers`` at a
     time; a lost worker's job runs again, up to ``retries`` more times."""
 
@@ -73,8 +81,9 @@ def run_local(tasks: Sequence[tuple[Job, dict[str, Any]]], events: Events, *,
             def line(text: str) -> None:
                 events.line(job, text)
 
-            outcome = run_worker(argv, spec, threads=threads, cwd=cwd, on_start=started,
-                                 on_line=line)
+            outcome = run_worker(
+                argv, spec, threads=threads, cwd=cwd, on_start=started, on_line=line
+            )
             if outcome.state != "lost" or attempt > retries:
                 events.finished(job, outcome, attempt)
                 return

@@ -75,16 +75,27 @@ def connect(address: str) -> Any:
     return ray
 
 
-def run_ray(ray: Any, tasks: Sequence[tuple[Job, dict[str, Any]]], events: Events, *,
-            threads: int, retries: int, cwd: Path) -> None:
+def run_ray(
+    ray: Any,
+    tasks: Sequence[tuple[Job, dict[str, Any]]],
+    events: Events,
+    *,
+    threads: int,
+    retries: int,
+    cwd: Path,
+) -> None:
     """Run every (job, spec) as a Ray task on the connected ``ray`` (:func:`connect`), report
     each as it ends, and disconnect."""
     try:
         remote = ray.remote(_task)
         refs: dict[Any, Job] = {}
         for job, spec in tasks:
-            options = {"num_cpus": threads, "num_gpus": 1 if job.request.device == "cuda" else 0,
-                       "max_retries": retries, "retry_exceptions": [WorkerLost]}
+            options = {
+                "num_cpus": threads,
+                "num_gpus": 1 if job.request.device == "cuda" else 0,
+                "max_retries": retries,
+                "retry_exceptions": [WorkerLost],
+            }
             refs[remote.options(**options).remote(spec, threads, str(cwd))] = job
         waiting = list(refs)
         while waiting:

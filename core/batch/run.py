@@ -61,8 +61,7 @@ class Plan:
         return [job for job in self.jobs if job.out not in self.done]
 
 
-def plan_batch(jobs_file: Path, options: BatchOptions,
-               list_objects: ListObjects | None) -> Plan:
+def plan_batch(jobs_file: Path, options: BatchOptions, list_objects: ListObjects | None) -> Plan:
     """Read and check the whole job file (raises :class:`JobFileError` with every problem:
     nothing runs then), and decide what runs."""
     jobs_file = jobs_file.resolve()
@@ -98,19 +97,42 @@ def execute(plan: Plan, argv: list[str], stream: TextIO = sys.stderr) -> list[di
             ray = connect(plan.options.ray)
         tasks = []
         for job in plan.to_run:
-            plan.status.update(job, plan.hashes[job.out], plan.jobs_file, state="pending",
-                               error=None, attempts=None, seconds=None, frames=None,
-                               textures=None, made_textures=None, resumed=None, worker=None)
+            plan.status.update(
+                job,
+                plan.hashes[job.out],
+                plan.jobs_file,
+                state="pending",
+                error=None,
+                attempts=None,
+                seconds=None,
+                frames=None,
+                textures=None,
+                made_textures=None,
+                resumed=None,
+                worker=None,
+            )
             tasks.append((job, {"job": job.to_json(), "threads": plan.threads}))
         events = _Events(plan, len(tasks), stream)
         try:
             if ray is not None:
-                run_ray(ray, tasks, events, threads=plan.threads, retries=plan.options.retries,
-                        cwd=plan.jobs_file.parent)
+                run_ray(
+                    ray,
+                    tasks,
+                    events,
+                    threads=plan.threads,
+                    retries=plan.options.retries,
+                    cwd=plan.jobs_file.parent,
+                )
             else:
-                run_local(tasks, events, argv=argv, workers=plan.workers,
-                          threads=plan.threads, retries=plan.options.retries,
-                          cwd=plan.jobs_file.parent)
+                run_local(
+                    tasks,
+                    events,
+                    argv=argv,
+                    workers=plan.workers,
+                    threads=plan.threads,
+                    retries=plan.options.retries,
+                    cwd=plan.jobs_file.parent,
+                )
         except KeyboardInterrupt:
             events.interrupted()
             raise
@@ -122,9 +144,16 @@ def execute(plan: Plan, argv: list[str], stream: TextIO = sys.stderr) -> list[di
 def _summary_row(plan: Plan, job: Job) -> dict[str, Any]:
     entry = plan.status.entry(job)
     state = "skipped" if job.out in plan.done else entry.get("state", "pending")
-    return {"row": job.row, "state": state, "out": job.out, "seconds": entry.get("seconds"),
-            "frames": entry.get("frames"), "textures": entry.get("textures"),
-            "attempts": entry.get("attempts"), "error": entry.get("error")}
+    return {
+        "row": job.row,
+        "state": state,
+        "out": job.out,
+        "seconds": entry.get("seconds"),
+        "frames": entry.get("frames"),
+        "textures": entry.get("textures"),
+        "attempts": entry.get("attempts"),
+        "error": entry.get("error"),
+    }
 
 
 @dataclass
@@ -143,8 +172,9 @@ class _Events:
             from tqdm import tqdm
         except ImportError:  # the add-on's own dependencies do not include tqdm
             return
-        self.bar = tqdm(total=self.total, unit="job", desc="moodrig batch", file=self.stream,
-                        dynamic_ncols=True)
+        self.bar = tqdm(
+            total=self.total, unit="job", desc="moodrig batch", file=self.stream, dynamic_ncols=True
+        )
 
     def _update(self, job: Job, **fields: Any) -> None:
         self.plan.status.update(job, self.plan.hashes[job.out], self.plan.jobs_file, **fields)
@@ -168,8 +198,10 @@ class _Events:
     def retrying(self, job: Job, outcome: Outcome, attempt: int) -> None:
         with self.lock:
             self._update(job, state="pending", error=outcome.error)
-            self._say(f"moodrig: row {job.row}: {outcome.error}; running it again "
-                      f"(try {attempt + 1} of {self.plan.options.retries + 1})")
+            self._say(
+                f"moodrig: row {job.row}: {outcome.error}; running it again "
+                f"(try {attempt + 1} of {self.plan.options.retries + 1})"
+            )
 
     def finished(self, job: Job, outcome: Outcome, attempts: int | None) -> None:
         state = "done" if outcome.state == "done" else "failed"
@@ -188,8 +220,9 @@ class _Events:
             if self.bar is not None:
                 self.bar.update(1)
             else:
-                self._say(f"moodrig: batch {self.finished_count}/{self.total}: row {job.row} "
-                          f"{state}")
+                self._say(
+                    f"moodrig: batch {self.finished_count}/{self.total}: row {job.row} {state}"
+                )
 
     def interrupted(self) -> None:
         with self.lock:
@@ -214,31 +247,56 @@ def _shown(path: Path) -> str:
 
 def table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-             for r in [header, *rows]]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in [header, *rows]
+    ]
     return "\n".join(lines)
 
 
 def format_plan(plan: Plan) -> str:
     """What ``--dry-run`` shows: the engine, then one line per job."""
     if plan.options.ray is not None:
-        engine = (f"Ray at {plan.options.ray}: one task per job, {plan.threads} CPU slot(s), "
-                  "1 GPU for a cuda job")
+        engine = (
+            f"Ray at {plan.options.ray}: one task per job, {plan.threads} CPU slot(s), "
+            "1 GPU for a cuda job"
+        )
     else:
-        engine = (f"this machine: {plan.workers} worker process(es) × {plan.threads} torch "
-                  "thread(s)")
-    head = (f"moodrig batch: {len(plan.jobs)} job(s) in {_shown(plan.jobs_file)}, "
-            f"{len(plan.to_run)} to run, {len(plan.done)} done before (skipped); {engine}; "
-            f"status {_shown(plan.status.path)}")
+        engine = f"this machine: {plan.workers} worker process(es) × {plan.threads} torch thread(s)"
+    head = (
+        f"moodrig batch: {len(plan.jobs)} job(s) in {_shown(plan.jobs_file)}, "
+        f"{len(plan.to_run)} to run, {len(plan.done)} done before (skipped); {engine}; "
+        f"status {_shown(plan.status.path)}"
+    )
     rows = []
     for job in plan.jobs:
         source = "demo timeline" if job.demo_timeline else _shown(job.request.source or Path())
-        rows.append([str(job.row), "skip (done)" if job.out in plan.done else "run",
-                     _shown(job.scene), source, job.face, job.armature,
-                     str(job.request.seed), job.request.device, _shown(job.out),
-                     _shown(job.texture_folder)])
-    header = ["row", "plan", "scene", "source", "face", "armature", "seed", "device", "out",
-              "textures"]
+        rows.append(
+            [
+                str(job.row),
+                "skip (done)" if job.out in plan.done else "run",
+                _shown(job.scene),
+                source,
+                job.face,
+                job.armature,
+                str(job.request.seed),
+                job.request.device,
+                _shown(job.out),
+                _shown(job.texture_folder),
+            ]
+        )
+    header = [
+        "row",
+        "plan",
+        "scene",
+        "source",
+        "face",
+        "armature",
+        "seed",
+        "device",
+        "out",
+        "textures",
+    ]
     return head + "\n" + table(header, rows)
 
 
@@ -247,9 +305,18 @@ def format_summary(rows: list[dict[str, Any]]) -> str:
     lines = []
     for r in rows:
         seconds = f"{r['seconds']:.1f} s" if isinstance(r["seconds"], (int, float)) else "-"
-        lines.append([str(r["row"]), r["state"], seconds, _dash(r["frames"]),
-                      _dash(r["textures"]), _dash(r["attempts"]), _shown(r["out"]),
-                      r["error"] or "" if r["state"] == "failed" else ""])
+        lines.append(
+            [
+                str(r["row"]),
+                r["state"],
+                seconds,
+                _dash(r["frames"]),
+                _dash(r["textures"]),
+                _dash(r["attempts"]),
+                _shown(r["out"]),
+                r["error"] or "" if r["state"] == "failed" else "",
+            ]
+        )
     text = table(["row", "state", "time", "frames", "textures", "tries", "out", "error"], lines)
     counts: dict[str, int] = {}
     for r in rows:

@@ -45,8 +45,10 @@ class BatchStatus:
             if data.get("format") != FORMAT or not isinstance(entries, dict):
                 raise ValueError("unknown format")
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise InputError(path, f"not a moodrig batch status file ({exc}); move it away to "
-                                   "start the batch afresh") from None
+            raise InputError(
+                path,
+                f"not a moodrig batch status file ({exc}); move it away to start the batch afresh",
+            ) from None
         return cls(path, entries)
 
     def outputs(self) -> set[Path]:
@@ -59,21 +61,32 @@ class BatchStatus:
     def is_done(self, job: Job, job_hash: str) -> bool:
         entry = self.entries.get(str(job.out), {})
         textures = entry.get("made_textures") is False or job.texture_folder.is_dir()
-        return (entry.get("state") == "done" and entry.get("hash") == job_hash
-                and job.out.is_file() and textures)
+        return (
+            entry.get("state") == "done"
+            and entry.get("hash") == job_hash
+            and job.out.is_file()
+            and textures
+        )
 
     def update(self, job: Job, job_hash: str, jobs_file: Path, **fields: Any) -> None:
         """Set fields of ``job``'s entry (``state`` among them) and save the file."""
         with self._lock:
             entry = self.entries.setdefault(str(job.out), {})
-            entry.update(row=job.row, jobs_file=str(jobs_file), out=str(job.out),
-                         texture_folder=str(job.texture_folder), hash=job_hash, **fields)
+            entry.update(
+                row=job.row,
+                jobs_file=str(jobs_file),
+                out=str(job.out),
+                texture_folder=str(job.texture_folder),
+                hash=job_hash,
+                **fields,
+            )
             entry["updated"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             self._save()
 
     def _save(self) -> None:
-        counts = {state: sum(e.get("state") == state for e in self.entries.values())
-                  for state in STATES}
+        counts = {
+            state: sum(e.get("state") == state for e in self.entries.values()) for state in STATES
+        }
         data = {"format": FORMAT, "counts": counts, "jobs": dict(sorted(self.entries.items()))}
         atomic_write_text(self.path, json.dumps(data, indent=1) + "\n")
 
@@ -92,8 +105,9 @@ def exclusive(path: Path) -> Iterator[None]:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise MoodrigError(f"{path}: another moodrig batch is running with this status "
-                               "file") from None
+            raise MoodrigError(
+                f"{path}: another moodrig batch is running with this status file"
+            ) from None
         try:
             yield
         finally:

@@ -23,8 +23,13 @@ from typing import Any
 
 RESULT_MARK = "MOODRIG_JOB:"
 EXIT_DONE, EXIT_FAILED = 0, 1
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                    "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
 """Read by the math libraries when they load, so they are set before the worker starts."""
 THREADS_VARIABLE = "MOODRIG_BATCH_THREADS"
 """Torch threads of a worker (``torch.set_num_threads``)."""
@@ -56,14 +61,27 @@ def worker_env(threads: int, base: Mapping[str, str] | None = None) -> dict[str,
     return env
 
 
-def run_worker(argv: list[str], spec: Mapping[str, Any], *, threads: int, cwd: Path,
-               on_start: Callable[[int], None] | None = None,
-               on_line: Callable[[str], None] | None = None) -> Outcome:
+def run_worker(
+    argv: list[str],
+    spec: Mapping[str, Any],
+    *,
+    threads: int,
+    cwd: Path,
+    on_start: Callable[[int], None] | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> Outcome:
     """Run ``argv + [spec as JSON]`` to its end; ``on_start(pid)`` once it runs, ``on_line``
     for each line of its output (progress)."""
-    proc = subprocess.Popen([*argv, json.dumps(dict(spec))], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            errors="replace", env=worker_env(threads), cwd=cwd)
+    proc = subprocess.Popen(
+        [*argv, json.dumps(dict(spec))],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        env=worker_env(threads),
+        cwd=cwd,
+    )
     if on_start is not None:
         on_start(proc.pid)
     tail: collections.deque[str] = collections.deque(maxlen=20)
@@ -73,7 +91,7 @@ def run_worker(argv: list[str], spec: Mapping[str, Any], *, threads: int, cwd: P
         for line in proc.stdout:
             if line.startswith(RESULT_MARK):
                 try:
-                    result = json.loads(line[len(RESULT_MARK):])
+                    result = json.loads(line[len(RESULT_MARK) :])
                 except ValueError:
                     result = None
                 continue

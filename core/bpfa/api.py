@@ -46,9 +46,10 @@ def behavior_track(
 ) -> BehaviorResult:
     """Generate the body behavior of ``track`` (default library when ``bpfa`` is None)."""
     lib = bpfa if bpfa is not None else load_default_library()
-    evs = sorted([*events_from_track(track, event_config), *external_events], key=lambda e: e.timestamp)
+    evs = sorted(
+        [*events_from_track(track, event_config), *external_events], key=lambda e: e.timestamp
+    )
     g_sample, g_motion = _generators(seed)
     timeline = sample_timeline(lib, evs, len(track), track.fps, g_sample)
     curves = joint_curves(timeline, track, lib, g_motion)
     return BehaviorResult(tuple(evs), timeline, curves)
-

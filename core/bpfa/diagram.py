@@ -49,7 +49,11 @@ def _dot_str(s: str) -> str:
 def to_dot(bpfa: Bpfa) -> str:
     """Graphviz ``digraph`` text."""
     aut = bpfa.automaton
-    lines = [f"digraph {_dot_str(aut.name)} {{", "    rankdir=LR;", "    node [shape=box, style=rounded];"]
+    lines = [
+        f"digraph {_dot_str(aut.name)} {{",
+        "    rankdir=LR;",
+        "    node [shape=box, style=rounded];",
+    ]
     lines.append('    "__start" [shape=point];')
     for b in aut.behaviors:
         periph = ", peripheries=2" if b.id in aut.finals else ""

@@ -7,11 +7,11 @@ Derived signals per frame (all from ``ExpressionTrack``):
 * look_left: head yaw > +threshold (a positive yaw turns the face to the subject's left);
   look_right: yaw < −threshold.
 
-Each state is a Schmitt trigger (``core/hysteresis.py``; on above ``on``, off below ``off``; frames without a face
-keep the previous state), then off-gaps shorter than ``min_off_s`` are bridged and on-runs
-shorter than ``min_on_s`` removed. Events: ``<state>_on``/``<state>_off`` (``turn_left``,
-``turn_right``, ``turn_off`` for the head), ``blink`` for a short closure, and ``neutral``
-when the last active state ends. Timestamps are the frame where the change happened
+Each state is a Schmitt trigger (``core/hysteresis.py``; on above ``on``, off below ``off``;
+frames without a face keep the previous state), then off-gaps shorter than ``min_off_s`` are
+bridged and on-runs shorter than ``min_on_s`` removed. Events: ``<state>_on``/``<state>_off``
+(``turn_left``, ``turn_right``, ``turn_off`` for the head), ``blink`` for a short closure, and
+``neutral`` when the last active state ends. Timestamps are the frame where the change happened
 (offline analysis: the whole track is known).
 """
 
@@ -72,16 +72,27 @@ def _frames(seconds: float, fps: float) -> int:
     return max(1, round(seconds * fps))
 
 
-def expression_states(track: ExpressionTrack, config: EventConfig | None = None) -> NDArray[np.bool_]:
-    """(N, 6) bool per frame in the order of ``EXPRESSION_STATES`` (neutral = none of the others)."""
+def expression_states(
+    track: ExpressionTrack, config: EventConfig | None = None
+) -> NDArray[np.bool_]:
+    """(N, 6) bool per frame in the order of ``EXPRESSION_STATES`` (neutral = none of the
+    others)."""
     cfg = config or EventConfig()
     e = track.expressions.astype(np.float64)
     yaw = track.head[:, 0].astype(np.float64)
     v = track.valid
     signals = {
         "smile": (e[:, INDEX["smile"]], cfg.smile_on, cfg.smile_off),
-        "frown": (np.maximum(e[:, INDEX["frown"]], e[:, INDEX["brow_furrow"]]), cfg.frown_on, cfg.frown_off),
-        "surprise": ((e[:, INDEX["brow_raise"]] + e[:, INDEX["eye_wide"]]) / 2.0, cfg.surprise_on, cfg.surprise_off),
+        "frown": (
+            np.maximum(e[:, INDEX["frown"]], e[:, INDEX["brow_furrow"]]),
+            cfg.frown_on,
+            cfg.frown_off,
+        ),
+        "surprise": (
+            (e[:, INDEX["brow_raise"]] + e[:, INDEX["eye_wide"]]) / 2.0,
+            cfg.surprise_on,
+            cfg.surprise_off,
+        ),
         "look_left": (yaw, cfg.yaw_on_deg, cfg.yaw_off_deg),
         "look_right": (-yaw, cfg.yaw_on_deg, cfg.yaw_off_deg),
     }
@@ -116,7 +127,9 @@ def events_from_track(track: ExpressionTrack, config: EventConfig | None = None)
     neutral = states[:, EXPRESSION_STATES.index("neutral")]
     for f in np.flatnonzero(neutral[1:] & ~neutral[:-1]) + 1:
         raw.append((int(f), 1, "neutral"))
-    closure = np.minimum(track.expressions[:, INDEX["eye_close_l"]], track.expressions[:, INDEX["eye_close_r"]])
+    closure = np.minimum(
+        track.expressions[:, INDEX["eye_close_l"]], track.expressions[:, INDEX["eye_close_r"]]
+    )
     closed = schmitt(closure, cfg.blink_on, cfg.blink_off, track.valid)
     longest = _frames(cfg.blink_max_s, fps)
     for a, b in _runs(closed):

@@ -20,7 +20,9 @@ from ..rig import BONE_ROLES
 _D = math.pi / 180.0
 
 
-def _deg(x: tuple[float, float], y: tuple[float, float], z: tuple[float, float]) -> NDArray[np.float64]:
+def _deg(
+    x: tuple[float, float], y: tuple[float, float], z: tuple[float, float]
+) -> NDArray[np.float64]:
     return np.array([x, y, z], dtype=np.float64) * _D
 
 

@@ -201,7 +201,11 @@ class _Ctx:
 
     def mapping(self, value: object, where: str) -> dict[str, Any]:
         if not isinstance(value, Mapping):
-            raise self.fail(where, f"expected an object, got {type(value).__name__}", "write a mapping of key: value")
+            raise self.fail(
+                where,
+                f"expected an object, got {type(value).__name__}",
+                "write a mapping of key: value",
+            )
         for k in value:
             if not isinstance(k, str):
                 raise self.fail(
@@ -640,7 +644,8 @@ def _parse_automaton(
                         f"{where}.transitions",
                         f"no row for ({_show(bid)}, {_show(ev)}) "
                         "while missing_transition is 'error'",
-                        f"add a row from {bid} on {ev}, or set missing_transition to 'ignore' or 'stay'",
+                        f"add a row from {bid} on {ev}, "
+                        "or set missing_transition to 'ignore' or 'stay'",
                     )
 
     aut = Automaton(

@@ -196,7 +196,9 @@ class Event:
         if not (math.isfinite(self.timestamp) and math.isfinite(self.expiry)):
             raise ValueError(f"event {self.id!r}: timestamp and expiry must be finite")
         if self.expiry < self.timestamp:
-            raise ValueError(f"event {self.id!r}: expiry {self.expiry} is before timestamp {self.timestamp}")
+            raise ValueError(
+                f"event {self.id!r}: expiry {self.expiry} is before timestamp {self.timestamp}"
+            )
 
 
 @dataclass(frozen=True)

@@ -87,8 +87,10 @@ def channel_values(
             v = amp * np.sin(2.0 * math.pi * ch.hz * frames / fps)
         else:  # sway: three incommensurate sines at absolute time, seeded phases
             t = 2.0 * math.pi * ch.hz * frames / fps
-            v = amp * sum(w * np.sin(r * t + p)
-                          for w, r, p in zip(SWAY_WEIGHTS, SWAY_RATIOS, phases, strict=True))
+            v = amp * sum(
+                w * np.sin(r * t + p)
+                for w, r, p in zip(SWAY_WEIGHTS, SWAY_RATIOS, phases, strict=True)
+            )
     if ch.follow:
         v = v * np.clip(ang / FOLLOW_SOFT_DEG, -1.0, 1.0)
     return np.asarray(k * v, dtype=np.float64)
@@ -101,9 +103,15 @@ class _SegmentCurve:
     ``phases``, so consecutive segments of one motion sway on without a seam.
     """
 
-    def __init__(self, bpfa: Bpfa, seg: Segment, head: NDArray[np.float64], fps: float,
-                 rng: np.random.Generator,
-                 phases: dict[tuple[str, int], tuple[float, ...]] | None = None) -> None:
+    def __init__(
+        self,
+        bpfa: Bpfa,
+        seg: Segment,
+        head: NDArray[np.float64],
+        fps: float,
+        rng: np.random.Generator,
+        phases: dict[tuple[str, int], tuple[float, ...]] | None = None,
+    ) -> None:
         self.seg = seg
         self.head = head
         self.fps = fps
@@ -115,8 +123,7 @@ class _SegmentCurve:
         for k, ch in enumerate(self.channels):
             ti = int(rng.integers(len(ch.tables))) if len(ch.tables) > 1 else 0
             v = ch.variation
-            j = ((float(rng.uniform(-v, v)), float(rng.uniform(-v, v))) if v > 0
-                 else (0.0, 0.0))
+            j = (float(rng.uniform(-v, v)), float(rng.uniform(-v, v))) if v > 0 else (0.0, 0.0)
             self.draws.append((ti, j))
             if ch.shape == "sway" and (motion, k) not in shared:
                 shared[(motion, k)] = tuple(float(x) for x in rng.uniform(0.0, 2.0 * math.pi, 3))
@@ -129,9 +136,18 @@ class _SegmentCurve:
             src = SOURCE_INDEX.get(ch.source)
             ang = self.head[idx, src] if src is not None else np.zeros(len(frames))
             col = 3 * ROLE_INDEX[ch.role] + ch.axis
-            out[:, col] += channel_values(ch, frames, self.seg.start_frame,
-                                          self.seg.planned_frames, ang, self.fps,
-                                          self.seg.scale, ti, j, ph)
+            out[:, col] += channel_values(
+                ch,
+                frames,
+                self.seg.start_frame,
+                self.seg.planned_frames,
+                ang,
+                self.fps,
+                self.seg.scale,
+                ti,
+                j,
+                ph,
+            )
         return out
 
 

@@ -74,7 +74,9 @@ class _Expander:
         self.fps = fps
         self.rng = rng
         self.action_cdf = {a.id: _cdf([o.p for o in a.outcomes]) for a in bpfa.actions.values()}
-        self.choice_cdf = {c.id: _cdf(c.weights) for c in bpfa.composites.values() if c.kind == "choice"}
+        self.choice_cdf = {
+            c.id: _cdf(c.weights) for c in bpfa.composites.values() if c.kind == "choice"
+        }
         self.rows = {
             aut.name: {(t.behavior, t.event): (t.targets, _cdf(t.probs)) for t in aut.transitions}
             for aut in bpfa.subautomata.values()
@@ -302,4 +304,3 @@ def sample_timeline(
                 nxt = cur  # 'ignore' on done: the body plays again
         cur, plan, k, t, planned_start = nxt, exp.expand(behaviors[nxt].body), 0, end, end
     return Timeline(fps=fps, n_frames=n_frames, segments=tuple(segments))
-

@@ -132,7 +132,9 @@ class SyncReport:
 # --------------------------------------------------------------------------- onsets
 
 
-def detect_onsets(x: NDArray[np.floating[Any]], fps: float, cfg: SyncConfig | None = None) -> NDArray[np.int64]:
+def detect_onsets(
+    x: NDArray[np.floating[Any]], fps: float, cfg: SyncConfig | None = None
+) -> NDArray[np.int64]:
     """Behavior-onset frames of stacked curves ``x`` (n_frames, channels) at ``fps``.
 
     Channels are followed by magnitude: a joint already away from rest that swings to the
@@ -181,7 +183,9 @@ def detect_onsets(x: NDArray[np.floating[Any]], fps: float, cfg: SyncConfig | No
     return np.asarray(onsets, dtype=np.int64)
 
 
-def match_onsets(reference: NDArray[np.integer[Any]], detected: NDArray[np.integer[Any]], tolerance: int) -> list[tuple[int, int]]:
+def match_onsets(
+    reference: NDArray[np.integer[Any]], detected: NDArray[np.integer[Any]], tolerance: int
+) -> list[tuple[int, int]]:
     """One-to-one (reference, detected) pairs within ± ``tolerance``.
 
     Two pointers over both sorted lists: the greedy earliest match maximises the number of
@@ -464,9 +468,13 @@ def sync_metrics(
         if circ is not None:
             base_peak[i] = circ[(s + lags) % n].max()
     judged = len(ref) >= c.min_events
-    reason = None if judged else (
-        f"not enough events to judge: {len(ref)} reference event(s) in {n / fps:.1f} s "
-        f"(at least {c.min_events} needed)"
+    reason = (
+        None
+        if judged
+        else (
+            f"not enough events to judge: {len(ref)} reference event(s) in {n / fps:.1f} s "
+            f"(at least {c.min_events} needed)"
+        )
     )
     return SyncReport(
         onset_f1=f1 if judged else None,

@@ -77,8 +77,9 @@ def check_int(owner: str, name: str, value: Any, low: int, high: int) -> None:
         raise ValueError(f"{owner}.{name} must be in [{low}, {high}], got {value}")
 
 
-def check_widths(owner: str, name: str, values: Any, count: tuple[int, int],
-                 high: int = MAX_WIDTH) -> None:
+def check_widths(
+    owner: str, name: str, values: Any, count: tuple[int, int], high: int = MAX_WIDTH
+) -> None:
     """ValueError unless ``values`` holds count[0] to count[1] whole numbers in [1, high]."""
     if not isinstance(values, (tuple, list)) or not count[0] <= len(values) <= count[1]:
         n = str(count[0]) if count[0] == count[1] else f"{count[0]} to {count[1]}"
@@ -99,5 +100,7 @@ def check_activation(owner: str, resolution: int, widths: tuple[int, ...]) -> No
     exceed :data:`MAX_ACTIVATION` elements (a large file is not needed to ask for that)."""
     size = resolution * resolution * max(widths)
     if size > MAX_ACTIVATION:
-        raise ValueError(f"{owner}: resolution {resolution} with {max(widths)} channels gives "
-                         f"feature maps of {size} elements, more than {MAX_ACTIVATION}")
+        raise ValueError(
+            f"{owner}: resolution {resolution} with {max(widths)} channels gives "
+            f"feature maps of {size} elements, more than {MAX_ACTIVATION}"
+        )

@@ -74,8 +74,14 @@ class TunedEditor(Protocol):
     @property
     def model_id(self) -> str: ...
 
-    def save(self, folder: str | Path, stem: str | None = ..., *,
-             training: dict[str, Any] | None = ..., extra: dict[str, Any] | None = ...) -> Path: ...
+    def save(
+        self,
+        folder: str | Path,
+        stem: str | None = ...,
+        *,
+        training: dict[str, Any] | None = ...,
+        extra: dict[str, Any] | None = ...,
+    ) -> Path: ...
 
 
 T = TypeVar("T", bound=TunedEditor)

@@ -144,8 +144,14 @@ def analyze_photos(args: argparse.Namespace, paths: list[Path]) -> int:
 
     acfg = AnalyzerConfig(threads=args.threads, engine=photo_engine(args, len(paths)))
     analyzer = FaceAnalyzer(acfg)
-    overlays = [check_file(args.overlay / f"{i:04d}_{p.stem}.png", overwrite=args.overwrite)
-                for i, p in enumerate(paths)] if args.overlay else None
+    overlays = (
+        [
+            check_file(args.overlay / f"{i:04d}_{p.stem}.png", overwrite=args.overwrite)
+            for i, p in enumerate(paths)
+        ]
+        if args.overlay
+        else None
+    )
     failed = [0]
     found = [0]
 

@@ -119,7 +119,9 @@ def face_lbp(image: NDArray[np.uint8], landmarks: NDArray[np.float32]) -> NDArra
     xy = landmarks[:, :2].astype(np.float64)
     lo, hi = xy.min(axis=0), xy.max(axis=0)
     c = (lo + hi) / 2
-    patch, _ = crop(image, Roi(float(c[0]), float(c[1]), 1.2 * float(max(hi - lo)), 0.0), VIEW_LBP.size)
+    patch, _ = crop(
+        image, Roi(float(c[0]), float(c[1]), 1.2 * float(max(hi - lo)), 0.0), VIEW_LBP.size
+    )
     return features(patch, VIEW_LBP)
 
 
@@ -130,7 +132,11 @@ def classify_view(lbp: NDArray[np.float32], cal: calib.Calibration) -> str:
 
 
 def resolve_view(
-    head: HeadPose, score: float, lbp: Callable[[], NDArray[np.float32]], cal: calib.Calibration, config: AnalyzerConfig
+    head: HeadPose,
+    score: float,
+    lbp: Callable[[], NDArray[np.float32]],
+    cal: calib.Calibration,
+    config: AnalyzerConfig,
 ) -> tuple[HeadPose, str]:
     """Face Mesh yaw, unless the LBP classifier (run only when |yaw| > view_check_yaw or the
     presence score < view_check_score) says profile: then yaw = ±90."""
@@ -138,7 +144,9 @@ def resolve_view(
     if abs(head.yaw) > config.view_check_yaw or score < config.view_check_score:
         lbp_view = classify_view(lbp(), cal)
         if lbp_view.endswith("profile"):
-            return HeadPose(yaw=calib.VIEW_YAW[calib.VIEWS.index(lbp_view)], pitch=head.pitch, roll=head.roll), lbp_view
+            return HeadPose(
+                yaw=calib.VIEW_YAW[calib.VIEWS.index(lbp_view)], pitch=head.pitch, roll=head.roll
+            ), lbp_view
     return head, view
 
 
@@ -146,7 +154,11 @@ class FaceAnalyzer:
     """Stateless per call except for the loaded networks (and the count of frames without a
     face, for the wide search); one per thread."""
 
-    def __init__(self, config: AnalyzerConfig = AnalyzerConfig(), calibration: calib.Calibration | None = None) -> None:
+    def __init__(
+        self,
+        config: AnalyzerConfig = AnalyzerConfig(),
+        calibration: calib.Calibration | None = None,
+    ) -> None:
         self.config = config
         if config.engine == "numpy":  # the CPU, without importing torch
             self.device: object = "cpu"
@@ -154,10 +166,16 @@ class FaceAnalyzer:
             from .models import resolve_device
 
             self.device = resolve_device(config.device)
-        self.detector = FaceDetector(config.detector, jit=config.jit, device=self.device,
-                                     threads=config.threads, engine=config.engine)
-        self.mesh = FaceMesh(jit=config.jit, device=self.device, threads=config.threads,
-                             engine=config.engine)
+        self.detector = FaceDetector(
+            config.detector,
+            jit=config.jit,
+            device=self.device,
+            threads=config.threads,
+            engine=config.engine,
+        )
+        self.mesh = FaceMesh(
+            jit=config.jit, device=self.device, threads=config.threads, engine=config.engine
+        )
         self._cal = calibration
         self._lost = 0  # video frames since a face was last accepted
         self.last_stream_pipelined: bool | None = None
@@ -178,8 +196,10 @@ class FaceAnalyzer:
         """The Haar cascade's boxes as crops, largest first (none without a cascade)."""
         if self.config.cascade is None:
             return []
-        return [roi_from_box((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0, 0.0, scale=1.7)
-                for x0, y0, x1, y1 in detect_faces(image, self.config.cascade)]
+        return [
+            roi_from_box((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0, 0.0, scale=1.7)
+            for x0, y0, x1, y1 in detect_faces(image, self.config.cascade)
+        ]
 
     def wide_rois(self, image: NDArray[np.uint8]) -> list[Roi]:
         """BlazeFace over half-overlapping tiles (``wide_search`` levels, one batched network
@@ -213,7 +233,11 @@ class FaceAnalyzer:
         return [(roi, how) for how, rois in self.proposals(image) for roi in rois]
 
     def locate(
-        self, image: NDArray[np.uint8], *, wide: bool = True, min_presence: float | None = None,
+        self,
+        image: NDArray[np.uint8],
+        *,
+        wide: bool = True,
+        min_presence: float | None = None,
         blazeface: list[Roi] | None = None,
     ) -> tuple[MeshResult, str] | None:
         """Landmarks of the most confident accepted face in a photo, or None.
@@ -250,18 +274,38 @@ class FaceAnalyzer:
         return res
 
     # -------------------------------------------------------------- description
-    def view_features(self, image: NDArray[np.uint8], landmarks: NDArray[np.float32]) -> NDArray[np.float32]:
+    def view_features(
+        self, image: NDArray[np.uint8], landmarks: NDArray[np.float32]
+    ) -> NDArray[np.float32]:
         """LBP block histograms of the square landmark-box crop (the view classifier's input)."""
         return face_lbp(image, landmarks)
 
     def describe(self, image: NDArray[np.uint8], mesh: MeshResult, how: str) -> FaceResult:
         fe = analyse_landmarks(mesh.landmarks, self.calibration, image)
-        head, view = resolve_view(fe.head, mesh.score, lambda: self.view_features(image, mesh.landmarks), self.calibration, self.config)
+        head, view = resolve_view(
+            fe.head,
+            mesh.score,
+            lambda: self.view_features(image, mesh.landmarks),
+            self.calibration,
+            self.config,
+        )
         xy = mesh.landmarks[:, :2]
-        box = (float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max()))
+        box = (
+            float(xy[:, 0].min()),
+            float(xy[:, 1].min()),
+            float(xy[:, 0].max()),
+            float(xy[:, 1].max()),
+        )
         return FaceResult(
-            landmarks=mesh.landmarks, box=box, score=mesh.score, expression=fe.expression, head=head,
-            view=view, roi=mesh.roi, detected_by=how, raw=fe,
+            landmarks=mesh.landmarks,
+            box=box,
+            score=mesh.score,
+            expression=fe.expression,
+            head=head,
+            view=view,
+            roi=mesh.roi,
+            detected_by=how,
+            raw=fe,
         )
 
     def analyze(self, image: NDArray[np.uint8]) -> FaceResult | None:

@@ -41,7 +41,13 @@ MODEL = "moodrig_face_calibration"
 VERSION = 2
 NAME = "face_calibration"
 
-VIEWS: tuple[str, ...] = ("left_profile", "left_3quarter", "front", "right_3quarter", "right_profile")
+VIEWS: tuple[str, ...] = (
+    "left_profile",
+    "left_3quarter",
+    "front",
+    "right_3quarter",
+    "right_profile",
+)
 VIEW_YAW: tuple[float, ...] = (-90.0, -45.0, 0.0, 45.0, 90.0)
 
 
@@ -84,16 +90,27 @@ def load(folder: Path | None = None) -> Calibration:
     t = {k: np.asarray(v, dtype=np.float64) for k, v in tensors.items()}
 
     def lin(name: str) -> LinearScore:
-        return LinearScore(t[f"{name}_mu"], t[f"{name}_sd"], t[f"{name}_w"], float(t[f"{name}_b"][0]))
+        return LinearScore(
+            t[f"{name}_mu"], t[f"{name}_sd"], t[f"{name}_w"], float(t[f"{name}_b"][0])
+        )
 
     def pair(name: str) -> tuple[float, float]:
         return float(t[name][0]), float(t[name][1])
 
     return Calibration(
-        canonical=t["canonical"], neutral=t["neutral"], neutral_sd=t["neutral_sd"], geo=lin("geo"), app=lin("app"),
-        smile_scale=pair("smile_scale"), smile_anchor=pair("smile_anchor"), smile_anchor_geo=pair("smile_anchor_geo"),
-        smile_neutral_sd=float(t["smile_neutral_sd"][0]), yaw_gain=float(t["yaw_gain"][0]),
-        view_mu=t["view_mu"], view_w=t["view_w"], view_b=t["view_b"],
+        canonical=t["canonical"],
+        neutral=t["neutral"],
+        neutral_sd=t["neutral_sd"],
+        geo=lin("geo"),
+        app=lin("app"),
+        smile_scale=pair("smile_scale"),
+        smile_anchor=pair("smile_anchor"),
+        smile_anchor_geo=pair("smile_anchor_geo"),
+        smile_neutral_sd=float(t["smile_neutral_sd"][0]),
+        yaw_gain=float(t["yaw_gain"][0]),
+        view_mu=t["view_mu"],
+        view_w=t["view_w"],
+        view_b=t["view_b"],
     )
 
 

@@ -39,21 +39,32 @@ def _classifier(name: str) -> cv2.CascadeClassifier:
     path = cv2.data.haarcascades + name  # type: ignore[attr-defined]
     clf = cv2.CascadeClassifier(path)
     if clf.empty():
-        raise WeightsError(path, "OpenCV cascade file is missing or unreadable", "Reinstall opencv-python-headless")
+        raise WeightsError(
+            path, "OpenCV cascade file is missing or unreadable", "Reinstall opencv-python-headless"
+        )
     return clf
 
 
-def detect_faces(image: NDArray[np.uint8], config: CascadeConfig = CascadeConfig()) -> list[tuple[float, float, float, float]]:
+def detect_faces(
+    image: NDArray[np.uint8], config: CascadeConfig = CascadeConfig()
+) -> list[tuple[float, float, float, float]]:
     """Merged multi-scale detections as (x0, y0, x1, y1) in image px, largest first."""
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     h, w = gray.shape[:2]
     s = min(1.0, config.max_side / max(h, w))
     if s < 1.0:
-        gray = cv2.resize(gray, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+        gray = cv2.resize(
+            gray, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA
+        )
     gray = cv2.equalizeHist(gray)
     found = _classifier(config.cascade).detectMultiScale(
-        gray, scaleFactor=config.scale_factor, minNeighbors=config.min_neighbors,
+        gray,
+        scaleFactor=config.scale_factor,
+        minNeighbors=config.min_neighbors,
         minSize=(max(1, round(config.min_size * s)),) * 2,
     )
-    boxes = [(x / s, y / s, (x + bw) / s, (y + bh) / s) for x, y, bw, bh in np.asarray(found).reshape(-1, 4).tolist()]
+    boxes = [
+        (x / s, y / s, (x + bw) / s, (y + bh) / s)
+        for x, y, bw, bh in np.asarray(found).reshape(-1, 4).tolist()
+    ]
     return sorted(boxes, key=lambda b: -(b[2] - b[0]) * (b[3] - b[1]))

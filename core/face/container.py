@@ -111,7 +111,9 @@ def _matrix_rotation(tkhd: bytes) -> int:
     if not tkhd:
         return 0
     version = tkhd[0]
-    offset = 4 + (32 if version == 1 else 20) + 16  # version/flags, times/ids/duration, layer..reserved
+    offset = (
+        4 + (32 if version == 1 else 20) + 16
+    )  # version/flags, times/ids/duration, layer..reserved
     if len(tkhd) < offset + 36:
         return 0
     a, b = struct.unpack(">ii", tkhd[offset : offset + 8])

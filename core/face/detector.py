@@ -85,7 +85,9 @@ class InputBuffer:
     tensor in [lo, hi], with :func:`to_tensor`'s arithmetic (same values) but no allocation per
     call. The returned tensor is overwritten by the next call."""
 
-    def __init__(self, size: int, value_range: tuple[float, float], device: torch.device | None) -> None:
+    def __init__(
+        self, size: int, value_range: tuple[float, float], device: torch.device | None
+    ) -> None:
         self.size = size
         self.scale = np.float32((value_range[1] - value_range[0]) / 255.0)
         self.offset = np.float32(value_range[0])
@@ -112,8 +114,11 @@ class InputBuffer:
         return buf
 
 
-def decode(regressors: NDArray[np.float32], logits: NDArray[np.float32], min_score: float) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-    """Raw outputs (896, 16), (896,) → boxes/keypoints (K, 16) in [0,1] input coords and scores (K,)."""
+def decode(
+    regressors: NDArray[np.float32], logits: NDArray[np.float32], min_score: float
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """Raw outputs (896, 16), (896,) → boxes/keypoints (K, 16) in [0,1] input coords and scores
+    (K,)."""
     scores = 1.0 / (1.0 + np.exp(-np.clip(logits.astype(np.float64), -100.0, 100.0)))
     keep = scores >= min_score
     raw = regressors[keep] / 128.0
@@ -139,7 +144,9 @@ def _iou(a: NDArray[np.float32], b: NDArray[np.float32]) -> NDArray[np.float32]:
     return out
 
 
-def weighted_nms(dets: NDArray[np.float32], scores: NDArray[np.float32], iou: float) -> list[tuple[NDArray[np.float32], float]]:
+def weighted_nms(
+    dets: NDArray[np.float32], scores: NDArray[np.float32], iou: float
+) -> list[tuple[NDArray[np.float32], float]]:
     """MediaPipe's WEIGHTED suppression: each cluster → score-weighted mean, top score."""
     order = np.argsort(-scores)
     dets, scores = dets[order], scores[order]
@@ -162,9 +169,15 @@ class FaceDetector:
     """Finds faces in RGB images. Not thread-safe (one per worker). The network runs with
     ``threads`` torch threads (None: the caller's setting)."""
 
-    def __init__(self, config: DetectorConfig = DetectorConfig(), *, jit: bool = True,
-                 device: torch.device | str = "cpu", threads: int | None = 1,
-                 engine: Engine = "torch") -> None:
+    def __init__(
+        self,
+        config: DetectorConfig = DetectorConfig(),
+        *,
+        jit: bool = True,
+        device: torch.device | str = "cpu",
+        threads: int | None = 1,
+        engine: Engine = "torch",
+    ) -> None:
         self.config = config
         self.threads = threads
         self.engine = engine
@@ -198,7 +211,8 @@ class FaceDetector:
         return reg.cpu().numpy(), cls[..., 0].cpu().numpy()
 
     def raw(self, x: torch.Tensor) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-        """Network outputs for a (1,3,128,128) tensor in [-1,1]: regressors (896,16), logits (896,)."""
+        """Network outputs for a (1,3,128,128) tensor in [-1,1]: regressors (896,16), logits
+        (896,)."""
         reg, cls = self.raw_batch(x)
         return reg[0], cls[0]
 
@@ -220,7 +234,11 @@ class FaceDetector:
         return [self._decode(reg[i], logits[i], *boxes[i][1:]) for i in range(len(images))]
 
     def _decode(
-        self, reg: NDArray[np.float32], logits: NDArray[np.float32], scale: float, px: float,
+        self,
+        reg: NDArray[np.float32],
+        logits: NDArray[np.float32],
+        scale: float,
+        px: float,
         py: float,
     ) -> list[Detection]:
         size = DETECTOR.input_size

@@ -57,7 +57,10 @@ class SmileScore:
 
 
 def smile_score(
-    landmarks: NDArray[np.floating[Any]], q: NDArray[np.float64], cal: Calibration, image: NDArray[np.uint8] | None
+    landmarks: NDArray[np.floating[Any]],
+    q: NDArray[np.float64],
+    cal: Calibration,
+    image: NDArray[np.uint8] | None,
 ) -> SmileScore:
     """Smile scores of one face: ``q`` its frontalised landmarks, ``image`` the HWC RGB (or HW
     gray) picture the raw ``landmarks`` are in, or None for the geometric score alone."""
@@ -65,7 +68,9 @@ def smile_score(
     if image is None:
         return SmileScore(z=z_geo / cal.smile_scale[0], z_geo=z_geo, z_app=None)
     z_app = float(cal.app(appearance_features(image, landmarks, cal.canonical)[None])[0])
-    return SmileScore(z=z_geo / cal.smile_scale[0] + z_app / cal.smile_scale[1], z_geo=z_geo, z_app=z_app)
+    return SmileScore(
+        z=z_geo / cal.smile_scale[0] + z_app / cal.smile_scale[1], z_geo=z_geo, z_app=z_app
+    )
 
 
 @dataclass(frozen=True)
@@ -80,14 +85,18 @@ class FaceExpression:
     """Raw smile scores (before any personal baseline)."""
 
 
-def expression_vector(m: NDArray[np.float64], smile: float, n: NDArray[np.float64]) -> NDArray[np.float32]:
+def expression_vector(
+    m: NDArray[np.float64], smile: float, n: NDArray[np.float64]
+) -> NDArray[np.float32]:
     """The 8 parameters from raw measures ``m``, the smile value and the neutral measures ``n``."""
     e = np.zeros(N_EXPRESSION, dtype=np.float32)
     e[INDEX["jaw_open"]] = _ramp((m[LIP_GAP] - n[LIP_GAP]) / (0.40 - n[LIP_GAP]))
     e[INDEX["smile"]] = smile
     e[INDEX["frown"]] = _ramp((n[LIFT] - m[LIFT]) / 0.06) * (1.0 - smile)
     e[INDEX["brow_raise"]] = _ramp((m[BROW_H] - n[BROW_H]) / 0.15)
-    e[INDEX["brow_furrow"]] = _ramp(0.6 * (n[BROW_GAP] - m[BROW_GAP]) / 0.05 + 0.4 * (n[BROW_H] - m[BROW_H]) / 0.06)
+    e[INDEX["brow_furrow"]] = _ramp(
+        0.6 * (n[BROW_GAP] - m[BROW_GAP]) / 0.05 + 0.4 * (n[BROW_H] - m[BROW_H]) / 0.06
+    )
     e[INDEX["eye_close_r"]] = _ramp((n[EYE_R] - m[EYE_R]) / (n[EYE_R] - 0.05))
     e[INDEX["eye_close_l"]] = _ramp((n[EYE_L] - m[EYE_L]) / (n[EYE_L] - 0.05))
     e[INDEX["eye_wide"]] = _ramp((0.5 * (m[EYE_R] + m[EYE_L]) - 0.5 * (n[EYE_R] + n[EYE_L])) / 0.15)

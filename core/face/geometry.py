@@ -27,12 +27,14 @@ from ..expression import HeadPose
 
 # Stable points: forehead/glabella, nose bridge and tip, outer/inner eye corners, cheekbones,
 # temples, upper face outline. Mouth, jaw, lids and brows are left out (they move).
+# fmt: off
 STABLE = np.array(
     [10, 151, 9, 8, 168, 6, 197, 195, 5, 4, 1, 33, 133, 263, 362, 130, 359, 127, 356, 234, 454,
      93, 323, 116, 345, 117, 346, 50, 280, 36, 266, 205, 425, 21, 251, 54, 284, 103, 332, 67, 297,
      109, 338, 98, 327, 129, 358, 48, 278, 115, 344],
     dtype=np.int64,
 )
+# fmt: on
 R_EYE_OUT, L_EYE_OUT = 33, 263  # subject's right eye outer corner (image left), left eye outer
 
 
@@ -46,7 +48,9 @@ def normalise(points: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
     return out
 
 
-def fit_rotation(points: NDArray[np.floating[Any]], canonical: NDArray[np.floating[Any]]) -> tuple[NDArray[np.float64], float]:
+def fit_rotation(
+    points: NDArray[np.floating[Any]], canonical: NDArray[np.floating[Any]]
+) -> tuple[NDArray[np.float64], float]:
     """Rotation R (3×3, det +1) and scale s with s·R·canonical ≈ points on the stable set."""
     p = np.asarray(points, dtype=np.float64)[STABLE]
     q = np.asarray(canonical, dtype=np.float64)[STABLE]
@@ -71,13 +75,17 @@ def euler_from_rotation(r: NDArray[np.float64]) -> HeadPose:
     return HeadPose(yaw=-math.degrees(b), pitch=math.degrees(a), roll=math.degrees(c))
 
 
-def head_pose(points: NDArray[np.floating[Any]], canonical: NDArray[np.floating[Any]]) -> tuple[HeadPose, NDArray[np.float64]]:
+def head_pose(
+    points: NDArray[np.floating[Any]], canonical: NDArray[np.floating[Any]]
+) -> tuple[HeadPose, NDArray[np.float64]]:
     """HeadPose and the rotation matrix for one face's (468, 3) landmarks."""
     r, _ = fit_rotation(points, canonical)
     return euler_from_rotation(r), r
 
 
-def frontalise(points: NDArray[np.floating[Any]], rotation: NDArray[np.float64]) -> NDArray[np.float64]:
+def frontalise(
+    points: NDArray[np.floating[Any]], rotation: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Undo the head rotation: landmarks in the head's own frame, unit outer-eye distance."""
     p = np.asarray(points, dtype=np.float64)
     c = p[STABLE].mean(axis=0)

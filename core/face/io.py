@@ -88,12 +88,16 @@ def to_rgb8(img: NDArray[np.generic], *, source: str | Path | None = None) -> ND
     return np.ascontiguousarray(out[:, :, 2::-1])
 
 
-def decode_image(data: bytes, *, source: str | Path | None = None, limits: ReadLimits = DEFAULT_LIMITS) -> NDArray[np.uint8]:
+def decode_image(
+    data: bytes, *, source: str | Path | None = None, limits: ReadLimits = DEFAULT_LIMITS
+) -> NDArray[np.uint8]:
     """Encoded image bytes → HWC uint8 RGB (EXIF orientation applied)."""
     if len(data) == 0:
         raise InputError(source, "file is empty")
     if len(data) > limits.max_bytes:
-        raise InputError(source, f"file is {len(data)} bytes, more than the limit of {limits.max_bytes}")
+        raise InputError(
+            source, f"file is {len(data)} bytes, more than the limit of {limits.max_bytes}"
+        )
     size = image_size(data)  # every accepted format declares its size: checked before decoding
     if size is None:
         raise InputError(

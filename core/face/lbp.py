@@ -115,7 +115,9 @@ def block_histograms(codes: NDArray[np.int64], grid: int) -> NDArray[np.float32]
     row = np.repeat(np.arange(grid), np.diff(ys))
     col = np.repeat(np.arange(grid), np.diff(xs))
     cell = (row[:, None] * grid + col[None, :]) * N_BINS
-    counts = np.bincount((cell + codes).ravel(), minlength=grid * grid * N_BINS).reshape(grid * grid, N_BINS)
+    counts = np.bincount((cell + codes).ravel(), minlength=grid * grid * N_BINS).reshape(
+        grid * grid, N_BINS
+    )
     sizes = (np.diff(ys)[:, None] * np.diff(xs)[None, :]).reshape(-1, 1)
     out: NDArray[np.float32] = (counts / np.maximum(sizes, 1)).astype(np.float32).reshape(-1)
     return out
@@ -124,5 +126,7 @@ def block_histograms(codes: NDArray[np.int64], grid: int) -> NDArray[np.float32]
 def features(face: NDArray[np.uint8], config: LbpConfig = LbpConfig()) -> NDArray[np.float32]:
     """G_A for an aligned face crop (HWC RGB or HW gray, uint8)."""
     if face.ndim not in (2, 3) or face.shape[0] < 3 or face.shape[1] < 3:
-        raise ValueError(f"face crop must be an image of at least 3×3 pixels, got shape {face.shape}")
+        raise ValueError(
+            f"face crop must be an image of at least 3×3 pixels, got shape {face.shape}"
+        )
     return block_histograms(lbp_codes(preprocess(face, config.size)), config.grid)

@@ -27,7 +27,9 @@ _R_LID = ((159, 145), (158, 153), (160, 144))
 _L_LID = ((386, 374), (385, 380), (387, 373))
 
 
-def _eye_open(q: NDArray[np.float64], lids: tuple[tuple[int, int], ...], corners: tuple[int, int]) -> float:
+def _eye_open(
+    q: NDArray[np.float64], lids: tuple[tuple[int, int], ...], corners: tuple[int, int]
+) -> float:
     width = float(np.linalg.norm(q[corners[0], :2] - q[corners[1], :2]))
     gap = float(np.mean([q[lo, 1] - q[up, 1] for up, lo in lids]))
     return gap / max(width, 1e-6)
@@ -41,8 +43,12 @@ def measures(q: NDArray[np.float64]) -> NDArray[np.float64]:
     corner_lift = centre_y - float(q[61, 1] + q[291, 1]) / 2
     r_eye_y = float(q[159, 1] + q[145, 1]) / 2
     l_eye_y = float(q[386, 1] + q[374, 1]) / 2
-    brow_height = float(np.mean([r_eye_y - q[i, 1] for i in _R_BROW] + [l_eye_y - q[i, 1] for i in _L_BROW]))
+    brow_height = float(
+        np.mean([r_eye_y - q[i, 1] for i in _R_BROW] + [l_eye_y - q[i, 1] for i in _L_BROW])
+    )
     brow_gap = float(np.linalg.norm(q[285, :2] - q[55, :2]))
     eye_r = _eye_open(q, _R_LID, (33, 133))
     eye_l = _eye_open(q, _L_LID, (263, 362))
-    return np.array([lip_gap, mouth_width, corner_lift, brow_height, brow_gap, eye_r, eye_l], dtype=np.float64)
+    return np.array(
+        [lip_gap, mouth_width, corner_lift, brow_height, brow_gap, eye_r, eye_l], dtype=np.float64
+    )

@@ -40,8 +40,14 @@ class FaceMesh:
     """Runs Face Mesh on image crops. Not thread-safe (one per worker). The network runs with
     ``threads`` torch threads (None: the caller's setting)."""
 
-    def __init__(self, *, jit: bool = True, device: torch.device | str = "cpu",
-                 threads: int | None = 1, engine: Engine = "torch") -> None:
+    def __init__(
+        self,
+        *,
+        jit: bool = True,
+        device: torch.device | str = "cpu",
+        threads: int | None = 1,
+        engine: Engine = "torch",
+    ) -> None:
         self.threads = threads
         self.engine = engine
         self.net: Any

@@ -24,8 +24,18 @@ from .netspec import DETECTOR, MESH, ModelSpec, manifest_path
 from .tflite_net import TfliteNet, build, check_activations
 
 __all__ = [
-    "DETECTOR", "MESH", "ModelSpec", "cached_inference", "cached_net", "check_parts",
-    "full_float32", "inference_net", "load_net", "load_parts", "manifest_path", "resolve_device",
+    "DETECTOR",
+    "MESH",
+    "ModelSpec",
+    "cached_inference",
+    "cached_net",
+    "check_parts",
+    "full_float32",
+    "inference_net",
+    "load_net",
+    "load_parts",
+    "manifest_path",
+    "resolve_device",
     "torch_threads",
 ]
 
@@ -39,14 +49,21 @@ def resolve_device(device: str | torch.device) -> torch.device:
     return pick_device(device)
 
 
-def check_parts(spec: ModelSpec, manifest: Path, tensors: Mapping[str, torch.Tensor],
-                architecture: Mapping[str, Any]) -> None:
+def check_parts(
+    spec: ModelSpec,
+    manifest: Path,
+    tensors: Mapping[str, torch.Tensor],
+    architecture: Mapping[str, Any],
+) -> None:
     """The layer list comes from the manifest: refuse it (WeightsError) unless an empty
     meta-device copy holds exactly the stored tensors and one pass over a ``spec`` input stays
     within the activation budget, before any network is built."""
-    check_architecture(lambda: TfliteNet(architecture),
-                       {f"layers.{k}": v for k, v in tensors.items()}, manifest,
-                       lambda probe: check_activations(probe, spec.input_size))
+    check_architecture(
+        lambda: TfliteNet(architecture),
+        {f"layers.{k}": v for k, v in tensors.items()},
+        manifest,
+        lambda probe: check_activations(probe, spec.input_size),
+    )
 
 
 def load_parts(
@@ -71,8 +88,11 @@ def load_net(spec: ModelSpec, folder: Path | None = None) -> TfliteNet:
 
 
 def inference_net(
-    spec: ModelSpec, device: torch.device | str = "cpu", folder: Path | None = None,
-    *, trace: bool | None = None,
+    spec: ModelSpec,
+    device: torch.device | str = "cpu",
+    folder: Path | None = None,
+    *,
+    trace: bool | None = None,
 ) -> torch.nn.Module:
     """The rewritten network (``fastnet.py``) on ``device``, in eval mode. ``trace`` (None: on
     the CPU only) traces and freezes it (TorchScript), which removes the Python overhead of
@@ -102,8 +122,9 @@ def cached_net(spec: ModelSpec) -> TfliteNet:
 
 
 @functools.lru_cache(maxsize=8)
-def cached_inference(spec: ModelSpec, device: str = "cpu",
-                     trace: bool | None = None) -> torch.nn.Module:
+def cached_inference(
+    spec: ModelSpec, device: str = "cpu", trace: bool | None = None
+) -> torch.nn.Module:
     """One inference copy per network, device and form per process: tracing again for every
     analyser left ~10 MB resident per call in long-running pipelines
     (tests/test_reliability_memory.py)."""

@@ -58,8 +58,6 @@ def manifest_path(spec: ModelSpec, folder: Path | None = None) -> Path:
     return (folder or weights_dir() / "face") / f"{spec.name}.manifest.json"
 
 
-
-
 def engine_threads(engine: Engine, threads: int | None) -> contextlib.AbstractContextManager[None]:
     """The block runs with ``threads`` torch CPU threads (``models.torch_threads``) for the
     torch engine; the numpy engine imports no torch and sets nothing."""

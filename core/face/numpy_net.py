@@ -252,4 +252,3 @@ def load_numpy_net(spec: ModelSpec, folder: Path | None = None) -> NumpyNet:
 @functools.lru_cache(maxsize=4)
 def cached_numpy_net(spec: ModelSpec) -> NumpyNet:
     return load_numpy_net(spec)
-

@@ -23,7 +23,16 @@ def draw_overlay(image: NDArray[np.generic], result: FaceResult | None) -> NDArr
     fs = 0.45 * max(min(scale, 2.0), 0.8)
     th = max(1, round(scale))
     if result is None:
-        cv2.putText(out, "no face", (w + 10, 30), cv2.FONT_HERSHEY_SIMPLEX, fs * 1.3, (255, 80, 80), th, cv2.LINE_AA)
+        cv2.putText(
+            out,
+            "no face",
+            (w + 10, 30),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            fs * 1.3,
+            (255, 80, 80),
+            th,
+            cv2.LINE_AA,
+        )
         return out
     r = max(1, round(1.2 * scale))
     for x, y in result.landmarks[:, :2]:
@@ -34,14 +43,23 @@ def draw_overlay(image: NDArray[np.generic], result: FaceResult | None) -> NDArr
     line = int(22 * max(min(scale, 2.0), 0.8))
     y = line
     hp = result.head
-    for text in (f"yaw {hp.yaw:+.0f}  pitch {hp.pitch:+.0f}  roll {hp.roll:+.0f}", f"view {result.view}  score {result.score:.2f}"):
-        cv2.putText(out, text, (w + 8, y), cv2.FONT_HERSHEY_SIMPLEX, fs, (230, 230, 230), 1, cv2.LINE_AA)
+    for text in (
+        f"yaw {hp.yaw:+.0f}  pitch {hp.pitch:+.0f}  roll {hp.roll:+.0f}",
+        f"view {result.view}  score {result.score:.2f}",
+    ):
+        cv2.putText(
+            out, text, (w + 8, y), cv2.FONT_HERSHEY_SIMPLEX, fs, (230, 230, 230), 1, cv2.LINE_AA
+        )
         y += line
     bar_w = panel_w - 24 - int(fs * 260)
     for name, v in zip(EXPRESSION_NAMES, result.expression.tolist(), strict=True):
         y += line
-        cv2.putText(out, name, (w + 8, y), cv2.FONT_HERSHEY_SIMPLEX, fs, (230, 230, 230), 1, cv2.LINE_AA)
+        cv2.putText(
+            out, name, (w + 8, y), cv2.FONT_HERSHEY_SIMPLEX, fs, (230, 230, 230), 1, cv2.LINE_AA
+        )
         bx, by = w + 16 + int(fs * 260), y - int(line * 0.6)
         cv2.rectangle(out, (bx, by), (bx + bar_w, by + int(line * 0.6)), (90, 90, 90), -1)
-        cv2.rectangle(out, (bx, by), (bx + int(bar_w * float(v)), by + int(line * 0.6)), (80, 170, 255), -1)
+        cv2.rectangle(
+            out, (bx, by), (bx + int(bar_w * float(v)), by + int(line * 0.6)), (80, 170, 255), -1
+        )
     return out

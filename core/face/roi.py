@@ -48,12 +48,19 @@ def normalize_radians(a: float) -> float:
     return a - 2 * math.pi * math.floor((a + math.pi) / (2 * math.pi))
 
 
-def rotation_from(p_start: NDArray[np.floating[Any]], p_end: NDArray[np.floating[Any]], target: float = 0.0) -> float:
+def rotation_from(
+    p_start: NDArray[np.floating[Any]], p_end: NDArray[np.floating[Any]], target: float = 0.0
+) -> float:
     """MediaPipe's ComputeRotation: angle that levels the line start→end."""
-    return normalize_radians(target - math.atan2(-(float(p_end[1]) - float(p_start[1])), float(p_end[0]) - float(p_start[0])))
+    return normalize_radians(
+        target
+        - math.atan2(-(float(p_end[1]) - float(p_start[1])), float(p_end[0]) - float(p_start[0]))
+    )
 
 
-def roi_from_box(cx: float, cy: float, w: float, h: float, rotation: float, scale: float = 1.5) -> Roi:
+def roi_from_box(
+    cx: float, cy: float, w: float, h: float, rotation: float, scale: float = 1.5
+) -> Roi:
     """RectTransformation with square_long: side = scale · max(w, h)."""
     return Roi(cx, cy, scale * max(w, h), rotation)
 
@@ -63,13 +70,24 @@ def roi_from_landmarks(points: NDArray[np.floating[Any]], scale: float = 1.5) ->
     xy = np.asarray(points, dtype=np.float64)[:, :2]
     lo, hi = xy.min(axis=0), xy.max(axis=0)
     rot = rotation_from(xy[33], xy[263])
-    return roi_from_box(float(lo[0] + hi[0]) / 2, float(lo[1] + hi[1]) / 2, float(hi[0] - lo[0]), float(hi[1] - lo[1]), rot, scale)
+    return roi_from_box(
+        float(lo[0] + hi[0]) / 2,
+        float(lo[1] + hi[1]) / 2,
+        float(hi[0] - lo[0]),
+        float(hi[1] - lo[1]),
+        rot,
+        scale,
+    )
 
 
-def crop(image: NDArray[np.uint8], roi: Roi, out_size: int) -> tuple[NDArray[np.uint8], NDArray[np.float64]]:
+def crop(
+    image: NDArray[np.uint8], roi: Roi, out_size: int
+) -> tuple[NDArray[np.uint8], NDArray[np.float64]]:
     """Affine crop (bilinear, replicated border) and the 2×3 image→crop matrix."""
     m = roi.crop_matrix(out_size)
-    patch = cv2.warpAffine(image, m, (out_size, out_size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    patch = cv2.warpAffine(
+        image, m, (out_size, out_size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
     return np.asarray(patch, dtype=np.uint8), m
 
 

@@ -34,7 +34,15 @@ from .lbp import LbpConfig, features
 # Face Mesh indices (subject's right, subject's left) of the cheek points the smile reads:
 # below the eye (50/280), mid cheek (205/425), beside the nose wing (216/436), beside the
 # mouth corner (57/287), below it (43/273), upper cheek (187/411) and the zygomatic arch (117/346).
-CHEEK_PAIRS: tuple[tuple[int, int], ...] = ((50, 280), (205, 425), (216, 436), (57, 287), (43, 273), (187, 411), (117, 346))
+CHEEK_PAIRS: tuple[tuple[int, int], ...] = (
+    (50, 280),
+    (205, 425),
+    (216, 436),
+    (57, 287),
+    (43, 273),
+    (187, 411),
+    (117, 346),
+)
 _UPPER_LIP = (40, 39, 37, 267, 269, 270)
 _LOWER_LIP = (91, 181, 84, 314, 405, 321)
 
@@ -93,15 +101,23 @@ def geometry_features(q: NDArray[np.float64]) -> NDArray[np.float64]:
         float(np.linalg.norm(q[129, :2] - q[61, :2]) + np.linalg.norm(q[358, :2] - q[291, :2])) / 2,
     ]
     for r, left in CHEEK_PAIRS:
-        f += [float(y[r] + y[left]) / 2 - eye_y, float(x[left] - x[r]) / 2, float(z[r] + z[left]) / 2 - float(z[1])]
+        f += [
+            float(y[r] + y[left]) / 2 - eye_y,
+            float(x[left] - x[r]) / 2,
+            float(z[r] + z[left]) / 2 - float(z[1]),
+        ]
     open_r = float(y[145] - y[159]) / max(abs(float(x[33] - x[133])), 1e-6)
     open_l = float(y[374] - y[386]) / max(abs(float(x[263] - x[362])), 1e-6)
     f.append((open_r + open_l) / 2)
-    f.append((float(y[145]) - float(y[33] + y[133]) / 2 + float(y[374]) - float(y[263] + y[362]) / 2) / 2)
+    f.append(
+        (float(y[145]) - float(y[33] + y[133]) / 2 + float(y[374]) - float(y[263] + y[362]) / 2) / 2
+    )
     return np.array(f, dtype=np.float64)
 
 
-def canonical_to_image(landmarks: NDArray[np.floating[Any]], canonical: NDArray[np.float64]) -> NDArray[np.float64]:
+def canonical_to_image(
+    landmarks: NDArray[np.floating[Any]], canonical: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """2×3 affine A with image_xy ≈ A · (canonical_x, canonical_y, 1), least squares on the
     stable landmarks (it absorbs roll, scale and the foreshortening of a turned head)."""
     src = np.hstack([canonical[STABLE, :2], np.ones((len(STABLE), 1))])
@@ -111,7 +127,9 @@ def canonical_to_image(landmarks: NDArray[np.floating[Any]], canonical: NDArray[
 
 
 def mouth_patch(
-    image: NDArray[np.uint8], landmarks: NDArray[np.floating[Any]], canonical: NDArray[np.float64],
+    image: NDArray[np.uint8],
+    landmarks: NDArray[np.floating[Any]],
+    canonical: NDArray[np.float64],
     size: int = MOUTH_LBP.size,
 ) -> NDArray[np.uint8]:
     """The mouth region (``MOUTH_REGION``) resampled to ``size`` × ``size`` gray pixels."""
@@ -147,12 +165,19 @@ def resample_patch(
         sw, sh = max(1, round(sub.shape[1] / step)), max(1, round(sub.shape[0] / step))
         m *= np.array([[sw / sub.shape[1]], [sh / sub.shape[0]]])
         sub = np.asarray(cv2.resize(sub, (sw, sh), interpolation=cv2.INTER_AREA), dtype=np.uint8)
-    out = cv2.warpAffine(sub, m, (w_out, h_out), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                         borderMode=cv2.BORDER_REPLICATE)
+    out = cv2.warpAffine(
+        sub,
+        m,
+        (w_out, h_out),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
     return np.asarray(out, dtype=np.uint8)
 
 
-def appearance_features(image: NDArray[np.uint8], landmarks: NDArray[np.floating[Any]], canonical: NDArray[np.float64]) -> NDArray[np.float64]:
+def appearance_features(
+    image: NDArray[np.uint8], landmarks: NDArray[np.floating[Any]], canonical: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """(944,) square-rooted (Hellinger) uniform-LBP block histograms of the mouth patch."""
     return np.sqrt(features(mouth_patch(image, landmarks, canonical), MOUTH_LBP).astype(np.float64))
 

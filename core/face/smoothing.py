@@ -66,7 +66,9 @@ class OneEuro:
         return self.x.copy()
 
 
-def fill_missing(values: NDArray[np.floating[Any]], valid: NDArray[np.bool_], policy: FillPolicy) -> NDArray[np.float64]:
+def fill_missing(
+    values: NDArray[np.floating[Any]], valid: NDArray[np.bool_], policy: FillPolicy
+) -> NDArray[np.float64]:
     """Fill rows where ``valid`` is False. ``hold``: last valid row (leading gap: first valid
     row); ``interpolate``: linear between the valid neighbours (edges held).
     Raises ValueError when no row is valid (there is nothing to fill from)."""

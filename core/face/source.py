@@ -47,8 +47,10 @@ def track_from_source(
     raw :class:`FrameRecord` (landmarks: a photo's overlay). Frames without a face hold the
     last face's values.
     """
-    config = VideoConfig(analyzer=AnalyzerConfig(device=device),
-                         person_baseline=BaselineConfig() if person_baseline else None)
+    config = VideoConfig(
+        analyzer=AnalyzerConfig(device=device),
+        person_baseline=BaselineConfig() if person_baseline else None,
+    )
 
     def frames_done(done: int, total: int | None) -> None:
         if progress is not None and total:
@@ -58,14 +60,19 @@ def track_from_source(
 
     track = _analyze_detailed(Path(path), config, frames_done, on_frame)
     if len(track) == 1:  # a photo: hold its expression
-        return hold_track(ExpressionTrack(fps, track.expressions, track.head, track.valid,
-                                          track.details), hold_frames)
+        return hold_track(
+            ExpressionTrack(fps, track.expressions, track.head, track.valid, track.details),
+            hold_frames,
+        )
     return resample_track(track, fps)
 
 
-def _analyze_detailed(path: Path, config: VideoConfig,
-                      progress: Callable[[int, int | None], object],
-                      also: Callable[[FrameRecord], object] | None = None) -> ExpressionTrack:
+def _analyze_detailed(
+    path: Path,
+    config: VideoConfig,
+    progress: Callable[[int, int | None], object],
+    also: Callable[[FrameRecord], object] | None = None,
+) -> ExpressionTrack:
     """:func:`analyze_video` (gaps held) plus ``details`` (N, 11) per frame."""
     # Flat typed arrays (24 bytes a frame), not a Python object per frame: a 30-minute video
     # is 54,000 frames (docs/security.md, bounded memory).

@@ -43,7 +43,9 @@ class _Conv(nn.Module):
         symmetric = pt == pb and pl == pr
         self.pre_pad: tuple[int, int, int, int] | None = None if symmetric else (pl, pr, pt, pb)
         groups = int(spec["groups"])
-        self.weight = nn.Parameter(torch.zeros(int(spec["cout"]), int(spec["cin"]) // groups, kh, kw))
+        self.weight = nn.Parameter(
+            torch.zeros(int(spec["cout"]), int(spec["cin"]) // groups, kh, kw)
+        )
         self.bias = nn.Parameter(torch.zeros(int(spec["cout"])))
         self.stride = stride
         self.padding = (pt, pl) if symmetric else (0, 0)
@@ -53,7 +55,9 @@ class _Conv(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.pre_pad is not None:
             x = F.pad(x, self.pre_pad)
-        y: torch.Tensor = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, 1, self.groups)
+        y: torch.Tensor = F.conv2d(
+            x, self.weight, self.bias, self.stride, self.padding, 1, self.groups
+        )
         return F.relu(y) if self.relu else y
 
 
@@ -178,8 +182,9 @@ def check_activations(net: TfliteNet, input_size: int) -> None:
     x = torch.empty(1, 3, input_size, input_size, device="meta")
     total = sum(t.numel() for t in net.activations(x).values())
     if total > MAX_ACTIVATIONS:
-        raise ValueError(f"one pass would hold {total} tensor elements, more than "
-                         f"{MAX_ACTIVATIONS}")
+        raise ValueError(
+            f"one pass would hold {total} tensor elements, more than {MAX_ACTIVATIONS}"
+        )
 
 
 def build(architecture: Mapping[str, Any], tensors: Mapping[str, torch.Tensor]) -> TfliteNet:

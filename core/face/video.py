@@ -36,7 +36,12 @@ from .timing import NoFrame, Slot, on_grid
 Progress = Callable[[int, int | None], object]
 
 __all__ = [
-    "FrameRecord", "VideoConfig", "analyze_frames", "analyze_video", "frame_at", "smile_states",
+    "FrameRecord",
+    "VideoConfig",
+    "analyze_frames",
+    "analyze_video",
+    "frame_at",
+    "smile_states",
     "track_frames",
 ]
 
@@ -47,9 +52,13 @@ class VideoConfig:
 
     analyzer: AnalyzerConfig = field(default_factory=AnalyzerConfig)
     """Per-frame analysis settings."""
-    smooth_expression: OneEuroConfig | None = field(default_factory=lambda: OneEuroConfig(min_cutoff=1.5, beta=2.0))
+    smooth_expression: OneEuroConfig | None = field(
+        default_factory=lambda: OneEuroConfig(min_cutoff=1.5, beta=2.0)
+    )
     """One Euro filter for the 8 expression values (units/s); None = no smoothing."""
-    smooth_head: OneEuroConfig | None = field(default_factory=lambda: OneEuroConfig(min_cutoff=1.5, beta=0.05))
+    smooth_head: OneEuroConfig | None = field(
+        default_factory=lambda: OneEuroConfig(min_cutoff=1.5, beta=0.05)
+    )
     """One Euro filter for yaw/pitch/roll (degrees/s); None = no smoothing."""
     default_fps: float = 25.0
     """Frame rate given to image sequences and single images."""
@@ -184,8 +193,9 @@ def _run(
             break
 
 
-def relative_expressions(rows: _TrackRows, cal: Calibration, config: BaselineConfig,
-                         cut_level: float) -> NDArray[np.float64]:
+def relative_expressions(
+    rows: _TrackRows, cal: Calibration, config: BaselineConfig, cut_level: float
+) -> NDArray[np.float64]:
     """The 8 values of every frame read against the person's own neutral (``baseline.py``),
     learnt per shot."""
     n = rows.n
@@ -281,8 +291,15 @@ def analyze_video(
             total = min(total, max_frames)
         slots = on_grid(src.timed(), src.info.fps, cfg.limits.max_frames)
         track = analyze_frames(
-            slots, src.info.fps, fill=fill, config=cfg, max_frames=max_frames, total=total,
-            progress=progress, on_frame=on_frame, source=path,
+            slots,
+            src.info.fps,
+            fill=fill,
+            config=cfg,
+            max_frames=max_frames,
+            total=total,
+            progress=progress,
+            on_frame=on_frame,
+            source=path,
         )
     finally:
         src.close()

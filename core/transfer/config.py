@@ -67,9 +67,11 @@ class LossWeights:
     alpha_gan: float = 1.0
     """φ, eq. 2 (generator) and φ_s, eq. 3 (discriminator), both scales."""
     alpha_1: float = 10.0
-    """α₁: L_1 = ‖x − J(K_t(x), K_s(z))‖₁, the content drawing rebuilt in its own style (eq. 4, 6)."""
+    """α₁: L_1 = ‖x − J(K_t(x), K_s(z))‖₁, the content drawing rebuilt in its own style
+    (eq. 4, 6)."""
     alpha_2: float = 10.0
-    """α₂: L_2 = ‖x − J(K_t(ff), K_s(z))‖₁, the drawing recovered from the generated texture (eq. 5, 6)."""
+    """α₂: L_2 = ‖x − J(K_t(ff), K_s(z))‖₁, the drawing recovered from the generated texture
+    (eq. 5, 6)."""
     alpha_style: float = 1.0
     """‖K_s(ff) − K_s(ground truth)‖₁: the output has the style code of the character's true
     expression render (MUNIT's style term; the reference's own code would reward copying it)."""

@@ -47,8 +47,9 @@ def _lids(cv: Canvas, s: FaceStyle, cx: float, close: float, wide: float, smile:
     stroke(cv, lid.lower, LINE_RADIUS * 0.7, INK)
 
 
-def _lips(cv: Canvas, s: FaceStyle, jaw: float, smile: tuple[float, float],
-          frown: tuple[float, float]) -> None:
+def _lips(
+    cv: Canvas, s: FaceStyle, jaw: float, smile: tuple[float, float], frown: tuple[float, float]
+) -> None:
     m = face_shapes.mouth(s, jaw, smile, frown)
     hole = face_shapes.opening(cv, m)
     if hole is not None:
@@ -66,7 +67,10 @@ def draw_content(detail: NDArray[np.floating[Any]] | list[float], size: int) -> 
         raise ValueError(f"size must be an int in [16, 4096], got {size!r}")
     d = check_detail(detail)
     if d.shape != (len(DETAIL_INDEX),):
-        raise ValueError(f"draw_content takes one detail vector of {len(DETAIL_INDEX)} values, got shape {d.shape}")
+        raise ValueError(
+            f"draw_content takes one detail vector of {len(DETAIL_INDEX)} values, "
+            f"got shape {d.shape}"
+        )
     v = {name: float(d[i]) for name, i in DETAIL_INDEX.items()}
     s = LAYOUT
     cv = Canvas(size, PAPER)
@@ -83,7 +87,9 @@ def draw_contents(details: NDArray[np.floating[Any]], size: int) -> NDArray[np.f
     """(B, 11) → (B, size, size, 3)."""
     d = check_detail(details)
     if d.ndim != 2:
-        raise ValueError(f"draw_contents takes (B, {len(DETAIL_INDEX)}) detail vectors, got shape {d.shape}")
+        raise ValueError(
+            f"draw_contents takes (B, {len(DETAIL_INDEX)}) detail vectors, got shape {d.shape}"
+        )
     out = np.empty((d.shape[0], size, size, 3), dtype=np.float32)
     for k in range(d.shape[0]):
         out[k] = draw_content(d[k], size)

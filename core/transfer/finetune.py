@@ -57,9 +57,16 @@ class TransferFinetuneConfig(SheetTraining):
     """BCE of the mask against the change map (neutral vs labelled texture)."""
 
     def weights(self) -> LossWeights:
-        return LossWeights(alpha_gan=0.0, alpha_1=self.alpha_1, alpha_2=0.0, alpha_style=0.0,
-                           alpha_content=0.0, pair=self.pair, mask=self.mask,
-                           mask_sup=self.mask_sup)
+        return LossWeights(
+            alpha_gan=0.0,
+            alpha_1=self.alpha_1,
+            alpha_2=0.0,
+            alpha_style=0.0,
+            alpha_content=0.0,
+            pair=self.pair,
+            mask=self.mask,
+            mask_sup=self.mask_sup,
+        )
 
 
 def _label(label: NDArray[np.float32], k: int) -> NDArray[np.float32]:
@@ -72,13 +79,20 @@ def _label(label: NDArray[np.float32], k: int) -> NDArray[np.float32]:
             raise InputError(None, f"label of example {k}: {exc}") from exc
     if arr.shape == (N_DETAIL,):
         return check_label(DETAILS, arr, k)
-    raise InputError(None, f"label of example {k}: needs {N_EXPRESSION} expression or {N_DETAIL} "
-                     f"detail values, got shape {arr.shape}")
+    raise InputError(
+        None,
+        f"label of example {k}: needs {N_EXPRESSION} expression or {N_DETAIL} "
+        f"detail values, got shape {arr.shape}",
+    )
 
 
-def finetune_transfer(editor: TransferEditor, neutral: NDArray[np.float32], examples: Sequence[Example],
-                      config: TransferFinetuneConfig | None = None,
-                      progress: Progress | None = None) -> TransferEditor:
+def finetune_transfer(
+    editor: TransferEditor,
+    neutral: NDArray[np.float32],
+    examples: Sequence[Example],
+    config: TransferFinetuneConfig | None = None,
+    progress: Progress | None = None,
+) -> TransferEditor:
     """Return a new editor adapted to this character (float32, on the editor's device)."""
     cfg = config or TransferFinetuneConfig()
     targets, labels = sheet_batch(editor, neutral, examples, _label)
@@ -92,15 +106,37 @@ def finetune_transfer(editor: TransferEditor, neutral: NDArray[np.float32], exam
         total, _, _ = generator_loss(model, batch, w)
         return total
 
-    return train_on_sheet(editor, cfg, choices=targets.shape[0], salt=401, loss=loss,
-                          examples=len(examples), progress=progress)
+    return train_on_sheet(
+        editor,
+        cfg,
+        choices=targets.shape[0],
+        salt=401,
+        loss=loss,
+        examples=len(examples),
+        progress=progress,
+    )
 
 
-def finetune_transfer_from_sheet(sheet: Path, neutral: NDArray[np.float32], out_folder: Path, *,
-                                 weights: Path | None = None,
-                                 config: TransferFinetuneConfig | None = None,
-                                 progress: Progress | None = None, device: str = "auto") -> Path:
+def finetune_transfer_from_sheet(
+    sheet: Path,
+    neutral: NDArray[np.float32],
+    out_folder: Path,
+    *,
+    weights: Path | None = None,
+    config: TransferFinetuneConfig | None = None,
+    progress: Progress | None = None,
+    device: str = "auto",
+) -> Path:
     """Fine-tune the shipped (or given) transfer weights on an expression sheet (sheet.py) on
     ``device``; save beside the .blend; return the manifest."""
-    return tune_from_sheet(TransferEditor.load, finetune_transfer, sheet, neutral, out_folder,
-                           weights=weights, config=config, progress=progress, device=device)
+    return tune_from_sheet(
+        TransferEditor.load,
+        finetune_transfer,
+        sheet,
+        neutral,
+        out_folder,
+        weights=weights,
+        config=config,
+        progress=progress,
+        device=device,
+    )

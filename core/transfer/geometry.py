@@ -1,4 +1,5 @@
-"""Real faces → detail vectors: the symmetric part from moodrig's analysis, the sides from landmarks.
+"""Real faces → detail vectors: the symmetric part from moodrig's analysis, the sides from
+landmarks.
 
 The face analysis (``core.face``) already turns the Face Mesh landmarks into the 8 shared
 expression values (``FaceResult.expression``); those stay the symmetric part, so the detailed
@@ -80,7 +81,9 @@ def frontalised(landmarks: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
 
     lm = np.asarray(landmarks, dtype=np.float64)
     if lm.shape != (468, 3) or not np.all(np.isfinite(lm)):
-        raise ValueError(f"landmarks must be finite (468, 3) Face Mesh points, got shape {lm.shape}")
+        raise ValueError(
+            f"landmarks must be finite (468, 3) Face Mesh points, got shape {lm.shape}"
+        )
     _, rot = head_pose(lm, calib.cached().canonical)
     return frontalise(lm, rot)
 
@@ -100,17 +103,25 @@ def side_measures(q: NDArray[np.float64]) -> SideMeasures:
 
 def _split(shared: float, half_diff: float) -> tuple[float, float]:
     """(left, right) = clip(shared ± half_diff)."""
-    return float(np.clip(shared + half_diff, 0.0, 1.0)), float(np.clip(shared - half_diff, 0.0, 1.0))
+    return float(np.clip(shared + half_diff, 0.0, 1.0)), float(
+        np.clip(shared - half_diff, 0.0, 1.0)
+    )
 
 
 def asymmetry_units(sides: SideMeasures) -> NDArray[np.float64]:
     """(2,) left − right corner lift in smile units and brow height in brow-raise units,
     neutral-face offsets removed (0, 0 for a face as symmetric as an average one at rest)."""
-    return np.array([(sides.lift_diff - NEUTRAL_LIFT_DIFF) / SMILE_SPAN,
-                     (sides.brow_diff - NEUTRAL_BROW_DIFF) / BROW_SPAN])
+    return np.array(
+        [
+            (sides.lift_diff - NEUTRAL_LIFT_DIFF) / SMILE_SPAN,
+            (sides.brow_diff - NEUTRAL_BROW_DIFF) / BROW_SPAN,
+        ]
+    )
 
 
-def detail_from_asymmetry(expression: NDArray[np.floating[Any]], asym: NDArray[np.floating[Any]]) -> NDArray[np.float32]:
+def detail_from_asymmetry(
+    expression: NDArray[np.floating[Any]], asym: NDArray[np.floating[Any]]
+) -> NDArray[np.float32]:
     """Symmetric part from the 8 analysed values, left/right differences from ``asym``
     (:func:`asymmetry_units`)."""
     e = check_expression(expression)
@@ -125,8 +136,12 @@ def detail_from_asymmetry(expression: NDArray[np.floating[Any]], asym: NDArray[n
         d[DETAIL_INDEX["smile_l"]], d[DETAIL_INDEX["smile_r"]] = _split(smile, 0.5 * float(a[0]))
     else:
         # A lower corner frowns more; convert the lift from smile units to frown units.
-        d[DETAIL_INDEX["frown_l"]], d[DETAIL_INDEX["frown_r"]] = _split(frown, -0.5 * float(a[0]) * SMILE_SPAN / FROWN_SPAN)
-    d[DETAIL_INDEX["brow_raise_l"]], d[DETAIL_INDEX["brow_raise_r"]] = _split(float(e[INDEX["brow_raise"]]), 0.5 * float(a[1]))
+        d[DETAIL_INDEX["frown_l"]], d[DETAIL_INDEX["frown_r"]] = _split(
+            frown, -0.5 * float(a[0]) * SMILE_SPAN / FROWN_SPAN
+        )
+    d[DETAIL_INDEX["brow_raise_l"]], d[DETAIL_INDEX["brow_raise_r"]] = _split(
+        float(e[INDEX["brow_raise"]]), 0.5 * float(a[1])
+    )
     return d
 
 
@@ -135,6 +150,8 @@ def face_asymmetry(landmarks: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
     return asymmetry_units(side_measures(frontalised(landmarks)))
 
 
-def detail_from_face(expression: NDArray[np.floating[Any]], landmarks: NDArray[np.floating[Any]]) -> NDArray[np.float32]:
+def detail_from_face(
+    expression: NDArray[np.floating[Any]], landmarks: NDArray[np.floating[Any]]
+) -> NDArray[np.float32]:
     """Detail vector of one analysed face (``FaceResult.expression``, ``FaceResult.landmarks``)."""
     return detail_from_asymmetry(expression, face_asymmetry(landmarks))

@@ -2,8 +2,8 @@
 
 Public API (the bake's "detailed" mode; the rest is core/editing/editor.py's)::
 
-    editor = TransferEditor.load()              # shipped weights, sha256-verified
-    out = editor.edit(textures, details)        # (B, H, W, 3|4) float32 [0, 1], (B, 11) → same shape
+    editor = TransferEditor.load()          # shipped weights, sha256-verified
+    out = editor.edit(textures, details)    # (B, H, W, 3|4) float32 [0, 1], (B, 11) → same shape
 
 The texture is the style reference (K_s reads it at model resolution R) and the composite base;
 the detail vector is drawn as the canonical line drawing (``content.py``) that K_t reads. The
@@ -39,8 +39,13 @@ class TransferEditor(ModelEditor[TransferModel]):
     def config(self) -> TransferConfig:
         return self.network.cfg
 
-    def _forward(self, net: nn.Module, small: torch.Tensor, vectors: NDArray[np.float32],
-                 sources: NDArray[np.float32] | None) -> tuple[torch.Tensor, torch.Tensor]:
+    def _forward(
+        self,
+        net: nn.Module,
+        small: torch.Tensor,
+        vectors: NDArray[np.float32],
+        sources: NDArray[np.float32] | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         content = torch.from_numpy(draw_contents(vectors, self.resolution)).permute(0, 3, 1, 2)
         x = (content * 2.0 - 1.0).to(self.device, self.dtype)
         y = (small * 2.0 - 1.0).to(self.device, self.dtype)
@@ -48,7 +53,8 @@ class TransferEditor(ModelEditor[TransferModel]):
         return image, mask
 
     def style_code(self, textures: NDArray[np.float32]) -> NDArray[np.float32]:
-        """K_s's global style code of each texture: (B, style_dim) (the style-consistency measure)."""
+        """K_s's global style code of each texture: (B, style_dim) (the style-consistency
+        measure)."""
         textures = check_textures(textures)
         rgb = to_device(np.ascontiguousarray(textures[..., :3]), self.device).permute(0, 3, 1, 2)
         with torch.inference_mode():

@@ -49,8 +49,9 @@ def lsgan_generator(scores: tuple[Tensor, Tensor]) -> Tensor:
 
 def lsgan_discriminator(real: tuple[Tensor, Tensor], fake: tuple[Tensor, Tensor]) -> Tensor:
     """φ_s (eq. 3) from (Z_1(y), Z_2(y)) and (Z_1(ff), Z_2(ff))."""
-    return 0.5 * (((1.0 - real[0]) ** 2).mean() + (fake[0] ** 2).mean()) + \
-        0.5 * (((1.0 - real[1]) ** 2).mean() + (fake[1] ** 2).mean())
+    return 0.5 * (((1.0 - real[0]) ** 2).mean() + (fake[0] ** 2).mean()) + 0.5 * (
+        ((1.0 - real[1]) ** 2).mean() + (fake[1] ** 2).mean()
+    )
 
 
 @dataclass
@@ -80,8 +81,13 @@ def transfer(model: TransferModel, content: Tensor, reference: Tensor) -> Output
     return Outputs(compose(reference, image, mask), image, mask, logits, s, c)
 
 
-def generator_loss(model: TransferModel, batch: Batch, w: LossWeights,
-                   disc: TwoScaleDiscriminator | None = None, recon_n: int = 0) -> tuple[Tensor, dict[str, float], Outputs]:
+def generator_loss(
+    model: TransferModel,
+    batch: Batch,
+    w: LossWeights,
+    disc: TwoScaleDiscriminator | None = None,
+    recon_n: int = 0,
+) -> tuple[Tensor, dict[str, float], Outputs]:
     """Total generator objective, its terms (floats, for the log) and the pass's outputs.
 
     Terms with weight 0 are not computed (they cost a decoder pass each). ``recon_n`` > 0
@@ -136,7 +142,8 @@ def generator_loss(model: TransferModel, batch: Batch, w: LossWeights,
         total = total + w.mask * terms["mask_mean"] + w.mask_tv * total_variation(mask)
         if w.mask_sup > 0:
             terms["mask_bce"] = F.binary_cross_entropy_with_logits(
-                out.mask_logits, changed, weight=1.0 + (w.mask_pos_weight - 1.0) * changed)
+                out.mask_logits, changed, weight=1.0 + (w.mask_pos_weight - 1.0) * changed
+            )
             total = total + w.mask_sup * terms["mask_bce"]
     logged = {k: float(v.detach()) for k, v in terms.items()}
     logged["total"] = float(total.detach())

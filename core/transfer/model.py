@@ -32,14 +32,22 @@ class Style:
     """(N, style_dim) global style code, in (−1, 1) (tanh: a bounded code keeps the style
     reconstruction term from growing with the code's scale)."""
     maps: tuple[Tensor, Tensor, Tensor] | None
-    """Feature maps at R, R/2, R/4 ((N, C0, R, R), (N, C1, R/2, R/2), (N, C2, R/4, R/4)), or None."""
+    """Feature maps at R, R/2, R/4 ((N, C0, R, R), (N, C1, R/2, R/2), (N, C2, R/4, R/4)), or
+    None."""
 
     def expand(self, n: int) -> Style:
         """Broadcast a batch-1 style to ``n`` images (e.g. one character texture, many contents)."""
         if self.code.shape[0] == n:
             return self
-        maps = None if self.maps is None else (
-            self.maps[0].expand(n, -1, -1, -1), self.maps[1].expand(n, -1, -1, -1), self.maps[2].expand(n, -1, -1, -1))
+        maps = (
+            None
+            if self.maps is None
+            else (
+                self.maps[0].expand(n, -1, -1, -1),
+                self.maps[1].expand(n, -1, -1, -1),
+                self.maps[2].expand(n, -1, -1, -1),
+            )
+        )
         return Style(self.code.expand(n, -1), maps)
 
 
@@ -49,8 +57,11 @@ class ResBlock(nn.Module):
     def __init__(self, ch: int) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(ch, ch, 3, 1, 1), nn.InstanceNorm2d(ch), nn.ReLU(),
-            nn.Conv2d(ch, ch, 3, 1, 1), nn.InstanceNorm2d(ch),
+            nn.Conv2d(ch, ch, 3, 1, 1),
+            nn.InstanceNorm2d(ch),
+            nn.ReLU(),
+            nn.Conv2d(ch, ch, 3, 1, 1),
+            nn.InstanceNorm2d(ch),
         )
 
     def forward(self, x: Tensor) -> Tensor:
@@ -75,7 +86,12 @@ class AdaResBlock(nn.Module):
     def forward(self, x: Tensor, params: Tensor) -> Tensor:
         """params: (N, 4·ch) = γ₁, β₁, γ₂, β₂."""
         c = self.ch
-        g1, b1, g2, b2 = params[:, :c], params[:, c:2 * c], params[:, 2 * c:3 * c], params[:, 3 * c:]
+        g1, b1, g2, b2 = (
+            params[:, :c],
+            params[:, c : 2 * c],
+            params[:, 2 * c : 3 * c],
+            params[:, 3 * c :],
+        )
         h = F.relu(adain(self.conv1(x), g1, b1))
         h = adain(self.conv2(h), g2, b2)
         out: Tensor = x + h
@@ -102,9 +118,15 @@ class ContentEncoder(nn.Module):
         super().__init__()
         c0, c1, c2 = cfg.channels
         self.net = nn.Sequential(
-            nn.Conv2d(3, c0, 3, 1, 1), nn.InstanceNorm2d(c0), nn.ReLU(),
-            nn.Conv2d(c0, c1, 4, 2, 1), nn.InstanceNorm2d(c1), nn.ReLU(),
-            nn.Conv2d(c1, c2, 4, 2, 1), nn.InstanceNorm2d(c2), nn.ReLU(),
+            nn.Conv2d(3, c0, 3, 1, 1),
+            nn.InstanceNorm2d(c0),
+            nn.ReLU(),
+            nn.Conv2d(c0, c1, 4, 2, 1),
+            nn.InstanceNorm2d(c1),
+            nn.ReLU(),
+            nn.Conv2d(c1, c2, 4, 2, 1),
+            nn.InstanceNorm2d(c2),
+            nn.ReLU(),
             *(ResBlock(c2) for _ in range(cfg.n_residual)),
         )
 
@@ -123,8 +145,12 @@ class StyleEncoder(nn.Module):
         self.s0 = nn.Sequential(nn.Conv2d(3, c0, 3, 1, 1), nn.LeakyReLU(_SLOPE))
         self.s1 = nn.Sequential(nn.Conv2d(c0, c1, 4, 2, 1), nn.LeakyReLU(_SLOPE))
         self.s2 = nn.Sequential(nn.Conv2d(c1, c2, 4, 2, 1), nn.LeakyReLU(_SLOPE))
-        self.tail = nn.Sequential(nn.Conv2d(c2, c2, 4, 2, 1), nn.LeakyReLU(_SLOPE),
-                                  nn.Conv2d(c2, c2, 4, 2, 1), nn.LeakyReLU(_SLOPE))
+        self.tail = nn.Sequential(
+            nn.Conv2d(c2, c2, 4, 2, 1),
+            nn.LeakyReLU(_SLOPE),
+            nn.Conv2d(c2, c2, 4, 2, 1),
+            nn.LeakyReLU(_SLOPE),
+        )
         self.to_code = nn.Linear(c2, cfg.style_dim)
 
     def forward(self, x: Tensor) -> Style:
@@ -143,13 +169,21 @@ class Decoder(nn.Module):
         self.cfg = cfg
         c0, c1, c2 = cfg.channels
         sp = cfg.spatial_style
-        self.mlp = nn.Sequential(nn.Linear(cfg.style_dim, cfg.mlp_dim), nn.ReLU(),
-                                 nn.Linear(cfg.mlp_dim, cfg.mlp_dim), nn.ReLU(),
-                                 nn.Linear(cfg.mlp_dim, 4 * c2 * cfg.n_residual))
+        self.mlp = nn.Sequential(
+            nn.Linear(cfg.style_dim, cfg.mlp_dim),
+            nn.ReLU(),
+            nn.Linear(cfg.mlp_dim, cfg.mlp_dim),
+            nn.ReLU(),
+            nn.Linear(cfg.mlp_dim, 4 * c2 * cfg.n_residual),
+        )
         self.fuse = nn.Conv2d(c2 + (c2 if sp else 0), c2, 1)
         self.blocks = nn.ModuleList(AdaResBlock(c2) for _ in range(cfg.n_residual))
-        self.up1 = nn.Sequential(nn.Conv2d(c2 + (c1 if sp else 0), c1, 3, 1, 1), LayerNorm2d(c1), nn.ReLU())
-        self.up2 = nn.Sequential(nn.Conv2d(c1 + (c0 if sp else 0), c0, 3, 1, 1), LayerNorm2d(c0), nn.ReLU())
+        self.up1 = nn.Sequential(
+            nn.Conv2d(c2 + (c1 if sp else 0), c1, 3, 1, 1), LayerNorm2d(c1), nn.ReLU()
+        )
+        self.up2 = nn.Sequential(
+            nn.Conv2d(c1 + (c0 if sp else 0), c0, 3, 1, 1), LayerNorm2d(c0), nn.ReLU()
+        )
         self.to_image = nn.Sequential(nn.Conv2d(c0, 3, 3, 1, 1), nn.Tanh())
         self.mask_head = nn.Conv2d(c0, 1, 3, 1, 1) if cfg.use_mask else None
 
@@ -167,7 +201,7 @@ class Decoder(nn.Module):
         params = self.mlp(style.code)
         per_block = 4 * self.cfg.channels[2]
         for k, block in enumerate(self.blocks):
-            h = block(h, params[:, k * per_block:(k + 1) * per_block])
+            h = block(h, params[:, k * per_block : (k + 1) * per_block])
         h = F.interpolate(h, scale_factor=2.0, mode="nearest")
         h = self.up1(h if maps is None else torch.cat([h, maps[1]], 1))
         h = F.interpolate(h, scale_factor=2.0, mode="nearest")

@@ -40,8 +40,9 @@ def editor_for(res: int) -> tuple[object, str]:
         print(f"shipped weights unusable: {exc}")
     torch.manual_seed(0)
     gen = Generator(AmeeConfig(resolution=res))
-    editor = AmeeEditor.from_network(gen, {"random_init": True}, device="cpu",
-                                     model_id=f"random-{res}")
+    editor = AmeeEditor.from_network(
+        gen, {"random_init": True}, device="cpu", model_id=f"random-{res}"
+    )
     return editor, "random init"
 
 
@@ -92,7 +93,10 @@ def main() -> None:
                 tg = time_repeats(lambda: ed.network(x, at), reps, warmup=1)  # type: ignore[attr-defined]
             gflops = [batch * flops / t / 1e9 for t in tg]
             figures[f"{res}px_b{batch}"] = {
-                "resolution": res, "batch": batch, "weights": kind, "params": params,
+                "resolution": res,
+                "batch": batch,
+                "weights": kind,
+                "params": params,
                 "gflop_per_texture": flops / 1e9,
                 "textures_per_s": rate_stats(ts, batch),
                 "generator_only_textures_per_s": rate_stats(tg, batch),
@@ -115,15 +119,22 @@ def main() -> None:
 
         def comp_only() -> None:
             with torch.inference_mode():
-                composite(rgb, upsample(small_img, size, size), upsample(small_mask, size, size)).permute(0, 2, 3, 1).numpy()
+                composite(
+                    rgb, upsample(small_img, size, size), upsample(small_mask, size, size)
+                ).permute(0, 2, 3, 1).numpy()
 
         t_comp = time_repeats(comp_only, a.repeats, warmup=1)
         x = tex[0]
         e = rng.random((size, size, 3), dtype=np.float32)
         m = rng.random((size, size, 1), dtype=np.float32)
         t_base = time_repeats(lambda: x + m * (e - x), a.repeats, warmup=1)
-        comp[str(size)] = {"edit_ms": stats([t * 1e3 for t in t_edit]), "composite_ms": stats([t * 1e3 for t in t_comp]),
-                           "numpy_lerp_ms": stats([t * 1e3 for t in t_base]), "weights": kind, "model_resolution": ed.resolution}  # type: ignore[attr-defined]
+        comp[str(size)] = {
+            "edit_ms": stats([t * 1e3 for t in t_edit]),
+            "composite_ms": stats([t * 1e3 for t in t_comp]),
+            "numpy_lerp_ms": stats([t * 1e3 for t in t_base]),
+            "weights": kind,
+            "model_resolution": ed.resolution,  # type: ignore[attr-defined]
+        }
     out["composite"] = comp
     peaks.append(matmul_once())
     out["matmul_gflops"] = stats(peaks)

@@ -41,8 +41,10 @@ bpy.ops.wm.save_as_mainfile(filepath=sys.argv[1])
 
 def write_jobs(folder: Path, scene: Path, clip: Path, n: int) -> Path:
     folder.mkdir(parents=True)
-    rows = "".join(f"{scene},{clip},moodrig_DemoFace,moodrig_DemoRig,out/s{i}.blend,{i},cpu\n"
-                   for i in range(1, n + 1))
+    rows = "".join(
+        f"{scene},{clip},moodrig_DemoFace,moodrig_DemoRig,out/s{i}.blend,{i},cpu\n"
+        for i in range(1, n + 1)
+    )
     path = folder / "jobs.csv"
     path.write_text("scene,source,face,armature,out,seed,device\n" + rows)
     return path
@@ -50,8 +52,13 @@ def write_jobs(folder: Path, scene: Path, clip: Path, n: int) -> Path:
 
 def timed_batch(jobs: Path, flags: list[str], env: dict[str, str]) -> dict[str, object]:
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "moodrig", "batch", str(jobs), *flags],
-                          capture_output=True, text=True, env=env, cwd=jobs.parent)
+    proc = subprocess.run(
+        [sys.executable, "-m", "moodrig", "batch", str(jobs), *flags],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=jobs.parent,
+    )
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"batch {flags} failed:\n{proc.stderr[-3000:]}")
@@ -71,22 +78,37 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="moodrig-bench-batch-") as tmp, ray_folder() as rtmp:
         root = Path(tmp)
         scene = root / "scene.blend"
-        subprocess.run([sys.executable, "-c", SCENE, str(scene), str(a.texture)], check=True,
-                       capture_output=True, env=env)
+        subprocess.run(
+            [sys.executable, "-c", SCENE, str(scene), str(a.texture)],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
         env["RAY_TMPDIR"] = str(rtmp)
         runs: dict[str, list[dict[str, object]]] = {"workers_1": [], "workers_2": [], "ray": []}
         with ray_head(rtmp, root / "ray.log", cpus=2) as address:
-            configs = {"workers_1": ["--workers", "1"], "workers_2": ["--workers", "2"],
-                       "ray": ["--ray", address, "--threads", "1"]}
+            configs = {
+                "workers_1": ["--workers", "1"],
+                "workers_2": ["--workers", "2"],
+                "ray": ["--ray", address, "--threads", "1"],
+            }
             for r in range(a.repeats):
                 for name, flags in configs.items():
                     jobs = write_jobs(root / f"{name}_{r}", scene, clip, a.jobs)
                     runs[name].append(timed_batch(jobs, flags, env))
     walls = {name: stats([float(x["wall_s"]) for x in rs]) for name, rs in runs.items()}  # type: ignore[arg-type]
-    emit({"jobs": a.jobs, "clip_seconds": a.seconds, "texture": a.texture, "repeats": a.repeats,
-          "runs": runs, "wall_s": walls,
-          "speedup_2_vs_1": walls["workers_1"]["median"] / walls["workers_2"]["median"],
-          "ray_overhead": walls["ray"]["median"] / walls["workers_2"]["median"] - 1.0})
+    emit(
+        {
+            "jobs": a.jobs,
+            "clip_seconds": a.seconds,
+            "texture": a.texture,
+            "repeats": a.repeats,
+            "runs": runs,
+            "wall_s": walls,
+            "speedup_2_vs_1": walls["workers_1"]["median"] / walls["workers_2"]["median"],
+            "ray_overhead": walls["ray"]["median"] / walls["workers_2"]["median"] - 1.0,
+        }
+    )
 
 
 if __name__ == "__main__":

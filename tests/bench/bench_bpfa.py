@@ -47,22 +47,37 @@ def main() -> None:
         except Exception as exc:  # the loader's size cap: recorded, and timed without it
             refused = str(exc)
         if refused:
-            t_file = time_repeats(lambda: parse_definition(json.loads(path.read_text(encoding="utf-8")), path),
-                                  a.repeats, warmup=1)
+            t_file = time_repeats(
+                lambda: parse_definition(json.loads(path.read_text(encoding="utf-8")), path),
+                a.repeats,
+                warmup=1,
+            )
         else:
             t_file = time_repeats(lambda: load_definition(path), a.repeats, warmup=1)
-        t_json = time_repeats(lambda: json.loads(path.read_text(encoding="utf-8")), a.repeats, warmup=1)
+        t_json = time_repeats(
+            lambda: json.loads(path.read_text(encoding="utf-8")), a.repeats, warmup=1
+        )
     t_parse = time_repeats(lambda: parse_definition(data), a.repeats, warmup=1)
     bpfa, _ = parse_definition(data)
     t_compile = time_repeats(lambda: compile_chain(bpfa), a.repeats, warmup=1)
     chain = compile_chain(bpfa)
     codes = np.random.default_rng(1).integers(0, len(chain.events), a.steps)
-    t_single = time_repeats(lambda: sample_steps(chain, codes, 0, np.random.default_rng(7)), a.repeats, warmup=1)
+    t_single = time_repeats(
+        lambda: sample_steps(chain, codes, 0, np.random.default_rng(7)), a.repeats, warmup=1
+    )
     bcodes = codes[: a.batch_steps]
-    t_batch = time_repeats(lambda: sample_steps_batch(chain, bcodes, 0, [np.random.default_rng(s) for s in range(a.batch)]),
-                           a.repeats, warmup=1)
+    t_batch = time_repeats(
+        lambda: sample_steps_batch(
+            chain, bcodes, 0, [np.random.default_rng(s) for s in range(a.batch)]
+        ),
+        a.repeats,
+        warmup=1,
+    )
     # naive baseline
-    table = {(r["from"], r["event"]): (list(r["to"]), list(r["to"].values())) for r in data["transitions"]}
+    table = {
+        (r["from"], r["event"]): (list(r["to"]), list(r["to"].values()))
+        for r in data["transitions"]
+    }
     names = [chain.events[int(c)] for c in codes]
 
     def naive() -> None:
@@ -73,14 +88,25 @@ def main() -> None:
             s = rnd.choices(tg, weights=w)[0]
 
     t_naive = time_repeats(naive, a.repeats, warmup=1)
-    emit({
-        "behaviors": o.behaviors, "events": o.events + 1, "rows": len(bpfa.automaton.transitions),
-        "definition_bytes": len(text), "load_definition_refused": refused,
-        "validate_file_ms": stats([t * 1e3 for t in t_file]), "json_loads_ms": stats([t * 1e3 for t in t_json]),
-        "validate_parsed_ms": stats([t * 1e3 for t in t_parse]), "compile_ms": stats([t * 1e3 for t in t_compile]),
-        "steps_per_s_single": rate_stats(t_single, a.steps), "steps_per_s_batch": rate_stats(t_batch, a.batch * a.batch_steps),
-        "steps_per_s_naive": rate_stats(t_naive, a.steps), "steps": a.steps, "batch": a.batch, "batch_steps": a.batch_steps,
-    })
+    emit(
+        {
+            "behaviors": o.behaviors,
+            "events": o.events + 1,
+            "rows": len(bpfa.automaton.transitions),
+            "definition_bytes": len(text),
+            "load_definition_refused": refused,
+            "validate_file_ms": stats([t * 1e3 for t in t_file]),
+            "json_loads_ms": stats([t * 1e3 for t in t_json]),
+            "validate_parsed_ms": stats([t * 1e3 for t in t_parse]),
+            "compile_ms": stats([t * 1e3 for t in t_compile]),
+            "steps_per_s_single": rate_stats(t_single, a.steps),
+            "steps_per_s_batch": rate_stats(t_batch, a.batch * a.batch_steps),
+            "steps_per_s_naive": rate_stats(t_naive, a.steps),
+            "steps": a.steps,
+            "batch": a.batch,
+            "batch_steps": a.batch_steps,
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -62,8 +62,9 @@ def main() -> None:
         from moodrig.core.amee.model import Generator
 
         torch.manual_seed(0)
-        editor = AmeeEditor.from_network(Generator(AmeeConfig()), {"random_init": True},
-                                         device=a.device, model_id="random-init")
+        editor = AmeeEditor.from_network(
+            Generator(AmeeConfig()), {"random_init": True}, device=a.device, model_id="random-init"
+        )
         weights = "random init (no shipped weights)"
     tmp = Path(tempfile.mkdtemp(prefix="moodrig-e2e-"))
     try:
@@ -75,8 +76,13 @@ def main() -> None:
         blend = tmp / "scene.blend"
         bpy.ops.wm.save_as_mainfile(filepath=str(blend))
         if warm_clip is not None:
-            api.bake(scene, "moodrig_DemoFace", "moodrig_DemoRig",
-                     api.BakeRequest(source=str(warm_clip), seed=0, device=a.device), editor=editor)
+            api.bake(
+                scene,
+                "moodrig_DemoFace",
+                "moodrig_DemoRig",
+                api.BakeRequest(source=str(warm_clip), seed=0, device=a.device),
+                editor=editor,
+            )
         rss0 = rss_mb()
         samples: list[float] = []
         stop = threading.Event()
@@ -100,16 +106,31 @@ def main() -> None:
         files = [p for p in folder.rglob("*") if p.is_file()]
         if a.keep:
             shutil.copytree(tmp, a.keep, dirs_exist_ok=True)
-        emit({
-            "seconds": a.seconds, "frames": res.n_frames, "clip_fps": FPS, "wall_s": wall, "bake_s": t_bake,
-            "save_s": wall - t_bake, "real_time_factor": wall / a.seconds, "timings": res.timings,
-            "distinct_textures": res.distinct_textures, "generated_textures": res.generated_textures,
-            "files_on_disk": len(files), "bytes_on_disk": sum(p.stat().st_size for p in files),
-            "blend_bytes": blend.stat().st_size, "rss_before_mb": rss0, "rss_max_sampled_mb": max(samples or [rss0]),
-            "amee_weights": weights, "torch_threads": torch.get_num_threads(),
-            "device": a.device, "warmup": a.warmup, "frames_per_s": res.n_frames / wall,
-            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-        })
+        emit(
+            {
+                "seconds": a.seconds,
+                "frames": res.n_frames,
+                "clip_fps": FPS,
+                "wall_s": wall,
+                "bake_s": t_bake,
+                "save_s": wall - t_bake,
+                "real_time_factor": wall / a.seconds,
+                "timings": res.timings,
+                "distinct_textures": res.distinct_textures,
+                "generated_textures": res.generated_textures,
+                "files_on_disk": len(files),
+                "bytes_on_disk": sum(p.stat().st_size for p in files),
+                "blend_bytes": blend.stat().st_size,
+                "rss_before_mb": rss0,
+                "rss_max_sampled_mb": max(samples or [rss0]),
+                "amee_weights": weights,
+                "torch_threads": torch.get_num_threads(),
+                "device": a.device,
+                "warmup": a.warmup,
+                "frames_per_s": res.n_frames / wall,
+                "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+            }
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -26,8 +26,13 @@ from make_clips import clip_path, make_clip, read_frames
 from moodrig.weights_tools.metrics import time_repeats
 
 
-def landmarks(frames: list[np.ndarray], repeats: int, pipelined: str = "auto", crops_out: str = "",
-              stages: bool = True) -> dict[str, object]:
+def landmarks(
+    frames: list[np.ndarray],
+    repeats: int,
+    pipelined: str = "auto",
+    crops_out: str = "",
+    stages: bool = True,
+) -> dict[str, object]:
     """The tracking pass (``FaceAnalyzer.track_stream``, as ``analyze_video`` runs it) and its
     stages: BlazeFace on every frame; Face Mesh on each frame's tracking crop (crop + network +
     back-projection); the Face Mesh network alone on the same crops' input tensors."""
@@ -61,10 +66,15 @@ def landmarks(frames: list[np.ndarray], repeats: int, pipelined: str = "auto", c
     ts = time_repeats(one_pass, repeats, warmup=1)
     calls_per_pass = {k: v // (repeats + 1) for k, v in calls.items()}
     an.detector.detect_batch, an.mesh.run = real_detect, real_mesh  # type: ignore[method-assign]
-    whole = {"fps": rate_stats(ts, len(frames)), "frames": len(frames),
-             "faces_found_last_pass": found[0], "calls_per_pass": calls_per_pass,
-             "pipelined": pipelined, "free_cores_at_start": free,
-             "pipelined_used": an.last_stream_pipelined}
+    whole = {
+        "fps": rate_stats(ts, len(frames)),
+        "frames": len(frames),
+        "faces_found_last_pass": found[0],
+        "calls_per_pass": calls_per_pass,
+        "pipelined": pipelined,
+        "free_cores_at_start": free,
+        "pipelined_used": an.last_stream_pipelined,
+    }
     if not stages:
         return whole
     faces = [r for r in results if r is not None]
@@ -84,7 +94,8 @@ def landmarks(frames: list[np.ndarray], repeats: int, pipelined: str = "auto", c
     if crops_out:
         np.save(crops_out, np.concatenate([x.permute(0, 2, 3, 1).numpy() for x in xs]))
     return {
-        **whole, "blazeface_fps": rate_stats(t_det, len(frames)),
+        **whole,
+        "blazeface_fps": rate_stats(t_det, len(frames)),
         "facemesh_stage_fps": rate_stats(t_mesh, len(idx)),
         "facemesh_net_calls_per_s": rate_stats(t_net, len(xs)),
     }
@@ -110,9 +121,13 @@ def cascade(frames: list[np.ndarray], repeats: int) -> dict[str, object]:
     for _ in range(repeats):  # interleaved, so both see the same machine load
         ts_o.extend(time_repeats(ours, 1, warmup=0))
         ts_t.extend(time_repeats(theirs, 1, warmup=0))
-    return {"moodrig_fps": rate_stats(ts_o, len(frames)), "opencv_fps": rate_stats(ts_t, len(frames)),
-            "frames": len(frames), "frames_with_face": hits,
-            "ratio": rate_stats([t / o for o, t in zip(ts_o, ts_t, strict=True)], 1.0)}
+    return {
+        "moodrig_fps": rate_stats(ts_o, len(frames)),
+        "opencv_fps": rate_stats(ts_t, len(frames)),
+        "frames": len(frames),
+        "frames_with_face": hits,
+        "ratio": rate_stats([t / o for o, t in zip(ts_o, ts_t, strict=True)], 1.0),
+    }
 
 
 def main() -> None:
@@ -121,9 +136,14 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=240)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=0)
-    ap.add_argument("--dump", default="", help="also save the frames (RGB uint8 .npy) for the mediapipe worker")
-    ap.add_argument("--dump-crops", default="",
-                    help="also save the Face Mesh input tensors (NHWC .npy) for LiteRT")
+    ap.add_argument(
+        "--dump", default="", help="also save the frames (RGB uint8 .npy) for the mediapipe worker"
+    )
+    ap.add_argument(
+        "--dump-crops",
+        default="",
+        help="also save the Face Mesh input tensors (NHWC .npy) for LiteRT",
+    )
     ap.add_argument("--pipelined", choices=["auto", "on", "off"], default="auto")
     ap.add_argument("--no-stages", action="store_true", help="time the whole tracking pass only")
     a = ap.parse_args()
@@ -139,7 +159,14 @@ def main() -> None:
         res = landmarks(frames, a.repeats, a.pipelined, a.dump_crops, not a.no_stages)
     else:
         res = cascade(frames, a.repeats)
-    emit({**res, "torch_threads": torch.get_num_threads(), "wall_s": time.perf_counter() - t0, "clip": str(clip_path(10).name)})
+    emit(
+        {
+            **res,
+            "torch_threads": torch.get_num_threads(),
+            "wall_s": time.perf_counter() - t0,
+            "clip": str(clip_path(10).name),
+        }
+    )
 
 
 if __name__ == "__main__":

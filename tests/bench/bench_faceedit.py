@@ -63,12 +63,16 @@ def expressions() -> tuple[np.ndarray, np.ndarray]:
 def manifests(folder: Path) -> tuple[Path, Path]:
     """The face editor's and the locator's manifests in ``folder``; exits with a one-line
     message naming what is missing."""
-    paths = (folder / f"{EDITOR_WEIGHTS.shipped}.manifest.json",
-             folder / f"{LOCATOR_WEIGHTS.shipped}.manifest.json")
+    paths = (
+        folder / f"{EDITOR_WEIGHTS.shipped}.manifest.json",
+        folder / f"{LOCATOR_WEIGHTS.shipped}.manifest.json",
+    )
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
-        sys.exit(f"bench_faceedit: no face-editor weights: {', '.join(missing)} missing "
-                 "(pass --weights-dir with appearance/face_editor.* and appearance/face_locator.*)")
+        sys.exit(
+            f"bench_faceedit: no face-editor weights: {', '.join(missing)} missing "
+            "(pass --weights-dir with appearance/face_editor.* and appearance/face_locator.*)"
+        )
     return paths
 
 
@@ -76,21 +80,29 @@ def describe(manifest: Path, net: torch.nn.Module) -> dict[str, Any]:
     """What a set of weights is, for the table: file, architecture, size, training step."""
     m = json.loads(manifest.read_text(encoding="utf-8"))
     training = m.get("training") or {}
-    step = next((training[k] for k in ("step", "trained_steps", "steps")
-                 if training.get(k) is not None), None)
+    step = next(
+        (training[k] for k in ("step", "trained_steps", "steps") if training.get(k) is not None),
+        None,
+    )
     path = manifest.resolve()
     shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path
-    return {"manifest": str(shown), "sha256": m.get("sha256"),
-            "architecture": m.get("architecture"), "trained_steps": step,
-            "params": sum(p.numel() for p in net.parameters())}
+    return {
+        "manifest": str(shown),
+        "sha256": m.get("sha256"),
+        "architecture": m.get("architecture"),
+        "trained_steps": step,
+        "params": sum(p.numel() for p in net.parameters()),
+    }
 
 
 def changed(out: np.ndarray, base: np.ndarray, rows: slice, cols: slice) -> dict[str, Any]:
     """How much of the region an edit changed, and whether everything outside stayed."""
     diff = np.any(out != base, axis=-1)
     inside = diff[rows, cols]
-    return {"changed_fraction_of_region": float(inside.mean()),
-            "outside_region_unchanged": bool(diff.sum() == inside.sum())}
+    return {
+        "changed_fraction_of_region": float(inside.mean()),
+        "outside_region_unchanged": bool(diff.sum() == inside.sum()),
+    }
 
 
 def timed_rounds(cases: dict[str, Callable[[], object]], repeats: int) -> dict[str, list[float]]:
@@ -111,11 +123,16 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=2048, help="texture side, pixels")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--weights-dir", type=Path, default=None,
-                    help="folder with appearance/face_editor.* and appearance/face_locator.* "
-                         "(default: moodrig's weights folder)")
-    ap.add_argument("--amee-manifest", type=Path,
-                    default=REPO / "weights" / "amee" / "amee_gan.manifest.json")
+    ap.add_argument(
+        "--weights-dir",
+        type=Path,
+        default=None,
+        help="folder with appearance/face_editor.* and appearance/face_locator.* "
+        "(default: moodrig's weights folder)",
+    )
+    ap.add_argument(
+        "--amee-manifest", type=Path, default=REPO / "weights" / "amee" / "amee_gan.manifest.json"
+    )
     a = ap.parse_args()
     editor_manifest, locator_manifest = manifests(a.weights_dir or weights_dir())
 
@@ -142,8 +159,10 @@ def main() -> None:
     face = editor.prepare(base, region, points)
     bound = BoundFaceEditor(editor, face)
     region_amee = bind_editor(amee, base, FaceSetup(region))
-    check = {"face_editor": changed(bound.edit(views[1], one, zeros[1])[0], base, rows, cols),
-             "amee": changed(region_amee.edit(views[1], one, zeros[1])[0], base, rows, cols)}
+    check = {
+        "face_editor": changed(bound.edit(views[1], one, zeros[1])[0], base, rows, cols),
+        "amee": changed(region_amee.edit(views[1], one, zeros[1])[0], base, rows, cols),
+    }
     try:
         located = editor.prepare(base, region, None).features
         locate_error = None
@@ -168,22 +187,36 @@ def main() -> None:
         cv2.setNumThreads(n)
         secs = timed_rounds(cases, a.repeats)
         ms = {k: stats([1e3 * t / per_texture.get(k, 1) for t in v]) for k, v in secs.items()}
-        ratios = {f"ratio_edit_{b}": ms[f"edit_{b}"]["median"] / ms[f"amee_edit_{b}"]["median"]
-                  for b in (1, BATCH)}
+        ratios = {
+            f"ratio_edit_{b}": ms[f"edit_{b}"]["median"] / ms[f"amee_edit_{b}"]["median"]
+            for b in (1, BATCH)
+        }
         threads[str(n)] = {"torch_threads": torch.get_num_threads(), "ms": ms, **ratios}
-    emit({
-        "size": a.size, "channels": int(base.shape[2]), "dtype": str(base.dtype),
-        "region": list(region.as_tuple()),
-        "region_px": [atlas.face.x0, atlas.face.y0, atlas.face.x1, atlas.face.y1],
-        "batch": BATCH, "repeats": a.repeats, "threads": threads,
-        "editor": {**describe(editor_manifest, editor.generator), "resolution": editor.resolution},
-        "locator": {**describe(locator_manifest, editor.locator),
-                    "resolution": editor.locator.cfg.resolution,
-                    "default_architecture": editor.locator.cfg == LocatorConfig()},
-        "located_error_px": located_px, "locate_error": locate_error,
-        "amee": {**describe(a.amee_manifest, amee.network), "resolution": amee.resolution},
-        "check": check,
-    })
+    emit(
+        {
+            "size": a.size,
+            "channels": int(base.shape[2]),
+            "dtype": str(base.dtype),
+            "region": list(region.as_tuple()),
+            "region_px": [atlas.face.x0, atlas.face.y0, atlas.face.x1, atlas.face.y1],
+            "batch": BATCH,
+            "repeats": a.repeats,
+            "threads": threads,
+            "editor": {
+                **describe(editor_manifest, editor.generator),
+                "resolution": editor.resolution,
+            },
+            "locator": {
+                **describe(locator_manifest, editor.locator),
+                "resolution": editor.locator.cfg.resolution,
+                "default_architecture": editor.locator.cfg == LocatorConfig(),
+            },
+            "located_error_px": located_px,
+            "locate_error": locate_error,
+            "amee": {**describe(a.amee_manifest, amee.network), "resolution": amee.resolution},
+            "check": check,
+        }
+    )
 
 
 if __name__ == "__main__":

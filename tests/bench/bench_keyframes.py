@@ -21,7 +21,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, nargs="+", default=[240, 2400])
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--insert-repeats", type=int, default=0, help="repeats of keyframe_insert (default: --repeats)")
+    ap.add_argument(
+        "--insert-repeats",
+        type=int,
+        default=0,
+        help="repeats of keyframe_insert (default: --repeats)",
+    )
     a = ap.parse_args()
     os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="moodrig-bench-"))
     import bpy
@@ -52,7 +57,12 @@ def main() -> None:
 
     pbs = [rig.pose.bones[b] for b in bones]
     for n in a.frames:
-        curves = {b: (0.3 * np.sin(np.linspace(0, 6, n)[:, None] + rng.random(3)[None, :])).astype(np.float32) for b in bones}
+        curves = {
+            b: (0.3 * np.sin(np.linspace(0, 6, n)[:, None] + rng.random(3)[None, :])).astype(
+                np.float32
+            )
+            for b in bones
+        }
         vals = [curves[b].tolist() for b in bones]
 
         def bulk(curves: dict[str, np.ndarray] = curves) -> None:
@@ -65,9 +75,12 @@ def main() -> None:
                     pb.rotation_euler = v[f]
                     pb.keyframe_insert("rotation_euler", frame=1 + f, group=pb.name)
 
-        out[str(n)] = {"frames": n, **bulk_vs_insert(bulk, insert, clear, count_keys,
-                                                     len(bones) * 3 * n, a.repeats,
-                                                     a.insert_repeats)}
+        out[str(n)] = {
+            "frames": n,
+            **bulk_vs_insert(
+                bulk, insert, clear, count_keys, len(bones) * 3 * n, a.repeats, a.insert_repeats
+            ),
+        }
     clear()
     emit(out)
 

@@ -22,8 +22,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, nargs="+", default=[240])
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--insert-repeats", type=int, default=0,
-                    help="repeats of keyframe_insert (default: --repeats)")
+    ap.add_argument(
+        "--insert-repeats",
+        type=int,
+        default=0,
+        help="repeats of keyframe_insert (default: --repeats)",
+    )
     a = ap.parse_args()
     os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="moodrig-bench-"))
     import bpy
@@ -69,9 +73,18 @@ def main() -> None:
                     kb.value = v[f]
                     kb.keyframe_insert("value", frame=1 + f)
 
-        out[str(n)] = {"frames": n, **bulk_vs_insert(
-            lambda curves=curves: shape_keys.write(face, curves, 1, "bench_bulk"), insert, clear,
-            count_keys, len(names) * n, a.repeats, a.insert_repeats)}
+        out[str(n)] = {
+            "frames": n,
+            **bulk_vs_insert(
+                lambda curves=curves: shape_keys.write(face, curves, 1, "bench_bulk"),
+                insert,
+                clear,
+                count_keys,
+                len(names) * n,
+                a.repeats,
+                a.insert_repeats,
+            ),
+        }
     clear()
     emit(out)
 

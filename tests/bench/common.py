@@ -33,7 +33,15 @@ def stats(samples: list[float]) -> dict[str, Any]:
         q1, q3 = q[0], q[2]
     else:
         q1 = q3 = s[0]
-    return {"median": statistics.median(s), "q1": q1, "q3": q3, "min": s[0], "max": s[-1], "n": len(s), "samples": s}
+    return {
+        "median": statistics.median(s),
+        "q1": q1,
+        "q3": q3,
+        "min": s[0],
+        "max": s[-1],
+        "n": len(s),
+        "samples": s,
+    }
 
 
 def rate_stats(seconds: list[float], units: float) -> dict[str, Any]:
@@ -41,9 +49,15 @@ def rate_stats(seconds: list[float], units: float) -> dict[str, Any]:
     return stats([units / t for t in seconds])
 
 
-def bulk_vs_insert(bulk: Callable[[], object], insert: Callable[[], object],
-                   clear: Callable[[], object], count: Callable[[], int], n_keys: int,
-                   repeats: int, insert_repeats: int = 0) -> dict[str, Any]:
+def bulk_vs_insert(
+    bulk: Callable[[], object],
+    insert: Callable[[], object],
+    clear: Callable[[], object],
+    count: Callable[[], int],
+    n_keys: int,
+    repeats: int,
+    insert_repeats: int = 0,
+) -> dict[str, Any]:
     """keys/s of a bulk keyframe writer against ``keyframe_insert``: each repeat starts from
     ``clear()``, both are interleaved so they see the same machine load, the first round is a
     warm-up, and the keys written are counted back (``count()``)."""
@@ -52,8 +66,10 @@ def bulk_vs_insert(bulk: Callable[[], object], insert: Callable[[], object],
     keys: dict[str, int] = {}
     reps_ins = insert_repeats or repeats
     for r in range(max(repeats, reps_ins) + 1):
-        for name, write, times, reps in (("bulk", bulk, t_bulk, repeats),
-                                         ("keyframe_insert", insert, t_ins, reps_ins)):
+        for name, write, times, reps in (
+            ("bulk", bulk, t_bulk, repeats),
+            ("keyframe_insert", insert, t_ins, reps_ins),
+        ):
             if r > reps:
                 continue
             clear()
@@ -64,8 +80,14 @@ def bulk_vs_insert(bulk: Callable[[], object], insert: Callable[[], object],
             assert keys[name] == n_keys, (name, keys[name], n_keys)
             if r:
                 times.append(dt)
-    return {"keys": n_keys, "keys_counted": keys, "bulk_keys_per_s": rate_stats(t_bulk, n_keys),
-            "insert_keys_per_s": rate_stats(t_ins, n_keys), "bulk_s": t_bulk, "insert_s": t_ins}
+    return {
+        "keys": n_keys,
+        "keys_counted": keys,
+        "bulk_keys_per_s": rate_stats(t_bulk, n_keys),
+        "insert_keys_per_s": rate_stats(t_ins, n_keys),
+        "bulk_s": t_bulk,
+        "insert_s": t_ins,
+    }
 
 
 def peak_rss_mb() -> float:
@@ -78,20 +100,33 @@ def emit(obj: dict[str, Any]) -> None:
     print(MARK + json.dumps(obj), flush=True)
 
 
-def run_worker(argv: list[str], *, timeout: float = 3600, env: dict[str, str] | None = None,
-               python: str | None = None) -> dict[str, Any]:
+def run_worker(
+    argv: list[str],
+    *,
+    timeout: float = 3600,
+    env: dict[str, str] | None = None,
+    python: str | None = None,
+) -> dict[str, Any]:
     """Run ``python argv...`` in a fresh process; returns the worker's result plus wall time.
     Workers import this folder's helpers and the research scripts (research/bpfa_chain.py)."""
     cmd = [python or sys.executable, *argv]
     t0 = time.perf_counter()
     path = os.pathsep.join((str(HERE), str(REPO / "research")))
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=REPO,
-                          env={**os.environ, "PYTHONPATH": path, **(env or {})})
+    proc = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": path, **(env or {})},
+    )
     wall = time.perf_counter() - t0
-    lines = [ln[len(MARK):] for ln in proc.stdout.splitlines() if ln.startswith(MARK)]
+    lines = [ln[len(MARK) :] for ln in proc.stdout.splitlines() if ln.startswith(MARK)]
     if proc.returncode != 0 or not lines:
-        raise RuntimeError(f"worker {argv} failed (exit {proc.returncode})\n--- stdout ---\n"
-                           f"{proc.stdout[-3000:]}\n--- stderr ---\n{proc.stderr[-5000:]}")
+        raise RuntimeError(
+            f"worker {argv} failed (exit {proc.returncode})\n--- stdout ---\n"
+            f"{proc.stdout[-3000:]}\n--- stderr ---\n{proc.stderr[-5000:]}"
+        )
     out: dict[str, Any] = json.loads(lines[-1])
     out["process_wall_s"] = wall
     return out
@@ -127,22 +162,36 @@ def other_load() -> dict[str, Any]:
     """What else is running: load average and training processes (the machine is shared)."""
     procs = []
     try:
-        out = subprocess.run(["pgrep", "-af", "amee_train|train|regressor"], capture_output=True,
-                             text=True).stdout
+        out = subprocess.run(
+            ["pgrep", "-af", "amee_train|train|regressor"], capture_output=True, text=True
+        ).stdout
         me = str(os.getpid())
-        procs = [ln for ln in out.splitlines() if ln and not ln.startswith(me + " ") and "pgrep" not in ln
-                 and not is_not_training(ln)]
+        procs = [
+            ln
+            for ln in out.splitlines()
+            if ln and not ln.startswith(me + " ") and "pgrep" not in ln and not is_not_training(ln)
+        ]
     except OSError:
         pass
     others = []
     try:
         out = subprocess.run(["pgrep", "-af", "python"], capture_output=True, text=True).stdout
-        others = [ln[:200] for ln in out.splitlines()
-                  if ln and "tests/bench/" not in ln and "pgrep" not in ln and ln not in procs
-                  and ("moodrig" in ln or "pytest" in ln)]
+        others = [
+            ln[:200]
+            for ln in out.splitlines()
+            if ln
+            and "tests/bench/" not in ln
+            and "pgrep" not in ln
+            and ln not in procs
+            and ("moodrig" in ln or "pytest" in ln)
+        ]
     except OSError:
         pass
-    return {"loadavg": list(os.getloadavg()), "training_processes": procs, "other_processes": others}
+    return {
+        "loadavg": list(os.getloadavg()),
+        "training_processes": procs,
+        "other_processes": others,
+    }
 
 
 def machine_info() -> dict[str, Any]:
@@ -151,10 +200,16 @@ def machine_info() -> dict[str, Any]:
     import torch
 
     info: dict[str, Any] = {
-        "cpu": cpu_model(), "cpu_flags": cpu_flags(), "cores": os.cpu_count(),
-        "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
-        "numpy": np.__version__, "opencv": cv2.__version__, "python": platform.python_version(),
-        "platform": platform.platform(), "gpu": "none (no GPU lent to this task)",
+        "cpu": cpu_model(),
+        "cpu_flags": cpu_flags(),
+        "cores": os.cpu_count(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "numpy": np.__version__,
+        "opencv": cv2.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "gpu": "none (no GPU lent to this task)",
     }
     try:
         import importlib.metadata as md

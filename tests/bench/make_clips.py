@@ -27,10 +27,12 @@ def base_canvas() -> np.ndarray:
     if img is None:
         raise SystemExit(f"cannot read {PHOTO}")
     s = min(W / img.shape[1], H / img.shape[0])
-    small = cv2.resize(img, (round(img.shape[1] * s), round(img.shape[0] * s)), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        img, (round(img.shape[1] * s), round(img.shape[0] * s)), interpolation=cv2.INTER_AREA
+    )
     canvas = np.full((H, W, 3), 60, np.uint8)
     y0, x0 = (H - small.shape[0]) // 2, (W - small.shape[1]) // 2
-    canvas[y0:y0 + small.shape[0], x0:x0 + small.shape[1]] = small
+    canvas[y0 : y0 + small.shape[0], x0 : x0 + small.shape[1]] = small
     return canvas
 
 
@@ -42,7 +44,9 @@ def frame(canvas: np.ndarray, i: int) -> np.ndarray:
     zoom = 1.0 + 0.06 * math.sin(2 * math.pi * t / 7.0)
     m = cv2.getRotationMatrix2D((W / 2, H / 2), ang, zoom)
     m[:, 2] += (dx, dy)
-    return cv2.warpAffine(canvas, m, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(
+        canvas, m, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def clip_path(seconds: int) -> Path:

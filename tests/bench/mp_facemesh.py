@@ -32,7 +32,9 @@ def main() -> None:
     frames = np.load(a.frames)
     times, found = [], 0
     for r in range(a.repeats + 1):
-        with mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1, refine_landmarks=False) as fm:
+        with mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=False, max_num_faces=1, refine_landmarks=False
+        ) as fm:
             n = 0
             t0 = time.perf_counter()
             for f in frames:
@@ -55,11 +57,21 @@ def main() -> None:
             if r > 0:
                 det_times.append(dt)
                 det_found = n
-    print("BENCH_RESULT:" + json.dumps({
-        "seconds": times, "frames": len(frames), "faces_found_last_pass": found,
-        "blazeface_seconds": det_times, "blazeface_found": det_found,
-        "mediapipe": mp.__version__, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }), flush=True)
+    print(
+        "BENCH_RESULT:"
+        + json.dumps(
+            {
+                "seconds": times,
+                "frames": len(frames),
+                "faces_found_last_pass": found,
+                "blazeface_seconds": det_times,
+                "blazeface_found": det_found,
+                "mediapipe": mp.__version__,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

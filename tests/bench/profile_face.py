@@ -41,6 +41,7 @@ def main() -> None:
                 return fn(x)
             finally:
                 net_s[key] += time.perf_counter() - t
+
         return wrapper
 
     an.mesh.raw = timed("mesh", mesh_raw)  # type: ignore[method-assign]
@@ -73,16 +74,29 @@ def main() -> None:
     ops = prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15)
     print(py_table)
     print(ops)
-    top = [{"op": e.key, "self_cpu_ms": e.self_cpu_time_total / 1e3, "calls": e.count}
-           for e in sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)[:12]]
+    top = [
+        {"op": e.key, "self_cpu_ms": e.self_cpu_time_total / 1e3, "calls": e.count}
+        for e in sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)[:12]
+    ]
     total_ops_ms = sum(e.self_cpu_time_total for e in prof.key_averages()) / 1e3
     ev = prof.key_averages()
     tot = sum(e.self_cpu_time_total for e in ev) or 1.0
     share = {e.key: e.self_cpu_time_total / tot for e in ev}
-    emit({"frames": len(frames), "jit": a.jit, "first_pass_s": warm, "steady_pass_s": steady, "network_share": net_share,
-          "op_share": {k: v for k, v in sorted(share.items(), key=lambda kv: -kv[1])[:12]},
-          "steady_fps": len(frames) / steady, "torch_threads": torch.get_num_threads(),
-          "torch_ops_total_ms": total_ops_ms, "top_ops": top, "cprofile_top": py_table[:6000]})
+    emit(
+        {
+            "frames": len(frames),
+            "jit": a.jit,
+            "first_pass_s": warm,
+            "steady_pass_s": steady,
+            "network_share": net_share,
+            "op_share": {k: v for k, v in sorted(share.items(), key=lambda kv: -kv[1])[:12]},
+            "steady_fps": len(frames) / steady,
+            "torch_threads": torch.get_num_threads(),
+            "torch_ops_total_ms": total_ops_ms,
+            "top_ops": top,
+            "cprofile_top": py_table[:6000],
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -35,7 +35,14 @@ def spread(d: dict[str, Any] | None) -> str:
 def _stats(xs: list[float]) -> dict[str, Any]:
     s = sorted(xs)
     q = statistics.quantiles(s, n=4, method="inclusive") if len(s) > 1 else [s[0], s[0], s[0]]
-    return {"median": statistics.median(s), "q1": q[0], "q3": q[2], "min": s[0], "max": s[-1], "n": len(s)}
+    return {
+        "median": statistics.median(s),
+        "q1": q[0],
+        "q3": q[2],
+        "min": s[0],
+        "max": s[-1],
+        "n": len(s),
+    }
 
 
 def met(ok: bool | None) -> str:
@@ -55,7 +62,10 @@ def _load_note(sec: dict[str, Any]) -> str:
     ot = max(len(lb.get("other_processes", [])), len(la.get("other_processes", [])))
     if ot:
         t += f", {ot} other moodrig/pytest process(es)"
-    return f"{sec['started']} → {sec['finished'][11:]}, load avg {lb['loadavg'][0]:.1f}→{la['loadavg'][0]:.1f}, {t}, {sec['mode']}"
+    return (
+        f"{sec['started']} → {sec['finished'][11:]}, "
+        f"load avg {lb['loadavg'][0]:.1f}→{la['loadavg'][0]:.1f}, {t}, {sec['mode']}"
+    )
 
 
 def render(data: dict[str, Any]) -> str:
@@ -63,71 +73,120 @@ def render(data: dict[str, Any]) -> str:
     S = data.get("sections", {})
     L: list[str] = []
     L.append("# moodrig benchmarks\n")
-    L.append("Regenerate with `make bench` (tests/bench/run_all.py). Every figure is the median over repeats, "
-             "with the interquartile range [q1–q3] (or min–max for n ≤ 3) and n; every baseline was measured "
-             "in the same run, on the same frames/inputs. Raw samples: `bench/results.json`.\n")
+    L.append(
+        "Regenerate with `make bench` (tests/bench/run_all.py). Every figure is the median over "
+        "repeats, with the interquartile range [q1–q3] (or min–max for n ≤ 3) and n; "
+        "every baseline was measured in the same run, on the same frames/inputs. Raw samples: "
+        "`bench/results.json`.\n"
+    )
     trained = [k for k, v in S.items() if _training(v["load_before"]) or _training(v["load_after"])]
-    busy = [k for k, v in S.items() if v["load_before"].get("other_processes") or v["load_after"].get("other_processes")]
+    busy = [
+        k
+        for k, v in S.items()
+        if v["load_before"].get("other_processes") or v["load_after"].get("other_processes")
+    ]
     if trained:
-        L.append(f"> **Measured while other engineers' training was running on this 2-core machine** "
-                 f"(sections: {', '.join(trained)}). Absolute speeds are depressed by CPU contention; "
-                 "ratios to baselines measured in the same run are the figures to compare.\n")
+        L.append(
+            f"> **Measured while other engineers' training was running on this 2-core machine** "
+            f"(sections: {', '.join(trained)}). Absolute speeds are depressed by CPU contention; "
+            "ratios to baselines measured in the same run are the figures to compare.\n"
+        )
     elif busy:
-        L.append("> No training was running, but **other engineers' tests and evaluations were** (other moodrig/pytest "
-                 f"processes during: {', '.join(busy)}; see the load per section below). On this shared 2-core machine "
-                 "absolute speeds vary run to run; the baselines beside each figure were measured in the same window.\n")
+        L.append(
+            "> No training was running, but **other engineers' tests and evaluations were** "
+            f"(other moodrig/pytest processes during: {', '.join(busy)}; see the load per section "
+            "below). On this shared 2-core machine absolute speeds vary run to run; the baselines "
+            "beside each figure were measured in the same window.\n"
+        )
     L.append("## Machine\n")
     L.append("| | |\n|---|---|")
-    for k, label in (("cpu", "CPU"), ("cpu_flags", "SIMD"), ("cores", "cores (os.cpu_count)"), ("ram_gib", "RAM GiB"),
-                     ("torch_threads", "torch threads"), ("torch", "torch"), ("numpy", "numpy"), ("opencv", "OpenCV"),
-                     ("bpy", "bpy"), ("python", "Python"), ("platform", "platform"), ("gpu", "GPU")):
+    for k, label in (
+        ("cpu", "CPU"),
+        ("cpu_flags", "SIMD"),
+        ("cores", "cores (os.cpu_count)"),
+        ("ram_gib", "RAM GiB"),
+        ("torch_threads", "torch threads"),
+        ("torch", "torch"),
+        ("numpy", "numpy"),
+        ("opencv", "OpenCV"),
+        ("bpy", "bpy"),
+        ("python", "Python"),
+        ("platform", "platform"),
+        ("gpu", "GPU"),
+    ):
         v = m.get(k, "–")
         L.append(f"| {label} | {', '.join(v) if isinstance(v, list) else v} |")
-    L.append("| mediapipe (baseline, own venv .venv-bench-mp) | "
-             f"{S.get('face', {}).get('result', {}).get('mediapipe', {}).get('mediapipe', '–')} |")
+    L.append(
+        "| mediapipe (baseline, own venv .venv-bench-mp) | "
+        f"{S.get('face', {}).get('result', {}).get('mediapipe', {}).get('mediapipe', '–')} |"
+    )
     L.append("")
     L.append("## When each section ran\n")
     L.append("| section | when, load, training | settings |\n|---|---|---|")
-    keys = {"face": ("face_frames", "face_repeats"), "cascade": ("cascade_frames", "cascade_repeats"), "amee": ("amee_repeats",),
-            "bpfa": ("bpfa_repeats", "bpfa_steps"), "keyframes": ("kf_repeats", "kf_insert_repeats"),
-            "shapekeys": ("sk_repeats", "sk_insert_repeats"), "e2e": ("e2e_repeats",),
-            "scaling": ("scaling",), "batch": ("batch",),
-            "contention": ("contention_busy", "contention_frames", "contention_rounds"),
-            "truth": ("truth_people",), "gpu": ("gpu_repeats",),
-            "coldstart": ("coldstart_repeats",),
-            "faceedit": ("faceedit_sizes", "faceedit_threads", "faceedit_repeats")}
+    keys = {
+        "face": ("face_frames", "face_repeats"),
+        "cascade": ("cascade_frames", "cascade_repeats"),
+        "amee": ("amee_repeats",),
+        "bpfa": ("bpfa_repeats", "bpfa_steps"),
+        "keyframes": ("kf_repeats", "kf_insert_repeats"),
+        "shapekeys": ("sk_repeats", "sk_insert_repeats"),
+        "e2e": ("e2e_repeats",),
+        "scaling": ("scaling",),
+        "batch": ("batch",),
+        "contention": ("contention_busy", "contention_frames", "contention_rounds"),
+        "truth": ("truth_people",),
+        "gpu": ("gpu_repeats",),
+        "coldstart": ("coldstart_repeats",),
+        "faceedit": ("faceedit_sizes", "faceedit_threads", "faceedit_repeats"),
+    }
     for name, sec in S.items():
         st = ", ".join(f"{k}={sec['settings'][k]}" for k in keys.get(name, ()))
         L.append(f"| {name} | {_load_note(sec)} | {st} |")
     L.append("")
     L.append("## Figures\n")
-    L.append("| figure | moodrig | baseline (same run) | ratio | target | |\n|---|---|---|---|---|---|")
+    L.append(
+        "| figure | moodrig | baseline (same run) | ratio | target | |\n|---|---|---|---|---|---|"
+    )
     if "face" in S:
         r = S["face"]["result"]
         o, mp = r["moodrig"], r["mediapipe"]
         pipe = {True: ", describe on a 2nd thread", False: ", one thread"}
         how = pipe.get(o.get("pipelined_used"), "")
-        L.append(f"| face detection + landmarks, tracking, 640×480 clip, {o['frames']} frames "
-                 f"(frames/s{how}) | {spread(o['fps'])} | mediapipe 0.10.21 Face Mesh (tracking): "
-                 f"{spread(mp['fps'])} | {r['ratio']:.3f}× | ≥ 1.2× | {met(r['ratio'] >= 1.2)} |")
+        L.append(
+            f"| face detection + landmarks, tracking, 640×480 clip, {o['frames']} frames "
+            f"(frames/s{how}) | {spread(o['fps'])} | mediapipe 0.10.21 Face Mesh (tracking): "
+            f"{spread(mp['fps'])} | {r['ratio']:.3f}× | ≥ 1.2× | {met(r['ratio'] >= 1.2)} |"
+        )
         if "blazeface_fps" in mp and "blazeface_fps" in o:
-            L.append(f"| ↳ stage: BlazeFace alone, every frame (frames/s) | "
-                     f"{spread(o['blazeface_fps'])} | "
-                     f"mediapipe FaceDetection, short-range model: {spread(mp['blazeface_fps'])} | "
-                     f"{r['ratio_blazeface']:.3f}× | | |")
+            L.append(
+                f"| ↳ stage: BlazeFace alone, every frame (frames/s) | "
+                f"{spread(o['blazeface_fps'])} | "
+                f"mediapipe FaceDetection, short-range model: {spread(mp['blazeface_fps'])} | "
+                f"{r['ratio_blazeface']:.3f}× | | |"
+            )
         if "facemesh_stage_fps" in o:
-            L.append(f"| ↳ stage: Face Mesh on each frame's tracking crop (crop + network + "
-                     f"back-projection; frames/s) | {spread(o['facemesh_stage_fps'])} | "
-                     "mediapipe's "
-                     f"tracking graph per frame (landmark model + ROI; detection once): "
-                     f"{spread(mp['fps'])} | {r['ratio_facemesh_stage']:.3f}× | | |")
+            L.append(
+                f"| ↳ stage: Face Mesh on each frame's tracking crop (crop + network + "
+                f"back-projection; frames/s) | {spread(o['facemesh_stage_fps'])} | "
+                "mediapipe's "
+                f"tracking graph per frame (landmark model + ROI; detection once): "
+                f"{spread(mp['fps'])} | {r['ratio_facemesh_stage']:.3f}× | | |"
+            )
             lt = r.get("litert")
-            base = (f"LiteRT interpreter (XNNPACK, 1 thread), same tensors: "
-                    f"{_f(lt['calls_per_s'])}" if lt else "LiteRT not run (no .venv-parity)")
+            base = (
+                f"LiteRT interpreter (XNNPACK, 1 thread), same tensors: {_f(lt['calls_per_s'])}"
+                if lt
+                else "LiteRT not run (no .venv-parity)"
+            )
             ratio = f"{r['ratio_facemesh_net']:.3f}×" if lt else ""
-            L.append(f"| ↳ stage: Face Mesh network alone, same input tensors (calls/s) | "
-                     f"{spread(o['facemesh_net_calls_per_s'])} | {base} | {ratio} | | |")
-        L.append(f"| ↳ faces found, last pass | {o['faces_found_last_pass']}/{o['frames']} | {mp['faces_found_last_pass']}/{mp['frames']} | | | |")
+            L.append(
+                f"| ↳ stage: Face Mesh network alone, same input tensors (calls/s) | "
+                f"{spread(o['facemesh_net_calls_per_s'])} | {base} | {ratio} | | |"
+            )
+        L.append(
+            f"| ↳ faces found, last pass | {o['faces_found_last_pass']}/{o['frames']} "
+            f"| {mp['faces_found_last_pass']}/{mp['frames']} | | | |"
+        )
         L.append(f"| ↳ peak RSS (MiB) | {o['peak_rss_mb']:.0f} | {mp['peak_rss_mb']:.0f} | | | |")
     if "contention" in S:
         r = S["contention"]["result"]
@@ -138,30 +197,41 @@ def render(data: dict[str, Any]) -> str:
                 own = lv["moodrig_fps"]["median"] / idle["moodrig_fps"]["median"]
                 theirs = lv["mediapipe_fps"]["median"] / idle["mediapipe_fps"]["median"]
                 keep = f"; kept {own:.0%} of its 0-busy speed, mediapipe {theirs:.0%}"
-            L.append(f"| tracking pass beside {n} busy processes (frames/s, {r['frames']} frames, "
-                     f"load avg {lv['loadavg_end']:.1f}{keep}) | {spread(lv['moodrig_fps'])} | "
-                     f"mediapipe, same load: {spread(lv['mediapipe_fps'])} | {lv['ratio']:.3f}× | "
-                     f"≥ 0.8× | {met(lv['ratio'] >= 0.8) if n != '0' else '–'} |")
+            L.append(
+                f"| tracking pass beside {n} busy processes (frames/s, {r['frames']} frames, "
+                f"load avg {lv['loadavg_end']:.1f}{keep}) | {spread(lv['moodrig_fps'])} | "
+                f"mediapipe, same load: {spread(lv['mediapipe_fps'])} | {lv['ratio']:.3f}× | "
+                f"≥ 0.8× | {met(lv['ratio'] >= 0.8) if n != '0' else '–'} |"
+            )
     if "truth" in S and "summary" in S["truth"]["result"]:
         t = S["truth"]["result"]["summary"]
-        for part, label in (("analysis", "face analysis: smile on/off events"),
-                            ("behavior", "behavior onsets in the joint curves")):
+        for part, label in (
+            ("analysis", "face analysis: smile on/off events"),
+            ("behavior", "behavior onsets in the joint curves"),
+        ):
             p = t[part]
             f1s = f"{_f(p['f1@2'])} / {_f(p['f1@4'])} / {_f(p['f1@6'])}"
-            L.append(f"| sync vs ground truth, {label} ({t['clips']} London clips, "
-                     f"{p['n_truth']} true changes, {p['n_found']} found): F1 ±2 / ±4 / ±6 "
-                     f"frames, median offset | {f1s}, {_f(p['median_offset'])} f "
-                     "| the true cut times | | – | – |")
+            L.append(
+                f"| sync vs ground truth, {label} ({t['clips']} London clips, "
+                f"{p['n_truth']} true changes, {p['n_found']} found): F1 ±2 / ±4 / ±6 "
+                f"frames, median offset | {f1s}, {_f(p['median_offset'])} f "
+                "| the true cut times | | – | – |"
+            )
         if "texture" in t:
             x = t["texture"]
-            L.append("| sync vs ground truth, texture changes (AMEE-GAN mouth area, "
-                     "core/texture_sync.py): clips that show the asked smile, median lag, "
-                     f"agreement | {x['shows_asked']}/{x['clips']}, {_f(x['median_lag'])} f, "
-                     f"{_f(x['mean_agreement'])} | the true smile per frame | | – | – |")
+            L.append(
+                "| sync vs ground truth, texture changes (AMEE-GAN mouth area, "
+                "core/texture_sync.py): clips that show the asked smile, median lag, "
+                f"agreement | {x['shows_asked']}/{x['clips']}, {_f(x['median_lag'])} f, "
+                f"{_f(x['mean_agreement'])} | the true smile per frame | | – | – |"
+            )
     if "cascade" in S:
         r = S["cascade"]["result"]
-        L.append(f"| paper's cascade stage (core/face/cascade.py), {r['frames']} frames (frames/s) | {spread(r['moodrig_fps'])} | "
-                 f"OpenCV detectMultiScale, default parameters: {spread(r['opencv_fps'])} | {spread(r['ratio'])}× | – | – |")
+        L.append(
+            f"| paper's cascade stage (core/face/cascade.py), {r['frames']} frames (frames/s) "
+            f"| {spread(r['moodrig_fps'])} | OpenCV detectMultiScale, default parameters: "
+            f"{spread(r['opencv_fps'])} | {spread(r['ratio'])}× | – | – |"
+        )
     if "amee" in S:
         r = S["amee"]["result"]
         pk = r["matmul_gflops"]
@@ -169,28 +239,52 @@ def render(data: dict[str, Any]) -> str:
         for k, f in r["figures"].items():
             tgt = "≥ 90 textures/s" if k == "128px_b16" else "–"
             ok = f["textures_per_s"]["median"] >= 90 if k == "128px_b16" else None
-            L.append(f"| AMEE-GAN {f['resolution']} px, batch {f['batch']} (textures/s; {f['weights']} weights, "
-                     f"{f['gflop_per_texture']:.3f} GFLOP/texture) | {spread(f['textures_per_s'])} | "
-                     f"generator {spread(f['generator_gflops'])} GFLOP/s vs matmul {_f(pk['median'])} GFLOP/s | "
-                     f"{100 * f['share_of_matmul_peak']:.1f} % of peak | {tgt} | {met(ok)} |")
+            L.append(
+                f"| AMEE-GAN {f['resolution']} px, batch {f['batch']} (textures/s; {f['weights']} "
+                f"weights, {f['gflop_per_texture']:.3f} GFLOP/texture) "
+                f"| {spread(f['textures_per_s'])} | generator {spread(f['generator_gflops'])} "
+                f"GFLOP/s vs matmul {_f(pk['median'])} GFLOP/s "
+                f"| {100 * f['share_of_matmul_peak']:.1f} % of peak | {tgt} | {met(ok)} |"
+            )
         for size, c in r["composite"].items():
             rc = c["composite_ms"]["median"] / c["numpy_lerp_ms"]["median"]
-            L.append(f"| AMEE-GAN edit of one {size}² texture, total (ms) | {spread(c['edit_ms'])} | | | | |")
-            L.append(f"| ↳ composite onto {size}² (upsample edit + mask, blend, to numpy) (ms) | {spread(c['composite_ms'])} | "
-                     f"one numpy lerp over the same pixels: {spread(c['numpy_lerp_ms'])} | {rc:.2f}× the time | – | – |")
+            L.append(
+                f"| AMEE-GAN edit of one {size}² texture, total (ms) "
+                f"| {spread(c['edit_ms'])} | | | | |"
+            )
+            L.append(
+                f"| ↳ composite onto {size}² (upsample edit + mask, blend, to numpy) (ms) "
+                f"| {spread(c['composite_ms'])} | one numpy lerp over the same pixels: "
+                f"{spread(c['numpy_lerp_ms'])} | {rc:.2f}× the time | – | – |"
+            )
     if "bpfa" in S:
         r = S["bpfa"]["result"]
         rs = r["steps_per_s_single"]["median"] / r["steps_per_s_naive"]["median"]
         rb = r["steps_per_s_batch"]["median"] / r["steps_per_s_naive"]["median"]
-        L.append(f"| BPFA steps/s, one chain, {r['behaviors']} behaviors × {r['events']} events | {spread(r['steps_per_s_single'])} | "
-                 f"naive dict + random.choices sampler: {spread(r['steps_per_s_naive'])} | {rs:.1f}× | – | – |")
-        L.append(f"| BPFA steps/s, batched ({r['batch']} instances) | {spread(r['steps_per_s_batch'])} | same naive sampler | {rb:.1f}× | – | – |")
+        L.append(
+            f"| BPFA steps/s, one chain, {r['behaviors']} behaviors × {r['events']} events "
+            f"| {spread(r['steps_per_s_single'])} | naive dict + random.choices sampler: "
+            f"{spread(r['steps_per_s_naive'])} | {rs:.1f}× | – | – |"
+        )
+        L.append(
+            f"| BPFA steps/s, batched ({r['batch']} instances) | {spread(r['steps_per_s_batch'])} "
+            f"| same naive sampler | {rb:.1f}× | – | – |"
+        )
         rv = r["validate_file_ms"]["median"] / r["json_loads_ms"]["median"]
-        how = ("json.loads + parse_definition (load_definition refuses the file: size cap)" if r.get("load_definition_refused")
-               else "load_definition")
-        L.append(f"| BPFA validation, {r['rows']} rows, {r['definition_bytes'] / 1e6:.1f} MB file, {how} (ms) | "
-                 f"{spread(r['validate_file_ms'])} | json.loads of the same file: {spread(r['json_loads_ms'])} | {rv:.1f}× the time | – | – |")
-        L.append(f"| ↳ parse_definition of parsed data / compile_chain (ms) | {spread(r['validate_parsed_ms'])} / {spread(r['compile_ms'])} | | | | |")
+        how = (
+            "json.loads + parse_definition (load_definition refuses the file: size cap)"
+            if r.get("load_definition_refused")
+            else "load_definition"
+        )
+        L.append(
+            f"| BPFA validation, {r['rows']} rows, {r['definition_bytes'] / 1e6:.1f} MB file, "
+            f"{how} (ms) | {spread(r['validate_file_ms'])} | json.loads of the same file: "
+            f"{spread(r['json_loads_ms'])} | {rv:.1f}× the time | – | – |"
+        )
+        L.append(
+            "| ↳ parse_definition of parsed data / compile_chain (ms) "
+            f"| {spread(r['validate_parsed_ms'])} / {spread(r['compile_ms'])} | | | | |"
+        )
     if "keyframes" in S:
         r = S["keyframes"]["result"]
         for n, tgt in (("240", 25), ("2400", 200)):
@@ -198,17 +292,23 @@ def render(data: dict[str, Any]) -> str:
                 continue
             k = r[n]
             ratio = k["bulk_keys_per_s"]["median"] / k["insert_keys_per_s"]["median"]
-            L.append(f"| keyframes/s, bulk path, {r['bones']} bones × 3 channels × {n} frames ({k['keys']} keys) | "
-                     f"{spread(k['bulk_keys_per_s'])} | keyframe_insert: {spread(k['insert_keys_per_s'])} | {ratio:.0f}× | ≥ {tgt}× | "
-                     f"{met(ratio >= tgt)} |")
+            L.append(
+                f"| keyframes/s, bulk path, {r['bones']} bones × 3 channels × {n} frames "
+                f"({k['keys']} keys) | {spread(k['bulk_keys_per_s'])} | keyframe_insert: "
+                f"{spread(k['insert_keys_per_s'])} | {ratio:.0f}× | ≥ {tgt}× "
+                f"| {met(ratio >= tgt)} |"
+            )
     if "shapekeys" in S:
         r = S["shapekeys"]["result"]
         for n, k in ((n, r[n]) for n in ("240",) if n in r):
             bulk = k["bulk_keys_per_s"]["median"]
             ratio = bulk / k["insert_keys_per_s"]["median"]
-            L.append(f"| shape-key keys/s, bulk path (the bake's writer), {r['shape_keys']} ARKit keys × {n} frames "
-                     f"({k['keys']} keys) | {spread(k['bulk_keys_per_s'])} | keyframe_insert: "
-                     f"{spread(k['insert_keys_per_s'])} | {ratio:.0f}× | ≥ 1 M keys/s | {met(bulk >= 1e6)} |")
+            L.append(
+                f"| shape-key keys/s, bulk path (the bake's writer), {r['shape_keys']} ARKit keys "
+                f"× {n} frames ({k['keys']} keys) | {spread(k['bulk_keys_per_s'])} "
+                f"| keyframe_insert: {spread(k['insert_keys_per_s'])} | {ratio:.0f}× "
+                f"| ≥ 1 M keys/s | {met(bulk >= 1e6)} |"
+            )
     if "e2e" in S:
         runs = S["e2e"]["result"]["runs"]
         wall = _stats([x["wall_s"] for x in runs])
@@ -217,17 +317,28 @@ def render(data: dict[str, Any]) -> str:
         ap = _stats([x["timings"]["appearance_s"] for x in runs])
         rss = _stats([x["peak_rss_mb"] for x in runs])
         x0 = runs[0]
-        L.append(f"| end to end, {x0['seconds']} s 24 fps clip ({x0['frames']} frames) → baked .blend + {x0['files_on_disk']} texture files "
-                 f"(wall s) | {spread(wall)} | clip duration {x0['seconds']} s | RTF {spread(rtf)} | RTF < 1 | {met(rtf['median'] < 1)} |")
-        L.append(f"| ↳ face analysis / AMEE-GAN textures ({x0['distinct_textures']} distinct, weights: {x0['amee_weights']}) (s) | "
-                 f"{spread(an)} / {spread(ap)} | | | | |")
-        L.append(f"| ↳ peak RSS of the bake process (MiB) | {spread(rss)} | RSS before the bake: {x0['rss_before_mb']:.0f} | | | |")
+        L.append(
+            f"| end to end, {x0['seconds']} s 24 fps clip ({x0['frames']} frames) → baked .blend + "
+            f"{x0['files_on_disk']} texture files (wall s) | {spread(wall)} | clip duration "
+            f"{x0['seconds']} s | RTF {spread(rtf)} | RTF < 1 | {met(rtf['median'] < 1)} |"
+        )
+        L.append(
+            f"| ↳ face analysis / AMEE-GAN textures ({x0['distinct_textures']} distinct, weights: "
+            f"{x0['amee_weights']}) (s) | {spread(an)} / {spread(ap)} | | | | |"
+        )
+        L.append(
+            f"| ↳ peak RSS of the bake process (MiB) | {spread(rss)} | RSS before the bake: "
+            f"{x0['rss_before_mb']:.0f} | | | |"
+        )
     if "scaling" in S:
         r = S["scaling"]["result"]
         base = None
         if "e2e" in S:
             runs = S["e2e"]["result"]["runs"]
-            base = (statistics.median(x["wall_s"] for x in runs) / runs[0]["frames"], statistics.median(x["peak_rss_mb"] for x in runs))
+            base = (
+                statistics.median(x["wall_s"] for x in runs) / runs[0]["frames"],
+                statistics.median(x["peak_rss_mb"] for x in runs),
+            )
         rows = []
         for sec, runs in sorted(r.items(), key=lambda kv: int(kv[0])):
             wall = _stats([x["wall_s"] for x in runs])
@@ -238,8 +349,12 @@ def render(data: dict[str, Any]) -> str:
             per = wall["median"] / fr * 1000
             an = statistics.median(x["timings"]["analysis_s"] for x in runs)
             bl = f"10 s clip: {base[0] * 1000:.0f} ms/frame, peak {base[1]:.0f} MiB" if base else ""
-            L.append(f"| scaling: {sec} s clip ({fr} frames), wall s / ms per frame / peak RSS MiB | {spread(wall)} / {per:.0f} / "
-                     f"{spread(rss)} | {bl} | RTF {wall['median'] / sec:.2f}; analysis {an:.0f} s | time linear, memory flat | |")
+            L.append(
+                f"| scaling: {sec} s clip ({fr} frames), wall s / ms per frame / peak RSS MiB "
+                f"| {spread(wall)} / {per:.0f} / {spread(rss)} | {bl} "
+                f"| RTF {wall['median'] / sec:.2f}; analysis {an:.0f} s | time linear, "
+                "memory flat | |"
+            )
         pts = [(fr, wall["median"]) for _, fr, wall, _, _ in rows]
         if "e2e" in S:
             e2 = S["e2e"]["result"]["runs"]
@@ -251,42 +366,58 @@ def render(data: dict[str, Any]) -> str:
             b = sum((p[0] - mx) * (p[1] - my) for p in pts) / sum((p[0] - mx) ** 2 for p in pts)
             a0 = my - b * mx
             worst = max(abs(p[1] - (a0 + b * p[0])) / p[1] for p in pts)
-            L.append(f"| scaling: least-squares line wall = fixed + per-frame × frames over {n} clip lengths "
-                     f"({', '.join(str(p[0]) for p in pts)} frames) | fixed {a0:.1f} s + {1000 * b:.1f} ms/frame | "
-                     f"largest residual {100 * worst:.0f} % of a wall time | | time linear | |")
+            L.append(
+                f"| scaling: least-squares line wall = fixed + per-frame × frames over {n} clip "
+                f"lengths ({', '.join(str(p[0]) for p in pts)} frames) | fixed {a0:.1f} s + "
+                f"{1000 * b:.1f} ms/frame | largest residual {100 * worst:.0f} % of a wall time "
+                "| | time linear | |"
+            )
         if len(rows) >= 2:
             (s1, f1, w1, m1, _), (s2, f2, w2, m2, _) = rows[-2], rows[-1]
             lin = (w2["median"] / f2) / (w1["median"] / f1)
             dm = m2["median"] - m1["median"]
-            L.append(f"| scaling {s1} s → {s2} s: time per frame ratio / peak RSS change | {lin:.2f}× / {dm:+.0f} MiB | "
-                     f"linear = 1.00×, flat = ±0 | | memory flat 60 s → 300 s | {met(abs(dm) <= max(50.0, 0.1 * m1['median']))} (±max(50 MiB, 10 %)) |")
+            L.append(
+                f"| scaling {s1} s → {s2} s: time per frame ratio / peak RSS change | {lin:.2f}× / "
+                f"{dm:+.0f} MiB | linear = 1.00×, flat = ±0 | | memory flat 60 s → 300 s "
+                f"| {met(abs(dm) <= max(50.0, 0.1 * m1['median']))} (±max(50 MiB, 10 %)) |"
+            )
     if "gpu" in S:
         r = S["gpu"]["result"]
         target = r["target_frames_per_s"]
         if "skipped" in r:
-            L.append(f"| whole bake on one GPU, 240 frames, video → .blend (frames/s) | not run: "
-                     f"{r['skipped']} | | | ≥ {target:.0f} | – |")
+            L.append(
+                f"| whole bake on one GPU, 240 frames, video → .blend (frames/s) | not run: "
+                f"{r['skipped']} | | | ≥ {target:.0f} | – |"
+            )
         else:
             fps = _stats([x["frames_per_s"] for x in r["runs"]])
             cpu = r["cpu"]["frames_per_s"]
-            L.append(f"| whole bake on one GPU ({r['gpu']}), 240 frames, video → .blend, after a "
-                     f"warm-up bake (frames/s) | {spread(fps)} | CPU of the same machine: "
-                     f"{cpu:.1f} | {fps['median'] / cpu:.1f}× | ≥ {target:.0f} | "
-                     f"{met(fps['median'] >= target)} |")
+            L.append(
+                f"| whole bake on one GPU ({r['gpu']}), 240 frames, video → .blend, after a "
+                f"warm-up bake (frames/s) | {spread(fps)} | CPU of the same machine: "
+                f"{cpu:.1f} | {fps['median'] / cpu:.1f}× | ≥ {target:.0f} | "
+                f"{met(fps['median'] >= target)} |"
+            )
             parts = _stats([x["timings"]["analysis_s"] for x in r["runs"]])
             tex = _stats([x["timings"]["appearance_s"] for x in r["runs"]])
-            L.append(f"| ↳ GPU: face analysis / AMEE-GAN textures (s) | {spread(parts)} / "
-                     f"{spread(tex)} | | | | |")
+            L.append(
+                f"| ↳ GPU: face analysis / AMEE-GAN textures (s) | {spread(parts)} / "
+                f"{spread(tex)} | | | | |"
+            )
     if "batch" in S:
         r = S["batch"]["result"]
         w = r["wall_s"]
         what = f"{r['jobs']} jobs, {r['clip_seconds']} s clip each, {r['texture']} px face texture"
-        L.append(f"| batch, {what}: 2 workers × 1 thread (wall s) | {spread(w['workers_2'])} | "
-                 f"1 worker × 2 threads: {spread(w['workers_1'])} | {r['speedup_2_vs_1']:.2f}× faster | ≥ 1.6× | "
-                 f"{met(r['speedup_2_vs_1'] >= 1.6)} |")
-        L.append(f"| batch, {what}: Ray head on 127.0.0.1, 2 CPU slots (wall s) | {spread(w['ray'])} | "
-                 f"embedded pool, 2 workers: {spread(w['workers_2'])} | {100 * r['ray_overhead']:+.1f} % | ≤ +10 % | "
-                 f"{met(r['ray_overhead'] <= 0.10)} |")
+        L.append(
+            f"| batch, {what}: 2 workers × 1 thread (wall s) | {spread(w['workers_2'])} "
+            f"| 1 worker × 2 threads: {spread(w['workers_1'])} | {r['speedup_2_vs_1']:.2f}× faster "
+            f"| ≥ 1.6× | {met(r['speedup_2_vs_1'] >= 1.6)} |"
+        )
+        L.append(
+            f"| batch, {what}: Ray head on 127.0.0.1, 2 CPU slots (wall s) | {spread(w['ray'])} "
+            f"| embedded pool, 2 workers: {spread(w['workers_2'])} "
+            f"| {100 * r['ray_overhead']:+.1f} % | ≤ +10 % | {met(r['ray_overhead'] <= 0.10)} |"
+        )
     if "coldstart" in S:
         L += coldstart_rows(S["coldstart"]["result"])
     L.append("")
@@ -303,11 +434,15 @@ def coldstart_rows(r: dict[str, Any]) -> list[str]:
     """One photo from a fresh process (tests/bench/bench_coldstart.py)."""
     w, c = r["photo_wall_s"], r["photo_cpu_s"]
     return [
-        f"| one photo from a cold start: `python -m moodrig.core.face analyze {r['photo']} --json x.json`, "
-        f"fresh process, end to end (wall s) | {spread(w)} | same with `--engine torch`: {spread(r['photo_torch_wall_s'])} | "
-        f"{r['photo_torch_wall_s']['median'] / w['median']:.1f}× faster | ≤ 1.5 s | {met(w['median'] <= 1.5)} |",
-        f"| ↳ CPU time of that process, user + system (s) | {spread(c)} | `--engine torch`: {spread(r['photo_torch_cpu_s'])}; "
-        f"bare `python -c pass`: {spread(r['python_cpu_s'])} | | | |",
+        "| one photo from a cold start: "
+        f"`python -m moodrig.core.face analyze {r['photo']} --json x.json`, fresh process, "
+        f"end to end (wall s) | {spread(w)} | same with `--engine torch`: "
+        f"{spread(r['photo_torch_wall_s'])} "
+        f"| {r['photo_torch_wall_s']['median'] / w['median']:.1f}× faster | ≤ 1.5 s "
+        f"| {met(w['median'] <= 1.5)} |",
+        f"| ↳ CPU time of that process, user + system (s) | {spread(c)} | `--engine torch`: "
+        f"{spread(r['photo_torch_cpu_s'])}; bare `python -c pass`: "
+        f"{spread(r['python_cpu_s'])} | | | |",
     ]
 
 
@@ -342,30 +477,50 @@ def faceedit_table(r: dict[str, Any]) -> list[str]:
         b = w["batch"]
         for n, t in w["threads"].items():
             ms = t["ms"]
-            located = (spread(ms["prepare_locate"]) if "prepare_locate" in ms
-                       else f"failed: {w['locate_error']}")
-            cells = [f"{size}² (face {x1 - x0}×{y1 - y0})", n, spread(ms["prepare_points"]),
-                     located, spread(ms["amee_bind"]), spread(ms["edit_1"]),
-                     spread(ms["amee_edit_1"]),
-                     f"{t['ratio_edit_1']:.2f}×", spread(ms[f"edit_{b}"]),
-                     spread(ms[f"amee_edit_{b}"]), f"{t[f'ratio_edit_{b}']:.2f}×",
-                     f"{w['peak_rss_mb']:.0f}"]
+            located = (
+                spread(ms["prepare_locate"])
+                if "prepare_locate" in ms
+                else f"failed: {w['locate_error']}"
+            )
+            cells = [
+                f"{size}² (face {x1 - x0}×{y1 - y0})",
+                n,
+                spread(ms["prepare_points"]),
+                located,
+                spread(ms["amee_bind"]),
+                spread(ms["edit_1"]),
+                spread(ms["amee_edit_1"]),
+                f"{t['ratio_edit_1']:.2f}×",
+                spread(ms[f"edit_{b}"]),
+                spread(ms[f"amee_edit_{b}"]),
+                f"{t[f'ratio_edit_{b}']:.2f}×",
+                f"{w['peak_rss_mb']:.0f}",
+            ]
             L.append("| " + " | ".join(cells) + " |")
     w = sizes[-1][1]
     fe, am = w["check"]["face_editor"], w["check"]["amee"]
     err = w["located_error_px"]
-    located = "" if err is None else (f"; its points lie a median {err:.1f} px from the "
-                                      f"painter's at {w['size']}²")
+    located = (
+        ""
+        if err is None
+        else (f"; its points lie a median {err:.1f} px from the painter's at {w['size']}²")
+    )
     same = fe["outside_region_unchanged"] and am["outside_region_unchanged"]
     if not w["locator"].get("default_architecture", True):
-        located += ("; **not the default locator architecture**: the located column does not time "
-                    "the shipped locator")
-    L += ["", f"Face editor: {_weights(w['editor'])}. Locator: {_weights(w['locator'])}{located}. "
-          f"AMEE-GAN: {_weights(w['amee'])}, on the region's pixels (`RegionEditor`). At "
-          f"{w['size']}² one expression changed {100 * fe['changed_fraction_of_region']:.1f} % of "
-          f"the region's pixels with the face editor and "
-          f"{100 * am['changed_fraction_of_region']:.1f} % with AMEE-GAN; outside the region "
-          f"{'nothing changed' if same else '**pixels changed**'}.", ""]
+        located += (
+            "; **not the default locator architecture**: the located column does not time "
+            "the shipped locator"
+        )
+    L += [
+        "",
+        f"Face editor: {_weights(w['editor'])}. Locator: {_weights(w['locator'])}{located}. "
+        f"AMEE-GAN: {_weights(w['amee'])}, on the region's pixels (`RegionEditor`). At "
+        f"{w['size']}² one expression changed {100 * fe['changed_fraction_of_region']:.1f} % of "
+        f"the region's pixels with the face editor and "
+        f"{100 * am['changed_fraction_of_region']:.1f} % with AMEE-GAN; outside the region "
+        f"{'nothing changed' if same else '**pixels changed**'}.",
+        "",
+    ]
     return L
 
 
@@ -382,34 +537,44 @@ def auto_notes(data: dict[str, Any]) -> str:
         r = S["face"]["result"]
         fps, mfps = r["moodrig"]["fps"]["median"], r["mediapipe"]["fps"]["median"]
         ok = r["ratio"] >= 1.2
-        s = (f"- **Landmark analysis: {'met' if ok else 'missed'}** (≥ 1.2× mediapipe) — "
-             f"{fps:.1f} frames/s, {r['ratio']:.3f}× mediapipe ({mfps:.0f} frames/s on the same "
-             f"frames, same run). ")
+        s = (
+            f"- **Landmark analysis: {'met' if ok else 'missed'}** (≥ 1.2× mediapipe) — "
+            f"{fps:.1f} frames/s, {r['ratio']:.3f}× mediapipe ({mfps:.0f} frames/s on the same "
+            f"frames, same run). "
+        )
         if "face" in prof:
             p = prof["face"]
             ns = p["network_share"]
             ops = p["op_share"]
-            s += (f"Profile (tests/bench/profile_face.py, {p['frames']} frames, steady pass {p['steady_pass_s']:.2f} s): "
-                  f"the Face Mesh network takes {100 * ns['mesh']:.0f} % and BlazeFace {100 * ns['detector']:.0f} % of the "
-                  f"tracking pass (timers around the network calls); crop, head pose, expression and smoothing the other "
-                  f"{100 * (1 - ns['mesh'] - ns['detector']):.0f} %. Inside the networks (torch.profiler, self CPU time): "
-                  f"oneDNN convolutions (depthwise and the first layer) "
-                  f"{_share(ops, 'aten::mkldnn_convolution'):.0f} %, GEMMs (the 1×1 convolutions) "
-                  f"{_share(ops, 'aten::addmm', 'aten::mm'):.0f} %, the `_slow_conv2d_forward` "
-                  f"fallback {_share(ops, 'aten::_slow_conv2d_forward'):.0f} %, padding and copies "
-                  f"(`constant_pad_nd` + `fill_` + `copy_`) "
-                  f"{_share(ops, 'aten::fill_', 'aten::copy_', 'aten::constant_pad_nd'):.0f} %, "
-                  f"`add`/`prelu`/`max_pool2d` "
-                  f"{_share(ops, 'aten::add', 'aten::_prelu_kernel', 'aten::max_pool2d'):.0f} %. "
-                  f"The first pass (with TorchScript's warm-up) took {p['first_pass_s']:.1f} s, a steady pass "
-                  f"{p['steady_pass_s']:.1f} s.")
+            s += (
+                f"Profile (tests/bench/profile_face.py, {p['frames']} frames, steady pass "
+                f"{p['steady_pass_s']:.2f} s): the Face Mesh network takes {100 * ns['mesh']:.0f} "
+                f"% and BlazeFace {100 * ns['detector']:.0f} % of the tracking pass (timers around "
+                "the network calls); crop, head pose, expression and smoothing the other "
+                f"{100 * (1 - ns['mesh'] - ns['detector']):.0f} %. Inside the networks "
+                "(torch.profiler, self CPU time): oneDNN convolutions (depthwise and the first "
+                f"layer) {_share(ops, 'aten::mkldnn_convolution'):.0f} %, GEMMs (the 1×1 "
+                f"convolutions) {_share(ops, 'aten::addmm', 'aten::mm'):.0f} %, "
+                "the `_slow_conv2d_forward` fallback "
+                f"{_share(ops, 'aten::_slow_conv2d_forward'):.0f} %, padding and copies "
+                "(`constant_pad_nd` + `fill_` + `copy_`) "
+                f"{_share(ops, 'aten::fill_', 'aten::copy_', 'aten::constant_pad_nd'):.0f} %, "
+                "`add`/`prelu`/`max_pool2d` "
+                f"{_share(ops, 'aten::add', 'aten::_prelu_kernel', 'aten::max_pool2d'):.0f} %. "
+                f"The first pass (with TorchScript's warm-up) took {p['first_pass_s']:.1f} s, "
+                f"a steady pass {p['steady_pass_s']:.1f} s."
+            )
         if "e2e" in S:
             e2 = S["e2e"]["result"]["runs"]
             afps = statistics.median(x["frames"] / x["timings"]["analysis_s"] for x in e2)
             if afps > fps:
-                s += (f" Machine load moves this figure a lot (its quartiles above; the same analysis ran at {afps:.1f} frames/s "
-                  f"inside the end-to-end bakes, measured in another window): even that is "
-                  f"{afps / r['mediapipe']['fps']['median']:.2f}× mediapipe and {'above' if afps >= 60 else 'below'} 60 frames/s.")
+                s += (
+                    " Machine load moves this figure a lot (its quartiles above; "
+                    f"the same analysis ran at {afps:.1f} frames/s inside the end-to-end bakes, "
+                    "measured in another window): even that is "
+                    f"{afps / r['mediapipe']['fps']['median']:.2f}× mediapipe and "
+                    f"{'above' if afps >= 60 else 'below'} 60 frames/s."
+                )
         out.append(s)
     if "contention" in S:
         lv = S["contention"]["result"]["levels"]
@@ -418,29 +583,47 @@ def auto_notes(data: dict[str, Any]) -> str:
             worst = min(v["ratio"] for v in busy.values())
             order = sorted(busy.items(), key=lambda kv: int(kv[0]))
             parts = ", ".join(f"{n} busy: {v['ratio']:.2f}×" for n, v in order)
-            out.append(f"- **Under contention: {'met' if worst >= 0.8 else 'missed'}** (≥ 0.8× "
-                       f"mediapipe beside busy processes) — {parts}. The face networks run on one "
-                       "torch thread, OpenMP waits passively (core/cpu.py), and the second-thread "
-                       "pipeline only starts when 1.5 cores are free.")
+            out.append(
+                f"- **Under contention: {'met' if worst >= 0.8 else 'missed'}** (≥ 0.8× "
+                f"mediapipe beside busy processes) — {parts}. The face networks run on one "
+                "torch thread, OpenMP waits passively (core/cpu.py), and the second-thread "
+                "pipeline only starts when 1.5 cores are free."
+            )
     if "amee" in S:
         r = S["amee"]["result"]
         f = r["figures"]["128px_b16"]
         peak = r["matmul_gflops"]["median"]
         tps = f["textures_per_s"]["median"]
         need = 90 * f["gflop_per_texture"]
-        s = (f"- **AMEE-GAN 128 px batch 16: {'met' if tps >= 90 else 'missed'}** — {tps:.1f} textures/s "
-             f"({f['weights']} weights). The generator does {f['gflop_per_texture']:.3f} GFLOP per texture and ran at "
-             f"{f['generator_gflops']['median']:.1f} GFLOP/s, {100 * f['share_of_matmul_peak']:.1f} % of the "
-             f"{peak:.1f} GFLOP/s fp32 matmul measured in the same run; 90 textures/s needs {need:.0f} GFLOP/s "
-             f"({100 * need / peak:.0f} % of that measured peak). ")
+        s = (
+            f"- **AMEE-GAN 128 px batch 16: {'met' if tps >= 90 else 'missed'}** — {tps:.1f} "
+            f"textures/s ({f['weights']} weights). The generator does {f['gflop_per_texture']:.3f} "
+            f"GFLOP per texture and ran at {f['generator_gflops']['median']:.1f} GFLOP/s, "
+            f"{100 * f['share_of_matmul_peak']:.1f} % of the {peak:.1f} GFLOP/s fp32 matmul "
+            f"measured in the same run; 90 textures/s needs {need:.0f} GFLOP/s "
+            f"({100 * need / peak:.0f} % of that measured peak). "
+        )
         if "amee" in prof:
             p = prof["amee"]
             ops = p["op_share"]
-            s += (f"Profile (tests/bench/profile_amee.py, torch.profiler, self CPU time): oneDNN convolutions "
-                  f"{_share(ops, 'aten::mkldnn_convolution'):.0f} %, `aten::_convolution` self time (the transposed-conv "
-                  f"decoder path) {_share(ops, 'aten::_convolution'):.0f} %, memory-bound ops — `cat` (skip connections + "
-                  f"tiled expression), `native_batch_norm` (not folded into the convs in eval), `leaky_relu`, `copy_`, `add` — "
-                  f"{_share(ops, 'aten::cat', 'aten::native_batch_norm', 'aten::leaky_relu', 'aten::copy_', 'aten::add'):.0f} %.")
+            memory = _share(
+                ops,
+                "aten::cat",
+                "aten::native_batch_norm",
+                "aten::leaky_relu",
+                "aten::copy_",
+                "aten::add",
+            )
+            s += (
+                "Profile (tests/bench/profile_amee.py, torch.profiler, self CPU time): "
+                f"oneDNN convolutions {_share(ops, 'aten::mkldnn_convolution'):.0f} %, "
+                "`aten::_convolution` self time (the transposed-conv decoder path) "
+                f"{_share(ops, 'aten::_convolution'):.0f} %, memory-bound ops — "
+                "`cat` (skip connections + tiled expression), "
+                "`native_batch_norm` (not folded into the convs in eval), "
+                "`leaky_relu`, `copy_`, `add` — "
+                f"{memory:.0f} %."
+            )
         out.append(s)
     if "e2e" in S:
         runs = S["e2e"]["result"]["runs"]
@@ -449,27 +632,42 @@ def auto_notes(data: dict[str, Any]) -> str:
         an = statistics.median(x["timings"]["analysis_s"] for x in runs)
         ap = statistics.median(x["timings"]["appearance_s"] for x in runs)
         fr = runs[0]["frames"]
-        out.append(f"- **End to end, {runs[0]['seconds']} s clip: {'met' if rtf < 1 else 'missed'}** — real-time factor {rtf:.2f} "
-                   f"({wall:.1f} s for {runs[0]['seconds']} s). Face analysis takes {an:.1f} s = {100 * an / wall:.0f} % of the wall "
-                   f"({fr / an:.1f} frames/s, first frames and network warm-up included); AMEE-GAN stage (weights load, "
-                   f"generation and PNG encoding of the distinct textures) {ap:.1f} s "
-                   f"({100 * ap / wall:.0f} %); BPFA, keyframes, material and the .blend save the rest. "
-                   + ("The landmark analysis speed above is the measured reason." if rtf >= 1 else ""))
+        out.append(
+            f"- **End to end, {runs[0]['seconds']} s clip: {'met' if rtf < 1 else 'missed'}** — "
+            f"real-time factor {rtf:.2f} ({wall:.1f} s for {runs[0]['seconds']} s). Face analysis "
+            f"takes {an:.1f} s = {100 * an / wall:.0f} % of the wall ({fr / an:.1f} frames/s, "
+            "first frames and network warm-up included); AMEE-GAN stage (weights load, generation "
+            f"and PNG encoding of the distinct textures) {ap:.1f} s ({100 * ap / wall:.0f} %); "
+            "BPFA, keyframes, material and the .blend save the rest. "
+            + ("The landmark analysis speed above is the measured reason." if rtf >= 1 else "")
+        )
     if "keyframes" in S:
         r = S["keyframes"]["result"]
-        parts = [f"{n} frames {r[n]['bulk_keys_per_s']['median'] / r[n]['insert_keys_per_s']['median']:.0f}×"
-                 for n in ("240", "2400") if n in r]
-        out.append(f"- Bulk keyframing vs `keyframe_insert`: {', '.join(parts)} (targets 25× / 200×).")
+        parts = [
+            f"{n} frames "
+            f"{r[n]['bulk_keys_per_s']['median'] / r[n]['insert_keys_per_s']['median']:.0f}×"
+            for n in ("240", "2400")
+            if n in r
+        ]
+        out.append(
+            f"- Bulk keyframing vs `keyframe_insert`: {', '.join(parts)} (targets 25× / 200×)."
+        )
     if "shapekeys" in S and "240" in S["shapekeys"]["result"]:
         k = S["shapekeys"]["result"]["240"]
         bulk = k["bulk_keys_per_s"]["median"]
-        out.append(f"- Shape keys, 52 × 240 frames: {_f(bulk)} keys/s bulk, "
-                   f"{bulk / k['insert_keys_per_s']['median']:.0f}× `keyframe_insert` (target ≥ 1 M keys/s).")
+        out.append(
+            f"- Shape keys, 52 × 240 frames: {_f(bulk)} keys/s bulk, "
+            f"{bulk / k['insert_keys_per_s']['median']:.0f}× `keyframe_insert` "
+            "(target ≥ 1 M keys/s)."
+        )
     if "scaling" in S:
         r = S["scaling"]["result"]
         lens = sorted(r, key=int)
         if "300" not in r:
-            out.append(f"- Scaling: measured for {', '.join(k + ' s' for k in lens)} only; the 300 s clip was **not measured** "
-                       "in this table (see the section times: under the training load a 300 s bake did not fit the session). "
-                       "`make bench BENCH_ARGS='--only scaling --scaling-seconds 300'` adds it.")
+            out.append(
+                f"- Scaling: measured for {', '.join(k + ' s' for k in lens)} only; the 300 s clip "
+                "was **not measured** in this table (see the section times: under the training "
+                "load a 300 s bake did not fit the session). "
+                "`make bench BENCH_ARGS='--only scaling --scaling-seconds 300'` adds it."
+            )
     return "\n".join(out)

@@ -38,7 +38,9 @@ def install_and_bake():
     g.state["bake"] = list(bpy.ops.moodrig.bake())
     g.state["status"] = s.status
     rig = bpy.data.objects["moodrig_DemoRig"]
-    g.state["action"] = rig.animation_data.action.name if rig.animation_data and rig.animation_data.action else None
+    g.state["action"] = (
+        rig.animation_data.action.name if rig.animation_data and rig.animation_data.action else None
+    )
     bpy.context.scene.frame_set(40)  # inside the smile beat
     _win, area, _ = g.view3d()
     space = area.spaces.active

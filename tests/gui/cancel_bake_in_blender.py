@@ -35,7 +35,9 @@ def scene_digest():
 
 def cached_textures():
     folder = os.path.join(g.OUT, "moodrig-textures", "gui_cancel", "moodrig_DemoFace", "cache")
-    return sorted(f for f in os.listdir(folder) if f.endswith(".png")) if os.path.isdir(folder) else []
+    return (
+        sorted(f for f in os.listdir(folder) if f.endswith(".png")) if os.path.isdir(folder) else []
+    )
 
 
 @g.step
@@ -57,7 +59,9 @@ def install_and_start_bake():
     # many modal steps and Esc lands in the middle.
     base = scripted_track(fps=24.0, seconds=20.0)
     walk = np.cumsum(np.random.default_rng(5).normal(0.0, 0.05, (len(base), 8)), axis=0)
-    track = ExpressionTrack(base.fps, (0.5 + 0.45 * np.sin(walk)).astype(np.float32), base.head, base.valid)
+    track = ExpressionTrack(
+        base.fps, (0.5 + 0.45 * np.sin(walk)).astype(np.float32), base.head, base.valid
+    )
     s.source_path = "//performance.mp4"  # the stored track stands for this clip's analysis
     ops.store_track(track, s.source_path)
     bpy.context.preferences.addons["moodrig"].preferences.device = "cpu"
@@ -74,7 +78,9 @@ def press_esc_while_generating():
     s = bpy.context.scene.moodrig
     if "textures" not in s.status or len(cached_textures()) < 16:
         if time.time() - g.state["t_invoke"] > 240:
-            raise RuntimeError(f"the modal bake never reached texture generation (status {s.status!r})")
+            raise RuntimeError(
+                f"the modal bake never reached texture generation (status {s.status!r})"
+            )
         return 0.1
     g.state["status_at_esc"] = s.status
     g.state["cached_at_esc"] = len(cached_textures())

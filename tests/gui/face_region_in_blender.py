@@ -88,8 +88,10 @@ def press():
 def drag():
     sx, sy = g.state["drag_from"]
     for k in range(1, 6):
-        subprocess.run(["xdotool", "mousemove", str(sx + DRAG[0] * k // 5), str(sy + DRAG[1] * k // 5)],
-                       check=False)
+        subprocess.run(
+            ["xdotool", "mousemove", str(sx + DRAG[0] * k // 5), str(sy + DRAG[1] * k // 5)],
+            check=False,
+        )
 
 
 @g.step
@@ -112,7 +114,9 @@ def after():
     g.state["confirmed"] = face.moodrig_face.points_confirmed
     g.state["still_editing"] = bool(_editing)
     g.state["region"] = list(face.moodrig_face.region)
-    g.state["image_size"] = list(face.active_material.node_tree.nodes["moodrig_face_texture"].image.size)
+    g.state["image_size"] = list(
+        face.active_material.node_tree.nodes["moodrig_face_texture"].image.size
+    )
     win, _area, region = image_editor()
     g.state["editor"] = [region.x, region.y, region.width, region.height, win.height]
     screenshot("face_region_after.png")

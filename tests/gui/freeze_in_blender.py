@@ -105,8 +105,11 @@ def install():
     bpy.ops.moodrig.add_demo_character(texture_size=128)
     bpy.context.preferences.addons["moodrig"].preferences.device = "cpu"
     bpy.context.preferences.system.viewport_aa = "OFF"  # see the module docs
-    for cls in (bpy.types.MOODRIG_OT_analyze_source, bpy.types.MOODRIG_OT_finetune,
-                bpy.types.MOODRIG_OT_bake):
+    for cls in (
+        bpy.types.MOODRIG_OT_analyze_source,
+        bpy.types.MOODRIG_OT_finetune,
+        bpy.types.MOODRIG_OT_bake,
+    ):
         timed(cls, "invoke")
         timed(cls, "modal")
     import moodrig.modal_job as modal_job
@@ -162,8 +165,11 @@ def idle_redraw():
     from moodrig.core.background import ProcessJob
 
     phase["name"] = "child_analysis"
-    g.state["control_job"] = ProcessJob("moodrig.core.addon_jobs", "analyse_source",
-                                        (os.path.join(g.OUT, "clip.avi"), 24.0, 48, False, "cpu"))
+    g.state["control_job"] = ProcessJob(
+        "moodrig.core.addon_jobs",
+        "analyse_source",
+        (os.path.join(g.OUT, "clip.avi"), 24.0, 48, False, "cpu"),
+    )
 
 
 @g.step
@@ -186,6 +192,7 @@ def choose_source():
 
 def start(name, idname, **props):
     """A step: invoke the operator from the UI and time the phase ``name``."""
+
     def run():
         phase["name"] = name
         g.state[f"{name}_invoke"] = invoke(idname, **props)
@@ -196,6 +203,7 @@ def start(name, idname, **props):
 
 def wait(name, idname, limit):
     """A step: wait (at most ``limit`` s) until the operator's job has ended."""
+
     def run():
         if running(idname):
             if time.time() - g.state[f"t_{name}"] > limit:
@@ -245,8 +253,7 @@ def press_esc():
         return 0.05
     g.screenshot("analyse_progress.png")  # the panel and the status bar show the progress
     win, _area, _ = g.view3d()
-    subprocess.run(["xdotool", "mousemove", str(win.width // 3), str(win.height // 2)],
-                   check=False)
+    subprocess.run(["xdotool", "mousemove", str(win.width // 3), str(win.height // 2)], check=False)
     subprocess.run(["xdotool", "key", "Escape"], check=False)
     g.state["t_esc"] = time.time()
 
@@ -292,10 +299,13 @@ def finetuned():
     s = bpy.context.scene.moodrig
     g.state["weights_path"] = s.weights_path
     g.state["weights_file"] = bool(s.weights_path) and os.path.isfile(
-        bpy.path.abspath(s.weights_path))
+        bpy.path.abspath(s.weights_path)
+    )
     g.state["calls"] = calls
-    g.state["gaps"] = {name: gaps(name) for name in ("idle", "idle_redraw", "child_analysis",
-                                                      "analyse", "bake", "finetune")}
+    g.state["gaps"] = {
+        name: gaps(name)
+        for name in ("idle", "idle_redraw", "child_analysis", "analyse", "bake", "finetune")
+    }
     g.state["view_draws"] = view_draws
     g.state["torch_in_blender"] = "torch" in sys.modules
 

@@ -13,7 +13,7 @@ import traceback
 
 import bpy
 
-argv = sys.argv[sys.argv.index("--") + 1:]
+argv = sys.argv[sys.argv.index("--") + 1 :]
 ZIP, OUT = argv[0], argv[1]
 state = {"draws": 0, "clicks": [], "errors": []}
 steps = []

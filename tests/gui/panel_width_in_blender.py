@@ -37,9 +37,12 @@ def install_and_bake():
     from moodrig.core.demo_timeline import scripted_track
 
     # Details and Face Region are closed by default; open here so their lines are checked too.
-    closed = [cls for cls in (*panels._classes, *bone_map_ui._classes)
-              if getattr(cls, "bl_space_type", "") == "VIEW_3D"
-              and "DEFAULT_CLOSED" in getattr(cls, "bl_options", ())]
+    closed = [
+        cls
+        for cls in (*panels._classes, *bone_map_ui._classes)
+        if getattr(cls, "bl_space_type", "") == "VIEW_3D"
+        and "DEFAULT_CLOSED" in getattr(cls, "bl_options", ())
+    ]
     g.state["opened"] = [cls.__name__ for cls in closed]
     for cls in closed:
         bpy.utils.unregister_class(cls)
@@ -85,8 +88,10 @@ def pages():
 
 
 def _same(a, b):
-    with open(os.path.join(g.OUT, f"panel_{a:02d}.png"), "rb") as fa, \
-            open(os.path.join(g.OUT, f"panel_{b:02d}.png"), "rb") as fb:
+    with (
+        open(os.path.join(g.OUT, f"panel_{a:02d}.png"), "rb") as fa,
+        open(os.path.join(g.OUT, f"panel_{b:02d}.png"), "rb") as fb,
+    ):
         return fa.read() == fb.read()
 
 

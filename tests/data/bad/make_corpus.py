@@ -1,8 +1,8 @@
 """The bad-input corpus: generated, never committed (``generated/`` is gitignored).
 
-    python tests/data/bad/make_corpus.py              # (re)generate tests/data/bad/generated/
-    python tests/data/bad/make_corpus.py --check      # run every input through analysis, JSON lines
-    python tests/data/bad/make_corpus.py --report     # table of classes and outcomes → docs/security.md
+    python tests/data/bad/make_corpus.py           # (re)generate tests/data/bad/generated/
+    python tests/data/bad/make_corpus.py --check   # run every input through analysis, JSON lines
+    python tests/data/bad/make_corpus.py --report  # classes and outcomes → docs/security.md
 
 Every case names its class, how it is made, and what analysis must do with it: ``error``
 (an :class:`InputError` whose message contains a phrase), ``face`` (a track with a face in
@@ -110,7 +110,12 @@ def jpeg_bytes(rgb: NDArray[np.uint8]) -> bytes:
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
 def png_bomb(path: Path, side: int = 50_000) -> None:
@@ -144,7 +149,12 @@ def png_bomb(path: Path, side: int = 50_000) -> None:
 def png_header_only_bomb(path: Path, w: int, h: int) -> None:
     """Header claims w×h; the data is a tiny valid zlib stream (a 'lying' bomb)."""
     ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", zlib.compress(bytes(4096))) + _chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", ihdr)
+        + _chunk(b"IDAT", zlib.compress(bytes(4096)))
+        + _chunk(b"IEND", b"")
+    )
 
 
 def jpeg_bomb(path: Path, side: int = 65_000) -> None:
@@ -201,8 +211,12 @@ def extreme_yaw(path: Path) -> None:
     f = face_rgb()
     h, w = f.shape[:2]
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    dst = np.float32([[w * 0.40, h * 0.02], [w * 0.62, h * 0.18], [w * 0.62, h * 0.82], [w * 0.40, h * 0.98]])
-    out = cv2.warpPerspective(f, cv2.getPerspectiveTransform(src, dst), (w, h), borderValue=(90, 90, 90))
+    dst = np.float32(
+        [[w * 0.40, h * 0.02], [w * 0.62, h * 0.18], [w * 0.62, h * 0.82], [w * 0.40, h * 0.98]]
+    )
+    out = cv2.warpPerspective(
+        f, cv2.getPerspectiveTransform(src, dst), (w, h), borderValue=(90, 90, 90)
+    )
     write_cv(path, out)
 
 
@@ -245,7 +259,9 @@ def rotate_mp4(path: Path, degrees: int = 90) -> None:
     off, _ = media.find_box(data, [b"moov", b"trak", b"tkhd"])[-1]
     assert data[off + 8] == 0, "tkhd version 0 expected"
     one, neg = 0x00010000, 0xFFFF0000
-    m = {90: (0, one, 0, neg, 0, 0), 180: (neg, 0, 0, neg, 0, 0), 270: (0, neg, 0, one, 0, 0)}[degrees]
+    m = {90: (0, one, 0, neg, 0, 0), 180: (neg, 0, 0, neg, 0, 0), 270: (0, neg, 0, one, 0, 0)}[
+        degrees
+    ]
     struct.pack_into(">9I", data, off + 48, m[0], m[1], 0, m[2], m[3], 0, m[4], m[5], 0x40000000)
     path.write_bytes(bytes(data))
 
@@ -271,7 +287,11 @@ def vfr_mp4(path: Path) -> None:
     assert entries == 1 and count >= 2 and delta % 2 == 0
     a = count // 2
     new_entries = [(a, delta // 2), (count - a, delta + delta // 2)]
-    body = struct.pack(">I", 0) + struct.pack(">I", len(new_entries)) + b"".join(struct.pack(">II", c, d) for c, d in new_entries)
+    body = (
+        struct.pack(">I", 0)
+        + struct.pack(">I", len(new_entries))
+        + b"".join(struct.pack(">II", c, d) for c, d in new_entries)
+    )
     new = struct.pack(">I4s", 8 + len(body), b"stts") + body
     grow = len(new) - size
     data[off : off + size] = new
@@ -303,6 +323,7 @@ def _video_bytes(tmp: Path, frames: list[NDArray[np.uint8]]) -> bytes:
 def damaged_avi(n: int, damaged: set[int], cut_after: int | None = None) -> Callable[[Path], None]:
     """An MJPEG AVI of ``n`` face frames; frames in ``damaged`` (0-based) are garbage; with
     ``cut_after`` the file ends before that frame (its index and later frames lost)."""
+
     def make(path: Path) -> None:
         jpegs = [media.jpeg(face_frame(i)) for i in range(n)]
         jpegs = [media.garbage(900, i) if i in damaged else j for i, j in enumerate(jpegs)]
@@ -310,6 +331,7 @@ def damaged_avi(n: int, damaged: set[int], cut_after: int | None = None) -> Call
         if cut_after is not None:
             data = data[: data.index(jpegs[cut_after])]
         path.write_bytes(data)
+
     return make
 
 
@@ -332,9 +354,11 @@ def retimed_video(path: Path, durations_ms: list[int]) -> None:
 
 def huge_avi(header_side: int) -> Callable[[Path], None]:
     """Two real 16000×16000 gray JPEG frames in an AVI whose headers say header_side²."""
+
     def make(path: Path) -> None:
         j = media.big_gray_jpeg(16_000)
         path.write_bytes(media.mjpeg_avi([j, j], 25.0, header_side, header_side))
+
     return make
 
 
@@ -388,95 +412,327 @@ CASES: list[Case] = [
     Case("control_face.jpg", "control (well-formed)", _w(_face_jpg), "face"),
     Case("control_clip.mp4", "control (well-formed)", _w(_clip), "face"),
     # Zero bytes.
-    *[Case(f"empty{s}", "zero-byte file", lambda p: p.write_bytes(b""), "error", "empty") for s in (".png", ".jpg", ".exr", ".mp4", ".mov")],
+    *[
+        Case(f"empty{s}", "zero-byte file", lambda p: p.write_bytes(b""), "error", "empty")
+        for s in (".png", ".jpg", ".exr", ".mp4", ".mov")
+    ],
     # Truncated.
-    Case("truncated_10pct.png", "truncated", _w(lambda: truncate(_face_png(), 0.1)), "error", "truncated"),
-    Case("truncated_90pct.png", "truncated", _w(lambda: truncate(_face_png(), 0.9)), "error", "truncated"),
+    Case(
+        "truncated_10pct.png",
+        "truncated",
+        _w(lambda: truncate(_face_png(), 0.1)),
+        "error",
+        "truncated",
+    ),
+    Case(
+        "truncated_90pct.png",
+        "truncated",
+        _w(lambda: truncate(_face_png(), 0.9)),
+        "error",
+        "truncated",
+    ),
     Case("truncated_header.png", "truncated", _w(lambda: _face_png()[:20]), "error", "truncated"),
-    Case("truncated_50pct.jpg", "truncated", _w(lambda: truncate(_face_jpg(), 0.5)), "error", "truncated"),
+    Case(
+        "truncated_50pct.jpg",
+        "truncated",
+        _w(lambda: truncate(_face_jpg(), 0.5)),
+        "error",
+        "truncated",
+    ),
     Case("truncated_2bytes.jpg", "truncated", _w(lambda: b"\xff\xd8"), "error", "truncated"),
-    Case("truncated_50pct.mp4", "truncated", _w(lambda: truncate(_clip(), 0.5)), "error", "cannot be opened"),
-    Case("truncated_95pct.mp4", "truncated", _w(lambda: truncate(_clip(), 0.95)), "error", "cannot be opened"),
+    Case(
+        "truncated_50pct.mp4",
+        "truncated",
+        _w(lambda: truncate(_clip(), 0.5)),
+        "error",
+        "cannot be opened",
+    ),
+    Case(
+        "truncated_95pct.mp4",
+        "truncated",
+        _w(lambda: truncate(_clip(), 0.95)),
+        "error",
+        "cannot be opened",
+    ),
     # Corrupt payload, intact framing.
-    Case("corrupt_idat.png", "corrupt data", _w(lambda: corrupt_middle(_face_png(), 1)), "error", "not a readable image"),
+    Case(
+        "corrupt_idat.png",
+        "corrupt data",
+        _w(lambda: corrupt_middle(_face_png(), 1)),
+        "error",
+        "not a readable image",
+    ),
     Case("corrupt_scan.jpg", "corrupt data", _w(lambda: corrupt_middle(_face_jpg(), 2)), "defined"),
-    Case("corrupt_mdat.mp4", "corrupt data", _w(lambda: corrupt_middle(_clip(), 3, 0.2, 20000)), "defined"),
-    Case("corrupt_moov.mp4", "corrupt data", _w(lambda: corrupt_middle(_clip(), 4, 0.985, 400)), "defined"),
-    Case("random.mp4", "corrupt data", _w(lambda: np.random.default_rng(5).integers(0, 256, 50_000, dtype=np.uint8).tobytes()), "error", "cannot be opened"),
+    Case(
+        "corrupt_mdat.mp4",
+        "corrupt data",
+        _w(lambda: corrupt_middle(_clip(), 3, 0.2, 20000)),
+        "defined",
+    ),
+    Case(
+        "corrupt_moov.mp4",
+        "corrupt data",
+        _w(lambda: corrupt_middle(_clip(), 4, 0.985, 400)),
+        "defined",
+    ),
+    Case(
+        "random.mp4",
+        "corrupt data",
+        _w(lambda: np.random.default_rng(5).integers(0, 256, 50_000, dtype=np.uint8).tobytes()),
+        "error",
+        "cannot be opened",
+    ),
     # Not an image, image name.
-    Case("text.png", "not an image, image extension", _w(lambda: b"hello, I am a text file\n" * 10), "error", "not a readable image"),
-    Case("html.jpg", "not an image, image extension", _w(lambda: b"<!doctype html><html><body>nope</body></html>"), "error", "not a readable image"),
-    Case("zip.png", "not an image, image extension", _w(lambda: b"PK\x03\x04" + bytes(200)), "error", "not a readable image"),
-    Case("elf.jpg", "not an image, image extension", _w(lambda: Path(sys.executable).resolve().read_bytes()[:65536]), "error", "not a readable image"),
-    Case("video_named.png", "not an image, image extension", _w(_clip), "error", "not a readable image"),
+    Case(
+        "text.png",
+        "not an image, image extension",
+        _w(lambda: b"hello, I am a text file\n" * 10),
+        "error",
+        "not a readable image",
+    ),
+    Case(
+        "html.jpg",
+        "not an image, image extension",
+        _w(lambda: b"<!doctype html><html><body>nope</body></html>"),
+        "error",
+        "not a readable image",
+    ),
+    Case(
+        "zip.png",
+        "not an image, image extension",
+        _w(lambda: b"PK\x03\x04" + bytes(200)),
+        "error",
+        "not a readable image",
+    ),
+    Case(
+        "elf.jpg",
+        "not an image, image extension",
+        _w(lambda: Path(sys.executable).resolve().read_bytes()[:65536]),
+        "error",
+        "not a readable image",
+    ),
+    Case(
+        "video_named.png",
+        "not an image, image extension",
+        _w(_clip),
+        "error",
+        "not a readable image",
+    ),
     Case("png_named.jpg", "not an image, image extension", _w(_face_png), "face"),
     Case("image_named.mp4", "not an image, image extension", _w(_face_jpg), "defined"),
-    Case("unknown.gif", "not an image, image extension", _w(lambda: b"GIF89a" + bytes(100)), "error", "unknown file type"),
+    Case(
+        "unknown.gif",
+        "not an image, image extension",
+        _w(lambda: b"GIF89a" + bytes(100)),
+        "error",
+        "unknown file type",
+    ),
     # Decompression bombs.
     Case("bomb_50000x50000.png", "decompression bomb", png_bomb, "error", "more than the limit"),
-    Case("bomb_header_100000x100000.png", "decompression bomb", lambda p: png_header_only_bomb(p, 100_000, 100_000), "error", "more than the limit"),
-    Case("bomb_1x4000000000.png", "decompression bomb", lambda p: png_header_only_bomb(p, 1, 4_000_000_000), "error", "more than the limit"),
+    Case(
+        "bomb_header_100000x100000.png",
+        "decompression bomb",
+        lambda p: png_header_only_bomb(p, 100_000, 100_000),
+        "error",
+        "more than the limit",
+    ),
+    Case(
+        "bomb_1x4000000000.png",
+        "decompression bomb",
+        lambda p: png_header_only_bomb(p, 1, 4_000_000_000),
+        "error",
+        "more than the limit",
+    ),
     Case("bomb_65000x65000.jpg", "decompression bomb", jpeg_bomb, "error", "more than the limit"),
     Case("bomb_16000x16000.tif", "decompression bomb", tiff_bomb, "error", "more than the limit"),
-    *[Case(f"bomb_16000x16000.{kind}", "decompression bomb", _w(make), "error",
-           "more than the limit")
-      for kind, make in (("bmp", media.bmp_bomb), ("webp", media.webp_bomb),
-                         ("exr", media.exr_bomb))],
-    Case("bomb_ppm_named.png", "decompression bomb", _w(media.ppm_bomb), "error",
-         "not a readable image"),
-    Case("zero_size_0x0.png", "decompression bomb", lambda p: png_header_only_bomb(p, 0, 0), "error", "empty image"),
+    *[
+        Case(
+            f"bomb_16000x16000.{kind}",
+            "decompression bomb",
+            _w(make),
+            "error",
+            "more than the limit",
+        )
+        for kind, make in (
+            ("bmp", media.bmp_bomb),
+            ("webp", media.webp_bomb),
+            ("exr", media.exr_bomb),
+        )
+    ],
+    Case(
+        "bomb_ppm_named.png",
+        "decompression bomb",
+        _w(media.ppm_bomb),
+        "error",
+        "not a readable image",
+    ),
+    Case(
+        "zero_size_0x0.png",
+        "decompression bomb",
+        lambda p: png_header_only_bomb(p, 0, 0),
+        "error",
+        "empty image",
+    ),
     # Deep pixel formats.
     Case("float32.exr", "16-bit and float", lambda p: exr(p, half=False), "face"),
     Case("half16.exr", "16-bit and float", lambda p: exr(p, half=True), "face"),
-    Case("nan_inf_neg.exr", "16-bit and float", lambda p: exr(p, half=False, poison=True), "defined"),
-    Case("rgb16.png", "16-bit and float", lambda p: write_cv(p, face_rgb().astype(np.uint16) * 257), "face"),
-    Case("rgb16.tif", "16-bit and float", lambda p: write_cv(p, face_rgb().astype(np.uint16) * 257), "face"),
+    Case(
+        "nan_inf_neg.exr", "16-bit and float", lambda p: exr(p, half=False, poison=True), "defined"
+    ),
+    Case(
+        "rgb16.png",
+        "16-bit and float",
+        lambda p: write_cv(p, face_rgb().astype(np.uint16) * 257),
+        "face",
+    ),
+    Case(
+        "rgb16.tif",
+        "16-bit and float",
+        lambda p: write_cv(p, face_rgb().astype(np.uint16) * 257),
+        "face",
+    ),
     # Colour models.
-    Case("gray.jpg", "grayscale and CMYK", lambda p: write_cv(p, cv2.cvtColor(face_rgb(), cv2.COLOR_RGB2GRAY)), "face"),
-    Case("gray16.png", "grayscale and CMYK", lambda p: write_cv(p, cv2.cvtColor(face_rgb(), cv2.COLOR_RGB2GRAY).astype(np.uint16) * 257), "face"),
+    Case(
+        "gray.jpg",
+        "grayscale and CMYK",
+        lambda p: write_cv(p, cv2.cvtColor(face_rgb(), cv2.COLOR_RGB2GRAY)),
+        "face",
+    ),
+    Case(
+        "gray16.png",
+        "grayscale and CMYK",
+        lambda p: write_cv(p, cv2.cvtColor(face_rgb(), cv2.COLOR_RGB2GRAY).astype(np.uint16) * 257),
+        "face",
+    ),
     Case("cmyk.jpg", "grayscale and CMYK", cmyk_jpeg, "face"),
-    Case("rgba.png", "grayscale and CMYK", lambda p: write_cv(p, np.dstack([face_rgb(), np.full(face_rgb().shape[:2], 128, np.uint8)])), "face"),
-    Case("tiny_1x1.png", "grayscale and CMYK", lambda p: write_cv(p, np.zeros((1, 1, 3), np.uint8)), "error", "no face"),
+    Case(
+        "rgba.png",
+        "grayscale and CMYK",
+        lambda p: write_cv(
+            p, np.dstack([face_rgb(), np.full(face_rgb().shape[:2], 128, np.uint8)])
+        ),
+        "face",
+    ),
+    Case(
+        "tiny_1x1.png",
+        "grayscale and CMYK",
+        lambda p: write_cv(p, np.zeros((1, 1, 3), np.uint8)),
+        "error",
+        "no face",
+    ),
     # Videos.
     Case("zero_frames.mp4", "video: zero frames", lambda p: write_video(p, []), "error", ""),
-    Case("header_only.mp4", "video: zero frames", _w(lambda: _clip()[:36]), "error", "cannot be opened"),
-    Case("vfr.mp4", "video: variable frame rate", lambda p: (write_video(p, video_frames(6)), vfr_mp4(p)), "face"),
+    Case(
+        "header_only.mp4",
+        "video: zero frames",
+        _w(lambda: _clip()[:36]),
+        "error",
+        "cannot be opened",
+    ),
+    Case(
+        "vfr.mp4",
+        "video: variable frame rate",
+        lambda p: (write_video(p, video_frames(6)), vfr_mp4(p)),
+        "face",
+    ),
     # Phone-style: the coded frames are the scene turned against the display rotation.
     Case("rotated_90.mp4", "video: rotated metadata", lambda p: rotated_video(p, 90), "face"),
     Case("rotated_180.mp4", "video: rotated metadata", lambda p: rotated_video(p, 180), "face"),
     Case("rotated_270.mp4", "video: rotated metadata", lambda p: rotated_video(p, 270), "face"),
-    Case("vfr_fast_then_slow.mp4", "video: variable frame rate",
-         lambda p: retimed_video(p, [10] * 12 + [120] * 5), "face", max_frames=None),
+    Case(
+        "vfr_fast_then_slow.mp4",
+        "video: variable frame rate",
+        lambda p: retimed_video(p, [10] * 12 + [120] * 5),
+        "face",
+        max_frames=None,
+    ),
     # Damaged frames: skipped, counted, and the reading goes on; too many refuse the video.
-    Case("damaged_frames_3-4.avi", "video: damaged frames", damaged_avi(10, {2, 3}), "gaps",
-         "3–4", reading="8 frames read, 2 skipped", max_frames=None),
-    Case("damaged_last_2.avi", "video: damaged frames", damaged_avi(10, {8, 9}), "face",
-         reading="8 frames read, 0 skipped (undecodable), 2 missing", max_frames=None),
+    Case(
+        "damaged_frames_3-4.avi",
+        "video: damaged frames",
+        damaged_avi(10, {2, 3}),
+        "gaps",
+        "3–4",
+        reading="8 frames read, 2 skipped",
+        max_frames=None,
+    ),
+    Case(
+        "damaged_last_2.avi",
+        "video: damaged frames",
+        damaged_avi(10, {8, 9}),
+        "face",
+        reading="8 frames read, 0 skipped (undecodable), 2 missing",
+        max_frames=None,
+    ),
     Case("damaged_mdat.mp4", "video: damaged frames", damaged_mp4, "defined", max_frames=None),
-    Case("damaged_half.avi", "video: damaged frames", damaged_avi(10, {2, 3, 4, 5, 6}), "error",
-         "cannot be decoded"),
-    Case("cut_off_after_6.avi", "video: damaged frames", damaged_avi(10, set(), cut_after=6),
-         "error", "4 missing"),
+    Case(
+        "damaged_half.avi",
+        "video: damaged frames",
+        damaged_avi(10, {2, 3, 4, 5, 6}),
+        "error",
+        "cannot be decoded",
+    ),
+    Case(
+        "cut_off_after_6.avi",
+        "video: damaged frames",
+        damaged_avi(10, set(), cut_after=6),
+        "error",
+        "4 missing",
+    ),
     # Oversized frames: refused from the container header, before a frame is decoded.
-    *[Case(name, "video: oversized frames", make, "error", "more than the limit")
-      for name, make in (("huge_16000x16000.avi", huge_avi(16_000)),
-                         ("huge_jpeg_small_header.avi", huge_avi(64)),
-                         ("huge_header.mp4", claimed_mp4), ("huge_header.mkv", claimed_mkv))],
-    Case("gap_frames_3-4.mp4", "video: face lost mid-clip", lambda p: write_video(p, video_frames(7, range(2, 4))), "gaps", "3–4"),
-    Case("no_face.mp4", "video: face lost mid-clip", lambda p: write_video(p, [np.full((480, 640, 3), 96, np.uint8)] * 4), "error", "no face found in any of its 4 frame"),
+    *[
+        Case(name, "video: oversized frames", make, "error", "more than the limit")
+        for name, make in (
+            ("huge_16000x16000.avi", huge_avi(16_000)),
+            ("huge_jpeg_small_header.avi", huge_avi(64)),
+            ("huge_header.mp4", claimed_mp4),
+            ("huge_header.mkv", claimed_mkv),
+        )
+    ],
+    Case(
+        "gap_frames_3-4.mp4",
+        "video: face lost mid-clip",
+        lambda p: write_video(p, video_frames(7, range(2, 4))),
+        "gaps",
+        "3–4",
+    ),
+    Case(
+        "no_face.mp4",
+        "video: face lost mid-clip",
+        lambda p: write_video(p, [np.full((480, 640, 3), 96, np.uint8)] * 4),
+        "error",
+        "no face found in any of its 4 frame",
+    ),
     # Content.
     Case("no_face.png", "content: no face", no_face, "error", "no face"),
-    Case("flat_gray.jpg", "content: no face", lambda p: write_cv(p, np.full((480, 640, 3), 128, np.uint8)), "error", "no face"),
+    Case(
+        "flat_gray.jpg",
+        "content: no face",
+        lambda p: write_cv(p, np.full((480, 640, 3), 128, np.uint8)),
+        "error",
+        "no face",
+    ),
     Case("several_faces.png", "content: several faces", several_faces, "face"),
     Case("face_at_border.png", "content: face at the border", face_at_border, "defined"),
     Case("extreme_yaw.png", "content: extreme yaw", extreme_yaw, "defined"),
-    Case("upside_down.png", "content: extreme yaw", lambda p: write_cv(p, face_rgb()[::-1, ::-1]), "defined"),
+    Case(
+        "upside_down.png",
+        "content: extreme yaw",
+        lambda p: write_cv(p, face_rgb()[::-1, ::-1]),
+        "defined",
+    ),
     # File-system oddities that can hang naive readers.
     Case("fifo.png", "file-system oddity", _fifo, "error", "not a file"),
     Case("fifo.mp4", "file-system oddity", _fifo, "error", "empty"),
     Case("dev_zero.png", "file-system oddity", _symlink("/dev/zero"), "error", "not a file"),
     Case("dev_zero.mp4", "file-system oddity", _symlink("/dev/zero"), "error", "empty"),
-    Case("dangling.jpg", "file-system oddity", _symlink("/nonexistent/moodrig/x.jpg"), "error", "does not exist"),
+    Case(
+        "dangling.jpg",
+        "file-system oddity",
+        _symlink("/nonexistent/moodrig/x.jpg"),
+        "error",
+        "does not exist",
+    ),
     Case("folder.png", "file-system oddity", _dir, "error", "no image files"),
 ]
 
@@ -533,12 +789,19 @@ def check_one(path: Path, max_frames: int | None = MAX_VIDEO_FRAMES) -> dict[str
     t0 = time.perf_counter()
     reading: list[str] = []
     try:
-        track = analyze_video(path, fill="hold", max_frames=max_frames,
-                              on_read=lambda st: reading.append(st.summary()))
+        track = analyze_video(
+            path,
+            fill="hold",
+            max_frames=max_frames,
+            on_read=lambda st: reading.append(st.summary()),
+        )
         missing = [i + 1 for i, ok in enumerate(track.valid.tolist()) if not ok]
-        result: dict[str, object] = {"outcome": "track", "frames": len(track),
-                                     "missing": _ranges(missing),
-                                     "reading": reading[0] if reading else ""}
+        result: dict[str, object] = {
+            "outcome": "track",
+            "frames": len(track),
+            "missing": _ranges(missing),
+            "reading": reading[0] if reading else "",
+        }
     except MoodrigError as exc:
         result = {"outcome": type(exc).__name__, "message": str(exc).replace(str(path), "<file>")}
     except Exception as exc:  # recorded: anything else is a bug the test reports
@@ -584,7 +847,13 @@ def check_all(names: list[str] | None = None) -> list[dict[str, object]]:
             continue
         print(json.dumps({"start": case.name}), flush=True)
         got = check_one(OUT / case.name, case.max_frames)
-        row = {"name": case.name, "class": case.cls, "expect": case.expect, **got, "problem": verdict(case, got)}
+        row = {
+            "name": case.name,
+            "class": case.cls,
+            "expect": case.expect,
+            **got,
+            "problem": verdict(case, got),
+        }
         print(json.dumps(row), flush=True)
         rows.append(row)
     return rows
@@ -629,7 +898,10 @@ def report(rows: list[dict[str, object]]) -> str:
     for cls, rs in classes.items():
         for r in rs:
             ok = "✓" if not r["problem"] else "✗ " + str(r["problem"])[:80]
-            lines.append(f"| {cls} | `{r['name']}` | {r['expect']} | {_handled(r).replace('|', '/')} | {r['seconds']} | {ok} |")
+            lines.append(
+                f"| {cls} | `{r['name']}` | {r['expect']} | {_handled(r).replace('|', '/')} "
+                f"| {r['seconds']} | {ok} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -644,10 +916,20 @@ def write_report(table: str, doc: Path = REPO / "docs" / "security.md") -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="run every input through analysis (JSON lines)")
-    ap.add_argument("--report", action="store_true", help="--check, then write the table into docs/security.md")
-    ap.add_argument("--no-generate", action="store_true", help="use the files already in generated/")
-    ap.add_argument("--rows", type=Path, help="--report from the JSON lines of an earlier --check instead of rerunning")
+    ap.add_argument(
+        "--check", action="store_true", help="run every input through analysis (JSON lines)"
+    )
+    ap.add_argument(
+        "--report", action="store_true", help="--check, then write the table into docs/security.md"
+    )
+    ap.add_argument(
+        "--no-generate", action="store_true", help="use the files already in generated/"
+    )
+    ap.add_argument(
+        "--rows",
+        type=Path,
+        help="--report from the JSON lines of an earlier --check instead of rerunning",
+    )
     ap.add_argument("names", nargs="*", help="only these cases")
     args = ap.parse_args(argv)
     if args.rows:
