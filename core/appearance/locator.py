@@ -10,20 +10,20 @@ vector cartoon, painterly), with the faces at random places and scales in their 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..editing.arch import ArchitectureConfig
 from .align import N_FEATURES
 
 _SLOPE = 0.1
 
 
 @dataclass(frozen=True)
-class LocatorConfig:
+class LocatorConfig(ArchitectureConfig):
     """Shape of the locator network."""
 
     resolution: int = 96
@@ -40,22 +40,6 @@ class LocatorConfig:
             raise ValueError("LocatorConfig.channels must hold 4 widths in [1, 1024]")
         if not 0.0 < self.presence_threshold < 1.0:
             raise ValueError("LocatorConfig.presence_threshold must be in (0, 1)")
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["channels"] = list(self.channels)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> LocatorConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown LocatorConfig field(s) {sorted(unknown)}")
-        kw = dict(d)
-        if "channels" in kw:
-            kw["channels"] = tuple(int(c) for c in kw["channels"])
-        return cls(**kw)
 
 
 def _block(cin: int, cout: int, stride: int) -> nn.Sequential:

@@ -16,13 +16,13 @@ expression-magnitude heads.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..editing.arch import ArchitectureConfig
 from ..expression import N_EXPRESSION
 from .align import N_FEATURES
 from .fields import EditFields
@@ -33,7 +33,7 @@ N_FIELD_CHANNELS = 10
 
 
 @dataclass(frozen=True)
-class FieldConfig:
+class FieldConfig(ArchitectureConfig):
     """Shape of the field generator; everything needed to rebuild it from a manifest."""
 
     resolution: int = 64
@@ -78,22 +78,6 @@ class FieldConfig:
             raise ValueError("FieldConfig.max_flow and max_colour must be in (0, 1]")
         if self.colour_cells < 1 or self.resolution % self.colour_cells:
             raise ValueError("FieldConfig.colour_cells must divide the resolution")
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["channels"] = list(self.channels)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> FieldConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown FieldConfig field(s) {sorted(unknown)}")
-        kw = dict(d)
-        if "channels" in kw:
-            kw["channels"] = tuple(int(c) for c in kw["channels"])
-        return cls(**kw)
 
 
 def condition(target: Tensor, source: Tensor | None, points: Tensor) -> Tensor:
