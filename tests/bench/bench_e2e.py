@@ -6,10 +6,11 @@ Set-up (not timed): factory scene, moodrig registered, demo character (1024² at
 scene at 24 fps, .blend saved into a temporary folder (the bake writes
 //moodrig-textures/<blend>/<face>/).
 Timed (wall clock): ``moodrig.api.bake(source=clip, device=DEVICE)`` — face analysis of every
-frame, BPFA, AMEE-GAN textures + image sequence on disk, keyframes and material — plus saving
-the .blend (``--device cuda``: every network on the GPU). ``--warmup``: one untimed bake of a
-1 s clip first, in the same process (CUDA's context and kernel choice, model loading), so the
-figure is the steady speed of a session's next bake. Real-time factor = wall / clip duration.
+frame, BPFA, the parameters mode's textures (the face editor where its weights ship) + image
+sequence on disk, keyframes and material — plus saving the .blend (``--device cuda``: every
+network on the GPU). ``--warmup``: one untimed bake of a 1 s clip first, in the same process
+(CUDA's context and kernel choice, model loading), so the figure is the steady speed of a
+session's next bake. Real-time factor = wall / clip duration.
 Memory: peak RSS of this process (ru_maxrss) and RSS sampled every 0.1 s during the bake, minus
 the RSS just before it.
 If weights/amee holds no shipped weights, the bake gets an editor with the same architecture

@@ -323,8 +323,8 @@ def render(data: dict[str, Any]) -> str:
             f"{x0['seconds']} s | RTF {spread(rtf)} | RTF < 1 | {met(rtf['median'] < 1)} |"
         )
         L.append(
-            f"| ↳ face analysis / AMEE-GAN textures ({x0['distinct_textures']} distinct, weights: "
-            f"{x0['amee_weights']}) (s) | {spread(an)} / {spread(ap)} | | | | |"
+            f"| ↳ face analysis / expression textures ({x0['distinct_textures']} distinct, "
+            f"weights: {x0['amee_weights']}) (s) | {spread(an)} / {spread(ap)} | | | | |"
         )
         L.append(
             f"| ↳ peak RSS of the bake process (MiB) | {spread(rss)} | RSS before the bake: "
@@ -401,7 +401,7 @@ def render(data: dict[str, Any]) -> str:
             parts = _stats([x["timings"]["analysis_s"] for x in r["runs"]])
             tex = _stats([x["timings"]["appearance_s"] for x in r["runs"]])
             L.append(
-                f"| ↳ GPU: face analysis / AMEE-GAN textures (s) | {spread(parts)} / "
+                f"| ↳ GPU: face analysis / expression textures (s) | {spread(parts)} / "
                 f"{spread(tex)} | | | | |"
             )
     if "batch" in S:
