@@ -288,12 +288,114 @@ def sample_sheet(
     return path
 
 
+SHEET_TRAIN = ("smile", "jaw_open", "frown", "brow_raise")
+"""The expressions of the fine-tuning sheet (with the neutral face)."""
+SHEET_HELD = ("eye_close_l", "brow_furrow", "eye_wide")
+"""Single expressions not on the sheet, scored after fine-tuning too."""
+
+
+def _gains(ed: FaceEditor, sample: Any, region: FaceRegion, exprs: np.ndarray) -> list[float]:
+    """PSNR gain over the unedited input, in the region, of each edit to ``exprs[1:]``."""
+    x0, y0, x1, y1 = sample.region_px
+    rows = slice(y0, y1), slice(x0, x1)
+    neutral = sample.images[0]
+    face = ed.prepare(neutral, region)
+    edited = ed.edit(face, exprs[1:], np.zeros_like(exprs[1:]))
+    scores = [score(edited[j], sample.images[1 + j], neutral, rows) for j in range(len(edited))]
+    return [x.psnr_edit - x.psnr_input for x in scores]
+
+
+def finetune_rows(
+    editor: FaceEditor, families: list[str], atlas: int, steps: int, seed: int
+) -> list[dict[str, Any]]:
+    """Per family, one held-out style in an ``atlas``² atlas: fine-tune on a sheet of the
+    neutral face and :data:`SHEET_TRAIN` at the atlas's own resolution (what *Fine-tune*
+    does), then score the sheet's expressions, the others (:data:`SHEET_HELD`) and two mixed
+    ones, before and after (PSNR gain over the unedited input, in the face region)."""
+    from moodrig.core.appearance.finetune import finetune_face
+    from moodrig.core.editing.finetune import SheetTraining
+    from moodrig.core.expression import INDEX
+
+    names = [*SHEET_TRAIN, *SHEET_HELD]
+    out = []
+    for family in families:
+        rng = style_rng(family, "heldout", 30_000 + seed)
+        style = get_family(family).random_style(rng)
+        exprs = np.zeros((1 + len(names) + 2, N_EXPRESSION), np.float32)
+        for k, name in enumerate(names):
+            exprs[1 + k, INDEX[name]] = 1.0
+        exprs[-2, [INDEX["smile"], INDEX["brow_raise"]]] = (0.6, 0.5)
+        exprs[-1, [INDEX["jaw_open"], INDEX["frown"]]] = (0.5, 0.4)
+        side = int(atlas * 0.45)
+        sample = synthesize_atlas(rng, family, style, exprs, (atlas, atlas), face_size=(side, side))
+        neutral, region = sample.images[0], FaceRegion(*sample.region_uv)
+
+        before = _gains(editor, sample, region, exprs)
+        examples = [(sample.images[1 + k], exprs[1 + k]) for k in range(len(SHEET_TRAIN))]
+        t0 = time.perf_counter()
+        try:
+            tuned = finetune_face(
+                editor,
+                neutral,
+                examples,
+                region=region,
+                config=SheetTraining(steps=steps, threads=torch.get_num_threads()),
+            )
+        except InputError as exc:  # pixel art: not fine-tuned (its edits stay block-exact)
+            out.append({"family": family, "atlas": atlas, "steps": steps, "refused": exc.problem})
+            continue
+        seconds = time.perf_counter() - t0
+        after = _gains(tuned, sample, region, exprs)
+        n = len(SHEET_TRAIN)
+        parts = {
+            "sheet": slice(0, n),
+            "other": slice(n, len(names)),
+            "mixed": slice(len(names), None),
+        }
+        row: dict[str, Any] = {"family": family, "atlas": atlas, "steps": steps, "seconds": seconds}
+        for key, part in parts.items():
+            row[f"{key}_before"] = float(np.mean(before[part]))
+            row[f"{key}_after"] = float(np.mean(after[part]))
+        print(json.dumps(row), flush=True)
+        out.append(row)
+    return out
+
+
+def _finetune_table(rows: list[dict[str, Any]]) -> list[str]:
+    if not rows:
+        return []
+    r0 = rows[0]
+    lines = [
+        "",
+        "Fine-tuning (*Fine-tune*, `core/appearance/finetune.py`): per family, one held-out "
+        f"style in a {r0['atlas']}² atlas, a sheet of the neutral face and {len(SHEET_TRAIN)} "
+        f"expressions ({', '.join(SHEET_TRAIN)}) at the atlas's own resolution, {r0['steps']} "
+        "steps; PSNR gain over the unedited input in the face region, before → after, on the "
+        "sheet's expressions, "
+        f"on {len(SHEET_HELD)} others ({', '.join(SHEET_HELD)}) and on 2 mixed ones:",
+        "",
+        "| family | sheet expressions | other expressions | mixed | fine-tuning time |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if "refused" in r:
+            lines.append(f"| {r['family']} | not fine-tuned: {r['refused']} | | | |")
+            continue
+        cells = [
+            f"{r[k + '_before']:+.2f} → {r[k + '_after']:+.2f} dB"
+            for k in ("sheet", "other", "mixed")
+        ]
+        lines.append(f"| {r['family']} | {' | '.join(cells)} | {r['seconds']:.0f} s |")
+    return lines
+
+
 def report(
     rows: list[Row],
     neg: float,
     spd: dict[str, float],
     meta: dict[str, Any],
     baseline: list[Row] | None = None,
+    tuned: list[dict[str, Any]] | None = None,
 ) -> str:
     points = (
         "the editor was given the true feature points"
@@ -329,6 +431,7 @@ def report(
             "",
             *_table(baseline, False),
         ]
+    lines += _finetune_table(tuned or [])
     lines += [
         "",
         "Point error: largest distance between a found and a true feature point, in eye distances.",
@@ -371,6 +474,8 @@ def main(argv: list[str] | None = None) -> None:
             "expression)"
         ),
     )
+    p.add_argument("--ft-steps", type=int, default=0, help="also report fine-tuning (0: no)")
+    p.add_argument("--ft-atlas", type=int, default=1024, help="atlas size of the fine-tuning rows")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     editor = FaceEditor.load(a.editor, a.locator, device="cpu")
@@ -395,6 +500,7 @@ def main(argv: list[str] | None = None) -> None:
                 )
                 print(json.dumps({"baseline": "amee", **asdict(brow)}), flush=True)
                 base_rows.append(brow)
+    tuned = finetune_rows(editor, a.families, a.ft_atlas, a.ft_steps, a.seed) if a.ft_steps else []
     neg = negatives(editor, a.negatives, a.seed)
     spd = speed(editor)
     text = report(
@@ -409,6 +515,7 @@ def main(argv: list[str] | None = None) -> None:
             "threads": a.threads,
         },
         base_rows,
+        tuned,
     )
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)
@@ -418,6 +525,7 @@ def main(argv: list[str] | None = None) -> None:
                 {
                     "rows": [asdict(r) for r in rows],
                     "baseline": [asdict(r) for r in base_rows],
+                    "finetune": tuned,
                     "negatives": neg,
                     "speed": spd,
                 },
