@@ -29,14 +29,17 @@ def test_match_scores() -> None:
 
 
 @pytest.mark.shared
-def test_one_truth_clip_end_to_end(shared_data: Path) -> None:
+@pytest.mark.parametrize("which", ["shipped", "amee"])
+def test_one_truth_clip_end_to_end(shared_data: Path, which: str) -> None:
     """A London person's clip: the analysis finds the six smile changes near their true
-    frames, the body moves at the three smile onsets, the AMEE-GAN mouth follows the truth."""
+    frames, the body moves at the three smile onsets, the mouth painted by the shipped editor
+    (the face editor) and by AMEE-GAN follows the truth."""
     from moodrig.core.amee.infer import AmeeEditor
-    from moodrig.weights_tools.sync_truth import make_clip, people, score_clip
+    from moodrig.weights_tools.sync_truth import make_clip, people, score_clip, shipped_editor
 
     clip = make_clip(*people(shared_data)[0])
-    r = score_clip(clip, editor=AmeeEditor.load())
+    editor = shipped_editor() if which == "shipped" else AmeeEditor.load()
+    r = score_clip(clip, editor=editor)
     assert r["analysis"]["n_truth"] == 6 and r["analysis"]["f1@4"] >= 0.8
     assert r["behavior"]["n_truth"] == 3 and r["behavior"]["f1@4"] >= 0.6
     assert r["texture"]["ok"] is True and abs(r["texture"]["lag"]) <= 2

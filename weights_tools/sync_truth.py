@@ -21,10 +21,11 @@ than real onsets (a dissolve, not a 0.5 s muscle movement).
   video path) vs the truth's events: F1 and median offset (frames, positive = late);
 * *behavior*: behavior onsets detected in the joint curves the automaton made from the
   analysed track vs the truth's reference frames (the events that should move the body);
-* *texture*: the shipped AMEE-GAN's edits of the painted demo face for the analysed
-  expressions (one per distinct quantised expression, as the bake caches them), measured by
-  ``core/texture_sync.py`` against the truth's expressions: the mouth area's correlation, lag
-  and agreement, and whether the verdict is "shows the asked expressions".
+* *texture*: the shipped parameters-mode editor's edits (the face editor where it ships) of
+  the painted demo face for the analysed expressions (one per distinct quantised expression,
+  as the bake caches them), measured by ``core/texture_sync.py`` against the truth's
+  expressions: the mouth area's correlation, lag and agreement, and whether the verdict is
+  "shows the asked expressions".
 """
 
 from __future__ import annotations
@@ -180,13 +181,17 @@ def score_clip(clip: TruthClip, seed: int = 0, editor: Any = None) -> dict[str, 
     }
     if editor is not None:
         size = 256
+        from moodrig.core.appearance.bake_editor import bind_editor
+        from moodrig.core.appearance.setup import FaceSetup
+
         base = paint_face(DEFAULT_STYLE, np.zeros(N_EXPRESSION), size)
         q = np.round(analysed.expressions * 4) / 4
         uniq, idx = np.unique(q, axis=0, return_inverse=True)
-        tex = editor.edit(
+        # As a bake binds it: the face editor finds the points itself; AMEE-GAN edits as is.
+        tex = bind_editor(editor, base, FaceSetup()).edit(
             np.repeat(base[None], len(uniq), 0),
             uniq.astype(np.float32),
-            source_vectors=np.zeros((len(uniq), N_EXPRESSION), np.float32),
+            np.zeros((len(uniq), N_EXPRESSION), np.float32),
         )
         rep = texture_sync(
             list(tex),
@@ -234,10 +239,23 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def run(data: Path, n_people: int = 6, texture: bool = True) -> dict[str, Any]:
+def shipped_editor() -> Any:
+    """The parameters mode's shipped editor, as a bake loads it: the face editor where its
+    weights ship, else AMEE-GAN."""
+    from moodrig.core.pipeline import use_face_editor
+    from moodrig.core.request import BakeRequest
+
+    if use_face_editor(BakeRequest()):
+        from moodrig.core.appearance.editor import FaceEditor
+
+        return FaceEditor.load(device="cpu")
     from moodrig.core.amee.infer import AmeeEditor
 
-    editor = AmeeEditor.load() if texture else None
+    return AmeeEditor.load(device="cpu")
+
+
+def run(data: Path, n_people: int = 6, texture: bool = True) -> dict[str, Any]:
+    editor = shipped_editor() if texture else None
     rows = [score_clip(make_clip(*p), editor=editor) for p in people(data)[:n_people]]
     return {
         "summary": summary(rows),

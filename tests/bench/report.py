@@ -220,7 +220,7 @@ def render(data: dict[str, Any]) -> str:
         if "texture" in t:
             x = t["texture"]
             L.append(
-                "| sync vs ground truth, texture changes (AMEE-GAN mouth area, "
+                "| sync vs ground truth, texture changes (the shipped editor's mouth area, "
                 "core/texture_sync.py): clips that show the asked smile, median lag, "
                 f"agreement | {x['shows_asked']}/{x['clips']}, {_f(x['median_lag'])} f, "
                 f"{_f(x['mean_agreement'])} | the true smile per frame | | – | – |"
