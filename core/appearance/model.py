@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..amee.model import ResidualBlock, _dec_layer, _enc_layer, _tile
 from ..editing.arch import ArchitectureConfig
 from ..expression import N_EXPRESSION
 from .align import N_FEATURES
@@ -90,42 +91,6 @@ def condition(target: Tensor, source: Tensor | None, points: Tensor) -> Tensor:
     return torch.cat([target, src * known, known, points.reshape(n, -1)], 1)
 
 
-class _Residual(nn.Module):
-    def __init__(self, ch: int) -> None:
-        super().__init__()
-        self.body = nn.Sequential(
-            nn.Conv2d(ch, ch, 3, 1, 1, bias=False),
-            nn.BatchNorm2d(ch),
-            nn.LeakyReLU(_SLOPE),
-            nn.Conv2d(ch, ch, 3, 1, 1, bias=False),
-            nn.BatchNorm2d(ch),
-        )
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.leaky_relu(x + self.body(x), _SLOPE)
-
-
-def _down(cin: int, cout: int, first: bool) -> nn.Sequential:
-    conv = (
-        nn.Conv2d(cin, cout, 3, 1, 1, bias=False)
-        if first
-        else nn.Conv2d(cin, cout, 4, 2, 1, bias=False)
-    )
-    return nn.Sequential(conv, nn.BatchNorm2d(cout), nn.LeakyReLU(_SLOPE))
-
-
-def _up(cin: int, cout: int) -> nn.Sequential:
-    return nn.Sequential(
-        nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False),
-        nn.BatchNorm2d(cout),
-        nn.LeakyReLU(_SLOPE),
-    )
-
-
-def _tile(a: Tensor, like: Tensor) -> Tensor:
-    return a[:, :, None, None].expand(-1, -1, like.shape[2], like.shape[3])
-
-
 class FieldGenerator(nn.Module):
     """G(crop, condition) → :class:`EditFields` at R × R (skip connections as in AttGAN; the
     condition is tiled into the latent and every decoder input)."""
@@ -135,17 +100,17 @@ class FieldGenerator(nn.Module):
         self.cfg = cfg
         c, e = cfg.channels, cfg.condition_dim
         self.encoder = nn.ModuleList(
-            _down(4 if i == 0 else c[i - 1], c[i], i == 0) for i in range(5)
+            _enc_layer(4 if i == 0 else c[i - 1], c[i], i == 0) for i in range(5)
         )
         self.fuse = nn.Sequential(
             nn.Conv2d(c[4] + e, c[4], 1, bias=False), nn.BatchNorm2d(c[4]), nn.LeakyReLU(_SLOPE)
         )
-        self.residual = nn.Sequential(*(_Residual(c[4]) for _ in range(cfg.n_residual)))
+        self.residual = nn.Sequential(*(ResidualBlock(c[4]) for _ in range(cfg.n_residual)))
         dec: list[nn.Module] = []
         cin = c[4]
         for k in range(4):  # R/16 → R
             skip = c[4 - k] if k > 0 else 0
-            dec.append(_up(cin + skip + e, c[3 - k]))
+            dec.append(_dec_layer(cin + skip + e, c[3 - k]))
             cin = c[3 - k]
         self.decoder = nn.ModuleList(dec)
         self.head = nn.Conv2d(c[0] + c[0] + e, N_FIELD_CHANNELS, 3, 1, 1)
