@@ -13,8 +13,6 @@ never touched.
 
 from __future__ import annotations
 
-import copy
-import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -25,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from numpy.typing import NDArray
 
-from ..editing.finetune import Example, Progress, SheetTraining, check_label
+from ..editing.finetune import Example, Progress, SheetTraining, check_label, tune_network
 from ..editing.losses import changed_map, weighted_l1
 from ..editing.sheet import tune_from_sheet
 from ..errors import InputError
@@ -108,50 +106,33 @@ def finetune_face(
     to_px = torch.tensor(face.frame.matrix, dtype=torch.float32, device=dev)[None]
     to_c = torch.tensor(np.linalg.inv(m)[:2], dtype=torch.float32, device=dev)[None]
     points = face.canonical_points.to(dev)
-    old_threads = torch.get_num_threads()
-    if cfg.threads > 0:
-        torch.set_num_threads(cfg.threads)
-    net = copy.deepcopy(editor.generator).to(device=dev, dtype=torch.float32)
-    net.eval()  # frozen BatchNorm statistics
-    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, betas=(0.5, 0.999))
-    rng = np.random.default_rng([cfg.seed, 21])
-    t0 = time.time()
-    try:
-        with torch.enable_grad():
-            for step in range(1, cfg.steps + 1):
-                pick = pairs[rng.integers(0, len(pairs), cfg.batch)]
-                src, tgt = pick[:, 0], pick[:, 1]
-                b = len(pick)
-                cond = condition(a[tgt], a[src], points.expand(b, -1, -1))
-                f = net(x[src], cond)
-                out, mask = render(rgb[src], to_c.expand(b, -1, -1), to_px.expand(b, -1, -1), f)
-                changed = changed_map(rgb[src], rgb[tgt])
-                loss = 50.0 * weighted_l1(out, rgb[tgt], 1.0 + CHANGED_WEIGHT * changed)
-                loss = (
-                    loss
-                    + MASK_WEIGHT * mask.mean()
-                    + MASK_SUPERVISION
-                    * F.binary_cross_entropy(
-                        mask.clamp(1e-6, 1 - 1e-6), changed, weight=1.0 + 4.0 * changed
-                    )
-                )
-                opt.zero_grad(set_to_none=True)
-                loss.backward()  # type: ignore[no-untyped-call]
-                opt.step()
-                if progress is not None:
-                    progress(step, cfg.steps, float(loss.item()))
-    finally:
-        torch.set_num_threads(old_threads)
-    net.eval()
+
+    def loss(model: torch.nn.Module, chosen: NDArray[np.int64]) -> torch.Tensor:
+        pick = pairs[chosen]
+        src, tgt = pick[:, 0], pick[:, 1]
+        b = len(pick)
+        cond = condition(a[tgt], a[src], points.expand(b, -1, -1))
+        f = model(x[src], cond)
+        out, mask = render(rgb[src], to_c.expand(b, -1, -1), to_px.expand(b, -1, -1), f)
+        changed = changed_map(rgb[src], rgb[tgt])
+        value = 50.0 * weighted_l1(out, rgb[tgt], 1.0 + CHANGED_WEIGHT * changed)
+        return (
+            value
+            + MASK_WEIGHT * mask.mean()
+            + MASK_SUPERVISION
+            * F.binary_cross_entropy(
+                mask.clamp(1e-6, 1 - 1e-6), changed, weight=1.0 + 4.0 * changed
+            )
+        )
+
+    net, seconds = tune_network(
+        editor.generator, dev, cfg, choices=len(pairs), salt=21, loss=loss, progress=progress
+    )
     EDITOR_WEIGHTS.storage_round_trip(net)
     manifest: dict[str, Any] = {
         **editor.manifest,
         "finetuned_from": editor.model_id,
-        "finetune": {
-            **asdict(cfg),
-            "examples": len(examples),
-            "seconds": round(time.time() - t0, 1),
-        },
+        "finetune": {**asdict(cfg), "examples": len(examples), "seconds": round(seconds, 1)},
     }
     return FaceEditor.from_modules(net, editor.locator, manifest, device=str(dev.type))
 

@@ -28,6 +28,7 @@ from .device import to_device
 from .editor import ModelEditor
 
 E = TypeVar("E", bound=ModelEditor[Any])
+M = TypeVar("M", bound=torch.nn.Module)
 
 Example = tuple[NDArray[np.float32], NDArray[np.float32]]
 """(texture (H, W, 3|4) float32 in [0, 1], its label: a vector of the model's vocabulary)."""
@@ -98,26 +99,27 @@ def sheet_batch(
     return torch.stack(imgs) * 2.0 - 1.0, np.stack(labels)
 
 
-def train_on_sheet(
-    editor: E,
+def tune_network(
+    network: M,
+    device: torch.device,
     config: SheetTraining,
     *,
     choices: int,
     salt: int,
     loss: Loss,
-    examples: int,
     progress: Progress | None = None,
-) -> E:
-    """Fine-tune a copy of ``editor``'s network and return it as a new editor of its class.
+) -> tuple[M, float]:
+    """A float32 copy of ``network`` on ``device``, fine-tuned; returns it (eval mode) and the
+    seconds taken.
 
     Each step draws ``config.batch`` indices in [0, ``choices``) (numpy generator seeded with
-    ``[config.seed, salt]``) and takes one Adam step on ``loss(network, indices)``. The loss's
-    tensors must live on ``editor.device``; the network is float32 there.
+    ``[config.seed, salt]``) and takes one Adam step on ``loss(network, indices)``, with the
+    BatchNorm statistics frozen. The loss's tensors must live on ``device``.
     """
     old_threads = torch.get_num_threads()
     if config.threads > 0:
         torch.set_num_threads(config.threads)
-    net = copy.deepcopy(editor.network).to(device=editor.device, dtype=torch.float32)
+    net = copy.deepcopy(network).to(device=device, dtype=torch.float32)
     net.eval()  # frozen BatchNorm statistics
     opt = torch.optim.Adam(net.parameters(), lr=config.lr, betas=(0.5, 0.999))
     rng = np.random.default_rng([config.seed, salt])
@@ -133,7 +135,30 @@ def train_on_sheet(
                     progress(step, config.steps, float(value.item()))
     finally:
         torch.set_num_threads(old_threads)
-    net.eval()
+    return net.eval(), time.time() - t0
+
+
+def train_on_sheet(
+    editor: E,
+    config: SheetTraining,
+    *,
+    choices: int,
+    salt: int,
+    loss: Loss,
+    examples: int,
+    progress: Progress | None = None,
+) -> E:
+    """Fine-tune a copy of ``editor``'s network (:func:`tune_network`) and return it as a new
+    editor of its class."""
+    net, seconds = tune_network(
+        editor.network,
+        editor.device,
+        config,
+        choices=choices,
+        salt=salt,
+        loss=loss,
+        progress=progress,
+    )
     fmt = editor.weights
     fmt.storage_round_trip(net)
     manifest: dict[str, Any] = dict(editor.manifest)
@@ -141,7 +166,7 @@ def train_on_sheet(
     manifest["finetune"] = {
         **asdict(config),
         "examples": examples,
-        "seconds": round(time.time() - t0, 1),
+        "seconds": round(seconds, 1),
     }
     return type(editor).from_network(
         net,
