@@ -18,7 +18,6 @@ appearance model to it, and every pixel outside it stays the base texture's.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
@@ -215,13 +214,17 @@ def use_face_editor(request: BakeRequest) -> bool:
 
 
 def _manifest_model(manifest: Path | None) -> str | None:
-    """The ``model`` a weights manifest names; None where there is none to read (loading it
-    later reports the problem with the file's name)."""
+    """The ``model`` a weights manifest names, read as loading reads it (a regular file,
+    bounded in size); None where there is none to read (loading it later reports the problem
+    with the file's name)."""
     if manifest is None:
         return None
+    from .errors import WeightsError
+    from .manifest import read_manifest
+
     try:
-        model = json.loads(Path(manifest).read_text(encoding="utf-8")).get("model")
-    except (OSError, ValueError, AttributeError):
+        model = read_manifest(manifest).get("model")
+    except WeightsError:
         return None
     return model if isinstance(model, str) else None
 
