@@ -146,7 +146,7 @@ def run_bake(
     t1 = time.perf_counter()
     setup = face_setup(request.region, request.features, face)
     if editor is None:
-        editor = _load_editor(request)
+        editor = load_editor(request)
     base = np.ascontiguousarray(base_texture, dtype=np.float32)
     model = bind_editor(editor, base, setup)
     if detailed:
@@ -229,7 +229,7 @@ def _manifest_model(manifest: Path | None) -> str | None:
     return model if isinstance(model, str) else None
 
 
-def _load_editor(request: BakeRequest) -> Any:
+def load_editor(request: BakeRequest) -> Any:
     """The shipped or requested weights of the request's appearance mode: an
     ``Editor``, or a ``FaceEditor`` (bound to the face by ``bind_editor``)."""
     if request.appearance_mode == "detailed":

@@ -242,16 +242,10 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def shipped_editor() -> Any:
     """The parameters mode's shipped editor, as a bake loads it: the face editor where its
     weights ship, else AMEE-GAN."""
-    from moodrig.core.pipeline import use_face_editor
+    from moodrig.core.pipeline import load_editor
     from moodrig.core.request import BakeRequest
 
-    if use_face_editor(BakeRequest()):
-        from moodrig.core.appearance.editor import FaceEditor
-
-        return FaceEditor.load(device="cpu")
-    from moodrig.core.amee.infer import AmeeEditor
-
-    return AmeeEditor.load(device="cpu")
+    return load_editor(BakeRequest(device="cpu"))
 
 
 def run(data: Path, n_people: int = 6, texture: bool = True) -> dict[str, Any]:
