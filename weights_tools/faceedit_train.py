@@ -19,11 +19,10 @@ The run folder gets config.json, log.jsonl, samples/, a resumable checkpoint and
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,7 @@ from moodrig.core.fileio import atomic_write_text
 
 from . import faceedit_data
 from .checkpoint import load_checkpoint, save_checkpoint
+from .training import config_parser, parse_config
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,10 @@ class TrainConfig:
     """Side of the cached faces; the loss is computed at this resolution."""
     seed: int = 0
     steps: int = 12000
+    """Steps of the learning-rate schedule."""
+    stop_at: int = 0
+    """Stop at this step (checkpoint and export there) while keeping the schedule of ``steps``
+    (0: run to ``steps``); a later run starts from the checkpoint with ``--init-from``."""
     batch: int = 16
     lr_g: float = 4e-4
     lr_d: float = 2e-4
@@ -229,7 +233,8 @@ def train(cfg: TrainConfig) -> Path:
     sampler = PairSampler(sets, cfg, rng)
     log = (out / "log.jsonl").open("a")
     t0 = time.time()
-    while step < cfg.steps:
+    end = cfg.stop_at if 0 < cfg.stop_at < cfg.steps else cfg.steps
+    while step < end:
         f_lr = lr_factor(step, cfg)
         for opt, lr in ((opt_g, cfg.lr_g), (opt_d, cfg.lr_d)):
             for g in opt.param_groups:
@@ -305,7 +310,7 @@ def train(cfg: TrainConfig) -> Path:
             log.flush()
             print(json.dumps(rec_info), flush=True)
             t0 = time.time()
-        if step % cfg.sample_every == 0 or step == cfg.steps:
+        if step % cfg.sample_every == 0 or step == end:
             save_grid(out / "samples" / f"step_{step:06d}.png", b, edited, mask)
             save_checkpoint(
                 out,
@@ -318,7 +323,7 @@ def train(cfg: TrainConfig) -> Path:
                 torch_gen=tgen,
                 ema=ema,
             )
-        if step % cfg.export_every == 0 or step == cfg.steps:
+        if step % cfg.export_every == 0 or step == end:
             export(out, ema, step, cfg)
     return out / "export" / f"face_editor_step{step:06d}.manifest.json"
 
@@ -366,29 +371,24 @@ def save_grid(
 
 
 def parse_args(argv: list[str] | None = None) -> TrainConfig:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    defaults = TrainConfig()
-    for f in fields(TrainConfig):
-        if f.name == "model":
-            continue
-        value = getattr(defaults, f.name)
-        if isinstance(value, tuple):
-            p.add_argument(f"--{f.name.replace('_', '-')}", nargs="+", default=list(value))
-        else:
-            p.add_argument(f"--{f.name.replace('_', '-')}", type=type(value), default=value)
-    p.add_argument("--resolution", type=int, default=defaults.model.resolution)
+    """Every ``TrainConfig`` setting as a flag, plus the model's ``--resolution``,
+    ``--coarse-flow``, ``--no-colour`` and ``--no-paint``."""
+    p = config_parser(TrainConfig, __doc__.split("\n\n")[0], skip=("model",), ablations={})
+    p.add_argument("--resolution", type=int, default=FieldConfig().resolution)
     p.add_argument("--coarse-flow", action="store_true")
     p.add_argument("--no-colour", action="store_true")
     p.add_argument("--no-paint", action="store_true")
-    a = vars(p.parse_args(argv))
-    model = FieldConfig(
-        resolution=a.pop("resolution"),
-        coarse_flow=a.pop("coarse_flow"),
-        colour=not a.pop("no_colour"),
-        paint=not a.pop("no_paint"),
-    )
-    a["families"] = tuple(a["families"])
-    return TrainConfig(**a, model=model)
+
+    def model(kw: dict[str, Any]) -> dict[str, Any]:
+        kw["model"] = FieldConfig(
+            resolution=kw.pop("resolution"),
+            coarse_flow=kw.pop("coarse_flow"),
+            colour=not kw.pop("no_colour"),
+            paint=not kw.pop("no_paint"),
+        )
+        return kw
+
+    return parse_config(TrainConfig, p, argv, ablations={}, adapt=model)
 
 
 def main(argv: list[str] | None = None) -> None:

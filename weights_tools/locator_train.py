@@ -12,12 +12,10 @@ regions of clutter alone, which the presence head must call "no face". Loss: L1 
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -32,6 +30,7 @@ from moodrig.core.fileio import atomic_write_text
 
 from . import faceedit_data
 from .styles import atlas_content
+from .training import config_parser, parse_config
 
 
 @dataclass(frozen=True)
@@ -202,24 +201,15 @@ def train(cfg: LocatorTrainConfig) -> Path:
     model.eval()
     LOCATOR_WEIGHTS.storage_round_trip(model)
     return LOCATOR_WEIGHTS.export(
-        out / "export" / "face_locator.safetensors",
+        out / "export" / f"face_locator_step{step:06d}.safetensors",
         model,
         training=json.loads(json.dumps(asdict(cfg), default=list)),
     )
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    d = LocatorTrainConfig()
-    for name, value in asdict(d).items():
-        flag = f"--{name.replace('_', '-')}"
-        if isinstance(value, (tuple, list)):
-            p.add_argument(flag, nargs="+", default=list(value))
-        else:
-            p.add_argument(flag, type=type(value), default=value)
-    a: dict[str, Any] = vars(p.parse_args(argv))
-    a["families"] = tuple(a["families"])
-    print(train(LocatorTrainConfig(**a)))
+    p = config_parser(LocatorTrainConfig, __doc__.split("\n\n")[0], ablations={})
+    print(train(parse_config(LocatorTrainConfig, p, argv, ablations={})))
 
 
 if __name__ == "__main__":

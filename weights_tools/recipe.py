@@ -22,6 +22,9 @@ Recipe format (``format = "moodrig.recipe/1"``)::
     shipped = "full_stage14"       # the run whose export ships
     env = {OMP_NUM_THREADS = "1"}  # optional: environment of every command
     nice = 10                      # optional: niceness of every command (0: none)
+    init = "export"                # optional: what --init-from names: the start run's export
+                                   # manifest ("export") or its folder ("checkpoint": the
+                                   # trainer loads the networks from the run's checkpoint)
 
     [runs.full]                    # one table per run, in the order they are listed
     out = "runs/amee/full"         # the run's folder (--out)
@@ -29,8 +32,8 @@ Recipe format (``format = "moodrig.recipe/1"``)::
     flags = {steps = 5000, stop-at = 1500}   # trainer flags, in order: true → --flag,
                                    # false → left out, a list → --flag v1 v2, else --flag value
 
-A run's command is ``python <trainer> --out <out> [--init-from <export>] <flags>``. Its export
-is at step ``stop-at`` when that is below ``steps``, else at ``steps``.
+A run's command is ``python <trainer> --out <out> [--init-from <export or folder>] <flags>``.
+Its export is at step ``stop-at`` when that is below ``steps``, else at ``steps``.
 """
 
 from __future__ import annotations
@@ -52,7 +55,9 @@ FORMAT = "moodrig.recipe/1"
 SHIP_MODULE = "moodrig.weights_tools.ship"
 """Module that copies a run's export to the add-on's weights (``--model``, ``--from``)."""
 _FLAG = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
-_TOP_KEYS = {"format", "model", "stem", "trainer", "shipped", "env", "nice", "runs"}
+_TOP_KEYS = {"format", "model", "stem", "trainer", "shipped", "env", "nice", "init", "runs"}
+INIT_KINDS = ("export", "checkpoint")
+"""What a run's ``--init-from`` names: the start run's export manifest, or its folder."""
 _RUN_KEYS = {"out", "from", "flags"}
 
 FlagValue = bool | int | float | str | list[int | float | str]
@@ -100,12 +105,20 @@ class Recipe:
     """Niceness of every command (0: not niced)."""
     runs: dict[str, Run]
     """The runs, in the recipe's order."""
+    init: str = "export"
+    """What ``--init-from`` names (one of :data:`INIT_KINDS`)."""
 
     def export(self, name: str, step: int | None = None) -> Path:
         """Manifest path of run ``name``'s export at ``step`` (default: the run's last step)."""
         run = self.runs[name]
         last = step if step is not None else export_step(run)
         return run.out / "export" / f"{self.stem}_step{last:06d}.manifest.json"
+
+    def start_path(self, name: str) -> Path:
+        """What ``--init-from`` names for a run that starts from run ``name``: its export
+        manifest, or with ``init = "checkpoint"`` its folder (its checkpoint is at the step it
+        exports)."""
+        return self.runs[name].out if self.init == "checkpoint" else self.export(name)
 
     def chain(self, name: str) -> list[str]:
         """Run ``name`` and every run it starts from, the first one first."""
@@ -200,6 +213,9 @@ def read_recipe(path: str | Path) -> Recipe:
     nice = data.get("nice", 0)
     if not isinstance(nice, int) or isinstance(nice, bool) or not 0 <= nice <= 19:
         raise _fail(path, "nice", f"must be an integer in [0, 19], got {nice!r}")
+    init = data.get("init", "export")
+    if init not in INIT_KINDS:
+        raise _fail(path, "init", f"must be one of {', '.join(INIT_KINDS)}, got {init!r}")
     runs_data = data.get("runs")
     if not isinstance(runs_data, dict) or not runs_data:
         raise _fail(path, "runs", "the recipe lists no runs")
@@ -217,6 +233,7 @@ def read_recipe(path: str | Path) -> Recipe:
         tuple(env.items()),
         nice,
         runs,
+        init,
     )
 
 
@@ -262,7 +279,7 @@ def train_command(recipe: Recipe, name: str, python: str) -> Command:
     run = recipe.runs[name]
     args = [*recipe.trainer, "--out", str(run.out)]
     if run.start is not None:
-        args += ["--init-from", str(recipe.export(run.start))]
+        args += ["--init-from", str(recipe.start_path(run.start))]
     return _command(recipe, python, args + flag_args(run.flags))
 
 

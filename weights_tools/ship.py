@@ -7,7 +7,7 @@
     python -m moodrig.weights_tools.ship --model face_editor \
         --from runs/faceedit/editor4/export/face_editor_step004000.manifest.json
     python -m moodrig.weights_tools.ship --model face_locator \
-        --from runs/faceedit/locator1/export/face_locator.manifest.json
+        --from runs/faceedit/locator1/export/face_locator_step002500.manifest.json
 
 Loads the export through the verified path (sha256, vocabulary, shapes), then re-exports it as
 the model's shipped weights (``weights/amee/amee_gan.*``, ``weights/transfer/style_transfer.*``,

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
 import torch
@@ -254,7 +254,13 @@ class Run:
         return manifest
 
 
-C = TypeVar("C", bound=RunConfig)
+class Dataclass(Protocol):
+    """Any dataclass (what :func:`config_parser` and :func:`parse_config` read flags into)."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
+C = TypeVar("C", bound=Dataclass)
 
 ABLATIONS: Mapping[str, tuple[str, str]] = {
     "no_mask": ("use_mask", "ablation: no mask head (M = 1)")
@@ -263,14 +269,15 @@ ABLATIONS: Mapping[str, tuple[str, str]] = {
 
 
 def config_parser(
-    cls: type[RunConfig],
+    cls: type[Dataclass],
     description: str,
     *,
     skip: Collection[str] = (),
     ablations: Mapping[str, tuple[str, str]] = ABLATIONS,
 ) -> argparse.ArgumentParser:
-    """Every setting of ``cls`` as a flag (booleans: --x / --no-x; tuples: lists of ints) except
-    ``skip`` and the settings that ``ablations`` turn off, those flags, and --dry-run."""
+    """Every setting of ``cls`` as a flag (booleans: --x / --no-x; tuples: lists of their
+    elements' type, ints when empty) except ``skip`` and the settings that ``ablations`` turn
+    off, those flags, and --dry-run."""
     p = argparse.ArgumentParser(description=description)
     hidden = set(skip) | {name for name, _ in ablations.values()}
     defaults = cls()
@@ -282,7 +289,7 @@ def config_parser(
         if isinstance(val, bool):
             p.add_argument(flag, action=argparse.BooleanOptionalAction, default=val)
         elif isinstance(val, tuple):
-            p.add_argument(flag, type=int, nargs="*", default=list(val))
+            p.add_argument(flag, type=type(val[0]) if val else int, nargs="*", default=list(val))
         else:
             p.add_argument(flag, type=type(val), default=val)
     for flag, (_, text) in ablations.items():
