@@ -95,7 +95,7 @@ def record(data: Path) -> list[dict[str, Any]]:
                 rows["z"].append(raw.smile.z if raw is not None else np.nan)
                 rows["measures"].append(raw.measures if raw is not None else np.full(7, np.nan))
                 rows["yaw"].append(r.face.head.yaw if r.face is not None else np.nan)
-                rows["change"].append(change.last)
+                rows["change"].append(change.at(r.index))
 
             pair = [photos[clip.people[0]], photos[clip.people[1]]]
             track = analyze_frames(

@@ -145,9 +145,11 @@ def test_smile_does_not_depend_on_the_photo_size(shared_data: Path) -> None:
 
 
 def test_person_baseline_over_a_clip(shared_data: Path) -> None:
-    """A clip of one person whose resting face reads part-smiling to the population: 24
+    """A clip of one person whose resting face reads part-smiling to the population: 48
     neutral frames, a 6-frame onset, 12 smiling frames (small camera shake). With the person's
-    own neutral the rest reads lower and the smile still reads as a smile."""
+    own neutral the rest reads lower and the smile still reads as a smile. (The smile score of
+    a still face jitters from frame to frame, so the neutral learnt from 24 frames depended on
+    which crops tracking read more than the margin allows; 48 frames hold it.)"""
     import cv2
 
     from moodrig.core.face.baseline import BaselineConfig
@@ -155,7 +157,7 @@ def test_person_baseline_over_a_clip(shared_data: Path) -> None:
 
     neutral = read_image(_london(shared_data, "003_03.jpg")).astype(np.float32)
     smiling = read_image(_london(shared_data, "003_08.jpg")).astype(np.float32)
-    share = [0.0] * 24 + [k / 7 for k in range(1, 7)] + [1.0] * 12
+    share = [0.0] * 48 + [k / 7 for k in range(1, 7)] + [1.0] * 12
 
     def frames() -> list[np.ndarray]:
         out = []
@@ -173,8 +175,8 @@ def test_person_baseline_over_a_clip(shared_data: Path) -> None:
     per = analyze_frames(
         frames(), 24.0, config=VideoConfig(person_baseline=BaselineConfig())
     ).expressions[:, INDEX["smile"]]
-    assert 0.2 < pop[:24].mean() < 0.5  # the population reads this resting face as part-smiling
-    assert per[8:24].mean() < pop[8:24].mean() - 0.05
+    assert 0.2 < pop[:48].mean() < 0.5  # the population reads this resting face as part-smiling
+    assert per[8:48].mean() < pop[8:48].mean() - 0.05
     assert per[-8:].min() > 0.5 and pop[-8:].min() > 0.5
 
 

@@ -184,6 +184,9 @@ def test_long_analysis_keeps_no_python_objects_per_frame() -> None:
             self.n += 1
             return None if self.n % 97 == 0 else faces[self.n % len(faces)]
 
+        def track_many(self, frames: list[np.ndarray], prev: object) -> list[FaceResult | None]:
+            return [self.track(f, prev) for f in frames]
+
     frame = np.zeros((4, 4, 3), np.uint8)
 
     def live_while_running(n: int) -> tuple[int, int]:

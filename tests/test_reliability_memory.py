@@ -93,6 +93,8 @@ else:
             if first is None:
                 first = real.track(frame, None)
             return first
+        def track_many(self, frames, prev):
+            return [self.track(f, prev) for f in frames]
     # As analyze_video does: frames placed on the time grid by their timestamps.
     slots = on_grid(src.timed(), src.info.fps, src.limits.max_frames)
     track = analyze_frames(slots, src.info.fps, analyzer=FirstFrameResult(),

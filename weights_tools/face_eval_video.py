@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from moodrig.core.expression import INDEX
-from moodrig.core.face.analyzer import FaceAnalyzer
+from moodrig.core.face.analyzer import AnalyzerConfig, FaceAnalyzer
 from moodrig.core.face.baseline import BaselineConfig, person_neutral
 from moodrig.core.face.decision import SmileDecisionConfig, smile_states
 from moodrig.core.face.measures import N_MEASURES
@@ -133,8 +133,10 @@ def evaluate(
     people_per_fold: int | None = None,
     decision: SmileDecisionConfig | None = None,
     baseline: BaselineConfig | None = None,
+    analyzer: AnalyzerConfig | None = None,
 ) -> dict[str, object]:
-    """Scores of the three ways of deciding over every fold's clips."""
+    """Scores of the three ways of deciding over every fold's clips (``analyzer``: the face
+    analysis settings, default the product's)."""
     dec = decision or SmileDecisionConfig()
     base_cfg = baseline or BaselineConfig()
     photos = fc.load_people(data, samples, obs)
@@ -148,7 +150,9 @@ def evaluate(
             pair = [photos[clip.people[0]], photos[clip.people[1]]]
             tracks = {}
             for name, base in (("stable", None), ("baseline", base_cfg)):
-                vcfg = VideoConfig(decision=dec, person_baseline=base)
+                vcfg = VideoConfig(
+                    decision=dec, person_baseline=base, analyzer=analyzer or AnalyzerConfig()
+                )
                 raw = RawFrames()
                 tracks[name] = analyze_frames(
                     raw.watch(fc.frames(clip, pair)),
@@ -204,7 +208,7 @@ class RawFrames:
         self.rows["z"].append(raw.smile.z if raw is not None else 0.0)
         self.rows["measures"].append(raw.measures if raw is not None else np.zeros(N_MEASURES))
         self.rows["yaw"].append(rec.face.head.yaw if rec.face is not None else 0.0)
-        self.rows["change"].append(self.change.last)
+        self.rows["change"].append(self.change.at(rec.index))
 
     def array(self, key: str) -> NDArray[np.float64]:
         return np.asarray(self.rows[key], dtype=np.float64)

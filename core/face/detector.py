@@ -197,17 +197,9 @@ class FaceDetector:
 
     def raw_batch(self, x: torch.Tensor) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Network outputs for (N,3,128,128) in [-1,1]: regressors (N,896,16), logits (N,896)."""
-        import torch
+        from .models import infer
 
-        from .models import full_float32, torch_threads
-        from .tflite_net import TfliteNet
-
-        with torch_threads(self.threads), full_float32(), torch.inference_mode():
-            if x.shape[0] > 1 and isinstance(self.net, TfliteNet):  # the reference runs batch 1
-                parts = [self.net(x[i : i + 1]) for i in range(x.shape[0])]
-                reg, cls = torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
-            else:
-                reg, cls = self.net(x)
+        reg, cls = infer(self.net, x, self.threads)
         return reg.cpu().numpy(), cls[..., 0].cpu().numpy()
 
     def raw(self, x: torch.Tensor) -> tuple[NDArray[np.float32], NDArray[np.float32]]:

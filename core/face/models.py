@@ -164,3 +164,17 @@ def torch_threads(n: int | None) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def infer(
+    net: torch.nn.Module, x: torch.Tensor, threads: int | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A converted network's two outputs for a batch ``x``, with ``threads`` torch threads at
+    full float32 (:func:`torch_threads`, :func:`full_float32`). The op-for-op reference
+    (:class:`TfliteNet`) reads one image per call, so it runs the batch one by one."""
+    with torch_threads(threads), full_float32(), torch.inference_mode():
+        if x.shape[0] > 1 and isinstance(net, TfliteNet):
+            parts = [net(x[i : i + 1]) for i in range(x.shape[0])]
+            return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+        a, b = net(x)
+        return a, b

@@ -11,6 +11,7 @@ marked invalid and filled by the caller's policy. The stable smile decision of e
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from numpy.typing import NDArray
 from ..errors import InputError
 from ..expression import N_EXPRESSION
 from ..track import ExpressionTrack
-from .analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult
+from .analyzer import AnalyzerConfig, FaceAnalyzer, FaceResult, FrameCopies
 from .baseline import BaselineConfig, person_neutral
 from .calibration import Calibration
 from .decision import SmileDecisionConfig, smile_states
@@ -85,14 +86,39 @@ class FrameRecord:
 
 def track_frames(frames: Iterable[Slot], analyzer: FaceAnalyzer) -> Iterator[FrameRecord]:
     """Follow one face through frames (HWC uint8 RGB); a held slot repeats the previous
-    result, a gap has no face and makes the next frame detect afresh."""
+    result, a gap has no face and makes the next frame detect afresh. Pictures are read in
+    runs of ``track_batch`` (copied: the reader reuses its buffer), so that Face Mesh reads a
+    run in one network call (``FaceAnalyzer.track_landmarks_many``)."""
+    k = max(1, analyzer.config.track_batch)
+    copies = FrameCopies(k)
+    run: list[Slot] = []  # pictures (copied) and held slots, in order
     prev: FaceResult | None = None
-    for i, frame in enumerate(frames):
+    index = 0
+
+    def flush() -> Iterator[FrameRecord]:
+        nonlocal prev, index
+        pictures = [s for s in run if not isinstance(s, NoFrame)]
+        faces = iter(analyzer.track_many(pictures, prev))
+        for slot in run:
+            if not isinstance(slot, NoFrame):
+                prev = next(faces)
+            yield FrameRecord(index, prev)
+            index += 1
+        run.clear()
+
+    for frame in frames:
         if frame is NoFrame.GAP:
+            yield from flush()
             prev = None
-        elif not isinstance(frame, NoFrame):
-            prev = analyzer.track(frame, prev)
-        yield FrameRecord(i, prev)
+            yield FrameRecord(index, None)
+            index += 1
+        elif isinstance(frame, NoFrame):
+            run.append(frame)
+        else:
+            run.append(copies.take(frame))
+            if sum(not isinstance(s, NoFrame) for s in run) == k:
+                yield from flush()
+    yield from flush()
 
 
 class _TrackRows:
@@ -136,22 +162,41 @@ class _TrackRows:
 
 class FrameChange:
     """How much each picture differs from the one before: mean absolute difference of 32 × 24
-    gray thumbnails, in grey levels (0 for the first picture, a held slot and after a gap)."""
+    gray thumbnails, in grey levels (0 for the first picture, a held slot and after a gap).
+    The last ``window`` values are kept (:meth:`at`), because frames are read a few ahead of
+    their analysis."""
 
-    def __init__(self) -> None:
-        self.last = 0.0
+    def __init__(self, window: int = 64) -> None:
+        self._recent: deque[float] = deque(maxlen=window)
+        self.seen = 0
+        """Slots seen so far."""
         self._thumb: NDArray[np.float32] | None = None
 
+    @property
+    def last(self) -> float:
+        """The change of the last slot seen (0 before any)."""
+        return self._recent[-1] if self._recent else 0.0
+
+    def at(self, index: int) -> float:
+        """The change of slot ``index`` (one of the last ``window`` seen)."""
+        k = index - (self.seen - len(self._recent))
+        if not 0 <= k < len(self._recent):
+            raise IndexError(f"slot {index} is not among the last {len(self._recent)} seen")
+        return self._recent[k]
+
     def see(self, frame: Slot) -> None:
+        self.seen += 1
         if frame is NoFrame.GAP:
-            self._thumb, self.last = None, 0.0
+            self._thumb = None
+            self._recent.append(0.0)
             return
         if isinstance(frame, NoFrame):
-            self.last = 0.0
+            self._recent.append(0.0)
             return
         small = cv2.resize(frame, (32, 24), interpolation=cv2.INTER_AREA)
         thumb = np.asarray(small, dtype=np.float32).reshape(24, 32, -1).mean(axis=2)
-        self.last = 0.0 if self._thumb is None else float(np.abs(thumb - self._thumb).mean())
+        d = 0.0 if self._thumb is None else float(np.abs(thumb - self._thumb).mean())
+        self._recent.append(d)
         self._thumb = thumb
 
 
@@ -186,7 +231,7 @@ def _run(
     for rec in track_frames(_watched(frames, change), an):
         if on_frame is not None:
             on_frame(rec)
-        rows.append(rec.face, change.last if change is not None else 0.0)
+        rows.append(rec.face, change.at(rec.index) if change is not None else 0.0)
         if progress is not None:
             progress(rec.index + 1, total)
         if max_frames is not None and rec.index + 1 >= max_frames:

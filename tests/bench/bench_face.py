@@ -23,12 +23,32 @@ import torch
 from common import CACHE, emit, rate_stats
 from make_clips import clip_path, make_clip, read_frames
 
+from moodrig.core.face import AnalyzerConfig
 from moodrig.weights_tools.metrics import time_repeats
 
 
 def landmarks(
     frames: list[np.ndarray],
     repeats: int,
+    pipelined: str = "auto",
+    crops_out: str = "",
+    stages: bool = True,
+    track_batch: int | None = None,
+) -> dict[str, object]:
+    """:func:`_landmarks` with the face networks' thread count set for the whole run, as
+    ``video.analyze_frames`` sets it; ``track_batch``: frames per Face Mesh call (None: the
+    default)."""
+    from moodrig.core.face.netspec import engine_threads
+
+    cfg = AnalyzerConfig() if track_batch is None else AnalyzerConfig(track_batch=track_batch)
+    with engine_threads(cfg.engine, cfg.threads):
+        return _landmarks(frames, repeats, cfg, pipelined, crops_out, stages)
+
+
+def _landmarks(
+    frames: list[np.ndarray],
+    repeats: int,
+    config: AnalyzerConfig,
     pipelined: str = "auto",
     crops_out: str = "",
     stages: bool = True,
@@ -40,23 +60,24 @@ def landmarks(
     from moodrig.core.face import FaceAnalyzer
     from moodrig.core.face.roi import crop, roi_from_landmarks
 
-    an = FaceAnalyzer()
+    an = FaceAnalyzer(config)
     free = free_cores()
     pipe = {"auto": None, "on": True, "off": False}[pipelined]
     found = [0]
-    calls = {"detect": 0, "mesh": 0}
-    real_detect, real_mesh = an.detector.detect_batch, an.mesh.run
+    calls = {"detect": 0, "mesh": 0, "mesh_frames": 0}
+    real_detect, real_mesh, real_batch = an.detector.detect_batch, an.mesh.run, an.mesh.run_batch
 
     def det(imgs):  # type: ignore[no-untyped-def]
         calls["detect"] += len(imgs)
         return real_detect(imgs)
 
-    def mesh(img, roi):  # type: ignore[no-untyped-def]
+    def mesh(imgs, rois):  # type: ignore[no-untyped-def]
         calls["mesh"] += 1
-        return real_mesh(img, roi)
+        calls["mesh_frames"] += len(imgs)
+        return real_batch(imgs, rois)
 
     an.detector.detect_batch = det  # type: ignore[method-assign]
-    an.mesh.run = mesh  # type: ignore[method-assign]
+    an.mesh.run_batch = mesh  # type: ignore[method-assign]
     results: list[object] = []
 
     def one_pass() -> None:
@@ -65,7 +86,7 @@ def landmarks(
 
     ts = time_repeats(one_pass, repeats, warmup=1)
     calls_per_pass = {k: v // (repeats + 1) for k, v in calls.items()}
-    an.detector.detect_batch, an.mesh.run = real_detect, real_mesh  # type: ignore[method-assign]
+    an.detector.detect_batch, an.mesh.run_batch = real_detect, real_batch  # type: ignore[method-assign]
     whole = {
         "fps": rate_stats(ts, len(frames)),
         "frames": len(frames),
@@ -74,6 +95,7 @@ def landmarks(
         "pipelined": pipelined,
         "free_cores_at_start": free,
         "pipelined_used": an.last_stream_pipelined,
+        "track_batch": an.config.track_batch,
     }
     if not stages:
         return whole
@@ -91,6 +113,9 @@ def landmarks(
     buf = InputBuffer(MESH.input_size, MESH.input_range, an.device)
     xs = [buf([p]).clone() for p in patches]
     t_net = time_repeats(lambda: [an.mesh.raw(x) for x in xs], repeats, warmup=1)
+    k = an.config.track_batch
+    groups = [torch.cat(xs[i : i + k]) for i in range(0, len(xs), k)]
+    t_net_k = time_repeats(lambda: [an.mesh.raw(x) for x in groups], repeats, warmup=1)
     if crops_out:
         np.save(crops_out, np.concatenate([x.permute(0, 2, 3, 1).numpy() for x in xs]))
     return {
@@ -98,6 +123,7 @@ def landmarks(
         "blazeface_fps": rate_stats(t_det, len(frames)),
         "facemesh_stage_fps": rate_stats(t_mesh, len(idx)),
         "facemesh_net_calls_per_s": rate_stats(t_net, len(xs)),
+        "facemesh_net_batched_crops_per_s": rate_stats(t_net_k, len(xs)),
     }
 
 
@@ -146,6 +172,9 @@ def main() -> None:
     )
     ap.add_argument("--pipelined", choices=["auto", "on", "off"], default="auto")
     ap.add_argument("--no-stages", action="store_true", help="time the whole tracking pass only")
+    ap.add_argument(
+        "--track-batch", type=int, default=0, help="frames per Face Mesh call (0: default)"
+    )
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -156,7 +185,9 @@ def main() -> None:
         np.save(a.dump, np.stack(frames))
     t0 = time.perf_counter()
     if a.what == "landmarks":
-        res = landmarks(frames, a.repeats, a.pipelined, a.dump_crops, not a.no_stages)
+        res = landmarks(
+            frames, a.repeats, a.pipelined, a.dump_crops, not a.no_stages, a.track_batch or None
+        )
     else:
         res = cascade(frames, a.repeats)
     emit(

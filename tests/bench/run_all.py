@@ -137,24 +137,18 @@ def med(d: dict[str, Any]) -> float:
     return float(d["median"])
 
 
+def face_pass(s: dict[str, Any], *extra: str) -> dict[str, Any]:
+    """moodrig's tracking pass over the bench clip (``bench_face.py --what landmarks``)."""
+    args = ["--frames", str(s["face_frames"]), "--repeats", str(s["face_repeats"]), *extra]
+    return run_worker(["tests/bench/bench_face.py", "--what", "landmarks", *args])
+
+
 def section_face(s: dict[str, Any]) -> dict[str, Any]:
     frames = CACHE / "face_frames.npy"
     crops = CACHE / "face_crops.npy"
-    ours = run_worker(
-        [
-            "tests/bench/bench_face.py",
-            "--what",
-            "landmarks",
-            "--frames",
-            str(s["face_frames"]),
-            "--repeats",
-            str(s["face_repeats"]),
-            "--dump",
-            str(frames),
-            "--dump-crops",
-            str(crops),
-        ]
-    )
+    ours = face_pass(s, "--dump", str(frames), "--dump-crops", str(crops))
+    # the same pass with one frame per Face Mesh call, side by side
+    one_by_one = face_pass(s, "--no-stages", "--track-batch", "1")
     mp = run_worker(
         [
             "tests/bench/mp_facemesh.py",
@@ -169,27 +163,15 @@ def section_face(s: dict[str, Any]) -> dict[str, Any]:
     mp["fps"] = _rate(mp["seconds"], n)
     mp["blazeface_fps"] = _rate(mp["blazeface_seconds"], n)
     litert = litert_mesh(crops, s["face_repeats"])
-    ours2 = (
-        run_worker(
-            [
-                "tests/bench/bench_face.py",
-                "--what",
-                "landmarks",
-                "--frames",
-                str(s["face_frames"]),
-                "--repeats",
-                str(s["face_repeats"]),
-            ]
-        )
-        if s.get("face_twice")
-        else None
-    )
+    ours2 = face_pass(s) if s.get("face_twice") else None
     out = {
         "moodrig": ours,
         "mediapipe": mp,
         "litert": litert,
         "moodrig_again": ours2,
+        "moodrig_frame_by_frame": one_by_one,
         "ratio": med(ours["fps"]) / med(mp["fps"]),
+        "ratio_batched": med(ours["fps"]) / med(one_by_one["fps"]),
         "ratio_blazeface": med(ours["blazeface_fps"]) / med(mp["blazeface_fps"]),
         "ratio_facemesh_stage": med(ours["facemesh_stage_fps"]) / med(mp["fps"]),
     }
