@@ -54,8 +54,13 @@ def test_the_shipped_run_is_what_the_shipped_manifest_records(name: str) -> None
     recipe = rc.read_recipe(RECIPES / name)
     training = json.loads((ROOT / SHIPPED[name]).read_text())["training"]
     run = recipe.runs[recipe.shipped]
-    start = "" if run.start is None else str(recipe.start_path(run.start))
-    assert training.get("init_from", "") == start
+    start = recipe.start_args(recipe.shipped)
+    if start and start[0] == "--init-weights":
+        # Loaded from an export file, which may since have been shipped and replaced: the
+        # record says that the run started from weights, and that it did not --init-from.
+        assert training.get("init_weights") and not training.get("init_from")
+    else:
+        assert training.get("init_from", "") == (start[1] if start else "")
     trained = training.get("trained_steps", training.get("step", training["steps"]))
     assert trained == rc.export_step(run)
     for flag, value in run.flags:
@@ -96,9 +101,26 @@ def test_checkpoint_recipes_start_from_the_run_folder(tmp_path: Path) -> None:
     cmd = rc.train_command(recipe, "editor4", "python")
     assert cmd.argv[cmd.argv.index("--init-from") + 1] == "runs/faceedit/editor3"
     bad = tmp_path / "bad.toml"
-    bad.write_text('init = "weights"\n' + (RECIPES / "face_locator.toml").read_text())
-    with pytest.raises(rc.RecipeError, match="init: must be one of export, checkpoint"):
+    bad.write_text('init = "state"\n' + (RECIPES / "face_locator.toml").read_text())
+    with pytest.raises(rc.RecipeError, match="init: must be one of export, checkpoint, weights"):
         rc.read_recipe(bad)
+
+
+def test_a_run_can_start_from_the_exported_weights_of_another(tmp_path: Path) -> None:
+    path = tmp_path / "r.toml"
+    path.write_text(
+        'format = "moodrig.recipe/1"\nmodel = "m"\nstem = "m"\ntrainer = ["t.py"]\n'
+        'shipped = "b"\ninit = "checkpoint"\n'
+        '[runs.a]\nout = "runs/a"\nflags = { steps = 4 }\n'
+        '[runs.b]\nout = "runs/b"\nfrom = "a"\ninit = "weights"\nflags = { steps = 2 }\n'
+    )
+    recipe = rc.read_recipe(path)
+    assert str(rc.train_command(recipe, "b", "py")) == (
+        "py t.py --out runs/b --init-weights runs/a/export/m_step000004.manifest.json --steps 2"
+    )
+    path.write_text(path.read_text().replace('init = "weights"', 'init = "copy"'))
+    with pytest.raises(rc.RecipeError, match=r"runs\.b\.init: must be one of"):
+        rc.read_recipe(path)
 
 
 def test_dry_run_prints_the_chain_then_the_ship_command_each_run_once() -> None:

@@ -30,7 +30,7 @@ from moodrig.core.appearance.bake_editor import RegionEditor
 from moodrig.core.appearance.editor import FaceEditor
 from moodrig.core.appearance.region import FaceRegion, PixelRect
 from moodrig.core.errors import InputError
-from moodrig.core.expression import N_EXPRESSION
+from moodrig.core.expression import EXPRESSION_NAMES, N_EXPRESSION
 from moodrig.core.fileio import atomic_write_text
 
 from .faceedit_data import sample_expression, style_rng
@@ -59,6 +59,9 @@ class Row:
     zero_identical: float
     point_error: float
     refused: int
+    per_expression: tuple[float, ...] = ()
+    """Change achieved by each single expression at full strength (``EXPRESSION_NAMES``
+    order), mean over the styles."""
 
 
 def changed_window(
@@ -97,6 +100,7 @@ def evaluate_family(
     feature points instead of locating them."""
     fam = get_family(family)
     changes, pe, pi, sr, sc, outside, zero, perr = [], [], [], [], [], [], [], []
+    singles: list[list[float]] = [[] for _ in range(N_EXPRESSION)]
     edits = refused = 0
     for k in range(styles):
         rng = style_rng(family, "heldout", 10_000 + seed * 1000 + k)
@@ -135,6 +139,8 @@ def evaluate_family(
             outside.append(float(s.outside_identical))
             if not math.isnan(s.change):
                 changes.append(s.change)
+                if j < N_EXPRESSION:  # targets() lists the single expressions first
+                    singles[j].append(s.change)
                 pe.append(min(s.psnr_edit, 99.0))
                 pi.append(min(s.psnr_input, 99.0))
                 sr.append(s.sharpness_ratio)
@@ -159,6 +165,7 @@ def evaluate_family(
         mean(zero),
         mean(perr),
         refused,
+        tuple(mean(v) for v in singles),
     )
 
 
@@ -231,6 +238,24 @@ def _table(rows: list[Row], points: bool) -> list[str]:
         )
         lines.append(line + (f" {r.point_error:.3f} | {r.refused} |" if points else ""))
     return lines
+
+
+def _expression_table(rows: list[Row], atlas: int) -> list[str]:
+    """Change achieved per single expression, one row per family, at one atlas size."""
+    picked = [r for r in rows if r.atlas == atlas and r.per_expression]
+    if not picked:
+        return []
+    return [
+        "",
+        f"Change achieved per single expression at full strength, {atlas}² atlases:",
+        "",
+        "| family | " + " | ".join(EXPRESSION_NAMES) + " |",
+        "|---|" + "---|" * len(EXPRESSION_NAMES),
+        *(
+            f"| {r.family} | " + " | ".join(f"{v:+.2f}" for v in r.per_expression) + " |"
+            for r in picked
+        ),
+    ]
 
 
 SHEET_EXPRESSIONS = ("smile", "jaw_open", "frown", "brow_raise", "eye_close_l")
@@ -422,6 +447,7 @@ def report(
         "the region and over the window of pixels the expression changes.",
         "",
         *_table(rows, True),
+        *_expression_table(rows, 1024 if any(r.atlas == 1024 for r in rows) else rows[0].atlas),
     ]
     if baseline:
         lines += [

@@ -79,6 +79,11 @@ class TrainConfig:
     shape from farther away, so the flow is pulled toward it instead of painting over it."""
     init_from: str = ""
     """Run folder whose checkpoint initialises the networks (the step count starts at 0)."""
+    init_weights: str = ""
+    """Exported face-editor manifest (e.g. the shipped ``weights/appearance/face_editor``)
+    whose generator initialises the generator and its EMA; the discriminator starts fresh
+    (the adversarial terms ramp in over ``adv_ramp`` steps while it learns). For continuing
+    a model whose run folder is gone."""
     changed_weight: float = 10.0
     lambda_msup: float = 1.0
     mask_pos_weight: float = 5.0
@@ -230,6 +235,8 @@ def train(cfg: TrainConfig) -> Path:
     )
     if step == 0 and cfg.init_from:
         init_networks(Path(cfg.init_from), gen, disc, ema)
+    if step == 0 and cfg.init_weights:
+        init_generator(Path(cfg.init_weights), cfg.model, gen, ema)
     sampler = PairSampler(sets, cfg, rng)
     log = (out / "log.jsonl").open("a")
     t0 = time.time()
@@ -342,6 +349,22 @@ def init_networks(
         )
         if unexpected or any(not k.startswith("coarse.") for k in missing):
             raise ValueError(f"{folder}: networks differ ({unexpected[:3]} {missing[:3]})")
+
+
+def init_generator(
+    manifest: Path, model: FieldConfig, gen: FieldGenerator, ema: FieldGenerator
+) -> None:
+    """Generator and EMA from an exported manifest (verified), which must have ``model``'s
+    architecture."""
+    net, _ = EDITOR_WEIGHTS.load(manifest)
+    if net.cfg != model:
+        raise ValueError(
+            f"{manifest}: its architecture {net.cfg} is not this run's {model} (pass the same "
+            "--resolution, --coarse-flow, --no-colour and --no-paint)"
+        )
+    state = net.state_dict()
+    gen.load_state_dict(state)
+    ema.load_state_dict(state)
 
 
 def export(out: Path, ema: FieldGenerator, step: int, cfg: TrainConfig) -> Path:

@@ -22,17 +22,21 @@ Recipe format (``format = "moodrig.recipe/1"``)::
     shipped = "full_stage14"       # the run whose export ships
     env = {OMP_NUM_THREADS = "1"}  # optional: environment of every command
     nice = 10                      # optional: niceness of every command (0: none)
-    init = "export"                # optional: what --init-from names: the start run's export
-                                   # manifest ("export") or its folder ("checkpoint": the
-                                   # trainer loads the networks from the run's checkpoint)
+    init = "export"                # optional: how a run starts from another: --init-from its
+                                   # export manifest ("export"), --init-from its folder
+                                   # ("checkpoint": the trainer loads the networks from the
+                                   # run's checkpoint), or --init-weights its export manifest
+                                   # ("weights": the trainer loads the exported network only)
 
     [runs.full]                    # one table per run, in the order they are listed
     out = "runs/amee/full"         # the run's folder (--out)
-    from = "full"                  # optional: start from that run's export (--init-from)
+    from = "full"                  # optional: start from that run (see init)
+    init = "weights"               # optional: this run's own init (default: the recipe's)
     flags = {steps = 5000, stop-at = 1500}   # trainer flags, in order: true → --flag,
                                    # false → left out, a list → --flag v1 v2, else --flag value
 
-A run's command is ``python <trainer> --out <out> [--init-from <export or folder>] <flags>``.
+A run's command is ``python <trainer> --out <out> [--init-from <export or folder> |
+--init-weights <export>] <flags>``.
 Its export is at step ``stop-at`` when that is below ``steps``, else at ``steps``.
 """
 
@@ -56,9 +60,10 @@ SHIP_MODULE = "moodrig.weights_tools.ship"
 """Module that copies a run's export to the add-on's weights (``--model``, ``--from``)."""
 _FLAG = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 _TOP_KEYS = {"format", "model", "stem", "trainer", "shipped", "env", "nice", "init", "runs"}
-INIT_KINDS = ("export", "checkpoint")
-"""What a run's ``--init-from`` names: the start run's export manifest, or its folder."""
-_RUN_KEYS = {"out", "from", "flags"}
+INIT_KINDS = ("export", "checkpoint", "weights")
+"""How a run starts from another: ``--init-from`` its export manifest, ``--init-from`` its
+folder, or ``--init-weights`` its export manifest."""
+_RUN_KEYS = {"out", "from", "init", "flags"}
 
 FlagValue = bool | int | float | str | list[int | float | str]
 
@@ -79,6 +84,8 @@ class Run:
     """The run whose export this one starts from (``--init-from``); None: from scratch."""
     flags: tuple[tuple[str, FlagValue], ...]
     """Trainer flags without their dashes, in the recipe's order."""
+    init: str | None = None
+    """How this run starts from ``start`` (one of :data:`INIT_KINDS`); None: the recipe's."""
 
     def flag(self, name: str) -> FlagValue | None:
         """The value of one flag, None when the run does not give it."""
@@ -114,11 +121,19 @@ class Recipe:
         last = step if step is not None else export_step(run)
         return run.out / "export" / f"{self.stem}_step{last:06d}.manifest.json"
 
-    def start_path(self, name: str) -> Path:
-        """What ``--init-from`` names for a run that starts from run ``name``: its export
-        manifest, or with ``init = "checkpoint"`` its folder (its checkpoint is at the step it
-        exports)."""
-        return self.runs[name].out if self.init == "checkpoint" else self.export(name)
+    def start_args(self, name: str) -> list[str]:
+        """The trainer arguments that start run ``name`` from its ``from`` run (none for a run
+        from scratch): ``--init-from`` the start run's export manifest, or with init
+        "checkpoint" its folder (its checkpoint is at the step it exports), or with init
+        "weights" ``--init-weights`` its export manifest."""
+        run = self.runs[name]
+        if run.start is None:
+            return []
+        init = run.init or self.init
+        if init == "checkpoint":
+            return ["--init-from", str(self.runs[run.start].out)]
+        flag = "--init-weights" if init == "weights" else "--init-from"
+        return [flag, str(self.export(run.start))]
 
     def chain(self, name: str) -> list[str]:
         """Run ``name`` and every run it starts from, the first one first."""
@@ -170,6 +185,9 @@ def _run(path: Path, name: str, data: Any, earlier: Sequence[str]) -> Run:
     start = data.get("from")
     if start is not None and start not in earlier:
         raise _fail(path, f"{where}.from", f"{start!r} is not a run listed before this one")
+    init = data.get("init")
+    if init is not None and init not in INIT_KINDS:
+        raise _fail(path, f"{where}.init", f"must be one of {', '.join(INIT_KINDS)}, got {init!r}")
     flags = data.get("flags", {})
     if not isinstance(flags, dict):
         raise _fail(path, f"{where}.flags", "must be a table of flag = value")
@@ -180,12 +198,12 @@ def _run(path: Path, name: str, data: Any, earlier: Sequence[str]) -> Run:
                 f"{where}.flags",
                 f"{key!r} is not a flag name (write it without dashes, e.g. stop-at)",
             )
-        if key in ("out", "init-from"):
-            raise _fail(path, f"{where}.flags", f"{key!r} comes from the run's out/from")
+        if key in ("out", "init-from", "init-weights"):
+            raise _fail(path, f"{where}.flags", f"{key!r} comes from the run's out/from/init")
     if not isinstance(flags.get("steps"), int) or isinstance(flags.get("steps"), bool):
         raise _fail(path, f"{where}.flags.steps", "every run gives its steps (an integer)")
     values = tuple((k, _flag_value(path, f"{where}.flags.{k}", v)) for k, v in flags.items())
-    return Run(name, Path(out), start, values)
+    return Run(name, Path(out), start, values, init)
 
 
 def read_recipe(path: str | Path) -> Recipe:
@@ -278,8 +296,7 @@ def train_command(recipe: Recipe, name: str, python: str) -> Command:
     """The command that trains run ``name``."""
     run = recipe.runs[name]
     args = [*recipe.trainer, "--out", str(run.out)]
-    if run.start is not None:
-        args += ["--init-from", str(recipe.start_path(run.start))]
+    args += recipe.start_args(name)
     return _command(recipe, python, args + flag_args(run.flags))
 
 
