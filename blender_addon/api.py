@@ -319,10 +319,16 @@ def _json(value: Any) -> str:
 
 def _sync_from_keyframes(curves: Mapping[str, Any], output: BakeOutput) -> dict[str, Any]:
     """Sync figures computed from the keyframes as written (``curves``: read back from them
-    through the rig), not from the sampler."""
-    from .core.bpfa import sync_metrics
+    through the rig), not from the sampler, on the channels the behaviors drive (the planted
+    legs follow the hips, not the face: ``driven_channels``)."""
+    from .core.bpfa import driven_channels, sync_metrics
 
-    report = sync_metrics(output.track, curves, output.bpfa, output.behavior.events)
+    report = sync_metrics(
+        output.track,
+        driven_channels(curves, output.curves),
+        output.bpfa,
+        output.behavior.events,
+    )
     out: dict[str, Any] = _clean(asdict(report))
     return out
 

@@ -9,6 +9,7 @@ from seed_stats import estimate, summarize
 from moodrig.core.bpfa import (
     SyncConfig,
     behavior_track,
+    driven_channels,
     load_default_library,
     sync_metrics,
     to_dot,
@@ -213,3 +214,26 @@ def test_chance_shifts_cover_every_phase_or_sample_uniformly() -> None:
     assert chance_shifts(96, 1000).tolist() == list(range(96))
     s = chance_shifts(5000, 1000, seed=1)
     assert len(s) == 1000 and s.min() >= 0 and s.max() < 5000 and s.min() < 500 and s.max() > 4500
+
+
+def test_driven_channels_keep_what_the_behaviors_move_and_rest_the_rest() -> None:
+    """Keys read back from a rig can move channels no behavior drives (legs solved to keep
+    the feet planted while the hips sway); those are not behavior onsets."""
+    n = 48
+    sampled = {"head": np.zeros((n, 3)), "shin.L": np.zeros((n, 3))}
+    sampled["head"][24:, 1] = 0.3  # the head turns at frame 24
+    written = {
+        "head": sampled["head"] + 0.001,  # as written: a little off everywhere
+        "shin.L": np.zeros((n, 3)),
+        "hand.L": np.ones((n, 3)),  # a role the sampler has no curve for
+    }
+    written["shin.L"][10:, 0] = 0.1  # the planted leg bends with the hips at frame 10
+    driven = driven_channels(written, sampled)
+    assert set(driven) == {"head", "shin.L"}
+    assert np.array_equal(driven["head"][:, 1], written["head"][:, 1])
+    assert not driven["head"][:, [0, 2]].any() and not driven["shin.L"].any()
+    x = stack_curves(written | {"hand.L": np.zeros((n, 3))})
+    onsets = detect_onsets(x, 24.0).tolist()
+    assert len(onsets) == 2 and abs(onsets[0] - 10) <= 1, "the leg alone reads as an onset"
+    only = detect_onsets(stack_curves(driven), 24.0).tolist()
+    assert len(only) == 1 and abs(only[0] - 24) <= 1

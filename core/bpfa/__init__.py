@@ -37,7 +37,7 @@ from .model import (
 )
 from .motion import check_curves, joint_curves
 from .sampler import sample_timeline
-from .sync import SyncConfig, SyncReport, sync_metrics
+from .sync import SyncConfig, SyncReport, driven_channels, sync_metrics
 
 __all__ = [
     "JOINT_LIMITS",
@@ -62,6 +62,7 @@ __all__ = [
     "behavior_track",
     "check_curves",
     "default_library_path",
+    "driven_channels",
     "events_from_track",
     "example_user_path",
     "expression_states",

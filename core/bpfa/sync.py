@@ -415,6 +415,25 @@ def _circular_xcorr(
     return np.fft.irfft(np.conj(np.fft.rfft(y)) * np.fft.rfft(j), n=len(y)) / len(y)
 
 
+def driven_channels(
+    written: Mapping[str, NDArray[np.floating[Any]]],
+    sampled: Mapping[str, NDArray[np.floating[Any]]],
+) -> dict[str, NDArray[np.float64]]:
+    """The curves read back from written keys (``written``), restricted to the channels the
+    behaviors drive: those the sampler's ``sampled`` curves move at some frame; the others are
+    at rest. A rig's derived motion is not a behavior onset: the legs solved to keep the feet
+    planted while the hips sway move with every weight shift, and read as onsets the
+    behaviors never made."""
+    out: dict[str, NDArray[np.float64]] = {}
+    for role, curve in written.items():
+        ref = sampled.get(role)
+        if ref is None:
+            continue
+        moves = np.any(np.asarray(ref) != 0.0, axis=0)
+        out[role] = np.where(moves, np.asarray(curve, dtype=np.float64), 0.0)
+    return out
+
+
 # --------------------------------------------------------------------------- report
 
 
