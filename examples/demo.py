@@ -193,6 +193,11 @@ def plot_tracks(track: Any, curves: dict[str, np.ndarray], events: Any, path: Pa
     return path
 
 
+def _figure(value: object) -> str:
+    """A sync figure for the summary line: two decimals, or '–' when not judged."""
+    return f"{value:.2f}" if isinstance(value, int | float) else "–"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python examples/demo.py", description=__doc__.splitlines()[0]
@@ -351,8 +356,12 @@ def main(argv: list[str] | None = None) -> int:
     (out / "demo_summary.json").write_text(json.dumps(summary, indent=2))
     print(
         f"moodrig demo: {result.n_frames} frames, {result.distinct_textures} distinct textures "
-        f"({result.texture_bytes / 1e6:.2f} MB on disk for {result.n_frames} sequence frames), "
-        f"onset F1 {result.sync.get('onset_f1')}, allowed {result.sync.get('allowed_fraction')}"
+        f"({result.texture_bytes / 1e6:.2f} MB on disk for {result.n_frames} sequence frames)"
+    )
+    sync = result.sync
+    print(
+        f"moodrig demo: {sync.get('verdict')} (onset F1 {_figure(sync.get('onset_f1'))}, "
+        f"allowed {_figure(sync.get('allowed_fraction'))})"
     )
     print(f"moodrig demo: {result.keys_line()}")
     for name in (
