@@ -12,7 +12,13 @@ from moodrig.core.appearance.align import (
     canonical_crop,
     check_features,
 )
-from moodrig.core.appearance.fields import EditFields, paint_coverage, reach, render
+from moodrig.core.appearance.fields import (
+    EditFields,
+    decisive_mask,
+    paint_coverage,
+    reach,
+    render,
+)
 from moodrig.core.appearance.pixelart import detect_blocks, from_art_pixels, to_art_pixels
 from moodrig.core.appearance.region import FaceRegion, PixelRect, feather_weights, paste
 from moodrig.core.errors import InputError
@@ -146,3 +152,17 @@ def test_paint_edges_are_one_pixel_wide_at_any_resolution() -> None:
         cov = paint_coverage(ramp * 0.01)  # any positive scale: the edge stays one pixel wide
         partial = ((cov > 0) & (cov < 1)).sum(dim=-1)
         assert int(partial.max()) <= 2
+
+
+def test_decisive_mask_takes_the_warp_or_the_original_not_half_of_each() -> None:
+    m = torch.tensor([0.0, 0.02, 0.2, 0.3, 0.5, 0.7, 0.8, 1.0]).reshape(1, 1, 2, 4)
+    d = decisive_mask(m, 2.0).flatten().tolist()
+    assert d == pytest.approx([0.0, 0.0, 0.0, 0.1, 0.5, 0.9, 1.0, 1.0])
+    assert torch.equal(decisive_mask(torch.zeros(1, 1, 4, 4)), torch.zeros(1, 1, 4, 4))
+    # A line moved by a half-open mask shows twice at half contrast; decisively, once.
+    line = torch.zeros(1, 1, 1, 8)
+    line[..., 2] = 1.0
+    moved = torch.roll(line, 3, dims=-1)
+    half = line + 0.6 * (moved - line)
+    firm = line + decisive_mask(torch.full_like(line, 0.6)) * (moved - line)
+    assert (half > 0.3).sum() == 2 and (firm > 0.3).sum() == 1

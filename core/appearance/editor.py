@@ -31,7 +31,7 @@ from ..editing.device import pick_device
 from ..errors import InputError
 from ..expression import N_EXPRESSION, check_expression
 from .align import FaceFrame, canonical_crop, check_features
-from .fields import EditFields, reach, render
+from .fields import EditFields, decisive_mask, reach, render
 from .locator import Locator
 from .model import FieldGenerator, condition
 from .pixelart import BlockGrid, detect_blocks, from_art_pixels, to_art_pixels
@@ -235,7 +235,7 @@ class FaceEditor:
                 face.model_input.to(self.device).expand(n, -1, -1, -1), cond
             )
             cut = EDITOR_WEIGHTS.mask_threshold
-            f.mask = torch.where(f.mask < cut, torch.zeros_like(f.mask), f.mask)
+            f.mask = decisive_mask(torch.where(f.mask < cut, torch.zeros_like(f.mask), f.mask))
         return f
 
     def edit(self, face: PreparedFace, targets: Any, sources: Any = None) -> NDArray[np.float32]:
