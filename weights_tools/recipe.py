@@ -28,9 +28,9 @@ Recipe format (``format = "moodrig.recipe/1"``)::
                                    # run's checkpoint), or --init-weights its export manifest
                                    # ("weights": the trainer loads the exported network only)
 
-    [runs.full]                    # one table per run, in the order they are listed
-    out = "runs/amee/full"         # the run's folder (--out)
-    from = "full"                  # optional: start from that run (see init)
+    [runs.full_stage2]             # one table per run, in the order they are listed
+    out = "runs/amee/full_stage2"  # the run's folder (--out)
+    from = "full"                  # optional: start from that run, listed before (see init)
     init = "weights"               # optional: this run's own init (default: the recipe's)
     flags = {steps = 5000, stop-at = 1500}   # trainer flags, in order: true → --flag,
                                    # false → left out, a list → --flag v1 v2, else --flag value
