@@ -401,12 +401,9 @@ class FaceAnalyzer:
     ) -> tuple[MeshResult, str] | None:
         """The landmark half of :meth:`track`: the previous face's crop first, then the
         proposals of a photo (the wide search on one lost frame in ``wide_search_every``)."""
-        if previous is not None:
-            res = self.mesh.run(image, roi_from_landmarks(previous.landmarks))
-            if res.score >= self.config.min_presence:
-                self._lost = 0
-                return res, "tracking"
-        return self._search(image)
+        if previous is None:
+            return self._search(image)
+        return self._accept(self.mesh.run(image, roi_from_landmarks(previous.landmarks)), image)
 
     def track_landmarks_many(
         self, images: Sequence[NDArray[np.uint8]], previous: FaceResult | MeshResult | None
@@ -442,17 +439,20 @@ class FaceAnalyzer:
                     if not near_crop(rois[j], exact, self.config.track_drift):
                         break  # the face moved otherwise: the next batch starts at this frame
                     self._motion.see(exact)
-                if res.score >= self.config.min_presence:
-                    self._lost = 0
-                    found = (res, "tracking")
-                else:
-                    found = self._search(chunk[j])
+                found = self._accept(res, chunk[j])
                 out.append(found)
                 prev = None if found is None else found[0]
                 if found is None or found[1] != "tracking":
                     self._motion.reset()
                     break
         return out
+
+    def _accept(self, res: MeshResult, image: NDArray[np.uint8]) -> tuple[MeshResult, str] | None:
+        """A tracking crop's landmarks when Face Mesh's presence passes, else the search."""
+        if res.score >= self.config.min_presence:
+            self._lost = 0
+            return res, "tracking"
+        return self._search(image)
 
     def _search(self, image: NDArray[np.uint8]) -> tuple[MeshResult, str] | None:
         """A lost video frame: the proposals of a photo, the wide search on one lost frame in
