@@ -129,6 +129,7 @@ def bone_heads(frame):
 out = dict(summary=res.bone_map_summary, warnings=res.warnings, rest=res.rest_pose,
            unmapped=res.missing_bones, keys=[res.behavior_keys, res.dense_keys],
            deviation=res.max_key_deviation_deg,
+           sync={k: res.sync.get(k) for k in ("onset_f1", "verdict", "verdict_ok")},
            modes_same=state(rig, face)["modes"] == state_before["modes"])
 # Raise arm: the shrug lifts both hands, as on the canonical rig.
 out["raise"] = {}
@@ -241,6 +242,8 @@ def _check(r: dict, unmapped: set[str], rest: str, warnings: list[str] = ()) -> 
     assert r["yaw"]["frames"] >= 10 and r["yaw"]["agree"] == r["yaw"]["frames"], r["yaw"]
     assert r["feet"]["n"] == 2
     assert r["feet"]["drift"] < 0.0025 * r["feet"]["height"], r["feet"]
+    # Read back from the keys written on this rig, the body follows the face.
+    assert r["sync"]["verdict_ok"] and r["sync"]["onset_f1"] >= 0.8, r["sync"]
     assert r["removed"] == ["FINISHED"]
     assert r["pose_diff"] <= 1e-6 and r["state_diff"] == [], (r["pose_diff"], r["state_diff"])
 
