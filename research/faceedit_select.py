@@ -1,7 +1,8 @@
 """Face-editor exports on held-out draws the report does not use, with inference variants.
 
     .venv/bin/python research/faceedit_select.py --editor E1.manifest.json [E2 ...] \
-        [--seeds 1 2] [--atlas 512] [--mask-contrast 1 2 3 5 1e6] [--flow-gain 1 1.2 1.4]
+        [--seeds 1 2] [--atlas 512] [--mask-contrast 1 2 3 5 1e6] [--flow-gain 1 1.2 1.4] \
+        [--per-expression]
 
 For every editor, seed, atlas size, mask contrast (``fields.decisive_mask``; 1 leaves the
 mask as the network made it, 1e6 is a hard cut at 0.5) and flow gain (the predicted flow
@@ -24,6 +25,7 @@ import torch
 from moodrig.core.appearance import editor as editor_module
 from moodrig.core.appearance.editor import FaceEditor
 from moodrig.core.appearance.fields import EditFields, decisive_mask
+from moodrig.core.expression import EXPRESSION_NAMES
 from moodrig.weights_tools.faceedit_eval import evaluate_family
 from moodrig.weights_tools.styles import FAMILY_NAMES
 
@@ -51,6 +53,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--atlas", type=int, nargs="+", default=[512])
     p.add_argument("--mask-contrast", type=float, nargs="+", default=[2.0])
     p.add_argument("--flow-gain", type=float, nargs="+", default=[1.0])
+    p.add_argument(
+        "--per-expression", action="store_true", help="also each single expression's change"
+    )
     a = p.parse_args(argv)
     torch.set_num_threads(1)
     for path, contrast, gain in itertools.product(a.editor, a.mask_contrast, a.flow_gain):
@@ -65,6 +70,14 @@ def main(argv: list[str] | None = None) -> None:
                     f"  {r.family:10s} change {r.change:+.3f} gain {gain_db:+.2f} dB "
                     f"sharpness {r.sharp_region:.3f}"
                 )
+                if a.per_expression:
+                    print(
+                        "    "
+                        + " ".join(
+                            f"{n} {v:+.2f}"
+                            for n, v in zip(EXPRESSION_NAMES, r.per_expression, strict=True)
+                        )
+                    )
             change = np.array([r.change for r in rows])
             db = np.array([r.psnr_edit - r.psnr_input for r in rows])
             print(

@@ -154,6 +154,17 @@ def test_paint_edges_are_one_pixel_wide_at_any_resolution() -> None:
         assert int(partial.max()) <= 2
 
 
+def test_paint_coverage_is_crisp_but_passes_a_gradient_where_nothing_is_painted_yet() -> None:
+    logit = torch.full((1, 1, 8, 8), -4.0, requires_grad=True)
+    cov = paint_coverage(logit)
+    assert float(cov.detach().abs().max()) == 0.0  # the value: nothing painted
+    cov.sum().backward()
+    grad = logit.grad
+    assert grad is not None and float(grad.min()) > 0.0  # yet a push up starts a shape
+    with torch.no_grad():  # at inference the crisp coverage itself
+        assert torch.equal(paint_coverage(logit), cov.detach())
+
+
 def test_decisive_mask_takes_the_warp_or_the_original_not_half_of_each() -> None:
     m = torch.tensor([0.0, 0.02, 0.2, 0.3, 0.5, 0.7, 0.8, 1.0]).reshape(1, 1, 2, 4)
     d = decisive_mask(m, 2.0).flatten().tolist()

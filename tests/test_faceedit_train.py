@@ -9,9 +9,9 @@ import pytest
 import torch
 from faceedit_tiny import tiny_networks
 
-from moodrig.core.appearance.model import FieldConfig, FieldGenerator
+from moodrig.core.appearance.model import FieldConfig, FieldGenerator, flat_fill
 from moodrig.core.appearance.weights_io import EDITOR_WEIGHTS
-from moodrig.weights_tools.faceedit_train import init_generator, parse_args
+from moodrig.weights_tools.faceedit_train import init_generator, parse_args, reset_paint_heads
 
 
 def test_init_weights_loads_the_exported_generator_into_the_generator_and_its_ema(
@@ -44,3 +44,45 @@ def test_the_flag_reaches_the_run_config() -> None:
     cfg = parse_args(["--init-weights", "w.manifest.json", "--coarse-flow", "--no-paint"])
     assert cfg.init_weights == "w.manifest.json"
     assert cfg.model.coarse_flow and not cfg.model.paint
+
+
+def test_flat_paint_fills_the_drawn_shape_with_one_colour_from_inside_it() -> None:
+    paint = torch.zeros(2, 3, 4, 4)
+    paint[:, 0, :2] = 0.8  # red where the shape is drawn
+    paint[:, 2, 2:] = 1.0  # blue elsewhere, which must not count
+    logit = torch.full((2, 1, 4, 4), -3.0)
+    logit[:, :, :2] = 2.0
+    fill = flat_fill(paint, logit)
+    assert fill.shape == paint.shape
+    assert torch.allclose(fill[:, :, 3, 3], torch.tensor([[0.8, 0.0, 0.0]] * 2))
+    assert torch.equal(fill, fill[:, :, :1, :1].expand_as(fill))
+
+
+def test_flat_paint_model_paints_one_colour_per_face() -> None:
+    cfg = FieldConfig(resolution=32, channels=(8, 8, 8, 8, 8), n_residual=1, flat_paint=True)
+    gen = FieldGenerator(cfg).eval()
+    f = gen(torch.rand(2, 4, 32, 32) * 2 - 1, torch.rand(2, cfg.condition_dim))
+    for i in range(2):
+        assert torch.allclose(f.paint[i], f.paint[i, :, :1, :1].expand_as(f.paint[i]))
+
+
+def test_reset_paint_heads_paints_nothing_and_keeps_the_rest() -> None:
+    trained, _ = tiny_networks()
+    before = {k: v.clone() for k, v in trained.state_dict().items()}
+    with torch.no_grad():
+        trained.head.bias[9] = 5.0  # a head that paints everywhere
+    reset_paint_heads(trained)
+    side = trained.cfg.resolution
+    with torch.no_grad():
+        f = trained.eval()(torch.zeros(1, 4, side, side), torch.zeros(1, trained.cfg.condition_dim))
+    assert float(f.paint_logit.max()) < 0.0
+    after = trained.state_dict()
+    assert torch.equal(after["head.weight"][:6], before["head.weight"][:6])
+    assert torch.equal(after["head.bias"][:6], before["head.bias"][:6])
+    assert all(torch.equal(after[k], v) for k, v in before.items() if not k.startswith("head."))
+
+
+def test_flat_paint_and_reset_flags_reach_the_run_config() -> None:
+    cfg = parse_args(["--flat-paint", "--reset-paint", "--lambda-paint", "1.0"])
+    assert cfg.model.flat_paint and cfg.model.paint and cfg.reset_paint
+    assert cfg.lambda_paint == 1.0

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -92,6 +93,10 @@ class TrainConfig:
     lambda_paint: float = 0.0
     """Weight of the painted area (mean paint probability inside the mask): what a warp can
     make should be warped, not painted over."""
+    reset_paint: bool = False
+    """Restart the paint heads as "paint nothing" after ``init_from``/``init_weights``: for a
+    run that turns painting on from a warp-only model, whose paint heads were never trained
+    with the features it has now."""
     lambda_adv: float = 0.5
     lambda_mag: float = 5.0
     """Generator's magnitude term: D's expression estimate of the edit should be the target."""
@@ -237,6 +242,9 @@ def train(cfg: TrainConfig) -> Path:
         init_networks(Path(cfg.init_from), gen, disc, ema)
     if step == 0 and cfg.init_weights:
         init_generator(Path(cfg.init_weights), cfg.model, gen, ema)
+    if step == 0 and cfg.reset_paint:
+        for net in (gen, ema):
+            reset_paint_heads(net)
     sampler = PairSampler(sets, cfg, rng)
     log = (out / "log.jsonl").open("a")
     t0 = time.time()
@@ -360,11 +368,24 @@ def init_generator(
     if net.cfg != model:
         raise ValueError(
             f"{manifest}: its architecture {net.cfg} is not this run's {model} (pass the same "
-            "--resolution, --coarse-flow, --no-colour and --no-paint)"
+            "--resolution, --coarse-flow, --no-colour, --no-paint and --flat-paint)"
         )
     state = net.state_dict()
     gen.load_state_dict(state)
     ema.load_state_dict(state)
+
+
+def reset_paint_heads(gen: FieldGenerator) -> None:
+    """Paint colour and logit channels of the head back to their start: small weights, a grey
+    colour and a logit of -4 everywhere (nothing painted)."""
+    head = gen.head
+    with torch.no_grad():
+        fresh = torch.empty_like(head.weight[6:10])
+        torch.nn.init.kaiming_uniform_(fresh, a=math.sqrt(5))
+        head.weight[6:10] = fresh * 0.01
+        assert head.bias is not None
+        head.bias[6:9] = 0.0
+        head.bias[9] = -4.0
 
 
 def export(out: Path, ema: FieldGenerator, step: int, cfg: TrainConfig) -> Path:
@@ -395,12 +416,13 @@ def save_grid(
 
 def parse_args(argv: list[str] | None = None) -> TrainConfig:
     """Every ``TrainConfig`` setting as a flag, plus the model's ``--resolution``,
-    ``--coarse-flow``, ``--no-colour`` and ``--no-paint``."""
+    ``--coarse-flow``, ``--no-colour``, ``--no-paint`` and ``--flat-paint``."""
     p = config_parser(TrainConfig, __doc__.split("\n\n")[0], skip=("model",), ablations={})
     p.add_argument("--resolution", type=int, default=FieldConfig().resolution)
     p.add_argument("--coarse-flow", action="store_true")
     p.add_argument("--no-colour", action="store_true")
     p.add_argument("--no-paint", action="store_true")
+    p.add_argument("--flat-paint", action="store_true")
 
     def model(kw: dict[str, Any]) -> dict[str, Any]:
         kw["model"] = FieldConfig(
@@ -408,6 +430,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
             coarse_flow=kw.pop("coarse_flow"),
             colour=not kw.pop("no_colour"),
             paint=not kw.pop("no_paint"),
+            flat_paint=kw.pop("flat_paint"),
         )
         return kw
 

@@ -80,12 +80,21 @@ def _sample(field: Tensor, canonical: Tensor) -> Tensor:
 
 def paint_coverage(logit: Tensor) -> Tensor:
     """Antialiased coverage of the region logit > 0, one pixel wide at the sampled resolution:
-    the logit divided by its gradient magnitude per pixel is a signed distance in pixels."""
+    the logit divided by its gradient magnitude per pixel is a signed distance in pixels.
+
+    The value is that crisp coverage; its gradient is the sigmoid's (straight through). The
+    crisp coverage is flat (0 or 1) everywhere but on the edge, so on its own a shape could
+    only move its edge and never appear where nothing is painted yet; training and
+    fine-tuning need the sigmoid's gradient to start one."""
     padded = F.pad(logit, (1, 1, 1, 1), mode="replicate")
     gx = 0.5 * (padded[:, :, 1:-1, 2:] - padded[:, :, 1:-1, :-2])
     gy = 0.5 * (padded[:, :, 2:, 1:-1] - padded[:, :, :-2, 1:-1])
     grad = torch.sqrt(gx * gx + gy * gy + 1e-12)
-    return (0.5 + logit / grad.clamp_min(1e-3)).clamp(0.0, 1.0)
+    crisp = (0.5 + logit / grad.clamp_min(1e-3)).clamp(0.0, 1.0)
+    if not logit.requires_grad:
+        return crisp
+    smooth = torch.sigmoid(logit)
+    return crisp.detach() + smooth - smooth.detach()
 
 
 MASK_CONTRAST = 2.0

@@ -55,6 +55,10 @@ class FieldConfig(ArchitectureConfig):
     """Predict the smooth colour change (False: none)."""
     paint: bool = True
     """Predict painted shapes (False: warp only; nothing new is drawn)."""
+    flat_paint: bool = False
+    """Paint one colour per face (the paint field averaged where it is drawn): a painted
+    shape is a flat fill with a crisp edge, such as an open mouth's dark interior, never a
+    blur of the face's own colours."""
     coarse_flow: bool = False
     """Also predict the flow at R / 4 and R / 2 and add them (smoothly upsampled) to the fine
     one: a coarse flow value moves a whole patch, so its gradient gathers the reconstruction
@@ -162,10 +166,22 @@ class FieldGenerator(nn.Module):
             flow_logits = flow_logits + F.interpolate(
                 f, size=out.shape[-2:], mode="bicubic", align_corners=False
             )
+        paint = torch.sigmoid(out[:, 6:9])
+        if self.cfg.flat_paint:
+            paint = flat_fill(paint, out[:, 9:10])
         return EditFields(
             flow=torch.tanh(flow_logits) * self.cfg.max_flow,
             mask=torch.sigmoid(out[:, 2:3]),
             colour=colour if self.cfg.colour else torch.zeros_like(colour),
-            paint=torch.sigmoid(out[:, 6:9]),
+            paint=paint,
             paint_logit=out[:, 9:10] if self.cfg.paint else torch.full_like(out[:, 9:10], -1e3),
         )
+
+
+def flat_fill(paint: Tensor, logit: Tensor) -> Tensor:
+    """(N, 3, R, R) paint → one colour per item: its mean weighted by how far inside the
+    painted shape (logit > 0) each texel lies; texels outside it do not count."""
+    weight = F.relu(logit)
+    total = weight.sum(dim=(2, 3), keepdim=True)
+    mean = (paint * weight).sum(dim=(2, 3), keepdim=True) / total.clamp_min(1e-6)
+    return mean.expand_as(paint)
