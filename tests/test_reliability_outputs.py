@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -291,6 +292,13 @@ def test_finetune_cli_fails_in_one_line_as_a_program(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- the bake, end to end
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    """A terminal's foreground job takes Ctrl-C; a job a shell started in the background (as
+    a CI script may start the test suite) inherits SIGINT ignored, and Python then never
+    raises KeyboardInterrupt. The bake under test gets the terminal's default."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _bake(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
@@ -416,6 +424,7 @@ def test_overwrite_keeps_the_users_file_and_sigint_leaves_no_partial_output(tmp_
         text=True,
         cwd=tmp_path,
         env={**os.environ, "OMP_NUM_THREADS": "1"},
+        preexec_fn=_ctrl_c_as_at_a_terminal,
     )
     assert child.stderr is not None
     lines = []
@@ -423,7 +432,7 @@ def test_overwrite_keeps_the_users_file_and_sigint_leaves_no_partial_output(tmp_
         lines.append(line)
         if "textures" in line:
             break
-    # At once: on a loaded machine a pause here let the bake finish before the signal came.
+    time.sleep(0.5)
     child.send_signal(signal.SIGINT)
     rest = child.stderr.read()
     code = child.wait(timeout=120)
