@@ -37,7 +37,12 @@ from moodrig.core.amee.config import AmeeConfig
 from moodrig.core.amee.model import Discriminator
 from moodrig.core.appearance.align import FaceFrame
 from moodrig.core.appearance.fields import EditFields, canonical_grid, render
-from moodrig.core.appearance.model import FieldConfig, FieldGenerator, condition
+from moodrig.core.appearance.model import (
+    PAINT_CHANNELS,
+    FieldConfig,
+    FieldGenerator,
+    condition,
+)
 from moodrig.core.appearance.weights_io import EDITOR_WEIGHTS
 from moodrig.core.editing.losses import changed_map, total_variation, weighted_l1
 from moodrig.core.fileio import atomic_write_text
@@ -376,16 +381,11 @@ def init_generator(
 
 
 def reset_paint_heads(gen: FieldGenerator) -> None:
-    """Paint colour and logit channels of the head back to their start: small weights, a grey
-    colour and a logit of -4 everywhere (nothing painted)."""
-    head = gen.head
+    """Paint colour and logit channels of the head back to their start, freshly drawn: small
+    weights, a grey colour and nothing painted (the generator's own start for them)."""
     with torch.no_grad():
-        fresh = torch.empty_like(head.weight[6:10])
-        torch.nn.init.kaiming_uniform_(fresh, a=math.sqrt(5))
-        head.weight[6:10] = fresh * 0.01
-        assert head.bias is not None
-        head.bias[6:9] = 0.0
-        head.bias[9] = -4.0
+        torch.nn.init.kaiming_uniform_(gen.head.weight[PAINT_CHANNELS], a=math.sqrt(5))
+    gen.quiet_head(PAINT_CHANNELS)
 
 
 def export(out: Path, ema: FieldGenerator, step: int, cfg: TrainConfig) -> Path:

@@ -31,6 +31,10 @@ from .fields import EditFields
 _SLOPE = 0.2
 N_FIELD_CHANNELS = 10
 """flow 2, mask 1, colour 3, paint 3, paint logit 1."""
+PAINT_CHANNELS = slice(6, 10)
+"""The head's paint colour and paint logit channels."""
+_CLOSED_LOGITS = (2, 9)
+"""Mask and paint logit channels: they start at -4 (nothing masked, nothing painted)."""
 
 
 @dataclass(frozen=True)
@@ -130,13 +134,19 @@ class FieldGenerator(nn.Module):
                     assert isinstance(conv, nn.Conv2d) and conv.bias is not None
                     conv.weight.zero_()
                     conv.bias.zero_()
-        with torch.no_grad():  # start as "change nothing": mask closed, no flow, no paint
-            self.head.weight.mul_(0.01)
-            bias = self.head.bias
-            assert bias is not None
-            bias.zero_()
-            bias[2] = -4.0
-            bias[9] = -4.0
+        self.quiet_head(slice(0, N_FIELD_CHANNELS))
+
+    def quiet_head(self, channels: slice) -> None:
+        """Set these head channels to "change nothing": their weights scaled to 1 %, their biases
+        zero, the mask and paint logits at -4 (closed mask, no flow, no paint)."""
+        bias = self.head.bias
+        assert bias is not None
+        with torch.no_grad():
+            self.head.weight[channels] *= 0.01
+            bias[channels] = 0.0
+            for k in _CLOSED_LOGITS:
+                if k in range(N_FIELD_CHANNELS)[channels]:
+                    bias[k] = -4.0
 
     def forward(self, x: Tensor, cond: Tensor) -> EditFields:
         feats: list[Tensor] = []
