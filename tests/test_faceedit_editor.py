@@ -77,10 +77,30 @@ def test_pixel_art_stays_on_its_block_grid() -> None:
     art[..., 3] = 1.0
     tex = np.repeat(np.repeat(art, 8, axis=0), 8, axis=1)  # 128 × 128, blocks of 8
     face = ed.prepare(tex, None, _points(128, 128))
-    assert face.grid is not None and face.grid.size == 8
+    assert face.grid is not None and face.grid.x.period == face.grid.y.period == 8.0
     out = ed.edit(face, np.full((1, 8), 0.8, np.float32), np.zeros((1, 8), np.float32))[0]
     blocks = out.reshape(16, 8, 16, 8, 4)
     assert np.all(blocks == blocks[:, :1, :, :1, :])  # every 8 × 8 block is one colour
+    assert not np.array_equal(out, tex)
+
+
+def test_pixel_art_scaled_by_a_fraction_stays_on_its_uneven_blocks() -> None:
+    """16 art pixels scaled ×10.8 by nearest neighbour: blocks of 10 and 11 texture pixels.
+    The edit is made on the art pixels, so each block is still one colour afterwards."""
+    ed = _editor()
+    rng = np.random.default_rng(6)
+    art = rng.integers(0, 256, (16, 16, 4)).astype(np.float32) / 255.0
+    art[..., 3] = 1.0
+    blocks = np.floor((np.arange(173) + 0.5) / 10.8125).astype(int)
+    tex = art[blocks][:, blocks]
+    face = ed.prepare(tex, None, _points(173, 173))
+    assert face.grid is not None and face.work.shape[:2] == (16, 16)
+    out = ed.edit(face, np.full((1, 8), 0.8, np.float32), np.zeros((1, 8), np.float32))[0]
+    starts = np.flatnonzero(np.diff(blocks)) + 1
+    for rows in np.split(np.arange(173), starts):
+        for cols in np.split(np.arange(173), starts):
+            block = out[rows][:, cols]
+            assert np.all(block == block[:1, :1])
     assert not np.array_equal(out, tex)
 
 

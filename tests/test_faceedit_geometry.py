@@ -69,11 +69,47 @@ def test_pixel_art_grid_round_trip() -> None:
     art = rng.integers(0, 255, (9, 11, 3), dtype=np.uint8)
     big = np.repeat(np.repeat(art, 6, axis=0), 6, axis=1)[4:, 2:]  # cropped off the grid
     grid = detect_blocks(big)
-    assert grid is not None and grid.size == 6 and (grid.offset_x, grid.offset_y) == (4, 2)
+    assert grid is not None
+    assert grid.x.period == pytest.approx(6.0) and grid.y.period == pytest.approx(6.0)
     small = to_art_pixels(big, grid)
+    assert small.shape == (9, 11, 3)  # the cut first blocks are kept as partial blocks
+    assert np.array_equal(small[1:, 1:], art[1:, 1:])
     assert np.array_equal(from_art_pixels(small, grid, *big.shape[:2]), big)
     smooth = rng.random((40, 40, 3)).astype(np.float32)
     assert detect_blocks(smooth) is None
+
+
+@pytest.mark.parametrize(("scale_x", "scale_y"), [(10.8, 10.8), (7.25, 4.5), (2.6, 13.0)])
+def test_pixel_art_scaled_by_a_fraction_is_found_on_its_uneven_blocks(
+    scale_x: float, scale_y: float
+) -> None:
+    """Nearest-neighbour scaling by a fraction makes blocks of two sizes (10 and 11 pixels
+    for ×10.8); the art pixels are still found, whichever phase the scaler used."""
+    rng = np.random.default_rng(2)
+    art = rng.integers(0, 255, (14, 17, 3), dtype=np.uint8)
+    for phase in (0.5, 0.0, 0.3):  # pixel-centre sampling, top-left sampling, another
+        rows = np.floor((np.arange(round(14 * scale_y)) + phase) / scale_y).astype(int)
+        cols = np.floor((np.arange(round(17 * scale_x)) + phase) / scale_x).astype(int)
+        big = art[np.clip(rows, 0, 13)][:, np.clip(cols, 0, 16)][5:, 3:]  # off the grid
+        grid = detect_blocks(big)
+        assert grid is not None
+        assert grid.x.period == pytest.approx(scale_x, abs=0.05)
+        assert grid.y.period == pytest.approx(scale_y, abs=0.05)
+        small = to_art_pixels(big, grid)
+        assert np.array_equal(small[-10:, -12:], art[-10:, -12:])
+        assert np.array_equal(from_art_pixels(small, grid, *big.shape[:2]), big)
+        centres = np.array([[3.5, 2.5], [8.5, 9.5]])  # art-pixel centres ↔ block centres
+        assert np.allclose(grid.to_art(grid.to_texture(centres)), centres)
+
+
+def test_hard_edged_shapes_off_any_grid_are_not_pixel_art() -> None:
+    rng = np.random.default_rng(3)
+    img = np.zeros((300, 300, 3), np.uint8)
+    for _ in range(40):  # aliased rectangles at arbitrary places: no 1-pixel steps needed
+        x, y = rng.integers(0, 280, 2)
+        w, h = rng.integers(5, 90, 2)
+        img[y : y + h, x : x + w] = rng.integers(0, 255, 3)
+    assert detect_blocks(img) is None
 
 
 def _face_points(scale: float, offset: tuple[float, float], angle: float = 0.0) -> np.ndarray:

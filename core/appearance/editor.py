@@ -91,23 +91,6 @@ def _rgba(img: NDArray[np.float32]) -> NDArray[np.float32]:
     return np.concatenate([img, np.ones((*img.shape[:2], 1), np.float32)], axis=2)
 
 
-def _art_coords(points: NDArray[np.float64], grid: BlockGrid) -> NDArray[np.float64]:
-    """Region pixel coordinates → art-pixel coordinates (and back with :func:`_region_coords`)."""
-    first = np.array([1.0 if grid.offset_x > 0 else 0.0, 1.0 if grid.offset_y > 0 else 0.0])
-    out: NDArray[np.float64] = (
-        points - np.array([grid.offset_x, grid.offset_y])
-    ) / grid.size + first
-    return out
-
-
-def _region_coords(points: NDArray[np.float64], grid: BlockGrid) -> NDArray[np.float64]:
-    first = np.array([1.0 if grid.offset_x > 0 else 0.0, 1.0 if grid.offset_y > 0 else 0.0])
-    out: NDArray[np.float64] = (points - first) * grid.size + np.array(
-        [grid.offset_x, grid.offset_y]
-    )
-    return out
-
-
 @dataclass
 class FaceEditor:
     """The field generator and the locator on a device."""
@@ -214,7 +197,7 @@ class FaceEditor:
         # The network reads the region as the artist sees it; the fields are applied to the
         # art pixels of pixel art (same canonical frame, in art-pixel coordinates).
         crop_frame = FaceFrame.from_features(feats.points)
-        work_points = feats.points if grid is None else _art_coords(feats.points, grid)
+        work_points = feats.points if grid is None else grid.to_art(feats.points)
         frame = crop_frame if grid is None else FaceFrame.from_features(work_points)
         crop_c = canonical_crop(_rgba(crop), crop_frame, self.resolution)
         x = torch.from_numpy(crop_c).permute(2, 0, 1)[None] * 2.0 - 1.0
