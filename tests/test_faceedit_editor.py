@@ -104,6 +104,30 @@ def test_pixel_art_scaled_by_a_fraction_stays_on_its_uneven_blocks() -> None:
     assert not np.array_equal(out, tex)
 
 
+@pytest.mark.parametrize("paint", [False, True])
+def test_pixel_art_at_its_own_resolution_gets_no_blended_colours(paint: bool) -> None:
+    """A 24 × 24 face of 6 colours, one texel per art pixel (a face in a small skin atlas):
+    every output texel is one of its colours, or the paint colour; never a blend of them."""
+    ed = _editor()
+    if paint:
+        with torch.no_grad():
+            bias = ed.generator.head.bias
+            assert bias is not None
+            bias[9] = 4.0  # paint everywhere the mask reaches, in a grey (sigmoid(0) = 0.5)
+    rng = np.random.default_rng(8)
+    palette = rng.random((6, 4)).astype(np.float32)
+    palette[:, 3] = 1.0
+    tex = palette[rng.integers(0, 6, (24, 24))]
+    face = ed.prepare(tex, None, _points(24, 24))
+    assert face.grid is not None and face.grid.x.period == 1.0
+    out = ed.edit(face, np.full((1, 8), 0.8, np.float32), np.zeros((1, 8), np.float32))[0]
+    allowed = {tuple(c) for c in palette} | ({(0.5, 0.5, 0.5, 1.0)} if paint else set())
+    assert {tuple(c) for c in out.reshape(-1, 4)} <= allowed
+    assert not np.array_equal(out, tex)
+    painted = rng.random((24, 24, 4)).astype(np.float32)  # a painted face: many colours
+    assert ed.prepare(painted, None, _points(24, 24)).grid is None
+
+
 def test_a_region_without_a_face_is_refused_and_bad_points_too() -> None:
     ed = _editor(presence=-6.0)
     with pytest.raises(InputError, match="shows no painted face"):

@@ -34,7 +34,7 @@ from .align import FaceFrame, canonical_crop, check_features
 from .fields import EditFields, decisive_mask, reach, render
 from .locator import Locator
 from .model import FieldGenerator, condition
-from .pixelart import BlockGrid, detect_blocks, from_art_pixels, to_art_pixels
+from .pixelart import BlockGrid, detect_blocks, from_art_pixels, palette_grid, to_art_pixels
 from .region import FaceRegion, PixelRect, check_texture_size, feather_weights, seam, seam_width
 from .weights_io import EDITOR_WEIGHTS, LOCATOR_WEIGHTS
 
@@ -154,11 +154,15 @@ class FaceEditor:
 
     # ------------------------------------------------------------------------- locating
 
-    def locate(self, work: NDArray[np.float32]) -> Features:
-        """Feature points of the face in ``work`` (region pixels, RGBA or RGB)."""
+    def locate(self, work: NDArray[np.float32], blocky: bool = False) -> Features:
+        """Feature points of the face in ``work`` (region pixels, RGBA or RGB). ``blocky``
+        (pixel art): a region smaller than the locator's input is enlarged by nearest
+        neighbour, as pixel art is shown, not smoothed into blobs."""
         r = self.locator.cfg.resolution
         h, w = work.shape[:2]
         interp = cv2.INTER_AREA if min(h, w) > r else cv2.INTER_LINEAR
+        if blocky and min(h, w) < r:
+            interp = cv2.INTER_NEAREST_EXACT
         small = cv2.resize(_rgba(work), (r, r), interpolation=interp)
         x = (
             torch.from_numpy(np.ascontiguousarray(small)).permute(2, 0, 1)[None].to(self.device)
@@ -180,10 +184,10 @@ class FaceEditor:
         rect = reg.pixels(tex.shape[1], tex.shape[0])
         rows, cols = rect.slices
         crop: NDArray[np.float32] = tex[rows, cols]
-        grid = detect_blocks(crop[..., :3])
+        grid = detect_blocks(crop[..., :3]) or palette_grid(crop[..., :3])
         work: NDArray[np.float32] = crop if grid is None else np.asarray(to_art_pixels(crop, grid))
         if features is None:
-            found = self.locate(crop)
+            found = self.locate(crop, blocky=grid is not None)
             if found.presence < self.locator.cfg.presence_threshold:
                 raise InputError(
                     None,

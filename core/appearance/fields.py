@@ -71,10 +71,10 @@ def _affine(points: Tensor, matrix: Tensor) -> Tensor:
     return torch.einsum("nhwj,nij->nhwi", points, matrix[:, :, :2]) + matrix[:, None, None, :, 2]
 
 
-def _sample(field: Tensor, canonical: Tensor) -> Tensor:
-    """Bilinear read of (N, C, R, R) at canonical (N, H, W, 2) positions; 0 outside the square."""
+def _sample(field: Tensor, canonical: Tensor, mode: str = "bilinear") -> Tensor:
+    """Read (N, C, R, R) at canonical (N, H, W, 2) positions; 0 outside the square."""
     return F.grid_sample(
-        field, canonical * 2.0 - 1.0, mode="bilinear", padding_mode="zeros", align_corners=False
+        field, canonical * 2.0 - 1.0, mode=mode, padding_mode="zeros", align_corners=False
     )
 
 
@@ -128,7 +128,9 @@ def render(
     source: (N, C, H, W) in [0, 1] (C = 3; the caller keeps alpha); to_canonical: (N, 2, 3)
     pixel → canonical; to_pixels: (N, 2, 3) canonical → pixel (its 2 × 2 part turns canonical
     flow into pixel offsets). ``origin`` (y0, x0) and ``size`` (h, w) restrict the output to
-    a window of the source (the pixels the mask can reach); default: all of it.
+    a window of the source (the pixels the mask can reach); default: all of it. ``nearest``
+    (pixel art): nearest sampling, the mask cut at 0.5 and the paint's edge hard, so every
+    output pixel is a colour of the input or the paint colour.
     Returns (edited window (N, C, h, w), upsampled mask (N, 1, h, w)).
     """
     n, _, height, width = source.shape
@@ -149,9 +151,16 @@ def render(
         align_corners=False,
     )
     coloured = (warped + _sample(fields.colour, c)).clamp(0.0, 1.0)
-    alpha = paint_coverage(_sample(fields.paint_logit, c)) * _inside(c)
-    painted = coloured + alpha * (_sample(fields.paint, c).clamp(0.0, 1.0) - coloured)
+    logit = _sample(fields.paint_logit, c)
+    # Nearest for pixel art: a flat paint then reads back as exactly one colour.
+    paint = _sample(fields.paint, c, "nearest" if nearest else "bilinear").clamp(0.0, 1.0)
     base = source[:, :, y0 : y0 + h, x0 : x0 + w]
+    if nearest:  # pixel art: each pixel is a colour of the input or the paint, never a blend
+        painted = torch.where((logit > 0) & (_inside(c) > 0), paint, coloured)
+        mask = (mask >= 0.5).to(mask.dtype)
+        return torch.where(mask > 0, painted, base), mask
+    alpha = paint_coverage(logit) * _inside(c)
+    painted = coloured + alpha * (paint - coloured)
     out = base + mask * (painted - base)
     return torch.where(mask > 0, out, base), mask
 

@@ -165,6 +165,23 @@ def detect_blocks(img: NDArray[np.generic]) -> BlockGrid | None:
     return grid
 
 
+PALETTE_COLOURS = 64
+"""At most this many distinct colours, and no block grid: pixel art at its native resolution."""
+
+
+def palette_grid(img: NDArray[np.generic]) -> BlockGrid | None:
+    """One block per texel when ``img`` holds at most :data:`PALETTE_COLOURS` distinct colours
+    (pixel art shown at its own resolution, such as an 8 × 8 face in a 64 × 32 skin), else
+    None: painted, shaded or antialiased art has far more."""
+    flat = np.ascontiguousarray(img).reshape(-1, img.shape[-1] if img.ndim == 3 else 1)
+    step = max(1, len(flat) // 4096)  # a cheap look first: painted art fails it at once
+    for sample in (flat[::step], flat):
+        if len(np.unique(sample, axis=0)) > PALETTE_COLOURS:
+            return None
+    one = AxisBlocks(1.0, 0.0)
+    return BlockGrid(one, one)
+
+
 def to_art_pixels(img: NDArray[np.generic], grid: BlockGrid) -> NDArray[np.generic]:
     """One value per block (its top-left texture pixel); partial edge blocks included."""
     return img[grid.y.starts(img.shape[0])][:, grid.x.starts(img.shape[1])]

@@ -165,7 +165,8 @@ def seam(
         raise ValueError(f"edited region {edited.shape} does not match the region {original.shape}")
     h, w = original.shape[:2]
     weights = feather_weights(h, w, seam_width(h, w) if feather is None else feather)
-    blended = original + weights[..., None] * (edited - original)
+    wt = weights[..., None]
+    blended = np.where(wt >= 1.0, edited, original + wt * (edited - original))
     out: NDArray[np.float32] = np.where(edited == original, original, blended)
     return out
 
