@@ -19,5 +19,6 @@ faceedit-ship: venv
 faceedit-eval: venv
 	$(VPY) -m moodrig.weights_tools.faceedit_eval --atlas 512 1024 2048 --styles 4 --mixed 2 \
 	  --negatives 40 --threads 1 --baseline amee --ft-steps 100 --ft-atlas 1024 \
+	  --native-styles 8 \
 	  --json runs/faceedit/eval.json \
 	  --out docs/faceedit_eval.md --sheet docs/images/face_editor_samples.png

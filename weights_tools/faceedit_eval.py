@@ -11,6 +11,10 @@ in the face region against the family's exact rendering of that expression
 input's, sharpness (variance of the Laplacian, edit ÷ truth, in the region and in the window of
 changed pixels), and the pixels outside the region. Also: the zero expression returns the
 atlas bit for bit; the locator's point error; regions without a face are refused.
+
+Pixel art is also scored at its own resolution, one texel per art pixel (a face of 8–16
+texels in a 64 × 32 or 128 × 64 atlas, as in a game skin): besides the change achieved, whether
+the edit keeps the input's palette (at most one new colour, the flat paint's).
 """
 
 from __future__ import annotations
@@ -167,6 +171,94 @@ def evaluate_family(
         refused,
         tuple(mean(v) for v in singles),
     )
+
+
+NATIVE_PIXEL_FACES = ((8, (64, 32)), (12, (128, 64)), (16, (128, 64)))
+"""(face side in texels, atlas (width, height)) of the pixel-art-at-its-own-resolution rows."""
+
+
+@dataclass
+class NativeRow:
+    face: int
+    atlas: tuple[int, int]
+    edits: int
+    refused: int
+    change: float
+    psnr_edit: float
+    psnr_input: float
+    palette_kept: float
+    """Share of edits whose region shows at most one colour the input's region has not."""
+    point_error: float
+
+
+def new_colours(edit: np.ndarray, base: np.ndarray) -> int:
+    """Distinct colours of ``edit`` that ``base`` does not have ((h, w, C) arrays)."""
+    have = {tuple(c) for c in base.reshape(-1, base.shape[-1]).tolist()}
+    return len({tuple(c) for c in edit.reshape(-1, edit.shape[-1]).tolist()} - have)
+
+
+def evaluate_native_pixel(
+    editor: FaceEditor, face: int, atlas: tuple[int, int], styles: int, seed: int
+) -> NativeRow:
+    """Held-out pixel-art styles drawn at ``face`` texels in an ``atlas`` (width, height), each
+    edited to the 8 single expressions at full strength, points found by the locator."""
+    fam = get_family("pixel")
+    changes, pe, pi, kept, perr = [], [], [], [], []
+    edits = refused = 0
+    singles = np.eye(N_EXPRESSION, dtype=np.float32)
+    for k in range(styles):
+        rng = style_rng("pixel", "heldout", 20_000 + seed * 1000 + k)
+        style = fam.random_style(rng)
+        exprs = np.concatenate([np.zeros((1, N_EXPRESSION), np.float32), singles])
+        sample = synthesize_atlas(rng, "pixel", style, exprs, atlas, face_size=(face, face))
+        neutral = sample.images[0]
+        x0, y0, x1, y1 = sample.region_px
+        rows = slice(y0, y1), slice(x0, x1)
+        try:
+            prepared = editor.prepare(neutral, FaceRegion(*sample.region_uv))
+        except InputError:
+            refused += 1
+            continue
+        truth_pts = sample.points - np.array([x0, y0])
+        eye = float(np.linalg.norm(truth_pts[1] - truth_pts[0]))
+        perr.append(float(np.abs(prepared.features.points - truth_pts).max()) / max(eye, 1e-6))
+        out = editor.edit(prepared, singles, np.zeros_like(singles))
+        for j in range(len(singles)):
+            edits += 1
+            kept.append(float(new_colours(out[j][rows], neutral[rows]) <= 1))
+            s = score(out[j], sample.images[1 + j], neutral, rows)
+            if not math.isnan(s.change):
+                changes.append(s.change)
+                pe.append(min(s.psnr_edit, 99.0))
+                pi.append(min(s.psnr_input, 99.0))
+    mean = lambda v: float(np.mean(v)) if v else math.nan  # noqa: E731
+    return NativeRow(
+        face, atlas, edits, refused, mean(changes), mean(pe), mean(pi), mean(kept), mean(perr)
+    )
+
+
+def _native_table(rows: list[NativeRow], styles: int) -> list[str]:
+    if not rows:
+        return []
+    lines = [
+        "",
+        "Pixel art at its own resolution (one texel per art pixel, as in a game skin), "
+        f"{styles} held-out styles per size, the 8 single expressions at full strength; "
+        "palette kept: the edit shows at most one colour the input's face has not (the flat "
+        "paint):",
+        "",
+        "| face | atlas | edits | refused | change achieved | PSNR edit / input (gain) | "
+        "palette kept | point error |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.face} × {r.face} | {r.atlas[0]} × {r.atlas[1]} | {r.edits} | {r.refused} | "
+            f"{r.change:.3f} | {r.psnr_edit:.2f} / {r.psnr_input:.2f} "
+            f"({r.psnr_edit - r.psnr_input:+.2f} dB) | {100 * r.palette_kept:.0f} % | "
+            f"{r.point_error:.3f} |"
+        )
+    return lines
 
 
 def negatives(editor: FaceEditor, n: int, seed: int) -> float:
@@ -421,6 +513,7 @@ def report(
     meta: dict[str, Any],
     baseline: list[Row] | None = None,
     tuned: list[dict[str, Any]] | None = None,
+    native: list[NativeRow] | None = None,
 ) -> str:
     points = (
         "the editor was given the true feature points"
@@ -457,6 +550,7 @@ def report(
             "",
             *_table(baseline, False),
         ]
+    lines += _native_table(native or [], meta.get("native_styles", 0))
     lines += _finetune_table(tuned or [])
     lines += [
         "",
@@ -500,6 +594,12 @@ def main(argv: list[str] | None = None) -> None:
             "expression)"
         ),
     )
+    p.add_argument(
+        "--native-styles",
+        type=int,
+        default=0,
+        help="also score pixel art at its own resolution, this many styles per size (0: no)",
+    )
     p.add_argument("--ft-steps", type=int, default=0, help="also report fine-tuning (0: no)")
     p.add_argument("--ft-atlas", type=int, default=1024, help="atlas size of the fine-tuning rows")
     a = p.parse_args(argv)
@@ -526,6 +626,11 @@ def main(argv: list[str] | None = None) -> None:
                 )
                 print(json.dumps({"baseline": "amee", **asdict(brow)}), flush=True)
                 base_rows.append(brow)
+    native = []
+    for face, atlas in NATIVE_PIXEL_FACES if a.native_styles else ():
+        nrow = evaluate_native_pixel(editor, face, atlas, a.native_styles, a.seed)
+        print(json.dumps(asdict(nrow)), flush=True)
+        native.append(nrow)
     tuned = finetune_rows(editor, a.families, a.ft_atlas, a.ft_steps, a.seed) if a.ft_steps else []
     neg = negatives(editor, a.negatives, a.seed)
     spd = speed(editor)
@@ -539,9 +644,11 @@ def main(argv: list[str] | None = None) -> None:
             "editor_id": editor.model_id,
             "true_points": a.true_points,
             "threads": a.threads,
+            "native_styles": a.native_styles,
         },
         base_rows,
         tuned,
+        native,
     )
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)
@@ -552,6 +659,7 @@ def main(argv: list[str] | None = None) -> None:
                     "rows": [asdict(r) for r in rows],
                     "baseline": [asdict(r) for r in base_rows],
                     "finetune": tuned,
+                    "native_pixel": [asdict(r) for r in native],
                     "negatives": neg,
                     "speed": spd,
                 },
