@@ -177,3 +177,33 @@ def test_finetune_learns_the_sheet_at_its_own_resolution() -> None:
     assert np.abs(after - smile).mean() < np.abs(before - smile).mean()
     with pytest.raises(InputError, match="one size"):
         finetune_face(ed, neutral, [(smile[:32], e)], features=pts, config=SheetTraining(steps=1))
+
+
+def test_finetune_learns_a_pixel_art_sheet_and_keeps_its_blocks() -> None:
+    from moodrig.core.appearance.finetune import finetune_face
+    from moodrig.core.editing.finetune import SheetTraining
+
+    torch.manual_seed(0)
+    gen = FieldGenerator(FieldConfig(resolution=32, channels=(8, 8, 8, 8, 8), n_residual=1))
+    loc = Locator(LocatorConfig(resolution=32, channels=(4, 4, 4, 4)))
+    ed = FaceEditor.from_modules(gen.eval(), loc.eval(), {}, device="cpu")
+    rng = np.random.default_rng(12)
+    palette = rng.random((5, 4)).astype(np.float32)
+    palette[:, 3] = 1.0
+    art = palette[rng.integers(0, 5, (16, 16))]
+    smile_art = art.copy()
+    smile_art[10:12, 5:11, :3] = 0.1  # the sheet's "smile": a dark mouth, in art pixels
+    neutral, smile = (np.repeat(np.repeat(a, 4, axis=0), 4, axis=1) for a in (art, smile_art))
+    pts = _points(64, 64)
+    e = np.zeros(8, np.float32)
+    e[1] = 1.0
+    tuned = finetune_face(
+        ed, neutral, [(smile, e)], features=pts, config=SheetTraining(steps=60, batch=4, lr=3e-3)
+    )
+    face = tuned.prepare(neutral, None, pts)
+    assert face.grid is not None and face.grid.x.period == 4.0
+    before = ed.edit(ed.prepare(neutral, None, pts), e[None], np.zeros((1, 8), np.float32))[0]
+    after = tuned.edit(face, e[None], np.zeros((1, 8), np.float32))[0]
+    assert np.abs(after - smile).mean() < np.abs(before - smile).mean()
+    blocks = after.reshape(16, 4, 16, 4, 4)
+    assert np.all(blocks == blocks[:, :1, :, :1, :])

@@ -19,7 +19,12 @@ from moodrig.core.appearance.fields import (
     reach,
     render,
 )
-from moodrig.core.appearance.pixelart import detect_blocks, from_art_pixels, to_art_pixels
+from moodrig.core.appearance.pixelart import (
+    detect_blocks,
+    from_art_pixels,
+    palette_grid,
+    to_art_pixels,
+)
 from moodrig.core.appearance.region import FaceRegion, PixelRect, feather_weights, paste
 from moodrig.core.errors import InputError
 
@@ -100,6 +105,17 @@ def test_pixel_art_scaled_by_a_fraction_is_found_on_its_uneven_blocks(
         assert np.array_equal(from_art_pixels(small, grid, *big.shape[:2]), big)
         centres = np.array([[3.5, 2.5], [8.5, 9.5]])  # art-pixel centres ↔ block centres
         assert np.allclose(grid.to_art(grid.to_texture(centres)), centres)
+
+
+def test_a_small_region_of_few_colours_is_pixel_art_at_its_own_resolution() -> None:
+    rng = np.random.default_rng(4)
+    palette = rng.random((6, 3)).astype(np.float32)
+    native = palette[rng.integers(0, 6, (24, 20))]
+    grid = palette_grid(native)
+    assert grid is not None and grid.x.period == grid.y.period == 1.0
+    assert np.array_equal(to_art_pixels(native, grid), native)
+    assert palette_grid(rng.random((24, 20, 3)).astype(np.float32)) is None  # painted
+    assert palette_grid(palette[rng.integers(0, 6, (300, 300))]) is None  # too big to be
 
 
 def test_hard_edged_shapes_off_any_grid_are_not_pixel_art() -> None:

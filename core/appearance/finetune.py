@@ -6,9 +6,10 @@ region. Every ordered pair (i, j) of the K + 1 images is an exact example "edit 
 which shows expression i, to expression j". The loss is the editor's training loss, computed
 where the user looks: the fields are applied to the region at the sheet's own resolution
 (``fields.render``, the code the bake runs) and compared with image j there, plus the mask
-terms. The generator trains in float32 on the editor's device with BatchNorm statistics
-frozen; the locator is not trained. The result is a new editor; the shipped weights are
-never touched.
+terms. Pixel art is compared on its art pixels, rendered smoothly so that the flow has a
+gradient; the bake then renders it block by block. The generator trains in float32 on the
+editor's device with BatchNorm statistics frozen; the locator is not trained. The result is
+a new editor; the shipped weights are never touched.
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ from ..editing.finetune import Example, Progress, SheetTraining, check_label, tu
 from ..editing.losses import changed_map, weighted_l1
 from ..editing.sheet import tune_from_sheet
 from ..errors import InputError
-from .align import canonical_crop
+from .align import FaceFrame, canonical_crop
 from .editor import FaceEditor, PreparedFace, check_texture
 from .fields import render
 from .model import condition
+from .pixelart import to_art_pixels
 from .region import FaceRegion
 from .weights_io import EDITOR_WEIGHTS
 
@@ -43,19 +45,22 @@ MASK_SUPERVISION = 1.0
 def _sheet(
     editor: FaceEditor, face: PreparedFace, examples: Sequence[Example]
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(region RGB (K+1, 3, h, w), canonical crops (K+1, 4, R, R) in [-1, 1], labels (K+1, 8))."""
+    """(region RGB (K+1, 3, h, w), canonical crops (K+1, 4, R, R) in [-1, 1], labels (K+1, 8)).
+
+    The RGB is what the edit is applied to: the region's art pixels for pixel art (the model
+    still reads the region as the artist sees it, as in :meth:`FaceEditor.prepare`)."""
     if len(examples) < 1:
         raise InputError(
             None,
             "fine-tuning needs at least one labelled expression texture besides the neutral one",
         )
     rows, cols = face.rect.slices
-    crops, inputs, labels = (
-        [face.texture[rows, cols]],
+    works, inputs, labels = (
+        [face.work],
         [face.model_input[0]],
         [np.zeros(8, np.float32)],
     )
-    frame = face.frame
+    frame = FaceFrame.from_features(face.features.points)  # the region's own frame
     for k, (tex, label) in enumerate(examples):
         check_texture(tex)
         if tex.shape != face.texture.shape:
@@ -65,7 +70,7 @@ def _sheet(
                 f"{face.texture.shape[1]}×{face.texture.shape[0]}: paint the sheet at one size",
             )
         crop = tex[rows, cols]
-        crops.append(crop)
+        works.append(crop if face.grid is None else np.asarray(to_art_pixels(crop, face.grid)))
         rgba = (
             crop
             if crop.shape[2] == 4
@@ -76,7 +81,7 @@ def _sheet(
             - 1
         )
         labels.append(check_label(EDITOR_WEIGHTS.vocabulary, label, k))
-    rgb = torch.from_numpy(np.stack([c[..., :3] for c in crops])).permute(0, 3, 1, 2).contiguous()
+    rgb = torch.from_numpy(np.stack([w[..., :3] for w in works])).permute(0, 3, 1, 2).contiguous()
     return rgb, torch.stack(inputs), torch.from_numpy(np.stack(labels))
 
 
@@ -93,10 +98,6 @@ def finetune_face(
     """A new editor adapted to this character (on ``editor``'s device)."""
     cfg = config or SheetTraining()
     face = editor.prepare(neutral, region, features)
-    if face.grid is not None:
-        raise InputError(
-            None, "fine-tuning on pixel art is not supported: its edits are exact already"
-        )
     rgb, x, a = _sheet(editor, face, examples)
     dev = editor.device
     rgb, x, a = rgb.to(dev), x.to(dev), a.to(dev)

@@ -167,19 +167,33 @@ def detect_blocks(img: NDArray[np.generic]) -> BlockGrid | None:
 
 PALETTE_COLOURS = 64
 """At most this many distinct colours, and no block grid: pixel art at its native resolution."""
+PALETTE_SIDE = 256
+"""Longest side of a region that can be pixel art at its native resolution (its texels are art
+pixels, so its face is a few dozen texels across, never hundreds)."""
 
 
 def palette_grid(img: NDArray[np.generic]) -> BlockGrid | None:
     """One block per texel when ``img`` holds at most :data:`PALETTE_COLOURS` distinct colours
     (pixel art shown at its own resolution, such as an 8 × 8 face in a 64 × 32 skin), else
     None: painted, shaded or antialiased art has far more."""
-    flat = np.ascontiguousarray(img).reshape(-1, img.shape[-1] if img.ndim == 3 else 1)
-    step = max(1, len(flat) // 4096)  # a cheap look first: painted art fails it at once
-    for sample in (flat[::step], flat):
-        if len(np.unique(sample, axis=0)) > PALETTE_COLOURS:
-            return None
+    if max(img.shape[:2]) > PALETTE_SIDE or not _few_colours(img, PALETTE_COLOURS):
+        return None
     one = AxisBlocks(1.0, 0.0)
     return BlockGrid(one, one)
+
+
+def _few_colours(img: NDArray[np.generic], limit: int) -> bool:
+    """Whether ``img`` (h, w, C) holds at most ``limit`` distinct colours. A strided sample is
+    looked at first and the rest in chunks, so painted art is turned down after a few."""
+    flat = np.ascontiguousarray(img.reshape(-1, img.shape[-1] if img.ndim == 3 else 1))
+    keys = flat.view(np.dtype((np.void, flat.dtype.itemsize * flat.shape[1]))).ravel()
+    seen: set[bytes] = set()
+    step = max(1, len(keys) // 4096)
+    for chunk in [keys[::step], *(keys[i : i + 65536] for i in range(0, len(keys), 65536))]:
+        seen.update(np.unique(chunk).tolist())
+        if len(seen) > limit:
+            return False
+    return True
 
 
 def to_art_pixels(img: NDArray[np.generic], grid: BlockGrid) -> NDArray[np.generic]:
