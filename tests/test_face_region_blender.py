@@ -243,7 +243,7 @@ import moodrig.core.appearance.api as fapi
 from moodrig.core.appearance.editor import Features, FaceEditor
 from moodrig.core.appearance.align import CANONICAL_POINTS
 class Located(FaceEditor):
-    def locate(self, work):
+    def locate(self, work, blocky=False):
         h, w = work.shape[:2]
         return Features(CANONICAL_POINTS * np.array([w, h]), self.presence)
 import sys
