@@ -103,8 +103,12 @@ def test_pixel_art_scaled_by_a_fraction_is_found_on_its_uneven_blocks(
         small = to_art_pixels(big, grid)
         assert np.array_equal(small[-10:, -12:], art[-10:, -12:])
         assert np.array_equal(from_art_pixels(small, grid, *big.shape[:2]), big)
-        centres = np.array([[3.5, 2.5], [8.5, 9.5]])  # art-pixel centres ↔ block centres
-        assert np.allclose(grid.to_art(grid.to_texture(centres)), centres)
+        # Block centres (texture coordinates) land on art-pixel centres k + 0.5.
+        xs, ys = grid.x.starts(big.shape[1]), grid.y.starts(big.shape[0])
+        centres = np.array(
+            [[(xs[k] + xs[k + 1]) / 2, (ys[j] + ys[j + 1]) / 2] for k, j in ((3, 2), (8, 9))]
+        )
+        assert np.allclose(grid.to_art(centres), [[3.5, 2.5], [8.5, 9.5]])
 
 
 def test_a_small_region_of_few_colours_is_pixel_art_at_its_own_resolution() -> None:

@@ -59,14 +59,6 @@ class AxisBlocks:
         out: NDArray[np.float64] = k + (x - a) / (b - a)
         return out
 
-    def to_texture(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Art-pixel coordinates → texture coordinates (the inverse of :meth:`to_art`)."""
-        k = np.floor(x)
-        a = np.ceil(self.phase + k * self.period)
-        b = np.ceil(self.phase + (k + 1) * self.period)
-        out: NDArray[np.float64] = a + (x - k) * (b - a)
-        return out
-
 
 @dataclass(frozen=True)
 class BlockGrid:
@@ -79,11 +71,6 @@ class BlockGrid:
         """(N, 2) texture coordinates (x, y) → art-pixel coordinates."""
         p = np.asarray(points, dtype=np.float64)
         return np.stack([self.x.to_art(p[:, 0]), self.y.to_art(p[:, 1])], axis=1)
-
-    def to_texture(self, points: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
-        """(N, 2) art-pixel coordinates (x, y) → texture coordinates."""
-        p = np.asarray(points, dtype=np.float64)
-        return np.stack([self.x.to_texture(p[:, 0]), self.y.to_texture(p[:, 1])], axis=1)
 
 
 def _change_positions(img: NDArray[np.generic], axis: int) -> NDArray[np.int64]:
