@@ -72,6 +72,17 @@ PSNR_CAP = 99.0
 """dB given to an exact edit (infinite PSNR), so that means stay finite."""
 
 
+def _mean(values: list[float]) -> float:
+    return float(np.mean(values)) if values else math.nan
+
+
+def point_error(found: np.ndarray, truth: np.ndarray) -> float:
+    """Largest distance between a found and a true feature point, in eye distances (the
+    distance between the two true eye centres)."""
+    eye = float(np.linalg.norm(truth[1] - truth[0]))
+    return float(np.abs(found - truth).max()) / max(eye, 1e-6)
+
+
 def changed_window(
     source: np.ndarray, truth: np.ndarray, pad: int = 4
 ) -> tuple[slice, slice] | None:
@@ -135,8 +146,7 @@ def evaluate_family(
             except InputError:
                 refused += 1
                 continue
-            eye = float(np.linalg.norm(truth_pts[1] - truth_pts[0]))
-            perr.append(float(np.abs(face.features.points - truth_pts).max()) / max(eye, 1e-6))
+            perr.append(point_error(face.features.points, truth_pts))
             out = editor.edit(face, tg, np.zeros_like(tg))
             zero.append(float(np.array_equal(editor.edit(face, zeros, zeros)[0], neutral)))
         rows = slice(y0, y1), slice(x0, x1)
@@ -157,23 +167,22 @@ def evaluate_family(
                     t_sharp = sharpness(truth[win])
                     if t_sharp > 0:
                         sc.append(sharpness(out[j][win]) / t_sharp)
-    mean = lambda v: float(np.mean(v)) if v else math.nan  # noqa: E731
     # Sharpness ratios: the median, as a near-flat truth window makes single ratios explode.
     median = lambda v: float(np.median(v)) if v else math.nan  # noqa: E731
     return Row(
         family,
         atlas,
         edits,
-        mean(changes),
-        mean(pe),
-        mean(pi),
+        _mean(changes),
+        _mean(pe),
+        _mean(pi),
         median(sr),
         median(sc),
-        mean(outside),
-        mean(zero),
-        mean(perr),
+        _mean(outside),
+        _mean(zero),
+        _mean(perr),
         refused,
-        tuple(mean(v) for v in singles),
+        tuple(_mean(v) for v in singles),
     )
 
 
@@ -224,8 +233,7 @@ def evaluate_native_pixel(
             refused += 1
             continue
         truth_pts = sample.points - np.array([x0, y0])
-        eye = float(np.linalg.norm(truth_pts[1] - truth_pts[0]))
-        perr.append(float(np.abs(prepared.features.points - truth_pts).max()) / max(eye, 1e-6))
+        perr.append(point_error(prepared.features.points, truth_pts))
         out = editor.edit(prepared, singles, np.zeros_like(singles))
         for j in range(len(singles)):
             edits += 1
@@ -235,9 +243,8 @@ def evaluate_native_pixel(
                 changes.append(s.change)
                 pe.append(min(s.psnr_edit, PSNR_CAP))
                 pi.append(min(s.psnr_input, PSNR_CAP))
-    mean = lambda v: float(np.mean(v)) if v else math.nan  # noqa: E731
     return NativeRow(
-        face, atlas, edits, refused, mean(changes), mean(pe), mean(pi), mean(kept), mean(perr)
+        face, atlas, edits, refused, _mean(changes), _mean(pe), _mean(pi), _mean(kept), _mean(perr)
     )
 
 
