@@ -17,15 +17,20 @@ in proportion to the load (``make bench``'s contention section measures it). Two
 * **threads from the free cores**: :func:`intra_op_threads` gives one thread per core that
   is idle now (at least one), so a loaded machine gets fewer threads, not more waiting.
   Small per-frame networks (the face networks) use one thread whatever the machine.
+* **no spinning BLAS threads**: :func:`blas_threads` sets OpenBLAS's own thread pool (numpy's
+  and OpenCV's) for a block; the face analysis runs with one.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import functools
 import math
 import os
 import sys
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 
 WAIT_POLICY = "OMP_WAIT_POLICY"
@@ -92,3 +97,70 @@ def intra_op_threads(limit: int | None = None, free: float | None = None) -> int
     idle = free_cores() if free is None else free
     n = max(1, math.floor(idle + 1e-9))
     return min(n, limit) if limit is not None else n
+
+
+# OpenBLAS (numpy's, and the copy OpenCV wheels bundle) starts one thread per core and, after
+# each call, lets them spin for the next one: a process that makes many small numpy calls
+# keeps a second core busy doing nothing (measured: the face tracking pass used 2.0 cores
+# instead of 1.0, at the same speed) and takes it from the rest of the machine.
+_OPENBLAS_SYMBOLS = (
+    ("openblas_get_num_threads", "openblas_set_num_threads"),
+    ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+    ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+    ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
+)
+
+
+def _openblas_paths() -> list[Path]:
+    """OpenBLAS libraries this process has loaded (Linux: its memory map), or else the copies
+    bundled with the numpy and OpenCV wheels that are imported."""
+    maps = Path("/proc/self/maps")
+    if maps.exists():
+        found = {line.split()[-1] for line in maps.read_text().splitlines() if "openblas" in line}
+        return sorted(Path(p) for p in found if p.startswith("/"))
+    paths: set[Path] = set()
+    for name in ("numpy", "cv2"):
+        mod = sys.modules.get(name)
+        file = getattr(mod, "__file__", None)
+        if not file:
+            continue
+        pkg = Path(file).parent
+        for folder in (pkg / ".dylibs", pkg / ".libs", pkg.parent / f"{name}.libs"):
+            if folder.is_dir():
+                paths.update(folder.glob("*openblas*"))
+    return sorted(paths)
+
+
+@functools.lru_cache(maxsize=8)
+def _openblas_controls(
+    paths: tuple[Path, ...],
+) -> tuple[tuple[Callable[[], int], Callable[[int], None]], ...]:
+    """(get, set) thread-count functions of each OpenBLAS library in ``paths``."""
+    controls = []
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(str(path))
+        except OSError:
+            continue
+        for get_name, set_name in _OPENBLAS_SYMBOLS:
+            if hasattr(lib, get_name) and hasattr(lib, set_name):
+                getter, setter = getattr(lib, get_name), getattr(lib, set_name)
+                getter.restype, setter.argtypes, setter.restype = ctypes.c_int, [ctypes.c_int], None
+                controls.append((getter, setter))
+                break
+    return tuple(controls)
+
+
+@contextlib.contextmanager
+def blas_threads(n: int) -> Iterator[int]:
+    """Run the block with ``n`` threads in every OpenBLAS the process has loaded, then restore
+    each one's count; yields how many libraries were set (0 where there is none to set)."""
+    controls = _openblas_controls(tuple(_openblas_paths()))
+    before = [get() for get, _ in controls]
+    for _, set_ in controls:
+        set_(n)
+    try:
+        yield len(controls)
+    finally:
+        for (_, set_), k in zip(controls, before, strict=True):
+            set_(k)

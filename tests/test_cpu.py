@@ -52,3 +52,17 @@ def test_passive_wait_policy_is_set_before_torch_and_never_overrides_the_user() 
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert out.stdout.split()[0] == "ACTIVE"
+
+
+def test_blas_threads_sets_every_loaded_openblas_and_restores_its_count() -> None:
+    import cv2  # noqa: F401  (OpenCV's wheel loads its own OpenBLAS beside numpy's)
+    import numpy  # noqa: F401
+
+    controls = cpu._openblas_controls(tuple(cpu._openblas_paths()))
+    if sys.platform.startswith("linux"):
+        assert len(controls) >= 1  # the pip numpy wheel bundles OpenBLAS
+    before = [get() for get, _ in controls]
+    with cpu.blas_threads(1) as n:
+        assert n == len(controls)
+        assert [get() for get, _ in controls] == [1] * n
+    assert [get() for get, _ in controls] == before

@@ -189,3 +189,37 @@ def test_picture_change_is_kept_per_slot_for_frames_read_ahead() -> None:
     change.see(black)
     change.see(white)
     assert change.at(1) == 255.0 and change.last == 255.0
+
+
+def test_pipelined_stream_reads_a_batch_on_two_lanes_at_once() -> None:
+    import threading
+
+    an = FaceAnalyzer(AnalyzerConfig(track_batch=2, track_lanes=2))
+    lanes: set[str] = set()
+    real = an.mesh.run_batch
+
+    def run_batch(images, rois):  # type: ignore[no-untyped-def]
+        lanes.add(threading.current_thread().name)
+        return real(images, rois)
+
+    an.mesh.run_batch = run_batch  # type: ignore[method-assign]
+    out = list(an.track_stream([_clip()[0]] * 9, pipelined=True))
+    assert all(r is not None for r in out)
+    # frame 0 is found on the caller's thread, frames 1-8 in two batches of two calls each
+    assert len({name for name in lanes if name.startswith("moodrig-mesh")}) == 2
+
+
+def test_face_mesh_calls_from_two_threads_at_once_give_the_one_by_one_results() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    frames = [f for k, f in enumerate(_clip()) if k not in (4, 5)]
+    an = FaceAnalyzer()
+    rois = [roi_from_landmarks(an.analyze(f).landmarks) for f in frames]  # type: ignore[union-attr]
+    starts = list(range(0, 8, 2)) * 3
+    one = [an.mesh.run_batch(frames[k : k + 2], rois[k : k + 2]) for k in starts]
+    with ThreadPoolExecutor(2) as pool:
+        both = list(
+            pool.map(lambda k: an.mesh.run_batch(frames[k : k + 2], rois[k : k + 2]), starts)
+        )
+    for a, b in zip(one, both, strict=True):
+        assert all(np.array_equal(x.landmarks, y.landmarks) for x, y in zip(a, b, strict=True))

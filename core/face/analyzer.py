@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ..cpu import free_cores
+from ..cpu import usable_cores
 from ..expression import HeadPose
 from . import calibration as calib
 from .cascade import CascadeConfig, detect_faces
@@ -87,6 +87,12 @@ class AnalyzerConfig:
     frame by frame. On the CPU two crops per call cost 0.78 of two calls, four 0.68; but a
     batch that the face's motion cuts short wastes its later crops, and its frames lie further
     from frame by frame's: on a moving head two per call is the fastest (docs/face.md)."""
+    track_lanes: int = 2
+    """Video, ``track_batch`` > 1: network calls read ahead from one crop guess, so a batch
+    holds ``track_batch × track_lanes`` frames. With cores to spare they run at once, one per
+    thread, each also describing its frames (the networks release the GIL; each lane runs one
+    torch thread, so nothing spins waiting for a core), as MediaPipe's graph runs its stages
+    side by side; otherwise one after another, with the same numbers."""
     track_drift: float = 0.02
     """Video, ``track_batch`` > 1: a batch reads every frame from the crop of the last accepted
     landmarks, moved on by the crop's motion (``CropMotion``). A frame's result is kept while
@@ -346,14 +352,16 @@ class FaceAnalyzer:
         Mesh run on ``track_batch`` frames per network call (:meth:`track_landmarks_many`).
         Each frame is copied (the reader may reuse its buffer).
 
-        ``pipelined``: describe the frames (pose, expressions, smile appearance, view check) on
-        a second thread while Face Mesh reads the next batch (it only needs the landmarks), as
-        MediaPipe's graph overlaps its stages; None: when at least 1.5 cores are free
+        ``pipelined``: run a batch's network calls at once on ``track_lanes`` threads, and
+        describe its frames (pose, expressions, smile appearance, view check) on one more
+        while the next batch is read (that needs only the landmarks), as MediaPipe's graph
+        runs its stages side by side; None: where the process may use two cores or more
         (``core/cpu.py``). Same results either way."""
+        lanes = max(1, self.config.track_lanes)
         if pipelined is None:
-            pipelined = free_cores() >= 1.5
+            pipelined = lanes > 1 and usable_cores() >= 2
         self.last_stream_pipelined = pipelined
-        k = max(1, self.config.track_batch)
+        k = max(1, self.config.track_batch) * lanes
         # A batch being read, the previous one being described (pipelined), one spare.
         copies = FrameCopies(3 * k if pipelined else k)
         batches = _batches((copies.take(f) for f in frames), k)
@@ -364,21 +372,26 @@ class FaceAnalyzer:
                 face = faces[-1]
                 yield from faces
             return
-        pending: deque[Future[FaceResult | None]] = deque()
+        pending: deque[Future[FaceResult | None] | None] = deque()
         prev: MeshResult | None = None
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="moodrig-face") as pool:
+        with (
+            ThreadPoolExecutor(lanes, thread_name_prefix="moodrig-mesh") as readers,
+            ThreadPoolExecutor(1, thread_name_prefix="moodrig-face") as describer,
+        ):
             for batch in batches:
-                found_all = self.track_landmarks_many(batch, prev)
+                found_all = self.track_landmarks_many(batch, prev, lanes=readers)
                 last = found_all[-1]  # a batch is never empty
                 prev = None if last is None else last[0]
                 while pending:  # the previous batch's buffers are reused from the next one on
-                    yield pending.popleft().result()
+                    fut = pending.popleft()
+                    yield None if fut is None else fut.result()
                 for image, found in zip(batch, found_all, strict=True):
                     pending.append(
-                        _done(None) if found is None else pool.submit(self.describe, image, *found)
+                        None if found is None else describer.submit(self.describe, image, *found)
                     )
             while pending:
-                yield pending.popleft().result()
+                fut = pending.popleft()
+                yield None if fut is None else fut.result()
 
     def track(self, image: NDArray[np.uint8], previous: FaceResult | None) -> FaceResult | None:
         """Video step: follow ``previous`` (one Face Mesh call), re-detect when lost."""
@@ -406,20 +419,29 @@ class FaceAnalyzer:
         return self._accept(self.mesh.run(image, roi_from_landmarks(previous.landmarks)), image)
 
     def track_landmarks_many(
-        self, images: Sequence[NDArray[np.uint8]], previous: FaceResult | MeshResult | None
+        self,
+        images: Sequence[NDArray[np.uint8]],
+        previous: FaceResult | MeshResult | None,
+        *,
+        lanes: Executor | None = None,
     ) -> list[tuple[MeshResult, str] | None]:
         """:meth:`track_landmarks` over consecutive frames, following the face from
-        ``previous``, with up to ``track_batch`` frames read in one Face Mesh call.
+        ``previous``, reading up to ``track_batch × track_lanes`` frames ahead from one crop
+        guess, ``track_batch`` frames per Face Mesh call.
 
         A batch reads every frame from the crop of the last accepted landmarks, moved on by
         the crop's motion over the frame before (``CropMotion``); its first frame is read
         exactly as frame by frame. A later frame's result is kept while the crop
         its previous frame's landmarks define is within ``track_drift`` of the batch's crop;
         otherwise a new batch starts at that frame, from its own crop. A frame with no face
-        accepted goes through the proposals (:meth:`track_landmarks`) and starts a new batch."""
+        accepted goes through the proposals (:meth:`track_landmarks`) and starts a new batch.
+
+        ``lanes``: run a batch's network calls at once on this executor; without it they run
+        one after another, only as far as the batch is kept. Same numbers either way."""
         out: list[tuple[MeshResult, str] | None] = []
         prev: FaceResult | MeshResult | None = previous
         k = max(1, self.config.track_batch)
+        ahead = k * max(1, self.config.track_lanes)
         while len(out) < len(images):
             i = len(out)
             if prev is None or k == 1:
@@ -429,22 +451,27 @@ class FaceAnalyzer:
                 prev = None if found is None else found[0]
                 continue
             start = roi_from_landmarks(prev.landmarks)
-            chunk = images[i : i + k]
+            chunk = images[i : i + ahead]
             rois = self._motion.ahead(start, len(chunk))
-            for j, res in enumerate(self.mesh.run_batch(chunk, rois)):
-                if j > 0:
-                    last = out[-1]
-                    assert last is not None  # a frame without a face ends the batch
-                    exact = roi_from_landmarks(last[0].landmarks)
-                    if not near_crop(rois[j], exact, self.config.track_drift):
-                        break  # the face moved otherwise: the next batch starts at this frame
-                    self._motion.see(exact)
-                found = self._accept(res, chunk[j])
-                out.append(found)
-                prev = None if found is None else found[0]
-                if found is None or found[1] != "tracking":
-                    self._motion.reset()
-                    break
+            reads = _LaneReads(self.mesh, chunk, rois, k, lanes)
+            try:
+                for j in range(len(chunk)):
+                    res = reads.get(j)
+                    if j > 0:
+                        last = out[-1]
+                        assert last is not None  # a frame without a face ends the batch
+                        exact = roi_from_landmarks(last[0].landmarks)
+                        if not near_crop(rois[j], exact, self.config.track_drift):
+                            break  # the face moved otherwise: the next batch starts here
+                        self._motion.see(exact)
+                    found = self._accept(res, chunk[j])
+                    out.append(found)
+                    prev = None if found is None else found[0]
+                    if found is None or found[1] != "tracking":
+                        self._motion.reset()
+                        break
+            finally:
+                reads.finish()  # the frames may be reused once the call returns
         return out
 
     def _accept(self, res: MeshResult, image: NDArray[np.uint8]) -> tuple[MeshResult, str] | None:
@@ -460,6 +487,44 @@ class FaceAnalyzer:
         found = self.locate(image, wide=self._lost % max(1, self.config.wide_search_every) == 0)
         self._lost = 0 if found is not None else self._lost + 1
         return found
+
+
+class _LaneReads:
+    """One batch's Face Mesh calls (``k`` frames each): started at once on ``lanes``, or
+    without lanes run in order when first asked for (a batch cut short never reads its later
+    frames)."""
+
+    def __init__(
+        self,
+        mesh: FaceMesh,
+        images: Sequence[NDArray[np.uint8]],
+        rois: Sequence[Roi],
+        k: int,
+        lanes: Executor | None,
+    ) -> None:
+        self.mesh, self.images, self.rois, self.k = mesh, images, rois, k
+        self.parts: dict[int, list[MeshResult]] = {}
+        self.futures: dict[int, Future[list[MeshResult]]] = {}
+        if lanes is not None:
+            for a in range(0, len(images), k):
+                self.futures[a // k] = lanes.submit(self._read, a)
+
+    def _read(self, a: int) -> list[MeshResult]:
+        return self.mesh.run_batch(self.images[a : a + self.k], self.rois[a : a + self.k])
+
+    def get(self, j: int) -> MeshResult:
+        """Frame ``j``'s landmarks."""
+        p = j // self.k
+        if p not in self.parts:
+            fut = self.futures.get(p)
+            self.parts[p] = fut.result() if fut is not None else self._read(p * self.k)
+        return self.parts[p][j % self.k]
+
+    def finish(self) -> None:
+        """Wait for every lane (their results may be thrown away, their frames not reused
+        before they are done)."""
+        for fut in self.futures.values():
+            fut.result()
 
 
 class CropMotion:
@@ -535,12 +600,6 @@ def _batches(items: Iterable[NDArray[np.uint8]], k: int) -> Iterator[list[NDArra
             batch = []
     if batch:
         yield batch
-
-
-def _done(value: FaceResult | None) -> Future[FaceResult | None]:
-    fut: Future[FaceResult | None] = Future()
-    fut.set_result(value)
-    return fut
 
 
 def _detection_roi(d: Detection, offset: tuple[float, float] = (0.0, 0.0)) -> Roi:

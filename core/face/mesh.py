@@ -9,6 +9,7 @@ same factor. Topology: MediaPipe's canonical face mesh (e.g. 33/263 outer eye co
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -38,8 +39,9 @@ class MeshResult:
 
 
 class FaceMesh:
-    """Runs Face Mesh on image crops. Not thread-safe (one per worker). The network runs with
-    ``threads`` torch threads (None: the caller's setting)."""
+    """Runs Face Mesh on image crops. The network runs with ``threads`` torch threads (None:
+    the caller's setting). Threads may call :meth:`run_batch` at once (the analyser's tracking
+    lanes do): each has its own input buffer, and the network itself keeps no state."""
 
     def __init__(
         self,
@@ -63,7 +65,16 @@ class FaceMesh:
             self.device = torch.device(device)
             ref = not jit and self.device.type == "cpu"
             self.net = cached_net(MESH) if ref else cached_inference(MESH, str(self.device))
-        self._input = InputBuffer(MESH.input_size, MESH.input_range, self.device)
+        self._inputs = threading.local()
+
+    @property
+    def _input(self) -> InputBuffer:
+        """This thread's reusable input buffer."""
+        buf: InputBuffer | None = getattr(self._inputs, "buf", None)
+        if buf is None:
+            buf = InputBuffer(MESH.input_size, MESH.input_range, self.device)
+            self._inputs.buf = buf
+        return buf
 
     def raw(self, x: torch.Tensor) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """(N,3,192,192) in [0,1] → landmarks (N, 468, 3) in crop px and (N,) presence logits."""

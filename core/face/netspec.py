@@ -7,6 +7,7 @@ same weights without importing torch.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -58,11 +59,17 @@ def manifest_path(spec: ModelSpec, folder: Path | None = None) -> Path:
     return (folder or weights_dir() / "face") / f"{spec.name}.manifest.json"
 
 
-def engine_threads(engine: Engine, threads: int | None) -> contextlib.AbstractContextManager[None]:
-    """The block runs with ``threads`` torch CPU threads (``models.torch_threads``) for the
-    torch engine; the numpy engine imports no torch and sets nothing."""
+@contextlib.contextmanager
+def engine_threads(engine: Engine, threads: int | None) -> Iterator[None]:
+    """The block runs with ``threads`` torch CPU threads (``models.torch_threads``) and one
+    OpenBLAS thread (``cpu.blas_threads``: the analysis makes many small numpy calls, and
+    OpenBLAS's idle threads spin between them) for the torch engine; the numpy engine (a
+    one-off photo, whose network products are large) imports no torch and sets nothing."""
     if engine == "numpy":
-        return contextlib.nullcontext()
+        yield
+        return
+    from ..cpu import blas_threads
     from .models import torch_threads
 
-    return torch_threads(threads)
+    with torch_threads(threads), blas_threads(1):
+        yield

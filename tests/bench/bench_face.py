@@ -80,11 +80,16 @@ def _landmarks(
     an.mesh.run_batch = mesh  # type: ignore[method-assign]
     results: list[object] = []
 
+    cpu_s = [0.0]
+
     def one_pass() -> None:
+        c0 = time.process_time()
         results[:] = list(an.track_stream(frames, pipelined=pipe))
         found[0] = sum(r is not None for r in results)
+        cpu_s[0] += time.process_time() - c0
 
     ts = time_repeats(one_pass, repeats, warmup=1)
+    cores = cpu_s[0] / (sum(ts) * (repeats + 1) / repeats)  # the warm-up pass counted too
     calls_per_pass = {k: v // (repeats + 1) for k, v in calls.items()}
     an.detector.detect_batch, an.mesh.run_batch = real_detect, real_batch  # type: ignore[method-assign]
     whole = {
@@ -96,6 +101,8 @@ def _landmarks(
         "free_cores_at_start": free,
         "pipelined_used": an.last_stream_pipelined,
         "track_batch": an.config.track_batch,
+        "track_lanes": an.config.track_lanes,
+        "cores_used": cores,
     }
     if not stages:
         return whole

@@ -6,6 +6,11 @@ import statistics
 from typing import Any
 
 
+def _cores(r: dict[str, Any]) -> str:
+    """ ", N cores used" where a worker measured its process CPU time over its passes."""
+    return f", {r['cores_used']:.2f} cores used" if "cores_used" in r else ""
+
+
 def _f(x: float, digits: int = 3) -> str:
     if x is None:
         return "–"
@@ -150,8 +155,14 @@ def render(data: dict[str, Any]) -> str:
     if "face" in S:
         r = S["face"]["result"]
         o, mp = r["moodrig"], r["mediapipe"]
-        pipe = {True: ", describe on a 2nd thread", False: ", one thread"}
+        lanes = o.get("track_lanes", 1)
+        pipe = {
+            True: f", Face Mesh on {lanes} threads at once, describing on one more",
+            False: ", one thread",
+        }
         how = pipe.get(o.get("pipelined_used"), "")
+        if "cores_used" in o:
+            how += f", {o['cores_used']:.2f} cores used"
         if o.get("track_batch", 1) > 1:
             cp = o["calls_per_pass"]
             how += (
@@ -160,8 +171,9 @@ def render(data: dict[str, Any]) -> str:
             )
         L.append(
             f"| face detection + landmarks, tracking, 640×480 clip, {o['frames']} frames "
-            f"(frames/s{how}) | {spread(o['fps'])} | mediapipe 0.10.21 Face Mesh (tracking): "
-            f"{spread(mp['fps'])} | {r['ratio']:.3f}× | ≥ 1.2× | {met(r['ratio'] >= 1.2)} |"
+            f"(frames/s{how}) | {spread(o['fps'])} | mediapipe 0.10.21 Face Mesh (tracking"
+            f"{_cores(mp)}): {spread(mp['fps'])} | {r['ratio']:.3f}× | ≥ 1.2× | "
+            f"{met(r['ratio'] >= 1.2)} |"
         )
         fbf = r.get("moodrig_frame_by_frame")
         if fbf:
@@ -216,6 +228,11 @@ def render(data: dict[str, Any]) -> str:
                 own = lv["moodrig_fps"]["median"] / idle["moodrig_fps"]["median"]
                 theirs = lv["mediapipe_fps"]["median"] / idle["mediapipe_fps"]["median"]
                 keep = f"; kept {own:.0%} of its 0-busy speed, mediapipe {theirs:.0%}"
+            if "moodrig_cores" in lv:
+                keep += (
+                    f"; cores used: moodrig {lv['moodrig_cores']:.2f}, "
+                    f"mediapipe {lv['mediapipe_cores']:.2f}"
+                )
             L.append(
                 f"| tracking pass beside {n} busy processes (frames/s, {r['frames']} frames, "
                 f"load avg {lv['loadavg_end']:.1f}{keep}) | {spread(lv['moodrig_fps'])} | "

@@ -252,6 +252,7 @@ def section_contention(s: dict[str, Any]) -> dict[str, Any]:
             time.sleep(1.0)
             ours: list[float] = []
             theirs: list[float] = []
+            cores: dict[str, list[float]] = {"moodrig": [], "mediapipe": []}
             info: dict[str, Any] = {}
             for _ in range(s["contention_rounds"]):
                 o = run_worker(
@@ -271,6 +272,8 @@ def section_contention(s: dict[str, Any]) -> dict[str, Any]:
                 )
                 ours += o["fps"]["samples"]
                 theirs += [m["frames"] / t for t in m["seconds"]]
+                cores["moodrig"].append(o["cores_used"])
+                cores["mediapipe"].append(m["cores_used"])
                 info = {
                     "pipelined_used": o["pipelined_used"],
                     "free_cores_at_start": o["free_cores_at_start"],
@@ -286,6 +289,8 @@ def section_contention(s: dict[str, Any]) -> dict[str, Any]:
             "moodrig_fps": stats(ours),
             "mediapipe_fps": stats(theirs),
             "ratio": med(stats(ours)) / med(stats(theirs)),
+            "moodrig_cores": sum(cores["moodrig"]) / len(cores["moodrig"]),
+            "mediapipe_cores": sum(cores["mediapipe"]) / len(cores["mediapipe"]),
             "loadavg_end": load,
             **info,
         }
