@@ -632,9 +632,10 @@ def auto_notes(data: dict[str, Any]) -> str:
             parts = ", ".join(f"{n} busy: {v['ratio']:.2f}×" for n, v in order)
             out.append(
                 f"- **Under contention: {'met' if worst >= 0.8 else 'missed'}** (≥ 0.8× "
-                f"mediapipe beside busy processes) — {parts}. The face networks run on one "
-                "torch thread, OpenMP waits passively (core/cpu.py), and the second-thread "
-                "pipeline only starts when 1.5 cores are free."
+                f"mediapipe beside busy processes) — {parts}. Each Face Mesh lane runs one "
+                "torch thread, OpenMP and OpenBLAS threads do not spin (core/cpu.py), and the "
+                "lanes run at once wherever the process may use two cores; the cores each "
+                "process used are in the table."
             )
     if "amee" in S:
         r = S["amee"]["result"]
