@@ -17,8 +17,8 @@ in proportion to the load (``make bench``'s contention section measures it). Two
 * **threads from the free cores**: :func:`intra_op_threads` gives one thread per core that
   is idle now (at least one), so a loaded machine gets fewer threads, not more waiting.
   Small per-frame networks (the face networks) use one thread whatever the machine.
-* **no spinning BLAS threads**: :func:`blas_threads` sets OpenBLAS's own thread pool (numpy's
-  and OpenCV's) for a block; the face analysis runs with one.
+* **no spinning BLAS threads**: :func:`one_blas_thread` gives OpenBLAS (numpy's and OpenCV's)
+  one thread for a block; the face analysis runs its numpy work inside one.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import functools
 import math
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
@@ -151,16 +152,44 @@ def _openblas_controls(
     return tuple(controls)
 
 
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_before: list[tuple[Callable[[int], None], int]] = []
+
+
 @contextlib.contextmanager
-def blas_threads(n: int) -> Iterator[int]:
-    """Run the block with ``n`` threads in every OpenBLAS the process has loaded, then restore
-    each one's count; yields how many libraries were set (0 where there is none to set)."""
-    controls = _openblas_controls(tuple(_openblas_paths()))
-    before = [get() for get, _ in controls]
-    for _, set_ in controls:
-        set_(n)
+def one_blas_thread() -> Iterator[int]:
+    """Run the block with one thread in every OpenBLAS the process has loaded; yields how
+    many libraries that is (0 where there is none to set). Blocks may nest and run on several
+    threads at once: the first to enter sets the count, the last to leave restores each
+    library's own (the count is process-wide, so it is never restored under a running block).
+
+    The setting costs two calls into each library when no block is running, so it can wrap
+    one frame's work; between blocks the libraries are as the user left them."""
+    global _blas_users, _blas_before
+    with _blas_lock:
+        controls = _openblas_controls(_openblas_paths_now())
+        if _blas_users == 0:
+            _blas_before = [(set_, get()) for get, set_ in controls]
+            for _, set_ in controls:
+                set_(1)
+        _blas_users += 1
     try:
         yield len(controls)
     finally:
-        for (_, set_), k in zip(controls, before, strict=True):
-            set_(k)
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                for set_, n in _blas_before:
+                    set_(n)
+
+
+def _openblas_paths_now() -> tuple[Path, ...]:
+    """:func:`_openblas_paths`, read again only when numpy or OpenCV has been imported since
+    (reading the memory map for every frame would cost more than the frame's BLAS calls)."""
+    return _openblas_paths_for(tuple(name in sys.modules for name in ("numpy", "cv2")))
+
+
+@functools.lru_cache(maxsize=4)
+def _openblas_paths_for(imported: tuple[bool, ...]) -> tuple[Path, ...]:
+    return tuple(_openblas_paths())

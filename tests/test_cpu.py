@@ -54,15 +54,36 @@ def test_passive_wait_policy_is_set_before_torch_and_never_overrides_the_user() 
     assert out.stdout.split()[0] == "ACTIVE"
 
 
-def test_blas_threads_sets_every_loaded_openblas_and_restores_its_count() -> None:
+def test_one_blas_thread_sets_every_loaded_openblas_and_the_last_block_restores_it() -> None:
+    import threading
+
     import cv2  # noqa: F401  (OpenCV's wheel loads its own OpenBLAS beside numpy's)
     import numpy  # noqa: F401
 
-    controls = cpu._openblas_controls(tuple(cpu._openblas_paths()))
+    controls = cpu._openblas_controls(cpu._openblas_paths_now())
     if sys.platform.startswith("linux"):
         assert len(controls) >= 1  # the pip numpy wheel bundles OpenBLAS
+    for _, set_ in controls:
+        set_(2)  # as numpy starts on a 2-core machine: one thread per core
     before = [get() for get, _ in controls]
-    with cpu.blas_threads(1) as n:
+    inner_started, outer_left = threading.Event(), threading.Event()
+    seen: list[list[int]] = []
+
+    def other_thread() -> None:
+        with cpu.one_blas_thread():
+            inner_started.set()
+            outer_left.wait(5)
+            seen.append([get() for get, _ in controls])  # the first block has ended
+
+    with cpu.one_blas_thread() as n:
         assert n == len(controls)
+        with cpu.one_blas_thread():  # nested
+            assert [get() for get, _ in controls] == [1] * n
         assert [get() for get, _ in controls] == [1] * n
+        t = threading.Thread(target=other_thread)
+        t.start()
+        inner_started.wait(5)
+    outer_left.set()
+    t.join()
+    assert seen == [[1] * len(controls)]  # still one while another block runs
     assert [get() for get, _ in controls] == before

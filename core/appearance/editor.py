@@ -34,6 +34,7 @@ from .align import FaceFrame, canonical_crop, check_features
 from .fields import EditFields, decisive_mask, reach, render
 from .locator import Locator
 from .model import FieldGenerator, condition
+from .paint import paint_keep
 from .pixelart import BlockGrid, detect_blocks, from_art_pixels, palette_grid, to_art_pixels
 from .region import FaceRegion, PixelRect, check_texture_size, feather_weights, seam, seam_width
 from .weights_io import EDITOR_WEIGHTS, LOCATOR_WEIGHTS
@@ -223,6 +224,7 @@ class FaceEditor:
             )
             cut = EDITOR_WEIGHTS.mask_threshold
             f.mask = decisive_mask(torch.where(f.mask < cut, torch.zeros_like(f.mask), f.mask))
+            f.paint_keep = paint_keep(f.paint_logit, face.canonical_points.expand(n, -1, -1))
         return f
 
     def edit(self, face: PreparedFace, targets: Any, sources: Any = None) -> NDArray[np.float32]:
@@ -243,10 +245,7 @@ class FaceEditor:
             return out
         f = self.fields(face, tgt[todo], None if src is None else src[todo])
         for k, i in enumerate(todo):
-            one = EditFields(
-                *(t[k : k + 1] for t in (f.flow, f.mask, f.colour, f.paint, f.paint_logit))
-            )
-            self._apply(face, one, out[i][face.rect.slices])
+            self._apply(face, f.item(k), out[i][face.rect.slices])
         return out
 
     def _apply(self, face: PreparedFace, f: EditFields, dst: NDArray[np.float32]) -> None:
@@ -277,9 +276,7 @@ class FaceEditor:
                 src,
                 torch.tensor(to_c, dtype=torch.float32, device=self.device)[None],
                 torch.tensor(face.frame.matrix, dtype=torch.float32, device=self.device)[None],
-                EditFields(
-                    *(t.to(self.device) for t in (f.flow, f.mask, f.colour, f.paint, f.paint_logit))
-                ),
+                f.to(self.device),
                 nearest=face.grid is not None,
                 origin=(y0, x0),
                 size=(y1 - y0, x1 - x0),

@@ -21,6 +21,7 @@ painted shapes are crisp at any size too. Wherever the mask is exactly 0 the out
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -30,13 +31,17 @@ from torch import Tensor
 
 @dataclass
 class EditFields:
-    """The editor's five fields in the canonical frame (see the module docstring)."""
+    """The editor's five fields in the canonical frame (see the module docstring), and where
+    its paint may be drawn."""
 
     flow: Tensor
     mask: Tensor
     colour: Tensor
     paint: Tensor
     paint_logit: Tensor
+    paint_keep: Tensor | None = None
+    """(N, 1, R, R) 0/1: where the paint may be drawn (``paint.paint_keep``); None:
+    wherever its logit is positive (training)."""
 
     def __post_init__(self) -> None:
         n, _, r, r2 = self.mask.shape
@@ -45,9 +50,27 @@ class EditFields:
             ("colour", self.colour, 3),
             ("paint", self.paint, 3),
             ("paint_logit", self.paint_logit, 1),
+            ("paint_keep", self.paint_keep, 1),
         ):
-            if t.shape != (n, c, r, r2):
+            if t is not None and t.shape != (n, c, r, r2):
                 raise ValueError(f"field '{name}' must be {(n, c, r, r2)}, got {tuple(t.shape)}")
+
+    def item(self, k: int) -> EditFields:
+        """The fields of batch item ``k`` (a batch of one)."""
+        return self._map(lambda t: t[k : k + 1])
+
+    def to(self, device: torch.device) -> EditFields:
+        return self._map(lambda t: t.to(device))
+
+    def _map(self, fn: Callable[[Tensor], Tensor]) -> EditFields:
+        return EditFields(
+            flow=fn(self.flow),
+            mask=fn(self.mask),
+            colour=fn(self.colour),
+            paint=fn(self.paint),
+            paint_logit=fn(self.paint_logit),
+            paint_keep=None if self.paint_keep is None else fn(self.paint_keep),
+        )
 
 
 def pixel_centres(
@@ -155,11 +178,14 @@ def render(
     # Nearest for pixel art: a flat paint then reads back as exactly one colour.
     paint = _sample(fields.paint, c, "nearest" if nearest else "bilinear").clamp(0.0, 1.0)
     base = source[:, :, y0 : y0 + h, x0 : x0 + w]
+    allowed = _inside(c)
+    if fields.paint_keep is not None:  # whole cells: the kept shapes' edges lie inside them
+        allowed = allowed * _sample(fields.paint_keep, c, "nearest")
     if nearest:  # pixel art: each pixel is a colour of the input or the paint, never a blend
-        painted = torch.where((logit > 0) & (_inside(c) > 0), paint, coloured)
+        painted = torch.where((logit > 0) & (allowed > 0), paint, coloured)
         mask = (mask >= 0.5).to(mask.dtype)
         return torch.where(mask > 0, painted, base), mask
-    alpha = paint_coverage(logit) * _inside(c)
+    alpha = paint_coverage(logit) * allowed
     painted = coloured + alpha * (paint - coloured)
     out = base + mask * (painted - base)
     return torch.where(mask > 0, out, base), mask

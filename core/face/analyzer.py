@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from ..cpu import usable_cores
+from ..cpu import one_blas_thread, usable_cores
 from ..expression import HeadPose
 from . import calibration as calib
 from .cascade import CascadeConfig, detect_faces
@@ -300,6 +300,14 @@ class FaceAnalyzer:
         return face_lbp(image, landmarks)
 
     def describe(self, image: NDArray[np.uint8], mesh: MeshResult, how: str) -> FaceResult:
+        """Pose, expressions, smile appearance and view of accepted landmarks. Its small
+        LAPACK calls (solves, determinants, SVDs of 2×2 and 3×3 matrices) would wake
+        OpenBLAS's threads, which then spin on a second core between frames: it runs with
+        one (``cpu.one_blas_thread``)."""
+        with one_blas_thread():
+            return self._describe(image, mesh, how)
+
+    def _describe(self, image: NDArray[np.uint8], mesh: MeshResult, how: str) -> FaceResult:
         fe = analyse_landmarks(mesh.landmarks, self.calibration, image)
         head, view = resolve_view(
             fe.head,

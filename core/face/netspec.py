@@ -62,14 +62,14 @@ def manifest_path(spec: ModelSpec, folder: Path | None = None) -> Path:
 @contextlib.contextmanager
 def engine_threads(engine: Engine, threads: int | None) -> Iterator[None]:
     """The block runs with ``threads`` torch CPU threads (``models.torch_threads``) and one
-    OpenBLAS thread (``cpu.blas_threads``: the analysis makes many small numpy calls, and
+    OpenBLAS thread (``cpu.one_blas_thread``: the analysis makes many small numpy calls, and
     OpenBLAS's idle threads spin between them) for the torch engine; the numpy engine (a
     one-off photo, whose network products are large) imports no torch and sets nothing."""
     if engine == "numpy":
         yield
         return
-    from ..cpu import blas_threads
+    from ..cpu import one_blas_thread
     from .models import torch_threads
 
-    with torch_threads(threads), blas_threads(1):
+    with torch_threads(threads), one_blas_thread():
         yield

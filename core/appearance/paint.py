@@ -1,0 +1,84 @@
+"""Where the editor's paint may appear: on the mouth and on the eyes' lid lines, nowhere else.
+
+The generator paints only what no warp can make: an open mouth's interior, a closed lid line.
+Its paint logit is a smooth field, though, and on some faces it rises above 0 in small false
+islands away from both (a dark fleck on a cheek beside a smiling mouth, under an eye). A
+painted shape is kept when some part of it comes near the mouth (the polyline through its
+corners and centre) or near an eye's lid line (a horizontal segment through the eye centre,
+half an eye wide each way); :func:`paint_keep` gives the cells it covers, one cell wider on
+every side so that the kept shapes' antialiased edges stay whole, and ``fields.render`` paints
+nowhere else. A shape that touches an anchor is kept whole, whatever its extent.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from torch import Tensor
+
+from .align import FEATURE_INDEX
+
+EYE_HALF_WIDTH = 0.25
+"""Half the lid line's length, as a fraction of the distance between the eye centres."""
+REACH = 0.08
+"""How near an anchor a painted shape must come, as a fraction of the eye distance."""
+
+
+def paint_anchors(points: NDArray[np.float64]) -> tuple[NDArray[np.float64], float]:
+    """Anchor segments (S, 2, 2) (start, end; canonical units) of one face's feature points
+    (7, 2), and the reach (canonical units) a painted shape must come within."""
+    p = {name: points[i] for name, i in FEATURE_INDEX.items()}
+    eye_distance = float(np.linalg.norm(p["eye_l"] - p["eye_r"]))
+    half = np.array([EYE_HALF_WIDTH * eye_distance, 0.0])
+    segments = [
+        (p["mouth_r"], p["mouth_c"]),
+        (p["mouth_c"], p["mouth_l"]),
+        (p["eye_r"] - half, p["eye_r"] + half),
+        (p["eye_l"] - half, p["eye_l"] + half),
+    ]
+    return np.array(segments, dtype=np.float64), REACH * eye_distance
+
+
+def _distance_to_segments(
+    xy: NDArray[np.float64], segments: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """(..., 2) points → distance to the nearest of the (S, 2, 2) segments."""
+    a, b = segments[:, 0], segments[:, 1]
+    ab = b - a
+    length2 = np.maximum((ab * ab).sum(-1), 1e-12)
+    rel = xy[..., None, :] - a
+    t = np.clip((rel * ab).sum(-1) / length2, 0.0, 1.0)
+    nearest = a + t[..., None] * ab
+    distance: NDArray[np.float64] = np.sqrt(((xy[..., None, :] - nearest) ** 2).sum(-1)).min(-1)
+    return distance
+
+
+def keep_cells(
+    painted: NDArray[np.bool_], segments: NDArray[np.float64], reach: float
+) -> NDArray[np.bool_]:
+    """(R, R) bool: the 8-connected shapes of ``painted`` with a cell centre within ``reach``
+    of a segment (canonical units: cell (i, j) is centred at ((j + 0.5) / R, (i + 0.5) / R)),
+    one cell wider on every side."""
+    r = painted.shape[0]
+    centres = (np.stack(np.meshgrid(np.arange(r), np.arange(r), indexing="xy"), -1) + 0.5) / r
+    near = _distance_to_segments(centres.astype(np.float64), segments) <= reach
+    _, labels = cv2.connectedComponents(painted.astype(np.uint8), connectivity=8)
+    kept = np.unique(labels[painted & near])
+    keep = np.isin(labels, kept) & painted
+    wider: NDArray[np.bool_] = cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return wider
+
+
+def paint_keep(logit: Tensor, points: Tensor) -> Tensor:
+    """(N, 1, R, R) float 0/1 where paint may be drawn, for logits (N, 1, R, R) and each
+    item's feature points (N, 7, 2) in canonical units (:func:`keep_cells`)."""
+    painted = (logit[:, 0] > 0).cpu().numpy()
+    pts = points.detach().cpu().numpy().astype(np.float64)
+    out = np.zeros(painted.shape, np.float32)
+    for i in range(painted.shape[0]):
+        if painted[i].any():
+            segments, reach = paint_anchors(pts[i])
+            out[i] = keep_cells(painted[i], segments, reach)
+    return torch.from_numpy(out)[:, None].to(logit.device)

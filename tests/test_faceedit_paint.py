@@ -1,0 +1,73 @@
+"""core/appearance/paint.py: the editor's paint is drawn on the mouth and the lid lines only."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from moodrig.core.appearance.align import CANONICAL_POINTS, FaceFrame
+from moodrig.core.appearance.fields import EditFields, render
+from moodrig.core.appearance.paint import keep_cells, paint_anchors, paint_keep
+
+R = 32
+
+
+def _cells(u: float, v: float, radius: int = 1) -> tuple[slice, slice]:
+    """Rows and columns of a small square of cells around canonical (u, v)."""
+    i, j = int(v * R), int(u * R)
+    return slice(i - radius, i + radius + 1), slice(j - radius, j + radius + 1)
+
+
+def _two_shapes() -> np.ndarray:
+    """A shape on the mouth (open-mouth interior) and one on the cheek, below and outside the
+    right eye (a false island)."""
+    painted = np.zeros((R, R), bool)
+    painted[_cells(0.50, 0.76)] = True
+    painted[_cells(0.20, 0.62)] = True
+    return painted
+
+
+def test_shapes_on_the_mouth_and_lids_are_kept_and_an_island_on_the_cheek_is_not() -> None:
+    segments, reach = paint_anchors(CANONICAL_POINTS)
+    keep = keep_cells(_two_shapes(), segments, reach)
+    rows, cols = _cells(0.50, 0.76, radius=2)  # the mouth shape and one cell around it
+    assert keep[rows, cols].all()
+    assert not keep[_cells(0.20, 0.62, radius=2)].any()
+    lid = np.zeros((R, R), bool)
+    lid[int(0.47 * R), int(0.25 * R) : int(0.41 * R)] = True  # a closed right lid's line
+    assert keep_cells(lid, segments, reach)[int(0.47 * R)].sum() >= lid.sum()
+
+
+def test_a_shape_touching_an_anchor_is_kept_whole() -> None:
+    painted = np.zeros((R, R), bool)
+    painted[int(0.74 * R) : int(0.95 * R), int(0.45 * R) : int(0.55 * R)] = True  # a wide-open jaw
+    segments, reach = paint_anchors(CANONICAL_POINTS)
+    assert keep_cells(painted, segments, reach)[painted].all()
+
+
+def test_render_paints_the_kept_shape_and_leaves_the_island_unpainted() -> None:
+    size = 96
+    pts = np.array(
+        [FaceFrame.from_features(CANONICAL_POINTS * size).to_canonical(CANONICAL_POINTS * size)]
+    )
+    logit = torch.full((1, 1, R, R), -1.0)
+    logit[0, 0][torch.from_numpy(_two_shapes())] = 1.0
+    z = torch.zeros
+    fields = EditFields(z(1, 2, R, R), torch.ones(1, 1, R, R), z(1, 3, R, R), z(1, 3, R, R), logit)
+    frame = FaceFrame.from_features(CANONICAL_POINTS * size)
+    to_px = torch.tensor(frame.matrix, dtype=torch.float32)[None]
+    to_c = torch.tensor(
+        np.linalg.inv(np.vstack([frame.matrix, [0, 0, 1]]))[:2], dtype=torch.float32
+    )[None]
+    src = torch.ones(1, 3, size, size)
+    free, _ = render(src, to_c, to_px, fields)
+    fields.paint_keep = paint_keep(logit, torch.from_numpy(pts).float())
+    kept, _ = render(src, to_c, to_px, fields)
+
+    def dark(img: torch.Tensor, u: float, v: float) -> float:
+        x, y = frame.to_pixels(np.array([[u, v]]))[0]
+        return float(1.0 - img[0, :, int(y), int(x)].mean())
+
+    assert dark(free, 0.20, 0.62) > 0.9 and dark(free, 0.50, 0.76) > 0.9  # both painted black
+    assert dark(kept, 0.20, 0.62) == 0.0  # the island: the texture as it was
+    assert torch.equal(kept[..., int(0.70 * size) :, :], free[..., int(0.70 * size) :, :])
