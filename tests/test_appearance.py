@@ -152,3 +152,24 @@ def test_written_files_have_ordinary_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_textures_cached_by_another_render_version_are_not_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moodrig.core.appearance import cache as cache_module
+
+    calls: list[int] = []
+
+    def generate(vectors: np.ndarray) -> np.ndarray:
+        calls.append(len(vectors))
+        return np.stack([paint_face(DEFAULT_STYLE, v, 32) for v in vectors])
+
+    plan = plan_appearance(_track())
+    base = paint_face(DEFAULT_STYLE, expression_vector(), 32)
+    TextureCache(tmp_path, bake_context("painter", base, 32, plan.step)).ensure(plan, generate)
+    monkeypatch.setattr(cache_module, "RENDER_VERSION", cache_module.RENDER_VERSION + 1)
+    report = TextureCache(tmp_path, bake_context("painter", base, 32, plan.step)).ensure(
+        plan, generate
+    )
+    assert report.reused == 0 and sum(calls) == 4

@@ -3,7 +3,7 @@
 Expressions are quantised (default step 1/20 per parameter) and each distinct quantised vector
 is generated once and kept in a content-addressed cache (``cache/<key>.png``), keyed by the
 quantised vector, the model id (which names the face region and feature points too), the base
-texture's hash and the resolution. Frame files of the image sequence are hard links to the
+texture's hash, the resolution and ``RENDER_VERSION``. Frame files of the image sequence are hard links to the
 cached textures (a copy where the filesystem cannot link), so held or repeated expressions cost
 neither generation time nor disk space, and a killed bake resumes from the textures already in
 the cache. Every file is written under a temporary name and renamed: a reader never sees a
@@ -96,6 +96,12 @@ def texture_key(levels: NDArray[np.int16], context: str) -> str:
     return h.hexdigest()[:24]
 
 
+RENDER_VERSION = 2
+"""How the product turns a model's output into pixels: raised whenever the same weights and
+inputs give different pixels (version 2: the face editor paints only near the mouth and the
+lid lines), so a cache written by an earlier moodrig is not reused."""
+
+
 def bake_context(
     model_id: str, base_texture: NDArray[np.generic], size: int | tuple[int, int], step: float
 ) -> str:
@@ -103,7 +109,7 @@ def bake_context(
     of a square texture, or (width, height)."""
     digest = hashlib.sha256(np.ascontiguousarray(base_texture).tobytes()).hexdigest()[:16]
     side = size if isinstance(size, int) else f"{size[0]}x{size[1]}"
-    return f"{model_id}|{digest}|{side}|{step:.6f}"
+    return f"r{RENDER_VERSION}|{model_id}|{digest}|{side}|{step:.6f}"
 
 
 def encode_png(texture: NDArray[np.float32]) -> bytes:
