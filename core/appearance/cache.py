@@ -3,9 +3,9 @@
 Expressions are quantised (default step 1/20 per parameter) and each distinct quantised vector
 is generated once and kept in a content-addressed cache (``cache/<key>.png``), keyed by the
 quantised vector, the model id (which names the face region and feature points too), the base
-texture's hash, the resolution and ``RENDER_VERSION``. Frame files of the image sequence are hard links to the
-cached textures (a copy where the filesystem cannot link), so held or repeated expressions cost
-neither generation time nor disk space, and a killed bake resumes from the textures already in
+texture's hash, the resolution and ``RENDER_VERSION``. Frame files of the image sequence are
+hard links to the cached textures (a copy where the filesystem cannot link), so held or
+repeated expressions cost neither generation time nor disk space, and a killed bake resumes from the textures already in
 the cache. Every file is written under a temporary name and renamed: a reader never sees a
 half-written texture.
 """
