@@ -5,9 +5,9 @@ is generated once and kept in a content-addressed cache (``cache/<key>.png``), k
 quantised vector, the model id (which names the face region and feature points too), the base
 texture's hash, the resolution and ``RENDER_VERSION``. Frame files of the image sequence are
 hard links to the cached textures (a copy where the filesystem cannot link), so held or
-repeated expressions cost neither generation time nor disk space, and a killed bake resumes from the textures already in
-the cache. Every file is written under a temporary name and renamed: a reader never sees a
-half-written texture.
+repeated expressions cost neither generation time nor disk space, and a killed bake resumes
+from the textures already in the cache. Every file is written under a temporary name and
+renamed: a reader never sees a half-written texture.
 """
 
 from __future__ import annotations
