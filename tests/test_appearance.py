@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -33,13 +34,19 @@ def test_plan_lists_distinct_expressions_in_first_seen_order() -> None:
     assert np.allclose(plan.vectors[1], expression_vector(smile=0.8))
 
 
-def test_cache_generates_each_distinct_expression_once_and_links_frames(tmp_path: Path) -> None:
-    calls: list[int] = []
+def _painter(calls: list[int]) -> Callable[[np.ndarray], np.ndarray]:
+    """The painter as a batch generator, counting the textures it makes in ``calls``."""
 
     def generate(vectors: np.ndarray) -> np.ndarray:
         calls.append(len(vectors))
         return np.stack([paint_face(DEFAULT_STYLE, v, 32) for v in vectors])
 
+    return generate
+
+
+def test_cache_generates_each_distinct_expression_once_and_links_frames(tmp_path: Path) -> None:
+    calls: list[int] = []
+    generate = _painter(calls)
     plan = plan_appearance(_track())
     base = paint_face(DEFAULT_STYLE, expression_vector(), 32)
     cache = TextureCache(tmp_path / "out", bake_context("painter", base, 32, plan.step))
@@ -160,11 +167,7 @@ def test_textures_cached_by_another_render_version_are_not_reused(
     from moodrig.core.appearance import cache as cache_module
 
     calls: list[int] = []
-
-    def generate(vectors: np.ndarray) -> np.ndarray:
-        calls.append(len(vectors))
-        return np.stack([paint_face(DEFAULT_STYLE, v, 32) for v in vectors])
-
+    generate = _painter(calls)
     plan = plan_appearance(_track())
     base = paint_face(DEFAULT_STYLE, expression_vector(), 32)
     TextureCache(tmp_path, bake_context("painter", base, 32, plan.step)).ensure(plan, generate)
