@@ -370,8 +370,10 @@ class FaceAnalyzer:
             pipelined = lanes > 1 and usable_cores() >= 2
         self.last_stream_pipelined = pipelined
         k = max(1, self.config.track_batch) * lanes
-        # A batch being read, the previous one being described (pipelined), one spare.
-        copies = FrameCopies(3 * k if pipelined else k)
+        # Pipelined: the batch being read and the one before it, being described. A batch's
+        # frames are taken only after the results of the one two before it were all yielded,
+        # so its buffers are free again (a 4K frame is 25 MB: no spare batch).
+        copies = FrameCopies(2 * k if pipelined else k)
         batches = _batches((copies.take(f) for f in frames), k)
         if not pipelined:
             face: FaceResult | None = None
