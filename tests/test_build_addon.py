@@ -55,6 +55,7 @@ PRODUCT_FILES = frozenset(
         "core/appearance/finetune.py",
         "core/appearance/locator.py",
         "core/appearance/model.py",
+        "core/appearance/paint.py",
         "core/appearance/pixelart.py",
         "core/appearance/points_io.py",
         "core/appearance/region.py",
