@@ -132,13 +132,19 @@ def _openblas_paths() -> list[Path]:
     return sorted(paths)
 
 
-@functools.lru_cache(maxsize=8)
-def _openblas_controls(
-    paths: tuple[Path, ...],
+def _openblas_controls() -> tuple[tuple[Callable[[], int], Callable[[int], None]], ...]:
+    """(get, set) thread-count functions of each loaded OpenBLAS, looked up again only when
+    numpy or OpenCV has been imported since (reading the memory map for every frame would
+    cost more than the frame's BLAS calls)."""
+    return _openblas_controls_for(tuple(name in sys.modules for name in ("numpy", "cv2")))
+
+
+@functools.lru_cache(maxsize=4)
+def _openblas_controls_for(
+    imported: tuple[bool, ...],
 ) -> tuple[tuple[Callable[[], int], Callable[[int], None]], ...]:
-    """(get, set) thread-count functions of each OpenBLAS library in ``paths``."""
     controls = []
-    for path in paths:
+    for path in _openblas_paths():
         try:
             lib = ctypes.CDLL(str(path))
         except OSError:
@@ -168,7 +174,7 @@ def one_blas_thread() -> Iterator[int]:
     one frame's work; between blocks the libraries are as the user left them."""
     global _blas_users, _blas_before
     with _blas_lock:
-        controls = _openblas_controls(_openblas_paths_now())
+        controls = _openblas_controls()
         if _blas_users == 0:
             _blas_before = [(set_, get()) for get, set_ in controls]
             for _, set_ in controls:
@@ -182,14 +188,3 @@ def one_blas_thread() -> Iterator[int]:
             if _blas_users == 0:
                 for set_, n in _blas_before:
                     set_(n)
-
-
-def _openblas_paths_now() -> tuple[Path, ...]:
-    """:func:`_openblas_paths`, read again only when numpy or OpenCV has been imported since
-    (reading the memory map for every frame would cost more than the frame's BLAS calls)."""
-    return _openblas_paths_for(tuple(name in sys.modules for name in ("numpy", "cv2")))
-
-
-@functools.lru_cache(maxsize=4)
-def _openblas_paths_for(imported: tuple[bool, ...]) -> tuple[Path, ...]:
-    return tuple(_openblas_paths())

@@ -60,7 +60,7 @@ def test_one_blas_thread_sets_every_loaded_openblas_and_the_last_block_restores_
     import cv2  # noqa: F401  (OpenCV's wheel loads its own OpenBLAS beside numpy's)
     import numpy  # noqa: F401
 
-    controls = cpu._openblas_controls(cpu._openblas_paths_now())
+    controls = cpu._openblas_controls()
     if sys.platform.startswith("linux"):
         assert len(controls) >= 1  # the pip numpy wheel bundles OpenBLAS
     for _, set_ in controls:

@@ -90,9 +90,9 @@ class AnalyzerConfig:
     track_lanes: int = 2
     """Video, ``track_batch`` > 1: network calls read ahead from one crop guess, so a batch
     holds ``track_batch × track_lanes`` frames. With cores to spare they run at once, one per
-    thread, each also describing its frames (the networks release the GIL; each lane runs one
-    torch thread, so nothing spins waiting for a core), as MediaPipe's graph runs its stages
-    side by side; otherwise one after another, with the same numbers."""
+    thread (the networks release the GIL; each lane runs one torch thread, so nothing spins
+    waiting for a core), while one more thread describes the batch before, as MediaPipe's
+    graph runs its stages side by side; otherwise one after another, with the same numbers."""
     track_drift: float = 0.02
     """Video, ``track_batch`` > 1: a batch reads every frame from the crop of the last accepted
     landmarks, moved on by the crop's motion (``CropMotion``). A frame's result is kept while
