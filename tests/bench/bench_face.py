@@ -80,16 +80,16 @@ def _landmarks(
     an.mesh.run_batch = mesh  # type: ignore[method-assign]
     results: list[object] = []
 
-    cpu_s = [0.0]
+    cpu_s: list[float] = []
 
     def one_pass() -> None:
         c0 = time.process_time()
         results[:] = list(an.track_stream(frames, pipelined=pipe))
         found[0] = sum(r is not None for r in results)
-        cpu_s[0] += time.process_time() - c0
+        cpu_s.append(time.process_time() - c0)
 
     ts = time_repeats(one_pass, repeats, warmup=1)
-    cores = cpu_s[0] / (sum(ts) * (repeats + 1) / repeats)  # the warm-up pass counted too
+    cores = sum(cpu_s[1:]) / sum(ts)  # the timed passes only, not the warm-up
     calls_per_pass = {k: v // (repeats + 1) for k, v in calls.items()}
     an.detector.detect_batch, an.mesh.run_batch = real_detect, real_batch  # type: ignore[method-assign]
     whole = {
