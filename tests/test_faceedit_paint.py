@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from moodrig.core.appearance.align import CANONICAL_POINTS, FaceFrame
@@ -71,3 +72,59 @@ def test_render_paints_the_kept_shape_and_leaves_the_island_unpainted() -> None:
     assert dark(free, 0.20, 0.62) > 0.9 and dark(free, 0.50, 0.76) > 0.9  # both painted black
     assert dark(kept, 0.20, 0.62) == 0.0  # the island: the texture as it was
     assert torch.equal(kept[..., int(0.70 * size) :, :], free[..., int(0.70 * size) :, :])
+
+
+def _frame_tensors(size: int) -> tuple[FaceFrame, torch.Tensor, torch.Tensor]:
+    frame = FaceFrame.from_features(CANONICAL_POINTS * size)
+    to_px = torch.tensor(frame.matrix, dtype=torch.float32)[None]
+    to_c = torch.tensor(
+        np.linalg.inv(np.vstack([frame.matrix, [0, 0, 1]]))[:2], dtype=torch.float32
+    )[None]
+    return frame, to_px, to_c
+
+
+def _inner_fields() -> EditFields:
+    """A dark mouth interior (cells around (0.5, 0.8)) with a white inner band over its top
+    half, and the inner band reaching outside the interior, where it must not show."""
+    z = torch.zeros
+    logit = torch.full((1, 1, R, R), -1.0)
+    logit[0, 0, int(0.76 * R) : int(0.86 * R), int(0.40 * R) : int(0.60 * R)] = 1.0
+    inner_logit = torch.full((1, 1, R, R), -1.0)
+    inner_logit[0, 0, int(0.70 * R) : int(0.80 * R), int(0.30 * R) : int(0.70 * R)] = 1.0
+    return EditFields(
+        z(1, 2, R, R),
+        torch.ones(1, 1, R, R),
+        z(1, 3, R, R),
+        torch.full((1, 3, R, R), 0.1),
+        logit,
+        inner=torch.ones(1, 3, R, R),
+        inner_logit=inner_logit,
+    )
+
+
+def test_the_inner_paint_is_drawn_over_the_first_and_only_inside_it() -> None:
+    size = 128
+    frame, to_px, to_c = _frame_tensors(size)
+    src = torch.full((1, 3, size, size), 0.5)
+
+    def at(img: torch.Tensor, u: float, v: float) -> float:
+        x, y = frame.to_pixels(np.array([[u, v]]))[0]
+        return float(img[0, :, int(y), int(x)].mean())
+
+    for nearest in (False, True):
+        out, _ = render(src, to_c, to_px, _inner_fields(), nearest=nearest)
+        assert at(out, 0.50, 0.78) == 1.0  # the inner band (teeth) over the interior
+        assert abs(at(out, 0.50, 0.84) - 0.1) < 1e-6  # the interior below it
+        assert at(out, 0.34, 0.74) == 0.5  # inner logit > 0 outside the interior: untouched
+        assert at(out, 0.50, 0.60) == 0.5
+
+
+def test_inner_fields_come_together_and_follow_item_and_to() -> None:
+    f = _inner_fields()
+    assert f.item(0).inner is not None and f.to(torch.device("cpu")).inner_logit is not None
+    with pytest.raises(ValueError, match="come together"):
+        EditFields(f.flow, f.mask, f.colour, f.paint, f.paint_logit, inner=f.inner)
+    with pytest.raises(ValueError, match="inner_logit"):
+        EditFields(
+            f.flow, f.mask, f.colour, f.paint, f.paint_logit, inner=f.inner, inner_logit=f.flow
+        )

@@ -9,9 +9,16 @@ import pytest
 import torch
 from faceedit_tiny import tiny_networks
 
+from moodrig.core.amee.config import AmeeConfig
+from moodrig.core.amee.model import Discriminator
 from moodrig.core.appearance.model import FieldConfig, FieldGenerator, flat_fill
 from moodrig.core.appearance.weights_io import EDITOR_WEIGHTS
-from moodrig.weights_tools.faceedit_train import init_generator, parse_args, reset_paint_heads
+from moodrig.weights_tools.faceedit_train import (
+    init_generator,
+    init_networks,
+    parse_args,
+    reset_paint_heads,
+)
 
 
 def test_init_weights_loads_the_exported_generator_into_the_generator_and_its_ema(
@@ -86,3 +93,36 @@ def test_flat_paint_and_reset_flags_reach_the_run_config() -> None:
     cfg = parse_args(["--flat-paint", "--reset-paint", "--lambda-paint", "1.0"])
     assert cfg.model.flat_paint and cfg.model.paint and cfg.reset_paint
     assert cfg.lambda_paint == 1.0
+
+
+def test_an_inner_paint_model_starts_quiet_with_one_inner_colour_per_face() -> None:
+    cfg = FieldConfig(
+        resolution=32, channels=(8, 8, 8, 8, 8), n_residual=1, flat_paint=True, inner_paint=True
+    )
+    gen = FieldGenerator(cfg).eval()
+    with torch.no_grad():
+        f = gen(torch.rand(2, 4, 32, 32) * 2 - 1, torch.rand(2, cfg.condition_dim))
+    assert f.inner is not None and f.inner_logit is not None
+    assert float(f.inner_logit.max()) < 0.0  # nothing painted at the start
+    for i in range(2):
+        assert torch.allclose(f.inner[i], f.inner[i, :, :1, :1].expand_as(f.inner[i]))
+    assert parse_args(["--flat-paint", "--inner-paint"]).model.inner_paint
+
+
+def test_an_inner_paint_run_starts_from_a_run_without_one(tmp_path: Path) -> None:
+    from safetensors.torch import save_file
+
+    small = {"resolution": 32, "channels": (8, 8, 8, 8, 8), "n_residual": 1, "flat_paint": True}
+    old = FieldGenerator(FieldConfig(**small))
+    disc = Discriminator(AmeeConfig(resolution=32))
+    tensors = {f"G.{k}": v for k, v in old.state_dict().items()}
+    tensors |= {f"E.{k}": v for k, v in old.state_dict().items()}
+    tensors |= {f"D.{k}": v for k, v in disc.state_dict().items()}
+    save_file(
+        {k: v.clone().contiguous() for k, v in tensors.items()}, str(tmp_path / "ckpt.safetensors")
+    )
+    gen = FieldGenerator(FieldConfig(**small, inner_paint=True))
+    ema = FieldGenerator(FieldConfig(**small, inner_paint=True))
+    init_networks(tmp_path, gen, Discriminator(AmeeConfig(resolution=32)), ema)
+    assert torch.equal(gen.head.weight, old.head.weight)
+    assert gen.inner is not None and float(gen.inner.bias[3]) == -4.0

@@ -42,6 +42,7 @@ from moodrig.core.appearance.model import (
     FieldConfig,
     FieldGenerator,
     condition,
+    quiet_inner_head,
 )
 from moodrig.core.appearance.weights_io import EDITOR_WEIGHTS
 from moodrig.core.editing.losses import changed_map, total_variation, weighted_l1
@@ -356,11 +357,11 @@ def init_networks(
 
     tensors = load_file(str(folder / "ckpt.safetensors"))
     for prefix, module in (("G.", gen), ("D.", disc), ("E.", ema)):
-        # New heads of a wider model keep their (zero) start; everything else must match.
+        # New heads of a wider model keep their (quiet) start; everything else must match.
         missing, unexpected = module.load_state_dict(
             {k[2:]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=False
         )
-        if unexpected or any(not k.startswith("coarse.") for k in missing):
+        if unexpected or any(not k.startswith(("coarse.", "inner.")) for k in missing):
             raise ValueError(f"{folder}: networks differ ({unexpected[:3]} {missing[:3]})")
 
 
@@ -373,7 +374,7 @@ def init_generator(
     if net.cfg != model:
         raise ValueError(
             f"{manifest}: its architecture {net.cfg} is not this run's {model} (pass the same "
-            "--resolution, --coarse-flow, --no-colour, --no-paint and --flat-paint)"
+            "--resolution, --coarse-flow, --no-colour, --no-paint, --flat-paint and --inner-paint)"
         )
     state = net.state_dict()
     gen.load_state_dict(state)
@@ -386,6 +387,10 @@ def reset_paint_heads(gen: FieldGenerator) -> None:
     with torch.no_grad():
         torch.nn.init.kaiming_uniform_(gen.head.weight[PAINT_CHANNELS], a=math.sqrt(5))
     gen.quiet_head(PAINT_CHANNELS)
+    if gen.inner is not None:
+        with torch.no_grad():
+            torch.nn.init.kaiming_uniform_(gen.inner.weight, a=math.sqrt(5))
+        quiet_inner_head(gen.inner)
 
 
 def export(out: Path, ema: FieldGenerator, step: int, cfg: TrainConfig) -> Path:
@@ -416,13 +421,14 @@ def save_grid(
 
 def parse_args(argv: list[str] | None = None) -> TrainConfig:
     """Every ``TrainConfig`` setting as a flag, plus the model's ``--resolution``,
-    ``--coarse-flow``, ``--no-colour``, ``--no-paint`` and ``--flat-paint``."""
+    ``--coarse-flow``, ``--no-colour``, ``--no-paint``, ``--flat-paint`` and ``--inner-paint``."""
     p = config_parser(TrainConfig, __doc__.split("\n\n")[0], skip=("model",), ablations={})
     p.add_argument("--resolution", type=int, default=FieldConfig().resolution)
     p.add_argument("--coarse-flow", action="store_true")
     p.add_argument("--no-colour", action="store_true")
     p.add_argument("--no-paint", action="store_true")
     p.add_argument("--flat-paint", action="store_true")
+    p.add_argument("--inner-paint", action="store_true")
 
     def model(kw: dict[str, Any]) -> dict[str, Any]:
         kw["model"] = FieldConfig(
@@ -431,6 +437,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
             colour=not kw.pop("no_colour"),
             paint=not kw.pop("no_paint"),
             flat_paint=kw.pop("flat_paint"),
+            inner_paint=kw.pop("inner_paint"),
         )
         return kw
 

@@ -63,6 +63,10 @@ class FieldConfig(ArchitectureConfig):
     """Paint one colour per face (the paint field averaged where it is drawn): a painted
     shape is a flat fill with a crisp edge, such as an open mouth's dark interior, never a
     blur of the face's own colours."""
+    inner_paint: bool = False
+    """Also paint a second flat colour inside the first painted shape (an open mouth's teeth
+    or tongue over its dark interior): one more colour per face, drawn only where the first
+    paint is."""
     coarse_flow: bool = False
     """Also predict the flow at R / 4 and R / 2 and add them (smoothly upsampled) to the fine
     one: a coarse flow value moves a whole patch, so its gradient gathers the reconstruction
@@ -135,6 +139,10 @@ class FieldGenerator(nn.Module):
                     conv.weight.zero_()
                     conv.bias.zero_()
         self.quiet_head(slice(0, N_FIELD_CHANNELS))
+        # The inner paint's colour (3) and logit (1), on the head's inputs; it starts quiet.
+        self.inner = nn.Conv2d(c[0] + c[0] + e, 4, 3, 1, 1) if cfg.inner_paint else None
+        if self.inner is not None:
+            quiet_inner_head(self.inner)
 
     def quiet_head(self, channels: slice) -> None:
         """Set these head channels to "change nothing": their weights scaled to 1 %, their biases
@@ -161,7 +169,8 @@ class FieldGenerator(nn.Module):
             h = layer(torch.cat(parts, 1))
             if self.coarse is not None and k in (1, 2):
                 coarse.append(self.coarse[k - 1](h))
-        out = self.head(torch.cat([h, feats[0], _tile(cond, h)], 1))
+        head_in = torch.cat([h, feats[0], _tile(cond, h)], 1)
+        out = self.head(head_in)
         cells = self.cfg.colour_cells
         colour = torch.tanh(out[:, 3:6]) * self.cfg.max_colour
         if cells > 1:
@@ -179,19 +188,40 @@ class FieldGenerator(nn.Module):
         paint = torch.sigmoid(out[:, 6:9])
         if self.cfg.flat_paint:
             paint = flat_fill(paint, out[:, 9:10])
+        inner = inner_logit = None
+        if self.inner is not None and self.cfg.paint:
+            o = self.inner(head_in)
+            inner_logit = o[:, 3:4]
+            # Weighted by the sigmoid, not the ReLU: before any texel is painted the colour is
+            # the field's plain mean, so the first texels to cross 0 get a colour to learn from.
+            inner = flat_fill(torch.sigmoid(o[:, 0:3]), inner_logit, torch.sigmoid(inner_logit))
         return EditFields(
             flow=torch.tanh(flow_logits) * self.cfg.max_flow,
             mask=torch.sigmoid(out[:, 2:3]),
             colour=colour if self.cfg.colour else torch.zeros_like(colour),
             paint=paint,
             paint_logit=out[:, 9:10] if self.cfg.paint else torch.full_like(out[:, 9:10], -1e3),
+            inner=inner,
+            inner_logit=inner_logit,
         )
 
 
-def flat_fill(paint: Tensor, logit: Tensor) -> Tensor:
+def quiet_inner_head(conv: nn.Conv2d) -> None:
+    """The inner paint head at "paint nothing": weights scaled to 1 %, a grey colour, the
+    logit at -4."""
+    assert conv.bias is not None
+    with torch.no_grad():
+        conv.weight *= 0.01
+        conv.bias.zero_()
+        conv.bias[3] = -4.0
+
+
+def flat_fill(paint: Tensor, logit: Tensor, weight: Tensor | None = None) -> Tensor:
     """(N, 3, R, R) paint → one colour per item: its mean weighted by how far inside the
-    painted shape (logit > 0) each texel lies; texels outside it do not count."""
-    weight = F.relu(logit)
+    painted shape (logit > 0) each texel lies (or by ``weight``); texels outside it do not
+    count."""
+    if weight is None:
+        weight = F.relu(logit)
     total = weight.sum(dim=(2, 3), keepdim=True)
     mean = (paint * weight).sum(dim=(2, 3), keepdim=True) / total.clamp_min(1e-6)
     return mean.expand_as(paint)
