@@ -83,48 +83,55 @@ def _frame_tensors(size: int) -> tuple[FaceFrame, torch.Tensor, torch.Tensor]:
     return frame, to_px, to_c
 
 
-def _inner_fields() -> EditFields:
-    """A dark mouth interior (cells around (0.5, 0.8)) with a white inner band over its top
-    half, and the inner band reaching outside the interior, where it must not show."""
+def _two_paints() -> EditFields:
+    """A dark mouth interior (cells around (0.5, 0.8)) with a white band (teeth) over its top,
+    and a white island on the cheek."""
     z = torch.zeros
     logit = torch.full((1, 1, R, R), -1.0)
     logit[0, 0, int(0.76 * R) : int(0.86 * R), int(0.40 * R) : int(0.60 * R)] = 1.0
-    inner_logit = torch.full((1, 1, R, R), -1.0)
-    inner_logit[0, 0, int(0.70 * R) : int(0.80 * R), int(0.30 * R) : int(0.70 * R)] = 1.0
+    logit2 = torch.full((1, 1, R, R), -1.0)
+    logit2[0, 0, int(0.76 * R) : int(0.80 * R), int(0.40 * R) : int(0.60 * R)] = 1.0
+    logit2[0, 0][_cells(0.20, 0.62)] = 1.0
     return EditFields(
         z(1, 2, R, R),
         torch.ones(1, 1, R, R),
         z(1, 3, R, R),
         torch.full((1, 3, R, R), 0.1),
         logit,
-        inner=torch.ones(1, 3, R, R),
-        inner_logit=inner_logit,
+        paint2=torch.ones(1, 3, R, R),
+        paint2_logit=logit2,
     )
 
 
-def test_the_inner_paint_is_drawn_over_the_first_and_only_inside_it() -> None:
+def test_the_second_paint_is_drawn_over_the_first_under_the_same_rule() -> None:
     size = 128
     frame, to_px, to_c = _frame_tensors(size)
     src = torch.full((1, 3, size, size), 0.5)
+    pts = torch.from_numpy(frame.to_canonical(CANONICAL_POINTS * size)).float()[None]
 
     def at(img: torch.Tensor, u: float, v: float) -> float:
         x, y = frame.to_pixels(np.array([[u, v]]))[0]
         return float(img[0, :, int(y), int(x)].mean())
 
     for nearest in (False, True):
-        out, _ = render(src, to_c, to_px, _inner_fields(), nearest=nearest)
-        assert at(out, 0.50, 0.78) == 1.0  # the inner band (teeth) over the interior
+        f = _two_paints()
+        free, _ = render(src, to_c, to_px, f, nearest=nearest)
+        assert at(free, 0.20, 0.62) == 1.0  # the island, painted while no rule applies
+        assert f.paint2_logit is not None
+        f.paint_keep = paint_keep(torch.maximum(f.paint_logit, f.paint2_logit), pts)
+        out, _ = render(src, to_c, to_px, f, nearest=nearest)
+        assert at(out, 0.50, 0.78) == 1.0  # the band (teeth) over the interior
         assert abs(at(out, 0.50, 0.84) - 0.1) < 1e-6  # the interior below it
-        assert at(out, 0.34, 0.74) == 0.5  # inner logit > 0 outside the interior: untouched
+        assert at(out, 0.20, 0.62) == 0.5  # the island is not kept
         assert at(out, 0.50, 0.60) == 0.5
 
 
-def test_inner_fields_come_together_and_follow_item_and_to() -> None:
-    f = _inner_fields()
-    assert f.item(0).inner is not None and f.to(torch.device("cpu")).inner_logit is not None
+def test_second_paint_fields_come_together_and_follow_item_and_to() -> None:
+    f = _two_paints()
+    assert f.item(0).paint2 is not None and f.to(torch.device("cpu")).paint2_logit is not None
     with pytest.raises(ValueError, match="come together"):
-        EditFields(f.flow, f.mask, f.colour, f.paint, f.paint_logit, inner=f.inner)
-    with pytest.raises(ValueError, match="inner_logit"):
+        EditFields(f.flow, f.mask, f.colour, f.paint, f.paint_logit, paint2=f.paint2)
+    with pytest.raises(ValueError, match="paint2_logit"):
         EditFields(
-            f.flow, f.mask, f.colour, f.paint, f.paint_logit, inner=f.inner, inner_logit=f.flow
+            f.flow, f.mask, f.colour, f.paint, f.paint_logit, paint2=f.paint2, paint2_logit=f.flow
         )

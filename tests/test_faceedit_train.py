@@ -95,21 +95,21 @@ def test_flat_paint_and_reset_flags_reach_the_run_config() -> None:
     assert cfg.lambda_paint == 1.0
 
 
-def test_an_inner_paint_model_starts_quiet_with_one_inner_colour_per_face() -> None:
+def test_a_second_paint_model_starts_quiet_with_one_second_colour_per_face() -> None:
     cfg = FieldConfig(
-        resolution=32, channels=(8, 8, 8, 8, 8), n_residual=1, flat_paint=True, inner_paint=True
+        resolution=32, channels=(8, 8, 8, 8, 8), n_residual=1, flat_paint=True, second_paint=True
     )
     gen = FieldGenerator(cfg).eval()
     with torch.no_grad():
         f = gen(torch.rand(2, 4, 32, 32) * 2 - 1, torch.rand(2, cfg.condition_dim))
-    assert f.inner is not None and f.inner_logit is not None
-    assert float(f.inner_logit.max()) < 0.0  # nothing painted at the start
+    assert f.paint2 is not None and f.paint2_logit is not None
+    assert float(f.paint2_logit.max()) < 0.0  # nothing painted at the start
     for i in range(2):
-        assert torch.allclose(f.inner[i], f.inner[i, :, :1, :1].expand_as(f.inner[i]))
-    assert parse_args(["--flat-paint", "--inner-paint"]).model.inner_paint
+        assert torch.allclose(f.paint2[i], f.paint2[i, :, :1, :1].expand_as(f.paint2[i]))
+    assert parse_args(["--flat-paint", "--second-paint"]).model.second_paint
 
 
-def test_an_inner_paint_run_starts_from_a_run_without_one(tmp_path: Path) -> None:
+def test_a_second_paint_run_starts_from_a_run_without_one(tmp_path: Path) -> None:
     from safetensors.torch import save_file
 
     small = {"resolution": 32, "channels": (8, 8, 8, 8, 8), "n_residual": 1, "flat_paint": True}
@@ -121,8 +121,8 @@ def test_an_inner_paint_run_starts_from_a_run_without_one(tmp_path: Path) -> Non
     save_file(
         {k: v.clone().contiguous() for k, v in tensors.items()}, str(tmp_path / "ckpt.safetensors")
     )
-    gen = FieldGenerator(FieldConfig(**small, inner_paint=True))
-    ema = FieldGenerator(FieldConfig(**small, inner_paint=True))
+    gen = FieldGenerator(FieldConfig(**small, second_paint=True))
+    ema = FieldGenerator(FieldConfig(**small, second_paint=True))
     init_networks(tmp_path, gen, Discriminator(AmeeConfig(resolution=32)), ema)
     assert torch.equal(gen.head.weight, old.head.weight)
-    assert gen.inner is not None and float(gen.inner.bias[3]) == -4.0
+    assert gen.paint2 is not None and float(gen.paint2.bias[3]) == -2.0

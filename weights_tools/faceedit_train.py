@@ -42,7 +42,7 @@ from moodrig.core.appearance.model import (
     FieldConfig,
     FieldGenerator,
     condition,
-    quiet_inner_head,
+    quiet_second_paint_head,
 )
 from moodrig.core.appearance.weights_io import EDITOR_WEIGHTS
 from moodrig.core.editing.losses import changed_map, total_variation, weighted_l1
@@ -299,7 +299,7 @@ def train(cfg: TrainConfig) -> Path:
             + cfg.lambda_mask * mask.mean()
             + cfg.lambda_tv * total_variation(f.flow)
             + ramp * cfg.lambda_adv * ((g_fake - 1) ** 2).mean()
-            + cfg.lambda_paint * (torch.sigmoid(f.paint_logit) * f.mask).mean()
+            + cfg.lambda_paint * painted_area(f)
         )
         if mag_fake is not None:
             loss_g = loss_g + ramp * cfg.lambda_mag * F.mse_loss(mag_fake, b["a_tgt"])
@@ -361,7 +361,7 @@ def init_networks(
         missing, unexpected = module.load_state_dict(
             {k[2:]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=False
         )
-        if unexpected or any(not k.startswith(("coarse.", "inner.")) for k in missing):
+        if unexpected or any(not k.startswith(("coarse.", "paint2.")) for k in missing):
             raise ValueError(f"{folder}: networks differ ({unexpected[:3]} {missing[:3]})")
 
 
@@ -374,11 +374,19 @@ def init_generator(
     if net.cfg != model:
         raise ValueError(
             f"{manifest}: its architecture {net.cfg} is not this run's {model} (pass the same "
-            "--resolution, --coarse-flow, --no-colour, --no-paint, --flat-paint and --inner-paint)"
+            "--resolution, --coarse-flow, --no-colour, --no-paint, --flat-paint and --second-paint)"
         )
     state = net.state_dict()
     gen.load_state_dict(state)
     ema.load_state_dict(state)
+
+
+def painted_area(f: EditFields) -> torch.Tensor:
+    """Mean paint probability inside the mask, both paints counted."""
+    area = (torch.sigmoid(f.paint_logit) * f.mask).mean()
+    if f.paint2_logit is not None:
+        area = area + (torch.sigmoid(f.paint2_logit) * f.mask).mean()
+    return area
 
 
 def reset_paint_heads(gen: FieldGenerator) -> None:
@@ -387,10 +395,10 @@ def reset_paint_heads(gen: FieldGenerator) -> None:
     with torch.no_grad():
         torch.nn.init.kaiming_uniform_(gen.head.weight[PAINT_CHANNELS], a=math.sqrt(5))
     gen.quiet_head(PAINT_CHANNELS)
-    if gen.inner is not None:
+    if gen.paint2 is not None:
         with torch.no_grad():
-            torch.nn.init.kaiming_uniform_(gen.inner.weight, a=math.sqrt(5))
-        quiet_inner_head(gen.inner)
+            torch.nn.init.kaiming_uniform_(gen.paint2.weight, a=math.sqrt(5))
+        quiet_second_paint_head(gen.paint2)
 
 
 def export(out: Path, ema: FieldGenerator, step: int, cfg: TrainConfig) -> Path:
@@ -421,14 +429,14 @@ def save_grid(
 
 def parse_args(argv: list[str] | None = None) -> TrainConfig:
     """Every ``TrainConfig`` setting as a flag, plus the model's ``--resolution``,
-    ``--coarse-flow``, ``--no-colour``, ``--no-paint``, ``--flat-paint`` and ``--inner-paint``."""
+    ``--coarse-flow``, ``--no-colour``, ``--no-paint``, ``--flat-paint`` and ``--second-paint``."""
     p = config_parser(TrainConfig, __doc__.split("\n\n")[0], skip=("model",), ablations={})
     p.add_argument("--resolution", type=int, default=FieldConfig().resolution)
     p.add_argument("--coarse-flow", action="store_true")
     p.add_argument("--no-colour", action="store_true")
     p.add_argument("--no-paint", action="store_true")
     p.add_argument("--flat-paint", action="store_true")
-    p.add_argument("--inner-paint", action="store_true")
+    p.add_argument("--second-paint", action="store_true")
 
     def model(kw: dict[str, Any]) -> dict[str, Any]:
         kw["model"] = FieldConfig(
@@ -437,7 +445,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
             colour=not kw.pop("no_colour"),
             paint=not kw.pop("no_paint"),
             flat_paint=kw.pop("flat_paint"),
-            inner_paint=kw.pop("inner_paint"),
+            second_paint=kw.pop("second_paint"),
         )
         return kw
 

@@ -9,8 +9,8 @@ fields there (all NCHW float32):
 - ``colour`` (N, 3, R, R): a smooth additive colour change (blush, shading);
 - ``paint`` (N, 3, R, R) in [0, 1] and ``paint_logit`` (N, 1, R, R): what no warp can make,
   such as an open mouth's interior, drawn where the logit is positive;
-- optionally ``inner`` (N, 3, R, R) and ``inner_logit`` (N, 1, R, R): a second paint drawn
-  over the first and only where the first is (an open mouth's teeth or tongue).
+- optionally ``paint2`` (N, 3, R, R) and ``paint2_logit`` (N, 1, R, R): a second paint drawn
+  over the first (an open mouth's teeth or tongue over its dark interior).
 
 :func:`render` applies them at the texture's resolution: every texture pixel finds its
 canonical position, reads the fields there (bilinear), and samples the *original* texture at
@@ -44,8 +44,8 @@ class EditFields:
     paint_keep: Tensor | None = None
     """(N, 1, R, R) 0/1: where the paint may be drawn (``paint.paint_keep``); None:
     wherever its logit is positive (training)."""
-    inner: Tensor | None = None
-    inner_logit: Tensor | None = None
+    paint2: Tensor | None = None
+    paint2_logit: Tensor | None = None
 
     def __post_init__(self) -> None:
         n, _, r, r2 = self.mask.shape
@@ -55,13 +55,13 @@ class EditFields:
             ("paint", self.paint, 3),
             ("paint_logit", self.paint_logit, 1),
             ("paint_keep", self.paint_keep, 1),
-            ("inner", self.inner, 3),
-            ("inner_logit", self.inner_logit, 1),
+            ("paint2", self.paint2, 3),
+            ("paint2_logit", self.paint2_logit, 1),
         ):
             if t is not None and t.shape != (n, c, r, r2):
                 raise ValueError(f"field '{name}' must be {(n, c, r, r2)}, got {tuple(t.shape)}")
-        if (self.inner is None) != (self.inner_logit is None):
-            raise ValueError("fields 'inner' and 'inner_logit' come together")
+        if (self.paint2 is None) != (self.paint2_logit is None):
+            raise ValueError("fields 'paint2' and 'paint2_logit' come together")
 
     def item(self, k: int) -> EditFields:
         """The fields of batch item ``k`` (a batch of one)."""
@@ -78,8 +78,8 @@ class EditFields:
             paint=fn(self.paint),
             paint_logit=fn(self.paint_logit),
             paint_keep=None if self.paint_keep is None else fn(self.paint_keep),
-            inner=None if self.inner is None else fn(self.inner),
-            inner_logit=None if self.inner_logit is None else fn(self.inner_logit),
+            paint2=None if self.paint2 is None else fn(self.paint2),
+            paint2_logit=None if self.paint2_logit is None else fn(self.paint2_logit),
         )
 
 
@@ -191,22 +191,21 @@ def render(
     allowed = _inside(c)
     if fields.paint_keep is not None:  # whole cells: the kept shapes' edges lie inside them
         allowed = allowed * _sample(fields.paint_keep, c, "nearest")
-    inner = inner_logit = None
-    if fields.inner is not None and fields.inner_logit is not None:
-        inner_logit = _sample(fields.inner_logit, c)
-        inner = _sample(fields.inner, c, "nearest" if nearest else "bilinear").clamp(0.0, 1.0)
+    paint2 = logit2 = None
+    if fields.paint2 is not None and fields.paint2_logit is not None:
+        logit2 = _sample(fields.paint2_logit, c)
+        paint2 = _sample(fields.paint2, c, "nearest" if nearest else "bilinear").clamp(0.0, 1.0)
     if nearest:  # pixel art: each pixel is a colour of the input or the paint, never a blend
-        drawn = (logit > 0) & (allowed > 0)
-        painted = torch.where(drawn, paint, coloured)
-        if inner is not None and inner_logit is not None:
-            painted = torch.where(drawn & (inner_logit > 0), inner, painted)
+        painted = torch.where((logit > 0) & (allowed > 0), paint, coloured)
+        if paint2 is not None and logit2 is not None:
+            painted = torch.where((logit2 > 0) & (allowed > 0), paint2, painted)
         mask = (mask >= 0.5).to(mask.dtype)
         return torch.where(mask > 0, painted, base), mask
     alpha = paint_coverage(logit) * allowed
     painted = coloured + alpha * (paint - coloured)
-    if inner is not None and inner_logit is not None:
-        inner_alpha = paint_coverage(inner_logit) * alpha
-        painted = painted + inner_alpha * (inner - painted)
+    if paint2 is not None and logit2 is not None:
+        alpha2 = paint_coverage(logit2) * allowed
+        painted = painted + alpha2 * (paint2 - painted)
     out = base + mask * (painted - base)
     return torch.where(mask > 0, out, base), mask
 

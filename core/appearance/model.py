@@ -63,10 +63,9 @@ class FieldConfig(ArchitectureConfig):
     """Paint one colour per face (the paint field averaged where it is drawn): a painted
     shape is a flat fill with a crisp edge, such as an open mouth's dark interior, never a
     blur of the face's own colours."""
-    inner_paint: bool = False
-    """Also paint a second flat colour inside the first painted shape (an open mouth's teeth
-    or tongue over its dark interior): one more colour per face, drawn only where the first
-    paint is."""
+    second_paint: bool = False
+    """Also paint a second flat colour, drawn over the first (an open mouth's teeth or tongue
+    over its dark interior): two colours per face instead of one. Needs ``flat_paint``."""
     coarse_flow: bool = False
     """Also predict the flow at R / 4 and R / 2 and add them (smoothly upsampled) to the fine
     one: a coarse flow value moves a whole patch, so its gradient gathers the reconstruction
@@ -91,6 +90,8 @@ class FieldConfig(ArchitectureConfig):
             raise ValueError("FieldConfig.max_flow and max_colour must be in (0, 1]")
         if self.colour_cells < 1 or self.resolution % self.colour_cells:
             raise ValueError("FieldConfig.colour_cells must divide the resolution")
+        if self.second_paint and not (self.paint and self.flat_paint):
+            raise ValueError("FieldConfig.second_paint needs paint and flat_paint")
 
 
 def condition(target: Tensor, source: Tensor | None, points: Tensor) -> Tensor:
@@ -139,10 +140,10 @@ class FieldGenerator(nn.Module):
                     conv.weight.zero_()
                     conv.bias.zero_()
         self.quiet_head(slice(0, N_FIELD_CHANNELS))
-        # The inner paint's colour (3) and logit (1), on the head's inputs; it starts quiet.
-        self.inner = nn.Conv2d(c[0] + c[0] + e, 4, 3, 1, 1) if cfg.inner_paint else None
-        if self.inner is not None:
-            quiet_inner_head(self.inner)
+        # The second paint's colour (3) and logit (1), on the head's inputs; it starts quiet.
+        self.paint2 = nn.Conv2d(c[0] + c[0] + e, 4, 3, 1, 1) if cfg.second_paint else None
+        if self.paint2 is not None:
+            quiet_second_paint_head(self.paint2)
 
     def quiet_head(self, channels: slice) -> None:
         """Set these head channels to "change nothing": their weights scaled to 1 %, their biases
@@ -188,32 +189,33 @@ class FieldGenerator(nn.Module):
         paint = torch.sigmoid(out[:, 6:9])
         if self.cfg.flat_paint:
             paint = flat_fill(paint, out[:, 9:10])
-        inner = inner_logit = None
-        if self.inner is not None and self.cfg.paint:
-            o = self.inner(head_in)
-            inner_logit = o[:, 3:4]
+        paint2 = paint2_logit = None
+        if self.paint2 is not None and self.cfg.paint:
+            o = self.paint2(head_in)
+            paint2_logit = o[:, 3:4]
             # Weighted by the sigmoid, not the ReLU: before any texel is painted the colour is
             # the field's plain mean, so the first texels to cross 0 get a colour to learn from.
-            inner = flat_fill(torch.sigmoid(o[:, 0:3]), inner_logit, torch.sigmoid(inner_logit))
+            paint2 = flat_fill(torch.sigmoid(o[:, 0:3]), paint2_logit, torch.sigmoid(paint2_logit))
         return EditFields(
             flow=torch.tanh(flow_logits) * self.cfg.max_flow,
             mask=torch.sigmoid(out[:, 2:3]),
             colour=colour if self.cfg.colour else torch.zeros_like(colour),
             paint=paint,
             paint_logit=out[:, 9:10] if self.cfg.paint else torch.full_like(out[:, 9:10], -1e3),
-            inner=inner,
-            inner_logit=inner_logit,
+            paint2=paint2,
+            paint2_logit=paint2_logit,
         )
 
 
-def quiet_inner_head(conv: nn.Conv2d) -> None:
-    """The inner paint head at "paint nothing": weights scaled to 1 %, a grey colour, the
-    logit at -4."""
+def quiet_second_paint_head(conv: nn.Conv2d) -> None:
+    """The second paint's head at "paint nothing": weights scaled to 1 %, a grey colour, the
+    logit at -2 (nearer its edge than the first paint's -4: it is added to a trained model,
+    whose learning rate is low, and must be able to cross 0 within one cycle)."""
     assert conv.bias is not None
     with torch.no_grad():
         conv.weight *= 0.01
         conv.bias.zero_()
-        conv.bias[3] = -4.0
+        conv.bias[3] = -2.0
 
 
 def flat_fill(paint: Tensor, logit: Tensor, weight: Tensor | None = None) -> Tensor:
