@@ -14,6 +14,7 @@ from moodrig.core.amee.model import Discriminator
 from moodrig.core.appearance.model import FieldConfig, FieldGenerator, flat_fill
 from moodrig.core.appearance.weights_io import EDITOR_WEIGHTS
 from moodrig.weights_tools.faceedit_train import (
+    generator_groups,
     init_generator,
     init_networks,
     parse_args,
@@ -126,3 +127,15 @@ def test_a_second_paint_run_starts_from_a_run_without_one(tmp_path: Path) -> Non
     init_networks(tmp_path, gen, Discriminator(AmeeConfig(resolution=32)), ema)
     assert torch.equal(gen.head.weight, old.head.weight)
     assert gen.paint2 is not None and float(gen.paint2.bias[3]) == -2.0
+
+
+def test_the_second_paint_head_learns_at_its_own_rate() -> None:
+    small = {"resolution": 32, "channels": (8, 8, 8, 8, 8), "n_residual": 1, "flat_paint": True}
+    gen = FieldGenerator(FieldConfig(**small, second_paint=True))
+    cfg = parse_args(["--second-paint-lr", "5"])
+    rest, head = generator_groups(gen, cfg)
+    assert gen.paint2 is not None and head["lr_scale"] == 5.0 and rest["lr_scale"] == 1.0
+    assert {id(p) for p in head["params"]} == {id(p) for p in gen.paint2.parameters()}
+    assert len(rest["params"]) + len(head["params"]) == len(list(gen.parameters()))
+    plain = generator_groups(FieldGenerator(FieldConfig(**small)), cfg)
+    assert len(plain) == 1 and plain[0]["lr_scale"] == 1.0

@@ -103,6 +103,9 @@ class TrainConfig:
     """Restart the paint heads as "paint nothing" after ``init_from``/``init_weights``: for a
     run that turns painting on from a warp-only model, whose paint heads were never trained
     with the features it has now."""
+    second_paint_lr: float = 10.0
+    """Learning-rate multiplier of the second paint's head (``--second-paint``): a head added
+    to a trained model, at a cycle's low learning rate, barely moves from "paint nothing"."""
     lambda_adv: float = 0.5
     lambda_mag: float = 5.0
     """Generator's magnitude term: D's expression estimate of the edit should be the target."""
@@ -239,7 +242,7 @@ def train(cfg: TrainConfig) -> Path:
     gen = FieldGenerator(cfg.model)
     disc = Discriminator(AmeeConfig(resolution=cfg.model.resolution))
     ema = copy.deepcopy(gen).eval()
-    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.lr_g, betas=(0.5, 0.999))
+    opt_g = torch.optim.Adam(generator_groups(gen, cfg), lr=cfg.lr_g, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr_d, betas=(0.5, 0.999))
     step = load_checkpoint(
         out, gen=gen, disc=disc, opt_g=opt_g, opt_d=opt_d, np_rng=rng, torch_gen=tgen, ema=ema
@@ -259,7 +262,7 @@ def train(cfg: TrainConfig) -> Path:
         f_lr = lr_factor(step, cfg)
         for opt, lr in ((opt_g, cfg.lr_g), (opt_d, cfg.lr_d)):
             for g in opt.param_groups:
-                g["lr"] = lr * f_lr
+                g["lr"] = lr * f_lr * g.get("lr_scale", 1.0)
         ramp = min(1.0, step / max(1, cfg.adv_ramp))
         b = sampler.batch(cfg.batch)
         known = torch.from_numpy((rng.random(cfg.batch) < cfg.source_known).astype(np.float32))
@@ -379,6 +382,19 @@ def init_generator(
     state = net.state_dict()
     gen.load_state_dict(state)
     ema.load_state_dict(state)
+
+
+def generator_groups(gen: FieldGenerator, cfg: TrainConfig) -> list[dict[str, Any]]:
+    """The generator's parameter groups: the second paint's head at ``second_paint_lr`` times
+    the learning rate, everything else at 1."""
+    if gen.paint2 is None:
+        return [{"params": list(gen.parameters()), "lr_scale": 1.0}]
+    head = {id(p) for p in gen.paint2.parameters()}
+    rest = [p for p in gen.parameters() if id(p) not in head]
+    return [
+        {"params": rest, "lr_scale": 1.0},
+        {"params": list(gen.paint2.parameters()), "lr_scale": cfg.second_paint_lr},
+    ]
 
 
 def painted_area(f: EditFields) -> torch.Tensor:
