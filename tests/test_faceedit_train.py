@@ -9,17 +9,9 @@ import pytest
 import torch
 from faceedit_tiny import tiny_networks
 
-from moodrig.core.amee.config import AmeeConfig
-from moodrig.core.amee.model import Discriminator
 from moodrig.core.appearance.model import FieldConfig, FieldGenerator, flat_fill
 from moodrig.core.appearance.weights_io import EDITOR_WEIGHTS
-from moodrig.weights_tools.faceedit_train import (
-    generator_groups,
-    init_generator,
-    init_networks,
-    parse_args,
-    reset_paint_heads,
-)
+from moodrig.weights_tools.faceedit_train import init_generator, parse_args, reset_paint_heads
 
 
 def test_init_weights_loads_the_exported_generator_into_the_generator_and_its_ema(
@@ -94,48 +86,3 @@ def test_flat_paint_and_reset_flags_reach_the_run_config() -> None:
     cfg = parse_args(["--flat-paint", "--reset-paint", "--lambda-paint", "1.0"])
     assert cfg.model.flat_paint and cfg.model.paint and cfg.reset_paint
     assert cfg.lambda_paint == 1.0
-
-
-def test_a_second_paint_model_starts_quiet_with_one_second_colour_per_face() -> None:
-    cfg = FieldConfig(
-        resolution=32, channels=(8, 8, 8, 8, 8), n_residual=1, flat_paint=True, second_paint=True
-    )
-    gen = FieldGenerator(cfg).eval()
-    with torch.no_grad():
-        f = gen(torch.rand(2, 4, 32, 32) * 2 - 1, torch.rand(2, cfg.condition_dim))
-    assert f.paint2 is not None and f.paint2_logit is not None
-    assert float(f.paint2_logit.max()) < 0.0  # nothing painted at the start
-    for i in range(2):
-        assert torch.allclose(f.paint2[i], f.paint2[i, :, :1, :1].expand_as(f.paint2[i]))
-    assert parse_args(["--flat-paint", "--second-paint"]).model.second_paint
-
-
-def test_a_second_paint_run_starts_from_a_run_without_one(tmp_path: Path) -> None:
-    from safetensors.torch import save_file
-
-    small = {"resolution": 32, "channels": (8, 8, 8, 8, 8), "n_residual": 1, "flat_paint": True}
-    old = FieldGenerator(FieldConfig(**small))
-    disc = Discriminator(AmeeConfig(resolution=32))
-    tensors = {f"G.{k}": v for k, v in old.state_dict().items()}
-    tensors |= {f"E.{k}": v for k, v in old.state_dict().items()}
-    tensors |= {f"D.{k}": v for k, v in disc.state_dict().items()}
-    save_file(
-        {k: v.clone().contiguous() for k, v in tensors.items()}, str(tmp_path / "ckpt.safetensors")
-    )
-    gen = FieldGenerator(FieldConfig(**small, second_paint=True))
-    ema = FieldGenerator(FieldConfig(**small, second_paint=True))
-    init_networks(tmp_path, gen, Discriminator(AmeeConfig(resolution=32)), ema)
-    assert torch.equal(gen.head.weight, old.head.weight)
-    assert gen.paint2 is not None and float(gen.paint2.bias[3]) == -2.0
-
-
-def test_the_second_paint_head_learns_at_its_own_rate() -> None:
-    small = {"resolution": 32, "channels": (8, 8, 8, 8, 8), "n_residual": 1, "flat_paint": True}
-    gen = FieldGenerator(FieldConfig(**small, second_paint=True))
-    cfg = parse_args(["--second-paint-lr", "5"])
-    rest, head = generator_groups(gen, cfg)
-    assert gen.paint2 is not None and head["lr_scale"] == 5.0 and rest["lr_scale"] == 1.0
-    assert {id(p) for p in head["params"]} == {id(p) for p in gen.paint2.parameters()}
-    assert len(rest["params"]) + len(head["params"]) == len(list(gen.parameters()))
-    plain = generator_groups(FieldGenerator(FieldConfig(**small)), cfg)
-    assert len(plain) == 1 and plain[0]["lr_scale"] == 1.0

@@ -42,7 +42,6 @@ from moodrig.core.appearance.model import (
     FieldConfig,
     FieldGenerator,
     condition,
-    quiet_second_paint_head,
 )
 from moodrig.core.appearance.weights_io import EDITOR_WEIGHTS
 from moodrig.core.editing.losses import changed_map, total_variation, weighted_l1
@@ -103,9 +102,6 @@ class TrainConfig:
     """Restart the paint heads as "paint nothing" after ``init_from``/``init_weights``: for a
     run that turns painting on from a warp-only model, whose paint heads were never trained
     with the features it has now."""
-    second_paint_lr: float = 10.0
-    """Learning-rate multiplier of the second paint's head (``--second-paint``): a head added
-    to a trained model, at a cycle's low learning rate, barely moves from "paint nothing"."""
     lambda_adv: float = 0.5
     lambda_mag: float = 5.0
     """Generator's magnitude term: D's expression estimate of the edit should be the target."""
@@ -242,7 +238,7 @@ def train(cfg: TrainConfig) -> Path:
     gen = FieldGenerator(cfg.model)
     disc = Discriminator(AmeeConfig(resolution=cfg.model.resolution))
     ema = copy.deepcopy(gen).eval()
-    opt_g = torch.optim.Adam(generator_groups(gen, cfg), lr=cfg.lr_g, betas=(0.5, 0.999))
+    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.lr_g, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr_d, betas=(0.5, 0.999))
     step = load_checkpoint(
         out, gen=gen, disc=disc, opt_g=opt_g, opt_d=opt_d, np_rng=rng, torch_gen=tgen, ema=ema
@@ -262,7 +258,7 @@ def train(cfg: TrainConfig) -> Path:
         f_lr = lr_factor(step, cfg)
         for opt, lr in ((opt_g, cfg.lr_g), (opt_d, cfg.lr_d)):
             for g in opt.param_groups:
-                g["lr"] = lr * f_lr * g.get("lr_scale", 1.0)
+                g["lr"] = lr * f_lr
         ramp = min(1.0, step / max(1, cfg.adv_ramp))
         b = sampler.batch(cfg.batch)
         known = torch.from_numpy((rng.random(cfg.batch) < cfg.source_known).astype(np.float32))
@@ -302,7 +298,7 @@ def train(cfg: TrainConfig) -> Path:
             + cfg.lambda_mask * mask.mean()
             + cfg.lambda_tv * total_variation(f.flow)
             + ramp * cfg.lambda_adv * ((g_fake - 1) ** 2).mean()
-            + cfg.lambda_paint * painted_area(f)
+            + cfg.lambda_paint * (torch.sigmoid(f.paint_logit) * f.mask).mean()
         )
         if mag_fake is not None:
             loss_g = loss_g + ramp * cfg.lambda_mag * F.mse_loss(mag_fake, b["a_tgt"])
@@ -360,11 +356,11 @@ def init_networks(
 
     tensors = load_file(str(folder / "ckpt.safetensors"))
     for prefix, module in (("G.", gen), ("D.", disc), ("E.", ema)):
-        # New heads of a wider model keep their (quiet) start; everything else must match.
+        # New heads of a wider model keep their (zero) start; everything else must match.
         missing, unexpected = module.load_state_dict(
             {k[2:]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=False
         )
-        if unexpected or any(not k.startswith(("coarse.", "paint2.")) for k in missing):
+        if unexpected or any(not k.startswith("coarse.") for k in missing):
             raise ValueError(f"{folder}: networks differ ({unexpected[:3]} {missing[:3]})")
 
 
@@ -377,32 +373,11 @@ def init_generator(
     if net.cfg != model:
         raise ValueError(
             f"{manifest}: its architecture {net.cfg} is not this run's {model} (pass the same "
-            "--resolution, --coarse-flow, --no-colour, --no-paint, --flat-paint and --second-paint)"
+            "--resolution, --coarse-flow, --no-colour, --no-paint and --flat-paint)"
         )
     state = net.state_dict()
     gen.load_state_dict(state)
     ema.load_state_dict(state)
-
-
-def generator_groups(gen: FieldGenerator, cfg: TrainConfig) -> list[dict[str, Any]]:
-    """The generator's parameter groups: the second paint's head at ``second_paint_lr`` times
-    the learning rate, everything else at 1."""
-    if gen.paint2 is None:
-        return [{"params": list(gen.parameters()), "lr_scale": 1.0}]
-    head = {id(p) for p in gen.paint2.parameters()}
-    rest = [p for p in gen.parameters() if id(p) not in head]
-    return [
-        {"params": rest, "lr_scale": 1.0},
-        {"params": list(gen.paint2.parameters()), "lr_scale": cfg.second_paint_lr},
-    ]
-
-
-def painted_area(f: EditFields) -> torch.Tensor:
-    """Mean paint probability inside the mask, both paints counted."""
-    area = (torch.sigmoid(f.paint_logit) * f.mask).mean()
-    if f.paint2_logit is not None:
-        area = area + (torch.sigmoid(f.paint2_logit) * f.mask).mean()
-    return area
 
 
 def reset_paint_heads(gen: FieldGenerator) -> None:
@@ -411,10 +386,6 @@ def reset_paint_heads(gen: FieldGenerator) -> None:
     with torch.no_grad():
         torch.nn.init.kaiming_uniform_(gen.head.weight[PAINT_CHANNELS], a=math.sqrt(5))
     gen.quiet_head(PAINT_CHANNELS)
-    if gen.paint2 is not None:
-        with torch.no_grad():
-            torch.nn.init.kaiming_uniform_(gen.paint2.weight, a=math.sqrt(5))
-        quiet_second_paint_head(gen.paint2)
 
 
 def export(out: Path, ema: FieldGenerator, step: int, cfg: TrainConfig) -> Path:
@@ -445,14 +416,13 @@ def save_grid(
 
 def parse_args(argv: list[str] | None = None) -> TrainConfig:
     """Every ``TrainConfig`` setting as a flag, plus the model's ``--resolution``,
-    ``--coarse-flow``, ``--no-colour``, ``--no-paint``, ``--flat-paint`` and ``--second-paint``."""
+    ``--coarse-flow``, ``--no-colour``, ``--no-paint`` and ``--flat-paint``."""
     p = config_parser(TrainConfig, __doc__.split("\n\n")[0], skip=("model",), ablations={})
     p.add_argument("--resolution", type=int, default=FieldConfig().resolution)
     p.add_argument("--coarse-flow", action="store_true")
     p.add_argument("--no-colour", action="store_true")
     p.add_argument("--no-paint", action="store_true")
     p.add_argument("--flat-paint", action="store_true")
-    p.add_argument("--second-paint", action="store_true")
 
     def model(kw: dict[str, Any]) -> dict[str, Any]:
         kw["model"] = FieldConfig(
@@ -461,7 +431,6 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
             colour=not kw.pop("no_colour"),
             paint=not kw.pop("no_paint"),
             flat_paint=kw.pop("flat_paint"),
-            second_paint=kw.pop("second_paint"),
         )
         return kw
 

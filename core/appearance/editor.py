@@ -224,10 +224,7 @@ class FaceEditor:
             )
             cut = EDITOR_WEIGHTS.mask_threshold
             f.mask = decisive_mask(torch.where(f.mask < cut, torch.zeros_like(f.mask), f.mask))
-            drawn = f.paint_logit
-            if f.paint2_logit is not None:  # either paint: its shapes obey the same rule
-                drawn = torch.maximum(drawn, f.paint2_logit)
-            f.paint_keep = paint_keep(drawn, face.canonical_points.expand(n, -1, -1))
+            f.paint_keep = paint_keep(f.paint_logit, face.canonical_points.expand(n, -1, -1))
         return f
 
     def edit(self, face: PreparedFace, targets: Any, sources: Any = None) -> NDArray[np.float32]:

@@ -8,9 +8,7 @@ fields there (all NCHW float32):
 - ``mask`` (N, 1, R, R) in [0, 1]: the foreground mask; where it is 0 the texture is untouched;
 - ``colour`` (N, 3, R, R): a smooth additive colour change (blush, shading);
 - ``paint`` (N, 3, R, R) in [0, 1] and ``paint_logit`` (N, 1, R, R): what no warp can make,
-  such as an open mouth's interior, drawn where the logit is positive;
-- optionally ``paint2`` (N, 3, R, R) and ``paint2_logit`` (N, 1, R, R): a second paint drawn
-  over the first (an open mouth's teeth or tongue over its dark interior).
+  such as an open mouth's interior, drawn where the logit is positive.
 
 :func:`render` applies them at the texture's resolution: every texture pixel finds its
 canonical position, reads the fields there (bilinear), and samples the *original* texture at
@@ -44,8 +42,6 @@ class EditFields:
     paint_keep: Tensor | None = None
     """(N, 1, R, R) 0/1: where the paint may be drawn (``paint.paint_keep``); None:
     wherever its logit is positive (training)."""
-    paint2: Tensor | None = None
-    paint2_logit: Tensor | None = None
 
     def __post_init__(self) -> None:
         n, _, r, r2 = self.mask.shape
@@ -55,13 +51,9 @@ class EditFields:
             ("paint", self.paint, 3),
             ("paint_logit", self.paint_logit, 1),
             ("paint_keep", self.paint_keep, 1),
-            ("paint2", self.paint2, 3),
-            ("paint2_logit", self.paint2_logit, 1),
         ):
             if t is not None and t.shape != (n, c, r, r2):
                 raise ValueError(f"field '{name}' must be {(n, c, r, r2)}, got {tuple(t.shape)}")
-        if (self.paint2 is None) != (self.paint2_logit is None):
-            raise ValueError("fields 'paint2' and 'paint2_logit' come together")
 
     def item(self, k: int) -> EditFields:
         """The fields of batch item ``k`` (a batch of one)."""
@@ -78,8 +70,6 @@ class EditFields:
             paint=fn(self.paint),
             paint_logit=fn(self.paint_logit),
             paint_keep=None if self.paint_keep is None else fn(self.paint_keep),
-            paint2=None if self.paint2 is None else fn(self.paint2),
-            paint2_logit=None if self.paint2_logit is None else fn(self.paint2_logit),
         )
 
 
@@ -191,21 +181,12 @@ def render(
     allowed = _inside(c)
     if fields.paint_keep is not None:  # whole cells: the kept shapes' edges lie inside them
         allowed = allowed * _sample(fields.paint_keep, c, "nearest")
-    paint2 = logit2 = None
-    if fields.paint2 is not None and fields.paint2_logit is not None:
-        logit2 = _sample(fields.paint2_logit, c)
-        paint2 = _sample(fields.paint2, c, "nearest" if nearest else "bilinear").clamp(0.0, 1.0)
     if nearest:  # pixel art: each pixel is a colour of the input or the paint, never a blend
         painted = torch.where((logit > 0) & (allowed > 0), paint, coloured)
-        if paint2 is not None and logit2 is not None:
-            painted = torch.where((logit2 > 0) & (allowed > 0), paint2, painted)
         mask = (mask >= 0.5).to(mask.dtype)
         return torch.where(mask > 0, painted, base), mask
     alpha = paint_coverage(logit) * allowed
     painted = coloured + alpha * (paint - coloured)
-    if paint2 is not None and logit2 is not None:
-        alpha2 = paint_coverage(logit2) * allowed
-        painted = painted + alpha2 * (paint2 - painted)
     out = base + mask * (painted - base)
     return torch.where(mask > 0, out, base), mask
 

@@ -63,9 +63,6 @@ class FieldConfig(ArchitectureConfig):
     """Paint one colour per face (the paint field averaged where it is drawn): a painted
     shape is a flat fill with a crisp edge, such as an open mouth's dark interior, never a
     blur of the face's own colours."""
-    second_paint: bool = False
-    """Also paint a second flat colour, drawn over the first (an open mouth's teeth or tongue
-    over its dark interior): two colours per face instead of one. Needs ``flat_paint``."""
     coarse_flow: bool = False
     """Also predict the flow at R / 4 and R / 2 and add them (smoothly upsampled) to the fine
     one: a coarse flow value moves a whole patch, so its gradient gathers the reconstruction
@@ -90,8 +87,6 @@ class FieldConfig(ArchitectureConfig):
             raise ValueError("FieldConfig.max_flow and max_colour must be in (0, 1]")
         if self.colour_cells < 1 or self.resolution % self.colour_cells:
             raise ValueError("FieldConfig.colour_cells must divide the resolution")
-        if self.second_paint and not (self.paint and self.flat_paint):
-            raise ValueError("FieldConfig.second_paint needs paint and flat_paint")
 
 
 def condition(target: Tensor, source: Tensor | None, points: Tensor) -> Tensor:
@@ -140,10 +135,6 @@ class FieldGenerator(nn.Module):
                     conv.weight.zero_()
                     conv.bias.zero_()
         self.quiet_head(slice(0, N_FIELD_CHANNELS))
-        # The second paint's colour (3) and logit (1), on the head's inputs; it starts quiet.
-        self.paint2 = nn.Conv2d(c[0] + c[0] + e, 4, 3, 1, 1) if cfg.second_paint else None
-        if self.paint2 is not None:
-            quiet_second_paint_head(self.paint2)
 
     def quiet_head(self, channels: slice) -> None:
         """Set these head channels to "change nothing": their weights scaled to 1 %, their biases
@@ -170,8 +161,7 @@ class FieldGenerator(nn.Module):
             h = layer(torch.cat(parts, 1))
             if self.coarse is not None and k in (1, 2):
                 coarse.append(self.coarse[k - 1](h))
-        head_in = torch.cat([h, feats[0], _tile(cond, h)], 1)
-        out = self.head(head_in)
+        out = self.head(torch.cat([h, feats[0], _tile(cond, h)], 1))
         cells = self.cfg.colour_cells
         colour = torch.tanh(out[:, 3:6]) * self.cfg.max_colour
         if cells > 1:
@@ -189,41 +179,19 @@ class FieldGenerator(nn.Module):
         paint = torch.sigmoid(out[:, 6:9])
         if self.cfg.flat_paint:
             paint = flat_fill(paint, out[:, 9:10])
-        paint2 = paint2_logit = None
-        if self.paint2 is not None and self.cfg.paint:
-            o = self.paint2(head_in)
-            paint2_logit = o[:, 3:4]
-            # Weighted by the sigmoid, not the ReLU: before any texel is painted the colour is
-            # the field's plain mean, so the first texels to cross 0 get a colour to learn from.
-            paint2 = flat_fill(torch.sigmoid(o[:, 0:3]), paint2_logit, torch.sigmoid(paint2_logit))
         return EditFields(
             flow=torch.tanh(flow_logits) * self.cfg.max_flow,
             mask=torch.sigmoid(out[:, 2:3]),
             colour=colour if self.cfg.colour else torch.zeros_like(colour),
             paint=paint,
             paint_logit=out[:, 9:10] if self.cfg.paint else torch.full_like(out[:, 9:10], -1e3),
-            paint2=paint2,
-            paint2_logit=paint2_logit,
         )
 
 
-def quiet_second_paint_head(conv: nn.Conv2d) -> None:
-    """The second paint's head at "paint nothing": weights scaled to 1 %, a grey colour, the
-    logit at -2 (nearer its edge than the first paint's -4: it is added to a trained model,
-    whose learning rate is low, and must be able to cross 0 within one cycle)."""
-    assert conv.bias is not None
-    with torch.no_grad():
-        conv.weight *= 0.01
-        conv.bias.zero_()
-        conv.bias[3] = -2.0
-
-
-def flat_fill(paint: Tensor, logit: Tensor, weight: Tensor | None = None) -> Tensor:
+def flat_fill(paint: Tensor, logit: Tensor) -> Tensor:
     """(N, 3, R, R) paint → one colour per item: its mean weighted by how far inside the
-    painted shape (logit > 0) each texel lies (or by ``weight``); texels outside it do not
-    count."""
-    if weight is None:
-        weight = F.relu(logit)
+    painted shape (logit > 0) each texel lies; texels outside it do not count."""
+    weight = F.relu(logit)
     total = weight.sum(dim=(2, 3), keepdim=True)
     mean = (paint * weight).sum(dim=(2, 3), keepdim=True) / total.clamp_min(1e-6)
     return mean.expand_as(paint)
