@@ -96,10 +96,11 @@ def texture_key(levels: NDArray[np.int16], context: str) -> str:
     return h.hexdigest()[:24]
 
 
-RENDER_VERSION = 2
+RENDER_VERSION = 3
 """How the product turns a model's output into pixels: raised whenever the same weights and
 inputs give different pixels (version 2: the face editor paints only near the mouth and the
-lid lines), so a cache written by an earlier moodrig is not reused."""
+lid lines; 3: the feature points it finds are averaged over framings of the face region
+with the texture around it), so a cache written by an earlier moodrig is not reused."""
 
 
 def bake_context(
