@@ -246,6 +246,8 @@ class Located(FaceEditor):
     def locate(self, work, blocky=False):
         h, w = work.shape[:2]
         return Features(CANONICAL_POINTS * np.array([w, h]), self.presence)
+    def locate_in_context(self, texture, rect, points, blocky=False):
+        return points  # the points of the region alone, so the stored ones can be checked
 import sys
 sys.path.insert(0, {tests!r})
 from faceedit_tiny import tiny_networks
