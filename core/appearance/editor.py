@@ -195,10 +195,10 @@ class FaceEditor:
         the edge of that range; framings with some of the atlas around it sit inside it, and
         their mean is steadier than any one of them."""
         height, width = texture.shape[:2]
-        found, seen = [points], {(rect.x0, rect.y0, rect.x1, rect.y1)}
+        found, seen = [points], {rect}
         for margin in CONTEXT_MARGINS:
             mx, my = round(margin * rect.width), round(margin * rect.height)
-            box = (
+            box = PixelRect(
                 max(0, rect.x0 - mx),
                 max(0, rect.y0 - my),
                 min(width, rect.x1 + mx),
@@ -207,9 +207,8 @@ class FaceEditor:
             if box in seen:  # the region already reaches the texture's edges
                 continue
             seen.add(box)
-            x0, y0, x1, y1 = box
-            wide = self.locate(texture[y0:y1, x0:x1], blocky=blocky)
-            found.append(wide.points + np.array([x0 - rect.x0, y0 - rect.y0]))
+            wide = self.locate(texture[box.slices], blocky=blocky)
+            found.append(wide.points + np.array([box.x0 - rect.x0, box.y0 - rect.y0]))
         mean: NDArray[np.float64] = np.mean(found, axis=0)
         return mean
 
