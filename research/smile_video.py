@@ -211,11 +211,13 @@ def main() -> None:
     # the simulation reproduces the product's track
     worst = max(float(np.abs(read_smile(c, None) - c["smile"]).max()) for c in clips)
     print(f"{len(clips)} clips; largest difference to the recorded population track: {worst:.2e}")
-    decisions = [SmileDecisionConfig(on, off, 0.25) for on, off in ((0.55, 0.45), (0.6, 0.4))]
+    decisions = [
+        SmileDecisionConfig(on, off, 0.25) for on, off in ((0.52, 0.48), (0.55, 0.45), (0.6, 0.4))
+    ]
     bases = [
         BaselineConfig(smile_margin=m, smile_quantile=q, learn_below=lb, view_transfer=t)
         for m, q, lb, t in itertools.product(
-            (0.1, 0.15, 0.2), (0.25, 0.5), (0.35, 0.45), (0.0, 0.5)
+            (0.05, 0.075, 0.1, 0.15, 0.2), (0.15, 0.25, 0.5), (0.35, 0.45), (0.0, 0.5, 0.75, 1.0)
         )
     ]
     folds = sorted({int(c["fold"]) for c in clips})
@@ -259,7 +261,7 @@ def main() -> None:
             print(f"  fold {k}: chosen on the others: {what}, on {d.on} off {d.off}")
         s = nested.summary()
         print(
-            f"{name}, nested (setting chosen without the fold's people): {s['accuracy']:.1%}, "
+            f"{name}, nested (setting chosen without the fold's people): {s['accuracy']:.2%}, "
             f"flips {s['flips_mean']:.2f}/held, unsettled {s['unsettled']:.0f}"
         )
 

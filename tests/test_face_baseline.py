@@ -163,3 +163,19 @@ def test_short_blips_are_dropped_and_invalid_frames_hold() -> None:
     assert smile_states(_track(held, valid), cfg)[10:].all()
     with pytest.raises(ValueError):
         SmileDecisionConfig(on=0.4, off=0.5)
+
+
+def test_the_person_reading_has_its_own_decision_band() -> None:
+    """With the person's neutral the value scale is stretched above 0.5, so its decision band
+    is narrower in value; a video config picks the band of the reading it makes."""
+    from moodrig.core.face.video import VideoConfig
+
+    population = VideoConfig()
+    person = VideoConfig(person_baseline=BaselineConfig())
+    assert population.smile_decision == population.decision
+    assert person.smile_decision == BaselineConfig().decision
+    band = person.smile_decision
+    assert population.decision.off < band.off < 0.5 < band.on < population.decision.on
+    held = [0.1] * 24 + [0.53] * 24 + [0.1] * 24  # a faint smile on the person's reading
+    assert smile_states(_track(held), band)[24:48].all()
+    assert not smile_states(_track(held), population.decision).any()

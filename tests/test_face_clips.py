@@ -109,7 +109,7 @@ def test_the_person_baseline_helps_on_a_held_out_clip(shared_data: Path) -> None
             fc.frames(clip, pair), fc.FPS, config=cfg, analyzer=FaceAnalyzer(cfg.analyzer, cal)
         )
         s = Scores()
-        s.add(clip.labels, clip.who, smile_states(track))
+        s.add(clip.labels, clip.who, smile_states(track, cfg.smile_decision))
         scores[name] = s.summary()
     assert scores["person"]["accuracy"] >= scores["population"]["accuracy"] - 0.01, scores
     assert scores["person"]["flips_max"] <= 2, scores

@@ -257,7 +257,7 @@ def analyze_clip(args: argparse.Namespace, path: Path, kind: str) -> int:
             on_read=reading.append,
         )
         print(f"{path}: {reading[0].summary()}", file=sys.stderr)
-        smiling = smile_states(track, vcfg.decision)
+        smiling = smile_states(track, vcfg.smile_decision)
         if spool is not None:
             spool.seek(0)
 

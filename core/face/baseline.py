@@ -36,16 +36,21 @@ at b, 0.5 at b + ``smile_margin`` · Δ and 1 at b + Δ (Δ: the population's sm
 neutral mean score): the 0.5 point sits closer to the person's own neutral than the population
 boundary sits to the population's neutral (1.6 SDs), because the person's own neutral is known
 instead of guessed. In between, shift and anchors are blended by the band's weight.
+
+On that reading the value scale is stretched above 0.5 (0.5 to 1 spans 0.9 Δ of raw score,
+0 to 0.5 only 0.1 Δ), so the per-frame smile decision has its own, narrower band in value
+(``decision``) than the population's reading (``VideoConfig.decision``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .calibration import Calibration
+from .decision import SmileDecisionConfig
 from .measures import N_MEASURES
 from .smile import smile_value
 
@@ -75,13 +80,21 @@ class BaselineConfig:
     gap 0.25, since talking opens the mouth; the others the median: blinks are brief)."""
     max_shift_sd: float = 2.0
     """Largest offset from the population neutral, in between-person SDs."""
-    view_transfer: float = 0.5
+    view_transfer: float = 0.75
     """Share of the learnt views' offset (rest-frame weighted mean) assumed for a view with no
-    rest of its own, read with the population's margin: the correlation of a person's neutral
-    smile score between the front and a 3/4 view (0.43 to 0.54 on London's neutral photos)."""
+    rest of its own, read with the population's margin. On London's neutral photos a person's
+    neutral smile score correlates 0.43 to 0.54 between the front and a 3/4 view; within one
+    clip (same light, same camera) more carries over: 0.75 was chosen on the labelled clips
+    (``research/smile_video.py``)."""
     view_edges_deg: tuple[float, ...] = (-20.0, 20.0)
     """Yaw (degrees) where one view band ends and the next begins (3 bands: turned to image
     left, front, turned to image right)."""
+    decision: SmileDecisionConfig = field(
+        default_factory=lambda: SmileDecisionConfig(on=0.52, off=0.48)
+    )
+    """The per-frame smile decision on this reading (``VideoConfig.smile_decision``): the
+    band is narrower in value than the population reading's, as the scale above 0.5 is
+    stretched (on at 0.52 lies 0.036 Δ of raw score above the 0.5 point)."""
 
     def __post_init__(self) -> None:
         if len(self.measure_quantiles) != N_MEASURES:

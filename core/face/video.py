@@ -66,7 +66,8 @@ class VideoConfig:
     limits: ReadLimits = field(default_factory=ReadLimits)
     """Input size limits."""
     decision: SmileDecisionConfig = field(default_factory=SmileDecisionConfig)
-    """The stable per-frame smile decision (:func:`smile_states`)."""
+    """The stable per-frame smile decision (:func:`smile_states`) on the population's reading;
+    with ``person_baseline``, that config's own ``decision`` is used (:attr:`smile_decision`)."""
     person_baseline: BaselineConfig | None = None
     """Read the values against the person's own neutral, learnt from the clip's frames at rest
     (``baseline.py``). None (default): the population's neutral, as for photos."""
@@ -74,6 +75,11 @@ class VideoConfig:
     """Least picture change (mean grey levels of 32 × 24 thumbnails) of a cut, which starts a
     new shot where the person's neutral is learnt afresh (:func:`shots`); only used with
     ``person_baseline``."""
+
+    @property
+    def smile_decision(self) -> SmileDecisionConfig:
+        """The smile decision for values read as this config reads them."""
+        return self.decision if self.person_baseline is None else self.person_baseline.decision
 
 
 @dataclass(frozen=True)
