@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Callable
 
 import torch
+import torch.backends.xnnpack  # not imported by torch.backends itself
 
 from moodrig.core.face.fastnet import FastNet
 from moodrig.core.face.models import inference_net, load_net, load_parts
@@ -51,9 +52,12 @@ def main() -> None:
     with torch.inference_mode():
         ref = _outputs(shipped(x))
         print(f"shipped (FastNet, traced + frozen): {rate(lambda: shipped(x)):.0f} calls/s")
-    print(f"XNNPACK in this torch build: {torch.backends.xnnpack.enabled}")  # type: ignore[attr-defined]
+    print(f"XNNPACK in this torch build: {torch.backends.xnnpack.enabled}")
     tensors, architecture = load_parts(MESH, None)
-    nets = {"FastNet": lambda: FastNet(architecture, tensors).eval(), "TfliteNet": load_net}
+    nets = {
+        "FastNet": lambda: FastNet(architecture, tensors).eval(),
+        "TfliteNet": lambda: load_net(MESH).eval(),
+    }
 
     def fused(net: torch.nn.Module) -> torch.jit.ScriptModule:
         torch.jit.enable_onednn_fusion(True)  # type: ignore[no-untyped-call]
