@@ -14,29 +14,15 @@ ship a fuser that closes the gap to LiteRT?
 
 from __future__ import annotations
 
-import statistics
-import time
 import warnings
-from collections.abc import Callable
 
 import torch
 import torch.backends.xnnpack  # not imported by torch.backends itself
+from opencv_dnn_face import rate
 
 from moodrig.core.face.fastnet import FastNet
 from moodrig.core.face.models import inference_net, load_net, load_parts
 from moodrig.core.face.netspec import MESH
-
-
-def rate(fn: Callable[[], object], calls: int = 300, rounds: int = 5) -> float:
-    for _ in range(30):
-        fn()
-    out = []
-    for _ in range(rounds):
-        t = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        out.append(calls / (time.perf_counter() - t))
-    return statistics.median(out)
 
 
 def _outputs(y: object) -> list[torch.Tensor]:
@@ -51,7 +37,8 @@ def main() -> None:
     shipped = inference_net(MESH)
     with torch.inference_mode():
         ref = _outputs(shipped(x))
-        print(f"shipped (FastNet, traced + frozen): {rate(lambda: shipped(x)):.0f} calls/s")
+        speed = rate(lambda: shipped(x), calls=300)
+        print(f"shipped (FastNet, traced + frozen): {speed:.0f} calls/s")
     print(f"XNNPACK in this torch build: {torch.backends.xnnpack.enabled}")
     tensors, architecture = load_parts(MESH, None)
     nets = {
@@ -82,9 +69,8 @@ def main() -> None:
                         float((a - b).abs().max())
                         for a, b in zip(_outputs(mod(x)), ref, strict=True)
                     )
-                    print(
-                        f"{name}, {what}: {rate(lambda m=mod: m(x)):.0f} calls/s, diff {diff:.1e}"
-                    )
+                    speed = rate(lambda m=mod: m(x), calls=300)
+                    print(f"{name}, {what}: {speed:.0f} calls/s, diff {diff:.1e}")
             except RuntimeError as e:
                 print(f"{name}, {what}: failed: {str(e).splitlines()[0][:120]}")
 
