@@ -83,8 +83,8 @@ class BaselineConfig:
     view_transfer: float = 0.75
     """Share of the learnt views' offset (rest-frame weighted mean) assumed for a view with no
     rest of its own, read with the population's margin. On London's neutral photos a person's
-    neutral smile score correlates 0.43 to 0.54 between the front and a 3/4 view; within one
-    clip (same light, same camera) more carries over: 0.75 was chosen on the labelled clips
+    neutral smile score correlates 0.43 to 0.54 between the front and a 3/4 view; on the
+    labelled clips (one light, one camera per clip) 0.75 read best
     (``research/smile_video.py``)."""
     view_edges_deg: tuple[float, ...] = (-20.0, 20.0)
     """Yaw (degrees) where one view band ends and the next begins (3 bands: turned to image
