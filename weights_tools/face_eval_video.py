@@ -148,9 +148,9 @@ def evaluate(
         cal = fit(samples, obs, folds != k, load_image)
         for clip in clips:
             pair = [photos[clip.people[0]], photos[clip.people[1]]]
-            tracks = {}
+            tracks, configs = {}, {}
             for name, base in (("stable", None), ("baseline", base_cfg)):
-                vcfg = VideoConfig(
+                vcfg = configs[name] = VideoConfig(
                     decision=dec, person_baseline=base, analyzer=analyzer or AnalyzerConfig()
                 )
                 raw = RawFrames()
@@ -177,8 +177,8 @@ def evaluate(
             shots_found.append(int(shot[-1]))
             for name, track in tracks.items():
                 values = track.expressions[:, INDEX["smile"]]
-                decide = dec if name == "stable" else base_cfg.decision
-                ways[name].add(clip.labels, clip.who, smile_states(track, decide), values, learnt)
+                smiling = smile_states(track, configs[name].smile_decision)
+                ways[name].add(clip.labels, clip.who, smiling, values, learnt)
                 if name == "stable":
                     ways["plain"].add(clip.labels, clip.who, values > 0.5, values, learnt)
             n_clips += 1
