@@ -63,3 +63,32 @@ def test_the_demo_head_is_edited_inside_its_region_only() -> None:
     inside = changed[rect.slices]
     assert changed.sum() == inside.sum() > 0, "only pixels of the face region change"
     assert inside.mean() < 0.2, "an expression moves the features, not the whole face"
+
+
+@pytest.mark.parametrize("draw", range(4))
+def test_a_pixel_art_face_closes_an_eye_in_its_own_colours(draw: int) -> None:
+    """Held-out pixel-art faces (the report's draws, 1024² atlas): a closed eye's lid line is
+    drawn in a colour the sprite already has, so the edit adds no colour to the face."""
+    from moodrig.core.appearance.editor import FaceEditor
+    from moodrig.core.appearance.region import FaceRegion
+    from moodrig.core.expression import EXPRESSION_NAMES, N_EXPRESSION
+    from moodrig.weights_tools.faceedit_data import style_rng
+    from moodrig.weights_tools.styles import get_family, synthesize_atlas
+
+    rng = style_rng("pixel", "heldout", 10_000 + draw)
+    style = get_family("pixel").random_style(rng)
+    side = int(1024 * rng.uniform(0.3, 0.6))
+    exprs = np.zeros((1, N_EXPRESSION), np.float32)
+    sample = synthesize_atlas(rng, "pixel", style, exprs, (1024, 1024), face_size=(side, side))
+    neutral = sample.images[0]
+    x0, y0, x1, y1 = sample.region_px
+    editor = FaceEditor.load(device="cpu")
+    face = editor.prepare(neutral, FaceRegion(*sample.region_uv))
+    assert face.grid is not None
+    closed = np.zeros((1, N_EXPRESSION), np.float32)
+    closed[0, EXPRESSION_NAMES.index("eye_close_l")] = 1.0
+    out = editor.edit(face, closed, np.zeros_like(closed))[0]
+    before, after = neutral[y0:y1, x0:x1, :3], out[y0:y1, x0:x1, :3]
+    assert not np.array_equal(before, after), "the eye closes"
+    colours = {tuple(c) for c in before.reshape(-1, 3).tolist()}
+    assert {tuple(c) for c in after.reshape(-1, 3).tolist()} <= colours

@@ -7,7 +7,13 @@ import torch
 
 from moodrig.core.appearance.align import CANONICAL_POINTS, FaceFrame
 from moodrig.core.appearance.fields import EditFields, render
-from moodrig.core.appearance.paint import keep_cells, paint_anchors, paint_keep
+from moodrig.core.appearance.paint import (
+    away_from_mouth,
+    keep_cells,
+    lid_paint_in_palette,
+    paint_anchors,
+    paint_keep,
+)
 
 R = 32
 
@@ -71,3 +77,37 @@ def test_render_paints_the_kept_shape_and_leaves_the_island_unpainted() -> None:
     assert dark(free, 0.20, 0.62) > 0.9 and dark(free, 0.50, 0.76) > 0.9  # both painted black
     assert dark(kept, 0.20, 0.62) == 0.0  # the island: the texture as it was
     assert torch.equal(kept[..., int(0.70 * size) :, :], free[..., int(0.70 * size) :, :])
+
+
+def _lid_and_mouth() -> np.ndarray:
+    """A closed right lid's line and an open mouth's interior."""
+    painted = np.zeros((R, R), bool)
+    painted[int(0.47 * R), int(0.25 * R) : int(0.41 * R)] = True
+    painted[_cells(0.50, 0.76)] = True
+    return painted
+
+
+def test_the_lid_line_is_told_from_the_mouth() -> None:
+    segments, reach = paint_anchors(CANONICAL_POINTS)
+    keep = keep_cells(_lid_and_mouth(), segments, reach)
+    lids = away_from_mouth(keep, segments, reach)
+    assert lids[int(0.47 * R)].sum() >= int(0.41 * R) - int(0.25 * R)  # the whole lid line
+    assert not lids[_cells(0.50, 0.76, radius=2)].any()  # none of the mouth
+    assert np.array_equal(lids | (keep & ~lids), keep)
+
+
+def test_a_lid_line_takes_the_nearest_colour_of_the_palette_and_the_mouth_keeps_its_own() -> None:
+    logit = torch.full((1, 1, R, R), -1.0)
+    logit[0, 0][torch.from_numpy(_lid_and_mouth())] = 1.0
+    points = torch.from_numpy(CANONICAL_POINTS).float()[None]
+    keep = paint_keep(logit, points)
+    paint = torch.full((1, 3, R, R), 0.05)  # the generator's near-black
+    palette = np.array([[0.9, 0.8, 0.7], [0.2, 0.1, 0.3], [0.5, 0.5, 0.5]], np.float32)
+    out = lid_paint_in_palette(paint, keep, points, palette)
+    lid = out[0, :, int(0.47 * R), int(0.33 * R)]
+    assert torch.allclose(lid, torch.tensor([0.2, 0.1, 0.3]))  # the darkest, nearest colour
+    rows, cols = _cells(0.50, 0.76)
+    assert torch.equal(out[0, :, rows, cols], paint[0, :, rows, cols])
+    assert torch.equal(paint, torch.full((1, 3, R, R), 0.05)), "the input is not changed"
+    nothing = paint_keep(torch.full((1, 1, R, R), -1.0), points)
+    assert torch.equal(lid_paint_in_palette(paint, nothing, points, palette), paint)

@@ -96,11 +96,12 @@ def texture_key(levels: NDArray[np.int16], context: str) -> str:
     return h.hexdigest()[:24]
 
 
-RENDER_VERSION = 3
+RENDER_VERSION = 4
 """How the product turns a model's output into pixels: raised whenever the same weights and
 inputs give different pixels (version 2: the face editor paints only near the mouth and the
 lid lines; 3: the feature points it finds are averaged over framings of the face region
-with the texture around it), so a cache written by an earlier moodrig is not reused."""
+with the texture around it; 4: pixel art's closed lids take a colour of the sprite's own),
+so a cache written by an earlier moodrig is not reused."""
 
 
 def bake_context(

@@ -34,7 +34,7 @@ from .align import FaceFrame, canonical_crop, check_features
 from .fields import EditFields, decisive_mask, reach, render
 from .locator import Locator
 from .model import FieldGenerator, condition
-from .paint import paint_keep
+from .paint import lid_paint_in_palette, paint_keep
 from .pixelart import BlockGrid, detect_blocks, from_art_pixels, palette_grid, to_art_pixels
 from .region import FaceRegion, PixelRect, check_texture_size, feather_weights, seam, seam_width
 from .weights_io import EDITOR_WEIGHTS, LOCATOR_WEIGHTS
@@ -73,6 +73,8 @@ class PreparedFace:
     """(1, 7, 2) feature points in canonical units."""
     work_rgb: torch.Tensor | None = None
     """``work``'s RGB as a (1, 3, h, w) tensor, made on the first edit."""
+    palette: NDArray[np.float32] | None = None
+    """Pixel art: the (K, 3) colours its region shows; a closed lid is drawn in the nearest."""
 
 
 def check_texture(texture: Any) -> NDArray[np.float32]:
@@ -245,7 +247,8 @@ class FaceEditor:
         crop_c = canonical_crop(_rgba(crop), crop_frame, self.resolution)
         x = torch.from_numpy(crop_c).permute(2, 0, 1)[None] * 2.0 - 1.0
         cp = torch.from_numpy(crop_frame.to_canonical(feats.points)).float()[None]
-        return PreparedFace(tex, rect, grid, work, feats, frame, x, cp)
+        palette = None if grid is None else np.unique(work[..., :3].reshape(-1, 3), axis=0)
+        return PreparedFace(tex, rect, grid, work, feats, frame, x, cp, palette=palette)
 
     # ------------------------------------------------------------------------- editing
 
@@ -262,7 +265,10 @@ class FaceEditor:
             )
             cut = EDITOR_WEIGHTS.mask_threshold
             f.mask = decisive_mask(torch.where(f.mask < cut, torch.zeros_like(f.mask), f.mask))
-            f.paint_keep = paint_keep(f.paint_logit, face.canonical_points.expand(n, -1, -1))
+            points = face.canonical_points.expand(n, -1, -1)
+            f.paint_keep = paint_keep(f.paint_logit, points)
+            if face.palette is not None:
+                f.paint = lid_paint_in_palette(f.paint, f.paint_keep, points, face.palette)
         return f
 
     def edit(self, face: PreparedFace, targets: Any, sources: Any = None) -> NDArray[np.float32]:

@@ -8,6 +8,10 @@ corners and centre) or near an eye's lid line (a horizontal segment through the 
 half an eye wide each way); :func:`paint_keep` gives the cells it covers, one cell wider on
 every side so that the kept shapes' antialiased edges stay whole, and ``fields.render`` paints
 nowhere else. A shape that touches an anchor is kept whole, whatever its extent.
+
+On pixel art a closed lid is drawn as an artist would draw it: in one of the sprite's own
+colours (:func:`lid_paint_in_palette`). An open mouth's interior keeps the generator's colour,
+as a closed mouth's sprite rarely holds the colour of its inside.
 """
 
 from __future__ import annotations
@@ -69,6 +73,47 @@ def keep_cells(
     keep = np.isin(labels, kept) & painted
     wider: NDArray[np.bool_] = cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     return wider
+
+
+def away_from_mouth(
+    keep: NDArray[np.bool_], segments: NDArray[np.float64], reach: float
+) -> NDArray[np.bool_]:
+    """(R, R) bool: the 8-connected shapes of ``keep`` (the kept cells of one face) with no
+    cell centre within ``reach`` of the mouth's segments (the first two of
+    :func:`paint_anchors`): the lid lines."""
+    r = keep.shape[0]
+    centres = (np.stack(np.meshgrid(np.arange(r), np.arange(r), indexing="xy"), -1) + 0.5) / r
+    mouth = _distance_to_segments(centres.astype(np.float64), segments[:2]) <= reach
+    _, labels = cv2.connectedComponents(keep.astype(np.uint8), connectivity=8)
+    on_mouth = np.unique(labels[keep & mouth])
+    lids: NDArray[np.bool_] = keep & ~np.isin(labels, on_mouth)
+    return lids
+
+
+def lid_paint_in_palette(
+    paint: Tensor, keep: Tensor, points: Tensor, palette: NDArray[np.float32]
+) -> Tensor:
+    """``paint`` (N, 3, R, R) with the colour of every lid-line cell (kept, away from the
+    mouth: :func:`away_from_mouth`) replaced by the nearest (RGB) of ``palette`` (K, 3), the
+    colours the face already shows; ``keep`` (N, 1, R, R) from :func:`paint_keep`, ``points``
+    (N, 7, 2) canonical."""
+    kept = (keep[:, 0] > 0).cpu().numpy()
+    if not kept.any() or len(palette) == 0:
+        return paint
+    pts = points.detach().cpu().numpy().astype(np.float64)
+    out = paint.detach().cpu().numpy().copy()
+    colours = np.asarray(palette, np.float32)
+    for i in range(out.shape[0]):
+        if not kept[i].any():
+            continue
+        lids = away_from_mouth(kept[i], *paint_anchors(pts[i]))
+        if not lids.any():
+            continue
+        cells = out[i].transpose(1, 2, 0)[lids]  # (M, 3)
+        nearest = ((cells[:, None, :] - colours[None]) ** 2).sum(-1).argmin(1)
+        rgb = out[i].transpose(1, 2, 0)
+        rgb[lids] = colours[nearest]
+    return torch.from_numpy(out).to(paint.device)
 
 
 def paint_keep(logit: Tensor, points: Tensor) -> Tensor:
