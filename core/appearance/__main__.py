@@ -4,7 +4,8 @@
         --out OUT.png [--features points.json] [--device auto]
     python -m moodrig.core.appearance locate IN.png --region u0,v0,u1,v1 [--json points.json]
 
-Failures print one line naming the file and the problem and exit with 1.
+8- and 16-bit PNGs (and what else OpenCV reads) are edited at their own depth. Failures print
+one line naming the file and the problem and exit with 1.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -21,24 +23,32 @@ from numpy.typing import NDArray
 from ..errors import InputError, MoodrigError
 from ..expression import EXPRESSION_NAMES
 from ..fileio import atomic_write_bytes
-from .api import as_region, edit_face, shipped_editor
+from .api import CHANNEL_MAX, as_region, edit_face, shipped_editor, to_unit
 from .points_io import FeaturePoints, read_points, write_points
 
 
-def read_rgba(path: Path) -> NDArray[np.uint8]:
+def read_rgba(path: Path) -> NDArray[Any]:
+    """RGB or RGBA, rows top-down, with the file's own 8 or 16 bits per channel (a grey image
+    becomes RGB; OpenCV reads grey with alpha as BGRA)."""
     if not path.is_file():
         raise InputError(path, "file not found")
     data = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if data is None:
         raise InputError(path, "cannot be read as an image")
-    if data.dtype != np.uint8:
-        raise InputError(path, f"only 8-bit images are edited, this one is {data.dtype}")
-    bgr = cv2.cvtColor(data, cv2.COLOR_GRAY2BGR) if data.ndim == 2 else data
-    code = cv2.COLOR_BGRA2RGBA if bgr.shape[2] == 4 else cv2.COLOR_BGR2RGB
-    return np.asarray(cv2.cvtColor(bgr, code), dtype=np.uint8)
+    if data.dtype not in CHANNEL_MAX:
+        raise InputError(
+            path, f"only 8- and 16-bit images are edited, this one has {data.dtype} channels"
+        )
+    if data.ndim == 2:
+        data = cv2.cvtColor(data, cv2.COLOR_GRAY2BGR)
+    if data.shape[2] not in (3, 4):
+        raise InputError(path, f"has {data.shape[2]} channels; RGB or RGBA images are edited")
+    code = cv2.COLOR_BGRA2RGBA if data.shape[2] == 4 else cv2.COLOR_BGR2RGB
+    return np.asarray(cv2.cvtColor(data, code))
 
 
-def write_png(path: Path, rgba: NDArray[np.uint8]) -> None:
+def write_png(path: Path, rgba: NDArray[Any]) -> None:
+    """A PNG with the array's own 8 or 16 bits per channel."""
     code = cv2.COLOR_RGBA2BGRA if rgba.shape[2] == 4 else cv2.COLOR_RGB2BGR
     ok, buf = cv2.imencode(".png", cv2.cvtColor(rgba, code))
     if not ok:
@@ -106,7 +116,7 @@ def run(argv: list[str]) -> int:
             return 0
         editor = shipped_editor(args.device)
         region = as_region(args.region)
-        face = editor.prepare(image.astype(np.float32) / np.float32(255.0), region)
+        face = editor.prepare(to_unit(image), region)
         found = FeaturePoints(face.features.points, (face.rect.width, face.rect.height))
         extra = {"region": list(region.as_tuple()), "presence": round(face.features.presence, 4)}
         if args.json:

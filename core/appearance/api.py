@@ -5,9 +5,9 @@
     from moodrig.core.appearance import edit_face
     out = edit_face(texture, {"smile": 1.0, "jaw_open": 0.4}, region_uv=(0.1, 0.55, 0.4, 0.95))
 
-``texture`` is an (H, W, 3|4) uint8 array, rows top-down (as image files and OpenCV load
-them, RGB order); the result has the same shape and dtype, and outside the region it is the
-input, bit for bit. ``expressions`` is an 8-vector in the order of
+``texture`` is an (H, W, 3|4) uint8 or uint16 array (8- or 16-bit channels), rows top-down
+(as image files and OpenCV load them, RGB order); the result has the same shape and dtype, and
+outside the region it is the input, bit for bit. ``expressions`` is an 8-vector in the order of
 ``moodrig.core.expression.EXPRESSION_NAMES`` or a mapping of names to values (the rest 0);
 the texture is taken to show the neutral face (``source``: what it shows instead).
 ``features`` are the 7 feature points in pixels of the region (found automatically when None).
@@ -64,8 +64,32 @@ def as_region(region_uv: Any) -> FaceRegion:
     return FaceRegion(*values)
 
 
+CHANNEL_MAX = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
+"""The integer texel types ``edit_face`` takes, and the value that stands for 1.0."""
+
+
+def to_unit(texture: Any) -> NDArray[np.float32]:
+    """An (H, W, 3|4) uint8 or uint16 texture as float32 in [0, 1] (InputError otherwise)."""
+    if (
+        not isinstance(texture, np.ndarray)
+        or texture.dtype not in CHANNEL_MAX
+        or texture.ndim != 3
+        or texture.shape[2] not in (3, 4)
+    ):
+        raise InputError(None, "texture must be an (H, W, 3|4) uint8 or uint16 array")
+    unit: NDArray[np.float32] = texture.astype(np.float32) / np.float32(CHANNEL_MAX[texture.dtype])
+    return unit
+
+
+def from_unit(unit: NDArray[np.float32], dtype: np.dtype[Any]) -> NDArray[Any]:
+    """:func:`to_unit`'s inverse: every texel ``to_unit`` made comes back as it was."""
+    top = CHANNEL_MAX[np.dtype(dtype)]
+    out: NDArray[Any] = np.clip(np.rint(unit * np.float32(top)), 0, top).astype(dtype)
+    return out
+
+
 def edit_face(
-    texture: NDArray[np.uint8],
+    texture: NDArray[Any],
     expressions: Any,
     region_uv: Any = None,
     features: Any = None,
@@ -73,21 +97,12 @@ def edit_face(
     *,
     source: Any = None,
     editor: FaceEditor | None = None,
-) -> NDArray[np.uint8]:
+) -> NDArray[Any]:
     """Repaint the face in ``region_uv`` of ``texture`` with ``expressions``; see the module."""
-    if (
-        not isinstance(texture, np.ndarray)
-        or texture.dtype != np.uint8
-        or texture.ndim != 3
-        or texture.shape[2] not in (3, 4)
-    ):
-        raise InputError(None, "texture must be an (H, W, 3|4) uint8 array")
+    unit = to_unit(texture)
     ed = editor if editor is not None else shipped_editor(device)
     target = as_vector(expressions)
     src = np.zeros(N_EXPRESSION, np.float32) if source is None else as_vector(source)
-    face = ed.prepare(
-        texture.astype(np.float32) / np.float32(255.0), as_region(region_uv), features
-    )
+    face = ed.prepare(unit, as_region(region_uv), features)
     out = ed.edit(face, target[None], src[None])[0]
-    result: NDArray[np.uint8] = np.clip(np.rint(out * np.float32(255.0)), 0, 255).astype(np.uint8)
-    return result
+    return from_unit(out, texture.dtype)
