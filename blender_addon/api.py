@@ -194,9 +194,10 @@ def prepare_bake(
         track = resample_track(track, fps)
     plan = shape_keys.plan(face_obj, request)
     base = scene_bake.base_texture(face_obj) if plan.texture else None
+    bits = scene_bake.base_texture_bits(face_obj) if plan.texture else 8
     rows = plan.mapping.rows if plan.mapping is not None else None
     inputs = BakeInputs(
-        request, fps, track, base, rows, stored_setup(face_obj), folder.resolve(), editor
+        request, fps, track, base, rows, stored_setup(face_obj), folder.resolve(), editor, bits
     )
     return PreparedBake(scene, face_obj, arm_obj, report, map_line, warnings, start, plan, inputs)
 

@@ -110,6 +110,13 @@ def base_texture(face: Any) -> np.ndarray:
     return np.ascontiguousarray(np.clip(px[..., :4], 0.0, 1.0))
 
 
+def base_texture_bits(face: Any) -> int:
+    """Bits per channel the expression textures are written with: 16 when the face texture
+    has more than 8 (Blender holds 16-bit and float images in a float buffer), else 8."""
+    image = base_image(face)
+    return 16 if image.is_float or image.depth > 32 else 8
+
+
 def find_face_texture_in(mat: Any) -> Any:
     node = mat.node_tree.nodes.get("moodrig_face_texture")
     if node is not None:

@@ -61,6 +61,9 @@ class BakeInputs:
     editor: Editor | None = None
     """An appearance model to use instead of loading the requested weights (API only: a
     child process loads its own)."""
+    texture_bits: int = 8
+    """Bits per channel of the expression textures: 16 when the face texture has more than 8
+    (``appearance.cache.TEXTURE_BITS``)."""
 
 
 @dataclass
@@ -105,7 +108,14 @@ def compute_bake(
         )
     analysis_s = time.perf_counter() - t0
     steps = run_bake(
-        track, inputs.base, request, inputs.folder, inputs.editor, inputs.rows, inputs.setup
+        track,
+        inputs.base,
+        request,
+        inputs.folder,
+        inputs.editor,
+        inputs.rows,
+        inputs.setup,
+        inputs.texture_bits,
     )
     output: BakeOutput = yield from map_steps(
         steps, lambda p: Progress(p.stage, share + (1.0 - share) * p.fraction)

@@ -106,6 +106,7 @@ def run_bake(
     editor: Editor | None = None,
     shape_keys: Sequence[ShapeKeyRow] | None = None,
     face: FaceSetup | None = None,
+    texture_bits: int = 8,
 ) -> Generator[Progress, None, BakeOutput]:
     """Generate the tracks; yields progress, returns the :class:`BakeOutput`.
 
@@ -115,8 +116,9 @@ def run_bake(
     ``editor`` is the appearance model (``core.editor.Editor``, or a face editor): AMEE-GAN or
     the face editor, or in the detailed mode the transfer model; None loads the shipped or
     requested weights. ``shape_keys``: the rows of a mapping matched to the face mesh
-    (``core.shapekeys``); their curves come from the same track. Which outputs a face gets
-    (``request.face_output``) is the caller's decision, made from the mesh
+    (``core.shapekeys``); their curves come from the same track. ``texture_bits``: per
+    channel of the expression textures written (8, or 16 for a deeper face texture). Which
+    outputs a face gets (``request.face_output``) is the caller's decision, made from the mesh
     (``core.shapekeys.face_outputs``). ``face``: the region and feature points stored with the
     face object (the request's own win). Nothing outside ``out_folder`` is written.
     """
@@ -161,8 +163,8 @@ def run_bake(
         model_key = f"{model_key}:{NEUTRAL_SOURCE_KEY}"
     height, width = base.shape[:2]
     size = height if height == width else (width, height)
-    context = bake_context(model_key, base, size, request.quant_step)
-    cache = TextureCache(out_folder, context)
+    context = bake_context(model_key, base, size, request.quant_step, texture_bits)
+    cache = TextureCache(out_folder, context, texture_bits)
     # An editor bound to the base texture reads it once; it gets a view, not B copies.
     bound = model is not editor
 
@@ -260,10 +262,11 @@ def run_bake_sync(
     cancelled: Callable[[], bool] | None = None,
     shape_keys: Sequence[ShapeKeyRow] | None = None,
     face: FaceSetup | None = None,
+    texture_bits: int = 8,
 ) -> BakeOutput:
     """Run :func:`run_bake` to the end (headless), reporting progress and honouring cancel."""
     return drive(
-        run_bake(track, base_texture, request, out_folder, editor, shape_keys, face),
+        run_bake(track, base_texture, request, out_folder, editor, shape_keys, face, texture_bits),
         progress,
         cancelled,
     )

@@ -278,3 +278,36 @@ def test_feature_points_need_the_face_editor_weights(
     assert not use_face_editor(BakeRequest(features=points, appearance_mode="detailed"))
     with pytest.raises(WeightsError, match=r"face_editor\.manifest\.json"):
         run_bake_sync(_track(), _atlas(64, 128), request, tmp_path / "tex")
+
+
+def test_a_deeper_face_texture_is_baked_at_16_bits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``texture_bits=16``: the cached textures are 16-bit PNGs, the same edit as the 8-bit
+    bake's to within its rounding, outside the region the base at 16-bit precision; the two
+    depths never share a cached file."""
+    import cv2
+
+    from moodrig.core.appearance.cache import decode_png
+
+    monkeypatch.setenv("MOODRIG_WEIGHTS_DIR", str(export_tiny_weights(tmp_path / "weights")))
+    base = _atlas(64, 128)
+    stored = FaceSetup(
+        FaceRegion(0.25, 0.0, 0.75, 1.0), FeaturePoints(_points(64, 64), (64, 64)), "the face"
+    )
+    request = BakeRequest(device="cpu", batch=4)
+    deep = run_bake_sync(_track(), base, request, tmp_path / "tex", face=stored, texture_bits=16)
+    raws = [cv2.imread(str(path), cv2.IMREAD_UNCHANGED) for path in deep.frames]
+    assert all(raw is not None and raw.dtype == np.uint16 for raw in raws)
+    deep_textures = [decode_png(path) for path in deep.frames]
+    flat = run_bake_sync(_track(), base, request, tmp_path / "tex", face=stored)
+    assert flat.cache.generated == flat.cache.distinct, "an 8-bit bake reuses no 16-bit file"
+    assert len(deep_textures) == len(flat.frames) > 1
+    expect = np.clip(np.rint(base * 65535), 0, 65535) / 65535
+    changed = 0
+    for tex16, f in zip(deep_textures, flat.frames, strict=True):
+        tex8 = decode_png(f)
+        assert np.abs(tex16 - tex8).max() <= 0.5 / 255 + 1 / 65535
+        assert np.array_equal(tex16[:, :32], expect[:, :32].astype(np.float32))
+        changed += int(not np.array_equal(tex16, expect.astype(np.float32)))
+    assert changed > 0

@@ -396,3 +396,38 @@ def test_finetune_operator_saves_beside_the_blend_and_bake_uses_it(tmp_path: Pat
     assert r["finetuned_from"] == shipped.load(device="cpu").model_id  # the shipped model
     assert r["bake_frames"] == 24
     assert "bad.json" in r["bad"] and "entry 0" in r["bad"]
+
+
+DEEP_TEXTURE_BAKE = """
+import bpy, cv2, numpy as np, moodrig
+from pathlib import Path
+bpy.ops.wm.read_factory_settings(use_empty=True)
+moodrig.register()
+bpy.ops.moodrig.add_demo_character(texture_size=128)
+from moodrig import api
+from moodrig import bake as scene_bake
+from moodrig.core.demo_timeline import scripted_track
+face = bpy.data.objects["moodrig_DemoFace"]
+_, node = scene_bake.find_face_texture(face)
+byte_image = node.image
+bits = [scene_bake.base_texture_bits(face)]
+deep = bpy.data.images.new("DeepFace", *byte_image.size, alpha=True, float_buffer=True)
+deep.pixels.foreach_set(np.array(byte_image.pixels[:], np.float32))
+node.image = deep
+bits.append(scene_bake.base_texture_bits(face))
+r = api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig",
+             api.BakeRequest(device="cpu", texture_folder=Path({folder!r})),
+             track=scripted_track(seconds=1.0))
+frame = sorted((Path({folder!r}) / "sequence").glob("*.png"))[0]
+raw = cv2.imread(str(frame), cv2.IMREAD_UNCHANGED)
+report(dict(bits=bits, dtype=str(raw.dtype), shape=list(raw.shape), frames=r.n_frames))
+"""
+
+
+def test_a_float_face_texture_is_baked_into_16_bit_textures(tmp_path: Path) -> None:
+    """A face texture Blender holds in a float buffer (a 16-bit PNG, an EXR) gets 16-bit
+    expression textures; the demo's 8-bit one gets 8-bit ones."""
+    _require_bpy()
+    r = run_bpy(DEEP_TEXTURE_BAKE.format(folder=str(tmp_path / "tex")))
+    assert r["bits"] == [8, 16]
+    assert r["dtype"] == "uint16" and r["shape"] == [128, 128, 4] and r["frames"] > 1

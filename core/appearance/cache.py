@@ -104,19 +104,34 @@ with the texture around it; 4: pixel art's closed lids take a colour of the spri
 so a cache written by an earlier moodrig is not reused."""
 
 
+TEXTURE_BITS = (8, 16)
+"""Bits per channel the expression textures are written with: 16 for a face texture that has
+more than 8 (a 16-bit or float image), else 8."""
+
+
 def bake_context(
-    model_id: str, base_texture: NDArray[np.generic], size: int | tuple[int, int], step: float
+    model_id: str,
+    base_texture: NDArray[np.generic],
+    size: int | tuple[int, int],
+    step: float,
+    bits: int = 8,
 ) -> str:
     """Everything besides the expression that changes a generated texture; ``size``: the side
-    of a square texture, or (width, height)."""
+    of a square texture, or (width, height); ``bits``: per channel, one of
+    :data:`TEXTURE_BITS`."""
     digest = hashlib.sha256(np.ascontiguousarray(base_texture).tobytes()).hexdigest()[:16]
     side = size if isinstance(size, int) else f"{size[0]}x{size[1]}"
-    return f"r{RENDER_VERSION}|{model_id}|{digest}|{side}|{step:.6f}"
+    depth = "" if bits == 8 else f"|{bits}bit"  # 8-bit keys as they always were
+    return f"r{RENDER_VERSION}|{model_id}|{digest}|{side}|{step:.6f}{depth}"
 
 
-def encode_png(texture: NDArray[np.float32]) -> bytes:
-    """float32 RGB(A) in [0, 1] → PNG bytes (8-bit, deterministic for identical pixels)."""
-    rgb = np.clip(np.rint(texture * 255.0), 0, 255).astype(np.uint8)
+def encode_png(texture: NDArray[np.float32], bits: int = 8) -> bytes:
+    """float32 RGB(A) in [0, 1] → PNG bytes with ``bits`` (8 or 16) per channel, deterministic
+    for identical pixels."""
+    if bits not in TEXTURE_BITS:
+        raise ValueError(f"bits must be one of {TEXTURE_BITS}, got {bits}")
+    top = 255.0 if bits == 8 else 65535.0
+    rgb = np.clip(np.rint(texture * top), 0, top).astype(np.uint8 if bits == 8 else np.uint16)
     code = cv2.COLOR_RGBA2BGRA if rgb.shape[-1] == 4 else cv2.COLOR_RGB2BGR
     ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, code), [cv2.IMWRITE_PNG_COMPRESSION, 6])
     if not ok:
@@ -125,11 +140,13 @@ def encode_png(texture: NDArray[np.float32]) -> bytes:
 
 
 def decode_png(path: Path) -> NDArray[np.float32]:
+    """An 8- or 16-bit PNG → float32 RGB(A) in [0, 1]."""
     data = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if data is None:
         raise InputError(path, "cannot be read as an image")
+    top = np.float32(65535.0 if data.dtype == np.uint16 else 255.0)
     code = cv2.COLOR_BGRA2RGBA if data.ndim == 3 and data.shape[2] == 4 else cv2.COLOR_BGR2RGB
-    out: NDArray[np.float32] = cv2.cvtColor(data, code).astype(np.float32) / np.float32(255.0)
+    out: NDArray[np.float32] = cv2.cvtColor(data, code).astype(np.float32) / top
     return out
 
 
@@ -144,10 +161,12 @@ class CacheReport:
 class TextureCache:
     """Content-addressed PNG store under ``folder/cache``."""
 
-    def __init__(self, folder: str | Path, context: str) -> None:
+    def __init__(self, folder: str | Path, context: str, bits: int = 8) -> None:
         self.folder = Path(folder)
         self.cache = self.folder / "cache"
         self.context = context
+        self.bits = bits
+        """Per channel of the PNGs it writes (give ``bake_context`` the same)."""
 
     def path(self, levels: NDArray[np.int16]) -> Path:
         return self.cache / f"{texture_key(levels, self.context)}.png"
@@ -167,7 +186,7 @@ class TextureCache:
             chunk = missing[start : start + batch]
             textures = generate(vectors[chunk])
             for k, tex in zip(chunk, textures, strict=True):
-                atomic_write_bytes(self.path(plan.levels[k]), encode_png(tex))
+                atomic_write_bytes(self.path(plan.levels[k]), encode_png(tex, self.bits))
             yield start + len(chunk), len(missing)
         sizes = sum(self.path(lv).stat().st_size for lv in plan.levels)
         return CacheReport(len(plan.levels), len(missing), len(plan.levels) - len(missing), sizes)
