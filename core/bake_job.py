@@ -63,7 +63,7 @@ class BakeInputs:
     child process loads its own)."""
     texture_bits: int = 8
     """Bits per channel of the expression textures: 16 when the face texture has more than 8
-    (``appearance.cache.TEXTURE_BITS``)."""
+    (``appearance.texels.TEXTURE_BITS``)."""
 
 
 @dataclass

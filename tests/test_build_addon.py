@@ -60,6 +60,7 @@ PRODUCT_FILES = frozenset(
         "core/appearance/points_io.py",
         "core/appearance/region.py",
         "core/appearance/setup.py",
+        "core/appearance/texels.py",
         "core/appearance/weights_io.py",
         "core/background.py",
         "core/bake_job.py",

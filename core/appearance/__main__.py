@@ -23,8 +23,9 @@ from numpy.typing import NDArray
 from ..errors import InputError, MoodrigError
 from ..expression import EXPRESSION_NAMES
 from ..fileio import atomic_write_bytes
-from .api import CHANNEL_MAX, as_region, edit_face, shipped_editor, to_unit
+from .api import as_region, edit_face, shipped_editor
 from .points_io import FeaturePoints, read_points, write_points
+from .texels import CHANNEL_MAX, to_unit
 
 
 def read_rgba(path: Path) -> NDArray[Any]:

@@ -26,6 +26,7 @@ from ..errors import InputError
 from ..expression import N_EXPRESSION, expression_vector
 from .editor import FaceEditor
 from .region import FaceRegion
+from .texels import from_unit, to_unit
 
 
 @lru_cache(maxsize=4)
@@ -62,30 +63,6 @@ def as_region(region_uv: Any) -> FaceRegion:
     if len(values) != 4:
         raise InputError(None, f"region_uv must be (u0, v0, u1, v1), got {region_uv!r}")
     return FaceRegion(*values)
-
-
-CHANNEL_MAX = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
-"""The integer texel types ``edit_face`` takes, and the value that stands for 1.0."""
-
-
-def to_unit(texture: Any) -> NDArray[np.float32]:
-    """An (H, W, 3|4) uint8 or uint16 texture as float32 in [0, 1] (InputError otherwise)."""
-    if (
-        not isinstance(texture, np.ndarray)
-        or texture.dtype not in CHANNEL_MAX
-        or texture.ndim != 3
-        or texture.shape[2] not in (3, 4)
-    ):
-        raise InputError(None, "texture must be an (H, W, 3|4) uint8 or uint16 array")
-    unit: NDArray[np.float32] = texture.astype(np.float32) / np.float32(CHANNEL_MAX[texture.dtype])
-    return unit
-
-
-def from_unit(unit: NDArray[np.float32], dtype: np.dtype[Any]) -> NDArray[Any]:
-    """:func:`to_unit`'s inverse: every texel ``to_unit`` made comes back as it was."""
-    top = CHANNEL_MAX[np.dtype(dtype)]
-    out: NDArray[Any] = np.clip(np.rint(unit * np.float32(top)), 0, top).astype(dtype)
-    return out
 
 
 def edit_face(

@@ -28,6 +28,7 @@ from ..errors import InputError
 from ..expression import check_expression
 from ..fileio import atomic_write_bytes, remove_stale_parts
 from ..steps import drive
+from .texels import from_unit, texel_dtype, unit_values
 
 SEQUENCE_PREFIX = "frame_"
 SEQUENCE_DIGITS = 5
@@ -104,11 +105,6 @@ with the texture around it; 4: pixel art's closed lids take a colour of the spri
 so a cache written by an earlier moodrig is not reused."""
 
 
-TEXTURE_BITS = (8, 16)
-"""Bits per channel the expression textures are written with: 16 for a face texture that has
-more than 8 (a 16-bit or float image), else 8."""
-
-
 def bake_context(
     model_id: str,
     base_texture: NDArray[np.generic],
@@ -118,7 +114,7 @@ def bake_context(
 ) -> str:
     """Everything besides the expression that changes a generated texture; ``size``: the side
     of a square texture, or (width, height); ``bits``: per channel, one of
-    :data:`TEXTURE_BITS`."""
+    :data:`texels.TEXTURE_BITS`."""
     digest = hashlib.sha256(np.ascontiguousarray(base_texture).tobytes()).hexdigest()[:16]
     side = size if isinstance(size, int) else f"{size[0]}x{size[1]}"
     depth = "" if bits == 8 else f"|{bits}bit"  # 8-bit keys as they always were
@@ -128,10 +124,7 @@ def bake_context(
 def encode_png(texture: NDArray[np.float32], bits: int = 8) -> bytes:
     """float32 RGB(A) in [0, 1] → PNG bytes with ``bits`` (8 or 16) per channel, deterministic
     for identical pixels."""
-    if bits not in TEXTURE_BITS:
-        raise ValueError(f"bits must be one of {TEXTURE_BITS}, got {bits}")
-    top = 255.0 if bits == 8 else 65535.0
-    rgb = np.clip(np.rint(texture * top), 0, top).astype(np.uint8 if bits == 8 else np.uint16)
+    rgb = from_unit(texture, texel_dtype(bits))
     code = cv2.COLOR_RGBA2BGRA if rgb.shape[-1] == 4 else cv2.COLOR_RGB2BGR
     ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, code), [cv2.IMWRITE_PNG_COMPRESSION, 6])
     if not ok:
@@ -144,10 +137,8 @@ def decode_png(path: Path) -> NDArray[np.float32]:
     data = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if data is None:
         raise InputError(path, "cannot be read as an image")
-    top = np.float32(65535.0 if data.dtype == np.uint16 else 255.0)
     code = cv2.COLOR_BGRA2RGBA if data.ndim == 3 and data.shape[2] == 4 else cv2.COLOR_BGR2RGB
-    out: NDArray[np.float32] = cv2.cvtColor(data, code).astype(np.float32) / top
-    return out
+    return unit_values(cv2.cvtColor(data, code))
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,13 @@ def _distance_to_segments(
     return distance
 
 
+def cell_centres(r: int) -> NDArray[np.float64]:
+    """(R, R, 2) canonical (x, y) of the centres of an R × R grid of cells."""
+    grid = np.stack(np.meshgrid(np.arange(r), np.arange(r), indexing="xy"), -1)
+    centres: NDArray[np.float64] = (grid.astype(np.float64) + 0.5) / r
+    return centres
+
+
 def keep_cells(
     painted: NDArray[np.bool_], segments: NDArray[np.float64], reach: float
 ) -> NDArray[np.bool_]:
@@ -66,8 +73,7 @@ def keep_cells(
     of a segment (canonical units: cell (i, j) is centred at ((j + 0.5) / R, (i + 0.5) / R)),
     one cell wider on every side."""
     r = painted.shape[0]
-    centres = (np.stack(np.meshgrid(np.arange(r), np.arange(r), indexing="xy"), -1) + 0.5) / r
-    near = _distance_to_segments(centres.astype(np.float64), segments) <= reach
+    near = _distance_to_segments(cell_centres(r), segments) <= reach
     _, labels = cv2.connectedComponents(painted.astype(np.uint8), connectivity=8)
     kept = np.unique(labels[painted & near])
     keep = np.isin(labels, kept) & painted
@@ -81,9 +87,7 @@ def away_from_mouth(
     """(R, R) bool: the 8-connected shapes of ``keep`` (the kept cells of one face) with no
     cell centre within ``reach`` of the mouth's segments (the first two of
     :func:`paint_anchors`): the lid lines."""
-    r = keep.shape[0]
-    centres = (np.stack(np.meshgrid(np.arange(r), np.arange(r), indexing="xy"), -1) + 0.5) / r
-    mouth = _distance_to_segments(centres.astype(np.float64), segments[:2]) <= reach
+    mouth = _distance_to_segments(cell_centres(keep.shape[0]), segments[:2]) <= reach
     _, labels = cv2.connectedComponents(keep.astype(np.uint8), connectivity=8)
     on_mouth = np.unique(labels[keep & mouth])
     lids: NDArray[np.bool_] = keep & ~np.isin(labels, on_mouth)
@@ -109,9 +113,8 @@ def lid_paint_in_palette(
         lids = away_from_mouth(kept[i], *paint_anchors(pts[i]))
         if not lids.any():
             continue
-        cells = out[i].transpose(1, 2, 0)[lids]  # (M, 3)
-        nearest = ((cells[:, None, :] - colours[None]) ** 2).sum(-1).argmin(1)
-        rgb = out[i].transpose(1, 2, 0)
+        rgb = out[i].transpose(1, 2, 0)  # a view: writing it writes ``out``
+        nearest = ((rgb[lids][:, None, :] - colours[None]) ** 2).sum(-1).argmin(1)
         rgb[lids] = colours[nearest]
     return torch.from_numpy(out).to(paint.device)
 
