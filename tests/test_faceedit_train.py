@@ -11,7 +11,12 @@ from faceedit_tiny import tiny_networks
 
 from moodrig.core.appearance.model import FieldConfig, FieldGenerator, flat_fill
 from moodrig.core.appearance.weights_io import EDITOR_WEIGHTS
-from moodrig.weights_tools.faceedit_train import init_generator, parse_args, reset_paint_heads
+from moodrig.weights_tools.faceedit_train import (
+    init_generator,
+    novel_map,
+    parse_args,
+    reset_paint_heads,
+)
 
 
 def test_init_weights_loads_the_exported_generator_into_the_generator_and_its_ema(
@@ -86,3 +91,27 @@ def test_flat_paint_and_reset_flags_reach_the_run_config() -> None:
     cfg = parse_args(["--flat-paint", "--reset-paint", "--lambda-paint", "1.0"])
     assert cfg.model.flat_paint and cfg.model.paint and cfg.reset_paint
     assert cfg.lambda_paint == 1.0
+
+
+def test_novel_map_marks_only_colours_no_warp_within_reach_can_bring() -> None:
+    src = torch.full((1, 3, 32, 32), 0.8)
+    src[:, :, 10, 8:24] = 0.1  # a dark closed-mouth line
+    tgt = src.clone()
+    tgt[:, :, 10, 8:24] = 0.8
+    tgt[:, :, 12, 8:24] = 0.1  # the line moved down two rows: a warp brings it
+    tgt[:, 0, 14:17, 10:22] = 1.0  # a red the face does not have near: new content
+    tgt[:, 1:, 14:17, 10:22] = 0.2
+    novel = novel_map(src, tgt, radius=3 / 32, threshold=0.1)
+    assert novel.shape == (1, 1, 32, 32)
+    assert novel[0, 0, 14:17, 10:22].all()
+    assert novel.sum() == 3 * 12
+    far = src.clone()
+    far[:, :, 25, 8:24] = 0.1  # the line's colour, but 15 rows away: farther than the reach
+    assert novel_map(src, far, radius=3 / 32, threshold=0.1)[0, 0, 25, 8:24].all()
+    assert not novel_map(src, src, radius=3 / 32, threshold=0.1).any()
+
+
+def test_novel_supervision_flags_reach_the_run_config() -> None:
+    cfg = parse_args(["--lambda-novel", "1.0", "--novel-radius", "0.05"])
+    assert cfg.lambda_novel == 1.0 and cfg.novel_radius == 0.05
+    assert parse_args([]).lambda_novel == 0.0

@@ -98,6 +98,13 @@ class TrainConfig:
     lambda_paint: float = 0.0
     """Weight of the painted area (mean paint probability inside the mask): what a warp can
     make should be warped, not painted over."""
+    lambda_novel: float = 0.0
+    """Weight of the paint-logit supervision by :func:`novel_map`: paint where the truth shows
+    a colour that no source pixel near it has (an open mouth's inside), and nowhere else."""
+    novel_radius: float = 0.08
+    """How far (canonical units) :func:`novel_map` looks for a source pixel of the colour."""
+    novel_threshold: float = 0.1
+    """Mean RGB difference above which a truth pixel is new content."""
     reset_paint: bool = False
     """Restart the paint heads as "paint nothing" after ``init_from``/``init_weights``: for a
     run that turns painting on from a warp-only model, whose paint heads were never trained
@@ -300,6 +307,13 @@ def train(cfg: TrainConfig) -> Path:
             + ramp * cfg.lambda_adv * ((g_fake - 1) ** 2).mean()
             + cfg.lambda_paint * (torch.sigmoid(f.paint_logit) * f.mask).mean()
         )
+        if cfg.lambda_novel > 0:
+            novel = novel_map(
+                x_src_c(b, grid), x_src_c(b, grid, "tgt"), cfg.novel_radius, cfg.novel_threshold
+            )
+            loss_g = loss_g + cfg.lambda_novel * F.binary_cross_entropy_with_logits(
+                f.paint_logit, novel, weight=1.0 + (cfg.mask_pos_weight - 1.0) * novel
+            )
         if mag_fake is not None:
             loss_g = loss_g + ramp * cfg.lambda_mag * F.mse_loss(mag_fake, b["a_tgt"])
         opt_g.zero_grad(set_to_none=True)
@@ -346,6 +360,30 @@ def train(cfg: TrainConfig) -> Path:
         if step % cfg.export_every == 0 or step == end:
             export(out, ema, step, cfg)
     return out / "export" / f"face_editor_step{step:06d}.manifest.json"
+
+
+def x_src_c(b: dict[str, Any], grid: torch.Tensor, key: str = "src") -> torch.Tensor:
+    """The batch's ``key`` faces (RGB) read on the canonical grid, in [0, 1]."""
+    return F.grid_sample(
+        b[key][:, :3], grid, mode="bilinear", padding_mode="border", align_corners=False
+    )
+
+
+def novel_map(
+    src: torch.Tensor, tgt: torch.Tensor, radius: float, threshold: float
+) -> torch.Tensor:
+    """(N, 1, R, R) 1 where ``tgt`` (N, 3, R, R, canonical) shows a colour that no pixel of
+    ``src`` within ``radius`` (canonical units, a square window) comes within ``threshold``
+    of (mean absolute RGB difference): content a warp cannot bring, which only paint can."""
+    r = max(1, round(radius * src.shape[-1]))
+    h, w = src.shape[-2:]
+    padded = F.pad(src, (r, r, r, r), mode="replicate")
+    best = torch.full_like(tgt[:, :1], float("inf"))
+    for dy in range(2 * r + 1):
+        for dx in range(2 * r + 1):
+            d = (tgt - padded[:, :, dy : dy + h, dx : dx + w]).abs().mean(1, keepdim=True)
+            best = torch.minimum(best, d)
+    return (best > threshold).float()
 
 
 def init_networks(
