@@ -92,3 +92,32 @@ def test_a_pixel_art_face_closes_an_eye_in_its_own_colours(draw: int) -> None:
     assert not np.array_equal(before, after), "the eye closes"
     colours = {tuple(c) for c in before.reshape(-1, 3).tolist()}
     assert {tuple(c) for c in after.reshape(-1, 3).tolist()} <= colours
+
+
+def test_on_a_photograph_an_upper_face_expression_changes_nothing_below_the_mouth(
+    shared_data: Path,
+) -> None:
+    """A photograph is no style the editor learnt, and its mask opened small islands at the
+    jaw line while the brows or eyes moved; only shapes near a feature are kept now."""
+    from moodrig.core.appearance.align import FEATURE_INDEX
+    from moodrig.core.appearance.editor import FaceEditor
+    from moodrig.core.appearance.region import FaceRegion
+
+    path = shared_data / "london_faces_dev" / "images" / "001_03.jpg"  # a frontal portrait
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    assert bgr is not None, path
+    texture = cv2.cvtColor(
+        cv2.resize(bgr, (1024, 1024), interpolation=cv2.INTER_CUBIC), cv2.COLOR_BGR2RGB
+    )
+    region = FaceRegion(0.32, 0.26, 0.69, 0.73)
+    editor = FaceEditor.load(device="cpu")
+    face = editor.prepare(texture.astype(np.float32) / 255.0, region)
+    rect = face.rect
+    corners = [FEATURE_INDEX["mouth_r"], FEATURE_INDEX["mouth_l"]]
+    mouth = face.features.points[corners]  # region pixels
+    below = rect.y0 + int(np.ceil(mouth[:, 1].max()))
+    for name in ("brow_raise", "brow_furrow", "eye_close_l", "eye_close_r", "eye_wide"):
+        out = edit_face(texture, {name: 1.0}, region.as_tuple(), editor=editor)
+        rows = np.flatnonzero(np.any(out != texture, axis=(1, 2)))
+        assert rows.size > 0, f"{name} changes the face"
+        assert rows.max() < below, f"{name} changed row {rows.max()}, below the mouth ({below})"

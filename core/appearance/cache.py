@@ -97,11 +97,12 @@ def texture_key(levels: NDArray[np.int16], context: str) -> str:
     return h.hexdigest()[:24]
 
 
-RENDER_VERSION = 4
+RENDER_VERSION = 5
 """How the product turns a model's output into pixels: raised whenever the same weights and
 inputs give different pixels (version 2: the face editor paints only near the mouth and the
 lid lines; 3: the feature points it finds are averaged over framings of the face region
-with the texture around it; 4: pixel art's closed lids take a colour of the sprite's own),
+with the texture around it; 4: pixel art's closed lids take a colour of the sprite's own;
+5: its mask keeps only shapes that come near a feature),
 so a cache written by an earlier moodrig is not reused."""
 
 

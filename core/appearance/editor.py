@@ -9,7 +9,8 @@
 ``texture`` is (H, W, 3|4) float32 in [0, 1], rows top-down. Steps: crop the region; if it is
 pixel art, drop to its art pixels; find the feature points (or take the artist's); fit the
 canonical frame; the network reads the canonical crop at R × R and predicts the edit fields;
-those are applied to the region's own pixels (nearest sampling for pixel art); the region is
+their shapes that come near no feature are dropped (``mask_keep``, ``paint``); the rest are
+applied to the region's own pixels (nearest sampling for pixel art); the region is
 pasted back through a seam inside it. Outside the region every pixel is the input's, bit for
 bit; so is every pixel where the mask is 0, and the whole texture when the target expression
 equals the source's.
@@ -33,6 +34,7 @@ from ..expression import N_EXPRESSION, check_expression
 from .align import FaceFrame, canonical_crop, check_features
 from .fields import EditFields, decisive_mask, reach, render
 from .locator import Locator
+from .mask_keep import mask_keep
 from .model import FieldGenerator, condition
 from .paint import lid_paint_in_palette, paint_keep
 from .pixelart import BlockGrid, detect_blocks, from_art_pixels, palette_grid, to_art_pixels
@@ -264,8 +266,10 @@ class FaceEditor:
                 face.model_input.to(self.device).expand(n, -1, -1, -1), cond
             )
             cut = EDITOR_WEIGHTS.mask_threshold
-            f.mask = decisive_mask(torch.where(f.mask < cut, torch.zeros_like(f.mask), f.mask))
             points = face.canonical_points.expand(n, -1, -1)
+            f.mask = mask_keep(
+                decisive_mask(torch.where(f.mask < cut, torch.zeros_like(f.mask), f.mask)), points
+            )
             f.paint_keep = paint_keep(f.paint_logit, points)
             if face.palette is not None:
                 f.paint = lid_paint_in_palette(f.paint, f.paint_keep, points, face.palette)

@@ -45,7 +45,7 @@ def paint_anchors(points: NDArray[np.float64]) -> tuple[NDArray[np.float64], flo
     return np.array(segments, dtype=np.float64), REACH * eye_distance
 
 
-def _distance_to_segments(
+def distance_to_segments(
     xy: NDArray[np.float64], segments: NDArray[np.float64]
 ) -> NDArray[np.float64]:
     """(..., 2) points → distance to the nearest of the (S, 2, 2) segments."""
@@ -66,17 +66,23 @@ def cell_centres(r: int) -> NDArray[np.float64]:
     return centres
 
 
+def near_shapes(
+    on: NDArray[np.bool_], segments: NDArray[np.float64], reach: float
+) -> NDArray[np.bool_]:
+    """(R, R) bool: the 8-connected shapes of ``on`` with a cell centre within ``reach`` of a
+    segment (canonical units: cell (i, j) is centred at ((j + 0.5) / R, (i + 0.5) / R))."""
+    near = distance_to_segments(cell_centres(on.shape[0]), segments) <= reach
+    _, labels = cv2.connectedComponents(on.astype(np.uint8), connectivity=8)
+    kept: NDArray[np.bool_] = np.isin(labels, np.unique(labels[on & near])) & on
+    return kept
+
+
 def keep_cells(
     painted: NDArray[np.bool_], segments: NDArray[np.float64], reach: float
 ) -> NDArray[np.bool_]:
-    """(R, R) bool: the 8-connected shapes of ``painted`` with a cell centre within ``reach``
-    of a segment (canonical units: cell (i, j) is centred at ((j + 0.5) / R, (i + 0.5) / R)),
-    one cell wider on every side."""
-    r = painted.shape[0]
-    near = _distance_to_segments(cell_centres(r), segments) <= reach
-    _, labels = cv2.connectedComponents(painted.astype(np.uint8), connectivity=8)
-    kept = np.unique(labels[painted & near])
-    keep = np.isin(labels, kept) & painted
+    """(R, R) bool: the shapes of ``painted`` that come within ``reach`` of a segment
+    (:func:`near_shapes`), one cell wider on every side."""
+    keep = near_shapes(painted, segments, reach)
     wider: NDArray[np.bool_] = cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     return wider
 
@@ -87,10 +93,7 @@ def away_from_mouth(
     """(R, R) bool: the 8-connected shapes of ``keep`` (the kept cells of one face) with no
     cell centre within ``reach`` of the mouth's segments (the first two of
     :func:`paint_anchors`): the lid lines."""
-    mouth = _distance_to_segments(cell_centres(keep.shape[0]), segments[:2]) <= reach
-    _, labels = cv2.connectedComponents(keep.astype(np.uint8), connectivity=8)
-    on_mouth = np.unique(labels[keep & mouth])
-    lids: NDArray[np.bool_] = keep & ~np.isin(labels, on_mouth)
+    lids: NDArray[np.bool_] = keep & ~near_shapes(keep, segments[:2], reach)
     return lids
 
 
