@@ -20,7 +20,8 @@ class _Corner:
     def __init__(self) -> None:
         self.crops: list[tuple[int, int]] = []
 
-    def __call__(self, work: np.ndarray, blocky: bool = False) -> Features:
+    def __call__(self, work: np.ndarray, blocky: bool = False, turns: int = 0) -> Features:
+        assert turns == 0
         self.crops.append(work.shape[:2])
         return Features(np.full((7, 2), 0.5), 1.0)
 

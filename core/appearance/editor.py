@@ -39,6 +39,7 @@ from .model import FieldGenerator, condition
 from .paint import lid_paint_in_palette, paint_keep
 from .pixelart import BlockGrid, detect_blocks, from_art_pixels, palette_grid, to_art_pixels
 from .region import FaceRegion, PixelRect, check_texture_size, feather_weights, seam, seam_width
+from .turns import UPRIGHT_SPREAD, View, pick, spread, unturn_points
 from .weights_io import EDITOR_WEIGHTS, LOCATOR_WEIGHTS
 
 CONTEXT_MARGINS = (0.15, 0.3)
@@ -163,10 +164,14 @@ class FaceEditor:
 
     # ------------------------------------------------------------------------- locating
 
-    def locate(self, work: NDArray[np.float32], blocky: bool = False) -> Features:
+    def locate(self, work: NDArray[np.float32], blocky: bool = False, turns: int = 0) -> Features:
         """Feature points of the face in ``work`` (region pixels, RGBA or RGB). ``blocky``
         (pixel art): a region smaller than the locator's input is enlarged by nearest
-        neighbour, as pixel art is shown, not smoothed into blobs."""
+        neighbour, as pixel art is shown, not smoothed into blobs. ``turns``: quarter turns
+        (counter-clockwise) ``work`` is given first, for a face turned in its atlas; the
+        points come back in ``work``'s own pixels."""
+        height, width = work.shape[:2]
+        work = np.rot90(work, turns) if turns % 4 else work
         r = self.locator.cfg.resolution
         h, w = work.shape[:2]
         interp = cv2.INTER_AREA if min(h, w) > r else cv2.INTER_LINEAR
@@ -180,7 +185,9 @@ class FaceEditor:
         )
         with torch.inference_mode():
             pts, logit = self.locator(x)
-        points = pts[0].double().cpu().numpy() * np.array([w, h])
+        points = unturn_points(
+            pts[0].double().cpu().numpy() * np.array([w, h]), turns, width, height
+        )
         return Features(points, float(torch.sigmoid(logit[0]).item()))
 
     def locate_in_context(
@@ -189,6 +196,7 @@ class FaceEditor:
         rect: PixelRect,
         points: NDArray[np.float64],
         blocky: bool = False,
+        turns: int = 0,
     ) -> NDArray[np.float64]:
         """``points`` (found in the region ``rect`` alone) averaged with the points found in
         the region widened by :data:`CONTEXT_MARGINS` of its size on every side, with the
@@ -198,6 +206,21 @@ class FaceEditor:
         side, cut into the atlas around them. A region drawn tight around the face sits at
         the edge of that range; framings with some of the atlas around it sit inside it, and
         their mean is steadier than any one of them."""
+        mean: NDArray[np.float64] = np.mean(
+            self.framings(texture, rect, points, blocky, turns), axis=0
+        )
+        return mean
+
+    def framings(
+        self,
+        texture: NDArray[np.float32],
+        rect: PixelRect,
+        points: NDArray[np.float64],
+        blocky: bool = False,
+        turns: int = 0,
+    ) -> list[NDArray[np.float64]]:
+        """``points`` and the points found in each of :data:`CONTEXT_MARGINS`' widened
+        framings of ``rect`` (:meth:`locate_in_context`), each in region pixels."""
         height, width = texture.shape[:2]
         found, seen = [points], {rect}
         for margin in CONTEXT_MARGINS:
@@ -211,10 +234,43 @@ class FaceEditor:
             if box in seen:  # the region already reaches the texture's edges
                 continue
             seen.add(box)
-            wide = self.locate(texture[box.slices], blocky=blocky)
+            wide = self.locate(texture[box.slices], blocky=blocky, turns=turns)
             found.append(wide.points + np.array([box.x0 - rect.x0, box.y0 - rect.y0]))
-        mean: NDArray[np.float64] = np.mean(found, axis=0)
-        return mean
+        return found
+
+    def find_face(
+        self, texture: NDArray[np.float32], rect: PixelRect, blocky: bool = False
+    ) -> tuple[Features | None, str]:
+        """The face's points in the region ``rect`` (region pixels, averaged over framings),
+        in whichever quarter turn shows it upright (``turns.py``); or None and why not."""
+        crop = texture[rect.slices]
+        threshold = self.locator.cfg.presence_threshold
+
+        def view(turns: int) -> tuple[float, View | None]:
+            found = self.locate(crop, blocky=blocky, turns=turns)
+            if found.presence < threshold:
+                return found.presence, None
+            framings = self.framings(texture, rect, found.points, blocky, turns)
+            return found.presence, View(
+                turns, found.presence, np.mean(framings, axis=0), spread(framings)
+            )
+
+        confidence, upright = view(0)
+        if upright is not None and upright.spread <= UPRIGHT_SPREAD:
+            return Features(upright.points, upright.presence), ""
+        turned = [v for _, v in (view(t) for t in (1, 2, 3)) if v is not None]
+        chosen, unclear = pick(upright, turned)
+        if chosen is not None:
+            return Features(chosen.points, chosen.presence), ""
+        if unclear:
+            return None, (
+                "shows a face turned in the atlas, but not clearly which way is up; place "
+                "the feature points by hand"
+            )
+        return None, (
+            f"shows no painted face (confidence {confidence:.2f}); set the region to the "
+            "face, or place the feature points by hand"
+        )
 
     def prepare(
         self, texture: NDArray[np.float32], region: FaceRegion | None = None, features: Any = None
@@ -229,16 +285,10 @@ class FaceEditor:
         grid = detect_blocks(crop[..., :3]) or palette_grid(crop[..., :3])
         work: NDArray[np.float32] = crop if grid is None else np.asarray(to_art_pixels(crop, grid))
         if features is None:
-            found = self.locate(crop, blocky=grid is not None)
-            if found.presence < self.locator.cfg.presence_threshold:
-                raise InputError(
-                    None,
-                    f"the face region {reg.as_tuple()} shows no painted face (confidence "
-                    f"{found.presence:.2f}); set the region to the face, or place the "
-                    "feature points by hand",
-                )
-            points = self.locate_in_context(tex, rect, found.points, blocky=grid is not None)
-            feats = Features(check_features(points, rect.width, rect.height), found.presence)
+            found, why = self.find_face(tex, rect, blocky=grid is not None)
+            if found is None:
+                raise InputError(None, f"the face region {reg.as_tuple()} {why}")
+            feats = Features(check_features(found.points, rect.width, rect.height), found.presence)
         else:
             feats = Features(check_features(features, rect.width, rect.height), 1.0)
         # The network reads the region as the artist sees it; the fields are applied to the

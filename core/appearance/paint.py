@@ -59,21 +59,18 @@ def distance_to_segments(
     return distance
 
 
-def cell_centres(r: int) -> NDArray[np.float64]:
-    """(R, R, 2) canonical (x, y) of the centres of an R × R grid of cells."""
-    grid = np.stack(np.meshgrid(np.arange(r), np.arange(r), indexing="xy"), -1)
-    centres: NDArray[np.float64] = (grid.astype(np.float64) + 0.5) / r
-    return centres
-
-
 def near_shapes(
     on: NDArray[np.bool_], segments: NDArray[np.float64], reach: float
 ) -> NDArray[np.bool_]:
     """(R, R) bool: the 8-connected shapes of ``on`` with a cell centre within ``reach`` of a
     segment (canonical units: cell (i, j) is centred at ((j + 0.5) / R, (i + 0.5) / R))."""
-    near = distance_to_segments(cell_centres(on.shape[0]), segments) <= reach
+    rows, cols = np.nonzero(on)
+    if rows.size == 0:
+        return np.zeros(on.shape, dtype=bool)
+    centres = (np.stack([cols, rows], axis=-1).astype(np.float64) + 0.5) / on.shape[0]
+    near = distance_to_segments(centres, segments) <= reach
     _, labels = cv2.connectedComponents(on.astype(np.uint8), connectivity=8)
-    kept: NDArray[np.bool_] = np.isin(labels, np.unique(labels[on & near])) & on
+    kept: NDArray[np.bool_] = np.isin(labels, np.unique(labels[rows[near], cols[near]])) & on
     return kept
 
 
