@@ -4,8 +4,8 @@
 
 For every mode and seed, prints each family's change achieved, PSNR of the edit and mean
 point error (eye distances) at ``--atlas`` (``faceedit_eval.evaluate_family``: 4 styles, 2
-mixed targets). Modes: ``context`` is the product (``FaceEditor.locate_in_context``: the
-region and two widened framings averaged); ``region`` the region alone; ``mirror`` the
+mixed targets). Modes: ``context`` is the product (``FaceEditor.framings``: the region and
+two widened framings averaged); ``region`` the region alone; ``mirror`` the
 region averaged with its mirror image, left and right swapped; ``refine`` the product's points
 averaged with a second look at square framings of the face placed from those points (a
 similarity fit to the families' mean points, margins of 12, 24 and 36 % of the face, the
@@ -29,7 +29,11 @@ from moodrig.weights_tools.styles import FAMILY_NAMES
 SWAPPED = [1, 0, 3, 2, 5, 4, 6]
 """Feature order after a left-right mirror (eye, brow and mouth corner pairs swap)."""
 
-_CONTEXT = FaceEditor.locate_in_context
+_FRAMINGS = FaceEditor.framings
+
+
+def _context(self: FaceEditor, texture: Any, rect: Any, points: Any, blocky: bool = False) -> Any:
+    return np.mean(_FRAMINGS(self, texture, rect, points, blocky), axis=0)
 
 
 def _region(self: FaceEditor, texture: Any, rect: Any, points: Any, blocky: bool = False) -> Any:
@@ -61,7 +65,7 @@ REFINE_MARGINS = (0.12, 0.24, 0.36)
 
 
 def _refine(self: FaceEditor, texture: Any, rect: Any, points: Any, blocky: bool = False) -> Any:
-    first = _CONTEXT(self, texture, rect, points, blocky)
+    first = _context(self, texture, rect, points, blocky)
     found = first + np.array([rect.x0, rect.y0])
     canon = MEAN_POINTS - MEAN_POINTS.mean(axis=0)
     side = float(((found - found.mean(axis=0)) * canon).sum() / (canon * canon).sum())
@@ -77,7 +81,20 @@ def _refine(self: FaceEditor, texture: Any, rect: Any, points: Any, blocky: bool
     return (first + np.mean(looks, axis=0)) / 2.0 if looks else first
 
 
-MODES = {"context": _CONTEXT, "region": _region, "mirror": _mirror, "refine": _refine}
+MODES = {"context": _context, "region": _region, "mirror": _mirror, "refine": _refine}
+
+
+def _as_framings(mode: Any) -> Any:
+    """A mode's points as the editor's one framing (so the upright view is taken as found)."""
+
+    def framings(
+        self: FaceEditor, texture: Any, rect: Any, points: Any, blocky: bool = False, turns: int = 0
+    ) -> Any:
+        if turns:
+            return _FRAMINGS(self, texture, rect, points, blocky, turns)
+        return [mode(self, texture, rect, points, blocky)]
+
+    return framings
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -90,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(2)
     editor = FaceEditor.load()
     for mode in a.mode:
-        FaceEditor.locate_in_context = MODES[mode]  # type: ignore[method-assign]
+        FaceEditor.framings = _as_framings(MODES[mode])  # type: ignore[method-assign]
         for seed in a.seeds:
             for family in a.families:
                 r = evaluate_family(editor, family, a.atlas, 4, 2, seed)

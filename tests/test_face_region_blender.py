@@ -243,11 +243,11 @@ import moodrig.core.appearance.api as fapi
 from moodrig.core.appearance.editor import Features, FaceEditor
 from moodrig.core.appearance.align import CANONICAL_POINTS
 class Located(FaceEditor):
-    def locate(self, work, blocky=False):
+    def locate(self, work, blocky=False, turns=0):
         h, w = work.shape[:2]
         return Features(CANONICAL_POINTS * np.array([w, h]), self.presence)
-    def locate_in_context(self, texture, rect, points, blocky=False):
-        return points  # the points of the region alone, so the stored ones can be checked
+    def framings(self, texture, rect, points, blocky=False, turns=0):
+        return [points]  # the points of the region alone, so the stored ones can be checked
 import sys
 sys.path.insert(0, {tests!r})
 from faceedit_tiny import tiny_networks

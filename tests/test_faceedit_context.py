@@ -1,5 +1,5 @@
 """The face editor finds a region's feature points with the texture around it too
-(``FaceEditor.locate_in_context``)."""
+(``FaceEditor.framings``)."""
 
 from __future__ import annotations
 
@@ -26,19 +26,21 @@ class _Corner:
         return Features(np.full((7, 2), 0.5), 1.0)
 
 
-def test_points_are_the_mean_over_framings_clamped_at_the_texture_edges() -> None:
+def test_framings_widen_the_region_clamped_at_the_texture_edges() -> None:
     editor = FaceEditor.load()
     corner = _Corner()
     editor.locate = corner  # type: ignore[method-assign]
     texture = np.zeros((200, 200, 4), np.float32)
     rect = PixelRect(80, 80, 120, 120)
-    points = editor.locate_in_context(texture, rect, np.full((7, 2), 0.5))
+    framings = editor.framings(texture, rect, np.full((7, 2), 0.5))
     widths = [round(m * 40) for m in CONTEXT_MARGINS]  # 6 and 12 pixels
     assert corner.crops == [(40 + 2 * w, 40 + 2 * w) for w in widths]
-    assert np.allclose(points, 0.5 - sum(widths) / (1 + len(widths)))
+    assert len(framings) == 1 + len(widths)
+    for found, w in zip(framings, [0, *widths], strict=True):  # each in the region's pixels
+        assert np.allclose(found, 0.5 - w)
     corner.crops.clear()  # a region that fills the texture has no other framing
-    whole = editor.locate_in_context(texture, PixelRect(0, 0, 200, 200), np.full((7, 2), 3.0))
-    assert corner.crops == [] and np.allclose(whole, 3.0)
+    whole = editor.framings(texture, PixelRect(0, 0, 200, 200), np.full((7, 2), 3.0))
+    assert corner.crops == [] and len(whole) == 1 and np.allclose(whole[0], 3.0)
 
 
 @pytest.mark.parametrize("family", ["painter", "pixel"])

@@ -190,27 +190,6 @@ class FaceEditor:
         )
         return Features(points, float(torch.sigmoid(logit[0]).item()))
 
-    def locate_in_context(
-        self,
-        texture: NDArray[np.float32],
-        rect: PixelRect,
-        points: NDArray[np.float64],
-        blocky: bool = False,
-        turns: int = 0,
-    ) -> NDArray[np.float64]:
-        """``points`` (found in the region ``rect`` alone) averaged with the points found in
-        the region widened by :data:`CONTEXT_MARGINS` of its size on every side, with the
-        texture around it (clamped at the texture's edges); in region pixels.
-
-        The locator learnt faces framed by a margin of -12 % to +60 % of the face on each
-        side, cut into the atlas around them. A region drawn tight around the face sits at
-        the edge of that range; framings with some of the atlas around it sit inside it, and
-        their mean is steadier than any one of them."""
-        mean: NDArray[np.float64] = np.mean(
-            self.framings(texture, rect, points, blocky, turns), axis=0
-        )
-        return mean
-
     def framings(
         self,
         texture: NDArray[np.float32],
@@ -219,8 +198,15 @@ class FaceEditor:
         blocky: bool = False,
         turns: int = 0,
     ) -> list[NDArray[np.float64]]:
-        """``points`` and the points found in each of :data:`CONTEXT_MARGINS`' widened
-        framings of ``rect`` (:meth:`locate_in_context`), each in region pixels."""
+        """``points`` (found in the region ``rect`` alone) and the points found in the region
+        widened by each of :data:`CONTEXT_MARGINS` of its size on every side, with the
+        texture around it (clamped at the texture's edges); each in region pixels.
+
+        The locator learnt faces framed by a margin of -12 % to +60 % of the face on each
+        side, cut into the atlas around them. A region drawn tight around the face sits at
+        the edge of that range; framings with some of the atlas around it sit inside it, and
+        their mean is steadier than any one of them (and how well they agree tells whether
+        the face is upright in the view: ``turns.py``)."""
         height, width = texture.shape[:2]
         found, seen = [points], {rect}
         for margin in CONTEXT_MARGINS:

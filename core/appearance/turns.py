@@ -4,7 +4,7 @@ UV packers turn islands by 90° to fit them, so a face region may show the face 
 side or upside down. The locator learnt upright faces only, and on a turned one it still
 answers with an upright layout, often with full confidence, on the wrong features; an edit
 made from those points tears the face apart. What tells the views apart is agreement: the
-points found in the region and in the framings widened around it (``locate_in_context``)
+points found in the region and in the framings widened around it (``FaceEditor.framings``)
 agree closely when the face is upright in the view and scatter when it is not (on the held-out
 faces of the five families: 0.01–0.17 eye distances upright, 0.14–1.5 turned).
 
