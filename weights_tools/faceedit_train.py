@@ -309,7 +309,10 @@ def train(cfg: TrainConfig) -> Path:
         )
         if cfg.lambda_novel > 0:
             novel = novel_map(
-                x_src_c(b, grid), x_src_c(b, grid, "tgt"), cfg.novel_radius, cfg.novel_threshold
+                canonical_rgb(b["src"], grid),
+                (real_c + 1) / 2,
+                cfg.novel_radius,
+                cfg.novel_threshold,
             )
             loss_g = loss_g + cfg.lambda_novel * F.binary_cross_entropy_with_logits(
                 f.paint_logit, novel, weight=1.0 + (cfg.mask_pos_weight - 1.0) * novel
@@ -362,10 +365,11 @@ def train(cfg: TrainConfig) -> Path:
     return out / "export" / f"face_editor_step{step:06d}.manifest.json"
 
 
-def x_src_c(b: dict[str, Any], grid: torch.Tensor, key: str = "src") -> torch.Tensor:
-    """The batch's ``key`` faces (RGB) read on the canonical grid, in [0, 1]."""
+def canonical_rgb(faces: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
+    """``faces``' RGB read on the canonical grid, in [0, 1] (as the discriminator reads them,
+    before its shift to [-1, 1])."""
     return F.grid_sample(
-        b[key][:, :3], grid, mode="bilinear", padding_mode="border", align_corners=False
+        faces[:, :3], grid, mode="bilinear", padding_mode="border", align_corners=False
     )
 
 

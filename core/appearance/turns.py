@@ -5,8 +5,7 @@ side or upside down. The locator learnt upright faces only, and on a turned one 
 answers with an upright layout, often with full confidence, on the wrong features; an edit
 made from those points tears the face apart. What tells the views apart is agreement: the
 points found in the region and in the framings widened around it (``FaceEditor.framings``)
-agree closely when the face is upright in the view and scatter when it is not (on the held-out
-faces of the five families: 0.01–0.17 eye distances upright, 0.14–1.5 turned).
+agree closely when the face is upright in the view and scatter when it is not.
 
 The region is tried upright first; an upright view whose framings agree within
 :data:`UPRIGHT_SPREAD` is taken at once (no extra cost for the usual atlas). Otherwise each
