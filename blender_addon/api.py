@@ -197,7 +197,15 @@ def prepare_bake(
     bits = scene_bake.base_texture_bits(face_obj) if plan.texture else 8
     rows = plan.mapping.rows if plan.mapping is not None else None
     inputs = BakeInputs(
-        request, fps, track, base, rows, stored_setup(face_obj), folder.resolve(), editor, bits
+        request,
+        fps,
+        track,
+        base,
+        rows,
+        stored_setup(face_obj, request.region),
+        folder.resolve(),
+        editor,
+        bits,
     )
     return PreparedBake(scene, face_obj, arm_obj, report, map_line, warnings, start, plan, inputs)
 

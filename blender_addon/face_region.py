@@ -2,7 +2,8 @@
 
 ``object.moodrig_face`` (``properties.py``) keeps, in the .blend: the region (u0, v0, u1, v1 in
 UV, v from the bottom), the 7 feature points in pixels of that region, the region and size
-they were placed at, and whether the artist placed or confirmed them. The bake takes the region
+they were placed at, whether the artist placed or confirmed them, and which way the face lies
+in the region (read from the mesh by default: ``face_orientation``). The bake takes the region
 and the confirmed points from here (``stored_setup``) unless its request names others.
 
 Operators act on the sidebar's face mesh (``scene.moodrig.face``): Region from Selection (UV
@@ -67,13 +68,68 @@ def store_points(face: Any, points: Any, region_size: tuple[int, int], confirmed
     s.points_confirmed = confirmed
 
 
-def stored_setup(face: Any) -> Any:
-    """What the bake takes from the face object: its region, and its points when the artist
-    confirmed them (``core.appearance.setup.FaceSetup``)."""
+def stored_setup(face: Any, region: Any = None) -> Any:
+    """What the bake takes from the face object (``core.appearance.setup.FaceSetup``): its
+    region (or ``region``, (u0, v0, u1, v1), when a request names one), its points when the
+    artist confirmed them for that region, and which way the face lies there."""
+    from .core.appearance.region import FaceRegion
     from .core.appearance.setup import FaceSetup
 
+    stored = region_of(face)
+    reg = stored if region is None else FaceRegion(*(float(v) for v in region))
     points = stored_points(face) if face.moodrig_face.points_confirmed else None
-    return FaceSetup(region_of(face), points, f"the feature points of '{face.name}'")
+    if reg != stored:
+        points = None
+    orientation, _ = face_orientation(face, reg)
+    return FaceSetup(reg, points, f"the feature points of '{face.name}'", orientation)
+
+
+def face_orientation(face: Any, region: Any) -> tuple[Any, str]:
+    """Which way the face lies in ``region`` (``core.appearance.orientation.Orientation``, or
+    None: found from the picture), and a sentence saying so and why."""
+    from .core.appearance.orientation import HEAD_UP, Orientation
+
+    s = face.moodrig_face
+    if s.head_up == "PICTURE":
+        return None, "found from the picture"
+    if s.head_up != "MESH":
+        chosen = Orientation(HEAD_UP.index(s.head_up.lower()), bool(s.mirrored))
+        return chosen, f"{chosen.describe()} (set by hand)"
+    found = mesh_orientation(face, region)
+    if found is None:
+        return None, "found from the picture (the mesh's UVs in the region do not tell)"
+    tilt = f", tilted {found.tilt:+.0f}°" if abs(found.tilt) >= 10.0 else ""
+    return found.orientation, f"{found.orientation.describe()}{tilt} (from the mesh)"
+
+
+def mesh_orientation(face: Any, region: Any) -> Any:
+    """``core.appearance.orientation.orientation_from_mesh`` on the face mesh's polygons whose
+    UV centre lies in ``region``, at rest in world space (up is world +Z); None without UVs."""
+    import numpy as np
+
+    from .core.appearance.orientation import orientation_from_mesh
+
+    if face.type != "MESH" or face.data.uv_layers.active is None:
+        return None  # nothing to read (a face keyed by shape keys alone needs no UVs)
+    polys = _polygons(face)
+    lo = np.array([region.u0, region.v0])
+    hi = np.array([region.u1, region.v1])
+    tri_pos, tri_uv = [], []
+    for loop, uv in zip(polys.loops, polys.uvs, strict=True):
+        centre = uv.mean(axis=0)
+        if len(loop) < 3 or np.any(centre < lo) or np.any(centre > hi):
+            continue
+        fan = np.array([[0, i, i + 1] for i in range(1, len(loop) - 1)])
+        tri_pos.append(polys.positions[loop[fan]])
+        tri_uv.append(uv[fan])
+    if not tri_pos:
+        return None
+    world = np.array(face.matrix_world)
+    return orientation_from_mesh(
+        np.concatenate(tri_pos),
+        np.concatenate(tri_uv),
+        flipped=bool(np.linalg.det(world[:3, :3]) < 0.0),
+    )
 
 
 def request_region(face: Any) -> tuple[float, float, float, float] | None:
@@ -105,6 +161,8 @@ class _Polygons:
     """Per polygon, its corners' UVs in the active UV map, (k, 2)."""
     member: Any
     """(V,) bool: the vertex is in the asked-for vertex group with a weight above 0."""
+    positions: Any
+    """(V, 3) the vertices at rest, in world space."""
 
 
 def _polygons(face: Any, group_index: int | None = None) -> _Polygons:
@@ -134,6 +192,7 @@ def _polygons(face: Any, group_index: int | None = None) -> _Polygons:
             [np.array([lp.vert.index for lp in f.loops]) for f in bm.faces],
             [np.array([lp[uv].uv[:] for lp in f.loops]) for f in bm.faces],
             member,
+            _world(face, np.array([v.co[:] for v in bm.verts], dtype=np.float64).reshape(-1, 3)),
         )
     uv_layer = mesh.uv_layers.active
     if uv_layer is None:
@@ -154,8 +213,23 @@ def _polygons(face: Any, group_index: int | None = None) -> _Polygons:
     if group_index is not None:
         for v in mesh.vertices:
             member[v.index] = any(g.group == group_index and g.weight > 0.0 for g in v.groups)
+    co = np.empty(len(mesh.vertices) * 3, dtype=np.float64)
+    mesh.vertices.foreach_get("co", co)
     spans = [slice(a, a + t) for a, t in zip(starts, totals, strict=True)]
-    return _Polygons(selected, [verts[sp] for sp in spans], [uvs[sp] for sp in spans], member)
+    return _Polygons(
+        selected,
+        [verts[sp] for sp in spans],
+        [uvs[sp] for sp in spans],
+        member,
+        _world(face, co.reshape(-1, 3)),
+    )
+
+
+def _world(face: Any, co: Any) -> Any:
+    import numpy as np
+
+    m = np.array(face.matrix_world, dtype=np.float64)
+    return co @ m[:3, :3].T + m[:3, 3]
 
 
 def _uvs(polys: _Polygons, chosen: Any) -> Any:
@@ -221,9 +295,13 @@ class _RegionOperator(_FaceOperator):
     def execute(self, context: Any) -> set[str]:
         try:
             face = face_object(context)
-            set_region(face, self.region(face))
+            region = self.region(face)
+            set_region(face, region)
+            _, lies = face_orientation(face, region)
         except Exception as exc:
             return _report(self, exc)
+        u0, v0, u1, v1 = region.as_tuple()
+        self.report({"INFO"}, f"Face region {u0:.3f}, {v0:.3f}, {u1:.3f}, {v1:.3f}; face {lies}")
         return {"FINISHED"}
 
 
@@ -277,14 +355,16 @@ class MOODRIG_OT_find_feature_points(_FaceOperator, bpy.types.Operator):
             addon = context.preferences.addons.get(__package__)
             device = addon.preferences.device if addon is not None else "auto"
             editor = shipped_editor(device)
-            prepared = editor.prepare(base_texture(face), region_of(face))
+            region = region_of(face)
+            orientation, lies = face_orientation(face, region)
+            prepared = editor.prepare(base_texture(face), region, orientation=orientation)
             rect = prepared.rect
             store_points(face, prepared.features.points, (rect.width, rect.height), confirmed=False)
         except Exception as exc:
             return _report(self, exc)
         self.report(
             {"INFO"},
-            f"Found the face (confidence {prepared.features.presence:.2f}); "
+            f"Found the face (confidence {prepared.features.presence:.2f}; face {lies}); "
             "check the points with Edit Points",
         )
         return {"FINISHED"}

@@ -222,10 +222,14 @@ def _sync_preview(_dummy: Any = None) -> None:
 class PointSession:
     """The points being dragged (region pixels), independent of any drawing or window."""
 
-    def __init__(self, points: Any, region: Any, width: int, height: int) -> None:
+    def __init__(
+        self, points: Any, region: Any, width: int, height: int, mirrored: bool = False
+    ) -> None:
         import numpy as np
 
         self.region = region
+        self.mirrored = mirrored
+        """The texture shows the face mirrored: the character's right eye on the right."""
         self.width, self.height = width, height
         self.rect = region.pixels(width, height)
         self.original = np.array(points, dtype=np.float64)
@@ -276,7 +280,7 @@ class PointSession:
         from .core.appearance.align import check_features
         from .face_region import store_points
 
-        check_features(self.points, self.rect.width, self.rect.height)
+        check_features(self.points, self.rect.width, self.rect.height, self.mirrored)
         store_points(face, self.points, (self.rect.width, self.rect.height), confirmed=True)
 
 
@@ -287,7 +291,8 @@ def start_session(face: Any) -> tuple[PointSession, Any]:
 
     from .bake import base_image
     from .core.appearance.align import CANONICAL_POINTS
-    from .face_region import region_of, stored_points
+    from .core.appearance.orientation import UPRIGHT
+    from .face_region import face_orientation, region_of, stored_points
 
     image = base_image(face)
     w, h = image.size
@@ -297,12 +302,14 @@ def start_session(face: Any) -> tuple[PointSession, Any]:
         )
     region = region_of(face)
     rect = region.pixels(w, h)
+    lies = face_orientation(face, region)[0] or UPRIGHT
     stored = stored_points(face)
     if stored is not None:
         points = stored.in_region(rect.width, rect.height)
-    else:
-        points = CANONICAL_POINTS * np.array([rect.width, rect.height])
-    return PointSession(points, region, w, h), image
+    else:  # the typical layout, drawn the way the face lies in the region
+        view = (rect.height, rect.width) if lies.turns % 2 else (rect.width, rect.height)
+        points = lies.from_view(CANONICAL_POINTS * np.array(view), rect.width, rect.height)
+    return PointSession(points, region, w, h, lies.mirrored), image
 
 
 def _image_editor(context: Any) -> tuple[Any, Any]:

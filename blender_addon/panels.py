@@ -210,6 +210,11 @@ def draw_face_region(layout: Any, context: bpy.types.Context) -> None:
     row = layout.row(align=True)
     row.prop_search(fr, "vertex_group", face, "vertex_groups", text="", icon="GROUP_VERTEX")
     row.operator("moodrig.region_from_vertex_group")
+    row = layout.row(align=True)
+    row.prop(fr, "head_up", text="Face")
+    sub = row.row(align=True)
+    sub.active = fr.head_up not in ("MESH", "PICTURE")
+    sub.prop(fr, "mirrored", text="", icon="MOD_MIRROR")
     box = layout.box()
     if not has_points(face):
         sentence(box, context, "Points: found when baking", "INFO", boxed=True)

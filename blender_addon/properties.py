@@ -147,6 +147,35 @@ class MoodrigFaceRegion(bpy.types.PropertyGroup):
         description="The artist placed or confirmed the points: the bake uses them instead of "
         "finding them again",
     )
+    head_up: bpy.props.EnumProperty(  # type: ignore[valid-type]
+        name="Face Lies",
+        items=(
+            (
+                "MESH",
+                "From Mesh",
+                "Read from the mesh's UVs: turned and mirrored islands "
+                "(falls back to the picture where the mesh does not tell)",
+            ),
+            (
+                "PICTURE",
+                "From Picture",
+                "Found from the picture; the face is taken to be unmirrored",
+            ),
+            ("UP", "Head Up", "The top of the head points up in the texture"),
+            ("RIGHT", "Head Right", "The top of the head points right in the texture"),
+            ("DOWN", "Head Down", "The top of the head points down in the texture"),
+            ("LEFT", "Head Left", "The top of the head points left in the texture"),
+        ),
+        default="MESH",
+        description="Which way the face lies in its region of the texture (UV islands may be "
+        "turned or mirrored); the locator looks at the face upright",
+    )
+    mirrored: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="Mirrored",
+        default=False,
+        description="The mesh shows the face texture flipped left to right (with a head "
+        "direction set by hand)",
+    )
     vertex_group: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Group",
         default="",

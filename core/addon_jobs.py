@@ -104,6 +104,7 @@ def finetune_sheet(
             folder,
             region=setup.region,
             features=points,
+            orientation=setup.orientation,
             progress=progress,
             device=device,
             config=SheetTraining(steps=steps, threads=threads),

@@ -170,7 +170,9 @@ class BakeRequest:
     """Where the face is in the face texture: a UV rectangle (u0, v0, u1, v1), v measured from
     the bottom as in Blender, 0 <= u0 < u1 <= 1 and 0 <= v0 < v1 <= 1; text ``"u0,v0,u1,v1"``
     is accepted too. Only the region is edited; every pixel outside it stays as it is. None:
-    the region stored on the face object (the whole texture when it has none)."""
+    the region stored on the face object (the whole texture when it has none). Which way the
+    face lies in it (turned, mirrored) follows the face object's *Face* setting, read from the
+    mesh by default."""
     features: Path | None = field(
         default=None,
         metadata=_cli(

@@ -152,3 +152,43 @@ def test_the_module_runs_as_a_command(head: tuple[np.ndarray, str], tmp_path: Pa
     )
     assert done.returncode == 0, done.stderr
     assert _load(out).shape == rgb.shape
+
+
+def test_a_face_turned_and_mirrored_in_its_atlas_is_edited_as_told(
+    head: tuple[np.ndarray, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from moodrig.core.appearance.orientation import Orientation
+
+    rgb, region = head
+    upright_out = tmp_path / "upright.png"
+    edit = ["--set", "eye_close_l=1", "--device", "cpu"]
+    assert run(["edit", str(_save(tmp_path / "face.png", rgb)), "--region", region, *edit,
+                "--out", str(upright_out)]) == 0  # fmt: skip
+    lies = Orientation.parse("right", mirrored=True)
+    laid = np.ascontiguousarray(np.rot90(rgb[:, ::-1], -1))  # looked at as told: upright
+    assert np.array_equal(lies.view(laid), rgb)
+    box = np.zeros(rgb.shape[:2], bool)
+    box[FaceRegion.parse(region).pixels(SIZE, SIZE).slices] = True
+    inside = np.rot90(box[:, ::-1], -1)
+    rows, cols = np.flatnonzero(inside.any(1)), np.flatnonzero(inside.any(0))
+    turned = ",".join(
+        f"{v:.6f}"
+        for v in (
+            cols[0] / SIZE,
+            1 - (rows[-1] + 1) / SIZE,
+            (cols[-1] + 1) / SIZE,
+            1 - rows[0] / SIZE,
+        )
+    )
+    src, out = _save(tmp_path / "laid.png", laid), tmp_path / "laid_out.png"
+    told = ["--head-up", "right", "--mirrored"]
+    assert run(["edit", str(src), "--region", turned, *edit, *told, "--out", str(out)]) == 0
+    diff = np.abs(lies.view(_load(out)).astype(int) - _load(upright_out).astype(int))
+    assert diff.max() <= 16 and diff.mean() < 0.01, "the same eye closes, the same way"
+    assert run(["locate", str(src), "--region", turned, *told, "--device", "cpu"]) == 0
+    points = json.loads(capsys.readouterr().out)["points"]
+    # Head right: the character's right eye lies above its left one in the file; mirrored,
+    # below it.
+    assert points["eye_r"][1] > points["eye_l"][1]
+    assert run(["edit", str(src), "--mirrored", "--out", str(out)]) == 1
+    assert "--mirrored needs --head-up" in capsys.readouterr().err

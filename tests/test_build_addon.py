@@ -56,6 +56,7 @@ PRODUCT_FILES = frozenset(
         "core/appearance/locator.py",
         "core/appearance/mask_keep.py",
         "core/appearance/model.py",
+        "core/appearance/orientation.py",
         "core/appearance/paint.py",
         "core/appearance/pixelart.py",
         "core/appearance/points_io.py",

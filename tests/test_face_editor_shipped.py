@@ -156,3 +156,45 @@ def test_a_face_turned_in_its_atlas_is_edited_as_its_upright_self(family: str) -
         diff = np.abs(np.rot90(out, -turns) - upright)
         # Sampling positions differ by float rounding only: a few levels at most, here and there.
         assert diff.max() < 0.05 and diff.mean() < 1e-4, f"{turns} quarter turns"
+
+
+@pytest.mark.parametrize(("family", "turns"), [("painter", 0), ("anime", 2), ("pixel", 1)])
+def test_a_mirrored_face_closes_the_eye_the_mesh_shows_closing(family: str, turns: int) -> None:
+    """A mirrored UV island shows the face flipped; told so (as the mesh tells the add-on),
+    the editor closes the character's own left eye, as on its upright, unmirrored self. Told
+    nothing, it closes the other one (the picture cannot tell a mirror)."""
+    from moodrig.core.appearance.editor import FaceEditor
+    from moodrig.core.appearance.orientation import Orientation
+    from moodrig.core.appearance.region import FaceRegion
+    from moodrig.core.expression import EXPRESSION_NAMES, N_EXPRESSION
+    from moodrig.weights_tools.faceedit_data import style_rng
+    from moodrig.weights_tools.styles import get_family, synthesize_atlas
+
+    rng = style_rng(family, "heldout", 11_001)
+    style = get_family(family).random_style(rng)
+    neutral = np.zeros((1, N_EXPRESSION), np.float32)
+    sample = synthesize_atlas(rng, family, style, neutral, (512, 512), face_size=(220, 220))
+    x0, y0, x1, y1 = sample.region_px
+    target = np.zeros((1, N_EXPRESSION), np.float32)
+    target[0, EXPRESSION_NAMES.index("eye_close_l")] = 1.0
+    editor = FaceEditor.load(device="cpu")
+    upright = editor.edit(editor.prepare(sample.images[0], FaceRegion(*sample.region_uv)), target)
+    lies = Orientation(turns, mirrored=True)
+    box = np.pad(np.ones((y1 - y0, x1 - x0), bool), ((y0, 512 - y1), (x0, 512 - x1)))
+    # The texture that, looked at as ``lies`` says, shows the upright face.
+    atlas = np.ascontiguousarray(np.rot90(sample.images[0][:, ::-1], -turns))
+    inside = np.rot90(box[:, ::-1], -turns)
+    assert np.array_equal(lies.view(atlas), sample.images[0])
+    rows, cols = np.flatnonzero(inside.any(1)), np.flatnonzero(inside.any(0))
+    region = FaceRegion(
+        cols[0] / 512, 1 - (rows[-1] + 1) / 512, (cols[-1] + 1) / 512, 1 - rows[0] / 512
+    )
+    told = editor.edit(editor.prepare(atlas, region, orientation=lies), target)[0]
+    diff = np.abs(lies.view(told) - upright[0])
+    # Sampling positions differ by float rounding only: a few levels on a few pixels at most.
+    assert diff.max() < 0.1 and diff.mean() < 1e-5
+    untold = editor.edit(editor.prepare(atlas, region), target)[0]
+    wrong = np.abs(lies.view(untold) - upright[0])
+    assert wrong.max() > 0.5 and wrong.mean() > 100 * max(diff.mean(), 1e-6), (
+        "taken as unmirrored, the other eye closes"
+    )

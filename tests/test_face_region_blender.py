@@ -243,10 +243,10 @@ import moodrig.core.appearance.api as fapi
 from moodrig.core.appearance.editor import Features, FaceEditor
 from moodrig.core.appearance.align import CANONICAL_POINTS
 class Located(FaceEditor):
-    def locate(self, work, blocky=False, turns=0):
+    def locate(self, work, blocky=False, orientation=None):
         h, w = work.shape[:2]
         return Features(CANONICAL_POINTS * np.array([w, h]), self.presence)
-    def framings(self, texture, rect, points, blocky=False, turns=0):
+    def framings(self, texture, rect, points, blocky=False, orientation=None):
         return [points]  # the points of the region alone, so the stored ones can be checked
 import sys
 sys.path.insert(0, {tests!r})
@@ -320,3 +320,96 @@ def test_points_are_dragged_confirmed_found_and_the_preview_comes_back(tmp_path:
     back = run_bpy(REOPEN.format(path=str(tmp_path / "points.blend")))
     assert back["off_before"] and back["preview_on"], "the saved overlay setting comes back on load"
     assert back["region"] == [0.0, 0.0, 1.0, 1.0]
+
+
+LAID = """
+import bpy, moodrig, numpy as np
+bpy.ops.wm.read_factory_settings(use_empty=True)
+moodrig.register()
+from moodrig.core.demo_head import head_atlas, paint_atlas
+from moodrig.core.painter import DEFAULT_STYLE
+SIZE = 512
+atlas = head_atlas(SIZE)
+u0, v0, u1, v1 = atlas.region.as_tuple()
+# The painted head flipped left to right, then turned a quarter clockwise (top of the head to
+# the right): texel (u, v) of the upright atlas lands at (v, u).
+laid = np.ascontiguousarray(np.rot90(paint_atlas(atlas, DEFAULT_STYLE)[:, ::-1], -1))
+img = bpy.data.images.new("laid", SIZE, SIZE, alpha=True)
+img.pixels.foreach_set(laid[::-1].ravel())
+img.pack()
+mat = bpy.data.materials.new("LaidMat"); mat.use_nodes = True
+mat.node_tree.nodes.new("ShaderNodeTexImage").image = img
+# The face: a 6 × 6 grid standing in the XZ plane, looking at -Y, head up +Z; its UVs put the
+# upright face square on the laid texture.
+n = 6
+verts = [(i / n, 0.0, j / n) for j in range(n + 1) for i in range(n + 1)]
+faces = [(j * (n + 1) + i, j * (n + 1) + i + 1, (j + 1) * (n + 1) + i + 1, (j + 1) * (n + 1) + i)
+         for j in range(n) for i in range(n)]
+mesh = bpy.data.meshes.new("laid")
+mesh.from_pydata(verts, [], faces)
+uv = mesh.uv_layers.new(name="UVMap")
+for poly in mesh.polygons:
+    poly.select = True
+    for li in poly.loop_indices:
+        x, _, z = mesh.vertices[mesh.loops[li].vertex_index].co
+        u, v = u0 + x * (u1 - u0), v0 + z * (v1 - v0)
+        uv.data[li].uv = (v, u)
+mesh.materials.append(mat)
+face = bpy.data.objects.new("LaidFace", mesh)
+bpy.context.scene.collection.objects.link(face)
+bpy.context.view_layer.objects.active = face
+bpy.context.scene.moodrig.face = face
+from moodrig.face_region import face_orientation, region_of, stored_points
+res = {{}}
+res["select"] = list(bpy.ops.moodrig.region_from_selection())
+res["region"] = list(face.moodrig_face.region)
+res["lies"] = face_orientation(face, region_of(face))[1]
+res["find"] = list(bpy.ops.moodrig.find_feature_points())
+res["points"] = stored_points(face).points.tolist()
+from moodrig.face_region_view import start_session
+face.moodrig_face.region = (0.0, 0.0, 1.0, 1.0)  # no points stored for this region
+session, _ = start_session(face)
+session.confirm(face)  # the typical layout is laid as the face lies: accepted
+res["typical"] = session.points.tolist()
+face.moodrig_face.region = res["region"]
+face.moodrig_face.head_up = "PICTURE"
+res["picture"] = face_orientation(face, region_of(face))[1]
+face.moodrig_face.head_up = "LEFT"; face.moodrig_face.mirrored = True
+res["by_hand"] = face_orientation(face, region_of(face))[1]
+face.moodrig_face.head_up = "MESH"
+face.scale = (-1.0, 1.0, 1.0)  # a mirrored object mirrors its texture once more
+bpy.context.view_layer.update()
+res["scaled"] = face_orientation(face, region_of(face))[1]
+face.scale = (1.0, 1.0, 1.0); face.rotation_euler = (-1.5708, 0.0, 0.0)  # lying on its back
+bpy.context.view_layer.update()
+res["lying"] = face_orientation(face, region_of(face))[1]
+report(res)
+"""
+
+
+def test_the_mesh_tells_which_way_the_face_lies_and_the_points_follow() -> None:
+    """A face island mirrored and turned in its atlas (as UV packers lay islands): the mesh
+    tells the turn and the mirror, Find Points finds the eyes as the character's own, and
+    the typical layout for dragging is laid the same way."""
+    from moodrig.core.appearance.align import FEATURE_INDEX, check_features
+    from moodrig.core.appearance.weights_io import LOCATOR_WEIGHTS
+
+    if not LOCATOR_WEIGHTS.shipped_manifest().is_file():
+        pytest.skip("the locator's weights are not in this tree's weights/appearance/")
+    r = run_bpy(LAID.format())
+    assert r["select"] == ["FINISHED"]
+    assert r["lies"] == "head right, mirrored (from the mesh)"
+    assert r["find"] == ["FINISHED"]
+    points = np.asarray(r["points"])
+    width = round((r["region"][2] - r["region"][0]) * 512)
+    height = round((r["region"][3] - r["region"][1]) * 512)
+    check_features(points, width, height, mirrored=True)
+    eye_r, eye_l = points[FEATURE_INDEX["eye_r"]], points[FEATURE_INDEX["eye_l"]]
+    mouth = points[FEATURE_INDEX["mouth_c"]]
+    assert eye_r[1] > eye_l[1] and mouth[0] < min(eye_r[0], eye_l[0]), "head right, mirrored"
+    typical = np.asarray(r["typical"])
+    assert typical[FEATURE_INDEX["eye_r"], 1] > typical[FEATURE_INDEX["eye_l"], 1]
+    assert r["picture"] == "found from the picture"
+    assert r["by_hand"] == "head left, mirrored (set by hand)"
+    assert r["scaled"] == "head right (from the mesh)"
+    assert r["lying"].startswith("found from the picture (the mesh's UVs")

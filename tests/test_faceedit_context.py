@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from moodrig.core.appearance.editor import CONTEXT_MARGINS, FaceEditor, Features
+from moodrig.core.appearance.orientation import UPRIGHT, Orientation
 from moodrig.core.appearance.region import FaceRegion, PixelRect
 from moodrig.core.expression import N_EXPRESSION
 from moodrig.weights_tools.faceedit_data import style_rng
@@ -20,8 +21,10 @@ class _Corner:
     def __init__(self) -> None:
         self.crops: list[tuple[int, int]] = []
 
-    def __call__(self, work: np.ndarray, blocky: bool = False, turns: int = 0) -> Features:
-        assert turns == 0
+    def __call__(
+        self, work: np.ndarray, blocky: bool = False, orientation: Orientation = UPRIGHT
+    ) -> Features:
+        assert orientation == UPRIGHT
         self.crops.append(work.shape[:2])
         return Features(np.full((7, 2), 0.5), 1.0)
 

@@ -1,4 +1,5 @@
-"""research/faceedit_turned.py: the region of a turned atlas is the turned rectangle."""
+"""research/faceedit_turned.py: the laid atlas is what the layout's view undoes, and its
+region covers the laid face pixels."""
 
 from __future__ import annotations
 
@@ -6,17 +7,20 @@ import faceedit_turned as ft
 import numpy as np
 import pytest
 
-from moodrig.core.appearance.region import PixelRect
+from moodrig.core.appearance.orientation import Orientation
+from moodrig.core.appearance.region import FaceRegion
 
 
-@pytest.mark.parametrize("turns", [0, 1, 2, 3])
-def test_the_turned_rect_covers_the_turned_pixels(turns: int) -> None:
+@pytest.mark.parametrize("lies", [Orientation(t, m) for t in range(4) for m in (False, True)])
+def test_the_laid_region_covers_the_laid_pixels(lies: Orientation) -> None:
     height, width = 40, 64
-    rect = PixelRect(10, 5, 30, 17)
+    image = np.arange(height * width).reshape(height, width)
+    laid = ft.lay(image, lies)
+    assert np.array_equal(lies.view(laid), image)
     mask = np.zeros((height, width), bool)
-    mask[rect.slices] = True
-    turned = np.rot90(mask, turns)
-    got = ft.turned_rect(rect, turns, width, height)
-    expect = np.zeros_like(turned)
-    expect[got.slices] = True
-    assert np.array_equal(turned, expect)
+    mask[5:17, 10:30] = True
+    region = ft.laid_region(mask, lies)
+    expect = np.zeros(laid.shape, bool)
+    expect[region.pixels(laid.shape[1], laid.shape[0]).slices] = True
+    assert np.array_equal(ft.lay(mask, lies), expect)
+    assert isinstance(region, FaceRegion)

@@ -1,8 +1,13 @@
 """Command line: edit one texture's face, or show where its feature points are.
 
     python -m moodrig.core.appearance edit IN.png --region u0,v0,u1,v1 --set smile=1,jaw_open=0.4 \\
-        --out OUT.png [--features points.json] [--device auto]
-    python -m moodrig.core.appearance locate IN.png --region u0,v0,u1,v1 [--json points.json]
+        --out OUT.png [--features points.json] [--head-up right [--mirrored]] [--device auto]
+    python -m moodrig.core.appearance locate IN.png --region u0,v0,u1,v1 [--head-up ...]
+        [--json points.json]
+
+``--head-up`` says where the top of the head points in a face turned in its atlas, and
+``--mirrored`` that the mesh shows the texture flipped left to right; without them the turn is
+found from the picture and the face is taken to be unmirrored.
 
 8- and 16-bit PNGs (and what else OpenCV reads) are edited at their own depth. Failures print
 one line naming the file and the problem and exit with 1.
@@ -24,6 +29,7 @@ from ..errors import InputError, MoodrigError
 from ..expression import EXPRESSION_NAMES
 from ..fileio import atomic_write_bytes
 from .api import as_region, edit_face, shipped_editor
+from .orientation import HEAD_UP, Orientation
 from .points_io import FeaturePoints, read_points, write_points
 from .texels import CHANNEL_MAX, to_unit
 
@@ -74,6 +80,27 @@ def parse_set(text: str) -> dict[str, float]:
     return out
 
 
+def add_orientation(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--head-up",
+        choices=HEAD_UP,
+        help="where the top of the head points in the texture (default: found from the picture)",
+    )
+    parser.add_argument(
+        "--mirrored",
+        action="store_true",
+        help="the mesh shows the face texture flipped left to right (needs --head-up)",
+    )
+
+
+def orientation_of(args: argparse.Namespace) -> Orientation | None:
+    if args.head_up is None:
+        if args.mirrored:
+            raise InputError(None, "--mirrored needs --head-up (where the top of the head points)")
+        return None
+    return Orientation.parse(args.head_up, args.mirrored)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m moodrig.core.appearance",
@@ -93,11 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="feature points JSON (docs/face_region.md; what `locate --json` writes)",
     )
+    add_orientation(edit)
     edit.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     edit.add_argument("--out", type=Path, required=True)
     loc = sub.add_parser("locate", help="find the face's feature points")
     loc.add_argument("image", type=Path)
     loc.add_argument("--region", default="0,0,1,1")
+    add_orientation(loc)
     loc.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     loc.add_argument("--json", type=Path, help="write the points here (default: print them)")
     return p
@@ -107,17 +136,25 @@ def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
         image = read_rgba(args.image)
+        orientation = orientation_of(args)
         if args.command == "edit":
             features = None
             if args.features:
                 rect = as_region(args.region).pixels(image.shape[1], image.shape[0])
                 features = read_points(args.features).in_region(rect.width, rect.height)
-            out = edit_face(image, parse_set(args.values), args.region, features, args.device)
+            out = edit_face(
+                image,
+                parse_set(args.values),
+                args.region,
+                features,
+                args.device,
+                orientation=orientation,
+            )
             write_png(args.out, out)
             return 0
         editor = shipped_editor(args.device)
         region = as_region(args.region)
-        face = editor.prepare(to_unit(image), region)
+        face = editor.prepare(to_unit(image), region, orientation=orientation)
         found = FeaturePoints(face.features.points, (face.rect.width, face.rect.height))
         extra = {"region": list(region.as_tuple()), "presence": round(face.features.presence, 4)}
         if args.json:

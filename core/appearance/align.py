@@ -53,8 +53,11 @@ _EYE_DISTANCE = 0.34
 _EYE_TO_MOUTH = 0.27
 
 
-def check_features(points: Any, width: int, height: int) -> NDArray[np.float64]:
-    """(7, 2) finite pixel coordinates inside a ``width`` × ``height`` region, in a face layout."""
+def check_features(
+    points: Any, width: int, height: int, mirrored: bool = False
+) -> NDArray[np.float64]:
+    """(7, 2) finite pixel coordinates inside a ``width`` × ``height`` region, in a face layout
+    (``mirrored``: flipped left to right, as a texture the mesh shows mirrored)."""
     p = np.asarray(points, dtype=np.float64)
     if p.shape != (N_FEATURES, 2) or not np.all(np.isfinite(p)):
         raise InputError(
@@ -74,11 +77,12 @@ def check_features(points: Any, width: int, height: int) -> NDArray[np.float64]:
         raise InputError(None, "feature points: the two eyes are less than a pixel apart")
     down = mouth_c - 0.5 * (eye_l + eye_r)
     cross = eyes[0] * down[1] - eyes[1] * down[0]
-    if cross <= 0.0:
+    if (cross >= 0.0) if mirrored else (cross <= 0.0):
+        side = "right (the texture shows the face mirrored)" if mirrored else "left"
         raise InputError(
             None,
             "feature points: the mouth must lie below the eyes, and the character's "
-            "right eye on the image's left (the face looks at the viewer)",
+            f"right eye on the image's {side} (the face looks at the viewer)",
         )
     return p
 

@@ -11,6 +11,10 @@ outside the region it is the input, bit for bit. ``expressions`` is an 8-vector 
 ``moodrig.core.expression.EXPRESSION_NAMES`` or a mapping of names to values (the rest 0);
 the texture is taken to show the neutral face (``source``: what it shows instead).
 ``features`` are the 7 feature points in pixels of the region (found automatically when None).
+``orientation`` says how the face lies in the region when it is turned or mirrored in its
+atlas (``Orientation.parse("right", mirrored=True)``: the top of the head points right, and
+the mesh shows the texture flipped); None: the turn is found from the picture, and the face is
+taken to be unmirrored.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from numpy.typing import NDArray
 from ..errors import InputError
 from ..expression import N_EXPRESSION, expression_vector
 from .editor import FaceEditor
+from .orientation import Orientation
 from .region import FaceRegion
 from .texels import from_unit, to_unit
 
@@ -74,12 +79,13 @@ def edit_face(
     *,
     source: Any = None,
     editor: FaceEditor | None = None,
+    orientation: Orientation | None = None,
 ) -> NDArray[Any]:
     """Repaint the face in ``region_uv`` of ``texture`` with ``expressions``; see the module."""
     unit = to_unit(texture)
     ed = editor if editor is not None else shipped_editor(device)
     target = as_vector(expressions)
     src = np.zeros(N_EXPRESSION, np.float32) if source is None else as_vector(source)
-    face = ed.prepare(unit, as_region(region_uv), features)
+    face = ed.prepare(unit, as_region(region_uv), features, orientation)
     out = ed.edit(face, target[None], src[None])[0]
     return from_unit(out, texture.dtype)

@@ -121,7 +121,7 @@ def bind_editor(editor: Any, base: NDArray[np.float32], setup: FaceSetup) -> Edi
             rect = setup.region.pixels(base.shape[1], base.shape[0])
             points = setup.points.in_region(rect.width, rect.height)
         try:
-            face = editor.prepare(base, setup.region, points)
+            face = editor.prepare(base, setup.region, points, setup.orientation)
         except InputError as exc:
             if (
                 points is None

@@ -36,10 +36,11 @@ from .fields import EditFields, decisive_mask, reach, render
 from .locator import Locator
 from .mask_keep import mask_keep
 from .model import FieldGenerator, condition
+from .orientation import UPRIGHT, Orientation
 from .paint import lid_paint_in_palette, paint_keep
 from .pixelart import BlockGrid, detect_blocks, from_art_pixels, palette_grid, to_art_pixels
 from .region import FaceRegion, PixelRect, check_texture_size, feather_weights, seam, seam_width
-from .turns import UPRIGHT_SPREAD, View, pick, spread, unturn_points
+from .turns import UPRIGHT_SPREAD, View, pick, spread
 from .weights_io import EDITOR_WEIGHTS, LOCATOR_WEIGHTS
 
 CONTEXT_MARGINS = (0.15, 0.3)
@@ -164,14 +165,16 @@ class FaceEditor:
 
     # ------------------------------------------------------------------------- locating
 
-    def locate(self, work: NDArray[np.float32], blocky: bool = False, turns: int = 0) -> Features:
+    def locate(
+        self, work: NDArray[np.float32], blocky: bool = False, orientation: Orientation = UPRIGHT
+    ) -> Features:
         """Feature points of the face in ``work`` (region pixels, RGBA or RGB). ``blocky``
         (pixel art): a region smaller than the locator's input is enlarged by nearest
-        neighbour, as pixel art is shown, not smoothed into blobs. ``turns``: quarter turns
-        (counter-clockwise) ``work`` is given first, for a face turned in its atlas; the
-        points come back in ``work``'s own pixels."""
+        neighbour, as pixel art is shown, not smoothed into blobs. ``orientation``: how the
+        face lies in ``work`` (turned or mirrored in its atlas); the locator looks at it
+        upright, and the points come back in ``work``'s own pixels."""
         height, width = work.shape[:2]
-        work = np.rot90(work, turns) if turns % 4 else work
+        work = orientation.view(work)
         r = self.locator.cfg.resolution
         h, w = work.shape[:2]
         interp = cv2.INTER_AREA if min(h, w) > r else cv2.INTER_LINEAR
@@ -185,8 +188,8 @@ class FaceEditor:
         )
         with torch.inference_mode():
             pts, logit = self.locator(x)
-        points = unturn_points(
-            pts[0].double().cpu().numpy() * np.array([w, h]), turns, width, height
+        points = orientation.from_view(
+            pts[0].double().cpu().numpy() * np.array([w, h]), width, height
         )
         return Features(points, float(torch.sigmoid(logit[0]).item()))
 
@@ -196,7 +199,7 @@ class FaceEditor:
         rect: PixelRect,
         points: NDArray[np.float64],
         blocky: bool = False,
-        turns: int = 0,
+        orientation: Orientation = UPRIGHT,
     ) -> list[NDArray[np.float64]]:
         """``points`` (found in the region ``rect`` alone) and the points found in the region
         widened by each of :data:`CONTEXT_MARGINS` of its size on every side, with the
@@ -220,31 +223,46 @@ class FaceEditor:
             if box in seen:  # the region already reaches the texture's edges
                 continue
             seen.add(box)
-            wide = self.locate(texture[box.slices], blocky=blocky, turns=turns)
+            wide = self.locate(texture[box.slices], blocky, orientation)
             found.append(wide.points + np.array([box.x0 - rect.x0, box.y0 - rect.y0]))
         return found
 
     def find_face(
-        self, texture: NDArray[np.float32], rect: PixelRect, blocky: bool = False
+        self,
+        texture: NDArray[np.float32],
+        rect: PixelRect,
+        blocky: bool = False,
+        orientation: Orientation | None = None,
     ) -> tuple[Features | None, str]:
-        """The face's points in the region ``rect`` (region pixels, averaged over framings),
-        in whichever quarter turn shows it upright (``turns.py``); or None and why not."""
+        """The face's points in the region ``rect`` (region pixels, averaged over framings);
+        or None and why not. ``orientation``: how the face lies in the region, when the mesh
+        tells it (``orientation.py``); None: whichever quarter turn shows the face upright
+        (``turns.py``)."""
         crop = texture[rect.slices]
         threshold = self.locator.cfg.presence_threshold
 
-        def view(turns: int) -> tuple[float, View | None]:
-            found = self.locate(crop, blocky=blocky, turns=turns)
+        def view(o: Orientation) -> tuple[float, View | None]:
+            found = self.locate(crop, blocky, o)
             if found.presence < threshold:
                 return found.presence, None
-            framings = self.framings(texture, rect, found.points, blocky, turns)
+            framings = self.framings(texture, rect, found.points, blocky, o)
             return found.presence, View(
-                turns, found.presence, np.mean(framings, axis=0), spread(framings)
+                o.turns, found.presence, np.mean(framings, axis=0), spread(framings)
             )
 
-        confidence, upright = view(0)
+        if orientation is not None:
+            confidence, given = view(orientation)
+            if given is not None:
+                return Features(given.points, given.presence), ""
+            return None, (
+                f"shows no painted face with the {orientation.describe()} (confidence "
+                f"{confidence:.2f}); set the region to the face, or place the feature points "
+                "by hand"
+            )
+        confidence, upright = view(UPRIGHT)
         if upright is not None and upright.spread <= UPRIGHT_SPREAD:
             return Features(upright.points, upright.presence), ""
-        turned = [v for _, v in (view(t) for t in (1, 2, 3)) if v is not None]
+        turned = [v for _, v in (view(Orientation(t)) for t in (1, 2, 3)) if v is not None]
         chosen, unclear = pick(upright, turned)
         if chosen is not None:
             return Features(chosen.points, chosen.presence), ""
@@ -259,10 +277,15 @@ class FaceEditor:
         )
 
     def prepare(
-        self, texture: NDArray[np.float32], region: FaceRegion | None = None, features: Any = None
+        self,
+        texture: NDArray[np.float32],
+        region: FaceRegion | None = None,
+        features: Any = None,
+        orientation: Orientation | None = None,
     ) -> PreparedFace:
         """Crop, analyse and align the face once; ``features`` (7, 2) in region pixels, or None
-        to find them (a region that shows no painted face is refused)."""
+        to find them (a region that shows no painted face is refused), looking at the region
+        in ``orientation`` when it is known (None: the turn is found from the picture)."""
         tex = check_texture(texture)
         reg = region if region is not None else FaceRegion()
         rect = reg.pixels(tex.shape[1], tex.shape[0])
@@ -270,13 +293,14 @@ class FaceEditor:
         crop: NDArray[np.float32] = tex[rows, cols]
         grid = detect_blocks(crop[..., :3]) or palette_grid(crop[..., :3])
         work: NDArray[np.float32] = crop if grid is None else np.asarray(to_art_pixels(crop, grid))
+        size, mirrored = (rect.width, rect.height), orientation is not None and orientation.mirrored
         if features is None:
-            found, why = self.find_face(tex, rect, blocky=grid is not None)
+            found, why = self.find_face(tex, rect, grid is not None, orientation)
             if found is None:
                 raise InputError(None, f"the face region {reg.as_tuple()} {why}")
-            feats = Features(check_features(found.points, rect.width, rect.height), found.presence)
+            feats = Features(check_features(found.points, *size, mirrored), found.presence)
         else:
-            feats = Features(check_features(features, rect.width, rect.height), 1.0)
+            feats = Features(check_features(features, *size, mirrored), 1.0)
         # The network reads the region as the artist sees it; the fields are applied to the
         # art pixels of pixel art (same canonical frame, in art-pixel coordinates).
         crop_frame = FaceFrame.from_features(feats.points)

@@ -32,6 +32,7 @@ from .align import FaceFrame, canonical_crop
 from .editor import FaceEditor, PreparedFace, check_texture
 from .fields import render
 from .model import condition
+from .orientation import Orientation
 from .pixelart import to_art_pixels
 from .region import FaceRegion
 from .weights_io import EDITOR_WEIGHTS
@@ -92,12 +93,13 @@ def finetune_face(
     *,
     region: FaceRegion | None = None,
     features: Any = None,
+    orientation: Orientation | None = None,
     config: SheetTraining | None = None,
     progress: Progress | None = None,
 ) -> FaceEditor:
     """A new editor adapted to this character (on ``editor``'s device)."""
     cfg = config or SheetTraining()
-    face = editor.prepare(neutral, region, features)
+    face = editor.prepare(neutral, region, features, orientation)
     rgb, x, a = _sheet(editor, face, examples)
     dev = editor.device
     rgb, x, a = rgb.to(dev), x.to(dev), a.to(dev)
@@ -145,14 +147,15 @@ def finetune_face_from_sheet(
     *,
     region: FaceRegion | None = None,
     features: Any = None,
+    orientation: Orientation | None = None,
     weights: Path | None = None,
     config: SheetTraining | None = None,
     progress: Progress | None = None,
     device: str = "auto",
 ) -> Path:
     """Fine-tune the shipped (or given) face editor on ``sheet`` (``editing/sheet.py``) for the
-    face in ``region`` (its ``features`` points, or found by the locator); save beside the
-    .blend; return the manifest."""
+    face in ``region`` (its ``features`` points, or found by the locator, looking at the face
+    in ``orientation`` when the mesh tells it); save beside the .blend; return the manifest."""
 
     def load(manifest: Path | None, dev: str) -> FaceEditor:
         return FaceEditor.load(manifest_path=manifest, device=dev)
@@ -165,7 +168,14 @@ def finetune_face_from_sheet(
         report: Progress | None,
     ) -> FaceEditor:
         return finetune_face(
-            editor, base, examples, region=region, features=features, config=cfg, progress=report
+            editor,
+            base,
+            examples,
+            region=region,
+            features=features,
+            orientation=orientation,
+            config=cfg,
+            progress=report,
         )
 
     return tune_from_sheet(

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .orientation import Orientation
 from .points_io import FeaturePoints, read_points
 from .region import WHOLE_TEXTURE, FaceRegion
 
@@ -25,19 +26,24 @@ class FaceSetup:
     """Feature points the artist placed or confirmed; None: found automatically."""
     points_from: str | None = None
     """Where the points come from (a file, a face object), named in error messages."""
+    orientation: Orientation | None = None
+    """How the face lies in the region (turned, mirrored), when the mesh tells it; None: the
+    turn is found from the picture."""
 
 
 def face_setup(region: Any, features: Any, stored: FaceSetup | None) -> FaceSetup:
     """The setup a bake uses: a request's ``region`` ((u0, v0, u1, v1) or None) and
     ``features`` (a points file or None) win over what the face object ``stored``. Stored
-    points belong to the stored region and are dropped when the request names another."""
+    points and orientation belong to the stored region and are dropped when the request names
+    another."""
     base = stored if stored is not None else FaceSetup()
     reg = base.region if region is None else FaceRegion(*(float(v) for v in region))
+    orientation = base.orientation if reg == base.region else None
     if features is not None:
-        return FaceSetup(reg, read_points(features), str(features))
+        return FaceSetup(reg, read_points(features), str(features), orientation)
     if base.points is not None and reg == base.region:
-        return FaceSetup(reg, base.points, base.points_from)
-    return FaceSetup(reg)
+        return FaceSetup(reg, base.points, base.points_from, orientation)
+    return FaceSetup(reg, orientation=orientation)
 
 
 def region_pixels_to_uv(points: Any, region: FaceRegion, width: int, height: int) -> Any:
