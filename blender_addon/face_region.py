@@ -98,8 +98,7 @@ def face_orientation(face: Any, region: Any) -> tuple[Any, str]:
     found = mesh_orientation(face, region)
     if found is None:
         return None, "found from the picture (the mesh's UVs in the region do not tell)"
-    tilt = f", tilted {found.tilt:+.0f}°" if abs(found.tilt) >= 10.0 else ""
-    return found.orientation, f"{found.orientation.describe()}{tilt} (from the mesh)"
+    return found.orientation, f"{found.orientation.describe()} (from the mesh)"
 
 
 def mesh_orientation(face: Any, region: Any) -> Any:

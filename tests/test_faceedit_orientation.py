@@ -38,10 +38,13 @@ def test_head_up_names_the_quarter_turn_and_bad_names_are_refused() -> None:
     assert [Orientation.parse(name).turns for name in HEAD_UP] == [0, 1, 2, 3]
     assert Orientation.parse(" Right ", mirrored=True) == Orientation(1, True)
     assert Orientation(3, True).describe() == "head left, mirrored"
+    assert Orientation(0, False, -20.0).describe() == "head up, tilted 20° counter-clockwise"
     with pytest.raises(InputError, match="must be one of up, right, down, left"):
         Orientation.parse("sideways")
     with pytest.raises(InputError, match="quarter turns"):
         Orientation(4)
+    with pytest.raises(InputError, match="roll must be between"):
+        Orientation(0, False, float("nan"))
 
 
 def _face_grid(uv_of: object) -> tuple[np.ndarray, np.ndarray]:
@@ -57,14 +60,14 @@ def _face_grid(uv_of: object) -> tuple[np.ndarray, np.ndarray]:
     return np.array(pos), np.array(uvs)
 
 
-def _island(lies: Orientation, tilt: float = 0.0) -> object:
-    """The UV map of a face island laid out as ``lies`` says (and tilted by ``tilt`` degrees
-    the other way): inverse of looking at it. In the upright view u runs with x, v with z."""
+def _island(lies: Orientation) -> object:
+    """The UV map of a face island laid out as ``lies`` says: inverse of looking at it. In the
+    level view u runs with x, v with z."""
 
     def uv_of(p: np.ndarray) -> np.ndarray:
         q = p - 0.5
-        a = math.radians(-tilt)
-        q = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]]) @ q
+        r = math.radians(lies.roll)  # the view levels by turning counter-clockwise: undo it
+        q = np.array([[math.cos(r), math.sin(r)], [-math.sin(r), math.cos(r)]]) @ q
         if lies.mirrored:  # the view flips the turned texture: flip back, then turn back
             q = np.array([-q[0], q[1]])
         for _ in range(lies.turns):  # undo one counter-clockwise turn: turn clockwise
@@ -79,15 +82,33 @@ def test_the_mesh_tells_the_turn_and_the_mirror(lies: Orientation) -> None:
     pos, uvs = _face_grid(_island(lies))
     found = orientation_from_mesh(pos, uvs)
     assert found is not None
-    assert found.orientation == lies
-    assert found.tilt == pytest.approx(0.0, abs=1e-6) and found.agreement == pytest.approx(1.0)
+    assert found.orientation.turns == lies.turns and found.orientation.mirrored == lies.mirrored
+    assert found.orientation.roll == 0.0, "a roll within a few degrees is left as it is"
+    assert found.agreement == pytest.approx(1.0)
 
 
-def test_a_tilted_island_takes_the_nearest_quarter_turn_and_says_how_far() -> None:
-    pos, uvs = _face_grid(_island(Orientation(1), tilt=20.0))
+@pytest.mark.parametrize("lies", [Orientation(1, False, 20.0), Orientation(2, True, -35.0)])
+def test_a_tilted_island_takes_the_nearest_quarter_turn_and_its_roll(lies: Orientation) -> None:
+    pos, uvs = _face_grid(_island(lies))
     found = orientation_from_mesh(pos, uvs)
-    assert found is not None and found.orientation == Orientation(1)
-    assert abs(found.tilt) == pytest.approx(20.0, abs=1e-6)
+    assert found is not None
+    assert (found.orientation.turns, found.orientation.mirrored) == (lies.turns, lies.mirrored)
+    assert found.orientation.roll == pytest.approx(lies.roll, abs=1e-6)
+
+
+@pytest.mark.parametrize("lies", [Orientation(0, False, 25.0), Orientation(3, True, -40.0)])
+def test_a_rolled_view_levels_the_picture_and_the_points_follow(lies: Orientation) -> None:
+    image = np.zeros((60, 90), np.float32)
+    image[20:23, 61:64] = 1.0  # a 3 × 3 marker centred on (62.5, 21.5)
+    view = lies.view(image)
+    assert view.shape == ((90, 60) if lies.turns % 2 else (60, 90))
+    rows, cols = np.indices(view.shape)
+    centre = np.array([(cols * view).sum(), (rows * view).sum()]) / view.sum() + 0.5
+    (seen,) = lies.to_view(np.array([[62.5, 21.5]]), 90, 60)
+    assert seen == pytest.approx(centre, abs=0.2)
+    back = lies.from_view(lies.to_view(np.array([[3.0, 4.0], [80.0, 50.0]]), 90, 60), 90, 60)
+    assert back == pytest.approx(np.array([[3.0, 4.0], [80.0, 50.0]]))
+    assert lies.leaning(10.0).roll == pytest.approx(lies.roll + 10.0)
 
 
 def test_a_mirrored_object_shows_its_texture_mirrored_once_more() -> None:
@@ -127,3 +148,19 @@ def test_the_orientation_belongs_to_its_region() -> None:
     assert face_setup(None, None, stored).orientation == Orientation(1, True)
     assert face_setup(region.as_tuple(), None, stored).orientation == Orientation(1, True)
     assert face_setup((0.0, 0.0, 1.0, 1.0), None, stored).orientation is None
+
+
+@pytest.mark.parametrize("degrees", [-40.0, -7.0, 0.0, 12.0, 35.0])
+def test_the_lean_of_a_face_s_points(degrees: float) -> None:
+    """Turned clockwise on screen (y down) by ``degrees``, the typical layout leans as much;
+    a misplaced eye moves the answer by half its own lean only."""
+    from moodrig.core.appearance.align import FEATURE_INDEX
+    from moodrig.core.appearance.orientation import roll_of
+
+    a = math.radians(degrees)
+    turn = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    points = (CANONICAL_POINTS - 0.5) @ turn.T * 100.0
+    assert roll_of(points) == pytest.approx(degrees, abs=1e-9)
+    off = points.copy()
+    off[FEATURE_INDEX["eye_l"]] += np.array([0.0, 10.0]) @ turn.T  # one eye 10 % too low
+    assert abs(roll_of(off) - degrees) < 10.0

@@ -36,7 +36,7 @@ from .fields import EditFields, decisive_mask, reach, render
 from .locator import Locator
 from .mask_keep import mask_keep
 from .model import FieldGenerator, condition
-from .orientation import UPRIGHT, Orientation
+from .orientation import LEVEL_TOLERANCE, UPRIGHT, Orientation, roll_of
 from .paint import lid_paint_in_palette, paint_keep
 from .pixelart import BlockGrid, detect_blocks, from_art_pixels, palette_grid, to_art_pixels
 from .region import FaceRegion, PixelRect, check_texture_size, feather_weights, seam, seam_width
@@ -44,6 +44,11 @@ from .turns import UPRIGHT_SPREAD, View, pick, spread
 from .weights_io import EDITOR_WEIGHTS, LOCATOR_WEIGHTS
 
 CONTEXT_MARGINS = (0.15, 0.3)
+LEVEL_STEPS = 2
+"""Times a leaning face is located again in a view turned level (``orientation.roll_of``)."""
+MAX_LEVEL = 50.0
+"""Degrees of lean levelled at most in one step; a face leaning further is another quarter
+turn's view."""
 """Framings of a face region, beside the region itself, that the locator's points are
 averaged over: the region widened by these fractions of its size on every side."""
 
@@ -250,22 +255,37 @@ class FaceEditor:
                 o.turns, found.presence, np.mean(framings, axis=0), spread(framings)
             )
 
+        def level(o: Orientation, seen: View) -> Features:
+            """The face located again in a view turned level while its points lean (pixel art
+            is drawn level on its grid, and its rough points' lean is left alone)."""
+            for _ in range(0 if blocky else LEVEL_STEPS):
+                roll = roll_of(o.to_view(seen.points, rect.width, rect.height))
+                if not LEVEL_TOLERANCE <= abs(roll) <= MAX_LEVEL:
+                    break
+                again = view(o.leaning(roll))[1]
+                if again is None:
+                    break
+                o, seen = o.leaning(roll), again
+            return Features(seen.points, seen.presence)
+
         if orientation is not None:
             confidence, given = view(orientation)
             if given is not None:
-                return Features(given.points, given.presence), ""
+                return level(orientation, given), ""
             return None, (
                 f"shows no painted face with the {orientation.describe()} (confidence "
                 f"{confidence:.2f}); set the region to the face, or place the feature points "
                 "by hand"
             )
+        # The quarter turn is chosen on the views as they come; levelled, an upside-down
+        # reading of a face can agree as well as the upright one. The chosen view is levelled.
         confidence, upright = view(UPRIGHT)
         if upright is not None and upright.spread <= UPRIGHT_SPREAD:
-            return Features(upright.points, upright.presence), ""
+            return level(UPRIGHT, upright), ""
         turned = [v for _, v in (view(Orientation(t)) for t in (1, 2, 3)) if v is not None]
         chosen, unclear = pick(upright, turned)
         if chosen is not None:
-            return Features(chosen.points, chosen.presence), ""
+            return level(Orientation(chosen.turns), chosen), ""
         if unclear:
             return None, (
                 "shows a face turned in the atlas, but not clearly which way is up; place "

@@ -20,16 +20,20 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import InputError
-from .turns import unturn_points
+from .align import FEATURE_INDEX
+from .turns import turn_points, unturn_points
 
 HEAD_UP = ("up", "right", "down", "left")
 """Where the top of the head points in the texture, by quarter turns (``Orientation.turns``)."""
 MIN_AGREEMENT = 0.8
 """Share (by area) of the triangles that must agree on the mirror and on where up is."""
+LEVEL_TOLERANCE = 5.0
+"""Degrees of roll left as they are: the locator learnt faces within a few degrees of level."""
 MIN_STEEPNESS = 0.25
 """A triangle tells where up is when its height changes at least this fast across it (about
 15° from lying flat); at least half the area must."""
@@ -45,10 +49,15 @@ class Orientation:
     mirrored: bool = False
     """The texture shows the face flipped (the mesh flips it back): once the head is upright,
     the character's right eye is on the image's right."""
+    roll: float = 0.0
+    """Degrees the face still leans clockwise once turned (and flipped), as an island packed
+    at any angle or a face painted askew; the view turns it level."""
 
     def __post_init__(self) -> None:
         if self.turns not in (0, 1, 2, 3):
             raise InputError(None, f"quarter turns must be 0, 1, 2 or 3, got {self.turns!r}")
+        if not (math.isfinite(self.roll) and abs(self.roll) <= 90.0):
+            raise InputError(None, f"roll must be between -90 and 90 degrees, got {self.roll!r}")
 
     @classmethod
     def parse(cls, head_up: str, mirrored: bool = False) -> Orientation:
@@ -65,12 +74,50 @@ class Orientation:
         return HEAD_UP[self.turns]
 
     def describe(self) -> str:
-        return f"head {self.head_up}" + (", mirrored" if self.mirrored else "")
+        lean = ""
+        if abs(self.roll) >= 10.0:
+            way = "clockwise" if self.roll > 0 else "counter-clockwise"
+            lean = f", tilted {abs(self.roll):.0f}° {way}"
+        return f"head {self.head_up}" + (", mirrored" if self.mirrored else "") + lean
 
     def view(self, image: NDArray[Any]) -> NDArray[Any]:
-        """``image`` (rows top-down) as the face shows upright and unmirrored."""
+        """``image`` (rows top-down) as the face shows upright, unmirrored and level (a level
+        view keeps the size of the turned one; its corners repeat the edge pixels)."""
         upright = np.rot90(image, self.turns) if self.turns else image
-        return upright[:, ::-1] if self.mirrored else upright
+        seen = upright[:, ::-1] if self.mirrored else upright
+        if self.roll == 0.0:
+            return seen
+        h, w = seen.shape[:2]
+        return np.asarray(
+            cv2.warpAffine(
+                np.ascontiguousarray(seen),
+                self._level(w, h),
+                (w, h),
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REPLICATE,
+            ),
+            dtype=seen.dtype,
+        )
+
+    def _level(self, w: int, h: int) -> NDArray[np.float64]:
+        """(2, 3) turned view → level view, in OpenCV's pixel coordinates (centres at i)."""
+        return np.asarray(cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), self.roll, 1.0))
+
+    def _sides(self, width: int, height: int) -> tuple[int, int]:
+        """Width and height of the view of a ``width`` × ``height`` image."""
+        return (height, width) if self.turns % 2 else (width, height)
+
+    def to_view(self, points: NDArray[np.float64], width: int, height: int) -> NDArray[np.float64]:
+        """(N, 2) pixel points of a ``width`` × ``height`` image → the same points in
+        :meth:`view` (continuous coordinates, pixel centres at i + 0.5)."""
+        p = turn_points(points, self.turns, width, height)
+        w, h = self._sides(width, height)
+        if self.mirrored:
+            p[:, 0] = w - p[:, 0]
+        if self.roll != 0.0:
+            m = self._level(w, h)
+            p = (p - 0.5) @ m[:, :2].T + m[:, 2] + 0.5
+        return p
 
     def from_view(
         self, points: NDArray[np.float64], width: int, height: int
@@ -78,12 +125,33 @@ class Orientation:
         """(N, 2) pixel points in :meth:`view` of a ``width`` × ``height`` image → the same
         points in the image itself."""
         p = np.asarray(points, dtype=np.float64).copy()
+        w, h = self._sides(width, height)
+        if self.roll != 0.0:
+            m = self._level(w, h)
+            p = (p - 0.5 - m[:, 2]) @ np.linalg.inv(m[:, :2]).T + 0.5
         if self.mirrored:
-            p[:, 0] = (height if self.turns % 2 else width) - p[:, 0]
+            p[:, 0] = w - p[:, 0]
         return unturn_points(p, self.turns, width, height)
+
+    def leaning(self, roll: float) -> Orientation:
+        """This orientation with the face leaning ``roll`` degrees more (clockwise)."""
+        total = (self.roll + roll + 180.0) % 360.0 - 180.0
+        return Orientation(self.turns, self.mirrored, float(np.clip(total, -90.0, 90.0)))
 
 
 UPRIGHT = Orientation()
+
+
+def roll_of(points: NDArray[np.float64]) -> float:
+    """Degrees a face's 7 points (pixels, y down) lean clockwise: the mean of its eye line's
+    and of its eyes-to-mouth line's lean, so one misplaced eye counts half."""
+    p = np.asarray(points, dtype=np.float64)
+    eye_r, eye_l = p[FEATURE_INDEX["eye_r"]], p[FEATURE_INDEX["eye_l"]]
+    across = eye_l - eye_r
+    down = p[FEATURE_INDEX["mouth_c"]] - 0.5 * (eye_r + eye_l)
+    a = math.atan2(across[1], across[0])
+    b = math.atan2(-down[0], down[1])
+    return math.degrees(math.atan2(math.sin(a) + math.sin(b), math.cos(a) + math.cos(b)))
 
 
 @dataclass(frozen=True)
@@ -91,8 +159,7 @@ class MeshOrientation:
     """:func:`orientation_from_mesh`'s answer."""
 
     orientation: Orientation
-    tilt: float
-    """Degrees between the head's up in the texture and the quarter turn taken (−45 to 45)."""
+    """Its ``roll`` is the island's tilt off the quarter turn taken (−45° to 45°)."""
     agreement: float
     """Share (by area) of the triangles that agree with the answer, on mirror and on up."""
 
@@ -144,5 +211,13 @@ def orientation_from_mesh(
         return None
     angle = math.degrees(math.atan2(resultant[1], resultant[0]))  # 90: up in the texture
     turns = round((90.0 - angle) / 90.0) % 4
-    tilt = (90.0 - angle) - 90.0 * round((90.0 - angle) / 90.0)
-    return MeshOrientation(Orientation(int(turns), mirrored != flipped), float(tilt), agreement)
+    # The head's up once turned (and flipped), v up: leaning right is a clockwise roll.
+    up = resultant.copy()
+    for _ in range(turns):
+        up = np.array([-up[1], up[0]])  # a counter-clockwise quarter turn
+    mirror = mirrored != flipped
+    if mirror:
+        up[0] = -up[0]
+    roll = math.degrees(math.atan2(up[0], up[1]))
+    roll = roll if abs(roll) >= LEVEL_TOLERANCE else 0.0
+    return MeshOrientation(Orientation(int(turns), mirror, roll), agreement)

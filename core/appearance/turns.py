@@ -56,6 +56,19 @@ def unturn_points(
     return p
 
 
+def turn_points(
+    points: NDArray[np.float64], turns: int, width: int, height: int
+) -> NDArray[np.float64]:
+    """(N, 2) pixel coordinates in a ``width`` × ``height`` image → the same points in
+    ``np.rot90(image, turns)`` (the inverse of :func:`unturn_points`)."""
+    p = np.asarray(points, dtype=np.float64).copy()
+    w = width
+    for _ in range(turns % 4):  # one counter-clockwise turn: (x, y) → (y, w - x)
+        p = np.stack([p[:, 1], w - p[:, 0]], axis=1)
+        w = height if w == width else width
+    return p
+
+
 def spread(framings: list[NDArray[np.float64]]) -> float:
     """How far (eye distances) the points of any framing lie from their mean, at most."""
     found = np.asarray(framings, dtype=np.float64)
