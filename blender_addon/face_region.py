@@ -111,22 +111,20 @@ def mesh_orientation(face: Any, region: Any) -> Any:
     if face.type != "MESH" or face.data.uv_layers.active is None:
         return None  # nothing to read (a face keyed by shape keys alone needs no UVs)
     polys = _polygons(face)
-    lo = np.array([region.u0, region.v0])
-    hi = np.array([region.u1, region.v1])
-    tri_pos, tri_uv = [], []
-    for loop, uv in zip(polys.loops, polys.uvs, strict=True):
-        centre = uv.mean(axis=0)
-        if len(loop) < 3 or np.any(centre < lo) or np.any(centre > hi):
-            continue
-        fan = np.array([[0, i, i + 1] for i in range(1, len(loop) - 1)])
-        tri_pos.append(polys.positions[loop[fan]])
-        tri_uv.append(uv[fan])
-    if not tri_pos:
+    centre = np.add.reduceat(polys.uvs, polys.starts, axis=0) / polys.totals[:, None]
+    lo, hi = np.array([region.u0, region.v0]), np.array([region.u1, region.v1])
+    inside = (polys.totals >= 3) & np.all((centre >= lo) & (centre <= hi), axis=1)
+    if not inside.any():
         return None
-    world = np.array(face.matrix_world)
+    # Each polygon as a fan of triangles from its first corner: (s, s + k, s + k + 1).
+    fans = polys.totals[inside] - 2
+    first = np.repeat(polys.starts[inside], fans)
+    k = np.arange(int(fans.sum())) - np.repeat(np.cumsum(fans) - fans, fans) + 1
+    corners = np.stack([first, first + k, first + k + 1], axis=1)
+    world = np.array(face.matrix_world, dtype=np.float64)
     return orientation_from_mesh(
-        np.concatenate(tri_pos),
-        np.concatenate(tri_uv),
+        polys.positions[polys.verts[corners]],
+        polys.uvs[corners],
         flipped=bool(np.linalg.det(world[:3, :3]) < 0.0),
     )
 
@@ -150,18 +148,36 @@ def set_region(face: Any, region: Any) -> None:
 
 @dataclass
 class _Polygons:
-    """A mesh's polygons as the user sees them now (Edit Mode included)."""
+    """A mesh's polygons as the user sees them now (Edit Mode included), as flat arrays of
+    face corners (loops): polygon ``p`` holds corners ``starts[p]`` to ``starts[p] +
+    totals[p]``."""
 
+    starts: Any
+    """(P,) int: each polygon's first corner."""
+    totals: Any
+    """(P,) int: each polygon's number of corners."""
     selected: Any
     """(P,) bool."""
-    loops: list[Any]
-    """Per polygon, its corners' vertex indices."""
-    uvs: list[Any]
-    """Per polygon, its corners' UVs in the active UV map, (k, 2)."""
+    verts: Any
+    """(L,) int: each corner's vertex."""
+    uvs: Any
+    """(L, 2) each corner's UV in the active UV map."""
     member: Any
     """(V,) bool: the vertex is in the asked-for vertex group with a weight above 0."""
     positions: Any
     """(V, 3) the vertices at rest, in world space."""
+
+    def corner_uvs(self, chosen: Any) -> Any:
+        """The UVs of every corner of the ``chosen`` ((P,) bool) polygons."""
+        import numpy as np
+
+        return self.uvs[np.repeat(chosen, self.totals)]
+
+    def wholly_in_group(self) -> Any:
+        """(P,) bool: every corner's vertex is in the vertex group."""
+        import numpy as np
+
+        return np.logical_and.reduceat(self.member[self.verts], self.starts)
 
 
 def _polygons(face: Any, group_index: int | None = None) -> _Polygons:
@@ -186,10 +202,13 @@ def _polygons(face: Any, group_index: int | None = None) -> _Polygons:
             ],
             dtype=bool,
         )
+        totals = np.array([len(f.loops) for f in bm.faces], dtype=np.int64)
         return _Polygons(
+            np.cumsum(totals) - totals,
+            totals,
             np.array([f.select for f in bm.faces], dtype=bool),
-            [np.array([lp.vert.index for lp in f.loops]) for f in bm.faces],
-            [np.array([lp[uv].uv[:] for lp in f.loops]) for f in bm.faces],
+            np.array([lp.vert.index for f in bm.faces for lp in f.loops], dtype=np.int64),
+            np.array([lp[uv].uv[:] for f in bm.faces for lp in f.loops]).reshape(-1, 2),
             member,
             _world(face, np.array([v.co[:] for v in bm.verts], dtype=np.float64).reshape(-1, 3)),
         )
@@ -205,7 +224,6 @@ def _polygons(face: Any, group_index: int | None = None) -> _Polygons:
     mesh.polygons.foreach_get("select", selected)
     uvs = np.empty(len(mesh.loops) * 2, dtype=np.float64)
     uv_layer.data.foreach_get("uv", uvs)
-    uvs = uvs.reshape(-1, 2)
     verts = np.empty(len(mesh.loops), dtype=np.int64)
     mesh.loops.foreach_get("vertex_index", verts)
     member = np.zeros(len(mesh.vertices), dtype=bool)
@@ -214,11 +232,17 @@ def _polygons(face: Any, group_index: int | None = None) -> _Polygons:
             member[v.index] = any(g.group == group_index and g.weight > 0.0 for g in v.groups)
     co = np.empty(len(mesh.vertices) * 3, dtype=np.float64)
     mesh.vertices.foreach_get("co", co)
-    spans = [slice(a, a + t) for a, t in zip(starts, totals, strict=True)]
+    # Corners in polygon order (Blender keeps them so; sorted to be sure reduceat holds).
+    order = np.argsort(starts, kind="stable")
+    starts, totals, selected = starts[order], totals[order], selected[order]
+    packed = np.cumsum(totals) - totals
+    corners = np.arange(int(totals.sum())) + np.repeat(starts - packed, totals)
     return _Polygons(
+        packed,
+        totals,
         selected,
-        [verts[sp] for sp in spans],
-        [uvs[sp] for sp in spans],
+        verts[corners],
+        uvs.reshape(-1, 2)[corners],
         member,
         _world(face, co.reshape(-1, 3)),
     )
@@ -231,13 +255,6 @@ def _world(face: Any, co: Any) -> Any:
     return co @ m[:3, :3].T + m[:3, 3]
 
 
-def _uvs(polys: _Polygons, chosen: Any) -> Any:
-    import numpy as np
-
-    picked = [uv for uv, c in zip(polys.uvs, chosen, strict=True) if c]
-    return np.concatenate(picked) if picked else np.zeros((0, 2))
-
-
 def region_from_selection(face: Any) -> Any:
     """UV bounds of the face mesh's selected polygons (the Edit Mode selection included)."""
     from .core.appearance.region import region_from_uvs
@@ -248,7 +265,9 @@ def region_from_selection(face: Any) -> Any:
             None,
             f"no polygons of '{face.name}' are selected; select the face's polygons in Edit Mode",
         )
-    return region_from_uvs(_uvs(polys, polys.selected), f"the selected polygons of '{face.name}'")
+    return region_from_uvs(
+        polys.corner_uvs(polys.selected), f"the selected polygons of '{face.name}'"
+    )
 
 
 def region_from_vertex_group(face: Any, group_name: str) -> Any:
@@ -259,12 +278,12 @@ def region_from_vertex_group(face: Any, group_name: str) -> Any:
     if group is None:
         raise InputError(None, f"'{face.name}' has no vertex group '{group_name}'")
     polys = _polygons(face, group.index)
-    chosen = [bool(polys.member[loop].all()) for loop in polys.loops]
-    if not any(chosen):
+    chosen = polys.wholly_in_group()
+    if not chosen.any():
         raise InputError(
             None, f"no polygon of '{face.name}' lies wholly in vertex group '{group_name}'"
         )
-    return region_from_uvs(_uvs(polys, chosen), f"the polygons of vertex group '{group_name}'")
+    return region_from_uvs(polys.corner_uvs(chosen), f"the polygons of vertex group '{group_name}'")
 
 
 # ----------------------------------------------------------------------------- operators
