@@ -164,3 +164,10 @@ def test_the_lean_of_a_face_s_points(degrees: float) -> None:
     off = points.copy()
     off[FEATURE_INDEX["eye_l"]] += np.array([0.0, 10.0]) @ turn.T  # one eye 10 % too low
     assert abs(roll_of(off) - degrees) < 10.0
+
+
+def test_a_triangle_with_broken_uvs_is_left_out_not_the_whole_island() -> None:
+    pos, uvs = _face_grid(_island(Orientation(1, True)))
+    uvs[0, 0] = (np.inf, 0.5)
+    found = orientation_from_mesh(pos, uvs)
+    assert found is not None and found.orientation == Orientation(1, True)

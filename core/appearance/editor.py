@@ -44,13 +44,13 @@ from .turns import UPRIGHT_SPREAD, View, pick, spread
 from .weights_io import EDITOR_WEIGHTS, LOCATOR_WEIGHTS
 
 CONTEXT_MARGINS = (0.15, 0.3)
+"""Framings of a face region, beside the region itself, that the locator's points are
+averaged over: the region widened by these fractions of its size on every side."""
 LEVEL_STEPS = 2
 """Times a leaning face is located again in a view turned level (``orientation.roll_of``)."""
 MAX_LEVEL = 50.0
 """Degrees of lean levelled at most in one step; a face leaning further is another quarter
 turn's view."""
-"""Framings of a face region, beside the region itself, that the locator's points are
-averaged over: the region widened by these fractions of its size on every side."""
 
 
 @dataclass(frozen=True)
@@ -262,10 +262,11 @@ class FaceEditor:
                 roll = roll_of(o.to_view(seen.points, rect.width, rect.height))
                 if not LEVEL_TOLERANCE <= abs(roll) <= MAX_LEVEL:
                     break
-                again = view(o.leaning(roll))[1]
+                levelled = o.leaning(roll)
+                again = view(levelled)[1]
                 if again is None:
                     break
-                o, seen = o.leaning(roll), again
+                o, seen = levelled, again
             return Features(seen.points, seen.presence)
 
         if orientation is not None:

@@ -181,18 +181,20 @@ def orientation_from_mesh(
     t = np.asarray(uvs, dtype=np.float64).reshape(-1, 3, 2)
     if len(p) != len(t):
         raise ValueError(f"{len(p)} triangles' positions but {len(t)} triangles' UVs")
+    finite = np.isfinite(p).all(axis=(1, 2)) & np.isfinite(t).all(axis=(1, 2))
+    p, t = p[finite], t[finite]  # a triangle with broken coordinates is left out
     e = np.stack([p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]], axis=2)  # (T, 3, 2)
     d = np.stack([t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]], axis=2)  # (T, 2, 2)
     uv_area = d[:, 0, 0] * d[:, 1, 1] - d[:, 0, 1] * d[:, 1, 0]  # signed: < 0 mirrored
     area = 0.5 * np.linalg.norm(np.cross(e[:, :, 0], e[:, :, 1]), axis=1)
-    ok = (np.abs(uv_area) > 1e-12) & (area > 0) & np.all(np.isfinite(uv_area))
+    ok = (np.abs(uv_area) > 1e-12) & (area > 0)
     if not ok.any():
         return None
     e, d, uv_area, area = e[ok], d[ok], uv_area[ok], area[ok]
     total = float(area.sum())
     mirrored_share = float(area[uv_area < 0].sum()) / total
-    mirrored = mirrored_share > 0.5
-    mirror_agreement = mirrored_share if mirrored else 1.0 - mirrored_share
+    uv_mirrored = mirrored_share > 0.5
+    mirror_agreement = mirrored_share if uv_mirrored else 1.0 - mirrored_share
     # The UV direction in which the head goes up: the gradient of height over UV, J^T up,
     # with J = E D^-1 the UV → 3D map of each triangle.
     jac = e @ np.linalg.inv(d)  # (T, 3, 2)
@@ -212,12 +214,12 @@ def orientation_from_mesh(
     angle = math.degrees(math.atan2(resultant[1], resultant[0]))  # 90: up in the texture
     turns = round((90.0 - angle) / 90.0) % 4
     # The head's up once turned (and flipped), v up: leaning right is a clockwise roll.
-    up = resultant.copy()
+    head = resultant.copy()
     for _ in range(turns):
-        up = np.array([-up[1], up[0]])  # a counter-clockwise quarter turn
-    mirror = mirrored != flipped
+        head = np.array([-head[1], head[0]])  # a counter-clockwise quarter turn
+    mirror = uv_mirrored != flipped
     if mirror:
-        up[0] = -up[0]
-    roll = math.degrees(math.atan2(up[0], up[1]))
+        head[0] = -head[0]
+    roll = math.degrees(math.atan2(head[0], head[1]))
     roll = roll if abs(roll) >= LEVEL_TOLERANCE else 0.0
     return MeshOrientation(Orientation(int(turns), mirror, roll), agreement)

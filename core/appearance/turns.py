@@ -62,10 +62,9 @@ def turn_points(
     """(N, 2) pixel coordinates in a ``width`` × ``height`` image → the same points in
     ``np.rot90(image, turns)`` (the inverse of :func:`unturn_points`)."""
     p = np.asarray(points, dtype=np.float64).copy()
-    w = width
-    for _ in range(turns % 4):  # one counter-clockwise turn: (x, y) → (y, w - x)
-        p = np.stack([p[:, 1], w - p[:, 0]], axis=1)
-        w = height if w == width else width
+    for j in range(turns % 4):  # one counter-clockwise turn: (x, y) → (y, w - x)
+        before = width if j % 2 == 0 else height  # width of the image before this turn
+        p = np.stack([p[:, 1], before - p[:, 0]], axis=1)
     return p
 
 
