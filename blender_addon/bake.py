@@ -28,6 +28,7 @@ from .behavior_keys import PreparedKeys, Written
 from .core.appearance.cache import sequence_name
 from .core.appearance.region import MAX_SIDE
 from .core.errors import InputError
+from .core.image import srgb_encode, straight_alpha
 from .core.outputs import default_texture_folder
 from .tags import is_moodrig, role_of, tag
 
@@ -107,7 +108,37 @@ def base_texture(face: Any) -> np.ndarray:
     px = px.reshape(h, w, image.channels)[::-1]
     if image.channels == 3:
         px = np.concatenate([px, np.ones((h, w, 1), np.float32)], axis=2)
-    return np.ascontiguousarray(np.clip(px[..., :4], 0.0, 1.0))
+    return np.ascontiguousarray(file_values(image, np.clip(px[..., :4], 0.0, 1.0)))
+
+
+ASSOCIATED_ALPHA_MODES = ("STRAIGHT", "PREMUL")
+"""Alpha modes whose float buffer Blender holds with colour premultiplied by alpha (measured in
+Blender 3.4 to 5.0; channel-packed and alpha-less images keep their colour as it is)."""
+
+
+def file_values(image: Any, rgba: np.ndarray) -> np.ndarray:
+    """``rgba`` (Blender's pixels of ``image``, top-down) as an image file holds them: straight
+    alpha and sRGB-encoded colour, the values the editor learnt on and the bake writes.
+
+    Blender holds 8-bit images as their file's values, but float images (16-bit PNG and TIFF,
+    EXR) in linear light with the colour premultiplied by alpha; written back as they are, a
+    16-bit sRGB face texture came out of the bake far darker than it went in. Data images
+    (Non-Color) are left as they are."""
+    if not image.is_float or image.colorspace_settings.is_data:
+        return rgba
+    if image.alpha_mode in ASSOCIATED_ALPHA_MODES:
+        rgba = straight_alpha(rgba)
+    return np.concatenate([srgb_encode(rgba[..., :3]), rgba[..., 3:]], axis=-1)
+
+
+def sequence_colour(image: Any) -> tuple[str, str]:
+    """(colour space, alpha mode) of the expression images baked from ``image``, so that
+    Blender reads them as it reads ``image``: their files hold :func:`file_values`."""
+    settings = image.colorspace_settings
+    encoded = image.is_float and not settings.is_data
+    colour_space = "sRGB" if encoded else settings.name
+    alpha = "STRAIGHT" if image.alpha_mode in ASSOCIATED_ALPHA_MODES else image.alpha_mode
+    return colour_space, alpha
 
 
 def base_texture_bits(face: Any) -> int:
@@ -225,7 +256,8 @@ def write_appearance(face: Any, frames: list[Path], frame_start: int) -> tuple[A
             image.filepath = bpy.path.relpath(str(first))
         except ValueError:  # another drive on Windows
             image.filepath = str(first)
-    image.colorspace_settings.name = node.image.colorspace_settings.name if node.image else "sRGB"
+    if node.image is not None:
+        image.colorspace_settings.name, image.alpha_mode = sequence_colour(node.image)
     copy = tag(mat.copy(), "face_material")
     copy.use_fake_user = False
     copy.name = owned_name(face.name, "face")

@@ -7,6 +7,8 @@ Inside moodrig an image is a numpy array laid out HWC, channels RGB or RGBA, eit
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -37,4 +39,26 @@ def to_float(img: NDArray[np.generic]) -> FloatImage:
 def to_uint8(img: FloatImage) -> ByteImage:
     """float32 [0, 1] → uint8 with round-half-to-even, deterministic on every platform."""
     out: ByteImage = np.clip(np.rint(img * np.float32(255.0)), 0, 255).astype(np.uint8)
+    return out
+
+
+def srgb_encode(linear: NDArray[np.floating[Any]]) -> FloatImage:
+    """Linear light → sRGB-encoded values (IEC 61966-2-1's piecewise curve), clipped to [0, 1]
+    first; NaN reads as 0. Image files and the editors hold colour this way, while Blender keeps
+    float images (16-bit PNG, EXR) and OpenCV reads EXR in linear light."""
+    lin = np.nan_to_num(np.asarray(linear, np.float32), nan=0.0).clip(0.0, 1.0)
+    encoded: FloatImage = np.where(
+        lin <= 0.0031308, lin * np.float32(12.92), 1.055 * np.power(lin, 1 / 2.4) - 0.055
+    ).astype(np.float32)
+    return encoded
+
+
+def straight_alpha(rgba: FloatImage) -> FloatImage:
+    """RGBA with its colour premultiplied by alpha → colour unassociated from alpha (where alpha
+    is 0 the colour is lost and stays 0). Blender premultiplies float images' colour."""
+    alpha = rgba[..., 3:4]
+    colour = np.divide(
+        rgba[..., :3], alpha, out=np.zeros_like(rgba[..., :3]), where=alpha > 0
+    ).clip(0.0, 1.0)
+    out: FloatImage = np.concatenate([colour, alpha], axis=-1).astype(np.float32)
     return out

@@ -431,3 +431,67 @@ def test_a_float_face_texture_is_baked_into_16_bit_textures(tmp_path: Path) -> N
     r = run_bpy(DEEP_TEXTURE_BAKE.format(folder=str(tmp_path / "tex")))
     assert r["bits"] == [8, 16]
     assert r["dtype"] == "uint16" and r["shape"] == [128, 128, 4] and r["frames"] > 1
+
+
+FILE_TEXTURE_BAKE = """
+import os
+os.environ["OPENCV_IO_ENABLE_OPENEXR"] = "1"
+import bpy, cv2, numpy as np, moodrig
+from pathlib import Path
+folder = Path({folder!r})
+bpy.ops.wm.read_factory_settings(use_empty=True)
+moodrig.register()
+bpy.ops.moodrig.add_demo_character(texture_size=128)
+from moodrig import api
+from moodrig import bake as scene_bake
+from moodrig.face_region import region_of
+from moodrig.core.demo_timeline import scripted_track
+face = bpy.data.objects["moodrig_DemoFace"]
+_, node = scene_bake.find_face_texture(face)
+w, h = node.image.size
+rgba = np.array(node.image.pixels[:], np.float32).reshape(h, w, 4)[::-1].copy()  # sRGB values
+if {kind!r} == "png16":
+    rgba[:16, :16, 3] = 0.5  # a half-transparent corner: Blender premultiplies float images
+    path = folder / "face16.png"
+    texels = np.rint(rgba * 65535).astype(np.uint16)
+else:  # an EXR holds linear light
+    path = folder / "face.exr"
+    srgb = rgba[..., :3]
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    texels = np.concatenate([linear, rgba[..., 3:]], -1).astype(np.float32)
+cv2.imwrite(str(path), cv2.cvtColor(texels, cv2.COLOR_RGBA2BGRA))
+user = bpy.data.images.load(str(path))
+node.image = user
+shown = np.array(user.pixels[:], np.float32).reshape(h, w, 4)[::-1]
+r = api.bake(None, "moodrig_DemoFace", "moodrig_DemoRig",
+             api.BakeRequest(device="cpu", texture_folder=folder / "tex"),
+             track=scripted_track(seconds=1.0))
+mat, seq_node = scene_bake.find_face_texture(face)
+sequence = seq_node.image
+rows, cols = region_of(face).pixels(w, h).slices
+outside = np.ones((h, w), bool)
+outside[rows, cols] = False
+worst = 0.0
+for frame in sorted((folder / "tex" / "sequence").glob("*.png")):
+    back = bpy.data.images.load(str(frame), check_existing=False)
+    back.colorspace_settings.name = sequence.colorspace_settings.name
+    back.alpha_mode = sequence.alpha_mode
+    got = np.array(back.pixels[:], np.float32).reshape(h, w, 4)[::-1]
+    worst = max(worst, float(np.abs(got - shown)[outside].max()))
+colour = [user.colorspace_settings.name, sequence.colorspace_settings.name]
+report(dict(float=user.is_float, colour=colour, worst=worst, frames=r.n_frames,
+            corner=float(shown[0, 0, 3])))
+"""
+
+
+@pytest.mark.parametrize("kind", ["png16", "exr"])
+def test_a_float_face_texture_comes_back_as_blender_shows_it(tmp_path: Path, kind: str) -> None:
+    """Blender holds 16-bit PNG and EXR textures in linear light, premultiplied by alpha; the
+    expression textures baked from them show, outside the face region, exactly the colours
+    the user's texture shows (a 16-bit sRGB texture once came back far darker)."""
+    _require_bpy()
+    r = run_bpy(FILE_TEXTURE_BAKE.format(folder=str(tmp_path), kind=kind))
+    assert r["float"] and r["frames"] > 1
+    assert r["corner"] == pytest.approx(0.5 if kind == "png16" else 1.0, abs=1e-3)
+    assert r["colour"][1] == "sRGB"
+    assert r["worst"] < 2e-3, r

@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import InputError
+from ..image import srgb_encode
 from .container import display_rotation, video_header
 from .headers import image_size
 
@@ -78,9 +79,8 @@ def to_rgb8(img: NDArray[np.generic], *, source: str | Path | None = None) -> ND
     elif img.dtype == np.uint16:
         out = ((img.astype(np.uint32) + 128) // 257).astype(np.uint8)
     elif img.dtype in (np.float32, np.float64, np.float16):
-        lin = np.nan_to_num(img.astype(np.float32), nan=0.0, posinf=1.0, neginf=0.0).clip(0.0, 1.0)
-        srgb = np.where(lin <= 0.0031308, lin * 12.92, 1.055 * np.power(lin, 1 / 2.4) - 0.055)
-        out = np.rint(srgb * 255.0).astype(np.uint8)
+        lin = np.nan_to_num(img.astype(np.float32), nan=0.0, posinf=1.0, neginf=0.0)
+        out = np.rint(srgb_encode(lin) * 255.0).astype(np.uint8)
     else:
         raise InputError(source, f"unsupported pixel type {img.dtype}")
     if out.shape[2] == 1:
