@@ -32,6 +32,9 @@ from .core.image import srgb_encode, straight_alpha
 from .core.outputs import default_texture_folder
 from .tags import is_moodrig, role_of, tag
 
+FACE_TEXTURE_NODE = "moodrig_face_texture"
+"""The Image Texture node that shows the face texture in moodrig's material copy (a node the
+user names so is taken as the face texture too)."""
 ORIGINAL_MATERIAL = "moodrig_original_material"
 ORIGINAL_FAKE_USER = "moodrig_original_fake_user"
 """On moodrig's material copy: the original material's fake-user flag before the bake (the
@@ -54,25 +57,63 @@ class SceneTargets:
 
 
 def find_face_texture(face: Any) -> tuple[Any, Any]:
-    """The face's (material, image texture node): the node named ``moodrig_face_texture`` if any,
-    else the first image texture node of the active material."""
+    """The face's (material, image texture node): the node named ``moodrig_face_texture`` if any
+    (moodrig's own material copy, or a node the user named so), else the colour image of the
+    face material (:func:`face_material`, :func:`colour_image_node`)."""
     if face is None or face.type != "MESH":
-        raise InputError(None, "choose a mesh object as the face")
+        raise InputError(None, "choose the face mesh (a mesh object) in the Character panel")
     for slot in face.material_slots:
         mat = slot.material
         if mat is not None and mat.use_nodes:
-            node = mat.node_tree.nodes.get("moodrig_face_texture")
+            node = mat.node_tree.nodes.get(FACE_TEXTURE_NODE)
             if node is not None and node.type == "TEX_IMAGE":
                 return mat, node
-    mat = face.active_material
+    mat = face_material(face)
     if mat is None or not mat.use_nodes:
         raise InputError(None, f"face '{face.name}' has no node material with an Image Texture")
-    for node in mat.node_tree.nodes:
-        if node.type == "TEX_IMAGE" and node.image is not None:
-            return mat, node
-    raise InputError(
-        None, f"material '{mat.name}' of '{face.name}' has no Image Texture node with an image"
-    )
+    node = colour_image_node(mat)
+    if node is None:
+        raise InputError(
+            None, f"material '{mat.name}' of '{face.name}' has no Image Texture node with an image"
+        )
+    return mat, node
+
+
+def face_material(face: Any) -> Any:
+    """The material that holds the face texture: the one stored on the face (set from the face
+    region's polygons, or picked in the Face Region panel) while one of the mesh's slots shows
+    it, else the active material."""
+    stored = face.moodrig_face.material
+    if stored is not None and any(slot.material == stored for slot in face.material_slots):
+        return stored
+    return face.active_material
+
+
+def colour_image_node(mat: Any) -> Any:
+    """The Image Texture node (with an image) that colours ``mat``: the first reached going up
+    from the active Material Output through each node's inputs in order (a Principled BSDF's
+    Base Color comes before its Normal), passing over data images (Non-Color: normal and
+    roughness maps); else the first colour image node, else the first with any image; None
+    when the material has none. A glTF or FBX import may create its normal map's node first."""
+    nodes = mat.node_tree.nodes
+    images = [n for n in nodes if n.type == "TEX_IMAGE" and n.image is not None]
+    if not images:
+        return None
+    colour = [n for n in images if not n.image.colorspace_settings.is_data]
+    outputs = [n for n in nodes if n.type == "OUTPUT_MATERIAL"]
+    active = [n for n in outputs if n.is_active_output] or outputs
+    seen: set[str] = set()
+    queue = list(active[:1])
+    while queue:
+        node = queue.pop(0)
+        if node.name in seen:
+            continue
+        seen.add(node.name)
+        if node in colour:
+            return node
+        for socket in node.inputs:
+            queue.extend(link.from_node for link in socket.links)
+    return (colour or images)[0]
 
 
 def base_image(face: Any) -> Any:
@@ -149,10 +190,14 @@ def base_texture_bits(face: Any) -> int:
 
 
 def find_face_texture_in(mat: Any) -> Any:
-    node = mat.node_tree.nodes.get("moodrig_face_texture")
+    """The face texture's node in ``mat`` (moodrig's named node, else its colour image)."""
+    node = mat.node_tree.nodes.get(FACE_TEXTURE_NODE)
     if node is not None:
         return node
-    return next(n for n in mat.node_tree.nodes if n.type == "TEX_IMAGE" and n.image is not None)
+    node = colour_image_node(mat)
+    if node is None:
+        raise InputError(None, f"material '{mat.name}' has no Image Texture node with an image")
+    return node
 
 
 def output_folder(face_name: str, blend_path: str, fallback: Path) -> Path:
@@ -193,7 +238,7 @@ def _drop_face_material(mat: Any) -> None:
     """Remove an unused moodrig face-material copy and its unused image sequence."""
     if mat is None or role_of(mat) != "face_material" or mat.users != 0:
         return
-    node = mat.node_tree.nodes.get("moodrig_face_texture")
+    node = mat.node_tree.nodes.get(FACE_TEXTURE_NODE)
     image = node.image if node is not None else None
     bpy.data.materials.remove(mat)
     _drop_if_unused(image, bpy.data.images)
@@ -266,7 +311,7 @@ def write_appearance(face: Any, frames: list[Path], frame_start: int) -> tuple[A
     copy[ORIGINAL_FAKE_USER] = bool(fake)
     mat.use_fake_user = True  # the user's material must survive saving while unassigned
     tex = find_face_texture_in(copy)
-    tex.name = "moodrig_face_texture"
+    tex.name = FACE_TEXTURE_NODE
     tex.image = image
     tex.image_user.frame_start = frame_start
     tex.image_user.frame_offset = 0

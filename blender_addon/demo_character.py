@@ -17,13 +17,13 @@ from typing import Any
 import bpy
 import numpy as np
 
+from .bake import FACE_TEXTURE_NODE
 from .core import demo_body, demo_head
 from .core.painter import DEFAULT_STYLE, FaceStyle
 from .core.rig import ROLE_PARENT
 from .face_region import store_points
 from .tags import tag
 
-FACE_TEXTURE_NODE = "moodrig_face_texture"
 FACE_UV = "moodrig_face_uv"
 
 

@@ -114,6 +114,10 @@ def mesh_orientation(face: Any, region: Any) -> Any:
     centre = np.add.reduceat(polys.uvs, polys.starts, axis=0) / polys.totals[:, None]
     lo, hi = np.array([region.u0, region.v0]), np.array([region.u1, region.v1])
     inside = (polys.totals >= 3) & np.all((centre >= lo) & (centre <= hi), axis=1)
+    slots = face_slots(face)
+    if len(slots) > 1:  # other materials' polygons map other textures
+        valid = (polys.materials >= 0) & (polys.materials < len(slots))
+        inside &= valid & slots[np.clip(polys.materials, 0, len(slots) - 1)]
     if not inside.any():
         return None
     # Each polygon as a fan of triangles from its first corner: (s, s + k, s + k + 1).
@@ -146,6 +150,20 @@ def set_region(face: Any, region: Any) -> None:
 # ----------------------------------------------------------------------------- mesh reading
 
 
+def texture_label(face: Any) -> str | None:
+    """ "'image' (W×H, material 'name')": the texture the face is edited in, as the region
+    operators name it; None when the face mesh shows no image."""
+    from .bake import base_image, find_face_texture, original_material
+
+    try:
+        image = base_image(face)
+        mat = original_material(find_face_texture(face)[0])
+    except InputError:
+        return None
+    w, h = image.size
+    return f"'{image.name}' ({w}×{h}, material '{mat.name}')"
+
+
 @dataclass
 class _Polygons:
     """A mesh's polygons as the user sees them now (Edit Mode included), as flat arrays of
@@ -166,6 +184,8 @@ class _Polygons:
     """(V,) bool: the vertex is in the asked-for vertex group with a weight above 0."""
     positions: Any
     """(V, 3) the vertices at rest, in world space."""
+    materials: Any
+    """(P,) int: each polygon's material slot."""
 
     def corner_uvs(self, chosen: Any) -> Any:
         """The UVs of every corner of the ``chosen`` ((P,) bool) polygons."""
@@ -211,6 +231,7 @@ def _polygons(face: Any, group_index: int | None = None) -> _Polygons:
             np.array([lp[uv].uv[:] for f in bm.faces for lp in f.loops]).reshape(-1, 2),
             member,
             _world(face, np.array([v.co[:] for v in bm.verts], dtype=np.float64).reshape(-1, 3)),
+            np.array([f.material_index for f in bm.faces], dtype=np.int64),
         )
     uv_layer = mesh.uv_layers.active
     if uv_layer is None:
@@ -222,6 +243,8 @@ def _polygons(face: Any, group_index: int | None = None) -> _Polygons:
     mesh.polygons.foreach_get("loop_start", starts)
     mesh.polygons.foreach_get("loop_total", totals)
     mesh.polygons.foreach_get("select", selected)
+    materials = np.zeros(n, dtype=np.int64)
+    mesh.polygons.foreach_get("material_index", materials)
     uvs = np.empty(len(mesh.loops) * 2, dtype=np.float64)
     uv_layer.data.foreach_get("uv", uvs)
     verts = np.empty(len(mesh.loops), dtype=np.int64)
@@ -234,7 +257,12 @@ def _polygons(face: Any, group_index: int | None = None) -> _Polygons:
     mesh.vertices.foreach_get("co", co)
     # Corners in polygon order (Blender keeps them so; sorted to be sure reduceat holds).
     order = np.argsort(starts, kind="stable")
-    starts, totals, selected = starts[order], totals[order], selected[order]
+    starts, totals, selected, materials = (
+        starts[order],
+        totals[order],
+        selected[order],
+        materials[order],
+    )
     packed = np.cumsum(totals) - totals
     corners = np.arange(int(totals.sum())) + np.repeat(starts - packed, totals)
     return _Polygons(
@@ -245,6 +273,7 @@ def _polygons(face: Any, group_index: int | None = None) -> _Polygons:
         uvs.reshape(-1, 2)[corners],
         member,
         _world(face, co.reshape(-1, 3)),
+        materials,
     )
 
 
@@ -255,8 +284,9 @@ def _world(face: Any, co: Any) -> Any:
     return co @ m[:3, :3].T + m[:3, 3]
 
 
-def region_from_selection(face: Any) -> Any:
-    """UV bounds of the face mesh's selected polygons (the Edit Mode selection included)."""
+def region_from_selection(face: Any) -> tuple[Any, Any]:
+    """UV bounds of the face mesh's selected polygons (the Edit Mode selection included), and
+    the material they show (:func:`polygons_material`)."""
     from .core.appearance.region import region_from_uvs
 
     polys = _polygons(face)
@@ -265,13 +295,15 @@ def region_from_selection(face: Any) -> Any:
             None,
             f"no polygons of '{face.name}' are selected; select the face's polygons in Edit Mode",
         )
-    return region_from_uvs(
+    region = region_from_uvs(
         polys.corner_uvs(polys.selected), f"the selected polygons of '{face.name}'"
     )
+    return region, polygons_material(face, polys.materials[polys.selected])
 
 
-def region_from_vertex_group(face: Any, group_name: str) -> Any:
-    """UV bounds of the polygons whose vertices all belong to the vertex group (weight > 0)."""
+def region_from_vertex_group(face: Any, group_name: str) -> tuple[Any, Any]:
+    """UV bounds of the polygons whose vertices all belong to the vertex group (weight > 0),
+    and the material they show (:func:`polygons_material`)."""
     from .core.appearance.region import region_from_uvs
 
     group = face.vertex_groups.get(group_name)
@@ -283,7 +315,45 @@ def region_from_vertex_group(face: Any, group_name: str) -> Any:
         raise InputError(
             None, f"no polygon of '{face.name}' lies wholly in vertex group '{group_name}'"
         )
-    return region_from_uvs(polys.corner_uvs(chosen), f"the polygons of vertex group '{group_name}'")
+    region = region_from_uvs(
+        polys.corner_uvs(chosen), f"the polygons of vertex group '{group_name}'"
+    )
+    return region, polygons_material(face, polys.materials[chosen])
+
+
+def polygons_material(face: Any, slots: Any) -> Any:
+    """The user's material most of the polygons with material ``slots`` ((P,) int) show, when
+    it has a colour image (the face texture then comes from it); None otherwise."""
+    import numpy as np
+
+    from .bake import colour_image_node, original_material
+
+    n = len(face.material_slots)
+    slots = slots[(slots >= 0) & (slots < n)]
+    if slots.size == 0:
+        return None
+    mat = face.material_slots[int(np.bincount(slots, minlength=n).argmax())].material
+    if mat is None:
+        return None
+    mat = original_material(mat)
+    return mat if mat.use_nodes and colour_image_node(mat) is not None else None
+
+
+def face_slots(face: Any) -> Any:
+    """(S,) bool: the face mesh's material slots that show the face texture's material (all of
+    them when it is unknown)."""
+    import numpy as np
+
+    from .bake import find_face_texture, original_material
+
+    shows = np.ones(len(face.material_slots), dtype=bool)
+    try:
+        mat = original_material(find_face_texture(face)[0])
+    except InputError:
+        return shows
+    for i, slot in enumerate(face.material_slots):
+        shows[i] = slot.material is not None and original_material(slot.material) == mat
+    return shows
 
 
 # ----------------------------------------------------------------------------- operators
@@ -307,19 +377,26 @@ class _FaceOperator:
 class _RegionOperator(_FaceOperator):
     """Sets the face object's region to what :meth:`region` computes."""
 
-    def region(self, face: Any) -> Any:
+    def region(self, face: Any) -> tuple[Any, Any]:
+        """The region, and the material whose texture it lies in (None: keep the stored one)."""
         raise NotImplementedError
 
     def execute(self, context: Any) -> set[str]:
         try:
             face = face_object(context)
-            region = self.region(face)
+            region, material = self.region(face)
             set_region(face, region)
+            if material is not None:
+                face.moodrig_face.material = material
             _, lies = face_orientation(face, region)
+            texture = texture_label(face)
         except Exception as exc:
             return _report(self, exc)
         u0, v0, u1, v1 = region.as_tuple()
-        self.report({"INFO"}, f"Face region {u0:.3f}, {v0:.3f}, {u1:.3f}, {v1:.3f}; face {lies}")
+        where = f" of {texture}" if texture else ""
+        self.report(
+            {"INFO"}, f"Face region {u0:.3f}, {v0:.3f}, {u1:.3f}, {v1:.3f}{where}; face {lies}"
+        )
         return {"FINISHED"}
 
 
@@ -329,7 +406,7 @@ class MOODRIG_OT_region_from_selection(_RegionOperator, bpy.types.Operator):
     bl_idname = "moodrig.region_from_selection"
     bl_label = "From Selection"
 
-    def region(self, face: Any) -> Any:
+    def region(self, face: Any) -> tuple[Any, Any]:
         return region_from_selection(face)
 
 
@@ -339,7 +416,7 @@ class MOODRIG_OT_region_from_vertex_group(_RegionOperator, bpy.types.Operator):
     bl_idname = "moodrig.region_from_vertex_group"
     bl_label = "From Group"
 
-    def region(self, face: Any) -> Any:
+    def region(self, face: Any) -> tuple[Any, Any]:
         name = face.moodrig_face.vertex_group
         if not name:
             raise InputError(None, "name the vertex group that covers the face")
@@ -352,10 +429,10 @@ class MOODRIG_OT_region_whole_texture(_RegionOperator, bpy.types.Operator):
     bl_idname = "moodrig.region_whole_texture"
     bl_label = "Whole Texture"
 
-    def region(self, face: Any) -> Any:
+    def region(self, face: Any) -> tuple[Any, Any]:
         from .core.appearance.region import WHOLE_TEXTURE
 
-        return WHOLE_TEXTURE
+        return WHOLE_TEXTURE, None
 
 
 class MOODRIG_OT_find_feature_points(_FaceOperator, bpy.types.Operator):

@@ -201,6 +201,10 @@ def draw_face_region(layout: Any, context: bpy.types.Context) -> None:
     from .face_region import has_points
 
     fr = face.moodrig_face
+    if len(face.material_slots) > 1:  # which material's image holds the face
+        col = layout.column(align=True)
+        col.label(text="Texture from")
+        col.prop(fr, "material", text="", icon="MATERIAL")
     col = layout.column(align=True)
     for i, label in enumerate(_REGION_LABELS):
         col.prop(fr, "region", index=i, text=label)

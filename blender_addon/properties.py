@@ -32,6 +32,21 @@ def _is_armature(_self: object, obj: bpy.types.Object) -> bool:
     return obj.type == "ARMATURE"
 
 
+def _shows_an_image(settings: bpy.types.PropertyGroup, mat: bpy.types.Material) -> bool:
+    """A material of the face mesh's own slots with an Image Texture node (the user's, not
+    moodrig's copy)."""
+    from .tags import is_moodrig
+
+    face = settings.id_data
+    slots = getattr(face, "material_slots", ())
+    return (
+        not is_moodrig(mat)
+        and mat.use_nodes
+        and any(n.type == "TEX_IMAGE" and n.image is not None for n in mat.node_tree.nodes)
+        and any(slot.material == mat for slot in slots)
+    )
+
+
 _OUTPUT_ITEMS = [
     (
         "auto",
@@ -115,6 +130,16 @@ class MoodrigFaceRegion(bpy.types.PropertyGroup):
         description=(
             "Face region of the texture in UV: left, bottom, right, top (v from the bottom). "
             "Only the region is edited; the whole texture by default"
+        ),
+    )
+    material: bpy.props.PointerProperty(  # type: ignore[valid-type]
+        name="Texture From",
+        type=bpy.types.Material,
+        poll=_shows_an_image,
+        update=_redraw_image_editors,
+        description=(
+            "The material whose colour image holds the face (set from the face region's "
+            "polygons; empty: the active material)"
         ),
     )
     points: bpy.props.FloatVectorProperty(  # type: ignore[valid-type]

@@ -413,3 +413,93 @@ def test_the_mesh_tells_which_way_the_face_lies_and_the_points_follow() -> None:
     assert r["by_hand"] == "head left, mirrored (set by hand)"
     assert r["scaled"] == "head right (from the mesh)"
     assert r["lying"].startswith("found from the picture (the mesh's UVs")
+
+
+MATERIALS = """
+import bpy, bmesh, moodrig, numpy as np
+bpy.ops.wm.read_factory_settings(use_empty=True)
+moodrig.register()
+from moodrig import bake as scene_bake
+from moodrig.face_region import mesh_orientation, region_of
+# A standing 4 × 2 grid (x right, z up); quad (i, j) covers UV [i/4, (i+1)/4] × [j/2, (j+1)/2].
+mesh = bpy.data.meshes.new("grid")
+verts = [(i, 0.0, j) for j in range(3) for i in range(5)]
+faces = [(j * 5 + i, j * 5 + i + 1, (j + 1) * 5 + i + 1, (j + 1) * 5 + i)
+         for j in range(2) for i in range(4)]
+mesh.from_pydata(verts, [], faces)
+uv = mesh.uv_layers.new(name="UVMap")
+for poly in mesh.polygons:
+    for li in poly.loop_indices:
+        x, _, z = mesh.vertices[mesh.loops[li].vertex_index].co
+        uv.data[li].uv = (x / 4.0, z / 2.0)
+# Body quad (0, 0) maps, mirrored, into the face's UV box: another texture's island.
+for li in mesh.polygons[0].loop_indices:
+    x, _, z = mesh.vertices[mesh.loops[li].vertex_index].co
+    uv.data[li].uv = (0.75 - x / 4.0, 0.5 + z / 2.0)
+obj = bpy.data.objects.new("Character", mesh)
+bpy.context.scene.collection.objects.link(obj)
+bpy.context.view_layer.objects.active = obj
+obj.select_set(True)
+
+def material(name, images):
+    mat = bpy.data.materials.new(name)
+    mat.use_nodes = True
+    nodes, links = mat.node_tree.nodes, mat.node_tree.links
+    bsdf = nodes["Principled BSDF"]
+    made = {}
+    for image_name, data, socket in images:  # created in this order
+        image = bpy.data.images.new(image_name, 32, 32)
+        if data:
+            image.colorspace_settings.name = "Non-Color"
+        node = nodes.new("ShaderNodeTexImage")
+        node.image = image
+        if socket == "Normal":
+            nm = nodes.new("ShaderNodeNormalMap")
+            links.new(node.outputs["Color"], nm.inputs["Color"])
+            links.new(nm.outputs["Normal"], bsdf.inputs["Normal"])
+        elif socket:
+            links.new(node.outputs["Color"], bsdf.inputs[socket])
+        made[image_name] = node
+    return mat
+
+body = material("Body", [("body_colour", False, "Base Color")])
+# As an import may make it: the normal map's node first, an unlinked colour image, then the
+# image that colours the face.
+face_mat = material("FaceMat", [("face_normal", True, "Normal"), ("face_spare", False, None),
+                                ("face_colour", False, "Base Color")])
+obj.data.materials.append(body)
+obj.data.materials.append(face_mat)
+for poly in mesh.polygons:
+    poly.material_index = 1 if poly.index in (5, 6) else 0  # quads (1, 1) and (2, 1)
+obj.active_material_index = 0
+s = bpy.context.scene.moodrig
+s.face = obj
+res = {}
+res["before"] = scene_bake.base_image(obj).name
+for poly in mesh.polygons:
+    poly.select = poly.index in (5, 6)
+res["op"] = list(bpy.ops.moodrig.region_from_selection())
+res["stored"] = obj.moodrig_face.material.name
+res["after"] = scene_bake.base_image(obj).name
+res["region"] = list(obj.moodrig_face.region)
+found = mesh_orientation(obj, region_of(obj))
+res["lies"] = None if found is None else found.orientation.describe()
+obj.moodrig_face.material = None
+res["unset"] = scene_bake.base_image(obj).name
+report(res)
+"""
+
+
+def test_the_face_texture_comes_from_the_material_the_face_polygons_show() -> None:
+    """A character mesh with a body and a face material (the body's active): the region taken
+    from the face's polygons stores their material, the bake's texture is that material's
+    colour image (not its normal map, not an unlinked image), and the orientation reads only
+    the face material's polygons (a body island mirrored into the same UV box is ignored)."""
+    r = run_bpy(MATERIALS)
+    assert r["before"] == "body_colour"  # nothing stored: the active material, as before
+    assert r["op"] == ["FINISHED"]
+    assert r["stored"] == "FaceMat"
+    assert r["after"] == "face_colour"
+    assert r["region"] == pytest.approx([0.25, 0.5, 0.75, 1.0])
+    assert r["lies"] is not None and "mirrored" not in r["lies"], r["lies"]
+    assert r["unset"] == "body_colour"
