@@ -127,6 +127,13 @@ def base_image(face: Any) -> Any:
         raise InputError(
             image.filepath, "the face texture is an image sequence; pick the base texture"
         )
+    if image.source == "TILED":
+        raise InputError(
+            image.filepath or image.name,
+            "the face texture is a UDIM tiled image, which moodrig cannot edit; give the "
+            "face's polygons a material of their own whose Image Texture holds the face's "
+            "tile as a single image",
+        )
     return image
 
 

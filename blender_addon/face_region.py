@@ -108,7 +108,7 @@ def mesh_orientation(face: Any, region: Any) -> Any:
 
     from .core.appearance.orientation import orientation_from_mesh
 
-    if face.type != "MESH" or face.data.uv_layers.active is None:
+    if face.type != "MESH" or texture_uv_map(face) is None:
         return None  # nothing to read (a face keyed by shape keys alone needs no UVs)
     polys = _polygons(face)
     centre = np.add.reduceat(polys.uvs, polys.starts, axis=0) / polys.totals[:, None]
@@ -200,6 +200,32 @@ class _Polygons:
         return np.logical_and.reduceat(self.member[self.verts], self.starts)
 
 
+def texture_uv_map(face: Any) -> str | None:
+    """Name of the UV map the face texture is drawn with (None: the mesh has none): the one a
+    UV Map node upstream of the texture node's Vector names (through Mapping and Reroute
+    nodes), else the map Blender renders with (the camera icon in the UV Maps list), which
+    need not be the one selected for editing (a game asset's lightmap UVs, say)."""
+    from .bake import find_face_texture
+
+    layers = face.data.uv_layers
+    try:
+        node = find_face_texture(face)[1]
+    except InputError:
+        node = None
+    seen = 0
+    while node is not None and seen < 16:  # up the Vector chain
+        seen += 1
+        if node.type == "UVMAP":
+            if node.uv_map and layers.get(node.uv_map) is not None:
+                return str(node.uv_map)
+            break
+        socket = node.inputs.get("Vector") if node.type != "REROUTE" else node.inputs[0]
+        node = socket.links[0].from_node if socket is not None and socket.is_linked else None
+    render = next((layer for layer in layers if layer.active_render), None)
+    chosen = render if render is not None else layers.active
+    return None if chosen is None else str(chosen.name)
+
+
 def _polygons(face: Any, group_index: int | None = None) -> _Polygons:
     import numpy as np
 
@@ -209,7 +235,8 @@ def _polygons(face: Any, group_index: int | None = None) -> _Polygons:
 
         bm = bmesh.from_edit_mesh(mesh)
         bm.verts.index_update()
-        uv = bm.loops.layers.uv.active
+        name = texture_uv_map(face)
+        uv = bm.loops.layers.uv.get(name) if name else None
         if uv is None:
             raise InputError(None, f"'{face.name}' has no UV map")
         deform = bm.verts.layers.deform.active
@@ -233,7 +260,8 @@ def _polygons(face: Any, group_index: int | None = None) -> _Polygons:
             _world(face, np.array([v.co[:] for v in bm.verts], dtype=np.float64).reshape(-1, 3)),
             np.array([f.material_index for f in bm.faces], dtype=np.int64),
         )
-    uv_layer = mesh.uv_layers.active
+    name = texture_uv_map(face)
+    uv_layer = mesh.uv_layers.get(name) if name else None
     if uv_layer is None:
         raise InputError(None, f"'{face.name}' has no UV map")
     n = len(mesh.polygons)

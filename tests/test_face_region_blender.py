@@ -486,6 +486,33 @@ found = mesh_orientation(obj, region_of(obj))
 res["lies"] = None if found is None else found.orientation.describe()
 obj.moodrig_face.material = None
 res["unset"] = scene_bake.base_image(obj).name
+obj.moodrig_face.material = face_mat
+# A second UV map (a lightmap's, scrambled) selected for editing: the region still comes from
+# the map the texture is drawn with, the one Blender renders with...
+light = mesh.uv_layers.new(name="lightmap")
+for i in range(len(light.data)):
+    light.data[i].uv = (0.9 - 0.1 * (i % 3), 0.05 * (i % 5))
+mesh.uv_layers.active = light
+res["render_map"] = list(bpy.ops.moodrig.region_from_selection())
+res["region_render_map"] = list(obj.moodrig_face.region)
+# ... or the one a UV Map node names, through a Mapping node, whichever renders.
+light.active_render = True
+nodes, links = face_mat.node_tree.nodes, face_mat.node_tree.links
+uv_node = nodes.new("ShaderNodeUVMap")
+uv_node.uv_map = "UVMap"
+mapping = nodes.new("ShaderNodeMapping")
+links.new(uv_node.outputs["UV"], mapping.inputs["Vector"])
+colour_node = next(n for n in nodes if n.type == "TEX_IMAGE" and n.image.name == "face_colour")
+links.new(mapping.outputs["Vector"], colour_node.inputs["Vector"])
+res["node_map"] = list(bpy.ops.moodrig.region_from_selection())
+res["region_node_map"] = list(obj.moodrig_face.region)
+# A UDIM tiled face texture is refused with a sentence saying what to do.
+colour_node.image = bpy.data.images.new("face_udim", 32, 32, tiled=True)
+try:
+    scene_bake.base_image(obj)
+    res["udim"] = "accepted"
+except Exception as exc:
+    res["udim"] = str(exc)
 report(res)
 """
 
@@ -494,7 +521,9 @@ def test_the_face_texture_comes_from_the_material_the_face_polygons_show() -> No
     """A character mesh with a body and a face material (the body's active): the region taken
     from the face's polygons stores their material, the bake's texture is that material's
     colour image (not its normal map, not an unlinked image), and the orientation reads only
-    the face material's polygons (a body island mirrored into the same UV box is ignored)."""
+    the face material's polygons (a body island mirrored into the same UV box is ignored).
+    The region is read in the UV map the texture is drawn with, not the one selected for
+    editing; a UDIM face texture is refused."""
     r = run_bpy(MATERIALS)
     assert r["before"] == "body_colour"  # nothing stored: the active material, as before
     assert r["op"] == ["FINISHED"]
@@ -503,3 +532,7 @@ def test_the_face_texture_comes_from_the_material_the_face_polygons_show() -> No
     assert r["region"] == pytest.approx([0.25, 0.5, 0.75, 1.0])
     assert r["lies"] is not None and "mirrored" not in r["lies"], r["lies"]
     assert r["unset"] == "body_colour"
+    for case in ("render_map", "node_map"):
+        assert r[case] == ["FINISHED"]
+        assert r[f"region_{case}"] == pytest.approx([0.25, 0.5, 0.75, 1.0]), case
+    assert "UDIM tiled image" in r["udim"] and "material of their own" in r["udim"]
