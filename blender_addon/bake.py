@@ -39,6 +39,9 @@ ORIGINAL_MATERIAL = "moodrig_original_material"
 ORIGINAL_FAKE_USER = "moodrig_original_fake_user"
 """On moodrig's material copy: the original material's fake-user flag before the bake (the
 original keeps a fake user while the copy shows in its slot)."""
+ORIGINAL_LINK = "moodrig_original_link"
+"""On moodrig's material copy: 'DATA' when the copy shows through an object-linked slot that
+was linked to the mesh before (a mesh whose data comes from a library cannot take it)."""
 TARGET = "moodrig_target"
 SYNC_PROP = records.SYNC_PROP
 REPLACED_ACTION = "moodrig_replaced_action"
@@ -284,11 +287,44 @@ def release_face_material(face: Any) -> list[Any]:
         mat = slot.material
         if mat is not None and role_of(mat) == "face_material" and mat.get(TARGET) == face.name:
             original = bpy.data.materials.get(mat.get(ORIGINAL_MATERIAL, ""))
-            slot.material = original
-            if original is not None and ORIGINAL_FAKE_USER in mat:
+            if mat.get(ORIGINAL_LINK) == "DATA" and slot.link == "OBJECT":
+                slot.material = None  # the mesh's own (linked) material shows again
+                slot.link = "DATA"
+            else:
+                slot.material = original
+            if original is not None and original.library is None and ORIGINAL_FAKE_USER in mat:
                 original.use_fake_user = bool(mat[ORIGINAL_FAKE_USER])
             released.append(mat)
     return released
+
+
+def show_in_slot(face: Any, index: int, mat: Any) -> str | None:
+    """Show ``mat`` in the face's material slot ``index``; returns 'DATA' when the slot had to
+    be switched to the object to take it (the mesh's data is linked from a library, as in a
+    library-overridden character, and cannot be changed), else None."""
+    slot = face.material_slots[index]
+    if slot.link == "DATA" and face.data.library is not None:
+        slot.link = "OBJECT"
+        slot.material = mat
+        return "DATA"
+    slot.material = mat
+    return None
+
+
+def capture_slots(face: Any) -> list[tuple[str, Any]]:
+    """(link, material) of every material slot of the face, for :func:`restore_slots`."""
+    return [(slot.link, slot.material) for slot in face.material_slots]
+
+
+def restore_slots(face: Any, previous: list[tuple[str, Any]]) -> None:
+    """Put the face's material slots back as :func:`capture_slots` found them."""
+    for slot, (link, mat) in zip(face.material_slots, previous, strict=False):
+        if slot.link != link:
+            if slot.link == "OBJECT":
+                slot.material = None
+            slot.link = link
+        if slot.material != mat:
+            slot.material = mat
 
 
 def write_appearance(face: Any, frames: list[Path], frame_start: int) -> tuple[Any, Any]:
@@ -316,7 +352,8 @@ def write_appearance(face: Any, frames: list[Path], frame_start: int) -> tuple[A
     copy[TARGET] = face.name
     copy[ORIGINAL_MATERIAL] = mat.name
     copy[ORIGINAL_FAKE_USER] = bool(fake)
-    mat.use_fake_user = True  # the user's material must survive saving while unassigned
+    if mat.library is None:  # a linked material lives in its library
+        mat.use_fake_user = True  # the user's material must survive saving while unassigned
     tex = find_face_texture_in(copy)
     tex.name = FACE_TEXTURE_NODE
     tex.image = image
@@ -325,7 +362,9 @@ def write_appearance(face: Any, frames: list[Path], frame_start: int) -> tuple[A
     tex.image_user.frame_duration = len(frames)
     tex.image_user.use_auto_refresh = True
     tex.image_user.use_cyclic = False
-    face.material_slots[slot_index].material = copy
+    link = show_in_slot(face, slot_index, copy)
+    if link is not None:
+        copy[ORIGINAL_LINK] = link
     return copy, image
 
 
@@ -408,8 +447,8 @@ def apply(
     rig_before = _RigBefore.capture(armature)
     collections = (bpy.data.actions, bpy.data.materials, bpy.data.images)
     existing = [set(c.keys()) for c in collections]
-    material_fakes = {m.name: m.use_fake_user for m in bpy.data.materials}
-    previous_slots = [s.material for s in face.material_slots]
+    material_fakes = {m.name: m.use_fake_user for m in bpy.data.materials if m.library is None}
+    previous_slots = capture_slots(face)
     previous_actions = behavior_keys.baked_actions(armature)
     previous_tracks = behavior_keys.moodrig_tracks(armature)
     previous_range = (scene.frame_start, scene.frame_end)
@@ -438,10 +477,9 @@ def apply(
             after_write(written)
     except BaseException:
         shape_keys.rollback(keys_before)
-        for slot, mat in zip(face.material_slots, previous_slots, strict=False):
-            slot.material = mat
+        restore_slots(face, previous_slots)
         for mat in bpy.data.materials:
-            if mat.name in material_fakes:
+            if mat.library is None and mat.name in material_fakes:
                 mat.use_fake_user = material_fakes[mat.name]
         rig_before.restore()
         rig_state.set_frame_range(scene, previous_range)
@@ -452,7 +490,7 @@ def apply(
                     collection.remove(block)
         raise
     # Commit: the previous bake's datablocks are no longer used; take their names over.
-    for old in previous_slots:
+    for _, old in previous_slots:
         _drop_face_material(old)
     for track in previous_tracks:
         armature.animation_data.nla_tracks.remove(track)

@@ -143,6 +143,14 @@ def plan(face: Any, request: BakeRequest) -> FacePlan:
             f"none of the mapped shape keys exist on '{face.name}' "
             f"(not found: {', '.join(resolved.missing)})",
         )
+    library = key_datablock(face).library
+    if library is not None:  # keys written there would be dropped when the .blend is saved
+        raise InputError(
+            None,
+            f"the shape keys of '{face.name}' are linked from the library '{library.name}' and "
+            "cannot keep a bake's keys; make the face mesh's data a library override "
+            "(Outliner, Library Overrides, Make Editable) or choose the texture output",
+        )
     return FacePlan(texture, resolved)
 
 
