@@ -16,6 +16,12 @@ from .core.shapekeys import CONVENTIONS, ENTRIES, WEIGHT_LIMIT
 
 _REQUEST = BakeRequest()
 
+OVERRIDABLE = {"LIBRARY_OVERRIDABLE"}
+"""On an object's settings: a character linked from a library and overridden in a shot keeps
+them in the shot (otherwise reopening the shot resets them to the library's). Only plain
+values: Blender does not keep a Python collection's items in an override reliably (measured
+in 5.0: of three rows added, two came back)."""
+
 
 def _source_changed(settings: object, _context: bpy.types.Context) -> None:
     """A new source: the previous photo's overlay picture goes."""
@@ -120,6 +126,7 @@ class MoodrigFaceRegion(bpy.types.PropertyGroup):
     (``object.moodrig_face``)."""
 
     region: bpy.props.FloatVectorProperty(  # type: ignore[valid-type]
+        override=OVERRIDABLE,
         name="Region",
         size=4,
         default=(0.0, 0.0, 1.0, 1.0),
@@ -133,6 +140,7 @@ class MoodrigFaceRegion(bpy.types.PropertyGroup):
         ),
     )
     material: bpy.props.PointerProperty(  # type: ignore[valid-type]
+        override=OVERRIDABLE,
         name="Texture From",
         type=bpy.types.Material,
         poll=_shows_an_image,
@@ -143,6 +151,7 @@ class MoodrigFaceRegion(bpy.types.PropertyGroup):
         ),
     )
     points: bpy.props.FloatVectorProperty(  # type: ignore[valid-type]
+        override=OVERRIDABLE,
         name="Feature points",
         size=2 * N_POINTS,
         default=(0.0,) * (2 * N_POINTS),
@@ -150,6 +159,7 @@ class MoodrigFaceRegion(bpy.types.PropertyGroup):
         "(y down from its top edge)",
     )
     points_region: bpy.props.FloatVectorProperty(  # type: ignore[valid-type]
+        override=OVERRIDABLE,
         name="Points region",
         size=4,
         default=(0.0, 0.0, 1.0, 1.0),
@@ -158,6 +168,7 @@ class MoodrigFaceRegion(bpy.types.PropertyGroup):
         ),
     )
     points_size: bpy.props.IntVectorProperty(  # type: ignore[valid-type]
+        override=OVERRIDABLE,
         name="Points size",
         size=2,
         default=(0, 0),
@@ -167,12 +178,14 @@ class MoodrigFaceRegion(bpy.types.PropertyGroup):
         ),
     )
     points_confirmed: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        override=OVERRIDABLE,
         name="Confirmed",
         default=False,
         description="The artist placed or confirmed the points: the bake uses them instead of "
         "finding them again",
     )
     head_up: bpy.props.EnumProperty(  # type: ignore[valid-type]
+        override=OVERRIDABLE,
         name="Face Lies",
         items=(
             (
@@ -196,17 +209,20 @@ class MoodrigFaceRegion(bpy.types.PropertyGroup):
         "turned or mirrored); the locator looks at the face upright",
     )
     mirrored: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        override=OVERRIDABLE,
         name="Mirrored",
         default=False,
         description="The mesh shows the face texture flipped left to right (with a head "
         "direction set by hand)",
     )
     vertex_group: bpy.props.StringProperty(  # type: ignore[valid-type]
+        override=OVERRIDABLE,
         name="Group",
         default="",
         description="Vertex group whose polygons cover the face (Region from Vertex Group)",
     )
     features_file: bpy.props.StringProperty(  # type: ignore[valid-type]
+        override=OVERRIDABLE,
         name="Points file",
         subtype="FILE_PATH",
         default="",
@@ -436,7 +452,9 @@ def register() -> None:
     _register()
     bpy.types.Scene.moodrig = bpy.props.PointerProperty(type=MoodrigSceneSettings)
     bpy.types.Object.moodrig_shape_keys = bpy.props.PointerProperty(type=MoodrigShapeKeySettings)
-    bpy.types.Object.moodrig_face = bpy.props.PointerProperty(type=MoodrigFaceRegion)
+    bpy.types.Object.moodrig_face = bpy.props.PointerProperty(
+        type=MoodrigFaceRegion, override=OVERRIDABLE
+    )
 
 
 def unregister() -> None:

@@ -1,6 +1,7 @@
 """A character linked from a library and overridden, as studios build shots: the face mesh's
 data stays linked, so the bake shows its material copy through an object-linked slot, which
-survives saving and *Remove Bake* gives back; shape keys linked from the library would lose a
+survives saving and *Remove Bake* gives back, and the face region settings made in the shot
+stay in it; shape keys linked from the library would lose a
 bake's keys on saving, so they are refused until the mesh is an editable override, after which
 they bake and are still keyed when the shot is reopened."""
 
@@ -52,11 +53,17 @@ except Exception as exc:
     res["linked_keys"] = str(exc)
 res["texture_frames"] = bake("texture").n_frames
 res["baked"] = slots(face)
+# Face settings set in the shot stay in the shot.
+face.moodrig_face.region = (0.05, 0.45, 0.55, 0.95)
+face.moodrig_face.head_up = "UP"
+face.moodrig_face.points_confirmed = False
 bpy.ops.wm.save_as_mainfile(filepath=str(folder / "shot.blend"))
 bpy.ops.wm.open_mainfile(filepath=str(folder / "shot.blend"))
 face = bpy.data.objects["moodrig_DemoFace"]
 rig = bpy.data.objects["moodrig_DemoRig"]
 res["reopened"] = slots(face)
+fr = face.moodrig_face
+res["settings"] = [[round(v, 4) for v in fr.region], fr.head_up, fr.points_confirmed]
 res["rig_action"] = rig.animation_data.action.name if rig.animation_data.action else None
 bpy.context.scene.moodrig.face = face
 bpy.context.scene.moodrig.armature = rig
@@ -82,6 +89,7 @@ def test_a_library_overridden_character_bakes_keeps_and_gives_back(tmp_path: Pat
     assert r["texture_frames"] == 24
     assert r["baked"] == [["OBJECT", "moodrig_DemoFace_face"]]
     assert r["reopened"] == r["baked"]
+    assert r["settings"] == [[0.05, 0.45, 0.55, 0.95], "UP", False]
     assert r["rig_action"] == "moodrig_DemoRig_behavior"
     assert r["remove"] == ["FINISHED"]
     assert r["removed"] == [["DATA", "moodrig_DemoFace"]] and r["copies_left"] == []
