@@ -173,8 +173,8 @@ def file_values(image: Any, rgba: np.ndarray) -> np.ndarray:
 
     Blender holds 8-bit images as their file's values, but float images (16-bit PNG and TIFF,
     EXR) in linear light with the colour premultiplied by alpha; written back as they are, a
-    16-bit sRGB face texture came out of the bake far darker than it went in. Data images
-    (Non-Color) are left as they are."""
+    16-bit sRGB face texture would come back far darker. Data images (Non-Color) are left as
+    they are."""
     if not image.is_float or image.colorspace_settings.is_data:
         return rgba
     if image.alpha_mode in ASSOCIATED_ALPHA_MODES:

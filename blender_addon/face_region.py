@@ -151,8 +151,8 @@ def set_region(face: Any, region: Any) -> None:
 
 
 def texture_label(face: Any) -> str | None:
-    """ "'image' (W×H, material 'name')": the texture the face is edited in, as the region
-    operators name it; None when the face mesh shows no image."""
+    """The texture the face is edited in, as the region operators name it: 'image' (W×H,
+    material 'name'); None when the face mesh shows no image."""
     from .bake import base_image, find_face_texture, original_material
 
     try:
