@@ -18,6 +18,7 @@ from typing import Any
 import bpy
 
 from . import deps
+from .core.errors import InputError
 from .modal_job import RUNNING
 from .records import SUMMARY_PROP, SYNC_PROP
 from .ui_text import sentence
@@ -202,9 +203,15 @@ def draw_face_region(layout: Any, context: bpy.types.Context) -> None:
 
     fr = face.moodrig_face
     if len(face.material_slots) > 1:  # which material's image holds the face
+        from .bake import base_image
+
         col = layout.column(align=True)
         col.label(text="Texture from")
         col.prop(fr, "material", text="", icon="MATERIAL")
+        try:
+            col.label(text=base_image(face).name, icon="IMAGE_DATA")
+        except InputError as exc:
+            col.label(text=exc.problem, icon="ERROR")
     col = layout.column(align=True)
     for i, label in enumerate(_REGION_LABELS):
         col.prop(fr, "region", index=i, text=label)

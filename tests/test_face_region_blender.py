@@ -487,6 +487,29 @@ res["lies"] = None if found is None else found.orientation.describe()
 obj.moodrig_face.material = None
 res["unset"] = scene_bake.base_image(obj).name
 obj.moodrig_face.material = face_mat
+# What the Face Region panel draws (a layout that records; sentences as plain labels).
+from moodrig import panels
+
+class Layout:
+    def __init__(self):
+        self.drawn = []
+        self.active = True
+    def column(self, **_):
+        return self
+    row = box = column
+    def label(self, text="", icon="NONE"):
+        self.drawn.append(["label", text, icon])
+    def prop(self, data, name, **_):
+        self.drawn.append(["prop", name])
+    def prop_search(self, *_, **__):
+        pass
+    def operator(self, *_, **__):
+        return None
+
+panels.sentence = lambda layout, context, text, icon="NONE", boxed=False: layout.label(text=text)
+layout = Layout()
+panels.draw_face_region(layout, bpy.context)
+res["panel"] = layout.drawn[:3]
 # A second UV map (a lightmap's, scrambled) selected for editing: the region still comes from
 # the map the texture is drawn with, the one Blender renders with...
 light = mesh.uv_layers.new(name="lightmap")
@@ -532,6 +555,11 @@ def test_the_face_texture_comes_from_the_material_the_face_polygons_show() -> No
     assert r["region"] == pytest.approx([0.25, 0.5, 0.75, 1.0])
     assert r["lies"] is not None and "mirrored" not in r["lies"], r["lies"]
     assert r["unset"] == "body_colour"
+    assert r["panel"] == [
+        ["label", "Texture from", "NONE"],
+        ["prop", "material"],
+        ["label", "face_colour", "IMAGE_DATA"],
+    ]
     for case in ("render_map", "node_map"):
         assert r[case] == ["FINISHED"]
         assert r[f"region_{case}"] == pytest.approx([0.25, 0.5, 0.75, 1.0]), case
