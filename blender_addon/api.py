@@ -72,6 +72,9 @@ class BakeResult:
     keyed_shape_keys: list[str] = field(default_factory=list)
     missing_shape_keys: list[str] = field(default_factory=list)
     """Keys of the mapping the face mesh does not have (not keyed)."""
+    other_meshes: dict[str, int] = field(default_factory=dict)
+    """The character's other meshes keyed with the face's curves (teeth, eyes, lashes), and
+    how many shape keys each got (``BakeRequest.rig_meshes``)."""
     bone_map: BoneMapReport | None = None
     """How each role found its bone (``core.bonemap.BoneMapReport``: bone, status auto /
     doubtful / manual / unmapped, reason; ``.lines()`` prints it)."""
@@ -154,6 +157,8 @@ class PreparedBake:
     face: Any
     """``shape_keys.plan``'s answer: which outputs the face gets, and the shape-key mapping."""
     inputs: BakeInputs
+    others: shape_keys.RigMeshes = field(default_factory=shape_keys.RigMeshes)
+    """The character's other meshes keyed with the face's curves."""
     started: float = field(default_factory=time.perf_counter)
 
 
@@ -196,6 +201,10 @@ def prepare_bake(
     base = scene_bake.base_texture(face_obj) if plan.texture else None
     bits = scene_bake.base_texture_bits(face_obj) if plan.texture else 8
     rows = plan.mapping.rows if plan.mapping is not None else None
+    others = shape_keys.RigMeshes()
+    if plan.mapping is not None and request.rig_meshes:
+        others = shape_keys.rig_meshes(face_obj, arm_obj, plan.mapping.keys(), scene.objects)
+        warnings += others.warnings
     inputs = BakeInputs(
         request,
         fps,
@@ -207,7 +216,9 @@ def prepare_bake(
         editor,
         bits,
     )
-    return PreparedBake(scene, face_obj, arm_obj, report, map_line, warnings, start, plan, inputs)
+    return PreparedBake(
+        scene, face_obj, arm_obj, report, map_line, warnings, start, plan, inputs, others
+    )
 
 
 def write_bake(prep: PreparedBake, computed: ComputedBake) -> BakeResult:
@@ -228,7 +239,9 @@ def write_bake(prep: PreparedBake, computed: ComputedBake) -> BakeResult:
         timeline=output.behavior.timeline if request.nla_strips else None,
     )
     keys_s = time.perf_counter() - t1
-    targets = scene_bake.SceneTargets(face_obj, arm_obj, keys, request.nla_strips)
+    targets = scene_bake.SceneTargets(
+        face_obj, arm_obj, keys, request.nla_strips, prep.others.meshes
+    )
     sync: dict[str, Any] = {}
     deviation = [0.0]
 
@@ -275,6 +288,7 @@ def write_bake(prep: PreparedBake, computed: ComputedBake) -> BakeResult:
         resolved.convention if resolved else None,
         list(resolved.keys()) if resolved else [],
         list(resolved.missing) if resolved else [],
+        other_meshes=dict(prep.others.keys) if output.shape_keys is not None else {},
         bone_map=prep.report,
         bone_map_summary=prep.map_line,
         warnings=prep.warnings,
@@ -296,6 +310,7 @@ def summary(result: BakeResult) -> dict[str, Any]:
         "textures": result.distinct_textures,
         "new_textures": result.generated_textures,
         "shape_keys": len(result.keyed_shape_keys) if "shapekeys" in result.face_outputs else None,
+        "other_meshes": dict(result.other_meshes),
         "outputs": list(result.face_outputs),
         "seconds": round(result.timings["wall_s"], 1),
     }

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,9 @@ class SceneTargets:
     """The behavior keys to write (``behavior_keys.prepare``)."""
     nla: bool = False
     """One action and NLA strip per behavior episode."""
+    key_meshes: list[Any] = field(default_factory=list)
+    """The character's other meshes keyed with the face's shape-key curves (the keys each
+    has); ``shape_keys.rig_meshes``."""
 
 
 def find_face_texture(face: Any) -> tuple[Any, Any]:
@@ -438,12 +441,18 @@ def apply(
     removed and the previous assignments (an earlier bake included), fake-user flags and the
     frame range come back untouched. ``frames`` empty: no textures (an earlier bake's material
     copy gives way to the user's material); ``key_curves``: shape-key name → values for the
-    face mesh (None: an earlier bake's shape-key action gives way to the user's);
+    face mesh, also keyed on ``targets.key_meshes`` where they have the keys (None: an
+    earlier bake's shape-key actions give way to the user's);
     ``frame_range``: (start, end) to set the scene to (None leaves it). Material and image are
     None without textures.
     """
     face, armature = targets.face, targets.armature
-    keys_before = shape_keys.capture(face)
+    # The face mesh, the other meshes this bake keys, and those an earlier one keyed for it.
+    key_meshes = [face, *targets.key_meshes]
+    for mesh in shape_keys.keyed_for(face, bpy.data.objects):
+        if mesh not in key_meshes:
+            key_meshes.append(mesh)
+    keys_before = [shape_keys.capture(mesh) for mesh in key_meshes]
     rig_before = _RigBefore.capture(armature)
     collections = (bpy.data.actions, bpy.data.materials, bpy.data.images)
     existing = [set(c.keys()) for c in collections]
@@ -467,16 +476,22 @@ def apply(
             material, image = write_appearance(face, frames, frame_start)
         else:
             release_face_material(face)
-        if key_curves is not None:
-            shape_keys.write(face, key_curves, frame_start, owned_name(face.name, "shape_keys"))
-        else:
-            shape_keys.release(face)
+        keyed = [face, *targets.key_meshes] if key_curves is not None else []
+        for mesh in key_meshes:
+            if mesh not in keyed:
+                shape_keys.release(mesh)
+                continue
+            names = set(shape_keys.key_names(mesh))
+            curves = {k: v for k, v in (key_curves or {}).items() if mesh == face or k in names}
+            name = owned_name(mesh.name, "shape_keys")
+            shape_keys.write(mesh, curves, frame_start, name, target=face.name)
         if frame_range is not None:
             rig_state.set_frame_range(scene, frame_range)
         if after_write is not None:
             after_write(written)
     except BaseException:
-        shape_keys.rollback(keys_before)
+        for before in keys_before:
+            shape_keys.rollback(before)
         restore_slots(face, previous_slots)
         for mat in bpy.data.materials:
             if mat.library is None and mat.name in material_fakes:
@@ -496,7 +511,8 @@ def apply(
         armature.animation_data.nla_tracks.remove(track)
     for old_action in previous_actions:
         _drop_if_unused(old_action, bpy.data.actions)
-    shape_keys.commit(keys_before)
+    for before in keys_before:
+        shape_keys.commit(before)
     base = owned_name(armature.name, "behavior")
     if written.track is None:
         written.action.name = base
@@ -509,9 +525,10 @@ def apply(
     if material is not None:
         material.name = owned_name(face.name, "face")
         image.name = owned_name(face.name, "expressions")
-    key_action = shape_keys.baked_action(face)
-    if key_action is not None:
-        key_action.name = owned_name(face.name, "shape_keys")
+    for mesh in key_meshes:
+        key_action = shape_keys.baked_action(mesh)
+        if key_action is not None:
+            key_action.name = owned_name(mesh.name, "shape_keys")
     return written, material, image
 
 

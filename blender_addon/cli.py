@@ -211,6 +211,9 @@ def _run(argv: list[str], package: Any) -> int:
             f"{len(result.keyed_shape_keys)} shape keys ({label}, lag "
             f"{sync.get('shape_key_lag')} f)"
         )
+        if result.other_meshes:
+            others = ", ".join(f"'{n}' ({k})" for n, k in result.other_meshes.items())
+            face.append(f"the same keys on {others}")
         if result.missing_shape_keys:
             print(
                 f"moodrig: warning: mapped shape keys not on '{args.face}' (not keyed): "

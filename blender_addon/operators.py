@@ -295,6 +295,7 @@ def bake_request(context: bpy.types.Context) -> BakeRequest:
         batch=s.batch,
         face_output=s.face_output,
         shape_key_map=_shape_key_map(s),
+        rig_meshes=s.rig_meshes,
     )
 
 
@@ -353,6 +354,8 @@ class MOODRIG_OT_bake(ModalJob, bpy.types.Operator):
             face.append(f"{result.distinct_textures} textures ({result.generated_textures} new)")
         if "shapekeys" in result.face_outputs:
             face.append(f"{len(result.keyed_shape_keys)} shape keys")
+            if result.other_meshes:
+                face.append(f"{len(result.other_meshes)} more meshes keyed")
             settings.face.moodrig_shape_keys.missing = ", ".join(result.missing_shape_keys)
         settings.status = f"{result.n_frames} frames, {', '.join(face)}"
         settings.bake_report = "\n".join(

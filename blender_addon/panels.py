@@ -165,6 +165,7 @@ class VIEW3D_PT_moodrig_face(_MoodrigPanel, bpy.types.Panel):
         row = layout.row(align=True)
         row.prop(s, "shape_key_convention", text="")
         row.operator("moodrig.fill_shape_keys", text="Fill", icon="FILE_REFRESH")
+        layout.prop(s, "rig_meshes", text="Other meshes too")
         face = s.face
         if face is None or face.type != "MESH" or face.data.shape_keys is None:
             sentence(layout, context, "The face mesh has no shape keys", "INFO")
@@ -351,6 +352,9 @@ class VIEW3D_PT_moodrig_bake(_MoodrigPanel, bpy.types.Panel):
             col.label(text=f"Textures: {summary['textures']} ({summary['new_textures']} new)")
         if summary.get("shape_keys") is not None:
             col.label(text=f"Shape keys: {summary['shape_keys']}")
+        others = summary.get("other_meshes") or {}
+        if others:
+            col.label(text=f"Also keyed: {len(others)} meshes")
         col.label(text=f"Frames: {summary['frames']}")
         col.label(text=f"Time: {_duration(summary.get('seconds'))}")
 

@@ -347,6 +347,12 @@ class MoodrigSceneSettings(bpy.types.PropertyGroup):
         description="Shape-key names to map when the face has no rows of its own (Fill shows "
         "them as rows to edit)",
     )
+    rig_meshes: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="Rig's Other Meshes",
+        default=_REQUEST.rig_meshes,
+        description="Also key the same shape keys on the rig's other meshes that have them "
+        "(teeth, tongue, eyes, lashes modelled apart)",
+    )
     # Expressions
     quant_step: bpy.props.FloatProperty(  # type: ignore[valid-type]
         name="Expression step",

@@ -202,9 +202,13 @@ def capture(face: Any) -> Before | None:
     )
 
 
-def write(face: Any, curves: dict[str, np.ndarray], frame_start: int, name: str) -> Any:
+def write(
+    face: Any, curves: dict[str, np.ndarray], frame_start: int, name: str, target: str = ""
+) -> Any:
     """Key ``curves`` (shape-key name → per-frame values) in a new tagged action assigned to
-    the mesh's shape keys; what it replaces is remembered on it (see the module docstring)."""
+    the mesh's shape keys; what it replaces is remembered on it (see the module docstring).
+    ``target``: the face object the bake was for, when ``face`` is another mesh of the
+    character (:func:`rig_meshes`); default: ``face`` itself."""
     key = key_datablock(face)
     if key is None:
         raise InputError(None, f"face '{face.name}' has no shape keys")
@@ -223,7 +227,7 @@ def write(face: Any, curves: dict[str, np.ndarray], frame_start: int, name: str)
         if previous is not None:
             previous.use_fake_user = True  # the user's action must survive saving
     action, container = anim_compat.new_action(key, name, ROLE, id_type="KEY")
-    action[TARGET] = face.name
+    action[TARGET] = target or face.name
     for prop, value in origin.items():
         action[prop] = value
     anim_compat.write_value_curves(
@@ -296,10 +300,12 @@ def _user_action(moodrig_action: Any) -> Any | None:
 
 
 def remove(face: Any) -> None:
-    """*Remove Bake* for the shape keys: the user's action, slot and values come back."""
-    before = capture(face)
-    release(face)
-    commit(before)
+    """*Remove Bake* for the shape keys: the user's action, slot and values come back, on the
+    face mesh and on the other meshes the bake keyed for it."""
+    for mesh in [face, *keyed_for(face, bpy.data.objects)]:
+        before = capture(mesh)
+        release(mesh)
+        commit(before)
 
 
 def read_back(face: Any, names: list[str]) -> dict[str, np.ndarray]:
@@ -310,3 +316,65 @@ def read_back(face: Any, names: list[str]) -> dict[str, np.ndarray]:
     container = anim_compat.curve_container(key_datablock(face), action)
     paths = {data_path(n): n for n in names}
     return {paths[p]: v for p, v in anim_compat.read_value_curves(container, list(paths)).items()}
+
+
+# ----------------------------------------------------------------------------- other meshes
+
+
+@dataclass
+class RigMeshes:
+    """The character's other meshes a bake keys with the face's curves, and what it left out."""
+
+    meshes: list[Any] = field(default_factory=list)
+    keys: dict[str, int] = field(default_factory=dict)
+    """Mesh name → how many of the mapped shape keys it has."""
+    warnings: list[str] = field(default_factory=list)
+
+
+def rig_meshes(face: Any, armature: Any, names: list[str], objects: Any) -> RigMeshes:
+    """Meshes among ``objects`` other than ``face`` that ``armature`` deforms (an Armature
+    modifier) or carries (a parent up the chain), with any shape key named in ``names``
+    (the face's mapped keys). A mesh whose shape keys come from a library is left out with a
+    warning: keys written there would be lost on saving."""
+    wanted = set(names)
+    found = RigMeshes()
+    for obj in sorted(objects, key=lambda o: o.name):
+        if obj == face or obj.type != "MESH" or not _belongs_to(obj, armature):
+            continue
+        shared = wanted & set(key_names(obj))
+        if not shared:
+            continue
+        library = key_datablock(obj).library
+        if library is not None:
+            found.warnings.append(
+                f"the shape keys of '{obj.name}' are linked from the library '{library.name}'; "
+                "not keyed (make its data an editable library override)"
+            )
+            continue
+        found.meshes.append(obj)
+        found.keys[obj.name] = len(shared)
+    return found
+
+
+def _belongs_to(obj: Any, armature: Any) -> bool:
+    if any(m.type == "ARMATURE" and m.object == armature for m in obj.modifiers):
+        return True
+    parent = obj.parent
+    while parent is not None:
+        if parent == armature:
+            return True
+        parent = parent.parent
+    return False
+
+
+def keyed_for(face: Any, objects: Any) -> list[Any]:
+    """Meshes other than ``face`` among ``objects`` that hold moodrig's shape-key action made
+    for ``face`` (a bake's other meshes)."""
+    out = []
+    for obj in objects:
+        if obj == face or obj.type != "MESH":
+            continue
+        action = baked_action(obj)
+        if action is not None and action.get(TARGET) == face.name:
+            out.append(obj)
+    return out

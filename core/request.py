@@ -245,6 +245,18 @@ class BakeRequest:
     (``core.shapekeys.CONVENTIONS``), a mapping file (JSON, ``core.shapekeys.load_map``) or a
     :class:`~core.shapekeys.ShapeKeyMap`; None: the mapping stored on the face object (the
     sidebar's rows), else the convention detected from the mesh's key names."""
+    rig_meshes: bool = field(
+        default=True,
+        metadata=_cli(
+            "key only the face mesh's shape keys (default: also the same shape keys on the "
+            "rig's other meshes: teeth, tongue, eyes, lashes)",
+            flag="--face-mesh-only",
+        ),
+    )
+    """Also key the mapped shape keys on the character's other meshes, those the rig deforms
+    (an Armature modifier) or carries (parented to it) that have any of them, with the face
+    mesh's curves: teeth, tongue, eyes and lashes modelled apart then open, look and blink
+    with the face. False: only the face mesh."""
 
     def __post_init__(self) -> None:
         for name in _path_fields():
@@ -279,6 +291,7 @@ class BakeRequest:
         _check_choice("device", self.device, DEVICES)
         _check_int("batch", self.batch, low=1)
         _check_choice("face output", self.face_output, FACE_OUTPUTS)
+        _check_bool("rig_meshes", self.rig_meshes)
         object.__setattr__(self, "shape_key_map", _shape_key_map(self.shape_key_map))
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -152,6 +152,7 @@ def test_cli_flags_reach_the_request(tmp_path: Path) -> None:
             "shapekeys",
             "--shape-key-map",
             "face.json",
+            "--face-mesh-only",
         ]
     )
     request = bake_request(args)
@@ -189,7 +190,7 @@ s.appearance_mode = "detailed"; s.base_neutral = False; s.quant_step = 0.1
 s.weights_path = "/tmp/w.json"; s.transfer_weights_path = "/tmp/t.json"
 s.output_folder = "/tmp/tex"
 s.batch = 3
-s.face_output = "both"; s.shape_key_convention = "arkit"
+s.face_output = "both"; s.shape_key_convention = "arkit"; s.rig_meshes = False
 bpy.ops.mesh.primitive_plane_add()
 s.face = bpy.context.object
 s.face.moodrig_face.region = (0.1, 0.2, 0.6, 0.9)

@@ -586,3 +586,67 @@ def test_the_knight_bakes_shape_keys_from_the_command_line_and_keeps_its_actions
     assert r["rig_action"] == before["rig_action"]
     assert r["values"] == before["values"]
     assert json.dumps(r["actions"], sort_keys=True) == json.dumps(before["actions"], sort_keys=True)
+
+
+RIG_MESHES = """
+folder = {folder!r}
+fresh(folder)
+rig = bpy.data.objects["moodrig_DemoRig"]
+track = scripted_track(fps=24.0, seconds=3.0)
+face = head("Head", ["jawOpen", "mouthSmileLeft", "eyeBlinkLeft", "eyeBlinkRight"])
+# Teeth deformed by the rig, eyes parented to it, and a prop elsewhere with a jawOpen of its own.
+teeth = head("Teeth", ["jawOpen", "mouthSmileLeft", "TeethCorrective"])
+teeth.modifiers.new("Armature", "ARMATURE").object = rig
+eyes = head("Eyes", ["eyeBlinkLeft", "eyeBlinkRight"])
+eyes.parent = rig
+prop = head("Prop", ["jawOpen"])
+user_animation(teeth, {{"jawOpen": (0.1, 0.6)}}, {{"TeethCorrective": 0.3}})
+teeth_before = state(teeth)
+
+def curves(obj):
+    return state(obj)["curves"]
+
+out = {{}}
+res = api.bake(None, face, rig, BakeRequest(face_output="shapekeys"), track=track)
+out["others"] = res.other_meshes
+face_curves = curves(face)
+out["teeth_same"] = all(curves(teeth)[p] == face_curves[p] for p in curves(teeth))
+out["teeth_paths"] = sorted(curves(teeth))
+out["eyes_paths"] = sorted(curves(eyes))
+out["eyes_same"] = all(curves(eyes)[p] == face_curves[p] for p in curves(eyes))
+out["prop"] = state(prop)["action"]
+out["teeth_action"] = state(teeth)["action"]
+# Face only: the earlier bake's keys on the other meshes give way to their own.
+res2 = api.bake(None, face, rig, BakeRequest(face_output="shapekeys", rig_meshes=False),
+                track=track)
+out["face_only_others"] = res2.other_meshes
+out["teeth_after_face_only"] = state(teeth) == teeth_before
+out["eyes_after_face_only"] = state(eyes)["action"]
+# Baked with them again, then Remove Bake gives every mesh its own back.
+api.bake(None, face, rig, BakeRequest(face_output="shapekeys"), track=track)
+scene_bake.remove_previous(rig, face)
+out["teeth_after_remove"] = state(teeth) == teeth_before
+out["eyes_after_remove"] = state(eyes)["action"]
+out["leftover"] = [a.name for a in bpy.data.actions
+                   if a.get("moodrig_generated") == "shape_key_action"]
+report(out)
+"""
+
+
+def test_the_rigs_other_meshes_follow_the_face(tmp_path: Path) -> None:
+    """Teeth the rig deforms and eyes it carries get the face's curves for the keys they share
+    (their own keys untouched), a mesh outside the rig gets nothing; a face-only bake and
+    Remove Bake give them their own actions and values back."""
+    r = run_bpy(HEAD_PRELUDE + RIG_MESHES.format(folder=str(tmp_path)))
+    assert r["others"] == {"Eyes": 2, "Teeth": 2}
+    assert r["teeth_same"] and r["eyes_same"]
+    assert r["teeth_paths"] == ['key_blocks["jawOpen"].value', 'key_blocks["mouthSmileLeft"].value']
+    assert r["eyes_paths"] == [
+        'key_blocks["eyeBlinkLeft"].value',
+        'key_blocks["eyeBlinkRight"].value',
+    ]
+    assert r["prop"] is None and r["teeth_action"] == "moodrig_Teeth_shape_keys"
+    assert r["face_only_others"] == {}
+    assert r["teeth_after_face_only"] and r["eyes_after_face_only"] is None
+    assert r["teeth_after_remove"] and r["eyes_after_remove"] is None
+    assert r["leftover"] == []
