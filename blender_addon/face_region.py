@@ -20,6 +20,7 @@ from typing import Any
 import bpy
 
 from .core.errors import InputError
+from .modal_job import ModalJob
 from .properties import N_POINTS
 
 
@@ -493,7 +494,54 @@ class MOODRIG_OT_find_feature_points(_FaceOperator, bpy.types.Operator):
         return {"FINISHED"}
 
 
+class MOODRIG_OT_find_face_region(ModalJob, bpy.types.Operator):
+    """Find the painted face in the whole face texture and make its box the face region
+    (a few seconds: the locator searches the texture)"""
+
+    bl_idname = "moodrig.find_face_region"
+    bl_label = "Find Face"
+    bl_options = {"REGISTER", "UNDO"}
+    job_label = "Finding the face"
+    job_function = "find_region"
+    _face_name = ""
+
+    @classmethod
+    def poll(cls, context: Any) -> bool:
+        face = context.scene.moodrig.face
+        return face is not None and face.type == "MESH"
+
+    def job_inputs(self, context: Any) -> tuple[Any, ...]:
+        from .bake import base_texture
+
+        face = face_object(context)
+        self._face_name = face.name
+        addon = context.preferences.addons.get(__package__)
+        device = addon.preferences.device if addon is not None else "auto"
+        return base_texture(face), device
+
+    def job_finished(self, context: Any, result: Any) -> set[str]:
+        from .core.appearance.region import FaceRegion
+
+        face = bpy.data.objects.get(self._face_name)
+        if face is None:
+            return {"CANCELLED"}
+        try:
+            region = FaceRegion(*result)
+            set_region(face, region)
+            _, lies = face_orientation(face, region)
+        except Exception as exc:
+            return _report(self, exc)
+        u0, v0, u1, v1 = region.as_tuple()
+        self.report(
+            {"INFO"},
+            f"Found the face: region {u0:.3f}, {v0:.3f}, {u1:.3f}, {v1:.3f}; face {lies}; "
+            "check it in the Image Editor",
+        )
+        return {"FINISHED"}
+
+
 _classes = (
+    MOODRIG_OT_find_face_region,
     MOODRIG_OT_region_from_selection,
     MOODRIG_OT_region_from_vertex_group,
     MOODRIG_OT_region_whole_texture,

@@ -218,6 +218,7 @@ def draw_face_region(layout: Any, context: bpy.types.Context) -> None:
         col.prop(fr, "region", index=i, text=label)
     row = layout.row(align=True)
     row.operator("moodrig.region_from_selection", icon="RESTRICT_SELECT_OFF")
+    row.operator("moodrig.find_face_region", text="", icon="ZOOM_SELECTED")
     row.operator("moodrig.region_whole_texture", text="", icon="FULLSCREEN_ENTER")
     row = layout.row(align=True)
     row.prop_search(fr, "vertex_group", face, "vertex_groups", text="", icon="GROUP_VERTEX")

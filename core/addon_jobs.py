@@ -119,3 +119,22 @@ def finetune_sheet(
         device=device,
         config=FinetuneConfig(steps=steps, threads=threads),
     )
+
+
+def find_region(
+    base: NDArray[np.float32], device: str, report: Callable[[Any], object] | None = None
+) -> tuple[float, float, float, float]:
+    """The face region (u0, v0, u1, v1) found in the whole face texture ``base`` (top-down
+    RGBA float32), searched with the face editor's locator; InputError when none shows."""
+    from .appearance.api import shipped_editor
+    from .appearance.face_search import find_face_region
+    from .errors import InputError
+
+    found = find_face_region(shipped_editor(device), base)
+    if found is None:
+        raise InputError(
+            None,
+            "no painted face was found in the face texture; take the region from the face's "
+            "polygons (From Selection) or type it",
+        )
+    return found.region.as_tuple()

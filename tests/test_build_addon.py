@@ -51,6 +51,7 @@ PRODUCT_FILES = frozenset(
         "core/appearance/bake_editor.py",
         "core/appearance/cache.py",
         "core/appearance/editor.py",
+        "core/appearance/face_search.py",
         "core/appearance/fields.py",
         "core/appearance/finetune.py",
         "core/appearance/locator.py",

@@ -12,6 +12,12 @@ import pytest
 from bpy_runner import run_bpy
 from faceedit_tiny import export_tiny_weights
 
+from moodrig.core.appearance.weights_io import EDITOR_WEIGHTS, LOCATOR_WEIGHTS
+
+SHIPPED_WEIGHTS = (
+    EDITOR_WEIGHTS.shipped_manifest().is_file() and LOCATOR_WEIGHTS.shipped_manifest().is_file()
+)
+
 pytestmark = pytest.mark.blender
 
 GRID = """
@@ -564,3 +570,34 @@ def test_the_face_texture_comes_from_the_material_the_face_polygons_show() -> No
         assert r[case] == ["FINISHED"]
         assert r[f"region_{case}"] == pytest.approx([0.25, 0.5, 0.75, 1.0]), case
     assert "UDIM tiled image" in r["udim"] and "material of their own" in r["udim"]
+
+
+FIND_FACE = """
+import bpy, moodrig
+bpy.ops.wm.read_factory_settings(use_empty=True)
+moodrig.register()
+bpy.ops.moodrig.add_demo_character(texture_size=1024)
+face = bpy.data.objects["moodrig_DemoFace"]
+bpy.context.scene.moodrig.face = face
+stored = list(face.moodrig_face.region)
+bpy.ops.moodrig.region_whole_texture()
+res = {"stored": stored, "op": list(bpy.ops.moodrig.find_face_region())}
+res["found"] = list(face.moodrig_face.region)
+report(res)
+"""
+
+
+@pytest.mark.skipif(not SHIPPED_WEIGHTS, reason="the face editor's weights are not here")
+def test_find_face_puts_the_region_round_the_demo_heads_face() -> None:
+    """*Find Face* (headless: synchronously) searches the demo head's 1024² atlas and sets the
+    region round its painted face, which the demo stores itself."""
+    r = run_bpy(FIND_FACE, timeout=600)
+    assert r["op"] == ["FINISHED"]
+
+    def box(uv: list[float]) -> tuple[float, float, float, float]:
+        return uv[0], uv[1], uv[2], uv[3]
+
+    (a0, b0, a1, b1), (c0, d0, c1, d1) = box(r["stored"]), box(r["found"])
+    inter = max(0.0, min(a1, c1) - max(a0, c0)) * max(0.0, min(b1, d1) - max(b0, d0))
+    union = (a1 - a0) * (b1 - b0) + (c1 - c0) * (d1 - d0) - inter
+    assert inter / union >= 0.4, r

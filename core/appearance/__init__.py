@@ -2,7 +2,8 @@
 texture, and keeping the edited textures on disk.
 
 - :func:`edit_face` (``api.py``): a texture and an expression in, the edited texture out; also
-  ``python -m moodrig.core.appearance edit ...`` (``__main__.py``).
+  ``python -m moodrig.core.appearance edit ...`` (``__main__.py``); :func:`find_region`: the
+  face region of a whole atlas (``face_search.py``).
 - ``region.py`` (the face region in UV), ``align.py`` (the canonical face frame and the feature
   points), ``locator.py`` (finding the points), ``model.py`` (AMEE-GAN with field heads),
   ``fields.py`` (applying its edit fields at the texture's resolution), ``editor.py``
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["FaceEditor", "edit_face"]
+__all__ = ["FaceEditor", "edit_face", "find_region"]
 
 
 def __getattr__(name: str) -> Any:
@@ -25,6 +26,10 @@ def __getattr__(name: str) -> Any:
         from .api import edit_face
 
         return edit_face
+    if name == "find_region":
+        from .api import find_region
+
+        return find_region
     if name == "FaceEditor":
         from .editor import FaceEditor
 

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from ..errors import InputError, MoodrigError
 from ..expression import EXPRESSION_NAMES
 from ..fileio import atomic_write_bytes
-from .api import as_region, edit_face, shipped_editor
+from .api import AUTO, as_region, edit_face, find_region, shipped_editor
 from .orientation import HEAD_UP, Orientation
 from .points_io import FeaturePoints, read_points, write_points
 from .texels import CHANNEL_MAX, to_unit
@@ -110,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     edit = sub.add_parser("edit", help="repaint the face with an expression")
     edit.add_argument("image", type=Path)
     edit.add_argument(
-        "--region", default="0,0,1,1", help="face region u0,v0,u1,v1 (UV, v from the bottom)"
+        "--region",
+        default="0,0,1,1",
+        help="face region u0,v0,u1,v1 (UV, v from the bottom), or 'auto' to find it",
     )
     edit.add_argument(
         "--set", dest="values", default="", help="expression, e.g. smile=1,jaw_open=0.4"
@@ -125,7 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     edit.add_argument("--out", type=Path, required=True)
     loc = sub.add_parser("locate", help="find the face's feature points")
     loc.add_argument("image", type=Path)
-    loc.add_argument("--region", default="0,0,1,1")
+    loc.add_argument(
+        "--region", default="0,0,1,1", help="u0,v0,u1,v1, or 'auto' to find it in the texture"
+    )
     add_orientation(loc)
     loc.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     loc.add_argument("--json", type=Path, help="write the points here (default: print them)")
@@ -137,15 +141,20 @@ def run(argv: list[str]) -> int:
     try:
         image = read_rgba(args.image)
         orientation = orientation_of(args)
+        region = (
+            find_region(image, args.device)
+            if args.region.strip().lower() == AUTO
+            else as_region(args.region)
+        )
         if args.command == "edit":
             features = None
             if args.features:
-                rect = as_region(args.region).pixels(image.shape[1], image.shape[0])
+                rect = region.pixels(image.shape[1], image.shape[0])
                 features = read_points(args.features).in_region(rect.width, rect.height)
             out = edit_face(
                 image,
                 parse_set(args.values),
-                args.region,
+                region,
                 features,
                 args.device,
                 orientation=orientation,
@@ -153,7 +162,6 @@ def run(argv: list[str]) -> int:
             write_png(args.out, out)
             return 0
         editor = shipped_editor(args.device)
-        region = as_region(args.region)
         face = editor.prepare(to_unit(image), region, orientation=orientation)
         found = FeaturePoints(face.features.points, (face.rect.width, face.rect.height))
         extra = {"region": list(region.as_tuple()), "presence": round(face.features.presence, 4)}

@@ -10,7 +10,9 @@
 outside the region it is the input, bit for bit. ``expressions`` is an 8-vector in the order of
 ``moodrig.core.expression.EXPRESSION_NAMES`` or a mapping of names to values (the rest 0);
 the texture is taken to show the neutral face (``source``: what it shows instead).
-``features`` are the 7 feature points in pixels of the region (found automatically when None).
+``region_uv="auto"`` finds the face region in the texture first (an upright painted face;
+:func:`find_region`). ``features`` are the 7 feature points in pixels of the region (found
+automatically when None).
 ``orientation`` says how the face lies in the region when it is turned or mirrored in its
 atlas (``Orientation.parse("right", mirrored=True)``: the top of the head points right, and
 the mesh shows the texture flipped); None: the turn is found from the picture, and the face is
@@ -29,6 +31,7 @@ from numpy.typing import NDArray
 from ..errors import InputError
 from ..expression import N_EXPRESSION, expression_vector
 from .editor import FaceEditor
+from .face_search import find_face_region
 from .orientation import Orientation
 from .region import FaceRegion
 from .texels import from_unit, to_unit
@@ -55,6 +58,25 @@ def as_vector(expressions: Any) -> NDArray[np.float32]:
             f"got shape {arr.shape}",
         )
     return arr
+
+
+AUTO = "auto"
+"""``region_uv`` that asks for the face region to be found in the texture."""
+
+
+def find_region(
+    texture: NDArray[Any], device: str = "auto", *, editor: FaceEditor | None = None
+) -> FaceRegion:
+    """The face region of a whole ``texture`` (an (H, W, 3|4) uint8 or uint16 array), found
+    by searching it with the locator (``face_search.find_face_region``); InputError when no
+    painted face shows."""
+    ed = editor if editor is not None else shipped_editor(device)
+    found = find_face_region(ed, to_unit(texture))
+    if found is None:
+        raise InputError(
+            None, "no painted face was found in the texture; give the face region (u0,v0,u1,v1)"
+        )
+    return found.region
 
 
 def as_region(region_uv: Any) -> FaceRegion:
@@ -86,6 +108,10 @@ def edit_face(
     ed = editor if editor is not None else shipped_editor(device)
     target = as_vector(expressions)
     src = np.zeros(N_EXPRESSION, np.float32) if source is None else as_vector(source)
-    face = ed.prepare(unit, as_region(region_uv), features, orientation)
+    if isinstance(region_uv, str) and region_uv.strip().lower() == AUTO:
+        region = find_region(texture, editor=ed)
+    else:
+        region = as_region(region_uv)
+    face = ed.prepare(unit, region, features, orientation)
     out = ed.edit(face, target[None], src[None])[0]
     return from_unit(out, texture.dtype)
