@@ -20,22 +20,33 @@ SHIPPED_WEIGHTS = (
 
 pytestmark = pytest.mark.blender
 
-GRID = """
-import bpy, bmesh, moodrig, numpy as np
-bpy.ops.wm.read_factory_settings(use_empty=True)
-moodrig.register()
-# A 4 × 2 grid of quads; quad (i, j) covers UV [i/4, (i+1)/4] × [j/2, (j+1)/2].
-mesh = bpy.data.meshes.new("grid")
-verts = [(i, j, 0.0) for j in range(3) for i in range(5)]
+
+def _grid(standing: bool) -> str:
+    """Snippet lines: a 4 × 2 grid of quads, mesh 'grid' with a UV map; quad (i, j) covers UV
+    [i/4, (i+1)/4] × [j/2, (j+1)/2]; lying in the XY plane, or standing in XZ (z up)."""
+    corner = "(i, 0.0, j)" if standing else "(i, j, 0.0)"
+    height = "co.z" if standing else "co.y"
+    return f"""mesh = bpy.data.meshes.new("grid")
+verts = [{corner} for j in range(3) for i in range(5)]
 faces = [(j * 5 + i, j * 5 + i + 1, (j + 1) * 5 + i + 1, (j + 1) * 5 + i)
          for j in range(2) for i in range(4)]
 mesh.from_pydata(verts, [], faces)
 uv = mesh.uv_layers.new(name="UVMap")
 for poly in mesh.polygons:
     for li in poly.loop_indices:
-        x, y, _ = mesh.vertices[mesh.loops[li].vertex_index].co
-        uv.data[li].uv = (x / 4.0, y / 2.0)
-obj = bpy.data.objects.new("Face", mesh)
+        co = mesh.vertices[mesh.loops[li].vertex_index].co
+        uv.data[li].uv = (co.x / 4.0, {height} / 2.0)
+"""
+
+
+GRID = (
+    """
+import bpy, bmesh, moodrig, numpy as np
+bpy.ops.wm.read_factory_settings(use_empty=True)
+moodrig.register()
+"""
+    + _grid(standing=False)
+    + """obj = bpy.data.objects.new("Face", mesh)
 bpy.context.scene.collection.objects.link(obj)
 bpy.context.view_layer.objects.active = obj
 obj.select_set(True)
@@ -78,6 +89,7 @@ res["whole"] = run(bpy.ops.moodrig.region_whole_texture)
 res["region_whole"] = list(obj.moodrig_face.region)
 report(res)
 """
+)
 
 
 def test_region_from_selection_and_from_a_vertex_group() -> None:
@@ -421,24 +433,16 @@ def test_the_mesh_tells_which_way_the_face_lies_and_the_points_follow() -> None:
     assert r["lying"].startswith("found from the picture (the mesh's UVs")
 
 
-MATERIALS = """
+MATERIALS = (
+    """
 import bpy, bmesh, moodrig, numpy as np
 bpy.ops.wm.read_factory_settings(use_empty=True)
 moodrig.register()
 from moodrig import bake as scene_bake
 from moodrig.face_region import mesh_orientation, region_of
-# A standing 4 × 2 grid (x right, z up); quad (i, j) covers UV [i/4, (i+1)/4] × [j/2, (j+1)/2].
-mesh = bpy.data.meshes.new("grid")
-verts = [(i, 0.0, j) for j in range(3) for i in range(5)]
-faces = [(j * 5 + i, j * 5 + i + 1, (j + 1) * 5 + i + 1, (j + 1) * 5 + i)
-         for j in range(2) for i in range(4)]
-mesh.from_pydata(verts, [], faces)
-uv = mesh.uv_layers.new(name="UVMap")
-for poly in mesh.polygons:
-    for li in poly.loop_indices:
-        x, _, z = mesh.vertices[mesh.loops[li].vertex_index].co
-        uv.data[li].uv = (x / 4.0, z / 2.0)
-# Body quad (0, 0) maps, mirrored, into the face's UV box: another texture's island.
+"""
+    + _grid(standing=True)
+    + """# Body quad (0, 0) maps, mirrored, into the face's UV box: another texture's island.
 for li in mesh.polygons[0].loop_indices:
     x, _, z = mesh.vertices[mesh.loops[li].vertex_index].co
     uv.data[li].uv = (0.75 - x / 4.0, 0.5 + z / 2.0)
@@ -544,6 +548,7 @@ except Exception as exc:
     res["udim"] = str(exc)
 report(res)
 """
+)
 
 
 def test_the_face_texture_comes_from_the_material_the_face_polygons_show() -> None:

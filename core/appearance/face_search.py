@@ -20,7 +20,7 @@ import torch
 from numpy.typing import NDArray
 
 from .align import FaceFrame
-from .region import FaceRegion, PixelRect, check_texture_size
+from .region import FaceRegion, PixelRect
 
 if TYPE_CHECKING:
     from .editor import FaceEditor
@@ -102,7 +102,6 @@ def find_face_region(editor: FaceEditor, texture: NDArray[np.float32]) -> FoundR
 
     tex = check_texture(texture)
     height, width = tex.shape[:2]
-    check_texture_size(width, height)
     scale = min(1.0, SEARCH_SIDE / max(height, width))
     small: NDArray[np.float32] = _rgba(tex)
     if scale < 1.0:
