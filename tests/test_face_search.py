@@ -147,3 +147,25 @@ def test_no_face_found_is_one_clear_line(tmp_path: Path) -> None:
     flat = np.full((512, 512, 3), 180, np.uint8)
     with pytest.raises(InputError, match="no painted face was found in the texture"):
         edit_face(flat, {"smile": 1.0}, region_uv="auto", device="cpu")
+
+
+def test_a_pixel_art_face_gets_a_box_of_blocks_only() -> None:
+    """The box round a pixel-art face reaches into the atlas around the sprite, where the
+    blocks end; the region is tightened until it is all blocks, so the face is edited block by
+    block (a held-out pixel face whose box took in atlas clutter)."""
+    from moodrig.core.appearance.face_search import blocky_box
+    from moodrig.core.appearance.pixelart import detect_blocks
+
+    sample = _atlas("pixel", 0)
+    texture = sample.images[0]
+    box = face_box(sample.points, *texture.shape[:2])
+    assert box is not None
+    assert detect_blocks(texture[box.slices][..., :3]) is None, "the wide box is not all blocks"
+    tight = blocky_box(texture, sample.points, box)
+    assert detect_blocks(texture[tight.slices][..., :3]) is not None
+    inside = (sample.points >= [tight.x0, tight.y0]) & (sample.points < [tight.x1, tight.y1])
+    assert inside.all(), "every feature point stays in the region"
+    painted = _atlas("painter", 0)
+    wide = face_box(painted.points, *painted.images[0].shape[:2])
+    assert wide is not None
+    assert blocky_box(painted.images[0], painted.points, wide) == wide, "painted art: as found"

@@ -20,6 +20,7 @@ import torch
 from numpy.typing import NDArray
 
 from .align import FaceFrame
+from .pixelart import detect_blocks
 from .region import FaceRegion, PixelRect
 
 if TYPE_CHECKING:
@@ -135,10 +136,42 @@ def find_face_region(editor: FaceEditor, texture: NDArray[np.float32]) -> FoundR
     found, _ = editor.find_face(tex, rect)
     if found is None:
         return None
-    refined = face_box(found.points + np.array([rect.x0, rect.y0]), height, width)
+    points = found.points + np.array([rect.x0, rect.y0])
+    refined = face_box(points, height, width)
     if refined is None or not 1 / MAX_ASPECT <= refined.width / refined.height <= MAX_ASPECT:
         return None
+    refined = blocky_box(tex, points, refined)
     return FoundRegion(FaceRegion.from_pixels(refined, width, height), refined, found.presence)
+
+
+PIXEL_ART_MARGINS = (0.0, -0.05, -0.1)
+"""Tighter boxes tried round a face whose found box is not all pixel art (:func:`blocky_box`),
+as margins of the canonical face square (below 0: inside it; its features lie within
+0.33-0.74 of it)."""
+
+
+def blocky_box(
+    texture: NDArray[np.float32], points: NDArray[np.float64], box: PixelRect
+) -> PixelRect:
+    """``box``, or a tighter one round the same face when only the tighter one is pixel art.
+
+    A region is edited block by block only when all of it is blocks of one colour; the box
+    round a pixel-art face reaches past the sprite into the atlas around it, and the face was
+    then edited as painted art."""
+    if detect_blocks(texture[box.slices][..., :3]) is not None:
+        return box
+    frame = FaceFrame.from_features(points)
+    height, width = texture.shape[:2]
+    for margin in PIXEL_ART_MARGINS:
+        lo, hi = -margin, 1.0 + margin
+        corners = frame.to_pixels(np.array([[lo, lo], [hi, lo], [lo, hi], [hi, hi]]))
+        x0, y0 = np.ceil(corners.min(axis=0)).astype(int)
+        x1, y1 = np.floor(corners.max(axis=0)).astype(int)
+        inner = PixelRect(max(0, x0), max(0, y0), min(width, x1), min(height, y1))
+        big_enough = inner.width >= 8 and inner.height >= 8
+        if big_enough and detect_blocks(texture[inner.slices][..., :3]) is not None:
+            return inner
+    return box
 
 
 def _locate_all(
