@@ -291,8 +291,7 @@ def release_face_material(face: Any) -> list[Any]:
         if mat is not None and role_of(mat) == "face_material" and mat.get(TARGET) == face.name:
             original = bpy.data.materials.get(mat.get(ORIGINAL_MATERIAL, ""))
             if mat.get(ORIGINAL_LINK) == "DATA" and slot.link == "OBJECT":
-                slot.material = None  # the mesh's own (linked) material shows again
-                slot.link = "DATA"
+                link_slot(slot, "DATA")  # the mesh's own (linked) material shows again
             else:
                 slot.material = original
             if original is not None and original.library is None and ORIGINAL_FAKE_USER in mat:
@@ -307,11 +306,21 @@ def show_in_slot(face: Any, index: int, mat: Any) -> str | None:
     library-overridden character, and cannot be changed), else None."""
     slot = face.material_slots[index]
     if slot.link == "DATA" and face.data.library is not None:
-        slot.link = "OBJECT"
+        link_slot(slot, "OBJECT")
         slot.material = mat
         return "DATA"
     slot.material = mat
     return None
+
+
+def link_slot(slot: Any, link: str) -> None:
+    """Link ``slot`` to the object or the mesh's data (``link``); the object's own material
+    is cleared when the slot leaves the object, so nothing of moodrig's stays behind there."""
+    if slot.link == link:
+        return
+    if slot.link == "OBJECT":
+        slot.material = None
+    slot.link = link
 
 
 def capture_slots(face: Any) -> list[tuple[str, Any]]:
@@ -322,10 +331,7 @@ def capture_slots(face: Any) -> list[tuple[str, Any]]:
 def restore_slots(face: Any, previous: list[tuple[str, Any]]) -> None:
     """Put the face's material slots back as :func:`capture_slots` found them."""
     for slot, (link, mat) in zip(face.material_slots, previous, strict=False):
-        if slot.link != link:
-            if slot.link == "OBJECT":
-                slot.material = None
-            slot.link = link
+        link_slot(slot, link)
         if slot.material != mat:
             slot.material = mat
 

@@ -21,6 +21,7 @@ import bpy
 
 from .core.errors import InputError
 from .modal_job import ModalJob
+from .preferences import chosen_device
 from .properties import N_POINTS
 
 
@@ -109,9 +110,12 @@ def mesh_orientation(face: Any, region: Any) -> Any:
 
     from .core.appearance.orientation import orientation_from_mesh
 
-    if face.type != "MESH" or texture_uv_map(face) is None:
-        return None  # nothing to read (a face keyed by shape keys alone needs no UVs)
-    polys = _polygons(face)
+    if face.type != "MESH":
+        return None
+    try:
+        polys = _polygons(face)
+    except InputError:  # no UV map: nothing to read (a face keyed by shape keys alone)
+        return None
     centre = np.add.reduceat(polys.uvs, polys.starts, axis=0) / polys.totals[:, None]
     lo, hi = np.array([region.u0, region.v0]), np.array([region.u1, region.v1])
     inside = (polys.totals >= 3) & np.all((centre >= lo) & (centre <= hi), axis=1)
@@ -476,9 +480,7 @@ class MOODRIG_OT_find_feature_points(_FaceOperator, bpy.types.Operator):
             from .core.appearance.api import shipped_editor
 
             face = face_object(context)
-            addon = context.preferences.addons.get(__package__)
-            device = addon.preferences.device if addon is not None else "auto"
-            editor = shipped_editor(device)
+            editor = shipped_editor(chosen_device(context))
             region = region_of(face)
             orientation, lies = face_orientation(face, region)
             prepared = editor.prepare(base_texture(face), region, orientation=orientation)
@@ -494,30 +496,22 @@ class MOODRIG_OT_find_feature_points(_FaceOperator, bpy.types.Operator):
         return {"FINISHED"}
 
 
-class MOODRIG_OT_find_face_region(ModalJob, bpy.types.Operator):
+class MOODRIG_OT_find_face_region(_FaceOperator, ModalJob, bpy.types.Operator):
     """Find the painted face in the whole face texture and make its box the face region
     (a few seconds: the locator searches the texture)"""
 
     bl_idname = "moodrig.find_face_region"
     bl_label = "Find Face"
-    bl_options = {"REGISTER", "UNDO"}
     job_label = "Finding the face"
     job_function = "find_region"
     _face_name = ""
-
-    @classmethod
-    def poll(cls, context: Any) -> bool:
-        face = context.scene.moodrig.face
-        return face is not None and face.type == "MESH"
 
     def job_inputs(self, context: Any) -> tuple[Any, ...]:
         from .bake import base_texture
 
         face = face_object(context)
         self._face_name = face.name
-        addon = context.preferences.addons.get(__package__)
-        device = addon.preferences.device if addon is not None else "auto"
-        return base_texture(face), device
+        return base_texture(face), chosen_device(context)
 
     def job_finished(self, context: Any, result: Any) -> set[str]:
         from .core.appearance.region import FaceRegion

@@ -16,6 +16,7 @@ from .core.errors import InputError
 from .core.request import BakeRequest
 from .face_region import request_region
 from .modal_job import ModalJob, report_error
+from .preferences import chosen_device
 from .tags import tag
 
 TRACK_TEXT = "moodrig_track"
@@ -173,12 +174,6 @@ class MOODRIG_OT_add_demo_character(bpy.types.Operator):
         return {"FINISHED"}
 
 
-def _device(context: bpy.types.Context) -> str:
-    """The device preference (one setting for every network moodrig runs)."""
-    addon = context.preferences.addons.get(__package__)
-    return addon.preferences.device if addon is not None else BakeRequest.device
-
-
 class MOODRIG_OT_analyze_source(ModalJob, bpy.types.Operator):
     bl_description = (
         "Read the face in the source (photo, image sequence or video): expressions and head "
@@ -205,7 +200,7 @@ class MOODRIG_OT_analyze_source(ModalJob, bpy.types.Operator):
             fps,
             settings.hold_frames,
             settings.person_baseline,
-            _device(context),
+            chosen_device(context),
         )
 
     def job_finished(self, context: Any, result: tuple[Any, Any]) -> set[str]:
@@ -291,7 +286,7 @@ def bake_request(context: bpy.types.Context) -> BakeRequest:
         weights=path(s.weights_path),
         transfer_weights=path(s.transfer_weights_path),
         texture_folder=path(s.output_folder),
-        device=_device(context),
+        device=chosen_device(context),
         batch=s.batch,
         face_output=s.face_output,
         shape_key_map=_shape_key_map(s),
@@ -460,7 +455,7 @@ class MOODRIG_OT_finetune(ModalJob, bpy.types.Operator):
             base_texture(s.face),
             folder,
             self.steps,
-            _device(context),
+            chosen_device(context),
             setup,
         )
 

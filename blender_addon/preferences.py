@@ -151,6 +151,15 @@ class MOODRIG_OT_open_dependency_log(bpy.types.Operator):
 _BUILD_ITEMS = [(b.key, b.label, b.description) for b in torch_builds.builds_for()]
 
 
+def chosen_device(context: bpy.types.Context) -> str:
+    """The device preference: one setting for every network moodrig runs (the bake request's
+    default while the add-on's preferences are not there, as in a bare ``bpy``)."""
+    from .core.request import BakeRequest
+
+    addon = context.preferences.addons.get(__package__ or "moodrig")
+    return str(addon.preferences.device) if addon is not None else BakeRequest.device
+
+
 class MOODRIG_AP_preferences(bpy.types.AddonPreferences):
     bl_idname = __package__ or "moodrig"
 

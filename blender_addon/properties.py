@@ -18,9 +18,9 @@ _REQUEST = BakeRequest()
 
 OVERRIDABLE = {"LIBRARY_OVERRIDABLE"}
 """On an object's settings: a character linked from a library and overridden in a shot keeps
-them in the shot (otherwise reopening the shot resets them to the library's). Only plain
-values: Blender does not keep a Python collection's items in an override reliably (measured
-in 5.0: of three rows added, two came back)."""
+them in the shot, when the library's object holds the settings at all (otherwise reopening the
+shot resets them to the library's). Only plain values: Blender keeps only some of a Python
+collection's items in an override (``research/override_collections.py``)."""
 
 
 def _source_changed(settings: object, _context: bpy.types.Context) -> None:
@@ -39,8 +39,9 @@ def _is_armature(_self: object, obj: bpy.types.Object) -> bool:
 
 
 def _shows_an_image(settings: bpy.types.PropertyGroup, mat: bpy.types.Material) -> bool:
-    """A material of the face mesh's own slots with an Image Texture node (the user's, not
-    moodrig's copy)."""
+    """A material of the face mesh's own slots with an image for the face texture (the user's,
+    not moodrig's copy)."""
+    from .bake import colour_image_node
     from .tags import is_moodrig
 
     face = settings.id_data
@@ -48,7 +49,7 @@ def _shows_an_image(settings: bpy.types.PropertyGroup, mat: bpy.types.Material) 
     return (
         not is_moodrig(mat)
         and mat.use_nodes
-        and any(n.type == "TEX_IMAGE" and n.image is not None for n in mat.node_tree.nodes)
+        and colour_image_node(mat) is not None
         and any(slot.material == mat for slot in slots)
     )
 

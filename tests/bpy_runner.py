@@ -26,6 +26,12 @@ PRELUDE = """
 import json, sys
 def report(obj):
     print("MOODRIG_RESULT:" + json.dumps(obj), flush=True)
+def demo_scene(texture_size):
+    # A factory-fresh scene with moodrig registered and the demo character in it.
+    import bpy, moodrig
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    moodrig.register()
+    bpy.ops.moodrig.add_demo_character(texture_size=texture_size)
 """
 
 

@@ -107,9 +107,7 @@ ATLAS_SCENE = """
 import bpy, moodrig, numpy as np, json
 from pathlib import Path
 folder = Path({folder!r})
-bpy.ops.wm.read_factory_settings(use_empty=True)
-moodrig.register()
-bpy.ops.moodrig.add_demo_character(texture_size=64)  # the rig (and a demo head we do not bake)
+demo_scene(64)  # the rig (and a demo head we do not bake)
 # The face: a plane wearing a 1024 × 512 atlas of noise; the face region is a 256² square.
 bpy.ops.mesh.primitive_plane_add()
 face = bpy.context.object
@@ -219,9 +217,7 @@ POINTS = """
 import bpy, moodrig, numpy as np
 from pathlib import Path
 folder = Path({folder!r})
-bpy.ops.wm.read_factory_settings(use_empty=True)
-moodrig.register()
-bpy.ops.moodrig.add_demo_character(texture_size=128)
+demo_scene(128)
 face = bpy.data.objects["moodrig_DemoFace"]
 s = bpy.context.scene.moodrig
 res = {{}}
@@ -579,9 +575,7 @@ def test_the_face_texture_comes_from_the_material_the_face_polygons_show() -> No
 
 FIND_FACE = """
 import bpy, moodrig
-bpy.ops.wm.read_factory_settings(use_empty=True)
-moodrig.register()
-bpy.ops.moodrig.add_demo_character(texture_size=1024)
+demo_scene(1024)
 face = bpy.data.objects["moodrig_DemoFace"]
 bpy.context.scene.moodrig.face = face
 stored = list(face.moodrig_face.region)

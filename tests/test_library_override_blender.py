@@ -18,9 +18,7 @@ SHOT = """
 import bpy, moodrig
 from pathlib import Path
 folder = Path({folder!r})
-bpy.ops.wm.read_factory_settings(use_empty=True)
-moodrig.register()
-bpy.ops.moodrig.add_demo_character(texture_size=128)
+demo_scene(128)
 head = bpy.data.objects["moodrig_DemoFace"]
 head.shape_key_add(name="Basis")
 for name in ("jawOpen", "mouthSmileLeft", "mouthSmileRight", "eyeBlinkLeft", "eyeBlinkRight"):

@@ -26,9 +26,7 @@ def _demo_scene(folder: Path) -> Path:
     path = folder / "scene.blend"
     run_bpy(f"""
 import bpy, moodrig
-bpy.ops.wm.read_factory_settings(use_empty=True)
-moodrig.register()
-bpy.ops.moodrig.add_demo_character(texture_size=128)
+demo_scene(128)
 bpy.ops.wm.save_as_mainfile(filepath={str(path)!r})
 report(1)
 """)
@@ -347,9 +345,7 @@ from pathlib import Path
 from moodrig.core.painter import paint_face, DEFAULT_STYLE
 from moodrig.core.expression import expression_vector
 folder = Path({folder!r})
-bpy.ops.wm.read_factory_settings(use_empty=True)
-moodrig.register()
-bpy.ops.moodrig.add_demo_character(texture_size=128)
+demo_scene(128)
 bpy.ops.wm.save_as_mainfile(filepath=str(folder / "scene.blend"))
 entries = []
 for name, values in (("smile", dict(smile=0.9)), ("open", dict(jaw_open=0.8)),
@@ -401,9 +397,7 @@ def test_finetune_operator_saves_beside_the_blend_and_bake_uses_it(tmp_path: Pat
 DEEP_TEXTURE_BAKE = """
 import bpy, cv2, numpy as np, moodrig
 from pathlib import Path
-bpy.ops.wm.read_factory_settings(use_empty=True)
-moodrig.register()
-bpy.ops.moodrig.add_demo_character(texture_size=128)
+demo_scene(128)
 from moodrig import api
 from moodrig import bake as scene_bake
 from moodrig.core.demo_timeline import scripted_track
@@ -439,9 +433,7 @@ os.environ["OPENCV_IO_ENABLE_OPENEXR"] = "1"
 import bpy, cv2, numpy as np, moodrig
 from pathlib import Path
 folder = Path({folder!r})
-bpy.ops.wm.read_factory_settings(use_empty=True)
-moodrig.register()
-bpy.ops.moodrig.add_demo_character(texture_size=128)
+demo_scene(128)
 from moodrig import api
 from moodrig import bake as scene_bake
 from moodrig.face_region import region_of

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from ..errors import InputError, MoodrigError
 from ..expression import EXPRESSION_NAMES
 from ..fileio import atomic_write_bytes
-from .api import AUTO, as_region, edit_face, find_region, shipped_editor
+from .api import edit_face, shipped_editor, texture_region
 from .orientation import HEAD_UP, Orientation
 from .points_io import FeaturePoints, read_points, write_points
 from .texels import CHANNEL_MAX, to_unit
@@ -141,11 +141,7 @@ def run(argv: list[str]) -> int:
     try:
         image = read_rgba(args.image)
         orientation = orientation_of(args)
-        region = (
-            find_region(image, args.device)
-            if args.region.strip().lower() == AUTO
-            else as_region(args.region)
-        )
+        region = texture_region(image, args.region, args.device)
         if args.command == "edit":
             features = None
             if args.features:

@@ -79,6 +79,20 @@ def find_region(
     return found.region
 
 
+def texture_region(
+    texture: NDArray[Any],
+    region_uv: Any,
+    device: str = "auto",
+    *,
+    editor: FaceEditor | None = None,
+) -> FaceRegion:
+    """The region ``region_uv`` names in ``texture``: found in it for ``"auto"``
+    (:func:`find_region`, the only case that needs the editor), else :func:`as_region`."""
+    if isinstance(region_uv, str) and region_uv.strip().lower() == AUTO:
+        return find_region(texture, device, editor=editor)
+    return as_region(region_uv)
+
+
 def as_region(region_uv: Any) -> FaceRegion:
     if region_uv is None:
         return FaceRegion()
@@ -108,10 +122,6 @@ def edit_face(
     ed = editor if editor is not None else shipped_editor(device)
     target = as_vector(expressions)
     src = np.zeros(N_EXPRESSION, np.float32) if source is None else as_vector(source)
-    if isinstance(region_uv, str) and region_uv.strip().lower() == AUTO:
-        region = find_region(texture, editor=ed)
-    else:
-        region = as_region(region_uv)
-    face = ed.prepare(unit, region, features, orientation)
+    face = ed.prepare(unit, texture_region(texture, region_uv, editor=ed), features, orientation)
     out = ed.edit(face, target[None], src[None])[0]
     return from_unit(out, texture.dtype)

@@ -76,14 +76,20 @@ def face_box(points: NDArray[np.float64], height: int, width: int) -> PixelRect 
         return None
     if not np.all(np.isfinite(frame.matrix)) or np.linalg.det(frame.linear) <= 0:
         return None
-    lo, hi = -MARGIN, 1.0 + MARGIN
-    corners = frame.to_pixels(np.array([[lo, lo], [hi, lo], [lo, hi], [hi, hi]]))
+    corners = square_corners(frame, MARGIN)
     x0, y0 = np.floor(corners.min(axis=0)).astype(int)
     x1, y1 = np.ceil(corners.max(axis=0)).astype(int)
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
     if x1 - x0 < 4 or y1 - y0 < 4:
         return None
     return PixelRect(int(x0), int(y0), int(x1), int(y1))
+
+
+def square_corners(frame: FaceFrame, margin: float) -> NDArray[np.float64]:
+    """(4, 2) pixel corners of the canonical face square of ``frame``, widened by ``margin``
+    of its size on every side (narrowed when below 0)."""
+    lo, hi = -margin, 1.0 + margin
+    return frame.to_pixels(np.array([[lo, lo], [hi, lo], [lo, hi], [hi, hi]]))
 
 
 def overlap(a: PixelRect, b: PixelRect) -> float:
@@ -163,8 +169,7 @@ def blocky_box(
     frame = FaceFrame.from_features(points)
     height, width = texture.shape[:2]
     for margin in PIXEL_ART_MARGINS:
-        lo, hi = -margin, 1.0 + margin
-        corners = frame.to_pixels(np.array([[lo, lo], [hi, lo], [lo, hi], [hi, hi]]))
+        corners = square_corners(frame, margin)
         x0, y0 = np.ceil(corners.min(axis=0)).astype(int)
         x1, y1 = np.floor(corners.max(axis=0)).astype(int)
         inner = PixelRect(max(0, x0), max(0, y0), min(width, x1), min(height, y1))
