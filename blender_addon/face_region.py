@@ -498,7 +498,7 @@ class MOODRIG_OT_find_feature_points(_FaceOperator, bpy.types.Operator):
 
 class MOODRIG_OT_find_face_region(_FaceOperator, ModalJob, bpy.types.Operator):
     """Find the painted face in the whole face texture and make its box the face region
-    (a few seconds: the locator searches the texture)"""
+    (a few seconds, longer for a face turned in its atlas: the locator searches the texture)"""
 
     bl_idname = "moodrig.find_face_region"
     bl_label = "Find Face"

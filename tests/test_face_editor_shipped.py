@@ -30,12 +30,14 @@ def _knight(shared_data: Path) -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-@pytest.mark.parametrize("region", [None, (0.0, 0.5, 0.5, 1.0), (0.25, 0.25, 0.5, 0.5)])
+@pytest.mark.parametrize("region", [None, (0.0, 0.5, 0.5, 1.0), (0.25, 0.25, 0.5, 0.5), "auto"])
 def test_a_swatch_atlas_without_a_painted_face_is_refused(
-    shared_data: Path, region: tuple[float, float, float, float] | None
+    shared_data: Path, region: tuple[float, float, float, float] | str | None
 ) -> None:
+    """The knight's swatch atlas has no painted face: a given region is refused, and none is
+    found in it (upright or turned)."""
     atlas = _knight(shared_data)
-    with pytest.raises(InputError, match="shows no painted face"):
+    with pytest.raises(InputError, match="no painted face"):
         edit_face(atlas, {"smile": 1.0}, region_uv=region, device="cpu")
 
 

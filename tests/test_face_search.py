@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from moodrig.core.appearance.align import CANONICAL_POINTS
+from moodrig.core.appearance.align import CANONICAL_POINTS, FEATURE_INDEX
 from moodrig.core.appearance.face_search import (
     MARGIN,
     WINDOW_FRACTIONS,
@@ -89,6 +89,41 @@ def test_a_painted_face_is_found_in_its_atlas(family: str) -> None:
         sample.points < [found.rect.x1, found.rect.y1]
     )
     assert inside.all(), "every feature point lies in the found region"
+
+
+@needs_weights
+@pytest.mark.parametrize(
+    ("family", "draw", "turns"),
+    [("painter", 0, 1), ("anime", 0, 1), ("anime", 1, 2), ("flat", 0, 3)],
+)
+def test_a_face_turned_in_its_atlas_is_found(family: str, draw: int, turns: int) -> None:
+    """UV packers turn islands: a face lying on its side or upside down is found too."""
+    from moodrig.core.appearance.editor import FaceEditor
+    from moodrig.core.appearance.face_search import find_face_region
+    from moodrig.core.appearance.turns import turn_points
+
+    sample = _atlas(family, draw)
+    image = np.ascontiguousarray(np.rot90(sample.images[0], turns))
+    x0, y0, x1, y1 = sample.region_px
+    corners = turn_points(np.array([[x0, y0], [x1, y1]], float), turns, 1024, 1024)
+    truth = PixelRect(
+        *np.rint(corners.min(axis=0)).astype(int), *np.rint(corners.max(axis=0)).astype(int)
+    )
+    points = turn_points(sample.points, turns, 1024, 1024)
+    found = find_face_region(FaceEditor.load(device="cpu"), image)
+    assert found is not None
+    assert overlap(found.rect, truth) >= 0.3
+    inside = (points >= [found.rect.x0, found.rect.y0]) & (points < [found.rect.x1, found.rect.y1])
+    assert inside.all(), "every feature point lies in the found region"
+    assert found.orientation.turns == (4 - turns) % 4, "the turn that shows the face upright"
+    # Located again in the found region as the editor locates it (the turn from the picture),
+    # the features land on the true ones: the face is edited the right way up.
+    editor = FaceEditor.load(device="cpu")
+    located, why = editor.find_face(image, found.rect)
+    assert located is not None, why
+    seen = located.points + np.array([found.rect.x0, found.rect.y0])
+    eyes = np.linalg.norm(points[FEATURE_INDEX["eye_l"]] - points[FEATURE_INDEX["eye_r"]])
+    assert np.linalg.norm(seen - points, axis=1).max() < 0.35 * eyes
 
 
 @needs_weights
@@ -169,3 +204,38 @@ def test_a_pixel_art_face_gets_a_box_of_blocks_only() -> None:
     wide = face_box(painted.points, *painted.images[0].shape[:2])
     assert wide is not None
     assert blocky_box(painted.images[0], painted.points, wide) == wide, "painted art: as found"
+
+
+def test_an_auto_region_edits_the_face_in_the_turn_it_was_found_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """edit_face and the CLI pass the search's turn on, unless an orientation is given."""
+    from moodrig.core.appearance import api
+    from moodrig.core.appearance.face_search import FoundRegion
+    from moodrig.core.appearance.orientation import Orientation
+    from moodrig.core.appearance.region import FaceRegion
+
+    found = FoundRegion(
+        FaceRegion(0.1, 0.1, 0.6, 0.6), PixelRect(6, 26, 38, 58), 0.9, Orientation(3)
+    )
+    monkeypatch.setattr(api, "_found", lambda texture, editor: found)
+    seen: list[object] = []
+
+    class Editor:
+        def prepare(self, texture, region, features, orientation):  # type: ignore[no-untyped-def]
+            seen.append((region, orientation))
+            return texture
+
+        def edit(self, face, targets, sources):  # type: ignore[no-untyped-def]
+            return face[None]
+
+    texture = np.zeros((64, 64, 4), np.uint8)
+    api.edit_face(texture, {"smile": 1.0}, "auto", editor=Editor())  # type: ignore[arg-type]
+    given = Orientation(1, mirrored=True)
+    api.edit_face(texture, {}, "auto", editor=Editor(), orientation=given)  # type: ignore[arg-type]
+    api.edit_face(texture, {}, (0, 0, 1, 1), editor=Editor())  # type: ignore[arg-type]
+    assert seen == [
+        (found.region, Orientation(3)),
+        (found.region, given),
+        (FaceRegion(0.0, 0.0, 1.0, 1.0), None),
+    ]

@@ -130,8 +130,12 @@ def test_pixel_art_at_its_own_resolution_gets_no_blended_colours(paint: bool) ->
 
 def test_a_region_without_a_face_is_refused_and_bad_points_too() -> None:
     ed = _editor(presence=-6.0)
-    with pytest.raises(InputError, match="shows no painted face"):
+    with pytest.raises(InputError, match="shows no painted face") as part:
         ed.prepare(_texture(), FaceRegion(0.0, 0.0, 0.5, 0.5))
+    assert "Find Face" not in str(part.value)
+    with pytest.raises(InputError, match="shows no painted face") as whole:
+        ed.prepare(_texture(), None)
+    assert "Find Face" in str(whole.value) and "'auto'" in str(whole.value), "how to find it"
     with pytest.raises(InputError, match="feature points"):
         ed.prepare(_texture(), None, np.zeros((3, 2)))
 

@@ -140,8 +140,9 @@ def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
         image = read_rgba(args.image)
-        orientation = orientation_of(args)
-        region = texture_region(image, args.region, args.device)
+        region, lies = texture_region(image, args.region, args.device)
+        given = orientation_of(args)
+        orientation = given if given is not None else lies
         if args.command == "edit":
             features = None
             if args.features:

@@ -10,9 +10,9 @@
 outside the region it is the input, bit for bit. ``expressions`` is an 8-vector in the order of
 ``moodrig.core.expression.EXPRESSION_NAMES`` or a mapping of names to values (the rest 0);
 the texture is taken to show the neutral face (``source``: what it shows instead).
-``region_uv="auto"`` finds the face region in the texture first (an upright painted face;
-:func:`find_region`). ``features`` are the 7 feature points in pixels of the region (found
-automatically when None).
+``region_uv="auto"`` finds the face region in the texture first (:func:`find_region`; a face
+turned in its atlas by quarter turns is found too, and edited in the turn it was found in).
+``features`` are the 7 feature points in pixels of the region (found automatically when None).
 ``orientation`` says how the face lies in the region when it is turned or mirrored in its
 atlas (``Orientation.parse("right", mirrored=True)``: the top of the head points right, and
 the mesh shows the texture flipped); None: the turn is found from the picture, and the face is
@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from ..errors import InputError
 from ..expression import N_EXPRESSION, expression_vector
 from .editor import FaceEditor
-from .face_search import find_face_region
+from .face_search import FoundRegion, find_face_region
 from .orientation import Orientation
 from .region import FaceRegion
 from .texels import from_unit, to_unit
@@ -70,13 +70,16 @@ def find_region(
     """The face region of a whole ``texture`` (an (H, W, 3|4) uint8 or uint16 array), found
     by searching it with the locator (``face_search.find_face_region``); InputError when no
     painted face shows."""
-    ed = editor if editor is not None else shipped_editor(device)
-    found = find_face_region(ed, to_unit(texture))
+    return _found(texture, editor if editor is not None else shipped_editor(device)).region
+
+
+def _found(texture: NDArray[Any], editor: FaceEditor) -> FoundRegion:
+    found = find_face_region(editor, to_unit(texture))
     if found is None:
         raise InputError(
             None, "no painted face was found in the texture; give the face region (u0,v0,u1,v1)"
         )
-    return found.region
+    return found
 
 
 def texture_region(
@@ -85,12 +88,15 @@ def texture_region(
     device: str = "auto",
     *,
     editor: FaceEditor | None = None,
-) -> FaceRegion:
-    """The region ``region_uv`` names in ``texture``: found in it for ``"auto"``
-    (:func:`find_region`, the only case that needs the editor), else :func:`as_region`."""
+) -> tuple[FaceRegion, Orientation | None]:
+    """The region ``region_uv`` names in ``texture``, and how the face lies in it when the
+    region was found: for ``"auto"``, the region the search found (the only case that needs
+    the editor) and the quarter turn it found the face upright in (a face turned in its atlas
+    is edited the way the search saw it); else :func:`as_region`, and None."""
     if isinstance(region_uv, str) and region_uv.strip().lower() == AUTO:
-        return find_region(texture, device, editor=editor)
-    return as_region(region_uv)
+        found = _found(texture, editor if editor is not None else shipped_editor(device))
+        return found.region, found.orientation
+    return as_region(region_uv), None
 
 
 def as_region(region_uv: Any) -> FaceRegion:
@@ -122,6 +128,7 @@ def edit_face(
     ed = editor if editor is not None else shipped_editor(device)
     target = as_vector(expressions)
     src = np.zeros(N_EXPRESSION, np.float32) if source is None else as_vector(source)
-    face = ed.prepare(unit, texture_region(texture, region_uv, editor=ed), features, orientation)
+    region, lies = texture_region(texture, region_uv, editor=ed)
+    face = ed.prepare(unit, region, features, orientation if orientation is not None else lies)
     out = ed.edit(face, target[None], src[None])[0]
     return from_unit(out, texture.dtype)

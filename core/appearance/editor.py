@@ -318,7 +318,13 @@ class FaceEditor:
         if features is None:
             found, why = self.find_face(tex, rect, grid is not None, orientation)
             if found is None:
-                raise InputError(None, f"the face region {reg.as_tuple()} {why}")
+                hint = ""
+                if rect.width == tex.shape[1] and rect.height == tex.shape[0]:
+                    hint = (
+                        " (the region is the whole texture: to search the texture for the face, "
+                        "use Find Face in the sidebar, or the region 'auto' in the API and CLI)"
+                    )
+                raise InputError(None, f"the face region {reg.as_tuple()} {why}{hint}")
             feats = Features(check_features(found.points, *size, mirrored), found.presence)
         else:
             feats = Features(check_features(features, *size, mirrored), 1.0)

@@ -7,6 +7,17 @@ Every window that shows a face proposes a region: the box around the canonical f
 its points place (``align.FaceFrame``), widened by :data:`MARGIN`. Many windows see the same
 face; the proposal most of the others overlap wins (ties: the higher presence), and it is
 refined once by locating the face in it, with the framings the editor uses.
+
+UV packers turn islands, so a face may lie on its side or upside down in its atlas. The
+locator learnt upright faces, and on a turned one it still proposes a face, often with full
+confidence, on the wrong features, so the box it places is wrong. The upright search's winner
+is kept when its framings agree as closely as an upright face's do (``turns.py``) and no
+quarter turn of the same region agrees clearly better, which costs a few locator calls more
+for the usual atlas. Otherwise the texture is searched again in its three quarter
+turns (:data:`TURNS`), each turn's winner is located in that turn, and the turn whose framings
+agree best is taken (``turns.pick``: upright unless a turn agrees clearly better); a turn is
+taken only when its framings agree as closely as an upright face's must to be taken at once.
+A texture with no face costs four searches.
 """
 
 from __future__ import annotations
@@ -20,8 +31,10 @@ import torch
 from numpy.typing import NDArray
 
 from .align import FaceFrame
+from .orientation import Orientation
 from .pixelart import detect_blocks
 from .region import FaceRegion, PixelRect
+from .turns import TURN_MARGIN, UPRIGHT_SPREAD, View, pick, spread, unturn_points
 
 if TYPE_CHECKING:
     from .editor import FaceEditor
@@ -38,6 +51,8 @@ AGREE_IOU = 0.5
 MAX_ASPECT = 2.0
 """A face's box is at most this much wider than tall, or taller than wide."""
 BATCH = 64
+TURNS = (1, 2, 3)
+"""Quarter turns (as ``np.rot90``) searched when the upright search finds no upright face."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +62,9 @@ class FoundRegion:
     region: FaceRegion
     rect: PixelRect
     presence: float
+    orientation: Orientation
+    """The quarter turn that shows the face upright, as the search chose it (never mirrored:
+    a picture cannot tell a mirrored face)."""
 
 
 def search_windows(height: int, width: int) -> list[tuple[int, int, int]]:
@@ -103,8 +121,7 @@ def overlap(a: PixelRect, b: PixelRect) -> float:
 
 def find_face_region(editor: FaceEditor, texture: NDArray[np.float32]) -> FoundRegion | None:
     """The face region of ``texture`` (H × W × 3|4 float32 in [0, 1], rows top-down), or None
-    when no window shows a face. Upright faces only: a face turned in its atlas is found when
-    the locator reads it upright, which it rarely does."""
+    when no window shows a face, upright or turned by quarter turns."""
     from .editor import _rgba, check_texture
 
     tex = check_texture(texture)
@@ -114,32 +131,97 @@ def find_face_region(editor: FaceEditor, texture: NDArray[np.float32]) -> FoundR
     if scale < 1.0:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         small = np.asarray(cv2.resize(small, size, interpolation=cv2.INTER_AREA), np.float32)
+    seen: dict[int, tuple[PixelRect, View]] = {}
+    for turns in (0, *TURNS):
+        proposals = _proposals(editor, small, turns)
+        if proposals:
+            rect = _in_texture(_winner(proposals), scale, width, height)
+            view = _view(editor, tex, rect, Orientation(turns))
+            # A turned reading is a face only when its framings agree as closely as an upright
+            # face's must to be taken untried: looser ones were clutter (a swatch grid on a
+            # rounded shape read sideways agreed within 0.17; turned faces within 0.08).
+            if view is not None and (turns == 0 or view.spread <= UPRIGHT_SPREAD):
+                seen[turns] = (rect, view)
+        if turns == 0 and 0 in seen and _upright(editor, tex, *seen[0]):
+            break  # an upright face: the turns are not searched
+    upright = seen[0][1] if 0 in seen else None
+    chosen, _ = pick(upright, [view for t, (_, view) in seen.items() if t != 0])
+    if chosen is None:
+        return None
+    # No second choice when the chosen one fails: the next turn is a worse reading of the same
+    # face, and a face edited upside down is worse than none found.
+    return _refined(editor, tex, seen[chosen.turns][0], Orientation(chosen.turns))
+
+
+def _proposals(
+    editor: FaceEditor, small: NDArray[np.float32], turns: int
+) -> list[tuple[PixelRect, float]]:
+    """(box, presence) proposed by every window that shows a face in ``small`` turned by
+    ``turns`` quarter turns; boxes in ``small``'s own pixels."""
     sh, sw = small.shape[:2]
-    windows = search_windows(sh, sw)
-    presence, points = _locate_all(editor, small, windows)
+    view = np.ascontiguousarray(np.rot90(small, turns))
+    windows = search_windows(*view.shape[:2])
+    presence, points = _locate_all(editor, view, windows)
     threshold = editor.locator.cfg.presence_threshold
-    proposals: list[tuple[PixelRect, float]] = []
+    proposals = []
     for (x, y, side), p, pts in zip(windows, presence, points, strict=True):
         if p < threshold:
             continue
-        box = face_box(pts * side + np.array([x, y]), sh, sw)
+        seen = unturn_points(pts * side + np.array([x, y]), turns, sw, sh)
+        box = face_box(seen, sh, sw)
         if box is not None:
             proposals.append((box, float(p)))
-    if not proposals:
-        return None
+    return proposals
+
+
+def _winner(proposals: list[tuple[PixelRect, float]]) -> PixelRect:
+    """The box most of the others overlap (ties: the higher presence)."""
     boxes = [box for box, _ in proposals]
     votes = [sum(overlap(box, other) >= AGREE_IOU for other in boxes) for box in boxes]
     best = max(range(len(proposals)), key=lambda i: (votes[i], proposals[i][1]))
-    box, p = proposals[best]
-    rect = PixelRect(
+    return boxes[best]
+
+
+def _in_texture(box: PixelRect, scale: float, width: int, height: int) -> PixelRect:
+    """A box of the search copy (``scale`` of the texture) in the texture's own pixels."""
+    return PixelRect(
         int(box.x0 / scale),
         int(box.y0 / scale),
         min(width, int(np.ceil(box.x1 / scale))),
         min(height, int(np.ceil(box.y1 / scale))),
     )
-    # Refined: the face located in the proposal as a bake locates it (a proposal the bake
-    # would refuse is no face), then boxed again.
-    found, _ = editor.find_face(tex, rect)
+
+
+def _upright(editor: FaceEditor, tex: NDArray[np.float32], rect: PixelRect, view: View) -> bool:
+    """Whether the upright search's winner ``view`` (in ``rect``) is an upright face: its
+    framings agree as an upright face's do, and no quarter turn of the same region agrees
+    :data:`turns.TURN_MARGIN` times as closely (an upside-down face can agree well enough
+    upright, and better turned)."""
+    if view.spread > UPRIGHT_SPREAD:
+        return False
+    turned = (_view(editor, tex, rect, Orientation(t)) for t in TURNS)
+    return not any(v is not None and v.spread * TURN_MARGIN < view.spread for v in turned)
+
+
+def _view(
+    editor: FaceEditor, tex: NDArray[np.float32], rect: PixelRect, orientation: Orientation
+) -> View | None:
+    """The face located in ``rect`` looked at in ``orientation``, with how closely its
+    framings agree; None below the locator's confidence threshold."""
+    found = editor.locate(tex[rect.slices], orientation=orientation)
+    if found.presence < editor.locator.cfg.presence_threshold:
+        return None
+    framings = editor.framings(tex, rect, found.points, orientation=orientation)
+    return View(orientation.turns, found.presence, np.mean(framings, axis=0), spread(framings))
+
+
+def _refined(
+    editor: FaceEditor, tex: NDArray[np.float32], rect: PixelRect, orientation: Orientation
+) -> FoundRegion | None:
+    """The face located in the chosen proposal ``rect`` as a bake locates it (in the turn the
+    search chose), boxed again; None when a bake would refuse it."""
+    height, width = tex.shape[:2]
+    found, _ = editor.find_face(tex, rect, orientation=orientation)
     if found is None:
         return None
     points = found.points + np.array([rect.x0, rect.y0])
@@ -147,7 +229,8 @@ def find_face_region(editor: FaceEditor, texture: NDArray[np.float32]) -> FoundR
     if refined is None or not 1 / MAX_ASPECT <= refined.width / refined.height <= MAX_ASPECT:
         return None
     refined = blocky_box(tex, points, refined)
-    return FoundRegion(FaceRegion.from_pixels(refined, width, height), refined, found.presence)
+    region = FaceRegion.from_pixels(refined, width, height)
+    return FoundRegion(region, refined, found.presence, Orientation(orientation.turns))
 
 
 PIXEL_ART_MARGINS = (0.0, -0.05, -0.1)
