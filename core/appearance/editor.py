@@ -232,6 +232,23 @@ class FaceEditor:
             found.append(wide.points + np.array([box.x0 - rect.x0, box.y0 - rect.y0]))
         return found
 
+    def read_view(
+        self,
+        texture: NDArray[np.float32],
+        rect: PixelRect,
+        orientation: Orientation,
+        blocky: bool = False,
+    ) -> tuple[float, View | None]:
+        """The locator's confidence in the region ``rect`` looked at in ``orientation``, and
+        the face it reads there with how closely its framings agree (None below the
+        confidence threshold)."""
+        found = self.locate(texture[rect.slices], blocky, orientation)
+        if found.presence < self.locator.cfg.presence_threshold:
+            return found.presence, None
+        framings = self.framings(texture, rect, found.points, blocky, orientation)
+        mean = np.mean(framings, axis=0)
+        return found.presence, View(orientation.turns, found.presence, mean, spread(framings))
+
     def find_face(
         self,
         texture: NDArray[np.float32],
@@ -243,17 +260,9 @@ class FaceEditor:
         or None and why not. ``orientation``: how the face lies in the region, when the mesh
         tells it (``orientation.py``); None: whichever quarter turn shows the face upright
         (``turns.py``)."""
-        crop = texture[rect.slices]
-        threshold = self.locator.cfg.presence_threshold
 
         def view(o: Orientation) -> tuple[float, View | None]:
-            found = self.locate(crop, blocky, o)
-            if found.presence < threshold:
-                return found.presence, None
-            framings = self.framings(texture, rect, found.points, blocky, o)
-            return found.presence, View(
-                o.turns, found.presence, np.mean(framings, axis=0), spread(framings)
-            )
+            return self.read_view(texture, rect, o, blocky)
 
         def level(o: Orientation, seen: View) -> Features:
             """The face located again in a view turned level while its points lean (pixel art

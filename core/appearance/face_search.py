@@ -34,7 +34,7 @@ from .align import FaceFrame
 from .orientation import Orientation
 from .pixelart import detect_blocks
 from .region import FaceRegion, PixelRect
-from .turns import TURN_MARGIN, UPRIGHT_SPREAD, View, pick, spread, unturn_points
+from .turns import TURN_MARGIN, UPRIGHT_SPREAD, View, pick, unturn_points
 
 if TYPE_CHECKING:
     from .editor import FaceEditor
@@ -136,7 +136,7 @@ def find_face_region(editor: FaceEditor, texture: NDArray[np.float32]) -> FoundR
         proposals = _proposals(editor, small, turns)
         if proposals:
             rect = _in_texture(_winner(proposals), scale, width, height)
-            view = _view(editor, tex, rect, Orientation(turns))
+            view = editor.read_view(tex, rect, Orientation(turns))[1]
             # A turned reading is a face only when its framings agree as closely as an upright
             # face's must to be taken untried: looser ones were clutter (a swatch grid on a
             # rounded shape read sideways agreed within 0.17; turned faces within 0.08).
@@ -199,20 +199,8 @@ def _upright(editor: FaceEditor, tex: NDArray[np.float32], rect: PixelRect, view
     upright, and better turned)."""
     if view.spread > UPRIGHT_SPREAD:
         return False
-    turned = (_view(editor, tex, rect, Orientation(t)) for t in TURNS)
+    turned = (editor.read_view(tex, rect, Orientation(t))[1] for t in TURNS)
     return not any(v is not None and v.spread * TURN_MARGIN < view.spread for v in turned)
-
-
-def _view(
-    editor: FaceEditor, tex: NDArray[np.float32], rect: PixelRect, orientation: Orientation
-) -> View | None:
-    """The face located in ``rect`` looked at in ``orientation``, with how closely its
-    framings agree; None below the locator's confidence threshold."""
-    found = editor.locate(tex[rect.slices], orientation=orientation)
-    if found.presence < editor.locator.cfg.presence_threshold:
-        return None
-    framings = editor.framings(tex, rect, found.points, orientation=orientation)
-    return View(orientation.turns, found.presence, np.mean(framings, axis=0), spread(framings))
 
 
 def _refined(
@@ -230,7 +218,7 @@ def _refined(
         return None
     refined = blocky_box(tex, points, refined)
     region = FaceRegion.from_pixels(refined, width, height)
-    return FoundRegion(region, refined, found.presence, Orientation(orientation.turns))
+    return FoundRegion(region, refined, found.presence, orientation)
 
 
 PIXEL_ART_MARGINS = (0.0, -0.05, -0.1)
